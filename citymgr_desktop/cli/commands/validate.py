@@ -1,0 +1,43 @@
+"""``citymgr validate FILE``: GeoPackage sanity and our schema; exit 0 only when valid."""
+
+from __future__ import annotations
+
+import argparse
+
+from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.core.errors import SchemaError, ValidationError
+from citymgr_desktop.core.validate import validate_file
+
+ORDER = 20
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check a project file (exit 0 when valid)",
+                       description="Check GeoPackage sanity (integrity, required tables, spatial "
+                       "index, SRS) and the asset schema (fields, domains, uuids, component "
+                       "codes, history links, geometries). Exit 0 when valid; otherwise the "
+                       "problems are listed and the exit code is non-zero. Never writes.")
+    p.add_argument("file", help="a GeoPackage (.gpkg)")
+    p.add_argument("--json", action="store_true", help="print problems as JSON")
+    p.add_argument("--no-geometry", action="store_true",
+                   help="skip the geometry validity check (faster on huge files)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    problems = validate_file(args.file, terminal_progress("validate"),
+                             check_geometry=not args.no_geometry)
+    errors = [p for p in problems if p.level == "error"]
+    if args.json:
+        print_json({"file": args.file, "valid": not errors,
+                    "problems": [p.__dict__ for p in problems]})
+    else:
+        for p in problems:
+            print(p)
+    if any(p.where == "schema" for p in errors):
+        raise SchemaError(f"{args.file}: {errors[0].message}")
+    if errors:
+        raise ValidationError(f"{args.file}: {len(errors)} problem(s) found")
+    if not args.json:
+        print(f"{args.file}: valid")
+    return 0
