@@ -64,12 +64,16 @@ def connect(path: str, *, read_only: bool = False, timeout: float = 5.0) -> sqli
     """Open a connection with the GeoPackage SQL functions registered.
 
     ``isolation_level=None``: transactions are explicit (the store's ``session()``).
+    ``check_same_thread=False``: long work runs in a worker thread while the UI waits; the
+    store is used by one thread at a time (the UI blocks edits while a task runs).
     """
     if read_only:
         uri = "file:" + _uri_path(path) + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)
     else:
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)
     register_functions(conn)
     conn.execute("PRAGMA foreign_keys = OFF")
     return conn

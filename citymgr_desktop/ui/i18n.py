@@ -1,0 +1,80 @@
+"""Translations: Simplified Chinese and English, chosen from the system locale or settings.
+
+Each feature ships a flat JSON map {"English source text": "中文"} under
+``resources/i18n/zh_CN/<feature>.json``; all of them are merged into one ``QTranslator``
+that answers every ``tr()`` call by its source text (the context is not needed: our source
+strings are unique enough, and one map per feature keeps parallel work free of merges).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
+
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+SETTINGS_KEY = "ui/language"
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder: beside the package in a checkout, or inside it when installed."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "resources", here / "resources"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "resources"
+
+
+def load_catalogue(language: str) -> dict[str, str]:
+    """The merged {source: translation} map for ``language`` (empty for English)."""
+    folder = resources_dir() / "i18n" / language
+    merged: dict[str, str] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+class DictTranslator(QTranslator):
+    """A QTranslator backed by a Python dict."""
+
+    def __init__(self, catalogue: dict[str, str], parent=None) -> None:
+        super().__init__(parent)
+        self._catalogue = catalogue
+
+    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: N802, ARG002
+        return self._catalogue.get(source_text, "")
+
+    def isEmpty(self) -> bool:  # noqa: N802
+        return not self._catalogue
+
+
+def chosen_language() -> str:
+    """The language in settings, else the system locale's (Chinese -> zh_CN, else English)."""
+    value = QSettings().value(SETTINGS_KEY, "")
+    if value in LANGUAGES:
+        return str(value)
+    return "zh_CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+
+
+_installed: DictTranslator | None = None
+
+
+def install(language: str | None = None) -> str:
+    """Install the translator for ``language`` (default: :func:`chosen_language`)."""
+    global _installed
+    lang = language or chosen_language()
+    app = QCoreApplication.instance()
+    if _installed is not None and app is not None:
+        app.removeTranslator(_installed)
+        _installed = None
+    if lang != "en" and app is not None:
+        _installed = DictTranslator(load_catalogue(lang), app)
+        app.installTranslator(_installed)
+    return lang
+
+
+def tr(text: str) -> str:
+    """Translate outside a QObject (module-level strings)."""
+    return QCoreApplication.translate("citymgr", text)

@@ -1,0 +1,124 @@
+"""Run long core work off the UI thread, with a progress dialog and a Cancel button.
+
+A core function takes ``progress: Progress``; :func:`run_task` runs it in a ``QThread``,
+shows a ``QProgressDialog`` fed by the Progress callback (through a queued signal), maps
+Cancel to ``Progress.cancel()`` and reports the result or the error back on the UI thread.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from citymgr_desktop.core.errors import CancelledError, CitymgrError
+from citymgr_desktop.core.progress import Progress
+
+
+class TaskWorker(QObject):
+    """Runs ``fn(*args, progress=..., **kwargs)`` in a worker thread."""
+
+    progressed = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception
+    finished = Signal()
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        super().__init__()
+        self.progress = Progress(lambda d, t, m: self.progressed.emit(d, t, m))
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._fn(*self._args, progress=self.progress, **self._kwargs)
+        except BaseException as exc:  # reported to the UI thread, never swallowed
+            if not isinstance(exc, CitymgrError):
+                exc.__dict__.setdefault("_citymgr_traceback", traceback.format_exc())
+            self.failed.emit(exc)
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.finished.emit()
+
+
+class Task(QObject):
+    """A running task: owns the thread, the worker and the progress dialog."""
+
+    done = Signal(object)  # result
+    error = Signal(object)  # exception (CancelledError when cancelled)
+
+    def __init__(self, parent: QWidget | None, title: str, fn: Callable[..., Any],
+                 args: tuple = (), kwargs: dict | None = None, show_dialog: bool = True) -> None:
+        super().__init__(parent)
+        self.thread = QThread(self)
+        self.worker = TaskWorker(fn, args, kwargs or {})
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.finished.connect(self.thread.quit)
+        self.worker.succeeded.connect(self.done.emit)
+        self.worker.failed.connect(self.error.emit)
+        self.dialog: QProgressDialog | None = None
+        if show_dialog:
+            dlg = QProgressDialog(title, self.tr("Cancel"), 0, 0, parent)
+            dlg.setWindowTitle(title)
+            dlg.setWindowModality(Qt.WindowModality.WindowModal)
+            dlg.setMinimumDuration(400)
+            dlg.setAutoClose(False)
+            dlg.setAutoReset(False)
+            dlg.canceled.connect(self.cancel)
+            self.worker.progressed.connect(self._on_progress)
+            self.thread.finished.connect(dlg.close)
+            self.dialog = dlg
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        if self.dialog is None:
+            return
+        self.dialog.setMaximum(max(total, 0))
+        self.dialog.setValue(min(done, total) if total else 0)
+        if message:
+            self.dialog.setLabelText(message)
+
+    def start(self) -> Task:
+        self.thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self.worker.progress.cancel()
+
+    def wait(self, ms: int = 60_000) -> bool:
+        return self.thread.wait(ms)
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+
+def show_error(parent: QWidget | None, title: str, exc: BaseException) -> None:
+    """Show an error as a person reads it: the one-line message, the detail on request."""
+    if isinstance(exc, CancelledError):
+        return
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(str(exc) if isinstance(exc, CitymgrError) else
+                QObject.tr(QObject(), "Unexpected error: %1").replace("%1", str(exc)))
+    detail = getattr(exc, "_citymgr_traceback", None)
+    if detail:
+        box.setDetailedText(detail)
+    box.exec()
+
+
+def run_task(parent: QWidget | None, title: str, fn: Callable[..., Any], *args: Any,
+             on_done: Callable[[Any], None] | None = None,
+             on_error: Callable[[BaseException], None] | None = None,
+             show_dialog: bool = True, **kwargs: Any) -> Task:
+    """Start ``fn`` in a worker thread; ``on_done(result)`` / ``on_error(exc)`` run on the UI
+    thread. Errors default to a message box (nothing for a cancel)."""
+    task = Task(parent, title, fn, args, kwargs, show_dialog)
+    if on_done is not None:
+        task.done.connect(on_done)
+    task.error.connect(on_error or (lambda exc: show_error(parent, title, exc)))
+    return task.start()
