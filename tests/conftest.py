@@ -1,0 +1,62 @@
+"""Shared fixtures: sample districts generated once per session, copied per test.
+
+Set ``CITYMGR_BLOCK_QT=1`` to make PySide6 unimportable (``tests/core`` must pass without
+Qt; ``.ci/run`` runs it that way).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+
+class _BlockQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):  # noqa: ARG002
+        if name.split(".")[0] in ("PySide6", "shiboken6", "pytestqt"):
+            raise ImportError(f"{name} is blocked: tests/core must not need Qt")
+        return None
+
+
+if os.environ.get("CITYMGR_BLOCK_QT") == "1":
+    sys.meta_path.insert(0, _BlockQt())
+
+
+@pytest.fixture(scope="session")
+def sample_master(tmp_path_factory) -> Path:
+    """A 4,000-feature sample district, generated once per test session (do not modify)."""
+    from citymgr_desktop.core import sample
+
+    path = tmp_path_factory.mktemp("sample") / "district.gpkg"
+    sample.generate(path, features=4000, seed=7)
+    return path
+
+
+@pytest.fixture
+def district(sample_master, tmp_path) -> Path:
+    """This test's own copy of the sample district."""
+    dst = tmp_path / "district.gpkg"
+    shutil.copyfile(sample_master, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def small_master(tmp_path_factory) -> Path:
+    """A 300-feature sample district, generated once per test session (do not modify)."""
+    from citymgr_desktop.core import sample
+
+    path = tmp_path_factory.mktemp("small") / "small.gpkg"
+    sample.generate(path, features=300, seed=3)
+    return path
+
+
+@pytest.fixture
+def small_district(small_master, tmp_path) -> Path:
+    """This test's own copy of the small sample district."""
+    dst = tmp_path / "small.gpkg"
+    shutil.copyfile(small_master, dst)
+    return dst
