@@ -50,14 +50,6 @@ _KEY_FIELDS = {"asset_uuid", "record_uuid", "work_order_uuid", "event_uuid", "at
 _ID_NAMESPACE = uuid.UUID("6f1d2c1e-3c55-4d0e-9a51-2f6a3d0c9e71")
 _OBJ_CODE_CHECK = '"obj_code" IS NULL OR regexp_match("obj_code", \'^[0-9]{16}$\')'
 
-DISPLAY_EXPRESSIONS = {
-    "maintenance_record": 'concat("record_date", \' \', represent_value("record_type"))',
-    "work_order": 'concat("case_no", \' \', "title")',
-    "work_order_asset": 'concat(represent_value("asset_class"), \' \', "asset_uuid")',
-    "work_order_event": 'concat("at", \' \', represent_value("to_state"))',
-    "attachment": '"file_name"',
-}
-
 
 def layer_id(table: str) -> str:
     """A stable QGIS layer id for a table (the same in every file and package)."""
@@ -77,6 +69,22 @@ def asset_class_expression() -> str:
         for t in sc.ASSET_TABLES
     )
     return f'coalesce(CASE {cases} END, "asset_class")'
+
+
+def display_expression(table: sc.Table) -> str:
+    """How QGIS names a feature in lists (relation editors, identify results)."""
+    if table.is_asset:
+        return 'coalesce("name", "obj_code")'
+    order = f"get_feature('{layer_id('work_order')}', 'work_order_uuid', \"work_order_uuid\")"
+    return {
+        "maintenance_record": 'concat("record_date", \' \', represent_value("record_type"))',
+        "work_order": 'concat("case_no", \' \', "title")',
+        # seen from an asset's form: which work order (when that layer is in the project)
+        "work_order_asset": f"coalesce(attribute({order}, 'case_no') || ' ' || "
+        f"attribute({order}, 'title'), \"work_order_uuid\")",
+        "work_order_event": 'concat("at", \' \', represent_value("to_state"))',
+        "attachment": '"file_name"',
+    }.get(table.name, "")
 
 
 def geometry_info(table: sc.Table) -> tuple[str, str, str]:
@@ -170,9 +178,7 @@ def form_elements(table: sc.Table) -> list[ET.Element]:
     layout = ET.Element("editorlayout")
     layout.text = "generatedlayout"
     preview = ET.Element("previewExpression")
-    preview.text = DISPLAY_EXPRESSIONS.get(
-        table.name, 'coalesce("name", "obj_code")' if table.is_asset else ""
-    )
+    preview.text = display_expression(table)
     return [fconf, aliases, defaults, constraints, expressions, layout, editable, preview]
 
 

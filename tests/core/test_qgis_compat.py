@@ -390,3 +390,32 @@ def test_tables_are_created_as_qgis_creates_them(project_file: Path) -> None:
     assert contents == ("attributes", "layer_styles")
     assert bytes.fromhex(content)[:4] == b"PK\x03\x04"  # hex text of a zip, as QGIS stores it
     assert '"last_modified_time"' in metadata and '"last_modified_user"' in metadata
+
+
+_RECORD_CLASS_SCRIPT = """
+p = QgsProject.instance()
+p.read(sys.argv[1])
+rec = next(l for l in p.mapLayers().values() if l.source().endswith("=maintenance_record"))
+fields = rec.fields()
+out = {}
+for uuid in sys.argv[2:]:
+    feat = QgsVectorLayerUtils.createFeature(
+        rec, QgsGeometry(), {fields.indexOf("asset_uuid"): uuid}, rec.createExpressionContext())
+    rec.startEditing()
+    rec.addFeature(feat)
+    before = feat["asset_class"]
+    rec.changeAttributeValue(feat.id(), fields.indexOf("crew"), "一班")
+    out[uuid] = [before, rec.getFeature(feat.id())["asset_class"]]
+    rec.rollBack()
+emit(out)
+"""
+
+
+@pytest.mark.qgis
+def test_record_asset_class_follows_its_asset_in_qgis(project_file: Path) -> None:
+    """QGIS fills a new record's asset_class from the asset its uuid names once it is edited
+    (defaults run in field order, before the relation editor's asset_uuid is known)."""
+    uri = f"geopackage:{project_file}?projectName={qgis_project.PROJECT_NAME}"
+    rep = run_pyqgis(_RECORD_CLASS_SCRIPT, uri, ROAD_WITH_HISTORY, BRIDGE_WITH_HISTORY)
+    assert rep[ROAD_WITH_HISTORY][1] == "road_segment"
+    assert rep[BRIDGE_WITH_HISTORY][1] == "bridge"
