@@ -81,6 +81,16 @@ def check_file(path: Path) -> None:
         )
 
 
+def is_writable(path: Path) -> bool:
+    """Whether we may write ``path``: permission, and not marked read-only (even for root)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+            and bool(mode & 0o222))
+
+
 class Store:
     """An open GeoPackage. Use :meth:`open`; close it (or use it as a context manager)."""
 
@@ -97,7 +107,7 @@ class Store:
         """Open ``path``; a file we may not write is opened read-only (see ``read_only``)."""
         p = Path(path)
         check_file(p)
-        writable = os.access(p, os.W_OK) and os.access(p.parent, os.W_OK)
+        writable = is_writable(p)
         ro = read_only or not writable
         try:
             conn = gpkg.connect(str(p), read_only=ro)

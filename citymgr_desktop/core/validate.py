@@ -90,9 +90,15 @@ def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
         if n_idx > n_geom:
             out.append(Problem("error", table, f"spatial index has {n_idx} entries for "
                                f"{n_geom} geometries"))
-        for suffix in ("insert", "update1", "update2", "update3", "update4", "delete"):
+        # GeoPackage 1.2/1.3 use update1-4; 1.4 (GDAL >= 3.11) uses update5-7 instead.
+        legacy = all(f"{rtree}_update{i}" in names for i in (1, 2, 3, 4))
+        modern = all(f"{rtree}_update{i}" in names for i in (6, 7))
+        for suffix in ("insert", "delete"):
             if f"{rtree}_{suffix}" not in names:
                 out.append(Problem("error", table, f"rtree trigger {rtree}_{suffix} is missing"))
+        if not (legacy or modern):
+            out.append(Problem("error", table, "rtree update triggers are missing: edits "
+                               "made by other tools will not update the spatial index"))
     return out
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from citymgr_desktop.cli.commands._common import print_json
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store import Store, is_writable
 
 ORDER = 10
 
@@ -31,7 +30,7 @@ def describe(store: Store) -> dict:
     ]
     return {
         "file": str(store.path),
-        "read_only": not os.access(store.path, os.W_OK),
+        "read_only": not is_writable(store.path),
         "asset_project": store.is_asset_project(),
         "district_code": store.meta("district_code"),
         "schema_version": store.meta("schema_version"),

@@ -34,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         for p in problems:
             print(p)
-    if any(p.where == "schema" for p in errors):
-        raise SchemaError(f"{args.file}: {errors[0].message}")
+    schema = [p for p in errors if p.where == "schema"]
+    if schema:
+        raise SchemaError(f"{args.file}: {schema[0].message}")
     if errors:
         raise ValidationError(f"{args.file}: {len(errors)} problem(s) found")
     if not args.json:

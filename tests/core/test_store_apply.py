@@ -1,0 +1,148 @@
+"""Row-level writes: cost follows the edit, fids and untouched rows stay, indexes stay right."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from citymgr_desktop.core.delta import Delta
+from citymgr_desktop.core.errors import GeometryError, ValidationError
+from citymgr_desktop.core.store import Store
+
+
+def _rows(path, table):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(f'SELECT * FROM "{table}" ORDER BY fid').fetchall()
+    finally:
+        conn.close()
+
+
+def test_attribute_update_touches_only_that_row(district):
+    before = _rows(district, "litter_bin")
+    with Store.open(district) as store:
+        fid, uid, cond = store.conn.execute(
+            "SELECT fid, asset_uuid, condition FROM litter_bin WHERE condition = 1 LIMIT 1"
+        ).fetchone()
+        last = store.conn.execute(
+            "SELECT last_change FROM gpkg_contents WHERE table_name='litter_bin'").fetchone()[0]
+        counts = store.apply([Delta("litter_bin", uid, {"condition": 1}, {"condition": 4})],
+                             user="王工")
+        assert counts == {"litter_bin": {"insert": 0, "update": 1, "delete": 0}}
+        row = store.get_row("litter_bin", uid)
+        assert row["condition"] == 4 and row["updated_by"] == "王工"
+        assert row["updated_at"].endswith("Z")
+        new_last = store.conn.execute(
+            "SELECT last_change FROM gpkg_contents WHERE table_name='litter_bin'").fetchone()[0]
+        assert new_last > last
+    after = _rows(district, "litter_bin")
+    assert len(after) == len(before)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert len(changed) == 1 and after[changed[0]][0] == fid
+
+
+def test_insert_gets_obj_code_and_rtree_entry(district):
+    with Store.open(district) as store:
+        top = store.conn.execute("SELECT max(obj_code) FROM litter_bin").fetchone()[0]
+        uid = str(uuid.uuid4())
+        store.apply([Delta("litter_bin", uid, None, {
+            "geom": Point(528_800, 3_381_500), "name": "新增垃圾箱", "bin_type": "kitchen",
+            "condition": "2"})], user="surveyor")
+        row = store.get_row("litter_bin", uid)
+        assert row["obj_code"] == top[:10] + f"{int(top[10:]) + 1:06d}"
+        assert row["condition"] == 2
+        fid = store.conn.execute("SELECT fid FROM litter_bin WHERE asset_uuid=?",
+                                 (uid,)).fetchone()[0]
+        hit = store.conn.execute(
+            "SELECT id FROM rtree_litter_bin_geom WHERE minx <= 528800 AND maxx >= 528800 "
+            "AND miny <= 3381500 AND maxy >= 3381500").fetchall()
+        assert (fid,) in hit
+        found = store.read("litter_bin", bbox=(528_799, 3_381_499, 528_801, 3_381_501))
+        assert uid in set(found["asset_uuid"])
+
+
+def test_geometry_update_moves_rtree_and_extent(district):
+    with Store.open(district) as store:
+        uid, fid = store.conn.execute("SELECT asset_uuid, fid FROM bridge LIMIT 1").fetchone()
+        far = Point(540_000, 3_390_000)
+        store.apply([Delta("bridge", uid, {"geom": None}, {"geom": far})])
+        box = store.conn.execute("SELECT minx, miny FROM rtree_bridge_geom WHERE id=?",
+                                 (fid,)).fetchone()
+        assert box == pytest.approx((540_000, 3_390_000), abs=0.01)
+        assert store.layer("bridge").extent[2] >= 540_000
+
+
+def test_green_space_polygon_becomes_multipolygon_with_area(district):
+    with Store.open(district) as store:
+        uid = str(uuid.uuid4())
+        poly = shapely.box(528_000, 3_381_000, 528_100, 3_381_050)
+        store.apply([Delta("green_space", uid, None, {"geom": poly, "category": "park"})])
+        row = store.get_row("green_space", uid)
+        assert row["geom"].geom_type == "MultiPolygon"
+        assert row["area_m2"] == pytest.approx(5000.0)
+
+
+def test_bad_values_roll_back_everything(district):
+    before = _rows(district, "litter_bin")
+    with Store.open(district) as store:
+        a, b = [r[0] for r in store.conn.execute("SELECT asset_uuid FROM litter_bin LIMIT 2")]
+        with pytest.raises(ValidationError, match=r"condition.*allowed: 1 \(Good\)"):
+            store.apply([Delta("litter_bin", a, {"condition": 1}, {"condition": 2}),
+                         Delta("litter_bin", b, {"condition": 1}, {"condition": 9})])
+        with pytest.raises(ValidationError, match="bin_type"):
+            store.apply([Delta("litter_bin", a, {}, {"bin_type": "plutonium"})])
+        with pytest.raises(ValidationError, match="at most 100 characters"):
+            store.apply([Delta("litter_bin", a, {}, {"name": "长" * 101})])
+        with pytest.raises(GeometryError, match="POINT"):
+            store.apply([Delta("litter_bin", a, {}, {"geom": shapely.box(0, 0, 1, 1)})])
+        with pytest.raises(GeometryError, match="invalid"):
+            bow = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+            store.apply([Delta("green_space", str(uuid.uuid4()), None, {"geom": bow})])
+    assert _rows(district, "litter_bin") == before
+
+
+def test_asset_with_history_cannot_be_deleted(district):
+    with Store.open(district) as store:
+        uid = store.conn.execute(
+            "SELECT asset_uuid FROM maintenance_record WHERE asset_class='litter_bin' LIMIT 1"
+        ).fetchone()[0]
+        with pytest.raises(ValidationError, match="retire"):
+            store.apply([Delta("litter_bin", uid, {"name": "x"}, None)])
+        assert store.get_row("litter_bin", uid)
+        free = store.conn.execute(
+            "SELECT asset_uuid FROM litter_bin WHERE asset_uuid NOT IN (SELECT asset_uuid FROM "
+            "maintenance_record) AND asset_uuid NOT IN (SELECT asset_uuid FROM work_order_asset) "
+            "LIMIT 1").fetchone()[0]
+        store.apply([Delta("litter_bin", free, {"name": "x"}, None)])
+        assert store.get_rows("litter_bin", [free]) == {}
+
+
+def test_record_must_point_at_existing_asset(district):
+    with Store.open(district) as store:
+        with pytest.raises(ValidationError, match="existing asset"):
+            store.apply([Delta("maintenance_record", str(uuid.uuid4()), None, {
+                "asset_class": "litter_bin", "asset_uuid": str(uuid.uuid4()),
+                "record_date": "2026-11-01", "record_type": "inspection"})])
+
+
+def test_pci_grade_is_derived(district):
+    with Store.open(district) as store:
+        uid = store.conn.execute(
+            "SELECT asset_uuid FROM road_segment WHERE road_class='branch' LIMIT 1").fetchone()[0]
+        store.apply([Delta("road_segment", uid, {}, {"pci": 50.0})])
+        assert store.get_row("road_segment", uid)["pci_grade"] == "poor"
+        store.apply([Delta("road_segment", uid, {}, {"pci": 86.0})])
+        assert store.get_row("road_segment", uid)["pci_grade"] == "excellent"
+
+
+def test_nested_sessions_commit_once(district):
+    with Store.open(district) as store:
+        uid = store.conn.execute("SELECT asset_uuid FROM litter_bin LIMIT 1").fetchone()[0]
+        with pytest.raises(RuntimeError), store.session():
+            store.apply([Delta("litter_bin", uid, {}, {"name": "inner"})])
+            raise RuntimeError("outer fails")
+        assert store.get_row("litter_bin", uid)["name"] != "inner"
