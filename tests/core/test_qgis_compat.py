@@ -419,3 +419,66 @@ def test_record_asset_class_follows_its_asset_in_qgis(project_file: Path) -> Non
     rep = run_pyqgis(_RECORD_CLASS_SCRIPT, uri, ROAD_WITH_HISTORY, BRIDGE_WITH_HISTORY)
     assert rep[ROAD_WITH_HISTORY][1] == "road_segment"
     assert rep[BRIDGE_WITH_HISTORY][1] == "bridge"
+
+
+_EDIT_SCRIPT = """
+p = QgsProject.instance()
+p.read(sys.argv[1])
+layers = {l.source().split("layername=")[-1]: l for l in p.mapLayers().values()}
+road, rec = layers["road_segment"], layers["maintenance_record"]
+old = next(road.getFeatures())
+road.startEditing()
+road.changeAttributeValue(old.id(), road.fields().indexOf("condition"), 4)
+new = QgsVectorLayerUtils.createFeature(
+    road, QgsGeometry.fromWkt("LineString (530000 3380000, 530500 3380500)"),
+    {road.fields().indexOf("obj_code"): "4201060201999999"}, road.createExpressionContext())
+road.addFeature(new)
+roads_saved = road.commitChanges()
+record = QgsVectorLayerUtils.createFeature(
+    rec, QgsGeometry(),
+    {rec.fields().indexOf("asset_uuid"): old["asset_uuid"],
+     rec.fields().indexOf("record_date"): "2025-01-02",
+     rec.fields().indexOf("record_type"): "repair"}, rec.createExpressionContext())
+rec.startEditing()
+rec.addFeature(record)
+rec.changeAttributeValue(record.id(), rec.fields().indexOf("crew"), "一班")
+records_saved = rec.commitChanges()
+emit({"roads_saved": roads_saved, "records_saved": records_saved,
+      "errors": road.commitErrors() + rec.commitErrors()})
+"""
+
+
+@pytest.mark.qgis
+def test_edits_made_in_qgis_keep_the_file_valid(project_file: Path) -> None:
+    uri = f"geopackage:{project_file}?projectName={qgis_project.PROJECT_NAME}"
+    rep = run_pyqgis(_EDIT_SCRIPT, uri)
+    assert rep["roads_saved"] and rep["records_saved"], rep["errors"]
+    conn = sqlite3.connect(project_file)
+    try:
+        new_uuid = conn.execute(
+            "SELECT asset_uuid FROM road_segment WHERE obj_code = '4201060201999999'"
+        ).fetchone()[0]
+        record = conn.execute(
+            "SELECT asset_class, asset_uuid FROM maintenance_record WHERE crew = '一班'"
+        ).fetchone()
+        in_rtree = conn.execute(
+            "SELECT count(*) FROM rtree_road_segment_geom r JOIN road_segment s ON r.id = s.fid "
+            "WHERE s.obj_code = '4201060201999999' AND r.maxx > 530499 AND r.maxy > 3380499"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert len(new_uuid) == 36 and new_uuid.count("-") == 4  # uuid('WithoutBraces')
+    assert record == ("road_segment", ROAD_WITH_HISTORY)
+    assert in_rtree == 1
+    assert_valid_gpkg(project_file)
+
+
+@pytest.mark.qgis
+def test_sample_district_opens_in_qgis(small_district: Path) -> None:
+    assert_valid_gpkg(small_district)
+    rep = run_pyqgis(_PROJECT_SCRIPT, f"geopackage:{small_district}?projectName=citymgr")
+    assert rep["ok"] and rep["crs"] == "EPSG:4547"
+    assert set(rep["layers"]) == set(qgis_project.DEFAULT_LAYERS)
+    assert all(layer["valid"] for layer in rep["layers"].values())
+    assert all(rep["layers"][t]["count"] > 0 for t in ASSETS)
+    assert all(rel["valid"] for rel in rep["relations"].values())
