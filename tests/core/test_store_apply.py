@@ -146,3 +146,26 @@ def test_nested_sessions_commit_once(district):
             store.apply([Delta("litter_bin", uid, {}, {"name": "inner"})])
             raise RuntimeError("outer fails")
         assert store.get_row("litter_bin", uid)["name"] != "inner"
+
+
+def test_files_stay_valid_for_gdal_after_edits(district, tmp_path):
+    from citymgr_desktop.core import project
+    from tests.gpkg_checks import assert_valid_gpkg
+
+    with Store.open(district) as store:
+        a, b = [r[0] for r in store.conn.execute(
+            "SELECT asset_uuid FROM litter_bin WHERE asset_uuid NOT IN (SELECT asset_uuid FROM "
+            "maintenance_record UNION SELECT asset_uuid FROM work_order_asset) LIMIT 2")]
+        store.apply([
+            Delta("litter_bin", a, {}, {"condition": 5, "geom": Point(528_000, 3_381_000)}),
+            Delta("litter_bin", b, {"name": "x"}, None),
+            Delta("litter_bin", str(uuid.uuid4()), None, {"geom": Point(528_500, 3_381_500)}),
+            Delta("green_space", str(uuid.uuid4()), None,
+                  {"geom": shapely.box(528_000, 3_381_000, 528_050, 3_381_040)}),
+        ])
+    assert_valid_gpkg(district)
+    empty = project.create_project(tmp_path / "empty.gpkg", "EPSG:32650", "440305")
+    assert_valid_gpkg(empty)
+    with Store.open(empty) as store:
+        assert store.is_asset_project() and store.project_crs().to_epsg() == 32650
+        assert all(li.count == 0 for li in store.layers() if li.is_asset)
