@@ -16,7 +16,7 @@ import pytest
 
 
 class _BlockQt(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):  # noqa: ARG002
+    def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in ("PySide6", "shiboken6", "pytestqt"):
             raise ImportError(f"{name} is blocked: tests/core must not need Qt")
         return None

@@ -289,8 +289,8 @@ def create_integrity_triggers(conn: sqlite3.Connection) -> None:
             )
     for t in sc.ASSET_TABLES:
         referenced = (
-            f"EXISTS (SELECT 1 FROM maintenance_record WHERE asset_uuid = OLD.asset_uuid) OR "
-            f"EXISTS (SELECT 1 FROM work_order_asset WHERE asset_uuid = OLD.asset_uuid)"
+            "EXISTS (SELECT 1 FROM maintenance_record WHERE asset_uuid = OLD.asset_uuid) OR "
+            "EXISTS (SELECT 1 FROM work_order_asset WHERE asset_uuid = OLD.asset_uuid)"
         )
         conn.execute(
             f'CREATE TRIGGER "{t.name}_keep_history_delete" BEFORE DELETE ON "{t.name}" '

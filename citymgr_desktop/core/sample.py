@@ -75,7 +75,7 @@ def _split(features: int) -> tuple[int, int, int, int]:
 
 
 def _common(n: int, rng: np.random.Generator, table: sc.Table, district_code: str,
-            xy: np.ndarray, bounds: tuple[float, float, float, float]) -> dict[str, object]:
+            xy: np.ndarray, bounds: tuple[float, float, float, float]) -> dict[str, list]:
     """Identity, location and management attributes shared by every class."""
     minx, miny, maxx, maxy = bounds
     # sub-districts: a 4 x 3 patchwork over the district's extent

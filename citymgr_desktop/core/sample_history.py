@@ -98,11 +98,11 @@ def work_orders(conn: sqlite3.Connection, rng: np.random.Generator, features: in
     per_day: dict[dt.date, int] = {}
     pools = {t.name: _assets(conn, t.name) for t in sc.ASSET_TABLES}
     for n, state in enumerate(states.tolist()):
-        cls = rng.choice([t.name for t in sc.ASSET_TABLES], p=[0.35, 0.05, 0.2, 0.4])
+        cls = str(rng.choice([t.name for t in sc.ASSET_TABLES], p=[0.35, 0.05, 0.2, 0.4]))
         ids, cond = pools[cls]
         poor = np.flatnonzero(cond >= 4)
         pool = poor if len(poor) else np.arange(len(ids))
-        k = int(min(len(pool), rng.integers(1, 4)))
+        k = min(len(pool), int(rng.integers(1, 4)))
         picked = rng.choice(pool, size=k, replace=False)
         day = TODAY - dt.timedelta(days=int(rng.integers(0, 120)))
         per_day[day] = per_day.get(day, 0) + 1

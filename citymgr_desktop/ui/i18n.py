@@ -43,10 +43,10 @@ class DictTranslator(QTranslator):
         super().__init__(parent)
         self._catalogue = catalogue
 
-    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: N802, ARG002
+    def translate(self, context, source_text, disambiguation=None, n=-1):
         return self._catalogue.get(source_text, "")
 
-    def isEmpty(self) -> bool:  # noqa: N802
+    def isEmpty(self) -> bool:
         return not self._catalogue
 
 

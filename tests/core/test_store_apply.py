@@ -25,7 +25,7 @@ def _rows(path, table):
 def test_attribute_update_touches_only_that_row(district):
     before = _rows(district, "litter_bin")
     with Store.open(district) as store:
-        fid, uid, cond = store.conn.execute(
+        fid, uid, _cond = store.conn.execute(
             "SELECT fid, asset_uuid, condition FROM litter_bin WHERE condition = 1 LIMIT 1"
         ).fetchone()
         last = store.conn.execute(
@@ -122,11 +122,10 @@ def test_asset_with_history_cannot_be_deleted(district):
 
 
 def test_record_must_point_at_existing_asset(district):
-    with Store.open(district) as store:
-        with pytest.raises(ValidationError, match="existing asset"):
-            store.apply([Delta("maintenance_record", str(uuid.uuid4()), None, {
-                "asset_class": "litter_bin", "asset_uuid": str(uuid.uuid4()),
-                "record_date": "2026-11-01", "record_type": "inspection"})])
+    with Store.open(district) as store, pytest.raises(ValidationError, match="existing asset"):
+        store.apply([Delta("maintenance_record", str(uuid.uuid4()), None, {
+            "asset_class": "litter_bin", "asset_uuid": str(uuid.uuid4()),
+            "record_date": "2026-11-01", "record_type": "inspection"})])
 
 
 def test_pci_grade_is_derived(district):
