@@ -8,6 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
+from citymgr_desktop.core import domains as dm
+from citymgr_desktop.core.errors import ValidationError
+
 
 class WorkOrderState(str, Enum):
     REPORTED = "reported"
@@ -46,9 +49,60 @@ OPEN_STATES = frozenset(S) - TERMINAL
 MAIN_PATH = (S.REPORTED, S.FILED, S.DISPATCHED, S.IN_PROGRESS, S.RESOLVED, S.CHECKED, S.CLOSED)
 
 
+class IllegalTransitionError(ValidationError):
+    """A work order was asked to make a move the state machine does not allow."""
+
+    category = "workflow"
+
+
+def label(state: WorkOrderState | str, lang: str = "en") -> str:
+    """The state as a person reads it (``dispatched`` -> "Dispatched" / "派遣")."""
+    return dm.WORK_ORDER_STATE.label(WorkOrderState(state).value, lang)
+
+
+def parse_state(text: WorkOrderState | str) -> WorkOrderState:
+    """A state from its name (``in_progress``), also accepting ``in-progress`` and the labels.
+
+    Raises :class:`ValidationError` naming the allowed names.
+    """
+    if isinstance(text, WorkOrderState):
+        return text
+    key = str(text).strip().lower().replace("-", "_").replace(" ", "_")
+    for s in WorkOrderState:
+        if key in (s.value, label(s, "en").lower().replace(" ", "_")) or str(text).strip() == \
+                label(s, "zh"):
+            return s
+    raise ValidationError(
+        f"unknown work-order state {text!r}; allowed: {', '.join(s.value for s in S)}")
+
+
 def can_move(src: WorkOrderState | str, dst: WorkOrderState | str) -> bool:
     """True when an order in ``src`` may move to ``dst``."""
     return WorkOrderState(dst) in TRANSITIONS[WorkOrderState(src)]
+
+
+def allowed_targets(src: WorkOrderState | str) -> list[WorkOrderState]:
+    """The states an order in ``src`` may move to, in the loop's order."""
+    order = list(WorkOrderState)
+    return sorted(TRANSITIONS[WorkOrderState(src)], key=order.index)
+
+
+def check_move(src: WorkOrderState | str, dst: WorkOrderState | str, what: str = "the order"
+               ) -> WorkOrderState:
+    """Return ``dst`` as a state if ``src -> dst`` is allowed, else raise a one-line
+    :class:`IllegalTransitionError` that names the allowed moves."""
+    a, b = WorkOrderState(src), parse_state(dst)
+    if b in TRANSITIONS[a]:
+        return b
+    allowed = allowed_targets(a)
+    if not allowed:
+        why = f"{a.value} ({label(a)}) is final; no further moves are possible"
+    else:
+        why = "allowed from " + a.value + ": " + ", ".join(s.value for s in allowed)
+    if a is b:
+        raise IllegalTransitionError(f"{what} is already {a.value} ({label(a)}); {why}")
+    raise IllegalTransitionError(
+        f"cannot move {what} from {a.value} ({label(a)}) to {b.value} ({label(b)}); {why}")
 
 
 def path_to(state: WorkOrderState | str) -> list[WorkOrderState]:
@@ -69,4 +123,17 @@ def path_to(state: WorkOrderState | str) -> list[WorkOrderState]:
 
 def case_number(day: dt.date, serial: int) -> str:
     """A readable, sortable case number: date + 4-digit serial of the day, e.g. 202611260007."""
+    if not 1 <= serial <= 9999:
+        raise ValidationError(f"case serial must be 1-9999 for one day, got {serial}")
     return f"{day:%Y%m%d}{serial:04d}"
+
+
+def parse_case_number(case_no: str) -> tuple[dt.date, int] | None:
+    """The day and serial of a case number made by :func:`case_number` (None otherwise)."""
+    text = str(case_no).strip()
+    if len(text) != 12 or not text.isdigit():
+        return None
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8])), int(text[8:])
+    except ValueError:
+        return None
