@@ -36,6 +36,89 @@ def emit(obj):
 # Leave without QGIS's teardown, which can crash offscreen after the work is done.
 _EPILOGUE = "\nsys.stdout.flush()\nsys.stderr.flush()\nos._exit(0)\n"
 
+# PyQGIS report scripts for run_pyqgis. What QGIS makes of a layer: validity, geometry,
+# features, style (categorised renderer, labels) and form configuration.
+_LAYER_REPORT = """
+def layer_report(vl):
+    r = {"valid": vl.isValid(), "count": vl.featureCount(),
+         "wkb": QgsWkbTypes.displayString(vl.wkbType())}
+    if vl.isSpatial():
+        ren = vl.renderer()
+        r["renderer"] = ren.type()
+        if ren.type() == "categorizedSymbol":
+            r["attr"] = ren.classAttribute()
+            r["categories"] = []
+            for c in ren.categories():
+                sl = c.symbol().symbolLayer(0)
+                shape = sl.shape() if hasattr(sl, "shape") else None
+                r["categories"].append({
+                    "value": None if c.value() in (None, "") else str(c.value()),
+                    "label": c.label(), "colour": c.symbol().color().name(),
+                    "alpha": c.symbol().color().alpha(), "class": sl.layerType(),
+                    "shape": None if shape is None else int(shape),
+                    "size": sl.properties().get("size") or sl.properties().get("line_width")})
+        r["labels"] = vl.labelsEnabled()
+        if vl.labelsEnabled() and vl.labeling() is not None:
+            s = vl.labeling().settings()
+            r["label_field"] = s.fieldName
+            r["label_placement"] = int(s.placement)
+            r["label_min_scale"] = s.minimumScale
+    fields = vl.fields()
+    r["widgets"] = {f.name(): f.editorWidgetSetup().type() for f in fields}
+    r["value_maps"] = {f.name(): [list(e.values())[0] for e in
+                                  f.editorWidgetSetup().config().get("map", [])]
+                       for f in fields if f.editorWidgetSetup().type() == "ValueMap"}
+    r["ranges"] = {f.name(): [f.editorWidgetSetup().config().get("Min"),
+                              f.editorWidgetSetup().config().get("Max")]
+                   for f in fields if f.editorWidgetSetup().type() == "Range"}
+    r["aliases"] = {f.name(): f.alias() for f in fields}
+    r["defaults"] = {f.name(): vl.defaultValueDefinition(i).expression()
+                     for i, f in enumerate(fields) if vl.defaultValueDefinition(i).isValid()}
+    return r
+"""
+
+# argv: GeoPackage path, table names -> {table: layer report}
+LAYERS_REPORT_SCRIPT = (
+    _LAYER_REPORT
+    + """
+path = sys.argv[1]
+emit({t: layer_report(QgsVectorLayer(f"{path}|layername={t}", t, "ogr")) for t in sys.argv[2:]})
+"""
+)
+
+# argv: project (path of a .qgz/.qgs or "geopackage:...?projectName=..."), asset uuids ->
+# {ok, crs, layers: {table: layer report + source}, relations: {id: ... related counts}, groups}
+PROJECT_REPORT_SCRIPT = (
+    _LAYER_REPORT
+    + """
+uri = sys.argv[1]
+p = QgsProject.instance()
+ok = p.read(uri)
+layers = {}
+for layer in p.mapLayers().values():
+    rep = layer_report(layer)
+    rep["source"] = layer.source()
+    rep["table"] = layer.source().split("layername=")[-1]
+    layers[rep["table"]] = rep
+by_id = {l.id(): l.source().split("layername=")[-1] for l in p.mapLayers().values()}
+rels = {}
+for rel in p.relationManager().relations().values():
+    parent = rel.referencedLayer()
+    related = {}
+    for uuid in sys.argv[2:]:
+        feats = list(parent.getFeatures(QgsFeatureRequest(
+            QgsExpression(f"\\"asset_uuid\\" = '{uuid}'")))) if parent.fields().indexOf(
+            "asset_uuid") >= 0 else []
+        if feats:
+            related[uuid] = len(list(rel.getRelatedFeatures(feats[0])))
+    rels[rel.id()] = {"valid": rel.isValid(), "child": by_id.get(rel.referencingLayerId()),
+                      "parent": by_id.get(rel.referencedLayerId()),
+                      "pairs": rel.fieldPairs(), "related": related}
+emit({"ok": ok, "crs": p.crs().authid(), "layers": layers, "relations": rels,
+      "groups": [n.name() for n in p.layerTreeRoot().children()]})
+"""
+)
+
 
 def _system_env(tmp: str) -> dict[str, str]:
     env = {

@@ -16,7 +16,12 @@ from citymgr_desktop.core import domains as dm
 from citymgr_desktop.core import gpkg, project, qgis_project
 from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core import symbology as sy
-from tests.gpkg_checks import assert_valid_gpkg, run_pyqgis
+from tests.gpkg_checks import (
+    LAYERS_REPORT_SCRIPT,
+    PROJECT_REPORT_SCRIPT,
+    assert_valid_gpkg,
+    run_pyqgis,
+)
 
 ASSETS = [t.name for t in sc.ASSET_TABLES]
 COUNTS = {"road_segment": 3, "bridge": 2, "green_space": 2, "litter_bin": 4}
@@ -94,86 +99,6 @@ def test_project_file_passes_gdal_validator(tmp_path: Path, project_file: Path) 
     assert_valid_gpkg(project_file)
 
 
-# What QGIS makes of a layer: validity, geometry, features, style, form configuration.
-_LAYER_REPORT = """
-def layer_report(vl):
-    r = {"valid": vl.isValid(), "count": vl.featureCount(),
-         "wkb": QgsWkbTypes.displayString(vl.wkbType())}
-    if vl.isSpatial():
-        ren = vl.renderer()
-        r["renderer"] = ren.type()
-        if ren.type() == "categorizedSymbol":
-            r["attr"] = ren.classAttribute()
-            r["categories"] = []
-            for c in ren.categories():
-                sl = c.symbol().symbolLayer(0)
-                shape = sl.shape() if hasattr(sl, "shape") else None
-                r["categories"].append({
-                    "value": None if c.value() in (None, "") else str(c.value()),
-                    "label": c.label(), "colour": c.symbol().color().name(),
-                    "alpha": c.symbol().color().alpha(), "class": sl.layerType(),
-                    "shape": None if shape is None else int(shape),
-                    "size": sl.properties().get("size") or sl.properties().get("line_width")})
-        r["labels"] = vl.labelsEnabled()
-        if vl.labelsEnabled() and vl.labeling() is not None:
-            s = vl.labeling().settings()
-            r["label_field"] = s.fieldName
-            r["label_placement"] = int(s.placement)
-            r["label_min_scale"] = s.minimumScale
-    fields = vl.fields()
-    r["widgets"] = {f.name(): f.editorWidgetSetup().type() for f in fields}
-    r["value_maps"] = {f.name(): [list(e.values())[0] for e in
-                                  f.editorWidgetSetup().config().get("map", [])]
-                       for f in fields if f.editorWidgetSetup().type() == "ValueMap"}
-    r["ranges"] = {f.name(): [f.editorWidgetSetup().config().get("Min"),
-                              f.editorWidgetSetup().config().get("Max")]
-                   for f in fields if f.editorWidgetSetup().type() == "Range"}
-    r["aliases"] = {f.name(): f.alias() for f in fields}
-    r["defaults"] = {f.name(): vl.defaultValueDefinition(i).expression()
-                     for i, f in enumerate(fields) if vl.defaultValueDefinition(i).isValid()}
-    return r
-"""
-
-_LAYERS_SCRIPT = (
-    _LAYER_REPORT
-    + """
-path = sys.argv[1]
-emit({t: layer_report(QgsVectorLayer(f"{path}|layername={t}", t, "ogr")) for t in sys.argv[2:]})
-"""
-)
-
-_PROJECT_SCRIPT = (
-    _LAYER_REPORT
-    + """
-uri = sys.argv[1]
-p = QgsProject.instance()
-ok = p.read(uri)
-layers = {}
-for layer in p.mapLayers().values():
-    rep = layer_report(layer)
-    rep["source"] = layer.source()
-    rep["table"] = layer.source().split("layername=")[-1]
-    layers[rep["table"]] = rep
-by_id = {l.id(): l.source().split("layername=")[-1] for l in p.mapLayers().values()}
-rels = {}
-for rel in p.relationManager().relations().values():
-    parent = rel.referencedLayer()
-    related = {}
-    for uuid in sys.argv[2:]:
-        feats = list(parent.getFeatures(QgsFeatureRequest(
-            QgsExpression(f"\\"asset_uuid\\" = '{uuid}'")))) if parent.fields().indexOf(
-            "asset_uuid") >= 0 else []
-        if feats:
-            related[uuid] = len(list(rel.getRelatedFeatures(feats[0])))
-    rels[rel.id()] = {"valid": rel.isValid(), "child": by_id.get(rel.referencingLayerId()),
-                      "parent": by_id.get(rel.referencedLayerId()),
-                      "pairs": rel.fieldPairs(), "related": related}
-emit({"ok": ok, "crs": p.crs().authid(), "layers": layers, "relations": rels,
-      "groups": [n.name() for n in p.layerTreeRoot().children()]})
-"""
-)
-
-
 def _check_asset_style(table: str, rep: dict) -> None:
     symbol = sy.CLASS_SYMBOLS[table]
     assert rep["renderer"] == "categorizedSymbol"
@@ -217,7 +142,7 @@ def _check_form(table_name: str, rep: dict) -> None:
 @pytest.mark.qgis
 def test_layers_open_in_qgis_with_default_style_and_forms(project_file: Path) -> None:
     tables = [*ASSETS, "maintenance_record", "work_order"]
-    report = run_pyqgis(_LAYERS_SCRIPT, project_file, *tables)
+    report = run_pyqgis(LAYERS_REPORT_SCRIPT, project_file, *tables)
     for t in ASSETS:
         rep = report[t]
         assert rep["valid"], t
@@ -263,7 +188,7 @@ def _check_project(rep: dict, folder: Path) -> None:
 @pytest.mark.qgis
 def test_embedded_project_opens_in_qgis_with_relations(project_file: Path) -> None:
     uri = f"geopackage:{project_file}?projectName={qgis_project.PROJECT_NAME}"
-    rep = run_pyqgis(_PROJECT_SCRIPT, uri, ROAD_WITH_HISTORY, BRIDGE_WITH_HISTORY)
+    rep = run_pyqgis(PROJECT_REPORT_SCRIPT, uri, ROAD_WITH_HISTORY, BRIDGE_WITH_HISTORY)
     _check_project(rep, project_file.parent)
 
 
@@ -273,7 +198,7 @@ def test_embedded_project_follows_a_moved_file(tmp_path: Path, project_file: Pat
     moved.parent.mkdir()
     shutil.move(project_file, moved)
     rep = run_pyqgis(
-        _PROJECT_SCRIPT,
+        PROJECT_REPORT_SCRIPT,
         f"geopackage:{moved}?projectName=citymgr",
         ROAD_WITH_HISTORY,
         BRIDGE_WITH_HISTORY,
@@ -295,7 +220,7 @@ def test_renamed_file_is_repointed_by_ensure_current(tmp_path: Path, project_fil
         conn.close()
     project_file.unlink()  # nothing may still read the original
     rep = run_pyqgis(
-        _PROJECT_SCRIPT,
+        PROJECT_REPORT_SCRIPT,
         f"geopackage:{renamed}?projectName=citymgr",
         ROAD_WITH_HISTORY,
         BRIDGE_WITH_HISTORY,
@@ -312,7 +237,9 @@ def test_standalone_qgz_opens_in_qgis(tmp_path: Path, project_file: Path) -> Non
     package.mkdir()
     shutil.move(qgz, package / qgz.name)
     shutil.move(project_file, package / project_file.name)
-    rep = run_pyqgis(_PROJECT_SCRIPT, package / qgz.name, ROAD_WITH_HISTORY, BRIDGE_WITH_HISTORY)
+    rep = run_pyqgis(
+        PROJECT_REPORT_SCRIPT, package / qgz.name, ROAD_WITH_HISTORY, BRIDGE_WITH_HISTORY
+    )
     _check_project(rep, package)
     assert_valid_gpkg(package / project_file.name)
 
@@ -322,7 +249,7 @@ def test_qgz_with_a_subset_of_layers(tmp_path: Path, project_file: Path) -> None
     qgz = qgis_project.write_qgz(
         project_file, tmp_path / "roads.qgz", layers=["road_segment", "maintenance_record"]
     )
-    rep = run_pyqgis(_PROJECT_SCRIPT, qgz, ROAD_WITH_HISTORY)
+    rep = run_pyqgis(PROJECT_REPORT_SCRIPT, qgz, ROAD_WITH_HISTORY)
     assert rep["ok"]
     assert set(rep["layers"]) == {"road_segment", "maintenance_record"}
     assert all(layer["valid"] for layer in rep["layers"].values())
@@ -476,7 +403,7 @@ def test_edits_made_in_qgis_keep_the_file_valid(project_file: Path) -> None:
 @pytest.mark.qgis
 def test_sample_district_opens_in_qgis(small_district: Path) -> None:
     assert_valid_gpkg(small_district)
-    rep = run_pyqgis(_PROJECT_SCRIPT, f"geopackage:{small_district}?projectName=citymgr")
+    rep = run_pyqgis(PROJECT_REPORT_SCRIPT, f"geopackage:{small_district}?projectName=citymgr")
     assert rep["ok"] and rep["crs"] == "EPSG:4547"
     assert set(rep["layers"]) == set(qgis_project.DEFAULT_LAYERS)
     assert all(layer["valid"] for layer in rep["layers"].values())
