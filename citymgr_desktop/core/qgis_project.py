@@ -313,6 +313,13 @@ def embedded_qgs(conn: sqlite3.Connection, name: str = PROJECT_NAME) -> str | No
         return z.read(qgs).decode("utf-8")
 
 
+def ensure_current_needed(conn: sqlite3.Connection) -> bool:
+    """True if the embedded project names another file than this one (read-only check)."""
+    qgs = embedded_qgs(conn)
+    expected = f"<datasource>./{gpkg_file_name(conn)}|layername="
+    return qgs is None or expected not in qgs.replace("&amp;", "&")
+
+
 def ensure_current(conn: sqlite3.Connection, srs_id: int) -> bool:
     """Re-embed if the embedded project names another file than this one; True if it did.
 

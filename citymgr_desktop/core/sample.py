@@ -52,6 +52,8 @@ def generate(out: str | os.PathLike[str], features: int = 4000, seed: int = 1,
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a fresh temp file: atomic by rename
             conn.execute("PRAGMA synchronous = OFF")
+            # random uuids make the unique indexes' inserts random: keep them in memory
+            conn.execute("PRAGMA cache_size = -400000")
             conn.execute("BEGIN")
             srs_id = project.initialise(conn, crs, district_code, with_rtree_triggers=False)
             _write_assets(conn, srs_id, features, rng, district_code, prog)

@@ -117,7 +117,27 @@ class Store:
             raise _sqlite_to_error(p, exc) from None
         except sqlite3.DatabaseError as exc:
             raise BadFileError(f"{p}: damaged GeoPackage ({exc})") from None
-        return cls(p, conn, ro)
+        store = cls(p, conn, ro)
+        if not ro:
+            store._repoint_qgis_project()
+        return store
+
+    def _repoint_qgis_project(self) -> None:
+        """A renamed file's embedded QGIS project still names the old file: fix it on open."""
+        if not self.is_asset_project():
+            return
+        from citymgr_desktop.core import qgis_project
+
+        try:
+            srs_id = self.conn.execute(
+                "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name='road_segment'"
+            ).fetchone()[0]
+            if qgis_project.embedded_qgs(self.conn) is None or \
+                    qgis_project.ensure_current_needed(self.conn):
+                with self.session() as conn:
+                    qgis_project.ensure_current(conn, srs_id)
+        except (BadFileError, ReadOnlyError):
+            pass  # locked or read-only: the data is fine, only QGIS's project names another file
 
     def close(self) -> None:
         self.conn.close()

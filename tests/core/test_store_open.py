@@ -152,3 +152,19 @@ def test_create_project_refuses_existing_and_bad_crs(tmp_path):
         project.create_project(tmp_path / "y.gpkg", district_code="12")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.gpkg"]
     shutil.rmtree(tmp_path / "nothing", ignore_errors=True)
+
+
+def test_renamed_file_gets_its_qgis_project_repointed(district, tmp_path):
+    from citymgr_desktop.core import qgis_project
+
+    renamed = tmp_path / "renamed-copy.gpkg"
+    district.rename(renamed)
+    conn = sqlite3.connect(renamed)
+    assert qgis_project.ensure_current_needed(conn)
+    conn.close()
+    with Store.open(renamed):
+        pass
+    conn = sqlite3.connect(renamed)
+    assert not qgis_project.ensure_current_needed(conn)
+    assert "./renamed-copy.gpkg|layername=" in qgis_project.embedded_qgs(conn)
+    conn.close()
