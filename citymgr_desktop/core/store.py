@@ -36,6 +36,7 @@ from citymgr_desktop.core.gpkg_geometry import decode
 from citymgr_desktop.core.progress import Progress
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
 
 
 @dataclass(frozen=True)
@@ -208,8 +209,9 @@ class Store:
     def district_code(self) -> str:
         return self.meta("district_code") or "000000"
 
-    def layers(self) -> list[LayerInfo]:
-        """Every table registered in gpkg_contents, in file order."""
+    def layers(self, include_internal: bool = False) -> list[LayerInfo]:
+        """The tables registered in gpkg_contents, in file order (QGIS's ``layer_styles``
+        only with ``include_internal``)."""
         rows = self.conn.execute(
             "SELECT c.table_name, c.data_type, g.geometry_type_name, g.srs_id, "
             "c.min_x, c.min_y, c.max_x, c.max_y, c.description "
@@ -218,6 +220,8 @@ class Store:
         ).fetchall()
         out = []
         for name, dtype, gtype, srs_id, minx, miny, maxx, maxy, desc in rows:
+            if name in INTERNAL_TABLES and not include_internal:
+                continue
             count = self._count(name)
             crs_name = None
             if srs_id is not None:
