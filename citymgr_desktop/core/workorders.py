@@ -156,7 +156,7 @@ def create_order(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime |
     wid = order_uuid or new_uuid()
     with store.session():
         row = _order_row(store, spec, user, now, wid)
-        event = _event(wid, None, wf.S.REPORTED, user, spec.note or "created", now)
+        event = _event(wid, None, wf.S.REPORTED, user, spec.note or f"created with {len(set(spec.assets))} asset(s)", now)
         insert_order(store, row, list(dict.fromkeys(spec.assets)), [event], user)
     return row
 
