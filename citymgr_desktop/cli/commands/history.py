@@ -1,0 +1,95 @@
+"""``citymgr history``: add maintenance records (optionally with photos) and list an asset's
+history."""
+
+from __future__ import annotations
+
+import argparse
+
+from citymgr_desktop.cli.commands._common import print_json
+from citymgr_desktop.cli.commands.workorders import _user
+from citymgr_desktop.core import domains as dm
+from citymgr_desktop.core import history
+from citymgr_desktop.core import workorders as wo
+from citymgr_desktop.core.delta import DeltaSet
+from citymgr_desktop.core.store import Store
+
+ORDER = 61
+TYPES = ", ".join(str(v) for v in dm.RECORD_TYPE.values())
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("history", help="maintenance history: add and list records",
+                       description="Maintenance history of assets (inspection, repair, "
+                       "cleaning, replacement, reconstruction).")
+    s = p.add_subparsers(dest="action", metavar="ACTION")
+    s.required = True
+    a = s.add_parser("add", help="add a maintenance record to an asset (prints its uuid)")
+    a.add_argument("file")
+    a.add_argument("--asset", required=True, metavar="UUID")
+    a.add_argument("--type", required=True, help=f"one of: {TYPES}")
+    a.add_argument("--date", required=True, help="YYYY-MM-DD")
+    a.add_argument("--condition-after", type=int, help="1 good ... 5 critical; sets the "
+                   "asset's condition when this is its newest record")
+    a.add_argument("--condition-before", type=int, help="default: the asset's condition")
+    a.add_argument("--crew")
+    a.add_argument("--observation")
+    a.add_argument("--work-done")
+    a.add_argument("--labour-cost", type=float)
+    a.add_argument("--material-cost", type=float)
+    a.add_argument("--equipment-cost", type=float)
+    a.add_argument("--work-order", metavar="CASE", help="link to a work order (case number)")
+    a.add_argument("--attach", action="append", metavar="FILE", help="photo or document "
+                   "(repeatable); stored in the GeoPackage with its SHA-256")
+    a.add_argument("--keep-condition", action="store_true",
+                   help="do not update the asset's condition")
+    a.add_argument("--by", help="who records it (default: your login)")
+    a.set_defaults(func=run_add)
+    ls = s.add_parser("list", help="list an asset's records, newest first")
+    ls.add_argument("file")
+    ls.add_argument("--asset", required=True, metavar="UUID")
+    ls.add_argument("--limit", type=int)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=run_list)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    user = _user(args.by)
+    values = {"record_type": args.type, "record_date": args.date, "crew": args.crew,
+              "observation": args.observation, "work_done": args.work_done,
+              "condition_after": args.condition_after, "labour_cost": args.labour_cost,
+              "material_cost": args.material_cost, "equipment_cost": args.equipment_cost}
+    if args.condition_before is not None:
+        values["condition_before"] = args.condition_before
+    with Store.open(args.file) as store:
+        store.require_asset_project()
+        if args.work_order:
+            values["work_order_uuid"] = wo.get_order(store, args.work_order)["work_order_uuid"]
+        deltas = history.plan_add(store, None, args.asset, values, user=user,
+                                  update_condition=not args.keep_condition)
+        rid = next(d.uuid for d in deltas if d.table == "maintenance_record")
+        allin = DeltaSet(deltas)
+        for path in args.attach or []:
+            allin.extend(history.plan_attach_file(store, rid, path, user=user,
+                                                  owner_kind="maintenance_record"))
+        history.apply(store, allin, user)
+    print(rid)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with Store.open(args.file, read_only=True) as store:
+        history.asset_class_for(store, args.asset)
+        rows = history.records(store, args.asset, args.limit)
+        for r in rows:
+            r["attachments"] = [a["file_name"] for a in history.attachments(store,
+                                                                            r["record_uuid"])]
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        cond = (f"{r['condition_before'] or '-'}->{r['condition_after'] or '-'}")
+        extra = f"  [{', '.join(r['attachments'])}]" if r["attachments"] else ""
+        print(f"{r['record_date']}  {r['record_type']:<14} {cond:<6} {r['crew'] or '':<10} "
+              f"{r['observation'] or ''} / {r['work_done'] or ''}{extra}")
+    print(f"{len(rows)} record(s)")
+    return 0

@@ -1,0 +1,168 @@
+"""``citymgr workorders``: create orders from an expression, move them through the loop,
+list them and export them (PDF, XLSX, CSV, GeoJSON, GeoPackage)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+
+from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.core import workflow as wf
+from citymgr_desktop.core import workorders as wo
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.workorders_deadline import format_local
+from citymgr_desktop.core.workorders_query import list_orders, load_report, select_assets
+
+ORDER = 60
+STATES = " ".join(s.value for s in wf.WorkOrderState)
+FORMATS = ("pdf", "xlsx", "csv", "geojson", "gpkg")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("workorders", help="work orders (工单): create, move, list, export",
+                       description="Work orders following the digital city-management loop: "
+                       "reported -> filed -> dispatched -> in_progress -> resolved -> checked -> "
+                       "closed, with returned, on_hold, rework and cancelled.")
+    s = p.add_subparsers(dest="action", metavar="ACTION")
+    s.required = True
+
+    c = s.add_parser("create", help="create one order for the assets an expression selects "
+                     "(prints the case number)")
+    c.add_argument("file")
+    c.add_argument("--layer", required=True, help="asset layer: road_segment, bridge, "
+                   "green_space or litter_bin")
+    c.add_argument("--where", required=True,
+                   help="expression, e.g. \"condition = 5 and district = '粮道街道'\"")
+    c.add_argument("--priority", required=True, type=int,
+                   help="1 urgent (特急), 2 high (紧急), 3 normal (一般), 4 low (较缓)")
+    c.add_argument("--title", required=True)
+    c.add_argument("--assignee", help="department or crew to dispatch to (处置单位)")
+    c.add_argument("--description")
+    c.add_argument("--source", default="patrol",
+                   help="patrol, supervisor, hotline, public or assigned (default patrol)")
+    c.add_argument("--by", default=None, help="who creates it (default: your login)")
+    c.set_defaults(func=run_create)
+
+    m = s.add_parser("move", help="move an order to another state (only legal moves)")
+    m.add_argument("file")
+    m.add_argument("case", help="case number (or uuid)")
+    m.add_argument("--to", required=True, metavar="STATE", help=f"one of: {STATES}")
+    m.add_argument("--by", required=True, help="who makes the move")
+    m.add_argument("--note", help="why (意见)")
+    m.add_argument("--record-type", default="repair",
+                   help="on closing: type of the record written per asset (default repair)")
+    m.add_argument("--condition-after", type=int,
+                   help="on closing: each asset's condition after the work (1-5)")
+    m.set_defaults(func=run_move)
+
+    ls = s.add_parser("list", help="list orders")
+    ls.add_argument("file")
+    ls.add_argument("--state", action="append", metavar="STATE", help=f"one of: {STATES} "
+                    "(repeatable)")
+    ls.add_argument("--assignee")
+    ls.add_argument("--overdue", action="store_true", help="only orders past their deadline")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.set_defaults(func=run_list)
+
+    e = s.add_parser("export", help="export orders to pdf, xlsx, csv, geojson or gpkg")
+    e.add_argument("file")
+    e.add_argument("--state", action="append", metavar="STATE", help="only these states")
+    e.add_argument("--case", action="append", metavar="CASE", nargs="+",
+                   help="only these case numbers")
+    e.add_argument("--format", required=True, choices=FORMATS)
+    e.add_argument("--out", required=True, help="the file to write (replaced if it exists)")
+    e.add_argument("--lang", default="zh", choices=("zh", "en"), help="language (default zh)")
+    e.add_argument("--no-map", action="store_true", help="PDF without map extracts")
+    e.add_argument("--csv-rows", default="assets", choices=("assets", "orders"),
+                   help="CSV: one row per order-asset (default) or per order")
+    e.set_defaults(func=run_export)
+
+
+def _user(name: str | None) -> str:
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "citymgr"
+
+
+def run_create(args: argparse.Namespace) -> int:
+    with Store.open(args.file) as store:
+        store.require_asset_project()
+        uuids = select_assets(store, args.layer, args.where)
+        if not uuids:
+            raise ValidationError(f"no asset of {args.layer} matches {args.where!r}; "
+                                  "no order was created")
+        spec = wo.OrderSpec(title=args.title, priority=args.priority,
+                            assets=[(args.layer, u) for u in uuids],
+                            description=args.description, source=args.source,
+                            assignee=args.assignee,
+                            note=f"created for {len(uuids)} asset(s) where {args.where}")
+        row = wo.create_order(store, spec, _user(args.by))
+    print(row["case_no"])
+    return 0
+
+
+def run_move(args: argparse.Namespace) -> int:
+    close = wo.CloseOptions(record_type=args.record_type,
+                            condition_after=args.condition_after)
+    with Store.open(args.file) as store:
+        wo.move_order(store, args.case, args.to, args.by, args.note, close=close)
+        row = wo.get_order(store, args.case)
+    print(f"{row['case_no']}: {row['state']} ({wf.label(row['state'], 'zh')})")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with Store.open(args.file, read_only=True) as store:
+        rows = list_orders(store, states=args.state, assignee=args.assignee,
+                           overdue=True if args.overdue else None)
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"{'case':<14}{'state':<13}{'P':<3}{'deadline':<18}{'assets':>6}  title")
+    for r in rows:
+        flag = " !" if r["overdue"] else ""
+        print(f"{r['case_no']:<14}{r['state']:<13}{r['priority']!s:<3}"
+              f"{format_local(r['deadline']):<18}{r['asset_count']:>6}  {r['title']}{flag}")
+    print(f"{len(rows)} order(s)" + ("; ! = overdue" if any(r["overdue"] for r in rows)
+                                     else ""))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    cases = [c for group in (args.case or []) for c in group]
+    progress = terminal_progress("export")
+    with Store.open(args.file, read_only=True) as store:
+        store.require_asset_project()
+        orders = load_report(store, cases or None, states=args.state)
+        if not orders:
+            raise ValidationError("no work order matches the --state/--case filter; "
+                                  "nothing was written")
+        if args.format == "pdf":
+            from citymgr_desktop.export.workorder_map import MapSource
+            from citymgr_desktop.export.workorder_pdf import export_pdf
+
+            maps = None if args.no_map else MapSource.open(store)
+            export_pdf(orders, args.out, maps=maps, lang=args.lang, source=store.path.name,
+                       progress=progress)
+        elif args.format == "xlsx":
+            from citymgr_desktop.export.xlsx import export_xlsx
+
+            export_xlsx(orders, args.out, lang=args.lang, progress=progress)
+        elif args.format == "csv":
+            from citymgr_desktop.export.csv_export import export_csv
+
+            export_csv(orders, args.out, rows=args.csv_rows, lang=args.lang, progress=progress)
+        else:
+            from citymgr_desktop.export import geo
+
+            fn = geo.export_geojson if args.format == "geojson" else geo.export_gpkg
+            fn(orders, args.out, store.project_crs(), lang=args.lang, progress=progress)
+    n_assets = sum(len(o.assets) for o in orders)
+    print(json.dumps({"out": args.out, "format": args.format, "orders": len(orders),
+                      "assets": n_assets}, ensure_ascii=False))
+    return 0
