@@ -1,0 +1,218 @@
+"""``citymgr import FILE SOURCE --as CLASS``: bring a vector source into a project.
+
+Field and value mappings are suggested automatically, then a profile (``--profile``) or the
+command line (``--map``, ``--values``, ``--set``) adjusts them. ``--dry-run`` reports what
+would happen; otherwise the import runs as one transaction and the same report is printed.
+``--list`` shows the source's layers, fields with sample values and the suggested mapping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.core import importer
+from citymgr_desktop.core import schema as sc
+from citymgr_desktop.core.errors import CitymgrError, ValidationError
+from citymgr_desktop.core.importer_geometry import GeometryOptions
+from citymgr_desktop.core.importer_mapping import ImportMapping
+from citymgr_desktop.core.importer_profile import load_profile, save_profile
+from citymgr_desktop.core.importer_source import SourceOptions
+from citymgr_desktop.core.store import Store
+
+ORDER = 40
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "import", help="import a vector source (Shapefile, GeoJSON, GPKG, CSV, KML, ...)",
+        description="Import a layer of any source GDAL reads (GeoPackage, Shapefile with .cpg/"
+        ".prj, GeoJSON, FileGDB, KML, OpenStreetMap) or a CSV/XLSX table with X/Y or WKT "
+        "columns into one asset class. Fields and value words are matched automatically; a "
+        "second import of the same source updates the assets it made (by source_id).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  citymgr import city.gpkg roads.shp --as road_segment --dry-run\n"
+        "  citymgr import city.gpkg bins.csv --as litter_bin --map 编号=source_id "
+        "--values condition:破=4 --set district=东湖街道\n"
+        "  citymgr import city.gpkg osm.pbf --layer lines --where \"highway='primary'\" "
+        "--as road_segment --id-field osm_key --id-prefix osm:")
+    p.add_argument("file", help="the project GeoPackage")
+    p.add_argument("source", help="the file to import (a FileGDB is a .gdb folder)")
+    p.add_argument("--layer", help="layer (or sheet) of the source; default: the first one")
+    p.add_argument("--as", dest="target", choices=[t.name for t in sc.ASSET_TABLES],
+                   help="asset class to import into")
+    p.add_argument("--map", action="append", default=[], metavar="SRC=DST",
+                   help="source field SRC fills asset field DST (repeatable)")
+    p.add_argument("--unmap", action="append", default=[], metavar="DST",
+                   help="leave asset field DST unfilled although it was suggested")
+    p.add_argument("--values", action="append", default=[], metavar="FIELD:WORD=CODE",
+                   help="value word WORD of FIELD means domain code CODE; an empty CODE "
+                   "leaves the field empty (repeatable)")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="constant for FIELD where the source has no value (repeatable)")
+    p.add_argument("--id-field", help="source field with the features' own ids (source_id)")
+    p.add_argument("--id-prefix", help="text put before every source id, e.g. 'osm:'")
+    p.add_argument("--profile", help="load the mapping from a JSON/TOML profile")
+    p.add_argument("--save-profile", help="save the mapping used to a JSON/TOML profile")
+    p.add_argument("--no-suggest", action="store_true", help="do not suggest a mapping")
+    p.add_argument("--where", help="attribute filter in OGR SQL, e.g. \"highway IS NOT NULL\"")
+    p.add_argument("--source-crs", help="CRS of the source when it states none or a wrong one")
+    p.add_argument("--accept-ballpark", action="store_true",
+                   help="accept an approximate datum shift (e.g. Beijing 1954 -> CGCS2000)")
+    p.add_argument("--encoding", help="attribute encoding (e.g. GBK) when the source lacks one")
+    p.add_argument("--x", dest="x_field", help="tables: the X (easting/longitude) column")
+    p.add_argument("--y", dest="y_field", help="tables: the Y (northing/latitude) column")
+    p.add_argument("--wkt", dest="wkt_field", help="tables: the WKT geometry column")
+    p.add_argument("--multipart", choices=["explode", "refuse"],
+                   help="multi-part lines/points: one asset per part (default) or skip")
+    p.add_argument("--no-repair", action="store_true",
+                   help="skip invalid geometries instead of repairing them")
+    p.add_argument("--no-to-point", action="store_true",
+                   help="skip lines/areas for point classes instead of taking a point")
+    p.add_argument("--on-unmatched", choices=["empty", "skip"],
+                   help="a value word that matches no code: leave the field empty (default) "
+                   "or skip the feature")
+    p.add_argument("--dry-run", action="store_true", help="report only; change nothing")
+    p.add_argument("--report", help="also write the report as JSON to this file")
+    p.add_argument("--list", action="store_true",
+                   help="show the layers, fields, samples and suggested mapping; no import")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--user", default="", help="name recorded in updated_by")
+    p.set_defaults(func=run)
+
+
+def _pair(text: str, what: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise ValidationError(f"{what} {text!r} must look like A=B")
+    a, b = text.split("=", 1)
+    return a.strip(), b.strip()
+
+
+def source_options(args: argparse.Namespace, base: SourceOptions | None) -> SourceOptions:
+    opts = base or SourceOptions()
+    for name in ("layer", "where", "encoding", "source_crs", "x_field", "y_field", "wkt_field"):
+        if getattr(args, name) is not None:
+            setattr(opts, name, getattr(args, name))
+    return opts
+
+
+def build_mapping(args: argparse.Namespace, opts: SourceOptions,
+                  profile: ImportMapping | None) -> ImportMapping:
+    target = args.target or (profile.table if profile else None)
+    if target is None:
+        raise ValidationError("give the asset class with --as (road_segment, bridge, "
+                              "green_space, litter_bin) or a --profile")
+    if profile is not None:
+        mapping = profile
+        mapping.table = target
+    elif args.no_suggest:
+        mapping = ImportMapping(target)
+    else:
+        layer = importer.describe_layer(args.source, opts)
+        mapping = importer.suggest_mapping(layer, target)
+    for item in args.map:
+        src, dst = _pair(item, "--map")
+        for k in [k for k, v in mapping.fields.items() if v == src]:
+            del mapping.fields[k]
+        mapping.fields[dst] = src
+    if args.id_field:
+        mapping.fields["source_id"] = args.id_field
+    for dst in args.unmap:
+        mapping.fields.pop(dst, None)
+        mapping.values.pop(dst, None)
+    for item in args.set:
+        f, v = _pair(item, "--set")
+        mapping.constants[f] = v
+    for item in args.values:
+        if ":" not in item:
+            raise ValidationError(f"--values {item!r} must look like FIELD:WORD=CODE")
+        f, rest = item.split(":", 1)
+        word, code = rest.rsplit("=", 1) if "=" in rest else (rest, None)
+        if code is None:
+            raise ValidationError(f"--values {item!r} must look like FIELD:WORD=CODE")
+        f = _asset_field(f.strip(), mapping)
+        mapping.values.setdefault(f, {})[word.strip()] = code.strip() or None
+    if args.id_prefix is not None:
+        mapping.id_prefix = args.id_prefix
+    if args.on_unmatched:
+        mapping.on_unmatched = args.on_unmatched
+    g = mapping.geometry
+    mapping.geometry = GeometryOptions(args.multipart or g.multipart,
+                                       g.repair and not args.no_repair,
+                                       g.to_point and not args.no_to_point)
+    mapping.accept_ballpark = mapping.accept_ballpark or args.accept_ballpark
+    return mapping
+
+
+def _asset_field(name: str, mapping: ImportMapping) -> str:
+    """``--values`` may name the asset field or the source field that fills it."""
+    if name in mapping.target().field_names():
+        return name
+    for dst, src in mapping.fields.items():
+        if src == name:
+            return dst
+    return name  # mapping.check() names the problem
+
+
+def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
+    layers = importer.list_layers(args.source)
+    print(f"{args.source}: {len(layers)} layer(s)")
+    for name, gtype in layers:
+        print(f"  {name:<30} {gtype or 'no geometry'}")
+    info = importer.describe_layer(args.source, opts)
+    count = f"{info.count} feature(s)" if info.count >= 0 else "count unknown"
+    print(f"\nlayer {info.name}: {info.geometry_type}, {count}, CRS {info.crs_name}"
+          + (f", encoding {info.encoding}" if info.encoding else ""))
+    for note in info.notes:
+        print(f"  note: {note}")
+    for f in info.fields:
+        samples = ", ".join(repr(s) for s in f.samples)
+        print(f"  {f.name:<24} {f.dtype:<8} empty {f.empty:>5}  e.g. {samples}"[:160])
+    if args.target:
+        mapping = importer.suggest_mapping(info, args.target)
+        print(f"\nsuggested mapping -> {args.target}:")
+        for dst, src in mapping.fields.items():
+            print(f"  {dst:<18} <- {src}")
+        for dst, words in mapping.values.items():
+            for w, c in words.items():
+                print(f"  {dst}: {w!r} -> {c!r}")
+    return 0
+
+
+def _write_report(path: str | None, data: dict[str, Any]) -> None:
+    if not path:
+        return
+    p = Path(path)
+    tmp = p.with_name(f".{p.name}.part")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
+                   encoding="utf-8")
+    tmp.replace(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        profile, popts = load_profile(args.profile) if args.profile else (None, None)
+        opts = source_options(args, popts)
+        if args.list:
+            return list_source(args, opts)
+        mapping = build_mapping(args, opts, profile)
+        with Store.open(args.file) as store:
+            result = importer.run_import(store, args.source, mapping, opts,
+                                         dry_run=args.dry_run, user=args.user,
+                                         progress=terminal_progress("import"))
+    except CitymgrError as exc:
+        _write_report(args.report, {"source": args.source, "error": str(exc),
+                                    "category": exc.category, "applied": False})
+        raise
+    if args.save_profile:
+        save_profile(args.save_profile, mapping, opts)
+    _write_report(args.report, result.report.to_dict())
+    if args.json:
+        print_json(result.report.to_dict())
+    else:
+        print(result.report.to_text())
+    return 0

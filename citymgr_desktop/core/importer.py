@@ -1,0 +1,101 @@
+"""Bring existing data into a project: the one entry point the CLI and the import wizard use.
+
+:func:`run_import` reads a source layer, checks and converts every feature against an
+:class:`ImportMapping`, matches it with the project's assets by ``source_id`` and either
+reports what would happen (``dry_run``) or applies it as one transaction -- with progress and
+cancel; a failure or a cancel rolls everything back, so nothing is ever half-imported. The
+applied deltas come back for the app's undo stack (one import = one undo step).
+
+The pieces: :mod:`importer_source` (reading), :mod:`importer_mapping` and
+:mod:`importer_values` (suggestions), :mod:`importer_crs` and :mod:`importer_geometry`
+(coordinates and shapes), :mod:`importer_prepare` and :mod:`importer_match` (the plan),
+:mod:`importer_report`, :mod:`importer_profile`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from citymgr_desktop.core import importer_values as iv
+from citymgr_desktop.core.delta import Delta, DeltaSet
+from citymgr_desktop.core.errors import ReadOnlyError
+from citymgr_desktop.core.importer_mapping import ImportMapping, suggest_mapping
+from citymgr_desktop.core.importer_match import match
+from citymgr_desktop.core.importer_prepare import prepare
+from citymgr_desktop.core.importer_report import ImportReport
+from citymgr_desktop.core.importer_source import (
+    SourceData,
+    SourceLayer,
+    SourceOptions,
+    describe_layer,
+    is_empty,
+    list_layers,
+    read_source,
+)
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store import Store
+
+__all__ = [
+    "ImportMapping", "ImportReport", "ImportResult", "SourceData", "SourceLayer",
+    "SourceOptions", "describe_layer", "distinct_values", "list_layers", "read_source",
+    "run_import", "suggest_mapping",
+]
+
+APPLY_CHUNK = 500
+
+
+@dataclass
+class ImportResult:
+    report: ImportReport
+    deltas: DeltaSet  # what was (or would be) applied; ``~deltas`` undoes it
+
+    @property
+    def table(self) -> str:
+        return self.report.target
+
+
+def distinct_values(data: SourceData, field_name: str, limit: int = 500) -> list[Any]:
+    """The distinct non-empty values of a source field, most frequent first."""
+    col = data.attributes[field_name]
+    keys = [iv.value_key(v) for v in col if not is_empty(v)]
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    return sorted(counts, key=lambda k: -counts[k])[:limit]
+
+
+def run_import(store: Store, source: str | Path, mapping: ImportMapping,
+               options: SourceOptions | None = None, *, dry_run: bool = False, user: str = "",
+               data: SourceData | None = None, progress: Progress | None = None
+               ) -> ImportResult:
+    """Import ``source`` into ``store`` per ``mapping`` (see the module docstring).
+
+    ``data`` may carry a layer already read (the wizard reads once for its preview).
+    """
+    prog = ensure(progress)
+    store.require_asset_project()
+    if not dry_run and store.read_only:
+        raise ReadOnlyError(f"{store.path} is open read-only; nothing was imported")
+    opts = options or SourceOptions()
+    if data is None:
+        data = read_source(source, opts, progress=prog)
+    report = ImportReport(str(source), data.layer.name, mapping.table, dry_run=dry_run)
+    prepared = prepare(data, mapping, store.project_crs(), report, prog)
+    if dry_run:
+        plan = match(store, prepared)
+        return ImportResult(plan.report, DeltaSet(plan.deltas))
+    with store.session():
+        plan = match(store, prepared)
+        _apply(store, plan.deltas, user, prog)
+    plan.report.applied = True
+    return ImportResult(plan.report, DeltaSet(plan.deltas))
+
+
+def _apply(store: Store, deltas: list[Delta], user: str, prog: Progress) -> None:
+    total = len(deltas)
+    prog.update(0, total, "importing")
+    for i in range(0, total, APPLY_CHUNK):
+        store.apply(deltas[i : i + APPLY_CHUNK], user)
+        prog.update(min(i + APPLY_CHUNK, total), total, "importing")

@@ -1,0 +1,234 @@
+"""Geometry for import: decode what GDAL read, and make each geometry fit its asset layer.
+
+Decoding keeps a reason per feature for what cannot be read and linearises curves (circular
+strings, compound curves, curve polygons) through GDAL via Fiona. :func:`conform` turns one
+geometry into what the target layer holds -- ``LINESTRING`` roads, ``POINT`` bridges and bins,
+``MULTIPOLYGON`` green spaces: Z/M dropped, invalid geometries repaired with ``make_valid``
+(or listed), multi-part lines merged where they touch and otherwise split into one asset per
+part (or refused), lines and areas turned into a point for point layers, closed lines into
+areas. Everything it does is said in a note, everything it refuses in a reason.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+CURVE_TYPES = {8: "CircularString", 9: "CompoundCurve", 10: "CurvePolygon", 11: "MultiCurve",
+               12: "MultiSurface", 13: "Curve", 14: "Surface"}
+OTHER_TYPES = {15: "PolyhedralSurface", 16: "TIN", 17: "Triangle"}
+_TARGET_WORD = {"LINESTRING": "a line", "POINT": "a point", "MULTIPOLYGON": "an area"}
+_DIM = {"POINT": 0, "LINESTRING": 1, "MULTIPOLYGON": 2}
+
+
+@dataclass
+class GeometryOptions:
+    """Choices about geometries a person makes once per import."""
+
+    multipart: str = "explode"  # "explode": one asset per part; "refuse": skip the feature
+    repair: bool = True  # make_valid invalid geometries; False: skip them with the reason
+    to_point: bool = True  # lines/areas -> a point for point layers (bridge, litter bin)
+
+    def __post_init__(self) -> None:
+        if self.multipart not in ("explode", "refuse"):
+            raise ValueError(f"multipart must be 'explode' or 'refuse', got {self.multipart!r}")
+
+
+@dataclass
+class Conformed:
+    """The outcome for one source geometry: parts to store, or why not."""
+
+    parts: list[Any] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    reason: str | None = None  # set when the feature is skipped
+    detail: str = ""
+
+
+def wkb_type(blob: bytes) -> int | None:
+    """The ISO geometry type number (1-17) of a WKB blob, ignoring Z/M/SRID flags."""
+    if not blob or len(blob) < 5:
+        return None
+    fmt = "<I" if blob[0] == 1 else ">I"
+    code = struct.unpack(fmt, bytes(blob[1:5]))[0] & 0x0FFFFFFF
+    return code % 1000
+
+
+def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | None = None,
+               layer: str | None = None) -> tuple[np.ndarray, dict[Any, str], dict[Any, str]]:
+    """WKB -> Shapely geometries; returns (geometries, problems by fid, conversions by fid)."""
+    arr = np.array([None if b is None else bytes(b) for b in wkb], dtype=object)
+    geoms = shapely.from_wkb(arr, on_invalid="ignore") if len(arr) else np.array([], object)
+    problems: dict[Any, str] = {}
+    converted: dict[Any, str] = {}
+    failed = [i for i in range(len(arr)) if arr[i] is not None and geoms[i] is None]
+    curves: list[int] = []
+    for i in failed:
+        code = wkb_type(arr[i])
+        if code in CURVE_TYPES:
+            curves.append(i)
+        elif code in OTHER_TYPES:
+            problems[fids[i]] = f"unsupported geometry type {OTHER_TYPES[code]}"
+        else:
+            problems[fids[i]] = f"unreadable geometry ({_geos_message(arr[i])})"
+    if curves:
+        linear = _linearise(path, layer, [fids[i] for i in curves])
+        for i in curves:
+            name = CURVE_TYPES[wkb_type(arr[i]) or 0]
+            g = linear.get(fids[i])
+            if g is None:
+                problems[fids[i]] = f"curved geometry ({name}) could not be linearised"
+            else:
+                geoms[i] = g
+                converted[fids[i]] = f"curved {name} linearised"
+    for i in range(len(arr)):
+        if arr[i] is None:
+            problems.setdefault(fids[i], "no geometry")
+    return geoms, problems, converted
+
+
+def _geos_message(blob: bytes) -> str:
+    try:
+        shapely.from_wkb(blob)
+    except Exception as exc:  # GEOS reports malformed input with several exception types
+        return str(exc).split(":", 1)[-1].strip()[:120]
+    return "unknown reason"
+
+
+def _linearise(path: Path | None, layer: str | None, fids: list[Any]) -> dict[Any, Any]:
+    """Read ``fids`` again through Fiona, whose GDAL binding linearises curved geometries."""
+    if path is None:
+        return {}
+    out: dict[Any, Any] = {}
+    try:
+        import fiona
+
+        with fiona.open(path, layer=layer) as src:
+            for fid in fids:
+                try:
+                    feat = src[int(fid)]
+                except (KeyError, IndexError, ValueError):
+                    continue
+                if feat.geometry is not None:
+                    out[fid] = shape(feat.geometry)
+    except Exception:  # Fiona or the driver may refuse random access; those stay unreadable
+        return out
+    return out
+
+
+def drop_zm(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2-D copies and a mask of the geometries that had Z or M values."""
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    had = np.zeros(len(geoms), dtype=bool)
+    if present.any():
+        sub = geoms[present]
+        had[present] = shapely.has_z(sub) | _has_m(sub)
+        out = geoms.copy()
+        out[present] = shapely.force_2d(sub)
+        return out, had
+    return geoms, had
+
+
+def _has_m(geoms: np.ndarray) -> np.ndarray:
+    fn = getattr(shapely, "has_m", None)
+    return fn(geoms) if fn is not None else np.zeros(len(geoms), dtype=bool)
+
+
+def _parts_of_dim(geom: Any, dim: int) -> list[Any]:
+    """The simple parts of ``geom`` with dimension ``dim`` (points 0, lines 1, areas 2)."""
+    parts = shapely.get_parts(geom).tolist()
+    out: list[Any] = []
+    for p in parts:
+        if p.geom_type == "GeometryCollection" or p.geom_type.startswith("Multi"):
+            out.extend(_parts_of_dim(p, dim))
+        elif shapely.get_dimensions(p) == dim and not p.is_empty:
+            out.append(p)
+    return out
+
+
+def conform(geom: Any, target: str, options: GeometryOptions, table_label: str = "") -> Conformed:
+    """Make ``geom`` fit a layer of geometry type ``target`` (see the module docstring)."""
+    res = Conformed()
+    label = table_label or target.lower()
+    if geom is None or geom.is_empty:
+        res.reason = "no geometry"
+        return res
+    if not geom.is_valid:
+        why = shapely.is_valid_reason(geom)
+        if not options.repair:
+            res.reason, res.detail = "invalid geometry", why
+            return res
+        fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False) \
+            if geom.geom_type in ("Polygon", "MultiPolygon") else shapely.make_valid(geom)
+        if fixed.is_empty or int(shapely.get_dimensions(fixed)) < int(
+                shapely.get_dimensions(geom)):
+            res.reason, res.detail = "invalid geometry that collapses when repaired", why
+            return res
+        res.notes.append(f"repaired ({why})")
+        geom = fixed
+    dim = _DIM[target]
+    gdim = int(shapely.get_dimensions(geom))
+    if target == "MULTIPOLYGON" and gdim == 1:
+        closed = [p for p in _parts_of_dim(geom, 1) if p.is_closed and len(p.coords) >= 4]
+        if closed:
+            polys = [shapely.Polygon(p.coords) for p in closed]
+            geom = shapely.make_valid(shapely.MultiPolygon(polys)) if len(polys) > 1 \
+                else shapely.make_valid(polys[0])
+            res.notes.append("closed line made an area")
+            gdim = 2
+    if gdim < dim or (target != "POINT" and gdim != dim):
+        res.reason = f"{geom.geom_type} cannot become {_TARGET_WORD[target]} ({label})"
+        return res
+    if target == "POINT" and gdim > 0:
+        if not options.to_point:
+            res.reason = f"{geom.geom_type} cannot become a point ({label})"
+            return res
+        return _to_point(geom, gdim, res)
+    parts = _parts_of_dim(geom, dim)
+    if not parts:
+        res.reason = f"{geom.geom_type} has no {_TARGET_WORD[target][2:]} parts"
+        return res
+    if target == "MULTIPOLYGON":
+        polys = [p for p in parts if p.area > 0]
+        if not polys:
+            res.reason = "area is zero"
+            return res
+        res.parts = [shapely.MultiPolygon(polys)]
+        return res
+    if target == "LINESTRING" and len(parts) > 1:
+        merged = shapely.line_merge(shapely.MultiLineString(parts))
+        parts = _parts_of_dim(merged, 1)
+        if len(parts) == 1:
+            res.notes.append("multi-part line merged")
+    parts = [p for p in parts if target == "POINT" or p.length > 0]
+    if not parts:
+        res.reason = "line has zero length"
+        return res
+    if len(parts) > 1:
+        if options.multipart == "refuse":
+            res.reason = f"multi-part {geom.geom_type} with {len(parts)} parts"
+            return res
+        res.notes.append(f"split into {len(parts)} parts")
+    res.parts = parts
+    return res
+
+
+def _to_point(geom: Any, gdim: int, res: Conformed) -> Conformed:
+    if gdim == 1:
+        merged = shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
+        if merged.geom_type == "LineString":
+            point = shapely.line_interpolate_point(merged, 0.5, normalized=True)
+        else:
+            point = merged.representative_point()
+        res.notes.append("line made a point (its middle)")
+    else:
+        point = geom.representative_point()
+        res.notes.append("area made a point (inside it)")
+    res.parts = [point]
+    return res
