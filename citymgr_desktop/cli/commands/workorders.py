@@ -13,7 +13,7 @@ from citymgr_desktop.core import workorders as wo
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders_deadline import format_local
-from citymgr_desktop.core.workorders_query import list_orders, load_report, select_assets
+from citymgr_desktop.core.workorders_query import list_orders, select_assets
 
 ORDER = 60
 STATES = " ".join(s.value for s in wf.WorkOrderState)
@@ -134,35 +134,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from citymgr_desktop.export.workorders_export import export_orders
+
     cases = [c for group in (args.case or []) for c in group]
-    progress = terminal_progress("export")
     with Store.open(args.file, read_only=True) as store:
-        store.require_asset_project()
-        orders = load_report(store, cases or None, states=args.state)
-        if not orders:
-            raise ValidationError("no work order matches the --state/--case filter; "
-                                  "nothing was written")
-        if args.format == "pdf":
-            from citymgr_desktop.export.workorder_map import MapSource
-            from citymgr_desktop.export.workorder_pdf import export_pdf
-
-            maps = None if args.no_map else MapSource.open(store)
-            export_pdf(orders, args.out, maps=maps, lang=args.lang, source=store.path.name,
-                       progress=progress)
-        elif args.format == "xlsx":
-            from citymgr_desktop.export.xlsx import export_xlsx
-
-            export_xlsx(orders, args.out, lang=args.lang, progress=progress)
-        elif args.format == "csv":
-            from citymgr_desktop.export.csv_export import export_csv
-
-            export_csv(orders, args.out, rows=args.csv_rows, lang=args.lang, progress=progress)
-        else:
-            from citymgr_desktop.export import geo
-
-            fn = geo.export_geojson if args.format == "geojson" else geo.export_gpkg
-            fn(orders, args.out, store.project_crs(), lang=args.lang, progress=progress)
-    n_assets = sum(len(o.assets) for o in orders)
-    print(json.dumps({"out": args.out, "format": args.format, "orders": len(orders),
-                      "assets": n_assets}, ensure_ascii=False))
+        summary = export_orders(store, args.out, args.format, cases=cases, states=args.state,
+                                lang=args.lang, with_map=not args.no_map,
+                                csv_rows=args.csv_rows, progress=terminal_progress("export"))
+    print(json.dumps(summary, ensure_ascii=False))
     return 0

@@ -1,0 +1,97 @@
+"""Dialog to export work orders: format (PDF, XLSX, CSV, GeoJSON, GeoPackage), file,
+language, map extracts; the choices are remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+SETTINGS = "workorders/export"
+FORMATS = (("pdf", "PDF (*.pdf)"), ("xlsx", "Excel (*.xlsx)"), ("csv", "CSV (*.csv)"),
+           ("geojson", "GeoJSON (*.geojson)"), ("gpkg", "GeoPackage (*.gpkg)"))
+
+
+class WorkOrderExportDialog(QDialog):
+    """Chooses what to write; the caller runs the export in a worker."""
+
+    def __init__(self, parent: QWidget | None, count: int, default_name: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Export work orders"))
+        s = QSettings()
+        saved = s.value(SETTINGS, {}) or {}
+        saved = saved if isinstance(saved, dict) else {}
+        form = QFormLayout()
+        form.addRow(QLabel(self.tr("%1 work order(s) will be exported.")
+                           .replace("%1", str(count))))
+        self.format = QComboBox()
+        for key, label in FORMATS:
+            self.format.addItem(label, key)
+        self.format.setCurrentIndex(max(self.format.findData(saved.get("format", "pdf")), 0))
+        form.addRow(self.tr("Format"), self.format)
+        folder = Path(str(saved.get("folder") or Path.home()))
+        self.path = QLineEdit(str(folder / f"{default_name}.{self.format.currentData()}"))
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        form.addRow(self.tr("File"), row)
+        self.lang = QComboBox()
+        self.lang.addItem("中文", "zh")
+        self.lang.addItem("English", "en")
+        self.lang.setCurrentIndex(max(self.lang.findData(saved.get("lang", "zh")), 0))
+        form.addRow(self.tr("Language"), self.lang)
+        self.with_map = QCheckBox(self.tr("Map extract on each order (PDF)"))
+        self.with_map.setChecked(str(saved.get("map", "true")).lower() == "true")
+        form.addRow("", self.with_map)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self._format_changed()
+
+    def _format_changed(self) -> None:
+        fmt = self.format.currentData()
+        p = Path(self.path.text())
+        if p.name:
+            self.path.setText(str(p.with_suffix(f".{fmt}")))
+        self.with_map.setEnabled(fmt == "pdf")
+
+    def _browse(self) -> None:
+        fmt = self.format.currentData()
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export work orders"),
+                                              self.path.text(), dict(FORMATS)[fmt])
+        if name:
+            self.path.setText(name)
+
+    def values(self) -> dict[str, object]:
+        return {"format": self.format.currentData(), "path": self.path.text().strip(),
+                "lang": self.lang.currentData(), "map": self.with_map.isChecked()}
+
+    def accept(self) -> None:
+        v = self.values()
+        if not v["path"]:
+            return
+        QSettings().setValue(SETTINGS, {"format": v["format"], "lang": v["lang"],
+                                        "map": v["map"],
+                                        "folder": str(Path(str(v["path"])).parent)})
+        super().accept()
