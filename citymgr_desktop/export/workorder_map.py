@@ -100,15 +100,17 @@ class MapSource:
         self.renderer, self.crs_name = renderer, crs_name
 
     @classmethod
-    def open(cls, store: Any) -> MapSource:
+    def open(cls, store: Any, progress: Any = None) -> MapSource:
+        """Load the project's layers once for all the extracts of a batch."""
         from citymgr_desktop.export import workorder_render
 
-        return cls(workorder_render.open_renderer(store), store.project_crs().name)
+        return cls(workorder_render.open_renderer(store, progress), store.project_crs().name)
 
 
 def draw_extract(sheet: Any, maps: MapSource, rep: ReportOrder, ex: Extract, x: float,
-                 y: float, w: float, h: float, lang: str) -> None:
-    """Draw the planned extract into the frame at (x, y, w, h) mm of ``sheet``."""
+                 y: float, w: float, h: float, lang: str) -> float | None:
+    """Draw the planned extract into the frame at (x, y, w, h) mm of ``sheet``; returns the
+    scale denominator the renderer drew at (None without geometry)."""
     from citymgr_desktop.export import workorder_render
 
     t = T(lang)
@@ -118,11 +120,11 @@ def draw_extract(sheet: Any, maps: MapSource, rep: ReportOrder, ex: Extract, x: 
         sheet.box(x, y, w, h, fill=QColor("#f4f4f4"))
         sheet.text(x, y, w, h, t("Map not available: %1").replace("%1", t("no geometry")), 10,
                    align=Qt.AlignmentFlag.AlignCenter, valign=Qt.AlignmentFlag.AlignVCenter)
-        return
+        return None
     p.save()
     p.setClipRect(frame)
-    workorder_render.draw(maps.renderer, p, frame, ex.extent, ex.scale,
-                          _highlight(rep))
+    drawn = workorder_render.draw(maps.renderer, p, frame, ex.extent, sheet.dpi,
+                                  _highlight(rep), lang)
     _numbers(sheet, ex, frame)
     p.restore()
     sheet.box(x, y, w, h, width=0.4, color=QColor("#000000"))
@@ -131,6 +133,7 @@ def draw_extract(sheet: Any, maps: MapSource, rep: ReportOrder, ex: Extract, x: 
     caption = (f"{t('Map extract')} · {t('Scale')} 1:{ex.scale:,} · {maps.crs_name} · "
                f"{t('assets of this order highlighted and numbered as in the table')}")
     sheet.text(x, y + h + 0.8, w, 5, caption, 7.5, color="#333333", wrap=False)
+    return drawn
 
 
 def _highlight(rep: ReportOrder) -> dict[str, list[str]]:
@@ -183,7 +186,7 @@ def _north_arrow(sheet: Any, x: float, y: float) -> None:
 def _scale_bar(sheet: Any, scale: int, x: float, y: float, lang: str) -> None:
     length_m = scale_bar_length(scale, 35.0)
     bar_mm = length_m * 1000.0 / scale
-    sheet.box(x - 1, y - 3.6, bar_mm + 16, 7.4, fill=QColor(255, 255, 255, 215), width=0)
+    sheet.box(x - 1, y - 3.6, bar_mm + 20, 7.4, fill=QColor(255, 255, 255, 215), width=0)
     for k in range(4):
         fill = QColor("#000000") if k % 2 == 0 else QColor("#ffffff")
         sheet.box(x + k * bar_mm / 4, y, bar_mm / 4, 1.2, fill=fill, width=0.15,

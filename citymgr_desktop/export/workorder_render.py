@@ -1,21 +1,33 @@
-"""Adapter between the work-order map extract and the project's renderer (``render/``).
-
-Kept in one place so the PDF code does not depend on the renderer's module layout.
+"""Adapter between the work-order map extract and the project's one renderer
+(:mod:`citymgr_desktop.render`: ``load_map`` + ``draw_map``), kept in one place so the PDF
+code does not depend on the renderer's module layout. No drawing of features happens here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter
+
+from citymgr_desktop.core.progress import Progress
 
 
-def open_renderer(store: Any) -> Any:
-    return None
+def open_renderer(store: Any, progress: Progress | None = None) -> Any:
+    """The project's layers loaded for drawing (every feature layer, in the project CRS)."""
+    from citymgr_desktop.render.data import load_map
+
+    return load_map(store, progress=progress)
 
 
-def draw(renderer: Any, painter: QPainter, frame: QRectF, extent: tuple[float, float, float,
-         float], scale: int, highlight: dict[str, list[str]]) -> None:
-    painter.fillRect(frame, QColor("#eeeeee"))
-    painter.drawText(frame, int(Qt.AlignmentFlag.AlignCenter), "renderer pending")
+def draw(data: Any, painter: QPainter, frame: QRectF,
+         extent: tuple[float, float, float, float], dpi: float,
+         highlight: dict[str, list[str]], lang: str = "zh") -> float:
+    """Draw ``extent`` into ``frame`` (painter units at ``dpi``) with ``highlight``
+    (layer -> asset uuids) drawn as the selection; returns the scale denominator drawn."""
+    from citymgr_desktop.render.renderer import RenderOptions, draw_map
+
+    result = draw_map(painter, data, extent, frame,
+             RenderOptions(selection=highlight, antialias=True, labels=True, dpi=dpi,
+                           lang="zh" if lang.startswith("zh") else "en"))
+    return float(result.scale)
