@@ -1,0 +1,122 @@
+"""``citymgr render FILE --out map.png``: draw the map offscreen with the app's own renderer."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
+from citymgr_desktop.core.store import Store
+
+ORDER = 40
+FORMATS = {".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG", ".tif": "TIFF", ".tiff": "TIFF",
+           ".bmp": "BMP", ".webp": "WEBP"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "render", help="draw the map of a GeoPackage to a PNG (offscreen)",
+        description="Draw the layers of a GeoPackage to an image with the same renderer as "
+        "the desktop map: condition-coloured symbols, road names at large scales. Coordinates "
+        "of --bbox are in the map CRS (the project's CRS unless --crs is given).")
+    p.add_argument("file", help="a GeoPackage (.gpkg)")
+    p.add_argument("--out", required=True, help="image to write (.png, .jpg, .tif, ...)")
+    p.add_argument("--size", default="1600x1200", help="WIDTHxHEIGHT in pixels "
+                   "(default 1600x1200)")
+    p.add_argument("--bbox", help="minx,miny,maxx,maxy in map CRS units (default: all data)")
+    p.add_argument("--layers", nargs="+", metavar="LAYER",
+                   help="layers to draw, bottom first (names, or comma-separated)")
+    p.add_argument("--crs", help="map CRS, e.g. EPSG:4547 (default: the project's CRS)")
+    p.add_argument("--dpi", type=float, default=96.0, help="symbol/label size reference "
+                   "(default 96; use 300 for print-sized symbols)")
+    p.add_argument("--no-labels", action="store_true", help="do not label road names")
+    p.add_argument("--no-antialias", action="store_true", help="faster, jagged drawing")
+    p.add_argument("--lang", choices=["en", "zh_CN"], default="en",
+                   help="language of the legend labels printed with --legend")
+    p.add_argument("--legend", action="store_true",
+                   help="print the legend categories visible in the image")
+    p.set_defaults(func=run)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().replace("*", "x").split("x"))
+    except ValueError:
+        raise ValidationError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1600x1200"
+                              ) from None
+    if not (16 <= w <= 20000 and 16 <= h <= 20000):
+        raise ValidationError(f"--size {text!r}: width and height must be 16-20000 pixels")
+    return w, h
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValidationError(f"--bbox {text!r}: expected four numbers minx,miny,maxx,maxy"
+                              ) from None
+    if not (minx < maxx and miny < maxy):
+        raise ValidationError(f"--bbox {text!r}: minx must be < maxx and miny < maxy")
+    return minx, miny, maxx, maxy
+
+
+def _app() -> object:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    return QGuiApplication.instance() or QGuiApplication(["citymgr"])
+
+
+def run(args: argparse.Namespace) -> int:
+    size = parse_size(args.size)
+    bbox = parse_bbox(args.bbox) if args.bbox else None
+    out = Path(args.out)
+    fmt = FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise ValidationError(f"--out {out}: unknown image type {out.suffix!r} "
+                              f"(use one of {', '.join(sorted(FORMATS))})")
+    if not out.parent.exists():
+        raise BadFileError(f"--out {out}: folder {out.parent} does not exist")
+    layers = None
+    if args.layers:
+        layers = [n.strip() for item in args.layers for n in item.split(",") if n.strip()]
+    app = _app()  # noqa: F841 - keeps the application alive while drawing
+    from citymgr_desktop.render import (
+        MISSING_FONT_MESSAGE,
+        RenderOptions,
+        drawable_layers,
+        ensure_cjk_font,
+        legend_entries,
+        load_map,
+        render_image,
+    )
+
+    t0 = time.perf_counter()
+    with Store.open(args.file, read_only=True) as store:
+        available = drawable_layers(store)
+        if layers:
+            unknown = [n for n in layers if n not in available]
+            if unknown:
+                raise NotFoundError(f"--layers: {', '.join(unknown)} not in {args.file} "
+                                    f"(feature layers: {', '.join(available)})")
+        data = load_map(store, layers=layers, crs=args.crs)
+    if not args.no_labels and ensure_cjk_font() is None:
+        print(f"citymgr: warning: {MISSING_FONT_MESSAGE}")
+    extent = bbox or data.extent()
+    opts = RenderOptions(antialias=not args.no_antialias, labels=not args.no_labels,
+                         dpi=args.dpi, lang=args.lang)
+    image = render_image(data, extent, size, opts)
+    tmp = out.with_name(f".{out.name}.part")
+    if not image.save(str(tmp), fmt):
+        tmp.unlink(missing_ok=True)
+        raise BadFileError(f"--out {out}: the image could not be written")
+    os.replace(tmp, out)
+    total = sum(layer.count for layer in data.layers)
+    print(f"wrote {out} ({size[0]}x{size[1]}, {total:,} features) in "
+          f"{time.perf_counter() - t0:.2f} s")
+    if args.legend:
+        for e in legend_entries(data, extent, lang=args.lang):
+            print(f"  {e.layer_title:<16} {e.label or '-':<12} {e.colour}  {e.count:>9,}")
+    return 0

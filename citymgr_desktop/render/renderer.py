@@ -1,0 +1,277 @@
+"""The map renderer: draws :class:`MapData` with any ``QPainter`` (widget image, PNG, PDF).
+
+For every layer (bottom first) and condition category (worst on top) the features in view
+are culled with the spatial index, their vertices are gathered and transformed with NumPy,
+thinned to the pixel grid at small scales (level of detail) and handed to Qt as one
+``QPainterPath`` / ``QPolygonF`` per batch. Road names are labelled at large scales and
+selected features are highlighted on top. A frame checks ``is_cancelled`` between batches,
+so a render thread drops a stale frame within milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+from citymgr_desktop.core.qgis_symbols import LABEL_MAX_SCALE
+from citymgr_desktop.render import qtarrays as qa
+from citymgr_desktop.render.data import LINE, POINT, POLYGON, LayerData, MapData
+from citymgr_desktop.render.labels import draw_line_labels
+from citymgr_desktop.render.symbols import (
+    CATEGORY_ORDER,
+    Symbol,
+    line_pen,
+    polygon_pen_brush,
+    selection_symbol,
+    symbol_for,
+)
+from citymgr_desktop.render.view import Extent, MapView
+
+CHUNK_VERTICES = 400_000  # vertices per Qt call: bounds memory and cancel latency
+THIN_FROM = 20_000  # batches with more vertices are thinned to the pixel grid
+MAX_SYMBOL_MM = 5.0  # margin added around the view so symbols at the edge are drawn
+
+
+@dataclass
+class RenderOptions:
+    """What to draw and how. All fields are optional."""
+
+    layers: Sequence[str] | None = None  # layers to draw, bottom first; None = all
+    selection: Mapping[str, Collection[str]] | None = None  # layer -> keys to highlight
+    antialias: bool = True  # for still frames and exports; off while panning
+    labels: bool = True  # road names at scales of 1:LABEL_MAX_SCALE and larger
+    label_max_scale: float = LABEL_MAX_SCALE
+    lod: bool = True  # thin vertices / points to the pixel grid in big batches
+    background: str | None = "#ffffff"  # None leaves the device as it is
+    dpi: float | None = None  # painter units per inch; None = the device's logical DPI
+    lang: str = "en"
+    is_cancelled: Callable[[], bool] | None = None
+
+
+@dataclass
+class RenderResult:
+    """What a frame drew."""
+
+    view: MapView
+    scale: float  # N of 1:N
+    drawn: dict[str, int] = field(default_factory=dict)  # features per layer
+    labels: int = 0
+    cancelled: bool = False
+    seconds: float = 0.0
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _Frame:
+    """State of one frame being drawn."""
+
+    def __init__(self, painter: QPainter, view: MapView, opts: RenderOptions) -> None:
+        self.painter = painter
+        self.view = view
+        self.opts = opts
+        self.ppmm = view.pixels_per_mm
+        self.thin_grid = 0.5 if opts.antialias else 1.0
+
+    def check(self) -> None:
+        if self.opts.is_cancelled is not None and self.opts.is_cancelled():
+            raise _Cancelled
+
+
+def draw_map(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
+             options: RenderOptions | None = None) -> RenderResult:
+    """Draw ``data`` so that ``extent`` (grown to the aspect of ``rect``) fills ``rect``.
+
+    ``rect`` is in the painter's logical coordinates and the drawing is clipped to it;
+    ``options.dpi`` gives the size of a millimetre there (default: the device's DPI).
+    The painter's state is restored afterwards.
+    """
+    opts = options or RenderOptions()
+    t0 = time.perf_counter()
+    dpi = opts.dpi or float(painter.device().logicalDpiX() if painter.device() else 96)
+    view = MapView.fit(extent, QRectF(rect), dpi)
+    result = RenderResult(view, view.scale_denominator(data.crs))
+    frame = _Frame(painter, view, opts)
+    margin = MAX_SYMBOL_MM * frame.ppmm * view.units_per_pixel
+    query_extent = (view.extent[0] - margin, view.extent[1] - margin,
+                    view.extent[2] + margin, view.extent[3] + margin)
+    names = list(opts.layers) if opts.layers is not None else data.names()
+    layers = [data.layer(n) for n in names if n in data.names()]
+    painter.save()
+    try:
+        painter.setClipRect(view.rect)
+        if opts.background:
+            painter.fillRect(view.rect, QColor(opts.background))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, opts.antialias)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        visible: dict[str, np.ndarray] = {}
+        for layer in layers:
+            frame.check()
+            idx = layer.query(query_extent)
+            visible[layer.name] = idx
+            _draw_layer(frame, layer, idx)
+            result.drawn[layer.name] = len(idx)
+        if opts.selection:
+            for layer in layers:
+                keys = opts.selection.get(layer.name)
+                if keys:
+                    frame.check()
+                    sel = np.intersect1d(layer.indices_of(keys), visible[layer.name])
+                    _draw_selection(frame, layer, sel)
+        if opts.labels and result.scale <= opts.label_max_scale:
+            for layer in layers:
+                if layer.label_codes is not None and layer.name in visible:
+                    frame.check()
+                    result.labels += draw_line_labels(painter, layer, visible[layer.name],
+                                                      view, frame.check)
+    except _Cancelled:
+        result.cancelled = True
+    finally:
+        painter.restore()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def render_image(data: MapData, extent: Extent, size: QSize | tuple[int, int],
+                 options: RenderOptions | None = None) -> QImage:
+    """A new ARGB image of ``size`` with the map of ``extent`` (see :func:`draw_map`)."""
+    w, h = (size.width(), size.height()) if isinstance(size, QSize) else size
+    opts = options or RenderOptions()
+    image = QImage(int(w), int(h), QImage.Format.Format_ARGB32_Premultiplied)
+    dpi = opts.dpi or 96.0
+    image.setDotsPerMeterX(round(dpi / 0.0254))
+    image.setDotsPerMeterY(round(dpi / 0.0254))
+    image.fill(QColor(opts.background) if opts.background else Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    try:
+        draw_map(painter, data, extent, QRectF(0, 0, w, h), opts)
+    finally:
+        painter.end()
+    return image
+
+
+# -- batches ---------------------------------------------------------------------------------
+def _draw_layer(frame: _Frame, layer: LayerData, idx: np.ndarray) -> None:
+    if len(idx) == 0:
+        return
+    full = len(idx) == layer.count
+    for cat in CATEGORY_ORDER:
+        sl = layer.category_slices.get(cat)
+        if sl is None:
+            continue
+        if full:
+            sub = sl
+        else:
+            lo, hi = np.searchsorted(idx, [sl.start, sl.stop])
+            if hi <= lo:
+                continue
+            sub = idx[lo:hi]
+        for kind in layer.kinds:
+            _draw_batch(frame, layer, kind, sub, symbol_for(layer.name, cat, kind))
+
+
+def _draw_selection(frame: _Frame, layer: LayerData, sel: np.ndarray) -> None:
+    if len(sel) == 0:
+        return
+    for kind in layer.kinds:
+        base = symbol_for(layer.name, 1 if layer.categorized else -1, kind)
+        _draw_batch(frame, layer, kind, sel, selection_symbol(base), thin=False)
+
+
+def _chunks(layer: LayerData, kind: str, sub: slice | np.ndarray):
+    """Yield (coords, starts) of ``sub`` in chunks of about CHUNK_VERTICES vertices."""
+    pc = layer.pieces[kind]
+    fp, ps = pc.feature_piece, pc.piece_start
+    if isinstance(sub, slice):
+        f = sub.start
+        while f < sub.stop:
+            # find the feature where the chunk's vertex budget runs out
+            bounds = ps[fp[f:sub.stop + 1]]  # vertex offset at every feature boundary
+            k = int(np.searchsorted(bounds, bounds[0] + CHUNK_VERTICES, side="right")) - 1
+            f_end = min(f + max(k, 1), sub.stop)
+            p0, p1 = fp[f], fp[f_end]
+            v0, v1 = ps[p0], ps[p1]
+            if v1 > v0:
+                starts = np.zeros(v1 - v0, dtype=bool)
+                starts[ps[p0:p1] - v0] = True
+                yield pc.coords[v0:v1], starts, p1 - p0
+            f = f_end
+        return
+    counts = ps[fp[sub + 1]] - ps[fp[sub]]
+    cum = np.cumsum(counts)
+    i = 0
+    while i < len(sub):
+        j = int(np.searchsorted(cum, (cum[i - 1] if i else 0) + CHUNK_VERTICES))
+        j = min(max(j, i + 1), len(sub))
+        verts, pieces, starts = pc.subset(sub[i:j])
+        if len(verts):
+            yield pc.coords[verts], starts, len(pieces)
+        i = j
+
+
+def _draw_batch(frame: _Frame, layer: LayerData, kind: str, sub: slice | np.ndarray,
+                symbol: Symbol, thin: bool = True) -> None:
+    painter, view = frame.painter, frame.view
+    if kind == POINT:
+        for coords, _starts, _n in _chunks(layer, kind, sub):
+            frame.check()
+            x, y = view.to_device(coords[:, 0], coords[:, 1])
+            if thin and frame.opts.lod and len(x) > THIN_FROM:
+                keep = qa.unique_pixels(x, y, frame.thin_grid)
+                x, y = x[keep], y[keep]
+            _draw_markers(painter, x, y, symbol, frame.ppmm)
+        return
+    if kind == LINE:
+        painter.setPen(line_pen(symbol, frame.ppmm))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+    else:
+        pen, brush = polygon_pen_brush(symbol, frame.ppmm)
+        painter.setPen(pen)
+        painter.setBrush(brush)
+    for coords, starts, _n in _chunks(layer, kind, sub):
+        frame.check()
+        x, y = view.to_device(coords[:, 0], coords[:, 1])
+        if thin and frame.opts.lod and len(x) > THIN_FROM:
+            ends = np.empty_like(starts)
+            ends[:-1] = starts[1:]
+            ends[-1] = True
+            keep = qa.thin_to_pixels(x, y, starts, frame.thin_grid) | ends
+            x, y, starts = x[keep], y[keep], starts[keep]
+        painter.drawPath(qa.path_from_arrays(x, y, starts))
+
+
+def _draw_markers(painter: QPainter, x: np.ndarray, y: np.ndarray, symbol: Symbol,
+                  ppmm: float) -> None:
+    """Markers as wide-pen points: one ``drawPoints`` for the outline, one for the fill."""
+    size = max(symbol.size_mm * ppmm, 1.0)
+    outline = max(symbol.outline_mm * ppmm, 1.0)
+    cap = Qt.PenCapStyle.RoundCap if symbol.marker == "circle" else Qt.PenCapStyle.SquareCap
+    painter.save()
+    if symbol.marker == "diamond":
+        # a square pen in a frame turned by 45 degrees draws diamonds; a diamond of width
+        # ``size`` is a square of side size / sqrt(2)
+        painter.rotate(45)
+        x, y = (x + y) / math.sqrt(2), (y - x) / math.sqrt(2)
+        size /= math.sqrt(2)
+        outline /= math.sqrt(2)
+    points = qa.polygon_from_arrays(x, y)
+    pen = QPen(QColor(symbol.outline), size + 2 * outline)
+    pen.setCapStyle(cap)
+    painter.setPen(pen)
+    painter.drawPoints(points)
+    pen = QPen(QColor(symbol.colour), size)
+    pen.setCapStyle(cap)
+    painter.setPen(pen)
+    painter.drawPoints(points)
+    painter.restore()
+
+
+__all__ = ["LINE", "POINT", "POLYGON", "RenderOptions", "RenderResult", "draw_map",
+           "render_image"]
