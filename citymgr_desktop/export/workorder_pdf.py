@@ -102,10 +102,11 @@ def _continued(rep: ReportOrder, lang: str):
 
 def _assets_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
     t = T(lang)
-    cols = [Column("n", t("No."), 9, AC), Column("cls", t("Class"), 18),
-            Column("code", t("Object code"), 31), Column("name", t("Name"), 40),
-            Column("district", t("Sub-district"), 26), Column("bgid", t("Grid"), 27),
-            Column("cond", t("Condition"), 15, AC), Column("last", t("Last record"), 20, AC)]
+    # a 16-digit object code and a 14-digit grid code must fit one line at 8 pt
+    cols = [Column("n", t("No."), 9, AC), Column("cls", t("Class"), 14),
+            Column("code", t("Object code"), 33), Column("name", t("Name"), 39),
+            Column("district", t("Sub-district"), 24), Column("bgid", t("Grid"), 30),
+            Column("cond", t("Condition"), 17, AC), Column("last", t("Last record"), 20, AC)]
     rows = []
     for i, a in enumerate(rep.assets, start=1):
         v = a.values

@@ -12,12 +12,43 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPaintDevice, QPainter, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QPaintDevice,
+    QPainter,
+    QPen,
+)
 
-from citymgr_desktop.export.fonts import font
+from citymgr_desktop.export.fonts import cjk_family
 from citymgr_desktop.export.pages import mm_to_px
 
 DrawOp = Callable[["Sheet"], None]
+# Latin text and digits come from a Latin font, Chinese from the CJK one (Qt falls back per
+# character). With the CJK font alone, Qt shapes digits that follow Latin letters with glyphs
+# its PDF ToUnicode map does not cover, and "CGCS2000" or "Page 1 of 2" lose their digits
+# when the PDF is searched or copied (pdftotext shows "CGCS").
+LATIN_FAMILIES = ("Noto Sans", "DejaVu Sans", "Segoe UI", "Arial", "Helvetica",
+                  "Liberation Sans")
+_families: list[str] | None = None
+
+
+def pdf_font(size: float, bold: bool = False) -> QFont:
+    """A font for the work-order PDF: a Latin family first, the CJK family for Chinese."""
+    global _families
+    if _families is None:
+        cjk = cjk_family()
+        known = set(QFontDatabase.families())
+        latin = [f for f in LATIN_FAMILIES if f in known][:1]
+        _families = [*latin, cjk]
+    f = QFont()
+    f.setFamilies(_families)
+    f.setPointSizeF(size)
+    f.setBold(bold)
+    return f
 MAX_CELL_CHARS = 240
 GRID = QColor("#555555")
 HEADER_FILL = QColor("#e4eaf2")
@@ -38,7 +69,7 @@ class Sheet:
         return QRectF(self.px(x), self.px(y), self.px(w), self.px(h))
 
     def font(self, size: float, bold: bool = False) -> QFont:
-        return font(size, bold=bold)
+        return pdf_font(size, bold)
 
     def _fm(self, size: float, bold: bool) -> QFontMetricsF:
         key = ("", size, bold)
