@@ -4,14 +4,16 @@ Shared by every PDF/PNG export (print layouts, atlas, work-order PDFs). Three th
 
 * :func:`ensure_gui_application` makes a ``QGuiApplication`` when none exists (the CLI paints
   offscreen; fonts and QPdfWriter need one).
-* :func:`cjk_family` finds a font family that has Simplified Chinese glyphs (Noto/Source Han
-  Sans on Linux, Microsoft YaHei/SimHei on Windows, PingFang on macOS), registering a known
-  font file when the system has not.
+* :func:`cjk_family` is the family with Simplified Chinese glyphs that the renderer uses
+  (``render.fonts.ensure_cjk_font``: YaHei, Noto/Source Han Sans, PingFang, ...).
+* :func:`font` gives a Chinese-capable QFont whose glyphs all keep their Unicode in a PDF
+  (the OpenType features that substitute glyphs are off; see the comment there).
 * :func:`fix_pdf_tounicode` repairs the text layer of a PDF written by ``QPdfWriter``. Qt builds
   each font's ToUnicode map by walking code points upwards and keeping the first one that maps
   to a glyph; CJK fonts share one glyph between an ideograph and its Kangxi/CJK radical
-  (比 U+6BD4 and ⽐ U+2F50), so "比例尺" is extracted and searched as "⽐例尺". The fix rewrites
-  those entries to the unified ideograph in place (same byte length, so the xref stays valid).
+  (比 U+6BD4 and ⽐ U+2F50), so "比例尺" is extracted and searched as "⽐例尺", and the space
+  glyph is TAB's. The fix rewrites those entries to the unified ideograph (and space) in place
+  (same byte length, so the xref stays valid).
 """
 
 from __future__ import annotations
@@ -22,23 +24,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-
-# Families in order of preference; the first the system knows is used.
-CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei",
-    "微软雅黑", "PingFang SC", "Hiragino Sans GB", "WenQuanYi Micro Hei", "SimHei", "黑体",
-    "Noto Sans SC", "Noto Serif CJK SC", "SimSun", "宋体",
-)
-# Font files tried when no family above is registered (fontconfig-less systems, bundles).
-CJK_FONT_FILES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "C:/Windows/Fonts/msyh.ttc",
-    "C:/Windows/Fonts/simhei.ttf",
-    "/System/Library/Fonts/PingFang.ttc",
-)
+from PySide6.QtGui import QFont, QGuiApplication
 
 _app: QGuiApplication | None = None
 _family: str | None = None
@@ -58,25 +44,14 @@ def ensure_gui_application() -> QGuiApplication:
 
 
 def cjk_family() -> str:
-    """A font family with Simplified Chinese glyphs (the application default if none is found)."""
+    """A font family with Simplified Chinese glyphs (the renderer's choice, so map labels and
+    layout text match); the application default if the system has none."""
     global _family
-    if _family is not None:
-        return _family
-    ensure_gui_application()
-    known = set(QFontDatabase.families())
-    for name in CJK_FAMILIES:
-        if name in known:
-            _family = name
-            return name
-    for path in CJK_FONT_FILES:
-        if Path(path).exists():
-            font_id = QFontDatabase.addApplicationFont(path)
-            fams = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-            sc = [f for f in fams if f.endswith(" SC")]
-            if fams:
-                _family = (sc or fams)[0]
-                return _family
-    _family = QGuiApplication.font().family()
+    if _family is None:
+        ensure_gui_application()
+        from citymgr_desktop.render.fonts import ensure_cjk_font
+
+        _family = ensure_cjk_font() or QGuiApplication.font().family()
     return _family
 
 
@@ -86,6 +61,11 @@ def font(size_pt: float, *, bold: bool = False) -> QFont:
     f.setPointSizeF(size_pt)
     f.setBold(bold)
     f.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
+    # Qt writes a PDF's text layer from the font's cmap only: glyphs that OpenType features
+    # substitute have no Unicode and vanish from copy/search. In CJK fonts 'locl' swaps the
+    # digits of Latin runs ("EPSG:4547" extracted as "EPSG:"); 'liga' makes "fi" one glyph.
+    f.setFeature(QFont.Tag("locl"), 0)
+    f.setFeature(QFont.Tag("liga"), 0)
     return f
 
 
@@ -101,7 +81,7 @@ _RADICAL_PAIRS = (
 
 
 def _radical_table() -> dict[str, str]:
-    table: dict[str, str] = {}
+    table: dict[str, str] = {"0009": "0020"}  # the space glyph is also TAB's, which comes first
     for cp in range(0x2F00, 0x2FD6):  # Kangxi radicals: NFKC gives the ideograph
         target = unicodedata.normalize("NFKC", chr(cp))
         if len(target) == 1 and ord(target) <= 0xFFFF:
@@ -114,7 +94,7 @@ def _radical_table() -> dict[str, str]:
 _RADICALS = _radical_table()
 _CMAP_RE = re.compile(rb"begincmap.*?endcmap", re.S)
 _RANGE_LINE_RE = re.compile(rb"^<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]{4})> <([0-9A-Fa-f]{4})>$", re.M)
-_HEX4_RE = re.compile(rb"<(2[EF][0-9A-Fa-f]{2}|31[CDE][0-9A-Fa-f])>")
+_HEX4_RE = re.compile(rb"<(0009|2[EF][0-9A-Fa-f]{2}|31[CDE][0-9A-Fa-f])>")
 
 
 def _fix_cmap_block(block: bytes, counter: list[int]) -> bytes:
