@@ -1,0 +1,128 @@
+"""XLSX, CSV, GeoJSON and GeoPackage exports of work orders, read back with openpyxl, the csv
+module and GDAL (pyogrio); bad targets fail cleanly and leave nothing behind."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pyogrio
+import pytest
+from openpyxl import load_workbook
+
+from citymgr_desktop.cli import main
+from citymgr_desktop.core import workorders as wo
+from citymgr_desktop.core.errors import BadFileError, CancelledError, ValidationError
+from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.workorders_query import load_report
+from citymgr_desktop.export import geo
+from citymgr_desktop.export.csv_export import export_csv
+from citymgr_desktop.export.workorders_export import export_orders
+from citymgr_desktop.export.xlsx import export_xlsx
+
+TITLE = "中南路街道垃圾箱整治"
+
+
+@pytest.fixture
+def setup(small_district):
+    with Store.open(small_district) as store:
+        bins = [r[0] for r in store.conn.execute(
+            "SELECT asset_uuid FROM litter_bin ORDER BY fid LIMIT 5")]
+        road = store.conn.execute("SELECT asset_uuid FROM road_segment LIMIT 1").fetchone()[0]
+        park = store.conn.execute("SELECT asset_uuid FROM green_space LIMIT 1").fetchone()[0]
+        a = wo.create_order(store, wo.OrderSpec(TITLE, 2, [("litter_bin", u) for u in bins],
+                                                assignee="一队"), "t")
+        b = wo.create_order(store, wo.OrderSpec("混合工单", 3, [("road_segment", road),
+                                                                ("green_space", park)]), "t")
+        reps = load_report(store, [a["case_no"], b["case_no"]])
+        crs = store.project_crs()
+    return small_district, reps, crs, bins
+
+
+def test_xlsx_two_sheets(setup, tmp_path):
+    _, reps, _, bins = setup
+    out = export_xlsx(reps, tmp_path / "o.xlsx")
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["工单", "工单资产"]
+    orders = list(wb["工单"].iter_rows(values_only=True))
+    assert orders[0][:4] == ("案件编号", "标题", "状态", "紧急程度")
+    assert [r[0] for r in orders[1:]] == [r.case_no for r in reps]
+    assert orders[1][1] == TITLE and orders[1][2] == "上报" and orders[1][3] == "紧急"
+    assets = list(wb["工单资产"].iter_rows(values_only=True))
+    assert len(assets) == 1 + 5 + 2
+    uuid_col = assets[0].index("资产唯一标识")
+    assert [r[uuid_col] for r in assets[1:6]] == bins
+    assert wb["工单"].freeze_panes == "B2"
+    en = load_workbook(export_xlsx(reps, tmp_path / "en.xlsx", lang="en"))
+    assert en.sheetnames == ["Work orders", "Order assets"]
+    assert next(en["Work orders"].iter_rows(values_only=True))[0] == "Case number"
+
+
+def test_csv_utf8_bom_excel(setup, tmp_path):
+    _, reps, _, _ = setup
+    out = export_csv(reps, tmp_path / "o.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig", newline="")))
+    assert len(rows) == 7 and rows[0]["标题"] == TITLE and rows[0]["类别"] == "垃圾箱"
+    orders = list(csv.reader(export_csv(reps, tmp_path / "orders.csv", rows="orders")
+                             .open(encoding="utf-8-sig", newline="")))
+    assert len(orders) == 3 and orders[1][0] == reps[0].case_no
+    with pytest.raises(ValidationError):
+        export_csv(reps, tmp_path / "x.csv", rows="lines")
+
+
+def test_geojson_wgs84_readable_by_gdal(setup, tmp_path):
+    _, reps, crs, _ = setup
+    out = geo.export_geojson(reps, tmp_path / "o.geojson", crs)
+    df = pyogrio.read_dataframe(out)
+    assert len(df) == 7 and df.crs.to_epsg() == 4326
+    assert set(df.geometry.geom_type) == {"Point", "LineString", "MultiPolygon"}
+    minx, miny, maxx, maxy = df.total_bounds
+    assert 113 < minx < maxx < 116 and 29 < miny < maxy < 32  # Wuhan, lon/lat order
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["features"][0]["properties"]["title"] == TITLE
+    assert data["features"][0]["properties"]["case_no"] == reps[0].case_no
+
+
+def test_gpkg_for_phones(setup, tmp_path):
+    _, reps, crs, _ = setup
+    out = geo.export_gpkg(reps, tmp_path / "o.gpkg", crs)
+    layers = dict(pyogrio.list_layers(out))
+    assert layers == {"workorder_road_segment": "LineString",
+                      "workorder_green_space": "MultiPolygon",
+                      "workorder_litter_bin": "Point"}
+    bins = pyogrio.read_dataframe(out, layer="workorder_litter_bin")
+    assert len(bins) == 5 and bins.crs.to_epsg() == 4326
+    assert set(bins["case_no"]) == {reps[0].case_no}
+    from tests.gpkg_checks import assert_valid_gpkg
+
+    assert_valid_gpkg(out)
+
+
+def test_export_entry_point_and_failures(setup, tmp_path):
+    path, _reps, _, _ = setup
+    with Store.open(path, read_only=True) as store:
+        summary = export_orders(store, tmp_path / "s.geojson", "geojson", states=["reported"])
+        assert summary["orders"] >= 2
+        with pytest.raises(ValidationError):
+            export_orders(store, tmp_path / "s.doc", "doc")
+        with pytest.raises(BadFileError):
+            export_orders(store, tmp_path / "nope" / "s.xlsx", "xlsx")
+        progress = Progress()
+        progress.cancel()
+        with pytest.raises(CancelledError):
+            export_orders(store, tmp_path / "c.xlsx", "xlsx", progress=progress)
+    assert not (tmp_path / "c.xlsx").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "geojson", "gpkg"])
+def test_cli_export_formats(setup, tmp_path, fmt, capsys):
+    path, reps, _, _ = setup
+    out = tmp_path / f"cli.{fmt}"
+    assert main(["workorders", "export", str(path), "--case", reps[0].case_no, "--format", fmt,
+                 "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["assets"] == 5
+    assert out.exists() and out.stat().st_size > 0
