@@ -270,9 +270,99 @@ ATTACHMENT = Table(
     key="attachment_uuid",
 )
 
+# Field sync (docs/sync.md): the packages sent out, each sync run, the journal of every change
+# a sync made (old and new values, for undo) and the conflicts left for a person.
+FIELD_PACKAGE = Table(
+    "field_package", "Field packages", "外业数据包",
+    (
+        Field("package_uuid", T.TEXT, "Package UUID", "数据包标识", required=True, max_length=36,
+              system=True, unique=True),
+        Field("name", T.TEXT, "File name", "文件名", max_length=255, required=True),
+        Field("surveyor", T.TEXT, "Surveyor", "采集员", max_length=50),
+        Field("area", T.TEXT, "Area", "范围", max_length=500),
+        Field("layers", T.TEXT, "Layers", "图层", max_length=500),
+        Field("schema_hash", T.TEXT, "Schema hash", "结构校验码", max_length=64, required=True),
+        Field("schema_columns", T.TEXT, "Schema columns", "字段结构"),
+        Field("base_file", T.TEXT, "Base copy", "基准副本", max_length=255, required=True),
+        Field("feature_count", T.INTEGER, "Assets", "资产数"),
+        Field("record_count", T.INTEGER, "Records", "记录数"),
+        Field("created_at", T.DATETIME, "Created at", "创建时间", system=True),
+        Field("created_by", T.TEXT, "Created by", "创建人", max_length=50, system=True),
+    ),
+    key="package_uuid",
+)
+
+SYNC_RUN = Table(
+    "sync_run", "Sync runs", "同步记录",
+    (
+        Field("sync_uuid", T.TEXT, "Run UUID", "同步标识", required=True, max_length=36,
+              system=True, unique=True),
+        Field("sync_id", T.TEXT, "Sync ID", "同步编号", required=True, max_length=40),
+        Field("kind", T.TEXT, "Kind (sync / resolve)", "类型", required=True, max_length=10),
+        Field("package_uuid", T.TEXT, "Package", "数据包", max_length=36),
+        Field("parent_sync_uuid", T.TEXT, "Based on run", "基于同步", max_length=36),
+        Field("base_file", T.TEXT, "Base copy after the run", "同步后基准副本", max_length=255),
+        Field("source_path", T.TEXT, "Package file", "数据包文件", max_length=1000),
+        Field("applied_at", T.DATETIME, "Applied at", "同步时间", required=True),
+        Field("applied_by", T.TEXT, "Applied by", "操作人", max_length=50),
+        Field("prefer", T.TEXT, "Preferred side", "冲突优先", max_length=10),
+        Field("state", T.TEXT, "State (applied / undone)", "状态", required=True, max_length=10),
+        Field("counts", T.TEXT, "Counts per layer", "分层统计"),
+        Field("conflict_count", T.INTEGER, "Conflicts", "冲突数"),
+        Field("backup_file", T.TEXT, "Backup", "备份文件", max_length=255),
+        Field("restore_state", T.TEXT, "State before the run", "同步前状态"),
+        Field("undone_at", T.DATETIME, "Undone at", "撤销时间"),
+        Field("undone_by", T.TEXT, "Undone by", "撤销人", max_length=50),
+    ),
+    key="sync_uuid",
+)
+
+SYNC_JOURNAL = Table(
+    "sync_journal", "Sync journal", "同步日志",
+    (
+        Field("sync_uuid", T.TEXT, "Run", "同步标识", required=True, max_length=36),
+        Field("seq", T.INTEGER, "Order", "序号", required=True),
+        Field("table_name", T.TEXT, "Layer", "图层", required=True, max_length=50),
+        Field("row_uuid", T.TEXT, "Row", "对象标识", required=True, max_length=36),
+        Field("action", T.TEXT, "Action (insert / update / delete)", "操作", required=True,
+              max_length=10),
+        Field("old_values", T.TEXT, "Old values", "原值"),
+        Field("new_values", T.TEXT, "New values", "新值"),
+    ),
+    key="",
+)
+
+SYNC_CONFLICT = Table(
+    "sync_conflict", "Sync conflicts", "同步冲突",
+    (
+        Field("conflict_uuid", T.TEXT, "Conflict UUID", "冲突标识", required=True, max_length=36,
+              system=True, unique=True),
+        Field("sync_uuid", T.TEXT, "Run", "同步标识", required=True, max_length=36),
+        Field("package_uuid", T.TEXT, "Package", "数据包", max_length=36),
+        Field("table_name", T.TEXT, "Layer", "图层", required=True, max_length=50),
+        Field("row_uuid", T.TEXT, "Row", "对象标识", required=True, max_length=36),
+        Field("field_name", T.TEXT, "Field", "字段", required=True, max_length=50),
+        Field("kind", T.TEXT, "Kind", "冲突类型", required=True, max_length=20),
+        Field("ancestor_value", T.TEXT, "Ancestor value", "原始值"),
+        Field("master_value", T.TEXT, "Master value", "主库值"),
+        Field("field_value", T.TEXT, "Field value", "外业值"),
+        Field("message", T.TEXT, "Message", "说明", max_length=500),
+        Field("state", T.TEXT, "State (open / resolved / void)", "状态", required=True,
+              max_length=10),
+        Field("resolution", T.TEXT, "Resolution", "处理方式", max_length=10),
+        Field("resolved_value", T.TEXT, "Resolved value", "处理结果"),
+        Field("resolved_at", T.DATETIME, "Resolved at", "处理时间"),
+        Field("resolved_by", T.TEXT, "Resolved by", "处理人", max_length=50),
+        Field("resolve_sync_uuid", T.TEXT, "Resolved in run", "处理同步", max_length=36),
+    ),
+    key="conflict_uuid",
+)
+
+SYNC_TABLES: tuple[Table, ...] = (FIELD_PACKAGE, SYNC_RUN, SYNC_JOURNAL, SYNC_CONFLICT)
+
 ATTRIBUTE_TABLES: tuple[Table, ...] = (
     MAINTENANCE_RECORD, WORK_ORDER, WORK_ORDER_ASSET, WORK_ORDER_EVENT, WORK_ORDER_TIME_LIMIT,
-    ATTACHMENT,
+    ATTACHMENT, *SYNC_TABLES,
 )
 ALL_TABLES: tuple[Table, ...] = ASSET_TABLES + ATTRIBUTE_TABLES
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}

@@ -1,0 +1,137 @@
+"""``citymgr sync``, ``sync-undo`` and ``sync-list``: bring field packages back, undo a sync,
+and see the history of syncs and their open conflicts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.core import sync_registry as reg
+from citymgr_desktop.core.errors import ConflictError
+from citymgr_desktop.core.project import atomic_output
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.sync import sync_package, undo_sync
+
+ORDER = 61
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sync", help="merge a field package back into the master (three-way)",
+        description="Three-way merge of a field package into its master, keyed by asset_uuid: "
+        "edits to different attributes both land; the same attribute changed two ways, a "
+        "geometry changed on both sides, or edit against delete is a conflict. Everything "
+        "else is applied in one transaction after a backup, with a journal for "
+        "'citymgr sync-undo'. Without --prefer, conflicts keep the master's value and stay "
+        "open for resolution in the app. Exit code 9 when conflicts were left open.")
+    p.add_argument("file", help="the master project (.gpkg)")
+    p.add_argument("package", help="the field package brought back (.gpkg)")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    p.add_argument("--prefer", choices=("master", "field"),
+                   help="settle conflicts for this side instead of leaving them open")
+    p.add_argument("--report", metavar="OUT.json", help="write the full report as JSON")
+    p.add_argument("--no-backup", action="store_true",
+                   help="skip the copy of the master taken before the sync (the journal still "
+                   "allows undo)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run_sync)
+
+    u = sub.add_parser("sync-undo", help="undo a sync (restores the master as it was)",
+                       description="Undo a whole sync run from its journal, in one transaction "
+                       "after a backup. Refused, naming the rows, if anything the sync wrote "
+                       "has been edited since.")
+    u.add_argument("file", help="the master project (.gpkg)")
+    u.add_argument("sync_id", help="the sync id printed by 'citymgr sync' (see sync-list)")
+    u.add_argument("--no-backup", action="store_true", help="skip the backup copy")
+    u.add_argument("--json", action="store_true", help="print the result as JSON")
+    u.set_defaults(func=run_undo)
+
+    ls = sub.add_parser("sync-list", help="field packages, syncs and open conflicts",
+                        description="List the field packages checked out from the master, "
+                        "the sync runs (newest first) and the number of open conflicts.")
+    ls.add_argument("file", help="the master project (.gpkg)")
+    ls.add_argument("--conflicts", action="store_true", help="also list every open conflict")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.set_defaults(func=run_list)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (service accounts, containers)
+        return ""
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    with Store.open(args.file, read_only=args.dry_run) as store:
+        report = sync_package(store, args.package, prefer=args.prefer, dry_run=args.dry_run,
+                              user=_user(), backup=not args.no_backup,
+                              progress=terminal_progress("sync"))
+    data = report.to_json()
+    if args.report:
+        with atomic_output(args.report) as tmp:
+            Path(tmp).write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str),
+                                 encoding="utf-8")
+    if args.json:
+        print_json(data)
+    else:
+        print("\n".join(report.summary()))
+    if report.open_conflicts and report.status == "applied":
+        print(f"citymgr: {report.open_conflicts} conflict(s) left open; everything else was "
+              f"applied (sync {report.sync_id})", file=sys.stderr)
+        return ConflictError.exit_code
+    return 0
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    with Store.open(args.file) as store:
+        result = undo_sync(store, args.sync_id, user=_user(), backup=not args.no_backup,
+                           progress=terminal_progress("sync-undo"))
+    if args.json:
+        print_json(result)
+    else:
+        print(f"undid sync {result['sync_id']}: {result['rows_restored']} row change(s) "
+              f"reverted; integrity {result['integrity_check']} ok")
+        if result["backup"]:
+            print(f"  backup before the undo: {result['backup']}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with Store.open(args.file, read_only=True) as store:
+        conn = store.conn
+        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name='sync_run'").fetchone()
+        packages = reg.list_packages(conn) if has else []
+        runs = reg.list_runs(conn) if has else []
+        conflicts = conn.execute(
+            "SELECT c.conflict_uuid, r.sync_id, c.table_name, c.row_uuid, c.field_name, c.kind, "
+            "c.ancestor_value, c.master_value, c.field_value, c.message FROM sync_conflict c "
+            "JOIN sync_run r USING (sync_uuid) WHERE c.state = 'open' ORDER BY r.applied_at, "
+            "c.rowid").fetchall() if has else []
+    if args.json:
+        print_json({
+            "packages": [p.__dict__ | {"schema_columns": None} for p in packages],
+            "runs": [r.__dict__ | {"restore_state": None} for r in runs],
+            "open_conflicts": [dict(zip(("conflict_id", "sync_id", "layer", "uuid", "field",
+                                         "kind", "ancestor", "master", "field_value",
+                                         "message"), c, strict=True)) for c in conflicts]})
+        return 0
+    print(f"{len(packages)} field package(s):")
+    for p in packages:
+        print(f"  {p.package_uuid}  {p.name}  {p.area or ''}  surveyor {p.surveyor or '-'}  "
+              f"{p.feature_count or 0:,} assets  {p.created_at}")
+    print(f"{len(runs)} sync run(s), newest first:")
+    for r in runs:
+        total = sum(sum(v for k, v in c.items() if k != "conflict") for c in r.counts.values())
+        print(f"  {r.sync_id}  {r.kind:<7} {r.state:<8} {r.applied_at}  {total} change(s), "
+              f"{r.conflict_count} conflict(s)  by {r.applied_by or '-'}")
+    print(f"{len(conflicts)} open conflict(s)")
+    if args.conflicts:
+        for c in conflicts:
+            print(f"  {c[0]}  {c[2]} {c[3]} {c[4]} ({c[5]}): ancestor {c[6]}, master {c[7]}, "
+                  f"field {c[8]}")
+    return 0

@@ -1,0 +1,144 @@
+"""Write the GeoPackage of a field package: the empty schema, then the chosen rows copied from
+the attached master with ``INSERT … SELECT`` (SQLite's C code, no row passes through Python).
+
+Rows keep their master fids, so the later comparison can pair them by rowid; the spatial
+index entries are copied from the master's rtree; the rtree triggers are created after the
+bulk copy; styles and the QGIS project are embedded for the package's own file name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyproj import CRS
+
+from citymgr_desktop.core import gpkg, project, qgis_project
+from citymgr_desktop.core import schema as sc
+from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.sync_registry import META_BASE, META_MASTER, META_PACKAGE, META_SURVEYOR
+
+q = gpkg.quote_ident
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which assets go out: layers, and a sub-district or a bounding box (or everything)."""
+
+    layers: tuple[str, ...]
+    district: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    history_since: str | None = None  # record_date lower bound; None = no history
+    all_history: bool = False
+
+    def describe(self) -> str:
+        if self.district:
+            return f"district {self.district}"
+        if self.bbox:
+            return "bbox " + ",".join(f"{v:.1f}" for v in self.bbox)
+        return "whole file"
+
+    def asset_where(self, table: str) -> tuple[str, list[Any]]:
+        """WHERE clause (on alias ``a`` of the master table) and its parameters."""
+        clauses: list[str] = ["a.retired_at IS NULL"]
+        params: list[Any] = []
+        if self.district:
+            clauses.append("a.district = ?")
+            params.append(self.district)
+        if self.bbox:
+            minx, miny, maxx, maxy = self.bbox
+            rtree = q(gpkg.rtree_name(table))
+            clauses.append(f"a.fid IN (SELECT id FROM m.{rtree} WHERE maxx >= ? AND minx <= ? "
+                           "AND maxy >= ? AND miny <= ?)")
+            params += [minx, maxx, miny, maxy]
+        return " AND ".join(clauses), params
+
+
+def _copy(conn: sqlite3.Connection, table: sc.Table, where: str, params: list[Any]) -> int:
+    cols = ["fid", *([sc.GEOMETRY_COLUMN] if table.is_asset else []), *table.field_names()]
+    names = ", ".join(q(c) for c in cols)
+    src = ", ".join(f"a.{q(c)}" for c in cols)
+    before = conn.total_changes
+    conn.execute(f"INSERT INTO main.{q(table.name)} ({names}) SELECT {src} "
+                 f"FROM m.{q(table.name)} a WHERE {where}", params)
+    return conn.total_changes - before
+
+
+def build(tmp: Path, master: Path, final_name: str, sel: Selection, crs: CRS,
+          district_code: str, meta: dict[str, str], progress: Progress) -> dict[str, int]:
+    """Write the package to ``tmp`` (a new file); returns rows copied per table."""
+    conn = gpkg.connect(str(tmp))
+    counts: dict[str, int] = {}
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")  # a new temp file, made atomic by rename
+        conn.execute("PRAGMA synchronous = OFF")
+        uri = "file:" + master.resolve().as_posix().replace("?", "%3f").replace("#", "%23")
+        conn.execute("ATTACH DATABASE ? AS m", (uri + "?mode=ro",))
+        conn.execute("BEGIN")
+        srs_id = project.initialise(conn, crs, district_code, with_rtree_triggers=False)
+        assets = [t for t in sc.ASSET_TABLES if t.name in sel.layers]
+        for i, t in enumerate(assets):
+            progress.update(i, len(assets) + 3, f"copying {t.name}")
+            where, params = sel.asset_where(t.name)
+            counts[t.name] = _copy(conn, t, where, params)
+            rtree = q(gpkg.rtree_name(t.name))
+            conn.execute(f"INSERT INTO main.{rtree} SELECT r.* FROM m.{rtree} r "
+                         f"WHERE r.id IN (SELECT fid FROM main.{q(t.name)})")
+        progress.update(len(assets), len(assets) + 3, "copying history")
+        counts["maintenance_record"] = _records(conn, assets, sel)
+        counts["attachment"] = _attachments(conn, assets)
+        for t in sc.ASSET_TABLES:
+            gpkg.create_rtree_triggers(conn, t.name)
+            project.refresh_extent(conn, t.name)
+        progress.update(len(assets) + 2, len(assets) + 3, "QGIS project")
+        qgis_project.embed(conn, srs_id, gpkg_name=final_name)
+        conn.executemany("INSERT OR REPLACE INTO citymgr_meta (key, value) VALUES (?, ?)",
+                         sorted(meta.items()))
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE m")
+        conn.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        conn.close()
+    return counts
+
+
+def _records(conn: sqlite3.Connection, assets: list[sc.Table], sel: Selection) -> int:
+    if not assets or not (sel.all_history or sel.history_since):
+        return 0
+    owners = " OR ".join(f"(a.asset_class = '{t.name}' AND a.asset_uuid IN "
+                         f"(SELECT asset_uuid FROM main.{q(t.name)}))" for t in assets)
+    where, params = f"({owners})", []
+    if not sel.all_history:
+        where += " AND a.record_date >= ?"
+        params.append(sel.history_since)
+    return _copy(conn, sc.MAINTENANCE_RECORD, where, params)
+
+
+def _attachments(conn: sqlite3.Connection, assets: list[sc.Table]) -> int:
+    if not assets:
+        return 0
+    owners = " UNION ALL ".join([f"SELECT asset_uuid FROM main.{q(t.name)}" for t in assets]
+                                + ["SELECT record_uuid FROM main.maintenance_record"])
+    return _copy(conn, sc.ATTACHMENT, f"a.owner_uuid IN ({owners})", [])
+
+
+def history_since(years: int, today: dt.date | None = None) -> str:
+    """The first record date kept for ``years`` of history."""
+    d = today or dt.date.today()
+    try:
+        start = d.replace(year=d.year - years)
+    except ValueError:  # 29 February
+        start = d.replace(year=d.year - years, day=28)
+    return start.isoformat()
+
+
+def manifest(package_uuid: str, master: Path, surveyor: str, sel: Selection,
+             schema_hash: str, created_at: str) -> dict[str, str]:
+    """The citymgr_meta entries that make a file a field package of ``master``."""
+    return {META_PACKAGE: package_uuid, META_MASTER: master.name, META_SURVEYOR: surveyor,
+            META_BASE: "", "package_area": sel.describe(),
+            "package_layers": ",".join(sel.layers), "package_schema_hash": schema_hash,
+            "package_created_at": created_at}

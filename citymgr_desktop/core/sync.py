@@ -1,0 +1,395 @@
+"""Check-in of a field package: the whole sync, from opening the package to the journal.
+
+``sync_package`` attaches the package and its base to the master's connection, finds the
+field's changes by content (``sync_diff``), merges them with the master's (``sync_merge``,
+``sync_checks``) and, in one transaction that began before the first read, writes them with
+a journal (``sync_apply``, ``sync_journal``), after a backup and followed by an integrity
+check. The backup copy and the package's new base copy are written by background threads
+while SQLite compares. ``undo_sync`` restores the master as it was before a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import time
+import uuid as uuidlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core import schema as sc
+from citymgr_desktop.core import sync_registry as reg
+from citymgr_desktop.core.errors import BadFileError, NotFoundError, ReadOnlyError, ValidationError
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store import Store, check_file, is_writable
+from citymgr_desktop.core.store_write import now_iso
+from citymgr_desktop.core.sync_apply import apply_plan, capture_state, counts, integrity_check
+from citymgr_desktop.core.sync_checks import check_plan
+from citymgr_desktop.core.sync_diff import (
+    TableDiff,
+    all_columns,
+    diff_table,
+    fetch_by_rowid,
+    fetch_rows,
+)
+from citymgr_desktop.core.sync_journal import (
+    undo_run,
+    value_json,
+    write_conflicts,
+    write_journal,
+)
+from citymgr_desktop.core.sync_merge import Merger, Plan, TableInput
+from citymgr_desktop.core.sync_report import ConflictInfo, SyncReport
+from citymgr_desktop.core.sync_schema import DATA_TABLES, check_drift, ensure_tables, signature
+from citymgr_desktop.core.sync_values import dumps, register_functions
+
+# Share of the progress bar per phase.
+_DIFF, _MERGE, _APPLY = 40, 10, 45
+
+
+def attach(conn: sqlite3.Connection, path: Path, schema: str, read_only: bool) -> None:
+    """ATTACH ``path`` as ``schema`` (read-only through a URI when asked)."""
+    if read_only:
+        uri = "file:" + path.resolve().as_posix().replace("?", "%3f").replace("#", "%23") \
+            + "?mode=ro"
+        conn.execute("ATTACH DATABASE ? AS " + gpkg.quote_ident(schema), (uri,))
+        files = {r[1]: r[2] for r in conn.execute("PRAGMA database_list")}
+        if Path(files.get(schema) or "").name == path.name:
+            return
+        conn.execute("DETACH DATABASE " + gpkg.quote_ident(schema))  # URIs not understood
+    conn.execute("ATTACH DATABASE ? AS " + gpkg.quote_ident(schema), (str(path),))
+
+
+@contextlib.contextmanager
+def attached(conn: sqlite3.Connection, path: Path, schema: str,
+             read_only: bool) -> Iterator[None]:
+    try:
+        attach(conn, path, schema, read_only)
+    except sqlite3.DatabaseError as exc:
+        raise BadFileError(f"{path}: cannot be opened ({exc})") from None
+    try:
+        yield
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("DETACH DATABASE " + gpkg.quote_ident(schema))
+
+
+@contextlib.contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A read transaction (consistent reads, no lock that blocks other readers)."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def package_meta(conn: sqlite3.Connection, schema: str = "f") -> dict[str, str]:
+    try:
+        return dict(conn.execute(f"SELECT key, value FROM {schema}.citymgr_meta").fetchall())
+    except sqlite3.DatabaseError:
+        return {}
+
+
+def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str | None = None,
+                 dry_run: bool = False, user: str = "", backup: bool = True,
+                 progress: Progress | None = None) -> SyncReport:
+    """Merge a field package into the master (see the module docstring)."""
+    prog = ensure(progress)
+    if prefer not in (None, "master", "field"):
+        raise ValidationError(f"--prefer must be master or field, not {prefer!r}")
+    store.require_asset_project()
+    if store.read_only and not dry_run:
+        raise ReadOnlyError(f"{store.path} is open read-only; a sync writes to it "
+                            "(use --dry-run to only see what would change)")
+    pkg_path = Path(package).resolve()
+    check_file(pkg_path)
+    if pkg_path == store.path.resolve():
+        raise ValidationError("the package is the master file itself")
+    conn = store.conn
+    register_functions(conn)
+    if not dry_run:
+        with store.session():
+            ensure_tables(conn)
+    elif not _has_registry(conn):
+        raise NotFoundError(f"{store.path} has sent out no field packages")
+    with attached(conn, pkg_path, "f", read_only=dry_run or not is_writable(pkg_path)):
+        meta = package_meta(conn)
+        if reg.META_PACKAGE not in meta:
+            raise BadFileError(f"{pkg_path}: not a citymgr field package (no package id); "
+                               "field packages are made with 'citymgr field-package'")
+        pkg = reg.get_package(conn, meta[reg.META_PACKAGE])
+        check_drift(pkg.schema_columns, signature(conn, "f"),
+                    "the package's tables differ from what was checked out")
+        check_drift(pkg.schema_columns, signature(conn, "main"),
+                    "the master's tables changed since the package was checked out")
+        parent, base_path = reg.base_for(store.path, conn, pkg, meta.get(reg.META_BASE))
+        with attached(conn, base_path, "b", read_only=True):
+            job = _SyncJob(store, pkg, pkg_path, parent, prefer, user, prog)
+            if dry_run:
+                with read_snapshot(conn):
+                    return job.run(dry_run=True, backup=False)
+            with store.session():
+                report = job.run(dry_run=False, backup=backup)
+            job.after_commit()
+            return report
+
+
+def _has_registry(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'field_package'"
+                        ).fetchone() is not None
+
+
+class _SyncJob:
+    """One check-in, run inside the caller's transaction (attached: f = package, b = base)."""
+
+    def __init__(self, store: Store, pkg: reg.PackageRecord, pkg_path: Path,
+                 parent: str | None, prefer: str | None, user: str, prog: Progress) -> None:
+        self.store, self.conn, self.pkg, self.pkg_path = store, store.conn, pkg, pkg_path
+        self.parent, self.prefer, self.user, self.prog = parent, prefer, user, prog
+        self.run_uuid = str(uuidlib.uuid4())
+        self.stamp = now_iso()
+        self.timings: dict[str, float] = {}
+        self._pending: list[Callable[[], Path]] = []
+        self.report = SyncReport("applied", str(store.path), str(pkg_path), pkg.package_uuid,
+                                 pkg.name, pkg.surveyor, prefer=prefer)
+        if parent:
+            run = reg.run_by_uuid(self.conn, parent)
+            self.report.based_on = f"sync {run.sync_id}" if run else parent
+
+    def _tick(self, name: str, t0: float) -> float:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - t0
+        return now
+
+    def run(self, *, dry_run: bool, backup: bool) -> SyncReport:
+        t0 = time.perf_counter()
+        snapshot = backup_path = None
+        if not dry_run:
+            reg.prune_bases(self.store.path, self.conn, self.pkg.package_uuid)
+            self.conn.execute("SELECT count(*) FROM f.sqlite_master").fetchone()  # lock it
+            snapshot = reg.package_dir(self.store.path, self.pkg.package_uuid) / \
+                f"base-{self.run_uuid}.gpkg"
+            self._pending.append(reg.start_copy(self.conn, "f", self.pkg_path, snapshot))
+            if backup:
+                backup_path = reg.backup_dir(self.store.path) / \
+                    f"{self.stamp[:19].replace(':', '')}-{self.run_uuid[:8]}.gpkg"
+                self._pending.append(reg.start_copy(self.conn, "main", self.store.path,
+                                                    backup_path))
+        try:
+            return self._run(dry_run, t0, snapshot, backup_path)
+        except BaseException:
+            for finish in self._pending:
+                with contextlib.suppress(Exception):
+                    reg.discard(finish())
+            for p in (snapshot, backup_path):
+                if p is not None:
+                    reg.discard(p)
+            raise
+
+    def _run(self, dry_run: bool, t0: float, snapshot: Path | None,
+             backup_path: Path | None) -> SyncReport:
+        rep = self.report
+        diffs: dict[str, TableDiff] = {}
+        for i, t in enumerate(DATA_TABLES):
+            self.prog.update(_DIFF * i // len(DATA_TABLES), 100, f"comparing {t.name}")
+            diffs[t.name] = diff_table(self.conn, t, "b", "f")
+            if diffs[t.name].unkeyed:
+                rep.notes.append(f"{t.name}: {diffs[t.name].unkeyed} changed row(s) without a "
+                                 "uuid cannot be matched and were left out")
+        t0 = self._tick("compare", t0)
+        inputs = {t.name: self._inputs(t, diffs[t.name]) for t in DATA_TABLES}
+        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, inputs)
+        if not any(diffs.values()):
+            rep.status = "nothing-to-do"
+            parent = reg.run_by_uuid(self.conn, self.parent) if self.parent else None
+            rep.sync_id = parent.sync_id if parent else None
+            return self._finish_early()
+        earlier = reg.applied_run_with_id(self.conn, rep.sync_id)
+        if earlier is not None:
+            rep.status, rep.sync_uuid = "already-synced", earlier.sync_uuid
+            rep.notes.append(f"this package content was synced on {earlier.applied_at}")
+            return self._finish_early()
+        self.prog.update(_DIFF, 100, "merging")
+        merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
+        for t in DATA_TABLES:
+            merger.merge_table(inputs[t.name])
+        plan = merger.plan
+        check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
+        self._drop_repeated_conflicts(plan)
+        t0 = self._tick("merge", t0)
+        if dry_run:
+            rep.status = "dry-run"
+            self._fill(plan, None)
+            return rep
+        for finish in self._pending:
+            finish()
+        self._pending.clear()
+        t0 = self._tick("copies", t0)
+        rep.backup = str(backup_path) if backup_path else None
+        before = capture_state(self.conn)
+        entries = apply_plan(self.store, plan, Progress(
+            lambda d, n, m: self.prog.update(_DIFF + _MERGE + _APPLY * d // max(n, 1), 100, m)))
+        rep.journal_entries = write_journal(self.conn, self.run_uuid, entries)
+        ids = write_conflicts(self.conn, self.run_uuid, self.pkg.package_uuid, plan.conflicts,
+                              self.user, self.stamp)
+        self._mark_package(plan, snapshot)
+        t0 = self._tick("apply", t0)
+        self._fill(plan, ids)
+        reg.insert_run(self.conn, reg.RunRecord(
+            sync_uuid=self.run_uuid, sync_id=rep.sync_id, kind="sync",
+            package_uuid=self.pkg.package_uuid, parent_sync_uuid=self.parent,
+            base_file=snapshot.name if snapshot else None, source_path=str(self.pkg_path),
+            applied_at=self.stamp, applied_by=self.user or None, prefer=self.prefer,
+            state="applied", counts=rep.counts, conflict_count=len(plan.conflicts),
+            backup_file=str(backup_path) if backup_path else None,
+            restore_state={"before": before, "after": capture_state(self.conn)}))
+        rep.sync_uuid = self.run_uuid
+        self.prog.update(_DIFF + _MERGE + _APPLY, 100, "checking the file")
+        touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"})
+        rep.integrity = integrity_check(self.conn, str(self.store.path), touched)
+        self._tick("check", t0)
+        rep.timings = self.timings
+        return rep
+
+    def _inputs(self, t: Any, d: TableDiff) -> TableInput:
+        cols = all_columns(t)
+        changed = [*d.updated, *d.deleted]
+        new_keys = [n.uuid for n in d.inserted if n.uuid and not n.rekey]
+        return TableInput(
+            t, d, fetch_rows(self.conn, "b", t, changed, cols),
+            fetch_rows(self.conn, "f", t, d.updated, cols),
+            fetch_by_rowid(self.conn, "f", t, [n.rowid for n in d.inserted], cols),
+            fetch_rows(self.conn, "main", t, changed + new_keys, cols))
+
+    def _drop_repeated_conflicts(self, plan: Plan) -> None:
+        """A conflict identical to one still open from an earlier sync is not stored twice."""
+        open_ = {(r[0], r[1], r[2], r[3], r[4]) for r in self.conn.execute(
+            "SELECT table_name, row_uuid, field_name, master_value, field_value "
+            "FROM sync_conflict WHERE package_uuid = ? AND state = 'open'",
+            (self.pkg.package_uuid,))}
+        if not open_:
+            return
+        keep = []
+        for c in plan.conflicts:
+            key = (c.table, c.uuid, c.field, value_json(c.master), value_json(c.field_value))
+            if c.resolution is None and key in open_:
+                self.report.notes.append(f"{c.table} {c.uuid} {c.field}: the conflict from an "
+                                         "earlier sync is still open")
+            else:
+                keep.append(c)
+        plan.conflicts = keep
+
+    def _mark_package(self, plan: Plan, snapshot: Path | None) -> None:
+        """Write the run id (and new uuids) into the package, in this transaction."""
+        conn = self.conn
+        conn.execute("SAVEPOINT sync_package_mark")
+        try:
+            conn.execute("INSERT OR REPLACE INTO f.citymgr_meta (key, value) VALUES (?, ?)",
+                         (reg.META_BASE, self.run_uuid))
+            for table, rowid, uuid in plan.rekeys:
+                key = gpkg.quote_ident(_key(table))
+                conn.execute(f"UPDATE f.{gpkg.quote_ident(table)} SET {key} = ? WHERE rowid = ?",
+                             (uuid, rowid))
+        except sqlite3.DatabaseError as exc:
+            conn.execute("ROLLBACK TO sync_package_mark")
+            self.report.notes.append(
+                f"the package could not be marked as synced ({exc}); the next sync of this "
+                "copy compares it with an earlier base (nothing is lost, but settled "
+                "conflicts may be shown again)")
+        conn.execute("RELEASE sync_package_mark")
+        if plan.rekeys and snapshot is not None:
+            _rekey_file(snapshot, plan.rekeys)
+
+    def _fill(self, plan: Plan, ids: list[str] | None) -> None:
+        rep = self.report
+        rep.counts = counts(plan)
+        rep.conflicts = [ConflictInfo.from_conflict(c, ids[i] if ids else None)
+                         for i, c in enumerate(plan.conflicts)]
+        rep.notes += plan.notes
+        rep.timings = self.timings
+
+    def _finish_early(self) -> SyncReport:
+        for finish in self._pending:
+            with contextlib.suppress(Exception):
+                reg.discard(finish())
+        self._pending.clear()
+        self.report.timings = self.timings
+        return self.report
+
+    def after_commit(self) -> None:
+        if self.report.status == "applied":
+            reg.prune_backups(self.store.path)
+
+
+def _key(table: str) -> str:
+    return sc.table(table).key
+
+
+def _rekey_file(path: Path, rekeys: list[tuple[str, int, str]]) -> None:
+    """Give the rows that got new uuids the same uuids in the saved base copy."""
+    conn = gpkg.connect(str(path))
+    try:
+        conn.execute("BEGIN")
+        for table, rowid, uuid in rekeys:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                conn.execute(f"UPDATE {gpkg.quote_ident(table)} SET "
+                             f"{gpkg.quote_ident(_key(table))} = ? WHERE rowid = ?", (uuid, rowid))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def content_id(package_uuid: str, parent: str | None, inputs: dict[str, TableInput]) -> str:
+    """The sync id: the package id and a hash of the field's changes against their base, so
+    the same package content brought in twice has the same id."""
+    h = hashlib.sha256(f"{package_uuid}|{parent or 'check-out'}".encode())
+    for name in sorted(inputs):
+        inp = inputs[name]
+        d = inp.diff
+        for u in sorted(d.updated):
+            row = inp.field[u]
+            h.update(json.dumps(["U", name, u, [[c, dumps(row[c])] for c in d.updated[u]]]
+                                ).encode())
+        for u in sorted(d.deleted):
+            h.update(json.dumps(["D", name, u]).encode())
+        for n in sorted(d.inserted, key=lambda n: n.rowid):
+            row = inp.field_new[n.rowid]
+            h.update(json.dumps(["I", name, n.uuid, n.rowid,
+                                 [[c, dumps(v)] for c, v in sorted(row.items())]]).encode())
+    return f"{package_uuid[:8]}-{h.hexdigest()[:12]}"
+
+
+def undo_sync(store: Store, ident: str, *, user: str = "", backup: bool = True,
+              progress: Progress | None = None) -> dict[str, Any]:
+    """Undo the run called ``ident`` (sync id or run uuid) in one transaction."""
+    store.require_asset_project()
+    if not _has_registry(store.conn):
+        raise NotFoundError(f"{store.path} has no syncs")
+    backup_path = None
+    with store.session():
+        run = reg.find_run(store.conn, ident)
+        if backup:
+            backup_path = reg.backup_dir(store.path) / \
+                f"{now_iso()[:19].replace(':', '')}-undo-{run.sync_uuid[:8]}.gpkg"
+            if reg.is_wal(store.conn, "main"):
+                reg.backup_attached(store.conn, "main", backup_path)
+            else:
+                reg.FileCopy(store.path, backup_path).wait()
+        try:
+            rows = undo_run(store, run, user, progress)
+            check = integrity_check(store.conn, str(store.path),
+                                    sorted({t.name for t in DATA_TABLES}))
+        except BaseException:
+            if backup_path is not None:
+                reg.discard(backup_path)
+            raise
+    reg.prune_backups(store.path)
+    return {"sync_id": run.sync_id, "sync_uuid": run.sync_uuid, "kind": run.kind,
+            "rows_restored": rows, "backup": str(backup_path) if backup_path else None,
+            "integrity_check": check}

@@ -1,0 +1,298 @@
+"""Where sync keeps its state: the registry of field packages and sync runs in the master, and
+the ``<master>.sync/`` folder beside it with each package's frozen base copies and the
+backups taken before each sync.
+
+A package copy names the last sync it took part in (``package_base`` in its
+``citymgr_meta``); its base for the next merge is the copy of itself saved by that sync, or
+the check-out copy. Following that chain, not "the package's latest base", keeps two copies
+of one package (two surveyors with the same file) from undoing each other's edits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core import schema as sc
+from citymgr_desktop.core.errors import BadFileError, NotFoundError
+
+SYNC_DIR_SUFFIX = ".sync"
+KEEP_BACKUPS = 5
+META_PACKAGE = "package_uuid"  # citymgr_meta keys of a field package
+META_BASE = "package_base"
+META_MASTER = "package_master"
+META_SURVEYOR = "package_surveyor"
+
+
+def sync_dir(master: Path) -> Path:
+    """The folder beside the master that holds base copies and backups."""
+    return master.with_name(master.name + SYNC_DIR_SUFFIX)
+
+
+def package_dir(master: Path, package_uuid: str) -> Path:
+    return sync_dir(master) / "packages" / package_uuid
+
+
+def backup_dir(master: Path) -> Path:
+    return sync_dir(master) / "backups"
+
+
+@dataclass(frozen=True)
+class PackageRecord:
+    """A field package checked out from this master."""
+
+    package_uuid: str
+    name: str
+    surveyor: str | None
+    area: str | None
+    layers: list[str]
+    schema_hash: str
+    schema_columns: dict[str, list[list[str]]]
+    base_file: str
+    feature_count: int | None
+    record_count: int | None
+    created_at: str | None
+    created_by: str | None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One sync (or conflict resolution) applied to the master."""
+
+    sync_uuid: str
+    sync_id: str
+    kind: str
+    package_uuid: str | None
+    parent_sync_uuid: str | None
+    base_file: str | None
+    source_path: str | None
+    applied_at: str
+    applied_by: str | None
+    prefer: str | None
+    state: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    conflict_count: int = 0
+    backup_file: str | None = None
+    restore_state: dict[str, Any] = field(default_factory=dict)
+    undone_at: str | None = None
+    undone_by: str | None = None
+
+
+_PACKAGE_COLS = [f.name for f in sc.FIELD_PACKAGE.fields]
+_RUN_COLS = [f.name for f in sc.SYNC_RUN.fields]
+
+
+def _package(row: tuple) -> PackageRecord:
+    d = dict(zip(_PACKAGE_COLS, row, strict=True))
+    d["layers"] = [x for x in (d["layers"] or "").split(",") if x]
+    d["schema_columns"] = json.loads(d["schema_columns"] or "{}")
+    return PackageRecord(**d)
+
+
+def _run(row: tuple) -> RunRecord:
+    d = dict(zip(_RUN_COLS, row, strict=True))
+    d["counts"] = json.loads(d["counts"] or "{}")
+    d["restore_state"] = json.loads(d["restore_state"] or "{}")
+    d["conflict_count"] = int(d["conflict_count"] or 0)
+    return RunRecord(**d)
+
+
+def insert_package(conn: sqlite3.Connection, rec: PackageRecord) -> None:
+    values = dict(rec.__dict__)
+    values["layers"] = ",".join(rec.layers)
+    values["schema_columns"] = json.dumps(rec.schema_columns, sort_keys=True)
+    cols = ", ".join(gpkg.quote_ident(c) for c in _PACKAGE_COLS)
+    conn.execute(f"INSERT INTO field_package ({cols}) VALUES ({','.join('?' * len(_PACKAGE_COLS))})",
+                 [values[c] for c in _PACKAGE_COLS])
+
+
+def get_package(conn: sqlite3.Connection, package_uuid: str) -> PackageRecord:
+    cols = ", ".join(gpkg.quote_ident(c) for c in _PACKAGE_COLS)
+    row = conn.execute(f"SELECT {cols} FROM field_package WHERE package_uuid = ?",
+                       (package_uuid,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"field package {package_uuid} was not checked out from this master "
+                            "(sync it into the file it came from)")
+    return _package(row)
+
+
+def list_packages(conn: sqlite3.Connection) -> list[PackageRecord]:
+    cols = ", ".join(gpkg.quote_ident(c) for c in _PACKAGE_COLS)
+    return [_package(r) for r in conn.execute(
+        f"SELECT {cols} FROM field_package ORDER BY created_at, rowid")]
+
+
+def insert_run(conn: sqlite3.Connection, rec: RunRecord) -> None:
+    values = dict(rec.__dict__)
+    values["counts"] = json.dumps(rec.counts, sort_keys=True)
+    values["restore_state"] = json.dumps(rec.restore_state, sort_keys=True)
+    cols = ", ".join(gpkg.quote_ident(c) for c in _RUN_COLS)
+    conn.execute(f"INSERT INTO sync_run ({cols}) VALUES ({','.join('?' * len(_RUN_COLS))})",
+                 [values[c] for c in _RUN_COLS])
+
+
+def list_runs(conn: sqlite3.Connection, package_uuid: str | None = None) -> list[RunRecord]:
+    """Runs newest first (optionally of one package)."""
+    cols = ", ".join(gpkg.quote_ident(c) for c in _RUN_COLS)
+    where, params = ("WHERE package_uuid = ?", (package_uuid,)) if package_uuid else ("", ())
+    return [_run(r) for r in conn.execute(
+        f"SELECT {cols} FROM sync_run {where} ORDER BY applied_at DESC, rowid DESC", params)]
+
+
+def find_run(conn: sqlite3.Connection, ident: str) -> RunRecord:
+    """The run named by its sync id (the applied one first) or its run uuid."""
+    cols = ", ".join(gpkg.quote_ident(c) for c in _RUN_COLS)
+    row = conn.execute(
+        f"SELECT {cols} FROM sync_run WHERE sync_id = ? OR sync_uuid = ? "
+        "ORDER BY state = 'applied' DESC, applied_at DESC, rowid DESC LIMIT 1",
+        (ident, ident)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no sync {ident!r} in this file (see 'citymgr sync-list')")
+    return _run(row)
+
+
+def run_by_uuid(conn: sqlite3.Connection, sync_uuid: str) -> RunRecord | None:
+    cols = ", ".join(gpkg.quote_ident(c) for c in _RUN_COLS)
+    row = conn.execute(f"SELECT {cols} FROM sync_run WHERE sync_uuid = ?",
+                       (sync_uuid,)).fetchone()
+    return None if row is None else _run(row)
+
+
+def applied_run_with_id(conn: sqlite3.Connection, sync_id: str) -> RunRecord | None:
+    cols = ", ".join(gpkg.quote_ident(c) for c in _RUN_COLS)
+    row = conn.execute(f"SELECT {cols} FROM sync_run WHERE sync_id = ? AND state = 'applied'",
+                       (sync_id,)).fetchone()
+    return None if row is None else _run(row)
+
+
+def base_for(master: Path, conn: sqlite3.Connection, package: PackageRecord,
+             marker: str | None) -> tuple[str | None, Path]:
+    """(run the base belongs to or None for the check-out, base file) for a package copy.
+
+    ``marker`` is the run the copy last took part in. An undone run is skipped (its parent is
+    used), so a copy brought in again after an undo merges again.
+    """
+    seen: set[str] = set()
+    run_uuid = marker or None
+    while run_uuid and run_uuid not in seen:
+        seen.add(run_uuid)
+        run = run_by_uuid(conn, run_uuid)
+        if run is None or run.package_uuid != package.package_uuid:
+            break  # a marker from another master copy: start from the check-out
+        if run.state == "applied" and run.base_file:
+            return run.sync_uuid, _existing(master, package, run.base_file)
+        run_uuid = run.parent_sync_uuid
+    return None, _existing(master, package, package.base_file)
+
+
+def _existing(master: Path, package: PackageRecord, name: str) -> Path:
+    path = package_dir(master, package.package_uuid) / name
+    if not path.exists():
+        raise BadFileError(
+            f"the base copy of field package {package.name} is missing ({path}); it is kept "
+            f"in the {sync_dir(master).name} folder beside the master; restore that folder")
+    return path
+
+
+def is_wal(conn: sqlite3.Connection, schema: str) -> bool:
+    mode = conn.execute(f"PRAGMA {gpkg.quote_ident(schema)}.journal_mode").fetchone()[0]
+    return str(mode).lower() == "wal"
+
+
+class FileCopy:
+    """Copy a database file to ``dst`` in a background thread (the caller holds a lock that
+    keeps writers out); ``wait()`` re-raises a failure. Temporary name until ``wait()``."""
+
+    def __init__(self, src: Path, dst: Path) -> None:
+        self.src, self.dst = src, dst
+        self.tmp = dst.with_name(f".{dst.name}.part-{os.getpid()}")
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.tmp.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.src, self.tmp)
+        except BaseException as exc:  # reported by wait()
+            self._error = exc
+
+    def wait(self) -> Path:
+        self._thread.join()
+        if self._error is not None:
+            discard(self.tmp)
+            raise BadFileError(f"cannot write {self.dst}: {self._error}") from None
+        os.replace(self.tmp, self.dst)
+        return self.dst
+
+    def abandon(self) -> None:
+        self._thread.join()
+        discard(self.tmp)
+
+
+def backup_attached(conn: sqlite3.Connection, schema: str, dst: Path) -> Path:
+    """A consistent copy of an attached database through SQLite's backup API (WAL files)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.part-{os.getpid()}")
+    target = sqlite3.connect(str(tmp))
+    try:
+        conn.backup(target, name=schema)
+    finally:
+        target.close()
+    os.replace(tmp, dst)
+    return dst
+
+
+def start_copy(conn: sqlite3.Connection, schema: str, src: Path, dst: Path
+               ) -> Callable[[], Path]:
+    """Start copying ``schema`` (file ``src``) to ``dst``; returns a function that finishes it.
+
+    Plain files are copied in a background thread while the caller goes on reading; a
+    database in WAL mode (its newest pages live in the -wal file) goes through the backup API.
+    """
+    if is_wal(conn, schema):
+        return lambda: backup_attached(conn, schema, dst)
+    copy = FileCopy(src, dst)
+    return copy.wait
+
+
+def discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def prune_backups(master: Path, keep: int = KEEP_BACKUPS) -> None:
+    """Keep the newest ``keep`` backups of the master; remove older ones and stale temp files."""
+    folder = backup_dir(master)
+    if not folder.is_dir():
+        return
+    backups = sorted((p for p in folder.glob("*.gpkg") if not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in backups[keep:]:
+        discard(old)
+    for part in folder.glob(".*.part-*"):
+        discard(part)
+
+
+def prune_bases(master: Path, conn: sqlite3.Connection, package_uuid: str) -> None:
+    """Remove base copies of a package that no run and no check-out refer to (left behind by
+    an interrupted sync)."""
+    folder = package_dir(master, package_uuid)
+    if not folder.is_dir():
+        return
+    used = {r[0] for r in conn.execute(
+        "SELECT base_file FROM sync_run WHERE package_uuid = ? AND base_file IS NOT NULL "
+        "UNION SELECT base_file FROM field_package WHERE package_uuid = ?",
+        (package_uuid, package_uuid))}
+    for path in folder.iterdir():
+        if (path.name.startswith(".") and ".part-" in path.name) or (path.suffix == ".gpkg" and path.name not in used):
+            discard(path)

@@ -1,0 +1,366 @@
+"""Three-way merge of a field package back into its master: each rule of the merge table,
+conflicts with and without --prefer, new rows, history, invalid values and drift."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+import shapely
+
+from citymgr_desktop.core.errors import BadFileError, NotFoundError, SchemaError
+from citymgr_desktop.core.gpkg_geometry import decode, encode
+from tests.core.sync_support import checkout, count, edit, row, sync, uuids
+
+NEW_UUID = "0f0f0f0f-1111-4222-8333-444455556666"
+
+
+@pytest.fixture
+def pair(small_district, tmp_path) -> tuple[Path, Path]:
+    """(master, package of the whole small district)."""
+    pkg = tmp_path / "field" / "pkg.gpkg"
+    pkg.parent.mkdir()
+    checkout(small_district, pkg, surveyor="李四", history_years=None)
+    return small_district, pkg
+
+
+def bins_without_history(path: Path, n: int) -> list[str]:
+    return uuids(path, "litter_bin", "asset_uuid NOT IN (SELECT asset_uuid FROM "
+                 "maintenance_record) AND asset_uuid NOT IN (SELECT asset_uuid FROM "
+                 "work_order_asset)", n)
+
+
+def test_different_attributes_of_one_asset_both_land(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5, remarks = '倾倒' WHERE asset_uuid = ?",
+                  (u,))
+    with edit(master) as c:
+        c.execute("UPDATE litter_bin SET name = '新名称' WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    r = row(master, "litter_bin", u)
+    assert (r["condition"], r["remarks"], r["name"]) == (5, "倾倒", "新名称")
+    assert r["updated_by"] == "李四"
+    assert rep.status == "applied" and not rep.conflicts
+    assert rep.counts["litter_bin"]["update"] == 1
+
+
+def test_same_attribute_two_ways_is_a_conflict_left_open(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    ancestor = row(master, "litter_bin", u)["condition"]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5, material = 'steel' WHERE asset_uuid=?",
+                  (u,))
+    with edit(master) as c:
+        c.execute("UPDATE litter_bin SET condition = 4 WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    assert row(master, "litter_bin", u)["condition"] == 4  # the master keeps its value
+    assert row(master, "litter_bin", u)["material"] == "steel"  # the rest still lands
+    [conf] = rep.conflicts
+    assert (conf.layer, conf.uuid, conf.field, conf.kind) == ("litter_bin", u, "condition",
+                                                              "edit/edit")
+    assert (conf.ancestor, conf.master, conf.field_value) == (ancestor, 4, 5)
+    data = rep.to_json()["conflicts"][0]
+    assert data["asset_uuid"] == u and data["field"] == "condition"
+    assert data["values"] == {"ancestor": ancestor, "master": 4, "field": 5}
+    assert data["resolution"] == "open"
+    assert count(master, "sync_conflict", "state = 'open'") == 1
+
+
+@pytest.mark.parametrize(("prefer", "expected"), [("master", 4), ("field", 5)])
+def test_prefer_settles_conflicts(pair, prefer, expected):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (u,))
+    with edit(master) as c:
+        c.execute("UPDATE litter_bin SET condition = 4 WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg, prefer=prefer)
+    assert row(master, "litter_bin", u)["condition"] == expected
+    assert [c.resolution for c in rep.conflicts] == [prefer]
+    assert rep.open_conflicts == 0
+    assert count(master, "sync_conflict", "state = 'resolved'") == 1
+
+
+def test_same_edit_on_both_sides_is_not_a_conflict(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    for path in (pkg, master):
+        with edit(path) as c:
+            c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    assert not rep.conflicts and rep.counts == {}
+
+
+def test_geometry_changed_on_both_sides_is_a_conflict(pair):
+    master, pkg = pair
+    u = uuids(pkg, "road_segment", limit=1)[0]
+    geom = decode(row(master, "road_segment", u)["geom"])
+    for path, dx in ((pkg, 1.0), (master, -2.0)):
+        with edit(path) as c:
+            c.execute("UPDATE road_segment SET geom = ? WHERE asset_uuid = ?",
+                      (encode(shapely.affinity.translate(geom, dx, 0), 4547), u))
+    rep = sync(master, pkg)
+    [conf] = rep.conflicts
+    assert conf.field == "geom" and conf.kind == "edit/edit"
+    assert conf.master.startswith("LINESTRING") and conf.field_value != conf.master
+    moved = decode(row(master, "road_segment", u)["geom"])
+    assert shapely.equals_exact(moved, shapely.affinity.translate(geom, -2.0, 0), 1e-9)
+
+
+def test_geometry_moved_in_the_field_lands_and_reindexes(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    geom = decode(row(master, "litter_bin", u)["geom"])
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET geom = ? WHERE asset_uuid = ?",
+                  (encode(shapely.Point(geom.x + 50, geom.y), 4547), u))
+    sync(master, pkg)
+    fid = row(master, "litter_bin", u)["fid"]
+    conn = sqlite3.connect(master)
+    minx = conn.execute("SELECT minx FROM rtree_litter_bin_geom WHERE id=?", (fid,)).fetchone()
+    assert minx[0] == pytest.approx(geom.x + 50, abs=0.1)  # rtree keeps float32
+
+
+def test_edit_in_field_against_delete_in_master(pair):
+    master, pkg = pair
+    u = bins_without_history(master, 1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (u,))
+    with edit(master) as c:
+        c.execute("DELETE FROM litter_bin WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    [conf] = rep.conflicts
+    assert (conf.field, conf.kind, conf.master) == ("*", "edit/delete", None)
+    assert conf.field_value["condition"] == 5
+    assert row(master, "litter_bin", u) is None  # master keeps the deletion
+
+
+def test_edit_against_delete_with_prefer_field_brings_the_row_back(pair):
+    master, pkg = pair
+    u = bins_without_history(master, 1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (u,))
+    with edit(master) as c:
+        c.execute("DELETE FROM litter_bin WHERE asset_uuid = ?", (u,))
+    sync(master, pkg, prefer="field")
+    assert row(master, "litter_bin", u)["condition"] == 5
+
+
+def test_delete_in_field_against_edit_in_master(pair):
+    master, pkg = pair
+    u = bins_without_history(master, 1)[0]
+    with edit(pkg) as c:
+        c.execute("DELETE FROM litter_bin WHERE asset_uuid = ?", (u,))
+    with edit(master) as c:
+        c.execute("UPDATE litter_bin SET remarks = '已修' WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    assert [(c.kind, c.field) for c in rep.conflicts] == [("delete/edit", "*")]
+    assert "remarks" in rep.conflicts[0].message
+    assert row(master, "litter_bin", u)["remarks"] == "已修"
+
+
+def test_delete_in_field_of_untouched_asset(pair):
+    master, pkg = pair
+    u = bins_without_history(master, 1)[0]
+    with edit(pkg) as c:
+        c.execute("DELETE FROM litter_bin WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    assert row(master, "litter_bin", u) is None
+    assert rep.counts["litter_bin"]["delete"] == 1
+
+
+def test_delete_in_field_of_asset_with_history_retires_it(pair):
+    master, pkg = pair
+    conn = sqlite3.connect(master)
+    u = conn.execute("SELECT asset_uuid FROM maintenance_record WHERE asset_class = "
+                     "'litter_bin' LIMIT 1").fetchone()[0]
+    conn.close()
+    with edit(pkg) as c:  # QField deletes the history first, then the bin
+        c.execute("DELETE FROM maintenance_record WHERE asset_uuid = ?", (u,))
+        c.execute("DELETE FROM litter_bin WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    r = row(master, "litter_bin", u)
+    assert r is not None and r["retired_at"] is not None
+    assert rep.counts["litter_bin"]["retire"] == 1
+    assert any("retired instead" in n for n in rep.notes)
+
+
+def test_new_assets_land_with_their_uuid_and_get_a_code(pair):
+    master, pkg = pair
+    geom = encode(shapely.Point(528000.5, 3381000.5), 4547)
+    with edit(pkg) as c:
+        c.execute("INSERT INTO litter_bin (geom, asset_uuid, name, bin_type, condition) "
+                  "VALUES (?, ?, '新垃圾箱', 'kitchen', 1)", (geom, NEW_UUID))
+    rep = sync(master, pkg)
+    r = row(master, "litter_bin", NEW_UUID)
+    assert r["name"] == "新垃圾箱" and r["updated_by"] == "李四"
+    assert r["obj_code"] is not None and r["obj_code"].startswith("4201060304")
+    assert rep.counts["litter_bin"]["insert"] == 1
+
+
+def test_new_asset_without_uuid_gets_one_and_the_package_is_told(pair, tmp_path):
+    master, pkg = pair
+    # a tool that rewrote the layer without NOT NULL: simulate by a table without constraints
+    with edit(pkg) as c:
+        _drop_constraints(c, "litter_bin")
+        c.execute("INSERT INTO litter_bin (geom, name, bin_type) VALUES (?, '无编号', 'other')",
+                  (encode(shapely.Point(528100, 3381100), 4547),))
+    rep = sync(master, pkg)
+    conn = sqlite3.connect(master)
+    new = conn.execute("SELECT asset_uuid FROM litter_bin WHERE name = '无编号'").fetchall()
+    assert len(new) == 1 and len(new[0][0]) == 36
+    assert any("had no uuid" in n for n in rep.notes)
+    pconn = sqlite3.connect(pkg)
+    assert pconn.execute("SELECT asset_uuid FROM litter_bin WHERE name = '无编号'"
+                         ).fetchone()[0] == new[0][0]
+    assert sync(master, pkg).status == "nothing-to-do"  # not inserted twice
+
+
+def _drop_constraints(c: sqlite3.Connection, table: str) -> None:
+    """Rebuild ``table`` as a careless tool would: same columns, no constraints, no triggers."""
+    cols = [(r[1], r[2]) for r in c.execute(f"PRAGMA table_info({table})")]
+    c.execute(f"CREATE TABLE tmp_copy AS SELECT * FROM {table}")
+    for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND "
+                             "tbl_name = ?", (table,)).fetchall():
+        c.execute(f'DROP TRIGGER "{name}"')
+    c.execute(f"DROP TABLE {table}")
+    body = ", ".join(["fid INTEGER PRIMARY KEY AUTOINCREMENT", "geom POINT"]
+                     + [f'"{name}" {kind}' for name, kind in cols[2:]])
+    c.execute(f"CREATE TABLE {table} ({body})")
+    c.execute(f"INSERT INTO {table} SELECT * FROM tmp_copy")
+    c.execute("DROP TABLE tmp_copy")
+
+
+def test_duplicated_uuid_from_copy_paste_becomes_a_new_asset(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        _drop_constraints(c, "litter_bin")
+        c.execute("INSERT INTO litter_bin (geom, asset_uuid, name, bin_type) SELECT geom, "
+                  "asset_uuid, '复制的', bin_type FROM litter_bin WHERE asset_uuid = ?", (u,))
+    before = count(master, "litter_bin")
+    rep = sync(master, pkg)
+    assert count(master, "litter_bin") == before + 1
+    assert row(master, "litter_bin", u)["name"] != "复制的"  # the original is untouched
+    assert any("repeated the uuid" in n for n in rep.notes)
+
+
+def test_records_and_attachments_added_in_the_field_land_once(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    rec, att = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    with edit(pkg) as c:
+        c.execute("INSERT INTO maintenance_record (record_uuid, asset_class, asset_uuid, "
+                  "record_date, record_type, observation, condition_after) VALUES "
+                  "(?, 'litter_bin', ?, '2026-11-25', 'inspection', '桶身破损', 4)", (rec, u))
+        c.execute("INSERT INTO attachment (attachment_uuid, owner_uuid, owner_kind, file_name, "
+                  "mime_type, sha256, size_bytes, content) VALUES (?, ?, 'maintenance_record', "
+                  "'p.jpg', 'image/jpeg', ?, 3, ?)", (att, rec, "ab" * 32, b"\xff\xd8\xff"))
+    rep = sync(master, pkg)
+    assert row(master, "maintenance_record", rec)["observation"] == "桶身破损"
+    assert row(master, "attachment", att)["content"] == b"\xff\xd8\xff"
+    assert rep.counts["maintenance_record"]["insert"] == 1
+    assert rep.counts["attachment"]["insert"] == 1
+    shutil.copyfile(pkg, pkg.with_name("again.gpkg"))  # the same content brought in again
+    again = sync(master, pkg.with_name("again.gpkg"))
+    assert again.status in ("nothing-to-do", "already-synced")
+    assert count(master, "maintenance_record", f"record_uuid = '{rec}'") == 1
+
+
+def test_record_for_an_asset_deleted_in_the_master_is_kept_as_a_conflict(pair):
+    master, pkg = pair
+    u = bins_without_history(master, 1)[0]
+    rec = "cccccccc-0000-4000-8000-000000000003"
+    with edit(pkg) as c:
+        c.execute("INSERT INTO maintenance_record (record_uuid, asset_class, asset_uuid, "
+                  "record_date, record_type) VALUES (?, 'litter_bin', ?, '2026-11-25', "
+                  "'cleaning')", (rec, u))
+    with edit(master) as c:
+        c.execute("DELETE FROM litter_bin WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    assert row(master, "maintenance_record", rec) is None
+    assert [(c.kind, c.uuid) for c in rep.conflicts] == [("orphan", rec)]
+    assert rep.conflicts[0].asset_uuid == u
+
+
+def test_values_outside_the_domain_never_land(pair):
+    master, pkg = pair
+    a, b = uuids(pkg, "litter_bin", limit=2)
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 9, remarks = 'ok' WHERE asset_uuid = ?",
+                  (a,))
+        c.execute("UPDATE litter_bin SET bin_type = '不存在' WHERE asset_uuid = ?", (b,))
+    before = row(master, "litter_bin", a)["condition"]
+    rep = sync(master, pkg, prefer="field")
+    assert row(master, "litter_bin", a)["condition"] == before
+    assert row(master, "litter_bin", a)["remarks"] == "ok"
+    kinds = sorted((c.uuid, c.field, c.kind, c.resolution) for c in rep.conflicts)
+    assert kinds == sorted([(a, "condition", "invalid", None), (b, "bin_type", "invalid", None)])
+    assert "allowed" in rep.conflicts[0].message
+
+
+def test_schema_drift_stops_the_merge(pair):
+    master, pkg = pair
+    with edit(pkg) as c:
+        c.execute("ALTER TABLE litter_bin ADD COLUMN colour TEXT")
+        c.execute("UPDATE litter_bin SET condition = 5")
+    before = count(master, "litter_bin", "condition = 5")
+    with pytest.raises(SchemaError, match=r"litter_bin\.colour: column was added"):
+        sync(master, pkg)
+    assert count(master, "litter_bin", "condition = 5") == before
+    assert count(master, "sync_run") == 0
+
+
+def test_a_file_that_is_not_a_package_is_refused(pair, small_master, tmp_path):
+    master, _ = pair
+    other = tmp_path / "other.gpkg"
+    shutil.copyfile(small_master, other)
+    with pytest.raises(BadFileError, match="not a citymgr field package"):
+        sync(master, other)
+
+
+def test_a_package_of_another_master_is_refused(pair, tmp_path, small_master):
+    _, pkg = pair
+    stranger = tmp_path / "stranger.gpkg"
+    shutil.copyfile(small_master, stranger)
+    with pytest.raises(NotFoundError, match="was not checked out from this master"):
+        sync(stranger, pkg)
+
+
+def test_missing_base_copy_is_named(pair):
+    master, pkg = pair
+    shutil.rmtree(master.with_name(master.name + ".sync"))
+    with pytest.raises(BadFileError, match=r"base copy .* is missing"):
+        sync(master, pkg)
+
+
+def test_dry_run_writes_nothing(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (u,))
+    before_master, before_pkg = master.read_bytes(), pkg.read_bytes()
+    rep = sync(master, pkg, dry_run=True)
+    assert rep.status == "dry-run" and rep.counts["litter_bin"]["update"] == 1
+    assert master.read_bytes() == before_master and pkg.read_bytes() == before_pkg
+    assert not (master.parent / (master.name + ".sync") / "backups").exists()
+
+
+def test_report_json_round_trips(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (u,))
+    with edit(master) as c:
+        c.execute("UPDATE litter_bin SET condition = 3 WHERE asset_uuid = ?", (u,))
+    data = json.loads(json.dumps(sync(master, pkg).to_json()))
+    assert data["sync_id"].startswith(data["package_id"][:8])
+    assert data["counts"]["litter_bin"]["conflict"] == 1
+    assert data["backup"] and Path(data["backup"]).exists()
+    assert data["integrity_check"] == "integrity_check"
