@@ -15,7 +15,7 @@ from citymgr_desktop.core.progress import Progress
 
 def open_renderer(store: Any, progress: Progress | None = None) -> Any:
     """The project's layers loaded for drawing (every feature layer, in the project CRS)."""
-    from citymgr_desktop.render.data import load_map
+    from citymgr_desktop.render import load_map
 
     return load_map(store, progress=progress)
 
@@ -25,9 +25,9 @@ def draw(data: Any, painter: QPainter, frame: QRectF,
          highlight: dict[str, list[str]], lang: str = "zh") -> float:
     """Draw ``extent`` into ``frame`` (painter units at ``dpi``) with ``highlight``
     (layer -> asset uuids) drawn as the selection; returns the scale denominator drawn."""
-    from citymgr_desktop.render.renderer import RenderOptions, draw_map
+    from citymgr_desktop.render import RenderOptions, draw_map
 
     result = draw_map(painter, data, extent, frame,
              RenderOptions(selection=highlight, antialias=True, labels=True, dpi=dpi,
-                           lang="zh" if lang.startswith("zh") else "en"))
+                           lang="zh_CN" if lang.startswith("zh") else "en"))
     return float(result.scale)
