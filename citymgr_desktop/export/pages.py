@@ -82,8 +82,8 @@ def pdf_writer(path: str | os.PathLike[str], paper: str, orientation: str, *,
 
 def png_page(paper: str, orientation: str, dpi: float) -> QImage:
     """A white page image of the sheet at ``dpi`` (refuses sizes that cannot be allocated)."""
-    if not 30 <= dpi <= 1200:
-        raise ValidationError(f"dpi must be between 30 and 1200, got {dpi:g}")
+    if not 10 <= dpi <= 1200:
+        raise ValidationError(f"dpi must be between 10 and 1200, got {dpi:g}")
     w_mm, h_mm = paper_size_mm(paper, orientation)
     w, h = round(mm_to_px(w_mm, dpi)), round(mm_to_px(h_mm, dpi))
     if w * h > MAX_PNG_PIXELS:

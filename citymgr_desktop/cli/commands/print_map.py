@@ -1,0 +1,131 @@
+"""``citymgr print-map FILE --out OUT.pdf|.png``: a maintenance map (维修图) at a true scale,
+or an atlas of one page per sub-district, grid cell or work order."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import time
+
+from citymgr_desktop.cli.commands._common import terminal_progress
+from citymgr_desktop.core.errors import ValidationError
+
+ORDER = 60
+PANEL_FLAGS = ("title", "legend", "scale_bar", "north_arrow", "grid", "overview", "footer")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "print-map", help="print a true-scale maintenance map or an atlas to PDF/PNG",
+        description="Print a maintenance map (维修图): the map at a true scale (1:500 to "
+        "1:50,000, or fitted to the area and rounded to a nice scale) on an ISO A0-A4 sheet, with "
+        "title, coordinate grid in the map CRS, north arrow, scale bar, a legend of exactly the "
+        "categories shown, an overview of the district and a footer. PDF output is vector "
+        "(text stays searchable); PNG output is raster at --dpi. With --atlas, one page per "
+        "sub-district, grid cell or work order, in one PDF.")
+    p.add_argument("file", help="a project GeoPackage (.gpkg)")
+    p.add_argument("--out", required=True, help="output file ending in .pdf or .png")
+    p.add_argument("--paper", default="A3", type=str.upper,
+                   help="A0, A1, A2, A3 or A4 (default A3)")
+    p.add_argument("--orientation", default="landscape", type=str.lower,
+                   help="portrait or landscape (default landscape)")
+    p.add_argument("--scale", type=_scale,
+                   help="scale denominator, e.g. 2000 for 1:2000 (500-50000; default: fit)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--bbox", type=_bbox, metavar="MINX,MINY,MAXX,MAXY",
+                       help="area to print, in the map CRS (fit, or centre with --scale)")
+    where.add_argument("--district", metavar="NAME",
+                       help="frame one sub-district (街道); with --atlas, only its pages")
+    p.add_argument("--atlas", choices=("district", "grid", "workorder"),
+                   help="one page per sub-district, grid cell (bgid) or work order, in one PDF")
+    p.add_argument("--cases", type=lambda t: [c for c in t.split(",") if c],
+                   help="with --atlas workorder: only these case numbers (comma-separated)")
+    p.add_argument("--open-only", action="store_true",
+                   help="with --atlas workorder: only orders not closed or cancelled")
+    p.add_argument("--title", default="", help="title (default: Maintenance map / 维修图)")
+    p.add_argument("--subtitle", default="", help="subtitle under the title")
+    p.add_argument("--author", default=None, help="author in the footer (default: login name)")
+    p.add_argument("--source", default="", help="data source in the footer (default: file name)")
+    p.add_argument("--layers", type=lambda t: tuple(x for x in t.split(",") if x),
+                   help="visible layers, comma-separated (default: all asset layers)")
+    p.add_argument("--dpi", type=int, default=300, help="PNG resolution, 30-1200 (default 300)")
+    p.add_argument("--lang", default="zh_CN", help="zh_CN or en (default zh_CN)")
+    p.add_argument("--margins", type=float, default=10.0, help="page margins in mm (default 10)")
+    p.add_argument("--north", choices=("true", "grid"), default="true",
+                   help="north arrow to true north (default) or grid north")
+    for flag in PANEL_FLAGS:
+        p.add_argument(f"--no-{flag.replace('_', '-')}", dest=f"no_{flag}", action="store_true",
+                       help=f"leave out the {flag.replace('_', ' ')}")
+    p.set_defaults(func=run)
+
+
+def _scale(text: str) -> int:
+    value = text.strip().replace(",", "")
+    if value.startswith("1:"):
+        value = value[2:]
+    try:
+        return int(float(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a scale: {text!r} (e.g. 2000 or 1:2000)") from None
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        parts = [float(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4 or not (parts[2] > parts[0] and parts[3] > parts[1]):
+        raise argparse.ArgumentTypeError(
+            f"--bbox must be MINX,MINY,MAXX,MAXY with max > min, got {text!r}")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def run(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.export import layout_geometry as lg
+    from citymgr_desktop.export.fonts import ensure_gui_application
+    from citymgr_desktop.export.layout import PrintSettings, export_map
+    from citymgr_desktop.export.layout_map import MapSource
+
+    if (args.cases or args.open_only) and args.atlas != "workorder":
+        raise ValidationError("--cases and --open-only go with --atlas workorder")
+    elements = lg.Elements(**{f: not getattr(args, f"no_{f}") for f in PANEL_FLAGS})
+    settings = PrintSettings(
+        paper=args.paper, orientation=args.orientation, margins_mm=args.margins,
+        title=args.title, subtitle=args.subtitle, scale=args.scale, bbox=args.bbox,
+        district=None if args.atlas else args.district, layers=args.layers,
+        elements=elements, lang=args.lang, author=_author(args.author), source=args.source,
+        dpi=args.dpi, north=args.north).validated()
+    ensure_gui_application()
+    t0 = time.perf_counter()
+    with Store.open(args.file, read_only=True) as store:
+        store.require_asset_project()
+        source = MapSource(store, settings.layers, settings.lang)
+        if args.atlas:
+            from citymgr_desktop.export.atlas import export_atlas
+
+            result = export_atlas(source, settings, args.atlas, args.out,
+                                  terminal_progress("atlas"), district=args.district,
+                                  cases=args.cases, open_only=args.open_only)
+            scales = sorted({r.plan.scale for r in result.reports})
+            print(f"wrote {args.out}: {result.pages} page(s), one per {args.atlas}, "
+                  f"{settings.paper} {settings.orientation}, scale(s) "
+                  f"{', '.join(f'1:{s}' for s in scales)} in {time.perf_counter() - t0:.1f} s")
+            return 0
+        report = export_map(source, settings, args.out, terminal_progress("print"))
+    plan = report.plan
+    ext = ", ".join(f"{v:.1f}" for v in plan.extent)
+    shown = "; ".join(f"{layer}: {', '.join('-' if c is None else str(c) for c in cats)}"
+                      for layer, cats in report.shown.items()) or "nothing"
+    print(f"wrote {args.out}: {settings.paper} {settings.orientation}, 1:{plan.scale}, "
+          f"extent [{ext}], shown {shown}, in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _author(value: str | None) -> str:
+    if value is not None:
+        return value
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers, services)
+        return ""
