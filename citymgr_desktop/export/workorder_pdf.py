@@ -103,8 +103,8 @@ def _continued(rep: ReportOrder, lang: str):
 def _assets_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
     t = T(lang)
     # a 16-digit object code and a 14-digit grid code must fit one line at 8 pt
-    cols = [Column("n", t("No."), 9, AC), Column("cls", t("Class"), 14),
-            Column("code", t("Object code"), 33), Column("name", t("Name"), 39),
+    cols = [Column("n", t("No."), 9, AC), Column("cls", t("Class"), 16),
+            Column("code", t("Object code"), 33), Column("name", t("Name"), 37),
             Column("district", t("Sub-district"), 24), Column("bgid", t("Grid"), 30),
             Column("cond", t("Condition"), 17, AC), Column("last", t("Last record"), 20, AC)]
     rows = []

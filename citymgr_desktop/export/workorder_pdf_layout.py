@@ -214,7 +214,8 @@ def table(flow: Flow, x: float, columns: list[Column], rows: list[dict[str, Any]
             for c in columns:
                 s.box(cx, y, c.width, h, fill=fill)
                 s.text(cx + PAD_X, y + PAD_Y, c.width - 2 * PAD_X, h - 2 * PAD_Y,
-                       _cell_text(row.get(c.key)), size, align=c.align)
+                       _cell_text(row.get(c.key)), size, align=c.align,
+                       valign=Qt.AlignmentFlag.AlignVCenter)
                 cx += c.width
 
         flow.place(h, draw_row)
