@@ -44,7 +44,10 @@ class DictTranslator(QTranslator):
         self._catalogue = catalogue
 
     def translate(self, context, source_text, disambiguation=None, n=-1):
-        return self._catalogue.get(source_text, "")
+        # None (a null QString) means "not translated here": Qt then keeps the source text.
+        # An empty str would be a non-null empty QString and blank out every string we do
+        # not translate, Qt's own OK/Cancel buttons included.
+        return self._catalogue.get(source_text)
 
     def isEmpty(self) -> bool:
         return not self._catalogue
