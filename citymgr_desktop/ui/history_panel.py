@@ -27,15 +27,15 @@ from citymgr_desktop.core import history
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.workorders import DeltaCommand
 from citymgr_desktop.ui.history_record_dialog import HistoryRecordDialog
-from citymgr_desktop.ui.i18n import chosen_language
 from citymgr_desktop.ui.worker import show_error
+from citymgr_desktop.ui.workorder_list_widget import ui_lang
 
 THUMB = 96
 SETTINGS_DIR = "history/attach_dir"
 
 
 def _lang() -> str:
-    return "zh" if chosen_language() == "zh_CN" else "en"
+    return ui_lang()
 
 
 class HistoryPanelWidget(QWidget):

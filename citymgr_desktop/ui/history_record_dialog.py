@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core import domains as dm
 from citymgr_desktop.core import schema as sc
-from citymgr_desktop.ui.i18n import chosen_language
+from citymgr_desktop.ui.workorder_list_widget import ui_lang
 
 SETTINGS_CREW = "history/last_crew"
 
 
 def _lang() -> str:
-    return "zh" if chosen_language() == "zh_CN" else "en"
+    return ui_lang()
 
 
 class HistoryRecordDialog(QDialog):

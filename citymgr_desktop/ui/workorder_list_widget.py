@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,14 +23,14 @@ from citymgr_desktop.core import domains as dm
 from citymgr_desktop.core import workflow as wf
 from citymgr_desktop.core.workorders_deadline import format_local
 from citymgr_desktop.core.workorders_query import assignees, list_orders
-from citymgr_desktop.ui.i18n import chosen_language
 
 SETTINGS = "workorders/list_filter"
 COLUMNS = ("case_no", "state", "priority", "title", "assignee", "deadline", "asset_count")
 
 
 def ui_lang() -> str:
-    return "zh" if chosen_language() == "zh_CN" else "en"
+    """"zh" when the Chinese translation is active (labels of coded values follow it)."""
+    return "zh" if QCoreApplication.translate("citymgr", "Work orders") == "工单" else "en"
 
 
 class WorkOrderListWidget(QWidget):

@@ -58,6 +58,7 @@ class WorkOrderMoveDialog(QDialog):
         form.addRow(self.close_label)
         form.addRow(self.tr("Record type"), self.record_type)
         form.addRow(self.tr("Condition after"), self.condition_after)
+        self.form = form
         self._close_rows = (self.close_label, self.record_type, self.condition_after)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b")
@@ -80,7 +81,7 @@ class WorkOrderMoveDialog(QDialog):
     def _target_changed(self) -> None:
         closing = self.target.currentData() == wf.S.CLOSED.value
         for w in self._close_rows:
-            w.setVisible(closing)
+            self.form.setRowVisible(w, closing)
 
     def accept(self) -> None:
         if not self.by.text().strip():
