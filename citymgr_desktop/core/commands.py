@@ -88,6 +88,13 @@ class CommandStack:
     def redo_label(self) -> str | None:
         return self._redo[-1].label if self._redo else None
 
+    def undo_command(self) -> Command | None:
+        """The command Undo would undo (e.g. for a translated label)."""
+        return self._undo[-1] if self._undo else None
+
+    def redo_command(self) -> Command | None:
+        return self._redo[-1] if self._redo else None
+
     def set_clean(self) -> None:
         """Mark the current state as saved."""
         self._clean_index = len(self._undo)
