@@ -15,6 +15,7 @@ and the project CRS's area of use enforced.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,9 +39,13 @@ class TransformPlan:
 
     source: CRS
     target: CRS
-    transformer: Transformer | None  # None when source and target are the same CRS
+    steps: list[Transformer]  # applied in turn; empty when source and target are the same
     description: str
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def transformer(self) -> Transformer | None:
+        return self.steps[0] if self.steps else None
 
 
 def _frame(crs: CRS) -> str:
@@ -63,52 +68,85 @@ def resolve_source_crs(crs: CRS | None, geoms: np.ndarray, path: str) -> tuple[C
                    "e.g. EPSG:4547")
 
 
-def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False) -> TransformPlan:
-    """Choose the transformation; refuse a ballpark datum shift between unrelated datums."""
-    if source.equals(target, ignore_axis_order=True):
-        return TransformPlan(source, target, None, "none (the source is in the project CRS)")
+_SAME_FRAME_CRS_NAMES = ("WGS 84", "China Geodetic Coordinate System 2000", "CGCS2000",
+                         "ITRF", "ETRS89", "GDA2020")
+_BALLPARK = re.compile(r"ballpark geographic offset from (.+) to (.+)", re.IGNORECASE)
+
+
+def _harmless_ballpark(op_name: str) -> bool:
+    """A null shift between two realisations of the ITRF (metre level) is right."""
+    m = _BALLPARK.match(op_name)
+    if not m:
+        return False
+    return all(any(part.startswith(n) for n in _SAME_FRAME_CRS_NAMES) for part in m.groups())
+
+
+def _best(source: CRS, target: CRS) -> tuple[Transformer, bool]:
     try:
         group = TransformerGroup(source, target, always_xy=True)
     except Exception as exc:  # PROJ reports impossible pairs with several exception types
         raise CrsError(f"no transformation from {source.name} to {target.name} ({exc})") from None
     if not group.transformers:
         raise CrsError(f"no transformation from {source.name} to {target.name}")
-    tr = group.transformers[0]
-    ops = [op.name for op in (tr.operations or [])]
-    plan = TransformPlan(source, target, tr, tr.description or " + ".join(ops))
-    if not group.best_available:
-        plan.notes.append("a more accurate transformation needs a PROJ grid that is not "
-                          "installed; the best available one was used")
-    ballpark = any("ballpark" in op.lower() for op in ops)
-    if ballpark:
-        sf, tf = _frame(source), _frame(target)
-        if sf and tf:
-            plan.notes.append(f"{source.geodetic_crs.name if source.geodetic_crs else source.name}"
-                              f" and {target.geodetic_crs.name if target.geodetic_crs else target.name}"
-                              " agree to about 1 m (both realise the ITRF): no datum shift "
-                              "applied")
-        elif not accept_ballpark:
-            raise CrsError(
-                f"no datum transformation from {source.name} to {target.name} is known to PROJ; "
-                "an approximate one is off by up to ~100 m. Give the source CRS with its local "
-                "parameters (--source-crs '+proj=... +towgs84=...') or accept the error "
-                "(--accept-ballpark)")
-        else:
-            plan.notes.append(f"approximate datum shift {source.name} -> {target.name} "
-                              "accepted by the user (errors up to ~100 m)")
-    elif tr.accuracy is not None and tr.accuracy > 0:
-        plan.notes.append(f"transformation accuracy about {tr.accuracy:g} m")
-    return plan
+    return group.transformers[0], group.best_available
+
+
+def _op_names(tr: Transformer) -> list[str]:
+    return [op.name for op in (tr.operations or [])]
+
+
+def _rough(ops: list[str]) -> list[str]:
+    return [op for op in ops if "ballpark" in op.lower() and not _harmless_ballpark(op)]
+
+
+def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False) -> TransformPlan:
+    """Choose the transformation; refuse a ballpark datum shift between unrelated datums."""
+    if source.equals(target, ignore_axis_order=True):
+        return TransformPlan(source, target, [], "none (the source is in the project CRS)")
+    tr, best_available = _best(source, target)
+    steps = [tr]
+    ops = _op_names(tr)
+    notes: list[str] = []
+    if _rough(ops) and source.is_bound and _frame(target):
+        # A local datum with its 7 parameters (+towgs84): PROJ uses them towards WGS 84 only,
+        # not towards CGCS2000 -- so go through WGS 84, the same frame as the target.
+        to_wgs, _ = _best(source, WGS84)
+        from_wgs, _ = _best(WGS84, target)
+        steps = [to_wgs, from_wgs]
+        ops = _op_names(to_wgs) + _op_names(from_wgs)
+        notes.append("the source's own datum parameters (TOWGS84) were used, via WGS 84")
+    rough = _rough(ops)
+    if not best_available:
+        notes.append("a more accurate transformation needs a PROJ grid that is not "
+                     "installed; the best available one was used")
+    if rough and not accept_ballpark:
+        raise CrsError(
+            f"no datum transformation from {source.name} to {target.name} is known to PROJ; "
+            "an approximate one is off by up to ~100 m. Give the source CRS with its local "
+            "parameters (--source-crs '+proj=... +towgs84=...') or accept the error "
+            "(--accept-ballpark)")
+    if rough:
+        notes.append(f"approximate datum shift {source.name} -> {target.name} accepted by the "
+                     "user (errors up to ~100 m)")
+    elif any(_harmless_ballpark(op) for op in ops):
+        notes.append("WGS 84, CGCS2000, ITRF and ETRS89 agree to about 1 m (all realise the "
+                     "ITRF): no datum shift applied")
+    accuracies = [t.accuracy for t in steps if t.accuracy is not None and t.accuracy > 0]
+    if accuracies and not rough:
+        notes.append(f"transformation accuracy about {max(accuracies):g} m")
+    description = " ; ".join(t.description or " + ".join(_op_names(t)) for t in steps)
+    return TransformPlan(source, target, steps, description, notes)
 
 
 def reproject(geoms: np.ndarray, plan: TransformPlan) -> np.ndarray:
     """Geometries in the project CRS (None stays None)."""
-    if plan.transformer is None or not len(geoms):
+    if not plan.steps or not len(geoms):
         return geoms
-    tr = plan.transformer
 
     def fn(coords: np.ndarray) -> np.ndarray:
-        x, y = tr.transform(coords[:, 0], coords[:, 1])
+        x, y = coords[:, 0], coords[:, 1]
+        for tr in plan.steps:
+            x, y = tr.transform(x, y)
         return np.column_stack([x, y])
 
     out = geoms.copy()
@@ -137,7 +175,7 @@ def area_mask(geoms: np.ndarray, source: CRS, target: CRS) -> tuple[np.ndarray, 
     ok = (np.isfinite(lon) & np.isfinite(lat) & (lon >= aou.west - t) & (lon <= aou.east + t)
           & (lat >= aou.south - t) & (lat <= aou.north + t)).all(axis=0)
     inside[present] = ok
-    words = (f"{aou.name} ({aou.west:g}°–{aou.east:g}°E, {aou.south:g}°–{aou.north:g}°N)")
+    words = f"{aou.name.rstrip('.')} ({aou.west:g}°–{aou.east:g}°E, {aou.south:g}°–{aou.north:g}°N)"
     return inside, words
 
 
@@ -151,6 +189,8 @@ def lonlat_extent(geoms: np.ndarray, source: CRS) -> str:
         tr = Transformer.from_crs(source, source.geodetic_crs or WGS84, always_xy=True)
         with np.errstate(all="ignore"):
             (x0, x1), (y0, y1) = tr.transform([b[0], b[2]], [b[1], b[3]], errcheck=True)
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            raise ValueError("not lon/lat")
         return f"{x0:.4f}°–{x1:.4f}°E, {y0:.4f}°–{y1:.4f}°N"
     except Exception:  # coordinates outside the source CRS's own domain
         return f"x {b[0]:.1f}–{b[2]:.1f}, y {b[1]:.1f}–{b[3]:.1f} (not valid in {source.name})"

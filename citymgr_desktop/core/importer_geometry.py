@@ -64,23 +64,27 @@ def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | No
                layer: str | None = None) -> tuple[np.ndarray, dict[Any, str], dict[Any, str]]:
     """WKB -> Shapely geometries; returns (geometries, problems by fid, conversions by fid)."""
     arr = np.array([None if b is None else bytes(b) for b in wkb], dtype=object)
-    geoms = shapely.from_wkb(arr, on_invalid="ignore") if len(arr) else np.array([], object)
+    codes = [wkb_type(b) if b is not None else None for b in arr]
+    special = np.array([c in CURVE_TYPES or c in OTHER_TYPES for c in codes], dtype=bool)
+    plain = arr.copy()
+    plain[special] = None  # GEOS cannot read curves at all (it raises, even with "ignore")
+    geoms = _from_wkb(plain)
     problems: dict[Any, str] = {}
     converted: dict[Any, str] = {}
-    failed = [i for i in range(len(arr)) if arr[i] is not None and geoms[i] is None]
     curves: list[int] = []
-    for i in failed:
-        code = wkb_type(arr[i])
-        if code in CURVE_TYPES:
+    for i in range(len(arr)):
+        if arr[i] is None:
+            continue
+        if codes[i] in CURVE_TYPES:
             curves.append(i)
-        elif code in OTHER_TYPES:
-            problems[fids[i]] = f"unsupported geometry type {OTHER_TYPES[code]}"
-        else:
+        elif codes[i] in OTHER_TYPES:
+            problems[fids[i]] = f"unsupported geometry type {OTHER_TYPES[codes[i] or 0]}"
+        elif geoms[i] is None:
             problems[fids[i]] = f"unreadable geometry ({_geos_message(arr[i])})"
     if curves:
         linear = _linearise(path, layer, [fids[i] for i in curves])
         for i in curves:
-            name = CURVE_TYPES[wkb_type(arr[i]) or 0]
+            name = CURVE_TYPES[codes[i] or 0]
             g = linear.get(fids[i])
             if g is None:
                 problems[fids[i]] = f"curved geometry ({name}) could not be linearised"
@@ -91,6 +95,21 @@ def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | No
         if arr[i] is None:
             problems.setdefault(fids[i], "no geometry")
     return geoms, problems, converted
+
+
+def _from_wkb(arr: np.ndarray) -> np.ndarray:
+    if not len(arr):
+        return np.array([], dtype=object)
+    try:
+        return shapely.from_wkb(arr, on_invalid="ignore")
+    except Exception:  # one odd blob fails the whole batch: decode one by one
+        out = np.empty(len(arr), dtype=object)
+        for i, blob in enumerate(arr):
+            try:
+                out[i] = None if blob is None else shapely.from_wkb(blob, on_invalid="ignore")
+            except Exception:  # reported as unreadable by the caller
+                out[i] = None
+        return out
 
 
 def _geos_message(blob: bytes) -> str:
@@ -161,6 +180,7 @@ def conform(geom: Any, target: str, options: GeometryOptions, table_label: str =
         return res
     if not geom.is_valid:
         why = shapely.is_valid_reason(geom)
+        short = why.split("[", 1)[0].strip()  # without the coordinates, to count alike
         if not options.repair:
             res.reason, res.detail = "invalid geometry", why
             return res
@@ -170,7 +190,8 @@ def conform(geom: Any, target: str, options: GeometryOptions, table_label: str =
                 shapely.get_dimensions(geom)):
             res.reason, res.detail = "invalid geometry that collapses when repaired", why
             return res
-        res.notes.append(f"repaired ({why})")
+        res.notes.append(f"repaired ({short})")
+        res.detail = why
         geom = fixed
     dim = _DIM[target]
     gdim = int(shapely.get_dimensions(geom))

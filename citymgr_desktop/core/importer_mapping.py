@@ -63,7 +63,7 @@ _CLASS_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "green_space": {
         "category": ("category", "绿地类别", "绿地类型", "类别", "leisure"),
-        "maint_level": ("maintlevel", "养护等级", "养护级别"),
+        "maint_level": ("maintlevel", "养护等级", "养护级别", "level", "等级"),
         "main_species": ("mainspecies", "主要植物", "species", "树种", "植物", "主要树种"),
     },
     "litter_bin": {
@@ -73,6 +73,9 @@ _CLASS_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "material": ("material", "材质", "材料"),
     },
 }
+# Computed from the geometry unless a person maps it on purpose (units of a source's area
+# column are a guess: m², hectares or 亩).
+_NOT_SUGGESTED = frozenset({"area_m2"})
 # Geometry bookkeeping columns that look like measures but are not (units unknown).
 _NEVER_SUGGEST = frozenset({"shapeleng", "shapelength", "shapearea", "shapelen", "ogcfid",
                             "zorder"})
@@ -206,12 +209,14 @@ def suggest_fields(layer: SourceLayer, table: sc.Table) -> list[FieldSuggestion]
     """The best source field for each asset field (one source field each), best first."""
     cands: list[FieldSuggestion] = []
     for target in editable_fields(table):
+        if target in _NOT_SUGGESTED:
+            continue
         for sf in layer.fields:
             s_name = _name_score(target, table, sf.name)
             s_content = _content_score(target, table, sf)
             if target == "obj_code" and s_content == 0.0:
                 continue  # a code column of another scheme would be refused anyway
-            if target == "source_id" and not sf.unique:
+            if target == "source_id" and not sf.mostly_unique:
                 continue  # an id that repeats cannot tell features apart
             score, why = (s_name, "name") if s_name >= s_content else (s_content, "content")
             if score >= THRESHOLD:

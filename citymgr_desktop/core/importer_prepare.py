@@ -214,7 +214,7 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
         if fid in data.converted:
             report.geometry.add(data.converted[fid], ex)
         for note in res.notes:
-            report.geometry.add(note, Example(fid, sid))
+            report.geometry.add(note, Example(fid, sid, res.detail))
         many = len(res.parts) > 1
         for k, part in enumerate(res.parts, 1):
             part_id = f"{sid}#{k}" if many and sid is not None else sid

@@ -148,8 +148,8 @@ class ImportReport:
         if self.empty:
             lines.append("  left empty (no source value, no constant):")
             for f, n in self.empty.items():
-                extra = " (not assessed)" if f == "condition" else ""
-                extra += "" if f in self.fields else " (not mapped)"
-                lines.append(f"    {n:>7}  {f}{extra}")
+                why = (["not assessed"] if f == "condition" else []) + (
+                    [] if f in self.fields else ["not mapped"])
+                lines.append(f"    {n:>7}  {f}" + (f" ({'; '.join(why)})" if why else ""))
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)

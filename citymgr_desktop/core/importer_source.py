@@ -73,8 +73,9 @@ class SourceField:
     present: int = 0  # non-empty values among the rows sampled
 
     @property
-    def unique(self) -> bool:
-        return self.present > 0 and self.distinct == self.present
+    def mostly_unique(self) -> bool:
+        """Distinct enough to be an id (a stray duplicate is reported at import)."""
+        return self.present > 0 and self.distinct >= 0.8 * self.present
 
 
 @dataclass
@@ -288,9 +289,12 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
         meta, table = pyogrio.read_arrow(path, layer=layer, where=opts.where or None,
                                          encoding=encoding, return_fids=True,
                                          max_features=max_features)
-    except pyogrio.errors.FieldError as exc:
-        raise ValidationError(f"{path}: filter {opts.where!r} names an unknown field "
-                              f"({_short(exc)})") from None
+    except (pyogrio.errors.FieldError, ValueError) as exc:
+        if not opts.where:
+            raise
+        raise ValidationError(f"{path}: filter {opts.where!r} is not valid for this layer "
+                              f"({_short(exc)}); fields are quoted with \"...\", "
+                              "text with '...'") from None
     except (pyogrio.errors.DataLayerError, pyogrio.errors.DataSourceError) as exc:
         msg = _short(exc)
         if opts.where and ("where" in msg.lower() or "sql" in msg.lower()

@@ -1,0 +1,134 @@
+"""``citymgr new`` and ``citymgr import``: options, reports, profiles, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from citymgr_desktop.cli import main
+from citymgr_desktop.core.store import Store
+from tests.core import import_sources as src
+
+
+def _rows(path, sql):
+    with Store.open(path, read_only=True) as store:
+        return store.conn.execute(sql).fetchall()
+
+
+def test_new_project_in_any_projected_crs(tmp_path, capsys):
+    path = tmp_path / "helsinki.gpkg"
+    assert main(["new", str(path), "--crs", "EPSG:3879", "--district-code", "110101"]) == 0
+    assert "ETRS89 / GK25FIN" in capsys.readouterr().out
+    with Store.open(path) as store:
+        assert store.project_crs().to_epsg() == 3879 and store.district_code == "110101"
+        assert store.is_asset_project()
+
+
+@pytest.mark.parametrize(("args", "code", "words"), [
+    (["--crs", "EPSG:4326"], 6, "not a projected CRS"),
+    (["--crs", "EPSG:999999"], 6, "unknown coordinate reference system"),
+    (["--district-code", "12"], 8, "district code must be 6 digits"),
+])
+def test_new_refuses_bad_options(tmp_path, capsys, args, code, words):
+    assert main(["new", str(tmp_path / "x.gpkg"), *args]) == code
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_new_refuses_to_overwrite(tmp_path, capsys):
+    path = src.new_project(tmp_path / "p.gpkg")
+    assert main(["new", str(path)]) == 3
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_import_dry_run_then_import_with_report_and_options(tmp_path, capsys):
+    project = src.new_project(tmp_path / "p.gpkg")
+    bins = src.shapefile_bins(tmp_path, cpg=False)
+    report = tmp_path / "report.json"
+    assert main(["import", str(project), str(bins), "--as", "litter_bin", "--dry-run",
+                 "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "dry run: 5 feature(s) read; would insert 5" in out
+    assert "'大件垃圾' ×1" in out
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["counts"]["insert"] == 5 and data["dry_run"] and not data["applied"]
+    assert _rows(project, "SELECT count(*) FROM litter_bin") == [(0,)]
+
+    assert main(["import", str(project), str(bins), "--as", "litter_bin",
+                 "--values", "分类:大件垃圾=other", "--values", "mount:不知道=",
+                 "--set", "district=首义街道", "--map", "名称=remarks", "--unmap", "condition",
+                 "--user", "surveyor1"]) == 0
+    rows = _rows(project, "SELECT source_id, bin_type, district, remarks, name, condition, "
+                          "updated_by FROM litter_bin ORDER BY source_id")
+    assert rows[3] == ("B004", "other", "首义街道", "解放路2号箱", None, None, "surveyor1")
+    assert "大件垃圾" not in capsys.readouterr().out
+
+
+def test_profile_saved_and_reused(tmp_path, capsys):
+    project = src.new_project(tmp_path / "p.gpkg")
+    csv = src.csv_bridges(tmp_path)
+    profile = tmp_path / "bridges.toml"
+    assert main(["import", str(project), str(csv), "--as", "bridge", "--values",
+                 "结构类型:钢桁架=beam", "--id-prefix", "DPT:", "--save-profile",
+                 str(profile)]) == 0
+    text = profile.read_text(encoding="utf-8")
+    assert 'target = "bridge"' in text and '"钢桁架" = "beam"' in text
+    capsys.readouterr()
+    assert main(["import", str(project), str(csv), "--profile", str(profile), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["counts"]["unchanged"] == 4 and data["counts"]["insert"] == 0
+    rows = _rows(project, "SELECT source_id, structure FROM bridge ORDER BY source_id")
+    assert rows[-1] == ("DPT:Q6", "beam") and len(rows) == 4
+
+
+def test_json_output_is_json(tmp_path, capsys):
+    project = src.new_project(tmp_path / "p.gpkg")
+    kml = src.kml_bins(tmp_path)
+    assert main(["import", str(project), str(kml), "--as", "litter_bin", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["counts"] == {"read": 4, "insert": 4, "update": 0, "unchanged": 0, "skip": 0}
+
+
+def test_list_shows_layers_fields_and_suggestions(tmp_path, capsys):
+    project = src.new_project(tmp_path / "p.gpkg")
+    roads = src.geojson_roads(tmp_path)
+    assert main(["import", str(project), str(roads), "--as", "road_segment", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "layer roads" in out and "道路等级" in out and "'主干路'" in out
+    assert "road_class" in out and "'主干路' -> 'arterial'" in out
+
+
+@pytest.mark.parametrize(("extra", "code", "words"), [
+    (["--as", "litter_bin", "--layer", "nope"], 10, "no layer 'nope'"),
+    (["--as", "litter_bin", "--map", "NOPE=name"], 10, "the source has no field 'NOPE'"),
+    (["--as", "litter_bin", "--map", "名称=colour"], 8, "litter_bin has no field 'colour'"),
+    (["--as", "litter_bin", "--values", "condition:好=9"], 8, "allowed: 1 (Good)"),
+    (["--as", "litter_bin", "--set", "capacity_l=huge"], 8, "is not a valid whole number"),
+    (["--as", "litter_bin", "--source-crs", "EPSG:4214"], 6, "no datum transformation"),
+    ([], 8, "give the asset class with --as"),
+])
+def test_import_errors_are_one_line_and_change_nothing(tmp_path, capsys, extra, code, words):
+    project = src.new_project(tmp_path / "p.gpkg")
+    bins = src.shapefile_bins(tmp_path)
+    report = tmp_path / "r.json"
+    assert main(["import", str(project), str(bins), *extra, "--report", str(report)]) == code
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and "Traceback" not in err
+    assert json.loads(report.read_text(encoding="utf-8"))["applied"] is False
+    assert _rows(project, "SELECT count(*) FROM litter_bin") == [(0,)]
+
+
+def test_outside_area_through_a_real_process(tmp_path):
+    """The installed command, as a user runs it: exit 6, one line, no traceback."""
+    project = src.new_project(tmp_path / "p.gpkg")
+    far = src.geojson_points(tmp_path, "beijing", [(116.4, 39.9)])
+    proc = subprocess.run([sys.executable, "-m", "citymgr_desktop", "import", str(project),
+                           str(far), "--as", "litter_bin"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 6
+    assert proc.stderr.startswith("citymgr: error:") and "outside the area of use" in proc.stderr
+    assert "Traceback" not in proc.stderr

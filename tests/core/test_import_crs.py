@@ -1,0 +1,131 @@
+"""Reprojection for import: datum handling, area of use, missing and swapped coordinates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS, Transformer
+
+from citymgr_desktop.core import importer
+from citymgr_desktop.core import importer_crs as icrs
+from citymgr_desktop.core.errors import CrsError
+from citymgr_desktop.core.importer_mapping import ImportMapping
+from citymgr_desktop.core.importer_source import SourceOptions
+from citymgr_desktop.core.store import Store
+from tests.core import import_sources as src
+
+P4547 = CRS.from_epsg(4547)
+
+
+def _geoms(*pts):
+    return np.array([shapely.Point(p) for p in pts], dtype=object)
+
+
+def test_wgs84_and_cgcs2000_give_the_same_metres():
+    lon, lat = src.ll(3, 3)
+    a = icrs.reproject(_geoms((lon, lat)), icrs.plan_transform(CRS.from_epsg(4326), P4547))[0]
+    b = icrs.reproject(_geoms((lon, lat)), icrs.plan_transform(CRS.from_epsg(4490), P4547))[0]
+    assert a.distance(b) < 0.01
+    x, y = Transformer.from_crs(4490, 4547, always_xy=True).transform(lon, lat)
+    assert abs(a.x - x) < 0.01 and abs(a.y - y) < 0.01
+    plan = icrs.plan_transform(CRS.from_epsg(4326), P4547)
+    assert any("agree to about 1 m" in n for n in plan.notes)
+
+
+def test_local_projected_zone_with_prefix_reprojects():
+    # CGCS2000 3-degree GK zone 38 (false easting with zone number) -> CM 114E
+    lon, lat = src.ll(0, 0)
+    x, y = Transformer.from_crs(4490, 4526, always_xy=True).transform(lon, lat)
+    assert x > 38_000_000
+    plan = icrs.plan_transform(CRS.from_epsg(4526), P4547)
+    p = icrs.reproject(_geoms((x, y)), plan)[0]
+    ex, ey = src.xy(0, 0)
+    assert abs(p.x - ex) < 0.01 and abs(p.y - ey) < 0.01
+
+
+def test_beijing_1954_needs_local_parameters_or_consent():
+    with pytest.raises(CrsError, match=r"no datum transformation from Beijing 1954.*towgs84"):
+        icrs.plan_transform(CRS.from_epsg(2436), P4547)
+    plan = icrs.plan_transform(CRS.from_epsg(2436), P4547, accept_ballpark=True)
+    assert any("accepted by the user" in n for n in plan.notes)
+    local = CRS.from_proj4("+proj=tmerc +lat_0=0 +lon_0=114 +k=1 +x_0=500000 +y_0=0 "
+                           "+ellps=krass +towgs84=15.8,-154.4,-82.3,0,0,0,0 +units=m")
+    plan = icrs.plan_transform(local, P4547)
+    assert any("TOWGS84" in n for n in plan.notes) and len(plan.steps) == 2
+    got = icrs.reproject(_geoms((520000.0, 3380000.0)), plan)[0]
+    lon, lat = Transformer.from_crs(local, 4326, always_xy=True).transform(520000.0, 3380000.0)
+    ex, ey = Transformer.from_crs(4326, 4547, always_xy=True).transform(lon, lat)
+    assert abs(got.x - ex) < 0.001 and abs(got.y - ey) < 0.001
+    assert got.distance(shapely.Point(520000.0, 3380000.0)) > 10  # a real datum shift
+
+
+def test_outside_the_area_of_use_is_refused_with_the_extent(tmp_path):
+    project = src.new_project(tmp_path / "p.gpkg")
+    beijing = src.geojson_points(tmp_path, "beijing", [(116.40, 39.90), (116.41, 39.91)])
+    with Store.open(project) as store, pytest.raises(CrsError) as err:
+        importer.run_import(store, beijing, ImportMapping("litter_bin"), dry_run=True)
+    msg = str(err.value)
+    assert "116.4000°–116.4100°E" in msg and "112.5°–115.5°E" in msg and "\n" not in msg
+
+
+def test_partly_outside_skips_those_features(tmp_path):
+    project = src.new_project(tmp_path / "p.gpkg")
+    pts = [src.ll(0, 0), src.ll(1, 0), (116.40, 39.90)]
+    path = src.geojson_points(tmp_path, "mixed", pts)
+    with Store.open(project) as store:
+        res = importer.run_import(store, path, ImportMapping("litter_bin"), dry_run=True)
+    assert res.report.inserted == 2
+    assert res.report.skipped.counts == {"outside the project CRS's area of use": 1}
+
+
+def test_wrong_declared_crs_is_caught(tmp_path):
+    """Metres written into a file that says WGS 84: refused, naming the extent."""
+    project = src.new_project(tmp_path / "p.gpkg")
+    path = src.geojson_points(tmp_path, "metres", [src.xy(0, 0), src.xy(1, 1)])
+    with Store.open(project) as store, pytest.raises(CrsError, match="not valid in WGS 84"):
+        importer.run_import(store, path, ImportMapping("litter_bin"), dry_run=True)
+
+
+def test_table_without_crs_lon_lat_is_assumed_wgs84(tmp_path):
+    project = src.new_project(tmp_path / "p.gpkg")
+    with Store.open(project) as store:
+        res = importer.run_import(store, src.csv_bridges(tmp_path), ImportMapping("bridge"),
+                                  dry_run=True)
+    assert any("WGS 84 (EPSG:4326) was assumed" in n for n in res.report.crs["notes"])
+    assert res.report.inserted == 4
+
+
+def test_table_in_metres_needs_its_crs(tmp_path):
+    project = src.new_project(tmp_path / "p.gpkg")
+    path = src.csv_wkt_roads(tmp_path)
+    with Store.open(project) as store:
+        with pytest.raises(CrsError, match="give it with --source-crs"):
+            importer.run_import(store, path, ImportMapping("road_segment"), dry_run=True)
+        res = importer.run_import(store, path, ImportMapping("road_segment"),
+                                  SourceOptions(source_crs="EPSG:4547"), dry_run=True)
+    assert res.report.inserted == 2
+    assert res.report.crs["transformation"].startswith("none")
+
+
+def test_survey_convention_xy_is_swapped_back(tmp_path):
+    project = src.new_project(tmp_path / "p.gpkg")
+    with Store.open(project) as store:
+        res = importer.run_import(store, src.csv_survey_xy(tmp_path), ImportMapping("litter_bin"),
+                                  SourceOptions(source_crs="EPSG:4547"))
+        gdf = store.read("litter_bin")
+    assert any("swapped" in n for n in res.report.crs["notes"])
+    ex, ey = src.xy(0, 3)
+    first = gdf.geometry.iloc[0]
+    assert abs(first.x - ex) < 0.01 and abs(first.y - ey) < 0.01
+
+
+def test_project_in_another_projected_crs(tmp_path):
+    """Any projected CRS works for a project: here UTM 50N (WGS 84), data in CGCS2000."""
+    project = src.new_project(tmp_path / "utm.gpkg", "EPSG:32650")
+    with Store.open(project) as store:
+        res = importer.run_import(store, src.gpkg_parks(tmp_path), ImportMapping("green_space"))
+        gdf = store.read("green_space")
+    assert res.report.inserted == 3 and gdf.crs.to_epsg() == 32650
+    x, _ = Transformer.from_crs(4490, 32650, always_xy=True).transform(*src.ll(0, 0))
+    assert abs(gdf.total_bounds[0] - x) < 0.01
