@@ -245,3 +245,18 @@ def test_cli_create_move_list(small_district, capsys):
     assert conn.execute("SELECT by, note FROM work_order_event WHERE to_state='filed' AND "
                         "work_order_uuid=(SELECT work_order_uuid FROM work_order WHERE "
                         "case_no=?)", (case,)).fetchone() == ("x", "立案")
+
+
+def test_cli_time_limits(small_district, capsys):
+    f = str(small_district)
+    assert main(["workorders", "limits", f, "--set", "litter_bin", "3", "2",
+                 "working_days"]) == 0
+    out = capsys.readouterr().out
+    assert "litter_bin" in out and "2个工作日" in out
+    assert main(["workorders", "limits", f, "--set", "*", "3", "2", "days"]) == 8
+    assert main(["workorders", "limits", f, "--set", "*", "x", "2", "working_days"]) == 8
+    with Store.open(small_district) as store:
+        row = wo.create_order(store, wo.OrderSpec("t", 3, [("litter_bin", _bins(store, 1)[0])]),
+                              "a", now=THU_10)
+    # Thursday + 2 working days -> Monday 17:30 office time = 09:30 UTC
+    assert row["deadline"] == "2026-11-30T09:30:00.000Z"

@@ -66,6 +66,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--json", action="store_true", help="print JSON")
     ls.set_defaults(func=run_list)
 
+    lim = s.add_parser("limits", help="show or set the time limits (处置时限) by class and "
+                       "priority")
+    lim.add_argument("file")
+    lim.add_argument("--set", nargs=4, metavar=("CLASS", "PRIORITY", "VALUE", "UNIT"),
+                     help="CLASS is an asset layer or '*' for any; UNIT working_hours or "
+                     "working_days")
+    lim.set_defaults(func=run_limits)
+
     e = s.add_parser("export", help="export orders to pdf, xlsx, csv, geojson or gpkg")
     e.add_argument("file")
     e.add_argument("--state", action="append", metavar="STATE", help="only these states")
@@ -130,6 +138,26 @@ def run_list(args: argparse.Namespace) -> int:
               f"{format_local(r['deadline']):<18}{r['asset_count']:>6}  {r['title']}{flag}")
     print(f"{len(rows)} order(s)" + ("; ! = overdue" if any(r["overdue"] for r in rows)
                                      else ""))
+    return 0
+
+
+def run_limits(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.workorders_deadline import set_time_limit, time_limits
+
+    with Store.open(args.file, read_only=args.set is None) as store:
+        store.require_asset_project()
+        if args.set:
+            cls, pri, value, unit = args.set
+            try:
+                priority, amount = int(pri), float(value)
+            except ValueError:
+                raise ValidationError(f"PRIORITY must be 1-4 and VALUE a number, got {pri!r} "
+                                      f"and {value!r}") from None
+            with store.session() as conn:
+                set_time_limit(conn, None if cls == "*" else cls, priority, amount, unit)
+        for t in time_limits(store.conn):
+            print(f"{t.asset_class or '*':<14} P{t.priority}  {t.describe('en'):<20} "
+                  f"{t.describe('zh')}")
     return 0
 
 
