@@ -1,0 +1,226 @@
+"""The print dialog and the File > Print map… action, against a stand-in for the main window
+that offers exactly the documented contract (store, storeChanged, dataChanged, canvas,
+menu(), status(), user_name())."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QCoreApplication, QSettings, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.ui import i18n
+from citymgr_desktop.ui.features import printing
+from citymgr_desktop.ui.print_dialog import AREA_ALL, AREA_VIEW, PrintDialog
+
+
+class FakeCanvas:
+    def __init__(self, extent):
+        self._extent = extent
+
+    def extent(self):
+        return self._extent
+
+
+class FakeWindow(QMainWindow):
+    storeChanged = Signal(object)
+    dataChanged = Signal(object)
+
+    def __init__(self, store, extent):
+        super().__init__()
+        self.store = store
+        self.canvas = FakeCanvas(extent)
+        self.messages: list[str] = []
+        self._menus: dict[str, QMenu] = {}
+
+    def menu(self, key):
+        if key not in self._menus:
+            self._menus[key] = self.menuBar().addMenu(key)
+        return self._menus[key]
+
+    def status(self, message, ms=4000):
+        self.messages.append(message)
+
+    def user_name(self):
+        return "检查员"
+
+
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path, qapp):
+    """Each test gets empty settings in its own folder."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "cfg"))
+    QCoreApplication.setOrganizationName("citymgr-test")
+    QCoreApplication.setApplicationName(f"print-{tmp_path.name}")
+    QSettings().clear()
+    yield
+    i18n.install("en")
+
+
+@pytest.fixture
+def window(district, qtbot):
+    store = Store.open(district, read_only=True)
+    ext = store.layer("road_segment").extent
+    view = (ext[0] + 1000, ext[1] + 1000, ext[0] + 1600, ext[1] + 1450)
+    win = FakeWindow(store, view)
+    qtbot.addWidget(win)
+    yield win
+    store.close()
+
+
+def _dialog(window, qtbot) -> PrintDialog:
+    dlg = PrintDialog(window)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.preview_report is not None or bool(dlg.last_error), timeout=10_000)
+    return dlg
+
+
+def _refresh(dlg, qtbot):
+    dlg.preview_report = None
+    dlg.update_preview()
+    assert dlg.preview_report is not None, dlg.last_error
+
+
+def test_print_action_in_file_menu_with_ctrl_p(window, qtbot):
+    window.store, store = None, window.store
+    action = printing.install(window)
+    assert action in window.menu("file").actions()
+    assert action.shortcut() == QKeySequence(QKeySequence.StandardKey.Print)
+    assert action.shortcut().toString() == "Ctrl+P"
+    assert not action.isEnabled()
+    window.store = store
+    window.storeChanged.emit(store)
+    assert action.isEnabled()
+    action.trigger()
+    dlg = window.findChild(PrintDialog)
+    assert dlg is not None and dlg.isVisible()
+    action.trigger()  # a second Ctrl+P brings the same dialog forward
+    assert len(window.findChildren(PrintDialog)) == 1
+    dlg.close()
+
+
+def test_preview_follows_the_settings(window, qtbot):
+    dlg = _dialog(window, qtbot)
+    assert not dlg.preview.pixmap().isNull()
+    dlg.paper.setCurrentIndex(dlg.paper.findData("A4"))
+    dlg.orientation.setCurrentIndex(dlg.orientation.findData("portrait"))
+    dlg.scale.setCurrentText("1:2000")
+    _refresh(dlg, qtbot)
+    plan = dlg.preview_report.plan
+    assert (plan.settings.paper, plan.settings.orientation, plan.scale) == ("A4", "portrait",
+                                                                            2000)
+    assert "1:2000" in dlg.info.text()
+    # centred on the current view of the canvas
+    v = window.canvas.extent()
+    cx, cy = (plan.extent[0] + plan.extent[2]) / 2, (plan.extent[1] + plan.extent[3]) / 2
+    assert cx == pytest.approx((v[0] + v[2]) / 2) and cy == pytest.approx((v[1] + v[3]) / 2)
+
+
+def test_current_view_fitted_and_whole_district(window, qtbot):
+    dlg = _dialog(window, qtbot)
+    dlg.area.setCurrentIndex(dlg.area.findData(AREA_VIEW))
+    dlg.scale.setCurrentIndex(0)  # fit
+    _refresh(dlg, qtbot)
+    e, v = dlg.preview_report.plan.extent, window.canvas.extent()
+    assert e[0] <= v[0] and e[1] <= v[1] and e[2] >= v[2] and e[3] >= v[3]
+    view_scale = dlg.preview_report.plan.scale
+    dlg.area.setCurrentIndex(dlg.area.findData(AREA_ALL))
+    _refresh(dlg, qtbot)
+    assert dlg.preview_report.plan.scale > view_scale
+
+
+def test_bad_typed_scale_is_shown_not_raised(window, qtbot):
+    dlg = _dialog(window, qtbot)
+    dlg.scale.setCurrentText("1:100")
+    dlg.update_preview()
+    assert "between 1:500 and 1:50,000" in dlg.preview.text()
+
+
+def test_export_pdf_in_a_worker_with_progress(window, qtbot, tmp_path):
+    dlg = _dialog(window, qtbot)
+    dlg.scale.setCurrentText("1:2500")
+    dlg.title.setText("试印")
+    out = tmp_path / "map.pdf"
+    with qtbot.waitSignal(dlg.exported, timeout=30_000) as sig:
+        task = dlg.export_to(str(out), ".pdf")
+        assert task is not None
+    assert sig.args == [str(out)]
+    assert out.exists() and len(PdfReader(str(out)).pages) == 1
+    assert any(str(out) in m for m in window.messages)
+
+
+def test_export_atlas_then_cancel_leaves_nothing(window, qtbot, tmp_path):
+    dlg = _dialog(window, qtbot)
+    dlg.atlas.setCurrentIndex(dlg.atlas.findData("district"))
+    assert not dlg.png_button.isEnabled()  # an atlas is one PDF
+    out = tmp_path / "atlas.pdf"
+    with qtbot.waitSignal(dlg.exported, timeout=60_000):
+        dlg.export_to(str(out), ".pdf")
+    assert len(PdfReader(str(out)).pages) == len(window.store.districts())
+
+    dlg.atlas.setCurrentIndex(dlg.atlas.findData("grid"))
+    cancelled = tmp_path / "cancelled.pdf"
+    task = dlg.export_to(str(cancelled), ".pdf")
+    errors = []
+    task.error.connect(errors.append)
+    task.cancel()
+    qtbot.waitUntil(lambda: not task.is_running(), timeout=60_000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5_000)
+    assert type(errors[0]).__name__ == "CancelledError"
+    assert not cancelled.exists()
+    assert not list(tmp_path.glob(".cancelled*"))
+
+
+def test_last_settings_are_remembered(window, qtbot):
+    dlg = _dialog(window, qtbot)
+    assert dlg.author.text() == "检查员"  # the window's user by default
+    dlg.paper.setCurrentIndex(dlg.paper.findData("A2"))
+    dlg.orientation.setCurrentIndex(dlg.orientation.findData("portrait"))
+    dlg.scale.setCurrentText("1:5000")
+    dlg.title.setText("桥梁维修图")
+    dlg.element_boxes["overview"].setChecked(False)
+    dlg.lang.setCurrentIndex(dlg.lang.findData("en"))
+    dlg.atlas.setCurrentIndex(dlg.atlas.findData("workorder"))
+    dlg.close()
+    again = _dialog(window, qtbot)
+    assert again.paper.currentData() == "A2"
+    assert again.orientation.currentData() == "portrait"
+    assert again.scale_value() == 5000
+    assert again.title.text() == "桥梁维修图"
+    assert not again.element_boxes["overview"].isChecked()
+    assert again.element_boxes["legend"].isChecked()
+    assert again.lang.currentData() == "en"
+    assert again.atlas.currentData() == "workorder"
+
+
+def test_dialog_in_chinese(window, qtbot):
+    i18n.install("zh_CN")
+    dlg = _dialog(window, qtbot)
+    assert dlg.windowTitle() == "打印地图"
+    assert dlg.pdf_button.text() == "导出 PDF…"
+    assert dlg.area.itemText(0) == "当前视图"
+
+
+def test_every_printing_string_has_a_translation():
+    import json
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    catalogue = json.loads((root / "resources/i18n/zh_CN/printing.json").read_text("utf-8"))
+    sources = ""
+    for rel in ("citymgr_desktop/ui/print_dialog.py", "citymgr_desktop/ui/features/printing.py",
+                "citymgr_desktop/export/layout.py", "citymgr_desktop/export/atlas.py",
+                "citymgr_desktop/export/layout_map.py"):
+        sources += (root / rel).read_text("utf-8")
+    used = set(re.findall(r'tr\("((?:[^"\\]|\\.)*)"\)', sources))
+    assert used, "no tr() strings found"
+    assert sorted(used - set(catalogue)) == []
