@@ -78,9 +78,7 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValidationError(f"maintenance_record has no editable field(s) "
                               f"{', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
-    out = {k: normalise(RECORD, k, v) for k, v in values.items()}
-    wo = out.get("work_order_uuid")
-    return out if wo is None else {**out, "work_order_uuid": wo}
+    return {k: normalise(RECORD, k, v) for k, v in values.items()}
 
 
 def _condition_delta(store: Store, asset_class: str, asset_uuid: str, record_date: str,

@@ -45,6 +45,7 @@ class HistoryPanelWidget(QWidget):
         super().__init__()
         self.window = window
         self.asset: tuple[str, str] | None = None  # (layer, uuid)
+        self.asset_label = ""
         self.title = QLabel(self.tr("Select an asset to see its maintenance history."))
         self.title.setWordWrap(True)
         self.tree = QTreeWidget()
@@ -125,6 +126,7 @@ class HistoryPanelWidget(QWidget):
             self.refresh()
             return
         cond = dm.CONDITION.label(row.get("condition"), lang) or self.tr("not assessed")
+        self.asset_label = f"{row.get('name') or ''} {row.get('obj_code') or ''}".strip()
         self.title.setText(f"<b>{row.get('name') or ''}</b> {row.get('obj_code') or ''} · "
                            + self.tr("Condition: %1").replace("%1", cond))
         cases = dict(store.conn.execute("SELECT work_order_uuid, case_no FROM work_order"
@@ -211,8 +213,7 @@ class HistoryPanelWidget(QWidget):
     def add_record(self) -> None:
         if self.asset is None:
             return
-        dlg = HistoryRecordDialog(self, asset_label=self.title.text().split("·")[0]
-                                  .replace("<b>", "").replace("</b>", "").strip())
+        dlg = HistoryRecordDialog(self, asset_label=self.asset_label)
         if not dlg.exec():
             return
         layer, uuid = self.asset
