@@ -45,6 +45,7 @@ class WorkOrderExportDialog(QDialog):
         form.addRow(self.tr("Format"), self.format)
         folder = Path(str(saved.get("folder") or Path.home()))
         self.path = QLineEdit(str(folder / f"{default_name}.{self.format.currentData()}"))
+        self.path.setMinimumWidth(380)
         browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
