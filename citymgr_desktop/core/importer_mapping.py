@@ -187,8 +187,12 @@ def _content_score(target: str, table: sc.Table, sf: SourceField) -> float:
     if not samples:
         return 0.0
     if isinstance(domain, dm.CodedDomain) and not _all_numeric(samples):
-        hits = sum(iv.match_code(domain, s) is not None for s in samples)
-        return 0.5 + 0.3 * hits / len(samples) if hits / len(samples) >= 0.6 else 0.0
+        # single letters ("D" of a track class) and numbers say too little about content
+        words = [s for s in samples if len(iv.normalise_word(s)) > 1]
+        hits = [s for s in words if iv.match_code(domain, s) is not None]
+        if len(hits) < 2 or len(hits) / len(samples) < 0.6:
+            return 0.0
+        return 0.5 + 0.3 * len(hits) / len(samples)
     if target == "obj_code":
         ok = sum(_is_obj_code(s, table) for s in samples)
         return 0.9 if ok == len(samples) else 0.0

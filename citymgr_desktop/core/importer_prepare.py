@@ -136,6 +136,14 @@ class _Converter:
             self.report.add_invalid(name, f"longer than {f.max_length} characters: cut",
                                     Example(ex.fid, ex.source_id, text[:40] + "…"))
             return text[: f.max_length]
+        if f.type is sc.FieldType.DATE and isinstance(raw, (str, int)) \
+                and not isinstance(raw, bool):
+            parsed = iv.parse_date_text(raw)
+            if parsed is not None:
+                raw = parsed[0]
+                if parsed[1]:
+                    self.report.notices.add(f"{name}: partial date completed to the first day",
+                                            Example(ex.fid, ex.source_id, f"{raw!s}"))
         if f.type is sc.FieldType.TEXT and not isinstance(raw, str):
             raw = iv.value_key(raw)
         try:

@@ -186,7 +186,7 @@ def describe_layer(path: str | Path, options: SourceOptions | None = None) -> So
     data = read_source(path, opts, max_features=SAMPLE_ROWS)
     info = data.layer
     total = _feature_count(Path(path), info.name, opts)
-    info.count = total if total >= 0 else len(data)
+    info.count = total if total >= 0 else (len(data) if len(data) < SAMPLE_ROWS else -1)
     info.fields = [_describe_field(name, data.attributes[name]) for name in data.attributes]
     return info
 

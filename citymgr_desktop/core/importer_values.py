@@ -92,7 +92,7 @@ SYNONYMS: dict[str, dict[Any, tuple[str, ...]]] = {
         "kitchen": ("kitchen", "food", "organic", "wet", "food waste", "厨余", "厨余垃圾",
                     "湿垃圾", "餐厨", "餐厨垃圾"),
         "hazardous": ("hazardous", "有害", "有害垃圾"),
-        "other": ("other", "residual", "general", "dry", "trash", "其他", "其它", "其他垃圾",
+        "other": ("other", "residual", "general", "dry", "trash", "litter", "其他", "其它", "其他垃圾",
                   "干垃圾"),
     },
     "bin_mount": {
@@ -194,3 +194,31 @@ def value_key(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+_DATE_FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                        r"(?:[ T].*)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATE_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_DATE_YEAR = re.compile(r"^(\d{4})\s*年?$")
+
+
+def parse_date_text(value: Any) -> tuple[str, bool] | None:
+    """Dates as offices write them -> (ISO date, partial?).
+
+    2019-05-01, 2019/5/1, 2019.05.01, 2019年5月1日, 20190501 are full dates; 2019-05,
+    2019年5月, 2019 and 2019年 are completed to the first day (partial=True). None otherwise.
+    """
+    import datetime as dt
+
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    for pattern, partial in ((_DATE_FULL, False), (_DATE_COMPACT, False), (_DATE_MONTH, True),
+                             (_DATE_YEAR, True)):
+        m = pattern.match(text)
+        if m:
+            parts = [int(g) for g in m.groups()] + [1, 1]
+            try:
+                return dt.date(parts[0], parts[1], parts[2]).isoformat(), partial
+            except ValueError:
+                return None
+    return None

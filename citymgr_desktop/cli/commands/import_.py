@@ -170,8 +170,8 @@ def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
     for note in info.notes:
         print(f"  note: {note}")
     for f in info.fields:
-        samples = ", ".join(repr(s) for s in f.samples)
-        print(f"  {f.name:<24} {f.dtype:<8} empty {f.empty:>5}  e.g. {samples}"[:160])
+        samples = ("e.g. " + ", ".join(repr(s) for s in f.samples)) if f.samples else "(all empty)"
+        print(f"  {f.name:<24} {f.dtype:<8} empty {f.empty:>5}  {samples}"[:160])
     if args.target:
         mapping = importer.suggest_mapping(info, args.target)
         print(f"\nsuggested mapping -> {args.target}:")
