@@ -87,6 +87,7 @@ class EditSession(SessionView):
         self.journal: Journal | None = None
         self.recovery: Recovery | None = None
         self._journal_paused = False
+        self._file_state = self._state_of_file()
         if journal:
             self.journal = Journal(store.path)
             state, contents = Journal.probe(store.path)
@@ -99,6 +100,12 @@ class EditSession(SessionView):
                 else:  # everything in it was saved before the crash
                     with contextlib.suppress(OSError):
                         self.journal.path.unlink()
+
+    def _state_of_file(self) -> tuple[int, int]:
+        """Changes to the file since: by other connections (``data_version``) and by this
+        one (``total_changes``). Equal states mean nobody wrote in between."""
+        version = self.store.conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), self.store.conn.total_changes
 
     # -- notifications ---------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[EditEvent], None]) -> None:
@@ -187,6 +194,7 @@ class EditSession(SessionView):
             self.push(cmd)
         finally:
             self._journal_paused = False
+        self._file_state = self._state_of_file()
         return recovery.count
 
     def drop_recovery(self) -> None:
@@ -213,18 +221,20 @@ class EditSession(SessionView):
             raise ReadOnlyError("a dry run never saves")
         deltas = list(self.pending)
         with self.store.session():
-            if not force:
+            untouched = self._state_of_file() == self._file_state
+            if not force and not untouched:  # only another writer can have made a conflict
                 found = conflicts(self.store, deltas, limit=6)
                 if found:
                     more = " …" if len(found) > 5 else ""
                     raise ConflictError(
                         "the file was changed by another program since these edits were made: "
                         + "; ".join(c.describe() for c in found[:5]) + more)
-            else:
+            elif force:
                 deltas = list(rebase(self.store, deltas))
             deltas, retired = ec.retire_referenced(self.store, deltas, now_iso())
             counts = self.store.apply(deltas, self.user, progress)
         # committed: only now may the journal forget the edits
+        self._file_state = self._state_of_file()
         if self.journal is not None:
             self.journal.clear()
         tables = self.pending.tables()

@@ -328,3 +328,15 @@ def test_read_only_file_cannot_be_edited(district):
     with Store.open(district, read_only=True) as store, \
             pytest.raises(ReadOnlyError, match="read-only"):
         EditSession(store)
+
+
+def test_conflict_made_through_another_connection(session):
+    uid = _uuids(session, "condition = 1", 1)[0]
+    session.set_value("litter_bin", uid, "condition", 4)
+    from citymgr_desktop.core import gpkg
+
+    other = gpkg.connect(str(session.store.path))  # e.g. QGIS editing the same file
+    other.execute("UPDATE litter_bin SET condition = 3 WHERE asset_uuid = ?", (uid,))
+    other.close()
+    with pytest.raises(ConflictError, match="the file now has 3"):
+        session.save()
