@@ -1,4 +1,4 @@
-"""Work-order PDF benchmark: 100 orders (1 to 40 assets each, in one sub-district each) with
+"""Work-order PDF benchmark: 100 orders (1 to 40 neighbouring assets each) with
 map extracts to one PDF; prints the time to load the map, to write the PDF, per order, pages
 and file size, and the same batch without maps for comparison.
 
@@ -41,23 +41,25 @@ def sample_file(n: int) -> Path:
 
 
 def make_orders(path: Path, count: int) -> list[str]:
-    """``count`` orders of 1-40 assets of one class in one sub-district each."""
+    """``count`` orders as engineers make them: one class, an asset and its nearest
+    neighbours (a street's bins, a stretch of road); 1-11 assets, every tenth order 40."""
     rng = np.random.default_rng(5)
     cases = []
     with Store.open(path) as store:
-        pools: dict[tuple[str, str], list[str]] = {}
+        layers = {}
         for table in ("litter_bin", "road_segment", "green_space"):
-            for u, d in store.conn.execute(f'SELECT asset_uuid, district FROM "{table}" '
-                                           "WHERE district IS NOT NULL"):
-                pools.setdefault((table, d), []).append(u)
-        keys = sorted(pools)
+            frame = store.read(table, columns=["asset_uuid", "district"])
+            pts = frame.geometry.representative_point()
+            layers[table] = (frame["asset_uuid"].to_numpy(), frame["district"].to_numpy(),
+                             np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]))
         for i in range(count):
-            table, district = keys[int(rng.integers(len(keys)))]
-            pool = pools[(table, district)]
+            table = ("litter_bin", "road_segment", "green_space")[i % 3]
+            ids, districts, xy = layers[table]
+            seed = int(rng.integers(len(ids)))
             k = 40 if i % 10 == 0 else int(rng.integers(1, 12))
-            picked = rng.choice(len(pool), size=min(k, len(pool)), replace=False)
-            spec = wo.OrderSpec(f"{district}养护整改 {i + 1}", int(rng.integers(1, 5)),
-                                [(table, pool[j]) for j in picked.tolist()],
+            near = np.argsort(((xy - xy[seed]) ** 2).sum(axis=1))[:k]
+            spec = wo.OrderSpec(f"{districts[seed] or ''}养护整改 {i + 1}",
+                                int(rng.integers(1, 5)), [(table, ids[j]) for j in near],
                                 description="基准测试工单", assignee="区市政设施养护中心")
             cases.append(wo.create_order(store, spec, "bench")["case_no"])
     return cases

@@ -150,15 +150,46 @@ def _to_frame(ex: Extract, frame: QRectF, mx: float, my: float) -> QPointF:
                    frame.bottom() - (my - miny) / (maxy - miny) * frame.height())
 
 
+# Directions tried for a number's bubble, first the classic upper right.
+_OFFSETS = ((1, -1), (-1, -1), (1, 1), (-1, 1), (1.4, 0), (-1.4, 0), (0, -1.4), (0, 1.4))
+
+
+def place_labels(points: list[tuple[float, float]], r: float, reach: float = 1.6,
+                 rings: int = 3) -> list[tuple[float, float]]:
+    """Bubble centres for numbered points: for each point, the first of 8 directions (at
+    growing distances) whose bubble overlaps neither a placed bubble nor the points;
+    the least crowded spot when none is free. Greedy, in table order."""
+    placed: list[tuple[float, float]] = []
+    gap = (2 * r) ** 2
+    for cx, cy in points:
+        best, best_hits = None, None
+        for ring in range(1, rings + 1):
+            d = r * reach * (1 + 0.9 * (ring - 1))
+            for dx, dy in _OFFSETS:
+                x, y = cx + dx * d, cy + dy * d
+                hits = sum((x - bx) ** 2 + (y - by) ** 2 < gap for bx, by in placed)
+                hits += sum((x - px) ** 2 + (y - py) ** 2 < r * r for px, py in points)
+                if best_hits is None or hits < best_hits:
+                    best, best_hits = (x, y), hits
+                if hits == 0:
+                    break
+            if best_hits == 0:
+                break
+        assert best is not None
+        placed.append(best)
+    return placed
+
+
 def _numbers(sheet: Any, ex: Extract, frame: QRectF) -> None:
     if len(ex.anchors) > MAX_NUMBERED:
         return
     p = sheet.painter
     r = sheet.px(1.9)
     p.setFont(sheet.font(6.5, True))
-    for n, mx, my in ex.anchors:
-        c = _to_frame(ex, frame, mx, my)
-        label = QPointF(c.x() + r * 1.6, c.y() - r * 1.6)
+    centres = [_to_frame(ex, frame, mx, my) for _, mx, my in ex.anchors]
+    bubbles = place_labels([(c.x(), c.y()) for c in centres], r)
+    for (n, _, _), c, (bx, by) in zip(ex.anchors, centres, bubbles, strict=True):
+        label = QPointF(bx, by)
         p.setPen(QPen(QColor("#1d1d1d"), sheet.px(0.2)))
         p.drawLine(c, label)
         p.setBrush(QBrush(QColor("#ffffff")))

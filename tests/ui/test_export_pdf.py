@@ -159,3 +159,16 @@ def test_cli_export_pdf(orders, tmp_path, capsys):
     assert not (tmp_path / "none.pdf").exists()
     assert main(["workorders", "export", str(path), "--format", "pdf", "--out",
                  str(tmp_path / "missing-dir" / "x.pdf")]) == 3
+
+
+def test_number_bubbles_do_not_overlap_in_a_cluster():
+    import itertools
+
+    r = 10.0
+    points = [(100 + 7 * (i % 4), 100 + 7 * (i // 4)) for i in range(12)]  # a tight cluster
+    bubbles = wm.place_labels(points, r)
+    assert len(bubbles) == len(points)
+    for (ax, ay), (bx, by) in itertools.combinations(bubbles, 2):
+        assert (ax - bx) ** 2 + (ay - by) ** 2 >= (2 * r) ** 2 - 1e-6
+    # a lone point keeps the classic upper-right bubble
+    assert wm.place_labels([(0.0, 0.0)], r) == [(16.0, -16.0)]
