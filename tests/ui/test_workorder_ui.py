@@ -220,14 +220,17 @@ def test_show_on_map_selects_and_zooms(window):
     assert window.canvas.zoomed is not None
 
 
-def test_export_runs_in_worker(window, qtbot, tmp_path):
+@pytest.mark.parametrize(("fmt", "with_map"), [("xlsx", False), ("pdf", True)])
+def test_export_runs_in_worker(window, qtbot, tmp_path, fmt, with_map):
     feat = window.workorders_feature
-    out = tmp_path / "orders.xlsx"
+    out = tmp_path / f"orders.{fmt}"
     feat.list.state.setCurrentIndex(0)
-    feat.export({"path": str(out), "format": "xlsx", "lang": "zh", "map": False})
-    qtbot.waitUntil(lambda: not feat.task.is_running(), timeout=30_000)
+    feat.list.table.selectRow(0)
+    feat.list.table.selectRow(1)
+    feat.export({"path": str(out), "format": fmt, "lang": "zh", "map": with_map})
+    qtbot.waitUntil(lambda: not feat.task.is_running(), timeout=60_000)
     qtbot.waitUntil(lambda: any("Exported" in m for m in window.messages), timeout=5000)
-    assert out.exists()
+    assert out.exists() and out.stat().st_size > 1000
 
 
 def test_history_panel_follows_selection_and_edits_undoably(window, qtbot, monkeypatch):
