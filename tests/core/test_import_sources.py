@@ -135,3 +135,23 @@ def test_damaged_or_foreign_files_are_one_line_errors(tmp_path, content):
 def test_missing_source(tmp_path):
     with pytest.raises(BadFileError, match="no such file"):
         read_source(tmp_path / "nothing.shp")
+
+
+def test_filegdb_folder_is_read(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    gdb = tmp_path / "城管.gdb"
+    lon, lat = src.ll(0, 0)
+    gpd.GeoDataFrame({"NAME": ["绿地A"], "LEVEL": ["一级"]},
+                     geometry=[shapely.box(lon, lat, lon + 0.001, lat + 0.001)],
+                     crs="EPSG:4490").to_file(gdb, driver="OpenFileGDB", layer="parks",
+                                              engine="pyogrio")
+    assert list_layers(gdb) == [("parks", "MultiPolygon")]
+    data = read_source(gdb)
+    assert list(data.attributes["NAME"]) == ["绿地A"] and data.layer.crs.to_epsg() == 4490
+
+
+def test_a_plain_folder_is_refused(tmp_path):
+    with pytest.raises(BadFileError, match="is a folder"):
+        read_source(tmp_path)
