@@ -21,6 +21,14 @@ from citymgr_desktop.export import workorder_map as wm
 from citymgr_desktop.export.workorder_pdf import MAP_H, W, export_pdf
 from citymgr_desktop.export.workorder_pdf_layout import Sheet
 
+
+@pytest.fixture(autouse=True)
+def _qapp(qapp):
+    """pytest-qt's QApplication first: the exports would otherwise create a bare
+    QGuiApplication, and later widget tests in the same process would abort."""
+    return qapp
+
+
 TITLE_3 = "粮道街垃圾箱破损维修"
 TITLE_40 = "垃圾箱集中整治（四十处）"
 

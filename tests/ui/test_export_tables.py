@@ -21,6 +21,14 @@ from citymgr_desktop.export.csv_export import export_csv
 from citymgr_desktop.export.workorders_export import export_orders
 from citymgr_desktop.export.xlsx import export_xlsx
 
+
+@pytest.fixture(autouse=True)
+def _qapp(qapp):
+    """pytest-qt's QApplication first: the exports would otherwise create a bare
+    QGuiApplication, and later widget tests in the same process would abort."""
+    return qapp
+
+
 TITLE = "中南路街道垃圾箱整治"
 
 
