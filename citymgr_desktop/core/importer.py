@@ -14,9 +14,13 @@ The pieces: :mod:`importer_source` (reading), :mod:`importer_mapping` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import shapely
 
 from citymgr_desktop.core import importer_values as iv
 from citymgr_desktop.core.delta import Delta, DeltaSet
@@ -38,7 +42,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store
 
 __all__ = [
-    "ImportMapping", "ImportReport", "ImportResult", "SourceData", "SourceLayer",
+    "ImportCommand", "ImportMapping", "ImportReport", "ImportResult", "SourceData", "SourceLayer",
     "SourceOptions", "describe_layer", "distinct_values", "list_layers", "read_source",
     "run_import", "suggest_mapping",
 ]
@@ -50,10 +54,52 @@ APPLY_CHUNK = 500
 class ImportResult:
     report: ImportReport
     deltas: DeltaSet  # what was (or would be) applied; ``~deltas`` undoes it
+    outcomes: list[tuple[Any, str]] = field(default_factory=list)  # (geometry, kind)
 
     @property
     def table(self) -> str:
         return self.report.target
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """Bounds of every imported geometry (project CRS), None when there is none."""
+        geoms = [g for g, _ in self.outcomes if g is not None]
+        if not geoms:
+            return None
+        b = shapely.total_bounds(np.array(geoms, dtype=object))
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
+class ImportCommand:
+    """An import as one undo step for ``window.commands`` (a ``CommandStack``).
+
+    The import itself already ran (in a worker, as one transaction), so the first ``do`` only
+    records it; ``undo`` applies the inverse deltas (deleting what was inserted, restoring
+    what was updated) and a redo applies the deltas again, with the same uuids and codes.
+    """
+
+    def __init__(self, store: Store, result: ImportResult, user: str = "",
+                 on_change: Callable[[], None] | None = None) -> None:
+        self.store, self.result, self.user, self.on_change = store, result, user, on_change
+        r = result.report
+        self.label = f"Import {Path(r.source).name} into {r.target}"
+        self.label_zh = f"导入 {Path(r.source).name} 到 {r.target}"
+        self._applied = r.applied
+
+    def do(self) -> None:
+        if not self._applied:
+            self.store.apply(self.result.deltas, self.user)
+        self._applied = True
+        if self.on_change:
+            self.on_change()
+
+    def undo(self) -> None:
+        self.store.apply(~self.result.deltas, self.user)
+        self._applied = False
+        if self.on_change:
+            self.on_change()
+
+    def tables(self) -> set[str]:
+        return {self.result.table}
 
 
 def distinct_values(data: SourceData, field_name: str, limit: int = 500) -> list[Any]:
@@ -85,12 +131,12 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     prepared = prepare(data, mapping, store.project_crs(), report, prog)
     if dry_run:
         plan = match(store, prepared)
-        return ImportResult(plan.report, DeltaSet(plan.deltas))
+        return ImportResult(plan.report, DeltaSet(plan.deltas), plan.outcomes)
     with store.session():
         plan = match(store, prepared)
         _apply(store, plan.deltas, user, prog)
     plan.report.applied = True
-    return ImportResult(plan.report, DeltaSet(plan.deltas))
+    return ImportResult(plan.report, DeltaSet(plan.deltas), plan.outcomes)
 
 
 def _apply(store: Store, deltas: list[Delta], user: str, prog: Progress) -> None:

@@ -10,7 +10,7 @@ after any codes the source brings itself). Retired or ambiguous matches are skip
 from __future__ import annotations
 
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
@@ -31,6 +31,8 @@ SKIP_RETIRED = "matches a retired asset (reinstate it in the app first)"
 class ImportPlan:
     deltas: list[Delta]
     report: ImportReport
+    # (geometry in the project CRS, "insert" / "update" / "unchanged"): the wizard's preview
+    outcomes: list[tuple[Any, str]] = field(default_factory=list)
 
 
 def _existing(store: Store, table: sc.Table, ids: list[str]) -> dict[str, list[tuple[str, Any]]]:
@@ -83,13 +85,15 @@ def match(store: Store, prepared: Prepared) -> ImportPlan:
             updates.append((c, found[0][0]))
         else:
             inserts.append(c)
-    deltas = _update_deltas(store, table, updates, report)
+    outcomes: list[tuple[Any, str]] = []
+    deltas = _update_deltas(store, table, updates, report, outcomes)
     deltas.extend(_insert_deltas(store, table, inserts, report))
-    return ImportPlan(deltas, report)
+    outcomes.extend((c.geom, "insert") for c in inserts)
+    return ImportPlan(deltas, report, outcomes)
 
 
 def _update_deltas(store: Store, table: sc.Table, updates: list[tuple[Candidate, str]],
-                   report: ImportReport) -> list[Delta]:
+                   report: ImportReport, outcomes: list[tuple[Any, str]]) -> list[Delta]:
     if not updates:
         return []
     fields = sorted({k for c, _ in updates for k in c.values} - {"obj_code"})
@@ -102,8 +106,10 @@ def _update_deltas(store: Store, table: sc.Table, updates: list[tuple[Candidate,
         changed = {k: v for k, v in new.items() if not _same(row.get(k), v)}
         if not changed:
             report.unchanged += 1
+            outcomes.append((c.geom, "unchanged"))
             continue
         out.append(Delta(table.name, uid, {k: row.get(k) for k in changed}, changed))
+        outcomes.append((c.geom, "update"))
         report.updated += 1
     return out
 

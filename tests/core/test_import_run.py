@@ -282,3 +282,23 @@ def test_empty_source_is_a_report_not_an_error(tmp_path, project):
                                   SourceOptions(source_crs="EPSG:4326"))
     assert (res.report.read, res.report.inserted) == (0, 0)
     assert "0 feature(s) read" in res.report.to_text()
+
+
+def test_import_is_one_undo_step_on_the_command_stack(tmp_path, project):
+    from citymgr_desktop.core.commands import CommandStack
+
+    roads = src.geojson_roads(tmp_path)
+    stack = CommandStack()
+    changes = []
+    with Store.open(project) as store:
+        res = importer.run_import(store, roads, _suggested(roads, "road_segment"))
+        stack.push(importer.ImportCommand(store, res, "tester", lambda: changes.append(1)))
+        assert _count(store, "road_segment") == 6  # the first do only records the import
+        assert stack.undo_label() == "Import roads.geojson into road_segment"
+        stack.undo()
+        assert _count(store, "road_segment") == 0
+        stack.redo()
+        assert _count(store, "road_segment") == 6
+    assert len(changes) == 3
+    kinds = sorted(k for _, k in res.outcomes)
+    assert kinds == ["insert"] * 6 and res.extent() is not None
