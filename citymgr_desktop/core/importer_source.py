@@ -184,10 +184,18 @@ def describe_layer(path: str | Path, options: SourceOptions | None = None) -> So
     """A layer's fields with type, sample values and empty counts (reads a sample of rows)."""
     opts = options or SourceOptions()
     data = read_source(path, opts, max_features=SAMPLE_ROWS)
-    info = data.layer
+    info = describe_data(data)
     total = _feature_count(Path(path), info.name, opts)
     info.count = total if total >= 0 else (len(data) if len(data) < SAMPLE_ROWS else -1)
-    info.fields = [_describe_field(name, data.attributes[name]) for name in data.attributes]
+    return info
+
+
+def describe_data(data: SourceData) -> SourceLayer:
+    """Fill ``data.layer.fields`` from a layer already read (all of it, or a sample)."""
+    info = data.layer
+    info.count = len(data)
+    info.fields = [_describe_field(str(name), data.attributes[name])
+                   for name in data.attributes]
     return info
 
 
