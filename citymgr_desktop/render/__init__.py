@@ -19,7 +19,13 @@ from citymgr_desktop.render.data import (
     load_map,
 )
 from citymgr_desktop.render.fonts import MISSING_FONT_MESSAGE, ensure_cjk_font
-from citymgr_desktop.render.renderer import RenderOptions, RenderResult, draw_map, render_image
+from citymgr_desktop.render.renderer import (
+    RenderOptions,
+    RenderResult,
+    draw_map,
+    render_frame,
+    render_image,
+)
 from citymgr_desktop.render.symbols import (
     LegendEntry,
     Symbol,
@@ -34,5 +40,5 @@ __all__ = [
     "LINE", "MISSING_FONT_MESSAGE", "NO_CATEGORY", "POINT", "POLYGON", "Extent", "LayerData",
     "LegendEntry", "MapData", "MapView", "RenderOptions", "RenderResult", "Symbol",
     "draw_map", "draw_swatch", "drawable_layers", "ensure_cjk_font", "fit_extent",
-    "layer_title", "legend_entries", "load_layer", "load_map", "render_image", "symbol_for",
+    "layer_title", "legend_entries", "load_layer", "load_map", "render_frame", "render_image", "symbol_for",
 ]

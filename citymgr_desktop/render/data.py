@@ -12,6 +12,8 @@ builds a new one (:meth:`MapData.reloaded`) after an edit.
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +29,7 @@ from citymgr_desktop.core.errors import BadFileError, CrsError, NotFoundError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import qtarrays as qa
+from citymgr_desktop.render.view import metres_per_unit
 
 POINT, LINE, POLYGON = "point", "line", "polygon"
 KINDS = (POLYGON, LINE, POINT)  # drawing order inside a mixed layer
@@ -82,7 +85,7 @@ class LayerData:
 
     name: str
     geometry_type: str
-    crs: CRS | None
+    crs_name: str | None  # the layer's own CRS (before reprojection to the map CRS)
     keys: np.ndarray  # asset_uuid (or fid for foreign layers) as bytes
     fids: np.ndarray  # int64
     category: np.ndarray  # int8: condition 1-5, 0 = not assessed, NO_CATEGORY = none
@@ -95,6 +98,7 @@ class LayerData:
     label_codes: np.ndarray | None = None  # int32 into label_values, -1 = no label
     label_values: list[str] = field(default_factory=list)
     is_asset: bool = False
+    typical_size: float = 0.0  # median feature width/height (map units): level of detail
     _key_order: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -213,13 +217,44 @@ def _rebuild(pc: Pieces, idx: np.ndarray) -> np.ndarray:
     return g
 
 
+_local = threading.local()
+
+
+def _thread_crs(wkt: str | None) -> CRS | None:
+    """A CRS object for this thread: pyproj objects must not cross threads (one made in a
+    loader thread crashed in the render thread), so each thread builds its own from WKT."""
+    if wkt is None:
+        return None
+    cache = getattr(_local, "crs", None)
+    if cache is None:
+        cache = _local.crs = {}
+    if wkt not in cache:
+        cache[wkt] = CRS.from_wkt(wkt)
+    return cache[wkt]
+
+
 @dataclass(frozen=True)
 class MapData:
-    """The drawable layers of one file, in drawing order (bottom first), in ``crs``."""
+    """The drawable layers of one file, in drawing order (bottom first), in the map CRS.
+
+    Holds no pyproj object (they are not thread-safe): ``crs`` is built per thread.
+    """
 
     path: str
-    crs: CRS | None
+    crs_wkt: str | None
     layers: tuple[LayerData, ...]
+    crs_geographic: bool = False
+    crs_unit_m: float = 1.0  # metres per map unit (projected CRS)
+
+    @property
+    def crs(self) -> CRS | None:
+        return _thread_crs(self.crs_wkt)
+
+    def metres_per_unit(self, latitude: float = 0.0) -> float:
+        """Ground metres per map unit (degrees: along the parallel at ``latitude``)."""
+        if self.crs_geographic:
+            return 111_320.0 * max(math.cos(math.radians(latitude)), 0.01)
+        return self.crs_unit_m
 
     def layer(self, name: str) -> LayerData:
         for layer in self.layers:
@@ -246,6 +281,8 @@ class MapData:
         """A new MapData with ``names`` read again from ``store`` (others are shared)."""
         names = set(names) & set(self.names())
         fresh = {n: load_layer(store, n, self.crs, progress) for n in names}
+        prog = ensure(progress)
+        prog.check()
         return replace(self, layers=tuple(fresh.get(lyr.name, lyr) for lyr in self.layers))
 
 
@@ -281,7 +318,11 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
         prog.update(i, len(names), name)
         loaded.append(load_layer(store, name, map_crs, prog))
     prog.update(len(names), len(names), "")
-    return MapData(str(store.path), map_crs, tuple(loaded))
+    if map_crs is None:
+        return MapData(str(store.path), None, tuple(loaded))
+    return MapData(str(store.path), map_crs.to_wkt(), tuple(loaded),
+                   crs_geographic=bool(map_crs.is_geographic),
+                   crs_unit_m=metres_per_unit(map_crs))
 
 
 def _layer_crs(store: Store, name: str) -> CRS | None:
@@ -356,11 +397,20 @@ def load_layer(store: Store, name: str, map_crs: CRS | None,
     if len(bounds):
         total = (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
                  float(bounds[:, 2].max()), float(bounds[:, 3].max()))
-    return LayerData(name=name, geometry_type=info.geometry_type, crs=layer_crs, keys=keys,
+    return LayerData(name=name, geometry_type=info.geometry_type,
+                     crs_name=layer_crs.name if layer_crs else None, keys=keys,
                      fids=fids, category=category, category_slices=slices, pieces=pieces,
                      feature_bounds=bounds, block_start=block_start,
                      tree=shapely.STRtree(boxes), bounds=total, label_codes=label_codes,
-                     label_values=label_values, is_asset=is_asset)
+                     label_values=label_values, is_asset=is_asset,
+                     typical_size=_typical_size(bounds))
+
+
+def _typical_size(bounds: np.ndarray) -> float:
+    if len(bounds) == 0:
+        return 0.0
+    sample = bounds[:: max(1, len(bounds) // 20000)]
+    return float(np.median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1])))
 
 
 def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray

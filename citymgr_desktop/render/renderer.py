@@ -36,6 +36,9 @@ from citymgr_desktop.render.view import Extent, MapView
 CHUNK_VERTICES = 400_000  # vertices per Qt call: bounds memory and cancel latency
 THIN_FROM = 20_000  # batches with more vertices are thinned to the pixel grid
 MAX_SYMBOL_MM = 5.0  # margin added around the view so symbols at the edge are drawn
+AA_PIECES = 64  # sub-paths per path in antialiased frames (see qtarrays.paths_from_arrays)
+OVERVIEW_FEATURE_PX = 8.0  # lines/polygons typically smaller than this: overview symbols
+OVERVIEW_COVER = 0.5  # point markers would cover this share of the view: overview symbols
 
 
 @dataclass
@@ -51,6 +54,7 @@ class RenderOptions:
     background: str | None = "#ffffff"  # None leaves the device as it is
     dpi: float | None = None  # painter units per inch; None = the device's logical DPI
     lang: str = "en"
+    features: bool = True  # False: only the selection (and labels): an overlay frame
     is_cancelled: Callable[[], bool] | None = None
 
 
@@ -79,6 +83,7 @@ class _Frame:
         self.opts = opts
         self.ppmm = view.pixels_per_mm
         self.thin_grid = 0.5 if opts.antialias else 1.0
+        self.dot_px = 2.0
 
     def check(self) -> None:
         if self.opts.is_cancelled is not None and self.opts.is_cancelled():
@@ -97,7 +102,8 @@ def draw_map(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
     t0 = time.perf_counter()
     dpi = opts.dpi or float(painter.device().logicalDpiX() if painter.device() else 96)
     view = MapView.fit(extent, QRectF(rect), dpi)
-    result = RenderResult(view, view.scale_denominator(data.crs))
+    lat = (view.extent[1] + view.extent[3]) / 2
+    result = RenderResult(view, view.scale_denominator(data.metres_per_unit(lat)))
     frame = _Frame(painter, view, opts)
     margin = MAX_SYMBOL_MM * frame.ppmm * view.units_per_pixel
     query_extent = (view.extent[0] - margin, view.extent[1] - margin,
@@ -116,7 +122,8 @@ def draw_map(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
             frame.check()
             idx = layer.query(query_extent)
             visible[layer.name] = idx
-            _draw_layer(frame, layer, idx)
+            if opts.features:
+                _draw_layer(frame, layer, idx)
             result.drawn[layer.name] = len(idx)
         if opts.selection:
             for layer in layers:
@@ -142,6 +149,12 @@ def draw_map(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
 def render_image(data: MapData, extent: Extent, size: QSize | tuple[int, int],
                  options: RenderOptions | None = None) -> QImage:
     """A new ARGB image of ``size`` with the map of ``extent`` (see :func:`draw_map`)."""
+    return render_frame(data, extent, size, options)[0]
+
+
+def render_frame(data: MapData, extent: Extent, size: QSize | tuple[int, int],
+                 options: RenderOptions | None = None) -> tuple[QImage, RenderResult]:
+    """Like :func:`render_image`, also returning the :class:`RenderResult`."""
     w, h = (size.width(), size.height()) if isinstance(size, QSize) else size
     opts = options or RenderOptions()
     image = QImage(int(w), int(h), QImage.Format.Format_ARGB32_Premultiplied)
@@ -151,17 +164,38 @@ def render_image(data: MapData, extent: Extent, size: QSize | tuple[int, int],
     image.fill(QColor(opts.background) if opts.background else Qt.GlobalColor.transparent)
     painter = QPainter(image)
     try:
-        draw_map(painter, data, extent, QRectF(0, 0, w, h), opts)
+        result = draw_map(painter, data, extent, QRectF(0, 0, w, h), opts)
     finally:
         painter.end()
-    return image
+    return image, result
 
 
 # -- batches ---------------------------------------------------------------------------------
+def is_overview(layer: LayerData, n_visible: int, view: MapView) -> bool:
+    """Level of detail: True when the layer is too dense at this scale for full symbols.
+
+    Lines and polygons: the layer's typical feature is under OVERVIEW_FEATURE_PX pixels.
+    Points: the markers in view would cover more than OVERVIEW_COVER of the view.
+    """
+    if layer.kinds == [POINT]:
+        sizes = [symbol_for(layer.name, c, POINT).size_mm for c in layer.category_slices]
+        marker = max(sizes or [2.0]) * view.pixels_per_mm
+        area = max(view.rect.width() * view.rect.height(), 1.0)
+        return n_visible * marker * marker > OVERVIEW_COVER * area
+    return layer.typical_size / view.units_per_pixel < OVERVIEW_FEATURE_PX
+
+
 def _draw_layer(frame: _Frame, layer: LayerData, idx: np.ndarray) -> None:
     if len(idx) == 0:
         return
     full = len(idx) == layer.count
+    overview = frame.opts.lod and is_overview(layer, len(idx), frame.view)
+    if overview and layer.kinds == [POINT]:
+        # dots small enough to leave about half of the view free: the streets underneath
+        # stay visible and the colours mix in proportion to the counts
+        area = frame.view.rect.width() * frame.view.rect.height()
+        frame.dot_px = float(np.clip(round(math.sqrt(0.5 * area / len(idx))), 1.0,
+                                     max(1.0, 0.5 * 1.8 * frame.ppmm)))
     for cat in CATEGORY_ORDER:
         sl = layer.category_slices.get(cat)
         if sl is None:
@@ -174,7 +208,8 @@ def _draw_layer(frame: _Frame, layer: LayerData, idx: np.ndarray) -> None:
                 continue
             sub = idx[lo:hi]
         for kind in layer.kinds:
-            _draw_batch(frame, layer, kind, sub, symbol_for(layer.name, cat, kind))
+            _draw_batch(frame, layer, kind, sub, symbol_for(layer.name, cat, kind),
+                        overview=overview)
 
 
 def _draw_selection(frame: _Frame, layer: LayerData, sel: np.ndarray) -> None:
@@ -217,34 +252,58 @@ def _chunks(layer: LayerData, kind: str, sub: slice | np.ndarray):
 
 
 def _draw_batch(frame: _Frame, layer: LayerData, kind: str, sub: slice | np.ndarray,
-                symbol: Symbol, thin: bool = True) -> None:
+                symbol: Symbol, thin: bool = True, overview: bool = False) -> None:
+    """Draw features ``sub`` of one kind with ``symbol``; ``overview`` = simplified symbols."""
     painter, view = frame.painter, frame.view
+    thin = thin and frame.opts.lod
     if kind == POINT:
         for coords, _starts, _n in _chunks(layer, kind, sub):
             frame.check()
             x, y = view.to_device(coords[:, 0], coords[:, 1])
-            if thin and frame.opts.lod and len(x) > THIN_FROM:
+            if thin and len(x) > THIN_FROM:
                 keep = qa.unique_pixels(x, y, frame.thin_grid)
                 x, y = x[keep], y[keep]
-            _draw_markers(painter, x, y, symbol, frame.ppmm)
+            if overview:
+                _draw_dots(painter, x, y, symbol, frame.dot_px)
+            else:
+                _draw_markers(painter, x, y, symbol, frame.ppmm)
         return
     if kind == LINE:
-        painter.setPen(line_pen(symbol, frame.ppmm))
+        pen = line_pen(symbol, frame.ppmm)
+        if overview:  # a 1-pixel line: Qt's fast cosmetic path, a street map at small scale
+            pen.setWidthF(1.0)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
     else:
         pen, brush = polygon_pen_brush(symbol, frame.ppmm)
+        if overview:  # outline in the fill colour, 1 px: small polygons stay visible as dots
+            pen = QPen(brush.color(), 1.0)
         painter.setPen(pen)
         painter.setBrush(brush)
     for coords, starts, _n in _chunks(layer, kind, sub):
         frame.check()
         x, y = view.to_device(coords[:, 0], coords[:, 1])
-        if thin and frame.opts.lod and len(x) > THIN_FROM:
+        if thin and len(x) > THIN_FROM:
             ends = np.empty_like(starts)
             ends[:-1] = starts[1:]
             ends[-1] = True
             keep = qa.thin_to_pixels(x, y, starts, frame.thin_grid) | ends
             x, y, starts = x[keep], y[keep], starts[keep]
-        painter.drawPath(qa.path_from_arrays(x, y, starts))
+        if frame.opts.antialias:
+            for path in qa.paths_from_arrays(x, y, starts, AA_PIECES):
+                painter.drawPath(path)
+        else:
+            painter.drawPath(qa.path_from_arrays(x, y, starts))
+
+
+def _draw_dots(painter: QPainter, x: np.ndarray, y: np.ndarray, symbol: Symbol,
+               side: float) -> None:
+    """Dense points at small scales: small squares of the category colour, no outline."""
+    pen = QPen(QColor(symbol.colour), side)
+    pen.setCapStyle(Qt.PenCapStyle.SquareCap)
+    painter.setPen(pen)
+    painter.drawPoints(qa.polygon_from_arrays(x, y))
 
 
 def _draw_markers(painter: QPainter, x: np.ndarray, y: np.ndarray, symbol: Symbol,
@@ -274,4 +333,4 @@ def _draw_markers(painter: QPainter, x: np.ndarray, y: np.ndarray, symbol: Symbo
 
 
 __all__ = ["LINE", "POINT", "POLYGON", "RenderOptions", "RenderResult", "draw_map",
-           "render_image"]
+           "render_frame", "render_image"]

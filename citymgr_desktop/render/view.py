@@ -63,11 +63,12 @@ class MapView:
     def pixels_per_mm(self) -> float:
         return self.dpi / 25.4
 
-    def scale_denominator(self, crs: CRS | None = None) -> float:
-        """N of the scale 1:N (ground metres per metre on the device)."""
+    def scale_denominator(self, crs: CRS | float | None = None) -> float:
+        """N of the scale 1:N (ground metres per metre on the device); ``crs`` is the map
+        CRS or, already worked out, the metres per map unit."""
         lat = (self.extent[1] + self.extent[3]) / 2
-        ground = self.units_per_pixel * metres_per_unit(crs, lat)
-        return ground * self.dpi / INCH_M
+        unit = crs if isinstance(crs, float | int) else metres_per_unit(crs, lat)
+        return self.units_per_pixel * unit * self.dpi / INCH_M
 
     def to_device(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Map coordinates to painter coordinates (vectorised)."""

@@ -1,0 +1,149 @@
+"""Entry point: ``citymgr-desktop [FILE] [--screenshot OUT.png] [--lang en|zh_CN]``.
+
+Creates the application (organisation/application names for QSettings), installs the
+translator, finds a CJK font, shows the main window and opens FILE. ``--screenshot`` waits
+until the map is drawn (antialiased), saves a picture of the whole window and exits: for
+documentation and for checks (works offscreen and under Xvfb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from citymgr_desktop import __version__
+
+ORGANISATION = "citymgr"
+APPLICATION = "citymgr-desktop"
+SCREENSHOT_TIMEOUT_MS = 120_000
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="citymgr-desktop",
+                                description="City-management asset inventory desktop GIS.")
+    p.add_argument("file", nargs="?", help="a GeoPackage to open")
+    p.add_argument("--screenshot", metavar="OUT.png",
+                   help="open FILE, wait for the map, save a picture of the window and exit")
+    p.add_argument("--size", default="1440x900",
+                   help="window size for --screenshot (default 1440x900)")
+    p.add_argument("--lang", choices=["en", "zh_CN"], help="interface language (default: "
+                   "the one chosen in Settings, else the system's)")
+    p.add_argument("--version", action="version", version=f"citymgr-desktop {__version__}")
+    return p.parse_args(argv)
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(list(argv or [APPLICATION]))
+    QCoreApplication.setOrganizationName(ORGANISATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    app.setApplicationDisplayName("citymgr-desktop")
+    return app  # type: ignore[return-value]
+
+
+def setup_language(lang: str | None) -> str:
+    """Install the translator (``lang``, else settings, else the system locale)."""
+    from citymgr_desktop.ui import i18n
+
+    if lang:
+        QSettings().setValue(i18n.SETTINGS_KEY, lang)
+    return i18n.install(lang)
+
+
+def setup_fonts(app: QApplication, lang: str) -> str | None:
+    """Find a CJK font; with Chinese UI make it the application font's fallback."""
+    from citymgr_desktop.render import MISSING_FONT_MESSAGE, ensure_cjk_font
+
+    family = ensure_cjk_font()
+    if family is None:
+        logging.getLogger(__name__).warning(MISSING_FONT_MESSAGE)
+        return None
+    font = app.font()
+    families = [font.family(), family] if not lang.startswith("zh") else [family, font.family()]
+    font.setFamilies(families)
+    app.setFont(font)
+    return family
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
+            "WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_application([sys.argv[0]])
+    lang = setup_language(args.lang)
+    family = setup_fonts(app, lang)
+    from citymgr_desktop.ui.main_window import MainWindow
+
+    window = MainWindow()
+    if family is None:
+        from citymgr_desktop.render import MISSING_FONT_MESSAGE
+
+        window.status(MISSING_FONT_MESSAGE, 30000)
+    if args.screenshot:
+        return _screenshot(app, window, args)
+    window.show()
+    if args.file:
+        QTimer.singleShot(0, lambda: window.open_file(args.file))
+    return app.exec()
+
+
+def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
+    out = Path(args.screenshot)
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"citymgr-desktop: error: --size {args.size!r}: expected WIDTHxHEIGHT",
+              file=sys.stderr)
+        return 2
+    window.resize(w, h)
+    window.show()
+    state = {"rc": 1}
+
+    def grab() -> None:
+        if window.canvas.is_rendering():
+            QTimer.singleShot(100, grab)
+            return
+        app.processEvents()
+        tmp = out.with_name(f".{out.name}.part")
+        ok = window.grab().save(str(tmp), "PNG")
+        if ok:
+            os.replace(tmp, out)
+            print(f"wrote {out}")
+            state["rc"] = 0
+        else:
+            print(f"citymgr-desktop: error: cannot write {out}", file=sys.stderr)
+        window.close()
+        app.quit()
+
+    def on_still(seconds: float) -> None:
+        # the quick frame comes first; wait for the antialiased one that follows it
+        QTimer.singleShot(600, grab)
+
+    if args.file:
+        window.canvas.renderFinished.connect(on_still)
+        if not window.open_file(args.file):
+            window.close()
+            return 3
+    else:
+        QTimer.singleShot(300, grab)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: (print(
+        "citymgr-desktop: error: the map did not finish drawing", file=sys.stderr),
+        app.quit()))
+    app.exec()
+    return state["rc"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["QMessageBox", "create_application", "main"]

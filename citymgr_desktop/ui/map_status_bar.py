@@ -1,0 +1,109 @@
+"""The status bar of the map: cursor position (map CRS and lon/lat), scale 1:N (editable),
+CRS name, selection count and a busy indicator while a frame is drawn.
+"""
+
+from __future__ import annotations
+
+from pyproj import CRS, Transformer
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
+
+SCALES = (500, 1000, 2000, 5000, 10000, 25000, 50000, 100000, 250000, 500000)
+
+
+def parse_scale(text: str) -> float | None:
+    """'1:5000', '1:5,000', '5000' or '1：5000' -> 5000.0 (None if not a scale)."""
+    t = text.replace("：", ":").replace(",", "").replace(" ", "")
+    t = t.split(":", 1)[1] if ":" in t else t
+    try:
+        value = float(t)
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+class MapStatusBar(QStatusBar):
+    """Permanent widgets on the right; ``status()`` messages on the left."""
+
+    scaleEntered = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mapStatusBar")
+        self._to_lonlat: Transformer | None = None
+        self._geographic = False
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(80)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.setVisible(False)
+        self.busy.setToolTip(self.tr("Drawing the map… (Esc stops)"))
+        self.selection = QLabel(self)
+        self.coords = QLabel(self)
+        self.coords.setMinimumWidth(190)
+        self.coords.setToolTip(self.tr("Cursor position in the map CRS"))
+        self.lonlat = QLabel(self)
+        self.lonlat.setMinimumWidth(170)
+        self.lonlat.setToolTip(self.tr("Cursor position as longitude / latitude (WGS 84)"))
+        self.scale = QComboBox(self)
+        self.scale.setEditable(True)
+        self.scale.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.scale.setMinimumWidth(120)
+        self.scale.setToolTip(self.tr("Map scale: pick one or type 1:N and press Enter"))
+        self.scale.addItems([f"1:{s:,}" for s in SCALES])
+        self.scale.lineEdit().returnPressed.connect(self._scale_typed)
+        self.scale.activated.connect(lambda _i: self._scale_typed())
+        self.crs = QLabel(self)
+        for w in (self.busy, self.selection, self.coords, self.lonlat, self.scale, self.crs):
+            self.addPermanentWidget(w)
+        self.set_selection_count(0)
+        self.set_crs(None)
+
+    def set_crs(self, crs: CRS | None) -> None:
+        self._to_lonlat = None
+        self._geographic = bool(crs is not None and crs.is_geographic)
+        if crs is None:
+            self.crs.setText(self.tr("No CRS"))
+            self.coords.setText("")
+            self.lonlat.setText("")
+            return
+        code = crs.to_authority()
+        self.crs.setText(f"{code[0]}:{code[1]}" if code else crs.name)
+        self.crs.setToolTip(crs.name)
+        try:
+            self._to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        except Exception:  # a CRS without a path to WGS 84: coordinates only
+            self._to_lonlat = None
+
+    def set_cursor(self, x: float, y: float) -> None:
+        if self._geographic:
+            self.coords.setText(f"{x:.6f}, {y:.6f}")
+        else:
+            self.coords.setText(f"X {x:,.1f}  Y {y:,.1f}")
+        if self._to_lonlat is not None:
+            lon, lat = self._to_lonlat.transform(x, y)
+            if abs(lon) <= 180 and abs(lat) <= 90:
+                self.lonlat.setText(f"{lon:.6f}°{'E' if lon >= 0 else 'W'}  "
+                                    f"{abs(lat):.6f}°{'N' if lat >= 0 else 'S'}")
+
+    def set_scale(self, denominator: float) -> None:
+        if not self.scale.lineEdit().hasFocus():
+            self.scale.setEditText(f"1:{round(denominator):,}")
+
+    def set_selection_count(self, n: int) -> None:
+        self.selection.setText(self.tr("%1 selected").replace("%1", f"{n:,}") if n else "")
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+
+    def _scale_typed(self) -> None:
+        value = parse_scale(self.scale.currentText())
+        if value is None:
+            self.showMessage(self.tr("Type a scale as 1:N, e.g. 1:5000"), 4000)
+            return
+        self.scaleEntered.emit(value)
+        self.scale.lineEdit().clearFocus()
+
+
+__all__ = ["SCALES", "MapStatusBar", "Qt", "parse_scale"]

@@ -1,0 +1,92 @@
+"""The selection: which assets (by ``asset_uuid``, or fid for foreign layers) are selected
+in each layer. The canvas highlights them, the panels and features read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Signal
+
+
+class SelectionModel(QObject):
+    """Selected keys per layer; ``changed(layer)`` after every change (``""`` = several)."""
+
+    changed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sel: dict[str, dict[str, None]] = {}  # dict keeps the order of selection
+        self.version = 0  # bumped on every change: cheap cache key for the canvas
+
+    def selected(self, layer: str) -> list[str]:
+        """The selected keys of ``layer`` in the order they were selected."""
+        return list(self._sel.get(layer, ()))
+
+    def all(self) -> dict[str, list[str]]:
+        """Every layer with a selection -> its keys."""
+        return {layer: list(keys) for layer, keys in self._sel.items() if keys}
+
+    def count(self, layer: str | None = None) -> int:
+        if layer is not None:
+            return len(self._sel.get(layer, ()))
+        return sum(len(keys) for keys in self._sel.values())
+
+    def is_selected(self, layer: str, key: str) -> bool:
+        return key in self._sel.get(layer, ())
+
+    def set_selection(self, layer: str, uuids: Iterable[str], add: bool = False) -> None:
+        """Select ``uuids`` in ``layer``; replaces that layer's selection unless ``add``."""
+        keys = dict.fromkeys(str(u) for u in uuids)
+        current = self._sel.get(layer, {})
+        new = {**current, **keys} if add else keys
+        if new == current and (add or list(new) == list(current)):
+            return
+        self._set(layer, new)
+
+    def toggle(self, layer: str, uuids: Iterable[str]) -> None:
+        """Add the keys that are not selected, remove those that are (Ctrl+click)."""
+        current = dict(self._sel.get(layer, {}))
+        for key in (str(u) for u in uuids):
+            if key in current:
+                del current[key]
+            else:
+                current[key] = None
+        self._set(layer, current)
+
+    def deselect(self, layer: str, uuids: Iterable[str]) -> None:
+        current = dict(self._sel.get(layer, {}))
+        gone = [k for k in (str(u) for u in uuids) if k in current]
+        if gone:
+            for k in gone:
+                del current[k]
+            self._set(layer, current)
+
+    def replace_all(self, selection: dict[str, Iterable[str]]) -> None:
+        """Make ``selection`` the whole selection (other layers are cleared); one signal."""
+        new = {layer: dict.fromkeys(str(u) for u in keys) for layer, keys in selection.items()}
+        new = {layer: keys for layer, keys in new.items() if keys}
+        if new == {k: v for k, v in self._sel.items() if v}:
+            return
+        self._sel = new
+        self.version += 1
+        self.changed.emit("")
+
+    def clear(self, layer: str | None = None) -> None:
+        """Clear one layer's selection, or every layer's."""
+        if layer is not None:
+            if self._sel.get(layer):
+                self._set(layer, {})
+            return
+        if any(self._sel.values()):
+            self._sel = {}
+            self.version += 1
+            self.changed.emit("")
+
+    def _set(self, layer: str, keys: dict[str, None]) -> None:
+        if keys:
+            self._sel[layer] = keys
+        else:
+            self._sel.pop(layer, None)
+        self.version += 1
+        self.changed.emit(layer)
