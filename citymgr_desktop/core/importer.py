@@ -23,6 +23,7 @@ import numpy as np
 import shapely
 
 from citymgr_desktop.core import importer_values as iv
+from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.delta import Delta, DeltaSet
 from citymgr_desktop.core.errors import ReadOnlyError
 from citymgr_desktop.core.importer_mapping import ImportMapping, suggest_mapping
@@ -81,8 +82,9 @@ class ImportCommand:
                  on_change: Callable[[], None] | None = None) -> None:
         self.store, self.result, self.user, self.on_change = store, result, user, on_change
         r = result.report
-        self.label = f"Import {Path(r.source).name} into {r.target}"
-        self.label_zh = f"导入 {Path(r.source).name} 到 {r.target}"
+        table = sc.ASSET_TABLES_BY_NAME[r.target]
+        self.label = f"Import {Path(r.source).name} into {table.label('en').lower()}"
+        self.label_zh = f"导入 {Path(r.source).name} 到{table.label('zh')}"
         self._applied = r.applied
 
     def do(self) -> None:

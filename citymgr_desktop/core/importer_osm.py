@@ -30,22 +30,32 @@ def _unescape(s: str) -> str:
     return s.replace('\\"', '"').replace("\\\\", "\\")
 
 
-def osm_key(row: pd.Series, layer: str) -> str | None:
+def _id(value: Any) -> str | None:
+    """An OSM id as text; None for a missing one (None, NaN or blank)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def osm_key(row: dict[str, Any], layer: str) -> str | None:
     """The feature's OSM element, e.g. ``way/4305``."""
     if layer == "multipolygons":
-        if row.get("osm_way_id"):
-            return f"way/{row['osm_way_id']}"
-        if row.get("osm_id"):
-            return f"relation/{row['osm_id']}"
-        return None
+        way = _id(row.get("osm_way_id"))
+        if way:
+            return f"way/{way}"
+        rel = _id(row.get("osm_id"))
+        return f"relation/{rel}" if rel else None
     element = _ELEMENT_BY_LAYER.get(layer, "element")
-    return f"{element}/{row['osm_id']}" if row.get("osm_id") else None
+    oid = _id(row.get("osm_id"))
+    return f"{element}/{oid}" if oid else None
 
 
 def expand(attrs: pd.DataFrame, layer: str) -> pd.DataFrame:
     """Add ``osm_key`` and one column per tag found in ``other_tags`` (which is dropped)."""
     out = attrs.copy()
-    out.insert(0, "osm_key", [osm_key(row, layer) for _, row in attrs.iterrows()])
+    # records, not iterrows(): a row Series would turn a missing id into NaN
+    out.insert(0, "osm_key", [osm_key(row, layer) for row in attrs.to_dict("records")])
     if "other_tags" not in attrs.columns:
         return out
     parsed = [parse_hstore(v) for v in attrs["other_tags"]]

@@ -95,3 +95,21 @@ def test_reimport_of_the_same_extract_changes_nothing(imported, tmp_path):
         options = JOBS["litter_bin"]
         res = importer.run_import(store, OSM, _mapping("litter_bin", options), options)
     assert (res.report.inserted, res.report.updated, res.report.unchanged) == (0, 0, 36)
+
+
+def test_osm_keys_name_the_element_type(imported):
+    path, _ = imported
+    with Store.open(path, read_only=True) as store:
+        keys = dict(store.conn.execute("SELECT name, source_id FROM green_space"))
+        bins = [r[0] for r in store.conn.execute("SELECT source_id FROM litter_bin")]
+    assert keys["Kaisaniemen puisto"] == "osm:relation/6627217"  # a multipolygon relation
+    assert all(k.startswith(("osm:way/", "osm:relation/")) for k in keys.values())
+    assert all(b.startswith("osm:node/") for b in bins)
+
+
+def test_hstore_tags():
+    from citymgr_desktop.core.importer_osm import parse_hstore
+
+    assert parse_hstore('"a"=>"1","name:fi"=>"Esplanadi","q"=>"say \\"hi\\""') == {
+        "a": "1", "name:fi": "Esplanadi", "q": 'say "hi"'}
+    assert parse_hstore(None) == {} and parse_hstore("plain") == {}

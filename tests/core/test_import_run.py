@@ -294,7 +294,7 @@ def test_import_is_one_undo_step_on_the_command_stack(tmp_path, project):
         res = importer.run_import(store, roads, _suggested(roads, "road_segment"))
         stack.push(importer.ImportCommand(store, res, "tester", lambda: changes.append(1)))
         assert _count(store, "road_segment") == 6  # the first do only records the import
-        assert stack.undo_label() == "Import roads.geojson into road_segment"
+        assert stack.undo_label() == "Import roads.geojson into road segments"
         stack.undo()
         assert _count(store, "road_segment") == 0
         stack.redo()

@@ -9,8 +9,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.importer import ImportCommand, ImportResult
 from citymgr_desktop.ui.i18n import tr
+from citymgr_desktop.ui.import_wizard import ui_lang
 
 ORDER = 40
 
@@ -60,7 +62,8 @@ def record(window: Any, result: ImportResult) -> None:
     if extent is not None and result.report.inserted + result.report.updated:
         window.canvas.zoom_to_bbox(*extent)
     r = result.report
+    name = sc.ASSET_TABLES_BY_NAME[table].label(ui_lang())
     window.status(tr("Imported into %1: %2 new, %3 updated, %4 unchanged, %5 skipped")
-                  .replace("%1", table).replace("%2", str(r.inserted))
+                  .replace("%1", name).replace("%2", str(r.inserted))
                   .replace("%3", str(r.updated)).replace("%4", str(r.unchanged))
                   .replace("%5", str(r.skipped_count)), 8000)
