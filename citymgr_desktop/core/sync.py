@@ -45,7 +45,13 @@ from citymgr_desktop.core.sync_journal import (
 )
 from citymgr_desktop.core.sync_merge import Merger, Plan, TableInput
 from citymgr_desktop.core.sync_report import ConflictInfo, SyncReport
-from citymgr_desktop.core.sync_schema import DATA_TABLES, check_drift, ensure_tables, signature
+from citymgr_desktop.core.sync_schema import (
+    DATA_TABLES,
+    check_drift,
+    ensure_tables,
+    rewritten,
+    signature,
+)
 from citymgr_desktop.core.sync_values import dumps, register_functions
 
 # Share of the progress bar per phase.
@@ -124,13 +130,16 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
             raise BadFileError(f"{pkg_path}: not a citymgr field package (no package id); "
                                "field packages are made with 'citymgr field-package'")
         pkg = reg.get_package(conn, meta[reg.META_PACKAGE])
-        check_drift(pkg.schema_columns, signature(conn, "f"),
+        field_sig = signature(conn, "f")
+        check_drift(pkg.schema_columns, field_sig,
                     "the package's tables differ from what was checked out")
         check_drift(pkg.schema_columns, signature(conn, "main"),
                     "the master's tables changed since the package was checked out")
         parent, base_path = reg.base_for(store.path, conn, pkg, meta.get(reg.META_BASE))
         with attached(conn, base_path, "b", read_only=True):
             job = _SyncJob(store, pkg, pkg_path, parent, prefer, user, prog)
+            job.note_rewrites(rewritten(pkg.schema_columns, field_sig),
+                              rewritten(pkg.schema_columns, signature(conn, "b")))
             if dry_run:
                 with read_snapshot(conn):
                     return job.run(dry_run=True, backup=False)
@@ -155,12 +164,27 @@ class _SyncJob:
         self.run_uuid = str(uuidlib.uuid4())
         self.stamp = now_iso()
         self.timings: dict[str, float] = {}
+        self.normal: dict[str, dict[str, str]] = {}
         self._pending: list[Callable[[], Path]] = []
         self.report = SyncReport("applied", str(store.path), str(pkg_path), pkg.package_uuid,
                                  pkg.name, pkg.surveyor, prefer=prefer)
         if parent:
             run = reg.run_by_uuid(self.conn, parent)
             self.report.based_on = f"sync {run.sync_id}" if run else parent
+
+    def note_rewrites(self, field: dict[str, dict[str, str]],
+                      base: dict[str, dict[str, str]]) -> None:
+        """Columns another tool rewrote with a compatible type are compared by value."""
+        self.normal = {}
+        for source in (field, base):
+            for table, cols in source.items():
+                for col, family in cols.items():
+                    if family in ("date", "datetime"):
+                        self.normal.setdefault(table, {})[col] = family
+        for table, cols in field.items():
+            self.report.notes.append(
+                f"{table} was rewritten by another tool (types of {', '.join(sorted(cols))} "
+                "changed); its values are compared by meaning")
 
     def _tick(self, name: str, t0: float) -> float:
         now = time.perf_counter()
@@ -198,7 +222,7 @@ class _SyncJob:
         diffs: dict[str, TableDiff] = {}
         for i, t in enumerate(DATA_TABLES):
             self.prog.update(_DIFF * i // len(DATA_TABLES), 100, f"comparing {t.name}")
-            diffs[t.name] = diff_table(self.conn, t, "b", "f")
+            diffs[t.name] = diff_table(self.conn, t, "b", "f", self.normal.get(t.name))
             if diffs[t.name].unkeyed:
                 rep.notes.append(f"{t.name}: {diffs[t.name].unkeyed} changed row(s) without a "
                                  "uuid cannot be matched and were left out")

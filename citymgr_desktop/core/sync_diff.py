@@ -54,12 +54,12 @@ def q(name: str) -> str:
     return gpkg.quote_ident(name)
 
 
-def _flags(columns: Sequence[str], left: str, right: str) -> str:
-    return ", ".join(f"({differs_sql(left, right, c)})" for c in columns)
+def _flags(columns: Sequence[str], left: str, right: str, normal: dict[str, str]) -> str:
+    return ", ".join(f"({differs_sql(left, right, c, normal.get(c))})" for c in columns)
 
 
-def _any(columns: Sequence[str], left: str, right: str) -> str:
-    return " OR ".join(differs_sql(left, right, c) for c in columns)
+def _any(columns: Sequence[str], left: str, right: str, normal: dict[str, str]) -> str:
+    return " OR ".join(differs_sql(left, right, c, normal.get(c)) for c in columns)
 
 
 def _key_source(conn: sqlite3.Connection, schema: str, table: sc.Table) -> str:
@@ -79,9 +79,14 @@ def _key_source(conn: sqlite3.Connection, schema: str, table: sc.Table) -> str:
 
 
 def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
-               other: str = "f") -> TableDiff:
-    """Inserts, deletes and updates (with the changed columns) from ``base`` to ``other``."""
+               other: str = "f", normal: dict[str, str] | None = None) -> TableDiff:
+    """Inserts, deletes and updates (with the changed columns) from ``base`` to ``other``.
+
+    ``normal`` names date/datetime columns that another tool rewrote with another type:
+    those are compared by value, not by spelling.
+    """
     cols = compared_columns(table)
+    norm = normal or {}
     k = q(table.key)
     bt, ot = f"{q(base)}.{q(table.name)}", f"{q(other)}.{q(table.name)}"
     keys = _key_source(conn, other, table)
@@ -90,8 +95,8 @@ def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
     out = TableDiff(table.name)
 
     # 1. pairs with the same rowid and uuid: the common case, compared in one pass
-    sql = (f"SELECT b.{k}, {_flags(cols, 'b', 'o')} FROM {bt} b JOIN {ot} o "
-           f"ON o.rowid = b.rowid WHERE o.{k} IS b.{k} AND ({_any(cols, 'b', 'o')})")
+    sql = (f"SELECT b.{k}, {_flags(cols, 'b', 'o', norm)} FROM {bt} b JOIN {ot} o "
+           f"ON o.rowid = b.rowid WHERE o.{k} IS b.{k} AND ({_any(cols, 'b', 'o', norm)})")
     for row in conn.execute(sql):
         if row[0] is None:
             out.unkeyed += 1
@@ -99,7 +104,7 @@ def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
         out.updated[row[0]] = [c for c, flag in zip(cols, row[1:], strict=True) if flag]
 
     # 2. base rows without such a pair: found by uuid elsewhere in the copy, or deleted
-    sql = (f"SELECT b.{k}, o.rowid IS NOT NULL, {_flags(cols, 'b', 'o')} FROM {bt} b "
+    sql = (f"SELECT b.{k}, o.rowid IS NOT NULL, {_flags(cols, 'b', 'o', norm)} FROM {bt} b "
            f"LEFT JOIN {ot} o ON o.rowid = {partner} "
            f"WHERE b.{k} IS NOT NULL AND "
            f"NOT EXISTS (SELECT 1 FROM {ot} x WHERE x.rowid = b.rowid AND x.{k} IS b.{k})")

@@ -33,7 +33,7 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store_write import check_geometry
 from citymgr_desktop.core.sync_diff import TableDiff
 from citymgr_desktop.core.sync_schema import compared_columns
-from citymgr_desktop.core.sync_values import GEOM, for_store, raw_equal
+from citymgr_desktop.core.sync_values import GEOM, for_store, same_value
 from citymgr_desktop.core.validation import normalise
 
 ROW = "*"  # field name of a conflict about a whole row
@@ -130,7 +130,7 @@ class Merger:
             b, m = inp.base[uuid], inp.master.get(uuid)
             if m is None:
                 continue  # deleted on both sides
-            changed = [c for c in compared_columns(t) if not raw_equal(c, b[c], m[c])]
+            changed = [c for c in compared_columns(t) if not same_value(t, c, b[c], m[c])]
             if not changed:
                 self._change(t, uuid, "delete")
                 continue
@@ -159,9 +159,9 @@ class Merger:
                 m: dict) -> None:
         take: dict[str, Any] = {}
         for c in cols:
-            if raw_equal(c, b[c], m[c]):
+            if same_value(t, c, b[c], m[c]):
                 take[c] = f[c]
-            elif raw_equal(c, m[c], f[c]):
+            elif same_value(t, c, m[c], f[c]):
                 continue  # the same edit on both sides
             else:
                 settle = self._settle()
@@ -204,7 +204,7 @@ class Merger:
     def _insert_vs_insert(self, t: sc.Table, uuid: str, f: dict, m: dict) -> None:
         take: dict[str, Any] = {}
         for c in compared_columns(t):
-            if raw_equal(c, m[c], f[c]):
+            if same_value(t, c, m[c], f[c]):
                 continue
             settle = self._settle()
             self._conflict(t, uuid, c, "insert/insert", None, m[c], f[c],
@@ -232,12 +232,13 @@ class Merger:
         """Who and when: the field's own stamp when it set one, else the surveyor and now."""
         names = t.field_names()
         if "updated_at" in names:
-            changed = b is None or not raw_equal("updated_at", b["updated_at"], f["updated_at"])
+            changed = b is None or not same_value(t, "updated_at", b["updated_at"],
+                                                           f["updated_at"])
             ok = f.get("updated_at") and changed and not check_value(t, "updated_at",
                                                                      f["updated_at"])
             values["updated_at"] = f["updated_at"] if ok else self.stamp
             by = f.get("updated_by")
-            fresh = b is None or not raw_equal("updated_by", b["updated_by"], by)
+            fresh = b is None or not same_value(t, "updated_by", b["updated_by"], by)
             values["updated_by"] = by if by and fresh else (self.surveyor or by)
         elif "created_by" in names and b is None and not values.get("created_by"):
             values["created_by"] = self.surveyor or None

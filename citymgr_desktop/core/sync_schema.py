@@ -95,8 +95,29 @@ def signature_hash(sig: Signature) -> str:
     return hashlib.sha256(json.dumps(sig, sort_keys=True).encode()).hexdigest()[:16]
 
 
+# Type changes a rewrite by another tool makes without changing what the values mean: the
+# values are then compared by meaning (``sync_values.same_value``), not reported as drift.
+_COMPATIBLE = ({"integer", "real"}, {"date", "datetime"}, {"date", "text"}, {"datetime", "text"})
+
+
+def compatible(expected: str, actual: str) -> bool:
+    return expected == actual or any({expected, actual} <= g for g in _COMPATIBLE)
+
+
+def rewritten(expected: Signature, actual: Signature) -> dict[str, dict[str, str]]:
+    """Columns whose type family differs compatibly: table -> column -> the model's family."""
+    out: dict[str, dict[str, str]] = {}
+    for table, cols in actual.items():
+        exp = {c[0]: c[1] for c in expected.get(table, [])}
+        for name, family in cols:
+            if name in exp and exp[name] != family and compatible(exp[name], family):
+                out.setdefault(table, {})[name] = exp[name]
+    return out
+
+
 def drift(expected: Signature, actual: Signature) -> list[str]:
-    """What differs between two signatures, one readable line per difference."""
+    """What differs between two signatures, one readable line per difference (compatible
+    type changes of a rewritten layer are not drift)."""
     out = []
     for table in sorted(set(expected) | set(actual)):
         exp = {c[0]: c[1] for c in expected.get(table, [])}
@@ -112,7 +133,7 @@ def drift(expected: Signature, actual: Signature) -> list[str]:
         for col in sorted(set(act) - set(exp)):
             out.append(f"{table}.{col}: column was added ({act[col]})")
         for col in sorted(set(exp) & set(act)):
-            if exp[col] != act[col]:
+            if not compatible(exp[col], act[col]):
                 out.append(f"{table}.{col}: type changed from {exp[col]} to {act[col]}")
     return out
 

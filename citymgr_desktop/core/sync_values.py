@@ -46,16 +46,29 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("citymgr_wkb", 1, wkb_part, deterministic=True)
 
 
-def differs_sql(left: str, right: str, column: str) -> str:
+# SQL that brings a date or a timestamp written by another tool to our form, for comparison
+# of a layer whose column types were changed by a rewrite (DATE stored as DATETIME, ...).
+_NORMAL_SQL = {
+    "date": "date({})",
+    "datetime": "strftime('%Y-%m-%dT%H:%M:%fZ', {})",
+}
+
+
+def differs_sql(left: str, right: str, column: str, normal: str | None = None) -> str:
     """An SQL expression true when ``left.column`` and ``right.column`` hold different values.
 
     Plain columns compare with ``IS NOT`` (NULL-safe, numeric 3 equals 3.0); the geometry is
     compared byte-wise first and only by its WKB when the bytes differ (cheap in C).
+    ``normal`` ("date" / "datetime") compares dates by their value, not their spelling.
     """
     c = '"' + column.replace('"', '""') + '"'
     if column == GEOM:
         return (f"({left}.{c} IS NOT {right}.{c} AND "
                 f"citymgr_wkb({left}.{c}) IS NOT citymgr_wkb({right}.{c}))")
+    if normal in _NORMAL_SQL:
+        fn = _NORMAL_SQL[normal]
+        return (f"({left}.{c} IS NOT {right}.{c} AND "
+                f"{fn.format(f'{left}.{c}')} IS NOT {fn.format(f'{right}.{c}')})")
     return f"{left}.{c} IS NOT {right}.{c}"
 
 
@@ -72,6 +85,22 @@ def raw_equal(column: str, a: Any, b: Any) -> bool:
         return isinstance(a, (bytes, memoryview)) and isinstance(b, (bytes, memoryview)) \
             and bytes(a) == bytes(b)
     return type(a) is type(b) and a == b
+
+
+def same_value(table: sc.Table, column: str, a: Any, b: Any) -> bool:
+    """Equality as the merge sees it: raw equality, or equality once both values are in the
+    model's form (a date written as a timestamp by another tool, 3.0 for 3)."""
+    if raw_equal(column, a, b):
+        return True
+    if column == GEOM or a is None or b is None:
+        return False
+    from citymgr_desktop.core.validation import normalise
+
+    try:
+        return raw_equal(column, normalise(table, column, for_store(column, a)),
+                         normalise(table, column, for_store(column, b)))
+    except Exception:  # a value the model refuses is only equal to itself
+        return False
 
 
 def to_json_value(value: Any) -> Any:

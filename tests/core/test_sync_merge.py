@@ -364,3 +364,30 @@ def test_report_json_round_trips(pair):
     assert data["counts"]["litter_bin"]["conflict"] == 1
     assert data["backup"] and Path(data["backup"]).exists()
     assert data["integrity_check"] == "integrity_check"
+
+
+def test_layer_rewritten_by_another_tool_is_compared_by_content(pair):
+    """A GDAL round trip (pandas in between) renumbers fids, drops the UNIQUE index and our
+    triggers, stores condition as REAL and dates as timestamps: only real edits land."""
+    import pyogrio
+
+    master, pkg = pair
+    df = pyogrio.read_dataframe(pkg, layer="litter_bin", fid_as_index=False)
+    df = df.sort_values("name", ascending=False).reset_index(drop=True)
+    a, b = df.loc[0, "asset_uuid"], df.loc[1, "asset_uuid"]
+    df.loc[0, "condition"] = 5
+    df.loc[1, "remarks"] = "重写后"
+    df = df[df["asset_uuid"] != df.loc[2, "asset_uuid"]]  # and one deleted
+    pyogrio.write_dataframe(df, pkg, layer="litter_bin")
+    conn = sqlite3.connect(pkg)
+    assert "REAL" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'litter_bin'"
+                                  ).fetchone()[0]
+    conn.close()
+    rep = sync(master, pkg)
+    assert rep.counts["litter_bin"]["update"] == 2
+    assert rep.counts["litter_bin"]["delete"] + rep.counts["litter_bin"]["retire"] == 1
+    assert row(master, "litter_bin", a)["condition"] == 5
+    assert isinstance(row(master, "litter_bin", a)["condition"], int)
+    assert row(master, "litter_bin", b)["remarks"] == "重写后"
+    assert any("rewritten by another tool" in n for n in rep.notes)
+    assert sync(master, pkg).status == "nothing-to-do"
