@@ -58,6 +58,8 @@ def resolve_source_crs(crs: CRS | None, geoms: np.ndarray, path: str) -> tuple[C
     if crs is not None:
         return crs, []
     present = [g for g in geoms if g is not None and not g.is_empty]
+    if not present:
+        return WGS84, ["the source states no CRS and has no geometries"]
     if present:
         b = shapely.total_bounds(np.array(present, dtype=object))
         if b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90:

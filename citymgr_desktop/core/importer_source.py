@@ -11,6 +11,7 @@ Shapefile encodings come from the ``.cpg`` (GDAL) or, without one, from the byte
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -294,9 +295,11 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
     layer = resolve_layer(path, opts.layer)
     encoding = _encoding(path, opts)
     try:
-        meta, table = pyogrio.read_arrow(path, layer=layer, where=opts.where or None,
-                                         encoding=encoding, return_fids=True,
-                                         max_features=max_features)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            meta, table = pyogrio.read_arrow(path, layer=layer, where=opts.where or None,
+                                             encoding=encoding, return_fids=True,
+                                             max_features=max_features)
     except (pyogrio.errors.FieldError, ValueError) as exc:
         if not opts.where:
             raise
@@ -339,6 +342,8 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
                        encoding or meta.get("encoding"))
     if encoding and not opts.encoding:
         info.notes.append(f"no .cpg file: attribute encoding detected as {encoding}")
+    for message in dict.fromkeys(str(w.message).split(". To avoid")[0] for w in caught):
+        info.notes.append(f"GDAL: {message}")  # e.g. rings GDAL closed on reading
     geoms, problems, converted = decode_wkb(wkb, fids, path, layer)
     if driver == "OSM":
         attrs = importer_osm.expand(attrs, layer)
