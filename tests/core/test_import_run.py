@@ -302,3 +302,27 @@ def test_import_is_one_undo_step_on_the_command_stack(tmp_path, project):
     assert len(changes) == 3
     kinds = sorted(k for _, k in res.outcomes)
     assert kinds == ["insert"] * 6 and res.extent() is not None
+
+
+def test_odd_sources_end_in_reports(tmp_path, project):
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("x,y,name\n", encoding="utf-8")
+    unclosed = tmp_path / "unclosed.geojson"
+    unclosed.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": 1}, "geometry": {
+            "type": "Polygon", "coordinates": [[src.ll(0, 0), src.ll(1, 0), src.ll(1, 1)]]}},
+        {"type": "Feature", "properties": {"id": 2, "name": ["a", "list"]}, "geometry": {
+            "type": "GeometryCollection", "geometries": [
+                {"type": "Point", "coordinates": src.ll(2, 2)},
+                {"type": "LineString", "coordinates": [src.ll(2, 2), src.ll(3, 2)]}]}},
+    ]}), encoding="utf-8")
+    with Store.open(project) as store:
+        empty = importer.run_import(store, header_only, ImportMapping("litter_bin"),
+                                    dry_run=True)
+        odd = importer.run_import(store, unclosed, _suggested(unclosed, "green_space"),
+                                  dry_run=True)
+    assert (empty.report.read, empty.report.inserted) == (0, 0)
+    assert "GDAL: Non closed ring detected" in odd.report.crs["notes"]
+    assert dict(odd.report.skipped.counts) == {
+        "unreadable geometry (Points of LinearRing do not form a closed linestring)": 1,
+        "GeometryCollection cannot become an area (green spaces)": 1}
