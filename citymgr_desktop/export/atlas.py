@@ -54,11 +54,13 @@ def page_subtitle(item: AtlasItem, lang: str) -> str:
 def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
                  out: str | os.PathLike[str], progress: Progress | None = None, *,
                  district: str | None = None, cases: Sequence[str] | None = None,
-                 open_only: bool = False) -> AtlasResult:
+                 open_only: bool = False, items: Sequence[AtlasItem] | None = None
+                 ) -> AtlasResult:
     """Write an atlas of ``kind`` (district, grid, workorder) to the PDF ``out``.
 
     With ``settings.scale`` every page uses that scale centred on its feature; without, each
-    page is fitted to its feature and rounded to a nice scale.
+    page is fitted to its feature and rounded to a nice scale. ``items`` (from
+    :func:`~layout_areas.atlas_items`, possibly filtered) replaces the page list.
     """
     prog = ensure(progress)
     s = settings.validated()
@@ -66,8 +68,9 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
     if target.suffix.lower() != ".pdf":
         raise ValidationError(f"an atlas is written to one PDF; give an output ending in .pdf, "
                               f"not {target.name!r}")
-    items = atlas_items(source.store, kind, source.layers, district=district, cases=cases,
-                        open_only=open_only)
+    if items is None:
+        items = atlas_items(source.store, kind, source.layers, district=district, cases=cases,
+                            open_only=open_only)
     if not items:
         raise NotFoundError(f"nothing to print: no {kind} has assets on the visible layers")
     n = len(items)

@@ -52,6 +52,7 @@ class PrintSettings:
     date: str = ""  # default: today
     dpi: int = 300  # PNG only; the PDF is vector
     north: str = "true"  # arrow to true north (meridian convergence) or grid north
+    labels: bool = True  # road names on the map
 
     def validated(self) -> PrintSettings:
         """A copy with normalised names; ValidationError names the bad field and choices."""
@@ -181,7 +182,8 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
     painter.save()
     painter.setClipRect(sheet.rect(g.map))
     painter.fillRect(sheet.rect(g.map), QColor("white"))
-    shown = source.draw_map(painter, sheet.rect(g.map), plan.extent, dpi, plan.highlight)
+    shown = source.draw_map(painter, sheet.rect(g.map), plan.extent, dpi, plan.highlight,
+                            labels=s.labels)
     painter.restore()
     if s.elements.grid:
         lf.draw_grid(sheet, g.map, plan.extent, plan.grid_interval, g.grid_band)

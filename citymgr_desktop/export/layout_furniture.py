@@ -278,25 +278,25 @@ def draw_legend(s: Sheet, r: Rect, title: str, rows: Sequence[LegendRow]) -> flo
 
 def draw_overview(s: Sheet, r: Rect, caption: str, district: Bbox, frame_extent: Bbox,
                   draw_district: Callable[[QRectF, Bbox], None]) -> Rect:
-    """The whole district small, with the printed frame outlined in red; returns the inset."""
+    """The whole district small, with the printed frame outlined in red; returns the inset.
+
+    The inset shows the district only (the same on every atlas page, so its image is
+    embedded once); a frame reaching beyond the district is cut at the inset's edge.
+    """
     cf = s.font(7, bold=True)
     ch = s.line_height(cf)
     s.text(Rect(r.x, r.y, r.w, ch), caption, cf, Qt.AlignmentFlag.AlignLeft
            | Qt.AlignmentFlag.AlignTop)
     box = Rect(r.x, r.y + ch + 0.5, r.w, r.h - ch - 0.5)
-    # the district (plus the frame, which may reach beyond it) fitted keeping its aspect
-    ext = (min(district[0], frame_extent[0]), min(district[1], frame_extent[1]),
-           max(district[2], frame_extent[2]), max(district[3], frame_extent[3]))
-    ew, eh = max(ext[2] - ext[0], 1e-9), max(ext[3] - ext[1], 1e-9)
-    k = min(box.w / ew, box.h / eh) * 0.96
+    pad = 0.03 * max(district[2] - district[0], district[3] - district[1], 1e-9)
+    ext = (district[0] - pad, district[1] - pad, district[2] + pad, district[3] + pad)
+    ew, eh = ext[2] - ext[0], ext[3] - ext[1]
+    k = min(box.w / ew, box.h / eh)
     inset = Rect(box.x + (box.w - ew * k) / 2, box.y + (box.h - eh * k) / 2, ew * k, eh * k)
     s.p.save()
-    s.p.setPen(s.pen(INK, 0.2))
-    s.p.setBrush(QBrush(QColor("white")))
-    s.p.drawRect(s.rect(box))
+    s.p.fillRect(s.rect(box), QColor("white"))
     s.p.setClipRect(s.rect(inset))
     draw_district(s.rect(inset), ext)
-    s.p.restore()
     fx0 = inset.x + (frame_extent[0] - ext[0]) * k
     fy0 = inset.y + (ext[3] - frame_extent[3]) * k
     fw, fh = (frame_extent[2] - frame_extent[0]) * k, (frame_extent[3] - frame_extent[1]) * k
@@ -307,6 +307,10 @@ def draw_overview(s: Sheet, r: Rect, caption: str, district: Bbox, frame_extent:
         cx, cy = fx0 + fw / 2, fy0 + fh / 2
         s.p.drawLine(s.pt(cx - 3, cy), s.pt(cx + 3, cy))
         s.p.drawLine(s.pt(cx, cy - 3), s.pt(cx, cy + 3))
+    s.p.restore()
+    s.p.setPen(s.pen(INK, 0.2))
+    s.p.setBrush(Qt.BrushStyle.NoBrush)
+    s.p.drawRect(s.rect(box))  # last, so the inset never covers the border
     return inset
 
 

@@ -41,7 +41,7 @@ from citymgr_desktop.render.symbols import category_label, selection_symbol
 
 # layer -> condition values drawn (None = not assessed; [None] also for uncategorised layers)
 Shown = dict[str, list[int | None]]
-OVERVIEW_DPI = 200.0
+OVERVIEW_DPI = 150.0
 
 
 class MapSource:
@@ -99,11 +99,12 @@ class MapSource:
 
     # -- drawing -------------------------------------------------------------------------------
     def draw_map(self, painter: QPainter, target: QRectF, extent: Bbox, dpi: float,
-                 highlight: dict[str, tuple[str, ...]] | None = None) -> Shown:
+                 highlight: dict[str, tuple[str, ...]] | None = None,
+                 labels: bool = True) -> Shown:
         """Draw the layers for ``extent`` into ``target`` (device units) at ``dpi``."""
         result = draw_map(painter, self.data, extent, target, RenderOptions(
             selection={k: list(v) for k, v in (highlight or {}).items()}, antialias=True,
-            labels=True, lod=False, background="#ffffff", dpi=dpi,
+            labels=labels, lod=False, background="#ffffff", dpi=dpi,
             lang=core_lang(self.lang)))
         if result.cancelled:  # only a caller's is_cancelled does this; none is given
             raise RuntimeError("map drawing was cancelled")

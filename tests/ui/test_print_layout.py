@@ -428,3 +428,12 @@ def test_geometry_helpers():
     assert lg.fit_scale((0, 0, 190, 100), lg.Rect(0, 0, 100, 100)) == 2500
     a = lg.true_north_angle(__import__("pyproj").CRS.from_epsg(4547), 528_800, 3_381_500)
     assert -0.3 < a < 0 and not math.isnan(a)  # east of 114E: true north leans left
+
+
+def test_road_names_can_be_left_out(measured, tmp_path):
+    area = (X0 - 20, Y0 - 60, X0 + 170, Y0 + 60)
+    with_names, without = tmp_path / "n.pdf", tmp_path / "nn.pdf"
+    _export(measured, with_names, scale=1000, bbox=area)
+    _export(measured, without, scale=1000, bbox=area, labels=False)
+    # the labels are outlined glyph paths: leaving them out removes most of the page's paths
+    assert without.stat().st_size < with_names.stat().st_size

@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--margins", type=float, default=10.0, help="page margins in mm (default 10)")
     p.add_argument("--north", choices=("true", "grid"), default="true",
                    help="north arrow to true north (default) or grid north")
+    p.add_argument("--no-labels", action="store_true", help="leave out the road names")
     for flag in PANEL_FLAGS:
         p.add_argument(f"--no-{flag.replace('_', '-')}", dest=f"no_{flag}", action="store_true",
                        help=f"leave out the {flag.replace('_', ' ')}")
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         title=args.title, subtitle=args.subtitle, scale=args.scale, bbox=args.bbox,
         district=None if args.atlas else args.district, layers=args.layers,
         elements=elements, lang=args.lang, author=_author(args.author), source=args.source,
-        dpi=args.dpi, north=args.north).validated()
+        dpi=args.dpi, north=args.north, labels=not args.no_labels).validated()
     ensure_gui_application()
     t0 = time.perf_counter()
     with Store.open(args.file, read_only=True) as store:
