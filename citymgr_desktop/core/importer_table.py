@@ -132,7 +132,7 @@ def _pick_columns(frame: pd.DataFrame, opts: SourceOptions) -> tuple[str | None,
         return None, x, y
     raise ValidationError(
         f"no coordinates found in the table's columns ({', '.join(cols)}): name them "
-        "X/Y, lon/lat, 经度/纬度 or WKT, or give --x/--y or --wkt")
+        "X/Y, lon/lat, 经度/纬度 or WKT, or choose the coordinate columns (--x/--y or --wkt)")
 
 
 def _number(value: Any) -> float:
@@ -146,6 +146,9 @@ def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = No
                ) -> SourceData:
     from citymgr_desktop.core.importer_source import SourceData, SourceLayer
 
+    if opts.where:
+        raise ValidationError("a filter (--where) works on GDAL sources, not on CSV/XLSX tables; "
+                              "filter the table in a spreadsheet first")
     frame, enc, layer = _read_frame(path, opts)
     frame.columns = [str(c) for c in frame.columns]
     if max_features is not None:
@@ -185,7 +188,4 @@ def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = No
     info.notes.append(f"geometry from {where}")
     if enc:
         info.notes.append(f"text encoding {enc}")
-    if opts.where:
-        raise ValidationError("a filter (--where) works on GDAL sources, not on CSV/XLSX tables; "
-                              "filter the table in a spreadsheet first")
     return SourceData(info, frame, geoms, problems, {}, swap_xy_possible=x_col is not None)

@@ -26,6 +26,7 @@ from citymgr_desktop.core.importer_profile import load_profile
 from citymgr_desktop.core.importer_source import (
     SourceOptions,
     describe_data,
+    is_table,
     list_layers,
     read_source,
 )
@@ -77,6 +78,16 @@ class ImportSourcePage(QWizardPage):
             self.encoding_combo.addItem(enc or self.tr("Automatic"), enc)
         self.crs_edit = QLineEdit()
         self.crs_edit.setPlaceholderText(self.tr("from the file, e.g. EPSG:4490"))
+        self.x_edit, self.y_edit, self.wkt_edit = QLineEdit(), QLineEdit(), QLineEdit()
+        for edit, hint in ((self.x_edit, "X / lon / 经度"), (self.y_edit, "Y / lat / 纬度"),
+                           (self.wkt_edit, "WKT")):
+            edit.setPlaceholderText(self.tr("found by name: %1").replace("%1", hint))
+        columns = QHBoxLayout()
+        for label, edit in ((self.tr("X:"), self.x_edit), (self.tr("Y:"), self.y_edit),
+                            (self.tr("WKT:"), self.wkt_edit)):
+            columns.addWidget(QLabel(label))
+            columns.addWidget(edit, 1)
+        self.columns_label = QLabel(self.tr("Table columns:"))
         profile = QPushButton(self.tr("Load profile…"))
         profile.clicked.connect(self.load_profile_dialog)
         self.profile_label = QLabel()
@@ -86,6 +97,8 @@ class ImportSourcePage(QWizardPage):
         form.addRow(self.tr("Filter (OGR SQL):"), self.where_edit)
         form.addRow(self.tr("Encoding:"), self.encoding_combo)
         form.addRow(self.tr("Source CRS:"), self.crs_edit)
+        form.addRow(self.columns_label, columns)
+        self._columns_row = (self.columns_label, columns)
         form.addRow(profile, self.profile_label)
         self.registerField("path*", self.path_edit)
 
@@ -111,6 +124,9 @@ class ImportSourcePage(QWizardPage):
     def _path_changed(self) -> None:
         self.layer_combo.clear()
         path = self.path_edit.text().strip()
+        table = is_table(Path(path)) if path else False
+        for w in (self.columns_label, self.x_edit, self.y_edit, self.wkt_edit):
+            w.setEnabled(table)
         if not path:
             return
         try:
@@ -146,18 +162,23 @@ class ImportSourcePage(QWizardPage):
         i = self.encoding_combo.findData(options.encoding or "")
         self.encoding_combo.setCurrentIndex(max(i, 0))
         self.crs_edit.setText(options.source_crs or "")
+        self.x_edit.setText(options.x_field or "")
+        self.y_edit.setText(options.y_field or "")
+        self.wkt_edit.setText(options.wkt_field or "")
         self.wiz.state.options = options
         self.profile_label.setText(self.tr("Profile: %1").replace("%1", Path(path).name))
         return True
 
     # -- leaving -------------------------------------------------------------------------------
     def options(self) -> SourceOptions:
-        base = self.wiz.state.options
+        table = self.x_edit.isEnabled()
         return SourceOptions(
             layer=self.layer_combo.currentData(), where=self.where_edit.text().strip() or None,
             encoding=self.encoding_combo.currentData() or None,
             source_crs=self.crs_edit.text().strip() or None,
-            x_field=base.x_field, y_field=base.y_field, wkt_field=base.wkt_field)
+            x_field=(self.x_edit.text().strip() or None) if table else None,
+            y_field=(self.y_edit.text().strip() or None) if table else None,
+            wkt_field=(self.wkt_edit.text().strip() or None) if table else None)
 
     def validatePage(self) -> bool:  # Qt override
         state = self.wiz.state

@@ -260,3 +260,20 @@ def test_chinese_wizard(window, qtbot, tmp_path, errors):
     wiz.back()
     wiz.back()
     wiz.grab().save(str(SHOTS / "import_wizard_fields_zh.png"))
+
+
+def test_table_columns_given_by_hand(window, qtbot, tmp_path, errors):
+    path = tmp_path / "points.csv"
+    e, n = src.xy(1, 1)
+    path.write_text(f"编号,东,北\nA,{e:.2f},{n:.2f}\n", encoding="utf-8")
+    wiz = _open(window, qtbot, path)
+    assert wiz.source_page.x_edit.isEnabled()
+    wiz.next()
+    qtbot.waitUntil(lambda: not wiz.busy(), timeout=20000)
+    assert "no coordinates found" in str(errors[-1])  # 东/北 are not names it knows
+    wiz.source_page.x_edit.setText("东")
+    wiz.source_page.y_edit.setText("北")
+    wiz.source_page.crs_edit.setText("EPSG:4547")
+    _to_page(qtbot, wiz, ImportWizard.PAGE_MAPPING)
+    geom = wiz.state.data.geometries[0]
+    assert abs(geom.x - e) < 0.01 and abs(geom.y - n) < 0.01
