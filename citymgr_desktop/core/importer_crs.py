@@ -198,6 +198,17 @@ def lonlat_extent(geoms: np.ndarray, source: CRS) -> str:
         return f"x {b[0]:.1f}–{b[2]:.1f}, y {b[1]:.1f}–{b[3]:.1f} (not valid in {source.name})"
 
 
+def from_gcj02(geoms: np.ndarray) -> np.ndarray:
+    """GCJ-02 lon/lat geometries in WGS 84 (see :mod:`importer_gcj`)."""
+    from citymgr_desktop.core.importer_gcj import to_wgs84_coords
+
+    out = geoms.copy()
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    if present.any():
+        out[present] = shapely.transform(geoms[present], to_wgs84_coords)
+    return out
+
+
 def swap_xy(geoms: np.ndarray) -> np.ndarray:
     out = geoms.copy()
     present = np.array([g is not None for g in geoms], dtype=bool)

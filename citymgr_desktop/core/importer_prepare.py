@@ -173,6 +173,8 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
     src_crs, notes = icrs.resolve_source_crs(data.layer.crs, data.geometries, path)
     tplan = icrs.plan_transform(src_crs, project_crs, mapping.accept_ballpark)
     geoms, had_zm = drop_zm(data.geometries)
+    if data.gcj02:
+        geoms = icrs.from_gcj02(geoms)
     geoms, inside, area_notes, area_words = icrs.check_area(
         geoms, src_crs, project_crs, path, data.swap_xy_possible)
     geoms = icrs.reproject(geoms, tplan)

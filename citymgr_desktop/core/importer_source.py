@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
-from citymgr_desktop.core import importer_osm, importer_table
+from citymgr_desktop.core import importer_gcj, importer_osm, importer_table
 from citymgr_desktop.core.errors import (
     BadFileError,
     CitymgrError,
@@ -112,6 +112,7 @@ class SourceData:
     problems: dict[Any, str] = field(default_factory=dict)  # fid -> why no geometry
     converted: dict[Any, str] = field(default_factory=dict)  # fid -> what was done on read
     swap_xy_possible: bool = False  # tables: X/Y might follow the survey convention
+    gcj02: bool = False  # lon/lat in GCJ-02 (Chinese web maps), to be turned into WGS 84
 
     def __len__(self) -> int:
         return len(self.attributes)
@@ -276,7 +277,11 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
         raise
     except Exception as exc:  # GDAL, Arrow and pandas fail on damaged files in many ways
         raise BadFileError(f"{p}: cannot be read ({type(exc).__name__}: {_short(exc)})") from None
-    if opts.source_crs:
+    if importer_gcj.is_gcj02(opts.source_crs):
+        data.layer.crs = CRS.from_epsg(4326)
+        data.gcj02 = True
+        data.layer.notes.append("GCJ-02 (Chinese web-map) coordinates converted to WGS 84")
+    elif opts.source_crs:
         data.layer.crs = parse_source_crs(opts.source_crs)
         data.layer.notes.append(f"CRS set by the user: {data.layer.crs.name}")
     prog.check()
@@ -287,8 +292,8 @@ def parse_source_crs(text: str) -> CRS:
     try:
         return CRS.from_user_input(text)
     except Exception:
-        raise CrsError(f"unknown coordinate reference system {text!r} "
-                       "(give an EPSG code such as EPSG:4490 or EPSG:4547)") from None
+        raise CrsError(f"unknown coordinate reference system {text!r} (give an EPSG code such "
+                       "as EPSG:4490 or EPSG:4547, or GCJ02 for Chinese web-map data)") from None
 
 
 def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> SourceData:

@@ -129,3 +129,25 @@ def test_project_in_another_projected_crs(tmp_path):
     assert res.report.inserted == 3 and gdf.crs.to_epsg() == 32650
     x, _ = Transformer.from_crs(4490, 32650, always_xy=True).transform(*src.ll(0, 0))
     assert abs(gdf.total_bounds[0] - x) < 0.01
+
+
+def test_gcj02_web_map_points_are_moved_back_to_wgs84(tmp_path):
+    """A point taken from a Chinese web map (GCJ-02) lands where its WGS 84 twin lands."""
+    from citymgr_desktop.core.importer_gcj import gcj02_to_wgs84, wgs84_to_gcj02
+
+    lon, lat = src.ll(2, 2)
+    g_lon, g_lat = wgs84_to_gcj02(np.array([lon]), np.array([lat]))
+    offset = shapely.Point(src.xy(2, 2)).distance(shapely.Point(
+        Transformer.from_crs(4326, 4547, always_xy=True).transform(g_lon[0], g_lat[0])))
+    assert 300 < offset < 800  # the obfuscation is hundreds of metres
+    b_lon, b_lat = gcj02_to_wgs84(g_lon, g_lat)
+    assert abs(b_lon[0] - lon) < 1e-9 and abs(b_lat[0] - lat) < 1e-9
+    assert wgs84_to_gcj02(np.array([24.94]), np.array([60.17]))[0][0] == 24.94  # not China
+    project = src.new_project(tmp_path / "p.gpkg")
+    path = src.geojson_points(tmp_path, "amap", [(float(g_lon[0]), float(g_lat[0]))])
+    with Store.open(project) as store:
+        res = importer.run_import(store, path, ImportMapping("litter_bin"),
+                                  SourceOptions(source_crs="GCJ-02"))
+        point = store.read("litter_bin").geometry.iloc[0]
+    assert point.distance(shapely.Point(src.xy(2, 2))) < 0.01
+    assert any("GCJ-02" in n for n in res.report.crs["notes"])
