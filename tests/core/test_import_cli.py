@@ -132,3 +132,12 @@ def test_outside_area_through_a_real_process(tmp_path):
     assert proc.returncode == 6
     assert proc.stderr.startswith("citymgr: error:") and "outside the area of use" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_unwritable_report_is_refused_before_importing(tmp_path, capsys):
+    project = src.new_project(tmp_path / "p.gpkg")
+    kml = src.kml_bins(tmp_path)
+    assert main(["import", str(project), str(kml), "--as", "litter_bin", "--report",
+                 str(tmp_path / "no" / "such" / "r.json")]) == 3
+    assert "does not exist" in capsys.readouterr().err
+    assert _rows(project, "SELECT count(*) FROM litter_bin") == [(0,)]

@@ -9,6 +9,7 @@ would happen; otherwise the import runs as one transaction and the same report i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from citymgr_desktop.cli.commands._common import print_json, terminal_progress
 from citymgr_desktop.core import importer
 from citymgr_desktop.core import schema as sc
-from citymgr_desktop.core.errors import CitymgrError, ValidationError
+from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
 from citymgr_desktop.core.importer_geometry import GeometryOptions
 from citymgr_desktop.core.importer_mapping import ImportMapping
 from citymgr_desktop.core.importer_profile import load_profile, save_profile
@@ -188,12 +189,19 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
         return
     p = Path(path)
     tmp = p.with_name(f".{p.name}.part")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
-                   encoding="utf-8")
-    tmp.replace(p)
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
+                       encoding="utf-8")
+        tmp.replace(p)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BadFileError(f"{p}: the report cannot be written ({exc.strerror})") from None
 
 
 def run(args: argparse.Namespace) -> int:
+    for out in (args.report, args.save_profile):  # refuse before importing, not after
+        if out and not Path(out).resolve().parent.is_dir():
+            raise BadFileError(f"{out}: folder {Path(out).resolve().parent} does not exist")
     try:
         profile, popts = load_profile(args.profile) if args.profile else (None, None)
         opts = source_options(args, popts)
@@ -205,8 +213,9 @@ def run(args: argparse.Namespace) -> int:
                                          dry_run=args.dry_run, user=args.user,
                                          progress=terminal_progress("import"))
     except CitymgrError as exc:
-        _write_report(args.report, {"source": args.source, "error": str(exc),
-                                    "category": exc.category, "applied": False})
+        with contextlib.suppress(CitymgrError):  # the first error is the one to tell
+            _write_report(args.report, {"source": args.source, "error": str(exc),
+                                        "category": exc.category, "applied": False})
         raise
     if args.save_profile:
         save_profile(args.save_profile, mapping, opts)
