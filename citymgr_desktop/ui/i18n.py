@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 SETTINGS_KEY = "ui/language"
@@ -61,20 +61,30 @@ def chosen_language() -> str:
     return "zh_CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
 
 
-_installed: DictTranslator | None = None
+_installed: list[QTranslator] = []
 
 
 def install(language: str | None = None) -> str:
-    """Install the translator for ``language`` (default: :func:`chosen_language`)."""
-    global _installed
+    """Install the translators for ``language`` (default: :func:`chosen_language`): ours,
+    and Qt's own (``qtbase_zh_CN``: standard buttons, dialogs, wizards)."""
     lang = language or chosen_language()
     app = QCoreApplication.instance()
-    if _installed is not None and app is not None:
-        app.removeTranslator(_installed)
-        _installed = None
-    if lang != "en" and app is not None:
-        _installed = DictTranslator(load_catalogue(lang), app)
-        app.installTranslator(_installed)
+    if app is None:
+        return lang
+    while _installed:
+        app.removeTranslator(_installed.pop())
+    if lang != "en":
+        qt_own = QTranslator(app)
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt_own.load(f"qtbase_{lang}", folder):
+            app.installTranslator(qt_own)
+            _installed.append(qt_own)
+        ours = DictTranslator(load_catalogue(lang), app)
+        app.installTranslator(ours)
+        _installed.append(ours)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+                       if lang == "zh_CN" else QLocale(QLocale.Language.English,
+                                                       QLocale.Country.UnitedStates))
     return lang
 
 
