@@ -48,7 +48,10 @@ class MapSource:
     """The printable map of one open file (read-only; safe to draw from a worker thread)."""
 
     def __init__(self, store: Store, layers: Sequence[str] | None = None,
-                 lang: str = "zh_CN", progress: Progress | None = None) -> None:
+                 lang: str = "zh_CN", progress: Progress | None = None,
+                 data: MapData | None = None) -> None:
+        """Load ``layers`` (all drawable layers by default) of ``store``; or, with ``data``
+        (the map the app has loaded already), use that instead of reading again."""
         self.store = store
         self.lang = lang
         names = drawable_layers(store)
@@ -59,7 +62,14 @@ class MapSource:
                                     f"there are: {', '.join(names)}")
             names = [n for n in names if n in set(layers)]
         self.layers: tuple[str, ...] = tuple(names)
-        self.data = load_map(store, names, progress=progress)
+        self.shared = data  # the caller's MapData, None when loaded here
+        if data is not None:
+            have = set(data.names())
+            self.layers = tuple(n for n in names if n in have)
+            self.data = dataclasses.replace(data, layers=tuple(
+                lyr for lyr in data.layers if lyr.name in set(self.layers)))
+        else:
+            self.data = load_map(store, names, progress=progress)
         crs = self.data.crs
         if crs is None or not crs.is_projected:
             raise CrsError(f"{store.path.name}: printing at a true scale needs a projected map "

@@ -111,9 +111,9 @@ def test_print_action_in_file_menu_with_ctrl_p(window, qtbot):
 def test_preview_follows_the_settings(window, qtbot):
     dlg = _dialog(window, qtbot)
     assert not dlg.preview.pixmap().isNull()
-    dlg.paper.setCurrentIndex(dlg.paper.findData("A4"))
-    dlg.orientation.setCurrentIndex(dlg.orientation.findData("portrait"))
-    dlg.scale.setCurrentText("1:2000")
+    dlg.options.paper.setCurrentIndex(dlg.options.paper.findData("A4"))
+    dlg.options.orientation.setCurrentIndex(dlg.options.orientation.findData("portrait"))
+    dlg.options.scale.setCurrentText("1:2000")
     _refresh(dlg, qtbot)
     plan = dlg.preview_report.plan
     assert (plan.settings.paper, plan.settings.orientation, plan.scale) == ("A4", "portrait",
@@ -127,28 +127,28 @@ def test_preview_follows_the_settings(window, qtbot):
 
 def test_current_view_fitted_and_whole_district(window, qtbot):
     dlg = _dialog(window, qtbot)
-    dlg.area.setCurrentIndex(dlg.area.findData(AREA_VIEW))
-    dlg.scale.setCurrentIndex(0)  # fit
+    dlg.options.area.setCurrentIndex(dlg.options.area.findData(AREA_VIEW))
+    dlg.options.scale.setCurrentIndex(0)  # fit
     _refresh(dlg, qtbot)
     e, v = dlg.preview_report.plan.extent, window.canvas.extent()
     assert e[0] <= v[0] and e[1] <= v[1] and e[2] >= v[2] and e[3] >= v[3]
     view_scale = dlg.preview_report.plan.scale
-    dlg.area.setCurrentIndex(dlg.area.findData(AREA_ALL))
+    dlg.options.area.setCurrentIndex(dlg.options.area.findData(AREA_ALL))
     _refresh(dlg, qtbot)
     assert dlg.preview_report.plan.scale > view_scale
 
 
 def test_bad_typed_scale_is_shown_not_raised(window, qtbot):
     dlg = _dialog(window, qtbot)
-    dlg.scale.setCurrentText("1:100")
+    dlg.options.scale.setCurrentText("1:100")
     dlg.update_preview()
     assert "between 1:500 and 1:50,000" in dlg.preview.text()
 
 
 def test_export_pdf_in_a_worker_with_progress(window, qtbot, tmp_path):
     dlg = _dialog(window, qtbot)
-    dlg.scale.setCurrentText("1:2500")
-    dlg.title.setText("试印")
+    dlg.options.scale.setCurrentText("1:2500")
+    dlg.options.title.setText("试印")
     out = tmp_path / "map.pdf"
     with qtbot.waitSignal(dlg.exported, timeout=30_000) as sig:
         task = dlg.export_to(str(out), ".pdf")
@@ -160,14 +160,14 @@ def test_export_pdf_in_a_worker_with_progress(window, qtbot, tmp_path):
 
 def test_export_atlas_then_cancel_leaves_nothing(window, qtbot, tmp_path):
     dlg = _dialog(window, qtbot)
-    dlg.atlas.setCurrentIndex(dlg.atlas.findData("district"))
+    dlg.options.atlas.setCurrentIndex(dlg.options.atlas.findData("district"))
     assert not dlg.png_button.isEnabled()  # an atlas is one PDF
     out = tmp_path / "atlas.pdf"
     with qtbot.waitSignal(dlg.exported, timeout=60_000):
         dlg.export_to(str(out), ".pdf")
     assert len(PdfReader(str(out)).pages) == len(window.store.districts())
 
-    dlg.atlas.setCurrentIndex(dlg.atlas.findData("grid"))
+    dlg.options.atlas.setCurrentIndex(dlg.options.atlas.findData("grid"))
     cancelled = tmp_path / "cancelled.pdf"
     task = dlg.export_to(str(cancelled), ".pdf")
     errors = []
@@ -182,24 +182,26 @@ def test_export_atlas_then_cancel_leaves_nothing(window, qtbot, tmp_path):
 
 def test_last_settings_are_remembered(window, qtbot):
     dlg = _dialog(window, qtbot)
-    assert dlg.author.text() == "检查员"  # the window's user by default
-    dlg.paper.setCurrentIndex(dlg.paper.findData("A2"))
-    dlg.orientation.setCurrentIndex(dlg.orientation.findData("portrait"))
-    dlg.scale.setCurrentText("1:5000")
-    dlg.title.setText("桥梁维修图")
-    dlg.element_boxes["overview"].setChecked(False)
-    dlg.lang.setCurrentIndex(dlg.lang.findData("en"))
-    dlg.atlas.setCurrentIndex(dlg.atlas.findData("workorder"))
+    assert dlg.options.author.text() == "检查员"  # the window's user by default
+    dlg.options.paper.setCurrentIndex(dlg.options.paper.findData("A2"))
+    dlg.options.orientation.setCurrentIndex(dlg.options.orientation.findData("portrait"))
+    dlg.options.scale.setCurrentText("1:5000")
+    dlg.options.title.setText("桥梁维修图")
+    dlg.options.element_boxes["overview"].setChecked(False)
+    dlg.options.labels_box.setChecked(False)
+    dlg.options.lang.setCurrentIndex(dlg.options.lang.findData("en"))
+    dlg.options.atlas.setCurrentIndex(dlg.options.atlas.findData("workorder"))
     dlg.close()
     again = _dialog(window, qtbot)
-    assert again.paper.currentData() == "A2"
-    assert again.orientation.currentData() == "portrait"
-    assert again.scale_value() == 5000
-    assert again.title.text() == "桥梁维修图"
-    assert not again.element_boxes["overview"].isChecked()
-    assert again.element_boxes["legend"].isChecked()
-    assert again.lang.currentData() == "en"
-    assert again.atlas.currentData() == "workorder"
+    assert again.options.paper.currentData() == "A2"
+    assert again.options.orientation.currentData() == "portrait"
+    assert again.options.scale_value() == 5000
+    assert again.options.title.text() == "桥梁维修图"
+    assert not again.options.element_boxes["overview"].isChecked()
+    assert again.options.element_boxes["legend"].isChecked()
+    assert not again.options.labels_box.isChecked()
+    assert again.options.lang.currentData() == "en"
+    assert again.options.atlas.currentData() == "workorder"
 
 
 def test_dialog_in_chinese(window, qtbot):
@@ -207,7 +209,7 @@ def test_dialog_in_chinese(window, qtbot):
     dlg = _dialog(window, qtbot)
     assert dlg.windowTitle() == "打印地图"
     assert dlg.pdf_button.text() == "导出 PDF…"
-    assert dlg.area.itemText(0) == "当前视图"
+    assert dlg.options.area.itemText(0) == "当前视图"
 
 
 def test_every_printing_string_has_a_translation():
@@ -217,10 +219,34 @@ def test_every_printing_string_has_a_translation():
     root = Path(__file__).resolve().parents[2]
     catalogue = json.loads((root / "resources/i18n/zh_CN/printing.json").read_text("utf-8"))
     sources = ""
-    for rel in ("citymgr_desktop/ui/print_dialog.py", "citymgr_desktop/ui/features/printing.py",
+    for rel in ("citymgr_desktop/ui/print_dialog.py", "citymgr_desktop/ui/print_options_widget.py",
+                "citymgr_desktop/ui/features/printing.py",
                 "citymgr_desktop/export/layout.py", "citymgr_desktop/export/atlas.py",
                 "citymgr_desktop/export/layout_map.py"):
         sources += (root / rel).read_text("utf-8")
     used = set(re.findall(r'tr\("((?:[^"\\]|\\.)*)"\)', sources))
     assert used, "no tr() strings found"
     assert sorted(used - set(catalogue)) == []
+
+
+def test_in_the_real_main_window_the_loaded_map_is_shared(opened_window, qtbot):
+    """Ctrl+P in the real window: the dialog prints the map the window has loaded (no second
+    read), framed on the canvas's current view, with the window's visible layers."""
+    from PySide6.QtGui import QAction
+
+    win = opened_window
+    action = win.findChild(QAction, "action_print_map")
+    assert action is not None and action.isEnabled()
+    assert action in win.menu("file").actions()
+    action.trigger()
+    dlg = win.findChild(PrintDialog)
+    assert dlg is not None
+    qtbot.waitUntil(lambda: dlg.preview_report is not None or bool(dlg.last_error),
+                    timeout=30_000)
+    assert dlg.preview_report is not None, dlg.last_error
+    assert dlg.source.shared is win.map_data
+    assert set(dlg.options.visible_layers()) == {n for n in win.layer_panel.visible_layers()
+                                         if n in dlg.source.layers}
+    e, v = dlg.preview_report.plan.extent, win.canvas.extent()
+    assert e[0] <= v[0] + 1e-6 and e[2] >= v[2] - 1e-6
+    dlg.close()
