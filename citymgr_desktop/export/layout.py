@@ -147,7 +147,8 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
     return PagePlan(
         settings=s, geometry=geom, scale=scale, extent=extent,
         district_extent=district_extent or full_extent(source.store, source.layers),
-        grid_interval=lg.grid_interval(scale), scale_bar=lg.scale_bar(scale, bar_len),
+        grid_interval=lg.grid_interval(scale, 40.0 * geom.text_scale),
+        scale_bar=lg.scale_bar(scale, bar_len),
         north_angle=angle,
         title=title if title is not None else (s.title or tr("Maintenance map")),
         subtitle=subtitle if subtitle is not None else (

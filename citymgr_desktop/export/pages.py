@@ -88,8 +88,8 @@ def png_page(paper: str, orientation: str, dpi: float) -> QImage:
     w, h = round(mm_to_px(w_mm, dpi)), round(mm_to_px(h_mm, dpi))
     if w * h > MAX_PNG_PIXELS:
         raise ValidationError(
-            f"a {normalise_paper(paper)} page at {dpi:g} dpi is {w} x {h} pixels, too large for "
-            f"a PNG; lower the dpi (at most {int(dpi * (MAX_PNG_PIXELS / (w * h)) ** 0.5)}) or "
+            f"{normalise_paper(paper)} at {dpi:g} dpi is {w} x {h} pixels, too large for a "
+            f"PNG; lower the dpi (at most {int(dpi * (MAX_PNG_PIXELS / (w * h)) ** 0.5)}) or "
             "export a PDF")
     image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
     if image.isNull():
