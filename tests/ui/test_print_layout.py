@@ -387,6 +387,9 @@ def test_cli_errors_are_one_line_with_exit_codes(measured, tmp_path, capsys):
     assert cli_main(["print-map", str(measured), "--out", str(tmp_path / "x.png"),
                      "--atlas", "district"]) == 8
     assert "one PDF" in capsys.readouterr().err
+    assert cli_main(["print-map", str(measured), "--out", out, "--atlas", "grid", "--bbox",
+                     "1,2,3,4"]) == 8
+    assert "--bbox does not go with --atlas" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli_main(["print-map", str(measured), "--out", out, "--bbox", "1,2,3"])
     assert not Path(out).exists()

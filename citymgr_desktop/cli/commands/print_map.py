@@ -90,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.cases or args.open_only) and args.atlas != "workorder":
         raise ValidationError("--cases and --open-only go with --atlas workorder")
+    if args.bbox and args.atlas:
+        raise ValidationError("--bbox does not go with --atlas (each page is framed on its "
+                              "feature; use --district to keep one sub-district's pages)")
     elements = lg.Elements(**{f: not getattr(args, f"no_{f}") for f in PANEL_FLAGS})
     settings = PrintSettings(
         paper=args.paper, orientation=args.orientation, margins_mm=args.margins,
