@@ -48,7 +48,7 @@ def page_subtitle(item: AtlasItem, lang: str) -> str:
         text = tr("Work order %1").replace("%1", item.key)
         if item.label:
             text += f" · {item.label}"
-    return text + " · " + tr("%1 assets").replace("%1", str(item.count))
+    return text + " · " + tr("%1 asset(s)").replace("%1", str(item.count))
 
 
 def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
