@@ -24,6 +24,8 @@ TEXT_COLOUR = QColor(40, 40, 40)
 REPEAT_MM = 60.0  # the same name is not repeated closer than this
 MAX_CANDIDATES = 20_000  # more lines than this in view: too small a scale for labels
 MAX_LABELS = 600
+MAX_TRIED = 3000  # longest features tried per frame (keeps a dense view quick)
+STRAIGHT_PX = 2.5  # how far a labelled run may bend away from its chord
 _CELL = 64.0
 
 
@@ -45,26 +47,10 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     idx = idx[layer.label_codes[idx] >= 0]
     if len(idx) == 0 or len(idx) > MAX_CANDIDATES:
         return 0
-    verts, _pieces, starts = pc.subset(idx)
-    if len(verts) < 2:
-        return 0
-    coords = pc.coords[verts]
-    x, y = view.to_device(coords[:, 0], coords[:, 1])
-    counts = pc.piece_start[pc.feature_piece[idx + 1]] - pc.piece_start[pc.feature_piece[idx]]
-    owner = np.repeat(np.arange(len(idx)), counts)
-    dx, dy = np.diff(x), np.diff(y)
-    length = np.hypot(dx, dy)
-    mx, my = (x[:-1] + x[1:]) / 2, (y[:-1] + y[1:]) / 2
-    r = view.rect
-    inside = (mx > r.left()) & (mx < r.right()) & (my > r.top()) & (my < r.bottom())
-    score = np.where(~starts[1:] & inside, length, -1.0)
-    seg_owner = owner[:-1]
-    order = np.lexsort((-score, seg_owner))
-    _, first = np.unique(seg_owner[order], return_index=True)
-    best = order[first]
-    best = best[score[best] > 0]
-    best = best[np.argsort(-score[best], kind="stable")]
-
+    # the longest features (by envelope) get the first chance to be labelled
+    fb = layer.feature_bounds[idx]
+    span = np.hypot(fb[:, 2] - fb[:, 0], fb[:, 3] - fb[:, 1])
+    idx = idx[np.argsort(-span, kind="stable")[:MAX_TRIED]]
     font = label_font(view.dpi)
     metrics = QFontMetricsF(font)
     baseline = (metrics.ascent() - metrics.descent()) / 2
@@ -78,26 +64,22 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     placed = 0
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    for seg in best:
+    for feature in idx:
         if placed >= MAX_LABELS:
             break
         if check is not None and placed % 50 == 0:
             check()
-        code = int(layer.label_codes[idx[owner[seg]]])
+        code = int(layer.label_codes[feature])
         text = layer.label_values[code]
         if code not in widths:
             widths[code] = metrics.horizontalAdvance(text)
         w = widths[code]
-        if score[seg] < w + 2 * ppmm:
+        spot = _place_on_line(pc, int(feature), view, w + 2 * ppmm)
+        if spot is None:
             continue
-        cx, cy = float(mx[seg]), float(my[seg])
+        cx, cy, angle = spot
         if any((cx - px) ** 2 + (cy - py) ** 2 < repeat * repeat for px, py in seen.get(code, ())):
             continue
-        angle = math.degrees(math.atan2(float(dy[seg]), float(dx[seg])))
-        if angle > 90:
-            angle -= 180
-        elif angle <= -90:
-            angle += 180
         box = _rotated_box(cx, cy, w + 2 * HALO_MM * ppmm, metrics.height(), angle)
         cells = _cells(box)
         if any(box.intersects(o) for c in cells for o in grid.get(c, ())):
@@ -116,6 +98,55 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
         placed += 1
     painter.restore()
     return placed
+
+
+def _place_on_line(pc, feature: int, view: MapView, need: float
+                   ) -> tuple[float, float, float] | None:
+    """Centre and angle of a straight run of ``need`` pixels along the feature's longest
+    part, as near its middle as possible and inside the view; None if there is none.
+
+    The run may span several vertices as long as the line stays within STRAIGHT_PX of the
+    chord, so a gently curved street is labelled along its course.
+    """
+    best = None
+    for p in range(pc.feature_piece[feature], pc.feature_piece[feature + 1]):
+        xy = pc.coords[pc.piece_start[p]:pc.piece_start[p + 1]]
+        if len(xy) < 2:
+            continue
+        x, y = view.to_device(xy[:, 0], xy[:, 1])
+        seg = np.hypot(np.diff(x), np.diff(y))
+        total = float(seg.sum())
+        if total < need or (best is not None and total <= best[0]):
+            continue
+        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        r = view.rect
+        for offset in (0.0, -0.25, 0.25, -0.4, 0.4):  # middle first, then either side
+            mid = total * (0.5 + offset)
+            s0, s1 = mid - need / 2, mid + need / 2
+            if s0 < 0 or s1 > total:
+                continue
+            x0, y0 = np.interp(s0, cum, x), np.interp(s0, cum, y)
+            x1, y1 = np.interp(s1, cum, x), np.interp(s1, cum, y)
+            inner = (cum > s0) & (cum < s1)
+            dx, dy = x1 - x0, y1 - y0
+            chord = math.hypot(dx, dy)
+            if chord < need * 0.9:
+                continue
+            dev = np.abs((x[inner] - x0) * dy - (y[inner] - y0) * dx) / chord
+            if len(dev) and dev.max() > STRAIGHT_PX:
+                continue
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            if not (r.left() + need / 2 < cx < r.right() - need / 2
+                    and r.top() + 8 < cy < r.bottom() - 8):
+                continue
+            angle = math.degrees(math.atan2(dy, dx))
+            if angle > 90:
+                angle -= 180
+            elif angle <= -90:
+                angle += 180
+            best = (total, (float(cx), float(cy), angle))
+            break
+    return best[1] if best else None
 
 
 def _rotated_box(cx: float, cy: float, w: float, h: float, angle: float) -> QRectF:

@@ -33,6 +33,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                    help="open FILE, wait for the map, save a picture of the window and exit")
     p.add_argument("--size", default="1440x900",
                    help="window size for --screenshot (default 1440x900)")
+    p.add_argument("--bbox", help="show minx,miny,maxx,maxy (map CRS) once the map is loaded")
     p.add_argument("--lang", choices=["en", "zh_CN"], help="interface language (default: "
                    "the one chosen in Settings, else the system's)")
     p.add_argument("--version", action="version", version=f"citymgr-desktop {__version__}")
@@ -88,6 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from citymgr_desktop.render import MISSING_FONT_MESSAGE
 
         window.status(MISSING_FONT_MESSAGE, 30000)
+    if args.bbox:
+        try:
+            box = [float(v) for v in args.bbox.split(",")]
+            if len(box) != 4:
+                raise ValueError
+        except ValueError:
+            print(f"citymgr-desktop: error: --bbox {args.bbox!r}: expected minx,miny,maxx,maxy",
+                  file=sys.stderr)
+            return 2
+        window.mapLoaded.connect(lambda _d: window.canvas.zoom_to_bbox(*box))
     if args.screenshot:
         return _screenshot(app, window, args)
     window.show()
@@ -109,7 +120,7 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
     state = {"rc": 1}
 
     def grab() -> None:
-        if window.canvas.is_rendering():
+        if not window.canvas.is_settled():
             QTimer.singleShot(100, grab)
             return
         app.processEvents()
@@ -124,12 +135,9 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
         window.close()
         app.quit()
 
-    def on_still(seconds: float) -> None:
-        # the quick frame comes first; wait for the antialiased one that follows it
-        QTimer.singleShot(600, grab)
-
     if args.file:
-        window.canvas.renderFinished.connect(on_still)
+        # grab() polls until the antialiased frame of the final view is on screen
+        window.mapLoaded.connect(lambda _d: QTimer.singleShot(300, grab))
         if not window.open_file(args.file):
             window.close()
             return 3

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
-from citymgr_desktop.render import MapData, load_map
+from citymgr_desktop.render import MapData, drawable_layers, load_map
 from citymgr_desktop.ui import features, i18n, icons, window_actions
 from citymgr_desktop.ui import window_settings as ws
 from citymgr_desktop.ui.identify_dialog import IdentifyWidget
@@ -126,9 +126,8 @@ class MainWindow(QMainWindow):
         self.store = store
         self.commands = CommandStack()
         self._add_recent(str(store.path))
-        self.layer_panel.set_layers(
-            [li.name for li in store.layers() if li.geometry_type],
-            {li.name: li.count for li in store.layers()})
+        self.layer_panel.set_layers(drawable_layers(store),
+                                    {li.name: li.count for li in store.layers()})
         self.status_bar.set_crs(None)
         self.canvas.message = self.tr("Loading the map…")
         self.canvas.set_data(None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
@@ -69,7 +69,14 @@ class MapCanvas(QWidget):
         self._future: list[Extent] = []
         self._started = 0.0
         self.last_render_seconds = 0.0
+        self._still = False
         self._worker = RenderWorker()
+        # the render thread must end before the canvas (and the worker) goes away
+        worker = self._worker
+        self.destroyed.connect(lambda *_: worker.stop(), Qt.ConnectionType.DirectConnection)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(worker.stop, Qt.ConnectionType.DirectConnection)
         self._worker.finished.connect(self._on_frame)
         self._worker.failed.connect(self._on_failed)
         self._timer = QTimer(self, singleShot=True, interval=0)
@@ -202,6 +209,12 @@ class MapCanvas(QWidget):
     def is_rendering(self) -> bool:
         return any(self._pending.values()) or self._timer.isActive()
 
+    def is_settled(self) -> bool:
+        """True when the still (antialiased) frame of the current view is on screen."""
+        if self.data is None:
+            return True
+        return not self.is_rendering() and not self._aa_timer.isActive() and self._still
+
     def cancel_rendering(self) -> None:
         self._worker.cancel()
         self._aa_timer.stop()
@@ -245,17 +258,18 @@ class MapCanvas(QWidget):
         if job is None:
             return
         key = self._cache_key(job)
-        cached = self._cache.get(key) if key else None
-        if cached is None and key and not antialias:  # a cached still frame is even better
-            cached = self._cache.get((*key[:-1], True))
-        if cached is not None:
-            self._worker.cancel("base")
-            self._frames["base"] = (cached, job.extent)
-            self._set_pending("base", False)
-            self.update()
-            if not antialias and key and (*key[:-1], True) not in self._cache:
-                self._aa_timer.start()
-            return
+        if key is not None:
+            still = self._cache.get((*key[:-1], True))  # a cached still frame is best
+            cached = still if still is not None else self._cache.get(key)
+            if cached is not None:
+                self._worker.cancel("base")
+                self._frames["base"] = (cached, job.extent)
+                self._still = still is not None
+                self._set_pending("base", False)
+                self.update()
+                if still is None:
+                    self._aa_timer.start()
+                return
         self._started = time.perf_counter()
         self._set_pending("base", True)
         self._worker.submit(job)
@@ -280,6 +294,7 @@ class MapCanvas(QWidget):
         self._frames[job.channel] = (image, job.extent)
         self._set_pending(job.channel, False)
         if job.channel == "base":
+            self._still = job.options.antialias and job.extent == self.extent()
             self.last_render_seconds = result.seconds
             key = self._cache_key(job)
             if key is not None:

@@ -46,6 +46,7 @@ class RenderWorker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._latest: dict[str, int] = {}
+        self._stopped = False
         self._thread = QThread()
         self._thread.setObjectName("citymgr-render")
         self.moveToThread(self._thread)
@@ -54,6 +55,8 @@ class RenderWorker(QObject):
 
     def submit(self, job: RenderJob) -> None:
         """Queue ``job``; any older job of its channel becomes stale and is abandoned."""
+        if self._stopped:
+            return
         self._latest[job.channel] = job.id
         self._posted.emit(job)
 
@@ -82,9 +85,12 @@ class RenderWorker(QObject):
 
     def stop(self) -> None:
         """Cancel everything and end the thread (call before the canvas goes away)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.cancel()
         self._thread.quit()
-        self._thread.wait(5000)
+        self._thread.wait(10_000)
 
 
 __all__ = ["QImage", "RenderJob", "RenderWorker"]

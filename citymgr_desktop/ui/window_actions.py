@@ -1,7 +1,8 @@
 """The main window's own menus, actions, tool bar buttons and shortcuts.
 
 Shortcuts follow QGIS where QGIS has one (Ctrl+Shift+F full extent, Ctrl+J zoom to
-selection, Ctrl+Shift+I identify, Ctrl+Alt+A deselect), so GIS users feel at home.
+selection, Ctrl+Alt+A deselect), so GIS users feel at home; the map tools are Ctrl+Alt+P
+(pan), Z (zoom box), S (select) and I (identify). Features must not reuse these.
 """
 
 from __future__ import annotations
@@ -88,11 +89,11 @@ def build(w: MainWindow) -> dict[str, QAction]:
                                lambda: c.set_tool("select"), "Ctrl+Alt+S", "select",
                                tr("Click or drag a box to select; Shift adds, Ctrl toggles"), True),
         "tool_identify": _action(w, "action_tool_identify", tr("&Identify Features"),
-                                 lambda: c.set_tool("identify"), "Ctrl+Shift+I",
+                                 lambda: c.set_tool("identify"), "Ctrl+Alt+I",
                                  "identify",
                                  tr("Click a feature to see its attributes"), True),
         "clear_selection": _action(w, "action_clear_selection", tr("&Deselect All"),
-                                   w.selection.clear, "Ctrl+Alt+A", "deselect",
+                                   lambda: w.selection.clear(), "Ctrl+Alt+A", "deselect",
                                    tr("Clear the selection in every layer")),
         "user_name": _action(w, "action_user_name", tr("&User Name…"), w.ask_user_name, None, None,
                              tr("The name recorded with your edits")),
