@@ -117,7 +117,7 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
             counts = build(tmp, store.path, target.name, sel, store.project_crs(),
                            store.district_code, meta, prog)
             folder.mkdir(parents=True, exist_ok=True)
-            reg.FileCopy(tmp, base).wait()
+            reg.copy_file(tmp, base)
             _register(store, package_uuid, target, surveyor, user, sel, sig, counts, created)
     except BaseException:
         reg.discard(base)

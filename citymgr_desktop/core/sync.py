@@ -15,9 +15,10 @@ import hashlib
 import json
 import os
 import sqlite3
+import tempfile
 import time
 import uuid as uuidlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,12 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store, check_file, is_writable
 from citymgr_desktop.core.store_write import now_iso
 from citymgr_desktop.core.sync_apply import apply_plan, capture_state, counts, integrity_check
+from citymgr_desktop.core.sync_base import base_for, materialize, needs_full_copy, write_delta
 from citymgr_desktop.core.sync_checks import check_plan
 from citymgr_desktop.core.sync_diff import (
     TableDiff,
     all_columns,
-    diff_table,
+    diff_tables,
     fetch_by_rowid,
     fetch_rows,
 )
@@ -104,8 +106,12 @@ def package_meta(conn: sqlite3.Connection, schema: str = "f") -> dict[str, str]:
 
 def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str | None = None,
                  dry_run: bool = False, user: str = "", backup: bool = True,
-                 progress: Progress | None = None) -> SyncReport:
-    """Merge a field package into the master (see the module docstring)."""
+                 full_check: bool = False, progress: Progress | None = None) -> SyncReport:
+    """Merge a field package into the master (see the module docstring).
+
+    ``full_check``: PRAGMA integrity_check of the whole file whatever its size (by default
+    files above ``sync_apply.FULL_CHECK_BYTES`` get a quick_check of the tables written).
+    """
     prog = ensure(progress)
     if prefer not in (None, "master", "field"):
         raise ValidationError(f"--prefer must be master or field, not {prefer!r}")
@@ -135,18 +141,33 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
                     "the package's tables differ from what was checked out")
         check_drift(pkg.schema_columns, signature(conn, "main"),
                     "the master's tables changed since the package was checked out")
-        parent, base_path = reg.base_for(store.path, conn, pkg, meta.get(reg.META_BASE))
-        with attached(conn, base_path, "b", read_only=True):
-            job = _SyncJob(store, pkg, pkg_path, parent, prefer, user, prog)
-            job.note_rewrites(rewritten(pkg.schema_columns, field_sig),
-                              rewritten(pkg.schema_columns, signature(conn, "b")))
-            if dry_run:
-                with read_snapshot(conn):
-                    return job.run(dry_run=True, backup=False)
-            with store.session():
-                report = job.run(dry_run=False, backup=backup)
-            job.after_commit()
-            return report
+        chain = base_for(store.path, conn, pkg, meta.get(reg.META_BASE))
+        base_path = chain.start
+        if chain.deltas:
+            base_path = materialize(chain, _scratch_folder(store.path, pkg.package_uuid))
+        try:
+            with attached(conn, base_path, "b", read_only=True):
+                job = _SyncJob(store, pkg, pkg_path, chain.parent, prefer, user, prog)
+                job.base_path = base_path
+                job.full_check = full_check
+                job.note_rewrites(rewritten(pkg.schema_columns, field_sig),
+                                  rewritten(pkg.schema_columns, signature(conn, "b")))
+                if dry_run:
+                    with read_snapshot(conn):
+                        return job.run(dry_run=True, backup=False)
+                with store.session():
+                    report = job.run(dry_run=False, backup=backup)
+                job.after_commit()
+                return report
+        finally:
+            if chain.deltas:
+                reg.discard(base_path)
+
+
+def _scratch_folder(master: Path, package_uuid: str) -> Path:
+    """Where the rebuilt base goes: beside the base copies, or the system's temp folder."""
+    folder = reg.package_dir(master, package_uuid)
+    return folder if is_writable(folder) else Path(tempfile.gettempdir())
 
 
 def _has_registry(conn: sqlite3.Connection) -> bool:
@@ -165,7 +186,10 @@ class _SyncJob:
         self.stamp = now_iso()
         self.timings: dict[str, float] = {}
         self.normal: dict[str, dict[str, str]] = {}
-        self._pending: list[Callable[[], Path]] = []
+        self.full_check = False
+        self.base_path = pkg_path
+        self._copies: list[reg.DatabaseCopy] = []
+        self._keep: Path | None = None
         self.report = SyncReport("applied", str(store.path), str(pkg_path), pkg.package_uuid,
                                  pkg.name, pkg.surveyor, prefer=prefer)
         if parent:
@@ -193,36 +217,31 @@ class _SyncJob:
 
     def run(self, *, dry_run: bool, backup: bool) -> SyncReport:
         t0 = time.perf_counter()
-        snapshot = backup_path = None
+        backup_path = None
         if not dry_run:
             reg.prune_bases(self.store.path, self.conn, self.pkg.package_uuid)
-            self.conn.execute("SELECT count(*) FROM f.sqlite_master").fetchone()  # lock it
-            snapshot = reg.package_dir(self.store.path, self.pkg.package_uuid) / \
-                f"base-{self.run_uuid}.gpkg"
-            self._pending.append(reg.start_copy(self.conn, "f", self.pkg_path, snapshot))
             if backup:
                 backup_path = reg.backup_dir(self.store.path) / \
                     f"{self.stamp[:19].replace(':', '')}-{self.run_uuid[:8]}.gpkg"
-                self._pending.append(reg.start_copy(self.conn, "main", self.store.path,
-                                                    backup_path))
         try:
-            return self._run(dry_run, t0, snapshot, backup_path)
+            return self._run(dry_run, t0, backup_path)
         except BaseException:
-            for finish in self._pending:
-                with contextlib.suppress(Exception):
-                    reg.discard(finish())
-            for p in (snapshot, backup_path):
+            for copy in self._copies:
+                copy.abandon()
+            for p in (self._keep, backup_path):
                 if p is not None:
                     reg.discard(p)
             raise
 
-    def _run(self, dry_run: bool, t0: float, snapshot: Path | None,
-             backup_path: Path | None) -> SyncReport:
+    def _run(self, dry_run: bool, t0: float, backup_path: Path | None) -> SyncReport:
+        if not dry_run and backup_path is not None:  # beside the comparison (see DatabaseCopy)
+            self._copies.append(reg.DatabaseCopy(self.conn, "main", self.store.path,
+                                                 backup_path))
         rep = self.report
-        diffs: dict[str, TableDiff] = {}
-        for i, t in enumerate(DATA_TABLES):
-            self.prog.update(_DIFF * i // len(DATA_TABLES), 100, f"comparing {t.name}")
-            diffs[t.name] = diff_table(self.conn, t, "b", "f", self.normal.get(t.name))
+        diffs = diff_tables(self.base_path, self.pkg_path, DATA_TABLES, self.normal, Progress(
+            lambda d, n, m: self.prog.update(_DIFF * d // max(n, 1), 100, m)),
+            workers=min(2, os.cpu_count() or 1))
+        for t in DATA_TABLES:
             if diffs[t.name].unkeyed:
                 rep.notes.append(f"{t.name}: {diffs[t.name].unkeyed} changed row(s) without a "
                                  "uuid cannot be matched and were left out")
@@ -251,9 +270,14 @@ class _SyncJob:
             rep.status = "dry-run"
             self._fill(plan, None)
             return rep
-        for finish in self._pending:
-            finish()
-        self._pending.clear()
+        self.prog.update(_DIFF + _MERGE // 2, 100, "backup copy")
+        for copy in self._copies:  # the backup must be complete before the first write
+            copy.wait()
+        folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
+        full = needs_full_copy(inputs, bool(self.normal))
+        if full:  # a rewritten layer: keep the whole package as the next base
+            self._keep = folder / f"base-{self.run_uuid}.gpkg"
+            self._copies.append(reg.DatabaseCopy(self.conn, "f", self.pkg_path, self._keep))
         t0 = self._tick("copies", t0)
         rep.backup = str(backup_path) if backup_path else None
         before = capture_state(self.conn)
@@ -262,13 +286,21 @@ class _SyncJob:
         rep.journal_entries = write_journal(self.conn, self.run_uuid, entries)
         ids = write_conflicts(self.conn, self.run_uuid, self.pkg.package_uuid, plan.conflicts,
                               self.user, self.stamp)
-        self._mark_package(plan, snapshot)
         t0 = self._tick("apply", t0)
+        for copy in self._copies:  # the base copy must be complete before the package is marked
+            copy.wait()
+        marked = self._mark_package(plan)
+        rekeys = plan.rekeys if marked else []
+        if full and self._keep is not None and rekeys:
+            _rekey_file(self._keep, rekeys)
+        elif not full:
+            self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", inputs, rekeys)
+        t0 = self._tick("copies", t0)
         self._fill(plan, ids)
         reg.insert_run(self.conn, reg.RunRecord(
             sync_uuid=self.run_uuid, sync_id=rep.sync_id, kind="sync",
             package_uuid=self.pkg.package_uuid, parent_sync_uuid=self.parent,
-            base_file=snapshot.name if snapshot else None, source_path=str(self.pkg_path),
+            base_file=self._keep.name if self._keep else None, source_path=str(self.pkg_path),
             applied_at=self.stamp, applied_by=self.user or None, prefer=self.prefer,
             state="applied", counts=rep.counts, conflict_count=len(plan.conflicts),
             backup_file=str(backup_path) if backup_path else None,
@@ -276,7 +308,8 @@ class _SyncJob:
         rep.sync_uuid = self.run_uuid
         self.prog.update(_DIFF + _MERGE + _APPLY, 100, "checking the file")
         touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"})
-        rep.integrity = integrity_check(self.conn, str(self.store.path), touched)
+        rep.integrity = integrity_check(self.conn, str(self.store.path), touched,
+                                        self.full_check)
         self._tick("check", t0)
         rep.timings = self.timings
         return rep
@@ -309,8 +342,9 @@ class _SyncJob:
                 keep.append(c)
         plan.conflicts = keep
 
-    def _mark_package(self, plan: Plan, snapshot: Path | None) -> None:
-        """Write the run id (and new uuids) into the package, in this transaction."""
+    def _mark_package(self, plan: Plan) -> bool:
+        """Write the run id (and new uuids) into the package, in this transaction; False if
+        the package cannot be written."""
         conn = self.conn
         conn.execute("SAVEPOINT sync_package_mark")
         try:
@@ -322,13 +356,14 @@ class _SyncJob:
                              (uuid, rowid))
         except sqlite3.DatabaseError as exc:
             conn.execute("ROLLBACK TO sync_package_mark")
+            conn.execute("RELEASE sync_package_mark")
             self.report.notes.append(
                 f"the package could not be marked as synced ({exc}); the next sync of this "
                 "copy compares it with an earlier base (nothing is lost, but settled "
                 "conflicts may be shown again)")
+            return False
         conn.execute("RELEASE sync_package_mark")
-        if plan.rekeys and snapshot is not None:
-            _rekey_file(snapshot, plan.rekeys)
+        return True
 
     def _fill(self, plan: Plan, ids: list[str] | None) -> None:
         rep = self.report
@@ -339,10 +374,9 @@ class _SyncJob:
         rep.timings = self.timings
 
     def _finish_early(self) -> SyncReport:
-        for finish in self._pending:
-            with contextlib.suppress(Exception):
-                reg.discard(finish())
-        self._pending.clear()
+        for copy in self._copies:  # nothing will be written: no backup needed
+            copy.abandon()
+        self._copies.clear()
         self.report.timings = self.timings
         return self.report
 
@@ -390,7 +424,7 @@ def content_id(package_uuid: str, parent: str | None, inputs: dict[str, TableInp
 
 
 def undo_sync(store: Store, ident: str, *, user: str = "", backup: bool = True,
-              progress: Progress | None = None) -> dict[str, Any]:
+              full_check: bool = False, progress: Progress | None = None) -> dict[str, Any]:
     """Undo the run called ``ident`` (sync id or run uuid) in one transaction."""
     store.require_asset_project()
     if not _has_registry(store.conn):
@@ -404,11 +438,11 @@ def undo_sync(store: Store, ident: str, *, user: str = "", backup: bool = True,
             if reg.is_wal(store.conn, "main"):
                 reg.backup_attached(store.conn, "main", backup_path)
             else:
-                reg.FileCopy(store.path, backup_path).wait()
+                reg.copy_file(store.path, backup_path)
         try:
             rows = undo_run(store, run, user, progress)
             check = integrity_check(store.conn, str(store.path),
-                                    sorted({t.name for t in DATA_TABLES}))
+                                    sorted({t.name for t in DATA_TABLES}), full_check)
         except BaseException:
             if backup_path is not None:
                 reg.discard(backup_path)

@@ -10,14 +10,18 @@ dropped triggers) is handled by falling back to the uuid: nothing here trusts tr
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core import schema as sc
+from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.sync_schema import compared_columns, key_is_unique
-from citymgr_desktop.core.sync_values import differs_sql
+from citymgr_desktop.core.sync_values import differs_sql, register_functions
 
 _CHUNK = 900  # bound parameters per IN (...) list
 
@@ -41,6 +45,7 @@ class TableDiff:
     deleted: list[str] = field(default_factory=list)
     updated: dict[str, list[str]] = field(default_factory=dict)  # uuid -> changed columns
     unkeyed: int = 0  # changed rows without a uuid on both sides (cannot be matched)
+    aligned: bool = True  # every row kept its rowid (no layer rewrite by another tool)
 
     def __bool__(self) -> bool:
         return bool(self.inserted or self.deleted or self.updated)
@@ -89,53 +94,86 @@ def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
     norm = normal or {}
     k = q(table.key)
     bt, ot = f"{q(base)}.{q(table.name)}", f"{q(other)}.{q(table.name)}"
-    keys = _key_source(conn, other, table)
-    rid = "rid" if keys.startswith("temp.") else "rowid"
-    partner = f"(SELECT min({rid}) FROM {keys} y WHERE y.{k} = b.{k})"
     out = TableDiff(table.name)
 
-    # 1. pairs with the same rowid and uuid: the common case, compared in one pass
-    sql = (f"SELECT b.{k}, {_flags(cols, 'b', 'o', norm)} FROM {bt} b JOIN {ot} o "
-           f"ON o.rowid = b.rowid WHERE o.{k} IS b.{k} AND ({_any(cols, 'b', 'o', norm)})")
+    # 1. one pass over the base: rows whose rowid partner has the same uuid are compared in
+    #    SQLite; the others ("lost": deleted, or moved to another rowid by a rewrite) are kept
+    sql = (f"SELECT b.rowid, b.{k}, o.rowid IS NOT NULL AND o.{k} IS b.{k}, "
+           f"{_flags(cols, 'b', 'o', norm)} FROM {bt} b LEFT JOIN {ot} o ON o.rowid = b.rowid "
+           f"WHERE o.rowid IS NULL OR o.{k} IS NOT b.{k} OR ({_any(cols, 'b', 'o', norm)})")
+    lost: list[tuple[int, str]] = []
     for row in conn.execute(sql):
-        if row[0] is None:
+        if not row[2]:
+            if row[1] is None:
+                out.unkeyed += 1
+            else:
+                lost.append((row[0], row[1]))
+        elif row[1] is None:
             out.unkeyed += 1
-            continue
-        out.updated[row[0]] = [c for c, flag in zip(cols, row[1:], strict=True) if flag]
-
-    # 2. base rows without such a pair: found by uuid elsewhere in the copy, or deleted
-    sql = (f"SELECT b.{k}, o.rowid IS NOT NULL, {_flags(cols, 'b', 'o', norm)} FROM {bt} b "
-           f"LEFT JOIN {ot} o ON o.rowid = {partner} "
-           f"WHERE b.{k} IS NOT NULL AND "
-           f"NOT EXISTS (SELECT 1 FROM {ot} x WHERE x.rowid = b.rowid AND x.{k} IS b.{k})")
-    for row in conn.execute(sql):
-        if not row[1]:
-            out.deleted.append(row[0])
         else:
+            out.updated[row[1]] = [c for c, flag in zip(cols, row[3:], strict=True) if flag]
+    n_base = conn.execute(f"SELECT count(*) FROM {bt}").fetchone()[0]
+    paired = n_base - len(lost)
+
+    # 2. the lost rows, looked up by uuid (the lowest rowid holding it is the partner)
+    claimed: set[int] = set()
+    if lost:
+        keys = _key_source(conn, other, table)
+        rid = "rid" if keys.startswith("temp.") else "rowid"
+        conn.execute("DROP TABLE IF EXISTS temp.sync_lost")
+        conn.execute("CREATE TEMP TABLE sync_lost (rid INTEGER PRIMARY KEY, k TEXT)")
+        conn.executemany("INSERT INTO temp.sync_lost VALUES (?, ?)", lost)
+        sql = (f"SELECT l.k, o.rowid, {_flags(cols, 'b', 'o', norm)} FROM temp.sync_lost l "
+               f"JOIN {bt} b ON b.rowid = l.rid LEFT JOIN {ot} o ON o.rowid = "
+               f"(SELECT min({rid}) FROM {keys} y WHERE y.{k} = l.k)")
+        for row in conn.execute(sql):
+            if row[1] is None:
+                out.deleted.append(row[0])
+                continue
+            claimed.add(row[1])
             changed = [c for c, flag in zip(cols, row[2:], strict=True) if flag]
             if changed:
                 out.updated[row[0]] = changed
+        conn.execute("DROP TABLE temp.sync_lost")
+    out.aligned = not claimed  # rows found under another rowid: the layer was rewritten
 
-    # 3. rows of the copy without a same-rowid partner: new, or the partner of step 2, or a
-    #    duplicate of another row's uuid (a copy-paste in a layer that lost its UNIQUE index)
-    sql = (f"SELECT o.rowid, o.{k}, (SELECT b.rowid FROM {bt} b WHERE b.{k} = o.{k}), "
-           f"(SELECT min({rid}) FROM {keys} y WHERE y.{k} = o.{k}) FROM {ot} o "
-           f"WHERE NOT EXISTS (SELECT 1 FROM {bt} x WHERE x.rowid = o.rowid AND x.{k} IS o.{k}) "
-           "ORDER BY o.rowid")
-    seen: set[str] = set()
-    for rowid, uuid, base_rowid, first_rowid in conn.execute(sql):
-        if uuid is None or str(uuid).strip() == "":
-            out.inserted.append(NewRow(rowid, None, rekey=True))
-        elif base_rowid is None:
-            out.inserted.append(NewRow(rowid, uuid, rekey=uuid in seen))
-            seen.add(uuid)
-        else:
-            has_pair = conn.execute(
-                f"SELECT 1 FROM {ot} WHERE rowid = ? AND {k} = ?", (base_rowid, uuid)
-            ).fetchone() is not None
-            if has_pair or rowid != first_rowid:
-                out.inserted.append(NewRow(rowid, uuid, rekey=True))
+    # 3. rows of the copy that are nobody's partner: new rows, or copies of another row's uuid
+    #    (a copy-paste in a layer that lost its UNIQUE index). New rows get rowids above the
+    #    base's (AUTOINCREMENT), so usually only that range needs reading.
+    n_other = conn.execute(f"SELECT count(*) FROM {ot}").fetchone()[0]
+    top = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {bt}").fetchone()[0]
+    above = conn.execute(f"SELECT rowid, {k} FROM {ot} WHERE rowid > ? ORDER BY rowid",
+                         (top,)).fetchall()
+    candidates = [r for r in above if r[0] not in claimed]
+    if n_other != paired + len(claimed) + len(candidates):
+        out.aligned = False
+        candidates = conn.execute(
+            f"SELECT o.rowid, o.{k} FROM {ot} o WHERE NOT EXISTS (SELECT 1 FROM {bt} x "
+            f"WHERE x.rowid = o.rowid AND x.{k} IS o.{k}) ORDER BY o.rowid").fetchall()
+        candidates = [r for r in candidates if r[0] not in claimed]
+    if candidates:
+        in_base = _present(conn, base, table, [u for _, u in candidates if u])
+        seen: set[str] = set()
+        for rowid, uuid in candidates:
+            if uuid is None or str(uuid).strip() == "":
+                out.inserted.append(NewRow(rowid, None, rekey=True))
+            else:
+                out.inserted.append(NewRow(rowid, uuid, rekey=uuid in in_base or uuid in seen))
+                seen.add(uuid)
     return out
+
+
+def _present(conn: sqlite3.Connection, schema: str, table: sc.Table,
+             uuids: list[str]) -> set[str]:
+    """Which of ``uuids`` the table ``schema.table`` holds."""
+    keys = _key_source(conn, schema, table)
+    found: set[str] = set()
+    for i in range(0, len(uuids), _CHUNK):
+        chunk = uuids[i:i + _CHUNK]
+        found |= {r[0] for r in conn.execute(
+            f"SELECT {q(table.key)} FROM {keys} WHERE {q(table.key)} IN "
+            f"({','.join('?' * len(chunk))})", chunk)}
+    return found
 
 
 def fetch_rows(conn: sqlite3.Connection, schema: str, table: sc.Table, uuids: Iterable[str],
@@ -178,3 +216,54 @@ def fetch_by_rowid(conn: sqlite3.Connection, schema: str, table: sc.Table,
 def all_columns(table: sc.Table) -> list[str]:
     """Every column of a model table but the fid (geometry first for assets)."""
     return ([sc.GEOMETRY_COLUMN] if table.is_asset else []) + table.field_names()
+
+
+def diff_tables(base: Path, other: Path, tables: Sequence[sc.Table],
+                normal: dict[str, dict[str, str]] | None = None,
+                progress: Progress | None = None, workers: int = 2) -> dict[str, TableDiff]:
+    """:func:`diff_table` for several tables on their own read-only connections, in
+    ``workers`` threads (SQLite releases the GIL while it scans; the tables are independent).
+
+    The caller's write transaction on the files keeps other writers out meanwhile, so every
+    connection sees the same content.
+    """
+    prog = ensure(progress)
+    local = threading.local()
+    conns: list[sqlite3.Connection] = []
+    lock = threading.Lock()
+
+    def connection() -> sqlite3.Connection:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            register_functions(conn)
+            for path, schema in ((base, "b"), (other, "f")):
+                uri = "file:" + path.resolve().as_posix().replace("?", "%3f").replace("#", "%23")
+                conn.execute(f"ATTACH DATABASE ? AS {schema}", (uri + "?mode=ro",))
+            local.conn = conn
+            with lock:
+                conns.append(conn)
+        return conn
+
+    def work(table: sc.Table) -> TableDiff:
+        return diff_table(connection(), table, "b", "f", (normal or {}).get(table.name))
+
+    out: dict[str, TableDiff] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        futures = {pool.submit(work, t): t for t in tables}
+        prog.update(0, len(tables), "comparing")
+        for i, fut in enumerate(as_completed(futures), start=1):
+            t = futures[fut]
+            out[t.name] = fut.result()
+            prog.update(i, len(tables), f"compared {t.name}")
+    except BaseException:
+        with lock:
+            for conn in conns:
+                conn.interrupt()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for conn in conns:
+            conn.close()
+    return {t.name: out[t.name] for t in tables}

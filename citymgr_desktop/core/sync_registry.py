@@ -1,11 +1,6 @@
 """Where sync keeps its state: the registry of field packages and sync runs in the master, and
-the ``<master>.sync/`` folder beside it with each package's frozen base copies and the
-backups taken before each sync.
-
-A package copy names the last sync it took part in (``package_base`` in its
-``citymgr_meta``); its base for the next merge is the copy of itself saved by that sync, or
-the check-out copy. Following that chain, not "the package's latest base", keeps two copies
-of one package (two surveyors with the same file) from undoing each other's edits.
+the ``<master>.sync/`` folder beside it with each package's frozen base copy (and the deltas
+of later syncs, see ``sync_base``) and the backups taken before each sync.
 """
 
 from __future__ import annotations
@@ -16,7 +11,7 @@ import os
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,69 +169,23 @@ def applied_run_with_id(conn: sqlite3.Connection, sync_id: str) -> RunRecord | N
     return None if row is None else _run(row)
 
 
-def base_for(master: Path, conn: sqlite3.Connection, package: PackageRecord,
-             marker: str | None) -> tuple[str | None, Path]:
-    """(run the base belongs to or None for the check-out, base file) for a package copy.
-
-    ``marker`` is the run the copy last took part in. An undone run is skipped (its parent is
-    used), so a copy brought in again after an undo merges again.
-    """
-    seen: set[str] = set()
-    run_uuid = marker or None
-    while run_uuid and run_uuid not in seen:
-        seen.add(run_uuid)
-        run = run_by_uuid(conn, run_uuid)
-        if run is None or run.package_uuid != package.package_uuid:
-            break  # a marker from another master copy: start from the check-out
-        if run.state == "applied" and run.base_file:
-            return run.sync_uuid, _existing(master, package, run.base_file)
-        run_uuid = run.parent_sync_uuid
-    return None, _existing(master, package, package.base_file)
-
-
-def _existing(master: Path, package: PackageRecord, name: str) -> Path:
-    path = package_dir(master, package.package_uuid) / name
-    if not path.exists():
-        raise BadFileError(
-            f"the base copy of field package {package.name} is missing ({path}); it is kept "
-            f"in the {sync_dir(master).name} folder beside the master; restore that folder")
-    return path
-
-
 def is_wal(conn: sqlite3.Connection, schema: str) -> bool:
     mode = conn.execute(f"PRAGMA {gpkg.quote_ident(schema)}.journal_mode").fetchone()[0]
     return str(mode).lower() == "wal"
 
 
-class FileCopy:
-    """Copy a database file to ``dst`` in a background thread (the caller holds a lock that
-    keeps writers out); ``wait()`` re-raises a failure. Temporary name until ``wait()``."""
-
-    def __init__(self, src: Path, dst: Path) -> None:
-        self.src, self.dst = src, dst
-        self.tmp = dst.with_name(f".{dst.name}.part-{os.getpid()}")
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.tmp.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.src, self.tmp)
-        except BaseException as exc:  # reported by wait()
-            self._error = exc
-
-    def wait(self) -> Path:
-        self._thread.join()
-        if self._error is not None:
-            discard(self.tmp)
-            raise BadFileError(f"cannot write {self.dst}: {self._error}") from None
-        os.replace(self.tmp, self.dst)
-        return self.dst
-
-    def abandon(self) -> None:
-        self._thread.join()
-        discard(self.tmp)
+def copy_file(src: Path, dst: Path) -> Path:
+    """Copy a file to ``dst`` through a temporary name (the caller holds a lock that keeps
+    writers out, so the copy is consistent)."""
+    tmp = dst.with_name(f".{dst.name}.part-{os.getpid()}")
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    except OSError as exc:
+        discard(tmp)
+        raise BadFileError(f"cannot write {dst}: {exc.strerror or exc}") from None
+    return dst
 
 
 def backup_attached(conn: sqlite3.Connection, schema: str, dst: Path) -> Path:
@@ -252,17 +201,45 @@ def backup_attached(conn: sqlite3.Connection, schema: str, dst: Path) -> Path:
     return dst
 
 
-def start_copy(conn: sqlite3.Connection, schema: str, src: Path, dst: Path
-               ) -> Callable[[], Path]:
-    """Start copying ``schema`` (file ``src``) to ``dst``; returns a function that finishes it.
+class DatabaseCopy:
+    """Copy the database attached as ``schema`` (file ``src``) to ``dst`` while the caller
+    goes on; ``wait()`` finishes it (and re-raises a failure), ``abandon()`` drops it.
 
-    Plain files are copied in a background thread while the caller goes on reading; a
-    database in WAL mode (its newest pages live in the -wal file) goes through the backup API.
+    A plain file is copied by a background thread while the caller's transaction keeps
+    writers out; a database in WAL mode (its newest pages live in the -wal file) goes through
+    SQLite's backup API on the caller's connection, at once. Measured on a 1M-feature master
+    (570 MB): the copy running beside the comparison slows the comparison and the merge by
+    about a third but is hidden by them (3.3 s for the whole sync, against 4.0 s when the
+    copy starts after the comparison).
     """
-    if is_wal(conn, schema):
-        return lambda: backup_attached(conn, schema, dst)
-    copy = FileCopy(src, dst)
-    return copy.wait
+
+    def __init__(self, conn: sqlite3.Connection, schema: str, src: Path, dst: Path) -> None:
+        self.dst = dst
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if is_wal(conn, schema):
+            backup_attached(conn, schema, dst)
+            return
+        self._thread = threading.Thread(target=self._copy, args=(src, dst), daemon=True)
+        self._thread.start()
+
+    def _copy(self, src: Path, dst: Path) -> None:
+        try:
+            copy_file(src, dst)
+        except BaseException as exc:  # reported by wait()
+            self._error = exc
+
+    def wait(self) -> Path:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.dst
+
+    def abandon(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        discard(self.dst)
 
 
 def discard(path: Path) -> None:
@@ -293,6 +270,12 @@ def prune_bases(master: Path, conn: sqlite3.Connection, package_uuid: str) -> No
         "SELECT base_file FROM sync_run WHERE package_uuid = ? AND base_file IS NOT NULL "
         "UNION SELECT base_file FROM field_package WHERE package_uuid = ?",
         (package_uuid, package_uuid))}
+    day_ago = time.time() - 86400
     for path in folder.iterdir():
-        if (path.name.startswith(".") and ".part-" in path.name) or (path.suffix == ".gpkg" and path.name not in used):
+        if path.name.startswith("."):
+            # temporary files of an interrupted run (a running one is younger than a day)
+            stale = ".part-" in path.name or path.name.startswith(".base-work-")
+            if stale and path.stat().st_mtime < day_ago:
+                discard(path)
+        elif path.suffix == ".gpkg" and path.name not in used:
             discard(path)

@@ -31,7 +31,7 @@ SCRIPT = textwrap.dedent("""
     def on_progress(done, total, message):
         seen.append(message)
         writes = sum(1 for m in seen if m == "writing changes")
-        if (moment == "compare" and message.startswith("comparing litter_bin")) or \\
+        if (moment == "compare" and message.startswith("compared ")) or \\
            (moment == "writing" and writes == 2) or \\
            (moment == "check" and message == "checking the file"):
             sys.stdout.write("killing at " + message + "\\n")

@@ -105,3 +105,77 @@ def test_a_package_from_a_read_only_medium_still_merges_once(small_district, tmp
     finally:
         pkg.chmod(0o644)
     assert row(master, "litter_bin", u)["remarks"] == "只读"
+
+
+def _data(path):
+    """The synced tables of a file, row by row (fid included)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+                for t in ("road_segment", "bridge", "green_space", "litter_bin",
+                          "maintenance_record", "attachment")}
+    finally:
+        conn.close()
+
+
+def test_the_next_base_is_the_package_as_synced_rebuilt_from_small_deltas(small_district,
+                                                                          tmp_path):
+    import shapely
+
+    from citymgr_desktop.core import sync_registry as reg
+    from citymgr_desktop.core.gpkg_geometry import encode
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync_base import base_for, materialize
+
+    master = small_district
+    pkg = tmp_path / "p.gpkg"
+    res = checkout(master, pkg)
+    bins = uuids(pkg, "litter_bin", "asset_uuid NOT IN (SELECT asset_uuid FROM "
+                 "maintenance_record)", 6)
+    for trip in range(3):
+        with edit(pkg) as c:
+            c.execute("UPDATE litter_bin SET remarks = ? WHERE asset_uuid = ?",
+                      (f"第{trip}次", bins[trip]))
+            c.execute("DELETE FROM litter_bin WHERE asset_uuid = ?", (bins[3 + trip],))
+            c.execute("INSERT INTO litter_bin (geom, asset_uuid, name, bin_type) VALUES (?, ?, "
+                      "'新', 'other')", (encode(shapely.Point(528000 + trip, 3381000), 4547),
+                                         f"00000000-0000-4000-8000-00000000000{trip}"))
+        rep = sync(master, pkg)
+        assert rep.status == "applied" and not rep.conflicts
+        with Store.open(master) as store:
+            pkgrec = reg.get_package(store.conn, res.package_uuid)
+            chain = base_for(master, store.conn, pkgrec, rep.sync_uuid)
+        assert len(chain.deltas) == trip + 1 and chain.start.name == "base.gpkg"
+        assert all(d.stat().st_size < 200_000 for d in chain.deltas)
+        rebuilt = materialize(chain, tmp_path)
+        assert _data(rebuilt) == _data(pkg)
+        rebuilt.unlink()
+    folder = reg.package_dir(master, res.package_uuid)
+    assert sorted(p.name[:6] for p in folder.iterdir()) == ["base.g", "delta-", "delta-",
+                                                            "delta-"]
+
+
+def test_a_rewritten_package_is_kept_whole_and_later_deltas_build_on_it(small_district,
+                                                                        tmp_path):
+    import pyogrio
+
+    master = small_district
+    pkg = tmp_path / "p.gpkg"
+    checkout(master, pkg)
+    df = pyogrio.read_dataframe(pkg, layer="litter_bin", fid_as_index=False)
+    df = df.sort_values("name").reset_index(drop=True)  # new fids for everything
+    u = df.loc[0, "asset_uuid"]
+    df.loc[0, "remarks"] = "重写"
+    pyogrio.write_dataframe(df, pkg, layer="litter_bin")
+    first = sync(master, pkg)
+    assert first.counts["litter_bin"]["update"] == 1
+    folder = master.with_name(master.name + ".sync") / "packages"
+    assert any(p.name.startswith("base-") for p in next(folder.iterdir()).iterdir())
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET remarks = '再改' WHERE asset_uuid = ?", (u,))
+    second = sync(master, pkg)
+    assert second.counts["litter_bin"]["update"] == 1 and not second.conflicts
+    assert row(master, "litter_bin", u)["remarks"] == "再改"
+    assert sync(master, pkg).status == "nothing-to-do"

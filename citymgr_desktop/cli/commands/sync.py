@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-backup", action="store_true",
                    help="skip the copy of the master taken before the sync (the journal still "
                    "allows undo)")
+    p.add_argument("--full-check", action="store_true",
+                   help="run PRAGMA integrity_check on the whole file whatever its size (by "
+                   "default files over 64 MB get a quick_check of the tables written)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_sync)
 
@@ -70,7 +73,7 @@ def run_sync(args: argparse.Namespace) -> int:
     with Store.open(args.file, read_only=args.dry_run) as store:
         report = sync_package(store, args.package, prefer=args.prefer, dry_run=args.dry_run,
                               user=_user(), backup=not args.no_backup,
-                              progress=terminal_progress("sync"))
+                              full_check=args.full_check, progress=terminal_progress("sync"))
     data = report.to_json()
     if args.report:
         with atomic_output(args.report) as tmp:

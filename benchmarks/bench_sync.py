@@ -1,0 +1,229 @@
+"""Benchmark: check-in of a field package, citymgr sync against pygeodiff (Mergin Maps' engine).
+
+Same data for both: a master of N features (default 1,000,000, generated once under
+/tmp/bench/sync), a field package of the whole master (so pygeodiff, which keys rows by fid,
+sees the same three files), CHANGES attribute edits on each side with OVERLAP rows touched by
+both (half of them the same attribute: conflicts). Each contender runs in its own process
+(peak memory is that process's maxrss) on fresh copies, REPEAT times; medians are printed.
+
+pygeodiff does: changeset base->master, changeset base->field, rebase, apply. citymgr does the
+whole sync: compare by content, merge, backup copy, journal, base copy for the next sync,
+integrity/quick check, one transaction.
+
+    python benchmarks/bench_sync.py                      # 1M features, 10k changes per side
+    python benchmarks/bench_sync.py --features 100000 --changes 2000 --repeat 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DATA = Path("/tmp/bench/sync")
+TABLES = ["road_segment", "bridge", "green_space", "litter_bin", "maintenance_record",
+          "attachment"]
+
+
+def _status(key: str) -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process (MB): VmHWM, which (unlike ru_maxrss) does not
+    inherit the parent's peak across fork and exec."""
+    return _status("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    return _status("VmRSS")
+
+
+# -- data ----------------------------------------------------------------------------------
+def prepare(features: int) -> tuple[Path, Path]:
+    """The master and its whole-file field package (built once, reused)."""
+    from citymgr_desktop.core import sample
+    from citymgr_desktop.core.field_package import create_package
+    from citymgr_desktop.core.store import Store
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    master0 = DATA / f"master-{features}.gpkg"
+    pkg0 = DATA / f"package-{features}.gpkg"
+    if not master0.exists():
+        print(f"generating a {features:,}-feature master (once) ...", flush=True)
+        t = time.perf_counter()
+        sample.generate(master0, features=features, seed=11)
+        print(f"  {time.perf_counter() - t:.1f} s", flush=True)
+    if not pkg0.exists():
+        work = DATA / "checkout"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        shutil.copyfile(master0, work / "master.gpkg")
+        with Store.open(work / "master.gpkg") as store:
+            t = time.perf_counter()
+            create_package(store, work / "package.gpkg", history_years=None)
+            print(f"checkout of the whole master: {time.perf_counter() - t:.1f} s", flush=True)
+        shutil.copyfile(work / "master.gpkg", master0.with_suffix(".registered.gpkg"))
+        shutil.copytree(work / "master.gpkg.sync",
+                        master0.with_suffix(".registered.gpkg.sync"), dirs_exist_ok=True)
+        shutil.copyfile(work / "package.gpkg", pkg0)
+        shutil.rmtree(work)
+    return master0.with_suffix(".registered.gpkg"), pkg0
+
+
+def edit_both(master: Path, field: Path, changes: int, overlap: int, seed: int = 5) -> None:
+    """CHANGES attribute edits per side on litter_bin, OVERLAP rows shared (half conflicting)."""
+    import numpy as np
+
+    from citymgr_desktop.core import gpkg
+
+    conn = gpkg.connect(str(master))
+    fids = np.array([r[0] for r in conn.execute("SELECT fid FROM litter_bin")])
+    conn.close()
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(fids, size=2 * changes - overlap, replace=False).tolist()
+    field_fids = pick[:changes]
+    shared = field_fids[:overlap]
+    master_fids = shared + pick[changes:]
+    with _session(field) as c:
+        c.executemany("UPDATE litter_bin SET condition = 1 + (coalesce(condition, 0) % 5), "
+                      "remarks = 'field ' || fid WHERE fid = ?", [(f,) for f in field_fids])
+    half = set(shared[: overlap // 2])
+    with _session(master) as c:
+        c.executemany("UPDATE litter_bin SET condition = 1 + ((coalesce(condition, 0) + 2) % 5) "
+                      "WHERE fid = ?", [(f,) for f in master_fids if f in half])
+        c.executemany("UPDATE litter_bin SET name = 'office ' || fid WHERE fid = ?",
+                      [(f,) for f in master_fids if f not in half])
+
+
+class _session:
+    def __init__(self, path: Path) -> None:
+        from citymgr_desktop.core import gpkg
+
+        self.conn = gpkg.connect(str(path))
+
+    def __enter__(self):
+        self.conn.execute("BEGIN")
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.execute("COMMIT" if exc[0] is None else "ROLLBACK")
+        self.conn.close()
+
+
+def fresh_copies(master0: Path, pkg0: Path, run: Path) -> None:
+    shutil.rmtree(run, ignore_errors=True)
+    run.mkdir(parents=True)
+    shutil.copyfile(master0, run / "master.gpkg")
+    shutil.copytree(Path(str(master0) + ".sync"), run / "master.gpkg.sync")
+    shutil.copyfile(pkg0, run / "field.gpkg")
+    shutil.copyfile(pkg0, run / "base.gpkg")  # the ancestor, for pygeodiff
+
+
+# -- contenders (each in its own process) ----------------------------------------------------
+def worker_ours(run: Path) -> dict:
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import sync_package
+
+    base_rss = current_rss_mb()
+    t = time.perf_counter()
+    with Store.open(run / "master.gpkg") as store:
+        rep = sync_package(store, run / "field.gpkg", user="bench")
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "peak_mb": rss_mb(), "base_mb": base_rss,
+            "parts": rep.timings, "counts": rep.totals(), "integrity": rep.integrity}
+
+
+def worker_geodiff(run: Path) -> dict:
+    import pygeodiff
+
+    base_rss = current_rss_mb()
+    g = pygeodiff.GeoDiff()
+    g.set_tables_to_include(TABLES)
+    parts = {}
+    t0 = t = time.perf_counter()
+    g.create_changeset(str(run / "base.gpkg"), str(run / "master.gpkg"), str(run / "their.bin"))
+    parts["changeset master"], t = time.perf_counter() - t, time.perf_counter()
+    g.create_changeset(str(run / "base.gpkg"), str(run / "field.gpkg"), str(run / "mine.bin"))
+    parts["changeset field"], t = time.perf_counter() - t, time.perf_counter()
+    g.create_rebased_changeset_ex("sqlite", "", str(run / "base.gpkg"), str(run / "mine.bin"),
+                                  str(run / "their.bin"), str(run / "rebased.bin"),
+                                  str(run / "conflicts.json"))
+    parts["rebase"], t = time.perf_counter() - t, time.perf_counter()
+    g.apply_changeset(str(run / "master.gpkg"), str(run / "rebased.bin"))
+    parts["apply"] = time.perf_counter() - t
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "peak_mb": rss_mb(), "base_mb": base_rss, "parts": parts,
+            "counts": {"rebased changes": g.changes_count(str(run / "rebased.bin"))}}
+
+
+def run_worker(kind: str, run: Path) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--worker", kind, str(run)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--features", type=int, default=1_000_000)
+    ap.add_argument("--changes", type=int, default=10_000)
+    ap.add_argument("--overlap", type=int, default=5_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--worker", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        kind, run = args.worker
+        result = worker_ours(Path(run)) if kind == "ours" else worker_geodiff(Path(run))
+        print(json.dumps(result))
+        return
+
+    master0, pkg0 = prepare(args.features)
+    results: dict[str, list[dict]] = {"citymgr sync": [], "pygeodiff": []}
+    for i in range(args.repeat):
+        for name, kind in (("citymgr sync", "ours"), ("pygeodiff", "geodiff")):
+            run = DATA / f"run-{kind}"
+            fresh_copies(master0, pkg0, run)
+            edit_both(run / "master.gpkg", run / "field.gpkg", args.changes, args.overlap)
+            os.sync()  # no write-back of the fresh copies pending while a contender runs
+            r = run_worker(kind, run)
+            results[name].append(r)
+            print(f"  run {i + 1} {name:<13} {r['seconds']:6.2f} s  peak {r['peak_mb']:6.0f} MB",
+                  flush=True)
+            shutil.rmtree(run)
+
+    print()
+    print(f"check-in of a field package: {args.features:,}-feature master, {args.changes:,} "
+          f"attribute changes per side, {args.overlap:,} rows changed on both sides "
+          f"(median of {args.repeat})")
+    print(f"{'':<14}{'time (s)':>10}{'peak RSS (MB)':>15}{'above start (MB)':>18}")
+    med = {}
+    for name, rs in results.items():
+        secs = statistics.median(r["seconds"] for r in rs)
+        peak = statistics.median(r["peak_mb"] for r in rs)
+        above = statistics.median(r["peak_mb"] - r["base_mb"] for r in rs)
+        med[name] = secs
+        print(f"{name:<14}{secs:>10.2f}{peak:>15.0f}{above:>18.0f}")
+    print(f"ratio pygeodiff / citymgr: {med['pygeodiff'] / med['citymgr sync']:.2f}x")
+    for name, rs in results.items():
+        parts = {k: statistics.median(r["parts"].get(k, 0.0) for r in rs) for k in rs[0]["parts"]}
+        print(f"  {name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items()))
+        print(f"    result: {rs[0]['counts']}" + (f"; check: {rs[0]['integrity']}"
+                                                  if rs[0].get("integrity") else ""))
+    print(f"data in {DATA}; machine: {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
