@@ -21,7 +21,13 @@ from citymgr_desktop.core import project, qgis_project
 from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core import sync_registry as reg
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
-from citymgr_desktop.core.field_package_build import Selection, build, history_since, manifest
+from citymgr_desktop.core.field_package_build import (
+    Selection,
+    build,
+    copy_whole,
+    history_since,
+    manifest,
+)
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store_write import now_iso
@@ -114,8 +120,11 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
     base = folder / BASE_NAME
     try:
         with project.atomic_output(target) as tmp:
-            counts = build(tmp, store.path, target.name, sel, store.project_crs(),
-                           store.district_code, meta, prog)
+            if sel.whole_file:
+                counts = copy_whole(tmp, store.conn, store.path, target.name, sel, meta, prog)
+            else:
+                counts = build(tmp, store.path, target.name, sel, store.project_crs(),
+                               store.district_code, meta, prog)
             folder.mkdir(parents=True, exist_ok=True)
             reg.copy_file(tmp, base)
             _register(store, package_uuid, target, surveyor, user, sel, sig, counts, created)

@@ -149,3 +149,32 @@ def test_read_only_master_cannot_check_out(district, tmp_path):
             create_package(store, tmp_path / "p.gpkg")
     finally:
         os.chmod(district, 0o644)
+
+
+def test_whole_file_package_is_a_trimmed_copy_equal_to_a_built_one(district, tmp_path):
+    """The whole-file fast path (copy, then remove) gives the rows the general path gives."""
+    from citymgr_desktop.core.field_package_build import Selection, build, history_since
+    from citymgr_desktop.core.progress import Progress
+
+    with edit(district) as c:
+        c.execute("UPDATE litter_bin SET retired_at = '2026-01-01T00:00:00.000Z' "
+                  "WHERE fid IN (SELECT fid FROM litter_bin WHERE asset_uuid IN "
+                  "(SELECT asset_uuid FROM maintenance_record) LIMIT 5)")
+    pkg = tmp_path / "whole.gpkg"
+    res = checkout(district, pkg, history_years=2)
+    assert_valid_gpkg(pkg)
+    for t in ("work_order", "work_order_asset", "work_order_event", "field_package",
+              "sync_run"):
+        assert count(pkg, t) == 0
+    assert count(pkg, "litter_bin", "retired_at IS NOT NULL") == 0
+    with Store.open(district) as store:
+        sel = Selection(("road_segment", "bridge", "green_space", "litter_bin"),
+                        history_since=history_since(2))
+        built = tmp_path / "built.gpkg"
+        counts = build(built, district, "built.gpkg", sel, store.project_crs(),
+                       store.district_code, {}, Progress())
+    assert counts == res.counts
+    a, b = dump(pkg), dump(built)
+    for t in ("road_segment", "bridge", "green_space", "litter_bin", "maintenance_record",
+              "attachment", "rtree_litter_bin_geom"):
+        assert a[t] == b[t], t
