@@ -145,7 +145,11 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
                 on_step(done)
     after = _snapshot(conn, keys)
     entries = []
+    seen: set[tuple[str, str]] = set()
     for ch in sorted(plan.changes, key=phase):
+        if (ch.table, ch.uuid) in seen:  # one entry per row: before and after say it all
+            continue
+        seen.add((ch.table, ch.uuid))
         e = journal_entry(ch.table, ch.uuid, before.get((ch.table, ch.uuid)),
                           after.get((ch.table, ch.uuid)))
         if e is not None:

@@ -73,3 +73,22 @@ def test_errors_are_one_line_with_exit_codes(small_district, tmp_path):
     assert r.returncode == 10 and "sync-list" in r.stderr
     r = run("sync", str(small_district), str(tmp_path / "missing.gpkg"))
     assert r.returncode == 3 and "no such file" in r.stderr
+
+
+def test_sync_resolve_on_the_command_line(small_district, tmp_path, capsys):
+    master, pkg = str(small_district), str(tmp_path / "p.gpkg")
+    assert main(["field-package", master, "--out", pkg]) == 0
+    a = uuids(tmp_path / "p.gpkg", "litter_bin", limit=1)[0]
+    with edit(tmp_path / "p.gpkg") as c:
+        c.execute("UPDATE litter_bin SET remarks = 'F' WHERE asset_uuid = ?", (a,))
+    with edit(small_district) as c:
+        c.execute("UPDATE litter_bin SET remarks = 'M' WHERE asset_uuid = ?", (a,))
+    assert main(["sync", master, pkg]) == 9
+    capsys.readouterr()
+    assert main(["sync-list", master, "--json"]) == 0
+    [conf] = json.loads(capsys.readouterr().out)["open_conflicts"]
+    assert main(["sync-resolve", master, conf["conflict_id"], "--value", "审定"]) == 0
+    assert "resolved 1 conflict(s)" in capsys.readouterr().out
+    assert row(small_district, "litter_bin", a)["remarks"] == "审定"
+    assert main(["sync-resolve", master, "--all", "--take", "field"]) == 0
+    assert "no open conflicts" in capsys.readouterr().out

@@ -53,6 +53,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.add_argument("--json", action="store_true", help="print the result as JSON")
     u.set_defaults(func=run_undo)
 
+    r = sub.add_parser("sync-resolve", help="resolve open sync conflicts",
+                       description="Resolve conflicts a sync left open (see 'sync-list "
+                       "--conflicts'): take the ancestor's, the master's or the field's value, "
+                       "or set a value. One journaled run, undone with 'sync-undo'.")
+    r.add_argument("file", help="the master project (.gpkg)")
+    r.add_argument("conflicts", nargs="*", metavar="CONFLICT_ID", help="conflicts to resolve")
+    r.add_argument("--all", action="store_true", help="every open conflict")
+    how = r.add_mutually_exclusive_group(required=True)
+    how.add_argument("--take", choices=("ancestor", "master", "field"), help="whose value wins")
+    how.add_argument("--value", help="set this value (one field conflict at a time)")
+    r.set_defaults(func=run_resolve)
+
     ls = sub.add_parser("sync-list", help="field packages, syncs and open conflicts",
                         description="List the field packages checked out from the master, "
                         "the sync runs (newest first) and the number of open conflicts.")
@@ -101,6 +113,28 @@ def run_undo(args: argparse.Namespace) -> int:
               f"reverted; integrity {result['integrity_check']} ok")
         if result["backup"]:
             print(f"  backup before the undo: {result['backup']}")
+    return 0
+
+
+def run_resolve(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.sync_resolve import Resolution, list_conflicts, resolve_conflicts
+
+    if bool(args.conflicts) == bool(args.all):
+        raise ValidationError("name the conflicts to resolve, or give --all")
+    if args.value is not None and (args.all or len(args.conflicts) != 1):
+        raise ValidationError("--value sets one conflict at a time")
+    with Store.open(args.file) as store:
+        ids = [c.conflict_uuid for c in list_conflicts(store.conn)] if args.all \
+            else args.conflicts
+        if not ids:
+            print("no open conflicts")
+            return 0
+        choice = "edit" if args.value is not None else args.take
+        result = resolve_conflicts(store, [Resolution(i, choice, args.value) for i in ids],
+                                   user=_user(), progress=terminal_progress("sync-resolve"))
+    print(f"resolved {result['resolved']} conflict(s), {result['rows_changed']} row(s) changed "
+          f"(run {result['sync_id']}; 'citymgr sync-undo' takes it back)")
     return 0
 
 
