@@ -10,15 +10,11 @@ while SQLite compares. ``undo_sync`` restores the master as it was before a run.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import os
 import sqlite3
 import tempfile
 import time
 import uuid as uuidlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +35,14 @@ from citymgr_desktop.core.sync_diff import (
     fetch_by_rowid,
     fetch_rows,
 )
+from citymgr_desktop.core.sync_files import (
+    attached,
+    content_id,
+    package_meta,
+    read_snapshot,
+    rekey_file,
+)
 from citymgr_desktop.core.sync_journal import (
-    undo_run,
     value_json,
     write_conflicts,
     write_journal,
@@ -54,54 +56,13 @@ from citymgr_desktop.core.sync_schema import (
     rewritten,
     signature,
 )
-from citymgr_desktop.core.sync_values import dumps, register_functions
+from citymgr_desktop.core.sync_undo import undo_sync
+from citymgr_desktop.core.sync_values import register_functions
+
+__all__ = ["sync_package", "undo_sync"]
 
 # Share of the progress bar per phase.
 _DIFF, _MERGE, _APPLY = 40, 10, 45
-
-
-def attach(conn: sqlite3.Connection, path: Path, schema: str, read_only: bool) -> None:
-    """ATTACH ``path`` as ``schema`` (read-only through a URI when asked)."""
-    if read_only:
-        uri = "file:" + path.resolve().as_posix().replace("?", "%3f").replace("#", "%23") \
-            + "?mode=ro"
-        conn.execute("ATTACH DATABASE ? AS " + gpkg.quote_ident(schema), (uri,))
-        files = {r[1]: r[2] for r in conn.execute("PRAGMA database_list")}
-        if Path(files.get(schema) or "").name == path.name:
-            return
-        conn.execute("DETACH DATABASE " + gpkg.quote_ident(schema))  # URIs not understood
-    conn.execute("ATTACH DATABASE ? AS " + gpkg.quote_ident(schema), (str(path),))
-
-
-@contextlib.contextmanager
-def attached(conn: sqlite3.Connection, path: Path, schema: str,
-             read_only: bool) -> Iterator[None]:
-    try:
-        attach(conn, path, schema, read_only)
-    except sqlite3.DatabaseError as exc:
-        raise BadFileError(f"{path}: cannot be opened ({exc})") from None
-    try:
-        yield
-    finally:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("DETACH DATABASE " + gpkg.quote_ident(schema))
-
-
-@contextlib.contextmanager
-def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A read transaction (consistent reads, no lock that blocks other readers)."""
-    conn.execute("BEGIN")
-    try:
-        yield conn
-    finally:
-        conn.execute("ROLLBACK")
-
-
-def package_meta(conn: sqlite3.Connection, schema: str = "f") -> dict[str, str]:
-    try:
-        return dict(conn.execute(f"SELECT key, value FROM {schema}.citymgr_meta").fetchall())
-    except sqlite3.DatabaseError:
-        return {}
 
 
 def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str | None = None,
@@ -245,6 +206,11 @@ class _SyncJob:
             if diffs[t.name].unkeyed:
                 rep.notes.append(f"{t.name}: {diffs[t.name].unkeyed} changed row(s) without a "
                                  "uuid cannot be matched and were left out")
+        for name in ("work_order", "work_order_asset", "work_order_event"):
+            n = self.conn.execute(f"SELECT count(*) FROM f.{gpkg.quote_ident(name)}").fetchone()[0]
+            if n:
+                rep.notes.append(f"{name}: {n} row(s) in the package are not synced (work "
+                                 "orders are managed in the office)")
         t0 = self._tick("compare", t0)
         inputs = {t.name: self._inputs(t, diffs[t.name]) for t in DATA_TABLES}
         rep.sync_id = content_id(self.pkg.package_uuid, self.parent, inputs)
@@ -292,7 +258,7 @@ class _SyncJob:
         marked = self._mark_package(plan)
         rekeys = plan.rekeys if marked else []
         if full and self._keep is not None and rekeys:
-            _rekey_file(self._keep, rekeys)
+            rekey_file(self._keep, rekeys)
         elif not full:
             self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", inputs, rekeys)
         t0 = self._tick("copies", t0)
@@ -351,7 +317,7 @@ class _SyncJob:
             conn.execute("INSERT OR REPLACE INTO f.citymgr_meta (key, value) VALUES (?, ?)",
                          (reg.META_BASE, self.run_uuid))
             for table, rowid, uuid in plan.rekeys:
-                key = gpkg.quote_ident(_key(table))
+                key = gpkg.quote_ident(sc.table(table).key)
                 conn.execute(f"UPDATE f.{gpkg.quote_ident(table)} SET {key} = ? WHERE rowid = ?",
                              (uuid, rowid))
         except sqlite3.DatabaseError as exc:
@@ -385,69 +351,3 @@ class _SyncJob:
             reg.prune_backups(self.store.path)
 
 
-def _key(table: str) -> str:
-    return sc.table(table).key
-
-
-def _rekey_file(path: Path, rekeys: list[tuple[str, int, str]]) -> None:
-    """Give the rows that got new uuids the same uuids in the saved base copy."""
-    conn = gpkg.connect(str(path))
-    try:
-        conn.execute("BEGIN")
-        for table, rowid, uuid in rekeys:
-            with contextlib.suppress(sqlite3.DatabaseError):
-                conn.execute(f"UPDATE {gpkg.quote_ident(table)} SET "
-                             f"{gpkg.quote_ident(_key(table))} = ? WHERE rowid = ?", (uuid, rowid))
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-
-
-def content_id(package_uuid: str, parent: str | None, inputs: dict[str, TableInput]) -> str:
-    """The sync id: the package id and a hash of the field's changes against their base, so
-    the same package content brought in twice has the same id."""
-    h = hashlib.sha256(f"{package_uuid}|{parent or 'check-out'}".encode())
-    for name in sorted(inputs):
-        inp = inputs[name]
-        d = inp.diff
-        for u in sorted(d.updated):
-            row = inp.field[u]
-            h.update(json.dumps(["U", name, u, [[c, dumps(row[c])] for c in d.updated[u]]]
-                                ).encode())
-        for u in sorted(d.deleted):
-            h.update(json.dumps(["D", name, u]).encode())
-        for n in sorted(d.inserted, key=lambda n: n.rowid):
-            row = inp.field_new[n.rowid]
-            h.update(json.dumps(["I", name, n.uuid, n.rowid,
-                                 [[c, dumps(v)] for c, v in sorted(row.items())]]).encode())
-    return f"{package_uuid[:8]}-{h.hexdigest()[:12]}"
-
-
-def undo_sync(store: Store, ident: str, *, user: str = "", backup: bool = True,
-              full_check: bool = False, progress: Progress | None = None) -> dict[str, Any]:
-    """Undo the run called ``ident`` (sync id or run uuid) in one transaction."""
-    store.require_asset_project()
-    if not _has_registry(store.conn):
-        raise NotFoundError(f"{store.path} has no syncs")
-    backup_path = None
-    with store.session():
-        run = reg.find_run(store.conn, ident)
-        if backup:
-            backup_path = reg.backup_dir(store.path) / \
-                f"{now_iso()[:19].replace(':', '')}-undo-{run.sync_uuid[:8]}.gpkg"
-            if reg.is_wal(store.conn, "main"):
-                reg.backup_attached(store.conn, "main", backup_path)
-            else:
-                reg.copy_file(store.path, backup_path)
-        try:
-            rows = undo_run(store, run, user, progress)
-            check = integrity_check(store.conn, str(store.path),
-                                    sorted({t.name for t in DATA_TABLES}), full_check)
-        except BaseException:
-            if backup_path is not None:
-                reg.discard(backup_path)
-            raise
-    reg.prune_backups(store.path)
-    return {"sync_id": run.sync_id, "sync_uuid": run.sync_uuid, "kind": run.kind,
-            "rows_restored": rows, "backup": str(backup_path) if backup_path else None,
-            "integrity_check": check}
