@@ -180,6 +180,86 @@ def undo_run(store: Store, run: RunRecord, user: str, progress: Progress | None 
     return len(entries)
 
 
+def redo_run(store: Store, run: RunRecord, progress: Progress | None = None) -> int:
+    """Apply an undone run again from its journal (the caller holds the transaction); refused
+    when the rows it touches are no longer as the undo left them."""
+    conn = store.conn
+    if run.state != "undone":
+        raise ValidationError(f"sync {run.sync_id} is applied; there is nothing to redo")
+    if run.kind == "sync" and conn.execute(
+            "SELECT 1 FROM sync_run WHERE sync_id = ? AND state = 'applied'",
+            (run.sync_id,)).fetchone():
+        raise ConflictError(f"the package of sync {run.sync_id} was synced again since; "
+                            "nothing was changed")
+    entries = read_journal(conn, run.sync_uuid)
+    now = _current(conn, entries)
+    problems = []
+    for e in entries:
+        cur = now.get((e.table, e.uuid))
+        if e.action == "insert":
+            if cur is not None:
+                problems.append(f"{e.table} {e.uuid} exists again")
+        elif cur is None:
+            problems.append(f"{e.table} {e.uuid} was deleted")
+        elif any(c != "fid" and not _same(cur.get(c), v) for c, v in (e.old or {}).items()):
+            problems.append(f"{e.table} {e.uuid} was edited")
+    resolved = run.restore_state.get("resolved", [])
+    if resolved:
+        open_ = {r[0] for r in conn.execute("SELECT conflict_uuid FROM sync_conflict "
+                                            "WHERE state = 'open'")}
+        problems += [f"conflict {c[0]} is no longer open" for c in resolved if c[0] not in open_]
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise ConflictError(f"cannot redo sync {run.sync_id}: {'; '.join(problems[:3])}{more} "
+                            "since the undo. Nothing was changed")
+    state_now = capture_state(conn)
+    prog = ensure(progress)
+    for i, e in enumerate(entries, start=1):
+        _forward(conn, e)
+        if i % 500 == 0:
+            prog.update(i, len(entries), "redoing")
+    for name in {e.table for e in entries}:
+        gpkg.touch_contents(conn, name)
+    before, after = run.restore_state.get("before"), run.restore_state.get("after")
+    if before and after and before == state_now:
+        restore_state(conn, after)
+    else:
+        for t in sc.ASSET_TABLES:
+            project.refresh_extent(conn, t.name)
+    conn.execute("UPDATE sync_run SET state = 'applied', undone_at = NULL, undone_by = NULL "
+                 "WHERE sync_uuid = ?", (run.sync_uuid,))
+    conn.execute("UPDATE sync_conflict SET state = CASE WHEN resolution IS NULL THEN 'open' "
+                 "ELSE 'resolved' END WHERE sync_uuid = ? AND state = 'void'",
+                 (run.sync_uuid,))
+    conn.executemany("UPDATE sync_conflict SET state = 'resolved', resolution = ?, "
+                     "resolved_value = ?, resolved_at = ?, resolved_by = ?, "
+                     "resolve_sync_uuid = ? WHERE conflict_uuid = ?",
+                     [(c[1], c[2], run.applied_at, run.applied_by, run.sync_uuid, c[0])
+                      for c in resolved])
+    return len(entries)
+
+
+def _forward(conn: sqlite3.Connection, e: JournalEntry) -> None:
+    t = sc.table(e.table)
+    key = q(t.key)
+    try:
+        if e.action == "insert":
+            assert e.new is not None
+            cols = list(e.new)
+            conn.execute(f"INSERT INTO {q(t.name)} ({', '.join(map(q, cols))}) VALUES "
+                         f"({','.join('?' * len(cols))})", [e.new[c] for c in cols])
+        elif e.action == "delete":
+            conn.execute(f"DELETE FROM {q(t.name)} WHERE {key} = ?", (e.uuid,))
+        else:
+            assert e.new is not None
+            cols = [c for c in e.new if c != "fid"]
+            conn.execute(f"UPDATE {q(t.name)} SET {', '.join(f'{q(c)} = ?' for c in cols)} "
+                         f"WHERE {key} = ?", [e.new[c] for c in cols] + [e.uuid])
+    except sqlite3.DatabaseError as exc:
+        raise ConflictError(f"cannot redo: {e.table} {e.uuid} cannot be written again ({exc}); "
+                            "nothing was changed") from None
+
+
 def _restore_bookkeeping(conn: sqlite3.Connection, run: RunRecord,
                          state_now: dict[str, Any]) -> None:
     """Extents and counters as before the run when nothing else moved them since; otherwise

@@ -169,7 +169,9 @@ def resolve_conflicts(store: Store, resolutions: Iterable[Resolution], user: str
             package_uuid=chosen[0][0].package_uuid, parent_sync_uuid=None, base_file=None,
             source_path=None, applied_at=stamp, applied_by=user or None, prefer=None,
             state="applied", counts=counts, conflict_count=0,
-            restore_state={"before": before, "after": capture_state(conn)}))
+            restore_state={"before": before, "after": capture_state(conn),
+                           "resolved": [[c.conflict_uuid, choice, value_json(value)]
+                                        for c, choice, value in chosen]}))
     return {"sync_id": sync_id, "sync_uuid": run_uuid, "resolved": len(chosen),
             "rows_changed": len(entries)}
 

@@ -1,5 +1,5 @@
-"""Undo of a whole sync (or resolution) run: backup, the journal replayed backwards in one
-transaction (``sync_journal.undo_run``), and the integrity check."""
+"""Undo (and redo) of a whole sync or resolution run: backup, the journal replayed in one
+transaction (``sync_journal.undo_run`` / ``redo_run``), and the integrity check."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store_write import now_iso
 from citymgr_desktop.core.sync_apply import integrity_check
-from citymgr_desktop.core.sync_journal import undo_run
+from citymgr_desktop.core.sync_journal import redo_run, undo_run
 from citymgr_desktop.core.sync_schema import DATA_TABLES
 
 
@@ -43,3 +43,15 @@ def undo_sync(store: Store, ident: str, *, user: str = "", backup: bool = True,
     return {"sync_id": run.sync_id, "sync_uuid": run.sync_uuid, "kind": run.kind,
             "rows_restored": rows, "backup": str(backup_path) if backup_path else None,
             "integrity_check": check}
+
+
+def redo_sync(store: Store, ident: str, *, progress: Progress | None = None) -> dict[str, Any]:
+    """Apply an undone run again (the app's Redo), in one transaction."""
+    store.require_asset_project()
+    with store.session():
+        run = reg.find_run(store.conn, ident)
+        rows = redo_run(store, run, progress)
+        check = integrity_check(store.conn, str(store.path),
+                                sorted({t.name for t in DATA_TABLES}))
+    return {"sync_id": run.sync_id, "sync_uuid": run.sync_uuid, "kind": run.kind,
+            "rows_restored": rows, "integrity_check": check}

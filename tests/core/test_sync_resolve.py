@@ -120,3 +120,20 @@ def test_a_resolved_conflict_cannot_be_resolved_twice(conflicted):
     with pytest.raises(Exception, match="is not open"):
         resolve(master, Resolution(cid, "field"))
     assert uuids(master, "litter_bin", limit=1)
+
+
+def test_redo_of_a_resolution_resolves_again(conflicted):
+    from citymgr_desktop.core.sync_undo import redo_sync
+
+    master, _, found, (a, _, _) = conflicted
+    cid = found[(a, "remarks")].conflict_uuid
+    out = resolve(master, Resolution(cid, "field"))
+    undo(master, out["sync_uuid"])
+    assert row(master, "litter_bin", a)["remarks"] == "办公室"
+    with Store.open(master) as store:
+        redo_sync(store, out["sync_uuid"])
+        assert cid not in {c.conflict_uuid for c in list_conflicts(store.conn)}
+    assert row(master, "litter_bin", a)["remarks"] == "现场"
+    conn = sqlite3.connect(master)
+    assert conn.execute("SELECT state, resolution FROM sync_conflict WHERE conflict_uuid = ?",
+                        (cid,)).fetchone() == ("resolved", "field")

@@ -150,3 +150,36 @@ def test_undo_of_a_prefer_field_sync_restores_conflicted_values(small_district, 
     assert row(master, "litter_bin", u)["condition"] == 5
     undo(master, rep.sync_uuid)  # by run uuid as well as by sync id
     assert_same_files(before, master)
+
+
+def test_redo_after_undo_gives_the_synced_master_back(synced, tmp_path):
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync_undo import redo_sync
+
+    master, before, _, rep, _ = synced
+    after = tmp_path / "after.gpkg"
+    shutil.copyfile(master, after)
+    undo(master, rep.sync_uuid)
+    assert_same_files(before, master)
+    with Store.open(master) as store:
+        out = redo_sync(store, rep.sync_uuid)
+    assert out["rows_restored"] == rep.journal_entries
+    assert_same_files(after, master)
+    conn = sqlite3.connect(master)
+    assert conn.execute("SELECT state FROM sync_run").fetchone() == ("applied",)
+    assert conn.execute("SELECT DISTINCT state FROM sync_conflict").fetchall() == [("open",)]
+    conn.close()
+    with Store.open(master) as store, pytest.raises(ValidationError, match="nothing to redo"):
+        redo_sync(store, rep.sync_uuid)
+
+
+def test_redo_is_refused_when_rows_changed_after_the_undo(synced):
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync_undo import redo_sync
+
+    master, _, _, rep, bins = synced
+    undo(master, rep.sync_uuid)
+    with edit(master) as c:
+        c.execute("UPDATE litter_bin SET name = '改' WHERE asset_uuid = ?", (bins[3],))
+    with Store.open(master) as store, pytest.raises(ConflictError, match="was edited"):
+        redo_sync(store, rep.sync_uuid)
