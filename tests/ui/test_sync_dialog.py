@@ -1,0 +1,241 @@
+"""The field sync dialog and the File > Field sync… action: preview, sync in a worker,
+conflicts with a per-field choice, the history with undo/redo, and the window's undo stack.
+Most tests use a stand-in window with exactly the documented contract."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from citymgr_desktop.core.commands import CommandStack
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.ui.features import sync as sync_feature
+from citymgr_desktop.ui.sync_conflict_model import CHOICE_COL, VALUE_COL
+from citymgr_desktop.ui.sync_dialog import SyncDialog
+from tests.core.sync_support import checkout, edit, row, uuids
+
+
+class FakeWindow(QMainWindow):
+    """The main-window contract, nothing more."""
+
+    storeChanged = Signal(object)
+    dataChanged = Signal(object)
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.commands = CommandStack()
+        self.changed: list[set[str]] = []
+        self.messages: list[str] = []
+        self._menus = {k: QMenu(k, self) for k in ("file", "edit", "view", "tools")}
+
+    def notify_data_changed(self, tables: set[str]) -> None:
+        self.changed.append(set(tables))
+        self.dataChanged.emit(set(tables))
+
+    def user_name(self) -> str:
+        return "办公室"
+
+    def status(self, message: str, ms: int = 4000) -> None:
+        self.messages.append(message)
+
+    def menu(self, key: str) -> QMenu:
+        return self._menus[key]
+
+
+@pytest.fixture
+def setup(qtbot, district, tmp_path, isolated_settings):
+    """A master with a package: the field changed two bins, one of them also in the office."""
+    pkg = tmp_path / "field" / "巡查.gpkg"
+    pkg.parent.mkdir()
+    checkout(district, pkg, district="中华路街道", surveyor="张三")
+    a, b = uuids(pkg, "litter_bin", limit=2)
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5, remarks = '桶身破损' WHERE asset_uuid=?",
+                  (a,))
+        c.execute("UPDATE litter_bin SET name = '现场改名' WHERE asset_uuid = ?", (b,))
+    with edit(district) as c:
+        c.execute("UPDATE litter_bin SET condition = 4 WHERE asset_uuid = ?", (a,))
+    store = Store.open(district)
+    window = FakeWindow(store)
+    qtbot.addWidget(window)  # qtbot deletes it (and the dialogs it parents) at the end
+    yield window, pkg, (a, b)
+    window.close()
+    store.close()
+
+
+def wait_idle(qtbot, dialog: SyncDialog) -> None:
+    qtbot.waitUntil(lambda: not dialog.busy(), timeout=60_000)
+
+
+@pytest.fixture
+def dialog(qtbot, setup):
+    window, pkg, _ = setup
+    d = SyncDialog(window)
+    d.show()
+    qtbot.waitExposed(d)
+    d.package.setText(str(pkg))
+    yield d
+    wait_idle(qtbot, d)
+    d.close()
+
+
+def test_preview_shows_the_summary_and_writes_nothing(qtbot, setup, dialog):
+    window, _, _ = setup
+    before = Path(window.store.path).read_bytes()
+    dialog.preview_button.click()
+    wait_idle(qtbot, dialog)
+    assert dialog.report is not None and dialog.report.status == "dry-run"
+    assert "Preview" in dialog.message.text() or "预览" in dialog.message.text()
+    assert dialog.counts.rowCount() == 1
+    assert dialog.counts.item(0, 1).text() == "2"  # changed
+    assert dialog.counts.item(0, 4).text() == "1"  # conflict
+    assert any("Condition" in dialog.notes.item(i).text() or "技术状况" in
+               dialog.notes.item(i).text() for i in range(dialog.notes.count()))
+    assert Path(window.store.path).read_bytes() == before
+    assert len(window.commands) == 0 and dialog.model.rowCount() == 0
+
+
+def test_sync_then_resolve_then_undo_through_the_window_stack(qtbot, setup, dialog):
+    window, _, (a, b) = setup
+    dialog.prefer.setCurrentIndex(0)  # leave conflicts open
+    with qtbot.waitSignal(dialog.synced, timeout=60_000):
+        dialog.sync_button.click()
+    wait_idle(qtbot, dialog)
+    assert row(window.store.path, "litter_bin", b)["name"] == "现场改名"
+    assert row(window.store.path, "litter_bin", a)["condition"] == 4  # master kept
+    assert dialog.tabs.currentIndex() == 1 and dialog.model.rowCount() == 1
+    assert window.changed and "litter_bin" in window.changed[-1]
+    assert window.commands.undo_label() == "Sync 巡查.gpkg"
+    assert dialog.history_model.rowCount() == 1
+
+    m = dialog.model
+    assert m.data(m.index(0, 5)).startswith("4 · ") and m.data(m.index(0, 6)).startswith("5 · ")
+    assert m.setData(m.index(0, CHOICE_COL), "edit")
+    assert m.flags(m.index(0, VALUE_COL)) & Qt.ItemFlag.ItemIsEditable
+    assert m.setData(m.index(0, VALUE_COL), "3")
+    with qtbot.waitSignal(dialog.resolved, timeout=60_000):
+        dialog.apply_button.click()
+    wait_idle(qtbot, dialog)
+    assert row(window.store.path, "litter_bin", a)["condition"] == 3
+    assert dialog.model.rowCount() == 0 and dialog.history_model.rowCount() == 2
+    assert len(window.commands) == 2
+
+    window.commands.undo()  # the resolution
+    assert row(window.store.path, "litter_bin", a)["condition"] == 4
+    assert dialog.model.rowCount() == 1
+    window.commands.undo()  # the sync
+    assert row(window.store.path, "litter_bin", b)["name"] != "现场改名"
+    assert dialog.model.rowCount() == 0
+    window.commands.redo()
+    assert row(window.store.path, "litter_bin", b)["name"] == "现场改名"
+    assert dialog.model.rowCount() == 1
+
+
+def test_history_undo_and_redo_buttons(qtbot, setup, dialog):
+    window, _, (_, b) = setup
+    dialog.prefer.setCurrentIndex(2)  # take the field's value
+    with qtbot.waitSignal(dialog.synced, timeout=60_000):
+        dialog.sync_button.click()
+    wait_idle(qtbot, dialog)
+    assert dialog.model.rowCount() == 0  # settled by the preference
+    dialog.tabs.setCurrentIndex(2)
+    dialog.history.selectRow(0)
+    assert dialog.undo_button.isEnabled() and not dialog.redo_button.isEnabled()
+    with qtbot.waitSignal(dialog.undone, timeout=60_000):
+        dialog.undo_button.click()
+    wait_idle(qtbot, dialog)
+    assert row(window.store.path, "litter_bin", b)["name"] != "现场改名"
+    assert dialog.history_model.run(0).state == "undone"
+    dialog.history.selectRow(0)
+    with qtbot.waitSignal(dialog.undone, timeout=60_000):
+        dialog.redo_button.click()
+    wait_idle(qtbot, dialog)
+    assert row(window.store.path, "litter_bin", b)["name"] == "现场改名"
+    window.commands.undo()  # the stack's step follows what the history did
+    assert row(window.store.path, "litter_bin", b)["name"] != "现场改名"
+
+
+def test_errors_show_in_the_dialog_and_settings_are_remembered(qtbot, setup, dialog,
+                                                               tmp_path):
+    dialog.package.setText(str(tmp_path / "missing.gpkg"))
+    dialog.sync_button.click()
+    wait_idle(qtbot, dialog)
+    assert "no such file" in dialog.message.text()
+    dialog.package.clear()
+    dialog.sync_button.click()
+    assert dialog.message.text()  # asks for a package
+    dialog.prefer.setCurrentIndex(1)
+    dialog.backup.setChecked(False)
+    dialog.close()
+    again = SyncDialog(setup[0])
+    assert again.prefer.currentData() == "master" and not again.backup.isChecked()
+    again.close()
+
+
+def test_feature_adds_the_action_and_opens_one_dialog(qtbot, setup):
+    window, _, _ = setup
+    action = sync_feature.install(window)
+    assert action in window.menu("file").actions()
+    assert action.shortcut() == QKeySequence("Ctrl+Shift+Y") and action.isEnabled()
+    d1 = sync_feature.open_dialog(window)
+    d2 = sync_feature.open_dialog(window)
+    assert d1 is d2 and d1.isVisible()
+    d1.close()
+    window.store = None
+    window.storeChanged.emit(None)
+    assert not action.isEnabled()
+    assert sync_feature.open_dialog(window) is None and window.messages
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_screenshot_with_a_conflict(qtbot, setup, tmp_path, lang):
+    """Renders the dialog with an open conflict, in English and in Chinese (PNG files in
+    $CITYMGR_SCREENSHOTS or tmp_path)."""
+    from citymgr_desktop.ui import i18n
+
+    window, pkg, _ = setup
+    i18n.install(lang)
+    try:
+        dialog = SyncDialog(window)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.package.setText(str(pkg))
+        with qtbot.waitSignal(dialog.synced, timeout=60_000):
+            dialog.sync_button.click()
+        wait_idle(qtbot, dialog)
+        dialog.model.setData(dialog.model.index(0, CHOICE_COL), "field")
+        dialog.resize(1200, 560)
+        qtbot.wait(50)
+        out = Path(os.environ.get("CITYMGR_SCREENSHOTS", tmp_path)) / f"sync_dialog_{lang}.png"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        assert dialog.grab().save(str(out))
+        assert out.stat().st_size > 10_000
+        if lang == "zh_CN":
+            assert dialog.tabs.tabText(1) == "冲突（1）"
+            assert dialog.model.headerData(6, Qt.Orientation.Horizontal) == "外业值"
+        dialog.close()
+    finally:
+        i18n.install("en")
+    conn = sqlite3.connect(window.store.path)
+    assert conn.execute("SELECT count(*) FROM sync_conflict WHERE state='open'").fetchone()[0]
+
+
+def test_in_the_real_main_window(qtbot, opened_window):
+    action = opened_window.findChild(type(opened_window.menu("file").actions()[0]),
+                                     "action_field_sync")
+    assert action is not None and action.isEnabled()
+    action.trigger()
+    dialog = opened_window.findChild(SyncDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.history_model.rowCount() == 0
+    dialog.close()
