@@ -239,3 +239,17 @@ def test_in_the_real_main_window(qtbot, opened_window):
     assert dialog is not None and dialog.isVisible()
     assert dialog.history_model.rowCount() == 0
     dialog.close()
+
+
+def test_cancel_leaves_the_master_as_it_was(qtbot, setup, dialog):
+    window, _, _ = setup
+    before = Path(window.store.path).read_bytes()
+    dialog.sync_button.click()
+    dialog.task.cancel()  # the Cancel button of the progress dialog does this
+    wait_idle(qtbot, dialog)
+    qtbot.waitUntil(lambda: bool(dialog.message.text()), timeout=10_000)
+    assert "Cancelled" in dialog.message.text()
+    assert Path(window.store.path).read_bytes() == before
+    assert len(window.commands) == 0
+    assert not list((window.store.path.parent / (window.store.path.name + ".sync")
+                     / "backups").glob("*.gpkg"))
