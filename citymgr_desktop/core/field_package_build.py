@@ -76,7 +76,7 @@ def build(tmp: Path, master: Path, final_name: str, sel: Selection, crs: CRS,
           district_code: str, meta: dict[str, str], progress: Progress) -> dict[str, int]:
     """Write the package to ``tmp`` (a new file); returns rows copied per table."""
     conn = gpkg.connect(str(tmp))
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {t.name: 0 for t in sc.ASSET_TABLES}
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a new temp file, made atomic by rename
         conn.execute("PRAGMA synchronous = OFF")

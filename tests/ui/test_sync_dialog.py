@@ -253,3 +253,72 @@ def test_cancel_leaves_the_master_as_it_was(qtbot, setup, dialog):
     assert len(window.commands) == 0
     assert not list((window.store.path.parent / (window.store.path.name + ".sync")
                      / "backups").glob("*.gpkg"))
+
+
+class FakeCanvas:
+    map_crs = None
+
+    def __init__(self, extent):
+        self._extent = extent
+
+    def extent(self):
+        return self._extent
+
+
+def test_check_out_from_the_app_then_sync_it_back(qtbot, setup, tmp_path):
+    from citymgr_desktop.ui.field_package_dialog import AREA_DISTRICT, FieldPackageDialog
+
+    window, _, _ = setup
+    window.canvas = FakeCanvas((0, 0, 1, 1))
+    action = sync_feature.install(window)
+    names = [a.objectName() for a in window.menu("file").actions()]
+    assert "action_field_package" in names and action.objectName() == "action_field_sync"
+    d = FieldPackageDialog(window)
+    d.show()
+    out = tmp_path / "app" / "水果湖.gpkg"
+    out.parent.mkdir()
+    d.out.setText(str(out))
+    d.area.setCurrentIndex(d.area.findData(AREA_DISTRICT))
+    d.district.setCurrentText("水果湖街道")
+    d.layers["road_segment"].setChecked(False)
+    d.surveyor.setText("李四")
+    with qtbot.waitSignal(d.created, timeout=60_000):
+        d.create_button.click()
+    qtbot.waitUntil(lambda: not d.busy(), timeout=60_000)
+    assert out.exists() and out.with_suffix(".qgz").exists()
+    assert d.result.counts["road_segment"] == 0 and d.result.counts["litter_bin"] > 0
+    assert "水果湖.gpkg" in d.message.text() and window.messages
+    d.close()
+    u = uuids(out, "litter_bin", limit=1)[0]
+    with edit(out) as c:
+        c.execute("UPDATE litter_bin SET remarks = 'app' WHERE asset_uuid = ?", (u,))
+    s = SyncDialog(window)
+    s.show()
+    s.package.setText(str(out))
+    with qtbot.waitSignal(s.synced, timeout=60_000):
+        s.sync_button.click()
+    qtbot.waitUntil(lambda: not s.busy(), timeout=60_000)
+    assert row(window.store.path, "litter_bin", u)["remarks"] == "app"
+    assert row(window.store.path, "litter_bin", u)["updated_by"] == "李四"
+    s.close()
+
+
+def test_check_out_of_the_map_view(qtbot, setup, tmp_path):
+    from citymgr_desktop.ui.field_package_dialog import AREA_VIEW, FieldPackageDialog
+
+    window, _, _ = setup
+    conn = sqlite3.connect(window.store.path)
+    minx, miny, maxx, maxy = conn.execute(
+        "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name='litter_bin'"
+    ).fetchone()
+    window.canvas = FakeCanvas((minx, miny, (minx + maxx) / 2, (miny + maxy) / 2))
+    d = FieldPackageDialog(window)
+    d.show()
+    d.out.setText(str(tmp_path / "view.gpkg"))
+    d.area.setCurrentIndex(d.area.findData(AREA_VIEW))
+    with qtbot.waitSignal(d.created, timeout=60_000):
+        d.create_button.click()
+    qtbot.waitUntil(lambda: not d.busy(), timeout=60_000)
+    total = conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0]
+    assert 0 < d.result.counts["litter_bin"] < total
+    d.close()

@@ -1,5 +1,6 @@
-"""Field sync feature: File > Field sync… (Ctrl+Shift+Y) opens the sync dialog for the open
-file: bring a field package back, settle its conflicts, undo a sync from the history."""
+"""Field sync feature: File > New field package… writes a package for QField / QGIS; File >
+Field sync… (Ctrl+Shift+Y) opens the sync dialog for the open file: bring a package back,
+settle its conflicts, undo a sync from the history."""
 
 from __future__ import annotations
 
@@ -14,7 +15,16 @@ ORDER = 45
 
 
 def install(window: Any) -> QAction:
-    """Add the Field sync action to the File menu; enabled while a file is open."""
+    """Add the New field package and Field sync actions to the File menu; enabled while a
+    writable file is open. Returns the Field sync action."""
+    checkout = QAction(tr("New field package…"), window)
+    checkout.setObjectName("action_field_package")
+    checkout.setStatusTip(tr("Write part of this file as a package for QField or QGIS"))
+    checkout.setEnabled(window.store is not None and not window.store.read_only)
+    checkout.triggered.connect(lambda: open_checkout(window))
+    window.menu("file").addAction(checkout)
+    window.storeChanged.connect(
+        lambda store: checkout.setEnabled(store is not None and not store.read_only))
     action = QAction(tr("Field sync…"), window)
     action.setObjectName("action_field_sync")
     action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
@@ -57,6 +67,19 @@ def open_dialog(window: Any) -> Any:
     if current is not None:
         current.close()
     dialog = SyncDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    dialog.show()
+    return dialog
+
+
+def open_checkout(window: Any) -> Any:
+    """Show the check-out dialog for the window's open file."""
+    from citymgr_desktop.ui.field_package_dialog import FieldPackageDialog
+
+    if window.store is None or window.store.read_only:
+        window.status(tr("Open a writable project file to send part of it to the field"))
+        return None
+    dialog = FieldPackageDialog(window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     dialog.show()
     return dialog
