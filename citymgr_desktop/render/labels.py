@@ -24,7 +24,7 @@ TEXT_COLOUR = QColor(40, 40, 40)
 REPEAT_MM = 60.0  # the same name is not repeated closer than this
 MAX_CANDIDATES = 20_000  # more lines than this in view: too small a scale for labels
 MAX_LABELS = 600
-MAX_TRIED = 3000  # longest features tried per frame (keeps a dense view quick)
+MAX_TRIED = 1500  # longest features tried per frame (keeps a dense view quick)
 STRAIGHT_PX = 2.5  # how far a labelled run may bend away from its chord
 _CELL = 64.0
 
@@ -47,14 +47,20 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     idx = idx[layer.label_codes[idx] >= 0]
     if len(idx) == 0 or len(idx) > MAX_CANDIDATES:
         return 0
-    # the longest features (by envelope) get the first chance to be labelled
-    fb = layer.feature_bounds[idx]
-    span = np.hypot(fb[:, 2] - fb[:, 0], fb[:, 3] - fb[:, 1])
-    idx = idx[np.argsort(-span, kind="stable")[:MAX_TRIED]]
     font = label_font(view.dpi)
     metrics = QFontMetricsF(font)
-    baseline = (metrics.ascent() - metrics.descent()) / 2
     ppmm = view.pixels_per_mm
+    # only lines long enough on screen for their name are tried, the longest first
+    codes = layer.label_codes[idx]
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    need = np.array([metrics.horizontalAdvance(layer.label_values[int(c)]) for c in uniq])[
+        inverse] + 2 * ppmm
+    fb = layer.feature_bounds[idx]
+    span = np.hypot(fb[:, 2] - fb[:, 0], fb[:, 3] - fb[:, 1]) / view.units_per_pixel
+    longest = _line_lengths(pc, idx, view)
+    keep = (span >= need * 0.9) & (longest >= need)
+    idx = idx[keep][np.argsort(-longest[keep], kind="stable")[:MAX_TRIED]]
+    baseline = (metrics.ascent() - metrics.descent()) / 2
     halo = QPen(QColor(255, 255, 255, 230), 2 * HALO_MM * ppmm)
     halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     repeat = REPEAT_MM * ppmm
@@ -98,6 +104,26 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
         placed += 1
     painter.restore()
     return placed
+
+
+def _line_lengths(pc, idx: np.ndarray, view: MapView) -> np.ndarray:
+    """On-screen length of the longest part of each feature ``idx`` (vectorised)."""
+    verts, _pieces, starts = pc.subset(idx)
+    if len(verts) < 2:
+        return np.zeros(len(idx))
+    k = 1.0 / view.units_per_pixel
+    xy = pc.coords[verts] * k
+    seg = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
+    seg[starts[1:]] = 0.0  # no segment from one part to the next
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    first = np.flatnonzero(starts)
+    last = np.concatenate([first[1:], [len(verts)]]) - 1
+    part_len = cum[last] - cum[first]
+    per_feature = pc.feature_piece[idx + 1] - pc.feature_piece[idx]
+    owner = np.repeat(np.arange(len(idx)), per_feature)
+    out = np.zeros(len(idx))
+    np.maximum.at(out, owner, part_len)
+    return out
 
 
 def _place_on_line(pc, feature: int, view: MapView, need: float

@@ -254,7 +254,9 @@ class MapCanvas(QWidget):
         return (id(job.data), job.size, tuple(job.options.layers or ()), job.options.antialias)
 
     def _request_base(self, antialias: bool = False) -> None:
-        job = self._job("base", RenderOptions(antialias=antialias, background="#ffffff"))
+        # labels come with the still frame: placing them is not worth it while moving
+        job = self._job("base", RenderOptions(antialias=antialias, labels=antialias,
+                                              background="#ffffff"))
         if job is None:
             return
         key = self._cache_key(job)

@@ -1,0 +1,211 @@
+"""Loading map data from a Store: read only what drawing needs through GDAL's Arrow path,
+turn WKB into vertex arrays (NumPy, :mod:`render.wkb`; Shapely for unusual geometry),
+reproject to the map CRS, sort by category and pack spatially, index the blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pac
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from citymgr_desktop.core import schema as sc
+from citymgr_desktop.core.errors import BadFileError, CrsError, NotFoundError
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.render import pieces as pcs
+from citymgr_desktop.render import wkb
+from citymgr_desktop.render.data import BLOCK, LABEL_LAYERS, NO_CATEGORY, LayerData, MapData
+from citymgr_desktop.render.view import metres_per_unit
+
+
+def drawable_layers(store: Store) -> list[str]:
+    """Feature layers of the file in drawing order: polygons, lines, points (ours first)."""
+    order = {"MULTIPOLYGON": 0, "POLYGON": 0, "GEOMETRY": 1, "GEOMETRYCOLLECTION": 1,
+             "MULTILINESTRING": 2, "LINESTRING": 2, "MULTIPOINT": 3, "POINT": 3}
+    infos = [i for i in store.layers() if i.geometry_type]
+    ranked = sorted(enumerate(infos), key=lambda p: (order.get(
+        (p[1].geometry_type or "").upper(), 1), p[0]))
+    return [info.name for _, info in ranked]
+
+
+def map_crs_of(store: Store) -> CRS | None:
+    try:
+        return store.project_crs()
+    except CrsError:
+        return None
+
+
+def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str | None = None,
+             progress: Progress | None = None) -> MapData:
+    """Load the feature layers of ``store`` (all, or ``layers`` in that drawing order).
+
+    ``crs`` is the map CRS (default: the project's CRS); layers in another CRS are
+    reprojected. Reports progress per layer and honours ``progress.cancel()``.
+    """
+    prog = ensure(progress)
+    names = list(layers) if layers is not None else drawable_layers(store)
+    map_crs = CRS.from_user_input(crs) if crs is not None else map_crs_of(store)
+    loaded = []
+    for i, name in enumerate(names):
+        prog.update(i, len(names), name)
+        loaded.append(load_layer(store, name, map_crs, prog))
+    prog.update(len(names), len(names), "")
+    if map_crs is None:
+        return MapData(str(store.path), None, tuple(loaded))
+    return MapData(str(store.path), map_crs.to_wkt(), tuple(loaded),
+                   crs_geographic=bool(map_crs.is_geographic),
+                   crs_unit_m=metres_per_unit(map_crs))
+
+
+def _layer_crs(store: Store, name: str) -> CRS | None:
+    try:
+        return store.crs(name)
+    except CrsError:
+        return None
+
+
+def _columns(store: Store, name: str) -> set[str]:
+    return {r[1] for r in store.conn.execute(f'PRAGMA table_info("{name}")')}
+
+
+def load_layer(store: Store, name: str, map_crs: CRS | None,
+               progress: Progress | None = None) -> LayerData:
+    """Read and prepare one feature layer (see the module docstring)."""
+    prog = ensure(progress)
+    info = store.layer(name)
+    if not info.geometry_type:
+        raise NotFoundError(f"{store.path}: {name!r} is a table without geometry")
+    cols = _columns(store, name)
+    is_asset = name in sc.ASSET_TABLES_BY_NAME
+    wanted = [c for c in ("asset_uuid", "condition", LABEL_LAYERS.get(name)) if c and c in cols]
+    where = "retired_at IS NULL" if is_asset and "retired_at" in cols else None
+    try:
+        meta, table = pyogrio.read_arrow(store.path, layer=name, columns=wanted, where=where,
+                                         return_fids=True)
+    except pyogrio.errors.DataLayerError as exc:
+        raise NotFoundError(f"{store.path}: cannot read layer {name!r} ({exc})") from None
+    except pyogrio.errors.DataSourceError as exc:
+        raise BadFileError(f"{store.path}: cannot be read by GDAL ({exc})") from None
+    prog.check()
+    fids = np.asarray(table.column(meta.get("fid_column") or "fid").combine_chunks(),
+                      dtype=np.int64)
+    n = len(fids)
+    pieces = _read_geometry(table.column(meta.get("geometry_name") or "wkb_geometry"), n)
+    layer_crs = _layer_crs(store, name)
+    if map_crs is not None and layer_crs is not None and not layer_crs.equals(map_crs):
+        pcs.reproject(pieces, layer_crs, map_crs)
+    bounds = pcs.feature_bounds(pieces, n)
+    ok = np.isfinite(bounds).all(axis=1)  # drops missing, empty and unprojectable features
+    keys = (_fixed_bytes(table.column("asset_uuid")) if "asset_uuid" in wanted
+            else fids.astype("S20"))
+    if "condition" in wanted:
+        cond = table.column("condition").combine_chunks().cast(pa.int64()).fill_null(0)
+        category = np.clip(np.asarray(cond), 0, 5).astype(np.int8)
+    else:
+        category = np.full(len(fids), NO_CATEGORY, dtype=np.int8)
+    label_codes, label_values = None, []
+    label_col = LABEL_LAYERS.get(name)
+    if label_col in wanted:
+        enc = table.column(label_col).combine_chunks().dictionary_encode()
+        label_values = [str(v) for v in enc.dictionary.to_pylist()]
+        label_codes = np.asarray(enc.indices.fill_null(-1), dtype=np.int32)
+    del table
+    prog.check()
+    order, slices, block_start = _order(category, bounds, ok)
+    keys, fids, category, bounds = keys[order], fids[order], category[order], bounds[order]
+    if label_codes is not None:
+        label_codes = label_codes[order]
+    pieces = {kind: pcs.permute(pc, order) for kind, pc in pieces.items()}
+    prog.check()
+    boxes = shapely.box(np.minimum.reduceat(bounds[:, 0], block_start[:-1]),
+                        np.minimum.reduceat(bounds[:, 1], block_start[:-1]),
+                        np.maximum.reduceat(bounds[:, 2], block_start[:-1]),
+                        np.maximum.reduceat(bounds[:, 3], block_start[:-1])) \
+        if len(bounds) else np.empty(0, dtype=object)
+    total = None
+    if len(bounds):
+        total = (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
+                 float(bounds[:, 2].max()), float(bounds[:, 3].max()))
+    return LayerData(name=name, geometry_type=info.geometry_type,
+                     crs_name=layer_crs.name if layer_crs else None, keys=keys,
+                     fids=fids, category=category, category_slices=slices, pieces=pieces,
+                     feature_bounds=bounds, block_start=block_start,
+                     tree=shapely.STRtree(boxes), bounds=total, label_codes=label_codes,
+                     label_values=label_values, is_asset=is_asset,
+                     typical_size=_typical_size(bounds))
+
+
+def _read_geometry(column: pa.ChunkedArray, n: int) -> dict[str, pcs.Pieces]:
+    """WKB to vertex arrays per kind, in file order: NumPy when it can, else Shapely."""
+    parsed = wkb.parse(column)
+    if parsed is None:
+        geoms = shapely.from_wkb(column.combine_chunks())
+        if shapely.has_z(geoms).any():
+            geoms = shapely.force_2d(geoms)
+        return pcs.from_shapely(geoms)
+    out = {}
+    for kind, p in parsed[0].items():
+        if kind == pcs.POLYGON:
+            pcs.orient(p.coords, p.piece_start, p.outer)
+        out[kind] = pcs.Pieces(kind, p.coords, p.piece_start, p.feature_piece, p.outer)
+    return {k: out[k] for k in pcs.KINDS if k in out}
+
+
+def _typical_size(bounds: np.ndarray) -> float:
+    if len(bounds) == 0:
+        return 0.0
+    sample = bounds[:: max(1, len(bounds) // 20000)]
+    return float(np.median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1])))
+
+
+def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
+           ) -> tuple[np.ndarray, dict[int, slice], np.ndarray]:
+    """Feature order (category, then sort-tile-recursive packing), category slices, blocks.
+
+    Within a category, features are cut into vertical slices by x and sorted by y inside
+    each slice, so runs of :data:`BLOCK` consecutive features are small neighbourhoods.
+    """
+    keep = np.flatnonzero(ok)
+    cx = (bounds[keep, 0] + bounds[keep, 2]) / 2
+    cy = (bounds[keep, 1] + bounds[keep, 3]) / 2
+    cat = category[keep]
+    tile = np.zeros(len(keep), dtype=np.int64)
+    for c in np.unique(cat):
+        members = np.flatnonzero(cat == c)
+        n = len(members)
+        n_slices = max(1, int(np.ceil(np.sqrt(n / BLOCK))))
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.argsort(cx[members], kind="stable")] = np.arange(n)
+        tile[members] = rank * n_slices // n
+    order = keep[np.lexsort((cy, tile, cat))]
+    sorted_cat = category[order]
+    slices: dict[int, slice] = {}
+    block_edges = [np.zeros(1, dtype=np.int64)]
+    for c in np.unique(sorted_cat):
+        lo = int(np.searchsorted(sorted_cat, c, side="left"))
+        hi = int(np.searchsorted(sorted_cat, c, side="right"))
+        slices[int(c)] = slice(lo, hi)
+        block_edges.append(np.arange(lo + BLOCK, hi, BLOCK, dtype=np.int64))
+        block_edges.append(np.array([hi], dtype=np.int64))
+    block_start = np.unique(np.concatenate(block_edges))
+    return order, slices, block_start
+
+
+def _fixed_bytes(column: pa.ChunkedArray) -> np.ndarray:
+    """A string column as a NumPy bytes array, without a Python object per value."""
+    arr = column.combine_chunks().cast(pa.binary()).fill_null(b"")
+    lengths = np.asarray(pac.binary_length(arr))
+    width = int(lengths.max()) if len(lengths) else 1
+    if len(lengths) and width > 0 and (lengths == width).all():
+        fixed = arr.cast(pa.binary(width))
+        data = np.frombuffer(fixed.buffers()[1], dtype=f"S{width}")
+        return data[fixed.offset : fixed.offset + len(fixed)].copy()
+    return np.array(arr.to_pylist(), dtype=f"S{max(width, 1)}")
+
+

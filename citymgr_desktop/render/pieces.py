@@ -1,0 +1,181 @@
+"""Vertex arrays of a layer: every ring, line part or point of every feature, in one
+coordinate array with offsets, and the operations on them that need no Python loop per
+feature (subset, reorder, bounds, orientation, reprojection, back to Shapely geometries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from citymgr_desktop.render import qtarrays as qa
+
+POINT, LINE, POLYGON = "point", "line", "polygon"
+KINDS = (POLYGON, LINE, POINT)  # drawing order inside a mixed layer
+_KIND_OF_TYPE_ID = {0: POINT, 4: POINT, 1: LINE, 2: LINE, 5: LINE, 3: POLYGON, 6: POLYGON}
+
+
+@dataclass
+class Pieces:
+    """The vertices of one geometry kind of a layer: rings, line parts or points.
+
+    ``coords[piece_start[p]:piece_start[p+1]]`` are the vertices of piece ``p``, and
+    ``feature_piece[f]:feature_piece[f+1]`` the pieces of feature ``f`` (none for features
+    of another kind). For polygons ``outer[p]`` tells exterior rings (counter-clockwise)
+    from holes (clockwise), so one winding-rule path fills them all correctly.
+    """
+
+    kind: str
+    coords: np.ndarray  # (V, 2) float64, map CRS
+    piece_start: np.ndarray  # (P + 1,) int64
+    feature_piece: np.ndarray  # (N + 1,) int64
+    outer: np.ndarray | None = None  # (P,) bool, polygons only
+
+    def vertex_count(self) -> int:
+        return len(self.coords)
+
+    def subset(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(vertex indices, pieces, starts-of-piece mask) of features ``idx`` (sorted)."""
+        p0, p1 = self.feature_piece[idx], self.feature_piece[idx + 1]
+        pieces = qa.ranges(p0, p1)
+        v0, v1 = self.piece_start[pieces], self.piece_start[pieces + 1]
+        verts = qa.ranges(v0, v1)
+        starts = np.zeros(len(verts), dtype=bool)
+        lengths = v1 - v0
+        if len(lengths):
+            first = np.cumsum(lengths) - lengths
+            starts[first[lengths > 0]] = True
+        return verts, pieces, starts
+
+
+def rebuild(pc: Pieces, idx: np.ndarray) -> np.ndarray:
+    counts = pc.feature_piece[idx + 1] - pc.feature_piece[idx]
+    verts, pieces, _starts = pc.subset(idx)
+    coords = pc.coords[verts]
+    piece_len = pc.piece_start[pieces + 1] - pc.piece_start[pieces]
+    piece_off = np.concatenate([[0], np.cumsum(piece_len)]).astype(np.int64)
+    feat_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    if pc.kind == POINT:
+        if (counts == 1).all():
+            return shapely.points(coords)
+        g = shapely.from_ragged_array(shapely.GeometryType.MULTIPOINT, coords, (feat_off,))
+    elif pc.kind == LINE:
+        g = shapely.from_ragged_array(shapely.GeometryType.MULTILINESTRING, coords,
+                                      (piece_off, feat_off))
+    else:
+        outer = pc.outer[pieces]
+        poly_off = np.concatenate([np.flatnonzero(outer), [len(pieces)]]).astype(np.int64)
+        owner = np.repeat(np.arange(len(idx)), counts)
+        outer_per_feature = np.bincount(owner, weights=outer, minlength=len(idx)).astype(np.int64)
+        feat_poly_off = np.concatenate([[0], np.cumsum(outer_per_feature)]).astype(np.int64)
+        g = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords,
+                                      (piece_off, poly_off, feat_poly_off))
+    single = shapely.get_num_geometries(g) == 1
+    g[single] = shapely.get_geometry(g[single], 0)
+    return g
+
+
+
+def permute(pc: Pieces, order: np.ndarray) -> Pieces:
+    """The pieces of features ``order`` (new feature ``i`` = old ``order[i]``)."""
+    verts, pieces, _starts = pc.subset(order)
+    p0, p1 = pc.feature_piece[order], pc.feature_piece[order + 1]
+    lengths = pc.piece_start[pieces + 1] - pc.piece_start[pieces]
+    piece_start = np.zeros(len(pieces) + 1, np.int64)
+    np.cumsum(lengths, out=piece_start[1:])
+    feature_piece = np.zeros(len(order) + 1, np.int64)
+    np.cumsum(p1 - p0, out=feature_piece[1:])
+    return Pieces(pc.kind, pc.coords[verts], piece_start, feature_piece,
+                  pc.outer[pieces] if pc.outer is not None else None)
+
+
+def feature_bounds(pieces: dict[str, Pieces], n: int) -> np.ndarray:
+    """(n, 4) envelopes over every kind; NaN rows for features without (finite) vertices."""
+    out = np.full((n, 4), np.nan)
+    for pc in pieces.values():
+        v0 = pc.piece_start[pc.feature_piece[:-1]]
+        v1 = pc.piece_start[pc.feature_piece[1:]]
+        has = np.flatnonzero(v1 > v0)
+        if len(has) == 0:
+            continue
+        x, y = pc.coords[:, 0], pc.coords[:, 1]
+        at = v0[has]
+        b = np.column_stack([np.minimum.reduceat(x, at), np.minimum.reduceat(y, at),
+                             np.maximum.reduceat(x, at), np.maximum.reduceat(y, at)])
+        cur = out[has]
+        out[has] = np.column_stack([np.fmin(cur[:, 0], b[:, 0]), np.fmin(cur[:, 1], b[:, 1]),
+                                    np.fmax(cur[:, 2], b[:, 2]), np.fmax(cur[:, 3], b[:, 3])])
+    return out
+
+
+def reproject(pieces: dict[str, Pieces], src: CRS, dst: CRS) -> None:
+    """Transform every vertex to ``dst`` in place (failures become inf: dropped later)."""
+    tf = Transformer.from_crs(src, dst, always_xy=True)
+    for pc in pieces.values():
+        if len(pc.coords):
+            x, y = tf.transform(pc.coords[:, 0], pc.coords[:, 1], errcheck=False)
+            pc.coords = np.column_stack([x, y])
+
+
+def from_shapely(geoms: np.ndarray) -> dict[str, Pieces]:
+    """Split features into per-kind vertex arrays (collections are split into their parts)."""
+    n = len(geoms)
+    type_ids = shapely.get_type_id(geoms)
+    feature_of = np.arange(n, dtype=np.int64)
+    if (type_ids == 7).any():  # geometry collections: draw each part with its own kind
+        parts, owner = shapely.get_parts(geoms, return_index=True)
+        geoms, feature_of, type_ids = parts, owner.astype(np.int64), shapely.get_type_id(parts)
+    out: dict[str, Pieces] = {}
+    for kind in KINDS:
+        mask = np.isin(type_ids, [t for t, k in _KIND_OF_TYPE_ID.items() if k == kind])
+        if not mask.any():
+            continue
+        sub_feature = feature_of[mask]
+        _gtype, coords, offsets = shapely.to_ragged_array(geoms[mask])
+        coords = np.ascontiguousarray(coords, dtype=np.float64)
+        outer = None
+        if kind == POINT:
+            piece_start = np.arange(len(coords) + 1, dtype=np.int64)
+            per_geom = offsets[0] if offsets else np.arange(len(coords) + 1)
+        elif kind == LINE:
+            piece_start = np.asarray(offsets[0], dtype=np.int64)
+            per_geom = offsets[1] if len(offsets) > 1 else np.arange(len(piece_start))
+        else:
+            piece_start = np.asarray(offsets[0], dtype=np.int64)
+            poly_rings = np.asarray(offsets[1], dtype=np.int64)
+            per_geom = (poly_rings[offsets[2]] if len(offsets) > 2 else poly_rings)
+            outer = np.zeros(len(piece_start) - 1, dtype=bool)
+            outer[poly_rings[:-1][np.diff(poly_rings) > 0]] = True
+            orient(coords, piece_start, outer)
+        per_geom = np.asarray(per_geom, dtype=np.int64)
+        counts = np.zeros(n, dtype=np.int64)
+        np.add.at(counts, sub_feature, np.diff(per_geom))
+        feature_piece = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=feature_piece[1:])
+        out[kind] = Pieces(kind, coords, piece_start, feature_piece, outer)
+    return out
+
+
+def orient(coords: np.ndarray, piece_start: np.ndarray, outer: np.ndarray) -> None:
+    """Make exterior rings counter-clockwise and holes clockwise, in place."""
+    if len(coords) < 2:
+        return
+    x = coords[:, 0] - coords[0, 0]
+    y = coords[:, 1] - coords[0, 1]
+    cross = np.zeros(len(coords))
+    cross[:-1] = x[:-1] * y[1:] - x[1:] * y[:-1]
+    cross[piece_start[1:] - 1] = 0.0  # no term across the end of a ring
+    lengths = np.diff(piece_start)
+    nonempty = lengths > 0
+    area2 = np.zeros(len(lengths))
+    area2[nonempty] = np.add.reduceat(cross, piece_start[:-1][nonempty])
+    flip = nonempty & ((area2 < 0) == outer) & (area2 != 0)
+    if flip.any():
+        s, e = piece_start[:-1][flip], piece_start[1:][flip]
+        idx = qa.ranges(s, e)
+        owner_start = np.repeat(s, e - s)
+        owner_end = np.repeat(e, e - s)
+        coords[idx] = coords[owner_start + owner_end - 1 - idx]

@@ -1,0 +1,167 @@
+"""A vectorised reader of 2-D little-endian WKB straight into vertex arrays.
+
+Building a Shapely object per feature, only to take its coordinates apart again, was most
+of the time (and memory) of loading a million features. The simple-feature types a map layer
+holds (Point, LineString, Polygon and their Multi forms, 2-D, little-endian ISO WKB as GDAL
+hands it over through Arrow) have a fixed layout, so NumPy can read every feature at once:
+one pass per part/ring *depth*, not per feature. Anything else (Z/M, curves, collections,
+big-endian) returns None and the caller falls back to Shapely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from citymgr_desktop.render.qtarrays import ranges
+
+POINT, LINE, POLYGON = "point", "line", "polygon"
+_KIND = {1: POINT, 4: POINT, 2: LINE, 5: LINE, 3: POLYGON, 6: POLYGON}
+
+
+@dataclass
+class ParsedKind:
+    """Pieces of one kind, in feature order (see ``render.data.Pieces``)."""
+
+    coords: np.ndarray
+    piece_start: np.ndarray
+    feature_piece: np.ndarray
+    outer: np.ndarray | None
+
+
+def _buffers(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offsets, data, valid) of an Arrow binary column."""
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if isinstance(arr, pa.ExtensionArray):
+        arr = arr.storage
+    if pa.types.is_binary(arr.type):
+        off_type = np.int32
+    elif pa.types.is_large_binary(arr.type):
+        off_type = np.int64
+    else:
+        raise TypeError(f"not a WKB column: {arr.type}")
+    bufs = arr.buffers()
+    n = len(arr)
+    offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + n + 1].astype(
+        np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(
+        0, np.uint8)
+    valid = np.diff(offsets) > 0
+    if arr.null_count:
+        valid &= np.asarray(arr.is_valid())
+    return offsets, data, valid
+
+
+def _u32(data: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    b = data[pos[:, None] + np.arange(4)]
+    return np.ascontiguousarray(b).view("<u4").ravel().astype(np.int64)
+
+
+def parse(column: pa.Array | pa.ChunkedArray) -> tuple[dict[str, ParsedKind], np.ndarray] | None:
+    """Kind -> pieces, and the per-feature validity; None when the fast path does not apply."""
+    offsets, data, valid = _buffers(column)
+    n = len(offsets) - 1
+    starts = offsets[:-1]
+    feats = np.flatnonzero(valid)
+    if len(feats) == 0:
+        return {}, valid
+    if (starts[feats] + 5 > offsets[feats + 1]).any() or (data[starts[feats]] != 1).any():
+        return None  # truncated or big-endian
+    types = _u32(data, starts[feats] + 1)
+    if not np.isin(types, list(_KIND)).all():
+        return None  # Z/M, curves, collections: Shapely reads those
+    out: dict[str, ParsedKind] = {}
+    for kind in (POLYGON, LINE, POINT):
+        codes = [t for t, k in _KIND.items() if k == kind]
+        sel = np.isin(types, codes)
+        if sel.any():
+            out[kind] = _parse_kind(data, n, feats[sel], starts[feats[sel]], types[sel], kind)
+    return out, valid
+
+
+class _Pieces:
+    """Piece records collected depth by depth: (feature, batch, byte start, vertex count)."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, bool]] = []
+
+    def add(self, feature: np.ndarray, start: np.ndarray, count: np.ndarray,
+            outer: bool = False) -> None:
+        if len(feature):
+            self.parts.append((feature, len(self.parts), start, count, outer))
+
+
+def _parse_kind(data: np.ndarray, n: int, feature: np.ndarray, pos: np.ndarray,
+                types: np.ndarray, kind: str) -> ParsedKind:
+    rec = _Pieces()
+    single = types < 4
+    if kind == POINT:
+        rec.add(feature[single], pos[single] + 5, np.ones(single.sum(), np.int64))
+        multi = ~single
+        if multi.any():
+            f, q = feature[multi], pos[multi]
+            count = _u32(data, q + 5)
+            q = q + 9
+            for k in range(int(count.max()) if len(count) else 0):
+                act = count > k
+                rec.add(f[act], q[act] + 21 * k + 5, np.ones(act.sum(), np.int64))
+    elif kind == LINE:
+        rec.add(feature[single], pos[single] + 9, _u32(data, pos[single] + 5))
+        multi = ~single
+        if multi.any():
+            f, q = feature[multi], pos[multi]
+            parts = _u32(data, q + 5)
+            q = q + 9
+            for k in range(int(parts.max()) if len(parts) else 0):
+                act = np.flatnonzero(parts > k)
+                cnt = _u32(data, q[act] + 5)
+                rec.add(f[act], q[act] + 9, cnt)
+                q[act] += 9 + 16 * cnt
+    else:
+        # a Polygon is one part; a MultiPolygon's parts are whole Polygon WKBs
+        f = feature
+        parts = np.where(single, 1, _u32(data, pos + 5))
+        q = np.where(single, pos, pos + 9)
+        for k in range(int(parts.max()) if len(parts) else 0):
+            act = np.flatnonzero(parts > k)
+            rings = _u32(data, q[act] + 5)
+            p = q[act] + 9
+            for r in range(int(rings.max()) if len(rings) else 0):
+                a2 = np.flatnonzero(rings > r)
+                cnt = _u32(data, p[a2])
+                rec.add(f[act[a2]], p[a2] + 4, cnt, outer=(r == 0))
+                p[a2] += 4 + 16 * cnt
+            q[act] = p
+    return _assemble(data, n, rec, kind)
+
+
+def _assemble(data: np.ndarray, n: int, rec: _Pieces, kind: str) -> ParsedKind:
+    if not rec.parts:
+        empty = np.zeros(1, np.int64)
+        return ParsedKind(np.zeros((0, 2)), empty, np.zeros(n + 1, np.int64),
+                          np.zeros(0, bool) if kind == POLYGON else None)
+    feature = np.concatenate([p[0] for p in rec.parts])
+    batch = np.concatenate([np.full(len(p[0]), p[1]) for p in rec.parts])
+    start = np.concatenate([p[2] for p in rec.parts])
+    count = np.concatenate([p[3] for p in rec.parts])
+    outer = np.concatenate([np.full(len(p[0]), p[4]) for p in rec.parts])
+    order = np.lexsort((batch, feature))  # pieces of a feature in the order they were read
+    feature, start, count, outer = feature[order], start[order], count[order], outer[order]
+    piece_start = np.zeros(len(count) + 1, np.int64)
+    np.cumsum(count, out=piece_start[1:])
+    words = np.empty(2 * int(piece_start[-1]), np.float64)
+    # doubles sit at any byte offset: view the buffer once per offset modulo 8, unaligned
+    shift = start % 8
+    for s in np.unique(shift):
+        pick = np.flatnonzero(shift == s)
+        view = np.frombuffer(data, dtype="<f8", count=(len(data) - int(s)) // 8, offset=int(s))
+        w0 = (start[pick] - s) // 8
+        src = ranges(w0, w0 + 2 * count[pick])
+        dst = ranges(2 * piece_start[pick], 2 * piece_start[pick] + 2 * count[pick])
+        words[dst] = view[src]
+    feature_piece = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(feature, minlength=n), out=feature_piece[1:])
+    return ParsedKind(words.reshape(-1, 2), piece_start, feature_piece,
+                      outer if kind == POLYGON else None)
