@@ -87,6 +87,7 @@ class EditSession(SessionView):
         self.journal: Journal | None = None
         self.recovery: Recovery | None = None
         self._journal_paused = False
+        self._held: list[EditEvent] | None = None
         self._file_state = self._state_of_file()
         if journal:
             self.journal = Journal(store.path)
@@ -116,8 +117,22 @@ class EditSession(SessionView):
             self._listeners.remove(listener)
 
     def _notify(self, event: EditEvent) -> None:
+        if self._held is not None:
+            self._held.append(event)
+            return
         for listener in list(self._listeners):
             listener(event)
+
+    def hold_events(self) -> None:
+        """Queue notifications (e.g. while a worker thread saves) until :meth:`release_events`,
+        so listeners always run on the thread that releases them."""
+        if self._held is None:
+            self._held = []
+
+    def release_events(self) -> None:
+        held, self._held = self._held or [], None
+        for event in held:
+            self._notify(event)
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -194,7 +209,6 @@ class EditSession(SessionView):
             self.push(cmd)
         finally:
             self._journal_paused = False
-        self._file_state = self._state_of_file()
         return recovery.count
 
     def drop_recovery(self) -> None:

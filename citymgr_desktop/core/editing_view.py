@@ -203,3 +203,44 @@ def referenced_assets(store: Store, uuids: Iterable[str]) -> set[str]:
             out |= {r[0] for r in store.conn.execute(
                 f"SELECT DISTINCT asset_uuid FROM {table} WHERE asset_uuid IN ({marks})", chunk)}
     return out
+
+
+def nearest_asset(view: SessionView, layer: str, x: float, y: float,
+                  tolerance: float) -> str | None:
+    """The asset of ``layer`` nearest to (x, y) within ``tolerance`` (layer CRS), pending
+    edits included (moved and new assets where they are now, deleted ones not at all)."""
+    import shapely
+
+    t = asset_table(layer)
+    rtree = gpkg.quote_ident(gpkg.rtree_name(layer))
+    key = gpkg.quote_ident(t.key)
+    candidates = [r[0] for r in view.store.conn.execute(
+        f"SELECT a.{key} FROM {gpkg.quote_ident(layer)} a JOIN {rtree} r ON a.fid = r.id "
+        "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? "
+        "AND a.retired_at IS NULL",
+        (x - tolerance, x + tolerance, y - tolerance, y + tolerance))]
+    candidates += [d.uuid for d in view.pending_for(layer) if d.kind != "delete"]
+    rows = view.rows(layer, candidates, [sc.GEOMETRY_COLUMN, "retired_at"])
+    here = shapely.Point(x, y)
+    best, best_d = None, tolerance
+    for uuid, row in rows.items():
+        geom = row.get(sc.GEOMETRY_COLUMN)
+        if geom is None or row.get("retired_at") is not None:
+            continue
+        dist = geom.distance(here)
+        if dist <= best_d:
+            best, best_d = uuid, dist
+    return best
+
+
+def neighbour_values(view: SessionView, layer: str, x: float, y: float,
+                     fields: tuple[str, ...] = ("district", "bgid", "owner_dept",
+                                                "maintainer_dept"),
+                     radius: float = 300.0) -> dict[str, Any]:
+    """Location and management values of the nearest asset of ``layer`` within ``radius``:
+    sensible defaults for a new asset placed next to it."""
+    uuid = nearest_asset(view, layer, x, y, radius)
+    if uuid is None:
+        return {}
+    row = view.row(layer, uuid, list(fields))
+    return {f: row.get(f) for f in fields if row.get(f) is not None}

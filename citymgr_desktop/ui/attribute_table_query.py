@@ -1,0 +1,67 @@
+"""The attribute table's row query in a worker thread: ordered fids of the rows that match the
+filter, on a read-only connection of its own (the UI keeps using the store's), interruptible
+when the user types a new filter or clicks another column before it finished."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.expression import Expression, filter_fids
+
+
+class FidQuery(QThread):
+    done = Signal(object, object, int)  # this query, fids (np.ndarray), rows in the layer
+    error = Signal(object, str)  # this query, message
+
+    def __init__(self, path: str, layer: str, expression: Expression | None, extra_where: str,
+                 order_by: str, descending: bool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path, self.layer, self.expression = path, layer, expression
+        self.extra_where, self.order_by, self.descending = extra_where, order_by, descending
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self.finished.connect(self.deleteLater)
+
+    def cancel(self) -> None:
+        """Stop the query at SQLite's next step; nothing is reported afterwards."""
+        with self._lock:
+            self._cancelled = True
+            if self._conn is not None:
+                self._conn.interrupt()
+
+    def run(self) -> None:
+        try:
+            conn = gpkg.connect(self.path, read_only=True)
+        except sqlite3.Error as exc:
+            self.error.emit(self, str(exc))
+            return
+        with self._lock:
+            if self._cancelled:
+                conn.close()
+                return
+            self._conn = conn
+        try:
+            fids = filter_fids(conn, self.layer, self.expression, extra_where=self.extra_where,
+                               order_by=self.order_by, descending=self.descending)
+            total = conn.execute(f"SELECT count(*) FROM {gpkg.quote_ident(self.layer)}"
+                                 ).fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if not self._cancelled:
+                self.error.emit(self, f"{self.layer}: {exc}")
+            return
+        except Exception as exc:  # reported as one line, never a crash of the worker
+            if not self._cancelled:
+                self.error.emit(self, str(exc))
+            return
+        finally:
+            with self._lock:
+                self._conn = None
+            conn.close()
+        if not self._cancelled:
+            self.done.emit(self, fids, int(total))
+
