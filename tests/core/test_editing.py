@@ -340,3 +340,30 @@ def test_conflict_made_through_another_connection(session):
     other.close()
     with pytest.raises(ConflictError, match="the file now has 3"):
         session.save()
+
+
+def test_nearest_asset_and_neighbour_values_see_pending_edits(session):
+    from citymgr_desktop.core.editing_view import nearest_asset, neighbour_values
+
+    uid = _uuids(session, "true", 1)[0]
+    x, y = session.row("litter_bin", uid)["geom"].coords[0]
+    assert nearest_asset(session, "litter_bin", x + 0.5, y, 2.0) == uid
+    session.move_point("litter_bin", uid, Point(x + 500, y))
+    assert nearest_asset(session, "litter_bin", x + 500.5, y, 2.0) == uid  # where it is now
+    new = session.add_point("litter_bin", Point(x + 900, y + 900), {"district": "测试街道"})
+    assert nearest_asset(session, "litter_bin", x + 900, y + 901, 5.0) == new
+    assert neighbour_values(session, "litter_bin", x + 901, y + 900)["district"] == "测试街道"
+    session.delete("litter_bin", [new])
+    assert nearest_asset(session, "litter_bin", x + 900, y + 901, 5.0) is None
+
+
+def test_events_can_be_held_and_released(session):
+    events = []
+    session.subscribe(events.append)
+    session.hold_events()
+    uid = _uuids(session, "true", 1)[0]
+    session.set_value("litter_bin", uid, "remarks", "x")
+    session.save()
+    assert events == []
+    session.release_events()
+    assert len(events) == 2 and events[1].saved
