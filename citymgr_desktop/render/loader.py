@@ -5,7 +5,11 @@ reproject to the map CRS, sort by category and pack spatially, index the blocks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -17,18 +21,21 @@ from pyproj import CRS
 from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.errors import BadFileError, CrsError, NotFoundError
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store import LayerInfo, Store
 from citymgr_desktop.render import pieces as pcs
 from citymgr_desktop.render import wkb
 from citymgr_desktop.render.data import BLOCK, LABEL_LAYERS, NO_CATEGORY, LayerData, MapData
 from citymgr_desktop.render.view import metres_per_unit
 
+LOAD_THREADS = min(4, os.cpu_count() or 1)
 
-def drawable_layers(store: Store) -> list[str]:
-    """Feature layers of the file in drawing order: polygons, lines, points (ours first)."""
+
+def drawable_layers(store: Store, infos: Iterable[LayerInfo] | None = None) -> list[str]:
+    """Feature layers of the file in drawing order: polygons, lines, points (file order
+    within each); ``infos`` = ``store.layers()`` when the caller has it already."""
     order = {"MULTIPOLYGON": 0, "POLYGON": 0, "GEOMETRY": 1, "GEOMETRYCOLLECTION": 1,
              "MULTILINESTRING": 2, "LINESTRING": 2, "MULTIPOINT": 3, "POINT": 3}
-    infos = [i for i in store.layers() if i.geometry_type]
+    infos = [i for i in (store.layers() if infos is None else infos) if i.geometry_type]
     ranked = sorted(enumerate(infos), key=lambda p: (order.get(
         (p[1].geometry_type or "").upper(), 1), p[0]))
     return [info.name for _, info in ranked]
@@ -46,21 +53,75 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
     """Load the feature layers of ``store`` (all, or ``layers`` in that drawing order).
 
     ``crs`` is the map CRS (default: the project's CRS); layers in another CRS are
-    reprojected. Reports progress per layer and honours ``progress.cancel()``.
+    reprojected. Layers are read in parallel (GDAL and NumPy release the GIL; the metadata
+    comes first, from this thread's connection). Reports progress per layer and honours
+    ``progress.cancel()``.
     """
     prog = ensure(progress)
-    names = list(layers) if layers is not None else drawable_layers(store)
+    infos = {info.name: info for info in store.layers()}  # counts every table: once
+    names = list(layers) if layers is not None else drawable_layers(store, infos.values())
     map_crs = CRS.from_user_input(crs) if crs is not None else map_crs_of(store)
-    loaded = []
-    for i, name in enumerate(names):
-        prog.update(i, len(names), name)
-        loaded.append(load_layer(store, name, map_crs, prog))
-    prog.update(len(names), len(names), "")
+    map_wkt = map_crs.to_wkt() if map_crs is not None else None
+    for name in names:
+        if name not in infos:
+            raise NotFoundError(f"{store.path} has no layer {name!r}")
+    plans = [_plan(store, infos[name], map_crs) for name in names]
+    prog.update(0, len(names), ", ".join(names))
+    done = [0]
+    lock = threading.Lock()
+
+    def work(plan: _Plan) -> LayerData:
+        layer = _load(plan, map_wkt, prog)
+        with lock:
+            done[0] += 1
+            prog.update(done[0], len(names), plan.name)
+        return layer
+
+    workers = max(1, min(LOAD_THREADS, len(plans)))
+    if workers == 1:
+        loaded = [work(p) for p in plans]
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="citymgr-load") as pool:
+            # the biggest layers first, so the two threads finish together
+            futures = {p.name: pool.submit(work, p)
+                       for p in sorted(plans, key=lambda p: -p.count)}
+            loaded = [futures[p.name].result() for p in plans]
     if map_crs is None:
         return MapData(str(store.path), None, tuple(loaded))
-    return MapData(str(store.path), map_crs.to_wkt(), tuple(loaded),
+    return MapData(str(store.path), map_wkt, tuple(loaded),
                    crs_geographic=bool(map_crs.is_geographic),
                    crs_unit_m=metres_per_unit(map_crs))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What reading one layer needs from the store (gathered on the store's thread)."""
+
+    path: str
+    name: str
+    geometry_type: str
+    count: int
+    wanted: tuple[str, ...]
+    where: str | None
+    layer_wkt: str | None  # None: same as the map CRS (or unknown): no reprojection
+    layer_crs_name: str | None
+    is_asset: bool
+
+
+def _plan(store: Store, info: LayerInfo, map_crs: CRS | None) -> _Plan:
+    name = info.name
+    if not info.geometry_type:
+        raise NotFoundError(f"{store.path}: {name!r} is a table without geometry")
+    cols = _columns(store, name)
+    is_asset = name in sc.ASSET_TABLES_BY_NAME
+    wanted = tuple(c for c in ("asset_uuid", "condition", LABEL_LAYERS.get(name))
+                   if c and c in cols)
+    where = "retired_at IS NULL" if is_asset and "retired_at" in cols else None
+    layer_crs = _layer_crs(store, name)
+    reproject = map_crs is not None and layer_crs is not None and not layer_crs.equals(map_crs)
+    return _Plan(str(store.path), name, info.geometry_type, info.count, wanted, where,
+                 layer_crs.to_wkt() if reproject else None,
+                 layer_crs.name if layer_crs else None, is_asset)
 
 
 def _layer_crs(store: Store, name: str) -> CRS | None:
@@ -77,29 +138,29 @@ def _columns(store: Store, name: str) -> set[str]:
 def load_layer(store: Store, name: str, map_crs: CRS | None,
                progress: Progress | None = None) -> LayerData:
     """Read and prepare one feature layer (see the module docstring)."""
+    plan = _plan(store, store.layer(name), map_crs)
+    return _load(plan, map_crs.to_wkt() if map_crs is not None else None, progress)
+
+
+def _load(plan: _Plan, map_wkt: str | None, progress: Progress | None = None) -> LayerData:
+    """The heavy part of loading a layer; safe in a worker thread (no store, no shared
+    pyproj objects)."""
     prog = ensure(progress)
-    info = store.layer(name)
-    if not info.geometry_type:
-        raise NotFoundError(f"{store.path}: {name!r} is a table without geometry")
-    cols = _columns(store, name)
-    is_asset = name in sc.ASSET_TABLES_BY_NAME
-    wanted = [c for c in ("asset_uuid", "condition", LABEL_LAYERS.get(name)) if c and c in cols]
-    where = "retired_at IS NULL" if is_asset and "retired_at" in cols else None
+    name, wanted = plan.name, plan.wanted
     try:
-        meta, table = pyogrio.read_arrow(store.path, layer=name, columns=wanted, where=where,
-                                         return_fids=True)
+        meta, table = pyogrio.read_arrow(plan.path, layer=name, columns=list(wanted),
+                                         where=plan.where, return_fids=True)
     except pyogrio.errors.DataLayerError as exc:
-        raise NotFoundError(f"{store.path}: cannot read layer {name!r} ({exc})") from None
+        raise NotFoundError(f"{plan.path}: cannot read layer {name!r} ({exc})") from None
     except pyogrio.errors.DataSourceError as exc:
-        raise BadFileError(f"{store.path}: cannot be read by GDAL ({exc})") from None
+        raise BadFileError(f"{plan.path}: cannot be read by GDAL ({exc})") from None
     prog.check()
     fids = np.asarray(table.column(meta.get("fid_column") or "fid").combine_chunks(),
                       dtype=np.int64)
     n = len(fids)
     pieces = _read_geometry(table.column(meta.get("geometry_name") or "wkb_geometry"), n)
-    layer_crs = _layer_crs(store, name)
-    if map_crs is not None and layer_crs is not None and not layer_crs.equals(map_crs):
-        pcs.reproject(pieces, layer_crs, map_crs)
+    if plan.layer_wkt is not None and map_wkt is not None:
+        pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
     bounds = pcs.feature_bounds(pieces, n)
     ok = np.isfinite(bounds).all(axis=1)  # drops missing, empty and unprojectable features
     keys = (_fixed_bytes(table.column("asset_uuid")) if "asset_uuid" in wanted
@@ -132,12 +193,12 @@ def load_layer(store: Store, name: str, map_crs: CRS | None,
     if len(bounds):
         total = (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
                  float(bounds[:, 2].max()), float(bounds[:, 3].max()))
-    return LayerData(name=name, geometry_type=info.geometry_type,
-                     crs_name=layer_crs.name if layer_crs else None, keys=keys,
+    return LayerData(name=name, geometry_type=plan.geometry_type,
+                     crs_name=plan.layer_crs_name, keys=keys,
                      fids=fids, category=category, category_slices=slices, pieces=pieces,
                      feature_bounds=bounds, block_start=block_start,
                      tree=shapely.STRtree(boxes), bounds=total, label_codes=label_codes,
-                     label_values=label_values, is_asset=is_asset,
+                     label_values=label_values, is_asset=plan.is_asset,
                      typical_size=_typical_size(bounds))
 
 

@@ -10,7 +10,7 @@ import math
 import threading
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPaintEngine, QPainter, QPen, QTransform
 
 from citymgr_desktop.render import qtarrays as qa
@@ -37,12 +37,53 @@ def draw_markers(painter: QPainter, x: np.ndarray, y: np.ndarray, symbol: Symbol
     _vector_markers(painter, x, y, symbol, ppmm)
 
 
-def draw_dots(painter: QPainter, x: np.ndarray, y: np.ndarray, colour: str, side: float) -> None:
-    """Dense points at small scales: small squares of the category colour, no outline."""
+def draw_dots(painter: QPainter, x: np.ndarray, y: np.ndarray, colour: str, side: float,
+              clip: QRectF | None = None) -> None:
+    """Dense points at small scales: opaque squares of ``side`` pixels, no outline.
+
+    On an untransformed QImage they are written straight into its pixels (NumPy), else
+    drawn as square-capped points.
+    """
+    if len(x) == 0:
+        return
+    if clip is not None and can_write_pixels(painter):
+        _write_pixels(painter.device(), x, y, QColor(colour).rgba(), max(1, round(side)), clip)
+        return
     pen = QPen(QColor(colour), side)
     pen.setCapStyle(Qt.PenCapStyle.SquareCap)
     painter.setPen(pen)
     painter.drawPoints(qa.polygon_from_arrays(x, y))
+
+
+def _write_pixels(image: QImage, x: np.ndarray, y: np.ndarray, argb: int, side: int,
+                  clip: QRectF) -> None:
+    x0 = np.floor(x - side / 2 + 0.5).astype(np.int64)
+    y0 = np.floor(y - side / 2 + 0.5).astype(np.int64)
+    n = np.full(len(x0), side, np.int64)
+    write_rects(image, x0, y0, n, n, argb, clip)
+
+
+def write_rects(image: QImage, x0: np.ndarray, y0: np.ndarray, w: np.ndarray, h: np.ndarray,
+                argb: int, clip: QRectF) -> None:
+    """Fill small rectangles (top-left x0, y0; w × h pixels, each at most a few pixels)
+    with an opaque colour, straight into an ARGB32 image's pixels."""
+    rows, stride = image.height(), image.bytesPerLine() // 4
+    pixels = np.frombuffer(image.bits(), np.uint32).reshape(rows, stride)
+    left, top = max(int(clip.left()), 0), max(int(clip.top()), 0)
+    right = min(int(np.ceil(clip.right())), image.width())
+    bottom = min(int(np.ceil(clip.bottom())), rows)
+    for dx in range(int(w.max()) if len(w) else 0):
+        for dy in range(int(h.max()) if len(h) else 0):
+            px, py = x0 + dx, y0 + dy
+            ok = (dx < w) & (dy < h) & (px >= left) & (px < right) & (py >= top) & (py < bottom)
+            pixels[py[ok], px[ok]] = argb
+
+
+def can_write_pixels(painter: QPainter) -> bool:
+    """True when the painter draws untransformed into an ARGB32 premultiplied QImage."""
+    image = painter.device()
+    return (isinstance(image, QImage) and _raster_untransformed(painter)
+            and image.format() == QImage.Format.Format_ARGB32_Premultiplied)
 
 
 def _raster_untransformed(painter: QPainter) -> bool:
