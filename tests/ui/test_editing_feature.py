@@ -50,8 +50,9 @@ def test_menu_shortcuts_and_labels(win):
     assert f.redo_action.text().startswith("Redo Edit Condition")
     assert win.windowTitle() == "district.gpkg - citymgr"
     f.redo_action.trigger()
-    assert win.changed and "litter_bin" in win.changed[-1]
+    assert win.changed == []  # the file is unchanged until saved: the map need not reload
     f.save_action.trigger()
+    assert win.changed == [{"litter_bin"}]
     assert not win.edit_session.dirty and win.windowTitle() == "district.gpkg - citymgr"
     assert win.store.get_row("litter_bin", uid)["condition"] == 3
     assert win.store.get_row("litter_bin", uid)["updated_by"] == "测试员"
@@ -216,3 +217,32 @@ def test_read_only_file_shows_the_table_without_editing(qtbot, district):
     qtbot.waitUntil(lambda: f.table.model.rowCount() > 0, timeout=10_000)
     assert not f.table.model.flags(f.table.model.index(0, 5)) & Qt.ItemFlag.ItemIsEditable
     store.close()
+
+
+def test_in_the_real_main_window(qtbot, opened_window, monkeypatch):
+    """Installed by discovery; Ctrl+Z/Ctrl+S reach it; the overlay marks pending edits; the
+    window's close guard asks before the file is closed."""
+    w = opened_window
+    f = w.editing_feature
+    assert "editing" not in " ".join(w.feature_errors)
+    edit_texts = [a.text() for a in w.menu("edit").actions() if a.text()]
+    assert edit_texts[0] == "Undo"
+    store = w.store
+    uid = _bins(store, "condition = 1", 1)[0]
+    x, y = store.get_row("litter_bin", uid)["geom"].coords[0]
+    w.canvas.zoom_to_bbox(x - 100, y - 100, x + 100, y + 100)
+    w.edit_session.move_point("litter_bin", uid, __import__("shapely").Point(x + 20, y))
+    assert [m[0] for m in f.overlay.markers] == ["moved"]
+    assert f.overlay.geometry() == w.canvas.rect()
+    assert w.windowTitle().startswith("* ")
+    qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not w.edit_session.dirty and f.overlay.markers == []
+    qtbot.keyClick(w, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert w.edit_session.dirty
+    asked = []
+    monkeypatch.setattr(f, "ask_close", lambda: asked.append(1) or QMessageBox.StandardButton.Cancel)
+    assert not w.close_file() and asked == [1] and w.store is store
+    qtbot.keyClick(w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert not w.edit_session.dirty
+    assert store.get_row("litter_bin", uid)["geom"].coords[0] == (x + 20, y)
+    assert w.close_file() and w.edit_session is None

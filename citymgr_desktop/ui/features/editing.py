@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDockWidget, QMessageBox, QWidget
 
 from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.editing import EditEvent, EditSession, Recovery
 from citymgr_desktop.core.errors import CitymgrError, ConflictError
 from citymgr_desktop.ui.attribute_table_widget import AttributeTableWidget
+from citymgr_desktop.ui.edit_overlay_widget import EditOverlayWidget
 from citymgr_desktop.ui.features._editing_actions import EditingActions
 from citymgr_desktop.ui.worker import run_task, show_error
 
@@ -38,7 +39,8 @@ class EditingFeature(EditingActions):
     def __init__(self, window: Any) -> None:
         QObject.__init__(self, window)
         self.window = window
-        self.lang = ui_lang()
+        lang = getattr(window, "lang", None)
+        self.lang = ("zh" if str(lang).startswith("zh") else "en") if lang else ui_lang()
         self.session: EditSession | None = None
         self._stack: Any = None
         self._title_busy = False
@@ -61,7 +63,13 @@ class EditingFeature(EditingActions):
         if hasattr(window.canvas, "toolChanged"):
             window.canvas.toolChanged.connect(self._canvas_tool_changed)
         window.windowTitleChanged.connect(lambda _t: self.update_title())
-        window.installEventFilter(self)
+        self.overlay = EditOverlayWidget(window.canvas) \
+            if isinstance(window.canvas, QWidget) else None
+        self._own_notify = False
+        if hasattr(window, "add_close_guard"):
+            window.add_close_guard(self.may_close)
+        else:  # a window without the guard hook: watch its close event
+            window.installEventFilter(self)
         self._store_changed(window.store)
 
     # -- the session of the open file ------------------------------------------------------------
@@ -81,6 +89,8 @@ class EditingFeature(EditingActions):
             self.session.lang = self.lang
             self.session.subscribe(self._session_changed)
         self.window.edit_session = self.session
+        if self.overlay is not None:
+            self.overlay.set_session(self.session)
         if self._stack is not None:
             self._stack.unsubscribe(self.update_actions)
         self._stack = self.window.commands
@@ -118,13 +128,19 @@ class EditingFeature(EditingActions):
         return box.exec() == QMessageBox.StandardButton.Yes
 
     def _session_changed(self, event: EditEvent) -> None:
-        self.window.notify_data_changed(set(event.tables))
+        if event.saved:  # the file changed: the map and the panels read it again
+            self._own_notify = True
+            try:
+                self.window.notify_data_changed(set(event.tables))
+            finally:
+                self._own_notify = False
+        if self.overlay is not None:  # pending edits are marked over the map until saved
+            self.overlay.refresh()
         self.update_actions()
 
     def _data_changed(self, tables: Any) -> None:
         model = self.table.model
-        if model is not None and model.layer in set(tables or ()) and self.session is not None \
-                and not self.session.dirty:
+        if not self._own_notify and model is not None and model.layer in set(tables or ()):
             model.reload()  # another feature wrote to the layer
 
     # -- saving --------------------------------------------------------------------------------
@@ -195,16 +211,23 @@ class EditingFeature(EditingActions):
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
 
+    def may_close(self) -> bool:
+        """Before the file is closed (another opened, the app quit): save, discard or stay."""
+        if self.session is None or not self.session.dirty:
+            return True
+        answer = self.ask_close()
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save() and not self.session.dirty
+        self.session.discard()
+        return True
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.window and event.type() == QEvent.Type.Close:
-            if self.session is not None and self.session.dirty:
-                answer = self.ask_close()
-                if answer == QMessageBox.StandardButton.Cancel or (
-                        answer == QMessageBox.StandardButton.Save and not self.save()):
-                    event.ignore()
-                    return True
-                if answer == QMessageBox.StandardButton.Discard:
-                    self.session.discard()
+            if not self.may_close():
+                event.ignore()
+                return True
             if self.session is not None:
                 self.session.close()
             self.table.close()
@@ -241,8 +264,23 @@ class EditingFeature(EditingActions):
             layer = self.window.current_layer()
         if layer in sc.ASSET_TABLES_BY_NAME:
             self.table.set_layer(layer)
+        if not self.dock.isVisible() and not self.dock.isFloating() \
+                and hasattr(self.window, "tabifyDockWidget"):
+            self._tab_with_bottom_docks()
         self.dock.show()
         self.dock.raise_()
+
+    def _tab_with_bottom_docks(self) -> None:
+        """A table needs the window's width: share the bottom area as a tab, not a column."""
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        if self.window.dockWidgetArea(self.dock) != bottom or \
+                self.window.tabifiedDockWidgets(self.dock):
+            return
+        for other in self.window.findChildren(QDockWidget):
+            if other is not self.dock and other.isVisible() and not other.isFloating() \
+                    and self.window.dockWidgetArea(other) == bottom:
+                self.window.tabifyDockWidget(other, self.dock)
+                return
 
 
 def install(window: Any) -> EditingFeature:
