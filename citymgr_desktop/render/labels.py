@@ -8,11 +8,21 @@ follows ``core.qgis_symbols`` (9 pt, 0.8 mm halo, the same CJK font families) li
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPaintEngine,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 
 from citymgr_desktop.core.qgis_symbols import LABEL_FONTS
 from citymgr_desktop.render.data import LINE, LayerData
@@ -27,6 +37,7 @@ MAX_LABELS = 600
 MAX_TRIED = 1500  # longest features tried per frame (keeps a dense view quick)
 STRAIGHT_PX = 2.5  # how far a labelled run may bend away from its chord
 _CELL = 64.0
+_local = threading.local()  # label images per thread (QImages are not shared across threads)
 
 
 def label_font(dpi: float) -> QFont:
@@ -70,6 +81,9 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     placed = 0
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    engine = painter.paintEngine()
+    sprites = engine is not None and engine.type() == QPaintEngine.Type.Raster
     for feature in idx:
         if placed >= MAX_LABELS:
             break
@@ -80,6 +94,11 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
         if code not in widths:
             widths[code] = metrics.horizontalAdvance(text)
         w = widths[code]
+        b = layer.feature_bounds[feature]
+        mx, my = view.point_to_device((b[0] + b[2]) / 2, (b[1] + b[3]) / 2).toTuple()
+        near = (repeat + w) ** 2  # the same name close by: no need to place this one
+        if any((mx - px) ** 2 + (my - py) ** 2 < near for px, py in seen.get(code, ())):
+            continue
         spot = _place_on_line(pc, int(feature), view, w + 2 * ppmm)
         if spot is None:
             continue
@@ -93,17 +112,47 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
         for c in cells:
             grid.setdefault(c, []).append(box)
         seen.setdefault(code, []).append((cx, cy))
-        path = QPainterPath()
-        path.addText(QPointF(-w / 2, baseline), font, text)
         painter.save()
         painter.translate(cx, cy)
         painter.rotate(angle)
-        painter.strokePath(path, halo)
-        painter.fillPath(path, TEXT_COLOUR)
+        if sprites:  # raster: the haloed text drawn once per name, then stamped
+            image = _label_sprite(text, font, halo, baseline, w)
+            painter.drawImage(QPointF(-image.width() / 2, -image.height() / 2), image)
+        else:  # vector devices keep vector text
+            path = QPainterPath()
+            path.addText(QPointF(-w / 2, baseline), font, text)
+            painter.strokePath(path, halo)
+            painter.fillPath(path, TEXT_COLOUR)
         painter.restore()
         placed += 1
     painter.restore()
     return placed
+
+
+def _label_sprite(text: str, font: QFont, halo: QPen, baseline: float, w: float) -> QImage:
+    """The haloed label ``text`` as an image centred on the label's centre (per thread)."""
+    cache = getattr(_local, "labels", None)
+    if cache is None:
+        cache = _local.labels = {}
+    key = (text, font.pixelSize(), round(halo.widthF(), 2))
+    image = cache.get(key)
+    if image is None:
+        pad = halo.widthF() + 2
+        metrics = QFontMetricsF(font)
+        iw, ih = math.ceil(w + 2 * pad), math.ceil(metrics.height() + 2 * pad)
+        image = QImage(iw, ih, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        path = QPainterPath()
+        path.addText(QPointF(iw / 2 - w / 2, ih / 2 + baseline), font, text)
+        p = QPainter(image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.strokePath(path, halo)
+        p.fillPath(path, TEXT_COLOUR)
+        p.end()
+        if len(cache) > 2000:
+            cache.clear()
+        cache[key] = image
+    return image
 
 
 def _line_lengths(pc, idx: np.ndarray, view: MapView) -> np.ndarray:

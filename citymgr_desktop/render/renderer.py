@@ -42,7 +42,7 @@ from citymgr_desktop.render.view import Extent, MapView
 CHUNK_VERTICES = 400_000  # vertices per Qt call: bounds memory and cancel latency
 THIN_FROM = 20_000  # batches with more vertices are thinned to the pixel grid
 MAX_SYMBOL_MM = 5.0  # margin added around the view so symbols at the edge are drawn
-AA_PIECES = 64  # sub-paths per path in antialiased frames (see qtarrays.paths_from_arrays)
+AA_PIECES = 16  # sub-paths per path in antialiased frames (see qtarrays.paths_from_arrays)
 OVERVIEW_FEATURE_PX = 8.0  # lines/polygons typically smaller than this: overview symbols
 TINY_PX = 4.0  # overview: features smaller than this (pixels) are drawn the cheap way
 OVERVIEW_COVER = 0.5  # point markers would cover this share of the view: overview symbols

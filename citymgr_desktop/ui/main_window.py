@@ -27,6 +27,7 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import MapData, drawable_layers, load_map
 from citymgr_desktop.ui import features, i18n, icons, window_actions
+from citymgr_desktop.ui import map_selection as ms
 from citymgr_desktop.ui import window_settings as ws
 from citymgr_desktop.ui.identify_dialog import IdentifyWidget
 from citymgr_desktop.ui.layer_panel import LayerPanelWidget
@@ -37,7 +38,6 @@ from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
-HIT_TOLERANCE_PX = 5
 
 
 def _load(path: str, progress) -> MapData:
@@ -177,6 +177,10 @@ class MainWindow(QMainWindow):
             self.restoreDockWidget(dock)
         return dock
 
+    def dock(self, object_name: str) -> QDockWidget | None:
+        """The dock added under ``object_name`` (None if there is none)."""
+        return self._docks.get(object_name)
+
     def user_name(self) -> str:
         name = str(QSettings().value("user/name", "") or "").strip()
         if name:
@@ -203,22 +207,11 @@ class MainWindow(QMainWindow):
         return True
 
     def zoom_to_selection(self) -> None:
-        if self.map_data is None:
-            return
-        boxes = []
-        for name, keys in self.selection.all().items():
-            if name in self.map_data.names():
-                layer = self.map_data.layer(name)
-                ext = layer.extent_of(layer.indices_of(keys))
-                if ext:
-                    boxes.append(ext)
-        if not boxes:
-            self.status(self.tr("Nothing is selected"))
-            return
-        minx, miny = min(b[0] for b in boxes), min(b[1] for b in boxes)
-        maxx, maxy = max(b[2] for b in boxes), max(b[3] for b in boxes)
-        pad = max(maxx - minx, maxy - miny, 50.0) * 0.15
-        self.canvas.zoom_to_bbox(minx - pad, miny - pad, maxx + pad, maxy + pad)
+        ms.zoom_to_selection(self)
+
+    def hits_at(self, x: float, y: float) -> list[tuple[str, str]]:
+        """(layer, key) of the features under a map point, the top layer's first."""
+        return ms.hits_at(self, x, y)
 
     def zoom_to_layer(self, name: str | None) -> None:
         if self.map_data is not None and name in self.map_data.names():
@@ -226,17 +219,6 @@ class MainWindow(QMainWindow):
             if b:
                 pad = max(b[2] - b[0], b[3] - b[1]) * 0.03
                 self.canvas.zoom_to_bbox(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
-
-    def hits_at(self, x: float, y: float) -> list[tuple[str, str]]:
-        """(layer, key) of the features under a map point, the top layer's first."""
-        if self.map_data is None:
-            return []
-        tol = HIT_TOLERANCE_PX * self.canvas.view().units_per_pixel
-        out = []
-        for name in reversed(self.layer_panel.visible_layers()):
-            layer = self.map_data.layer(name)
-            out += [(name, layer.key(int(i))) for i in layer.hit(x, y, tol)]
-        return out
 
     # -- internals -------------------------------------------------------------------------
     def install_features(self) -> None:
@@ -257,9 +239,9 @@ class MainWindow(QMainWindow):
         c.extentChanged.connect(lambda _e: sb.set_scale(c.scale()))
         c.renderingChanged.connect(sb.set_busy)
         sb.scaleEntered.connect(c.zoom_to_scale)
-        c.selectRequested.connect(self._select_at)
-        c.rectSelected.connect(self._select_rect)
-        c.identifyRequested.connect(self._identify)
+        c.selectRequested.connect(lambda x, y, mods: ms.select_at(self, x, y, mods))
+        c.rectSelected.connect(lambda extent, mods: ms.select_rect(self, extent, mods))
+        c.identifyRequested.connect(lambda x, y: ms.identify(self, x, y))
         self.layer_panel.layersChanged.connect(
             lambda: c.set_layers(self.layer_panel.visible_layers()))
         self.layer_panel.zoomToLayer.connect(self.zoom_to_layer)
@@ -270,56 +252,6 @@ class MainWindow(QMainWindow):
     def _on_selection(self, _layer: str) -> None:
         self.canvas.set_selection(self.selection.all())
         self.status_bar.set_selection_count(self.selection.count())
-
-    def _select_at(self, x: float, y: float, mods: Qt.KeyboardModifier) -> None:
-        hits = self.hits_at(x, y)
-        if not hits:
-            if not mods & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier):
-                self.selection.clear()
-            return
-        layer, key = hits[0]
-        if mods & Qt.KeyboardModifier.ControlModifier:
-            self.selection.toggle(layer, [key])
-        elif mods & Qt.KeyboardModifier.ShiftModifier:
-            self.selection.set_selection(layer, [key], add=True)
-        else:
-            self.selection.replace_all({layer: [key]})
-
-    def _select_rect(self, extent: tuple, mods: Qt.KeyboardModifier) -> None:
-        if self.map_data is None:
-            return
-        found = {}
-        for name in self.layer_panel.visible_layers():
-            layer = self.map_data.layer(name)
-            idx = layer.within(extent)
-            if len(idx):
-                found[name] = [layer.key(int(i)) for i in idx]
-        if mods & Qt.KeyboardModifier.ShiftModifier:
-            for name, keys in found.items():
-                self.selection.set_selection(name, keys, add=True)
-        elif mods & Qt.KeyboardModifier.ControlModifier:
-            for name, keys in found.items():
-                self.selection.deselect(name, keys)
-        else:
-            self.selection.replace_all(found)
-
-    def _identify(self, x: float, y: float) -> None:
-        if self.store is None:
-            return
-        hits = self.hits_at(x, y)[:20]
-        measures = {}
-        for name, key in hits:
-            layer = self.map_data.layer(name)
-            geom = layer.geometries(layer.indices_of([key]))
-            if len(geom) and geom[0] is not None:
-                g = geom[0]
-                if g.length and not g.area:
-                    measures[(name, key)] = [(self.tr("Length (map units)"), f"{g.length:,.1f}")]
-                elif g.area:
-                    measures[(name, key)] = [(self.tr("Area (map units²)"), f"{g.area:,.1f}")]
-        self.identify_panel.show_features(self.store, hits, measures)
-        self._docks["identifyDock"].show()
-        self._docks["identifyDock"].raise_()
 
     def _on_loaded(self, data: MapData) -> None:
         self._load_task = None

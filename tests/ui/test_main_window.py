@@ -189,7 +189,7 @@ def test_identify_shows_the_assets_values(qtbot, opened_window, district):
     if row["condition"] is not None:
         cond_label = sc.LITTER_BIN.field("condition").get_domain().label(row["condition"], "en")
         assert rows["Condition"] == f"{row['condition']} {cond_label}"
-    assert w.findChild(type(w._docks["identifyDock"]), "identifyDock").isVisible()
+    assert w.dock("identifyDock").isVisible()
     qtbot.waitUntil(w.canvas.is_settled, timeout=20_000)
 
 
