@@ -57,6 +57,7 @@ def test_edit_undo_redo_and_labels(session):
     stack = session.commands
     cmd = session.set_value("litter_bin", uid, "condition", 4)
     assert cmd is not None and session.dirty
+    assert stack.undo_command() is cmd and stack.redo_command() is None
     assert stack.undo_label().startswith("Edit Condition of ")
     assert cmd.label_zh.endswith("的技术状况")
     assert session.row("litter_bin", uid)["condition"] == 4

@@ -246,3 +246,37 @@ def test_in_the_real_main_window(qtbot, opened_window, monkeypatch):
     assert not w.edit_session.dirty
     assert store.get_row("litter_bin", uid)["geom"].coords[0] == (x + 20, y)
     assert w.close_file() and w.edit_session is None
+
+
+def test_a_big_save_runs_in_a_worker_with_progress(qtbot, win, monkeypatch):
+    monkeypatch.setattr(editing_feature, "BIG_SAVE", 10)
+    chosen = _bins(win.store, "1", 50)
+    win.edit_session.bulk_set("litter_bin", chosen, {"remarks": "批量"})
+    events = []
+    win.edit_session.subscribe(events.append)
+    assert win.editing_feature.save() is False  # started, not finished
+    qtbot.waitUntil(lambda: not win.edit_session.dirty and bool(events), timeout=10_000)
+    assert events[-1].saved  # delivered on the UI thread after the worker finished
+    qtbot.waitUntil(lambda: any(m.startswith("Saved: 50 row") for m in win.messages))
+    assert win.store.conn.execute("SELECT count(*) FROM litter_bin WHERE remarks = '批量'"
+                                  ).fetchone()[0] == 50
+
+
+def test_field_calculator_from_the_menu(qtbot, win, monkeypatch):
+    from citymgr_desktop.ui import field_calculator_dialog as fcd
+
+    class Accepting(fcd.FieldCalculatorDialog):
+        def exec(self):
+            self.target.setCurrentIndex(self.target.findData("capacity_l"))
+            self.expression.setPlainText("if(capacity_l < 240, 240, capacity_l)")
+            self.accept()
+            return self.result()
+
+    monkeypatch.setattr("citymgr_desktop.ui.features._editing_actions.FieldCalculatorDialog",
+                        Accepting)
+    small = set(win.edit_session.select("litter_bin", "capacity_l < 240"))
+    assert small
+    win.editing_feature.calc_action.trigger()  # no selection: every bin
+    qtbot.waitUntil(lambda: win.commands.can_undo(), timeout=10_000)
+    assert win.commands.undo_label() == f"Calculate Capacity (L) of {len(small):,} litter bins"
+    assert win.edit_session.select("litter_bin", "capacity_l < 240") == []

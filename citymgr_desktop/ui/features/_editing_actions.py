@@ -93,7 +93,6 @@ class EditingActions(QObject):
         self.calc_action = self._action(self.tr("Field calculator…"), self.field_calculator,
                                         "Ctrl+I")
         self.table_action = self._action(self.tr("Attribute table"), self.show_table, "F6")
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         menu = w.menu("edit")
         first = menu.actions()[0] if menu.actions() else None  # ours go on top
         for a in (self.undo_action, self.redo_action, None, self.save_action,
