@@ -1,6 +1,7 @@
-"""Line labels (road names): along the longest visible segment, upright, with a white halo.
+"""Line labels (road names): upright on a straight run of the street, with a white halo.
 
-Placement is greedy, longest segments first; a label is dropped when it would overlap one
+Connected lines of the same name are merged first (a street, not each segment, is
+labelled); placement is greedy, longest first; a label is dropped when it would overlap one
 already placed or repeat the same name close by, so a dense view stays readable. Text
 follows ``core.qgis_symbols`` (9 pt, 0.8 mm halo, the same CJK font families) like QGIS.
 """
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
+import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
@@ -51,9 +53,12 @@ def label_font(dpi: float) -> QFont:
 
 def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view: MapView,
                      check: Callable[[], None] | None = None) -> int:
-    """Label features ``idx`` of a line layer; returns how many labels were placed."""
-    pc = layer.pieces.get(LINE)
-    if pc is None or layer.label_codes is None or len(idx) == 0:
+    """Label features ``idx`` of a line layer; returns how many labels were placed.
+
+    Connected lines of the same name are merged first (like QGIS's "merge connected
+    lines"), so a street made of many short segments gets one label where it has room.
+    """
+    if LINE not in layer.pieces or layer.label_codes is None or len(idx) == 0:
         return 0
     idx = idx[layer.label_codes[idx] >= 0]
     if len(idx) == 0 or len(idx) > MAX_CANDIDATES:
@@ -61,45 +66,37 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     font = label_font(view.dpi)
     metrics = QFontMetricsF(font)
     ppmm = view.pixels_per_mm
-    # only lines long enough on screen for their name are tried, the longest first
-    codes = layer.label_codes[idx]
+    lines, codes = _streets(layer, idx, view)
+    if len(lines) == 0:
+        return 0
     uniq, inverse = np.unique(codes, return_inverse=True)
-    need = np.array([metrics.horizontalAdvance(layer.label_values[int(c)]) for c in uniq])[
-        inverse] + 2 * ppmm
-    fb = layer.feature_bounds[idx]
-    span = np.hypot(fb[:, 2] - fb[:, 0], fb[:, 3] - fb[:, 1]) / view.units_per_pixel
-    longest = _line_lengths(pc, idx, view)
-    keep = (span >= need * 0.9) & (longest >= need)
-    idx = idx[keep][np.argsort(-longest[keep], kind="stable")[:MAX_TRIED]]
+    width = np.array([metrics.horizontalAdvance(layer.label_values[int(c)]) for c in uniq])[
+        inverse]
+    length = shapely.length(lines) / view.units_per_pixel
+    keep = np.flatnonzero(length >= width + 2 * ppmm)
+    keep = keep[np.argsort(-length[keep], kind="stable")[:MAX_TRIED]]  # longest first
     baseline = (metrics.ascent() - metrics.descent()) / 2
     halo = QPen(QColor(255, 255, 255, 230), 2 * HALO_MM * ppmm)
     halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     repeat = REPEAT_MM * ppmm
     grid: dict[tuple[int, int], list[QRectF]] = {}
     seen: dict[int, list[tuple[float, float]]] = {}
-    widths: dict[int, float] = {}
     placed = 0
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
     engine = painter.paintEngine()
     sprites = engine is not None and engine.type() == QPaintEngine.Type.Raster
-    for feature in idx:
+    for i in keep:
         if placed >= MAX_LABELS:
             break
         if check is not None and placed % 50 == 0:
             check()
-        code = int(layer.label_codes[feature])
+        code, w = int(codes[i]), float(width[i])
         text = layer.label_values[code]
-        if code not in widths:
-            widths[code] = metrics.horizontalAdvance(text)
-        w = widths[code]
-        b = layer.feature_bounds[feature]
-        mx, my = view.point_to_device((b[0] + b[2]) / 2, (b[1] + b[3]) / 2).toTuple()
-        near = (repeat + w) ** 2  # the same name close by: no need to place this one
-        if any((mx - px) ** 2 + (my - py) ** 2 < near for px, py in seen.get(code, ())):
-            continue
-        spot = _place_on_line(pc, int(feature), view, w + 2 * ppmm)
+        xy = shapely.get_coordinates(lines[i])
+        x, y = view.to_device(xy[:, 0], xy[:, 1])
+        spot = _place_on_coords(x, y, view, w + 2 * ppmm, code)
         if spot is None:
             continue
         cx, cy, angle = spot
@@ -129,6 +126,70 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     return placed
 
 
+def _streets(layer: LayerData, idx: np.ndarray, view: MapView) -> tuple[np.ndarray, np.ndarray]:
+    """The visible lines of each name, connected ones merged, clipped to the view:
+    (LineStrings, their label codes). Vectorised: one MultiLineString per name."""
+    codes = layer.label_codes[idx]
+    order = np.argsort(codes, kind="stable")
+    idx, codes = idx[order], codes[order]
+    names, group = np.unique(codes, return_inverse=True)
+    parts, owner = shapely.get_parts(layer.geometries(idx), return_index=True)
+    per_name = shapely.multilinestrings(parts, indices=group[owner])
+    x0, y0, x1, y1 = view.extent
+    merged = shapely.clip_by_rect(shapely.line_merge(per_name), x0, y0, x1, y1)
+    lines, which = shapely.get_parts(merged, return_index=True)
+    simple = shapely.get_type_id(lines) == 1  # LineStrings (clipping can leave points)
+    return lines[simple], names[which[simple]]
+
+
+def _place_on_coords(x: np.ndarray, y: np.ndarray, view: MapView, need: float, seed: int = 0
+                     ) -> tuple[float, float, float] | None:
+    """Centre and angle of a straight run of ``need`` pixels along a line (device
+    coordinates) inside the view; None if there is none.
+
+    The positions tried start at a fraction of the line that depends on ``seed`` (the name),
+    so parallel streets crossing the whole view are not all labelled in one column.
+
+    The run may span several vertices as long as the line stays within STRAIGHT_PX of the
+    chord, so a gently curved street is labelled along its course.
+    """
+    if len(x) < 2:
+        return None
+    seg = np.hypot(np.diff(x), np.diff(y))
+    total = float(seg.sum())
+    if total < need:
+        return None
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    r = view.rect
+    start = 0.2 + 0.6 * ((seed * 0.6180339887) % 1.0)
+    for k in range(8):
+        mid = total * (0.1 + (start - 0.1 + k * 0.29) % 0.8)
+        s0, s1 = mid - need / 2, mid + need / 2
+        if s0 < 0 or s1 > total:
+            continue
+        x0, y0 = np.interp(s0, cum, x), np.interp(s0, cum, y)
+        x1, y1 = np.interp(s1, cum, x), np.interp(s1, cum, y)
+        inner = (cum > s0) & (cum < s1)
+        dx, dy = x1 - x0, y1 - y0
+        chord = math.hypot(dx, dy)
+        if chord < need * 0.9:
+            continue
+        dev = np.abs((x[inner] - x0) * dy - (y[inner] - y0) * dx) / chord
+        if len(dev) and dev.max() > STRAIGHT_PX:
+            continue
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if not (r.left() + need / 2 < cx < r.right() - need / 2
+                and r.top() + 8 < cy < r.bottom() - 8):
+            continue
+        angle = math.degrees(math.atan2(dy, dx))
+        if angle > 90:
+            angle -= 180
+        elif angle <= -90:
+            angle += 180
+        return float(cx), float(cy), angle
+    return None
+
+
 def _label_sprite(text: str, font: QFont, halo: QPen, baseline: float, w: float) -> QImage:
     """The haloed label ``text`` as an image centred on the label's centre (per thread)."""
     cache = getattr(_local, "labels", None)
@@ -153,75 +214,6 @@ def _label_sprite(text: str, font: QFont, halo: QPen, baseline: float, w: float)
             cache.clear()
         cache[key] = image
     return image
-
-
-def _line_lengths(pc, idx: np.ndarray, view: MapView) -> np.ndarray:
-    """On-screen length of the longest part of each feature ``idx`` (vectorised)."""
-    verts, _pieces, starts = pc.subset(idx)
-    if len(verts) < 2:
-        return np.zeros(len(idx))
-    k = 1.0 / view.units_per_pixel
-    xy = pc.coords[verts] * k
-    seg = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
-    seg[starts[1:]] = 0.0  # no segment from one part to the next
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    first = np.flatnonzero(starts)
-    last = np.concatenate([first[1:], [len(verts)]]) - 1
-    part_len = cum[last] - cum[first]
-    per_feature = pc.feature_piece[idx + 1] - pc.feature_piece[idx]
-    owner = np.repeat(np.arange(len(idx)), per_feature)
-    out = np.zeros(len(idx))
-    np.maximum.at(out, owner, part_len)
-    return out
-
-
-def _place_on_line(pc, feature: int, view: MapView, need: float
-                   ) -> tuple[float, float, float] | None:
-    """Centre and angle of a straight run of ``need`` pixels along the feature's longest
-    part, as near its middle as possible and inside the view; None if there is none.
-
-    The run may span several vertices as long as the line stays within STRAIGHT_PX of the
-    chord, so a gently curved street is labelled along its course.
-    """
-    best = None
-    for p in range(pc.feature_piece[feature], pc.feature_piece[feature + 1]):
-        xy = pc.coords[pc.piece_start[p]:pc.piece_start[p + 1]]
-        if len(xy) < 2:
-            continue
-        x, y = view.to_device(xy[:, 0], xy[:, 1])
-        seg = np.hypot(np.diff(x), np.diff(y))
-        total = float(seg.sum())
-        if total < need or (best is not None and total <= best[0]):
-            continue
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
-        r = view.rect
-        for offset in (0.0, -0.25, 0.25, -0.4, 0.4):  # middle first, then either side
-            mid = total * (0.5 + offset)
-            s0, s1 = mid - need / 2, mid + need / 2
-            if s0 < 0 or s1 > total:
-                continue
-            x0, y0 = np.interp(s0, cum, x), np.interp(s0, cum, y)
-            x1, y1 = np.interp(s1, cum, x), np.interp(s1, cum, y)
-            inner = (cum > s0) & (cum < s1)
-            dx, dy = x1 - x0, y1 - y0
-            chord = math.hypot(dx, dy)
-            if chord < need * 0.9:
-                continue
-            dev = np.abs((x[inner] - x0) * dy - (y[inner] - y0) * dx) / chord
-            if len(dev) and dev.max() > STRAIGHT_PX:
-                continue
-            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-            if not (r.left() + need / 2 < cx < r.right() - need / 2
-                    and r.top() + 8 < cy < r.bottom() - 8):
-                continue
-            angle = math.degrees(math.atan2(dy, dx))
-            if angle > 90:
-                angle -= 180
-            elif angle <= -90:
-                angle += 180
-            best = (total, (float(cx), float(cy), angle))
-            break
-    return best[1] if best else None
 
 
 def _rotated_box(cx: float, cy: float, w: float, h: float, angle: float) -> QRectF:

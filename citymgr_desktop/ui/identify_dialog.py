@@ -25,7 +25,10 @@ def format_value(field: sc.Field | None, value: Any, lang: str) -> str:
     domain = field.get_domain() if field is not None else None
     if domain is not None and domain.kind == "enum":
         label = domain.label(value, lang)
-        return f"{value} {label}" if label and label != str(value) else str(value)
+        if not label or label == str(value):
+            return str(value)
+        # graded numbers read with their grade ("4 差"); text codes by their label only
+        return f"{value} {label}" if isinstance(value, int | float) else label
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, bytes):
@@ -95,9 +98,11 @@ class IdentifyWidget(QTreeWidget):
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
-            for _col, label, field, value in rows:
+            for col, label, field, value in rows:
                 child = QTreeWidgetItem([label, format_value(field, value, lang)])
-                child.setToolTip(1, child.text(1))
+                child.setToolTip(0, col)
+                child.setToolTip(1, child.text(1) if value is None or str(value) in child.text(1)
+                                 else f"{child.text(1)} ({value})")
                 top.addChild(child)
             for label, value in (measures or {}).get((layer, key), []):
                 top.addChild(QTreeWidgetItem([label, value]))

@@ -189,6 +189,9 @@ def test_identify_shows_the_assets_values(qtbot, opened_window, district):
     if row["condition"] is not None:
         cond_label = sc.LITTER_BIN.field("condition").get_domain().label(row["condition"], "en")
         assert rows["Condition"] == f"{row['condition']} {cond_label}"
+    if row["bin_type"] is not None:  # text codes read by their label only
+        assert rows["Bin type"] == sc.LITTER_BIN.field("bin_type").get_domain().label(
+            row["bin_type"], "en")
     assert w.dock("identifyDock").isVisible()
     qtbot.waitUntil(w.canvas.is_settled, timeout=20_000)
 
