@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -14,6 +15,8 @@ import textwrap
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from citymgr_desktop.core.editing import EditSession
@@ -223,4 +226,48 @@ def test_restored_edits_start_from_todays_file(district):
         d = s.pending.get("litter_bin", a)
         assert (d.old, d.new) == ({"condition": 2}, {"condition": 4})
         s.save()
+        s.close()
+
+
+def _as_data(deltas):
+    return {d.key: (d.kind, d.to_json()["old"], d.to_json()["new"]) for d in deltas}
+
+
+OPS = st.lists(st.one_of(
+    st.tuples(st.just("set"), st.integers(0, 4), st.integers(1, 5)),
+    st.tuples(st.just("add"), st.integers(0, 4), st.integers(0, 0)),
+    st.tuples(st.just("delete"), st.integers(0, 4), st.integers(0, 0)),
+    st.tuples(st.just("undo"), st.integers(0, 0), st.integers(0, 0)),
+    st.tuples(st.just("redo"), st.integers(0, 0), st.integers(0, 0)),
+    st.tuples(st.just("save"), st.integers(0, 0), st.integers(0, 0)),
+), max_size=25)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=OPS)
+def test_the_journal_always_replays_to_the_pending_edits(small_master, tmp_path_factory, ops):
+    path = tmp_path_factory.mktemp("replay") / "d.gpkg"
+    shutil.copyfile(small_master, path)
+    with Store.open(path) as store:
+        s = EditSession(store)
+        bins = s.select("litter_bin", "true")[:5]
+        for op, i, v in ops:
+            live = [u for u in bins if s.rows("litter_bin", [u])]
+            if op == "set" and live:
+                s.set_value("litter_bin", live[i % len(live)], "condition", v)
+            elif op == "add":
+                bins.append(s.add_point("litter_bin", Point(528_800 + i, 3_381_500)))
+            elif op == "delete" and live:
+                s.delete("litter_bin", [live[i % len(live)]])
+            elif op == "undo":
+                s.commands.undo()
+            elif op == "redo":
+                s.commands.redo()
+            elif op == "save":
+                s.save()
+            contents = read_journal(journal_path(path))
+            replayed = contents.net_deltas() if contents else []
+            assert _as_data(replayed) == _as_data(s.pending)
+        s.discard()
         s.close()
