@@ -66,7 +66,7 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     font = label_font(view.dpi)
     metrics = QFontMetricsF(font)
     ppmm = view.pixels_per_mm
-    lines, codes = _streets(layer, idx, view)
+    lines, codes, merged = _streets(layer, idx, view)
     if len(lines) == 0:
         return 0
     uniq, inverse = np.unique(codes, return_inverse=True)
@@ -74,7 +74,10 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
         inverse]
     length = shapely.length(lines) / view.units_per_pixel
     keep = np.flatnonzero(length >= width + 2 * ppmm)
-    keep = keep[np.argsort(-length[keep], kind="stable")[:MAX_TRIED]]  # longest first
+    # whole streets first (longest first), then their single segments where a street's
+    # own runs were all too curved or taken
+    merged_first = np.lexsort((-length[keep], ~merged[keep]))
+    keep = keep[merged_first][:MAX_TRIED]
     baseline = (metrics.ascent() - metrics.descent()) / 2
     halo = QPen(QColor(255, 255, 255, 230), 2 * HALO_MM * ppmm)
     halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -126,9 +129,11 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     return placed
 
 
-def _streets(layer: LayerData, idx: np.ndarray, view: MapView) -> tuple[np.ndarray, np.ndarray]:
-    """The visible lines of each name, connected ones merged, clipped to the view:
-    (LineStrings, their label codes). Vectorised: one MultiLineString per name."""
+def _streets(layer: LayerData, idx: np.ndarray, view: MapView
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The visible lines of each name, clipped to the view: the merged streets, then the
+    single parts: (LineStrings, their label codes, True for merged ones). Vectorised: one
+    MultiLineString per name."""
     codes = layer.label_codes[idx]
     order = np.argsort(codes, kind="stable")
     idx, codes = idx[order], codes[order]
@@ -138,8 +143,13 @@ def _streets(layer: LayerData, idx: np.ndarray, view: MapView) -> tuple[np.ndarr
     x0, y0, x1, y1 = view.extent
     merged = shapely.clip_by_rect(shapely.line_merge(per_name), x0, y0, x1, y1)
     lines, which = shapely.get_parts(merged, return_index=True)
+    single = shapely.clip_by_rect(parts, x0, y0, x1, y1)
+    single, single_owner = shapely.get_parts(single, return_index=True)
+    lines = np.concatenate([lines, single])
+    codes = np.concatenate([names[which], codes[owner[single_owner]]])
+    is_merged = np.arange(len(lines)) < len(which)
     simple = shapely.get_type_id(lines) == 1  # LineStrings (clipping can leave points)
-    return lines[simple], names[which[simple]]
+    return lines[simple], codes[simple], is_merged[simple]
 
 
 def _place_on_coords(x: np.ndarray, y: np.ndarray, view: MapView, need: float, seed: int = 0
