@@ -183,3 +183,14 @@ def test_redo_is_refused_when_rows_changed_after_the_undo(synced):
         c.execute("UPDATE litter_bin SET name = '改' WHERE asset_uuid = ?", (bins[3],))
     with Store.open(master) as store, pytest.raises(ConflictError, match="was edited"):
         redo_sync(store, rep.sync_uuid)
+
+
+def test_master_stays_a_valid_geopackage_after_sync_and_undo(synced):
+    from citymgr_desktop.core.validate import validate_file
+    from tests.gpkg_checks import assert_valid_gpkg
+
+    master, _, _, rep, _ = synced
+    assert_valid_gpkg(master)
+    assert [p for p in validate_file(master) if p.level == "error"] == []
+    undo(master, rep.sync_id)
+    assert_valid_gpkg(master)
