@@ -15,7 +15,7 @@ Both start with the file in the page cache (read once before each run).
   ``QgsMapRendererParallelJob`` for the full extent) at the same size, extent and DPI.
 
 Prints a table with ratios ours/QGIS and the issue's targets. Run:
-``python benchmarks/bench_render.py [--sizes 10000 100000 1000000] [--repeat 5]``.
+``python benchmarks/bench_render.py [--sizes 10000 100000 1000000] [--repeat 5] [--runs 3]``.
 """
 
 from __future__ import annotations
@@ -211,6 +211,16 @@ def data_extent(path: Path) -> tuple[float, float, float, float]:
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
+def median_of(runs: list[dict]) -> dict:
+    """Per-key medians of several runs' numbers."""
+    out = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = statistics.median(r[key] for r in runs)
+    out["runs"] = len(runs)
+    return out
+
+
 def fmt_s(v: float | None) -> str:
     if v is None:
         return "-"
@@ -225,6 +235,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--runs", type=int, default=1,
+                   help="fresh processes per size and side (medians are reported)")
     p.add_argument("--no-qgis", action="store_true")
     p.add_argument("--json", help="also write the raw numbers here")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -235,8 +247,15 @@ def main() -> None:
     results = []
     for n in args.sizes:
         path = sample_file(n)
-        ours = run_child(path, args.repeat)
-        qgis = None if args.no_qgis else measure_qgis(path, args.repeat, views(data_extent(path)))
+        ours_runs, qgis_runs = [], []
+        for _ in range(args.runs):  # fresh processes, alternating, medians: the machine is shared
+            ours_runs.append(run_child(path, args.repeat))
+            if not args.no_qgis:
+                q = measure_qgis(path, args.repeat, views(data_extent(path)))
+                if q is not None:
+                    qgis_runs.append(q)
+        ours = median_of(ours_runs)
+        qgis = median_of(qgis_runs) if qgis_runs else None
         results.append((n, ours, qgis))
         print(f"{n:>9,}: ours first frame {fmt_s(ours['first_frame'])}, redraw "
               f"{fmt_s(ours['redraw'])}, 1% {fmt_s(ours['small'])}, peak {ours['peak_mb']:.0f} MB"
@@ -244,7 +263,9 @@ def main() -> None:
                  f"1% {fmt_s(qgis['small'])}, peak {qgis['peak_mb']:.0f} MB" if qgis else ""),
               flush=True)
     print()
-    print(f"Rendering {W}×{H}, offscreen; medians; ours/QGIS ratio in brackets (< 1: we are faster)")
+    runs = results[0][1].get("runs", 1) if results else 1
+    print(f"Rendering {W}×{H}, offscreen; medians of {runs} run(s) in fresh processes; "
+          "ours/QGIS ratio in brackets (< 1: we are faster)")
     print()
     print("| features | load | first full frame (open+draw) | first still frame | full redraw "
           "quick / still | 1 % view quick / still | peak memory |")
