@@ -8,6 +8,7 @@ from pyproj import CRS, Transformer
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
 
+CRS_WIDTH = 260  # pixels; the full name is in the tooltip
 SCALES = (500, 1000, 2000, 5000, 10000, 25000, 50000, 100000, 250000, 500000)
 
 
@@ -69,8 +70,10 @@ class MapStatusBar(QStatusBar):
             self.lonlat.setText("")
             return
         code = crs.to_authority()
-        self.crs.setText(f"{code[0]}:{code[1]}" if code else crs.name)
-        self.crs.setToolTip(crs.name)
+        text = f"{code[0]}:{code[1]}  {crs.name}" if code else crs.name
+        self.crs.setText(self.crs.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                                           CRS_WIDTH))
+        self.crs.setToolTip(text)
         try:
             self._to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
         except Exception:  # a CRS without a path to WGS 84: coordinates only
@@ -106,4 +109,4 @@ class MapStatusBar(QStatusBar):
         self.scale.lineEdit().clearFocus()
 
 
-__all__ = ["SCALES", "MapStatusBar", "Qt", "parse_scale"]
+__all__ = ["SCALES", "MapStatusBar", "parse_scale"]

@@ -71,7 +71,8 @@ def test_open_shows_layers_counts_and_legend(opened_window, district):
     assert sum(int(t.rsplit("(", 1)[1].rstrip(")").replace(",", "")) for t in legend) == \
         counts["litter_bin"]
     assert "district.gpkg" in w.windowTitle()
-    assert w.status_bar.crs.text() == "EPSG:4547"
+    assert w.status_bar.crs.text().startswith("EPSG:4547  CGCS2000")
+    assert w.status_bar.crs.toolTip() == "EPSG:4547  CGCS2000 / 3-degree Gauss-Kruger CM 114E"
     assert w.status_bar.scale.currentText().startswith("1:")
 
 
