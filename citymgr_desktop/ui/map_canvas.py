@@ -59,6 +59,9 @@ class MapCanvas(MapToolsMixin, QWidget):
         self._frames: dict[str, tuple[QImage, Extent] | None] = {"base": None, "overlay": None}
         self._pending: dict[str, bool] = {"base": False, "overlay": False}
         self._cache: dict[tuple, QImage] = {}
+        # the last quick frame (image, extent, _pan_key): the next quick frame of a pan only
+        # draws the strips it uncovers (render/pan.py)
+        self._pan_base: tuple[QImage, Extent, tuple] | None = None
         self._press: QPointF | None = None
         self._press_button = Qt.MouseButton.NoButton
         self._press_extent: Extent | None = None
@@ -97,6 +100,7 @@ class MapCanvas(MapToolsMixin, QWidget):
     def refresh(self) -> None:
         """Draw the map again (cached frames are dropped)."""
         self._cache.clear()
+        self._pan_base = None
         self._schedule()
         self._request_overlay()
 
@@ -113,6 +117,7 @@ class MapCanvas(MapToolsMixin, QWidget):
         self._worker.cancel()
         self.data = data
         self._cache.clear()
+        self._pan_base = None
         self.message = ""
         if data is None:
             self._extent = None
@@ -252,6 +257,11 @@ class MapCanvas(MapToolsMixin, QWidget):
             return None
         return (id(job.data), job.size, tuple(job.options.layers or ()), job.options.antialias)
 
+    @staticmethod
+    def _pan_key(job: RenderJob) -> tuple:
+        layers = tuple(job.options.layers) if job.options.layers is not None else None
+        return (id(job.data), job.size, layers, job.options.dpi, job.options.lang)
+
     def _request_base(self, antialias: bool = False) -> None:
         # labels come with the still frame: placing them is not worth it while moving
         job = self._job("base", RenderOptions(antialias=antialias, labels=antialias,
@@ -271,6 +281,9 @@ class MapCanvas(MapToolsMixin, QWidget):
                 if still is None:
                     self._aa_timer.start()
                 return
+        if not antialias and self._pan_base is not None \
+                and self._pan_base[2] == self._pan_key(job):
+            job.options.previous = self._pan_base[:2]  # used when the view only moved
         self._started = time.perf_counter()
         self._set_pending("base", True)
         self._worker.submit(job)
@@ -300,8 +313,10 @@ class MapCanvas(MapToolsMixin, QWidget):
             key = self._cache_key(job)
             if key is not None:
                 self._cache[key] = image
-            if not job.options.antialias and job.extent == self.extent():
-                self._aa_timer.start()
+            if not job.options.antialias:
+                self._pan_base = (image, job.extent, self._pan_key(job))
+                if job.extent == self.extent():
+                    self._aa_timer.start()
             self.renderFinished.emit(result.seconds)
         self.update()
 
