@@ -198,3 +198,35 @@ def test_extent_is_grown_to_the_aspect_never_distorted(data):
     assert view.extent == (-50, 0, 150, 100)
     image = render_image(data, data.extent(), (320, 160))
     assert image.width() == 320 and image.height() == 160
+
+
+def test_pan_frame_matches_a_full_redraw(data):
+    """A quick frame built from the previous one moved by whole pixels equals a fresh quick
+    frame, but for pixels that differ between two fresh frames a pixel apart anyway."""
+    from citymgr_desktop.render.pan import render_panned
+
+    minx, miny, maxx, maxy = data.extent()
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    w, h = 400, 300
+    px = 1.0  # metres per pixel
+    first = (cx - w / 2 * px, cy - h / 2 * px, cx + w / 2 * px, cy + h / 2 * px)
+    quick = RenderOptions(antialias=False, labels=False, dpi=96)
+    before, _ = render_frame(data, first, (w, h), quick)
+    moved = (first[0] + 40 * px, first[1] + 20 * px, first[2] + 40 * px, first[3] + 20 * px)
+    opts = RenderOptions(antialias=False, labels=False, dpi=96, previous=(before, first))
+    panned = render_panned(data, moved, (w, h), opts)
+    assert panned is not None, "a whole-pixel move must take the pan path"
+    fresh, _ = render_frame(data, moved, (w, h), quick)
+
+    def pixels(img):
+        ptr = img.constBits()
+        return np.frombuffer(ptr, dtype=np.uint32, count=img.width() * img.height()).copy()
+
+    fresh_px = pixels(fresh)
+    _, counts = np.unique(fresh_px, return_counts=True)
+    assert counts.max() < 0.98 * w * h, "the view must show features, not only background"
+    diff = np.count_nonzero(pixels(panned[0].convertToFormat(fresh.format())) != fresh_px)
+    assert diff <= 0.005 * w * h, f"{diff} pixels differ"
+    # a zoom cannot reuse the previous frame
+    zoomed = (first[0], first[1], first[0] + w * 2 * px, first[1] + h * 2 * px)
+    assert render_panned(data, zoomed, (w, h), opts) is None
