@@ -20,7 +20,13 @@ from pyproj import CRS
 from citymgr_desktop.core import gpkg, project, qgis_project
 from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.sync_registry import META_BASE, META_MASTER, META_PACKAGE, META_SURVEYOR
+from citymgr_desktop.core.sync_registry import (
+    META_BASE,
+    META_MASTER,
+    META_PACKAGE,
+    META_SURVEYOR,
+    backup_wal,
+)
 
 q = gpkg.quote_ident
 
@@ -121,20 +127,16 @@ def copy_whole(tmp: Path, master_conn: sqlite3.Connection, master: Path, final_n
     by row); for one sub-district ``build`` wins (1.3 s, against 20 s to delete the rest).
     """
     progress.update(0, 3, "copying the master")
-    master_conn.execute("BEGIN")  # a read lock: nobody writes the master while it is copied
-    try:
-        master_conn.execute("SELECT count(*) FROM gpkg_contents").fetchone()
-        mode = master_conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() == "wal":
-            target = sqlite3.connect(str(tmp))
-            try:
-                master_conn.backup(target)
-            finally:
-                target.close()
-        else:
+    mode = master_conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if str(mode).lower() == "wal":  # the newest pages are in the -wal file
+        backup_wal(master, tmp)
+    else:
+        master_conn.execute("BEGIN")  # a read lock: nobody writes the master while it is copied
+        try:
+            master_conn.execute("SELECT count(*) FROM gpkg_contents").fetchone()
             shutil.copyfile(master, tmp)
-    finally:
-        master_conn.execute("ROLLBACK")
+        finally:
+            master_conn.execute("ROLLBACK")
     conn = gpkg.connect(str(tmp))
     try:
         conn.execute("PRAGMA journal_mode = DELETE")

@@ -28,7 +28,7 @@ def undo_sync(store: Store, ident: str, *, user: str = "", backup: bool = True,
             backup_path = reg.backup_dir(store.path) / \
                 f"{now_iso()[:19].replace(':', '')}-undo-{run.sync_uuid[:8]}.gpkg"
             if reg.is_wal(store.conn, "main"):
-                reg.backup_attached(store.conn, "main", backup_path)
+                reg.backup_wal(store.path, backup_path)
             else:
                 reg.copy_file(store.path, backup_path)
         try:

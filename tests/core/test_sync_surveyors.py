@@ -179,3 +179,48 @@ def test_a_rewritten_package_is_kept_whole_and_later_deltas_build_on_it(small_di
     assert second.counts["litter_bin"]["update"] == 1 and not second.conflicts
     assert row(master, "litter_bin", u)["remarks"] == "再改"
     assert sync(master, pkg).status == "nothing-to-do"
+
+
+def test_masters_and_packages_in_wal_mode(small_district, tmp_path):
+    """QGIS leaves GeoPackages in WAL mode: backups and base copies then go through SQLite's
+    backup API so that pages still in the -wal file are not lost."""
+    import sqlite3
+
+    master = small_district
+    pkg = tmp_path / "p.gpkg"
+    checkout(master, pkg)
+    for path in (master, pkg):
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+        conn.close()
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET remarks = 'wal' WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    assert rep.status == "applied" and row(master, "litter_bin", u)["remarks"] == "wal"
+    backup = sqlite3.connect(rep.backup)
+    assert backup.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert backup.execute("SELECT remarks FROM litter_bin WHERE asset_uuid = ?",
+                          (u,)).fetchone()[0] != "wal"
+    backup.close()
+    assert sync(master, pkg).status == "nothing-to-do"
+
+
+def test_undo_and_whole_file_check_out_of_a_master_in_wal_mode(small_district, tmp_path):
+    import sqlite3
+
+    master = small_district
+    conn = sqlite3.connect(master)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    pkg = tmp_path / "p.gpkg"
+    res = checkout(master, pkg)  # the whole-file path copies the master
+    assert res.counts["litter_bin"] > 0
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET remarks = 'wal' WHERE asset_uuid = ?", (u,))
+    rep = sync(master, pkg)
+    from tests.core.sync_support import undo
+
+    out = undo(master, rep.sync_id)
+    assert out["backup"] and row(master, "litter_bin", u)["remarks"] != "wal"
