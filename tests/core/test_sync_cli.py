@@ -73,6 +73,8 @@ def test_errors_are_one_line_with_exit_codes(small_district, tmp_path):
     assert r.returncode == 10 and "sync-list" in r.stderr
     r = run("sync", str(small_district), str(tmp_path / "missing.gpkg"))
     assert r.returncode == 3 and "no such file" in r.stderr
+    r = run("sync", str(small_district), str(pkg), "--report", str(tmp_path / "no" / "r.json"))
+    assert r.returncode == 3 and "--report: folder" in r.stderr
 
 
 def test_sync_resolve_on_the_command_line(small_district, tmp_path, capsys):

@@ -82,6 +82,11 @@ def _user() -> str:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.errors import BadFileError
+
+    if args.report and not Path(args.report).resolve().parent.is_dir():
+        raise BadFileError(f"--report: folder {Path(args.report).parent} does not exist; "
+                           "nothing was synced")
     with Store.open(args.file, read_only=args.dry_run) as store:
         report = sync_package(store, args.package, prefer=args.prefer, dry_run=args.dry_run,
                               user=_user(), backup=not args.no_backup,
