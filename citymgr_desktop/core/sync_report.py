@@ -120,9 +120,10 @@ class SyncReport:
             if c.field == ROW:
                 lines.append(f"  conflict {state}: {c.layer} {c.uuid} ({c.kind}): {c.message}")
             else:
+                why = f" ({c.message})" if c.kind in ("invalid", "orphan", "rejected") else ""
                 lines.append(f"  conflict {state}: {c.layer} {c.uuid} {c.field} ({c.kind}): "
                              f"ancestor {_short(c.ancestor)}, master {_short(c.master)}, "
-                             f"field {_short(c.field_value)}")
+                             f"field {_short(c.field_value)}{why}")
         if len(self.conflicts) > 20:
             lines.append(f"  ... and {len(self.conflicts) - 20} more conflicts (see --report)")
         lines += [f"  note: {n}" for n in self.notes[:20]]
