@@ -23,7 +23,7 @@ from citymgr_desktop.core.editing import EditEvent, EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.expression import Expression, Fields
 from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui.attribute_table_query import FidQuery
+from citymgr_desktop.ui.attribute_table_query import FidQuery, cancel_and_wait, is_live
 from citymgr_desktop.ui.field_editors import display_value
 
 PAGE = 256
@@ -62,6 +62,7 @@ class AttributeTableModel(QAbstractTableModel):
         self.selected_only: set[str] | None = None  # uuids, when "selected only" is on
         self.total = 0
         self._query: FidQuery | None = None
+        self._started: list[FidQuery] = []  # this model's queries, cancelled and awaited on close
         if session is not None:
             session.subscribe(self._on_edit)
             self._refresh_pending()
@@ -71,8 +72,9 @@ class AttributeTableModel(QAbstractTableModel):
             self.session.unsubscribe(self._on_edit)
         if self._query is not None:  # a result still on its way is ignored (see _loaded)
             self._query.cancel()
-            self._query.wait(5000)
             self._query = None
+        cancel_and_wait(self._started)
+        self._started.clear()
 
     # -- loading -------------------------------------------------------------------------------
     def set_filter(self, text: str) -> None:
@@ -105,7 +107,8 @@ class AttributeTableModel(QAbstractTableModel):
             extra.append(f"fid IN ({','.join(str(int(f)) for f in fids if f > 0) or 'NULL'})"
                          if len(fids) <= 5000 else "1")
         query = FidQuery(str(self.store.path), self.layer, self.expression, " AND ".join(extra),
-                         self.order_column, self.descending, self)
+                         self.order_column, self.descending)
+        self._started = [q for q in self._started if is_live(q)] + [query]
         # queued: the slots run on the model's (UI) thread, never on the worker's
         query.done.connect(self._loaded, Qt.ConnectionType.QueuedConnection)
         query.error.connect(self._failed, Qt.ConnectionType.QueuedConnection)

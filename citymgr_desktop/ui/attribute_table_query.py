@@ -7,10 +7,27 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QThread, Signal
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.expression import Expression, filter_fids
+
+# Every query stays referenced here until its thread has finished: a QThread destroyed while
+# running aborts the process, and a cancelled query may outlive the model that started it.
+_LIVE: set[FidQuery] = set()
+
+
+def is_live(query: FidQuery) -> bool:
+    """True until the query's thread has finished (its Qt object may be gone afterwards)."""
+    return query in _LIVE
+
+
+def cancel_and_wait(queries, ms: int = 5000) -> None:
+    """Cancel these queries and wait for their threads (before their model goes)."""
+    for query in list(queries):
+        if query in _LIVE:
+            query.cancel()
+            query.wait(ms)
 
 
 class FidQuery(QThread):
@@ -18,14 +35,19 @@ class FidQuery(QThread):
     error = Signal(object, str)  # this query, message
 
     def __init__(self, path: str, layer: str, expression: Expression | None, extra_where: str,
-                 order_by: str, descending: bool, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+                 order_by: str, descending: bool) -> None:
+        super().__init__(None)  # owned by _LIVE until finished, never by a model that may die
         self.path, self.layer, self.expression = path, layer, expression
         self.extra_where, self.order_by, self.descending = extra_where, order_by, descending
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._cancelled = False
-        self.finished.connect(self.deleteLater)
+        _LIVE.add(self)
+        self.finished.connect(self._forget)
+
+    def _forget(self) -> None:
+        _LIVE.discard(self)
+        self.deleteLater()
 
     def cancel(self) -> None:
         """Stop the query at SQLite's next step; nothing is reported afterwards."""

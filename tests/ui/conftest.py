@@ -34,6 +34,37 @@ def isolated_settings(tmp_path, qapp):
 
 
 @pytest.fixture(autouse=True)
+def no_blocking_message_boxes():
+    """A message box nobody clicks would hang the run (CI has no user): answer it with the
+    safe choice (Discard/No/Cancel/OK). Tests that need another answer patch it themselves;
+    this guard outlives their patches, so teardown (closing a window) never blocks either."""
+    from PySide6.QtWidgets import QMessageBox
+
+    b = QMessageBox.StandardButton
+    safe_order = (b.Discard, b.No, b.Cancel, b.Close, b.Ok)
+
+    def answer(*args, **kwargs):
+        buttons = kwargs.get("buttons")
+        if buttons is None:
+            buttons = next((a for a in args if isinstance(a, b)), b.Ok)
+        for choice in safe_order:
+            if buttons & choice:
+                return choice
+        return b.Ok
+
+    names = ("question", "warning", "information", "critical")
+    saved = {n: getattr(QMessageBox, n) for n in names}
+    saved_exec = QMessageBox.exec
+    for n in names:
+        setattr(QMessageBox, n, staticmethod(answer))
+    QMessageBox.exec = lambda self: int(b.Ok)
+    yield
+    for n, fn in saved.items():
+        setattr(QMessageBox, n, fn)
+    QMessageBox.exec = saved_exec
+
+
+@pytest.fixture(autouse=True)
 def no_leaked_windows(request):
     """Fail a test that leaves a visible top-level window behind (close what you open)."""
     try:
