@@ -108,7 +108,11 @@ def _schema(conn: sqlite3.Connection) -> list[Problem]:
         cols = {r[1]: (r[2] or "").upper() for r in conn.execute(
             f'PRAGMA table_info("{table.name}")')}
         if not cols:
-            out.append(Problem("error", table.name, "table is missing"))
+            if table in sc.SYNC_TABLES:  # older files get them on their first check-out/sync
+                out.append(Problem("warning", table.name, "sync table not created yet; it is "
+                                   "added by the first field package or sync"))
+            else:
+                out.append(Problem("error", table.name, "table is missing"))
             continue
         for f in table.fields:
             if f.name not in cols:
@@ -121,7 +125,10 @@ def _schema(conn: sqlite3.Connection) -> list[Problem]:
 
 def _values(conn: sqlite3.Connection) -> list[Problem]:
     out = []
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for table in sc.ALL_TABLES:
+        if table.name not in existing:
+            continue  # reported by _schema
         t = gpkg.quote_ident(table.name)
         for f in table.fields:
             c = gpkg.quote_ident(f.name)

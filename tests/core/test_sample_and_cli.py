@@ -122,3 +122,18 @@ def test_cli_subprocess_no_traceback(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 3 and "does not exist" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_file_without_sync_tables_is_valid_with_warnings(district, capsys):
+    from citymgr_desktop.core import schema as sc
+    from citymgr_desktop.core.gpkg import connect
+
+    conn = connect(str(district))
+    for t in sc.SYNC_TABLES:
+        conn.execute(f'DROP TABLE "{t.name}"')
+        conn.execute("DELETE FROM gpkg_contents WHERE table_name=?", (t.name,))
+        conn.execute("DELETE FROM gpkg_data_columns WHERE table_name=?", (t.name,))
+    conn.close()
+    problems = validate_file(district)
+    assert problems and all(p.level == "warning" for p in problems)
+    assert main(["validate", str(district)]) == 0
