@@ -85,7 +85,7 @@ def restore_state(conn: sqlite3.Connection, state: dict[str, Any]) -> None:
             conn.execute("DELETE FROM sqlite_sequence WHERE name=?", (t.name,))
 
 
-def _snapshot(conn: sqlite3.Connection, keys: dict[str, list[str]]
+def snapshot_rows(conn: sqlite3.Connection, keys: dict[str, list[str]]
               ) -> dict[tuple[str, str], dict[str, Any]]:
     out = {}
     for name, uuids in keys.items():
@@ -95,7 +95,7 @@ def _snapshot(conn: sqlite3.Connection, keys: dict[str, list[str]]
     return out
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Exact equality of stored values (type and bytes), as undo needs."""
     if isinstance(a, memoryview):
         a = bytes(a)
@@ -112,7 +112,7 @@ def journal_entry(table: str, uuid: str, before: dict | None, after: dict | None
         return JournalEntry(table, uuid, "insert", None, after)
     if after is None:
         return JournalEntry(table, uuid, "delete", before, None)
-    changed = [c for c in after if not _same(before.get(c), after[c])]
+    changed = [c for c in after if not same_value(before.get(c), after[c])]
     if not changed:
         return None
     return JournalEntry(table, uuid, "update", {c: before.get(c) for c in changed},
@@ -127,7 +127,7 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
     keys: dict[str, list[str]] = defaultdict(list)
     for ch in plan.changes:
         keys[ch.table].append(ch.uuid)
-    before = _snapshot(conn, keys)
+    before = snapshot_rows(conn, keys)
     by_phase: dict[int, list[Change]] = defaultdict(list)
     for ch in plan.changes:
         by_phase[phase(ch)].append(ch)
@@ -143,7 +143,7 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
             prog.update(done, len(plan.changes) or 1, "writing changes")
             if on_step is not None:
                 on_step(done)
-    after = _snapshot(conn, keys)
+    after = snapshot_rows(conn, keys)
     entries = []
     seen: set[tuple[str, str]] = set()
     for ch in sorted(plan.changes, key=phase):

@@ -18,8 +18,13 @@ from citymgr_desktop.core import gpkg, project
 from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.errors import ConflictError, ValidationError
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.sync_apply import JournalEntry, capture_state, restore_state
-from citymgr_desktop.core.sync_diff import all_columns, fetch_rows
+from citymgr_desktop.core.sync_apply import (
+    JournalEntry,
+    capture_state,
+    restore_state,
+    same_value,
+    snapshot_rows,
+)
 from citymgr_desktop.core.sync_merge import Conflict
 from citymgr_desktop.core.sync_registry import RunRecord
 from citymgr_desktop.core.sync_values import dumps, dumps_row, loads_row
@@ -79,20 +84,7 @@ def _current(conn: sqlite3.Connection, entries: list[JournalEntry]
     keys: dict[str, list[str]] = {}
     for e in entries:
         keys.setdefault(e.table, []).append(e.uuid)
-    out = {}
-    for name, uuids in keys.items():
-        t = sc.table(name)
-        for u, row in fetch_rows(conn, "main", t, uuids, all_columns(t)).items():
-            out[(name, u)] = row
-    return out
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, memoryview):
-        a = bytes(a)
-    if isinstance(b, memoryview):
-        b = bytes(b)
-    return type(a) is type(b) and a == b
+    return snapshot_rows(conn, keys)
 
 
 def changed_since(conn: sqlite3.Connection, entries: list[JournalEntry]) -> list[str]:
@@ -109,7 +101,7 @@ def changed_since(conn: sqlite3.Connection, entries: list[JournalEntry]) -> list
             out.append(f"{e.table} {e.uuid} was deleted")
             continue
         assert e.new is not None
-        diff = [c for c, v in e.new.items() if c != "fid" and not _same(cur.get(c), v)]
+        diff = [c for c, v in e.new.items() if c != "fid" and not same_value(cur.get(c), v)]
         if diff:
             out.append(f"{e.table} {e.uuid} ({', '.join(diff[:4])}) was edited")
     return out
@@ -201,7 +193,7 @@ def redo_run(store: Store, run: RunRecord, progress: Progress | None = None) -> 
                 problems.append(f"{e.table} {e.uuid} exists again")
         elif cur is None:
             problems.append(f"{e.table} {e.uuid} was deleted")
-        elif any(c != "fid" and not _same(cur.get(c), v) for c, v in (e.old or {}).items()):
+        elif any(c != "fid" and not same_value(cur.get(c), v) for c, v in (e.old or {}).items()):
             problems.append(f"{e.table} {e.uuid} was edited")
     resolved = run.restore_state.get("resolved", [])
     if resolved:
