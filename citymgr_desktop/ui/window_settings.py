@@ -106,8 +106,13 @@ def restore(w: MainWindow) -> None:
     geometry = s.value("window/geometry")
     if geometry is not None:
         w.restoreGeometry(geometry)
-    else:
-        w.resize(1440, 900)
+    else:  # first run: 1440x900, or 90% of a smaller screen
+        screen = w.screen().availableGeometry() if w.screen() else None
+        width, height = 1440, 900
+        if screen is not None and screen.width() > 0:
+            width = min(width, int(screen.width() * 0.9))
+            height = min(height, int(screen.height() * 0.9))
+        w.resize(width, height)
     state = s.value("window/state")
     if state is None or not w.restoreState(state):
         QTimer.singleShot(0, lambda: default_layout(w))  # sizes apply once the window exists
