@@ -21,9 +21,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _data import DATA, sample_file
 from _qgis_print import qgis_available, qgis_print, spec_from_plans
 
-from citymgr_desktop.core import sample
 from citymgr_desktop.core.schema import ASSET_TABLES
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.export.atlas import export_atlas, page_subtitle
@@ -32,18 +32,6 @@ from citymgr_desktop.export.layout import PrintSettings, footer_text, plan_page
 from citymgr_desktop.export.layout_areas import atlas_items, full_extent
 from citymgr_desktop.export.layout_map import MapSource
 from citymgr_desktop.export.layout_text import translator
-
-DATA = Path(__file__).resolve().parent.parent / "bench-data"
-
-
-def sample_file(n: int) -> Path:
-    path = DATA / f"district-{n}.gpkg"
-    if not path.exists():
-        DATA.mkdir(exist_ok=True)
-        t0 = time.perf_counter()
-        sample.generate(path, n, seed=42)
-        print(f"generated {path.name} in {time.perf_counter() - t0:.1f} s")
-    return path
 
 
 def peak_rss_mb() -> float:

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _data import sample_file
+from bench_store import edit_times
 
-from citymgr_desktop.core import sample
-from citymgr_desktop.core.delta import Delta
 from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.expression import Expression, Fields, filter_fids
 from citymgr_desktop.core.store import Store
 
-DATA = Path(__file__).resolve().parent.parent / "bench-data"
 LAYERS = ("road_segment", "bridge", "green_space", "litter_bin")
 FILTERS = [
     "condition >= 4",
@@ -36,14 +35,6 @@ FILTERS = [
 ]
 
 
-def sample_file(n: int) -> Path:
-    path = DATA / f"district-{n}.gpkg"
-    if not path.exists():
-        DATA.mkdir(exist_ok=True)
-        t0 = time.perf_counter()
-        sample.generate(path, n, seed=42)
-        print(f"generated {path.name} in {time.perf_counter() - t0:.1f} s")
-    return path
 
 
 def ms(values: list[float]) -> str:
@@ -120,28 +111,6 @@ def filters(master: Path, repeat: int) -> list[tuple[str, list[float], int]]:
     return out
 
 
-def store_apply(master: Path, n_edits: int, repeat: int) -> list[float]:
-    """Issue 2: ``store.apply`` of ``n_edits`` condition updates across all layers."""
-    work = master.with_name(f"work-apply-{master.name}")
-    shutil.copyfile(master, work)
-    out = []
-    try:
-        with Store.open(work) as store:
-            keys = [(t, r[0]) for t in LAYERS
-                    for r in store.conn.execute(f'SELECT asset_uuid FROM "{t}"')]
-            rng = np.random.default_rng(0)
-            for i in range(repeat):
-                picked = rng.choice(len(keys), size=min(n_edits, len(keys)), replace=False)
-                deltas = [Delta(keys[j][0], keys[j][1], {}, {"condition": int(1 + (i + j) % 5)})
-                          for j in picked.tolist()]
-                t0 = time.perf_counter()
-                store.apply(deltas, user="bench")
-                out.append(time.perf_counter() - t0)
-    finally:
-        work.unlink()
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,1000000",
@@ -171,7 +140,7 @@ def main() -> None:
     for n in sizes:
         path = sample_file(n)
         for edits in (1, 10_000):
-            print(f"{n:>10,} {edits:>7,} {ms(store_apply(path, edits, args.repeat))}")
+            print(f"{n:>10,} {edits:>7,} {ms(edit_times(path, edits, args.repeat))}")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "bench-data"
+from _data import sample_file
+
 SYSTEM_PYTHON = "/usr/bin/python3"
 W, H = 1920, 1080
 PAD = 0.02  # the canvas shows the data extent grown by 2 % on each side
@@ -40,17 +41,6 @@ PAN_STEP = (40, 20)  # pixels per frame of a drag (a brisk diagonal pan: the can
 # quick frame every ~15-30 ms, so this is ~1,500-2,700 px/s)
 
 
-def sample_file(n: int) -> Path:
-    """``bench-data/district-N.gpkg`` (seed 42, the same files as the other benchmarks)."""
-    path = DATA / f"district-{n}.gpkg"
-    if not path.exists():
-        from citymgr_desktop.core import sample
-
-        DATA.mkdir(exist_ok=True)
-        t0 = time.perf_counter()
-        sample.generate(path, n, seed=42)
-        print(f"generated {path.name} in {time.perf_counter() - t0:.1f} s", flush=True)
-    return path
 
 
 def views(extent: tuple[float, float, float, float]) -> list[tuple[float, float, float, float]]:

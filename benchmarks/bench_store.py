@@ -15,22 +15,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _data import sample_file
 
-from citymgr_desktop.core import sample
 from citymgr_desktop.core.delta import Delta
 from citymgr_desktop.core.store import Store
-
-DATA = Path(__file__).resolve().parent.parent / "bench-data"
-
-
-def sample_file(n: int) -> Path:
-    path = DATA / f"district-{n}.gpkg"
-    if not path.exists():
-        DATA.mkdir(exist_ok=True)
-        t0 = time.perf_counter()
-        sample.generate(path, n, seed=42)
-        print(f"generated {path.name} in {time.perf_counter() - t0:.1f} s")
-    return path
 
 
 def edit_times(master: Path, n_edits: int, repeat: int) -> list[float]:

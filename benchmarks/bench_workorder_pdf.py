@@ -19,25 +19,14 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from citymgr_desktop.core import sample
+from _data import DATA, sample_file
+
 from citymgr_desktop.core import workorders as wo
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders_query import load_report
 from citymgr_desktop.export.fonts import ensure_gui_application
 from citymgr_desktop.export.workorder_map import MapSource
 from citymgr_desktop.export.workorder_pdf import export_pdf
-
-DATA = Path(__file__).resolve().parent.parent / "bench-data"
-
-
-def sample_file(n: int) -> Path:
-    path = DATA / f"district-{n}.gpkg"
-    if not path.exists():
-        DATA.mkdir(exist_ok=True)
-        t0 = time.perf_counter()
-        sample.generate(path, n, seed=42)
-        print(f"generated {path.name} in {time.perf_counter() - t0:.1f} s")
-    return path
 
 
 def make_orders(path: Path, count: int) -> list[str]:

@@ -21,9 +21,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _data import DATA, sample_file
 from _qgis_print import qgis_available, qgis_print, spec_from_plans
 
-from citymgr_desktop.core import sample
 from citymgr_desktop.core.schema import ASSET_TABLES
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.export import layout as lay
@@ -31,15 +31,9 @@ from citymgr_desktop.export.fonts import ensure_gui_application
 from citymgr_desktop.export.layout_map import MapSource
 from citymgr_desktop.export.layout_text import translator
 
-DATA = Path(__file__).resolve().parent.parent / "bench-data"
 
-
-def sample_file(n: int) -> Path:
-    path = DATA / f"print-district-{n}.gpkg"
-    if not path.exists():
-        DATA.mkdir(exist_ok=True)
-        sample.generate(path, n, seed=7)
-    return path
+def _print_sample(n: int) -> Path:
+    return sample_file(n, seed=7, prefix="print-district")
 
 
 def pdf_facts(pdf: Path) -> tuple[int, int, str]:
@@ -62,7 +56,7 @@ def main() -> None:
     ap.add_argument("--out-dir", type=Path, default=DATA / "print-compare")
     args = ap.parse_args()
     ensure_gui_application()
-    gpkg = sample_file(args.features)
+    gpkg = _print_sample(args.features)
     out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     store = Store.open(gpkg, read_only=True)
