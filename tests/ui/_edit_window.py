@@ -1,5 +1,5 @@
 """A window with exactly the members docs/ui-architecture.md promises to features, for testing
-the editing feature and its widgets without the real main window."""
+features (editing, work orders, import) and their widgets without the real main window."""
 
 from __future__ import annotations
 

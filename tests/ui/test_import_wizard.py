@@ -12,10 +12,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Signal
-from PySide6.QtWidgets import QMainWindow, QMenu, QWizard
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QWizard
 
-from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui import import_report_page as report_page
@@ -23,45 +22,16 @@ from citymgr_desktop.ui import import_wizard as wizard_module
 from citymgr_desktop.ui.features import importer as feature
 from citymgr_desktop.ui.import_wizard import ImportWizard
 from tests.core import import_sources as src
+from tests.ui._edit_window import ContractWindow
 
 SHOTS = Path(os.environ.get("CITYMGR_SHOTS", "/tmp/citymgr-shots"))
 
 
-class Canvas:
-    def __init__(self) -> None:
-        self.zoomed = None
-
-    def zoom_to_bbox(self, *bbox):
-        self.zoomed = bbox
-
-
-class ContractWindow(QMainWindow):
-    storeChanged = Signal(object)
-    dataChanged = Signal(object)
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
-        self.commands = CommandStack()
-        self.canvas = Canvas()
-        self._menus: dict[str, QMenu] = {}
-        self.changed: list[set[str]] = []
-        self.messages: list[str] = []
-
-    def menu(self, key: str) -> QMenu:
-        if key not in self._menus:
-            self._menus[key] = self.menuBar().addMenu(key)
-        return self._menus[key]
+class ImportWindow(ContractWindow):
+    """The documented main-window contract, with the importing engineer's name."""
 
     def user_name(self) -> str:
         return "导入员"
-
-    def notify_data_changed(self, tables):
-        self.changed.append(set(tables))
-        self.dataChanged.emit(set(tables))
-
-    def status(self, message, ms=4000):
-        self.messages.append(message)
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +56,7 @@ def errors(monkeypatch):
 def window(qtbot, tmp_path):
     project = src.new_project(tmp_path / "project.gpkg")
     store = Store.open(project)
-    win = ContractWindow(store)
+    win = ImportWindow(store)
     qtbot.addWidget(win)
     yield win
     store.close()
@@ -228,7 +198,7 @@ def test_profile_loaded_in_the_wizard_replaces_the_suggestions(window, qtbot, tm
 def test_read_only_file_disables_the_action(qtbot, tmp_path):
     project = src.new_project(tmp_path / "p.gpkg")
     with Store.open(project, read_only=True) as store:
-        win = ContractWindow(store)
+        win = ImportWindow(store)
         qtbot.addWidget(win)
         action = feature.install(win)
         assert not action.isEnabled()

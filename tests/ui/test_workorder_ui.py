@@ -6,94 +6,16 @@ dock with add/edit/delete and thumbnails."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 from citymgr_desktop.core import history
 from citymgr_desktop.core import workorders as wo
-from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.features import history as history_feature
 from citymgr_desktop.ui.features import workorders as workorders_feature
 from citymgr_desktop.ui.workorder_dialog import WorkOrderDialog
 from citymgr_desktop.ui.workorder_move_dialog import WorkOrderMoveDialog
-
-
-class Selection(QObject):
-    changed = Signal(str)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._sel: dict[str, list[str]] = {}
-
-    def selected(self, layer):
-        return list(self._sel.get(layer, []))
-
-    def set_selection(self, layer, uuids, add=False):
-        self._sel[layer] = (self._sel.get(layer, []) if add else []) + list(uuids)
-        self.changed.emit(layer)
-
-    def clear(self):
-        self._sel = {}
-        self.changed.emit("")
-
-    def all(self):
-        return {k: list(v) for k, v in self._sel.items() if v}
-
-
-class Canvas:
-    def __init__(self) -> None:
-        self.zoomed = None
-
-    def zoom_to_bbox(self, *bbox):
-        self.zoomed = bbox
-
-
-class ContractWindow(QMainWindow):
-    """Just the members docs/ui-architecture.md promises to features."""
-
-    storeChanged = Signal(object)
-    dataChanged = Signal(object)
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
-        self.commands = CommandStack()
-        self.selection = Selection()
-        self.canvas = Canvas()
-        self._menus: dict[str, QMenu] = {}
-        self._toolbar = self.addToolBar("main")
-        self.changed: list[set[str]] = []
-        self.messages: list[str] = []
-
-    def menu(self, key: str) -> QMenu:
-        if key not in self._menus:
-            self._menus[key] = self.menuBar().addMenu(key)
-        return self._menus[key]
-
-    def toolbar(self) -> QToolBar:
-        return self._toolbar
-
-    def add_dock(self, widget, area, object_name) -> QDockWidget:
-        dock = QDockWidget(object_name, self)
-        dock.setObjectName(object_name)
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
-
-    def current_layer(self):
-        return "litter_bin"
-
-    def user_name(self) -> str:
-        return "测试员"
-
-    def notify_data_changed(self, tables):
-        self.changed.append(set(tables))
-        self.dataChanged.emit(set(tables))
-
-    def status(self, message, ms=4000):
-        self.messages.append(message)
+from tests.ui._edit_window import ContractWindow
 
 
 @pytest.fixture
