@@ -24,14 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import DATA, sample_file
 from _qgis_print import qgis_available, qgis_print, spec_from_plans
 
-from citymgr_desktop.core.schema import ASSET_TABLES
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.export.atlas import export_atlas, page_subtitle
+from citymgr_desktop.core.model.schema import ASSET_TABLES
+from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.export.fonts import ensure_gui_application
-from citymgr_desktop.export.layout import PrintSettings, footer_text, plan_page
-from citymgr_desktop.export.layout_areas import atlas_items, full_extent
-from citymgr_desktop.export.layout_map import MapSource
-from citymgr_desktop.export.layout_text import translator
+from citymgr_desktop.export.print_map.areas import atlas_items, full_extent
+from citymgr_desktop.export.print_map.atlas import export_atlas, page_subtitle
+from citymgr_desktop.export.print_map.layout import PrintSettings, footer_text, plan_page
+from citymgr_desktop.export.print_map.map_frame import MapSource
+from citymgr_desktop.export.print_map.text import translator
 
 
 def peak_rss_mb() -> float:

@@ -21,12 +21,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from _data import DATA, sample_file
 
-from citymgr_desktop.core import workorders as wo
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders_query import load_report
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.export.fonts import ensure_gui_application
-from citymgr_desktop.export.workorder_map import MapSource
-from citymgr_desktop.export.workorder_pdf import export_pdf
+from citymgr_desktop.export.workorders.map_extract import MapSource
+from citymgr_desktop.export.workorders.pdf import export_pdf
 
 
 def make_orders(path: Path, count: int) -> list[str]:

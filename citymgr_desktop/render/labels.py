@@ -26,7 +26,7 @@ from PySide6.QtGui import (
     QPen,
 )
 
-from citymgr_desktop.core.qgis_symbols import LABEL_FONTS
+from citymgr_desktop.core.qgis.symbols import LABEL_FONTS
 from citymgr_desktop.render.data import LINE, LayerData
 from citymgr_desktop.render.view import MapView
 

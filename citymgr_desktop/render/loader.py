@@ -18,10 +18,10 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.errors import BadFileError, CrsError, NotFoundError
+from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.store import LayerInfo, Store
+from citymgr_desktop.core.store.geopackage import LayerInfo, Store
 from citymgr_desktop.render import pieces as pcs
 from citymgr_desktop.render import wkb
 from citymgr_desktop.render.data import BLOCK, LABEL_LAYERS, NO_CATEGORY, LayerData, MapData

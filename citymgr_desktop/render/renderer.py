@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRegion
 
-from citymgr_desktop.core.qgis_symbols import LABEL_MAX_SCALE
+from citymgr_desktop.core.qgis.symbols import LABEL_MAX_SCALE
 from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.data import LINE, POINT, POLYGON, LayerData, MapData
 from citymgr_desktop.render.labels import draw_line_labels

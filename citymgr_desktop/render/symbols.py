@@ -14,8 +14,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 
-from citymgr_desktop.core import schema as sc
-from citymgr_desktop.core import symbology as sy
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model import symbology as sy
 from citymgr_desktop.render.data import LINE, NO_CATEGORY, POINT, POLYGON, MapData
 
 DEFAULT_SIZES_MM = {POINT: 2.0, LINE: 0.5, POLYGON: 0.3}

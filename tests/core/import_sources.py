@@ -17,7 +17,7 @@ import pyogrio.raw
 import shapely
 from pyproj import Transformer
 
-from citymgr_desktop.core import project
+from citymgr_desktop.core.store import create as project
 
 LON, LAT = 114.30, 30.55
 TO_4547 = Transformer.from_crs(4326, 4547, always_xy=True)

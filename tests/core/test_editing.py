@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from shapely.geometry import LineString, Point
 
-from citymgr_desktop.core.editing import EditSession
+from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.errors import (
     ConflictError,
     ExpressionError,
@@ -16,7 +16,7 @@ from citymgr_desktop.core.errors import (
     ReadOnlyError,
     ValidationError,
 )
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store.geopackage import Store
 
 
 def _all_rows(path, table):
@@ -237,7 +237,7 @@ def test_save_writes_only_changed_rows_and_keeps_fids(district):
 
 
 def test_save_is_all_or_nothing(session, monkeypatch):
-    from citymgr_desktop.core import store_write
+    from citymgr_desktop.core.store import write as store_write
 
     uid = _uuids(session, "condition = 1", 1)[0]
     session.set_value("litter_bin", uid, "condition", 5)
@@ -344,7 +344,7 @@ def test_conflict_made_through_another_connection(session):
 
 
 def test_nearest_asset_and_neighbour_values_see_pending_edits(session):
-    from citymgr_desktop.core.editing_view import nearest_asset, neighbour_values
+    from citymgr_desktop.core.editing.view import nearest_asset, neighbour_values
 
     uid = _uuids(session, "true", 1)[0]
     x, y = session.row("litter_bin", uid)["geom"].coords[0]

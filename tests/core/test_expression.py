@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.errors import ExpressionError
 from citymgr_desktop.core.expression import Expression, Fields, filter_fids
+from citymgr_desktop.core.model import schema as sc
 
 TODAY = dt.date(2026, 11, 26)
 BINS = Fields.for_table(sc.LITTER_BIN)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.errors import ExpressionError
 from citymgr_desktop.core.expression import Expression, Fields, filter_fids
+from citymgr_desktop.core.model import schema as sc
 
 BINS = Fields.for_table(sc.LITTER_BIN)
 

@@ -7,12 +7,12 @@ import pytest
 import shapely
 from pyproj import CRS, Transformer
 
-from citymgr_desktop.core import importer
-from citymgr_desktop.core import importer_crs as icrs
 from citymgr_desktop.core.errors import CrsError
-from citymgr_desktop.core.importer_mapping import ImportMapping
-from citymgr_desktop.core.importer_source import SourceOptions
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.importing import crs as icrs
+from citymgr_desktop.core.importing import run as importer
+from citymgr_desktop.core.importing.mapping import ImportMapping
+from citymgr_desktop.core.importing.sources.reader import SourceOptions
+from citymgr_desktop.core.store.geopackage import Store
 from tests.core import import_sources as src
 
 P4547 = CRS.from_epsg(4547)
@@ -133,7 +133,7 @@ def test_project_in_another_projected_crs(tmp_path):
 
 def test_gcj02_web_map_points_are_moved_back_to_wgs84(tmp_path):
     """A point taken from a Chinese web map (GCJ-02) lands where its WGS 84 twin lands."""
-    from citymgr_desktop.core.importer_gcj import gcj02_to_wgs84, wgs84_to_gcj02
+    from citymgr_desktop.core.importing.gcj import gcj02_to_wgs84, wgs84_to_gcj02
 
     lon, lat = src.ll(2, 2)
     g_lon, g_lat = wgs84_to_gcj02(np.array([lon]), np.array([lat]))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from citymgr_desktop.core.importer_geometry import (
+from citymgr_desktop.core.importing.geometry import (
     GeometryOptions,
     conform,
     decode_wkb,

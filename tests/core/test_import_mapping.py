@@ -6,17 +6,17 @@ import json
 
 import pytest
 
-from citymgr_desktop.core import domains as dm
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-from citymgr_desktop.core.importer_mapping import ImportMapping, suggest_mapping
-from citymgr_desktop.core.importer_profile import load_profile, save_profile, to_toml
-from citymgr_desktop.core.importer_source import (
+from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
+from citymgr_desktop.core.importing.profile import load_profile, save_profile, to_toml
+from citymgr_desktop.core.importing.sources.reader import (
     SourceField,
     SourceLayer,
     SourceOptions,
     describe_layer,
 )
-from citymgr_desktop.core.importer_values import is_null_word, match_code, suggest_values
+from citymgr_desktop.core.importing.values import is_null_word, match_code, suggest_values
+from citymgr_desktop.core.model import domains as dm
 from tests.core import import_sources as src
 
 

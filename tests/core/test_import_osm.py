@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from citymgr_desktop.core import importer
-from citymgr_desktop.core.importer_mapping import suggest_mapping
-from citymgr_desktop.core.importer_source import SourceOptions, describe_layer
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.importing import run as importer
+from citymgr_desktop.core.importing.mapping import suggest_mapping
+from citymgr_desktop.core.importing.sources.reader import SourceOptions, describe_layer
+from citymgr_desktop.core.store.geopackage import Store
 from tests.core import import_sources as src
 from tests.gpkg_checks import assert_valid_gpkg
 
@@ -108,7 +108,7 @@ def test_osm_keys_name_the_element_type(imported):
 
 
 def test_hstore_tags():
-    from citymgr_desktop.core.importer_osm import parse_hstore
+    from citymgr_desktop.core.importing.sources.osm import parse_hstore
 
     assert parse_hstore('"a"=>"1","name:fi"=>"Esplanadi","q"=>"say \\"hi\\""') == {
         "a": "1", "name:fi": "Esplanadi", "q": 'say "hi"'}

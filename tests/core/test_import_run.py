@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from citymgr_desktop.core import importer
 from citymgr_desktop.core.errors import CancelledError, ReadOnlyError
-from citymgr_desktop.core.importer_mapping import ImportMapping, suggest_mapping
-from citymgr_desktop.core.importer_source import SourceOptions, describe_layer
+from citymgr_desktop.core.importing import run as importer
+from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
+from citymgr_desktop.core.importing.sources.reader import SourceOptions, describe_layer
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store.geopackage import Store
 from tests.core import import_sources as src
 from tests.gpkg_checks import assert_valid_gpkg
 
@@ -92,7 +92,7 @@ def test_second_import_updates_instead_of_duplicating(tmp_path, project):
         # the app assesses R4 (empty in the source): a re-import must not erase that
         uid = store.conn.execute(
             "SELECT asset_uuid FROM road_segment WHERE source_id='R4'").fetchone()[0]
-        from citymgr_desktop.core.delta import Delta
+        from citymgr_desktop.core.model.delta import Delta
 
         store.apply([Delta("road_segment", uid, {"condition": None}, {"condition": 2})])
         text = roads.read_text(encoding="utf-8").replace('"技术状况": "较差"', '"技术状况": "危险"')

@@ -7,13 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from citymgr_desktop.core import domains as dm
-from citymgr_desktop.core import objcode
-from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.delta import Delta, DeltaSet
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.validation import normalise
+from citymgr_desktop.core.model import codes as objcode
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.model.values import normalise
 
 
 def test_every_asset_class_has_the_shared_fields():

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 import shapely
 
-from citymgr_desktop.core import domains as dm
-from citymgr_desktop.core import gpkg, project, qgis_project
-from citymgr_desktop.core import schema as sc
-from citymgr_desktop.core import symbology as sy
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model import symbology as sy
+from citymgr_desktop.core.qgis import project as qgis_project
+from citymgr_desktop.core.store import create as project
 from tests.gpkg_checks import (
     LAYERS_REPORT_SCRIPT,
     PROJECT_REPORT_SCRIPT,

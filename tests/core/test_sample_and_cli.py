@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from citymgr_desktop.cli import main
-from citymgr_desktop.core import sample
-from citymgr_desktop.core.validate import validate_file
-from citymgr_desktop.core.workflow import TRANSITIONS, WorkOrderState
+from citymgr_desktop.core.sample import district as sample
+from citymgr_desktop.core.store.check import validate_file
+from citymgr_desktop.core.workorders.states import TRANSITIONS, WorkOrderState
 
 
 def _digest(p):
@@ -125,8 +125,8 @@ def test_cli_subprocess_no_traceback(tmp_path):
 
 
 def test_file_without_sync_tables_is_valid_with_warnings(district, capsys):
-    from citymgr_desktop.core import schema as sc
     from citymgr_desktop.core.gpkg import connect
+    from citymgr_desktop.core.model import schema as sc
 
     conn = connect(str(district))
     for t in sc.SYNC_TABLES:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from citymgr_desktop.core import schema as sc
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.validate import validate_file
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.check import validate_file
+from citymgr_desktop.core.store.geopackage import Store
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "district.gpkg"
 

@@ -9,9 +9,9 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from citymgr_desktop.core.delta import Delta
 from citymgr_desktop.core.errors import GeometryError, ValidationError
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.model.delta import Delta
+from citymgr_desktop.core.store.geopackage import Store
 
 
 def _rows(path, table):
@@ -148,7 +148,7 @@ def test_nested_sessions_commit_once(district):
 
 
 def test_files_stay_valid_for_gdal_after_edits(district, tmp_path):
-    from citymgr_desktop.core import project
+    from citymgr_desktop.core.store import create as project
     from tests.gpkg_checks import assert_valid_gpkg
 
     with Store.open(district) as store:

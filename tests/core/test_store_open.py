@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
-from citymgr_desktop.core import project
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, SchemaError
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store import create as project
+from citymgr_desktop.core.store.geopackage import Store
 
 
 def _digest(path):
@@ -80,7 +80,7 @@ def test_read_only_file_opens_read_only(district):
     try:
         with Store.open(district) as store:
             assert store.read_only
-            from citymgr_desktop.core.delta import Delta
+            from citymgr_desktop.core.model.delta import Delta
 
             uid = store.conn.execute("SELECT asset_uuid FROM bridge LIMIT 1").fetchone()[0]
             with pytest.raises(ReadOnlyError):
@@ -94,7 +94,7 @@ def test_read_only_store_refuses_writes(district):
     before = _digest(district)
     with Store.open(district, read_only=True) as store:
         assert store.read_only
-        from citymgr_desktop.core.delta import Delta
+        from citymgr_desktop.core.model.delta import Delta
 
         uid = store.conn.execute("SELECT asset_uuid FROM litter_bin LIMIT 1").fetchone()[0]
         with pytest.raises(ReadOnlyError, match="read-only"):
@@ -130,7 +130,7 @@ def test_foreign_geopackage_without_asset_layers(tmp_path):
         assert store.read("trees").shape[0] == 1
         with pytest.raises(SchemaError, match="not a citymgr project"):
             store.require_asset_project()
-        from citymgr_desktop.core.delta import Delta
+        from citymgr_desktop.core.model.delta import Delta
 
         with pytest.raises(SchemaError):
             store.apply([Delta("litter_bin", str(uuid.uuid4()), None, {"name": "x"})])
@@ -155,7 +155,7 @@ def test_create_project_refuses_existing_and_bad_crs(tmp_path):
 
 
 def test_renamed_file_gets_its_qgis_project_repointed(district, tmp_path):
-    from citymgr_desktop.core import qgis_project
+    from citymgr_desktop.core.qgis import project as qgis_project
 
     renamed = tmp_path / "renamed-copy.gpkg"
     district.rename(renamed)

@@ -10,11 +10,11 @@ import zipfile
 
 import pytest
 
-from citymgr_desktop.core import qgis_project
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
-from citymgr_desktop.core.field_package import create_package, parse_bbox
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.validate import validate_file
+from citymgr_desktop.core.qgis import project as qgis_project
+from citymgr_desktop.core.store.check import validate_file
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.sync.checkout import create_package, parse_bbox
 from tests.core.sync_support import checkout, count, dump, edit
 from tests.gpkg_checks import assert_valid_gpkg
 
@@ -153,8 +153,8 @@ def test_read_only_master_cannot_check_out(district, tmp_path):
 
 def test_whole_file_package_is_a_trimmed_copy_equal_to_a_built_one(district, tmp_path):
     """The whole-file fast path (copy, then remove) gives the rows the general path gives."""
-    from citymgr_desktop.core.field_package_build import Selection, build, history_since
     from citymgr_desktop.core.progress import Progress
+    from citymgr_desktop.core.sync.package import Selection, build, history_since
 
     with edit(district) as c:
         c.execute("UPDATE litter_bin SET retired_at = '2026-01-01T00:00:00.000Z' "

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, SchemaError
-from citymgr_desktop.core.gpkg_geometry import decode, encode
+from citymgr_desktop.core.gpkg.geometry import decode, encode
 from tests.core.sync_support import checkout, count, edit, row, sync, uuids
 
 NEW_UUID = "0f0f0f0f-1111-4222-8333-444455556666"

@@ -20,11 +20,11 @@ import shapely
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from citymgr_desktop.core import domains as dm
-from citymgr_desktop.core import schema as sc
-from citymgr_desktop.core.gpkg_geometry import decode, encode
-from citymgr_desktop.core.sync_schema import compared_columns
-from citymgr_desktop.core.sync_values import wkb_part
+from citymgr_desktop.core.gpkg.geometry import decode, encode
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync.schema import compared_columns
+from citymgr_desktop.core.sync.values import wkb_part
 from tests.core.sync_support import checkout, dump, edit, sync, undo
 
 BINS = 6  # edits aim at the first 6 bins, so both sides often meet on one asset

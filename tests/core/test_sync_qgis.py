@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from citymgr_desktop.core.gpkg_geometry import decode
+from citymgr_desktop.core.gpkg.geometry import decode
 from tests.core.sync_support import checkout, count, row, sync, undo
 from tests.gpkg_checks import run_pyqgis
 

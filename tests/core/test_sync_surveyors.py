@@ -124,10 +124,10 @@ def test_the_next_base_is_the_package_as_synced_rebuilt_from_small_deltas(small_
                                                                           tmp_path):
     import shapely
 
-    from citymgr_desktop.core import sync_registry as reg
-    from citymgr_desktop.core.gpkg_geometry import encode
-    from citymgr_desktop.core.store import Store
-    from citymgr_desktop.core.sync_base import base_for, materialize
+    from citymgr_desktop.core.gpkg.geometry import encode
+    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.sync import registry as reg
+    from citymgr_desktop.core.sync.base import base_for, materialize
 
     master = small_district
     pkg = tmp_path / "p.gpkg"

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from citymgr_desktop.core import domains as dm
-from citymgr_desktop.core import workflow as wf
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.workflow import TRANSITIONS, S, WorkOrderState
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.workorders import states as wf
+from citymgr_desktop.core.workorders.states import TRANSITIONS, S, WorkOrderState
 
 ALLOWED = sorted(((a, b) for a, nxt in TRANSITIONS.items() for b in nxt),
                  key=lambda p: (p[0].value, p[1].value))
@@ -119,8 +119,8 @@ def test_random_moves_on_a_file(small_master, tmp_path_factory, targets):
     last event's target, and every stored event is a legal move."""
     import shutil
 
-    from citymgr_desktop.core import workorders as wo
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.workorders import orders as wo
 
     path = tmp_path_factory.mktemp("wf") / "f.gpkg"
     shutil.copyfile(small_master, path)

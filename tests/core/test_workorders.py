@@ -10,18 +10,18 @@ import sqlite3
 import pytest
 
 from citymgr_desktop.cli import main
-from citymgr_desktop.core import workflow as wf
-from citymgr_desktop.core import workorders as wo
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders_deadline import (
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders import states as wf
+from citymgr_desktop.core.workorders.deadlines import (
     WorkCalendar,
     compute_deadline,
     format_iso,
     set_time_limit,
 )
-from citymgr_desktop.core.workorders_query import list_orders, load_report, select_assets
+from citymgr_desktop.core.workorders.query import list_orders, load_report, select_assets
 
 # Thursday 2026-11-26 10:00 office time (UTC+8) = 02:00 UTC
 THU_10 = dt.datetime(2026, 11, 26, 2, 0)

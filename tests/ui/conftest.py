@@ -101,7 +101,7 @@ def sample_copy(district: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def main_window(qtbot, isolated_settings):
     """A main window (features installed) of 1200×800, shown; closed afterwards."""
-    from citymgr_desktop.ui.main_window import MainWindow
+    from citymgr_desktop.ui.shell.main_window import MainWindow
 
     w = MainWindow()
     w.resize(1200, 800)

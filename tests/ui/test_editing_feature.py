@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-from citymgr_desktop.core.editing_journal import journal_path
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui.features import editing as editing_feature
+from citymgr_desktop.core.editing.journal import journal_path
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui.editing import feature as editing_feature
 from tests.ui._edit_window import ContractWindow
 
 
@@ -100,7 +100,7 @@ def test_close_prompts_with_unsaved_edits(qtbot, win, monkeypatch, answer):
 
 
 def test_restore_offered_after_a_crash(qtbot, district, monkeypatch):
-    from citymgr_desktop.core.editing import EditSession
+    from citymgr_desktop.core.editing.session import EditSession
 
     store = Store.open(district)
     crashing = EditSession(store, "测试员")
@@ -183,7 +183,7 @@ def test_delete_retires_assets_with_history(win, monkeypatch):
 
 
 def test_bulk_edit_of_the_selection_is_one_step(win, monkeypatch):
-    from citymgr_desktop.ui import bulk_edit_dialog as bed
+    from citymgr_desktop.ui.editing import bulk_edit_dialog as bed
 
     chosen = _bins(win.store, "condition IN (1, 2)", 1200)
     win.selection.set_selection("litter_bin", chosen)
@@ -195,7 +195,7 @@ def test_bulk_edit_of_the_selection_is_one_step(win, monkeypatch):
             self.accept()
             return self.result()
 
-    monkeypatch.setattr("citymgr_desktop.ui.features._editing_actions.BulkEditDialog",
+    monkeypatch.setattr("citymgr_desktop.ui.editing.actions.BulkEditDialog",
                         Accepting)
     win.editing_feature.bulk_action.trigger()
     assert len(win.commands) == 1
@@ -263,7 +263,7 @@ def test_a_big_save_runs_in_a_worker_with_progress(qtbot, win, monkeypatch):
 
 
 def test_field_calculator_from_the_menu(qtbot, win, monkeypatch):
-    from citymgr_desktop.ui import field_calculator_dialog as fcd
+    from citymgr_desktop.ui.editing import field_calculator_dialog as fcd
 
     class Accepting(fcd.FieldCalculatorDialog):
         def exec(self):
@@ -272,7 +272,7 @@ def test_field_calculator_from_the_menu(qtbot, win, monkeypatch):
             self.accept()
             return self.result()
 
-    monkeypatch.setattr("citymgr_desktop.ui.features._editing_actions.FieldCalculatorDialog",
+    monkeypatch.setattr("citymgr_desktop.ui.editing.actions.FieldCalculatorDialog",
                         Accepting)
     small = set(win.edit_session.select("litter_bin", "capacity_l < 240"))
     assert small

@@ -12,14 +12,14 @@ from pypdf import PdfReader
 from PySide6.QtGui import QImage, QPainter
 
 from citymgr_desktop.cli import main
-from citymgr_desktop.core import workorders as wo
 from citymgr_desktop.core.errors import CancelledError
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders_query import load_report
-from citymgr_desktop.export import workorder_map as wm
-from citymgr_desktop.export.workorder_pdf import MAP_H, W, export_pdf
-from citymgr_desktop.export.workorder_pdf_layout import Sheet
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders.query import load_report
+from citymgr_desktop.export.workorders import map_extract as wm
+from citymgr_desktop.export.workorders.pdf import MAP_H, W, export_pdf
+from citymgr_desktop.export.workorders.pdf_layout import Sheet
 
 
 @pytest.fixture(autouse=True)

@@ -11,15 +11,15 @@ import pytest
 from openpyxl import load_workbook
 
 from citymgr_desktop.cli import main
-from citymgr_desktop.core import workorders as wo
 from citymgr_desktop.core.errors import BadFileError, CancelledError, ValidationError
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders_query import load_report
-from citymgr_desktop.export import geo
-from citymgr_desktop.export.csv_export import export_csv
-from citymgr_desktop.export.workorders_export import export_orders
-from citymgr_desktop.export.xlsx import export_xlsx
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders.query import load_report
+from citymgr_desktop.export.workorders import geo
+from citymgr_desktop.export.workorders.csv_file import export_csv
+from citymgr_desktop.export.workorders.exporter import export_orders
+from citymgr_desktop.export.workorders.xlsx import export_xlsx
 
 
 @pytest.fixture(autouse=True)

@@ -15,12 +15,11 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QWizard
 
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui import i18n
-from citymgr_desktop.ui import import_report_page as report_page
-from citymgr_desktop.ui import import_wizard as wizard_module
-from citymgr_desktop.ui.features import importer as feature
-from citymgr_desktop.ui.import_wizard import ImportWizard
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui.importing import feature, report_page
+from citymgr_desktop.ui.importing import wizard as wizard_module
+from citymgr_desktop.ui.importing.wizard import ImportWizard
+from citymgr_desktop.ui.shell import i18n
 from tests.core import import_sources as src
 from tests.ui._edit_window import ContractWindow
 
@@ -171,9 +170,9 @@ def test_bad_source_and_bad_constant_are_one_line_errors(window, qtbot, tmp_path
 
 
 def test_profile_loaded_in_the_wizard_replaces_the_suggestions(window, qtbot, tmp_path, errors):
-    from citymgr_desktop.core.importer_mapping import ImportMapping
-    from citymgr_desktop.core.importer_profile import save_profile
-    from citymgr_desktop.core.importer_source import SourceOptions
+    from citymgr_desktop.core.importing.mapping import ImportMapping
+    from citymgr_desktop.core.importing.profile import save_profile
+    from citymgr_desktop.core.importing.sources.reader import SourceOptions
 
     bins = src.shapefile_bins(tmp_path)
     profile = tmp_path / "bins.toml"

@@ -11,10 +11,11 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from citymgr_desktop.core import schema as sc
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui import main_window as mw
-from citymgr_desktop.ui.main_window import MainWindow
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui.shell import features
+from citymgr_desktop.ui.shell import main_window as mw
+from citymgr_desktop.ui.shell.main_window import MainWindow
 
 
 def device_pos(window: MainWindow, x: float, y: float) -> QPoint:
@@ -233,7 +234,7 @@ def test_a_broken_feature_is_logged_not_fatal(qtbot, isolated_settings, monkeypa
 
     bad = types.SimpleNamespace(__name__="citymgr_desktop.ui.features.broken", ORDER=1,
                                 install=boom)
-    monkeypatch.setattr(mw, "_discover_features", lambda errors: [bad])
+    monkeypatch.setattr(features, "discover", lambda errors=None: [bad])
     w = MainWindow()
     assert "citymgr_desktop.ui.features.broken" in w.feature_errors
     assert "feature exploded" in caplog.text
@@ -294,7 +295,7 @@ def test_data_changes_reload_the_layer(qtbot, opened_window):
 
 
 def test_chinese_interface(qtbot, isolated_settings):
-    from citymgr_desktop.ui import i18n
+    from citymgr_desktop.ui.shell import i18n
 
     i18n.install("zh_CN")
     try:

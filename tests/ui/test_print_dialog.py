@@ -16,10 +16,10 @@ from PySide6.QtCore import QCoreApplication, QSettings, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui import i18n
-from citymgr_desktop.ui.features import printing
-from citymgr_desktop.ui.print_dialog import AREA_ALL, AREA_VIEW, PrintDialog
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui.printing import feature as printing
+from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog
+from citymgr_desktop.ui.shell import i18n
 
 
 class FakeCanvas:
@@ -219,10 +219,10 @@ def test_every_printing_string_has_a_translation():
     root = Path(__file__).resolve().parents[2]
     catalogue = json.loads((root / "resources/i18n/zh_CN/printing.json").read_text("utf-8"))
     sources = ""
-    for rel in ("citymgr_desktop/ui/print_dialog.py", "citymgr_desktop/ui/print_options_widget.py",
-                "citymgr_desktop/ui/features/printing.py",
-                "citymgr_desktop/export/layout.py", "citymgr_desktop/export/atlas.py",
-                "citymgr_desktop/export/layout_map.py"):
+    for rel in ("citymgr_desktop/ui/printing/dialog.py", "citymgr_desktop/ui/printing/options_widget.py",
+                "citymgr_desktop/ui/printing/feature.py",
+                "citymgr_desktop/export/print_map/layout.py", "citymgr_desktop/export/print_map/atlas.py",
+                "citymgr_desktop/export/print_map/map_frame.py"):
         sources += (root / rel).read_text("utf-8")
     used = set(re.findall(r'tr\("((?:[^"\\]|\\.)*)"\)', sources))
     assert used, "no tr() strings found"

@@ -22,13 +22,13 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from citymgr_desktop.cli import main as cli_main
-from citymgr_desktop.core import project
-from citymgr_desktop.core.delta import Delta
 from citymgr_desktop.core.errors import CancelledError, NotFoundError, ValidationError
+from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.export import layout_geometry as lg
+from citymgr_desktop.core.store import create as project
+from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.export.pages import ISO_216_MM
+from citymgr_desktop.export.print_map import geometry as lg
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
@@ -70,13 +70,13 @@ def measured(tmp_path) -> Path:
 
 
 def _source(path: Path, lang: str = "en"):
-    from citymgr_desktop.export.layout_map import MapSource
+    from citymgr_desktop.export.print_map.map_frame import MapSource
 
     return MapSource(Store.open(path, read_only=True), None, lang)
 
 
 def _settings(**kw):
-    from citymgr_desktop.export.layout import PrintSettings
+    from citymgr_desktop.export.print_map.layout import PrintSettings
 
     base = dict(paper="A3", orientation="landscape", lang="en", author="tester",
                 date="2026-11-26")
@@ -85,7 +85,7 @@ def _settings(**kw):
 
 
 def _export(path: Path, out: Path, **kw):
-    from citymgr_desktop.export.layout import export_map
+    from citymgr_desktop.export.print_map.layout import export_map
 
     return export_map(_source(path, kw.get("lang", "en")), _settings(**kw), out)
 
@@ -315,7 +315,7 @@ def test_map_is_vector_only_the_overview_is_an_image(measured, tmp_path):
 # -- atlas -----------------------------------------------------------------------------------
 @needs_poppler
 def test_atlas_has_a_page_per_sub_district_framed_on_it(district, tmp_path):
-    from citymgr_desktop.export.atlas import export_atlas
+    from citymgr_desktop.export.print_map.atlas import export_atlas
 
     source = _source(district, "zh_CN")
     names = source.store.districts()
@@ -324,7 +324,7 @@ def test_atlas_has_a_page_per_sub_district_framed_on_it(district, tmp_path):
                                             orientation="portrait"), "district", out)
     reader = PdfReader(str(out))
     assert len(reader.pages) == len(names) == result.pages
-    from citymgr_desktop.export.layout_areas import district_bbox
+    from citymgr_desktop.export.print_map.areas import district_bbox
 
     for i, (name, rep) in enumerate(zip(names, result.reports, strict=True)):
         page_text = _pdftotext(out, page=i + 1)
@@ -335,7 +335,7 @@ def test_atlas_has_a_page_per_sub_district_framed_on_it(district, tmp_path):
 
 
 def test_work_order_atlas_highlights_the_orders_assets(district, tmp_path):
-    from citymgr_desktop.export.atlas import export_atlas
+    from citymgr_desktop.export.print_map.atlas import export_atlas
 
     source = _source(district)
     cases = [r[0] for r in source.store.conn.execute(
@@ -347,7 +347,7 @@ def test_work_order_atlas_highlights_the_orders_assets(district, tmp_path):
 
 
 def test_cancel_leaves_no_file(district, tmp_path):
-    from citymgr_desktop.export.atlas import export_atlas
+    from citymgr_desktop.export.print_map.atlas import export_atlas
 
     calls = []
     progress = Progress(lambda d, t, m: calls.append(d) or (d >= 2 and progress.cancel()))
@@ -396,7 +396,7 @@ def test_cli_errors_are_one_line_with_exit_codes(measured, tmp_path, capsys):
 
 
 def test_unknown_names_are_not_found(measured):
-    from citymgr_desktop.export.layout_areas import district_bbox
+    from citymgr_desktop.export.print_map.areas import district_bbox
 
     with Store.open(measured, read_only=True) as store, pytest.raises(NotFoundError,
                                                                        match="甲街道"):

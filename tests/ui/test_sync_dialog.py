@@ -17,10 +17,10 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui.features import sync as sync_feature
-from citymgr_desktop.ui.sync_conflict_model import CHOICE_COL, VALUE_COL
-from citymgr_desktop.ui.sync_dialog import SyncDialog
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui.sync import feature as sync_feature
+from citymgr_desktop.ui.sync.conflict_model import CHOICE_COL, VALUE_COL
+from citymgr_desktop.ui.sync.dialog import SyncDialog
 from tests.core.sync_support import checkout, edit, row, uuids
 
 
@@ -201,7 +201,7 @@ def test_feature_adds_the_action_and_opens_one_dialog(qtbot, setup):
 def test_screenshot_with_a_conflict(qtbot, setup, tmp_path, lang):
     """Renders the dialog with an open conflict, in English and in Chinese (PNG files in
     $CITYMGR_SCREENSHOTS or tmp_path)."""
-    from citymgr_desktop.ui import i18n
+    from citymgr_desktop.ui.shell import i18n
 
     window, pkg, _ = setup
     i18n.install(lang)
@@ -266,7 +266,7 @@ class FakeCanvas:
 
 
 def test_check_out_from_the_app_then_sync_it_back(qtbot, setup, tmp_path):
-    from citymgr_desktop.ui.field_package_dialog import AREA_DISTRICT, FieldPackageDialog
+    from citymgr_desktop.ui.sync.field_package_dialog import AREA_DISTRICT, FieldPackageDialog
 
     window, _, _ = setup
     window.canvas = FakeCanvas((0, 0, 1, 1))
@@ -304,7 +304,7 @@ def test_check_out_from_the_app_then_sync_it_back(qtbot, setup, tmp_path):
 
 
 def test_check_out_of_the_map_view(qtbot, setup, tmp_path):
-    from citymgr_desktop.ui.field_package_dialog import AREA_VIEW, FieldPackageDialog
+    from citymgr_desktop.ui.sync.field_package_dialog import AREA_VIEW, FieldPackageDialog
 
     window, _, _ = setup
     conn = sqlite3.connect(window.store.path)

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from citymgr_desktop.core import history
-from citymgr_desktop.core import workorders as wo
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui.features import history as history_feature
-from citymgr_desktop.ui.features import workorders as workorders_feature
-from citymgr_desktop.ui.workorder_dialog import WorkOrderDialog
-from citymgr_desktop.ui.workorder_move_dialog import WorkOrderMoveDialog
+from citymgr_desktop.core.history import records as history
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.ui.history import feature as history_feature
+from citymgr_desktop.ui.workorders import feature as workorders_feature
+from citymgr_desktop.ui.workorders.create_dialog import WorkOrderDialog
+from citymgr_desktop.ui.workorders.move_dialog import WorkOrderMoveDialog
 from tests.ui._edit_window import ContractWindow
 
 
@@ -111,7 +111,7 @@ def test_move_dialog_offers_only_legal_targets_and_move_is_undoable(window, qtbo
     assert feat.move(case, "filed", "王五", "立案")
     assert wo.get_order(window.store, case)["state"] == "filed"
     # an illegal move is refused (message box suppressed) and changes nothing
-    import citymgr_desktop.ui.features.workorders as mod
+    import citymgr_desktop.ui.workorders.feature as mod
 
     errors = []
     orig = mod.show_error
@@ -165,7 +165,7 @@ def test_history_panel_follows_selection_and_edits_undoably(window, qtbot, monke
     assert n0 == len(history.records(window.store, uid))
     assert panel.add_btn.isEnabled() and window.history_feature.add_action.isEnabled()
 
-    from citymgr_desktop.ui import history_panel as hp
+    from citymgr_desktop.ui.history import panel as hp
 
     class FakeDialog:
         def __init__(self, *a, **k):
@@ -212,9 +212,10 @@ def test_translations_cover_the_feature():
     root = Path(__file__).resolve().parents[2]
     zh = json.loads((root / "resources/i18n/zh_CN/workorders.json").read_text("utf-8"))
     sources = set()
-    for name in ("features/workorders.py", "features/history.py", "history_panel.py",
-                 "history_record_dialog.py", "workorder_dialog.py", "workorder_move_dialog.py",
-                 "workorder_list_widget.py", "workorder_export_dialog.py"):
+    for name in ("workorders/feature.py", "history/feature.py", "history/panel.py",
+                 "history/record_dialog.py", "workorders/create_dialog.py",
+                 "workorders/move_dialog.py", "workorders/list_widget.py",
+                 "workorders/export_dialog.py"):
         tree = ast.parse((root / "citymgr_desktop/ui" / name).read_text("utf-8"))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)

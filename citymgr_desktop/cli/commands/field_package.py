@@ -6,8 +6,8 @@ import argparse
 import getpass
 
 from citymgr_desktop.cli.commands._common import print_json, terminal_progress
-from citymgr_desktop.core.field_package import ASSET_LAYERS, create_package, parse_bbox
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, create_package, parse_bbox
 
 ORDER = 60
 

@@ -7,11 +7,11 @@ import argparse
 
 from citymgr_desktop.cli.commands._common import print_json
 from citymgr_desktop.cli.commands.workorders import _user
-from citymgr_desktop.core import domains as dm
-from citymgr_desktop.core import history
-from citymgr_desktop.core import workorders as wo
-from citymgr_desktop.core.delta import DeltaSet
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.history import records as history
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model.delta import DeltaSet
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.workorders import orders as wo
 
 ORDER = 61
 TYPES = ", ".join(str(v) for v in dm.RECORD_TYPE.values())

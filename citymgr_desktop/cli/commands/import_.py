@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.cli.commands._common import print_json, terminal_progress
-from citymgr_desktop.core import importer
-from citymgr_desktop.core import schema as sc
 from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
-from citymgr_desktop.core.importer_geometry import GeometryOptions
-from citymgr_desktop.core.importer_mapping import ImportMapping
-from citymgr_desktop.core.importer_profile import load_profile, save_profile
-from citymgr_desktop.core.importer_source import SourceOptions
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.importing import run as importer
+from citymgr_desktop.core.importing.geometry import GeometryOptions
+from citymgr_desktop.core.importing.mapping import ImportMapping
+from citymgr_desktop.core.importing.profile import load_profile, save_profile
+from citymgr_desktop.core.importing.sources.reader import SourceOptions
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.geopackage import Store
 
 ORDER = 40
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.core import project
+from citymgr_desktop.core.store import create as project
 
 ORDER = 5
 

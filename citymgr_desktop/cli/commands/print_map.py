@@ -82,11 +82,11 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
-    from citymgr_desktop.export import layout_geometry as lg
+    from citymgr_desktop.core.store.geopackage import Store
     from citymgr_desktop.export.fonts import ensure_gui_application
-    from citymgr_desktop.export.layout import PrintSettings, export_map
-    from citymgr_desktop.export.layout_map import MapSource
+    from citymgr_desktop.export.print_map import geometry as lg
+    from citymgr_desktop.export.print_map.layout import PrintSettings, export_map
+    from citymgr_desktop.export.print_map.map_frame import MapSource
 
     if (args.cases or args.open_only) and args.atlas != "workorder":
         raise ValidationError("--cases and --open-only go with --atlas workorder")
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         store.require_asset_project()
         source = MapSource(store, settings.layers, settings.lang)
         if args.atlas:
-            from citymgr_desktop.export.atlas import export_atlas
+            from citymgr_desktop.export.print_map.atlas import export_atlas
 
             result = export_atlas(source, settings, args.atlas, args.out,
                                   terminal_progress("atlas"), district=args.district,

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store.geopackage import Store
 
 ORDER = 40
 FORMATS = {".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG", ".tif": "TIFF", ".tiff": "TIFF",

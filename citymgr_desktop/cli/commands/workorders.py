@@ -8,12 +8,12 @@ import getpass
 import json
 
 from citymgr_desktop.cli.commands._common import print_json, terminal_progress
-from citymgr_desktop.core import workflow as wf
-from citymgr_desktop.core import workorders as wo
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders_deadline import format_local
-from citymgr_desktop.core.workorders_query import list_orders, select_assets
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders import states as wf
+from citymgr_desktop.core.workorders.deadlines import format_local
+from citymgr_desktop.core.workorders.query import list_orders, select_assets
 
 ORDER = 60
 STATES = " ".join(s.value for s in wf.WorkOrderState)
@@ -142,7 +142,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_limits(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.workorders_deadline import set_time_limit, time_limits
+    from citymgr_desktop.core.workorders.deadlines import set_time_limit, time_limits
 
     with Store.open(args.file, read_only=args.set is None) as store:
         store.require_asset_project()
@@ -162,7 +162,7 @@ def run_limits(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from citymgr_desktop.export.workorders_export import export_orders
+    from citymgr_desktop.export.workorders.exporter import export_orders
 
     cases = [c for group in (args.case or []) for c in group]
     with Store.open(args.file, read_only=True) as store:

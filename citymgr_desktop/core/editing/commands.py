@@ -1,0 +1,307 @@
+"""The edits a person can make, each built as one undoable command of deltas: set values of
+one asset, set a field on many, the field calculator, add a point asset, move a point, and
+delete-or-retire. Values are validated against the model before anything changes; an error
+names the field and the allowed values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from citymgr_desktop.core.editing.view import asset_table, referenced_assets
+from citymgr_desktop.core.errors import (
+    ExpressionError,
+    GeometryError,
+    NotFoundError,
+    ValidationError,
+)
+from citymgr_desktop.core.expression import Expression, Fields
+from citymgr_desktop.core.expression.typecheck import parse_date
+from citymgr_desktop.core.model import codes as objcode
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
+from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.store.write import check_geometry, new_uuid, now_iso
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.editing.session import EditSession
+    from citymgr_desktop.core.store.geopackage import Store
+
+
+class EditCommand:
+    """One undo step: ``do`` adds its deltas to the session's pending edits, ``undo`` their
+    inverse. ``label`` is English, ``label_zh`` Chinese (the Edit menu picks one)."""
+
+    def __init__(self, session: EditSession, label: str, label_zh: str,
+                 deltas: DeltaSet) -> None:
+        self.session = session
+        self.label = label
+        self.label_zh = label_zh
+        self.deltas = deltas
+
+    def do(self) -> None:
+        self.session.apply_edit(self.deltas, self.label)
+
+    def undo(self) -> None:
+        self.session.apply_edit(~self.deltas, f"Undo: {self.label}")
+
+    def tables(self) -> set[str]:
+        return self.deltas.tables()
+
+
+# -- fields and values ----------------------------------------------------------------------------
+def editable_field(table: sc.Table, name: str) -> sc.Field:
+    """The field ``name`` (or its Chinese/English label) if a person may edit it."""
+    info = Fields.for_table(table, include_fid=False)
+    try:
+        real = info.resolve(name).name
+    except ExpressionError:
+        raise ValidationError(
+            f"{table.name} has no field {name!r}; editable fields: "
+            f"{', '.join(f.name for f in table.fields if not f.system)}") from None
+    f = table.field(real)
+    if f.system:
+        raise ValidationError(f"{table.name}.{f.name} ({f.zh}) is maintained by the app and "
+                              "cannot be edited")
+    return f
+
+
+def to_value(table: sc.Table, f: sc.Field, value: Any, lang: str = "en") -> Any:
+    """``value`` checked and converted for ``f``; a coded value may be given by its label."""
+    domain = f.get_domain()
+    if isinstance(domain, dm.CodedDomain) and isinstance(value, str) and value.strip():
+        text = value.strip()
+        for code in domain.codes:
+            if text in (code.zh, code.en) or text.casefold() == code.en.casefold():
+                value = code.value
+                break
+    if f.type in (sc.FieldType.DATE, sc.FieldType.DATETIME) and isinstance(value, str):
+        parsed = parse_date(value)  # 2024/5/1, 2024年5月1日 as well as ISO
+        if parsed is not None:
+            value = parsed[0]
+    out = normalise(table, f.name, value, lang)
+    if f.name == "obj_code" and out is not None:
+        objcode.validate(out, table)
+    return out
+
+
+def _values(session: EditSession, table: sc.Table, values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, value in values.items():
+        f = editable_field(table, name)
+        out[f.name] = to_value(table, f, value, session.lang)
+    return out
+
+
+def _asset_name(row: dict[str, Any] | None, uuid: str) -> str:
+    row = row or {}
+    return str(row.get("name") or row.get("obj_code") or uuid[:8])
+
+
+def _check_obj_code_free(session: EditSession, table: sc.Table, uuid: str, code: str) -> None:
+    hit = session.store.conn.execute(
+        f'SELECT asset_uuid FROM "{table.name}" WHERE obj_code = ?', (code,)).fetchone()
+    taken = hit is not None and hit[0] != uuid and session.pending.get(table.name, hit[0]) \
+        is None
+    for d in session.pending_for(table.name):
+        if d.uuid != uuid and d.new and d.new.get("obj_code") == code:
+            taken = True
+    if taken:
+        raise ValidationError(f"{table.name}.obj_code ({table.field('obj_code').zh}): "
+                              f"{code} is already used by another asset")
+
+
+# -- commands ---------------------------------------------------------------------------------------
+def set_values(session: EditSession, layer: str, uuid: str,
+               values: dict[str, Any]) -> EditCommand | None:
+    """Change fields of one asset; None when nothing would change."""
+    table = asset_table(layer)
+    new = _values(session, table, values)
+    current = session.row(layer, uuid, [*new, "name", "obj_code"])
+    changed = {k: v for k, v in new.items() if not values_equal(current.get(k), v)}
+    if not changed:
+        return None
+    if changed.get("obj_code"):
+        _check_obj_code_free(session, table, uuid, changed["obj_code"])
+    delta = Delta(layer, uuid, {k: current.get(k) for k in changed}, changed)
+    name = _asset_name(current, uuid)
+    if len(changed) == 1:
+        f = table.field(next(iter(changed)))
+        label, zh = f"Edit {f.en} of {name}", f"修改{name}的{f.zh}"
+    else:
+        label, zh = f"Edit {len(changed)} fields of {name}", f"修改{name}的{len(changed)}个字段"
+    return EditCommand(session, label, zh, DeltaSet([delta]))
+
+
+def bulk_set(session: EditSession, layer: str, uuids: list[str],
+             values: dict[str, Any]) -> EditCommand | None:
+    """Set the same values on many assets as one step; None when none would change."""
+    table = asset_table(layer)
+    new = _values(session, table, values)
+    if "obj_code" in new and len(uuids) > 1:
+        raise ValidationError("obj_code is unique per asset; it cannot be set on several assets")
+    rows = session.rows(layer, uuids, list(new))
+    missing = [u for u in uuids if u not in rows]
+    if missing:
+        raise NotFoundError(f"{layer} has no asset(s) {', '.join(missing[:5])}")
+    deltas = DeltaSet()
+    for u in uuids:
+        cur = rows[u]
+        changed = {k: v for k, v in new.items() if not values_equal(cur.get(k), v)}
+        if changed:
+            deltas.add(Delta(layer, u, {k: cur.get(k) for k in changed}, changed))
+    if not deltas:
+        return None
+    names_en = ", ".join(table.field(k).en for k in new)
+    names_zh = "、".join(table.field(k).zh for k in new)
+    n = len(deltas)
+    return EditCommand(session, f"Set {names_en} of {n:,} {table.en.lower()}",
+                       f"修改{n}个{table.zh}的{names_zh}", deltas)
+
+
+def calculate(session: EditSession, layer: str, uuids: list[str], field_name: str,
+              expression: str) -> EditCommand | None:
+    """Field calculator: ``field = expression`` for each asset, validated before anything
+    changes (a single invalid result refuses the whole step)."""
+    table = asset_table(layer)
+    f = editable_field(table, field_name)
+    if f.name == "obj_code":
+        raise ValidationError("obj_code is unique per asset; the calculator cannot set it")
+    expr = Expression.compile(expression, Fields.for_table(table), want=None)
+    kinds = {sc.FieldType.INTEGER: ("number",), sc.FieldType.REAL: ("number",),
+             sc.FieldType.TEXT: ("text", "number", "date", "datetime"),
+             sc.FieldType.DATE: ("date", "datetime", "text"),
+             sc.FieldType.DATETIME: ("datetime", "date", "text")}
+    if expr.type not in (*kinds.get(f.type, ()), "null"):
+        raise ValidationError(f"{table.name}.{f.name} ({f.zh}) holds "
+                              f"{f.type.value.lower()} values; the expression gives "
+                              f"{expr.type} values")
+    frame = session.frame(layer, uuids, sorted(expr.used_fields | {f.name}))
+    results = expr.evaluate(frame)
+    cache: dict[Any, Any] = {}
+    bad: list[str] = []
+    deltas = DeltaSet()
+    for u, raw, old in zip(frame.index, results.tolist(), frame[f.name].tolist(), strict=True):
+        value = None if raw is None or raw is pd.NA or raw != raw else raw  # NA -> empty
+        if isinstance(value, float) and f.type is sc.FieldType.TEXT and value.is_integer():
+            value = int(value)
+        key = (type(value), value)
+        if key not in cache:
+            try:
+                cache[key] = to_value(table, f, value, session.lang)
+            except ValidationError as exc:
+                cache[key] = exc
+        out = cache[key]
+        if isinstance(out, ValidationError):
+            bad.append(str(out))
+            continue
+        if not values_equal(old, out):
+            deltas.add(Delta(layer, u, {f.name: old}, {f.name: out}))
+    if bad:
+        raise ValidationError(f"{len(bad):,} of {len(frame):,} results are not allowed; "
+                              f"first: {bad[0]}")
+    if not deltas:
+        return None
+    n = len(deltas)
+    return EditCommand(session, f"Calculate {f.en} of {n:,} {table.en.lower()}",
+                       f"计算{n}个{table.zh}的{f.zh}", deltas)
+
+
+def next_obj_code(session: EditSession, table: sc.Table) -> str:
+    """The next free component code, counting unsaved new assets too."""
+    district = session.store.district_code
+    serial = objcode.next_serial(session.store.conn, table, district)
+    prefix = f"{district}{table.major_code}{table.minor_code}"
+    for d in session.pending_for(table.name):
+        code = (d.new or {}).get("obj_code") if d.kind == "insert" else None
+        if isinstance(code, str) and code.startswith(prefix):
+            serial = max(serial, int(code[10:]) + 1)
+    return objcode.make(district, table, serial)
+
+
+def add_asset(session: EditSession, layer: str, geometry: Any,
+              values: dict[str, Any]) -> EditCommand:
+    """A new asset with a new ``asset_uuid`` and the next ``obj_code``."""
+    table = asset_table(layer)
+    geom = check_geometry(table, geometry)
+    if geom is None:
+        raise GeometryError(f"a new {table.name} needs a geometry")
+    new = _values(session, table, values)
+    uuid = new_uuid()
+    if new.get("obj_code"):
+        _check_obj_code_free(session, table, uuid, new["obj_code"])
+    else:
+        new["obj_code"] = next_obj_code(session, table)
+    row = {sc.GEOMETRY_COLUMN: geom, table.key: uuid, **new}
+    name = _asset_name(row, uuid)
+    return EditCommand(session, f"Add {table.en.lower().rstrip('s')} {name}",
+                       f"新增{table.zh}{name}", DeltaSet([Delta(layer, uuid, None, row)]))
+
+
+def move_point(session: EditSession, layer: str, uuid: str, point: Any) -> EditCommand | None:
+    table = asset_table(layer)
+    if table.geometry_type != "POINT":
+        raise GeometryError(f"{table.name} holds {table.geometry_type} geometries; only point "
+                            "assets can be moved")
+    geom = check_geometry(table, point)
+    current = session.row(layer, uuid, [sc.GEOMETRY_COLUMN, "name", "obj_code"])
+    if values_equal(current.get(sc.GEOMETRY_COLUMN), geom):
+        return None
+    name = _asset_name(current, uuid)
+    delta = Delta(layer, uuid, {sc.GEOMETRY_COLUMN: current.get(sc.GEOMETRY_COLUMN)},
+                  {sc.GEOMETRY_COLUMN: geom})
+    return EditCommand(session, f"Move {name}", f"移动{name}", DeltaSet([delta]))
+
+
+def delete_or_retire(session: EditSession, layer: str, uuids: list[str]) -> EditCommand | None:
+    """Delete assets; one with maintenance history or work orders is retired instead
+    (``retired_at`` set) so no record ever points at nothing."""
+    table = asset_table(layer)
+    rows = session.rows(layer, uuids)
+    missing = [u for u in uuids if u not in rows]
+    if missing:
+        raise NotFoundError(f"{layer} has no asset(s) {', '.join(missing[:5])}")
+    in_file = [u for u in uuids if not session.is_new(layer, u)]
+    keep = session.referenced(layer, in_file)
+    stamp = now_iso()
+    deltas = DeltaSet()
+    deleted = retired = 0
+    for u in uuids:
+        if u in keep:
+            if rows[u].get("retired_at") is None:
+                deltas.add(Delta(layer, u, {"retired_at": None}, {"retired_at": stamp}))
+                retired += 1
+        else:
+            deltas.add(Delta(layer, u, rows[u], None))
+            deleted += 1
+    if not deltas:
+        return None
+    noun = table.en.lower()
+    if deleted and retired:
+        label = f"Delete {deleted:,} and retire {retired:,} {noun}"
+        zh = f"删除{deleted}个、注销{retired}个{table.zh}"
+    elif retired:
+        label, zh = f"Retire {retired:,} {noun}", f"注销{retired}个{table.zh}"
+    else:
+        label, zh = f"Delete {deleted:,} {noun}", f"删除{deleted}个{table.zh}"
+    if len(uuids) == 1:
+        name = _asset_name(rows[uuids[0]], uuids[0])
+        label = f"{'Retire' if retired else 'Delete'} {name}"
+        zh = f"{'注销' if retired else '删除'}{name}"
+    return EditCommand(session, label, zh, deltas)
+
+
+def retire_referenced(store: Store, deltas: list[Delta], stamp: str) -> tuple[list[Delta], int]:
+    """At save time: deletes of assets that gained history meanwhile become retirements."""
+    deletes = [d for d in deltas if d.kind == "delete" and d.table in sc.ASSET_TABLES_BY_NAME]
+    if not deletes:
+        return deltas, 0
+    keep = referenced_assets(store, [d.uuid for d in deletes])
+    if not keep:
+        return deltas, 0
+    out = [Delta(d.table, d.uuid, {"retired_at": None}, {"retired_at": stamp})
+           if d.kind == "delete" and d.uuid in keep else d for d in deltas]
+    return out, len(keep)

@@ -1,0 +1,265 @@
+"""The recovery journal of unsaved edits: ``<file>.citymgr-journal`` next to the GeoPackage.
+
+Append-only JSON lines, one per edit (its deltas as data), each flushed and ``fsync``-ed before
+the edit counts as made, so a crash or ``kill -9`` loses nothing that was typed. The first
+line is a header (journal id, file name, process, time). A torn last line (the process died
+while writing it) is ignored. While a session edits, it holds an OS lock on the journal
+(``flock`` / ``msvcrt.locking``), which the OS drops when the process dies: a journal that
+can be locked on open belongs to a crashed session and is offered for restore; one that
+cannot be locked belongs to a running session, and a second editor is refused.
+After a save commits, the journal is truncated to its header; on a clean close it is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import socket
+import sys
+import uuid as uuidlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.model.delta import Delta, DeltaSet
+
+SUFFIX = ".citymgr-journal"
+VERSION = 1
+
+
+def journal_path(gpkg_path: str | os.PathLike[str]) -> Path:
+    p = Path(gpkg_path)
+    return p.with_name(p.name + SUFFIX)
+
+
+@dataclass
+class JournalContents:
+    """What a journal on disk holds: its header and the edits in order."""
+
+    header: dict[str, Any]
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    torn_tail: bool = False
+
+    def net_deltas(self) -> DeltaSet:
+        """All edits squashed into one delta per row (what saving would have written)."""
+        out = DeltaSet()
+        for entry in self.entries:
+            out.extend(Delta.from_json(d) for d in entry.get("deltas", []))
+        return out
+
+    def labels(self) -> list[str]:
+        return [str(e.get("label", "")) for e in self.entries]
+
+    @property
+    def last_edit_at(self) -> str | None:
+        return self.entries[-1].get("at") if self.entries else self.header.get("created")
+
+
+def read_journal(path: Path) -> JournalContents | None:
+    """Parse a journal file; None when it is missing or empty."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise BadFileError(f"{path}: cannot read the recovery journal ({exc.strerror})") from None
+    lines = raw.split(b"\n")
+    header: dict[str, Any] | None = None
+    entries: list[dict[str, Any]] = []
+    torn = False
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            if i >= len(lines) - 2:  # only the last record can be torn by a crash
+                torn = True
+                continue
+            raise BadFileError(f"{path}: the recovery journal is damaged at line {i + 1}") \
+                from None
+        if header is None:
+            if record.get("journal") != VERSION:
+                raise BadFileError(f"{path}: not a citymgr recovery journal (version "
+                                   f"{record.get('journal')!r})")
+            header = record
+        else:
+            entries.append(record)
+    if header is None:
+        return None
+    return JournalContents(header, entries, torn)
+
+
+def _lock(fh: IO[bytes]) -> bool:
+    """Try to take an exclusive lock on an open file; False if another process holds it."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        try:
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _fsync_dir(path: Path) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    fd = os.open(str(path), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Journal:
+    """The journal of one editing session; created on the first edit."""
+
+    def __init__(self, gpkg_path: str | os.PathLike[str]) -> None:
+        self.path = journal_path(gpkg_path)
+        self.gpkg_name = Path(gpkg_path).name
+        self._fh: IO[bytes] | None = None
+        self.id = ""
+        self.seq = 0
+
+    # -- claiming ------------------------------------------------------------------------------
+    @staticmethod
+    def probe(gpkg_path: str | os.PathLike[str]) -> tuple[str, JournalContents | None]:
+        """State of the journal next to ``gpkg_path``: ("none" | "orphan" | "live", contents).
+
+        "live": a running session holds it (contents may be None); "orphan": left by a
+        session that ended without saving or discarding (crash, kill, power loss).
+        """
+        path = journal_path(gpkg_path)
+        if not path.exists():
+            return "none", None
+        try:
+            with path.open("rb") as fh:
+                if not _lock(fh):
+                    with contextlib.suppress(BadFileError):
+                        return "live", read_journal(path)
+                    return "live", None
+        except OSError:
+            return "none", None
+        contents = read_journal(path)
+        if contents is None or not contents.entries:
+            return "none", contents
+        return "orphan", contents
+
+    def open(self, initial: tuple[str, DeltaSet] | None = None) -> None:
+        """Create the journal file and lock it, with a fresh header.
+
+        With ``initial`` (label, deltas) the file is first written complete under a temporary
+        name and renamed over the old one, so a crashed session's journal is replaced
+        atomically by one holding its restored edits (no moment without them).
+        """
+        if self._fh is not None:
+            return
+        if initial is not None:
+            self._write_atomically(*initial)
+        fh = self.path.open("a+b")
+        if not _lock(fh):
+            fh.close()
+            owner = ""
+            with contextlib.suppress(Exception):
+                contents = read_journal(self.path)
+                if contents:
+                    owner = f" (process {contents.header.get('pid')} on " \
+                            f"{contents.header.get('host')})"
+            raise BadFileError(f"{self.gpkg_name} is being edited in another citymgr "
+                               f"window{owner}; close it there first")
+        self._fh = fh
+        if initial is None:
+            self._reset()
+        else:
+            contents = read_journal(self.path)
+            self.id = contents.header["id"] if contents else ""
+            self.seq = len(contents.entries) if contents else 0
+        _fsync_dir(self.path.parent)
+
+    def _write_atomically(self, label: str, deltas: DeltaSet) -> None:
+        self.id = str(uuidlib.uuid4())
+        records = [self._header(), {"seq": 1, "at": now_iso(), "label": label,
+                                    "deltas": [d.to_json() for d in deltas]}]
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with tmp.open("wb") as fh:
+            for record in records:
+                fh.write(json.dumps(record, ensure_ascii=False,
+                                    separators=(",", ":")).encode("utf-8") + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+    def _header(self) -> dict[str, Any]:
+        return {"journal": VERSION, "id": self.id, "file": self.gpkg_name, "created": now_iso(),
+                "pid": os.getpid(), "host": socket.gethostname()}
+
+    def _reset(self) -> None:
+        assert self._fh is not None
+        self.id = str(uuidlib.uuid4())
+        self.seq = 0
+        self._fh.seek(0)
+        self._fh.truncate(0)
+        self._write(self._header())
+
+    def _write(self, record: dict[str, Any]) -> None:
+        assert self._fh is not None
+        data = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self._fh.seek(0, os.SEEK_END)
+        self._fh.write(data + b"\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    # -- writing -------------------------------------------------------------------------------
+    def append(self, label: str, deltas: Iterable[Delta]) -> None:
+        """Record one edit durably (returns after fsync)."""
+        self.open()
+        self.seq += 1
+        self._write({"seq": self.seq, "at": now_iso(), "label": label,
+                     "deltas": [d.to_json() for d in deltas]})
+
+    def clear(self) -> None:
+        """Forget every edit (after a committed save, or a discard); the lock is kept."""
+        if self._fh is not None:
+            self._reset()
+
+    def close(self, *, remove: bool) -> None:
+        """Release the journal; ``remove`` deletes the file (nothing unsaved is in it)."""
+        if self._fh is None:
+            return
+        if remove:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        self._fh.close()
+        self._fh = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._fh is not None
+
+
+def set_aside(gpkg_path: str | os.PathLike[str]) -> Path | None:
+    """Rename an orphan journal the user chose not to restore (kept, never silently lost)."""
+    path = journal_path(gpkg_path)
+    if not path.exists():
+        return None
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{stamp}.discarded")
+    os.replace(path, target)
+    return target

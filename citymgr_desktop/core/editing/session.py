@@ -1,0 +1,296 @@
+"""An editing session over one open file: unsaved edits as a :class:`DeltaSet` on top of the
+store, every edit a command on a :class:`CommandStack`, a crash-safe recovery journal, and a
+save that writes only the changed rows in one transaction (docs/editing.md).
+
+Reads through the session (:meth:`EditSession.rows`, :meth:`overlay`, :meth:`select`) show the
+file with the pending edits applied, the way QGIS layers show their edit buffer. The edit
+builders (set a value, bulk set, field calculator, add / move a point, delete or retire)
+live in :mod:`citymgr_desktop.core.editing.commands`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from citymgr_desktop.core.commands import CommandStack
+from citymgr_desktop.core.editing import commands as ec
+from citymgr_desktop.core.editing.conflicts import conflicts, rebase
+from citymgr_desktop.core.editing.journal import Journal, JournalContents, set_aside
+from citymgr_desktop.core.editing.view import SessionView
+from citymgr_desktop.core.errors import ConflictError, ReadOnlyError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store.write import now_iso
+
+
+@dataclass(frozen=True)
+class EditEvent:
+    """What changed: tables and asset uuids per table; ``saved``/``reset`` for save/discard."""
+
+    tables: frozenset[str]
+    uuids: dict[str, frozenset[str]] = field(default_factory=dict)
+    saved: bool = False
+    reset: bool = False
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    counts: dict[str, dict[str, int]]
+    retired_instead: int = 0  # deletes that became retirements (history appeared meanwhile)
+
+    @property
+    def rows(self) -> int:
+        return sum(sum(c.values()) for c in self.counts.values())
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Unsaved edits a crashed session left in the journal, rebased onto today's file."""
+
+    deltas: DeltaSet
+    contents: JournalContents
+
+    @property
+    def count(self) -> int:
+        return len(self.deltas)
+
+    @property
+    def when(self) -> str | None:
+        return self.contents.last_edit_at
+
+    def labels(self) -> list[str]:
+        return self.contents.labels()
+
+
+class EditSession(SessionView):
+    """Pending edits of one file. Create it when the file is opened; :meth:`close` it."""
+
+    def __init__(self, store: Store, user: str = "", commands: CommandStack | None = None,
+                 *, journal: bool = True, dry_run: bool = False) -> None:
+        """``dry_run``: compute edits on a (possibly read-only) store, never save them."""
+        if store.read_only and not dry_run:
+            raise ReadOnlyError(f"{store.path} is open read-only; save a copy to edit it")
+        self.dry_run = dry_run
+        journal = journal and not dry_run
+        store.require_asset_project()
+        super().__init__(store)
+        self.user = user
+        self.commands = commands if commands is not None else CommandStack()
+        self._listeners: list[Callable[[EditEvent], None]] = []
+        self.journal: Journal | None = None
+        self.recovery: Recovery | None = None
+        self._journal_paused = False
+        self._held: list[EditEvent] | None = None
+        self._file_state = self._state_of_file()
+        if journal:
+            self.journal = Journal(store.path)
+            state, contents = Journal.probe(store.path)
+            if state == "live":
+                self.journal.open()  # raises: another window edits this file
+            if state == "orphan" and contents is not None:
+                pending = rebase(store, contents.net_deltas())
+                if pending:
+                    self.recovery = Recovery(pending, contents)
+                else:  # everything in it was saved before the crash
+                    with contextlib.suppress(OSError):
+                        self.journal.path.unlink()
+
+    def _state_of_file(self) -> tuple[int, int]:
+        """Changes to the file since: by other connections (``data_version``) and by this
+        one (``total_changes``). Equal states mean nobody wrote in between."""
+        version = self.store.conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), self.store.conn.total_changes
+
+    # -- notifications ---------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[EditEvent], None]) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[EditEvent], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self, event: EditEvent) -> None:
+        if self._held is not None:
+            self._held.append(event)
+            return
+        for listener in list(self._listeners):
+            listener(event)
+
+    def hold_events(self) -> None:
+        """Queue notifications (e.g. while a worker thread saves) until :meth:`release_events`,
+        so listeners always run on the thread that releases them."""
+        if self._held is None:
+            self._held = []
+
+    def release_events(self) -> None:
+        held, self._held = self._held or [], None
+        for event in held:
+            self._notify(event)
+
+    # -- state ----------------------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        return bool(self.pending)
+
+    def pending_counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: {"insert": 0, "update": 0,
+                                                                  "delete": 0})
+        for d in self.pending:
+            counts[d.table][d.kind] += 1
+        return dict(counts)
+
+    # -- applying edits (commands call these) ------------------------------------------------------
+    def apply_edit(self, deltas: DeltaSet, label: str) -> None:
+        """Add ``deltas`` to the pending edits, journal them first (durably), notify."""
+        if not deltas:
+            return
+        if self.journal is not None and not self._journal_paused:
+            if self.recovery is not None:  # never overwrite an undecided crash journal
+                set_aside(self.store.path)
+                self.recovery = None
+            self.journal.append(label, deltas)
+        self.pending.extend(deltas)
+        self._after_change(deltas)
+        self._notify(_event(deltas))
+
+    def push(self, command: ec.EditCommand) -> ec.EditCommand:
+        self.commands.push(command)
+        return command
+
+    # -- edits -------------------------------------------------------------------------------------
+    def set_values(self, layer: str, uuid: str, values: dict) -> ec.EditCommand | None:
+        """Several fields of one asset (a form's OK) as one undo step; None if nothing changed."""
+        cmd = ec.set_values(self, layer, uuid, values)
+        return self.push(cmd) if cmd else None
+
+    def set_value(self, layer: str, uuid: str, field_name: str, value: object):
+        return self.set_values(layer, uuid, {field_name: value})
+
+    def bulk_set(self, layer: str, uuids: Iterable[str], values: dict) -> ec.EditCommand | None:
+        cmd = ec.bulk_set(self, layer, list(uuids), values)
+        return self.push(cmd) if cmd else None
+
+    def calculate(self, layer: str, uuids: Iterable[str], field_name: str,
+                  expression: str) -> ec.EditCommand | None:
+        cmd = ec.calculate(self, layer, list(uuids), field_name, expression)
+        return self.push(cmd) if cmd else None
+
+    def add_point(self, layer: str, point: object, values: dict | None = None) -> str:
+        cmd = ec.add_asset(self, layer, point, values or {})
+        self.push(cmd)
+        return next(iter(cmd.deltas)).uuid
+
+    def move_point(self, layer: str, uuid: str, point: object) -> ec.EditCommand | None:
+        cmd = ec.move_point(self, layer, uuid, point)
+        return self.push(cmd) if cmd else None
+
+    def delete(self, layer: str, uuids: Iterable[str]) -> ec.EditCommand | None:
+        cmd = ec.delete_or_retire(self, layer, list(uuids))
+        return self.push(cmd) if cmd else None
+
+    def restore(self) -> int:
+        """Bring back the edits of a crashed session (one undoable step); returns how many."""
+        if self.recovery is None:
+            return 0
+        recovery, self.recovery = self.recovery, None
+        label = "Restore unsaved edits"
+        cmd = ec.EditCommand(self, label, "恢复未保存的编辑", recovery.deltas)
+        if self.journal is not None:  # atomically: the old journal becomes this session's
+            self.journal.open((label, recovery.deltas))
+        self._journal_paused = True
+        try:
+            self.push(cmd)
+        finally:
+            self._journal_paused = False
+        return recovery.count
+
+    def drop_recovery(self) -> None:
+        """Do not restore: the old journal is renamed ``….discarded`` (kept, never lost)."""
+        if self.recovery is not None:
+            set_aside(self.store.path)
+            self.recovery = None
+
+    # -- saving ------------------------------------------------------------------------------------
+    def check_conflicts(self) -> list[str]:
+        """One line per pending edit whose starting value the file no longer has."""
+        return [c.describe() for c in conflicts(self.store, list(self.pending))]
+
+    def save(self, progress: Progress | None = None, *, force: bool = False) -> SaveResult:
+        """Write the pending edits in one transaction (all or nothing), then clear the journal.
+
+        Raises :class:`ConflictError` when another program changed a value being edited;
+        ``force=True`` overwrites it. Deletes of assets that gained history meanwhile become
+        retirements.
+        """
+        if not self.pending:
+            return SaveResult({})
+        if self.dry_run:
+            raise ReadOnlyError("a dry run never saves")
+        deltas = list(self.pending)
+        with self.store.session():
+            untouched = self._state_of_file() == self._file_state
+            if not force and not untouched:  # only another writer can have made a conflict
+                found = conflicts(self.store, deltas, limit=6)
+                if found:
+                    more = " …" if len(found) > 5 else ""
+                    raise ConflictError(
+                        "the file was changed by another program since these edits were made: "
+                        + "; ".join(c.describe() for c in found[:5]) + more)
+            elif force:
+                deltas = list(rebase(self.store, deltas))
+            deltas, retired = ec.retire_referenced(self.store, deltas, now_iso())
+            counts = self.store.apply(deltas, self.user, progress)
+        # committed: only now may the journal forget the edits
+        self._file_state = self._state_of_file()
+        if self.journal is not None:
+            self.journal.clear()
+        tables = self.pending.tables()
+        uuids = _uuids(self.pending)
+        self.pending = DeltaSet()
+        self._after_change(None)
+        self._notify(EditEvent(frozenset(tables), uuids, saved=True))
+        return SaveResult(counts, retired)
+
+    def discard(self) -> None:
+        """Drop every pending edit (the undo stack is cleared: its commands no longer apply)."""
+        tables, uuids = self.pending.tables(), _uuids(self.pending)
+        self.pending = DeltaSet()
+        if self.journal is not None:
+            self.journal.clear()
+        self.commands.clear()
+        self._after_change(None)
+        self._notify(EditEvent(frozenset(tables), uuids, reset=True))
+
+    def close(self) -> None:
+        """End the session. Unsaved edits stay in the journal (offered again on next open)."""
+        if self.journal is not None:
+            self.journal.close(remove=not self.pending)
+
+    # -- reading helpers for the canvas ---------------------------------------------------------
+    def overlay(self, layer: str, frame: pd.DataFrame, *,
+                include_retired: bool = True) -> pd.DataFrame:
+        """``frame`` (read from the file, indexed by fid) as it looks with the pending edits."""
+        from citymgr_desktop.core.editing.overlay import overlay_frame
+
+        return overlay_frame(self, layer, frame, include_retired=include_retired)
+
+
+def _uuids(deltas: Iterable[Delta]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for d in deltas:
+        out[d.table].add(d.uuid)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _event(deltas: DeltaSet) -> EditEvent:
+    return EditEvent(frozenset(deltas.tables()), _uuids(deltas))
+
+
+__all__ = ["EditEvent", "EditSession", "Recovery", "SaveResult", "sc"]

@@ -1,0 +1,246 @@
+"""Reading through an editing session: the file's rows with the pending edits applied.
+
+New assets that are not saved yet have no fid; they get stable negative temporary fids
+(-1, -2, …) for the session, as in QGIS's edit buffer, so tables and the map can show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.expression import Expression, Fields
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta, DeltaSet
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
+
+
+def asset_table(layer: str) -> sc.Table:
+    """The asset table called ``layer``; ValidationError naming the asset layers otherwise."""
+    t = sc.ASSET_TABLES_BY_NAME.get(layer)
+    if t is None:
+        raise ValidationError(f"{layer!r} is not an asset layer; asset layers: "
+                              f"{', '.join(x.name for x in sc.ASSET_TABLES)}")
+    return t
+
+
+class SessionView:
+    """The file as the session sees it. :class:`~citymgr_desktop.core.editing.session.EditSession`
+    adds the edits; this part only reads."""
+
+    lang = "en"  # language of validation messages ("zh" for Chinese labels)
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pending = DeltaSet()
+        self._temp_fids: dict[tuple[str, str], int] = {}
+        self._next_temp = -1
+
+    def _after_change(self, deltas: DeltaSet | None) -> None:
+        if deltas is None:  # saved or discarded: temporary fids are gone
+            self._temp_fids.clear()
+            return
+        for d in deltas:
+            if d.kind == "insert" and d.key not in self._temp_fids:
+                self._temp_fids[d.key] = self._next_temp
+                self._next_temp -= 1
+
+    # -- pending ---------------------------------------------------------------------------------
+    def pending_for(self, layer: str) -> list[Delta]:
+        return [d for d in self.pending if d.table == layer]
+
+    def inserted(self, layer: str) -> list[tuple[int, dict[str, Any]]]:
+        """(temporary fid, row) of each new, unsaved asset of ``layer``, oldest first."""
+        out = []
+        for d in self.pending_for(layer):
+            if d.kind == "insert" and d.new is not None:
+                row = {**d.new, asset_table(layer).key: d.uuid}
+                out.append((self._temp_fids.get(d.key, 0), row))
+        return sorted(out, key=lambda item: -item[0])
+
+    def is_new(self, layer: str, uuid: str) -> bool:
+        """True for an asset added in this session and not saved yet."""
+        d = self.pending.get(layer, uuid)
+        return d is not None and d.kind == "insert"
+
+    def temp_fid(self, layer: str, uuid: str) -> int | None:
+        return self._temp_fids.get((layer, uuid))
+
+    # -- rows ------------------------------------------------------------------------------------
+    def rows(self, layer: str, uuids: Iterable[str],
+             fields: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Current values (file + pending) by uuid; deleted and unknown uuids are left out."""
+        t = asset_table(layer)
+        ulist = list(dict.fromkeys(uuids))
+        names = None if fields is None else list(dict.fromkeys([*fields, t.key]))
+        if names is not None:  # geometry first, as get_rows expects it decoded under "geom"
+            names.sort(key=lambda n: n != sc.GEOMETRY_COLUMN)
+        file_uuids = [u for u in ulist if not self.is_new(layer, u)]
+        out = self.store.get_rows(layer, file_uuids, fields=names) if file_uuids else {}
+        for u in ulist:
+            d = self.pending.get(layer, u)
+            if d is None:
+                continue
+            if d.kind == "delete":
+                out.pop(u, None)
+            elif d.kind == "insert":
+                assert d.new is not None
+                full: dict[str, Any] = {n: None for n in t.field_names()}
+                full.update(d.new)
+                full[t.key] = u
+                out[u] = full if names is None else {n: full.get(n) for n in names}
+            elif u in out:
+                assert d.new is not None
+                out[u].update({k: v for k, v in d.new.items()
+                               if names is None or k in names})
+        return {u: out[u] for u in ulist if u in out}
+
+    def row(self, layer: str, uuid: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
+        got = self.rows(layer, [uuid], fields)
+        if uuid not in got:
+            raise NotFoundError(f"{layer} has no asset {uuid}")
+        return got[uuid]
+
+    def frame(self, layer: str, uuids: Iterable[str], fields: Iterable[str]) -> pd.DataFrame:
+        """Current values of ``fields`` as a DataFrame indexed by uuid (with a fid column)."""
+        ulist = list(uuids)
+        names = [f for f in dict.fromkeys(fields) if f != "fid"]
+        rows = self.rows(layer, ulist, names)
+        fids = self.fids(layer, ulist)
+        frame = pd.DataFrame.from_records(
+            [{**{n: rows[u].get(n) for n in names}, "fid": fids.get(u)} for u in ulist
+             if u in rows], index=[u for u in ulist if u in rows], columns=[*names, "fid"])
+        return frame
+
+    def fids(self, layer: str, uuids: Iterable[str]) -> dict[str, int]:
+        """fid of each uuid (temporary negative fids for unsaved new assets)."""
+        t = asset_table(layer)
+        out: dict[str, int] = {}
+        file_uuids = []
+        for u in uuids:
+            temp = self._temp_fids.get((layer, u))
+            if temp is not None:
+                out[u] = temp
+            else:
+                file_uuids.append(u)
+        for i in range(0, len(file_uuids), 900):
+            chunk = file_uuids[i:i + 900]
+            out.update({r[1]: r[0] for r in self.store.conn.execute(
+                f"SELECT fid, {gpkg.quote_ident(t.key)} FROM {gpkg.quote_ident(layer)} "
+                f"WHERE {gpkg.quote_ident(t.key)} IN ({','.join('?' * len(chunk))})", chunk)})
+        return out
+
+    def uuids_for_fids(self, layer: str, fids: Iterable[int]) -> dict[int, str]:
+        """asset_uuid of each fid (file fids and temporary ones)."""
+        t = asset_table(layer)
+        temp = {v: k[1] for k, v in self._temp_fids.items() if k[0] == layer}
+        out: dict[int, str] = {}
+        file_fids = []
+        for f in fids:
+            if f in temp:
+                out[f] = temp[f]
+            elif f > 0:
+                file_fids.append(int(f))
+        for i in range(0, len(file_fids), 900):
+            chunk = file_fids[i:i + 900]
+            out.update({r[0]: r[1] for r in self.store.conn.execute(
+                f"SELECT fid, {gpkg.quote_ident(t.key)} FROM {gpkg.quote_ident(layer)} "
+                f"WHERE fid IN ({','.join('?' * len(chunk))})", chunk)})
+        return out
+
+    def referenced(self, layer: str, uuids: Iterable[str]) -> set[str]:
+        """Assets with maintenance history or work orders (they are retired, never deleted)."""
+        return referenced_assets(self.store, uuids)
+
+    # -- selecting -------------------------------------------------------------------------------
+    def select(self, layer: str, expression: str | Expression | None, *,
+               include_retired: bool = False) -> list[str]:
+        """uuids of the assets of ``layer`` matching ``expression`` (file + pending edits),
+        in fid order with new assets last. The file part is filtered inside SQLite."""
+        t = asset_table(layer)
+        expr = expression if isinstance(expression, Expression) or expression is None else \
+            Expression.compile(expression, Fields.for_table(t))
+        clauses: list[str] = []
+        params: list[Any] = []
+        if expr is not None:
+            sql, params = expr.to_sql()
+            clauses.append(sql)
+        if not include_retired:
+            clauses.append("retired_at IS NULL")
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        touched = {d.uuid for d in self.pending_for(layer)}
+        found = [(fid, u) for fid, u in self.store.conn.execute(
+            f"SELECT fid, {gpkg.quote_ident(t.key)} FROM {gpkg.quote_ident(layer)}{where}",
+            params) if u not in touched]
+        live = [d.uuid for d in self.pending_for(layer) if d.kind != "delete"]
+        if live:
+            names = sorted((expr.used_fields if expr else set()) | {"retired_at"})
+            frame = self.frame(layer, live, names)
+            keep = pd.Series(True, index=frame.index)
+            if expr is not None:
+                keep &= expr.mask(frame)
+            if not include_retired:
+                keep &= frame["retired_at"].isna().to_numpy()
+            found += [(int(frame.at[u, "fid"]), u) for u in frame.index[keep.to_numpy()]]
+        found.sort(key=lambda item: (item[0] < 0, abs(item[0])))
+        return [u for _, u in found]
+
+
+def referenced_assets(store: Store, uuids: Iterable[str]) -> set[str]:
+    """Which of ``uuids`` a maintenance record or a work order points at."""
+    ulist = list(uuids)
+    out: set[str] = set()
+    for i in range(0, len(ulist), 900):
+        chunk = ulist[i:i + 900]
+        marks = ",".join("?" * len(chunk))
+        for table in ("maintenance_record", "work_order_asset"):
+            out |= {r[0] for r in store.conn.execute(
+                f"SELECT DISTINCT asset_uuid FROM {table} WHERE asset_uuid IN ({marks})", chunk)}
+    return out
+
+
+def nearest_asset(view: SessionView, layer: str, x: float, y: float,
+                  tolerance: float) -> str | None:
+    """The asset of ``layer`` nearest to (x, y) within ``tolerance`` (layer CRS), pending
+    edits included (moved and new assets where they are now, deleted ones not at all)."""
+    import shapely
+
+    t = asset_table(layer)
+    rtree = gpkg.quote_ident(gpkg.rtree_name(layer))
+    key = gpkg.quote_ident(t.key)
+    candidates = [r[0] for r in view.store.conn.execute(
+        f"SELECT a.{key} FROM {gpkg.quote_ident(layer)} a JOIN {rtree} r ON a.fid = r.id "
+        "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? "
+        "AND a.retired_at IS NULL",
+        (x - tolerance, x + tolerance, y - tolerance, y + tolerance))]
+    candidates += [d.uuid for d in view.pending_for(layer) if d.kind != "delete"]
+    rows = view.rows(layer, candidates, [sc.GEOMETRY_COLUMN, "retired_at"])
+    here = shapely.Point(x, y)
+    best, best_d = None, tolerance
+    for uuid, row in rows.items():
+        geom = row.get(sc.GEOMETRY_COLUMN)
+        if geom is None or row.get("retired_at") is not None:
+            continue
+        dist = geom.distance(here)
+        if dist <= best_d:
+            best, best_d = uuid, dist
+    return best
+
+
+def neighbour_values(view: SessionView, layer: str, x: float, y: float,
+                     fields: tuple[str, ...] = ("district", "bgid", "owner_dept",
+                                                "maintainer_dept"),
+                     radius: float = 300.0) -> dict[str, Any]:
+    """Location and management values of the nearest asset of ``layer`` within ``radius``:
+    sensible defaults for a new asset placed next to it."""
+    uuid = nearest_asset(view, layer, x, y, radius)
+    if uuid is None:
+        return {}
+    row = view.row(layer, uuid, list(fields))
+    return {f: row.get(f) for f in fields if row.get(f) is not None}

@@ -1,0 +1,39 @@
+"""GeoPackage files at the SQLite level: connections with the GeoPackage SQL functions, our
+schema's DDL, rtree and ``gpkg_contents`` bookkeeping, and geometry blobs.
+
+Only the store and the packages below it (sync, import, sample) use this directly; views,
+exporters and the command line go through :mod:`citymgr_desktop.core.store`.
+"""
+
+from citymgr_desktop.core.gpkg.tables import (
+    APPLICATION_ID,
+    NOW_SQL,
+    RTREE_EXTENSION,
+    SCHEMA_EXTENSION,
+    USER_VERSION,
+    add_srs,
+    connect,
+    create_indexes,
+    create_integrity_triggers,
+    create_rtree,
+    create_rtree_triggers,
+    create_table,
+    drop_rtree_triggers,
+    exec_script,
+    expand_extent,
+    fill_rtree,
+    init_geopackage,
+    quote_ident,
+    rtree_name,
+    srs_id_for,
+    touch_contents,
+    write_domains,
+)
+
+__all__ = [
+    "APPLICATION_ID", "NOW_SQL", "RTREE_EXTENSION", "SCHEMA_EXTENSION", "USER_VERSION",
+    "add_srs", "connect", "create_indexes", "create_integrity_triggers", "create_rtree",
+    "create_rtree_triggers", "create_table", "drop_rtree_triggers", "exec_script",
+    "expand_extent", "fill_rtree", "init_geopackage", "quote_ident", "rtree_name",
+    "srs_id_for", "touch_contents", "write_domains",
+]

@@ -1,0 +1,2 @@
+"""Maintenance history of assets: records and attachments.
+"""

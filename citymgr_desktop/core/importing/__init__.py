@@ -1,0 +1,2 @@
+"""Bringing existing data into a project: sources, mapping, values, CRS, matching, reports.
+"""

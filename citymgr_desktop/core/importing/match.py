@@ -1,0 +1,165 @@
+"""Match import candidates with the project's assets by ``source_id``; make the deltas.
+
+A candidate whose source id an asset already carries becomes an update of that asset (only
+the fields that changed; a value the source lacks never erases one the project has), an
+unchanged one is counted and left alone, and a new one is inserted with a fresh
+``asset_uuid`` and the next ``obj_code`` serial of its class (after the existing ones, and
+after any codes the source brings itself). Retired or ambiguous matches are skipped.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.importing.prepare import Candidate, Prepared
+from citymgr_desktop.core.importing.report import Example, ImportReport
+from citymgr_desktop.core.model import codes as objcode
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta, values_equal
+from citymgr_desktop.core.store.geopackage import Store
+
+GEOM = sc.GEOMETRY_COLUMN
+GEOMETRY_TOLERANCE = 1e-6  # metres: reprojection noise is not a change
+SKIP_RETIRED = "matches a retired asset (reinstate it in the app first)"
+
+
+@dataclass
+class ImportPlan:
+    deltas: list[Delta]
+    report: ImportReport
+    # (geometry in the project CRS, "insert" / "update" / "unchanged"): the wizard's preview
+    outcomes: list[tuple[Any, str]] = field(default_factory=list)
+
+
+def _existing(store: Store, table: sc.Table, ids: list[str]) -> dict[str, list[tuple[str, Any]]]:
+    out: dict[str, list[tuple[str, Any]]] = {}
+    name = gpkg.quote_ident(table.name)
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        rows = store.conn.execute(
+            f"SELECT source_id, asset_uuid, retired_at FROM {name} WHERE source_id IN "
+            f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        for sid, uid, retired in rows:
+            out.setdefault(sid, []).append((uid, retired))
+    return out
+
+
+def _used_codes(store: Store, table: sc.Table, codes: list[str]) -> set[str]:
+    used: set[str] = set()
+    name = gpkg.quote_ident(table.name)
+    for i in range(0, len(codes), 900):
+        chunk = codes[i : i + 900]
+        used |= {r[0] for r in store.conn.execute(
+            f"SELECT obj_code FROM {name} WHERE obj_code IN ({','.join('?' * len(chunk))})",
+            chunk)}
+    return used
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, shapely.Geometry) and isinstance(b, shapely.Geometry):
+        return a.geom_type == b.geom_type and bool(
+            shapely.equals_exact(a, b, tolerance=GEOMETRY_TOLERANCE))
+    return values_equal(a, b)
+
+
+def match(store: Store, prepared: Prepared) -> ImportPlan:
+    """The deltas that apply ``prepared`` to ``store`` (read-only: nothing is written)."""
+    table, report = prepared.table, prepared.report
+    cands = prepared.candidates
+    ids = [c.source_id for c in cands if c.source_id is not None]
+    existing = _existing(store, table, ids)
+    updates: list[tuple[Candidate, str]] = []
+    inserts: list[Candidate] = []
+    for c in cands:
+        found = existing.get(c.source_id or "", []) if c.source_id else []
+        if len(found) > 1:
+            report.skipped.add("ambiguous: several assets already have this source id",
+                               Example(c.fid, c.source_id, f"{len(found)} assets"))
+        elif found and found[0][1] is not None:
+            report.skipped.add(SKIP_RETIRED, Example(c.fid, c.source_id, found[0][0]))
+        elif found:
+            updates.append((c, found[0][0]))
+        else:
+            inserts.append(c)
+    outcomes: list[tuple[Any, str]] = []
+    deltas = _update_deltas(store, table, updates, report, outcomes)
+    deltas.extend(_insert_deltas(store, table, inserts, report))
+    outcomes.extend((c.geom, "insert") for c in inserts)
+    return ImportPlan(deltas, report, outcomes)
+
+
+def _update_deltas(store: Store, table: sc.Table, updates: list[tuple[Candidate, str]],
+                   report: ImportReport, outcomes: list[tuple[Any, str]]) -> list[Delta]:
+    if not updates:
+        return []
+    fields = sorted({k for c, _ in updates for k in c.values} - {"obj_code"})
+    current = store.get_rows(table.name, [u for _, u in updates], [GEOM, *fields])
+    out: list[Delta] = []
+    for c, uid in updates:
+        row = current[uid]
+        new = {k: v for k, v in c.values.items() if k != "obj_code"}
+        new[GEOM] = c.geom
+        changed = {k: v for k, v in new.items() if not _same(row.get(k), v)}
+        if not changed:
+            report.unchanged += 1
+            outcomes.append((c.geom, "unchanged"))
+            continue
+        out.append(Delta(table.name, uid, {k: row.get(k) for k in changed}, changed))
+        outcomes.append((c.geom, "update"))
+        report.updated += 1
+    return out
+
+
+def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
+                   report: ImportReport) -> list[Delta]:
+    if not inserts:
+        return []
+    district = store.district_code
+    given = [c.values["obj_code"] for c in inserts if c.values.get("obj_code")]
+    used = _used_codes(store, table, given)
+    serial = objcode.next_serial(store.conn, table, district)
+    prefix = f"{district}{table.major_code}{table.minor_code}"
+    for code in given:
+        if code.startswith(prefix) and code not in used:
+            serial = max(serial, int(code[10:]) + 1)
+    taken: set[str] = set()
+    out: list[Delta] = []
+    first = last = None
+    for c in inserts:
+        values = dict(c.values)
+        code = values.pop("obj_code", None)
+        if code is not None:
+            problem = _code_problem(code, table, used, taken)
+            if problem:
+                report.add_invalid("obj_code", f"{problem}: a new code was assigned",
+                                   Example(c.fid, c.source_id, code))
+                code = None
+        if code is None:
+            code = objcode.make(district, table, serial)
+            serial += 1
+            first = first or code
+            last = code
+        taken.add(code)
+        row = {**values, GEOM: c.geom, "obj_code": code}
+        if c.source_id is not None:
+            row["source_id"] = c.source_id
+        out.append(Delta(table.name, str(uuidlib.uuid4()), None, row))
+        report.inserted += 1
+    if first and last:
+        report.obj_codes = (first, last)
+    return out
+
+
+def _code_problem(code: str, table: sc.Table, used: set[str], taken: set[str]) -> str | None:
+    try:
+        objcode.validate(code, table)
+    except Exception as exc:  # ValidationError with the reason
+        return str(exc)
+    if code in used or code in taken:
+        return f"obj_code {code} is already used"
+    return None

@@ -1,0 +1,245 @@
+"""Turn a read source layer into candidate assets: CRS, geometry and attribute values.
+
+No project rows are touched here: each feature becomes zero or more :class:`Candidate`
+(geometry in the project CRS, normalised values, source id) or a counted skip with its reason.
+Matching against the project's existing assets is :mod:`importer_match`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyproj import CRS
+
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.importing import crs as icrs
+from citymgr_desktop.core.importing import values as iv
+from citymgr_desktop.core.importing.geometry import conform, drop_zm
+from citymgr_desktop.core.importing.mapping import ImportMapping, editable_fields
+from citymgr_desktop.core.importing.report import Example, ImportReport
+from citymgr_desktop.core.importing.sources.reader import SourceData, is_empty
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.progress import Progress, ensure
+
+SKIP_OUTSIDE = "outside the project CRS's area of use"
+SKIP_DUPLICATE = "duplicate source id in the source (the first one is imported)"
+SKIP_UNMATCHED = "value matches no code"
+
+
+@dataclass
+class Candidate:
+    """One asset to insert or update."""
+
+    fid: Any
+    source_id: str | None
+    geom: Any
+    values: dict[str, Any] = field(default_factory=dict)  # non-empty values only
+
+
+@dataclass
+class Prepared:
+    table: sc.Table
+    candidates: list[Candidate]
+    report: ImportReport
+
+
+def source_id_text(value: Any) -> str | None:
+    if is_empty(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def check_constants(table: sc.Table, mapping: ImportMapping) -> dict[str, Any]:
+    """Constants normalised to the field types; a bad one stops the import, naming it."""
+    out: dict[str, Any] = {}
+    for f, v in mapping.constants.items():
+        domain = table.field(f).get_domain()
+        if isinstance(domain, dm.CodedDomain) and not is_empty(v):
+            code = iv.match_code(domain, v)
+            v = v if code is None else code
+        out[f] = normalise(table, f, v)
+    for f, words in mapping.values.items():
+        for word, code in words.items():
+            if code is None or (isinstance(code, str) and not code.strip()):
+                continue  # mapped to "leave empty" on purpose
+            try:
+                normalise(table, f, code)
+            except ValidationError as exc:
+                raise ValidationError(f"value map {f}: {word!r} -> {exc}") from None
+    return out
+
+
+def _invalid_reason(table: sc.Table, name: str, value: Any) -> str:
+    f = table.field(name)
+    domain = f.get_domain()
+    if isinstance(domain, dm.RangeDomain):
+        try:
+            float(str(value).strip())
+            return f"outside {domain.describe()}"
+        except ValueError:
+            pass
+    words = {sc.FieldType.INTEGER: "not a whole number", sc.FieldType.REAL: "not a number",
+             sc.FieldType.DATE: "not a date (YYYY-MM-DD)",
+             sc.FieldType.DATETIME: "not a date and time", sc.FieldType.BOOLEAN: "not yes/no"}
+    return words.get(f.type, "not allowed")
+
+
+class _Converter:
+    """Source row -> normalised asset values, counting what does not fit."""
+
+    def __init__(self, table: sc.Table, mapping: ImportMapping, constants: dict[str, Any],
+                 report: ImportReport) -> None:
+        self.table, self.mapping, self.constants, self.report = table, mapping, constants, report
+        self.explicit = {f: {iv.normalise_word(w): c for w, c in m.items()}
+                         for f, m in mapping.values.items()}
+
+    def convert(self, row: dict[str, Any], ex: Example) -> tuple[dict[str, Any], str | None]:
+        values: dict[str, Any] = {}
+        for target, src in self.mapping.fields.items():
+            if target == "source_id":
+                continue
+            raw = row[src]
+            if is_empty(raw) or iv.is_null_word(raw):
+                continue
+            domain = self.table.field(target).get_domain()
+            if isinstance(domain, dm.CodedDomain):
+                key = iv.value_key(raw)
+                explicit = self.explicit.get(target, {})
+                nkey = iv.normalise_word(key)
+                if nkey in explicit:
+                    raw = explicit[nkey]
+                    if raw is None or (isinstance(raw, str) and not raw.strip()):
+                        continue
+                else:
+                    code = iv.match_code(domain, raw)
+                    if code is None:
+                        self.report.add_unmatched(target, key)
+                        if self.mapping.on_unmatched == "skip":
+                            return {}, f"{SKIP_UNMATCHED} ({target}: {key!r})"
+                        continue
+                    raw = code
+            values[target] = self._normalise(target, raw, ex)
+        for f, v in self.constants.items():
+            if values.get(f) is None:
+                values[f] = v
+        return {k: v for k, v in values.items() if v is not None}, None
+
+    def _normalise(self, name: str, raw: Any, ex: Example) -> Any:
+        f = self.table.field(name)
+        if f.type is sc.FieldType.TEXT and f.max_length and len(str(raw).strip()) > f.max_length:
+            text = str(raw).strip()
+            self.report.add_invalid(name, f"longer than {f.max_length} characters: cut",
+                                    Example(ex.fid, ex.source_id, text[:40] + "…"))
+            return text[: f.max_length]
+        if f.type is sc.FieldType.DATE and isinstance(raw, (str, int)) \
+                and not isinstance(raw, bool):
+            parsed = iv.parse_date_text(raw)
+            if parsed is not None:
+                raw = parsed[0]
+                if parsed[1]:
+                    self.report.notices.add(f"{name}: partial date completed to the first day",
+                                            Example(ex.fid, ex.source_id, f"{raw!s}"))
+        if f.type is sc.FieldType.TEXT and not isinstance(raw, str):
+            raw = iv.value_key(raw)
+        try:
+            return normalise(self.table, name, raw.strip() if isinstance(raw, str) else raw)
+        except ValidationError:
+            self.report.add_invalid(name, _invalid_reason(self.table, name, raw),
+                                    Example(ex.fid, ex.source_id, repr(raw)))
+            return None
+
+
+def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
+            report: ImportReport, progress: Progress | None = None) -> Prepared:
+    """Candidates for every importable feature of ``data``; skips counted in ``report``."""
+    prog = ensure(progress)
+    table = mapping.target()
+    columns = [str(c) for c in data.attributes.columns]
+    mapping.check(columns)
+    constants = check_constants(table, mapping)
+    report.fields = {f: s for f, s in mapping.fields.items()}
+    report.fields.update({f: f"= {v!r}" for f, v in constants.items()
+                          if f not in mapping.fields})
+    id_field = mapping.fields.get("source_id")
+    if id_field is None:
+        report.warnings.append("no source id field is mapped: feature ids (FID) are used, which "
+                               "stay the same only while the source file is unchanged")
+    path = data.layer.path
+    src_crs, notes = icrs.resolve_source_crs(data.layer.crs, data.geometries, path)
+    tplan = icrs.plan_transform(src_crs, project_crs, mapping.accept_ballpark)
+    geoms, had_zm = drop_zm(data.geometries)
+    if data.gcj02:
+        geoms = icrs.from_gcj02(geoms)
+    geoms, inside, area_notes, area_words = icrs.check_area(
+        geoms, src_crs, project_crs, path, data.swap_xy_possible)
+    geoms = icrs.reproject(geoms, tplan)
+    report.crs = {"source": src_crs.name, "target": project_crs.name,
+                  "transformation": tplan.description,
+                  "notes": [*notes, *tplan.notes, *area_notes, *data.layer.notes]}
+    report.read = len(data)
+    conv = _Converter(table, mapping, constants, report)
+    candidates: list[Candidate] = []
+    seen: set[str] = set()
+    records = data.attributes.to_dict("records")
+    fids = list(data.attributes.index)
+    target = table.geometry_type or ""
+    for i, (fid, row) in enumerate(zip(fids, records, strict=True)):
+        if i % 2000 == 0:
+            prog.update(i, len(records), "checking features")
+        base_id = source_id_text(row[id_field]) if id_field else f"fid:{fid}"
+        sid = f"{mapping.id_prefix}{base_id}" if base_id is not None else None
+        ex = Example(fid, sid)
+        if fid in data.problems:
+            report.skipped.add(data.problems[fid], ex)
+            continue
+        if not inside[i]:
+            report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, area_words))
+            continue
+        res = conform(geoms[i], target, mapping.geometry, table.label("en").lower())
+        if res.reason:
+            report.skipped.add(res.reason, Example(fid, sid, res.detail))
+            continue
+        if sid is not None and len(sid) + 4 > (table.field("source_id").max_length or 100):
+            report.skipped.add("source id too long", Example(fid, sid))
+            continue
+        if sid is not None and sid in seen:
+            report.skipped.add(SKIP_DUPLICATE, ex)
+            continue
+        values, skip = conv.convert(row, ex)
+        if skip:
+            report.skipped.add(skip, ex)
+            continue
+        if sid is not None:
+            seen.add(sid)
+        else:
+            report.notices.add(f"no source id ({id_field} is empty): imported, but a later "
+                               "import adds it again", ex)
+        if had_zm[i]:
+            report.geometry.add("Z/M values dropped", ex)
+        if fid in data.converted:
+            report.geometry.add(data.converted[fid], ex)
+        for note in res.notes:
+            report.geometry.add(note, Example(fid, sid, res.detail))
+        many = len(res.parts) > 1
+        for k, part in enumerate(res.parts, 1):
+            part_id = f"{sid}#{k}" if many and sid is not None else sid
+            candidates.append(Candidate(fid, part_id, part, dict(values)))
+    prog.update(len(records), len(records), "checking features")
+    _count_empty(table, mapping, candidates, report)
+    return Prepared(table, candidates, report)
+
+
+def _count_empty(table: sc.Table, mapping: ImportMapping, cands: list[Candidate],
+                 report: ImportReport) -> None:
+    skip = {"obj_code", "source_id", "area_m2"}
+    for f in editable_fields(table):
+        if f in skip:
+            continue
+        n = sum(1 for c in cands if c.values.get(f) is None)
+        if n:
+            report.empty[f] = n

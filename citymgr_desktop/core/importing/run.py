@@ -1,0 +1,149 @@
+"""Bring existing data into a project: the one entry point the CLI and the import wizard use.
+
+:func:`run_import` reads a source layer, checks and converts every feature against an
+:class:`ImportMapping`, matches it with the project's assets by ``source_id`` and either
+reports what would happen (``dry_run``) or applies it as one transaction -- with progress and
+cancel; a failure or a cancel rolls everything back, so nothing is ever half-imported. The
+applied deltas come back for the app's undo stack (one import = one undo step).
+
+The pieces: :mod:`importer_source` (reading), :mod:`importer_mapping` and
+:mod:`importer_values` (suggestions), :mod:`importer_crs` and :mod:`importer_geometry`
+(coordinates and shapes), :mod:`importer_prepare` and :mod:`importer_match` (the plan),
+:mod:`importer_report`, :mod:`importer_profile`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from citymgr_desktop.core.errors import ReadOnlyError
+from citymgr_desktop.core.importing import values as iv
+from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
+from citymgr_desktop.core.importing.match import match
+from citymgr_desktop.core.importing.prepare import prepare
+from citymgr_desktop.core.importing.report import ImportReport
+from citymgr_desktop.core.importing.sources.reader import (
+    SourceData,
+    SourceLayer,
+    SourceOptions,
+    describe_layer,
+    is_empty,
+    list_layers,
+    read_source,
+)
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store.geopackage import Store
+
+__all__ = [
+    "ImportCommand", "ImportMapping", "ImportReport", "ImportResult", "SourceData", "SourceLayer",
+    "SourceOptions", "describe_layer", "distinct_values", "list_layers", "read_source",
+    "run_import", "suggest_mapping",
+]
+
+APPLY_CHUNK = 500
+
+
+@dataclass
+class ImportResult:
+    report: ImportReport
+    deltas: DeltaSet  # what was (or would be) applied; ``~deltas`` undoes it
+    outcomes: list[tuple[Any, str]] = field(default_factory=list)  # (geometry, kind)
+
+    @property
+    def table(self) -> str:
+        return self.report.target
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """Bounds of every imported geometry (project CRS), None when there is none."""
+        geoms = [g for g, _ in self.outcomes if g is not None]
+        if not geoms:
+            return None
+        b = shapely.total_bounds(np.array(geoms, dtype=object))
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
+class ImportCommand:
+    """An import as one undo step for ``window.commands`` (a ``CommandStack``).
+
+    The import itself already ran (in a worker, as one transaction), so the first ``do`` only
+    records it; ``undo`` applies the inverse deltas (deleting what was inserted, restoring
+    what was updated) and a redo applies the deltas again, with the same uuids and codes.
+    """
+
+    def __init__(self, store: Store, result: ImportResult, user: str = "",
+                 on_change: Callable[[], None] | None = None) -> None:
+        self.store, self.result, self.user, self.on_change = store, result, user, on_change
+        r = result.report
+        table = sc.ASSET_TABLES_BY_NAME[r.target]
+        self.label = f"Import {Path(r.source).name} into {table.label('en').lower()}"
+        self.label_zh = f"导入 {Path(r.source).name} 到{table.label('zh')}"
+        self._applied = r.applied
+
+    def do(self) -> None:
+        if not self._applied:
+            self.store.apply(self.result.deltas, self.user)
+        self._applied = True
+        if self.on_change:
+            self.on_change()
+
+    def undo(self) -> None:
+        self.store.apply(~self.result.deltas, self.user)
+        self._applied = False
+        if self.on_change:
+            self.on_change()
+
+    def tables(self) -> set[str]:
+        return {self.result.table}
+
+
+def distinct_values(data: SourceData, field_name: str, limit: int = 500) -> list[Any]:
+    """The distinct non-empty values of a source field, most frequent first."""
+    col = data.attributes[field_name]
+    keys = [iv.value_key(v) for v in col if not is_empty(v)]
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    return sorted(counts, key=lambda k: -counts[k])[:limit]
+
+
+def run_import(store: Store, source: str | Path, mapping: ImportMapping,
+               options: SourceOptions | None = None, *, dry_run: bool = False, user: str = "",
+               data: SourceData | None = None, progress: Progress | None = None
+               ) -> ImportResult:
+    """Import ``source`` into ``store`` per ``mapping`` (see the module docstring).
+
+    ``data`` may carry a layer already read (the wizard reads once for its preview).
+    """
+    prog = ensure(progress)
+    store.require_asset_project()
+    if not dry_run and store.read_only:
+        raise ReadOnlyError(f"{store.path} is open read-only; nothing was imported")
+    opts = options or SourceOptions()
+    if data is None:
+        data = read_source(source, opts, progress=prog)
+    report = ImportReport(str(source), data.layer.name, mapping.table, dry_run=dry_run)
+    prepared = prepare(data, mapping, store.project_crs(), report, prog)
+    if dry_run:
+        plan = match(store, prepared)
+        return ImportResult(plan.report, DeltaSet(plan.deltas), plan.outcomes)
+    with store.session():
+        plan = match(store, prepared)
+        _apply(store, plan.deltas, user, prog)
+    plan.report.applied = True
+    return ImportResult(plan.report, DeltaSet(plan.deltas), plan.outcomes)
+
+
+def _apply(store: Store, deltas: list[Delta], user: str, prog: Progress) -> None:
+    total = len(deltas)
+    prog.update(0, total, "importing")
+    for i in range(0, total, APPLY_CHUNK):
+        store.apply(deltas[i : i + APPLY_CHUNK], user)
+        prog.update(min(i + APPLY_CHUNK, total), total, "importing")

@@ -1,0 +1,2 @@
+"""Import sources: anything GDAL reads, CSV/XLSX tables with coordinates, OpenStreetMap.
+"""

@@ -1,0 +1,371 @@
+"""Read an import source: any vector format GDAL reads, plus CSV/XLSX tables with coordinates.
+
+:func:`list_layers` names the layers of a source, :func:`describe_layer` lists a layer's fields
+with their type, sample values and empty counts (what a person looks at before mapping), and
+:func:`read_source` reads a whole layer into plain columns and Shapely geometries, keeping a
+per-feature reason for every geometry that could not be read instead of failing the lot.
+Shapefile encodings come from the ``.cpg`` (GDAL) or, without one, from the bytes of the
+``.dbf``; curved geometries are linearised by GDAL through Fiona.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from citymgr_desktop.core.errors import (
+    BadFileError,
+    CitymgrError,
+    CrsError,
+    NotFoundError,
+    ValidationError,
+)
+from citymgr_desktop.core.importing import gcj as importer_gcj
+from citymgr_desktop.core.importing.geometry import decode_wkb
+from citymgr_desktop.core.importing.sources import osm as importer_osm
+from citymgr_desktop.core.importing.sources import table as importer_table
+from citymgr_desktop.core.progress import Progress, ensure
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+SAMPLE_COUNT = 5
+SAMPLE_ROWS = 2000  # rows read by describe_layer to find sample values
+
+
+@dataclass
+class SourceOptions:
+    """How to read a source: which layer, a filter, and hints GDAL cannot guess."""
+
+    layer: str | None = None
+    where: str | None = None  # an attribute filter in OGR SQL, e.g. "highway IS NOT NULL"
+    encoding: str | None = None  # attribute encoding override (Shapefile, CSV)
+    source_crs: str | None = None  # CRS override, for sources without (or with a wrong) CRS
+    x_field: str | None = None  # tables: coordinate columns, else detected by name
+    y_field: str | None = None
+    wkt_field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceOptions:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValidationError(f"unknown source option(s) {sorted(unknown)}; "
+                                  f"known: {sorted(known)}")
+        return cls(**data)
+
+
+@dataclass
+class SourceField:
+    """One attribute of a source layer, as shown before mapping."""
+
+    name: str
+    dtype: str  # text, integer, real, date, datetime, boolean, other
+    samples: list[Any] = field(default_factory=list)
+    empty: int = 0
+    distinct: int = 0  # distinct non-empty values among the rows sampled
+    present: int = 0  # non-empty values among the rows sampled
+
+    @property
+    def mostly_unique(self) -> bool:
+        """Distinct enough to be an id (a stray duplicate is reported at import)."""
+        return self.present > 0 and self.distinct >= 0.8 * self.present
+
+
+@dataclass
+class SourceLayer:
+    """What a layer holds: name, geometry type, CRS, count and fields."""
+
+    path: str
+    name: str
+    driver: str
+    geometry_type: str | None
+    count: int
+    crs: CRS | None
+    encoding: str | None = None
+    fields: list[SourceField] = field(default_factory=list)
+    extent: tuple[float, float, float, float] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def crs_name(self) -> str:
+        return self.crs.name if self.crs is not None else "(none)"
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@dataclass
+class SourceData:
+    """A layer read for import: attributes, geometries and per-feature read problems."""
+
+    layer: SourceLayer
+    attributes: pd.DataFrame  # one row per feature, index = the source's feature id
+    geometries: np.ndarray  # Shapely geometries or None, aligned with ``attributes``
+    problems: dict[Any, str] = field(default_factory=dict)  # fid -> why no geometry
+    converted: dict[Any, str] = field(default_factory=dict)  # fid -> what was done on read
+    swap_xy_possible: bool = False  # tables: X/Y might follow the survey convention
+    gcj02: bool = False  # lon/lat in GCJ-02 (Chinese web maps), to be turned into WGS 84
+
+    def __len__(self) -> int:
+        return len(self.attributes)
+
+
+def check_source_path(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise BadFileError(f"{p}: no such file")
+    if p.is_dir() and p.suffix.lower() != ".gdb":
+        raise BadFileError(f"{p}: is a folder (only a FileGDB .gdb folder can be read)")
+    return p
+
+
+def is_table(path: Path) -> bool:
+    return path.suffix.lower() in TABLE_SUFFIXES
+
+
+def list_layers(path: str | Path) -> list[tuple[str, str | None]]:
+    """The layers of a source as (name, geometry type or None)."""
+    p = check_source_path(path)
+    if is_table(p):
+        return importer_table.list_layers(p)
+    try:
+        rows = pyogrio.list_layers(p)
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
+        raise BadFileError(f"{p}: not a vector format GDAL can read ({_short(exc)})") from None
+    return [(str(name), None if gtype in (None, "None") else str(gtype)) for name, gtype in rows]
+
+
+def resolve_layer(path: Path, layer: str | None) -> str:
+    names = [n for n, _ in list_layers(path)]
+    if not names:
+        raise NotFoundError(f"{path}: has no layers")
+    if layer is None:
+        spatial = [n for n, g in list_layers(path) if g is not None]
+        return (spatial or names)[0]
+    if layer not in names:
+        raise NotFoundError(f"{path}: no layer {layer!r}; layers: {', '.join(names)}")
+    return layer
+
+
+def shapefile_encoding(path: Path) -> str | None:
+    """The attribute encoding of a Shapefile without a .cpg, guessed from the .dbf bytes.
+
+    GDAL falls back to ISO-8859-1 there, which turns GBK text (common in Chinese offices)
+    into mojibake: UTF-8 bytes stay UTF-8, other non-ASCII bytes are read as GB18030.
+    """
+    if path.suffix.lower() != ".shp":
+        return None
+    for ext in (".cpg", ".CPG"):
+        if path.with_suffix(ext).exists():
+            return None  # GDAL honours the .cpg
+    dbf = next((path.with_suffix(e) for e in (".dbf", ".DBF") if path.with_suffix(e).exists()),
+               None)
+    if dbf is None:
+        return None
+    data = dbf.read_bytes()
+    if len(data) > 29 and data[29] not in (0,):
+        return None  # a language driver id: GDAL maps it to a code page
+    if all(b < 0x80 for b in data[32:]):
+        return None
+    try:
+        data[32:].decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GB18030"
+
+
+def describe_layer(path: str | Path, options: SourceOptions | None = None) -> SourceLayer:
+    """A layer's fields with type, sample values and empty counts (reads a sample of rows)."""
+    opts = options or SourceOptions()
+    data = read_source(path, opts, max_features=SAMPLE_ROWS)
+    info = describe_data(data)
+    total = _feature_count(Path(path), info.name, opts)
+    info.count = total if total >= 0 else (len(data) if len(data) < SAMPLE_ROWS else -1)
+    return info
+
+
+def describe_data(data: SourceData) -> SourceLayer:
+    """Fill ``data.layer.fields`` from a layer already read (all of it, or a sample)."""
+    info = data.layer
+    info.count = len(data)
+    info.fields = [_describe_field(str(name), data.attributes[name])
+                   for name in data.attributes]
+    return info
+
+
+def _feature_count(path: Path, layer: str, opts: SourceOptions) -> int:
+    if is_table(path):
+        return -1
+    try:
+        n = int(pyogrio.read_info(path, layer=layer, encoding=_encoding(path, opts))["features"])
+    except Exception:  # a count is a nicety; the sample is still shown
+        return -1
+    if opts.where or n < 0:
+        return -1
+    return n
+
+
+def _describe_field(name: str, values: pd.Series) -> SourceField:
+    empty_mask = values.map(is_empty)
+    present = values[~empty_mask]
+    samples: list[Any] = []
+    for v in present:
+        key = str(v)
+        if key not in (str(s) for s in samples):
+            samples.append(v)
+        if len(samples) >= SAMPLE_COUNT:
+            break
+    return SourceField(name, _dtype_word(present), samples, int(empty_mask.sum()),
+                       int(present.astype(str).nunique()), len(present))
+
+
+def _dtype_word(values: pd.Series) -> str:
+    kinds = {type(v).__name__ for v in values}
+    if not kinds:
+        return "text"
+    if kinds <= {"bool", "bool_"}:
+        return "boolean"
+    if kinds <= {"int", "int64", "int32"}:
+        return "integer"
+    if kinds <= {"int", "float", "int64", "float64"}:
+        return "real"
+    if kinds <= {"date"}:
+        return "date"
+    if kinds <= {"datetime", "Timestamp"}:
+        return "datetime"
+    if kinds <= {"str"}:
+        return "text"
+    return "mixed"
+
+
+def is_empty(value: Any) -> bool:
+    """True for None, NaN/NaT and blank strings."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if value is pd.NaT:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _encoding(path: Path, opts: SourceOptions) -> str | None:
+    return opts.encoding or shapefile_encoding(path)
+
+
+def read_source(path: str | Path, options: SourceOptions | None = None, *,
+                progress: Progress | None = None, max_features: int | None = None) -> SourceData:
+    """Read one layer (``options.layer``, else the first spatial one) for import."""
+    opts = options or SourceOptions()
+    p = check_source_path(path)
+    prog = ensure(progress)
+    prog.update(0, 0, f"reading {p.name}")
+    try:
+        if is_table(p):
+            data = importer_table.read_table(p, opts, max_features=max_features)
+        else:
+            data = _read_gdal(p, opts, max_features)
+    except CitymgrError:
+        raise
+    except Exception as exc:  # GDAL, Arrow and pandas fail on damaged files in many ways
+        raise BadFileError(f"{p}: cannot be read ({type(exc).__name__}: {_short(exc)})") from None
+    if importer_gcj.is_gcj02(opts.source_crs):
+        data.layer.crs = CRS.from_epsg(4326)
+        data.gcj02 = True
+        data.layer.notes.append("GCJ-02 (Chinese web-map) coordinates converted to WGS 84")
+    elif opts.source_crs:
+        data.layer.crs = parse_source_crs(opts.source_crs)
+        data.layer.notes.append(f"CRS set by the user: {data.layer.crs.name}")
+    prog.check()
+    return data
+
+
+def parse_source_crs(text: str) -> CRS:
+    try:
+        return CRS.from_user_input(text)
+    except Exception:
+        raise CrsError(f"unknown coordinate reference system {text!r} (give an EPSG code such "
+                       "as EPSG:4490 or EPSG:4547, or GCJ02 for Chinese web-map data)") from None
+
+
+def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> SourceData:
+    layer = resolve_layer(path, opts.layer)
+    encoding = _encoding(path, opts)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            meta, table = pyogrio.read_arrow(path, layer=layer, where=opts.where or None,
+                                             encoding=encoding, return_fids=True,
+                                             max_features=max_features)
+    except (pyogrio.errors.FieldError, ValueError) as exc:
+        if not opts.where:
+            raise
+        raise ValidationError(f"{path}: filter {opts.where!r} is not valid for this layer "
+                              f"({_short(exc)}); fields are quoted with \"...\", "
+                              "text with '...'") from None
+    except (pyogrio.errors.DataLayerError, pyogrio.errors.DataSourceError) as exc:
+        msg = _short(exc)
+        if opts.where and ("where" in msg.lower() or "sql" in msg.lower()
+                           or "attribute filter" in msg.lower()):
+            raise ValidationError(f"{path}: filter {opts.where!r} is not valid OGR SQL "
+                                  f"({msg})") from None
+        raise BadFileError(f"{path}: cannot read layer {layer!r} ({msg})") from None
+    except UnicodeDecodeError:
+        raise BadFileError(f"{path}: attributes are not in the expected encoding; "
+                           "give the encoding (e.g. --encoding GBK)") from None
+    gcol = meta.get("geometry_name") or "wkb_geometry"
+    fid_col = meta.get("fid_column") or "OGC_FID"
+    cols = table.column_names
+    # By position: a source field may share the FID column's name (GeoJSON "id").
+    fid_idx = 0 if cols and cols[0] == fid_col else None
+    geom_idx = max((i for i, n in enumerate(cols) if n == gcol), default=None)
+    keep = [i for i in range(len(cols)) if i not in (fid_idx, geom_idx)]
+    fids = (table.column(fid_idx).to_pylist() if fid_idx is not None
+            else list(range(table.num_rows)))
+    attrs = table.select(keep).to_pandas(integer_object_nulls=True, date_as_object=True,
+                                         timestamp_as_object=True)
+    attrs.index = pd.Index(fids, name="fid")
+    attrs = attrs.astype(object).where(attrs.notna(), None)
+    wkb = (table.column(geom_idx).to_pylist() if geom_idx is not None
+           else [None] * table.num_rows)
+    crs = None
+    if meta.get("crs"):
+        try:
+            crs = CRS.from_user_input(meta["crs"])
+        except Exception:
+            crs = None
+    driver = _driver(path, layer)
+    info = SourceLayer(str(path), layer, driver, meta.get("geometry_type"), table.num_rows, crs,
+                       encoding or meta.get("encoding"))
+    if encoding and not opts.encoding:
+        info.notes.append(f"no .cpg file: attribute encoding detected as {encoding}")
+    for message in dict.fromkeys(str(w.message).split(". To avoid")[0] for w in caught):
+        info.notes.append(f"GDAL: {message}")  # e.g. rings GDAL closed on reading
+    geoms, problems, converted = decode_wkb(wkb, fids, path, layer)
+    if driver == "OSM":
+        attrs = importer_osm.expand(attrs, layer)
+        info.notes.append("OpenStreetMap: tags from other_tags became fields; osm_key "
+                          "(node/way/relation + id) identifies each feature")
+    return SourceData(info, attrs, geoms, problems, converted)
+
+
+def _driver(path: Path, layer: str) -> str:
+    try:
+        return str(pyogrio.read_info(path, layer=layer).get("driver") or "")
+    except Exception:  # informational only
+        return ""
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

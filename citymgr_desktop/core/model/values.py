@@ -1,0 +1,137 @@
+"""Validate and normalise attribute values against the model (types, domains, lengths).
+
+Every error names the table, the field and the allowed values, so a person can fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    try:
+        f = float(text)
+    except ValueError:
+        raise ValueError from None
+    if not f.is_integer():
+        raise ValueError
+    return int(f)
+
+
+def _to_date(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return dt.date.fromisoformat(text[:10]).isoformat()
+
+
+def _to_datetime(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        d = value
+    elif isinstance(value, dt.date):
+        d = dt.datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip().replace("Z", "+00:00")
+        d = dt.datetime.fromisoformat(text)
+    if d.tzinfo is not None:
+        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+
+
+def normalise(table: sc.Table, field_name: str, value: Any, lang: str = "en") -> Any:
+    """Return ``value`` converted to the field's storage type, or raise ValidationError."""
+    try:
+        f = table.field(field_name)
+    except KeyError:
+        raise ValidationError(f"{table.name} has no field {field_name!r}") from None
+    if _is_blank(value):
+        if f.required:
+            raise ValidationError(f"{table.name}.{f.name} ({f.label(lang)}) must not be empty")
+        return None
+    try:
+        if f.type is sc.FieldType.INTEGER:
+            out: Any = _to_int(value)
+        elif f.type is sc.FieldType.REAL:
+            out = float(value)
+            if math.isinf(out) or math.isnan(out):
+                raise ValueError
+        elif f.type is sc.FieldType.DATE:
+            out = _to_date(value)
+        elif f.type is sc.FieldType.DATETIME:
+            out = _to_datetime(value)
+        elif f.type is sc.FieldType.BOOLEAN:
+            out = _to_bool(value)
+        elif f.type is sc.FieldType.BLOB:
+            out = bytes(value)
+        else:
+            out = str(value)
+    except (ValueError, TypeError):
+        raise ValidationError(
+            f"{table.name}.{f.name} ({f.label(lang)}): {value!r} is not a valid "
+            f"{_type_words(f.type)}"
+        ) from None
+    if f.max_length and isinstance(out, str) and len(out) > f.max_length:
+        raise ValidationError(
+            f"{table.name}.{f.name} ({f.label(lang)}) allows at most {f.max_length} characters, "
+            f"got {len(out)}"
+        )
+    domain = f.get_domain()
+    if domain is not None and not domain.contains(out):
+        raise ValidationError(
+            f"{table.name}.{f.name} ({f.label(lang)}): {value!r} is not allowed; "
+            f"allowed: {domain.describe(lang)}"
+        )
+    return out
+
+
+def _to_bool(value: Any) -> int:
+    if isinstance(value, (bool, int)):
+        return int(bool(value))
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "y", "是"):
+        return 1
+    if text in ("0", "false", "no", "n", "否"):
+        return 0
+    raise ValueError
+
+
+def _type_words(t: sc.FieldType) -> str:
+    return {
+        sc.FieldType.INTEGER: "whole number",
+        sc.FieldType.REAL: "number",
+        sc.FieldType.DATE: "date (YYYY-MM-DD)",
+        sc.FieldType.DATETIME: "date and time (YYYY-MM-DDTHH:MM:SS)",
+        sc.FieldType.BOOLEAN: "yes/no value",
+    }.get(t, "value")
+
+
+def normalise_row(table: sc.Table, values: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """Normalise every value of a row (only the keys given)."""
+    return {k: normalise(table, k, v, lang) for k, v in values.items()}
+
+
+def domain_of(table: sc.Table, field_name: str) -> dm.Domain | None:
+    return table.field(field_name).get_domain()

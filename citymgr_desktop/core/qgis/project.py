@@ -1,0 +1,368 @@
+"""The QGIS project that travels with a project file: styles in ``layer_styles`` and a whole
+QGIS project (layers, forms, relations, CRS) in ``qgis_projects``, so that QGIS and QField
+open a GeoPackage of ours ready to use; and the same project as a ``.qgz`` beside a file.
+
+Data sources are written the way QGIS itself writes them for a project stored in a
+GeoPackage: relative, ``./<file name>.gpkg|layername=<table>``, which QGIS (3.22 and later)
+resolves against the folder of the GeoPackage the project is read from. The file may be moved
+or copied to another folder or machine; if it is *renamed*, the embedded project points at the
+old name until ``embed()`` runs again (``ensure_current()`` does that cheaply when the app
+opens a file, and field packages are written with ``embed(..., gpkg_name=...)``). No data
+source can name "this very file" in QGIS 3.22; absolute paths would break on every move.
+"""
+
+from __future__ import annotations
+
+import getpass
+import io
+import json
+import os
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from pyproj import CRS
+
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.qgis import styles as qs
+from citymgr_desktop.core.qgis.styles import layer_id
+from citymgr_desktop.core.qgis.symbols import option, sub
+
+PROJECT_NAME = "citymgr"
+# Layers of the project, top of the layer tree first (points drawn over lines over areas).
+ASSET_LAYERS = ("litter_bin", "bridge", "road_segment", "green_space")
+RECORD_LAYERS = ("maintenance_record", "work_order", "work_order_asset", "work_order_event")
+DEFAULT_LAYERS = ASSET_LAYERS + RECORD_LAYERS
+_GROUPS = (("资产 Assets", ASSET_LAYERS), ("养护与工单 Records and work orders", RECORD_LAYERS))
+# project.atomic_output builds a file as ".<name>.part-<pid>" and renames it when complete.
+_PART_NAME = re.compile(r"^\.(?P<name>.+)\.part-\d+$")
+
+
+def relations(layers: Iterable[str]) -> list[tuple[str, str, str, str, str]]:
+    """(id, name, referencing table, referenced table, field) for the layers present.
+
+    The field has the same name on both sides. One relation per asset layer stands in for
+    the polymorphic link ``asset_class`` + ``asset_uuid`` (asset uuids are unique across
+    classes), so each asset's form lists its history and work orders.
+    """
+    present = set(layers)
+    rels = []
+    for asset in ASSET_LAYERS:
+        t = sc.table(asset)
+        for child, what in (
+            ("maintenance_record", "养护记录 history"),
+            ("work_order_asset", "工单 work orders"),
+        ):
+            rels.append((f"{child}_{asset}", f"{t.zh}{what}", child, asset, "asset_uuid"))
+    for child, what in (
+        ("work_order_asset", "工单资产 assets"),
+        ("maintenance_record", "养护记录 records"),
+        ("work_order_event", "流转记录 events"),
+    ):
+        rels.append((f"{child}_work_order", f"工单{what}", child, "work_order", "work_order_uuid"))
+    return [r for r in rels if r[2] in present and r[3] in present]
+
+
+def _spatialrefsys(parent: ET.Element, crs: CRS) -> None:
+    srs = sub(parent, "spatialrefsys")
+    epsg = crs.to_epsg()
+    sub(srs, "wkt", crs.to_wkt())
+    sub(srs, "srid", str(epsg or 0))
+    sub(srs, "authid", f"EPSG:{epsg}" if epsg else "")
+    sub(srs, "description", crs.name)
+    sub(srs, "geographicflag", "true" if crs.is_geographic else "false")
+
+
+def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS) -> None:
+    geometry, wkb_type, _ = qs.geometry_info(table)
+    ml = sub(
+        parent,
+        "maplayer",
+        type="vector",
+        geometry=geometry,
+        wkbType=wkb_type,
+        autoRefreshEnabled="0",
+        autoRefreshTime="0",
+        refreshOnNotifyEnabled="0",
+        refreshOnNotifyMessage="",
+        **qs.layer_attributes(table),
+    )
+    sub(ml, "id", layer_id(table.name))
+    sub(ml, "datasource", source)
+    sub(ml, "layername", table.zh)
+    if table.is_asset:
+        _spatialrefsys(sub(ml, "srs"), crs)
+    sub(ml, "provider", "ogr", encoding="UTF-8")
+    style_manager = sub(ml, "map-layer-style-manager", current="default")
+    sub(style_manager, "map-layer-style", name="default")
+    flags = sub(ml, "flags")
+    for flag, value in (
+        ("Identifiable", "1"),
+        ("Removable", "1"),
+        ("Searchable", "1"),
+        ("Private", "0"),
+    ):
+        sub(flags, flag, value)
+    ml.extend(qs.style_elements(table))
+
+
+def project_xml(
+    crs: CRS,
+    sources: dict[str, str],
+    *,
+    title: str = "城市管理资产 City assets",
+    extent: tuple[float, float, float, float] | None = None,
+) -> str:
+    """The .qgs XML of a project whose layers are the tables in ``sources`` (table -> source)."""
+    now = datetime.now().replace(microsecond=0).isoformat()
+    user = _user()
+    root = ET.Element(
+        "qgis",
+        projectname=title,
+        version=qs.QGIS_VERSION,
+        saveUser=user,
+        saveUserFull=user,
+        saveDateTime=now,
+    )
+    sub(root, "homePath", path="")
+    sub(root, "title", title)
+    sub(root, "autotransaction", active="0")
+    sub(root, "evaluateDefaultValues", active="0")
+    sub(root, "trust", active="0")
+    _spatialrefsys(sub(root, "projectCrs"), crs)
+
+    tree = sub(root, "layer-tree-group")
+    option(sub(tree, "customproperties"), None)
+    for group_name, tables in _GROUPS:
+        present = [t for t in tables if t in sources]
+        if not present:
+            continue
+        group = sub(tree, "layer-tree-group", name=group_name, checked="Qt::Checked", expanded="1")
+        option(sub(group, "customproperties"), None)
+        for t in present:
+            node = sub(
+                group,
+                "layer-tree-layer",
+                id=layer_id(t),
+                name=sc.table(t).zh,
+                source=sources[t],
+                providerKey="ogr",
+                checked="Qt::Checked",
+                expanded="1" if sc.table(t).is_asset else "0",
+            )
+            option(sub(node, "customproperties"), None)
+
+    rels = sub(root, "relations")
+    for rel_id, name, child, parent, field in relations(sources):
+        rel = sub(
+            rels,
+            "relation",
+            id=rel_id,
+            name=name,
+            strength="Association",
+            referencingLayer=layer_id(child),
+            referencedLayer=layer_id(parent),
+        )
+        sub(rel, "fieldRef", referencingField=field, referencedField=field)
+    sub(root, "polymorphicRelations")
+
+    layers = sub(root, "projectlayers")
+    ordered = [t for t in DEFAULT_LAYERS if t in sources] + [
+        t for t in sources if t not in DEFAULT_LAYERS
+    ]
+    for t in ordered:
+        _maplayer(layers, sc.table(t), sources[t], crs)
+    order = sub(root, "layerorder")
+    for t in ordered:
+        sub(order, "layer", id=layer_id(t))
+
+    props = sub(root, "properties")
+    sub(sub(props, "Paths"), "Absolute", "false", type="bool")
+    sub(sub(props, "SpatialRefSys"), "ProjectionsEnabled", "1", type="int")
+    measurement = sub(props, "Measurement")
+    sub(measurement, "DistanceUnits", "meters", type="QString")
+    sub(measurement, "AreaUnits", "m2", type="QString")
+
+    meta = sub(root, "projectMetadata")
+    sub(meta, "title", title)
+    sub(meta, "author", user)
+    sub(meta, "creation", now)
+    sub(meta, "abstract", "citymgr-desktop")
+    view = sub(root, "ProjectViewSettings", UseProjectScales="0", rotation="0")
+    sub(view, "Scales")
+    if extent is not None:
+        xmin, ymin, xmax, ymax = extent
+        default = sub(
+            view,
+            "DefaultViewExtent",
+            xmin=repr(xmin),
+            ymin=repr(ymin),
+            xmax=repr(xmax),
+            ymax=repr(ymax),
+        )
+        _spatialrefsys(default, crs)
+    ET.indent(root, "  ")
+    return qs.DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def qgz_bytes(qgs: str, stem: str = PROJECT_NAME) -> bytes:
+    """A .qgz archive (zip) holding one .qgs document."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"{stem}.qgs", qgs.encode("utf-8"))
+    return buf.getvalue()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (service accounts, containers)
+        return "citymgr"
+
+
+def _crs_of(conn: sqlite3.Connection, srs_id: int) -> CRS:
+    row = conn.execute(
+        "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
+        "WHERE srs_id = ?",
+        (srs_id,),
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"srs_id {srs_id} is not in gpkg_spatial_ref_sys")
+    org, code, definition = row
+    if str(org).upper() == "EPSG":
+        return CRS.from_epsg(int(code))
+    return CRS.from_wkt(definition)
+
+
+def _extent(
+    conn: sqlite3.Connection, tables: Sequence[str]
+) -> tuple[float, float, float, float] | None:
+    marks = ",".join("?" * len(tables))
+    row = conn.execute(
+        f"SELECT min(min_x), min(min_y), max(max_x), max(max_y) FROM gpkg_contents "
+        f"WHERE table_name IN ({marks})",
+        tuple(tables),
+    ).fetchone()
+    if row is None or None in row:
+        return None
+    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+
+
+def _tables_present(conn: sqlite3.Connection, wanted: Iterable[str]) -> list[str]:
+    have = {r[0] for r in conn.execute("SELECT table_name FROM gpkg_contents")}
+    return [t for t in wanted if t in have and t in sc.TABLES_BY_NAME]
+
+
+def gpkg_file_name(conn: sqlite3.Connection) -> str:
+    """The file name the open database will have (undoing project.atomic_output's temp name)."""
+    path = ""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            path = file or ""
+    base = os.path.basename(path) or "project.gpkg"
+    m = _PART_NAME.match(base)
+    return m.group("name") if m else base
+
+
+def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None) -> None:
+    """Write the default QGIS styles and the embedded QGIS project into an open GeoPackage.
+
+    Runs inside the caller's transaction; reads only metadata tables, so it takes the same
+    few milliseconds whatever the number of features. Running it again replaces what it
+    wrote before (use ``gpkg_name`` when the file is about to get another name).
+    """
+    tables = _tables_present(conn, DEFAULT_LAYERS)
+    qs.write_styles(conn, [sc.table(t) for t in tables])
+    name = gpkg_name or gpkg_file_name(conn)
+    sources = {t: f"./{name}|layername={t}" for t in tables}
+    crs = _crs_of(conn, srs_id)
+    assets = [t for t in tables if sc.table(t).is_asset]
+    qgs = project_xml(crs, sources, extent=_extent(conn, assets) if assets else None)
+    metadata = json.dumps(
+        {
+            "last_modified_time": datetime.now().replace(microsecond=0).isoformat(),
+            "last_modified_user": _user(),
+        }
+    )
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS qgis_projects"
+        "(name TEXT PRIMARY KEY, metadata BLOB, content BLOB)"
+    )
+    # QGIS stores the .qgz bytes hex-encoded as text (QgsGeoPackageProjectStorage).
+    conn.execute(
+        "INSERT OR REPLACE INTO qgis_projects VALUES (?,?,?)",
+        (PROJECT_NAME, metadata, qgz_bytes(qgs).hex()),
+    )
+
+
+def embedded_qgs(conn: sqlite3.Connection, name: str = PROJECT_NAME) -> str | None:
+    """The .qgs XML of the project embedded under ``name`` (None if there is none)."""
+    try:
+        row = conn.execute("SELECT content FROM qgis_projects WHERE name = ?", (name,)).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    if row is None:
+        return None
+    data = bytes.fromhex(row[0]) if isinstance(row[0], str) else bytes(row[0])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        qgs = next(n for n in z.namelist() if n.endswith(".qgs"))
+        return z.read(qgs).decode("utf-8")
+
+
+def ensure_current_needed(conn: sqlite3.Connection) -> bool:
+    """True if the embedded project names another file than this one (read-only check)."""
+    qgs = embedded_qgs(conn)
+    expected = f"<datasource>./{gpkg_file_name(conn)}|layername="
+    return qgs is None or expected not in qgs.replace("&amp;", "&")
+
+
+def ensure_current(conn: sqlite3.Connection, srs_id: int) -> bool:
+    """Re-embed if the embedded project names another file than this one; True if it did.
+
+    The caller runs it inside a write transaction when it opens a file.
+    """
+    qgs = embedded_qgs(conn)
+    expected = f"<datasource>./{gpkg_file_name(conn)}|layername="
+    if qgs is not None and expected in qgs.replace("&amp;", "&"):
+        return False
+    embed(conn, srs_id)
+    return True
+
+
+def write_qgz(
+    gpkg_path: str | os.PathLike[str],
+    qgz_path: str | os.PathLike[str],
+    layers: Sequence[str] | None = None,
+) -> Path:
+    """Write the project as a ``.qgz`` whose layers read ``gpkg_path`` relative to it.
+
+    ``layers`` picks tables (default: every project layer the GeoPackage has). For a QField
+    package the .qgz sits beside the .gpkg, giving ``./pkg.gpkg|layername=road_segment``.
+    """
+    gpkg_path, qgz_path = Path(gpkg_path), Path(qgz_path)
+    uri = "file:" + gpkg_path.resolve().as_posix() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        wanted = layers if layers is not None else DEFAULT_LAYERS
+        unknown = [t for t in wanted if t not in sc.TABLES_BY_NAME]
+        if unknown:
+            raise ValueError(f"not tables of the model: {unknown}")
+        tables = _tables_present(conn, wanted)
+        srs_row = conn.execute("SELECT srs_id FROM gpkg_geometry_columns LIMIT 1").fetchone()
+        crs = _crs_of(conn, srs_row[0]) if srs_row else CRS.from_epsg(4326)
+        assets = [t for t in tables if sc.table(t).is_asset]
+        extent = _extent(conn, assets) if assets else None
+    finally:
+        conn.close()
+    rel = os.path.relpath(gpkg_path.resolve(), qgz_path.resolve().parent).replace(os.sep, "/")
+    rel = rel if rel.startswith("../") else f"./{rel}"
+    sources = {t: f"{rel}|layername={t}" for t in tables}
+    data = qgz_bytes(project_xml(crs, sources, extent=extent), qgz_path.stem)
+    tmp = qgz_path.with_name(f".{qgz_path.name}.part-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, qgz_path)
+    return qgz_path

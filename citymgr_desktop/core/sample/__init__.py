@@ -1,0 +1,2 @@
+"""A realistic synthetic district for demos, tests and benchmarks (``citymgr sample``).
+"""

@@ -1,0 +1,2 @@
+"""The store: the one door to the data of a project file (open, check, read, write, create).
+"""

@@ -1,0 +1,203 @@
+"""Check a project file: GeoPackage sanity (integrity, required tables, rtree, SRS) and our
+schema (fields, domains, uuids, component codes, history links, geometries).
+
+Returns a list of problems; an empty list means the file is valid. Read-only.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.gpkg.geometry import decode_many
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store.geopackage import Store
+
+REQUIRED = ("gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns")
+_SQL_TYPES = {
+    sc.FieldType.TEXT: "TEXT", sc.FieldType.INTEGER: "INTEGER", sc.FieldType.REAL: "REAL",
+    sc.FieldType.DATE: "DATE", sc.FieldType.DATETIME: "DATETIME",
+    sc.FieldType.BOOLEAN: "BOOLEAN", sc.FieldType.BLOB: "BLOB",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    level: str  # "error" or "warning"
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.where}: {self.message}"
+
+
+def validate_file(path: str | os.PathLike[str], progress: Progress | None = None,
+                  check_geometry: bool = True) -> list[Problem]:
+    """All problems found in ``path`` (opening errors are raised, not listed)."""
+    prog = ensure(progress)
+    with Store.open(path, read_only=True) as store:
+        conn = store.conn
+        problems = _geopackage(conn)
+        prog.update(1, 4, "GeoPackage structure")
+        if not store.is_asset_project():
+            problems.append(Problem("error", "schema", "not a citymgr project: no asset layers "
+                                    "road_segment/bridge/green_space/litter_bin"))
+            return problems
+        problems += _schema(conn)
+        prog.update(2, 4, "values")
+        problems += _values(conn)
+        prog.update(3, 4, "geometries")
+        if check_geometry:
+            problems += _geometries(conn, prog)
+        prog.update(4, 4, "done")
+    return problems
+
+
+def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
+    out = []
+    if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        out.append(Problem("error", "file", "SQLite integrity check failed"))
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id != gpkg.APPLICATION_ID:
+        out.append(Problem("error", "file", f"application_id is {app_id:#x}, not 'GPKG'"))
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    for t in REQUIRED:
+        if t not in names:
+            out.append(Problem("error", t, "required GeoPackage table is missing"))
+    if any(p.where in REQUIRED for p in out):
+        return out
+    for (table,) in conn.execute("SELECT table_name FROM gpkg_contents"):
+        if table not in names:
+            out.append(Problem("error", table, "listed in gpkg_contents but the table is missing"))
+    for table, srs in conn.execute("SELECT table_name, srs_id FROM gpkg_geometry_columns"):
+        if conn.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id=?", (srs,)).fetchone() \
+                is None:
+            out.append(Problem("error", table, f"srs_id {srs} is not in gpkg_spatial_ref_sys"))
+        rtree = gpkg.rtree_name(table)
+        if rtree not in names:
+            out.append(Problem("warning", table, "no spatial index (rtree)"))
+            continue
+        n_geom = conn.execute(f'SELECT count(*) FROM "{table}" WHERE geom IS NOT NULL'
+                              ).fetchone()[0]
+        n_idx = conn.execute(f'SELECT count(*) FROM "{rtree}"').fetchone()[0]
+        if n_idx > n_geom:
+            out.append(Problem("error", table, f"spatial index has {n_idx} entries for "
+                               f"{n_geom} geometries"))
+        # GeoPackage 1.2/1.3 use update1-4; 1.4 (GDAL >= 3.11) uses update5-7 instead.
+        legacy = all(f"{rtree}_update{i}" in names for i in (1, 2, 3, 4))
+        modern = all(f"{rtree}_update{i}" in names for i in (6, 7))
+        for suffix in ("insert", "delete"):
+            if f"{rtree}_{suffix}" not in names:
+                out.append(Problem("error", table, f"rtree trigger {rtree}_{suffix} is missing"))
+        if not (legacy or modern):
+            out.append(Problem("error", table, "rtree update triggers are missing: edits "
+                               "made by other tools will not update the spatial index"))
+    return out
+
+
+def _schema(conn: sqlite3.Connection) -> list[Problem]:
+    out = []
+    for table in sc.ALL_TABLES:
+        cols = {r[1]: (r[2] or "").upper() for r in conn.execute(
+            f'PRAGMA table_info("{table.name}")')}
+        if not cols:
+            if table in sc.SYNC_TABLES:  # older files get them on their first check-out/sync
+                out.append(Problem("warning", table.name, "sync table not created yet; it is "
+                                   "added by the first field package or sync"))
+            else:
+                out.append(Problem("error", table.name, "table is missing"))
+            continue
+        for f in table.fields:
+            if f.name not in cols:
+                out.append(Problem("error", table.name, f"field {f.name} is missing"))
+            elif not cols[f.name].startswith(_SQL_TYPES[f.type]):
+                out.append(Problem("error", table.name, f"field {f.name} is {cols[f.name]}, "
+                                   f"expected {_SQL_TYPES[f.type]}"))
+    return out
+
+
+def _values(conn: sqlite3.Connection) -> list[Problem]:
+    out = []
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for table in sc.ALL_TABLES:
+        if table.name not in existing:
+            continue  # reported by _schema
+        t = gpkg.quote_ident(table.name)
+        for f in table.fields:
+            c = gpkg.quote_ident(f.name)
+            if f.required:
+                n = conn.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NULL").fetchone()[0]
+                if n:
+                    out.append(Problem("error", table.name, f"{n} row(s) have no {f.name}"))
+            dom = f.get_domain()
+            if isinstance(dom, dm.CodedDomain):
+                values = dom.values()
+                marks = ",".join("?" * len(values))
+                n = conn.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN "
+                                 f"({marks})", values).fetchone()[0]
+                if n:
+                    out.append(Problem("error", table.name, f"{n} row(s) have a {f.name} outside "
+                                       f"its domain ({dom.describe()})"))
+            elif isinstance(dom, dm.RangeDomain):
+                n = conn.execute(f"SELECT count(*) FROM {t} WHERE {c} < ? OR {c} > ?",
+                                 (dom.minimum, dom.maximum)).fetchone()[0]
+                if n:
+                    out.append(Problem("error", table.name, f"{n} row(s) have a {f.name} outside "
+                                       f"{dom.describe()}"))
+        if table.is_asset:
+            n = conn.execute(f"SELECT count(*) FROM {t} WHERE obj_code IS NOT NULL AND "
+                             "(length(obj_code) != 16 OR obj_code GLOB '*[^0-9]*' OR "
+                             "substr(obj_code, 7, 4) != ?)",
+                             (f"{table.major_code}{table.minor_code}",)).fetchone()[0]
+            if n:
+                out.append(Problem("error", table.name, f"{n} malformed obj_code value(s)"))
+    for link in ("maintenance_record", "work_order_asset"):
+        orphan = " AND ".join(
+            f"NOT (r.asset_class = '{t.name}' AND EXISTS (SELECT 1 FROM \"{t.name}\" a "
+            f"WHERE a.asset_uuid = r.asset_uuid))" for t in sc.ASSET_TABLES)
+        n = conn.execute(f'SELECT count(*) FROM "{link}" r WHERE {orphan}').fetchone()[0]
+        if n:
+            out.append(Problem("error", link, f"{n} row(s) point at no existing asset"))
+    n = conn.execute("SELECT count(*) FROM work_order_asset l WHERE NOT EXISTS (SELECT 1 FROM "
+                     "work_order o WHERE o.work_order_uuid = l.work_order_uuid)").fetchone()[0]
+    if n:
+        out.append(Problem("error", "work_order_asset", f"{n} row(s) point at no work order"))
+    return out
+
+
+def _geometries(conn: sqlite3.Connection, prog: Progress) -> list[Problem]:
+    out = []
+    for table in sc.ASSET_TABLES:
+        cur = conn.execute(f'SELECT fid, geom FROM "{table.name}"')
+        bad, empty, wrong = [], 0, 0
+        allowed = {"POINT": {0}, "LINESTRING": {1}, "MULTIPOLYGON": {6}}[table.geometry_type or ""]
+        while True:
+            rows = cur.fetchmany(200_000)
+            if not rows:
+                break
+            prog.check()
+            fids = np.array([r[0] for r in rows])
+            geoms = decode_many([r[1] for r in rows])
+            missing = shapely.is_missing(geoms)
+            empty += int(missing.sum() + (shapely.is_empty(geoms) & ~missing).sum())
+            present = ~missing
+            types = shapely.get_type_id(geoms[present])
+            wrong += int((~np.isin(types, list(allowed))).sum())
+            invalid = ~shapely.is_valid(geoms[present])
+            bad += fids[present][invalid].tolist()
+        if empty:
+            out.append(Problem("warning", table.name, f"{empty} feature(s) without geometry"))
+        if wrong:
+            out.append(Problem("error", table.name, f"{wrong} geometries are not "
+                               f"{table.geometry_type}"))
+        if bad:
+            out.append(Problem("error", table.name, f"{len(bad)} invalid geometries "
+                               f"(fid {', '.join(map(str, bad[:10]))})"))
+    return out

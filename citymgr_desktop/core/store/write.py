@@ -1,0 +1,256 @@
+"""Row-level writes for the store: apply a batch of deltas inside the store's transaction.
+
+Inserts, updates and deletes are keyed by the table's uuid column; fids and untouched rows
+stay as they were; ``updated_at``/``updated_by`` are set; GeoPackage rtree triggers keep the
+index right; ``gpkg_contents`` gets its extent and ``last_change`` updated. The cost follows
+the number of deltas: nothing here scans a whole layer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import uuid as uuidlib
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import shapely
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.errors import GeometryError, NotFoundError, ValidationError
+from citymgr_desktop.core.gpkg.geometry import encode
+from citymgr_desktop.core.model import codes as objcode
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta
+from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.progress import Progress, ensure
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
+
+_GEOM_TYPES = {
+    "POINT": ("Point",),
+    "LINESTRING": ("LineString",),
+    "MULTIPOLYGON": ("MultiPolygon", "Polygon"),
+}
+
+
+def now_iso() -> str:
+    d = dt.datetime.now(dt.timezone.utc)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+
+
+def new_uuid() -> str:
+    return str(uuidlib.uuid4())
+
+
+def check_geometry(table: sc.Table, geom: Any) -> Any:
+    """Validate a geometry for ``table``: right type, valid, not empty; Polygon -> Multi."""
+    if geom is None:
+        return None
+    if not isinstance(geom, shapely.Geometry):
+        raise GeometryError(f"{table.name}: geometry must be a Shapely geometry, got {geom!r}")
+    allowed = _GEOM_TYPES.get(table.geometry_type or "", ())
+    if geom.geom_type not in allowed:
+        raise GeometryError(f"{table.name} holds {table.geometry_type} geometries, "
+                            f"got {geom.geom_type}")
+    if geom.is_empty:
+        raise GeometryError(f"{table.name}: empty geometry")
+    if shapely.has_z(geom):
+        geom = shapely.force_2d(geom)
+    if not geom.is_valid:
+        raise GeometryError(f"{table.name}: invalid geometry ({shapely.is_valid_reason(geom)})")
+    if geom.geom_type == "Polygon":
+        geom = shapely.MultiPolygon([geom])
+    return geom
+
+
+def apply_deltas(store: Store, deltas: list[Delta], user: str,
+                 progress: Progress | None) -> dict[str, dict[str, int]]:
+    """Apply ``deltas`` (the caller holds the transaction)."""
+    prog = ensure(progress)
+    conn = store.conn
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"insert": 0, "update": 0,
+                                                              "delete": 0})
+    stamp = now_iso()
+    srs_cache: dict[str, int] = {}
+    by_table: dict[str, list[Delta]] = defaultdict(list)
+    for d in deltas:
+        by_table[d.table].append(d)
+    # Assets before the records that point at them; records before the assets they free.
+    order = [t.name for t in sc.ALL_TABLES]
+    done = 0
+    for name in sorted(by_table, key=lambda n: order.index(n) if n in order else len(order)):
+        table = sc.table(name)
+        if not table.key:
+            raise ValidationError(f"{name} rows have no uuid key; edit them through their owner")
+        items = by_table[name]
+        if table.is_asset and name not in srs_cache:
+            srs_cache[name] = conn.execute(
+                "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=?", (name,)
+            ).fetchone()[0]
+        deletes = [d for d in items if d.kind == "delete"]
+        inserts = [d for d in items if d.kind == "insert"]
+        updates = [d for d in items if d.kind == "update"]
+        _deletes(conn, table, deletes)
+        _inserts(store, table, inserts, user, stamp, srs_cache.get(name))
+        _updates(conn, table, updates, user, stamp, srs_cache.get(name))
+        c = counts[name]
+        c["delete"] += len(deletes)
+        c["insert"] += len(inserts)
+        c["update"] += len(updates)
+        if table.is_asset and items:
+            gpkg.touch_contents(conn, name)
+        done += len(items)
+        prog.update(done, len(deltas), f"{name}")
+    return dict(counts)
+
+
+def _stamp_fields(table: sc.Table) -> bool:
+    names = table.field_names()
+    return "updated_at" in names and "updated_by" in names
+
+
+def _prepare(table: sc.Table, values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if k == sc.GEOMETRY_COLUMN:
+            out[k] = check_geometry(table, v)
+        else:
+            out[k] = normalise(table, k, v)
+    if table.name == "green_space" and out.get(sc.GEOMETRY_COLUMN) is not None \
+            and "area_m2" not in values:
+        out["area_m2"] = round(float(out[sc.GEOMETRY_COLUMN].area), 1)
+    return out
+
+
+def _inserts(store: Store, table: sc.Table, deltas: list[Delta], user: str, stamp: str,
+             srs_id: int | None) -> None:
+    if not deltas:
+        return
+    conn = store.conn
+    serial = None
+    for d in deltas:
+        assert d.new is not None
+        row = _prepare(table, dict(d.new))
+        row[table.key] = d.uuid
+        if table.is_asset:
+            if row.get(sc.GEOMETRY_COLUMN) is None:
+                raise GeometryError(f"new {table.name} {d.uuid} has no geometry")
+            if not row.get("obj_code"):
+                if serial is None:
+                    serial = objcode.next_serial(conn, table, store.district_code)
+                row["obj_code"] = objcode.make(store.district_code, table, serial)
+                serial += 1
+            else:
+                objcode.validate(row["obj_code"], table)
+        if _stamp_fields(table):
+            row.setdefault("updated_at", stamp)
+            row["updated_by"] = user or row.get("updated_by")
+        elif "created_at" in table.field_names():
+            row.setdefault("created_at", stamp)
+            row.setdefault("created_by", user or None)
+        geom = row.pop(sc.GEOMETRY_COLUMN, None)
+        names = list(row)
+        values = [row[n] for n in names]
+        if table.is_asset:
+            names.insert(0, sc.GEOMETRY_COLUMN)
+            values.insert(0, encode(geom, srs_id or 0))
+        cols = ", ".join(gpkg.quote_ident(n) for n in names)
+        try:
+            conn.execute(f"INSERT INTO {gpkg.quote_ident(table.name)} ({cols}) VALUES "
+                         f"({','.join('?' * len(names))})", values)
+        except sqlite3.IntegrityError as exc:
+            raise ValidationError(f"cannot add {table.name} {d.uuid}: {exc}") from None
+        if table.is_asset and geom is not None:
+            gpkg.expand_extent(conn, table.name, geom.bounds)
+    if table.name == "road_segment":
+        _derive_pci_grade(conn, [d.uuid for d in deltas])
+
+
+def _updates(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta], user: str,
+             stamp: str, srs_id: int | None) -> None:
+    if not deltas:
+        return
+    groups: dict[tuple[str, ...], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for d in deltas:
+        assert d.new is not None
+        row = _prepare(table, dict(d.new))
+        if table.is_asset and "obj_code" in row and row["obj_code"] is not None:
+            objcode.validate(row["obj_code"], table)
+        if _stamp_fields(table):
+            row.setdefault("updated_at", stamp)
+            row["updated_by"] = user or row.get("updated_by")
+        if sc.GEOMETRY_COLUMN in row:
+            geom = row[sc.GEOMETRY_COLUMN]
+            row[sc.GEOMETRY_COLUMN] = encode(geom, srs_id or 0)
+            if geom is not None:
+                gpkg.expand_extent(conn, table.name, geom.bounds)
+        groups[tuple(sorted(row))].append((d.uuid, row))
+    key = gpkg.quote_ident(table.key)
+    for names, rows in groups.items():
+        sets = ", ".join(f"{gpkg.quote_ident(n)} = ?" for n in names)
+        sql = f"UPDATE {gpkg.quote_ident(table.name)} SET {sets} WHERE {key} = ?"
+        params = [[r[n] for n in names] + [u] for u, r in rows]
+        try:
+            before = conn.total_changes
+            conn.executemany(sql, params)
+        except sqlite3.IntegrityError as exc:
+            raise ValidationError(f"cannot update {table.name}: {exc}") from None
+        if conn.total_changes - before < len(rows):
+            missing = _missing(conn, table, [u for u, _ in rows])
+            if missing:
+                raise NotFoundError(f"{table.name} has no row(s) {', '.join(missing[:5])}")
+    if table.name == "road_segment":
+        touched = [d.uuid for d in deltas
+                   if d.new and ({"pci", "road_class"} & set(d.new))]
+        _derive_pci_grade(conn, touched)
+
+
+def _deletes(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta]) -> None:
+    if not deltas:
+        return
+    key = gpkg.quote_ident(table.key)
+    try:
+        conn.executemany(f"DELETE FROM {gpkg.quote_ident(table.name)} WHERE {key} = ?",
+                         [(d.uuid,) for d in deltas])
+    except sqlite3.IntegrityError as exc:
+        raise ValidationError(f"cannot delete from {table.name}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        if "retire it" in str(exc):
+            raise ValidationError(
+                f"cannot delete from {table.name}: the asset has maintenance history or "
+                "work orders; retire it instead") from None
+        raise
+
+
+def _missing(conn: sqlite3.Connection, table: sc.Table, uuids: list[str]) -> list[str]:
+    key = gpkg.quote_ident(table.key)
+    found = set()
+    for i in range(0, len(uuids), 900):
+        chunk = uuids[i : i + 900]
+        found |= {r[0] for r in conn.execute(
+            f"SELECT {key} FROM {gpkg.quote_ident(table.name)} WHERE {key} IN "
+            f"({','.join('?' * len(chunk))})", chunk)}
+    return [u for u in uuids if u not in found]
+
+
+def pci_grade_case_sql() -> str:
+    """An SQL CASE that derives ``pci_grade`` from ``pci`` and ``road_class``."""
+    parts = []
+    for cls, (a, b, c) in dm._PCI_THRESHOLDS.items():
+        parts.append(
+            f"WHEN road_class = '{cls}' THEN CASE WHEN pci >= {a} THEN 'excellent' "
+            f"WHEN pci >= {b} THEN 'good' WHEN pci >= {c} THEN 'fair' ELSE 'poor' END"
+        )
+    a, b, c = dm._PCI_THRESHOLDS["secondary"]
+    default = (f"CASE WHEN pci >= {a} THEN 'excellent' WHEN pci >= {b} THEN 'good' "
+               f"WHEN pci >= {c} THEN 'fair' ELSE 'poor' END")
+    return f"CASE WHEN pci IS NULL THEN NULL {' '.join(parts)} ELSE {default} END"
+
+
+def _derive_pci_grade(conn: sqlite3.Connection, uuids: list[str]) -> None:
+    case = pci_grade_case_sql()
+    conn.executemany(f"UPDATE road_segment SET pci_grade = {case} WHERE asset_uuid = ?",
+                     [(u,) for u in uuids])

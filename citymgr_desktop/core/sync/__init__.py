@@ -1,0 +1,2 @@
+"""Field packages out (check-out) and back in (check-in): the three-way merge, its journal and undo.
+"""

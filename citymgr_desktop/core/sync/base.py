@@ -1,0 +1,156 @@
+"""The base (common ancestor) of a package copy, and what a sync keeps for the next one.
+
+The check-out leaves a full frozen copy (``base.gpkg``). A sync then needs the package as it
+was synced to be the base of that copy's next sync. Copying a whole package after every
+sync costs a file copy (a second at a million features) and its size on disk, so a sync
+keeps only a *delta*: the package's changed rows against its base (``delta-<run>.gpkg``, a
+few hundred kB). The next sync of the copy rebuilds its base from the check-out copy and
+the chain of deltas, in a temporary file. A package whose layers another tool rewrote (rows
+no longer where the base had them) is kept whole (``base-<run>.gpkg``) instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync import registry as reg
+from citymgr_desktop.core.sync.diff import all_columns
+from citymgr_desktop.core.sync.merge import TableInput
+
+q = gpkg.quote_ident
+DELETED = "sync_delta_deleted"
+
+
+@dataclass
+class BaseChain:
+    """The base of a package copy: a full file plus deltas to apply to it, oldest first."""
+
+    parent: str | None  # the run whose result is the base; None for the check-out
+    start: Path
+    deltas: list[Path] = field(default_factory=list)
+
+
+def base_for(master: Path, conn: sqlite3.Connection, package: reg.PackageRecord,
+             marker: str | None) -> BaseChain:
+    """The base of the copy whose marker names run ``marker``.
+
+    An undone run is skipped (its parent is used), so a copy brought in again after an undo
+    merges again; below the chosen run, deltas are followed whatever became of their runs:
+    they describe the package's content, not the master's.
+    """
+    seen: set[str] = set()
+    run_uuid = marker or None
+    chosen = None
+    while run_uuid and run_uuid not in seen:
+        seen.add(run_uuid)
+        run = reg.run_by_uuid(conn, run_uuid)
+        if run is None or run.package_uuid != package.package_uuid:
+            break  # a marker from another master copy: start from the check-out
+        if run.state == "applied" and run.base_file:
+            chosen = run
+            break
+        run_uuid = run.parent_sync_uuid
+    if chosen is None:
+        return BaseChain(None, _existing(master, package, package.base_file))
+    deltas: list[Path] = []
+    run = chosen
+    while run is not None and run.base_file and run.base_file.startswith("delta-"):
+        deltas.insert(0, _existing(master, package, run.base_file))
+        run = reg.run_by_uuid(conn, run.parent_sync_uuid) if run.parent_sync_uuid else None
+    start = package.base_file if run is None or not run.base_file else run.base_file
+    return BaseChain(chosen.sync_uuid, _existing(master, package, start), deltas)
+
+
+def _existing(master: Path, package: reg.PackageRecord, name: str) -> Path:
+    path = reg.package_dir(master, package.package_uuid) / name
+    if not path.exists():
+        raise BadFileError(
+            f"the base copy of field package {package.name} is missing ({path}); it is kept "
+            f"in the {reg.sync_dir(master).name} folder beside the master; restore that folder")
+    return path
+
+
+def materialize(chain: BaseChain, folder: Path) -> Path:
+    """A temporary file holding the base: the start copy with the deltas applied."""
+    tmp = folder / f".base-work-{os.getpid()}.gpkg"
+    reg.copy_file(chain.start, tmp)
+    conn = gpkg.connect(str(tmp))
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")  # a private scratch file
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                    ).fetchall():
+            conn.execute(f"DROP TRIGGER {q(name)}")  # only compared, never edited by a person
+        for delta in chain.deltas:
+            _apply_delta(conn, delta)
+    except BaseException:
+        conn.close()
+        reg.discard(tmp)
+        raise
+    conn.close()
+    return tmp
+
+
+def _apply_delta(conn: sqlite3.Connection, delta: Path) -> None:
+    conn.execute("ATTACH DATABASE ? AS d", (str(delta),))
+    conn.execute("BEGIN")
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM d.sqlite_master")}
+        for t in (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD, sc.ATTACHMENT):
+            if t.name not in names:
+                continue
+            k = q(t.key)
+            conn.execute(f"DELETE FROM main.{q(t.name)} WHERE {k} IN (SELECT uuid FROM "
+                         f"d.{DELETED} WHERE table_name = ?) OR rowid IN (SELECT fid FROM "
+                         f"d.{q(t.name)})", (t.name,))
+            cols = ", ".join(q(c) for c in ["fid", *all_columns(t)])
+            conn.execute(f"INSERT INTO main.{q(t.name)} ({cols}) SELECT {cols} "
+                         f"FROM d.{q(t.name)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("DETACH DATABASE d")
+
+
+def write_delta(path: Path, inputs: dict[str, TableInput],
+                rekeys: list[tuple[str, int, str]]) -> Path:
+    """Save the package's changed rows against its base (what ``materialize`` re-applies)."""
+    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
+    reg.discard(tmp)
+    new_keys = {(t, rowid): uuid for t, rowid, uuid in rekeys}
+    conn = sqlite3.connect(str(tmp))
+    try:
+        conn.execute("BEGIN")
+        conn.execute(f"CREATE TABLE {DELETED} (table_name TEXT, uuid TEXT)")
+        for name, inp in inputs.items():
+            t = inp.table
+            cols = ["fid", *all_columns(t)]
+            conn.execute(f"CREATE TABLE {q(name)} ({', '.join(q(c) for c in cols)})")
+            rows: list[dict[str, Any]] = [inp.field[u] for u in inp.diff.updated]
+            for new in inp.diff.inserted:
+                row = dict(inp.field_new[new.rowid])
+                if (name, new.rowid) in new_keys:
+                    row[t.key] = new_keys[(name, new.rowid)]
+                rows.append(row)
+            conn.executemany(f"INSERT INTO {q(name)} VALUES ({','.join('?' * len(cols))})",
+                             [[r[c] for c in cols] for r in rows])
+            conn.executemany(f"INSERT INTO {DELETED} VALUES (?, ?)",
+                             [(name, u) for u in inp.diff.deleted])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    os.replace(tmp, path)
+    return path
+
+
+def needs_full_copy(inputs: dict[str, TableInput], rewritten: bool) -> bool:
+    """True when a delta cannot describe the package (a layer rewritten by another tool)."""
+    return rewritten or any(not inp.diff.aligned for inp in inputs.values())

@@ -1,0 +1,134 @@
+"""Checks of a merge plan against the whole master, before anything is written.
+
+The merge looks at one row at a time; these rules need the rest of the file: component
+codes are unique per layer, an asset with history is retired rather than deleted, and a
+maintenance record must name an asset that will exist after the sync.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan
+
+_CHUNK = 900
+
+
+def _lookup(conn: sqlite3.Connection, sql: str, values: Iterable[str]) -> list[tuple]:
+    """Run ``sql`` (with one ``{marks}`` placeholder) over chunks of ``values``."""
+    vals = list(dict.fromkeys(v for v in values if v is not None))
+    out: list[tuple] = []
+    for i in range(0, len(vals), _CHUNK):
+        chunk = vals[i:i + _CHUNK]
+        out += conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
+    return out
+
+
+def check_plan(conn: sqlite3.Connection, plan: Plan, stamp: str, surveyor: str) -> None:
+    """Adjust ``plan`` in place: unique codes, retire instead of delete, no orphan records."""
+    _unique_codes(conn, plan)
+    _retire_with_history(conn, plan, stamp, surveyor)
+    _orphans(conn, plan)
+
+
+def _unique_codes(conn: sqlite3.Connection, plan: Plan) -> None:
+    by_table: dict[str, list[Change]] = defaultdict(list)
+    for ch in plan.changes:
+        if ch.table in sc.ASSET_TABLES_BY_NAME and ch.values.get("obj_code") is not None:
+            by_table[ch.table].append(ch)
+    drop: list[Change] = []
+    for name, changes in by_table.items():
+        owners = dict(_lookup(conn, f'SELECT obj_code, asset_uuid FROM main."{name}" '
+                                    "WHERE obj_code IN ({marks})",
+                              [str(c.values["obj_code"]) for c in changes]))
+        taken: set[str] = set()
+        for ch in changes:
+            code = str(ch.values["obj_code"])
+            owner = owners.get(code)
+            clash = (owner is not None and owner != ch.uuid) or code in taken
+            taken.add(code)
+            if not clash:
+                continue
+            who = f"asset {owner}" if owner and owner != ch.uuid else "another new asset"
+            if ch.action == "insert":
+                ch.values["obj_code"] = None
+                plan.notes.append(f"{name} {ch.uuid}: obj_code {code} from the field is already "
+                                  f"used by {who}; a new code was assigned")
+            else:
+                plan.conflicts.append(_invalid(ch, "obj_code", code,
+                                               f"obj_code {code} is already used by {who}"))
+                del ch.values["obj_code"]
+                if not set(ch.values) - {"updated_at", "updated_by"}:
+                    drop.append(ch)
+    for ch in drop:
+        plan.changes.remove(ch)
+
+
+def _invalid(ch: Change, column: str, value: object, message: str) -> Conflict:
+    return Conflict(ch.table, ch.uuid, column, "invalid", None, None, value, message)
+
+
+def _retire_with_history(conn: sqlite3.Connection, plan: Plan, stamp: str,
+                         surveyor: str) -> None:
+    deletes = [c for c in plan.changes if c.action == "delete"
+               and c.table in sc.ASSET_TABLES_BY_NAME]
+    if not deletes:
+        return
+    uuids = [c.uuid for c in deletes]
+    # History counts as it was in the master before this sync: records the field deleted in
+    # the same package do not turn a retirement into a removal.
+    referenced = {r[0] for r in _lookup(
+        conn, "SELECT asset_uuid FROM main.maintenance_record WHERE asset_uuid IN ({marks})",
+        uuids)}
+    referenced |= {r[0] for r in _lookup(
+        conn, "SELECT asset_uuid FROM main.work_order_asset WHERE asset_uuid IN ({marks})",
+        uuids)}
+    referenced |= {c.values.get("asset_uuid") for c in plan.changes
+                   if c.table == "maintenance_record" and c.action in ("insert", "update")}
+    for ch in deletes:
+        if ch.uuid in referenced:
+            ch.action = "retire"
+            ch.values = {"retired_at": stamp, "updated_at": stamp,
+                         "updated_by": surveyor or None}
+            plan.notes.append(f"{ch.table} {ch.uuid}: deleted in the field but it has "
+                              "maintenance history or work orders; it was retired instead")
+
+
+def _orphans(conn: sqlite3.Connection, plan: Plan) -> None:
+    records = [c for c in plan.changes if c.table == "maintenance_record"
+               and c.action in ("insert", "update")
+               and ("asset_uuid" in c.values or "asset_class" in c.values)]
+    if not records:
+        return
+    current = {r[0]: (r[1], r[2]) for r in _lookup(
+        conn, "SELECT record_uuid, asset_uuid, asset_class FROM main.maintenance_record "
+              "WHERE record_uuid IN ({marks})", [c.uuid for c in records])}
+    wanted: dict[str, tuple[str, str]] = {}
+    for c in records:
+        cur_uuid, cur_class = current.get(c.uuid, ("", ""))
+        wanted[c.uuid] = (str(c.values.get("asset_uuid", cur_uuid)),
+                          str(c.values.get("asset_class", cur_class)))
+    gone = {(c.table, c.uuid) for c in plan.changes if c.action == "delete"}
+    added = {(c.table, c.uuid) for c in plan.changes if c.action == "insert"}
+    exists: set[tuple[str, str]] = set()
+    for t in sc.ASSET_TABLES:
+        for (u,) in _lookup(conn, f'SELECT asset_uuid FROM main."{t.name}" '
+                                  "WHERE asset_uuid IN ({marks})",
+                            [w[0] for w in wanted.values()]):
+            if (t.name, u) not in gone:
+                exists.add((t.name, u))
+    exists |= added
+    for c in records:
+        asset_uuid, asset_class = wanted[c.uuid]
+        if (asset_class, asset_uuid) in exists:
+            continue
+        plan.changes.remove(c)
+        column = ROW if c.action == "insert" else "asset_uuid"
+        value = dict(c.values) if c.action == "insert" else asset_uuid
+        plan.conflicts.append(Conflict(
+            c.table, c.uuid, column, "orphan", None, None, value,
+            f"the record names {asset_class} {asset_uuid}, which is not in the master "
+            "(deleted there, or rejected)"))

@@ -1,0 +1,97 @@
+"""Package files as sync sees them: attaching them to the master's connection (read-only when
+they may not be written), reading their manifest, writing new uuids into a saved copy, and
+the content id that makes the same package brought in twice a no-op.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync.merge import TableInput
+from citymgr_desktop.core.sync.values import dumps
+
+
+def attach(conn: sqlite3.Connection, path: Path, schema: str, read_only: bool) -> None:
+    """ATTACH ``path`` as ``schema`` (read-only through a URI when asked)."""
+    if read_only:
+        uri = "file:" + path.resolve().as_posix().replace("?", "%3f").replace("#", "%23") \
+            + "?mode=ro"
+        conn.execute("ATTACH DATABASE ? AS " + gpkg.quote_ident(schema), (uri,))
+        files = {r[1]: r[2] for r in conn.execute("PRAGMA database_list")}
+        if Path(files.get(schema) or "").name == path.name:
+            return
+        conn.execute("DETACH DATABASE " + gpkg.quote_ident(schema))  # URIs not understood
+    conn.execute("ATTACH DATABASE ? AS " + gpkg.quote_ident(schema), (str(path),))
+
+
+@contextlib.contextmanager
+def attached(conn: sqlite3.Connection, path: Path, schema: str,
+             read_only: bool) -> Iterator[None]:
+    try:
+        attach(conn, path, schema, read_only)
+    except sqlite3.DatabaseError as exc:
+        raise BadFileError(f"{path}: cannot be opened ({exc})") from None
+    try:
+        yield
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("DETACH DATABASE " + gpkg.quote_ident(schema))
+
+
+@contextlib.contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A read transaction (consistent reads, no lock that blocks other readers)."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def package_meta(conn: sqlite3.Connection, schema: str = "f") -> dict[str, str]:
+    try:
+        return dict(conn.execute(f"SELECT key, value FROM {schema}.citymgr_meta").fetchall())
+    except sqlite3.DatabaseError:
+        return {}
+
+
+def rekey_file(path: Path, rekeys: list[tuple[str, int, str]]) -> None:
+    """Give the rows that got new uuids the same uuids in the saved base copy."""
+    conn = gpkg.connect(str(path))
+    try:
+        conn.execute("BEGIN")
+        for table, rowid, uuid in rekeys:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                conn.execute(f"UPDATE {gpkg.quote_ident(table)} SET "
+                             f"{gpkg.quote_ident(sc.table(table).key)} = ? WHERE rowid = ?", (uuid, rowid))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def content_id(package_uuid: str, parent: str | None, inputs: dict[str, TableInput]) -> str:
+    """The sync id: the package id and a hash of the field's changes against their base, so
+    the same package content brought in twice has the same id."""
+    h = hashlib.sha256(f"{package_uuid}|{parent or 'check-out'}".encode())
+    for name in sorted(inputs):
+        inp = inputs[name]
+        d = inp.diff
+        for u in sorted(d.updated):
+            row = inp.field[u]
+            h.update(json.dumps(["U", name, u, [[c, dumps(row[c])] for c in d.updated[u]]]
+                                ).encode())
+        for u in sorted(d.deleted):
+            h.update(json.dumps(["D", name, u]).encode())
+        for n in sorted(d.inserted, key=lambda n: n.rowid):
+            row = inp.field_new[n.rowid]
+            h.update(json.dumps(["I", name, n.uuid, n.rowid,
+                                 [[c, dumps(v)] for c, v in sorted(row.items())]]).encode())
+    return f"{package_uuid[:8]}-{h.hexdigest()[:12]}"

@@ -1,0 +1,273 @@
+"""The sync journal and conflict table in the master, and undo of a whole run.
+
+Every run writes one journal row per changed row with the raw old and new values (the
+geometry blob included); undo replays the journal backwards with plain row-level SQL inside
+one transaction: deleted rows come back with their fid, updates get their old bytes, inserts
+go, and the layer extents and AUTOINCREMENT counters return to what they were. Undo is
+refused, naming the row, when something touched by the run has changed since.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid as uuidlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.errors import ConflictError, ValidationError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store import create as project
+from citymgr_desktop.core.sync.apply import (
+    JournalEntry,
+    capture_state,
+    restore_state,
+    same_value,
+    snapshot_rows,
+)
+from citymgr_desktop.core.sync.merge import Conflict
+from citymgr_desktop.core.sync.registry import RunRecord
+from citymgr_desktop.core.sync.values import dumps, dumps_row, loads_row
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
+
+q = gpkg.quote_ident
+
+
+def write_journal(conn: sqlite3.Connection, sync_uuid: str,
+                  entries: Iterable[JournalEntry]) -> int:
+    rows = [(sync_uuid, i, e.table, e.uuid, e.action, dumps_row(e.old), dumps_row(e.new))
+            for i, e in enumerate(entries, start=1)]
+    conn.executemany("INSERT INTO sync_journal (sync_uuid, seq, table_name, row_uuid, action, "
+                     "old_values, new_values) VALUES (?,?,?,?,?,?,?)", rows)
+    return len(rows)
+
+
+def read_journal(conn: sqlite3.Connection, sync_uuid: str) -> list[JournalEntry]:
+    return [JournalEntry(t, u, a, loads_row(o), loads_row(n)) for t, u, a, o, n in conn.execute(
+        "SELECT table_name, row_uuid, action, old_values, new_values FROM sync_journal "
+        "WHERE sync_uuid = ? ORDER BY seq", (sync_uuid,))]
+
+
+def write_conflicts(conn: sqlite3.Connection, sync_uuid: str, package_uuid: str | None,
+                    conflicts: Iterable[Conflict], user: str, stamp: str) -> list[str]:
+    """Store conflicts (settled ones as resolved); returns their uuids in order."""
+    rows, ids = [], []
+    for c in conflicts:
+        cid = str(uuidlib.uuid4())
+        ids.append(cid)
+        chosen = {"master": c.master, "field": c.field_value}.get(c.resolution or "")
+        rows.append((cid, sync_uuid, package_uuid, c.table, c.uuid, c.field, c.kind,
+                     value_json(c.ancestor), value_json(c.master), value_json(c.field_value), c.message[:500],
+                     "resolved" if c.resolution else "open", c.resolution,
+                     value_json(chosen) if c.resolution else None,
+                     stamp if c.resolution else None, user if c.resolution else None,
+                     sync_uuid if c.resolution else None))
+    conn.executemany(
+        "INSERT INTO sync_conflict (conflict_uuid, sync_uuid, package_uuid, table_name, "
+        "row_uuid, field_name, kind, ancestor_value, master_value, field_value, message, state, "
+        "resolution, resolved_value, resolved_at, resolved_by, resolve_sync_uuid) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    return ids
+
+
+def value_json(value: Any) -> str:
+    """A conflict value as stored: a whole row as a JSON object, else one raw value."""
+    if isinstance(value, dict):
+        return dumps_row(value) or "null"
+    return dumps(value)
+
+
+def _current(conn: sqlite3.Connection, entries: list[JournalEntry]
+             ) -> dict[tuple[str, str], dict[str, Any]]:
+    keys: dict[str, list[str]] = {}
+    for e in entries:
+        keys.setdefault(e.table, []).append(e.uuid)
+    return snapshot_rows(conn, keys)
+
+
+def changed_since(conn: sqlite3.Connection, entries: list[JournalEntry]) -> list[str]:
+    """Rows the run wrote that no longer hold what it wrote, one line each."""
+    now = _current(conn, entries)
+    out = []
+    for e in entries:
+        cur = now.get((e.table, e.uuid))
+        if e.action == "delete":
+            if cur is not None:
+                out.append(f"{e.table} {e.uuid} was added again")
+            continue
+        if cur is None:
+            out.append(f"{e.table} {e.uuid} was deleted")
+            continue
+        assert e.new is not None
+        diff = [c for c, v in e.new.items() if c != "fid" and not same_value(cur.get(c), v)]
+        if diff:
+            out.append(f"{e.table} {e.uuid} ({', '.join(diff[:4])}) was edited")
+    return out
+
+
+def undo_entries(conn: sqlite3.Connection, entries: list[JournalEntry],
+                 progress: Progress | None = None) -> None:
+    """Replay ``entries`` backwards with raw SQL (the caller holds the transaction)."""
+    prog = ensure(progress)
+    touched = set()
+    for i, e in enumerate(reversed(entries), start=1):
+        t = sc.table(e.table)
+        key = q(t.key)
+        try:
+            if e.action == "insert":
+                conn.execute(f"DELETE FROM {q(t.name)} WHERE {key} = ?", (e.uuid,))
+            elif e.action == "delete":
+                assert e.old is not None
+                cols = list(e.old)
+                conn.execute(f"INSERT INTO {q(t.name)} ({', '.join(map(q, cols))}) VALUES "
+                             f"({','.join('?' * len(cols))})", [e.old[c] for c in cols])
+            else:
+                assert e.old is not None
+                cols = [c for c in e.old if c != "fid"]
+                conn.execute(f"UPDATE {q(t.name)} SET {', '.join(f'{q(c)} = ?' for c in cols)} "
+                             f"WHERE {key} = ?", [e.old[c] for c in cols] + [e.uuid])
+        except sqlite3.DatabaseError as exc:
+            raise ConflictError(f"cannot undo: {e.table} {e.uuid} cannot be put back ({exc}); "
+                                "nothing was changed") from None
+        touched.add(t.name)
+        if i % 500 == 0:
+            prog.update(i, len(entries), "undoing")
+    for name in touched:
+        gpkg.touch_contents(conn, name)
+
+
+def undo_run(store: Store, run: RunRecord, user: str, progress: Progress | None = None
+             ) -> int:
+    """Undo a whole applied run in the caller's transaction; returns the rows restored."""
+    conn = store.conn
+    if run.state != "applied":
+        raise ValidationError(f"sync {run.sync_id} was already undone ({run.undone_at})")
+    later = conn.execute(
+        "SELECT DISTINCT r.sync_id FROM sync_conflict c JOIN sync_run r "
+        "ON r.sync_uuid = c.resolve_sync_uuid WHERE c.sync_uuid = ? AND r.state = 'applied' "
+        "AND r.sync_uuid != ?", (run.sync_uuid, run.sync_uuid)).fetchall()
+    if later:
+        raise ConflictError(f"conflicts of sync {run.sync_id} were resolved later "
+                            f"(run {later[0][0]}); undo that resolution first")
+    entries = read_journal(conn, run.sync_uuid)
+    problems = changed_since(conn, entries)
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise ConflictError(f"cannot undo sync {run.sync_id}: {'; '.join(problems[:3])}{more} "
+                            "since; undo the later changes first. Nothing was changed")
+    state_now = capture_state(conn)
+    undo_entries(conn, entries, progress)
+    _restore_bookkeeping(conn, run, state_now)
+    stamp = _now()
+    conn.execute("UPDATE sync_run SET state = 'undone', undone_at = ?, undone_by = ? "
+                 "WHERE sync_uuid = ?", (stamp, user or None, run.sync_uuid))
+    conn.execute("UPDATE sync_conflict SET state = 'void' WHERE sync_uuid = ?",
+                 (run.sync_uuid,))
+    conn.execute("UPDATE sync_conflict SET state = 'open', resolution = NULL, "
+                 "resolved_value = NULL, resolved_at = NULL, resolved_by = NULL, "
+                 "resolve_sync_uuid = NULL WHERE resolve_sync_uuid = ? AND sync_uuid != ?",
+                 (run.sync_uuid, run.sync_uuid))
+    return len(entries)
+
+
+def redo_run(store: Store, run: RunRecord, progress: Progress | None = None) -> int:
+    """Apply an undone run again from its journal (the caller holds the transaction); refused
+    when the rows it touches are no longer as the undo left them."""
+    conn = store.conn
+    if run.state != "undone":
+        raise ValidationError(f"sync {run.sync_id} is applied; there is nothing to redo")
+    if run.kind == "sync" and conn.execute(
+            "SELECT 1 FROM sync_run WHERE sync_id = ? AND state = 'applied'",
+            (run.sync_id,)).fetchone():
+        raise ConflictError(f"the package of sync {run.sync_id} was synced again since; "
+                            "nothing was changed")
+    entries = read_journal(conn, run.sync_uuid)
+    now = _current(conn, entries)
+    problems = []
+    for e in entries:
+        cur = now.get((e.table, e.uuid))
+        if e.action == "insert":
+            if cur is not None:
+                problems.append(f"{e.table} {e.uuid} exists again")
+        elif cur is None:
+            problems.append(f"{e.table} {e.uuid} was deleted")
+        elif any(c != "fid" and not same_value(cur.get(c), v) for c, v in (e.old or {}).items()):
+            problems.append(f"{e.table} {e.uuid} was edited")
+    resolved = run.restore_state.get("resolved", [])
+    if resolved:
+        open_ = {r[0] for r in conn.execute("SELECT conflict_uuid FROM sync_conflict "
+                                            "WHERE state = 'open'")}
+        problems += [f"conflict {c[0]} is no longer open" for c in resolved if c[0] not in open_]
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise ConflictError(f"cannot redo sync {run.sync_id}: {'; '.join(problems[:3])}{more} "
+                            "since the undo. Nothing was changed")
+    state_now = capture_state(conn)
+    prog = ensure(progress)
+    for i, e in enumerate(entries, start=1):
+        _forward(conn, e)
+        if i % 500 == 0:
+            prog.update(i, len(entries), "redoing")
+    for name in {e.table for e in entries}:
+        gpkg.touch_contents(conn, name)
+    before, after = run.restore_state.get("before"), run.restore_state.get("after")
+    if before and after and before == state_now:
+        restore_state(conn, after)
+    else:
+        for t in sc.ASSET_TABLES:
+            project.refresh_extent(conn, t.name)
+    conn.execute("UPDATE sync_run SET state = 'applied', undone_at = NULL, undone_by = NULL "
+                 "WHERE sync_uuid = ?", (run.sync_uuid,))
+    conn.execute("UPDATE sync_conflict SET state = CASE WHEN resolution IS NULL THEN 'open' "
+                 "ELSE 'resolved' END WHERE sync_uuid = ? AND state = 'void'",
+                 (run.sync_uuid,))
+    conn.executemany("UPDATE sync_conflict SET state = 'resolved', resolution = ?, "
+                     "resolved_value = ?, resolved_at = ?, resolved_by = ?, "
+                     "resolve_sync_uuid = ? WHERE conflict_uuid = ?",
+                     [(c[1], c[2], run.applied_at, run.applied_by, run.sync_uuid, c[0])
+                      for c in resolved])
+    return len(entries)
+
+
+def _forward(conn: sqlite3.Connection, e: JournalEntry) -> None:
+    t = sc.table(e.table)
+    key = q(t.key)
+    try:
+        if e.action == "insert":
+            assert e.new is not None
+            cols = list(e.new)
+            conn.execute(f"INSERT INTO {q(t.name)} ({', '.join(map(q, cols))}) VALUES "
+                         f"({','.join('?' * len(cols))})", [e.new[c] for c in cols])
+        elif e.action == "delete":
+            conn.execute(f"DELETE FROM {q(t.name)} WHERE {key} = ?", (e.uuid,))
+        else:
+            assert e.new is not None
+            cols = [c for c in e.new if c != "fid"]
+            conn.execute(f"UPDATE {q(t.name)} SET {', '.join(f'{q(c)} = ?' for c in cols)} "
+                         f"WHERE {key} = ?", [e.new[c] for c in cols] + [e.uuid])
+    except sqlite3.DatabaseError as exc:
+        raise ConflictError(f"cannot redo: {e.table} {e.uuid} cannot be written again ({exc}); "
+                            "nothing was changed") from None
+
+
+def _restore_bookkeeping(conn: sqlite3.Connection, run: RunRecord,
+                         state_now: dict[str, Any]) -> None:
+    """Extents and counters as before the run when nothing else moved them since; otherwise
+    extents are recomputed from the spatial index and counters left alone."""
+    before, after = run.restore_state.get("before"), run.restore_state.get("after")
+    if not before:
+        return
+    if after == state_now:
+        restore_state(conn, before)
+        return
+    for t in sc.ASSET_TABLES:
+        project.refresh_extent(conn, t.name)
+
+
+def _now() -> str:
+    from citymgr_desktop.core.store.write import now_iso
+
+    return now_iso()

@@ -1,0 +1,227 @@
+"""Resolving the conflicts a sync left open: list them with their values, and apply a person's
+choice per field (ancestor, master, field, or an edited value) as one journaled run that
+``undo_sync`` can take back like any sync.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store.write import now_iso
+from citymgr_desktop.core.sync import registry as reg
+from citymgr_desktop.core.sync.apply import apply_plan, capture_state
+from citymgr_desktop.core.sync.checks import check_plan
+from citymgr_desktop.core.sync.diff import all_columns, fetch_rows
+from citymgr_desktop.core.sync.journal import value_json, write_journal
+from citymgr_desktop.core.sync.merge import ROW, Change, Plan, check_value
+from citymgr_desktop.core.sync.schema import compared_columns, ensure_tables
+from citymgr_desktop.core.sync.values import GEOM, loads, loads_row, same_value
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
+
+CHOICES = ("ancestor", "master", "field", "edit")
+_ROW_CHOICES = {
+    "edit/delete": ("ancestor", "master", "field"),  # field edited, master deleted
+    "delete/edit": ("ancestor", "master", "field"),  # field deleted, master edited
+    "orphan": ("master", "field"),
+    "rejected": ("master", "field"),
+    "invalid": ("master", "field"),
+}
+_COLS = ("conflict_uuid", "sync_uuid", "package_uuid", "table_name", "row_uuid", "field_name",
+         "kind", "ancestor_value", "master_value", "field_value", "message", "state",
+         "resolution")
+
+
+@dataclass
+class ConflictRecord:
+    """A stored conflict with its raw values (rows as dicts for whole-row conflicts)."""
+
+    conflict_uuid: str
+    sync_uuid: str
+    sync_id: str
+    package_uuid: str | None
+    table: str
+    uuid: str
+    field: str
+    kind: str
+    ancestor: Any
+    master: Any
+    field_value: Any
+    message: str
+    state: str
+    resolution: str | None
+
+    @property
+    def is_row(self) -> bool:
+        return self.field == ROW
+
+    def choices(self) -> tuple[str, ...]:
+        """The choices that make sense for this conflict."""
+        if self.is_row:
+            return _ROW_CHOICES.get(self.kind, ("master", "field"))
+        if self.kind == "insert/insert" or (self.kind == "invalid" and self.ancestor is None):
+            return ("master", "field", "edit") if self.field != GEOM else ("master", "field")
+        return CHOICES if self.field != GEOM else ("ancestor", "master", "field")
+
+
+def list_conflicts(conn: Any, state: str | None = "open",
+                   sync_uuid: str | None = None) -> list[ConflictRecord]:
+    """Conflicts (open ones by default), oldest sync first."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_conflict'").fetchone() \
+            is None:
+        return []
+    where, params = [], []
+    if state:
+        where.append("c.state = ?")
+        params.append(state)
+    if sync_uuid:
+        where.append("c.sync_uuid = ?")
+        params.append(sync_uuid)
+    sql = (f"SELECT {', '.join('c.' + c for c in _COLS)}, r.sync_id FROM sync_conflict c "
+           "JOIN sync_run r USING (sync_uuid) "
+           + (f"WHERE {' AND '.join(where)} " if where else "")
+           + "ORDER BY r.applied_at, c.rowid")
+    out = []
+    for row in conn.execute(sql, params):
+        d = dict(zip(_COLS, row[:-1], strict=True))
+        is_row = d["field_name"] == ROW
+        dec = loads_row if is_row else loads
+        out.append(ConflictRecord(
+            d["conflict_uuid"], d["sync_uuid"], row[-1], d["package_uuid"], d["table_name"],
+            d["row_uuid"], d["field_name"], d["kind"],
+            _load(dec, d["ancestor_value"]), _load(dec, d["master_value"]),
+            _load(dec, d["field_value"]), d["message"] or "", d["state"], d["resolution"]))
+    return out
+
+
+def _load(decode: Any, text: str | None) -> Any:
+    if text is None or text == "null":
+        return None
+    return decode(text)
+
+
+def current_value(conn: Any, c: ConflictRecord) -> Any:
+    """What the master holds now for the conflict's field (or row): None if the row is gone."""
+    t = sc.table(c.table)
+    row = fetch_rows(conn, "main", t, [c.uuid], all_columns(t)).get(c.uuid)
+    if row is None or c.is_row:
+        return row
+    return row.get(c.field)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    conflict_uuid: str
+    choice: str  # ancestor | master | field | edit
+    value: Any = None  # the edited value for "edit"
+
+
+def resolve_conflicts(store: Store, resolutions: Iterable[Resolution], user: str = "",
+                      progress: Progress | None = None) -> dict[str, Any]:
+    """Apply the choices in one transaction, journaled as a run of kind ``resolve``."""
+    store.require_asset_project()
+    wanted = list(resolutions)
+    if not wanted:
+        raise ValidationError("no conflicts chosen to resolve")
+    stamp, run_uuid = now_iso(), str(uuidlib.uuid4())
+    with store.session() as conn:
+        ensure_tables(conn)
+        open_ = {c.conflict_uuid: c for c in list_conflicts(conn, "open")}
+        plan, chosen = Plan(), []
+        updates: dict[tuple[str, str], Change] = {}
+        for r in wanted:
+            c = open_.get(r.conflict_uuid)
+            if c is None:
+                raise NotFoundError(f"conflict {r.conflict_uuid} is not open (resolved already, "
+                                    "or its sync was undone)")
+            if r.choice not in c.choices():
+                raise ValidationError(f"{c.table} {c.uuid} {c.field}: choose one of "
+                                      f"{', '.join(c.choices())}, not {r.choice!r}")
+            value = _plan_one(conn, c, r, plan, updates, user, stamp)
+            chosen.append((c, r.choice, value))
+        check_plan(conn, plan, stamp, user)
+        if plan.conflicts:
+            raise ValidationError(plan.conflicts[0].message + "; nothing was changed")
+        before = capture_state(conn)
+        entries = apply_plan(store, plan, progress)
+        if plan.conflicts:
+            raise ValidationError(plan.conflicts[0].message + "; nothing was changed")
+        write_journal(conn, run_uuid, entries)
+        conn.executemany(
+            "UPDATE sync_conflict SET state = 'resolved', resolution = ?, resolved_value = ?, "
+            "resolved_at = ?, resolved_by = ?, resolve_sync_uuid = ? WHERE conflict_uuid = ?",
+            [(choice, value_json(value), stamp, user or None, run_uuid, c.conflict_uuid)
+             for c, choice, value in chosen])
+        sync_id = f"resolve-{run_uuid[:8]}"
+        counts: dict[str, dict[str, int]] = {}
+        for ch in plan.changes:
+            counts.setdefault(ch.table, {}).setdefault(ch.action, 0)
+            counts[ch.table][ch.action] += 1
+        reg.insert_run(conn, reg.RunRecord(
+            sync_uuid=run_uuid, sync_id=sync_id, kind="resolve",
+            package_uuid=chosen[0][0].package_uuid, parent_sync_uuid=None, base_file=None,
+            source_path=None, applied_at=stamp, applied_by=user or None, prefer=None,
+            state="applied", counts=counts, conflict_count=0,
+            restore_state={"before": before, "after": capture_state(conn),
+                           "resolved": [[c.conflict_uuid, choice, value_json(value)]
+                                        for c, choice, value in chosen]}))
+    return {"sync_id": sync_id, "sync_uuid": run_uuid, "resolved": len(chosen),
+            "rows_changed": len(entries)}
+
+
+def _plan_one(conn: Any, c: ConflictRecord, r: Resolution, plan: Plan,
+              updates: dict[tuple[str, str], Change], user: str, stamp: str) -> Any:
+    """Add what the choice means to ``plan``; returns the value chosen (for the record)."""
+    t = sc.table(c.table)
+    now = current_value(conn, c)
+    if r.choice == "master":
+        return now
+    if not c.is_row:
+        if now is None and not fetch_rows(conn, "main", t, [c.uuid], [t.key]):
+            raise ValidationError(f"{c.table} {c.uuid} is no longer in the master; "
+                                  "keep the master's side")
+        value = {"ancestor": c.ancestor, "field": c.field_value}.get(r.choice, r.value)
+        if r.choice == "edit" and isinstance(value, str) and not value.strip():
+            value = None
+        why = check_value(t, c.field, value)
+        if why:
+            raise ValidationError(why)
+        if not same_value(t, c.field, now, value):
+            ch = updates.get((c.table, c.uuid))
+            if ch is None:
+                ch = updates[(c.table, c.uuid)] = Change(c.table, c.uuid, "update", {})
+                plan.changes.append(ch)
+            ch.values[c.field] = value
+            _stamp(t, ch.values, user, stamp)
+        return value
+    row = c.ancestor if r.choice == "ancestor" else c.field_value
+    if c.kind == "delete/edit" and r.choice == "field":
+        plan.changes.append(Change(c.table, c.uuid, "delete"))
+        return None
+    if not isinstance(row, dict):
+        raise ValidationError(f"{c.table} {c.uuid}: no {r.choice} row to take")
+    if now is None:  # bring the row back
+        values = {k: v for k, v in row.items() if k != "fid"}
+        values[t.key] = c.uuid
+        _stamp(t, values, user, stamp)
+        plan.changes.append(Change(c.table, c.uuid, "insert", values))
+    else:  # the row is there: take the chosen values over
+        cols = [x for x in compared_columns(t) if x in row]
+        values = {x: row[x] for x in cols if not same_value(t, x, now.get(x), row[x])}
+        if values:
+            _stamp(t, values, user, stamp)
+            plan.changes.append(Change(c.table, c.uuid, "update", values))
+    return row
+
+
+def _stamp(t: sc.Table, values: dict[str, Any], user: str, stamp: str) -> None:
+    if "updated_at" in t.field_names():
+        values["updated_at"] = stamp
+        values["updated_by"] = user or None

@@ -1,0 +1,228 @@
+"""Work-order deadlines: time limits by class and priority, counted in working time.
+
+The limits are data in the file (``work_order_time_limit``: class or NULL for "any class",
+priority, value, ``working_hours`` or ``working_days``). Working time follows Chinese
+government office hours: Monday to Friday, 08:30-12:00 and 14:00-17:30 (7 working hours a
+day), in China Standard Time (UTC+8, no daylight saving). Public holidays and the weekend
+days worked in exchange (调休) are listed in ``citymgr_meta`` under ``work_calendar`` as
+``{"holidays": ["2026-10-01", ...], "workdays": ["2026-10-10", ...]}`` because they change
+every year by State Council notice. Timestamps are stored in UTC (``...Z``), like every
+other timestamp in the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.model import domains as dm
+
+OFFICE_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
+    (dt.time(8, 30), dt.time(12, 0)),
+    (dt.time(14, 0), dt.time(17, 30)),
+)
+UNITS = ("working_hours", "working_days")
+CALENDAR_KEY = "work_calendar"
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Office hours, weekends, holidays and swapped workdays."""
+
+    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    workdays: frozenset[dt.date] = field(default_factory=frozenset)
+    periods: tuple[tuple[dt.time, dt.time], ...] = PERIODS
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day strictly after ``day``."""
+        nxt = day + dt.timedelta(days=1)
+        for _ in range(400):
+            if self.is_working_day(nxt):
+                return nxt
+            nxt += dt.timedelta(days=1)
+        raise ValidationError("the work calendar has no working day within a year")
+
+    def add_working_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
+        """``start`` (local office time, naive) plus ``hours`` of working time."""
+        remaining = dt.timedelta(hours=hours)
+        day, now = start.date(), start
+        if not self.is_working_day(day):
+            day = self.next_working_day(day)
+            now = dt.datetime.combine(day, self.periods[0][0])
+        for _ in range(400 * len(self.periods)):
+            for a, b in self.periods:
+                p_start = dt.datetime.combine(day, a)
+                p_end = dt.datetime.combine(day, b)
+                if now >= p_end:
+                    continue
+                begin = max(now, p_start)
+                if begin + remaining <= p_end:
+                    return begin + remaining
+                remaining -= p_end - begin
+                now = p_end
+            day = self.next_working_day(day)
+            now = dt.datetime.combine(day, self.periods[0][0])
+        raise ValidationError(f"time limit of {hours} working hours is too long")
+
+    def add_working_days(self, start: dt.datetime, days: float) -> dt.datetime:
+        """Close of business of the ``days``-th working day after the start day (the start
+        day itself does not count, as in 数字城管 practice); a fractional part is added as
+        a share of a working day's hours."""
+        whole = int(days)
+        frac = days - whole
+        day = start.date()
+        for _ in range(whole):
+            day = self.next_working_day(day)
+        end = dt.datetime.combine(day, self.periods[-1][1])
+        if whole == 0:
+            end = start
+        if frac > 0:
+            end = self.add_working_hours(end, frac * self.hours_per_day())
+        return end
+
+    def hours_per_day(self) -> float:
+        return sum((dt.datetime.combine(dt.date.min, b) - dt.datetime.combine(dt.date.min, a))
+                   .total_seconds() for a, b in self.periods) / 3600.0
+
+    def deadline(self, start_utc: dt.datetime, value: float, unit: str) -> dt.datetime:
+        """The deadline (UTC, naive) of a limit counted from ``start_utc`` (UTC, naive)."""
+        if unit not in UNITS:
+            raise ValidationError(f"time-limit unit {unit!r} is not allowed; allowed: "
+                                  f"{', '.join(UNITS)}")
+        local = to_local(start_utc)
+        end = (self.add_working_hours(local, value) if unit == "working_hours"
+               else self.add_working_days(local, value))
+        return to_utc(end)
+
+
+def to_local(utc: dt.datetime) -> dt.datetime:
+    """A naive UTC time as naive office time."""
+    return (utc.replace(tzinfo=dt.timezone.utc).astimezone(OFFICE_TZ)).replace(tzinfo=None)
+
+
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """A naive office time as naive UTC."""
+    return local.replace(tzinfo=OFFICE_TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def parse_iso(text: str | None) -> dt.datetime | None:
+    """A stored ``YYYY-MM-DDTHH:MM:SS.sssZ`` value as naive UTC (None when empty)."""
+    if not text:
+        return None
+    d = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if d.tzinfo is not None:
+        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return d
+
+
+def format_iso(d: dt.datetime) -> str:
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+
+
+def format_local(text: str | None, with_time: bool = True) -> str:
+    """A stored UTC timestamp shown in office time, e.g. ``2026-11-26 17:30``."""
+    d = parse_iso(text)
+    if d is None:
+        return ""
+    loc = to_local(d)
+    return loc.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def load_calendar(conn: sqlite3.Connection) -> WorkCalendar:
+    """The file's calendar (holidays and swapped workdays), or plain Mon-Fri."""
+    try:
+        row = conn.execute("SELECT value FROM citymgr_meta WHERE key=?",
+                           (CALENDAR_KEY,)).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    if row is None or not row[0]:
+        return WorkCalendar()
+    try:
+        data = json.loads(row[0])
+        return WorkCalendar(
+            frozenset(dt.date.fromisoformat(d) for d in data.get("holidays", [])),
+            frozenset(dt.date.fromisoformat(d) for d in data.get("workdays", [])))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ValidationError(f"citymgr_meta.{CALENDAR_KEY} is not a valid calendar "
+                              f"({exc}); expected {{\"holidays\": [dates], \"workdays\": "
+                              "[dates]}") from None
+
+
+def calendar_json(calendar: WorkCalendar) -> str:
+    return json.dumps({"holidays": sorted(d.isoformat() for d in calendar.holidays),
+                       "workdays": sorted(d.isoformat() for d in calendar.workdays)})
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    asset_class: str | None
+    priority: int
+    value: float
+    unit: str
+
+    def describe(self, lang: str = "en") -> str:
+        if lang.startswith("zh"):
+            word = "个工作小时" if self.unit == "working_hours" else "个工作日"
+            return f"{self.value:g}{word}"
+        word = "working hours" if self.unit == "working_hours" else "working days"
+        return f"{self.value:g} {word}"
+
+
+def time_limits(conn: sqlite3.Connection) -> list[TimeLimit]:
+    rows = conn.execute("SELECT asset_class, priority, limit_value, limit_unit FROM "
+                        "work_order_time_limit ORDER BY asset_class IS NOT NULL, asset_class, "
+                        "priority").fetchall()
+    return [TimeLimit(a, int(p), float(v), str(u)) for a, p, v, u in rows]
+
+
+def find_limit(conn: sqlite3.Connection, asset_class: str | None, priority: int) -> TimeLimit:
+    """The limit for ``asset_class`` and ``priority``: the class's own row, else the row for
+    any class (NULL); a priority without a limit is a one-line error naming what exists."""
+    limits = time_limits(conn)
+    own = [t for t in limits if t.asset_class == asset_class and t.priority == priority]
+    generic = [t for t in limits if t.asset_class is None and t.priority == priority]
+    if own:
+        return own[0]
+    if generic:
+        return generic[0]
+    have = ", ".join(f"{t.asset_class or '*'}/P{t.priority}" for t in limits) or "none"
+    raise ValidationError(f"no time limit for class {asset_class or '*'} priority {priority} "
+                          f"in work_order_time_limit (defined: {have})")
+
+
+def set_time_limit(conn: sqlite3.Connection, asset_class: str | None, priority: int,
+                   value: float, unit: str) -> None:
+    """Insert or replace one limit (the caller holds the transaction)."""
+    if unit not in UNITS:
+        raise ValidationError(f"work_order_time_limit.limit_unit: {unit!r} is not allowed; "
+                              f"allowed: {', '.join(UNITS)}")
+    if not dm.WORK_ORDER_PRIORITY.contains(priority):
+        raise ValidationError(f"work_order_time_limit.priority: {priority!r} is not allowed; "
+                              f"allowed: {dm.WORK_ORDER_PRIORITY.describe()}")
+    if asset_class is not None and not dm.ASSET_CLASS.contains(asset_class):
+        raise ValidationError(f"work_order_time_limit.asset_class: {asset_class!r} is not "
+                              f"allowed; allowed: {dm.ASSET_CLASS.describe()}")
+    if not value > 0:
+        raise ValidationError(f"work_order_time_limit.limit_value must be positive, got {value}")
+    conn.execute("DELETE FROM work_order_time_limit WHERE asset_class IS ? AND priority = ?",
+                 (asset_class, priority))
+    conn.execute("INSERT INTO work_order_time_limit (asset_class, priority, limit_value, "
+                 "limit_unit) VALUES (?,?,?,?)", (asset_class, priority, float(value), unit))
+
+
+def compute_deadline(conn: sqlite3.Connection, asset_class: str | None, priority: int,
+                     start_utc: dt.datetime) -> dt.datetime:
+    """Deadline (naive UTC) of a new order of ``asset_class`` and ``priority``."""
+    limit = find_limit(conn, asset_class, priority)
+    return load_calendar(conn).deadline(start_utc, limit.value, limit.unit)

@@ -1,0 +1,372 @@
+"""Work orders (工单): create one order for many assets, move it through the 数字城管 loop,
+close it with a maintenance record per asset.
+
+Every change is one transaction. Moves are planned as a :class:`DeltaSet` (the order's
+state and ``<state>_at``, one ``work_order_event`` with who/when/why, and on closing the
+``maintenance_record`` rows), so the UI can undo them with ``~deltas``; creating an order
+also writes ``work_order_asset`` rows, which have no uuid key, so :class:`CreateOrderCommand`
+undoes it with :func:`delete_order`. Listing and reports live in ``workorders_query``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.workorders import states as wf
+from citymgr_desktop.core.workorders.deadlines import (
+    compute_deadline,
+    format_iso,
+    parse_iso,
+    to_local,
+)
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
+
+MAX_ASSETS = 5000  # one order is a job for one crew; more is a mistake in the selection
+
+
+@dataclass
+class OrderSpec:
+    """What a person asks for when creating an order."""
+
+    title: str
+    priority: int = 3
+    assets: Sequence[tuple[str, str]] = ()  # (asset_class, asset_uuid)
+    description: str | None = None
+    source: str | None = "patrol"
+    assignee: str | None = None
+    district: str | None = None
+    asset_class: str | None = None  # default: the class of the assets when they share one
+    note: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def next_case_number(conn: sqlite3.Connection, day: dt.date) -> str:
+    """The next free case number of ``day`` (call inside the write transaction)."""
+    prefix = f"{day:%Y%m%d}"
+    row = conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE ? AND "
+                       "length(case_no) = 12", (prefix + "%",)).fetchone()
+    serial = int(row[0][8:]) + 1 if row and row[0] and row[0][8:].isdigit() else 1
+    return wf.case_number(day, serial)
+
+
+def asset_class_of(store: Store, uuids: Iterable[str]) -> dict[str, str]:
+    """Which asset layer holds each uuid (unknown uuids are left out)."""
+    ulist = list(dict.fromkeys(uuids))
+    out: dict[str, str] = {}
+    for t in sc.ASSET_TABLES:
+        for i in range(0, len(ulist), 900):
+            chunk = ulist[i:i + 900]
+            for (u,) in store.conn.execute(
+                    f'SELECT asset_uuid FROM "{t.name}" WHERE asset_uuid IN '
+                    f"({','.join('?' * len(chunk))})", chunk):
+                out[u] = t.name
+    return out
+
+
+def resolve_assets(store: Store, uuids: Iterable[str]) -> list[tuple[str, str]]:
+    """(class, uuid) pairs for asset uuids of any layer; unknown uuids are an error."""
+    ulist = list(dict.fromkeys(uuids))
+    found = asset_class_of(store, ulist)
+    missing = [u for u in ulist if u not in found]
+    if missing:
+        raise NotFoundError(f"no asset with uuid {', '.join(missing[:3])}"
+                            + (f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""))
+    return [(found[u], u) for u in ulist]
+
+
+def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
+               order_uuid: str) -> dict[str, Any]:
+    t = sc.WORK_ORDER
+    if not spec.title or not str(spec.title).strip():
+        raise ValidationError("work_order.title (Title) must not be empty")
+    assets = list(dict.fromkeys(spec.assets))
+    if not assets:
+        raise ValidationError("a work order needs at least one asset (the selection or the "
+                              "expression matched none)")
+    if len(assets) > MAX_ASSETS:
+        raise ValidationError(f"a work order may hold at most {MAX_ASSETS} assets, got "
+                              f"{len(assets)}; narrow the selection")
+    classes = {c for c, _ in assets}
+    cls = spec.asset_class or (next(iter(classes)) if len(classes) == 1 else None)
+    priority = normalise(t, "priority", spec.priority)
+    district = spec.district
+    if district is None:
+        district = _common_district(store, assets)
+    deadline = compute_deadline(store.conn, cls, priority, now)
+    local_day = to_local(now).date()
+    row = {
+        "work_order_uuid": order_uuid,
+        "case_no": next_case_number(store.conn, local_day),
+        "source": normalise(t, "source", spec.source),
+        "asset_class": normalise(t, "asset_class", cls),
+        "priority": priority,
+        "title": normalise(t, "title", spec.title.strip()),
+        "description": normalise(t, "description", spec.description),
+        "district": normalise(t, "district", district),
+        "deadline": format_iso(deadline),
+        "assignee": normalise(t, "assignee", spec.assignee),
+        "state": wf.S.REPORTED.value,
+        "created_by": user or None,
+        "updated_at": format_iso(now),
+        "reported_at": format_iso(now),
+    }
+    row.update({k: normalise(t, k, v) for k, v in spec.extra.items()})
+    return row
+
+
+def _common_district(store: Store, assets: list[tuple[str, str]]) -> str | None:
+    names: set[str | None] = set()
+    by_class: dict[str, list[str]] = {}
+    for c, u in assets:
+        by_class.setdefault(c, []).append(u)
+    for c, ids in by_class.items():
+        for row in store.get_rows(c, ids, ["district"]).values():
+            names.add(row.get("district"))
+        if len(names) > 1:
+            return None
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def create_order(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime | None = None,
+                 order_uuid: str | None = None) -> dict[str, Any]:
+    """Create an order in state ``reported`` for ``spec.assets``; returns the order row.
+
+    Case number (date + serial of the day) and deadline (time limit of class and priority,
+    in working time) are computed inside the transaction, so two writers never share one.
+    """
+    from citymgr_desktop.core.store.write import new_uuid
+
+    store.require_asset_project()
+    now = now or utcnow()
+    wid = order_uuid or new_uuid()
+    with store.session():
+        row = _order_row(store, spec, user, now, wid)
+        event = _event(wid, None, wf.S.REPORTED, user, spec.note or f"created with {len(set(spec.assets))} asset(s)", now)
+        insert_order(store, row, list(dict.fromkeys(spec.assets)), [event], user)
+    return row
+
+
+def insert_order(store: Store, row: dict[str, Any], assets: Sequence[tuple[str, str]],
+                 events: Sequence[dict[str, Any]], user: str) -> None:
+    """Write an order row, its asset links and its events (one transaction)."""
+    wid = row["work_order_uuid"]
+    deltas = DeltaSet([Delta("work_order", wid, None, row)])
+    deltas.extend(Delta("work_order_event", e["event_uuid"], None, e) for e in events)
+    with store.session() as conn:
+        store.apply(deltas, user)
+        try:
+            conn.executemany(
+                "INSERT INTO work_order_asset (work_order_uuid, asset_class, asset_uuid) "
+                "VALUES (?,?,?)", [(wid, c, u) for c, u in assets])
+        except sqlite3.DatabaseError as exc:
+            raise ValidationError(f"cannot link the assets to order {row['case_no']}: {exc}"
+                                  ) from None
+
+
+def delete_order(store: Store, ref: str) -> tuple[dict[str, Any], list[tuple[str, str]],
+                                                    list[dict[str, Any]]]:
+    """Remove an order with its links and events (to undo a creation); returns what was
+    removed so it can be put back. An order with maintenance records is refused."""
+    order = get_order(store, ref)
+    wid = order["work_order_uuid"]
+    with store.session() as conn:
+        n = conn.execute("SELECT count(*) FROM maintenance_record WHERE work_order_uuid=?",
+                         (wid,)).fetchone()[0]
+        if n:
+            raise ValidationError(f"order {order['case_no']} has {n} maintenance record(s); "
+                                  "cancel it instead of deleting it")
+        links = [(c, u) for c, u in conn.execute(
+            "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid=? "
+            "ORDER BY rowid", (wid,))]
+        events = events_of(store, wid)
+        conn.execute("DELETE FROM work_order_asset WHERE work_order_uuid=?", (wid,))
+        store.apply([Delta("work_order_event", e["event_uuid"], e, None) for e in events]
+                    + [Delta("work_order", wid, order, None)])
+    return order, links, events
+
+
+def get_order(store: Store, ref: str) -> dict[str, Any]:
+    """An order by case number or uuid (NotFoundError naming the reference)."""
+    names = sc.WORK_ORDER.field_names()
+    cols = ", ".join(f'"{n}"' for n in names)
+    row = store.conn.execute(f"SELECT {cols} FROM work_order WHERE case_no=? OR "
+                             "work_order_uuid=?", (str(ref).strip(), str(ref).strip())
+                             ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no work order with case number or uuid {ref!r}")
+    return dict(zip(names, row, strict=True))
+
+
+def events_of(store: Store, work_order_uuid: str) -> list[dict[str, Any]]:
+    names = sc.WORK_ORDER_EVENT.field_names()
+    cols = ", ".join(f'"{n}"' for n in names)
+    return [dict(zip(names, r, strict=True)) for r in store.conn.execute(
+        f"SELECT {cols} FROM work_order_event WHERE work_order_uuid=? ORDER BY at, rowid",
+        (work_order_uuid,))]
+
+
+def assets_of(store: Store, work_order_uuid: str) -> list[tuple[str, str]]:
+    return [(c, u) for c, u in store.conn.execute(
+        "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid=? "
+        "ORDER BY rowid", (work_order_uuid,))]
+
+
+def _event(wid: str, src: wf.WorkOrderState | None, dst: wf.WorkOrderState, by: str,
+           note: str | None, at: dt.datetime) -> dict[str, Any]:
+    from citymgr_desktop.core.store.write import new_uuid
+
+    return {"event_uuid": new_uuid(), "work_order_uuid": wid,
+            "from_state": src.value if src else None, "to_state": dst.value,
+            "at": format_iso(at), "by": by, "note": note or None}
+
+
+@dataclass
+class CloseOptions:
+    """How closing an order records the work on each asset."""
+
+    record_type: str = "repair"
+    condition_after: int | None = None
+    crew: str | None = None  # default: the order's assignee
+    work_done: str | None = None  # default: the note of the last "resolved" move
+
+
+def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
+              note: str | None = None, *, now: dt.datetime | None = None,
+              close: CloseOptions | None = None) -> DeltaSet:
+    """The deltas of one legal move (IllegalTransitionError otherwise): state, ``<state>_at``,
+    an event with who/when/why, and on ``closed`` one maintenance record per asset."""
+    if not by or not str(by).strip():
+        raise ValidationError("work_order_event.by (Who) must not be empty: say who moves it")
+    order = get_order(store, ref)
+    src = wf.WorkOrderState(order["state"])
+    dst = wf.check_move(src, to, f"order {order['case_no']}")
+    now = now or utcnow()
+    stamp = format_iso(now)
+    wid = order["work_order_uuid"]
+    col = f"{dst.value}_at"
+    old = {"state": order["state"], col: order.get(col), "updated_at": order["updated_at"]}
+    new = {"state": dst.value, col: stamp, "updated_at": stamp}
+    deltas = DeltaSet([Delta("work_order", wid, old, new)])
+    ev = _event(wid, src, dst, str(by).strip(), note, now)
+    deltas.add(Delta("work_order_event", ev["event_uuid"], None, ev))
+    if dst is wf.S.CLOSED:
+        deltas.extend(_closing_records(store, order, close or CloseOptions(), by, note, now))
+    return deltas
+
+
+def _closing_records(store: Store, order: dict[str, Any], opts: CloseOptions, by: str,
+                     note: str | None, now: dt.datetime) -> list[Delta]:
+    from citymgr_desktop.core.history import records as history
+
+    rec_type = normalise(sc.MAINTENANCE_RECORD, "record_type", opts.record_type)
+    wid = order["work_order_uuid"]
+    work_done = opts.work_done
+    if work_done is None:
+        resolved = [e for e in events_of(store, wid) if e["to_state"] == "resolved"
+                    and e.get("note")]
+        work_done = resolved[-1]["note"] if resolved else (note or order["title"])
+    out: list[Delta] = []
+    day = to_local(now).date().isoformat()
+    for cls, uuid in assets_of(store, wid):
+        values = {
+            "record_date": day, "record_type": rec_type,
+            "crew": opts.crew or order.get("assignee") or by,
+            "observation": order.get("description") or order["title"],
+            "work_done": work_done, "condition_after": opts.condition_after,
+            "work_order_uuid": wid,
+        }
+        out.extend(history.plan_add(store, cls, uuid, values, user=by, now=now))
+    return out
+
+
+def move_order(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
+               note: str | None = None, *, now: dt.datetime | None = None,
+               close: CloseOptions | None = None) -> DeltaSet:
+    """Make one legal move and write it (one transaction); returns the applied deltas."""
+    store.require_asset_project()
+    with store.session():
+        deltas = plan_move(store, ref, to, by, note, now=now, close=close)
+        store.apply(deltas, by)
+    return deltas
+
+
+def allowed_moves(store: Store, ref: str) -> list[wf.WorkOrderState]:
+    return wf.allowed_targets(get_order(store, ref)["state"])
+
+
+def state_label(state: str, lang: str = "en") -> str:
+    return dm.WORK_ORDER_STATE.label(state, lang)
+
+
+def is_overdue(order: dict[str, Any], now: dt.datetime | None = None) -> bool:
+    """Past its deadline and not yet resolved (resolved, checked, closed and cancelled orders
+    are never overdue: the time limit is for the disposal)."""
+    if order.get("state") not in OVERDUE_STATES:
+        return False
+    deadline = parse_iso(order.get("deadline"))
+    return deadline is not None and deadline < (now or utcnow())
+
+
+OVERDUE_STATES = frozenset({"reported", "filed", "dispatched", "in_progress", "returned",
+                            "on_hold", "rework"})
+
+
+class CreateOrderCommand:
+    """Undoable creation of one order (for ``window.commands``)."""
+
+    def __init__(self, store: Store, spec: OrderSpec, user: str,
+                 on_change: Callable[[], None] | None = None) -> None:
+        self.store, self.spec, self.user, self.on_change = store, spec, user, on_change
+        self.label = f"Create work order: {spec.title}"
+        self.row: dict[str, Any] | None = None
+        self._saved: tuple[dict[str, Any], list[tuple[str, str]], list[dict[str, Any]]] | None \
+            = None
+
+    def do(self) -> None:
+        if self._saved is None:
+            self.row = create_order(self.store, self.spec, self.user)
+        else:  # redo puts back exactly what undo removed: same uuid and case number
+            order, links, events = self._saved
+            insert_order(self.store, order, links, events, self.user)
+        if self.on_change:
+            self.on_change()
+
+    def undo(self) -> None:
+        assert self.row is not None
+        self._saved = delete_order(self.store, self.row["work_order_uuid"])
+        if self.on_change:
+            self.on_change()
+
+
+class DeltaCommand:
+    """An undoable change given as deltas: ``do`` applies them, ``undo`` their inverse."""
+
+    def __init__(self, store: Store, deltas: DeltaSet, label: str, user: str,
+                 on_change: Callable[[], None] | None = None) -> None:
+        self.store, self.deltas, self.label, self.user = store, deltas, label, user
+        self.on_change = on_change
+
+    def do(self) -> None:
+        self.store.apply(self.deltas, self.user)
+        if self.on_change:
+            self.on_change()
+
+    def undo(self) -> None:
+        self.store.apply(~self.deltas, self.user)
+        if self.on_change:
+            self.on_change()

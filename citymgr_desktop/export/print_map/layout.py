@@ -1,0 +1,262 @@
+"""A print layout: one map sheet at a true scale, painted on any QPainter device.
+
+:class:`PrintSettings` says what to print (paper, scale or fit, area, elements, words);
+:func:`plan_page` turns it into a :class:`PagePlan` (sheet geometry, exact ground extent of
+the map frame, grid, scale bar, north angle) without touching Qt; :func:`paint_page` draws the
+sheet: title, the map through the shared renderer (:mod:`layout_map`), grid, neatlines, north
+arrow, scale bar, legend of exactly the categories drawn, overview inset and footer.
+:func:`export_map` writes one sheet to a vector PDF (text stays text) or a PNG at a DPI;
+:mod:`atlas` repeats the sheet per sub-district, grid cell or work order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.export import pages
+from citymgr_desktop.export.print_map import furniture as lf
+from citymgr_desktop.export.print_map import geometry as lg
+from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
+from citymgr_desktop.export.print_map.map_frame import MapSource, Shown, legend_rows
+from citymgr_desktop.export.print_map.text import normalise_lang, translator
+
+NORTH_MODES = ("true", "grid")
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """What to print. ``scale`` None = fit the area and round to a nice scale."""
+
+    paper: str = "A3"
+    orientation: str = "landscape"
+    margins_mm: float = 10.0
+    title: str = ""
+    subtitle: str = ""
+    scale: int | None = None
+    bbox: lg.Bbox | None = None  # area to show (fit) or to centre on (with a scale)
+    district: str | None = None  # or frame one sub-district
+    layers: tuple[str, ...] | None = None  # visible layers, None = every asset layer
+    elements: lg.Elements = field(default_factory=lg.Elements)
+    lang: str = "zh_CN"
+    author: str = ""
+    source: str = ""  # default: the file name
+    date: str = ""  # default: today
+    dpi: int = 300  # PNG only; the PDF is vector
+    north: str = "true"  # arrow to true north (meridian convergence) or grid north
+    labels: bool = True  # road names on the map
+
+    def validated(self) -> PrintSettings:
+        """A copy with normalised names; ValidationError names the bad field and choices."""
+        if self.scale is not None:
+            lg.check_scale(self.scale)
+        if self.north not in NORTH_MODES:
+            raise ValidationError(f"north must be 'true' or 'grid', got {self.north!r}")
+        if self.bbox is not None:
+            x0, y0, x1, y1 = self.bbox
+            if not (x1 > x0 and y1 > y0):
+                raise ValidationError(
+                    f"bbox must be minx,miny,maxx,maxy with max > min, got {self.bbox}")
+        if not 30 <= self.dpi <= 1200:
+            raise ValidationError(f"dpi must be between 30 and 1200, got {self.dpi}")
+        return dataclasses.replace(
+            self, paper=pages.normalise_paper(self.paper),
+            orientation=pages.normalise_orientation(self.orientation),
+            lang=normalise_lang(self.lang),
+            scale=None if self.scale is None else lg.check_scale(self.scale))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["bbox"] = list(self.bbox) if self.bbox else None
+        d["layers"] = list(self.layers) if self.layers is not None else None
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PrintSettings:
+        """Settings from :meth:`to_dict` output; unknown keys are ignored (older versions)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: v for k, v in data.items() if k in known}
+        if isinstance(kw.get("elements"), dict):
+            ek = {f.name for f in dataclasses.fields(lg.Elements)}
+            kw["elements"] = lg.Elements(**{k: bool(v) for k, v in kw["elements"].items()
+                                            if k in ek})
+        if kw.get("bbox") is not None:
+            kw["bbox"] = tuple(float(v) for v in kw["bbox"])
+        if kw.get("layers") is not None:
+            kw["layers"] = tuple(kw["layers"])
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """Everything about one sheet that is known before painting."""
+
+    settings: PrintSettings
+    geometry: lg.PageGeometry
+    scale: int
+    extent: lg.Bbox  # ground extent of the map frame, exactly frame size x scale
+    district_extent: lg.Bbox  # for the overview
+    grid_interval: float
+    scale_bar: lg.ScaleBar
+    north_angle: float
+    title: str
+    subtitle: str
+    highlight: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    page_label: str = ""  # "Page 3 of 50" in an atlas
+
+
+@dataclass(frozen=True)
+class PageReport:
+    """What a painted sheet shows (for tests, previews and the CLI summary)."""
+
+    plan: PagePlan
+    shown: Shown  # layer -> condition values drawn in the frame
+
+
+def resolve_area(source: MapSource, settings: PrintSettings) -> lg.Bbox:
+    """The area a single sheet shows: the bbox, the sub-district, else the whole district."""
+    if settings.bbox is not None:
+        return settings.bbox
+    if settings.district:
+        return district_bbox(source.store, settings.district, source.layers)
+    return full_extent(source.store, source.layers)
+
+
+def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
+              title: str | None = None, subtitle: str | None = None,
+              highlight: dict[str, tuple[str, ...]] | None = None,
+              page_label: str = "", district_extent: lg.Bbox | None = None) -> PagePlan:
+    """Fix the frame, scale and ground extent for a sheet showing ``area``."""
+    s = settings
+    geom = lg.page_geometry(s.paper, s.orientation, s.margins_mm, s.elements)
+    scale = s.scale if s.scale is not None else lg.fit_scale(area, geom.map)
+    extent = lg.extent_for_scale(lg.bbox_center(area), scale, geom.map)
+    cx, cy = lg.bbox_center(extent)
+    angle = lg.true_north_angle(source.crs, cx, cy) if s.north == "true" else 0.0
+    tr = translator(s.lang)
+    bar_box = geom.boxes.get("scale_bar")
+    bar_len = min(bar_box.w * 0.8, 60.0 * geom.text_scale) if bar_box else 50.0
+    return PagePlan(
+        settings=s, geometry=geom, scale=scale, extent=extent,
+        district_extent=district_extent or full_extent(source.store, source.layers),
+        grid_interval=lg.grid_interval(scale, 40.0 * geom.text_scale),
+        scale_bar=lg.scale_bar(scale, bar_len),
+        north_angle=angle,
+        title=title if title is not None else (s.title or tr("Maintenance map")),
+        subtitle=subtitle if subtitle is not None else (
+            s.subtitle or (tr("Sub-district: %1").replace("%1", s.district) if s.district
+                           else "")),
+        highlight=dict(highlight or {}), page_label=page_label)
+
+
+def footer_text(source: MapSource, plan: PagePlan) -> str:
+    s, tr = plan.settings, translator(plan.settings.lang)
+    crs = source.crs
+    code = crs.to_epsg()
+    parts = [tr("Date: %1").replace("%1", s.date or dt.date.today().isoformat())]
+    if s.author:
+        parts.append(tr("Author: %1").replace("%1", s.author))
+    parts.append(tr("CRS: %1").replace("%1", crs.name + (f" (EPSG:{code})" if code else "")))
+    parts.append(tr("Source: %1").replace("%1", s.source or source.store.path.name))
+    if s.elements.grid:
+        parts.append(tr("Grid: %1 m").replace("%1", f"{plan.grid_interval:g}"))
+    return "   ".join(parts)
+
+
+def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan) -> PageReport:
+    """Draw one sheet on ``painter`` whose device has ``dpi`` device units per inch."""
+    s, g = plan.settings, plan.geometry
+    tr = translator(s.lang)
+    sheet = lf.Sheet(painter, dpi, g.text_scale)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    if g.title is not None:
+        lf.draw_title(sheet, g.title, plan.title, plan.subtitle)
+    painter.save()
+    painter.setClipRect(sheet.rect(g.map))
+    painter.fillRect(sheet.rect(g.map), QColor("white"))
+    shown = source.draw_map(painter, sheet.rect(g.map), plan.extent, dpi, plan.highlight,
+                            labels=s.labels)
+    painter.restore()
+    if s.elements.grid:
+        lf.draw_grid(sheet, g.map, plan.extent, plan.grid_interval, g.grid_band)
+    lf.draw_neatlines(sheet, g.map, g.grid_band)
+    box = g.boxes
+    if "north_arrow" in box:
+        lf.draw_north_arrow(sheet, box["north_arrow"], plan.north_angle, tr("N|north arrow"))
+    if "scale_bar" in box:
+        unit = tr("km|scale bar unit") if plan.scale_bar.unit == "km" else tr("m|scale bar unit")
+        lf.draw_scale_bar(sheet, box["scale_bar"], plan.scale_bar,
+                          tr("Scale 1:%1").replace("%1", str(plan.scale)), unit)
+    if "legend" in box:
+        rows = legend_rows(source, shown, plan.highlight, s.lang, dpi)
+        if not rows:
+            rows = [lf.LegendRow(tr("No assets in this area"))]
+        lf.draw_legend(sheet, box["legend"], tr("Legend"), rows)
+    if "overview" in box:
+        lf.draw_overview(sheet, box["overview"], tr("Overview"), plan.district_extent,
+                         plan.extent, lambda target, ext: source.draw_overview(
+                             painter, target, ext, dpi))
+    if g.footer is not None:
+        lf.draw_footer(sheet, g.footer, footer_text(source, plan), plan.page_label)
+    return PageReport(plan, shown)
+
+
+def render_image(source: MapSource, plan: PagePlan, dpi: float) -> tuple[QImage, PageReport]:
+    """The sheet as an image at ``dpi`` (PNG export, dialog preview)."""
+    s = plan.settings
+    image = pages.png_page(s.paper, s.orientation, dpi)
+    painter = QPainter(image)
+    try:
+        report = paint_page(painter, dpi, source, plan)
+    finally:
+        painter.end()
+    return image, report
+
+
+def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLike[str],
+               progress: Progress | None = None) -> PageReport:
+    """Write one sheet to ``out`` (.pdf: vector; .png: raster at ``settings.dpi``)."""
+    from citymgr_desktop.export.atomic import atomic_path
+    from citymgr_desktop.export.fonts import fix_pdf_tounicode
+
+    prog = ensure(progress)
+    s = settings.validated()
+    target = Path(out)
+    suffix = target.suffix.lower()
+    if suffix not in (".pdf", ".png"):
+        raise ValidationError(f"output must end in .pdf or .png, got {target.name!r}")
+    prog.update(0, 3, "planning")
+    plan = plan_page(source, s, resolve_area(source, s))
+    prog.update(1, 3, "drawing")
+    with atomic_path(target) as tmp:
+        if suffix == ".png":
+            image, report = render_image(source, plan, s.dpi)
+            prog.check()
+            if not image.save(str(tmp), "PNG"):
+                raise ValidationError(f"could not write {target}")
+        else:
+            writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title)
+            painter = QPainter(writer)
+            try:
+                report = paint_page(painter, pages.PDF_RESOLUTION, source, plan)
+            finally:
+                painter.end()
+            prog.check()
+            fix_pdf_tounicode(tmp)
+    prog.update(3, 3, "done")
+    return report
+
+
+def preview_dpi(settings: PrintSettings, max_px: int) -> float:
+    """The DPI at which the sheet's longer side is ``max_px`` pixels."""
+    w, h = pages.paper_size_mm(settings.paper, settings.orientation)
+    return max(10.0, min(300.0, max_px / (max(w, h) / pages.MM_PER_INCH)))

@@ -1,0 +1,2 @@
+"""Work-order exports: PDF with map extracts, XLSX, CSV, GeoJSON and GeoPackage.
+"""

@@ -1,0 +1,90 @@
+"""The assets of work orders as GeoJSON (RFC 7946: WGS 84 lon/lat, EPSG:4326) or as a
+GeoPackage for a crew's phone (QField, Mergin Maps, any GIS app), also in EPSG:4326 so apps
+that know nothing of CGCS2000 Gauss-Kruger zones still place them right.
+
+One feature per order and asset, carrying the order's case number, title, state, priority and
+deadline and the asset's code, name, sub-district and condition, as words a person reads.
+The GeoPackage holds one layer per asset class (one geometry type per layer, as QField wants)
+and is written as GeoPackage 1.3 for QGIS 3.22. Files are written under a temporary name and
+renamed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.workorders.query import ReportOrder
+from citymgr_desktop.export.atomic import atomic_path
+from citymgr_desktop.export.workorders.rows import ASSET_COLUMNS, asset_row
+
+WGS84 = "EPSG:4326"
+
+
+def assets_frame(orders: Sequence[ReportOrder], crs: CRS | str, *, lang: str = "zh",
+                 progress: Progress | None = None) -> gpd.GeoDataFrame:
+    """A GeoDataFrame (EPSG:4326) of every order-asset pair that has a geometry."""
+    prog = ensure(progress)
+    rows, geoms = [], []
+    for i, rep in enumerate(orders):
+        prog.update(i, len(orders), rep.case_no)
+        for a in rep.assets:
+            if a.geometry is None:
+                continue
+            rows.append(asset_row(rep.order, a, lang))
+            geoms.append(a.geometry)
+    columns = [c for c, _ in ASSET_COLUMNS]
+    frame = gpd.GeoDataFrame(rows, columns=columns, geometry=geoms, crs=crs)
+    return frame.to_crs(WGS84)
+
+
+def export_geojson(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs: CRS | str,
+                   *, lang: str = "zh", progress: Progress | None = None) -> Path:
+    """Write the orders' assets to a GeoJSON FeatureCollection (7 decimals: about 1 cm)."""
+    prog = ensure(progress)
+    frame = assets_frame(orders, crs, lang=lang, progress=prog)
+    if frame.empty:
+        raise ValidationError("the chosen work orders have no assets with a geometry")
+    with atomic_path(path) as tmp:
+        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON",
+                                layer_options={"COORDINATE_PRECISION": 7, "RFC7946": "YES"})
+        prog.check()
+    return Path(path)
+
+
+def export_gpkg(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs: CRS | str, *,
+                lang: str = "zh", progress: Progress | None = None) -> Path:
+    """Write the orders' assets to a GeoPackage, one layer per asset class."""
+    prog = ensure(progress)
+    frame = assets_frame(orders, crs, lang=lang, progress=prog)
+    if frame.empty:
+        raise ValidationError("the chosen work orders have no assets with a geometry")
+    raw_class = [a.asset_class for rep in orders for a in rep.assets if a.geometry is not None]
+    frame["_cls"] = raw_class
+    with atomic_path(path) as tmp:
+        first = True
+        for table in sc.ASSET_TABLES:
+            part = frame[frame["_cls"] == table.name].drop(columns="_cls")
+            if part.empty:
+                continue
+            if table.geometry_type == "MULTIPOLYGON":
+                part = part.set_geometry(part.geometry.apply(
+                    lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])))
+            pyogrio.write_dataframe(
+                part, tmp, layer=f"workorder_{table.name}", driver="GPKG",
+                geometry_type={"POINT": "Point", "LINESTRING": "LineString",
+                               "MULTIPOLYGON": "MultiPolygon"}[table.geometry_type or "POINT"],
+                dataset_options={"VERSION": "1.3"} if first else None,
+                layer_options={"DESCRIPTION": f"{table.zh} {table.en}"}, append=not first)
+            first = False
+            prog.check()
+    return Path(path)

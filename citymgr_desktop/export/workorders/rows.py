@@ -1,0 +1,115 @@
+"""Work orders as flat rows for the tabular and geographic exports (XLSX, CSV, GeoJSON,
+GeoPackage) and for the PDF's tables: column names, bilingual headers, coded values as the
+words a person reads, timestamps in office time. No Qt here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.workorders.deadlines import format_local
+from citymgr_desktop.core.workorders.orders import is_overdue, utcnow
+from citymgr_desktop.core.workorders.query import ReportAsset, ReportOrder
+
+# (column, domain or None, is timestamp) for the orders sheet, in order.
+ORDER_COLUMNS: tuple[tuple[str, str | None, bool], ...] = (
+    ("case_no", None, False), ("title", None, False), ("state", "work_order_state", False),
+    ("priority", "work_order_priority", False), ("asset_class", "asset_class", False),
+    ("source", "work_order_source", False), ("district", None, False),
+    ("assignee", None, False), ("deadline", None, True), ("overdue", None, False),
+    ("asset_count", None, False), ("description", None, False),
+    ("reported_at", None, True), ("dispatched_at", None, True), ("resolved_at", None, True),
+    ("closed_at", None, True), ("created_by", None, False), ("work_order_uuid", None, False),
+)
+ASSET_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    ("case_no", None), ("title", None), ("state", "work_order_state"),
+    ("priority", "work_order_priority"), ("deadline", None), ("asset_class", "asset_class"),
+    ("obj_code", None), ("name", None), ("district", None), ("bgid", None),
+    ("condition", "condition_grade"), ("last_record_date", None), ("last_record_type",
+                                                                   "record_type"),
+    ("asset_uuid", None),
+)
+
+_EXTRA_HEADERS = {
+    "overdue": ("Overdue", "超期"), "asset_count": ("Assets", "资产数"),
+    "last_record_date": ("Last record", "最近记录日期"),
+    "last_record_type": ("Last record type", "最近记录类型"),
+    "obj_code": ("Object code", "部件编码"), "name": ("Name", "名称"),
+    "bgid": ("Grid code", "单元网格"), "condition": ("Condition", "技术状况"),
+    "asset_uuid": ("Asset UUID", "资产唯一标识"),
+}
+
+
+def header(column: str, lang: str = "zh") -> str:
+    """The column's heading: the field label of the model, or our own for derived columns."""
+    if column in _EXTRA_HEADERS:
+        en, zh = _EXTRA_HEADERS[column]
+        return zh if lang.startswith("zh") else en
+    try:
+        return sc.WORK_ORDER.field(column).label(lang)
+    except KeyError:
+        return column
+
+
+def coded(domain: str | None, value: Any, lang: str = "zh") -> Any:
+    if domain is None or value is None:
+        return value
+    return dm.ALL_DOMAINS[domain].label(value, lang)  # type: ignore[union-attr]
+
+
+def yes_no(value: bool, lang: str) -> str:
+    if lang.startswith("zh"):
+        return "是" if value else "否"
+    return "yes" if value else "no"
+
+
+def order_row(report: ReportOrder, lang: str = "zh", *, raw: bool = False,
+              now: dt.datetime | None = None) -> dict[str, Any]:
+    """One order as {column: value}; ``raw`` keeps stored codes and UTC timestamps."""
+    o = report.order
+    out: dict[str, Any] = {}
+    for col, domain, stamp in ORDER_COLUMNS:
+        if col == "overdue":
+            v: Any = is_overdue(o, now or utcnow())
+            out[col] = v if raw else yes_no(v, lang)
+        elif col == "asset_count":
+            out[col] = len(report.assets)
+        else:
+            v = o.get(col)
+            if raw:
+                out[col] = v
+            else:
+                out[col] = format_local(v) if stamp else coded(domain, v, lang)
+    return out
+
+
+def asset_rows(report: ReportOrder, lang: str = "zh", *, raw: bool = False
+               ) -> list[dict[str, Any]]:
+    """One row per asset of the order, with the order's key columns repeated."""
+    o = report.order
+    rows = []
+    for a in report.assets:
+        rows.append(asset_row(o, a, lang, raw=raw))
+    return rows
+
+
+def asset_row(o: dict[str, Any], a: ReportAsset, lang: str = "zh", *, raw: bool = False
+              ) -> dict[str, Any]:
+    last = a.records[0] if a.records else {}
+    src = {**{k: o.get(k) for k in ("case_no", "title", "state", "priority", "deadline")},
+           "asset_class": a.asset_class, **a.values,
+           "last_record_date": last.get("record_date"),
+           "last_record_type": last.get("record_type")}
+    out: dict[str, Any] = {}
+    for col, domain in ASSET_COLUMNS:
+        v = src.get(col)
+        if raw:
+            out[col] = v
+        elif col == "deadline":
+            out[col] = format_local(v)
+        else:
+            out[col] = coded(domain, v, lang)
+    return out

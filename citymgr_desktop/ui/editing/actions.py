@@ -1,0 +1,357 @@
+"""The actions of the editing feature: undo/redo with labels, the add/move point map tools,
+delete-or-retire, the asset form, bulk edit, field calculator and zoom to assets. A mixin of
+:class:`~citymgr_desktop.ui.editing.feature.EditingFeature` (which owns the session)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from pyproj import Transformer
+from PySide6.QtCore import QByteArray, QObject, QRectF, QSettings, Qt
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from citymgr_desktop.core.editing import commands as ec
+from citymgr_desktop.core.editing.view import nearest_asset, neighbour_values
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
+from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
+from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
+from citymgr_desktop.ui.shell.worker import run_task, show_error
+
+PICK_PX = 8  # click tolerance of the move tool, in screen pixels
+REMEMBERED = ("bin_type", "capacity_l", "mount", "material", "structure", "maint_class")
+
+
+_SVG_HEAD = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
+             'stroke="#37474f" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">')
+_SVG = {  # same look as ui/shell/icons.py: 24x24, stroked, one accent colour
+    "save": '<path d="M4 4h13l3 3v13H4z"/><path d="M8 4v5h8V4" stroke="#1565c0"/>'
+            '<rect x="8" y="13" width="8" height="5"/>',
+    "add_point": '<circle cx="10" cy="14" r="4" fill="#1b9e3e" stroke="#0b5d22"/>'
+                 '<path d="M18 3v8M14 7h8" stroke="#1565c0"/>',
+    "move_point": '<circle cx="7" cy="17" r="2.5" stroke-dasharray="2 1.5"/>'
+                  '<circle cx="17" cy="7" r="3" fill="#f28e1c" stroke="#9a5200"/>'
+                  '<path d="M9 15l5-5" stroke="#1565c0"/>',
+    "table": '<rect x="3" y="4" width="18" height="16" rx="1"/>'
+             '<path d="M3 9h18M3 14h18M9 9v11" stroke="#1565c0"/>',
+}
+
+
+def toolbar_icon(name: str) -> QIcon:
+    """Undo/redo from the window's icon set, the editing icons drawn in the same style."""
+    if name in ("undo", "redo"):
+        from citymgr_desktop.ui.shell import icons
+
+        return icons.icon(name)
+    renderer = QSvgRenderer(QByteArray((_SVG_HEAD + _SVG[name] + "</svg>").encode()))
+    result = QIcon()
+    for size in (16, 24, 32, 48):
+        pix = QPixmap(size, size)
+        pix.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pix)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter, QRectF(0, 0, size, size))
+        painter.end()
+        result.addPixmap(pix)
+    return result
+
+
+class EditingActions(QObject):
+    window: Any
+    session: Any
+    lang: str
+    table: Any
+
+    def _action(self, text: str, slot: Any, *keys: Any, checkable: bool = False) -> QAction:
+        action = QAction(text, self.window)
+        if keys:
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setCheckable(checkable)
+        action.triggered.connect(lambda checked=False: slot(checked) if checkable else slot())
+        return action
+
+    def _make_actions(self) -> None:
+        w = self.window
+        self.undo_action = self._action(self.tr("Undo"), self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(self.tr("Redo"), self.redo, "Ctrl+Y", "Ctrl+Shift+Z")
+        self.save_action = self._action(self.tr("Save edits"), self.save, "Ctrl+S")
+        self.discard_action = self._action(self.tr("Discard edits…"), self.discard)
+        self.add_action = self._action(self.tr("Add point asset"), self.toggle_add, "Ctrl+.",
+                                       checkable=True)
+        self.move_action = self._action(self.tr("Move point asset"), self.toggle_move, "Ctrl+,",
+                                        checkable=True)
+        self.delete_action = self._action(self.tr("Delete selected assets…"), self.delete,
+                                          "Del")
+        self.form_action = self._action(self.tr("Asset form…"), self.form_of_selection,
+                                        "Ctrl+E")
+        self.bulk_action = self._action(self.tr("Set field on selected…"), self.bulk_edit,
+                                        "Ctrl+Shift+B")
+        self.calc_action = self._action(self.tr("Field calculator…"), self.field_calculator,
+                                        "Ctrl+I")
+        self.table_action = self._action(self.tr("Attribute table"), self.show_table, "F6")
+        menu = w.menu("edit")
+        first = menu.actions()[0] if menu.actions() else None  # ours go on top
+        for a in (self.undo_action, self.redo_action, None, self.save_action,
+                  self.discard_action, None, self.add_action, self.move_action,
+                  self.delete_action, None, self.form_action, self.bulk_action,
+                  self.calc_action, None):
+            if a is None:
+                menu.insertSeparator(first) if first else menu.addSeparator()
+            else:
+                menu.insertAction(first, a) if first else menu.addAction(a)
+        w.menu("layer").addAction(self.table_action)
+        for action, name in ((self.undo_action, "undo"), (self.redo_action, "redo"),
+                             (self.save_action, "save"), (self.add_action, "add_point"),
+                             (self.move_action, "move_point"), (self.table_action, "table")):
+            action.setIcon(toolbar_icon(name))
+        bar = w.toolbar()
+        bar.addSeparator()
+        for a in (self.undo_action, self.redo_action, self.save_action, self.add_action,
+                  self.move_action, self.table_action):
+            bar.addAction(a)
+        self.tool: str | None = None
+        self._moving: tuple[str, str] | None = None
+        self._tool_busy = False
+
+    # -- state ----------------------------------------------------------------------------------
+    def _label(self, cmd: Any) -> str:
+        if cmd is None:
+            return ""
+        return str(getattr(cmd, "label_zh", cmd.label) if self.lang == "zh" else cmd.label)
+
+    def update_actions(self) -> None:
+        stack = self.window.commands
+        editable = self.session is not None
+        dirty = editable and self.session.dirty
+        self.undo_action.setEnabled(stack.can_undo())
+        self.redo_action.setEnabled(stack.can_redo())
+        undo = self._label(stack.undo_command()) if hasattr(stack, "undo_command") else \
+            stack.undo_label()
+        redo = self._label(stack.redo_command()) if hasattr(stack, "redo_command") else \
+            stack.redo_label()
+        self.undo_action.setText(self.tr("Undo %1").replace("%1", undo) if undo
+                                 else self.tr("Undo"))
+        self.redo_action.setText(self.tr("Redo %1").replace("%1", redo) if redo
+                                 else self.tr("Redo"))
+        self.save_action.setEnabled(bool(dirty))
+        self.discard_action.setEnabled(bool(dirty))
+        layer = self.layer()
+        point_layer = layer is not None and sc.table(layer).geometry_type == "POINT"
+        self.add_action.setEnabled(editable and point_layer)
+        self.move_action.setEnabled(editable and point_layer)
+        chosen = bool(layer and self.selected(layer))
+        for a in (self.delete_action, self.bulk_action, self.form_action):
+            a.setEnabled(editable and chosen)
+        self.calc_action.setEnabled(editable and layer is not None)
+        self.update_title()
+
+    def layer(self) -> str | None:
+        """The asset layer edits apply to: the table's when it is shown, else the current."""
+        if self.table.isVisible() and self.table.model is not None:
+            return self.table.layer
+        layer = self.window.current_layer() if self.window.store is not None else None
+        return layer if layer in sc.ASSET_TABLES_BY_NAME else None
+
+    def selected(self, layer: str) -> list[str]:
+        return list(self.window.selection.selected(layer))
+
+    def _run(self, title: str, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except CitymgrError as exc:
+            show_error(self.window, title, exc)
+            return None
+
+    # -- undo / redo ------------------------------------------------------------------------------
+    def undo(self) -> None:
+        self._run(self.tr("Undo"), self.window.commands.undo)
+
+    def redo(self) -> None:
+        self._run(self.tr("Redo"), self.window.commands.redo)
+
+    # -- map tools --------------------------------------------------------------------------------
+    def toggle_add(self, on: bool) -> None:
+        self.set_tool("add" if on else None)
+
+    def toggle_move(self, on: bool) -> None:
+        self.set_tool("move" if on else None)
+
+    def set_tool(self, tool: str | None) -> None:
+        layer = self.layer()
+        if tool and (layer is None or sc.table(layer).geometry_type != "POINT"):
+            self.window.status(self.tr("Choose a point layer (bridges or litter bins) first"))
+            tool = None
+        self.tool, self._moving = tool, None
+        self.add_action.setChecked(tool == "add")
+        self.move_action.setChecked(tool == "move")
+        canvas = self.window.canvas
+        if tool and hasattr(canvas, "set_tool"):
+            self._tool_busy = True
+            try:
+                canvas.set_tool("pan")  # clicks come through ``clicked``; drags still pan
+            finally:
+                self._tool_busy = False
+            canvas.setCursor(Qt.CursorShape.CrossCursor)
+        if tool == "add":
+            self.window.status(self.tr("Click the map where the new asset stands"))
+        elif tool == "move":
+            self.window.status(self.tr("Click the asset to move"))
+
+    def _canvas_tool_changed(self, _tool: str) -> None:
+        if not self._tool_busy and self.tool is not None:
+            self.set_tool(None)
+
+    def _to_layer(self, layer: str, x: float, y: float, inverse: bool = False) -> tuple:
+        map_crs = getattr(self.window.canvas, "map_crs", None)
+        layer_crs = self.window.store.crs(layer)
+        if map_crs is None or layer_crs.equals(map_crs):
+            return x, y
+        src, dst = (layer_crs, map_crs) if inverse else (map_crs, layer_crs)
+        return Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
+
+    def canvas_clicked(self, x: float, y: float) -> None:
+        layer = self.layer()
+        if self.tool is None or self.session is None or layer is None:
+            return
+        lx, ly = self._to_layer(layer, x, y)
+        if self.tool == "add":
+            self.add_point_at(layer, lx, ly)
+        elif self._moving is None:
+            ext = self.window.canvas.extent()
+            tolerance = (ext[2] - ext[0]) / max(self.window.canvas.width(), 1) * PICK_PX
+            uuid = nearest_asset(self.session, layer, lx, ly, tolerance)
+            if uuid is None:
+                self.window.status(self.tr("No asset here; click on the asset to move"))
+                return
+            self._moving = (layer, uuid)
+            self.window.selection.set_selection(layer, [uuid])
+            self.window.status(self.tr("Now click its new position"))
+        else:
+            layer, uuid = self._moving
+            self._moving = None
+            self._run(self.tr("Move point asset"), self.session.move_point, layer, uuid,
+                      shapely.Point(lx, ly))
+            self.window.status(self.tr("Click the asset to move"))
+
+    def add_point_at(self, layer: str, x: float, y: float) -> str | None:
+        table = sc.table(layer)
+        settings = QSettings()
+        defaults = {f: settings.value(f"editing/last/{layer}/{f}") for f in REMEMBERED
+                    if f in table.field_names()}
+        defaults = {k: v for k, v in defaults.items() if v not in (None, "")}
+        defaults.update(neighbour_values(self.session, layer, x, y))
+        values = self.ask_form(table, defaults, new=True)
+        if values is None:
+            return None
+        uuid = self._run(self.tr("Add point asset"), self.session.add_point, layer,
+                         shapely.Point(x, y), values)
+        if uuid:
+            for f in REMEMBERED:
+                if values.get(f) is not None:
+                    settings.setValue(f"editing/last/{layer}/{f}", values[f])
+            self.window.selection.set_selection(layer, [uuid])
+        return uuid
+
+    def ask_form(self, table: sc.Table, values: dict, new: bool) -> dict | None:
+        """The asset form; the checked values of what changed, or None when cancelled."""
+        dlg = AssetFormDialog(self.window, table, values, new=new, lang=self.lang)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return None
+        if new:  # defaults the person kept count as chosen
+            return {**{k: v for k, v in values.items() if k in table.field_names()},
+                    **dlg.values()}
+        return dlg.values()
+
+    # -- commands on the selection ----------------------------------------------------------------
+    def form_of_selection(self) -> None:
+        layer = self.layer()
+        uuids = self.selected(layer) if layer else []
+        if layer and uuids:
+            self.open_form(layer, uuids[0])
+
+    def open_form(self, layer: str, uuid: str) -> None:
+        if self.session is None:
+            return
+        row = self.session.row(layer, uuid)
+        values = self.ask_form(sc.table(layer), row, new=False)
+        if values:
+            self._run(self.tr("Asset form"), self.session.set_values, layer, uuid, values)
+
+    def delete(self) -> None:
+        layer = self.layer()
+        uuids = self.selected(layer) if layer else []
+        if self.session is None or not layer or not uuids:
+            return
+        cmd = self._run(self.tr("Delete assets"), ec.delete_or_retire, self.session, layer,
+                        uuids)
+        if cmd is None or not self.confirm_delete(self._label(cmd)):
+            return
+        self._run(self.tr("Delete assets"), self.session.push, cmd)
+        self.window.selection.set_selection(layer, [])
+
+    def confirm_delete(self, label: str) -> bool:
+        text = self.tr("%1?\nAssets with maintenance history or work orders are retired "
+                       "(kept, hidden from the map) instead of deleted. Undo with Ctrl+Z.")
+        return QMessageBox.question(self.window, self.tr("Delete assets"),
+                                    text.replace("%1", label)) == QMessageBox.StandardButton.Yes
+
+    def bulk_edit(self) -> None:
+        layer = self.layer()
+        uuids = self.selected(layer) if layer else []
+        if self.session is None or not layer or not uuids:
+            return
+        dlg = BulkEditDialog(self.window, sc.table(layer), len(uuids), self.lang)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            cmd = self._run(self.tr("Set field"), self.session.bulk_set, layer, uuids,
+                            dlg.values())
+            if cmd is None:
+                self.window.status(self.tr("Nothing changed: the assets already had that value"))
+
+    def field_calculator(self) -> None:
+        layer = self.layer()
+        if self.session is None or not layer:
+            return
+        uuids = self.selected(layer)
+        if not uuids:
+            model = self.table.model if self.table.layer == layer else None
+            uuids = self.session.select(layer, model.expression if model else None)
+        dlg = FieldCalculatorDialog(self.window, self.session, layer, uuids, self.lang)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        field, text = dlg.result_values()
+        session = self.session
+        self.task = run_task(
+            self.window, self.tr("Field calculator"),
+            lambda progress: ec.calculate(session, layer, uuids, field, text),
+            on_done=lambda cmd: cmd is not None and self._run(
+                self.tr("Field calculator"), session.push, cmd))
+
+    def zoom_to(self, layer: str, uuids: list[str]) -> None:
+        if self.session is None or not uuids:
+            return
+        rows = self.session.rows(layer, uuids[:5000], [sc.GEOMETRY_COLUMN])
+        geoms = [r[sc.GEOMETRY_COLUMN] for r in rows.values() if r.get(sc.GEOMETRY_COLUMN)]
+        if not geoms:
+            return
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        x0, y0 = self._to_layer(layer, minx, miny, inverse=True)
+        x1, y1 = self._to_layer(layer, maxx, maxy, inverse=True)
+        pad = max(x1 - x0, y1 - y0, 40.0) * 0.15
+        self.window.canvas.zoom_to_bbox(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+    # provided by EditingFeature
+    def save(self) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def discard(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def show_table(self, layer: str | None = None) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def update_title(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError

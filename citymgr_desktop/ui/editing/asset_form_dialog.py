@@ -1,0 +1,176 @@
+"""The per-asset form: the fields of one asset in groups (identity, location, management,
+condition, the class's own fields, other; system fields read-only), with editors built from
+the domains. OK validates every value with the core's rules and refuses invalid input with
+a message that names the field and the allowed values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.editing.commands import to_value
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor
+
+_GROUP_ORDER = ("identity", "location", "management", "condition")
+_GROUP_TITLES = {
+    "identity": "Identity", "location": "Location", "management": "Management",
+    "condition": "Condition", "road": "Road", "bridge": "Bridge", "green": "Green space",
+    "bin": "Litter bin", "other": "Other", "system": "Record",
+}
+
+
+class AssetFormDialog(QDialog):
+    """Edit one asset (``values`` = its current row) or a new one (``new=True``)."""
+
+    def __init__(self, parent: QWidget | None, table: sc.Table, values: dict[str, Any],
+                 *, new: bool = False, lang: str = "en") -> None:
+        super().__init__(parent)
+        self.table = table
+        self.new = new
+        self.lang = lang
+        name = values.get("name") or values.get("obj_code") or ""
+        title = self.tr("New %1") if new else self.tr("%1 %2")
+        self.setWindowTitle(title.replace("%1", table.label(lang)).replace("%2", str(name)))
+        self.setObjectName("asset_form")
+        self.editors: dict[str, FieldEditor] = {}
+        self._shown: dict[str, Any] = {}
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        for group, fields in self._groups():
+            box = QGroupBox(self.tr(_GROUP_TITLES.get(group, group.title())))
+            box.setObjectName(f"group_{group}")
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for f in fields:
+                editor = create_editor(f, lang, box)
+                editor.setObjectName(f"edit_{f.name}")
+                editor.set_value(values.get(f.name))
+                editor.set_read_only(f.system)
+                self._shown[f.name] = editor.value()
+                self.editors[f.name] = editor
+                label = QLabel(f.label(lang) + ("*" if f.required and not f.system else ""))
+                label.setToolTip(f.name)
+                label.setBuddy(editor)
+                form.addRow(label, editor)
+            column.addWidget(box)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+
+        self.error = QLabel()
+        self.error.setObjectName("form_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        geometry = QSettings().value("editing/form_geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(460, 640)
+        self._values: dict[str, Any] = {}
+
+    def _groups(self) -> list[tuple[str, list[sc.Field]]]:
+        groups: dict[str, list[sc.Field]] = {}
+        for f in self.table.fields:
+            if f.name == "asset_uuid" and self.new:
+                continue
+            if f.system and self.new:
+                continue
+            groups.setdefault(f.group, []).append(f)
+        order = [g for g in _GROUP_ORDER if g in groups]
+        order += [g for g in groups if g not in order and g not in ("other", "system")]
+        order += [g for g in ("other", "system") if g in groups]
+        return [(g, groups[g]) for g in order]
+
+    # -- values ---------------------------------------------------------------------------------
+    def changed_values(self) -> dict[str, Any]:
+        """What the person changed (raw editor values; for a new asset, everything filled)."""
+        out = {}
+        for name, editor in self.editors.items():
+            if editor.field.system:
+                continue
+            value = editor.value()
+            if self.new and value is None:
+                continue
+            if value != self._shown.get(name):
+                out[name] = value
+        return out
+
+    def values(self) -> dict[str, Any]:
+        """The checked, converted values after OK (stored forms: codes, ISO dates)."""
+        return dict(self._values)
+
+    def validate(self) -> str | None:
+        """The first problem as a one-line message naming the field, or None."""
+        checked = {}
+        for name, raw in self.changed_values().items():
+            f = self.table.field(name)
+            try:
+                checked[name] = to_value(self.table, f, raw, self.lang)
+            except ValidationError as exc:
+                self.editors[name].setFocus()
+                return self.explain(f, raw, exc)
+        self._values = checked
+        return None
+
+    def explain(self, f: sc.Field, raw: Any, exc: ValidationError) -> str:
+        """The problem in the UI's language: the field, what was given, what is allowed."""
+        label = f"{f.label(self.lang)} ({f.name})"
+        domain = f.get_domain()
+        if f.max_length and isinstance(raw, str) and len(raw) > f.max_length:
+            return self.tr("%1: at most %2 characters are allowed, this has %3").replace(
+                "%1", label).replace("%2", str(f.max_length)).replace("%3", str(len(raw)))
+        if isinstance(domain, dm.CodedDomain) and raw is not None and not domain.contains(raw):
+            return self.tr("%1: “%2” is not allowed. Allowed values: %3").replace(
+                "%1", label).replace("%2", str(raw)).replace("%3", domain.describe(self.lang))
+        if isinstance(domain, dm.RangeDomain) and _is_number(raw) and not domain.contains(raw):
+            return self.tr("%1: %2 is outside the allowed range %3").replace(
+                "%1", label).replace("%2", str(raw)).replace("%3", domain.describe(self.lang))
+        return str(exc)
+
+    def accept(self) -> None:
+        problem = self.validate()
+        if problem is not None:
+            self.error.setText(problem)
+            self.error.show()
+            return
+        QSettings().setValue("editing/form_geometry", self.saveGeometry())
+        super().accept()
+
+    def reject(self) -> None:
+        QSettings().setValue("editing/form_geometry", self.saveGeometry())
+        super().reject()
+
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True

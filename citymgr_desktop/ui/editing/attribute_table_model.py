@@ -1,0 +1,351 @@
+"""A lazy Qt table model over one layer, fit for a million rows.
+
+The model holds only the ordered fids of the rows it shows (one int64 array); cell values are
+fetched from SQLite in pages of 256 rows by fid when the view paints them, and a few pages are
+cached. Sorting is ``ORDER BY`` and filtering the expression language compiled to SQL, both
+run on their own read-only connection in a worker thread (a new request interrupts the old
+one). Pending edits of the session show on top (edited cells tinted, new rows green, retired
+rows grey) and cells are edited through the session, so every edit is an undoable command.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.editing.session import EditEvent, EditSession
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.expression import Expression, Fields
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui.editing.attribute_table_query import FidQuery, cancel_and_wait, is_live
+from citymgr_desktop.ui.widgets.field_editors import display_value
+
+PAGE = 256
+MAX_PAGES = 64
+_EDITED = QColor("#fff1c1")
+_NEW = QColor("#dcf3dc")
+_RETIRED = QColor("#8a8a8a")
+Index = QModelIndex | QPersistentModelIndex
+
+
+class AttributeTableModel(QAbstractTableModel):
+    loaded = Signal(int)  # number of rows after a filter/sort/reload finished
+    loading = Signal()
+    failed = Signal(str)  # a filter or an edit was refused (one line)
+
+    def __init__(self, store: Store, layer: str, session: EditSession | None = None,
+                 lang: str = "en", parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store, self.layer, self.session, self.lang = store, layer, session, lang
+        self.table = sc.ASSET_TABLES_BY_NAME.get(layer)
+        self.fields = Fields.from_sqlite(store.conn, layer)
+        self.columns = self.fields.names()
+        if "fid" not in self.columns:
+            self.columns.insert(0, "fid")
+        self._key_col = self.columns.index(self.table.key) if self.table else -1
+        self._right_aligned = [
+            c == "fid" or (c in self.fields and self.fields[c].type == "number"
+                           and self.fields[c].domain is None) for c in self.columns]
+        self._fids = np.empty(0, dtype=np.int64)
+        self._pages: OrderedDict[int, list[tuple | None]] = OrderedDict()
+        self._pending: dict[str, dict[str, Any]] = {}  # uuid -> new values of pending updates
+        self._deltas: dict[str, Any] = {}
+        self.expression: Expression | None = None
+        self.order_column, self.descending = "fid", False
+        self.show_retired = False
+        self.selected_only: set[str] | None = None  # uuids, when "selected only" is on
+        self.total = 0
+        self._query: FidQuery | None = None
+        self._started: list[FidQuery] = []  # this model's queries, cancelled and awaited on close
+        if session is not None:
+            session.subscribe(self._on_edit)
+            self._refresh_pending()
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.unsubscribe(self._on_edit)
+        if self._query is not None:  # a result still on its way is ignored (see _loaded)
+            self._query.cancel()
+            self._query = None
+        cancel_and_wait(self._started)
+        self._started.clear()
+
+    # -- loading -------------------------------------------------------------------------------
+    def set_filter(self, text: str) -> None:
+        """Filter with the expression language; ExpressionError for bad text (model unchanged)."""
+        self.expression = Expression.compile(text, self.fields) if text.strip() else None
+        self.reload()
+
+    def set_show_retired(self, show: bool) -> None:
+        self.show_retired = show
+        self.reload()
+
+    def set_selected_only(self, uuids: set[str] | None) -> None:
+        self.selected_only = None if uuids is None else set(uuids)
+        self.reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.order_column = self.columns[column] if 0 <= column < len(self.columns) else "fid"
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def reload(self) -> None:
+        """Recompute the rows in a worker thread; ``loaded`` fires when they are in."""
+        if self._query is not None:
+            self._query.cancel()
+        extra = []
+        if self.table is not None and not self.show_retired:
+            extra.append("retired_at IS NULL")
+        if self.selected_only is not None:
+            fids = self._selected_fids()
+            extra.append(f"fid IN ({','.join(str(int(f)) for f in fids if f > 0) or 'NULL'})"
+                         if len(fids) <= 5000 else "1")
+        query = FidQuery(str(self.store.path), self.layer, self.expression, " AND ".join(extra),
+                         self.order_column, self.descending)
+        self._started = [q for q in self._started if is_live(q)] + [query]
+        # queued: the slots run on the model's (UI) thread, never on the worker's
+        query.done.connect(self._loaded, Qt.ConnectionType.QueuedConnection)
+        query.error.connect(self._failed, Qt.ConnectionType.QueuedConnection)
+        self._query = query
+        self.loading.emit()
+        query.start()
+
+    def _failed(self, query: FidQuery, message: str) -> None:
+        if query is self._query:
+            self._query = None
+            self.failed.emit(message)
+
+    def _loaded(self, query: FidQuery, fids: np.ndarray, total: int) -> None:
+        if query is not self._query:
+            return  # a newer request replaced this one
+        self._query = None
+        fids = self._with_pending(fids)
+        if self.selected_only is not None:
+            fids = fids[np.isin(fids, self._selected_fids())]
+        self.beginResetModel()
+        self._fids = fids
+        self._pages.clear()
+        self.total = total
+        self.endResetModel()
+        self.loaded.emit(len(fids))
+
+    def _selected_fids(self) -> np.ndarray:
+        if not self.selected_only or self.table is None:
+            return np.empty(0, dtype=np.int64)
+        return np.fromiter(self._fids_of(self.selected_only).values(), dtype=np.int64)
+
+    def _fids_of(self, uuids: set[str] | list[str]) -> dict[str, int]:
+        if self.session is not None:
+            return self.session.fids(self.layer, uuids)
+        assert self.table is not None
+        key = gpkg.quote_ident(self.table.key)
+        out: dict[str, int] = {}
+        ulist = list(uuids)
+        for i in range(0, len(ulist), 900):
+            chunk = ulist[i:i + 900]
+            out.update({r[1]: r[0] for r in self.store.conn.execute(
+                f"SELECT fid, {key} FROM {gpkg.quote_ident(self.layer)} WHERE {key} IN "
+                f"({','.join('?' * len(chunk))})", chunk)})
+        return out
+
+    def _with_pending(self, fids: np.ndarray) -> np.ndarray:
+        """Rows with pending edits are judged by their new values; new assets are added."""
+        if self.session is None or self.table is None:
+            return fids
+        pending = self.session.pending_for(self.layer)
+        if not pending:
+            return fids
+        live = [d.uuid for d in pending if d.kind != "delete"]
+        gone = [d.uuid for d in pending if d.kind == "delete"]
+        fid_of = self.session.fids(self.layer, live + gone)
+        keep = set(self.session.select(self.layer, self.expression,
+                                       include_retired=self.show_retired)) & set(live)
+        drop = np.array([fid_of[u] for u in live + gone if u in fid_of and u not in keep],
+                        dtype=np.int64)
+        out = fids[~np.isin(fids, drop)] if len(drop) else fids
+        add = np.array([fid_of[u] for u in live if u in keep and u in fid_of], dtype=np.int64)
+        add = add[~np.isin(add, out)]
+        return np.concatenate([out, np.sort(add)[::-1] if len(add) else add]) \
+            if len(add) else out
+
+    # -- pending edits ---------------------------------------------------------------------------
+    def _refresh_pending(self) -> dict[str, Any]:
+        """Re-read the layer's pending edits; returns the previous ones by uuid."""
+        before = self._deltas
+        self._deltas = {d.uuid: d for d in self.session.pending_for(self.layer)} \
+            if self.session is not None else {}
+        self._pending = {u: dict(d.new) for u, d in self._deltas.items()
+                         if d.kind == "update" and d.new is not None}
+        return before
+
+    def _on_edit(self, event: EditEvent) -> None:
+        if self.layer not in event.tables:
+            return
+        before = self._refresh_pending()
+        uuids = event.uuids.get(self.layer, frozenset())
+
+        def shape_changes(d: Any) -> bool:  # rows appear or vanish
+            return d is not None and (d.kind != "update" or "retired_at" in (d.new or {}))
+
+        if event.saved or event.reset or any(
+                shape_changes(before.get(u)) or shape_changes(self._deltas.get(u))
+                for u in uuids):
+            self.reload()
+            return
+        self._pages.clear()
+        rows = self.rows_of(list(uuids))
+        if len(rows):
+            self.dataChanged.emit(self.index(int(rows.min()), 0),
+                                  self.index(int(rows.max()), len(self.columns) - 1))
+
+    # -- Qt model API ------------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._fids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def field(self, column: int) -> sc.Field | None:
+        name = self.columns[column]
+        if self.table is None or name == "fid":
+            return None
+        return self.table.field(name)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._fids):
+                fid = int(self._fids[section])
+                return str(fid) if fid > 0 else self.tr("new")
+            return None
+        if not 0 <= section < len(self.columns):
+            return None
+        f = self.field(section)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f.label(self.lang) if f else self.columns[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{f.zh} / {f.en} ({f.name})" if f else self.columns[section]
+        return None
+
+    def row_values(self, row: int) -> tuple | None:
+        """The file's values of a row (columns order), fetched by page when first needed."""
+        if not 0 <= row < len(self._fids):
+            return None
+        page = row // PAGE
+        if page not in self._pages:
+            self._pages[page] = self._fetch(self._fids[page * PAGE:(page + 1) * PAGE])
+            if len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page)
+        return self._pages[page][row - page * PAGE]
+
+    def _fetch(self, fids: np.ndarray) -> list[tuple | None]:
+        wanted = [int(f) for f in fids]
+        cols = ", ".join(gpkg.quote_ident(c) for c in self.columns)
+        file_fids = [f for f in wanted if f > 0]
+        got: dict[int, tuple] = {}
+        if file_fids:
+            for row in self.store.conn.execute(
+                    f"SELECT {cols} FROM {gpkg.quote_ident(self.layer)} WHERE fid IN "
+                    f"({','.join('?' * len(file_fids))})", file_fids):
+                got[row[0]] = row
+        if self.session is not None and any(f < 0 for f in wanted):
+            for temp, values in self.session.inserted(self.layer):
+                got[temp] = tuple(temp if c == "fid" else values.get(c) for c in self.columns)
+        return [got.get(f) for f in wanted]
+
+    def value(self, row: int, column: int) -> Any:
+        values = self.row_values(row)
+        if values is None:
+            return None
+        if self._key_col >= 0 and self._pending:
+            new = self._pending.get(values[self._key_col])
+            if new is not None and self.columns[column] in new:
+                return new[self.columns[column]]
+        return values[column]
+
+    def uuid_at(self, row: int) -> str | None:
+        values = self.row_values(row)
+        return None if values is None or self._key_col < 0 else values[self._key_col]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            value = self.value(row, column)
+            if role == Qt.ItemDataRole.EditRole:
+                return value
+            f = self.field(column)
+            return display_value(f, value, self.lang) if f else ("" if value is None
+                                                                 else str(value))
+        if role == Qt.ItemDataRole.BackgroundRole:
+            fid = int(self._fids[row])
+            if fid < 0:
+                return _NEW
+            uuid = self.uuid_at(row)
+            if uuid in self._pending and self.columns[column] in self._pending[uuid]:
+                return _EDITED
+            return None
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
+            retired = self.table is not None and self.value(
+                row, self.columns.index("retired_at")) is not None
+            if not retired:
+                return None
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return _RETIRED
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and self._right_aligned[column]:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        f = self.field(index.column()) if index.isValid() else None
+        if self.session is not None and f is not None and not f.system:
+            base |= Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: Index, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        f = self.field(index.column())
+        uuid = self.uuid_at(index.row())
+        if role != Qt.ItemDataRole.EditRole or f is None or uuid is None or self.session is None:
+            return False
+        try:
+            self.session.set_value(self.layer, uuid, f.name, value)
+        except CitymgrError as exc:
+            self.failed.emit(str(exc))
+            return False
+        return True
+
+    # -- helpers for the widget ------------------------------------------------------------------
+    def rows_of(self, uuids: list[str] | set[str]) -> np.ndarray:
+        """Row numbers of the given assets (those shown)."""
+        fids = np.fromiter(self._fids_of(list(uuids)).values(), dtype=np.int64)
+        return np.nonzero(np.isin(self._fids, fids))[0]
+
+    def uuids_of(self, rows: list[int]) -> list[str]:
+        """asset_uuid of the given rows (cached pages first, then one query per 900)."""
+        out, missing = [], []
+        for r in rows:
+            page = r // PAGE
+            if page in self._pages and self._pages[page][r - page * PAGE] is not None:
+                out.append(self._pages[page][r - page * PAGE][self._key_col])
+            elif 0 <= r < len(self._fids):
+                missing.append(int(self._fids[r]))
+        if missing and self.session is not None:
+            out += list(self.session.uuids_for_fids(self.layer, missing).values())
+        return out
+
+    def fid_at(self, row: int) -> int:
+        return int(self._fids[row])

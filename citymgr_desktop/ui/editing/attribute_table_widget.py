@@ -1,0 +1,263 @@
+"""The attribute table dock: a layer chooser, a filter box for the expression language, "selected
+only" and "show retired", the lazy table (sort by clicking a header, edit cells in place) and
+its selection shared both ways with the map's selection. Double-clicking a row number zooms to
+the feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.errors import ExpressionError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui.editing.attribute_table_model import AttributeTableModel
+from citymgr_desktop.ui.widgets.field_editors import FieldEditorDelegate
+
+HISTORY = 20
+
+
+class AttributeTableWidget(QWidget):
+    zoomRequested = Signal(str, list)  # layer, asset uuids
+    formRequested = Signal(str, str)  # layer, asset uuid
+
+    def __init__(self, selection: Any, lang: str = "en", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("attribute_table")
+        self.selection = selection
+        self.lang = lang
+        self.store: Store | None = None
+        self.session: EditSession | None = None
+        self.model: AttributeTableModel | None = None
+        self._syncing = False
+        self._stale = False
+
+        self.layer_box = QComboBox()
+        self.layer_box.setObjectName("attribute_layer")
+        for t in sc.ASSET_TABLES:
+            self.layer_box.addItem(t.label(lang), t.name)
+        self.layer_box.currentIndexChanged.connect(lambda _i: self._layer_chosen())
+        self.filter = QLineEdit()
+        self.filter.setObjectName("attribute_filter")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setPlaceholderText(self.tr("Filter, e.g. condition >= 4 and district = "
+                                               "'粮道街道' (Enter to apply)"))
+        self.filter.setToolTip(self.tr("Expression: = != < <= > >=, and, or, not, in (…), like "
+                                       "'%…%', is null, between … and …, dates as 'YYYY-MM-DD'"))
+        self.filter.returnPressed.connect(self.apply_filter)
+        self.filter.textChanged.connect(lambda t: t or self.apply_filter())
+        self.selected_only = QCheckBox(self.tr("Selected only"))
+        self.selected_only.toggled.connect(lambda _c: self._selected_only_changed())
+        self.show_retired = QCheckBox(self.tr("Show retired"))
+        self.show_retired.toggled.connect(
+            lambda on: self.model.set_show_retired(on) if self.model else None)
+        self.count = QLabel()
+        self.count.setObjectName("attribute_count")
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+        self.view = QTableView()
+        self.view.setObjectName("attribute_view")
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                  | QAbstractItemView.EditTrigger.EditKeyPressed
+                                  | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        rows = self.view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring at 1M
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        rows.sectionDoubleClicked.connect(lambda r: self.zoom_to_rows([r]))
+        self.view.horizontalHeader().setSectionsMovable(True)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.delegate = FieldEditorDelegate(lang, self.view)
+        self.view.setItemDelegate(self.delegate)
+
+        self.error = QLabel()
+        self.error.setObjectName("attribute_error")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        top = QHBoxLayout()
+        top.addWidget(self.layer_box)
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.selected_only)
+        top.addWidget(self.show_retired)
+        top.addWidget(self.count)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.error)
+        selection.changed.connect(self._map_selection_changed)
+
+    # -- store and layer ---------------------------------------------------------------------------
+    def set_store(self, store: Store | None, session: EditSession | None,
+                  layer: str | None = None) -> None:
+        """Show ``store``'s layer; rows are only queried while the table is visible."""
+        self.store, self.session = store, session
+        if layer and self.layer_box.findData(layer) >= 0:
+            self.layer_box.blockSignals(True)
+            self.layer_box.setCurrentIndex(self.layer_box.findData(layer))
+            self.layer_box.blockSignals(False)
+        self._layer_chosen()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._layer_chosen()
+
+    @property
+    def layer(self) -> str:
+        return str(self.layer_box.currentData())
+
+    def set_layer(self, layer: str) -> None:
+        i = self.layer_box.findData(layer)
+        if i >= 0 and i != self.layer_box.currentIndex():
+            self.layer_box.setCurrentIndex(i)
+
+    def _layer_chosen(self) -> None:
+        if self.model is not None:
+            self.model.close()
+            self.model.deleteLater()
+            self.model = None
+        self.error.hide()
+        self._stale = self.store is not None and not self.isVisible()
+        if self.store is None or self._stale:  # loaded when shown (a hidden dock costs nothing)
+            self.view.setModel(None)
+            self.count.setText("")
+            return
+        model = AttributeTableModel(self.store, self.layer, self.session, self.lang, self)
+        model.show_retired = self.show_retired.isChecked()
+        model.loading.connect(lambda: self.count.setText(self.tr("Loading…")))
+        model.loaded.connect(self._loaded)
+        model.failed.connect(self.show_error)
+        self.model = model
+        self.view.setModel(model)
+        self.view.selectionModel().selectionChanged.connect(self._table_selection_changed)
+        self.filter.setCompleter(QCompleter(self._history(), self.filter))
+        self.filter.blockSignals(True)
+        self.filter.setText(str(QSettings().value(f"editing/filter/{self.layer}", "") or ""))
+        self.filter.blockSignals(False)
+        self.apply_filter()
+
+    # -- filter --------------------------------------------------------------------------------------
+    def apply_filter(self) -> bool:
+        """Apply the filter box's expression; a bad one is shown in red, rows stay as they were."""
+        if self.model is None:
+            return False
+        text = self.filter.text().strip()
+        try:
+            if self.selected_only.isChecked():
+                self.model.selected_only = set(self.selection.selected(self.layer))
+            self.model.set_filter(text)
+        except ExpressionError as exc:
+            self.show_error(str(exc))
+            return False
+        self.error.hide()
+        settings = QSettings()
+        settings.setValue(f"editing/filter/{self.layer}", text)
+        if text:
+            history = [h for h in self._history() if h != text]
+            settings.setValue("editing/filter_history", [text, *history][:HISTORY])
+        return True
+
+    def _history(self) -> list[str]:
+        value = QSettings().value("editing/filter_history", [])
+        return [str(v) for v in value] if isinstance(value, list) else ([str(value)] if value
+                                                                         else [])
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def _loaded(self, rows: int) -> None:
+        assert self.model is not None
+        self.count.setText(self.tr("%1 of %2").replace("%1", f"{rows:,}").replace(
+            "%2", f"{self.model.total:,}"))
+        self._map_selection_changed(self.layer)
+
+    def _selected_only_changed(self) -> None:
+        if self.model is None:
+            return
+        on = self.selected_only.isChecked()
+        self.model.set_selected_only(set(self.selection.selected(self.layer)) if on else None)
+
+    # -- selection, both ways ------------------------------------------------------------------------
+    def _table_selection_changed(self, *_args: Any) -> None:
+        if self._syncing or self.model is None:
+            return
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        self._syncing = True
+        try:
+            self.selection.set_selection(self.layer, self.model.uuids_of(rows))
+        finally:
+            self._syncing = False
+
+    def _map_selection_changed(self, layer: str) -> None:
+        if self._syncing or self.model is None or (layer and layer != self.layer):
+            return
+        uuids = self.selection.selected(self.layer)
+        if self.selected_only.isChecked() and set(uuids) != (self.model.selected_only or set()):
+            self.model.set_selected_only(set(uuids))
+            return
+        rows = self.model.rows_of(uuids) if uuids else []
+        chosen = QItemSelection()
+        start = prev = None
+        for r in [*sorted(int(x) for x in rows), None]:
+            if r is not None and prev is not None and r == prev + 1:
+                prev = r
+                continue
+            if start is not None:
+                chosen.select(self.model.index(start, 0),
+                              self.model.index(prev, self.model.columnCount() - 1))
+            start = prev = r
+        self._syncing = True
+        try:
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+            self.view.selectionModel().select(chosen, flags)
+            if len(rows):
+                self.view.scrollTo(self.model.index(int(min(rows)), 0))
+        finally:
+            self._syncing = False
+
+    def selected_uuids(self) -> list[str]:
+        if self.model is None:
+            return []
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return self.model.uuids_of(rows)
+
+    def current_uuid(self) -> str | None:
+        index = self.view.currentIndex()
+        if self.model is None or not index.isValid():
+            return None
+        return self.model.uuid_at(index.row())
+
+    def zoom_to_rows(self, rows: list[int]) -> None:
+        if self.model is not None and rows:
+            self.zoomRequested.emit(self.layer, self.model.uuids_of(rows))
+
+    def closeEvent(self, event: Any) -> None:
+        if self.model is not None:
+            self.model.close()
+        super().closeEvent(event)

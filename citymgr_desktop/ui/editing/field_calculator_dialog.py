@@ -1,0 +1,142 @@
+"""Field calculator: set a field to an expression for each selected asset (or each asset the
+table shows), e.g. ``round(pci * 0.97, 1)`` or ``if(condition >= 4, '待修', null)``. Shows a
+live preview on the first assets and refuses an expression whose results break the field's
+domain before anything changes."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.editing.commands import calculate, editable_field
+from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.expression import FUNCTIONS, Expression, Fields
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui.widgets.field_editors import display_value
+
+PREVIEW = 5
+
+
+class FieldCalculatorDialog(QDialog):
+    def __init__(self, parent: QWidget | None, session: EditSession, layer: str,
+                 uuids: list[str], lang: str = "en") -> None:
+        super().__init__(parent)
+        self.setObjectName("field_calculator")
+        self.session, self.layer, self.uuids, self.lang = session, layer, uuids, lang
+        self.table = sc.table(layer)
+        self.fields = Fields.for_table(self.table)
+        self.setWindowTitle(self.tr("Field calculator: %1 %2").replace(
+            "%1", f"{len(uuids):,}").replace("%2", self.table.label(lang)))
+        self.target = QComboBox()
+        self.target.setObjectName("calc_target")
+        for f in self.table.fields:
+            if not f.system and f.name != "obj_code":
+                self.target.addItem(f"{f.label(lang)} ({f.name})", f.name)
+        self.expression = QPlainTextEdit()
+        self.expression.setObjectName("calc_expression")
+        self.expression.setPlaceholderText("round(pci * 0.97, 1)")
+        self.expression.setMaximumHeight(90)
+        self.expression.setPlainText(str(QSettings().value(
+            f"editing/calc/{layer}", "") or ""))
+        self.field_list = QListWidget()
+        for f in self.table.fields:
+            self.field_list.addItem(f.name)
+            self.field_list.item(self.field_list.count() - 1).setToolTip(f.label(lang))
+        self.field_list.itemDoubleClicked.connect(lambda item: self._insert(item.text()))
+        self.function_list = QListWidget()
+        for name in sorted(FUNCTIONS):
+            self.function_list.addItem(f"{name}()")
+        self.function_list.itemDoubleClicked.connect(
+            lambda item: self._insert(item.text()[:-1] + "("))
+        self.preview = QLabel()
+        self.preview.setObjectName("calc_preview")
+        self.preview.setWordWrap(True)
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error = QLabel()
+        self.error.setObjectName("calc_error")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        lists = QHBoxLayout()
+        lists.addWidget(self.field_list)
+        lists.addWidget(self.function_list)
+        form = QFormLayout()
+        form.addRow(self.tr("Field to set"), self.target)
+        form.addRow(self.tr("Expression"), self.expression)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(lists, 1)
+        layout.addWidget(QLabel(self.tr("Preview (first assets):")))
+        layout.addWidget(self.preview)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.expression.textChanged.connect(self.update_preview)
+        self.target.currentIndexChanged.connect(lambda _i: self.update_preview())
+        self.update_preview()
+        self.resize(560, 520)
+
+    def _insert(self, text: str) -> None:
+        self.expression.insertPlainText(text)
+        self.expression.setFocus()
+
+    def field_name(self) -> str:
+        return str(self.target.currentData())
+
+    def text(self) -> str:
+        return self.expression.toPlainText().strip()
+
+    def update_preview(self) -> bool:
+        """Evaluate on the first assets; shows the values or the one-line problem."""
+        text = self.text()
+        self.error.setText("")
+        if not text:
+            self.preview.setText("")
+            return False
+        try:
+            f = editable_field(self.table, self.field_name())
+            expr = Expression.compile(text, self.fields, want=None)
+            sample = self.uuids[:PREVIEW]
+            frame = self.session.frame(self.layer, sample, sorted(expr.used_fields | {f.name}))
+            results = expr.evaluate(frame).tolist()
+            # the same checks as the real run (type, domain), on the preview's assets
+            calculate(self.session, self.layer, sample, f.name, text)
+        except CitymgrError as exc:
+            self.preview.setText("")
+            self.error.setText(str(exc))
+            return False
+        lines = []
+        for uuid, old, new in zip(frame.index, frame[f.name].tolist(), results, strict=True):
+            new = None if pd.isna(new) else new  # NA -> empty
+            lines.append(f"{uuid[:8]}…  {display_value(f, old, self.lang) or '∅'}  →  "
+                         f"{display_value(f, new, self.lang) or '∅'}")
+        self.preview.setText("\n".join(lines))
+        return True
+
+    def accept(self) -> None:
+        if not self.update_preview():
+            if not self.error.text():
+                self.error.setText(self.tr("Write an expression, e.g. round(pci * 0.97, 1)"))
+            return
+        QSettings().setValue(f"editing/calc/{self.layer}", self.text())
+        super().accept()
+
+    def result_values(self) -> tuple[str, str]:
+        """(field, expression) chosen."""
+        return self.field_name(), self.text()
+

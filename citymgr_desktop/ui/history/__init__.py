@@ -1,0 +1,2 @@
+"""The maintenance-history feature: the timeline dock and the record dialog.
+"""

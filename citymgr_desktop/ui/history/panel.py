@@ -1,0 +1,276 @@
+"""The maintenance-history dock: the timeline of the selected asset's records, with add /
+edit / delete (each one undoable command on ``window.commands``) and photo thumbnails of the
+asset and of the chosen record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QSize, Qt, QTemporaryDir, QUrl
+from PySide6.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.history import records as history
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.workorders.orders import DeltaCommand
+from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
+from citymgr_desktop.ui.shell.worker import show_error
+from citymgr_desktop.ui.workorders.list_widget import ui_lang
+
+THUMB = 96
+SETTINGS_DIR = "history/attach_dir"
+
+
+def _lang() -> str:
+    return ui_lang()
+
+
+class HistoryPanelWidget(QWidget):
+    """Shows and edits the history of one asset (the first selected one)."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__()
+        self.window = window
+        self.asset: tuple[str, str] | None = None  # (layer, uuid)
+        self.asset_label = ""
+        self.title = QLabel(self.tr("Select an asset to see its maintenance history."))
+        self.title.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels([self.tr("Date"), self.tr("Type"), self.tr("Crew"),
+                                   self.tr("Condition"), self.tr("Observation / work done"),
+                                   self.tr("Order")])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.itemSelectionChanged.connect(self._show_thumbnails)
+        self.tree.itemDoubleClicked.connect(lambda *_: self.edit_record())
+        self.add_btn = QPushButton(self.tr("Add…"))
+        self.edit_btn = QPushButton(self.tr("Edit…"))
+        self.del_btn = QPushButton(self.tr("Delete"))
+        self.attach_btn = QPushButton(self.tr("Attach photo…"))
+        self.add_btn.clicked.connect(self.add_record)
+        self.edit_btn.clicked.connect(self.edit_record)
+        self.del_btn.clicked.connect(self.delete_record)
+        self.attach_btn.clicked.connect(self.attach)
+        self.del_btn.setShortcut(QKeySequence.StandardKey.Delete)
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbs.setIconSize(QSize(THUMB, THUMB))
+        self.thumbs.setFixedHeight(THUMB + 36)
+        self.thumbs.setFlow(QListWidget.Flow.LeftToRight)
+        self.thumbs.setWrapping(False)
+        self.thumbs.itemDoubleClicked.connect(self._open_attachment)
+        buttons = QHBoxLayout()
+        for b in (self.add_btn, self.edit_btn, self.del_btn, self.attach_btn):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.thumbs)
+        self._tmp = QTemporaryDir()
+        window.selection.changed.connect(self._selection_changed)
+        window.dataChanged.connect(self._data_changed)
+        window.storeChanged.connect(lambda _s: self._selection_changed(""))
+        self._update_buttons()
+
+    # -- following the selection ----------------------------------------------------------
+    def _selection_changed(self, _layer: str) -> None:
+        chosen = None
+        if self.window.store is not None:
+            current = self.window.current_layer()
+            sel = self.window.selection.all()
+            layers = ([current] if current in sel else []) + [k for k in sel if k != current]
+            for layer in layers:
+                if sel.get(layer):
+                    chosen = (layer, sel[layer][0])
+                    break
+        self.set_asset(chosen)
+
+    def _data_changed(self, tables: set[str]) -> None:
+        if {"maintenance_record", "attachment"} & set(tables) or (
+                self.asset and self.asset[0] in tables):
+            self.refresh()
+
+    def set_asset(self, asset: tuple[str, str] | None) -> None:
+        self.asset = asset
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.tree.clear()
+        self.thumbs.clear()
+        store = self.window.store
+        if store is None or self.asset is None:
+            self.title.setText(self.tr("Select an asset to see its maintenance history."))
+            self._update_buttons()
+            return
+        layer, uuid = self.asset
+        lang = _lang()
+        try:
+            row = store.get_row(layer, uuid)
+        except CitymgrError:
+            self.asset = None
+            self.refresh()
+            return
+        cond = dm.CONDITION.label(row.get("condition"), lang) or self.tr("not assessed")
+        self.asset_label = f"{row.get('name') or ''} {row.get('obj_code') or ''}".strip()
+        self.title.setText(f"<b>{row.get('name') or ''}</b> {row.get('obj_code') or ''} · "
+                           + self.tr("Condition: %1").replace("%1", cond))
+        cases = dict(store.conn.execute("SELECT work_order_uuid, case_no FROM work_order"
+                                        " WHERE work_order_uuid IN (SELECT work_order_uuid FROM"
+                                        " maintenance_record WHERE asset_uuid=?)", (uuid,)))
+        for rec in history.records(store, uuid):
+            text = " / ".join(t for t in (rec.get("observation"), rec.get("work_done")) if t)
+            before, after = rec.get("condition_before"), rec.get("condition_after")
+            item = QTreeWidgetItem([
+                rec["record_date"], dm.RECORD_TYPE.label(rec["record_type"], lang),
+                rec.get("crew") or "", f"{before or '–'} → {after or '–'}", text,
+                cases.get(rec.get("work_order_uuid"), "")])
+            item.setData(0, Qt.ItemDataRole.UserRole, rec["record_uuid"])
+            item.setToolTip(4, text)
+            self.tree.addTopLevelItem(item)
+        for i in range(5):
+            self.tree.resizeColumnToContents(i)
+        self._show_thumbnails()
+        self._update_buttons()
+
+    def selected_record(self) -> str | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+
+    def _update_buttons(self) -> None:
+        store = self.window.store
+        editable = store is not None and not store.read_only and self.asset is not None
+        self.add_btn.setEnabled(editable)
+        self.attach_btn.setEnabled(editable)
+        has_rec = editable and self.selected_record() is not None
+        self.edit_btn.setEnabled(has_rec)
+        self.del_btn.setEnabled(has_rec)
+
+    # -- thumbnails -------------------------------------------------------------------------
+    def _show_thumbnails(self) -> None:
+        self.thumbs.clear()
+        self._update_buttons()
+        store = self.window.store
+        if store is None or self.asset is None:
+            return
+        owners = [self.asset[1]]
+        rec = self.selected_record()
+        if rec:
+            owners.append(rec)
+        for owner in owners:
+            for att in history.attachments(store, owner):
+                item = QListWidgetItem(att["file_name"])
+                item.setData(Qt.ItemDataRole.UserRole, att["attachment_uuid"])
+                item.setToolTip(f"{att['file_name']} ({att['size_bytes'] or 0:,} B)\n"
+                                f"SHA-256 {att['sha256']}\n{att.get('caption') or ''}")
+                if (att.get("mime_type") or "").startswith("image/"):
+                    img = QImage.fromData(history.attachment_content(store,
+                                                                     att["attachment_uuid"]))
+                    if not img.isNull():
+                        item.setIcon(QIcon(QPixmap.fromImage(img.scaled(
+                            THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation))))
+                self.thumbs.addItem(item)
+
+    def _open_attachment(self, item: QListWidgetItem) -> None:
+        store = self.window.store
+        aid = item.data(Qt.ItemDataRole.UserRole)
+        try:
+            data = history.attachment_content(store, aid)
+        except CitymgrError as exc:
+            show_error(self, self.tr("Open attachment"), exc)
+            return
+        path = Path(self._tmp.path()) / f"{aid[:8]}-{item.text()}"
+        path.write_bytes(data)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    # -- editing ----------------------------------------------------------------------------
+    def _push(self, deltas: Any, label: str) -> None:
+        tables = deltas.tables()
+        cmd = DeltaCommand(self.window.store, deltas, label, self.window.user_name(),
+                           on_change=lambda: self.window.notify_data_changed(set(tables)))
+        try:
+            self.window.commands.push(cmd)
+        except CitymgrError as exc:
+            show_error(self, label, exc)
+            return
+        self.window.status(label)
+
+    def add_record(self) -> None:
+        if self.asset is None:
+            return
+        dlg = HistoryRecordDialog(self, asset_label=self.asset_label)
+        if not dlg.exec():
+            return
+        layer, uuid = self.asset
+        try:
+            deltas = history.plan_add(self.window.store, layer, uuid, dlg.values(),
+                                      user=self.window.user_name(),
+                                      update_condition=dlg.update_condition.isChecked())
+        except CitymgrError as exc:
+            show_error(self, self.tr("Add maintenance record"), exc)
+            return
+        self._push(deltas, self.tr("Add maintenance record"))
+
+    def edit_record(self) -> None:
+        rid = self.selected_record()
+        if rid is None:
+            return
+        store = self.window.store
+        dlg = HistoryRecordDialog(self, history.get_record(store, rid))
+        if not dlg.exec():
+            return
+        try:
+            deltas = history.plan_edit(store, rid, dlg.values(),
+                                       update_condition=dlg.update_condition.isChecked())
+        except CitymgrError as exc:
+            show_error(self, self.tr("Edit maintenance record"), exc)
+            return
+        if deltas:
+            self._push(deltas, self.tr("Edit maintenance record"))
+
+    def delete_record(self) -> None:
+        rid = self.selected_record()
+        if rid is None:
+            return
+        self._push(history.plan_delete(self.window.store, rid),
+                   self.tr("Delete maintenance record"))
+
+    def attach(self, files: list[str] | None = None) -> None:
+        if self.asset is None:
+            return
+        owner = self.selected_record() or self.asset[1]
+        if not files:
+            start = str(QSettings().value(SETTINGS_DIR, str(Path.home())))
+            files, _ = QFileDialog.getOpenFileNames(
+                self, self.tr("Attach photos or documents"), start,
+                self.tr("Photos and documents (*.jpg *.jpeg *.png *.heic *.pdf *.doc *.docx);;"
+                        "All files (*)"))
+            if not files:
+                return
+            QSettings().setValue(SETTINGS_DIR, str(Path(files[0]).parent))
+        from citymgr_desktop.core.model.delta import DeltaSet
+
+        deltas = DeltaSet()
+        try:
+            for f in files:
+                deltas.extend(history.plan_attach_file(self.window.store, owner, f,
+                                                       user=self.window.user_name()))
+        except CitymgrError as exc:
+            show_error(self, self.tr("Attach photos or documents"), exc)
+            return
+        self._push(deltas, self.tr("Attach %1 file(s)").replace("%1", str(len(files))))

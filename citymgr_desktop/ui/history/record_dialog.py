@@ -1,0 +1,123 @@
+"""Dialog to add or edit one maintenance record: date, type, crew, observation, work done,
+condition before/after, costs, and whether the asset's condition follows the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, QSettings
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui.workorders.list_widget import ui_lang
+
+SETTINGS_CREW = "history/last_crew"
+
+
+def _lang() -> str:
+    return ui_lang()
+
+
+class HistoryRecordDialog(QDialog):
+    """Edits the values of a record; :meth:`values` returns them for ``core.history``."""
+
+    def __init__(self, parent: QWidget | None = None, record: dict[str, Any] | None = None,
+                 asset_label: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Edit maintenance record") if record else
+                            self.tr("Add maintenance record"))
+        lang = _lang()
+        rec = record or {}
+        form = QFormLayout()
+        if asset_label:
+            form.addRow(self.tr("Asset"), QLineEdit(asset_label, readOnly=True))
+        self.date = QDateEdit(calendarPopup=True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        day = dt.date.fromisoformat(rec["record_date"]) if rec.get("record_date") else \
+            dt.date.today()
+        self.date.setDate(QDate(day.year, day.month, day.day))
+        form.addRow(self.tr("Date"), self.date)
+        self.type = QComboBox()
+        for c in dm.RECORD_TYPE.codes:
+            self.type.addItem(c.label(lang), c.value)
+        self.type.setCurrentIndex(max(self.type.findData(rec.get("record_type", "inspection")),
+                                      0))
+        form.addRow(self.tr("Type"), self.type)
+        self.crew = QLineEdit(rec.get("crew") or str(QSettings().value(SETTINGS_CREW, "")))
+        self.crew.setMaxLength(sc.MAINTENANCE_RECORD.field("crew").max_length or 100)
+        form.addRow(self.tr("Crew"), self.crew)
+        self.observation = QPlainTextEdit(rec.get("observation") or "")
+        self.observation.setFixedHeight(60)
+        form.addRow(self.tr("Observation"), self.observation)
+        self.work_done = QPlainTextEdit(rec.get("work_done") or "")
+        self.work_done.setFixedHeight(60)
+        form.addRow(self.tr("Work done"), self.work_done)
+        self.before = self._condition_combo(rec.get("condition_before"), lang)
+        self.after = self._condition_combo(rec.get("condition_after"), lang)
+        form.addRow(self.tr("Condition before"), self.before)
+        form.addRow(self.tr("Condition after"), self.after)
+        self.costs = {}
+        for name, label in (("labour_cost", self.tr("Labour cost (CNY)")),
+                            ("material_cost", self.tr("Material cost (CNY)")),
+                            ("equipment_cost", self.tr("Equipment cost (CNY)"))):
+            spin = QDoubleSpinBox(decimals=2, maximum=1e9, singleStep=100)
+            spin.setSpecialValueText(" ")  # 0 shows as empty: "not recorded"
+            spin.setValue(float(rec.get(name) or 0))
+            self.costs[name] = spin
+            form.addRow(label, spin)
+        self.update_condition = QCheckBox(self.tr("Set the asset's condition from this record "
+                                                  "(when it is the newest)"))
+        self.update_condition.setChecked(True)
+        form.addRow("", self.update_condition)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self._original = rec
+
+    def _condition_combo(self, value: Any, lang: str) -> QComboBox:
+        box = QComboBox()
+        box.addItem(self.tr("(not assessed)"), None)
+        for c in dm.CONDITION.codes:
+            box.addItem(f"{c.value} {c.label(lang)}", c.value)
+        idx = box.findData(value) if value is not None else 0
+        box.setCurrentIndex(max(idx, 0))
+        return box
+
+    def values(self) -> dict[str, Any]:
+        """The record's values as entered (only editable fields)."""
+        d = self.date.date()
+        out: dict[str, Any] = {
+            "record_date": dt.date(d.year(), d.month(), d.day()).isoformat(),
+            "record_type": self.type.currentData(),
+            "crew": self.crew.text().strip() or None,
+            "observation": self.observation.toPlainText().strip() or None,
+            "work_done": self.work_done.toPlainText().strip() or None,
+            "condition_before": self.before.currentData(),
+            "condition_after": self.after.currentData(),
+        }
+        for name, spin in self.costs.items():
+            out[name] = spin.value() or None
+        return out
+
+    def accept(self) -> None:
+        if self.crew.text().strip():
+            QSettings().setValue(SETTINGS_CREW, self.crew.text().strip())
+        super().accept()

@@ -1,0 +1,2 @@
+"""The import feature: the import wizard and its pages.
+"""

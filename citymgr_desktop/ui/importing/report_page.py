@@ -1,0 +1,199 @@
+"""Wizard page 4: the dry-run report and the map preview; Import runs the real thing.
+
+Entering the page runs the dry run in the worker (nothing is written) and loads the project's
+layers for the preview. The report says what will be inserted, updated, left unchanged and
+skipped (per reason, with examples), which words matched no code and which fields stay empty.
+Import runs the same plan as one transaction in the worker, with progress and Cancel.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.importing.profile import save_profile
+from citymgr_desktop.core.importing.report import ImportReport
+from citymgr_desktop.core.importing.run import ImportResult, run_import
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.render.data import load_map
+from citymgr_desktop.ui.importing.preview_widget import ImportPreviewWidget
+from citymgr_desktop.ui.importing.wizard import ui_lang
+from citymgr_desktop.ui.shell.worker import show_error
+
+if TYPE_CHECKING:
+    from citymgr_desktop.ui.importing.wizard import ImportWizard
+
+SETTINGS_PROFILE_DIR = "importer/profile_dir"
+
+
+def dry_run_job(store: Any, path: str, mapping: Any, options: Any, data: Any,
+                progress: Any = None) -> tuple[ImportResult, Any]:
+    """Worker job: the dry run and the project's layers for the preview background."""
+    result = run_import(store, path, mapping, options, dry_run=True, data=data,
+                        progress=progress)
+    return result, load_map(store, progress=progress)
+
+
+def import_job(store: Any, path: str, mapping: Any, options: Any, data: Any, user: str,
+               progress: Any = None) -> ImportResult:
+    """Worker job: the import, one transaction."""
+    return run_import(store, path, mapping, options, data=data, user=user, progress=progress)
+
+
+class ImportReportPage(QWizardPage):
+    """Show what will happen; import on Finish."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.wiz = wizard
+        self.setTitle(self.tr("Check and import"))
+        self.setSubTitle(self.tr("Nothing has been written yet. Import writes everything in "
+                                 "one step, which Undo takes back."))
+        self.text = QTextBrowser()
+        self.text.setObjectName("import_report")
+        self.preview = ImportPreviewWidget()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.text)
+        split.addWidget(self.preview)
+        split.setSizes([480, 420])
+        save_profile_btn = QPushButton(self.tr("Save profile…"))
+        save_profile_btn.clicked.connect(self.save_profile_dialog)
+        save_report_btn = QPushButton(self.tr("Save report…"))
+        save_report_btn.clicked.connect(self.save_report_dialog)
+        buttons = QHBoxLayout()
+        buttons.addWidget(save_profile_btn)
+        buttons.addWidget(save_report_btn)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+
+    def initializePage(self) -> None:  # Qt override
+        state = self.wiz.state
+        self.text.setHtml(f"<p>{html.escape(self.tr('Checking every feature…'))}</p>")
+        self.preview.set_data(None, [])
+        if state.dry_run is not None:
+            self._show(state.dry_run, state.background)
+            return
+        self.wiz.run(self.tr("Checking the import"), dry_run_job, self._dry_run_done,
+                     self.wiz.store, state.path, state.mapping, state.options, state.data)
+
+    def _dry_run_done(self, out: tuple[ImportResult, Any]) -> None:
+        self.wiz.state.dry_run, self.wiz.state.background = out
+        self._show(*out)
+        self.completeChanged.emit()
+
+    def _show(self, result: ImportResult, background: Any) -> None:
+        self.text.setHtml(self.report_html(result.report))
+        self.preview.set_data(background, result.outcomes)
+
+    # -- the report as a person reads it ------------------------------------------------------
+    def report_html(self, r: ImportReport) -> str:
+        e = html.escape
+        t = self.tr
+        table = sc.ASSET_TABLES_BY_NAME.get(r.target)
+
+        def label(name: str) -> str:
+            try:
+                return f"{table.field(name).label(ui_lang())} ({name})" if table else name
+            except KeyError:
+                return name
+        rows = [(t("Features read"), r.read), (t("New assets"), r.inserted),
+                (t("Updated assets"), r.updated), (t("Unchanged"), r.unchanged),
+                (t("Skipped"), r.skipped_count)]
+        out = [f"<h3>{e(Path(r.source).name)} [{e(r.layer)}] → {e(r.target)}</h3><table>"]
+        out += [f"<tr><td>{e(k)}</td><td align='right'><b>{v:,}</b></td></tr>" for k, v in rows]
+        out.append("</table>")
+        if r.obj_codes:
+            out.append(f"<p>{e(t('New object codes'))}: {r.obj_codes[0]} … {r.obj_codes[1]}</p>")
+        for title, tally in ((t("Skipped"), r.skipped), (t("Geometry"), r.geometry),
+                             (t("Notices"), r.notices)):
+            if tally:
+                out.append(f"<h4>{e(title)}</h4><ul>")
+                for key, n in tally.counts.most_common():
+                    ex = "; ".join(str(x) for x in tally.examples.get(key, [])[:3])
+                    out.append(f"<li><b>{n:,}</b> × {e(key)}<br><small>{e(ex)}</small></li>")
+                out.append("</ul>")
+        if r.unmatched:
+            out.append(f"<h4>{e(t('Words that match no code (left empty)'))}</h4><ul>")
+            for f, counter in r.unmatched.items():
+                words = ", ".join(f"{e(w)} ×{n}" for w, n in counter.most_common(15))
+                out.append(f"<li><b>{e(label(f))}</b>: {words}</li>")
+            out.append("</ul>")
+        if r.invalid:
+            out.append(f"<h4>{e(t('Invalid values (left empty)'))}</h4><ul>")
+            for f, tally in r.invalid.items():
+                for key, n in tally.counts.most_common():
+                    out.append(f"<li><b>{e(label(f))}</b>: {n:,} × {e(key)}</li>")
+            out.append("</ul>")
+        if r.empty:
+            out.append(f"<h4>{e(t('Left empty'))}</h4><ul>")
+            for f, n in r.empty.items():
+                why = f" ({t('not assessed')})" if f == "condition" else ""
+                out.append(f"<li>{e(label(f))}: {n:,}{e(why)}</li>")
+            out.append("</ul>")
+        if r.crs:
+            notes = "".join(f"<li>{e(n)}</li>" for n in r.crs.get("notes", []))
+            out.append(f"<h4>{e(t('Coordinates'))}</h4><p>{e(str(r.crs.get('source')))} → "
+                       f"{e(str(r.crs.get('target')))}<br><small>"
+                       f"{e(str(r.crs.get('transformation')))}</small></p><ul>{notes}</ul>")
+        out += [f"<p style='color:#a15c00'>⚠ {e(w)}</p>" for w in r.warnings]
+        return "".join(out)
+
+    # -- saving --------------------------------------------------------------------------------
+    def save_profile_dialog(self) -> None:
+        start = str(QSettings().value(SETTINGS_PROFILE_DIR, str(Path.home())))
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save import profile"),
+                                              str(Path(start) / "import-profile.toml"),
+                                              self.tr("Import profiles (*.toml *.json)"))
+        if path:
+            self.save_profile(path)
+
+    def save_profile(self, path: str) -> bool:
+        state = self.wiz.state
+        try:
+            assert state.mapping is not None
+            save_profile(path, state.mapping, state.options)
+        except CitymgrError as exc:
+            show_error(self, self.tr("Save profile"), exc)
+            return False
+        QSettings().setValue(SETTINGS_PROFILE_DIR, str(Path(path).parent))
+        return True
+
+    def save_report_dialog(self) -> None:
+        result = self.wiz.state.result or self.wiz.state.dry_run
+        if result is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save report"), "import-report.json",
+                                              self.tr("JSON (*.json)"))
+        if path:
+            Path(path).write_text(json.dumps(result.report.to_dict(), ensure_ascii=False,
+                                             indent=2, default=str), encoding="utf-8")
+
+    # -- importing -----------------------------------------------------------------------------
+    def isComplete(self) -> bool:  # Qt override
+        return self.wiz.state.dry_run is not None
+
+    def validatePage(self) -> bool:  # Qt override
+        state = self.wiz.state
+        if state.result is not None:
+            return True
+        if state.dry_run is None:
+            return False
+        self.wiz.run(self.tr("Importing"), import_job, self.wiz.finish_with, self.wiz.store,
+                     state.path, state.mapping, state.options, state.data, self.wiz.user)
+        return False

@@ -1,0 +1,139 @@
+"""Identify results (a dock): the attributes of the features under a click, with field
+labels and coded values in the user's language, like QGIS's Identify Results panel.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
+
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.render import layer_title
+
+KEY_ROLE = Qt.ItemDataRole.UserRole
+
+
+def format_value(field: sc.Field | None, value: Any, lang: str) -> str:
+    """A value as a person reads it: coded values with their label, no 'None'."""
+    if value is None or value == "":
+        return ""
+    domain = field.get_domain() if field is not None else None
+    if domain is not None and domain.kind == "enum":
+        label = domain.label(value, lang)
+        if not label or label == str(value):
+            return str(value)
+        # graded numbers read with their grade ("4 差"); text codes by their label only
+        return f"{value} {label}" if isinstance(value, int | float) else label
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, bytes):
+        return f"<{len(value):,} bytes>"
+    return str(value)
+
+
+def read_feature(store: Store, layer: str, key: str) -> list[tuple[str, str, sc.Field | None, Any]]:
+    """(column, label, field, value) of one feature: asset layers by uuid, others by fid."""
+    lang = "zh" if _zh() else "en"
+    if layer in sc.ASSET_TABLES_BY_NAME:
+        table = sc.ASSET_TABLES_BY_NAME[layer]
+        row = store.get_rows(layer, [key], fields=table.field_names()).get(key, {})
+        return [(f.name, f.label(lang), f, row.get(f.name)) for f in table.fields]
+    cols = list(store.conn.execute(f'PRAGMA table_info("{layer}")'))
+    pk = next((c[1] for c in cols if c[5]), "fid")
+    geom = {r[0] for r in store.conn.execute(
+        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name=?", (layer,))}
+    names = [c[1] for c in cols if c[1] not in geom]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    try:
+        row = store.conn.execute(f'SELECT {quoted} FROM "{layer}" WHERE "{pk}"=?',
+                                 (int(key),)).fetchone()
+    except (sqlite3.DatabaseError, ValueError):
+        row = None
+    return [(n, n, None, v) for n, v in zip(names, row or [None] * len(names), strict=True)]
+
+
+def _zh() -> bool:
+    from citymgr_desktop.ui.shell.i18n import chosen_language
+
+    return chosen_language().startswith("zh")
+
+
+class IdentifyWidget(QTreeWidget):
+    """One top-level row per identified feature, its attributes below."""
+
+    featureActivated = Signal(str, str)  # layer, key (double-click: select it)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("identifyResults")
+        self.setWindowTitle(self.tr("Identify Results"))
+        self.setColumnCount(2)
+        self.setHeaderLabels([self.tr("Field"), self.tr("Value")])
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.itemDoubleClicked.connect(self._activated)
+        self.hits: list[tuple[str, str]] = []
+
+    def show_features(self, store: Store, hits: list[tuple[str, str]],
+                      measures: dict[tuple[str, str], list[tuple[str, str]]] | None = None
+                      ) -> None:
+        """Show ``hits`` = [(layer, key)], the first expanded; ``measures`` adds derived rows
+        (length, area) per hit."""
+        self.clear()
+        self.hits = list(hits)
+        lang = "zh" if _zh() else "en"
+        for n, (layer, key) in enumerate(hits):
+            rows = read_feature(store, layer, key)
+            values = {col: v for col, _l, _f, v in rows}
+            name = values.get("name") or values.get("obj_code") or key
+            top = QTreeWidgetItem([layer_title(layer, lang), str(name)])
+            top.setData(0, KEY_ROLE, (layer, key))
+            font = top.font(0)
+            font.setBold(True)
+            top.setFont(0, font)
+            for col, label, field, value in rows:
+                child = QTreeWidgetItem([label, format_value(field, value, lang)])
+                child.setToolTip(0, col)
+                child.setToolTip(1, child.text(1) if value is None or str(value) in child.text(1)
+                                 else f"{child.text(1)} ({value})")
+                top.addChild(child)
+            for label, value in (measures or {}).get((layer, key), []):
+                top.addChild(QTreeWidgetItem([label, value]))
+            self.addTopLevelItem(top)
+            top.setExpanded(n == 0)
+        self.resizeColumnToContents(0)
+        if not hits:
+            self.addTopLevelItem(QTreeWidgetItem([self.tr("No feature here"), ""]))
+
+    def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
+        while item.parent() is not None:
+            item = item.parent()
+        data = item.data(0, KEY_ROLE)
+        if data:
+            self.featureActivated.emit(*data)
+
+    def _menu(self, pos) -> None:
+        item = self.itemAt(pos)
+        if item is None:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr("Copy Value"), lambda: QGuiApplication.clipboard().setText(
+            item.text(1)))
+        top = item
+        while top.parent() is not None:
+            top = top.parent()
+
+        def copy_all() -> None:
+            lines = [f"{top.child(i).text(0)}\t{top.child(i).text(1)}"
+                     for i in range(top.childCount())]
+            QGuiApplication.clipboard().setText("\n".join(lines))
+
+        menu.addAction(self.tr("Copy Feature"), copy_all)
+        menu.exec(self.viewport().mapToGlobal(pos))

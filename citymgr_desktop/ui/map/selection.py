@@ -1,0 +1,104 @@
+"""What the map's select and identify tools do in the main window: features under a click
+(top layer first), click selection (Shift adds, Ctrl toggles), rectangle selection in every
+visible layer (Shift adds, Ctrl removes), identify results with length/area, zoom to the
+selection.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+
+from citymgr_desktop.ui.shell import i18n
+
+if TYPE_CHECKING:
+    from citymgr_desktop.ui.shell.main_window import MainWindow
+
+HIT_TOLERANCE_PX = 5
+
+
+def zoom_to_selection(w: MainWindow) -> None:
+    if w.map_data is None:
+        return
+    boxes = []
+    for name, keys in w.selection.all().items():
+        if name in w.map_data.names():
+            layer = w.map_data.layer(name)
+            ext = layer.extent_of(layer.indices_of(keys))
+            if ext:
+                boxes.append(ext)
+    if not boxes:
+        w.status(i18n.tr("Nothing is selected"))
+        return
+    minx, miny = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    maxx, maxy = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad = max(maxx - minx, maxy - miny, 50.0) * 0.15
+    w.canvas.zoom_to_bbox(minx - pad, miny - pad, maxx + pad, maxy + pad)
+
+
+def hits_at(w: MainWindow, x: float, y: float) -> list[tuple[str, str]]:
+    """(layer, key) of the features under a map point, the top layer's first."""
+    if w.map_data is None:
+        return []
+    tol = HIT_TOLERANCE_PX * w.canvas.view().units_per_pixel
+    out = []
+    for name in reversed(w.layer_panel.visible_layers()):
+        layer = w.map_data.layer(name)
+        out += [(name, layer.key(int(i))) for i in layer.hit(x, y, tol)]
+    return out
+
+
+def select_at(w: MainWindow, x: float, y: float, mods: Qt.KeyboardModifier) -> None:
+    hits = hits_at(w, x, y)
+    if not hits:
+        if not mods & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier):
+            w.selection.clear()
+        return
+    layer, key = hits[0]
+    if mods & Qt.KeyboardModifier.ControlModifier:
+        w.selection.toggle(layer, [key])
+    elif mods & Qt.KeyboardModifier.ShiftModifier:
+        w.selection.set_selection(layer, [key], add=True)
+    else:
+        w.selection.replace_all({layer: [key]})
+
+
+def select_rect(w: MainWindow, extent: tuple, mods: Qt.KeyboardModifier) -> None:
+    if w.map_data is None:
+        return
+    found = {}
+    for name in w.layer_panel.visible_layers():
+        layer = w.map_data.layer(name)
+        idx = layer.within(extent)
+        if len(idx):
+            found[name] = [layer.key(int(i)) for i in idx]
+    if mods & Qt.KeyboardModifier.ShiftModifier:
+        for name, keys in found.items():
+            w.selection.set_selection(name, keys, add=True)
+    elif mods & Qt.KeyboardModifier.ControlModifier:
+        for name, keys in found.items():
+            w.selection.deselect(name, keys)
+    else:
+        w.selection.replace_all(found)
+
+
+def identify(w: MainWindow, x: float, y: float) -> None:
+    if w.store is None:
+        return
+    hits = hits_at(w, x, y)[:20]
+    measures = {}
+    for name, key in hits:
+        layer = w.map_data.layer(name)
+        geom = layer.geometries(layer.indices_of([key]))
+        if len(geom) and geom[0] is not None:
+            g = geom[0]
+            if g.length and not g.area:
+                measures[(name, key)] = [(i18n.tr("Length (map units)"), f"{g.length:,.1f}")]
+            elif g.area:
+                measures[(name, key)] = [(i18n.tr("Area (map units²)"), f"{g.area:,.1f}")]
+    w.identify_panel.show_features(w.store, hits, measures)
+    dock = w.dock("identifyDock")
+    if dock is not None:
+        dock.show()
+        dock.raise_()

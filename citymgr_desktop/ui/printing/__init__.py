@@ -1,0 +1,2 @@
+"""The printing feature: the print dialog with its options and live preview.
+"""

@@ -1,0 +1,256 @@
+"""The print dialog: the print options (``PrintOptionsWidget``) beside a live preview of the
+sheet, and export to PDF/PNG or an atlas PDF in a worker thread with progress and Cancel. The
+map data is the window's (shared) or loaded once in a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
+from citymgr_desktop.export.print_map.layout import (
+    PrintSettings,
+    plan_page,
+    preview_dpi,
+    render_image,
+)
+from citymgr_desktop.export.print_map.map_frame import MapSource
+from citymgr_desktop.ui.printing.options_widget import (  # noqa: F401 (AREA_* re-exported)
+    AREA_ALL,
+    AREA_DISTRICT,
+    AREA_VIEW,
+    ATLAS_NONE,
+    PrintOptionsWidget,
+)
+from citymgr_desktop.ui.shell.worker import run_task, show_error
+
+FOLDER_KEY = "printing/folder"
+PREVIEW_MAX_PX = 1600  # the preview is painted at the label's size, at most this
+
+
+class PrintDialog(QDialog):
+    """Print the open file; ``window`` follows the main-window contract."""
+
+    exported = Signal(str)  # path written
+
+    def __init__(self, window: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent if parent is not None else window)
+        self.window = window
+        self.store = window.store
+        self.source: MapSource | None = None
+        self._loading = None  # the Task loading the map data
+        self.last_error = ""
+        self.preview_report = None
+        self.setWindowTitle(self.tr("Print map"))
+        self._timer = QTimer(self, singleShot=True, interval=250)
+        self._timer.timeout.connect(self.update_preview)
+        self._build()
+        self._connect()
+        # after an edit the window reloads its map in a worker: look again a little later
+        self._reload_timer = QTimer(self, singleShot=True, interval=1500)
+        self._reload_timer.timeout.connect(self._invalidate_source)
+        for name in ("dataChanged", "mapLoaded"):
+            signal = getattr(window, name, None)
+            if signal is not None:
+                signal.connect(self._reload_timer.start)
+        self.resize(1180, 760)
+
+    # -- widgets -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.options = PrintOptionsWidget(self.window, self)
+        self.preview = QLabel()
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(480, 400)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.preview.setStyleSheet("background: #7f7f7f;")
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        right = QVBoxLayout()
+        right.addWidget(self.preview, 1)
+        right.addWidget(self.info)
+        top = QHBoxLayout()
+        top.addWidget(self.options, 0)
+        top.addLayout(right, 1)
+        self.buttons = QDialogButtonBox()
+        self.pdf_button = QPushButton(self.tr("Export PDF…"))
+        self.png_button = QPushButton(self.tr("Export PNG…"))
+        self.buttons.addButton(self.pdf_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(self.png_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.close_button = QPushButton(self.tr("Close"))
+        self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+        outer = QVBoxLayout(self)
+        outer.addLayout(top, 1)
+        outer.addWidget(self.buttons)
+
+    def _connect(self) -> None:
+        self.options.changed.connect(self._changed)
+        self.options.layersChanged.connect(self._invalidate_source)
+        self.pdf_button.clicked.connect(lambda: self.export_to(None, ".pdf"))
+        self.png_button.clicked.connect(lambda: self.export_to(None, ".png"))
+        self.buttons.rejected.connect(self.reject)
+        self._changed()
+
+    def _changed(self, *_: object) -> None:
+        self.png_button.setEnabled(self.options.atlas_kind() == ATLAS_NONE)
+        self._timer.start()
+
+    def _invalidate_source(self, *_: object) -> None:
+        self.source = None
+        self._changed()
+
+    # -- preview -----------------------------------------------------------------------------
+    def load_source(self, then: Callable[[], object] | None = None) -> None:
+        """Load the map data in a worker thread (seconds on a million features, with
+        progress and Cancel), then call ``then``."""
+        if self._loading is not None:
+            return
+        shared = getattr(self.window, "map_data", None)
+        if shared is not None:  # the window's map is loaded: share it, nothing to read
+            try:
+                self.source = MapSource(self.store, self.options.visible_layers() or None,
+                                        data=shared)
+            except CitymgrError as exc:
+                self._show_problem(str(exc))
+                return
+            if then is not None:
+                then()
+            return
+
+        def done(source: MapSource) -> None:
+            self._loading = None
+            wanted = self.options.visible_layers()
+            if wanted and set(source.layers) != set(wanted):  # layers ticked meanwhile
+                self.load_source(then)
+                return
+            self.source = source
+            if then is not None:
+                then()
+
+        def failed(exc: BaseException) -> None:
+            self._loading = None
+            self._show_problem(str(exc))
+
+        self._loading = run_task(self, self.tr("Loading map data"), MapSource, self.store,
+                                 self.options.visible_layers() or None, on_done=done, on_error=failed)
+
+    def update_preview(self) -> None:
+        """Paint the first sheet at screen resolution (cheap once the data is loaded)."""
+        if self.store is None:
+            return
+        shared = getattr(self.window, "map_data", None)
+        if self.source is not None and shared is not None and self.source.shared is not shared:
+            self.source = None  # the window reloaded its map after an edit
+        if self.source is None:
+            self.load_source(self.update_preview)
+            return
+        try:
+            s = self.options.settings().validated()
+            source = self.source
+            area, subtitle, highlight, pages = self._first_page(source, s)
+            plan = plan_page(source, s, area, subtitle=subtitle, highlight=highlight)
+            size = max(self.preview.width(), self.preview.height(), 480)
+            px = min(round(size * self.devicePixelRatioF()), PREVIEW_MAX_PX)
+            image, self.preview_report = render_image(source, plan, preview_dpi(s, px))
+        except CitymgrError as exc:
+            self._show_problem(str(exc))
+            return
+        self.last_error = ""
+        pix = QPixmap.fromImage(image)
+        self.preview.setPixmap(pix.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.SmoothTransformation))
+        text = self.tr("%1 %2 · scale 1:%3 · %4 page(s)").replace("%1", s.paper).replace(
+            "%2", self.options.orientation.currentText()).replace("%3", str(plan.scale)).replace(
+            "%4", str(pages))
+        self.info.setText(text)
+
+    def _show_problem(self, text: str) -> None:
+        self.last_error = text
+        self.preview.setPixmap(QPixmap())
+        self.preview.setText(text)
+        self.info.setText("")
+
+    def _first_page(self, source: MapSource, s: PrintSettings):
+        kind = self.options.atlas_kind()
+        if kind == ATLAS_NONE:
+            if s.bbox is not None:
+                return s.bbox, None, {}, 1
+            if s.district:
+                return district_bbox(self.store, s.district, source.layers), None, {}, 1
+            return full_extent(self.store, source.layers), None, {}, 1
+        from citymgr_desktop.export.print_map.areas import atlas_items
+        from citymgr_desktop.export.print_map.atlas import page_subtitle
+
+        items = atlas_items(self.store, kind, source.layers, district=self.options.atlas_district())
+        if not items:
+            raise CitymgrError(self.tr("Nothing to print: no page has assets"))
+        return items[0].bbox, page_subtitle(items[0], s.lang), items[0].highlight, len(items)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._timer.start()
+
+    # -- export ------------------------------------------------------------------------------
+    def export_to(self, path: str | None, suffix: str):
+        """Ask for a file (unless ``path`` is given) and export in a worker thread."""
+        try:
+            s = self.options.settings().validated()
+        except CitymgrError as exc:
+            show_error(self, self.tr("Print map"), exc)
+            return None
+        if path is None:
+            folder = str(QSettings().value(FOLDER_KEY, str(Path.home())))
+            name = (s.title or self.tr("Maintenance map")).replace("/", "-") + suffix
+            filt = self.tr("PDF (*.pdf)") if suffix == ".pdf" else self.tr("PNG image (*.png)")
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export map"),
+                                                  str(Path(folder) / name), filt)
+            if not path:
+                return None
+        if not path.lower().endswith(suffix):
+            path += suffix
+        QSettings().setValue(FOLDER_KEY, str(Path(path).parent))
+        self.options.save_settings()
+        if self.source is None:
+            chosen = path
+            self.load_source(lambda: self.export_to(chosen, suffix))
+            return None
+        source = self.source
+        kind = self.options.atlas_kind()
+        if kind:
+            from citymgr_desktop.export.print_map.atlas import export_atlas
+
+            return run_task(self, self.tr("Printing atlas"), export_atlas, source, s, kind, path,
+                            district=self.options.atlas_district(),
+                            on_done=lambda _r: self._done(path))
+        from citymgr_desktop.export.print_map.layout import export_map
+
+        return run_task(self, self.tr("Printing map"), export_map, source, s, path,
+                        on_done=lambda _r: self._done(path))
+
+    def _done(self, path: str) -> None:
+        self.info.setText(self.tr("Wrote %1").replace("%1", path))
+        status = getattr(self.window, "status", None)
+        if status is not None:
+            status(self.tr("Wrote %1").replace("%1", path))
+        self.exported.emit(path)
+
+    def done(self, result: int) -> None:
+        self.options.save_settings()
+        super().done(result)
+

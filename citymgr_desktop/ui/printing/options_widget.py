@@ -1,0 +1,242 @@
+"""The choices of the print dialog as a form: paper, orientation, area, scale, single map or
+atlas, title, subtitle, author, language, PNG resolution, elements and layers; turned into
+layout settings and remembered between sessions (QSettings ``printing/last``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.export.pages import ISO_216_MM
+from citymgr_desktop.export.print_map import geometry as lg
+from citymgr_desktop.export.print_map.layout import PrintSettings
+
+SETTINGS_KEY = "printing/last"
+AREA_VIEW, AREA_ALL, AREA_DISTRICT = "view", "all", "district"
+ATLAS_NONE = ""
+
+
+class PrintOptionsWidget(QWidget):
+    """The print settings form; ``window`` follows the main-window contract."""
+
+    changed = Signal()  # any choice changed
+    layersChanged = Signal()  # the set of layers to print changed
+
+    def __init__(self, window: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.store = window.store
+        self._build()
+        self.load_settings()
+        for combo in (self.paper, self.orientation, self.area, self.district, self.atlas,
+                      self.lang):
+            combo.currentIndexChanged.connect(self._emit)
+        self.scale.currentTextChanged.connect(self._emit)
+        for edit in (self.title, self.subtitle, self.author):
+            edit.textChanged.connect(self._emit)
+        for box in [*self.element_boxes.values(), self.labels_box]:
+            box.toggled.connect(self._emit)
+        self.layer_list.itemChanged.connect(self.layersChanged.emit)
+        self._emit()
+
+    def _build(self) -> None:
+        form = QFormLayout()
+        self.paper = QComboBox()
+        for name, (w, h) in reversed(ISO_216_MM.items()):
+            self.paper.addItem(f"{name} ({w} × {h} mm)", name)
+        form.addRow(self.tr("Paper"), self.paper)
+        self.orientation = QComboBox()
+        self.orientation.addItem(self.tr("Landscape"), "landscape")
+        self.orientation.addItem(self.tr("Portrait"), "portrait")
+        form.addRow(self.tr("Orientation"), self.orientation)
+        self.area = QComboBox()
+        self.area.addItem(self.tr("Current view"), AREA_VIEW)
+        self.area.addItem(self.tr("Whole district"), AREA_ALL)
+        self.area.addItem(self.tr("Sub-district"), AREA_DISTRICT)
+        self.district = QComboBox()
+        self.district.addItems(self.store.districts() if self.store is not None else [])
+        row = QHBoxLayout()
+        row.addWidget(self.area, 1)
+        row.addWidget(self.district, 1)
+        form.addRow(self.tr("Area"), row)
+        self.scale = QComboBox()
+        self.scale.setEditable(True)
+        self.scale.addItem(self.tr("Fit to area"), None)
+        for s in lg.NICE_SCALES:
+            self.scale.addItem(f"1:{s}", s)
+        form.addRow(self.tr("Scale"), self.scale)
+        self.atlas = QComboBox()
+        self.atlas.addItem(self.tr("Single map"), ATLAS_NONE)
+        self.atlas.addItem(self.tr("Atlas: one page per sub-district"), "district")
+        self.atlas.addItem(self.tr("Atlas: one page per grid cell"), "grid")
+        self.atlas.addItem(self.tr("Atlas: one page per work order"), "workorder")
+        form.addRow(self.tr("Pages"), self.atlas)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText(self.tr("Maintenance map"))
+        form.addRow(self.tr("Title"), self.title)
+        self.subtitle = QLineEdit()
+        form.addRow(self.tr("Subtitle"), self.subtitle)
+        self.author = QLineEdit()
+        form.addRow(self.tr("Author"), self.author)
+        self.lang = QComboBox()
+        self.lang.addItem("简体中文", "zh_CN")
+        self.lang.addItem("English", "en")
+        form.addRow(self.tr("Language"), self.lang)
+        self.dpi = QSpinBox()
+        self.dpi.setRange(30, 1200)
+        self.dpi.setSuffix(" dpi")
+        form.addRow(self.tr("PNG resolution"), self.dpi)
+
+        elements = QGroupBox(self.tr("Elements"))
+        grid = QGridLayout(elements)
+        self.element_boxes: dict[str, QCheckBox] = {}
+        names = {"title": self.tr("Title"), "legend": self.tr("Legend"),
+                 "scale_bar": self.tr("Scale bar"), "north_arrow": self.tr("North arrow"),
+                 "grid": self.tr("Coordinate grid"), "overview": self.tr("Overview"),
+                 "footer": self.tr("Footer")}
+        for i, (key, text) in enumerate(names.items()):
+            box = QCheckBox(text)
+            self.element_boxes[key] = box
+            grid.addWidget(box, i // 2, i % 2)
+        self.labels_box = QCheckBox(self.tr("Road names"))
+        grid.addWidget(self.labels_box, len(names) // 2, len(names) % 2)
+        layers = QGroupBox(self.tr("Layers"))
+        lay = QVBoxLayout(layers)
+        self.layer_list = QListWidget()
+        self.layer_list.setMaximumHeight(96)
+        present = {li.name for li in self.store.layers()} if self.store is not None else set()
+        panel = getattr(self.window, "layer_panel", None)
+        shown = set(panel.visible_layers()) if panel is not None else present
+        for t in sc.ASSET_TABLES:
+            if t.name in present:
+                item = QListWidgetItem(f"{t.label('zh')} / {t.label('en')}")
+                item.setData(Qt.ItemDataRole.UserRole, t.name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if t.name in shown
+                                   else Qt.CheckState.Unchecked)
+                self.layer_list.addItem(item)
+        lay.addWidget(self.layer_list)
+
+        left = QVBoxLayout(self)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addLayout(form)
+        left.addWidget(elements)
+        left.addWidget(layers)
+        left.addStretch(1)
+
+    def _emit(self, *_: object) -> None:
+        atlas = self.atlas_kind() != ATLAS_NONE
+        self.district.setEnabled(self.area.currentData() == AREA_DISTRICT or atlas)
+        self.dpi.setEnabled(not atlas)
+        self.changed.emit()
+
+    def atlas_kind(self) -> str:
+        """``district``, ``grid``, ``workorder``, or "" for a single map."""
+        return str(self.atlas.currentData() or ATLAS_NONE)
+
+    def atlas_district(self) -> str | None:
+        """The sub-district an atlas is limited to (when the area is a sub-district)."""
+        if self.area.currentData() == AREA_DISTRICT and self.district.currentText():
+            return self.district.currentText()
+        return None
+
+    # -- settings ------------------------------------------------------------------------------
+    def visible_layers(self) -> tuple[str, ...]:
+        return tuple(self.layer_list.item(i).data(Qt.ItemDataRole.UserRole)
+                     for i in range(self.layer_list.count())
+                     if self.layer_list.item(i).checkState() == Qt.CheckState.Checked)
+
+    def scale_value(self) -> int | None:
+        """The chosen scale denominator, None for "fit"; typed text like 1:1250 is accepted."""
+        if self.scale.currentIndex() == 0 and self.scale.currentText() == self.scale.itemText(0):
+            return None
+        text = self.scale.currentText().replace(",", "").replace(" ", "")
+        text = text.split(":", 1)[1] if ":" in text else text
+        try:
+            return int(float(text))
+        except ValueError:
+            return None
+
+    def settings(self) -> PrintSettings:
+        """The dialog's choices as layout settings (bbox from the current view if chosen)."""
+        area = self.area.currentData()
+        bbox = None
+        if area == AREA_VIEW and self.window.canvas is not None:
+            bbox = tuple(float(v) for v in self.window.canvas.extent())
+        return PrintSettings(
+            paper=self.paper.currentData(), orientation=self.orientation.currentData(),
+            title=self.title.text().strip(), subtitle=self.subtitle.text().strip(),
+            scale=self.scale_value(), bbox=bbox,  # type: ignore[arg-type]
+            district=self.district.currentText() if area == AREA_DISTRICT else None,
+            layers=self.visible_layers(),
+            elements=lg.Elements(**{k: b.isChecked() for k, b in self.element_boxes.items()}),
+            lang=self.lang.currentData(), author=self.author.text().strip(),
+            dpi=self.dpi.value(), labels=self.labels_box.isChecked())
+
+    def load_settings(self) -> None:
+        qs = QSettings()
+        try:
+            data = json.loads(str(qs.value(SETTINGS_KEY, "{}")))
+        except ValueError:
+            data = {}
+        s = PrintSettings.from_dict(data.get("settings", {})) if data else PrintSettings()
+        self._select(self.paper, s.paper)
+        self._select(self.orientation, s.orientation)
+        self._select(self.area, data.get("area", AREA_VIEW))
+        self._select(self.atlas, data.get("atlas", ATLAS_NONE))
+        if s.district:
+            self.district.setCurrentText(s.district)
+        if s.scale is None:
+            self.scale.setCurrentIndex(0)
+        else:
+            self.scale.setCurrentText(f"1:{s.scale}")
+        self.title.setText(s.title)
+        self.subtitle.setText(s.subtitle)
+        self.author.setText(s.author or self.window.user_name())
+        self._select(self.lang, s.lang if data else getattr(self.window, "lang", None)
+                     or _ui_language())
+        self.dpi.setValue(s.dpi)
+        for key, box in self.element_boxes.items():
+            box.setChecked(getattr(s.elements, key))
+        self.labels_box.setChecked(s.labels)
+
+    def save_settings(self) -> None:
+        s = self.settings()
+        d = s.to_dict()
+        d.pop("bbox", None)
+        d.pop("layers", None)
+        if self.area.currentData() == AREA_DISTRICT:
+            d["district"] = self.district.currentText()
+        QSettings().setValue(SETTINGS_KEY, json.dumps(
+            {"settings": d, "area": self.area.currentData(), "atlas": self.atlas.currentData()},
+            ensure_ascii=False))
+
+    @staticmethod
+    def _select(combo: QComboBox, value: Any) -> None:
+        i = combo.findData(value)
+        if i >= 0:
+            combo.setCurrentIndex(i)
+
+
+def _ui_language() -> str:
+    from citymgr_desktop.ui.shell.i18n import chosen_language
+
+    return chosen_language()

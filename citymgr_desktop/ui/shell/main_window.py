@@ -1,0 +1,337 @@
+"""The main window: the map canvas, the layer panel, identify results, the status bar, and
+the contract that features (``ui/<feature>/feature.py``) build on (docs/ui-architecture.md).
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QToolBar,
+    QWidget,
+)
+
+from citymgr_desktop.core.commands import CommandStack
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.render import MapData, drawable_layers, load_map
+from citymgr_desktop.ui.map import selection as ms
+from citymgr_desktop.ui.map.canvas import MapCanvas
+from citymgr_desktop.ui.map.identify import IdentifyWidget
+from citymgr_desktop.ui.map.layer_panel import LayerPanelWidget
+from citymgr_desktop.ui.map.status_bar import MapStatusBar
+from citymgr_desktop.ui.shell import actions as window_actions
+from citymgr_desktop.ui.shell import features, i18n, icons
+from citymgr_desktop.ui.shell import settings as ws
+from citymgr_desktop.ui.shell.selection import SelectionModel
+from citymgr_desktop.ui.shell.worker import Task, run_task, show_error
+
+log = logging.getLogger(__name__)
+MAX_RECENT = 10
+
+
+def _load(path: str, progress) -> MapData:
+    with Store.open(path, read_only=True) as store:  # its own connection: the UI keeps its
+        return load_map(store, progress=progress)
+
+
+def _reload(path: str, data: MapData, tables: set[str], progress) -> MapData:
+    with Store.open(path, read_only=True) as store:
+        return data.reloaded(store, tables, progress)
+
+
+class MainWindow(QMainWindow):
+    """The application window (one open file at a time)."""
+
+    storeChanged = Signal(object)
+    dataChanged = Signal(object)
+    mapLoaded = Signal(object)  # MapData (or None) once the map of the open file is ready
+
+    def __init__(self, install_features: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(icons.icon("app"))
+        self.setAcceptDrops(True)
+        self.store: Store | None = None
+        self.map_data: MapData | None = None
+        self.commands = CommandStack()
+        self.selection = SelectionModel(self)
+        self.lang = i18n.chosen_language()
+        self.feature_errors: dict[str, str] = {}
+        self._close_guards: list[Callable[[], bool]] = []
+        self._menus: dict[str, QMenu] = {}
+        self._docks: dict[str, QDockWidget] = {}
+        self._load_task: Task | None = None
+        self.canvas = MapCanvas(self)
+        self.canvas.lang = self.lang
+        self.setCentralWidget(self.canvas)
+        self._toolbar = QToolBar(self.tr("Map"), self)
+        self._toolbar.setObjectName("mainToolBar")
+        self.addToolBar(self._toolbar)
+        for key, title in window_actions.menu_titles().items():
+            self._menus[key] = self.menuBar().addMenu(title)
+            self._menus[key].setObjectName(f"menu_{key}")
+        self.layer_panel = LayerPanelWidget(self)
+        self.layer_panel.lang = self.lang
+        self.identify_panel = IdentifyWidget(self)
+        self.status_bar = MapStatusBar(self)
+        self.setStatusBar(self.status_bar)
+        self.actions_by_name = window_actions.build(self)
+        self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
+        self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
+        self._connect()
+        if install_features:
+            self.install_features()
+        window_actions.finish(self, self.actions_by_name)
+        self._restore_settings()
+        self._update_title()
+
+    # -- the contract (docs/ui-architecture.md) -------------------------------------------
+    def open_file(self, path: str | os.PathLike[str]) -> bool:
+        """Open ``path`` (closing the current file); errors are shown. The map loads in the
+        background (``mapLoaded`` when ready)."""
+        if not self._may_close():
+            return False
+        try:
+            store = Store.open(path)
+        except CitymgrError as exc:
+            show_error(self, self.tr("Open"), exc)
+            return False
+        self._close_store()
+        self.store = store
+        self.commands = CommandStack()
+        self._add_recent(str(store.path))
+        self.layer_panel.set_layers(drawable_layers(store),
+                                    {li.name: li.count for li in store.layers()})
+        self.status_bar.set_crs(None)
+        self.canvas.message = self.tr("Loading the map…")
+        self.canvas.set_data(None)
+        self.canvas.message = self.tr("Loading the map…")
+        self._update_title()
+        self.storeChanged.emit(store)
+        self._load_task = run_task(self, self.tr("Opening %1").replace("%1", store.path.name),
+                                   _load, str(store.path), on_done=self._on_loaded,
+                                   on_error=self._on_load_error)
+        if store.read_only:
+            self.status(self.tr("%1 is read-only: viewing only").replace("%1", store.path.name), 8000)
+        return True
+
+    def notify_data_changed(self, tables: set[str]) -> None:
+        """Call after writing to the store: the map reloads those layers, panels refresh."""
+        tables = set(tables)
+        self.dataChanged.emit(tables)
+        if self.store is None or self.map_data is None:
+            return
+        drawn = tables & set(self.map_data.names())
+        if drawn:
+            run_task(self, self.tr("Updating the map"), _reload, str(self.store.path),
+                     self.map_data, drawn, show_dialog=False, on_done=self._on_reloaded)
+
+    def current_layer(self) -> str | None:
+        return self.layer_panel.current_layer()
+
+    def menu(self, key: str) -> QMenu:
+        if key not in self._menus:
+            raise KeyError(f"no menu {key!r}; menus: {', '.join(self._menus)}")
+        self._menus[key].menuAction().setVisible(True)
+        return self._menus[key]
+
+    def toolbar(self) -> QToolBar:
+        return self._toolbar
+
+    def add_dock(self, widget: QWidget, area: Qt.DockWidgetArea, object_name: str) -> QDockWidget:
+        """Add ``widget`` in a dock (title = its windowTitle); its state is remembered."""
+        dock = QDockWidget(widget.windowTitle() or object_name, self)
+        dock.setObjectName(object_name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self._docks[object_name] = dock
+        if hasattr(self, "panels_menu"):
+            self.panels_menu.addAction(dock.toggleViewAction())
+        if getattr(self, "_restored", False):
+            self.restoreDockWidget(dock)
+        return dock
+
+    def dock(self, object_name: str) -> QDockWidget | None:
+        """The dock added under ``object_name`` (None if there is none)."""
+        return self._docks.get(object_name)
+
+    def user_name(self) -> str:
+        name = str(QSettings().value("user/name", "") or "").strip()
+        if name:
+            return name
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "user"
+
+    def status(self, message: str, ms: int = 4000) -> None:
+        self.status_bar.showMessage(message, ms)
+
+    # -- added members (documented in docs/ui-architecture.md) ---------------------------
+    def add_close_guard(self, guard: Callable[[], bool]) -> None:
+        """``guard()`` runs before the file is closed (or another opened, or the app quits);
+        it returns False to keep the file open (e.g. the user cancelled 'save changes?')."""
+        self._close_guards.append(guard)
+
+    def close_file(self) -> bool:
+        if not self._may_close():
+            return False
+        self._close_store()
+        self._update_title()
+        return True
+
+    def zoom_to_selection(self) -> None:
+        ms.zoom_to_selection(self)
+
+    def hits_at(self, x: float, y: float) -> list[tuple[str, str]]:
+        """(layer, key) of the features under a map point, the top layer's first."""
+        return ms.hits_at(self, x, y)
+
+    def zoom_to_layer(self, name: str | None) -> None:
+        if self.map_data is not None and name in self.map_data.names():
+            b = self.map_data.layer(name).bounds
+            if b:
+                pad = max(b[2] - b[0], b[3] - b[1]) * 0.03
+                self.canvas.zoom_to_bbox(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
+
+    # -- internals -------------------------------------------------------------------------
+    def install_features(self) -> None:
+        """Install every feature (``ui/<feature>/feature.py``); a failing one is logged and skipped."""
+        for mod in features.discover(self.feature_errors):
+            try:
+                mod.install(self)
+            except Exception as exc:  # one broken feature must not take the app down
+                self.feature_errors[mod.__name__] = f"{type(exc).__name__}: {exc}"
+                log.exception("feature %s failed to install", mod.__name__)
+        if self.feature_errors:
+            self.status(self.tr("Some features could not be loaded: %1").replace(
+                "%1", ", ".join(n.rsplit(".", 1)[-1] for n in self.feature_errors)), 10000)
+
+    def _connect(self) -> None:
+        c, sb = self.canvas, self.status_bar
+        c.cursorMoved.connect(sb.set_cursor)
+        c.extentChanged.connect(lambda _e: sb.set_scale(c.scale()))
+        c.renderingChanged.connect(sb.set_busy)
+        sb.scaleEntered.connect(c.zoom_to_scale)
+        c.selectRequested.connect(lambda x, y, mods: ms.select_at(self, x, y, mods))
+        c.rectSelected.connect(lambda extent, mods: ms.select_rect(self, extent, mods))
+        c.identifyRequested.connect(lambda x, y: ms.identify(self, x, y))
+        self.layer_panel.layersChanged.connect(
+            lambda: c.set_layers(self.layer_panel.visible_layers()))
+        self.layer_panel.zoomToLayer.connect(self.zoom_to_layer)
+        self.identify_panel.featureActivated.connect(
+            lambda layer, key: self.selection.set_selection(layer, [key]))
+        self.selection.changed.connect(self._on_selection)
+
+    def _on_selection(self, _layer: str) -> None:
+        self.canvas.set_selection(self.selection.all())
+        self.status_bar.set_selection_count(self.selection.count())
+
+    def _on_loaded(self, data: MapData) -> None:
+        self._load_task = None
+        if self.store is None or Path(data.path) != self.store.path:
+            return
+        self.map_data = data
+        self.layer_panel.set_data(data)
+        self.canvas.layers = self.layer_panel.visible_layers()
+        self.canvas.set_data(data)
+        self.status_bar.set_crs(data.crs)
+        self.mapLoaded.emit(data)
+
+    def _on_load_error(self, exc: BaseException) -> None:
+        self._load_task = None
+        self.canvas.message = ""
+        self.canvas.update()
+        show_error(self, self.tr("Open"), exc)
+
+    def _on_reloaded(self, data: MapData) -> None:
+        if self.store is not None and Path(data.path) == self.store.path:
+            self.map_data = data
+            self.layer_panel.set_data(data)
+            self.canvas.set_data(data, keep_extent=True)
+
+    def _may_close(self) -> bool:
+        return all(guard() is not False for guard in list(self._close_guards))
+
+    def _close_store(self) -> None:
+        if self._load_task is not None:
+            self._load_task.cancel()
+            self._load_task = None
+        if self.store is None:
+            return
+        self.selection.clear()
+        self.map_data = None
+        self.canvas.set_data(None)
+        self.layer_panel.set_data(None)
+        self.identify_panel.clear()
+        self.status_bar.set_crs(None)
+        store, self.store = self.store, None
+        self.commands = CommandStack()
+        self.storeChanged.emit(None)
+        store.close()
+
+    def _update_title(self) -> None:
+        name = self.store.path.name if self.store else ""
+        ro = self.tr(" [read-only]") if self.store and self.store.read_only else ""
+        self.setWindowTitle(f"{name}{ro} — citymgr-desktop" if name else "citymgr-desktop")
+
+    # -- files, settings, language (ui/shell/settings.py) --------------------------------
+    def open_dialog(self) -> None:
+        ws.open_dialog(self)
+
+    def recent_files(self) -> list[str]:
+        return ws.recent_files()
+
+    def _add_recent(self, path: str) -> None:
+        ws.add_recent(self, path)
+
+    def export_image(self) -> None:
+        from citymgr_desktop.ui.map.image_export import export_map_image
+
+        export_map_image(self)
+
+    def ask_user_name(self) -> None:
+        ws.ask_user_name(self)
+
+    def set_language(self, lang: str) -> None:
+        ws.set_language(self, lang)
+
+    def about(self) -> None:
+        ws.about(self)
+
+    def _restore_settings(self) -> None:
+        ws.restore(self)
+        self._restored = True
+
+    def _save_settings(self) -> None:
+        ws.save(self)
+
+    def closeEvent(self, event) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
+        self._save_settings()
+        self._close_store()
+        self.canvas.close_worker()
+        super().closeEvent(event)
+
+    def dragEnterEvent(self, event) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.toLocalFile().lower().endswith(".gpkg") for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls()
+                 if u.toLocalFile().lower().endswith(".gpkg")]
+        if paths:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.open_file(paths[0]))

@@ -1,0 +1,143 @@
+"""What the main window remembers and asks about: recent files, the last folder, window
+geometry and dock layout, the user's name and the interface language (QSettings).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QProcess, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBox
+
+from citymgr_desktop import __version__
+from citymgr_desktop.ui.shell import i18n
+
+if TYPE_CHECKING:
+    from citymgr_desktop.ui.shell.main_window import MainWindow
+
+MAX_RECENT = 10
+RECENT_KEY = "files/recent"
+
+
+def open_dialog(w: MainWindow) -> None:
+    start = str(QSettings().value("files/lastDir", str(Path.home())))
+    path, _ = QFileDialog.getOpenFileName(w, i18n.tr("Open GeoPackage"), start,
+                                          i18n.tr("GeoPackage (*.gpkg);;All files (*)"))
+    if path:
+        QSettings().setValue("files/lastDir", str(Path(path).parent))
+        w.open_file(path)
+
+
+def recent_files() -> list[str]:
+    value = QSettings().value(RECENT_KEY, []) or []
+    return [str(v) for v in ([value] if isinstance(value, str) else value)]
+
+
+def add_recent(w: MainWindow, path: str) -> None:
+    files = [p for p in recent_files() if p != path]
+    QSettings().setValue(RECENT_KEY, [path, *files][:MAX_RECENT])
+    fill_recent(w)
+
+
+def fill_recent(w: MainWindow) -> None:
+    """Rebuild File > Open Recent (numbered, full path in the tooltip)."""
+    menu = w.recent_menu
+    menu.clear()
+    files = recent_files()
+    for i, path in enumerate(files):
+        a = menu.addAction(f"&{i + 1} {Path(path).name}")
+        a.setToolTip(path)
+        a.setStatusTip(path)
+        a.triggered.connect(lambda _=False, p=path: open_recent(w, p))
+    menu.setEnabled(bool(files))
+    if files:
+        menu.addSeparator()
+        menu.addAction(i18n.tr("Clear Recent Files"), lambda: _clear(w))
+
+
+def open_recent(w: MainWindow, path: str) -> None:
+    if not Path(path).exists():
+        QMessageBox.warning(w, i18n.tr("Open"),
+                            i18n.tr("%1 no longer exists.").replace("%1", path))
+        QSettings().setValue(RECENT_KEY, [p for p in recent_files() if p != path])
+        fill_recent(w)
+        return
+    w.open_file(path)
+
+
+def _clear(w: MainWindow) -> None:
+    QSettings().setValue(RECENT_KEY, [])
+    fill_recent(w)
+
+
+def ask_user_name(w: MainWindow) -> None:
+    name, ok = QInputDialog.getText(w, i18n.tr("User Name"),
+                                    i18n.tr("Name recorded with your edits:"),
+                                    text=w.user_name())
+    if ok and name.strip():
+        QSettings().setValue("user/name", name.strip())
+
+
+def set_language(w: MainWindow, lang: str) -> None:
+    """Remember the language; offer to restart (every window is built in one language)."""
+    QSettings().setValue(i18n.SETTINGS_KEY, lang)
+    if lang == w.lang:
+        return
+    box = QMessageBox(QMessageBox.Icon.Question, i18n.tr("Language"),
+                      i18n.tr("The new language is used after a restart. Restart now?"),
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, w)
+    path = str(w.store.path) if w.store is not None else None
+    if box.exec() == QMessageBox.StandardButton.Yes and w.close():
+        QProcess.startDetached(sys.executable, ["-m", "citymgr_desktop.ui.app",
+                                                *([path] if path else [])])
+
+
+def about(w: MainWindow) -> None:
+    QMessageBox.about(w, i18n.tr("About citymgr-desktop"), i18n.tr(
+        "<b>citymgr-desktop %1</b><p>City-management asset inventory (城市管理资产台账) on "
+        "GeoPackage files.</p>").replace("%1", __version__))
+
+
+def restore(w: MainWindow) -> None:
+    """Window geometry and dock layout from the last run, else a sensible first layout."""
+    s = QSettings()
+    geometry = s.value("window/geometry")
+    if geometry is not None:
+        w.restoreGeometry(geometry)
+    else:  # first run: 1440x900, or 90% of a smaller screen
+        screen = w.screen().availableGeometry() if w.screen() else None
+        width, height = 1440, 900
+        if screen is not None and screen.width() > 0:
+            width = min(width, int(screen.width() * 0.9))
+            height = min(height, int(screen.height() * 0.9))
+        w.resize(width, height)
+    state = s.value("window/state")
+    if state is None or not w.restoreState(state):
+        QTimer.singleShot(0, lambda: default_layout(w))  # sizes apply once the window exists
+    fill_recent(w)
+
+
+def default_layout(w: MainWindow) -> None:
+    """First run: the map gets most of the room; right-hand docks share one tabbed area."""
+    docks = w.findChildren(QDockWidget)
+    right = [d for d in docks if w.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]
+    for d in right[1:]:
+        w.tabifyDockWidget(right[0], d)
+    if right:
+        right[0].raise_()
+    sizes = {Qt.DockWidgetArea.LeftDockWidgetArea: 260, Qt.DockWidgetArea.RightDockWidgetArea: 330}
+    for area, size in sizes.items():
+        ds = [d for d in docks if w.dockWidgetArea(d) == area and not d.isFloating()]
+        if ds:
+            w.resizeDocks(ds[:1], [size], Qt.Orientation.Horizontal)
+    bottom = [d for d in docks if w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+    if bottom:
+        w.resizeDocks(bottom[:1], [190], Qt.Orientation.Vertical)
+
+
+def save(w: MainWindow) -> None:
+    s = QSettings()
+    s.setValue("window/geometry", w.saveGeometry())
+    s.setValue("window/state", w.saveState())

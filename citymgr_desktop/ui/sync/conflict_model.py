@@ -1,0 +1,252 @@
+"""The table model of open sync conflicts: layer, asset, field, what happened, the ancestor,
+master and field values, and the person's choice per row (ancestor / master / field / edit,
+with the edited value). ``ChoiceDelegate`` offers only the choices that make sense for the
+row (in the model's module: it is the model's editor, not a widget of its own)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QObject, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QWidget
+
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync.diff import all_columns, fetch_rows
+from citymgr_desktop.core.sync.resolve import ConflictRecord, Resolution
+from citymgr_desktop.core.sync.values import GEOM, display
+
+COLUMNS = ("layer", "asset", "field", "kind", "ancestor", "master", "field_value", "choice",
+           "value")
+CHOICE_COL, VALUE_COL = COLUMNS.index("choice"), COLUMNS.index("value")
+_SIDE_COL = {"ancestor": 4, "master": 5, "field": 6, "edit": VALUE_COL}
+_CHOSEN = QColor(214, 240, 214)
+
+
+def ui_lang() -> str:
+    """"zh" when the Chinese translation is active."""
+    return "zh" if QCoreApplication.translate("citymgr", "Field sync") == "外业同步" else "en"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("citymgr", text)
+
+
+def kind_text(kind: str) -> str:
+    return {
+        "edit/edit": tr("Changed on both sides"),
+        "edit/delete": tr("Edited in the field, deleted in the master"),
+        "delete/edit": tr("Deleted in the field, edited in the master"),
+        "insert/insert": tr("Added on both sides"),
+        "invalid": tr("Value not allowed"),
+        "orphan": tr("Record without its asset"),
+        "rejected": tr("Refused by the master"),
+    }.get(kind, kind)
+
+
+def choice_text(choice: str | None) -> str:
+    return {"ancestor": tr("Ancestor"), "master": tr("Master"), "field": tr("From the field"),
+            "edit": tr("Edit…")}.get(choice or "", "—")
+
+
+def field_label(table: str, column: str) -> str:
+    if column == "*":
+        return tr("(whole row)")
+    if column == GEOM:
+        return tr("Geometry")
+    try:
+        return sc.table(table).field(column).label(ui_lang())
+    except KeyError:
+        return column
+
+
+def coded(table: str | None, column: str, value: Any) -> str:
+    """``value`` with its label when the field has a coded domain (``4 · poor``)."""
+    if table is None or column in ("*", GEOM) or value is None:
+        return ""
+    try:
+        domain = sc.table(table).field(column).get_domain()
+    except KeyError:
+        return ""
+    if isinstance(domain, dm.CodedDomain) and domain.contains(value):
+        return f"{value} · {domain.label(value, ui_lang())}"
+    return ""
+
+
+def short(value: Any, column: str, n: int = 60, table: str | None = None) -> str:
+    """A cell's text: coded values with their label, geometries as WKT, rows summarised,
+    long text cut."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        name = value.get("name") or value.get("observation") or value.get("file_name") or ""
+        return tr("(row) %1").replace("%1", str(name)) if name else tr("(row)")
+    text = coded(table, column, value) or str(display(column, value))
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def tooltip(value: Any, column: str) -> str:
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {display(k, v, 120)}" for k, v in value.items()
+                         if v is not None and k != GEOM)
+    return "" if value is None else str(display(column, value, 2000))
+
+
+class SyncConflictModel(QAbstractTableModel):
+    """Open conflicts with the choices made so far (nothing is written until applied)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.records: list[ConflictRecord] = []
+        self.current: list[Any] = []  # the master's value now (row dict for whole rows)
+        self.names: list[str] = []
+        self.choices: dict[int, str] = {}
+        self.values: dict[int, str] = {}
+
+    def load(self, conn: Any, records: list[ConflictRecord]) -> None:
+        """Show ``records`` (reading the master's current values through ``conn``)."""
+        self.beginResetModel()
+        self.records = list(records)
+        self.choices, self.values = {}, {}
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        by_table: dict[str, list[str]] = {}
+        for c in self.records:
+            by_table.setdefault(c.table, []).append(c.uuid)
+        for name, uuids in by_table.items():
+            t = sc.table(name)
+            for u, r in fetch_rows(conn, "main", t, uuids, all_columns(t)).items():
+                rows[(name, u)] = r
+        self.current, self.names = [], []
+        for c in self.records:
+            row = rows.get((c.table, c.uuid))
+            self.current.append(row if c.is_row else (row or {}).get(c.field))
+            other = c.field_value if isinstance(c.field_value, dict) else {}
+            self.names.append(str((row or other).get("name") or (row or other).get(
+                "observation") or ""))
+        self.endResetModel()
+
+    # -- Qt model ---------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        return (tr("Layer"), tr("Asset"), tr("Field"), tr("What happened"), tr("Ancestor"),
+                tr("Master now"), tr("From the field"), tr("Choice"), tr("Value"))[section]
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == CHOICE_COL:
+            return base | Qt.ItemFlag.ItemIsEditable
+        if index.column() == VALUE_COL and self.choices.get(index.row()) == "edit":
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        i, col = index.row(), index.column()
+        c = self.records[i]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            chosen = self.choices.get(i)
+            return QBrush(_CHOSEN) if chosen and _SIDE_COL.get(chosen) == col else None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                        Qt.ItemDataRole.EditRole):
+            return None
+        tip = role == Qt.ItemDataRole.ToolTipRole
+        name = COLUMNS[col]
+        if name == "layer":
+            return sc.table(c.table).label(ui_lang())
+        if name == "asset":
+            return (f"{self.names[i]}\n{c.uuid}" if tip else
+                    f"{self.names[i]} ({c.uuid[:8]})" if self.names[i] else c.uuid)
+        if name == "field":
+            return field_label(c.table, c.field)
+        if name == "kind":
+            return c.message if tip else kind_text(c.kind)
+        values = {"ancestor": c.ancestor, "master": self.current[i],
+                  "field_value": c.field_value}
+        if name in values:
+            v = values[name]
+            if v is None and c.is_row and name != "ancestor":
+                return tr("(deleted)") if not tip else ""
+            if v is None and not c.is_row:
+                return "" if tip else tr("(empty)")
+            return tooltip(v, c.field) if tip else short(v, c.field, table=c.table)
+        if name == "choice":
+            if role == Qt.ItemDataRole.EditRole:
+                return self.choices.get(i)
+            return tr("Click to choose") if tip else f"{choice_text(self.choices.get(i))} ▾"
+        return self.values.get(i, "")
+
+    def setData(self, index: QModelIndex, value: Any,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        i = index.row()
+        if index.column() == CHOICE_COL:
+            if value in (None, ""):
+                self.choices.pop(i, None)
+            elif value in self.records[i].choices():
+                self.choices[i] = str(value)
+                if value == "edit" and i not in self.values:
+                    cur = self.current[i]
+                    self.values[i] = "" if cur is None else str(cur)
+            else:
+                return False
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+            return True
+        if index.column() == VALUE_COL and self.choices.get(i) == "edit":
+            self.values[i] = "" if value is None else str(value)
+            self.dataChanged.emit(index, index)
+            return True
+        return False
+
+    # -- for the dialog ---------------------------------------------------------------------
+    def choose_all(self, choice: str) -> int:
+        """Choose ``choice`` for every row that allows it; returns how many."""
+        n = 0
+        for i, c in enumerate(self.records):
+            if choice in c.choices():
+                self.choices[i] = choice
+                n += 1
+        if self.records:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self.records) - 1, len(COLUMNS) - 1))
+        return n
+
+    def resolutions(self) -> list[Resolution]:
+        """The choices made, as the core takes them."""
+        return [Resolution(self.records[i].conflict_uuid, choice,
+                           self.values.get(i) if choice == "edit" else None)
+                for i, choice in sorted(self.choices.items())]
+
+
+class ChoiceDelegate(QStyledItemDelegate):
+    """A drop-down of the choices the row's conflict allows."""
+
+    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:
+        box = QComboBox(parent)
+        model = index.model()
+        records = getattr(model, "records", [])
+        box.addItem("—", "")
+        if 0 <= index.row() < len(records):
+            for choice in records[index.row()].choices():
+                box.addItem(choice_text(choice), choice)
+        box.activated.connect(lambda _i: self.commitData.emit(box))
+        return box
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        current = index.data(Qt.ItemDataRole.EditRole) or ""
+        editor.setCurrentIndex(max(0, editor.findData(current)))
+
+    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)

@@ -1,0 +1,420 @@
+"""The field sync dialog: choose a package brought back from the field, preview or apply the
+three-way merge (in a worker, with progress and Cancel), see the summary per layer, settle
+the conflicts one by one (ancestor / master / field / an edited value), and undo or redo
+syncs from the history. Every sync and every resolution is one step of the window's undo
+stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.errors import CancelledError, CitymgrError
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync import registry as reg
+from citymgr_desktop.core.sync.commands import SyncRunCommand
+from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
+from citymgr_desktop.core.sync.resolve import list_conflicts, resolve_conflicts
+from citymgr_desktop.core.sync.run import sync_package
+from citymgr_desktop.core.sync.undo import redo_sync, undo_sync
+from citymgr_desktop.ui.shell.worker import run_task
+from citymgr_desktop.ui.sync.conflict_model import (
+    CHOICE_COL,
+    ChoiceDelegate,
+    SyncConflictModel,
+    choice_text,
+    field_label,
+    kind_text,
+    short,
+    ui_lang,
+)
+from citymgr_desktop.ui.sync.history_model import SyncHistoryModel
+
+KEY = "sync/"
+PREFER = (None, "master", "field")
+COUNT_KEYS = ("insert", "update", "delete", "retire", "conflict")
+
+
+class SyncDialog(QDialog):
+    """Sync field packages into the window's open file (``window`` follows the contract)."""
+
+    synced = Signal(object)  # SyncReport of an applied sync
+    resolved = Signal(object)  # result of an applied resolution
+    undone = Signal(str)  # sync id undone (or redone)
+
+    def __init__(self, window: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent if parent is not None else window)
+        self.window, self.store = window, window.store
+        self.task: Any = None
+        self.report: SyncReport | None = None
+        self.last_error = ""
+        self.setWindowTitle(self.tr("Field sync — %1").replace("%1", self.store.path.name))
+        self._build()
+        self._restore()
+        self.reload()
+
+    # -- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.package = QLineEdit(placeholderText=self.tr(
+            "Field package (.gpkg) brought back from QField, Mergin Maps or QGIS"))
+        self.package.setClearButtonEnabled(True)
+        browse = QPushButton(self.tr("&Browse…"))
+        browse.clicked.connect(self.browse)
+        row = QHBoxLayout()
+        row.addWidget(self.package, 1)
+        row.addWidget(browse)
+        self.prefer = QComboBox()
+        self.prefer.addItem(self.tr("Leave them open for me to decide"), None)
+        self.prefer.addItem(self.tr("Keep the master's value"), "master")
+        self.prefer.addItem(self.tr("Take the field's value"), "field")
+        self.backup = QCheckBox(self.tr("Copy the master to the backup folder first"))
+        form = QFormLayout()
+        form.addRow(self.tr("Package:"), row)
+        form.addRow(self.tr("Same value changed on both sides:"), self.prefer)
+        form.addRow("", self.backup)
+        self.preview_button = QPushButton(self.tr("&Preview"))
+        self.preview_button.setToolTip(self.tr("Show what the sync would change; write nothing"))
+        self.sync_button = QPushButton(self.tr("&Sync"))
+        self.sync_button.setDefault(True)
+        self.preview_button.clicked.connect(self.preview)
+        self.sync_button.clicked.connect(self.sync)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(self.preview_button)
+        actions.addWidget(self.sync_button)
+        self.message = QLabel(wordWrap=True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._summary_tab(), self.tr("Summary"))
+        self.tabs.addTab(self._conflicts_tab(), self.tr("Conflicts"))
+        self.tabs.addTab(self._history_tab(), self.tr("History"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(actions)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.sync)
+
+    def _summary_tab(self) -> QWidget:
+        self.counts = QTableWidget(0, len(COUNT_KEYS))
+        self.counts.setHorizontalHeaderLabels([self.tr("Added"), self.tr("Changed"),
+                                               self.tr("Deleted"), self.tr("Retired"),
+                                               self.tr("Conflicts")])
+        self.counts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.notes = QListWidget()
+        self.notes.setWordWrap(True)
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.addWidget(self.counts, 2)
+        lay.addWidget(QLabel(self.tr("Notes and conflicts:")))
+        lay.addWidget(self.notes, 1)
+        return page
+
+    def _conflicts_tab(self) -> QWidget:
+        self.model = SyncConflictModel(self)
+        self.conflicts = QTableView()
+        self.conflicts.setModel(self.model)
+        self.conflicts.setItemDelegateForColumn(CHOICE_COL, ChoiceDelegate(self.conflicts))
+        self.conflicts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.conflicts.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.conflicts.verticalHeader().setVisible(False)
+        self.conflicts.setWordWrap(False)
+        head = self.conflicts.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        head.setStretchLastSection(True)
+        self.all_master = QPushButton(self.tr("Master for all"))
+        self.all_field = QPushButton(self.tr("From the field for all"))
+        self.apply_button = QPushButton(self.tr("&Apply choices"))
+        self.all_master.clicked.connect(lambda: self.model.choose_all("master"))
+        self.all_field.clicked.connect(lambda: self.model.choose_all("field"))
+        self.apply_button.clicked.connect(self.apply_choices)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Choose per row: ancestor, master, field or edit; "
+                                     "nothing is written until you apply.")), 1)
+        for b in (self.all_master, self.all_field, self.apply_button):
+            row.addWidget(b)
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.addWidget(self.conflicts, 1)
+        lay.addLayout(row)
+        return page
+
+    def _history_tab(self) -> QWidget:
+        self.history_model = SyncHistoryModel(self)
+        self.history = QTableView()
+        self.history.setModel(self.history_model)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.verticalHeader().setVisible(False)
+        self.history.horizontalHeader().setStretchLastSection(True)
+        self.undo_button = QPushButton(self.tr("&Undo sync"))
+        self.redo_button = QPushButton(self.tr("&Redo sync"))
+        self.undo_button.clicked.connect(lambda: self.undo_selected(redo=False))
+        self.redo_button.clicked.connect(lambda: self.undo_selected(redo=True))
+        self.history.selectionModel().selectionChanged.connect(self._history_selection)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.undo_button)
+        row.addWidget(self.redo_button)
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.addWidget(self.history, 1)
+        lay.addLayout(row)
+        return page
+
+    # -- settings ---------------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = QSettings()
+        prefer = s.value(KEY + "prefer", "") or None
+        self.prefer.setCurrentIndex(PREFER.index(prefer) if prefer in PREFER else 0)
+        self.backup.setChecked(str(s.value(KEY + "backup", "true")).lower() == "true")
+        geometry = s.value(KEY + "geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 620)
+
+    def _save(self) -> None:
+        s = QSettings()
+        s.setValue(KEY + "prefer", self.prefer.currentData() or "")
+        s.setValue(KEY + "backup", "true" if self.backup.isChecked() else "false")
+        s.setValue(KEY + "geometry", self.saveGeometry())
+        if self.package.text().strip():
+            s.setValue(KEY + "folder", str(Path(self.package.text().strip()).parent))
+
+    def done(self, result: int) -> None:
+        if self.busy():
+            return  # the worker is writing: Cancel it first
+        self._save()
+        super().done(result)
+
+    # -- state ------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        return self.task is not None and self.task.is_running()
+
+    def reload(self) -> None:
+        """Read the open conflicts and the history of the file again."""
+        conn = self.store.conn
+        self.model.load(conn, list_conflicts(conn))
+        self.conflicts.resizeColumnsToContents()
+        for col in (4, 5, 6):
+            self.conflicts.setColumnWidth(col, min(self.conflicts.columnWidth(col), 220))
+        metrics = self.conflicts.fontMetrics()
+        widest = max(metrics.horizontalAdvance(f"{choice_text(c)} ▾")
+                     for c in ("ancestor", "master", "field", "edit", None))
+        self.conflicts.setColumnWidth(CHOICE_COL, widest + 24)
+        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_run'").fetchone()
+        self.history_model.load(reg.list_runs(conn) if has else [],
+                                reg.list_packages(conn) if has else [])
+        self.history.resizeColumnsToContents()
+        n = self.model.rowCount()
+        self.tabs.setTabText(1, self.tr("Conflicts (%1)").replace("%1", str(n)) if n
+                             else self.tr("Conflicts"))
+        self._history_selection()
+        self._enable()
+
+    def _enable(self) -> None:
+        idle = not self.busy() and not self.store.read_only
+        for w in (self.sync_button, self.apply_button, self.all_master, self.all_field):
+            w.setEnabled(idle)
+        self.preview_button.setEnabled(not self.busy())
+        self._history_selection()
+
+    def _history_selection(self, *_: Any) -> None:
+        run = self.selected_run()
+        idle = not self.busy() and not self.store.read_only
+        self.undo_button.setEnabled(idle and run is not None and run.state == "applied")
+        self.redo_button.setEnabled(idle and run is not None and run.state == "undone")
+
+    def selected_run(self) -> reg.RunRecord | None:
+        rows = self.history.selectionModel().selectedRows()
+        return self.history_model.run(rows[0].row()) if rows else None
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #b00020;" if error else "")
+        self.message.setText(text)
+
+    # -- actions ----------------------------------------------------------------------------
+    def browse(self) -> None:
+        start = self.package.text().strip() or str(QSettings().value(KEY + "folder", ""))
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Field package"), start,
+                                              self.tr("GeoPackage (*.gpkg)"))
+        if path:
+            self.package.setText(path)
+
+    def preview(self) -> None:
+        self._start(dry_run=True)
+
+    def sync(self) -> None:
+        self._start(dry_run=False)
+
+    def _start(self, dry_run: bool) -> None:
+        path = self.package.text().strip()
+        if self.busy():
+            return
+        if not path:
+            self.say(self.tr("Choose the field package to bring in first."), error=True)
+            return
+        self._save()
+        title = self.tr("Comparing %1") if dry_run else self.tr("Syncing %1")
+        self.say("")
+        self.task = run_task(self, title.replace("%1", Path(path).name), sync_package,
+                             self.store, path, prefer=self.prefer.currentData(),
+                             dry_run=dry_run, user=self.window.user_name(),
+                             backup=self.backup.isChecked(), on_done=self._on_report,
+                             on_error=self._on_error)
+        self._enable()
+
+    def _on_report(self, report: SyncReport) -> None:
+        self.task = None
+        self.report = report
+        self.show_report(report)
+        if report.status == "applied" and report.sync_uuid:
+            tables = set(report.counts) or {"litter_bin"}
+            name = Path(report.package).name
+            self.window.commands.push(SyncRunCommand(
+                self.store, report.sync_uuid, f"Sync {name}", f"同步 {name}", tables,
+                self.window.user_name(), on_change=self._changed))
+            self.window.notify_data_changed(tables)
+            self.synced.emit(report)
+        self.reload()
+        if report.status == "applied" and report.open_conflicts:
+            self.tabs.setCurrentIndex(1)
+        else:
+            self.tabs.setCurrentIndex(0)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.task = None
+        self.last_error = str(exc)
+        if isinstance(exc, CancelledError):
+            self.say(self.tr("Cancelled: nothing was changed."))
+        elif isinstance(exc, CitymgrError):
+            self.say(str(exc), error=True)
+        else:
+            self.say(self.tr("Unexpected error: %1").replace("%1", str(exc)), error=True)
+        self._enable()
+
+    def _changed(self, tables: set[str]) -> None:
+        """After an undo/redo through the window's stack: redraw and re-read."""
+        self.window.notify_data_changed(tables)
+        if self.isVisible() and not self.busy():
+            self.reload()
+
+    def show_report(self, r: SyncReport) -> None:
+        """Fill the summary with ``r`` (an applied sync or a preview)."""
+        status = self.tr({
+            "applied": "Applied", "dry-run": "Preview: nothing was written",
+            "already-synced": "Already synced: nothing was changed",
+            "nothing-to-do": "No changes in the package since its last sync",
+        }.get(r.status, STATUS_TEXT.get(r.status, r.status)))
+        t = r.totals()
+        text = self.tr("Sync %1 — %2. %3 added, %4 changed, %5 deleted, %6 retired, "
+                       "%7 conflict(s), %8 left open.")
+        for k, v in (("%1", r.sync_id or "-"), ("%2", status), ("%3", t["insert"]),
+                     ("%4", t["update"]), ("%5", t["delete"]), ("%6", t["retire"]),
+                     ("%7", t["conflict"]), ("%8", r.open_conflicts)):
+            text = text.replace(k, str(v))
+        self.say(text)
+        layers = list(r.counts)
+        self.counts.setRowCount(len(layers))
+        self.counts.setVerticalHeaderLabels([sc.table(x).label(ui_lang()) for x in layers])
+        for i, layer in enumerate(layers):
+            for j, key in enumerate(COUNT_KEYS):
+                item = QTableWidgetItem(str(r.counts[layer].get(key, 0)))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.counts.setItem(i, j, item)
+        self.notes.clear()
+        for c in r.conflicts:
+            what = (self.tr("settled: %1").replace("%1", c.resolution) if c.resolution
+                    else self.tr("open"))
+            values = "" if c.field == "*" else self.tr(
+                "ancestor %1 · master %2 · field %3").replace(
+                "%1", short(c.ancestor, c.field, 30, c.layer) or "∅").replace(
+                "%2", short(c.master, c.field, 30, c.layer) or "∅").replace(
+                "%3", short(c.field_value, c.field, 30, c.layer) or "∅")
+            self.notes.addItem(f"{sc.table(c.layer).label(ui_lang())} {c.uuid[:8]} "
+                               f"{field_label(c.layer, c.field)}: {kind_text(c.kind)} "
+                               f"({what}) {values}")
+        for n in r.notes:
+            self.notes.addItem(n)
+
+    def apply_choices(self) -> None:
+        chosen = self.model.resolutions()
+        if self.busy():
+            return
+        if not chosen:
+            self.say(self.tr("Choose ancestor, master, field or edit for at least one "
+                             "conflict."), error=True)
+            return
+        tables = {self.model.records[i].table for i in self.model.choices}
+        self.task = run_task(self, self.tr("Resolving conflicts"), _resolve, self.store,
+                             chosen, self.window.user_name(),
+                             on_done=lambda out: self._on_resolved(out, tables),
+                             on_error=self._on_error)
+        self._enable()
+
+    def _on_resolved(self, out: dict[str, Any], tables: set[str]) -> None:
+        self.task = None
+        n = out["resolved"]
+        self.window.commands.push(SyncRunCommand(
+            self.store, out["sync_uuid"], f"Resolve {n} conflict(s)", f"解决 {n} 个冲突",
+            tables, self.window.user_name(), on_change=self._changed))
+        self.window.notify_data_changed(tables)
+        self.say(self.tr("%1 conflict(s) resolved (%2); Edit ▸ Undo takes it back.")
+                 .replace("%1", str(n)).replace("%2", out["sync_id"]))
+        self.resolved.emit(out)
+        self.reload()
+
+    def undo_selected(self, redo: bool = False) -> None:
+        run = self.selected_run()
+        if run is None or self.busy():
+            return
+        title = self.tr("Redo %1") if redo else self.tr("Undo %1")
+        fn, kwargs = (redo_sync, {}) if redo else (undo_sync, {"user": self.window.user_name()})
+        self.task = run_task(self, title.replace("%1", run.sync_id), fn, self.store,
+                             run.sync_uuid, on_done=lambda out: self._on_undone(out, run),
+                             on_error=self._on_error, **kwargs)
+        self._enable()
+
+    def _on_undone(self, out: dict[str, Any], run: reg.RunRecord) -> None:
+        self.task = None
+        tables = set(run.counts) or {"litter_bin"}
+        self.window.notify_data_changed(tables)
+        self.say(self.tr("%1: %2 row change(s) reverted.").replace("%1", out["sync_id"])
+                 .replace("%2", str(out["rows_restored"])) if run.state == "applied" else
+                 self.tr("%1 applied again.").replace("%1", out["sync_id"]))
+        self.undone.emit(out["sync_id"])
+        self.reload()
+
+
+def _resolve(store: Any, chosen: list, user: str, progress: Any = None) -> dict[str, Any]:
+    return resolve_conflicts(store, chosen, user=user, progress=progress)

@@ -1,0 +1,85 @@
+"""Field sync feature: File > New field package… writes a package for QField / QGIS; File >
+Field sync… (Ctrl+Shift+Y) opens the sync dialog for the open file: bring a package back,
+settle its conflicts, undo a sync from the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from citymgr_desktop.ui.shell.i18n import tr
+
+ORDER = 45
+
+
+def install(window: Any) -> QAction:
+    """Add the New field package and Field sync actions to the File menu; enabled while a
+    writable file is open. Returns the Field sync action."""
+    checkout = QAction(tr("New field package…"), window)
+    checkout.setObjectName("action_field_package")
+    checkout.setStatusTip(tr("Write part of this file as a package for QField or QGIS"))
+    checkout.setEnabled(window.store is not None and not window.store.read_only)
+    checkout.triggered.connect(lambda: open_checkout(window))
+    window.menu("file").addAction(checkout)
+    window.storeChanged.connect(
+        lambda store: checkout.setEnabled(store is not None and not store.read_only))
+    action = QAction(tr("Field sync…"), window)
+    action.setObjectName("action_field_sync")
+    action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
+    action.setStatusTip(tr("Merge a field package from QField or QGIS back into this file, "
+                           "resolve its conflicts, undo a sync"))
+    action.setEnabled(window.store is not None)
+    action.triggered.connect(lambda: open_dialog(window))
+    window.menu("file").addAction(action)
+    window.storeChanged.connect(lambda store: _file_changed(window, action, store))
+    return action
+
+
+def _file_changed(window: Any, action: QAction, store: Any) -> None:
+    action.setEnabled(store is not None)
+    dialog = _current(window)
+    if dialog is not None and dialog.store is not store and not dialog.busy():
+        dialog.close()  # it belongs to the file that was closed
+
+
+def _current(window: Any) -> Any:
+    from citymgr_desktop.ui.sync.dialog import SyncDialog
+
+    return window.findChild(SyncDialog)
+
+
+def open_dialog(window: Any) -> Any:
+    """Show the sync dialog for the window's open file (non-modal; one at a time)."""
+    from citymgr_desktop.ui.sync.dialog import SyncDialog
+
+    if window.store is None:
+        window.status(tr("Open the master file to sync a field package into it"))
+        return None
+    current = _current(window)
+    if current is not None and current.store is window.store:
+        current.reload()
+        current.show()
+        current.raise_()
+        current.activateWindow()
+        return current
+    if current is not None:
+        current.close()
+    dialog = SyncDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    dialog.show()
+    return dialog
+
+
+def open_checkout(window: Any) -> Any:
+    """Show the check-out dialog for the window's open file."""
+    from citymgr_desktop.ui.sync.field_package_dialog import FieldPackageDialog
+
+    if window.store is None or window.store.read_only:
+        window.status(tr("Open a writable project file to send part of it to the field"))
+        return None
+    dialog = FieldPackageDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    dialog.show()
+    return dialog

@@ -1,0 +1,2 @@
+"""Widgets shared by several features (field editors built from the model's domains).
+"""

@@ -1,0 +1,225 @@
+"""Editors built from the model's fields and domains, shared by the asset form, the bulk-edit
+dialog and the attribute table: drop-downs for coded values with Chinese or English labels,
+spin boxes for ranges, date pickers, line edits with the field's length limit.
+
+Every editor is a :class:`FieldEditor` with ``value()`` / ``set_value()`` that speak the
+stored values (codes, ISO dates, numbers, ``None`` for empty).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QDate, QRegularExpression, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSpinBox,
+    QStyledItemDelegate,
+    QToolButton,
+    QWidget,
+)
+
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+
+_EMPTY_DATE = QDate(1900, 1, 1)
+
+
+def code_label(code: dm.Code, lang: str) -> str:
+    return code.zh if lang.startswith("zh") else code.en
+
+
+def display_value(f: sc.Field, value: Any, lang: str) -> str:
+    """How a stored value reads in a table cell: labels for codes, trimmed numbers."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    domain = f.get_domain()
+    if isinstance(domain, dm.CodedDomain):
+        for code in domain.codes:
+            if code.value == value:
+                return code_label(code, lang)
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+class FieldEditor(QWidget):
+    """One field's editor. ``changed`` fires on every user change."""
+
+    changed = Signal()
+
+    def __init__(self, field: sc.Field, lang: str = "en", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.lang = lang
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.inner = self._build()
+        layout.addWidget(self.inner, 1)
+        self.setFocusProxy(self.inner)
+        tip = f"{field.zh} / {field.en} ({field.name})"
+        domain = field.get_domain()
+        if domain is not None:
+            tip += "\n" + domain.describe(lang)
+        if field.max_length:
+            tip += "\n" + self.tr("At most %1 characters").replace("%1", str(field.max_length))
+        self.setToolTip(tip)
+
+    # -- building -----------------------------------------------------------------------------
+    def _build(self) -> QWidget:
+        f = self.field
+        domain = f.get_domain()
+        if isinstance(domain, dm.CodedDomain):
+            return self._combo(domain)
+        if isinstance(domain, dm.RangeDomain) and f.type in (sc.FieldType.INTEGER,
+                                                             sc.FieldType.REAL):
+            return self._spin(domain)
+        if f.type is sc.FieldType.DATE:
+            return self._date()
+        edit = QLineEdit()
+        if f.max_length:
+            edit.setMaxLength(f.max_length)
+        if f.name == "obj_code":
+            edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,16}")))
+            edit.setPlaceholderText(self.tr("16 digits, assigned when empty"))
+        elif f.type is sc.FieldType.INTEGER:
+            edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"-?\d*")))
+        elif f.type is sc.FieldType.REAL:
+            edit.setValidator(QRegularExpressionValidator(
+                QRegularExpression(r"-?\d*([.]\d*)?")))
+        edit.textEdited.connect(lambda _t: self.changed.emit())
+        return edit
+
+    def _combo(self, domain: dm.CodedDomain) -> QComboBox:
+        combo = QComboBox()
+        if not self.field.required:
+            combo.addItem(self.tr("(empty)"), None)
+        for code in domain.codes:
+            other = code.en if self.lang.startswith("zh") else code.zh
+            combo.addItem(code_label(code, self.lang), code.value)
+            combo.setItemData(combo.count() - 1, f"{code.value} · {other}", 3)  # ToolTipRole
+        combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        return combo
+
+    def _spin(self, domain: dm.RangeDomain) -> QSpinBox | QDoubleSpinBox:
+        lo, hi = domain.minimum, min(domain.maximum, 1e9)
+        spin: QSpinBox | QDoubleSpinBox
+        if self.field.type is sc.FieldType.INTEGER:
+            spin = QSpinBox()
+            spin.setRange(int(lo) - 1, int(hi))  # one below the minimum stands for "empty"
+        else:
+            spin = QDoubleSpinBox()
+            spin.setDecimals(1 if hi <= 100 else 2)
+            spin.setRange(lo - 1, hi)
+        spin.setSpecialValueText(" ")  # shown at the "empty" value
+        if domain.unit:
+            spin.setSuffix(f" {domain.unit}")
+        spin.setValue(spin.minimum())
+        spin.valueChanged.connect(lambda _v: self.changed.emit())
+        return spin
+
+    def _date(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date.setMinimumDate(_EMPTY_DATE)
+        self.date.setSpecialValueText(" ")
+        self.date.setDate(_EMPTY_DATE)
+        self.date.dateChanged.connect(lambda _d: self.changed.emit())
+        clear = QToolButton()
+        clear.setText("×")
+        clear.setToolTip(self.tr("Clear the date"))
+        clear.clicked.connect(lambda: self.date.setDate(_EMPTY_DATE))
+        row.addWidget(self.date, 1)
+        row.addWidget(clear)
+        box.setFocusProxy(self.date)
+        return box
+
+    # -- values -------------------------------------------------------------------------------
+    def value(self) -> Any:
+        """The stored form of what is shown (None for empty); text as typed, unchecked."""
+        w = self.inner
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            return None if w.value() == w.minimum() else w.value()
+        if isinstance(w, QLineEdit):
+            text = w.text().strip()
+            return text or None
+        d = self.date.date()
+        return None if d == _EMPTY_DATE else d.toString("yyyy-MM-dd")
+
+    def set_value(self, value: Any) -> None:
+        w = self.inner
+        blank = value is None or (isinstance(value, float) and value != value)
+        if isinstance(w, QComboBox):
+            i = w.findData(value) if not blank else w.findData(None)
+            if i < 0 and not blank:  # a value outside the domain: show it, let validation say
+                w.addItem(str(value), value)
+                i = w.count() - 1
+            w.setCurrentIndex(max(i, 0))
+        elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            w.setValue(w.minimum() if blank else float(value) if isinstance(w, QDoubleSpinBox)
+                       else int(value))
+        elif isinstance(w, QLineEdit):
+            w.setText("" if blank else (f"{value:.10g}" if isinstance(value, float)
+                                        else str(value)))
+        else:
+            d = QDate.fromString(str(value)[:10], "yyyy-MM-dd") if not blank else _EMPTY_DATE
+            self.date.setDate(d if d.isValid() else _EMPTY_DATE)
+
+    def set_read_only(self, read_only: bool) -> None:
+        w = self.inner
+        if isinstance(w, QLineEdit):
+            w.setReadOnly(read_only)
+        else:
+            w.setEnabled(not read_only)
+
+
+def create_editor(field: sc.Field, lang: str = "en", parent: QWidget | None = None) -> FieldEditor:
+    """The editor for ``field`` (see the module docstring for which kind)."""
+    return FieldEditor(field, lang, parent)
+
+
+class FieldEditorDelegate(QStyledItemDelegate):
+    """Cells of the attribute table edited with the field's own editor (drop-down, spin box,
+    date picker, length-limited text). The model decides what is editable."""
+
+    def __init__(self, lang: str = "en", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lang = lang
+
+    def _field(self, index: Any) -> sc.Field | None:
+        model = index.model()
+        getter = getattr(model, "field", None)
+        return getter(index.column()) if getter else None
+
+    def createEditor(self, parent: QWidget, option: Any, index: Any) -> QWidget:
+        f = self._field(index)
+        if f is None:
+            return super().createEditor(parent, option, index)
+        editor = FieldEditor(f, self.lang, parent)
+        editor.setAutoFillBackground(True)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: Any) -> None:
+        if isinstance(editor, FieldEditor):
+            editor.set_value(index.data(2))  # EditRole: the stored value
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: Any, index: Any) -> None:
+        if isinstance(editor, FieldEditor):
+            value = editor.value()
+            if value != index.data(2):
+                model.setData(index, value, 2)
+        else:
+            super().setModelData(editor, model, index)

@@ -1,0 +1,175 @@
+"""Dialog to create a work order from the map selection or from an expression ("all bins
+with condition 5 in one sub-district"), with the deadline its class and priority give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit, format_iso
+from citymgr_desktop.core.workorders.deadlines import format_local as fmt
+from citymgr_desktop.core.workorders.query import assignees, select_assets
+from citymgr_desktop.ui.workorders.list_widget import ui_lang
+
+SETTINGS = "workorders/create"
+
+
+class WorkOrderDialog(QDialog):
+    """Collects an :class:`~citymgr_desktop.core.workorders.orders.OrderSpec`."""
+
+    def __init__(self, parent: QWidget | None, store: Any, selection: dict[str, list[str]],
+                 layer: str | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("New work order"))
+        self.store, self.selection = store, {k: v for k, v in selection.items() if v}
+        lang = ui_lang()
+        saved = QSettings().value(SETTINGS, {}) or {}
+        saved = saved if isinstance(saved, dict) else {}
+        form = QFormLayout()
+        self.title = QLineEdit()
+        self.title.setMaxLength(200)
+        form.addRow(self.tr("Title"), self.title)
+        self.priority = QComboBox()
+        for c in dm.WORK_ORDER_PRIORITY.codes:
+            self.priority.addItem(c.label(lang), c.value)
+        self.priority.setCurrentIndex(max(self.priority.findData(int(saved.get("priority", 3))),
+                                          0))
+        form.addRow(self.tr("Priority"), self.priority)
+        self.source = QComboBox()
+        for c in dm.WORK_ORDER_SOURCE.codes:
+            self.source.addItem(c.label(lang), c.value)
+        self.source.setCurrentIndex(max(self.source.findData(saved.get("source", "patrol")), 0))
+        form.addRow(self.tr("Source"), self.source)
+        self.assignee = QComboBox(editable=True)
+        self.assignee.addItems(["", *assignees(store)])
+        self.assignee.setCurrentText(str(saved.get("assignee", "")))
+        form.addRow(self.tr("Assignee"), self.assignee)
+        self.description = QPlainTextEdit()
+        self.description.setFixedHeight(70)
+        form.addRow(self.tr("Description"), self.description)
+
+        box = QGroupBox(self.tr("Assets"))
+        grid = QGridLayout(box)
+        n_sel = sum(len(v) for v in self.selection.values())
+        self.from_selection = QRadioButton(
+            self.tr("The selected assets (%1)").replace("%1", str(n_sel)))
+        self.from_expression = QRadioButton(self.tr("Assets matching an expression"))
+        group = QButtonGroup(self)
+        group.addButton(self.from_selection)
+        group.addButton(self.from_expression)
+        self.layer = QComboBox()
+        for t in sc.ASSET_TABLES:
+            self.layer.addItem(t.label(lang), t.name)
+        self.layer.setCurrentIndex(max(self.layer.findData(layer or "litter_bin"), 0))
+        self.expression = QLineEdit(placeholderText="condition = 5 and district = '粮道街道'")
+        self.count_btn = QPushButton(self.tr("Count"))
+        self.count_label = QLabel()
+        grid.addWidget(self.from_selection, 0, 0, 1, 3)
+        grid.addWidget(self.from_expression, 1, 0, 1, 3)
+        grid.addWidget(self.layer, 2, 0)
+        grid.addWidget(self.expression, 2, 1)
+        grid.addWidget(self.count_btn, 2, 2)
+        grid.addWidget(self.count_label, 3, 0, 1, 3)
+        (self.from_selection if n_sel else self.from_expression).setChecked(True)
+        self.from_selection.setEnabled(bool(n_sel))
+        self.deadline = QLabel()
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c0392b")
+        self.error.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(box)
+        layout.addWidget(self.deadline)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.count_btn.clicked.connect(self.count)
+        for sig in (self.priority.currentIndexChanged, self.layer.currentIndexChanged,
+                    self.from_selection.toggled):
+            sig.connect(self._update_deadline)
+        self._spec: wo.OrderSpec | None = None
+        self._update_deadline()
+
+    def _assets(self) -> list[tuple[str, str]]:
+        if self.from_selection.isChecked():
+            return [(layer, u) for layer, ids in self.selection.items() for u in ids]
+        layer = self.layer.currentData()
+        return [(layer, u) for u in select_assets(self.store, layer, self.expression.text())]
+
+    def _asset_class(self) -> str | None:
+        if self.from_selection.isChecked():
+            return next(iter(self.selection)) if len(self.selection) == 1 else None
+        return self.layer.currentData()
+
+    def _update_deadline(self) -> None:
+        try:
+            cls, pri = self._asset_class(), self.priority.currentData()
+            limit = find_limit(self.store.conn, cls, pri)
+            due = compute_deadline(self.store.conn, cls, pri, wo.utcnow())
+            self.deadline.setText(self.tr("Deadline: %1 (%2)").replace(
+                "%1", fmt(format_iso(due))).replace("%2", limit.describe(ui_lang())))
+        except CitymgrError as exc:
+            self.deadline.setText(str(exc))
+
+    def count(self) -> int | None:
+        try:
+            n = len(self._assets())
+        except CitymgrError as exc:
+            self.count_label.setText(str(exc))
+            return None
+        self.count_label.setText(self.tr("%1 asset(s) match").replace("%1", str(n)))
+        return n
+
+    def spec(self) -> wo.OrderSpec | None:
+        return self._spec
+
+    def accept(self) -> None:
+        self.error.clear()
+        if not self.title.text().strip():
+            self.error.setText(self.tr("Give the order a title."))
+            return
+        try:
+            assets = self._assets()
+        except CitymgrError as exc:
+            self.error.setText(str(exc))
+            return
+        if not assets:
+            self.error.setText(self.tr("No asset is chosen: select assets on the map or "
+                                       "write an expression that matches some."))
+            return
+        how = (f"created from the selection ({len(assets)} asset(s))"
+               if self.from_selection.isChecked()
+               else f"created for {len(assets)} asset(s) where {self.expression.text()}")
+        self._spec = wo.OrderSpec(
+            title=self.title.text().strip(), priority=self.priority.currentData(),
+            assets=assets, description=self.description.toPlainText().strip() or None,
+            source=self.source.currentData(), assignee=self.assignee.currentText().strip()
+            or None, asset_class=self._asset_class(), note=how)
+        QSettings().setValue(SETTINGS, {"priority": self.priority.currentData(),
+                                        "source": self.source.currentData(),
+                                        "assignee": self.assignee.currentText().strip()})
+        super().accept()

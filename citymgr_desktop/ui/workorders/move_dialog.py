@@ -1,0 +1,97 @@
+"""Dialog to move a work order: only the states the state machine allows from its current
+state are offered; who and why are asked for; closing also asks how to record the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders import states as wf
+from citymgr_desktop.ui.workorders.list_widget import ui_lang
+
+
+class WorkOrderMoveDialog(QDialog):
+    """Asks for the target state, who and why; :meth:`result_values` returns them."""
+
+    def __init__(self, parent: QWidget | None, order: dict[str, Any], user: str) -> None:
+        super().__init__(parent)
+        lang = ui_lang()
+        self.order = order
+        self.setWindowTitle(self.tr("Move work order %1").replace("%1", order["case_no"]))
+        form = QFormLayout()
+        form.addRow(self.tr("Order"), QLabel(f"{order['case_no']} · {order['title']}"))
+        form.addRow(self.tr("Current state"), QLabel(wf.label(order["state"], lang)))
+        self.target = QComboBox()
+        for s in wf.allowed_targets(order["state"]):
+            self.target.addItem(wf.label(s, lang), s.value)
+        form.addRow(self.tr("Move to"), self.target)
+        self.by = QLineEdit(user)
+        form.addRow(self.tr("By"), self.by)
+        self.note = QPlainTextEdit()
+        self.note.setFixedHeight(60)
+        self.note.setPlaceholderText(self.tr("Why (shown in the order's history)"))
+        form.addRow(self.tr("Note"), self.note)
+        self.record_type = QComboBox()
+        for c in dm.RECORD_TYPE.codes:
+            self.record_type.addItem(c.label(lang), c.value)
+        self.record_type.setCurrentIndex(self.record_type.findData("repair"))
+        self.condition_after = QComboBox()
+        self.condition_after.addItem(self.tr("(unchanged)"), None)
+        for c in dm.CONDITION.codes:
+            self.condition_after.addItem(f"{c.value} {c.label(lang)}", c.value)
+        self.close_label = QLabel(self.tr("Closing writes a maintenance record for each asset "
+                                          "of the order:"))
+        self.close_label.setWordWrap(True)
+        form.addRow(self.close_label)
+        form.addRow(self.tr("Record type"), self.record_type)
+        form.addRow(self.tr("Condition after"), self.condition_after)
+        self.form = form
+        self._close_rows = (self.close_label, self.record_type, self.condition_after)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c0392b")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout = QVBoxLayout(self)
+        if not self.target.count():
+            layout.addWidget(QLabel(self.tr("This order is %1: it cannot be moved any more.")
+                                    .replace("%1", wf.label(order["state"], lang))))
+            self.ok.setEnabled(False)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.target.currentIndexChanged.connect(self._target_changed)
+        self._target_changed()
+
+    def _target_changed(self) -> None:
+        closing = self.target.currentData() == wf.S.CLOSED.value
+        for w in self._close_rows:
+            self.form.setRowVisible(w, closing)
+
+    def accept(self) -> None:
+        if not self.by.text().strip():
+            self.error.setText(self.tr("Say who makes the move."))
+            return
+        super().accept()
+
+    def result_values(self) -> tuple[str, str, str | None, wo.CloseOptions]:
+        """(target state, by, note, closing options)."""
+        return (self.target.currentData(), self.by.text().strip(),
+                self.note.toPlainText().strip() or None,
+                wo.CloseOptions(record_type=self.record_type.currentData(),
+                                condition_after=self.condition_after.currentData()))
