@@ -51,7 +51,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
 
 def setup_language(lang: str | None) -> str:
     """Install the translator (``lang``, else settings, else the system locale)."""
-    from citymgr_desktop.ui.shell import i18n
+    from citymgr_desktop.ui import i18n
 
     if lang:
         QSettings().setValue(i18n.SETTINGS_KEY, lang)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.ui.shell.selection import SelectionModel
+from citymgr_desktop.ui.selection import SelectionModel
 
 
 class FakeCanvas(QObject):

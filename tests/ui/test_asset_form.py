@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QGroupBox, Q
 from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
-from citymgr_desktop.ui.shell import i18n
 from citymgr_desktop.ui.widgets.field_editors import create_editor, display_value
 
 

@@ -13,7 +13,7 @@ from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.ui.editing import feature as editing_feature
 from citymgr_desktop.ui.editing.attribute_table_model import PAGE, AttributeTableModel
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
-from citymgr_desktop.ui.shell.selection import SelectionModel
+from citymgr_desktop.ui.selection import SelectionModel
 from tests.ui._edit_window import ContractWindow
 
 

@@ -16,10 +16,10 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QWizard
 
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.importing import feature, report_page
 from citymgr_desktop.ui.importing import wizard as wizard_module
 from citymgr_desktop.ui.importing.wizard import ImportWizard
-from citymgr_desktop.ui.shell import i18n
 from tests.core import import_sources as src
 from tests.ui._edit_window import ContractWindow
 

@@ -295,7 +295,7 @@ def test_data_changes_reload_the_layer(qtbot, opened_window):
 
 
 def test_chinese_interface(qtbot, isolated_settings):
-    from citymgr_desktop.ui.shell import i18n
+    from citymgr_desktop.ui import i18n
 
     i18n.install("zh_CN")
     try:

@@ -17,9 +17,9 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.printing import feature as printing
 from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog
-from citymgr_desktop.ui.shell import i18n
 
 
 class FakeCanvas:

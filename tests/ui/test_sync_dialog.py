@@ -201,7 +201,7 @@ def test_feature_adds_the_action_and_opens_one_dialog(qtbot, setup):
 def test_screenshot_with_a_conflict(qtbot, setup, tmp_path, lang):
     """Renders the dialog with an open conflict, in English and in Chinese (PNG files in
     $CITYMGR_SCREENSHOTS or tmp_path)."""
-    from citymgr_desktop.ui.shell import i18n
+    from citymgr_desktop.ui import i18n
 
     window, pkg, _ = setup
     i18n.install(lang)

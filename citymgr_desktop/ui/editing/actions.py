@@ -20,7 +20,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
-from citymgr_desktop.ui.shell.worker import run_task, show_error
+from citymgr_desktop.ui.worker import run_task, show_error
 
 PICK_PX = 8  # click tolerance of the move tool, in screen pixels
 REMEMBERED = ("bin_type", "capacity_l", "mount", "material", "structure", "maint_class")
@@ -28,7 +28,7 @@ REMEMBERED = ("bin_type", "capacity_l", "mount", "material", "structure", "maint
 
 _SVG_HEAD = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
              'stroke="#37474f" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">')
-_SVG = {  # same look as ui/shell/icons.py: 24x24, stroked, one accent colour
+_SVG = {  # same look as ui/icons.py: 24x24, stroked, one accent colour
     "save": '<path d="M4 4h13l3 3v13H4z"/><path d="M8 4v5h8V4" stroke="#1565c0"/>'
             '<rect x="8" y="13" width="8" height="5"/>',
     "add_point": '<circle cx="10" cy="14" r="4" fill="#1b9e3e" stroke="#0b5d22"/>'
@@ -44,7 +44,7 @@ _SVG = {  # same look as ui/shell/icons.py: 24x24, stroked, one accent colour
 def toolbar_icon(name: str) -> QIcon:
     """Undo/redo from the window's icon set, the editing icons drawn in the same style."""
     if name in ("undo", "redo"):
-        from citymgr_desktop.ui.shell import icons
+        from citymgr_desktop.ui import icons
 
         return icons.icon(name)
     renderer = QSvgRenderer(QByteArray((_SVG_HEAD + _SVG[name] + "</svg>").encode()))

@@ -22,7 +22,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.edit_overlay_widget import EditOverlayWidget
-from citymgr_desktop.ui.shell.worker import run_task, show_error
+from citymgr_desktop.ui.worker import run_task, show_error
 
 ORDER = 30
 BIG_SAVE = 20_000  # pending edits above which saving runs in a worker with progress

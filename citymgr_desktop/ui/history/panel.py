@@ -27,7 +27,7 @@ from citymgr_desktop.core.history import records as history
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workorders.orders import DeltaCommand
 from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
-from citymgr_desktop.ui.shell.worker import show_error
+from citymgr_desktop.ui.worker import show_error
 from citymgr_desktop.ui.workorders.list_widget import ui_lang
 
 THUMB = 96

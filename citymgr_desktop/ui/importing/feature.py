@@ -11,8 +11,8 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from citymgr_desktop.core.importing.run import ImportCommand, ImportResult
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui.i18n import tr
 from citymgr_desktop.ui.importing.wizard import ui_lang
-from citymgr_desktop.ui.shell.i18n import tr
 
 ORDER = 40
 

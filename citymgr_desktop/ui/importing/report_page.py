@@ -32,7 +32,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.render.data import load_map
 from citymgr_desktop.ui.importing.preview_widget import ImportPreviewWidget
 from citymgr_desktop.ui.importing.wizard import ui_lang
-from citymgr_desktop.ui.shell.worker import show_error
+from citymgr_desktop.ui.worker import show_error
 
 if TYPE_CHECKING:
     from citymgr_desktop.ui.importing.wizard import ImportWizard

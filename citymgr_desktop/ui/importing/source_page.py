@@ -30,7 +30,7 @@ from citymgr_desktop.core.importing.sources.reader import (
     list_layers,
     read_source,
 )
-from citymgr_desktop.ui.shell.worker import show_error
+from citymgr_desktop.ui.worker import show_error
 
 if TYPE_CHECKING:
     from citymgr_desktop.ui.importing.wizard import ImportWizard

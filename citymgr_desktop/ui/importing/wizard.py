@@ -21,7 +21,7 @@ from citymgr_desktop.core.importing.mapping import ImportMapping
 from citymgr_desktop.core.importing.run import ImportResult
 from citymgr_desktop.core.importing.sources.reader import SourceData, SourceLayer, SourceOptions
 from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.ui.shell.worker import Task, run_task, show_error
+from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 SETTINGS_GEOMETRY = "importer/geometry"
 

@@ -58,7 +58,7 @@ def read_feature(store: Store, layer: str, key: str) -> list[tuple[str, str, sc.
 
 
 def _zh() -> bool:
-    from citymgr_desktop.ui.shell.i18n import chosen_language
+    from citymgr_desktop.ui.i18n import chosen_language
 
     return chosen_language().startswith("zh")
 

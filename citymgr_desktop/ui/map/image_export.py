@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from citymgr_desktop.render import RenderOptions, render_image
-from citymgr_desktop.ui.shell import i18n
+from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
     from citymgr_desktop.ui.shell.main_window import MainWindow

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
-from citymgr_desktop.ui.shell import i18n
+from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
     from citymgr_desktop.ui.shell.main_window import MainWindow

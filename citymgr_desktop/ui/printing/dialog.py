@@ -39,7 +39,7 @@ from citymgr_desktop.ui.printing.options_widget import (  # noqa: F401 (AREA_* r
     ATLAS_NONE,
     PrintOptionsWidget,
 )
-from citymgr_desktop.ui.shell.worker import run_task, show_error
+from citymgr_desktop.ui.worker import run_task, show_error
 
 FOLDER_KEY = "printing/folder"
 PREVIEW_MAX_PX = 1600  # the preview is painted at the label's size, at most this

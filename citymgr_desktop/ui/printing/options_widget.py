@@ -237,6 +237,6 @@ class PrintOptionsWidget(QWidget):
 
 
 def _ui_language() -> str:
-    from citymgr_desktop.ui.shell.i18n import chosen_language
+    from citymgr_desktop.ui.i18n import chosen_language
 
     return chosen_language()

@@ -1,3 +1,3 @@
-"""The application shell: the main window, its actions and settings, the typed window contract
-features build on, worker threads, translations and icons.
+"""The application shell: the main window and what it owns (actions, settings, the feature
+registry) and the typed window contract that features build on (:mod:`.window`).
 """

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
-from citymgr_desktop.ui.shell import i18n, icons
+from citymgr_desktop.ui import i18n, icons
 
 if TYPE_CHECKING:
     from citymgr_desktop.ui.shell.main_window import MainWindow

@@ -23,16 +23,17 @@ from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.render import MapData, drawable_layers, load_map
+from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map import selection as ms
 from citymgr_desktop.ui.map.canvas import MapCanvas
 from citymgr_desktop.ui.map.identify import IdentifyWidget
 from citymgr_desktop.ui.map.layer_panel import LayerPanelWidget
 from citymgr_desktop.ui.map.status_bar import MapStatusBar
+from citymgr_desktop.ui.selection import SelectionModel
 from citymgr_desktop.ui.shell import actions as window_actions
-from citymgr_desktop.ui.shell import features, i18n, icons
+from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import settings as ws
-from citymgr_desktop.ui.shell.selection import SelectionModel
-from citymgr_desktop.ui.shell.worker import Task, run_task, show_error
+from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10

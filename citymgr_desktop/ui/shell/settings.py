@@ -12,7 +12,7 @@ from PySide6.QtCore import QProcess, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBox
 
 from citymgr_desktop import __version__
-from citymgr_desktop.ui.shell import i18n
+from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
     from citymgr_desktop.ui.shell.main_window import MainWindow

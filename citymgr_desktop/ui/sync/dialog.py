@@ -41,7 +41,6 @@ from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
 from citymgr_desktop.core.sync.resolve import list_conflicts, resolve_conflicts
 from citymgr_desktop.core.sync.run import sync_package
 from citymgr_desktop.core.sync.undo import redo_sync, undo_sync
-from citymgr_desktop.ui.shell.worker import run_task
 from citymgr_desktop.ui.sync.conflict_model import (
     CHOICE_COL,
     ChoiceDelegate,
@@ -53,6 +52,7 @@ from citymgr_desktop.ui.sync.conflict_model import (
     ui_lang,
 )
 from citymgr_desktop.ui.sync.history_model import SyncHistoryModel
+from citymgr_desktop.ui.worker import run_task
 
 KEY = "sync/"
 PREFER = (None, "master", "field")

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from citymgr_desktop.ui.shell.i18n import tr
+from citymgr_desktop.ui.i18n import tr
 
 ORDER = 45
 

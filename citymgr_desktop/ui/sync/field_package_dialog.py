@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, PackageResult, create_package
-from citymgr_desktop.ui.shell.worker import run_task
 from citymgr_desktop.ui.sync.conflict_model import ui_lang
+from citymgr_desktop.ui.worker import run_task
 
 KEY = "field_package/"
 AREA_ALL, AREA_DISTRICT, AREA_VIEW = "all", "district", "view"

@@ -15,7 +15,7 @@ from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.export.workorders.exporter import export_orders
-from citymgr_desktop.ui.shell.worker import run_task, show_error
+from citymgr_desktop.ui.worker import run_task, show_error
 from citymgr_desktop.ui.workorders.create_dialog import WorkOrderDialog
 from citymgr_desktop.ui.workorders.export_dialog import WorkOrderExportDialog
 from citymgr_desktop.ui.workorders.list_widget import WorkOrderListWidget, ui_lang
