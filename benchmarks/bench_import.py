@@ -18,7 +18,7 @@ import shapely
 
 from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing.mapping import suggest_mapping
-from citymgr_desktop.core.importing.sources.reader import describe_layer, read_source
+from citymgr_desktop.core.importing.sources import describe_layer, read_source
 from citymgr_desktop.core.store import create as project
 from citymgr_desktop.core.store.geopackage import Store
 

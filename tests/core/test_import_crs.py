@@ -11,7 +11,7 @@ from citymgr_desktop.core.errors import CrsError
 from citymgr_desktop.core.importing import crs as icrs
 from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing.mapping import ImportMapping
-from citymgr_desktop.core.importing.sources.reader import SourceOptions
+from citymgr_desktop.core.importing.sources import SourceOptions
 from citymgr_desktop.core.store.geopackage import Store
 from tests.core import import_sources as src
 

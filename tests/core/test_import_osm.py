@@ -13,7 +13,7 @@ import pytest
 
 from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing.mapping import suggest_mapping
-from citymgr_desktop.core.importing.sources.reader import SourceOptions, describe_layer
+from citymgr_desktop.core.importing.sources import SourceOptions, describe_layer
 from citymgr_desktop.core.store.geopackage import Store
 from tests.core import import_sources as src
 from tests.gpkg_checks import assert_valid_gpkg

@@ -10,7 +10,7 @@ import pytest
 from citymgr_desktop.core.errors import CancelledError, ReadOnlyError
 from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
-from citymgr_desktop.core.importing.sources.reader import SourceOptions, describe_layer
+from citymgr_desktop.core.importing.sources import SourceOptions, describe_layer
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.geopackage import Store
 from tests.core import import_sources as src

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-from citymgr_desktop.core.importing.sources.reader import (
+from citymgr_desktop.core.importing.sources import (
     SourceOptions,
     describe_layer,
     list_layers,

@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from citymgr_desktop.cli import main
+from citymgr_desktop.core.clock import format_iso
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.store.geopackage import Store
@@ -18,7 +19,6 @@ from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import (
     WorkCalendar,
     compute_deadline,
-    format_iso,
     set_time_limit,
 )
 from citymgr_desktop.core.workorders.query import list_orders, load_report, select_assets

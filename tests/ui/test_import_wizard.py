@@ -172,7 +172,7 @@ def test_bad_source_and_bad_constant_are_one_line_errors(window, qtbot, tmp_path
 def test_profile_loaded_in_the_wizard_replaces_the_suggestions(window, qtbot, tmp_path, errors):
     from citymgr_desktop.core.importing.mapping import ImportMapping
     from citymgr_desktop.core.importing.profile import save_profile
-    from citymgr_desktop.core.importing.sources.reader import SourceOptions
+    from citymgr_desktop.core.importing.sources import SourceOptions
 
     bins = src.shapefile_bins(tmp_path)
     profile = tmp_path / "bins.toml"

@@ -1,4 +1,4 @@
-"""Helpers shared by the sub-commands: a terminal progress bar and JSON output."""
+"""Helpers shared by the sub-commands: a terminal progress bar, JSON output and who acts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.user import login_name
 
 
 def terminal_progress(label: str = "") -> Progress:
@@ -34,3 +35,9 @@ def terminal_progress(label: str = "") -> Progress:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def acting_user(given: str | None, default: str = "") -> str:
+    """The name recorded as who acted: the one given on the command line, else the login
+    name, else ``default``."""
+    return given if given is not None else login_name(default)

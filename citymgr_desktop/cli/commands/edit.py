@@ -5,10 +5,9 @@ error the file stays byte-identical and the exit code is non-zero."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 
-from citymgr_desktop.cli.commands._common import terminal_progress
+from citymgr_desktop.cli.commands._common import acting_user, terminal_progress
 from citymgr_desktop.core.editing.commands import editable_field, to_value
 from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.editing.view import asset_table
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         editable_field(table, name)
         Expression.compile(text, fields, want=None)
 
-    user = args.user if args.user is not None else _login()
+    user = acting_user(args.user)
     with Store.open(args.file, read_only=args.dry_run) as store:
         store.require_asset_project()
         session = EditSession(store, user, journal=False, dry_run=args.dry_run)
@@ -101,10 +100,3 @@ def run(args: argparse.Namespace) -> int:
         verb = "would change" if args.dry_run else "changed"
         print(f"{table.name}: {changed:,} of {len(uuids):,} matching assets {verb}")
     return 0
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): leave updated_by empty
-        return ""

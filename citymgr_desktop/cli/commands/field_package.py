@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 
-from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, create_package, parse_bbox
 
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     with Store.open(args.file) as store:
         result = create_package(
             store, args.out, district=args.district, bbox=bbox, layers=layers,
-            surveyor=args.surveyor, user=_user(), overwrite=args.overwrite,
+            surveyor=args.surveyor, user=acting_user(None), overwrite=args.overwrite,
             history_years=None if args.all_history else args.history_years,
             progress=terminal_progress("field-package"))
     if args.json:
@@ -56,10 +55,3 @@ def run(args: argparse.Namespace) -> int:
           f"{result.area}, in {result.seconds:.1f} s")
     print(f"  package id {result.package_uuid}; base copy {result.base}")
     return 0
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (service accounts, containers)
-        return ""

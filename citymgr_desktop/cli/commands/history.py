@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.cli.commands._common import print_json
-from citymgr_desktop.cli.commands.workorders import _user
+from citymgr_desktop.cli.commands._common import acting_user, print_json
 from citymgr_desktop.core.history import records as history
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model.delta import DeltaSet
@@ -53,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    user = _user(args.by)
+    user = acting_user(args.by, "citymgr")
     values = {"record_type": args.type, "record_date": args.date, "crew": args.crew,
               "observation": args.observation, "work_done": args.work_done,
               "condition_after": args.condition_after, "labour_cost": args.labour_cost,

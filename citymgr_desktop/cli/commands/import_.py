@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
 from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing.geometry import GeometryOptions
 from citymgr_desktop.core.importing.mapping import ImportMapping
 from citymgr_desktop.core.importing.profile import load_profile, save_profile
-from citymgr_desktop.core.importing.sources.reader import SourceOptions
+from citymgr_desktop.core.importing.sources import SourceOptions
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.geopackage import Store
 
@@ -188,13 +189,11 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
     if not path:
         return
     p = Path(path)
-    tmp = p.with_name(f".{p.name}.part")
     try:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
-                       encoding="utf-8")
-        tmp.replace(p)
+        with atomic_path(p) as tmp:
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
+                           encoding="utf-8")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise BadFileError(f"{p}: the report cannot be written ({exc.strerror})") from None
 
 

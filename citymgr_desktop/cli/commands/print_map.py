@@ -4,10 +4,9 @@ or an atlas of one page per sub-district, grid cell or work order."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import time
 
-from citymgr_desktop.cli.commands._common import terminal_progress
+from citymgr_desktop.cli.commands._common import acting_user, terminal_progress
 from citymgr_desktop.core.errors import ValidationError
 
 ORDER = 60
@@ -98,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         paper=args.paper, orientation=args.orientation, margins_mm=args.margins,
         title=args.title, subtitle=args.subtitle, scale=args.scale, bbox=args.bbox,
         district=None if args.atlas else args.district, layers=args.layers,
-        elements=elements, lang=args.lang, author=_author(args.author), source=args.source,
+        elements=elements, lang=args.lang, author=acting_user(args.author), source=args.source,
         dpi=args.dpi, north=args.north, labels=not args.no_labels).validated()
     ensure_gui_application()
     t0 = time.perf_counter()
@@ -124,12 +123,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {settings.paper} {settings.orientation}, 1:{plan.scale}, "
           f"extent [{ext}], shown {shown}, in {time.perf_counter() - t0:.1f} s")
     return 0
-
-
-def _author(value: str | None) -> str:
-    if value is not None:
-        return value
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (containers, services)
-        return ""

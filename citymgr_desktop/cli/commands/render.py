@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
 from citymgr_desktop.core.store.geopackage import Store
 
@@ -108,11 +109,9 @@ def run(args: argparse.Namespace) -> int:
     opts = RenderOptions(antialias=not args.no_antialias, labels=not args.no_labels,
                          dpi=args.dpi, lang=args.lang)
     image = render_image(data, extent, size, opts)
-    tmp = out.with_name(f".{out.name}.part")
-    if not image.save(str(tmp), fmt):
-        tmp.unlink(missing_ok=True)
-        raise BadFileError(f"--out {out}: the image could not be written")
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        if not image.save(str(tmp), fmt):
+            raise BadFileError(f"--out {out}: the image could not be written")
     total = sum(layer.count for layer in data.layers)
     print(f"wrote {out} ({size[0]}x{size[1]}, {total:,} features) in "
           f"{time.perf_counter() - t0:.2f} s")

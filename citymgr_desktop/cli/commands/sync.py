@@ -4,14 +4,13 @@ and see the history of syncs and their open conflicts."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
 
-from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ConflictError
-from citymgr_desktop.core.store.create import atomic_output
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.run import sync_package, undo_sync
@@ -74,13 +73,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.set_defaults(func=run_list)
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (service accounts, containers)
-        return ""
-
-
 def run_sync(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import BadFileError
 
@@ -89,11 +81,11 @@ def run_sync(args: argparse.Namespace) -> int:
                            "nothing was synced")
     with Store.open(args.file, read_only=args.dry_run) as store:
         report = sync_package(store, args.package, prefer=args.prefer, dry_run=args.dry_run,
-                              user=_user(), backup=not args.no_backup,
+                              user=acting_user(None), backup=not args.no_backup,
                               full_check=args.full_check, progress=terminal_progress("sync"))
     data = report.to_json()
     if args.report:
-        with atomic_output(args.report) as tmp:
+        with atomic_path(args.report) as tmp:
             Path(tmp).write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str),
                                  encoding="utf-8")
     if args.json:
@@ -109,7 +101,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def run_undo(args: argparse.Namespace) -> int:
     with Store.open(args.file) as store:
-        result = undo_sync(store, args.sync_id, user=_user(), backup=not args.no_backup,
+        result = undo_sync(store, args.sync_id, user=acting_user(None), backup=not args.no_backup,
                            progress=terminal_progress("sync-undo"))
     if args.json:
         print_json(result)
@@ -137,7 +129,7 @@ def run_resolve(args: argparse.Namespace) -> int:
             return 0
         choice = "edit" if args.value is not None else args.take
         result = resolve_conflicts(store, [Resolution(i, choice, args.value) for i in ids],
-                                   user=_user(), progress=terminal_progress("sync-resolve"))
+                                   user=acting_user(None), progress=terminal_progress("sync-resolve"))
     print(f"resolved {result['resolved']} conflict(s), {result['rows_changed']} row(s) changed "
           f"(run {result['sync_id']}; 'citymgr sync-undo' takes it back)")
     return 0

@@ -4,10 +4,9 @@ list them and export them (PDF, XLSX, CSV, GeoJSON, GeoPackage)."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 
-from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.workorders import orders as wo
@@ -88,15 +87,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.set_defaults(func=run_export)
 
 
-def _user(name: str | None) -> str:
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "citymgr"
-
-
 def run_create(args: argparse.Namespace) -> int:
     with Store.open(args.file) as store:
         store.require_asset_project()
@@ -109,7 +99,7 @@ def run_create(args: argparse.Namespace) -> int:
                             description=args.description, source=args.source,
                             assignee=args.assignee,
                             note=f"created for {len(uuids)} asset(s) where {args.where}")
-        row = wo.create_order(store, spec, _user(args.by))
+        row = wo.create_order(store, spec, acting_user(args.by, "citymgr"))
     print(row["case_no"])
     return 0
 

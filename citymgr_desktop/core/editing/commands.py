@@ -6,10 +6,12 @@ names the field and the allowed values.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
+from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.editing.view import asset_table, referenced_assets
 from citymgr_desktop.core.errors import (
     ExpressionError,
@@ -24,18 +26,36 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 from citymgr_desktop.core.model.values import normalise
-from citymgr_desktop.core.store.write import check_geometry, new_uuid, now_iso
+from citymgr_desktop.core.store.write import check_geometry
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.editing.session import EditSession
     from citymgr_desktop.core.store.geopackage import Store
+
+
+class EditTarget(Protocol):
+    """What an edit needs of the session it edits (an ``EditTarget``): the file, the
+    pending edits and reads through them, and the one way to add edits."""
+
+    store: Store
+    lang: str
+    pending: DeltaSet
+
+    def apply_edit(self, deltas: DeltaSet, label: str) -> None: ...
+    def pending_for(self, layer: str) -> list[Delta]: ...
+    def is_new(self, layer: str, uuid: str) -> bool: ...
+    def row(self, layer: str, uuid: str, fields: Iterable[str] | None = None
+            ) -> dict[str, Any]: ...
+    def rows(self, layer: str, uuids: Iterable[str], fields: Iterable[str] | None = None
+             ) -> dict[str, dict[str, Any]]: ...
+    def frame(self, layer: str, uuids: Iterable[str], fields: Iterable[str]) -> pd.DataFrame: ...
+    def referenced(self, layer: str, uuids: Iterable[str]) -> set[str]: ...
 
 
 class EditCommand:
     """One undo step: ``do`` adds its deltas to the session's pending edits, ``undo`` their
     inverse. ``label`` is English, ``label_zh`` Chinese (the Edit menu picks one)."""
 
-    def __init__(self, session: EditSession, label: str, label_zh: str,
+    def __init__(self, session: EditTarget, label: str, label_zh: str,
                  deltas: DeltaSet) -> None:
         self.session = session
         self.label = label
@@ -88,7 +108,7 @@ def to_value(table: sc.Table, f: sc.Field, value: Any, lang: str = "en") -> Any:
     return out
 
 
-def _values(session: EditSession, table: sc.Table, values: dict[str, Any]) -> dict[str, Any]:
+def _values(session: EditTarget, table: sc.Table, values: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for name, value in values.items():
         f = editable_field(table, name)
@@ -101,7 +121,7 @@ def _asset_name(row: dict[str, Any] | None, uuid: str) -> str:
     return str(row.get("name") or row.get("obj_code") or uuid[:8])
 
 
-def _check_obj_code_free(session: EditSession, table: sc.Table, uuid: str, code: str) -> None:
+def _check_obj_code_free(session: EditTarget, table: sc.Table, uuid: str, code: str) -> None:
     hit = session.store.conn.execute(
         f'SELECT asset_uuid FROM "{table.name}" WHERE obj_code = ?', (code,)).fetchone()
     taken = hit is not None and hit[0] != uuid and session.pending.get(table.name, hit[0]) \
@@ -115,7 +135,7 @@ def _check_obj_code_free(session: EditSession, table: sc.Table, uuid: str, code:
 
 
 # -- commands ---------------------------------------------------------------------------------------
-def set_values(session: EditSession, layer: str, uuid: str,
+def set_values(session: EditTarget, layer: str, uuid: str,
                values: dict[str, Any]) -> EditCommand | None:
     """Change fields of one asset; None when nothing would change."""
     table = asset_table(layer)
@@ -136,7 +156,7 @@ def set_values(session: EditSession, layer: str, uuid: str,
     return EditCommand(session, label, zh, DeltaSet([delta]))
 
 
-def bulk_set(session: EditSession, layer: str, uuids: list[str],
+def bulk_set(session: EditTarget, layer: str, uuids: list[str],
              values: dict[str, Any]) -> EditCommand | None:
     """Set the same values on many assets as one step; None when none would change."""
     table = asset_table(layer)
@@ -162,7 +182,7 @@ def bulk_set(session: EditSession, layer: str, uuids: list[str],
                        f"修改{n}个{table.zh}的{names_zh}", deltas)
 
 
-def calculate(session: EditSession, layer: str, uuids: list[str], field_name: str,
+def calculate(session: EditTarget, layer: str, uuids: list[str], field_name: str,
               expression: str) -> EditCommand | None:
     """Field calculator: ``field = expression`` for each asset, validated before anything
     changes (a single invalid result refuses the whole step)."""
@@ -210,7 +230,7 @@ def calculate(session: EditSession, layer: str, uuids: list[str], field_name: st
                        f"计算{n}个{table.zh}的{f.zh}", deltas)
 
 
-def next_obj_code(session: EditSession, table: sc.Table) -> str:
+def next_obj_code(session: EditTarget, table: sc.Table) -> str:
     """The next free component code, counting unsaved new assets too."""
     district = session.store.district_code
     serial = objcode.next_serial(session.store.conn, table, district)
@@ -222,7 +242,7 @@ def next_obj_code(session: EditSession, table: sc.Table) -> str:
     return objcode.make(district, table, serial)
 
 
-def add_asset(session: EditSession, layer: str, geometry: Any,
+def add_asset(session: EditTarget, layer: str, geometry: Any,
               values: dict[str, Any]) -> EditCommand:
     """A new asset with a new ``asset_uuid`` and the next ``obj_code``."""
     table = asset_table(layer)
@@ -241,7 +261,7 @@ def add_asset(session: EditSession, layer: str, geometry: Any,
                        f"新增{table.zh}{name}", DeltaSet([Delta(layer, uuid, None, row)]))
 
 
-def move_point(session: EditSession, layer: str, uuid: str, point: Any) -> EditCommand | None:
+def move_point(session: EditTarget, layer: str, uuid: str, point: Any) -> EditCommand | None:
     table = asset_table(layer)
     if table.geometry_type != "POINT":
         raise GeometryError(f"{table.name} holds {table.geometry_type} geometries; only point "
@@ -256,7 +276,7 @@ def move_point(session: EditSession, layer: str, uuid: str, point: Any) -> EditC
     return EditCommand(session, f"Move {name}", f"移动{name}", DeltaSet([delta]))
 
 
-def delete_or_retire(session: EditSession, layer: str, uuids: list[str]) -> EditCommand | None:
+def delete_or_retire(session: EditTarget, layer: str, uuids: list[str]) -> EditCommand | None:
     """Delete assets; one with maintenance history or work orders is retired instead
     (``retired_at`` set) so no record ever points at nothing."""
     table = asset_table(layer)

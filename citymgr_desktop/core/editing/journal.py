@@ -18,12 +18,12 @@ import json
 import os
 import socket
 import sys
-import uuid as uuidlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 
@@ -124,10 +124,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 class Journal:
     """The journal of one editing session; created on the first edit."""
 
@@ -194,7 +190,7 @@ class Journal:
         _fsync_dir(self.path.parent)
 
     def _write_atomically(self, label: str, deltas: DeltaSet) -> None:
-        self.id = str(uuidlib.uuid4())
+        self.id = new_uuid()
         records = [self._header(), {"seq": 1, "at": now_iso(), "label": label,
                                     "deltas": [d.to_json() for d in deltas]}]
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -212,7 +208,7 @@ class Journal:
 
     def _reset(self) -> None:
         assert self._fh is not None
-        self.id = str(uuidlib.uuid4())
+        self.id = new_uuid()
         self.seq = 0
         self._fh.seek(0)
         self._fh.truncate(0)

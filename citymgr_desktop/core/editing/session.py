@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.editing import commands as ec
 from citymgr_desktop.core.editing.conflicts import conflicts, rebase
@@ -27,7 +28,6 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.core.store.write import now_iso
 
 
 @dataclass(frozen=True)

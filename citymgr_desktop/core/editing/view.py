@@ -129,11 +129,10 @@ class SessionView:
                 out[u] = temp
             else:
                 file_uuids.append(u)
-        for i in range(0, len(file_uuids), 900):
-            chunk = file_uuids[i:i + 900]
-            out.update({r[1]: r[0] for r in self.store.conn.execute(
-                f"SELECT fid, {gpkg.quote_ident(t.key)} FROM {gpkg.quote_ident(layer)} "
-                f"WHERE {gpkg.quote_ident(t.key)} IN ({','.join('?' * len(chunk))})", chunk)})
+        key = gpkg.quote_ident(t.key)
+        out.update({u: f for f, u in gpkg.select_in(
+            self.store.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
+            f"WHERE {key} IN ({{marks}})", file_uuids)})
         return out
 
     def uuids_for_fids(self, layer: str, fids: Iterable[int]) -> dict[int, str]:
@@ -147,11 +146,9 @@ class SessionView:
                 out[f] = temp[f]
             elif f > 0:
                 file_fids.append(int(f))
-        for i in range(0, len(file_fids), 900):
-            chunk = file_fids[i:i + 900]
-            out.update({r[0]: r[1] for r in self.store.conn.execute(
-                f"SELECT fid, {gpkg.quote_ident(t.key)} FROM {gpkg.quote_ident(layer)} "
-                f"WHERE fid IN ({','.join('?' * len(chunk))})", chunk)})
+        out.update(dict(gpkg.select_in(
+            self.store.conn, f"SELECT fid, {gpkg.quote_ident(t.key)} FROM "
+            f"{gpkg.quote_ident(layer)} WHERE fid IN ({{marks}})", file_fids)))
         return out
 
     def referenced(self, layer: str, uuids: Iterable[str]) -> set[str]:
@@ -196,12 +193,10 @@ def referenced_assets(store: Store, uuids: Iterable[str]) -> set[str]:
     """Which of ``uuids`` a maintenance record or a work order points at."""
     ulist = list(uuids)
     out: set[str] = set()
-    for i in range(0, len(ulist), 900):
-        chunk = ulist[i:i + 900]
-        marks = ",".join("?" * len(chunk))
-        for table in ("maintenance_record", "work_order_asset"):
-            out |= {r[0] for r in store.conn.execute(
-                f"SELECT DISTINCT asset_uuid FROM {table} WHERE asset_uuid IN ({marks})", chunk)}
+    for table in ("maintenance_record", "work_order_asset"):
+        out |= {r[0] for r in gpkg.select_in(
+            store.conn, f"SELECT DISTINCT asset_uuid FROM {table} WHERE asset_uuid IN ({{marks}})",
+            ulist)}
     return out
 
 

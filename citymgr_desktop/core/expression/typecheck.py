@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from citymgr_desktop.core.clock import format_iso, now_iso
 from citymgr_desktop.core.expression.fields import (
     BOOL,
     DATE,
@@ -74,7 +75,7 @@ def parse_date(text: str) -> tuple[str, str] | None:
         digits = tz[1:].replace(":", "")
         offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
         moment = moment - sign * offset
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z", DATETIME
+    return format_iso(moment), DATETIME
 
 
 def _type_name(t: str) -> str:
@@ -264,9 +265,7 @@ class Checker:
         if node.name == "today":
             return Literal(self.today.isoformat(), node.pos, DATE)
         if node.name == "now":
-            now = dt.datetime.now(dt.timezone.utc)
-            return Literal(now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
-                           node.pos, DATETIME)
+            return Literal(now_iso(), node.pos, DATETIME)
         args = tuple(self.check(a) for a in node.args)
         name = node.name
         if name in ("lower", "upper", "trim", "length", "substr"):

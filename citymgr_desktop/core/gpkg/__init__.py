@@ -5,6 +5,13 @@ Only the store and the packages below it (sync, import, sample) use this directl
 exporters and the command line go through :mod:`citymgr_desktop.core.store`.
 """
 
+from citymgr_desktop.core.gpkg.connection import (
+    IN_CHUNK,
+    connect,
+    exec_script,
+    quote_ident,
+    select_in,
+)
 from citymgr_desktop.core.gpkg.tables import (
     APPLICATION_ID,
     NOW_SQL,
@@ -12,18 +19,15 @@ from citymgr_desktop.core.gpkg.tables import (
     SCHEMA_EXTENSION,
     USER_VERSION,
     add_srs,
-    connect,
     create_indexes,
     create_integrity_triggers,
     create_rtree,
     create_rtree_triggers,
     create_table,
     drop_rtree_triggers,
-    exec_script,
     expand_extent,
     fill_rtree,
     init_geopackage,
-    quote_ident,
     rtree_name,
     srs_id_for,
     touch_contents,
@@ -31,9 +35,9 @@ from citymgr_desktop.core.gpkg.tables import (
 )
 
 __all__ = [
-    "APPLICATION_ID", "NOW_SQL", "RTREE_EXTENSION", "SCHEMA_EXTENSION", "USER_VERSION",
+    "APPLICATION_ID", "IN_CHUNK", "NOW_SQL", "RTREE_EXTENSION", "SCHEMA_EXTENSION", "USER_VERSION",
     "add_srs", "connect", "create_indexes", "create_integrity_triggers", "create_rtree",
     "create_rtree_triggers", "create_table", "drop_rtree_triggers", "exec_script",
-    "expand_extent", "fill_rtree", "init_geopackage", "quote_ident", "rtree_name",
+    "expand_extent", "fill_rtree", "init_geopackage", "quote_ident", "rtree_name", "select_in",
     "srs_id_for", "touch_contents", "write_domains",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 from pyproj import CRS
 
-from citymgr_desktop.core.gpkg.geometry import register_functions
+from citymgr_desktop.core.gpkg.connection import exec_script, quote_ident
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 
@@ -58,51 +58,6 @@ CREATE TABLE gpkg_data_column_constraints (
   CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value));
 CREATE TABLE citymgr_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);
 """
-
-
-def connect(path: str, *, read_only: bool = False, timeout: float = 5.0) -> sqlite3.Connection:
-    """Open a connection with the GeoPackage SQL functions registered.
-
-    ``isolation_level=None``: transactions are explicit (the store's ``session()``).
-    ``check_same_thread=False``: long work runs in a worker thread while the UI waits; the
-    store is used by one thread at a time (the UI blocks edits while a task runs).
-    """
-    if read_only:
-        uri = "file:" + _uri_path(path) + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
-                               check_same_thread=False)
-    else:
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
-                               check_same_thread=False)
-    register_functions(conn)
-    conn.execute("PRAGMA foreign_keys = OFF")
-    return conn
-
-
-def _uri_path(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path.replace("\\", "/"))
-
-
-def exec_script(conn: sqlite3.Connection, script: str) -> None:
-    """Run several statements inside the caller's transaction.
-
-    ``Connection.executescript`` would COMMIT a pending transaction first; this does not.
-    """
-    pending = ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            conn.execute(pending)
-            pending = ""
-    if pending.strip():
-        conn.execute(pending)
-
-
-def quote_ident(name: str) -> str:
-    """Quote an SQL identifier (table or column name)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def srs_id_for(crs: CRS) -> int:

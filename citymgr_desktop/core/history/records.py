@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core.clock import format_iso, new_uuid, utcnow
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
@@ -33,9 +34,7 @@ MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # a 50 MB photo or PDF is already a lot
 
 
 def _now_iso(now: dt.datetime | None) -> str:
-    from citymgr_desktop.core.workorders.deadlines import format_iso
-
-    return format_iso(now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    return format_iso(now or utcnow())
 
 
 def asset_class_for(store: Store, asset_uuid: str) -> str:
@@ -106,7 +105,6 @@ def plan_add(store: Store, asset_class: str | None, asset_uuid: str, values: Map
 
     ``condition_before`` defaults to the asset's current condition.
     """
-    from citymgr_desktop.core.store.write import new_uuid
 
     cls = asset_class or asset_class_for(store, asset_uuid)
     if cls not in sc.ASSET_TABLES_BY_NAME:
@@ -207,7 +205,6 @@ def plan_attach(store: Store, owner_uuid: str, data: bytes, file_name: str, *,
                 now: dt.datetime | None = None, owner_kind: str | None = None) -> DeltaSet:
     """Deltas that attach ``data`` to an asset, a record or an order. The same content
     twice on one owner is refused (named by its file name)."""
-    from citymgr_desktop.core.store.write import new_uuid
 
     kind = owner_kind or _owner_kind(store, owner_uuid)
     if len(data) > MAX_ATTACHMENT_BYTES:

@@ -15,7 +15,7 @@ from typing import Any
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.importing import values as iv
 from citymgr_desktop.core.importing.geometry import GeometryOptions
-from citymgr_desktop.core.importing.sources.reader import SourceField, SourceLayer
+from citymgr_desktop.core.importing.sources import SourceField, SourceLayer
 from citymgr_desktop.core.importing.sources.table import norm_name
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc

@@ -9,13 +9,13 @@ after any codes the source brings itself). Retired or ambiguous matches are skip
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.clock import new_uuid
 from citymgr_desktop.core.importing.prepare import Candidate, Prepared
 from citymgr_desktop.core.importing.report import Example, ImportReport
 from citymgr_desktop.core.model import codes as objcode
@@ -39,25 +39,17 @@ class ImportPlan:
 def _existing(store: Store, table: sc.Table, ids: list[str]) -> dict[str, list[tuple[str, Any]]]:
     out: dict[str, list[tuple[str, Any]]] = {}
     name = gpkg.quote_ident(table.name)
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        rows = store.conn.execute(
-            f"SELECT source_id, asset_uuid, retired_at FROM {name} WHERE source_id IN "
-            f"({','.join('?' * len(chunk))})", chunk).fetchall()
-        for sid, uid, retired in rows:
-            out.setdefault(sid, []).append((uid, retired))
+    for sid, uid, retired in gpkg.select_in(
+            store.conn, f"SELECT source_id, asset_uuid, retired_at FROM {name} "
+            "WHERE source_id IN ({marks})", ids):
+        out.setdefault(sid, []).append((uid, retired))
     return out
 
 
 def _used_codes(store: Store, table: sc.Table, codes: list[str]) -> set[str]:
-    used: set[str] = set()
     name = gpkg.quote_ident(table.name)
-    for i in range(0, len(codes), 900):
-        chunk = codes[i : i + 900]
-        used |= {r[0] for r in store.conn.execute(
-            f"SELECT obj_code FROM {name} WHERE obj_code IN ({','.join('?' * len(chunk))})",
-            chunk)}
-    return used
+    return {r[0] for r in gpkg.select_in(
+        store.conn, f"SELECT obj_code FROM {name} WHERE obj_code IN ({{marks}})", codes)}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -148,7 +140,7 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
         row = {**values, GEOM: c.geom, "obj_code": code}
         if c.source_id is not None:
             row["source_id"] = c.source_id
-        out.append(Delta(table.name, str(uuidlib.uuid4()), None, row))
+        out.append(Delta(table.name, new_uuid(), None, row))
         report.inserted += 1
     if first and last:
         report.obj_codes = (first, last)

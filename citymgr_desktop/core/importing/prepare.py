@@ -18,7 +18,7 @@ from citymgr_desktop.core.importing import values as iv
 from citymgr_desktop.core.importing.geometry import conform, drop_zm
 from citymgr_desktop.core.importing.mapping import ImportMapping, editable_fields
 from citymgr_desktop.core.importing.report import Example, ImportReport
-from citymgr_desktop.core.importing.sources.reader import SourceData, is_empty
+from citymgr_desktop.core.importing.sources import SourceData, is_empty
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.values import normalise

@@ -15,7 +15,7 @@ from typing import Any
 
 from citymgr_desktop.core.errors import BadFileError, ValidationError
 from citymgr_desktop.core.importing.mapping import ImportMapping
-from citymgr_desktop.core.importing.sources.reader import SourceOptions
+from citymgr_desktop.core.importing.sources import SourceOptions
 
 FORMAT_KEY = "citymgr_import_profile"
 FORMAT_VERSION = 1

@@ -28,7 +28,7 @@ from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mappin
 from citymgr_desktop.core.importing.match import match
 from citymgr_desktop.core.importing.prepare import prepare
 from citymgr_desktop.core.importing.report import ImportReport
-from citymgr_desktop.core.importing.sources.reader import (
+from citymgr_desktop.core.importing.sources import (
     SourceData,
     SourceLayer,
     SourceOptions,

@@ -9,6 +9,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from citymgr_desktop.core.clock import format_iso
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
@@ -54,11 +55,8 @@ def _to_datetime(value: Any) -> str:
     elif isinstance(value, dt.date):
         d = dt.datetime(value.year, value.month, value.day)
     else:
-        text = str(value).strip().replace("Z", "+00:00")
-        d = dt.datetime.fromisoformat(text)
-    if d.tzinfo is not None:
-        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+        d = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    return format_iso(d)
 
 
 def normalise(table: sc.Table, field_name: str, value: Any, lang: str = "en") -> Any:

@@ -13,11 +13,9 @@ source can name "this very file" in QGIS 3.22; absolute paths would break on eve
 
 from __future__ import annotations
 
-import getpass
 import io
 import json
 import os
-import re
 import sqlite3
 import xml.etree.ElementTree as ET
 import zipfile
@@ -27,10 +25,12 @@ from pathlib import Path
 
 from pyproj import CRS
 
+from citymgr_desktop.core.atomic import final_name
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import styles as qs
 from citymgr_desktop.core.qgis.styles import layer_id
 from citymgr_desktop.core.qgis.symbols import option, sub
+from citymgr_desktop.core.user import login_name
 
 PROJECT_NAME = "citymgr"
 # Layers of the project, top of the layer tree first (points drawn over lines over areas).
@@ -38,8 +38,6 @@ ASSET_LAYERS = ("litter_bin", "bridge", "road_segment", "green_space")
 RECORD_LAYERS = ("maintenance_record", "work_order", "work_order_asset", "work_order_event")
 DEFAULT_LAYERS = ASSET_LAYERS + RECORD_LAYERS
 _GROUPS = (("资产 Assets", ASSET_LAYERS), ("养护与工单 Records and work orders", RECORD_LAYERS))
-# project.atomic_output builds a file as ".<name>.part-<pid>" and renames it when complete.
-_PART_NAME = re.compile(r"^\.(?P<name>.+)\.part-\d+$")
 
 
 def relations(layers: Iterable[str]) -> list[tuple[str, str, str, str, str]]:
@@ -119,7 +117,7 @@ def project_xml(
 ) -> str:
     """The .qgs XML of a project whose layers are the tables in ``sources`` (table -> source)."""
     now = datetime.now().replace(microsecond=0).isoformat()
-    user = _user()
+    user = login_name("citymgr")
     root = ET.Element(
         "qgis",
         projectname=title,
@@ -217,13 +215,6 @@ def qgz_bytes(qgs: str, stem: str = PROJECT_NAME) -> bytes:
     return buf.getvalue()
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (service accounts, containers)
-        return "citymgr"
-
-
 def _crs_of(conn: sqlite3.Connection, srs_id: int) -> CRS:
     row = conn.execute(
         "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
@@ -258,14 +249,13 @@ def _tables_present(conn: sqlite3.Connection, wanted: Iterable[str]) -> list[str
 
 
 def gpkg_file_name(conn: sqlite3.Connection) -> str:
-    """The file name the open database will have (undoing project.atomic_output's temp name)."""
+    """The file name the open database will have (undoing atomic_path's temporary name)."""
     path = ""
     for _, name, file in conn.execute("PRAGMA database_list"):
         if name == "main":
             path = file or ""
     base = os.path.basename(path) or "project.gpkg"
-    m = _PART_NAME.match(base)
-    return m.group("name") if m else base
+    return final_name(base)
 
 
 def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None) -> None:
@@ -285,7 +275,7 @@ def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None
     metadata = json.dumps(
         {
             "last_modified_time": datetime.now().replace(microsecond=0).isoformat(),
-            "last_modified_user": _user(),
+            "last_modified_user": login_name("citymgr"),
         }
     )
     conn.execute(

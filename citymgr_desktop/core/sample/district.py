@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
@@ -46,7 +47,7 @@ def generate(out: str | os.PathLike[str], features: int = 4000, seed: int = 1,
     rng = np.random.default_rng(seed)
     crs = CRS.from_user_input(project.DEFAULT_CRS)
     project.validate_district_code(district_code)
-    with project.atomic_output(target) as tmp:
+    with atomic_path(target) as tmp:
         if target.exists():
             target.unlink()
         conn = gpkg.connect(str(tmp))

@@ -6,11 +6,10 @@ when complete, so an interrupted or failed creation never leaves a half-written 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, CrsError, ValidationError
 from citymgr_desktop.core.gpkg.geometry import encode_many
 from citymgr_desktop.core.model import domains as dm
@@ -57,25 +57,6 @@ def validate_district_code(code: str) -> str:
     if not re.fullmatch(r"\d{6}", code or ""):
         raise ValidationError(f"district code must be 6 digits (GB/T 2260), got {code!r}")
     return code
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
-    target = Path(path)
-    if target.parent and not target.parent.exists():
-        raise BadFileError(f"folder {target.parent} does not exist")
-    tmp = target.with_name(f".{target.name}.part-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    except BaseException:
-        for leftover in (tmp, Path(str(tmp) + "-journal")):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
-        raise
 
 
 def initialise(conn: sqlite3.Connection, crs: CRS, district_code: str, *,
@@ -122,7 +103,7 @@ def create_project(path: str | os.PathLike[str], crs: str | CRS = DEFAULT_CRS,
         raise BadFileError(f"{target} already exists; choose a new file name")
     crs_obj = parse_crs(crs)
     validate_district_code(district_code)
-    with atomic_output(target) as tmp:
+    with atomic_path(target) as tmp:
         conn = gpkg.connect(str(tmp))
         try:
             conn.execute("BEGIN")

@@ -34,6 +34,7 @@ from citymgr_desktop.core.gpkg.geometry import decode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store.write import apply_deltas
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
@@ -342,17 +343,13 @@ class Store:
         cols = ", ".join(gpkg.quote_ident(n) for n in names)
         key = gpkg.quote_ident(t.key)
         out: dict[str, dict[str, Any]] = {}
-        ulist = list(uuids)
-        for i in range(0, len(ulist), 900):
-            chunk = ulist[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(
-                f"SELECT {cols} FROM {gpkg.quote_ident(table)} WHERE {key} IN ({marks})", chunk
-            ):
-                rec = dict(zip(names, row, strict=True))
-                if sc.GEOMETRY_COLUMN in rec:
-                    rec[sc.GEOMETRY_COLUMN] = decode(rec[sc.GEOMETRY_COLUMN])
-                out[rec[t.key]] = rec
+        for row in gpkg.select_in(
+                self.conn, f"SELECT {cols} FROM {gpkg.quote_ident(table)} WHERE {key} IN ({{marks}})",
+                uuids):
+            rec = dict(zip(names, row, strict=True))
+            if sc.GEOMETRY_COLUMN in rec:
+                rec[sc.GEOMETRY_COLUMN] = decode(rec[sc.GEOMETRY_COLUMN])
+            out[rec[t.key]] = rec
         return out
 
     def get_row(self, table: str, uuid: str) -> dict[str, Any]:
@@ -365,11 +362,9 @@ class Store:
     def apply(self, deltas: Iterable[Delta], user: str = "",
               progress: Progress | None = None) -> dict[str, dict[str, int]]:
         """Apply deltas in one transaction; returns counts per table and kind."""
-        from citymgr_desktop.core.store.write import apply_deltas
-
         self.require_asset_project()
         with self.session():
-            return apply_deltas(self, list(deltas), user, progress)
+            return apply_deltas(self.conn, self.district_code, list(deltas), user, progress)
 
     def backup_to(self, target: str | os.PathLike[str]) -> Path:
         """A consistent copy of the whole file (SQLite online backup)."""

@@ -8,15 +8,14 @@ the number of deltas: nothing here scans a whole layer.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
-import uuid as uuidlib
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shapely
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.errors import GeometryError, NotFoundError, ValidationError
 from citymgr_desktop.core.gpkg.geometry import encode
 from citymgr_desktop.core.model import codes as objcode
@@ -26,23 +25,11 @@ from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.progress import Progress, ensure
 
-if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
-
 _GEOM_TYPES = {
     "POINT": ("Point",),
     "LINESTRING": ("LineString",),
     "MULTIPOLYGON": ("MultiPolygon", "Polygon"),
 }
-
-
-def now_iso() -> str:
-    d = dt.datetime.now(dt.timezone.utc)
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
-
-
-def new_uuid() -> str:
-    return str(uuidlib.uuid4())
 
 
 def check_geometry(table: sc.Table, geom: Any) -> Any:
@@ -66,11 +53,10 @@ def check_geometry(table: sc.Table, geom: Any) -> Any:
     return geom
 
 
-def apply_deltas(store: Store, deltas: list[Delta], user: str,
+def apply_deltas(conn: sqlite3.Connection, district_code: str, deltas: list[Delta], user: str,
                  progress: Progress | None) -> dict[str, dict[str, int]]:
     """Apply ``deltas`` (the caller holds the transaction)."""
     prog = ensure(progress)
-    conn = store.conn
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"insert": 0, "update": 0,
                                                               "delete": 0})
     stamp = now_iso()
@@ -94,7 +80,7 @@ def apply_deltas(store: Store, deltas: list[Delta], user: str,
         inserts = [d for d in items if d.kind == "insert"]
         updates = [d for d in items if d.kind == "update"]
         _deletes(conn, table, deletes)
-        _inserts(store, table, inserts, user, stamp, srs_cache.get(name))
+        _inserts(conn, district_code, table, inserts, user, stamp, srs_cache.get(name))
         _updates(conn, table, updates, user, stamp, srs_cache.get(name))
         c = counts[name]
         c["delete"] += len(deletes)
@@ -125,11 +111,10 @@ def _prepare(table: sc.Table, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _inserts(store: Store, table: sc.Table, deltas: list[Delta], user: str, stamp: str,
-             srs_id: int | None) -> None:
+def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, deltas: list[Delta],
+             user: str, stamp: str, srs_id: int | None) -> None:
     if not deltas:
         return
-    conn = store.conn
     serial = None
     for d in deltas:
         assert d.new is not None
@@ -140,8 +125,8 @@ def _inserts(store: Store, table: sc.Table, deltas: list[Delta], user: str, stam
                 raise GeometryError(f"new {table.name} {d.uuid} has no geometry")
             if not row.get("obj_code"):
                 if serial is None:
-                    serial = objcode.next_serial(conn, table, store.district_code)
-                row["obj_code"] = objcode.make(store.district_code, table, serial)
+                    serial = objcode.next_serial(conn, table, district_code)
+                row["obj_code"] = objcode.make(district_code, table, serial)
                 serial += 1
             else:
                 objcode.validate(row["obj_code"], table)
@@ -227,12 +212,9 @@ def _deletes(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta]) -> 
 
 def _missing(conn: sqlite3.Connection, table: sc.Table, uuids: list[str]) -> list[str]:
     key = gpkg.quote_ident(table.key)
-    found = set()
-    for i in range(0, len(uuids), 900):
-        chunk = uuids[i : i + 900]
-        found |= {r[0] for r in conn.execute(
-            f"SELECT {key} FROM {gpkg.quote_ident(table.name)} WHERE {key} IN "
-            f"({','.join('?' * len(chunk))})", chunk)}
+    found = {r[0] for r in gpkg.select_in(
+        conn, f"SELECT {key} FROM {gpkg.quote_ident(table.name)} WHERE {key} IN ({{marks}})",
+        uuids)}
     return [u for u in uuids if u not in found]
 
 

@@ -13,17 +13,16 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.qgis import project as qgis_project
-from citymgr_desktop.core.store import create as project
 from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.core.store.write import now_iso
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.package import (
     Selection,
@@ -113,14 +112,14 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
                     all_history=history_years is None)
     with store.session():
         ensure_tables(store.conn)
-    package_uuid = str(uuidlib.uuid4())
+    package_uuid = new_uuid()
     created = now_iso()
     sig = signature(store.conn, "main")
     meta = manifest(package_uuid, store.path, surveyor, sel, signature_hash(sig), created)
     folder = reg.package_dir(store.path, package_uuid)
     base = folder / BASE_NAME
     try:
-        with project.atomic_output(target) as tmp:
+        with atomic_path(target) as tmp:
             if sel.whole_file:
                 counts = copy_whole(tmp, store.conn, store.path, target.name, sel, meta, prog)
             else:

@@ -9,22 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
 
+from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan
-
-_CHUNK = 900
-
-
-def _lookup(conn: sqlite3.Connection, sql: str, values: Iterable[str]) -> list[tuple]:
-    """Run ``sql`` (with one ``{marks}`` placeholder) over chunks of ``values``."""
-    vals = list(dict.fromkeys(v for v in values if v is not None))
-    out: list[tuple] = []
-    for i in range(0, len(vals), _CHUNK):
-        chunk = vals[i:i + _CHUNK]
-        out += conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
-    return out
 
 
 def check_plan(conn: sqlite3.Connection, plan: Plan, stamp: str, surveyor: str) -> None:
@@ -41,7 +29,7 @@ def _unique_codes(conn: sqlite3.Connection, plan: Plan) -> None:
             by_table[ch.table].append(ch)
     drop: list[Change] = []
     for name, changes in by_table.items():
-        owners = dict(_lookup(conn, f'SELECT obj_code, asset_uuid FROM main."{name}" '
+        owners = dict(gpkg.select_in(conn, f'SELECT obj_code, asset_uuid FROM main."{name}" '
                                     "WHERE obj_code IN ({marks})",
                               [str(c.values["obj_code"]) for c in changes]))
         taken: set[str] = set()
@@ -80,10 +68,10 @@ def _retire_with_history(conn: sqlite3.Connection, plan: Plan, stamp: str,
     uuids = [c.uuid for c in deletes]
     # History counts as it was in the master before this sync: records the field deleted in
     # the same package do not turn a retirement into a removal.
-    referenced = {r[0] for r in _lookup(
+    referenced = {r[0] for r in gpkg.select_in(
         conn, "SELECT asset_uuid FROM main.maintenance_record WHERE asset_uuid IN ({marks})",
         uuids)}
-    referenced |= {r[0] for r in _lookup(
+    referenced |= {r[0] for r in gpkg.select_in(
         conn, "SELECT asset_uuid FROM main.work_order_asset WHERE asset_uuid IN ({marks})",
         uuids)}
     referenced |= {c.values.get("asset_uuid") for c in plan.changes
@@ -103,7 +91,7 @@ def _orphans(conn: sqlite3.Connection, plan: Plan) -> None:
                and ("asset_uuid" in c.values or "asset_class" in c.values)]
     if not records:
         return
-    current = {r[0]: (r[1], r[2]) for r in _lookup(
+    current = {r[0]: (r[1], r[2]) for r in gpkg.select_in(
         conn, "SELECT record_uuid, asset_uuid, asset_class FROM main.maintenance_record "
               "WHERE record_uuid IN ({marks})", [c.uuid for c in records])}
     wanted: dict[str, tuple[str, str]] = {}
@@ -115,7 +103,7 @@ def _orphans(conn: sqlite3.Connection, plan: Plan) -> None:
     added = {(c.table, c.uuid) for c in plan.changes if c.action == "insert"}
     exists: set[tuple[str, str]] = set()
     for t in sc.ASSET_TABLES:
-        for (u,) in _lookup(conn, f'SELECT asset_uuid FROM main."{t.name}" '
+        for (u,) in gpkg.select_in(conn, f'SELECT asset_uuid FROM main."{t.name}" '
                                   "WHERE asset_uuid IN ({marks})",
                             [w[0] for w in wanted.values()]):
             if (t.name, u) not in gone:

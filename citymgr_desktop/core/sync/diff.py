@@ -23,8 +23,6 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.sync.schema import compared_columns, key_is_unique
 from citymgr_desktop.core.sync.values import differs_sql, register_functions
 
-_CHUNK = 900  # bound parameters per IN (...) list
-
 
 @dataclass
 class NewRow:
@@ -167,13 +165,8 @@ def _present(conn: sqlite3.Connection, schema: str, table: sc.Table,
              uuids: list[str]) -> set[str]:
     """Which of ``uuids`` the table ``schema.table`` holds."""
     keys = _key_source(conn, schema, table)
-    found: set[str] = set()
-    for i in range(0, len(uuids), _CHUNK):
-        chunk = uuids[i:i + _CHUNK]
-        found |= {r[0] for r in conn.execute(
-            f"SELECT {q(table.key)} FROM {keys} WHERE {q(table.key)} IN "
-            f"({','.join('?' * len(chunk))})", chunk)}
-    return found
+    return {r[0] for r in gpkg.select_in(
+        conn, f"SELECT {q(table.key)} FROM {keys} WHERE {q(table.key)} IN ({{marks}})", uuids)}
 
 
 def fetch_rows(conn: sqlite3.Connection, schema: str, table: sc.Table, uuids: Iterable[str],
@@ -182,15 +175,12 @@ def fetch_rows(conn: sqlite3.Connection, schema: str, table: sc.Table, uuids: It
     names = ["rowid", *columns]
     sel = ", ".join(q(c) if c != "rowid" else "rowid" for c in names)
     out: dict[str, dict[str, Any]] = {}
-    ulist = [u for u in dict.fromkeys(uuids) if u is not None]
-    for i in range(0, len(ulist), _CHUNK):
-        chunk = ulist[i:i + _CHUNK]
-        sql = (f"SELECT {sel} FROM {q(schema)}.{q(table.name)} WHERE {q(table.key)} IN "
-               f"({','.join('?' * len(chunk))}) ORDER BY rowid DESC")
-        for row in conn.execute(sql, chunk):
-            rec = dict(zip(names, row, strict=True))
-            rec["fid"] = rec.pop("rowid")
-            out[rec[table.key]] = rec  # descending rowid: the lowest one wins
+    sql = (f"SELECT {sel} FROM {q(schema)}.{q(table.name)} WHERE {q(table.key)} IN "
+           "({marks}) ORDER BY rowid DESC")
+    for row in gpkg.select_in(conn, sql, uuids):
+        rec = dict(zip(names, row, strict=True))
+        rec["fid"] = rec.pop("rowid")
+        out[rec[table.key]] = rec  # descending rowid: the lowest one wins
     return out
 
 
@@ -200,16 +190,12 @@ def fetch_by_rowid(conn: sqlite3.Connection, schema: str, table: sc.Table,
     names = ["rowid", *columns]
     sel = ", ".join(q(c) if c != "rowid" else "rowid" for c in names)
     out: dict[int, dict[str, Any]] = {}
-    rlist = list(dict.fromkeys(rowids))
-    for i in range(0, len(rlist), _CHUNK):
-        chunk = rlist[i:i + _CHUNK]
-        sql = (f"SELECT {sel} FROM {q(schema)}.{q(table.name)} WHERE rowid IN "
-               f"({','.join('?' * len(chunk))})")
-        for row in conn.execute(sql, chunk):
-            rec = dict(zip(names, row, strict=True))
-            rid = rec.pop("rowid")
-            rec["fid"] = rid
-            out[rid] = rec
+    sql = f"SELECT {sel} FROM {q(schema)}.{q(table.name)} WHERE rowid IN ({{marks}})"
+    for row in gpkg.select_in(conn, sql, rowids):
+        rec = dict(zip(names, row, strict=True))
+        rid = rec.pop("rowid")
+        rec["fid"] = rid
+        out[rid] = rec
     return out
 
 

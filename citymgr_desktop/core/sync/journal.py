@@ -10,11 +10,11 @@ refused, naming the row, when something touched by the run has changed since.
 from __future__ import annotations
 
 import sqlite3
-import uuid as uuidlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import ConflictError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
@@ -56,7 +56,7 @@ def write_conflicts(conn: sqlite3.Connection, sync_uuid: str, package_uuid: str 
     """Store conflicts (settled ones as resolved); returns their uuids in order."""
     rows, ids = [], []
     for c in conflicts:
-        cid = str(uuidlib.uuid4())
+        cid = new_uuid()
         ids.append(cid)
         chosen = {"master": c.master, "field": c.field_value}.get(c.resolution or "")
         rows.append((cid, sync_uuid, package_uuid, c.table, c.uuid, c.field, c.kind,
@@ -161,7 +161,7 @@ def undo_run(store: Store, run: RunRecord, user: str, progress: Progress | None 
     state_now = capture_state(conn)
     undo_entries(conn, entries, progress)
     _restore_bookkeeping(conn, run, state_now)
-    stamp = _now()
+    stamp = now_iso()
     conn.execute("UPDATE sync_run SET state = 'undone', undone_at = ?, undone_by = ? "
                  "WHERE sync_uuid = ?", (stamp, user or None, run.sync_uuid))
     conn.execute("UPDATE sync_conflict SET state = 'void' WHERE sync_uuid = ?",
@@ -267,7 +267,3 @@ def _restore_bookkeeping(conn: sqlite3.Connection, run: RunRecord,
         project.refresh_extent(conn, t.name)
 
 
-def _now() -> str:
-    from citymgr_desktop.core.store.write import now_iso
-
-    return now_iso()

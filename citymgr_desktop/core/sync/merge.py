@@ -23,10 +23,11 @@ Values that break the model (domain, length, geometry) never land: they stay ope
 from __future__ import annotations
 
 import sqlite3
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.clock import new_uuid
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
@@ -82,10 +83,6 @@ class TableInput:
     field: dict[str, dict[str, Any]]
     field_new: dict[int, dict[str, Any]]
     master: dict[str, dict[str, Any]]
-
-
-def new_uuid() -> str:
-    return str(uuidlib.uuid4())
 
 
 def check_value(table: sc.Table, column: str, value: Any) -> str | None:
@@ -274,11 +271,6 @@ def _row(t: sc.Table, row: dict[str, Any], uuid: str | None = None) -> dict[str,
 def obj_code_owners(conn: sqlite3.Connection, t: sc.Table, codes: list[str]
                     ) -> dict[str, str]:
     """obj_code -> asset_uuid in the master for the codes given."""
-    out: dict[str, str] = {}
-    for i in range(0, len(codes), 900):
-        chunk = codes[i:i + 900]
-        for code, uuid in conn.execute(
-                f'SELECT obj_code, asset_uuid FROM main."{t.name}" WHERE obj_code IN '
-                f"({','.join('?' * len(chunk))})", chunk):
-            out[code] = uuid
-    return out
+    return dict(gpkg.select_in(
+        conn, f'SELECT obj_code, asset_uuid FROM main."{t.name}" WHERE obj_code IN ({{marks}})',
+        codes))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 
@@ -177,13 +178,11 @@ def is_wal(conn: sqlite3.Connection, schema: str) -> bool:
 def copy_file(src: Path, dst: Path) -> Path:
     """Copy a file to ``dst`` through a temporary name (the caller holds a lock that keeps
     writers out, so the copy is consistent)."""
-    tmp = dst.with_name(f".{dst.name}.part-{os.getpid()}")
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
+        with atomic_path(dst) as tmp:
+            shutil.copyfile(src, tmp)
     except OSError as exc:
-        discard(tmp)
         raise BadFileError(f"cannot write {dst}: {exc.strerror or exc}") from None
     return dst
 

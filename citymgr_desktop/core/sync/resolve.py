@@ -5,15 +5,14 @@ choice per field (ancestor, master, field, or an edited value) as one journaled 
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.write import now_iso
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.apply import apply_plan, capture_state
 from citymgr_desktop.core.sync.checks import check_plan
@@ -130,7 +129,7 @@ def resolve_conflicts(store: Store, resolutions: Iterable[Resolution], user: str
     wanted = list(resolutions)
     if not wanted:
         raise ValidationError("no conflicts chosen to resolve")
-    stamp, run_uuid = now_iso(), str(uuidlib.uuid4())
+    stamp, run_uuid = now_iso(), new_uuid()
     with store.session() as conn:
         ensure_tables(conn)
         open_ = {c.conflict_uuid: c for c in list_conflicts(conn, "open")}

@@ -17,6 +17,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from citymgr_desktop.core.clock import parse_iso
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 
@@ -114,20 +115,6 @@ def to_local(utc: dt.datetime) -> dt.datetime:
 def to_utc(local: dt.datetime) -> dt.datetime:
     """A naive office time as naive UTC."""
     return local.replace(tzinfo=OFFICE_TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def parse_iso(text: str | None) -> dt.datetime | None:
-    """A stored ``YYYY-MM-DDTHH:MM:SS.sssZ`` value as naive UTC (None when empty)."""
-    if not text:
-        return None
-    d = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    if d.tzinfo is not None:
-        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return d
-
-
-def format_iso(d: dt.datetime) -> str:
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
 
 
 def format_local(text: str | None, with_time: bool = True) -> str:

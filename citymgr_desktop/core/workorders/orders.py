@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.clock import format_iso, new_uuid, parse_iso, utcnow
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
@@ -24,8 +26,6 @@ from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import (
     compute_deadline,
-    format_iso,
-    parse_iso,
     to_local,
 )
 
@@ -51,10 +51,6 @@ class OrderSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
 def next_case_number(conn: sqlite3.Connection, day: dt.date) -> str:
     """The next free case number of ``day`` (call inside the write transaction)."""
     prefix = f"{day:%Y%m%d}"
@@ -69,12 +65,10 @@ def asset_class_of(store: Store, uuids: Iterable[str]) -> dict[str, str]:
     ulist = list(dict.fromkeys(uuids))
     out: dict[str, str] = {}
     for t in sc.ASSET_TABLES:
-        for i in range(0, len(ulist), 900):
-            chunk = ulist[i:i + 900]
-            for (u,) in store.conn.execute(
-                    f'SELECT asset_uuid FROM "{t.name}" WHERE asset_uuid IN '
-                    f"({','.join('?' * len(chunk))})", chunk):
-                out[u] = t.name
+        for (u,) in gpkg.select_in(
+                store.conn, f'SELECT asset_uuid FROM "{t.name}" WHERE asset_uuid IN ({{marks}})',
+                ulist):
+            out[u] = t.name
     return out
 
 
@@ -149,7 +143,6 @@ def create_order(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime |
     Case number (date + serial of the day) and deadline (time limit of class and priority,
     in working time) are computed inside the transaction, so two writers never share one.
     """
-    from citymgr_desktop.core.store.write import new_uuid
 
     store.require_asset_project()
     now = now or utcnow()
@@ -228,7 +221,6 @@ def assets_of(store: Store, work_order_uuid: str) -> list[tuple[str, str]]:
 
 def _event(wid: str, src: wf.WorkOrderState | None, dst: wf.WorkOrderState, by: str,
            note: str | None, at: dt.datetime) -> dict[str, Any]:
-    from citymgr_desktop.core.store.write import new_uuid
 
     return {"event_uuid": new_uuid(), "work_order_uuid": wid,
             "from_state": src.value if src else None, "to_state": dst.value,

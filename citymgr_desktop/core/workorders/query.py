@@ -10,12 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.history import records as history
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders import states as wf
-from citymgr_desktop.core.workorders.orders import OVERDUE_STATES, get_order, is_overdue, utcnow
+from citymgr_desktop.core.workorders.orders import OVERDUE_STATES, get_order, is_overdue
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store.geopackage import Store

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 
@@ -28,12 +29,7 @@ def matching_uuids(store: Store, layer: str, where: str) -> list[str]:
         raise ValidationError("the expression is empty: say which assets, e.g. condition >= 4")
     expr = Expression.compile(where, Fields.for_table(sc.table(layer)))
     fids = filter_fids(store.conn, layer, expr, extra_where="retired_at IS NULL")
-    out: list[str] = []
     ids = fids.tolist()
-    for i in range(0, len(ids), 900):
-        chunk = ids[i:i + 900]
-        rows = dict(store.conn.execute(
-            f'SELECT fid, asset_uuid FROM "{layer}" WHERE fid IN '
-            f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        out.extend(rows[f] for f in chunk if f in rows)
-    return out
+    rows = dict(gpkg.select_in(
+        store.conn, f'SELECT fid, asset_uuid FROM "{layer}" WHERE fid IN ({{marks}})', ids))
+    return [rows[f] for f in ids if f in rows]

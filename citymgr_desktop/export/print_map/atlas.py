@@ -16,10 +16,10 @@ from pathlib import Path
 
 from PySide6.QtGui import QPainter
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.export import pages
-from citymgr_desktop.export.atomic import atomic_path
 from citymgr_desktop.export.fonts import fix_pdf_tounicode
 from citymgr_desktop.export.print_map.areas import AtlasItem, atlas_items, full_extent
 from citymgr_desktop.export.print_map.layout import PageReport, PrintSettings, paint_page, plan_page

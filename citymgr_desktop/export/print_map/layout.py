@@ -225,7 +225,7 @@ def render_image(source: MapSource, plan: PagePlan, dpi: float) -> tuple[QImage,
 def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLike[str],
                progress: Progress | None = None) -> PageReport:
     """Write one sheet to ``out`` (.pdf: vector; .png: raster at ``settings.dpi``)."""
-    from citymgr_desktop.export.atomic import atomic_path
+    from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.export.fonts import fix_pdf_tounicode
 
     prog = ensure(progress)

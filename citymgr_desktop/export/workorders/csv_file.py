@@ -13,10 +13,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
-from citymgr_desktop.export.atomic import atomic_path
 from citymgr_desktop.export.workorders.rows import (
     ASSET_COLUMNS,
     ORDER_COLUMNS,

@@ -20,11 +20,11 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
-from citymgr_desktop.export.atomic import atomic_path
 from citymgr_desktop.export.workorders.rows import ASSET_COLUMNS, asset_row
 
 WGS84 = "EPSG:4326"

@@ -22,12 +22,13 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 
+from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.deadlines import format_local, to_local
-from citymgr_desktop.core.workorders.orders import is_overdue, utcnow
+from citymgr_desktop.core.workorders.orders import is_overdue
 from citymgr_desktop.core.workorders.query import ReportOrder
-from citymgr_desktop.export.atomic import atomic_path
 from citymgr_desktop.export.fonts import ensure_gui_application, fix_pdf_tounicode
 from citymgr_desktop.export.pages import PDF_RESOLUTION, pdf_writer
 from citymgr_desktop.export.workorders import map_extract as workorder_map

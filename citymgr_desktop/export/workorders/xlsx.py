@@ -15,9 +15,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
-from citymgr_desktop.export.atomic import atomic_path
 from citymgr_desktop.export.workorders.rows import (
     ASSET_COLUMNS,
     ORDER_COLUMNS,

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing.profile import load_profile
-from citymgr_desktop.core.importing.sources.reader import (
+from citymgr_desktop.core.importing.sources import (
     SourceOptions,
     describe_data,
     is_table,

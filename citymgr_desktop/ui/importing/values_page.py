@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.importing import values as iv
-from citymgr_desktop.core.importing.sources.reader import is_empty
+from citymgr_desktop.core.importing.sources import is_empty
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.ui.importing.wizard import ui_lang
 

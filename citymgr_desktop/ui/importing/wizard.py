@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QDialog, QWidget, QWizard
 
 from citymgr_desktop.core.importing.mapping import ImportMapping
 from citymgr_desktop.core.importing.run import ImportResult
-from citymgr_desktop.core.importing.sources.reader import SourceData, SourceLayer, SourceOptions
+from citymgr_desktop.core.importing.sources import SourceData, SourceLayer, SourceOptions
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 

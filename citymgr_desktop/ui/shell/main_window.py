@@ -4,7 +4,6 @@ the contract that features (``ui/<feature>/feature.py``) build on (docs/ui-archi
 
 from __future__ import annotations
 
-import getpass
 import logging
 import os
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.user import login_name
 from citymgr_desktop.render import MapData, drawable_layers, load_map
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map import selection as ms
@@ -169,10 +169,7 @@ class MainWindow(QMainWindow):
         name = str(QSettings().value("user/name", "") or "").strip()
         if name:
             return name
-        try:
-            return getpass.getuser()
-        except (KeyError, OSError):
-            return "user"
+        return login_name("user")
 
     def status(self, message: str, ms: int = 4000) -> None:
         self.status_bar.showMessage(message, ms)

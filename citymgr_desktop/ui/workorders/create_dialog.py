@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core.clock import format_iso, utcnow
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.workorders import orders as wo
-from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit, format_iso
+from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit
 from citymgr_desktop.core.workorders.deadlines import format_local as fmt
 from citymgr_desktop.core.workorders.query import assignees, select_assets
 from citymgr_desktop.ui.workorders.list_widget import ui_lang
@@ -129,7 +130,7 @@ class WorkOrderDialog(QDialog):
         try:
             cls, pri = self._asset_class(), self.priority.currentData()
             limit = find_limit(self.store.conn, cls, pri)
-            due = compute_deadline(self.store.conn, cls, pri, wo.utcnow())
+            due = compute_deadline(self.store.conn, cls, pri, utcnow())
             self.deadline.setText(self.tr("Deadline: %1 (%2)").replace(
                 "%1", fmt(format_iso(due))).replace("%2", limit.describe(ui_lang())))
         except CitymgrError as exc:

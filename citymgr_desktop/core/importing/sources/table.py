@@ -12,16 +12,14 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-
-if TYPE_CHECKING:
-    from citymgr_desktop.core.importing.sources.reader import SourceData, SourceOptions
+from citymgr_desktop.core.importing.sources.base import SourceData, SourceLayer, SourceOptions
 
 X_NAMES = ("x", "lon", "lng", "long", "longitude", "经度", "easting", "east", "pointx", "coordx",
            "xcoord", "x坐标", "横坐标", "东坐标", "东向坐标", "坐标x")
@@ -144,7 +142,6 @@ def _number(value: Any) -> float:
 
 def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = None
                ) -> SourceData:
-    from citymgr_desktop.core.importing.sources.reader import SourceData, SourceLayer
 
     if opts.where:
         raise ValidationError("a filter (--where) works on GDAL sources, not on CSV/XLSX tables; "

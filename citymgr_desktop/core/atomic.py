@@ -1,18 +1,32 @@
-"""Write an export under a temporary name beside the target and rename it into place, so a
-failed or cancelled export never leaves a half-written file (nor replaces a good one).
+"""Write a file under a temporary name beside the target and rename it into place, so a
+failed or cancelled write never leaves a half-written file (nor replaces a good one).
 
-Unlike ``core.project.atomic_output`` the temporary name keeps the target's extension:
-GDAL and Qt pick formats and warnings from it.
+The temporary name keeps the target's extension (GDAL and Qt pick formats and warnings from
+it): ``dir/name.ext`` is written as ``dir/.name.part-<pid>.ext``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from citymgr_desktop.core.errors import BadFileError
+
+_PART_NAME = re.compile(r"^\.(?P<stem>.+)\.part-\d+(?P<suffix>(\.[^.]*)?)$")
+
+
+def part_path(target: Path) -> Path:
+    """The temporary path :func:`atomic_path` writes ``target`` under."""
+    return target.with_name(f".{target.stem}.part-{os.getpid()}{target.suffix}")
+
+
+def final_name(name: str) -> str:
+    """The file name a temporary name of :func:`atomic_path` will be renamed to."""
+    m = _PART_NAME.match(name)
+    return m.group("stem") + m.group("suffix") if m else name
 
 
 @contextlib.contextmanager
@@ -26,7 +40,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise BadFileError(f"{target} is a folder; give a file name")
     if not os.access(folder, os.W_OK):
         raise BadFileError(f"folder {folder} is not writable")
-    tmp = target.with_name(f".{target.stem}.part-{os.getpid()}{target.suffix}")
+    tmp = part_path(target)
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     try:
