@@ -14,18 +14,11 @@ from citymgr_desktop.render.data import (
     POLYGON,
     LayerData,
     MapData,
-    drawable_layers,
-    load_layer,
-    load_map,
 )
 from citymgr_desktop.render.fonts import MISSING_FONT_MESSAGE, ensure_cjk_font
-from citymgr_desktop.render.renderer import (
-    RenderOptions,
-    RenderResult,
-    draw_map,
-    render_frame,
-    render_image,
-)
+from citymgr_desktop.render.frames import render_frame, render_image
+from citymgr_desktop.render.loader import drawable_layers, load_layer, load_map
+from citymgr_desktop.render.renderer import RenderOptions, RenderResult, draw_map
 from citymgr_desktop.render.symbols import (
     LegendEntry,
     Symbol,

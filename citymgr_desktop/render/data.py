@@ -3,11 +3,13 @@
 A :class:`LayerData` keeps what drawing needs (keys, condition category, road names) and
 its vertices as one coordinate array with piece offsets (:mod:`render.pieces`), features
 sorted by category (every category one contiguous slice, drawn in one batch) and packed in
-blocks indexed by a ``shapely.STRtree``. :func:`~citymgr_desktop.render.loader.load_map`
-builds it from a Store.
+blocks indexed by a ``shapely.STRtree``. The loader
+(:func:`~citymgr_desktop.render.loader.load_map`) builds them from a Store; this module
+knows nothing of reading.
 
 A :class:`MapData` is read-only once built: a render thread may use it while the UI thread
-builds a new one (:meth:`MapData.reloaded`) after an edit.
+builds a new one (:meth:`MapData.reloaded`, with the layer reader the loader gave it) after
+an edit.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 import shapely
@@ -167,11 +170,20 @@ def _thread_crs(wkt: str | None) -> CRS | None:
     return cache[wkt]
 
 
+class LayerReader(Protocol):
+    """Reads one layer of ``store`` again, in the map CRS (the loader's ``load_layer``)."""
+
+    def __call__(self, store: Store, name: str, map_crs: CRS | None,
+                 progress: Progress | None = None) -> LayerData: ...
+
+
 @dataclass(frozen=True)
 class MapData:
     """The drawable layers of one file, in drawing order (bottom first), in the map CRS.
 
     Holds no pyproj object (they are not thread-safe): ``crs`` is built per thread.
+    ``read_layer`` is how the layers were read (the loader passes its own), so that
+    :meth:`reloaded` can read some again without this module depending on the loader.
     """
 
     path: str
@@ -179,6 +191,7 @@ class MapData:
     layers: tuple[LayerData, ...]
     crs_geographic: bool = False
     crs_unit_m: float = 1.0  # metres per map unit (projected CRS)
+    read_layer: LayerReader | None = field(default=None, repr=False, compare=False)
 
     @property
     def crs(self) -> CRS | None:
@@ -213,21 +226,14 @@ class MapData:
     def reloaded(self, store: Store, names: Iterable[str],
                  progress: Progress | None = None) -> MapData:
         """A new MapData with ``names`` read again from ``store`` (others are shared)."""
-        from citymgr_desktop.render.loader import load_layer
-
+        if self.read_layer is None:
+            raise ValueError("this MapData was not loaded from a store (no read_layer)")
         names = set(names) & set(self.names())
-        fresh = {n: load_layer(store, n, self.crs, progress) for n in names}
+        fresh = {n: self.read_layer(store, n, self.crs, progress) for n in names}
         prog = ensure(progress)
         prog.check()
         return replace(self, layers=tuple(fresh.get(lyr.name, lyr) for lyr in self.layers))
 
 
-
-from citymgr_desktop.render.loader import (  # noqa: E402 - re-exported for callers
-    drawable_layers,
-    load_layer,
-    load_map,
-)
-
 __all__ = ["BLOCK", "KINDS", "LABEL_LAYERS", "LINE", "NO_CATEGORY", "POINT", "POLYGON",
-           "LayerData", "MapData", "Pieces", "drawable_layers", "load_layer", "load_map"]
+           "LayerData", "LayerReader", "MapData", "Pieces"]

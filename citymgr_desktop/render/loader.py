@@ -87,10 +87,10 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
                        for p in sorted(plans, key=lambda p: -p.count)}
             loaded = [futures[p.name].result() for p in plans]
     if map_crs is None:
-        return MapData(str(store.path), None, tuple(loaded))
+        return MapData(str(store.path), None, tuple(loaded), read_layer=load_layer)
     return MapData(str(store.path), map_wkt, tuple(loaded),
                    crs_geographic=bool(map_crs.is_geographic),
-                   crs_unit_m=metres_per_unit(map_crs))
+                   crs_unit_m=metres_per_unit(map_crs), read_layer=load_layer)
 
 
 @dataclass(frozen=True)

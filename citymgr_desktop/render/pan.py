@@ -7,7 +7,8 @@ is copied shifted by that many pixels and only the strips it does not cover are 
 order and with the same symbols and level of detail as in the whole view). Unantialiased
 drawing is exact to the pixel, so the result is the same frame as a full redraw; the cost
 is proportional to the strip instead of the view. Anything else (zoom, resize, a fraction
-of a pixel, antialiasing, labels) returns ``None`` and the caller draws the whole frame.
+of a pixel, antialiasing, labels) returns ``None`` and the caller
+(:func:`frames.render_frame`) draws the whole frame.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 
 from citymgr_desktop.render.data import MapData
-from citymgr_desktop.render.renderer import RenderOptions, RenderResult, draw_region
+from citymgr_desktop.render.renderer import (
+    RenderOptions,
+    RenderResult,
+    draw_region,
+    new_image,
+)
 from citymgr_desktop.render.view import Extent, MapView
 
 PIXEL_TOLERANCE = 1e-3  # a shift this close to whole pixels counts as whole
@@ -55,9 +61,7 @@ def render_panned(data: MapData, extent: Extent, size: tuple[int, int],
     if shift is None or abs(shift[0]) >= w or abs(shift[1]) >= h:
         return None
     dx, dy = shift
-    image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
-    image.setDotsPerMeterX(round(dpi / 0.0254))
-    image.setDotsPerMeterY(round(dpi / 0.0254))
+    image = new_image(w, h, dpi)
     # the strips: a column where the map moved away from a side edge (full height), then a
     # row at the top or bottom edge (only over the columns the copied image covers)
     kept_x0, kept_x1 = max(dx, 0), min(w + dx, w)

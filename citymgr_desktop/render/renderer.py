@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRegion
 
 from citymgr_desktop.core.qgis.symbols import LABEL_MAX_SCALE
@@ -186,6 +186,14 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
     return result
 
 
+def new_image(width: int, height: int, dpi: float) -> QImage:
+    """An empty (uninitialised) ARGB image of that size that says its DPI."""
+    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDotsPerMeterX(round(dpi / 0.0254))
+    image.setDotsPerMeterY(round(dpi / 0.0254))
+    return image
+
+
 def _within(layer: LayerData, idx: np.ndarray, extents: Sequence[Extent]) -> np.ndarray:
     """The features of ``idx`` whose bounds meet one of ``extents``."""
     fb = layer.feature_bounds[idx]
@@ -193,38 +201,6 @@ def _within(layer: LayerData, idx: np.ndarray, extents: Sequence[Extent]) -> np.
     for e in extents:
         hit |= ((fb[:, 0] <= e[2]) & (fb[:, 2] >= e[0]) & (fb[:, 1] <= e[3]) & (fb[:, 3] >= e[1]))
     return idx[hit]
-
-
-def render_image(data: MapData, extent: Extent, size: QSize | tuple[int, int],
-                 options: RenderOptions | None = None) -> QImage:
-    """A new ARGB image of ``size`` with the map of ``extent`` (see :func:`draw_map`)."""
-    return render_frame(data, extent, size, options)[0]
-
-
-def render_frame(data: MapData, extent: Extent, size: QSize | tuple[int, int],
-                 options: RenderOptions | None = None) -> tuple[QImage, RenderResult]:
-    """Like :func:`render_image`, also returning the :class:`RenderResult`."""
-    w, h = (size.width(), size.height()) if isinstance(size, QSize) else size
-    opts = options or RenderOptions()
-    if opts.previous is not None:
-        from citymgr_desktop.render.pan import render_panned
-
-        panned = render_panned(data, extent, (int(w), int(h)), opts)
-        if panned is not None:
-            return panned
-    image = QImage(int(w), int(h), QImage.Format.Format_ARGB32_Premultiplied)
-    dpi = opts.dpi or 96.0
-    image.setDotsPerMeterX(round(dpi / 0.0254))
-    image.setDotsPerMeterY(round(dpi / 0.0254))
-    background = QColor(opts.background) if opts.background else None
-    if background is None or background.alpha() < 255:  # else draw_map paints every pixel
-        image.fill(background if background is not None else Qt.GlobalColor.transparent)
-    painter = QPainter(image)
-    try:
-        result = draw_map(painter, data, extent, QRectF(0, 0, w, h), opts)
-    finally:
-        painter.end()
-    return image, result
 
 
 # -- batches ---------------------------------------------------------------------------------
@@ -424,4 +400,4 @@ def _draw_batch(frame: _Frame, layer: LayerData, kind: str, sub: slice | np.ndar
 
 
 __all__ = ["LINE", "POINT", "POLYGON", "RenderOptions", "RenderResult", "draw_map",
-           "render_frame", "render_image"]
+           "draw_region", "new_image"]

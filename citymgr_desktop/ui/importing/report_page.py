@@ -29,7 +29,7 @@ from citymgr_desktop.core.importing.profile import save_profile
 from citymgr_desktop.core.importing.report import ImportReport
 from citymgr_desktop.core.importing.run import ImportResult, run_import
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.render.data import load_map
+from citymgr_desktop.render import load_map
 from citymgr_desktop.ui.importing.preview_widget import ImportPreviewWidget
 from citymgr_desktop.ui.importing.wizard import ui_lang
 from citymgr_desktop.ui.worker import show_error
