@@ -1,6 +1,7 @@
-"""Loading map data from a Store: read only what drawing needs through GDAL's Arrow path,
-turn WKB into vertex arrays (NumPy, :mod:`render.wkb`; Shapely for unusual geometry),
-reproject to the map CRS, sort by category and pack spatially, index the blocks.
+"""Loading map data from a Store: ask it for only what drawing needs (``Store.read_arrow``,
+GDAL's Arrow path), turn WKB into vertex arrays (NumPy, :mod:`render.wkb`; Shapely for
+unusual geometry), reproject to the map CRS, sort by category and pack spatially, index the
+blocks. Builds the types of :mod:`render.data`; runs no SQL of its own.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pac
-import pyogrio
 import shapely
 from pyproj import CRS
 
-from citymgr_desktop.core.errors import BadFileError, CrsError, NotFoundError
+from citymgr_desktop.core.errors import CrsError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.geopackage import LayerInfo, Store
@@ -71,7 +71,7 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
     lock = threading.Lock()
 
     def work(plan: _Plan) -> LayerData:
-        layer = _load(plan, map_wkt, prog)
+        layer = _load(store, plan, map_wkt, prog)
         with lock:
             done[0] += 1
             prog.update(done[0], len(names), plan.name)
@@ -97,12 +97,11 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
 class _Plan:
     """What reading one layer needs from the store (gathered on the store's thread)."""
 
-    path: str
     name: str
     geometry_type: str
     count: int
     wanted: tuple[str, ...]
-    where: str | None
+    current_only: bool  # leave out retired assets
     layer_wkt: str | None  # None: same as the map CRS (or unknown): no reprojection
     layer_crs_name: str | None
     is_asset: bool
@@ -112,14 +111,14 @@ def _plan(store: Store, info: LayerInfo, map_crs: CRS | None) -> _Plan:
     name = info.name
     if not info.geometry_type:
         raise NotFoundError(f"{store.path}: {name!r} is a table without geometry")
-    cols = _columns(store, name)
+    cols = set(store.column_names(name))
     is_asset = name in sc.ASSET_TABLES_BY_NAME
     wanted = tuple(c for c in ("asset_uuid", "condition", LABEL_LAYERS.get(name))
                    if c and c in cols)
-    where = "retired_at IS NULL" if is_asset and "retired_at" in cols else None
     layer_crs = _layer_crs(store, name)
     reproject = map_crs is not None and layer_crs is not None and not layer_crs.equals(map_crs)
-    return _Plan(str(store.path), name, info.geometry_type, info.count, wanted, where,
+    return _Plan(name, info.geometry_type, info.count, wanted,
+                 is_asset and "retired_at" in cols,
                  layer_crs.to_wkt() if reproject else None,
                  layer_crs.name if layer_crs else None, is_asset)
 
@@ -131,34 +130,24 @@ def _layer_crs(store: Store, name: str) -> CRS | None:
         return None
 
 
-def _columns(store: Store, name: str) -> set[str]:
-    return {r[1] for r in store.conn.execute(f'PRAGMA table_info("{name}")')}
-
-
 def load_layer(store: Store, name: str, map_crs: CRS | None,
                progress: Progress | None = None) -> LayerData:
     """Read and prepare one feature layer (see the module docstring)."""
     plan = _plan(store, store.layer(name), map_crs)
-    return _load(plan, map_crs.to_wkt() if map_crs is not None else None, progress)
+    return _load(store, plan, map_crs.to_wkt() if map_crs is not None else None, progress)
 
 
-def _load(plan: _Plan, map_wkt: str | None, progress: Progress | None = None) -> LayerData:
-    """The heavy part of loading a layer; safe in a worker thread (no store, no shared
-    pyproj objects)."""
+def _load(store: Store, plan: _Plan, map_wkt: str | None,
+          progress: Progress | None = None) -> LayerData:
+    """The heavy part of loading a layer; safe in a worker thread (of the store only its
+    thread-safe ``read_arrow``, no shared pyproj objects)."""
     prog = ensure(progress)
     name, wanted = plan.name, plan.wanted
-    try:
-        meta, table = pyogrio.read_arrow(plan.path, layer=name, columns=list(wanted),
-                                         where=plan.where, return_fids=True)
-    except pyogrio.errors.DataLayerError as exc:
-        raise NotFoundError(f"{plan.path}: cannot read layer {name!r} ({exc})") from None
-    except pyogrio.errors.DataSourceError as exc:
-        raise BadFileError(f"{plan.path}: cannot be read by GDAL ({exc})") from None
+    table = store.read_arrow(name, wanted, include_retired=not plan.current_only)
     prog.check()
-    fids = np.asarray(table.column(meta.get("fid_column") or "fid").combine_chunks(),
-                      dtype=np.int64)
+    fids = np.asarray(table.column("fid").combine_chunks(), dtype=np.int64)
     n = len(fids)
-    pieces = _read_geometry(table.column(meta.get("geometry_name") or "wkb_geometry"), n)
+    pieces = _read_geometry(table.column("geometry"), n)
     if plan.layer_wkt is not None and map_wkt is not None:
         pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
     bounds = pcs.feature_bounds(pieces, n)

@@ -15,7 +15,7 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -35,6 +35,9 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.write import apply_deltas
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
@@ -374,6 +377,36 @@ class Store:
         finally:
             dst.close()
         return Path(target)
+
+    # -- map reading (what the renderer's loader asks) ------------------------------------
+    def column_names(self, table: str) -> list[str]:
+        """The columns of ``table`` in table order (none for a table the file lacks)."""
+        return [r[1] for r in self.conn.execute(
+            f"PRAGMA table_info({gpkg.quote_ident(table)})")]
+
+    def read_arrow(self, layer: str, columns: Iterable[str], *,
+                   include_retired: bool = True) -> pa.Table:
+        """The fids, ``columns`` and geometries of a feature layer as one Arrow table with
+        the columns ``fid`` (int64), ``columns`` and ``geometry`` (WKB).
+
+        The bulk read for drawing, through GDAL's Arrow path; ``include_retired=False``
+        leaves out retired assets (asset layers only, as :meth:`read`). It reads through a
+        GDAL connection of its own, never ``self.conn``: a loader may call it from several
+        worker threads at once.
+        """
+        where = None
+        if not include_retired and layer in sc.ASSET_TABLES_BY_NAME:
+            where = "retired_at IS NULL"
+        try:
+            meta, table = pyogrio.read_arrow(self.path, layer=layer, columns=list(columns),
+                                             where=where, return_fids=True)
+        except pyogrio.errors.DataLayerError as exc:
+            raise NotFoundError(f"{self.path}: cannot read layer {layer!r} ({exc})") from None
+        except pyogrio.errors.DataSourceError as exc:
+            raise BadFileError(f"{self.path}: cannot be read by GDAL ({exc})") from None
+        names = {meta.get("fid_column") or "fid": "fid",
+                 meta.get("geometry_name") or "wkb_geometry": "geometry"}
+        return table.rename_columns([names.get(n, n) for n in table.column_names])
 
 
 def _sqlite_to_error(path: Path, exc: sqlite3.OperationalError) -> Exception:
