@@ -1,0 +1,322 @@
+"""The phases of one check-in of a field package, in the order they run: compare, merge,
+copy (the backup complete before the first write), apply, copy (the base for the next
+sync), check. Each phase owns its share of the progress bar and its timing in the report.
+
+:class:`SyncJob` runs inside the transaction :func:`~citymgr_desktop.core.sync.run.sync_package`
+began, with the package attached as ``f`` and its base as ``b``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+import uuid as uuidlib
+from pathlib import Path
+from typing import Any
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store.write import now_iso
+from citymgr_desktop.core.sync import registry as reg
+from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, integrity_check
+from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
+from citymgr_desktop.core.sync.checks import check_plan
+from citymgr_desktop.core.sync.diff import (
+    TableDiff,
+    all_columns,
+    diff_tables,
+    fetch_by_rowid,
+    fetch_rows,
+)
+from citymgr_desktop.core.sync.files import content_id, rekey_file
+from citymgr_desktop.core.sync.journal import value_json, write_conflicts, write_journal
+from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
+from citymgr_desktop.core.sync.report import ConflictInfo, SyncReport
+from citymgr_desktop.core.sync.schema import DATA_TABLES
+
+__all__ = ["PHASE_SHARES", "SyncJob"]
+
+# The progress bar (0-100): each phase's share, in the order they run.
+PHASE_SHARES = {"compare": (0, 40), "merge": (40, 45), "copy": (45, 50), "apply": (50, 95),
+                "check": (95, 100)}
+
+
+class SyncJob:
+    """One check-in, run inside the caller's transaction (attached: f = package, b = base)."""
+
+    def __init__(self, store: Store, pkg: reg.PackageRecord, pkg_path: Path,
+                 parent: str | None, prefer: str | None, user: str, prog: Progress) -> None:
+        self.store, self.conn, self.pkg, self.pkg_path = store, store.conn, pkg, pkg_path
+        self.parent, self.prefer, self.user, self.prog = parent, prefer, user, prog
+        self.run_uuid = str(uuidlib.uuid4())
+        self.stamp = now_iso()
+        self.timings: dict[str, float] = {}
+        self.normal: dict[str, dict[str, str]] = {}
+        self.full_check = False
+        self.base_path = pkg_path
+        self._copies: list[reg.DatabaseCopy] = []
+        self._keep: Path | None = None
+        self._clock = time.perf_counter()  # the end of the last timed step (see _tick)
+        self.report = SyncReport("applied", str(store.path), str(pkg_path), pkg.package_uuid,
+                                 pkg.name, pkg.surveyor, prefer=prefer)
+        if parent:
+            run = reg.run_by_uuid(self.conn, parent)
+            self.report.based_on = f"sync {run.sync_id}" if run else parent
+
+    def note_rewrites(self, field: dict[str, dict[str, str]],
+                      base: dict[str, dict[str, str]]) -> None:
+        """Columns another tool rewrote with a compatible type are compared by value."""
+        self.normal = {}
+        for source in (field, base):
+            for table, cols in source.items():
+                for col, family in cols.items():
+                    if family in ("date", "datetime"):
+                        self.normal.setdefault(table, {})[col] = family
+        for table, cols in field.items():
+            self.report.notes.append(
+                f"{table} was rewritten by another tool (types of {', '.join(sorted(cols))} "
+                "changed); its values are compared by meaning")
+
+    def _tick(self, timing: str) -> None:
+        """Add the time since the previous tick (or the start) to ``timings[timing]``."""
+        now = time.perf_counter()
+        self.timings[timing] = self.timings.get(timing, 0.0) + now - self._clock
+        self._clock = now
+
+    def _share(self, phase: str) -> Progress:
+        """The phase's own progress: its ``done`` of ``total`` fills the phase's share."""
+        lo, hi = PHASE_SHARES[phase]
+        return Progress(lambda d, n, m: self.prog.update(lo + (hi - lo) * d // max(n, 1),
+                                                         100, m))
+
+    def run(self, *, dry_run: bool, backup: bool) -> SyncReport:
+        self._clock = time.perf_counter()
+        backup_path = None
+        if not dry_run:
+            reg.prune_bases(self.store.path, self.conn, self.pkg.package_uuid)
+            if backup:
+                backup_path = reg.backup_dir(self.store.path) / \
+                    f"{self.stamp[:19].replace(':', '')}-{self.run_uuid[:8]}.gpkg"
+        try:
+            return self._run(dry_run, backup_path)
+        except BaseException:
+            for copy in self._copies:
+                copy.abandon()
+            for p in (self._keep, backup_path):
+                if p is not None:
+                    reg.discard(p)
+            raise
+
+    def _run(self, dry_run: bool, backup_path: Path | None) -> SyncReport:
+        """The phases in order; each owns its share of the progress bar and its timing."""
+        if backup_path is not None:
+            self._start_backup(backup_path)
+        diffs = self._compare()
+        merged = self._merge(diffs)
+        if merged is None:  # nothing to do, or this content was synced before
+            return self._finish_early()
+        inputs, plan = merged
+        if dry_run:
+            return self._finish_dry_run(plan)
+        full = self._copy_backup(inputs)
+        ids, before = self._apply(plan, backup_path)
+        self._copy_base(plan, inputs, full)
+        self._record(plan, ids, before, backup_path)
+        self._check(plan)
+        return self.report
+
+    # -- the phases --------------------------------------------------------------------------
+    def _start_backup(self, backup_path: Path) -> None:
+        """copy: the backup of the master starts in a background thread, beside the
+        comparison (SQLite's online backup; see DatabaseCopy); the copy phase waits for it."""
+        self._copies.append(reg.DatabaseCopy(self.conn, "main", self.store.path, backup_path))
+
+    def _compare(self) -> dict[str, TableDiff]:
+        """compare: the field's changes against the base, by content (two threads)."""
+        diffs = diff_tables(self.base_path, self.pkg_path, DATA_TABLES, self.normal,
+                            self._share("compare"), workers=min(2, os.cpu_count() or 1))
+        for t in DATA_TABLES:
+            if diffs[t.name].unkeyed:
+                self.report.notes.append(
+                    f"{t.name}: {diffs[t.name].unkeyed} changed row(s) without a uuid cannot "
+                    "be matched and were left out")
+        for name in ("work_order", "work_order_asset", "work_order_event"):
+            n = self.conn.execute(f"SELECT count(*) FROM f.{gpkg.quote_ident(name)}").fetchone()[0]
+            if n:
+                self.report.notes.append(f"{name}: {n} row(s) in the package are not synced "
+                                         "(work orders are managed in the office)")
+        self._tick("compare")
+        return diffs
+
+    def _merge(self, diffs: dict[str, TableDiff]) -> tuple[dict[str, TableInput], Plan] | None:
+        """merge: the changed rows of the three sides, the sync id, the merged plan checked
+        against the whole master; None when there is nothing to do or the same content was
+        synced before (the report says which)."""
+        rep = self.report
+        inputs = {t.name: self._inputs(t, diffs[t.name]) for t in DATA_TABLES}
+        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, inputs)
+        if not any(diffs.values()):
+            rep.status = "nothing-to-do"
+            parent = reg.run_by_uuid(self.conn, self.parent) if self.parent else None
+            rep.sync_id = parent.sync_id if parent else None
+            return None
+        earlier = reg.applied_run_with_id(self.conn, rep.sync_id)
+        if earlier is not None:
+            rep.status, rep.sync_uuid = "already-synced", earlier.sync_uuid
+            rep.notes.append(f"this package content was synced on {earlier.applied_at}")
+            return None
+        self._share("merge").update(0, 1, "merging")
+        merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
+        for t in DATA_TABLES:
+            merger.merge_table(inputs[t.name])
+        plan = merger.plan
+        check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
+        self._drop_repeated_conflicts(plan)
+        self._tick("merge")
+        return inputs, plan
+
+    def _copy_backup(self, inputs: dict[str, TableInput]) -> bool:
+        """copy, before the first write: the backup complete; the whole package copied as
+        the next base when a layer was rewritten (returns whether it is)."""
+        self._share("copy").update(0, 1, "backup copy")
+        for copy in self._copies:  # the backup must be complete before the first write
+            copy.wait()
+        full = needs_full_copy(inputs, bool(self.normal))
+        if full:  # a rewritten layer: keep the whole package as the next base
+            folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
+            self._keep = folder / f"base-{self.run_uuid}.gpkg"
+            self._copies.append(reg.DatabaseCopy(self.conn, "f", self.pkg_path, self._keep))
+        self._tick("copies")
+        return full
+
+    def _apply(self, plan: Plan, backup_path: Path | None) -> tuple[list[str], dict[str, Any]]:
+        """apply: the plan written through the store, the journal and the conflicts;
+        returns the conflicts' ids and the file's state before."""
+        self.report.backup = str(backup_path) if backup_path else None
+        before = capture_state(self.conn)
+        entries = apply_plan(self.store, plan, self._share("apply"))
+        self.report.journal_entries = write_journal(self.conn, self.run_uuid, entries)
+        ids = write_conflicts(self.conn, self.run_uuid, self.pkg.package_uuid, plan.conflicts,
+                              self.user, self.stamp)
+        self._tick("apply")
+        return ids, before
+
+    def _copy_base(self, plan: Plan, inputs: dict[str, TableInput], full: bool) -> None:
+        """copy, after the writes: the package marked with this run and the base its next
+        sync merges against kept (a delta of the changed rows, or the whole copy)."""
+        for copy in self._copies:  # the base copy must be complete before the package is marked
+            copy.wait()
+        marked = self._mark_package(plan)
+        rekeys = plan.rekeys if marked else []
+        if full and self._keep is not None and rekeys:
+            rekey_file(self._keep, rekeys)
+        elif not full:
+            folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
+            self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", inputs, rekeys)
+        self._tick("copies")
+
+    def _record(self, plan: Plan, ids: list[str], before: dict[str, Any],
+                backup_path: Path | None) -> None:
+        """The report's counts and conflicts, and the run in ``sync_run`` (timed with the
+        check that follows)."""
+        rep = self.report
+        assert rep.sync_id is not None  # set by the merge phase
+        self._fill(plan, ids)
+        reg.insert_run(self.conn, reg.RunRecord(
+            sync_uuid=self.run_uuid, sync_id=rep.sync_id, kind="sync",
+            package_uuid=self.pkg.package_uuid, parent_sync_uuid=self.parent,
+            base_file=self._keep.name if self._keep else None, source_path=str(self.pkg_path),
+            applied_at=self.stamp, applied_by=self.user or None, prefer=self.prefer,
+            state="applied", counts=rep.counts, conflict_count=len(plan.conflicts),
+            backup_file=str(backup_path) if backup_path else None,
+            restore_state={"before": before, "after": capture_state(self.conn)}))
+        rep.sync_uuid = self.run_uuid
+
+    def _check(self, plan: Plan) -> None:
+        """check: the integrity of the file (whole, or the tables written when it is big)."""
+        self._share("check").update(0, 1, "checking the file")
+        touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"})
+        self.report.integrity = integrity_check(self.conn, str(self.store.path), touched,
+                                                self.full_check)
+        self._tick("check")
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _inputs(self, t: Any, d: TableDiff) -> TableInput:
+        cols = all_columns(t)
+        changed = [*d.updated, *d.deleted]
+        new_keys = [n.uuid for n in d.inserted if n.uuid and not n.rekey]
+        return TableInput(
+            t, d, fetch_rows(self.conn, "b", t, changed, cols),
+            fetch_rows(self.conn, "f", t, d.updated, cols),
+            fetch_by_rowid(self.conn, "f", t, [n.rowid for n in d.inserted], cols),
+            fetch_rows(self.conn, "main", t, changed + new_keys, cols))
+
+    def _drop_repeated_conflicts(self, plan: Plan) -> None:
+        """A conflict identical to one still open from an earlier sync is not stored twice."""
+        open_ = {(r[0], r[1], r[2], r[3], r[4]) for r in self.conn.execute(
+            "SELECT table_name, row_uuid, field_name, master_value, field_value "
+            "FROM sync_conflict WHERE package_uuid = ? AND state = 'open'",
+            (self.pkg.package_uuid,))}
+        if not open_:
+            return
+        keep = []
+        for c in plan.conflicts:
+            key = (c.table, c.uuid, c.field, value_json(c.master), value_json(c.field_value))
+            if c.resolution is None and key in open_:
+                self.report.notes.append(f"{c.table} {c.uuid} {c.field}: the conflict from an "
+                                         "earlier sync is still open")
+            else:
+                keep.append(c)
+        plan.conflicts = keep
+
+    def _mark_package(self, plan: Plan) -> bool:
+        """Write the run id (and new uuids) into the package, in this transaction; False if
+        the package cannot be written."""
+        conn = self.conn
+        conn.execute("SAVEPOINT sync_package_mark")
+        try:
+            conn.execute("INSERT OR REPLACE INTO f.citymgr_meta (key, value) VALUES (?, ?)",
+                         (reg.META_BASE, self.run_uuid))
+            for table, rowid, uuid in plan.rekeys:
+                key = gpkg.quote_ident(sc.table(table).key)
+                conn.execute(f"UPDATE f.{gpkg.quote_ident(table)} SET {key} = ? WHERE rowid = ?",
+                             (uuid, rowid))
+        except sqlite3.DatabaseError as exc:
+            conn.execute("ROLLBACK TO sync_package_mark")
+            conn.execute("RELEASE sync_package_mark")
+            self.report.notes.append(
+                f"the package could not be marked as synced ({exc}); the next sync of this "
+                "copy compares it with an earlier base (nothing is lost, but settled "
+                "conflicts may be shown again)")
+            return False
+        conn.execute("RELEASE sync_package_mark")
+        return True
+
+    def _fill(self, plan: Plan, ids: list[str] | None) -> None:
+        rep = self.report
+        rep.counts = counts(plan)
+        rep.conflicts = [ConflictInfo.from_conflict(c, ids[i] if ids else None)
+                         for i, c in enumerate(plan.conflicts)]
+        rep.notes += plan.notes
+        rep.timings = self.timings
+
+    def _finish_dry_run(self, plan: Plan) -> SyncReport:
+        self.report.status = "dry-run"
+        self._fill(plan, None)
+        return self.report
+
+    def _finish_early(self) -> SyncReport:
+        for copy in self._copies:  # nothing will be written: no backup needed
+            copy.abandon()
+        self._copies.clear()
+        self.report.timings = self.timings
+        return self.report
+
+    def after_commit(self) -> None:
+        if self.report.status == "applied":
+            reg.prune_backups(self.store.path)
+
+
