@@ -11,15 +11,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-import uuid as uuidlib
 from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.core.store.write import now_iso
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, integrity_check
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
@@ -51,7 +50,7 @@ class SyncJob:
                  parent: str | None, prefer: str | None, user: str, prog: Progress) -> None:
         self.store, self.conn, self.pkg, self.pkg_path = store, store.conn, pkg, pkg_path
         self.parent, self.prefer, self.user, self.prog = parent, prefer, user, prog
-        self.run_uuid = str(uuidlib.uuid4())
+        self.run_uuid = new_uuid()
         self.stamp = now_iso()
         self.timings: dict[str, float] = {}
         self.normal: dict[str, dict[str, str]] = {}
