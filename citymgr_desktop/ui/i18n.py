@@ -54,15 +54,18 @@ def chosen_language() -> str:
 
 
 _installed: list[QTranslator] = []
+_language = "en"  # what install() put in place: the one answer to "which language is shown"
 
 
 def install(language: str | None = None) -> str:
     """Install the translators for ``language`` (default: :func:`chosen_language`): ours,
     and Qt's own (``qtbase_zh_CN``: standard buttons, dialogs, wizards)."""
+    global _language
     lang = language or chosen_language()
     app = QCoreApplication.instance()
     if app is None:
         return lang
+    _language = lang
     while _installed:
         app.removeTranslator(_installed.pop())
     if lang != "en":
@@ -78,6 +81,18 @@ def install(language: str | None = None) -> str:
                        if lang == "zh_CN" else QLocale(QLocale.Language.English,
                                                        QLocale.Country.UnitedStates))
     return lang
+
+
+def language() -> str:
+    """The interface language installed by :func:`install` (``en`` / ``zh_CN``); ``en``
+    before anything is installed, as Qt then shows the English source text."""
+    return _language
+
+
+def label_language() -> str:
+    """The language that class and field names and coded values are shown in: ``zh`` while
+    the Chinese interface is installed, else ``en`` (the ``lang`` the core's labels take)."""
+    return "zh" if _language.startswith("zh") else "en"
 
 
 def tr(text: str) -> str:

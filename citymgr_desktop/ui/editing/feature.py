@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMessageBox, QWidget
 
 from citymgr_desktop.core.editing.session import EditEvent, EditSession, Recovery
@@ -22,15 +22,11 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.edit_overlay_widget import EditOverlayWidget
+from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.worker import run_task, show_error
 
 ORDER = 30
 BIG_SAVE = 20_000  # pending edits above which saving runs in a worker with progress
-
-
-def ui_lang() -> str:
-    """"zh" when the Chinese translation is active."""
-    return "zh" if QCoreApplication.translate("citymgr", "Attribute table") == "属性表" else "en"
 
 
 class EditingFeature(EditingActions):
@@ -39,8 +35,7 @@ class EditingFeature(EditingActions):
     def __init__(self, window: Any) -> None:
         QObject.__init__(self, window)
         self.window = window
-        lang = getattr(window, "lang", None)
-        self.lang = ("zh" if str(lang).startswith("zh") else "en") if lang else ui_lang()
+        self.lang = label_language()
         self.session: EditSession | None = None
         self._stack: Any = None
         self._title_busy = False

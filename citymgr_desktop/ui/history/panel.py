@@ -27,15 +27,11 @@ from citymgr_desktop.core.history import records as history
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workorders.orders import DeltaCommand
 from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
+from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.worker import show_error
-from citymgr_desktop.ui.workorders.list_widget import ui_lang
 
 THUMB = 96
 SETTINGS_DIR = "history/attach_dir"
-
-
-def _lang() -> str:
-    return ui_lang()
 
 
 class HistoryPanelWidget(QWidget):
@@ -118,7 +114,7 @@ class HistoryPanelWidget(QWidget):
             self._update_buttons()
             return
         layer, uuid = self.asset
-        lang = _lang()
+        lang = label_language()
         try:
             row = store.get_row(layer, uuid)
         except CitymgrError:

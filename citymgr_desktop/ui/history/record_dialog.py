@@ -23,13 +23,9 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.ui.workorders.list_widget import ui_lang
+from citymgr_desktop.ui.i18n import label_language
 
 SETTINGS_CREW = "history/last_crew"
-
-
-def _lang() -> str:
-    return ui_lang()
 
 
 class HistoryRecordDialog(QDialog):
@@ -40,7 +36,7 @@ class HistoryRecordDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Edit maintenance record") if record else
                             self.tr("Add maintenance record"))
-        lang = _lang()
+        lang = label_language()
         rec = record or {}
         form = QFormLayout()
         if asset_label:

@@ -11,8 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from citymgr_desktop.core.importing.run import ImportCommand, ImportResult
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.ui.i18n import tr
-from citymgr_desktop.ui.importing.wizard import ui_lang
+from citymgr_desktop.ui.i18n import label_language, tr
 
 ORDER = 40
 
@@ -62,7 +61,7 @@ def record(window: Any, result: ImportResult) -> None:
     if extent is not None and result.report.inserted + result.report.updated:
         window.canvas.zoom_to_bbox(*extent)
     r = result.report
-    name = sc.ASSET_TABLES_BY_NAME[table].label(ui_lang())
+    name = sc.ASSET_TABLES_BY_NAME[table].label(label_language())
     window.status(tr("Imported into %1: %2 new, %3 updated, %4 unchanged, %5 skipped")
                   .replace("%1", name).replace("%2", str(r.inserted))
                   .replace("%3", str(r.updated)).replace("%4", str(r.unchanged))

@@ -31,7 +31,7 @@ from citymgr_desktop.core.importing.mapping import ImportMapping, editable_field
 from citymgr_desktop.core.importing.run import distinct_values
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.ui.importing.wizard import ui_lang
+from citymgr_desktop.ui.i18n import label_language
 
 if TYPE_CHECKING:
     from citymgr_desktop.ui.importing.wizard import ImportWizard
@@ -63,7 +63,7 @@ class ImportMappingPage(QWizardPage):
         self.target_combo = QComboBox()
         self.target_combo.setObjectName("import_target")
         for t in sc.ASSET_TABLES:
-            self.target_combo.addItem(f"{t.label(ui_lang())} ({t.name})", t.name)
+            self.target_combo.addItem(f"{t.label(label_language())} ({t.name})", t.name)
         self.target_combo.currentIndexChanged.connect(lambda _i: self.rebuild(suggest=True))
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("import_fields")
@@ -133,7 +133,7 @@ class ImportMappingPage(QWizardPage):
         sources = [f.name for f in state.info.fields]
         for row, name in enumerate(names):
             f = table.field(name)
-            item = QTableWidgetItem(f"{f.label(ui_lang())} ({name})")
+            item = QTableWidgetItem(f"{f.label(label_language())} ({name})")
             item.setData(Qt.ItemDataRole.UserRole, name)
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.table.setItem(row, COL_FIELD, item)
@@ -166,7 +166,7 @@ class ImportMappingPage(QWizardPage):
             combo = QComboBox()
             combo.addItem("", None)
             for code in domain.codes:
-                combo.addItem(f"{code.value} – {code.label(ui_lang())}", code.value)
+                combo.addItem(f"{code.value} – {code.label(label_language())}", code.value)
             combo.setCurrentIndex(max(combo.findData(value), 0) if value is not None else 0)
             return combo
         edit = QLineEdit("" if value is None else str(value))

@@ -30,8 +30,8 @@ from citymgr_desktop.core.importing.report import ImportReport
 from citymgr_desktop.core.importing.run import ImportResult, run_import
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.render import load_map
+from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.importing.preview_widget import ImportPreviewWidget
-from citymgr_desktop.ui.importing.wizard import ui_lang
 from citymgr_desktop.ui.worker import show_error
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class ImportReportPage(QWizardPage):
 
         def label(name: str) -> str:
             try:
-                return f"{table.field(name).label(ui_lang())} ({name})" if table else name
+                return f"{table.field(name).label(label_language())} ({name})" if table else name
             except KeyError:
                 return name
         rows = [(t("Features read"), r.read), (t("New assets"), r.inserted),

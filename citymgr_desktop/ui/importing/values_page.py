@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.importing import values as iv
 from citymgr_desktop.core.importing.sources import is_empty
 from citymgr_desktop.core.model import domains as dm
-from citymgr_desktop.ui.importing.wizard import ui_lang
+from citymgr_desktop.ui.i18n import label_language
 
 if TYPE_CHECKING:
     from citymgr_desktop.ui.importing.wizard import ImportWizard
@@ -84,7 +84,7 @@ class ImportValuesPage(QWizardPage):
         for r, (name, word, n, code, _explicit) in enumerate(rows):
             domain = table.field(name).get_domain()
             assert isinstance(domain, dm.CodedDomain)
-            f_item = QTableWidgetItem(f"{table.field(name).label(ui_lang())} ({name})")
+            f_item = QTableWidgetItem(f"{table.field(name).label(label_language())} ({name})")
             f_item.setData(Qt.ItemDataRole.UserRole, name)
             w_item = QTableWidgetItem(word)
             c_item = QTableWidgetItem(str(n))
@@ -107,7 +107,7 @@ class ImportValuesPage(QWizardPage):
         combo.addItem(self.tr("(no code – left empty, reported)"), UNSET)
         combo.addItem(self.tr("(leave empty)"), None)
         for c in domain.codes:
-            combo.addItem(f"{c.value} – {c.label(ui_lang())}", c.value)
+            combo.addItem(f"{c.value} – {c.label(label_language())}", c.value)
         if code == UNSET:
             combo.setCurrentIndex(0)
         elif code is None or code == "":

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSettings, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QDialog, QWidget, QWizard
 
 from citymgr_desktop.core.importing.mapping import ImportMapping
@@ -24,11 +24,6 @@ from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 SETTINGS_GEOMETRY = "importer/geometry"
-
-
-def ui_lang() -> str:
-    """"zh" when the Chinese translation is active (labels of classes and codes follow it)."""
-    return "zh" if QCoreApplication.translate("citymgr", "Import data") == "导入数据" else "en"
 
 
 @dataclass

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.render import layer_title
+from citymgr_desktop.ui.i18n import label_language
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -38,7 +39,7 @@ def format_value(field: sc.Field | None, value: Any, lang: str) -> str:
 
 def read_feature(store: Store, layer: str, key: str) -> list[tuple[str, str, sc.Field | None, Any]]:
     """(column, label, field, value) of one feature: asset layers by uuid, others by fid."""
-    lang = "zh" if _zh() else "en"
+    lang = label_language()
     if layer in sc.ASSET_TABLES_BY_NAME:
         table = sc.ASSET_TABLES_BY_NAME[layer]
         row = store.get_rows(layer, [key], fields=table.field_names()).get(key, {})
@@ -55,12 +56,6 @@ def read_feature(store: Store, layer: str, key: str) -> list[tuple[str, str, sc.
     except (sqlite3.DatabaseError, ValueError):
         row = None
     return [(n, n, None, v) for n, v in zip(names, row or [None] * len(names), strict=True)]
-
-
-def _zh() -> bool:
-    from citymgr_desktop.ui.i18n import chosen_language
-
-    return chosen_language().startswith("zh")
 
 
 class IdentifyWidget(QTreeWidget):
@@ -88,7 +83,7 @@ class IdentifyWidget(QTreeWidget):
         (length, area) per hit."""
         self.clear()
         self.hits = list(hits)
-        lang = "zh" if _zh() else "en"
+        lang = label_language()
         for n, (layer, key) in enumerate(hits):
             rows = read_feature(store, layer, key)
             values = {col: v for col, _l, _f, v in rows}

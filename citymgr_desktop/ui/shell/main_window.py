@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.map_data: MapData | None = None
         self.commands = CommandStack()
         self.selection = SelectionModel(self)
-        self.lang = i18n.chosen_language()
+        self.lang = i18n.language()
         self.feature_errors: dict[str, str] = {}
         self._close_guards: list[Callable[[], bool]] = []
         self._menus: dict[str, QMenu] = {}

@@ -16,17 +16,13 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.diff import all_columns, fetch_rows
 from citymgr_desktop.core.sync.resolve import ConflictRecord, Resolution
 from citymgr_desktop.core.sync.values import GEOM, display
+from citymgr_desktop.ui.i18n import label_language
 
 COLUMNS = ("layer", "asset", "field", "kind", "ancestor", "master", "field_value", "choice",
            "value")
 CHOICE_COL, VALUE_COL = COLUMNS.index("choice"), COLUMNS.index("value")
 _SIDE_COL = {"ancestor": 4, "master": 5, "field": 6, "edit": VALUE_COL}
 _CHOSEN = QColor(214, 240, 214)
-
-
-def ui_lang() -> str:
-    """"zh" when the Chinese translation is active."""
-    return "zh" if QCoreApplication.translate("citymgr", "Field sync") == "外业同步" else "en"
 
 
 def tr(text: str) -> str:
@@ -56,7 +52,7 @@ def field_label(table: str, column: str) -> str:
     if column == GEOM:
         return tr("Geometry")
     try:
-        return sc.table(table).field(column).label(ui_lang())
+        return sc.table(table).field(column).label(label_language())
     except KeyError:
         return column
 
@@ -70,7 +66,7 @@ def coded(table: str | None, column: str, value: Any) -> str:
     except KeyError:
         return ""
     if isinstance(domain, dm.CodedDomain) and domain.contains(value):
-        return f"{value} · {domain.label(value, ui_lang())}"
+        return f"{value} · {domain.label(value, label_language())}"
     return ""
 
 
@@ -162,7 +158,7 @@ class SyncConflictModel(QAbstractTableModel):
         tip = role == Qt.ItemDataRole.ToolTipRole
         name = COLUMNS[col]
         if name == "layer":
-            return sc.table(c.table).label(ui_lang())
+            return sc.table(c.table).label(label_language())
         if name == "asset":
             return (f"{self.names[i]}\n{c.uuid}" if tip else
                     f"{self.names[i]} ({c.uuid[:8]})" if self.names[i] else c.uuid)

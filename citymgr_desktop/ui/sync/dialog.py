@@ -41,6 +41,7 @@ from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
 from citymgr_desktop.core.sync.resolve import list_conflicts, resolve_conflicts
 from citymgr_desktop.core.sync.run import sync_package
 from citymgr_desktop.core.sync.undo import redo_sync, undo_sync
+from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.sync.conflict_model import (
     CHOICE_COL,
     ChoiceDelegate,
@@ -49,7 +50,6 @@ from citymgr_desktop.ui.sync.conflict_model import (
     field_label,
     kind_text,
     short,
-    ui_lang,
 )
 from citymgr_desktop.ui.sync.history_model import SyncHistoryModel
 from citymgr_desktop.ui.worker import run_task
@@ -346,7 +346,7 @@ class SyncDialog(QDialog):
         self.say(text)
         layers = list(r.counts)
         self.counts.setRowCount(len(layers))
-        self.counts.setVerticalHeaderLabels([sc.table(x).label(ui_lang()) for x in layers])
+        self.counts.setVerticalHeaderLabels([sc.table(x).label(label_language()) for x in layers])
         for i, layer in enumerate(layers):
             for j, key in enumerate(COUNT_KEYS):
                 item = QTableWidgetItem(str(r.counts[layer].get(key, 0)))
@@ -361,7 +361,7 @@ class SyncDialog(QDialog):
                 "%1", short(c.ancestor, c.field, 30, c.layer) or "∅").replace(
                 "%2", short(c.master, c.field, 30, c.layer) or "∅").replace(
                 "%3", short(c.field_value, c.field, 30, c.layer) or "∅")
-            self.notes.addItem(f"{sc.table(c.layer).label(ui_lang())} {c.uuid[:8]} "
+            self.notes.addItem(f"{sc.table(c.layer).label(label_language())} {c.uuid[:8]} "
                                f"{field_label(c.layer, c.field)}: {kind_text(c.kind)} "
                                f"({what}) {values}")
         for n in r.notes:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, PackageResult, create_package
-from citymgr_desktop.ui.sync.conflict_model import ui_lang
+from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.worker import run_task
 
 KEY = "field_package/"
@@ -61,7 +61,7 @@ class FieldPackageDialog(QDialog):
         self.layers = {}
         layer_row = QHBoxLayout()
         for name in ASSET_LAYERS:
-            box = QCheckBox(sc.table(name).label(ui_lang()))
+            box = QCheckBox(sc.table(name).label(label_language()))
             box.setChecked(True)
             self.layers[name] = box
             layer_row.addWidget(box)

@@ -31,7 +31,7 @@ from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit
 from citymgr_desktop.core.workorders.deadlines import format_local as fmt
 from citymgr_desktop.core.workorders.query import assignees, select_assets
-from citymgr_desktop.ui.workorders.list_widget import ui_lang
+from citymgr_desktop.ui.i18n import label_language
 
 SETTINGS = "workorders/create"
 
@@ -44,7 +44,7 @@ class WorkOrderDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("New work order"))
         self.store, self.selection = store, {k: v for k, v in selection.items() if v}
-        lang = ui_lang()
+        lang = label_language()
         saved = QSettings().value(SETTINGS, {}) or {}
         saved = saved if isinstance(saved, dict) else {}
         form = QFormLayout()
@@ -132,7 +132,7 @@ class WorkOrderDialog(QDialog):
             limit = find_limit(self.store.conn, cls, pri)
             due = compute_deadline(self.store.conn, cls, pri, utcnow())
             self.deadline.setText(self.tr("Deadline: %1 (%2)").replace(
-                "%1", fmt(format_iso(due))).replace("%2", limit.describe(ui_lang())))
+                "%1", fmt(format_iso(due))).replace("%2", limit.describe(label_language())))
         except CitymgrError as exc:
             self.deadline.setText(str(exc))
 

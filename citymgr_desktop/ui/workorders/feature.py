@@ -15,10 +15,11 @@ from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.export.workorders.exporter import export_orders
+from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.worker import run_task, show_error
 from citymgr_desktop.ui.workorders.create_dialog import WorkOrderDialog
 from citymgr_desktop.ui.workorders.export_dialog import WorkOrderExportDialog
-from citymgr_desktop.ui.workorders.list_widget import WorkOrderListWidget, ui_lang
+from citymgr_desktop.ui.workorders.list_widget import WorkOrderListWidget
 from citymgr_desktop.ui.workorders.move_dialog import WorkOrderMoveDialog
 
 ORDER = 60
@@ -116,7 +117,7 @@ class WorkOrdersFeature(QObject):
     def move(self, case: str, to: str, by: str, note: str | None,
              close: wo.CloseOptions | None = None) -> bool:
         label = self.tr("Move %1 to %2").replace("%1", case).replace(
-            "%2", wf.label(to, ui_lang()) if to in {s.value for s in wf.WorkOrderState} else to)
+            "%2", wf.label(to, label_language()) if to in {s.value for s in wf.WorkOrderState} else to)
         try:
             deltas = wo.plan_move(self.window.store, case, to, by, note, close=close)
             self.window.commands.push(wo.DeltaCommand(self.window.store, deltas, label, by,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,14 +23,10 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.query import assignees, list_orders
+from citymgr_desktop.ui.i18n import label_language
 
 SETTINGS = "workorders/list_filter"
 COLUMNS = ("case_no", "state", "priority", "title", "assignee", "deadline", "asset_count")
-
-
-def ui_lang() -> str:
-    """"zh" when the Chinese translation is active (labels of coded values follow it)."""
-    return "zh" if QCoreApplication.translate("citymgr", "Work orders") == "工单" else "en"
 
 
 class WorkOrderListWidget(QWidget):
@@ -47,7 +43,7 @@ class WorkOrderListWidget(QWidget):
         self.state.addItem(self.tr("All states"), None)
         self.state.addItem(self.tr("Open (not closed or cancelled)"), "open")
         for s in wf.WorkOrderState:
-            self.state.addItem(wf.label(s, ui_lang()), s.value)
+            self.state.addItem(wf.label(s, label_language()), s.value)
         self.assignee = QComboBox()
         self.overdue = QCheckBox(self.tr("Overdue only"))
         self.search = QLineEdit(placeholderText=self.tr("Case number or title…"))
@@ -118,7 +114,7 @@ class WorkOrderListWidget(QWidget):
             self.rows = list_orders(store, states=states, assignee=self.assignee.currentData(),
                                     overdue=True if self.overdue.isChecked() else None,
                                     text=self.search.text().strip() or None)
-        lang = ui_lang()
+        lang = label_language()
         self.table.setSortingEnabled(False)
         self.table.clearContents()
         self.table.setRowCount(len(self.rows))

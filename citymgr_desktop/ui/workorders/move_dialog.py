@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
-from citymgr_desktop.ui.workorders.list_widget import ui_lang
+from citymgr_desktop.ui.i18n import label_language
 
 
 class WorkOrderMoveDialog(QDialog):
@@ -28,7 +28,7 @@ class WorkOrderMoveDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, order: dict[str, Any], user: str) -> None:
         super().__init__(parent)
-        lang = ui_lang()
+        lang = label_language()
         self.order = order
         self.setWindowTitle(self.tr("Move work order %1").replace("%1", order["case_no"]))
         form = QFormLayout()
