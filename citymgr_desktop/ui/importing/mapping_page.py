@@ -7,7 +7,7 @@ source has nothing. Below: the id prefix and the geometry choices.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import shapely
@@ -32,9 +32,7 @@ from citymgr_desktop.core.importing.run import distinct_values
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language
-
-if TYPE_CHECKING:
-    from citymgr_desktop.ui.importing.wizard import ImportWizard
+from citymgr_desktop.ui.importing.state import ImportHost
 
 COL_FIELD, COL_SOURCE, COL_CONSTANT, COL_SAMPLES = range(4)
 _BY_DIMENSION = {0: "litter_bin", 1: "road_segment", 2: "green_space"}
@@ -52,8 +50,8 @@ def guess_target(geoms: Any) -> str:
 class ImportMappingPage(QWizardPage):
     """Choose the asset class and map the fields."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__(wizard)
+    def __init__(self, wizard: ImportHost) -> None:
+        super().__init__()  # QWizard.setPage makes the wizard its parent
         self.wiz = wizard
         self._built_for: tuple[int, str] | None = None
         self.setTitle(self.tr("Target and fields"))

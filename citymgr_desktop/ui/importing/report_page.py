@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
@@ -32,10 +32,8 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.render import load_map
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.importing.preview_widget import ImportPreviewWidget
+from citymgr_desktop.ui.importing.state import ImportHost
 from citymgr_desktop.ui.worker import show_error
-
-if TYPE_CHECKING:
-    from citymgr_desktop.ui.importing.wizard import ImportWizard
 
 SETTINGS_PROFILE_DIR = "importer/profile_dir"
 
@@ -57,8 +55,8 @@ def import_job(store: Any, path: str, mapping: Any, options: Any, data: Any, use
 class ImportReportPage(QWizardPage):
     """Show what will happen; import on Finish."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__(wizard)
+    def __init__(self, wizard: ImportHost) -> None:
+        super().__init__()  # QWizard.setPage makes the wizard its parent
         self.wiz = wizard
         self.setTitle(self.tr("Check and import"))
         self.setSubTitle(self.tr("Nothing has been written yet. Import writes everything in "

@@ -7,7 +7,7 @@ fields; a profile can be loaded here, which fixes the source options and the map
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -30,10 +30,8 @@ from citymgr_desktop.core.importing.sources import (
     list_layers,
     read_source,
 )
+from citymgr_desktop.ui.importing.state import ImportHost
 from citymgr_desktop.ui.worker import show_error
-
-if TYPE_CHECKING:
-    from citymgr_desktop.ui.importing.wizard import ImportWizard
 
 SETTINGS_DIR = "importer/last_dir"
 ENCODINGS = ("", "UTF-8", "GBK", "GB18030", "Big5", "ISO-8859-1")
@@ -50,8 +48,8 @@ def read_and_describe(path: str, options: SourceOptions, progress: Any = None) -
 class ImportSourcePage(QWizardPage):
     """Choose what to import."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__(wizard)
+    def __init__(self, wizard: ImportHost) -> None:
+        super().__init__()  # QWizard.setPage makes the wizard its parent
         self.wiz = wizard
         self.setTitle(self.tr("Source"))
         self.setSubTitle(self.tr("Any format GDAL reads (GeoPackage, Shapefile, GeoJSON, "

@@ -9,7 +9,7 @@ unless the person picks a code or "leave empty".
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -27,9 +27,7 @@ from citymgr_desktop.core.importing import values as iv
 from citymgr_desktop.core.importing.sources import is_empty
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.ui.i18n import label_language
-
-if TYPE_CHECKING:
-    from citymgr_desktop.ui.importing.wizard import ImportWizard
+from citymgr_desktop.ui.importing.state import ImportHost
 
 UNSET = "__no_code__"
 MAX_WORDS = 300  # per field; a free-text column mapped by mistake is not a value list
@@ -40,8 +38,8 @@ UNMATCHED = QColor("#fde2c4")
 class ImportValuesPage(QWizardPage):
     """Map the source's words onto codes."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__(wizard)
+    def __init__(self, wizard: ImportHost) -> None:
+        super().__init__()  # QWizard.setPage makes the wizard its parent
         self.wiz = wizard
         self.setTitle(self.tr("Value words"))
         self.setSubTitle(self.tr("Each word of the source becomes a code. Highlighted words "

@@ -1,48 +1,36 @@
 """The import wizard: source, layer and filter -> target class and field mapping -> value
 words -> dry-run report with a map preview -> import (in a worker, with progress and Cancel).
 
-The wizard holds what the pages decide (:class:`ImportState`) and runs the core's long work
-(reading, the dry run, the import) through the shared worker. It never writes itself: the
-import runs as one transaction in the core, and :attr:`ImportWizard.imported` hands the result
-to the feature, which records it as one undo step. Window size and last folders are
-remembered (QSettings).
+The wizard holds what the pages decide (:class:`~.state.ImportState`) and runs the core's
+long work (reading, the dry run, the import) through the shared worker. It never writes
+itself: the import runs as one transaction in the core, and :attr:`ImportWizard.imported`
+hands the result to the feature, which records it as one undo step. Window size and last
+folders are remembered (QSettings).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QDialog, QWidget, QWizard
 
-from citymgr_desktop.core.importing.mapping import ImportMapping
 from citymgr_desktop.core.importing.run import ImportResult
-from citymgr_desktop.core.importing.sources import SourceData, SourceLayer, SourceOptions
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.ui.importing.mapping_page import ImportMappingPage
+from citymgr_desktop.ui.importing.report_page import ImportReportPage
+from citymgr_desktop.ui.importing.source_page import ImportSourcePage
+from citymgr_desktop.ui.importing.state import ImportState
+from citymgr_desktop.ui.importing.values_page import ImportValuesPage
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 SETTINGS_GEOMETRY = "importer/geometry"
 
 
-@dataclass
-class ImportState:
-    """What the pages decided so far."""
-
-    path: str = ""
-    options: SourceOptions = field(default_factory=SourceOptions)
-    data: SourceData | None = None
-    info: SourceLayer | None = None
-    profile: ImportMapping | None = None  # loaded from a profile: replaces the suggestions
-    mapping: ImportMapping | None = None
-    dry_run: ImportResult | None = None
-    background: Any = None  # render.data.MapData of the project, for the preview
-    result: ImportResult | None = None
-
-
 class ImportWizard(QWizard):
-    """Import one source layer into one asset class of ``store``."""
+    """Import one source layer into one asset class of ``store``; the pages see it as their
+    :class:`~.state.ImportHost`."""
 
     imported = Signal(object)  # ImportResult, after the import committed
 
@@ -50,11 +38,6 @@ class ImportWizard(QWizard):
 
     def __init__(self, parent: QWidget | None, store: Store, user: str = "") -> None:
         super().__init__(parent)
-        from citymgr_desktop.ui.importing.mapping_page import ImportMappingPage
-        from citymgr_desktop.ui.importing.report_page import ImportReportPage
-        from citymgr_desktop.ui.importing.source_page import ImportSourcePage
-        from citymgr_desktop.ui.importing.values_page import ImportValuesPage
-
         self.store, self.user = store, user
         self.state = ImportState()
         self.task: Task | None = None
