@@ -8,6 +8,14 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.ui.selection import SelectionModel
+from citymgr_desktop.ui.shell.window import Window
+
+
+def window_members() -> list[str]:
+    """The members of the :class:`Window` protocol: attributes, signals and methods."""
+    names = set(Window.__annotations__)
+    names |= {n for n, v in vars(Window).items() if callable(v) and not n.startswith("_")}
+    return sorted(names)
 
 
 class FakeCanvas(QObject):

@@ -16,6 +16,8 @@ from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import main_window as mw
 from citymgr_desktop.ui.shell.main_window import MainWindow
+from citymgr_desktop.ui.shell.window import Window
+from tests.ui._edit_window import window_members
 
 
 def device_pos(window: MainWindow, x: float, y: float) -> QPoint:
@@ -240,6 +242,16 @@ def test_a_broken_feature_is_logged_not_fatal(qtbot, isolated_settings, monkeypa
     assert "feature exploded" in caplog.text
     assert w.menu("file") is not None
     w.close()
+
+
+def test_main_window_satisfies_the_window_protocol(main_window):
+    """Every member of the contract features are typed against (ui/shell/window.py)."""
+    members = window_members()
+    assert {"store", "storeChanged", "commands", "map_data", "hits_at", "lang"} <= set(members)
+    assert [name for name in members if not hasattr(main_window, name)] == []
+    assert [name for name in members if callable(getattr(Window, name, None))
+            and not callable(getattr(main_window, name))] == []
+    assert isinstance(main_window, Window)
 
 
 def test_contract_members(main_window):

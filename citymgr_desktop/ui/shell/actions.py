@@ -13,9 +13,12 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from citymgr_desktop.ui import i18n, icons
+from citymgr_desktop.ui.shell import map_image, settings
 
 if TYPE_CHECKING:
-    from citymgr_desktop.ui.shell.main_window import MainWindow
+    from PySide6.QtWidgets import QMenu
+
+    from citymgr_desktop.ui.shell.window import Window
 
 MENU_KEYS = ("file", "edit", "view", "layer", "asset", "workorder", "tools", "settings", "help")
 
@@ -27,7 +30,7 @@ def menu_titles() -> dict[str, str]:
             "settings": tr("&Settings"), "help": tr("&Help")}
 
 
-def _action(w: MainWindow, name: str, text: str, slot, shortcut=None, icon=None,
+def _action(w: Window, name: str, text: str, slot, shortcut=None, icon=None,
             tip: str = "", checkable: bool = False) -> QAction:
     a = QAction(text, w)
     a.setObjectName(name)
@@ -48,17 +51,18 @@ def _action(w: MainWindow, name: str, text: str, slot, shortcut=None, icon=None,
     return a
 
 
-def build(w: MainWindow) -> dict[str, QAction]:
-    """Create the window's actions, put them into menus and the tool bar; returns them."""
+def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QAction]:
+    """Create the window's actions, put them into menus and the tool bar (with the window's
+    File > Open Recent and View > Panels menus); returns them."""
     tr = i18n.tr
     c = w.canvas
     acts = {
-        "open": _action(w, "action_open", tr("&Open…"), w.open_dialog, QKeySequence.StandardKey.Open,
+        "open": _action(w, "action_open", tr("&Open…"), lambda: settings.open_dialog(w), QKeySequence.StandardKey.Open,
                         "open", tr("Open a GeoPackage")),
         "close": _action(w, "action_close", tr("&Close"), w.close_file, QKeySequence.StandardKey.Close,
                          None, tr("Close the open file")),
         "export_image": _action(w, "action_export_image", tr("Save Map as &Image…"),
-                                w.export_image, None, None,
+                                lambda: map_image.export_map_image(w), None, None,
                                 tr("Save the current map view as a PNG image")),
         "quit": _action(w, "action_quit", tr("&Quit"), w.close, QKeySequence.StandardKey.Quit),
         "zoom_in": _action(w, "action_zoom_in", tr("Zoom &In"), lambda: c.zoom_by(2.0),
@@ -95,9 +99,11 @@ def build(w: MainWindow) -> dict[str, QAction]:
         "clear_selection": _action(w, "action_clear_selection", tr("&Deselect All"),
                                    lambda: w.selection.clear(), "Ctrl+Alt+A", "deselect",
                                    tr("Clear the selection in every layer")),
-        "user_name": _action(w, "action_user_name", tr("&User Name…"), w.ask_user_name, None, None,
+        "user_name": _action(w, "action_user_name", tr("&User Name…"),
+                             lambda: settings.ask_user_name(w), None, None,
                              tr("The name recorded with your edits")),
-        "about": _action(w, "action_about", tr("&About citymgr-desktop"), w.about),
+        "about": _action(w, "action_about", tr("&About citymgr-desktop"),
+                         lambda: settings.about(w)),
     }
     tools = QActionGroup(w)
     for key in ("tool_pan", "tool_zoom", "tool_select", "tool_identify"):
@@ -109,8 +115,7 @@ def build(w: MainWindow) -> dict[str, QAction]:
 
     f = w.menu("file")
     f.addAction(acts["open"])
-    w.recent_menu = f.addMenu(tr("Open &Recent"))
-    w.recent_menu.setObjectName("menu_recent")
+    f.addMenu(recent_menu)
     f.addAction(acts["close"])
     f.addSeparator()
     f.addAction(acts["export_image"])
@@ -123,7 +128,7 @@ def build(w: MainWindow) -> dict[str, QAction]:
     v.addSeparator()
     v.addAction(acts["refresh"])
     v.addSeparator()
-    w.panels_menu = v.addMenu(tr("&Panels"))
+    v.addMenu(panels_menu)
     w.menu("layer").addAction(acts["zoom_layer"])
     s = w.menu("settings")
     lang_menu = s.addMenu(tr("&Language"))
@@ -133,7 +138,7 @@ def build(w: MainWindow) -> dict[str, QAction]:
         a = QAction(label, w, checkable=True)
         a.setObjectName(f"action_language_{code}")
         a.setChecked(code == current)
-        a.triggered.connect(lambda _=False, lang=code: w.set_language(lang))
+        a.triggered.connect(lambda _=False, lang=code: settings.set_language(w, lang))
         langs.addAction(a)
         lang_menu.addAction(a)
     s.addAction(acts["user_name"])
@@ -149,7 +154,7 @@ def build(w: MainWindow) -> dict[str, QAction]:
     return acts
 
 
-def finish(w: MainWindow, acts: dict[str, QAction]) -> None:
+def finish(w: Window, acts: dict[str, QAction]) -> None:
     """Items that belong at the end of their menus, after the features added theirs."""
     f = w.menu("file")
     f.addSeparator()

@@ -1,5 +1,7 @@
-"""The main window: the map canvas, the layer panel, identify results, the status bar, and
-the contract that features (``ui/<feature>/feature.py``) build on (docs/ui-architecture.md).
+"""The main window: the map canvas, the layer panel, identify results, the status bar; it
+satisfies the contract that features (``ui/<feature>/feature.py``) build on, the
+:class:`~citymgr_desktop.ui.shell.window.Window` protocol (docs/ui-architecture.md). Only the
+entry point (``ui/app.py``) and tests import this module.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.user import login_name
 from citymgr_desktop.render import MapData, drawable_layers, load_map
 from citymgr_desktop.ui import i18n, icons
-from citymgr_desktop.ui.map import selection as ms
 from citymgr_desktop.ui.map.canvas import MapCanvas
 from citymgr_desktop.ui.map.identify import IdentifyWidget
 from citymgr_desktop.ui.map.layer_panel import LayerPanelWidget
@@ -32,6 +33,7 @@ from citymgr_desktop.ui.map.status_bar import MapStatusBar
 from citymgr_desktop.ui.selection import SelectionModel
 from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import features
+from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 
@@ -50,7 +52,8 @@ def _reload(path: str, data: MapData, tables: set[str], progress) -> MapData:
 
 
 class MainWindow(QMainWindow):
-    """The application window (one open file at a time)."""
+    """The application window (one open file at a time); a
+    :class:`~citymgr_desktop.ui.shell.window.Window`."""
 
     storeChanged = Signal(object)
     dataChanged = Signal(object)
@@ -71,6 +74,7 @@ class MainWindow(QMainWindow):
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
         self._load_task: Task | None = None
+        self._restored = False  # window state restored: docks added later take their place
         self.canvas = MapCanvas(self)
         self.canvas.lang = self.lang
         self.setCentralWidget(self.canvas)
@@ -80,12 +84,15 @@ class MainWindow(QMainWindow):
         for key, title in window_actions.menu_titles().items():
             self._menus[key] = self.menuBar().addMenu(title)
             self._menus[key].setObjectName(f"menu_{key}")
+        self.recent_menu = QMenu(self.tr("Open &Recent"), self)
+        self.recent_menu.setObjectName("menu_recent")
+        self.panels_menu = QMenu(self.tr("&Panels"), self)  # a show/hide item per dock
         self.layer_panel = LayerPanelWidget(self)
         self.layer_panel.lang = self.lang
         self.identify_panel = IdentifyWidget(self)
         self.status_bar = MapStatusBar(self)
         self.setStatusBar(self.status_bar)
-        self.actions_by_name = window_actions.build(self)
+        self.actions_by_name = window_actions.build(self, self.recent_menu, self.panels_menu)
         self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
         self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
         self._connect()
@@ -155,9 +162,8 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         self._docks[object_name] = dock
-        if hasattr(self, "panels_menu"):
-            self.panels_menu.addAction(dock.toggleViewAction())
-        if getattr(self, "_restored", False):
+        self.panels_menu.addAction(dock.toggleViewAction())
+        if self._restored:
             self.restoreDockWidget(dock)
         return dock
 
@@ -188,11 +194,11 @@ class MainWindow(QMainWindow):
         return True
 
     def zoom_to_selection(self) -> None:
-        ms.zoom_to_selection(self)
+        si.zoom_to_selection(self)
 
     def hits_at(self, x: float, y: float) -> list[tuple[str, str]]:
         """(layer, key) of the features under a map point, the top layer's first."""
-        return ms.hits_at(self, x, y)
+        return si.hits_at(self, x, y)
 
     def zoom_to_layer(self, name: str | None) -> None:
         if self.map_data is not None and name in self.map_data.names():
@@ -220,9 +226,9 @@ class MainWindow(QMainWindow):
         c.extentChanged.connect(lambda _e: sb.set_scale(c.scale()))
         c.renderingChanged.connect(sb.set_busy)
         sb.scaleEntered.connect(c.zoom_to_scale)
-        c.selectRequested.connect(lambda x, y, mods: ms.select_at(self, x, y, mods))
-        c.rectSelected.connect(lambda extent, mods: ms.select_rect(self, extent, mods))
-        c.identifyRequested.connect(lambda x, y: ms.identify(self, x, y))
+        c.selectRequested.connect(lambda x, y, mods: si.select_at(self, x, y, mods))
+        c.rectSelected.connect(lambda extent, mods: si.select_rect(self, extent, mods))
+        c.identifyRequested.connect(lambda x, y: si.identify(self, x, y))
         self.layer_panel.layersChanged.connect(
             lambda: c.set_layers(self.layer_panel.visible_layers()))
         self.layer_panel.zoomToLayer.connect(self.zoom_to_layer)
@@ -282,32 +288,16 @@ class MainWindow(QMainWindow):
         ro = self.tr(" [read-only]") if self.store and self.store.read_only else ""
         self.setWindowTitle(f"{name}{ro} — citymgr-desktop" if name else "citymgr-desktop")
 
-    # -- files, settings, language (ui/shell/settings.py) --------------------------------
-    def open_dialog(self) -> None:
-        ws.open_dialog(self)
-
+    # -- recent files, window layout (ui/shell/settings.py) ------------------------------
     def recent_files(self) -> list[str]:
         return ws.recent_files()
 
     def _add_recent(self, path: str) -> None:
-        ws.add_recent(self, path)
-
-    def export_image(self) -> None:
-        from citymgr_desktop.ui.map.image_export import export_map_image
-
-        export_map_image(self)
-
-    def ask_user_name(self) -> None:
-        ws.ask_user_name(self)
-
-    def set_language(self, lang: str) -> None:
-        ws.set_language(self, lang)
-
-    def about(self) -> None:
-        ws.about(self)
+        ws.add_recent(self, self.recent_menu, path)
 
     def _restore_settings(self) -> None:
         ws.restore(self)
+        ws.fill_recent(self, self.recent_menu)
         self._restored = True
 
     def _save_settings(self) -> None:

@@ -1,5 +1,7 @@
 """What the main window remembers and asks about: recent files, the last folder, window
-geometry and dock layout, the user's name and the interface language (QSettings).
+geometry and dock layout, the user's name and the interface language (QSettings). Functions
+of the :class:`~citymgr_desktop.ui.shell.window.Window` contract; the geometry and dock
+layout need only Qt's ``QMainWindow``.
 """
 
 from __future__ import annotations
@@ -9,19 +11,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QProcess, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+)
 
 from citymgr_desktop import __version__
 from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
-    from citymgr_desktop.ui.shell.main_window import MainWindow
+    from citymgr_desktop.ui.shell.window import Window
 
 MAX_RECENT = 10
 RECENT_KEY = "files/recent"
 
 
-def open_dialog(w: MainWindow) -> None:
+def open_dialog(w: Window) -> None:
     start = str(QSettings().value("files/lastDir", str(Path.home())))
     path, _ = QFileDialog.getOpenFileName(w, i18n.tr("Open GeoPackage"), start,
                                           i18n.tr("GeoPackage (*.gpkg);;All files (*)"))
@@ -35,44 +44,44 @@ def recent_files() -> list[str]:
     return [str(v) for v in ([value] if isinstance(value, str) else value)]
 
 
-def add_recent(w: MainWindow, path: str) -> None:
+def add_recent(w: Window, menu: QMenu, path: str) -> None:
+    """Put ``path`` first in the recent files and in File > Open Recent (``menu``)."""
     files = [p for p in recent_files() if p != path]
     QSettings().setValue(RECENT_KEY, [path, *files][:MAX_RECENT])
-    fill_recent(w)
+    fill_recent(w, menu)
 
 
-def fill_recent(w: MainWindow) -> None:
+def fill_recent(w: Window, menu: QMenu) -> None:
     """Rebuild File > Open Recent (numbered, full path in the tooltip)."""
-    menu = w.recent_menu
     menu.clear()
     files = recent_files()
     for i, path in enumerate(files):
         a = menu.addAction(f"&{i + 1} {Path(path).name}")
         a.setToolTip(path)
         a.setStatusTip(path)
-        a.triggered.connect(lambda _=False, p=path: open_recent(w, p))
+        a.triggered.connect(lambda _=False, p=path: open_recent(w, menu, p))
     menu.setEnabled(bool(files))
     if files:
         menu.addSeparator()
-        menu.addAction(i18n.tr("Clear Recent Files"), lambda: _clear(w))
+        menu.addAction(i18n.tr("Clear Recent Files"), lambda: _clear(w, menu))
 
 
-def open_recent(w: MainWindow, path: str) -> None:
+def open_recent(w: Window, menu: QMenu, path: str) -> None:
     if not Path(path).exists():
         QMessageBox.warning(w, i18n.tr("Open"),
                             i18n.tr("%1 no longer exists.").replace("%1", path))
         QSettings().setValue(RECENT_KEY, [p for p in recent_files() if p != path])
-        fill_recent(w)
+        fill_recent(w, menu)
         return
     w.open_file(path)
 
 
-def _clear(w: MainWindow) -> None:
+def _clear(w: Window, menu: QMenu) -> None:
     QSettings().setValue(RECENT_KEY, [])
-    fill_recent(w)
+    fill_recent(w, menu)
 
 
-def ask_user_name(w: MainWindow) -> None:
+def ask_user_name(w: Window) -> None:
     name, ok = QInputDialog.getText(w, i18n.tr("User Name"),
                                     i18n.tr("Name recorded with your edits:"),
                                     text=w.user_name())
@@ -80,7 +89,7 @@ def ask_user_name(w: MainWindow) -> None:
         QSettings().setValue("user/name", name.strip())
 
 
-def set_language(w: MainWindow, lang: str) -> None:
+def set_language(w: Window, lang: str) -> None:
     """Remember the language; offer to restart (every window is built in one language)."""
     QSettings().setValue(i18n.SETTINGS_KEY, lang)
     if lang == w.lang:
@@ -94,13 +103,13 @@ def set_language(w: MainWindow, lang: str) -> None:
                                                 *([path] if path else [])])
 
 
-def about(w: MainWindow) -> None:
+def about(w: Window) -> None:
     QMessageBox.about(w, i18n.tr("About citymgr-desktop"), i18n.tr(
         "<b>citymgr-desktop %1</b><p>City-management asset inventory (城市管理资产台账) on "
         "GeoPackage files.</p>").replace("%1", __version__))
 
 
-def restore(w: MainWindow) -> None:
+def restore(w: QMainWindow) -> None:
     """Window geometry and dock layout from the last run, else a sensible first layout."""
     s = QSettings()
     geometry = s.value("window/geometry")
@@ -116,10 +125,9 @@ def restore(w: MainWindow) -> None:
     state = s.value("window/state")
     if state is None or not w.restoreState(state):
         QTimer.singleShot(0, lambda: default_layout(w))  # sizes apply once the window exists
-    fill_recent(w)
 
 
-def default_layout(w: MainWindow) -> None:
+def default_layout(w: QMainWindow) -> None:
     """First run: the map gets most of the room; right-hand docks share one tabbed area."""
     docks = w.findChildren(QDockWidget)
     right = [d for d in docks if w.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]
@@ -137,7 +145,7 @@ def default_layout(w: MainWindow) -> None:
         w.resizeDocks(bottom[:1], [190], Qt.Orientation.Vertical)
 
 
-def save(w: MainWindow) -> None:
+def save(w: QMainWindow) -> None:
     s = QSettings()
     s.setValue("window/geometry", w.saveGeometry())
     s.setValue("window/state", w.saveState())

@@ -1,7 +1,8 @@
-"""What the map's select and identify tools do in the main window: features under a click
-(top layer first), click selection (Shift adds, Ctrl toggles), rectangle selection in every
+"""What the map's select and identify tools do in the window: features under a click (top
+layer first), click selection (Shift adds, Ctrl toggles), rectangle selection in every
 visible layer (Shift adds, Ctrl removes), identify results with length/area, zoom to the
-selection.
+selection. Window behaviour on the :class:`~citymgr_desktop.ui.shell.window.Window`
+contract; the canvas only reports where the user clicked.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from PySide6.QtCore import Qt
 from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
-    from citymgr_desktop.ui.shell.main_window import MainWindow
+    from citymgr_desktop.ui.shell.window import Window
 
 HIT_TOLERANCE_PX = 5
 
 
-def zoom_to_selection(w: MainWindow) -> None:
+def zoom_to_selection(w: Window) -> None:
     if w.map_data is None:
         return
     boxes = []
@@ -37,7 +38,7 @@ def zoom_to_selection(w: MainWindow) -> None:
     w.canvas.zoom_to_bbox(minx - pad, miny - pad, maxx + pad, maxy + pad)
 
 
-def hits_at(w: MainWindow, x: float, y: float) -> list[tuple[str, str]]:
+def hits_at(w: Window, x: float, y: float) -> list[tuple[str, str]]:
     """(layer, key) of the features under a map point, the top layer's first."""
     if w.map_data is None:
         return []
@@ -49,7 +50,7 @@ def hits_at(w: MainWindow, x: float, y: float) -> list[tuple[str, str]]:
     return out
 
 
-def select_at(w: MainWindow, x: float, y: float, mods: Qt.KeyboardModifier) -> None:
+def select_at(w: Window, x: float, y: float, mods: Qt.KeyboardModifier) -> None:
     hits = hits_at(w, x, y)
     if not hits:
         if not mods & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier):
@@ -64,7 +65,7 @@ def select_at(w: MainWindow, x: float, y: float, mods: Qt.KeyboardModifier) -> N
         w.selection.replace_all({layer: [key]})
 
 
-def select_rect(w: MainWindow, extent: tuple, mods: Qt.KeyboardModifier) -> None:
+def select_rect(w: Window, extent: tuple, mods: Qt.KeyboardModifier) -> None:
     if w.map_data is None:
         return
     found = {}
@@ -83,7 +84,7 @@ def select_rect(w: MainWindow, extent: tuple, mods: Qt.KeyboardModifier) -> None
         w.selection.replace_all(found)
 
 
-def identify(w: MainWindow, x: float, y: float) -> None:
+def identify(w: Window, x: float, y: float) -> None:
     if w.store is None:
         return
     hits = hits_at(w, x, y)[:20]

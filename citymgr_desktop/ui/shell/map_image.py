@@ -1,5 +1,5 @@
-"""File > Save Map as Image: the current view as a PNG at twice the screen resolution,
-drawn by the shared renderer (antialiased, with the selection and labels)."""
+"""File > Save Map as Image: the window's current view as a PNG at twice the screen
+resolution, drawn by the shared renderer (antialiased, with the selection and labels)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from citymgr_desktop.render import RenderOptions, render_image
 from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
-    from citymgr_desktop.ui.shell.main_window import MainWindow
+    from citymgr_desktop.ui.shell.window import Window
 
 SCALE = 2  # pixels per screen pixel: crisp on paper and on high-DPI screens
 
 
-def export_map_image(window: MainWindow) -> Path | None:
+def export_map_image(window: Window) -> Path | None:
     """Ask for a file name and write the view there; returns the path written."""
     tr = i18n.tr
     if window.map_data is None:
@@ -36,7 +36,7 @@ def export_map_image(window: MainWindow) -> Path | None:
     return write_map_image(window, target)
 
 
-def write_map_image(window: MainWindow, target: Path) -> Path | None:
+def write_map_image(window: Window, target: Path) -> Path | None:
     """Render the canvas view into ``target`` (temp file + rename: never a half image)."""
     c = window.canvas
     size = (c.width() * SCALE, c.height() * SCALE)
