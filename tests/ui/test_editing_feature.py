@@ -90,13 +90,14 @@ def test_close_prompts_with_unsaved_edits(qtbot, win, monkeypatch, answer):
     asked = []
     monkeypatch.setattr(win.editing_feature, "ask_close",
                         lambda: asked.append(1) or buttons[answer])
+    store = win.store
     win.close()
     assert asked == [1]
     assert win.isVisible() == (answer == "cancel")
-    saved = win.store.get_row("litter_bin", uid)["condition"] == 4
+    saved = store.get_row("litter_bin", uid)["condition"] == 4
     assert saved == (answer == "save")
     if answer != "cancel":
-        assert not journal_path(win.store.path).exists()
+        assert not journal_path(store.path).exists()
 
 
 def test_restore_offered_after_a_crash(qtbot, district, monkeypatch):

@@ -17,7 +17,7 @@ from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import main_window as mw
 from citymgr_desktop.ui.shell.main_window import MainWindow
 from citymgr_desktop.ui.shell.window import Window
-from tests.ui._edit_window import window_members
+from tests.ui._edit_window import ContractWindow, window_members
 
 
 def device_pos(window: MainWindow, x: float, y: float) -> QPoint:
@@ -252,6 +252,17 @@ def test_main_window_satisfies_the_window_protocol(main_window):
     assert [name for name in members if callable(getattr(Window, name, None))
             and not callable(getattr(main_window, name))] == []
     assert isinstance(main_window, Window)
+
+
+def test_the_test_stand_in_honours_the_contract_too(qtbot, district):
+    """tests/ui/_edit_window.py: what features are tested against is the same contract."""
+    store = Store.open(district, read_only=True)
+    w = ContractWindow(store)
+    qtbot.addWidget(w)
+    assert [name for name in window_members() if not hasattr(w, name)] == []
+    assert isinstance(w, Window)
+    w.close()
+    store.close()
 
 
 def test_contract_members(main_window):

@@ -1,6 +1,5 @@
 """The print dialog and the File > Print map… action, against a stand-in for the main window
-that offers exactly the documented contract (store, storeChanged, dataChanged, canvas,
-menu(), status(), user_name())."""
+that offers exactly the documented contract (tests/ui/_edit_window.py)."""
 
 from __future__ import annotations
 
@@ -12,42 +11,22 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QCoreApplication, QSettings, Signal
+from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
 
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.printing import feature as printing
 from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog
+from tests.ui._edit_window import ContractWindow
 
 
-class FakeCanvas:
-    def __init__(self, extent):
-        self._extent = extent
-
-    def extent(self):
-        return self._extent
-
-
-class FakeWindow(QMainWindow):
-    storeChanged = Signal(object)
-    dataChanged = Signal(object)
+class FakeWindow(ContractWindow):
+    """The contract, showing ``extent`` on its canvas, with the inspector's name."""
 
     def __init__(self, store, extent):
-        super().__init__()
-        self.store = store
-        self.canvas = FakeCanvas(extent)
-        self.messages: list[str] = []
-        self._menus: dict[str, QMenu] = {}
-
-    def menu(self, key):
-        if key not in self._menus:
-            self._menus[key] = self.menuBar().addMenu(key)
-        return self._menus[key]
-
-    def status(self, message, ms=4000):
-        self.messages.append(message)
+        super().__init__(store)
+        self.canvas._extent = extent
 
     def user_name(self):
         return "检查员"

@@ -12,44 +12,22 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
 
-from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.ui.sync import feature as sync_feature
 from citymgr_desktop.ui.sync.conflict_model import CHOICE_COL, VALUE_COL
 from citymgr_desktop.ui.sync.dialog import SyncDialog
 from tests.core.sync_support import checkout, edit, row, uuids
+from tests.ui._edit_window import ContractWindow
 
 
-class FakeWindow(QMainWindow):
-    """The main-window contract, nothing more."""
-
-    storeChanged = Signal(object)
-    dataChanged = Signal(object)
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
-        self.commands = CommandStack()
-        self.changed: list[set[str]] = []
-        self.messages: list[str] = []
-        self._menus = {k: QMenu(k, self) for k in ("file", "edit", "view", "tools")}
-
-    def notify_data_changed(self, tables: set[str]) -> None:
-        self.changed.append(set(tables))
-        self.dataChanged.emit(set(tables))
+class FakeWindow(ContractWindow):
+    """The main-window contract, nothing more, with the office's name."""
 
     def user_name(self) -> str:
         return "办公室"
-
-    def status(self, message: str, ms: int = 4000) -> None:
-        self.messages.append(message)
-
-    def menu(self, key: str) -> QMenu:
-        return self._menus[key]
 
 
 @pytest.fixture

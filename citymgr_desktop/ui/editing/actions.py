@@ -14,12 +14,15 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from citymgr_desktop.core.editing import commands as ec
+from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.editing.view import nearest_asset, neighbour_values
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
+from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
+from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
 
 PICK_PX = 8  # click tolerance of the move tool, in screen pixels
@@ -61,10 +64,10 @@ def toolbar_icon(name: str) -> QIcon:
 
 
 class EditingActions(QObject):
-    window: Any
-    session: Any
+    window: Window
+    session: EditSession | None
     lang: str
-    table: Any
+    table: AttributeTableWidget
 
     def _action(self, text: str, slot: Any, *keys: Any, checkable: bool = False) -> QAction:
         action = QAction(text, self.window)
@@ -129,10 +132,8 @@ class EditingActions(QObject):
         dirty = editable and self.session.dirty
         self.undo_action.setEnabled(stack.can_undo())
         self.redo_action.setEnabled(stack.can_redo())
-        undo = self._label(stack.undo_command()) if hasattr(stack, "undo_command") else \
-            stack.undo_label()
-        redo = self._label(stack.redo_command()) if hasattr(stack, "redo_command") else \
-            stack.redo_label()
+        undo = self._label(stack.undo_command())
+        redo = self._label(stack.redo_command())
         self.undo_action.setText(self.tr("Undo %1").replace("%1", undo) if undo
                                  else self.tr("Undo"))
         self.redo_action.setText(self.tr("Redo %1").replace("%1", redo) if redo
@@ -189,7 +190,7 @@ class EditingActions(QObject):
         self.add_action.setChecked(tool == "add")
         self.move_action.setChecked(tool == "move")
         canvas = self.window.canvas
-        if tool and hasattr(canvas, "set_tool"):
+        if tool:
             self._tool_busy = True
             try:
                 canvas.set_tool("pan")  # clicks come through ``clicked``; drags still pan
@@ -206,7 +207,7 @@ class EditingActions(QObject):
             self.set_tool(None)
 
     def _to_layer(self, layer: str, x: float, y: float, inverse: bool = False) -> tuple:
-        map_crs = getattr(self.window.canvas, "map_crs", None)
+        map_crs = self.window.canvas.map_crs
         layer_crs = self.window.store.crs(layer)
         if map_crs is None or layer_crs.equals(map_crs):
             return x, y

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui.map.canvas import MapCanvas
 
 COLOURS = {"new": "#1b9e3e", "moved": "#f28e1c", "deleted": "#d62728", "retired": "#7f7f7f",
            "edited": "#e6c200"}
@@ -26,7 +27,9 @@ MAX_MARKERS = 20_000
 
 
 class EditOverlayWidget(QWidget):
-    def __init__(self, canvas: Any) -> None:
+    """The markers of a session's unsaved edits, over ``canvas`` (the window's map)."""
+
+    def __init__(self, canvas: MapCanvas) -> None:
         super().__init__(canvas)
         self.canvas = canvas
         self.session: EditSession | None = None
@@ -35,8 +38,7 @@ class EditOverlayWidget(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground, True)
         self.setObjectName("edit_overlay")
         canvas.installEventFilter(self)
-        if hasattr(canvas, "extentChanged"):
-            canvas.extentChanged.connect(lambda _e: self.update())
+        canvas.extentChanged.connect(lambda _e: self.update())
         self.setGeometry(canvas.rect())
         self.show()
 
@@ -53,7 +55,7 @@ class EditOverlayWidget(QWidget):
         """Recompute the markers from the session's pending edits (map CRS)."""
         self.markers = []
         session = self.session
-        map_crs = getattr(self.canvas, "map_crs", None)
+        map_crs = self.canvas.map_crs
         if session is None or not session.dirty:
             self.update()
             return
@@ -84,7 +86,7 @@ class EditOverlayWidget(QWidget):
         self.update()
 
     def paintEvent(self, _event: Any) -> None:
-        if not self.markers or not hasattr(self.canvas, "view"):
+        if not self.markers:
             return
         view = self.canvas.view()
         xs = np.array([m[1] for m in self.markers])

@@ -4,26 +4,26 @@ delete-or-retire, the asset form, bulk edit and field calculator, the attribute 
 (F6), a "*" in the title while edits are unsaved, a prompt on close, and the offer to
 restore the unsaved edits of a crashed session when a file is opened (docs/editing.md).
 
-The window's contract is docs/ui-architecture.md; the open file's :class:`EditSession` is
-published as ``window.edit_session`` so the canvas can show pending edits
-(``session.overlay(layer, frame)``).
+The window is known only by its contract (:class:`~citymgr_desktop.ui.shell.window.Window`);
+the pending edits of the open file's :class:`EditSession` are drawn over its canvas.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QMessageBox
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QMessageBox, QWidget
-
-from citymgr_desktop.core.editing.session import EditEvent, EditSession, Recovery
+from citymgr_desktop.core.commands import CommandStack
+from citymgr_desktop.core.editing.session import EditEvent, EditSession, Recovery, SaveResult
 from citymgr_desktop.core.errors import CitymgrError, ConflictError
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.edit_overlay_widget import EditOverlayWidget
 from citymgr_desktop.ui.i18n import label_language
-from citymgr_desktop.ui.worker import run_task, show_error
+from citymgr_desktop.ui.shell.window import Window
+from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 ORDER = 30
 BIG_SAVE = 20_000  # pending edits above which saving runs in a worker with progress
@@ -32,14 +32,14 @@ BIG_SAVE = 20_000  # pending edits above which saving runs in a worker with prog
 class EditingFeature(EditingActions):
     """Owns the open file's edit session and everything that edits it."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: Window) -> None:
         QObject.__init__(self, window)
         self.window = window
         self.lang = label_language()
         self.session: EditSession | None = None
-        self._stack: Any = None
+        self._stack: CommandStack | None = None
         self._title_busy = False
-        self.task: Any = None
+        self.task: Task | None = None
         self._make_actions()
         self.table = AttributeTableWidget(window.selection, self.lang)
         self.dock = window.add_dock(self.table, Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -55,20 +55,15 @@ class EditingFeature(EditingActions):
         window.dataChanged.connect(self._data_changed)
         window.selection.changed.connect(lambda _layer: self.update_actions())
         window.canvas.clicked.connect(self.canvas_clicked)
-        if hasattr(window.canvas, "toolChanged"):
-            window.canvas.toolChanged.connect(self._canvas_tool_changed)
+        window.canvas.toolChanged.connect(self._canvas_tool_changed)
         window.windowTitleChanged.connect(lambda _t: self.update_title())
-        self.overlay = EditOverlayWidget(window.canvas) \
-            if isinstance(window.canvas, QWidget) else None
+        self.overlay = EditOverlayWidget(window.canvas)
         self._own_notify = False
-        if hasattr(window, "add_close_guard"):
-            window.add_close_guard(self.may_close)
-        else:  # a window without the guard hook: watch its close event
-            window.installEventFilter(self)
+        window.add_close_guard(self.may_close)
         self._store_changed(window.store)
 
     # -- the session of the open file ------------------------------------------------------------
-    def _store_changed(self, store: Any) -> None:
+    def _store_changed(self, store: Store | None) -> None:
         if self.session is not None:
             self.session.unsubscribe(self._session_changed)
             self.session.close()  # unsaved edits stay in the journal, offered on reopen
@@ -84,8 +79,7 @@ class EditingFeature(EditingActions):
             self.session.lang = self.lang
             self.session.subscribe(self._session_changed)
         self.window.edit_session = self.session
-        if self.overlay is not None:
-            self.overlay.set_session(self.session)
+        self.overlay.set_session(self.session)
         if self._stack is not None:
             self._stack.unsubscribe(self.update_actions)
         self._stack = self.window.commands
@@ -129,11 +123,10 @@ class EditingFeature(EditingActions):
                 self.window.notify_data_changed(set(event.tables))
             finally:
                 self._own_notify = False
-        if self.overlay is not None:  # pending edits are marked over the map until saved
-            self.overlay.refresh()
+        self.overlay.refresh()  # pending edits are marked over the map until saved
         self.update_actions()
 
-    def _data_changed(self, tables: Any) -> None:
+    def _data_changed(self, tables: set[str]) -> None:
         model = self.table.model
         if not self._own_notify and model is not None and model.layer in set(tables or ()):
             model.reload()  # another feature wrote to the layer
@@ -158,7 +151,7 @@ class EditingFeature(EditingActions):
         self._saved(result)
         return True
 
-    def _saved(self, result: Any) -> None:
+    def _saved(self, result: SaveResult) -> None:
         if self.session is not None:
             self.session.release_events()
         self.window.status(self.tr("Saved: %1 row(s) written").replace("%1",
@@ -218,16 +211,6 @@ class EditingFeature(EditingActions):
         self.session.discard()
         return True
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.window and event.type() == QEvent.Type.Close:
-            if not self.may_close():
-                event.ignore()
-                return True
-            if self.session is not None:
-                self.session.close()
-            self.table.close()
-        return False
-
     # -- title ------------------------------------------------------------------------------------
     def update_title(self) -> None:
         """A "*" before the title while edits are unsaved (Qt's [*] when the title has it)."""
@@ -247,7 +230,7 @@ class EditingFeature(EditingActions):
         finally:
             self._title_busy = False
 
-    def _table_double_clicked(self, index: Any) -> None:
+    def _table_double_clicked(self, index: QModelIndex) -> None:
         model = self.table.model
         if model is not None and not model.flags(index) & Qt.ItemFlag.ItemIsEditable:
             uuid = model.uuid_at(index.row())
@@ -259,8 +242,7 @@ class EditingFeature(EditingActions):
             layer = self.window.current_layer()
         if layer in sc.ASSET_TABLES_BY_NAME:
             self.table.set_layer(layer)
-        if not self.dock.isVisible() and not self.dock.isFloating() \
-                and hasattr(self.window, "tabifyDockWidget"):
+        if not self.dock.isVisible() and not self.dock.isFloating():
             self._tab_with_bottom_docks()
         self.dock.show()
         self.dock.raise_()
@@ -278,7 +260,7 @@ class EditingFeature(EditingActions):
                 return
 
 
-def install(window: Any) -> EditingFeature:
+def install(window: Window) -> EditingFeature:
     feature = EditingFeature(window)
     window.editing_feature = feature
     return feature

@@ -3,18 +3,17 @@ Asset menu actions to add a record or attach photos (undoable)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from citymgr_desktop.ui.history.panel import HistoryPanelWidget
+from citymgr_desktop.ui.shell.window import Window
 
 ORDER = 61
 
 
 class HistoryFeature(QObject):
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: Window) -> None:
         super().__init__(window)
         self.window = window
         self.panel = HistoryPanelWidget(window)
@@ -41,7 +40,7 @@ class HistoryFeature(QObject):
         self.attach_action.setEnabled(ok)
 
 
-def install(window: Any) -> HistoryFeature:
+def install(window: Window) -> HistoryFeature:
     feature = HistoryFeature(window)
     window.history_feature = feature
     return feature

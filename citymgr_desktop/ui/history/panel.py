@@ -28,6 +28,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workorders.orders import DeltaCommand
 from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import show_error
 
 THUMB = 96
@@ -37,7 +38,7 @@ SETTINGS_DIR = "history/attach_dir"
 class HistoryPanelWidget(QWidget):
     """Shows and edits the history of one asset (the first selected one)."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: Window) -> None:
         super().__init__()
         self.window = window
         self.asset: tuple[str, str] | None = None  # (layer, uuid)

@@ -4,7 +4,7 @@ layer and zooms to what came in."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -12,11 +12,16 @@ from PySide6.QtGui import QAction, QKeySequence
 from citymgr_desktop.core.importing.run import ImportCommand, ImportResult
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language, tr
+from citymgr_desktop.ui.shell.window import Window
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.ui.importing.wizard import ImportWizard
 
 ORDER = 40
 
 
-def install(window: Any) -> QAction:
+def install(window: Window) -> QAction:
     """Add the Import data action to the File menu; enabled while a writable file is open."""
     action = QAction(tr("Import data…"), window)
     action.setObjectName("action_import_data")
@@ -24,7 +29,7 @@ def install(window: Any) -> QAction:
     action.setStatusTip(tr("Bring roads, bridges, green spaces or bins in from Shapefile, "
                            "GeoJSON, GeoPackage, CSV, KML, OpenStreetMap…"))
 
-    def refresh(store: Any) -> None:
+    def refresh(store: Store | None) -> None:
         action.setEnabled(store is not None and not store.read_only)
 
     refresh(window.store)
@@ -34,7 +39,7 @@ def install(window: Any) -> QAction:
     return action
 
 
-def open_wizard(window: Any) -> Any:
+def open_wizard(window: Window) -> ImportWizard | None:
     """Show the import wizard for the window's open file (modal)."""
     from citymgr_desktop.ui.importing.wizard import ImportWizard
 
@@ -52,7 +57,7 @@ def open_wizard(window: Any) -> Any:
     return wizard
 
 
-def record(window: Any, result: ImportResult) -> None:
+def record(window: Window, result: ImportResult) -> None:
     """Put an import that committed on the undo stack and show it."""
     table = result.table
     window.commands.push(ImportCommand(window.store, result, window.user_name(),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
@@ -39,6 +38,7 @@ from citymgr_desktop.ui.printing.options_widget import (  # noqa: F401 (AREA_* r
     ATLAS_NONE,
     PrintOptionsWidget,
 )
+from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
 
 FOLDER_KEY = "printing/folder"
@@ -50,7 +50,7 @@ class PrintDialog(QDialog):
 
     exported = Signal(str)  # path written
 
-    def __init__(self, window: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, window: Window, parent: QWidget | None = None) -> None:
         super().__init__(parent if parent is not None else window)
         self.window = window
         self.store = window.store
@@ -66,10 +66,8 @@ class PrintDialog(QDialog):
         # after an edit the window reloads its map in a worker: look again a little later
         self._reload_timer = QTimer(self, singleShot=True, interval=1500)
         self._reload_timer.timeout.connect(self._invalidate_source)
-        for name in ("dataChanged", "mapLoaded"):
-            signal = getattr(window, name, None)
-            if signal is not None:
-                signal.connect(self._reload_timer.start)
+        window.dataChanged.connect(self._reload_timer.start)
+        window.mapLoaded.connect(self._reload_timer.start)
         self.resize(1180, 760)
 
     # -- widgets -----------------------------------------------------------------------------
@@ -121,7 +119,7 @@ class PrintDialog(QDialog):
         progress and Cancel), then call ``then``."""
         if self._loading is not None:
             return
-        shared = getattr(self.window, "map_data", None)
+        shared = self.window.map_data
         if shared is not None:  # the window's map is loaded: share it, nothing to read
             try:
                 self.source = MapSource(self.store, self.options.visible_layers() or None,
@@ -154,7 +152,7 @@ class PrintDialog(QDialog):
         """Paint the first sheet at screen resolution (cheap once the data is loaded)."""
         if self.store is None:
             return
-        shared = getattr(self.window, "map_data", None)
+        shared = self.window.map_data
         if self.source is not None and shared is not None and self.source.shared is not shared:
             self.source = None  # the window reloaded its map after an edit
         if self.source is None:
@@ -245,9 +243,7 @@ class PrintDialog(QDialog):
 
     def _done(self, path: str) -> None:
         self.info.setText(self.tr("Wrote %1").replace("%1", path))
-        status = getattr(self.window, "status", None)
-        if status is not None:
-            status(self.tr("Wrote %1").replace("%1", path))
+        self.window.status(self.tr("Wrote %1").replace("%1", path))
         self.exported.emit(path)
 
     def done(self, result: int) -> None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from citymgr_desktop.ui.i18n import tr
+from citymgr_desktop.ui.shell.window import Window
+
+if TYPE_CHECKING:
+    from citymgr_desktop.ui.printing.dialog import PrintDialog
 
 ORDER = 70
 
 
-def install(window: Any) -> QAction:
+def install(window: Window) -> QAction:
     """Add the Print map action to the File menu and the tool bar; enabled while a file is
     open."""
     action = QAction(tr("Print map…"), window)
@@ -26,7 +30,7 @@ def install(window: Any) -> QAction:
     return action
 
 
-def open_dialog(window: Any) -> Any:
+def open_dialog(window: Window) -> PrintDialog | None:
     """Show the print dialog for the window's open file (non-modal; one at a time)."""
     from citymgr_desktop.ui.printing.dialog import PrintDialog
 

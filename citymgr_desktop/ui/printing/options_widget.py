@@ -28,6 +28,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.export.pages import ISO_216_MM
 from citymgr_desktop.export.print_map import geometry as lg
 from citymgr_desktop.export.print_map.layout import PrintSettings
+from citymgr_desktop.ui.shell.window import Window
 
 SETTINGS_KEY = "printing/last"
 AREA_VIEW, AREA_ALL, AREA_DISTRICT = "view", "all", "district"
@@ -40,7 +41,7 @@ class PrintOptionsWidget(QWidget):
     changed = Signal()  # any choice changed
     layersChanged = Signal()  # the set of layers to print changed
 
-    def __init__(self, window: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, window: Window, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.window = window
         self.store = window.store
@@ -123,8 +124,7 @@ class PrintOptionsWidget(QWidget):
         self.layer_list = QListWidget()
         self.layer_list.setMaximumHeight(96)
         present = {li.name for li in self.store.layers()} if self.store is not None else set()
-        panel = getattr(self.window, "layer_panel", None)
-        shown = set(panel.visible_layers()) if panel is not None else present
+        shown = set(self.window.layer_panel.visible_layers())
         for t in sc.ASSET_TABLES:
             if t.name in present:
                 item = QListWidgetItem(f"{t.label('zh')} / {t.label('en')}")
@@ -179,7 +179,7 @@ class PrintOptionsWidget(QWidget):
         """The dialog's choices as layout settings (bbox from the current view if chosen)."""
         area = self.area.currentData()
         bbox = None
-        if area == AREA_VIEW and self.window.canvas is not None:
+        if area == AREA_VIEW:
             bbox = tuple(float(v) for v in self.window.canvas.extent())
         return PrintSettings(
             paper=self.paper.currentData(), orientation=self.orientation.currentData(),
@@ -211,8 +211,7 @@ class PrintOptionsWidget(QWidget):
         self.title.setText(s.title)
         self.subtitle.setText(s.subtitle)
         self.author.setText(s.author or self.window.user_name())
-        self._select(self.lang, s.lang if data else getattr(self.window, "lang", None)
-                     or _ui_language())
+        self._select(self.lang, s.lang if data else self.window.lang)
         self.dpi.setValue(s.dpi)
         for key, box in self.element_boxes.items():
             box.setChecked(getattr(s.elements, key))
@@ -234,9 +233,3 @@ class PrintOptionsWidget(QWidget):
         i = combo.findData(value)
         if i >= 0:
             combo.setCurrentIndex(i)
-
-
-def _ui_language() -> str:
-    from citymgr_desktop.ui.i18n import chosen_language
-
-    return chosen_language()

@@ -42,6 +42,7 @@ from citymgr_desktop.core.sync.resolve import list_conflicts, resolve_conflicts
 from citymgr_desktop.core.sync.run import sync_package
 from citymgr_desktop.core.sync.undo import redo_sync, undo_sync
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.sync.conflict_model import (
     CHOICE_COL,
     ChoiceDelegate,
@@ -66,7 +67,7 @@ class SyncDialog(QDialog):
     resolved = Signal(object)  # result of an applied resolution
     undone = Signal(str)  # sync id undone (or redone)
 
-    def __init__(self, window: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, window: Window, parent: QWidget | None = None) -> None:
         super().__init__(parent if parent is not None else window)
         self.window, self.store = window, window.store
         self.task: Any = None

@@ -4,17 +4,23 @@ settle its conflicts, undo a sync from the history."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from citymgr_desktop.ui.i18n import tr
+from citymgr_desktop.ui.shell.window import Window
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.ui.sync.dialog import SyncDialog
+    from citymgr_desktop.ui.sync.field_package_dialog import FieldPackageDialog
 
 ORDER = 45
 
 
-def install(window: Any) -> QAction:
+def install(window: Window) -> QAction:
     """Add the New field package and Field sync actions to the File menu; enabled while a
     writable file is open. Returns the Field sync action."""
     checkout = QAction(tr("New field package…"), window)
@@ -37,20 +43,20 @@ def install(window: Any) -> QAction:
     return action
 
 
-def _file_changed(window: Any, action: QAction, store: Any) -> None:
+def _file_changed(window: Window, action: QAction, store: Store | None) -> None:
     action.setEnabled(store is not None)
     dialog = _current(window)
     if dialog is not None and dialog.store is not store and not dialog.busy():
         dialog.close()  # it belongs to the file that was closed
 
 
-def _current(window: Any) -> Any:
+def _current(window: Window) -> SyncDialog | None:
     from citymgr_desktop.ui.sync.dialog import SyncDialog
 
     return window.findChild(SyncDialog)
 
 
-def open_dialog(window: Any) -> Any:
+def open_dialog(window: Window) -> SyncDialog | None:
     """Show the sync dialog for the window's open file (non-modal; one at a time)."""
     from citymgr_desktop.ui.sync.dialog import SyncDialog
 
@@ -72,7 +78,7 @@ def open_dialog(window: Any) -> Any:
     return dialog
 
 
-def open_checkout(window: Any) -> Any:
+def open_checkout(window: Window) -> FieldPackageDialog | None:
     """Show the check-out dialog for the window's open file."""
     from citymgr_desktop.ui.sync.field_package_dialog import FieldPackageDialog
 

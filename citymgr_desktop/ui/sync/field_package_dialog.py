@@ -28,6 +28,7 @@ from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, PackageResult, create_package
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task
 
 KEY = "field_package/"
@@ -39,7 +40,7 @@ class FieldPackageDialog(QDialog):
 
     created = Signal(object)  # PackageResult
 
-    def __init__(self, window: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, window: Window, parent: QWidget | None = None) -> None:
         super().__init__(parent if parent is not None else window)
         self.window, self.store = window, window.store
         self.task: Any = None
@@ -154,7 +155,7 @@ class FieldPackageDialog(QDialog):
         """The map view's extent in the project's CRS."""
         canvas = self.window.canvas
         minx, miny, maxx, maxy = (float(v) for v in canvas.extent())
-        map_crs = getattr(canvas, "map_crs", None)
+        map_crs = canvas.map_crs
         project = self.store.project_crs()
         if map_crs is not None and not project.equals(map_crs):
             from pyproj import Transformer

@@ -16,6 +16,7 @@ from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.export.workorders.exporter import export_orders
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
 from citymgr_desktop.ui.workorders.create_dialog import WorkOrderDialog
 from citymgr_desktop.ui.workorders.export_dialog import WorkOrderExportDialog
@@ -29,7 +30,7 @@ TABLES = {"work_order", "work_order_event", "work_order_asset", "maintenance_rec
 class WorkOrdersFeature(QObject):
     """Actions and dock of the work-order feature for one main window."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: Window) -> None:
         super().__init__(window)
         self.window = window
         self.list = WorkOrderListWidget(window)
@@ -173,7 +174,7 @@ class WorkOrdersFeature(QObject):
                 .replace("%2", str(s["out"])), 8000))
 
 
-def install(window: Any) -> WorkOrdersFeature:
+def install(window: Window) -> WorkOrdersFeature:
     feature = WorkOrdersFeature(window)
     window.workorders_feature = feature
     return feature

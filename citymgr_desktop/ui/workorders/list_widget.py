@@ -24,6 +24,7 @@ from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.query import assignees, list_orders
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.window import Window
 
 SETTINGS = "workorders/list_filter"
 COLUMNS = ("case_no", "state", "priority", "title", "assignee", "deadline", "asset_count")
@@ -35,7 +36,7 @@ class WorkOrderListWidget(QWidget):
     chosen = Signal(list)  # case numbers of the selected rows
     activated = Signal(str)  # case number double-clicked
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: Window) -> None:
         super().__init__()
         self.window = window
         self.rows: list[dict[str, Any]] = []
