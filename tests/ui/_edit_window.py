@@ -19,6 +19,7 @@ from citymgr_desktop.ui.map.identify import IdentifyWidget
 from citymgr_desktop.ui.map.layer_panel import LayerPanelWidget
 from citymgr_desktop.ui.map.status_bar import MapStatusBar
 from citymgr_desktop.ui.selection import SelectionModel
+from citymgr_desktop.ui.shell.features import feature_name
 from citymgr_desktop.ui.shell.window import Window
 
 
@@ -77,6 +78,7 @@ class ContractWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.map_data = None  # never loaded: features read the file themselves
+        self.edit_session = None
         self.commands = CommandStack()
         self.selection = SelectionModel(self)
         self.canvas = FakeCanvas(store.project_crs() if store is not None else None, self)
@@ -92,6 +94,7 @@ class ContractWindow(QMainWindow):
         self.setStatusBar(self.status_bar)
         self.lang = i18n.language()
         self.feature_errors: dict[str, str] = {}
+        self.installed_features: dict[str, object] = {}
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
         self._close_guards: list = []
@@ -100,6 +103,12 @@ class ContractWindow(QMainWindow):
         self.messages: list[str] = []
         self.layer = "litter_bin"
         self.setWindowTitle("district.gpkg - citymgr")
+
+    def install(self, module):
+        """Install a feature module (``ui/<feature>/feature.py``) as the main window does;
+        returns what its ``install`` returned (also in ``installed_features``)."""
+        self.installed_features[feature_name(module)] = module.install(self)
+        return self.installed_features[feature_name(module)]
 
     # -- the open file -----------------------------------------------------------------------
     def open_store(self, store) -> None:

@@ -216,7 +216,7 @@ def test_zoom_to_a_rows_feature(qtbot, district):
     store = Store.open(district)
     win = ContractWindow(store)
     qtbot.addWidget(win)
-    feature = editing_feature.install(win)
+    feature = win.install(editing_feature)
     win.show()
     feature.show_table("litter_bin")
     model = feature.table.model

@@ -15,11 +15,16 @@ from citymgr_desktop.ui.editing import feature as editing_feature
 from tests.ui._edit_window import ContractWindow
 
 
+def editing(window) -> editing_feature.EditingFeature:
+    """The editing feature installed in ``window`` (the real one or the stand-in)."""
+    return window.installed_features["editing"]
+
+
 @pytest.fixture
 def win(qtbot, district):
     store = Store.open(district)
     w = ContractWindow(store)
-    editing_feature.install(w)
+    w.install(editing_feature)
     yield w
     if w.edit_session is not None:  # no close prompt: the edits are dropped first
         w.edit_session.discard()
@@ -35,7 +40,7 @@ def _bins(store, where="1", n=3):
 
 
 def test_menu_shortcuts_and_labels(win):
-    f = win.editing_feature
+    f = editing(win)
     texts = [a.text() for a in win.menu("edit").actions() if a.text()]
     assert texts[:4] == ["Undo", "Redo", "Save edits", "Discard edits…"]
     assert f.undo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
@@ -71,11 +76,11 @@ def test_discard_asks_and_forgets(win, monkeypatch):
     win.edit_session.set_value("litter_bin", uid, "condition", 3)
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.No)
-    win.editing_feature.discard_action.trigger()
+    editing(win).discard_action.trigger()
     assert win.edit_session.dirty
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
-    win.editing_feature.discard_action.trigger()
+    editing(win).discard_action.trigger()
     assert not win.edit_session.dirty and not win.commands.can_undo()
 
 
@@ -88,7 +93,7 @@ def test_close_prompts_with_unsaved_edits(qtbot, win, monkeypatch, answer):
                "save": QMessageBox.StandardButton.Save,
                "discard": QMessageBox.StandardButton.Discard}
     asked = []
-    monkeypatch.setattr(win.editing_feature, "ask_close",
+    monkeypatch.setattr(editing(win), "ask_close",
                         lambda: asked.append(1) or buttons[answer])
     store = win.store
     win.close()
@@ -116,19 +121,19 @@ def test_restore_offered_after_a_crash(qtbot, district, monkeypatch):
                         lambda self, rec: offered.append(rec.count) or True)
     second = ContractWindow(store)
     qtbot.addWidget(second)
-    editing_feature.install(second)
+    second.install(editing_feature)
     assert offered == [1]
     assert second.edit_session.row("litter_bin", uid)["condition"] == 5
     assert second.windowTitle().startswith("* ")
     assert second.commands.undo_label() == "Restore unsaved edits"
-    second.editing_feature.save()
+    editing(second).save()
     assert store.get_row("litter_bin", uid)["condition"] == 5
     second.edit_session.close()
     store.close()
 
 
 def test_add_point_by_clicking_the_map(win, monkeypatch):
-    f = win.editing_feature
+    f = editing(win)
     forms = []
     monkeypatch.setattr(f, "ask_form", lambda table, values, new: forms.append(dict(values))
                         or {**values, "name": "新垃圾箱", "bin_type": "kitchen"})
@@ -148,13 +153,13 @@ def test_add_point_by_clicking_the_map(win, monkeypatch):
 
 def test_add_tool_needs_a_point_layer(win):
     win.layer = "road_segment"
-    win.editing_feature.add_action.trigger()
-    assert win.editing_feature.tool is None
+    editing(win).add_action.trigger()
+    assert editing(win).tool is None
     assert "point layer" in win.messages[-1]
 
 
 def test_move_point_with_two_clicks(win):
-    f = win.editing_feature
+    f = editing(win)
     uuid = _bins(win.store, n=1)[0]
     x, y = win.store.get_row("litter_bin", uuid)["geom"].coords[0]
     f.move_action.trigger()
@@ -172,12 +177,12 @@ def test_delete_retires_assets_with_history(win, monkeypatch):
     refd = _bins(store, "asset_uuid IN (SELECT asset_uuid FROM maintenance_record)", 1)
     win.selection.set_selection("litter_bin", free + refd)
     asked = []
-    monkeypatch.setattr(win.editing_feature, "confirm_delete",
+    monkeypatch.setattr(editing(win), "confirm_delete",
                         lambda label: asked.append(label) or True)
-    win.editing_feature.delete_action.trigger()
+    editing(win).delete_action.trigger()
     assert asked == ["Delete 2 and retire 1 litter bins"]
     assert win.selection.selected("litter_bin") == []
-    win.editing_feature.save()
+    editing(win).save()
     assert store.conn.execute("SELECT count(*) FROM litter_bin WHERE asset_uuid IN (?,?)",
                               free).fetchone()[0] == 0
     assert store.get_row("litter_bin", refd[0])["retired_at"] is not None
@@ -198,11 +203,11 @@ def test_bulk_edit_of_the_selection_is_one_step(win, monkeypatch):
 
     monkeypatch.setattr("citymgr_desktop.ui.editing.actions.BulkEditDialog",
                         Accepting)
-    win.editing_feature.bulk_action.trigger()
+    editing(win).bulk_action.trigger()
     assert len(win.commands) == 1
     assert win.commands.undo_label() == f"Set Condition of {len(chosen):,} litter bins"
     assert set(win.edit_session.select("litter_bin", "condition = 4")) >= set(chosen)
-    win.editing_feature.undo_action.trigger()
+    editing(win).undo_action.trigger()
     assert not win.edit_session.dirty
 
 
@@ -210,7 +215,7 @@ def test_read_only_file_shows_the_table_without_editing(qtbot, district):
     store = Store.open(district, read_only=True)
     w = ContractWindow(store)
     qtbot.addWidget(w)
-    f = editing_feature.install(w)
+    f = w.install(editing_feature)
     w.show()
     assert w.edit_session is None
     assert not f.add_action.isEnabled() and not f.save_action.isEnabled()
@@ -224,7 +229,7 @@ def test_in_the_real_main_window(qtbot, opened_window, monkeypatch):
     """Installed by discovery; Ctrl+Z/Ctrl+S reach it; the overlay marks pending edits; the
     window's close guard asks before the file is closed."""
     w = opened_window
-    f = w.editing_feature
+    f = editing(w)
     assert "editing" not in " ".join(w.feature_errors)
     edit_texts = [a.text() for a in w.menu("edit").actions() if a.text()]
     assert edit_texts[0] == "Undo"
@@ -255,7 +260,7 @@ def test_a_big_save_runs_in_a_worker_with_progress(qtbot, win, monkeypatch):
     win.edit_session.bulk_set("litter_bin", chosen, {"remarks": "批量"})
     events = []
     win.edit_session.subscribe(events.append)
-    assert win.editing_feature.save() is False  # started, not finished
+    assert editing(win).save() is False  # started, not finished
     qtbot.waitUntil(lambda: not win.edit_session.dirty and bool(events), timeout=10_000)
     assert events[-1].saved  # delivered on the UI thread after the worker finished
     qtbot.waitUntil(lambda: any(m.startswith("Saved: 50 row") for m in win.messages))
@@ -277,7 +282,7 @@ def test_field_calculator_from_the_menu(qtbot, win, monkeypatch):
                         Accepting)
     small = set(win.edit_session.select("litter_bin", "capacity_l < 240"))
     assert small
-    win.editing_feature.calc_action.trigger()  # no selection: every bin
+    editing(win).calc_action.trigger()  # no selection: every bin
     qtbot.waitUntil(lambda: win.commands.can_undo(), timeout=10_000)
     assert win.commands.undo_label() == f"Calculate Capacity (L) of {len(small):,} litter bins"
     assert win.edit_session.select("litter_bin", "capacity_l < 240") == []

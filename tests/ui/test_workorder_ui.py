@@ -23,8 +23,8 @@ def window(qtbot, small_district):
     store = Store.open(small_district)
     win = ContractWindow(store)
     qtbot.addWidget(win)
-    workorders_feature.install(win)
-    history_feature.install(win)
+    win.install(workorders_feature)
+    win.install(history_feature)
     yield win
     store.close()
 
@@ -35,7 +35,7 @@ def _bins(store, n):
 
 
 def test_list_filters_by_state_assignee_and_overdue(window):
-    feat = window.workorders_feature
+    feat = window.installed_features["workorders"]
     lst = feat.list
     total = window.store.conn.execute("SELECT count(*) FROM work_order").fetchone()[0]
     lst.state.setCurrentIndex(lst.state.findData(None))
@@ -59,7 +59,7 @@ def test_list_filters_by_state_assignee_and_overdue(window):
 
 
 def test_create_from_selection_undo_redo(window, qtbot):
-    feat = window.workorders_feature
+    feat = window.installed_features["workorders"]
     ids = _bins(window.store, 3)
     window.selection.set_selection("litter_bin", ids)
     dlg = WorkOrderDialog(window, window.store, window.selection.all(), "litter_bin")
@@ -100,7 +100,7 @@ def test_create_from_expression_and_bad_expression(window, qtbot):
 
 
 def test_move_dialog_offers_only_legal_targets_and_move_is_undoable(window, qtbot):
-    feat = window.workorders_feature
+    feat = window.installed_features["workorders"]
     case = feat.create(wo.OrderSpec("t", 3, [("litter_bin", _bins(window.store, 1)[0])]))
     order = wo.get_order(window.store, case)
     dlg = WorkOrderMoveDialog(window, order, "王五")
@@ -133,7 +133,7 @@ def test_move_dialog_offers_only_legal_targets_and_move_is_undoable(window, qtbo
 
 
 def test_show_on_map_selects_and_zooms(window):
-    feat = window.workorders_feature
+    feat = window.installed_features["workorders"]
     ids = _bins(window.store, 2)
     case = feat.create(wo.OrderSpec("t", 3, [("litter_bin", u) for u in ids]))
     feat.list.select_case(case)
@@ -144,7 +144,7 @@ def test_show_on_map_selects_and_zooms(window):
 
 @pytest.mark.parametrize(("fmt", "with_map"), [("xlsx", False), ("pdf", True)])
 def test_export_runs_in_worker(window, qtbot, tmp_path, fmt, with_map):
-    feat = window.workorders_feature
+    feat = window.installed_features["workorders"]
     out = tmp_path / f"orders.{fmt}"
     feat.list.state.setCurrentIndex(0)
     feat.list.table.selectRow(0)
@@ -156,14 +156,14 @@ def test_export_runs_in_worker(window, qtbot, tmp_path, fmt, with_map):
 
 
 def test_history_panel_follows_selection_and_edits_undoably(window, qtbot, monkeypatch):
-    panel = window.history_feature.panel
+    panel = window.installed_features["history"].panel
     uid = _bins(window.store, 1)[0]
     cond0 = window.store.get_row("litter_bin", uid)["condition"]
     window.selection.set_selection("litter_bin", [uid])
     assert panel.asset == ("litter_bin", uid)
     n0 = panel.tree.topLevelItemCount()
     assert n0 == len(history.records(window.store, uid))
-    assert panel.add_btn.isEnabled() and window.history_feature.add_action.isEnabled()
+    assert panel.add_btn.isEnabled() and window.installed_features["history"].add_action.isEnabled()
 
     from citymgr_desktop.ui.history import panel as hp
 

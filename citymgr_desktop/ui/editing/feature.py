@@ -5,7 +5,8 @@ delete-or-retire, the asset form, bulk edit and field calculator, the attribute 
 restore the unsaved edits of a crashed session when a file is opened (docs/editing.md).
 
 The window is known only by its contract (:class:`~citymgr_desktop.ui.shell.window.Window`);
-the pending edits of the open file's :class:`EditSession` are drawn over its canvas.
+the open file's :class:`EditSession` is published there as ``window.edit_session`` for other
+features, and its pending edits are drawn over the canvas.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class EditingFeature(EditingActions):
         if self.session is not None:
             self.session.lang = self.lang
             self.session.subscribe(self._session_changed)
-        self.window.edit_session = self.session
+        self.window.edit_session = self.session  # published for other features (contract)
         self.overlay.set_session(self.session)
         if self._stack is not None:
             self._stack.unsubscribe(self.update_actions)
@@ -261,7 +262,5 @@ class EditingFeature(EditingActions):
 
 
 def install(window: Window) -> EditingFeature:
-    feature = EditingFeature(window)
-    window.editing_feature = feature
-    return feature
+    return EditingFeature(window)
 

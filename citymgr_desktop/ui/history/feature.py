@@ -41,6 +41,4 @@ class HistoryFeature(QObject):
 
 
 def install(window: Window) -> HistoryFeature:
-    feature = HistoryFeature(window)
-    window.history_feature = feature
-    return feature
+    return HistoryFeature(window)

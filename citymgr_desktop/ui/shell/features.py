@@ -26,6 +26,11 @@ def feature_module_names() -> list[str]:
             if info.ispkg and info.name not in NOT_FEATURES and not info.name.startswith("_")]
 
 
+def feature_name(module: ModuleType) -> str:
+    """The feature's package name: ``editing`` for ``citymgr_desktop.ui.editing.feature``."""
+    return module.__name__.rsplit(".", 2)[-2]
+
+
 def discover(errors: dict[str, str] | None = None) -> list[ModuleType]:
     """The feature modules sorted by ``ORDER`` (default 50) and name. One that fails to
     import is logged and, when ``errors`` is given, recorded there (module -> error)."""

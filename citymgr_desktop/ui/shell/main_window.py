@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.commands import CommandStack
+from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.user import login_name
@@ -66,10 +67,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.store: Store | None = None
         self.map_data: MapData | None = None
+        self.edit_session: EditSession | None = None  # set by the editing feature
         self.commands = CommandStack()
         self.selection = SelectionModel(self)
         self.lang = i18n.language()
         self.feature_errors: dict[str, str] = {}
+        self.installed_features: dict[str, object] = {}  # package name -> what install() returned
         self._close_guards: list[Callable[[], bool]] = []
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
@@ -212,7 +215,7 @@ class MainWindow(QMainWindow):
         """Install every feature (``ui/<feature>/feature.py``); a failing one is logged and skipped."""
         for mod in features.discover(self.feature_errors):
             try:
-                mod.install(self)
+                self.installed_features[features.feature_name(mod)] = mod.install(self)
             except Exception as exc:  # one broken feature must not take the app down
                 self.feature_errors[mod.__name__] = f"{type(exc).__name__}: {exc}"
                 log.exception("feature %s failed to install", mod.__name__)

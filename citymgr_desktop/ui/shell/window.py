@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar, QWidget
 
     from citymgr_desktop.core.commands import CommandStack
+    from citymgr_desktop.core.editing.session import EditSession
     from citymgr_desktop.core.store.geopackage import Store
     from citymgr_desktop.render import MapData
     from citymgr_desktop.ui.map.canvas import MapCanvas
@@ -36,7 +37,8 @@ class Window(Protocol):
 
     The window is also a ``QMainWindow``: features make it the parent of their actions,
     dialogs and docks. Of Qt's own API only what features rely on is listed (last block).
-    Attributes are read-only for features; signals are the window's ``Signal`` members.
+    Attributes are read-only for features (but ``edit_session``, which the editing feature
+    sets); signals are the window's ``Signal`` members.
     """
 
     # -- the open file ----------------------------------------------------------------------
@@ -48,6 +50,9 @@ class Window(Protocol):
     """The undo stack of the open file (a new stack per file)."""
     dataChanged: SignalInstance
     """``Signal(object)``: a ``set[str]`` of the tables whose data changed."""
+    edit_session: EditSession | None
+    """The open file's edit session with its pending (unsaved) edits; ``None`` when the file is
+    read-only or not a project. Set by the editing feature, read by the others."""
     map_data: MapData | None
     """The loaded map (``citymgr_desktop.render``); ``None`` while loading. Read-only: share
     it with worker threads."""

@@ -175,6 +175,4 @@ class WorkOrdersFeature(QObject):
 
 
 def install(window: Window) -> WorkOrdersFeature:
-    feature = WorkOrdersFeature(window)
-    window.workorders_feature = feature
-    return feature
+    return WorkOrdersFeature(window)
