@@ -3,7 +3,9 @@ to select, identify, settings that persist, the feature contract, languages."""
 
 from __future__ import annotations
 
+import re
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -252,6 +254,26 @@ def test_main_window_satisfies_the_window_protocol(main_window):
     assert [name for name in members if callable(getattr(Window, name, None))
             and not callable(getattr(main_window, name))] == []
     assert isinstance(main_window, Window)
+
+
+def test_the_documented_contract_is_the_protocol():
+    """docs/ui-architecture.md lists exactly the members of ui/shell/window.py (apart from
+    the QMainWindow members, named in its text)."""
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs/ui-architecture.md").read_text("utf-8")
+    section = doc.split("## The window contract")[1].split("### Window conventions")[0]
+    documented = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            for code in re.findall(r"`([^`]+)`", line.split(" | ")[0]):
+                name = re.match(r"[A-Za-z_]\w*", code)
+                if name and not code[name.end():].startswith("."):  # not canvas.set_tool
+                    documented.add(name.group())
+    qt_own = {"windowTitle", "setWindowTitle", "windowTitleChanged", "setWindowModified",
+              "findChild", "findChildren", "dockWidgetArea", "tabifiedDockWidgets",
+              "tabifyDockWidget", "close"}
+    assert all(f"`{name}`" in section for name in qt_own)
+    assert documented == set(window_members()) - qt_own
 
 
 def test_the_test_stand_in_honours_the_contract_too(qtbot, district):

@@ -1,2 +1,3 @@
-"""The map: canvas, map tools, render thread, layer panel, identify, status bar, image export.
+"""The map widgets: canvas, map tools, render thread, layer panel, identify results, status
+bar. They know nothing of the window; the shell wires them and passes in what they need.
 """
