@@ -5,6 +5,7 @@ map data is the window's (shared) or loaded once in a worker.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -247,6 +248,12 @@ class PrintDialog(QDialog):
         self.exported.emit(path)
 
     def done(self, result: int) -> None:
+        """Closing stops the preview: no timer may fire into a file that is closed next."""
         self.options.save_settings()
+        self._timer.stop()
+        self._reload_timer.stop()
+        for signal in (self.window.dataChanged, self.window.mapLoaded):
+            with contextlib.suppress(RuntimeError, TypeError):  # not connected any more
+                signal.disconnect(self._reload_timer.start)
         super().done(result)
 
