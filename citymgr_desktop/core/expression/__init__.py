@@ -4,8 +4,9 @@ Lexer -> parser -> type checker -> SQL or DataFrame back end; :class:`Expression
 """
 
 from citymgr_desktop.core.errors import ExpressionError
-from citymgr_desktop.core.expression.compiled import Expression, filter_fids
+from citymgr_desktop.core.expression.compiled import Expression, filter_fids, filter_rows
 from citymgr_desktop.core.expression.fields import FieldInfo, Fields
 from citymgr_desktop.core.expression.typecheck import FUNCTIONS
 
-__all__ = ["FUNCTIONS", "Expression", "ExpressionError", "FieldInfo", "Fields", "filter_fids"]
+__all__ = ["FUNCTIONS", "Expression", "ExpressionError", "FieldInfo", "Fields", "filter_fids",
+           "filter_rows"]

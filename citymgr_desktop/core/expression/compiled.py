@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,8 @@ from citymgr_desktop.core.expression.parser import Node, check_nesting, parse
 from citymgr_desktop.core.expression.sql import to_sql
 from citymgr_desktop.core.expression.typecheck import FUNCTIONS, Checker
 
-__all__ = ["FUNCTIONS", "Expression", "ExpressionError", "FieldInfo", "Fields", "filter_fids"]
+__all__ = ["FUNCTIONS", "Expression", "ExpressionError", "FieldInfo", "Fields", "filter_fids",
+           "filter_rows"]
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,30 @@ class Expression:
 
 
 def filter_fids(conn: sqlite3.Connection, table: str, expression: Expression | None,
-                *, extra_where: str = "", order_by: str = "fid",
-                descending: bool = False) -> np.ndarray:
+                *, extra_where: str = "", extra_params: Sequence[Any] = (),
+                order_by: str = "fid", descending: bool = False) -> np.ndarray:
     """The fids of ``table`` whose row matches ``expression``, in ``order_by`` order.
 
     ``order_by`` must be a field of the expression's field set (or ``fid``); ``extra_where``
-    is SQL written by the code itself (e.g. ``retired_at IS NULL``), never user text.
+    is SQL written by the code itself (e.g. ``retired_at IS NULL``), never user text, with
+    its own ``?`` parameters in ``extra_params``.
     """
-    fields = expression.fields if expression is not None else Fields.from_sqlite(conn, table)
-    if order_by != "fid" and order_by not in fields:
-        raise ExpressionError(f"cannot sort by unknown field {order_by!r}")
+    fids, _ = filter_rows(conn, table, expression, extra_where=extra_where,
+                          extra_params=extra_params, order_by=order_by, descending=descending)
+    return fids
+
+
+def filter_rows(conn: sqlite3.Connection, table: str, expression: Expression | None,
+                *, key: str | None = None, extra_where: str = "",
+                extra_params: Sequence[Any] = (), order_by: str = "fid",
+                descending: bool = False) -> tuple[np.ndarray, list[Any] | None]:
+    """:func:`filter_fids`, and with ``key`` (a column name) that column's values too, in
+    the same order: ``(fids, keys)`` (``keys`` is None without ``key``)."""
+    if order_by != "fid":
+        fields = expression.fields if expression is not None else \
+            Fields.from_sqlite(conn, table)
+        if order_by not in fields:
+            raise ExpressionError(f"cannot sort by unknown field {order_by!r}")
     clauses: list[str] = []
     params: list[Any] = []
     if expression is not None:
@@ -101,12 +117,16 @@ def filter_fids(conn: sqlite3.Connection, table: str, expression: Expression | N
     order = f"{gpkg.quote_ident(order_by)} {direction}"
     if order_by != "fid":
         order += f", fid {direction}"
-    cur = conn.execute(f"SELECT fid FROM {gpkg.quote_ident(table)}{where} ORDER BY {order}",
-                       params)
+    columns = "fid" if key is None else f"fid, {gpkg.quote_ident(key)}"
+    cur = conn.execute(f"SELECT {columns} FROM {gpkg.quote_ident(table)}{where} ORDER BY {order}",
+                       [*params, *extra_params])
     chunks = []
+    keys: list[Any] | None = None if key is None else []
     while True:
         rows = cur.fetchmany(65536)
         if not rows:
             break
         chunks.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-    return np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)
+        if keys is not None:
+            keys += [r[1] for r in rows]
+    return (np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int64)), keys

@@ -34,6 +34,7 @@ from citymgr_desktop.core.gpkg.geometry import decode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store.queries import StoreQueries
 from citymgr_desktop.core.store.write import apply_deltas
 
 if TYPE_CHECKING:
@@ -96,8 +97,12 @@ def is_writable(path: Path) -> bool:
             and bool(mode & 0o222))
 
 
-class Store:
-    """An open GeoPackage. Use :meth:`open`; close it (or use it as a context manager)."""
+class Store(StoreQueries):
+    """An open GeoPackage. Use :meth:`open`; close it (or use it as a context manager).
+
+    Views, exporters and the command line read through its methods (more of them in
+    :class:`~citymgr_desktop.core.store.queries.StoreQueries`) and never use ``conn``.
+    """
 
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
         self.path = path
@@ -152,6 +157,17 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- other threads ---------------------------------------------------------------------
+    def reader(self) -> Store:
+        """Another, read-only store on the same file, with a connection of its own: for a
+        worker thread reading while this store's thread goes on (close it when done)."""
+        return Store.open(self.path, read_only=True)
+
+    def interrupt(self) -> None:
+        """Stop the query running on this store's connection, from any thread: it raises
+        :class:`~citymgr_desktop.core.errors.CancelledError` (see ``select_assets``)."""
+        self.conn.interrupt()
 
     # -- transactions ----------------------------------------------------------------------
     @contextlib.contextmanager

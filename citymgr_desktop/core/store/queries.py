@@ -1,0 +1,145 @@
+"""The store's read questions for views, exporters and the command line: columns and rows of a
+table by key, fids and uuids, and the extents of assets for print maps. They are methods of
+:class:`~citymgr_desktop.core.store.geopackage.Store` (this class is one of its bases), so a
+caller outside the core asks the store and never holds its connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.errors import (
+    BadFileError,
+    CancelledError,
+    CitymgrError,
+    ValidationError,
+)
+from citymgr_desktop.core.expression import Fields
+from citymgr_desktop.core.model import schema as sc
+
+Bbox = tuple[float, float, float, float]  # minx, miny, maxx, maxy
+
+
+def query_error(layer: str, exc: sqlite3.OperationalError) -> CitymgrError:
+    """A failed read as a user sees it; CancelledError when another thread stopped it."""
+    if "interrupt" in str(exc):
+        return CancelledError(f"{layer}: the query was stopped")
+    return BadFileError(f"{layer}: {exc}")
+
+
+class StoreQueries:
+    """Read questions answered in SQL on the store's connection (see the module docstring)."""
+
+    path: Path
+    conn: sqlite3.Connection
+
+    # -- tables, rows and keys (attribute table, identify) -------------------------------------
+    def fields(self, layer: str) -> Fields:
+        """The fields of ``layer`` for the expression language: our model's for our tables,
+        else the declared column types."""
+        return Fields.from_sqlite(self.conn, layer)
+
+    def table_columns(self, layer: str, *, geometry: bool = True) -> list[str]:
+        """Column names of ``layer`` in table order (without its geometry column unless
+        ``geometry``)."""
+        names = [r[1] for r in self.conn.execute(
+            f"PRAGMA table_info({gpkg.quote_ident(layer)})")]
+        if geometry:
+            return names
+        geom = {r[0] for r in self.conn.execute(
+            "SELECT column_name FROM gpkg_geometry_columns WHERE table_name=?", (layer,))}
+        return [n for n in names if n not in geom]
+
+    def row_count(self, layer: str) -> int:
+        """The number of rows in ``layer`` (retired assets included)."""
+        try:
+            return int(self.conn.execute(
+                f"SELECT count(*) FROM {gpkg.quote_ident(layer)}").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            raise query_error(layer, exc) from None
+
+    def row_by_key(self, layer: str, key: int | str) -> dict[str, Any] | None:
+        """The non-geometry columns of the row of ``layer`` whose integer primary key (the
+        fid of a feature table) is ``key``; None when there is no such row or key."""
+        cols = list(self.conn.execute(f"PRAGMA table_info({gpkg.quote_ident(layer)})"))
+        pk = next((c[1] for c in cols if c[5]), "fid")
+        names = self.table_columns(layer, geometry=False)
+        quoted = ", ".join(gpkg.quote_ident(n) for n in names)
+        try:
+            row = self.conn.execute(
+                f"SELECT {quoted} FROM {gpkg.quote_ident(layer)} "
+                f"WHERE {gpkg.quote_ident(pk)}=?", (int(key),)).fetchone()
+        except (sqlite3.DatabaseError, ValueError):
+            return None
+        return None if row is None else dict(zip(names, row, strict=True))
+
+    def rows_by_fid(self, layer: str, fids: Iterable[int],
+                    columns: Sequence[str]) -> dict[int, tuple[Any, ...]]:
+        """Values of ``columns`` (in that order) of the rows with these fids, by fid."""
+        names = list(columns)
+        cols = ", ".join(gpkg.quote_ident(c) for c in ["fid", *names])
+        return {row[0]: tuple(row[1:]) for row in gpkg.select_in(
+            self.conn, f"SELECT {cols} FROM {gpkg.quote_ident(layer)} WHERE fid IN ({{marks}})",
+            (int(f) for f in fids))}
+
+    def fids_of(self, layer: str, uuids: Iterable[str]) -> dict[str, int]:
+        """The fid of each of these rows of one of our tables, by uuid (unknown ones left
+        out)."""
+        key = gpkg.quote_ident(sc.table(layer).key)
+        return {u: f for f, u in gpkg.select_in(
+            self.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
+            f"WHERE {key} IN ({{marks}})", uuids)}
+
+    def uuids_of_fids(self, layer: str, fids: Iterable[int]) -> dict[int, str]:
+        """The uuid of each of these rows of one of our tables, by fid (unknown ones left
+        out)."""
+        key = gpkg.quote_ident(sc.table(layer).key)
+        return dict(gpkg.select_in(
+            self.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
+            "WHERE fid IN ({marks})", (int(f) for f in fids)))
+
+    # -- extents of assets (print maps, atlases) -------------------------------------------------
+    def asset_extent(self, layers: Sequence[str]) -> tuple[Bbox, int] | None:
+        """The bounding box and number of the live assets of ``layers`` (asset layers of the
+        file); None when there are none. From the rtree indexes: no geometry is read."""
+        return self._asset_bounds("'all'", layers).get("all")
+
+    def asset_extents_by(self, field: str, layers: Sequence[str], *,
+                         district: str | None = None) -> dict[str, tuple[Bbox, int]]:
+        """{value of ``field`` (e.g. ``district``, ``bgid``): (bbox, number of assets)} over
+        the live assets of ``layers``, sorted by value; ``district`` keeps one sub-district."""
+        if not all(field in t.field_names() for t in sc.ASSET_TABLES):
+            raise ValidationError(f"{field!r} is not a field of every asset layer")
+        return self._asset_bounds(f"a.{gpkg.quote_ident(field)}", layers,
+                                  "a.district = ?" if district is not None else "",
+                                  [district] if district is not None else [])
+
+    def asset_boxes(self, layer: str, uuids: Iterable[str]) -> dict[str, tuple[str | None, Bbox]]:
+        """{asset_uuid: (district, bbox)} of these assets of ``layer`` (retired ones too),
+        from the rtree index; unknown uuids and empty geometries are left out."""
+        t, r = gpkg.quote_ident(layer), gpkg.quote_ident(gpkg.rtree_name(layer))
+        return {u: (d, (x0, y0, x1, y1)) for u, d, x0, y0, x1, y1 in gpkg.select_in(
+            self.conn, f"SELECT a.asset_uuid, a.district, r.minx, r.miny, r.maxx, r.maxy "
+            f"FROM {t} a JOIN {r} r ON r.id = a.fid WHERE a.asset_uuid IN ({{marks}})", uuids)}
+
+    def _asset_bounds(self, key_sql: str, layers: Sequence[str], where: str = "",
+                      params: Sequence[object] = ()) -> dict[str, tuple[Bbox, int]]:
+        """{value of ``key_sql`` (SQL written here, over asset ``a``): (bbox, count)}."""
+        parts = []
+        for name in layers:
+            t, r = gpkg.quote_ident(name), gpkg.quote_ident(gpkg.rtree_name(name))
+            parts.append(f"SELECT {key_sql} AS k, r.minx, r.miny, r.maxx, r.maxy FROM {t} a "
+                         f"JOIN {r} r ON r.id = a.fid WHERE a.retired_at IS NULL"
+                         + (f" AND {where}" if where else ""))
+        if not parts:
+            return {}
+        sql = (f"SELECT k, min(minx), min(miny), max(maxx), max(maxy), count(*) FROM "
+               f"({' UNION ALL '.join(parts)}) WHERE k IS NOT NULL GROUP BY k ORDER BY k")
+        out = {}
+        for k, x0, y0, x1, y1, n in self.conn.execute(sql, list(params) * len(parts)):
+            out[str(k)] = ((float(x0), float(y0), float(x1), float(y1)), int(n))
+        return out
