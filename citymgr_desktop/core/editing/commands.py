@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from citymgr_desktop.core.clock import new_uuid, now_iso
-from citymgr_desktop.core.editing.view import asset_table, referenced_assets
+from citymgr_desktop.core.editing.view import referenced_assets
 from citymgr_desktop.core.errors import (
     ExpressionError,
     GeometryError,
@@ -26,6 +26,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.store.selection import asset_table
 from citymgr_desktop.core.store.write import check_geometry
 
 if TYPE_CHECKING:

@@ -12,22 +12,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.errors import NotFoundError, ValidationError
-from citymgr_desktop.core.expression import Expression, Fields
+from citymgr_desktop.core.errors import NotFoundError
+from citymgr_desktop.core.expression import Expression
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.store.selection import asset_table, select_assets
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store.geopackage import Store
-
-
-def asset_table(layer: str) -> sc.Table:
-    """The asset table called ``layer``; ValidationError naming the asset layers otherwise."""
-    t = sc.ASSET_TABLES_BY_NAME.get(layer)
-    if t is None:
-        raise ValidationError(f"{layer!r} is not an asset layer; asset layers: "
-                              f"{', '.join(x.name for x in sc.ASSET_TABLES)}")
-    return t
 
 
 class SessionView:
@@ -120,7 +112,7 @@ class SessionView:
 
     def fids(self, layer: str, uuids: Iterable[str]) -> dict[str, int]:
         """fid of each uuid (temporary negative fids for unsaved new assets)."""
-        t = asset_table(layer)
+        asset_table(layer)
         out: dict[str, int] = {}
         file_uuids = []
         for u in uuids:
@@ -129,15 +121,12 @@ class SessionView:
                 out[u] = temp
             else:
                 file_uuids.append(u)
-        key = gpkg.quote_ident(t.key)
-        out.update({u: f for f, u in gpkg.select_in(
-            self.store.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
-            f"WHERE {key} IN ({{marks}})", file_uuids)})
+        out.update(self.store.fids_of(layer, file_uuids))
         return out
 
     def uuids_for_fids(self, layer: str, fids: Iterable[int]) -> dict[int, str]:
         """asset_uuid of each fid (file fids and temporary ones)."""
-        t = asset_table(layer)
+        asset_table(layer)
         temp = {v: k[1] for k, v in self._temp_fids.items() if k[0] == layer}
         out: dict[int, str] = {}
         file_fids = []
@@ -146,9 +135,7 @@ class SessionView:
                 out[f] = temp[f]
             elif f > 0:
                 file_fids.append(int(f))
-        out.update(dict(gpkg.select_in(
-            self.store.conn, f"SELECT fid, {gpkg.quote_ident(t.key)} FROM "
-            f"{gpkg.quote_ident(layer)} WHERE fid IN ({{marks}})", file_fids)))
+        out.update(self.store.uuids_of_fids(layer, file_fids))
         return out
 
     def referenced(self, layer: str, uuids: Iterable[str]) -> set[str]:
@@ -160,33 +147,10 @@ class SessionView:
                include_retired: bool = False) -> list[str]:
         """uuids of the assets of ``layer`` matching ``expression`` (file + pending edits),
         in fid order with new assets last. The file part is filtered inside SQLite."""
-        t = asset_table(layer)
-        expr = expression if isinstance(expression, Expression) or expression is None else \
-            Expression.compile(expression, Fields.for_table(t))
-        clauses: list[str] = []
-        params: list[Any] = []
-        if expr is not None:
-            sql, params = expr.to_sql()
-            clauses.append(sql)
-        if not include_retired:
-            clauses.append("retired_at IS NULL")
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        touched = {d.uuid for d in self.pending_for(layer)}
-        found = [(fid, u) for fid, u in self.store.conn.execute(
-            f"SELECT fid, {gpkg.quote_ident(t.key)} FROM {gpkg.quote_ident(layer)}{where}",
-            params) if u not in touched]
-        live = [d.uuid for d in self.pending_for(layer) if d.kind != "delete"]
-        if live:
-            names = sorted((expr.used_fields if expr else set()) | {"retired_at"})
-            frame = self.frame(layer, live, names)
-            keep = pd.Series(True, index=frame.index)
-            if expr is not None:
-                keep &= expr.mask(frame)
-            if not include_retired:
-                keep &= frame["retired_at"].isna().to_numpy()
-            found += [(int(frame.at[u, "fid"]), u) for u in frame.index[keep.to_numpy()]]
-        found.sort(key=lambda item: (item[0] < 0, abs(item[0])))
-        return [u for _, u in found]
+        selection = select_assets(self.store, layer, expression, pending=self.pending_for(layer),
+                                  include_retired=include_retired)
+        new = sorted(selection.new, key=lambda u: -self._temp_fids.get((layer, u), 0))
+        return [*(selection.saved_uuids or []), *new]
 
 
 def referenced_assets(store: Store, uuids: Iterable[str]) -> set[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.clock import utcnow
-from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.history import records as history
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
@@ -89,12 +89,9 @@ def select_assets(store: Store, layer: str, where: str) -> list[str]:
     against the layer and evaluated by the project, never passed to ``eval`` or pasted
     into SQL.
     """
-    if layer not in sc.ASSET_TABLES_BY_NAME:
-        raise ValidationError(f"--layer {layer!r} is not an asset layer; allowed: "
-                              f"{', '.join(t.name for t in sc.ASSET_TABLES)}")
-    from citymgr_desktop.core.workorders import selection as workorders_where
+    from citymgr_desktop.core.workorders.selection import matching_uuids
 
-    return workorders_where.matching_uuids(store, layer, where)
+    return matching_uuids(store, layer, where)
 
 
 @dataclass

@@ -1,11 +1,12 @@
 """A lazy Qt table model over one layer, fit for a million rows.
 
 The model holds only the ordered fids of the rows it shows (one int64 array); cell values are
-fetched from SQLite in pages of 256 rows by fid when the view paints them, and a few pages are
-cached. Sorting is ``ORDER BY`` and filtering the expression language compiled to SQL, both
-run on their own read-only connection in a worker thread (a new request interrupts the old
-one). Pending edits of the session show on top (edited cells tinted, new rows green, retired
-rows grey) and cells are edited through the session, so every edit is an undoable command.
+asked of the store in pages of 256 rows by fid when the view paints them, and a few pages are
+cached. Sorting and filtering (the expression language, unsaved edits included) are the
+store's ``select_assets``, run on a read-only store of their own in a worker thread (a new
+request interrupts the old one). Pending edits of the session show on top (edited cells
+tinted, new rows green, retired rows grey) and cells are edited through the session, so every
+edit is an undoable command.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
-from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.editing.session import EditEvent, EditSession
 from citymgr_desktop.core.errors import CitymgrError
-from citymgr_desktop.core.expression import Expression, Fields
+from citymgr_desktop.core.expression import Expression
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store.selection import AssetSelection, asset_table
 from citymgr_desktop.ui.editing.attribute_table_query import FidQuery, cancel_and_wait, is_live
 from citymgr_desktop.ui.widgets.field_editors import display_value
 
@@ -43,12 +44,12 @@ class AttributeTableModel(QAbstractTableModel):
                  lang: str = "en", parent: Any = None) -> None:
         super().__init__(parent)
         self.store, self.layer, self.session, self.lang = store, layer, session, lang
-        self.table = sc.ASSET_TABLES_BY_NAME.get(layer)
-        self.fields = Fields.from_sqlite(store.conn, layer)
+        self.table = asset_table(layer)
+        self.fields = store.fields(layer)
         self.columns = self.fields.names()
         if "fid" not in self.columns:
             self.columns.insert(0, "fid")
-        self._key_col = self.columns.index(self.table.key) if self.table else -1
+        self._key_col = self.columns.index(self.table.key)
         self._right_aligned = [
             c == "fid" or (c in self.fields and self.fields[c].type == "number"
                            and self.fields[c].domain is None) for c in self.columns]
@@ -99,15 +100,11 @@ class AttributeTableModel(QAbstractTableModel):
         """Recompute the rows in a worker thread; ``loaded`` fires when they are in."""
         if self._query is not None:
             self._query.cancel()
-        extra = []
-        if self.table is not None and not self.show_retired:
-            extra.append("retired_at IS NULL")
-        if self.selected_only is not None:
-            fids = self._selected_fids()
-            extra.append(f"fid IN ({','.join(str(int(f)) for f in fids if f > 0) or 'NULL'})"
-                         if len(fids) <= 5000 else "1")
-        query = FidQuery(str(self.store.path), self.layer, self.expression, " AND ".join(extra),
-                         self.order_column, self.descending)
+        pending = self.session.pending_for(self.layer) if self.session is not None else []
+        among = None if self.selected_only is None else frozenset(self.selected_only)
+        query = FidQuery(self.store, self.layer, self.expression, pending=pending,
+                         include_retired=self.show_retired, among=among,
+                         order_by=self.order_column, descending=self.descending)
         self._started = [q for q in self._started if is_live(q)] + [query]
         # queued: the slots run on the model's (UI) thread, never on the worker's
         query.done.connect(self._loaded, Qt.ConnectionType.QueuedConnection)
@@ -121,13 +118,15 @@ class AttributeTableModel(QAbstractTableModel):
             self._query = None
             self.failed.emit(message)
 
-    def _loaded(self, query: FidQuery, fids: np.ndarray, total: int) -> None:
+    def _loaded(self, query: FidQuery, selection: AssetSelection, total: int) -> None:
         if query is not self._query:
             return  # a newer request replaced this one
         self._query = None
-        fids = self._with_pending(fids)
-        if self.selected_only is not None:
-            fids = fids[np.isin(fids, self._selected_fids())]
+        fids = selection.fids
+        if selection.new and self.session is not None:  # new assets by their temporary fid
+            temp = [self.session.temp_fid(self.layer, u) for u in selection.new]
+            new = sorted((f for f in temp if f is not None), reverse=True)
+            fids = np.concatenate([fids, np.array(new, dtype=np.int64)])
         self.beginResetModel()
         self._fids = fids
         self._pages.clear()
@@ -135,44 +134,10 @@ class AttributeTableModel(QAbstractTableModel):
         self.endResetModel()
         self.loaded.emit(len(fids))
 
-    def _selected_fids(self) -> np.ndarray:
-        if not self.selected_only or self.table is None:
-            return np.empty(0, dtype=np.int64)
-        return np.fromiter(self._fids_of(self.selected_only).values(), dtype=np.int64)
-
     def _fids_of(self, uuids: set[str] | list[str]) -> dict[str, int]:
         if self.session is not None:
             return self.session.fids(self.layer, uuids)
-        assert self.table is not None
-        key = gpkg.quote_ident(self.table.key)
-        out: dict[str, int] = {}
-        ulist = list(uuids)
-        for i in range(0, len(ulist), 900):
-            chunk = ulist[i:i + 900]
-            out.update({r[1]: r[0] for r in self.store.conn.execute(
-                f"SELECT fid, {key} FROM {gpkg.quote_ident(self.layer)} WHERE {key} IN "
-                f"({','.join('?' * len(chunk))})", chunk)})
-        return out
-
-    def _with_pending(self, fids: np.ndarray) -> np.ndarray:
-        """Rows with pending edits are judged by their new values; new assets are added."""
-        if self.session is None or self.table is None:
-            return fids
-        pending = self.session.pending_for(self.layer)
-        if not pending:
-            return fids
-        live = [d.uuid for d in pending if d.kind != "delete"]
-        gone = [d.uuid for d in pending if d.kind == "delete"]
-        fid_of = self.session.fids(self.layer, live + gone)
-        keep = set(self.session.select(self.layer, self.expression,
-                                       include_retired=self.show_retired)) & set(live)
-        drop = np.array([fid_of[u] for u in live + gone if u in fid_of and u not in keep],
-                        dtype=np.int64)
-        out = fids[~np.isin(fids, drop)] if len(drop) else fids
-        add = np.array([fid_of[u] for u in live if u in keep and u in fid_of], dtype=np.int64)
-        add = add[~np.isin(add, out)]
-        return np.concatenate([out, np.sort(add)[::-1] if len(add) else add]) \
-            if len(add) else out
+        return self.store.fids_of(self.layer, uuids)
 
     # -- pending edits ---------------------------------------------------------------------------
     def _refresh_pending(self) -> dict[str, Any]:
@@ -213,7 +178,7 @@ class AttributeTableModel(QAbstractTableModel):
 
     def field(self, column: int) -> sc.Field | None:
         name = self.columns[column]
-        if self.table is None or name == "fid":
+        if name == "fid":
             return None
         return self.table.field(name)
 
@@ -248,14 +213,9 @@ class AttributeTableModel(QAbstractTableModel):
 
     def _fetch(self, fids: np.ndarray) -> list[tuple | None]:
         wanted = [int(f) for f in fids]
-        cols = ", ".join(gpkg.quote_ident(c) for c in self.columns)
         file_fids = [f for f in wanted if f > 0]
-        got: dict[int, tuple] = {}
-        if file_fids:
-            for row in self.store.conn.execute(
-                    f"SELECT {cols} FROM {gpkg.quote_ident(self.layer)} WHERE fid IN "
-                    f"({','.join('?' * len(file_fids))})", file_fids):
-                got[row[0]] = row
+        got: dict[int, tuple] = self.store.rows_by_fid(self.layer, file_fids, self.columns) \
+            if file_fids else {}
         if self.session is not None and any(f < 0 for f in wanted):
             for temp, values in self.session.inserted(self.layer):
                 got[temp] = tuple(temp if c == "fid" else values.get(c) for c in self.columns)
@@ -265,7 +225,7 @@ class AttributeTableModel(QAbstractTableModel):
         values = self.row_values(row)
         if values is None:
             return None
-        if self._key_col >= 0 and self._pending:
+        if self._pending:
             new = self._pending.get(values[self._key_col])
             if new is not None and self.columns[column] in new:
                 return new[self.columns[column]]
@@ -273,7 +233,7 @@ class AttributeTableModel(QAbstractTableModel):
 
     def uuid_at(self, row: int) -> str | None:
         values = self.row_values(row)
-        return None if values is None or self._key_col < 0 else values[self._key_col]
+        return None if values is None else values[self._key_col]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -295,8 +255,7 @@ class AttributeTableModel(QAbstractTableModel):
                 return _EDITED
             return None
         if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
-            retired = self.table is not None and self.value(
-                row, self.columns.index("retired_at")) is not None
+            retired = self.value(row, self.columns.index("retired_at")) is not None
             if not retired:
                 return None
             if role == Qt.ItemDataRole.ForegroundRole:

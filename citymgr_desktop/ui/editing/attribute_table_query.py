@@ -1,16 +1,19 @@
-"""The attribute table's row query in a worker thread: ordered fids of the rows that match the
-filter, on a read-only connection of its own (the UI keeps using the store's), interruptible
-when the user types a new filter or clicks another column before it finished."""
+"""The attribute table's row query in a worker thread: the rows that match the filter (plus
+the unsaved edits), in the asked order, asked of a read-only store of its own (the UI keeps
+using the open one), interruptible when the user types a new filter or clicks another column
+before it finished."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
+from collections.abc import Collection
 
 from PySide6.QtCore import QThread, Signal
 
-from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.expression import Expression, filter_fids
+from citymgr_desktop.core.expression import Expression
+from citymgr_desktop.core.model.delta import Delta
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store.selection import select_assets
 
 # Every query stays referenced here until its thread has finished: a QThread destroyed while
 # running aborts the process, and a cancelled query may outlive the model that started it.
@@ -31,15 +34,17 @@ def cancel_and_wait(queries, ms: int = 5000) -> None:
 
 
 class FidQuery(QThread):
-    done = Signal(object, object, int)  # this query, fids (np.ndarray), rows in the layer
+    done = Signal(object, object, int)  # this query, AssetSelection, rows in the layer
     error = Signal(object, str)  # this query, message
 
-    def __init__(self, path: str, layer: str, expression: Expression | None, extra_where: str,
+    def __init__(self, store: Store, layer: str, expression: Expression | None, *,
+                 pending: list[Delta], include_retired: bool, among: Collection[str] | None,
                  order_by: str, descending: bool) -> None:
         super().__init__(None)  # owned by _LIVE until finished, never by a model that may die
-        self.path, self.layer, self.expression = path, layer, expression
-        self.extra_where, self.order_by, self.descending = extra_where, order_by, descending
-        self._conn: sqlite3.Connection | None = None
+        self.store, self.layer, self.expression = store, layer, expression
+        self.pending, self.include_retired, self.among = pending, include_retired, among
+        self.order_by, self.descending = order_by, descending
+        self._reader: Store | None = None
         self._lock = threading.Lock()
         self._cancelled = False
         _LIVE.add(self)
@@ -53,37 +58,33 @@ class FidQuery(QThread):
         """Stop the query at SQLite's next step; nothing is reported afterwards."""
         with self._lock:
             self._cancelled = True
-            if self._conn is not None:
-                self._conn.interrupt()
+            if self._reader is not None:
+                self._reader.interrupt()
 
     def run(self) -> None:
         try:
-            conn = gpkg.connect(self.path, read_only=True)
-        except sqlite3.Error as exc:
+            reader = self.store.reader()
+        except Exception as exc:  # reported as one line, never a crash of the worker
             self.error.emit(self, str(exc))
             return
         with self._lock:
             if self._cancelled:
-                conn.close()
+                reader.close()
                 return
-            self._conn = conn
+            self._reader = reader
         try:
-            fids = filter_fids(conn, self.layer, self.expression, extra_where=self.extra_where,
-                               order_by=self.order_by, descending=self.descending)
-            total = conn.execute(f"SELECT count(*) FROM {gpkg.quote_ident(self.layer)}"
-                                 ).fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            if not self._cancelled:
-                self.error.emit(self, f"{self.layer}: {exc}")
-            return
+            selection = select_assets(
+                reader, self.layer, self.expression, pending=self.pending,
+                include_retired=self.include_retired, among=self.among,
+                order_by=self.order_by, descending=self.descending, with_uuids=False)
+            total = reader.row_count(self.layer)
         except Exception as exc:  # reported as one line, never a crash of the worker
             if not self._cancelled:
                 self.error.emit(self, str(exc))
             return
         finally:
             with self._lock:
-                self._conn = None
-            conn.close()
+                self._reader = None
+            reader.close()
         if not self._cancelled:
-            self.done.emit(self, fids, int(total))
-
+            self.done.emit(self, selection, int(total))
