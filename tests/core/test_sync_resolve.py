@@ -37,7 +37,7 @@ def conflicted(small_district, tmp_path):
         c.execute("UPDATE litter_bin SET remarks = '办公室改' WHERE asset_uuid = ?", (kept,))
     rep = sync(master, pkg)
     with Store.open(master) as store:
-        found = {(c.uuid, c.field): c for c in list_conflicts(store.conn)}
+        found = {(c.uuid, c.field): c for c in list_conflicts(store)}
     return master, rep, found, (a, gone, kept)
 
 
@@ -106,11 +106,11 @@ def test_undo_of_a_resolution_opens_the_conflict_again(conflicted):
     undo(master, out["sync_id"])
     assert row(master, "litter_bin", a)["remarks"] == "办公室"
     with Store.open(master) as store:
-        again = [c for c in list_conflicts(store.conn) if c.uuid == a and c.field == "remarks"]
+        again = [c for c in list_conflicts(store) if c.uuid == a and c.field == "remarks"]
     assert len(again) == 1
     undo(master, rep.sync_id)  # now the sync itself can go
     with Store.open(master) as store:
-        assert list_conflicts(store.conn) == []
+        assert list_conflicts(store) == []
 
 
 def test_a_resolved_conflict_cannot_be_resolved_twice(conflicted):
@@ -132,7 +132,7 @@ def test_redo_of_a_resolution_resolves_again(conflicted):
     assert row(master, "litter_bin", a)["remarks"] == "办公室"
     with Store.open(master) as store:
         redo_sync(store, out["sync_uuid"])
-        assert cid not in {c.conflict_uuid for c in list_conflicts(store.conn)}
+        assert cid not in {c.conflict_uuid for c in list_conflicts(store)}
     assert row(master, "litter_bin", a)["remarks"] == "现场"
     conn = sqlite3.connect(master)
     assert conn.execute("SELECT state, resolution FROM sync_conflict WHERE conflict_uuid = ?",

@@ -173,12 +173,11 @@ def test_deadline_working_time_rules():
 
 
 def test_time_limits_are_data(store):
-    with store.session() as conn:
-        set_time_limit(conn, "litter_bin", 3, 4, "working_hours")
+    set_time_limit(store, "litter_bin", 3, 4, "working_hours")
     # class-specific limit wins over the generic one: 10:00-12:00 + 14:00-16:00 (UTC+8)
-    assert compute_deadline(store.conn, "litter_bin", 3, THU_10) == dt.datetime(2026, 11, 26, 8)
-    with store.session() as conn, pytest.raises(ValidationError, match="limit_unit"):
-        set_time_limit(conn, None, 3, 4, "days")
+    assert compute_deadline(store, "litter_bin", 3, THU_10) == dt.datetime(2026, 11, 26, 8)
+    with pytest.raises(ValidationError, match="limit_unit"):
+        set_time_limit(store, None, 3, 4, "days")
     with store.session() as conn:
         conn.execute("DELETE FROM work_order_time_limit WHERE priority = 4")
     with pytest.raises(ValidationError, match="no time limit"):

@@ -122,7 +122,7 @@ def run_resolve(args: argparse.Namespace) -> int:
     if args.value is not None and (args.all or len(args.conflicts) != 1):
         raise ValidationError("--value sets one conflict at a time")
     with Store.open(args.file) as store:
-        ids = [c.conflict_uuid for c in list_conflicts(store.conn)] if args.all \
+        ids = [c.conflict_uuid for c in list_conflicts(store)] if args.all \
             else args.conflicts
         if not ids:
             print("no open conflicts")
@@ -136,23 +136,16 @@ def run_resolve(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.sync.resolve import conflict_listing
+
     with Store.open(args.file, read_only=True) as store:
-        conn = store.conn
-        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name='sync_run'").fetchone()
-        packages = reg.list_packages(conn) if has else []
-        runs = reg.list_runs(conn) if has else []
-        conflicts = conn.execute(
-            "SELECT c.conflict_uuid, r.sync_id, c.table_name, c.row_uuid, c.field_name, c.kind, "
-            "c.ancestor_value, c.master_value, c.field_value, c.message FROM sync_conflict c "
-            "JOIN sync_run r USING (sync_uuid) WHERE c.state = 'open' ORDER BY r.applied_at, "
-            "c.rowid").fetchall() if has else []
+        packages, runs = reg.packages_and_runs(store)
+        conflicts = conflict_listing(store)
     if args.json:
         print_json({
             "packages": [p.__dict__ | {"schema_columns": None} for p in packages],
             "runs": [r.__dict__ | {"restore_state": None} for r in runs],
-            "open_conflicts": [dict(zip(("conflict_id", "sync_id", "layer", "uuid", "field",
-                                         "kind", "ancestor", "master", "field_value",
-                                         "message"), c, strict=True)) for c in conflicts]})
+            "open_conflicts": conflicts})
         return 0
     print(f"{len(packages)} field package(s):")
     for p in packages:
@@ -166,6 +159,6 @@ def run_list(args: argparse.Namespace) -> int:
     print(f"{len(conflicts)} open conflict(s)")
     if args.conflicts:
         for c in conflicts:
-            print(f"  {c[0]}  {c[2]} {c[3]} {c[4]} ({c[5]}): ancestor {c[6]}, master {c[7]}, "
-                  f"field {c[8]}")
+            print(f"  {c['conflict_id']}  {c['layer']} {c['uuid']} {c['field']} ({c['kind']}): "
+                  f"ancestor {c['ancestor']}, master {c['master']}, field {c['field_value']}")
     return 0

@@ -143,9 +143,8 @@ def run_limits(args: argparse.Namespace) -> int:
             except ValueError:
                 raise ValidationError(f"PRIORITY must be 1-4 and VALUE a number, got {pri!r} "
                                       f"and {value!r}") from None
-            with store.session() as conn:
-                set_time_limit(conn, None if cls == "*" else cls, priority, amount, unit)
-        for t in time_limits(store.conn):
+            set_time_limit(store, None if cls == "*" else cls, priority, amount, unit)
+        for t in time_limits(store):
             print(f"{t.asset_class or '*':<14} P{t.priority}  {t.describe('en'):<20} "
                   f"{t.describe('zh')}")
     return 0

@@ -14,12 +14,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
 
 SYNC_DIR_SUFFIX = ".sync"
 KEEP_BACKUPS = 5
@@ -125,6 +128,15 @@ def list_packages(conn: sqlite3.Connection) -> list[PackageRecord]:
     cols = ", ".join(gpkg.quote_ident(c) for c in _PACKAGE_COLS)
     return [_package(r) for r in conn.execute(
         f"SELECT {cols} FROM field_package ORDER BY created_at, rowid")]
+
+
+def packages_and_runs(store: Store) -> tuple[list[PackageRecord], list[RunRecord]]:
+    """The master's field packages (oldest first) and sync runs (newest first); two empty
+    lists for a file that has never been synced."""
+    conn = store.conn
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_run'").fetchone() is None:
+        return [], []
+    return list_packages(conn), list_runs(conn)
 
 
 def insert_run(conn: sqlite3.Connection, rec: RunRecord) -> None:

@@ -70,9 +70,35 @@ class ConflictRecord:
         return CHOICES if self.field != GEOM else ("ancestor", "master", "field")
 
 
-def list_conflicts(conn: Any, state: str | None = "open",
+def list_conflicts(store: Store, state: str | None = "open",
                    sync_uuid: str | None = None) -> list[ConflictRecord]:
     """Conflicts (open ones by default), oldest sync first."""
+    out = []
+    for d, sync_id in _stored(store.conn, state, sync_uuid):
+        is_row = d["field_name"] == ROW
+        dec = loads_row if is_row else loads
+        out.append(ConflictRecord(
+            d["conflict_uuid"], d["sync_uuid"], sync_id, d["package_uuid"], d["table_name"],
+            d["row_uuid"], d["field_name"], d["kind"],
+            _load(dec, d["ancestor_value"]), _load(dec, d["master_value"]),
+            _load(dec, d["field_value"]), d["message"] or "", d["state"], d["resolution"]))
+    return out
+
+
+def conflict_listing(store: Store, state: str | None = "open") -> list[dict[str, Any]]:
+    """Conflicts as stored, for a listing (``citymgr sync-list``): ``conflict_id``,
+    ``sync_id``, ``layer``, ``uuid``, ``field``, ``kind``, ``ancestor``, ``master``,
+    ``field_value`` (the values as their stored JSON text) and ``message``."""
+    return [{"conflict_id": d["conflict_uuid"], "sync_id": sync_id, "layer": d["table_name"],
+             "uuid": d["row_uuid"], "field": d["field_name"], "kind": d["kind"],
+             "ancestor": d["ancestor_value"], "master": d["master_value"],
+             "field_value": d["field_value"], "message": d["message"]}
+            for d, sync_id in _stored(store.conn, state, None)]
+
+
+def _stored(conn: Any, state: str | None,
+            sync_uuid: str | None) -> list[tuple[dict[str, Any], str]]:
+    """(stored columns, sync id) of each conflict, oldest sync first."""
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_conflict'").fetchone() \
             is None:
         return []
@@ -87,17 +113,8 @@ def list_conflicts(conn: Any, state: str | None = "open",
            "JOIN sync_run r USING (sync_uuid) "
            + (f"WHERE {' AND '.join(where)} " if where else "")
            + "ORDER BY r.applied_at, c.rowid")
-    out = []
-    for row in conn.execute(sql, params):
-        d = dict(zip(_COLS, row[:-1], strict=True))
-        is_row = d["field_name"] == ROW
-        dec = loads_row if is_row else loads
-        out.append(ConflictRecord(
-            d["conflict_uuid"], d["sync_uuid"], row[-1], d["package_uuid"], d["table_name"],
-            d["row_uuid"], d["field_name"], d["kind"],
-            _load(dec, d["ancestor_value"]), _load(dec, d["master_value"]),
-            _load(dec, d["field_value"]), d["message"] or "", d["state"], d["resolution"]))
-    return out
+    return [(dict(zip(_COLS, row[:-1], strict=True)), row[-1])
+            for row in conn.execute(sql, params)]
 
 
 def _load(decode: Any, text: str | None) -> Any:
@@ -113,6 +130,21 @@ def current_value(conn: Any, c: ConflictRecord) -> Any:
     if row is None or c.is_row:
         return row
     return row.get(c.field)
+
+
+def current_rows(store: Store, conflicts: Iterable[ConflictRecord]
+                 ) -> dict[tuple[str, str], dict[str, Any]]:
+    """What the master holds now for the rows of these conflicts, by (table, uuid); rows
+    gone from the master are left out."""
+    by_table: dict[str, list[str]] = {}
+    for c in conflicts:
+        by_table.setdefault(c.table, []).append(c.uuid)
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for name, uuids in by_table.items():
+        t = sc.table(name)
+        for u, r in fetch_rows(store.conn, "main", t, uuids, all_columns(t)).items():
+            out[(name, u)] = r
+    return out
 
 
 @dataclass(frozen=True)
@@ -132,7 +164,7 @@ def resolve_conflicts(store: Store, resolutions: Iterable[Resolution], user: str
     stamp, run_uuid = now_iso(), new_uuid()
     with store.session() as conn:
         ensure_tables(conn)
-        open_ = {c.conflict_uuid: c for c in list_conflicts(conn, "open")}
+        open_ = {c.conflict_uuid: c for c in list_conflicts(store, "open")}
         plan, chosen = Plan(), []
         updates: dict[tuple[str, str], Change] = {}
         for r in wanted:

@@ -16,10 +16,14 @@ import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.clock import parse_iso
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.geopackage import Store
 
 OFFICE_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
@@ -166,17 +170,18 @@ class TimeLimit:
         return f"{self.value:g} {word}"
 
 
-def time_limits(conn: sqlite3.Connection) -> list[TimeLimit]:
-    rows = conn.execute("SELECT asset_class, priority, limit_value, limit_unit FROM "
-                        "work_order_time_limit ORDER BY asset_class IS NOT NULL, asset_class, "
-                        "priority").fetchall()
+def time_limits(store: Store) -> list[TimeLimit]:
+    """The file's time limits: the rows for any class first, then by class and priority."""
+    rows = store.conn.execute("SELECT asset_class, priority, limit_value, limit_unit FROM "
+                              "work_order_time_limit ORDER BY asset_class IS NOT NULL, "
+                              "asset_class, priority").fetchall()
     return [TimeLimit(a, int(p), float(v), str(u)) for a, p, v, u in rows]
 
 
-def find_limit(conn: sqlite3.Connection, asset_class: str | None, priority: int) -> TimeLimit:
+def find_limit(store: Store, asset_class: str | None, priority: int) -> TimeLimit:
     """The limit for ``asset_class`` and ``priority``: the class's own row, else the row for
     any class (NULL); a priority without a limit is a one-line error naming what exists."""
-    limits = time_limits(conn)
+    limits = time_limits(store)
     own = [t for t in limits if t.asset_class == asset_class and t.priority == priority]
     generic = [t for t in limits if t.asset_class is None and t.priority == priority]
     if own:
@@ -188,9 +193,9 @@ def find_limit(conn: sqlite3.Connection, asset_class: str | None, priority: int)
                           f"in work_order_time_limit (defined: {have})")
 
 
-def set_time_limit(conn: sqlite3.Connection, asset_class: str | None, priority: int,
+def set_time_limit(store: Store, asset_class: str | None, priority: int,
                    value: float, unit: str) -> None:
-    """Insert or replace one limit (the caller holds the transaction)."""
+    """Insert or replace one limit (in the caller's transaction, if there is one)."""
     if unit not in UNITS:
         raise ValidationError(f"work_order_time_limit.limit_unit: {unit!r} is not allowed; "
                               f"allowed: {', '.join(UNITS)}")
@@ -202,14 +207,15 @@ def set_time_limit(conn: sqlite3.Connection, asset_class: str | None, priority: 
                               f"allowed; allowed: {dm.ASSET_CLASS.describe()}")
     if not value > 0:
         raise ValidationError(f"work_order_time_limit.limit_value must be positive, got {value}")
-    conn.execute("DELETE FROM work_order_time_limit WHERE asset_class IS ? AND priority = ?",
-                 (asset_class, priority))
-    conn.execute("INSERT INTO work_order_time_limit (asset_class, priority, limit_value, "
-                 "limit_unit) VALUES (?,?,?,?)", (asset_class, priority, float(value), unit))
+    with store.session() as conn:
+        conn.execute("DELETE FROM work_order_time_limit WHERE asset_class IS ? AND priority = ?",
+                     (asset_class, priority))
+        conn.execute("INSERT INTO work_order_time_limit (asset_class, priority, limit_value, "
+                     "limit_unit) VALUES (?,?,?,?)", (asset_class, priority, float(value), unit))
 
 
-def compute_deadline(conn: sqlite3.Connection, asset_class: str | None, priority: int,
+def compute_deadline(store: Store, asset_class: str | None, priority: int,
                      start_utc: dt.datetime) -> dt.datetime:
     """Deadline (naive UTC) of a new order of ``asset_class`` and ``priority``."""
-    limit = find_limit(conn, asset_class, priority)
-    return load_calendar(conn).deadline(start_utc, limit.value, limit.unit)
+    limit = find_limit(store, asset_class, priority)
+    return load_calendar(store.conn).deadline(start_utc, limit.value, limit.unit)

@@ -101,7 +101,7 @@ def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
     district = spec.district
     if district is None:
         district = _common_district(store, assets)
-    deadline = compute_deadline(store.conn, cls, priority, now)
+    deadline = compute_deadline(store, cls, priority, now)
     local_day = to_local(now).date()
     row = {
         "work_order_uuid": order_uuid,

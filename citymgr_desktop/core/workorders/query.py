@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.history import records as history
@@ -92,6 +93,13 @@ def select_assets(store: Store, layer: str, where: str) -> list[str]:
     from citymgr_desktop.core.workorders.selection import matching_uuids
 
     return matching_uuids(store, layer, where)
+
+
+def case_numbers(store: Store, order_uuids: Iterable[str | None]) -> dict[str, str]:
+    """{work_order_uuid: case number} of these orders (None and unknown ones left out)."""
+    return dict(gpkg.select_in(
+        store.conn, "SELECT work_order_uuid, case_no FROM work_order "
+        "WHERE work_order_uuid IN ({marks})", order_uuids))
 
 
 @dataclass

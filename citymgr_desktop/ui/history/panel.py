@@ -26,6 +26,7 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.history import records as history
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workorders.orders import DeltaCommand
+from citymgr_desktop.core.workorders.query import case_numbers
 from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
@@ -126,10 +127,9 @@ class HistoryPanelWidget(QWidget):
         self.asset_label = f"{row.get('name') or ''} {row.get('obj_code') or ''}".strip()
         self.title.setText(f"<b>{row.get('name') or ''}</b> {row.get('obj_code') or ''} · "
                            + self.tr("Condition: %1").replace("%1", cond))
-        cases = dict(store.conn.execute("SELECT work_order_uuid, case_no FROM work_order"
-                                        " WHERE work_order_uuid IN (SELECT work_order_uuid FROM"
-                                        " maintenance_record WHERE asset_uuid=?)", (uuid,)))
-        for rec in history.records(store, uuid):
+        recs = history.records(store, uuid)
+        cases = case_numbers(store, [rec.get("work_order_uuid") for rec in recs])
+        for rec in recs:
             text = " / ".join(t for t in (rec.get("observation"), rec.get("work_done")) if t)
             before, after = rec.get("condition_before"), rec.get("condition_after")
             item = QTreeWidgetItem([

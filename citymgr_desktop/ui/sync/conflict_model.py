@@ -13,8 +13,7 @@ from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QWidget
 
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.sync.diff import all_columns, fetch_rows
-from citymgr_desktop.core.sync.resolve import ConflictRecord, Resolution
+from citymgr_desktop.core.sync.resolve import ConflictRecord, Resolution, current_rows
 from citymgr_desktop.core.sync.values import GEOM, display
 from citymgr_desktop.ui.i18n import label_language
 
@@ -100,19 +99,12 @@ class SyncConflictModel(QAbstractTableModel):
         self.choices: dict[int, str] = {}
         self.values: dict[int, str] = {}
 
-    def load(self, conn: Any, records: list[ConflictRecord]) -> None:
-        """Show ``records`` (reading the master's current values through ``conn``)."""
+    def load(self, store: Any, records: list[ConflictRecord]) -> None:
+        """Show ``records`` (with the master's current values, read from ``store``)."""
         self.beginResetModel()
         self.records = list(records)
         self.choices, self.values = {}, {}
-        rows: dict[tuple[str, str], dict[str, Any]] = {}
-        by_table: dict[str, list[str]] = {}
-        for c in self.records:
-            by_table.setdefault(c.table, []).append(c.uuid)
-        for name, uuids in by_table.items():
-            t = sc.table(name)
-            for u, r in fetch_rows(conn, "main", t, uuids, all_columns(t)).items():
-                rows[(name, u)] = r
+        rows = current_rows(store, self.records)
         self.current, self.names = [], []
         for c in self.records:
             row = rows.get((c.table, c.uuid))

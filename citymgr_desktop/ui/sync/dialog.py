@@ -224,8 +224,7 @@ class SyncDialog(QDialog):
 
     def reload(self) -> None:
         """Read the open conflicts and the history of the file again."""
-        conn = self.store.conn
-        self.model.load(conn, list_conflicts(conn))
+        self.model.load(self.store, list_conflicts(self.store))
         self.conflicts.resizeColumnsToContents()
         for col in (4, 5, 6):
             self.conflicts.setColumnWidth(col, min(self.conflicts.columnWidth(col), 220))
@@ -233,9 +232,8 @@ class SyncDialog(QDialog):
         widest = max(metrics.horizontalAdvance(f"{choice_text(c)} ▾")
                      for c in ("ancestor", "master", "field", "edit", None))
         self.conflicts.setColumnWidth(CHOICE_COL, widest + 24)
-        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_run'").fetchone()
-        self.history_model.load(reg.list_runs(conn) if has else [],
-                                reg.list_packages(conn) if has else [])
+        packages, runs = reg.packages_and_runs(self.store)
+        self.history_model.load(runs, packages)
         self.history.resizeColumnsToContents()
         n = self.model.rowCount()
         self.tabs.setTabText(1, self.tr("Conflicts (%1)").replace("%1", str(n)) if n

@@ -129,8 +129,8 @@ class WorkOrderDialog(QDialog):
     def _update_deadline(self) -> None:
         try:
             cls, pri = self._asset_class(), self.priority.currentData()
-            limit = find_limit(self.store.conn, cls, pri)
-            due = compute_deadline(self.store.conn, cls, pri, utcnow())
+            limit = find_limit(self.store, cls, pri)
+            due = compute_deadline(self.store, cls, pri, utcnow())
             self.deadline.setText(self.tr("Deadline: %1 (%2)").replace(
                 "%1", fmt(format_iso(due))).replace("%2", limit.describe(label_language())))
         except CitymgrError as exc:
