@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.export.print_map.geometry import Bbox
@@ -43,29 +42,10 @@ def _asset_layers(store: Store, layers: Sequence[str] | None) -> list[str]:
     return names
 
 
-def _bounds_by(store: Store, key_sql: str, layers: Sequence[str] | None,
-               where: str = "", params: Sequence[object] = ()) -> dict[str, tuple[Bbox, int]]:
-    """{value of ``key_sql`` (an SQL expression over asset ``a``): (bbox, asset count)}."""
-    parts = []
-    for name in _asset_layers(store, layers):
-        t, r = gpkg.quote_ident(name), gpkg.quote_ident(gpkg.rtree_name(name))
-        parts.append(f"SELECT {key_sql} AS k, r.minx, r.miny, r.maxx, r.maxy FROM {t} a "
-                     f"JOIN {r} r ON r.id = a.fid WHERE a.retired_at IS NULL"
-                     + (f" AND {where}" if where else ""))
-    if not parts:
-        return {}
-    sql = (f"SELECT k, min(minx), min(miny), max(maxx), max(maxy), count(*) FROM "
-           f"({' UNION ALL '.join(parts)}) WHERE k IS NOT NULL GROUP BY k ORDER BY k")
-    out = {}
-    for k, x0, y0, x1, y1, n in store.conn.execute(sql, list(params) * len(parts)):
-        out[str(k)] = ((float(x0), float(y0), float(x1), float(y1)), int(n))
-    return out
-
-
 def full_extent(store: Store, layers: Sequence[str] | None = None) -> Bbox:
     """The extent of the live assets of ``layers`` (all asset layers by default)."""
-    boxes = _bounds_by(store, "'all'", layers)
-    if not boxes:
+    found = store.asset_extent(_asset_layers(store, layers))
+    if found is None:
         # not a citymgr project, or empty: fall back on gpkg_contents
         ext = [li.extent for li in store.layers() if li.geometry_type and li.extent
                and (layers is None or li.name in layers)]
@@ -73,12 +53,12 @@ def full_extent(store: Store, layers: Sequence[str] | None = None) -> Bbox:
             raise NotFoundError(f"{store.path}: nothing to print (the layers are empty)")
         return (min(e[0] for e in ext), min(e[1] for e in ext), max(e[2] for e in ext),
                 max(e[3] for e in ext))
-    return boxes["all"][0]
+    return found[0]
 
 
 def district_bbox(store: Store, name: str, layers: Sequence[str] | None = None) -> Bbox:
     """The extent of one sub-district's assets; NotFoundError lists the names there are."""
-    boxes = _bounds_by(store, "a.district", layers, "a.district = ?", [name])
+    boxes = store.asset_extents_by("district", _asset_layers(store, layers), district=name)
     if name not in boxes:
         known = store.districts()
         raise NotFoundError(f"no sub-district {name!r} in {store.path.name}; there are: "
@@ -97,47 +77,44 @@ def atlas_items(store: Store, kind: str, layers: Sequence[str] | None = None, *,
     store.require_asset_project()
     if district is not None:
         district_bbox(store, district, layers)  # a clear error for an unknown name
+    names = _asset_layers(store, layers)
     if kind == "district":
-        boxes = _bounds_by(store, "a.district", layers, "a.district = ?" if district else "",
-                           [district] if district else [])
+        boxes = store.asset_extents_by("district", names, district=district)
         return [AtlasItem("district", k, b, n) for k, (b, n) in boxes.items()]
     if kind == "grid":
-        boxes = _bounds_by(store, "a.bgid", layers, "a.district = ?" if district else "",
-                           [district] if district else [])
+        boxes = store.asset_extents_by("bgid", names, district=district)
         return [AtlasItem("grid", k, b, n) for k, (b, n) in boxes.items()]
     return _work_order_items(store, layers, district, cases, open_only)
 
 
 def _work_order_items(store: Store, layers: Sequence[str] | None, district: str | None,
                       cases: Sequence[str] | None, open_only: bool) -> list[AtlasItem]:
+    from citymgr_desktop.core.workorders.orders import assets_of
+    from citymgr_desktop.core.workorders.query import list_orders
     from citymgr_desktop.core.workorders.states import OPEN_STATES
 
     names = _asset_layers(store, layers)
-    orders = store.conn.execute(
-        "SELECT work_order_uuid, case_no, title, state, district FROM work_order "
-        "ORDER BY case_no").fetchall()
+    orders = sorted(list_orders(store), key=lambda o: o["case_no"])
     wanted = {str(c) for c in cases} if cases else None
     open_values = {s.value for s in OPEN_STATES}
     items = []
-    for wo_uuid, case_no, title, state, wo_district in orders:
+    for order in orders:
+        wo_uuid, case_no, title = order["work_order_uuid"], order["case_no"], order["title"]
         if wanted is not None and case_no not in wanted and wo_uuid not in wanted:
             continue
-        if open_only and state not in open_values:
+        if open_only and order["state"] not in open_values:
             continue
         boxes: list[Bbox] = []
         highlight: dict[str, tuple[str, ...]] = {}
-        in_district = district is None or wo_district == district
+        in_district = district is None or order["district"] == district
+        uuids = [u for _c, u in assets_of(store, wo_uuid)]
         for name in names:
-            t, r = gpkg.quote_ident(name), gpkg.quote_ident(gpkg.rtree_name(name))
-            rows = store.conn.execute(
-                f"SELECT a.asset_uuid, a.district, r.minx, r.miny, r.maxx, r.maxy "
-                f"FROM work_order_asset w JOIN {t} a ON a.asset_uuid = w.asset_uuid "
-                f"JOIN {r} r ON r.id = a.fid WHERE w.work_order_uuid = ?", (wo_uuid,)
-            ).fetchall()
+            found = store.asset_boxes(name, uuids)
+            rows = [(u, *found[u]) for u in dict.fromkeys(uuids) if u in found]
             if rows:
-                highlight[name] = tuple(row[0] for row in rows)
-                boxes += [(row[2], row[3], row[4], row[5]) for row in rows]
-                in_district = in_district or any(row[1] == district for row in rows)
+                highlight[name] = tuple(u for u, _d, _b in rows)
+                boxes += [b for _u, _d, b in rows]
+                in_district = in_district or any(d == district for _u, d, _b in rows)
         if not boxes or not in_district:
             continue
         bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes),

@@ -4,7 +4,6 @@ labels and coded values in the user's language, like QGIS's Identify Results pan
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -44,18 +43,9 @@ def read_feature(store: Store, layer: str, key: str) -> list[tuple[str, str, sc.
         table = sc.ASSET_TABLES_BY_NAME[layer]
         row = store.get_rows(layer, [key], fields=table.field_names()).get(key, {})
         return [(f.name, f.label(lang), f, row.get(f.name)) for f in table.fields]
-    cols = list(store.conn.execute(f'PRAGMA table_info("{layer}")'))
-    pk = next((c[1] for c in cols if c[5]), "fid")
-    geom = {r[0] for r in store.conn.execute(
-        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name=?", (layer,))}
-    names = [c[1] for c in cols if c[1] not in geom]
-    quoted = ", ".join(f'"{n}"' for n in names)
-    try:
-        row = store.conn.execute(f'SELECT {quoted} FROM "{layer}" WHERE "{pk}"=?',
-                                 (int(key),)).fetchone()
-    except (sqlite3.DatabaseError, ValueError):
-        row = None
-    return [(n, n, None, v) for n, v in zip(names, row or [None] * len(names), strict=True)]
+    names = store.table_columns(layer, geometry=False)
+    row = store.row_by_key(layer, key) or {}
+    return [(n, n, None, row.get(n)) for n in names]
 
 
 class IdentifyWidget(QTreeWidget):
