@@ -1,0 +1,82 @@
+"""One door to the data: ui/, cli/, export/ and render/ ask the store and never run SQL or hold
+its connection (STYLE.md 18), so a second store backend (PostGIS) can stand behind the same
+interface. The modules are parsed, not imported: this runs without Qt."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "citymgr_desktop"
+OUTSIDE_THE_CORE = ("ui", "cli", "export", "render")
+SQL_CALLS = frozenset({"execute", "executemany", "executescript", "cursor"})
+KNOWN = {
+    "render/loader.py",  # removed by the render unit
+}
+
+
+def _modules() -> list[Path]:
+    return sorted(p for part in OUTSIDE_THE_CORE for p in (PACKAGE / part).rglob("*.py"))
+
+
+def door_violations(source: str, name: str) -> list[str]:
+    """``name:line: what`` for each way ``source`` goes around the store."""
+    out = []
+    for node in ast.walk(ast.parse(source, filename=name)):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Import):
+            out += [f"{name}:{line}: import {a.name}" for a in node.names
+                    if a.name == "sqlite3" or a.name.startswith("sqlite3.")]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and (
+                node.module == "sqlite3" or node.module.startswith("sqlite3.")):
+            out.append(f"{name}:{line}: from {node.module} import ...")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in SQL_CALLS:
+            out.append(f"{name}:{line}: .{node.func.attr}(...) runs SQL; ask the store")
+        elif isinstance(node, ast.Attribute) and node.attr == "conn":
+            out.append(f"{name}:{line}: .conn is the store's connection; ask the store")
+    return out
+
+
+def test_only_the_store_runs_sql():
+    found = []
+    for path in _modules():
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel not in KNOWN:
+            found += door_violations(path.read_text(encoding="utf-8"), rel)
+    assert not found, "outside the core, ask the store:\n" + "\n".join(found)
+
+
+def test_known_exceptions_still_exist():
+    """A file on the list that is gone or clean must leave the list."""
+    for rel in KNOWN:
+        path = PACKAGE / rel
+        assert path.exists(), f"{rel} is gone: take it off KNOWN"
+        assert door_violations(path.read_text(encoding="utf-8"), rel), \
+            f"{rel} asks the store now: take it off KNOWN"
+
+
+@pytest.mark.parametrize(("source", "what"), [
+    ("import sqlite3", "import sqlite3"),
+    ("import sqlite3.dbapi2 as db", "import sqlite3.dbapi2"),
+    ("from sqlite3 import connect", "from sqlite3 import"),
+    ("store.conn.execute('SELECT 1')", ".execute(...)"),
+    ("c.executemany('INSERT', rows)", ".executemany(...)"),
+    ("c.executescript('x')", ".executescript(...)"),
+    ("cur = db.cursor()", ".cursor(...)"),
+    ("f(window.store.conn)", ".conn is"),
+    ("self.conn = None", ".conn is"),
+])
+def test_the_check_catches(source, what):
+    hits = [v for v in door_violations(source, "ui/x.py") if what in v]
+    assert hits and all(h.startswith("ui/x.py:1: ") for h in hits)
+
+
+def test_the_check_lets_the_store_be_asked():
+    source = ("from citymgr_desktop.core.store.geopackage import Store\n"
+              "rows = store.get_rows('litter_bin', ids)\n"
+              "connection = store.connections\n"
+              "self.connect(x)\n")
+    assert door_violations(source, "ui/x.py") == []
