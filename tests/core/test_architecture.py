@@ -12,9 +12,6 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "citymgr_desktop"
 OUTSIDE_THE_CORE = ("ui", "cli", "export", "render")
 SQL_CALLS = frozenset({"execute", "executemany", "executescript", "cursor"})
-KNOWN = {
-    "render/loader.py",  # removed by the render unit
-}
 
 
 def _modules() -> list[Path]:
@@ -44,18 +41,8 @@ def test_only_the_store_runs_sql():
     found = []
     for path in _modules():
         rel = path.relative_to(PACKAGE).as_posix()
-        if rel not in KNOWN:
-            found += door_violations(path.read_text(encoding="utf-8"), rel)
+        found += door_violations(path.read_text(encoding="utf-8"), rel)
     assert not found, "outside the core, ask the store:\n" + "\n".join(found)
-
-
-def test_known_exceptions_still_exist():
-    """A file on the list that is gone or clean must leave the list."""
-    for rel in KNOWN:
-        path = PACKAGE / rel
-        assert path.exists(), f"{rel} is gone: take it off KNOWN"
-        assert door_violations(path.read_text(encoding="utf-8"), rel), \
-            f"{rel} asks the store now: take it off KNOWN"
 
 
 @pytest.mark.parametrize(("source", "what"), [
