@@ -124,9 +124,9 @@ def test_session_select_keeps_new_assets_last_in_the_order_they_were_added(store
 
 def test_store_reads_for_views(store):
     assert "condition" in store.fields("litter_bin")
-    columns = store.table_columns("litter_bin", geometry=False)
+    columns = store.attribute_columns("litter_bin")
     assert "geom" not in columns and columns[0] == "fid"
-    assert "geom" in store.table_columns("litter_bin")
+    assert store.column_names("litter_bin") == ["fid", "geom", *columns[1:]]
     some = _bins(store, "1")[:3]
     fids = store.fids_of("litter_bin", [*some, "nope"])
     assert set(fids) == set(some) and store.uuids_of_fids("litter_bin", fids.values()) == \

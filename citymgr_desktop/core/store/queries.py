@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import (
@@ -37,22 +37,21 @@ class StoreQueries:
     path: Path
     conn: sqlite3.Connection
 
+    if TYPE_CHECKING:
+        def column_names(self, table: str) -> list[str]: ...  # Store's (map reading)
+
     # -- tables, rows and keys (attribute table, identify) -------------------------------------
     def fields(self, layer: str) -> Fields:
         """The fields of ``layer`` for the expression language: our model's for our tables,
         else the declared column types."""
         return Fields.from_sqlite(self.conn, layer)
 
-    def table_columns(self, layer: str, *, geometry: bool = True) -> list[str]:
-        """Column names of ``layer`` in table order (without its geometry column unless
-        ``geometry``)."""
-        names = [r[1] for r in self.conn.execute(
-            f"PRAGMA table_info({gpkg.quote_ident(layer)})")]
-        if geometry:
-            return names
+    def attribute_columns(self, layer: str) -> list[str]:
+        """The columns of ``layer`` in table order, without its geometry column (all of them:
+        :meth:`Store.column_names`)."""
         geom = {r[0] for r in self.conn.execute(
             "SELECT column_name FROM gpkg_geometry_columns WHERE table_name=?", (layer,))}
-        return [n for n in names if n not in geom]
+        return [n for n in self.column_names(layer) if n not in geom]
 
     def row_count(self, layer: str) -> int:
         """The number of rows in ``layer`` (retired assets included)."""
@@ -67,7 +66,7 @@ class StoreQueries:
         fid of a feature table) is ``key``; None when there is no such row or key."""
         cols = list(self.conn.execute(f"PRAGMA table_info({gpkg.quote_ident(layer)})"))
         pk = next((c[1] for c in cols if c[5]), "fid")
-        names = self.table_columns(layer, geometry=False)
+        names = self.attribute_columns(layer)
         quoted = ", ".join(gpkg.quote_ident(n) for n in names)
         try:
             row = self.conn.execute(

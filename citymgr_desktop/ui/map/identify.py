@@ -43,7 +43,7 @@ def read_feature(store: Store, layer: str, key: str) -> list[tuple[str, str, sc.
         table = sc.ASSET_TABLES_BY_NAME[layer]
         row = store.get_rows(layer, [key], fields=table.field_names()).get(key, {})
         return [(f.name, f.label(lang), f, row.get(f.name)) for f in table.fields]
-    names = store.table_columns(layer, geometry=False)
+    names = store.attribute_columns(layer)
     row = store.row_by_key(layer, key) or {}
     return [(n, n, None, row.get(n)) for n in names]
 
