@@ -13,7 +13,7 @@ def sample_file(n: int, seed: int = 42, prefix: str = "district") -> Path:
     """``bench-data/<prefix>-N.gpkg``: an N-feature sample district, generated if missing."""
     path = DATA / f"{prefix}-{n}.gpkg"
     if not path.exists():
-        from citymgr_desktop.core.sample import district as sample
+        from citymgr_desktop.core import sample
 
         DATA.mkdir(exist_ok=True)
         t0 = time.perf_counter()

@@ -25,7 +25,7 @@ from _data import DATA, sample_file
 from _qgis_print import qgis_available, qgis_print, spec_from_plans
 
 from citymgr_desktop.core.model.schema import ASSET_TABLES
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.export.fonts import ensure_gui_application
 from citymgr_desktop.export.print_map.areas import atlas_items, full_extent
 from citymgr_desktop.export.print_map.atlas import export_atlas, page_subtitle

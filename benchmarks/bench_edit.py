@@ -21,9 +21,9 @@ import pandas as pd
 from _data import sample_file
 from bench_store import edit_times
 
-from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.expression import Expression, Fields, filter_fids
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 LAYERS = ("road_segment", "bridge", "green_space", "litter_bin")
 FILTERS = [

@@ -17,10 +17,10 @@ import numpy as np
 import shapely
 
 from citymgr_desktop.core.importing import run as importer
-from citymgr_desktop.core.importing.mapping import suggest_mapping
+from citymgr_desktop.core.importing import suggest_mapping
 from citymgr_desktop.core.importing.sources import describe_layer, read_source
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store import create as project
-from citymgr_desktop.core.store.geopackage import Store
 
 WORDS = ["好", "较好", "一般", "差", "危险", "", "未知", "差不多"]
 

@@ -63,7 +63,7 @@ def measure_ours(path: str, repeat: int) -> dict:
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(["bench"])
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.render import RenderOptions, ensure_cjk_font, render_frame
     from citymgr_desktop.render.loader import load_map
 
@@ -211,7 +211,7 @@ def run_child(path: Path, repeat: int) -> dict:
 
 
 def data_extent(path: Path) -> tuple[float, float, float, float]:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
     with Store.open(path, read_only=True) as store:
         boxes = [li.extent for li in store.layers() if li.extent]

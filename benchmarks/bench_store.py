@@ -18,7 +18,7 @@ import numpy as np
 from _data import sample_file
 
 from citymgr_desktop.core.model.delta import Delta
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 
 def edit_times(master: Path, n_edits: int, repeat: int) -> list[float]:

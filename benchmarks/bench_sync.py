@@ -53,9 +53,9 @@ def current_rss_mb() -> float:
 # -- data ----------------------------------------------------------------------------------
 def prepare(features: int) -> tuple[Path, Path]:
     """The master and its whole-file field package (built once, reused)."""
-    from citymgr_desktop.core.sample import district as sample
-    from citymgr_desktop.core.store.geopackage import Store
-    from citymgr_desktop.core.sync.checkout import create_package
+    from citymgr_desktop.core import sample
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import create_package
 
     DATA.mkdir(parents=True, exist_ok=True)
     master0 = DATA / f"master-{features}.gpkg"
@@ -133,8 +133,8 @@ def fresh_copies(master0: Path, pkg0: Path, run: Path) -> None:
 
 # -- contenders (each in its own process) ----------------------------------------------------
 def worker_ours(run: Path) -> dict:
-    from citymgr_desktop.core.store.geopackage import Store
-    from citymgr_desktop.core.sync.run import sync_package
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import sync_package
 
     base_rss = current_rss_mb()
     t = time.perf_counter()

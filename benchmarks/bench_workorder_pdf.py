@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from _data import DATA, sample_file
 
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.export.fonts import ensure_gui_application

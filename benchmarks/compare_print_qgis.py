@@ -25,7 +25,7 @@ from _data import DATA, sample_file
 from _qgis_print import qgis_available, qgis_print, spec_from_plans
 
 from citymgr_desktop.core.model.schema import ASSET_TABLES
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.export.fonts import ensure_gui_application
 from citymgr_desktop.export.print_map import layout as lay
 from citymgr_desktop.export.print_map.map_frame import MapSource

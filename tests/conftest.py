@@ -29,7 +29,7 @@ if os.environ.get("CITYMGR_BLOCK_QT") == "1":
 @pytest.fixture(scope="session")
 def sample_master(tmp_path_factory) -> Path:
     """A 4,000-feature sample district, generated once per test session (do not modify)."""
-    from citymgr_desktop.core.sample import district as sample
+    from citymgr_desktop.core import sample
 
     path = tmp_path_factory.mktemp("sample") / "district.gpkg"
     sample.generate(path, features=4000, seed=7)
@@ -47,7 +47,7 @@ def district(sample_master, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def small_master(tmp_path_factory) -> Path:
     """A 300-feature sample district, generated once per test session (do not modify)."""
-    from citymgr_desktop.core.sample import district as sample
+    from citymgr_desktop.core import sample
 
     path = tmp_path_factory.mktemp("small") / "small.gpkg"
     sample.generate(path, features=300, seed=3)

@@ -26,7 +26,7 @@ from pyproj import CRS
 
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.pieces import KINDS, LINE, POINT, POLYGON, Pieces, rebuild
 

@@ -21,7 +21,7 @@ from pyproj import CRS
 from citymgr_desktop.core.errors import CrsError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.store.geopackage import LayerInfo, Store
+from citymgr_desktop.core.store import LayerInfo, Store
 from citymgr_desktop.render import pieces as pcs
 from citymgr_desktop.render import wkb
 from citymgr_desktop.render.data import BLOCK, LABEL_LAYERS, NO_CATEGORY, LayerData, MapData

@@ -10,10 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.core.sync.checkout import PackageResult, create_package
-from citymgr_desktop.core.sync.report import SyncReport
-from citymgr_desktop.core.sync.run import sync_package, undo_sync
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.sync import (
+    PackageResult,
+    SyncReport,
+    create_package,
+    sync_package,
+    undo_sync,
+)
 
 SYNC_BOOKKEEPING = {"field_package", "sync_run", "sync_journal", "sync_conflict"}
 

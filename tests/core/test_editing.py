@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from shapely.geometry import LineString, Point
 
-from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import (
     ConflictError,
     ExpressionError,
@@ -16,7 +16,7 @@ from citymgr_desktop.core.errors import (
     ReadOnlyError,
     ValidationError,
 )
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 
 def _all_rows(path, table):

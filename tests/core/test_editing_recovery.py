@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.editing.journal import Journal, journal_path, read_journal
-from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.errors import BadFileError
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from tests.gpkg_checks import assert_valid_gpkg
 
 pytestmark = pytest.mark.e2e
@@ -30,8 +30,8 @@ pytestmark = pytest.mark.e2e
 CHILD = textwrap.dedent("""
     import sys, time
     from shapely.geometry import Point
-    from citymgr_desktop.core.store.geopackage import Store
-    from citymgr_desktop.core.editing.session import EditSession
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.editing import EditSession
     from citymgr_desktop.core.editing import journal as editing_journal
 
     path, mode = sys.argv[1], sys.argv[2]

@@ -9,10 +9,10 @@ import json
 import pytest
 
 from citymgr_desktop.cli import main
+from citymgr_desktop.core import history
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-from citymgr_desktop.core.history import records as history
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders.orders import DeltaCommand
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from citymgr_desktop.cli import main
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from tests.core import import_sources as src
 
 

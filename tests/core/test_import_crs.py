@@ -8,11 +8,11 @@ import shapely
 from pyproj import CRS, Transformer
 
 from citymgr_desktop.core.errors import CrsError
+from citymgr_desktop.core.importing import ImportMapping
 from citymgr_desktop.core.importing import crs as icrs
 from citymgr_desktop.core.importing import run as importer
-from citymgr_desktop.core.importing.mapping import ImportMapping
 from citymgr_desktop.core.importing.sources import SourceOptions
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from tests.core import import_sources as src
 
 P4547 = CRS.from_epsg(4547)

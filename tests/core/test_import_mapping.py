@@ -7,7 +7,7 @@ import json
 import pytest
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
+from citymgr_desktop.core.importing import ImportMapping, suggest_mapping
 from citymgr_desktop.core.importing.profile import load_profile, save_profile, to_toml
 from citymgr_desktop.core.importing.sources import (
     SourceField,

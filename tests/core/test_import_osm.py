@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from citymgr_desktop.core.importing import run as importer
-from citymgr_desktop.core.importing.mapping import suggest_mapping
+from citymgr_desktop.core.importing import suggest_mapping
 from citymgr_desktop.core.importing.sources import SourceOptions, describe_layer
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from tests.core import import_sources as src
 from tests.gpkg_checks import assert_valid_gpkg
 

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from citymgr_desktop.cli import main
-from citymgr_desktop.core.sample import district as sample
-from citymgr_desktop.core.store.check import validate_file
+from citymgr_desktop.core import sample
+from citymgr_desktop.core.store import validate_file
 from citymgr_desktop.core.workorders.states import TRANSITIONS, WorkOrderState
 
 

@@ -6,8 +6,7 @@ import shutil
 from pathlib import Path
 
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.store.check import validate_file
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store, validate_file
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "district.gpkg"
 

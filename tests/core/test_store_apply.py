@@ -11,7 +11,7 @@ from shapely.geometry import Point
 
 from citymgr_desktop.core.errors import GeometryError, ValidationError
 from citymgr_desktop.core.model.delta import Delta
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 
 def _rows(path, table):

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from citymgr_desktop.core.errors import NotFoundError
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 
 def test_column_names_in_table_order(small_district):

@@ -11,8 +11,8 @@ import uuid
 import pytest
 
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, SchemaError
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store import create as project
-from citymgr_desktop.core.store.geopackage import Store
 
 
 def _digest(path):

@@ -8,12 +8,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import BadFileError, CancelledError, ValidationError
 from citymgr_desktop.core.model.delta import Delta
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store, asset_table, select_assets
 from citymgr_desktop.core.store.queries import query_error
-from citymgr_desktop.core.store.selection import asset_table, select_assets
 from citymgr_desktop.core.workorders import query as wo_query
 
 

@@ -12,8 +12,7 @@ import pytest
 
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
 from citymgr_desktop.core.qgis import project as qgis_project
-from citymgr_desktop.core.store.check import validate_file
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store, validate_file
 from citymgr_desktop.core.sync.checkout import create_package, parse_bbox
 from tests.core.sync_support import checkout, count, dump, edit
 from tests.gpkg_checks import assert_valid_gpkg

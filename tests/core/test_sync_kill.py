@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(os.name != "posix", reason="SI
 SCRIPT = textwrap.dedent("""
     import os, signal, sys
     from citymgr_desktop.core.progress import Progress
-    from citymgr_desktop.core.store.geopackage import Store
-    from citymgr_desktop.core.sync.run import sync_package
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import sync_package
 
     master, package, moment = sys.argv[1], sys.argv[2], sys.argv[3]
     seen = []

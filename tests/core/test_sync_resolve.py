@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from citymgr_desktop.core.errors import ConflictError, ValidationError
-from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.core.sync.resolve import Resolution, list_conflicts, resolve_conflicts
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.sync import Resolution, list_conflicts, resolve_conflicts
 from tests.core.sync_support import checkout, edit, row, sync, undo, uuids
 
 
@@ -123,7 +123,7 @@ def test_a_resolved_conflict_cannot_be_resolved_twice(conflicted):
 
 
 def test_redo_of_a_resolution_resolves_again(conflicted):
-    from citymgr_desktop.core.sync.undo import redo_sync
+    from citymgr_desktop.core.sync import redo_sync
 
     master, _, found, (a, _, _) = conflicted
     cid = found[(a, "remarks")].conflict_uuid

@@ -125,7 +125,7 @@ def test_the_next_base_is_the_package_as_synced_rebuilt_from_small_deltas(small_
     import shapely
 
     from citymgr_desktop.core.gpkg.geometry import encode
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.sync import registry as reg
     from citymgr_desktop.core.sync.base import base_for, materialize
 

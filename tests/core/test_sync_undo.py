@@ -153,8 +153,8 @@ def test_undo_of_a_prefer_field_sync_restores_conflicted_values(small_district, 
 
 
 def test_redo_after_undo_gives_the_synced_master_back(synced, tmp_path):
-    from citymgr_desktop.core.store.geopackage import Store
-    from citymgr_desktop.core.sync.undo import redo_sync
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import redo_sync
 
     master, before, _, rep, _ = synced
     after = tmp_path / "after.gpkg"
@@ -174,8 +174,8 @@ def test_redo_after_undo_gives_the_synced_master_back(synced, tmp_path):
 
 
 def test_redo_is_refused_when_rows_changed_after_the_undo(synced):
-    from citymgr_desktop.core.store.geopackage import Store
-    from citymgr_desktop.core.sync.undo import redo_sync
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import redo_sync
 
     master, _, _, rep, bins = synced
     undo(master, rep.sync_uuid)
@@ -186,7 +186,7 @@ def test_redo_is_refused_when_rows_changed_after_the_undo(synced):
 
 
 def test_master_stays_a_valid_geopackage_after_sync_and_undo(synced):
-    from citymgr_desktop.core.store.check import validate_file
+    from citymgr_desktop.core.store import validate_file
     from tests.gpkg_checks import assert_valid_gpkg
 
     master, _, _, rep, _ = synced

@@ -119,7 +119,7 @@ def test_random_moves_on_a_file(small_master, tmp_path_factory, targets):
     last event's target, and every stored event is a legal move."""
     import shutil
 
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.workorders import orders as wo
 
     path = tmp_path_factory.mktemp("wf") / "f.gpkg"

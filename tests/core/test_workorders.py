@@ -13,7 +13,7 @@ from citymgr_desktop.cli import main
 from citymgr_desktop.core.clock import format_iso
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import (

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import MapView, drawable_layers
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.map.identify import IdentifyWidget

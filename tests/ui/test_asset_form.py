@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QGroupBox, QLineEdit, QSpinBox
 
-from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from shapely.geometry import Point
 
-from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import ExpressionError
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.editing import feature as editing_feature
 from citymgr_desktop.ui.editing.attribute_table_model import PAGE, AttributeTableModel
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget

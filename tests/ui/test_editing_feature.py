@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from citymgr_desktop.core.editing.journal import journal_path
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.editing import feature as editing_feature
 from tests.ui._edit_window import ContractWindow
 
@@ -106,7 +106,7 @@ def test_close_prompts_with_unsaved_edits(qtbot, win, monkeypatch, answer):
 
 
 def test_restore_offered_after_a_crash(qtbot, district, monkeypatch):
-    from citymgr_desktop.core.editing.session import EditSession
+    from citymgr_desktop.core.editing import EditSession
 
     store = Store.open(district)
     crashing = EditSession(store, "测试员")

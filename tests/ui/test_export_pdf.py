@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage, QPainter
 from citymgr_desktop.cli import main
 from citymgr_desktop.core.errors import CancelledError
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.export.workorders import map_extract as wm

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from citymgr_desktop.cli import main
 from citymgr_desktop.core.errors import BadFileError, CancelledError, ValidationError
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.export.workorders import geo

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QWizard
 
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.importing import feature, report_page
 from citymgr_desktop.ui.importing import wizard as wizard_module
@@ -170,7 +170,7 @@ def test_bad_source_and_bad_constant_are_one_line_errors(window, qtbot, tmp_path
 
 
 def test_profile_loaded_in_the_wizard_replaces_the_suggestions(window, qtbot, tmp_path, errors):
-    from citymgr_desktop.core.importing.mapping import ImportMapping
+    from citymgr_desktop.core.importing import ImportMapping
     from citymgr_desktop.core.importing.profile import save_profile
     from citymgr_desktop.core.importing.sources import SourceOptions
 

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import main_window as mw
 from citymgr_desktop.ui.shell.main_window import MainWindow

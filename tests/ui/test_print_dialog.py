@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtGui import QKeySequence
 
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.printing import feature as printing
 from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog

@@ -25,8 +25,8 @@ from citymgr_desktop.cli import main as cli_main
 from citymgr_desktop.core.errors import CancelledError, NotFoundError, ValidationError
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store import create as project
-from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.export.pages import ISO_216_MM
 from citymgr_desktop.export.print_map import geometry as lg
 

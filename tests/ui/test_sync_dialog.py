@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.sync import feature as sync_feature
 from citymgr_desktop.ui.sync.conflict_model import CHOICE_COL, VALUE_COL
 from citymgr_desktop.ui.sync.dialog import SyncDialog

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from citymgr_desktop.core.history import records as history
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core import history
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.ui.history import feature as history_feature
 from citymgr_desktop.ui.workorders import feature as workorders_feature

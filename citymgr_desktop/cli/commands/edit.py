@@ -8,12 +8,11 @@ import argparse
 import json
 
 from citymgr_desktop.cli.commands._common import acting_user, terminal_progress
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.editing.commands import editable_field, to_value
-from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.expression import Expression, Fields
-from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.core.store.selection import asset_table
+from citymgr_desktop.core.store import Store, asset_table
 
 ORDER = 40
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, create_package, parse_bbox
 
 ORDER = 60

@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 
 from citymgr_desktop.cli.commands._common import acting_user, print_json
-from citymgr_desktop.core.history import records as history
+from citymgr_desktop.core import history
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model.delta import DeltaSet
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders import orders as wo
 
 ORDER = 61

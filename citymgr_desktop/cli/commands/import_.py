@@ -17,13 +17,13 @@ from typing import Any
 from citymgr_desktop.cli.commands._common import print_json, terminal_progress
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
+from citymgr_desktop.core.importing import ImportMapping
 from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing.geometry import GeometryOptions
-from citymgr_desktop.core.importing.mapping import ImportMapping
 from citymgr_desktop.core.importing.profile import load_profile, save_profile
 from citymgr_desktop.core.importing.sources import SourceOptions
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 ORDER = 40
 

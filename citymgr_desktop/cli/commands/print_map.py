@@ -81,7 +81,7 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.export.fonts import ensure_gui_application
     from citymgr_desktop.export.print_map import geometry as lg
     from citymgr_desktop.export.print_map.layout import PrintSettings, export_map

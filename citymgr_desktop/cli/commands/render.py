@@ -9,7 +9,7 @@ from pathlib import Path
 
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 ORDER = 40
 FORMATS = {".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG", ".tif": "TIFF", ".tiff": "TIFF",

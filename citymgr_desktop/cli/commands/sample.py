@@ -6,7 +6,7 @@ import argparse
 import time
 
 from citymgr_desktop.cli.commands._common import terminal_progress
-from citymgr_desktop.core.sample import district as sample
+from citymgr_desktop.core import sample
 
 ORDER = 30
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ConflictError
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
-from citymgr_desktop.core.sync.run import sync_package, undo_sync
+from citymgr_desktop.core.sync import sync_package, undo_sync
 
 ORDER = 61
 
@@ -115,7 +115,7 @@ def run_undo(args: argparse.Namespace) -> int:
 
 def run_resolve(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import ValidationError
-    from citymgr_desktop.core.sync.resolve import Resolution, list_conflicts, resolve_conflicts
+    from citymgr_desktop.core.sync import Resolution, list_conflicts, resolve_conflicts
 
     if bool(args.conflicts) == bool(args.all):
         raise ValidationError("name the conflicts to resolve, or give --all")

@@ -6,7 +6,7 @@ import argparse
 
 from citymgr_desktop.cli.commands._common import print_json, terminal_progress
 from citymgr_desktop.core.errors import SchemaError, ValidationError
-from citymgr_desktop.core.store.check import validate_file
+from citymgr_desktop.core.store import validate_file
 
 ORDER = 20
 

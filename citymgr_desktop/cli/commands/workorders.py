@@ -8,7 +8,7 @@ import json
 
 from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import format_local

@@ -26,11 +26,11 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 from citymgr_desktop.core.model.values import normalise
-from citymgr_desktop.core.store.selection import asset_table
+from citymgr_desktop.core.store import asset_table
 from citymgr_desktop.core.store.write import check_geometry
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 
 class EditTarget(Protocol):

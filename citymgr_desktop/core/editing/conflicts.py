@@ -14,7 +14,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 
 @dataclass(frozen=True)

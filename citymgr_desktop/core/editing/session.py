@@ -27,7 +27,7 @@ from citymgr_desktop.core.errors import ConflictError, ReadOnlyError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 
 @dataclass(frozen=True)

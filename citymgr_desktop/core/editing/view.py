@@ -16,10 +16,10 @@ from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.expression import Expression
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
-from citymgr_desktop.core.store.selection import asset_table, select_assets
+from citymgr_desktop.core.store import asset_table, select_assets
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 
 class SessionView:

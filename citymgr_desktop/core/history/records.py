@@ -25,7 +25,7 @@ from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 from citymgr_desktop.core.model.values import normalise
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 RECORD = sc.MAINTENANCE_RECORD
 EDITABLE = tuple(f.name for f in RECORD.fields if not f.system

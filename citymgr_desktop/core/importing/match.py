@@ -21,7 +21,7 @@ from citymgr_desktop.core.importing.report import Example, ImportReport
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, values_equal
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 GEOM = sc.GEOMETRY_COLUMN
 GEOMETRY_TOLERANCE = 1e-6  # metres: reprojection noise is not a change

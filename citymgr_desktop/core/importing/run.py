@@ -40,7 +40,7 @@ from citymgr_desktop.core.importing.sources import (
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 
 __all__ = [
     "ImportCommand", "ImportMapping", "ImportReport", "ImportResult", "SourceData", "SourceLayer",

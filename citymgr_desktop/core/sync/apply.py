@@ -27,7 +27,7 @@ from citymgr_desktop.core.sync.schema import DATA_TABLES
 from citymgr_desktop.core.sync.values import for_store
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 # PRAGMA integrity_check reads every index of the file: ~0.9 s per 100,000 features here. Up
 # to this size it runs on the whole file; above it, quick_check (pages, records, NOT NULL)

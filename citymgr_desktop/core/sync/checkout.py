@@ -22,7 +22,7 @@ from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationE
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.qgis import project as qgis_project
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.package import (
     Selection,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.undo import redo_sync, undo_sync
 

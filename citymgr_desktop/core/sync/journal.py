@@ -31,7 +31,7 @@ from citymgr_desktop.core.sync.registry import RunRecord
 from citymgr_desktop.core.sync.values import dumps, dumps_row, loads_row
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 q = gpkg.quote_ident
 

@@ -18,7 +18,7 @@ from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, integrity_check
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta

@@ -22,7 +22,7 @@ from citymgr_desktop.core.errors import BadFileError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 SYNC_DIR_SUFFIX = ".sync"
 KEEP_BACKUPS = 5

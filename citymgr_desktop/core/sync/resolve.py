@@ -23,7 +23,7 @@ from citymgr_desktop.core.sync.schema import compared_columns, ensure_tables
 from citymgr_desktop.core.sync.values import GEOM, loads, loads_row, same_value
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 CHOICES = ("ancestor", "master", "field", "edit")
 _ROW_CHOICES = {

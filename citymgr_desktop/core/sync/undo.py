@@ -8,7 +8,7 @@ from typing import Any
 from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.apply import integrity_check
 from citymgr_desktop.core.sync.journal import redo_run, undo_run

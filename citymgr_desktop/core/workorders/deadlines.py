@@ -23,7 +23,7 @@ from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 OFFICE_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 PERIODS: tuple[tuple[dt.time, dt.time], ...] = (

@@ -30,7 +30,7 @@ from citymgr_desktop.core.workorders.deadlines import (
 )
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 MAX_ASSETS = 5000  # one order is a job for one crew; more is a mistake in the selection
 
@@ -263,7 +263,7 @@ def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
 
 def _closing_records(store: Store, order: dict[str, Any], opts: CloseOptions, by: str,
                      note: str | None, now: dt.datetime) -> list[Delta]:
-    from citymgr_desktop.core.history import records as history
+    from citymgr_desktop.core import history
 
     rec_type = normalise(sc.MAINTENANCE_RECORD, "record_type", opts.record_type)
     wid = order["work_order_uuid"]

@@ -10,17 +10,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.core import gpkg
+from citymgr_desktop.core import gpkg, history
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import NotFoundError
-from citymgr_desktop.core.history import records as history
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.orders import OVERDUE_STATES, get_order, is_overdue
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 ORDER_FIELDS = sc.WORK_ORDER.field_names()
 ASSET_FIELDS = ("asset_uuid", "obj_code", "name", "district", "bgid", "condition",

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.store.selection import asset_table, select_assets
+from citymgr_desktop.core.store import asset_table, select_assets
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 
 def matching_uuids(store: Store, layer: str, where: str) -> list[str]:

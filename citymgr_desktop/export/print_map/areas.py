@@ -17,7 +17,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.export.print_map.geometry import Bbox
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 ATLAS_KINDS = ("district", "grid", "workorder")
 

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from citymgr_desktop.core.errors import CrsError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.export.print_map.furniture import LegendRow
 from citymgr_desktop.export.print_map.geometry import Bbox
 from citymgr_desktop.export.print_map.text import core_lang, translator

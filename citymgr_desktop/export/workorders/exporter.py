@@ -13,7 +13,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import load_report
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
 
 FORMATS = ("pdf", "xlsx", "csv", "geojson", "gpkg")
 

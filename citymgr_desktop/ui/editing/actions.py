@@ -13,8 +13,8 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QDialog, QMessageBox
 
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.editing import commands as ec
-from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.editing.view import nearest_asset, neighbour_values
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import schema as sc

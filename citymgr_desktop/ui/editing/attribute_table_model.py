@@ -18,12 +18,11 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
-from citymgr_desktop.core.editing.session import EditEvent, EditSession
+from citymgr_desktop.core.editing import EditEvent, EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.expression import Expression
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.core.store.selection import AssetSelection, asset_table
+from citymgr_desktop.core.store import AssetSelection, Store, asset_table
 from citymgr_desktop.ui.editing.attribute_table_query import FidQuery, cancel_and_wait, is_live
 from citymgr_desktop.ui.widgets.field_editors import display_value
 

@@ -12,8 +12,7 @@ from PySide6.QtCore import QThread, Signal
 
 from citymgr_desktop.core.expression import Expression
 from citymgr_desktop.core.model.delta import Delta
-from citymgr_desktop.core.store.geopackage import Store
-from citymgr_desktop.core.store.selection import select_assets
+from citymgr_desktop.core.store import Store, select_assets
 
 # Every query stays referenced here until its thread has finished: a QThread destroyed while
 # running aborts the process, and a cancelled query may outlive the model that started it.

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.map.canvas import MapCanvas
 

@@ -15,10 +15,10 @@ from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.editing.session import EditEvent, EditSession, Recovery, SaveResult
+from citymgr_desktop.core.editing import EditEvent, EditSession, Recovery, SaveResult
 from citymgr_desktop.core.errors import CitymgrError, ConflictError
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.edit_overlay_widget import EditOverlayWidget

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.editing.commands import calculate, editable_field
-from citymgr_desktop.core.editing.session import EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.expression import FUNCTIONS, Expression, Fields
 from citymgr_desktop.core.model import schema as sc

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core import history
 from citymgr_desktop.core.errors import CitymgrError
-from citymgr_desktop.core.history import records as history
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workorders.orders import DeltaCommand
 from citymgr_desktop.core.workorders.query import case_numbers

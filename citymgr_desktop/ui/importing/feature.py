@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from citymgr_desktop.core.importing.run import ImportCommand, ImportResult
+from citymgr_desktop.core.importing import ImportCommand, ImportResult
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language, tr
 from citymgr_desktop.ui.shell.window import Window
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.ui.importing.wizard import ImportWizard
 
 ORDER = 40

@@ -25,9 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.importing import ImportReport, ImportResult, run_import
 from citymgr_desktop.core.importing.profile import save_profile
-from citymgr_desktop.core.importing.report import ImportReport
-from citymgr_desktop.core.importing.run import ImportResult, run_import
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.render import load_map
 from citymgr_desktop.ui.i18n import label_language

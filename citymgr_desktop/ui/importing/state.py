@@ -10,10 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from citymgr_desktop.core.importing.mapping import ImportMapping
-from citymgr_desktop.core.importing.run import ImportResult
+from citymgr_desktop.core.importing import ImportMapping, ImportResult
 from citymgr_desktop.core.importing.sources import SourceData, SourceLayer, SourceOptions
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.worker import Task
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QDialog, QWidget, QWizard
 
-from citymgr_desktop.core.importing.run import ImportResult
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.importing import ImportResult
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.importing.mapping_page import ImportMappingPage
 from citymgr_desktop.ui.importing.report_page import ImportReportPage
 from citymgr_desktop.ui.importing.source_page import ImportSourcePage

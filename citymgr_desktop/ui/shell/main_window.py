@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.editing.session import EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import CitymgrError
-from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.user import login_name
 from citymgr_desktop.render import MapData, drawable_layers, load_map
 from citymgr_desktop.ui import i18n, icons

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar, QWidget
 
     from citymgr_desktop.core.commands import CommandStack
-    from citymgr_desktop.core.editing.session import EditSession
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.editing import EditSession
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.render import MapData
     from citymgr_desktop.ui.map.canvas import MapCanvas
     from citymgr_desktop.ui.map.identify import IdentifyWidget

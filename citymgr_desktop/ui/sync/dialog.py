@@ -35,12 +35,16 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync import (
+    list_conflicts,
+    redo_sync,
+    resolve_conflicts,
+    sync_package,
+    undo_sync,
+)
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.commands import SyncRunCommand
 from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
-from citymgr_desktop.core.sync.resolve import list_conflicts, resolve_conflicts
-from citymgr_desktop.core.sync.run import sync_package
-from citymgr_desktop.core.sync.undo import redo_sync, undo_sync
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.sync.conflict_model import (

@@ -13,7 +13,7 @@ from citymgr_desktop.ui.i18n import tr
 from citymgr_desktop.ui.shell.window import Window
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store.geopackage import Store
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.ui.sync.dialog import SyncDialog
     from citymgr_desktop.ui.sync.field_package_dialog import FieldPackageDialog
 
