@@ -1,6 +1,6 @@
 """The map inside a print layout, drawn by the project's one renderer (``render/``).
 
-:class:`MapSource` loads the file's layers once (``render.data.load_map``), draws them into a
+:class:`MapSource` loads the file's layers once (``render.load_map``), draws them into a
 frame of any QPainter at the sheet's DPI, draws the overview inset (rendered once into an
 image and reused, so an atlas embeds it once), and tells which condition categories each
 layer shows inside a frame, so the legend lists exactly those.
