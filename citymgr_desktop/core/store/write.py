@@ -236,3 +236,21 @@ def _derive_pci_grade(conn: sqlite3.Connection, uuids: list[str]) -> None:
     case = pci_grade_case_sql()
     conn.executemany(f"UPDATE road_segment SET pci_grade = {case} WHERE asset_uuid = ?",
                      [(u,) for u in uuids])
+
+
+def restore_row(conn: sqlite3.Connection, table: sc.Table, uuid: str,
+                values: dict[str, Any] | None, *, insert: bool = False) -> None:
+    """Put a row back exactly as recorded (undo and redo of a sync): ``values`` None deletes
+    it, ``insert`` adds it (its fid too, when given), else its columns but the fid are set.
+    No stamps, no checks, no derived values: the caller restores a state that was valid."""
+    name, key = gpkg.quote_ident(table.name), gpkg.quote_ident(table.key)
+    if values is None:
+        conn.execute(f"DELETE FROM {name} WHERE {key} = ?", (uuid,))
+    elif insert:
+        cols = list(values)
+        conn.execute(f"INSERT INTO {name} ({', '.join(map(gpkg.quote_ident, cols))}) VALUES "
+                     f"({','.join('?' * len(cols))})", [values[c] for c in cols])
+    else:
+        cols = [c for c in values if c != "fid"]
+        conn.execute(f"UPDATE {name} SET {', '.join(f'{gpkg.quote_ident(c)} = ?' for c in cols)} "
+                     f"WHERE {key} = ?", [values[c] for c in cols] + [uuid])

@@ -19,6 +19,7 @@ from citymgr_desktop.core.errors import ConflictError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import create as project
+from citymgr_desktop.core.store.write import restore_row
 from citymgr_desktop.core.sync.apply import (
     JournalEntry,
     capture_state,
@@ -115,20 +116,12 @@ def undo_entries(conn: sqlite3.Connection, entries: list[JournalEntry],
     touched = set()
     for i, e in enumerate(reversed(entries), start=1):
         t = sc.table(e.table)
-        key = q(t.key)
         try:
             if e.action == "insert":
-                conn.execute(f"DELETE FROM {q(t.name)} WHERE {key} = ?", (e.uuid,))
-            elif e.action == "delete":
-                assert e.old is not None
-                cols = list(e.old)
-                conn.execute(f"INSERT INTO {q(t.name)} ({', '.join(map(q, cols))}) VALUES "
-                             f"({','.join('?' * len(cols))})", [e.old[c] for c in cols])
+                restore_row(conn, t, e.uuid, None)
             else:
                 assert e.old is not None
-                cols = [c for c in e.old if c != "fid"]
-                conn.execute(f"UPDATE {q(t.name)} SET {', '.join(f'{q(c)} = ?' for c in cols)} "
-                             f"WHERE {key} = ?", [e.old[c] for c in cols] + [e.uuid])
+                restore_row(conn, t, e.uuid, e.old, insert=e.action == "delete")
         except sqlite3.DatabaseError as exc:
             raise ConflictError(f"cannot undo: {e.table} {e.uuid} cannot be put back ({exc}); "
                                 "nothing was changed") from None
@@ -233,21 +226,12 @@ def redo_run(store: Store, run: RunRecord, progress: Progress | None = None) -> 
 
 
 def _forward(conn: sqlite3.Connection, e: JournalEntry) -> None:
-    t = sc.table(e.table)
-    key = q(t.key)
     try:
-        if e.action == "insert":
-            assert e.new is not None
-            cols = list(e.new)
-            conn.execute(f"INSERT INTO {q(t.name)} ({', '.join(map(q, cols))}) VALUES "
-                         f"({','.join('?' * len(cols))})", [e.new[c] for c in cols])
-        elif e.action == "delete":
-            conn.execute(f"DELETE FROM {q(t.name)} WHERE {key} = ?", (e.uuid,))
+        if e.action == "delete":
+            restore_row(conn, sc.table(e.table), e.uuid, None)
         else:
             assert e.new is not None
-            cols = [c for c in e.new if c != "fid"]
-            conn.execute(f"UPDATE {q(t.name)} SET {', '.join(f'{q(c)} = ?' for c in cols)} "
-                         f"WHERE {key} = ?", [e.new[c] for c in cols] + [e.uuid])
+            restore_row(conn, sc.table(e.table), e.uuid, e.new, insert=e.action == "insert")
     except sqlite3.DatabaseError as exc:
         raise ConflictError(f"cannot redo: {e.table} {e.uuid} cannot be written again ({exc}); "
                             "nothing was changed") from None
