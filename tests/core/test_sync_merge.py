@@ -108,7 +108,9 @@ def test_geometry_changed_on_both_sides_is_a_conflict(pair):
     rep = sync(master, pkg)
     [conf] = rep.conflicts
     assert conf.field == "geom" and conf.kind == "edit/edit"
-    assert conf.master.startswith("LINESTRING") and conf.field_value != conf.master
+    assert conf.field_value != conf.master  # the two blobs as the copies hold them
+    shown = rep.to_json()["conflicts"][0]["values"]
+    assert shown["master"].startswith("LINESTRING") and shown["field"] != shown["master"]
     moved = decode(row(master, "road_segment", u)["geom"])
     assert shapely.equals_exact(moved, shapely.affinity.translate(geom, -2.0, 0), 1e-9)
 

@@ -52,7 +52,8 @@ class Change:
 
 @dataclass
 class Conflict:
-    """A disagreement kept for a person (or settled by ``prefer``)."""
+    """A disagreement kept for a person (or settled by ``prefer``), with the raw values of
+    the three copies: what the merge finds, the report shows and ``sync_conflict`` stores."""
 
     table: str
     uuid: str
@@ -63,6 +64,20 @@ class Conflict:
     field_value: Any
     message: str = ""
     resolution: str | None = None  # "master" / "field" when settled by prefer
+    conflict_uuid: str | None = None  # its row in sync_conflict, once stored
+
+    @property
+    def layer(self) -> str:
+        return self.table
+
+    @property
+    def asset_uuid(self) -> str | None:
+        """The asset the conflict is about (a record's asset for a record row)."""
+        if self.table in sc.ASSET_TABLES_BY_NAME:
+            return self.uuid
+        if self.table == "maintenance_record" and isinstance(self.field_value, dict):
+            return self.field_value.get("asset_uuid")
+        return None
 
 
 @dataclass

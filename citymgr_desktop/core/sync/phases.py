@@ -33,7 +33,7 @@ from citymgr_desktop.core.sync.diff import (
 from citymgr_desktop.core.sync.files import content_id, rekey_file
 from citymgr_desktop.core.sync.journal import value_json, write_conflicts, write_journal
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
-from citymgr_desktop.core.sync.report import ConflictInfo, SyncReport
+from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.core.sync.schema import DATA_TABLES
 
 __all__ = ["PHASE_SHARES", "SyncJob"]
@@ -297,8 +297,9 @@ class SyncJob:
     def _fill(self, plan: Plan, ids: list[str] | None) -> None:
         rep = self.report
         rep.counts = counts(plan)
-        rep.conflicts = [ConflictInfo.from_conflict(c, ids[i] if ids else None)
-                         for i, c in enumerate(plan.conflicts)]
+        for i, c in enumerate(plan.conflicts):
+            c.conflict_uuid = ids[i] if ids else None
+        rep.conflicts = plan.conflicts
         rep.notes += plan.notes
         rep.timings = self.timings
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.merge import ROW, Conflict
 from citymgr_desktop.core.sync.values import display
 
@@ -21,38 +20,15 @@ STATUS_TEXT = {
 }
 
 
-@dataclass
-class ConflictInfo:
-    layer: str
-    uuid: str
-    field: str
-    kind: str
-    ancestor: Any
-    master: Any
-    field_value: Any
-    message: str
-    resolution: str | None = None
-    conflict_uuid: str | None = None
-    asset_uuid: str | None = None
-
-    @classmethod
-    def from_conflict(cls, c: Conflict, conflict_uuid: str | None = None) -> ConflictInfo:
-        asset_uuid = c.uuid if c.table in sc.ASSET_TABLES_BY_NAME else None
-        if c.table == "maintenance_record" and isinstance(c.field_value, dict):
-            asset_uuid = c.field_value.get("asset_uuid")
-        return cls(c.table, c.uuid, c.field, c.kind, _show(c.field, c.ancestor),
-                   _show(c.field, c.master), _show(c.field, c.field_value), c.message,
-                   c.resolution, conflict_uuid, asset_uuid)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "conflict_id": self.conflict_uuid, "layer": self.layer,
-            "asset_uuid": self.asset_uuid, "uuid": self.uuid, "field": self.field,
-            "kind": self.kind,
-            "values": {"ancestor": self.ancestor, "master": self.master,
-                       "field": self.field_value},
-            "resolution": self.resolution or "open", "message": self.message,
-        }
+def conflict_json(c: Conflict) -> dict[str, Any]:
+    """A conflict as ``--report`` and ``--json`` show it (values readable: WKT, sizes)."""
+    return {
+        "conflict_id": c.conflict_uuid, "layer": c.table, "asset_uuid": c.asset_uuid,
+        "uuid": c.uuid, "field": c.field, "kind": c.kind,
+        "values": {"ancestor": _show(c.field, c.ancestor), "master": _show(c.field, c.master),
+                   "field": _show(c.field, c.field_value)},
+        "resolution": c.resolution or "open", "message": c.message,
+    }
 
 
 def _show(column: str, value: Any) -> Any:
@@ -74,7 +50,7 @@ class SyncReport:
     based_on: str = "check-out"
     prefer: str | None = None
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    conflicts: list[ConflictInfo] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     backup: str | None = None
     integrity: str | None = None
@@ -99,7 +75,7 @@ class SyncReport:
             "package_name": self.package_name, "surveyor": self.surveyor,
             "based_on": self.based_on, "prefer": self.prefer, "counts": self.counts,
             "totals": self.totals(), "open_conflicts": self.open_conflicts,
-            "conflicts": [c.to_json() for c in self.conflicts], "notes": self.notes,
+            "conflicts": [conflict_json(c) for c in self.conflicts], "notes": self.notes,
             "backup": self.backup, "integrity_check": self.integrity,
             "journal_entries": self.journal_entries,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
@@ -122,8 +98,9 @@ class SyncReport:
             else:
                 why = f" ({c.message})" if c.kind in ("invalid", "orphan", "rejected") else ""
                 lines.append(f"  conflict {state}: {c.layer} {c.uuid} {c.field} ({c.kind}): "
-                             f"ancestor {_short(c.ancestor)}, master {_short(c.master)}, "
-                             f"field {_short(c.field_value)}{why}")
+                             f"ancestor {_short(_show(c.field, c.ancestor))}, "
+                             f"master {_short(_show(c.field, c.master))}, "
+                             f"field {_short(_show(c.field, c.field_value))}{why}")
         if len(self.conflicts) > 20:
             lines.append(f"  ... and {len(self.conflicts) - 20} more conflicts (see --report)")
         lines += [f"  note: {n}" for n in self.notes[:20]]

@@ -18,7 +18,7 @@ from citymgr_desktop.core.sync.apply import apply_plan, capture_state
 from citymgr_desktop.core.sync.checks import check_plan
 from citymgr_desktop.core.sync.diff import all_columns, fetch_rows
 from citymgr_desktop.core.sync.journal import value_json, write_journal
-from citymgr_desktop.core.sync.merge import ROW, Change, Plan, check_value
+from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan, check_value
 from citymgr_desktop.core.sync.schema import compared_columns, ensure_tables
 from citymgr_desktop.core.sync.values import GEOM, loads, loads_row, same_value
 
@@ -39,23 +39,14 @@ _COLS = ("conflict_uuid", "sync_uuid", "package_uuid", "table_name", "row_uuid",
 
 
 @dataclass
-class ConflictRecord:
-    """A stored conflict with its raw values (rows as dicts for whole-row conflicts)."""
+class ConflictRecord(Conflict):
+    """A stored conflict: the merge's conflict (raw values, rows as dicts for whole-row
+    conflicts) with the sync run it came from and its state."""
 
-    conflict_uuid: str
-    sync_uuid: str
-    sync_id: str
-    package_uuid: str | None
-    table: str
-    uuid: str
-    field: str
-    kind: str
-    ancestor: Any
-    master: Any
-    field_value: Any
-    message: str
-    state: str
-    resolution: str | None
+    sync_uuid: str = ""
+    sync_id: str = ""
+    package_uuid: str | None = None
+    state: str = "open"
 
     @property
     def is_row(self) -> bool:
@@ -78,10 +69,12 @@ def list_conflicts(store: Store, state: str | None = "open",
         is_row = d["field_name"] == ROW
         dec = loads_row if is_row else loads
         out.append(ConflictRecord(
-            d["conflict_uuid"], d["sync_uuid"], sync_id, d["package_uuid"], d["table_name"],
-            d["row_uuid"], d["field_name"], d["kind"],
-            _load(dec, d["ancestor_value"]), _load(dec, d["master_value"]),
-            _load(dec, d["field_value"]), d["message"] or "", d["state"], d["resolution"]))
+            table=d["table_name"], uuid=d["row_uuid"], field=d["field_name"], kind=d["kind"],
+            ancestor=_load(dec, d["ancestor_value"]), master=_load(dec, d["master_value"]),
+            field_value=_load(dec, d["field_value"]), message=d["message"] or "",
+            resolution=d["resolution"], conflict_uuid=d["conflict_uuid"],
+            sync_uuid=d["sync_uuid"], sync_id=sync_id, package_uuid=d["package_uuid"],
+            state=d["state"]))
     return out
 
 
