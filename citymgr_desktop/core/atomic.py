@@ -2,7 +2,8 @@
 failed or cancelled write never leaves a half-written file (nor replaces a good one).
 
 The temporary name keeps the target's extension (GDAL and Qt pick formats and warnings from
-it): ``dir/name.ext`` is written as ``dir/.name.part-<pid>.ext``.
+it): ``dir/name.ext`` is written as ``dir/.name.part-<pid>.ext``. The file is flushed to the
+disk before the rename, and the folder after it, so a crash leaves the old file or the new.
 """
 
 from __future__ import annotations
@@ -45,9 +46,25 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         tmp.unlink()
     try:
         yield tmp
+        _fsync(tmp)
         os.replace(tmp, target)
+        _fsync(folder)
     except BaseException:
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
         raise
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to the disk: the rename publishes whole data."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # a folder cannot be opened on Windows: its entries need no flush there
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot fsync a folder
+    finally:
+        os.close(fd)

@@ -19,6 +19,8 @@ from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from citymgr_desktop import __version__
+from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.errors import BadFileError
 
 ORGANISATION = "citymgr"
 APPLICATION = "citymgr-desktop"
@@ -124,14 +126,14 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
             QTimer.singleShot(100, grab)
             return
         app.processEvents()
-        tmp = out.with_name(f".{out.name}.part")
-        ok = window.grab().save(str(tmp), "PNG")
-        if ok:
-            os.replace(tmp, out)
+        try:
+            with atomic_path(out) as tmp:
+                if not window.grab().save(str(tmp), "PNG"):
+                    raise BadFileError(f"cannot write {out}")
             print(f"wrote {out}")
             state["rc"] = 0
-        else:
-            print(f"citymgr-desktop: error: cannot write {out}", file=sys.stderr)
+        except BadFileError as exc:
+            print(f"citymgr-desktop: error: {exc}", file=sys.stderr)
         window.close()
         app.quit()
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
@@ -193,14 +194,10 @@ class Journal:
         self.id = new_uuid()
         records = [self._header(), {"seq": 1, "at": now_iso(), "label": label,
                                     "deltas": [d.to_json() for d in deltas]}]
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with tmp.open("wb") as fh:
+        with atomic_path(self.path) as tmp, tmp.open("wb") as fh:
             for record in records:
                 fh.write(json.dumps(record, ensure_ascii=False,
                                     separators=(",", ":")).encode("utf-8") + b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
 
     def _header(self) -> dict[str, Any]:
         return {"journal": VERSION, "id": self.id, "file": self.gpkg_name, "created": now_iso(),

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, ValidationError
 from citymgr_desktop.core.importing.mapping import ImportMapping
 from citymgr_desktop.core.importing.sources import SourceOptions
@@ -71,12 +72,10 @@ def save_profile(path: str | os.PathLike[str], mapping: ImportMapping,
     data = profile_dict(mapping, options)
     text = to_toml(data) if p.suffix.lower() == ".toml" else \
         json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    tmp = p.with_name(f".{p.name}.part")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, p)
+        with atomic_path(p) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise BadFileError(f"{p}: cannot be written ({exc.strerror})") from None
     return p
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pyproj import CRS
 
-from citymgr_desktop.core.atomic import final_name
+from citymgr_desktop.core.atomic import atomic_path, final_name
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import styles as qs
 from citymgr_desktop.core.qgis.styles import layer_id
@@ -352,7 +352,6 @@ def write_qgz(
     rel = rel if rel.startswith("../") else f"./{rel}"
     sources = {t: f"{rel}|layername={t}" for t in tables}
     data = qgz_bytes(project_xml(crs, sources, extent=extent), qgz_path.stem)
-    tmp = qgz_path.with_name(f".{qgz_path.name}.part-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, qgz_path)
+    with atomic_path(qgz_path) as tmp:
+        tmp.write_bytes(data)
     return qgz_path

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync import registry as reg
@@ -123,9 +124,14 @@ def _apply_delta(conn: sqlite3.Connection, delta: Path) -> None:
 def write_delta(path: Path, inputs: dict[str, TableInput],
                 rekeys: list[tuple[str, int, str]]) -> Path:
     """Save the package's changed rows against its base (what ``materialize`` re-applies)."""
-    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
-    reg.discard(tmp)
     new_keys = {(t, rowid): uuid for t, rowid, uuid in rekeys}
+    with atomic_path(path) as tmp:
+        _write_delta_file(tmp, inputs, new_keys)
+    return path
+
+
+def _write_delta_file(tmp: Path, inputs: dict[str, TableInput],
+                      new_keys: dict[tuple[str, int], str]) -> None:
     conn = sqlite3.connect(str(tmp))
     try:
         conn.execute("BEGIN")
@@ -147,8 +153,6 @@ def write_delta(path: Path, inputs: dict[str, TableInput],
         conn.execute("COMMIT")
     finally:
         conn.close()
-    os.replace(tmp, path)
-    return path
 
 
 def needs_full_copy(inputs: dict[str, TableInput], rewritten: bool) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import sqlite3
 import threading
@@ -204,22 +203,18 @@ def backup_wal(src: Path, dst: Path) -> Path:
     connection of its own (in WAL mode a reader is never blocked by the caller's write
     transaction, and the backup runs as one read transaction: one snapshot)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.part-{os.getpid()}")
-    discard(tmp)
     uri = "file:" + src.resolve().as_posix().replace("?", "%3f").replace("#", "%23") + "?mode=ro"
-    source = sqlite3.connect(uri, uri=True)
-    target = sqlite3.connect(str(tmp))
-    try:
-        source.backup(target)
-        target.execute("PRAGMA journal_mode = DELETE")  # a plain single-file copy
-    except sqlite3.Error as exc:
-        target.close()
-        discard(tmp)
-        raise BadFileError(f"cannot copy {src} to {dst}: {exc}") from None
-    finally:
-        source.close()
-    target.close()
-    os.replace(tmp, dst)
+    with atomic_path(dst) as tmp:
+        source = sqlite3.connect(uri, uri=True)
+        target = sqlite3.connect(str(tmp))
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")  # a plain single-file copy
+        except sqlite3.Error as exc:
+            raise BadFileError(f"cannot copy {src} to {dst}: {exc}") from None
+        finally:
+            target.close()
+            source.close()
     return dst
 
 

@@ -3,13 +3,14 @@ resolution, drawn by the shared renderer (antialiased, with the selection and la
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.render import RenderOptions, render_image
 from citymgr_desktop.ui import i18n
 
@@ -43,12 +44,13 @@ def write_map_image(window: Window, target: Path) -> Path | None:
     image = render_image(window.map_data, c.extent(), size, RenderOptions(
         layers=c.layers, selection=window.selection.all(), dpi=c.logicalDpiX() * SCALE,
         lang=window.lang))
-    tmp = target.with_name(f".{target.name}.part")
-    if not image.save(str(tmp), "PNG"):
-        tmp.unlink(missing_ok=True)
+    try:
+        with atomic_path(target) as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise BadFileError(str(target))
+    except BadFileError:
         QMessageBox.warning(window, i18n.tr("Save Map as Image"),
                             i18n.tr("%1 could not be written.").replace("%1", str(target)))
         return None
-    os.replace(tmp, target)
     window.status(i18n.tr("Saved %1").replace("%1", target.name))
     return target
