@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from citymgr_desktop.cli.commands._common import print_json
-from citymgr_desktop.core.store.geopackage import Store, is_writable
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store.files import is_writable
 
 ORDER = 10
 

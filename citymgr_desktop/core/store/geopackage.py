@@ -11,11 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -34,13 +33,10 @@ from citymgr_desktop.core.gpkg.geometry import decode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store.files import check_file, is_writable, sqlite_error
 from citymgr_desktop.core.store.queries import StoreQueries
 from citymgr_desktop.core.store.write import apply_deltas
 
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
 
 
@@ -57,44 +53,6 @@ class LayerInfo:
     extent: tuple[float, float, float, float] | None  # minx, miny, maxx, maxy
     is_asset: bool
     description: str = ""
-
-
-def check_file(path: Path) -> None:
-    """Refuse a missing, empty, foreign or truncated file before SQLite sees it."""
-    if not path.exists():
-        raise BadFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise BadFileError(f"{path}: is a folder, not a GeoPackage file")
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(100)
-    except PermissionError:
-        raise BadFileError(f"{path}: permission denied (cannot read the file)") from None
-    except OSError as exc:
-        raise BadFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    if len(head) < 100 or head[:16] != SQLITE_MAGIC:
-        raise BadFileError(f"{path}: not a GeoPackage (not an SQLite database)")
-    app_id = struct.unpack(">I", head[68:72])[0]
-    if app_id not in (gpkg.APPLICATION_ID, 0x47503130):  # "GPKG", or "GP10" of GeoPackage 1.0
-        raise BadFileError(f"{path}: an SQLite database, but not a GeoPackage (application_id)")
-    page_size = struct.unpack(">H", head[16:18])[0]
-    page_size = 65536 if page_size == 1 else page_size
-    pages = struct.unpack(">I", head[28:32])[0]
-    if pages and path.stat().st_size < pages * page_size:
-        raise BadFileError(
-            f"{path}: the file is truncated ({path.stat().st_size} of {pages * page_size} bytes); "
-            "restore it from a backup"
-        )
-
-
-def is_writable(path: Path) -> bool:
-    """Whether we may write ``path``: permission, and not marked read-only (even for root)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-            and bool(mode & 0o222))
 
 
 class Store(StoreQueries):
@@ -124,7 +82,7 @@ class Store(StoreQueries):
             conn.execute("SELECT count(*) FROM gpkg_contents").fetchone()
             conn.execute("SELECT count(*) FROM gpkg_spatial_ref_sys").fetchone()
         except sqlite3.OperationalError as exc:
-            raise _sqlite_to_error(p, exc) from None
+            raise sqlite_error(p, exc) from None
         except sqlite3.DatabaseError as exc:
             raise BadFileError(f"{p}: damaged GeoPackage ({exc})") from None
         store = cls(p, conn, ro)
@@ -179,7 +137,7 @@ class Store(StoreQueries):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise _sqlite_to_error(self.path, exc) from None
+                raise sqlite_error(self.path, exc) from None
         self._depth += 1
         try:
             yield self.conn
@@ -194,7 +152,7 @@ class Store(StoreQueries):
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 self.conn.execute("ROLLBACK")
-                raise _sqlite_to_error(self.path, exc) from None
+                raise sqlite_error(self.path, exc) from None
 
     @property
     def in_session(self) -> bool:
@@ -393,46 +351,3 @@ class Store(StoreQueries):
         finally:
             dst.close()
         return Path(target)
-
-    # -- map reading (what the renderer's loader asks) ------------------------------------
-    def column_names(self, table: str) -> list[str]:
-        """The columns of ``table`` in table order (none for a table the file lacks)."""
-        return [r[1] for r in self.conn.execute(
-            f"PRAGMA table_info({gpkg.quote_ident(table)})")]
-
-    def read_arrow(self, layer: str, columns: Iterable[str], *,
-                   include_retired: bool = True) -> pa.Table:
-        """The fids, ``columns`` and geometries of a feature layer as one Arrow table with
-        the columns ``fid`` (int64), ``columns`` and ``geometry`` (WKB).
-
-        The bulk read for drawing, through GDAL's Arrow path; ``include_retired=False``
-        leaves out retired assets (asset layers only, as :meth:`read`). It reads through a
-        GDAL connection of its own, never ``self.conn``: a loader may call it from several
-        worker threads at once.
-        """
-        where = None
-        if not include_retired and layer in sc.ASSET_TABLES_BY_NAME:
-            where = "retired_at IS NULL"
-        try:
-            meta, table = pyogrio.read_arrow(self.path, layer=layer, columns=list(columns),
-                                             where=where, return_fids=True)
-        except pyogrio.errors.DataLayerError as exc:
-            raise NotFoundError(f"{self.path}: cannot read layer {layer!r} ({exc})") from None
-        except pyogrio.errors.DataSourceError as exc:
-            raise BadFileError(f"{self.path}: cannot be read by GDAL ({exc})") from None
-        names = {meta.get("fid_column") or "fid": "fid",
-                 meta.get("geometry_name") or "wkb_geometry": "geometry"}
-        return table.rename_columns([names.get(n, n) for n in table.column_names])
-
-
-def _sqlite_to_error(path: Path, exc: sqlite3.OperationalError) -> Exception:
-    msg = str(exc)
-    if "locked" in msg or "busy" in msg:
-        return BadFileError(f"{path}: locked by another program; close it there and try again")
-    if "readonly" in msg or "read-only" in msg:
-        return ReadOnlyError(f"{path}: the file or its folder is read-only")
-    if "no such table" in msg:
-        return BadFileError(f"{path}: not a valid GeoPackage ({msg})")
-    if "unable to open" in msg:
-        return BadFileError(f"{path}: cannot be opened ({msg})")
-    return BadFileError(f"{path}: {msg}")

@@ -11,11 +11,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+import pyogrio
+
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import (
     BadFileError,
     CancelledError,
     CitymgrError,
+    NotFoundError,
     ValidationError,
 )
 from citymgr_desktop.core.expression import Fields
@@ -36,9 +42,6 @@ class StoreQueries:
 
     path: Path
     conn: sqlite3.Connection
-
-    if TYPE_CHECKING:
-        def column_names(self, table: str) -> list[str]: ...  # Store's (map reading)
 
     # -- tables, rows and keys (attribute table, identify) -------------------------------------
     def fields(self, layer: str) -> Fields:
@@ -142,3 +145,33 @@ class StoreQueries:
         for k, x0, y0, x1, y1, n in self.conn.execute(sql, list(params) * len(parts)):
             out[str(k)] = ((float(x0), float(y0), float(x1), float(y1)), int(n))
         return out
+
+    # -- map reading (what the renderer's loader asks) ------------------------------------
+    def column_names(self, table: str) -> list[str]:
+        """The columns of ``table`` in table order (none for a table the file lacks)."""
+        return [r[1] for r in self.conn.execute(
+            f"PRAGMA table_info({gpkg.quote_ident(table)})")]
+
+    def read_arrow(self, layer: str, columns: Iterable[str], *,
+                   include_retired: bool = True) -> pa.Table:
+        """The fids, ``columns`` and geometries of a feature layer as one Arrow table with
+        the columns ``fid`` (int64), ``columns`` and ``geometry`` (WKB).
+
+        The bulk read for drawing, through GDAL's Arrow path; ``include_retired=False``
+        leaves out retired assets (asset layers only, as :meth:`read`). It reads through a
+        GDAL connection of its own, never ``self.conn``: a loader may call it from several
+        worker threads at once.
+        """
+        where = None
+        if not include_retired and layer in sc.ASSET_TABLES_BY_NAME:
+            where = "retired_at IS NULL"
+        try:
+            meta, table = pyogrio.read_arrow(self.path, layer=layer, columns=list(columns),
+                                             where=where, return_fids=True)
+        except pyogrio.errors.DataLayerError as exc:
+            raise NotFoundError(f"{self.path}: cannot read layer {layer!r} ({exc})") from None
+        except pyogrio.errors.DataSourceError as exc:
+            raise BadFileError(f"{self.path}: cannot be read by GDAL ({exc})") from None
+        names = {meta.get("fid_column") or "fid": "fid",
+                 meta.get("geometry_name") or "wkb_geometry": "geometry"}
+        return table.rename_columns([names.get(n, n) for n in table.column_names])

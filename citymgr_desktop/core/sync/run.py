@@ -18,7 +18,8 @@ from pathlib import Path
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ReadOnlyError, ValidationError
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.store.geopackage import Store, check_file, is_writable
+from citymgr_desktop.core.store.files import check_file, is_writable
+from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.base import base_for, materialize
 from citymgr_desktop.core.sync.files import attached, package_meta, read_snapshot
