@@ -18,7 +18,9 @@ from citymgr_desktop.core.gpkg.tables import (
     RTREE_EXTENSION,
     SCHEMA_EXTENSION,
     USER_VERSION,
+    add_columns,
     add_srs,
+    create_attachment_indexes,
     create_indexes,
     create_integrity_triggers,
     create_rtree,
@@ -36,7 +38,7 @@ from citymgr_desktop.core.gpkg.tables import (
 
 __all__ = [
     "APPLICATION_ID", "IN_CHUNK", "NOW_SQL", "RTREE_EXTENSION", "SCHEMA_EXTENSION", "USER_VERSION",
-    "add_srs", "connect", "create_indexes", "create_integrity_triggers", "create_rtree",
+    "add_columns", "add_srs", "connect", "create_attachment_indexes", "create_indexes", "create_integrity_triggers", "create_rtree",
     "create_rtree_triggers", "create_table", "drop_rtree_triggers", "exec_script",
     "expand_extent", "fill_rtree", "init_geopackage", "quote_ident", "rtree_name", "select_in",
     "srs_id_for", "touch_contents", "write_domains",

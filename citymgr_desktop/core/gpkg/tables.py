@@ -139,12 +139,23 @@ def create_table(conn: sqlite3.Connection, table: sc.Table, srs_id: int | None) 
     _write_data_columns(conn, table)
 
 
-def _write_data_columns(conn: sqlite3.Connection, table: sc.Table) -> None:
+def _write_data_columns(conn: sqlite3.Connection, table: sc.Table,
+                        fields: Iterable[sc.Field] | None = None) -> None:
     rows = [
         (table.name, f.name, f.zh, f.en, f"{f.zh} / {f.en}", None, f.domain)
-        for f in table.fields
+        for f in (table.fields if fields is None else fields)
     ]
-    conn.executemany("INSERT INTO gpkg_data_columns VALUES (?,?,?,?,?,?,?)", rows)
+    conn.executemany("INSERT OR IGNORE INTO gpkg_data_columns VALUES (?,?,?,?,?,?,?)", rows)
+
+
+def add_columns(conn: sqlite3.Connection, table: sc.Table, names: Iterable[str]) -> None:
+    """Append columns of the model to an existing table (nullable, as ``ALTER TABLE`` adds
+    them; SQLite does not rewrite the table) and describe them in gpkg_data_columns."""
+    fields = [table.field(n) for n in names]
+    for f in fields:
+        ddl = _column_ddl(f).replace(" NOT NULL", "").replace(" UNIQUE", "")
+        conn.execute(f"ALTER TABLE {quote_ident(table.name)} ADD COLUMN {ddl}")
+    _write_data_columns(conn, table, fields)
 
 
 def write_domains(conn: sqlite3.Connection, domains: Iterable[dm.Domain]) -> None:
@@ -271,6 +282,13 @@ def create_indexes(conn: sqlite3.Connection) -> None:
     conn.execute('CREATE INDEX "idx_work_order_state" ON work_order (state)')
     conn.execute('CREATE INDEX "idx_work_order_event_order" ON work_order_event (work_order_uuid)')
     conn.execute('CREATE INDEX "idx_attachment_owner" ON attachment (owner_uuid)')
+    create_attachment_indexes(conn)
+
+
+def create_attachment_indexes(conn: sqlite3.Connection) -> None:
+    """Photos by asset and by content (schema version 2; also made when a file is upgraded)."""
+    conn.execute('CREATE INDEX IF NOT EXISTS "idx_attachment_asset" ON attachment (asset_uuid)')
+    conn.execute('CREATE INDEX IF NOT EXISTS "idx_attachment_sha256" ON attachment (sha256)')
 
 
 def touch_contents(conn: sqlite3.Connection, table: str) -> None:

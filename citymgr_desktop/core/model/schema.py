@@ -102,11 +102,20 @@ _COMMON_TAIL = (
           system=True),
     Field("retired_at", T.DATETIME, "Retired at", "注销时间", group="system", system=True),
 )
+# Added in schema version 2 (appended, so new files and upgraded ones have the same columns):
+# the photo a surveyor took, as a path relative to the field package's folder (``DCIM/…``;
+# QGIS's attachment widget). The bytes live in ``attachment`` (docs/data-model.md, "Photos").
+PHOTO_PATH_LENGTH = 255
+
+
+def _photo_field(group: str) -> Field:
+    return Field("photo", T.TEXT, "Photo", "照片", max_length=PHOTO_PATH_LENGTH, group=group)
 
 
 def _asset(name: str, en: str, zh: str, geometry: str, major: str, minor: str,
            *own: Field) -> Table:
-    return Table(name, en, zh, _COMMON_HEAD + own + _COMMON_TAIL, geometry, major, minor)
+    return Table(name, en, zh, (*_COMMON_HEAD, *own, *_COMMON_TAIL, _photo_field("other")),
+                 geometry, major, minor)
 
 
 # Component codes follow the major classes of CJ/T 214 / GB/T 30428.2 (02 交通设施,
@@ -179,6 +188,7 @@ MAINTENANCE_RECORD = Table(
         Field("work_order_uuid", T.TEXT, "Work order", "工单", max_length=36),
         Field("created_at", T.DATETIME, "Created at", "创建时间", system=True),
         Field("created_by", T.TEXT, "Created by", "创建人", max_length=50, system=True),
+        _photo_field("general"),
     ),
     key="record_uuid",
 )
@@ -266,6 +276,14 @@ ATTACHMENT = Table(
         Field("caption", T.TEXT, "Caption", "说明", max_length=500),
         Field("created_at", T.DATETIME, "Created at", "创建时间", system=True),
         Field("created_by", T.TEXT, "Created by", "创建人", max_length=50, system=True),
+        # schema version 2: the asset a photo shows (its own, or its record's asset), where
+        # the file lives in a field package, and what the camera wrote into its EXIF
+        Field("asset_uuid", T.TEXT, "Asset", "资产", max_length=36),
+        Field("file_path", T.TEXT, "Path in a field package", "数据包内路径",
+              max_length=PHOTO_PATH_LENGTH),
+        Field("taken_at", T.DATETIME, "Taken at (EXIF)", "拍摄时间"),
+        Field("gps_lon", T.REAL, "GPS longitude (EXIF)", "拍摄经度"),
+        Field("gps_lat", T.REAL, "GPS latitude (EXIF)", "拍摄纬度"),
     ),
     key="attachment_uuid",
 )
@@ -368,7 +386,24 @@ ALL_TABLES: tuple[Table, ...] = ASSET_TABLES + ATTRIBUTE_TABLES
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
 ASSET_TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ASSET_TABLES}
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Columns each schema version added to tables of the version before. A file made before them
+# gets them (nullable, appended) the first time it is opened for writing; read-only it is
+# read as if they were empty (``core/store/upgrade.py``).
+ADDED_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
+    2: {**{t.name: ("photo",) for t in ASSET_TABLES}, "maintenance_record": ("photo",),
+        "attachment": ("asset_uuid", "file_path", "taken_at", "gps_lon", "gps_lat")},
+}
+
+
+def added_columns() -> dict[str, tuple[str, ...]]:
+    """Every column added after version 1, by table."""
+    out: dict[str, tuple[str, ...]] = {}
+    for version in sorted(ADDED_COLUMNS):
+        for table_name, names in ADDED_COLUMNS[version].items():
+            out[table_name] = out.get(table_name, ()) + names
+    return out
 
 
 def table(name: str) -> Table:

@@ -104,6 +104,7 @@ def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
 
 def _schema(conn: sqlite3.Connection) -> list[Problem]:
     out = []
+    added = sc.added_columns()
     for table in sc.ALL_TABLES:
         cols = {r[1]: (r[2] or "").upper() for r in conn.execute(
             f'PRAGMA table_info("{table.name}")')}
@@ -114,7 +115,15 @@ def _schema(conn: sqlite3.Connection) -> list[Problem]:
             else:
                 out.append(Problem("error", table.name, "table is missing"))
             continue
+        later = [f.name for f in table.fields if f.name not in cols
+                 and f.name in added.get(table.name, ())]
+        if later:  # a file of an older schema version: the columns come with the next write
+            out.append(Problem("warning", table.name, f"made before field(s) "
+                               f"{', '.join(later)}; they are added when the file is next "
+                               "opened for writing"))
         for f in table.fields:
+            if f.name in later:
+                continue
             if f.name not in cols:
                 out.append(Problem("error", table.name, f"field {f.name} is missing"))
             elif not cols[f.name].startswith(_SQL_TYPES[f.type]):

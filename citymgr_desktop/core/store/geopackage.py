@@ -35,6 +35,7 @@ from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.files import check_file, is_writable, sqlite_error
 from citymgr_desktop.core.store.queries import StoreQueries
+from citymgr_desktop.core.store.upgrade import Absent, absent_columns, add_absent_columns
 from citymgr_desktop.core.store.write import apply_deltas
 
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
@@ -68,6 +69,7 @@ class Store(StoreQueries):
         self.read_only = read_only
         self._depth = 0
         self._srs_cache: dict[int, CRS] = {}
+        self.absent: Absent = {}  # model columns an older file lacks (read as empty)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -86,26 +88,33 @@ class Store(StoreQueries):
         except sqlite3.DatabaseError as exc:
             raise BadFileError(f"{p}: damaged GeoPackage ({exc})") from None
         store = cls(p, conn, ro)
-        if not ro:
-            store._repoint_qgis_project()
+        if store.is_asset_project():
+            store.absent = absent_columns(conn)
+            if not ro:
+                store._bring_up_to_date()
         return store
 
-    def _repoint_qgis_project(self) -> None:
-        """A renamed file's embedded QGIS project still names the old file: fix it on open."""
-        if not self.is_asset_project():
-            return
+    def _bring_up_to_date(self) -> None:
+        """On an open for writing: add the columns of later schema versions an older file
+        lacks (``store/upgrade.py``), and repoint the embedded QGIS project of a renamed file;
+        both re-embed the project (its forms show the new columns)."""
         from citymgr_desktop.core.qgis import project as qgis_project
 
         try:
             srs_id = self.conn.execute(
                 "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name='road_segment'"
             ).fetchone()[0]
-            if qgis_project.embedded_qgs(self.conn) is None or \
+            if self.absent:
+                with self.session() as conn:
+                    add_absent_columns(conn, self.absent)
+                    qgis_project.embed(conn, srs_id)
+                self.absent = {}
+            elif qgis_project.embedded_qgs(self.conn) is None or \
                     qgis_project.ensure_current_needed(self.conn):
                 with self.session() as conn:
                     qgis_project.ensure_current(conn, srs_id)
         except (BadFileError, ReadOnlyError):
-            pass  # locked or read-only: the data is fine, only QGIS's project names another file
+            pass  # locked: the data is fine; older columns are read as empty meanwhile
 
     def close(self) -> None:
         self.conn.close()
@@ -308,6 +317,13 @@ class Store(StoreQueries):
         except pyogrio.errors.DataSourceError as exc:
             raise BadFileError(f"{self.path}: cannot be read by GDAL ({exc})") from None
 
+    def select_list(self, table: str, names: Iterable[str]) -> str:
+        """The SQL select list of ``names`` of one of our tables: quoted columns, and
+        ``NULL AS name`` for a column a file of an older schema version lacks."""
+        absent = self.absent.get(table, frozenset())
+        return ", ".join(f"NULL AS {gpkg.quote_ident(n)}" if n in absent else gpkg.quote_ident(n)
+                         for n in names)
+
     def get_rows(self, table: str, uuids: Iterable[str],
                  fields: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """Current values of rows by uuid (geometry decoded under ``"geom"``)."""
@@ -317,7 +333,7 @@ class Store(StoreQueries):
             names = [sc.GEOMETRY_COLUMN, *names]
         if t.key not in names:
             names.append(t.key)
-        cols = ", ".join(gpkg.quote_ident(n) for n in names)
+        cols = self.select_list(table, names)
         key = gpkg.quote_ident(t.key)
         out: dict[str, dict[str, Any]] = {}
         for row in gpkg.select_in(

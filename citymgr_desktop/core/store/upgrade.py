@@ -1,0 +1,59 @@
+"""Files made by an earlier version of the schema: which model columns they lack, and adding
+them.
+
+A new schema version only appends nullable columns (``schema.ADDED_COLUMNS``), so an older
+file stays a valid project: opened for writing, it gets the columns (``ALTER TABLE … ADD
+COLUMN`` does not rewrite a table: milliseconds at any size), their descriptions in
+``gpkg_data_columns``, the indexes that go with them and a QGIS project whose forms show
+them; opened read-only, the store reads the missing columns as empty
+(:meth:`~citymgr_desktop.core.store.geopackage.Store.select_list`). ``validate`` accepts
+both and says which columns the next write will add. The sync tables are added the same way,
+on first use (``core/sync/schema.py``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.model import schema as sc
+
+Absent = dict[str, frozenset[str]]
+
+
+def absent_columns(conn: sqlite3.Connection) -> Absent:
+    """The columns of later schema versions that this file's tables lack, by table (tables
+    the file does not have at all are left to ``validate``)."""
+    out: Absent = {}
+    for table_name, names in sc.added_columns().items():
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({gpkg.quote_ident(table_name)})")}
+        missing = frozenset(n for n in names if n not in have)
+        if have and missing:
+            out[table_name] = missing
+    return out
+
+
+def add_absent_columns(conn: sqlite3.Connection, absent: Absent) -> None:
+    """Append the absent columns (model order), fill what can be derived and record the
+    schema version; the caller holds the write transaction and re-embeds the QGIS project."""
+    for table_name, names in absent.items():
+        table = sc.table(table_name)
+        gpkg.add_columns(conn, table, [n for n in table.field_names() if n in names])
+    if "asset_uuid" in absent.get("attachment", ()):
+        # the asset each existing attachment shows: its owner, or its record's asset
+        kinds = [t.name for t in sc.ASSET_TABLES]
+        conn.execute(f"UPDATE attachment SET asset_uuid = owner_uuid WHERE owner_kind IN "
+                     f"({','.join('?' * len(kinds))})", kinds)
+        conn.execute("UPDATE attachment SET asset_uuid = (SELECT r.asset_uuid FROM "
+                     "maintenance_record r WHERE r.record_uuid = attachment.owner_uuid) "
+                     "WHERE owner_kind = 'maintenance_record'")
+    if "attachment" in absent:
+        gpkg.create_attachment_indexes(conn)
+    conn.executemany("INSERT OR REPLACE INTO citymgr_meta (key, value) VALUES (?, ?)",
+                     [("schema_version", str(sc.SCHEMA_VERSION)),
+                      ("schema_hash", sc.schema_hash())])
+
+
+def describe(absent: Absent) -> list[str]:
+    """One line per table: which columns a write will add."""
+    return [f"{name}: {', '.join(sorted(cols))}" for name, cols in sorted(absent.items())]
