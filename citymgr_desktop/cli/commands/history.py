@@ -66,11 +66,11 @@ def run_add(args: argparse.Namespace) -> int:
         deltas = history.plan_add(store, None, args.asset, values, user=user,
                                   update_condition=not args.keep_condition)
         rid = next(d.uuid for d in deltas if d.table == "maintenance_record")
-        allin = DeltaSet(deltas)
-        for path in args.attach or []:
-            allin.extend(history.plan_attach_file(store, rid, path, user=user,
-                                                  owner_kind="maintenance_record"))
-        history.apply(store, allin, user)
+        with store.session():  # one transaction: the record, then its photos (the first one
+            history.apply(store, DeltaSet(deltas), user)  # becomes the record's photo)
+            for path in args.attach or []:
+                history.apply(store, history.plan_attach_file(store, rid, path, user=user),
+                              user)
     print(rid)
     return 0
 

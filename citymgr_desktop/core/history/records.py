@@ -1,25 +1,21 @@
 """Maintenance history of an asset: records (inspection, repair, cleaning, replacement,
-reconstruction) and attachments (photos, documents), all planned as deltas so every edit is
-one undoable command.
+reconstruction), planned as deltas so every edit is one undoable command.
 
 A record with ``condition_after`` that is the asset's newest record sets the asset's
-``condition`` (an inspection grades it; a repair leaves it in a new state). Attachments are
-stored inside the GeoPackage (``attachment.content``) with their SHA-256: the file is the
-whole project, so copies, field packages, backups and sync carry the photos with the data,
-and nothing points at a path that exists on one computer only (docs/workorders.md).
+``condition`` (the inspection rule, ``inspection.py``; the sync applies the same one).
+Attachments (photos, documents) are in ``attachments.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import mimetypes
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.clock import format_iso, new_uuid, utcnow
-from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
+from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.history.attachments import asset_class_for, attachments
+from citymgr_desktop.core.history.inspection import inspection_condition
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 from citymgr_desktop.core.model.values import normalise
@@ -30,26 +26,16 @@ if TYPE_CHECKING:
 RECORD = sc.MAINTENANCE_RECORD
 EDITABLE = tuple(f.name for f in RECORD.fields if not f.system
                  and f.name not in ("asset_class", "asset_uuid"))
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024  # a 50 MB photo or PDF is already a lot for a file
 
 
 def _now_iso(now: dt.datetime | None) -> str:
     return format_iso(now or utcnow())
 
 
-def asset_class_for(store: Store, asset_uuid: str) -> str:
-    """The layer that holds ``asset_uuid`` (NotFoundError otherwise)."""
-    for t in sc.ASSET_TABLES:
-        if store.conn.execute(f'SELECT 1 FROM "{t.name}" WHERE asset_uuid=?',
-                              (asset_uuid,)).fetchone():
-            return t.name
-    raise NotFoundError(f"no asset with uuid {asset_uuid!r} in any asset layer")
-
-
 def records(store: Store, asset_uuid: str, limit: int | None = None) -> list[dict[str, Any]]:
     """The asset's records, newest first (by date, then by creation)."""
     names = RECORD.field_names()
-    cols = ", ".join(f'"{n}"' for n in names)
+    cols = store.select_list("maintenance_record", names)
     sql = (f"SELECT {cols} FROM maintenance_record WHERE asset_uuid=? "
            "ORDER BY record_date DESC, created_at DESC, rowid DESC")
     params: list[Any] = [asset_uuid]
@@ -82,20 +68,17 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _condition_delta(store: Store, asset_class: str, asset_uuid: str, record_date: str,
                      condition: int | None, exclude: str | None = None) -> Delta | None:
-    """Set the asset's condition when a record dated ``record_date`` is its newest."""
+    """Set the asset's condition when a record dated ``record_date`` is its newest (the
+    inspection rule, ``inspection.py``)."""
     if condition is None:
         return None
-    newer = store.conn.execute(
-        "SELECT 1 FROM maintenance_record WHERE asset_uuid=? AND record_date > ? "
-        "AND condition_after IS NOT NULL AND record_uuid IS NOT ? LIMIT 1",
-        (asset_uuid, record_date, exclude)).fetchone()
-    if newer:
-        return None
-    cur = store.get_row(asset_class, asset_uuid)
-    if values_equal(cur.get("condition"), condition):
+    cur = store.get_rows(asset_class, [asset_uuid], ["condition"]).get(asset_uuid, {})
+    new = inspection_condition(store, asset_uuid, record_date, condition, cur.get("condition"),
+                               exclude=[exclude] if exclude else ())
+    if new is None:
         return None
     return Delta(asset_class, asset_uuid, {"condition": cur.get("condition")},
-                 {"condition": condition})
+                 {"condition": new})
 
 
 def plan_add(store: Store, asset_class: str | None, asset_uuid: str, values: Mapping[str, Any],
@@ -161,85 +144,6 @@ def plan_delete(store: Store, record_uuid: str) -> DeltaSet:
                       for a in attachments(store, record_uuid, with_content=True))
     deltas.add(Delta("maintenance_record", record_uuid, cur, None))
     return deltas
-
-
-# -- attachments ---------------------------------------------------------------------------
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def attachments(store: Store, owner_uuid: str, with_content: bool = False
-                ) -> list[dict[str, Any]]:
-    """Attachments of an asset or record, oldest first (content only when asked)."""
-    names = [n for n in sc.ATTACHMENT.field_names() if with_content or n != "content"]
-    cols = ", ".join(f'"{n}"' for n in names)
-    return [dict(zip(names, r, strict=True)) for r in store.conn.execute(
-        f"SELECT {cols} FROM attachment WHERE owner_uuid=? ORDER BY created_at, rowid",
-        (owner_uuid,))]
-
-
-def attachment_content(store: Store, attachment_uuid: str) -> bytes:
-    """The stored bytes, verified against the stored SHA-256."""
-    row = store.conn.execute("SELECT content, sha256, file_name FROM attachment WHERE "
-                             "attachment_uuid=?", (attachment_uuid,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"no attachment {attachment_uuid!r}")
-    data, digest, name = bytes(row[0] or b""), row[1], row[2]
-    if sha256_of(data) != digest:
-        raise BadFileError(f"attachment {name} is damaged: its SHA-256 does not match")
-    return data
-
-
-def _owner_kind(store: Store, owner_uuid: str) -> str:
-    if store.conn.execute("SELECT 1 FROM maintenance_record WHERE record_uuid=?",
-                          (owner_uuid,)).fetchone():
-        return "maintenance_record"
-    if store.conn.execute("SELECT 1 FROM work_order WHERE work_order_uuid=?",
-                          (owner_uuid,)).fetchone():
-        return "work_order"
-    return asset_class_for(store, owner_uuid)
-
-
-def plan_attach(store: Store, owner_uuid: str, data: bytes, file_name: str, *,
-                caption: str | None = None, mime_type: str | None = None, user: str = "",
-                now: dt.datetime | None = None, owner_kind: str | None = None) -> DeltaSet:
-    """Deltas that attach ``data`` to an asset, a record or an order. The same content
-    twice on one owner is refused (named by its file name)."""
-
-    kind = owner_kind or _owner_kind(store, owner_uuid)
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(f"{file_name} is {len(data) / 1e6:.0f} MB; attachments may be "
-                              f"at most {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB")
-    digest = sha256_of(data)
-    dup = store.conn.execute("SELECT file_name FROM attachment WHERE owner_uuid=? AND "
-                             "sha256=?", (owner_uuid, digest)).fetchone()
-    if dup:
-        raise ValidationError(f"{file_name} is already attached (as {dup[0]})")
-    mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
-    aid = new_uuid()
-    row = {"attachment_uuid": aid, "owner_uuid": owner_uuid, "owner_kind": kind,
-           "file_name": normalise(sc.ATTACHMENT, "file_name", Path(file_name).name),
-           "mime_type": mime, "sha256": digest, "size_bytes": len(data), "content": data,
-           "caption": normalise(sc.ATTACHMENT, "caption", caption),
-           "created_at": _now_iso(now), "created_by": user or None}
-    return DeltaSet([Delta("attachment", aid, None, row)])
-
-
-def plan_attach_file(store: Store, owner_uuid: str, path: str | Path, **kwargs: Any
-                     ) -> DeltaSet:
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise BadFileError(f"{p}: cannot be read ({exc.strerror or exc})") from None
-    return plan_attach(store, owner_uuid, data, p.name, **kwargs)
-
-
-def plan_detach(store: Store, attachment_uuid: str) -> DeltaSet:
-    rows = store.get_rows("attachment", [attachment_uuid])
-    if attachment_uuid not in rows:
-        raise NotFoundError(f"no attachment {attachment_uuid!r}")
-    return DeltaSet([Delta("attachment", attachment_uuid, rows[attachment_uuid], None)])
 
 
 def apply(store: Store, deltas: DeltaSet, user: str = "") -> DeltaSet:
