@@ -127,7 +127,7 @@ def _check_form(table_name: str, rep: dict) -> None:
     table = sc.table(table_name)
     for f in table.fields:
         domain = f.get_domain()
-        assert rep["aliases"][f.name] == f.zh
+        assert rep["aliases"][f.name] == f"{f.zh} {f.en}"
         if isinstance(domain, dm.CodedDomain):
             assert rep["widgets"][f.name] == "ValueMap", f.name
             codes = [v for v in rep["value_maps"][f.name] if not v.startswith("{")]
@@ -179,7 +179,8 @@ def _check_project(rep: dict, folder: Path) -> None:
         rel = rels[f"maintenance_record_{t}"]
         assert rel["valid"]
         assert (rel["child"], rel["parent"]) == ("maintenance_record", t)
-        assert rel["pairs"] == {"asset_uuid": "asset_uuid"}
+        # the class travels with the uuid (a virtual field of the asset layer)
+        assert rel["pairs"] == {"asset_uuid": "asset_uuid", "asset_class": "asset_class"}
         assert rels[f"work_order_asset_{t}"]["valid"]
     assert rels["maintenance_record_road_segment"]["related"][ROAD_WITH_HISTORY] == 2
     assert rels["maintenance_record_bridge"]["related"][BRIDGE_WITH_HISTORY] == 1

@@ -28,7 +28,7 @@ from pyproj import CRS
 from citymgr_desktop.core.atomic import atomic_path, final_name
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import styles as qs
-from citymgr_desktop.core.qgis.styles import layer_id
+from citymgr_desktop.core.qgis.forms import CHILD_TABLES, VIRTUAL_CLASS, layer_id, relation_id
 from citymgr_desktop.core.qgis.symbols import option, sub
 from citymgr_desktop.core.user import login_name
 
@@ -40,28 +40,30 @@ DEFAULT_LAYERS = ASSET_LAYERS + RECORD_LAYERS
 _GROUPS = (("资产 Assets", ASSET_LAYERS), ("养护与工单 Records and work orders", RECORD_LAYERS))
 
 
-def relations(layers: Iterable[str]) -> list[tuple[str, str, str, str, str]]:
-    """(id, name, referencing table, referenced table, field) for the layers present.
+def relations(layers: Iterable[str]) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+    """(id, name, referencing table, referenced table, fields) for the layers present; each
+    field has the same name on both sides.
 
-    The field has the same name on both sides. One relation per asset layer stands in for
-    the polymorphic link ``asset_class`` + ``asset_uuid`` (asset uuids are unique across
-    classes), so each asset's form lists its history and work orders.
+    One relation per asset layer stands in for the polymorphic link ``asset_class`` +
+    ``asset_uuid``, pairing both (the asset layer's ``asset_class`` is a constant virtual
+    field): each asset's form lists its history and work orders, and a record added there
+    gets its asset's class and uuid together, whatever order QGIS fills fields in.
     """
     present = set(layers)
-    rels = []
+    rels: list[tuple[str, str, str, str, tuple[str, ...]]] = []
     for asset in ASSET_LAYERS:
         t = sc.table(asset)
-        for child, what in (
-            ("maintenance_record", "养护记录 history"),
-            ("work_order_asset", "工单 work orders"),
-        ):
-            rels.append((f"{child}_{asset}", f"{t.zh}{what}", child, asset, "asset_uuid"))
+        for child, what in zip(CHILD_TABLES, ("养护记录 history", "工单 work orders"),
+                               strict=True):
+            rels.append((relation_id(child, asset), f"{t.zh}{what}", child, asset,
+                         ("asset_uuid", VIRTUAL_CLASS)))
     for child, what in (
         ("work_order_asset", "工单资产 assets"),
         ("maintenance_record", "养护记录 records"),
         ("work_order_event", "流转记录 events"),
     ):
-        rels.append((f"{child}_work_order", f"工单{what}", child, "work_order", "work_order_uuid"))
+        rels.append((relation_id(child, "work_order"), f"工单{what}", child, "work_order",
+                     ("work_order_uuid",)))
     return [r for r in rels if r[2] in present and r[3] in present]
 
 
@@ -75,7 +77,8 @@ def _spatialrefsys(parent: ET.Element, crs: CRS) -> None:
     sub(srs, "geographicflag", "true" if crs.is_geographic else "false")
 
 
-def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS) -> None:
+def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS,
+              children: tuple[str, ...]) -> None:
     geometry, wkb_type, _ = qs.geometry_info(table)
     ml = sub(
         parent,
@@ -105,7 +108,7 @@ def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS) -> Non
         ("Private", "0"),
     ):
         sub(flags, flag, value)
-    ml.extend(qs.style_elements(table))
+    ml.extend(qs.style_elements(table, children))
 
 
 def project_xml(
@@ -114,8 +117,12 @@ def project_xml(
     *,
     title: str = "城市管理资产 City assets",
     extent: tuple[float, float, float, float] | None = None,
+    variables: dict[str, str] | None = None,
 ) -> str:
-    """The .qgs XML of a project whose layers are the tables in ``sources`` (table -> source)."""
+    """The .qgs XML of a project whose layers are the tables in ``sources`` (table -> source).
+
+    ``variables``: project variables (``citymgr_surveyor``, ``citymgr_district`` of a field
+    package), which the forms' default values read."""
     now = datetime.now().replace(microsecond=0).isoformat()
     user = login_name("citymgr")
     root = ET.Element(
@@ -165,15 +172,17 @@ def project_xml(
             referencingLayer=layer_id(child),
             referencedLayer=layer_id(parent),
         )
-        sub(rel, "fieldRef", referencingField=field, referencedField=field)
+        for name in field:
+            sub(rel, "fieldRef", referencingField=name, referencedField=name)
     sub(root, "polymorphicRelations")
 
     layers = sub(root, "projectlayers")
     ordered = [t for t in DEFAULT_LAYERS if t in sources] + [
         t for t in sources if t not in DEFAULT_LAYERS
     ]
+    children = tuple(c for c in CHILD_TABLES if c in sources)
     for t in ordered:
-        _maplayer(layers, sc.table(t), sources[t], crs)
+        _maplayer(layers, sc.table(t), sources[t], crs, children)
     order = sub(root, "layerorder")
     for t in ordered:
         sub(order, "layer", id=layer_id(t))
@@ -181,6 +190,13 @@ def project_xml(
     props = sub(root, "properties")
     sub(sub(props, "Paths"), "Absolute", "false", type="bool")
     sub(sub(props, "SpatialRefSys"), "ProjectionsEnabled", "1", type="int")
+    if variables:
+        var = sub(props, "Variables")
+        names = sub(var, "variableNames", type="QStringList")
+        values = sub(var, "variableValues", type="QStringList")
+        for k, v in variables.items():
+            sub(names, "value", k)
+            sub(values, "value", v)
     measurement = sub(props, "Measurement")
     sub(measurement, "DistanceUnits", "meters", type="QString")
     sub(measurement, "AreaUnits", "m2", type="QString")
@@ -258,7 +274,8 @@ def gpkg_file_name(conn: sqlite3.Connection) -> str:
     return final_name(base)
 
 
-def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None) -> None:
+def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None,
+          variables: dict[str, str] | None = None) -> None:
     """Write the default QGIS styles and the embedded QGIS project into an open GeoPackage.
 
     Runs inside the caller's transaction; reads only metadata tables, so it takes the same
@@ -271,7 +288,8 @@ def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None
     sources = {t: f"./{name}|layername={t}" for t in tables}
     crs = _crs_of(conn, srs_id)
     assets = [t for t in tables if sc.table(t).is_asset]
-    qgs = project_xml(crs, sources, extent=_extent(conn, assets) if assets else None)
+    qgs = project_xml(crs, sources, extent=_extent(conn, assets) if assets else None,
+                      variables=variables)
     metadata = json.dumps(
         {
             "last_modified_time": datetime.now().replace(microsecond=0).isoformat(),
@@ -327,6 +345,7 @@ def write_qgz(
     gpkg_path: str | os.PathLike[str],
     qgz_path: str | os.PathLike[str],
     layers: Sequence[str] | None = None,
+    variables: dict[str, str] | None = None,
 ) -> Path:
     """Write the project as a ``.qgz`` whose layers read ``gpkg_path`` relative to it.
 
@@ -351,7 +370,8 @@ def write_qgz(
     rel = os.path.relpath(gpkg_path.resolve(), qgz_path.resolve().parent).replace(os.sep, "/")
     rel = rel if rel.startswith("../") else f"./{rel}"
     sources = {t: f"{rel}|layername={t}" for t in tables}
-    data = qgz_bytes(project_xml(crs, sources, extent=extent), qgz_path.stem)
+    data = qgz_bytes(project_xml(crs, sources, extent=extent, variables=variables),
+                     qgz_path.stem)
     with atomic_path(qgz_path) as tmp:
         tmp.write_bytes(data)
     return qgz_path

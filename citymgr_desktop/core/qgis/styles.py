@@ -1,6 +1,6 @@
-"""QGIS layer styles of every table: the symbols of ``qgis_symbols`` plus the form configuration
-(aliases, drop-downs, ranges, dates, defaults, read-only system fields), as QML documents in the
-GeoPackage's ``layer_styles`` table.
+"""QGIS layer styles of every table: the symbols of ``qgis_symbols`` plus the forms of
+``qgis_forms`` (aliases, drop-downs, ranges, dates, photos, defaults, constraints, the
+designer layout), as QML documents in the GeoPackage's ``layer_styles`` table.
 
 The same XML elements go into the ``<maplayer>`` elements of the embedded QGIS project
 (``qgis_project``), so QGIS shows our map and our forms whichever way a file is opened. Built
@@ -10,20 +10,17 @@ with ElementTree, no Qt; element names and option keys are those QGIS 3.22 write
 from __future__ import annotations
 
 import sqlite3
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from typing import Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.qgis.symbols import labeling, option, renderer, sub
+from citymgr_desktop.core.qgis.forms import CHILD_TABLES, custom_properties, form_elements
+from citymgr_desktop.core.qgis.forms import layer_id as layer_id
+from citymgr_desktop.core.qgis.symbols import labeling, renderer
 
 QGIS_VERSION = "3.22.16-Białowieża"  # the oldest QGIS we test against; newer ones read it
 DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
-# QgsValueMapFieldFormatter::NULL_VALUE: the key QGIS uses for "no value" in a value map.
-VALUE_MAP_NULL = "{2839923C-8B7D-419E-B84B-CA2FE9B80EC7}"
 STYLE_NAME = "citymgr"  # layer_styles.styleName (QGIS declares TEXT(30))
 
 # QGIS's own DDL for the table (GDAL's GeoPackage driver creating it for QgsOgrProvider).
@@ -44,31 +41,6 @@ _GEOMETRY = {  # GeoPackage type -> (maplayer geometry, wkbType, layerGeometryTy
     "MULTIPOLYGON": ("Polygon", "MultiPolygon", "2"),
     None: ("No geometry", "NoGeometry", "4"),
 }
-_MULTILINE_FROM = 500  # TEXT fields at least this long get a multi-line editor
-_INT_MAX = 2**31 - 1  # QGIS's integer spin box is a 32-bit QSpinBox
-_KEY_FIELDS = {"asset_uuid", "record_uuid", "work_order_uuid", "event_uuid", "attachment_uuid"}
-_ID_NAMESPACE = uuid.UUID("6f1d2c1e-3c55-4d0e-9a51-2f6a3d0c9e71")
-_OBJ_CODE_CHECK = '"obj_code" IS NULL OR regexp_match("obj_code", \'^[0-9]{16}$\')'
-
-
-def layer_id(table: str) -> str:
-    """A stable QGIS layer id for a table (the same in every file and package)."""
-    return f"{table}_{uuid.uuid5(_ID_NAMESPACE, table).hex[:12]}"
-
-
-def asset_class_expression() -> str:
-    """Default for ``asset_class`` of a record: the class of the asset its uuid names.
-
-    QGIS evaluates defaults in field order, before ``asset_uuid`` is filled, so this is applied
-    on update (any later change of the record); it keeps the value when the asset's layer is
-    not in the project (a style loaded without the project).
-    """
-    cases = " ".join(
-        f"WHEN get_feature('{layer_id(t.name)}', 'asset_uuid', \"asset_uuid\") IS NOT NULL "
-        f"THEN '{t.name}'"
-        for t in sc.ASSET_TABLES
-    )
-    return f'coalesce(CASE {cases} END, "asset_class")'
 
 
 def display_expression(table: sc.Table) -> str:
@@ -90,96 +62,6 @@ def display_expression(table: sc.Table) -> str:
 def geometry_info(table: sc.Table) -> tuple[str, str, str]:
     """(QGIS geometry name, wkbType name, layerGeometryType code) of a table."""
     return _GEOMETRY[table.geometry_type]
-
-
-def editor_widget(f: sc.Field) -> tuple[str, dict[str, Any] | None]:
-    """The QGIS editor widget type and configuration for one field."""
-    domain = f.get_domain()
-    if isinstance(domain, dm.CodedDomain):
-        entries: list[dict[str, str]] = []
-        if not f.required:
-            entries.append({"<NULL>": VALUE_MAP_NULL})
-        entries += [{f"{c.zh} {c.en}": str(c.value)} for c in domain.codes]
-        return "ValueMap", {"map": entries}
-    if isinstance(domain, dm.RangeDomain):
-        is_int = f.type is sc.FieldType.INTEGER
-        lo, hi = domain.minimum, domain.maximum
-        cfg: dict[str, Any] = {"AllowNull": not f.required, "Style": "SpinBox"}
-        if is_int:
-            cfg.update(Min=int(lo), Max=int(min(hi, _INT_MAX)), Step=1, Precision=0)
-        else:
-            cfg.update(Min=float(lo), Max=float(hi), Step=1.0, Precision=2)
-        if domain.unit:
-            cfg["Suffix"] = f" {domain.unit}"
-        return "Range", cfg
-    if f.type is sc.FieldType.DATE:
-        return "DateTime", {
-            "allow_null": not f.required,
-            "calendar_popup": True,
-            "display_format": "yyyy-MM-dd",
-            "field_format": "yyyy-MM-dd",
-            "field_iso_format": False,
-        }
-    if f.type is sc.FieldType.DATETIME:
-        return "DateTime", {
-            "allow_null": not f.required,
-            "calendar_popup": True,
-            "display_format": "yyyy-MM-dd HH:mm:ss",
-            "field_format": "yyyy-MM-ddTHH:mm:ss",
-            "field_iso_format": True,
-        }
-    if f.type is sc.FieldType.BOOLEAN:
-        return "CheckBox", {"CheckedState": "1", "UncheckedState": "0"}
-    if f.type is sc.FieldType.TEXT and (f.max_length or 0) >= _MULTILINE_FROM:
-        return "TextEdit", {"IsMultiline": True, "UseHtml": False}
-    if f.type is sc.FieldType.BLOB:
-        return "Binary", None
-    return "TextEdit", {"IsMultiline": False, "UseHtml": False}
-
-
-def form_elements(table: sc.Table) -> list[ET.Element]:
-    """Field configuration, aliases, defaults, constraints and form settings of a table."""
-    fconf = ET.Element("fieldConfiguration")
-    aliases = ET.Element("aliases")
-    defaults = ET.Element("defaults")
-    constraints = ET.Element("constraints")
-    expressions = ET.Element("constraintExpressions")
-    editable = ET.Element("editable")
-    for index, f in enumerate(table.fields, start=1):  # index 0 is the fid
-        kind, cfg = editor_widget(f)
-        field_el = sub(fconf, "field", name=f.name, configurationFlags="None")
-        option(sub(sub(field_el, "editWidget", type=kind), "config"), cfg)
-        sub(aliases, "alias", index=index, field=f.name, name=f.zh)
-        expr, on_update = "", False
-        if f.name in _KEY_FIELDS and f.system:
-            expr = "uuid('WithoutBraces')"
-        elif f.name == "asset_class" and "asset_uuid" in table.field_names():
-            expr, on_update = asset_class_expression(), True
-        sub(defaults, "default", field=f.name, expression=expr, applyOnUpdate=on_update)
-        if f.name == "obj_code":  # soft check: legacy codes from imports still save
-            sub(
-                constraints,
-                "constraint",
-                field=f.name,
-                constraints="4",
-                notnull_strength="0",
-                unique_strength="0",
-                exp_strength="2",
-            )
-            sub(
-                expressions,
-                "constraint",
-                field=f.name,
-                exp=_OBJ_CODE_CHECK,
-                desc="部件编码应为16位数字 The object code has 16 digits",
-            )
-        if f.system:
-            sub(editable, "field", name=f.name, editable="0")
-    layout = ET.Element("editorlayout")
-    layout.text = "generatedlayout"
-    preview = ET.Element("previewExpression")
-    preview.text = display_expression(table)
-    return [fconf, aliases, defaults, constraints, expressions, layout, editable, preview]
 
 
 def layer_attributes(table: sc.Table) -> dict[str, str]:
@@ -204,9 +86,14 @@ def layer_attributes(table: sc.Table) -> dict[str, str]:
     return attrs
 
 
-def style_elements(table: sc.Table) -> list[ET.Element]:
-    """Every style element of a table, in the order QGIS writes them."""
+def style_elements(table: sc.Table, children: tuple[str, ...] = CHILD_TABLES
+                   ) -> list[ET.Element]:
+    """Every style element of a table, in the order QGIS writes them (``children``: the
+    child tables whose relation editors an asset's form embeds)."""
     out: list[ET.Element] = []
+    props = custom_properties(table)
+    if props is not None:
+        out.append(props)
     if table.is_asset:
         out.append(renderer(table))
         if table.name == "road_segment":
@@ -215,7 +102,10 @@ def style_elements(table: sc.Table) -> list[ET.Element]:
         el = ET.Element(tag)
         el.text = text
         out.append(el)
-    out += form_elements(table)
+    out += form_elements(table, children)
+    preview = ET.Element("previewExpression")
+    preview.text = display_expression(table)
+    out.append(preview)
     if table.is_asset:
         el = ET.Element("layerGeometryType")
         el.text = geometry_info(table)[2]
