@@ -54,4 +54,8 @@ def run(args: argparse.Namespace) -> int:
           f"({', '.join(f'{k} {v:,}' for k, v in result.counts.items() if v)}), "
           f"{result.area}, in {result.seconds:.1f} s")
     print(f"  package id {result.package_uuid}; base copy {result.base}")
+    if result.photos:
+        print(f"  {result.photos:,} photo(s) and document(s) in {result.path.parent / 'DCIM'}")
+    for note in result.notes:
+        print(f"  note: {note}")
     return 0

@@ -24,7 +24,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.sync.diff import all_columns, fetch_rows
 from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan
 from citymgr_desktop.core.sync.schema import DATA_TABLES
-from citymgr_desktop.core.sync.values import for_store
+from citymgr_desktop.core.sync.values import BlobRef, blob_digest, for_store
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
@@ -85,18 +85,35 @@ def restore_state(conn: sqlite3.Connection, state: dict[str, Any]) -> None:
             conn.execute("DELETE FROM sqlite_sequence WHERE name=?", (t.name,))
 
 
-def snapshot_rows(conn: sqlite3.Connection, keys: dict[str, list[str]]
-              ) -> dict[tuple[str, str], dict[str, Any]]:
+def snapshot_rows(conn: sqlite3.Connection, keys: dict[str, list[str]], *,
+                  blob_refs: bool = False) -> dict[tuple[str, str], dict[str, Any]]:
+    """Raw rows by (table, uuid). ``blob_refs``: attachment content as a BlobRef of its stored
+    SHA-256 (undo's checks compare hundreds of photos without loading them)."""
     out = {}
     for name, uuids in keys.items():
         t = sc.table(name)
-        for u, row in fetch_rows(conn, "main", t, uuids, all_columns(t)).items():
+        cols = all_columns(t)
+        refs = blob_refs and name == "attachment"
+        if refs:
+            cols = [c for c in cols if c != "content"]
+        for u, row in fetch_rows(conn, "main", t, uuids, cols).items():
             out[(name, u)] = row
+        if refs:
+            has = dict(gpkg.select_in(conn, "SELECT attachment_uuid, content IS NOT NULL FROM "
+                                            "main.attachment WHERE attachment_uuid IN ({marks})",
+                                      uuids))
+            for u in uuids:
+                if (name, u) in out:
+                    row = out[(name, u)]
+                    row["content"] = BlobRef(row["sha256"]) if has.get(u) else None
     return out
 
 
 def same_value(a: Any, b: Any) -> bool:
-    """Exact equality of stored values (type and bytes), as undo needs."""
+    """Exact equality of stored values (type and bytes), as undo needs; bytes and a BlobRef
+    are equal when the bytes have its SHA-256."""
+    if isinstance(a, BlobRef) or isinstance(b, BlobRef):
+        return blob_digest(a) is not None and blob_digest(a) == blob_digest(b)
     if isinstance(a, memoryview):
         a = bytes(a)
     if isinstance(b, memoryview):

@@ -110,7 +110,9 @@ def _apply_delta(conn: sqlite3.Connection, delta: Path) -> None:
             conn.execute(f"DELETE FROM main.{q(t.name)} WHERE {k} IN (SELECT uuid FROM "
                          f"d.{DELETED} WHERE table_name = ?) OR rowid IN (SELECT fid FROM "
                          f"d.{q(t.name)})", (t.name,))
-            cols = ", ".join(q(c) for c in ["fid", *all_columns(t)])
+            # a delta written before a later schema version lacks its columns: left empty
+            have = {r[1] for r in conn.execute(f"PRAGMA d.table_info({q(t.name)})")}
+            cols = ", ".join(q(c) for c in ["fid", *all_columns(t)] if c in have)
             conn.execute(f"INSERT INTO main.{q(t.name)} ({cols}) SELECT {cols} "
                          f"FROM d.{q(t.name)}")
         conn.execute("COMMIT")

@@ -3,7 +3,7 @@
 A package is a self-contained GeoPackage in the project schema with the chosen assets (by
 sub-district or bounding box, per layer), their recent maintenance history and attachments,
 the domains, styles and the embedded QGIS project, plus a ``.qgz`` beside it (QField opens
-that). The master records the package (id, area, layers, schema signature) in
+that) and the photos as files in ``DCIM/`` (``photo_files.py``). The master records the package (id, area, layers, schema signature) in
 ``field_package`` and keeps a frozen copy of exactly what went out in
 ``<master>.sync/packages/<id>/base.gpkg``: the ancestor of the three-way merge at check-in.
 """
@@ -30,7 +30,9 @@ from citymgr_desktop.core.sync.package import (
     copy_whole,
     history_since,
     manifest,
+    project_variables,
 )
+from citymgr_desktop.core.sync.photo_files import write_photo_files
 from citymgr_desktop.core.sync.schema import ensure_tables, signature, signature_hash
 
 ASSET_LAYERS = tuple(t.name for t in sc.ASSET_TABLES)
@@ -47,11 +49,14 @@ class PackageResult:
     layers: list[str]
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    photos: int = 0  # attachment files in the package folder (written or already there)
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {"package_id": self.package_uuid, "package": str(self.path),
                 "qgis_project": str(self.qgz), "base": str(self.base), "area": self.area,
-                "layers": self.layers, "counts": self.counts, "seconds": round(self.seconds, 3)}
+                "layers": self.layers, "counts": self.counts, "photos": self.photos,
+                "notes": self.notes, "seconds": round(self.seconds, 3)}
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
@@ -134,10 +139,13 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
             folder.rmdir()
         raise
     qgz = target.with_suffix(".qgz")
-    qgis_project.write_qgz(target, qgz, layers=[*sel.layers, "maintenance_record"])
+    qgis_project.write_qgz(target, qgz, layers=[*sel.layers, "maintenance_record"],
+                           variables=project_variables(meta, district))
+    photos = write_photo_files(store, target, prog)
     prog.update(1, 1, "done")
     return PackageResult(package_uuid, target, qgz, base, sel.describe(), list(sel.layers),
-                         counts, time.perf_counter() - t0)
+                         counts, time.perf_counter() - t0, photos.written + photos.present,
+                         photos.notes)
 
 
 def _register(store: Store, package_uuid: str, target: Path, surveyor: str, user: str,

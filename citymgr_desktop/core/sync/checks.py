@@ -1,17 +1,22 @@
 """Checks of a merge plan against the whole master, before anything is written.
 
 The merge looks at one row at a time; these rules need the rest of the file: component
-codes are unique per layer, an asset with history is retired rather than deleted, and a
-maintenance record must name an asset that will exist after the sync.
+codes are unique per layer, an asset with history is retired rather than deleted, a
+maintenance record must name an asset that will exist after the sync, and a record with a
+condition after grades its asset as the same record entered in the app does (the
+inspection rule of ``core/history``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from typing import Any
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.history import inspection_condition, newest_per_asset
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan
 
 
@@ -120,3 +125,55 @@ def _orphans(conn: sqlite3.Connection, plan: Plan) -> None:
             c.table, c.uuid, column, "orphan", None, None, value,
             f"the record names {asset_class} {asset_uuid}, which is not in the master "
             "(deleted there, or rejected)"))
+
+
+def apply_inspections(store: Store, plan: Plan, stamp: str, surveyor: str) -> None:
+    """Give each asset the condition its newest new or changed record grades it with (the
+    inspection rule), unless the asset's condition is an open conflict: that waits for a
+    person."""
+    records = [c for c in plan.changes if c.table == "maintenance_record"
+               and c.action in ("insert", "update")
+               and (c.action == "insert" or {"condition_after", "record_date"} & set(c.values))]
+    if not records:
+        return
+    updated = [c.uuid for c in records if c.action == "update"]
+    current = store.get_rows("maintenance_record", updated) if updated else {}
+    full = [{**current.get(c.uuid, {}), **c.values, "record_uuid": c.uuid} for c in records]
+    mine = defaultdict(list)
+    for rec in full:
+        mine[rec.get("asset_uuid")].append(rec["record_uuid"])
+    open_conflicts = {(c.table, c.uuid) for c in plan.conflicts
+                      if c.field == "condition" and c.resolution is None}
+    for asset_uuid, rec in newest_per_asset(full).items():
+        cls = str(rec.get("asset_class"))
+        if cls not in sc.ASSET_TABLES_BY_NAME:
+            continue
+        if (cls, asset_uuid) in open_conflicts:
+            plan.notes.append(f"{cls} {asset_uuid}: the condition after of record "
+                              f"{rec['record_uuid']} was not applied; the asset's condition "
+                              "is an open conflict")
+            continue
+        change = next((c for c in plan.changes if c.table == cls and c.uuid == asset_uuid),
+                      None)
+        if change is not None and change.action not in ("insert", "update"):
+            continue  # deleted or retired in this sync
+        now = _condition_now(store, cls, asset_uuid, change)
+        new = inspection_condition(store, asset_uuid, rec.get("record_date"),
+                                   rec.get("condition_after"), now,
+                                   exclude=mine[asset_uuid])
+        if new is None:
+            continue
+        if change is None:
+            plan.changes.append(Change(cls, asset_uuid, "update", {
+                "condition": new, "updated_at": stamp, "updated_by": surveyor or None}))
+        else:
+            change.values["condition"] = new
+
+
+def _condition_now(store: Store, cls: str, asset_uuid: str, change: Change | None) -> Any:
+    if change is not None and "condition" in change.values:
+        return change.values["condition"]
+    if change is not None and change.action == "insert":
+        return None
+    row = store.get_rows(cls, [asset_uuid], ["condition"]).get(asset_uuid)
+    return None if row is None else row.get("condition")

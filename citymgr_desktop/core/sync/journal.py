@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuid, now_iso
-from citymgr_desktop.core.errors import ConflictError, ValidationError
+from citymgr_desktop.core.errors import CitymgrError, ConflictError, ValidationError
+from citymgr_desktop.core.history.photos import inside, read_file
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import create as project
@@ -29,7 +31,7 @@ from citymgr_desktop.core.sync.apply import (
 )
 from citymgr_desktop.core.sync.merge import Conflict
 from citymgr_desktop.core.sync.registry import RunRecord
-from citymgr_desktop.core.sync.values import dumps, dumps_row, loads_row
+from citymgr_desktop.core.sync.values import BlobRef, dumps, dumps_row, loads_row
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
@@ -86,7 +88,7 @@ def _current(conn: sqlite3.Connection, entries: list[JournalEntry]
     keys: dict[str, list[str]] = {}
     for e in entries:
         keys.setdefault(e.table, []).append(e.uuid)
-    return snapshot_rows(conn, keys)
+    return snapshot_rows(conn, keys, blob_refs=True)
 
 
 def changed_since(conn: sqlite3.Connection, entries: list[JournalEntry]) -> list[str]:
@@ -201,7 +203,7 @@ def redo_run(store: Store, run: RunRecord, progress: Progress | None = None) -> 
     state_now = capture_state(conn)
     prog = ensure(progress)
     for i, e in enumerate(entries, start=1):
-        _forward(conn, e)
+        _forward(conn, _with_bytes(e, run))
         if i % 500 == 0:
             prog.update(i, len(entries), "redoing")
     for name in {e.table for e in entries}:
@@ -223,6 +225,28 @@ def redo_run(store: Store, run: RunRecord, progress: Progress | None = None) -> 
                      [(c[1], c[2], run.applied_at, run.applied_by, run.sync_uuid, c[0])
                       for c in resolved])
     return len(entries)
+
+
+def _with_bytes(e: JournalEntry, run: RunRecord) -> JournalEntry:
+    """The entry with a photo's bytes instead of their BlobRef, read again from the package's
+    folder (a sync journals photos it loaded by their SHA-256, not their bytes)."""
+    refs = {c: v for c, v in (e.new or {}).items() if isinstance(v, BlobRef)}
+    if not refs:
+        return e
+    assert e.new is not None
+    rel = str(e.new.get("file_path") or "")
+    new = dict(e.new)
+    for column, ref in refs.items():
+        try:
+            found = read_file(inside(Path(run.source_path or "").parent, rel), strict=False)
+        except CitymgrError:
+            found = None
+        if found is None or found.sha256 != ref.sha256:
+            raise ConflictError("cannot redo sync {sync_id}: the photo {path} is no longer in "
+                                "the package folder as it was synced; nothing was changed",
+                                sync_id=run.sync_id, path=rel)
+        new[column] = found.data
+    return JournalEntry(e.table, e.uuid, e.action, e.old, new)
 
 
 def _forward(conn: sqlite3.Connection, e: JournalEntry) -> None:

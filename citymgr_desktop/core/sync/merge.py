@@ -252,8 +252,11 @@ class Merger:
             by = f.get("updated_by")
             fresh = b is None or not same_value(t, "updated_by", b["updated_by"], by)
             values["updated_by"] = by if by and fresh else (self.surveyor or by)
-        elif "created_by" in names and b is None and not values.get("created_by"):
-            values["created_by"] = self.surveyor or None
+        elif "created_by" in names and b is None:
+            if not values.get("created_by"):
+                values["created_by"] = self.surveyor or None
+            if not values.get("created_at"):  # QGIS leaves it empty: when it came in
+                values["created_at"] = self.stamp
 
     def _settle(self) -> str | None:
         return self.prefer

@@ -3,7 +3,10 @@ the attached master with ``INSERT … SELECT`` (SQLite's C code, no row passes t
 
 Rows keep their master fids, so the later comparison can pair them by rowid; the spatial
 index entries are copied from the master's rtree; the rtree triggers are created after the
-bulk copy; styles and the QGIS project are embedded for the package's own file name.
+bulk copy; styles and the QGIS project are embedded for the package's own file name, with
+the surveyor and the sub-district as project variables (the forms' defaults read them).
+Attachments go out as rows without their bytes: the bytes travel as files in the package's
+``DCIM`` folder (``photo_files.py``), where QField's attachment widget finds them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from pyproj import CRS
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.history import package_path
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.qgis import project as qgis_project
@@ -70,10 +74,23 @@ class Selection:
         return " AND ".join(clauses), params
 
 
-def _copy(conn: sqlite3.Connection, table: sc.Table, where: str, params: list[Any]) -> int:
+# Whole photo libraries do not go into a package file: its attachment rows carry no bytes.
+VACUUM_FROM_BYTES = 32 * 1024 * 1024
+
+
+def project_variables(meta: dict[str, str], district: str | None) -> dict[str, str]:
+    """The QGIS project variables of a package: who takes it out, which sub-district."""
+    out = {"citymgr_surveyor": meta.get(META_SURVEYOR, "")}
+    if district:
+        out["citymgr_district"] = district
+    return {k: v for k, v in out.items() if v}
+
+
+def _copy(conn: sqlite3.Connection, table: sc.Table, where: str, params: list[Any],
+          empty: tuple[str, ...] = ()) -> int:
     cols = ["fid", *([sc.GEOMETRY_COLUMN] if table.is_asset else []), *table.field_names()]
     names = ", ".join(q(c) for c in cols)
-    src = ", ".join(f"a.{q(c)}" for c in cols)
+    src = ", ".join("NULL" if c in empty else f"a.{q(c)}" for c in cols)
     before = conn.total_changes
     conn.execute(f"INSERT INTO main.{q(table.name)} ({names}) SELECT {src} "
                  f"FROM m.{q(table.name)} a WHERE {where}", params)
@@ -105,11 +122,13 @@ def build(tmp: Path, master: Path, final_name: str, sel: Selection, crs: CRS,
         progress.update(len(assets), len(assets) + 3, "copying history")
         counts["maintenance_record"] = _records(conn, assets, sel)
         counts["attachment"] = _attachments(conn, assets)
+        name_package_files(conn)
         for t in sc.ASSET_TABLES:
             gpkg.create_rtree_triggers(conn, t.name)
             project.refresh_extent(conn, t.name)
         progress.update(len(assets) + 2, len(assets) + 3, "QGIS project")
-        qgis_project.embed(conn, srs_id, gpkg_name=final_name)
+        qgis_project.embed(conn, srs_id, gpkg_name=final_name,
+                           variables=project_variables(meta, sel.district))
         conn.executemany("INSERT OR REPLACE INTO citymgr_meta (key, value) VALUES (?, ?)",
                          sorted(meta.items()))
         conn.execute("COMMIT")
@@ -160,15 +179,22 @@ def copy_whole(tmp: Path, master_conn: sqlite3.Connection, master: Path, final_n
                                      for t in sc.ASSET_TABLES]
                                     + ["SELECT record_uuid FROM maintenance_record"])
         conn.execute(f"DELETE FROM attachment WHERE owner_uuid NOT IN ({owners})")
+        photo_bytes = conn.execute("SELECT coalesce(sum(length(content)), 0) FROM attachment"
+                                   ).fetchone()[0]
+        conn.execute("UPDATE attachment SET content = NULL")
+        name_package_files(conn)
         progress.update(2, 3, "QGIS project")
         for t in sc.ASSET_TABLES:
             project.refresh_extent(conn, t.name)
         srs_id = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = "
                               "'road_segment'").fetchone()[0]
-        qgis_project.embed(conn, srs_id, gpkg_name=final_name)
+        qgis_project.embed(conn, srs_id, gpkg_name=final_name,
+                           variables=project_variables(meta, sel.district))
         conn.executemany("INSERT OR REPLACE INTO citymgr_meta (key, value) VALUES (?, ?)",
                          sorted(meta.items()))
         conn.execute("COMMIT")
+        if photo_bytes >= VACUUM_FROM_BYTES:  # give the photos' pages back (rowids stay)
+            conn.execute("VACUUM")
         return {t.name: conn.execute(f"SELECT count(*) FROM {q(t.name)}").fetchone()[0]
                 for t in (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD, sc.ATTACHMENT)}
     finally:
@@ -192,7 +218,17 @@ def _attachments(conn: sqlite3.Connection, assets: list[sc.Table]) -> int:
         return 0
     owners = " UNION ALL ".join([f"SELECT asset_uuid FROM main.{q(t.name)}" for t in assets]
                                 + ["SELECT record_uuid FROM main.maintenance_record"])
-    return _copy(conn, sc.ATTACHMENT, f"a.owner_uuid IN ({owners})", [])
+    return _copy(conn, sc.ATTACHMENT, f"a.owner_uuid IN ({owners})", [], empty=("content",))
+
+
+def name_package_files(conn: sqlite3.Connection) -> None:
+    """Give every attachment of the package the path its file has there (office photos from
+    before schema version 2 have none)."""
+    rows = conn.execute("SELECT attachment_uuid, mime_type, file_name FROM main.attachment "
+                        "WHERE file_path IS NULL").fetchall()
+    conn.executemany("UPDATE main.attachment SET file_path = ? WHERE attachment_uuid = ?",
+                     [(package_path({"attachment_uuid": u, "mime_type": m, "file_name": n}), u)
+                      for u, m, n in rows])
 
 
 def history_since(years: int, today: dt.date | None = None) -> str:

@@ -1,6 +1,6 @@
 """The phases of one check-in of a field package, in the order they run: compare, merge,
-copy (the backup complete before the first write), apply, copy (the base for the next
-sync), check. Each phase owns its share of the progress bar and its timing in the report.
+copy (the backup complete before the first write), apply (rows, then the photo files their
+``photo`` fields name), copy (the base for the next sync), check. Each phase owns its share of the progress bar and its timing in the report.
 
 :class:`SyncJob` runs inside the transaction :func:`~citymgr_desktop.core.sync.run.sync_package`
 began, with the package attached as ``f`` and its base as ``b``.
@@ -22,7 +22,7 @@ from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, integrity_check
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
-from citymgr_desktop.core.sync.checks import check_plan
+from citymgr_desktop.core.sync.checks import apply_inspections, check_plan
 from citymgr_desktop.core.sync.diff import (
     TableDiff,
     all_columns,
@@ -33,14 +33,15 @@ from citymgr_desktop.core.sync.diff import (
 from citymgr_desktop.core.sync.files import content_id, rekey_file
 from citymgr_desktop.core.sync.journal import value_json, write_conflicts, write_journal
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
+from citymgr_desktop.core.sync.photos import load_photos, photo_refs, preview_photos
 from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.core.sync.schema import DATA_TABLES
 
 __all__ = ["PHASE_SHARES", "SyncJob"]
 
 # The progress bar (0-100): each phase's share, in the order they run.
-PHASE_SHARES = {"compare": (0, 40), "merge": (40, 45), "copy": (45, 50), "apply": (50, 95),
-                "check": (95, 100)}
+PHASE_SHARES = {"compare": (0, 40), "merge": (40, 45), "copy": (45, 50), "apply": (50, 60),
+                "photos": (60, 95), "check": (95, 100)}
 
 
 class SyncJob:
@@ -58,6 +59,8 @@ class SyncJob:
         self.base_path = pkg_path
         self._copies: list[reg.DatabaseCopy] = []
         self._keep: Path | None = None
+        self._photo_counts: dict[str, dict[str, int]] = {}
+        self._photo_notes: list[str] = []
         self._clock = time.perf_counter()  # the end of the last timed step (see _tick)
         self.report = SyncReport("applied", str(store.path), str(pkg_path), pkg.package_uuid,
                                  pkg.name, pkg.surveyor, prefer=prefer)
@@ -174,6 +177,7 @@ class SyncJob:
         plan = merger.plan
         check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
         self._drop_repeated_conflicts(plan)
+        apply_inspections(self.store, plan, self.stamp, self.pkg.surveyor or "")
         self._tick("merge")
         return inputs, plan
 
@@ -197,6 +201,13 @@ class SyncJob:
         self.report.backup = str(backup_path) if backup_path else None
         before = capture_state(self.conn)
         entries = apply_plan(self.store, plan, self._share("apply"))
+        self._tick("apply")
+        photos, found = load_photos(self.store, photo_refs(self.store, plan),
+                                    self.pkg_path.parent, surveyor=self.pkg.surveyor or "",
+                                    stamp=self.stamp, progress=self._share("photos"))
+        entries += photos
+        self._photos_found(found.to_json() if found else {}, len(photos))
+        self._tick("photos")
         self.report.journal_entries = write_journal(self.conn, self.run_uuid, entries)
         ids = write_conflicts(self.conn, self.run_uuid, self.pkg.package_uuid, plan.conflicts,
                               self.user, self.stamp)
@@ -237,7 +248,8 @@ class SyncJob:
     def _check(self, plan: Plan) -> None:
         """check: the integrity of the file (whole, or the tables written when it is big)."""
         self._share("check").update(0, 1, "checking the file")
-        touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"})
+        touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"}
+                         | ({"attachment"} if self.report.photos.get("loaded") else set()))
         self.report.integrity = integrity_check(self.conn, str(self.store.path), touched,
                                                 self.full_check)
         self._tick("check")
@@ -297,16 +309,33 @@ class SyncJob:
     def _fill(self, plan: Plan, ids: list[str] | None) -> None:
         rep = self.report
         rep.counts = counts(plan)
+        for layer, n in self._photo_counts.items():
+            mine = rep.counts.setdefault(layer, dict.fromkeys(n, 0))
+            for k, v in n.items():
+                mine[k] += v
         for i, c in enumerate(plan.conflicts):
             c.conflict_uuid = ids[i] if ids else None
         rep.conflicts = plan.conflicts
-        rep.notes += plan.notes
+        rep.notes += plan.notes + self._photo_notes
         rep.timings = self.timings
 
     def _finish_dry_run(self, plan: Plan) -> SyncReport:
         self.report.status = "dry-run"
+        found = preview_photos(photo_refs(self.store, plan), self.pkg_path.parent)
+        self._photos_found(found.to_json() if found else {}, found.loaded)
         self._fill(plan, None)
         return self.report
+
+    def _photos_found(self, photos: dict[str, Any], loaded: int) -> None:
+        """The photos' part of the report: its section, the attachment count, the notes."""
+        self.report.photos = photos
+        if loaded:
+            layer = self._photo_counts.setdefault("attachment", {
+                "insert": 0, "update": 0, "delete": 0, "retire": 0, "conflict": 0})
+            layer["insert"] += loaded
+        for p in photos.get("problems", []):
+            self._photo_notes.append(f"photo {p['path']} of {p['table']} {p['uuid']} "
+                                     f"({p['reason']}): {p['message']}")
 
     def _finish_early(self) -> SyncReport:
         for copy in self._copies:  # nothing will be written: no backup needed

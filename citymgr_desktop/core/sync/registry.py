@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -186,19 +187,42 @@ def is_wal(conn: sqlite3.Connection, schema: str) -> bool:
     return str(mode).lower() == "wal"
 
 
-def copy_file(src: Path, dst: Path) -> Path:
+class CopyStopped(Exception):
+    """A background copy was abandoned (nothing is left behind)."""
+
+
+def copy_file(src: Path, dst: Path, stop: threading.Event | None = None) -> Path:
     """Copy a file to ``dst`` through a temporary name (the caller holds a lock that keeps
-    writers out, so the copy is consistent)."""
+    writers out, so the copy is consistent); ``stop`` set ends it early (CopyStopped)."""
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(dst) as tmp:
-            shutil.copyfile(src, tmp)
+            if stop is None:
+                shutil.copyfile(src, tmp)
+            else:  # in 16 MB steps, so an abandoned copy of a big master ends at once
+                _copy_in_steps(src, Path(tmp), stop)
     except OSError as exc:
         raise BadFileError(f"cannot write {dst}: {exc.strerror or exc}") from None
     return dst
 
 
-def backup_wal(src: Path, dst: Path) -> Path:
+def _copy_in_steps(src: Path, dst: Path, stop: threading.Event, step: int = 16 << 20) -> None:
+    with open(src, "rb") as fi, open(dst, "wb") as fo:
+        size, done = os.fstat(fi.fileno()).st_size, 0
+        while done < size:
+            if stop.is_set():
+                raise CopyStopped()
+            try:  # the kernel copies (as shutil.copyfile does), no bytes pass through Python
+                sent = os.sendfile(fo.fileno(), fi.fileno(), done, min(step, size - done))
+            except (AttributeError, OSError):
+                fi.seek(done)
+                sent = fo.write(fi.read(min(step, size - done)))
+            if sent == 0:
+                break
+            done += sent
+
+
+def backup_wal(src: Path, dst: Path, stop: threading.Event | None = None) -> Path:
     """A consistent copy of a database in WAL mode, through SQLite's backup API on a reader
     connection of its own (in WAL mode a reader is never blocked by the caller's write
     transaction, and the backup runs as one read transaction: one snapshot)."""
@@ -207,8 +231,12 @@ def backup_wal(src: Path, dst: Path) -> Path:
     with atomic_path(dst) as tmp:
         source = sqlite3.connect(uri, uri=True)
         target = sqlite3.connect(str(tmp))
+        def progress(_status: int, _remaining: int, _total: int) -> None:
+            if stop is not None and stop.is_set():
+                raise CopyStopped()
+
         try:
-            source.backup(target)
+            source.backup(target, pages=2048, progress=progress)
             target.execute("PRAGMA journal_mode = DELETE")  # a plain single-file copy
         except sqlite3.Error as exc:
             raise BadFileError(f"cannot copy {src} to {dst}: {exc}") from None
@@ -233,13 +261,14 @@ class DatabaseCopy:
     def __init__(self, conn: sqlite3.Connection, schema: str, src: Path, dst: Path) -> None:
         self.dst = dst
         self._error: BaseException | None = None
+        self._stop = threading.Event()
         copy = backup_wal if is_wal(conn, schema) else copy_file
         self._thread = threading.Thread(target=self._copy, args=(copy, src, dst), daemon=True)
         self._thread.start()
 
     def _copy(self, copy: Any, src: Path, dst: Path) -> None:
         try:
-            copy(src, dst)
+            copy(src, dst, self._stop)
         except BaseException as exc:  # reported by wait()
             self._error = exc
 
@@ -250,6 +279,8 @@ class DatabaseCopy:
         return self.dst
 
     def abandon(self) -> None:
+        """Stop the copy (a master full of photos need not be copied to the end) and drop it."""
+        self._stop.set()
         self._thread.join()
         discard(self.dst)
 

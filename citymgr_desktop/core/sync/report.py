@@ -56,6 +56,7 @@ class SyncReport:
     integrity: str | None = None
     journal_entries: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    photos: dict[str, Any] = field(default_factory=dict)  # photos.PhotoReport.to_json()
 
     @property
     def open_conflicts(self) -> int:
@@ -77,7 +78,7 @@ class SyncReport:
             "totals": self.totals(), "open_conflicts": self.open_conflicts,
             "conflicts": [conflict_json(c) for c in self.conflicts], "notes": self.notes,
             "backup": self.backup, "integrity_check": self.integrity,
-            "journal_entries": self.journal_entries,
+            "journal_entries": self.journal_entries, "photos": self.photos,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -103,6 +104,7 @@ class SyncReport:
                              f"field {_short(_show(c.field, c.field_value))}{why}")
         if len(self.conflicts) > 20:
             lines.append(f"  ... and {len(self.conflicts) - 20} more conflicts (see --report)")
+        lines += self._photo_lines()
         lines += [f"  note: {n}" for n in self.notes[:20]]
         if len(self.notes) > 20:
             lines.append(f"  ... and {len(self.notes) - 20} more notes (see --report)")
@@ -112,6 +114,16 @@ class SyncReport:
         if self.backup:
             lines.append(f"  backup: {self.backup}")
         return lines
+
+
+    def _photo_lines(self) -> list[str]:
+        p = self.photos
+        if not p:
+            return []
+        verb = "would read" if self.status == "dry-run" else "read"
+        return [f"  photos: {verb} {p['loaded']} ({p['bytes'] / 1e6:.1f} MB), "
+                f"{p['already_stored']} already stored, {len(p['problems'])} not read "
+                "(see the notes)"]
 
 
 def _short(value: Any, n: int = 40) -> str:

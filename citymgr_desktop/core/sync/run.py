@@ -16,7 +16,13 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from citymgr_desktop.core.errors import BadFileError, NotFoundError, ReadOnlyError, ValidationError
+from citymgr_desktop.core.errors import (
+    BadFileError,
+    NotFoundError,
+    ReadOnlyError,
+    SchemaError,
+    ValidationError,
+)
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.files import check_file, is_writable
 from citymgr_desktop.core.store.geopackage import Store
@@ -25,7 +31,14 @@ from citymgr_desktop.core.sync.base import base_for, materialize
 from citymgr_desktop.core.sync.files import attached, package_meta, read_snapshot
 from citymgr_desktop.core.sync.phases import SyncJob
 from citymgr_desktop.core.sync.report import SyncReport
-from citymgr_desktop.core.sync.schema import check_drift, ensure_tables, rewritten, signature
+from citymgr_desktop.core.sync.schema import (
+    add_later_columns,
+    check_drift,
+    ensure_tables,
+    lacks_later_columns,
+    rewritten,
+    signature,
+)
 from citymgr_desktop.core.sync.undo import undo_sync
 from citymgr_desktop.core.sync.values import register_functions
 
@@ -64,12 +77,15 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
             raise BadFileError(f"{pkg_path}: not a citymgr field package (no package id); "
                                "field packages are made with 'citymgr field-package'")
         pkg = reg.get_package(conn, meta[reg.META_PACKAGE])
+        if lacks_later_columns(conn, "f"):
+            _bring_package_up_to_date(conn, pkg_path, dry_run)
         field_sig = signature(conn, "f")
         check_drift(pkg.schema_columns, field_sig,
                     "the package's tables differ from what was checked out")
         check_drift(pkg.schema_columns, signature(conn, "main"),
                     "the master's tables changed since the package was checked out")
         chain = base_for(store.path, conn, pkg, meta.get(reg.META_BASE))
+        _bring_base_up_to_date(chain.start)
         base_path = chain.start
         if chain.deltas:
             base_path = materialize(chain, _scratch_folder(store.path, pkg.package_uuid))
@@ -90,6 +106,28 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
         finally:
             if chain.deltas:
                 reg.discard(base_path)
+
+
+def _bring_package_up_to_date(conn: sqlite3.Connection, pkg_path: Path, dry_run: bool) -> None:
+    """A package checked out before a later schema version gets its columns (empty: the
+    field cannot have filled them), so the three copies compare column for column."""
+    if dry_run or not is_writable(pkg_path):
+        raise SchemaError("{path} was checked out before this version of the schema; its "
+                          "sync adds the new columns to it, so it must be writable (and a "
+                          "dry run cannot do that)", path=str(pkg_path))
+    add_later_columns(conn, "f")
+
+
+def _bring_base_up_to_date(base: Path) -> None:
+    """The frozen base copy of such a package gets the same columns (a base is ours)."""
+    conn = sqlite3.connect(str(base))
+    try:
+        if lacks_later_columns(conn, "main"):
+            conn.execute("BEGIN")
+            add_later_columns(conn, "main")
+            conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def _scratch_folder(master: Path, package_uuid: str) -> Path:

@@ -5,7 +5,9 @@ keyed by their uuid column, never by fid. A schema *signature* lists each synced
 columns with a type family (``TEXT(36)`` and ``TEXT`` are both text: a tool that rewrites a
 layer may drop a width, which is not drift); a package whose signature differs from the one
 recorded at check-out is refused with the differences named. Older project files get the
-sync bookkeeping tables added on first use.
+sync bookkeeping tables added on first use; a package or base copy made before a later
+schema version gets that version's columns (``schema.ADDED_COLUMNS``) when it is synced, and
+those columns are not drift.
 """
 
 from __future__ import annotations
@@ -115,9 +117,40 @@ def rewritten(expected: Signature, actual: Signature) -> dict[str, dict[str, str
     return out
 
 
+def add_later_columns(conn: sqlite3.Connection, schema: str = "main") -> list[str]:
+    """Append the columns of later schema versions that a copy attached as ``schema`` lacks
+    (a package or base checked out before them); returns ``table.column`` of each added."""
+    s = gpkg.quote_ident(schema)
+    added = []
+    for table_name, names in sc.added_columns().items():
+        t = gpkg.quote_ident(table_name)
+        have = {r[1] for r in conn.execute(f"PRAGMA {s}.table_info({t})")}
+        for name in (n for n in names if have and n not in have):
+            f = sc.table(table_name).field(name)
+            kind = f"TEXT({f.max_length})" if f.type is sc.FieldType.TEXT and f.max_length \
+                else f.type.value
+            conn.execute(f"ALTER TABLE {s}.{t} ADD COLUMN {gpkg.quote_ident(name)} {kind}")
+            added.append(f"{table_name}.{name}")
+    return added
+
+
+def lacks_later_columns(conn: sqlite3.Connection, schema: str) -> bool:
+    """True if the attached copy was made before a later schema version's columns."""
+    s = gpkg.quote_ident(schema)
+    for table_name, names in sc.added_columns().items():
+        have = {r[1] for r in conn.execute(f"PRAGMA {s}.table_info({gpkg.quote_ident(table_name)})")}
+        if have and not set(names) <= have:
+            return True
+    return False
+
+
+_LATER = {(t, c) for t, cols in sc.added_columns().items() for c in cols}
+
+
 def drift(expected: Signature, actual: Signature) -> list[str]:
     """What differs between two signatures, one readable line per difference (compatible
-    type changes of a rewritten layer are not drift)."""
+    type changes of a rewritten layer are not drift, nor columns of a later schema version
+    that one side does not have yet)."""
     out = []
     for table in sorted(set(expected) | set(actual)):
         exp = {c[0]: c[1] for c in expected.get(table, [])}
@@ -128,9 +161,9 @@ def drift(expected: Signature, actual: Signature) -> list[str]:
         if act and not exp:
             out.append(f"{table}: unexpected table")
             continue
-        for col in sorted(set(exp) - set(act)):
+        for col in sorted(set(exp) - set(act) - {c for t, c in _LATER if t == table}):
             out.append(f"{table}.{col}: column is missing")
-        for col in sorted(set(act) - set(exp)):
+        for col in sorted(set(act) - set(exp) - {c for t, c in _LATER if t == table}):
             out.append(f"{table}.{col}: column was added ({act[col]})")
         for col in sorted(set(exp) & set(act)):
             if not compatible(exp[col], act[col]):

@@ -10,9 +10,11 @@ only when a change is applied.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import shapely
@@ -103,16 +105,38 @@ def same_value(table: sc.Table, column: str, a: Any, b: Any) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class BlobRef:
+    """Stored bytes named by their SHA-256 instead of carried: the journal's form of a photo
+    a sync read from a package's folder (redo reads the file again, ``journal.py``), and how
+    undo's checks see attachment content without loading it."""
+
+    sha256: str
+
+
+def blob_digest(value: Any) -> str | None:
+    """The SHA-256 of stored bytes, or of the bytes a BlobRef names."""
+    if isinstance(value, BlobRef):
+        return value.sha256
+    if isinstance(value, (bytes, memoryview)):
+        return hashlib.sha256(bytes(value)).hexdigest()
+    return None
+
+
 def to_json_value(value: Any) -> Any:
     """A raw value as JSON data (blobs as base64), lossless for what SQLite stores."""
     if isinstance(value, (bytes, memoryview)):
         return {"$b64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, BlobRef):
+        return {"$sha256": value.sha256}
     return value
 
 
 def from_json_value(value: Any) -> Any:
     if isinstance(value, dict) and "$b64" in value:
         return base64.b64decode(value["$b64"])
+    if isinstance(value, dict) and "$sha256" in value:
+        return BlobRef(value["$sha256"])
     return value
 
 
