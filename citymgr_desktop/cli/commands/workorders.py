@@ -82,6 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--out", required=True, help="the file to write (replaced if it exists)")
     e.add_argument("--lang", default="zh", choices=("zh", "en"), help="language (default zh)")
     e.add_argument("--no-map", action="store_true", help="PDF without map extracts")
+    e.add_argument("--photos", action="store_true",
+                   help="PDF: print the latest photo of each asset (thumbnails)")
     e.add_argument("--csv-rows", default="assets", choices=("assets", "orders"),
                    help="CSV: one row per order-asset (default) or per order")
     e.set_defaults(func=run_export)
@@ -157,6 +159,7 @@ def run_export(args: argparse.Namespace) -> int:
     with Store.open(args.file, read_only=True) as store:
         summary = export_orders(store, args.out, args.format, cases=cases, states=args.state,
                                 lang=args.lang, with_map=not args.no_map,
+                                with_photos=args.photos,
                                 csv_rows=args.csv_rows, progress=terminal_progress("export"))
     print(json.dumps(summary, ensure_ascii=False))
     return 0

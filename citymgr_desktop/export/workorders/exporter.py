@@ -20,10 +20,12 @@ FORMATS = ("pdf", "xlsx", "csv", "geojson", "gpkg")
 
 def export_orders(store: Store, path: str | os.PathLike[str], fmt: str, *,
                   cases: Sequence[str] | None = None, states: Sequence[str] | None = None,
-                  lang: str = "zh", with_map: bool = True, csv_rows: str = "assets",
-                  progress: Progress | None = None) -> dict[str, object]:
+                  lang: str = "zh", with_map: bool = True, with_photos: bool = False,
+                  csv_rows: str = "assets", progress: Progress | None = None
+                  ) -> dict[str, object]:
     """Write the orders chosen by ``cases``/``states`` (all when both are empty) to ``path``;
-    returns a summary {out, format, orders, assets}."""
+    returns a summary {out, format, orders, assets}. ``with_photos``: the PDF prints the
+    latest photo of each asset."""
     if fmt not in FORMATS:
         raise ValidationError(f"export format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     prog = ensure(progress)
@@ -35,9 +37,11 @@ def export_orders(store: Store, path: str | os.PathLike[str], fmt: str, *,
     if fmt == "pdf":
         from citymgr_desktop.export.workorders.map_extract import MapSource
         from citymgr_desktop.export.workorders.pdf import export_pdf
+        from citymgr_desktop.export.workorders.pdf_photos import PhotoSource
 
         maps = MapSource.open(store) if with_map else None
-        export_pdf(orders, path, maps=maps, lang=lang, source=store.path.name, progress=prog)
+        export_pdf(orders, path, maps=maps, lang=lang, source=store.path.name,
+                   photos=PhotoSource(store) if with_photos else None, progress=prog)
     elif fmt == "xlsx":
         from citymgr_desktop.export.workorders.xlsx import export_xlsx
 

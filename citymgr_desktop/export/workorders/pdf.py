@@ -2,7 +2,8 @@
 
 Each order: a header with case number, class, priority, deadline and state; the title and
 description; a map extract at a round true scale with the order's assets highlighted and
-numbered (drawn by the canvas's renderer, see ``workorder_map``); the asset table; the last
+numbered (drawn by the canvas's renderer, see ``workorder_map``); the asset table; when
+asked, the latest photo of each asset (``pdf_photos``); the last
 maintenance records of each asset; the moves (who, when, why); a box for the work done and
 signature and date boxes for the crew and the checker. Tables break across pages with their
 header repeated; every page has a footer with "page i of n" of its order.
@@ -33,6 +34,7 @@ from citymgr_desktop.export.fonts import ensure_gui_application, fix_pdf_tounico
 from citymgr_desktop.export.pages import PDF_RESOLUTION, pdf_writer
 from citymgr_desktop.export.workorders import map_extract as workorder_map
 from citymgr_desktop.export.workorders.pdf_layout import Column, Flow, Sheet, table
+from citymgr_desktop.export.workorders.pdf_photos import PhotoSource, photo_block
 from citymgr_desktop.export.workorders.pdf_text import T, coded
 
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -199,7 +201,7 @@ def _footer(s: Sheet, rep: ReportOrder, page: int, pages: int, lang: str, stamp:
 
 
 def layout_order(sheet: Sheet, rep: ReportOrder, lang: str, maps: workorder_map.MapSource | None,
-                 now: dt.datetime) -> list[list]:
+                 now: dt.datetime, photos: PhotoSource | None = None) -> list[list]:
     """Place one order's blocks on pages; returns the draw operations per page."""
     flow = Flow(sheet, TOP, BOTTOM, CONT_TOP)
     _header(flow, rep, lang, now)
@@ -210,6 +212,9 @@ def layout_order(sheet: Sheet, rep: ReportOrder, lang: str, maps: workorder_map.
     flow.on_new_page = _continued(rep, lang)
     _assets_table(flow, rep, lang)
     flow.gap(3)
+    if photos is not None:
+        photo_block(flow, rep, photos, lang, X0, W)
+        flow.gap(3)
     _history_table(flow, rep, lang)
     flow.gap(3)
     _events_table(flow, rep, lang)
@@ -219,9 +224,11 @@ def layout_order(sheet: Sheet, rep: ReportOrder, lang: str, maps: workorder_map.
 
 def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
                maps: workorder_map.MapSource | None = None, lang: str = "zh",
-               source: str = "", progress: Progress | None = None) -> Path:
+               source: str = "", photos: PhotoSource | None = None,
+               progress: Progress | None = None) -> Path:
     """Write ``orders`` to one PDF at ``path``; returns the path. ``maps`` (from
-    :func:`workorder_map.MapSource.open`) draws the extracts; None leaves them out."""
+    :func:`workorder_map.MapSource.open`) draws the extracts; None leaves them out.
+    ``photos`` prints the latest photo of each asset under its table."""
     prog = ensure(progress)
     if not orders:
         raise BadFileError("no work orders to export (the filter matched none)")
@@ -241,7 +248,7 @@ def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
             first = True
             for i, rep in enumerate(orders):
                 prog.update(i, len(orders), rep.case_no)
-                pages = layout_order(sheet, rep, lang, maps, now)
+                pages = layout_order(sheet, rep, lang, maps, now, photos)
                 for n, ops in enumerate(pages, start=1):
                     if not first:
                         writer.newPage()

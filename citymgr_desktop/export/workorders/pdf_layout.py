@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QFontMetricsF,
+    QImage,
     QPaintDevice,
     QPainter,
     QPen,
@@ -114,6 +115,14 @@ class Sheet:
         p = self._p()
         p.setPen(QPen(color, self.px(width)))
         p.drawLine(QPointF(self.px(x1), self.px(y1)), QPointF(self.px(x2), self.px(y2)))
+
+    def image(self, x: float, y: float, w: float, h: float, image: QImage) -> None:
+        """``image`` fitted into the box (aspect kept, centred)."""
+        if image.isNull():
+            return
+        scale = min(w / image.width(), h / image.height())
+        iw, ih = image.width() * scale, image.height() * scale
+        self._p().drawImage(self.rect(x + (w - iw) / 2, y + (h - ih) / 2, iw, ih), image)
 
     def _p(self) -> QPainter:
         assert self.painter is not None, "drawing needs an active painter"

@@ -67,6 +67,8 @@ ZH = {
     "N": "北",
     "Map not available: %1": "位置图不可用：%1",
     "no geometry": "资产无几何位置",
+    "Latest photo of each asset": "各资产最新现场照片",
+    "Photos: none of these assets has one.": "现场照片：这些资产尚无照片。",
 }
 
 

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core import history
 from citymgr_desktop.core.editing.commands import to_value
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor
+from citymgr_desktop.ui.widgets.photo_strip import PhotoStripWidget
 
 _GROUP_ORDER = ("identity", "location", "management", "condition")
 _GROUP_TITLES = {
@@ -69,6 +71,9 @@ class AssetFormDialog(QDialog):
                 label.setBuddy(editor)
                 form.addRow(label, editor)
             column.addWidget(box)
+        photos = self._photo_box(parent, values)
+        if photos is not None:
+            column.addWidget(photos)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -93,6 +98,21 @@ class AssetFormDialog(QDialog):
         else:
             self.resize(460, 640)
         self._values: dict[str, Any] = {}
+
+    def _photo_box(self, parent: QWidget | None, values: dict[str, Any]) -> QGroupBox | None:
+        """The asset's photos, read-only (its own and its records', synced ones included),
+        when the window has the file open."""
+        store = getattr(parent, "store", None)
+        uuid = values.get("asset_uuid")
+        rows = history.asset_photos(store, uuid) if store is not None and uuid else []
+        if self.new or not rows:
+            return None
+        box = QGroupBox(self.tr("Photos (%1)").replace("%1", str(len(rows))))
+        box.setObjectName("group_photos")
+        self.photos = PhotoStripWidget(box)
+        self.photos.show_attachments(store, rows)
+        QVBoxLayout(box).addWidget(self.photos)
+        return box
 
     def _groups(self) -> list[tuple[str, list[sc.Field]]]:
         groups: dict[str, list[sc.Field]] = {}

@@ -1,20 +1,19 @@
 """The maintenance-history dock: the timeline of the selected asset's records, with add /
-edit / delete (each one undoable command on ``window.commands``) and photo thumbnails of the
-asset and of the chosen record."""
+edit / delete (each one undoable command on ``window.commands``) and photo thumbnails: every
+photo of the asset (its own and its records', those synced from the field included) or,
+with a record chosen, the asset's own and that record's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTemporaryDir, QUrl
-from PySide6.QtGui import QDesktopServices, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -30,9 +29,9 @@ from citymgr_desktop.core.workorders.query import case_numbers
 from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
+from citymgr_desktop.ui.widgets.photo_strip import PhotoStripWidget
 from citymgr_desktop.ui.worker import show_error
 
-THUMB = 96
 SETTINGS_DIR = "history/attach_dir"
 
 
@@ -49,7 +48,7 @@ class HistoryPanelWidget(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels([self.tr("Date"), self.tr("Type"), self.tr("Crew"),
                                    self.tr("Condition"), self.tr("Observation / work done"),
-                                   self.tr("Order")])
+                                   self.tr("Order"), self.tr("Photos")])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.itemSelectionChanged.connect(self._show_thumbnails)
@@ -63,13 +62,8 @@ class HistoryPanelWidget(QWidget):
         self.del_btn.clicked.connect(self.delete_record)
         self.attach_btn.clicked.connect(self.attach)
         self.del_btn.setShortcut(QKeySequence.StandardKey.Delete)
-        self.thumbs = QListWidget()
-        self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
-        self.thumbs.setIconSize(QSize(THUMB, THUMB))
-        self.thumbs.setFixedHeight(THUMB + 36)
-        self.thumbs.setFlow(QListWidget.Flow.LeftToRight)
-        self.thumbs.setWrapping(False)
-        self.thumbs.itemDoubleClicked.connect(self._open_attachment)
+        self.thumbs = PhotoStripWidget()
+        self.thumbs.setObjectName("history_photos")
         buttons = QHBoxLayout()
         for b in (self.add_btn, self.edit_btn, self.del_btn, self.attach_btn):
             buttons.addWidget(b)
@@ -79,7 +73,6 @@ class HistoryPanelWidget(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.thumbs)
-        self._tmp = QTemporaryDir()
         window.selection.changed.connect(self._selection_changed)
         window.dataChanged.connect(self._data_changed)
         window.storeChanged.connect(lambda _s: self._selection_changed(""))
@@ -132,10 +125,11 @@ class HistoryPanelWidget(QWidget):
         for rec in recs:
             text = " / ".join(t for t in (rec.get("observation"), rec.get("work_done")) if t)
             before, after = rec.get("condition_before"), rec.get("condition_after")
+            photos = len(history.attachments(store, rec["record_uuid"]))
             item = QTreeWidgetItem([
                 rec["record_date"], dm.RECORD_TYPE.label(rec["record_type"], lang),
                 rec.get("crew") or "", f"{before or '–'} → {after or '–'}", text,
-                cases.get(rec.get("work_order_uuid"), "")])
+                cases.get(rec.get("work_order_uuid"), ""), str(photos) if photos else ""])
             item.setData(0, Qt.ItemDataRole.UserRole, rec["record_uuid"])
             item.setToolTip(4, text)
             self.tree.addTopLevelItem(item)
@@ -164,36 +158,16 @@ class HistoryPanelWidget(QWidget):
         store = self.window.store
         if store is None or self.asset is None:
             return
-        owners = [self.asset[1]]
+        asset = self.asset[1]
         rec = self.selected_record()
-        if rec:
-            owners.append(rec)
-        for owner in owners:
-            for att in history.attachments(store, owner):
-                item = QListWidgetItem(att["file_name"])
-                item.setData(Qt.ItemDataRole.UserRole, att["attachment_uuid"])
-                item.setToolTip(f"{att['file_name']} ({att['size_bytes'] or 0:,} B)\n"
-                                f"SHA-256 {att['sha256']}\n{att.get('caption') or ''}")
-                if (att.get("mime_type") or "").startswith("image/"):
-                    img = QImage.fromData(history.attachment_content(store,
-                                                                     att["attachment_uuid"]))
-                    if not img.isNull():
-                        item.setIcon(QIcon(QPixmap.fromImage(img.scaled(
-                            THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                            Qt.TransformationMode.SmoothTransformation))))
-                self.thumbs.addItem(item)
-
-    def _open_attachment(self, item: QListWidgetItem) -> None:
-        store = self.window.store
-        aid = item.data(Qt.ItemDataRole.UserRole)
-        try:
-            data = history.attachment_content(store, aid)
-        except CitymgrError as exc:
-            show_error(self, self.tr("Open attachment"), exc)
-            return
-        path = Path(self._tmp.path()) / f"{aid[:8]}-{item.text()}"
-        path.write_bytes(data)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        own = history.attachments(store, asset)
+        if rec:  # the asset's own attachments and the chosen record's
+            rows = own + history.attachments(store, rec)
+        else:  # every photo of the asset, newest first, then its own documents
+            photos = history.asset_photos(store, asset)
+            seen = {p["attachment_uuid"] for p in photos}
+            rows = photos + [a for a in own if a["attachment_uuid"] not in seen]
+        self.thumbs.show_attachments(store, rows)
 
     # -- editing ----------------------------------------------------------------------------
     def _push(self, deltas: Any, label: str) -> None:

@@ -60,6 +60,9 @@ class WorkOrderExportDialog(QDialog):
         self.with_map = QCheckBox(self.tr("Map extract on each order (PDF)"))
         self.with_map.setChecked(str(saved.get("map", "true")).lower() == "true")
         form.addRow("", self.with_map)
+        self.with_photos = QCheckBox(self.tr("Latest photo of each asset (PDF)"))
+        self.with_photos.setChecked(str(saved.get("photos", "false")).lower() == "true")
+        form.addRow("", self.with_photos)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -76,6 +79,7 @@ class WorkOrderExportDialog(QDialog):
         if p.name:
             self.path.setText(str(p.with_suffix(f".{fmt}")))
         self.with_map.setEnabled(fmt == "pdf")
+        self.with_photos.setEnabled(fmt == "pdf")
 
     def _browse(self) -> None:
         fmt = self.format.currentData()
@@ -86,13 +90,14 @@ class WorkOrderExportDialog(QDialog):
 
     def values(self) -> dict[str, object]:
         return {"format": self.format.currentData(), "path": self.path.text().strip(),
-                "lang": self.lang.currentData(), "map": self.with_map.isChecked()}
+                "lang": self.lang.currentData(), "map": self.with_map.isChecked(),
+                "photos": self.with_photos.isChecked()}
 
     def accept(self) -> None:
         v = self.values()
         if not v["path"]:
             return
         QSettings().setValue(SETTINGS, {"format": v["format"], "lang": v["lang"],
-                                        "map": v["map"],
+                                        "map": v["map"], "photos": v["photos"],
                                         "folder": str(Path(str(v["path"])).parent)})
         super().accept()
