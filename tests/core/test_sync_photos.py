@@ -239,3 +239,9 @@ def test_a_field_record_grades_its_asset_as_the_same_record_in_the_app(small_dis
             row(app_copy, "litter_bin", uuid)["condition"]
     assert row(small_district, "litter_bin", fresh)["condition"] == 5
     assert row(small_district, "litter_bin", older)["condition"] == 3
+    for n, (uuid, date) in enumerate(((fresh, "2026-11-25"), (older, "2026-10-01")), 1):
+        # condition before: the asset's condition when the record came in, as in the app
+        with Store.open(app_copy, read_only=True) as store:
+            app = next(r for r in history.records(store, uuid) if r["record_date"] == date)
+        field = row(small_district, "maintenance_record", REC.format(n))
+        assert field["condition_before"] == app["condition_before"] is not None

@@ -16,7 +16,11 @@ from citymgr_desktop.core.history.attachments import (
     plan_attach_file,
     plan_detach,
 )
-from citymgr_desktop.core.history.inspection import inspection_condition, newest_per_asset
+from citymgr_desktop.core.history.inspection import (
+    condition_before,
+    inspection_condition,
+    newest_per_asset,
+)
 from citymgr_desktop.core.history.photos import (
     MAX_ATTACHMENT_BYTES,
     PHOTO_FOLDER,
@@ -37,7 +41,7 @@ from citymgr_desktop.core.history.records import (
 )
 
 __all__ = ["EDITABLE", "MAX_ATTACHMENT_BYTES", "PHOTO_FOLDER", "AttachmentFile", "apply",
-           "asset_class_for", "asset_photos", "attachment_content", "attachments",
+           "asset_class_for", "asset_photos", "attachment_content", "attachments", "condition_before",
            "get_record", "inspection_condition", "latest_photos", "latest_records",
            "newest_per_asset", "owner_of", "package_path", "plan_add", "plan_attach",
            "plan_attach_file", "plan_delete", "plan_detach", "plan_edit", "read_file",

@@ -1,7 +1,8 @@
-"""The inspection rule, in one place: a maintenance record with a ``condition_after`` sets its
-asset's ``condition`` when it is the asset's newest record with a condition after (an
-inspection grades the asset; a repair leaves it in a new state). A record dated before a
-graded one changes nothing.
+"""The inspection rule, in one place: a new maintenance record without a ``condition_before``
+takes its asset's condition as it was; a record with a ``condition_after`` sets its asset's
+``condition`` when it is the asset's newest record with a condition after (an inspection
+grades the asset; a repair leaves it in a new state). A record dated before a graded one
+changes nothing.
 
 The app (``records.plan_add`` / ``plan_edit``) and the sync of a field package
 (``core/sync/checks.py``) both ask :func:`inspection_condition`, so a record entered in the
@@ -18,6 +19,13 @@ from citymgr_desktop.core.model.delta import values_equal
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
+
+
+def condition_before(record: dict[str, Any], current: Any) -> Any:
+    """The ``condition_before`` a new record keeps: its own, else the asset's condition."""
+    if record.get("condition_before") is None and current is not None:
+        return int(current)
+    return record.get("condition_before")
 
 
 def has_newer_grading(store: Store, asset_uuid: str, record_date: str,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from citymgr_desktop.core.clock import format_iso, new_uuid, utcnow
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.history.attachments import asset_class_for, attachments
-from citymgr_desktop.core.history.inspection import inspection_condition
+from citymgr_desktop.core.history.inspection import condition_before, inspection_condition
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 from citymgr_desktop.core.model.values import normalise
@@ -100,8 +100,7 @@ def plan_add(store: Store, asset_class: str | None, asset_uuid: str, values: Map
         if row.get(req) is None:
             f = RECORD.field(req)
             raise ValidationError(f"maintenance_record.{req} ({f.en}) must not be empty")
-    if row.get("condition_before") is None and asset.get("condition") is not None:
-        row["condition_before"] = int(asset["condition"])
+    row["condition_before"] = condition_before(row, asset.get("condition"))
     rid = record_uuid or new_uuid()
     row.update({"record_uuid": rid, "asset_class": cls, "asset_uuid": asset_uuid,
                 "created_at": _now_iso(now), "created_by": user or None})

@@ -129,7 +129,7 @@ def editor_widget(f: sc.Field) -> tuple[str, dict[str, Any] | None]:
         return "Range", cfg
     if f.name == "photo":
         return "ExternalResource", {
-            "DefaultRoot": "", "DocumentViewer": 1, "DocumentViewerHeight": 0,
+            "DefaultRoot": "", "DocumentViewer": 1, "DocumentViewerHeight": 240,
             "DocumentViewerWidth": 0, "FileWidget": True, "FileWidgetButton": True,
             "FileWidgetFilter": "照片 Photos (*.jpg *.jpeg *.png *.heic *.webp)",
             "FullUrl": False, "RelativeStorage": 1, "StorageMode": 0, "UseLink": True,

@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.history import inspection_condition, newest_per_asset
+from citymgr_desktop.core.history import condition_before, inspection_condition, newest_per_asset
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan
@@ -128,14 +128,23 @@ def _orphans(conn: sqlite3.Connection, plan: Plan) -> None:
 
 
 def apply_inspections(store: Store, plan: Plan, stamp: str, surveyor: str) -> None:
-    """Give each asset the condition its newest new or changed record grades it with (the
-    inspection rule), unless the asset's condition is an open conflict: that waits for a
-    person."""
+    """The inspection rule for the field's records: a new record keeps its asset's condition
+    as ``condition_before``; each asset gets the condition its newest new or changed record
+    grades it with, unless the asset's condition is an open conflict (that waits for a
+    person)."""
     records = [c for c in plan.changes if c.table == "maintenance_record"
                and c.action in ("insert", "update")
                and (c.action == "insert" or {"condition_after", "record_date"} & set(c.values))]
     if not records:
         return
+    for c in records:  # a new record keeps the condition its asset had (as in the app)
+        if c.action == "insert" and c.values.get("condition_before") is None:
+            change = next((a for a in plan.changes if a.table == c.values.get("asset_class")
+                           and a.uuid == c.values.get("asset_uuid")), None)
+            if change is None or change.action != "insert":
+                c.values["condition_before"] = condition_before(c.values, _condition_now(
+                    store, str(c.values.get("asset_class")), str(c.values.get("asset_uuid")),
+                    None))
     updated = [c.uuid for c in records if c.action == "update"]
     current = store.get_rows("maintenance_record", updated) if updated else {}
     full = [{**current.get(c.uuid, {}), **c.values, "record_uuid": c.uuid} for c in records]
