@@ -11,6 +11,7 @@ from pathlib import Path
 from citymgr_desktop.cli import main as cli_main
 from citymgr_desktop.core import history
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.versions import added_columns
 from citymgr_desktop.core.store import Store, validate_file
 from citymgr_desktop.core.sync.schema import signature
 from tests.core.photo_support import jpeg_bytes
@@ -23,7 +24,7 @@ def make_version_1(path: Path) -> None:
     try:
         conn.execute("DROP INDEX IF EXISTS idx_attachment_asset")
         conn.execute("DROP INDEX IF EXISTS idx_attachment_sha256")
-        for table, names in sc.added_columns().items():
+        for table, names in added_columns().items():
             for name in names:
                 conn.execute(f'ALTER TABLE "{table}" DROP COLUMN "{name}"')
                 conn.execute("DELETE FROM gpkg_data_columns WHERE table_name = ? AND "
@@ -69,7 +70,7 @@ def test_an_old_file_reads_validates_and_is_upgraded_on_first_write(small_distri
         assert store.meta("schema_version") == str(sc.SCHEMA_VERSION)
         [photo] = history.asset_photos(store, asset)  # existing photos name their asset
         assert photo["file_name"] == "old.jpg"
-    for table, names in sc.added_columns().items():
+    for table, names in added_columns().items():
         assert set(names) <= columns(path, table), table
     assert validate_file(path) == []
 

@@ -388,24 +388,6 @@ ASSET_TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ASSET_TABLES}
 
 SCHEMA_VERSION = 2
 
-# Columns each schema version added to tables of the version before. A file made before them
-# gets them (nullable, appended) the first time it is opened for writing; read-only it is
-# read as if they were empty (``core/store/upgrade.py``).
-ADDED_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
-    2: {**{t.name: ("photo",) for t in ASSET_TABLES}, "maintenance_record": ("photo",),
-        "attachment": ("asset_uuid", "file_path", "taken_at", "gps_lon", "gps_lat")},
-}
-
-
-def added_columns() -> dict[str, tuple[str, ...]]:
-    """Every column added after version 1, by table."""
-    out: dict[str, tuple[str, ...]] = {}
-    for version in sorted(ADDED_COLUMNS):
-        for table_name, names in ADDED_COLUMNS[version].items():
-            out[table_name] = out.get(table_name, ()) + names
-    return out
-
-
 def table(name: str) -> Table:
     """The table definition called ``name`` (KeyError if the model has none)."""
     return TABLES_BY_NAME[name]

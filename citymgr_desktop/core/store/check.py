@@ -17,6 +17,7 @@ from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.gpkg.geometry import decode_many
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.versions import added_columns
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.geopackage import Store
 
@@ -104,7 +105,7 @@ def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
 
 def _schema(conn: sqlite3.Connection) -> list[Problem]:
     out = []
-    added = sc.added_columns()
+    added = added_columns()
     for table in sc.ALL_TABLES:
         cols = {r[1]: (r[2] or "").upper() for r in conn.execute(
             f'PRAGMA table_info("{table.name}")')}

@@ -1,7 +1,7 @@
 """Files made by an earlier version of the schema: which model columns they lack, and adding
 them.
 
-A new schema version only appends nullable columns (``schema.ADDED_COLUMNS``), so an older
+A new schema version only appends nullable columns (``model/versions.py``), so an older
 file stays a valid project: opened for writing, it gets the columns (``ALTER TABLE … ADD
 COLUMN`` does not rewrite a table: milliseconds at any size), their descriptions in
 ``gpkg_data_columns``, the indexes that go with them and a QGIS project whose forms show
@@ -17,6 +17,7 @@ import sqlite3
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.versions import added_columns
 
 Absent = dict[str, frozenset[str]]
 
@@ -25,7 +26,7 @@ def absent_columns(conn: sqlite3.Connection) -> Absent:
     """The columns of later schema versions that this file's tables lack, by table (tables
     the file does not have at all are left to ``validate``)."""
     out: Absent = {}
-    for table_name, names in sc.added_columns().items():
+    for table_name, names in added_columns().items():
         have = {r[1] for r in conn.execute(f"PRAGMA table_info({gpkg.quote_ident(table_name)})")}
         missing = frozenset(n for n in names if n not in have)
         if have and missing:

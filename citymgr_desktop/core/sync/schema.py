@@ -6,7 +6,7 @@ columns with a type family (``TEXT(36)`` and ``TEXT`` are both text: a tool that
 layer may drop a width, which is not drift); a package whose signature differs from the one
 recorded at check-out is refused with the differences named. Older project files get the
 sync bookkeeping tables added on first use; a package or base copy made before a later
-schema version gets that version's columns (``schema.ADDED_COLUMNS``) when it is synced, and
+schema version gets that version's columns (``model/versions.py``) when it is synced, and
 those columns are not drift.
 """
 
@@ -19,6 +19,7 @@ import sqlite3
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import SchemaError
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.versions import added_columns
 
 DATA_TABLES: tuple[sc.Table, ...] = (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD, sc.ATTACHMENT)
 DATA_TABLES_BY_NAME = {t.name: t for t in DATA_TABLES}
@@ -122,7 +123,7 @@ def add_later_columns(conn: sqlite3.Connection, schema: str = "main") -> list[st
     (a package or base checked out before them); returns ``table.column`` of each added."""
     s = gpkg.quote_ident(schema)
     added = []
-    for table_name, names in sc.added_columns().items():
+    for table_name, names in added_columns().items():
         t = gpkg.quote_ident(table_name)
         have = {r[1] for r in conn.execute(f"PRAGMA {s}.table_info({t})")}
         for name in (n for n in names if have and n not in have):
@@ -137,14 +138,14 @@ def add_later_columns(conn: sqlite3.Connection, schema: str = "main") -> list[st
 def lacks_later_columns(conn: sqlite3.Connection, schema: str) -> bool:
     """True if the attached copy was made before a later schema version's columns."""
     s = gpkg.quote_ident(schema)
-    for table_name, names in sc.added_columns().items():
+    for table_name, names in added_columns().items():
         have = {r[1] for r in conn.execute(f"PRAGMA {s}.table_info({gpkg.quote_ident(table_name)})")}
         if have and not set(names) <= have:
             return True
     return False
 
 
-_LATER = {(t, c) for t, cols in sc.added_columns().items() for c in cols}
+_LATER = {(t, c) for t, cols in added_columns().items() for c in cols}
 
 
 def drift(expected: Signature, actual: Signature) -> list[str]:
