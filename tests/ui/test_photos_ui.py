@@ -68,6 +68,7 @@ def test_history_dock_shows_the_synced_photos(window, synced):
     assert "李四" in tip
     top = panel.tree.topLevelItem(0)
     assert top.text(0) == "2099-11-25" and top.text(6) == "1"
+    assert top.toolTip(0).startswith("Recorded by 李四, ")  # who, and when it came in
     panel.tree.setCurrentItem(top)  # a record chosen: the asset's own and the record's
     assert sorted(panel.thumbs.item(i).text() for i in range(panel.thumbs.count())) == \
         ["bin.jpg", "rec.jpg"]

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core import history
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.orders import DeltaCommand
 from citymgr_desktop.core.workorders.query import case_numbers
 from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
@@ -132,6 +133,11 @@ class HistoryPanelWidget(QWidget):
                 cases.get(rec.get("work_order_uuid"), ""), str(photos) if photos else ""])
             item.setData(0, Qt.ItemDataRole.UserRole, rec["record_uuid"])
             item.setToolTip(4, text)
+            who = self.tr("Recorded by %1, %2").replace(
+                "%1", rec.get("created_by") or "–").replace(
+                "%2", format_local(rec.get("created_at")) or "–")
+            for column in (0, 1, 6):
+                item.setToolTip(column, who)
             self.tree.addTopLevelItem(item)
         for i in range(5):
             self.tree.resizeColumnToContents(i)
