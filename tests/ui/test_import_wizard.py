@@ -207,7 +207,7 @@ def test_read_only_file_disables_the_action(qtbot, tmp_path):
 def test_chinese_wizard(window, qtbot, tmp_path, errors):
     i18n.install("zh_CN")
     root = Path(__file__).resolve().parents[2]
-    catalogue = json.loads((root / "resources/i18n/zh_CN/importer.json").read_text("utf-8"))
+    catalogue = json.loads((root / "citymgr_desktop/resources/i18n/zh_CN/importer.json").read_text("utf-8"))
     assert catalogue["Import data"] == "导入数据"
     action = feature.install(window)
     assert action.text() == "导入数据…"

@@ -210,7 +210,7 @@ def test_translations_cover_the_feature():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    zh = json.loads((root / "resources/i18n/zh_CN/workorders.json").read_text("utf-8"))
+    zh = json.loads((root / "citymgr_desktop/resources/i18n/zh_CN/workorders.json").read_text("utf-8"))
     sources = set()
     for name in ("workorders/feature.py", "history/feature.py", "history/panel.py",
                  "history/record_dialog.py", "workorders/create_dialog.py",
