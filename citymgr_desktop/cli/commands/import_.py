@@ -73,6 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source-crs", help="CRS of the source when it states none or a wrong one")
     p.add_argument("--accept-ballpark", action="store_true",
                    help="accept an approximate datum shift (e.g. Beijing 1954 -> CGCS2000)")
+    p.add_argument("--transformation", type=int, metavar="N",
+                   help="use PROJ's N-th transformation for the data's extent instead of the "
+                   "first (the report lists them with their accuracy)")
     p.add_argument("--encoding", help="attribute encoding (e.g. GBK) when the source lacks one")
     p.add_argument("--x", dest="x_field", help="tables: the X (easting/longitude) column")
     p.add_argument("--y", dest="y_field", help="tables: the Y (northing/latitude) column")
@@ -165,6 +168,8 @@ def build_mapping(args: argparse.Namespace, opts: SourceOptions,
                                        g.repair and not args.no_repair,
                                        g.to_point and not args.no_to_point)
     mapping.accept_ballpark = mapping.accept_ballpark or args.accept_ballpark
+    if args.transformation is not None:
+        mapping.transformation = args.transformation
     return mapping
 
 
