@@ -248,7 +248,7 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
                     for i, t in enumerate(found.transformers, 1) if i != index + 1]
     if alternatives:
         notes.append(f"transformation {index + 1} of {len(found.transformers)} for the data's "
-                     "extent; another one with --transformation N (see alternatives)")
+                     "extent (another: --transformation N, or the list in the import wizard)")
     description = " ; ".join(_describe(t) for t in steps)
     return TransformPlan(source, target, steps, description, notes, accuracy, index + 1,
                          alternatives)
