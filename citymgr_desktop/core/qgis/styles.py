@@ -276,7 +276,7 @@ def export_qml(table: sc.Table, lang: str = "zh") -> str:
     """The style of a work-order export layer of ``table``'s class: coloured by condition as
     in the app, where the export writes the condition as a word (``完好``, ``good``)."""
     short = "zh" if lang.startswith("zh") else "en"
-    domain = dm.ALL_DOMAINS["condition_grade"]
+    domain = dm.CONDITION
     cats = [(None if v is None else domain.label(v, short), label, colour)
             for v, label, colour in sy.condition_categories(short)]
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology")
