@@ -101,9 +101,9 @@ class Store(StoreQueries):
                 "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name='road_segment'"
             ).fetchone()[0]
             if qgis_project.embedded_qgs(self.conn) is None or \
-                    qgis_project.ensure_current_needed(self.conn):
+                    qgis_project.points_elsewhere(self.conn) is not None:
                 with self.session() as conn:
-                    qgis_project.ensure_current(conn, srs_id)
+                    qgis_project.repoint(conn, srs_id)
         except (BadFileError, ReadOnlyError):
             pass  # locked or read-only: the data is fine, only QGIS's project names another file
 
