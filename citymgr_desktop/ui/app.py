@@ -27,8 +27,8 @@ from PySide6.QtCore import (
     QCoreApplication,
     QSettings,
     QStandardPaths,
-    QtMsgType,
     QTimer,
+    QtMsgType,
     qInstallMessageHandler,
 )
 from PySide6.QtWidgets import QApplication, QMessageBox
