@@ -156,6 +156,28 @@ def calendar_json(calendar: WorkCalendar) -> str:
     return calendar_text(calendar.holidays, calendar.workdays)
 
 
+def calendar_of(store: Store) -> WorkCalendar:
+    """The file's working calendar (for views: they ask the store, never its connection)."""
+    return load_calendar(store.conn)
+
+
+class CalendarCommand:
+    """An edit of the working calendar as one undo step (``window.commands``)."""
+
+    def __init__(self, store: Store, holidays: set[dt.date], workdays: set[dt.date],
+                 label: str = "Edit the working calendar") -> None:
+        self.store, self.label = store, label
+        self.new = (set(holidays), set(workdays))
+        old = load_calendar(store.conn)
+        self.old = (set(old.holidays), set(old.workdays))
+
+    def do(self) -> None:
+        save_calendar(self.store, *self.new)
+
+    def undo(self) -> None:
+        save_calendar(self.store, *self.old)
+
+
 def calendar_source(store: Store) -> dict:
     """What the file's calendar says about itself: years covered and where it came from."""
     try:
