@@ -62,7 +62,7 @@ def test_errors_are_one_line_with_exit_codes(small_district, tmp_path):
 
     pkg = tmp_path / "p.gpkg"
     r = run("field-package", str(small_district), "--out", str(pkg), "--layers", "bins")
-    assert r.returncode == 8 and "allowed: road_segment" in r.stderr
+    assert r.returncode == 10 and "allowed: road_segment" in r.stderr  # unknown layer
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert run("field-package", str(small_district), "--out", str(pkg)).returncode == 0
     with edit(pkg) as c:

@@ -66,7 +66,7 @@ def run_calendar(args: argparse.Namespace) -> int:
     writes = bool(seed or add_h or add_w or remove)
     with Store.open(args.file, read_only=not writes) as store:
         store.require_asset_project()
-        cal = dl.load_calendar(store.conn)
+        cal = dl.calendar_of(store)
         if seed:
             cal = dl.seed_calendar(store, seed)
         if add_h or add_w or remove:

@@ -231,3 +231,9 @@ def test_bash_completion_script(tmp_path, capsys):
     assert complete("citymgr print-map d.gpkg --lang ") == ["en", "zh_CN"]
     assert main(["completion", "zsh"]) == 0
     assert "bashcompinit" in capsys.readouterr().out
+
+
+@pytest.fixture(autouse=True)
+def _qapp(qapp):
+    """pytest-qt's QApplication first (render and print-map would make a bare one)."""
+    return qapp
