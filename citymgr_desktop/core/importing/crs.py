@@ -180,22 +180,26 @@ def _to_wgs84(geog: CRS, area: Bounds) -> Transformer | None:
 
 def _refusal(source: CRS, target: CRS, area: Bounds | None, missing: list[str]) -> CrsError:
     error = ballpark_error(source, target, area)
-    grids = (f"the accurate transformation needs the PROJ grid {', '.join(missing)}, which is "
-             "not installed (put it in PROJ's data folder, e.g. with `projsync --file "
-             f"{missing[0]}`); ") if missing else ""
+    names = {"source": source.name, "target": target.name}
+    if missing and error is not None:
+        return CrsError(
+            "no datum transformation from {source} to {target} is available here: the "
+            "accurate one needs the PROJ grid {grid}, which is not installed; a ballpark shift "
+            "would put the data about {metres} m off. Install the grid (e.g. `projsync --file "
+            "{grid}`), give the source CRS with its local parameters (--source-crs '+proj=... "
+            "+towgs84=...') or accept the error (--accept-ballpark)",
+            grid=", ".join(missing), metres=f"{error:.0f}", **names)
     if error is not None:
         return CrsError(
-            "no datum transformation from {source} to {target} is available here: {grids}a "
-            "ballpark shift would put the data about {metres} m off. Install the grid, give "
-            "the source CRS with its local parameters (--source-crs '+proj=... "
-            "+towgs84=...') or accept the error (--accept-ballpark)",
-            source=source.name, target=target.name, grids=grids, metres=f"{error:.0f}")
+            "no datum transformation from {source} to {target} is known to PROJ; a ballpark "
+            "shift would put the data about {metres} m off. Give the source CRS with its local "
+            "parameters (--source-crs '+proj=... +towgs84=...') or accept the error "
+            "(--accept-ballpark)", metres=f"{error:.0f}", **names)
     return CrsError(
-        "no datum transformation from {source} to {target} is available here: {grids}a "
-        "ballpark shift would put the data off by an unknown amount (often hundreds of "
-        "metres). Give the source CRS with its local parameters (--source-crs '+proj=... "
-        "+towgs84=...') or accept the error (--accept-ballpark)",
-        source=source.name, target=target.name, grids=grids)
+        "no datum transformation from {source} to {target} is available here; a ballpark "
+        "shift would put the data off by an unknown amount (often hundreds of metres). Give "
+        "the source CRS with its local parameters (--source-crs '+proj=... +towgs84=...'), "
+        "install the PROJ grid it needs or accept the error (--accept-ballpark)", **names)
 
 
 def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
