@@ -2,25 +2,34 @@
 
 Each sub-command lives in its own module under :mod:`citymgr_desktop.cli.commands` and
 exposes ``register(subparsers)``; modules are discovered, so adding a command touches no
-shared file. Errors from the core's hierarchy become one-line messages and exit codes.
+shared file. Building the parser imports nothing heavy (``citymgr --help`` and shell
+completion stay instant): a command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside
+its run function. Errors from the core's hierarchy become one-line messages in the chosen
+language (``--lang``) and exit codes. The conventions every command follows are in
+docs/cli.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
 
 from citymgr_desktop import __version__
 from citymgr_desktop.cli import commands
+from citymgr_desktop.cli.commands._common import cli_language, language, set_cli_language
 from citymgr_desktop.core.errors import CitymgrError
 
 EXIT_CODES_HELP = """exit codes:
   0 success            3 bad or locked file    4 read-only file     5 not our schema
   6 CRS problem        7 geometry problem      8 invalid value      9 conflict
   10 not found         130 cancelled           2 wrong arguments    1 other error
+
+conventions (docs/cli.md): --lang en|zh_CN, --user NAME for who acted, --json for the
+result as JSON, --overwrite to replace an output file, lists repeated or comma-separated.
 """
 
 
@@ -32,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"citymgr {__version__}")
+    parser.add_argument("--lang", dest="global_lang", type=language, metavar="en|zh_CN",
+                        help="language of messages and documents for any command (the "
+                        "command's own --lang wins)")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true",
+                           help="log what happens (INFO) on stderr")
+    verbosity.add_argument("--debug", action="store_true",
+                           help="log everything (DEBUG) on stderr and show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     mods = []
@@ -40,19 +57,33 @@ def build_parser() -> argparse.ArgumentParser:
             mods.append(importlib.import_module(f"{commands.__name__}.{info.name}"))
     for mod in sorted(mods, key=lambda m: (getattr(m, "ORDER", 50), m.__name__)):
         mod.register(sub)
+    parser.set_defaults(root_parser=parser)  # ``citymgr completion`` walks it
     return parser
+
+
+def _setup_logging(verbose: bool, debug: bool) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="citymgr: %(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(verbose or debug)  # library warnings as log lines when asked
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    set_cli_language(getattr(args, "lang", None) or args.global_lang)
+    _setup_logging(args.verbose, args.debug)
     try:
         return int(args.func(args) or 0)
     except CitymgrError as exc:
-        print(f"citymgr: error: {exc}", file=sys.stderr)
+        if args.debug:
+            logging.getLogger("citymgr").debug("traceback", exc_info=True)
+        print(f"citymgr: error: {exc.render(cli_language())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("citymgr: interrupted; nothing was changed", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        set_cli_language(None)

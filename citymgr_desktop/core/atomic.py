@@ -4,6 +4,9 @@ failed or cancelled write never leaves a half-written file (nor replaces a good 
 The temporary name keeps the target's extension (GDAL and Qt pick formats and warnings from
 it): ``dir/name.ext`` is written as ``dir/.name.part-<pid>.ext``. The file is flushed to the
 disk before the rename, and the folder after it, so a crash leaves the old file or the new.
+A target another program holds open (Excel, a PDF viewer: a sharing violation on Windows)
+fails at the rename; that is one :class:`BadFileError` naming the file, and the old file
+stays as it was.
 """
 
 from __future__ import annotations
@@ -47,13 +50,23 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield tmp
         _fsync(tmp)
-        os.replace(tmp, target)
+        _replace(tmp, target)
         _fsync(folder)
     except BaseException:
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
         raise
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    """Rename the finished file over the target; a target in use is one line, not a trace."""
+    try:
+        os.replace(tmp, target)
+    except PermissionError:
+        raise BadFileError("{path}: cannot be replaced: it is open in another program or "
+                           "write-protected; close it there and try again (nothing was "
+                           "written)", path=target) from None
 
 
 def _fsync(path: Path) -> None:

@@ -1,5 +1,6 @@
 """Where the project's resource files are (translations): one finder for the app, the
-exports and the command line."""
+exports and the command line. They live inside the package (``citymgr_desktop/resources/``)
+so a built wheel carries them (``package-data`` in ``pyproject.toml``)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,8 @@ _PACKAGE = Path(__file__).resolve().parent.parent  # citymgr_desktop/
 
 
 def resources_dir() -> Path:
-    """``resources/``: inside the installed package, else beside it in a checkout."""
-    for candidate in (_PACKAGE / "resources", _PACKAGE.parent / "resources"):
-        if candidate.is_dir():
-            return candidate
-    return _PACKAGE.parent / "resources"
+    """``citymgr_desktop/resources/``, in a checkout and in an installed wheel alike."""
+    return _PACKAGE / "resources"
 
 
 def translations_dir(language: str) -> Path:

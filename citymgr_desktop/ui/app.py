@@ -4,18 +4,33 @@ Creates the application (organisation/application names for QSettings), installs
 translator, finds a CJK font, shows the main window and opens FILE. ``--screenshot`` waits
 until the map is drawn (antialiased), saves a picture of the whole window and exits: for
 documentation and for checks (works offscreen and under Xvfb).
+
+The app is a gui-script (no console on Windows), so it logs to a file in the platform's log
+folder (``QStandardPaths.AppLocalDataLocation/logs/citymgr-desktop.log``: ``%LOCALAPPDATA%``
+on Windows, ``~/Library/Application Support`` on macOS, ``~/.local/share`` on Linux), rotated
+at 1 MB, with Python warnings, Qt's own messages and uncaught exceptions; ``--verbose`` and
+``--debug`` log more. A console, when there is one, gets the same lines.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import logging.handlers
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtCore import (
+    QCoreApplication,
+    QSettings,
+    QStandardPaths,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from citymgr_desktop import __version__
@@ -38,8 +53,79 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--bbox", help="show minx,miny,maxx,maxy (map CRS) once the map is loaded")
     p.add_argument("--lang", choices=["en", "zh_CN"], help="interface language (default: "
                    "the one chosen in Settings, else the system's)")
+    verbosity = p.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true",
+                           help="log more (INFO) to the log file and the console")
+    verbosity.add_argument("--debug", action="store_true", help="log everything (DEBUG)")
     p.add_argument("--version", action="version", version=f"citymgr-desktop {__version__}")
     return p.parse_args(argv)
+
+
+LOG_NAME = "citymgr-desktop.log"
+_QT_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+_handlers: list[logging.Handler] = []
+_previous_hook = sys.excepthook
+
+
+def log_folder() -> Path:
+    """The platform's folder for this app's logs (after the application names are set)."""
+    base = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.AppLocalDataLocation)
+    return Path(base or Path.home() / f".{APPLICATION}") / "logs"
+
+
+def setup_logging(verbose: bool = False, debug: bool = False,
+                  folder: Path | None = None) -> Path:
+    """Log to a rotating file (and the console if any); returns the file's path."""
+    folder = folder or log_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_NAME
+    level = logging.DEBUG if debug else logging.INFO
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000,
+                                                        backupCount=3, encoding="utf-8")
+    file_handler.setFormatter(fmt)
+    file_handler.setLevel(level)
+    handlers: list[logging.Handler] = [file_handler]
+    if sys.stderr is not None:  # pythonw (Windows gui-script) has no console
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        console.setLevel(logging.DEBUG if debug else logging.INFO if verbose else
+                         logging.WARNING)
+        handlers.append(console)
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    for h in handlers:
+        root.addHandler(h)
+    _handlers.extend(handlers)
+    logging.captureWarnings(True)
+    qInstallMessageHandler(_qt_message)
+    sys.excepthook = _log_uncaught
+    return path
+
+
+def stop_logging() -> None:
+    """Undo :func:`setup_logging` (tests; the app logs until it exits)."""
+    root = logging.getLogger()
+    for h in _handlers:
+        root.removeHandler(h)
+        h.close()
+    _handlers.clear()
+    logging.captureWarnings(False)
+    qInstallMessageHandler(None)
+    sys.excepthook = _previous_hook
+
+
+def _qt_message(kind: QtMsgType, _context: object, message: str) -> None:
+    logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def _log_uncaught(kind: type[BaseException], value: BaseException,
+                  tb: TracebackType | None) -> None:
+    """An uncaught exception goes to the log (and, through it, to the console if any)."""
+    logging.getLogger(APPLICATION).critical("uncaught exception", exc_info=(kind, value, tb))
 
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
@@ -80,9 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
             "WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_application([sys.argv[0]])
+    log_path = setup_logging(args.verbose, args.debug)
     lang = setup_language(args.lang)
+    logging.getLogger(APPLICATION).info("citymgr-desktop %s started (language %s, Qt platform "
+                                        "%s); log file %s", __version__, lang,
+                                        app.platformName(), log_path)
+    logging.getLogger(APPLICATION).debug("arguments: %s", vars(args))
     family = setup_fonts(app, lang)
     from citymgr_desktop.ui.shell.main_window import MainWindow
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 import shapely
@@ -123,3 +126,41 @@ def test_wkb_type_ignores_dimension_flags(code, expected):
     import struct
 
     assert wkb_type(struct.pack("<BI", 1, code)) == expected
+
+
+@pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="GDAL's ogr2ogr is not installed")
+def test_curves_are_linearised_like_gdal(tmp_path):
+    """Our linearisation (no Fiona) against GDAL's own (ogr2ogr -nlt CONVERT_TO_LINEAR), on
+    a circular string, a curve polygon and pyogrio's curve fixtures."""
+    import json
+    import os
+    import subprocess
+
+    import pyogrio
+
+    from citymgr_desktop.core.importing.curves import linearise
+    from tests.core import import_sources as src
+
+    fixtures = Path(pyogrio.__file__).parent / "tests" / "fixtures"
+    files = [src.gpkg_curves(tmp_path)] + [fixtures / n for n in (
+        "curve.gpkg", "curvepolygon.gpkg", "multisurface.gpkg") if (fixtures / n).exists()]
+    env = {k: v for k, v in os.environ.items() if k not in ("PROJ_LIB", "PROJ_DATA")}
+    compared = 0
+    for i, path in enumerate(files):
+        out = tmp_path / f"gdal{i}.geojson"
+        subprocess.run(["ogr2ogr", "-f", "GeoJSON", "-nlt", "CONVERT_TO_LINEAR", str(out),
+                        str(path)], check=True, env=env, capture_output=True)
+        theirs = [shapely.from_geojson(json.dumps(f["geometry"]))
+                  for f in json.loads(out.read_text())["features"]]
+        _, table = pyogrio.read_arrow(path)
+        gcol = next(n for n in table.column_names if n in ("geom", "geometry", "wkb_geometry"))
+        ours = [linearise(b) for b in table.column(gcol).to_pylist()]
+        for a, b in zip(ours, theirs, strict=True):
+            size = max(b.bounds[2] - b.bounds[0], b.bounds[3] - b.bounds[1])
+            assert a.geom_type.replace("Multi", "") == b.geom_type.replace("Multi", "")
+            assert shapely.hausdorff_distance(a, b) < 0.01 * size
+            assert abs(a.length - b.length) <= 0.002 * b.length
+            if b.area:
+                assert abs(a.area - b.area) <= 0.003 * b.area
+            compared += 1
+    assert compared >= 3

@@ -210,14 +210,14 @@ def test_embedded_project_follows_a_moved_file(tmp_path: Path, project_file: Pat
 
 
 @pytest.mark.qgis
-def test_renamed_file_is_repointed_by_ensure_current(tmp_path: Path, project_file: Path) -> None:
+def test_renamed_file_is_repointed(tmp_path: Path, project_file: Path) -> None:
     renamed = tmp_path / "renamed.gpkg"
     shutil.copy(project_file, renamed)
     conn = gpkg.connect(str(renamed))
     try:
         conn.execute("BEGIN")
-        assert qgis_project.ensure_current(conn, 4547)
-        assert not qgis_project.ensure_current(conn, 4547)
+        assert qgis_project.repoint(conn, 4547)
+        assert not qgis_project.repoint(conn, 4547)
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -412,3 +412,52 @@ def test_sample_district_opens_in_qgis(small_district: Path) -> None:
     assert all(layer["valid"] for layer in rep["layers"].values())
     assert all(rep["layers"][t]["count"] > 0 for t in ASSETS)
     assert all(rel["valid"] for rel in rep["relations"].values())
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _counts(path: Path) -> dict:
+    rep = run_pyqgis(PROJECT_REPORT_SCRIPT, f"geopackage:{path}?projectName=citymgr")
+    return {t: (r["valid"], r["count"], r["source"]) for t, r in rep["layers"].items()
+            if t in ASSETS}
+
+
+@pytest.mark.qgis
+def test_a_renamed_copy_reads_itself_once_citymgr_opens_it(tmp_path: Path,
+                                                          project_file: Path) -> None:
+    """台账2026.gpkg beside the original: before citymgr touches it QGIS shows the original's
+    data (validate says so; a read-only open changes nothing); after citymgr opens it for
+    writing, its own. In another folder the layers become valid."""
+    from citymgr_desktop.core.store import Store, validate_file
+
+    copy = project_file.parent / "台账2026.gpkg"
+    shutil.copy(project_file, copy)
+    conn = gpkg.connect(str(copy))  # make the copy tell itself apart: one bin less
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM litter_bin WHERE fid = (SELECT max(fid) FROM litter_bin)")
+    conn.execute("COMMIT")
+    conn.close()
+    problems = [p for p in validate_file(copy) if p.where == "qgis_projects"]
+    assert problems and "./district.gpkg" in problems[0].message, problems
+    before = _sha(copy)
+    with Store.open(copy, read_only=True):
+        pass
+    assert _sha(copy) == before  # opening read-only never rewrites the project
+    assert _counts(copy)["litter_bin"][1] == COUNTS["litter_bin"]  # the original's data
+    with Store.open(copy):
+        pass
+    assert [p for p in validate_file(copy) if p.where == "qgis_projects"] == []
+    seen = _counts(copy)
+    assert seen["litter_bin"] == (True, COUNTS["litter_bin"] - 1, f"{copy}|layername=litter_bin")
+    assert all(valid for valid, _, _ in seen.values())
+    elsewhere = tmp_path / "other" / "台账2026.gpkg"
+    elsewhere.parent.mkdir()
+    shutil.copy(project_file, elsewhere)
+    assert not any(valid for valid, _, _ in _counts(elsewhere).values())  # QGIS alone: invalid
+    with Store.open(elsewhere):
+        pass
+    assert all(valid for valid, _, _ in _counts(elsewhere).values())

@@ -160,11 +160,11 @@ def test_renamed_file_gets_its_qgis_project_repointed(district, tmp_path):
     renamed = tmp_path / "renamed-copy.gpkg"
     district.rename(renamed)
     conn = sqlite3.connect(renamed)
-    assert qgis_project.ensure_current_needed(conn)
+    assert qgis_project.points_elsewhere(conn) == "district.gpkg"
     conn.close()
     with Store.open(renamed):
         pass
     conn = sqlite3.connect(renamed)
-    assert not qgis_project.ensure_current_needed(conn)
+    assert qgis_project.points_elsewhere(conn) is None
     assert "./renamed-copy.gpkg|layername=" in qgis_project.embedded_qgs(conn)
     conn.close()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from citymgr_desktop.core.editing import EditSession
-from citymgr_desktop.core.errors import BadFileError, CancelledError, ValidationError
+from citymgr_desktop.core.errors import BadFileError, CancelledError, NotFoundError, ValidationError
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.store import Store, asset_table, select_assets
 from citymgr_desktop.core.store.queries import query_error
@@ -32,7 +32,7 @@ def _bins(store, where):
 
 
 def test_one_layer_check_everywhere(store):
-    with pytest.raises(ValidationError) as first:
+    with pytest.raises(NotFoundError) as first:
         asset_table("work_order")
     message = str(first.value)
     assert message.startswith("'work_order' is not an asset layer; asset layers: road_segment")
@@ -40,7 +40,7 @@ def test_one_layer_check_everywhere(store):
     for call in (lambda: select_assets(store, "work_order", "true"),
                  lambda: session.select("work_order", "true"),
                  lambda: wo_query.select_assets(store, "work_order", "true")):
-        with pytest.raises(ValidationError) as caught:
+        with pytest.raises(NotFoundError) as caught:
             call()
         assert str(caught.value) == message
 

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
+from citymgr_desktop.core.errors import BadFileError, NotFoundError, ReadOnlyError, ValidationError
 from citymgr_desktop.core.qgis import project as qgis_project
 from citymgr_desktop.core.store import Store, validate_file
 from citymgr_desktop.core.sync.checkout import create_package, parse_bbox
@@ -124,7 +124,7 @@ def test_bad_requests_are_refused_with_the_allowed_values(district, tmp_path):
     with Store.open(district) as store:
         with pytest.raises(ValidationError, match=r"sub-districts: .*中华路街道"):
             create_package(store, tmp_path / "a.gpkg", district="不存在街道")
-        with pytest.raises(ValidationError, match="allowed: road_segment, bridge"):
+        with pytest.raises(NotFoundError, match="allowed: road_segment, bridge"):
             create_package(store, tmp_path / "a.gpkg", layers=["bins"])
         with pytest.raises(ValidationError, match=r"must be a \.gpkg"):
             create_package(store, tmp_path / "a.zip")

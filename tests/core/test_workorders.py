@@ -212,7 +212,7 @@ def test_select_by_expression_and_report(store):
     expected = {r[0] for r in store.conn.execute(
         "SELECT asset_uuid FROM litter_bin WHERE condition >= 4 AND retired_at IS NULL")}
     assert set(ids) == expected and ids
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotFoundError):
         select_assets(store, "nope", "condition >= 4")
     row = wo.create_order(store, wo.OrderSpec("t", 3, [("litter_bin", u) for u in ids]), "a")
     rep = load_report(store, [row["case_no"]])[0]

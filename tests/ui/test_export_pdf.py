@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -158,7 +159,7 @@ def test_cli_export_pdf(orders, tmp_path, capsys):
     path, case3, case40 = orders
     out = tmp_path / "cli.pdf"
     assert main(["workorders", "export", str(path), "--case", case3, case40, "--format", "pdf",
-                 "--out", str(out)]) == 0
+                 "--out", str(out), "--json"]) == 0
     assert '"orders": 2' in capsys.readouterr().out
     text = "".join(_text(out))
     assert case3 in text and case40 in text
@@ -180,3 +181,36 @@ def test_number_bubbles_do_not_overlap_in_a_cluster():
         assert (ax - bx) ** 2 + (ay - by) ** 2 >= (2 * r) ** 2 - 1e-6
     # a lone point keeps the classic upper-right bubble
     assert wm.place_labels([(0.0, 0.0)], r) == [(16.0, -16.0)]
+
+
+def test_overdue_deadline_stays_inside_its_cell(small_district, tmp_path):
+    """An overdue order's deadline and its “（已超期）” mark lie within the deadline cell."""
+    import re
+
+    from citymgr_desktop.export.workorders.pdf import X0
+
+    with Store.open(small_district) as store:
+        late = next(o for o in load_report(store) if wo.is_overdue(o.order))
+        case = late.case_no
+    out = tmp_path / "late.pdf"
+    assert main(["workorders", "export", str(small_district), "--case", case, "--format",
+                 "pdf", "--no-map", "--out", str(out)]) == 0
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(out), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    words: list[tuple[float, float, str]] = []
+    for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                         r'yMax="([\d.]+)">([^<]*)</word>', bbox):
+        words.append((float(m[1]), float(m[3]), m[5]))
+    mm = 72 / 25.4
+    cell_left, cell_right = (X0 + 2 * W / 4) * mm, (X0 + 3 * W / 4) * mm
+    marks = [w for w in words if "已超期" in w[2]]
+    assert marks, [w[2] for w in words][:40]
+    for x0, x1, text in marks:
+        assert cell_left <= x0 and x1 <= cell_right, (text, x0, x1, cell_left, cell_right)
+    # look at it: the header of the page as a picture
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-y", "0",
+                        "-H", "260", "-W", "920", str(out), str(tmp_path / "late")], check=True)
+        shots = Path("/tmp/citymgr-shots")
+        shots.mkdir(parents=True, exist_ok=True)
+        shutil.copy(next(tmp_path.glob("late*.png")), shots / "workorder_overdue_header.png")

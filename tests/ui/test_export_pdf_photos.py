@@ -54,7 +54,7 @@ def test_pdf_prints_the_latest_photo_of_each_asset_when_asked(order_with_photos,
     with_photos, without = tmp_path / "with.pdf", tmp_path / "without.pdf"
     for out, extra in ((with_photos, ["--photos"]), (without, [])):
         assert main(["workorders", "export", str(path), "--case", case, "--format", "pdf",
-                     "--no-map", "--out", str(out), *extra]) == 0
+                     "--no-map", "--json", "--out", str(out), *extra]) == 0
         assert json.loads(capsys.readouterr().out)["orders"] == 1
     assert _images(without) == 0
     assert _images(with_photos) == 2  # two of the four bins have photos

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 
 import pyogrio
 import pytest
@@ -90,6 +91,7 @@ def test_geojson_wgs84_readable_by_gdal(setup, tmp_path):
     minx, miny, maxx, maxy = df.total_bounds
     assert 113 < minx < maxx < 116 and 29 < miny < maxy < 32  # Wuhan, lon/lat order
     data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["name"] == "o"  # named after the file, not its temporary name
     assert data["features"][0]["properties"]["title"] == TITLE
     assert data["features"][0]["properties"]["case_no"] == reps[0].case_no
 
@@ -97,7 +99,7 @@ def test_geojson_wgs84_readable_by_gdal(setup, tmp_path):
 def test_gpkg_for_phones(setup, tmp_path):
     _, reps, crs, _ = setup
     out = geo.export_gpkg(reps, tmp_path / "o.gpkg", crs)
-    layers = dict(pyogrio.list_layers(out))
+    layers = {k: v for k, v in pyogrio.list_layers(out) if k != "layer_styles"}
     assert layers == {"workorder_road_segment": "LineString",
                       "workorder_green_space": "MultiPolygon",
                       "workorder_litter_bin": "Point"}
@@ -107,6 +109,35 @@ def test_gpkg_for_phones(setup, tmp_path):
     from tests.gpkg_checks import assert_valid_gpkg
 
     assert_valid_gpkg(out)
+    conn = sqlite3.connect(out)
+    styles = dict(conn.execute("SELECT f_table_name, styleQML FROM layer_styles "
+                               "WHERE useAsDefault"))
+    conn.close()
+    assert set(styles) == set(layers)
+    assert all("categorizedSymbol" in q and 'attr="condition"' in q for q in styles.values())
+
+
+@pytest.mark.qgis
+def test_gpkg_for_phones_opens_styled_in_qgis(setup, tmp_path):
+    """QGIS (3.22, PyQGIS) loads each layer with our categorised style by itself."""
+    from tests.gpkg_checks import run_pyqgis
+
+    _, reps, crs, _ = setup
+    out = geo.export_gpkg(reps, tmp_path / "o.gpkg", crs)
+    rep = run_pyqgis("""
+        import sys
+        from qgis.core import QgsVectorLayer
+        out = {}
+        for name in ("workorder_road_segment", "workorder_green_space", "workorder_litter_bin"):
+            layer = QgsVectorLayer(f"{sys.argv[1]}|layername={name}", name, "ogr")
+            r = layer.renderer()
+            out[name] = [layer.isValid(), r.type(), r.classAttribute() if r.type() ==
+                         "categorizedSymbol" else None, len(r.categories()) if r.type() ==
+                         "categorizedSymbol" else 0]
+        emit(out)
+    """, out)
+    for name, (valid, kind, attr, n) in rep.items():
+        assert valid and kind == "categorizedSymbol" and attr == "condition" and n == 6, name
 
 
 def test_export_entry_point_and_failures(setup, tmp_path):
@@ -131,6 +162,6 @@ def test_cli_export_formats(setup, tmp_path, fmt, capsys):
     path, reps, _, _ = setup
     out = tmp_path / f"cli.{fmt}"
     assert main(["workorders", "export", str(path), "--case", reps[0].case_no, "--format", fmt,
-                 "--out", str(out)]) == 0
+                 "--out", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["assets"] == 5
     assert out.exists() and out.stat().st_size > 0

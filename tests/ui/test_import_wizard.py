@@ -207,7 +207,7 @@ def test_read_only_file_disables_the_action(qtbot, tmp_path):
 def test_chinese_wizard(window, qtbot, tmp_path, errors):
     i18n.install("zh_CN")
     root = Path(__file__).resolve().parents[2]
-    catalogue = json.loads((root / "resources/i18n/zh_CN/importer.json").read_text("utf-8"))
+    catalogue = json.loads((root / "citymgr_desktop/resources/i18n/zh_CN/importer.json").read_text("utf-8"))
     assert catalogue["Import data"] == "导入数据"
     action = feature.install(window)
     assert action.text() == "导入数据…"
@@ -246,3 +246,40 @@ def test_table_columns_given_by_hand(window, qtbot, tmp_path, errors):
     _to_page(qtbot, wiz, ImportWizard.PAGE_MAPPING)
     geom = wiz.state.data.geometries[0]
     assert abs(geom.x - e) < 0.01 and abs(geom.y - n) < 0.01
+
+
+def test_the_report_page_lets_the_user_pick_another_transformation(qtbot, tmp_path, errors):
+    """Slovakia (Natural Earth) into an S-JTSK project: PROJ's 1 m transformation for the data
+    is used; choosing the 6 m one on the report page runs the check again with it."""
+    import pyogrio
+    from PySide6.QtCore import Qt
+
+    from citymgr_desktop.core.store import create as project
+
+    ne = Path(__file__).resolve().parents[1] / "data" / "naturalearth" / "naturalearth_lowres.shp"
+    sk = tmp_path / "slovakia.shp"
+    pyogrio.write_dataframe(pyogrio.read_dataframe(ne, where="name = 'Slovakia'"), sk)
+    store = Store.open(project.create_project(tmp_path / "sk.gpkg", "EPSG:5514"))
+    window = ImportWindow(store)
+    qtbot.addWidget(window)
+    wiz = _open(window, qtbot, sk)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_MAPPING)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_VALUES)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_REPORT)
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None, timeout=20000)
+    page = wiz.report_page
+    combo = page.transformation
+    assert combo.isVisibleTo(wiz) and combo.count() >= 3
+    assert "S-JTSK to WGS 84 (4)" in combo.currentText() and "(1 m)" in combo.currentText()
+    assert "accuracy 1 m" in page.text.toPlainText()
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # the next one: S-JTSK to WGS 84 (3), 6 m
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None and not wiz.busy(), timeout=20000)
+    assert wiz.state.mapping.transformation == 2
+    assert "S-JTSK to WGS 84 (3)" in wiz.state.dry_run.report.crs["transformation"]
+    assert "S-JTSK to WGS 84 (3)" in combo.currentText()
+    assert not errors
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    wiz.resize(1100, 720)
+    wiz.grab().save(str(SHOTS / "import_wizard_transformation.png"))
+    store.close()

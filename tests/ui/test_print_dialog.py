@@ -196,7 +196,7 @@ def test_every_printing_string_has_a_translation():
     import re
 
     root = Path(__file__).resolve().parents[2]
-    catalogue = json.loads((root / "resources/i18n/zh_CN/printing.json").read_text("utf-8"))
+    catalogue = json.loads((root / "citymgr_desktop/resources/i18n/zh_CN/printing.json").read_text("utf-8"))
     sources = ""
     for rel in ("citymgr_desktop/ui/printing/dialog.py", "citymgr_desktop/ui/printing/options_widget.py",
                 "citymgr_desktop/ui/printing/feature.py",

@@ -210,12 +210,12 @@ def test_translations_cover_the_feature():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    zh = json.loads((root / "resources/i18n/zh_CN/workorders.json").read_text("utf-8"))
+    zh = json.loads((root / "citymgr_desktop/resources/i18n/zh_CN/workorders.json").read_text("utf-8"))
     sources = set()
     for name in ("workorders/feature.py", "history/feature.py", "history/panel.py",
                  "history/record_dialog.py", "workorders/create_dialog.py",
                  "workorders/move_dialog.py", "workorders/list_widget.py",
-                 "workorders/export_dialog.py"):
+                 "workorders/export_dialog.py", "workorders/calendar_dialog.py"):
         tree = ast.parse((root / "citymgr_desktop/ui" / name).read_text("utf-8"))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -225,3 +225,44 @@ def test_translations_cover_the_feature():
     missing = sorted(s for s in sources if s not in zh)
     assert not missing, missing
     assert all(zh[s].strip() for s in sources)
+
+
+def test_working_calendar_dialog_edits_the_calendar_as_one_undo_step(window, qtbot):
+    """Work order ▸ Working calendar…: the official holidays of the year are listed; a day
+    added with the buttons is stored on OK and undone with one Undo."""
+    import datetime as dt
+
+    from PySide6.QtCore import QDate, Qt, QTimer
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from citymgr_desktop.core.workorders.deadlines import calendar_of
+
+    feat = window.installed_features["workorders"]
+    assert feat.calendar_action.isEnabled()
+    seen = {}
+
+    def interact() -> None:
+        dialog = feat.calendar_dialog
+        dialog.year.setValue(2026)
+        seen["holidays"] = [dialog.holiday_list.item(i).text()
+                            for i in range(dialog.holiday_list.count())]
+        seen["workdays"] = [dialog.workday_list.item(i).text()
+                            for i in range(dialog.workday_list.count())]
+        dialog.date.setDate(QDate(2026, 12, 31))
+        qtbot.mouseClick(dialog.add_holiday, Qt.MouseButton.LeftButton)
+        SHOT.parent.mkdir(parents=True, exist_ok=True)
+        dialog.grab().save(str(SHOT))
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, interact)
+    feat.calendar_action.trigger()
+    assert "2026-10-01" in seen["holidays"] and "2026-10-10" in seen["workdays"]
+    assert dt.date(2026, 12, 31) in calendar_of(window.store).holidays
+    assert window.commands.undo_label() == "Edit the working calendar"
+    window.commands.undo()
+    assert dt.date(2026, 12, 31) not in calendar_of(window.store).holidays
+    assert dt.date(2026, 10, 1) in calendar_of(window.store).holidays
+
+
+SHOT = __import__("pathlib").Path("/tmp/citymgr-shots/workorder_calendar_dialog.png")

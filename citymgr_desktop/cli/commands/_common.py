@@ -1,16 +1,178 @@
-"""Helpers shared by the sub-commands: a terminal progress bar, JSON output and who acts."""
+"""Helpers shared by the sub-commands: the options every command spells the same way
+(docs/cli.md), the language of messages, a terminal progress bar, JSON output and who acts.
+
+Imports nothing heavy: ``citymgr --help`` builds every command's parser with this module
+alone, and each command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside its run
+function.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import locale
+import os
 import sys
 import time
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.user import login_name
 
+LANGUAGES = ("en", "zh_CN")
+_ALIASES = {"en": "en", "en_us": "en", "en_gb": "en", "english": "en",
+            "zh": "zh_CN", "zh_cn": "zh_CN", "zh_hans": "zh_CN", "zh_hans_cn": "zh_CN",
+            "cn": "zh_CN", "chinese": "zh_CN", "中文": "zh_CN"}
+DEPRECATED_IN = "0.2"  # old spellings of options are accepted until this release
 
+_chosen_language: str | None = None
+
+
+# -- language ----------------------------------------------------------------------------
+def language(text: str) -> str:
+    """``--lang`` values: ``en`` or ``zh_CN``; ``zh``, ``zh-CN``, ``zh_Hans`` … are aliases."""
+    key = text.strip().replace("-", "_").lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    raise argparse.ArgumentTypeError(f"unknown language {text!r} (choose en or zh_CN; zh and "
+                                     "zh-CN mean zh_CN)")
+
+
+def set_cli_language(lang: str | None) -> None:
+    """The language chosen on the command line (``--lang``): the one place it is kept."""
+    global _chosen_language
+    _chosen_language = lang
+
+
+def _environment_language() -> str | None:
+    env = os.environ.get("CITYMGR_LANG")
+    if env:
+        try:
+            return language(env)
+        except argparse.ArgumentTypeError:
+            return None
+    return None
+
+
+def cli_language() -> str:
+    """The language of messages: ``--lang``, else ``CITYMGR_LANG``, else the system locale
+    (Chinese when it is a Chinese locale), else English."""
+    if _chosen_language:
+        return _chosen_language
+    env = _environment_language()
+    if env:
+        return env
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "zh_CN" if value.lower().startswith("zh") else "en"
+    loc = locale.getlocale()[0] or ""
+    return "zh_CN" if loc.lower().startswith("zh") else "en"
+
+
+def document_language() -> str:
+    """The language of documents a command writes (maps, work-order exports): ``--lang``,
+    else ``CITYMGR_LANG``, else Chinese (the bureau's paperwork)."""
+    return _chosen_language or _environment_language() or "zh_CN"
+
+
+def add_lang(p: argparse.ArgumentParser, what: str = "messages") -> None:
+    p.add_argument("--lang", type=language, metavar="en|zh_CN", default=None,
+                   help=f"language of {what} (zh and zh-CN are aliases of zh_CN; default: "
+                   "CITYMGR_LANG, else " + ("Chinese" if what != "messages" else
+                                            "the system locale") + ")")
+
+
+# -- who acted -----------------------------------------------------------------------------
+class _DeprecatedAlias(argparse.Action):
+    """An old spelling of an option: stores into the new option and says so on stderr."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, new: str = "",
+                 **kwargs: Any) -> None:
+        self.new = new
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"citymgr: warning: {option_string} is deprecated (removed in {DEPRECATED_IN}); "
+              f"use {self.new}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_user(p: argparse.ArgumentParser, help_text: str = "who acts (default: your login)",
+             old: Sequence[str] = ()) -> None:
+    """``--user NAME``: who acted, recorded in the file; ``old`` spellings stay aliases."""
+    note = (f" ({', '.join(old)}: deprecated spelling, removed in {DEPRECATED_IN})"
+            if old else "")
+    p.add_argument("--user", default=None, metavar="NAME", help=help_text + note)
+    for spelling in old:
+        p.add_argument(spelling, dest="user", action=_DeprecatedAlias, new="--user",
+                       metavar="NAME", help=argparse.SUPPRESS)
+
+
+def acting_user(given: str | None, default: str = "") -> str:
+    """The name recorded as who acted: the one given on the command line, else the login
+    name, else ``default``."""
+    return given if given is not None else login_name(default)
+
+
+# -- lists, output, overwriting -----------------------------------------------------------
+class ListAction(argparse.Action):
+    """A list option: repeat it (``--case A --case B``), give a comma list (``--case A,B``),
+    or several values after it (``--case A B``, where the option allows it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        items = list(getattr(namespace, self.dest, None) or [])
+        for value in values if isinstance(values, list) else [values]:
+            items.extend(v.strip() for v in str(value).split(",") if v.strip())
+        setattr(namespace, self.dest, items)
+
+
+def add_list(p: argparse.ArgumentParser, *flags: str, metavar: str, help: str,
+             dest: str | None = None, several: bool = False) -> None:
+    p.add_argument(*flags, dest=dest, action=ListAction, metavar=metavar, default=None,
+                   nargs="+" if several else None,
+                   help=help + " (repeatable, or comma-separated)")
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def add_overwrite(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the output file if it exists (refused otherwise)")
+
+
+def refuse_overwrite(path: str | os.PathLike[str] | None, overwrite: bool) -> None:
+    """An existing output file is replaced only with ``--overwrite`` (checked before work)."""
+    if path and Path(path).exists() and not overwrite:
+        raise BadFileError("{path} already exists; give --overwrite to replace it", path=path)
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def priority(text: str) -> int:
+    """``--priority``: 1-4 or a name (urgent/high/normal/low, 特急/紧急/一般/较缓)."""
+    names = {"urgent": 1, "特急": 1, "p1": 1, "high": 2, "紧急": 2, "p2": 2, "normal": 3,
+             "一般": 3, "p3": 3, "low": 4, "较缓": 4, "p4": 4}
+    key = text.strip().lower()
+    if key in names:
+        return names[key]
+    if key in ("1", "2", "3", "4"):
+        return int(key)
+    raise argparse.ArgumentTypeError(f"unknown priority {text!r} (1 urgent/特急, 2 high/紧急, "
+                                     "3 normal/一般, 4 low/较缓)")
+
+
+# -- progress -----------------------------------------------------------------------------
 def terminal_progress(label: str = "") -> Progress:
     """A Progress that draws a bar on stderr when stderr is a terminal (silent otherwise)."""
     if not sys.stderr.isatty():
@@ -30,14 +192,3 @@ def terminal_progress(label: str = "") -> Progress:
         sys.stderr.flush()
 
     return Progress(draw)
-
-
-def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
-
-
-def acting_user(given: str | None, default: str = "") -> str:
-    """The name recorded as who acted: the one given on the command line, else the login
-    name, else ``default``."""
-    return given if given is not None else login_name(default)

@@ -5,14 +5,16 @@ error the file stays byte-identical and the exit code is non-zero."""
 from __future__ import annotations
 
 import argparse
-import json
 
-from citymgr_desktop.cli.commands._common import acting_user, terminal_progress
-from citymgr_desktop.core.editing import EditSession
-from citymgr_desktop.core.editing.commands import editable_field, to_value
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    add_json,
+    add_lang,
+    add_user,
+    print_json,
+    terminal_progress,
+)
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.expression import Expression, Fields
-from citymgr_desktop.core.store import Store, asset_table
 
 ORDER = 40
 
@@ -46,8 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-retired", action="store_true", help="also edit retired assets")
     p.add_argument("--dry-run", action="store_true",
                    help="count what would change; write nothing")
-    p.add_argument("--user", default=None, help="name for updated_by (default: OS login)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_user(p, "who edits, recorded in updated_by (default: your login)")
+    add_json(p)
+    add_lang(p)
     p.set_defaults(func=run)
 
 
@@ -63,6 +66,11 @@ def _pairs(items: list[str], option: str) -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.editing import EditSession
+    from citymgr_desktop.core.editing.commands import editable_field, to_value
+    from citymgr_desktop.core.expression import Expression, Fields
+    from citymgr_desktop.core.store import Store, asset_table
+
     table = asset_table(args.layer)
     sets = _pairs(args.sets, "--set")
     calcs = _pairs(args.calcs, "--calc")
@@ -94,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     result = {"file": args.file, "layer": table.name, "matched": len(uuids),
               "changed": changed, "dry_run": args.dry_run}
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        print_json(result)
     else:
         verb = "would change" if args.dry_run else "changed"
         print(f"{table.name}: {changed:,} of {len(uuids):,} matching assets {verb}")

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, create_package, parse_bbox
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    add_json,
+    add_lang,
+    add_list,
+    add_overwrite,
+    add_user,
+    print_json,
+    terminal_progress,
+)
+
+ASSET_LAYERS = ("road_segment", "bridge", "green_space", "litter_bin")
 
 ORDER = 60
 
@@ -25,25 +34,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     area = p.add_mutually_exclusive_group()
     area.add_argument("--district", help="only assets of this sub-district (街道)")
     area.add_argument("--bbox", help="only assets meeting minx,miny,maxx,maxy (project CRS)")
-    p.add_argument("--layers", help=f"comma-separated asset layers (default all: "
-                   f"{','.join(ASSET_LAYERS)})")
-    p.add_argument("--surveyor", default="", help="who takes the package out (updated_by of "
-                   "their edits)")
+    add_list(p, "--layers", metavar="LAYER", help=f"asset layers (default all: "
+             f"{','.join(ASSET_LAYERS)})")
+    add_user(p, "the surveyor who takes the package out (updated_by of their edits; "
+             "default: your login)", old=("--surveyor",))
     p.add_argument("--history-years", type=int, default=3,
                    help="maintenance records of the last N years go along (default 3, 0: none)")
     p.add_argument("--all-history", action="store_true", help="take the whole history along")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing package file")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_overwrite(p)
+    add_json(p)
+    add_lang(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    layers = [x.strip() for x in args.layers.split(",") if x.strip()] if args.layers else None
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync.checkout import create_package, parse_bbox
+
+    layers = args.layers or None
     bbox = parse_bbox(args.bbox) if args.bbox else None
     with Store.open(args.file) as store:
         result = create_package(
             store, args.out, district=args.district, bbox=bbox, layers=layers,
-            surveyor=args.surveyor, user=acting_user(None), overwrite=args.overwrite,
+            surveyor=acting_user(args.user), user=acting_user(args.user), overwrite=args.overwrite,
             history_years=None if args.all_history else args.history_years,
             progress=terminal_progress("field-package"))
     if args.json:

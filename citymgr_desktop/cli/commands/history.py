@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.cli.commands._common import acting_user, print_json
-from citymgr_desktop.core import history
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    add_json,
+    add_lang,
+    add_list,
+    add_user,
+    print_json,
+)
 from citymgr_desktop.core.model import domains as dm
-from citymgr_desktop.core.model.delta import DeltaSet
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders import orders as wo
 
 ORDER = 61
 TYPES = ", ".join(str(v) for v in dm.RECORD_TYPE.values())
@@ -37,22 +40,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--material-cost", type=float)
     a.add_argument("--equipment-cost", type=float)
     a.add_argument("--work-order", metavar="CASE", help="link to a work order (case number)")
-    a.add_argument("--attach", action="append", metavar="FILE", help="photo or document "
-                   "(repeatable); stored in the GeoPackage with its SHA-256")
+    add_list(a, "--attach", metavar="FILE", help="photo or document, stored in the "
+             "GeoPackage with its SHA-256")
     a.add_argument("--keep-condition", action="store_true",
                    help="do not update the asset's condition")
-    a.add_argument("--by", help="who records it (default: your login)")
+    add_user(a, "who records it (default: your login)", old=("--by",))
+    add_json(a)
+    add_lang(a)
     a.set_defaults(func=run_add)
     ls = s.add_parser("list", help="list an asset's records, newest first")
     ls.add_argument("file")
     ls.add_argument("--asset", required=True, metavar="UUID")
     ls.add_argument("--limit", type=int)
-    ls.add_argument("--json", action="store_true")
+    add_json(ls)
+    add_lang(ls)
     ls.set_defaults(func=run_list)
 
 
 def run_add(args: argparse.Namespace) -> int:
-    user = acting_user(args.by, "citymgr")
+    from citymgr_desktop.core import history
+    from citymgr_desktop.core.model.delta import DeltaSet
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.workorders import orders as wo
+
+    user = acting_user(args.user, "citymgr")
     values = {"record_type": args.type, "record_date": args.date, "crew": args.crew,
               "observation": args.observation, "work_done": args.work_done,
               "condition_after": args.condition_after, "labour_cost": args.labour_cost,
@@ -71,11 +82,18 @@ def run_add(args: argparse.Namespace) -> int:
             for path in args.attach or []:
                 history.apply(store, history.plan_attach_file(store, rid, path, user=user),
                               user)
-    print(rid)
+    if args.json:
+        print_json({"record_uuid": rid, "asset_uuid": args.asset,
+                    "attachments": len(args.attach or [])})
+    else:
+        print(rid)
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core import history
+    from citymgr_desktop.core.store import Store
+
     with Store.open(args.file, read_only=True) as store:
         history.asset_class_for(store, args.asset)
         rows = history.records(store, args.asset, args.limit)

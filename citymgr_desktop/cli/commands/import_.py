@@ -12,18 +12,26 @@ import argparse
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    add_json,
+    add_lang,
+    add_overwrite,
+    add_user,
+    print_json,
+    refuse_overwrite,
+    terminal_progress,
+)
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
-from citymgr_desktop.core.importing import ImportMapping
-from citymgr_desktop.core.importing import run as importer
-from citymgr_desktop.core.importing.geometry import GeometryOptions
-from citymgr_desktop.core.importing.profile import load_profile, save_profile
-from citymgr_desktop.core.importing.sources import SourceOptions
-from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.store import Store
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.importing import ImportMapping
+    from citymgr_desktop.core.importing.sources import SourceOptions
+
+ASSET_CLASSES = "road_segment, bridge, green_space, litter_bin"
 
 ORDER = 40
 
@@ -45,8 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="the project GeoPackage")
     p.add_argument("source", help="the file to import (a FileGDB is a .gdb folder)")
     p.add_argument("--layer", help="layer (or sheet) of the source; default: the first one")
-    p.add_argument("--as", dest="target", choices=[t.name for t in sc.ASSET_TABLES],
-                   help="asset class to import into")
+    p.add_argument("--as", dest="target", metavar="CLASS",
+                   help=f"asset class to import into: {ASSET_CLASSES}")
     p.add_argument("--map", action="append", default=[], metavar="SRC=DST",
                    help="source field SRC fills asset field DST (repeatable)")
     p.add_argument("--unmap", action="append", default=[], metavar="DST",
@@ -65,6 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source-crs", help="CRS of the source when it states none or a wrong one")
     p.add_argument("--accept-ballpark", action="store_true",
                    help="accept an approximate datum shift (e.g. Beijing 1954 -> CGCS2000)")
+    p.add_argument("--transformation", type=int, metavar="N",
+                   help="use PROJ's N-th transformation for the data's extent instead of the "
+                   "first (the report lists them with their accuracy)")
     p.add_argument("--encoding", help="attribute encoding (e.g. GBK) when the source lacks one")
     p.add_argument("--x", dest="x_field", help="tables: the X (easting/longitude) column")
     p.add_argument("--y", dest="y_field", help="tables: the Y (northing/latitude) column")
@@ -82,8 +93,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", help="also write the report as JSON to this file")
     p.add_argument("--list", action="store_true",
                    help="show the layers, fields, samples and suggested mapping; no import")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--user", default="", help="name recorded in updated_by")
+    add_user(p, "who imports, recorded in updated_by (default: your login)")
+    add_overwrite(p)
+    add_json(p)
+    add_lang(p)
     p.set_defaults(func=run)
 
 
@@ -95,6 +108,8 @@ def _pair(text: str, what: str) -> tuple[str, str]:
 
 
 def source_options(args: argparse.Namespace, base: SourceOptions | None) -> SourceOptions:
+    from citymgr_desktop.core.importing.sources import SourceOptions
+
     opts = base or SourceOptions()
     for name in ("layer", "where", "encoding", "source_crs", "x_field", "y_field", "wkt_field"):
         if getattr(args, name) is not None:
@@ -104,6 +119,10 @@ def source_options(args: argparse.Namespace, base: SourceOptions | None) -> Sour
 
 def build_mapping(args: argparse.Namespace, opts: SourceOptions,
                   profile: ImportMapping | None) -> ImportMapping:
+    from citymgr_desktop.core.importing import ImportMapping
+    from citymgr_desktop.core.importing import run as importer
+    from citymgr_desktop.core.importing.geometry import GeometryOptions
+
     target = args.target or (profile.table if profile else None)
     if target is None:
         raise ValidationError("give the asset class with --as (road_segment, bridge, "
@@ -113,7 +132,9 @@ def build_mapping(args: argparse.Namespace, opts: SourceOptions,
         mapping.table = target
     elif args.no_suggest:
         mapping = ImportMapping(target)
+        mapping.target()
     else:
+        ImportMapping(target).target()  # an unknown class is refused before reading
         layer = importer.describe_layer(args.source, opts)
         mapping = importer.suggest_mapping(layer, target)
     for item in args.map:
@@ -147,6 +168,8 @@ def build_mapping(args: argparse.Namespace, opts: SourceOptions,
                                        g.repair and not args.no_repair,
                                        g.to_point and not args.no_to_point)
     mapping.accept_ballpark = mapping.accept_ballpark or args.accept_ballpark
+    if args.transformation is not None:
+        mapping.transformation = args.transformation
     return mapping
 
 
@@ -161,6 +184,8 @@ def _asset_field(name: str, mapping: ImportMapping) -> str:
 
 
 def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
+    from citymgr_desktop.core.importing import run as importer
+
     layers = importer.list_layers(args.source)
     print(f"{args.source}: {len(layers)} layer(s)")
     for name, gtype in layers:
@@ -198,9 +223,15 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.importing import run as importer
+    from citymgr_desktop.core.importing.profile import load_profile, save_profile
+    from citymgr_desktop.core.store import Store
+
     for out in (args.report, args.save_profile):  # refuse before importing, not after
         if out and not Path(out).resolve().parent.is_dir():
             raise BadFileError(f"{out}: folder {Path(out).resolve().parent} does not exist")
+        if out != args.profile:
+            refuse_overwrite(out, args.overwrite)
     try:
         profile, popts = load_profile(args.profile) if args.profile else (None, None)
         opts = source_options(args, popts)
@@ -209,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
         mapping = build_mapping(args, opts, profile)
         with Store.open(args.file) as store:
             result = importer.run_import(store, args.source, mapping, opts,
-                                         dry_run=args.dry_run, user=args.user,
+                                         dry_run=args.dry_run, user=acting_user(args.user),
                                          progress=terminal_progress("import"))
     except CitymgrError as exc:
         with contextlib.suppress(CitymgrError):  # the first error is the one to tell

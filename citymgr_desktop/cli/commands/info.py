@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from citymgr_desktop.cli.commands._common import print_json
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.store.files import is_writable
+from citymgr_desktop.cli.commands._common import add_json, add_lang, print_json
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store import Store
 
 ORDER = 10
 
@@ -17,11 +19,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "feature count and extent, its value domains and the sub-districts "
                        "(街道) present.")
     p.add_argument("file", help="a GeoPackage (.gpkg)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_json(p)
+    add_lang(p)
     p.set_defaults(func=run)
 
 
 def describe(store: Store) -> dict:
+    from citymgr_desktop.core.store.files import is_writable
+
     layers = [
         {"name": li.name, "kind": li.data_type, "geometry_type": li.geometry_type,
          "srs_id": li.srs_id, "crs": li.crs_name, "count": li.count,
@@ -42,6 +47,8 @@ def describe(store: Store) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
+
     with Store.open(args.file, read_only=True) as store:
         info = describe(store)
     if args.json:

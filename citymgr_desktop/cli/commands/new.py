@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.core.store import create as project
+from citymgr_desktop.cli.commands._common import (
+    add_json,
+    add_lang,
+    add_overwrite,
+    print_json,
+    refuse_overwrite,
+)
 
 ORDER = 5
+DEFAULT_CRS = "EPSG:4547"  # core/store/create.py DEFAULT_CRS (not imported: --help stays light)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,19 +21,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         "new", help="create an empty project file",
         description="Create an empty project (a GeoPackage in the asset schema: road segments, "
         "bridges, green spaces, litter bins, maintenance records, work orders) in any "
-        "projected CRS. Refuses to overwrite an existing file.")
+        "projected CRS, with the official working calendar (holidays and 调休 working "
+        "weekends) for the work-order deadlines. Refuses to overwrite an existing file "
+        "unless --overwrite is given.")
     p.add_argument("file", help="the new GeoPackage (.gpkg) to create")
-    p.add_argument("--crs", default=project.DEFAULT_CRS,
+    p.add_argument("--crs", default=DEFAULT_CRS,
                    help="projected CRS of the project, e.g. EPSG:4547 (CGCS2000 / 3-degree "
-                   f"Gauss-Kruger CM 114E, the default) or EPSG:3879; default {project.DEFAULT_CRS}")
+                   f"Gauss-Kruger CM 114E, the default) or EPSG:3879; default {DEFAULT_CRS}")
     p.add_argument("--district-code", default="420106",
                    help="6-digit administrative division code (GB/T 2260) that starts every "
                    "obj_code; default 420106")
+    add_overwrite(p)
+    add_json(p)
+    add_lang(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    path = project.create_project(args.file, args.crs, args.district_code)
+    from citymgr_desktop.core.store import create as project
+
+    refuse_overwrite(args.file, args.overwrite)
+    path = project.create_project(args.file, args.crs, args.district_code,
+                                  overwrite=args.overwrite)
     crs = project.parse_crs(args.crs)
-    print(f"created {path} ({crs.name}, district code {args.district_code})")
+    if args.json:
+        print_json({"file": str(path), "crs": crs.name, "district_code": args.district_code})
+    else:
+        print(f"created {path} ({crs.name}, district code {args.district_code})")
     return 0

@@ -6,7 +6,18 @@ from __future__ import annotations
 import argparse
 import time
 
-from citymgr_desktop.cli.commands._common import acting_user, terminal_progress
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    add_json,
+    add_lang,
+    add_list,
+    add_overwrite,
+    add_user,
+    document_language,
+    print_json,
+    refuse_overwrite,
+    terminal_progress,
+)
 from citymgr_desktop.core.errors import ValidationError
 
 ORDER = 60
@@ -37,18 +48,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="frame one sub-district (街道); with --atlas, only its pages")
     p.add_argument("--atlas", choices=("district", "grid", "workorder"),
                    help="one page per sub-district, grid cell (bgid) or work order, in one PDF")
-    p.add_argument("--cases", type=lambda t: [c for c in t.split(",") if c],
-                   help="with --atlas workorder: only these case numbers (comma-separated)")
+    add_list(p, "--case", "--cases", dest="cases", metavar="CASE",
+             help="with --atlas workorder: only these case numbers")
     p.add_argument("--open-only", action="store_true",
                    help="with --atlas workorder: only orders not closed or cancelled")
     p.add_argument("--title", default="", help="title (default: Maintenance map / 维修图)")
     p.add_argument("--subtitle", default="", help="subtitle under the title")
-    p.add_argument("--author", default=None, help="author in the footer (default: login name)")
+    add_user(p, "author in the footer (default: your login)", old=("--author",))
     p.add_argument("--source", default="", help="data source in the footer (default: file name)")
-    p.add_argument("--layers", type=lambda t: tuple(x for x in t.split(",") if x),
-                   help="visible layers, comma-separated (default: all asset layers)")
+    add_list(p, "--layers", metavar="LAYER", help="visible layers (default: all asset layers)")
     p.add_argument("--dpi", type=int, default=300, help="PNG resolution, 30-1200 (default 300)")
-    p.add_argument("--lang", default="zh_CN", help="zh_CN or en (default zh_CN)")
     p.add_argument("--margins", type=float, default=10.0, help="page margins in mm (default 10)")
     p.add_argument("--north", choices=("true", "grid"), default="true",
                    help="north arrow to true north (default) or grid north")
@@ -56,6 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     for flag in PANEL_FLAGS:
         p.add_argument(f"--no-{flag.replace('_', '-')}", dest=f"no_{flag}", action="store_true",
                        help=f"leave out the {flag.replace('_', ' ')}")
+    add_overwrite(p)
+    add_json(p)
+    add_lang(p, "the sheet")
     p.set_defaults(func=run)
 
 
@@ -92,12 +104,14 @@ def run(args: argparse.Namespace) -> int:
     if args.bbox and args.atlas:
         raise ValidationError("--bbox does not go with --atlas (each page is framed on its "
                               "feature; use --district to keep one sub-district's pages)")
+    refuse_overwrite(args.out, args.overwrite)
     elements = lg.Elements(**{f: not getattr(args, f"no_{f}") for f in PANEL_FLAGS})
     settings = PrintSettings(
         paper=args.paper, orientation=args.orientation, margins_mm=args.margins,
         title=args.title, subtitle=args.subtitle, scale=args.scale, bbox=args.bbox,
-        district=None if args.atlas else args.district, layers=args.layers,
-        elements=elements, lang=args.lang, author=acting_user(args.author), source=args.source,
+        district=None if args.atlas else args.district,
+        layers=tuple(args.layers) if args.layers else None, elements=elements,
+        lang=document_language(), author=acting_user(args.user), source=args.source,
         dpi=args.dpi, north=args.north, labels=not args.no_labels).validated()
     ensure_gui_application()
     t0 = time.perf_counter()
@@ -111,12 +125,25 @@ def run(args: argparse.Namespace) -> int:
                                   terminal_progress("atlas"), district=args.district,
                                   cases=args.cases, open_only=args.open_only)
             scales = sorted({r.plan.scale for r in result.reports})
+            if args.json:
+                print_json({"out": args.out, "pages": result.pages, "atlas": args.atlas,
+                            "paper": settings.paper, "orientation": settings.orientation,
+                            "scales": scales, "lang": settings.lang,
+                            "seconds": round(time.perf_counter() - t0, 2)})
+                return 0
             print(f"wrote {args.out}: {result.pages} page(s), one per {args.atlas}, "
                   f"{settings.paper} {settings.orientation}, scale(s) "
                   f"{', '.join(f'1:{s}' for s in scales)} in {time.perf_counter() - t0:.1f} s")
             return 0
         report = export_map(source, settings, args.out, terminal_progress("print"))
     plan = report.plan
+    if args.json:
+        print_json({"out": args.out, "pages": 1, "paper": settings.paper,
+                    "orientation": settings.orientation, "scale": plan.scale,
+                    "extent": list(plan.extent), "lang": settings.lang,
+                    "shown": {k: list(v) for k, v in report.shown.items()},
+                    "seconds": round(time.perf_counter() - t0, 2)})
+        return 0
     ext = ", ".join(f"{v:.1f}" for v in plan.extent)
     shown = "; ".join(f"{layer}: {', '.join('-' if c is None else str(c) for c in cats)}"
                       for layer, cats in report.shown.items()) or "nothing"

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
-from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.cli.commands._common import (
+    add_json,
+    add_lang,
+    add_list,
+    add_overwrite,
+    cli_language,
+    print_json,
+    refuse_overwrite,
+)
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-from citymgr_desktop.core.store import Store
 
 ORDER = 40
 FORMATS = {".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG", ".tif": "TIFF", ".tiff": "TIFF",
@@ -27,17 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", default="1600x1200", help="WIDTHxHEIGHT in pixels "
                    "(default 1600x1200)")
     p.add_argument("--bbox", help="minx,miny,maxx,maxy in map CRS units (default: all data)")
-    p.add_argument("--layers", nargs="+", metavar="LAYER",
-                   help="layers to draw, bottom first (names, or comma-separated)")
+    add_list(p, "--layers", metavar="LAYER", several=True,
+             help="layers to draw, bottom first")
     p.add_argument("--crs", help="map CRS, e.g. EPSG:4547 (default: the project's CRS)")
     p.add_argument("--dpi", type=float, default=96.0, help="symbol/label size reference "
                    "(default 96; use 300 for print-sized symbols)")
     p.add_argument("--no-labels", action="store_true", help="do not label road names")
     p.add_argument("--no-antialias", action="store_true", help="faster, jagged drawing")
-    p.add_argument("--lang", choices=["en", "zh_CN"], default="en",
-                   help="language of the legend labels printed with --legend")
     p.add_argument("--legend", action="store_true",
                    help="print the legend categories visible in the image")
+    add_overwrite(p)
+    add_json(p)
+    add_lang(p, "messages and of the legend printed with --legend (the image itself has no "
+             "words but the road names, which are the data's own)")
     p.set_defaults(func=run)
 
 
@@ -80,10 +90,12 @@ def run(args: argparse.Namespace) -> int:
                               f"(use one of {', '.join(sorted(FORMATS))})")
     if not out.parent.exists():
         raise BadFileError(f"--out {out}: folder {out.parent} does not exist")
-    layers = None
-    if args.layers:
-        layers = [n.strip() for item in args.layers for n in item.split(",") if n.strip()]
+    refuse_overwrite(out, args.overwrite)
+    layers = args.layers or None
+    lang = cli_language()
     app = _app()  # noqa: F841 - keeps the application alive while drawing
+    from citymgr_desktop.core.atomic import atomic_path
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.render import (
         MISSING_FONT_MESSAGE,
         RenderOptions,
@@ -104,18 +116,24 @@ def run(args: argparse.Namespace) -> int:
                                     f"(feature layers: {', '.join(available)})")
         data = load_map(store, layers=layers, crs=args.crs)
     if not args.no_labels and ensure_cjk_font() is None:
-        print(f"citymgr: warning: {MISSING_FONT_MESSAGE}")
+        print(f"citymgr: warning: {MISSING_FONT_MESSAGE}", file=sys.stderr)
     extent = bbox or data.extent()
     opts = RenderOptions(antialias=not args.no_antialias, labels=not args.no_labels,
-                         dpi=args.dpi, lang=args.lang)
+                         dpi=args.dpi, lang=lang)
     image = render_image(data, extent, size, opts)
     with atomic_path(out) as tmp:
         if not image.save(str(tmp), fmt):
             raise BadFileError(f"--out {out}: the image could not be written")
     total = sum(layer.count for layer in data.layers)
-    print(f"wrote {out} ({size[0]}x{size[1]}, {total:,} features) in "
-          f"{time.perf_counter() - t0:.2f} s")
-    if args.legend:
-        for e in legend_entries(data, extent, lang=args.lang):
-            print(f"  {e.layer_title:<16} {e.label or '-':<12} {e.colour}  {e.count:>9,}")
+    seconds = time.perf_counter() - t0
+    legend = legend_entries(data, extent, lang=lang) if args.legend else []
+    if args.json:
+        print_json({"out": str(out), "size": list(size), "features": total,
+                    "extent": list(extent), "seconds": round(seconds, 2),
+                    "legend": [{"layer": e.layer_title, "label": e.label, "colour": e.colour,
+                                "count": e.count} for e in legend]})
+        return 0
+    print(f"wrote {out} ({size[0]}x{size[1]}, {total:,} features) in {seconds:.2f} s")
+    for e in legend:
+        print(f"  {e.layer_title:<16} {e.label or '-':<12} {e.colour}  {e.count:>9,}")
     return 0

@@ -8,12 +8,17 @@ import json
 import sys
 from pathlib import Path
 
-from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
-from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    add_json,
+    add_lang,
+    add_overwrite,
+    add_user,
+    print_json,
+    refuse_overwrite,
+    terminal_progress,
+)
 from citymgr_desktop.core.errors import ConflictError
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.sync import registry as reg
-from citymgr_desktop.core.sync import sync_package, undo_sync
 
 ORDER = 61
 
@@ -26,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "geometry changed on both sides, or edit against delete is a conflict. Everything "
         "else is applied in one transaction after a backup, with a journal for "
         "'citymgr sync-undo'. Without --prefer, conflicts keep the master's value and stay "
-        "open for resolution in the app. Exit code 9 when conflicts were left open.")
+        "open for resolution in the app. Exit code 9 when conflicts were left open (or, with "
+        "--dry-run, would be).")
     p.add_argument("file", help="the master project (.gpkg)")
     p.add_argument("package", help="the field package brought back (.gpkg)")
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
@@ -39,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--full-check", action="store_true",
                    help="run PRAGMA integrity_check on the whole file whatever its size (by "
                    "default files over 64 MB get a quick_check of the tables written)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_user(p, "who syncs, recorded in the journal (default: your login)")
+    add_overwrite(p)
+    add_json(p)
+    add_lang(p)
     p.set_defaults(func=run_sync)
 
     u = sub.add_parser("sync-undo", help="undo a sync (restores the master as it was)",
@@ -49,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.add_argument("file", help="the master project (.gpkg)")
     u.add_argument("sync_id", help="the sync id printed by 'citymgr sync' (see sync-list)")
     u.add_argument("--no-backup", action="store_true", help="skip the backup copy")
-    u.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_user(u, "who undoes it (default: your login)")
+    add_json(u)
+    add_lang(u)
     u.set_defaults(func=run_undo)
 
     r = sub.add_parser("sync-resolve", help="resolve open sync conflicts",
@@ -62,6 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     how = r.add_mutually_exclusive_group(required=True)
     how.add_argument("--take", choices=("ancestor", "master", "field"), help="whose value wins")
     how.add_argument("--value", help="set this value (one field conflict at a time)")
+    add_user(r, "who resolves them (default: your login)")
+    add_json(r)
+    add_lang(r)
     r.set_defaults(func=run_resolve)
 
     ls = sub.add_parser("sync-list", help="field packages, syncs and open conflicts",
@@ -69,19 +83,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "the sync runs (newest first) and the number of open conflicts.")
     ls.add_argument("file", help="the master project (.gpkg)")
     ls.add_argument("--conflicts", action="store_true", help="also list every open conflict")
-    ls.add_argument("--json", action="store_true", help="print JSON")
+    add_json(ls)
+    add_lang(ls)
     ls.set_defaults(func=run_list)
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.errors import BadFileError
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import sync_package
 
     if args.report and not Path(args.report).resolve().parent.is_dir():
         raise BadFileError(f"--report: folder {Path(args.report).parent} does not exist; "
                            "nothing was synced")
+    refuse_overwrite(args.report, args.overwrite)
     with Store.open(args.file, read_only=args.dry_run) as store:
         report = sync_package(store, args.package, prefer=args.prefer, dry_run=args.dry_run,
-                              user=acting_user(None), backup=not args.no_backup,
+                              user=acting_user(args.user), backup=not args.no_backup,
                               full_check=args.full_check, progress=terminal_progress("sync"))
     data = report.to_json()
     if args.report:
@@ -96,12 +115,19 @@ def run_sync(args: argparse.Namespace) -> int:
         print(f"citymgr: {report.open_conflicts} conflict(s) left open; everything else was "
               f"applied (sync {report.sync_id})", file=sys.stderr)
         return ConflictError.exit_code
+    if report.open_conflicts and report.status == "dry-run":
+        print(f"citymgr: {report.open_conflicts} conflict(s) would be left open (dry run: "
+              "nothing was written)", file=sys.stderr)
+        return ConflictError.exit_code  # the same exit as the real run, so scripts can check
     return 0
 
 
 def run_undo(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import undo_sync
+
     with Store.open(args.file) as store:
-        result = undo_sync(store, args.sync_id, user=acting_user(None), backup=not args.no_backup,
+        result = undo_sync(store, args.sync_id, user=acting_user(args.user), backup=not args.no_backup,
                            progress=terminal_progress("sync-undo"))
     if args.json:
         print_json(result)
@@ -115,6 +141,7 @@ def run_undo(args: argparse.Namespace) -> int:
 
 def run_resolve(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.sync import Resolution, list_conflicts, resolve_conflicts
 
     if bool(args.conflicts) == bool(args.all):
@@ -125,17 +152,26 @@ def run_resolve(args: argparse.Namespace) -> int:
         ids = [c.conflict_uuid for c in list_conflicts(store)] if args.all \
             else args.conflicts
         if not ids:
-            print("no open conflicts")
+            if args.json:
+                print_json({"resolved": 0, "rows_changed": 0, "sync_id": None})
+            else:
+                print("no open conflicts")
             return 0
         choice = "edit" if args.value is not None else args.take
         result = resolve_conflicts(store, [Resolution(i, choice, args.value) for i in ids],
-                                   user=acting_user(None), progress=terminal_progress("sync-resolve"))
+                                   user=acting_user(args.user),
+                                   progress=terminal_progress("sync-resolve"))
+    if args.json:
+        print_json(result)
+        return 0
     print(f"resolved {result['resolved']} conflict(s), {result['rows_changed']} row(s) changed "
           f"(run {result['sync_id']}; 'citymgr sync-undo' takes it back)")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.sync import registry as reg
     from citymgr_desktop.core.sync.resolve import conflict_listing
 
     with Store.open(args.file, read_only=True) as store:

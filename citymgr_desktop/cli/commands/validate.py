@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import add_lang, print_json, terminal_progress
 from citymgr_desktop.core.errors import SchemaError, ValidationError
-from citymgr_desktop.core.store import validate_file
 
 ORDER = 20
 
@@ -21,10 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print problems as JSON")
     p.add_argument("--no-geometry", action="store_true",
                    help="skip the geometry validity check (faster on huge files)")
+    add_lang(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import validate_file
+
     problems = validate_file(args.file, terminal_progress("validate"),
                              check_geometry=not args.no_geometry)
     errors = [p for p in problems if p.level == "error"]

@@ -1,18 +1,27 @@
 """``citymgr workorders``: create orders from an expression, move them through the loop,
-list them and export them (PDF, XLSX, CSV, GeoJSON, GeoPackage)."""
+list them, set time limits and the working calendar, and export them (PDF, XLSX, CSV,
+GeoJSON, GeoPackage)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 
-from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
+from citymgr_desktop.cli.commands import _calendar
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    add_json,
+    add_lang,
+    add_list,
+    add_overwrite,
+    add_user,
+    document_language,
+    print_json,
+    priority,
+    refuse_overwrite,
+    terminal_progress,
+)
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
-from citymgr_desktop.core.workorders.deadlines import format_local
-from citymgr_desktop.core.workorders.query import list_orders, select_assets
 
 ORDER = 60
 STATES = " ".join(s.value for s in wf.WorkOrderState)
@@ -34,62 +43,76 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "green_space or litter_bin")
     c.add_argument("--where", required=True,
                    help="expression, e.g. \"condition = 5 and district = '粮道街道'\"")
-    c.add_argument("--priority", required=True, type=int,
-                   help="1 urgent (特急), 2 high (紧急), 3 normal (一般), 4 low (较缓)")
+    c.add_argument("--priority", required=True, type=priority,
+                   help="1 or urgent (特急), 2 or high (紧急), 3 or normal (一般), 4 or low (较缓)")
     c.add_argument("--title", required=True)
     c.add_argument("--assignee", help="department or crew to dispatch to (处置单位)")
     c.add_argument("--description")
     c.add_argument("--source", default="patrol",
                    help="patrol, supervisor, hotline, public or assigned (default patrol)")
-    c.add_argument("--by", default=None, help="who creates it (default: your login)")
+    add_user(c, "who creates it (default: your login)", old=("--by",))
+    add_json(c)
+    add_lang(c)
     c.set_defaults(func=run_create)
 
     m = s.add_parser("move", help="move an order to another state (only legal moves)")
     m.add_argument("file")
     m.add_argument("case", help="case number (or uuid)")
     m.add_argument("--to", required=True, metavar="STATE", help=f"one of: {STATES}")
-    m.add_argument("--by", required=True, help="who makes the move")
+    add_user(m, "who makes the move (default: your login)", old=("--by",))
     m.add_argument("--note", help="why (意见)")
     m.add_argument("--record-type", default="repair",
                    help="on closing: type of the record written per asset (default repair)")
     m.add_argument("--condition-after", type=int,
                    help="on closing: each asset's condition after the work (1-5)")
+    add_json(m)
+    add_lang(m)
     m.set_defaults(func=run_move)
 
     ls = s.add_parser("list", help="list orders")
     ls.add_argument("file")
-    ls.add_argument("--state", action="append", metavar="STATE", help=f"one of: {STATES} "
-                    "(repeatable)")
+    add_list(ls, "--state", metavar="STATE", help=f"only these states: {STATES}")
     ls.add_argument("--assignee")
     ls.add_argument("--overdue", action="store_true", help="only orders past their deadline")
-    ls.add_argument("--json", action="store_true", help="print JSON")
+    add_json(ls)
+    add_lang(ls)
     ls.set_defaults(func=run_list)
 
     lim = s.add_parser("limits", help="show or set the time limits (处置时限) by class and "
                        "priority")
     lim.add_argument("file")
     lim.add_argument("--set", nargs=4, metavar=("CLASS", "PRIORITY", "VALUE", "UNIT"),
-                     help="CLASS is an asset layer or '*' for any; UNIT working_hours or "
-                     "working_days")
+                     help="CLASS is an asset layer or '*' for any; PRIORITY 1-4 or a name; "
+                     "UNIT working_hours or working_days")
+    add_json(lim)
+    add_lang(lim)
     lim.set_defaults(func=run_limits)
+
+    _calendar.register(s)
 
     e = s.add_parser("export", help="export orders to pdf, xlsx, csv, geojson or gpkg")
     e.add_argument("file")
-    e.add_argument("--state", action="append", metavar="STATE", help="only these states")
-    e.add_argument("--case", action="append", metavar="CASE", nargs="+",
-                   help="only these case numbers")
+    add_list(e, "--state", metavar="STATE", help="only these states")
+    add_list(e, "--case", metavar="CASE", several=True, help="only these case numbers")
     e.add_argument("--format", required=True, choices=FORMATS)
-    e.add_argument("--out", required=True, help="the file to write (replaced if it exists)")
-    e.add_argument("--lang", default="zh", choices=("zh", "en"), help="language (default zh)")
+    e.add_argument("--out", required=True, help="the file to write")
     e.add_argument("--no-map", action="store_true", help="PDF without map extracts")
     e.add_argument("--photos", action="store_true",
                    help="PDF: print the latest photo of each asset (thumbnails)")
     e.add_argument("--csv-rows", default="assets", choices=("assets", "orders"),
                    help="CSV: one row per order-asset (default) or per order")
+    add_overwrite(e)
+    add_json(e)
+    add_lang(e, "the export")
     e.set_defaults(func=run_export)
 
 
 def run_create(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.workorders import orders as wo
+    from citymgr_desktop.core.workorders.deadlines import format_local
+    from citymgr_desktop.core.workorders.query import select_assets
+
     with Store.open(args.file) as store:
         store.require_asset_project()
         uuids = select_assets(store, args.layer, args.where)
@@ -101,22 +124,40 @@ def run_create(args: argparse.Namespace) -> int:
                             description=args.description, source=args.source,
                             assignee=args.assignee,
                             note=f"created for {len(uuids)} asset(s) where {args.where}")
-        row = wo.create_order(store, spec, acting_user(args.by, "citymgr"))
-    print(row["case_no"])
+        row = wo.create_order(store, spec, acting_user(args.user, "citymgr"))
+    if args.json:
+        print_json({"case_no": row["case_no"], "work_order_uuid": row["work_order_uuid"],
+                    "assets": len(uuids), "priority": row["priority"],
+                    "deadline": row["deadline"],
+                    "deadline_local": format_local(row["deadline"])})
+    else:
+        print(row["case_no"])
     return 0
 
 
 def run_move(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.workorders import orders as wo
+
     close = wo.CloseOptions(record_type=args.record_type,
                             condition_after=args.condition_after)
     with Store.open(args.file) as store:
-        wo.move_order(store, args.case, args.to, args.by, args.note, close=close)
+        wo.move_order(store, args.case, args.to, acting_user(args.user, "citymgr"), args.note,
+                      close=close)
         row = wo.get_order(store, args.case)
-    print(f"{row['case_no']}: {row['state']} ({wf.label(row['state'], 'zh')})")
+    if args.json:
+        print_json({"case_no": row["case_no"], "state": row["state"],
+                    "label": wf.label(row["state"], "zh")})
+    else:
+        print(f"{row['case_no']}: {row['state']} ({wf.label(row['state'], 'zh')})")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.workorders.deadlines import format_local
+    from citymgr_desktop.core.workorders.query import list_orders
+
     with Store.open(args.file, read_only=True) as store:
         rows = list_orders(store, states=args.state, assignee=args.assignee,
                            overdue=True if args.overdue else None)
@@ -134,6 +175,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_limits(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.workorders.deadlines import set_time_limit, time_limits
 
     with Store.open(args.file, read_only=args.set is None) as store:
@@ -141,25 +183,36 @@ def run_limits(args: argparse.Namespace) -> int:
         if args.set:
             cls, pri, value, unit = args.set
             try:
-                priority, amount = int(pri), float(value)
-            except ValueError:
-                raise ValidationError(f"PRIORITY must be 1-4 and VALUE a number, got {pri!r} "
-                                      f"and {value!r}") from None
-            set_time_limit(store, None if cls == "*" else cls, priority, amount, unit)
-        for t in time_limits(store):
-            print(f"{t.asset_class or '*':<14} P{t.priority}  {t.describe('en'):<20} "
-                  f"{t.describe('zh')}")
+                number, amount = priority(pri), float(value)
+            except (argparse.ArgumentTypeError, ValueError):
+                raise ValidationError(f"PRIORITY must be 1-4 or a name and VALUE a number, "
+                                      f"got {pri!r} and {value!r}") from None
+            set_time_limit(store, None if cls == "*" else cls, number, amount, unit)
+        limits = time_limits(store)
+    if args.json:
+        print_json([{"asset_class": t.asset_class, "priority": t.priority, "value": t.value,
+                     "unit": t.unit} for t in limits])
+        return 0
+    for t in limits:
+        print(f"{t.asset_class or '*':<14} P{t.priority}  {t.describe('en'):<20} "
+              f"{t.describe('zh')}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.store import Store
     from citymgr_desktop.export.workorders.exporter import export_orders
 
-    cases = [c for group in (args.case or []) for c in group]
+    refuse_overwrite(args.out, args.overwrite)
+    lang = document_language()
     with Store.open(args.file, read_only=True) as store:
-        summary = export_orders(store, args.out, args.format, cases=cases, states=args.state,
-                                lang=args.lang, with_map=not args.no_map,
-                                with_photos=args.photos,
+        summary = export_orders(store, args.out, args.format, cases=args.case or None,
+                                states=args.state, lang="zh" if lang == "zh_CN" else "en",
+                                with_map=not args.no_map, with_photos=args.photos,
                                 csv_rows=args.csv_rows, progress=terminal_progress("export"))
-    print(json.dumps(summary, ensure_ascii=False))
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"wrote {summary['out']}: {summary['orders']} order(s), {summary['assets']} "
+              f"asset(s) as {summary['format']}")
     return 0

@@ -4,9 +4,14 @@ and the project CRS's area of use enforced.
 - WGS 84, CGCS2000, ITRF and ETRS89 realise the same terrestrial frame to within about a
   metre; PROJ joins them with a "ballpark" (null) shift, which is right at that level, and the
   report says so.
-- Beijing 1954, Xian 1980 and other local datums have no public transformation to CGCS2000:
-  a ballpark shift there is off by up to ~100 m, so it is refused unless the source CRS
-  carries the local parameters (``+towgs84=...``) or the user accepts it explicitly.
+- The transformation is chosen for the data's extent (PROJ's area of interest), as GDAL does:
+  a country-wide 6 m transformation is not used where a 1 m one covers the data. The report
+  names it with its accuracy and lists the others; the user may pick one (``choice``).
+- Beijing 1954, Xian 1980, Tokyo and other local datums often have no transformation PROJ can
+  run here (none public, or a grid not installed): a ballpark shift is off by hundreds of
+  metres (computed for the data from the datums' shifts to WGS 84), so it is refused, naming
+  the missing grid, unless the source CRS carries the local parameters (``+towgs84=...``) or
+  the user accepts it explicitly. PROJ's own warnings become these words, never raw output.
 - Features outside the project CRS's area of use are refused (a projection is meaningless far
   from its zone); if none is inside, the whole import stops with the data's lon/lat extent, the
   usual sign of a wrong source CRS. Tables whose X/Y follow the survey convention (X = north)
@@ -16,14 +21,16 @@ and the project CRS's area of use enforced.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.transformer import TransformerGroup
+from pyproj import CRS, Geod, Transformer
+from pyproj.transformer import AreaOfInterest, TransformerGroup
 
-from citymgr_desktop.core.errors import CrsError
+from citymgr_desktop.core.errors import CrsError, ValidationError
 
 AREA_TOLERANCE_DEG = 0.1  # projections stay accurate a little past the edge (≈10 km)
 SAME_FRAME_DATUMS = ("World Geodetic System 1984", "China 2000",
@@ -31,6 +38,7 @@ SAME_FRAME_DATUMS = ("World Geodetic System 1984", "China 2000",
                      "International Terrestrial Reference Frame",
                      "European Terrestrial Reference System 1989")
 WGS84 = CRS.from_epsg(4326)
+Bounds = tuple[float, float, float, float]  # west, south, east, north in degrees
 
 
 @dataclass
@@ -42,10 +50,24 @@ class TransformPlan:
     steps: list[Transformer]  # applied in turn; empty when source and target are the same
     description: str
     notes: list[str] = field(default_factory=list)
+    accuracy: float | None = None  # metres, as PROJ states it (None: unknown or ballpark)
+    choice: int = 1  # which of the candidates (1 = PROJ's first for the data's extent)
+    alternatives: list[dict[str, Any]] = field(default_factory=list)  # the other candidates
 
     @property
     def transformer(self) -> Transformer | None:
         return self.steps[0] if self.steps else None
+
+    def to_report(self) -> dict[str, Any]:
+        return {"transformation": self.description, "accuracy_m": self.accuracy,
+                "choice": self.choice, "alternatives": self.alternatives}
+
+
+def _transformer(source: CRS, target: CRS) -> Transformer:
+    """``Transformer.from_crs`` without PROJ's warning about a missing grid on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Transformer.from_crs(source, target, always_xy=True)
 
 
 def _frame(crs: CRS) -> str:
@@ -83,14 +105,30 @@ def _harmless_ballpark(op_name: str) -> bool:
     return all(any(part.startswith(n) for n in _SAME_FRAME_CRS_NAMES) for part in m.groups())
 
 
-def _best(source: CRS, target: CRS) -> tuple[Transformer, bool]:
+@dataclass
+class _Candidates:
+    transformers: list[Transformer]
+    best_available: bool
+    missing_grids: list[str]
+
+
+def _candidates(source: CRS, target: CRS, area: Bounds | None) -> _Candidates:
+    """PROJ's transformations for the data's extent, best first; the grids the better ones
+    would need (PROJ's own warning about them is turned into words, not printed)."""
+    aoi = AreaOfInterest(*area) if area is not None else None
     try:
-        group = TransformerGroup(source, target, always_xy=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Best transformation is not available ..."
+            group = TransformerGroup(source, target, always_xy=True, area_of_interest=aoi)
     except Exception as exc:  # PROJ reports impossible pairs with several exception types
         raise CrsError(f"no transformation from {source.name} to {target.name} ({exc})") from None
     if not group.transformers:
         raise CrsError(f"no transformation from {source.name} to {target.name}")
-    return group.transformers[0], group.best_available
+    # the grids of the best operation PROJ could not run (the one a user would install)
+    best = group.unavailable_operations[:1]
+    missing = [g.short_name for op in best for g in op.grids if not g.available]
+    return _Candidates(list(group.transformers), group.best_available,
+                       list(dict.fromkeys(missing)))
 
 
 def _op_names(tr: Transformer) -> list[str]:
@@ -101,43 +139,144 @@ def _rough(ops: list[str]) -> list[str]:
     return [op for op in ops if "ballpark" in op.lower() and not _harmless_ballpark(op)]
 
 
-def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False) -> TransformPlan:
-    """Choose the transformation; refuse a ballpark datum shift between unrelated datums."""
+def _accuracy(tr: Transformer) -> float | None:
+    return tr.accuracy if tr.accuracy is not None and tr.accuracy >= 0 else None
+
+
+def _describe(tr: Transformer) -> str:
+    return tr.description or " + ".join(_op_names(tr))
+
+
+def ballpark_error(source: CRS, target: CRS, area: Bounds | None) -> float | None:
+    """How far (metres) a null datum shift puts data in the middle of ``area``: the source
+    datum's known shift to WGS 84 against the target's; None when PROJ knows no shift."""
+    if area is None:
+        return None
+    lon, lat = (area[0] + area[2]) / 2, (area[1] + area[3]) / 2
+    try:
+        src_geog = source.geodetic_crs or source
+        dst_geog = target.geodetic_crs or target
+        truth = _to_wgs84(src_geog, area)
+        null = _to_wgs84(dst_geog, area)
+    except CrsError:
+        return None
+    if truth is None or null is None:
+        return None
+    x1, y1 = truth.transform(lon, lat)
+    x2, y2 = null.transform(lon, lat)
+    _, _, dist = Geod(ellps="WGS84").inv(x1, y1, x2, y2)
+    return float(abs(dist))
+
+
+def _to_wgs84(geog: CRS, area: Bounds) -> Transformer | None:
+    """A real (not ballpark) transformation of a geographic CRS to WGS 84 for ``area``."""
+    if _frame(geog):
+        return _transformer(geog, WGS84)
+    for tr in _candidates(geog, WGS84, area).transformers:
+        if not any("ballpark" in op.lower() for op in _op_names(tr)):
+            return tr
+    return None
+
+
+def _refusal(source: CRS, target: CRS, area: Bounds | None, missing: list[str]) -> CrsError:
+    error = ballpark_error(source, target, area)
+    names = {"source": source.name, "target": target.name}
+    if missing and error is not None:
+        return CrsError(
+            "no datum transformation from {source} to {target} is available here: the "
+            "accurate one needs the PROJ grid {grid}, which is not installed; a ballpark shift "
+            "would put the data about {metres} m off. Install the grid (e.g. `projsync --file "
+            "{grid}`), give the source CRS with its local parameters (--source-crs '+proj=... "
+            "+towgs84=...') or accept the error (--accept-ballpark)",
+            grid=", ".join(missing), metres=f"{error:.0f}", **names)
+    if error is not None:
+        return CrsError(
+            "no datum transformation from {source} to {target} is known to PROJ; a ballpark "
+            "shift would put the data about {metres} m off. Give the source CRS with its local "
+            "parameters (--source-crs '+proj=... +towgs84=...') or accept the error "
+            "(--accept-ballpark)", metres=f"{error:.0f}", **names)
+    return CrsError(
+        "no datum transformation from {source} to {target} is available here; a ballpark "
+        "shift would put the data off by an unknown amount (often hundreds of metres). Give "
+        "the source CRS with its local parameters (--source-crs '+proj=... +towgs84=...'), "
+        "install the PROJ grid it needs or accept the error (--accept-ballpark)", **names)
+
+
+def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
+                   area: Bounds | None = None, choice: int | None = None) -> TransformPlan:
+    """Choose the transformation for the data's extent (``area``: lon/lat bounds), PROJ's
+    best first, or the user's ``choice`` (1-based) among the candidates; refuse a ballpark
+    datum shift between unrelated datums, saying how far off it would be."""
     if source.equals(target, ignore_axis_order=True):
         return TransformPlan(source, target, [], "none (the source is in the project CRS)")
-    tr, best_available = _best(source, target)
+    found = _candidates(source, target, area)
+    index = 0
+    if choice is not None:
+        if not 1 <= choice <= len(found.transformers):
+            raise ValidationError("--transformation {choice}: there are {count} "
+                                  "transformation(s) for this data; choose 1-{count}",
+                                  choice=choice, count=len(found.transformers))
+        index = choice - 1
+    tr = found.transformers[index]
     steps = [tr]
     ops = _op_names(tr)
     notes: list[str] = []
     if _rough(ops) and source.is_bound and _frame(target):
         # A local datum with its 7 parameters (+towgs84): PROJ uses them towards WGS 84 only,
         # not towards CGCS2000 -- so go through WGS 84, the same frame as the target.
-        to_wgs, _ = _best(source, WGS84)
-        from_wgs, _ = _best(WGS84, target)
+        to_wgs = _candidates(source, WGS84, area).transformers[0]
+        from_wgs = _candidates(WGS84, target, area).transformers[0]
         steps = [to_wgs, from_wgs]
         ops = _op_names(to_wgs) + _op_names(from_wgs)
         notes.append("the source's own datum parameters (TOWGS84) were used, via WGS 84")
     rough = _rough(ops)
-    if not best_available:
-        notes.append("a more accurate transformation needs a PROJ grid that is not "
-                     "installed; the best available one was used")
     if rough and not accept_ballpark:
-        raise CrsError(
-            f"no datum transformation from {source.name} to {target.name} is known to PROJ; "
-            "an approximate one is off by up to ~100 m. Give the source CRS with its local "
-            "parameters (--source-crs '+proj=... +towgs84=...') or accept the error "
-            "(--accept-ballpark)")
+        raise _refusal(source, target, area, found.missing_grids)
+    if not found.best_available and found.missing_grids and not rough:
+        notes.append(f"a more accurate transformation needs the PROJ grid "
+                     f"{', '.join(found.missing_grids)}, which is not installed; the best "
+                     "available one was used")
     if rough:
+        error = ballpark_error(source, target, area)
+        size = f"about {error:.0f} m" if error is not None else "of unknown size"
         notes.append(f"approximate datum shift {source.name} -> {target.name} accepted by the "
-                     "user (errors up to ~100 m)")
+                     f"user (an error {size})")
     elif any(_harmless_ballpark(op) for op in ops):
         notes.append("WGS 84, CGCS2000, ITRF and ETRS89 agree to about 1 m (all realise the "
                      "ITRF): no datum shift applied")
-    accuracies = [t.accuracy for t in steps if t.accuracy is not None and t.accuracy > 0]
-    if accuracies and not rough:
-        notes.append(f"transformation accuracy about {max(accuracies):g} m")
-    description = " ; ".join(t.description or " + ".join(_op_names(t)) for t in steps)
-    return TransformPlan(source, target, steps, description, notes)
+    accuracies = [_accuracy(t) for t in steps]
+    accuracy = max(accuracies) if accuracies and None not in accuracies and not rough else None  # type: ignore[type-var]
+    if accuracy is not None:
+        notes.append(f"transformation accuracy about {accuracy:g} m")
+    alternatives = [{"choice": i, "description": _describe(t), "accuracy_m": _accuracy(t)}
+                    for i, t in enumerate(found.transformers, 1) if i != index + 1]
+    if alternatives:
+        notes.append(f"transformation {index + 1} of {len(found.transformers)} for the data's "
+                     "extent (another: --transformation N, or the list in the import wizard)")
+    description = " ; ".join(_describe(t) for t in steps)
+    return TransformPlan(source, target, steps, description, notes, accuracy, index + 1,
+                         alternatives)
+
+
+def lonlat_bounds(geoms: np.ndarray, source: CRS) -> Bounds | None:
+    """The data's extent as longitude/latitude bounds (the area of interest for PROJ)."""
+    present = [g for g in geoms if g is not None and not g.is_empty]
+    if not present:
+        return None
+    b = shapely.total_bounds(np.array(present, dtype=object))
+    try:
+        geog = source.geodetic_crs or WGS84
+        tr = _transformer(source, geog)
+        xs = [b[0], b[2], b[0], b[2]]
+        ys = [b[1], b[1], b[3], b[3]]
+        with np.errstate(all="ignore"):
+            lon, lat = tr.transform(xs, ys, errcheck=True)
+    except Exception:  # coordinates outside the source CRS's domain: no area of interest
+        return None
+    w, e, s, n = min(lon), max(lon), min(lat), max(lat)
+    if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
+        return None
+    return (float(w), float(s), float(e), float(n))
 
 
 def reproject(geoms: np.ndarray, plan: TransformPlan) -> np.ndarray:
@@ -166,7 +305,7 @@ def area_mask(geoms: np.ndarray, source: CRS, target: CRS) -> tuple[np.ndarray, 
     if aou is None or not present.any():
         return inside, ""
     bounds = shapely.bounds(geoms[present])
-    to_ll = Transformer.from_crs(source, target.geodetic_crs or WGS84, always_xy=True)
+    to_ll = _transformer(source, target.geodetic_crs or WGS84)
     xs = np.concatenate([bounds[:, 0], bounds[:, 2], bounds[:, 0], bounds[:, 2]])
     ys = np.concatenate([bounds[:, 1], bounds[:, 1], bounds[:, 3], bounds[:, 3]])
     with np.errstate(all="ignore"):
@@ -188,7 +327,7 @@ def lonlat_extent(geoms: np.ndarray, source: CRS) -> str:
         return "(no geometries)"
     b = shapely.total_bounds(np.array(present, dtype=object))
     try:
-        tr = Transformer.from_crs(source, source.geodetic_crs or WGS84, always_xy=True)
+        tr = _transformer(source, source.geodetic_crs or WGS84)
         with np.errstate(all="ignore"):
             (x0, x1), (y0, y1) = tr.transform([b[0], b[2]], [b[1], b[3]], errcheck=True)
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):

@@ -1,7 +1,7 @@
 """Geometry for import: decode what GDAL read, and make each geometry fit its asset layer.
 
 Decoding keeps a reason per feature for what cannot be read and linearises curves (circular
-strings, compound curves, curve polygons) through GDAL via Fiona. :func:`conform` turns one
+strings, compound curves, curve polygons) as GDAL does (:mod:`.curves`). :func:`conform` turns one
 geometry into what the target layer holds -- ``LINESTRING`` roads, ``POINT`` bridges and bins,
 ``MULTIPOLYGON`` green spaces: Z/M dropped, invalid geometries repaired with ``make_valid``
 (or listed), multi-part lines merged where they touch and otherwise split into one asset per
@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import shape
+
+from citymgr_desktop.core.importing.curves import linearise
 
 CURVE_TYPES = {8: "CircularString", 9: "CompoundCurve", 10: "CurvePolygon", 11: "MultiCurve",
                12: "MultiSurface", 13: "Curve", 14: "Surface"}
@@ -81,16 +82,13 @@ def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | No
             problems[fids[i]] = f"unsupported geometry type {OTHER_TYPES[codes[i] or 0]}"
         elif geoms[i] is None:
             problems[fids[i]] = f"unreadable geometry ({_geos_message(arr[i])})"
-    if curves:
-        linear = _linearise(path, layer, [fids[i] for i in curves])
-        for i in curves:
-            name = CURVE_TYPES[codes[i] or 0]
-            g = linear.get(fids[i])
-            if g is None:
-                problems[fids[i]] = f"curved geometry ({name}) could not be linearised"
-            else:
-                geoms[i] = g
-                converted[fids[i]] = f"curved {name} linearised"
+    for i in curves:
+        name = CURVE_TYPES[codes[i] or 0]
+        try:
+            geoms[i] = linearise(arr[i])
+            converted[fids[i]] = f"curved {name} linearised"
+        except ValueError as exc:
+            problems[fids[i]] = f"curved geometry ({name}) could not be linearised ({exc})"
     for i in range(len(arr)):
         if arr[i] is None:
             problems.setdefault(fids[i], "no geometry")
@@ -118,27 +116,6 @@ def _geos_message(blob: bytes) -> str:
     except Exception as exc:  # GEOS reports malformed input with several exception types
         return str(exc).split(":", 1)[-1].strip()[:120]
     return "unknown reason"
-
-
-def _linearise(path: Path | None, layer: str | None, fids: list[Any]) -> dict[Any, Any]:
-    """Read ``fids`` again through Fiona, whose GDAL binding linearises curved geometries."""
-    if path is None:
-        return {}
-    out: dict[Any, Any] = {}
-    try:
-        import fiona
-
-        with fiona.open(path, layer=layer) as src:
-            for fid in fids:
-                try:
-                    feat = src[int(fid)]
-                except (KeyError, IndexError, ValueError):
-                    continue
-                if feat.geometry is not None:
-                    out[fid] = shape(feat.geometry)
-    except Exception:  # Fiona or the driver may refuse random access; those stay unreadable
-        return out
-    return out
 
 
 def drop_zm(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

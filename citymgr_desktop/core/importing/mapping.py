@@ -94,6 +94,7 @@ class ImportMapping:
     on_unmatched: str = "empty"  # "empty": leave the field empty; "skip": skip the feature
     geometry: GeometryOptions = field(default_factory=GeometryOptions)
     accept_ballpark: bool = False
+    transformation: int | None = None  # which of PROJ's candidates (1-based); None: the best
 
     def target(self) -> sc.Table:
         if self.table not in sc.ASSET_TABLES_BY_NAME:
@@ -127,6 +128,7 @@ class ImportMapping:
                                       "apply to coded fields only")
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.transformation is None else {"transformation": self.transformation}
         return {
             "target": self.table, "fields": dict(self.fields),
             "constants": dict(self.constants),
@@ -134,7 +136,7 @@ class ImportMapping:
             "id_prefix": self.id_prefix, "on_unmatched": self.on_unmatched,
             "geometry": {"multipart": self.geometry.multipart, "repair": self.geometry.repair,
                          "to_point": self.geometry.to_point},
-            "accept_ballpark": self.accept_ballpark,
+            "accept_ballpark": self.accept_ballpark, **extra,
         }
 
     @classmethod
@@ -149,7 +151,9 @@ class ImportMapping:
                            for k, v in data.get("values", {}).items()},
                    id_prefix=str(data.get("id_prefix", "")),
                    on_unmatched=str(data.get("on_unmatched", "empty")), geometry=geom,
-                   accept_ballpark=bool(data.get("accept_ballpark", False)))
+                   accept_ballpark=bool(data.get("accept_ballpark", False)),
+                   transformation=(int(data["transformation"])
+                                   if data.get("transformation") is not None else None))
 
 
 def editable_fields(table: sc.Table) -> list[str]:

@@ -7,7 +7,9 @@ Matching against the project's existing assets is :mod:`importer_match`'s job.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyproj import CRS
@@ -44,6 +46,17 @@ class Prepared:
     table: sc.Table
     candidates: list[Candidate]
     report: ImportReport
+
+
+def fid_prefix(path: str, layer: str) -> str:
+    """What a feature id is prefixed with when no id field is mapped: the source's file name
+    (and layer, when it is not named after the file), so ``fid:N`` of two files never match.
+    A long name is shortened with a digest of the whole."""
+    name = Path(path).name
+    tag = name if layer in ("", Path(path).stem) else f"{name}/{layer}"
+    if len(tag) > 60:
+        tag = f"{tag[:40]}~{hashlib.sha1(tag.encode('utf-8')).hexdigest()[:8]}"
+    return f"{tag}:fid:"
 
 
 def source_id_text(value: Any) -> str | None:
@@ -166,20 +179,23 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
     report.fields.update({f: f"= {v!r}" for f, v in constants.items()
                           if f not in mapping.fields})
     id_field = mapping.fields.get("source_id")
+    fids_as = fid_prefix(data.layer.path, data.layer.name)
     if id_field is None:
-        report.warnings.append("no source id field is mapped: feature ids (FID) are used, which "
-                               "stay the same only while the source file is unchanged")
+        report.warnings.append(f"no source id field is mapped: feature ids of this file are "
+                               f"used ({fids_as}N), which match again only when the same "
+                               "file and layer is imported again unchanged")
     path = data.layer.path
     src_crs, notes = icrs.resolve_source_crs(data.layer.crs, data.geometries, path)
-    tplan = icrs.plan_transform(src_crs, project_crs, mapping.accept_ballpark)
     geoms, had_zm = drop_zm(data.geometries)
     if data.gcj02:
         geoms = icrs.from_gcj02(geoms)
+    tplan = icrs.plan_transform(src_crs, project_crs, mapping.accept_ballpark,
+                                area=icrs.lonlat_bounds(geoms, src_crs),
+                                choice=mapping.transformation)
     geoms, inside, area_notes, area_words = icrs.check_area(
         geoms, src_crs, project_crs, path, data.swap_xy_possible)
     geoms = icrs.reproject(geoms, tplan)
-    report.crs = {"source": src_crs.name, "target": project_crs.name,
-                  "transformation": tplan.description,
+    report.crs = {"source": src_crs.name, "target": project_crs.name, **tplan.to_report(),
                   "notes": [*notes, *tplan.notes, *area_notes, *data.layer.notes]}
     report.read = len(data)
     conv = _Converter(table, mapping, constants, report)
@@ -191,7 +207,7 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
     for i, (fid, row) in enumerate(zip(fids, records, strict=True)):
         if i % 2000 == 0:
             prog.update(i, len(records), "checking features")
-        base_id = source_id_text(row[id_field]) if id_field else f"fid:{fid}"
+        base_id = source_id_text(row[id_field]) if id_field else f"{fids_as}{fid}"
         sid = f"{mapping.id_prefix}{base_id}" if base_id is not None else None
         ex = Example(fid, sid)
         if fid in data.problems:

@@ -122,7 +122,14 @@ class ImportReport:
             lines.append(f"  new obj_code: {self.obj_codes[0]} .. {self.obj_codes[1]}")
         if self.crs:
             lines.append(f"  CRS: {self.crs.get('source')} -> {self.crs.get('target')}")
-            lines.append(f"    transformation: {self.crs.get('transformation')}")
+            acc = self.crs.get("accuracy_m")
+            lines.append(f"    transformation {self.crs.get('choice', 1)}: "
+                         f"{self.crs.get('transformation')}"
+                         + (f" (accuracy {acc:g} m)" if acc is not None else ""))
+            for alt in self.crs.get("alternatives", []):
+                a = alt.get("accuracy_m")
+                lines.append(f"      or {alt['choice']}: {alt['description']}"
+                             + (f" ({a:g} m)" if a is not None else " (accuracy unknown)"))
             lines.extend(f"    note: {n}" for n in self.crs.get("notes", []))
         if self.fields:
             lines.append("  fields: " + ", ".join(f"{k} <- {v}" for k, v in self.fields.items()))

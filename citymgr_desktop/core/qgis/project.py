@@ -5,17 +5,24 @@ open a GeoPackage of ours ready to use; and the same project as a ``.qgz`` besid
 Data sources are written the way QGIS itself writes them for a project stored in a
 GeoPackage: relative, ``./<file name>.gpkg|layername=<table>``, which QGIS (3.22 and later)
 resolves against the folder of the GeoPackage the project is read from. The file may be moved
-or copied to another folder or machine; if it is *renamed*, the embedded project points at the
-old name until ``embed()`` runs again (``ensure_current()`` does that cheaply when the app
-opens a file, and field packages are written with ``embed(..., gpkg_name=...)``). No data
-source can name "this very file" in QGIS 3.22; absolute paths would break on every move.
+or copied to another folder or machine. No data source can name "this very file": QGIS's
+``QgsPathResolver`` drops the project file's own name before resolving a relative path (and
+``""``, ``.``, ``./`` resolve to the folder), so a copy *renamed* outside citymgr (``台账2026.gpkg``)
+still reads ``./district.gpkg``: invalid layers in another folder, the original's data beside
+it (QGIS issue #37440, open since 2020). Absolute paths would break on every move. So:
+:func:`repoint` (the one function that fixes it) runs whenever citymgr opens a file for
+writing (``core/store``, one call site), field packages are written with
+``embed(..., gpkg_name=...)``, and :func:`points_elsewhere` lets ``validate`` report a file
+whose project reads another file. Opening read-only never rewrites the project.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 import zipfile
@@ -321,21 +328,22 @@ def embedded_qgs(conn: sqlite3.Connection, name: str = PROJECT_NAME) -> str | No
         return z.read(qgs).decode("utf-8")
 
 
-def ensure_current_needed(conn: sqlite3.Connection) -> bool:
-    """True if the embedded project names another file than this one (read-only check)."""
+def points_elsewhere(conn: sqlite3.Connection) -> str | None:
+    """The file name the embedded project's layers read when it is not this file's name
+    (None when it is, or when there is no embedded project). Read-only."""
     qgs = embedded_qgs(conn)
-    expected = f"<datasource>./{gpkg_file_name(conn)}|layername="
-    return qgs is None or expected not in qgs.replace("&amp;", "&")
+    if qgs is None:
+        return None
+    read = re.findall(r"<datasource>\./([^|<]+)\|layername=", qgs)
+    here = gpkg_file_name(conn)
+    others = [html.unescape(name) for name in read if html.unescape(name) != here]
+    return others[0] if others else None
 
 
-def ensure_current(conn: sqlite3.Connection, srs_id: int) -> bool:
-    """Re-embed if the embedded project names another file than this one; True if it did.
-
-    The caller runs it inside a write transaction when it opens a file.
-    """
-    qgs = embedded_qgs(conn)
-    expected = f"<datasource>./{gpkg_file_name(conn)}|layername="
-    if qgs is not None and expected in qgs.replace("&amp;", "&"):
+def repoint(conn: sqlite3.Connection, srs_id: int) -> bool:
+    """Point the embedded QGIS project at this file (re-embed it) when it reads another file
+    or is missing; True if it did. The caller runs it inside a write transaction."""
+    if embedded_qgs(conn) is not None and points_elsewhere(conn) is None:
         return False
     embed(conn, srs_id)
     return True

@@ -14,10 +14,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model import symbology as sy
 from citymgr_desktop.core.qgis.forms import CHILD_TABLES, custom_properties, form_elements
 from citymgr_desktop.core.qgis.forms import layer_id as layer_id
-from citymgr_desktop.core.qgis.symbols import labeling, renderer
+from citymgr_desktop.core.qgis.symbols import labeling, renderer, sub
 
 QGIS_VERSION = "3.22.16-Białowieża"  # the oldest QGIS we test against; newer ones read it
 DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
@@ -159,3 +161,41 @@ def write_styles(conn: sqlite3.Connection, tables: Iterable[sc.Table]) -> None:
             ),
         )
     gpkg.touch_contents(conn, "layer_styles")
+
+
+def export_qml(table: sc.Table, lang: str = "zh") -> str:
+    """The style of a work-order export layer of ``table``'s class: coloured by condition as
+    in the app, where the export writes the condition as a word (``完好``, ``good``)."""
+    short = "zh" if lang.startswith("zh") else "en"
+    domain = dm.CONDITION
+    cats = [(None if v is None else domain.label(v, short), label, colour)
+            for v, label, colour in sy.condition_categories(short)]
+    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology")
+    root.append(renderer(table, cats))
+    for tag, text in (("blendMode", "0"), ("featureBlendMode", "0"), ("layerOpacity", "1"),
+                      ("layerGeometryType", geometry_info(table)[2])):
+        sub(root, tag, text)
+    ET.indent(root, " ")
+    return DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def style_export_layers(path: str, layers: dict[str, sc.Table], lang: str = "zh") -> None:
+    """Write the default QGIS style of each layer of an exported GeoPackage (layer -> the
+    asset class it holds) into its ``layer_styles``, so QGIS and QField show them coloured."""
+    conn = gpkg.connect(path)
+    try:
+        conn.execute("BEGIN")
+        register_layer_styles(conn)
+        geometry = dict(conn.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        for layer, table in layers.items():
+            conn.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                f"owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, "
+                f"{gpkg.NOW_SQL})",
+                (layer, geometry.get(layer, "geom"), STYLE_NAME, export_qml(table, lang),
+                 f"citymgr-desktop: {table.zh} {table.en}"))
+        gpkg.touch_contents(conn, "layer_styles")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()

@@ -114,8 +114,10 @@ def symbol(name: str, table_name: str, colour: str) -> ET.Element:
     return sym
 
 
-def renderer(table: sc.Table) -> ET.Element:
-    """A categorised renderer on ``condition``: one category per grade plus 'not assessed'."""
+def renderer(table: sc.Table,
+             categories: list[tuple[Any, str, str]] | None = None) -> ET.Element:
+    """A categorised renderer on ``condition``: one category per grade plus 'not assessed'
+    (``categories``: (value, label, colour) when the values are not the codes)."""
     r = ET.Element(
         "renderer-v2",
         type="categorizedSymbol",
@@ -126,7 +128,7 @@ def renderer(table: sc.Table) -> ET.Element:
         referencescale="-1",
     )
     cats, syms = sub(r, "categories"), sub(r, "symbols")
-    for i, (value, label, colour) in enumerate(sy.condition_categories("zh")):
+    for i, (value, label, colour) in enumerate(categories or sy.condition_categories("zh")):
         sub(
             cats,
             "category",

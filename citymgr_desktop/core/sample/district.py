@@ -23,7 +23,7 @@ from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.sample import geometry as sg
-from citymgr_desktop.core.sample.history import history, work_orders
+from citymgr_desktop.core.sample.history import CALENDAR_YEARS, history, work_orders
 from citymgr_desktop.core.sample.names import (
     SUBDISTRICTS,
     condition_draw,
@@ -57,7 +57,8 @@ def generate(out: str | os.PathLike[str], features: int = 4000, seed: int = 1,
             # random uuids make the unique indexes' inserts random: keep them in memory
             conn.execute("PRAGMA cache_size = -400000")
             conn.execute("BEGIN")
-            srs_id = project.initialise(conn, crs, district_code, with_rtree_triggers=False)
+            srs_id = project.initialise(conn, crs, district_code, with_rtree_triggers=False,
+                                        calendar_years=CALENDAR_YEARS)
             _write_assets(conn, srs_id, features, rng, district_code, prog)
             for t in sc.ASSET_TABLES:
                 gpkg.create_rtree_triggers(conn, t.name)

@@ -14,10 +14,12 @@ import numpy as np
 
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sample.names import uuids
-from citymgr_desktop.core.store.create import bulk_insert
+from citymgr_desktop.core.store.create import DEFAULT_TIME_LIMITS, bulk_insert
+from citymgr_desktop.core.workorders.deadlines import WorkCalendar, load_calendar, to_utc
 from citymgr_desktop.core.workorders.states import WorkOrderState, case_number, path_to
 
 TODAY = dt.date(2026, 11, 20)
+CALENDAR_YEARS = (2025, 2026, 2027)  # the official calendar seeded into the sample
 CREWS = ("养护一班", "养护二班", "巡查组", "应急抢修队", "保洁三组")
 _TYPES = ("inspection", "repair", "cleaning", "replacement", "reconstruction")
 _TYPE_P = (0.5, 0.25, 0.17, 0.06, 0.02)
@@ -97,6 +99,7 @@ def work_orders(conn: sqlite3.Connection, rng: np.random.Generator, features: in
     order_ids = uuids(rng, count)
     per_day: dict[dt.date, int] = {}
     pools = {t.name: _assets(conn, t.name) for t in sc.ASSET_TABLES}
+    calendar = load_calendar(conn)
     for n, state in enumerate(states.tolist()):
         cls = str(rng.choice([t.name for t in sc.ASSET_TABLES], p=[0.35, 0.05, 0.2, 0.4]))
         ids, cond = pools[cls]
@@ -106,7 +109,9 @@ def work_orders(conn: sqlite3.Connection, rng: np.random.Generator, features: in
         picked = rng.choice(pool, size=k, replace=False)
         day = TODAY - dt.timedelta(days=int(rng.integers(0, 120)))
         per_day[day] = per_day.get(day, 0) + 1
-        at = dt.datetime(day.year, day.month, day.day, 9, 0)
+        # reported in office time (09:00-16:59, China Standard Time), stored in UTC
+        at = to_utc(dt.datetime(day.year, day.month, day.day, 9, 0)
+                    + dt.timedelta(minutes=int(rng.integers(0, 480))))
         priority = int(rng.choice([1, 2, 3, 4], p=[0.05, 0.2, 0.6, 0.15]))
         wid = order_ids[n]
         row = {
@@ -114,7 +119,7 @@ def work_orders(conn: sqlite3.Connection, rng: np.random.Generator, features: in
             "source": str(rng.choice(["patrol", "supervisor", "hotline", "public", "assigned"])),
             "asset_class": cls, "priority": priority, "title": _TITLES[cls],
             "description": f"{_TITLES[cls]}（{k}处）", "district": None,
-            "deadline": _iso(at + dt.timedelta(days={1: 0.1, 2: 0.5, 3: 3, 4: 10}[priority])),
+            "deadline": _iso(_deadline(calendar, cls, priority, at)),
             "assignee": "区市政设施养护中心", "state": state, "created_by": "sample",
         }
         prev = None
@@ -133,6 +138,14 @@ def work_orders(conn: sqlite3.Connection, rng: np.random.Generator, features: in
     for e, u in zip(events, uuids(rng, len(events)), strict=True):
         e["event_uuid"] = u
     _insert_rows(conn, sc.WORK_ORDER_EVENT, events)
+
+
+def _deadline(calendar: WorkCalendar, cls: str, priority: int, at: dt.datetime) -> dt.datetime:
+    """The deadline by the same rule as a new order: the class's time limit (else the one
+    for any class) counted in working time on the file's calendar."""
+    limits = {(c, p): (v, u) for c, p, v, u in DEFAULT_TIME_LIMITS}
+    value, unit = limits.get((cls, priority)) or limits[(None, priority)]
+    return calendar.deadline(at, value, unit)
 
 
 def _iso(t: dt.datetime) -> str:

@@ -52,6 +52,7 @@ def validate_file(path: str | os.PathLike[str], progress: Progress | None = None
                                     "road_segment/bridge/green_space/litter_bin"))
             return problems
         problems += _schema(conn)
+        problems += _qgis_project(conn)
         prog.update(2, 4, "values")
         problems += _values(conn)
         prog.update(3, 4, "geometries")
@@ -59,6 +60,19 @@ def validate_file(path: str | os.PathLike[str], progress: Progress | None = None
             problems += _geometries(conn, prog)
         prog.update(4, 4, "done")
     return problems
+
+
+def _qgis_project(conn: sqlite3.Connection) -> list[Problem]:
+    """The embedded QGIS project must read this very file, not one of another name."""
+    from citymgr_desktop.core.qgis import project as qgis_project
+
+    other = qgis_project.points_elsewhere(conn)
+    if other is None:
+        return []
+    return [Problem("error", "qgis_projects", f"the embedded QGIS project reads ./{other}, "
+                    f"not this file ({qgis_project.gpkg_file_name(conn)}): QGIS would show "
+                    "invalid layers, or that file's data if it sits beside this one; opening "
+                    "this file for editing in citymgr points the project here")]
 
 
 def _geopackage(conn: sqlite3.Connection) -> list[Problem]:

@@ -6,10 +6,11 @@ when complete, so an interrupted or failed creation never leaves a half-written 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from citymgr_desktop.core import gpkg
+from citymgr_desktop.core import gpkg, workcalendar
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, CrsError, ValidationError
 from citymgr_desktop.core.gpkg.geometry import encode_many
@@ -60,8 +61,13 @@ def validate_district_code(code: str) -> str:
 
 
 def initialise(conn: sqlite3.Connection, crs: CRS, district_code: str, *,
-               with_rtree_triggers: bool = True) -> int:
-    """Write the whole empty schema into a fresh database; returns the project's srs_id."""
+               with_rtree_triggers: bool = True,
+               calendar_years: Iterable[int] | None = None) -> int:
+    """Write the whole empty schema into a fresh database; returns the project's srs_id.
+
+    The working calendar of the deadlines (holidays, 调休 working weekends) is seeded with
+    the official one of ``calendar_years`` (default: last year, this year and the next).
+    """
     gpkg.init_geopackage(conn)
     srs_id = gpkg.add_srs(conn, crs)
     gpkg.write_domains(conn, dm.ALL_DOMAINS.values())
@@ -78,6 +84,9 @@ def initialise(conn: sqlite3.Connection, crs: CRS, district_code: str, *,
         [("schema_version", str(sc.SCHEMA_VERSION)), ("schema_hash", sc.schema_hash()),
          ("district_code", district_code), ("crs", crs.to_string())],
     )
+    years = calendar_years or workcalendar.default_years(dt.date.today())
+    conn.execute("INSERT INTO citymgr_meta VALUES (?,?)",
+                 (workcalendar.CALENDAR_KEY, workcalendar.official_days(years).to_json()))
     conn.executemany(
         "INSERT INTO work_order_time_limit (asset_class, priority, limit_value, limit_unit) "
         "VALUES (?,?,?,?)",
@@ -96,10 +105,11 @@ def finish(conn: sqlite3.Connection, srs_id: int) -> None:
 
 
 def create_project(path: str | os.PathLike[str], crs: str | CRS = DEFAULT_CRS,
-                   district_code: str = "420106") -> Path:
-    """Create an empty project file in the asset schema; refuses to overwrite a file."""
+                   district_code: str = "420106", *, overwrite: bool = False) -> Path:
+    """Create an empty project file in the asset schema; refuses to replace a file unless
+    ``overwrite`` (then the old file is replaced only once the new one is complete)."""
     target = Path(path)
-    if target.exists():
+    if target.exists() and not overwrite:
         raise BadFileError(f"{target} already exists; choose a new file name")
     crs_obj = parse_crs(crs)
     validate_district_code(district_code)

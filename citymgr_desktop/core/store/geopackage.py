@@ -110,9 +110,9 @@ class Store(StoreQueries):
                     qgis_project.embed(conn, srs_id)
                 self.absent = {}
             elif qgis_project.embedded_qgs(self.conn) is None or \
-                    qgis_project.ensure_current_needed(self.conn):
+                    qgis_project.points_elsewhere(self.conn) is not None:
                 with self.session() as conn:
-                    qgis_project.ensure_current(conn, srs_id)
+                    qgis_project.repoint(conn, srs_id)
         except (BadFileError, ReadOnlyError):
             pass  # locked: the data is fine; older columns are read as empty meanwhile
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.expression import Expression, Fields, filter_rows
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
@@ -36,12 +36,13 @@ if TYPE_CHECKING:
 def asset_table(layer: str) -> sc.Table:
     """The asset table called ``layer``: the one check that a layer holds assets.
 
-    Anything else (a work-order table, a foreign layer, a typo) is a ValidationError naming
-    the asset layers, worded the same for the command line, the dialogs and the core.
+    Anything else (a work-order table, a foreign layer, a typo) is a NotFoundError naming
+    the asset layers, worded the same for the command line, the dialogs and the core (exit
+    10, like every unknown layer).
     """
     t = sc.ASSET_TABLES_BY_NAME.get(layer)
     if t is None:
-        raise ValidationError(f"{layer!r} is not an asset layer; asset layers: "
+        raise NotFoundError(f"{layer!r} is not an asset layer; asset layers: "
                               f"{', '.join(x.name for x in sc.ASSET_TABLES)}")
     return t
 

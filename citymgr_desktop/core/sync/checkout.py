@@ -18,7 +18,7 @@ from pathlib import Path
 
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import new_uuid, now_iso
-from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
+from citymgr_desktop.core.errors import BadFileError, NotFoundError, ReadOnlyError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.qgis import project as qgis_project
@@ -78,7 +78,7 @@ def check_layers(layers: list[str] | None) -> tuple[str, ...]:
         return ASSET_LAYERS
     bad = [x for x in layers if x not in ASSET_LAYERS]
     if bad:
-        raise ValidationError(f"--layers: {', '.join(bad)} is not an asset layer; allowed: "
+        raise NotFoundError(f"--layers: {', '.join(bad)} is not an asset layer; allowed: "
                               f"{', '.join(ASSET_LAYERS)}")
     return tuple(x for x in ASSET_LAYERS if x in layers)
 

@@ -7,7 +7,9 @@ day), in China Standard Time (UTC+8, no daylight saving). Public holidays and th
 days worked in exchange (调休) are listed in ``citymgr_meta`` under ``work_calendar`` as
 ``{"holidays": ["2026-10-01", ...], "workdays": ["2026-10-10", ...]}`` because they change
 every year by State Council notice. Timestamps are stored in UTC (``...Z``), like every
-other timestamp in the file.
+other timestamp in the file. New files get the official calendar
+(:mod:`citymgr_desktop.core.workcalendar`); :func:`seed_calendar` adds years to a file and
+:func:`save_calendar` stores an edited one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 from citymgr_desktop.core.clock import parse_iso
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.workcalendar import CALENDAR_KEY, calendar_text, official_days
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
@@ -31,7 +34,6 @@ PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
     (dt.time(14, 0), dt.time(17, 30)),
 )
 UNITS = ("working_hours", "working_days")
-CALENDAR_KEY = "work_calendar"
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,64 @@ def load_calendar(conn: sqlite3.Connection) -> WorkCalendar:
 
 
 def calendar_json(calendar: WorkCalendar) -> str:
-    return json.dumps({"holidays": sorted(d.isoformat() for d in calendar.holidays),
-                       "workdays": sorted(d.isoformat() for d in calendar.workdays)})
+    return calendar_text(calendar.holidays, calendar.workdays)
+
+
+def calendar_of(store: Store) -> WorkCalendar:
+    """The file's working calendar (for views: they ask the store, never its connection)."""
+    return load_calendar(store.conn)
+
+
+class CalendarCommand:
+    """An edit of the working calendar as one undo step (``window.commands``)."""
+
+    def __init__(self, store: Store, holidays: set[dt.date], workdays: set[dt.date],
+                 label: str = "Edit the working calendar") -> None:
+        self.store, self.label = store, label
+        self.new = (set(holidays), set(workdays))
+        old = load_calendar(store.conn)
+        self.old = (set(old.holidays), set(old.workdays))
+
+    def do(self) -> None:
+        save_calendar(self.store, *self.new)
+
+    def undo(self) -> None:
+        save_calendar(self.store, *self.old)
+
+
+def calendar_source(store: Store) -> dict:
+    """What the file's calendar says about itself: years covered and where it came from."""
+    try:
+        data = json.loads(store.meta(CALENDAR_KEY) or "{}")
+    except ValueError:
+        data = {}
+    return {"source": data.get("source", ""), "years": data.get("years", [])}
+
+
+def save_calendar(store: Store, holidays: frozenset[dt.date] | set[dt.date],
+                  workdays: frozenset[dt.date] | set[dt.date]) -> WorkCalendar:
+    """Store an edited calendar (a day cannot be both a holiday and a working weekend)."""
+    both = sorted(set(holidays) & set(workdays))
+    if both:
+        raise ValidationError("{day} cannot be both a holiday and a working day",
+                              day=both[0].isoformat())
+    info = calendar_source(store)
+    store.set_meta(CALENDAR_KEY, calendar_text(holidays, workdays, info["years"],
+                                               info["source"]))
+    return WorkCalendar(frozenset(holidays), frozenset(workdays))
+
+
+def seed_calendar(store: Store, years: list[int]) -> WorkCalendar:
+    """Replace the days of ``years`` with the official calendar (other years are kept)."""
+    current = load_calendar(store.conn)
+    official = official_days(years)
+    keep_h = {d for d in current.holidays if d.year not in years}
+    keep_w = {d for d in current.workdays if d.year not in years}
+    info = calendar_source(store)
+    all_years = sorted(set(info["years"]) | set(years))
+    holidays, workdays = keep_h | official.holidays, keep_w | official.workdays
+    store.set_meta(CALENDAR_KEY, calendar_text(holidays, workdays, all_years, official.source))
+    return WorkCalendar(frozenset(holidays), frozenset(workdays))
 
 
 @dataclass(frozen=True)

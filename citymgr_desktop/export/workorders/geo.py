@@ -5,8 +5,9 @@ that know nothing of CGCS2000 Gauss-Kruger zones still place them right.
 One feature per order and asset, carrying the order's case number, title, state, priority and
 deadline and the asset's code, name, sub-district and condition, as words a person reads.
 The GeoPackage holds one layer per asset class (one geometry type per layer, as QField wants)
-and is written as GeoPackage 1.3 for QGIS 3.22. Files are written under a temporary name and
-renamed.
+and is written as GeoPackage 1.3 for QGIS 3.22, with a default QGIS style per layer in
+``layer_styles`` (coloured by condition, as in the app). Files are written under a temporary
+name and renamed; a GeoJSON's name is the file's.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.qgis.styles import style_export_layers
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.rows import ASSET_COLUMNS, asset_row
 
@@ -55,7 +57,7 @@ def export_geojson(orders: Sequence[ReportOrder], path: str | os.PathLike[str], 
     if frame.empty:
         raise ValidationError("the chosen work orders have no assets with a geometry")
     with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON",
+        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer=Path(path).stem,
                                 layer_options={"COORDINATE_PRECISION": 7, "RFC7946": "YES"})
         prog.check()
     return Path(path)
@@ -72,6 +74,7 @@ def export_gpkg(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs
     frame["_cls"] = raw_class
     with atomic_path(path) as tmp:
         first = True
+        written: dict[str, sc.Table] = {}
         for table in sc.ASSET_TABLES:
             part = frame[frame["_cls"] == table.name].drop(columns="_cls")
             if part.empty:
@@ -86,5 +89,7 @@ def export_gpkg(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs
                 dataset_options={"VERSION": "1.3"} if first else None,
                 layer_options={"DESCRIPTION": f"{table.zh} {table.en}"}, append=not first)
             first = False
+            written[f"workorder_{table.name}"] = table
             prog.check()
+        style_export_layers(str(tmp), written, lang)  # QGIS/QField show them coloured
     return Path(path)

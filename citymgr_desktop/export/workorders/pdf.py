@@ -59,11 +59,12 @@ def _header(flow: Flow, rep: ReportOrder, lang: str, now: dt.datetime) -> None:
 
     flow.place(12, title)
     overdue = is_overdue(o, now)
-    deadline = format_local(o.get("deadline")) + (f"  {t('(overdue)')}" if overdue else "")
+    # the overdue mark rides on the small label line: the date fills the value line
+    deadline_label = t("Deadline") + (f" {t('(overdue)')}" if overdue else "")
     cells = [
         (t("Class"), coded("asset_class", o.get("asset_class"), lang) or t("mixed")),
         (t("Priority"), coded("work_order_priority", o.get("priority"), lang)),
-        (t("Deadline"), deadline),
+        (deadline_label, format_local(o.get("deadline"))),
         (t("State"), coded("work_order_state", o.get("state"), lang)),
         (t("Source"), coded("work_order_source", o.get("source"), lang)),
         (t("Assignee"), o.get("assignee") or ""),
@@ -76,8 +77,9 @@ def _header(flow: Flow, rep: ReportOrder, lang: str, now: dt.datetime) -> None:
         for i, (label, value) in enumerate(cells):
             cx, cy = X0 + (i % 4) * cw, y + (i // 4) * ch
             s.box(cx, cy, cw, ch)
-            s.text(cx + 1.5, cy + 0.8, cw - 3, 4, label, 7, color="#555555")
             red = "#c0392b" if (i == 2 and overdue) else "#000000"
+            s.text(cx + 1.5, cy + 0.8, cw - 3, 4, label, 7,
+                   color=red if red != "#000000" else "#555555", bold=red != "#000000")
             s.text(cx + 1.5, cy + 4.6, cw - 3, 6, str(value or ""), 9.5, bold=i in (1, 3),
                    color=red, wrap=False)
 

@@ -15,8 +15,10 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QSplitter,
     QTextBrowser,
@@ -71,10 +73,18 @@ class ImportReportPage(QWizardPage):
         save_profile_btn.clicked.connect(self.save_profile_dialog)
         save_report_btn = QPushButton(self.tr("Save report…"))
         save_report_btn.clicked.connect(self.save_report_dialog)
+        # PROJ's transformations for the data's extent: the first is used unless one is picked
+        self.transformation = QComboBox()
+        self.transformation.setObjectName("import_transformation")
+        self.transformation.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.transformation_label = QLabel(self.tr("Transformation:"))
+        self.transformation.activated.connect(self._transformation_chosen)
         buttons = QHBoxLayout()
         buttons.addWidget(save_profile_btn)
         buttons.addWidget(save_report_btn)
         buttons.addStretch(1)
+        buttons.addWidget(self.transformation_label)
+        buttons.addWidget(self.transformation)
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
@@ -97,6 +107,37 @@ class ImportReportPage(QWizardPage):
     def _show(self, result: ImportResult, background: Any) -> None:
         self.text.setHtml(self.report_html(result.report))
         self.preview.set_data(background, result.outcomes)
+        self._fill_transformations(result.report.crs)
+
+    def _fill_transformations(self, crs: dict[str, Any]) -> None:
+        """One entry per candidate transformation, the one used selected; hidden if only one."""
+        entries = [{"choice": crs.get("choice", 1), "description": crs.get("transformation"),
+                    "accuracy_m": crs.get("accuracy_m")}, *crs.get("alternatives", [])]
+        entries.sort(key=lambda a: a["choice"])
+        self.transformation.blockSignals(True)
+        self.transformation.clear()
+        for a in entries:
+            acc = a.get("accuracy_m")
+            words = (self.tr("%1 m").replace("%1", f"{acc:g}") if acc is not None
+                     else self.tr("accuracy unknown"))
+            self.transformation.addItem(f"{a['choice']}: {a['description']} ({words})",
+                                        a["choice"])
+        self.transformation.setCurrentIndex(max(0, self.transformation.findData(
+            crs.get("choice", 1))))
+        self.transformation.blockSignals(False)
+        shown = len(entries) > 1
+        self.transformation.setVisible(shown)
+        self.transformation_label.setVisible(shown)
+
+    def _transformation_chosen(self, index: int) -> None:
+        state = self.wiz.state
+        choice = self.transformation.itemData(index)
+        if state.mapping is None or choice == (state.mapping.transformation or 1):
+            return
+        state.mapping.transformation = None if choice == 1 else int(choice)
+        state.dry_run = None
+        self.completeChanged.emit()
+        self.initializePage()
 
     # -- the report as a person reads it ------------------------------------------------------
     def report_html(self, r: ImportReport) -> str:
@@ -145,9 +186,13 @@ class ImportReportPage(QWizardPage):
             out.append("</ul>")
         if r.crs:
             notes = "".join(f"<li>{e(n)}</li>" for n in r.crs.get("notes", []))
+            acc = r.crs.get("accuracy_m")
+            accuracy = (f" ({e(t('accuracy %1 m').replace('%1', f'{acc:g}'))})"
+                        if acc is not None else "")
             out.append(f"<h4>{e(t('Coordinates'))}</h4><p>{e(str(r.crs.get('source')))} → "
                        f"{e(str(r.crs.get('target')))}<br><small>"
-                       f"{e(str(r.crs.get('transformation')))}</small></p><ul>{notes}</ul>")
+                       f"{e(str(r.crs.get('transformation')))}{accuracy}</small></p>"
+                       f"<ul>{notes}</ul>")
         out += [f"<p style='color:#a15c00'>⚠ {e(w)}</p>" for w in r.warnings]
         return "".join(out)
 

@@ -1,6 +1,6 @@
 """Work orders in the main window: a dock listing orders (filter by state, assignee,
 overdue), and the Work order menu: new from selection or expression, move, show on map,
-export (in a worker with progress and Cancel). Every change is an undoable command."""
+export (in a worker with progress and Cancel), the working calendar. Every change is an undoable command."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.workorders import deadlines as dl
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.query import load_report
@@ -18,6 +19,7 @@ from citymgr_desktop.export.workorders.exporter import export_orders
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
+from citymgr_desktop.ui.workorders.calendar_dialog import WorkCalendarDialog
 from citymgr_desktop.ui.workorders.create_dialog import WorkOrderDialog
 from citymgr_desktop.ui.workorders.export_dialog import WorkOrderExportDialog
 from citymgr_desktop.ui.workorders.list_widget import WorkOrderListWidget
@@ -46,10 +48,13 @@ class WorkOrdersFeature(QObject):
                                         self.show_on_map, QKeySequence("Ctrl+Shift+M"))
         self.export_action = self._action(self.tr("Export work orders…"), self.export,
                                           QKeySequence("Ctrl+Shift+E"))
+        self.calendar_action = self._action(self.tr("Working calendar…"), self.edit_calendar,
+                                            QKeySequence())
         for a in (self.new_action, self.move_action, self.show_action):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(self.export_action)
+        menu.addAction(self.calendar_action)
         menu.addSeparator()
         menu.addAction(self.dock.toggleViewAction())
         window.toolbar().addAction(self.new_action)
@@ -73,6 +78,27 @@ class WorkOrdersFeature(QObject):
         self.move_action.setEnabled(writable and len(self.list.selected_cases()) == 1)
         self.show_action.setEnabled(store is not None and chosen)
         self.export_action.setEnabled(store is not None)
+        self.calendar_action.setEnabled(writable)
+
+    def edit_calendar(self) -> None:
+        """The working calendar dialog; OK stores it as one undo step."""
+        store = self.window.store
+        if store is None:
+            return
+        dialog = WorkCalendarDialog(self.window, dl.calendar_of(store),
+                                    dl.calendar_source(store)["source"])
+        self.calendar_dialog = dialog  # tests reach the open dialog here
+        if dialog.exec() != WorkCalendarDialog.DialogCode.Accepted:
+            return
+        try:
+            self.window.commands.push(dl.CalendarCommand(
+                store, dialog.holidays, dialog.workdays,
+                self.tr("Edit the working calendar")))
+        except CitymgrError as exc:
+            show_error(self.window, self.tr("Working calendar"), exc)
+            return
+        self.window.status(self.tr("Working calendar saved; new orders' deadlines use it"),
+                           5000)
 
     def _changed(self) -> None:
         self.window.notify_data_changed(set(TABLES))

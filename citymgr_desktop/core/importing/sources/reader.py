@@ -230,6 +230,12 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
             meta, table = pyogrio.read_arrow(path, layer=layer, where=opts.where or None,
                                              encoding=encoding, return_fids=True,
                                              max_features=max_features)
+    except UnicodeDecodeError:
+        if path.suffix.lower() != ".shp":
+            raise BadFileError(f"{path}: attributes are not in the expected encoding; "
+                               "give the encoding (e.g. --encoding GBK)") from None
+        meta, table, cut = _read_cut_names(path, layer, opts, max_features)
+        encoding = None  # names and values decoded here, from the bytes
     except (pyogrio.errors.FieldError, ValueError) as exc:
         if not opts.where:
             raise
@@ -243,9 +249,8 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
             raise ValidationError(f"{path}: filter {opts.where!r} is not valid OGR SQL "
                                   f"({msg})") from None
         raise BadFileError(f"{path}: cannot read layer {layer!r} ({msg})") from None
-    except UnicodeDecodeError:
-        raise BadFileError(f"{path}: attributes are not in the expected encoding; "
-                           "give the encoding (e.g. --encoding GBK)") from None
+    else:
+        cut = []
     gcol = meta.get("geometry_name") or "wkb_geometry"
     fid_col = meta.get("fid_column") or "OGC_FID"
     cols = table.column_names
@@ -272,6 +277,7 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
                        encoding or meta.get("encoding"))
     if encoding and not opts.encoding:
         info.notes.append(f"no .cpg file: attribute encoding detected as {encoding}")
+    info.notes.extend(cut)
     for message in dict.fromkeys(str(w.message).split(". To avoid")[0] for w in caught):
         info.notes.append(f"GDAL: {message}")  # e.g. rings GDAL closed on reading
     geoms, problems, converted = decode_wkb(wkb, fids, path, layer)
@@ -280,6 +286,60 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
         info.notes.append("OpenStreetMap: tags from other_tags became fields; osm_key "
                           "(node/way/relation + id) identifies each feature")
     return SourceData(info, attrs, geoms, problems, converted)
+
+
+def declared_encoding(path: Path, opts: SourceOptions) -> str:
+    """The encoding a Shapefile's text is in: given, else its .cpg, else guessed, else UTF-8."""
+    if opts.encoding:
+        return opts.encoding
+    for ext in (".cpg", ".CPG"):
+        cpg = path.with_suffix(ext)
+        if cpg.exists():
+            text = cpg.read_text(encoding="ascii", errors="ignore").strip()
+            return {"65001": "UTF-8"}.get(text, text) or "UTF-8"
+    return shapefile_encoding(path) or "UTF-8"
+
+
+def _read_cut_names(path: Path, layer: str, opts: SourceOptions,
+                    max_features: int | None) -> tuple[dict, Any, list[str]]:
+    """Read a Shapefile whose field names are not whole characters in its encoding.
+
+    dBASE field names have 10 bytes; GDAL cuts a longer UTF-8 name there, inside a
+    character (``道路名称`` -> ``道路名`` + one byte of 称), and then cannot decode its own
+    file. Read the bytes as Latin-1 (every byte is a character), then decode names and
+    values in the real encoding: a name loses the cut character, values stay whole.
+    """
+    import pyarrow as pa
+
+    real = declared_encoding(path, opts)
+    try:
+        meta, table = pyogrio.read_arrow(path, layer=layer, where=opts.where or None,
+                                         encoding="ISO-8859-1", return_fids=True,
+                                         max_features=max_features)
+    except Exception as exc:  # the same file GDAL could not decode before: say so once
+        raise BadFileError(f"{path}: attributes are not in the expected encoding; "
+                           f"give the encoding (e.g. --encoding GBK) ({_short(exc)})") from None
+    notes, names, arrays = [], [], []
+    skip = {meta.get("fid_column") or "OGC_FID", meta.get("geometry_name") or "wkb_geometry"}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        raw = name.encode("latin-1")
+        fixed = raw.decode(real, errors="ignore")
+        try:
+            raw.decode(real)
+        except UnicodeDecodeError:
+            notes.append(f"field name {fixed}… was cut inside a character by the program that "
+                         f"wrote the file (10-byte dBASE names); read as {fixed!r}")
+        if name not in skip and pa.types.is_string(column.type):
+            try:
+                column = pa.array([None if v is None else v.encode("latin-1").decode(real)
+                                   for v in column.to_pylist()], type=pa.string())
+            except UnicodeDecodeError:
+                raise BadFileError(f"{path}: attributes are not in the expected encoding "
+                                   f"({real}); give the encoding (e.g. --encoding GBK)"
+                                   ) from None
+        names.append(fixed if name not in skip else name)
+        arrays.append(column)
+    return meta, pa.Table.from_arrays(arrays, names=names), notes
 
 
 def _driver(path: Path, layer: str) -> str:

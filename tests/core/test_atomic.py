@@ -1,0 +1,52 @@
+"""The one atomic writer: a target another program holds open fails at the rename (a
+sharing violation on Windows is a PermissionError there); that is one line and the old file
+stays as it was."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from citymgr_desktop.cli import main
+from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.errors import BadFileError
+
+
+def _refuse_rename_onto(monkeypatch, target):
+    real = os.replace
+
+    def replace(src, dst, *a, **kw):
+        if os.fspath(dst) == os.fspath(target):
+            raise PermissionError(13, "The process cannot access the file because it is "
+                                  "being used by another process", os.fspath(dst))
+        return real(src, dst, *a, **kw)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_target_in_use_is_one_error_and_stays_as_it_was(tmp_path, monkeypatch):
+    target = tmp_path / "orders.csv"
+    target.write_text("old", encoding="utf-8")
+    _refuse_rename_onto(monkeypatch, target)
+    with pytest.raises(BadFileError, match="open in another program") as err, \
+            atomic_path(target) as tmp:
+        tmp.write_text("new", encoding="utf-8")
+    assert "orders.csv" in str(err.value) and "\n" not in str(err.value)
+    assert "其他程序" in err.value.render("zh_CN")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv"]
+
+
+def test_cli_export_over_a_file_in_use_prints_one_line(small_district, tmp_path, monkeypatch,
+                                                       capsys):
+    out = tmp_path / "orders.csv"
+    out.write_text("old", encoding="utf-8")
+    _refuse_rename_onto(monkeypatch, out)
+    rc = main(["workorders", "export", str(small_district), "--format", "csv", "--out",
+               str(out), "--overwrite"])
+    err = capsys.readouterr().err
+    assert rc == 3
+    assert err.count("\n") == 1 and err.startswith("citymgr: error: ") and "Traceback" not in err
+    assert "open in another program" in err
+    assert out.read_text(encoding="utf-8") == "old"
