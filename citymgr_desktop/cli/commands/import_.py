@@ -89,7 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _pair(text: str, what: str) -> tuple[str, str]:
     if "=" not in text:
-        raise ValidationError(f"{what} {text!r} must look like A=B")
+        raise ValidationError("{what} {text!r} must look like A=B", what=what, text=text)
     a, b = text.split("=", 1)
     return a.strip(), b.strip()
 
@@ -131,11 +131,11 @@ def build_mapping(args: argparse.Namespace, opts: SourceOptions,
         mapping.constants[f] = v
     for item in args.values:
         if ":" not in item:
-            raise ValidationError(f"--values {item!r} must look like FIELD:WORD=CODE")
+            raise ValidationError("--values {item!r} must look like FIELD:WORD=CODE", item=item)
         f, rest = item.split(":", 1)
         word, code = rest.rsplit("=", 1) if "=" in rest else (rest, None)
         if code is None:
-            raise ValidationError(f"--values {item!r} must look like FIELD:WORD=CODE")
+            raise ValidationError("--values {item!r} must look like FIELD:WORD=CODE", item=item)
         f = _asset_field(f.strip(), mapping)
         mapping.values.setdefault(f, {})[word.strip()] = code.strip() or None
     if args.id_prefix is not None:
@@ -194,13 +194,15 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
             tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
                            encoding="utf-8")
     except OSError as exc:
-        raise BadFileError(f"{p}: the report cannot be written ({exc.strerror})") from None
+        raise BadFileError("{path}: the report cannot be written ({reason})",
+                           path=p, reason=exc.strerror) from None
 
 
 def run(args: argparse.Namespace) -> int:
     for out in (args.report, args.save_profile):  # refuse before importing, not after
         if out and not Path(out).resolve().parent.is_dir():
-            raise BadFileError(f"{out}: folder {Path(out).resolve().parent} does not exist")
+            raise BadFileError("{out}: folder {folder} does not exist",
+                               out=out, folder=Path(out).resolve().parent)
     try:
         profile, popts = load_profile(args.profile) if args.profile else (None, None)
         opts = source_options(args, popts)

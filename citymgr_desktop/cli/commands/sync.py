@@ -77,8 +77,8 @@ def run_sync(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import BadFileError
 
     if args.report and not Path(args.report).resolve().parent.is_dir():
-        raise BadFileError(f"--report: folder {Path(args.report).parent} does not exist; "
-                           "nothing was synced")
+        raise BadFileError("--report: folder {folder} does not exist; nothing was synced",
+                           folder=Path(args.report).parent)
     with Store.open(args.file, read_only=args.dry_run) as store:
         report = sync_package(store, args.package, prefer=args.prefer, dry_run=args.dry_run,
                               user=acting_user(None), backup=not args.no_backup,

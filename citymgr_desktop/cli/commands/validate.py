@@ -36,9 +36,10 @@ def run(args: argparse.Namespace) -> int:
             print(p)
     schema = [p for p in errors if p.where == "schema"]
     if schema:
-        raise SchemaError(f"{args.file}: {schema[0].message}")
+        raise SchemaError("{file}: {problem}", file=args.file, problem=schema[0].message)
     if errors:
-        raise ValidationError(f"{args.file}: {len(errors)} problem(s) found")
+        raise ValidationError("{file}: {count} problem(s) found",
+                              file=args.file, count=len(errors))
     if not args.json:
         print(f"{args.file}: valid")
     return 0

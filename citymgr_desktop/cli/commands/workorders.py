@@ -94,8 +94,8 @@ def run_create(args: argparse.Namespace) -> int:
         store.require_asset_project()
         uuids = select_assets(store, args.layer, args.where)
         if not uuids:
-            raise ValidationError(f"no asset of {args.layer} matches {args.where!r}; "
-                                  "no order was created")
+            raise ValidationError("no asset of {layer} matches {where!r}; no order was created",
+                                  layer=args.layer, where=args.where)
         spec = wo.OrderSpec(title=args.title, priority=args.priority,
                             assets=[(args.layer, u) for u in uuids],
                             description=args.description, source=args.source,
@@ -143,8 +143,8 @@ def run_limits(args: argparse.Namespace) -> int:
             try:
                 priority, amount = int(pri), float(value)
             except ValueError:
-                raise ValidationError(f"PRIORITY must be 1-4 and VALUE a number, got {pri!r} "
-                                      f"and {value!r}") from None
+                raise ValidationError("PRIORITY must be 1-4 and VALUE a number, got {pri!r} and "
+                                      "{value!r}", pri=pri, value=value) from None
             set_time_limit(store, None if cls == "*" else cls, priority, amount, unit)
         for t in time_limits(store):
             print(f"{t.asset_class or '*':<14} P{t.priority}  {t.describe('en'):<20} "

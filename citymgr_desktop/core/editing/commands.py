@@ -81,12 +81,13 @@ def editable_field(table: sc.Table, name: str) -> sc.Field:
         real = info.resolve(name).name
     except ExpressionError:
         raise ValidationError(
-            f"{table.name} has no field {name!r}; editable fields: "
-            f"{', '.join(f.name for f in table.fields if not f.system)}") from None
+            "{table} has no field {name!r}; editable fields: {fields}",
+            table=table.name, name=name,
+            fields=', '.join(f.name for f in table.fields if not f.system)) from None
     f = table.field(real)
     if f.system:
-        raise ValidationError(f"{table.name}.{f.name} ({f.zh}) is maintained by the app and "
-                              "cannot be edited")
+        raise ValidationError("{table}.{field} ({label}) is maintained by the app and cannot be "
+                              "edited", table=table.name, field=f.name, label=f.zh)
     return f
 
 
@@ -131,8 +132,9 @@ def _check_obj_code_free(session: EditTarget, table: sc.Table, uuid: str, code: 
         if d.uuid != uuid and d.new and d.new.get("obj_code") == code:
             taken = True
     if taken:
-        raise ValidationError(f"{table.name}.obj_code ({table.field('obj_code').zh}): "
-                              f"{code} is already used by another asset")
+        raise ValidationError("{table}.obj_code ({label}): {code} is already used by another "
+                              "asset",
+                              table=table.name, label=table.field('obj_code').zh, code=code)
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -167,7 +169,8 @@ def bulk_set(session: EditTarget, layer: str, uuids: list[str],
     rows = session.rows(layer, uuids, list(new))
     missing = [u for u in uuids if u not in rows]
     if missing:
-        raise NotFoundError(f"{layer} has no asset(s) {', '.join(missing[:5])}")
+        raise NotFoundError("{layer} has no asset(s) {uuids}",
+                            layer=layer, uuids=', '.join(missing[:5]))
     deltas = DeltaSet()
     for u in uuids:
         cur = rows[u]
@@ -197,13 +200,14 @@ def calculate(session: EditTarget, layer: str, uuids: list[str], field_name: str
              sc.FieldType.DATE: ("date", "datetime", "text"),
              sc.FieldType.DATETIME: ("datetime", "date", "text")}
     if expr.type not in (*kinds.get(f.type, ()), "null"):
-        raise ValidationError(f"{table.name}.{f.name} ({f.zh}) holds "
-                              f"{f.type.value.lower()} values; the expression gives "
-                              f"{expr.type} values")
+        raise ValidationError("{table}.{field} ({label}) holds {field_type} values; the "
+                              "expression gives {expr_type} values",
+                              table=table.name, field=f.name, label=f.zh,
+                              field_type=f.type.value.lower(), expr_type=expr.type)
     frame = session.frame(layer, uuids, sorted(expr.used_fields | {f.name}))
     results = expr.evaluate(frame)
     cache: dict[Any, Any] = {}
-    bad: list[str] = []
+    bad: list[ValidationError] = []
     deltas = DeltaSet()
     for u, raw, old in zip(frame.index, results.tolist(), frame[f.name].tolist(), strict=True):
         value = None if raw is None or raw is pd.NA or raw != raw else raw  # NA -> empty
@@ -217,13 +221,13 @@ def calculate(session: EditTarget, layer: str, uuids: list[str], field_name: str
                 cache[key] = exc
         out = cache[key]
         if isinstance(out, ValidationError):
-            bad.append(str(out))
+            bad.append(out)
             continue
         if not values_equal(old, out):
             deltas.add(Delta(layer, u, {f.name: old}, {f.name: out}))
     if bad:
-        raise ValidationError(f"{len(bad):,} of {len(frame):,} results are not allowed; "
-                              f"first: {bad[0]}")
+        raise ValidationError("{bad_count:,} of {total:,} results are not allowed; first: "
+                              "{first}", bad_count=len(bad), total=len(frame), first=bad[0])
     if not deltas:
         return None
     n = len(deltas)
@@ -249,7 +253,7 @@ def add_asset(session: EditTarget, layer: str, geometry: Any,
     table = asset_table(layer)
     geom = check_geometry(table, geometry)
     if geom is None:
-        raise GeometryError(f"a new {table.name} needs a geometry")
+        raise GeometryError("a new {table} needs a geometry", table=table.name)
     new = _values(session, table, values)
     uuid = new_uuid()
     if new.get("obj_code"):
@@ -265,8 +269,8 @@ def add_asset(session: EditTarget, layer: str, geometry: Any,
 def move_point(session: EditTarget, layer: str, uuid: str, point: Any) -> EditCommand | None:
     table = asset_table(layer)
     if table.geometry_type != "POINT":
-        raise GeometryError(f"{table.name} holds {table.geometry_type} geometries; only point "
-                            "assets can be moved")
+        raise GeometryError("{table} holds {geometry_type} geometries; only point assets can be "
+                            "moved", table=table.name, geometry_type=table.geometry_type)
     geom = check_geometry(table, point)
     current = session.row(layer, uuid, [sc.GEOMETRY_COLUMN, "name", "obj_code"])
     if values_equal(current.get(sc.GEOMETRY_COLUMN), geom):
@@ -284,7 +288,8 @@ def delete_or_retire(session: EditTarget, layer: str, uuids: list[str]) -> EditC
     rows = session.rows(layer, uuids)
     missing = [u for u in uuids if u not in rows]
     if missing:
-        raise NotFoundError(f"{layer} has no asset(s) {', '.join(missing[:5])}")
+        raise NotFoundError("{layer} has no asset(s) {uuids}",
+                            layer=layer, uuids=', '.join(missing[:5]))
     in_file = [u for u in uuids if not session.is_new(layer, u)]
     keep = session.referenced(layer, in_file)
     stamp = now_iso()

@@ -67,7 +67,8 @@ def read_journal(path: Path) -> JournalContents | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise BadFileError(f"{path}: cannot read the recovery journal ({exc.strerror})") from None
+        raise BadFileError("{path}: cannot read the recovery journal ({reason})",
+                           path=path, reason=exc.strerror) from None
     lines = raw.split(b"\n")
     header: dict[str, Any] | None = None
     entries: list[dict[str, Any]] = []
@@ -81,12 +82,13 @@ def read_journal(path: Path) -> JournalContents | None:
             if i >= len(lines) - 2:  # only the last record can be torn by a crash
                 torn = True
                 continue
-            raise BadFileError(f"{path}: the recovery journal is damaged at line {i + 1}") \
+            raise BadFileError("{path}: the recovery journal is damaged at line {line}",
+                               path=path, line=i + 1) \
                 from None
         if header is None:
             if record.get("journal") != VERSION:
-                raise BadFileError(f"{path}: not a citymgr recovery journal (version "
-                                   f"{record.get('journal')!r})")
+                raise BadFileError("{path}: not a citymgr recovery journal (version {version!r})",
+                                   path=path, version=record.get('journal'))
             header = record
         else:
             entries.append(record)
@@ -173,14 +175,16 @@ class Journal:
         fh = self.path.open("a+b")
         if not _lock(fh):
             fh.close()
-            owner = ""
+            contents = None
             with contextlib.suppress(Exception):
                 contents = read_journal(self.path)
-                if contents:
-                    owner = f" (process {contents.header.get('pid')} on " \
-                            f"{contents.header.get('host')})"
-            raise BadFileError(f"{self.gpkg_name} is being edited in another citymgr "
-                               f"window{owner}; close it there first")
+            if contents:
+                raise BadFileError("{file_name} is being edited in another citymgr window "
+                                   "(process {pid} on {host}); close it there first",
+                                   file_name=self.gpkg_name, pid=contents.header.get("pid"),
+                                   host=contents.header.get("host"))
+            raise BadFileError("{file_name} is being edited in another citymgr window; close it "
+                               "there first", file_name=self.gpkg_name)
         self._fh = fh
         if initial is None:
             self._reset()

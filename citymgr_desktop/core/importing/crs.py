@@ -65,9 +65,9 @@ def resolve_source_crs(crs: CRS | None, geoms: np.ndarray, path: str) -> tuple[C
         if b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90:
             return WGS84, ["the source states no CRS; its coordinates look like longitude/"
                            "latitude, so WGS 84 (EPSG:4326) was assumed"]
-    raise CrsError(f"{path}: the source states no coordinate reference system (no .prj?) and "
-                   "its coordinates are not longitude/latitude; give it with --source-crs, "
-                   "e.g. EPSG:4547")
+    raise CrsError("{path}: the source states no coordinate reference system (no .prj?) and its "
+                   "coordinates are not longitude/latitude; give it with --source-crs, e.g. "
+                   "EPSG:4547", path=path)
 
 
 _SAME_FRAME_CRS_NAMES = ("WGS 84", "China Geodetic Coordinate System 2000", "CGCS2000",
@@ -87,9 +87,11 @@ def _best(source: CRS, target: CRS) -> tuple[Transformer, bool]:
     try:
         group = TransformerGroup(source, target, always_xy=True)
     except Exception as exc:  # PROJ reports impossible pairs with several exception types
-        raise CrsError(f"no transformation from {source.name} to {target.name} ({exc})") from None
+        raise CrsError("no transformation from {source} to {target} ({reason})",
+                       source=source.name, target=target.name, reason=exc) from None
     if not group.transformers:
-        raise CrsError(f"no transformation from {source.name} to {target.name}")
+        raise CrsError("no transformation from {source} to {target}",
+                       source=source.name, target=target.name)
     return group.transformers[0], group.best_available
 
 
@@ -123,10 +125,10 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False) -> T
                      "installed; the best available one was used")
     if rough and not accept_ballpark:
         raise CrsError(
-            f"no datum transformation from {source.name} to {target.name} is known to PROJ; "
-            "an approximate one is off by up to ~100 m. Give the source CRS with its local "
-            "parameters (--source-crs '+proj=... +towgs84=...') or accept the error "
-            "(--accept-ballpark)")
+            "no datum transformation from {source} to {target} is known to PROJ; an approximate "
+            "one is off by up to ~100 m. Give the source CRS with its local parameters "
+            "(--source-crs '+proj=... +towgs84=...') or accept the error (--accept-ballpark)",
+            source=source.name, target=target.name)
     if rough:
         notes.append(f"approximate datum shift {source.name} -> {target.name} accepted by the "
                      "user (errors up to ~100 m)")
@@ -232,7 +234,9 @@ def check_area(geoms: np.ndarray, source: CRS, target: CRS, path: str,
             return swapped, s_inside, notes, words
     if present.any() and not inside.any():
         raise CrsError(
-            f"{path}: the data ({lonlat_extent(geoms, source)}, read as {source.name}) lies "
-            f"outside the area of use of the project CRS {target.name}: {words}. Check the "
-            "source's CRS (--source-crs) or import into a project whose CRS covers the data")
+            "{path}: the data ({extent}, read as {source}) lies outside the area of use of the "
+            "project CRS {target}: {words}. Check the source's CRS (--source-crs) or import "
+            "into a project whose CRS covers the data",
+            path=path, extent=lonlat_extent(geoms, source), source=source.name,
+            target=target.name, words=words)
     return geoms, inside, notes, words

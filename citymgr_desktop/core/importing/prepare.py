@@ -70,7 +70,8 @@ def check_constants(table: sc.Table, mapping: ImportMapping) -> dict[str, Any]:
             try:
                 normalise(table, f, code)
             except ValidationError as exc:
-                raise ValidationError(f"value map {f}: {word!r} -> {exc}") from None
+                raise ValidationError("value map {field}: {word!r} -> {reason}",
+                                      field=f, word=word, reason=exc) from None
     return out
 
 

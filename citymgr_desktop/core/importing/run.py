@@ -125,7 +125,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     prog = ensure(progress)
     store.require_asset_project()
     if not dry_run and store.read_only:
-        raise ReadOnlyError(f"{store.path} is open read-only; nothing was imported")
+        raise ReadOnlyError("{path} is open read-only; nothing was imported", path=store.path)
     opts = options or SourceOptions()
     if data is None:
         data = read_source(source, opts, progress=prog)

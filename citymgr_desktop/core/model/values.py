@@ -64,10 +64,12 @@ def normalise(table: sc.Table, field_name: str, value: Any, lang: str = "en") ->
     try:
         f = table.field(field_name)
     except KeyError:
-        raise ValidationError(f"{table.name} has no field {field_name!r}") from None
+        raise ValidationError("{table} has no field {field_name!r}",
+                              table=table.name, field_name=field_name) from None
     if _is_blank(value):
         if f.required:
-            raise ValidationError(f"{table.name}.{f.name} ({f.label(lang)}) must not be empty")
+            raise ValidationError("{table}.{field} ({label}) must not be empty",
+                                  table=table.name, field=f.name, label=f.label(lang))
         return None
     try:
         if f.type is sc.FieldType.INTEGER:
@@ -88,20 +90,20 @@ def normalise(table: sc.Table, field_name: str, value: Any, lang: str = "en") ->
             out = str(value)
     except (ValueError, TypeError):
         raise ValidationError(
-            f"{table.name}.{f.name} ({f.label(lang)}): {value!r} is not a valid "
-            f"{_type_words(f.type)}"
-        ) from None
+            "{table}.{field} ({label}): {value!r} is not a valid {kind}",
+            table=table.name, field=f.name, label=f.label(lang), value=value,
+            kind=_type_words(f.type)) from None
     if f.max_length and isinstance(out, str) and len(out) > f.max_length:
         raise ValidationError(
-            f"{table.name}.{f.name} ({f.label(lang)}) allows at most {f.max_length} characters, "
-            f"got {len(out)}"
-        )
+            "{table}.{field} ({label}) allows at most {max_length} characters, got {length}",
+            table=table.name, field=f.name, label=f.label(lang), max_length=f.max_length,
+            length=len(out))
     domain = f.get_domain()
     if domain is not None and not domain.contains(out):
         raise ValidationError(
-            f"{table.name}.{f.name} ({f.label(lang)}): {value!r} is not allowed; "
-            f"allowed: {domain.describe(lang)}"
-        )
+            "{table}.{field} ({label}): {value!r} is not allowed; allowed: {allowed}",
+            table=table.name, field=f.name, label=f.label(lang), value=value,
+            allowed=domain.describe(lang))
     return out
 
 

@@ -41,7 +41,8 @@ def generate(out: str | os.PathLike[str], features: int = 4000, seed: int = 1,
              district_code: str = DISTRICT_CODE, progress: Progress | None = None) -> Path:
     """Write a sample district of about ``features`` assets to ``out`` (a new file)."""
     if not 100 <= features <= MAX_FEATURES:
-        raise ValidationError(f"--features must be between 100 and {MAX_FEATURES:,}")
+        raise ValidationError("--features must be between 100 and {max_features:,}",
+                              max_features=MAX_FEATURES)
     prog = ensure(progress)
     target = Path(out)
     rng = np.random.default_rng(seed)

@@ -231,6 +231,7 @@ def integrity_check(conn: sqlite3.Connection, path: str, tables: list[str],
     for _, sql in checks:
         rows = [r[0] for r in conn.execute(sql).fetchall()]
         if rows != ["ok"]:
-            raise BadFileError(f"{path}: the integrity check failed after the sync "
-                               f"({'; '.join(map(str, rows[:3]))}); nothing was changed")
+            raise BadFileError("{path}: the integrity check failed after the sync ({problems}); "
+                               "nothing was changed",
+                               path=path, problems='; '.join(map(str, rows[:3])))
     return ", ".join(name for name, _ in checks) or "none"

@@ -66,10 +66,12 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     except ValueError:
         parts = []
     if len(parts) != 4:
-        raise ValidationError(f"--bbox needs four numbers minx,miny,maxx,maxy; got {text!r}")
+        raise ValidationError("--bbox needs four numbers minx,miny,maxx,maxy; got {text!r}",
+                              text=text)
     minx, miny, maxx, maxy = parts
     if not (minx < maxx and miny < maxy):
-        raise ValidationError(f"--bbox {text}: min must be below max (minx,miny,maxx,maxy)")
+        raise ValidationError("--bbox {text}: min must be below max (minx,miny,maxx,maxy)",
+                              text=text)
     return minx, miny, maxx, maxy
 
 
@@ -78,8 +80,8 @@ def check_layers(layers: list[str] | None) -> tuple[str, ...]:
         return ASSET_LAYERS
     bad = [x for x in layers if x not in ASSET_LAYERS]
     if bad:
-        raise ValidationError(f"--layers: {', '.join(bad)} is not an asset layer; allowed: "
-                              f"{', '.join(ASSET_LAYERS)}")
+        raise ValidationError("--layers: {bad} is not an asset layer; allowed: {layers}",
+                              bad=', '.join(bad), layers=', '.join(ASSET_LAYERS))
     return tuple(x for x in ASSET_LAYERS if x in layers)
 
 
@@ -96,20 +98,22 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
     prog = ensure(progress)
     store.require_asset_project()
     if store.read_only:
-        raise ReadOnlyError(f"{store.path} is open read-only; checking out records the "
-                            "package in it")
+        raise ReadOnlyError("{path} is open read-only; checking out records the package in it",
+                            path=store.path)
     target = Path(out)
     if target.suffix.lower() != ".gpkg":
-        raise ValidationError(f"--out must be a .gpkg file, got {target.name}")
+        raise ValidationError("--out must be a .gpkg file, got {target}", target=target.name)
     if target.resolve() == store.path.resolve():
         raise ValidationError("the package cannot be the master file itself")
     if target.exists() and not overwrite:
-        raise BadFileError(f"{target} already exists; choose another name or use --overwrite")
+        raise BadFileError("{target} already exists; choose another name or use --overwrite",
+                           target=target)
     if district and bbox:
         raise ValidationError("choose either --district or --bbox, not both")
     if district and district not in store.districts():
-        raise ValidationError(f"--district {district!r} is not in the file; sub-districts: "
-                              f"{', '.join(store.districts()) or 'none'}")
+        raise ValidationError("--district {district!r} is not in the file; sub-districts: "
+                              "{districts}",
+                              district=district, districts=', '.join(store.districts()) or 'none')
     if history_years is not None and history_years < 0:
         raise ValidationError("--history-years must be 0 or more")
     sel = Selection(check_layers(layers), district, bbox,

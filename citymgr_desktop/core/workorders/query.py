@@ -51,7 +51,8 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
             f"work_order_uuid FROM work_order WHERE work_order_uuid IN ({marks})", refs + refs)}
         missing = [r for r in refs if r not in found]
         if missing:
-            raise NotFoundError(f"no work order with case number {', '.join(missing)}")
+            raise NotFoundError("no work order with case number {case_numbers}",
+                                case_numbers=', '.join(missing))
     if text:
         where.append("(instr(o.case_no, ?) OR instr(o.title, ?) OR "
                      "instr(coalesce(o.description, ''), ?))")

@@ -66,13 +66,14 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
     s = settings.validated()
     target = Path(out)
     if target.suffix.lower() != ".pdf":
-        raise ValidationError(f"an atlas is written to one PDF; give an output ending in .pdf, "
-                              f"not {target.name!r}")
+        raise ValidationError("an atlas is written to one PDF; give an output ending in .pdf, "
+                              "not {target!r}", target=target.name)
     if items is None:
         items = atlas_items(source.store, kind, source.layers, district=district, cases=cases,
                             open_only=open_only)
     if not items:
-        raise NotFoundError(f"nothing to print: no {kind} has assets on the visible layers")
+        raise NotFoundError("nothing to print: no {kind} has assets on the visible layers",
+                            kind=kind)
     n = len(items)
     prog.update(0, n, "planning")
     tr = translator(s.lang)

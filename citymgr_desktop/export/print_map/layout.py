@@ -59,14 +59,15 @@ class PrintSettings:
         if self.scale is not None:
             lg.check_scale(self.scale)
         if self.north not in NORTH_MODES:
-            raise ValidationError(f"north must be 'true' or 'grid', got {self.north!r}")
+            raise ValidationError("north must be 'true' or 'grid', got {north!r}",
+                                  north=self.north)
         if self.bbox is not None:
             x0, y0, x1, y1 = self.bbox
             if not (x1 > x0 and y1 > y0):
                 raise ValidationError(
-                    f"bbox must be minx,miny,maxx,maxy with max > min, got {self.bbox}")
+                    "bbox must be minx,miny,maxx,maxy with max > min, got {bbox}", bbox=self.bbox)
         if not 30 <= self.dpi <= 1200:
-            raise ValidationError(f"dpi must be between 30 and 1200, got {self.dpi}")
+            raise ValidationError("dpi must be between 30 and 1200, got {dpi}", dpi=self.dpi)
         return dataclasses.replace(
             self, paper=pages.normalise_paper(self.paper),
             orientation=pages.normalise_orientation(self.orientation),
@@ -233,7 +234,8 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
     target = Path(out)
     suffix = target.suffix.lower()
     if suffix not in (".pdf", ".png"):
-        raise ValidationError(f"output must end in .pdf or .png, got {target.name!r}")
+        raise ValidationError("output must end in .pdf or .png, got {target!r}",
+                              target=target.name)
     prog.update(0, 3, "planning")
     plan = plan_page(source, s, resolve_area(source, s))
     prog.update(1, 3, "drawing")
@@ -242,7 +244,7 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
             image, report = render_image(source, plan, s.dpi)
             prog.check()
             if not image.save(str(tmp), "PNG"):
-                raise ValidationError(f"could not write {target}")
+                raise ValidationError("could not write {target}", target=target)
         else:
             writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title)
             painter = QPainter(writer)

@@ -33,7 +33,8 @@ def export_csv(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
                ) -> Path:
     """Write ``orders`` to ``path`` as CSV (UTF-8 with BOM, CRLF line ends as Excel writes)."""
     if rows not in ROW_KINDS:
-        raise ValidationError(f"CSV rows must be one of {', '.join(ROW_KINDS)}, got {rows!r}")
+        raise ValidationError("CSV rows must be one of {kinds}, got {rows!r}",
+                              kinds=', '.join(ROW_KINDS), rows=rows)
     prog = ensure(progress)
     columns = ([c for c, _ in ASSET_COLUMNS] if rows == "assets"
                else [c for c, _, _ in ORDER_COLUMNS])

@@ -240,7 +240,7 @@ def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
                             title=T(lang)("Work orders") + f" ({len(orders)})")
         painter = QPainter()
         if not painter.begin(writer):
-            raise BadFileError(f"{path}: cannot write a PDF there")
+            raise BadFileError("{path}: cannot write a PDF there", path=path)
         try:
             sheet = Sheet(writer, PDF_RESOLUTION, painter)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)

@@ -198,7 +198,7 @@ class PrintDialog(QDialog):
 
         items = atlas_items(self.store, kind, source.layers, district=self.options.atlas_district())
         if not items:
-            raise CitymgrError(self.tr("Nothing to print: no page has assets"))
+            raise CitymgrError("Nothing to print: no page has assets")
         return items[0].bbox, page_subtitle(items[0], s.lang), items[0].highlight, len(items)
 
     def resizeEvent(self, event) -> None:

@@ -33,8 +33,8 @@ class SourceOptions:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValidationError(f"unknown source option(s) {sorted(unknown)}; "
-                                  f"known: {sorted(known)}")
+            raise ValidationError("unknown source option(s) {unknown}; known: {known}",
+                                  unknown=sorted(unknown), known=sorted(known))
         return cls(**data)
 
 

@@ -46,9 +46,9 @@ SAMPLE_ROWS = 2000  # rows read by describe_layer to find sample values
 def check_source_path(path: str | Path) -> Path:
     p = Path(path)
     if not p.exists():
-        raise BadFileError(f"{p}: no such file")
+        raise BadFileError("{path}: no such file", path=p)
     if p.is_dir() and p.suffix.lower() != ".gdb":
-        raise BadFileError(f"{p}: is a folder (only a FileGDB .gdb folder can be read)")
+        raise BadFileError("{path}: is a folder (only a FileGDB .gdb folder can be read)", path=p)
     return p
 
 
@@ -64,19 +64,21 @@ def list_layers(path: str | Path) -> list[tuple[str, str | None]]:
     try:
         rows = pyogrio.list_layers(p)
     except (pyogrio.errors.DataSourceError, OSError) as exc:
-        raise BadFileError(f"{p}: not a vector format GDAL can read ({_short(exc)})") from None
+        raise BadFileError("{path}: not a vector format GDAL can read ({reason})",
+                           path=p, reason=_short(exc)) from None
     return [(str(name), None if gtype in (None, "None") else str(gtype)) for name, gtype in rows]
 
 
 def resolve_layer(path: Path, layer: str | None) -> str:
     names = [n for n, _ in list_layers(path)]
     if not names:
-        raise NotFoundError(f"{path}: has no layers")
+        raise NotFoundError("{path}: has no layers", path=path)
     if layer is None:
         spatial = [n for n, g in list_layers(path) if g is not None]
         return (spatial or names)[0]
     if layer not in names:
-        raise NotFoundError(f"{path}: no layer {layer!r}; layers: {', '.join(names)}")
+        raise NotFoundError("{path}: no layer {layer!r}; layers: {names}",
+                            path=path, layer=layer, names=', '.join(names))
     return layer
 
 
@@ -201,7 +203,8 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
     except CitymgrError:
         raise
     except Exception as exc:  # GDAL, Arrow and pandas fail on damaged files in many ways
-        raise BadFileError(f"{p}: cannot be read ({type(exc).__name__}: {_short(exc)})") from None
+        raise BadFileError("{path}: cannot be read ({kind}: {reason})",
+                           path=p, kind=type(exc).__name__, reason=_short(exc)) from None
     if importer_gcj.is_gcj02(opts.source_crs):
         data.layer.crs = CRS.from_epsg(4326)
         data.gcj02 = True
@@ -217,8 +220,9 @@ def parse_source_crs(text: str) -> CRS:
     try:
         return CRS.from_user_input(text)
     except Exception:
-        raise CrsError(f"unknown coordinate reference system {text!r} (give an EPSG code such "
-                       "as EPSG:4490 or EPSG:4547, or GCJ02 for Chinese web-map data)") from None
+        raise CrsError("unknown coordinate reference system {text!r} (give an EPSG code such as "
+                       "EPSG:4490 or EPSG:4547, or GCJ02 for Chinese web-map data)",
+                       text=text) from None
 
 
 def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> SourceData:
@@ -233,19 +237,20 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
     except (pyogrio.errors.FieldError, ValueError) as exc:
         if not opts.where:
             raise
-        raise ValidationError(f"{path}: filter {opts.where!r} is not valid for this layer "
-                              f"({_short(exc)}); fields are quoted with \"...\", "
-                              "text with '...'") from None
+        raise ValidationError("{path}: filter {where!r} is not valid for this layer ({reason}); "
+                              'fields are quoted with "...", text with \'...\'',
+                              path=path, where=opts.where, reason=_short(exc)) from None
     except (pyogrio.errors.DataLayerError, pyogrio.errors.DataSourceError) as exc:
         msg = _short(exc)
         if opts.where and ("where" in msg.lower() or "sql" in msg.lower()
                            or "attribute filter" in msg.lower()):
-            raise ValidationError(f"{path}: filter {opts.where!r} is not valid OGR SQL "
-                                  f"({msg})") from None
-        raise BadFileError(f"{path}: cannot read layer {layer!r} ({msg})") from None
+            raise ValidationError("{path}: filter {where!r} is not valid OGR SQL ({reason})",
+                                  path=path, where=opts.where, reason=msg) from None
+        raise BadFileError("{path}: cannot read layer {layer!r} ({reason})",
+                           path=path, layer=layer, reason=msg) from None
     except UnicodeDecodeError:
-        raise BadFileError(f"{path}: attributes are not in the expected encoding; "
-                           "give the encoding (e.g. --encoding GBK)") from None
+        raise BadFileError("{path}: attributes are not in the expected encoding; give the "
+                           "encoding (e.g. --encoding GBK)", path=path) from None
     gcol = meta.get("geometry_name") or "wkb_geometry"
     fid_col = meta.get("fid_column") or "OGC_FID"
     cols = table.column_names

@@ -47,7 +47,8 @@ def list_layers(path: Path) -> list[tuple[str, str | None]]:
             names = list(wb.sheetnames)
             wb.close()
         except Exception as exc:  # openpyxl raises many kinds for damaged files
-            raise BadFileError(f"{path}: not a readable Excel workbook ({exc})") from None
+            raise BadFileError("{path}: not a readable Excel workbook ({reason})",
+                               path=path, reason=exc) from None
         return [(n, "Point") for n in names]
     return [(path.stem, "Point")]
 
@@ -58,7 +59,8 @@ def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
         try:
             return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as exc:
-            raise BadFileError(f"cannot decode the table as {encoding}: {exc}") from None
+            raise BadFileError("cannot decode the table as {encoding}: {reason}",
+                               encoding=encoding, reason=exc) from None
     for enc in ENCODINGS:
         try:
             return data.decode(enc), ("UTF-8" if enc == "utf-8-sig" else enc.upper())
@@ -72,13 +74,15 @@ def _read_frame(path: Path, opts: SourceOptions) -> tuple[pd.DataFrame, str | No
         sheet: Any = opts.layer if opts.layer is not None else 0
         names = [n for n, _ in list_layers(path)]
         if opts.layer is not None and opts.layer not in names:
-            raise NotFoundError(f"{path}: no sheet {opts.layer!r}; sheets: {', '.join(names)}")
+            raise NotFoundError("{path}: no sheet {layer!r}; sheets: {names}",
+                                path=path, layer=opts.layer, names=', '.join(names))
         frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
         return frame, None, str(opts.layer or names[0])
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise BadFileError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise BadFileError("{path}: cannot be read ({reason})", path=path,
+                           reason=exc.strerror) from None
     text, enc = decode_text(raw, opts.encoding)
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
@@ -89,7 +93,8 @@ def _read_frame(path: Path, opts: SourceOptions) -> tuple[pd.DataFrame, str | No
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                             skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise BadFileError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
+        raise BadFileError("{path}: not a readable CSV table ({reason})",
+                           path=path, reason=str(exc).strip()) from None
     return frame, enc, path.stem
 
 
@@ -113,7 +118,8 @@ def _pick_columns(frame: pd.DataFrame, opts: SourceOptions) -> tuple[str | None,
     cols = [str(c) for c in frame.columns]
     for given in (opts.wkt_field, opts.x_field, opts.y_field):
         if given is not None and given not in cols:
-            raise NotFoundError(f"the table has no column {given!r}; columns: {', '.join(cols)}")
+            raise NotFoundError("the table has no column {given!r}; columns: {columns}",
+                                given=given, columns=', '.join(cols))
     if opts.wkt_field:
         return opts.wkt_field, None, None
     if opts.x_field or opts.y_field:
@@ -129,8 +135,8 @@ def _pick_columns(frame: pd.DataFrame, opts: SourceOptions) -> tuple[str | None,
     if x and y:
         return None, x, y
     raise ValidationError(
-        f"no coordinates found in the table's columns ({', '.join(cols)}): name them "
-        "X/Y, lon/lat, 经度/纬度 or WKT, or choose the coordinate columns (--x/--y or --wkt)")
+        "no coordinates found in the table's columns ({columns}): name them X/Y, lon/lat, 经度/纬度 "
+        "or WKT, or choose the coordinate columns (--x/--y or --wkt)", columns=', '.join(cols))
 
 
 def _number(value: Any) -> float:
