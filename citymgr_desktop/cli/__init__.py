@@ -2,7 +2,9 @@
 
 Each sub-command lives in its own module under :mod:`citymgr_desktop.cli.commands` and
 exposes ``register(subparsers)``; modules are discovered, so adding a command touches no
-shared file. Errors from the core's hierarchy become one-line messages and exit codes.
+shared file. Errors from the core's hierarchy become one-line messages and exit codes; the
+message is in the language :func:`~citymgr_desktop.cli.commands._common.cli_language` chooses
+(``CITYMGR_LANG``, else the locale; the prefix ``citymgr: error:`` stays as it is for scripts).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Sequence
 
 from citymgr_desktop import __version__
 from citymgr_desktop.cli import commands
+from citymgr_desktop.cli.commands._common import cli_language
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.messages import msg
 
 EXIT_CODES_HELP = """exit codes:
   0 success            3 bad or locked file    4 read-only file     5 not our schema
@@ -49,10 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CitymgrError as exc:
-        print(f"citymgr: error: {exc}", file=sys.stderr)
+        print(f"citymgr: error: {exc.render(cli_language())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("citymgr: interrupted; nothing was changed", file=sys.stderr)
+        print(f"citymgr: {msg('interrupted; nothing was changed').render(cli_language())}",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -133,7 +133,9 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
             print(f"wrote {out}")
             state["rc"] = 0
         except BadFileError as exc:
-            print(f"citymgr-desktop: error: {exc}", file=sys.stderr)
+            from citymgr_desktop.ui import i18n
+
+            print(f"citymgr-desktop: error: {i18n.render(exc)}", file=sys.stderr)
         window.close()
         app.quit()
 

@@ -1,14 +1,46 @@
-"""Helpers shared by the sub-commands: a terminal progress bar, JSON output and who acts."""
+"""Helpers shared by the sub-commands: the language messages are printed in, a terminal
+progress bar, JSON output and who acts."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Any
 
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.user import login_name
+
+LANGUAGE_ENV = "CITYMGR_LANG"
+_chosen: str | None = None  # set by the command line (a --lang option), over the environment
+
+
+def set_cli_language(lang: str | None) -> None:
+    """Choose the language of the messages (``en``/``zh_CN``); None: back to the
+    environment's choice."""
+    global _chosen
+    _chosen = lang
+
+
+def cli_language() -> str:
+    """The language errors and reports are printed in: the one chosen on the command line
+    (:func:`set_cli_language`), else ``CITYMGR_LANG``, else the locale (``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG`` starting with ``zh`` -> ``zh_CN``); English by default."""
+    if _chosen:
+        return _normalise(_chosen)
+    given = os.environ.get(LANGUAGE_ENV, "").strip()
+    if given:
+        return _normalise(given)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip()
+        if value:  # the first one set decides, as for gettext
+            return _normalise(value)
+    return "en"
+
+
+def _normalise(value: str) -> str:
+    return "zh_CN" if value.lower().startswith("zh") else "en"
 
 
 def terminal_progress(label: str = "") -> Progress:

@@ -45,6 +45,7 @@ from citymgr_desktop.core.sync import (
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.commands import SyncRunCommand
 from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.sync.conflict_model import (
@@ -317,11 +318,11 @@ class SyncDialog(QDialog):
 
     def _on_error(self, exc: BaseException) -> None:
         self.task = None
-        self.last_error = str(exc)
+        self.last_error = i18n.render(exc)
         if isinstance(exc, CancelledError):
             self.say(self.tr("Cancelled: nothing was changed."))
         elif isinstance(exc, CitymgrError):
-            self.say(str(exc), error=True)
+            self.say(i18n.render(exc), error=True)
         else:
             self.say(self.tr("Unexpected error: %1").replace("%1", str(exc)), error=True)
         self._enable()
