@@ -58,12 +58,28 @@ class Term:
         return self.en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Message:
-    """A sentence to show: an English ``template`` with ``{name}`` fields and its ``args``."""
+    """A sentence to show: an English ``template`` with ``{name}`` fields and its ``args``.
+
+    A Message is equal to (and hashes like) its English sentence, the form it is stored in:
+    counted by reason, looked up, searched (``"x" in m``) or compared with English text, it
+    behaves like that text.
+    """
 
     template: str
     args: Mapping[str, Any] = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Message, str)):
+            return str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __contains__(self, text: str) -> bool:
+        return text in str(self)
 
     def render(self, lang: str = "en") -> str:
         """The sentence in ``lang`` (``en``, ``zh``/``zh_CN``); English where the catalogue

@@ -54,15 +54,20 @@ def error_classes() -> set[str]:
 
 
 def template_sites() -> list[tuple[str, int, ast.expr | None]]:
-    """(module, line, first argument) of every error raised or Message made."""
+    """(module, line, template) of every error raised or Message made; a template named by
+    a module constant (``msg(CREATED, …)``) is that constant's value."""
     makers = error_classes() | MESSAGE_MAKERS
     out = []
     for module, tree in _sources(PACKAGE):
         if module in MECHANISM:
             continue
+        names = _assignments(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _name(node.func) in makers:
-                out.append((module, node.lineno, node.args[0] if node.args else None))
+                arg = node.args[0] if node.args else None
+                if isinstance(arg, ast.Name) and isinstance(names.get(arg.id), ast.Constant):
+                    arg = names[arg.id]
+                out.append((module, node.lineno, arg))
     return out
 
 

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import cli_language, print_json, terminal_progress
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
 from citymgr_desktop.core.importing import ImportMapping
@@ -22,6 +22,7 @@ from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing.geometry import GeometryOptions
 from citymgr_desktop.core.importing.profile import load_profile, save_profile
 from citymgr_desktop.core.importing.sources import SourceOptions
+from citymgr_desktop.core.messages import render
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
 
@@ -170,7 +171,7 @@ def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
     print(f"\nlayer {info.name}: {info.geometry_type}, {count}, CRS {info.crs_name}"
           + (f", encoding {info.encoding}" if info.encoding else ""))
     for note in info.notes:
-        print(f"  note: {note}")
+        print(f"  note: {render(note, cli_language())}")
     for f in info.fields:
         samples = ("e.g. " + ", ".join(repr(s) for s in f.samples)) if f.samples else "(all empty)"
         print(f"  {f.name:<24} {f.dtype:<8} empty {f.empty:>5}  {samples}"[:160])
@@ -224,5 +225,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.report.to_dict())
     else:
-        print(result.report.to_text())
+        print(result.report.to_text(cli_language()))
     return 0

@@ -8,7 +8,12 @@ import json
 import sys
 from pathlib import Path
 
-from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    cli_language,
+    print_json,
+    terminal_progress,
+)
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ConflictError
 from citymgr_desktop.core.store import Store
@@ -91,7 +96,7 @@ def run_sync(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        print("\n".join(report.summary()))
+        print("\n".join(report.summary(cli_language())))
     if report.open_conflicts and report.status == "applied":
         print(f"citymgr: {report.open_conflicts} conflict(s) left open; everything else was "
               f"applied (sync {report.sync_id})", file=sys.stderr)

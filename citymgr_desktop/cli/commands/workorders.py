@@ -9,6 +9,7 @@ import json
 from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import format_local
@@ -100,7 +101,7 @@ def run_create(args: argparse.Namespace) -> int:
                             assets=[(args.layer, u) for u in uuids],
                             description=args.description, source=args.source,
                             assignee=args.assignee,
-                            note=f"created for {len(uuids)} asset(s) where {args.where}")
+                            note=notes.created_where(len(uuids), args.where))
         row = wo.create_order(store, spec, acting_user(args.by, "citymgr"))
     print(row["case_no"])
     return 0

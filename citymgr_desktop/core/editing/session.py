@@ -24,7 +24,7 @@ from citymgr_desktop.core.editing.conflicts import conflicts, rebase
 from citymgr_desktop.core.editing.journal import Journal, JournalContents, set_aside
 from citymgr_desktop.core.editing.view import SessionView
 from citymgr_desktop.core.errors import ConflictError, ReadOnlyError
-from citymgr_desktop.core.messages import joined
+from citymgr_desktop.core.messages import Message, joined, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.progress import Progress
@@ -66,7 +66,7 @@ class Recovery:
     def when(self) -> str | None:
         return self.contents.last_edit_at
 
-    def labels(self) -> list[str]:
+    def labels(self) -> list[Message]:
         return self.contents.labels()
 
 
@@ -149,7 +149,7 @@ class EditSession(SessionView):
         return dict(counts)
 
     # -- applying edits (commands call these) ------------------------------------------------------
-    def apply_edit(self, deltas: DeltaSet, label: str) -> None:
+    def apply_edit(self, deltas: DeltaSet, label: Message) -> None:
         """Add ``deltas`` to the pending edits, journal them first (durably), notify."""
         if not deltas:
             return
@@ -202,8 +202,8 @@ class EditSession(SessionView):
         if self.recovery is None:
             return 0
         recovery, self.recovery = self.recovery, None
-        label = "Restore unsaved edits"
-        cmd = ec.EditCommand(self, label, "恢复未保存的编辑", recovery.deltas)
+        label = msg("Restore unsaved edits")
+        cmd = ec.EditCommand(self, label, recovery.deltas)
         if self.journal is not None:  # atomically: the old journal becomes this session's
             self.journal.open((label, recovery.deltas))
         self._journal_paused = True

@@ -24,6 +24,7 @@ from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 
 from citymgr_desktop.core.errors import CrsError
+from citymgr_desktop.core.messages import Message, msg
 
 AREA_TOLERANCE_DEG = 0.1  # projections stay accurate a little past the edge (≈10 km)
 SAME_FRAME_DATUMS = ("World Geodetic System 1984", "China 2000",
@@ -41,7 +42,7 @@ class TransformPlan:
     target: CRS
     steps: list[Transformer]  # applied in turn; empty when source and target are the same
     description: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def transformer(self) -> Transformer | None:
@@ -110,7 +111,7 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False) -> T
     tr, best_available = _best(source, target)
     steps = [tr]
     ops = _op_names(tr)
-    notes: list[str] = []
+    notes: list[Message] = []
     if _rough(ops) and source.is_bound and _frame(target):
         # A local datum with its 7 parameters (+towgs84): PROJ uses them towards WGS 84 only,
         # not towards CGCS2000 -- so go through WGS 84, the same frame as the target.
@@ -118,11 +119,11 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False) -> T
         from_wgs, _ = _best(WGS84, target)
         steps = [to_wgs, from_wgs]
         ops = _op_names(to_wgs) + _op_names(from_wgs)
-        notes.append("the source's own datum parameters (TOWGS84) were used, via WGS 84")
+        notes.append(msg("the source's own datum parameters (TOWGS84) were used, via WGS 84"))
     rough = _rough(ops)
     if not best_available:
-        notes.append("a more accurate transformation needs a PROJ grid that is not "
-                     "installed; the best available one was used")
+        notes.append(msg("a more accurate transformation needs a PROJ grid that is not installed; "
+                         "the best available one was used"))
     if rough and not accept_ballpark:
         raise CrsError(
             "no datum transformation from {source} to {target} is known to PROJ; an approximate "
@@ -130,14 +131,14 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False) -> T
             "(--source-crs '+proj=... +towgs84=...') or accept the error (--accept-ballpark)",
             source=source.name, target=target.name)
     if rough:
-        notes.append(f"approximate datum shift {source.name} -> {target.name} accepted by the "
-                     "user (errors up to ~100 m)")
+        notes.append(msg("approximate datum shift {source} -> {target} accepted by the user (errors "
+                         "up to ~100 m)", source=source.name, target=target.name))
     elif any(_harmless_ballpark(op) for op in ops):
-        notes.append("WGS 84, CGCS2000, ITRF and ETRS89 agree to about 1 m (all realise the "
-                     "ITRF): no datum shift applied")
+        notes.append(msg("WGS 84, CGCS2000, ITRF and ETRS89 agree to about 1 m (all realise the "
+                         "ITRF): no datum shift applied"))
     accuracies = [t.accuracy for t in steps if t.accuracy is not None and t.accuracy > 0]
     if accuracies and not rough:
-        notes.append(f"transformation accuracy about {max(accuracies):g} m")
+        notes.append(msg("transformation accuracy about {metres:g} m", metres=max(accuracies)))
     description = " ; ".join(t.description or " + ".join(_op_names(t)) for t in steps)
     return TransformPlan(source, target, steps, description, notes)
 
@@ -220,17 +221,17 @@ def swap_xy(geoms: np.ndarray) -> np.ndarray:
 
 
 def check_area(geoms: np.ndarray, source: CRS, target: CRS, path: str,
-               swap_possible: bool = False) -> tuple[np.ndarray, np.ndarray, list[str], str]:
+               swap_possible: bool = False) -> tuple[np.ndarray, np.ndarray, list[Message], str]:
     """(geometries, inside mask, notes, area words); raises CrsError when nothing is inside."""
     inside, words = area_mask(geoms, source, target)
     present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
-    notes: list[str] = []
+    notes: list[Message] = []
     if present.any() and not inside.any() and swap_possible:
         swapped = swap_xy(geoms)
         s_inside, _ = area_mask(swapped, source, target)
         if s_inside.any():
-            notes.append("X and Y columns were swapped (survey convention: X = north); "
-                         "give --x/--y to choose them yourself")
+            notes.append(msg("X and Y columns were swapped (survey convention: X = north); give "
+                             "--x/--y to choose them yourself"))
             return swapped, s_inside, notes, words
     if present.any() and not inside.any():
         raise CrsError(

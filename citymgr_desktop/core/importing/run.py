@@ -37,6 +37,7 @@ from citymgr_desktop.core.importing.sources import (
     list_layers,
     read_source,
 )
+from citymgr_desktop.core.messages import Term, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.progress import Progress, ensure
@@ -83,8 +84,8 @@ class ImportCommand:
         self.store, self.result, self.user, self.on_change = store, result, user, on_change
         r = result.report
         table = sc.ASSET_TABLES_BY_NAME[r.target]
-        self.label = f"Import {Path(r.source).name} into {table.label('en').lower()}"
-        self.label_zh = f"导入 {Path(r.source).name} 到{table.label('zh')}"
+        self.label = msg("Import {file_name} into {assets}", file_name=Path(r.source).name,
+                         assets=Term(table.label("en").lower(), table.label("zh")))
         self._applied = r.applied
 
     def do(self) -> None:

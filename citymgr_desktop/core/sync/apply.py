@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError, CitymgrError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress, ensure
@@ -200,7 +201,8 @@ def _apply_batch(store: Store, changes: list[Change]) -> list[tuple[Change, City
 def _rejected(ch: Change, exc: CitymgrError) -> Conflict:
     value = dict(ch.values) if ch.action != "delete" else None
     return Conflict(ch.table, ch.uuid, ROW, "rejected", None, None, value,
-                    f"the master refused the {ch.action}: {exc}")
+                    msg("the master refused the {action}: {reason}", action=ch.action,
+                        reason=exc))
 
 
 def counts(plan: Plan) -> dict[str, dict[str, int]]:

@@ -64,7 +64,7 @@ def write_conflicts(conn: sqlite3.Connection, sync_uuid: str, package_uuid: str 
         ids.append(cid)
         chosen = {"master": c.master, "field": c.field_value}.get(c.resolution or "")
         rows.append((cid, sync_uuid, package_uuid, c.table, c.uuid, c.field, c.kind,
-                     value_json(c.ancestor), value_json(c.master), value_json(c.field_value), c.message[:500],
+                     value_json(c.ancestor), value_json(c.master), value_json(c.field_value), str(c.message)[:500],
                      "resolved" if c.resolution else "open", c.resolution,
                      value_json(chosen) if c.resolution else None,
                      stamp if c.resolution else None, user if c.resolution else None,

@@ -16,6 +16,7 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuid, now_iso
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import Store
@@ -79,8 +80,8 @@ class SyncJob:
                         self.normal.setdefault(table, {})[col] = family
         for table, cols in field.items():
             self.report.notes.append(
-                f"{table} was rewritten by another tool (types of {', '.join(sorted(cols))} "
-                "changed); its values are compared by meaning")
+                msg("{table} was rewritten by another tool (types of {names} changed); its values "
+                    "are compared by meaning", table=table, names=', '.join(sorted(cols))))
 
     def _tick(self, timing: str) -> None:
         """Add the time since the previous tick (or the start) to ``timings[timing]``."""
@@ -143,13 +144,14 @@ class SyncJob:
         for t in DATA_TABLES:
             if diffs[t.name].unkeyed:
                 self.report.notes.append(
-                    f"{t.name}: {diffs[t.name].unkeyed} changed row(s) without a uuid cannot "
-                    "be matched and were left out")
+                    msg("{table}: {unkeyed} changed row(s) without a uuid cannot be matched and "
+                        "were left out", table=t.name, unkeyed=diffs[t.name].unkeyed))
         for name in ("work_order", "work_order_asset", "work_order_event"):
             n = self.conn.execute(f"SELECT count(*) FROM f.{gpkg.quote_ident(name)}").fetchone()[0]
             if n:
-                self.report.notes.append(f"{name}: {n} row(s) in the package are not synced "
-                                         "(work orders are managed in the office)")
+                self.report.notes.append(msg("{name}: {n} row(s) in the package are not synced "
+                                             "(work orders are managed in the office)", name=name,
+                                             n=n))
         self._tick("compare")
         return diffs
 
@@ -168,7 +170,8 @@ class SyncJob:
         earlier = reg.applied_run_with_id(self.conn, rep.sync_id)
         if earlier is not None:
             rep.status, rep.sync_uuid = "already-synced", earlier.sync_uuid
-            rep.notes.append(f"this package content was synced on {earlier.applied_at}")
+            rep.notes.append(msg("this package content was synced on {applied_at}",
+            applied_at=earlier.applied_at))
             return None
         self._share("merge").update(0, 1, "merging")
         merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
@@ -277,8 +280,9 @@ class SyncJob:
         for c in plan.conflicts:
             key = (c.table, c.uuid, c.field, value_json(c.master), value_json(c.field_value))
             if c.resolution is None and key in open_:
-                self.report.notes.append(f"{c.table} {c.uuid} {c.field}: the conflict from an "
-                                         "earlier sync is still open")
+                self.report.notes.append(msg("{table} {uuid} {field}: the conflict from an earlier "
+                                             "sync is still open", table=c.table, uuid=c.uuid,
+                                             field=c.field))
             else:
                 keep.append(c)
         plan.conflicts = keep
@@ -299,9 +303,9 @@ class SyncJob:
             conn.execute("ROLLBACK TO sync_package_mark")
             conn.execute("RELEASE sync_package_mark")
             self.report.notes.append(
-                f"the package could not be marked as synced ({exc}); the next sync of this "
-                "copy compares it with an earlier base (nothing is lost, but settled "
-                "conflicts may be shown again)")
+                msg("the package could not be marked as synced ({reason}); the next sync of this "
+                    "copy compares it with an earlier base (nothing is lost, but settled conflicts "
+                    "may be shown again)", reason=exc))
             return False
         conn.execute("RELEASE sync_package_mark")
         return True

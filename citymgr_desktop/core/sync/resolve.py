@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.messages import parse
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.sync import registry as reg
@@ -18,7 +19,14 @@ from citymgr_desktop.core.sync.apply import apply_plan, capture_state
 from citymgr_desktop.core.sync.checks import check_plan
 from citymgr_desktop.core.sync.diff import all_columns, fetch_rows
 from citymgr_desktop.core.sync.journal import value_json, write_journal
-from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan, check_value
+from citymgr_desktop.core.sync.merge import (
+    ROW,
+    STORED_CONFLICT_MESSAGES,
+    Change,
+    Conflict,
+    Plan,
+    check_value,
+)
 from citymgr_desktop.core.sync.schema import compared_columns, ensure_tables
 from citymgr_desktop.core.sync.values import GEOM, loads, loads_row, same_value
 
@@ -71,7 +79,8 @@ def list_conflicts(store: Store, state: str | None = "open",
         out.append(ConflictRecord(
             table=d["table_name"], uuid=d["row_uuid"], field=d["field_name"], kind=d["kind"],
             ancestor=_load(dec, d["ancestor_value"]), master=_load(dec, d["master_value"]),
-            field_value=_load(dec, d["field_value"]), message=d["message"] or "",
+            field_value=_load(dec, d["field_value"]),
+            message=parse(d["message"], STORED_CONFLICT_MESSAGES) or d["message"] or "",
             resolution=d["resolution"], conflict_uuid=d["conflict_uuid"],
             sync_uuid=d["sync_uuid"], sync_id=sync_id, package_uuid=d["package_uuid"],
             state=d["state"]))

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import format_iso, new_uuid, parse_iso, utcnow
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
-from citymgr_desktop.core.messages import msg
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import (
     compute_deadline,
@@ -48,7 +49,7 @@ class OrderSpec:
     assignee: str | None = None
     district: str | None = None
     asset_class: str | None = None  # default: the class of the assets when they share one
-    note: str | None = None
+    note: Text | None = None  # why; the app's own notes are Messages (stored in English)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -152,7 +153,8 @@ def create_order(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime |
     wid = order_uuid or new_uuid()
     with store.session():
         row = _order_row(store, spec, user, now, wid)
-        event = _event(wid, None, wf.S.REPORTED, user, spec.note or f"created with {len(set(spec.assets))} asset(s)", now)
+        note = spec.note or notes.created(len(set(spec.assets)))
+        event = _event(wid, None, wf.S.REPORTED, user, str(note), now)
         insert_order(store, row, list(dict.fromkeys(spec.assets)), [event], user)
     return row
 
@@ -327,7 +329,7 @@ class CreateOrderCommand:
     def __init__(self, store: Store, spec: OrderSpec, user: str,
                  on_change: Callable[[], None] | None = None) -> None:
         self.store, self.spec, self.user, self.on_change = store, spec, user, on_change
-        self.label = f"Create work order: {spec.title}"
+        self.label = msg("Create work order: {title}", title=spec.title)
         self.row: dict[str, Any] | None = None
         self._saved: tuple[dict[str, Any], list[tuple[str, str]], list[dict[str, Any]]] | None \
             = None
@@ -351,7 +353,7 @@ class CreateOrderCommand:
 class DeltaCommand:
     """An undoable change given as deltas: ``do`` applies them, ``undo`` their inverse."""
 
-    def __init__(self, store: Store, deltas: DeltaSet, label: str, user: str,
+    def __init__(self, store: Store, deltas: DeltaSet, label: Text, user: str,
                  on_change: Callable[[], None] | None = None) -> None:
         self.store, self.deltas, self.label, self.user = store, deltas, label, user
         self.on_change = on_change

@@ -28,6 +28,7 @@ from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.deadlines import format_local, to_local
+from citymgr_desktop.core.workorders.notes import note_text
 from citymgr_desktop.core.workorders.orders import is_overdue
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.fonts import ensure_gui_application, fix_pdf_tounicode
@@ -155,7 +156,7 @@ def _events_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
     rows = [{"at": format_local(e.get("at")),
              "from": coded("work_order_state", e.get("from_state"), lang) or "—",
              "to": coded("work_order_state", e.get("to_state"), lang),
-             "by": e.get("by"), "note": e.get("note")} for e in events]
+             "by": e.get("by"), "note": note_text(e.get("note"), lang)} for e in events]
     title = t("Moves")
     if len(rep.events) > len(events):
         title += " " + t("(last %1)").replace("%1", str(len(events)))

@@ -102,7 +102,7 @@ class EditingFeature(EditingActions):
 
     def ask_restore(self, recovery: Recovery) -> bool:
         labels = recovery.labels()
-        shown = "\n".join(f"• {label}" for label in labels[-8:])
+        shown = "\n".join(f"• {i18n.render(label)}" for label in labels[-8:])
         more = "\n…" if len(labels) > 8 else ""
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Question)

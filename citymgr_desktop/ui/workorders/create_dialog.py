@@ -27,6 +27,7 @@ from citymgr_desktop.core.clock import format_iso, utcnow
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit
 from citymgr_desktop.core.workorders.deadlines import format_local as fmt
@@ -163,9 +164,8 @@ class WorkOrderDialog(QDialog):
             self.error.setText(self.tr("No asset is chosen: select assets on the map or "
                                        "write an expression that matches some."))
             return
-        how = (f"created from the selection ({len(assets)} asset(s))"
-               if self.from_selection.isChecked()
-               else f"created for {len(assets)} asset(s) where {self.expression.text()}")
+        how = (notes.created_from_selection(len(assets)) if self.from_selection.isChecked()
+               else notes.created_where(len(assets), self.expression.text()))
         self._spec = wo.OrderSpec(
             title=self.title.text().strip(), priority=self.priority.currentData(),
             assets=assets, description=self.description.toPlainText().strip() or None,

@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
+from citymgr_desktop.core import messages
 from citymgr_desktop.core.errors import (
     BadFileError,
     CitymgrError,
@@ -208,10 +209,12 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
     if importer_gcj.is_gcj02(opts.source_crs):
         data.layer.crs = CRS.from_epsg(4326)
         data.gcj02 = True
-        data.layer.notes.append("GCJ-02 (Chinese web-map) coordinates converted to WGS 84")
+        data.layer.notes.append(
+            messages.msg("GCJ-02 (Chinese web-map) coordinates converted to WGS 84"))
     elif opts.source_crs:
         data.layer.crs = parse_source_crs(opts.source_crs)
-        data.layer.notes.append(f"CRS set by the user: {data.layer.crs.name}")
+        data.layer.notes.append(messages.msg("CRS set by the user: {crs}",
+                                             crs=data.layer.crs.name))
     prog.check()
     return data
 
@@ -276,14 +279,16 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
     info = SourceLayer(str(path), layer, driver, meta.get("geometry_type"), table.num_rows, crs,
                        encoding or meta.get("encoding"))
     if encoding and not opts.encoding:
-        info.notes.append(f"no .cpg file: attribute encoding detected as {encoding}")
+        info.notes.append(messages.msg("no .cpg file: attribute encoding detected as "
+                                       "{encoding}", encoding=encoding))
     for message in dict.fromkeys(str(w.message).split(". To avoid")[0] for w in caught):
-        info.notes.append(f"GDAL: {message}")  # e.g. rings GDAL closed on reading
+        info.notes.append(messages.msg("GDAL: {message}", message=message))  # e.g. rings it closed
     geoms, problems, converted = decode_wkb(wkb, fids, path, layer)
     if driver == "OSM":
         attrs = importer_osm.expand(attrs, layer)
-        info.notes.append("OpenStreetMap: tags from other_tags became fields; osm_key "
-                          "(node/way/relation + id) identifies each feature")
+        info.notes.append(messages.msg("OpenStreetMap: tags from other_tags became fields; "
+                                       "osm_key (node/way/relation + id) identifies each "
+                                       "feature"))
     return SourceData(info, attrs, geoms, problems, converted)
 
 

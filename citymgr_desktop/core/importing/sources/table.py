@@ -20,6 +20,7 @@ import shapely
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
 from citymgr_desktop.core.importing.sources.base import SourceData, SourceLayer, SourceOptions
+from citymgr_desktop.core.messages import Text, msg
 
 X_NAMES = ("x", "lon", "lng", "long", "longitude", "经度", "easting", "east", "pointx", "coordx",
            "xcoord", "x坐标", "横坐标", "东坐标", "东向坐标", "坐标x")
@@ -160,19 +161,20 @@ def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = No
     frame = frame.astype(object).where(frame.notna(), None)
     wkt_col, x_col, y_col = _pick_columns(frame, opts)
     geoms = np.empty(len(frame), dtype=object)
-    problems: dict[Any, str] = {}
+    problems: dict[Any, Text] = {}
     for i, (fid, row) in enumerate(frame.iterrows()):
         try:
             if wkt_col is not None:
                 text = row[wkt_col]
                 if text is None or not str(text).strip():
-                    problems[fid] = f"no geometry: {wkt_col} is empty"
+                    problems[fid] = msg("no geometry: {column} is empty", column=wkt_col)
                     continue
                 geoms[i] = shapely.from_wkt(re.sub(r"^\s*SRID=\d+;", "", str(text)))
             else:
                 xv, yv = row[x_col], row[y_col]
                 if xv is None or yv is None or not str(xv).strip() or not str(yv).strip():
-                    problems[fid] = f"no geometry: {x_col}/{y_col} empty"
+                    problems[fid] = msg("no geometry: {x_column}/{y_column} empty",
+                                        x_column=x_col, y_column=y_col)
                     continue
                 x, y = _number(xv), _number(yv)
                 if not (np.isfinite(x) and np.isfinite(y)):
@@ -180,15 +182,20 @@ def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = No
                 geoms[i] = shapely.Point(x, y)
         except (ValueError, shapely.errors.GEOSException) as exc:
             if wkt_col is not None:
-                problems[fid] = f"unreadable WKT in {wkt_col}: {str(exc)[:80]}"
+                problems[fid] = msg("unreadable WKT in {column}: {reason}", column=wkt_col,
+                                    reason=str(exc)[:80])
             else:
-                problems[fid] = (f"coordinates are not numbers: {x_col}={row[x_col]!r}, "
-                                 f"{y_col}={row[y_col]!r}")
+                problems[fid] = msg("coordinates are not numbers: {x_column}={x!r}, "
+                                    "{y_column}={y!r}", x_column=x_col, x=row[x_col],
+                                    y_column=y_col, y=row[y_col])
     geom_type = "Unknown" if wkt_col else "Point"
     info = SourceLayer(str(path), layer, "CSV" if enc else "XLSX", geom_type, len(frame), None,
                        enc)
-    where = f"WKT column {wkt_col}" if wkt_col else f"X column {x_col}, Y column {y_col}"
-    info.notes.append(f"geometry from {where}")
+    if wkt_col:
+        info.notes.append(msg("geometry from WKT column {column}", column=wkt_col))
+    else:
+        info.notes.append(msg("geometry from X column {x_column}, Y column {y_column}",
+                              x_column=x_col, y_column=y_col))
     if enc:
-        info.notes.append(f"text encoding {enc}")
+        info.notes.append(msg("text encoding {encoding}", encoding=enc))
     return SourceData(info, frame, geoms, problems, {}, swap_xy_possible=x_col is not None)
