@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from citymgr_desktop.core.crs_names import crs_label
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.export import pages
@@ -160,12 +161,10 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
 
 def footer_text(source: MapSource, plan: PagePlan) -> str:
     s, tr = plan.settings, translator(plan.settings.lang)
-    crs = source.crs
-    code = crs.to_epsg()
     parts = [tr("Date: %1").replace("%1", s.date or dt.date.today().isoformat())]
     if s.author:
         parts.append(tr("Author: %1").replace("%1", s.author))
-    parts.append(tr("CRS: %1").replace("%1", crs.name + (f" (EPSG:{code})" if code else "")))
+    parts.append(tr("CRS: %1").replace("%1", crs_label(source.crs, s.lang)))
     parts.append(tr("Source: %1").replace("%1", s.source or source.store.path.name))
     if s.elements.grid:
         parts.append(tr("Grid: %1 m").replace("%1", f"{plan.grid_interval:g}"))
