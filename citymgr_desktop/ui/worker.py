@@ -22,7 +22,7 @@ from citymgr_desktop.ui import i18n
 class TaskWorker(QObject):
     """Runs ``fn(*args, progress=..., **kwargs)`` in a worker thread."""
 
-    progressed = Signal(int, int, str)
+    progressed = Signal(int, int, object)  # done, total, message (a core Message or text)
     succeeded = Signal(object)
     failed = Signal(object)  # the exception
     finished = Signal()
@@ -75,13 +75,13 @@ class Task(QObject):
             self.thread.finished.connect(dlg.close)
             self.dialog = dlg
 
-    def _on_progress(self, done: int, total: int, message: str) -> None:
+    def _on_progress(self, done: int, total: int, message: object) -> None:
         if self.dialog is None:
             return
         self.dialog.setMaximum(max(total, 0))
         self.dialog.setValue(min(done, total) if total else 0)
         if message:
-            self.dialog.setLabelText(message)
+            self.dialog.setLabelText(i18n.render(message))
 
     def start(self) -> Task:
         self.thread.start()

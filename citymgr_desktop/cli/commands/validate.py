@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.cli.commands._common import print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import cli_language, print_json, terminal_progress
 from citymgr_desktop.core.errors import SchemaError, ValidationError
 from citymgr_desktop.core.store import validate_file
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
                     "problems": [p.__dict__ for p in problems]})
     else:
         for p in problems:
-            print(p)
+            print(p.render(cli_language()))
     schema = [p for p in errors if p.where == "schema"]
     if schema:
         raise SchemaError("{file}: {problem}", file=args.file, problem=schema[0].message)

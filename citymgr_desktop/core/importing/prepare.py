@@ -198,7 +198,7 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
     target = table.geometry_type or ""
     for i, (fid, row) in enumerate(zip(fids, records, strict=True)):
         if i % 2000 == 0:
-            prog.update(i, len(records), "checking features")
+            prog.update(i, len(records), msg("checking features"))
         base_id = source_id_text(row[id_field]) if id_field else f"fid:{fid}"
         sid = f"{mapping.id_prefix}{base_id}" if base_id is not None else None
         ex = Example(fid, sid)
@@ -238,7 +238,7 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
         for k, part in enumerate(res.parts, 1):
             part_id = f"{sid}#{k}" if many and sid is not None else sid
             candidates.append(Candidate(fid, part_id, part, dict(values)))
-    prog.update(len(records), len(records), "checking features")
+    prog.update(len(records), len(records), msg("checking features"))
     _count_empty(table, mapping, candidates, report)
     return Prepared(table, candidates, report)
 

@@ -144,7 +144,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
 
 def _apply(store: Store, deltas: list[Delta], user: str, prog: Progress) -> None:
     total = len(deltas)
-    prog.update(0, total, "importing")
+    prog.update(0, total, msg("importing"))
     for i in range(0, total, APPLY_CHUNK):
         store.apply(deltas[i : i + APPLY_CHUNK], user)
-        prog.update(min(i + APPLY_CHUNK, total), total, "importing")
+        prog.update(min(i + APPLY_CHUNK, total), total, msg("importing"))

@@ -158,7 +158,7 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
                 plan.changes.remove(ch)
                 plan.conflicts.append(_rejected(ch, exc))
             done += len(batch)
-            prog.update(done, len(plan.changes) or 1, "writing changes")
+            prog.update(done, len(plan.changes) or 1, msg("writing changes"))
             if on_step is not None:
                 on_step(done)
     after = snapshot_rows(conn, keys)

@@ -19,6 +19,7 @@ from pathlib import Path
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.qgis import project as qgis_project
@@ -146,7 +147,7 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
     qgis_project.write_qgz(target, qgz, layers=[*sel.layers, "maintenance_record"],
                            variables=project_variables(meta, district))
     photos = write_photo_files(store, target, prog)
-    prog.update(1, 1, "done")
+    prog.update(1, 1, msg("done"))
     return PackageResult(package_uuid, target, qgz, base, sel.describe(), list(sel.layers),
                          counts, time.perf_counter() - t0, photos.written + photos.present,
                          photos.notes)

@@ -131,7 +131,7 @@ def undo_entries(conn: sqlite3.Connection, entries: list[JournalEntry],
                                 "nothing was changed", table=e.table, uuid=e.uuid, reason=exc) from None
         touched.add(t.name)
         if i % 500 == 0:
-            prog.update(i, len(entries), "undoing")
+            prog.update(i, len(entries), msg("undoing"))
     for name in touched:
         gpkg.touch_contents(conn, name)
 
@@ -219,7 +219,7 @@ def redo_run(store: Store, run: RunRecord, progress: Progress | None = None) -> 
     for i, e in enumerate(entries, start=1):
         _forward(conn, _with_bytes(e, run))
         if i % 500 == 0:
-            prog.update(i, len(entries), "redoing")
+            prog.update(i, len(entries), msg("redoing"))
     for name in {e.table for e in entries}:
         gpkg.touch_contents(conn, name)
     before, after = run.restore_state.get("before"), run.restore_state.get("after")

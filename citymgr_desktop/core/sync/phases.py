@@ -173,7 +173,7 @@ class SyncJob:
             rep.notes.append(msg("this package content was synced on {applied_at}",
             applied_at=earlier.applied_at))
             return None
-        self._share("merge").update(0, 1, "merging")
+        self._share("merge").update(0, 1, msg("merging"))
         merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
         for t in DATA_TABLES:
             merger.merge_table(inputs[t.name])
@@ -187,7 +187,7 @@ class SyncJob:
     def _copy_backup(self, inputs: dict[str, TableInput]) -> bool:
         """copy, before the first write: the backup complete; the whole package copied as
         the next base when a layer was rewritten (returns whether it is)."""
-        self._share("copy").update(0, 1, "backup copy")
+        self._share("copy").update(0, 1, msg("backup copy"))
         for copy in self._copies:  # the backup must be complete before the first write
             copy.wait()
         full = needs_full_copy(inputs, bool(self.normal))
@@ -250,7 +250,7 @@ class SyncJob:
 
     def _check(self, plan: Plan) -> None:
         """check: the integrity of the file (whole, or the tables written when it is big)."""
-        self._share("check").update(0, 1, "checking the file")
+        self._share("check").update(0, 1, msg("checking the file"))
         touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"}
                          | ({"attachment"} if self.report.photos.get("loaded") else set()))
         self.report.integrity = integrity_check(self.conn, str(self.store.path), touched,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from citymgr_desktop.core import gpkg, history
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import NotFoundError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders import states as wf
@@ -140,7 +141,7 @@ def load_report(store: Store, refs: Sequence[str] | None = None, *,
     orders.sort(key=lambda o: o["case_no"])
     out: list[ReportOrder] = []
     for i, order in enumerate(orders):
-        prog.update(i, len(orders), f"reading {order['case_no']}")
+        prog.update(i, len(orders), msg("reading {case_no}", case_no=order['case_no']))
         wid = order["work_order_uuid"]
         links = assets_of(store, wid)
         by_class: dict[str, list[str]] = {}
@@ -156,5 +157,5 @@ def load_report(store: Store, refs: Sequence[str] | None = None, *,
             geom = vals.pop(sc.GEOMETRY_COLUMN, None)
             assets.append(ReportAsset(c, u, vals, geom, recs.get(u, [])))
         out.append(ReportOrder(dict(order), assets, events_of(store, wid)))
-    prog.update(len(orders), len(orders), "read")
+    prog.update(len(orders), len(orders), msg("read"))
     return out

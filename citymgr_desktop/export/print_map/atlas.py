@@ -18,6 +18,7 @@ from PySide6.QtGui import QPainter
 
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.export import pages
 from citymgr_desktop.export.fonts import fix_pdf_tounicode
@@ -75,7 +76,7 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
         raise NotFoundError("nothing to print: no {kind} has assets on the visible layers",
                             kind=kind)
     n = len(items)
-    prog.update(0, n, "planning")
+    prog.update(0, n, msg("planning"))
     tr = translator(s.lang)
     dext = full_extent(source.store, source.layers)
     plans = [plan_page(source, s, item.bbox, subtitle=page_subtitle(item, s.lang),
@@ -98,5 +99,5 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
             painter.end()
         prog.check()
         fix_pdf_tounicode(tmp)
-    prog.update(n, n, "done")
+    prog.update(n, n, msg("done"))
     return AtlasResult(target, kind, reports)

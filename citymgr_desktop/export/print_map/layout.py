@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from citymgr_desktop.core.crs_names import crs_label
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.export import pages
 from citymgr_desktop.export.print_map import furniture as lf
@@ -235,9 +236,9 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
     if suffix not in (".pdf", ".png"):
         raise ValidationError("output must end in .pdf or .png, got {target!r}",
                               target=target.name)
-    prog.update(0, 3, "planning")
+    prog.update(0, 3, msg("planning"))
     plan = plan_page(source, s, resolve_area(source, s))
-    prog.update(1, 3, "drawing")
+    prog.update(1, 3, msg("drawing"))
     with atomic_path(target) as tmp:
         if suffix == ".png":
             image, report = render_image(source, plan, s.dpi)
@@ -253,7 +254,7 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
                 painter.end()
             prog.check()
             fix_pdf_tounicode(tmp)
-    prog.update(3, 3, "done")
+    prog.update(3, 3, msg("done"))
     return report
 
 

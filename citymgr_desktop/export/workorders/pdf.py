@@ -26,6 +26,7 @@ from PySide6.QtGui import QColor, QPainter
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.deadlines import format_local, to_local
 from citymgr_desktop.core.workorders.notes import note_text
@@ -261,5 +262,5 @@ def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
             painter.end()
         prog.check()
         fix_pdf_tounicode(tmp)
-    prog.update(len(orders), len(orders), "saved")
+    prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

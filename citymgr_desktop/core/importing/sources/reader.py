@@ -195,7 +195,7 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
     opts = options or SourceOptions()
     p = check_source_path(path)
     prog = ensure(progress)
-    prog.update(0, 0, f"reading {p.name}")
+    prog.update(0, 0, messages.msg("reading {file_name}", file_name=p.name))
     try:
         if is_table(p):
             data = importer_table.read_table(p, opts, max_features=max_features)
