@@ -70,16 +70,23 @@ class Message:
     template: str
     args: Mapping[str, Any] = field(default_factory=dict)
 
+    @functools.cached_property
+    def english(self) -> str:
+        """The English sentence (computed once: counting by reason hashes it often)."""
+        return fill(self.template, self.args, "en")
+
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Message, str)):
-            return str(self) == str(other)
+        if isinstance(other, Message):
+            return self.english == other.english
+        if isinstance(other, str):
+            return self.english == other
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(str(self))
+        return hash(self.english)
 
     def __contains__(self, text: str) -> bool:
-        return text in str(self)
+        return text in self.english
 
     def render(self, lang: str = "en") -> str:
         """The sentence in ``lang`` (``en``, ``zh``/``zh_CN``); English where the catalogue
@@ -87,7 +94,7 @@ class Message:
         return fill(translate(self.template, lang), self.args, lang)
 
     def __str__(self) -> str:
-        return self.render("en")
+        return self.english
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form (the recovery journal keeps labels this way)."""
