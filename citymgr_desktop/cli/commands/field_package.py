@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.cli.commands._common import acting_user, print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import (
+    acting_user,
+    cli_language,
+    print_json,
+    terminal_progress,
+)
+from citymgr_desktop.core.messages import render
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, create_package, parse_bbox
 
@@ -57,5 +63,5 @@ def run(args: argparse.Namespace) -> int:
     if result.photos:
         print(f"  {result.photos:,} photo(s) and document(s) in {result.path.parent / 'DCIM'}")
     for note in result.notes:
-        print(f"  note: {note}")
+        print(f"  note: {render(note, cli_language())}")
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
-from citymgr_desktop.core.messages import msg
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.qgis import project as qgis_project
@@ -51,13 +51,13 @@ class PackageResult:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     photos: int = 0  # attachment files in the package folder (written or already there)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {"package_id": self.package_uuid, "package": str(self.path),
                 "qgis_project": str(self.qgz), "base": str(self.base), "area": self.area,
                 "layers": self.layers, "counts": self.counts, "photos": self.photos,
-                "notes": self.notes, "seconds": round(self.seconds, 3)}
+                "notes": [str(n) for n in self.notes], "seconds": round(self.seconds, 3)}
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuid, now_iso
-from citymgr_desktop.core.messages import msg
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import Store
@@ -34,7 +34,7 @@ from citymgr_desktop.core.sync.diff import (
 from citymgr_desktop.core.sync.files import content_id, rekey_file
 from citymgr_desktop.core.sync.journal import value_json, write_conflicts, write_journal
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
-from citymgr_desktop.core.sync.photos import load_photos, photo_refs, preview_photos
+from citymgr_desktop.core.sync.photos import REASONS, load_photos, photo_refs, preview_photos
 from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.core.sync.schema import DATA_TABLES
 
@@ -61,7 +61,7 @@ class SyncJob:
         self._copies: list[reg.DatabaseCopy] = []
         self._keep: Path | None = None
         self._photo_counts: dict[str, dict[str, int]] = {}
-        self._photo_notes: list[str] = []
+        self._photo_notes: list[Text] = []
         self._clock = time.perf_counter()  # the end of the last timed step (see _tick)
         self.report = SyncReport("applied", str(store.path), str(pkg_path), pkg.package_uuid,
                                  pkg.name, pkg.surveyor, prefer=prefer)
@@ -338,8 +338,10 @@ class SyncJob:
                 "insert": 0, "update": 0, "delete": 0, "retire": 0, "conflict": 0})
             layer["insert"] += loaded
         for p in photos.get("problems", []):
-            self._photo_notes.append(f"photo {p['path']} of {p['table']} {p['uuid']} "
-                                     f"({p['reason']}): {p['message']}")
+            self._photo_notes.append(msg("photo {path} of {table} {uuid} ({reason}): {message}",
+                                         path=p["path"], table=p["table"], uuid=p["uuid"],
+                                         reason=REASONS.get(p["reason"], p["reason"]),
+                                         message=p["message"]))
 
     def _finish_early(self) -> SyncReport:
         for copy in self._copies:  # nothing will be written: no backup needed
