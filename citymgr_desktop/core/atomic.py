@@ -39,11 +39,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise BadFileError(f"folder {folder} does not exist")
+        raise BadFileError("folder {folder} does not exist", folder=folder)
     if target.is_dir():
-        raise BadFileError(f"{target} is a folder; give a file name")
+        raise BadFileError("{target} is a folder; give a file name", target=target)
     if not os.access(folder, os.W_OK):
-        raise BadFileError(f"folder {folder} is not writable")
+        raise BadFileError("folder {folder} is not writable", folder=folder)
     tmp = part_path(target)
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()

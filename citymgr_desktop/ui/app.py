@@ -219,11 +219,13 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
         try:
             with atomic_path(out) as tmp:
                 if not window.grab().save(str(tmp), "PNG"):
-                    raise BadFileError(f"cannot write {out}")
+                    raise BadFileError("cannot write {out}", out=out)
             print(f"wrote {out}")
             state["rc"] = 0
         except BadFileError as exc:
-            print(f"citymgr-desktop: error: {exc}", file=sys.stderr)
+            from citymgr_desktop.ui import i18n
+
+            print(f"citymgr-desktop: error: {i18n.render(exc)}", file=sys.stderr)
         window.close()
         app.quit()
 

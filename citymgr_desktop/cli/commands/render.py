@@ -55,10 +55,11 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().replace("*", "x").split("x"))
     except ValueError:
-        raise ValidationError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1600x1200"
-                              ) from None
+        raise ValidationError("--size {text!r}: expected WIDTHxHEIGHT, e.g. 1600x1200",
+                              text=text) from None
     if not (16 <= w <= 20000 and 16 <= h <= 20000):
-        raise ValidationError(f"--size {text!r}: width and height must be 16-20000 pixels")
+        raise ValidationError("--size {text!r}: width and height must be 16-20000 pixels",
+                              text=text)
     return w, h
 
 
@@ -66,10 +67,10 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     try:
         minx, miny, maxx, maxy = (float(v) for v in text.split(","))
     except ValueError:
-        raise ValidationError(f"--bbox {text!r}: expected four numbers minx,miny,maxx,maxy"
-                              ) from None
+        raise ValidationError("--bbox {text!r}: expected four numbers minx,miny,maxx,maxy",
+                              text=text) from None
     if not (minx < maxx and miny < maxy):
-        raise ValidationError(f"--bbox {text!r}: minx must be < maxx and miny < maxy")
+        raise ValidationError("--bbox {text!r}: minx must be < maxx and miny < maxy", text=text)
     return minx, miny, maxx, maxy
 
 
@@ -86,10 +87,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     fmt = FORMATS.get(out.suffix.lower())
     if fmt is None:
-        raise ValidationError(f"--out {out}: unknown image type {out.suffix!r} "
-                              f"(use one of {', '.join(sorted(FORMATS))})")
+        raise ValidationError("--out {out}: unknown image type {suffix!r} (use one of {formats})",
+                              out=out, suffix=out.suffix, formats=', '.join(sorted(FORMATS)))
     if not out.parent.exists():
-        raise BadFileError(f"--out {out}: folder {out.parent} does not exist")
+        raise BadFileError("--out {out}: folder {folder} does not exist",
+                           out=out, folder=out.parent)
     refuse_overwrite(out, args.overwrite)
     layers = args.layers or None
     lang = cli_language()
@@ -112,8 +114,10 @@ def run(args: argparse.Namespace) -> int:
         if layers:
             unknown = [n for n in layers if n not in available]
             if unknown:
-                raise NotFoundError(f"--layers: {', '.join(unknown)} not in {args.file} "
-                                    f"(feature layers: {', '.join(available)})")
+                raise NotFoundError("--layers: {unknown} not in {file} (feature layers: "
+                                    "{available})",
+                                    unknown=', '.join(unknown), file=args.file,
+                                    available=', '.join(available))
         data = load_map(store, layers=layers, crs=args.crs)
     if not args.no_labels and ensure_cjk_font() is None:
         print(f"citymgr: warning: {MISSING_FONT_MESSAGE}", file=sys.stderr)
@@ -123,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     image = render_image(data, extent, size, opts)
     with atomic_path(out) as tmp:
         if not image.save(str(tmp), fmt):
-            raise BadFileError(f"--out {out}: the image could not be written")
+            raise BadFileError("--out {out}: the image could not be written", out=out)
     total = sum(layer.count for layer in data.layers)
     seconds = time.perf_counter() - t0
     legend = legend_entries(data, extent, lang=lang) if args.legend else []

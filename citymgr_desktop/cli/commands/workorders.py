@@ -109,6 +109,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_create(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.workorders import notes
     from citymgr_desktop.core.workorders import orders as wo
     from citymgr_desktop.core.workorders.deadlines import format_local
     from citymgr_desktop.core.workorders.query import select_assets
@@ -117,13 +118,13 @@ def run_create(args: argparse.Namespace) -> int:
         store.require_asset_project()
         uuids = select_assets(store, args.layer, args.where)
         if not uuids:
-            raise ValidationError(f"no asset of {args.layer} matches {args.where!r}; "
-                                  "no order was created")
+            raise ValidationError("no asset of {layer} matches {where!r}; no order was created",
+                                  layer=args.layer, where=args.where)
         spec = wo.OrderSpec(title=args.title, priority=args.priority,
                             assets=[(args.layer, u) for u in uuids],
                             description=args.description, source=args.source,
                             assignee=args.assignee,
-                            note=f"created for {len(uuids)} asset(s) where {args.where}")
+                            note=notes.created_where(len(uuids), args.where))
         row = wo.create_order(store, spec, acting_user(args.user, "citymgr"))
     if args.json:
         print_json({"case_no": row["case_no"], "work_order_uuid": row["work_order_uuid"],
@@ -185,8 +186,8 @@ def run_limits(args: argparse.Namespace) -> int:
             try:
                 number, amount = priority(pri), float(value)
             except (argparse.ArgumentTypeError, ValueError):
-                raise ValidationError(f"PRIORITY must be 1-4 or a name and VALUE a number, "
-                                      f"got {pri!r} and {value!r}") from None
+                raise ValidationError("PRIORITY must be 1-4 or a name and VALUE a number, got "
+                                      "{pri!r} and {value!r}", pri=pri, value=value) from None
             set_time_limit(store, None if cls == "*" else cls, number, amount, unit)
         limits = time_limits(store)
     if args.json:

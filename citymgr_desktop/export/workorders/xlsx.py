@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.rows import (
@@ -66,5 +67,5 @@ def export_xlsx(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
     with atomic_path(path) as tmp:
         prog.check()
         wb.save(tmp)
-    prog.update(len(orders), len(orders), "saved")
+    prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

@@ -47,7 +47,7 @@ def write_map_image(window: Window, target: Path) -> Path | None:
     try:
         with atomic_path(target) as tmp:
             if not image.save(str(tmp), "PNG"):
-                raise BadFileError(str(target))
+                raise BadFileError("{path} could not be written", path=target)
     except BadFileError:
         QMessageBox.warning(window, i18n.tr("Save Map as Image"),
                             i18n.tr("%1 could not be written.").replace("%1", str(target)))
