@@ -1,0 +1,121 @@
+"""Everything the dashboard shows, in one call a worker thread makes on a reader store:
+condition by class and sub-district, records and cost over the last twelve months, work
+orders by state, the evaluation per assignee and inspection coverage. Each figure's SQL is
+timed (``seconds``), which the benchmark prints as the floor of a refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.stats.assets import (
+    ConditionRow,
+    CoverageRow,
+    condition_table,
+    inspection_coverage,
+)
+from citymgr_desktop.core.stats.orders import EvaluationRow, evaluation, order_counts
+from citymgr_desktop.core.stats.period import Period, office_today
+from citymgr_desktop.core.stats.records import RecordRow, record_table
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store import Store
+
+T = TypeVar("T")
+
+
+@dataclass
+class DashboardFigures:
+    """The dashboard's figures for one period (see :func:`dashboard_figures`)."""
+
+    period: Period
+    months: Period  # the twelve months of the records chart
+    condition_by_layer_district: list[ConditionRow]
+    records_by_month: list[RecordRow]  # by month and layer
+    orders_by_state: list[dict[str, Any]]
+    evaluation: list[EvaluationRow]
+    coverage: list[CoverageRow]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def condition_by(self, key: str) -> list[ConditionRow]:
+        """The condition rows summed over the other key (``layer`` or ``district``)."""
+        return merge_condition_rows(self.condition_by_layer_district, (key,))
+
+    def month_labels(self) -> list[str]:
+        return month_range(self.months)
+
+
+def merge_condition_rows(rows: Iterable[ConditionRow], by: Sequence[str]) -> list[ConditionRow]:
+    """Sum grouped rows (already aggregates) over the keys not in ``by``."""
+    acc: dict[tuple, list[int]] = {}
+    for r in rows:
+        key = tuple(getattr(r, k) for k in by)
+        a = acc.setdefault(key, [0] * 7)
+        for i, v in enumerate((r.assets, *r.conditions, r.not_assessed)):
+            a[i] += v
+    out = []
+    for key in sorted(acc, key=lambda k: tuple((v is None, v or "") for v in k)):
+        vals = dict(zip(by, key, strict=True))
+        a = acc[key]
+        out.append(ConditionRow(vals.get("layer"), vals.get("district"), vals.get("bgid"),
+                                a[0], tuple(a[1:6]), a[6]))  # type: ignore[arg-type]
+    return out
+
+
+def month_range(period: Period) -> list[str]:
+    """``YYYY-MM`` of every month the period touches (it must have both ends)."""
+    assert period.first is not None and period.last is not None
+    out, y, m = [], period.first.year, period.first.month
+    while (y, m) <= (period.last.year, period.last.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def twelve_months_to(day: dt.date) -> Period:
+    """The twelve calendar months ending with the month of ``day``."""
+    last = Period.month(day.strftime("%Y-%m")).last
+    y, m = day.year, day.month - 11
+    if m < 1:
+        y, m = y - 1, m + 12
+    return Period(dt.date(y, m, 1), last)
+
+
+def _timed(seconds: dict[str, float], name: str, fn: Callable[[], T]) -> T:
+    t0 = time.perf_counter()
+    try:
+        return fn()
+    finally:
+        seconds[name] = time.perf_counter() - t0
+
+
+def dashboard_figures(store: Store, period: Period | None = None, *,
+                      now: dt.datetime | None = None,
+                      progress: Progress | None = None) -> DashboardFigures:
+    """The dashboard's figures: the register now, the records of the twelve months up to the
+    period's end, all orders by state, and the evaluation and coverage of ``period``."""
+    prog = ensure(progress)
+    period = period or Period()
+    end = period.last or office_today(now)
+    months = twelve_months_to(end)
+    s: dict[str, float] = {}
+    prog.update(0, 5, "condition")
+    cond = _timed(s, "condition by class and sub-district", lambda: condition_table(
+        store, ("layer", "district")))
+    prog.update(1, 5, "records")
+    recs = _timed(s, "records and cost by month and class", lambda: record_table(
+        store, ("month", "layer"), period=months))
+    prog.update(2, 5, "work orders")
+    states = _timed(s, "work orders by state", lambda: order_counts(store, ("state",)))
+    prog.update(3, 5, "evaluation")
+    ev = _timed(s, "evaluation per assignee", lambda: evaluation(store, period, now=now))
+    prog.update(4, 5, "coverage")
+    cov = _timed(s, "inspection coverage by class", lambda: inspection_coverage(
+        store, period=period, now=now))
+    prog.update(5, 5, "done")
+    return DashboardFigures(period, months, cond, recs, states, ev, cov, s)
