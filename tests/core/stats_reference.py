@@ -43,7 +43,17 @@ def times(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True, format="ISO8601").dt.tz_convert(None)
 
 
+def ended(last: dt.date | None, now: dt.datetime | None) -> dt.date | None:
+    """``last`` when the period is over at ``now`` (default: the real clock), else None: an
+    unfinished period counts the live register."""
+    if last is None:
+        return None
+    now_ts = pd.Timestamp(now) if now is not None else pd.Timestamp.now("UTC").tz_convert(None)
+    return last if local_midnight_utc(last + dt.timedelta(days=1)) <= now_ts else None
+
+
 def register(assets: pd.DataFrame, last: dt.date | None) -> pd.DataFrame:
+    """The register at the end of ``last`` (None: the live assets)."""
     if last is None:
         return assets[assets.retired_at.isna()]
     end = local_midnight_utc(last + dt.timedelta(days=1))

@@ -200,7 +200,7 @@ def test_inspection_coverage_equals_pandas(sample, period):
         rows = stats.inspection_coverage(store, period=period, now=NOW)
         intervals = stats.inspection_intervals(store)
     day = period.end_day(NOW)
-    want = ref.coverage(data, day, intervals, period.last and day)
+    want = ref.coverage(data, day, intervals, ref.ended(period.last, NOW))
     assert {r.layer: (r.assets, r.inspected) for r in rows} == want
     assert all(r.as_of == day for r in rows)
 

@@ -46,15 +46,29 @@ def check_layers(layers: Iterable[str] | None) -> list[str]:
     return names
 
 
-def register_filter(period: Period | None, alias: str = "") -> tuple[str, list[Any]]:
-    """SQL (and parameters) for "in the register at the end of the period": not retired
-    before its end and not installed after it; without an end, the live assets now."""
+def in_register(period: Period | None, now: dt.datetime | None = None,
+                alias: str = "") -> tuple[str, str, list[Any]]:
+    """SQL for "in the register at the end of the period" and for its opposite, with their
+    (shared) parameters: not retired before the end and not installed after it. A period
+    that has not ended yet (or has no end) means the live register now."""
     a = f"{alias}." if alias else ""
-    if period is None or period.last is None:
-        return f"{a}retired_at IS NULL", []
+    end = None if period is None else period.end_utc()
+    if end is None or end > period.cutoff_utc(now):  # type: ignore[union-attr]
+        # "> ''" is "is set" for the stored text, in a form SQLite serves from the index
+        return f"{a}retired_at IS NULL", f"{a}retired_at > ''", []
+    assert period is not None and period.last is not None
     return (f"({a}retired_at IS NULL OR {a}retired_at >= ?) AND "
             f"({a}install_date IS NULL OR {a}install_date <= ?)",
-            [period.end_utc(), period.last.isoformat()])
+            # NULL compared is NULL, so a row is outside only on a real date
+            f"({a}retired_at < ? OR {a}install_date > ?)",
+            [end, period.last.isoformat()])
+
+
+def register_filter(period: Period | None, alias: str = "",
+                    now: dt.datetime | None = None) -> tuple[str, list[Any]]:
+    """The "in the register" half of :func:`in_register`."""
+    inside, _outside, params = in_register(period, now, alias)
+    return inside, params
 
 
 @dataclass(frozen=True)
@@ -95,50 +109,57 @@ def poor_share(poor: int, assessed: int) -> float | None:
 
 def condition_table(store: Store, by: Iterable[str] = ("layer", "district"), *,
                     period: Period | None = None, layers: Iterable[str] | None = None,
-                    district: str | None = None) -> list[ConditionRow]:
+                    district: str | None = None, now: dt.datetime | None = None
+                    ) -> list[ConditionRow]:
     """Assets and their condition distribution grouped by ``by`` (any of layer, district,
-    bgid; none = one total row), over the register at the end of ``period``."""
+    bgid; none = one total row), over the register at the end of ``period``.
+
+    SQL counts the assets per group and grade (``GROUP BY district, condition``: the order
+    of the register index, so SQLite streams it without sorting); the grades of a group are
+    then laid side by side here, six numbers per group.
+    """
     keys = check_keys(by, ASSET_KEYS)
     names = check_layers(layers)
-    inner_keys = [k for k in keys if k != "layer"]
-    live, live_params = register_filter(period)
-    grade = "condition"
-    sums = ", ".join(f"sum(CASE WHEN {grade} = {c} THEN 1 ELSE 0 END) AS c{c}"
-                     for c in CONDITIONS)
+    inner = ["district", "condition"] + (["bgid"] if "bgid" in keys else [])
+    live, live_params = register_filter(period, now=now)
     parts, params = [], []
     for name in names:
         where = live + (" AND district = ?" if district is not None else "")
-        group = f" GROUP BY {', '.join(inner_keys)}" if inner_keys else ""
-        cols = "".join(f"{k}, " for k in inner_keys)
-        parts.append(f"SELECT '{name}' AS layer, {cols}count(*) AS n, {sums} "
-                     f"FROM {gpkg.quote_ident(name)} WHERE {where}{group}")
+        parts.append(f"SELECT '{name}' AS layer, {', '.join(inner)}, count(*) AS n "
+                     f"FROM {gpkg.quote_ident(name)} WHERE {where} "
+                     f"GROUP BY {', '.join(inner)}")
         params += live_params + ([district] if district is not None else [])
-    outer = ", ".join(keys)
-    sql = (f"SELECT {outer + ', ' if keys else ''}sum(n), "
-           + ", ".join(f"sum(c{c})" for c in CONDITIONS)
-           + f" FROM ({' UNION ALL '.join(parts)}) AS per_layer"
-           + (f" GROUP BY {outer} ORDER BY {outer}" if keys else ""))
-    rows = []
+    group = [*keys, "condition"]
+    sql = (f"SELECT {', '.join(group)}, sum(n) FROM ({' UNION ALL '.join(parts)}) AS per_layer "
+           f"GROUP BY {', '.join(group)}")
+    acc: dict[tuple, list[int]] = {}
     for r in store.conn.execute(sql, params):
-        values = dict(zip(keys, r[:len(keys)], strict=True))
-        n, *counts = (int(v or 0) for v in r[len(keys):])
-        if not keys and n == 0:
-            counts = [0] * 5
+        counts = acc.setdefault(tuple(r[:len(keys)]), [0] * 6)
+        grade, n = r[len(keys)], int(r[-1])
+        counts[grade - 1 if grade in CONDITIONS else 5] += n
+    if not keys and not acc:
+        acc[()] = [0] * 6
+    rows = []
+    for key in sorted(acc, key=lambda k: tuple((v is None, v if v is not None else "")
+                                               for v in k)):
+        values = dict(zip(keys, key, strict=True))
+        c = acc[key]
         rows.append(ConditionRow(values.get("layer"), values.get("district"),
-                                 values.get("bgid"), n, tuple(counts),  # type: ignore[arg-type]
-                                 n - sum(counts)))
+                                 values.get("bgid"), sum(c), tuple(c[:5]),  # type: ignore[arg-type]
+                                 c[5]))
     return rows
 
 
 def condition_members(store: Store, *, layers: Iterable[str] | None = None,
                       district: str | None = None, bgid: str | None = None,
-                      condition: int | None = None, period: Period | None = None,
-                      limit: int | None = None) -> dict[str, list[str]]:
+                      condition: float | None = None, period: Period | None = None,
+                      limit: int | None = None, now: dt.datetime | None = None
+                      ) -> dict[str, list[str]]:
     """{layer: asset uuids} behind a figure of :func:`condition_table`: the assets of
     ``layers`` in ``district`` / ``bgid`` with ``condition`` (0 = not assessed, 4.5 = 4 or
     5, None = any), in the same register."""
     out: dict[str, list[str]] = {}
-    live, live_params = register_filter(period)
+    live, live_params = register_filter(period, now=now)
     for name in check_layers(layers):
         where, params = [live], list(live_params)
         for field, value in (("district", district), ("bgid", bgid)):
@@ -191,28 +212,39 @@ def inspection_coverage(store: Store, by: Iterable[str] = ("layer",), *,
     (D − interval < record_date ≤ D)."""
     keys = check_keys(["layer", *by], ("layer", "district"))
     intervals = inspection_intervals(store)
-    day = (period or Period()).end_day(now)
-    live, live_params = register_filter(Period(None, day) if period and period.last else None,
-                                        "a")
-    group = ", a.district" if "district" in keys else ""
+    period = period or Period()
+    day = period.end_day(now)
+    live, outside, live_params = in_register(period, now, "a")
     out = []
     for t in sc.ASSET_TABLES:
         days = intervals[t.name]
-        since = (day - dt.timedelta(days=days)).isoformat()
+        window = [t.name, (day - dt.timedelta(days=days)).isoformat(), day.isoformat()]
+        records = ("FROM maintenance_record m WHERE m.record_type = 'inspection' AND "
+                   "m.asset_class = ? AND m.record_date > ? AND m.record_date <= ?")
         table = gpkg.quote_ident(t.name)
-        key_col = "a.district" if group else "NULL"
-        totals = {r[0]: int(r[1]) for r in store.conn.execute(
-            f"SELECT {key_col}, count(*) FROM {table} a WHERE {live}"
-            + (f" GROUP BY {key_col}" if group else ""), live_params)}
-        seen = {r[0]: int(r[1]) for r in store.conn.execute(
-            f"SELECT {key_col}, count(DISTINCT m.asset_uuid) FROM maintenance_record m "
-            f"JOIN {table} a ON a.asset_uuid = m.asset_uuid "
-            "WHERE m.asset_class = ? AND m.record_type = 'inspection' "
-            f"AND m.record_date > ? AND m.record_date <= ? AND {live}"
-            + (f" GROUP BY {key_col}" if group else ""),
-            [t.name, since, day.isoformat(), *live_params])}
+        if "district" in keys:
+            totals = {r[0]: int(r[1]) for r in store.conn.execute(
+                f"SELECT a.district, count(*) FROM {table} a WHERE {live} "
+                "GROUP BY a.district", live_params)}
+            # CROSS JOIN keeps SQLite from driving the join from the whole register (40x
+            # slower at 1M assets); elsewhere it is the plain inner join it says
+            joined = records.replace(
+                "WHERE", f"CROSS JOIN {table} a WHERE a.asset_uuid = m.asset_uuid AND", 1)
+            seen = {r[0]: int(r[1]) for r in store.conn.execute(
+                f"SELECT a.district, count(DISTINCT m.asset_uuid) {joined} AND {live} "
+                "GROUP BY a.district", [*window, *live_params])}
+        else:
+            # inspected assets = those with a record in the window, less those of them not
+            # in the register (retired, or installed later: few): no join over the register
+            total = store.conn.execute(f"SELECT count(*) FROM {table} a WHERE {live}",
+                                       live_params).fetchone()[0]
+            inspected = store.conn.execute(f"SELECT count(DISTINCT m.asset_uuid) {records}",
+                                           window).fetchone()[0]
+            gone = store.conn.execute(
+                f"SELECT count(DISTINCT m.asset_uuid) {records} AND m.asset_uuid IN "
+                f"(SELECT a.asset_uuid FROM {table} a WHERE {outside})",
+                [*window, *live_params]).fetchone()[0]
+            totals, seen = {None: int(total)}, {None: int(inspected) - int(gone)}
         for key in sorted(totals, key=lambda k: (k is None, k or "")):
             out.append(CoverageRow(t.name, key, totals[key], seen.get(key, 0), days, day))
-        if not totals and not group:
-            out.append(CoverageRow(t.name, None, 0, 0, days, day))
     return out

@@ -1,6 +1,6 @@
 """Everything the dashboard shows, in one call a worker thread makes on a reader store:
 condition by class and sub-district, records and cost over the last twelve months, work
-orders by state, the evaluation per assignee and inspection coverage. Each figure's SQL is
+orders by state and the evaluation per assignee. Each figure's SQL is
 timed (``seconds``), which the benchmark prints as the floor of a refresh.
 """
 
@@ -13,12 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.stats.assets import (
-    ConditionRow,
-    CoverageRow,
-    condition_table,
-    inspection_coverage,
-)
+from citymgr_desktop.core.stats.assets import ConditionRow, condition_table
 from citymgr_desktop.core.stats.orders import EvaluationRow, evaluation, order_counts
 from citymgr_desktop.core.stats.period import Period, office_today
 from citymgr_desktop.core.stats.records import RecordRow, record_table
@@ -39,7 +34,6 @@ class DashboardFigures:
     records_by_month: list[RecordRow]  # by month and layer
     orders_by_state: list[dict[str, Any]]
     evaluation: list[EvaluationRow]
-    coverage: list[CoverageRow]
     seconds: dict[str, float] = field(default_factory=dict)
 
     def condition_by(self, key: str) -> list[ConditionRow]:
@@ -98,24 +92,21 @@ def dashboard_figures(store: Store, period: Period | None = None, *,
                       now: dt.datetime | None = None,
                       progress: Progress | None = None) -> DashboardFigures:
     """The dashboard's figures: the register now, the records of the twelve months up to the
-    period's end, all orders by state, and the evaluation and coverage of ``period``."""
+    period's end, all orders by state, and the evaluation of ``period``."""
     prog = ensure(progress)
     period = period or Period()
     end = period.last or office_today(now)
     months = twelve_months_to(end)
     s: dict[str, float] = {}
-    prog.update(0, 5, "condition")
+    prog.update(0, 4, "condition")
     cond = _timed(s, "condition by class and sub-district", lambda: condition_table(
-        store, ("layer", "district")))
-    prog.update(1, 5, "records")
+        store, ("layer", "district"), now=now))
+    prog.update(1, 4, "records")
     recs = _timed(s, "records and cost by month and class", lambda: record_table(
         store, ("month", "layer"), period=months))
-    prog.update(2, 5, "work orders")
+    prog.update(2, 4, "work orders")
     states = _timed(s, "work orders by state", lambda: order_counts(store, ("state",)))
-    prog.update(3, 5, "evaluation")
+    prog.update(3, 4, "evaluation")
     ev = _timed(s, "evaluation per assignee", lambda: evaluation(store, period, now=now))
-    prog.update(4, 5, "coverage")
-    cov = _timed(s, "inspection coverage by class", lambda: inspection_coverage(
-        store, period=period, now=now))
-    prog.update(5, 5, "done")
-    return DashboardFigures(period, months, cond, recs, states, ev, cov, s)
+    prog.update(4, 4, "done")
+    return DashboardFigures(period, months, cond, recs, states, ev, s)

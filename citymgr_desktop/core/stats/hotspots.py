@@ -4,7 +4,9 @@ each asset's bounding box), so no geometry is read.
 
 A cell is (i, j) = (⌊(x − x0) / size⌋, ⌊(y − y0) / size⌋) with the origin (x0, y0) on a
 multiple of the cell size below the district's extent, so every index is ≥ 0 and SQL's
-``CAST(… AS INTEGER)`` is the floor (PostGIS: ``floor()``).
+``CAST(… AS INTEGER)`` is the floor (PostGIS: ``floor()``). The joins are written as
+CROSS JOIN, which SQLite takes as "in this order" (from the few open orders or poor assets
+to the spatial index) and other databases as the plain inner join it is.
 
 * ``open_cases``: work orders not closed or cancelled (未结案), counted once per cell in which
   one of their assets lies;
@@ -90,10 +92,13 @@ def hotspot_grid(store: Store, kind: str, *, size: float | None = None,
     if size is not None and not size > 0:
         raise ValidationError("hot-spot cell size must be positive, got {size}", size=size)
     if extent is None:
-        found = store.asset_extent(names)
-        if found is None:
+        # the layers' extents as the file records them (retired assets included): the
+        # grid's origin only needs to lie below every asset
+        boxes = [i.extent for i in store.layers() if i.name in names and i.extent]
+        if not boxes:
             return HotspotGrid(kind, 0.0, 0.0, float(size or 100.0))
-        extent = found[0]
+        extent = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                  max(b[2] for b in boxes), max(b[3] for b in boxes))
     cell = float(size or nice_cell_size(extent))
     x0 = math.floor(extent[0] / cell) * cell
     y0 = math.floor(extent[1] / cell) * cell
@@ -104,15 +109,16 @@ def hotspot_grid(store: Store, kind: str, *, size: float | None = None,
         r = gpkg.quote_ident(gpkg.rtree_name(name))
         if kind == "poor_assets":
             parts.append(f"SELECT {ci} AS i, {cj} AS j, a.fid AS item FROM {t} a "
-                         f"JOIN {r} r ON r.id = a.fid "
-                         "WHERE a.retired_at IS NULL AND a.condition IN (4, 5)")
+                         f"CROSS JOIN {r} r WHERE r.id = a.fid "
+                         "AND a.retired_at IS NULL AND a.condition IN (4, 5)")
         else:
             states = sorted(s.value for s in OPEN_STATES)
             parts.append(
                 f"SELECT {ci} AS i, {cj} AS j, o.work_order_uuid AS item FROM work_order o "
-                "JOIN work_order_asset l ON l.work_order_uuid = o.work_order_uuid "
-                f"JOIN {t} a ON a.asset_uuid = l.asset_uuid JOIN {r} r ON r.id = a.fid "
-                f"WHERE l.asset_class = ? AND o.state IN ({', '.join('?' * len(states))})")
+                f"CROSS JOIN work_order_asset l CROSS JOIN {t} a CROSS JOIN {r} r "
+                "WHERE l.work_order_uuid = o.work_order_uuid AND a.asset_uuid = l.asset_uuid "
+                f"AND r.id = a.fid AND l.asset_class = ? "
+                f"AND o.state IN ({', '.join('?' * len(states))})")
             params += [name, *states]
     counted = "count(DISTINCT item)" if kind == "open_cases" else "count(*)"
     sql = (f"SELECT i, j, {counted} FROM ({' UNION ALL '.join(parts)}) AS items "

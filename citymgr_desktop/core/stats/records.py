@@ -74,11 +74,17 @@ def record_table(store: Store, by: Iterable[str] = ("month",), *,
         kinds = list(types)
         where.append(f"record_type IN ({', '.join('?' * len(kinds))})")
         params += kinds
-    cols = [f"{_COLUMNS[k]} AS {k}" for k in keys]
+    # the inner query adds up per day (the order of the date index: no sort), the outer
+    # one per month; both plain SQL
+    inner = ["record_date AS day", "asset_class AS layer", "record_type AS type"]
+    cols = [("substr(day, 1, 7)" if k == "month" else k) + f" AS {k}" for k in keys]
     sql = ("SELECT " + "".join(f"{c}, " for c in cols)
-           + "count(*), sum(coalesce(labour_cost, 0)), sum(coalesce(material_cost, 0)), "
-           "sum(coalesce(equipment_cost, 0)) FROM maintenance_record"
+           + "sum(n), sum(labour), sum(material), sum(equipment) FROM ("
+           f"SELECT {', '.join(inner)}, count(*) AS n, sum(coalesce(labour_cost, 0)) AS labour, "
+           "sum(coalesce(material_cost, 0)) AS material, "
+           "sum(coalesce(equipment_cost, 0)) AS equipment FROM maintenance_record"
            + (" WHERE " + " AND ".join(where) if where else "")
+           + " GROUP BY record_date, asset_class, record_type) AS per_day"
            + (f" GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}" if keys else ""))
     out = []
     for r in store.conn.execute(sql, params):
