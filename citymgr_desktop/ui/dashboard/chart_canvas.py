@@ -1,0 +1,56 @@
+"""One matplotlib chart on screen (its Qt canvas, QtAgg), drawn by a chart function of
+``export/report/charts.py`` — the same code draws the report's charts — with the parts a
+click picks: ``picked(Pick, index)`` after a click on a bar segment or a point."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from citymgr_desktop.export.report import charts
+
+
+class ChartCanvas(FigureCanvasQTAgg):
+    """A chart widget; ``picked(Pick, int)``: the pick and the point index (lines) or -1."""
+
+    picked = Signal(object, int)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(charts.new_figure(120, 75, dpi=96))
+        self.setParent(parent)
+        self.setObjectName(name)
+        self.setMinimumSize(260, 190)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.picks: dict[Any, charts.Pick] = {}
+        self.mpl_connect("pick_event", self._on_pick)
+
+    def show_chart(self, draw: Callable[..., dict[Any, charts.Pick]], *args: Any) -> None:
+        """Draw ``draw(figure, *args)`` and remember what its parts pick."""
+        self.picks = draw(self.figure, *args)
+        self.draw_idle()
+
+    def _on_pick(self, event: Any) -> None:
+        pick = self.picks.get(event.artist)
+        if pick is None:
+            return
+        index = getattr(event, "ind", None)
+        self.picked.emit(pick, int(index[0]) if index is not None and len(index) else -1)
+
+    def artist_centre(self, pick: charts.Pick, index: int = 0) -> tuple[float, float] | None:
+        """Widget coordinates (Qt, y down) of the centre of the first part that picks
+        ``pick`` (for tests and keyboard users)."""
+        for artist, p in self.picks.items():
+            if p != pick:
+                continue
+            if hasattr(artist, "get_xydata"):
+                x, y = artist.axes.transData.transform(artist.get_xydata()[index])
+            else:
+                box = artist.get_window_extent()
+                x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+            ratio = self.device_pixel_ratio or 1.0
+            return x / ratio, self.height() - y / ratio
+        return None
