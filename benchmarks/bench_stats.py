@@ -100,8 +100,8 @@ def add_history(path: Path, orders: int, records: int, seed: int = 11) -> None:
                    deadline=_iso(at + dt.timedelta(days={1: 0.1, 2: 0.5, 3: 3, 4: 10}[priority])))
         trail = list(path_to(WorkOrderState(state)))
         if state == "closed" and rng.random() < 0.08:  # closed after a rework
-            trail = trail[:5] + [WorkOrderState.REWORK, WorkOrderState.IN_PROGRESS,
-                                 WorkOrderState.RESOLVED] + trail[5:]
+            trail = [*trail[:5], WorkOrderState.REWORK, WorkOrderState.IN_PROGRESS,
+                         WorkOrderState.RESOLVED, *trail[5:]]
         prev = None
         for s in trail:
             row[f"{s.value}_at"] = _iso(at)

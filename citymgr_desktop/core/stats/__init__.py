@@ -8,8 +8,8 @@ grids for the map. One definition each; docs/statistics.md gives every formula.
 from citymgr_desktop.core.stats.assets import (
     ConditionRow,
     CoverageRow,
-    condition_table,
     condition_members,
+    condition_table,
     inspection_coverage,
     poor_share,
 )

@@ -16,15 +16,15 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg", force=False)  # no window of matplotlib's own; the Qt canvas is ours
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
-from citymgr_desktop.core.model.symbology import CONDITION_COLOURS  # noqa: E402
-from citymgr_desktop.core.stats.assets import ConditionRow  # noqa: E402
-from citymgr_desktop.core.stats.orders import EvaluationRow  # noqa: E402
-from citymgr_desktop.core.stats.records import RecordRow  # noqa: E402
-from citymgr_desktop.core.workorders.states import WorkOrderState  # noqa: E402
-from citymgr_desktop.export.report.text import (  # noqa: E402
+from citymgr_desktop.core.model.symbology import CONDITION_COLOURS
+from citymgr_desktop.core.stats.assets import ConditionRow
+from citymgr_desktop.core.stats.orders import EvaluationRow
+from citymgr_desktop.core.stats.records import RecordRow
+from citymgr_desktop.core.workorders.states import WorkOrderState
+from citymgr_desktop.export.report.text import (
     assignee_name,
     district_name,
     layer_name,
@@ -104,7 +104,9 @@ def _empty(ax: Any, lang: str) -> None:
 def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: str,
                     title: str | None = None) -> dict[Any, Pick]:
     """Stacked bars: assets per ``key`` (``layer`` or ``district``), split by condition 1-5
-    and not assessed. A segment picks the assets of that group in that condition."""
+    and not assessed; sub-districts lie as horizontal bars, so their names stay level (and
+    searchable in the report's PDF). A segment picks the assets of that group in that
+    condition."""
     tr = translator(lang)
     ax = _reset(fig)
     ax.set_title(title or (tr("Condition by class") if key == "layer"
@@ -117,23 +119,34 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
     x = list(range(len(rows)))
     bottom = [0] * len(rows)
     picks: dict[Any, Pick] = {}
+    horizontal = key == "district"
     from citymgr_desktop.core.model.symbology import condition_categories
 
-    for value, label, colour in condition_categories("zh" if lang.startswith("zh") else "en"):
+    for value, label, _colour in condition_categories("zh" if lang.startswith("zh") else "en"):
         heights = [(r.conditions[value - 1] if value else r.not_assessed) for r in rows]
-        bars = ax.bar(x, heights, bottom=bottom, color=CONDITION_COLOURS[value], label=label,
-                      edgecolor="white", linewidth=0.4, width=0.7)
+        style = {"color": CONDITION_COLOURS[value], "label": label, "edgecolor": "white",
+                 "linewidth": 0.4}
+        bars = (ax.barh(x, heights, left=bottom, height=0.7, **style) if horizontal
+                else ax.bar(x, heights, bottom=bottom, width=0.7, **style))
         for bar, row in zip(bars.patches, rows, strict=True):
             bar.set_picker(True)
             picks[bar] = Pick("condition", {key: getattr(row, key),
                                             "condition": value or 0})
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.set_xticks(x, names, rotation=30 if len(rows) > 5 else 0,
-                  ha="right" if len(rows) > 5 else "center", fontsize=8)
-    ax.set_ylabel(tr("Assets"), fontsize=8)
-    ax.tick_params(axis="y", labelsize=8)
-    ax.legend(fontsize=7, ncols=3, loc="upper right", frameon=False)
-    ax.set_ylim(0, max(bottom) * 1.28 or 1)
+    if horizontal:
+        ax.set_yticks(x, names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(tr("Assets"), fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set_xlim(0, max(bottom) * 1.05 or 1)
+        fig.legend(*ax.get_legend_handles_labels(), fontsize=7, ncols=6, loc="outside lower center",
+                   frameon=False)
+    else:
+        ax.set_xticks(x, names, fontsize=8)
+        ax.set_ylabel(tr("Assets"), fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.legend(fontsize=7, ncols=3, loc="upper right", frameon=False)
+        ax.set_ylim(0, max(bottom) * 1.28 or 1)
     ax.spines[["top", "right"]].set_visible(False)
     return picks
 

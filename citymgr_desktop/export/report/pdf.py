@@ -129,12 +129,12 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
                                                    lang), X0, y, 92, 72)
         _chart(s, lambda f: charts.orders_chart(f, dash.orders_by_state, lang),
                X0 + 94, y, 92, 72)
-        y += 76
+        y += 75
         _chart(s, lambda f: charts.condition_chart(f, dash.condition_by("district"),
-                                                   "district", lang), X0, y, W, 82)
-        y += 86
+                                                   "district", lang), X0, y, W, 98)
+        y += 100
         _chart(s, lambda f: charts.records_chart(f, dash.records_by_month,
-                                                 dash.month_labels(), lang), X0, y, W, 78)
+                                                 dash.month_labels(), lang), X0, y, W, 66)
     pages.append(chart_page)
 
     def evaluation_page(s: Sheet) -> None:
@@ -145,7 +145,7 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
                 Column(tr("Closed on time"), 20, AR), Column(tr("Overdue"), 16, AR),
                 Column(tr("Rework"), 16, AR), Column(tr("On-time rate"), 24, AR),
                 Column(tr("Closure rate"), 24, AR), Column(tr("Rework rate"), 24, AR)]
-        rows = dash.evaluation + [evaluation_total(dash.evaluation)]
+        rows = [*dash.evaluation, evaluation_total(dash.evaluation)]
         cells = [[assignee_name(r.assignee, lang) if k < len(rows) - 1 else tr("Total"),
                   str(r.due), str(r.on_time), str(r.overdue), str(r.rework),
                   percent(r.on_time_rate), percent(r.closure_rate), percent(r.rework_rate)]

@@ -26,19 +26,25 @@ class ChartCanvas(FigureCanvasQTAgg):
         self.setMinimumSize(260, 190)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.picks: dict[Any, charts.Pick] = {}
-        self.mpl_connect("pick_event", self._on_pick)
+        # a press is matched against the chart's parts here rather than through matplotlib's
+        # pick events, which only reach the topmost of twin axes (the records chart's)
+        self.mpl_connect("button_press_event", self._on_press)
 
     def show_chart(self, draw: Callable[..., dict[Any, charts.Pick]], *args: Any) -> None:
         """Draw ``draw(figure, *args)`` and remember what its parts pick."""
         self.picks = draw(self.figure, *args)
         self.draw_idle()
 
-    def _on_pick(self, event: Any) -> None:
-        pick = self.picks.get(event.artist)
-        if pick is None:
+    def _on_press(self, event: Any) -> None:
+        if event.button != 1:
             return
-        index = getattr(event, "ind", None)
-        self.picked.emit(pick, int(index[0]) if index is not None and len(index) else -1)
+        for artist, pick in self.picks.items():
+            hit, info = artist.contains(event)
+            if hit:
+                index = info.get("ind") if isinstance(info, dict) else None
+                self.picked.emit(pick, int(index[0]) if index is not None and len(index)
+                                 else -1)
+                return
 
     def artist_centre(self, pick: charts.Pick, index: int = 0) -> tuple[float, float] | None:
         """Widget coordinates (Qt, y down) of the centre of the first part that picks
