@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 X0, W = 12.0, 186.0
 TOP, BOTTOM = 14.0, 282.0
 ROWS_PER_PAGE = 38
+MAX_OVERDUE_ROWS = 10 * ROWS_PER_PAGE
 Page = Callable[[Sheet], None]
 KEY_LABELS = {
     "assets": "Assets in the register", "poor_share": "Share in condition 4-5",
@@ -182,7 +183,8 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
         pages.append(map_page)
 
     overdue = figs.overdue
-    chunks = [overdue[i:i + ROWS_PER_PAGE] for i in range(0, len(overdue), ROWS_PER_PAGE)]
+    listed = overdue[:MAX_OVERDUE_ROWS]  # the oldest; the rest are counted, not listed
+    chunks = [listed[i:i + ROWS_PER_PAGE] for i in range(0, len(listed), ROWS_PER_PAGE)]
     for k, chunk in enumerate(chunks or [[]]):
         def overdue_page(s: Sheet, chunk: list[dict[str, Any]] = chunk, k: int = k) -> None:
             head = tr("Overdue work orders") + f" ({len(overdue)})"
@@ -199,7 +201,10 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
                      if o.get("asset_class") else "—", assignee_name(o["assignee"], lang),
                      state_name(o["state"], lang), format_local(o["deadline"]),
                      _days_over(o["deadline"], cut)] for o in chunk]
-            s.table(X0, y, cols, rows, size=7.5, row_h=6.2)
+            y = s.table(X0, y, cols, rows, size=7.5, row_h=6.2)
+            if k == len(chunks) - 1 and len(overdue) > len(listed):
+                s.text(X0, y + 2, W, 6, tr("… and %1 more (citymgr workorders list --overdue)")
+                       .replace("%1", f"{len(overdue) - len(listed):,}"), 8, color="#555555")
         pages.append(overdue_page)
     return pages
 

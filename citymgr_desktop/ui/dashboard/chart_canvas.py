@@ -20,20 +20,31 @@ class ChartCanvas(FigureCanvasQTAgg):
     picked = Signal(object, int)
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(charts.new_figure(120, 75, dpi=96))
+        super().__init__(charts.new_figure(120, 75, dpi=96, fixed=True))
         self.setParent(parent)
         self.setObjectName(name)
         self.setMinimumSize(260, 190)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.picks: dict[Any, charts.Pick] = {}
+        self._shown: tuple[Any, tuple[Any, ...]] | None = None
         # a press is matched against the chart's parts here rather than through matplotlib's
         # pick events, which only reach the topmost of twin axes (the records chart's)
         self.mpl_connect("button_press_event", self._on_press)
 
-    def show_chart(self, draw: Callable[..., dict[Any, charts.Pick]], *args: Any) -> None:
-        """Draw ``draw(figure, *args)`` and remember what its parts pick."""
+    def show_chart(self, draw: Callable[..., dict[Any, charts.Pick]], *args: Any) -> bool:
+        """Draw ``draw(figure, *args)`` and remember what its parts pick; a chart whose
+        figures did not change is left as it is (most changes touch one or two charts).
+        Returns whether it was drawn."""
+        if self._shown == (draw, args):
+            return False
         self.picks = draw(self.figure, *args)
+        self._shown = (draw, args)
         self.draw_idle()
+        return True
+
+    def forget(self) -> None:
+        """Draw the next chart even if its figures are the same."""
+        self._shown = None
 
     def _on_press(self, event: Any) -> None:
         if event.button != 1:

@@ -35,8 +35,9 @@ class FiguresThread(QThread):
 
     def run(self) -> None:
         try:
-            with Store.open(self.path, read_only=True) as reader:
-                figs = dashboard_figures(reader, self.period, now=self.now)
+            with Store.open(self.path, read_only=True) as reader, \
+                    Store.open(self.path, read_only=True) as second:
+                figs = dashboard_figures(reader, self.period, now=self.now, second=second)
         except CitymgrError as exc:
             self.failed.emit(self, str(exc))
         except Exception as exc:  # reported, never lost in a thread

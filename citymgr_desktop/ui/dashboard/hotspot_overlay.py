@@ -48,12 +48,14 @@ class HotspotOverlayWidget(QWidget):
             if not entries:
                 return
             line = self.fontMetrics().height() + 2
-            box = QRectF(8, 8, 170, 10 + line * (len(entries) + 1))
+            width = max(120, self.fontMetrics().horizontalAdvance(self.title) + 14)
+            box = QRectF(8, 8, width, 10 + line * (len(entries) + 1))
             p.setPen(QColor("#888888"))
             p.setBrush(QColor(255, 255, 255, 225))
             p.drawRect(box)
             p.setPen(QColor("#000000"))
-            p.drawText(QRectF(14, 11, 160, line), int(Qt.AlignmentFlag.AlignLeft), self.title)
+            p.drawText(QRectF(14, 11, width - 8, line), int(Qt.AlignmentFlag.AlignLeft),
+                       self.title)
             for k, (label, colour) in enumerate(entries):
                 y = 11 + line * (k + 1)
                 p.setPen(QColor("#ffffff"))
