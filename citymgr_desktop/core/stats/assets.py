@@ -64,6 +64,22 @@ def in_register(period: Period | None, now: dt.datetime | None = None,
             [end, period.last.isoformat()])
 
 
+def register_parts(period: Period | None, now: dt.datetime | None = None,
+                   alias: str = "") -> list[tuple[str, list[Any]]]:
+    """The register as disjoint parts (SQL, parameters) whose union it is: the live assets
+    (and for a past end, those retired since). Each part is a range of the register index,
+    so SQLite streams it in index order where the OR of :func:`in_register` makes it sort
+    the whole register (20x slower at a million assets)."""
+    inside, _outside, params = in_register(period, now, alias)
+    if not params:
+        return [(inside, [])]
+    a = f"{alias}." if alias else ""
+    installed = f"({a}install_date IS NULL OR {a}install_date <= ?)"
+    end, last = params
+    return [(f"{a}retired_at IS NULL AND {installed}", [last]),
+            (f"{a}retired_at >= ? AND {installed}", [end, last])]
+
+
 def register_filter(period: Period | None, alias: str = "",
                     now: dt.datetime | None = None) -> tuple[str, list[Any]]:
     """The "in the register" half of :func:`in_register`."""
@@ -121,14 +137,14 @@ def condition_table(store: Store, by: Iterable[str] = ("layer", "district"), *,
     keys = check_keys(by, ASSET_KEYS)
     names = check_layers(layers)
     inner = ["district", "condition"] + (["bgid"] if "bgid" in keys else [])
-    live, live_params = register_filter(period, now=now)
     parts, params = [], []
     for name in names:
-        where = live + (" AND district = ?" if district is not None else "")
-        parts.append(f"SELECT '{name}' AS layer, {', '.join(inner)}, count(*) AS n "
-                     f"FROM {gpkg.quote_ident(name)} WHERE {where} "
-                     f"GROUP BY {', '.join(inner)}")
-        params += live_params + ([district] if district is not None else [])
+        for live, live_params in register_parts(period, now):
+            where = live + (" AND district = ?" if district is not None else "")
+            parts.append(f"SELECT '{name}' AS layer, {', '.join(inner)}, count(*) AS n "
+                         f"FROM {gpkg.quote_ident(name)} WHERE {where} "
+                         f"GROUP BY {', '.join(inner)}")
+            params += live_params + ([district] if district is not None else [])
     group = [*keys, "condition"]
     sql = (f"SELECT {', '.join(group)}, sum(n) FROM ({' UNION ALL '.join(parts)}) AS per_layer "
            f"GROUP BY {', '.join(group)}")
@@ -236,8 +252,9 @@ def inspection_coverage(store: Store, by: Iterable[str] = ("layer",), *,
         else:
             # inspected assets = those with a record in the window, less those of them not
             # in the register (retired, or installed later: few): no join over the register
-            total = store.conn.execute(f"SELECT count(*) FROM {table} a WHERE {live}",
-                                       live_params).fetchone()[0]
+            total = sum(store.conn.execute(f"SELECT count(*) FROM {table} a WHERE {part}",
+                                           part_params).fetchone()[0]
+                        for part, part_params in register_parts(period, now, "a"))
             inspected = store.conn.execute(f"SELECT count(DISTINCT m.asset_uuid) {records}",
                                            window).fetchone()[0]
             gone = store.conn.execute(

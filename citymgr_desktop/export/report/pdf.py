@@ -142,13 +142,14 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
         from citymgr_desktop.core.stats import evaluation_total
 
         y = _heading(s, TOP, tr("Evaluation of the assignees") + f" · {month_text}")
-        cols = [Column(tr("Assignee"), 46), Column(tr("Due"), 16, AR),
-                Column(tr("Closed on time"), 20, AR), Column(tr("Overdue"), 16, AR),
-                Column(tr("Rework"), 16, AR), Column(tr("On-time rate"), 24, AR),
-                Column(tr("Closure rate"), 24, AR), Column(tr("Rework rate"), 24, AR)]
+        cols = [Column(tr("Assignee"), 44), Column(tr("Due"), 15, AR),
+                Column(tr("Closed on time"), 20, AR), Column(tr("Overdue"), 15, AR),
+                Column(tr("Closed"), 15, AR), Column(tr("Rework"), 15, AR),
+                Column(tr("On-time rate"), 21, AR), Column(tr("Closure rate"), 20, AR),
+                Column(tr("Rework rate"), 20, AR)]
         rows = [*dash.evaluation, evaluation_total(dash.evaluation)]
         cells = [[assignee_name(r.assignee, lang) if k < len(rows) - 1 else tr("Total"),
-                  str(r.due), str(r.on_time), str(r.overdue), str(r.rework),
+                  str(r.due), str(r.on_time), str(r.overdue), str(r.closed), str(r.rework),
                   percent(r.on_time_rate), percent(r.closure_rate), percent(r.rework_rate)]
                  for k, r in enumerate(rows)]
         y = s.table(X0, y, cols, cells, size=8.5, row_h=7)
