@@ -23,7 +23,7 @@ class ChartCanvas(FigureCanvasQTAgg):
         super().__init__(charts.new_figure(120, 75, dpi=96, fixed=True))
         self.setParent(parent)
         self.setObjectName(name)
-        self.setMinimumSize(260, 190)
+        self.setMinimumSize(200, 150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.picks: dict[Any, charts.Pick] = {}
         self._shown: tuple[Any, tuple[Any, ...]] | None = None
@@ -41,6 +41,9 @@ class ChartCanvas(FigureCanvasQTAgg):
         self._shown = (draw, args)
         self.draw_idle()
         return True
+
+    def has_chart(self) -> bool:
+        return self._shown is not None
 
     def forget(self) -> None:
         """Draw the next chart even if its figures are the same."""

@@ -15,11 +15,13 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -145,11 +147,17 @@ class DashboardWidget(QWidget):
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        side.setMinimumWidth(380)
         split.setSizes([900, 560])
+        # in a scroll area: the dock may be made small (and its minimum size never holds the
+        # main window open wider than the screen)
+        scroll = QScrollArea(objectName="dashboardScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        split.setMinimumSize(820, 420)
+        scroll.setWidget(split)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(split, 1)
+        layout.addWidget(scroll, 1)
         self._show_empty()
 
     # -- the file and the period -------------------------------------------------------------
@@ -232,11 +240,14 @@ class DashboardWidget(QWidget):
         self.model.set_rows(figs.evaluation)
 
     def _show_empty(self) -> None:
+        """No figures: charts that show some are emptied (blank ones are left alone, so an
+        unused dashboard costs nothing when files are opened and closed)."""
         for chart, fn, args in ((self.by_class, charts.condition_chart, ([], "layer")),
                                 (self.by_district, charts.condition_chart, ([], "district")),
                                 (self.records, charts.records_chart, ([], [])),
                                 (self.orders, charts.orders_chart, ([],))):
-            chart.show_chart(fn, *args, self.lang)
+            if chart.has_chart():
+                chart.show_chart(fn, *args, self.lang)
         self.model.set_rows([])
         self.info.setText(self.tr("No file is open.") if self.path is None else "")
 

@@ -65,6 +65,12 @@ class DashboardFeature(QObject):
                 window.dockWidgetArea(self.dock) and not window.tabifiedDockWidgets(self.dock):
             window.tabifyDockWidget(orders_dock, self.dock)
             orders_dock.raise_()
+        settings = QSettings()
+        if not settings.value("dashboard/installed", False, type=bool):
+            # closed until asked for the first time (View > Dashboard): it costs nothing
+            # then, and its charts never crowd a small screen; later runs restore the layout
+            self.dock.hide()
+            settings.setValue("dashboard/installed", True)
         toggle = self.dock.toggleViewAction()
         toggle.setText(self.tr("Dashboard"))
         toggle.setShortcut(QKeySequence("Ctrl+Shift+D"))
