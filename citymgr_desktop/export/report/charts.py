@@ -157,7 +157,7 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
         fig.legend(*ax.get_legend_handles_labels(), fontsize=7, ncols=6, frameon=False,
                    loc="outside lower center" if fig.get_layout_engine() else "lower center")
     else:
-        ax.set_xticks(x, names, fontsize=8)
+        ax.set_xticks(x, [n.replace(" ", "\n") for n in names], fontsize=8)
         ax.set_ylabel(tr("Assets"), fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
         ax.legend(fontsize=7, ncols=3, loc="upper right", frameon=False)
@@ -219,7 +219,8 @@ def orders_chart(fig: Figure, rows: Sequence[dict[str, Any]], lang: str) -> dict
         picks[bar] = Pick("orders", {"state": state})
     ax.bar_label(bars, fontsize=7, padding=1)
     ax.set_xticks(range(len(states)), [state_name(s, lang) for s in states],
-                  rotation=30, ha="right", fontsize=8)
+                  rotation=30 if lang == "zh_CN" else 50, ha="right", fontsize=8,
+                  rotation_mode="anchor")
     ax.set_ylabel(tr("Work orders"), fontsize=8)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.tick_params(axis="y", labelsize=8)

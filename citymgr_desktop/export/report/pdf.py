@@ -166,12 +166,14 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
             from citymgr_desktop.render.hotspots import draw_hotspot_map, legend
 
             y = _heading(s, TOP, tr("Hot spots"))
-            extent = data.extent()
+            x0, y0, x1, y1 = data.extent()
             for kind, caption in (("open_cases", tr("Open cases per cell")),
                                   ("poor_assets", tr("Assets in condition 4-5 per cell"))):
                 grid = figs.hotspots[kind]
                 s.text(X0, y, W, 6, f"{caption} ({grid.size:,.0f} m × {grid.size:,.0f} m, "
                        f"{tr('total')} {grid.total:,})", 9.5, bold=True)
+                pad = grid.size * 0.6  # whole cells at the edges
+                extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
                 frame = s.rect(X0, y + 7, W - 32, 112)
                 draw_hotspot_map(s.painter, data, grid, extent, frame, dpi=s.dpi, lang=lang)
                 s.box(X0, y + 7, W - 32, 112, width=0.3)
