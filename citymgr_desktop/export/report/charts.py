@@ -85,10 +85,10 @@ def chart_fonts() -> list[str]:
 # Margins (share of the figure) for figures drawn without a layout engine: the dashboard's,
 # where matplotlib's constrained layout would double the time of a refresh.
 FIXED_MARGINS = {
-    "layer": {"left": 0.13, "right": 0.98, "top": 0.88, "bottom": 0.14},
-    "district": {"left": 0.17, "right": 0.98, "top": 0.9, "bottom": 0.27},
+    "layer": {"left": 0.13, "right": 0.98, "top": 0.88, "bottom": 0.17},
+    "district": {"left": 0.17, "right": 0.98, "top": 0.9, "bottom": 0.3},
     "records": {"left": 0.1, "right": 0.89, "top": 0.88, "bottom": 0.2},
-    "orders": {"left": 0.12, "right": 0.98, "top": 0.88, "bottom": 0.24},
+    "orders": {"left": 0.12, "right": 0.98, "top": 0.88, "bottom": 0.3},
     "evaluation": {"left": 0.25, "right": 0.97, "top": 0.9, "bottom": 0.12},
 }
 
@@ -154,7 +154,8 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
         ax.set_xlabel(tr("Assets"), fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
         ax.set_xlim(0, max(bottom) * 1.05 or 1)
-        fig.legend(*ax.get_legend_handles_labels(), fontsize=7, ncols=6, frameon=False,
+        fig.legend(*ax.get_legend_handles_labels(), fontsize=7, frameon=False,
+                   ncols=6 if lang == "zh_CN" or fig.get_layout_engine() else 3,
                    loc="outside lower center" if fig.get_layout_engine() else "lower center")
     else:
         ax.set_xticks(x, [n.replace(" ", "\n") for n in names], fontsize=8)
