@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from citymgr_desktop.cli.commands._common import add_json, add_lang, add_overwrite, add_user
+
 ORDER = 72
 
 
@@ -18,16 +20,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="a project GeoPackage (.gpkg)")
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="e.g. 2026-11")
     p.add_argument("--out", required=True, help="the PDF to write")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
-    p.add_argument("--lang", choices=("en", "zh_CN"), default="zh_CN",
-                   help="language of the report (default zh_CN)")
-    p.add_argument("--author", help="who made it (default: your login name)")
+    add_overwrite(p)
+    add_lang(p, "the report")
+    add_user(p, "who made it, printed on the cover (default: your login)", old=("--author",))
+    add_json(p)
     p.add_argument("--no-map", action="store_true", help="leave out the hot-spot maps")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from citymgr_desktop.cli.commands._common import acting_user, terminal_progress
+    from citymgr_desktop.cli.commands._common import (
+        acting_user,
+        document_language,
+        print_json,
+        terminal_progress,
+    )
     from citymgr_desktop.cli.commands.stats import check_output
     from citymgr_desktop.core.stats import Period
     from citymgr_desktop.core.store import Store
@@ -39,8 +46,11 @@ def run(args: argparse.Namespace) -> int:
     with Store.open(args.file, read_only=True) as store:
         store.require_asset_project()
         result = export_monthly_report(
-            store, args.month, out, lang=args.lang, author=acting_user(args.author),
+            store, args.month, out, lang=document_language(), author=acting_user(args.user),
             with_map=not args.no_map, progress=terminal_progress("report"))
+    if args.json:
+        print_json({**result, "seconds": round(time.perf_counter() - t0, 2)})
+        return 0
     print(f"wrote {result['out']} ({result['pages']} pages, {result['overdue']} overdue "
           f"orders) in {time.perf_counter() - t0:.1f} s")
     return 0

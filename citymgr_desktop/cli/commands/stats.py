@@ -7,6 +7,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from citymgr_desktop.cli.commands._common import (
+    add_json,
+    add_lang,
+    add_overwrite,
+    document_language,
+    refuse_overwrite,
+)
 from citymgr_desktop.core.errors import BadFileError
 
 ORDER = 70
@@ -37,23 +44,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "district, bgid; default depends on the figure)")
     p.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="first day")
     p.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="last day (included)")
-    p.add_argument("--json", action="store_true", help="print JSON rows")
+    add_json(p)
     p.add_argument("--xlsx", metavar="OUT.xlsx", help="also write an Excel workbook")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --xlsx file")
-    p.add_argument("--lang", choices=("en", "zh_CN"), default="zh_CN",
-                   help="language of headings and names in the table and workbook "
-                   "(default zh_CN; JSON keys are always English)")
+    add_overwrite(p)
+    add_lang(p, "headings and names in the table and workbook (JSON keys are English)")
     p.set_defaults(func=run)
 
 
 def check_output(path: str, overwrite: bool, suffix: str) -> Path:
-    """The output path, refused when it exists without ``--overwrite`` or has another type."""
+    """The output path, refused when it has another type, or exists without
+    ``--overwrite``."""
     out = Path(path)
     if out.suffix.lower() != suffix:
         raise BadFileError("{path}: expected a {suffix} file", path=str(out), suffix=suffix)
-    if out.exists() and not overwrite:
-        raise BadFileError("{path} already exists; add --overwrite to replace it",
-                           path=str(out))
+    refuse_overwrite(out, overwrite)
     return out
 
 
@@ -63,20 +67,21 @@ def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.export.report.tables import figure_table, format_text
 
+    lang = document_language()
     period = Period.parse(args.first, args.last)
     out = check_output(args.xlsx, args.overwrite, ".xlsx") if args.xlsx else None
     by = [k for k in args.by.split(",")] if args.by else None
     with Store.open(args.file, read_only=True) as store:
         store.require_asset_project()
-        table = figure_table(store, args.figure, by, period=period, lang=args.lang)
+        table = figure_table(store, args.figure, by, period=period, lang=lang)
     if args.json:
         print_json(table.rows)
     else:
-        print(format_text(table, args.lang))
+        print(format_text(table, lang))
     if out is not None:
         from citymgr_desktop.export.report.xlsx import export_tables_xlsx
 
-        export_tables_xlsx([table], out, lang=args.lang)
+        export_tables_xlsx([table], out, lang=lang)
         if not args.json:
             print(f"wrote {out}")
     return 0
