@@ -147,9 +147,11 @@ def test_translations_cover_the_feature():
     import json
     from pathlib import Path
 
+    from citymgr_desktop.core.resources import translations_dir
+
     root = Path(__file__).resolve().parents[2]
-    zh = json.loads((root / "resources/i18n/zh_CN/dashboard.json").read_text("utf-8"))
-    report = json.loads((root / "resources/i18n/zh_CN/report.json").read_text("utf-8"))
+    zh = json.loads((translations_dir("zh_CN") / "dashboard.json").read_text("utf-8"))
+    report = json.loads((translations_dir("zh_CN") / "report.json").read_text("utf-8"))
     ui_sources, report_sources = set(), set()
     for folder, sources in (("ui/dashboard", ui_sources), ("export/report", report_sources)):
         for path in (root / "citymgr_desktop" / folder).glob("*.py"):
