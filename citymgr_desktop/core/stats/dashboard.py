@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.stats.assets import ConditionRow, condition_table
 from citymgr_desktop.core.stats.orders import EvaluationRow, evaluation, order_counts
@@ -104,7 +105,7 @@ def dashboard_figures(store: Store, period: Period | None = None, *,
     end = period.last or office_today(now)
     months = twelve_months_to(end)
     s: dict[str, float] = {}
-    prog.update(0, 4, "condition")
+    prog.update(0, 4, msg("condition"))
     cond_store = second or store
     pool = ThreadPoolExecutor(1) if second is not None else None
     try:
@@ -128,12 +129,12 @@ def _the_rest(store: Store, period: Period, months: Period, now: dt.datetime | N
               s: dict[str, float], prog: Progress) -> tuple[list[RecordRow],
                                                             list[dict[str, Any]],
                                                             list[EvaluationRow]]:
-    prog.update(1, 4, "records")
+    prog.update(1, 4, msg("records"))
     recs = _timed(s, "records and cost by month and class", lambda: record_table(
         store, ("month", "layer"), period=months))
-    prog.update(2, 4, "work orders")
+    prog.update(2, 4, msg("work orders"))
     states = _timed(s, "work orders by state", lambda: order_counts(store, ("state",)))
-    prog.update(3, 4, "evaluation")
+    prog.update(3, 4, msg("evaluation"))
     ev = _timed(s, "evaluation per assignee", lambda: evaluation(store, period, now=now))
-    prog.update(4, 4, "done")
+    prog.update(4, 4, msg("done"))
     return recs, states, ev

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.stats.assets import condition_table, inspection_coverage
 from citymgr_desktop.core.stats.dashboard import DashboardFigures, dashboard_figures
@@ -69,14 +70,14 @@ def monthly_figures(store: Store, month: str | Period, *, now: dt.datetime | Non
     prog = ensure(progress)
     period = month if isinstance(month, Period) else Period.month(month)
     previous = period.previous_month()
-    prog.update(0, 4, "key figures")
+    prog.update(0, 4, msg("key figures"))
     this, last = key_figures(store, period, now), key_figures(store, previous, now)
     key = {k: (this[k], last[k]) for k in KEY_FIGURES}
-    prog.update(1, 4, "charts")
+    prog.update(1, 4, msg("charts"))
     dash = dashboard_figures(store, period, now=now)
-    prog.update(2, 4, "hot spots")
+    prog.update(2, 4, msg("hot spots"))
     grids = {k: hotspot_grid(store, k) for k in ("open_cases", "poor_assets")}
-    prog.update(3, 4, "overdue orders")
+    prog.update(3, 4, msg("overdue orders"))
     overdue = overdue_orders(store, period, now=now)
-    prog.update(4, 4, "done")
+    prog.update(4, 4, msg("done"))
     return MonthlyFigures(period, previous, key, dash, grids, overdue, store.districts())

@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QPainter
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.stats import MonthlyFigures, monthly_figures
 from citymgr_desktop.core.workorders.deadlines import format_local
@@ -235,10 +236,10 @@ def export_monthly_report(store: Store, month: str, path: str | os.PathLike[str]
         raise BadFileError("{path}: the report is a PDF; give a .pdf name", path=str(out))
     prog = ensure(progress)
     ensure_gui_application()
-    prog.update(0, 10, "figures")
+    prog.update(0, 10, msg("figures"))
     figs = monthly_figures(store, month, now=now)
     if data is None and with_map:
-        prog.update(1, 10, "map")
+        prog.update(1, 10, msg("map"))
         from citymgr_desktop.render import load_map
 
         data = load_map(store)
@@ -252,7 +253,7 @@ def export_monthly_report(store: Store, month: str, path: str | os.PathLike[str]
         try:
             sheet = Sheet(painter, PDF_RESOLUTION)
             for i, draw in enumerate(pages):
-                prog.update(2 + i * 8 // len(pages), 10, f"page {i + 1}")
+                prog.update(2 + i * 8 // len(pages), 10, msg("page {page}", page=i + 1))
                 if i:
                     writer.newPage()
                 draw(sheet)
@@ -264,7 +265,7 @@ def export_monthly_report(store: Store, month: str, path: str | os.PathLike[str]
         finally:
             painter.end()
         fix_pdf_tounicode(tmp)
-    prog.update(10, 10, "done")
+    prog.update(10, 10, msg("done"))
     return {"out": out, "pages": len(pages), "overdue": len(figs.overdue)}
 
 

@@ -36,7 +36,7 @@ MAX_SELECTION = 200_000
 
 
 def _hotspot_grid(path: Path, kind: str, progress: Any) -> stats.HotspotGrid:
-    progress.update(0, 1, kind)
+    progress.update(0, 1)
     with Store.open(path, read_only=True) as reader:
         return stats.hotspot_grid(reader, kind)
 

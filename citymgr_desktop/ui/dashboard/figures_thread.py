@@ -13,6 +13,7 @@ from PySide6.QtCore import QThread, Signal
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.stats import Period, dashboard_figures
 from citymgr_desktop.core.store import Store
+from citymgr_desktop.ui.i18n import render
 
 # Threads stay referenced until they finished: a QThread destroyed while running aborts.
 _LIVE: set[FiguresThread] = set()
@@ -39,7 +40,7 @@ class FiguresThread(QThread):
                     Store.open(self.path, read_only=True) as second:
                 figs = dashboard_figures(reader, self.period, now=self.now, second=second)
         except CitymgrError as exc:
-            self.failed.emit(self, str(exc))
+            self.failed.emit(self, render(exc))
         except Exception as exc:  # reported, never lost in a thread
             self.failed.emit(self, f"{type(exc).__name__}: {exc}")
         else:
