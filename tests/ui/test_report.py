@@ -54,6 +54,9 @@ def test_report_in_chinese_is_searchable(district, tmp_path, qapp):
         assert order["case_no"] in everything
     records = figs.key["records"]
     assert f"养护记录数{records[0]}{records[1]}" in text[0]
+    from tests.ui.test_pdf_language import english_sentences, pdf_text
+
+    assert english_sentences(pdf_text(out)) == []  # a Chinese report holds no English sentence
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "20", str(out), str(tmp_path / "page")],
                        check=True)

@@ -119,9 +119,10 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
         rows = [[tr(KEY_LABELS[k]), _value(k, a), _value(k, b), _change(k, a, b)]
                 for k, (a, b) in figs.key.items()]
         y = s.table(X0, y, cols, rows, size=9.5, row_h=8)
-        notes = tr("Definitions: docs/statistics.md. Rates are of the work orders due in the "
-                   "month (deadline in the month, dispatched, not cancelled); the register "
-                   "and the share in condition 4-5 are at the month's end (or now).")
+        notes = tr("Definitions: statistics.md of the documentation. Rates are of the work "
+                   "orders due in the month (deadline in the month, dispatched, not "
+                   "cancelled); the register and the share in condition 4-5 are at the "
+                   "month's end (or now).")
         s.text(X0, y + 3, W, 16, notes, 8, color="#555555", wrap=True)
     pages.append(cover)
 
