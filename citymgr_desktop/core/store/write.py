@@ -12,6 +12,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
 import shapely
 
 from citymgr_desktop.core import gpkg
@@ -24,6 +25,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store.bulk_insert import insert_rows
 
 _GEOM_TYPES = {
     "POINT": ("Point",),
@@ -102,13 +104,21 @@ def _stamp_fields(table: sc.Table) -> bool:
     return "updated_at" in names and "updated_by" in names
 
 
-def _prepare(table: sc.Table, values: dict[str, Any]) -> dict[str, Any]:
+def _prepare(table: sc.Table, values: dict[str, Any],
+             memo: dict[tuple[str, type, Any], Any] | None = None) -> dict[str, Any]:
+    """Checked values of one row; ``memo`` remembers the normalised value of each (field,
+    value) already seen in this batch (normalising is a pure function of the two)."""
     out: dict[str, Any] = {}
     for k, v in values.items():
         if k == sc.GEOMETRY_COLUMN:
             out[k] = check_geometry(table, v)
-        else:
+        elif memo is None or not isinstance(v, (str, int, float, type(None))):
             out[k] = normalise(table, k, v)
+        else:
+            key = (k, type(v), v)
+            if key not in memo:
+                memo[key] = normalise(table, k, v)
+            out[k] = memo[key]
     if table.name == "green_space" and out.get(sc.GEOMETRY_COLUMN) is not None \
             and "area_m2" not in values:
         out["area_m2"] = round(float(out[sc.GEOMETRY_COLUMN].area), 1)
@@ -120,9 +130,12 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
     if not deltas:
         return
     serial = None
+    memo: dict[tuple[str, type, Any], Any] = {}
+    rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
     for d in deltas:
         assert d.new is not None
-        row = _prepare(table, dict(d.new))
+        row = _prepare(table, dict(d.new), memo)
         row[table.key] = d.uuid
         if table.is_asset:
             if row.get(sc.GEOMETRY_COLUMN) is None:
@@ -141,21 +154,15 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
         elif "created_at" in table.field_names():
             row.setdefault("created_at", stamp)
             row.setdefault("created_by", user or None)
-        geom = row.pop(sc.GEOMETRY_COLUMN, None)
-        names = list(row)
-        values = [row[n] for n in names]
-        if table.is_asset:
-            names.insert(0, sc.GEOMETRY_COLUMN)
-            values.insert(0, encode(geom, srs_id or 0))
-        cols = ", ".join(gpkg.quote_ident(n) for n in names)
-        try:
-            conn.execute(f"INSERT INTO {gpkg.quote_ident(table.name)} ({cols}) VALUES "
-                         f"({','.join('?' * len(names))})", values)
-        except sqlite3.IntegrityError as exc:
-            raise ValidationError("cannot add {table} {uuid}: {reason}",
-                                  table=table.name, uuid=d.uuid, reason=exc) from None
-        if table.is_asset and geom is not None:
-            gpkg.expand_extent(conn, table.name, geom.bounds)
+        geoms.append(row.pop(sc.GEOMETRY_COLUMN, None))
+        rows.append(row)
+    insert_rows(conn, table, rows, [d.uuid for d in deltas],
+                geoms if table.is_asset else None, srs_id or 0)
+    if table.is_asset:
+        b = shapely.total_bounds(np.asarray(geoms, dtype=object))
+        if not np.isnan(b).any():
+            gpkg.expand_extent(conn, table.name, (float(b[0]), float(b[1]), float(b[2]),
+                                                  float(b[3])))
     if table.name == "road_segment":
         _derive_pci_grade(conn, [d.uuid for d in deltas])
 
