@@ -105,13 +105,15 @@ def _stamp_fields(table: sc.Table) -> bool:
 
 
 def _prepare(table: sc.Table, values: dict[str, Any],
-             memo: dict[tuple[str, type, Any], Any] | None = None) -> dict[str, Any]:
+             memo: dict[tuple[str, type, Any], Any] | None = None,
+             checked: set[int] | None = None) -> dict[str, Any]:
     """Checked values of one row; ``memo`` remembers the normalised value of each (field,
-    value) already seen in this batch (normalising is a pure function of the two)."""
+    value) already seen in this batch (normalising is a pure function of the two), and
+    ``checked`` holds the ids of geometries already found fit as they are."""
     out: dict[str, Any] = {}
     for k, v in values.items():
         if k == sc.GEOMETRY_COLUMN:
-            out[k] = check_geometry(table, v)
+            out[k] = v if checked is not None and id(v) in checked else check_geometry(table, v)
         elif memo is None or not isinstance(v, (str, int, float, type(None))):
             out[k] = normalise(table, k, v)
         else:
@@ -125,6 +127,22 @@ def _prepare(table: sc.Table, values: dict[str, Any],
     return out
 
 
+def _fit_as_they_are(table: sc.Table, geoms: list[Any]) -> set[int]:
+    """Ids of the geometries :func:`check_geometry` would return unchanged (a 2-D, valid,
+    non-empty geometry of the layer's type, not a Polygon to be made Multi), checked for
+    the whole batch at once; the others are checked one by one."""
+    kinds = [k for k in _GEOM_TYPES.get(table.geometry_type or "", ()) if k != "Polygon"]
+    shapes = [g for g in geoms if isinstance(g, shapely.Geometry)]
+    if not kinds or not shapes:
+        return set()
+    arr = np.asarray(shapes, dtype=object)
+    ids = [int(shapely.GeometryType[k.upper()]) for k in kinds]
+    ok = np.isin(shapely.get_type_id(arr), ids) & ~shapely.is_empty(arr) \
+        & ~shapely.has_z(arr)
+    ok &= shapely.is_valid(arr)
+    return {id(g) for g, fit in zip(shapes, ok.tolist(), strict=True) if fit}
+
+
 def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, deltas: list[Delta],
              user: str, stamp: str, srs_id: int | None) -> None:
     if not deltas:
@@ -133,9 +151,13 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
     memo: dict[tuple[str, type, Any], Any] = {}
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
+    checked = _fit_as_they_are(table, [d.new.get(sc.GEOMETRY_COLUMN) for d in deltas
+                                       if d.new is not None])
+    stamped = _stamp_fields(table)
+    created = "created_at" in table.field_names()
     for d in deltas:
         assert d.new is not None
-        row = _prepare(table, dict(d.new), memo)
+        row = _prepare(table, dict(d.new), memo, checked)
         row[table.key] = d.uuid
         if table.is_asset:
             if row.get(sc.GEOMETRY_COLUMN) is None:
@@ -148,10 +170,10 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
                 serial += 1
             else:
                 objcode.validate(row["obj_code"], table)
-        if _stamp_fields(table):
+        if stamped:
             row.setdefault("updated_at", stamp)
             row["updated_by"] = user or row.get("updated_by")
-        elif "created_at" in table.field_names():
+        elif created:
             row.setdefault("created_at", stamp)
             row.setdefault("created_by", user or None)
         geoms.append(row.pop(sc.GEOMETRY_COLUMN, None))
