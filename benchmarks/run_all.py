@@ -64,10 +64,13 @@ def run_once(side: Side, base_env: dict[str, str]) -> tuple[float, float]:
         else:
             shutil.copyfile(src, dst)
     env = {**base_env, **side.env}
+    # bytecode caches as an installed package has them (pip compiles on install)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
+        # not from the checkout: ``python -m`` puts the working folder first on the path
         proc = subprocess.Popen(side.argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, cwd=tempfile.gettempdir())
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)

@@ -49,8 +49,14 @@ def map_crs_of(store: Store) -> CRS | None:
 
 
 def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str | None = None,
-             progress: Progress | None = None) -> MapData:
+             progress: Progress | None = None, *,
+             bbox: tuple[float, float, float, float] | None = None) -> MapData:
     """Load the feature layers of ``store`` (all, or ``layers`` in that drawing order).
+
+    ``bbox`` (map CRS) reads only the features whose envelope meets that box grown by
+    :data:`BOX_MARGIN` (symbols drawn just outside it reach in), through the layers'
+    spatial index: what a view of that box draws, for an image of one box. A layer in
+    another CRS is read whole.
 
     ``crs`` is the map CRS (default: the project's CRS); layers in another CRS are
     reprojected. Layers are read in parallel (GDAL and NumPy release the GIL; the metadata
@@ -65,7 +71,8 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
     for name in names:
         if name not in infos:
             raise NotFoundError("{path} has no layer {name!r}", path=store.path, name=name)
-    plans = [_plan(store, infos[name], map_crs) for name in names]
+    read_box = _grown(bbox) if bbox is not None else None
+    plans = [_plan(store, infos[name], map_crs, read_box) for name in names]
     prog.update(0, len(names), ", ".join(names))
     done = [0]
     lock = threading.Lock()
@@ -105,9 +112,20 @@ class _Plan:
     layer_wkt: str | None  # None: same as the map CRS (or unknown): no reprojection
     layer_crs_name: str | None
     is_asset: bool
+    box: tuple[float, float, float, float] | None = None  # read only this (layer CRS)
 
 
-def _plan(store: Store, info: LayerInfo, map_crs: CRS | None) -> _Plan:
+BOX_MARGIN = 0.05  # a box is read grown by this share of its size on each side
+
+
+def _grown(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = box
+    dx, dy = (maxx - minx) * BOX_MARGIN, (maxy - miny) * BOX_MARGIN
+    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
+
+
+def _plan(store: Store, info: LayerInfo, map_crs: CRS | None,
+          box: tuple[float, float, float, float] | None = None) -> _Plan:
     name = info.name
     if not info.geometry_type:
         raise NotFoundError("{path}: {name!r} is a table without geometry",
@@ -121,7 +139,8 @@ def _plan(store: Store, info: LayerInfo, map_crs: CRS | None) -> _Plan:
     return _Plan(name, info.geometry_type, info.count, wanted,
                  is_asset and "retired_at" in cols,
                  layer_crs.to_wkt() if reproject else None,
-                 layer_crs.name if layer_crs else None, is_asset)
+                 layer_crs.name if layer_crs else None, is_asset,
+                 None if reproject else box)
 
 
 def _layer_crs(store: Store, name: str) -> CRS | None:
@@ -144,7 +163,8 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     thread-safe ``read_arrow``, no shared pyproj objects)."""
     prog = ensure(progress)
     name, wanted = plan.name, plan.wanted
-    table = store.read_arrow(name, wanted, include_retired=not plan.current_only)
+    table = store.read_arrow(name, wanted, include_retired=not plan.current_only,
+                             bbox=plan.box)
     prog.check()
     fids = np.asarray(table.column("fid").combine_chunks(), dtype=np.int64)
     n = len(fids)

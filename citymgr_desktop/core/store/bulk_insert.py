@@ -14,9 +14,6 @@ from contextlib import contextmanager
 from itertools import groupby
 from typing import Any
 
-import numpy as np
-import shapely
-
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.gpkg.geometry import encode_many
@@ -61,6 +58,9 @@ def insert_rows(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[s
     if not bulk:
         _insert_groups(conn, table, rows, uuids, blobs, groups, geoms is not None)
         return
+    import numpy as np
+    import shapely
+
     start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
     with _rtree_insert_trigger_deferred(conn, table.name) as fill:
         _insert_groups(conn, table, rows, uuids, blobs, groups, True)

@@ -10,9 +10,6 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
-import numpy as np
-import shapely
-
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.gpkg.geometry import decode_many
 from citymgr_desktop.core.messages import Term, Text, msg, render
@@ -218,6 +215,9 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
 
 
 def _geometries(conn: sqlite3.Connection, prog: Progress) -> list[Problem]:
+    import numpy as np  # loaded by a validation, not by every command that opens a store
+    import shapely
+
     out = []
     for table in sc.ASSET_TABLES:
         cur = conn.execute(f'SELECT fid, geom FROM "{table.name}"')

@@ -12,9 +12,6 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-import numpy as np
-import shapely
-
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.errors import GeometryError, NotFoundError, ValidationError
@@ -38,6 +35,8 @@ def check_geometry(table: sc.Table, geom: Any) -> Any:
     """Validate a geometry for ``table``: right type, valid, not empty; Polygon -> Multi."""
     if geom is None:
         return None
+    import shapely  # NumPy and Shapely load with the first geometry written, not at start-up
+
     if not isinstance(geom, shapely.Geometry):
         raise GeometryError("{table}: geometry must be a Shapely geometry, got {geom!r}",
                             table=table.name, geom=geom)
@@ -131,6 +130,9 @@ def _fit_as_they_are(table: sc.Table, geoms: list[Any]) -> set[int]:
     """Ids of the geometries :func:`check_geometry` would return unchanged (a 2-D, valid,
     non-empty geometry of the layer's type, not a Polygon to be made Multi), checked for
     the whole batch at once; the others are checked one by one."""
+    import numpy as np
+    import shapely
+
     kinds = [k for k in _GEOM_TYPES.get(table.geometry_type or "", ()) if k != "Polygon"]
     shapes = [g for g in geoms if isinstance(g, shapely.Geometry)]
     if not kinds or not shapes:
@@ -181,6 +183,9 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
     insert_rows(conn, table, rows, [d.uuid for d in deltas],
                 geoms if table.is_asset else None, srs_id or 0)
     if table.is_asset:
+        import numpy as np
+        import shapely
+
         b = shapely.total_bounds(np.asarray(geoms, dtype=object))
         if not np.isnan(b).any():
             gpkg.expand_extent(conn, table.name, (float(b[0]), float(b[1]), float(b[2]),
