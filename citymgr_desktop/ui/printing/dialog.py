@@ -181,6 +181,7 @@ class PrintDialog(QDialog):
             self._show_problem(i18n.render(exc))
             return
         self.last_error = ""
+        self.options.applied_scale = s.scale
         pix = QPixmap.fromImage(image)
         self.preview.setPixmap(pix.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                           Qt.TransformationMode.SmoothTransformation))

@@ -46,6 +46,7 @@ class PrintOptionsWidget(QWidget):
         super().__init__(parent)
         self.window = window
         self.store = window.store
+        self.applied_scale: int | None | bool = False  # the last scale a preview used
         self._build()
         self.load_settings()
         for combo in (self.paper, self.orientation, self.area, self.district, self.atlas,
@@ -231,8 +232,9 @@ class PrintOptionsWidget(QWidget):
             s.validated()
         except CitymgrError:
             typed_badly = True
-        if typed_badly:
-            d["scale"] = self._remembered_scale()
+        if typed_badly:  # keep the last scale that worked, never the typo
+            d["scale"] = self.applied_scale if self.applied_scale is not False \
+                else self._remembered_scale()
         d.pop("bbox", None)
         d.pop("layers", None)
         if self.area.currentData() == AREA_DISTRICT:

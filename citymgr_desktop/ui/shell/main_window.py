@@ -160,8 +160,27 @@ class MainWindow(QMainWindow):
             return
         drawn = tables & set(self._file_map.names())
         if drawn:
-            run_task(self, self.tr("Updating the map"), _reload, str(self.store.path),
-                     self._file_map, drawn, show_dialog=False, on_done=self._on_reloaded)
+            self._reload(drawn)
+
+    def _reload(self, tables: set[str], attempt: int = 0) -> None:
+        """Read these layers again in a worker. The file may be mid-write by another task
+        of ours (a sync's resolution while the map reloads after the sync): GDAL then fails
+        to read it, so it is tried again a little later, and only said in the status bar."""
+        if self.store is None or self._file_map is None:
+            return
+        path = self.store.path
+
+        def failed(exc: BaseException) -> None:
+            if self.store is None or self.store.path != path:
+                return
+            if attempt < 3:
+                QTimer.singleShot(300 * (attempt + 1), lambda: self._reload(tables, attempt + 1))
+            else:
+                self.status(self.tr("The map could not be read again: %1").replace(
+                    "%1", str(exc)), 10000)
+
+        run_task(self, self.tr("Updating the map"), _reload, str(path), self._file_map,
+                 tables, show_dialog=False, on_done=self._on_reloaded, on_error=failed)
 
     def current_layer(self) -> str | None:
         return self.selection.current_layer

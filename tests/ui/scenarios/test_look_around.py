@@ -35,7 +35,7 @@ def test_open_a_file_from_the_file_menu(qtbot, main_window, district, shots):
     qtbot.waitUntil(lambda: w.map_data is not None, timeout=30_000)
     settle(qtbot, w)
     assert w.store is not None and w.store.path == district
-    assert w.windowTitle().startswith("district.gpkg")
+    assert w.windowTitle().startswith(district.name)
     assert w.current_layer() == w.layer_panel.all_layers()[-1]  # the top layer is current
     assert w.edit_session is not None and w.is_project
     shots("opened", w)

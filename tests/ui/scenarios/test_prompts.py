@@ -155,6 +155,7 @@ def test_a_plain_geopackage_can_be_imported_into_a_new_project(qtbot, main_windo
     qtbot.waitUntil(lambda: wizard is not None and wizard.isVisible())
     assert wizard.source_page.path_edit.text() == str(plain_gpkg)
     qtbot.mouseClick(wizard.button(wizard.WizardButton.CancelButton), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not wizard.isVisible())
 
 
 def test_a_read_only_file_shows_a_read_only_form(qtbot, main_window, district):
