@@ -46,7 +46,7 @@ class PrintOptionsWidget(QWidget):
         super().__init__(parent)
         self.window = window
         self.store = window.store
-        self.applied_scale: int | None | bool = False  # the last scale a preview used
+        self.applied_scale: int | bool | None = False  # the last scale a preview used
         self._build()
         self.load_settings()
         for combo in (self.paper, self.orientation, self.area, self.district, self.atlas,
