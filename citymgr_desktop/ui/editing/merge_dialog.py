@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.editing import Conflict
 from citymgr_desktop.core.editing.conflicts import MINE, THEIRS
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.widgets.field_editors import display_value
 
@@ -33,9 +34,9 @@ def show_value(table: str, field: str, value: Any) -> str:
     if value is None:
         return "∅"
     if hasattr(value, "geom_type"):
-        return QLabel.tr(QLabel(), "(a %1)").replace("%1", value.geom_type)
+        return i18n.tr("(a %1)").replace("%1", value.geom_type)
     if isinstance(value, dict):
-        return QLabel.tr(QLabel(), "(the whole row)")
+        return i18n.tr("(the whole row)")
     try:
         f = sc.table(table).field(field)
     except KeyError:

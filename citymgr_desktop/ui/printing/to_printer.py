@@ -44,7 +44,7 @@ def print_sheets(parent: QWidget, source: MapSource, settings: PrintSettings,
         return 0
     chosen = plans(source, settings)
     if not chosen:
-        raise NotFoundError("nothing to print: no page has assets")
+        raise NotFoundError("Nothing to print: no page has assets")
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     painter = QPainter(printer)
     try:
