@@ -150,7 +150,7 @@ def test_a_photo_attached_to_a_record_keeps_it_chosen(qtbot, opened_window, tmp_
     assert tree.selectedItems() and tree.selectedItems()[0].data(
         0, Qt.ItemDataRole.UserRole) == record
     thumbs = w.findChild(QListWidget,
-                         "historyThumbnails")
+                         "history_photos")
     names = [thumbs.item(i).text() for i in range(thumbs.count())]
     assert "site-photo.png" in names
     shots("photo-attached", w)
