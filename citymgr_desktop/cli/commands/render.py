@@ -48,6 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     add_lang(p, "messages and of the legend printed with --legend (the image itself has no "
              "words but the road names, which are the data's own)")
+    p.add_argument("--theme", choices=("condition", "open-cases", "poor-assets"),
+                   default="condition", help="condition colours (default), or hot spots "
+                   "of open cases / assets in condition 4-5 per grid cell over the map")
+    p.add_argument("--cell", type=float, help="hot-spot cell size in map units (default: "
+                   "about 30 cells across the district)")
     p.set_defaults(func=run)
 
 
@@ -82,6 +87,9 @@ def _app() -> object:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.crs and args.theme != "condition":
+        raise ValidationError("--theme {theme} is counted in the project's CRS; leave out "
+                              "--crs", theme=args.theme)
     size = parse_size(args.size)
     bbox = parse_bbox(args.bbox) if args.bbox else None
     out = Path(args.out)
@@ -119,12 +127,21 @@ def run(args: argparse.Namespace) -> int:
                                     unknown=', '.join(unknown), file=args.file,
                                     available=', '.join(available))
         data = load_map(store, layers=layers, crs=args.crs)
+        grid = None
+        if args.theme != "condition":
+            from citymgr_desktop.core.stats import hotspot_grid
+
+            grid = hotspot_grid(store, args.theme.replace("-", "_"), size=args.cell)
     if not args.no_labels and ensure_cjk_font() is None:
         print(f"citymgr: warning: {MISSING_FONT_MESSAGE}", file=sys.stderr)
     extent = bbox or data.extent()
     opts = RenderOptions(antialias=not args.no_antialias, labels=not args.no_labels,
                          dpi=args.dpi, lang=lang)
     image = render_image(data, extent, size, opts)
+    if grid is not None:
+        from citymgr_desktop.render.hotspots import paint_hotspots_on
+
+        paint_hotspots_on(image, grid, extent, args.dpi)
     with atomic_path(out) as tmp:
         if not image.save(str(tmp), fmt):
             raise BadFileError("--out {out}: the image could not be written", out=out)

@@ -93,7 +93,16 @@ class Store(StoreQueries):
             store.absent = absent_columns(conn)
             if not ro:
                 store._bring_up_to_date()
+                store._add_missing_indexes()
         return store
+
+    def _add_missing_indexes(self) -> None:
+        """Files made before an index was added get it the first time they are opened for
+        writing (one-off: seconds at a million assets); read-only opens never write."""
+        if not gpkg.missing_indexes(self.conn):
+            return
+        with contextlib.suppress(BadFileError, ReadOnlyError), self.session() as conn:
+            gpkg.create_missing_indexes(conn)
 
     def _bring_up_to_date(self) -> None:
         """On an open for writing: add the columns of later schema versions an older file
