@@ -39,9 +39,10 @@ def no_unanswered_dialogs(request):
     """A dialog nobody answers would hang the run (CI has no user). Tests answer prompts by
     clicking their real buttons (``tests/ui/driver.py: answer``); a modal dialog still open
     after ``DIALOG_PATIENCE_S`` is closed (rejected) and fails the test, naming it. Nothing
-    is ever answered on a test's behalf."""
+    is ever answered on a test's behalf. A progress dialog is not a question: it closes itself
+    when its work ends (and a test waits for that work)."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QDialog
+    from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
 
     app = QApplication.instance()
     if app is None:
@@ -54,7 +55,8 @@ def no_unanswered_dialogs(request):
     def look() -> None:
         now = time.monotonic()
         for w in QApplication.topLevelWidgets():
-            if isinstance(w, QDialog) and w.isVisible() and w.isModal():
+            if (isinstance(w, QDialog) and not isinstance(w, QProgressDialog)
+                    and w.isVisible() and w.isModal()):
                 first = seen.setdefault(id(w), now)
                 if now - first > DIALOG_PATIENCE_S:
                     stuck.append(f"{type(w).__name__}({w.windowTitle()!r}: "
