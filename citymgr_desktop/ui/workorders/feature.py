@@ -51,7 +51,7 @@ class WorkOrdersFeature(QObject):
         self.show_action = self._action(self.tr("Show order's assets on map"),
                                         self.show_on_map, QKeySequence("Ctrl+Shift+M"))
         self.detail_action = self._action(self.tr("Work order details…"), self.show_details,
-                                          QKeySequence("Ctrl+Shift+D"))
+                                          QKeySequence("Ctrl+Shift+O"))
         self.calendar_action = self._action(self.tr("Working calendar…"), self.edit_calendar,
                                             QKeySequence())
         self.export_action = self._action(self.tr("Export work orders…"), self.export,
