@@ -157,6 +157,8 @@ def _prepare(table: sc.Table, values: dict[str, Any],
             out[k] = v if checked is not None and id(v) in checked else check_geometry(table, v)
         elif memo is None or not isinstance(v, (str, int, float, type(None))):
             out[k] = normalise(table, k, v)
+        elif isinstance(v, str) and _plain_text(table, k, v):
+            out[k] = v  # what normalise returns for it, without its checks' cost per row
         else:
             key = (k, type(v), v)
             if key not in memo:
@@ -185,6 +187,17 @@ def _fit_as_they_are(table: sc.Table, geoms: list[Any]) -> set[int]:
         & ~shapely.has_z(arr)
     ok &= shapely.is_valid(arr)
     return {id(g) for g, fit in zip(shapes, ok.tolist(), strict=True) if fit}
+
+
+def _plain_text(table: sc.Table, name: str, value: str) -> bool:
+    """True when ``value`` is a non-blank text, within the length, of a text field without a
+    domain: :func:`normalise` would return it as it is (names, ids, codes of an import)."""
+    try:
+        f = table.field(name)
+    except KeyError:
+        return False
+    return (f.type is sc.FieldType.TEXT and f.get_domain() is None
+            and (not f.max_length or len(value) <= f.max_length) and value.strip() != "")
 
 
 def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, deltas: list[Delta],
