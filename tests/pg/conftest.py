@@ -34,3 +34,25 @@ def pg_cluster():
 def pg_url(pg_cluster: Cluster) -> str:
     """A fresh database with the PostGIS extension, for this test alone."""
     return pg_cluster.create_database(f"citymgr_test_{os.getpid()}_{next(_numbers)}")
+
+
+@pytest.fixture
+def published(pg_url: str, small_district) -> str:
+    """A database holding the small sample district (published with the real command)."""
+    from citymgr_desktop.core.store.postgis import publish
+
+    publish(small_district, pg_url)
+    return pg_url
+
+
+def run_citymgr(*args: str, env: dict[str, str] | None = None):
+    """``citymgr ARGS`` in a fresh process with this worktree first on the path."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    full_env = {**os.environ, "PYTHONPATH": root, "CITYMGR_LANG": "en", **(env or {})}
+    code = "import sys; from citymgr_desktop.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args],
+                          capture_output=True, text=True, env=full_env, timeout=300)
