@@ -1,0 +1,106 @@
+"""The command line on a database: info, edit, publish, snapshot; faults are one line with
+the right exit code; 20 editor processes at once lose no update."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+
+import psycopg
+
+from tests.pg.conftest import run_citymgr
+
+
+def test_publish_info_edit_snapshot_through_the_command_line(pg_url, small_district, tmp_path):
+    first = run_citymgr("publish", str(small_district), pg_url)
+    assert first.returncode == 0, first.stderr
+    assert "schema created" in first.stdout
+    again = run_citymgr("publish", str(small_district), pg_url, "--json")
+    assert json.loads(again.stdout)["inserted"]["litter_bin"] == 0
+    info = run_citymgr("info", pg_url, "--json")
+    assert info.returncode == 0, info.stderr
+    described = json.loads(info.stdout)
+    assert described["asset_project"] and "粮道街道" in described["districts"]
+    edit = run_citymgr("edit", pg_url, "--layer", "litter_bin", "--where", "condition >= 4",
+                       "--set", "condition=3", "--user", "张三", "--json")
+    assert edit.returncode == 0, edit.stderr
+    assert json.loads(edit.stdout)["changed"] > 0
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM litter_bin WHERE condition >= 4"
+                            ).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM litter_bin WHERE updated_by = '张三'"
+                            ).fetchone()[0] == json.loads(edit.stdout)["changed"]
+    out = tmp_path / "offline.gpkg"
+    snap = run_citymgr("snapshot", pg_url, "--out", str(out))
+    assert snap.returncode == 0, snap.stderr
+    valid = run_citymgr("validate", str(out))
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+
+
+def _one_line_error(result, code: int, words: str) -> None:
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], result.stderr
+
+
+def test_faults_are_one_line_with_the_right_exit_code(pg_cluster, pg_url):
+    down = run_citymgr("info", "postgresql://citymgr@127.0.0.1:1/city")
+    _one_line_error(down, 11, "cannot connect to the database")
+    pg_cluster.psql(pg_url.rsplit("/", 1)[1], "CREATE ROLE engineer LOGIN PASSWORD 'right'")
+    wrong = run_citymgr("info", pg_cluster.url(pg_url.rsplit("/", 1)[1], "engineer", "wrong"))
+    _one_line_error(wrong, 11, "password authentication failed")
+    assert "wrong" not in wrong.stderr  # the password is never printed
+    bare = pg_cluster.create_database(pg_url.rsplit("/", 1)[1] + "_bare", postgis=False)
+    _one_line_error(run_citymgr("info", bare), 5, "PostGIS extension is not installed")
+    not_ours = run_citymgr("edit", pg_url, "--layer", "litter_bin", "--where", "true",
+                           "--set", "condition=3")
+    _one_line_error(not_ours, 5, "not a citymgr project")
+    zh = run_citymgr("info", "postgresql://citymgr@127.0.0.1:1/city", "--lang", "zh_CN")
+    assert zh.returncode == 11 and "无法连接数据库" in zh.stderr
+
+
+def test_twenty_editor_processes_lose_no_update(published):
+    """20 processes at once on the same four assets: each sets its own field of one asset
+    (every value must land), and five more race on one field of one asset (each either
+    lands or reports a conflict; the version counts every save that landed)."""
+    with psycopg.connect(published) as conn:
+        uuids = [r[0] for r in conn.execute(
+            "SELECT asset_uuid FROM litter_bin ORDER BY fid LIMIT 5")]
+    fields = {"remarks": "备注{i}", "name": "名称{i}", "source_id": "S{i}",
+              "capacity_l": "{cap}", "condition": "{cond}"}
+    jobs = []
+    for i in range(20):
+        uuid = uuids[i % 4]
+        name, template = list(fields.items())[i // 4]
+        value = template.format(i=i, cap=100 + i, cond=1 + i % 5)
+        jobs.append((uuid, name, value))
+    racers = [(uuids[4], "remarks", f"抢{i}") for i in range(5)]
+
+    def edit(job):
+        uuid, name, value = job
+        return job, run_citymgr("edit", published, "--layer", "litter_bin", "--where",
+                                f"asset_uuid = '{uuid}'", "--set", f"{name}={value}",
+                                "--user", f"editor-{value}")
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=25) as pool:
+        results = list(pool.map(edit, jobs + racers))
+    with psycopg.connect(published) as conn:
+        for (uuid, name, value), result in results[:20]:
+            assert result.returncode == 0, result.stderr
+            got = conn.execute(f'SELECT "{name}"::text FROM litter_bin WHERE asset_uuid = %s',
+                               (uuid,)).fetchone()[0]
+            assert got == value, (uuid, name, value, got)
+        for uuid in uuids[:4]:
+            assert conn.execute("SELECT version FROM litter_bin WHERE asset_uuid = %s",
+                                (uuid,)).fetchone()[0] == 1 + 5  # five saves, each counted
+        race = results[20:]
+        codes = [r.returncode for _, r in race]
+        assert set(codes) <= {0, 9}, [r.stderr for _, r in race]
+        landed = [job[2] for job, r in race if r.returncode == 0]
+        for _job, r in race:
+            if r.returncode == 9:
+                assert "conflict: litter_bin" in r.stdout and r.stderr.count("\n") == 1
+        final, version = conn.execute("SELECT remarks, version FROM litter_bin WHERE "
+                                      "asset_uuid = %s", (uuids[4],)).fetchone()
+        assert final in landed and version == 1 + len(landed)
