@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import time
 
 import psycopg
 
@@ -60,10 +61,25 @@ def test_faults_are_one_line_with_the_right_exit_code(pg_cluster, pg_url):
     assert zh.returncode == 11 and "无法连接数据库" in zh.stderr
 
 
+def _wait_for_waiters(conn, count: int, timeout: float = 240.0) -> None:
+    """Until ``count`` other sessions wait for the lock on litter_bin."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+            "'litter_bin'::regclass").fetchone()[0]
+        if waiting >= count:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"only {waiting} of {count} editors reached the database")
+
+
 def test_twenty_editor_processes_lose_no_update(published):
-    """20 processes at once on the same four assets: each sets its own field of one asset
-    (every value must land), and five more race on one field of one asset (each either
-    lands or reports a conflict; the version counts every save that landed)."""
+    """25 ``citymgr edit`` processes read the same rows at the same moment (the test holds a
+    lock on the table until all of them wait for it), then save. Twenty each set their own
+    field of one of four assets: every value lands, merged into the others' saves. Five set
+    the same field of a fifth asset: each lands or reports a conflict, and the version
+    counts exactly the saves that landed."""
     with psycopg.connect(published) as conn:
         uuids = [r[0] for r in conn.execute(
             "SELECT asset_uuid FROM litter_bin ORDER BY fid LIMIT 5")]
@@ -73,34 +89,47 @@ def test_twenty_editor_processes_lose_no_update(published):
     for i in range(20):
         uuid = uuids[i % 4]
         name, template = list(fields.items())[i // 4]
-        value = template.format(i=i, cap=100 + i, cond=1 + i % 5)
-        jobs.append((uuid, name, value))
+        jobs.append((uuid, name, template.format(i=i, cap=100 + i, cond=1 + i % 5)))
     racers = [(uuids[4], "remarks", f"抢{i}") for i in range(5)]
 
     def edit(job):
         uuid, name, value = job
         return job, run_citymgr("edit", published, "--layer", "litter_bin", "--where",
                                 f"asset_uuid = '{uuid}'", "--set", f"{name}={value}",
-                                "--user", f"editor-{value}")
+                                "--user", f"editor-{value}", "--json")
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=25) as pool:
-        results = list(pool.map(edit, jobs + racers))
+    gate = psycopg.connect(published)
+    gate.execute("LOCK TABLE litter_bin IN ACCESS EXCLUSIVE MODE")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=25) as pool:
+            futures = [pool.submit(edit, job) for job in jobs + racers]
+            with psycopg.connect(published, autocommit=True) as watch:
+                _wait_for_waiters(watch, 25)
+            gate.commit()  # all 25 read now, then save over each other
+            results = [f.result() for f in futures]
+    finally:
+        gate.close()
     with psycopg.connect(published) as conn:
+        merged = 0
         for (uuid, name, value), result in results[:20]:
             assert result.returncode == 0, result.stderr
+            merged += json.loads(result.stdout)["merged"]
             got = conn.execute(f'SELECT "{name}"::text FROM litter_bin WHERE asset_uuid = %s',
                                (uuid,)).fetchone()[0]
             assert got == value, (uuid, name, value, got)
+        assert merged > 0  # the saves really overlapped
         for uuid in uuids[:4]:
             assert conn.execute("SELECT version FROM litter_bin WHERE asset_uuid = %s",
                                 (uuid,)).fetchone()[0] == 1 + 5  # five saves, each counted
         race = results[20:]
-        codes = [r.returncode for _, r in race]
-        assert set(codes) <= {0, 9}, [r.stderr for _, r in race]
+        assert {r.returncode for _, r in race} <= {0, 9}, [r.stderr for _, r in race]
         landed = [job[2] for job, r in race if r.returncode == 0]
-        for _job, r in race:
-            if r.returncode == 9:
-                assert "conflict: litter_bin" in r.stdout and r.stderr.count("\n") == 1
+        conflicts = [r for _, r in race if r.returncode == 9]
+        assert conflicts, "five editors of one field, reading at once: some must conflict"
+        for r in conflicts:
+            reported = json.loads(r.stdout)["conflicts"]
+            assert [c["field"] for c in reported] == ["remarks"]
+            assert len(r.stderr.strip().splitlines()) == 1
         final, version = conn.execute("SELECT remarks, version FROM litter_bin WHERE "
                                       "asset_uuid = %s", (uuids[4],)).fetchone()
         assert final in landed and version == 1 + len(landed)

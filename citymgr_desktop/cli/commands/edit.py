@@ -10,9 +10,9 @@ from typing import Any
 from citymgr_desktop.cli.commands._common import (
     acting_user,
     add_json,
-    cli_language,
     add_lang,
     add_user,
+    cli_language,
     print_json,
     terminal_progress,
 )
