@@ -130,3 +130,24 @@ def test_snapshot_is_a_valid_project_with_the_same_rows(published, tmp_path):
     snapshot(published, part, district="粮道街道")
     with Store.open(part, read_only=True) as gp:
         assert gp.districts() == ["粮道街道"]
+
+
+def test_a_connection_dropped_in_the_middle_of_a_save_writes_nothing(published):
+    from citymgr_desktop.core.errors import DatabaseError
+
+    with PostgisStore.open(published) as db, psycopg.connect(published,
+                                                             autocommit=True) as admin:
+        frame = db.read("litter_bin")
+        first, second = frame.iloc[0]["asset_uuid"], frame.iloc[1]["asset_uuid"]
+        rows = db.get_rows("litter_bin", [first, second])
+        with pytest.raises(DatabaseError, match="the connection was lost; nothing was saved"):
+            with db.session():
+                db.save([Delta("litter_bin", first, {"remarks": rows[first]["remarks"]},
+                               {"remarks": "half"})],
+                        {("litter_bin", first): rows[first]["version"]})
+                admin.execute("SELECT pg_terminate_backend(%s)", (db.conn.info.backend_pid,))
+                db.save([Delta("litter_bin", second, {"remarks": rows[second]["remarks"]},
+                               {"remarks": "half"})],
+                        {("litter_bin", second): rows[second]["version"]})
+        assert admin.execute("SELECT count(*) FROM litter_bin WHERE remarks = 'half'"
+                             ).fetchone()[0] == 0
