@@ -133,3 +133,18 @@ def test_twenty_editor_processes_lose_no_update(published):
         final, version = conn.execute("SELECT remarks, version FROM litter_bin WHERE "
                                       "asset_uuid = %s", (uuids[4],)).fetchone()
         assert final in landed and version == 1 + len(landed)
+
+
+def test_render_draws_the_database(published, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "map.png"
+    result = run_citymgr("render", published, "--out", str(out), "--size", "800x600",
+                         env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    image = Image.open(out).convert("RGB")
+    colours = {c for _, c in image.getcolors(800 * 600)}
+    assert (26, 152, 80) in colours or len(colours) > 50  # condition colours were drawn
+    themed = run_citymgr("render", published, "--out", str(tmp_path / "t.png"), "--theme",
+                         "open-cases")
+    _one_line_error(themed, 8, "not supported on a database yet")

@@ -140,14 +140,30 @@ def test_a_connection_dropped_in_the_middle_of_a_save_writes_nothing(published):
         frame = db.read("litter_bin")
         first, second = frame.iloc[0]["asset_uuid"], frame.iloc[1]["asset_uuid"]
         rows = db.get_rows("litter_bin", [first, second])
-        with pytest.raises(DatabaseError, match="the connection was lost; nothing was saved"):
-            with db.session():
-                db.save([Delta("litter_bin", first, {"remarks": rows[first]["remarks"]},
-                               {"remarks": "half"})],
-                        {("litter_bin", first): rows[first]["version"]})
-                admin.execute("SELECT pg_terminate_backend(%s)", (db.conn.info.backend_pid,))
-                db.save([Delta("litter_bin", second, {"remarks": rows[second]["remarks"]},
-                               {"remarks": "half"})],
-                        {("litter_bin", second): rows[second]["version"]})
+        lost = pytest.raises(DatabaseError, match="the connection was lost; nothing was saved")
+        with lost, db.session():
+            db.save([Delta("litter_bin", first, {"remarks": rows[first]["remarks"]},
+                           {"remarks": "half"})],
+                    {("litter_bin", first): rows[first]["version"]})
+            admin.execute("SELECT pg_terminate_backend(%s)", (db.conn.info.backend_pid,))
+            db.save([Delta("litter_bin", second, {"remarks": rows[second]["remarks"]},
+                           {"remarks": "half"})],
+                    {("litter_bin", second): rows[second]["version"]})
         assert admin.execute("SELECT count(*) FROM litter_bin WHERE remarks = 'half'"
                              ).fetchone()[0] == 0
+
+
+def test_the_renderers_bulk_read_matches_the_files(published, small_district):
+    columns = ["asset_uuid", "condition", "name"]
+    with Store.open(small_district, read_only=True) as gp, PostgisStore.open(published) as db:
+        for layer in ("road_segment", "litter_bin"):
+            ours = db.read_arrow(layer, columns, include_retired=False)
+            theirs = gp.read_arrow(layer, columns, include_retired=False)
+            assert ours.column_names == ["fid", *columns, "geometry"]
+
+            def rows(table):
+                d = table.to_pydict()
+                return sorted(zip(d["asset_uuid"], d["condition"], d["name"], d["geometry"],
+                                  strict=True), key=lambda r: r[0])
+
+            assert rows(ours) == rows(theirs), layer

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -35,6 +35,9 @@ from citymgr_desktop.core.store.postgis.connection import connect, display_name,
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
 from citymgr_desktop.core.store.postgis.write import SaveOutcome, Versions, save_deltas
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class PostgisStore:
@@ -240,6 +243,35 @@ class PostgisStore:
         geoms = frame.pop(sc.GEOMETRY_COLUMN)
         return gpd.GeoDataFrame(frame, geometry=list(geoms) if len(geoms) else
                                 shapely.from_wkb([]), crs=self.project_crs())
+
+    def column_names(self, table: str) -> list[str]:
+        """The columns of ``table`` in table order (none for a table the database lacks)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = %s ORDER BY ordinal_position", (table,))]
+
+    def read_arrow(self, layer: str, columns: Iterable[str], *,
+                   include_retired: bool = True) -> pa.Table:
+        """The renderer's bulk read, as the GeoPackage store's: ``fid`` (int64), ``columns``
+        and ``geometry`` (WKB) of a feature layer as one Arrow table."""
+        import pyarrow as pa
+
+        names = list(columns)
+        if layer not in sc.ASSET_TABLES_BY_NAME:
+            raise NotFoundError("{path} has no feature layer {layer!r}", path=self.path,
+                                layer=layer)
+        where = " WHERE retired_at IS NULL" if not include_retired else ""
+        cols = ["fid", *names, sc.GEOMETRY_COLUMN]
+        with self.conn.cursor(binary=True) as cur:
+            rows = cur.execute(f"SELECT {', '.join(map(select_column, cols))} FROM "
+                               f"{ident(layer)}{where} ORDER BY fid").fetchall()
+        data: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+        arrays = {"fid": pa.array(data[0], pa.int64())}
+        for i, name in enumerate(names, start=1):
+            arrays[name] = pa.array([from_db(name, v) for v in data[i]])
+        arrays["geometry"] = pa.array([None if g is None else bytes(g) for g in data[-1]],
+                                      pa.binary())
+        return pa.table(arrays)
 
     def get_rows(self, table: str, uuids: Iterable[str],
                  fields: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
