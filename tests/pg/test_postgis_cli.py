@@ -148,3 +148,21 @@ def test_render_draws_the_database(published, tmp_path):
     themed = run_citymgr("render", published, "--out", str(tmp_path / "t.png"), "--theme",
                          "open-cases")
     _one_line_error(themed, 8, "not supported on a database yet")
+
+
+def test_validate_a_database(published):
+    ok = run_citymgr("validate", published)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "valid" in ok.stdout
+    with psycopg.connect(published) as conn:
+        conn.execute("INSERT INTO maintenance_record (record_uuid, asset_class, asset_uuid, "
+                     "record_date, record_type) SELECT 'orphan-1', asset_class, "
+                     "'no-such-asset', record_date, record_type FROM maintenance_record "
+                     "LIMIT 1")
+        conn.execute("UPDATE green_space SET geom = ST_Multi(ST_GeomFromText("
+                     "'POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))', 4547)) WHERE fid = 1")
+    bad = run_citymgr("validate", published, "--json")
+    assert bad.returncode == 8, bad.stderr
+    found = {(p["where"], p["message"]) for p in json.loads(bad.stdout)["problems"]}
+    assert ("maintenance_record", "1 record(s) point at no asset") in found
+    assert ("green_space", "1 missing, empty or invalid geometries") in found
