@@ -166,3 +166,28 @@ def test_validate_a_database(published):
     found = {(p["where"], p["message"]) for p in json.loads(bad.stdout)["problems"]}
     assert ("maintenance_record", "1 record(s) point at no asset") in found
     assert ("green_space", "1 missing, empty or invalid geometries") in found
+
+
+def test_history_add_and_list_on_a_database(published):
+    with psycopg.connect(published) as conn:
+        uuid, before = conn.execute("SELECT asset_uuid, condition FROM litter_bin "
+                                    "WHERE condition IS NOT NULL ORDER BY fid LIMIT 1"
+                                    ).fetchone()
+        count = conn.execute("SELECT count(*) FROM maintenance_record WHERE asset_uuid = %s",
+                             (uuid,)).fetchone()[0]
+    after = 1 if before != 1 else 2
+    added = run_citymgr("history", "add", published, "--asset", uuid, "--type",
+                        "inspection", "--date", "2099-01-02", "--condition-after", str(after),
+                        "--user", "李四")
+    assert added.returncode == 0, added.stderr
+    listed = run_citymgr("history", "list", published, "--asset", uuid, "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == count + 1
+    assert rows[0]["record_date"] == "2099-01-02" and rows[0]["created_by"] == "李四"
+    assert rows[0]["condition_before"] == before
+    with psycopg.connect(published) as conn:  # the inspection rule set the asset's condition
+        assert conn.execute("SELECT condition FROM litter_bin WHERE asset_uuid = %s",
+                            (uuid,)).fetchone()[0] == after
+    missing = run_citymgr("history", "list", published, "--asset", "no-such-asset")
+    _one_line_error(missing, 10, "no asset with uuid")

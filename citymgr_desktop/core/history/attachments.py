@@ -40,10 +40,9 @@ _NEWEST = "coalesce(taken_at, created_at) DESC, rowid DESC"
 
 def asset_class_for(store: Store, asset_uuid: str) -> str:
     """The layer that holds ``asset_uuid`` (NotFoundError otherwise)."""
-    for t in sc.ASSET_TABLES:
-        if store.conn.execute(f'SELECT 1 FROM "{t.name}" WHERE asset_uuid=?',
-                              (asset_uuid,)).fetchone():
-            return t.name
+    layer = store.asset_layer_of(asset_uuid)
+    if layer is not None:
+        return layer
     raise NotFoundError("no asset with uuid {uuid} in any asset layer", uuid=asset_uuid)
 
 
@@ -58,7 +57,7 @@ def _rows(store: Store, where: str, params: list[Any], order: str, with_content:
 def attachments(store: Store, owner_uuid: str, with_content: bool = False
                 ) -> list[dict[str, Any]]:
     """Attachments of an asset, record or order, oldest first (content only when asked)."""
-    return _rows(store, "owner_uuid = ?", [owner_uuid], "created_at, rowid", with_content)
+    return store.attachments_of(owner_uuid, with_content)
 
 
 def asset_photos(store: Store, asset_uuid: str, limit: int | None = None

@@ -34,15 +34,7 @@ def _now_iso(now: dt.datetime | None) -> str:
 
 def records(store: Store, asset_uuid: str, limit: int | None = None) -> list[dict[str, Any]]:
     """The asset's records, newest first (by date, then by creation)."""
-    names = RECORD.field_names()
-    cols = store.select_list("maintenance_record", names)
-    sql = (f"SELECT {cols} FROM maintenance_record WHERE asset_uuid=? "
-           "ORDER BY record_date DESC, created_at DESC, rowid DESC")
-    params: list[Any] = [asset_uuid]
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    return [dict(zip(names, r, strict=True)) for r in store.conn.execute(sql, params)]
+    return store.records_of(asset_uuid, limit)
 
 
 def latest_records(store: Store, asset_uuids: list[str], per_asset: int = 3

@@ -104,6 +104,47 @@ class StoreQueries:
             self.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
             "WHERE fid IN ({marks})", (int(f) for f in fids)))
 
+    # -- maintenance history (core/history asks; the PostGIS store answers the same) ----------
+    def asset_layer_of(self, asset_uuid: str) -> str | None:
+        """The asset layer that holds ``asset_uuid`` (None when none does)."""
+        for t in sc.ASSET_TABLES:
+            if self.conn.execute(f"SELECT 1 FROM {gpkg.quote_ident(t.name)} WHERE asset_uuid=?",
+                                 (asset_uuid,)).fetchone():
+                return t.name
+        return None
+
+    def records_of(self, asset_uuid: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The asset's maintenance records, newest first (by date, then by creation)."""
+        names = sc.MAINTENANCE_RECORD.field_names()
+        cols = self.select_list("maintenance_record", names)  # type: ignore[attr-defined]
+        sql = (f"SELECT {cols} FROM maintenance_record WHERE asset_uuid=? "
+               "ORDER BY record_date DESC, created_at DESC, rowid DESC")
+        params: list[Any] = [asset_uuid]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(sql, params)]
+
+    def has_newer_grading(self, asset_uuid: str, record_date: str,
+                          exclude: Sequence[str] = ()) -> bool:
+        """True when the asset has a record with a condition after dated after
+        ``record_date`` (records in ``exclude`` not counted)."""
+        sql = ("SELECT 1 FROM maintenance_record WHERE asset_uuid = ? AND record_date > ? "
+               "AND condition_after IS NOT NULL")
+        if exclude:
+            sql += f" AND record_uuid NOT IN ({','.join('?' * len(exclude))})"
+        return self.conn.execute(sql + " LIMIT 1", [asset_uuid, str(record_date)[:10],
+                                                    *exclude]).fetchone() is not None
+
+    def attachments_of(self, owner_uuid: str, with_content: bool = False
+                       ) -> list[dict[str, Any]]:
+        """Attachments of an asset, record or order, oldest first (content when asked)."""
+        names = [n for n in sc.ATTACHMENT.field_names() if with_content or n != "content"]
+        cols = self.select_list("attachment", names)  # type: ignore[attr-defined]
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(
+            f"SELECT {cols} FROM attachment WHERE owner_uuid = ? ORDER BY created_at, rowid",
+            (owner_uuid,))]
+
     # -- extents of assets (print maps, atlases) -------------------------------------------------
     def asset_extent(self, layers: Sequence[str]) -> tuple[Bbox, int] | None:
         """The bounding box and number of the live assets of ``layers`` (asset layers of the

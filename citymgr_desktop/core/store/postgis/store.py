@@ -33,6 +33,7 @@ from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.geopackage import LayerInfo
 from citymgr_desktop.core.store.postgis.connection import connect, display_name, require_postgis
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
+from citymgr_desktop.core.store.postgis.history import PostgisHistoryQueries
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
 from citymgr_desktop.core.store.postgis.write import SaveOutcome, Versions, save_deltas
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-class PostgisStore:
+class PostgisStore(PostgisHistoryQueries):
     """An open project database. Use :meth:`open`; close it (or use it as a context
     manager). ``path`` is the database's name as it may be printed (no password)."""
 
@@ -50,6 +51,7 @@ class PostgisStore:
         self.conn = conn
         self.read_only = read_only
         self._depth = 0
+        self.absent: dict[str, frozenset[str]] = {}  # the schema is always this version's
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
