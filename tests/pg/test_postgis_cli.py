@@ -191,3 +191,10 @@ def test_history_add_and_list_on_a_database(published):
                             (uuid,)).fetchone()[0] == after
     missing = run_citymgr("history", "list", published, "--asset", "no-such-asset")
     _one_line_error(missing, 10, "no asset with uuid")
+
+
+def test_workorders_list_on_a_database(published, small_district):
+    ours = run_citymgr("workorders", "list", published, "--json")
+    theirs = run_citymgr("workorders", "list", str(small_district), "--json")
+    assert ours.returncode == 0, ours.stderr
+    assert json.loads(ours.stdout) == json.loads(theirs.stdout)

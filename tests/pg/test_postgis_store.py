@@ -167,3 +167,21 @@ def test_the_renderers_bulk_read_matches_the_files(published, small_district):
                                   strict=True), key=lambda r: r[0])
 
             assert rows(ours) == rows(theirs), layer
+
+
+@pytest.mark.parametrize("filters", [
+    {}, {"states": ["filed", "dispatched"]}, {"overdue": True}, {"overdue": False},
+    {"text": "维修"}, {"assignee": "区环境卫生管理站"},
+])
+def test_work_order_lists_match_the_files(published, small_district, filters):
+    import datetime as dt
+
+    from citymgr_desktop.core.workorders.query import list_orders
+
+    now = dt.datetime(2026, 11, 1)  # naive UTC, as clock.utcnow()
+    with Store.open(small_district, read_only=True) as gp, PostgisStore.open(published) as db:
+        ours = list_orders(db, now=now, **filters)
+        theirs = list_orders(gp, now=now, **filters)
+    assert ours == theirs
+    if not filters:
+        assert ours and any(o["asset_count"] for o in ours)

@@ -155,11 +155,11 @@ def run_move(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.deadlines import format_local
     from citymgr_desktop.core.workorders.query import list_orders
 
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         rows = list_orders(store, states=args.state, assignee=args.assignee,
                            overdue=True if args.overdue else None)
     if args.json:

@@ -145,6 +145,57 @@ class StoreQueries:
             f"SELECT {cols} FROM attachment WHERE owner_uuid = ? ORDER BY created_at, rowid",
             (owner_uuid,))]
 
+    # -- work orders (core/workorders asks) -----------------------------------------------------
+    def missing_work_orders(self, refs: Sequence[str]) -> list[str]:
+        """Those of ``refs`` (case numbers or uuids) that name no work order."""
+        marks = ",".join("?" * len(refs))
+        found = {r[0] for r in self.conn.execute(
+            f"SELECT case_no FROM work_order WHERE case_no IN ({marks}) UNION SELECT "
+            f"work_order_uuid FROM work_order WHERE work_order_uuid IN ({marks})",
+            [*refs, *refs])}
+        return [r for r in refs if r not in found]
+
+    def work_orders(self, *, states: Sequence[str] | None, assignee: str | None,
+                    refs: Sequence[str] | None, text: str | None, overdue: bool | None,
+                    overdue_states: Sequence[str], now: str) -> list[dict[str, Any]]:
+        """Orders newest first with ``asset_count``, filtered (AND) by state names, assignee,
+        case numbers or uuids, a plain substring of case number/title/description, and being
+        past the deadline (``now``: UTC ``YYYY-MM-DDTHH:MM:SS``) in ``overdue_states``."""
+        where: list[str] = []
+        params: list[Any] = []
+        if states:
+            where.append(f"o.state IN ({','.join('?' * len(states))})")
+            params += states
+        if assignee:
+            where.append("o.assignee = ?")
+            params.append(assignee)
+        if refs:
+            marks = ",".join("?" * len(refs))
+            where.append(f"(o.case_no IN ({marks}) OR o.work_order_uuid IN ({marks}))")
+            params += [*refs, *refs]
+        if text:
+            where.append("(instr(o.case_no, ?) OR instr(o.title, ?) OR "
+                         "instr(coalesce(o.description, ''), ?))")
+            params += [text, text, text]
+        if overdue is not None:
+            st = list(overdue_states)
+            cond = (f"(o.state IN ({','.join('?' * len(st))}) AND o.deadline IS NOT NULL AND "
+                    "julianday(o.deadline) < julianday(?))")
+            where.append(cond if overdue else f"NOT {cond}")
+            params += [*st, now]
+        names = sc.WORK_ORDER.field_names()
+        cols = ", ".join(f'o."{n}"' for n in names)
+        sql = (f"SELECT {cols}, (SELECT count(*) FROM work_order_asset a WHERE "
+               "a.work_order_uuid = o.work_order_uuid) FROM work_order o"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY o.case_no DESC")
+        out = []
+        for r in self.conn.execute(sql, params):
+            row = dict(zip(names, r[:-1], strict=True))
+            row["asset_count"] = int(r[-1])
+            out.append(row)
+        return out
+
     # -- extents of assets (print maps, atlases) -------------------------------------------------
     def asset_extent(self, layers: Sequence[str]) -> tuple[Bbox, int] | None:
         """The bounding box and number of the live assets of ``layers`` (asset layers of the

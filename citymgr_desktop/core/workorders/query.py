@@ -34,46 +34,18 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
     """Orders newest first, each with ``asset_count`` and ``overdue``; filters combine with
     AND. ``states`` accepts state names; ``cases`` case numbers or uuids; ``text`` matches
     case number, title and description (plain substring, never SQL)."""
-    where, params = [], []
-    if states:
-        names = [wf.parse_state(s).value for s in states]
-        where.append(f"o.state IN ({','.join('?' * len(names))})")
-        params += names
-    if assignee:
-        where.append("o.assignee = ?")
-        params.append(assignee)
-    if cases:
-        refs = [str(c).strip() for c in cases]
-        marks = ",".join("?" * len(refs))
-        where.append(f"(o.case_no IN ({marks}) OR o.work_order_uuid IN ({marks}))")
-        params += refs + refs
-        found = {r[0] for r in store.conn.execute(
-            f"SELECT case_no FROM work_order WHERE case_no IN ({marks}) UNION SELECT "
-            f"work_order_uuid FROM work_order WHERE work_order_uuid IN ({marks})", refs + refs)}
-        missing = [r for r in refs if r not in found]
+    names = [wf.parse_state(s).value for s in states] if states else None
+    refs = [str(c).strip() for c in cases] if cases else None
+    if refs:
+        missing = store.missing_work_orders(refs)
         if missing:
             raise NotFoundError("no work order with case number {case_numbers}",
                                 case_numbers=', '.join(missing))
-    if text:
-        where.append("(instr(o.case_no, ?) OR instr(o.title, ?) OR "
-                     "instr(coalesce(o.description, ''), ?))")
-        params += [text, text, text]
     now = now or utcnow()
-    if overdue is not None:
-        st = sorted(OVERDUE_STATES)
-        cond = (f"(o.state IN ({','.join('?' * len(st))}) AND o.deadline IS NOT NULL AND "
-                "julianday(o.deadline) < julianday(?))")
-        where.append(cond if overdue else f"NOT {cond}")
-        params += [*st, now.strftime("%Y-%m-%dT%H:%M:%S")]
-    cols = ", ".join(f'o."{n}"' for n in ORDER_FIELDS)
-    sql = (f"SELECT {cols}, (SELECT count(*) FROM work_order_asset a WHERE "
-           "a.work_order_uuid = o.work_order_uuid) FROM work_order o"
-           + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY o.case_no DESC")
     out = []
-    for r in store.conn.execute(sql, params):
-        row = dict(zip(ORDER_FIELDS, r[:-1], strict=True))
-        row["asset_count"] = int(r[-1])
+    for row in store.work_orders(states=names, assignee=assignee, refs=refs, text=text,
+                                 overdue=overdue, overdue_states=sorted(OVERDUE_STATES),
+                                 now=now.strftime("%Y-%m-%dT%H:%M:%S")):
         row["overdue"] = is_overdue(row, now)
         out.append(row)
     return out

@@ -33,7 +33,7 @@ from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.geopackage import LayerInfo
 from citymgr_desktop.core.store.postgis.connection import connect, display_name, require_postgis
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
-from citymgr_desktop.core.store.postgis.history import PostgisHistoryQueries
+from citymgr_desktop.core.store.postgis.queries import PostgisQueries
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
 from citymgr_desktop.core.store.postgis.write import SaveOutcome, Versions, save_deltas
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-class PostgisStore(PostgisHistoryQueries):
+class PostgisStore(PostgisQueries):
     """An open project database. Use :meth:`open`; close it (or use it as a context
     manager). ``path`` is the database's name as it may be printed (no password)."""
 
