@@ -115,15 +115,17 @@ LAYER_STYLES_DDL = (
 
 
 def style_rows(dbname: str) -> list[tuple[Any, ...]]:
-    """Rows of ``layer_styles`` (as QGIS's PostgreSQL provider writes them) for our tables."""
+    """Rows of ``layer_styles`` (as QGIS's PostgreSQL provider writes them) for our tables.
+
+    ``type`` stays NULL: QGIS matches a style by ``type = <geometry type of the layer URI>
+    OR type IS NULL``, and a URI written by hand or by another tool often names no type.
+    A table without geometry has a NULL geometry column, as QGIS looks it up."""
     out = []
     for table in sc.ALL_TABLES:
-        geom = sc.GEOMETRY_COLUMN if table.is_asset else ""
-        gtype = (_GEOMETRY_TYPES[table.geometry_type or ""].replace("Multi", "")
-                 if table.is_asset else None)
+        geom = sc.GEOMETRY_COLUMN if table.is_asset else None
         out.append((dbname, "public", table.name, geom, qgis_styles.STYLE_NAME,
                     qgis_styles.qml(table), "", True, f"citymgr-desktop: {table.zh} {table.en}",
-                    gtype))
+                    None))
     return out
 
 
