@@ -23,6 +23,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.create import bulk_insert, finish, initialise
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, create_schema, ident
+from citymgr_desktop.core.store.postgis.qgis_project import write_project
 from citymgr_desktop.core.store.postgis.store import PostgisStore
 from citymgr_desktop.core.store.postgis.values import from_db, placeholder, select_column, to_db
 
@@ -82,7 +83,16 @@ def publish(source: str | os.PathLike[str], target: str,
                 result.inserted[table.name], result.updated[table.name] = ins, upd
                 prog.update(i + 1, len(PUBLISHED) + 1, table.name)
             _publish_order_assets(store, conn)
+            write_project(conn, target, srid, _extent(db))
     return result
+
+
+def _extent(db: PostgisStore) -> tuple[float, float, float, float] | None:
+    boxes = [li.extent for li in db.layers() if li.is_asset and li.extent]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
