@@ -198,3 +198,37 @@ def test_workorders_list_on_a_database(published, small_district):
     theirs = run_citymgr("workorders", "list", str(small_district), "--json")
     assert ours.returncode == 0, ours.stderr
     assert json.loads(ours.stdout) == json.loads(theirs.stdout)
+
+
+def test_a_district_role_cannot_change_another_districts_asset(pg_cluster, published):
+    dbname = published.rsplit("/", 1)[1]
+    pg_cluster.psql(dbname, "CREATE ROLE li_si LOGIN PASSWORD 'pw-li'")
+    granted = run_citymgr("db", "grant", published, "--role", "li_si", "--district", "粮道街道")
+    assert granted.returncode == 0, granted.stderr
+    as_li = pg_cluster.url(dbname, "li_si")
+    env = {"PGPASSWORD": "pw-li"}  # libpq's own way; never on the command line or stored
+    own = run_citymgr("edit", as_li, "--layer", "litter_bin", "--where",
+                      "district = '粮道街道'", "--set", "remarks=李四查", "--json", env=env)
+    assert own.returncode == 0, own.stderr
+    assert json.loads(own.stdout)["changed"] > 0
+    other = run_citymgr("edit", as_li, "--layer", "litter_bin", "--where",
+                        "district = '积玉桥街道'", "--set", "remarks=越权", env=env)
+    _one_line_error(other, 4, "row-level security")
+    # the database refuses it itself, whatever the client
+    with psycopg.connect(as_li, password="pw-li") as conn:
+        assert conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0] > 0  # reads all
+        cur = conn.execute("UPDATE litter_bin SET remarks = 'sql' WHERE district = '积玉桥街道'")
+        assert cur.rowcount == 0
+        try:
+            conn.execute("UPDATE litter_bin SET district = '积玉桥街道' WHERE district = "
+                         "'粮道街道'")
+            raise AssertionError("moving an asset out of the role's district was allowed")
+        except psycopg.errors.InsufficientPrivilege:
+            conn.rollback()
+    with psycopg.connect(published) as conn:
+        assert conn.execute("SELECT count(*) FROM litter_bin WHERE remarks IN ('越权', 'sql')"
+                            ).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM litter_bin WHERE remarks = '李四查' AND "
+                            "district = '粮道街道'").fetchone()[0] > 0
+    reader = run_citymgr("db", "grant", published, "--role", "nobody_here", "--district", "x")
+    _one_line_error(reader, 10, "no database role")

@@ -95,6 +95,10 @@ class PostgisStore(PostgisQueries):
         try:
             with self.conn.transaction():
                 yield self.conn
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ReadOnlyError("{target}: the database refused the change; nothing was "
+                                "saved ({reason})", target=self.path,
+                                reason=exc.diag.message_primary or exc) from None
         except psycopg.OperationalError as exc:
             raise DatabaseError("{target}: the connection was lost; nothing was saved "
                                 "({reason})", target=self.path,

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citymgr_desktop.core.clock import now_iso
-from citymgr_desktop.core.errors import GeometryError, NotFoundError, ValidationError
+from citymgr_desktop.core.errors import (
+    GeometryError,
+    NotFoundError,
+    ReadOnlyError,
+    ValidationError,
+)
 from citymgr_desktop.core.messages import Message, msg
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
@@ -144,6 +149,7 @@ def _update(conn: Any, table: sc.Table, d: Delta, version: int | None, user: str
                                           srid):
         current = _locked_row(conn, table, d.uuid, list(values))
         if current is None:
+            _refuse_if_not_ours(conn, table, d.uuid)
             outcome.conflicts.append(SaveConflict(table.name, d.uuid, "", d.old, None, d.new))
             return
         take, conflicting = three_way(d.old, values, current)
@@ -180,6 +186,16 @@ def _locked_row(conn: Any, table: sc.Table, uuid: str, names: list[str]) -> dict
     return None if row is None else {n: from_db(n, v) for n, v in zip(cols, row, strict=True)}
 
 
+def _refuse_if_not_ours(conn: Any, table: sc.Table, uuid: str) -> None:
+    """A row we can read but not lock for update is one row-level security keeps from us."""
+    sql = f"SELECT 1 FROM {ident(table.name)} WHERE {ident(table.key)} = %s"
+    locked = conn.execute(sql + " FOR UPDATE", (uuid,)).fetchone()
+    if locked is None and conn.execute(sql, (uuid,)).fetchone() is not None:
+        raise ReadOnlyError("{table} {uuid}: the database does not let {user} change it "
+                            "(row-level security: another sub-district's asset)",
+                            table=table.name, uuid=uuid, user=conn.info.user)
+
+
 def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
             outcome: SaveOutcome) -> None:
     where = f"{ident(table.key)} = %s"
@@ -194,7 +210,8 @@ def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
                           (d.uuid,)).fetchone()
     if exists is None and version is None:
         raise NotFoundError("{table} has no row(s) {uuids}", table=table.name, uuids=d.uuid)
-    if exists is not None:  # changed meanwhile: deleting it would lose that change
+    if exists is not None:  # changed meanwhile (deleting it would lose that), or not ours
+        _refuse_if_not_ours(conn, table, d.uuid)
         outcome.conflicts.append(SaveConflict(table.name, d.uuid, "", d.old, "changed", None))
 
 
