@@ -25,7 +25,7 @@ from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, create_schema, ident
 from citymgr_desktop.core.store.postgis.qgis_project import write_project
 from citymgr_desktop.core.store.postgis.store import PostgisStore
-from citymgr_desktop.core.store.postgis.values import from_db, placeholder, select_column, to_db
+from citymgr_desktop.core.store.postgis.values import from_db, select_column, to_db
 
 PUBLISHED = (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD, sc.WORK_ORDER, sc.WORK_ORDER_EVENT,
              sc.ATTACHMENT)
@@ -97,33 +97,35 @@ def _extent(db: PostgisStore) -> tuple[float, float, float, float] | None:
 
 def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
             srid: int) -> tuple[int, int]:
-    """INSERT … ON CONFLICT (uuid) DO UPDATE only where a value differs (version + 1)."""
+    """COPY the rows into a temporary table, then one INSERT … ON CONFLICT (uuid) DO UPDATE
+    only where a value differs (version + 1). Returns (inserted, updated)."""
     if not rows:
         return 0, 0
+    stage = ident(f"_publish_{table.name}")
+    conn.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT "
+                 f"{', '.join(ident(n) for n in names if n != sc.GEOMETRY_COLUMN)} "
+                 f"FROM {ident(table.name)} WITH NO DATA")
+    if table.is_asset:
+        conn.execute(f"ALTER TABLE {stage} ADD COLUMN {ident(sc.GEOMETRY_COLUMN)} bytea")
     cols = ", ".join(map(ident, names))
-    values = ", ".join(placeholder(n, srid) for n in names)
+    with conn.cursor().copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([to_db(n, v) for n, v in zip(names, r, strict=True)])
+    picked = ", ".join(f"ST_GeomFromWKB(s.{ident(n)}, {int(srid)})" if n == sc.GEOMETRY_COLUMN
+                       else f"s.{ident(n)}" for n in names)
     changed = [n for n in names if n != table.key]
     sets = ", ".join(f"{ident(n)} = EXCLUDED.{ident(n)}" for n in changed)
     old = ", ".join(f"t.{ident(n)}" for n in changed)
     new = ", ".join(f"EXCLUDED.{ident(n)}" for n in changed)
-    sql = (f"INSERT INTO {ident(table.name)} AS t ({cols}) VALUES ({values}) "
-           f"ON CONFLICT ({ident(table.key)}) DO UPDATE SET {sets}, "
-           f"{ident(VERSION_COLUMN)} = t.{ident(VERSION_COLUMN)} + 1 "
-           f"WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0)")
-    inserted = updated = 0
-    with conn.cursor() as cur:
-        cur.executemany(sql, [[to_db(n, v) for n, v in zip(names, r, strict=True)]
-                              for r in rows], returning=True)
-        while True:
-            row = cur.fetchone()
-            if row is not None:
-                if row[0]:
-                    inserted += 1
-                else:
-                    updated += 1
-            if not cur.nextset():
-                break
-    return inserted, updated
+    result = conn.execute(
+        f"WITH done AS (INSERT INTO {ident(table.name)} AS t ({cols}) SELECT {picked} "
+        f"FROM {stage} s ON CONFLICT ({ident(table.key)}) DO UPDATE SET {sets}, "
+        f"{ident(VERSION_COLUMN)} = t.{ident(VERSION_COLUMN)} + 1 "
+        f"WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0) AS inserted) "
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+        "FROM done").fetchone()
+    conn.execute(f"DROP TABLE {stage}")
+    return int(result[0]), int(result[1])
 
 
 def _publish_order_assets(store: Store, conn: Any) -> None:

@@ -52,6 +52,8 @@ class PostgisStore(PostgisQueries):
         self.read_only = read_only
         self._depth = 0
         self.absent: dict[str, frozenset[str]] = {}  # the schema is always this version's
+        self._meta_cache: dict[str, str] = {}
+        self._is_project = False
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -120,15 +122,22 @@ class PostgisStore(PostgisQueries):
         return "citymgr_meta" in names and all(t.name in names for t in sc.ASSET_TABLES)
 
     def require_asset_project(self) -> None:
-        if not self.is_asset_project():
+        if self._is_project:
+            return
+        self._is_project = self.is_asset_project()
+        if not self._is_project:
             raise SchemaError("{path} is a PostGIS database, but not a citymgr project (publish "
                               "one into it with 'citymgr publish FILE.gpkg URL')", path=self.path)
 
     def meta(self, key: str, default: str | None = None) -> str | None:
+        if key in self._meta_cache:
+            return self._meta_cache[key] or default
         if "citymgr_meta" not in self._tables():
             return default
         row = self.conn.execute("SELECT value FROM citymgr_meta WHERE key = %s",
                                 (key,)).fetchone()
+        if key in ("srid", "district_code") and row is not None:
+            self._meta_cache[key] = row[0]  # fixed when the schema is made: asked every save
         return default if row is None else row[0]
 
     def set_meta(self, key: str, value: str) -> None:
