@@ -185,3 +185,18 @@ def test_work_order_lists_match_the_files(published, small_district, filters):
     assert ours == theirs
     if not filters:
         assert ours and any(o["asset_count"] for o in ours)
+
+
+def test_other_sessions_hear_of_committed_changes_within_a_second(published):
+    import time
+
+    with PostgisStore.open(published) as watcher, PostgisStore.open(published) as editor:
+        assert watcher.changed_tables() == set()  # starts listening
+        uuid = editor.read("litter_bin").iloc[0]["asset_uuid"]
+        row = editor.get_row("litter_bin", uuid)
+        t0 = time.monotonic()
+        editor.save([Delta("litter_bin", uuid, {"remarks": row["remarks"]}, {"remarks": "n"})],
+                    {("litter_bin", uuid): row["version"]})
+        heard = watcher.changed_tables(timeout=1.0)
+        assert "litter_bin" in heard and time.monotonic() - t0 < 1.0
+        assert watcher.changed_tables(timeout=0.2) == set()  # nothing more

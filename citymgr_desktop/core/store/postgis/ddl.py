@@ -129,15 +129,33 @@ def style_rows(dbname: str) -> list[tuple[Any, ...]]:
     return out
 
 
+NOTIFY_CHANNEL = "citymgr_changes"
+NOTIFY_DDL = (
+    "CREATE FUNCTION citymgr_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"PERFORM pg_notify('{NOTIFY_CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$"
+)
+
+
+def notify_ddl(table: sc.Table) -> str:
+    """One notification per committed statement that changed ``table`` (its name): other
+    sessions LISTEN and re-read; a statement-level trigger, so a publish of a million rows
+    sends one, not a million."""
+    return (f"CREATE TRIGGER {ident(table.name + '_notify')} AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {ident(table.name)} FOR EACH STATEMENT EXECUTE FUNCTION citymgr_notify()")
+
+
 def create_schema(conn: Any, srid: int, district_code: str, dbname: str) -> None:
     """Create every table of the model in ``conn``'s database (caller holds the
     transaction); ``citymgr_meta`` records the schema version and district code."""
     conn.execute("CREATE TABLE citymgr_meta (key text PRIMARY KEY, value text)")
     for statement in domain_ddl():
         conn.execute(statement)
+    conn.execute(NOTIFY_DDL)
     for table in sc.ALL_TABLES:
         for statement in table_ddl(table, srid):
             conn.execute(statement)
+        if table.key:
+            conn.execute(notify_ddl(table))
     conn.execute(LAYER_STYLES_DDL)
     with conn.cursor() as cur:
         cur.executemany(

@@ -54,6 +54,7 @@ class PostgisStore(PostgisQueries):
         self.absent: dict[str, frozenset[str]] = {}  # the schema is always this version's
         self._meta_cache: dict[str, str] = {}
         self._is_project = False
+        self._listener: Any = None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -68,6 +69,8 @@ class PostgisStore(PostgisQueries):
         return cls(target, conn, read_only)
 
     def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
         self.conn.close()
 
     def __enter__(self) -> PostgisStore:
@@ -313,6 +316,23 @@ class PostgisStore(PostgisQueries):
         if uuid not in rows:
             raise NotFoundError("{table} has no row {uuid}", table=table, uuid=uuid)
         return rows[uuid]
+
+    # -- others' commits ---------------------------------------------------------------------
+    def changed_tables(self, timeout: float = 1.0) -> set[str]:
+        """Tables other sessions committed changes to, waiting up to ``timeout`` seconds for
+        the first (LISTEN/NOTIFY on a connection of its own, opened on the first call)."""
+        from citymgr_desktop.core.store.postgis.ddl import NOTIFY_CHANNEL
+
+        if self._listener is None:
+            self._listener = connect(self.target, autocommit=True)
+            self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            return set()
+        out: set[str] = set()
+        for note in self._listener.notifies(timeout=timeout, stop_after=1):
+            out.add(note.payload)
+        for note in self._listener.notifies(timeout=0.05):  # the rest of a burst
+            out.add(note.payload)
+        return out
 
     # -- writing ---------------------------------------------------------------------------
     def save(self, deltas: Iterable[Delta], versions: Versions, user: str = "") -> SaveOutcome:
