@@ -200,3 +200,14 @@ def test_other_sessions_hear_of_committed_changes_within_a_second(published):
         heard = watcher.changed_tables(timeout=1.0)
         assert "litter_bin" in heard and time.monotonic() - t0 < 1.0
         assert watcher.changed_tables(timeout=0.2) == set()  # nothing more
+
+
+def test_a_connection_dropped_before_a_read_is_one_error(published):
+    from citymgr_desktop.core.errors import DatabaseError
+
+    with PostgisStore.open(published) as db, psycopg.connect(published,
+                                                             autocommit=True) as admin:
+        db.layers()
+        admin.execute("SELECT pg_terminate_backend(%s)", (db.conn.info.backend_pid,))
+        with pytest.raises(DatabaseError, match="the connection to the database was lost"):
+            db.read("litter_bin")

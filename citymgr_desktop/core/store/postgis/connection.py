@@ -9,6 +9,7 @@ password left out of the name shown.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from citymgr_desktop.core.errors import DatabaseError, SchemaError
@@ -60,3 +61,58 @@ def require_postgis(conn: Any, target: str) -> None:
         raise SchemaError("{target}: the PostGIS extension is not installed in this database "
                           "(its owner runs CREATE EXTENSION postgis)",
                           target=display_name(target))
+
+
+class GuardedConnection:
+    """A psycopg connection whose server going away is one :class:`DatabaseError` line, in
+    a read as in a save (``saving()`` tells which sentence: a save's says nothing was
+    saved). Everything else is the connection's own."""
+
+    def __init__(self, conn: Any, name: str, saving: Callable[[], bool]) -> None:
+        self._conn = conn
+        self._name = name
+        self._saving = saving
+
+    def _lost(self, exc: BaseException) -> DatabaseError:
+        if self._saving():
+            return DatabaseError("{target}: the connection was lost; nothing was saved "
+                                 "({reason})", target=self._name, reason=_reason(exc))
+        return DatabaseError("{target}: the connection to the database was lost ({reason})",
+                             target=self._name, reason=_reason(exc))
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
+        try:
+            return self._conn.execute(*args, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise self._lost(exc) from None
+
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        return _GuardedCursor(self._conn.cursor(*args, **kwargs), self)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class _GuardedCursor:
+    def __init__(self, cursor: Any, owner: GuardedConnection) -> None:
+        self._cursor = cursor
+        self._owner = owner
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
+        try:
+            return self._cursor.execute(*args, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise self._owner._lost(exc) from None
+
+    def __enter__(self) -> _GuardedCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cursor.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)

@@ -31,7 +31,12 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.geopackage import LayerInfo
-from citymgr_desktop.core.store.postgis.connection import connect, display_name, require_postgis
+from citymgr_desktop.core.store.postgis.connection import (
+    GuardedConnection,
+    connect,
+    display_name,
+    require_postgis,
+)
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
 from citymgr_desktop.core.store.postgis.queries import PostgisQueries
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
@@ -48,7 +53,7 @@ class PostgisStore(PostgisQueries):
     def __init__(self, target: str, conn: Any, read_only: bool) -> None:
         self.target = target
         self.path = display_name(target)
-        self.conn = conn
+        self.conn = GuardedConnection(conn, self.path, lambda: self._depth > 0)
         self.read_only = read_only
         self._depth = 0
         self.absent: dict[str, frozenset[str]] = {}  # the schema is always this version's
