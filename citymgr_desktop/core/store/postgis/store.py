@@ -220,8 +220,9 @@ class PostgisStore(PostgisQueries):
             f"SELECT district FROM ({parts}) d WHERE district IS NOT NULL ORDER BY district")]
 
     def domains(self) -> dict[str, dict[str, Any]]:
-        """The domains as the GeoPackage store reports them: coded values from the lookup
-        tables (``domain_<name>``), ranges from the model (they are CHECK constraints)."""
+        """The domains as the GeoPackage store reports them (a coded value's description is
+        "中文 English"): coded values from the lookup tables (``domain_<name>``), ranges from
+        the model (they are CHECK constraints)."""
         present = self._tables()
         out: dict[str, dict[str, Any]] = {}
         for name, domain in dm.ALL_DOMAINS.items():
@@ -229,8 +230,8 @@ class PostgisStore(PostgisQueries):
                 if "domain_" + name not in present:
                     continue
                 rows = self.conn.execute(
-                    f"SELECT value, label_zh FROM {ident('domain_' + name)} ORDER BY value")
-                out[name] = {"type": "enum", "values": {str(v): z for v, z in rows}}
+                    f"SELECT value, label_zh, label_en FROM {ident('domain_' + name)}")
+                out[name] = {"type": "enum", "values": {str(v): f"{z} {e}" for v, z, e in rows}}
             else:
                 out[name] = {"type": "range", "min": domain.minimum, "max": domain.maximum,
                              "min_inclusive": domain.min_inclusive,
