@@ -211,3 +211,29 @@ def test_a_connection_dropped_before_a_read_is_one_error(published):
         admin.execute("SELECT pg_terminate_backend(%s)", (db.conn.info.backend_pid,))
         with pytest.raises(DatabaseError, match="the connection to the database was lost"):
             db.read("litter_bin")
+
+
+def test_history_links_are_kept_by_the_database_and_writers_recorded(pg_cluster, published):
+    from citymgr_desktop.core.errors import ValidationError
+
+    with psycopg.connect(published) as conn:
+        uuid = conn.execute("SELECT asset_uuid FROM maintenance_record WHERE asset_class = "
+                            "'litter_bin' LIMIT 1").fetchone()[0]
+        with pytest.raises(psycopg.errors.RestrictViolation):
+            conn.execute("DELETE FROM litter_bin WHERE asset_uuid = %s", (uuid,))
+        conn.rollback()
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute("INSERT INTO maintenance_record (record_uuid, asset_class, asset_uuid, "
+                          "record_date, record_type) VALUES ('r-1', 'litter_bin', 'nowhere', "
+                          "'2026-01-01', 'inspection')")
+        conn.rollback()
+    with PostgisStore.open(published) as db:
+        row = db.get_row("litter_bin", uuid)
+        with pytest.raises(ValidationError, match="retire it instead"):
+            db.apply([Delta("litter_bin", uuid, row, None)])
+        db.apply([Delta("litter_bin", uuid, {"remarks": row["remarks"]}, {"remarks": "z"})],
+                 "typed name")
+    with psycopg.connect(published) as conn:
+        written = conn.execute("SELECT updated_by, db_user FROM litter_bin WHERE asset_uuid "
+                               "= %s", (uuid,)).fetchone()
+    assert written == ("typed name", pg_cluster.superuser)

@@ -18,6 +18,11 @@ _URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 _SERVICE = re.compile(r"^service=\S+", re.IGNORECASE)
 
 
+def ident(name: str) -> str:
+    """A quoted SQL identifier (names come from the model, never from user text)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def is_database_target(target: object) -> bool:
     """True when ``target`` names a database (a URL or ``service=``) rather than a file."""
     text = str(target)

@@ -12,6 +12,8 @@ from typing import Any
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import styles as qgis_styles
+from citymgr_desktop.core.store.postgis.connection import ident
+from citymgr_desktop.core.store.postgis.triggers import trigger_ddl
 
 VERSION_COLUMN = "version"
 
@@ -27,11 +29,6 @@ _TYPES = {
 
 _GEOMETRY_TYPES = {"POINT": "Point", "LINESTRING": "LineString",
                    "MULTIPOLYGON": "MultiPolygon"}
-
-
-def ident(name: str) -> str:
-    """A quoted SQL identifier (names come from the model, never from user text)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def literal(value: Any) -> str:
@@ -156,6 +153,8 @@ def create_schema(conn: Any, srid: int, district_code: str, dbname: str) -> None
             conn.execute(statement)
         if table.key:
             conn.execute(notify_ddl(table))
+    for statement in trigger_ddl():
+        conn.execute(statement)
     conn.execute(LAYER_STYLES_DDL)
     with conn.cursor() as cur:
         cur.executemany(

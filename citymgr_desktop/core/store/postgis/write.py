@@ -203,7 +203,14 @@ def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
     if version is not None:
         where += f" AND {ident(VERSION_COLUMN)} = %s"
         params.append(version)
-    cur = conn.execute(f"DELETE FROM {ident(table.name)} WHERE {where}", params)
+    import psycopg
+
+    try:
+        cur = conn.execute(f"DELETE FROM {ident(table.name)} WHERE {where}", params)
+    except psycopg.errors.IntegrityError:
+        raise ValidationError(
+            "cannot delete from {table}: the asset has maintenance history or work orders; "
+            "retire it instead", table=table.name) from None
     if cur.rowcount == 1:
         return
     exists = conn.execute(f"SELECT 1 FROM {ident(table.name)} WHERE {ident(table.key)} = %s",
