@@ -233,3 +233,44 @@ def test_a_district_role_cannot_change_another_districts_asset(pg_cluster, publi
                             "district = '粮道街道' AND db_user = 'li_si'").fetchone()[0] > 0
     reader = run_citymgr("db", "grant", published, "--role", "nobody_here", "--district", "x")
     _one_line_error(reader, 10, "no database role")
+
+
+def test_concurrent_work_order_creation_takes_distinct_case_numbers(published):
+    """Eight ``workorders create`` processes at once (reading while the test holds the order
+    table): every order lands with its own case number of the day, with its assets."""
+    gate = psycopg.connect(published)
+    gate.execute("LOCK TABLE work_order IN ACCESS EXCLUSIVE MODE")
+
+    def create(i: int):
+        return run_citymgr("workorders", "create", published, "--layer", "litter_bin",
+                           "--where", f"condition = {1 + i % 5}", "--priority", "urgent",
+                           "--title", f"并发工单 {i}", "--json")
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(create, i) for i in range(8)]
+            with psycopg.connect(published, autocommit=True) as watch:
+                deadline = time.monotonic() + 240
+                while time.monotonic() < deadline:
+                    waiting = watch.execute(
+                        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+                        "'work_order'::regclass").fetchone()[0]
+                    if waiting >= 8:
+                        break
+                    time.sleep(0.2)
+            gate.commit()
+            results = [f.result() for f in futures]
+    finally:
+        gate.close()
+    for r in results:
+        assert r.returncode == 0, r.stderr
+    cases = [json.loads(r.stdout)["case_no"] for r in results]
+    assert len(set(cases)) == 8
+    with psycopg.connect(published) as conn:
+        for case, r in zip(cases, results, strict=True):
+            count = conn.execute("SELECT count(*) FROM work_order_asset a JOIN work_order o "
+                                 "USING (work_order_uuid) WHERE o.case_no = %s",
+                                 (case,)).fetchone()[0]
+            assert count == json.loads(r.stdout)["assets"] > 0
+    listed = run_citymgr("workorders", "list", published, "--json")
+    assert set(cases) <= {o["case_no"] for o in json.loads(listed.stdout)}

@@ -146,6 +146,19 @@ class StoreQueries:
             (owner_uuid,))]
 
     # -- work orders (core/workorders asks) -----------------------------------------------------
+    def last_case_number(self, prefix: str) -> str | None:
+        """The highest 12-digit case number starting with ``prefix`` (a day, YYYYMMDD)."""
+        row = self.conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE ? AND "
+                                "length(case_no) = 12", (prefix + "%",)).fetchone()
+        return row[0] if row and row[0] else None
+
+    def time_limit_rows(self) -> list[tuple[Any, ...]]:
+        """(asset_class, priority, limit_value, limit_unit) of the work-order time limits,
+        the rows for any class first, then by class and priority."""
+        return self.conn.execute(
+            "SELECT asset_class, priority, limit_value, limit_unit FROM work_order_time_limit "
+            "ORDER BY asset_class IS NOT NULL, asset_class, priority").fetchall()
+
     def missing_work_orders(self, refs: Sequence[str]) -> list[str]:
         """Those of ``refs`` (case numbers or uuids) that name no work order."""
         marks = ",".join("?" * len(refs))

@@ -26,14 +26,20 @@ class EditOutcome:
     conflicts: list[SaveConflict] = field(default_factory=list)
 
 
+def select_uuids(store: PostgisStore, table: sc.Table, where: Expression, *,
+                 include_retired: bool = False) -> list[str]:
+    """The uuids of the assets of ``table`` that ``where`` selects, in fid order."""
+    columns = sorted(where.used_fields | {table.key})
+    frame = store.read(table.name, columns=[c for c in columns if c in table.field_names()],
+                       include_retired=include_retired)
+    return list(frame[table.key][where.mask(frame)]) if len(frame) else []
+
+
 def edit_where(store: PostgisStore, table: sc.Table, where: Expression,
                values: dict[str, Any], user: str, *, include_retired: bool = False,
                dry_run: bool = False) -> EditOutcome:
     """Set ``values`` on every asset of ``table`` that ``where`` selects."""
-    columns = sorted(where.used_fields | {table.key})
-    frame = store.read(table.name, columns=[c for c in columns if c in table.field_names()],
-                       include_retired=include_retired)
-    uuids = list(frame[table.key][where.mask(frame)]) if len(frame) else []
+    uuids = select_uuids(store, table, where, include_retired=include_retired)
     outcome = EditOutcome(matched=len(uuids))
     rows = store.get_rows(table.name, uuids, fields=list(values))
     deltas, versions = [], {}

@@ -83,6 +83,7 @@ def publish(source: str | os.PathLike[str], target: str,
                 result.inserted[table.name], result.updated[table.name] = ins, upd
                 prog.update(i + 1, len(PUBLISHED) + 1, table.name)
             _publish_order_assets(store, conn)
+            _publish_calendar(store, conn)
             write_project(conn, target, srid, _extent(db))
     return result
 
@@ -141,6 +142,16 @@ def _publish_order_assets(store: Store, conn: Any) -> None:
         with conn.cursor() as cur:
             cur.executemany(f"INSERT INTO work_order_time_limit ({', '.join(map(ident, names))})"
                             f" VALUES ({', '.join(['%s'] * len(names))})", rows)
+
+
+def _publish_calendar(store: Store, conn: Any) -> None:
+    """The file's working calendar, unless the database has its own already."""
+    from citymgr_desktop.core.workcalendar import CALENDAR_KEY
+
+    text = store.meta(CALENDAR_KEY)
+    if text:
+        conn.execute("INSERT INTO citymgr_meta VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
+                     (CALENDAR_KEY, text))
 
 
 def snapshot(source: str, out: str | os.PathLike[str], *, district: str | None = None,

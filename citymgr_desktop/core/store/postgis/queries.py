@@ -100,3 +100,18 @@ class PostgisQueries:
             row["asset_count"] = int(r[-1])
             out.append(row)
         return out
+
+    def last_case_number(self, prefix: str) -> str | None:
+        """The highest 12-digit case number of a day; inside a save the order table is
+        locked first, so two concurrent creations never take the same number."""
+        if self.conn.info.transaction_status != 0:  # in a transaction: hold the lock
+            self.conn.execute("LOCK TABLE work_order IN SHARE ROW EXCLUSIVE MODE")
+        row = self.conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE %s "
+                                "AND length(case_no) = 12", (prefix + "%",)).fetchone()
+        return row[0] if row and row[0] else None
+
+    def time_limit_rows(self) -> list[tuple[Any, ...]]:
+        """As the GeoPackage store's: the rows for any class first."""
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT asset_class, priority, limit_value, limit_unit FROM work_order_time_limit "
+            "ORDER BY asset_class IS NOT NULL, asset_class, priority")]

@@ -94,6 +94,9 @@ def save_deltas(conn: Any, deltas: list[Delta], versions: Versions, user: str, s
         for d in by_table[name]:
             if d.kind == "insert":
                 _insert(conn, table, d, user, stamp, srid, district_code)
+            elif not table.key:
+                raise ValidationError("{name} rows have no uuid key; edit them through their "
+                                      "owner", name=name)
             elif d.kind == "update":
                 _update(conn, table, d, versions.get(d.key), user, stamp, srid, outcome)
             else:
@@ -106,7 +109,8 @@ def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: i
             district_code: str) -> None:
     assert d.new is not None
     row = _prepare(table, d.new)
-    row[table.key] = d.uuid
+    if table.key:  # a link row (work_order_asset) is keyed by its link fields instead
+        row[table.key] = d.uuid
     if table.is_asset:
         if row.get(sc.GEOMETRY_COLUMN) is None:
             raise GeometryError("new {table} {uuid} has no geometry", table=table.name,
