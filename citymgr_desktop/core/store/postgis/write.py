@@ -88,10 +88,16 @@ def save_deltas(conn: Any, deltas: list[Delta], versions: Versions, user: str, s
     by_table: dict[str, list[Delta]] = defaultdict(list)
     for d in deltas:
         by_table[d.table].append(d)
-    for name in sorted(by_table, key=lambda n: order.index(n) if n in order else len(order)):
+    names = sorted(by_table, key=lambda n: order.index(n) if n in order else len(order))
+    # deletes first, records before the assets they free; then the rest, assets before the
+    # records that point at them (the history triggers check both ways)
+    steps = [(n, "delete") for n in reversed(names)] + [(n, "rest") for n in names]
+    for name, step in steps:
         table = sc.table(name)
         counts = outcome.counts.setdefault(name, {"insert": 0, "update": 0, "delete": 0})
         for d in by_table[name]:
+            if (d.kind == "delete") != (step == "delete"):
+                continue
             if d.kind == "insert":
                 _insert(conn, table, d, user, stamp, srid, district_code)
             elif not table.key:
