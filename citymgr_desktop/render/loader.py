@@ -53,7 +53,7 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
              bbox: tuple[float, float, float, float] | None = None) -> MapData:
     """Load the feature layers of ``store`` (all, or ``layers`` in that drawing order).
 
-    ``bbox`` (map CRS) reads only the features whose envelope meets that box grown by
+    ``bbox`` (map CRS) reads only the features that meet that box grown by
     :data:`BOX_MARGIN` (symbols drawn just outside it reach in), through the layers'
     spatial index: what a view of that box draws, for an image of one box. A layer in
     another CRS is read whole.

@@ -290,8 +290,8 @@ class StoreQueries:
 
         The bulk read for drawing, through GDAL's Arrow path; ``include_retired=False``
         leaves out retired assets (asset layers only, as :meth:`read`); ``bbox`` (minx, miny,
-        maxx, maxy in the layer's CRS) reads only the features whose envelope meets it,
-        through the layer's rtree. It reads through a
+        maxx, maxy in the layer's CRS) reads only the features that meet it (GDAL's
+        spatial filter, through the layer's rtree). It reads through a
         GDAL connection of its own, never ``self.conn``: a loader may call it from several
         worker threads at once.
         """

@@ -253,8 +253,8 @@ class PostgisStore(PostgisQueries):
         if not include_retired and t.is_asset:
             clauses.append("retired_at IS NULL")
         if bbox is not None and t.is_asset:
-            clauses.append(f"{ident(sc.GEOMETRY_COLUMN)} && "
-                           "ST_MakeEnvelope(%s, %s, %s, %s, %s)")
+            clauses.append(f"ST_Intersects({ident(sc.GEOMETRY_COLUMN)}, "
+                           "ST_MakeEnvelope(%s, %s, %s, %s, %s))")  # as GDAL's filter
             params.extend([*bbox, self.srid])
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.conn.execute(f"SELECT {', '.join(map(select_column, cols))} FROM "
@@ -275,20 +275,28 @@ class PostgisStore(PostgisQueries):
             "AND table_name = %s ORDER BY ordinal_position", (table,))]
 
     def read_arrow(self, layer: str, columns: Iterable[str], *,
-                   include_retired: bool = True) -> pa.Table:
+                   include_retired: bool = True,
+                   bbox: tuple[float, float, float, float] | None = None) -> pa.Table:
         """The renderer's bulk read, as the GeoPackage store's: ``fid`` (int64), ``columns``
-        and ``geometry`` (WKB) of a feature layer as one Arrow table."""
+        and ``geometry`` (WKB) of a feature layer as one Arrow table; ``bbox`` (minx, miny,
+        maxx, maxy) keeps the features that meet it (through the GiST index)."""
         import pyarrow as pa
 
         names = list(columns)
         if layer not in sc.ASSET_TABLES_BY_NAME:
             raise NotFoundError("{path} has no feature layer {layer!r}", path=self.path,
                                 layer=layer)
-        where = " WHERE retired_at IS NULL" if not include_retired else ""
+        clauses = ["retired_at IS NULL"] if not include_retired else []
+        params: list[Any] = []
+        if bbox is not None:
+            clauses.append(f"ST_Intersects({ident(sc.GEOMETRY_COLUMN)}, "
+                           "ST_MakeEnvelope(%s, %s, %s, %s, %s))")  # as GDAL's filter
+            params = [*map(float, bbox), self.srid]
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         cols = ["fid", *names, sc.GEOMETRY_COLUMN]
         with self.conn.cursor(binary=True) as cur:
             rows = cur.execute(f"SELECT {', '.join(map(select_column, cols))} FROM "
-                               f"{ident(layer)}{where} ORDER BY fid").fetchall()
+                               f"{ident(layer)}{where} ORDER BY fid", params).fetchall()
         data: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
         arrays = {"fid": pa.array(data[0], pa.int64())}
         for i, name in enumerate(names, start=1):
