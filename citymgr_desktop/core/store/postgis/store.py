@@ -13,11 +13,6 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import pandas as pd
-import shapely
-from pyproj import CRS
-
 from citymgr_desktop.core.errors import (
     ConflictError,
     CrsError,
@@ -42,8 +37,11 @@ from citymgr_desktop.core.store.postgis.queries import PostgisQueries
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
 from citymgr_desktop.core.store.postgis.write import SaveOutcome, Versions, save_deltas
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded where used: ``core.store`` imports this module for every command
+    import geopandas as gpd
+    import pandas as pd
     import pyarrow as pa
+    from pyproj import CRS
 
 
 class PostgisStore(PostgisQueries):
@@ -201,6 +199,8 @@ class PostgisStore(PostgisQueries):
             raise CrsError("{path}: srs_id {srs_id} has no usable CRS definition",
                            path=self.path, srs_id=srs_id)
         auth, code, wkt = row
+        from pyproj import CRS
+
         return CRS.from_authority(auth, code) if auth == "EPSG" else CRS.from_wkt(wkt)
 
     def crs(self, layer: str) -> CRS:
@@ -259,6 +259,10 @@ class PostgisStore(PostgisQueries):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.conn.execute(f"SELECT {', '.join(map(select_column, cols))} FROM "
                                  f"{ident(layer)}{where} ORDER BY fid", params).fetchall()
+        import geopandas as gpd
+        import pandas as pd
+        import shapely
+
         frame = pd.DataFrame.from_records(
             [[from_db(n, v) for n, v in zip(cols, r, strict=True)] for r in rows],
             columns=cols).set_index("fid")
