@@ -1,7 +1,10 @@
 """Check a project file: GeoPackage sanity (integrity, required tables, rtree, SRS) and our
-schema (fields, domains, uuids, component codes, history links, geometries).
+schema (fields, types, lengths, domains, unique uuids, component codes, history links,
+geometries: type, 2D, SRS of every blob, validity).
 
-Returns a list of problems; an empty list means the file is valid. Read-only.
+Returns a list of problems, each naming the rows (fids) it found; an empty list means the
+file is valid. Read-only. A damaged (malformed) file is checked as far as it can be read:
+the damage is a problem of the list, never a crash.
 """
 
 from __future__ import annotations
@@ -9,12 +12,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.gpkg.geometry import decode_many
+from citymgr_desktop.core.gpkg.geometry import blob_srs_id, decode_many
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
@@ -22,6 +26,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.geopackage import Store
 
 REQUIRED = ("gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns")
+SHOWN_ROWS = 10  # fids listed in a problem's message
 _SQL_TYPES = {
     sc.FieldType.TEXT: "TEXT", sc.FieldType.INTEGER: "INTEGER", sc.FieldType.REAL: "REAL",
     sc.FieldType.DATE: "DATE", sc.FieldType.DATETIME: "DATETIME",
@@ -43,21 +48,26 @@ def validate_file(path: str | os.PathLike[str], progress: Progress | None = None
                   check_geometry: bool = True) -> list[Problem]:
     """All problems found in ``path`` (opening errors are raised, not listed)."""
     prog = ensure(progress)
-    with Store.open(path, read_only=True) as store:
+    with Store.open(path, read_only=True, check=False) as store:
         conn = store.conn
-        problems = _geopackage(conn)
+        problems = _integrity(conn) + _guarded("file", _geopackage, conn)
         prog.update(1, 4, "GeoPackage structure")
-        if not store.is_asset_project():
+        try:
+            ours = store.is_asset_project()
+        except sqlite3.DatabaseError as exc:
+            return [*problems, _unreadable("schema", exc)]
+        if not ours:
             problems.append(Problem("error", "schema", "not a citymgr project: no asset layers "
                                     "road_segment/bridge/green_space/litter_bin"))
             return problems
-        problems += _schema(conn)
-        problems += _qgis_project(conn)
+        problems += _guarded("schema", _schema, conn)
+        problems += _guarded("qgis_projects", _qgis_project, conn)
         prog.update(2, 4, "values")
-        problems += _values(conn)
+        problems += _guarded("values", _values, conn)
+        problems += _guarded("keys", _keys, conn)
         prog.update(3, 4, "geometries")
         if check_geometry:
-            problems += _geometries(conn, prog)
+            problems += _guarded("geometries", _geometries, conn, prog)
         prog.update(4, 4, "done")
     return problems
 
@@ -71,14 +81,44 @@ def _qgis_project(conn: sqlite3.Connection) -> list[Problem]:
         return []
     return [Problem("error", "qgis_projects", f"the embedded QGIS project reads ./{other}, "
                     f"not this file ({qgis_project.gpkg_file_name(conn)}): QGIS would show "
-                    "invalid layers, or that file's data if it sits beside this one; opening "
-                    "this file for editing in citymgr points the project here")]
+                    "invalid layers, or that file's data if it sits beside this one; ")]
+
+
+def _guarded(where: str, check: Any, *args: Any) -> list[Problem]:
+    """A check that meets a damaged page reports it and lets the others run."""
+    try:
+        found: list[Problem] = check(*args)
+        return found
+    except sqlite3.DatabaseError as exc:
+        return [_unreadable(where, exc)]
+
+
+def _unreadable(where: str, exc: Exception) -> Problem:
+    return Problem("error", where, f"cannot be read: {exc} (the file is damaged; restore it "
+                   "from a backup)")
+
+
+def _fids(fids: list[Any]) -> str:
+    shown = ", ".join(str(f) for f in fids[:SHOWN_ROWS])
+    return f"fid {shown}" + (f" and {len(fids) - SHOWN_ROWS} more" if len(fids) > SHOWN_ROWS
+                             else "")
+
+
+def _integrity(conn: sqlite3.Connection) -> list[Problem]:
+    """SQLite's quick_check; on a damaged file, which tables cannot be read."""
+    try:
+        findings = [r[0] for r in conn.execute("PRAGMA quick_check(10)").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        findings = [str(exc)]
+    if findings == ["ok"]:
+        return []
+    return [Problem("error", "file", "SQLite integrity check failed (the file is damaged; "
+                    "restore it from a backup): " + "; ".join(findings)),
+            *_damaged_tables(conn)]
 
 
 def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
     out = []
-    if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-        out.append(Problem("error", "file", "SQLite integrity check failed"))
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     if app_id != gpkg.APPLICATION_ID:
         out.append(Problem("error", "file", f"application_id is {app_id:#x}, not 'GPKG'"))
@@ -91,7 +131,11 @@ def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
     for (table,) in conn.execute("SELECT table_name FROM gpkg_contents"):
         if table not in names:
             out.append(Problem("error", table, "listed in gpkg_contents but the table is missing"))
-    for table, srs in conn.execute("SELECT table_name, srs_id FROM gpkg_geometry_columns"):
+    for table, srs, z, m in conn.execute("SELECT table_name, srs_id, z, m FROM "
+                                         "gpkg_geometry_columns").fetchall():
+        if table in sc.ASSET_TABLES_BY_NAME and (z or m):
+            out.append(Problem("error", table, f"declared with {'Z' if z else ''}"
+                               f"{'M' if m else ''} coordinates; the layer is 2D"))
         if conn.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id=?", (srs,)).fetchone() \
                 is None:
             out.append(Problem("error", table, f"srs_id {srs} is not in gpkg_spatial_ref_sys"))
@@ -114,6 +158,24 @@ def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
         if not (legacy or modern):
             out.append(Problem("error", table, "rtree update triggers are missing: edits "
                                "made by other tools will not update the spatial index"))
+    return out
+
+
+def _damaged_tables(conn: sqlite3.Connection) -> list[Problem]:
+    """Which tables of a damaged file cannot be read, and from which row on (every row is
+    read whole, so damaged overflow pages count too)."""
+    out = []
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY rowid")]
+    for name in names:
+        last = None
+        try:
+            cur = conn.execute(f"SELECT rowid, * FROM {gpkg.quote_ident(name)} ORDER BY rowid")
+            while rows := cur.fetchmany(10_000):
+                last = rows[-1][0]
+        except sqlite3.DatabaseError as exc:
+            after = f"after fid {last}" if last is not None else "from its first row"
+            out.append(Problem("error", name, f"cannot be read {after} ({exc})"))
     return out
 
 
@@ -156,10 +218,12 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
         t = gpkg.quote_ident(table.name)
         for f in table.fields:
             c = gpkg.quote_ident(f.name)
+            out += _typed(conn, table, f)
             if f.required:
-                n = conn.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NULL").fetchone()[0]
-                if n:
-                    out.append(Problem("error", table.name, f"{n} row(s) have no {f.name}"))
+                fids = _rows(conn, f"SELECT rowid FROM {t} WHERE {c} IS NULL")
+                if fids:
+                    out.append(Problem("error", table.name, f"{len(fids)} row(s) have no "
+                                       f"{f.name} ({_fids(fids)})"))
             dom = f.get_domain()
             if isinstance(dom, dm.CodedDomain):
                 values = dom.values()
@@ -196,32 +260,115 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
     return out
 
 
+def _typed(conn: sqlite3.Connection, table: sc.Table, f: sc.Field) -> list[Problem]:
+    """Values SQLite let in against the field's type: text in a number field, text longer
+    than the field allows."""
+    t, c = gpkg.quote_ident(table.name), gpkg.quote_ident(f.name)
+    out = []
+    if f.type in (sc.FieldType.INTEGER, sc.FieldType.REAL, sc.FieldType.BOOLEAN):
+        fids = _rows(conn, f"SELECT rowid FROM {t} WHERE typeof({c}) NOT IN "
+                     "('integer', 'real', 'null')")
+        if fids:
+            out.append(Problem("error", table.name, f"{len(fids)} row(s) have text or bytes in "
+                               f"the number field {f.name} ({_fids(fids)})"))
+    if f.type is sc.FieldType.TEXT and f.max_length:
+        fids = _rows(conn, f"SELECT rowid FROM {t} WHERE length({c}) > ?", (f.max_length,))
+        if fids:
+            out.append(Problem("error", table.name, f"{len(fids)} row(s) have a {f.name} longer "
+                               f"than {f.max_length} characters ({_fids(fids)})"))
+    return out
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    return [r[0] for r in conn.execute(sql, params)]
+
+
+def _keys(conn: sqlite3.Connection) -> list[Problem]:
+    """Every row's identity: no empty or repeated key in a table, and no asset uuid held by
+    two classes (a uuid names one asset: history, work orders and sync depend on it)."""
+    out = []
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for table in sc.ALL_TABLES:
+        if not table.key or table.name not in existing:
+            continue
+        t, k = gpkg.quote_ident(table.name), gpkg.quote_ident(table.key)
+        empty = _rows(conn, f"SELECT rowid FROM {t} WHERE trim({k}) = ''")  # NULL: _values
+        if empty:
+            out.append(Problem("error", table.name, f"{len(empty)} row(s) have no {table.key} "
+                               f"({_fids(empty)})"))
+        dupes = conn.execute(
+            f"SELECT {k}, group_concat(rowid) FROM {t} WHERE {k} IS NOT NULL GROUP BY {k} "
+            "HAVING count(*) > 1 ORDER BY min(rowid)").fetchall()
+        if dupes:
+            fids = [int(f) for _, group in dupes for f in str(group).split(",")]
+            out.append(Problem("error", table.name, f"{len(dupes)} {table.key} value(s) are held "
+                               f"by more than one row ({_fids(fids)}; e.g. {dupes[0][0]}); "
+                               "the UNIQUE constraint was lost"))
+    assets = [t.name for t in sc.ASSET_TABLES if t.name in existing]
+    for i, first in enumerate(assets):
+        for second in assets[i + 1:]:
+            shared = _rows(conn, f'SELECT a.asset_uuid FROM "{first}" a JOIN "{second}" b '
+                           "ON a.asset_uuid = b.asset_uuid")
+            if shared:
+                out.append(Problem("error", first, f"{len(shared)} asset_uuid value(s) also name "
+                                   f"an asset of {second} (e.g. {shared[0]})"))
+    return out
+
+
 def _geometries(conn: sqlite3.Connection, prog: Progress) -> list[Problem]:
     out = []
+    declared = dict(conn.execute("SELECT table_name, srs_id FROM gpkg_geometry_columns"))
     for table in sc.ASSET_TABLES:
         cur = conn.execute(f'SELECT fid, geom FROM "{table.name}"')
-        bad, empty, wrong = [], 0, 0
+        bad: list[int] = []
+        unreadable: list[int] = []
+        three_d: list[int] = []
+        other_srs: list[int] = []
+        srs_seen: set[int] = set()
+        empty, wrong = 0, 0
         allowed = {"POINT": {0}, "LINESTRING": {1}, "MULTIPOLYGON": {6}}[table.geometry_type or ""]
+        srs = declared.get(table.name)
         while True:
             rows = cur.fetchmany(200_000)
             if not rows:
                 break
             prog.check()
             fids = np.array([r[0] for r in rows])
-            geoms = decode_many([r[1] for r in rows])
+            blobs = [r[1] for r in rows]
+            for fid, blob in zip(fids.tolist(), blobs, strict=True):
+                blob_srs = blob_srs_id(blob)
+                if blob is not None and blob_srs is not None and blob_srs != srs:
+                    other_srs.append(fid)
+                    srs_seen.add(blob_srs)
+            geoms = decode_many(blobs, on_invalid="ignore")
             missing = shapely.is_missing(geoms)
+            given = np.array([b is not None for b in blobs], dtype=bool)
+            unreadable += fids[missing & given].tolist()
+            missing &= ~given
             empty += int(missing.sum() + (shapely.is_empty(geoms) & ~missing).sum())
-            present = ~missing
+            present = ~shapely.is_missing(geoms)
             types = shapely.get_type_id(geoms[present])
             wrong += int((~np.isin(types, list(allowed))).sum())
+            three_d += fids[present][shapely.has_z(geoms[present])].tolist()
             invalid = ~shapely.is_valid(geoms[present])
             bad += fids[present][invalid].tolist()
+        name = table.name
         if empty:
-            out.append(Problem("warning", table.name, f"{empty} feature(s) without geometry"))
+            out.append(Problem("warning", name, f"{empty} feature(s) without geometry"))
+        if unreadable:
+            out.append(Problem("error", name, f"{len(unreadable)} geometries cannot be read "
+                               f"({_fids(unreadable)})"))
+        if other_srs:
+            out.append(Problem("error", name, f"{len(other_srs)} geometries carry srs_id "
+                               f"{', '.join(map(str, sorted(srs_seen)))}, the layer declares "
+                               f"{srs} ({_fids(other_srs)}); GDAL, QGIS and the map do not "
+                               "show them"))
+        if three_d:
+            out.append(Problem("error", name, f"{len(three_d)} geometries have a Z coordinate; "
+                               f"the layer is 2D ({_fids(three_d)})"))
         if wrong:
-            out.append(Problem("error", table.name, f"{wrong} geometries are not "
+            out.append(Problem("error", name, f"{wrong} geometries are not "
                                f"{table.geometry_type}"))
         if bad:
-            out.append(Problem("error", table.name, f"{len(bad)} invalid geometries "
-                               f"(fid {', '.join(map(str, bad[:10]))})"))
+            out.append(Problem("error", name, f"{len(bad)} invalid geometries ({_fids(bad)})"))
     return out
