@@ -5,7 +5,8 @@ exposes ``register(subparsers)``; modules are discovered, so adding a command to
 shared file. Building the parser imports nothing heavy (``citymgr --help`` and shell
 completion stay instant): a command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside
 its run function. Errors from the core's hierarchy become one-line messages in the chosen
-language (``--lang``) and exit codes. The conventions every command follows are in
+language (``--lang``) and exit codes; as a last resort a file or system fault that escaped
+them (SQLite, a full disk, GDAL) does too. The conventions every command follows are in
 docs/cli.md.
 """
 
@@ -85,5 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # the last resort: a file or system fault as one line
+        from citymgr_desktop.core.store.files import as_user_error
+
+        error = as_user_error(exc, getattr(args, "file", None))
+        if error is None:
+            raise
+        if args.debug:
+            logging.getLogger("citymgr").debug("traceback", exc_info=True)
+        print(f"citymgr: error: {error.render(cli_language())}", file=sys.stderr)
+        return error.exit_code
     finally:
         set_cli_language(None)
