@@ -14,7 +14,8 @@ yes                yes, other value  conflict (ancestor / master / field)
 
 Whole rows: field edit vs master delete, and field delete vs master edit, are conflicts; a
 field delete of an untouched row deletes it (or retires it when it has history); a new field
-row lands with its uuid (a missing or duplicated uuid gets a new one). ``prefer`` settles
+row lands with its uuid (a package with missing or repeated uuids never gets here: see
+``identity``). ``prefer`` settles
 conflicts for one side; without it the master keeps its value and the conflict stays open.
 Values that break the model (domain, length, geometry) never land: they stay open as
 ``invalid`` conflicts, with the value kept for a person.
@@ -27,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.clock import new_uuid
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
@@ -85,7 +85,6 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    rekeys: list[tuple[str, int, str]] = field(default_factory=list)  # table, field rowid, uuid
 
 
 @dataclass
@@ -154,13 +153,9 @@ class Merger:
                 self._change(t, uuid, "delete")
         for new in inp.diff.inserted:
             f = inp.field_new[new.rowid]
-            uuid = new.uuid if new.uuid and not new.rekey else new_uuid()
-            if new.rekey:
-                self.plan.rekeys.append((t.name, new.rowid, uuid))
-                why = "had no uuid" if not new.uuid else f"repeated the uuid {new.uuid}"
-                self.plan.notes.append(f"{t.name}: a new row (field fid {new.rowid}) {why}; "
-                                       f"it was given {uuid}")
-            m = None if new.rekey else inp.master.get(uuid)
+            uuid = new.uuid  # never empty nor repeated: such packages are refused (identity.py)
+            assert uuid is not None
+            m = inp.master.get(uuid)
             if m is None:
                 self._insert(t, uuid, f)
             else:
