@@ -20,6 +20,7 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import sqlite3
 import sys
 import time
@@ -35,9 +36,16 @@ _FULL_ERRNOS = frozenset(e for e in (errno.ENOSPC, errno.EFBIG, getattr(errno, "
 _FULL_WORDS = ("no space left on device", "database or disk is full", "disk is full",
                "file too large", "disk quota exceeded", "not enough space on the disk")
 _SQLITE_FULL = 13
-_STALE_SECONDS = 86400.0  # where a process cannot be asked whether it is alive
+_SQLITE_IOERR = 10
+_STALE_SECONDS = 86400.0
+_NEARLY_FULL_BYTES = 1024 * 1024  # where a process cannot be asked whether it is alive
 
 Verifier = Callable[[Path], None]
+
+
+class Incomplete(Exception):
+    """Raised by a verifier (or a writer) inside :func:`atomic_path` when the temporary file
+    is not whole; the message says how. It becomes a :class:`BadFileError` naming the target."""
 
 
 def part_path(target: Path) -> Path:
@@ -56,9 +64,9 @@ def atomic_path(path: str | os.PathLike[str], *,
                 verify: Verifier | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
 
-    ``verify(tmp)`` runs on the finished temporary file and raises (a
-    :class:`~citymgr_desktop.core.errors.BadFileError`) when it is incomplete; the old file
-    is then kept. A full disk anywhere in the write is reported as such.
+    ``verify(tmp)`` runs on the finished temporary file and raises :class:`Incomplete` when
+    it is not whole; the old file is then kept. A full disk anywhere in the write is reported
+    as such.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -83,8 +91,13 @@ def atomic_path(path: str | os.PathLike[str], *,
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-        if not isinstance(exc, CitymgrError) and is_disk_full(exc):
+        if not isinstance(exc, (CitymgrError, Incomplete)) and (
+                is_disk_full(exc, target) or _nearly_full(folder) or _size_limited()):
             raise disk_full_error(target, kept=True) from None
+        if isinstance(exc, Incomplete):
+            raise BadFileError("{path}: the file written is incomplete ({detail}); the disk may "
+                               "be full. Nothing was replaced; free some space and try again",
+                               path=target, detail=str(exc)) from None
         raise
 
 
@@ -98,9 +111,11 @@ def _replace(tmp: Path, target: Path) -> None:
                            "written)", path=target) from None
 
 
-def is_disk_full(exc: BaseException) -> bool:
+def is_disk_full(exc: BaseException, path: str | os.PathLike[str] | None = None) -> bool:
     """Whether ``exc`` (or what caused it) says the disk or the file-size limit is full:
-    an OSError ENOSPC/EFBIG/EDQUOT, SQLite's SQLITE_FULL, or a library's message saying so."""
+    an OSError ENOSPC/EFBIG/EDQUOT, SQLite's SQLITE_FULL, or a library's message saying so.
+    With the ``path`` written, an SQLite I/O error counts too when that disk has no room left
+    or a file-size limit is in force (SQLite reports EFBIG as a plain I/O error)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -109,6 +124,10 @@ def is_disk_full(exc: BaseException) -> bool:
             return True
         code = getattr(current, "sqlite_errorcode", None)
         if isinstance(current, sqlite3.Error) and code is not None and code & 0xFF == _SQLITE_FULL:
+            return True
+        if isinstance(current, sqlite3.Error) and code is not None and \
+                code & 0xFF == _SQLITE_IOERR and path is not None and \
+                (_nearly_full(Path(path).parent) or _size_limited()):
             return True
         text = str(current).lower()
         if any(words in text for words in _FULL_WORDS):
@@ -122,11 +141,30 @@ def disk_full_error(path: str | os.PathLike[str], *, kept: bool) -> BadFileError
     was being written beside it), else the write was rolled back inside the file."""
     if kept:
         return BadFileError("{path}: the disk is full (or the file is larger than the system "
-                            "allows); nothing was written and the old file is kept. Free some "
-                            "space and try again", path=path)
+                            "allows); nothing was written and a file already there is kept as "
+                            "it was. Free some space and try again", path=path)
     return BadFileError("{path}: the disk is full (or the file is larger than the system "
                         "allows); the change was rolled back and the file is as it was. Free "
                         "some space and try again", path=path)
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Whether the folder's disk has (almost) no room left: a library that reports a failed
+    write without its cause (GDAL: "Cannot write feature") failed for want of space."""
+    try:
+        return shutil.disk_usage(folder).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def _size_limited() -> bool:
+    """Whether this process runs under a file-size limit (``ulimit -f``; POSIX only)."""
+    try:
+        import resource
+    except ImportError:
+        return False
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    return soft != resource.RLIM_INFINITY
 
 
 def remove_stale_parts(folder: Path) -> int:

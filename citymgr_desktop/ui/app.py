@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from citymgr_desktop import __version__
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.export import verify
 
 ORGANISATION = "citymgr"
 APPLICATION = "citymgr-desktop"
@@ -217,9 +218,8 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
             return
         app.processEvents()
         try:
-            with atomic_path(out) as tmp:
-                if not window.grab().save(str(tmp), "PNG"):
-                    raise BadFileError(f"cannot write {out}")
+            with atomic_path(out, verify=verify.image("PNG")) as tmp:
+                verify.save_image(window.grab(), tmp, "PNG")
             print(f"wrote {out}")
             state["rc"] = 0
         except BadFileError as exc:

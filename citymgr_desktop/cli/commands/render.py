@@ -77,7 +77,13 @@ def _app() -> object:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    return QGuiApplication.instance() or QGuiApplication(["citymgr"])
+    from citymgr_desktop.export.fonts import log_qt_messages
+
+    if QGuiApplication.instance() is not None:
+        return QGuiApplication.instance()
+    app = QGuiApplication(["citymgr"])
+    log_qt_messages()
+    return app
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     app = _app()  # noqa: F841 - keeps the application alive while drawing
     from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.store import Store
+    from citymgr_desktop.export import verify
     from citymgr_desktop.render import (
         MISSING_FONT_MESSAGE,
         RenderOptions,
@@ -121,9 +128,8 @@ def run(args: argparse.Namespace) -> int:
     opts = RenderOptions(antialias=not args.no_antialias, labels=not args.no_labels,
                          dpi=args.dpi, lang=lang)
     image = render_image(data, extent, size, opts)
-    with atomic_path(out) as tmp:
-        if not image.save(str(tmp), fmt):
-            raise BadFileError(f"--out {out}: the image could not be written")
+    with atomic_path(out, verify=verify.image(fmt)) as tmp:
+        verify.save_image(image, tmp, fmt)
     total = sum(layer.count for layer in data.layers)
     seconds = time.perf_counter() - t0
     legend = legend_entries(data, extent, lang=lang) if args.legend else []

@@ -62,7 +62,7 @@ def sqlite_error(path: Path, exc: sqlite3.Error, *, writing: bool = False) -> Ci
     """An SQLite failure on ``path`` as one of our errors, with what to do. ``writing``: it
     happened inside a write transaction (which SQLite or the store rolled back)."""
     msg = str(exc)
-    if is_disk_full(exc):
+    if is_disk_full(exc, path):
         return disk_full_error(path, kept=not writing)
     if "locked" in msg or "busy" in msg:
         return BadFileError("{path}: locked by another program; close it there and try again",

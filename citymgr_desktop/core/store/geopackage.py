@@ -169,7 +169,7 @@ class Store(StoreQueries):
                     self.absent, self._up_to_date = absent, False
                 if is_file_error(exc):
                     raise sqlite_error(self.path, exc, writing=True) from None  # type: ignore[arg-type]
-                if not isinstance(exc, CitymgrError) and is_disk_full(exc):
+                if not isinstance(exc, CitymgrError) and is_disk_full(exc, self.path):
                     raise disk_full_error(self.path, kept=False) from None
             raise
         self._depth -= 1
