@@ -175,6 +175,7 @@ def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.sync.resolve import conflict_listing
 
     with Store.open(args.file, read_only=True) as store:
+        store.require_asset_project()
         packages, runs = reg.packages_and_runs(store)
         conflicts = conflict_listing(store)
     if args.json:

@@ -159,6 +159,7 @@ def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.workorders.query import list_orders
 
     with Store.open(args.file, read_only=True) as store:
+        store.require_asset_project()
         rows = list_orders(store, states=args.state, assignee=args.assignee,
                            overdue=True if args.overdue else None)
     if args.json:

@@ -39,12 +39,17 @@ _NEWEST = "coalesce(taken_at, created_at) DESC, rowid DESC"
 
 
 def asset_class_for(store: Store, asset_uuid: str) -> str:
-    """The layer that holds ``asset_uuid`` (NotFoundError otherwise)."""
-    for t in sc.ASSET_TABLES:
-        if store.conn.execute(f'SELECT 1 FROM "{t.name}" WHERE asset_uuid=?',
-                              (asset_uuid,)).fetchone():
-            return t.name
-    raise NotFoundError("no asset with uuid {uuid} in any asset layer", uuid=asset_uuid)
+    """The layer that holds ``asset_uuid`` (NotFoundError otherwise). A uuid that a damaged
+    file gives to assets of two classes names neither: refused, not guessed."""
+    found = [t.name for t in sc.ASSET_TABLES if store.conn.execute(
+        f'SELECT 1 FROM "{t.name}" WHERE asset_uuid=?', (asset_uuid,)).fetchone()]
+    if len(found) > 1:
+        raise ValidationError("asset uuid {uuid} names assets of {classes}; the file is damaged "
+                              "(run 'citymgr validate')", uuid=asset_uuid,
+                              classes=", ".join(found))
+    if not found:
+        raise NotFoundError("no asset with uuid {uuid} in any asset layer", uuid=asset_uuid)
+    return found[0]
 
 
 def _rows(store: Store, where: str, params: list[Any], order: str, with_content: bool = False,
