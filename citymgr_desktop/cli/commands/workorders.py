@@ -123,7 +123,7 @@ def run_create(args: argparse.Namespace) -> int:
                             assets=[(args.layer, u) for u in uuids],
                             description=args.description, source=args.source,
                             assignee=args.assignee,
-                            note=f"created for {len(uuids)} asset(s) where {args.where}")
+                            note=creation_note(len(uuids), args.where))
         row = wo.create_order(store, spec, acting_user(args.user, "citymgr"))
     if args.json:
         print_json({"case_no": row["case_no"], "work_order_uuid": row["work_order_uuid"],
@@ -133,6 +133,15 @@ def run_create(args: argparse.Namespace) -> int:
     else:
         print(row["case_no"])
     return 0
+
+
+def creation_note(count: int, where: str) -> str:
+    """The first event's note: how many assets and the filter, cut to fit the note field (a
+    long but valid filter must not make the order fail)."""
+    from citymgr_desktop.core.workorders.orders import NOTE_MAX_LENGTH
+
+    note = f"created for {count} asset(s) where {where}"
+    return note if len(note) <= NOTE_MAX_LENGTH else note[: NOTE_MAX_LENGTH - 1] + "…"
 
 
 def run_move(args: argparse.Namespace) -> int:
