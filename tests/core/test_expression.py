@@ -135,6 +135,7 @@ def test_aliases_labels_and_full_width_input(text, sql, params):
     ("condition and name = 'x'", "compare it with something"),
     ("name > 3.5", "cannot compare name (text) with 3.5 (a number)"),
     ("name > 3", "cannot compare name (text) with 3 (a number)"),
+    ("name = 'a\udcff'", "at character 10): a character that is not valid text"),
     ("obj_code between 1 and 9", "cannot compare obj_code (text) with 1 (a number)"),
     ("install_date < '2024-13-01'", "not a date"),
     ("name like condition", "quoted pattern"),

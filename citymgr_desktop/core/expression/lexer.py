@@ -59,6 +59,10 @@ def tokenize(text: str) -> list[Token]:
         raise ExpressionError(
             f"expression error: the expression is too long ({len(text):,} characters; "
             f"at most {MAX_LENGTH:,})")
+    bad = next((i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:  # a byte that was not UTF-8 (the command line keeps it as a surrogate)
+        raise error("a character that is not valid text (the terminal's encoding is not "
+                    "UTF-8?); type it again", bad)
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
