@@ -33,6 +33,8 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
     """Orders newest first, each with ``asset_count`` and ``overdue``; filters combine with
     AND. ``states`` accepts state names; ``cases`` case numbers or uuids; ``text`` matches
     case number, title and description (plain substring, never SQL)."""
+    if not store.is_asset_project():  # someone else's GeoPackage has no orders
+        return []
     where, params = [], []
     if states:
         names = [wf.parse_state(s).value for s in states]
@@ -78,6 +80,9 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
 
 
 def assignees(store: Store) -> list[str]:
+    """The assignees of the file's orders (none in a GeoPackage that is not a project)."""
+    if not store.is_asset_project():
+        return []
     return [r[0] for r in store.conn.execute(
         "SELECT DISTINCT assignee FROM work_order WHERE assignee IS NOT NULL ORDER BY 1")]
 
