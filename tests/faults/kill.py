@@ -2,9 +2,9 @@
 
 A command runs in a child process whose SQLite connections call a progress handler every
 :data:`STEP` virtual-machine instructions (``sqlite3.connect`` wrapped before the command
-starts). A reference run counts the steps; a kill run SIGKILLs itself at step ``k`` (random
-in 1..steps), that is inside a statement, a commit or between two of them, whatever the
-command does at that moment. Writers that spend their time outside SQLite (PDF and image
+starts). The steps taken inside transactions, and each commit, are counted: a reference run
+counts them, a kill run SIGKILLs itself at step ``k`` (random in 1..steps): inside a
+statement of the write, between two of them, or just after a commit. Writers that spend their time outside SQLite (PDF and image
 exports) are killed after a random delay instead.
 
 Afterwards the project must pass SQLite's check (a hot journal is rolled back by the next
@@ -30,22 +30,34 @@ from pathlib import Path
 
 from tests.faults.support import ROOT, environment
 
-STEP = 200  # SQLite instructions between two calls of the progress handler
+STEP = 100  # SQLite instructions between two calls of the progress handler
 
 CHILD = """
 import os, signal, sqlite3, sys, threading
 mode, arg, count_file = sys.argv[1], sys.argv[2], sys.argv[3]
 argv = sys.argv[4:]
 calls = [0]
-def handler():
+def tick():
     calls[0] += 1
     if mode == "step" and calls[0] >= int(arg):
         os.kill(os.getpid(), signal.SIGKILL)
-    return 0
+class Connection(sqlite3.Connection):
+    def execute(self, sql, *args):
+        cursor = super().execute(sql, *args)
+        if isinstance(sql, str) and sql.lstrip().upper().startswith(("COMMIT", "END")):
+            tick()  # just after a commit: the change is on disk, the command not finished
+        return cursor
+def handler_for(conn):
+    def handler():
+        if conn.in_transaction:  # inside a write (reads outside one are not counted)
+            tick()
+        return 0
+    return handler
 real_connect = sqlite3.connect
 def connect(*args, **kwargs):
+    kwargs.setdefault("factory", Connection)
     conn = real_connect(*args, **kwargs)
-    conn.set_progress_handler(handler, STEP)
+    conn.set_progress_handler(handler_for(conn), STEP)
     return conn
 sqlite3.connect = connect
 if mode == "time":
@@ -89,7 +101,7 @@ WRITERS = (
            "out.gpkg"),
     Writer("new", ("new", "{d}/out.gpkg"), "out.gpkg"),
     Writer("export gpkg", ("workorders", "export", "{f}", "--format", "gpkg", "--out",
-                           "{d}/out.gpkg"), "out.gpkg"),
+                           "{d}/out.gpkg"), "out.gpkg", by_time=True),
     Writer("export pdf", ("workorders", "export", "{f}", "--format", "pdf", "--out",
                           "{d}/out.pdf"), "out.pdf", by_time=True),
     Writer("print-map", ("print-map", "{f}", "--out", "{d}/out.pdf", "--paper", "A2"),
