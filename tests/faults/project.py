@@ -52,7 +52,21 @@ def make_project(folder: Path, features: int = 400) -> Project:
     conn.close()
     conn = sqlite3.connect(master)
     asset = conn.execute("SELECT asset_uuid FROM litter_bin ORDER BY fid LIMIT 1").fetchone()[0]
-    case = conn.execute("SELECT case_no FROM work_order WHERE state = 'dispatched' LIMIT 1"
-                        ).fetchone()[0]
+    row = conn.execute("SELECT case_no FROM work_order WHERE state = 'dispatched' LIMIT 1"
+                       ).fetchone()
     conn.close()
+    case = row[0] if row else _dispatched_order(master, asset)
     return Project(folder, master, package, asset, case)
+
+
+def _dispatched_order(master: Path, asset: str) -> str:
+    """A new order moved to "dispatched" (a small sample may have none)."""
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.workorders import orders as wo
+
+    with Store.open(master) as store:
+        row = wo.create_order(store, wo.OrderSpec(title="巡查", assets=[("litter_bin", asset)]),
+                              "测试")
+        for state in ("filed", "dispatched"):
+            wo.move_order(store, row["case_no"], state, "测试")
+    return str(row["case_no"])
