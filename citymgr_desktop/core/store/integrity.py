@@ -56,7 +56,7 @@ def cache_file() -> Path:
 def _load() -> list[Identity]:
     try:
         data = json.loads(cache_file().read_text(encoding="utf-8"))
-        return [tuple(e) for e in data if isinstance(e, list) and len(e) == 5]  # type: ignore[misc]
+        return [tuple(e) for e in data if isinstance(e, list) and len(e) == 5]
     except (OSError, ValueError, TypeError):
         return []
 

@@ -153,13 +153,13 @@ class Merger:
                 self._change(t, uuid, "delete")
         for new in inp.diff.inserted:
             f = inp.field_new[new.rowid]
-            uuid = new.uuid  # never empty nor repeated: such packages are refused (identity.py)
-            assert uuid is not None
-            m = inp.master.get(uuid)
+            key = new.uuid  # never empty nor repeated: such packages are refused (identity.py)
+            assert key is not None
+            m = inp.master.get(key)
             if m is None:
-                self._insert(t, uuid, f)
+                self._insert(t, key, f)
             else:
-                self._insert_vs_insert(t, uuid, f, m)
+                self._insert_vs_insert(t, key, f, m)
 
     # -- cases -----------------------------------------------------------------------------
     def _update(self, t: sc.Table, uuid: str, cols: list[str], b: dict, f: dict,
