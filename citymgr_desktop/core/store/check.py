@@ -216,7 +216,10 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
         if table.name not in existing:
             continue  # reported by _schema
         t = gpkg.quote_ident(table.name)
+        present = {r[1] for r in conn.execute(f"PRAGMA table_info({t})")}
         for f in table.fields:
+            if f.name not in present:
+                continue  # reported by _schema ("..." of a missing column reads as text)
             c = gpkg.quote_ident(f.name)
             out += _typed(conn, table, f)
             if f.required:
