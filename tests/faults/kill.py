@@ -93,7 +93,7 @@ WRITERS = (
                                  "--where", "condition >= 3", "--priority", "2", "--title",
                                  "垃圾箱维修")),
     Writer("workorders move", ("workorders", "move", "{f}", "{case}", "--to", "in_progress",
-                               "--by", "张三")),
+                               "--user", "张三")),
     Writer("import", ("import", "{f}", "{package}", "--as", "litter_bin", "--layer",
                       "litter_bin", "--id-field", "asset_uuid", "--id-prefix", "field:")),
     Writer("sync", ("sync", "{f}", "{package}")),
@@ -101,10 +101,11 @@ WRITERS = (
            "out.gpkg"),
     Writer("new", ("new", "{d}/out.gpkg"), "out.gpkg"),
     Writer("export gpkg", ("workorders", "export", "{f}", "--format", "gpkg", "--out",
-                           "{d}/out.gpkg"), "out.gpkg", by_time=True),
+                           "{d}/out.gpkg", "--overwrite"), "out.gpkg", by_time=True),
     Writer("export pdf", ("workorders", "export", "{f}", "--format", "pdf", "--out",
-                          "{d}/out.pdf"), "out.pdf", by_time=True),
-    Writer("print-map", ("print-map", "{f}", "--out", "{d}/out.pdf", "--paper", "A2"),
+                          "{d}/out.pdf", "--overwrite"), "out.pdf", by_time=True),
+    Writer("print-map", ("print-map", "{f}", "--out", "{d}/out.pdf", "--paper", "A2",
+                         "--overwrite"),
            "out.pdf", by_time=True),
 )
 WRITERS_BY_NAME = {w.name: w for w in WRITERS}

@@ -54,7 +54,7 @@ WRITES = {
     "workorders create": ["workorders", "create", "{f}", "--layer", "litter_bin", "--where",
                           "condition >= 1", "--priority", "2", "--title", "维修"],
     "workorders move": ["workorders", "move", "{f}", "{case}", "--to", "in_progress",
-                        "--by", "张三"],
+                        "--user", "张三"],
     "field-package": ["field-package", "{f}", "--out", "{out}/pkg.gpkg"],
     "import": ["import", "{f}", "{good}", "--as", "litter_bin", "--layer", "litter_bin"],
     "sync": ["sync", "{f}", "{package}", "--no-backup"],
