@@ -122,7 +122,7 @@ SNAPSHOT = {
     "orders": "SELECT (SELECT count(*) FROM work_order), (SELECT count(*) FROM "
               "work_order_asset), (SELECT count(*) FROM work_order_event), "
               "(SELECT group_concat(state, ',') FROM (SELECT state FROM work_order ORDER BY "
-              "work_order_uuid))",
+              "state))",  # a new order's uuid is random: its place in a uuid order too
     "sync": "SELECT (SELECT count(*) FROM field_package), (SELECT count(*) FROM sync_run), "
             "(SELECT count(*) FROM sync_journal)",
 }

@@ -142,3 +142,14 @@ def test_the_same_through_a_real_process(damage, damaged, tmp_path):
                  ["edit", f, "--layer", "litter_bin", "--where", "true", "--set", "condition=2"]):
         assert_one_line_error(run(argv), {3, 5})
     assert digest(f) == before
+
+
+@pytest.mark.parametrize("damage", sorted(MALFORMED))
+def test_a_damaged_package_is_named_and_nothing_is_merged(damage, project):
+    DAMAGES[damage](project.package)
+    before = digest(project.master)
+    for argv in (["sync", project.master, project.package],
+                 ["sync", project.master, project.package, "--dry-run"]):
+        message = assert_one_line_error(cli(argv), {3})
+        assert str(project.package) in message, message
+    assert digest(project.master) == before

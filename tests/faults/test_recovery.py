@@ -140,20 +140,3 @@ def test_a_write_that_is_incomplete_keeps_the_old_file(tmp_path):
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["orders.csv"]
 
-
-def test_a_failed_first_write_leaves_an_older_file_as_it_was(project):
-    """The columns of a later schema version are added by the first write, in its
-    transaction: a write that fails leaves a version-1 file byte-identical (and the next
-    write adds them)."""
-    from tests.core.test_schema_upgrade import columns, make_version_1
-
-    make_version_1(project.master)
-    before = digest(project.master)
-    with Store.open(project.master) as store:
-        with pytest.raises(RuntimeError), store.session():
-            raise RuntimeError("the command fails")
-        assert store.absent
-        assert digest(project.master) == before
-        store.set_meta("note", "a write that succeeds")
-        assert store.absent == {}
-    assert "photo" in columns(project.master, "litter_bin")

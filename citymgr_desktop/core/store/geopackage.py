@@ -89,10 +89,9 @@ class Store(StoreQueries):
              check: bool = True) -> Store:
         """Open ``path``; a file we may not write is opened read-only (see ``read_only``).
 
-        Opening never writes (an older file is brought up to date by its first write, see
-        :meth:`session`). ``check``: refuse a damaged file (SQLite's quick_check, once per
-        version of the file: :mod:`~citymgr_desktop.core.store.integrity`); ``validate``
-        opens without it to list the damage instead.
+        Opening never writes (but for the one-time migration of an older schema version
+        opened for writing, ``store/upgrade.py``). ``check``: refuse a damaged file (SQLite's
+        quick_check, once per version: :mod:`~citymgr_desktop.core.store.integrity`).
         """
         p = Path(path)
         check_file(p)
@@ -110,6 +109,9 @@ class Store(StoreQueries):
         store._whole = whole
         if store.is_asset_project():
             store.absent = absent_columns(conn)
+            if store.absent and not ro:  # an empty write: its start adds the columns
+                with contextlib.suppress(BadFileError, ReadOnlyError), store.session():
+                    pass  # locked: they are read as empty meanwhile
         return store
 
     def _bring_up_to_date(self) -> None:
@@ -145,8 +147,9 @@ class Store(StoreQueries):
     def session(self) -> Iterator[sqlite3.Connection]:
         """A re-entrant transaction: the outermost level begins and commits or rolls back.
 
-        A full disk, a lock or a damaged page met inside it rolls everything back and is
-        raised as one of our errors (SQLite may have rolled back already: that is fine).
+        The first one of this store first points a renamed copy's QGIS project at this file
+        (``_bring_up_to_date``). A full disk, a lock or a damaged page met inside it rolls
+        everything back and is raised as one of ours (SQLite may have rolled back already).
         """
         if self.read_only:
             raise ReadOnlyError(f"{self.path} is open read-only; save a copy to edit it")

@@ -92,12 +92,14 @@ def remember_whole(path: Path) -> None:
             tmp.write_text(json.dumps(entries[-_CACHE_ENTRIES:]), encoding="utf-8")
 
 
-def quick_check(conn: sqlite3.Connection, path: Path, *, use_cache: bool = True) -> list[str]:
-    """SQLite's findings on the file of ``conn`` (empty: whole), cached by file identity."""
+def quick_check(conn: sqlite3.Connection, path: Path, *, use_cache: bool = True,
+                schema: str = "main") -> list[str]:
+    """SQLite's findings on ``path``, the database ``schema`` of ``conn`` (empty: whole),
+    cached by file identity."""
     if use_cache and known_whole(path):
         return []
     try:
-        rows = [r[0] for r in conn.execute("PRAGMA quick_check(20)").fetchall()]
+        rows = [r[0] for r in conn.execute(f'PRAGMA "{schema}".quick_check(20)').fetchall()]
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
     if rows == ["ok"]:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.store import integrity
+from citymgr_desktop.core.store.files import damaged_error
 from citymgr_desktop.core.sync.merge import TableInput
 from citymgr_desktop.core.sync.values import dumps
 
@@ -56,8 +58,12 @@ def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def check_geopackage(conn: sqlite3.Connection, schema: str, path: Path) -> None:
-    """Refuse an attached file that lost the tables every GeoPackage has (a tool that
-    dropped ``gpkg_contents`` leaves a file GDAL and QGIS no longer read as layers)."""
+    """Refuse an attached file that is damaged (SQLite's quick_check, once per version of
+    the file) or lost the tables every GeoPackage has (a tool that dropped
+    ``gpkg_contents`` leaves a file GDAL and QGIS no longer read as layers)."""
+    damage = integrity.quick_check(conn, path, schema=schema)
+    if damage:
+        raise damaged_error(path, damage[0])
     names = {r[0] for r in conn.execute(
         f"SELECT name FROM {gpkg.quote_ident(schema)}.sqlite_master WHERE type = 'table'")}
     missing = [t for t in ("gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns")
