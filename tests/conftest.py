@@ -1,7 +1,8 @@
 """Shared fixtures: sample districts generated once per session, copied per test.
 
 Set ``CITYMGR_BLOCK_QT=1`` to make PySide6 unimportable (``tests/core`` must pass without
-Qt; ``.ci/run`` runs it that way).
+Qt; ``.ci/run`` runs it that way). Set ``CITYMGR_REQUIRE_ALL=1`` to fail, not skip, every
+test whose outside tool (QGIS, GDAL's validator, poppler, …) is missing (tests/tools.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.tools import REQUIRE_ALL_ENV, is_missing_tool, require_all
 
 
 class _BlockQt(importlib.abc.MetaPathFinder):
@@ -65,3 +68,19 @@ def small_district(small_master, tmp_path) -> Path:
     dst = tmp_path / "small.gpkg"
     shutil.copyfile(small_master, dst)
     return dst
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With ``CITYMGR_REQUIRE_ALL=1`` a skip for a missing tool is a failure: CI must not pass
+    with the QGIS, validator or poppler tests silently skipped."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and require_all()):
+        return
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    if is_missing_tool(reason):
+        report.outcome = "failed"
+        report.longrepr = f"{REQUIRE_ALL_ENV}=1, but this test's tool is missing: {reason}"
+

@@ -2,7 +2,7 @@
 
 Both run under Debian's system Python (``/usr/bin/python3``, packages ``python3-gdal`` and
 ``python3-qgis``), which is separate from the project's Python; a test that needs one skips
-where it is missing.
+where it is missing (and fails instead under ``CITYMGR_REQUIRE_ALL=1``, see tests/tools.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.tools import skip_missing
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 VALIDATE_GPKG = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
@@ -159,10 +161,7 @@ def assert_valid_gpkg(path: str | os.PathLike[str], *, extra: bool = True) -> No
     or the script is missing.
     """
     if not Path(SYSTEM_PYTHON).exists() or not Path(VALIDATE_GPKG).exists():
-        pytest.skip(
-            f"GDAL's validator needs {SYSTEM_PYTHON} and {VALIDATE_GPKG} "
-            "(Debian package python3-gdal)"
-        )
+        skip_missing(f"GDAL's validator ({SYSTEM_PYTHON} and {VALIDATE_GPKG})", "python3-gdal")
     args = [SYSTEM_PYTHON, VALIDATE_GPKG, "-k", "--warning-as-error"]
     if extra:
         args.append("--extra")
@@ -187,7 +186,7 @@ def run_pyqgis(script: str, *args: object, timeout: float = 300) -> dict:
     printing one JSON document as its whole standard output. Skips where PyQGIS is missing.
     """
     if not qgis_available():
-        pytest.skip(f"PyQGIS is not importable by {SYSTEM_PYTHON} (Debian package python3-qgis)")
+        skip_missing(f"PyQGIS (importable by {SYSTEM_PYTHON})", "python3-qgis")
     code = _PRELUDE.format(mark=_RESULT_MARK) + textwrap.dedent(script) + _EPILOGUE
     with tempfile.TemporaryDirectory() as tmp:
         script_path = Path(tmp) / "pyqgis_script.py"

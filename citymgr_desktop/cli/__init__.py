@@ -5,7 +5,8 @@ exposes ``register(subparsers)``; modules are discovered, so adding a command to
 shared file. Building the parser imports nothing heavy (``citymgr --help`` and shell
 completion stay instant): a command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside
 its run function. Errors from the core's hierarchy become one-line messages in the chosen
-language (``--lang``) and exit codes; as a last resort a file or system fault that escaped
+language (``--lang``, else ``CITYMGR_LANG``, else the locale; the prefix ``citymgr: error:``
+stays English for scripts) and exit codes; as a last resort a file or system fault that escaped
 them (SQLite, a full disk, GDAL) does too. The conventions every command follows are in
 docs/cli.md.
 """
@@ -23,6 +24,7 @@ from citymgr_desktop import __version__
 from citymgr_desktop.cli import commands
 from citymgr_desktop.cli.commands._common import cli_language, language, set_cli_language
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.messages import msg
 
 EXIT_CODES_HELP = """exit codes:
   0 success            3 bad or locked file    4 read-only file     5 not our schema
@@ -82,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"citymgr: error: {exc.render(cli_language())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("citymgr: interrupted; nothing was changed", file=sys.stderr)
+        print(f"citymgr: {msg('interrupted; nothing was changed').render(cli_language())}",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -73,7 +73,7 @@ def atomic_path(path: str | os.PathLike[str], *,
     if not folder.is_dir():
         raise BadFileError("folder {folder} does not exist", folder=folder)
     if target.is_dir():
-        raise BadFileError("{path} is a folder; give a file name", path=target)
+        raise BadFileError("{target} is a folder; give a file name", target=target)
     if not os.access(folder, os.W_OK):
         raise BadFileError("folder {folder} is not writable", folder=folder)
     remove_stale_parts(folder)

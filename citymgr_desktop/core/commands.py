@@ -1,6 +1,8 @@
 """Every user edit is a command: ``do``, ``undo`` and a human label, on a stack that gives
 undo/redo, a limit, a clean (saved) marker and change notifications (after glue's
-``core/command.py``). Tested without Qt; the UI's Edit menu listens to the stack.
+``core/command.py``). Tested without Qt; the UI's Edit menu listens to the stack. A label is a
+:class:`~citymgr_desktop.core.messages.Message` (shown in the user's language), or text a
+caller already wrote in it.
 """
 
 from __future__ import annotations
@@ -8,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from citymgr_desktop.core.messages import Text, render
+
 
 class Command(Protocol):
     """Something the user did, that can be undone and redone."""
 
-    label: str
+    @property
+    def label(self) -> Text: ...
 
     def do(self) -> None: ...
 
@@ -55,7 +60,7 @@ class CommandStack:
                     self._clean_index = None
         self._changed()
 
-    def undo(self) -> str | None:
+    def undo(self) -> Text | None:
         """Undo the last command; returns its label (None if there was nothing)."""
         if not self._undo:
             return None
@@ -66,7 +71,7 @@ class CommandStack:
         self._changed()
         return cmd.label
 
-    def redo(self) -> str | None:
+    def redo(self) -> Text | None:
         if not self._redo:
             return None
         cmd = self._redo[-1]
@@ -82,11 +87,12 @@ class CommandStack:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def undo_label(self) -> str | None:
-        return self._undo[-1].label if self._undo else None
+    def undo_label(self, lang: str = "en") -> str | None:
+        """What Undo would undo, in ``lang``."""
+        return render(self._undo[-1].label, lang) if self._undo else None
 
-    def redo_label(self) -> str | None:
-        return self._redo[-1].label if self._redo else None
+    def redo_label(self, lang: str = "en") -> str | None:
+        return render(self._redo[-1].label, lang) if self._redo else None
 
     def undo_command(self) -> Command | None:
         """The command Undo would undo (e.g. for a translated label)."""

@@ -4,19 +4,17 @@ An error carries a message **template** in English with named fields and the **a
 that fill it: ``BadFileError("{path}: no such file", path=path)``. The template is the code
 of the message: ``str(error)`` is the English sentence, ``error.render("zh_CN")`` the same
 sentence from the Chinese catalogue (``resources/i18n/zh_CN/errors.json``, template ->
-translated template), so the UI and the CLI show it in the user's language. The UI shows
+translated template), so the UI and the CLI show it in the user's language (the
+:class:`~citymgr_desktop.core.messages.Message` every error carries). The UI shows
 one line, never a traceback; the CLI maps ``exit_code`` to the process exit status.
 Categories follow Kart's ``exceptions.py``: bad file, CRS, geometry, validation, conflict.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import string
 from typing import Any
 
-from citymgr_desktop.core.resources import translations_dir
+from citymgr_desktop.core.messages import Message
 
 
 class CitymgrError(Exception):
@@ -25,52 +23,29 @@ class CitymgrError(Exception):
     ``CitymgrError(template, **args)``: ``template`` is a constant English sentence with
     ``{name}`` fields; a template without fields needs no arguments. Never format the
     sentence before raising (no f-strings): the template is what translations look up.
+    An argument may itself be a Message, a Term or another error (rendered in the same
+    language).
     """
 
     exit_code = 1
     category = "error"
 
     def __init__(self, template: str = "", /, **args: Any) -> None:
-        self.template = template
-        self.args_ = args
-        super().__init__(fill(template, args))
+        self.message = Message(template, args)
+        super().__init__(self.message.render("en"))
+
+    @property
+    def template(self) -> str:
+        return self.message.template
+
+    @property
+    def args_(self) -> dict[str, Any]:
+        return dict(self.message.args)
 
     def render(self, lang: str = "en") -> str:
         """The message in ``lang`` (``en``, ``zh_CN``/``zh``): the catalogue's template for
         this one, filled with the same arguments; English where none is translated."""
-        return fill(translate(self.template, lang), self.args_)
-
-
-def fill(template: str, args: dict[str, Any]) -> str:
-    """``template`` with its ``{name}`` fields filled; a field without an argument is kept
-    as written (a template that is really a plain message with braces stays as it is)."""
-    if not args:
-        return template
-    try:
-        return string.Formatter().vformat(template, (), _Keep(args))
-    except (ValueError, IndexError, AttributeError, KeyError):
-        return template
-
-
-class _Keep(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def translate(template: str, lang: str) -> str:
-    """The catalogue's translation of a message template (the template itself in English)."""
-    if not lang or lang.lower().startswith("en"):
-        return template
-    return _catalogue("zh_CN").get(template, template)
-
-
-@functools.cache
-def _catalogue(lang: str) -> dict[str, str]:
-    path = translations_dir(lang) / "errors.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+        return self.message.render(lang)
 
 
 class BadFileError(CitymgrError):

@@ -11,8 +11,11 @@ import threading
 from collections.abc import Callable
 
 from citymgr_desktop.core.errors import CancelledError
+from citymgr_desktop.core.messages import Text
 
-ProgressCallback = Callable[[int, int, str], None]
+# (done, total, message): the message says what is being done (a Message, shown in the
+# reader's language by the UI's dialog and the command line's bar)
+ProgressCallback = Callable[[int, int, Text], None]
 
 
 class Progress:
@@ -23,7 +26,7 @@ class Progress:
         self._cancelled = threading.Event()
         self.done = 0
         self.total = 0
-        self.message = ""
+        self.message: Text = ""
 
     def cancel(self) -> None:
         """Ask the running operation to stop at its next check."""
@@ -38,7 +41,7 @@ class Progress:
         if self._cancelled.is_set():
             raise CancelledError("cancelled by the user; nothing was changed")
 
-    def update(self, done: int, total: int | None = None, message: str | None = None) -> None:
+    def update(self, done: int, total: int | None = None, message: Text | None = None) -> None:
         """Record progress and raise :class:`CancelledError` if cancelled."""
         self.check()
         self.done = done

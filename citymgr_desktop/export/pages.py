@@ -41,7 +41,8 @@ def normalise_paper(paper: str) -> str:
     """``"a3"`` -> ``"A3"``; anything outside A0-A4 is a ValidationError naming the choices."""
     key = (paper or "").strip().upper()
     if key not in ISO_216_MM:
-        raise ValidationError(f"paper must be one of {', '.join(ISO_216_MM)}, got {paper!r}")
+        raise ValidationError("paper must be one of {papers}, got {paper!r}",
+                              papers=', '.join(ISO_216_MM), paper=paper)
     return key
 
 
@@ -49,7 +50,8 @@ def normalise_orientation(orientation: str) -> str:
     key = (orientation or "").strip().lower()
     if key not in ORIENTATIONS:
         raise ValidationError(
-            f"orientation must be portrait or landscape, got {orientation!r}")
+            "orientation must be portrait or landscape, got {orientation!r}",
+            orientation=orientation)
     return key
 
 
@@ -83,17 +85,19 @@ def pdf_writer(path: str | os.PathLike[str], paper: str, orientation: str, *,
 def png_page(paper: str, orientation: str, dpi: float) -> QImage:
     """A white page image of the sheet at ``dpi`` (refuses sizes that cannot be allocated)."""
     if not 10 <= dpi <= 1200:
-        raise ValidationError(f"dpi must be between 10 and 1200, got {dpi:g}")
+        raise ValidationError("dpi must be between 10 and 1200, got {dpi:g}", dpi=dpi)
     w_mm, h_mm = paper_size_mm(paper, orientation)
     w, h = round(mm_to_px(w_mm, dpi)), round(mm_to_px(h_mm, dpi))
     if w * h > MAX_PNG_PIXELS:
         raise ValidationError(
-            f"{normalise_paper(paper)} at {dpi:g} dpi is {w} x {h} pixels, too large for a "
-            f"PNG; lower the dpi (at most {int(dpi * (MAX_PNG_PIXELS / (w * h)) ** 0.5)}) or "
-            "export a PDF")
+            "{paper} at {dpi:g} dpi is {w} x {h} pixels, too large for a PNG; lower the dpi (at "
+            "most {max_dpi}) or export a PDF",
+            paper=normalise_paper(paper), dpi=dpi, w=w, h=h,
+            max_dpi=int(dpi * (MAX_PNG_PIXELS / (w * h)) ** 0.5))
     image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
     if image.isNull():
-        raise ValidationError(f"not enough memory for a {w} x {h} pixel image; lower the dpi")
+        raise ValidationError("not enough memory for a {w} x {h} pixel image; lower the dpi",
+                              w=w, h=h)
     dpm = round(dpi / MM_PER_INCH * 1000)
     image.setDotsPerMeterX(dpm)
     image.setDotsPerMeterY(dpm)

@@ -207,7 +207,7 @@ class MapData:
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise NotFoundError(f"the map has no layer {name!r}")
+        raise NotFoundError("the map has no layer {name!r}", name=name)
 
     def names(self) -> list[str]:
         return [layer.name for layer in self.layers]

@@ -64,7 +64,7 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
     map_wkt = map_crs.to_wkt() if map_crs is not None else None
     for name in names:
         if name not in infos:
-            raise NotFoundError(f"{store.path} has no layer {name!r}")
+            raise NotFoundError("{path} has no layer {name!r}", path=store.path, name=name)
     plans = [_plan(store, infos[name], map_crs) for name in names]
     prog.update(0, len(names), ", ".join(names))
     done = [0]
@@ -110,7 +110,8 @@ class _Plan:
 def _plan(store: Store, info: LayerInfo, map_crs: CRS | None) -> _Plan:
     name = info.name
     if not info.geometry_type:
-        raise NotFoundError(f"{store.path}: {name!r} is a table without geometry")
+        raise NotFoundError("{path}: {name!r} is a table without geometry",
+                            path=store.path, name=name)
     cols = set(store.column_names(name))
     is_asset = name in sc.ASSET_TABLES_BY_NAME
     wanted = tuple(c for c in ("asset_uuid", "condition", LABEL_LAYERS.get(name))

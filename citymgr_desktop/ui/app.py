@@ -234,7 +234,9 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
             print(f"wrote {out}")
             state["rc"] = _exit_code(failures[0]) if failures else 0
         except BadFileError as exc:
-            print(f"citymgr-desktop: error: {exc}", file=sys.stderr)
+            from citymgr_desktop.ui import i18n
+
+            print(f"citymgr-desktop: error: {i18n.render(exc)}", file=sys.stderr)
         window.close()
         app.quit()
 

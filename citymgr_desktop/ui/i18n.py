@@ -12,6 +12,7 @@ import json
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
+from citymgr_desktop.core import messages
 from citymgr_desktop.core.resources import translations_dir
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
@@ -93,6 +94,14 @@ def label_language() -> str:
     """The language that class and field names and coded values are shown in: ``zh`` while
     the Chinese interface is installed, else ``en`` (the ``lang`` the core's labels take)."""
     return "zh" if _language.startswith("zh") else "en"
+
+
+def render(text: object) -> str:
+    """A core message, error or term (or plain text) in the interface language: what the UI
+    shows of a ``CitymgrError`` (never ``str(exc)``, which is the English sentence)."""
+    if isinstance(text, messages.Renderable):
+        return messages.render(text, _language)
+    return "" if text is None else str(text)
 
 
 def tr(text: str) -> str:

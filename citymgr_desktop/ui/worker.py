@@ -16,12 +16,13 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.ui import i18n
 
 
 class TaskWorker(QObject):
     """Runs ``fn(*args, progress=..., **kwargs)`` in a worker thread."""
 
-    progressed = Signal(int, int, str)
+    progressed = Signal(int, int, object)  # done, total, message (a core Message or text)
     succeeded = Signal(object)
     failed = Signal(object)  # the exception
     finished = Signal()
@@ -74,13 +75,13 @@ class Task(QObject):
             self.thread.finished.connect(dlg.close)
             self.dialog = dlg
 
-    def _on_progress(self, done: int, total: int, message: str) -> None:
+    def _on_progress(self, done: int, total: int, message: object) -> None:
         if self.dialog is None:
             return
         self.dialog.setMaximum(max(total, 0))
         self.dialog.setValue(min(done, total) if total else 0)
         if message:
-            self.dialog.setLabelText(message)
+            self.dialog.setLabelText(i18n.render(message))
 
     def start(self) -> Task:
         self.thread.start()
@@ -117,12 +118,19 @@ def show_error(parent: QWidget | None, title: str, exc: BaseException) -> None:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(title)
-    box.setText(str(exc) if isinstance(exc, CitymgrError) else
-                QObject.tr(QObject(), "Unexpected error: %1").replace("%1", str(exc)))
+    box.setText(error_text(exc))
     detail = getattr(exc, "_citymgr_traceback", None)
     if detail:
         box.setDetailedText(detail)
     box.exec()
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for a person: our error in the interface language; anything else is a bug,
+    said as "Unexpected error: …" (the traceback goes to the detail)."""
+    if isinstance(exc, CitymgrError):
+        return i18n.render(exc)
+    return i18n.tr("Unexpected error: %1").replace("%1", str(exc) or type(exc).__name__)
 
 
 def run_task(parent: QWidget | None, title: str, fn: Callable[..., Any], *args: Any,

@@ -128,7 +128,8 @@ def test_kill_9_while_editing_loses_no_acknowledged_edit(district, tmp_path):
         edited_names = acked + 1
         # every acknowledged edit (+1 possibly in flight), the new bin, 100 remarks
         assert edited_names + 101 <= rec.count <= edited_names + 102
-        assert rec.labels()[0].startswith("Add litter bin")
+        assert str(rec.labels()[0]).startswith("Add litter bin")
+        assert rec.labels()[0].render("zh_CN").startswith("新增垃圾箱")  # shown in Chinese too
         assert session.restore() == rec.count
         assert session.commands.undo_label() == "Restore unsaved edits"
         got = session.rows("litter_bin", [new_uuid])[new_uuid]

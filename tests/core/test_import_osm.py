@@ -65,7 +65,7 @@ def test_four_classes_imported(imported):
                       "green_space": (17, 16, 1), "litter_bin": (36, 36, 0)}
     # real dirt: a park outline with a two-point ring, reported, not fatal
     (reason,) = reports["green_space"].skipped.counts
-    assert reason.startswith("unreadable geometry (Invalid number of points in LinearRing")
+    assert str(reason).startswith("unreadable geometry (Invalid number of points in LinearRing")
     assert reports["road_segment"].unmatched["pavement"]["paved"] > 100
     assert reports["road_segment"].empty["condition"] == 979  # nobody assessed OSM roads
     assert_valid_gpkg(path)

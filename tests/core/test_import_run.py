@@ -174,7 +174,7 @@ def test_parks_repaired_and_refused(tmp_path, project):
     r = res.report
     assert r.inserted == 3
     assert r.skipped.counts == {"LineString cannot become an area (green spaces)": 1}
-    assert any(k.startswith("repaired (Self-intersection") for k in r.geometry.counts)
+    assert any(str(k).startswith("repaired (Self-intersection") for k in r.geometry.counts)
     assert "maint_level" not in r.unmatched  # "四级" was on the skipped path
     assert "area_m2" not in mapping.fields  # computed from the geometry, not AREA
     assert list(gdf["category"]) == ["park", "park", "park"]

@@ -75,15 +75,15 @@ def test_csv_gbk_with_lon_lat_columns(tmp_path):
     data = read_source(path)
     assert len(data) == 6 and data.layer.crs is None
     assert "coordinates are not numbers" in data.problems[4]
-    assert data.problems[5].startswith("no geometry")
+    assert str(data.problems[5]).startswith("no geometry")
     assert data.geometries[0].geom_type == "Point"
 
 
 def test_csv_with_wkt_column_and_bad_wkt(tmp_path):
     data = read_source(src.csv_wkt_roads(tmp_path))
     assert data.geometries[0].geom_type == "LineString"
-    assert data.problems[2].startswith("unreadable WKT")
-    assert "wkt" not in data.layer.notes[0].lower() or "WKT column wkt" in data.layer.notes[0]
+    assert str(data.problems[2]).startswith("unreadable WKT")
+    assert "wkt" not in str(data.layer.notes[0]).lower() or "WKT column wkt" in data.layer.notes[0]
 
 
 def test_csv_without_coordinates_is_refused(tmp_path):

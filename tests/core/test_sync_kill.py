@@ -29,6 +29,7 @@ SCRIPT = textwrap.dedent("""
     seen = []
 
     def on_progress(done, total, message):
+        message = str(message)  # a Message: its English sentence
         seen.append(message)
         writes = sum(1 for m in seen if m == "writing changes")
         if (moment == "compare" and message.startswith("compared ")) or \\

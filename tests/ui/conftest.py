@@ -7,6 +7,7 @@ The sample copy itself is ``district`` from ``tests/conftest.py`` (a fresh copy 
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -62,6 +63,16 @@ def no_blocking_message_boxes():
     for n, fn in saved.items():
         setattr(QMessageBox, n, fn)
     QMessageBox.exec = saved_exec
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread():
+    """Collect the test's garbage here, on the main thread: windows and widgets a test let go
+    of sit in reference cycles (features keep the window, the window their close guards), and
+    a cycle collection that happens to run in a render or worker thread would destroy their
+    Qt objects there (a segmentation fault in the next test's render thread)."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

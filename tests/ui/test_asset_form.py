@@ -105,7 +105,7 @@ def test_form_refuses_invalid_input_naming_field_and_allowed_values(qtbot, store
     dlg.editors["bin_type"].set_value("kitchen")
     dlg.editors["obj_code"].set_value("12345")
     dlg.accept()
-    assert "obj_code" in dlg.error.text() and "16 digits" in dlg.error.text()
+    assert "obj_code" in dlg.error.text() and "16 位数字" in dlg.error.text()  # in Chinese
     dlg.editors["obj_code"].set_value(row["obj_code"])
     dlg.accept()
     assert dlg.result() == AssetFormDialog.DialogCode.Accepted

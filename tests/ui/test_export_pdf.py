@@ -21,6 +21,7 @@ from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.export.workorders import map_extract as wm
 from citymgr_desktop.export.workorders.pdf import MAP_H, W, export_pdf
 from citymgr_desktop.export.workorders.pdf_layout import Sheet
+from tests.tools import have_pdftotext, require_all, skip_missing
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +52,8 @@ def orders(small_district):
 def _text(pdf) -> list[str]:
     """The text of each page as poppler's pdftotext reads it (pypdf where poppler is absent),
     runs of white space folded to one space."""
+    if not have_pdftotext() and require_all():
+        skip_missing("pdftotext", "poppler-utils")
     n = len(PdfReader(str(pdf)).pages)
     out = []
     for i in range(1, n + 1):

@@ -10,7 +10,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import math
 import re
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -29,13 +28,13 @@ from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store import create as project
 from citymgr_desktop.export.pages import ISO_216_MM
 from citymgr_desktop.export.print_map import geometry as lg
+from tests.tools import needs_poppler
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
 PT_MM = 25.4 / 72
 X0, Y0 = 528_000.0, 3_381_000.0  # the measuring project's origin (EPSG:4547, metres)
 RED = "#d73027"  # condition 5: only the measured road has it
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler")
 
 
 # -- a project with features of known size -------------------------------------------------

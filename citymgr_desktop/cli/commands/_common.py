@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.messages import Text, render
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.user import login_name
 
@@ -179,14 +180,15 @@ def terminal_progress(label: str = "") -> Progress:
         return Progress()
     state = {"last": 0.0}
 
-    def draw(done: int, total: int, message: str) -> None:
+    def draw(done: int, total: int, message: Text) -> None:
         now = time.monotonic()
         if now - state["last"] < 0.1 and done < total:
             return
         state["last"] = now
         frac = done / total if total else 0.0
         bar = "#" * int(frac * 30)
-        sys.stderr.write(f"\r{label} [{bar:<30}] {frac:6.1%} {message[:30]:<30}")
+        text = render(message, cli_language())[:30]
+        sys.stderr.write(f"\r{label} [{bar:<30}] {frac:6.1%} {text:<30}")
         if total and done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()

@@ -59,8 +59,8 @@ def _pairs(items: list[str], option: str) -> list[tuple[str, str]]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise ValidationError(f"{option} {item!r}: write FIELD=VALUE, e.g. {option} "
-                                  "condition=3")
+            raise ValidationError("{option} {item!r}: write FIELD=VALUE, e.g. {option} "
+                                  "condition=3", option=option, item=item)
         out.append((name.strip(), value))
     return out
 

@@ -11,9 +11,11 @@ from citymgr_desktop.cli.commands._common import (
     add_list,
     add_overwrite,
     add_user,
+    cli_language,
     print_json,
     terminal_progress,
 )
+from citymgr_desktop.core.messages import render
 
 ASSET_LAYERS = ("road_segment", "bridge", "green_space", "litter_bin")
 
@@ -70,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
     if result.photos:
         print(f"  {result.photos:,} photo(s) and document(s) in {result.path.parent / 'DCIM'}")
     for note in result.notes:
-        print(f"  note: {note}")
+        print(f"  note: {render(note, cli_language())}")
     return 0

@@ -20,12 +20,14 @@ from citymgr_desktop.cli.commands._common import (
     add_lang,
     add_overwrite,
     add_user,
+    cli_language,
     print_json,
     refuse_overwrite,
     terminal_progress,
 )
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
+from citymgr_desktop.core.messages import render
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.importing import ImportMapping
@@ -102,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _pair(text: str, what: str) -> tuple[str, str]:
     if "=" not in text:
-        raise ValidationError(f"{what} {text!r} must look like A=B")
+        raise ValidationError("{what} {text!r} must look like A=B", what=what, text=text)
     a, b = text.split("=", 1)
     return a.strip(), b.strip()
 
@@ -152,11 +154,11 @@ def build_mapping(args: argparse.Namespace, opts: SourceOptions,
         mapping.constants[f] = v
     for item in args.values:
         if ":" not in item:
-            raise ValidationError(f"--values {item!r} must look like FIELD:WORD=CODE")
+            raise ValidationError("--values {item!r} must look like FIELD:WORD=CODE", item=item)
         f, rest = item.split(":", 1)
         word, code = rest.rsplit("=", 1) if "=" in rest else (rest, None)
         if code is None:
-            raise ValidationError(f"--values {item!r} must look like FIELD:WORD=CODE")
+            raise ValidationError("--values {item!r} must look like FIELD:WORD=CODE", item=item)
         f = _asset_field(f.strip(), mapping)
         mapping.values.setdefault(f, {})[word.strip()] = code.strip() or None
     if args.id_prefix is not None:
@@ -195,7 +197,7 @@ def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
     print(f"\nlayer {info.name}: {info.geometry_type}, {count}, CRS {info.crs_name}"
           + (f", encoding {info.encoding}" if info.encoding else ""))
     for note in info.notes:
-        print(f"  note: {note}")
+        print(f"  note: {render(note, cli_language())}")
     for f in info.fields:
         samples = ("e.g. " + ", ".join(repr(s) for s in f.samples)) if f.samples else "(all empty)"
         print(f"  {f.name:<24} {f.dtype:<8} empty {f.empty:>5}  {samples}"[:160])
@@ -219,7 +221,8 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
             tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
                            encoding="utf-8")
     except OSError as exc:
-        raise BadFileError(f"{p}: the report cannot be written ({exc.strerror})") from None
+        raise BadFileError("{path}: the report cannot be written ({reason})",
+                           path=p, reason=exc.strerror) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -229,7 +232,8 @@ def run(args: argparse.Namespace) -> int:
 
     for out in (args.report, args.save_profile):  # refuse before importing, not after
         if out and not Path(out).resolve().parent.is_dir():
-            raise BadFileError(f"{out}: folder {Path(out).resolve().parent} does not exist")
+            raise BadFileError("{out}: folder {folder} does not exist",
+                               out=out, folder=Path(out).resolve().parent)
         if out != args.profile:
             refuse_overwrite(out, args.overwrite)
     try:
@@ -253,5 +257,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.report.to_dict())
     else:
-        print(result.report.to_text())
+        print(result.report.to_text(cli_language()))
     return 0

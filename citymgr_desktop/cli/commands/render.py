@@ -48,6 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     add_lang(p, "messages and of the legend printed with --legend (the image itself has no "
              "words but the road names, which are the data's own)")
+    p.add_argument("--theme", choices=("condition", "open-cases", "poor-assets"),
+                   default="condition", help="condition colours (default), or hot spots "
+                   "of open cases / assets in condition 4-5 per grid cell over the map")
+    p.add_argument("--cell", type=float, help="hot-spot cell size in map units (default: "
+                   "about 30 cells across the district)")
     p.set_defaults(func=run)
 
 
@@ -55,10 +60,11 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().replace("*", "x").split("x"))
     except ValueError:
-        raise ValidationError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1600x1200"
-                              ) from None
+        raise ValidationError("--size {text!r}: expected WIDTHxHEIGHT, e.g. 1600x1200",
+                              text=text) from None
     if not (16 <= w <= 20000 and 16 <= h <= 20000):
-        raise ValidationError(f"--size {text!r}: width and height must be 16-20000 pixels")
+        raise ValidationError("--size {text!r}: width and height must be 16-20000 pixels",
+                              text=text)
     return w, h
 
 
@@ -66,10 +72,10 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     try:
         minx, miny, maxx, maxy = (float(v) for v in text.split(","))
     except ValueError:
-        raise ValidationError(f"--bbox {text!r}: expected four numbers minx,miny,maxx,maxy"
-                              ) from None
+        raise ValidationError("--bbox {text!r}: expected four numbers minx,miny,maxx,maxy",
+                              text=text) from None
     if not (minx < maxx and miny < maxy):
-        raise ValidationError(f"--bbox {text!r}: minx must be < maxx and miny < maxy")
+        raise ValidationError("--bbox {text!r}: minx must be < maxx and miny < maxy", text=text)
     return minx, miny, maxx, maxy
 
 
@@ -87,15 +93,19 @@ def _app() -> object:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.crs and args.theme != "condition":
+        raise ValidationError("--theme {theme} is counted in the project's CRS; leave out "
+                              "--crs", theme=args.theme)
     size = parse_size(args.size)
     bbox = parse_bbox(args.bbox) if args.bbox else None
     out = Path(args.out)
     fmt = FORMATS.get(out.suffix.lower())
     if fmt is None:
-        raise ValidationError(f"--out {out}: unknown image type {out.suffix!r} "
-                              f"(use one of {', '.join(sorted(FORMATS))})")
+        raise ValidationError("--out {out}: unknown image type {suffix!r} (use one of {formats})",
+                              out=out, suffix=out.suffix, formats=', '.join(sorted(FORMATS)))
     if not out.parent.exists():
-        raise BadFileError(f"--out {out}: folder {out.parent} does not exist")
+        raise BadFileError("--out {out}: folder {folder} does not exist",
+                           out=out, folder=out.parent)
     refuse_overwrite(out, args.overwrite)
     layers = args.layers or None
     lang = cli_language()
@@ -119,15 +129,26 @@ def run(args: argparse.Namespace) -> int:
         if layers:
             unknown = [n for n in layers if n not in available]
             if unknown:
-                raise NotFoundError(f"--layers: {', '.join(unknown)} not in {args.file} "
-                                    f"(feature layers: {', '.join(available)})")
+                raise NotFoundError("--layers: {unknown} not in {file} (feature layers: "
+                                    "{available})",
+                                    unknown=', '.join(unknown), file=args.file,
+                                    available=', '.join(available))
         data = load_map(store, layers=layers, crs=args.crs)
+        grid = None
+        if args.theme != "condition":
+            from citymgr_desktop.core.stats import hotspot_grid
+
+            grid = hotspot_grid(store, args.theme.replace("-", "_"), size=args.cell)
     if not args.no_labels and ensure_cjk_font() is None:
         print(f"citymgr: warning: {MISSING_FONT_MESSAGE}", file=sys.stderr)
     extent = bbox or data.extent()
     opts = RenderOptions(antialias=not args.no_antialias, labels=not args.no_labels,
                          dpi=args.dpi, lang=lang)
     image = render_image(data, extent, size, opts)
+    if grid is not None:
+        from citymgr_desktop.render.hotspots import paint_hotspots_on
+
+        paint_hotspots_on(image, grid, extent, args.dpi)
     with atomic_path(out, verify=verify.image(fmt)) as tmp:
         verify.save_image(image, tmp, fmt)
     total = sum(layer.count for layer in data.layers)

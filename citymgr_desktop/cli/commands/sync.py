@@ -14,6 +14,7 @@ from citymgr_desktop.cli.commands._common import (
     add_lang,
     add_overwrite,
     add_user,
+    cli_language,
     print_json,
     refuse_overwrite,
     terminal_progress,
@@ -95,8 +96,8 @@ def run_sync(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.sync import sync_package
 
     if args.report and not Path(args.report).resolve().parent.is_dir():
-        raise BadFileError(f"--report: folder {Path(args.report).parent} does not exist; "
-                           "nothing was synced")
+        raise BadFileError("--report: folder {folder} does not exist; nothing was synced",
+                           folder=Path(args.report).parent)
     refuse_overwrite(args.report, args.overwrite)
     with Store.open(args.file, read_only=args.dry_run) as store:
         report = sync_package(store, args.package, prefer=args.prefer, dry_run=args.dry_run,
@@ -110,7 +111,7 @@ def run_sync(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        print("\n".join(report.summary()))
+        print("\n".join(report.summary(cli_language())))
     if report.open_conflicts and report.status == "applied":
         print(f"citymgr: {report.open_conflicts} conflict(s) left open; everything else was "
               f"applied (sync {report.sync_id})", file=sys.stderr)

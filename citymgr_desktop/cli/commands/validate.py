@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.cli.commands._common import add_lang, print_json, terminal_progress
+from citymgr_desktop.cli.commands._common import (
+    add_lang,
+    cli_language,
+    print_json,
+    terminal_progress,
+)
 from citymgr_desktop.core.errors import SchemaError, ValidationError
 
 ORDER = 20
@@ -35,12 +40,13 @@ def run(args: argparse.Namespace) -> int:
                     "problems": [p.__dict__ for p in problems]})
     else:
         for p in problems:
-            print(p)
+            print(p.render(cli_language()))
     schema = [p for p in errors if p.where == "schema"]
     if schema:
-        raise SchemaError(f"{args.file}: {schema[0].message}")
+        raise SchemaError("{file}: {problem}", file=args.file, problem=schema[0].message)
     if errors:
-        raise ValidationError(f"{args.file}: {len(errors)} problem(s) found")
+        raise ValidationError("{file}: {count} problem(s) found",
+                              file=args.file, count=len(errors))
     if not args.json:
         print(f"{args.file}: valid")
     return 0

@@ -5,6 +5,7 @@ GeoJSON, GeoPackage)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from citymgr_desktop.cli.commands import _calendar
 from citymgr_desktop.cli.commands._common import (
@@ -22,6 +23,9 @@ from citymgr_desktop.cli.commands._common import (
 )
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.workorders import states as wf
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.messages import Message
 
 ORDER = 60
 STATES = " ".join(s.value for s in wf.WorkOrderState)
@@ -117,8 +121,8 @@ def run_create(args: argparse.Namespace) -> int:
         store.require_asset_project()
         uuids = select_assets(store, args.layer, args.where)
         if not uuids:
-            raise ValidationError(f"no asset of {args.layer} matches {args.where!r}; "
-                                  "no order was created")
+            raise ValidationError("no asset of {layer} matches {where!r}; no order was created",
+                                  layer=args.layer, where=args.where)
         spec = wo.OrderSpec(title=args.title, priority=args.priority,
                             assets=[(args.layer, u) for u in uuids],
                             description=args.description, source=args.source,
@@ -135,13 +139,17 @@ def run_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def creation_note(count: int, where: str) -> str:
-    """The first event's note: how many assets and the filter, cut to fit the note field (a
-    long but valid filter must not make the order fail)."""
+def creation_note(count: int, where: str) -> Message:
+    """The first event's note: how many assets and the filter, the filter cut so the note fits
+    the note field (a long but valid filter must not make the order fail)."""
+    from citymgr_desktop.core.workorders import notes
     from citymgr_desktop.core.workorders.orders import NOTE_MAX_LENGTH
 
-    note = f"created for {count} asset(s) where {where}"
-    return note if len(note) <= NOTE_MAX_LENGTH else note[: NOTE_MAX_LENGTH - 1] + "…"
+    note = notes.created_where(count, where)
+    over = len(str(note)) - NOTE_MAX_LENGTH
+    if over <= 0:
+        return note
+    return notes.created_where(count, where[: max(0, len(where) - over - 1)] + "…")
 
 
 def run_move(args: argparse.Namespace) -> int:
@@ -195,8 +203,8 @@ def run_limits(args: argparse.Namespace) -> int:
             try:
                 number, amount = priority(pri), float(value)
             except (argparse.ArgumentTypeError, ValueError):
-                raise ValidationError(f"PRIORITY must be 1-4 or a name and VALUE a number, "
-                                      f"got {pri!r} and {value!r}") from None
+                raise ValidationError("PRIORITY must be 1-4 or a name and VALUE a number, got "
+                                      "{pri!r} and {value!r}", pri=pri, value=value) from None
             set_time_limit(store, None if cls == "*" else cls, number, amount, unit)
         limits = time_limits(store)
     if args.json:

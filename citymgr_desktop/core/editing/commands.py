@@ -21,6 +21,7 @@ from citymgr_desktop.core.errors import (
 )
 from citymgr_desktop.core.expression import Expression, Fields
 from citymgr_desktop.core.expression.typecheck import parse_date
+from citymgr_desktop.core.messages import Message, Term, joined, msg
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
@@ -41,7 +42,7 @@ class EditTarget(Protocol):
     lang: str
     pending: DeltaSet
 
-    def apply_edit(self, deltas: DeltaSet, label: str) -> None: ...
+    def apply_edit(self, deltas: DeltaSet, label: Message) -> None: ...
     def pending_for(self, layer: str) -> list[Delta]: ...
     def is_new(self, layer: str, uuid: str) -> bool: ...
     def row(self, layer: str, uuid: str, fields: Iterable[str] | None = None
@@ -54,20 +55,18 @@ class EditTarget(Protocol):
 
 class EditCommand:
     """One undo step: ``do`` adds its deltas to the session's pending edits, ``undo`` their
-    inverse. ``label`` is English, ``label_zh`` Chinese (the Edit menu picks one)."""
+    inverse. ``label`` is a Message (the Edit menu shows it in the user's language)."""
 
-    def __init__(self, session: EditTarget, label: str, label_zh: str,
-                 deltas: DeltaSet) -> None:
+    def __init__(self, session: EditTarget, label: Message, deltas: DeltaSet) -> None:
         self.session = session
         self.label = label
-        self.label_zh = label_zh
         self.deltas = deltas
 
     def do(self) -> None:
         self.session.apply_edit(self.deltas, self.label)
 
     def undo(self) -> None:
-        self.session.apply_edit(~self.deltas, f"Undo: {self.label}")
+        self.session.apply_edit(~self.deltas, msg("Undo: {label}", label=self.label))
 
     def tables(self) -> set[str]:
         return self.deltas.tables()
@@ -81,12 +80,13 @@ def editable_field(table: sc.Table, name: str) -> sc.Field:
         real = info.resolve(name).name
     except ExpressionError:
         raise ValidationError(
-            f"{table.name} has no field {name!r}; editable fields: "
-            f"{', '.join(f.name for f in table.fields if not f.system)}") from None
+            "{table} has no field {name!r}; editable fields: {fields}",
+            table=table.name, name=name,
+            fields=', '.join(f.name for f in table.fields if not f.system)) from None
     f = table.field(real)
     if f.system:
-        raise ValidationError(f"{table.name}.{f.name} ({f.zh}) is maintained by the app and "
-                              "cannot be edited")
+        raise ValidationError("{table}.{field} ({label}) is maintained by the app and cannot be "
+                              "edited", table=table.name, field=f.name, label=f.zh)
     return f
 
 
@@ -131,8 +131,9 @@ def _check_obj_code_free(session: EditTarget, table: sc.Table, uuid: str, code: 
         if d.uuid != uuid and d.new and d.new.get("obj_code") == code:
             taken = True
     if taken:
-        raise ValidationError(f"{table.name}.obj_code ({table.field('obj_code').zh}): "
-                              f"{code} is already used by another asset")
+        raise ValidationError("{table}.obj_code ({label}): {code} is already used by another "
+                              "asset",
+                              table=table.name, label=table.field('obj_code').zh, code=code)
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -151,10 +152,10 @@ def set_values(session: EditTarget, layer: str, uuid: str,
     name = _asset_name(current, uuid)
     if len(changed) == 1:
         f = table.field(next(iter(changed)))
-        label, zh = f"Edit {f.en} of {name}", f"修改{name}的{f.zh}"
+        label = msg("Edit {field} of {name}", field=Term(f.en, f.zh), name=name)
     else:
-        label, zh = f"Edit {len(changed)} fields of {name}", f"修改{name}的{len(changed)}个字段"
-    return EditCommand(session, label, zh, DeltaSet([delta]))
+        label = msg("Edit {count} fields of {name}", count=len(changed), name=name)
+    return EditCommand(session, label, DeltaSet([delta]))
 
 
 def bulk_set(session: EditTarget, layer: str, uuids: list[str],
@@ -167,7 +168,8 @@ def bulk_set(session: EditTarget, layer: str, uuids: list[str],
     rows = session.rows(layer, uuids, list(new))
     missing = [u for u in uuids if u not in rows]
     if missing:
-        raise NotFoundError(f"{layer} has no asset(s) {', '.join(missing[:5])}")
+        raise NotFoundError("{layer} has no asset(s) {uuids}",
+                            layer=layer, uuids=', '.join(missing[:5]))
     deltas = DeltaSet()
     for u in uuids:
         cur = rows[u]
@@ -176,11 +178,9 @@ def bulk_set(session: EditTarget, layer: str, uuids: list[str],
             deltas.add(Delta(layer, u, {k: cur.get(k) for k in changed}, changed))
     if not deltas:
         return None
-    names_en = ", ".join(table.field(k).en for k in new)
-    names_zh = "、".join(table.field(k).zh for k in new)
-    n = len(deltas)
-    return EditCommand(session, f"Set {names_en} of {n:,} {table.en.lower()}",
-                       f"修改{n}个{table.zh}的{names_zh}", deltas)
+    fields = joined((Term(table.field(k).en, table.field(k).zh) for k in new), ", ", "、")
+    return EditCommand(session, msg("Set {fields} of {count:,} {assets}", fields=fields,
+                                    count=len(deltas), assets=_plural(table)), deltas)
 
 
 def calculate(session: EditTarget, layer: str, uuids: list[str], field_name: str,
@@ -197,13 +197,14 @@ def calculate(session: EditTarget, layer: str, uuids: list[str], field_name: str
              sc.FieldType.DATE: ("date", "datetime", "text"),
              sc.FieldType.DATETIME: ("datetime", "date", "text")}
     if expr.type not in (*kinds.get(f.type, ()), "null"):
-        raise ValidationError(f"{table.name}.{f.name} ({f.zh}) holds "
-                              f"{f.type.value.lower()} values; the expression gives "
-                              f"{expr.type} values")
+        raise ValidationError("{table}.{field} ({label}) holds {field_type} values; the "
+                              "expression gives {expr_type} values",
+                              table=table.name, field=f.name, label=f.zh,
+                              field_type=f.type.value.lower(), expr_type=expr.type)
     frame = session.frame(layer, uuids, sorted(expr.used_fields | {f.name}))
     results = expr.evaluate(frame)
     cache: dict[Any, Any] = {}
-    bad: list[str] = []
+    bad: list[ValidationError] = []
     deltas = DeltaSet()
     for u, raw, old in zip(frame.index, results.tolist(), frame[f.name].tolist(), strict=True):
         value = None if raw is None or raw is pd.NA or raw != raw else raw  # NA -> empty
@@ -217,18 +218,18 @@ def calculate(session: EditTarget, layer: str, uuids: list[str], field_name: str
                 cache[key] = exc
         out = cache[key]
         if isinstance(out, ValidationError):
-            bad.append(str(out))
+            bad.append(out)
             continue
         if not values_equal(old, out):
             deltas.add(Delta(layer, u, {f.name: old}, {f.name: out}))
     if bad:
-        raise ValidationError(f"{len(bad):,} of {len(frame):,} results are not allowed; "
-                              f"first: {bad[0]}")
+        raise ValidationError("{bad_count:,} of {total:,} results are not allowed; first: "
+                              "{first}", bad_count=len(bad), total=len(frame), first=bad[0])
     if not deltas:
         return None
-    n = len(deltas)
-    return EditCommand(session, f"Calculate {f.en} of {n:,} {table.en.lower()}",
-                       f"计算{n}个{table.zh}的{f.zh}", deltas)
+    return EditCommand(session, msg("Calculate {field} of {count:,} {assets}",
+                                    field=Term(f.en, f.zh), count=len(deltas),
+                                    assets=_plural(table)), deltas)
 
 
 def next_obj_code(session: EditTarget, table: sc.Table) -> str:
@@ -249,7 +250,7 @@ def add_asset(session: EditTarget, layer: str, geometry: Any,
     table = asset_table(layer)
     geom = check_geometry(table, geometry)
     if geom is None:
-        raise GeometryError(f"a new {table.name} needs a geometry")
+        raise GeometryError("a new {table} needs a geometry", table=table.name)
     new = _values(session, table, values)
     uuid = new_uuid()
     if new.get("obj_code"):
@@ -257,16 +258,16 @@ def add_asset(session: EditTarget, layer: str, geometry: Any,
     else:
         new["obj_code"] = next_obj_code(session, table)
     row = {sc.GEOMETRY_COLUMN: geom, table.key: uuid, **new}
-    name = _asset_name(row, uuid)
-    return EditCommand(session, f"Add {table.en.lower().rstrip('s')} {name}",
-                       f"新增{table.zh}{name}", DeltaSet([Delta(layer, uuid, None, row)]))
+    return EditCommand(session, msg("Add {asset} {name}", asset=_singular(table),
+                                    name=_asset_name(row, uuid)),
+                       DeltaSet([Delta(layer, uuid, None, row)]))
 
 
 def move_point(session: EditTarget, layer: str, uuid: str, point: Any) -> EditCommand | None:
     table = asset_table(layer)
     if table.geometry_type != "POINT":
-        raise GeometryError(f"{table.name} holds {table.geometry_type} geometries; only point "
-                            "assets can be moved")
+        raise GeometryError("{table} holds {geometry_type} geometries; only point assets can be "
+                            "moved", table=table.name, geometry_type=table.geometry_type)
     geom = check_geometry(table, point)
     current = session.row(layer, uuid, [sc.GEOMETRY_COLUMN, "name", "obj_code"])
     if values_equal(current.get(sc.GEOMETRY_COLUMN), geom):
@@ -274,7 +275,7 @@ def move_point(session: EditTarget, layer: str, uuid: str, point: Any) -> EditCo
     name = _asset_name(current, uuid)
     delta = Delta(layer, uuid, {sc.GEOMETRY_COLUMN: current.get(sc.GEOMETRY_COLUMN)},
                   {sc.GEOMETRY_COLUMN: geom})
-    return EditCommand(session, f"Move {name}", f"移动{name}", DeltaSet([delta]))
+    return EditCommand(session, msg("Move {name}", name=name), DeltaSet([delta]))
 
 
 def delete_or_retire(session: EditTarget, layer: str, uuids: list[str]) -> EditCommand | None:
@@ -284,7 +285,8 @@ def delete_or_retire(session: EditTarget, layer: str, uuids: list[str]) -> EditC
     rows = session.rows(layer, uuids)
     missing = [u for u in uuids if u not in rows]
     if missing:
-        raise NotFoundError(f"{layer} has no asset(s) {', '.join(missing[:5])}")
+        raise NotFoundError("{layer} has no asset(s) {uuids}",
+                            layer=layer, uuids=', '.join(missing[:5]))
     in_file = [u for u in uuids if not session.is_new(layer, u)]
     keep = session.referenced(layer, in_file)
     stamp = now_iso()
@@ -300,19 +302,27 @@ def delete_or_retire(session: EditTarget, layer: str, uuids: list[str]) -> EditC
             deleted += 1
     if not deltas:
         return None
-    noun = table.en.lower()
-    if deleted and retired:
-        label = f"Delete {deleted:,} and retire {retired:,} {noun}"
-        zh = f"删除{deleted}个、注销{retired}个{table.zh}"
-    elif retired:
-        label, zh = f"Retire {retired:,} {noun}", f"注销{retired}个{table.zh}"
-    else:
-        label, zh = f"Delete {deleted:,} {noun}", f"删除{deleted}个{table.zh}"
+    assets = _plural(table)
     if len(uuids) == 1:
         name = _asset_name(rows[uuids[0]], uuids[0])
-        label = f"{'Retire' if retired else 'Delete'} {name}"
-        zh = f"{'注销' if retired else '删除'}{name}"
-    return EditCommand(session, label, zh, deltas)
+        label = msg("Retire {name}", name=name) if retired else msg("Delete {name}", name=name)
+    elif deleted and retired:
+        label = msg("Delete {deleted:,} and retire {retired:,} {assets}", deleted=deleted,
+                    retired=retired, assets=assets)
+    elif retired:
+        label = msg("Retire {count:,} {assets}", count=retired, assets=assets)
+    else:
+        label = msg("Delete {count:,} {assets}", count=deleted, assets=assets)
+    return EditCommand(session, label, deltas)
+
+
+def _plural(table: sc.Table) -> Term:
+    """The class as a counted noun: "litter bins" / "垃圾箱"."""
+    return Term(table.en.lower(), table.zh)
+
+
+def _singular(table: sc.Table) -> Term:
+    return Term(table.en.lower().rstrip("s"), table.zh)
 
 
 def retire_referenced(store: Store, deltas: list[Delta], stamp: str) -> tuple[list[Delta], int]:

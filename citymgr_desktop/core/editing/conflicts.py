@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core.messages import Message, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 
@@ -25,19 +26,22 @@ class Conflict:
     ours_old: Any
     theirs: Any
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
+        if not self.field and self.theirs is None:
+            return msg("{table} {uuid} was deleted in the file", table=self.table, uuid=self.uuid)
         if not self.field:
-            what = "was deleted" if self.theirs is None else "already exists"
-            return f"{self.table} {self.uuid} {what} in the file"
-        return (f"{self.table} {self.uuid} {self.field}: the edit started from "
-                f"{_show(self.ours_old)}, the file now has {_show(self.theirs)}")
+            return msg("{table} {uuid} already exists in the file", table=self.table,
+                       uuid=self.uuid)
+        return msg("{table} {uuid} {field}: the edit started from {old}, the file now has {now}",
+                   table=self.table, uuid=self.uuid, field=self.field,
+                   old=_show(self.ours_old), now=_show(self.theirs))
 
 
-def _show(v: Any) -> str:
+def _show(v: Any) -> str | Message:
     if v is None:
-        return "empty"
+        return msg("empty")
     if hasattr(v, "geom_type"):
-        return f"another {v.geom_type.lower()}"
+        return msg("another {geometry_type}", geometry_type=v.geom_type.lower())
     return repr(v)
 
 

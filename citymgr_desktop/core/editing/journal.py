@@ -26,6 +26,7 @@ from typing import IO, Any
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.messages import Message
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 
 SUFFIX = ".citymgr-journal"
@@ -52,8 +53,11 @@ class JournalContents:
             out.extend(Delta.from_json(d) for d in entry.get("deltas", []))
         return out
 
-    def labels(self) -> list[str]:
-        return [str(e.get("label", "")) for e in self.entries]
+    def labels(self) -> list[Message]:
+        """The edits' labels, to show in the reader's language (older journals hold only
+        the English text, shown as it is)."""
+        return [Message.from_json(e["message"]) if isinstance(e.get("message"), dict)
+                else Message.from_json(e.get("label", "")) for e in self.entries]
 
     @property
     def last_edit_at(self) -> str | None:
@@ -67,7 +71,8 @@ def read_journal(path: Path) -> JournalContents | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise BadFileError(f"{path}: cannot read the recovery journal ({exc.strerror})") from None
+        raise BadFileError("{path}: cannot read the recovery journal ({reason})",
+                           path=path, reason=exc.strerror) from None
     lines = raw.split(b"\n")
     header: dict[str, Any] | None = None
     entries: list[dict[str, Any]] = []
@@ -81,12 +86,13 @@ def read_journal(path: Path) -> JournalContents | None:
             if i >= len(lines) - 2:  # only the last record can be torn by a crash
                 torn = True
                 continue
-            raise BadFileError(f"{path}: the recovery journal is damaged at line {i + 1}") \
+            raise BadFileError("{path}: the recovery journal is damaged at line {line}",
+                               path=path, line=i + 1) \
                 from None
         if header is None:
             if record.get("journal") != VERSION:
-                raise BadFileError(f"{path}: not a citymgr recovery journal (version "
-                                   f"{record.get('journal')!r})")
+                raise BadFileError("{path}: not a citymgr recovery journal (version {version!r})",
+                                   path=path, version=record.get('journal'))
             header = record
         else:
             entries.append(record)
@@ -159,7 +165,7 @@ class Journal:
             return "none", contents
         return "orphan", contents
 
-    def open(self, initial: tuple[str, DeltaSet] | None = None) -> None:
+    def open(self, initial: tuple[Message, DeltaSet] | None = None) -> None:
         """Create the journal file and lock it, with a fresh header.
 
         With ``initial`` (label, deltas) the file is first written complete under a temporary
@@ -173,14 +179,16 @@ class Journal:
         fh = self.path.open("a+b")
         if not _lock(fh):
             fh.close()
-            owner = ""
+            contents = None
             with contextlib.suppress(Exception):
                 contents = read_journal(self.path)
-                if contents:
-                    owner = f" (process {contents.header.get('pid')} on " \
-                            f"{contents.header.get('host')})"
-            raise BadFileError(f"{self.gpkg_name} is being edited in another citymgr "
-                               f"window{owner}; close it there first")
+            if contents:
+                raise BadFileError("{file_name} is being edited in another citymgr window "
+                                   "(process {pid} on {host}); close it there first",
+                                   file_name=self.gpkg_name, pid=contents.header.get("pid"),
+                                   host=contents.header.get("host"))
+            raise BadFileError("{file_name} is being edited in another citymgr window; close it "
+                               "there first", file_name=self.gpkg_name)
         self._fh = fh
         if initial is None:
             self._reset()
@@ -190,9 +198,9 @@ class Journal:
             self.seq = len(contents.entries) if contents else 0
         _fsync_dir(self.path.parent)
 
-    def _write_atomically(self, label: str, deltas: DeltaSet) -> None:
+    def _write_atomically(self, label: Message, deltas: DeltaSet) -> None:
         self.id = new_uuid()
-        records = [self._header(), {"seq": 1, "at": now_iso(), "label": label,
+        records = [self._header(), {"seq": 1, "at": now_iso(), **_label_json(label),
                                     "deltas": [d.to_json() for d in deltas]}]
         with atomic_path(self.path) as tmp, tmp.open("wb") as fh:
             for record in records:
@@ -220,11 +228,11 @@ class Journal:
         os.fsync(self._fh.fileno())
 
     # -- writing -------------------------------------------------------------------------------
-    def append(self, label: str, deltas: Iterable[Delta]) -> None:
+    def append(self, label: Message, deltas: Iterable[Delta]) -> None:
         """Record one edit durably (returns after fsync)."""
         self.open()
         self.seq += 1
-        self._write({"seq": self.seq, "at": now_iso(), "label": label,
+        self._write({"seq": self.seq, "at": now_iso(), **_label_json(label),
                      "deltas": [d.to_json() for d in deltas]})
 
     def clear(self) -> None:
@@ -256,3 +264,9 @@ def set_aside(gpkg_path: str | os.PathLike[str]) -> Path | None:
     target = path.with_name(f"{path.name}.{stamp}.discarded")
     os.replace(path, target)
     return target
+
+
+def _label_json(label: Message) -> dict[str, Any]:
+    """An edit's label in a journal record: the English text (what a person reading the file
+    sees) and the message itself (to show it in another language after a crash)."""
+    return {"label": str(label), "message": label.to_json()}

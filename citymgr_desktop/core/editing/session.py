@@ -24,6 +24,7 @@ from citymgr_desktop.core.editing.conflicts import conflicts, rebase
 from citymgr_desktop.core.editing.journal import Journal, JournalContents, set_aside
 from citymgr_desktop.core.editing.view import SessionView
 from citymgr_desktop.core.errors import ConflictError, ReadOnlyError
+from citymgr_desktop.core.messages import Message, joined, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.progress import Progress
@@ -65,7 +66,7 @@ class Recovery:
     def when(self) -> str | None:
         return self.contents.last_edit_at
 
-    def labels(self) -> list[str]:
+    def labels(self) -> list[Message]:
         return self.contents.labels()
 
 
@@ -76,7 +77,8 @@ class EditSession(SessionView):
                  *, journal: bool = True, dry_run: bool = False) -> None:
         """``dry_run``: compute edits on a (possibly read-only) store, never save them."""
         if store.read_only and not dry_run:
-            raise ReadOnlyError(f"{store.path} is open read-only; save a copy to edit it")
+            raise ReadOnlyError("{path} is open read-only; save a copy to edit it",
+                                path=store.path)
         self.dry_run = dry_run
         journal = journal and not dry_run
         store.require_asset_project()
@@ -147,7 +149,7 @@ class EditSession(SessionView):
         return dict(counts)
 
     # -- applying edits (commands call these) ------------------------------------------------------
-    def apply_edit(self, deltas: DeltaSet, label: str) -> None:
+    def apply_edit(self, deltas: DeltaSet, label: Message) -> None:
         """Add ``deltas`` to the pending edits, journal them first (durably), notify."""
         if not deltas:
             return
@@ -200,8 +202,8 @@ class EditSession(SessionView):
         if self.recovery is None:
             return 0
         recovery, self.recovery = self.recovery, None
-        label = "Restore unsaved edits"
-        cmd = ec.EditCommand(self, label, "恢复未保存的编辑", recovery.deltas)
+        label = msg("Restore unsaved edits")
+        cmd = ec.EditCommand(self, label, recovery.deltas)
         if self.journal is not None:  # atomically: the old journal becomes this session's
             self.journal.open((label, recovery.deltas))
         self._journal_paused = True
@@ -220,7 +222,7 @@ class EditSession(SessionView):
     # -- saving ------------------------------------------------------------------------------------
     def check_conflicts(self) -> list[str]:
         """One line per pending edit whose starting value the file no longer has."""
-        return [c.describe() for c in conflicts(self.store, list(self.pending))]
+        return [str(c.describe()) for c in conflicts(self.store, list(self.pending))]
 
     def save(self, progress: Progress | None = None, *, force: bool = False) -> SaveResult:
         """Write the pending edits in one transaction (all or nothing), then clear the journal.
@@ -239,10 +241,13 @@ class EditSession(SessionView):
             if not force and not untouched:  # only another writer can have made a conflict
                 found = conflicts(self.store, deltas, limit=6)
                 if found:
-                    more = " …" if len(found) > 5 else ""
-                    raise ConflictError(
-                        "the file was changed by another program since these edits were made: "
-                        + "; ".join(c.describe() for c in found[:5]) + more)
+                    shown = joined((c.describe() for c in found[:5]), "; ", "；")
+                    if len(found) > 5:
+                        raise ConflictError("the file was changed by another program since "
+                                            "these edits were made: {conflicts} …",
+                                            conflicts=shown)
+                    raise ConflictError("the file was changed by another program since these "
+                                        "edits were made: {conflicts}", conflicts=shown)
             elif force:
                 deltas = list(rebase(self.store, deltas))
             deltas, retired = ec.retire_referenced(self.store, deltas, now_iso())

@@ -96,7 +96,7 @@ class SessionView:
     def row(self, layer: str, uuid: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
         got = self.rows(layer, [uuid], fields)
         if uuid not in got:
-            raise NotFoundError(f"{layer} has no asset {uuid}")
+            raise NotFoundError("{layer} has no asset {uuid}", layer=layer, uuid=uuid)
         return got[uuid]
 
     def frame(self, layer: str, uuids: Iterable[str], fields: Iterable[str]) -> pd.DataFrame:

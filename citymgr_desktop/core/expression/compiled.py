@@ -104,7 +104,7 @@ def filter_rows(conn: sqlite3.Connection, table: str, expression: Expression | N
         fields = expression.fields if expression is not None else \
             Fields.from_sqlite(conn, table)
         if order_by not in fields:
-            raise ExpressionError(f"cannot sort by unknown field {order_by!r}")
+            raise ExpressionError("cannot sort by unknown field {order_by!r}", order_by=order_by)
     clauses: list[str] = []
     params: list[Any] = []
     if expression is not None:

@@ -67,7 +67,7 @@ class FrameEvaluator:
         elif name in self.frame.columns:
             raw = self.frame[name]
         else:
-            raise ExpressionError(f"expression error: the data has no column '{name}'")
+            raise ExpressionError("expression error: the data has no column '{name}'", name=name)
         self._columns[name] = out = _convert(raw, type_)
         return out
 

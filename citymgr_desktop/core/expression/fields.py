@@ -16,6 +16,7 @@ import pandas as pd
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.expression.lexer import error
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 
@@ -74,12 +75,15 @@ class Fields:
         if key in self._folded:
             hit = self._folded[key]
             if hit is None:
-                raise error(f"'{written}' could mean several fields; write the field's own name",
-                            pos)
+                raise error(msg("'{written}' could mean several fields; write the field's own "
+                                "name", written=written), pos)
             return hit
-        where = f" in {self.table}" if self.table else ""
         shown = ", ".join(self.names()[:40])
-        raise error(f"unknown field '{written}'{where}; fields: {shown}", pos)
+        if self.table:
+            raise error(msg("unknown field '{written}' in {table}; fields: {fields}",
+                            written=written, table=self.table, fields=shown), pos)
+        raise error(msg("unknown field '{written}'; fields: {fields}", written=written,
+                        fields=shown), pos)
 
     # -- constructors -------------------------------------------------------------------------
     @classmethod

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from citymgr_desktop.core.errors import ExpressionError
+from citymgr_desktop.core.messages import Message, Term, msg
 
 MAX_LENGTH = 10_000
 MAX_TOKENS = 4_000
@@ -37,18 +38,20 @@ class Token:
     value: Any
     pos: int  # 0-based character offset in the source
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         if self.kind == "end":
-            return "the end of the expression"
+            return msg("the end of the expression")
         if self.kind == "string":
-            return f"the text '{self.value}'"
-        return f"'{self.value}'"
+            return msg("the text '{text}'", text=self.value)
+        return msg("'{token}'", token=self.value)
 
 
-def error(message: str, pos: int | None = None) -> ExpressionError:
+def error(problem: Message, pos: int | None = None) -> ExpressionError:
     """An ExpressionError that says where (1-based character position) the problem is."""
-    where = f" (at character {pos + 1})" if pos is not None else ""
-    return ExpressionError(f"expression error{where}: {message}")
+    if pos is None:
+        return ExpressionError("expression error: {problem}", problem=problem)
+    return ExpressionError("expression error (at character {position}): {problem}",
+                           position=pos + 1, problem=problem)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -57,12 +60,12 @@ def tokenize(text: str) -> list[Token]:
         raise ExpressionError("expression error: the expression must be text")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
-            f"expression error: the expression is too long ({len(text):,} characters; "
-            f"at most {MAX_LENGTH:,})")
+            "expression error: the expression is too long ({length:,} characters; at most "
+            "{max_length:,})", length=len(text), max_length=MAX_LENGTH)
     bad = next((i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
     if bad is not None:  # a byte that was not UTF-8 (the command line keeps it as a surrogate)
-        raise error("a character that is not valid text (the terminal's encoding is not "
-                    "UTF-8?); type it again", bad)
+        raise error(msg("a character that is not valid text (the terminal's encoding is not "
+                        "UTF-8?); type it again"), bad)
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -71,13 +74,13 @@ def tokenize(text: str) -> list[Token]:
             i += 1
             continue
         if ch in _STRING_QUOTES:
-            value, i2 = _quoted(text, i, _STRING_QUOTES[ch], "text")
+            value, i2 = _quoted(text, i, _STRING_QUOTES[ch], Term("text", "文本"))
             tokens.append(Token("string", value, i))
             i = i2
         elif ch in _IDENT_QUOTES:
-            value, i2 = _quoted(text, i, _IDENT_QUOTES[ch], "field name")
+            value, i2 = _quoted(text, i, _IDENT_QUOTES[ch], Term("field name", "字段名"))
             if not value:
-                raise error("empty field name \"\"", i)
+                raise error(msg('empty field name ""'), i)
             tokens.append(Token("ident", value, i))
             i = i2
         elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
@@ -99,12 +102,13 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op", op, i))
             i += width
         if len(tokens) > MAX_TOKENS:
-            raise error(f"the expression has too many parts (more than {MAX_TOKENS:,})", i)
+            raise error(msg("the expression has too many parts (more than {max_tokens:,})",
+                            max_tokens=MAX_TOKENS), i)
     tokens.append(Token("end", None, n))
     return tokens
 
 
-def _quoted(text: str, start: int, close: str, what: str) -> tuple[str, int]:
+def _quoted(text: str, start: int, close: str, what: Term) -> tuple[str, int]:
     """A quoted literal; the closing quote doubled stands for itself (SQL style)."""
     out: list[str] = []
     i = start + 1
@@ -118,7 +122,8 @@ def _quoted(text: str, start: int, close: str, what: str) -> tuple[str, int]:
             return "".join(out), i + 1
         out.append(ch)
         i += 1
-    raise error(f"the {what} that starts here has no closing {close}", start)
+    raise error(msg("the {what} that starts here has no closing {close}", what=what, close=close),
+                start)
 
 
 def _number(text: str, start: int) -> tuple[int | float, int]:
@@ -142,14 +147,16 @@ def _number(text: str, start: int) -> tuple[int | float, int]:
                 i += 1
     raw = text[start:i]
     if i < n and (text[i].isalpha() or text[i] == "_"):
-        raise error(f"'{raw}{text[i]}…' is neither a number nor a field name", start)
+        raise error(msg("'{written}…' is neither a number nor a field name",
+                        written=raw + text[i]), start)
     if not raw.isascii():  # other scripts' digits: refuse rather than guess
-        raise error(f"'{raw}' is not a number written with the digits 0-9", start)
+        raise error(msg("'{written}' is not a number written with the digits 0-9", written=raw),
+                    start)
     value: int | float = float(raw) if is_float else int(raw)
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
-        raise error(f"the number {raw} is too large", start)
+        raise error(msg("the number {number} is too large", number=raw), start)
     if isinstance(value, int) and abs(value) > 2**63 - 1:
-        raise error(f"the number {raw} is too large", start)
+        raise error(msg("the number {number} is too large", number=raw), start)
     return value, i
 
 
@@ -168,5 +175,5 @@ def _operator(text: str, i: int) -> tuple[str, int]:
         if text.startswith(op, i):
             return op, len(op)
     if ch == ";":
-        raise error("';' is not allowed: an expression is a single condition or formula", i)
-    raise error(f"unexpected character '{ch}'", i)
+        raise error(msg("';' is not allowed: an expression is a single condition or formula"), i)
+    raise error(msg("unexpected character '{char}'", char=ch), i)

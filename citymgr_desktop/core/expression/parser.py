@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from citymgr_desktop.core.expression.lexer import Token, error, tokenize
+from citymgr_desktop.core.messages import Message, msg
 
 MAX_DEPTH = 60
 MAX_IN_ITEMS = 1_000
@@ -127,15 +128,17 @@ class _Parser:
         t = self.tok
         return t.kind == kind and (not values or t.value in values)
 
-    def expect(self, kind: str, value: Any, what: str) -> Token:
+    def expect(self, kind: str, value: Any, what: Message) -> Token:
         if not self.at(kind, value):
-            raise error(f"expected {what} but found {self.tok.describe()}", self.tok.pos)
+            raise error(msg("expected {what} but found {found}", what=what,
+                            found=self.tok.describe()), self.tok.pos)
         return self.next()
 
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)",
+            raise error(msg("the expression is nested too deeply (more than {max_levels} levels)",
+                            max_levels=MAX_DEPTH),
                         self.tok.pos)
 
     def leave(self) -> None:
@@ -144,13 +147,14 @@ class _Parser:
     # -- grammar -----------------------------------------------------------------------------
     def parse(self) -> Node:
         if self.at("end"):
-            raise error("the expression is empty")
+            raise error(msg("the expression is empty"))
         node = self.or_expr()
         if not self.at("end"):
             t = self.tok
-            hint = " (use 'and' / 'or' to combine conditions)" if t.kind in ("ident", "string",
-                                                                              "number") else ""
-            raise error(f"unexpected {t.describe()}{hint}", t.pos)
+            if t.kind in ("ident", "string", "number"):
+                raise error(msg("unexpected {found} (use 'and' / 'or' to combine conditions)",
+                                found=t.describe()), t.pos)
+            raise error(msg("unexpected {found}", found=t.describe()), t.pos)
         return node
 
     def or_expr(self) -> Node:
@@ -186,7 +190,7 @@ class _Parser:
             self.next()
             negated = bool(self.at("keyword", "not")) and bool(self.next())
             if not self.at("keyword", "null"):
-                raise error("'is' must be followed by 'null' or 'not null'", self.tok.pos)
+                raise error(msg("'is' must be followed by 'null' or 'not null'"), self.tok.pos)
             self.next()
             return IsNull(left, negated, t.pos)
         negated = False
@@ -194,7 +198,7 @@ class _Parser:
             self.next()
             negated = True
             if not self.at("keyword", "in", "like", "between"):
-                raise error("'not' here must be followed by 'in', 'like' or 'between'",
+                raise error(msg("'not' here must be followed by 'in', 'like' or 'between'"),
                             self.tok.pos)
         t = self.tok
         if self.at("keyword", "in"):
@@ -206,20 +210,21 @@ class _Parser:
         if self.at("keyword", "between"):
             self.next()
             low = self.additive()
-            self.expect("keyword", "and", "'and' (between … and …)")
+            self.expect("keyword", "and", msg("'and' (between … and …)"))
             return Between(left, low, self.additive(), negated, t.pos)
         return left
 
     def in_list(self) -> tuple[Node, ...]:
-        self.expect("op", "(", "'(' after 'in'")
+        self.expect("op", "(", msg("'(' after 'in'"))
         items = [self.additive()]
         while self.at("op", ","):
             self.next()
             items.append(self.additive())
             if len(items) > MAX_IN_ITEMS:
-                raise error(f"an 'in (…)' list may hold at most {MAX_IN_ITEMS:,} values",
+                raise error(msg("an 'in (…)' list may hold at most {max_items:,} values",
+                                max_items=MAX_IN_ITEMS),
                             self.tok.pos)
-        self.expect("op", ")", "')' or ',' in the 'in (…)' list")
+        self.expect("op", ")", msg("')' or ',' in the 'in (…)' list"))
         return tuple(items)
 
     def additive(self) -> Node:
@@ -271,9 +276,9 @@ class _Parser:
                     return Literal(self.next().value, t.pos, is_date=True)
                 if self.at("op", "("):
                     return Call("date", self.call_args(), t.pos)
-                raise error("'date' must be followed by a quoted date, e.g. date '2024-05-01'",
+                raise error(msg("'date' must be followed by a quoted date, e.g. date '2024-05-01'"),
                             self.tok.pos)
-            raise error(f"unexpected {t.describe()}", t.pos)
+            raise error(msg("unexpected {found}", found=t.describe()), t.pos)
         if t.kind == "ident":
             self.next()
             if self.at("op", "("):
@@ -284,12 +289,13 @@ class _Parser:
             self.enter()
             node = self.or_expr()
             self.leave()
-            self.expect("op", ")", "')'")
+            self.expect("op", ")", msg("')'"))
             return node
-        raise error(f"expected a value, a field name or '(' but found {t.describe()}", t.pos)
+        raise error(msg("expected a value, a field name or '(' but found {found}",
+                        found=t.describe()), t.pos)
 
     def call_args(self) -> tuple[Node, ...]:
-        self.expect("op", "(", "'('")
+        self.expect("op", "(", msg("'('"))
         self.enter()
         args: list[Node] = []
         if not self.at("op", ")"):
@@ -298,7 +304,7 @@ class _Parser:
                 self.next()
                 args.append(self.or_expr())
         self.leave()
-        self.expect("op", ")", "')' or ',' in the function call")
+        self.expect("op", ")", msg("')' or ',' in the function call"))
         return tuple(args)
 
 
@@ -360,13 +366,15 @@ def depths(node: Node) -> tuple[int, int]:
 def check_nesting(node: Node) -> None:
     """Refuse a type-checked expression SQLite could not parse (its parser stack is small)."""
     if depths(node)[1] > MAX_NESTING:
-        raise error(f"the expression is nested too deeply (more than {MAX_NESTING} levels)")
+        raise error(msg("the expression is nested too deeply (more than {max_levels} levels)",
+                        max_levels=MAX_NESTING))
 
 
 def parse(text: str) -> Node:
     """Parse ``text`` into an (unresolved) AST; raises ExpressionError with the position."""
     node = _Parser(tokenize(text)).parse()
     if depths(node)[0] > MAX_TREE_DEPTH:
-        raise error(f"the expression is too complex (more than {MAX_TREE_DEPTH} operators "
-                    "in a row); use 'in (…)' for long lists of values")
+        raise error(msg("the expression is too complex (more than {max_operators} operators in a "
+                        "row); use 'in (…)' for long lists of values",
+                        max_operators=MAX_TREE_DEPTH))
     return node

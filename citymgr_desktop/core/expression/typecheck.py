@@ -39,6 +39,7 @@ from citymgr_desktop.core.expression.parser import (
     Node,
     Unary,
 )
+from citymgr_desktop.core.messages import Message, Term, msg
 
 _DATE_RE = re.compile(
     r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -78,9 +79,19 @@ def parse_date(text: str) -> tuple[str, str] | None:
     return format_iso(moment), DATETIME
 
 
-def _type_name(t: str) -> str:
-    return {NUMBER: "a number", TEXT: "text", DATE: "a date", DATETIME: "a date and time",
-            BOOL: "true/false", NULL: "null"}.get(t, t)
+_TYPE_NAMES = {NUMBER: Term("a number", "数值"), TEXT: Term("text", "文本"),
+               DATE: Term("a date", "日期"), DATETIME: Term("a date and time", "日期时间"),
+               BOOL: Term("true/false", "真/假"), NULL: Term("null", "空值")}
+
+
+def _type_name(t: str) -> Term:
+    return _TYPE_NAMES.get(t) or Term(t, t)
+
+
+def _type_names(types: tuple[str, ...] | list[str], en: str, zh: str) -> Term:
+    """Several type names joined (``en``/``zh``: the joining words of each language)."""
+    names = [_type_name(t) for t in types]
+    return Term(en.join(n.en for n in names), zh.join(n.zh for n in names))
 
 
 class Checker:
@@ -101,8 +112,8 @@ class Checker:
         if node.is_date:
             parsed = parse_date(str(v))
             if parsed is None:
-                raise error(f"'{v}' is not a date (write YYYY-MM-DD, e.g. date '2024-05-01')",
-                            node.pos)
+                raise error(msg("'{text}' is not a date (write YYYY-MM-DD, e.g. date "
+                                "'2024-05-01')", text=v), node.pos)
             return replace(node, value=parsed[0], type=parsed[1])
         if v is None:
             return replace(node, type=NULL)
@@ -140,7 +151,8 @@ class Checker:
                     return replace(lit, value=code.value, type=other.type)
             if op in ("=", "!=", "in"):
                 allowed = ", ".join(f"{c.value} ({c.zh} {c.en})" for c in info.domain.codes)
-                raise error(f"{info.name} has no value '{text}'; allowed: {allowed}", lit.pos)
+                raise error(msg("{field} has no value '{text}'; allowed: {allowed}",
+                                field=info.name, text=text, allowed=allowed), lit.pos)
         return self._coerce_plain(lit, other, op)
 
     def _coerce_plain(self, lit: Literal, other: Node, op: str = "") -> Literal:
@@ -157,16 +169,18 @@ class Checker:
             try:
                 num = float(text)
             except ValueError:
-                raise error(f"{_what(other)} is a number; '{text}' is not", lit.pos) from None
+                raise error(msg("{what} is a number; '{text}' is not", what=_what(other),
+                                text=text), lit.pos) from None
             if num != num or num in (float("inf"), float("-inf")):
-                raise error(f"{_what(other)} is a number; '{text}' is not", lit.pos)
+                raise error(msg("{what} is a number; '{text}' is not", what=_what(other),
+                                text=text), lit.pos)
             whole = num.is_integer() and not any(c in text for c in ".eE")
             return replace(lit, value=int(num) if whole else num, type=NUMBER)
         if other.type in (DATE, DATETIME):
             parsed = parse_date(text)
             if parsed is None:
-                raise error(f"{_what(other)} is a date; '{text}' is not a date "
-                            "(write YYYY-MM-DD)", lit.pos)
+                raise error(msg("{what} is a date; '{text}' is not a date (write YYYY-MM-DD)",
+                                what=_what(other), text=text), lit.pos)
             return replace(lit, value=parsed[0], type=parsed[1])
         if other.type == BOOL:
             low = text.strip().lower()
@@ -180,51 +194,53 @@ class Checker:
         left = self.coerce(left, right, op)
         right = self.coerce(right, left, op)
         if NULL in (left.type, right.type):
-            raise error(f"'{op} null' is never true; use 'is null' or 'is not null'", pos)
+            raise error(msg("'{op} null' is never true; use 'is null' or 'is not null'", op=op),
+                        pos)
         if (left.type, right.type) not in _COMPARABLE:
-            raise error(f"cannot compare {_what(left)} ({_type_name(left.type)}) with "
-                        f"{_what(right)} ({_type_name(right.type)})", pos)
+            raise error(msg("cannot compare {left} ({left_type}) with {right} ({right_type})",
+                            left=_what(left), left_type=_type_name(left.type),
+                            right=_what(right), right_type=_type_name(right.type)), pos)
         return left, right
 
-    def need(self, node: Node, types: tuple[str, ...], role: str) -> None:
+    def need(self, node: Node, types: tuple[str, ...], role: Message) -> None:
         if node.type not in types:
-            wanted = " or ".join(_type_name(t) for t in types)
-            hint = ""
+            args = {"role": role, "wanted": _type_names(types, " or ", "或"),
+                    "what": _what(node), "actual": _type_name(node.type)}
             if BOOL in types and node.type != BOOL:
-                hint = "; compare it with something, e.g. condition >= 4"
-            raise error(f"{role} must be {wanted}, but {_what(node)} is "
-                        f"{_type_name(node.type)}{hint}", node.pos)
+                raise error(msg("{role} must be {wanted}, but {what} is {actual}; compare it with "
+                                "something, e.g. condition >= 4", **args), node.pos)
+            raise error(msg("{role} must be {wanted}, but {what} is {actual}", **args), node.pos)
 
     # -- operators ----------------------------------------------------------------------------
     def _unary(self, node: Unary) -> Node:
         operand = self.check(node.operand)
         if node.op == "not":
-            self.need(operand, (BOOL,), "'not'")
+            self.need(operand, (BOOL,), msg("'not'"))
             return replace(node, operand=operand, type=BOOL)
-        self.need(operand, (NUMBER,), "'-'")
+        self.need(operand, (NUMBER,), msg("'-'"))
         return replace(node, operand=operand, type=NUMBER)
 
     def _binary(self, node: Binary) -> Node:
         left, right = self.check(node.left), self.check(node.right)
         op = node.op
         if op in ("and", "or"):
-            self.need(left, (BOOL,), f"each side of '{op}'")
-            self.need(right, (BOOL,), f"each side of '{op}'")
+            self.need(left, (BOOL,), msg("each side of '{op}'", op=op))
+            self.need(right, (BOOL,), msg("each side of '{op}'", op=op))
             return replace(node, left=left, right=right, type=BOOL)
         if op in ("=", "!=", "<", "<=", ">", ">="):
             left, right = self.comparable(left, right, node.pos, op)
             return replace(node, left=left, right=right, type=BOOL)
         if op == "||":
-            self.need(left, (TEXT,), "each side of '||'")
-            self.need(right, (TEXT,), "each side of '||'")
+            self.need(left, (TEXT,), msg("each side of '{op}'", op=op))
+            self.need(right, (TEXT,), msg("each side of '{op}'", op=op))
             return replace(node, left=left, right=right, type=TEXT)
         left, right = self.coerce(left, right), self.coerce(right, left)
         if left.type in (DATE, DATETIME) and op in ("+", "-") and right.type == NUMBER:
             return replace(node, left=left, right=right, type=DATE)  # date ± days
         if op == "-" and left.type in (DATE, DATETIME) and right.type in (DATE, DATETIME):
             return replace(node, left=left, right=right, type=NUMBER)  # days between
-        self.need(left, (NUMBER,), f"each side of '{op}'")
-        self.need(right, (NUMBER,), f"each side of '{op}'")
+        self.need(left, (NUMBER,), msg("each side of '{op}'", op=op))
+        self.need(right, (NUMBER,), msg("each side of '{op}'", op=op))
         return replace(node, left=left, right=right, type=NUMBER)
 
     def _isnull(self, node: IsNull) -> Node:
@@ -236,7 +252,7 @@ class Checker:
         for item in node.items:
             checked = self.check(item)
             if checked.type == NULL:
-                raise error("null inside 'in (…)' never matches; add 'or … is null'",
+                raise error(msg("null inside 'in (…)' never matches; add 'or … is null'"),
                             checked.pos)
             _, checked = self.comparable(operand, checked, node.pos, "in")
             items.append(checked)
@@ -245,9 +261,9 @@ class Checker:
     def _like(self, node: Like) -> Node:
         operand = self.check(node.operand)
         pattern = self.check(node.pattern)
-        self.need(operand, (TEXT, DATE, DATETIME), "the left side of 'like'")
+        self.need(operand, (TEXT, DATE, DATETIME), msg("the left side of 'like'"))
         if not (isinstance(pattern, Literal) and pattern.type == TEXT):
-            raise error("'like' needs a quoted pattern, e.g. name like '%路%'", pattern.pos)
+            raise error(msg("'like' needs a quoted pattern, e.g. name like '%路%'"), pattern.pos)
         return replace(node, operand=operand, pattern=pattern, type=BOOL)
 
     def _between(self, node: Between) -> Node:
@@ -258,13 +274,15 @@ class Checker:
 
     def _call(self, node: Call) -> Node:
         if node.name not in FUNCTIONS:
-            raise error(f"unknown function {node.name}(); functions: "
-                        f"{', '.join(sorted(FUNCTIONS))}", node.pos)
+            raise error(msg("unknown function {function}(); functions: {functions}",
+                            function=node.name, functions=", ".join(sorted(FUNCTIONS))), node.pos)
         lo, hi, result = FUNCTIONS[node.name]
         if not lo <= len(node.args) <= hi:
-            count = f"{lo}" if lo == hi else f"{lo} to {hi}"
-            raise error(f"{node.name}() takes {count} argument(s), got {len(node.args)}",
-                        node.pos)
+            if lo == hi:
+                raise error(msg("{function}() takes {count} argument(s), got {given}",
+                                function=node.name, count=lo, given=len(node.args)), node.pos)
+            raise error(msg("{function}() takes {low} to {high} argument(s), got {given}",
+                            function=node.name, low=lo, high=hi, given=len(node.args)), node.pos)
         if node.name == "today":
             return Literal(self.today.isoformat(), node.pos, DATE)
         if node.name == "now":
@@ -272,33 +290,35 @@ class Checker:
         args = tuple(self.check(a) for a in node.args)
         name = node.name
         if name in ("lower", "upper", "trim", "length", "substr"):
-            self.need(args[0], (TEXT,), f"the first argument of {name}()")
+            self.need(args[0], (TEXT,), msg("the first argument of {function}()", function=name))
         if name == "substr":
             for a in args[1:]:
                 if not (isinstance(a, Literal) and isinstance(a.value, int)
                         and not isinstance(a.value, bool) and a.value >= (1 if a is args[1] else 0)):
-                    raise error("substr(text, start, length) needs whole numbers: start from 1, "
-                                "length from 0", a.pos)
+                    raise error(msg("substr(text, start, length) needs whole numbers: start from 1, "
+                                    "length from 0"), a.pos)
         if name in ("abs", "round"):
-            self.need(args[0], (NUMBER,), f"the argument of {name}()")
+            self.need(args[0], (NUMBER,), msg("the argument of {function}()", function=name))
         if name == "round" and len(args) == 2 and not (
                 isinstance(args[1], Literal) and isinstance(args[1].value, int)
                 and not isinstance(args[1].value, bool) and 0 <= args[1].value <= 10):
-            raise error("round(x, digits) needs digits as a whole number from 0 to 10",
+            raise error(msg("round(x, digits) needs digits as a whole number from 0 to 10"),
                         args[1].pos)
         if name in ("year", "month", "day"):
             args = (self.coerce_date(args[0]),)
-            self.need(args[0], (DATE, DATETIME), f"the argument of {name}()")
+            self.need(args[0], (DATE, DATETIME), msg("the argument of {function}()",
+                                                     function=name))
         if name == "date":
             arg = self.coerce_date(args[0])
             if isinstance(arg, Literal):
                 return replace(arg, value=str(arg.value)[:10], type=DATE)
-            self.need(arg, (DATE, DATETIME, TEXT), "the argument of date()")
+            self.need(arg, (DATE, DATETIME, TEXT), msg("the argument of {function}()",
+                                                       function="date"))
             args = (arg,)
         if name == "coalesce":
             result = self.common_type(args, node)
         if name == "if":
-            self.need(args[0], (BOOL,), "the first argument of if()")
+            self.need(args[0], (BOOL,), msg("the first argument of {function}()", function="if"))
             result = self.common_type(args[1:], node)
         return replace(node, args=args, type=result or NULL)
 
@@ -306,7 +326,8 @@ class Checker:
         if isinstance(node, Literal) and node.type == TEXT:
             parsed = parse_date(str(node.value))
             if parsed is None:
-                raise error(f"'{node.value}' is not a date (write YYYY-MM-DD)", node.pos)
+                raise error(msg("'{text}' is not a date (write YYYY-MM-DD)", text=node.value),
+                            node.pos)
             return replace(node, value=parsed[0], type=parsed[1])
         return node
 
@@ -315,18 +336,19 @@ class Checker:
         if types <= {DATE, DATETIME} and types:
             return DATE if types == {DATE} else DATETIME
         if len(types) > 1:
-            shown = ", ".join(sorted(_type_name(t) for t in types))
-            raise error(f"the values of {node.name}() must have one type, got {shown}",
+            shown = _type_names(sorted(types, key=lambda t: _type_name(t).en), ", ", "、")
+            raise error(msg("the values of {function}() must have one type, got {types}",
+                            function=node.name, types=shown),
                         node.pos)
         return types.pop() if types else NULL
 
 
-def _what(node: Node) -> str:
+def _what(node: Node) -> str | Message:
     if isinstance(node, Name):
         return node.name
     if isinstance(node, Literal):
         return repr(node.value) if node.type != NULL else "null"
-    return "the expression"
+    return msg("the expression")
 
 
 def literal_value(node: Node) -> Any:

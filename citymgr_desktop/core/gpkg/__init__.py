@@ -17,12 +17,14 @@ from citymgr_desktop.core.gpkg.tables import (
     NOW_SQL,
     RTREE_EXTENSION,
     SCHEMA_EXTENSION,
+    STATS_INDEXES,
     USER_VERSION,
     add_columns,
     add_srs,
     create_attachment_indexes,
     create_indexes,
     create_integrity_triggers,
+    create_missing_indexes,
     create_rtree,
     create_rtree_triggers,
     create_table,
@@ -30,6 +32,7 @@ from citymgr_desktop.core.gpkg.tables import (
     expand_extent,
     fill_rtree,
     init_geopackage,
+    missing_indexes,
     rtree_name,
     srs_id_for,
     touch_contents,
@@ -37,9 +40,12 @@ from citymgr_desktop.core.gpkg.tables import (
 )
 
 __all__ = [
-    "APPLICATION_ID", "IN_CHUNK", "NOW_SQL", "RTREE_EXTENSION", "SCHEMA_EXTENSION", "USER_VERSION",
-    "add_columns", "add_srs", "connect", "create_attachment_indexes", "create_indexes", "create_integrity_triggers", "create_rtree",
+    "APPLICATION_ID", "IN_CHUNK", "NOW_SQL", "RTREE_EXTENSION", "SCHEMA_EXTENSION", "STATS_INDEXES",
+    "USER_VERSION",
+    "add_columns", "add_srs", "connect", "create_attachment_indexes", "create_indexes",
+    "create_integrity_triggers", "create_missing_indexes", "create_rtree",
     "create_rtree_triggers", "create_table", "drop_rtree_triggers", "exec_script",
-    "expand_extent", "fill_rtree", "init_geopackage", "quote_ident", "rtree_name", "select_in",
+    "expand_extent", "fill_rtree", "init_geopackage", "missing_indexes",
+    "quote_ident", "rtree_name", "select_in",
     "srs_id_for", "touch_contents", "write_domains",
 ]

@@ -283,12 +283,52 @@ def create_indexes(conn: sqlite3.Connection) -> None:
     conn.execute('CREATE INDEX "idx_work_order_event_order" ON work_order_event (work_order_uuid)')
     conn.execute('CREATE INDEX "idx_attachment_owner" ON attachment (owner_uuid)')
     create_attachment_indexes(conn)
+    for ddl in STATS_INDEXES.values():
+        conn.execute(ddl)
 
 
 def create_attachment_indexes(conn: sqlite3.Connection) -> None:
     """Photos by asset and by content (schema version 2; also made when a file is upgraded)."""
     conn.execute('CREATE INDEX IF NOT EXISTS "idx_attachment_asset" ON attachment (asset_uuid)')
     conn.execute('CREATE INDEX IF NOT EXISTS "idx_attachment_sha256" ON attachment (sha256)')
+
+
+# Covering indexes the statistics need (core/stats, docs/statistics.md): the register of
+# live assets by sub-district and condition (grid and install date along); records by date
+# with class, type and cost, and by type, class and date with the asset (inspection
+# coverage); orders by deadline; the moves by target state. Files made before them get them with
+# their first write (store/upgrade.py: bring_up_to_date), never from an open.
+STATS_INDEXES: dict[str, str] = {
+    **{f"idx_{t.name}_register":
+       f'CREATE INDEX "idx_{t.name}_register" ON "{t.name}" '
+       "(retired_at, district, condition, bgid, install_date)" for t in sc.ASSET_TABLES},
+    "idx_maintenance_record_stats":
+        'CREATE INDEX "idx_maintenance_record_stats" ON maintenance_record (record_date, '
+        "asset_class, record_type, labour_cost, material_cost, equipment_cost)",
+    "idx_maintenance_record_inspection":
+        'CREATE INDEX "idx_maintenance_record_inspection" ON maintenance_record (record_type, '
+        "asset_class, record_date, asset_uuid)",
+    "idx_work_order_deadline": 'CREATE INDEX "idx_work_order_deadline" ON work_order (deadline)',
+    "idx_work_order_event_state":
+        'CREATE INDEX "idx_work_order_event_state" ON work_order_event '
+        "(to_state, work_order_uuid, at)",
+}
+
+
+def missing_indexes(conn: sqlite3.Connection) -> list[str]:
+    """The statistics indexes this file lacks (on tables it has)."""
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return [name for name, ddl in STATS_INDEXES.items()
+            if name not in have and ddl.split(" ON ")[1].split(" (")[0].strip('"') in tables]
+
+
+def create_missing_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Create the statistics indexes the file lacks (in the caller's transaction)."""
+    names = missing_indexes(conn)
+    for name in names:
+        conn.execute(STATS_INDEXES[name])
+    return names
 
 
 def touch_contents(conn: sqlite3.Connection, table: str) -> None:

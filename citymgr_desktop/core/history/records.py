@@ -54,15 +54,16 @@ def latest_records(store: Store, asset_uuids: list[str], per_asset: int = 3
 def get_record(store: Store, record_uuid: str) -> dict[str, Any]:
     rows = store.get_rows("maintenance_record", [record_uuid])
     if record_uuid not in rows:
-        raise NotFoundError(f"no maintenance record {record_uuid!r}")
+        raise NotFoundError("no maintenance record {record_uuid!r}", record_uuid=record_uuid)
     return rows[record_uuid]
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(values) - set(EDITABLE)
     if unknown:
-        raise ValidationError(f"maintenance_record has no editable field(s) "
-                              f"{', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
+        raise ValidationError("maintenance_record has no editable field(s) {unknown}; editable: "
+                              "{editable}",
+                              unknown=', '.join(sorted(unknown)), editable=', '.join(EDITABLE))
     return {k: normalise(RECORD, k, v) for k, v in values.items()}
 
 
@@ -91,15 +92,17 @@ def plan_add(store: Store, asset_class: str | None, asset_uuid: str, values: Map
 
     cls = asset_class or asset_class_for(store, asset_uuid)
     if cls not in sc.ASSET_TABLES_BY_NAME:
-        raise ValidationError(f"maintenance_record.asset_class: {cls!r} is not an asset layer")
+        raise ValidationError("maintenance_record.asset_class: {cls!r} is not an asset layer",
+                              cls=cls)
     asset = store.get_rows(cls, [asset_uuid], ["condition", "retired_at"]).get(asset_uuid)
     if asset is None:
-        raise NotFoundError(f"{cls} has no asset {asset_uuid!r}")
+        raise NotFoundError("{cls} has no asset {asset_uuid!r}", cls=cls, asset_uuid=asset_uuid)
     row = _clean(values)
     for req in ("record_date", "record_type"):
         if row.get(req) is None:
             f = RECORD.field(req)
-            raise ValidationError(f"maintenance_record.{req} ({f.en}) must not be empty")
+            raise ValidationError("maintenance_record.{req} ({label}) must not be empty",
+                                  req=req, label=f.en)
     row["condition_before"] = condition_before(row, asset.get("condition"))
     rid = record_uuid or new_uuid()
     row.update({"record_uuid": rid, "asset_class": cls, "asset_uuid": asset_uuid,
@@ -121,7 +124,7 @@ def plan_edit(store: Store, record_uuid: str, changes: Mapping[str, Any], *,
     changed = {k: v for k, v in new.items() if not values_equal(cur.get(k), v)}
     for req in ("record_date", "record_type"):
         if req in changed and changed[req] is None:
-            raise ValidationError(f"maintenance_record.{req} must not be empty")
+            raise ValidationError("maintenance_record.{req} must not be empty", req=req)
     if not changed:
         return DeltaSet()
     deltas = DeltaSet([Delta("maintenance_record", record_uuid,

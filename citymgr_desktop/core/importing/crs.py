@@ -31,6 +31,7 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.transformer import AreaOfInterest, TransformerGroup
 
 from citymgr_desktop.core.errors import CrsError, ValidationError
+from citymgr_desktop.core.messages import Message, msg
 
 AREA_TOLERANCE_DEG = 0.1  # projections stay accurate a little past the edge (≈10 km)
 SAME_FRAME_DATUMS = ("World Geodetic System 1984", "China 2000",
@@ -49,7 +50,7 @@ class TransformPlan:
     target: CRS
     steps: list[Transformer]  # applied in turn; empty when source and target are the same
     description: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     accuracy: float | None = None  # metres, as PROJ states it (None: unknown or ballpark)
     choice: int = 1  # which of the candidates (1 = PROJ's first for the data's extent)
     alternatives: list[dict[str, Any]] = field(default_factory=list)  # the other candidates
@@ -87,9 +88,9 @@ def resolve_source_crs(crs: CRS | None, geoms: np.ndarray, path: str) -> tuple[C
         if b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90:
             return WGS84, ["the source states no CRS; its coordinates look like longitude/"
                            "latitude, so WGS 84 (EPSG:4326) was assumed"]
-    raise CrsError(f"{path}: the source states no coordinate reference system (no .prj?) and "
-                   "its coordinates are not longitude/latitude; give it with --source-crs, "
-                   "e.g. EPSG:4547")
+    raise CrsError("{path}: the source states no coordinate reference system (no .prj?) and its "
+                   "coordinates are not longitude/latitude; give it with --source-crs, e.g. "
+                   "EPSG:4547", path=path)
 
 
 _SAME_FRAME_CRS_NAMES = ("WGS 84", "China Geodetic Coordinate System 2000", "CGCS2000",
@@ -121,9 +122,11 @@ def _candidates(source: CRS, target: CRS, area: Bounds | None) -> _Candidates:
             warnings.simplefilter("ignore")  # "Best transformation is not available ..."
             group = TransformerGroup(source, target, always_xy=True, area_of_interest=aoi)
     except Exception as exc:  # PROJ reports impossible pairs with several exception types
-        raise CrsError(f"no transformation from {source.name} to {target.name} ({exc})") from None
+        raise CrsError("no transformation from {source} to {target} ({reason})",
+                       source=source.name, target=target.name, reason=exc) from None
     if not group.transformers:
-        raise CrsError(f"no transformation from {source.name} to {target.name}")
+        raise CrsError("no transformation from {source} to {target}",
+                       source=source.name, target=target.name)
     # the grids of the best operation PROJ could not run (the one a user would install)
     best = group.unavailable_operations[:1]
     missing = [g.short_name for op in best for g in op.grids if not g.available]
@@ -220,7 +223,7 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
     tr = found.transformers[index]
     steps = [tr]
     ops = _op_names(tr)
-    notes: list[str] = []
+    notes: list[Message] = []
     if _rough(ops) and source.is_bound and _frame(target):
         # A local datum with its 7 parameters (+towgs84): PROJ uses them towards WGS 84 only,
         # not towards CGCS2000 -- so go through WGS 84, the same frame as the target.
@@ -228,31 +231,36 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
         from_wgs = _candidates(WGS84, target, area).transformers[0]
         steps = [to_wgs, from_wgs]
         ops = _op_names(to_wgs) + _op_names(from_wgs)
-        notes.append("the source's own datum parameters (TOWGS84) were used, via WGS 84")
+        notes.append(msg("the source's own datum parameters (TOWGS84) were used, via WGS 84"))
     rough = _rough(ops)
     if rough and not accept_ballpark:
         raise _refusal(source, target, area, found.missing_grids)
     if not found.best_available and found.missing_grids and not rough:
-        notes.append(f"a more accurate transformation needs the PROJ grid "
-                     f"{', '.join(found.missing_grids)}, which is not installed; the best "
-                     "available one was used")
+        notes.append(msg("a more accurate transformation needs the PROJ grid {grids}, which is "
+                         "not installed; the best available one was used",
+                         grids=", ".join(found.missing_grids)))
     if rough:
         error = ballpark_error(source, target, area)
-        size = f"about {error:.0f} m" if error is not None else "of unknown size"
-        notes.append(f"approximate datum shift {source.name} -> {target.name} accepted by the "
-                     f"user (an error {size})")
+        if error is not None:
+            notes.append(msg("approximate datum shift {source} -> {target} accepted by the user "
+                             "(an error of about {metres:.0f} m)", source=source.name,
+                             target=target.name, metres=error))
+        else:
+            notes.append(msg("approximate datum shift {source} -> {target} accepted by the user "
+                             "(an error of unknown size)", source=source.name, target=target.name))
     elif any(_harmless_ballpark(op) for op in ops):
-        notes.append("WGS 84, CGCS2000, ITRF and ETRS89 agree to about 1 m (all realise the "
-                     "ITRF): no datum shift applied")
+        notes.append(msg("WGS 84, CGCS2000, ITRF and ETRS89 agree to about 1 m (all realise the "
+                         "ITRF): no datum shift applied"))
     accuracies = [_accuracy(t) for t in steps]
     accuracy = max(accuracies) if accuracies and None not in accuracies and not rough else None  # type: ignore[type-var]
     if accuracy is not None:
-        notes.append(f"transformation accuracy about {accuracy:g} m")
+        notes.append(msg("transformation accuracy about {metres:g} m", metres=accuracy))
     alternatives = [{"choice": i, "description": _describe(t), "accuracy_m": _accuracy(t)}
                     for i, t in enumerate(found.transformers, 1) if i != index + 1]
     if alternatives:
-        notes.append(f"transformation {index + 1} of {len(found.transformers)} for the data's "
-                     "extent (another: --transformation N, or the list in the import wizard)")
+        notes.append(msg("transformation {choice} of {count} for the data's extent (another: "
+                         "--transformation N, or the list in the import wizard)",
+                         choice=index + 1, count=len(found.transformers)))
     description = " ; ".join(_describe(t) for t in steps)
     return TransformPlan(source, target, steps, description, notes, accuracy, index + 1,
                          alternatives)
@@ -357,21 +365,23 @@ def swap_xy(geoms: np.ndarray) -> np.ndarray:
 
 
 def check_area(geoms: np.ndarray, source: CRS, target: CRS, path: str,
-               swap_possible: bool = False) -> tuple[np.ndarray, np.ndarray, list[str], str]:
+               swap_possible: bool = False) -> tuple[np.ndarray, np.ndarray, list[Message], str]:
     """(geometries, inside mask, notes, area words); raises CrsError when nothing is inside."""
     inside, words = area_mask(geoms, source, target)
     present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
-    notes: list[str] = []
+    notes: list[Message] = []
     if present.any() and not inside.any() and swap_possible:
         swapped = swap_xy(geoms)
         s_inside, _ = area_mask(swapped, source, target)
         if s_inside.any():
-            notes.append("X and Y columns were swapped (survey convention: X = north); "
-                         "give --x/--y to choose them yourself")
+            notes.append(msg("X and Y columns were swapped (survey convention: X = north); give "
+                             "--x/--y to choose them yourself"))
             return swapped, s_inside, notes, words
     if present.any() and not inside.any():
         raise CrsError(
-            f"{path}: the data ({lonlat_extent(geoms, source)}, read as {source.name}) lies "
-            f"outside the area of use of the project CRS {target.name}: {words}. Check the "
-            "source's CRS (--source-crs) or import into a project whose CRS covers the data")
+            "{path}: the data ({extent}, read as {source}) lies outside the area of use of the "
+            "project CRS {target}: {words}. Check the source's CRS (--source-crs) or import "
+            "into a project whose CRS covers the data",
+            path=path, extent=lonlat_extent(geoms, source), source=source.name,
+            target=target.name, words=words)
     return geoms, inside, notes, words

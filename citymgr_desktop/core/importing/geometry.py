@@ -21,11 +21,15 @@ import numpy as np
 import shapely
 
 from citymgr_desktop.core.importing.curves import linearise
+from citymgr_desktop.core.messages import Message, Term, Text, msg
 
 CURVE_TYPES = {8: "CircularString", 9: "CompoundCurve", 10: "CurvePolygon", 11: "MultiCurve",
                12: "MultiSurface", 13: "Curve", 14: "Surface"}
 OTHER_TYPES = {15: "PolyhedralSurface", 16: "TIN", 17: "Triangle"}
-_TARGET_WORD = {"LINESTRING": "a line", "POINT": "a point", "MULTIPOLYGON": "an area"}
+_TARGET_WORD = {"LINESTRING": Term("a line", "线"), "POINT": Term("a point", "点"),
+                "MULTIPOLYGON": Term("an area", "面")}
+_TARGET_PART = {"LINESTRING": Term("line", "线"), "POINT": Term("point", "点"),
+                "MULTIPOLYGON": Term("area", "面")}
 _DIM = {"POINT": 0, "LINESTRING": 1, "MULTIPOLYGON": 2}
 
 
@@ -47,8 +51,8 @@ class Conformed:
     """The outcome for one source geometry: parts to store, or why not."""
 
     parts: list[Any] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    reason: str | None = None  # set when the feature is skipped
+    notes: list[Message] = field(default_factory=list)
+    reason: Message | None = None  # set when the feature is skipped
     detail: str = ""
 
 
@@ -62,7 +66,7 @@ def wkb_type(blob: bytes) -> int | None:
 
 
 def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | None = None,
-               layer: str | None = None) -> tuple[np.ndarray, dict[Any, str], dict[Any, str]]:
+               layer: str | None = None) -> tuple[np.ndarray, dict[Any, Text], dict[Any, Text]]:
     """WKB -> Shapely geometries; returns (geometries, problems by fid, conversions by fid)."""
     arr = np.array([None if b is None else bytes(b) for b in wkb], dtype=object)
     codes = [wkb_type(b) if b is not None else None for b in arr]
@@ -70,8 +74,8 @@ def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | No
     plain = arr.copy()
     plain[special] = None  # GEOS cannot read curves at all (it raises, even with "ignore")
     geoms = _from_wkb(plain)
-    problems: dict[Any, str] = {}
-    converted: dict[Any, str] = {}
+    problems: dict[Any, Text] = {}
+    converted: dict[Any, Text] = {}
     curves: list[int] = []
     for i in range(len(arr)):
         if arr[i] is None:
@@ -79,19 +83,22 @@ def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | No
         if codes[i] in CURVE_TYPES:
             curves.append(i)
         elif codes[i] in OTHER_TYPES:
-            problems[fids[i]] = f"unsupported geometry type {OTHER_TYPES[codes[i] or 0]}"
+            problems[fids[i]] = msg("unsupported geometry type {geometry_type}",
+                                    geometry_type=OTHER_TYPES[codes[i] or 0])
         elif geoms[i] is None:
-            problems[fids[i]] = f"unreadable geometry ({_geos_message(arr[i])})"
+            problems[fids[i]] = msg("unreadable geometry ({reason})",
+                                    reason=_geos_message(arr[i]))
     for i in curves:
         name = CURVE_TYPES[codes[i] or 0]
         try:
             geoms[i] = linearise(arr[i])
-            converted[fids[i]] = f"curved {name} linearised"
+            converted[fids[i]] = msg("curved {name} linearised", name=name)
         except ValueError as exc:
-            problems[fids[i]] = f"curved geometry ({name}) could not be linearised ({exc})"
+            problems[fids[i]] = msg("curved geometry ({name}) could not be linearised ({reason})",
+                                    name=name, reason=str(exc))
     for i in range(len(arr)):
         if arr[i] is None:
-            problems.setdefault(fids[i], "no geometry")
+            problems.setdefault(fids[i], msg("no geometry"))
     return geoms, problems, converted
 
 
@@ -110,12 +117,12 @@ def _from_wkb(arr: np.ndarray) -> np.ndarray:
         return out
 
 
-def _geos_message(blob: bytes) -> str:
+def _geos_message(blob: bytes) -> Text:
     try:
         shapely.from_wkb(blob)
     except Exception as exc:  # GEOS reports malformed input with several exception types
         return str(exc).split(":", 1)[-1].strip()[:120]
-    return "unknown reason"
+    return msg("unknown reason")
 
 
 def drop_zm(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -148,26 +155,27 @@ def _parts_of_dim(geom: Any, dim: int) -> list[Any]:
     return out
 
 
-def conform(geom: Any, target: str, options: GeometryOptions, table_label: str = "") -> Conformed:
+def conform(geom: Any, target: str, options: GeometryOptions,
+            table_label: Term | str = "") -> Conformed:
     """Make ``geom`` fit a layer of geometry type ``target`` (see the module docstring)."""
     res = Conformed()
     label = table_label or target.lower()
     if geom is None or geom.is_empty:
-        res.reason = "no geometry"
+        res.reason = msg("no geometry")
         return res
     if not geom.is_valid:
         why = shapely.is_valid_reason(geom)
         short = why.split("[", 1)[0].strip()  # without the coordinates, to count alike
         if not options.repair:
-            res.reason, res.detail = "invalid geometry", why
+            res.reason, res.detail = msg("invalid geometry"), why
             return res
         fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False) \
             if geom.geom_type in ("Polygon", "MultiPolygon") else shapely.make_valid(geom)
         if fixed.is_empty or int(shapely.get_dimensions(fixed)) < int(
                 shapely.get_dimensions(geom)):
-            res.reason, res.detail = "invalid geometry that collapses when repaired", why
+            res.reason, res.detail = msg("invalid geometry that collapses when repaired"), why
             return res
-        res.notes.append(f"repaired ({short})")
+        res.notes.append(msg("repaired ({short})", short=short))
         res.detail = why
         geom = fixed
     dim = _DIM[target]
@@ -178,24 +186,27 @@ def conform(geom: Any, target: str, options: GeometryOptions, table_label: str =
             polys = [shapely.Polygon(p.coords) for p in closed]
             geom = shapely.make_valid(shapely.MultiPolygon(polys)) if len(polys) > 1 \
                 else shapely.make_valid(polys[0])
-            res.notes.append("closed line made an area")
+            res.notes.append(msg("closed line made an area"))
             gdim = 2
     if gdim < dim or (target != "POINT" and gdim != dim):
-        res.reason = f"{geom.geom_type} cannot become {_TARGET_WORD[target]} ({label})"
+        res.reason = msg("{geom_type} cannot become {target} ({label})",
+                         geom_type=geom.geom_type, target=_TARGET_WORD[target], label=label)
         return res
     if target == "POINT" and gdim > 0:
         if not options.to_point:
-            res.reason = f"{geom.geom_type} cannot become a point ({label})"
+            res.reason = msg("{geom_type} cannot become a point ({label})",
+                             geom_type=geom.geom_type, label=label)
             return res
         return _to_point(geom, gdim, res)
     parts = _parts_of_dim(geom, dim)
     if not parts:
-        res.reason = f"{geom.geom_type} has no {_TARGET_WORD[target][2:]} parts"
+        res.reason = msg("{geom_type} has no {kind} parts", geom_type=geom.geom_type,
+                         kind=_TARGET_PART[target])
         return res
     if target == "MULTIPOLYGON":
         polys = [p for p in parts if p.area > 0]
         if not polys:
-            res.reason = "area is zero"
+            res.reason = msg("area is zero")
             return res
         res.parts = [shapely.MultiPolygon(polys)]
         return res
@@ -203,16 +214,17 @@ def conform(geom: Any, target: str, options: GeometryOptions, table_label: str =
         merged = shapely.line_merge(shapely.MultiLineString(parts))
         parts = _parts_of_dim(merged, 1)
         if len(parts) == 1:
-            res.notes.append("multi-part line merged")
+            res.notes.append(msg("multi-part line merged"))
     parts = [p for p in parts if target == "POINT" or p.length > 0]
     if not parts:
-        res.reason = "line has zero length"
+        res.reason = msg("line has zero length")
         return res
     if len(parts) > 1:
         if options.multipart == "refuse":
-            res.reason = f"multi-part {geom.geom_type} with {len(parts)} parts"
+            res.reason = msg("multi-part {geom_type} with {count} parts",
+                             geom_type=geom.geom_type, count=len(parts))
             return res
-        res.notes.append(f"split into {len(parts)} parts")
+        res.notes.append(msg("split into {count} parts", count=len(parts)))
     res.parts = parts
     return res
 
@@ -224,9 +236,9 @@ def _to_point(geom: Any, gdim: int, res: Conformed) -> Conformed:
             point = shapely.line_interpolate_point(merged, 0.5, normalized=True)
         else:
             point = merged.representative_point()
-        res.notes.append("line made a point (its middle)")
+        res.notes.append(msg("line made a point (its middle)"))
     else:
         point = geom.representative_point()
-        res.notes.append("area made a point (inside it)")
+        res.notes.append(msg("area made a point (inside it)"))
     res.parts = [point]
     return res

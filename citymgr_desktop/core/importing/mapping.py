@@ -98,8 +98,8 @@ class ImportMapping:
 
     def target(self) -> sc.Table:
         if self.table not in sc.ASSET_TABLES_BY_NAME:
-            raise NotFoundError(f"unknown asset class {self.table!r}; choose one of "
-                                f"{', '.join(sc.ASSET_TABLES_BY_NAME)}")
+            raise NotFoundError("unknown asset class {table!r}; choose one of {classes}",
+                                table=self.table, classes=', '.join(sc.ASSET_TABLES_BY_NAME))
         return sc.ASSET_TABLES_BY_NAME[self.table]
 
     def check(self, source_fields: list[str]) -> None:
@@ -107,25 +107,26 @@ class ImportMapping:
         table = self.target()
         names = table.field_names()
         if self.on_unmatched not in ("empty", "skip"):
-            raise ValidationError(f"on_unmatched must be 'empty' or 'skip', got "
-                                  f"{self.on_unmatched!r}")
+            raise ValidationError("on_unmatched must be 'empty' or 'skip', got {on_unmatched!r}",
+                                  on_unmatched=self.on_unmatched)
         for where in (self.fields, self.constants, self.values):
             for f in where:
                 if f not in names:
-                    raise ValidationError(f"{table.name} has no field {f!r}; fields: "
-                                          f"{', '.join(editable_fields(table))}")
+                    raise ValidationError("{table} has no field {field!r}; fields: {fields}",
+                                          table=table.name, field=f,
+                                          fields=', '.join(editable_fields(table)))
                 if f in NOT_MAPPABLE:
-                    raise ValidationError(f"{table.name}.{f} is maintained by the app and "
-                                          "cannot be imported")
+                    raise ValidationError("{table}.{field} is maintained by the app and cannot "
+                                          "be imported", table=table.name, field=f)
         for dst, src in self.fields.items():
             if src not in source_fields:
-                raise NotFoundError(f"the source has no field {src!r} (mapped to {dst}); "
-                                    f"fields: {', '.join(source_fields)}")
+                raise NotFoundError("the source has no field {src!r} (mapped to {dst}); fields: "
+                                    "{fields}", src=src, dst=dst, fields=', '.join(source_fields))
         for f in self.values:
             if table.field(f).get_domain() is None or \
                     not isinstance(table.field(f).get_domain(), dm.CodedDomain):
-                raise ValidationError(f"{table.name}.{f} has no list of codes; value maps "
-                                      "apply to coded fields only")
+                raise ValidationError("{table}.{field} has no list of codes; value maps apply "
+                                      "to coded fields only", table=table.name, field=f)
 
     def to_dict(self) -> dict[str, Any]:
         extra = {} if self.transformation is None else {"transformation": self.transformation}
@@ -144,7 +145,8 @@ class ImportMapping:
         try:
             geom = GeometryOptions(**data.get("geometry", {}))
         except (TypeError, ValueError) as exc:
-            raise ValidationError(f"bad geometry options in the profile: {exc}") from None
+            raise ValidationError("bad geometry options in the profile: {reason}",
+                                  reason=exc) from None
         return cls(table=str(data["target"]), fields=dict(data.get("fields", {})),
                    constants=dict(data.get("constants", {})),
                    values={k: {str(w): c for w, c in v.items()}

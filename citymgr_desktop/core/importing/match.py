@@ -16,8 +16,10 @@ import shapely
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuid
+from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing.prepare import Candidate, Prepared
 from citymgr_desktop.core.importing.report import Example, ImportReport
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, values_equal
@@ -25,7 +27,7 @@ from citymgr_desktop.core.store import Store
 
 GEOM = sc.GEOMETRY_COLUMN
 GEOMETRY_TOLERANCE = 1e-6  # metres: reprojection noise is not a change
-SKIP_RETIRED = "matches a retired asset (reinstate it in the app first)"
+SKIP_RETIRED = msg("matches a retired asset (reinstate it in the app first)")
 
 
 @dataclass
@@ -70,8 +72,9 @@ def match(store: Store, prepared: Prepared) -> ImportPlan:
     for c in cands:
         found = existing.get(c.source_id or "", []) if c.source_id else []
         if len(found) > 1:
-            report.skipped.add("ambiguous: several assets already have this source id",
-                               Example(c.fid, c.source_id, f"{len(found)} assets"))
+            report.skipped.add(msg("ambiguous: several assets already have this source id"),
+                               Example(c.fid, c.source_id,
+                                       msg("{count} assets", count=len(found))))
         elif found and found[0][1] is not None:
             report.skipped.add(SKIP_RETIRED, Example(c.fid, c.source_id, found[0][0]))
         elif found:
@@ -128,7 +131,8 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
         if code is not None:
             problem = _code_problem(code, table, used, taken)
             if problem:
-                report.add_invalid("obj_code", f"{problem}: a new code was assigned",
+                report.add_invalid("obj_code", msg("{problem}: a new code was assigned",
+                                                   problem=problem),
                                    Example(c.fid, c.source_id, code))
                 code = None
         if code is None:
@@ -147,11 +151,12 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
     return out
 
 
-def _code_problem(code: str, table: sc.Table, used: set[str], taken: set[str]) -> str | None:
+def _code_problem(code: str, table: sc.Table, used: set[str], taken: set[str]
+                  ) -> Text | None:
     try:
         objcode.validate(code, table)
     except Exception as exc:  # ValidationError with the reason
-        return str(exc)
+        return exc.message if isinstance(exc, CitymgrError) else str(exc)
     if code in used or code in taken:
-        return f"obj_code {code} is already used"
+        return msg("obj_code {code} is already used", code=code)
     return None

@@ -21,14 +21,14 @@ from citymgr_desktop.core.importing.geometry import conform, drop_zm
 from citymgr_desktop.core.importing.mapping import ImportMapping, editable_fields
 from citymgr_desktop.core.importing.report import Example, ImportReport
 from citymgr_desktop.core.importing.sources import SourceData, is_empty
+from citymgr_desktop.core.messages import Message, Term, msg
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.progress import Progress, ensure
 
-SKIP_OUTSIDE = "outside the project CRS's area of use"
-SKIP_DUPLICATE = "duplicate source id in the source (the first one is imported)"
-SKIP_UNMATCHED = "value matches no code"
+SKIP_OUTSIDE = msg("outside the project CRS's area of use")
+SKIP_DUPLICATE = msg("duplicate source id in the source (the first one is imported)")
 
 
 @dataclass
@@ -83,23 +83,27 @@ def check_constants(table: sc.Table, mapping: ImportMapping) -> dict[str, Any]:
             try:
                 normalise(table, f, code)
             except ValidationError as exc:
-                raise ValidationError(f"value map {f}: {word!r} -> {exc}") from None
+                raise ValidationError("value map {field}: {word!r} -> {reason}",
+                                      field=f, word=word, reason=exc) from None
     return out
 
 
-def _invalid_reason(table: sc.Table, name: str, value: Any) -> str:
+def _invalid_reason(table: sc.Table, name: str, value: Any) -> Message:
     f = table.field(name)
     domain = f.get_domain()
     if isinstance(domain, dm.RangeDomain):
         try:
             float(str(value).strip())
-            return f"outside {domain.describe()}"
+            return msg("outside {range}", range=Term(domain.describe("en"),
+                                                     domain.describe("zh")))
         except ValueError:
             pass
-    words = {sc.FieldType.INTEGER: "not a whole number", sc.FieldType.REAL: "not a number",
-             sc.FieldType.DATE: "not a date (YYYY-MM-DD)",
-             sc.FieldType.DATETIME: "not a date and time", sc.FieldType.BOOLEAN: "not yes/no"}
-    return words.get(f.type, "not allowed")
+    words = {sc.FieldType.INTEGER: msg("not a whole number"),
+             sc.FieldType.REAL: msg("not a number"),
+             sc.FieldType.DATE: msg("not a date (YYYY-MM-DD)"),
+             sc.FieldType.DATETIME: msg("not a date and time"),
+             sc.FieldType.BOOLEAN: msg("not yes/no")}
+    return words.get(f.type) or msg("not allowed")
 
 
 class _Converter:
@@ -111,7 +115,7 @@ class _Converter:
         self.explicit = {f: {iv.normalise_word(w): c for w, c in m.items()}
                          for f, m in mapping.values.items()}
 
-    def convert(self, row: dict[str, Any], ex: Example) -> tuple[dict[str, Any], str | None]:
+    def convert(self, row: dict[str, Any], ex: Example) -> tuple[dict[str, Any], Message | None]:
         values: dict[str, Any] = {}
         for target, src in self.mapping.fields.items():
             if target == "source_id":
@@ -133,7 +137,8 @@ class _Converter:
                     if code is None:
                         self.report.add_unmatched(target, key)
                         if self.mapping.on_unmatched == "skip":
-                            return {}, f"{SKIP_UNMATCHED} ({target}: {key!r})"
+                            return {}, msg("value matches no code ({field}: {value!r})",
+                                           field=target, value=key)
                         continue
                     raw = code
             values[target] = self._normalise(target, raw, ex)
@@ -146,7 +151,8 @@ class _Converter:
         f = self.table.field(name)
         if f.type is sc.FieldType.TEXT and f.max_length and len(str(raw).strip()) > f.max_length:
             text = str(raw).strip()
-            self.report.add_invalid(name, f"longer than {f.max_length} characters: cut",
+            self.report.add_invalid(name, msg("longer than {max_length} characters: cut",
+                                              max_length=f.max_length),
                                     Example(ex.fid, ex.source_id, text[:40] + "…"))
             return text[: f.max_length]
         if f.type is sc.FieldType.DATE and isinstance(raw, (str, int)) \
@@ -155,7 +161,8 @@ class _Converter:
             if parsed is not None:
                 raw = parsed[0]
                 if parsed[1]:
-                    self.report.notices.add(f"{name}: partial date completed to the first day",
+                    self.report.notices.add(msg("{field}: partial date completed to the first "
+                                                "day", field=name),
                                             Example(ex.fid, ex.source_id, f"{raw!s}"))
         if f.type is sc.FieldType.TEXT and not isinstance(raw, str):
             raw = iv.value_key(raw)
@@ -181,9 +188,9 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
     id_field = mapping.fields.get("source_id")
     fids_as = fid_prefix(data.layer.path, data.layer.name)
     if id_field is None:
-        report.warnings.append(f"no source id field is mapped: feature ids of this file are "
-                               f"used ({fids_as}N), which match again only when the same "
-                               "file and layer is imported again unchanged")
+        report.warnings.append(msg("no source id field is mapped: feature ids of this file are "
+                                   "used ({prefix}N), which match again only when the same file "
+                                   "and layer is imported again unchanged", prefix=fids_as))
     path = data.layer.path
     src_crs, notes = icrs.resolve_source_crs(data.layer.crs, data.geometries, path)
     geoms, had_zm = drop_zm(data.geometries)
@@ -206,7 +213,7 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
     target = table.geometry_type or ""
     for i, (fid, row) in enumerate(zip(fids, records, strict=True)):
         if i % 2000 == 0:
-            prog.update(i, len(records), "checking features")
+            prog.update(i, len(records), msg("checking features"))
         base_id = source_id_text(row[id_field]) if id_field else f"{fids_as}{fid}"
         sid = f"{mapping.id_prefix}{base_id}" if base_id is not None else None
         ex = Example(fid, sid)
@@ -216,12 +223,13 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
         if not inside[i]:
             report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, area_words))
             continue
-        res = conform(geoms[i], target, mapping.geometry, table.label("en").lower())
+        res = conform(geoms[i], target, mapping.geometry,
+                      Term(table.label("en").lower(), table.label("zh")))
         if res.reason:
             report.skipped.add(res.reason, Example(fid, sid, res.detail))
             continue
         if sid is not None and len(sid) + 4 > (table.field("source_id").max_length or 100):
-            report.skipped.add("source id too long", Example(fid, sid))
+            report.skipped.add(msg("source id too long"), Example(fid, sid))
             continue
         if sid is not None and sid in seen:
             report.skipped.add(SKIP_DUPLICATE, ex)
@@ -233,10 +241,10 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
         if sid is not None:
             seen.add(sid)
         else:
-            report.notices.add(f"no source id ({id_field} is empty): imported, but a later "
-                               "import adds it again", ex)
+            report.notices.add(msg("no source id ({field} is empty): imported, but a later "
+                                   "import adds it again", field=id_field), ex)
         if had_zm[i]:
-            report.geometry.add("Z/M values dropped", ex)
+            report.geometry.add(msg("Z/M values dropped"), ex)
         if fid in data.converted:
             report.geometry.add(data.converted[fid], ex)
         for note in res.notes:
@@ -245,7 +253,7 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
         for k, part in enumerate(res.parts, 1):
             part_id = f"{sid}#{k}" if many and sid is not None else sid
             candidates.append(Candidate(fid, part_id, part, dict(values)))
-    prog.update(len(records), len(records), "checking features")
+    prog.update(len(records), len(records), msg("checking features"))
     _count_empty(table, mapping, candidates, report)
     return Prepared(table, candidates, report)
 

@@ -28,10 +28,11 @@ def profile_dict(mapping: ImportMapping, options: SourceOptions) -> dict[str, An
 
 def from_profile_dict(data: dict[str, Any]) -> tuple[ImportMapping, SourceOptions]:
     if not isinstance(data, dict) or FORMAT_KEY not in data:
-        raise ValidationError(f"not an import profile (no {FORMAT_KEY} key)")
+        raise ValidationError("not an import profile (no {key} key)", key=FORMAT_KEY)
     if data[FORMAT_KEY] != FORMAT_VERSION:
-        raise ValidationError(f"import profile version {data[FORMAT_KEY]} is not supported "
-                              f"(this version reads {FORMAT_VERSION})")
+        raise ValidationError("import profile version {version} is not supported (this version "
+                              "reads {supported})",
+                              version=data[FORMAT_KEY], supported=FORMAT_VERSION)
     if "target" not in data:
         raise ValidationError("the import profile names no target asset class ('target')")
     body = {k: v for k, v in data.items() if k not in (FORMAT_KEY, "source")}
@@ -39,7 +40,8 @@ def from_profile_dict(data: dict[str, Any]) -> tuple[ImportMapping, SourceOption
              "geometry", "accept_ballpark", "transformation"}
     unknown = set(body) - known
     if unknown:
-        raise ValidationError(f"unknown key(s) in the import profile: {sorted(unknown)}")
+        raise ValidationError("unknown key(s) in the import profile: {unknown}",
+                              unknown=sorted(unknown))
     return ImportMapping.from_dict(body), SourceOptions.from_dict(dict(data.get("source", {})))
 
 
@@ -48,9 +50,9 @@ def load_profile(path: str | os.PathLike[str]) -> tuple[ImportMapping, SourceOpt
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BadFileError(f"{p}: no such profile") from None
+        raise BadFileError("{path}: no such profile", path=p) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadFileError(f"{p}: cannot be read ({exc})") from None
+        raise BadFileError("{path}: cannot be read ({reason})", path=p, reason=exc) from None
     try:
         if p.suffix.lower() == ".toml":
             try:
@@ -61,8 +63,9 @@ def load_profile(path: str | os.PathLike[str]) -> tuple[ImportMapping, SourceOpt
         else:
             data = json.loads(text)
     except ValueError as exc:  # JSONDecodeError and TOMLDecodeError are ValueErrors
-        raise BadFileError(f"{p}: not a valid {'TOML' if p.suffix == '.toml' else 'JSON'} "
-                           f"profile ({exc})") from None
+        raise BadFileError("{path}: not a valid {kind} profile ({reason})",
+                           path=p, kind='TOML' if p.suffix == '.toml' else 'JSON',
+                           reason=exc) from None
     return from_profile_dict(data)
 
 
@@ -76,7 +79,8 @@ def save_profile(path: str | os.PathLike[str], mapping: ImportMapping,
         with atomic_path(p) as tmp:
             tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise BadFileError(f"{p}: cannot be written ({exc.strerror})") from None
+        raise BadFileError("{path}: cannot be written ({reason})", path=p,
+                           reason=exc.strerror) from None
     return p
 
 

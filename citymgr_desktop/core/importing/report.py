@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from citymgr_desktop.core.messages import Text, msg, render
+
 MAX_EXAMPLES = 5
 
 
@@ -20,14 +22,25 @@ MAX_EXAMPLES = 5
 class Example:
     fid: Any
     source_id: str | None
-    detail: str = ""
+    detail: Text = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"fid": _plain(self.fid), "source_id": self.source_id, "detail": self.detail}
+        return {"fid": _plain(self.fid), "source_id": self.source_id,
+                "detail": str(self.detail)}
+
+    def render(self, lang: str = "en") -> str:
+        """"feature 3 (id A-7): why", in ``lang``."""
+        args = {"fid": self.fid, "source_id": self.source_id, "detail": self.detail}
+        if self.source_id and self.detail:
+            return msg("feature {fid} (id {source_id}): {detail}", **args).render(lang)
+        if self.source_id:
+            return msg("feature {fid} (id {source_id})", **args).render(lang)
+        if self.detail:
+            return msg("feature {fid}: {detail}", **args).render(lang)
+        return msg("feature {fid}", **args).render(lang)
 
     def __str__(self) -> str:
-        who = f"feature {self.fid}" + (f" (id {self.source_id})" if self.source_id else "")
-        return f"{who}: {self.detail}" if self.detail else who
+        return self.render("en")
 
 
 def _plain(v: Any) -> Any:
@@ -35,13 +48,14 @@ def _plain(v: Any) -> Any:
 
 
 class Tally:
-    """Counts per key with a few examples each."""
+    """Counts per key (a reason: a Message, counted by its English sentence) with a few
+    examples each."""
 
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self.examples: dict[str, list[Example]] = defaultdict(list)
+        self.counts: Counter[Text] = Counter()
+        self.examples: dict[Text, list[Example]] = defaultdict(list)
 
-    def add(self, key: str, example: Example | None = None, n: int = 1) -> None:
+    def add(self, key: Text, example: Example | None = None, n: int = 1) -> None:
         self.counts[key] += n
         if example is not None and len(self.examples[key]) < MAX_EXAMPLES:
             self.examples[key].append(example)
@@ -50,7 +64,7 @@ class Tally:
         return sum(self.counts.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: {"count": n, "examples": [e.to_dict() for e in self.examples.get(k, [])]}
+        return {str(k): {"count": n, "examples": [e.to_dict() for e in self.examples.get(k, [])]}
                 for k, n in self.counts.most_common()}
 
     def __bool__(self) -> bool:
@@ -74,12 +88,12 @@ class ImportReport:
     geometry: Tally = field(default_factory=Tally)  # conversions and repairs (not skips)
     notices: Tally = field(default_factory=Tally)  # imported, but worth a look
     unmatched: dict[str, Counter[str]] = field(default_factory=dict)  # field -> word -> n
-    invalid: dict[str, Tally] = field(default_factory=dict)  # field -> message -> n
+    invalid: dict[str, Tally] = field(default_factory=dict)  # field -> reason -> n
     empty: dict[str, int] = field(default_factory=dict)  # field -> features left empty
     fields: dict[str, str] = field(default_factory=dict)  # asset field -> source / constant
     crs: dict[str, Any] = field(default_factory=dict)
     obj_codes: tuple[str, str] | None = None  # first and last code assigned
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Text] = field(default_factory=list)
 
     @property
     def skipped_count(self) -> int:
@@ -88,7 +102,7 @@ class ImportReport:
     def add_unmatched(self, field_name: str, word: str) -> None:
         self.unmatched.setdefault(field_name, Counter())[word] += 1
 
-    def add_invalid(self, field_name: str, message: str, example: Example) -> None:
+    def add_invalid(self, field_name: str, message: Text, example: Example) -> None:
         self.invalid.setdefault(field_name, Tally()).add(message, example)
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,59 +118,79 @@ class ImportReport:
             "invalid_values": {f: t.to_dict() for f, t in self.invalid.items()},
             "left_empty": dict(self.empty),
             "fields": dict(self.fields),
-            "crs": dict(self.crs),
+            "crs": {k: [str(n) for n in v] if k == "notes" else v for k, v in self.crs.items()},
             "obj_codes": list(self.obj_codes) if self.obj_codes else None,
-            "warnings": list(self.warnings),
+            "warnings": [str(w) for w in self.warnings],
         }
 
-    def summary(self) -> str:
-        verb = "would" if self.dry_run and not self.applied else "did"
-        head = "dry run: " if self.dry_run and not self.applied else ""
-        return (f"{head}{self.read} feature(s) read; {verb} insert {self.inserted}, "
-                f"update {self.updated}, leave {self.unchanged} unchanged, "
-                f"skip {self.skipped_count}")
+    def summary(self, lang: str = "en") -> str:
+        """One line: how many features were read, inserted, updated, unchanged, skipped."""
+        args = {"read": self.read, "inserted": self.inserted, "updated": self.updated,
+                "unchanged": self.unchanged, "skipped": self.skipped_count}
+        if self.dry_run and not self.applied:
+            return msg("dry run: {read} feature(s) read; would insert {inserted}, update "
+                       "{updated}, leave {unchanged} unchanged, skip {skipped}",
+                       **args).render(lang)
+        return msg("{read} feature(s) read; did insert {inserted}, update {updated}, leave "
+                   "{unchanged} unchanged, skip {skipped}", **args).render(lang)
 
-    def to_text(self) -> str:
-        lines = [f"import {self.source} [{self.layer}] -> {self.target}", "  " + self.summary()]
+    def to_text(self, lang: str = "en") -> str:
+        """The report as ``citymgr import`` prints it, in ``lang``."""
+        lines = [f"import {self.source} [{self.layer}] -> {self.target}",
+                 "  " + self.summary(lang)]
         if self.obj_codes:
-            lines.append(f"  new obj_code: {self.obj_codes[0]} .. {self.obj_codes[1]}")
+            lines.append("  " + msg("new obj_code: {first} .. {last}", first=self.obj_codes[0],
+                                    last=self.obj_codes[1]).render(lang))
         if self.crs:
             lines.append(f"  CRS: {self.crs.get('source')} -> {self.crs.get('target')}")
             acc = self.crs.get("accuracy_m")
-            lines.append(f"    transformation {self.crs.get('choice', 1)}: "
-                         f"{self.crs.get('transformation')}"
-                         + (f" (accuracy {acc:g} m)" if acc is not None else ""))
+            choice, description = self.crs.get("choice", 1), self.crs.get("transformation")
+            line = (msg("transformation {choice}: {description} (accuracy {metres:g} m)",
+                        choice=choice, description=description, metres=acc) if acc is not None
+                    else msg("transformation {choice}: {description}", choice=choice,
+                             description=description))
+            lines.append("    " + line.render(lang))
             for alt in self.crs.get("alternatives", []):
                 a = alt.get("accuracy_m")
-                lines.append(f"      or {alt['choice']}: {alt['description']}"
-                             + (f" ({a:g} m)" if a is not None else " (accuracy unknown)"))
-            lines.extend(f"    note: {n}" for n in self.crs.get("notes", []))
+                line = (msg("or {choice}: {description} ({metres:g} m)", choice=alt["choice"],
+                            description=alt["description"], metres=a) if a is not None
+                        else msg("or {choice}: {description} (accuracy unknown)",
+                                 choice=alt["choice"], description=alt["description"]))
+                lines.append("      " + line.render(lang))
+            lines.extend("    " + msg("note: {note}", note=n).render(lang)
+                         for n in self.crs.get("notes", []))
         if self.fields:
-            lines.append("  fields: " + ", ".join(f"{k} <- {v}" for k, v in self.fields.items()))
-        for title, tally in (("skipped", self.skipped), ("geometry", self.geometry),
-                             ("notices", self.notices)):
+            lines.append("  " + msg("fields: {fields}", fields=", ".join(
+                f"{k} <- {v}" for k, v in self.fields.items())).render(lang))
+        for title, tally in ((msg("skipped:"), self.skipped), (msg("geometry:"), self.geometry),
+                             (msg("notices:"), self.notices)):
             if tally:
-                lines.append(f"  {title}:")
+                lines.append("  " + title.render(lang))
                 for key, n in tally.counts.most_common():
-                    lines.append(f"    {n:>7}  {key}")
-                    lines.extend(f"             e.g. {e}" for e in tally.examples.get(key, []))
+                    lines.append(f"    {n:>7}  {render(key, lang)}")
+                    lines.extend("             " + msg("e.g. {example}", example=e).render(lang)
+                                 for e in tally.examples.get(key, []))
         if self.unmatched:
-            lines.append("  value words that matched no code (left empty unless mapped):")
+            lines.append("  " + msg("value words that matched no code (left empty unless "
+                                    "mapped):").render(lang))
             for f, counter in self.unmatched.items():
                 words = ", ".join(f"{w!r} ×{n}" for w, n in counter.most_common(12))
                 more = len(counter) - 12
-                lines.append(f"    {f}: {words}" + (f" and {more} more" if more > 0 else ""))
+                lines.append(f"    {f}: " + (msg("{words} and {more} more", words=words,
+                                                  more=more).render(lang) if more > 0 else words))
         if self.invalid:
-            lines.append("  invalid values (left empty):")
+            lines.append("  " + msg("invalid values (left empty):").render(lang))
             for f, tally in self.invalid.items():
                 for key, n in tally.counts.most_common():
-                    lines.append(f"    {f}: {n} × {key}")
-                    lines.extend(f"             e.g. {e}" for e in tally.examples.get(key, [])[:2])
+                    lines.append(f"    {f}: {n} × {render(key, lang)}")
+                    lines.extend("             " + msg("e.g. {example}", example=e).render(lang)
+                                 for e in tally.examples.get(key, [])[:2])
         if self.empty:
-            lines.append("  left empty (no source value, no constant):")
+            lines.append("  " + msg("left empty (no source value, no constant):").render(lang))
             for f, n in self.empty.items():
-                why = (["not assessed"] if f == "condition" else []) + (
-                    [] if f in self.fields else ["not mapped"])
+                why = ([msg("not assessed").render(lang)] if f == "condition" else []) + (
+                    [] if f in self.fields else [msg("not mapped").render(lang)])
                 lines.append(f"    {n:>7}  {f}" + (f" ({'; '.join(why)})" if why else ""))
-        lines.extend(f"  warning: {w}" for w in self.warnings)
+        lines.extend("  " + msg("warning: {warning}",
+        warning=w).render(lang) for w in self.warnings)
         return "\n".join(lines)

@@ -37,6 +37,7 @@ from citymgr_desktop.core.importing.sources import (
     list_layers,
     read_source,
 )
+from citymgr_desktop.core.messages import Term, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.progress import Progress, ensure
@@ -83,8 +84,8 @@ class ImportCommand:
         self.store, self.result, self.user, self.on_change = store, result, user, on_change
         r = result.report
         table = sc.ASSET_TABLES_BY_NAME[r.target]
-        self.label = f"Import {Path(r.source).name} into {table.label('en').lower()}"
-        self.label_zh = f"导入 {Path(r.source).name} 到{table.label('zh')}"
+        self.label = msg("Import {file_name} into {assets}", file_name=Path(r.source).name,
+                         assets=Term(table.label("en").lower(), table.label("zh")))
         self._applied = r.applied
 
     def do(self) -> None:
@@ -125,7 +126,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     prog = ensure(progress)
     store.require_asset_project()
     if not dry_run and store.read_only:
-        raise ReadOnlyError(f"{store.path} is open read-only; nothing was imported")
+        raise ReadOnlyError("{path} is open read-only; nothing was imported", path=store.path)
     opts = options or SourceOptions()
     if data is None:
         data = read_source(source, opts, progress=prog)
@@ -143,7 +144,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
 
 def _apply(store: Store, deltas: list[Delta], user: str, prog: Progress) -> None:
     total = len(deltas)
-    prog.update(0, total, "importing")
+    prog.update(0, total, msg("importing"))
     for i in range(0, total, APPLY_CHUNK):
         store.apply(deltas[i : i + APPLY_CHUNK], user)
-        prog.update(min(i + APPLY_CHUNK, total), total, "importing")
+        prog.update(min(i + APPLY_CHUNK, total), total, msg("importing"))

@@ -17,7 +17,8 @@ MAX_SERIAL = 999_999
 def make(district_code: str, table: sc.Table, serial: int) -> str:
     """The code for ``serial`` of ``table``'s class in ``district_code``."""
     if not (1 <= serial <= MAX_SERIAL):
-        raise ValidationError(f"obj_code serial {serial} is outside 1-{MAX_SERIAL}")
+        raise ValidationError("obj_code serial {serial} is outside 1-{max_serial}",
+                              serial=serial, max_serial=MAX_SERIAL)
     return f"{district_code}{table.major_code}{table.minor_code}{serial:06d}"
 
 
@@ -25,8 +26,8 @@ def parse(code: str) -> tuple[str, str, str, int]:
     """Split a code into (district, major, minor, serial); raises ValidationError if malformed."""
     if not isinstance(code, str) or not _PATTERN.fullmatch(code):
         raise ValidationError(
-            f"obj_code must be 16 digits (district 6 + class 2 + subclass 2 + serial 6), got {code!r}"
-        )
+            "obj_code must be 16 digits (district 6 + class 2 + subclass 2 + serial 6), got "
+            "{code!r}", code=code)
     return code[:6], code[6:8], code[8:10], int(code[10:])
 
 
@@ -35,11 +36,12 @@ def validate(code: str, table: sc.Table) -> str:
     _, major, minor, serial = parse(code)
     if (major, minor) != (table.major_code, table.minor_code):
         raise ValidationError(
-            f"obj_code {code} has class {major}{minor}, but {table.name} uses "
-            f"{table.major_code}{table.minor_code}"
-        )
+            "obj_code {code} has class {major}{minor}, but {table} uses {major_code}{minor_code}",
+            code=code, major=major, minor=minor, table=table.name, major_code=table.major_code,
+            minor_code=table.minor_code)
     if serial == 0:
-        raise ValidationError(f"obj_code {code} has serial 000000; serials start at 000001")
+        raise ValidationError("obj_code {code} has serial 000000; serials start at 000001",
+                              code=code)
     return code
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from citymgr_desktop.core.clock import format_iso
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import Term
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 
@@ -64,10 +65,12 @@ def normalise(table: sc.Table, field_name: str, value: Any, lang: str = "en") ->
     try:
         f = table.field(field_name)
     except KeyError:
-        raise ValidationError(f"{table.name} has no field {field_name!r}") from None
+        raise ValidationError("{table} has no field {field_name!r}",
+                              table=table.name, field_name=field_name) from None
     if _is_blank(value):
         if f.required:
-            raise ValidationError(f"{table.name}.{f.name} ({f.label(lang)}) must not be empty")
+            raise ValidationError("{table}.{field} ({label}) must not be empty",
+                                  table=table.name, field=f.name, label=Term(f.label("en"), f.label("zh")))
         return None
     try:
         if f.type is sc.FieldType.INTEGER:
@@ -88,20 +91,20 @@ def normalise(table: sc.Table, field_name: str, value: Any, lang: str = "en") ->
             out = str(value)
     except (ValueError, TypeError):
         raise ValidationError(
-            f"{table.name}.{f.name} ({f.label(lang)}): {value!r} is not a valid "
-            f"{_type_words(f.type)}"
-        ) from None
+            "{table}.{field} ({label}): {value!r} is not a valid {kind}",
+            table=table.name, field=f.name, label=Term(f.label("en"), f.label("zh")), value=value,
+            kind=_type_words(f.type)) from None
     if f.max_length and isinstance(out, str) and len(out) > f.max_length:
         raise ValidationError(
-            f"{table.name}.{f.name} ({f.label(lang)}) allows at most {f.max_length} characters, "
-            f"got {len(out)}"
-        )
+            "{table}.{field} ({label}) allows at most {max_length} characters, got {length}",
+            table=table.name, field=f.name, label=Term(f.label("en"), f.label("zh")), max_length=f.max_length,
+            length=len(out))
     domain = f.get_domain()
     if domain is not None and not domain.contains(out):
         raise ValidationError(
-            f"{table.name}.{f.name} ({f.label(lang)}): {value!r} is not allowed; "
-            f"allowed: {domain.describe(lang)}"
-        )
+            "{table}.{field} ({label}): {value!r} is not allowed; allowed: {allowed}",
+            table=table.name, field=f.name, label=Term(f.label("en"), f.label("zh")), value=value,
+            allowed=Term(domain.describe("en"), domain.describe("zh")))
     return out
 
 
@@ -116,14 +119,15 @@ def _to_bool(value: Any) -> int:
     raise ValueError
 
 
-def _type_words(t: sc.FieldType) -> str:
+def _type_words(t: sc.FieldType) -> Term:
     return {
-        sc.FieldType.INTEGER: "whole number",
-        sc.FieldType.REAL: "number",
-        sc.FieldType.DATE: "date (YYYY-MM-DD)",
-        sc.FieldType.DATETIME: "date and time (YYYY-MM-DDTHH:MM:SS)",
-        sc.FieldType.BOOLEAN: "yes/no value",
-    }.get(t, "value")
+        sc.FieldType.INTEGER: Term("whole number", "整数"),
+        sc.FieldType.REAL: Term("number", "数字"),
+        sc.FieldType.DATE: Term("date (YYYY-MM-DD)", "日期（YYYY-MM-DD）"),
+        sc.FieldType.DATETIME: Term("date and time (YYYY-MM-DDTHH:MM:SS)",
+                                    "日期时间（YYYY-MM-DDTHH:MM:SS）"),
+        sc.FieldType.BOOLEAN: Term("yes/no value", "“是/否”值"),
+    }.get(t, Term("value", "值"))
 
 
 def normalise_row(table: sc.Table, values: dict[str, Any], lang: str = "en") -> dict[str, Any]:

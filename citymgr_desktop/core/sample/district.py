@@ -20,6 +20,7 @@ from pyproj import CRS
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.sample import geometry as sg
@@ -41,7 +42,8 @@ def generate(out: str | os.PathLike[str], features: int = 4000, seed: int = 1,
              district_code: str = DISTRICT_CODE, progress: Progress | None = None) -> Path:
     """Write a sample district of about ``features`` assets to ``out`` (a new file)."""
     if not 100 <= features <= MAX_FEATURES:
-        raise ValidationError(f"--features must be between 100 and {MAX_FEATURES:,}")
+        raise ValidationError("--features must be between 100 and {max_features:,}",
+                              max_features=MAX_FEATURES)
     prog = ensure(progress)
     target = Path(out)
     rng = np.random.default_rng(seed)
@@ -65,7 +67,7 @@ def generate(out: str | os.PathLike[str], features: int = 4000, seed: int = 1,
             conn.execute("PRAGMA journal_mode = DELETE")
         finally:
             conn.close()
-    prog.update(features, features, "done")
+    prog.update(features, features, msg("done"))
     return target
 
 
@@ -117,7 +119,7 @@ def _write_assets(conn, srs_id: int, features: int, rng: np.random.Generator,
     bounds = (float(xy_all[:, 0].min()), float(xy_all[:, 1].min()),
               float(xy_all[:, 0].max()), float(xy_all[:, 1].max()))
     names = street_names(2 * grid.k, rng)
-    prog.update(0, features, "roads")
+    prog.update(0, features, msg("roads"))
 
     # roads
     road_class = np.where(grid.seg_street % 10 == 0, "arterial",
@@ -144,7 +146,7 @@ def _write_assets(conn, srs_id: int, features: int, rng: np.random.Generator,
     from citymgr_desktop.core.store.write import pci_grade_case_sql
 
     conn.execute(f"UPDATE road_segment SET pci_grade = {pci_grade_case_sql()}")
-    prog.update(n_road, features, "bridges")
+    prog.update(n_road, features, msg("bridges"))
 
     # bridges: river crossings first, footbridges at crossings of big streets after
     cross_pts, cross_seg = sg.river_crossings(grid)
@@ -173,7 +175,7 @@ def _write_assets(conn, srs_id: int, features: int, rng: np.random.Generator,
                                          dt.date(2028, 6, 30)),
     })
     project.bulk_insert(conn, sc.BRIDGE, cols, shapely.points(pts), srs_id)
-    prog.update(n_road + n_bridge, features, "green spaces")
+    prog.update(n_road + n_bridge, features, msg("green spaces"))
 
     # green spaces: a third parks, the rest road-side strips
     n_park = max(1, n_green // 3)
@@ -199,7 +201,7 @@ def _write_assets(conn, srs_id: int, features: int, rng: np.random.Generator,
                                     "水杉、紫薇"], len(polys)).tolist(),
     })
     project.bulk_insert(conn, sc.GREEN_SPACE, cols, multi, srs_id)
-    prog.update(n_road + n_bridge + n_green, features, "litter bins")
+    prog.update(n_road + n_bridge + n_green, features, msg("litter bins"))
 
     # bins: along streets, busier (arterial) streets get more
     weight = np.where(road_class == "branch", 1.0, 2.5)
@@ -219,6 +221,6 @@ def _write_assets(conn, srs_id: int, features: int, rng: np.random.Generator,
         "material": rng.choice(["steel", "plastic", "wood", "cast_iron"], n_bin).tolist(),
     })
     project.bulk_insert(conn, sc.LITTER_BIN, cols, pts_geom, srs_id)
-    prog.update(features, features, "maintenance history")
+    prog.update(features, features, msg("maintenance history"))
     history(conn, rng, features)
     work_orders(conn, rng, features)

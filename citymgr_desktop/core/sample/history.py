@@ -85,6 +85,11 @@ _STATE_P = {
     "checked": 0.06, "closed": 0.3, "returned": 0.03, "on_hold": 0.03, "rework": 0.03,
     "cancelled": 0.03,
 }
+# who disposes of an order: the department that maintains its class (处置单位)
+_ASSIGNEES = {
+    "road_segment": "区市政设施养护中心", "bridge": "区桥梁管理所",
+    "green_space": "区园林绿化养护中心", "litter_bin": "区环境卫生管理站",
+}
 _TITLES = {
     "road_segment": "路面破损修复", "bridge": "桥梁病害处置", "green_space": "绿地养护整改",
     "litter_bin": "垃圾箱维修更换",
@@ -120,7 +125,7 @@ def work_orders(conn: sqlite3.Connection, rng: np.random.Generator, features: in
             "asset_class": cls, "priority": priority, "title": _TITLES[cls],
             "description": f"{_TITLES[cls]}（{k}处）", "district": None,
             "deadline": _iso(_deadline(calendar, cls, priority, at)),
-            "assignee": "区市政设施养护中心", "state": state, "created_by": "sample",
+            "assignee": _ASSIGNEES[cls], "state": state, "created_by": "sample",
         }
         prev = None
         for s in path_to(WorkOrderState(state)):

@@ -19,6 +19,7 @@ import shapely
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.gpkg.geometry import blob_srs_id, decode_many
+from citymgr_desktop.core.messages import Message, Term, Text, msg, render
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
@@ -38,7 +39,10 @@ _SQL_TYPES = {
 class Problem:
     level: str  # "error" or "warning"
     where: str
-    message: str
+    message: Text  # a Message: shown in the reader's language
+
+    def render(self, lang: str = "en") -> str:
+        return f"{self.level}: {self.where}: {render(self.message, lang)}"
 
     def __str__(self) -> str:
         return f"{self.level}: {self.where}: {self.message}"
@@ -51,24 +55,25 @@ def validate_file(path: str | os.PathLike[str], progress: Progress | None = None
     with Store.open(path, read_only=True, check=False) as store:
         conn = store.conn
         problems = _integrity(conn) + _guarded("file", _geopackage, conn)
-        prog.update(1, 4, "GeoPackage structure")
+        prog.update(1, 4, msg("GeoPackage structure"))
         try:
             ours = store.is_asset_project()
         except sqlite3.DatabaseError as exc:
             return [*problems, _unreadable("schema", exc)]
         if not ours:
-            problems.append(Problem("error", "schema", "not a citymgr project: no asset layers "
-                                    "road_segment/bridge/green_space/litter_bin"))
+            problems.append(Problem("error", "schema", msg(
+                "not a citymgr project: no asset layers road_segment/bridge/green_space/"
+                "litter_bin")))
             return problems
         problems += _guarded("schema", _schema, conn)
         problems += _guarded("qgis_projects", _qgis_project, conn)
-        prog.update(2, 4, "values")
+        prog.update(2, 4, msg("values"))
         problems += _guarded("values", _values, conn)
         problems += _guarded("keys", _keys, conn)
-        prog.update(3, 4, "geometries")
+        prog.update(3, 4, msg("geometries"))
         if check_geometry:
             problems += _guarded("geometries", _geometries, conn, prog)
-        prog.update(4, 4, "done")
+        prog.update(4, 4, msg("done"))
     return problems
 
 
@@ -79,9 +84,11 @@ def _qgis_project(conn: sqlite3.Connection) -> list[Problem]:
     other = qgis_project.points_elsewhere(conn)
     if other is None:
         return []
-    return [Problem("error", "qgis_projects", f"the embedded QGIS project reads ./{other}, "
-                    f"not this file ({qgis_project.gpkg_file_name(conn)}): QGIS would show "
-                    "invalid layers, or that file's data if it sits beside this one; ")]
+    return [Problem("error", "qgis_projects", msg(
+        "the embedded QGIS project reads ./{other}, not this file ({name}): QGIS would show "
+        "invalid layers, or that file's data if it sits beside this one; the first change "
+        "made to this file in citymgr points the project here", other=other,
+        name=qgis_project.gpkg_file_name(conn)))]
 
 
 def _guarded(where: str, check: Any, *args: Any) -> list[Problem]:
@@ -94,14 +101,16 @@ def _guarded(where: str, check: Any, *args: Any) -> list[Problem]:
 
 
 def _unreadable(where: str, exc: Exception) -> Problem:
-    return Problem("error", where, f"cannot be read: {exc} (the file is damaged; restore it "
-                   "from a backup)")
+    return Problem("error", where, msg("cannot be read: {reason} (the file is damaged; restore "
+                                       "it from a backup)", reason=str(exc)))
 
 
-def _fids(fids: list[Any]) -> str:
+def _fids(fids: list[Any]) -> Message:
+    """The rows a problem names: the first few fids, and how many more."""
     shown = ", ".join(str(f) for f in fids[:SHOWN_ROWS])
-    return f"fid {shown}" + (f" and {len(fids) - SHOWN_ROWS} more" if len(fids) > SHOWN_ROWS
-                             else "")
+    if len(fids) > SHOWN_ROWS:
+        return msg("fid {fids} and {more} more", fids=shown, more=len(fids) - SHOWN_ROWS)
+    return msg("fid {fids}", fids=shown)
 
 
 def _integrity(conn: sqlite3.Connection) -> list[Problem]:
@@ -112,8 +121,9 @@ def _integrity(conn: sqlite3.Connection) -> list[Problem]:
         findings = [str(exc)]
     if findings == ["ok"]:
         return []
-    return [Problem("error", "file", "SQLite integrity check failed (the file is damaged; "
-                    "restore it from a backup): " + "; ".join(findings)),
+    return [Problem("error", "file", msg("SQLite integrity check failed (the file is damaged; "
+                                         "restore it from a backup): {findings}",
+                                         findings="; ".join(findings))),
             *_damaged_tables(conn)]
 
 
@@ -121,43 +131,50 @@ def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
     out = []
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     if app_id != gpkg.APPLICATION_ID:
-        out.append(Problem("error", "file", f"application_id is {app_id:#x}, not 'GPKG'"))
+        out.append(Problem("error", "file", msg("application_id is {app_id:#x}, not 'GPKG'",
+                                                app_id=app_id)))
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     for t in REQUIRED:
         if t not in names:
-            out.append(Problem("error", t, "required GeoPackage table is missing"))
+            out.append(Problem("error", t, msg("required GeoPackage table is missing")))
     if any(p.where in REQUIRED for p in out):
         return out
     for (table,) in conn.execute("SELECT table_name FROM gpkg_contents"):
         if table not in names:
-            out.append(Problem("error", table, "listed in gpkg_contents but the table is missing"))
+            out.append(Problem("error", table,
+                               msg("listed in gpkg_contents but the table is missing")))
     for table, srs, z, m in conn.execute("SELECT table_name, srs_id, z, m FROM "
                                          "gpkg_geometry_columns").fetchall():
         if table in sc.ASSET_TABLES_BY_NAME and (z or m):
-            out.append(Problem("error", table, f"declared with {'Z' if z else ''}"
-                               f"{'M' if m else ''} coordinates; the layer is 2D"))
+            out.append(Problem("error", table, msg(
+                "declared with {dimensions} coordinates; the layer is 2D",
+                dimensions=("Z" if z else "") + ("M" if m else ""))))
         if conn.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id=?", (srs,)).fetchone() \
                 is None:
-            out.append(Problem("error", table, f"srs_id {srs} is not in gpkg_spatial_ref_sys"))
+            out.append(Problem("error", table, msg("srs_id {srs_id} is not in "
+                                                   "gpkg_spatial_ref_sys", srs_id=srs)))
         rtree = gpkg.rtree_name(table)
         if rtree not in names:
-            out.append(Problem("warning", table, "no spatial index (rtree)"))
+            out.append(Problem("warning", table, msg("no spatial index (rtree)")))
             continue
         n_geom = conn.execute(f'SELECT count(*) FROM "{table}" WHERE geom IS NOT NULL'
                               ).fetchone()[0]
         n_idx = conn.execute(f'SELECT count(*) FROM "{rtree}"').fetchone()[0]
         if n_idx > n_geom:
-            out.append(Problem("error", table, f"spatial index has {n_idx} entries for "
-                               f"{n_geom} geometries"))
+            out.append(Problem("error", table, msg("spatial index has {entries} entries for "
+                                                   "{geometries} geometries", entries=n_idx,
+                                                   geometries=n_geom)))
         # GeoPackage 1.2/1.3 use update1-4; 1.4 (GDAL >= 3.11) uses update5-7 instead.
         legacy = all(f"{rtree}_update{i}" in names for i in (1, 2, 3, 4))
         modern = all(f"{rtree}_update{i}" in names for i in (6, 7))
         for suffix in ("insert", "delete"):
             if f"{rtree}_{suffix}" not in names:
-                out.append(Problem("error", table, f"rtree trigger {rtree}_{suffix} is missing"))
+                out.append(Problem("error", table, msg("rtree trigger {trigger} is missing",
+                                                       trigger=f"{rtree}_{suffix}")))
         if not (legacy or modern):
-            out.append(Problem("error", table, "rtree update triggers are missing: edits "
-                               "made by other tools will not update the spatial index"))
+            out.append(Problem("error", table, msg("rtree update triggers are missing: edits "
+                                                   "made by other tools will not update the "
+                                                   "spatial index")))
     return out
 
 
@@ -174,8 +191,12 @@ def _damaged_tables(conn: sqlite3.Connection) -> list[Problem]:
             while rows := cur.fetchmany(10_000):
                 last = rows[-1][0]
         except sqlite3.DatabaseError as exc:
-            after = f"after fid {last}" if last is not None else "from its first row"
-            out.append(Problem("error", name, f"cannot be read {after} ({exc})"))
+            if last is None:
+                out.append(Problem("error", name, msg(
+                    "cannot be read from its first row ({reason})", reason=str(exc))))
+            else:
+                out.append(Problem("error", name, msg(
+                    "cannot be read after fid {fid} ({reason})", fid=last, reason=str(exc))))
     return out
 
 
@@ -187,25 +208,28 @@ def _schema(conn: sqlite3.Connection) -> list[Problem]:
             f'PRAGMA table_info("{table.name}")')}
         if not cols:
             if table in sc.SYNC_TABLES:  # older files get them on their first check-out/sync
-                out.append(Problem("warning", table.name, "sync table not created yet; it is "
-                                   "added by the first field package or sync"))
+                out.append(Problem("warning", table.name, msg(
+                    "sync table not created yet; it is added by the first field package or "
+                    "sync")))
             else:
-                out.append(Problem("error", table.name, "table is missing"))
+                out.append(Problem("error", table.name, msg("table is missing")))
             continue
         later = [f.name for f in table.fields if f.name not in cols
                  and f.name in added.get(table.name, ())]
         if later:  # a file of an older schema version: the columns come with the next write
-            out.append(Problem("warning", table.name, f"made before field(s) "
-                               f"{', '.join(later)}; they are added when the file is next "
-                               "opened for writing"))
+            out.append(Problem("warning", table.name, msg(
+                "made before field(s) {fields}; they are added by the next change made to "
+                "the file", fields=", ".join(later))))
         for f in table.fields:
             if f.name in later:
                 continue
             if f.name not in cols:
-                out.append(Problem("error", table.name, f"field {f.name} is missing"))
+                out.append(Problem("error", table.name, msg("field {field} is missing",
+                                                            field=f.name)))
             elif not cols[f.name].startswith(_SQL_TYPES[f.type]):
-                out.append(Problem("error", table.name, f"field {f.name} is {cols[f.name]}, "
-                                   f"expected {_SQL_TYPES[f.type]}"))
+                out.append(Problem("error", table.name, msg(
+                    "field {field} is {actual}, expected {expected}", field=f.name,
+                    actual=cols[f.name], expected=_SQL_TYPES[f.type])))
     return out
 
 
@@ -225,8 +249,9 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
             if f.required:
                 fids = _rows(conn, f"SELECT rowid FROM {t} WHERE {c} IS NULL")
                 if fids:
-                    out.append(Problem("error", table.name, f"{len(fids)} row(s) have no "
-                                       f"{f.name} ({_fids(fids)})"))
+                    out.append(Problem("error", table.name, msg(
+                        "{count} row(s) have no {field} ({rows})", count=len(fids),
+                        field=f.name, rows=_fids(fids))))
             dom = f.get_domain()
             if isinstance(dom, dm.CodedDomain):
                 values = dom.values()
@@ -234,32 +259,38 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
                 n = conn.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN "
                                  f"({marks})", values).fetchone()[0]
                 if n:
-                    out.append(Problem("error", table.name, f"{n} row(s) have a {f.name} outside "
-                                       f"its domain ({dom.describe()})"))
+                    out.append(Problem("error", table.name, msg(
+                        "{count} row(s) have a {field} outside its domain ({allowed})",
+                        count=n, field=f.name,
+                        allowed=Term(dom.describe("en"), dom.describe("zh")))))
             elif isinstance(dom, dm.RangeDomain):
                 n = conn.execute(f"SELECT count(*) FROM {t} WHERE {c} < ? OR {c} > ?",
                                  (dom.minimum, dom.maximum)).fetchone()[0]
                 if n:
-                    out.append(Problem("error", table.name, f"{n} row(s) have a {f.name} outside "
-                                       f"{dom.describe()}"))
+                    out.append(Problem("error", table.name, msg(
+                        "{count} row(s) have a {field} outside {range}", count=n, field=f.name,
+                        range=dom.describe())))
         if table.is_asset:
             n = conn.execute(f"SELECT count(*) FROM {t} WHERE obj_code IS NOT NULL AND "
                              "(length(obj_code) != 16 OR obj_code GLOB '*[^0-9]*' OR "
                              "substr(obj_code, 7, 4) != ?)",
                              (f"{table.major_code}{table.minor_code}",)).fetchone()[0]
             if n:
-                out.append(Problem("error", table.name, f"{n} malformed obj_code value(s)"))
+                out.append(Problem("error", table.name, msg(
+                    "{count} malformed obj_code value(s)", count=n)))
     for link in ("maintenance_record", "work_order_asset"):
         orphan = " AND ".join(
             f"NOT (r.asset_class = '{t.name}' AND EXISTS (SELECT 1 FROM \"{t.name}\" a "
             f"WHERE a.asset_uuid = r.asset_uuid))" for t in sc.ASSET_TABLES)
         n = conn.execute(f'SELECT count(*) FROM "{link}" r WHERE {orphan}').fetchone()[0]
         if n:
-            out.append(Problem("error", link, f"{n} row(s) point at no existing asset"))
+            out.append(Problem("error", link, msg("{count} row(s) point at no existing asset",
+                                                  count=n)))
     n = conn.execute("SELECT count(*) FROM work_order_asset l WHERE NOT EXISTS (SELECT 1 FROM "
                      "work_order o WHERE o.work_order_uuid = l.work_order_uuid)").fetchone()[0]
     if n:
-        out.append(Problem("error", "work_order_asset", f"{n} row(s) point at no work order"))
+        out.append(Problem("error", "work_order_asset", msg(
+            "{count} row(s) point at no work order", count=n)))
     return out
 
 
@@ -272,13 +303,15 @@ def _typed(conn: sqlite3.Connection, table: sc.Table, f: sc.Field) -> list[Probl
         fids = _rows(conn, f"SELECT rowid FROM {t} WHERE typeof({c}) NOT IN "
                      "('integer', 'real', 'null')")
         if fids:
-            out.append(Problem("error", table.name, f"{len(fids)} row(s) have text or bytes in "
-                               f"the number field {f.name} ({_fids(fids)})"))
+            out.append(Problem("error", table.name, msg(
+                "{count} row(s) have text or bytes in the number field {field} ({rows})",
+                count=len(fids), field=f.name, rows=_fids(fids))))
     if f.type is sc.FieldType.TEXT and f.max_length:
         fids = _rows(conn, f"SELECT rowid FROM {t} WHERE length({c}) > ?", (f.max_length,))
         if fids:
-            out.append(Problem("error", table.name, f"{len(fids)} row(s) have a {f.name} longer "
-                               f"than {f.max_length} characters ({_fids(fids)})"))
+            out.append(Problem("error", table.name, msg(
+                "{count} row(s) have a {field} longer than {length} characters ({rows})",
+                count=len(fids), field=f.name, length=f.max_length, rows=_fids(fids))))
     return out
 
 
@@ -297,24 +330,27 @@ def _keys(conn: sqlite3.Connection) -> list[Problem]:
         t, k = gpkg.quote_ident(table.name), gpkg.quote_ident(table.key)
         empty = _rows(conn, f"SELECT rowid FROM {t} WHERE trim({k}) = ''")  # NULL: _values
         if empty:
-            out.append(Problem("error", table.name, f"{len(empty)} row(s) have no {table.key} "
-                               f"({_fids(empty)})"))
+            out.append(Problem("error", table.name, msg(
+                "{count} row(s) have no {field} ({rows})", count=len(empty), field=table.key,
+                rows=_fids(empty))))
         dupes = conn.execute(
             f"SELECT {k}, group_concat(rowid) FROM {t} WHERE {k} IS NOT NULL GROUP BY {k} "
             "HAVING count(*) > 1 ORDER BY min(rowid)").fetchall()
         if dupes:
             fids = [int(f) for _, group in dupes for f in str(group).split(",")]
-            out.append(Problem("error", table.name, f"{len(dupes)} {table.key} value(s) are held "
-                               f"by more than one row ({_fids(fids)}; e.g. {dupes[0][0]}); "
-                               "the UNIQUE constraint was lost"))
+            out.append(Problem("error", table.name, msg(
+                "{count} {field} value(s) are held by more than one row ({rows}; e.g. "
+                "{example}); the UNIQUE constraint was lost", count=len(dupes),
+                field=table.key, rows=_fids(fids), example=dupes[0][0])))
     assets = [t.name for t in sc.ASSET_TABLES if t.name in existing]
     for i, first in enumerate(assets):
         for second in assets[i + 1:]:
             shared = _rows(conn, f'SELECT a.asset_uuid FROM "{first}" a JOIN "{second}" b '
                            "ON a.asset_uuid = b.asset_uuid")
             if shared:
-                out.append(Problem("error", first, f"{len(shared)} asset_uuid value(s) also name "
-                                   f"an asset of {second} (e.g. {shared[0]})"))
+                out.append(Problem("error", first, msg(
+                    "{count} asset_uuid value(s) also name an asset of {other} (e.g. "
+                    "{example})", count=len(shared), other=second, example=shared[0])))
     return out
 
 
@@ -357,21 +393,27 @@ def _geometries(conn: sqlite3.Connection, prog: Progress) -> list[Problem]:
             bad += fids[present][invalid].tolist()
         name = table.name
         if empty:
-            out.append(Problem("warning", name, f"{empty} feature(s) without geometry"))
+            out.append(Problem("warning", name, msg(
+                "{count} feature(s) without geometry", count=empty)))
         if unreadable:
-            out.append(Problem("error", name, f"{len(unreadable)} geometries cannot be read "
-                               f"({_fids(unreadable)})"))
+            out.append(Problem("error", name, msg(
+                "{count} geometries cannot be read ({rows})", count=len(unreadable),
+                rows=_fids(unreadable))))
         if other_srs:
-            out.append(Problem("error", name, f"{len(other_srs)} geometries carry srs_id "
-                               f"{', '.join(map(str, sorted(srs_seen)))}, the layer declares "
-                               f"{srs} ({_fids(other_srs)}); GDAL, QGIS and the map do not "
-                               "show them"))
+            out.append(Problem("error", name, msg(
+                "{count} geometries carry srs_id {found}, the layer declares {declared} "
+                "({rows}); GDAL, QGIS and the map do not show them", count=len(other_srs),
+                found=", ".join(map(str, sorted(srs_seen))), declared=srs,
+                rows=_fids(other_srs))))
         if three_d:
-            out.append(Problem("error", name, f"{len(three_d)} geometries have a Z coordinate; "
-                               f"the layer is 2D ({_fids(three_d)})"))
+            out.append(Problem("error", name, msg(
+                "{count} geometries have a Z coordinate; the layer is 2D ({rows})",
+                count=len(three_d), rows=_fids(three_d))))
         if wrong:
-            out.append(Problem("error", name, f"{wrong} geometries are not "
-                               f"{table.geometry_type}"))
+            out.append(Problem("error", name, msg(
+                "{count} geometries are not {geometry_type}", count=wrong,
+                geometry_type=table.geometry_type)))
         if bad:
-            out.append(Problem("error", name, f"{len(bad)} invalid geometries ({_fids(bad)})"))
+            out.append(Problem("error", name, msg(
+                "{count} invalid geometries ({rows})", count=len(bad), rows=_fids(bad))))
     return out

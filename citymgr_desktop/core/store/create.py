@@ -45,18 +45,18 @@ def parse_crs(text: str | CRS) -> CRS:
     try:
         crs = text if isinstance(text, CRS) else CRS.from_user_input(text)
     except CRSError as exc:
-        raise CrsError(f"unknown coordinate reference system {text!r}") from exc
+        raise CrsError("unknown coordinate reference system {text!r}", text=text) from exc
     if not crs.is_projected:
         raise CrsError(
-            f"{crs.name} is not a projected CRS; a project needs metres "
-            "(for example EPSG:4547, CGCS2000 / 3-degree Gauss-Kruger CM 114E)"
-        )
+            "{crs} is not a projected CRS; a project needs metres (for example EPSG:4547, "
+            "CGCS2000 / 3-degree Gauss-Kruger CM 114E)", crs=crs.name)
     return crs
 
 
 def validate_district_code(code: str) -> str:
     if not re.fullmatch(r"\d{6}", code or ""):
-        raise ValidationError(f"district code must be 6 digits (GB/T 2260), got {code!r}")
+        raise ValidationError("district code must be 6 digits (GB/T 2260), got {code!r}",
+                              code=code)
     return code
 
 
@@ -110,7 +110,7 @@ def create_project(path: str | os.PathLike[str], crs: str | CRS = DEFAULT_CRS,
     ``overwrite`` (then the old file is replaced only once the new one is complete)."""
     target = Path(path)
     if target.exists() and not overwrite:
-        raise BadFileError(f"{target} already exists; choose a new file name")
+        raise BadFileError("{target} already exists; choose a new file name", target=target)
     crs_obj = parse_crs(crs)
     validate_district_code(district_code)
     with atomic_path(target) as tmp:
@@ -135,7 +135,8 @@ def bulk_insert(conn: sqlite3.Connection, table: sc.Table, columns: Mapping[str,
     names = list(columns)
     unknown = set(names) - set(table.field_names())
     if unknown:
-        raise ValidationError(f"{table.name} has no field(s) {sorted(unknown)}")
+        raise ValidationError("{table} has no field(s) {unknown}",
+                              table=table.name, unknown=sorted(unknown))
     n = len(next(iter(columns.values()))) if names else len(geoms or [])
     data: list[Sequence[Any]] = [_sql_values(columns[c]) for c in names]
     if table.is_asset:

@@ -23,29 +23,30 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def check_file(path: Path) -> None:
     """Refuse a missing, empty, foreign or truncated file before SQLite sees it."""
     if not path.exists():
-        raise BadFileError(f"{path}: no such file")
+        raise BadFileError("{path}: no such file", path=path)
     if path.is_dir():
-        raise BadFileError(f"{path}: is a folder, not a GeoPackage file")
+        raise BadFileError("{path}: is a folder, not a GeoPackage file", path=path)
     try:
         with path.open("rb") as fh:
             head = fh.read(100)
     except PermissionError:
-        raise BadFileError(f"{path}: permission denied (cannot read the file)") from None
+        raise BadFileError("{path}: permission denied (cannot read the file)", path=path) from None
     except OSError as exc:
-        raise BadFileError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise BadFileError("{path}: cannot be read ({reason})", path=path,
+                           reason=exc.strerror) from None
     if len(head) < 100 or head[:16] != SQLITE_MAGIC:
-        raise BadFileError(f"{path}: not a GeoPackage (not an SQLite database)")
+        raise BadFileError("{path}: not a GeoPackage (not an SQLite database)", path=path)
     app_id = struct.unpack(">I", head[68:72])[0]
     if app_id not in (gpkg.APPLICATION_ID, 0x47503130):  # "GPKG", or "GP10" of GeoPackage 1.0
-        raise BadFileError(f"{path}: an SQLite database, but not a GeoPackage (application_id)")
+        raise BadFileError("{path}: an SQLite database, but not a GeoPackage (application_id)",
+                           path=path)
     page_size = struct.unpack(">H", head[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     pages = struct.unpack(">I", head[28:32])[0]
     if pages and path.stat().st_size < pages * page_size:
         raise BadFileError(
-            f"{path}: the file is truncated ({path.stat().st_size} of {pages * page_size} bytes); "
-            "restore it from a backup"
-        )
+            "{path}: the file is truncated ({size} of {expected} bytes); restore it from a "
+            "backup", path=path, size=path.stat().st_size, expected=pages * page_size)
 
 
 def is_writable(path: Path) -> bool:
@@ -72,20 +73,21 @@ def sqlite_error(path: Path, exc: sqlite3.Error, *, writing: bool = False) -> Ci
     if "malformed" in msg or "not a database" in msg or "corrupt" in msg:
         return damaged_error(path, msg)
     if "no such table" in msg:
-        return BadFileError("{path}: not a valid GeoPackage ({detail})", path=path, detail=msg)
+        return BadFileError("{path}: not a valid GeoPackage ({reason})", path=path, reason=msg)
     if "unable to open" in msg:
-        return BadFileError("{path}: cannot be opened ({detail})", path=path, detail=msg)
+        return BadFileError("{path}: cannot be opened ({reason})", path=path, reason=msg)
     if "disk I/O error" in msg:
         return BadFileError("{path}: the disk reported an error ({detail}); copy the file to "
                             "another disk and check it with 'citymgr validate'",
                             path=path, detail=msg)
-    return BadFileError("{path}: {detail}", path=path, detail=msg)
+    return BadFileError("{path}: {reason}", path=path, reason=msg)
 
 
 def damaged_error(path: Path, detail: str) -> BadFileError:
     """The file is malformed (a damaged disk, a bit flip, a copy cut short)."""
     return BadFileError("{path}: the file is damaged ({detail}); nothing was changed. Restore "
                         "it from a backup", path=path, detail=detail)
+
 
 def open_connection(path: Path, read_only: bool, writable: bool) -> sqlite3.Connection:
     """A connection that has read the GeoPackage's core tables. A hot journal (a writer was
@@ -145,7 +147,7 @@ def as_user_error(exc: BaseException, path: str | os.PathLike[str] | None) -> Ci
                             "work on a smaller area")
     if isinstance(exc, OSError):
         name = exc.filename or where
-        return BadFileError("{path}: {detail}", path=name, detail=exc.strerror or str(exc))
+        return BadFileError("{path}: {reason}", path=name, reason=exc.strerror or str(exc))
     if type(exc).__module__.startswith("pyogrio"):
         return BadFileError("{path}: GDAL cannot read or write it ({detail})", path=where,
                             detail=str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)

@@ -116,7 +116,8 @@ class Store(StoreQueries):
 
     def _bring_up_to_date(self) -> None:
         """On the first write through this store, inside its transaction (a write that fails
-        rolls it back too): ``upgrade.bring_up_to_date`` (schema columns, QGIS project)."""
+        rolls it back too): ``upgrade.bring_up_to_date`` (schema columns, QGIS project,
+        statistics indexes)."""
         if not self._up_to_date and self.is_asset_project():
             bring_up_to_date(self.conn, self.absent)
             self.absent = {}
@@ -152,7 +153,7 @@ class Store(StoreQueries):
         everything back and is raised as one of ours (SQLite may have rolled back already).
         """
         if self.read_only:
-            raise ReadOnlyError(f"{self.path} is open read-only; save a copy to edit it")
+            raise ReadOnlyError("{path} is open read-only; save a copy to edit it", path=self.path)
         absent, fresh = self.absent, not self._up_to_date
         if self._depth == 0:
             try:
@@ -205,10 +206,9 @@ class Store(StoreQueries):
     def require_asset_project(self) -> None:
         if not self.is_asset_project():
             raise SchemaError(
-                f"{self.path} is a GeoPackage, but not a citymgr project: it has no "
-                "road_segment/bridge/green_space/litter_bin asset layers "
-                "(use 'citymgr import' to bring its data into a project)"
-            )
+                "{path} is a GeoPackage, but not a citymgr project: it has no "
+                "road_segment/bridge/green_space/litter_bin asset layers (use 'citymgr import' "
+                "to bring its data into a project)", path=self.path)
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         try:
@@ -253,7 +253,7 @@ class Store(StoreQueries):
         for info in self.layers():
             if info.name == name:
                 return info
-        raise NotFoundError(f"{self.path} has no layer {name!r}")
+        raise NotFoundError("{path} has no layer {name!r}", path=self.path, name=name)
 
     def _count(self, table: str) -> int:
         try:
@@ -269,13 +269,15 @@ class Store(StoreQueries):
             "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
             "WHERE srs_id=?", (srs_id,)).fetchone()
         if row is None or srs_id in (-1, 0) or row[2] == "undefined":
-            raise CrsError(f"{self.path}: srs_id {srs_id} has no usable CRS definition")
+            raise CrsError("{path}: srs_id {srs_id} has no usable CRS definition",
+                           path=self.path, srs_id=srs_id)
         org, code, definition = row
         try:
             crs = (CRS.from_authority(org, code) if org and org.upper() == "EPSG"
                    else CRS.from_wkt(definition))
         except Exception as exc:  # pyproj raises several kinds for bad definitions
-            raise CrsError(f"{self.path}: srs_id {srs_id} has an unreadable CRS ({exc})") from None
+            raise CrsError("{path}: srs_id {srs_id} has an unreadable CRS ({reason})",
+                           path=self.path, srs_id=srs_id, reason=exc) from None
         self._srs_cache[srs_id] = crs
         return crs
 
@@ -284,14 +286,15 @@ class Store(StoreQueries):
         row = self.conn.execute(
             "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=?", (layer,)).fetchone()
         if row is None:
-            raise NotFoundError(f"{self.path} has no feature layer {layer!r}")
+            raise NotFoundError("{path} has no feature layer {layer!r}",
+                                path=self.path, layer=layer)
         return self.crs_for_srs(row[0])
 
     def project_crs(self) -> CRS:
         """The project's CRS: that of road_segment, else of the first feature layer."""
         names = [i.name for i in self.layers() if i.geometry_type]
         if not names:
-            raise CrsError(f"{self.path} has no feature layers")
+            raise CrsError("{path} has no feature layers", path=self.path)
         return self.crs("road_segment" if "road_segment" in names else names[0])
 
     def districts(self) -> list[str]:
@@ -342,9 +345,11 @@ class Store(StoreQueries):
                 use_arrow=True, fid_as_index=True,
             )
         except pyogrio.errors.DataLayerError as exc:
-            raise NotFoundError(f"{self.path}: cannot read layer {layer!r} ({exc})") from None
+            raise NotFoundError("{path}: cannot read layer {layer!r} ({reason})",
+                                path=self.path, layer=layer, reason=exc) from None
         except pyogrio.errors.DataSourceError as exc:
-            raise BadFileError(f"{self.path}: cannot be read by GDAL ({exc})") from None
+            raise BadFileError("{path}: cannot be read by GDAL ({reason})",
+                               path=self.path, reason=exc) from None
 
     def select_list(self, table: str, names: Iterable[str]) -> str:
         """The SQL select list of ``names`` of one of our tables: quoted columns, and
@@ -377,7 +382,7 @@ class Store(StoreQueries):
     def get_row(self, table: str, uuid: str) -> dict[str, Any]:
         rows = self.get_rows(table, [uuid])
         if uuid not in rows:
-            raise NotFoundError(f"{table} has no row {uuid}")
+            raise NotFoundError("{table} has no row {uuid}", table=table, uuid=uuid)
         return rows[uuid]
 
     # -- writing ---------------------------------------------------------------------------

@@ -33,8 +33,8 @@ Bbox = tuple[float, float, float, float]  # minx, miny, maxx, maxy
 def query_error(layer: str, exc: sqlite3.OperationalError) -> CitymgrError:
     """A failed read as a user sees it; CancelledError when another thread stopped it."""
     if "interrupt" in str(exc):
-        return CancelledError(f"{layer}: the query was stopped")
-    return BadFileError(f"{layer}: {exc}")
+        return CancelledError("{layer}: the query was stopped", layer=layer)
+    return BadFileError("{layer}: {reason}", layer=layer, reason=exc)
 
 
 class StoreQueries:
@@ -115,7 +115,7 @@ class StoreQueries:
         """{value of ``field`` (e.g. ``district``, ``bgid``): (bbox, number of assets)} over
         the live assets of ``layers``, sorted by value; ``district`` keeps one sub-district."""
         if not all(field in t.field_names() for t in sc.ASSET_TABLES):
-            raise ValidationError(f"{field!r} is not a field of every asset layer")
+            raise ValidationError("{field!r} is not a field of every asset layer", field=field)
         return self._asset_bounds(f"a.{gpkg.quote_ident(field)}", layers,
                                   "a.district = ?" if district is not None else "",
                                   [district] if district is not None else [])
@@ -169,9 +169,11 @@ class StoreQueries:
             meta, table = pyogrio.read_arrow(self.path, layer=layer, columns=list(columns),
                                              where=where, return_fids=True)
         except pyogrio.errors.DataLayerError as exc:
-            raise NotFoundError(f"{self.path}: cannot read layer {layer!r} ({exc})") from None
+            raise NotFoundError("{path}: cannot read layer {layer!r} ({reason})",
+                                path=self.path, layer=layer, reason=exc) from None
         except pyogrio.errors.DataSourceError as exc:
-            raise BadFileError(f"{self.path}: cannot be read by GDAL ({exc})") from None
+            raise BadFileError("{path}: cannot be read by GDAL ({reason})",
+                               path=self.path, reason=exc) from None
         names = {meta.get("fid_column") or "fid": "fid",
                  meta.get("geometry_name") or "wkb_geometry": "geometry"}
         return table.rename_columns([names.get(n, n) for n in table.column_names])

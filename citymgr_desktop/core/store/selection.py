@@ -42,8 +42,8 @@ def asset_table(layer: str) -> sc.Table:
     """
     t = sc.ASSET_TABLES_BY_NAME.get(layer)
     if t is None:
-        raise NotFoundError(f"{layer!r} is not an asset layer; asset layers: "
-                              f"{', '.join(x.name for x in sc.ASSET_TABLES)}")
+        raise NotFoundError("{layer!r} is not an asset layer; asset layers: {layers}",
+                            layer=layer, layers=', '.join(x.name for x in sc.ASSET_TABLES))
     return t
 
 

@@ -61,13 +61,15 @@ def bring_up_to_date(conn: sqlite3.Connection, absent: Absent) -> None:
     an older file lacks and re-embed the QGIS project (its forms show them; the store does
     this one migration when it opens such a file for writing), or else point the embedded
     project of a renamed file at this file (``qgis_project.repoint`` decides whether it
-    must). A write that fails rolls this back with it."""
+    must), and add the statistics indexes a file made before them lacks (seconds, once, at
+    a million assets). A write that fails rolls this back with it."""
     from citymgr_desktop.core.qgis import project as qgis_project
 
     row = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = "
                        "'road_segment'").fetchone()
     if row is None:
         return
+    gpkg.create_missing_indexes(conn)  # statistics indexes of files made before them
     if absent:
         add_absent_columns(conn, absent)
         qgis_project.embed(conn, row[0])

@@ -37,17 +37,20 @@ def check_geometry(table: sc.Table, geom: Any) -> Any:
     if geom is None:
         return None
     if not isinstance(geom, shapely.Geometry):
-        raise GeometryError(f"{table.name}: geometry must be a Shapely geometry, got {geom!r}")
+        raise GeometryError("{table}: geometry must be a Shapely geometry, got {geom!r}",
+                            table=table.name, geom=geom)
     allowed = _GEOM_TYPES.get(table.geometry_type or "", ())
     if geom.geom_type not in allowed:
-        raise GeometryError(f"{table.name} holds {table.geometry_type} geometries, "
-                            f"got {geom.geom_type}")
+        raise GeometryError("{table} holds {geometry_type} geometries, got {geom_type}",
+                            table=table.name, geometry_type=table.geometry_type,
+                            geom_type=geom.geom_type)
     if geom.is_empty:
-        raise GeometryError(f"{table.name}: empty geometry")
+        raise GeometryError("{table}: empty geometry", table=table.name)
     if shapely.has_z(geom):
         geom = shapely.force_2d(geom)
     if not geom.is_valid:
-        raise GeometryError(f"{table.name}: invalid geometry ({shapely.is_valid_reason(geom)})")
+        raise GeometryError("{table}: invalid geometry ({reason})",
+                            table=table.name, reason=shapely.is_valid_reason(geom))
     if geom.geom_type == "Polygon":
         geom = shapely.MultiPolygon([geom])
     return geom
@@ -70,7 +73,8 @@ def apply_deltas(conn: sqlite3.Connection, district_code: str, deltas: list[Delt
     for name in sorted(by_table, key=lambda n: order.index(n) if n in order else len(order)):
         table = sc.table(name)
         if not table.key:
-            raise ValidationError(f"{name} rows have no uuid key; edit them through their owner")
+            raise ValidationError("{name} rows have no uuid key; edit them through their owner",
+                                  name=name)
         items = by_table[name]
         if table.is_asset and name not in srs_cache:
             srs_cache[name] = conn.execute(
@@ -122,7 +126,8 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
         row[table.key] = d.uuid
         if table.is_asset:
             if row.get(sc.GEOMETRY_COLUMN) is None:
-                raise GeometryError(f"new {table.name} {d.uuid} has no geometry")
+                raise GeometryError("new {table} {uuid} has no geometry",
+                                    table=table.name, uuid=d.uuid)
             if not row.get("obj_code"):
                 if serial is None:
                     serial = objcode.next_serial(conn, table, district_code)
@@ -147,7 +152,8 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
             conn.execute(f"INSERT INTO {gpkg.quote_ident(table.name)} ({cols}) VALUES "
                          f"({','.join('?' * len(names))})", values)
         except sqlite3.IntegrityError as exc:
-            raise ValidationError(f"cannot add {table.name} {d.uuid}: {exc}") from None
+            raise ValidationError("cannot add {table} {uuid}: {reason}",
+                                  table=table.name, uuid=d.uuid, reason=exc) from None
         if table.is_asset and geom is not None:
             gpkg.expand_extent(conn, table.name, geom.bounds)
     if table.name == "road_segment":
@@ -182,11 +188,13 @@ def _updates(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta], use
             before = conn.total_changes
             conn.executemany(sql, params)
         except sqlite3.IntegrityError as exc:
-            raise ValidationError(f"cannot update {table.name}: {exc}") from None
+            raise ValidationError("cannot update {table}: {reason}", table=table.name,
+                                  reason=exc) from None
         if conn.total_changes - before < len(rows):
             missing = _missing(conn, table, [u for u, _ in rows])
             if missing:
-                raise NotFoundError(f"{table.name} has no row(s) {', '.join(missing[:5])}")
+                raise NotFoundError("{table} has no row(s) {uuids}",
+                                    table=table.name, uuids=', '.join(missing[:5]))
     if table.name == "road_segment":
         touched = [d.uuid for d in deltas
                    if d.new and ({"pci", "road_class"} & set(d.new))]
@@ -201,12 +209,13 @@ def _deletes(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta]) -> 
         conn.executemany(f"DELETE FROM {gpkg.quote_ident(table.name)} WHERE {key} = ?",
                          [(d.uuid,) for d in deltas])
     except sqlite3.IntegrityError as exc:
-        raise ValidationError(f"cannot delete from {table.name}: {exc}") from None
+        raise ValidationError("cannot delete from {table}: {reason}", table=table.name,
+                              reason=exc) from None
     except sqlite3.DatabaseError as exc:
         if "retire it" in str(exc):
             raise ValidationError(
-                f"cannot delete from {table.name}: the asset has maintenance history or "
-                "work orders; retire it instead") from None
+                "cannot delete from {table}: the asset has maintenance history or work orders; "
+                "retire it instead", table=table.name) from None
         raise
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError, CitymgrError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress, ensure
@@ -157,7 +158,7 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
                 plan.changes.remove(ch)
                 plan.conflicts.append(_rejected(ch, exc))
             done += len(batch)
-            prog.update(done, len(plan.changes) or 1, "writing changes")
+            prog.update(done, len(plan.changes) or 1, msg("writing changes"))
             if on_step is not None:
                 on_step(done)
     after = snapshot_rows(conn, keys)
@@ -200,7 +201,8 @@ def _apply_batch(store: Store, changes: list[Change]) -> list[tuple[Change, City
 def _rejected(ch: Change, exc: CitymgrError) -> Conflict:
     value = dict(ch.values) if ch.action != "delete" else None
     return Conflict(ch.table, ch.uuid, ROW, "rejected", None, None, value,
-                    f"the master refused the {ch.action}: {exc}")
+                    msg("the master refused the {action}: {reason}", action=ch.action,
+                        reason=exc))
 
 
 def counts(plan: Plan) -> dict[str, dict[str, int]]:
@@ -231,6 +233,7 @@ def integrity_check(conn: sqlite3.Connection, path: str, tables: list[str],
     for _, sql in checks:
         rows = [r[0] for r in conn.execute(sql).fetchall()]
         if rows != ["ok"]:
-            raise BadFileError(f"{path}: the integrity check failed after the sync "
-                               f"({'; '.join(map(str, rows[:3]))}); nothing was changed")
+            raise BadFileError("{path}: the integrity check failed after the sync ({problems}); "
+                               "nothing was changed",
+                               path=path, problems='; '.join(map(str, rows[:3])))
     return ", ".join(name for name, _ in checks) or "none"

@@ -73,8 +73,9 @@ def _existing(master: Path, package: reg.PackageRecord, name: str) -> Path:
     path = reg.package_dir(master, package.package_uuid) / name
     if not path.exists():
         raise BadFileError(
-            f"the base copy of field package {package.name} is missing ({path}); it is kept "
-            f"in the {reg.sync_dir(master).name} folder beside the master; restore that folder")
+            "the base copy of field package {package} is missing ({path}); it is kept in the "
+            "{folder} folder beside the master; restore that folder",
+            package=package.name, path=path, folder=reg.sync_dir(master).name)
     return path
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ReadOnlyError, ValidationError
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.qgis import project as qgis_project
@@ -50,13 +51,13 @@ class PackageResult:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     photos: int = 0  # attachment files in the package folder (written or already there)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {"package_id": self.package_uuid, "package": str(self.path),
                 "qgis_project": str(self.qgz), "base": str(self.base), "area": self.area,
                 "layers": self.layers, "counts": self.counts, "photos": self.photos,
-                "notes": self.notes, "seconds": round(self.seconds, 3)}
+                "notes": [str(n) for n in self.notes], "seconds": round(self.seconds, 3)}
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
@@ -66,10 +67,12 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     except ValueError:
         parts = []
     if len(parts) != 4:
-        raise ValidationError(f"--bbox needs four numbers minx,miny,maxx,maxy; got {text!r}")
+        raise ValidationError("--bbox needs four numbers minx,miny,maxx,maxy; got {text!r}",
+                              text=text)
     minx, miny, maxx, maxy = parts
     if not (minx < maxx and miny < maxy):
-        raise ValidationError(f"--bbox {text}: min must be below max (minx,miny,maxx,maxy)")
+        raise ValidationError("--bbox {text}: min must be below max (minx,miny,maxx,maxy)",
+                              text=text)
     return minx, miny, maxx, maxy
 
 
@@ -78,8 +81,8 @@ def check_layers(layers: list[str] | None) -> tuple[str, ...]:
         return ASSET_LAYERS
     bad = [x for x in layers if x not in ASSET_LAYERS]
     if bad:
-        raise NotFoundError(f"--layers: {', '.join(bad)} is not an asset layer; allowed: "
-                              f"{', '.join(ASSET_LAYERS)}")
+        raise NotFoundError("--layers: {bad} is not an asset layer; allowed: {layers}",
+                            bad=', '.join(bad), layers=', '.join(ASSET_LAYERS))
     return tuple(x for x in ASSET_LAYERS if x in layers)
 
 
@@ -96,20 +99,22 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
     prog = ensure(progress)
     store.require_asset_project()
     if store.read_only:
-        raise ReadOnlyError(f"{store.path} is open read-only; checking out records the "
-                            "package in it")
+        raise ReadOnlyError("{path} is open read-only; checking out records the package in it",
+                            path=store.path)
     target = Path(out)
     if target.suffix.lower() != ".gpkg":
-        raise ValidationError(f"--out must be a .gpkg file, got {target.name}")
+        raise ValidationError("--out must be a .gpkg file, got {target}", target=target.name)
     if target.resolve() == store.path.resolve():
         raise ValidationError("the package cannot be the master file itself")
     if target.exists() and not overwrite:
-        raise BadFileError(f"{target} already exists; choose another name or use --overwrite")
+        raise BadFileError("{target} already exists; choose another name or use --overwrite",
+                           target=target)
     if district and bbox:
         raise ValidationError("choose either --district or --bbox, not both")
     if district and district not in store.districts():
-        raise ValidationError(f"--district {district!r} is not in the file; sub-districts: "
-                              f"{', '.join(store.districts()) or 'none'}")
+        raise ValidationError("--district {district!r} is not in the file; sub-districts: "
+                              "{districts}",
+                              district=district, districts=', '.join(store.districts()) or 'none')
     if history_years is not None and history_years < 0:
         raise ValidationError("--history-years must be 0 or more")
     sel = Selection(check_layers(layers), district, bbox,
@@ -143,7 +148,7 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
     qgis_project.write_qgz(target, qgz, layers=[*sel.layers, "maintenance_record"],
                            variables=project_variables(meta, district))
     photos = write_photo_files(store, target, prog)
-    prog.update(1, 1, "done")
+    prog.update(1, 1, msg("done"))
     return PackageResult(package_uuid, target, qgz, base, sel.describe(), list(sel.layers),
                          counts, time.perf_counter() - t0, photos.written + photos.present,
                          photos.notes)

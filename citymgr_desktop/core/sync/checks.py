@@ -15,6 +15,7 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.history import condition_before, inspection_condition, newest_per_asset
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan
@@ -45,14 +46,17 @@ def _unique_codes(conn: sqlite3.Connection, plan: Plan) -> None:
             taken.add(code)
             if not clash:
                 continue
-            who = f"asset {owner}" if owner and owner != ch.uuid else "another new asset"
+            who = msg("asset {uuid}", uuid=owner) if owner and owner != ch.uuid \
+                else msg("another new asset")
             if ch.action == "insert":
                 ch.values["obj_code"] = None
-                plan.notes.append(f"{name} {ch.uuid}: obj_code {code} from the field is already "
-                                  f"used by {who}; a new code was assigned")
+                plan.notes.append(msg("{table} {uuid}: obj_code {code} from the field is already "
+                                      "used by {owner}; a new code was assigned", table=name,
+                                      uuid=ch.uuid, code=code, owner=who))
             else:
                 plan.conflicts.append(_invalid(ch, "obj_code", code,
-                                               f"obj_code {code} is already used by {who}"))
+                                               msg("obj_code {code} is already used by {owner}",
+                                                   code=code, owner=who)))
                 del ch.values["obj_code"]
                 if not set(ch.values) - {"updated_at", "updated_by"}:
                     drop.append(ch)
@@ -60,7 +64,7 @@ def _unique_codes(conn: sqlite3.Connection, plan: Plan) -> None:
         plan.changes.remove(ch)
 
 
-def _invalid(ch: Change, column: str, value: object, message: str) -> Conflict:
+def _invalid(ch: Change, column: str, value: object, message: Text) -> Conflict:
     return Conflict(ch.table, ch.uuid, column, "invalid", None, None, value, message)
 
 
@@ -86,8 +90,9 @@ def _retire_with_history(conn: sqlite3.Connection, plan: Plan, stamp: str,
             ch.action = "retire"
             ch.values = {"retired_at": stamp, "updated_at": stamp,
                          "updated_by": surveyor or None}
-            plan.notes.append(f"{ch.table} {ch.uuid}: deleted in the field but it has "
-                              "maintenance history or work orders; it was retired instead")
+            plan.notes.append(msg("{table} {uuid}: deleted in the field but it has maintenance "
+                                  "history or work orders; it was retired instead",
+                                  table=ch.table, uuid=ch.uuid))
 
 
 def _orphans(conn: sqlite3.Connection, plan: Plan) -> None:
@@ -123,8 +128,8 @@ def _orphans(conn: sqlite3.Connection, plan: Plan) -> None:
         value = dict(c.values) if c.action == "insert" else asset_uuid
         plan.conflicts.append(Conflict(
             c.table, c.uuid, column, "orphan", None, None, value,
-            f"the record names {asset_class} {asset_uuid}, which is not in the master "
-            "(deleted there, or rejected)"))
+            msg("the record names {asset_class} {asset_uuid}, which is not in the master "
+                "(deleted there, or rejected)", asset_class=asset_class, asset_uuid=asset_uuid)))
 
 
 def apply_inspections(store: Store, plan: Plan, stamp: str, surveyor: str) -> None:
@@ -158,9 +163,9 @@ def apply_inspections(store: Store, plan: Plan, stamp: str, surveyor: str) -> No
         if cls not in sc.ASSET_TABLES_BY_NAME:
             continue
         if (cls, asset_uuid) in open_conflicts:
-            plan.notes.append(f"{cls} {asset_uuid}: the condition after of record "
-                              f"{rec['record_uuid']} was not applied; the asset's condition "
-                              "is an open conflict")
+            plan.notes.append(msg("{table} {uuid}: the condition after of record {record} was "
+                                  "not applied; the asset's condition is an open conflict",
+                                  table=cls, uuid=asset_uuid, record=rec["record_uuid"]))
             continue
         change = next((c for c in plan.changes if c.table == cls and c.uuid == asset_uuid),
                       None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from citymgr_desktop.core.messages import Text
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.undo import redo_sync, undo_sync
@@ -17,11 +18,10 @@ from citymgr_desktop.core.sync.undo import redo_sync, undo_sync
 class SyncRunCommand:
     """Undo/redo of one applied run (kind ``sync`` or ``resolve``)."""
 
-    def __init__(self, store: Store, sync_uuid: str, label: str, label_zh: str,
-                 tables: set[str], user: str = "",
-                 on_change: Callable[[set[str]], None] | None = None) -> None:
+    def __init__(self, store: Store, sync_uuid: str, label: Text, tables: set[str],
+                 user: str = "", on_change: Callable[[set[str]], None] | None = None) -> None:
         self.store, self.sync_uuid, self.user = store, sync_uuid, user
-        self.label, self.label_zh = label, label_zh
+        self.label = label
         self._tables = set(tables)
         self.on_change = on_change
         self._recorded = False

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.sync.schema import compared_columns, key_is_unique
@@ -224,11 +225,11 @@ def diff_tables(base: Path, other: Path, tables: Sequence[sc.Table],
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
         futures = {pool.submit(work, t): t for t in tables}
-        prog.update(0, len(tables), "comparing")
+        prog.update(0, len(tables), msg("comparing"))
         for i, fut in enumerate(as_completed(futures), start=1):
             t = futures[fut]
             out[t.name] = fut.result()
-            prog.update(i, len(tables), f"compared {t.name}")
+            prog.update(i, len(tables), msg("compared {table}", table=t.name))
     except BaseException:
         with lock:
             for conn in conns:

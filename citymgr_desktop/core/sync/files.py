@@ -39,7 +39,7 @@ def attached(conn: sqlite3.Connection, path: Path, schema: str,
     try:
         attach(conn, path, schema, read_only)
     except sqlite3.DatabaseError as exc:
-        raise BadFileError(f"{path}: cannot be opened ({exc})") from None
+        raise BadFileError("{path}: cannot be opened ({reason})", path=path, reason=exc) from None
     try:
         yield
     finally:

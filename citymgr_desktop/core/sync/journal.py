@@ -18,6 +18,7 @@ from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import CitymgrError, ConflictError, ValidationError
 from citymgr_desktop.core.history.photos import inside, read_file
+from citymgr_desktop.core.messages import Message, joined, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import create as project
@@ -63,7 +64,7 @@ def write_conflicts(conn: sqlite3.Connection, sync_uuid: str, package_uuid: str 
         ids.append(cid)
         chosen = {"master": c.master, "field": c.field_value}.get(c.resolution or "")
         rows.append((cid, sync_uuid, package_uuid, c.table, c.uuid, c.field, c.kind,
-                     value_json(c.ancestor), value_json(c.master), value_json(c.field_value), c.message[:500],
+                     value_json(c.ancestor), value_json(c.master), value_json(c.field_value), str(c.message)[:500],
                      "resolved" if c.resolution else "open", c.resolution,
                      value_json(chosen) if c.resolution else None,
                      stamp if c.resolution else None, user if c.resolution else None,
@@ -91,7 +92,7 @@ def _current(conn: sqlite3.Connection, entries: list[JournalEntry]
     return snapshot_rows(conn, keys, blob_refs=True)
 
 
-def changed_since(conn: sqlite3.Connection, entries: list[JournalEntry]) -> list[str]:
+def changed_since(conn: sqlite3.Connection, entries: list[JournalEntry]) -> list[Message]:
     """Rows the run wrote that no longer hold what it wrote, one line each."""
     now = _current(conn, entries)
     out = []
@@ -99,15 +100,16 @@ def changed_since(conn: sqlite3.Connection, entries: list[JournalEntry]) -> list
         cur = now.get((e.table, e.uuid))
         if e.action == "delete":
             if cur is not None:
-                out.append(f"{e.table} {e.uuid} was added again")
+                out.append(msg("{table} {uuid} was added again", table=e.table, uuid=e.uuid))
             continue
         if cur is None:
-            out.append(f"{e.table} {e.uuid} was deleted")
+            out.append(msg("{table} {uuid} was deleted", table=e.table, uuid=e.uuid))
             continue
         assert e.new is not None
         diff = [c for c, v in e.new.items() if c != "fid" and not same_value(cur.get(c), v)]
         if diff:
-            out.append(f"{e.table} {e.uuid} ({', '.join(diff[:4])}) was edited")
+            out.append(msg("{table} {uuid} ({fields}) was edited", table=e.table, uuid=e.uuid,
+                           fields=", ".join(diff[:4])))
     return out
 
 
@@ -125,11 +127,11 @@ def undo_entries(conn: sqlite3.Connection, entries: list[JournalEntry],
                 assert e.old is not None
                 restore_row(conn, t, e.uuid, e.old, insert=e.action == "delete")
         except sqlite3.DatabaseError as exc:
-            raise ConflictError(f"cannot undo: {e.table} {e.uuid} cannot be put back ({exc}); "
-                                "nothing was changed") from None
+            raise ConflictError("cannot undo: {table} {uuid} cannot be put back ({reason}); "
+                                "nothing was changed", table=e.table, uuid=e.uuid, reason=exc) from None
         touched.add(t.name)
         if i % 500 == 0:
-            prog.update(i, len(entries), "undoing")
+            prog.update(i, len(entries), msg("undoing"))
     for name in touched:
         gpkg.touch_contents(conn, name)
 
@@ -139,20 +141,26 @@ def undo_run(store: Store, run: RunRecord, user: str, progress: Progress | None 
     """Undo a whole applied run in the caller's transaction; returns the rows restored."""
     conn = store.conn
     if run.state != "applied":
-        raise ValidationError(f"sync {run.sync_id} was already undone ({run.undone_at})")
+        raise ValidationError("sync {sync_id} was already undone ({undone_at})",
+                              sync_id=run.sync_id, undone_at=run.undone_at)
     later = conn.execute(
         "SELECT DISTINCT r.sync_id FROM sync_conflict c JOIN sync_run r "
         "ON r.sync_uuid = c.resolve_sync_uuid WHERE c.sync_uuid = ? AND r.state = 'applied' "
         "AND r.sync_uuid != ?", (run.sync_uuid, run.sync_uuid)).fetchall()
     if later:
-        raise ConflictError(f"conflicts of sync {run.sync_id} were resolved later "
-                            f"(run {later[0][0]}); undo that resolution first")
+        raise ConflictError("conflicts of sync {sync_id} were resolved later (run {later}); "
+                            "undo that resolution first", sync_id=run.sync_id, later=later[0][0])
     entries = read_journal(conn, run.sync_uuid)
     problems = changed_since(conn, entries)
     if problems:
-        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
-        raise ConflictError(f"cannot undo sync {run.sync_id}: {'; '.join(problems[:3])}{more} "
-                            "since; undo the later changes first. Nothing was changed")
+        shown = joined(problems[:3], "; ", "；")
+        if len(problems) > 3:
+            raise ConflictError("cannot undo sync {sync_id}: {problems} and {more} more since; "
+                                "undo the later changes first. Nothing was changed",
+                                sync_id=run.sync_id, problems=shown, more=len(problems) - 3)
+        raise ConflictError("cannot undo sync {sync_id}: {problems} since; undo the later "
+                            "changes first. Nothing was changed",
+                            sync_id=run.sync_id, problems=shown)
     state_now = capture_state(conn)
     undo_entries(conn, entries, progress)
     _restore_bookkeeping(conn, run, state_now)
@@ -173,39 +181,45 @@ def redo_run(store: Store, run: RunRecord, progress: Progress | None = None) -> 
     when the rows it touches are no longer as the undo left them."""
     conn = store.conn
     if run.state != "undone":
-        raise ValidationError(f"sync {run.sync_id} is applied; there is nothing to redo")
+        raise ValidationError("sync {sync_id} is applied; there is nothing to redo",
+                              sync_id=run.sync_id)
     if run.kind == "sync" and conn.execute(
             "SELECT 1 FROM sync_run WHERE sync_id = ? AND state = 'applied'",
             (run.sync_id,)).fetchone():
-        raise ConflictError(f"the package of sync {run.sync_id} was synced again since; "
-                            "nothing was changed")
+        raise ConflictError("the package of sync {sync_id} was synced again since; nothing was "
+                            "changed", sync_id=run.sync_id)
     entries = read_journal(conn, run.sync_uuid)
     now = _current(conn, entries)
-    problems = []
+    problems: list[Message] = []
     for e in entries:
         cur = now.get((e.table, e.uuid))
         if e.action == "insert":
             if cur is not None:
-                problems.append(f"{e.table} {e.uuid} exists again")
+                problems.append(msg("{table} {uuid} exists again", table=e.table, uuid=e.uuid))
         elif cur is None:
-            problems.append(f"{e.table} {e.uuid} was deleted")
+            problems.append(msg("{table} {uuid} was deleted", table=e.table, uuid=e.uuid))
         elif any(c != "fid" and not same_value(cur.get(c), v) for c, v in (e.old or {}).items()):
-            problems.append(f"{e.table} {e.uuid} was edited")
+            problems.append(msg("{table} {uuid} was edited", table=e.table, uuid=e.uuid))
     resolved = run.restore_state.get("resolved", [])
     if resolved:
         open_ = {r[0] for r in conn.execute("SELECT conflict_uuid FROM sync_conflict "
                                             "WHERE state = 'open'")}
-        problems += [f"conflict {c[0]} is no longer open" for c in resolved if c[0] not in open_]
+        problems += [msg("conflict {conflict_uuid} is no longer open", conflict_uuid=c[0])
+                     for c in resolved if c[0] not in open_]
     if problems:
-        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
-        raise ConflictError(f"cannot redo sync {run.sync_id}: {'; '.join(problems[:3])}{more} "
-                            "since the undo. Nothing was changed")
+        shown = joined(problems[:3], "; ", "；")
+        if len(problems) > 3:
+            raise ConflictError("cannot redo sync {sync_id}: {problems} and {more} more since "
+                                "the undo. Nothing was changed",
+                                sync_id=run.sync_id, problems=shown, more=len(problems) - 3)
+        raise ConflictError("cannot redo sync {sync_id}: {problems} since the undo. Nothing "
+                            "was changed", sync_id=run.sync_id, problems=shown)
     state_now = capture_state(conn)
     prog = ensure(progress)
     for i, e in enumerate(entries, start=1):
         _forward(conn, _with_bytes(e, run))
         if i % 500 == 0:
-            prog.update(i, len(entries), "redoing")
+            prog.update(i, len(entries), msg("redoing"))
     for name in {e.table for e in entries}:
         gpkg.touch_contents(conn, name)
     before, after = run.restore_state.get("before"), run.restore_state.get("after")
@@ -257,8 +271,8 @@ def _forward(conn: sqlite3.Connection, e: JournalEntry) -> None:
             assert e.new is not None
             restore_row(conn, sc.table(e.table), e.uuid, e.new, insert=e.action == "insert")
     except sqlite3.DatabaseError as exc:
-        raise ConflictError(f"cannot redo: {e.table} {e.uuid} cannot be written again ({exc}); "
-                            "nothing was changed") from None
+        raise ConflictError("cannot redo: {table} {uuid} cannot be written again ({reason}); "
+                            "nothing was changed", table=e.table, uuid=e.uuid, reason=exc) from None
 
 
 def _restore_bookkeeping(conn: sqlite3.Connection, run: RunRecord,

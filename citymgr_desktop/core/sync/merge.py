@@ -29,6 +29,7 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.values import normalise
@@ -62,7 +63,7 @@ class Conflict:
     ancestor: Any
     master: Any
     field_value: Any
-    message: str = ""
+    message: Text = ""  # a Message; stored (sync_conflict.message) as its English sentence
     resolution: str | None = None  # "master" / "field" when settled by prefer
     conflict_uuid: str | None = None  # its row in sync_conflict, once stored
 
@@ -84,7 +85,7 @@ class Conflict:
 class Plan:
     changes: list[Change] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
 
 @dataclass
@@ -99,21 +100,34 @@ class TableInput:
     master: dict[str, dict[str, Any]]
 
 
-def check_value(table: sc.Table, column: str, value: Any) -> str | None:
+# The sentences of conflicts found by sync itself: a stored conflict (sync_conflict.message,
+# English) is shown again in the reader's language by finding its template (messages.parse).
+STORED_CONFLICT_MESSAGES = (
+    "the master refused the {action}: {reason}",
+    "the record names {asset_class} {asset_uuid}, which is not in the master (deleted there, "
+    "or rejected)",
+    "obj_code {code} is already used by {owner}",
+    "{table}.{column}: unreadable value ({reason})",
+    "{table}: a feature needs a geometry",
+)
+
+
+def check_value(table: sc.Table, column: str, value: Any) -> Text | None:
     """Why ``value`` cannot be stored in ``table.column`` (None when it can)."""
     try:
         if column == GEOM:
             if value is None:
-                return f"{table.name}: a feature needs a geometry"
+                return msg("{table}: a feature needs a geometry", table=table.name)
             check_geometry(table, for_store(GEOM, value))
         else:
             normalise(table, column, for_store(column, value))
             if column == "obj_code" and value is not None and table.is_asset:
                 objcode.validate(str(value), table)
     except CitymgrError as exc:
-        return str(exc)
+        return exc.message
     except Exception as exc:  # an undecodable blob from another tool
-        return f"{table.name}.{column}: unreadable value ({exc})"
+        return msg("{table}.{column}: unreadable value ({reason})", table=table.name,
+                   column=column, reason=exc)
     return None
 
 
@@ -200,8 +214,9 @@ class Merger:
             return
         for c, why in problems.items():
             if c == "obj_code":
-                self.plan.notes.append(f"{t.name} {uuid}: obj_code {values[c]!r} from the "
-                                       f"field is not valid ({why}); a new code was assigned")
+                self.plan.notes.append(msg("{table} {uuid}: obj_code {code!r} from the field is "
+                                           "not valid ({reason}); a new code was assigned",
+                                           table=t.name, uuid=uuid, code=values[c], reason=why))
             else:
                 self._conflict(t, uuid, c, "invalid", None, None, values[c], why)
             values[c] = None
@@ -261,7 +276,7 @@ class Merger:
         self.plan.changes.append(Change(t.name, uuid, action, dict(values or {})))
 
     def _conflict(self, t: sc.Table, uuid: str, column: str, kind: str, ancestor: Any,
-                  master: Any, field_value: Any, message: str,
+                  master: Any, field_value: Any, message: Text,
                   resolution: str | None = None) -> None:
         self.plan.conflicts.append(Conflict(t.name, uuid, column, kind, ancestor, master,
                                             field_value, message, resolution))

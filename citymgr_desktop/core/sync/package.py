@@ -22,6 +22,7 @@ from pyproj import CRS
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.history import package_path
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.qgis import project as qgis_project
@@ -113,20 +114,20 @@ def build(tmp: Path, master: Path, final_name: str, sel: Selection, crs: CRS,
         srs_id = project.initialise(conn, crs, district_code, with_rtree_triggers=False)
         assets = [t for t in sc.ASSET_TABLES if t.name in sel.layers]
         for i, t in enumerate(assets):
-            progress.update(i, len(assets) + 3, f"copying {t.name}")
+            progress.update(i, len(assets) + 3, msg("copying {table}", table=t.name))
             where, params = sel.asset_where(t.name)
             counts[t.name] = _copy(conn, t, where, params)
             rtree = q(gpkg.rtree_name(t.name))
             conn.execute(f"INSERT INTO main.{rtree} SELECT r.* FROM m.{rtree} r "
                          f"WHERE r.id IN (SELECT fid FROM main.{q(t.name)})")
-        progress.update(len(assets), len(assets) + 3, "copying history")
+        progress.update(len(assets), len(assets) + 3, msg("copying history"))
         counts["maintenance_record"] = _records(conn, assets, sel)
         counts["attachment"] = _attachments(conn, assets)
         name_package_files(conn)
         for t in sc.ASSET_TABLES:
             gpkg.create_rtree_triggers(conn, t.name)
             project.refresh_extent(conn, t.name)
-        progress.update(len(assets) + 2, len(assets) + 3, "QGIS project")
+        progress.update(len(assets) + 2, len(assets) + 3, msg("QGIS project"))
         qgis_project.embed(conn, srs_id, gpkg_name=final_name,
                            variables=project_variables(meta, sel.district))
         conn.executemany("INSERT OR REPLACE INTO citymgr_meta (key, value) VALUES (?, ?)",
@@ -147,7 +148,7 @@ def copy_whole(tmp: Path, master_conn: sqlite3.Connection, master: Path, final_n
     Measured at 1M features: 1-3 s, against 19 s for ``build`` (which fills every index row
     by row); for one sub-district ``build`` wins (1.3 s, against 20 s to delete the rest).
     """
-    progress.update(0, 3, "copying the master")
+    progress.update(0, 3, msg("copying the master"))
     mode = master_conn.execute("PRAGMA journal_mode").fetchone()[0]
     if str(mode).lower() == "wal":  # the newest pages are in the -wal file
         backup_wal(master, tmp)
@@ -163,7 +164,7 @@ def copy_whole(tmp: Path, master_conn: sqlite3.Connection, master: Path, final_n
         conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
-        progress.update(1, 3, "removing what stays home")
+        progress.update(1, 3, msg("removing what stays home"))
         for name in ("work_order_event", "work_order_asset", "work_order",
                      *(t.name for t in sc.SYNC_TABLES)):
             conn.execute(f"DELETE FROM {q(name)}")
@@ -183,7 +184,7 @@ def copy_whole(tmp: Path, master_conn: sqlite3.Connection, master: Path, final_n
                                    ).fetchone()[0]
         conn.execute("UPDATE attachment SET content = NULL")
         name_package_files(conn)
-        progress.update(2, 3, "QGIS project")
+        progress.update(2, 3, msg("QGIS project"))
         for t in sc.ASSET_TABLES:
             project.refresh_extent(conn, t.name)
         srs_id = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = "

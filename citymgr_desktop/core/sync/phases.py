@@ -16,6 +16,7 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuid, now_iso
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
@@ -33,7 +34,7 @@ from citymgr_desktop.core.sync.files import content_id
 from citymgr_desktop.core.sync.identity import check_identities
 from citymgr_desktop.core.sync.journal import value_json, write_conflicts, write_journal
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
-from citymgr_desktop.core.sync.photos import load_photos, photo_refs, preview_photos
+from citymgr_desktop.core.sync.photos import REASONS, load_photos, photo_refs, preview_photos
 from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.core.sync.schema import DATA_TABLES
 
@@ -60,7 +61,7 @@ class SyncJob:
         self._copies: list[reg.DatabaseCopy] = []
         self._keep: Path | None = None
         self._photo_counts: dict[str, dict[str, int]] = {}
-        self._photo_notes: list[str] = []
+        self._photo_notes: list[Text] = []
         self._clock = time.perf_counter()  # the end of the last timed step (see _tick)
         self.report = SyncReport("applied", str(store.path), str(pkg_path), pkg.package_uuid,
                                  pkg.name, pkg.surveyor, prefer=prefer)
@@ -79,8 +80,8 @@ class SyncJob:
                         self.normal.setdefault(table, {})[col] = family
         for table, cols in field.items():
             self.report.notes.append(
-                f"{table} was rewritten by another tool (types of {', '.join(sorted(cols))} "
-                "changed); its values are compared by meaning")
+                msg("{table} was rewritten by another tool (types of {names} changed); its values "
+                    "are compared by meaning", table=table, names=', '.join(sorted(cols))))
 
     def _tick(self, timing: str) -> None:
         """Add the time since the previous tick (or the start) to ``timings[timing]``."""
@@ -143,13 +144,14 @@ class SyncJob:
         for t in DATA_TABLES:
             if diffs[t.name].unkeyed:
                 self.report.notes.append(
-                    f"{t.name}: {diffs[t.name].unkeyed} changed row(s) without a uuid cannot "
-                    "be matched and were left out")
+                    msg("{table}: {unkeyed} changed row(s) without a uuid cannot be matched and "
+                        "were left out", table=t.name, unkeyed=diffs[t.name].unkeyed))
         for name in ("work_order", "work_order_asset", "work_order_event"):
             n = self.conn.execute(f"SELECT count(*) FROM f.{gpkg.quote_ident(name)}").fetchone()[0]
             if n:
-                self.report.notes.append(f"{name}: {n} row(s) in the package are not synced "
-                                         "(work orders are managed in the office)")
+                self.report.notes.append(msg("{name}: {n} row(s) in the package are not synced "
+                                             "(work orders are managed in the office)", name=name,
+                                             n=n))
         self._tick("compare")
         return diffs
 
@@ -170,9 +172,10 @@ class SyncJob:
         earlier = reg.applied_run_with_id(self.conn, rep.sync_id)
         if earlier is not None:
             rep.status, rep.sync_uuid = "already-synced", earlier.sync_uuid
-            rep.notes.append(f"this package content was synced on {earlier.applied_at}")
+            rep.notes.append(msg("this package content was synced on {applied_at}",
+            applied_at=earlier.applied_at))
             return None
-        self._share("merge").update(0, 1, "merging")
+        self._share("merge").update(0, 1, msg("merging"))
         merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
         for t in DATA_TABLES:
             merger.merge_table(inputs[t.name])
@@ -186,7 +189,7 @@ class SyncJob:
     def _copy_backup(self, inputs: dict[str, TableInput]) -> bool:
         """copy, before the first write: the backup complete; the whole package copied as
         the next base when a layer was rewritten (returns whether it is)."""
-        self._share("copy").update(0, 1, "backup copy")
+        self._share("copy").update(0, 1, msg("backup copy"))
         for copy in self._copies:  # the backup must be complete before the first write
             copy.wait()
         full = needs_full_copy(inputs, bool(self.normal))
@@ -246,7 +249,7 @@ class SyncJob:
 
     def _check(self, plan: Plan) -> None:
         """check: the integrity of the file (whole, or the tables written when it is big)."""
-        self._share("check").update(0, 1, "checking the file")
+        self._share("check").update(0, 1, msg("checking the file"))
         touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"}
                          | ({"attachment"} if self.report.photos.get("loaded") else set()))
         self.report.integrity = integrity_check(self.conn, str(self.store.path), touched,
@@ -276,8 +279,9 @@ class SyncJob:
         for c in plan.conflicts:
             key = (c.table, c.uuid, c.field, value_json(c.master), value_json(c.field_value))
             if c.resolution is None and key in open_:
-                self.report.notes.append(f"{c.table} {c.uuid} {c.field}: the conflict from an "
-                                         "earlier sync is still open")
+                self.report.notes.append(msg("{table} {uuid} {field}: the conflict from an earlier "
+                                             "sync is still open", table=c.table, uuid=c.uuid,
+                                             field=c.field))
             else:
                 keep.append(c)
         plan.conflicts = keep
@@ -294,9 +298,9 @@ class SyncJob:
             conn.execute("ROLLBACK TO sync_package_mark")
             conn.execute("RELEASE sync_package_mark")
             self.report.notes.append(
-                f"the package could not be marked as synced ({exc}); the next sync of this "
-                "copy compares it with an earlier base (nothing is lost, but settled "
-                "conflicts may be shown again)")
+                msg("the package could not be marked as synced ({reason}); the next sync of this "
+                    "copy compares it with an earlier base (nothing is lost, but settled conflicts "
+                    "may be shown again)", reason=exc))
             return False
         conn.execute("RELEASE sync_package_mark")
         return True
@@ -329,8 +333,10 @@ class SyncJob:
                 "insert": 0, "update": 0, "delete": 0, "retire": 0, "conflict": 0})
             layer["insert"] += loaded
         for p in photos.get("problems", []):
-            self._photo_notes.append(f"photo {p['path']} of {p['table']} {p['uuid']} "
-                                     f"({p['reason']}): {p['message']}")
+            self._photo_notes.append(msg("photo {path} of {table} {uuid} ({reason}): {message}",
+                                         path=p["path"], table=p["table"], uuid=p["uuid"],
+                                         reason=REASONS.get(p["reason"], p["reason"]),
+                                         message=p["message"]))
 
     def _finish_early(self) -> SyncReport:
         for copy in self._copies:  # nothing will be written: no backup needed

@@ -19,6 +19,7 @@ from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.history import attachment_content, sha256_of
 from citymgr_desktop.core.history.photos import inside
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store
 
@@ -28,7 +29,7 @@ class PhotoExport:
     written: int = 0
     present: int = 0  # already in the folder with the same content
     bytes: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
 
 def _same_file(path: Path, digest: str) -> bool:
@@ -51,18 +52,20 @@ def write_photo_files(store: Store, package: Path, progress: Progress | None = N
         conn.close()
     root = package.resolve().parent
     for i, (uuid, rel, digest) in enumerate(rows):
-        prog.update(i, len(rows), "photos")
+        prog.update(i, len(rows), msg("photos"))
         try:
             target = inside(root, rel)
         except CitymgrError as exc:
-            out.notes.append(f"attachment {uuid}: {exc}; its file was not written")
+            out.notes.append(msg("attachment {uuid}: {reason}; its file was not written",
+                                 uuid=uuid, reason=exc))
             continue
         if target.exists():
             if _same_file(target, digest):
                 out.present += 1
             else:
-                out.notes.append(f"{rel} already exists with other content (another "
-                                 f"package's photo?); attachment {uuid} was not written")
+                out.notes.append(msg("{path} already exists with other content (another "
+                                     "package's photo?); attachment {uuid} was not written",
+                                     path=rel, uuid=uuid))
             continue
         try:
             data = attachment_content(store, uuid)
@@ -70,9 +73,9 @@ def write_photo_files(store: Store, package: Path, progress: Progress | None = N
             with atomic_path(target) as tmp:
                 Path(tmp).write_bytes(data)
         except (CitymgrError, OSError) as exc:
-            out.notes.append(f"{rel}: not written ({exc})")
+            out.notes.append(msg("{path}: not written ({reason})", path=rel, reason=exc))
             continue
         out.written += 1
         out.bytes += len(data)
-    prog.update(len(rows), max(len(rows), 1), "photos")
+    prog.update(len(rows), max(len(rows), 1), msg("photos"))
     return out

@@ -24,6 +24,7 @@ from citymgr_desktop.core.clock import new_uuid
 from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
 from citymgr_desktop.core.history import MAX_ATTACHMENT_BYTES, read_file, sniff_mime
 from citymgr_desktop.core.history.photos import inside
+from citymgr_desktop.core.messages import Term, Text, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress, ensure
@@ -44,6 +45,12 @@ class PhotoRef:
     path: str
 
 
+# why a photo was not read, as the report's notes say it
+REASONS = {"missing": Term("missing", "文件缺失"), "unreadable": Term("unreadable", "无法读取"),
+           "too big": Term("too big", "文件过大"), "not a photo": Term("not a photo", "不是照片"),
+           "refused": Term("refused", "被拒绝"), "rejected": Term("rejected", "被拒收")}
+
+
 @dataclass
 class PhotoReport:
     """What the check-in did with the photos (the sync report's ``photos``)."""
@@ -51,15 +58,15 @@ class PhotoReport:
     loaded: int = 0
     bytes: int = 0
     already: int = 0  # the master had these bytes for that owner already
-    problems: list[dict[str, str]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)  # "message": a Message
 
-    def problem(self, ref: PhotoRef, reason: str, message: str) -> None:
+    def problem(self, ref: PhotoRef, reason: str, message: Text) -> None:
         self.problems.append({"table": ref.table, "uuid": ref.owner_uuid, "path": ref.path,
                               "reason": reason, "message": message})
 
     def to_json(self) -> dict[str, Any]:
         return {"loaded": self.loaded, "bytes": self.bytes, "already_stored": self.already,
-                "problems": self.problems}
+                "problems": [{**p, "message": str(p["message"])} for p in self.problems]}
 
     def __bool__(self) -> bool:
         return bool(self.loaded or self.already or self.problems)
@@ -108,7 +115,7 @@ def load_photos(store: Store, refs: list[PhotoRef], folder: Path, *, surveyor: s
     report = PhotoReport()
     added: list[str] = []
     for i, ref in enumerate(refs):
-        prog.update(i, len(refs), f"photo {ref.path}")
+        prog.update(i, len(refs), msg("photo {path}", path=ref.path))
         path = None
         try:
             path = inside(folder, ref.path)
@@ -136,7 +143,7 @@ def load_photos(store: Store, refs: list[PhotoRef], folder: Path, *, surveyor: s
         added.append(aid)
         report.loaded += 1
         report.bytes += found.size
-    prog.update(len(refs), max(len(refs), 1), "photos")
+    prog.update(len(refs), max(len(refs), 1), msg("photos"))
     after = snapshot_rows(store.conn, {"attachment": added}, blob_refs=True)
     entries = [JournalEntry("attachment", a, "insert", None, after[("attachment", a)])
                for a in added]
@@ -151,7 +158,7 @@ def preview_photos(refs: list[PhotoRef], folder: Path) -> PhotoReport:
         try:
             path = inside(folder, ref.path)
         except ValidationError as exc:
-            report.problem(ref, "refused", str(exc))
+            report.problem(ref, "refused", exc.message)
             continue
         try:
             size = path.stat().st_size
@@ -159,12 +166,15 @@ def preview_photos(refs: list[PhotoRef], folder: Path) -> PhotoReport:
                 head = fh.read(64)
         except OSError as exc:
             report.problem(ref, "missing" if not path.exists() else "unreadable",
-                           f"{ref.path}: cannot be read ({exc.strerror or exc})")
+                           msg("{path}: cannot be read ({reason})", path=ref.path,
+                               reason=exc.strerror or exc))
             continue
         if size > MAX_ATTACHMENT_BYTES:
-            report.problem(ref, "too big", f"{path.name} is {size / 1e6:.0f} MB")
+            report.problem(ref, "too big", msg("{name} is {mb:.0f} MB", name=path.name,
+                                               mb=size / 1e6))
         elif sniff_mime(head, path.name) is None:
-            report.problem(ref, "not a photo", f"{path.name} is not a photo or a document")
+            report.problem(ref, "not a photo", msg("{name} is not a photo or a document",
+                                                   name=path.name))
         else:
             report.loaded += 1
             report.bytes += size

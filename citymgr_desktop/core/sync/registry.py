@@ -119,8 +119,8 @@ def get_package(conn: sqlite3.Connection, package_uuid: str) -> PackageRecord:
     row = conn.execute(f"SELECT {cols} FROM field_package WHERE package_uuid = ?",
                        (package_uuid,)).fetchone()
     if row is None:
-        raise NotFoundError(f"field package {package_uuid} was not checked out from this master "
-                            "(sync it into the file it came from)")
+        raise NotFoundError("field package {package_uuid} was not checked out from this master "
+                            "(sync it into the file it came from)", package_uuid=package_uuid)
     return _package(row)
 
 
@@ -164,7 +164,8 @@ def find_run(conn: sqlite3.Connection, ident: str) -> RunRecord:
         "ORDER BY state = 'applied' DESC, applied_at DESC, rowid DESC LIMIT 1",
         (ident, ident)).fetchone()
     if row is None:
-        raise NotFoundError(f"no sync {ident!r} in this file (see 'citymgr sync-list')")
+        raise NotFoundError("no sync {ident!r} in this file (see 'citymgr sync-list')",
+                            ident=ident)
     return _run(row)
 
 
@@ -202,7 +203,8 @@ def copy_file(src: Path, dst: Path, stop: threading.Event | None = None) -> Path
             else:  # in 16 MB steps, so an abandoned copy of a big master ends at once
                 _copy_in_steps(src, Path(tmp), stop)
     except OSError as exc:
-        raise BadFileError(f"cannot write {dst}: {exc.strerror or exc}") from None
+        raise BadFileError("cannot write {dst}: {reason}", dst=dst,
+                           reason=exc.strerror or exc) from None
     return dst
 
 
@@ -239,7 +241,8 @@ def backup_wal(src: Path, dst: Path, stop: threading.Event | None = None) -> Pat
             source.backup(target, pages=2048, progress=progress)
             target.execute("PRAGMA journal_mode = DELETE")  # a plain single-file copy
         except sqlite3.Error as exc:
-            raise BadFileError(f"cannot copy {src} to {dst}: {exc}") from None
+            raise BadFileError("cannot copy {src} to {dst}: {reason}",
+                               src=src, dst=dst, reason=exc) from None
         finally:
             target.close()
             source.close()

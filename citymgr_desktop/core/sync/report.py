@@ -1,7 +1,8 @@
 """The result of a sync as people and programs read it: counts per layer, each conflict with
 its ancestor / master / field values, notes, and where the backup went.
 
-``to_json()`` is the ``--report`` document; ``summary()`` the lines ``citymgr sync`` prints.
+``to_json()`` is the ``--report`` document (English); ``summary(lang)`` the lines ``citymgr
+sync`` prints. Notes and conflict messages are Messages, shown in the reader's language.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from citymgr_desktop.core.messages import Text, msg, render
 from citymgr_desktop.core.sync.merge import ROW, Conflict
 from citymgr_desktop.core.sync.values import display
 
 STATUS_TEXT = {
-    "applied": "applied",
-    "dry-run": "dry run: nothing was written",
-    "already-synced": "already synced: nothing was changed",
-    "nothing-to-do": "no changes in the package since its last sync: nothing was changed",
+    "applied": msg("applied"),
+    "dry-run": msg("dry run: nothing was written"),
+    "already-synced": msg("already synced: nothing was changed"),
+    "nothing-to-do": msg("no changes in the package since its last sync: nothing was changed"),
 }
 
 
@@ -27,7 +29,7 @@ def conflict_json(c: Conflict) -> dict[str, Any]:
         "uuid": c.uuid, "field": c.field, "kind": c.kind,
         "values": {"ancestor": _show(c.field, c.ancestor), "master": _show(c.field, c.master),
                    "field": _show(c.field, c.field_value)},
-        "resolution": c.resolution or "open", "message": c.message,
+        "resolution": c.resolution or "open", "message": str(c.message),
     }
 
 
@@ -51,7 +53,7 @@ class SyncReport:
     prefer: str | None = None
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
     backup: str | None = None
     integrity: str | None = None
     journal_entries: int = 0
@@ -76,16 +78,22 @@ class SyncReport:
             "package_name": self.package_name, "surveyor": self.surveyor,
             "based_on": self.based_on, "prefer": self.prefer, "counts": self.counts,
             "totals": self.totals(), "open_conflicts": self.open_conflicts,
-            "conflicts": [conflict_json(c) for c in self.conflicts], "notes": self.notes,
+            "conflicts": [conflict_json(c) for c in self.conflicts],
+            "notes": [str(n) for n in self.notes],
             "backup": self.backup, "integrity_check": self.integrity,
             "journal_entries": self.journal_entries, "photos": self.photos,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
-    def summary(self) -> list[str]:
-        lines = [f"sync {self.sync_id or '-'}: {STATUS_TEXT.get(self.status, self.status)}",
-                 f"  package {self.package_name or self.package} ({self.package_uuid}), "
-                 f"surveyor {self.surveyor or '-'}, based on {self.based_on}"]
+    def summary(self, lang: str = "en") -> list[str]:
+        """The lines ``citymgr sync`` prints, in ``lang``."""
+        status = render(STATUS_TEXT.get(self.status, self.status), lang)
+        lines = [msg("sync {sync_id}: {status}", sync_id=self.sync_id or "-",
+                     status=status).render(lang),
+                 "  " + msg("package {package} ({package_uuid}), surveyor {surveyor}, based on "
+                            "{based_on}", package=self.package_name or self.package,
+                            package_uuid=self.package_uuid, surveyor=self.surveyor or "-",
+                            based_on=self.based_on).render(lang)]
         if self.counts:
             lines.append(f"  {'layer':<20}{'insert':>8}{'update':>8}{'delete':>8}"
                          f"{'retire':>8}{'conflict':>10}")
@@ -93,37 +101,49 @@ class SyncReport:
                 lines.append(f"  {layer:<20}{n['insert']:>8}{n['update']:>8}{n['delete']:>8}"
                              f"{n['retire']:>8}{n['conflict']:>10}")
         for c in self.conflicts[:20]:
-            state = (c.resolution and f"-> {c.resolution}") or "OPEN"
+            args = {"state": (c.resolution and f"-> {c.resolution}") or "OPEN",
+                    "layer": c.layer, "uuid": c.uuid, "field": c.field, "kind": c.kind,
+                    "message": c.message, "ancestor": _short(_show(c.field, c.ancestor)),
+                    "master": _short(_show(c.field, c.master)),
+                    "field_value": _short(_show(c.field, c.field_value))}
             if c.field == ROW:
-                lines.append(f"  conflict {state}: {c.layer} {c.uuid} ({c.kind}): {c.message}")
+                lines.append("  " + msg("conflict {state}: {layer} {uuid} ({kind}): {message}",
+                                        **args).render(lang))
+            elif c.kind in ("invalid", "orphan", "rejected"):
+                lines.append("  " + msg("conflict {state}: {layer} {uuid} {field} ({kind}): "
+                                        "ancestor {ancestor}, master {master}, field "
+                                        "{field_value} ({message})", **args).render(lang))
             else:
-                why = f" ({c.message})" if c.kind in ("invalid", "orphan", "rejected") else ""
-                lines.append(f"  conflict {state}: {c.layer} {c.uuid} {c.field} ({c.kind}): "
-                             f"ancestor {_short(_show(c.field, c.ancestor))}, "
-                             f"master {_short(_show(c.field, c.master))}, "
-                             f"field {_short(_show(c.field, c.field_value))}{why}")
+                lines.append("  " + msg("conflict {state}: {layer} {uuid} {field} ({kind}): "
+                                        "ancestor {ancestor}, master {master}, field "
+                                        "{field_value}", **args).render(lang))
         if len(self.conflicts) > 20:
-            lines.append(f"  ... and {len(self.conflicts) - 20} more conflicts (see --report)")
-        lines += self._photo_lines()
-        lines += [f"  note: {n}" for n in self.notes[:20]]
+            lines.append("  " + msg("... and {more} more conflicts (see --report)",
+                                    more=len(self.conflicts) - 20).render(lang))
+        lines += self._photo_lines(lang)
+        lines += ["  " + msg("note: {note}", note=n).render(lang) for n in self.notes[:20]]
         if len(self.notes) > 20:
-            lines.append(f"  ... and {len(self.notes) - 20} more notes (see --report)")
+            lines.append("  " + msg("... and {more} more notes (see --report)",
+                                    more=len(self.notes) - 20).render(lang))
         if self.open_conflicts:
-            lines.append(f"  {self.open_conflicts} conflict(s) left open: the master kept its "
-                         "values; resolve them in the app or sync again with --prefer")
+            lines.append("  " + msg("{count} conflict(s) left open: the master kept its values; "
+                                    "resolve them in the app or sync again with --prefer",
+                                    count=self.open_conflicts).render(lang))
         if self.backup:
-            lines.append(f"  backup: {self.backup}")
+            lines.append("  " + msg("backup: {path}", path=self.backup).render(lang))
         return lines
 
-
-    def _photo_lines(self) -> list[str]:
+    def _photo_lines(self, lang: str = "en") -> list[str]:
         p = self.photos
         if not p:
             return []
-        verb = "would read" if self.status == "dry-run" else "read"
-        return [f"  photos: {verb} {p['loaded']} ({p['bytes'] / 1e6:.1f} MB), "
-                f"{p['already_stored']} already stored, {len(p['problems'])} not read "
-                "(see the notes)"]
+        args = {"loaded": p["loaded"], "mb": p["bytes"] / 1e6, "stored": p["already_stored"],
+                "problems": len(p["problems"])}
+        if self.status == "dry-run":
+            return ["  " + msg("photos: would read {loaded} ({mb:.1f} MB), {stored} already "
+                               "stored, {problems} not read (see the notes)", **args).render(lang)]
+        return ["  " + msg("photos: read {loaded} ({mb:.1f} MB), {stored} already stored, "
+                           "{problems} not read (see the notes)", **args).render(lang)]
 
 
 def _short(value: Any, n: int = 40) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.messages import parse
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.sync import registry as reg
@@ -18,7 +19,14 @@ from citymgr_desktop.core.sync.apply import apply_plan, capture_state
 from citymgr_desktop.core.sync.checks import check_plan
 from citymgr_desktop.core.sync.diff import all_columns, fetch_rows
 from citymgr_desktop.core.sync.journal import value_json, write_journal
-from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan, check_value
+from citymgr_desktop.core.sync.merge import (
+    ROW,
+    STORED_CONFLICT_MESSAGES,
+    Change,
+    Conflict,
+    Plan,
+    check_value,
+)
 from citymgr_desktop.core.sync.schema import compared_columns, ensure_tables
 from citymgr_desktop.core.sync.values import GEOM, loads, loads_row, same_value
 
@@ -71,7 +79,8 @@ def list_conflicts(store: Store, state: str | None = "open",
         out.append(ConflictRecord(
             table=d["table_name"], uuid=d["row_uuid"], field=d["field_name"], kind=d["kind"],
             ancestor=_load(dec, d["ancestor_value"]), master=_load(dec, d["master_value"]),
-            field_value=_load(dec, d["field_value"]), message=d["message"] or "",
+            field_value=_load(dec, d["field_value"]),
+            message=parse(d["message"], STORED_CONFLICT_MESSAGES) or d["message"] or "",
             resolution=d["resolution"], conflict_uuid=d["conflict_uuid"],
             sync_uuid=d["sync_uuid"], sync_id=sync_id, package_uuid=d["package_uuid"],
             state=d["state"]))
@@ -163,20 +172,24 @@ def resolve_conflicts(store: Store, resolutions: Iterable[Resolution], user: str
         for r in wanted:
             c = open_.get(r.conflict_uuid)
             if c is None:
-                raise NotFoundError(f"conflict {r.conflict_uuid} is not open (resolved already, "
-                                    "or its sync was undone)")
+                raise NotFoundError("conflict {conflict_uuid} is not open (resolved already, or "
+                                    "its sync was undone)", conflict_uuid=r.conflict_uuid)
             if r.choice not in c.choices():
-                raise ValidationError(f"{c.table} {c.uuid} {c.field}: choose one of "
-                                      f"{', '.join(c.choices())}, not {r.choice!r}")
+                raise ValidationError("{table} {uuid} {field}: choose one of {choices}, not "
+                                      "{choice!r}",
+                                      table=c.table, uuid=c.uuid, field=c.field,
+                                      choices=', '.join(c.choices()), choice=r.choice)
             value = _plan_one(conn, c, r, plan, updates, user, stamp)
             chosen.append((c, r.choice, value))
         check_plan(conn, plan, stamp, user)
         if plan.conflicts:
-            raise ValidationError(plan.conflicts[0].message + "; nothing was changed")
+            raise ValidationError("{problem}; nothing was changed",
+                                  problem=plan.conflicts[0].message)
         before = capture_state(conn)
         entries = apply_plan(store, plan, progress)
         if plan.conflicts:
-            raise ValidationError(plan.conflicts[0].message + "; nothing was changed")
+            raise ValidationError("{problem}; nothing was changed",
+                                  problem=plan.conflicts[0].message)
         write_journal(conn, run_uuid, entries)
         conn.executemany(
             "UPDATE sync_conflict SET state = 'resolved', resolution = ?, resolved_value = ?, "
@@ -209,14 +222,14 @@ def _plan_one(conn: Any, c: ConflictRecord, r: Resolution, plan: Plan,
         return now
     if not c.is_row:
         if now is None and not fetch_rows(conn, "main", t, [c.uuid], [t.key]):
-            raise ValidationError(f"{c.table} {c.uuid} is no longer in the master; "
-                                  "keep the master's side")
+            raise ValidationError("{table} {uuid} is no longer in the master; keep the master's "
+                                  "side", table=c.table, uuid=c.uuid)
         value = {"ancestor": c.ancestor, "field": c.field_value}.get(r.choice, r.value)
         if r.choice == "edit" and isinstance(value, str) and not value.strip():
             value = None
         why = check_value(t, c.field, value)
         if why:
-            raise ValidationError(why)
+            raise ValidationError("{problem}", problem=why)
         if not same_value(t, c.field, now, value):
             ch = updates.get((c.table, c.uuid))
             if ch is None:
@@ -230,7 +243,8 @@ def _plan_one(conn: Any, c: ConflictRecord, r: Resolution, plan: Plan,
         plan.changes.append(Change(c.table, c.uuid, "delete"))
         return None
     if not isinstance(row, dict):
-        raise ValidationError(f"{c.table} {c.uuid}: no {r.choice} row to take")
+        raise ValidationError("{table} {uuid}: no {choice} row to take",
+                              table=c.table, uuid=c.uuid, choice=r.choice)
     if now is None:  # bring the row back
         values = {k: v for k, v in row.items() if k != "fid"}
         values[t.key] = c.uuid

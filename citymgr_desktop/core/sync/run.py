@@ -23,6 +23,7 @@ from citymgr_desktop.core.errors import (
     SchemaError,
     ValidationError,
 )
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.files import check_file, is_writable
 from citymgr_desktop.core.store.geopackage import Store
@@ -60,11 +61,11 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
     """
     prog = ensure(progress)
     if prefer not in (None, "master", "field"):
-        raise ValidationError(f"--prefer must be master or field, not {prefer!r}")
+        raise ValidationError("--prefer must be master or field, not {prefer!r}", prefer=prefer)
     store.require_asset_project()
     if store.read_only and not dry_run:
-        raise ReadOnlyError(f"{store.path} is open read-only; a sync writes to it "
-                            "(use --dry-run to only see what would change)")
+        raise ReadOnlyError("{path} is open read-only; a sync writes to it (use --dry-run to "
+                            "only see what would change)", path=store.path)
     pkg_path = Path(package).resolve()
     check_file(pkg_path)
     if pkg_path == store.path.resolve():
@@ -72,21 +73,21 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
     conn = store.conn
     register_functions(conn)
     if not _has_registry(conn):
-        raise NotFoundError(f"{store.path} has sent out no field packages")
+        raise NotFoundError("{path} has sent out no field packages", path=store.path)
     with attached(conn, pkg_path, "f", read_only=dry_run or not is_writable(pkg_path)):
         check_geopackage(conn, "f", pkg_path)
         meta = package_meta(conn)
         if reg.META_PACKAGE not in meta:
-            raise BadFileError(f"{pkg_path}: not a citymgr field package (no package id); "
-                               "field packages are made with 'citymgr field-package'")
+            raise BadFileError("{path}: not a citymgr field package (no package id); field "
+                               "packages are made with 'citymgr field-package'", path=pkg_path)
         pkg = reg.get_package(conn, meta[reg.META_PACKAGE])
         if lacks_later_columns(conn, "f"):
             _bring_package_up_to_date(conn, pkg_path, dry_run)
         field_sig = signature(conn, "f")
         check_drift(pkg.schema_columns, field_sig,
-                    "the package's tables differ from what was checked out")
+                    msg("the package's tables differ from what was checked out"))
         check_drift(pkg.schema_columns, signature(conn, "main"),
-                    "the master's tables changed since the package was checked out")
+                    msg("the master's tables changed since the package was checked out"))
         chain = base_for(store.path, conn, pkg, meta.get(reg.META_BASE))
         _bring_base_up_to_date(chain.start)
         base_path = chain.start

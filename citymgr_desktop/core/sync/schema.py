@@ -18,6 +18,7 @@ import sqlite3
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import SchemaError
+from citymgr_desktop.core.messages import Joined, Message, joined, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
 
@@ -148,37 +149,42 @@ def lacks_later_columns(conn: sqlite3.Connection, schema: str) -> bool:
 _LATER = {(t, c) for t, cols in added_columns().items() for c in cols}
 
 
-def drift(expected: Signature, actual: Signature) -> list[str]:
+def drift(expected: Signature, actual: Signature) -> list[Message]:
     """What differs between two signatures, one readable line per difference (compatible
     type changes of a rewritten layer are not drift, nor columns of a later schema version
     that one side does not have yet)."""
-    out = []
+    out: list[Message] = []
     for table in sorted(set(expected) | set(actual)):
         exp = {c[0]: c[1] for c in expected.get(table, [])}
         act = {c[0]: c[1] for c in actual.get(table, [])}
         if exp and not act:
-            out.append(f"{table}: table is missing")
+            out.append(msg("{table}: table is missing", table=table))
             continue
         if act and not exp:
-            out.append(f"{table}: unexpected table")
+            out.append(msg("{table}: unexpected table", table=table))
             continue
         for col in sorted(set(exp) - set(act) - {c for t, c in _LATER if t == table}):
-            out.append(f"{table}.{col}: column is missing")
+            out.append(msg("{table}.{column}: column is missing", table=table, column=col))
         for col in sorted(set(act) - set(exp) - {c for t, c in _LATER if t == table}):
-            out.append(f"{table}.{col}: column was added ({act[col]})")
+            out.append(msg("{table}.{column}: column was added ({type})", table=table, column=col,
+                           type=act[col]))
         for col in sorted(set(exp) & set(act)):
             if not compatible(exp[col], act[col]):
-                out.append(f"{table}.{col}: type changed from {exp[col]} to {act[col]}")
+                out.append(msg("{table}.{column}: type changed from {old} to {new}", table=table,
+                               column=col, old=exp[col], new=act[col]))
     return out
 
 
-def check_drift(expected: Signature, actual: Signature, what: str) -> None:
+def check_drift(expected: Signature, actual: Signature, what: Message) -> None:
     """Raise SchemaError naming the differences when ``actual`` is not ``expected``."""
     diffs = drift(expected, actual)
     if diffs:
-        shown = "; ".join(diffs[:6]) + (f"; and {len(diffs) - 6} more" if len(diffs) > 6 else "")
-        raise SchemaError(f"schema drift: {what} ({shown}); nothing was merged. Check out a "
-                          "new field package from the current master and copy the edits over")
+        shown: Message | Joined = joined(diffs[:6], "; ", "；")
+        if len(diffs) > 6:
+            shown = msg("{differences}; and {more} more", differences=shown, more=len(diffs) - 6)
+        raise SchemaError("schema drift: {what} ({shown}); nothing was merged. Check out a new "
+                          "field package from the current master and copy the edits over",
+                          what=what, shown=shown)
 
 
 def key_is_unique(conn: sqlite3.Connection, schema: str, table: sc.Table) -> bool:

@@ -20,7 +20,7 @@ def undo_sync(store: Store, ident: str, *, user: str = "", backup: bool = True,
     """Undo the run called ``ident`` (sync id or run uuid) in one transaction."""
     store.require_asset_project()
     if not store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_run'").fetchone():
-        raise NotFoundError(f"{store.path} has no syncs")
+        raise NotFoundError("{path} has no syncs", path=store.path)
     backup_path = None
     with store.session():
         run = reg.find_run(store.conn, ident)

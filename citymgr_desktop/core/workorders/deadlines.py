@@ -80,7 +80,7 @@ class WorkCalendar:
                 now = p_end
             day = self.next_working_day(day)
             now = dt.datetime.combine(day, self.periods[0][0])
-        raise ValidationError(f"time limit of {hours} working hours is too long")
+        raise ValidationError("time limit of {hours} working hours is too long", hours=hours)
 
     def add_working_days(self, start: dt.datetime, days: float) -> dt.datetime:
         """Close of business of the ``days``-th working day after the start day (the start
@@ -105,8 +105,8 @@ class WorkCalendar:
     def deadline(self, start_utc: dt.datetime, value: float, unit: str) -> dt.datetime:
         """The deadline (UTC, naive) of a limit counted from ``start_utc`` (UTC, naive)."""
         if unit not in UNITS:
-            raise ValidationError(f"time-limit unit {unit!r} is not allowed; allowed: "
-                                  f"{', '.join(UNITS)}")
+            raise ValidationError("time-limit unit {unit!r} is not allowed; allowed: {units}",
+                                  unit=unit, units=', '.join(UNITS))
         local = to_local(start_utc)
         end = (self.add_working_hours(local, value) if unit == "working_hours"
                else self.add_working_days(local, value))
@@ -147,9 +147,9 @@ def load_calendar(conn: sqlite3.Connection) -> WorkCalendar:
             frozenset(dt.date.fromisoformat(d) for d in data.get("holidays", [])),
             frozenset(dt.date.fromisoformat(d) for d in data.get("workdays", [])))
     except (ValueError, TypeError, AttributeError) as exc:
-        raise ValidationError(f"citymgr_meta.{CALENDAR_KEY} is not a valid calendar "
-                              f"({exc}); expected {{\"holidays\": [dates], \"workdays\": "
-                              "[dates]}") from None
+        raise ValidationError("citymgr_meta.{key} is not a valid calendar ({reason}); expected "
+                              '{{"holidays": [dates], "workdays": [dates]}}',
+                              key=CALENDAR_KEY, reason=exc) from None
 
 
 def calendar_json(calendar: WorkCalendar) -> str:
@@ -247,24 +247,28 @@ def find_limit(store: Store, asset_class: str | None, priority: int) -> TimeLimi
     if generic:
         return generic[0]
     have = ", ".join(f"{t.asset_class or '*'}/P{t.priority}" for t in limits) or "none"
-    raise ValidationError(f"no time limit for class {asset_class or '*'} priority {priority} "
-                          f"in work_order_time_limit (defined: {have})")
+    raise ValidationError("no time limit for class {asset_class} priority {priority} in "
+                          "work_order_time_limit (defined: {have})",
+                          asset_class=asset_class or '*', priority=priority, have=have)
 
 
 def set_time_limit(store: Store, asset_class: str | None, priority: int,
                    value: float, unit: str) -> None:
     """Insert or replace one limit (in the caller's transaction, if there is one)."""
     if unit not in UNITS:
-        raise ValidationError(f"work_order_time_limit.limit_unit: {unit!r} is not allowed; "
-                              f"allowed: {', '.join(UNITS)}")
+        raise ValidationError("work_order_time_limit.limit_unit: {unit!r} is not allowed; "
+                              "allowed: {units}", unit=unit, units=', '.join(UNITS))
     if not dm.WORK_ORDER_PRIORITY.contains(priority):
-        raise ValidationError(f"work_order_time_limit.priority: {priority!r} is not allowed; "
-                              f"allowed: {dm.WORK_ORDER_PRIORITY.describe()}")
+        raise ValidationError("work_order_time_limit.priority: {priority!r} is not allowed; "
+                              "allowed: {allowed}",
+                              priority=priority, allowed=dm.WORK_ORDER_PRIORITY.describe())
     if asset_class is not None and not dm.ASSET_CLASS.contains(asset_class):
-        raise ValidationError(f"work_order_time_limit.asset_class: {asset_class!r} is not "
-                              f"allowed; allowed: {dm.ASSET_CLASS.describe()}")
+        raise ValidationError("work_order_time_limit.asset_class: {asset_class!r} is not "
+                              "allowed; allowed: {allowed}",
+                              asset_class=asset_class, allowed=dm.ASSET_CLASS.describe())
     if not value > 0:
-        raise ValidationError(f"work_order_time_limit.limit_value must be positive, got {value}")
+        raise ValidationError("work_order_time_limit.limit_value must be positive, got {value}",
+                              value=value)
     with store.session() as conn:
         conn.execute("DELETE FROM work_order_time_limit WHERE asset_class IS ? AND priority = ?",
                      (asset_class, priority))

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import format_iso, new_uuid, parse_iso, utcnow
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import (
     compute_deadline,
@@ -48,7 +50,7 @@ class OrderSpec:
     assignee: str | None = None
     district: str | None = None
     asset_class: str | None = None  # default: the class of the assets when they share one
-    note: str | None = None
+    note: Text | None = None  # why; the app's own notes are Messages (stored in English)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -79,8 +81,10 @@ def resolve_assets(store: Store, uuids: Iterable[str]) -> list[tuple[str, str]]:
     found = asset_class_of(store, ulist)
     missing = [u for u in ulist if u not in found]
     if missing:
-        raise NotFoundError(f"no asset with uuid {', '.join(missing[:3])}"
-                            + (f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""))
+        if len(missing) > 3:
+            raise NotFoundError("no asset with uuid {uuids} (and {more} more)",
+                                uuids=", ".join(missing[:3]), more=len(missing) - 3)
+        raise NotFoundError("no asset with uuid {uuids}", uuids=", ".join(missing))
     return [(found[u], u) for u in ulist]
 
 
@@ -94,8 +98,8 @@ def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
         raise ValidationError("a work order needs at least one asset (the selection or the "
                               "expression matched none)")
     if len(assets) > MAX_ASSETS:
-        raise ValidationError(f"a work order may hold at most {MAX_ASSETS} assets, got "
-                              f"{len(assets)}; narrow the selection")
+        raise ValidationError("a work order may hold at most {max_assets} assets, got {count}; "
+                              "narrow the selection", max_assets=MAX_ASSETS, count=len(assets))
     classes = {c for c, _ in assets}
     cls = spec.asset_class or (next(iter(classes)) if len(classes) == 1 else None)
     priority = normalise(t, "priority", spec.priority)
@@ -150,7 +154,8 @@ def create_order(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime |
     wid = order_uuid or new_uuid()
     with store.session():
         row = _order_row(store, spec, user, now, wid)
-        event = _event(wid, None, wf.S.REPORTED, user, spec.note or f"created with {len(set(spec.assets))} asset(s)", now)
+        note = spec.note or notes.created(len(set(spec.assets)))
+        event = _event(wid, None, wf.S.REPORTED, user, str(note), now)
         insert_order(store, row, list(dict.fromkeys(spec.assets)), [event], user)
     return row
 
@@ -168,8 +173,8 @@ def insert_order(store: Store, row: dict[str, Any], assets: Sequence[tuple[str, 
                 "INSERT INTO work_order_asset (work_order_uuid, asset_class, asset_uuid) "
                 "VALUES (?,?,?)", [(wid, c, u) for c, u in assets])
         except sqlite3.DatabaseError as exc:
-            raise ValidationError(f"cannot link the assets to order {row['case_no']}: {exc}"
-                                  ) from None
+            raise ValidationError("cannot link the assets to order {case_no}: {reason}",
+                                  case_no=row['case_no'], reason=exc) from None
 
 
 def delete_order(store: Store, ref: str) -> tuple[dict[str, Any], list[tuple[str, str]],
@@ -182,8 +187,8 @@ def delete_order(store: Store, ref: str) -> tuple[dict[str, Any], list[tuple[str
         n = conn.execute("SELECT count(*) FROM maintenance_record WHERE work_order_uuid=?",
                          (wid,)).fetchone()[0]
         if n:
-            raise ValidationError(f"order {order['case_no']} has {n} maintenance record(s); "
-                                  "cancel it instead of deleting it")
+            raise ValidationError("order {case_no} has {n} maintenance record(s); cancel it "
+                                  "instead of deleting it", case_no=order['case_no'], n=n)
         links = [(c, u) for c, u in conn.execute(
             "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid=? "
             "ORDER BY rowid", (wid,))]
@@ -202,7 +207,7 @@ def get_order(store: Store, ref: str) -> dict[str, Any]:
                              "work_order_uuid=?", (str(ref).strip(), str(ref).strip())
                              ).fetchone()
     if row is None:
-        raise NotFoundError(f"no work order with case number or uuid {ref!r}")
+        raise NotFoundError("no work order with case number or uuid {ref!r}", ref=ref)
     return dict(zip(names, row, strict=True))
 
 
@@ -247,7 +252,7 @@ def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
         raise ValidationError("work_order_event.by (Who) must not be empty: say who moves it")
     order = get_order(store, ref)
     src = wf.WorkOrderState(order["state"])
-    dst = wf.check_move(src, to, f"order {order['case_no']}")
+    dst = wf.check_move(src, to, msg("order {case_no}", case_no=order["case_no"]))
     now = now or utcnow()
     stamp = format_iso(now)
     wid = order["work_order_uuid"]
@@ -325,7 +330,7 @@ class CreateOrderCommand:
     def __init__(self, store: Store, spec: OrderSpec, user: str,
                  on_change: Callable[[], None] | None = None) -> None:
         self.store, self.spec, self.user, self.on_change = store, spec, user, on_change
-        self.label = f"Create work order: {spec.title}"
+        self.label = msg("Create work order: {title}", title=spec.title)
         self.row: dict[str, Any] | None = None
         self._saved: tuple[dict[str, Any], list[tuple[str, str]], list[dict[str, Any]]] | None \
             = None
@@ -349,7 +354,7 @@ class CreateOrderCommand:
 class DeltaCommand:
     """An undoable change given as deltas: ``do`` applies them, ``undo`` their inverse."""
 
-    def __init__(self, store: Store, deltas: DeltaSet, label: str, user: str,
+    def __init__(self, store: Store, deltas: DeltaSet, label: Text, user: str,
                  on_change: Callable[[], None] | None = None) -> None:
         self.store, self.deltas, self.label, self.user = store, deltas, label, user
         self.on_change = on_change

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from citymgr_desktop.core import gpkg, history
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import NotFoundError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders import states as wf
@@ -53,7 +54,8 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
             f"work_order_uuid FROM work_order WHERE work_order_uuid IN ({marks})", refs + refs)}
         missing = [r for r in refs if r not in found]
         if missing:
-            raise NotFoundError(f"no work order with case number {', '.join(missing)}")
+            raise NotFoundError("no work order with case number {case_numbers}",
+                                case_numbers=', '.join(missing))
     if text:
         where.append("(instr(o.case_no, ?) OR instr(o.title, ?) OR "
                      "instr(coalesce(o.description, ''), ?))")
@@ -144,7 +146,7 @@ def load_report(store: Store, refs: Sequence[str] | None = None, *,
     orders.sort(key=lambda o: o["case_no"])
     out: list[ReportOrder] = []
     for i, order in enumerate(orders):
-        prog.update(i, len(orders), f"reading {order['case_no']}")
+        prog.update(i, len(orders), msg("reading {case_no}", case_no=order['case_no']))
         wid = order["work_order_uuid"]
         links = assets_of(store, wid)
         by_class: dict[str, list[str]] = {}
@@ -160,5 +162,5 @@ def load_report(store: Store, refs: Sequence[str] | None = None, *,
             geom = vals.pop(sc.GEOMETRY_COLUMN, None)
             assets.append(ReportAsset(c, u, vals, geom, recs.get(u, [])))
         out.append(ReportOrder(dict(order), assets, events_of(store, wid)))
-    prog.update(len(orders), len(orders), "read")
+    prog.update(len(orders), len(orders), msg("read"))
     return out

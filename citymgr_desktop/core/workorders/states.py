@@ -9,6 +9,7 @@ import datetime as dt
 from enum import Enum
 
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import Message, Term, msg
 from citymgr_desktop.core.model import domains as dm
 
 
@@ -73,7 +74,8 @@ def parse_state(text: WorkOrderState | str) -> WorkOrderState:
                 label(s, "zh"):
             return s
     raise ValidationError(
-        f"unknown work-order state {text!r}; allowed: {', '.join(s.value for s in S)}")
+        "unknown work-order state {text!r}; allowed: {states}",
+        text=text, states=', '.join(s.value for s in S))
 
 
 def can_move(src: WorkOrderState | str, dst: WorkOrderState | str) -> bool:
@@ -87,22 +89,35 @@ def allowed_targets(src: WorkOrderState | str) -> list[WorkOrderState]:
     return sorted(TRANSITIONS[WorkOrderState(src)], key=order.index)
 
 
-def check_move(src: WorkOrderState | str, dst: WorkOrderState | str, what: str = "the order"
-               ) -> WorkOrderState:
+def term(state: WorkOrderState | str) -> Term:
+    """The state's label in both languages, for a message (``Dispatched`` / ``派遣``)."""
+    return Term(label(state, "en"), label(state, "zh"))
+
+
+def check_move(src: WorkOrderState | str, dst: WorkOrderState | str,
+               what: Message | None = None) -> WorkOrderState:
     """Return ``dst`` as a state if ``src -> dst`` is allowed, else raise a one-line
-    :class:`IllegalTransitionError` that names the allowed moves."""
+    :class:`IllegalTransitionError` that names the allowed moves (``what``: the order's
+    name in the message, "the order" by default)."""
     a, b = WorkOrderState(src), parse_state(dst)
     if b in TRANSITIONS[a]:
         return b
-    allowed = allowed_targets(a)
-    if not allowed:
-        why = f"{a.value} ({label(a)}) is final; no further moves are possible"
-    else:
-        why = "allowed from " + a.value + ": " + ", ".join(s.value for s in allowed)
+    allowed = ", ".join(s.value for s in allowed_targets(a))
+    args = {"what": what or msg("the order"), "state": a.value, "label": term(a),
+            "target": b.value, "target_label": term(b), "allowed": allowed}
+    if a is b and not allowed:
+        raise IllegalTransitionError("{what} is already {state} ({label}); {state} ({label}) "
+                                     "is final; no further moves are possible", **args)
     if a is b:
-        raise IllegalTransitionError(f"{what} is already {a.value} ({label(a)}); {why}")
+        raise IllegalTransitionError("{what} is already {state} ({label}); allowed from "
+                                     "{state}: {allowed}", **args)
+    if not allowed:
+        raise IllegalTransitionError(
+            "cannot move {what} from {state} ({label}) to {target} ({target_label}); {state} "
+            "({label}) is final; no further moves are possible", **args)
     raise IllegalTransitionError(
-        f"cannot move {what} from {a.value} ({label(a)}) to {b.value} ({label(b)}); {why}")
+        "cannot move {what} from {state} ({label}) to {target} ({target_label}); allowed "
+        "from {state}: {allowed}", **args)
 
 
 def path_to(state: WorkOrderState | str) -> list[WorkOrderState]:
@@ -124,7 +139,8 @@ def path_to(state: WorkOrderState | str) -> list[WorkOrderState]:
 def case_number(day: dt.date, serial: int) -> str:
     """A readable, sortable case number: date + 4-digit serial of the day, e.g. 202611260007."""
     if not 1 <= serial <= 9999:
-        raise ValidationError(f"case serial must be 1-9999 for one day, got {serial}")
+        raise ValidationError("case serial must be 1-9999 for one day, got {serial}",
+                              serial=serial)
     return f"{day:%Y%m%d}{serial:04d}"
 
 

@@ -50,7 +50,7 @@ def full_extent(store: Store, layers: Sequence[str] | None = None) -> Bbox:
         ext = [li.extent for li in store.layers() if li.geometry_type and li.extent
                and (layers is None or li.name in layers)]
         if not ext:
-            raise NotFoundError(f"{store.path}: nothing to print (the layers are empty)")
+            raise NotFoundError("{path}: nothing to print (the layers are empty)", path=store.path)
         return (min(e[0] for e in ext), min(e[1] for e in ext), max(e[2] for e in ext),
                 max(e[3] for e in ext))
     return found[0]
@@ -61,8 +61,11 @@ def district_bbox(store: Store, name: str, layers: Sequence[str] | None = None) 
     boxes = store.asset_extents_by("district", _asset_layers(store, layers), district=name)
     if name not in boxes:
         known = store.districts()
-        raise NotFoundError(f"no sub-district {name!r} in {store.path.name}; there are: "
-                            + (", ".join(known) if known else "none"))
+        if not known:
+            raise NotFoundError("no sub-district {name!r} in {file_name}; there are: none",
+                                name=name, file_name=store.path.name)
+        raise NotFoundError("no sub-district {name!r} in {file_name}; there are: {districts}",
+                            name=name, file_name=store.path.name, districts=", ".join(known))
     return boxes[name][0]
 
 
@@ -73,7 +76,8 @@ def atlas_items(store: Store, kind: str, layers: Sequence[str] | None = None, *,
     stable order (name, bgid, case number). ``district`` keeps only that sub-district's
     cells or orders."""
     if kind not in ATLAS_KINDS:
-        raise ValidationError(f"atlas must be one of {', '.join(ATLAS_KINDS)}, got {kind!r}")
+        raise ValidationError("atlas must be one of {kinds}, got {kind!r}",
+                              kinds=', '.join(ATLAS_KINDS), kind=kind)
     store.require_asset_project()
     if district is not None:
         district_bbox(store, district, layers)  # a clear error for an unknown name
@@ -123,5 +127,6 @@ def _work_order_items(store: Store, layers: Sequence[str] | None, district: str 
                                sum(len(v) for v in highlight.values()), highlight,
                                str(title or "")))
     if wanted is not None and not items:
-        raise NotFoundError(f"no work order {', '.join(sorted(wanted))} with assets on the map")
+        raise NotFoundError("no work order {case_numbers} with assets on the map",
+                            case_numbers=', '.join(sorted(wanted)))
     return items

@@ -18,6 +18,7 @@ from PySide6.QtGui import QPainter
 
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.export import pages, verify
 from citymgr_desktop.export.fonts import fix_pdf_tounicode
@@ -66,15 +67,16 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
     s = settings.validated()
     target = Path(out)
     if target.suffix.lower() != ".pdf":
-        raise ValidationError(f"an atlas is written to one PDF; give an output ending in .pdf, "
-                              f"not {target.name!r}")
+        raise ValidationError("an atlas is written to one PDF; give an output ending in .pdf, "
+                              "not {target!r}", target=target.name)
     if items is None:
         items = atlas_items(source.store, kind, source.layers, district=district, cases=cases,
                             open_only=open_only)
     if not items:
-        raise NotFoundError(f"nothing to print: no {kind} has assets on the visible layers")
+        raise NotFoundError("nothing to print: no {kind} has assets on the visible layers",
+                            kind=kind)
     n = len(items)
-    prog.update(0, n, "planning")
+    prog.update(0, n, msg("planning"))
     tr = translator(s.lang)
     dext = full_extent(source.store, source.layers)
     plans = [plan_page(source, s, item.bbox, subtitle=page_subtitle(item, s.lang),
@@ -99,5 +101,5 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
             raise Incomplete("the PDF writer could not finish")
         prog.check()
         fix_pdf_tounicode(tmp)
-    prog.update(n, n, "done")
+    prog.update(n, n, msg("done"))
     return AtlasResult(target, kind, reports)

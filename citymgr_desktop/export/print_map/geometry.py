@@ -90,8 +90,9 @@ def page_geometry(paper: str, orientation: str, margins_mm: float = 10.0,
     el = elements or Elements()
     pw, ph = paper_size_mm(paper, orientation)
     if not 0 <= margins_mm <= min(pw, ph) / 4:
-        raise ValidationError(f"margins must be between 0 and {min(pw, ph) / 4:g} mm on "
-                              f"{paper}, got {margins_mm:g}")
+        raise ValidationError("margins must be between 0 and {max_margin:g} mm on {paper}, got "
+                              "{margins_mm:g}",
+                              max_margin=min(pw, ph) / 4, paper=paper, margins_mm=margins_mm)
     ts = text_scale_for(pw, ph)
     content = Rect(0, 0, pw, ph).inset(margins_mm)
     gap = 3.0 * ts
@@ -123,7 +124,8 @@ def page_geometry(paper: str, orientation: str, margins_mm: float = 10.0,
         frame_outer = body
     frame = frame_outer.inset(band) if band else frame_outer
     if frame.w < 20 or frame.h < 20:
-        raise ValidationError(f"no room for the map on {paper} with {margins_mm:g} mm margins")
+        raise ValidationError("no room for the map on {paper} with {margins_mm:g} mm margins",
+                              paper=paper, margins_mm=margins_mm)
     return PageGeometry(Rect(0, 0, pw, ph), frame, ts, title, footer, panel, boxes, band)
 
 
@@ -178,7 +180,8 @@ def check_scale(scale: float) -> int:
     """A scale denominator within 1:500 ... 1:50,000, as an int."""
     if not MIN_SCALE <= scale <= MAX_SCALE:
         raise ValidationError(
-            f"scale must be between 1:{MIN_SCALE:,} and 1:{MAX_SCALE:,}, got 1:{scale:,.0f}")
+            "scale must be between 1:{min_scale:,} and 1:{max_scale:,}, got 1:{scale:,.0f}",
+            min_scale=MIN_SCALE, max_scale=MAX_SCALE, scale=scale)
     return round(scale)
 
 
@@ -200,8 +203,8 @@ def fit_scale(bbox: Bbox, frame: Rect, padding: float = 0.04) -> int:
         if s >= need - 1e-6:
             return s
     raise ValidationError(
-        f"the extent needs 1:{math.ceil(need):,}, smaller than 1:{MAX_SCALE:,}; choose a larger "
-        "paper, a smaller area or an atlas")
+        "the extent needs 1:{need:,}, smaller than 1:{max_scale:,}; choose a larger paper, a "
+        "smaller area or an atlas", need=math.ceil(need), max_scale=MAX_SCALE)
 
 
 def bbox_center(bbox: Bbox) -> tuple[float, float]:
@@ -278,7 +281,7 @@ def true_north_angle(crs: CRS, x: float, y: float) -> float:
     """Degrees to rotate a north arrow clockwise from grid north to point at true north
     (minus the meridian convergence at the point); 0 when it cannot be computed."""
     if not crs.is_projected:
-        raise CrsError(f"{crs.name} is not projected; a true-scale map needs metres")
+        raise CrsError("{crs} is not projected; a true-scale map needs metres", crs=crs.name)
     try:
         lon, lat = _to_geographic(crs, x, y)
         factors = Proj(crs).get_factors(lon, lat)

@@ -20,7 +20,9 @@ from typing import Any
 
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from citymgr_desktop.core.crs_names import crs_label
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.export import pages
 from citymgr_desktop.export.print_map import furniture as lf
@@ -59,14 +61,15 @@ class PrintSettings:
         if self.scale is not None:
             lg.check_scale(self.scale)
         if self.north not in NORTH_MODES:
-            raise ValidationError(f"north must be 'true' or 'grid', got {self.north!r}")
+            raise ValidationError("north must be 'true' or 'grid', got {north!r}",
+                                  north=self.north)
         if self.bbox is not None:
             x0, y0, x1, y1 = self.bbox
             if not (x1 > x0 and y1 > y0):
                 raise ValidationError(
-                    f"bbox must be minx,miny,maxx,maxy with max > min, got {self.bbox}")
+                    "bbox must be minx,miny,maxx,maxy with max > min, got {bbox}", bbox=self.bbox)
         if not 30 <= self.dpi <= 1200:
-            raise ValidationError(f"dpi must be between 30 and 1200, got {self.dpi}")
+            raise ValidationError("dpi must be between 30 and 1200, got {dpi}", dpi=self.dpi)
         return dataclasses.replace(
             self, paper=pages.normalise_paper(self.paper),
             orientation=pages.normalise_orientation(self.orientation),
@@ -159,12 +162,10 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
 
 def footer_text(source: MapSource, plan: PagePlan) -> str:
     s, tr = plan.settings, translator(plan.settings.lang)
-    crs = source.crs
-    code = crs.to_epsg()
     parts = [tr("Date: %1").replace("%1", s.date or dt.date.today().isoformat())]
     if s.author:
         parts.append(tr("Author: %1").replace("%1", s.author))
-    parts.append(tr("CRS: %1").replace("%1", crs.name + (f" (EPSG:{code})" if code else "")))
+    parts.append(tr("CRS: %1").replace("%1", crs_label(source.crs, s.lang)))
     parts.append(tr("Source: %1").replace("%1", s.source or source.store.path.name))
     if s.elements.grid:
         parts.append(tr("Grid: %1 m").replace("%1", f"{plan.grid_interval:g}"))
@@ -234,10 +235,11 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
     target = Path(out)
     suffix = target.suffix.lower()
     if suffix not in (".pdf", ".png"):
-        raise ValidationError(f"output must end in .pdf or .png, got {target.name!r}")
-    prog.update(0, 3, "planning")
+        raise ValidationError("output must end in .pdf or .png, got {target!r}",
+                              target=target.name)
+    prog.update(0, 3, msg("planning"))
     plan = plan_page(source, s, resolve_area(source, s))
-    prog.update(1, 3, "drawing")
+    prog.update(1, 3, msg("drawing"))
     check = verify.image("PNG") if suffix == ".png" else verify.pdf(1)
     with atomic_path(target, verify=check) as tmp:
         if suffix == ".png":
@@ -255,7 +257,7 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
                 raise Incomplete("the PDF writer could not finish")
             prog.check()
             fix_pdf_tounicode(tmp)
-    prog.update(3, 3, "done")
+    prog.update(3, 3, msg("done"))
     return report
 
 

@@ -58,8 +58,9 @@ class MapSource:
         if layers is not None:
             unknown = [n for n in layers if n not in names]
             if unknown:
-                raise NotFoundError(f"{store.path.name} has no map layer {', '.join(unknown)}; "
-                                    f"there are: {', '.join(names)}")
+                raise NotFoundError("{file_name} has no map layer {unknown}; there are: {names}",
+                                    file_name=store.path.name, unknown=', '.join(unknown),
+                                    names=', '.join(names))
             names = [n for n in names if n in set(layers)]
         self.layers: tuple[str, ...] = tuple(names)
         self.shared = data  # the caller's MapData, None when loaded here
@@ -72,8 +73,9 @@ class MapSource:
             self.data = load_map(store, names, progress=progress)
         crs = self.data.crs
         if crs is None or not crs.is_projected:
-            raise CrsError(f"{store.path.name}: printing at a true scale needs a projected map "
-                           f"CRS in metres, not {crs.name if crs else 'none'}")
+            raise CrsError("{file_name}: printing at a true scale needs a projected map CRS in "
+                           "metres, not {crs}",
+                           file_name=store.path.name, crs=crs.name if crs else 'none')
         self.crs = crs
         self._overview: tuple[tuple, QImage] | None = None
         self._lock = threading.Lock()

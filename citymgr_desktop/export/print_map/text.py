@@ -25,7 +25,7 @@ def normalise_lang(lang: str | None) -> str:
         return "zh_CN"
     if key.lower().startswith("en"):
         return "en"
-    raise ValidationError(f"language must be zh_CN or en, got {lang!r}")
+    raise ValidationError("language must be zh_CN or en, got {lang!r}", lang=lang)
 
 
 @functools.cache

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export import verify
@@ -34,7 +35,8 @@ def export_csv(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
                ) -> Path:
     """Write ``orders`` to ``path`` as CSV (UTF-8 with BOM, CRLF line ends as Excel writes)."""
     if rows not in ROW_KINDS:
-        raise ValidationError(f"CSV rows must be one of {', '.join(ROW_KINDS)}, got {rows!r}")
+        raise ValidationError("CSV rows must be one of {kinds}, got {rows!r}",
+                              kinds=', '.join(ROW_KINDS), rows=rows)
     prog = ensure(progress)
     columns = ([c for c, _ in ASSET_COLUMNS] if rows == "assets"
                else [c for c, _, _ in ORDER_COLUMNS])
@@ -47,5 +49,5 @@ def export_csv(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
             csv.writer(fh, dialect="excel").writerows(records)
         prog.check()
-    prog.update(len(orders), len(orders), "saved")
+    prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

@@ -27,7 +27,8 @@ def export_orders(store: Store, path: str | os.PathLike[str], fmt: str, *,
     returns a summary {out, format, orders, assets}. ``with_photos``: the PDF prints the
     latest photo of each asset."""
     if fmt not in FORMATS:
-        raise ValidationError(f"export format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise ValidationError("export format must be one of {formats}, got {fmt!r}",
+                              formats=', '.join(FORMATS), fmt=fmt)
     prog = ensure(progress)
     store.require_asset_project()
     orders = load_report(store, list(cases) if cases else None, states=states)

@@ -18,6 +18,7 @@ import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 
+from citymgr_desktop.core.crs_names import crs_label
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.pdf_text import T
 
@@ -96,15 +97,15 @@ def scale_bar_length(scale: int, max_mm: float) -> float:
 class MapSource:
     """What the extracts are drawn from: the project's layers through the renderer."""
 
-    def __init__(self, renderer: Any, crs_name: str) -> None:
-        self.renderer, self.crs_name = renderer, crs_name
+    def __init__(self, renderer: Any, crs: Any) -> None:
+        self.renderer, self.crs = renderer, crs
 
     @classmethod
     def open(cls, store: Any, progress: Any = None) -> MapSource:
         """Load the project's layers once for all the extracts of a batch."""
         from citymgr_desktop.export.workorders import map_render as workorder_render
 
-        return cls(workorder_render.open_renderer(store, progress), store.project_crs().name)
+        return cls(workorder_render.open_renderer(store, progress), store.project_crs())
 
 
 def draw_extract(sheet: Any, maps: MapSource, rep: ReportOrder, ex: Extract, x: float,
@@ -130,7 +131,8 @@ def draw_extract(sheet: Any, maps: MapSource, rep: ReportOrder, ex: Extract, x: 
     sheet.box(x, y, w, h, width=0.4, color=QColor("#000000"))
     _north_arrow(sheet, x + w - 9, y + 3)
     _scale_bar(sheet, ex.scale, x + 3, y + h - 8, lang)
-    caption = (f"{t('Map extract')} · {t('Scale')} 1:{ex.scale:,} · {maps.crs_name} · "
+    crs = crs_label(maps.crs, lang, with_code=False)
+    caption = (f"{t('Map extract')} · {t('Scale')} 1:{ex.scale:,} · {crs} · "
                f"{t('assets of this order highlighted and numbered as in the table')}")
     sheet.text(x, y + h + 0.8, w, 5, caption, 7.5, color="#333333", wrap=False)
     return drawn

@@ -26,8 +26,10 @@ from PySide6.QtGui import QColor, QPainter
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.deadlines import format_local, to_local
+from citymgr_desktop.core.workorders.notes import note_text
 from citymgr_desktop.core.workorders.orders import is_overdue
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export import verify
@@ -158,7 +160,7 @@ def _events_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
     rows = [{"at": format_local(e.get("at")),
              "from": coded("work_order_state", e.get("from_state"), lang) or "—",
              "to": coded("work_order_state", e.get("to_state"), lang),
-             "by": e.get("by"), "note": e.get("note")} for e in events]
+             "by": e.get("by"), "note": note_text(e.get("note"), lang)} for e in events]
     title = t("Moves")
     if len(rep.events) > len(events):
         title += " " + t("(last %1)").replace("%1", str(len(events)))
@@ -243,7 +245,7 @@ def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
                             title=T(lang)("Work orders") + f" ({len(orders)})")
         painter = QPainter()
         if not painter.begin(writer):
-            raise BadFileError(f"{path}: cannot write a PDF there")
+            raise BadFileError("{path}: cannot write a PDF there", path=path)
         try:
             sheet = Sheet(writer, PDF_RESOLUTION, painter)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -265,5 +267,5 @@ def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
             raise Incomplete("the PDF writer could not finish")
         prog.check()
         fix_pdf_tounicode(tmp)
-    prog.update(len(orders), len(orders), "saved")
+    prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export import verify
@@ -70,5 +71,5 @@ def export_xlsx(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
         data = io.BytesIO()  # zipped in memory: a full disk fails one plain write, not a
         wb.save(data)  # zip file that complains again when it is collected
         tmp.write_bytes(data.getvalue())
-    prog.update(len(orders), len(orders), "saved")
+    prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

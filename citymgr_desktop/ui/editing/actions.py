@@ -18,6 +18,7 @@ from citymgr_desktop.core.editing import commands as ec
 from citymgr_desktop.core.editing.view import nearest_asset, neighbour_values
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
@@ -124,7 +125,7 @@ class EditingActions(QObject):
     def _label(self, cmd: Any) -> str:
         if cmd is None:
             return ""
-        return str(getattr(cmd, "label_zh", cmd.label) if self.lang == "zh" else cmd.label)
+        return i18n.render(cmd.label)
 
     def update_actions(self) -> None:
         stack = self.window.commands

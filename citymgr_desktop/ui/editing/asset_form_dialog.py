@@ -25,6 +25,7 @@ from citymgr_desktop.core.editing.commands import to_value
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor
 from citymgr_desktop.ui.widgets.photo_strip import PhotoStripWidget
 
@@ -171,7 +172,7 @@ class AssetFormDialog(QDialog):
         if isinstance(domain, dm.RangeDomain) and _is_number(raw) and not domain.contains(raw):
             return self.tr("%1: %2 is outside the allowed range %3").replace(
                 "%1", label).replace("%2", str(raw)).replace("%3", domain.describe(self.lang))
-        return str(exc)
+        return i18n.render(exc)
 
     def accept(self) -> None:
         problem = self.validate()

@@ -23,6 +23,7 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.expression import Expression
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import AssetSelection, Store, asset_table
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.attribute_table_query import FidQuery, cancel_and_wait, is_live
 from citymgr_desktop.ui.widgets.field_editors import display_value
 
@@ -282,7 +283,7 @@ class AttributeTableModel(QAbstractTableModel):
         try:
             self.session.set_value(self.layer, uuid, f.name, value)
         except CitymgrError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(i18n.render(exc))
             return False
         return True
 

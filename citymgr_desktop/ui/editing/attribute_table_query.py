@@ -13,6 +13,7 @@ from PySide6.QtCore import QThread, Signal
 from citymgr_desktop.core.expression import Expression
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.store import Store, select_assets
+from citymgr_desktop.ui import i18n
 
 # Every query stays referenced here until its thread has finished: a QThread destroyed while
 # running aborts the process, and a cancelled query may outlive the model that started it.
@@ -64,7 +65,7 @@ class FidQuery(QThread):
         try:
             reader = self.store.reader()
         except Exception as exc:  # reported as one line, never a crash of the worker
-            self.error.emit(self, str(exc))
+            self.error.emit(self, i18n.render(exc))
             return
         with self._lock:
             if self._cancelled:
@@ -79,7 +80,7 @@ class FidQuery(QThread):
             total = reader.row_count(self.layer)
         except Exception as exc:  # reported as one line, never a crash of the worker
             if not self._cancelled:
-                self.error.emit(self, str(exc))
+                self.error.emit(self, i18n.render(exc))
             return
         finally:
             with self._lock:

@@ -27,6 +27,7 @@ from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import ExpressionError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.attribute_table_model import AttributeTableModel
 from citymgr_desktop.ui.widgets.field_editors import FieldEditorDelegate
 
@@ -172,7 +173,7 @@ class AttributeTableWidget(QWidget):
                 self.model.selected_only = set(self.selection.selected(self.layer))
             self.model.set_filter(text)
         except ExpressionError as exc:
-            self.show_error(str(exc))
+            self.show_error(i18n.render(exc))
             return False
         self.error.hide()
         settings = QSettings()

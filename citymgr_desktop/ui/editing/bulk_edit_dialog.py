@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.editing.commands import to_value
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor
 
 
@@ -102,7 +103,7 @@ class BulkEditDialog(QDialog):
         try:
             self._value = to_value(self.table, f, raw, self.lang)
         except ValidationError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(i18n.render(exc))
             self.error.show()
             return
         QSettings().setValue(f"editing/bulk_field/{self.table.name}", f.name)

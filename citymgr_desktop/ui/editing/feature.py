@@ -19,6 +19,7 @@ from citymgr_desktop.core.editing import EditEvent, EditSession, Recovery, SaveR
 from citymgr_desktop.core.errors import CitymgrError, ConflictError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.edit_overlay_widget import EditOverlayWidget
@@ -101,7 +102,7 @@ class EditingFeature(EditingActions):
 
     def ask_restore(self, recovery: Recovery) -> bool:
         labels = recovery.labels()
-        shown = "\n".join(f"• {label}" for label in labels[-8:])
+        shown = "\n".join(f"• {i18n.render(label)}" for label in labels[-8:])
         more = "\n…" if len(labels) > 8 else ""
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Question)
@@ -170,7 +171,7 @@ class EditingFeature(EditingActions):
             answer = QMessageBox.question(
                 self.window, self.tr("Save edits"),
                 self.tr("Another program changed values you edited:\n%1\n\nOverwrite them "
-                        "with your edits?").replace("%1", str(exc)))
+                        "with your edits?").replace("%1", i18n.render(exc)))
             if answer == QMessageBox.StandardButton.Yes:
                 return self.save(force=True)
             return False

@@ -25,6 +25,7 @@ from citymgr_desktop.core.editing.commands import calculate, editable_field
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.expression import FUNCTIONS, Expression, Fields
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.widgets.field_editors import display_value
 
 PREVIEW = 5
@@ -118,7 +119,7 @@ class FieldCalculatorDialog(QDialog):
             calculate(self.session, self.layer, sample, f.name, text)
         except CitymgrError as exc:
             self.preview.setText("")
-            self.error.setText(str(exc))
+            self.error.setText(i18n.render(exc))
             return False
         lines = []
         for uuid, old, new in zip(frame.index, frame[f.name].tolist(), results, strict=True):

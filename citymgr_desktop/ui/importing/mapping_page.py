@@ -31,6 +31,7 @@ from citymgr_desktop.core.importing.mapping import ImportMapping, editable_field
 from citymgr_desktop.core.importing.run import distinct_values
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.importing.state import ImportHost
 
@@ -115,7 +116,7 @@ class ImportMappingPage(QWizardPage):
         self.info_label.setText(self.tr("%1: %2 feature(s), %3, CRS %4").replace(
             "%1", info.name).replace("%2", str(info.count)).replace(
             "%3", str(info.geometry_type)).replace("%4", info.crs_name)
-            + "".join(f"\n• {n}" for n in info.notes))
+            + "".join(f"\n• {i18n.render(n)}" for n in info.notes))
 
     def rebuild(self, suggest: bool = True, mapping: ImportMapping | None = None) -> None:
         state = self.wiz.state

@@ -31,6 +31,7 @@ from citymgr_desktop.core.importing import ImportReport, ImportResult, run_impor
 from citymgr_desktop.core.importing.profile import save_profile
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.render import load_map
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.importing.preview_widget import ImportPreviewWidget
 from citymgr_desktop.ui.importing.state import ImportHost
@@ -163,8 +164,9 @@ class ImportReportPage(QWizardPage):
             if tally:
                 out.append(f"<h4>{e(title)}</h4><ul>")
                 for key, n in tally.counts.most_common():
-                    ex = "; ".join(str(x) for x in tally.examples.get(key, [])[:3])
-                    out.append(f"<li><b>{n:,}</b> × {e(key)}<br><small>{e(ex)}</small></li>")
+                    ex = "; ".join(i18n.render(x) for x in tally.examples.get(key, [])[:3])
+                    out.append(f"<li><b>{n:,}</b> × {e(i18n.render(key))}<br><small>{e(ex)}"
+                               "</small></li>")
                 out.append("</ul>")
         if r.unmatched:
             out.append(f"<h4>{e(t('Words that match no code (left empty)'))}</h4><ul>")
@@ -176,7 +178,7 @@ class ImportReportPage(QWizardPage):
             out.append(f"<h4>{e(t('Invalid values (left empty)'))}</h4><ul>")
             for f, tally in r.invalid.items():
                 for key, n in tally.counts.most_common():
-                    out.append(f"<li><b>{e(label(f))}</b>: {n:,} × {e(key)}</li>")
+                    out.append(f"<li><b>{e(label(f))}</b>: {n:,} × {e(i18n.render(key))}</li>")
             out.append("</ul>")
         if r.empty:
             out.append(f"<h4>{e(t('Left empty'))}</h4><ul>")
@@ -185,7 +187,7 @@ class ImportReportPage(QWizardPage):
                 out.append(f"<li>{e(label(f))}: {n:,}{e(why)}</li>")
             out.append("</ul>")
         if r.crs:
-            notes = "".join(f"<li>{e(n)}</li>" for n in r.crs.get("notes", []))
+            notes = "".join(f"<li>{e(i18n.render(n))}</li>" for n in r.crs.get("notes", []))
             acc = r.crs.get("accuracy_m")
             accuracy = (f" ({e(t('accuracy %1 m').replace('%1', f'{acc:g}'))})"
                         if acc is not None else "")
@@ -193,7 +195,7 @@ class ImportReportPage(QWizardPage):
                        f"{e(str(r.crs.get('target')))}<br><small>"
                        f"{e(str(r.crs.get('transformation')))}{accuracy}</small></p>"
                        f"<ul>{notes}</ul>")
-        out += [f"<p style='color:#a15c00'>⚠ {e(w)}</p>" for w in r.warnings]
+        out += [f"<p style='color:#a15c00'>⚠ {e(i18n.render(w))}</p>" for w in r.warnings]
         return "".join(out)
 
     # -- saving --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from citymgr_desktop.core.importing.sources import (
     list_layers,
     read_source,
 )
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.importing.state import ImportHost
 from citymgr_desktop.ui.worker import show_error
 
@@ -130,7 +131,7 @@ class ImportSourcePage(QWizardPage):
         try:
             layers = list_layers(path)
         except CitymgrError as exc:
-            self.layer_combo.addItem(str(exc), None)
+            self.layer_combo.addItem(i18n.render(exc), None)
             return
         for name, gtype in layers:
             self.layer_combo.addItem(f"{name}  ({gtype or self.tr('no geometry')})", name)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage
 
 from citymgr_desktop.render import MapData, RenderOptions, render_frame
 from citymgr_desktop.render.view import Extent
+from citymgr_desktop.ui import i18n
 
 _ids = itertools.count(1)
 
@@ -77,7 +78,7 @@ class RenderWorker(QObject):
         try:
             image, result = render_frame(job.data, job.extent, (w, h), job.options)
         except Exception as exc:  # a frame must never take the application down
-            self.failed.emit(job, str(exc))
+            self.failed.emit(job, i18n.render(exc))
             return
         image.setDevicePixelRatio(job.device_pixel_ratio)
         if not self.is_stale(job) and not result.cancelled:

@@ -32,6 +32,7 @@ from citymgr_desktop.export.print_map.layout import (
     render_image,
 )
 from citymgr_desktop.export.print_map.map_frame import MapSource
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.printing.options_widget import (  # noqa: F401 (AREA_* re-exported)
     AREA_ALL,
     AREA_DISTRICT,
@@ -126,7 +127,7 @@ class PrintDialog(QDialog):
                 self.source = MapSource(self.store, self.options.visible_layers() or None,
                                         data=shared)
             except CitymgrError as exc:
-                self._show_problem(str(exc))
+                self._show_problem(i18n.render(exc))
                 return
             if then is not None:
                 then()
@@ -144,7 +145,7 @@ class PrintDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self._loading = None
-            self._show_problem(str(exc))
+            self._show_problem(i18n.render(exc))
 
         self._loading = run_task(self, self.tr("Loading map data"), MapSource, self.store,
                                  self.options.visible_layers() or None, on_done=done, on_error=failed)
@@ -168,7 +169,7 @@ class PrintDialog(QDialog):
             px = min(round(size * self.devicePixelRatioF()), PREVIEW_MAX_PX)
             image, self.preview_report = render_image(source, plan, preview_dpi(s, px))
         except CitymgrError as exc:
-            self._show_problem(str(exc))
+            self._show_problem(i18n.render(exc))
             return
         self.last_error = ""
         pix = QPixmap.fromImage(image)
@@ -198,7 +199,7 @@ class PrintDialog(QDialog):
 
         items = atlas_items(self.store, kind, source.layers, district=self.options.atlas_district())
         if not items:
-            raise CitymgrError(self.tr("Nothing to print: no page has assets"))
+            raise CitymgrError("Nothing to print: no page has assets")
         return items[0].bbox, page_subtitle(items[0], s.lang), items[0].highlight, len(items)
 
     def resizeEvent(self, event) -> None:

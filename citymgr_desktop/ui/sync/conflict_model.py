@@ -15,6 +15,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.resolve import ConflictRecord, Resolution, current_rows
 from citymgr_desktop.core.sync.values import GEOM, display
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 
 COLUMNS = ("layer", "asset", "field", "kind", "ancestor", "master", "field_value", "choice",
@@ -157,7 +158,7 @@ class SyncConflictModel(QAbstractTableModel):
         if name == "field":
             return field_label(c.table, c.field)
         if name == "kind":
-            return c.message if tip else kind_text(c.kind)
+            return i18n.render(c.message) if tip else kind_text(c.kind)
         values = {"ancestor": c.ancestor, "master": self.current[i],
                   "field_value": c.field_value}
         if name in values:

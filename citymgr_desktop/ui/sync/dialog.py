@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
+from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync import (
     list_conflicts,
@@ -45,6 +46,7 @@ from citymgr_desktop.core.sync import (
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.commands import SyncRunCommand
 from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.sync.conflict_model import (
@@ -305,7 +307,7 @@ class SyncDialog(QDialog):
             tables = set(report.counts) or {"litter_bin"}
             name = Path(report.package).name
             self.window.commands.push(SyncRunCommand(
-                self.store, report.sync_uuid, f"Sync {name}", f"同步 {name}", tables,
+                self.store, report.sync_uuid, msg("Sync {name}", name=name), tables,
                 self.window.user_name(), on_change=self._changed))
             self.window.notify_data_changed(tables)
             self.synced.emit(report)
@@ -317,11 +319,11 @@ class SyncDialog(QDialog):
 
     def _on_error(self, exc: BaseException) -> None:
         self.task = None
-        self.last_error = str(exc)
+        self.last_error = i18n.render(exc)
         if isinstance(exc, CancelledError):
             self.say(self.tr("Cancelled: nothing was changed."))
         elif isinstance(exc, CitymgrError):
-            self.say(str(exc), error=True)
+            self.say(i18n.render(exc), error=True)
         else:
             self.say(self.tr("Unexpected error: %1").replace("%1", str(exc)), error=True)
         self._enable()
@@ -338,7 +340,7 @@ class SyncDialog(QDialog):
             "applied": "Applied", "dry-run": "Preview: nothing was written",
             "already-synced": "Already synced: nothing was changed",
             "nothing-to-do": "No changes in the package since its last sync",
-        }.get(r.status, STATUS_TEXT.get(r.status, r.status)))
+        }.get(r.status, str(STATUS_TEXT.get(r.status, r.status))))
         t = r.totals()
         text = self.tr("Sync %1 — %2. %3 added, %4 changed, %5 deleted, %6 retired, "
                        "%7 conflict(s), %8 left open.")
@@ -368,7 +370,7 @@ class SyncDialog(QDialog):
                                f"{field_label(c.layer, c.field)}: {kind_text(c.kind)} "
                                f"({what}) {values}")
         for n in r.notes:
-            self.notes.addItem(n)
+            self.notes.addItem(i18n.render(n))
 
     def apply_choices(self) -> None:
         chosen = self.model.resolutions()
@@ -389,7 +391,7 @@ class SyncDialog(QDialog):
         self.task = None
         n = out["resolved"]
         self.window.commands.push(SyncRunCommand(
-            self.store, out["sync_uuid"], f"Resolve {n} conflict(s)", f"解决 {n} 个冲突",
+            self.store, out["sync_uuid"], msg("Resolve {count} conflict(s)", count=n),
             tables, self.window.user_name(), on_change=self._changed))
         self.window.notify_data_changed(tables)
         self.say(self.tr("%1 conflict(s) resolved (%2); Edit ▸ Undo takes it back.")

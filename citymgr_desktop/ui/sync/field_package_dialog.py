@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, PackageResult, create_package
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task
@@ -182,6 +183,6 @@ class FieldPackageDialog(QDialog):
         if isinstance(exc, CancelledError):
             self.message.setText(self.tr("Cancelled: nothing was written."))
         elif isinstance(exc, CitymgrError):
-            self.message.setText(str(exc))
+            self.message.setText(i18n.render(exc))
         else:
             self.message.setText(self.tr("Unexpected error: %1").replace("%1", str(exc)))

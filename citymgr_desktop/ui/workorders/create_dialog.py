@@ -27,10 +27,12 @@ from citymgr_desktop.core.clock import format_iso, utcnow
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit
 from citymgr_desktop.core.workorders.deadlines import format_local as fmt
 from citymgr_desktop.core.workorders.query import assignees, select_assets
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 
 SETTINGS = "workorders/create"
@@ -134,13 +136,13 @@ class WorkOrderDialog(QDialog):
             self.deadline.setText(self.tr("Deadline: %1 (%2)").replace(
                 "%1", fmt(format_iso(due))).replace("%2", limit.describe(label_language())))
         except CitymgrError as exc:
-            self.deadline.setText(str(exc))
+            self.deadline.setText(i18n.render(exc))
 
     def count(self) -> int | None:
         try:
             n = len(self._assets())
         except CitymgrError as exc:
-            self.count_label.setText(str(exc))
+            self.count_label.setText(i18n.render(exc))
             return None
         self.count_label.setText(self.tr("%1 asset(s) match").replace("%1", str(n)))
         return n
@@ -156,15 +158,14 @@ class WorkOrderDialog(QDialog):
         try:
             assets = self._assets()
         except CitymgrError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(i18n.render(exc))
             return
         if not assets:
             self.error.setText(self.tr("No asset is chosen: select assets on the map or "
                                        "write an expression that matches some."))
             return
-        how = (f"created from the selection ({len(assets)} asset(s))"
-               if self.from_selection.isChecked()
-               else f"created for {len(assets)} asset(s) where {self.expression.text()}")
+        how = (notes.created_from_selection(len(assets)) if self.from_selection.isChecked()
+               else notes.created_where(len(assets), self.expression.text()))
         self._spec = wo.OrderSpec(
             title=self.title.text().strip(), priority=self.priority.currentData(),
             assets=assets, description=self.description.toPlainText().strip() or None,

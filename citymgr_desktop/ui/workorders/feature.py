@@ -183,7 +183,7 @@ class WorkOrdersFeature(QObject):
         cases = self.list.selected_cases() or [r["case_no"] for r in self.list.rows]
         if not cases:
             show_error(self.window, self.tr("Export work orders"),
-                       CitymgrError(self.tr("No work order is listed: change the filter.")))
+                       CitymgrError("No work order is listed: change the filter."))
             return
         if values is None:
             name = cases[0] if len(cases) == 1 else f"workorders-{len(cases)}"

@@ -11,6 +11,7 @@ import pandas as pd
 from pyproj import CRS
 
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import Text
 
 
 @dataclass
@@ -33,8 +34,8 @@ class SourceOptions:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValidationError(f"unknown source option(s) {sorted(unknown)}; "
-                                  f"known: {sorted(known)}")
+            raise ValidationError("unknown source option(s) {unknown}; known: {known}",
+                                  unknown=sorted(unknown), known=sorted(known))
         return cls(**data)
 
 
@@ -68,7 +69,7 @@ class SourceLayer:
     encoding: str | None = None
     fields: list[SourceField] = field(default_factory=list)
     extent: tuple[float, float, float, float] | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
     @property
     def crs_name(self) -> str:
@@ -85,8 +86,8 @@ class SourceData:
     layer: SourceLayer
     attributes: pd.DataFrame  # one row per feature, index = the source's feature id
     geometries: np.ndarray  # Shapely geometries or None, aligned with ``attributes``
-    problems: dict[Any, str] = field(default_factory=dict)  # fid -> why no geometry
-    converted: dict[Any, str] = field(default_factory=dict)  # fid -> what was done on read
+    problems: dict[Any, Text] = field(default_factory=dict)  # fid -> why no geometry
+    converted: dict[Any, Text] = field(default_factory=dict)  # fid -> what was done on read
     swap_xy_possible: bool = False  # tables: X/Y might follow the survey convention
     gcj02: bool = False  # lon/lat in GCJ-02 (Chinese web maps), to be turned into WGS 84
 

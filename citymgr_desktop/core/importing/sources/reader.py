@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
+from citymgr_desktop.core import messages
 from citymgr_desktop.core.errors import (
     BadFileError,
     CitymgrError,
@@ -46,9 +47,9 @@ SAMPLE_ROWS = 2000  # rows read by describe_layer to find sample values
 def check_source_path(path: str | Path) -> Path:
     p = Path(path)
     if not p.exists():
-        raise BadFileError(f"{p}: no such file")
+        raise BadFileError("{path}: no such file", path=p)
     if p.is_dir() and p.suffix.lower() != ".gdb":
-        raise BadFileError(f"{p}: is a folder (only a FileGDB .gdb folder can be read)")
+        raise BadFileError("{path}: is a folder (only a FileGDB .gdb folder can be read)", path=p)
     return p
 
 
@@ -65,19 +66,21 @@ def list_layers(path: str | Path) -> list[tuple[str, str | None]]:
         rows = pyogrio.list_layers(p)
     except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise source_fault(p, exc) or BadFileError(
-            f"{p}: not a vector format GDAL can read ({_short(exc)})") from None
+            "{path}: not a vector format GDAL can read ({reason})",
+            path=p, reason=_short(exc)) from None
     return [(str(name), None if gtype in (None, "None") else str(gtype)) for name, gtype in rows]
 
 
 def resolve_layer(path: Path, layer: str | None) -> str:
     names = [n for n, _ in list_layers(path)]
     if not names:
-        raise NotFoundError(f"{path}: has no layers")
+        raise NotFoundError("{path}: has no layers", path=path)
     if layer is None:
         spatial = [n for n, g in list_layers(path) if g is not None]
         return (spatial or names)[0]
     if layer not in names:
-        raise NotFoundError(f"{path}: no layer {layer!r}; layers: {', '.join(names)}")
+        raise NotFoundError("{path}: no layer {layer!r}; layers: {names}",
+                            path=path, layer=layer, names=', '.join(names))
     return layer
 
 
@@ -193,7 +196,7 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
     opts = options or SourceOptions()
     p = check_source_path(path)
     prog = ensure(progress)
-    prog.update(0, 0, f"reading {p.name}")
+    prog.update(0, 0, messages.msg("reading {file_name}", file_name=p.name))
     try:
         if is_table(p):
             data = importer_table.read_table(p, opts, max_features=max_features)
@@ -203,14 +206,17 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
         raise
     except Exception as exc:  # GDAL, Arrow and pandas fail on damaged files in many ways
         raise source_fault(p, exc) or BadFileError(
-            f"{p}: cannot be read ({type(exc).__name__}: {_short(exc)})") from None
+            "{path}: cannot be read ({kind}: {reason})",
+            path=p, kind=type(exc).__name__, reason=_short(exc)) from None
     if importer_gcj.is_gcj02(opts.source_crs):
         data.layer.crs = CRS.from_epsg(4326)
         data.gcj02 = True
-        data.layer.notes.append("GCJ-02 (Chinese web-map) coordinates converted to WGS 84")
+        data.layer.notes.append(
+            messages.msg("GCJ-02 (Chinese web-map) coordinates converted to WGS 84"))
     elif opts.source_crs:
         data.layer.crs = parse_source_crs(opts.source_crs)
-        data.layer.notes.append(f"CRS set by the user: {data.layer.crs.name}")
+        data.layer.notes.append(messages.msg("CRS set by the user: {crs}",
+                                             crs=data.layer.crs.name))
     prog.check()
     return data
 
@@ -219,8 +225,9 @@ def parse_source_crs(text: str) -> CRS:
     try:
         return CRS.from_user_input(text)
     except Exception:
-        raise CrsError(f"unknown coordinate reference system {text!r} (give an EPSG code such "
-                       "as EPSG:4490 or EPSG:4547, or GCJ02 for Chinese web-map data)") from None
+        raise CrsError("unknown coordinate reference system {text!r} (give an EPSG code such as "
+                       "EPSG:4490 or EPSG:4547, or GCJ02 for Chinese web-map data)",
+                       text=text) from None
 
 
 def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> SourceData:
@@ -234,24 +241,25 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
                                              max_features=max_features)
     except UnicodeDecodeError:
         if path.suffix.lower() != ".shp":
-            raise BadFileError(f"{path}: attributes are not in the expected encoding; "
-                               "give the encoding (e.g. --encoding GBK)") from None
+            raise BadFileError("{path}: attributes are not in the expected encoding; give the "
+                               "encoding (e.g. --encoding GBK)", path=path) from None
         meta, table, cut = _read_cut_names(path, layer, opts, max_features)
         encoding = None  # names and values decoded here, from the bytes
     except (pyogrio.errors.FieldError, ValueError) as exc:
         if not opts.where:
             raise
-        raise ValidationError(f"{path}: filter {opts.where!r} is not valid for this layer "
-                              f"({_short(exc)}); fields are quoted with \"...\", "
-                              "text with '...'") from None
+        raise ValidationError("{path}: filter {where!r} is not valid for this layer ({reason}); "
+                              'fields are quoted with "...", text with \'...\'',
+                              path=path, where=opts.where, reason=_short(exc)) from None
     except (pyogrio.errors.DataLayerError, pyogrio.errors.DataSourceError) as exc:
         msg = _short(exc)
         if opts.where and ("where" in msg.lower() or "sql" in msg.lower()
                            or "attribute filter" in msg.lower()):
-            raise ValidationError(f"{path}: filter {opts.where!r} is not valid OGR SQL "
-                                  f"({msg})") from None
+            raise ValidationError("{path}: filter {where!r} is not valid OGR SQL ({reason})",
+                                  path=path, where=opts.where, reason=msg) from None
         raise source_fault(path, exc) or BadFileError(
-            f"{path}: cannot read layer {layer!r} ({msg})") from None
+            "{path}: cannot read layer {layer!r} ({reason})",
+            path=path, layer=layer, reason=msg) from None
     else:
         cut = []
     gcol = meta.get("geometry_name") or "wkb_geometry"
@@ -279,15 +287,17 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
     info = SourceLayer(str(path), layer, driver, meta.get("geometry_type"), table.num_rows, crs,
                        encoding or meta.get("encoding"))
     if encoding and not opts.encoding:
-        info.notes.append(f"no .cpg file: attribute encoding detected as {encoding}")
+        info.notes.append(messages.msg("no .cpg file: attribute encoding detected as "
+                                       "{encoding}", encoding=encoding))
     info.notes.extend(cut)
     for message in dict.fromkeys(str(w.message).split(". To avoid")[0] for w in caught):
-        info.notes.append(f"GDAL: {message}")  # e.g. rings GDAL closed on reading
+        info.notes.append(messages.msg("GDAL: {message}", message=message))  # e.g. rings it closed
     geoms, problems, converted = decode_wkb(wkb, fids, path, layer)
     if driver == "OSM":
         attrs = importer_osm.expand(attrs, layer)
-        info.notes.append("OpenStreetMap: tags from other_tags became fields; osm_key "
-                          "(node/way/relation + id) identifies each feature")
+        info.notes.append(messages.msg("OpenStreetMap: tags from other_tags became fields; "
+                                       "osm_key (node/way/relation + id) identifies each "
+                                       "feature"))
     return SourceData(info, attrs, geoms, problems, converted)
 
 
@@ -304,7 +314,7 @@ def declared_encoding(path: Path, opts: SourceOptions) -> str:
 
 
 def _read_cut_names(path: Path, layer: str, opts: SourceOptions,
-                    max_features: int | None) -> tuple[dict, Any, list[str]]:
+                    max_features: int | None) -> tuple[dict, Any, list[messages.Message]]:
     """Read a Shapefile whose field names are not whole characters in its encoding.
 
     dBASE field names have 10 bytes; GDAL cuts a longer UTF-8 name there, inside a
@@ -320,8 +330,9 @@ def _read_cut_names(path: Path, layer: str, opts: SourceOptions,
                                          encoding="ISO-8859-1", return_fids=True,
                                          max_features=max_features)
     except Exception as exc:  # the same file GDAL could not decode before: say so once
-        raise BadFileError(f"{path}: attributes are not in the expected encoding; "
-                           f"give the encoding (e.g. --encoding GBK) ({_short(exc)})") from None
+        raise BadFileError("{path}: attributes are not in the expected encoding; give the "
+                           "encoding (e.g. --encoding GBK) ({reason})", path=path,
+                           reason=_short(exc)) from None
     notes, names, arrays = [], [], []
     skip = {meta.get("fid_column") or "OGC_FID", meta.get("geometry_name") or "wkb_geometry"}
     for name, column in zip(table.column_names, table.columns, strict=True):
@@ -330,16 +341,17 @@ def _read_cut_names(path: Path, layer: str, opts: SourceOptions,
         try:
             raw.decode(real)
         except UnicodeDecodeError:
-            notes.append(f"field name {fixed}… was cut inside a character by the program that "
-                         f"wrote the file (10-byte dBASE names); read as {fixed!r}")
+            notes.append(messages.msg("field name {name}… was cut inside a character by the "
+                                      "program that wrote the file (10-byte dBASE names); read "
+                                      "as {name!r}", name=fixed))
         if name not in skip and pa.types.is_string(column.type):
             try:
                 column = pa.array([None if v is None else v.encode("latin-1").decode(real)
                                    for v in column.to_pylist()], type=pa.string())
             except UnicodeDecodeError:
-                raise BadFileError(f"{path}: attributes are not in the expected encoding "
-                                   f"({real}); give the encoding (e.g. --encoding GBK)"
-                                   ) from None
+                raise BadFileError("{path}: attributes are not in the expected encoding "
+                                   "({encoding}); give the encoding (e.g. --encoding GBK)",
+                                   path=path, encoding=real) from None
         names.append(fixed if name not in skip else name)
         arrays.append(column)
     return meta, pa.Table.from_arrays(arrays, names=names), notes

@@ -20,6 +20,7 @@ import shapely
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
 from citymgr_desktop.core.importing.sources.base import SourceData, SourceLayer, SourceOptions
+from citymgr_desktop.core.messages import Text, msg
 
 X_NAMES = ("x", "lon", "lng", "long", "longitude", "经度", "easting", "east", "pointx", "coordx",
            "xcoord", "x坐标", "横坐标", "东坐标", "东向坐标", "坐标x")
@@ -47,7 +48,8 @@ def list_layers(path: Path) -> list[tuple[str, str | None]]:
             names = list(wb.sheetnames)
             wb.close()
         except Exception as exc:  # openpyxl raises many kinds for damaged files
-            raise BadFileError(f"{path}: not a readable Excel workbook ({exc})") from None
+            raise BadFileError("{path}: not a readable Excel workbook ({reason})",
+                               path=path, reason=exc) from None
         return [(n, "Point") for n in names]
     return [(path.stem, "Point")]
 
@@ -58,7 +60,8 @@ def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
         try:
             return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as exc:
-            raise BadFileError(f"cannot decode the table as {encoding}: {exc}") from None
+            raise BadFileError("cannot decode the table as {encoding}: {reason}",
+                               encoding=encoding, reason=exc) from None
     for enc in ENCODINGS:
         try:
             return data.decode(enc), ("UTF-8" if enc == "utf-8-sig" else enc.upper())
@@ -72,13 +75,15 @@ def _read_frame(path: Path, opts: SourceOptions) -> tuple[pd.DataFrame, str | No
         sheet: Any = opts.layer if opts.layer is not None else 0
         names = [n for n, _ in list_layers(path)]
         if opts.layer is not None and opts.layer not in names:
-            raise NotFoundError(f"{path}: no sheet {opts.layer!r}; sheets: {', '.join(names)}")
+            raise NotFoundError("{path}: no sheet {layer!r}; sheets: {names}",
+                                path=path, layer=opts.layer, names=', '.join(names))
         frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
         return frame, None, str(opts.layer or names[0])
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise BadFileError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise BadFileError("{path}: cannot be read ({reason})", path=path,
+                           reason=exc.strerror) from None
     text, enc = decode_text(raw, opts.encoding)
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
@@ -89,7 +94,8 @@ def _read_frame(path: Path, opts: SourceOptions) -> tuple[pd.DataFrame, str | No
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                             skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise BadFileError(f"{path}: not a readable CSV table ({str(exc).strip()})") from None
+        raise BadFileError("{path}: not a readable CSV table ({reason})",
+                           path=path, reason=str(exc).strip()) from None
     return frame, enc, path.stem
 
 
@@ -113,7 +119,8 @@ def _pick_columns(frame: pd.DataFrame, opts: SourceOptions) -> tuple[str | None,
     cols = [str(c) for c in frame.columns]
     for given in (opts.wkt_field, opts.x_field, opts.y_field):
         if given is not None and given not in cols:
-            raise NotFoundError(f"the table has no column {given!r}; columns: {', '.join(cols)}")
+            raise NotFoundError("the table has no column {given!r}; columns: {columns}",
+                                given=given, columns=', '.join(cols))
     if opts.wkt_field:
         return opts.wkt_field, None, None
     if opts.x_field or opts.y_field:
@@ -129,8 +136,8 @@ def _pick_columns(frame: pd.DataFrame, opts: SourceOptions) -> tuple[str | None,
     if x and y:
         return None, x, y
     raise ValidationError(
-        f"no coordinates found in the table's columns ({', '.join(cols)}): name them "
-        "X/Y, lon/lat, 经度/纬度 or WKT, or choose the coordinate columns (--x/--y or --wkt)")
+        "no coordinates found in the table's columns ({columns}): name them X/Y, lon/lat, 经度/纬度 "
+        "or WKT, or choose the coordinate columns (--x/--y or --wkt)", columns=', '.join(cols))
 
 
 def _number(value: Any) -> float:
@@ -154,19 +161,20 @@ def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = No
     frame = frame.astype(object).where(frame.notna(), None)
     wkt_col, x_col, y_col = _pick_columns(frame, opts)
     geoms = np.empty(len(frame), dtype=object)
-    problems: dict[Any, str] = {}
+    problems: dict[Any, Text] = {}
     for i, (fid, row) in enumerate(frame.iterrows()):
         try:
             if wkt_col is not None:
                 text = row[wkt_col]
                 if text is None or not str(text).strip():
-                    problems[fid] = f"no geometry: {wkt_col} is empty"
+                    problems[fid] = msg("no geometry: {column} is empty", column=wkt_col)
                     continue
                 geoms[i] = shapely.from_wkt(re.sub(r"^\s*SRID=\d+;", "", str(text)))
             else:
                 xv, yv = row[x_col], row[y_col]
                 if xv is None or yv is None or not str(xv).strip() or not str(yv).strip():
-                    problems[fid] = f"no geometry: {x_col}/{y_col} empty"
+                    problems[fid] = msg("no geometry: {x_column}/{y_column} empty",
+                                        x_column=x_col, y_column=y_col)
                     continue
                 x, y = _number(xv), _number(yv)
                 if not (np.isfinite(x) and np.isfinite(y)):
@@ -174,15 +182,20 @@ def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = No
                 geoms[i] = shapely.Point(x, y)
         except (ValueError, shapely.errors.GEOSException) as exc:
             if wkt_col is not None:
-                problems[fid] = f"unreadable WKT in {wkt_col}: {str(exc)[:80]}"
+                problems[fid] = msg("unreadable WKT in {column}: {reason}", column=wkt_col,
+                                    reason=str(exc)[:80])
             else:
-                problems[fid] = (f"coordinates are not numbers: {x_col}={row[x_col]!r}, "
-                                 f"{y_col}={row[y_col]!r}")
+                problems[fid] = msg("coordinates are not numbers: {x_column}={x!r}, "
+                                    "{y_column}={y!r}", x_column=x_col, x=row[x_col],
+                                    y_column=y_col, y=row[y_col])
     geom_type = "Unknown" if wkt_col else "Point"
     info = SourceLayer(str(path), layer, "CSV" if enc else "XLSX", geom_type, len(frame), None,
                        enc)
-    where = f"WKT column {wkt_col}" if wkt_col else f"X column {x_col}, Y column {y_col}"
-    info.notes.append(f"geometry from {where}")
+    if wkt_col:
+        info.notes.append(msg("geometry from WKT column {column}", column=wkt_col))
+    else:
+        info.notes.append(msg("geometry from X column {x_column}, Y column {y_column}",
+                              x_column=x_col, y_column=y_col))
     if enc:
-        info.notes.append(f"text encoding {enc}")
+        info.notes.append(msg("text encoding {encoding}", encoding=enc))
     return SourceData(info, frame, geoms, problems, {}, swap_xy_possible=x_col is not None)

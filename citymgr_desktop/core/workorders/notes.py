@@ -1,0 +1,40 @@
+"""The notes the app itself writes into a work order's history (``work_order_event.note``).
+
+A note is data other programs read (QGIS, the CSV/XLSX/GeoJSON exports, older versions), so it
+is stored as its English sentence; :func:`note_text` shows it in the reader's language by
+finding the template again (:func:`citymgr_desktop.core.messages.parse`). A note a person
+typed is shown as it was written. See docs/design-decisions.md, "Messages in two languages".
+"""
+
+from __future__ import annotations
+
+from citymgr_desktop.core.messages import Message, msg, parse, render
+
+CREATED = "created with {count} asset(s)"
+CREATED_FROM_SELECTION = "created from the selection ({count} asset(s))"
+CREATED_WHERE = "created for {count} asset(s) where {expression}"
+
+SYSTEM_NOTES = (CREATED_FROM_SELECTION, CREATED_WHERE, CREATED)
+
+
+def created(count: int) -> Message:
+    """The note of a new order made without a word of why."""
+    return msg(CREATED, count=count)
+
+
+def created_from_selection(count: int) -> Message:
+    """The note of an order made from the assets selected on the map."""
+    return msg(CREATED_FROM_SELECTION, count=count)
+
+
+def created_where(count: int, expression: str) -> Message:
+    """The note of an order made for the assets an expression selects."""
+    return msg(CREATED_WHERE, count=count, expression=expression)
+
+
+def note_text(note: str | None, lang: str) -> str:
+    """A stored note as the reader sees it: the app's own notes in ``lang``, any other note
+    as it was written."""
+    if not note:
+        return ""
+    return render(parse(note, SYSTEM_NOTES) or note, lang)

@@ -1,0 +1,271 @@
+"""The charts of the dashboard and the monthly report, drawn with matplotlib into a
+``Figure`` the caller owns: the dashboard's Qt canvas (QtAgg) shows it on screen, the report
+turns it into SVG and paints it into its PDF (vector, with searchable text). One function per
+chart; each returns the artists a click can pick with what is behind them (:class:`Pick`).
+
+Text uses a Latin family first and the CJK family the app already found second (matplotlib
+falls back glyph by glyph), so digits after Latin letters keep their Unicode in PDFs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)  # no window of matplotlib's own; the Qt canvas is ours
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from citymgr_desktop.core.model.symbology import CONDITION_COLOURS
+from citymgr_desktop.core.stats.assets import ConditionRow
+from citymgr_desktop.core.stats.orders import EvaluationRow
+from citymgr_desktop.core.stats.records import RecordRow
+from citymgr_desktop.core.workorders.states import WorkOrderState
+from citymgr_desktop.export.report.text import (
+    assignee_name,
+    district_name,
+    layer_name,
+    state_name,
+    translator,
+)
+
+LATIN_FAMILY = "DejaVu Sans"  # ships with matplotlib
+STATE_ORDER = [s.value for s in WorkOrderState]
+STATE_COLOURS = {"closed": "#2e7d32", "cancelled": "#9e9e9e", "resolved": "#66bb6a",
+                 "checked": "#43a047", "rework": "#e53935", "returned": "#fb8c00",
+                 "on_hold": "#8d6e63"}
+OPEN_COLOUR = "#1565c0"
+_fonts_ready: list[str] = []
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What a clicked part of a chart stands for: ``kind`` (condition, records, orders,
+    evaluation) and the values that select its assets or orders."""
+
+    kind: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, tuple(sorted(self.values.items(), key=lambda kv: kv[0]))))
+
+
+def chart_fonts() -> list[str]:
+    """[Latin family, CJK family] for matplotlib, registering the CJK font file the renderer
+    knows when matplotlib has not found one itself."""
+    if _fonts_ready:
+        return list(_fonts_ready)
+    from citymgr_desktop.render.fonts import CJK_FAMILIES, font_files
+
+    def known() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((f for f in CJK_FAMILIES if f in names), None)
+
+    family = known()
+    if family is None:
+        for path in font_files():
+            if path.is_file():
+                try:
+                    font_manager.fontManager.addfont(str(path))
+                except (OSError, RuntimeError, ValueError):
+                    continue
+                family = known()
+                if family:
+                    break
+    _fonts_ready[:] = [LATIN_FAMILY] + ([family] if family else [])
+    matplotlib.rcParams["font.family"] = list(_fonts_ready)
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in the report's PDF
+    return list(_fonts_ready)
+
+
+# Margins (share of the figure) for figures drawn without a layout engine: the dashboard's,
+# where matplotlib's constrained layout would double the time of a refresh.
+FIXED_MARGINS = {
+    "layer": {"left": 0.13, "right": 0.98, "top": 0.88, "bottom": 0.17},
+    "district": {"left": 0.17, "right": 0.98, "top": 0.9, "bottom": 0.3},
+    "records": {"left": 0.1, "right": 0.89, "top": 0.88, "bottom": 0.2},
+    "orders": {"left": 0.12, "right": 0.98, "top": 0.88, "bottom": 0.3},
+    "evaluation": {"left": 0.25, "right": 0.97, "top": 0.9, "bottom": 0.12},
+}
+
+
+def new_figure(width_mm: float, height_mm: float, dpi: float = 100, *,
+               fixed: bool = False) -> Figure:
+    """A figure of that size, fonts set up; laid out by matplotlib's constrained layout
+    (the report), or with the fixed margins of each chart (``fixed``: the dashboard)."""
+    chart_fonts()
+    return Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=dpi,
+                  layout=None if fixed else "constrained")
+
+
+def _reset(fig: Figure, chart: str = "layer") -> Any:
+    chart_fonts()
+    fig.clear()
+    if fig.get_layout_engine() is None:
+        fig.subplots_adjust(**FIXED_MARGINS[chart])
+    return fig.add_subplot()
+
+
+def _empty(ax: Any, lang: str) -> None:
+    ax.text(0.5, 0.5, translator(lang)("No data for this period"), ha="center", va="center",
+            transform=ax.transAxes, color="#777777")
+    ax.set_axis_off()
+
+
+def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: str,
+                    title: str | None = None) -> dict[Any, Pick]:
+    """Stacked bars: assets per ``key`` (``layer`` or ``district``), split by condition 1-5
+    and not assessed; sub-districts lie as horizontal bars, so their names stay level (and
+    searchable in the report's PDF). A segment picks the assets of that group in that
+    condition."""
+    tr = translator(lang)
+    ax = _reset(fig, key)
+    ax.set_title(title or (tr("Condition by class") if key == "layer"
+                           else tr("Condition by sub-district")), fontsize=10)
+    if not rows or not any(r.assets for r in rows):
+        _empty(ax, lang)
+        return {}
+    names = [layer_name(r.layer, lang) if key == "layer" else district_name(r.district, lang)
+             for r in rows]
+    x = list(range(len(rows)))
+    bottom = [0] * len(rows)
+    picks: dict[Any, Pick] = {}
+    horizontal = key == "district"
+    from citymgr_desktop.core.model.symbology import condition_categories
+
+    for value, label, _colour in condition_categories("zh" if lang.startswith("zh") else "en"):
+        heights = [(r.conditions[value - 1] if value else r.not_assessed) for r in rows]
+        style = {"color": CONDITION_COLOURS[value], "label": label, "edgecolor": "white",
+                 "linewidth": 0.4}
+        bars = (ax.barh(x, heights, left=bottom, height=0.7, **style) if horizontal
+                else ax.bar(x, heights, bottom=bottom, width=0.7, **style))
+        for bar, row in zip(bars.patches, rows, strict=True):
+            bar.set_picker(True)
+            picks[bar] = Pick("condition", {key: getattr(row, key),
+                                            "condition": value or 0})
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    if horizontal:
+        ax.set_yticks(x, names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(tr("Assets"), fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set_xlim(0, max(bottom) * 1.05 or 1)
+        fig.legend(*ax.get_legend_handles_labels(), fontsize=7, frameon=False,
+                   ncols=6 if lang == "zh_CN" or fig.get_layout_engine() else 3,
+                   loc="outside lower center" if fig.get_layout_engine() else "lower center")
+    else:
+        ax.set_xticks(x, [n.replace(" ", "\n") for n in names], fontsize=8)
+        ax.set_ylabel(tr("Assets"), fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.legend(fontsize=7, ncols=3, loc="upper right", frameon=False)
+        ax.set_ylim(0, max(bottom) * 1.28 or 1)
+    ax.spines[["top", "right"]].set_visible(False)
+    return picks
+
+
+def records_chart(fig: Figure, rows: Sequence[RecordRow], months: Sequence[str],
+                  lang: str) -> dict[Any, Pick]:
+    """Lines over the months: records (left axis) and their cost in 10,000 yuan (right axis).
+    A point picks the assets with records in that month."""
+    tr = translator(lang)
+    ax = _reset(fig, "records")
+    ax.set_title(tr("Maintenance records and cost per month"), fontsize=10)
+    count = dict.fromkeys(months, 0)
+    cost = dict.fromkeys(months, 0.0)
+    for r in rows:
+        if r.month in count:
+            count[r.month] += r.records
+            cost[r.month] += r.cost
+    x = list(range(len(months)))
+    (line,) = ax.plot(x, [count[m] for m in months], marker="o", color="#1565c0",
+                      label=tr("Records"), pickradius=6)
+    line.set_picker(True)
+    ax.set_ylabel(tr("Records"), fontsize=8, color="#1565c0")
+    ax.set_ylim(0, max(max(count.values(), default=0) * 1.2, 1))
+    other = ax.twinx()
+    (cost_line,) = other.plot(x, [cost[m] / 10_000 for m in months], marker="s",
+                              color="#e65100", label=tr("Cost (10,000 yuan)"), pickradius=6)
+    cost_line.set_picker(True)
+    other.set_ylabel(tr("Cost (10,000 yuan)"), fontsize=8, color="#e65100")
+    other.set_ylim(0, max(max(cost.values(), default=0) / 10_000 * 1.2, 1))
+    ax.set_xticks(x, [m[2:] for m in months], rotation=45, fontsize=7)
+    for a in (ax, other):
+        a.tick_params(axis="y", labelsize=7)
+        a.spines[["top"]].set_visible(False)
+    ax.legend(handles=[line, cost_line], fontsize=7, loc="upper left", frameon=False)
+    pick = Pick("records", {"months": list(months)})
+    return {line: pick, cost_line: pick}
+
+
+def orders_chart(fig: Figure, rows: Sequence[dict[str, Any]], lang: str) -> dict[Any, Pick]:
+    """Bars: work orders in each state, in the order of the loop. A bar picks its orders."""
+    tr = translator(lang)
+    ax = _reset(fig, "orders")
+    ax.set_title(tr("Work orders by state"), fontsize=10)
+    counts = {r["state"]: r["orders"] for r in rows}
+    states = [s for s in STATE_ORDER if counts.get(s)] + sorted(
+        s for s in counts if s not in STATE_ORDER and counts[s])
+    if not states:
+        _empty(ax, lang)
+        return {}
+    bars = ax.bar(range(len(states)), [counts[s] for s in states],
+                  color=[STATE_COLOURS.get(s, OPEN_COLOUR) for s in states], width=0.7)
+    picks: dict[Any, Pick] = {}
+    for bar, state in zip(bars.patches, states, strict=True):
+        bar.set_picker(True)
+        picks[bar] = Pick("orders", {"state": state})
+    ax.bar_label(bars, fontsize=7, padding=1)
+    ax.set_xticks(range(len(states)), [state_name(s, lang) for s in states],
+                  rotation=30 if lang == "zh_CN" else 50, ha="right", fontsize=8,
+                  rotation_mode="anchor")
+    ax.set_ylabel(tr("Work orders"), fontsize=8)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_ylim(0, max(counts[s] for s in states) * 1.15)
+    ax.spines[["top", "right"]].set_visible(False)
+    return picks
+
+
+def evaluation_chart(fig: Figure, rows: Sequence[EvaluationRow], lang: str
+                     ) -> dict[Any, Pick]:
+    """Horizontal bars per assignee: on-time rate and closure rate (%). A bar picks the
+    assignee's orders due in the period."""
+    tr = translator(lang)
+    ax = _reset(fig, "evaluation")
+    ax.set_title(tr("On-time and closure rate by assignee"), fontsize=10)
+    rows = [r for r in rows if r.due]
+    if not rows:
+        _empty(ax, lang)
+        return {}
+    y = list(range(len(rows)))
+    picks: dict[Any, Pick] = {}
+    for offset, attr, colour, label in ((-0.2, "on_time_rate", "#1565c0", tr("On-time rate")),
+                                        (0.2, "closure_rate", "#2e7d32", tr("Closure rate"))):
+        values = [(getattr(r, attr) or 0) * 100 for r in rows]
+        bars = ax.barh([v + offset for v in y], values, height=0.38, color=colour, label=label)
+        for bar, row in zip(bars.patches, rows, strict=True):
+            bar.set_picker(True)
+            picks[bar] = Pick("evaluation", {"assignee": row.assignee, "figure": "due"})
+        ax.bar_label(bars, fmt="%.0f%%", fontsize=6, padding=1)
+    ax.set_yticks(y, [assignee_name(r.assignee, lang) for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 115)
+    ax.set_xlabel("%", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return picks
+
+
+def svg_bytes(fig: Figure) -> bytes:
+    """The figure as SVG with text kept as text (for QSvgRenderer into a PDF)."""
+    import io
+
+    chart_fonts()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg")
+    return buf.getvalue()

@@ -1,0 +1,279 @@
+"""The dashboard panel: condition by class and by 街道 (stacked bars), records and cost per
+month (lines), work orders by state (bars), the evaluation of the assignees (table) and the
+orders behind the last click. Figures are computed in a worker thread on a reader store;
+every chart part and table cell can be clicked (``picked``) to select what is behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.stats import DashboardFigures, Period
+from citymgr_desktop.core.stats.dashboard import twelve_months_to
+from citymgr_desktop.core.stats.period import office_today
+from citymgr_desktop.core.workorders.deadlines import format_local
+from citymgr_desktop.export.report import charts
+from citymgr_desktop.export.report.text import assignee_name, state_name
+from citymgr_desktop.ui.dashboard.chart_canvas import ChartCanvas
+from citymgr_desktop.ui.dashboard.evaluation_model import EvaluationModel
+from citymgr_desktop.ui.dashboard.figures_thread import FiguresThread
+
+PERIODS = ("this_month", "last_month", "last_3_months", "this_year", "last_12_months", "all")
+
+
+def period_for(key: str, today: dt.date) -> Period:
+    """The period a choice of the combo box means on ``today`` (office time)."""
+    month = Period.month(today.strftime("%Y-%m"))
+    if key == "this_month":
+        return month
+    if key == "last_month":
+        return month.previous_month()
+    if key == "last_3_months":
+        first = month.previous_month().previous_month().first
+        return Period(first, month.last)
+    if key == "this_year":
+        return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+    if key == "last_12_months":
+        return twelve_months_to(today)
+    return Period()
+
+
+class DashboardWidget(QWidget):
+    """The figures of the open file; ``picked(Pick, index)`` after a click on a chart part,
+    ``figurePicked(assignee, figure)`` after a click on the evaluation table."""
+
+    picked = Signal(object, int)
+    figurePicked = Signal(object, str)
+    orderActivated = Signal(str)  # work_order_uuid of a double-clicked order
+    refreshed = Signal(object)  # DashboardFigures
+
+    def __init__(self, lang: str = "en", parent: QWidget | None = None,
+                 now: dt.datetime | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dashboard")
+        self.lang, self.now = lang, now
+        self.path: Any = None
+        self.figures: DashboardFigures | None = None
+        self._thread: FiguresThread | None = None
+        self._again = False
+        self._started = 0.0
+        self.last_seconds = 0.0
+
+        self.period = QComboBox(objectName="dashboardPeriod")
+        for key, text in zip(PERIODS, (self.tr("This month"), self.tr("Last month"),
+                                       self.tr("Last 3 months"), self.tr("This year"),
+                                       self.tr("Last 12 months"), self.tr("All time")),
+                             strict=True):
+            self.period.addItem(text, key)
+        self.period.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.refresh_button = QPushButton(self.tr("Refresh"), objectName="dashboardRefresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.info = QLabel(objectName="dashboardInfo")
+        self.info.setStyleSheet("color: #555555")
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Period:")))
+        top.addWidget(self.period)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.info, 1)
+
+        self.by_class = ChartCanvas("chartConditionByClass", self)
+        self.by_district = ChartCanvas("chartConditionByDistrict", self)
+        self.records = ChartCanvas("chartRecords", self)
+        self.orders = ChartCanvas("chartOrders", self)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for k, chart in enumerate((self.by_class, self.by_district, self.records,
+                                   self.orders)):
+            grid.addWidget(chart, k // 2, k % 2)
+            chart.picked.connect(self.picked)
+        grid.setColumnStretch(1, 2)
+        charts_box = QWidget()
+        charts_box.setLayout(grid)
+
+        self.model = EvaluationModel(lang, self)
+        self.table = QTableView(objectName="evaluationTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.clicked.connect(self._table_clicked)
+        self.order_title = QLabel(self.tr("Click a chart or a figure of the table to list "
+                                          "what is behind it."))
+        self.order_title.setWordWrap(True)
+        self.order_list = QTableWidget(0, 5, objectName="dashboardOrders")
+        self.order_list.setHorizontalHeaderLabels([
+            self.tr("Case No."), self.tr("Title"), self.tr("State"), self.tr("Assignee"),
+            self.tr("Deadline")])
+        self.order_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.order_list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.order_list.verticalHeader().setVisible(False)
+        self.order_list.horizontalHeader().setStretchLastSection(True)
+        self.order_list.cellDoubleClicked.connect(self._order_double_clicked)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(QLabel(self.tr("Evaluation of the assignees")))
+        side_layout.addWidget(self.table, 2)
+        side_layout.addWidget(self.order_title)
+        side_layout.addWidget(self.order_list, 3)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(charts_box)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([900, 560])
+        # in a scroll area: the dock may be made small (and its minimum size never holds the
+        # main window open wider than the screen)
+        scroll = QScrollArea(objectName="dashboardScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        split.setMinimumSize(820, 420)
+        scroll.setWidget(split)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
+        self._show_empty()
+
+    # -- the file and the period -------------------------------------------------------------
+    def current_period(self) -> Period:
+        return period_for(self.period.currentData(), office_today(self.now or utcnow()))
+
+    def set_store(self, store: Any, period: Period | None = None) -> None:
+        """Show the figures of ``store`` (None: nothing); ``period`` fixes the period (the
+        combo box stays as it is; for the benchmark and tests)."""
+        self.path = None if store is None else store.path
+        self._fixed = period
+        self.figures = None
+        if store is None:
+            self._show_empty()
+        else:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Compute the figures again in the worker thread (one at a time; a request while
+        one runs is done right after it)."""
+        if self.path is None:
+            return
+        if self._thread is not None:
+            self._again = True
+            return
+        self._started = time.perf_counter()
+        period = getattr(self, "_fixed", None) or self.current_period()
+        self.info.setText(self.tr("Computing…"))
+        self._thread = FiguresThread(self.path, period, self.now)
+        self._thread.done.connect(self._done)
+        self._thread.failed.connect(self._failed)
+        self._thread.start()
+
+    def is_refreshing(self) -> bool:
+        return self._thread is not None or self._again
+
+    def shutdown(self) -> None:
+        """Wait for the worker (before the widget or the file goes away)."""
+        if self._thread is not None:
+            self._thread.wait(30_000)
+
+    def _next(self) -> None:
+        self._thread = None
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _failed(self, thread: FiguresThread, message: str) -> None:
+        if thread is not self._thread:
+            return
+        self.info.setText(self.tr("The figures could not be computed: %1").replace(
+            "%1", message))
+        self._next()
+
+    def _done(self, thread: FiguresThread, figs: DashboardFigures) -> None:
+        if thread is not self._thread:
+            return
+        if self._again or self.path is None:  # stale: a newer request or no file any more
+            self._next()
+            return
+        self.show_figures(figs)
+        self.last_seconds = time.perf_counter() - self._started
+        sql = sum(figs.seconds.values())
+        self.info.setText(self.tr("%1 · computed in %2 s").replace("%1", figs.period.label)
+                          .replace("%2", f"{sql:.2f}"))
+        self._next()
+        self.refreshed.emit(figs)
+
+    # -- showing ------------------------------------------------------------------------------
+    def show_figures(self, figs: DashboardFigures) -> None:
+        self.figures = figs
+        lang = self.lang
+        self.by_class.show_chart(charts.condition_chart, figs.condition_by("layer"), "layer",
+                                 lang)
+        self.by_district.show_chart(charts.condition_chart, figs.condition_by("district"),
+                                    "district", lang)
+        self.records.show_chart(charts.records_chart, figs.records_by_month,
+                                figs.month_labels(), lang)
+        self.orders.show_chart(charts.orders_chart, figs.orders_by_state, lang)
+        self.model.set_rows(figs.evaluation)
+
+    def _show_empty(self) -> None:
+        """No figures: charts that show some are emptied (blank ones are left alone, so an
+        unused dashboard costs nothing when files are opened and closed)."""
+        for chart, fn, args in ((self.by_class, charts.condition_chart, ([], "layer")),
+                                (self.by_district, charts.condition_chart, ([], "district")),
+                                (self.records, charts.records_chart, ([], [])),
+                                (self.orders, charts.orders_chart, ([],))):
+            if chart.has_chart():
+                chart.show_chart(fn, *args, self.lang)
+        self.model.set_rows([])
+        self.info.setText(self.tr("No file is open.") if self.path is None else "")
+
+    def _table_clicked(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        row = self.model.rows[index.row()]
+        figure = self.model.figure_at(index)
+        self.figurePicked.emit("*" if self.model.is_total(index.row()) else row.assignee,
+                               figure)
+
+    def show_orders(self, title: str, rows: list[dict[str, Any]]) -> None:
+        """List orders (from ``core.stats.orders.orders_by_uuid``) under ``title``."""
+        self.order_title.setText(title)
+        self.order_list.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            values = [r["case_no"], r["title"] or "", state_name(r["state"], self.lang),
+                      assignee_name(r["assignee"], self.lang), format_local(r["deadline"])]
+            for j, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                item.setData(Qt.ItemDataRole.UserRole, r["work_order_uuid"])
+                if r.get("overdue"):
+                    item.setForeground(QColor("#c0392b"))
+                self.order_list.setItem(i, j, item)
+
+    def _order_double_clicked(self, row: int, _col: int) -> None:
+        item = self.order_list.item(row, 0)
+        if item is not None:
+            self.orderActivated.emit(item.data(Qt.ItemDataRole.UserRole))

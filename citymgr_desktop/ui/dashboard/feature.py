@@ -1,0 +1,251 @@
+"""The dashboard in the main window: a dock with the charts and the evaluation table (View >
+Dashboard, Ctrl+Shift+D), the hot-spot map themes (View > Map theme), and File > Monthly
+report… (Ctrl+Shift+R). A click on a chart or a table figure selects the assets behind it on
+the map and in the attribute table (the window's selection) and lists the orders behind it.
+The figures are recomputed off the UI thread after every change of the data (save, sync,
+work-order moves), while the dock is visible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import shapely
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+from citymgr_desktop.core import stats
+from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.stats.orders import order_assets, orders_by_uuid
+from citymgr_desktop.core.stats.period import office_today
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.export.report.charts import Pick
+from citymgr_desktop.export.report.text import assignee_name, layer_name, state_name
+from citymgr_desktop.ui.dashboard.dashboard_widget import DashboardWidget
+from citymgr_desktop.ui.dashboard.hotspot_overlay import HotspotOverlayWidget
+from citymgr_desktop.ui.dashboard.report_dialog import ReportDialog
+from citymgr_desktop.ui.i18n import language
+from citymgr_desktop.ui.shell.window import Window
+from citymgr_desktop.ui.worker import run_task, show_error
+
+ORDER = 75
+TABLES = {t.name for t in sc.ASSET_TABLES} | {"maintenance_record", "work_order",
+                                               "work_order_asset", "work_order_event"}
+MAX_SELECTION = 200_000
+
+
+def _hotspot_grid(path: Path, kind: str, progress: Any) -> stats.HotspotGrid:
+    progress.update(0, 1)
+    with Store.open(path, read_only=True) as reader:
+        return stats.hotspot_grid(reader, kind)
+
+
+def _write_report(path: Path, month: str, out: str, lang: str, data: Any, author: str,
+                  progress: Any) -> dict[str, Any]:
+    from citymgr_desktop.export.report.pdf import export_monthly_report
+
+    with Store.open(path, read_only=True) as reader:
+        return export_monthly_report(reader, month, out, lang=lang, data=data, author=author,
+                                     progress=progress)
+
+
+class DashboardFeature(QObject):
+    """Dock, map themes and the monthly report for one main window."""
+
+    def __init__(self, window: Window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.widget = DashboardWidget(lang=language())
+        self.dock = window.add_dock(self.widget, Qt.DockWidgetArea.BottomDockWidgetArea,
+                                    "dashboard_dock")
+        self.dock.setWindowTitle(self.tr("Dashboard"))
+        orders_dock = window.dock("workorders_dock")
+        if orders_dock is not None and window.dockWidgetArea(orders_dock) == \
+                window.dockWidgetArea(self.dock) and not window.tabifiedDockWidgets(self.dock):
+            window.tabifyDockWidget(orders_dock, self.dock)
+            orders_dock.raise_()
+        settings = QSettings()
+        if not settings.value("dashboard/installed", False, type=bool):
+            # closed until asked for the first time (View > Dashboard): it costs nothing
+            # then, and its charts never crowd a small screen; later runs restore the layout
+            self.dock.hide()
+            settings.setValue("dashboard/installed", True)
+        toggle = self.dock.toggleViewAction()
+        toggle.setText(self.tr("Dashboard"))
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        window.menu("view").addAction(toggle)
+        self.theme_menu = window.menu("view").addMenu(self.tr("Map theme"))
+        self.themes = QActionGroup(self)
+        self.theme_actions: dict[str | None, QAction] = {}
+        for key, text in ((None, self.tr("Condition (no theme)")),
+                          ("open_cases", self.tr("Hot spots: open cases")),
+                          ("poor_assets", self.tr("Hot spots: assets in condition 4-5"))):
+            action = QAction(text, self.window, checkable=True)
+            action.setData(key)
+            action.triggered.connect(lambda _c=False, k=key: self.set_theme(k))
+            self.themes.addAction(action)
+            self.theme_menu.addAction(action)
+            self.theme_actions[key] = action
+        self.theme_actions[None].setChecked(True)
+        self.report_action = QAction(self.tr("Monthly report…"), self.window)
+        self.report_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.report_action.triggered.connect(lambda _c=False: self.monthly_report())
+        window.menu("file").addAction(self.report_action)
+
+        self.overlay = HotspotOverlayWidget(window.canvas)
+        self.theme: str | None = None
+        self.task = None
+        self._dirty = True
+        self._timer = QTimer(self, singleShot=True, interval=300)
+        self._timer.timeout.connect(self._refresh_if_visible)
+        self.dock.visibilityChanged.connect(lambda _v: self._refresh_if_visible())
+        window.storeChanged.connect(self._store_changed)
+        window.dataChanged.connect(self._data_changed)
+        window.add_close_guard(self._before_close)
+        self.widget.picked.connect(self.select_pick)
+        self.widget.figurePicked.connect(self.select_figure)
+        self.widget.orderActivated.connect(lambda u: self._select_orders([u], zoom=True))
+        self._store_changed(window.store)
+
+    # -- keeping up with the file ---------------------------------------------------------------
+    def _store_changed(self, store: Store | None) -> None:
+        self.widget.set_store(None)
+        self.overlay.set_grid(None)
+        self._dirty = True
+        self.report_action.setEnabled(store is not None and store.is_asset_project())
+        if self.theme is not None and store is not None:
+            self.set_theme(self.theme)
+        self._refresh_if_visible()
+
+    def _data_changed(self, tables: set[str]) -> None:
+        if set(tables or ()) & TABLES:
+            self._dirty = True
+            self._timer.start()
+            if self.theme is not None:
+                self.set_theme(self.theme)
+
+    def _refresh_if_visible(self) -> None:
+        store = self.window.store
+        if store is None or not store.is_asset_project() or not self._dirty or \
+                self.widget.visibleRegion().isEmpty():
+            return
+        self._dirty = False
+        if self.widget.path != store.path:
+            self.widget.set_store(store)
+        else:
+            self.widget.refresh()
+
+    def _before_close(self) -> bool:
+        self.widget.shutdown()
+        if self.task is not None:
+            self.task.wait(30_000)
+        self.widget.set_store(None)
+        return True
+
+    # -- clicks: what is behind a figure ------------------------------------------------------
+    def select_pick(self, pick: Pick, index: int) -> None:
+        store, figs = self.window.store, self.widget.figures
+        if store is None or figs is None:
+            return
+        v, lang = pick.values, self.widget.lang
+        if pick.kind == "condition":
+            layer, district = v.get("layer"), v.get("district")
+            assets = stats.condition_members(
+                store, layers=[layer] if layer else None, district=district,
+                condition=v["condition"], limit=MAX_SELECTION)
+            what = layer_name(layer, lang) if layer else (district or "")
+            self._select_assets(assets, self.tr("%1, condition %2").replace("%1", what)
+                                .replace("%2", str(v["condition"] or self.tr("not assessed"))))
+        elif pick.kind == "records" and 0 <= index < len(v["months"]):
+            month = v["months"][index]
+            assets = stats.record_members(store, month=month)
+            self._select_assets(assets, self.tr("assets with records in %1").replace(
+                "%1", month))
+        elif pick.kind == "orders":
+            ids = stats.order_members(store, state=v["state"])
+            self._select_orders(ids, title=self.tr("Work orders: %1").replace(
+                "%1", state_name(v["state"], lang)))
+        elif pick.kind == "evaluation":
+            self.select_figure(v["assignee"], v.get("figure", "due"))
+
+    def select_figure(self, assignee: str | None, figure: str) -> None:
+        store, figs = self.window.store, self.widget.figures
+        if store is None or figs is None:
+            return
+        ids = stats.evaluation_members(store, figure, assignee=None if assignee == "*"
+                                       else assignee, any_assignee=assignee == "*",
+                                       period=figs.period, now=self.widget.now)
+        who = self.tr("all assignees") if assignee == "*" else \
+            assignee_name(assignee, self.widget.lang)
+        self._select_orders(ids, title=self.tr("%1: %2 (%3)").replace("%1", who).replace(
+            "%2", self.widget.model.headings[1 + ("due", "on_time", "overdue", "closed",
+                                                  "rework").index(figure)])
+            .replace("%3", figs.period.label))
+
+    def _select_orders(self, ids: list[str], title: str = "", zoom: bool = False) -> None:
+        store = self.window.store
+        if store is None:
+            return
+        rows = orders_by_uuid(store, ids, self.widget.now)
+        if title:
+            self.widget.show_orders(f"{title} — {len(rows)}", rows)
+        self._select_assets(order_assets(store, ids), title or self.tr("work order"), zoom)
+
+    def _select_assets(self, assets: dict[str, list[str]], what: str,
+                       zoom: bool = False) -> None:
+        self.window.selection.replace_all(assets)
+        n = sum(len(v) for v in assets.values())
+        self.window.status(self.tr("Selected %1 asset(s): %2").replace("%1", f"{n:,}")
+                           .replace("%2", what), 8000)
+        store = self.window.store
+        if zoom and store is not None and n:
+            boxes = [b for layer, ids in assets.items()
+                     for _d, b in store.asset_boxes(layer, ids).values()]
+            if boxes:
+                x0, y0, x1, y1 = shapely.total_bounds(shapely.box(*zip(*boxes, strict=True)))
+                pad = max(x1 - x0, y1 - y0, 50.0) * 0.15
+                self.window.canvas.zoom_to_bbox(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+    # -- map themes -----------------------------------------------------------------------------
+    def set_theme(self, key: str | None) -> None:
+        self.theme = key
+        self.theme_actions[key].setChecked(True)
+        store = self.window.store
+        if key is None or store is None or not store.is_asset_project():
+            self.overlay.set_grid(None)
+            return
+        title = self.theme_actions[key].text().split(": ", 1)[-1]
+        self.task = run_task(self.window, self.tr("Counting hot spots…"), _hotspot_grid,
+                             store.path, key, show_dialog=False,
+                             on_done=lambda grid: self.overlay.set_grid(
+                                 grid if self.theme == key else self.overlay.grid, title))
+
+    # -- the monthly report ---------------------------------------------------------------------
+    def monthly_report(self, values: dict[str, str] | None = None) -> None:
+        store = self.window.store
+        if store is None:
+            return
+        settings = QSettings()
+        folder = str(settings.value("dashboard/folder", "") or store.path.parent)
+        if values is None:
+            dlg = ReportDialog(self.window, office_today(self.widget.now or utcnow()), folder,
+                               language())
+            if not dlg.exec():
+                return
+            values = dlg.values()
+        if not values.get("path"):
+            return
+        settings.setValue("dashboard/folder", str(Path(values["path"]).parent))
+        self.task = run_task(
+            self.window, self.tr("Writing the monthly report…"), _write_report, store.path,
+            values["month"], values["path"], values["lang"], self.window.map_data,
+            self.window.user_name(),
+            on_done=lambda r: self.window.status(
+                self.tr("Wrote %1 (%2 pages)").replace("%1", str(r["out"]))
+                .replace("%2", str(r["pages"])), 8000),
+            on_error=lambda exc: show_error(self.window, self.tr("Monthly report"), exc))
+
+
+def install(window: Window) -> DashboardFeature:
+    return DashboardFeature(window)

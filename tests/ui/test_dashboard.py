@@ -1,0 +1,195 @@
+"""The dashboard in the real main window: its figures are the core's, computed off the UI
+thread and refreshed after a change; a click on a chart part (a real mouse event on the
+matplotlib canvas) or on a figure of the evaluation table selects the assets behind it on
+the map and in the attribute table and lists the orders; hot-spot themes on the canvas; the
+monthly report from the File menu; both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from citymgr_desktop.core import stats
+from citymgr_desktop.export.report.charts import Pick
+from citymgr_desktop.ui.dashboard.dashboard_widget import PERIODS, period_for
+
+NOW = dt.datetime(2026, 11, 20, 12, 0)
+
+
+@pytest.fixture
+def dashboard(qtbot, opened_window):
+    window = opened_window
+    feat = window.installed_features["dashboard"]
+    feat.widget.now = NOW
+    feat.dock.show()
+    feat.dock.raise_()
+    qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
+    yield window, feat
+    feat._before_close()
+
+
+def test_figures_are_the_cores(dashboard):
+    window, feat = dashboard
+    figs = feat.widget.figures
+    period = feat.widget.current_period()
+    assert period == stats.Period.month("2026-11")
+    store = window.store
+    assert figs.condition_by("district") == stats.condition_table(store, ("district",))
+    assert figs.evaluation == stats.evaluation(store, period, now=NOW)
+    model = feat.widget.model
+    assert model.rowCount() == len(figs.evaluation) + 1
+    total = stats.evaluation_total(figs.evaluation)
+    assert model.index(model.rowCount() - 1, 1).data() == str(total.due)
+    for k, row in enumerate(figs.evaluation):
+        assert model.index(k, 0).data() == row.assignee
+        rate = model.index(k, 6).data()
+        assert rate == ("—" if row.on_time_rate is None else f"{row.on_time_rate * 100:.1f}%")
+    assert feat.widget.by_district.picks and feat.widget.orders.picks
+
+
+def _click(qtbot, canvas, pick, index=0):
+    x, y = canvas.artist_centre(pick, index)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+
+
+def test_click_a_bar_selects_its_assets(qtbot, dashboard):
+    window, feat = dashboard
+    district = window.store.districts()[0]
+    pick = Pick("condition", {"district": district, "condition": 4})
+    with qtbot.waitSignal(window.selection.changed, timeout=5000):
+        _click(qtbot, feat.widget.by_district, pick)
+    want = stats.condition_members(window.store, district=district, condition=4)
+    assert window.selection.all() == want
+    row = next(r for r in feat.widget.figures.condition_by("district") if r.district == district)
+    assert window.selection.count() == row.conditions[3]
+
+
+def test_click_a_state_lists_its_orders_and_selects_their_assets(qtbot, dashboard):
+    window, feat = dashboard
+    pick = Pick("orders", {"state": "dispatched"})
+    _click(qtbot, feat.widget.orders, pick)
+    ids = stats.order_members(window.store, state="dispatched")
+    assert feat.widget.order_list.rowCount() == len(ids) > 0
+    assets = stats.orders.order_assets(window.store, ids)
+    assert window.selection.all() == assets
+
+
+def test_click_a_month_of_records(qtbot, dashboard):
+    window, feat = dashboard
+    months = feat.widget.figures.month_labels()
+    pick = Pick("records", {"months": months})
+    _click(qtbot, feat.widget.records, pick, index=months.index("2026-10"))
+    assert window.selection.all() == stats.record_members(window.store, month="2026-10")
+
+
+def test_evaluation_table_click(qtbot, dashboard):
+    window, feat = dashboard
+    view, model = feat.widget.table, feat.widget.model
+    row = next(k for k, r in enumerate(model.rows[:-1]) if r.overdue)
+    rect = view.visualRect(model.index(row, 3))  # the overdue column
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    r = model.rows[row]
+    ids = stats.evaluation_members(window.store, "overdue", assignee=r.assignee,
+                                   period=feat.widget.figures.period, now=NOW)
+    assert feat.widget.order_list.rowCount() == len(ids) == r.overdue
+    cases = {feat.widget.order_list.item(i, 0).text() for i in range(len(ids))}
+    assert cases == {o["case_no"] for o in stats.orders.orders_by_uuid(window.store, ids)}
+
+
+def test_refreshed_after_a_change(qtbot, dashboard):
+    window, feat = dashboard
+    before = {r["state"]: r["orders"] for r in feat.widget.figures.orders_by_state}
+    case = stats.orders.orders_by_uuid(
+        window.store, stats.order_members(window.store, state="reported"))[0]["case_no"]
+    workorders = window.installed_features["workorders"]
+    with qtbot.waitSignal(feat.widget.refreshed, timeout=30_000):
+        assert workorders.move(case, "filed", "测试员", "dashboard test")
+    after = {r["state"]: r["orders"] for r in feat.widget.figures.orders_by_state}
+    assert after["reported"] == before["reported"] - 1
+    assert after.get("filed", 0) == before.get("filed", 0) + 1
+
+
+def test_hotspot_themes_on_the_canvas(qtbot, dashboard):
+    window, feat = dashboard
+    feat.theme_actions["poor_assets"].trigger()
+    qtbot.waitUntil(lambda: feat.overlay.grid is not None, timeout=30_000)
+    assert feat.overlay.grid == stats.hotspot_grid(window.store, "poor_assets")
+    image = feat.overlay.grab().toImage()
+    assert image.width() == window.canvas.width()
+    feat.theme_actions[None].trigger()
+    assert feat.overlay.grid is None
+
+
+def test_monthly_report_from_the_app(qtbot, dashboard, tmp_path):
+    window, feat = dashboard
+    assert feat.report_action in window.menu("file").actions()
+    out = tmp_path / "月报.pdf"
+    feat.monthly_report({"month": "2026-11", "lang": "zh_CN", "path": str(out)})
+    qtbot.waitUntil(lambda: out.exists(), timeout=60_000)
+    feat.task.wait(30_000)
+    assert out.stat().st_size > 10_000
+
+
+def test_periods():
+    today = dt.date(2026, 1, 15)
+    assert period_for("last_month", today) == stats.Period.month("2025-12")
+    assert period_for("last_3_months", today) == stats.Period(dt.date(2025, 11, 1),
+                                                              dt.date(2026, 1, 31))
+    assert period_for("all", today) == stats.Period()
+    assert len(PERIODS) == 6
+
+
+def test_translations_cover_the_feature():
+    import ast
+    import json
+    from pathlib import Path
+
+    from citymgr_desktop.core.resources import translations_dir
+
+    root = Path(__file__).resolve().parents[2]
+    zh = json.loads((translations_dir("zh_CN") / "dashboard.json").read_text("utf-8"))
+    report = json.loads((translations_dir("zh_CN") / "report.json").read_text("utf-8"))
+    ui_sources, report_sources = set(), set()
+    for folder, sources in (("ui/dashboard", ui_sources), ("export/report", report_sources)):
+        for path in (root / "citymgr_desktop" / folder).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if isinstance(node, ast.Call) and node.args and isinstance(
+                        node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                    f = node.func
+                    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+                    if name == "tr":
+                        sources.add(node.args[0].value)
+    from citymgr_desktop.export.report.pdf import KEY_LABELS
+    from citymgr_desktop.export.report.tables import HEADINGS
+
+    report_sources |= set(KEY_LABELS.values()) | set(HEADINGS.values())
+    assert not sorted(s for s in ui_sources if s not in zh)
+    assert not sorted(s for s in report_sources if s not in report)
+
+
+def test_chinese_interface(qtbot, isolated_settings, district):
+    from citymgr_desktop.ui import i18n
+    from citymgr_desktop.ui.shell.main_window import MainWindow
+
+    i18n.install("zh_CN")
+    try:
+        w = MainWindow()
+        w.resize(1200, 800)
+        w.show()
+        feat = w.installed_features["dashboard"]
+        assert feat.dock.windowTitle() == "统计看板"
+        assert feat.report_action.text() == "月报…"
+        with qtbot.waitSignal(w.mapLoaded, timeout=30_000):
+            w.open_file(district)
+        feat.widget.now = NOW
+        feat.dock.show()
+        feat.dock.raise_()
+        qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
+        assert feat.widget.model.headerData(6, Qt.Orientation.Horizontal) == "按期处置率"
+        feat._before_close()
+        w.close()
+    finally:
+        i18n.install("en")

@@ -1,0 +1,117 @@
+"""The monthly report (``citymgr report``) read back: every page exists and renders, the text
+is searchable (pdftotext finds 按期处置率 and the 街道 names), the figures printed are the
+core's, English on request; and the hot-spot theme of ``citymgr render``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtGui import QImage
+
+from citymgr_desktop.cli import main
+from citymgr_desktop.core import stats
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.export.report.pdf import export_monthly_report
+
+NOW = dt.datetime(2026, 11, 20, 12, 0)
+
+
+def pages_text(pdf) -> list[str]:
+    n = len(PdfReader(str(pdf)).pages)
+    out = []
+    for i in range(1, n + 1):
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+        else:  # pragma: no cover - poppler is in .ci/run
+            text = PdfReader(str(pdf)).pages[i - 1].extract_text()
+        out.append("".join(text.split()))
+    return out
+
+
+def test_report_in_chinese_is_searchable(district, tmp_path, qapp):
+    out = tmp_path / "report.pdf"
+    with Store.open(district, read_only=True) as store:
+        result = export_monthly_report(store, "2026-11", out, now=NOW, author="测试")
+        figs = stats.monthly_figures(store, "2026-11", now=NOW)
+        districts = store.districts()
+    text = pages_text(out)
+    assert result["pages"] == len(text) >= 5
+    everything = "".join(text)
+    for words in ("城市管理资产月报", "2026年11月", "主要指标", "按期处置率", "结案率", "返工率",
+                  "各街道资产技术状况", "热点分布", "超期工单", "第1页，共"):
+        assert words in everything, words
+    assert all(d in everything for d in districts), "街道 names on the chart"
+    assert "⽂" not in everything and "⽇" not in everything  # no radicals for ideographs
+    for row in figs.dashboard.evaluation:
+        assert row.assignee in everything
+    assert f"超期工单({len(figs.overdue)})" in everything
+    for order in figs.overdue:
+        assert order["case_no"] in everything
+    records = figs.key["records"]
+    assert f"养护记录数{records[0]}{records[1]}" in text[0]
+    from tests.ui.test_pdf_language import english_sentences, pdf_text
+
+    assert english_sentences(pdf_text(out)) == []  # a Chinese report holds no English sentence
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "20", str(out), str(tmp_path / "page")],
+                       check=True)
+        assert len(list(tmp_path.glob("page-*.png"))) == result["pages"]
+
+
+def test_report_cli_english_and_refusals(district, tmp_path, capsys, qapp):
+    out = tmp_path / "report-en.pdf"
+    assert main(["report", str(district), "--month", "2026-10", "--out", str(out),
+                 "--lang", "en", "--no-map"]) == 0
+    assert "pages" in capsys.readouterr().out
+    everything = "".join(pages_text(out))
+    for words in ("Citymanagementassets:monthlyreport", "October2026", "On-timerate",
+                  "Evaluationoftheassignees", "Overdueworkorders"):
+        assert words in everything, words
+    assert "Hotspots" not in everything
+    before = out.read_bytes()
+    assert main(["report", str(district), "--month", "2026-10", "--out", str(out)]) == 3
+    assert "--overwrite" in capsys.readouterr().err and out.read_bytes() == before
+    assert main(["report", str(district), "--month", "2026-13", "--out",
+                 str(tmp_path / "x.pdf")]) == 8
+    assert not (tmp_path / "x.pdf").exists()
+    assert main(["report", str(district), "--month", "2026-10", "--out",
+                 str(tmp_path / "x.txt")]) == 3
+
+
+def test_empty_month_still_makes_a_report(district, tmp_path, qapp):
+    out = tmp_path / "empty.pdf"
+    with Store.open(district, read_only=True) as store:
+        export_monthly_report(store, "2020-02", out, now=NOW, with_map=False)
+    everything = "".join(pages_text(out))
+    assert "本期无数据" in everything or "按期处置率" in everything
+    assert "—" in everything
+
+
+@pytest.mark.parametrize("theme", ["poor-assets", "open-cases"])
+def test_render_hotspot_theme(district, tmp_path, capsys, theme, qapp):
+    """Cells are painted exactly where the grid counts something: 25 px cells of 250 m,
+    each compared with the same map drawn without the theme."""
+    with Store.open(district, read_only=True) as store:
+        grid = stats.hotspot_grid(store, theme.replace("-", "_"), size=250.0)
+    bbox = f"{grid.x0},{grid.y0},{grid.x0 + 16 * 250},{grid.y0 + 12 * 250}"
+    plain, themed = tmp_path / "plain.png", tmp_path / f"{theme}.png"
+    common = ["--size", "400x300", "--bbox", bbox, "--no-labels", "--no-antialias"]
+    assert main(["render", str(district), "--out", str(plain), *common]) == 0
+    assert main(["render", str(district), "--out", str(themed), *common, "--theme", theme,
+                 "--cell", "250"]) == 0
+    a, b = QImage(str(plain)), QImage(str(themed))
+    painted = 0
+    for i in range(16):
+        for j in range(12):
+            x, y = i * 25 + 6, 300 - (j + 1) * 25 + 6
+            changed = a.pixelColor(x, y) != b.pixelColor(x, y)
+            assert changed == ((i, j) in grid.cells), (i, j)
+            painted += changed
+    assert painted and b.pixelColor(6, 6).blue() < 200 if (0, 11) in grid.cells else painted
+    assert main(["render", str(district), "--out", str(themed), "--theme", theme,
+                 "--crs", "EPSG:4326"]) == 8
