@@ -107,6 +107,8 @@ WRITERS = (
     Writer("print-map", ("print-map", "{f}", "--out", "{d}/out.pdf", "--paper", "A2",
                          "--overwrite"),
            "out.pdf", by_time=True),
+    Writer("report", ("report", "{f}", "--month", "2026-10", "--out", "{d}/out.pdf",
+                      "--overwrite"), "out.pdf", by_time=True),
 )
 WRITERS_BY_NAME = {w.name: w for w in WRITERS}
 

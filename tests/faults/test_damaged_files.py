@@ -41,6 +41,8 @@ READS = {
     "workorders export pdf": ["workorders", "export", "{f}", "--format", "pdf", "--no-map",
                               "--case", "{case}", "--out", "{out}/orders.pdf"],
     "history list": ["history", "list", "{f}", "--asset", "{asset}"],
+    "stats": ["stats", "{f}", "--workorders"],
+    "report": ["report", "{f}", "--month", "2026-10", "--no-map", "--out", "{out}/report.pdf"],
     "sync-list": ["sync-list", "{f}"],
     "sync --dry-run": ["sync", "{f}", "{package}", "--dry-run"],
     "edit --dry-run": ["edit", "{f}", "--layer", "litter_bin", "--where", "condition >= 4",
@@ -96,7 +98,7 @@ def _expected(damage: str, command: str) -> set[int] | None:
 @pytest.mark.parametrize("damage", sorted(DAMAGES))
 def test_every_command_on_every_damaged_file(damage, command, damaged, fault_project,
                                              tmp_path):
-    if command in ("render", "print-map", "workorders export pdf"):
+    if command in ("render", "print-map", "workorders export pdf", "report"):
         pytest.importorskip("PySide6.QtGui")
     f = tmp_path / "district.gpkg"
     shutil.copyfile(damaged[damage], f)

@@ -59,9 +59,13 @@ NEW_FILES = {  # a new file beside the project (an old one of that name must be 
                "--paper", "A4", "--overwrite"], "atlas.pdf"),
     "render": (["render", "{f}", "--out", "{d}/render.png", "--size", "2400x1800", "--overwrite"],
                "render.png"),
+    "stats xlsx": (["stats", "{f}", "--by", "district,grid", "--xlsx", "{d}/stats.xlsx",
+                    "--overwrite"], "stats.xlsx"),
+    "report": (["report", "{f}", "--month", "2026-10", "--out", "{d}/report.pdf",
+                "--overwrite"], "report.pdf"),
 }
 ROOM = 48 * 1024  # a file is cut off after its first pages
-SMALL_OUTPUTS = {"export csv", "export xlsx", "export geojson", "export gpkg"}  # fit in ROOM
+SMALL_OUTPUTS = {"export csv", "export xlsx", "export geojson", "export gpkg", "stats xlsx"}  # fit in ROOM
 
 
 def _prepare(disk, project):
@@ -110,7 +114,7 @@ def test_a_full_disk_inside_a_write_changes_nothing(name, disk, project):
 
 @pytest.mark.parametrize("name", sorted(NEW_FILES))
 def test_a_full_disk_while_writing_a_file_keeps_the_old_one(name, disk, project):
-    if name in ("render", "print-map pdf", "print-map png", "atlas", "export pdf"):
+    if name in ("render", "print-map pdf", "print-map png", "atlas", "export pdf", "report"):
         pytest.importorskip("PySide6.QtGui")
     names = _prepare(disk, project)
     template, output = NEW_FILES[name]

@@ -28,7 +28,7 @@ SEED = int(os.environ.get("CITYMGR_KILL_SEED", "19"))
 def test_a_command_killed_at_a_random_point_leaves_all_or_nothing(name, fault_project,
                                                                   tmp_path):
     writer = WRITERS_BY_NAME[name]
-    if writer.by_time or name in ("export pdf", "print-map"):
+    if writer.by_time or name in ("export pdf", "print-map", "report"):
         pytest.importorskip("PySide6.QtGui")
     ref, after = reference(fault_project, writer, tmp_path / "reference")
     rng = random.Random(f"{SEED}-{name}")
