@@ -59,7 +59,7 @@ NEW_FILES = {  # a new file beside the project (an old one of that name must be 
                "--paper", "A4", "--overwrite"], "atlas.pdf"),
     "render": (["render", "{f}", "--out", "{d}/render.png", "--size", "2400x1800", "--overwrite"],
                "render.png"),
-    "stats xlsx": (["stats", "{f}", "--by", "district,grid", "--xlsx", "{d}/stats.xlsx",
+    "stats xlsx": (["stats", "{f}", "--by", "district,bgid", "--xlsx", "{d}/stats.xlsx",
                     "--overwrite"], "stats.xlsx"),
     "report": (["report", "{f}", "--month", "2026-10", "--out", "{d}/report.pdf",
                 "--overwrite"], "report.pdf"),
