@@ -75,12 +75,14 @@ sys.exit(rc)
 @dataclass(frozen=True)
 class Writer:
     """A writing command: its arguments (``{f}`` project, ``{d}`` folder, ``{package}``,
-    ``{asset}``, ``{case}``, ``{photo}``) and the output file it makes, if any."""
+    ``{asset}``, ``{case}``, ``{photo}``, ``{run}`` the last sync's uuid) and the output file
+    it makes, if any; ``prepare`` runs first on each copy, whole (a sync to undo)."""
 
     name: str
     argv: tuple[str, ...]
     output: str | None = None
     by_time: bool = False  # killed after a delay (its work is not in SQLite)
+    prepare: tuple[str, ...] = ()
 
 
 WRITERS = (
@@ -97,6 +99,8 @@ WRITERS = (
     Writer("import", ("import", "{f}", "{package}", "--as", "litter_bin", "--layer",
                       "litter_bin", "--id-field", "asset_uuid", "--id-prefix", "field:")),
     Writer("sync", ("sync", "{f}", "{package}")),
+    Writer("sync-undo", ("sync-undo", "{f}", "{run}"),
+           prepare=("sync", "{f}", "{package}", "--no-backup")),
     Writer("field-package", ("field-package", "{f}", "--out", "{d}/out.gpkg", "--overwrite"),
            "out.gpkg"),
     Writer("new", ("new", "{d}/out.gpkg"), "out.gpkg"),
@@ -189,10 +193,27 @@ def _argv(writer: Writer, names: dict[str, object]) -> list[str]:
     return [part.format(**names) for part in writer.argv]
 
 
+def _prepare(writer: Writer, names: dict[str, object]) -> None:
+    """Run the writer's ``prepare`` command to its end; ``{run}``: the last sync's uuid."""
+    if not writer.prepare:
+        return
+    done = run_child([part.format(**names) for part in writer.prepare])
+    if done.rc not in (0, 9):
+        raise AssertionError(f"{writer.name}: preparing failed: {done.stderr}")
+    conn = sqlite3.connect(str(names["f"]))
+    try:
+        row = conn.execute("SELECT sync_uuid FROM sync_run ORDER BY rowid DESC LIMIT 1"
+                           ).fetchone()
+    finally:
+        conn.close()
+    names["run"] = row[0] if row else ""
+
+
 def reference(project, writer: Writer, folder: Path) -> tuple[Run, dict[str, tuple]]:
     """A complete run on a copy: how many steps (or seconds) it takes, the state after."""
     copy = project.copy_to(folder)
     names = _names(copy, folder)
+    _prepare(writer, names)
     run = run_child(_argv(writer, names))
     if run.rc not in (0, 9):
         raise AssertionError(f"{writer.name}: the reference run failed: {run.stderr}")
@@ -204,6 +225,7 @@ def kill_once(project, writer: Writer, folder: Path, ref: Run, after: dict[str, 
     """Run ``writer`` on a fresh copy, kill it at a random point, check the aftermath."""
     copy = project.copy_to(folder)
     names = _names(copy, folder)
+    _prepare(writer, names)
     out = folder / writer.output if writer.output else None
     if out is not None and writer.name != "new":
         out.write_bytes(b"the earlier output")

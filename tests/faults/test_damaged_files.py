@@ -60,6 +60,8 @@ WRITES = {
     "field-package": ["field-package", "{f}", "--out", "{out}/pkg.gpkg"],
     "import": ["import", "{f}", "{good}", "--as", "litter_bin", "--layer", "litter_bin"],
     "sync": ["sync", "{f}", "{package}", "--no-backup"],
+    "sync-undo": ["sync-undo", "{f}", "1"],
+    "sync-resolve": ["sync-resolve", "{f}", "--all", "--take", "master"],
 }
 COMMANDS = {**READS, **WRITES}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import sys
 
 import pytest
@@ -33,6 +34,7 @@ IN_PLACE = {  # SQLite writes into the project
     "import": ["import", "{f}", "{package}", "--as", "litter_bin", "--layer", "litter_bin",
                "--id-field", "asset_uuid", "--id-prefix", "field:"],
     "sync": ["sync", "{f}", "{package}", "--no-backup"],
+    "sync-undo": ["sync-undo", "{f}", "{run}", "--no-backup"],  # after a sync (below)
 }
 NEW_FILES = {  # a new file beside the project (an old one of that name must be kept)
     # name -> (arguments, the output file)
@@ -98,6 +100,11 @@ def test_a_full_disk_inside_a_write_changes_nothing(name, disk, project):
         pytest.skip("a move fits in the file's free pages; needs a real full disk (tmpfs)")
     names = _prepare(disk, project)
     master = names["f"]
+    if name == "sync-undo":  # a sync to undo, made while there is room
+        assert disk.run(_argv(IN_PLACE["sync"], names)).rc in (0, 9)
+        conn = sqlite3.connect(master)
+        names["run"] = conn.execute("SELECT sync_uuid FROM sync_run").fetchone()[0]
+        conn.close()
     before = digest(master)
     disk.fill(0)
     result = disk.run(_argv(IN_PLACE[name], names), grows=master)

@@ -150,6 +150,7 @@ def run_resolve(args: argparse.Namespace) -> int:
     if args.value is not None and (args.all or len(args.conflicts) != 1):
         raise ValidationError("--value sets one conflict at a time")
     with Store.open(args.file) as store:
+        store.require_asset_project()  # someone else's GeoPackage: exit 5, as sync-list
         ids = [c.conflict_uuid for c in list_conflicts(store)] if args.all \
             else args.conflicts
         if not ids:

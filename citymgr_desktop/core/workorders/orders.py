@@ -24,6 +24,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.store.files import is_file_error
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import (
@@ -173,6 +174,8 @@ def insert_order(store: Store, row: dict[str, Any], assets: Sequence[tuple[str, 
                 "INSERT INTO work_order_asset (work_order_uuid, asset_class, asset_uuid) "
                 "VALUES (?,?,?)", [(wid, c, u) for c, u in assets])
         except sqlite3.DatabaseError as exc:
+            if is_file_error(exc):  # a full disk, a lock, a damaged page: the session says so
+                raise
             raise ValidationError("cannot link the assets to order {case_no}: {reason}",
                                   case_no=row['case_no'], reason=exc) from None
 
