@@ -3,8 +3,8 @@ writing command, the damaged-file corpus through every command, and what SQLite'
 quick_check costs when a big file is opened for writing.
 
 Prints three tables. The kills use the machinery of ``tests/faults/kill.py`` (a reference run
-counts SQLite steps, each kill lands at a random step; exports that draw with Qt are killed
-after a random delay); every kill must leave the project whole with all of the change or
+counts SQLite steps, each kill lands at a random step, every fourth just after the last
+commit; exports that draw with Qt are killed after a random delay); every kill must leave the project whole with all of the change or
 none, and outputs absent, old or complete.
 
     PYTHONPATH=. python benchmarks/bench_faults.py                 # 20 kills per command
@@ -50,7 +50,7 @@ def kills(project, runs: int, seed: int, names: list[str], work: Path) -> int:
         for i in range(runs):
             folder = work / f"run-{i}"
             outcome = kill.kill_once(project, writer, folder, ref, after, rng,
-                                     kill.output_state)
+                                     kill.output_state, at_commit=i % 4 == 3)
             seen["killed" if outcome.killed else "finished"] += 1
             seen[outcome.state] += 1
             outputs[outcome.output] += 1

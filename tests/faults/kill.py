@@ -221,8 +221,11 @@ def reference(project, writer: Writer, folder: Path) -> tuple[Run, dict[str, tup
 
 
 def kill_once(project, writer: Writer, folder: Path, ref: Run, after: dict[str, tuple],
-              rng: random.Random, check_output: Callable[[Path], str]) -> Outcome:
-    """Run ``writer`` on a fresh copy, kill it at a random point, check the aftermath."""
+              rng: random.Random, check_output: Callable[[Path], str],
+              at_commit: bool | None = None) -> Outcome:
+    """Run ``writer`` on a fresh copy, kill it at a random point, check the aftermath.
+    ``at_commit``: kill it just after its last commit (True), at a random step before
+    (False), or either (None: the commit one time in five)."""
     copy = project.copy_to(folder)
     names = _names(copy, folder)
     _prepare(writer, names)
@@ -237,7 +240,9 @@ def kill_once(project, writer: Writer, folder: Path, ref: Run, after: dict[str, 
     else:
         steps = max(1, ref.steps)
         # the last step is the commit's: aimed at one time in five, else rarely hit
-        k = steps if rng.random() < 0.2 else rng.randint(1, steps)
+        if at_commit is None:
+            at_commit = rng.random() < 0.2
+        k = steps if at_commit else rng.randint(1, steps)
         run = run_child(_argv(writer, names), "step", str(k))
         at = f"step {k} of {ref.steps}"
     killed = run.rc == -signal.SIGKILL
