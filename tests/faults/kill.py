@@ -113,6 +113,12 @@ WRITERS = (
            "out.pdf", by_time=True),
     Writer("report", ("report", "{f}", "--month", "2026-10", "--out", "{d}/out.pdf",
                       "--overwrite"), "out.pdf", by_time=True),
+    Writer("sample", ("sample", "--out", "{d}/out.gpkg", "--features", "1500", "--overwrite"),
+           "out.gpkg", by_time=True),
+    Writer("export xlsx", ("workorders", "export", "{f}", "--format", "xlsx", "--out",
+                           "{d}/out.xlsx", "--overwrite"), "out.xlsx", by_time=True),
+    Writer("stats xlsx", ("stats", "{f}", "--by", "district,bgid", "--xlsx", "{d}/out.xlsx",
+                          "--overwrite"), "out.xlsx", by_time=True),
 )
 WRITERS_BY_NAME = {w.name: w for w in WRITERS}
 
@@ -285,6 +291,14 @@ def output_state(path: Path) -> str:
             return "complete" if b"%%EOF" in data[-2048:] and PdfReader(str(path)).pages \
                 else "broken"
         except Exception:
+            return "broken"
+    if path.suffix == ".xlsx":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as z:
+                return "complete" if z.testzip() is None else "broken"
+        except (zipfile.BadZipFile, OSError):
             return "broken"
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
