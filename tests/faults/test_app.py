@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.faults.corpus import bit_flipped, foreign
-from tests.faults.support import environment
+from tests.faults.support import digest, environment
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("PySide6.QtWidgets")
@@ -73,3 +73,18 @@ def test_a_question_at_open_does_not_hold_a_screenshot(project, tmp_path):
     assert project.master.read_bytes() == before
     kept = [p.name for p in project.folder.iterdir() if ".citymgr-journal" in p.name]
     assert kept, "the unsaved edits must be kept (restorable, or set aside as .discarded)"
+
+
+def test_the_app_opening_a_file_writes_nothing(project, tmp_path):
+    """The app opens a renamed copy (its embedded QGIS project names the old file), draws it
+    and closes: every byte of the file is as it was, and nothing is left beside it."""
+    renamed = tmp_path / "renamed-copy.gpkg"
+    shutil.copyfile(project.master, renamed)
+    before = digest(renamed)
+    out = tmp_path / "shot.png"
+    proc = screenshot(renamed, out, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes().startswith(PNG)
+    assert digest(renamed) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == \
+        ["renamed-copy.gpkg", "shot.png"]
