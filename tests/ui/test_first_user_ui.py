@@ -3,12 +3,15 @@ notes the app writes are shown in the interface language, ..."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QTableWidget
 
 from citymgr_desktop.ui import i18n
-from tests.ui.driver import answer, type_into
+from tests.ui.driver import answer, choose_file, pick, press, type_into
 
 
 @pytest.fixture
@@ -52,3 +55,72 @@ def test_the_created_note_is_chinese_in_the_detail_view(chinese, qtbot, small_wi
     assert note and "asset(s)" not in note and "选" in note, note
     qtbot.mouseClick(detail.findChild(QDialogButtonBox).button(
         QDialogButtonBox.StandardButton.Close), Qt.MouseButton.LeftButton)
+
+
+# -- the print dialog: the sheet's language is the interface's; PDF metadata ---------------------
+def _print_dialog(qtbot, w):
+    from citymgr_desktop.ui.printing.dialog import PrintDialog
+
+    press(qtbot, w, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.findChild(PrintDialog) is not None)
+    dlg = w.findChild(PrintDialog)
+    qtbot.waitUntil(lambda: dlg.preview_report is not None or bool(dlg.last_error),
+                    timeout=20_000)
+    return dlg
+
+
+def _close(qtbot, w, dlg) -> None:
+    from citymgr_desktop.ui.printing.dialog import PrintDialog
+
+    qtbot.mouseClick(dlg.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.findChild(PrintDialog) is None)  # deleted on close
+
+
+def _export_pdf(qtbot, dlg, out: Path) -> None:
+    with qtbot.waitSignal(dlg.exported, timeout=60_000), \
+            answer(qtbot, None, fill=choose_file(qtbot, out), kind=QFileDialog):
+        qtbot.mouseClick(dlg.pdf_button, Qt.MouseButton.LeftButton)
+
+
+def test_print_sheet_language_follows_a_new_sessions_interface(qtbot, small_window,
+                                                               tmp_path):
+    from citymgr_desktop.ui.shell.main_window import MainWindow
+
+    w = small_window
+    dlg = _print_dialog(qtbot, w)
+    assert dlg.options.lang.currentData() == "en"  # the interface's
+    # the dialog's file chooser starts in the project's folder (here tmp_path)
+    assert Path(w.store.path).parent == tmp_path
+    type_into(qtbot, dlg.options.author, "Li Si")
+    out = tmp_path / "english.pdf"
+    _export_pdf(qtbot, dlg, out)
+    meta = PdfReader(str(out)).metadata
+    assert meta.author == "Li Si" and meta.title == "Maintenance map"
+    pick(qtbot, dlg.options.lang, "zh_CN")
+    _close(qtbot, w, dlg)
+    again = _print_dialog(qtbot, w)  # the choice holds for this session
+    assert again.options.lang.currentData() == "zh_CN"
+    pick(qtbot, again.options.lang, "en")
+    _close(qtbot, w, again)
+    w.edit_session is None or w.edit_session.discard()
+    path = w.store.path
+    w.close()
+
+    i18n.install("zh_CN")  # the next start, with --lang zh_CN
+    try:
+        chinese = MainWindow()
+        chinese.resize(1200, 800)
+        chinese.show()
+        with qtbot.waitSignal(chinese.mapLoaded, timeout=30_000):
+            assert chinese.open_file(path)
+        dlg = _print_dialog(qtbot, chinese)
+        assert dlg.options.lang.currentData() == "zh_CN"
+        pick(qtbot, dlg.options.atlas, "district")
+        out = tmp_path / "atlas.pdf"
+        _export_pdf(qtbot, dlg, out)
+        meta = PdfReader(str(out)).metadata
+        assert meta.title == "维修图 – 街道图集", meta.title
+        _close(qtbot, chinese, dlg)
+        chinese.close()
+    finally:
+        i18n.install("en")

@@ -246,7 +246,8 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
             if not image.save(str(tmp), "PNG"):
                 raise ValidationError("could not write {target}", target=target)
         else:
-            writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title)
+            writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title,
+                                      author=s.author)
             painter = QPainter(writer)
             try:
                 report = paint_page(painter, pages.PDF_RESOLUTION, source, plan)

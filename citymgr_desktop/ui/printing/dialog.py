@@ -225,7 +225,9 @@ class PrintDialog(QDialog):
             show_error(self, self.tr("Print map"), exc)
             return None
         if path is None:
-            folder = str(QSettings().value(FOLDER_KEY, str(Path.home())))
+            here = self.window.store.path.parent if self.window.store is not None \
+                else Path.home()  # the project's folder until a folder was chosen
+            folder = str(QSettings().value(FOLDER_KEY, str(here)))
             name = (s.title or self.tr("Maintenance map")).replace("/", "-") + suffix
             filt = self.tr("PDF (*.pdf)") if suffix == ".pdf" else self.tr("PNG image (*.png)")
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export map"),
