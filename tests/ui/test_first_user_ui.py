@@ -124,3 +124,37 @@ def test_print_sheet_language_follows_a_new_sessions_interface(qtbot, small_wind
         chinese.close()
     finally:
         i18n.install("en")
+
+
+# -- the main window's size and docks -------------------------------------------------------------
+def test_a_cramped_saved_layout_is_repaired(qtbot, isolated_settings, user_named):
+    """A first start fills most of the screen; a saved layout with a 70 px layer panel and
+    a work-order dock of two rows (what a first-time user was left with) is repaired on the
+    next start."""
+    from citymgr_desktop.ui.shell.main_window import MainWindow
+
+    first = MainWindow()
+    first.show()
+    qtbot.waitExposed(first)
+    screen = first.screen().availableGeometry()
+    assert first.width() >= min(1440, int(screen.width() * 0.9)) - 1
+    layers, orders = first.dock("layersDock"), first.dock("workorders_dock")
+    first.resize(1024, 700)  # the offscreen screen is 800 px wide: a window as on a laptop
+    qtbot.waitUntil(lambda: first.width() == 1024 and layers.isVisible())
+    qtbot.wait(200)  # the dock layout follows the resize
+    first.resizeDocks([layers], [70], Qt.Orientation.Horizontal)
+    first.resizeDocks([orders], [60], Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: layers.width() < 100 and orders.height() < 150)
+    first.close()
+
+    again = MainWindow()
+    try:
+        again.show()
+        qtbot.waitExposed(again)
+        layers, orders = again.dock("layersDock"), again.dock("workorders_dock")
+        # (the offscreen screen is 800 px wide: the window comes back 798 px wide, the
+        # right-hand docks' minimum leaves the layer panel 206 px, not the 260 px asked)
+        qtbot.waitUntil(lambda: layers.width() >= 200 and orders.height() >= 150,
+                        timeout=5000)
+    finally:
+        again.close()
