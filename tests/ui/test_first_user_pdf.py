@@ -46,3 +46,44 @@ def test_an_asset_without_district_is_not_several(tmp_path, capsys):
                      "--out", str(pdf), "--lang", lang]) == 0
         text = _pdf_text(pdf)
         assert words in text and never not in text, text[:400]
+
+
+def _legend(groups: dict[str, int]) -> list:
+    from citymgr_desktop.export.print_map.furniture import LegendRow
+
+    rows = []
+    for layer, n in groups.items():
+        rows.append(LegendRow(layer))
+        rows += [LegendRow(f"{layer} {k}", lambda p, r: None) for k in range(n)]
+    return rows
+
+
+@pytest.mark.parametrize("per_col", range(2, 26))
+def test_a_legend_column_never_starts_with_another_layers_entries(per_col):
+    """Litter-bin entries at the top of a column beside "Road segments" read as road classes:
+    every column starts with a heading, and every entry sits under its own layer's."""
+    from citymgr_desktop.export.print_map.furniture import legend_columns
+
+    rows = _legend({"Road segments": 6, "Bridges": 5, "Green spaces": 6, "Litter bins": 6})
+    rows.append(type(rows[1])("Work order assets", lambda p, r: None))
+    columns = legend_columns(rows, per_col)
+    assert [r for col in columns for r in col if r.swatch] == [r for r in rows if r.swatch]
+    for col in columns:
+        assert len(col) <= per_col
+        assert col[0].swatch is None or col[0].label == "Work order assets", \
+            [r.label for r in col]
+        heading = None
+        for row in col:
+            if row.swatch is None:
+                heading = row.label
+            elif row.label != "Work order assets":
+                assert row.label.startswith(f"{heading} "), (heading, row.label)
+
+
+def test_groups_stay_together_when_that_costs_no_column():
+    from citymgr_desktop.export.print_map.furniture import legend_columns
+
+    rows = _legend({"Road segments": 6, "Bridges": 5, "Green spaces": 6, "Litter bins": 6})
+    columns = legend_columns(rows, 16)  # the A4 landscape sheet's legend
+    assert [[r.label for r in col if r.swatch is None] for col in columns] == [
+        ["Road segments", "Bridges"], ["Green spaces", "Litter bins"]]
