@@ -158,3 +158,32 @@ def test_a_cramped_saved_layout_is_repaired(qtbot, isolated_settings, user_named
                         timeout=5000)
     finally:
         again.close()
+
+
+# -- the record dialog's remembered crew ----------------------------------------------------------
+def test_typing_into_the_prefilled_crew_replaces_it(qtbot, small_window):
+    from PySide6.QtCore import QSettings
+
+    w = small_window
+    QSettings().setValue("history/last_crew", "Team 1")
+    panel = w.installed_features["history"].panel
+    uid = w.edit_session.select("litter_bin", "condition >= 1")[0]
+    w.selection.set_selection("litter_bin", [uid])
+    w.dock("history_dock").show()
+    typed = {}
+
+    def fill(dlg) -> None:
+        assert dlg.crew.text() == "Team 1"  # the last crew, suggested
+        dlg.activateWindow()  # as on a desktop: the dialog that opened is the active window
+        qtbot.waitUntil(dlg.isActiveWindow)
+        qtbot.mouseClick(dlg.crew, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(dlg.crew, "Team 2")
+        typed["first"] = dlg.crew.text()
+        qtbot.mouseClick(dlg.crew, Qt.MouseButton.LeftButton)  # now edited: a cursor
+        qtbot.keyClick(dlg.crew, Qt.Key.Key_End)
+        qtbot.keyClicks(dlg.crew, "b")
+        typed["then"] = dlg.crew.text()
+
+    with answer(qtbot, "Cancel", fill=fill, title="Add maintenance record"):
+        qtbot.mouseClick(panel.add_btn, Qt.MouseButton.LeftButton)
+    assert typed == {"first": "Team 2", "then": "Team 2b"}
