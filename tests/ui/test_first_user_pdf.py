@@ -48,6 +48,19 @@ def test_an_asset_without_district_is_not_several(tmp_path, capsys):
         assert words in text and never not in text, text[:400]
 
 
+@pytest.mark.parametrize(("lang", "words"), [("en", "shows only"), ("zh_CN", "只显示")])
+def test_print_map_says_when_the_scale_cuts_the_district(tmp_path, capsys, lang, words):
+    gpkg = tmp_path / "district.gpkg"
+    shutil.copyfile(SAMPLE, gpkg)
+    args = ["--lang", lang, "print-map", str(gpkg), "--paper", "A3", "--district", "黄鹤楼街道"]
+    assert main([*args, "--out", str(tmp_path / "cut.pdf"), "--scale", "2000"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("citymgr: warning: ") and words in err[0]
+    assert "1:2000" in err[0] and "--atlas" in err[0]
+    assert main([*args, "--out", str(tmp_path / "fit.pdf")]) == 0  # fitted: nothing to say
+    assert "warning" not in capsys.readouterr().err
+
+
 def _legend(groups: dict[str, int]) -> list:
     from citymgr_desktop.export.print_map.furniture import LegendRow
 

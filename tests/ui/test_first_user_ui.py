@@ -66,6 +66,8 @@ def _print_dialog(qtbot, w):
     dlg = w.findChild(PrintDialog)
     qtbot.waitUntil(lambda: dlg.preview_report is not None or bool(dlg.last_error),
                     timeout=20_000)
+    dlg.activateWindow()  # as on a desktop: the dialog that opened is the active window
+    qtbot.waitUntil(dlg.isActiveWindow)
     return dlg
 
 
@@ -124,6 +126,29 @@ def test_print_sheet_language_follows_a_new_sessions_interface(qtbot, small_wind
         chinese.close()
     finally:
         i18n.install("en")
+
+
+def test_print_dialog_says_when_the_scale_cuts_the_area(qtbot, small_window):
+    from citymgr_desktop.ui.printing.options_widget import AREA_DISTRICT
+
+    w = small_window
+    dlg = _print_dialog(qtbot, w)
+    pick(qtbot, dlg.options.area, AREA_DISTRICT)
+    scale = dlg.options.scale.lineEdit()
+    type_into(qtbot, scale, "1:500")
+    qtbot.keyClick(scale, Qt.Key.Key_Return)
+
+    def says() -> str:
+        dlg.update_preview()
+        return dlg.info.text()
+
+    qtbot.waitUntil(lambda: "1:500" in says())
+    assert "shows only" in says() and "Fit to area" in says()
+    type_into(qtbot, scale, "Fit to area")
+    qtbot.keyClick(scale, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "1:500" not in says())
+    assert "shows only" not in says()
+    _close(qtbot, w, dlg)
 
 
 # -- the main window's size and docks -------------------------------------------------------------
