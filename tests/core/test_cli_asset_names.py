@@ -80,3 +80,11 @@ def test_tables_for_people_follow_the_language(district, capsys):
     assert main(["--lang", "zh_CN", "workorders", "list", district, "--state", "dispatched",
                  "--json"]) == 0
     assert {r["state"] for r in json.loads(capsys.readouterr().out)} == {"dispatched"}
+
+
+def test_an_illegal_move_reads_well_in_chinese(district, capsys):
+    """Was "无法将工单 202611200001从 dispatched…": the case number ran into the next word."""
+    assert main(["--lang", "zh_CN", "workorders", "move", district, "202611200001",
+                 "--to", "closed"]) == 8
+    err = capsys.readouterr().err
+    assert "无法将第 202611200001 号工单从 dispatched（派遣）转到 closed（结案）" in err, err
