@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QTableWidget
 
 from citymgr_desktop.ui import i18n
-from tests.ui.driver import answer, choose_file, pick, press, type_into
+from tests.ui.driver import answer, choose_file, menu_item, pick, press, type_into
 
 
 @pytest.fixture
@@ -149,6 +149,18 @@ def test_print_dialog_says_when_the_scale_cuts_the_area(qtbot, small_window):
     qtbot.waitUntil(lambda: "1:500" not in says())
     assert "shows only" not in says()
     _close(qtbot, w, dlg)
+
+
+def test_export_work_orders_suggests_the_projects_folder(qtbot, small_window):
+    w = small_window
+    seen = {}
+
+    def fill(dlg) -> None:
+        seen["path"] = Path(dlg.path.text())
+
+    with answer(qtbot, "Cancel", fill=fill, title="Export work orders"):
+        menu_item(qtbot, w, "workorder", "Export work orders")
+    assert seen["path"].parent == Path(w.store.path).parent  # not the home folder
 
 
 # -- the main window's size and docks -------------------------------------------------------------
