@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QTableWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QTableWidget
 
 from citymgr_desktop.ui import i18n
 from tests.ui.driver import answer, choose_file, menu_item, pick, press, type_into
@@ -53,8 +53,31 @@ def test_the_created_note_is_chinese_in_the_detail_view(chinese, qtbot, small_wi
     detail = _open_detail(qtbot, w, case)
     note = detail.timeline.topLevelItem(0).text(4)
     assert note and "asset(s)" not in note and "选" in note, note
+    # one term each for the same field: the detail view says what the list's headers say
+    shown = " ".join(label.text() for label in detail.findChildren(QLabel))
+    table = w.findChild(QTableWidget, "workOrderTable")
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    for term in ("紧急程度", "处置单位"):
+        assert term in headers and f"{term}：" in shown, (term, headers, shown[:300])
+    assert "优先级" not in shown and "处置人" not in shown
     qtbot.mouseClick(detail.findChild(QDialogButtonBox).button(
         QDialogButtonBox.StandardButton.Close), Qt.MouseButton.LeftButton)
+
+
+def test_chinese_status_bar_and_expression_example(chinese, qtbot, small_window):
+    w = small_window
+    assert "高斯-克吕格投影" in w.status_bar.crs.toolTip(), w.status_bar.crs.toolTip()
+    assert "Gauss-Kruger" not in w.status_bar.crs.toolTip()
+    feat = w.installed_features["workorders"]
+    w.selection.clear()
+
+    def fill(dialog) -> None:
+        assert "技术状况" in dialog.expression.placeholderText()
+        assert "condition" not in dialog.expression.placeholderText()
+
+    with answer(qtbot, QDialogButtonBox.StandardButton.Cancel, fill=fill):
+        qtbot.mouseClick(w.toolbar().widgetForAction(feat.new_action),
+                         Qt.MouseButton.LeftButton)
 
 
 # -- the print dialog: the sheet's language is the interface's; PDF metadata ---------------------
