@@ -144,8 +144,9 @@ def restore(w: QMainWindow) -> None:
     if geometry is None or not w.restoreGeometry(geometry):
         w.resize(*_first_size(w))
     else:
-        width, height = _first_size(w)
-        if w.width() < min(MIN_WINDOW[0], width) or w.height() < min(MIN_WINDOW[1], height):
+        width, height = _first_size(w)  # a screen with room for a usable window: use it
+        if width >= MIN_WINDOW[0] and height >= MIN_WINDOW[1] and (
+                w.width() < MIN_WINDOW[0] or w.height() < MIN_WINDOW[1]):
             w.resize(max(w.width(), width), max(w.height(), height))
     state = s.value("window/state")
     if state is None or not w.restoreState(state):
