@@ -14,6 +14,7 @@ from citymgr_desktop.cli.commands._common import (
     cli_language,
     print_json,
 )
+from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 
 ORDER = 61
@@ -64,7 +65,7 @@ def run_add(args: argparse.Namespace) -> int:
     from citymgr_desktop.core import history
     from citymgr_desktop.core.editing.locate import resolve_asset
     from citymgr_desktop.core.model.delta import DeltaSet
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
 
     user = acting_user(args.user, "citymgr")
@@ -74,7 +75,11 @@ def run_add(args: argparse.Namespace) -> int:
               "material_cost": args.material_cost, "equipment_cost": args.equipment_cost}
     if args.condition_before is not None:
         values["condition_before"] = args.condition_before
-    with Store.open(args.file) as store:
+    from citymgr_desktop.core.store.postgis import is_database_target
+
+    if is_database_target(args.file) and (args.work_order or args.attach):
+        raise ValidationError("--work-order and --attach are not supported on a database yet")
+    with open_store(args.file) as store:
         store.require_asset_project()
         _layer, asset = resolve_asset(store, args.asset)
         if args.work_order:
@@ -101,9 +106,9 @@ def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.editing.locate import resolve_asset
     from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.model import schema as sc
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
 
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         _layer, asset = resolve_asset(store, args.asset)
         rows = history.records(store, asset, args.limit)
         for r in rows:

@@ -64,13 +64,15 @@ def locate(store: Store, text: str, view: SessionView | None = None,
 
 
 def locate_assets(store: Store, text: str, limit: int = 20) -> list[dict[str, str | None]]:
-    """The assets ``locate`` finds for ``text`` (sub-districts left out), or the asset whose
-    uuid ``text`` is, each with its ``layer``, ``asset_uuid``, ``obj_code``, ``name`` and
-    ``district`` (街道)."""
+    """The asset whose uuid ``text`` is, else the assets ``locate`` finds for it (sub-districts
+    left out; a GeoPackage only: a database store answers uuids), each with its ``layer``,
+    ``asset_uuid``, ``obj_code``, ``name`` and ``district`` (街道)."""
+    from citymgr_desktop.core.store import Store as GeoPackageStore
+
     text = text.strip()
-    found = [Found("asset", t.name, text, "") for t in sc.ASSET_TABLES
-             if store.get_rows(t.name, [text], ["asset_uuid"])]
-    if not found:
+    layer = store.asset_layer_of(text)  # a uuid: retired or not (its history)
+    found = [Found("asset", layer, text, "")] if layer is not None else []
+    if not found and isinstance(store, GeoPackageStore):  # codes and names: a file's SQL
         found = [f for f in locate(store, text, limit=limit) if f.kind == "asset"]
     out: list[dict[str, str | None]] = []
     for f in found:
@@ -85,7 +87,7 @@ def resolve_asset(store: Store, text: str) -> tuple[str, str]:
     """The ``(layer, asset_uuid)`` a person means by ``text``: an asset uuid, an object code
     (all 16 digits, or a beginning only one asset has) or a name only one asset has.
     Nothing found is a NotFoundError; several answers are a ValidationError naming a few."""
-    found = locate_assets(store, text, limit=6)  # a uuid: retired or not (its history)
+    found = locate_assets(store, text, limit=6)
     if not found:
         raise NotFoundError("no asset with uuid or code {text}", text=text)
     if len(found) > 1:
