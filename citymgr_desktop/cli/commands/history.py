@@ -109,6 +109,7 @@ def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import open_store
 
     with open_store(args.file, read_only=True) as store:
+        store.require_asset_project()
         _layer, asset = resolve_asset(store, args.asset)
         rows = history.records(store, asset, args.limit)
         for r in rows:
