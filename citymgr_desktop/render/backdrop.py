@@ -1,0 +1,183 @@
+"""Base maps and reference layers drawn with the assets: rasters and tiles under them,
+reference vectors (usually) over them, each with its opacity, and the attribution in the
+map's corner. A layer that fails is left out and said (:attr:`Backdrop.problems`, one line
+each): the assets are always drawn.
+
+``wait=False`` (the canvas) draws only tiles in the disk cache and has the others fetched in
+the background (the fetcher's ``on_arrival`` asks for a new frame); ``wait=True`` (PNG,
+print) fetches them first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import shapely
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
+
+from citymgr_desktop.core.basemaps import (
+    FetchReport,
+    MapLayer,
+    TileFetcher,
+    ViewGrid,
+    raster_rgba,
+    read_reference,
+    tiles_rgba,
+)
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.messages import Message, msg
+from citymgr_desktop.render.view import MapView
+
+MAX_RASTER_PX = 4096  # a print at 300 dpi warps rasters at most this wide, then scales
+
+
+class Backdrop:
+    """The base map and reference layers of one map (bottom first, their own order)."""
+
+    def __init__(self, layers: Sequence[MapLayer], project_folder: Path | None = None,
+                 fetcher: TileFetcher | None = None, wait: bool = True) -> None:
+        self.layers = [layer for layer in layers if layer.visible]
+        self.project_folder = project_folder
+        self._fetcher = fetcher
+        self.wait = wait
+        self.problems: dict[str, Message] = {}  # layer name -> what failed in the last frame
+        self.pending = 0  # tiles on their way (wait=False)
+        self._lock = threading.Lock()
+
+    @property
+    def fetcher(self) -> TileFetcher:
+        with self._lock:
+            if self._fetcher is None:
+                self._fetcher = TileFetcher()
+            return self._fetcher
+
+    def missing(self) -> list[str]:
+        return list(self.problems)
+
+    def attribution(self) -> str:
+        seen: list[str] = []
+        for layer in self.layers:
+            if layer.attribution and layer.attribution not in seen:
+                seen.append(layer.attribution)
+        return " | ".join(seen)
+
+    def draw(self, painter: QPainter, view: MapView, crs_wkt: str | None, position: str) -> None:
+        """Draw the layers of ``position`` (``under``/``over``) for ``view``."""
+        if crs_wkt is None:
+            return
+        if position == "under":
+            self.problems = {}
+            self.pending = 0
+        for layer in self.layers:
+            if layer.position != position:
+                continue
+            try:
+                if layer.kind == "vector":
+                    _draw_vector(painter, view, layer, read_reference(
+                        layer, view.extent, crs_wkt, self.project_folder))
+                else:
+                    self._draw_raster(painter, view, crs_wkt, layer)
+            except CitymgrError as exc:
+                self.problems[layer.name] = msg("{layer}: {reason}", layer=layer.name,
+                                                reason=exc.message)
+            except Exception as exc:
+                self.problems[layer.name] = msg("{layer}: {reason}", layer=layer.name,
+                                                reason=str(exc).splitlines()[0] if str(exc)
+                                                else type(exc).__name__)
+
+    def _draw_raster(self, painter: QPainter, view: MapView, crs_wkt: str,
+                     layer: MapLayer) -> None:
+        rect = view.rect
+        factor = max(rect.width() / MAX_RASTER_PX, rect.height() / MAX_RASTER_PX, 1.0)
+        grid = ViewGrid(view.extent, max(1, round(rect.width() / factor)),
+                        max(1, round(rect.height() / factor)), crs_wkt)
+        if layer.kind == "xyz":
+            report = FetchReport()
+            rgba = tiles_rgba(layer, grid, self.fetcher, report, wait=self.wait)
+            self.pending += report.pending
+            if report.failed:
+                self.problems[layer.name] = msg(
+                    "base map {layer}: {count} tile(s) missing ({reason})", layer=layer.name,
+                    count=report.failed, reason=report.reason())
+        else:
+            rgba = raster_rgba(layer, grid, self.project_folder)
+        if not rgba[..., 3].any():
+            return
+        image = QImage(rgba.data, grid.width, grid.height, grid.width * 4,
+                       QImage.Format.Format_RGBA8888)
+        painter.save()
+        painter.setOpacity(layer.opacity)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(rect, image)
+        painter.restore()
+
+    def draw_attribution(self, painter: QPainter, view: MapView) -> None:
+        """The layers' attribution, small, in the bottom-right corner of the map."""
+        text = self.attribution()
+        if not text:
+            return
+        painter.save()
+        font = QFont()
+        font.setPixelSize(max(8, round(2.4 * view.pixels_per_mm)))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        pad = 0.8 * view.pixels_per_mm
+        width = metrics.horizontalAdvance(text) + 2 * pad
+        height = metrics.height() + pad
+        box = QRectF(view.rect.right() - width, view.rect.bottom() - height, width, height)
+        painter.fillRect(box, QColor(255, 255, 255, 190))
+        painter.setPen(QColor("#333333"))
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.restore()
+
+
+def _path_of(view: MapView, geometry: shapely.Geometry) -> QPainterPath:
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.OddEvenFill)
+    for part in shapely.get_parts(geometry):
+        rings = ([part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part])
+        for ring in rings:
+            coords = np.asarray(shapely.get_coordinates(ring))
+            if len(coords) < 2:
+                continue
+            xs, ys = view.to_device(coords[:, 0], coords[:, 1])
+            path.moveTo(float(xs[0]), float(ys[0]))
+            for x, y in zip(xs[1:].tolist(), ys[1:].tolist(), strict=True):
+                path.lineTo(x, y)
+            if part.geom_type == "Polygon":
+                path.closeSubpath()
+    return path
+
+
+def _draw_vector(painter: QPainter, view: MapView, layer: MapLayer, features) -> None:
+    style = layer.style
+    painter.save()
+    painter.setOpacity(layer.opacity)
+    pen = QPen(QColor(style.outline), max(1.0, style.width_mm * view.pixels_per_mm))
+    painter.setPen(pen)
+    painter.setBrush(QBrush(QColor(style.fill)) if style.fill else Qt.BrushStyle.NoBrush)
+    dot = 1.2 * view.pixels_per_mm
+    for geometry in features.geometries:
+        if geometry is None or geometry.is_empty:
+            continue
+        if geometry.geom_type in ("Point", "MultiPoint"):
+            for point in shapely.get_parts(geometry):
+                centre = view.point_to_device(point.x, point.y)
+                painter.drawEllipse(centre, dot, dot)
+            continue
+        painter.drawPath(_path_of(view, geometry))
+    if features.labels:
+        font = QFont()
+        font.setPixelSize(max(8, round(2.8 * view.pixels_per_mm)))
+        painter.setFont(font)
+        painter.setPen(QColor(style.outline))
+        for geometry, label in zip(features.geometries, features.labels, strict=True):
+            if label and geometry is not None and not geometry.is_empty:
+                where = shapely.point_on_surface(geometry)
+                p = view.point_to_device(where.x, where.y)
+                painter.drawText(QPointF(p.x(), p.y()), label)
+    painter.restore()
