@@ -176,6 +176,8 @@ def make_layer(location: str, *, name: str | None = None, opacity: float = 1.0,
     kind = classify(location)
     if name is None:
         name = (urlsplit(location).hostname or "tiles") if kind == "xyz" else Path(location).stem
+    if kind != "xyz":
+        location = str(Path(location).resolve())
     layer = MapLayer(name=name, kind=kind, location=location, opacity=opacity,
                      position=position or ("over" if kind == "vector" else "under"), crs=crs,
                      key=key, attribution=attribution if attribution is not None
@@ -187,7 +189,8 @@ def make_layer(location: str, *, name: str | None = None, opacity: float = 1.0,
 
 # -- kept in the project ---------------------------------------------------------------------
 def _relative(location: str, folder: Path) -> str:
-    if is_url(location):
+    """An absolute path relative to the project's folder (kept paths stay as they are)."""
+    if is_url(location) or not Path(location).is_absolute():
         return location
     try:
         return os.path.relpath(Path(location).resolve(), folder.resolve())

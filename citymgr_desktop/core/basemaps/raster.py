@@ -8,6 +8,7 @@ together into one Web Mercator mosaic first and warped the same way.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def raster_rgba(layer: MapLayer, grid: ViewGrid, project_folder: Path | None = N
                     colormap = src.colormap(1)
                 except ValueError:
                     colormap = None
-            transform = src.window_transform(window) * Affine.scale(
+            transform = src.window_transform(window) @ Affine.scale(
                 window.width / shape[1], window.height / shape[0])
     except rasterio.errors.RasterioIOError as exc:
         raise BadFileError("{path}: cannot be read as a raster ({reason})", path=path,
@@ -126,18 +127,21 @@ def raster_rgba(layer: MapLayer, grid: ViewGrid, project_folder: Path | None = N
 def decode_tile(content: bytes) -> np.ndarray:
     """A tile image (PNG, JPEG, WebP...) as band-first RGBA; raises ValueError if it is not
     an image (an XML or HTML error answer)."""
-    from rasterio.errors import RasterioIOError
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
     from rasterio.io import MemoryFile
 
     try:
-        with MemoryFile(content) as memory, memory.open() as src:
-            bands = src.read()
-            colormap = None
-            if src.count == 1:
-                try:
-                    colormap = src.colormap(1)
-                except ValueError:
-                    colormap = None
+        # a tile has no place of its own: GDAL's warning about it says nothing
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with MemoryFile(content) as memory, memory.open() as src:
+                bands = src.read()
+                colormap = None
+                if src.count == 1:
+                    try:
+                        colormap = src.colormap(1)
+                    except ValueError:
+                        colormap = None
     except RasterioIOError:
         raise ValueError("not an image") from None
     mask = np.full(bands.shape[1:], 255, dtype=np.uint8)

@@ -211,8 +211,18 @@ class TileFetcher:
                 out[tile] = content
             else:
                 missing.append(tile)
+        if missing:  # one tile first: a server that is down is not asked for every tile
+            try:
+                out[missing[0]] = self._get(template, tile_url(url, missing[0]), missing[0])
+            except OSError as exc:
+                reason = str(exc) or type(exc).__name__
+                report.add(reason)
+                if not reason.startswith("HTTP "):
+                    for _ in missing[1:]:
+                        report.add(reason)
+                    return out
         futures = {tile: self._pool.submit(self._get, template, tile_url(url, tile), tile)
-                   for tile in missing}
+                   for tile in missing[1:]}
         for tile, future in futures.items():
             try:
                 out[tile] = future.result()
