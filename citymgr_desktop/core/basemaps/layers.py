@@ -133,11 +133,11 @@ def _gpkg_has_tiles(path: Path) -> bool:
 def file_crs(layer: MapLayer, project_folder: Path | None = None) -> str:
     """The CRS of a file layer as WKT (the given ``crs`` wins); refuses a file without one."""
     if layer.crs:
-        from pyproj import CRS
+        from rasterio.crs import CRS  # GDAL's: safe in the canvas's render thread
 
         try:
             return str(CRS.from_user_input(layer.crs).to_wkt())
-        except Exception:
+        except Exception:  # GDAL's errors vary by version
             raise CrsError("{crs}: not a coordinate reference system (e.g. EPSG:4547)",
                            crs=layer.crs) from None
     path = layer.path(project_folder)
