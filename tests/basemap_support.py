@@ -124,3 +124,11 @@ def write_mbtiles(geotiff: Path, path: Path) -> Path:
 
     rasterio.shutil.copy(geotiff, path, driver="MBTiles", TILE_FORMAT="PNG", RESAMPLING="NEAREST")
     return path
+
+
+if __name__ == "__main__":  # a server in its own process (benchmarks): prints its port
+    import sys
+
+    server = TileServer((float(sys.argv[1]), float(sys.argv[2])))
+    print(server.httpd.server_address[1], flush=True)
+    server.httpd.serve_forever()

@@ -17,7 +17,16 @@ from pathlib import Path
 import numpy as np
 import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QTransform,
+)
 
 from citymgr_desktop.core.basemaps import (
     FetchReport,
@@ -28,10 +37,12 @@ from citymgr_desktop.core.basemaps import (
     read_reference,
     tiles_rgba,
 )
+from citymgr_desktop.core.basemaps.raster import Mosaic, source_pixels, tiles_mosaic
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.messages import Message, msg
 from citymgr_desktop.render.view import MapView
 
+PIECE_PX = 256  # cells of the piecewise drawing of tiles on the canvas
 MAX_RASTER_PX = 4096  # a print at 300 dpi warps rasters at most this wide, then scales
 
 
@@ -46,6 +57,7 @@ class Backdrop:
         self.wait = wait
         self.problems: dict[str, Message] = {}  # layer name -> what failed in the last frame
         self.pending = 0  # tiles on their way (wait=False)
+        self._smooth = True
         self._lock = threading.Lock()
 
     @property
@@ -65,8 +77,11 @@ class Backdrop:
                 seen.append(layer.attribution)
         return " | ".join(seen)
 
-    def draw(self, painter: QPainter, view: MapView, crs_wkt: str | None, position: str) -> None:
-        """Draw the layers of ``position`` (``under``/``over``) for ``view``."""
+    def draw(self, painter: QPainter, view: MapView, crs_wkt: str | None, position: str,
+             smooth: bool = True) -> None:
+        """Draw the layers of ``position`` (``under``/``over``) for ``view``; ``smooth``
+        resamples tiles bilinearly (still frames), else by nearest pixel (quick frames)."""
+        self._smooth = smooth
         if crs_wkt is None:
             return
         if position == "under":
@@ -97,12 +112,20 @@ class Backdrop:
                         max(1, round(rect.height() / factor)), crs_wkt)
         if layer.kind == "xyz":
             report = FetchReport()
-            rgba = tiles_rgba(layer, grid, self.fetcher, report, wait=self.wait)
+            if self.wait:
+                rgba = tiles_rgba(layer, grid, self.fetcher, report, wait=True)
+            else:
+                mosaic = tiles_mosaic(layer, grid, self.fetcher, report, wait=False)
+                if mosaic is not None:
+                    _draw_piecewise(painter, view, grid, mosaic, layer.opacity,
+                                    self._smooth)
             self.pending += report.pending
             if report.failed:
                 self.problems[layer.name] = msg(
                     "base map {layer}: {count} tile(s) missing ({reason})", layer=layer.name,
                     count=report.failed, reason=report.reason())
+            if not self.wait:
+                return
         else:
             rgba = raster_rgba(layer, grid, self.project_folder)
         if not rgba[..., 3].any():
@@ -133,6 +156,58 @@ class Backdrop:
         painter.setPen(QColor("#333333"))
         painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
         painter.restore()
+
+
+def _draw_piecewise(painter: QPainter, view: MapView, grid: ViewGrid, mosaic: Mosaic,
+                    opacity: float, smooth: bool) -> None:
+    """Draw a Web Mercator mosaic into the view in cells of PIECE_PX pixels, each with the
+    affine transform three of its corners give (exact there; GDAL's approximate
+    transformer interpolates between exact points the same way). Qt does the resampling: a frame of cached tiles
+    costs milliseconds. Cells outside the painter's clip (a pan frame's strips) are skipped."""
+    h, w = mosaic.rgba.shape[:2]
+    image = QImage(mosaic.rgba.data, w, h, w * 4, QImage.Format.Format_RGBA8888)
+    dx, dy, cols, rows = source_pixels(grid, mosaic.transform, mosaic.crs_wkt, PIECE_PX)
+    sx = view.rect.width() / grid.width
+    sy = view.rect.height() / grid.height
+    left, top = view.rect.left(), view.rect.top()
+    clip = painter.clipRegion() if painter.hasClipping() else None
+    painter.save()
+    painter.setOpacity(opacity)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+    base = painter.transform()
+    for i in range(dx.shape[0] - 1):
+        for j in range(dx.shape[1] - 1):
+            cell = QRectF(left + dx[i, j] * sx, top + dy[i, j] * sy,
+                          (dx[i, j + 1] - dx[i, j]) * sx, (dy[i + 1, j] - dy[i, j]) * sy)
+            if clip is not None and not clip.intersects(cell.toAlignedRect()):
+                continue
+            piece = _affine(((cols[i, j], rows[i, j]), (cols[i, j + 1], rows[i, j + 1]),
+                             (cols[i + 1, j], rows[i + 1, j])),
+                            ((cell.left(), cell.top()), (cell.right(), cell.top()),
+                             (cell.left(), cell.bottom())))
+            if piece is None:
+                continue
+            painter.setTransform(base)
+            painter.setClipRect(cell, Qt.ClipOperation.IntersectClip)
+            painter.setTransform(piece * base)
+            painter.drawImage(QPointF(0, 0), image)
+            if clip is not None:
+                painter.setTransform(base)
+                painter.setClipRegion(clip)
+            else:
+                painter.setClipping(False)
+    painter.restore()
+
+
+def _affine(source: tuple, target: tuple) -> QTransform | None:
+    """The affine transform taking three source points to three target points (an affine
+    image transform is Qt's fast path; a projective one is several times slower)."""
+    a = np.array([[x, y, 1.0] for x, y in source])
+    if abs(np.linalg.det(a)) < 1e-9:
+        return None
+    tx = np.linalg.solve(a, np.array([p[0] for p in target]))
+    ty = np.linalg.solve(a, np.array([p[1] for p in target]))
+    return QTransform(tx[0], ty[0], tx[1], ty[1], tx[2], ty[2])
 
 
 def _path_of(view: MapView, geometry: shapely.Geometry) -> QPainterPath:

@@ -158,7 +158,7 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
             for clip in clips:
                 painter.fillRect(clip, QColor(opts.background))
         if opts.backdrop is not None:
-            opts.backdrop.draw(painter, view, data.crs_wkt, "under")
+            opts.backdrop.draw(painter, view, data.crs_wkt, "under", smooth=opts.antialias)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, opts.antialias)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         visible: dict[str, np.ndarray] = {}
@@ -172,7 +172,7 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
                             else _within(layer, idx, region_extents), n_view=len(idx))
             result.drawn[layer.name] = len(idx)
         if opts.backdrop is not None:
-            opts.backdrop.draw(painter, view, data.crs_wkt, "over")
+            opts.backdrop.draw(painter, view, data.crs_wkt, "over", smooth=opts.antialias)
         if opts.selection:
             for layer in layers:
                 keys = opts.selection.get(layer.name)

@@ -8,6 +8,7 @@ together into one Web Mercator mosaic first and warped the same way.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,62 @@ class ViewGrid:
 
 def _empty(grid: ViewGrid) -> np.ndarray:
     return np.zeros((grid.height, grid.width, 4), dtype=np.uint8)
+
+
+_local = threading.local()
+
+
+def _crs(wkt: str):  # rasterio.crs.CRS, imported lazily
+    """A GDAL CRS per thread and definition (parsing WKT each time costs ~40 ms a call)."""
+    from rasterio.crs import CRS
+
+    cache = getattr(_local, "crs", None)
+    if cache is None:
+        cache = _local.crs = {}
+    if wkt not in cache:
+        cache[wkt] = CRS.from_user_input(wkt)
+    return cache[wkt]
+
+
+def bounds_in(extent: tuple[float, float, float, float], src_wkt: str, dst_wkt: str,
+              points: int = 21) -> tuple[float, float, float, float]:
+    """``extent`` (in ``src_wkt``) as a box in ``dst_wkt``, its edges densified (rasterio's
+    transform_bounds is ~30 times slower)."""
+    from rasterio.warp import transform
+
+    x0, y0, x1, y1 = extent
+    t = np.linspace(0.0, 1.0, points)
+    xs = np.concatenate([x0 + (x1 - x0) * t, np.full(points, x1), x0 + (x1 - x0) * t,
+                         np.full(points, x0)])
+    ys = np.concatenate([np.full(points, y0), y0 + (y1 - y0) * t, np.full(points, y1),
+                         y0 + (y1 - y0) * t])
+    tx, ty = transform(_crs(src_wkt), _crs(dst_wkt), xs, ys)
+    tx, ty = np.asarray(tx), np.asarray(ty)
+    ok = np.isfinite(tx) & np.isfinite(ty)
+    if not ok.any():
+        raise ValueError("outside the CRS's area")
+    return float(tx[ok].min()), float(ty[ok].min()), float(tx[ok].max()), float(ty[ok].max())
+
+
+def source_pixels(grid: ViewGrid, src_transform, src_wkt: str, step: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where the view's pixel corners at every ``step`` pixels (and the far edges) fall in a
+    source image: (xs, ys) device corners and (cols, rows) source pixel coordinates, each
+    (ny, nx). The canvas draws the image piecewise between these points (as GDAL's
+    approximate transformer interpolates between exact points)."""
+    from rasterio.warp import transform
+
+    xs = np.unique(np.append(np.arange(0, grid.width, step), grid.width)).astype(float)
+    ys = np.unique(np.append(np.arange(0, grid.height, step), grid.height)).astype(float)
+    x0, y0, x1, y1 = grid.extent
+    gx, gy = np.meshgrid(x0 + xs * (x1 - x0) / grid.width, y1 - ys * (y1 - y0) / grid.height)
+    sx, sy = transform(_crs(grid.crs_wkt), _crs(src_wkt), gx.ravel(), gy.ravel())
+    sx, sy = np.asarray(sx), np.asarray(sy)
+    inverse = ~src_transform
+    cols = (sx * inverse.a + sy * inverse.b + inverse.c).reshape(gx.shape)
+    rows = (sx * inverse.d + sy * inverse.e + inverse.f).reshape(gx.shape)
+    dx, dy = np.meshgrid(xs, ys)
+    return dx, dy, cols, rows
 
 
 def _warp(rgba: np.ndarray, src_transform, src_crs: str, grid: ViewGrid) -> np.ndarray:
@@ -87,7 +144,6 @@ def raster_rgba(layer: MapLayer, grid: ViewGrid, project_folder: Path | None = N
     where it has no data)."""
     import rasterio
     from affine import Affine
-    from rasterio.warp import transform_bounds
     from rasterio.windows import Window, from_bounds
 
     path = layer.path(project_folder)
@@ -95,7 +151,7 @@ def raster_rgba(layer: MapLayer, grid: ViewGrid, project_folder: Path | None = N
     try:
         with rasterio.open(path) as src:
             try:
-                b = transform_bounds(grid.crs_wkt, src_crs, *grid.extent, densify_pts=21)
+                b = bounds_in(grid.extent, grid.crs_wkt, src_crs)
             except Exception:
                 return _empty(grid)
             left, bottom = max(b[0], src.bounds.left), max(b[1], src.bounds.bottom)
@@ -148,17 +204,36 @@ def decode_tile(content: bytes) -> np.ndarray:
     return _as_rgba(bands, mask, colormap)
 
 
+@dataclass(frozen=True)
+class Mosaic:
+    """Tiles put together: height × width × RGBA, its affine transform and CRS."""
+
+    rgba: np.ndarray
+    transform: object  # affine.Affine
+    crs_wkt: str
+
+
 def tiles_rgba(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: FetchReport, *,
                wait: bool = True, max_zoom: int = 19) -> np.ndarray:
-    """The tiles of an ``xyz`` layer on the view grid. ``wait=False`` takes only cached tiles
-    (``report.pending`` counts those on their way)."""
+    """The tiles of an ``xyz`` layer warped to the view grid by GDAL (command line, print).
+    ``wait=False`` takes only cached tiles (``report.pending`` counts those on their way)."""
+    mosaic = tiles_mosaic(layer, grid, fetcher, report, wait=wait, max_zoom=max_zoom)
+    if mosaic is None:
+        return _empty(grid)
+    return _warp(np.ascontiguousarray(mosaic.rgba.transpose(2, 0, 1)), mosaic.transform,
+                 mosaic.crs_wkt, grid)
+
+
+def tiles_mosaic(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: FetchReport,
+                 *, wait: bool = True, max_zoom: int = 19) -> Mosaic | None:
+    """The tiles of an ``xyz`` layer covering the view, as one Web Mercator image (``None``
+    when none is at hand)."""
     from rasterio.transform import from_bounds
-    from rasterio.warp import transform_bounds
 
     try:
-        b = transform_bounds(grid.crs_wkt, WEB_MERCATOR, *grid.extent, densify_pts=21)
-    except Exception:
-        return _empty(grid)
+        b = bounds_in(grid.extent, grid.crs_wkt, WEB_MERCATOR)
+    except Exception:  # no Web Mercator for this view
+        return None
     metres_per_px = max((b[2] - b[0]) / grid.width, (b[3] - b[1]) / grid.height)
     z = zoom_for(metres_per_px, max_zoom)
     while True:
@@ -167,21 +242,36 @@ def tiles_rgba(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: Fe
             break
         z -= 1
     tiles = [(z, x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
+    key = (layer.location, z, x0, y0, x1, y1)
+    complete = fetcher.mosaics.get(key)
+    if complete is not None:  # the same tiles as a frame before (panning, redraws)
+        return complete
+    decoded = {t: fetcher.decoded.get((layer.location, t)) for t in tiles}
     get = fetcher.fetch if wait else fetcher.cached
-    contents = get(layer.location, layer.url(), tiles, report)
-    mosaic = np.zeros((4, (y1 - y0 + 1) * TILE_PX, (x1 - x0 + 1) * TILE_PX), dtype=np.uint8)
+    contents: dict = get(layer.location, layer.url(),
+                         [t for t, d in decoded.items() if d is None], report)
+    contents.update({t: d for t, d in decoded.items() if d is not None})
+    # height × width × RGBA, the layout QImage and the decoded-tile memory use
+    mosaic = np.zeros(((y1 - y0 + 1) * TILE_PX, (x1 - x0 + 1) * TILE_PX, 4), dtype=np.uint8)
     for (_, x, y), content in contents.items():
         try:
-            tile = decode_tile(content)
+            if isinstance(content, np.ndarray):
+                tile = content
+            else:
+                tile = np.ascontiguousarray(decode_tile(content).transpose(1, 2, 0))
+                fetcher.keep_decoded((layer.location, (z, x, y)), tile)
         except ValueError:
             report.add("not an image")
             continue
-        if tile.shape[1:] != (TILE_PX, TILE_PX):
+        if tile.shape[:2] != (TILE_PX, TILE_PX):
             report.add("not a 256-pixel tile")
             continue
         r, c = (y - y0) * TILE_PX, (x - x0) * TILE_PX
-        mosaic[:, r:r + TILE_PX, c:c + TILE_PX] = tile
+        mosaic[r:r + TILE_PX, c:c + TILE_PX] = tile
     if not contents:
-        return _empty(grid)
-    transform = from_bounds(*tile_bounds(x0, y0, x1, y1, z), mosaic.shape[2], mosaic.shape[1])
-    return _warp(mosaic, transform, WEB_MERCATOR, grid)
+        return None
+    transform = from_bounds(*tile_bounds(x0, y0, x1, y1, z), mosaic.shape[1], mosaic.shape[0])
+    result = Mosaic(mosaic, transform, WEB_MERCATOR)
+    if len(contents) == len(tiles) and not report.failed:
+        fetcher.remember(key, result)
+    return result

@@ -13,15 +13,19 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ORIGIN = 20037508.342789244  # half the Web Mercator world, metres
 TILE_PX = 256
 DEFAULT_CACHE_MB = 500
 TIMEOUT_S = 8.0
+MOSAICS_KEPT = 4
+DECODED_KEPT = 256  # decoded tiles in memory (256 KB each)
 USER_AGENT = "citymgr-desktop (tile fetcher)"
 
 Tile = tuple[int, int, int]  # z, x, y (XYZ numbering: y down from the north)
@@ -191,6 +195,24 @@ class TileFetcher:
         self._failed: dict[tuple[str, Tile], str] = {}  # known failures of this session
         self._lock = threading.Lock()
         self.on_arrival: Callable[[], None] | None = None
+        # the last complete mosaics (key -> raster.Mosaic): a pan or redraw over the same
+        # tiles neither reads nor decodes them again
+        self.mosaics: OrderedDict[tuple, Any] = OrderedDict()
+        self.decoded: OrderedDict[tuple, Any] = OrderedDict()  # (template, tile) -> RGBA
+
+    def keep_decoded(self, key: tuple, tile: Any) -> None:
+        """Keep a decoded tile in memory (the last DECODED_KEPT)."""
+        with self._lock:
+            self.decoded[key] = tile
+            while len(self.decoded) > DECODED_KEPT:
+                self.decoded.popitem(last=False)
+
+    def remember(self, key: tuple, mosaic: Any) -> None:
+        with self._lock:
+            self.mosaics[key] = mosaic
+            self.mosaics.move_to_end(key)
+            while len(self.mosaics) > MOSAICS_KEPT:
+                self.mosaics.popitem(last=False)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

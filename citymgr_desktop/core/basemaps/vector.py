@@ -26,7 +26,9 @@ def read_reference(layer: MapLayer, extent: tuple[float, float, float, float], m
     import pyogrio
     import shapely
     from rasterio.crs import CRS
-    from rasterio.warp import transform, transform_bounds
+    from rasterio.warp import transform
+
+    from citymgr_desktop.core.basemaps.raster import bounds_in
 
     # GDAL's CRS and transformation (rasterio), not pyproj: this runs in the canvas's render
     # thread, where a pyproj CRS made while the UI thread uses pyproj crashed the process
@@ -34,7 +36,7 @@ def read_reference(layer: MapLayer, extent: tuple[float, float, float, float], m
     src_crs = file_crs(layer, project_folder)
     same = CRS.from_user_input(src_crs) == CRS.from_user_input(map_crs)
     try:
-        bbox = extent if same else transform_bounds(map_crs, src_crs, *extent, densify_pts=21)
+        bbox = extent if same else bounds_in(extent, map_crs, src_crs)
     except Exception:  # the view is outside the source CRS's area
         return ReferenceFeatures(np.array([], dtype=object), None)
     columns = [layer.style.label_field] if layer.style.label_field else []
