@@ -253,3 +253,39 @@ def test_a_raster_far_from_the_view_draws_nothing(project, tmp_path):
 
 def test_crs_of_project_is_projected(project):
     assert CRS.from_wkt(project["crs"]).is_projected
+
+
+# -- offline in a field package -------------------------------------------------------------
+def test_a_field_package_takes_the_base_map_offline_for_qgis(project, cache, tmp_path, capsys):
+    from tests.gpkg_checks import run_pyqgis
+
+    with tile_server(project["merc_centre"]) as server:
+        assert main(["layers", "add", str(project["path"]), server.url(), "--name", "tiles"]) == 0
+        capsys.readouterr()
+        out = tmp_path / "pkg.gpkg"
+        assert main(["field-package", str(project["path"]), "--out", str(out), "--bbox",
+                     ",".join(str(v) for v in project["view"]), "--basemap-zoom", "15"]) == 0
+    printed = capsys.readouterr().out
+    assert "base map:" in printed and "MB" in printed and "pkg_basemap.mbtiles" in printed
+    mbtiles = tmp_path / "pkg_basemap.mbtiles"
+    with Store.open(out, read_only=True) as package:
+        (x0, y0, x1, y1), _ = package.asset_extent(["road_segment", "bridge", "green_space",
+                                                    "litter_bin"])
+    result = run_pyqgis("""
+        import sys
+        from qgis.core import QgsProject, QgsCoordinateTransform, QgsRectangle
+        project = QgsProject.instance()
+        assert project.read(sys.argv[1])
+        rasters = [la for la in project.mapLayers().values() if la.type() == 1]
+        layer = rasters[0]
+        to_project = QgsCoordinateTransform(layer.crs(), project.crs(), project)
+        e = to_project.transformBoundingBox(layer.extent())
+        emit({"valid": layer.isValid(), "name": layer.name(), "source": layer.source(),
+              "extent": [e.xMinimum(), e.yMinimum(), e.xMaximum(), e.yMaximum()],
+              "count": len(rasters), "bands": layer.bandCount()})
+    """, out.with_suffix(".qgz"))
+    assert result["valid"] and result["count"] == 1 and result["name"] == "tiles"
+    assert result["source"].endswith("pkg_basemap.mbtiles") and result["bands"] >= 3
+    ex0, ey0, ex1, ey1 = result["extent"]
+    assert ex0 <= x0 and ey0 <= y0 and ex1 >= x1 and ey1 >= y1  # covers the package
+    assert mbtiles.stat().st_size > 10_000

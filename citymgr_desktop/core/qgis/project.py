@@ -383,3 +383,38 @@ def write_qgz(
     with atomic_path(qgz_path) as tmp:
         tmp.write_bytes(data)
     return qgz_path
+
+
+def add_raster_layers(qgz_path: str | os.PathLike[str],
+                      rasters: Sequence[tuple[str, str, str]]) -> None:
+    """Add raster layers (name, source relative to the .qgz, CRS as ``EPSG:n``) at the bottom
+    of a .qgz written by :func:`write_qgz`: a field package's offline base map."""
+    qgz_path = Path(qgz_path)
+    with zipfile.ZipFile(qgz_path) as z:
+        name = next(n for n in z.namelist() if n.endswith(".qgs"))
+        qgs = z.read(name).decode("utf-8")
+    root = ET.fromstring(qgs.split("\n", 1)[1] if qgs.startswith("<!DOCTYPE") else qgs)
+    tree, layers, order = root.find("layer-tree-group"), root.find("projectlayers"), \
+        root.find("layerorder")
+    if tree is None or layers is None or order is None:
+        raise ValueError(f"{qgz_path}: not a project written by write_qgz")
+    group = sub(tree, "layer-tree-group", name="底图 Base map", checked="Qt::Checked",
+                expanded="1")
+    option(sub(group, "customproperties"), None)
+    for layer_name, source, crs_id in rasters:
+        lid = "basemap_" + "".join(c if c.isalnum() else "_" for c in layer_name)
+        node = sub(group, "layer-tree-layer", id=lid, name=layer_name, source=source,
+                   providerKey="gdal", checked="Qt::Checked", expanded="0")
+        option(sub(node, "customproperties"), None)
+        ml = sub(layers, "maplayer", type="raster", autoRefreshEnabled="0",
+                 autoRefreshTime="0", refreshOnNotifyEnabled="0", refreshOnNotifyMessage="")
+        sub(ml, "id", lid)
+        sub(ml, "datasource", source)
+        sub(ml, "layername", layer_name)
+        _spatialrefsys(sub(ml, "srs"), CRS.from_user_input(crs_id))
+        sub(ml, "provider", "gdal")
+        sub(order, "layer", id=lid)
+    ET.indent(root, "  ")
+    text = qs.DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+    with atomic_path(qgz_path) as tmp:
+        tmp.write_bytes(qgz_bytes(text, qgz_path.stem))
