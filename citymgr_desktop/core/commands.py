@@ -109,6 +109,19 @@ class CommandStack:
     def is_clean(self) -> bool:
         return self._clean_index == len(self._undo)
 
+    def drop(self, predicate: Callable[[Command], bool]) -> None:
+        """Forget the commands for which ``predicate`` holds, from undo and redo (their
+        effect was thrown away, e.g. unsaved edits discarded); the others keep their order."""
+        undo = [c for c in self._undo if not predicate(c)]
+        redo = [c for c in self._redo if not predicate(c)]
+        if len(undo) == len(self._undo) and len(redo) == len(self._redo):
+            return
+        if self._clean_index is not None:
+            kept_before = sum(1 for c in self._undo[:self._clean_index] if not predicate(c))
+            self._clean_index = kept_before if kept_before == len(undo) else None
+        self._undo, self._redo = undo, redo
+        self._changed()
+
     def clear(self) -> None:
         self._undo.clear()
         self._redo.clear()

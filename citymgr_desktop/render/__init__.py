@@ -15,6 +15,7 @@ from citymgr_desktop.render.data import (
     LayerData,
     MapData,
 )
+from citymgr_desktop.render.edits import with_pending
 from citymgr_desktop.render.fonts import MISSING_FONT_MESSAGE, ensure_cjk_font
 from citymgr_desktop.render.frames import render_frame, render_image
 from citymgr_desktop.render.loader import drawable_layers, load_layer, load_map
@@ -34,4 +35,5 @@ __all__ = [
     "LegendEntry", "MapData", "MapView", "RenderOptions", "RenderResult", "Symbol",
     "draw_map", "draw_swatch", "drawable_layers", "ensure_cjk_font", "fit_extent",
     "layer_title", "legend_entries", "load_layer", "load_map", "render_frame", "render_image", "symbol_for",
+    "with_pending",
 ]

@@ -63,6 +63,7 @@ class LayerData:
     is_asset: bool = False
     typical_size: float = 0.0  # median feature width/height (map units): level of detail
     _key_order: np.ndarray | None = field(default=None, repr=False)
+    _fid_order: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def count(self) -> int:
@@ -110,6 +111,27 @@ class LayerData:
         pos = np.clip(np.searchsorted(sorted_keys, wanted), 0, self.count - 1)
         hit = sorted_keys[pos] == wanted
         return np.unique(self._key_order[pos[hit]])
+
+    def keys_of_fids(self, fids: np.ndarray) -> dict[int, str]:
+        """The key of each fid the map holds ({fid: key}; fids it does not hold are left
+        out): the attribute table maps 15,000 selected rows to assets without a query."""
+        fids = np.asarray(fids, dtype=np.int64)
+        if len(fids) == 0 or self.count == 0:
+            return {}
+        if self._fid_order is None:
+            self._fid_order = np.argsort(self.fids, kind="stable")
+        sorted_fids = self.fids[self._fid_order]
+        pos = np.clip(np.searchsorted(sorted_fids, fids), 0, self.count - 1)
+        hit = sorted_fids[pos] == fids
+        idx = self._fid_order[pos[hit]]
+        return dict(zip(fids[hit].tolist(), (k.decode() for k in self.keys[idx]),
+                        strict=True))
+
+    def fids_of_keys(self, keys: list[str]) -> dict[str, int]:
+        """The fid of each key the map holds ({key: fid})."""
+        idx = self.indices_of(keys)
+        return dict(zip((k.decode() for k in self.keys[idx]), self.fids[idx].tolist(),
+                        strict=True))
 
     def key(self, index: int) -> str:
         return self.keys[index].decode()

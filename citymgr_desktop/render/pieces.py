@@ -179,3 +179,32 @@ def orient(coords: np.ndarray, piece_start: np.ndarray, outer: np.ndarray) -> No
         owner_start = np.repeat(s, e - s)
         owner_end = np.repeat(e, e - s)
         coords[idx] = coords[owner_start + owner_end - 1 - idx]
+
+
+def concat(parts: list[tuple[dict[str, Pieces], int]]) -> dict[str, Pieces]:
+    """The pieces of several feature sets one after the other: ``parts`` = [(pieces, number
+    of features)]; a kind missing from one set gets empty features there."""
+    out: dict[str, Pieces] = {}
+    for kind in KINDS:
+        if not any(kind in p for p, _n in parts):
+            continue
+        coords, starts = [], [np.zeros(1, np.int64)]
+        feats, outers = [np.zeros(1, np.int64)], []
+        v_off = p_off = 0
+        for pieces, n in parts:
+            pc = pieces.get(kind)
+            if pc is None:
+                feats.append(np.full(n, p_off, np.int64))
+                continue
+            coords.append(pc.coords)
+            starts.append(pc.piece_start[1:] + v_off)
+            feats.append(pc.feature_piece[1:] + p_off)
+            if kind == POLYGON:
+                outers.append(pc.outer if pc.outer is not None else
+                              np.ones(len(pc.piece_start) - 1, bool))
+            v_off += len(pc.coords)
+            p_off += len(pc.piece_start) - 1
+        out[kind] = Pieces(kind, np.concatenate(coords) if coords else np.zeros((0, 2)),
+                           np.concatenate(starts), np.concatenate(feats),
+                           np.concatenate(outers) if outers else None)
+    return out

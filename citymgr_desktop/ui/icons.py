@@ -35,6 +35,8 @@ SVG = {
     "zoom_selection": f'{_LENS}<rect x="7.5" y="7.5" width="5" height="5" fill="#00e5ff" '
                       'stroke="#00838f" stroke-width="1.2"/>',
     "zoom_layer": f'{_LENS}<path d="m6.5 11 3.5-2 3.5 2-3.5 2z" stroke="{_ACCENT}" stroke-width="1.4"/>',
+    "measure": f'<path d="M3 17 17 3l4 4L7 21z"/><path d="m7 13 2 2M10 10l2 2M13 7l2 2" '
+               f'stroke="{_ACCENT}"/>',
     "zoom_previous": '<path d="M15 18 9 12l6-6"/>',
     "zoom_next": '<path d="m9 18 6-6-6-6"/>',
     "refresh": '<path d="M20 12a8 8 0 1 1-2.3-5.7"/><path d="M20 4v5h-5"/>',

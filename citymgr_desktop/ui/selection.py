@@ -1,5 +1,7 @@
 """The selection: which assets (by ``asset_uuid``, or fid for foreign layers) are selected
-in each layer. The canvas highlights them, the panels and features read them.
+in each layer, and the current layer. The one model the map, the layer panel, the attribute
+table and every edit action read, so they always agree: clicking a layer row, choosing a
+layer in the table or selecting features on the map all set it here.
 """
 
 from __future__ import annotations
@@ -10,14 +12,35 @@ from PySide6.QtCore import QObject, Signal
 
 
 class SelectionModel(QObject):
-    """Selected keys per layer; ``changed(layer)`` after every change (``""`` = several)."""
+    """Selected keys per layer; ``changed(layer)`` after every change (``""`` = several).
+
+    The current layer (``current_layer``, ``currentLayerChanged``) follows the selection:
+    when it has nothing selected but another layer has, that layer becomes current (a bin
+    clicked on the map makes the bins current, so its form and bulk edit work at once).
+    """
 
     changed = Signal(str)
+    currentLayerChanged = Signal(object)  # str or None
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._sel: dict[str, dict[str, None]] = {}  # dict keeps the order of selection
         self.version = 0  # bumped on every change: cheap cache key for the canvas
+        self.current_layer: str | None = None
+
+    def set_current_layer(self, layer: str | None) -> None:
+        """Make ``layer`` the current layer (None: no layer)."""
+        if layer != self.current_layer:
+            self.current_layer = layer
+            self.currentLayerChanged.emit(layer)
+
+    def _follow(self, layer: str) -> None:
+        """Let the current layer follow a selection made elsewhere."""
+        if self._sel.get(self.current_layer or ""):
+            return
+        chosen = [name for name, keys in self._sel.items() if keys]
+        if chosen:
+            self.set_current_layer(layer if layer in chosen else chosen[0])
 
     def selected(self, layer: str) -> list[str]:
         """The selected keys of ``layer`` in the order they were selected."""
@@ -70,6 +93,8 @@ class SelectionModel(QObject):
             return
         self._sel = new
         self.version += 1
+        if new:
+            self._follow(list(new)[-1])  # the last given: the top layer of a rectangle
         self.changed.emit("")
 
     def clear(self, layer: str | None = None) -> None:
@@ -89,4 +114,5 @@ class SelectionModel(QObject):
         else:
             self._sel.pop(layer, None)
         self.version += 1
+        self._follow(layer)
         self.changed.emit(layer)

@@ -127,30 +127,58 @@ def test_move_needs_a_name_and_a_known_order(store):
         wo.move_order(store, row["case_no"], "done", "x")
 
 
-def test_move_and_create_are_undoable(store):
-    stack = CommandStack()
+def test_create_and_move_in_the_edit_session_are_undoable_and_saved_together(store):
+    from citymgr_desktop.core.editing import EditSession
+
+    session = EditSession(store, "a", journal=False)
     ids = _bins(store, 2)
-    cmd = wo.CreateOrderCommand(store, wo.OrderSpec("t", 3, [("litter_bin", u) for u in ids]),
-                                "a")
-    stack.push(cmd)
-    case = cmd.row["case_no"]
-    deltas = wo.plan_move(store, case, "filed", "b", "ok")
-    stack.push(wo.DeltaCommand(store, deltas, "Move", "b"))
-    assert wo.get_order(store, case)["state"] == "filed"
-    stack.undo()
-    order = wo.get_order(store, case)
+    created = wo.plan_create(store, wo.OrderSpec("t", 3, [("litter_bin", u) for u in ids]),
+                             "a", pending=session.pending)
+    session.push_deltas(created, "Create")
+    wid = next(d.uuid for d in created if d.table == "work_order")
+    case = wo.get_order(store, wid, session.pending)["case_no"]
+    with pytest.raises(NotFoundError):  # nothing in the file yet
+        wo.get_order(store, case)
+    moved = wo.plan_move(store, case, "filed", "b", "ok", pending=session.pending)
+    session.push_deltas(moved, "Move")
+    assert wo.get_order(store, case, session.pending)["state"] == "filed"
+    filed = [o["case_no"] for o in list_orders(store, states=["filed"],
+                                               pending=session.pending)]
+    assert case in filed and case not in [o["case_no"] for o in list_orders(
+        store, states=["reported"], pending=session.pending)]
+    session.commands.undo()
+    order = wo.get_order(store, case, session.pending)
     assert order["state"] == "reported" and order["filed_at"] is None
-    assert len(wo.events_of(store, order["work_order_uuid"])) == 1
-    stack.undo()
+    assert len(wo.events_of(store, wid, session.pending)) == 1
+    session.commands.undo()
+    assert not session.dirty
+    with pytest.raises(NotFoundError):
+        wo.get_order(store, case, session.pending)
+    session.commands.redo()
+    session.commands.redo()
+    assert wo.assets_of(store, wid, session.pending) == [("litter_bin", u) for u in ids]
+    session.save()  # order, events and links in one transaction
+    assert wo.get_order(store, case)["state"] == "filed"
+    assert wo.assets_of(store, wid) == [("litter_bin", u) for u in ids]
+    assert len(wo.events_of(store, wid)) == 2
+    session.commands.undo()  # after the save: undoing makes a pending edit again
+    session.commands.undo()
+    session.save()
     with pytest.raises(NotFoundError):
         wo.get_order(store, case)
     assert store.conn.execute("SELECT count(*) FROM work_order_asset WHERE work_order_uuid=?",
-                              (cmd.row["work_order_uuid"],)).fetchone()[0] == 0
-    stack.redo()
-    assert wo.get_order(store, case)["state"] == "reported"
-    assert wo.assets_of(store, cmd.row["work_order_uuid"]) == [("litter_bin", u) for u in ids]
-    stack.redo()
-    assert wo.get_order(store, case)["state"] == "filed"
+                              (wid,)).fetchone()[0] == 0
+
+
+def test_move_applied_at_once_is_undoable_with_delta_command(store):
+    stack = CommandStack()
+    row = wo.create_order(store, wo.OrderSpec("t", 3, [("litter_bin", _bins(store, 1)[0])]),
+                          "a")
+    deltas = wo.plan_move(store, row["case_no"], "filed", "b", "ok")
+    stack.push(wo.DeltaCommand(store, deltas, "Move", "b"))
+    assert wo.get_order(store, row["case_no"])["state"] == "filed"
+    stack.undo()
+    assert wo.get_order(store, row["case_no"])["state"] == "reported"
 
 
 def test_deadline_working_time_rules():

@@ -35,34 +35,45 @@ def isolated_settings(tmp_path, qapp):
 
 
 @pytest.fixture(autouse=True)
-def no_blocking_message_boxes():
-    """A message box nobody clicks would hang the run (CI has no user): answer it with the
-    safe choice (Discard/No/Cancel/OK). Tests that need another answer patch it themselves;
-    this guard outlives their patches, so teardown (closing a window) never blocks either."""
-    from PySide6.QtWidgets import QMessageBox
+def no_unanswered_dialogs(request):
+    """A dialog nobody answers would hang the run (CI has no user). Tests answer prompts by
+    clicking their real buttons (``tests/ui/driver.py: answer``); a modal dialog still open
+    after ``DIALOG_PATIENCE_S`` is closed (rejected) and fails the test, naming it. Nothing
+    is ever answered on a test's behalf. A progress dialog is not a question: it closes itself
+    when its work ends (and a test waits for that work)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
 
-    b = QMessageBox.StandardButton
-    safe_order = (b.Discard, b.No, b.Cancel, b.Close, b.Ok)
+    app = QApplication.instance()
+    if app is None:
+        yield
+        return
+    seen: dict[int, float] = {}
+    stuck: list[str] = []
+    import time
 
-    def answer(*args, **kwargs):
-        buttons = kwargs.get("buttons")
-        if buttons is None:
-            buttons = next((a for a in args if isinstance(a, b)), b.Ok)
-        for choice in safe_order:
-            if buttons & choice:
-                return choice
-        return b.Ok
+    def look() -> None:
+        now = time.monotonic()
+        for w in QApplication.topLevelWidgets():
+            if (isinstance(w, QDialog) and not isinstance(w, QProgressDialog)
+                    and w.isVisible() and w.isModal()):
+                first = seen.setdefault(id(w), now)
+                if now - first > DIALOG_PATIENCE_S:
+                    stuck.append(f"{type(w).__name__}({w.windowTitle()!r}: "
+                                 f"{getattr(w, 'text', lambda: '')()!r})")
+                    w.reject()
 
-    names = ("question", "warning", "information", "critical")
-    saved = {n: getattr(QMessageBox, n) for n in names}
-    saved_exec = QMessageBox.exec
-    for n in names:
-        setattr(QMessageBox, n, staticmethod(answer))
-    QMessageBox.exec = lambda self: int(b.Ok)
+    timer = QTimer()
+    timer.setInterval(500)
+    timer.timeout.connect(look)
+    timer.start()
     yield
-    for n, fn in saved.items():
-        setattr(QMessageBox, n, fn)
-    QMessageBox.exec = saved_exec
+    timer.stop()
+    if stuck:
+        pytest.fail(f"{request.node.name} left dialogs unanswered: {', '.join(stuck)}")
+
+
+DIALOG_PATIENCE_S = 20.0
 
 
 @pytest.fixture(autouse=True)
@@ -110,8 +121,19 @@ def sample_copy(district: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def main_window(qtbot, isolated_settings):
-    """A main window (features installed) of 1200×800, shown; closed afterwards."""
+def user_named(isolated_settings):
+    """The editor's name is known (asked once on a real first run; see the scenario that
+    answers that prompt)."""
+    from PySide6.QtCore import QSettings
+
+    QSettings().setValue("user/name", "测试员")
+    return "测试员"
+
+
+@pytest.fixture
+def main_window(qtbot, isolated_settings, user_named):
+    """A main window (features installed) of 1200×800, shown; closed afterwards (unsaved
+    edits are discarded first: the close prompt is a scenario of its own)."""
     from citymgr_desktop.ui.shell.main_window import MainWindow
 
     w = MainWindow()
@@ -119,7 +141,20 @@ def main_window(qtbot, isolated_settings):
     w.show()
     qtbot.waitExposed(w)
     yield w
+    if w.edit_session is not None and w.edit_session.dirty:
+        w.edit_session.discard()
     w.close()
+
+
+@pytest.fixture
+def shots(request, tmp_path):
+    """Screenshots of the test's steps (``tests/ui/driver.py: Shots``): under the test's
+    temporary folder, or ``$CITYMGR_SCREENSHOTS/<test name>`` to keep them."""
+    from tests.ui.driver import Shots
+
+    keep = os.environ.get("CITYMGR_SCREENSHOTS")
+    name = request.node.name.replace("[", "-").replace("]", "")
+    return Shots(Path(keep) / name if keep else tmp_path / "screenshots")
 
 
 @pytest.fixture
@@ -127,5 +162,14 @@ def opened_window(qtbot, main_window, district):
     """``main_window`` with the test's copy of the district open and its map drawn."""
     with qtbot.waitSignal(main_window.mapLoaded, timeout=30_000):
         assert main_window.open_file(district)
+    qtbot.waitUntil(main_window.canvas.is_settled, timeout=30_000)
+    return main_window
+
+
+@pytest.fixture
+def small_window(qtbot, main_window, small_district):
+    """``main_window`` with the test's copy of the small (300-feature) district open."""
+    with qtbot.waitSignal(main_window.mapLoaded, timeout=30_000):
+        assert main_window.open_file(small_district)
     qtbot.waitUntil(main_window.canvas.is_settled, timeout=30_000)
     return main_window

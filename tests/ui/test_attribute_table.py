@@ -4,17 +4,15 @@ place as undoable commands, "selected only", selection shared both ways, zoom to
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from shapely.geometry import Point
 
 from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import ExpressionError
 from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui.editing import feature as editing_feature
 from citymgr_desktop.ui.editing.attribute_table_model import PAGE, AttributeTableModel
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.selection import SelectionModel
-from tests.ui._edit_window import ContractWindow
 
 
 @pytest.fixture
@@ -56,7 +54,8 @@ def test_rows_columns_and_labels(model, store):
     row = model.rows_of([model.uuid_at(0)])[0]
     value = model.data(model.index(row, cond), Qt.ItemDataRole.EditRole)
     shown = model.data(model.index(row, cond))
-    assert value in (1, 2, 3, 4, 5) and shown in ("完好", "较好", "较差", "差", "危险")
+    labels = {1: "完好", 2: "较好", 3: "较差", 4: "差", 5: "危险"}
+    assert shown == f"{value} {labels[value]}"  # graded codes read with their number
     bin_type = model.columns.index("bin_type")
     assert model.data(model.index(0, bin_type)) in ("可回收物", "厨余垃圾", "有害垃圾", "其他垃圾")
 
@@ -212,22 +211,21 @@ def test_selection_is_shared_both_ways(qtbot, widget):
     assert model.rowCount() == 2
 
 
-def test_zoom_to_a_rows_feature(qtbot, district):
-    store = Store.open(district)
-    win = ContractWindow(store)
-    qtbot.addWidget(win)
-    feature = win.install(editing_feature)
-    win.show()
+def test_zoom_to_a_rows_feature(qtbot, small_window):
+    """Double-clicking a row number in the real window zooms the map to that asset."""
+    w = small_window
+    feature = w.installed_features["editing"]
     feature.show_table("litter_bin")
     model = feature.table.model
     qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=10_000)
     uuid = model.uuid_at(3)
-    x, y = store.get_row("litter_bin", uuid)["geom"].coords[0]
-    feature.table.view.verticalHeader().sectionDoubleClicked.emit(3)
-    minx, miny, maxx, maxy = win.canvas.zoomed
-    assert minx < x < maxx and miny < y < maxy and maxx - minx < 100
-    win.close()
-    store.close()
+    x, y = w.store.get_row("litter_bin", uuid)["geom"].coords[0]
+    header = feature.table.view.verticalHeader()
+    pos = QPoint(header.width() // 2, header.sectionViewportPosition(3)
+                 + header.sectionSize(3) // 2)
+    qtbot.mouseDClick(header.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    minx, miny, maxx, maxy = w.canvas.extent()
+    assert minx < x < maxx and miny < y < maxy and maxx - minx < 200
 
 
 def test_a_hidden_table_queries_nothing_until_shown(qtbot, store, session):

@@ -14,6 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from citymgr_desktop.core import stats
 from citymgr_desktop.export.report.charts import Pick
 from citymgr_desktop.ui.dashboard.dashboard_widget import PERIODS, period_for
+from tests.ui.driver import press
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 
@@ -105,8 +106,9 @@ def test_refreshed_after_a_change(qtbot, dashboard):
     case = stats.orders.orders_by_uuid(
         window.store, stats.order_members(window.store, state="reported"))[0]["case_no"]
     workorders = window.installed_features["workorders"]
-    with qtbot.waitSignal(feat.widget.refreshed, timeout=30_000):
-        assert workorders.move(case, "filed", "测试员", "dashboard test")
+    assert workorders.move(case, "filed", "测试员", "dashboard test")  # an unsaved edit
+    with qtbot.waitSignal(feat.widget.refreshed, timeout=30_000):  # the figures are the file's
+        press(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     after = {r["state"]: r["orders"] for r in feat.widget.figures.orders_by_state}
     assert after["reported"] == before["reported"] - 1
     assert after.get("filed", 0) == before.get("filed", 0) + 1

@@ -12,6 +12,7 @@ from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.worker import show_error
+from tests.ui.driver import answer
 
 
 def test_label_language_follows_the_installed_translation(qapp):
@@ -26,43 +27,32 @@ def test_label_language_follows_the_installed_translation(qapp):
 
 # -- core messages in the interface language ---------------------------------------------------
 @pytest.fixture
-def shown_boxes(monkeypatch):
-    """The text of every message box shown (answered OK; nobody is there to click)."""
-    texts: list[str] = []
-
-    def answer(box):
-        texts.append(box.text())
-        return int(QMessageBox.StandardButton.Ok)
-
-    monkeypatch.setattr(QMessageBox, "exec", answer)
-    return texts
-
-
-@pytest.fixture
 def chinese(qapp):
     i18n.install("zh_CN")
     yield
     i18n.install("en")
 
 
-def test_a_file_error_is_shown_in_chinese(chinese, main_window, shown_boxes, tmp_path):
-    assert not main_window.open_file(tmp_path / "不存在.gpkg")
-    assert shown_boxes and "文件不存在" in shown_boxes[-1] and "no such file" not in shown_boxes[-1]
+def test_a_file_error_is_shown_in_chinese(chinese, qtbot, main_window, tmp_path):
+    with answer(qtbot, QMessageBox.StandardButton.Ok, kind=QMessageBox) as box:
+        assert not main_window.open_file(tmp_path / "不存在.gpkg")
+    assert "文件不存在" in box.text and "no such file" not in box.text
 
 
 @pytest.mark.parametrize(("lang", "expected"), [("en", "Unexpected error: boom"),
                                                 ("zh_CN", "意外错误：boom")])
-def test_an_unexpected_error_is_said_as_such(qapp, shown_boxes, lang, expected):
+def test_an_unexpected_error_is_said_as_such(qapp, qtbot, lang, expected):
     """Not one of ours: "Unexpected error: …" (this raised TypeError in show_error before)."""
     try:
         i18n.install(lang)
-        show_error(None, "title", RuntimeError("boom"))
+        with answer(qtbot, QMessageBox.StandardButton.Ok, kind=QMessageBox) as box:
+            show_error(None, "title", RuntimeError("boom"))
     finally:
         i18n.install("en")
-    assert shown_boxes == [expected]
+    assert box.text == expected
 
 
-def test_undo_label_and_edit_errors_in_chinese(chinese, qtbot, opened_window, shown_boxes):
+def test_undo_label_and_edit_errors_in_chinese(chinese, qtbot, opened_window):
     w = opened_window
     session = w.edit_session
     assert session is not None
@@ -73,7 +63,7 @@ def test_undo_label_and_edit_errors_in_chinese(chinese, qtbot, opened_window, sh
     assert undo.text().startswith("撤销：修改") and "Edit" not in undo.text()
 
 
-def test_recovery_list_in_chinese(chinese, district, shown_boxes):
+def test_recovery_list_in_chinese(chinese, district):
     """The labels of a crashed session's edits come back from the journal in Chinese."""
     with Store.open(district) as store:
         session = EditSession(store, user="me")

@@ -1,6 +1,6 @@
 """Photos synced from a field package, as the app shows them: the history dock's thumbnails
 (every photo of the asset, or the chosen record's) with when and where they were taken, the
-photo count per record, and the asset form's photo strip."""
+photo count per record, and the asset form's photo strip, in the real main window."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import create_package, sync_package
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
-from citymgr_desktop.ui.history import feature as history_feature
 from tests.core.photo_support import write_jpeg
-from tests.ui._edit_window import ContractWindow
 
 RECORD = "aaaaaaaa-0000-4000-8000-000000000001"
 
@@ -46,13 +44,10 @@ def synced(small_district, tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, synced):
-    store = Store.open(synced[0])
-    win = ContractWindow(store)
-    qtbot.addWidget(win)
-    win.install(history_feature)
-    yield win
-    store.close()
+def window(qtbot, main_window, synced):
+    with qtbot.waitSignal(main_window.mapLoaded, timeout=30_000):
+        main_window.open_file(synced[0])
+    return main_window
 
 
 def test_history_dock_shows_the_synced_photos(window, synced):

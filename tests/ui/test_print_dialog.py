@@ -1,5 +1,6 @@
-"""The print dialog and the File > Print map… action, against a stand-in for the main window
-that offers exactly the documented contract (tests/ui/_edit_window.py)."""
+"""The print dialog and the File > Print map… action in the real main window: the preview
+follows the settings, the current view and the whole district, bad scales are shown, PDF
+and atlas exports run in workers, settings are remembered, Chinese."""
 
 from __future__ import annotations
 
@@ -11,48 +12,24 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QKeySequence
 
-from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui import i18n
-from citymgr_desktop.ui.printing import feature as printing
 from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog
-from tests.ui._edit_window import ContractWindow
-
-
-class FakeWindow(ContractWindow):
-    """The contract, showing ``extent`` on its canvas, with the inspector's name."""
-
-    def __init__(self, store, extent):
-        super().__init__(store)
-        self.canvas._extent = extent
-
-    def user_name(self):
-        return "检查员"
-
-
-@pytest.fixture(autouse=True)
-def own_settings(tmp_path, qapp):
-    """Each test gets empty settings in its own folder."""
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "cfg"))
-    QCoreApplication.setOrganizationName("citymgr-test")
-    QCoreApplication.setApplicationName(f"print-{tmp_path.name}")
-    QSettings().clear()
-    yield
-    i18n.install("en")
 
 
 @pytest.fixture
-def window(district, qtbot):
-    store = Store.open(district, read_only=True)
-    ext = store.layer("road_segment").extent
-    view = (ext[0] + 1000, ext[1] + 1000, ext[0] + 1600, ext[1] + 1450)
-    win = FakeWindow(store, view)
-    qtbot.addWidget(win)
-    yield win
-    store.close()
+def window(qtbot, main_window, district):
+    """The real window on the district, the canvas showing a 600 m x 450 m view, the
+    inspector's name in the settings."""
+    QSettings().setValue("user/name", "检查员")
+    with qtbot.waitSignal(main_window.mapLoaded, timeout=30_000):
+        main_window.open_file(district)
+    ext = main_window.store.layer("road_segment").extent
+    main_window.canvas.zoom_to_bbox(ext[0] + 1000, ext[1] + 1000, ext[0] + 1600, ext[1] + 1450)
+    yield main_window
+    i18n.install("en")
 
 
 def _dialog(window, qtbot) -> PrintDialog:
@@ -69,15 +46,15 @@ def _refresh(dlg, qtbot):
     assert dlg.preview_report is not None, dlg.last_error
 
 
-def test_print_action_in_file_menu_with_ctrl_p(window, qtbot):
-    window.store, store = None, window.store
-    action = printing.install(window)
+def test_print_action_in_file_menu_with_ctrl_p(main_window, qtbot, district):
+    window = main_window
+    action = window.findChild(QAction, "action_print_map")
     assert action in window.menu("file").actions()
     assert action.shortcut() == QKeySequence(QKeySequence.StandardKey.Print)
     assert action.shortcut().toString() == "Ctrl+P"
     assert not action.isEnabled()
-    window.store = store
-    window.storeChanged.emit(store)
+    with qtbot.waitSignal(window.mapLoaded, timeout=30_000):
+        window.open_file(district)
     assert action.isEnabled()
     action.trigger()
     dlg = window.findChild(PrintDialog)
@@ -134,7 +111,7 @@ def test_export_pdf_in_a_worker_with_progress(window, qtbot, tmp_path):
         assert task is not None
     assert sig.args == [str(out)]
     assert out.exists() and len(PdfReader(str(out)).pages) == 1
-    assert any(str(out) in m for m in window.messages)
+    assert str(out) in window.status_bar.currentMessage()
 
 
 def test_export_atlas_then_cancel_leaves_nothing(window, qtbot, tmp_path):

@@ -1,6 +1,6 @@
 """The field sync dialog and the File > Field sync… action: preview, sync in a worker,
-conflicts with a per-field choice, the history with undo/redo, and the window's undo stack.
-Most tests use a stand-in window with exactly the documented contract."""
+conflicts with a per-field choice, the history with undo/redo, and the window's undo stack,
+in the real main window."""
 
 from __future__ import annotations
 
@@ -12,26 +12,18 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
 
-from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.sync import feature as sync_feature
 from citymgr_desktop.ui.sync.conflict_model import CHOICE_COL, VALUE_COL
 from citymgr_desktop.ui.sync.dialog import SyncDialog
 from tests.core.sync_support import checkout, edit, row, uuids
-from tests.ui._edit_window import ContractWindow
-
-
-class FakeWindow(ContractWindow):
-    """The main-window contract, nothing more, with the office's name."""
-
-    def user_name(self) -> str:
-        return "办公室"
+from tests.ui.driver import menu_item
 
 
 @pytest.fixture
-def setup(qtbot, district, tmp_path, isolated_settings):
+def setup(qtbot, main_window, district, tmp_path):
     """A master with a package: the field changed two bins, one of them also in the office."""
     pkg = tmp_path / "field" / "巡查.gpkg"
     pkg.parent.mkdir()
@@ -43,12 +35,13 @@ def setup(qtbot, district, tmp_path, isolated_settings):
         c.execute("UPDATE litter_bin SET name = '现场改名' WHERE asset_uuid = ?", (b,))
     with edit(district) as c:
         c.execute("UPDATE litter_bin SET condition = 4 WHERE asset_uuid = ?", (a,))
-    store = Store.open(district)
-    window = FakeWindow(store)
-    qtbot.addWidget(window)  # qtbot deletes it (and the dialogs it parents) at the end
+    QSettings().setValue("user/name", "办公室")
+    window = main_window
+    with qtbot.waitSignal(window.mapLoaded, timeout=30_000):
+        window.open_file(district)
+    window.changed = []  # the tables each dataChanged named (read by the tests)
+    window.dataChanged.connect(lambda tables: window.changed.append(set(tables)))
     yield window, pkg, (a, b)
-    window.close()
-    store.close()
 
 
 def wait_idle(qtbot, dialog: SyncDialog) -> None:
@@ -162,17 +155,16 @@ def test_errors_show_in_the_dialog_and_settings_are_remembered(qtbot, setup, dia
 
 def test_feature_adds_the_action_and_opens_one_dialog(qtbot, setup):
     window, _, _ = setup
-    action = sync_feature.install(window)
+    action = window.findChild(QAction, "action_field_sync")
     assert action in window.menu("file").actions()
     assert action.shortcut() == QKeySequence("Ctrl+Shift+Y") and action.isEnabled()
     d1 = sync_feature.open_dialog(window)
     d2 = sync_feature.open_dialog(window)
     assert d1 is d2 and d1.isVisible()
     d1.close()
-    window.store = None
-    window.storeChanged.emit(None)
+    menu_item(qtbot, window, "file", "Close")
     assert not action.isEnabled()
-    assert sync_feature.open_dialog(window) is None and window.messages
+    assert sync_feature.open_dialog(window) is None and window.status_bar.currentMessage()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
@@ -233,24 +225,12 @@ def test_cancel_leaves_the_master_as_it_was(qtbot, setup, dialog):
                      / "backups").glob("*.gpkg"))
 
 
-class FakeCanvas:
-    map_crs = None
-
-    def __init__(self, extent):
-        self._extent = extent
-
-    def extent(self):
-        return self._extent
-
-
 def test_check_out_from_the_app_then_sync_it_back(qtbot, setup, tmp_path):
     from citymgr_desktop.ui.sync.field_package_dialog import AREA_DISTRICT, FieldPackageDialog
 
     window, _, _ = setup
-    window.canvas = FakeCanvas((0, 0, 1, 1))
-    action = sync_feature.install(window)
     names = [a.objectName() for a in window.menu("file").actions()]
-    assert "action_field_package" in names and action.objectName() == "action_field_sync"
+    assert "action_field_package" in names and "action_field_sync" in names
     d = FieldPackageDialog(window)
     d.show()
     out = tmp_path / "app" / "水果湖.gpkg"
@@ -265,7 +245,7 @@ def test_check_out_from_the_app_then_sync_it_back(qtbot, setup, tmp_path):
     qtbot.waitUntil(lambda: not d.busy(), timeout=60_000)
     assert out.exists() and out.with_suffix(".qgz").exists()
     assert d.result.counts["road_segment"] == 0 and d.result.counts["litter_bin"] > 0
-    assert "水果湖.gpkg" in d.message.text() and window.messages
+    assert "水果湖.gpkg" in d.message.text()
     d.close()
     u = uuids(out, "litter_bin", limit=1)[0]
     with edit(out) as c:
@@ -289,7 +269,7 @@ def test_check_out_of_the_map_view(qtbot, setup, tmp_path):
     minx, miny, maxx, maxy = conn.execute(
         "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name='litter_bin'"
     ).fetchone()
-    window.canvas = FakeCanvas((minx, miny, (minx + maxx) / 2, (miny + maxy) / 2))
+    window.canvas.zoom_to_bbox(minx, miny, (minx + maxx) / 2, (miny + maxy) / 2)
     d = FieldPackageDialog(window)
     d.show()
     d.out.setText(str(tmp_path / "view.gpkg"))

@@ -2,6 +2,9 @@
 conflict checks before a save, the recovery journal (docs/editing.md).
 """
 
-from citymgr_desktop.core.editing.session import EditEvent, EditSession, Recovery, SaveResult
+from citymgr_desktop.core.editing.conflicts import Conflict, Merge
+from citymgr_desktop.core.editing.recovery import JournalElsewhere, Recovery
+from citymgr_desktop.core.editing.session import EditEvent, EditSession, SaveResult
 
-__all__ = ["EditEvent", "EditSession", "Recovery", "SaveResult"]
+__all__ = ["Conflict", "EditEvent", "EditSession", "JournalElsewhere", "Merge", "Recovery",
+           "SaveResult"]

@@ -41,8 +41,10 @@ class EditTarget(Protocol):
     store: Store
     lang: str
     pending: DeltaSet
+    generation: int
 
-    def apply_edit(self, deltas: DeltaSet, label: Message) -> None: ...
+    def apply_edit(self, deltas: DeltaSet, label: Message, encoded: str | None = None
+                   ) -> None: ...
     def pending_for(self, layer: str) -> list[Delta]: ...
     def is_new(self, layer: str, uuid: str) -> bool: ...
     def row(self, layer: str, uuid: str, fields: Iterable[str] | None = None
@@ -61,12 +63,29 @@ class EditCommand:
         self.session = session
         self.label = label
         self.deltas = deltas
+        self.generation = -1  # the session's save count when last done or undone
+        self._encoded: tuple[str, str] | None = None
+        self._inverse: DeltaSet | None = None
+
+    def prepare(self) -> EditCommand:
+        """Make the inverse and both journal lines now (a worker thread does this for a
+        big edit, so doing and undoing it on the UI thread is quick)."""
+        from citymgr_desktop.core.editing.journal import encode_deltas
+
+        self._inverse = ~self.deltas
+        self._encoded = (encode_deltas(self.deltas), encode_deltas(self._inverse))
+        return self
 
     def do(self) -> None:
-        self.session.apply_edit(self.deltas, self.label)
+        self.session.apply_edit(self.deltas, self.label,
+                                self._encoded[0] if self._encoded else None)
+        self.generation = self.session.generation
 
     def undo(self) -> None:
-        self.session.apply_edit(~self.deltas, msg("Undo: {label}", label=self.label))
+        inverse = self._inverse if self._inverse is not None else ~self.deltas
+        self.session.apply_edit(inverse, msg("Undo: {label}", label=self.label),
+                                self._encoded[1] if self._encoded else None)
+        self.generation = self.session.generation
 
     def tables(self) -> set[str]:
         return self.deltas.tables()

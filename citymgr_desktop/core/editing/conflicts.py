@@ -1,13 +1,18 @@
-"""Compare pending edits with what the file holds now: conflicts before a save (someone else
-changed the same value since we read it), and rebasing journal edits onto the file when a
-crashed session is restored (already saved edits drop out; the rest start from today's file).
+"""Pending edits against the file as it is now, field by field like a sync (a three-way
+merge: the value an edit started from, the file's value now, the edit's value).
+
+Used before a save (another program, QGIS or ``citymgr edit``, may have changed what we
+edit) and when the edits of a crashed session are restored from the journal: a field the
+file still has at its starting value takes our edit; one the file already has at our value
+drops out; one both changed, differently, is a :class:`Conflict` a person decides
+("mine" or "theirs"). Nothing is overwritten silently.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.messages import Message, msg
@@ -17,21 +22,36 @@ from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
 
+MINE, THEIRS = "mine", "theirs"
+
 
 @dataclass(frozen=True)
 class Conflict:
+    """One field (or a whole row) both sides changed.
+
+    ``kind``: ``value`` (both changed the field), ``deleted`` (we edit a row the file no
+    longer has: only "theirs" can be chosen), ``changed`` (we delete a row the file changed
+    since).
+    """
+
     table: str
     uuid: str
-    field: str  # "" for a whole row (gone, or already there)
-    ours_old: Any
-    theirs: Any
+    field: str  # "" for a whole row
+    ours_old: Any  # the value our edit started from (the common ancestor)
+    theirs: Any  # the file's value now (None when the row is gone)
+    mine: Any = None  # our value
+    kind: str = "value"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.table, self.uuid, self.field)
 
     def describe(self) -> Message:
-        if not self.field and self.theirs is None:
+        if self.kind == "deleted":
             return msg("{table} {uuid} was deleted in the file", table=self.table, uuid=self.uuid)
-        if not self.field:
-            return msg("{table} {uuid} already exists in the file", table=self.table,
-                       uuid=self.uuid)
+        if self.kind == "changed":
+            return msg("{table} {uuid} was changed in the file after you deleted it",
+                       table=self.table, uuid=self.uuid)
         return msg("{table} {uuid} {field}: the edit started from {old}, the file now has {now}",
                    table=self.table, uuid=self.uuid, field=self.field,
                    old=_show(self.ours_old), now=_show(self.theirs))
@@ -45,76 +65,127 @@ def _show(v: Any) -> str | Message:
     return repr(v)
 
 
-def current_rows(store: Store, deltas: Iterable[Delta]) -> dict[tuple[str, str], dict]:
-    """The file's rows (only the fields the deltas touch) keyed by (table, uuid)."""
+@dataclass
+class Merge:
+    """Edits merged with today's file: what applies cleanly, and the conflicts."""
+
+    clean: DeltaSet
+    conflicts: list[Conflict] = field(default_factory=list)
+    dropped: int = 0  # edits the file already has
+
+    def resolved(self, choices: Mapping[tuple[str, str, str], str] | None = None,
+                 default: str = MINE) -> DeltaSet:
+        """The edits to keep once every conflict is decided (``choices`` by
+        :attr:`Conflict.key`; undecided ones take ``default``)."""
+        out = DeltaSet(self.clean)
+        for c in self.conflicts:
+            choice = (choices or {}).get(c.key, default)
+            if choice != MINE or c.kind == "deleted":
+                continue
+            if c.kind == "changed":  # delete what the file has now
+                out.add(Delta(c.table, c.uuid, c.theirs, None))
+            else:
+                out.add(Delta(c.table, c.uuid, {c.field: c.theirs}, {c.field: c.mine}))
+        return out
+
+
+def current_rows(store: Store, deltas: Iterable[Delta], *, whole: bool = False
+                 ) -> dict[tuple[str, str], dict]:
+    """The file's rows keyed by (table, uuid): the fields the deltas touch, or every field
+    with ``whole``. Link rows (no uuid key) are looked up by their link fields."""
     want: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    links: list[Delta] = []
     for d in deltas:
-        fields = set((d.old or {}).keys()) | set((d.new or {}).keys())
-        want[d.table][d.uuid] |= fields
+        if not sc.table(d.table).key:
+            links.append(d)
+            continue
+        want[d.table][d.uuid] |= set((d.old or {}).keys()) | set((d.new or {}).keys())
     out: dict[tuple[str, str], dict] = {}
     for table, by_uuid in want.items():
         t = sc.table(table)
-        names = set().union(*by_uuid.values()) | {t.key}
-        names = {n for n in names if n == sc.GEOMETRY_COLUMN or n in t.field_names()}
-        geom_first = sorted(names, key=lambda n: (n != sc.GEOMETRY_COLUMN, n))
-        rows = store.get_rows(table, list(by_uuid), fields=geom_first)
+        if whole:
+            rows = store.get_rows(table, list(by_uuid))
+        else:
+            names = set().union(*by_uuid.values()) | {t.key}
+            names = {n for n in names if n == sc.GEOMETRY_COLUMN or n in t.field_names()}
+            geom_first = sorted(names, key=lambda n: (n != sc.GEOMETRY_COLUMN, n))
+            rows = store.get_rows(table, list(by_uuid), fields=geom_first)
         for uuid, row in rows.items():
             out[(table, uuid)] = row
+    if links:
+        out.update(store.link_rows(links[0].table, [d.uuid for d in links]))
     return out
 
 
-def conflicts(store: Store, deltas: list[Delta], limit: int = 50) -> list[Conflict]:
-    """Edits whose starting values no longer match the file (first ``limit``)."""
-    found: list[Conflict] = []
-    rows = current_rows(store, deltas)
-    for d in deltas:
-        row = rows.get(d.key)
-        if d.kind == "insert":
-            if row is not None:
-                found.append(Conflict(d.table, d.uuid, "", None, row))
-        elif row is None:
-            found.append(Conflict(d.table, d.uuid, "", d.old, None))
-        elif d.kind == "update":
-            assert d.old is not None
-            for k, v in d.old.items():
-                if k in row and not values_equal(v, row[k]):
-                    found.append(Conflict(d.table, d.uuid, k, v, row[k]))
-        if len(found) >= limit:
-            break
-    return found
-
-
-def rebase(store: Store, deltas: Iterable[Delta]) -> DeltaSet:
-    """Edits that take today's file to the state the deltas wanted.
-
-    An insert whose row is already there (the save committed just before a crash) and an
-    update whose values the file already has drop out; a row deleted since cannot be
-    edited and drops out; anything else starts from the file's current values.
-    """
+def merge(store: Store, deltas: Iterable[Delta]) -> Merge:
+    """Three-way merge of ``deltas`` (their ``old`` values are where they started) with the
+    file as it is now."""
     items = list(deltas)
     rows = current_rows(store, items)
-    full_rows: dict[tuple[str, str], dict] = {}
-    deletes = [d for d in items if d.kind == "delete" and d.key in rows]
-    for table in {d.table for d in deletes}:
-        got = store.get_rows(table, [d.uuid for d in deletes if d.table == table])
-        full_rows.update({(table, u): r for u, r in got.items()})
-    out = DeltaSet()
+    deleted = [d for d in items if d.kind == "delete" and d.key in rows]
+    whole = current_rows(store, deleted, whole=True) if deleted else {}
+    out = Merge(DeltaSet())
     for d in items:
         row = rows.get(d.key)
         if d.kind == "insert":
-            assert d.new is not None
-            if row is None:
-                out.add(d)
-                continue
-            changed = {k: v for k, v in d.new.items() if k in row and not values_equal(v, row[k])}
-            if changed:
-                out.add(Delta(d.table, d.uuid, {k: row[k] for k in changed}, changed))
+            _merge_insert(out, d, row)
         elif d.kind == "delete":
-            if d.key in full_rows:
-                out.add(Delta(d.table, d.uuid, full_rows[d.key], None))
-        elif row is not None:
-            assert d.new is not None
-            changed = {k: v for k, v in d.new.items() if k in row and not values_equal(v, row[k])}
+            if row is None:
+                out.dropped += 1  # gone already
+                continue
+            changed = [k for k, v in (d.old or {}).items()
+                       if k in row and not values_equal(v, row[k])]
+            full = whole.get(d.key, row)
             if changed:
-                out.add(Delta(d.table, d.uuid, {k: row[k] for k in changed}, changed))
+                out.conflicts.append(Conflict(d.table, d.uuid, "", d.old, full, None,
+                                              "changed"))
+            else:
+                out.clean.add(Delta(d.table, d.uuid, full, None))
+        elif row is None:
+            out.conflicts.append(Conflict(d.table, d.uuid, "", d.old, None, d.new, "deleted"))
+        else:
+            _merge_update(out, d, row)
     return out
+
+
+def _merge_insert(out: Merge, d: Delta, row: dict | None) -> None:
+    assert d.new is not None
+    if row is None:
+        out.clean.add(d)
+        return
+    out.dropped += 1  # the row is there (a save committed just before a crash)
+    for k, v in d.new.items():
+        if k in row and not values_equal(v, row[k]):
+            out.conflicts.append(Conflict(d.table, d.uuid, k, None, row[k], v))
+
+
+def _merge_update(out: Merge, d: Delta, row: dict) -> None:
+    assert d.old is not None and d.new is not None
+    old, new = {}, {}
+    before = len(out.conflicts)
+    for k, mine in d.new.items():
+        if k not in row:
+            continue
+        theirs, base = row[k], d.old.get(k)
+        if values_equal(theirs, mine):
+            continue  # the file has it already
+        if values_equal(theirs, base):
+            old[k], new[k] = theirs, mine
+        else:
+            out.conflicts.append(Conflict(d.table, d.uuid, k, base, theirs, mine))
+    if new:
+        out.clean.add(Delta(d.table, d.uuid, old, new))
+    elif len(out.conflicts) == before:
+        out.dropped += 1
+
+
+def conflicts(store: Store, deltas: list[Delta], limit: int = 50) -> list[Conflict]:
+    """Edits whose starting values the file no longer has and that disagree with it
+    (first ``limit``)."""
+    return merge(store, deltas).conflicts[:limit]
+
+
+def rebase(store: Store, deltas: Iterable[Delta]) -> DeltaSet:
+    """Edits that take today's file to the state the deltas wanted ("mine" for every
+    conflict; edits of rows deleted since drop out)."""
+    return merge(store, deltas).resolved(default=MINE)

@@ -134,9 +134,12 @@ def _fsync_dir(path: Path) -> None:
 class Journal:
     """The journal of one editing session; created on the first edit."""
 
-    def __init__(self, gpkg_path: str | os.PathLike[str]) -> None:
+    def __init__(self, gpkg_path: str | os.PathLike[str], project_uuid: str | None = None
+                 ) -> None:
         self.path = journal_path(gpkg_path)
         self.gpkg_name = Path(gpkg_path).name
+        self.gpkg_path = str(Path(gpkg_path).resolve())
+        self.project_uuid = project_uuid
         self._fh: IO[bytes] | None = None
         self.id = ""
         self.seq = 0
@@ -208,7 +211,8 @@ class Journal:
                                     separators=(",", ":")).encode("utf-8") + b"\n")
 
     def _header(self) -> dict[str, Any]:
-        return {"journal": VERSION, "id": self.id, "file": self.gpkg_name, "created": now_iso(),
+        return {"journal": VERSION, "id": self.id, "file": self.gpkg_name,
+                "path": self.gpkg_path, "project": self.project_uuid, "created": now_iso(),
                 "pid": os.getpid(), "host": socket.gethostname()}
 
     def _reset(self) -> None:
@@ -220,20 +224,36 @@ class Journal:
         self._write(self._header())
 
     def _write(self, record: dict[str, Any]) -> None:
+        self._write_line(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+
+    def _write_line(self, line: str) -> None:
         assert self._fh is not None
-        data = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data = line.encode("utf-8")
         self._fh.seek(0, os.SEEK_END)
         self._fh.write(data + b"\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
     # -- writing -------------------------------------------------------------------------------
-    def append(self, label: Message, deltas: Iterable[Delta]) -> None:
-        """Record one edit durably (returns after fsync)."""
+    def append(self, label: Message, deltas: Iterable[Delta], encoded: str | None = None
+               ) -> None:
+        """Record one edit durably (returns after fsync). ``encoded``: the deltas already as
+        a JSON array (:func:`encode_deltas`, made off the UI thread for a big edit)."""
         self.open()
         self.seq += 1
-        self._write({"seq": self.seq, "at": now_iso(), **_label_json(label),
-                     "deltas": [d.to_json() for d in deltas]})
+        if encoded is None:
+            encoded = encode_deltas(deltas)
+        head = json.dumps({"seq": self.seq, "at": now_iso(), **_label_json(label)},
+                          ensure_ascii=False, separators=(",", ":"))
+        self._write_line(head[:-1] + ',"deltas":' + encoded + "}")
+
+    def rewrite(self, label: Message, deltas: DeltaSet) -> None:
+        """Replace the whole journal by one edit holding ``deltas`` (after the pending edits
+        were merged with the file), atomically: there is no moment without them."""
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        self.open((label, deltas))
 
     def clear(self) -> None:
         """Forget every edit (after a committed save, or a discard); the lock is kept."""
@@ -253,6 +273,11 @@ class Journal:
     @property
     def is_open(self) -> bool:
         return self._fh is not None
+
+
+def encode_deltas(deltas: Iterable[Delta]) -> str:
+    """Deltas as the JSON array a journal line holds."""
+    return json.dumps([d.to_json() for d in deltas], ensure_ascii=False, separators=(",", ":"))
 
 
 def set_aside(gpkg_path: str | os.PathLike[str]) -> Path | None:

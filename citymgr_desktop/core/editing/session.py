@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from citymgr_desktop.core.clock import now_iso
+from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.editing import commands as ec
-from citymgr_desktop.core.editing.conflicts import conflicts, rebase
-from citymgr_desktop.core.editing.journal import Journal, JournalContents, set_aside
+from citymgr_desktop.core.editing.conflicts import MINE, Conflict, Merge, merge
+from citymgr_desktop.core.editing.journal import Journal, set_aside
+from citymgr_desktop.core.editing.recovery import JournalElsewhere, Recovery, journals_elsewhere
 from citymgr_desktop.core.editing.view import SessionView
 from citymgr_desktop.core.errors import ConflictError, ReadOnlyError
 from citymgr_desktop.core.messages import Message, joined, msg
@@ -51,31 +52,16 @@ class SaveResult:
         return sum(sum(c.values()) for c in self.counts.values())
 
 
-@dataclass(frozen=True)
-class Recovery:
-    """Unsaved edits a crashed session left in the journal, rebased onto today's file."""
-
-    deltas: DeltaSet
-    contents: JournalContents
-
-    @property
-    def count(self) -> int:
-        return len(self.deltas)
-
-    @property
-    def when(self) -> str | None:
-        return self.contents.last_edit_at
-
-    def labels(self) -> list[Message]:
-        return self.contents.labels()
-
-
 class EditSession(SessionView):
-    """Pending edits of one file. Create it when the file is opened; :meth:`close` it."""
+    """Pending edits of one file: assets, maintenance records, work orders, their events and
+    links, attachments. Create it when the file is opened; :meth:`close` it."""
 
     def __init__(self, store: Store, user: str = "", commands: CommandStack | None = None,
-                 *, journal: bool = True, dry_run: bool = False) -> None:
-        """``dry_run``: compute edits on a (possibly read-only) store, never save them."""
+                 *, journal: bool = True, dry_run: bool = False,
+                 search: Iterable[str] = ()) -> None:
+        """``dry_run``: compute edits on a (possibly read-only) store, never save them.
+        ``search``: more folders where a journal of this project beside another copy of the
+        file may be (:attr:`elsewhere`)."""
         if store.read_only and not dry_run:
             raise ReadOnlyError("{path} is open read-only; save a copy to edit it",
                                 path=store.path)
@@ -90,19 +76,22 @@ class EditSession(SessionView):
         self.recovery: Recovery | None = None
         self._journal_paused = False
         self._held: list[EditEvent] | None = None
+        self.generation = 0  # saves so far: commands done since the last one are unsaved
+        self.elsewhere: list[JournalElsewhere] = []
         self._file_state = self._state_of_file()
         if journal:
-            self.journal = Journal(store.path)
+            self.journal = Journal(store.path, store.project_uuid)
             state, contents = Journal.probe(store.path)
             if state == "live":
                 self.journal.open()  # raises: another window edits this file
             if state == "orphan" and contents is not None:
-                pending = rebase(store, contents.net_deltas())
-                if pending:
-                    self.recovery = Recovery(pending, contents)
+                merged = merge(store, contents.net_deltas())
+                if merged.clean or merged.conflicts:
+                    self.recovery = Recovery(merged, contents)
                 else:  # everything in it was saved before the crash
                     with contextlib.suppress(OSError):
                         self.journal.path.unlink()
+            self.elsewhere = journals_elsewhere(store.path, store.project_uuid, search)
 
     def _state_of_file(self) -> tuple[int, int]:
         """Changes to the file since: by other connections (``data_version``) and by this
@@ -149,15 +138,17 @@ class EditSession(SessionView):
         return dict(counts)
 
     # -- applying edits (commands call these) ------------------------------------------------------
-    def apply_edit(self, deltas: DeltaSet, label: Message) -> None:
-        """Add ``deltas`` to the pending edits, journal them first (durably), notify."""
+    def apply_edit(self, deltas: DeltaSet, label: Message, encoded: str | None = None
+                   ) -> None:
+        """Add ``deltas`` to the pending edits, journal them first (durably), notify.
+        ``encoded``: the deltas as the journal's JSON, made beforehand for a big edit."""
         if not deltas:
             return
         if self.journal is not None and not self._journal_paused:
             if self.recovery is not None:  # never overwrite an undecided crash journal
                 set_aside(self.store.path)
                 self.recovery = None
-            self.journal.append(label, deltas)
+            self.journal.append(label, deltas, encoded)
         self.pending.extend(deltas)
         self._after_change(deltas)
         self._notify(_event(deltas))
@@ -165,6 +156,17 @@ class EditSession(SessionView):
     def push(self, command: ec.EditCommand) -> ec.EditCommand:
         self.commands.push(command)
         return command
+
+    def push_deltas(self, deltas: DeltaSet, label: Message | str) -> ec.EditCommand | None:
+        """Any planned change (a maintenance record, a work order and its move, an
+        attachment; planned by ``core.history`` / ``core.workorders`` with this session's
+        ``pending``) as one undo step; None when ``deltas`` is empty. ``label``: a Message
+        (shown in the reader's language), or a sentence already in the user's language."""
+        if not deltas:
+            return None
+        if not isinstance(label, Message):
+            label = msg("{label}", label=label)
+        return self.push(ec.EditCommand(self, label, deltas))
 
     # -- edits -------------------------------------------------------------------------------------
     def set_values(self, layer: str, uuid: str, values: dict) -> ec.EditCommand | None:
@@ -197,21 +199,28 @@ class EditSession(SessionView):
         cmd = ec.delete_or_retire(self, layer, list(uuids))
         return self.push(cmd) if cmd else None
 
-    def restore(self) -> int:
-        """Bring back the edits of a crashed session (one undoable step); returns how many."""
+    def restore(self, choices: dict[tuple[str, str, str], str] | None = None,
+                default: str = MINE) -> int:
+        """Bring back the edits of a crashed session (one undoable step), merged with the
+        file: ``choices`` decide its conflicts ("mine"/"theirs" by :attr:`Conflict.key`,
+        ``default`` for the others). Returns how many rows it changes."""
         if self.recovery is None:
             return 0
         recovery, self.recovery = self.recovery, None
+        deltas = recovery.restored(choices, default)
         label = msg("Restore unsaved edits")
-        cmd = ec.EditCommand(self, label, recovery.deltas)
+        if not deltas:
+            set_aside(self.store.path)
+            return 0
+        cmd = ec.EditCommand(self, label, deltas)
         if self.journal is not None:  # atomically: the old journal becomes this session's
-            self.journal.open((label, recovery.deltas))
+            self.journal.open((label, deltas))
         self._journal_paused = True
         try:
             self.push(cmd)
         finally:
             self._journal_paused = False
-        return recovery.count
+        return len(deltas)
 
     def drop_recovery(self) -> None:
         """Do not restore: the old journal is renamed ``….discarded`` (kept, never lost)."""
@@ -221,40 +230,75 @@ class EditSession(SessionView):
 
     # -- saving ------------------------------------------------------------------------------------
     def check_conflicts(self) -> list[str]:
-        """One line per pending edit whose starting value the file no longer has."""
-        return [str(c.describe()) for c in conflicts(self.store, list(self.pending))]
+        """One line per pending edit that disagrees with a change made to the file since."""
+        return [str(c.describe()) for c in self.merge_with_file().conflicts]
+
+    def merge_with_file(self) -> Merge:
+        """The pending edits merged three-way with the file as it is now."""
+        return merge(self.store, list(self.pending))
+
+    def resolve(self, choices: dict[tuple[str, str, str], str] | None = None,
+                default: str = MINE) -> list[Conflict]:
+        """Merge the pending edits with the file as it is now (what another program changed
+        in other fields is kept; edits the file already has drop out) and decide each
+        conflict: ``choices`` by :attr:`Conflict.key`, "mine" keeps our value, "theirs"
+        the file's. The journal is rewritten to match. Returns the conflicts decided."""
+        merged = self.merge_with_file()
+        before = self.pending
+        self.pending = merged.resolved(choices, default)
+        self._file_state = self._state_of_file()
+        if self.journal is not None:
+            if self.pending:
+                self.journal.rewrite(msg("Merge with the file"), self.pending)
+            else:
+                self.journal.clear()
+        tables = before.tables() | self.pending.tables()
+        self._after_change(self.pending)
+        self._notify(EditEvent(frozenset(tables), _uuids([*before, *self.pending])))
+        return merged.conflicts
 
     def save(self, progress: Progress | None = None, *, force: bool = False) -> SaveResult:
-        """Write the pending edits in one transaction (all or nothing), then clear the journal.
+        """Write every pending edit (assets, records, orders, attachments) in one
+        transaction (all or nothing), then clear the journal.
 
-        Raises :class:`ConflictError` when another program changed a value being edited;
-        ``force=True`` overwrites it. Deletes of assets that gained history meanwhile become
-        retirements.
+        When the file was changed since (another program, QGIS, ``citymgr edit``), the edits
+        are merged with it first: a :class:`ConflictError` carrying ``conflicts`` is raised
+        when the same field was changed both ways (decide them with :meth:`resolve`);
+        ``force=True`` keeps our values. Deletes of assets that gained history meanwhile
+        become retirements.
         """
         if not self.pending:
             return SaveResult({})
         if self.dry_run:
             raise ReadOnlyError("a dry run never saves")
         deltas = list(self.pending)
-        with self.store.session():
-            untouched = self._state_of_file() == self._file_state
-            if not force and not untouched:  # only another writer can have made a conflict
-                found = conflicts(self.store, deltas, limit=6)
-                if found:
+        with self.store.session() as conn:
+            if self._state_of_file() != self._file_state:  # somebody else wrote meanwhile
+                merged = merge(self.store, deltas)
+                if merged.conflicts and not force:
+                    found = merged.conflicts
                     shown = joined((c.describe() for c in found[:5]), "; ", "；")
                     if len(found) > 5:
-                        raise ConflictError("the file was changed by another program since "
-                                            "these edits were made: {conflicts} …",
-                                            conflicts=shown)
-                    raise ConflictError("the file was changed by another program since these "
-                                        "edits were made: {conflicts}", conflicts=shown)
-            elif force:
-                deltas = list(rebase(self.store, deltas))
+                        error = ConflictError("the file was changed by another program since "
+                                              "these edits were made: {conflicts} …",
+                                              conflicts=shown)
+                    else:
+                        error = ConflictError("the file was changed by another program since "
+                                              "these edits were made: {conflicts}",
+                                              conflicts=shown)
+                    error.conflicts = found  # type: ignore[attr-defined]
+                    raise error
+                deltas = list(merged.resolved(default=MINE))
             deltas, retired = ec.retire_referenced(self.store, deltas, now_iso())
             counts = self.store.apply(deltas, self.user, progress)
+            if self.store.project_uuid is None:  # files made before it was recorded
+                conn.execute("INSERT OR REPLACE INTO citymgr_meta VALUES ('project_uuid', ?)",
+                             (new_uuid(),))
         # committed: only now may the journal forget the edits
         self._file_state = self._state_of_file()
+        self.generation += 1
         if self.journal is not None:
+            self.journal.project_uuid = self.store.project_uuid
             self.journal.clear()
         tables = self.pending.tables()
         uuids = _uuids(self.pending)
@@ -264,12 +308,14 @@ class EditSession(SessionView):
         return SaveResult(counts, retired)
 
     def discard(self) -> None:
-        """Drop every pending edit (the undo stack is cleared: its commands no longer apply)."""
+        """Drop every pending edit. The undo steps made since the last save go with them
+        (and every redo step); earlier ones stay: undoing one makes a new pending edit."""
         tables, uuids = self.pending.tables(), _uuids(self.pending)
         self.pending = DeltaSet()
         if self.journal is not None:
             self.journal.clear()
-        self.commands.clear()
+        self.commands.drop(lambda c: isinstance(c, ec.EditCommand) and c.session is self
+                           and c.generation == self.generation)
         self._after_change(None)
         self._notify(EditEvent(frozenset(tables), uuids, reset=True))
 
@@ -298,4 +344,4 @@ def _event(deltas: DeltaSet) -> EditEvent:
     return EditEvent(frozenset(deltas.tables()), _uuids(deltas))
 
 
-__all__ = ["EditEvent", "EditSession", "Recovery", "SaveResult", "sc"]
+__all__ = ["Conflict", "EditEvent", "EditSession", "Merge", "Recovery", "SaveResult", "sc"]

@@ -45,7 +45,7 @@ class SessionView:
 
     # -- pending ---------------------------------------------------------------------------------
     def pending_for(self, layer: str) -> list[Delta]:
-        return [d for d in self.pending if d.table == layer]
+        return self.pending.for_table(layer)
 
     def inserted(self, layer: str) -> list[tuple[int, dict[str, Any]]]:
         """(temporary fid, row) of each new, unsaved asset of ``layer``, oldest first."""
@@ -67,8 +67,12 @@ class SessionView:
     # -- rows ------------------------------------------------------------------------------------
     def rows(self, layer: str, uuids: Iterable[str],
              fields: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
-        """Current values (file + pending) by uuid; deleted and unknown uuids are left out."""
-        t = asset_table(layer)
+        """Current values (file + pending) by uuid; deleted and unknown uuids are left out.
+
+        ``layer`` is an asset layer or another table of the model with a uuid key
+        (``maintenance_record``, ``work_order``, ``work_order_event``, ``attachment``).
+        """
+        t = keyed_table(layer)
         ulist = list(dict.fromkeys(uuids))
         names = None if fields is None else list(dict.fromkeys([*fields, t.key]))
         if names is not None:  # geometry first, as get_rows expects it decoded under "geom"
@@ -139,8 +143,15 @@ class SessionView:
         return out
 
     def referenced(self, layer: str, uuids: Iterable[str]) -> set[str]:
-        """Assets with maintenance history or work orders (they are retired, never deleted)."""
-        return referenced_assets(self.store, uuids)
+        """Assets with maintenance history or work orders (they are retired, never deleted),
+        unsaved records and orders included."""
+        ulist = set(uuids)
+        out = referenced_assets(self.store, [u for u in ulist if not self.is_new(layer, u)])
+        for table in ("maintenance_record", "work_order_asset"):
+            for d in self.pending.for_table(table):
+                if d.new is not None and d.new.get("asset_uuid") in ulist:
+                    out.add(d.new["asset_uuid"])
+        return out
 
     # -- selecting -------------------------------------------------------------------------------
     def select(self, layer: str, expression: str | Expression | None, *,
@@ -151,6 +162,17 @@ class SessionView:
                                   include_retired=include_retired)
         new = sorted(selection.new, key=lambda u: -self._temp_fids.get((layer, u), 0))
         return [*(selection.saved_uuids or []), *new]
+
+
+def keyed_table(name: str) -> sc.Table:
+    """An asset layer (the one check of :func:`asset_table`) or another table of the model
+    whose rows have a uuid key."""
+    if name in sc.ASSET_TABLES_BY_NAME:
+        return asset_table(name)
+    t = sc.TABLES_BY_NAME.get(name)
+    if t is None or not t.key:
+        return asset_table(name)  # the one error message for a wrong layer name
+    return t
 
 
 def referenced_assets(store: Store, uuids: Iterable[str]) -> set[str]:

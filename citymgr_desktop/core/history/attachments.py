@@ -7,6 +7,9 @@ A photo also names the asset it shows (``asset_uuid``: the owner, or the owner r
 asset) and where it lives as a file in a field package (``file_path``, ``DCIM/…``): the
 record's or asset's ``photo`` field holds that path, which QGIS's and QField's attachment
 widget shows. Attaching the first photo to a record or an asset sets that field.
+
+Readers and planners take ``pending``, the app's unsaved edits: an unsaved photo shows and
+counts (a second copy of it is refused) before it is saved.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from citymgr_desktop.core.history.photos import (
 )
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.model.pending import overlay_rows, pending_of
 from citymgr_desktop.core.model.values import normalise
 
 if TYPE_CHECKING:
@@ -38,8 +42,11 @@ _METADATA = [n for n in ATTACHMENT.field_names() if n != "content"]
 _NEWEST = "coalesce(taken_at, created_at) DESC, rowid DESC"
 
 
-def asset_class_for(store: Store, asset_uuid: str) -> str:
+def asset_class_for(store: Store, asset_uuid: str, pending: DeltaSet | None = None) -> str:
     """The layer that holds ``asset_uuid`` (NotFoundError otherwise)."""
+    for t in sc.ASSET_TABLES:
+        if any(d.uuid == asset_uuid and d.kind == "insert" for d in pending_of(pending, t.name)):
+            return t.name
     for t in sc.ASSET_TABLES:
         if store.conn.execute(f'SELECT 1 FROM "{t.name}" WHERE asset_uuid=?',
                               (asset_uuid,)).fetchone():
@@ -55,19 +62,40 @@ def _rows(store: Store, where: str, params: list[Any], order: str, with_content:
     return [dict(zip(names, r, strict=True)) for r in store.conn.execute(sql, params)]
 
 
-def attachments(store: Store, owner_uuid: str, with_content: bool = False
-                ) -> list[dict[str, Any]]:
+def _with_pending(found: list[dict[str, Any]], pending: DeltaSet | None,
+                  match: Any, with_content: bool, newest_first: bool = False
+                  ) -> list[dict[str, Any]]:
+    """File rows with the unsaved attachments of ``pending`` (new ones last, or first)."""
+    if not pending_of(pending, "attachment"):
+        return found
+    rows = overlay_rows("attachment", {r["attachment_uuid"]: r for r in found}, pending,
+                        match=match)
+    order = {r["attachment_uuid"]: i for i, r in enumerate(found)}
+    new_at = -1 if newest_first else len(order)
+    out = sorted(rows.values(), key=lambda r: order.get(r["attachment_uuid"], new_at))
+    names = [*_METADATA, "content"] if with_content else _METADATA
+    return [{k: r.get(k) for k in names} for r in out]
+
+
+def attachments(store: Store, owner_uuid: str, with_content: bool = False,
+                pending: DeltaSet | None = None) -> list[dict[str, Any]]:
     """Attachments of an asset, record or order, oldest first (content only when asked)."""
-    return _rows(store, "owner_uuid = ?", [owner_uuid], "created_at, rowid", with_content)
+    found = _rows(store, "owner_uuid = ?", [owner_uuid], "created_at, rowid", with_content)
+    return _with_pending(found, pending, lambda r: r.get("owner_uuid") == owner_uuid,
+                         with_content)
 
 
-def asset_photos(store: Store, asset_uuid: str, limit: int | None = None
-                 ) -> list[dict[str, Any]]:
+def asset_photos(store: Store, asset_uuid: str, limit: int | None = None,
+                 pending: DeltaSet | None = None) -> list[dict[str, Any]]:
     """The images that show an asset (its own and its records'), newest first."""
     if "asset_uuid" in store.absent.get("attachment", ()):
         return []  # a file from before photos named their asset
-    return _rows(store, "asset_uuid = ? AND mime_type LIKE 'image/%'", [asset_uuid], _NEWEST,
-                 limit=limit)
+    found = _rows(store, "asset_uuid = ? AND mime_type LIKE 'image/%'", [asset_uuid], _NEWEST,
+                  limit=None if pending_of(pending, "attachment") else limit)
+    out = _with_pending(found, pending, lambda r: r.get("asset_uuid") == asset_uuid
+                        and str(r.get("mime_type") or "").startswith("image/"), False,
+                        newest_first=True)
+    return out[:limit] if limit is not None else out
 
 
 def latest_photos(store: Store, asset_uuids: list[str]) -> dict[str, dict[str, Any]]:
@@ -80,10 +108,17 @@ def latest_photos(store: Store, asset_uuids: list[str]) -> dict[str, dict[str, A
     return out
 
 
-def attachment_content(store: Store, attachment_uuid: str) -> bytes:
-    """The stored bytes, verified against the stored SHA-256."""
-    row = store.conn.execute("SELECT content, sha256, file_name FROM attachment WHERE "
-                             "attachment_uuid=?", (attachment_uuid,)).fetchone()
+def attachment_content(store: Store, attachment_uuid: str,
+                       pending: DeltaSet | None = None) -> bytes:
+    """The stored bytes (an unsaved attachment's from ``pending``), verified against the
+    stored SHA-256."""
+    unsaved = pending.get("attachment", attachment_uuid) if pending is not None else None
+    if unsaved is not None and unsaved.new is not None:
+        got = unsaved.new
+        row: Any = (got.get("content"), got.get("sha256"), got.get("file_name"))
+    else:
+        row = store.conn.execute("SELECT content, sha256, file_name FROM attachment WHERE "
+                                 "attachment_uuid=?", (attachment_uuid,)).fetchone()
     if row is None:
         raise NotFoundError("no attachment {uuid}", uuid=attachment_uuid)
     if row[0] is None:  # a field package: the bytes travel as a file beside it
@@ -103,28 +138,34 @@ def package_path(attachment: dict[str, Any]) -> str:
         f"{extension_for(attachment.get('mime_type'), attachment.get('file_name') or '')}")
 
 
-def owner_of(store: Store, owner_uuid: str) -> tuple[str, str | None]:
-    """(owner kind, the asset it concerns) of an asset, record or order uuid."""
+def owner_of(store: Store, owner_uuid: str, pending: DeltaSet | None = None
+             ) -> tuple[str, str | None]:
+    """(owner kind, the asset it concerns) of an asset, record or order uuid (unsaved
+    ones of ``pending`` too)."""
+    new_record = pending.get("maintenance_record", owner_uuid) if pending is not None else None
+    if new_record is not None and new_record.new is not None:
+        return "maintenance_record", new_record.new.get("asset_uuid")
     row = store.conn.execute("SELECT asset_uuid FROM maintenance_record WHERE record_uuid=?",
                              (owner_uuid,)).fetchone()
     if row:
         return "maintenance_record", row[0]
-    if store.conn.execute("SELECT 1 FROM work_order WHERE work_order_uuid=?",
-                          (owner_uuid,)).fetchone():
+    new_order = pending.get("work_order", owner_uuid) if pending is not None else None
+    if (new_order is not None and new_order.new is not None) or store.conn.execute(
+            "SELECT 1 FROM work_order WHERE work_order_uuid=?", (owner_uuid,)).fetchone():
         return "work_order", None
-    return asset_class_for(store, owner_uuid), owner_uuid
+    return asset_class_for(store, owner_uuid, pending), owner_uuid
 
 
 def plan_attach(store: Store, owner_uuid: str, data: bytes, file_name: str, *,
                 caption: str | None = None, mime_type: str | None = None, user: str = "",
                 now: dt.datetime | None = None, owner_kind: str | None = None,
                 asset_uuid: str | None = None, file_path: str | None = None,
-                link_photo: bool = True) -> DeltaSet:
+                link_photo: bool = True, pending: DeltaSet | None = None) -> DeltaSet:
     """Deltas that attach ``data`` to an asset, a record or an order. The same content twice
     on one owner is refused (named by its file name). The first image of a record or an
     asset whose ``photo`` is empty becomes its photo (``link_photo``)."""
     if owner_kind is None:
-        owner_kind, asset_uuid = owner_of(store, owner_uuid)
+        owner_kind, asset_uuid = owner_of(store, owner_uuid, pending)
     elif asset_uuid is None and owner_kind in sc.ASSET_TABLES_BY_NAME:
         asset_uuid = owner_uuid
     if len(data) > MAX_ATTACHMENT_BYTES:
@@ -132,8 +173,8 @@ def plan_attach(store: Store, owner_uuid: str, data: bytes, file_name: str, *,
                               name=file_name, mb=f"{len(data) / 1e6:.0f}",
                               limit=MAX_ATTACHMENT_BYTES // 1024 // 1024)
     found = describe(data, file_name, strict=False)
-    dup = store.conn.execute("SELECT file_name FROM attachment WHERE owner_uuid=? AND "
-                             "sha256=?", (owner_uuid, found.sha256)).fetchone()
+    dup = [a["file_name"] for a in attachments(store, owner_uuid, pending=pending)
+           if a["sha256"] == found.sha256]
     if dup:
         raise ValidationError("{name} is already attached (as {other})", name=file_name,
                               other=dup[0])
@@ -149,7 +190,8 @@ def plan_attach(store: Store, owner_uuid: str, data: bytes, file_name: str, *,
     row["file_path"] = normalise(ATTACHMENT, "file_path", file_path or package_path(row))
     deltas = DeltaSet([Delta("attachment", aid, None, row)])
     if link_photo and mime.startswith("image/") and owner_kind != "work_order":
-        current = store.get_rows(owner_kind, [owner_uuid], ["photo"]).get(owner_uuid)
+        current = overlay_rows(owner_kind, store.get_rows(owner_kind, [owner_uuid], ["photo"]),
+                               pending, wanted=[owner_uuid]).get(owner_uuid)
         if current is not None and not current.get("photo"):
             deltas.add(Delta(owner_kind, owner_uuid, {"photo": None},
                              {"photo": row["file_path"]}))
@@ -163,16 +205,19 @@ def plan_attach_file(store: Store, owner_uuid: str, path: str | Path, **kwargs: 
     return plan_attach(store, owner_uuid, found.data, p.name, **kwargs)
 
 
-def plan_detach(store: Store, attachment_uuid: str) -> DeltaSet:
+def plan_detach(store: Store, attachment_uuid: str, pending: DeltaSet | None = None
+                ) -> DeltaSet:
     """Deltas that remove an attachment (and clear the owner's photo when it was this one)."""
-    rows = store.get_rows("attachment", [attachment_uuid])
+    rows = overlay_rows("attachment", store.get_rows("attachment", [attachment_uuid]), pending,
+                        wanted=[attachment_uuid])
     if attachment_uuid not in rows:
         raise NotFoundError("no attachment {uuid}", uuid=attachment_uuid)
     row = rows[attachment_uuid]
     deltas = DeltaSet([Delta("attachment", attachment_uuid, row, None)])
     kind, owner = str(row.get("owner_kind")), str(row.get("owner_uuid"))
     if row.get("file_path") and (kind == "maintenance_record" or kind in sc.ASSET_TABLES_BY_NAME):
-        current = store.get_rows(kind, [owner], ["photo"]).get(owner)
+        current = overlay_rows(kind, store.get_rows(kind, [owner], ["photo"]), pending,
+                               wanted=[owner]).get(owner)
         if current is not None and current.get("photo") == row["file_path"]:
             deltas.add(Delta(kind, owner, {"photo": row["file_path"]}, {"photo": None}))
     return deltas

@@ -136,18 +136,30 @@ class DeltaSet:
 
     def __init__(self, deltas: Iterable[Delta] = ()) -> None:
         self._by_key: dict[tuple[str, str], Delta] = {}
+        self._by_table: dict[str, dict[str, None]] = {}  # table -> uuids, in order
         for d in deltas:
             self.add(d)
 
     def add(self, delta: Delta) -> None:
-        prev = self._by_key.pop(delta.key, None)
+        table, uuid = delta.table, delta.uuid
+        key = (table, uuid)
+        prev = self._by_key.pop(key, None)
+        uuids = self._by_table.get(table)
+        if uuids is None:
+            uuids = self._by_table[table] = {}
+        elif prev is not None:
+            uuids.pop(uuid, None)
         merged = delta if prev is None else prev + delta
         if merged is not None:
-            self._by_key[delta.key] = merged
+            self._by_key[key] = merged
+            uuids[uuid] = None
+        elif not uuids:
+            del self._by_table[table]
 
     def extend(self, deltas: Iterable[Delta]) -> None:
+        add = self.add
         for d in deltas:
-            self.add(d)
+            add(d)
 
     def __iter__(self) -> Iterator[Delta]:
         return iter(list(self._by_key.values()))
@@ -165,7 +177,11 @@ class DeltaSet:
         return self._by_key.get((table, uuid))
 
     def tables(self) -> set[str]:
-        return {t for t, _ in self._by_key}
+        return set(self._by_table)
+
+    def for_table(self, table: str) -> list[Delta]:
+        """The deltas of one table, in the order they were (last) made."""
+        return [self._by_key[(table, u)] for u in self._by_table.get(table, ())]
 
     def to_json(self) -> str:
         return json.dumps([d.to_json() for d in self], ensure_ascii=False)

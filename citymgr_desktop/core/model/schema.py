@@ -58,10 +58,17 @@ class Table:
     major_code: str | None = None  # obj_code major class (2 digits)
     minor_code: str | None = None  # obj_code minor class (2 digits)
     key: str = "asset_uuid"
+    # a table without a uuid key whose rows are links (work order -> asset): deltas are
+    # keyed by these fields joined with "/" (see :meth:`link_key`)
+    link: tuple[str, ...] = ()
 
     @property
     def is_asset(self) -> bool:
         return self.geometry_type is not None
+
+    def link_key(self, row: dict) -> str:
+        """The delta key of a link row: its link fields joined with "/"."""
+        return "/".join(str(row[f]) for f in self.link)
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang.startswith("zh") else self.en
@@ -231,6 +238,7 @@ WORK_ORDER_ASSET = Table(
         Field("asset_uuid", T.TEXT, "Asset", "资产", required=True, max_length=36),
     ),
     key="",
+    link=("work_order_uuid", "asset_uuid"),
 )
 
 WORK_ORDER_EVENT = Table(

@@ -21,6 +21,7 @@ from pyproj.exceptions import CRSError
 
 from citymgr_desktop.core import gpkg, workcalendar
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.clock import new_uuid
 from citymgr_desktop.core.errors import BadFileError, CrsError, ValidationError
 from citymgr_desktop.core.gpkg.geometry import encode_many
 from citymgr_desktop.core.model import domains as dm
@@ -82,7 +83,8 @@ def initialise(conn: sqlite3.Connection, crs: CRS, district_code: str, *,
     conn.executemany(
         "INSERT INTO citymgr_meta VALUES (?,?)",
         [("schema_version", str(sc.SCHEMA_VERSION)), ("schema_hash", sc.schema_hash()),
-         ("district_code", district_code), ("crs", crs.to_string())],
+         ("district_code", district_code), ("crs", crs.to_string()),
+         ("project_uuid", new_uuid())],
     )
     years = calendar_years or workcalendar.default_years(dt.date.today())
     conn.execute("INSERT INTO citymgr_meta VALUES (?,?)",

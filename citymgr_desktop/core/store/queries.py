@@ -104,6 +104,33 @@ class StoreQueries:
             self.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
             "WHERE fid IN ({marks})", (int(f) for f in fids)))
 
+    def link_rows(self, table: str, keys: Iterable[str]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The rows of a link table (no uuid key, e.g. ``work_order_asset``) that exist, by
+        (table, link key): the key is the link fields joined with "/"."""
+        t = sc.table(table)
+        names = t.field_names()
+        cols = ", ".join(gpkg.quote_ident(n) for n in names)
+        where = " AND ".join(f"{gpkg.quote_ident(f)} = ?" for f in t.link)
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for key in dict.fromkeys(keys):
+            parts = key.split("/")
+            row = self.conn.execute(f"SELECT {cols} FROM {gpkg.quote_ident(table)} WHERE "
+                                    f"{where} LIMIT 1", parts).fetchone()
+            if row is not None:
+                out[(table, key)] = dict(zip(names, row, strict=True))
+        return out
+
+    @property
+    def project_uuid(self) -> str | None:
+        """The project's identity across copies of the file (``citymgr_meta``), None for a
+        file made before it was recorded (its first save records one)."""
+        try:
+            row = self.conn.execute("SELECT value FROM citymgr_meta WHERE key = "
+                                    "'project_uuid'").fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return row[0] if row else None
+
     # -- extents of assets (print maps, atlases) -------------------------------------------------
     def asset_extent(self, layers: Sequence[str]) -> tuple[Bbox, int] | None:
         """The bounding box and number of the live assets of ``layers`` (asset layers of the

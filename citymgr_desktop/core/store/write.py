@@ -58,7 +58,13 @@ def check_geometry(table: sc.Table, geom: Any) -> Any:
 
 def apply_deltas(conn: sqlite3.Connection, district_code: str, deltas: list[Delta], user: str,
                  progress: Progress | None) -> dict[str, dict[str, int]]:
-    """Apply ``deltas`` (the caller holds the transaction)."""
+    """Apply ``deltas`` (the caller holds the transaction).
+
+    Deletes go first, links and records before the assets they free (the reverse of the
+    model's table order); then inserts and updates, assets before the records, orders and
+    links that point at them. So one batch can hold a new asset with its first record, or a
+    record removed with the asset it was the last reference of.
+    """
     prog = ensure(progress)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"insert": 0, "update": 0,
                                                               "delete": 0})
@@ -67,34 +73,70 @@ def apply_deltas(conn: sqlite3.Connection, district_code: str, deltas: list[Delt
     by_table: dict[str, list[Delta]] = defaultdict(list)
     for d in deltas:
         by_table[d.table].append(d)
-    # Assets before the records that point at them; records before the assets they free.
     order = [t.name for t in sc.ALL_TABLES]
-    done = 0
-    for name in sorted(by_table, key=lambda n: order.index(n) if n in order else len(order)):
+    names = sorted(by_table, key=lambda n: order.index(n) if n in order else len(order))
+    for name in names:
         table = sc.table(name)
-        if not table.key:
-            raise ValidationError("{name} rows have no uuid key; edit them through their owner",
-                                  name=name)
-        items = by_table[name]
-        if table.is_asset and name not in srs_cache:
+        if not table.key and not table.link:
+            raise ValidationError("{name} rows have no uuid key; edit them through their "
+                                  "owner", name=name)
+        if table.is_asset:
             srs_cache[name] = conn.execute(
                 "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=?", (name,)
             ).fetchone()[0]
-        deletes = [d for d in items if d.kind == "delete"]
+    done = 0
+    for name in reversed(names):
+        table = sc.table(name)
+        deletes = [d for d in by_table[name] if d.kind == "delete"]
+        if table.link:
+            _links(conn, table, deletes)
+        else:
+            _deletes(conn, table, deletes)
+        counts[name]["delete"] += len(deletes)
+        done += len(deletes)
+        if deletes:
+            prog.update(done, len(deltas), name)
+    for name in names:
+        table = sc.table(name)
+        items = by_table[name]
         inserts = [d for d in items if d.kind == "insert"]
         updates = [d for d in items if d.kind == "update"]
-        _deletes(conn, table, deletes)
-        _inserts(conn, district_code, table, inserts, user, stamp, srs_cache.get(name))
-        _updates(conn, table, updates, user, stamp, srs_cache.get(name))
-        c = counts[name]
-        c["delete"] += len(deletes)
-        c["insert"] += len(inserts)
-        c["update"] += len(updates)
+        if table.link:
+            _links(conn, table, inserts + updates)
+        else:
+            _inserts(conn, district_code, table, inserts, user, stamp, srs_cache.get(name))
+            _updates(conn, table, updates, user, stamp, srs_cache.get(name))
+        counts[name]["insert"] += len(inserts)
+        counts[name]["update"] += len(updates)
         if table.is_asset and items:
             gpkg.touch_contents(conn, name)
-        done += len(items)
-        prog.update(done, len(deltas), f"{name}")
+        done += len(inserts) + len(updates)
+        prog.update(done, len(deltas), name)
     return dict(counts)
+
+
+def _links(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta]) -> None:
+    """Rows of a link table (no uuid key): deletes first, then inserts; a link is never
+    updated (remove it and add another)."""
+    name = gpkg.quote_ident(table.name)
+    where = " AND ".join(f"{gpkg.quote_ident(f)} = ?" for f in table.link)
+    conn.executemany(f"DELETE FROM {name} WHERE {where}",
+                     [[(d.old or {})[f] for f in table.link] for d in deltas
+                      if d.kind == "delete"])
+    inserts = [d for d in deltas if d.kind == "insert"]
+    if inserts:
+        names = table.field_names()
+        cols = ", ".join(gpkg.quote_ident(n) for n in names)
+        try:
+            conn.executemany(f"INSERT INTO {name} ({cols}) VALUES ({','.join('?' * len(names))})",
+                             [[normalise(table, n, (d.new or {}).get(n)) for n in names]
+                              for d in inserts])
+        except sqlite3.DatabaseError as exc:
+            raise ValidationError("cannot link the rows of {table}: {reason}",
+                                  table=table.name, reason=str(exc)) from None
+    if any(d.kind == "update" for d in deltas):
+        raise ValidationError("{table} rows are links: remove one and add another",
+                              table=table.name)
 
 
 def _stamp_fields(table: sc.Table) -> bool:

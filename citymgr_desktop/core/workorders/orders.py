@@ -1,11 +1,14 @@
 """Work orders (工单): create one order for many assets, move it through the 数字城管 loop,
 close it with a maintenance record per asset.
 
-Every change is one transaction. Moves are planned as a :class:`DeltaSet` (the order's
-state and ``<state>_at``, one ``work_order_event`` with who/when/why, and on closing the
-``maintenance_record`` rows), so the UI can undo them with ``~deltas``; creating an order
-also writes ``work_order_asset`` rows, which have no uuid key, so :class:`CreateOrderCommand`
-undoes it with :func:`delete_order`. Listing and reports live in ``workorders_query``.
+Every change is planned as a :class:`DeltaSet`: creating an order is its row, its first
+``work_order_event`` and one ``work_order_asset`` link per asset (links are keyed by
+"order/asset"); a move is the order's state and ``<state>_at``, an event with who/when/why,
+and on closing the ``maintenance_record`` rows. The app pushes the deltas into its edit
+session (one undo step, saved with everything else); the command line applies them at once
+(:func:`create_order`, :func:`move_order`). Readers and planners take ``pending``, the
+session's unsaved edits, so an unsaved order reads as if saved. Listing and reports live in
+``workorders.query``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.model.pending import overlay_rows, pending_of
 from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import states as wf
@@ -53,17 +57,25 @@ class OrderSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def next_case_number(conn: sqlite3.Connection, day: dt.date) -> str:
-    """The next free case number of ``day`` (call inside the write transaction)."""
+def next_case_number(conn: sqlite3.Connection, day: dt.date,
+                     pending: DeltaSet | None = None) -> str:
+    """The next free case number of ``day`` (call inside the write transaction), unsaved
+    orders of ``pending`` counted."""
     prefix = f"{day:%Y%m%d}"
     row = conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE ? AND "
                        "length(case_no) = 12", (prefix + "%",)).fetchone()
-    serial = int(row[0][8:]) + 1 if row and row[0] and row[0][8:].isdigit() else 1
-    return wf.case_number(day, serial)
+    cases = [row[0]] if row and row[0] else []
+    cases += [str((d.new or {}).get("case_no") or "") for d in pending_of(pending, "work_order")
+              if d.kind == "insert"]
+    serials = [int(c[8:]) for c in cases
+               if len(c) == 12 and c.startswith(prefix) and c[8:].isdigit()]
+    return wf.case_number(day, max(serials, default=0) + 1)
 
 
-def asset_class_of(store: Store, uuids: Iterable[str]) -> dict[str, str]:
-    """Which asset layer holds each uuid (unknown uuids are left out)."""
+def asset_class_of(store: Store, uuids: Iterable[str], pending: DeltaSet | None = None
+                   ) -> dict[str, str]:
+    """Which asset layer holds each uuid (unknown uuids are left out; unsaved new assets
+    of ``pending`` count, deleted ones do not)."""
     ulist = list(dict.fromkeys(uuids))
     out: dict[str, str] = {}
     for t in sc.ASSET_TABLES:
@@ -71,13 +83,19 @@ def asset_class_of(store: Store, uuids: Iterable[str]) -> dict[str, str]:
                 store.conn, f'SELECT asset_uuid FROM "{t.name}" WHERE asset_uuid IN ({{marks}})',
                 ulist):
             out[u] = t.name
-    return out
+        for d in pending_of(pending, t.name):
+            if d.kind == "insert":
+                out[d.uuid] = t.name
+            elif d.kind == "delete":
+                out.pop(d.uuid, None)
+    return {u: out[u] for u in ulist if u in out}
 
 
-def resolve_assets(store: Store, uuids: Iterable[str]) -> list[tuple[str, str]]:
+def resolve_assets(store: Store, uuids: Iterable[str], pending: DeltaSet | None = None
+                   ) -> list[tuple[str, str]]:
     """(class, uuid) pairs for asset uuids of any layer; unknown uuids are an error."""
     ulist = list(dict.fromkeys(uuids))
-    found = asset_class_of(store, ulist)
+    found = asset_class_of(store, ulist, pending)
     missing = [u for u in ulist if u not in found]
     if missing:
         if len(missing) > 3:
@@ -88,7 +106,7 @@ def resolve_assets(store: Store, uuids: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
-               order_uuid: str) -> dict[str, Any]:
+               order_uuid: str, pending: DeltaSet | None = None) -> dict[str, Any]:
     t = sc.WORK_ORDER
     if not spec.title or not str(spec.title).strip():
         raise ValidationError("work_order.title (Title) must not be empty")
@@ -104,12 +122,12 @@ def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
     priority = normalise(t, "priority", spec.priority)
     district = spec.district
     if district is None:
-        district = _common_district(store, assets)
+        district = _common_district(store, assets, pending)
     deadline = compute_deadline(store, cls, priority, now)
     local_day = to_local(now).date()
     row = {
         "work_order_uuid": order_uuid,
-        "case_no": next_case_number(store.conn, local_day),
+        "case_no": next_case_number(store.conn, local_day, pending),
         "source": normalise(t, "source", spec.source),
         "asset_class": normalise(t, "asset_class", cls),
         "priority": priority,
@@ -127,101 +145,124 @@ def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
     return row
 
 
-def _common_district(store: Store, assets: list[tuple[str, str]]) -> str | None:
+def _common_district(store: Store, assets: list[tuple[str, str]],
+                     pending: DeltaSet | None = None) -> str | None:
     names: set[str | None] = set()
     by_class: dict[str, list[str]] = {}
     for c, u in assets:
         by_class.setdefault(c, []).append(u)
     for c, ids in by_class.items():
-        for row in store.get_rows(c, ids, ["district"]).values():
+        rows = overlay_rows(c, store.get_rows(c, ids, ["district"]), pending, wanted=ids)
+        for row in rows.values():
             names.add(row.get("district"))
         if len(names) > 1:
             return None
     return next(iter(names)) if len(names) == 1 else None
 
 
-def create_order(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime | None = None,
-                 order_uuid: str | None = None) -> dict[str, Any]:
-    """Create an order in state ``reported`` for ``spec.assets``; returns the order row.
-
-    Case number (date + serial of the day) and deadline (time limit of class and priority,
-    in working time) are computed inside the transaction, so two writers never share one.
-    """
-
+def plan_create(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime | None = None,
+                order_uuid: str | None = None, pending: DeltaSet | None = None) -> DeltaSet:
+    """The deltas of a new order in state ``reported`` for ``spec.assets``: its row (case
+    number = date + serial of the day, deadline = time limit of class and priority in
+    working time), its first event and a link per asset."""
     store.require_asset_project()
     now = now or utcnow()
     wid = order_uuid or new_uuid()
+    assets = list(dict.fromkeys(spec.assets))
+    row = _order_row(store, spec, user, now, wid, pending)
+    note = spec.note or notes.created(len(assets))
+    event = _event(wid, None, wf.S.REPORTED, user, str(note), now)
+    deltas = DeltaSet([Delta("work_order", wid, None, row),
+                       Delta("work_order_event", event["event_uuid"], None, event)])
+    link = sc.WORK_ORDER_ASSET
+    for cls, uuid in assets:
+        values = {"work_order_uuid": wid, "asset_class": cls, "asset_uuid": uuid}
+        deltas.add(Delta(link.name, link.link_key(values), None, values))
+    return deltas
+
+
+def create_order(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime | None = None,
+                 order_uuid: str | None = None) -> dict[str, Any]:
+    """Create an order at once (one transaction; the command line); returns its row.
+
+    The case number is computed inside the transaction, so two writers never share one.
+    """
     with store.session():
-        row = _order_row(store, spec, user, now, wid)
-        note = spec.note or notes.created(len(set(spec.assets)))
-        event = _event(wid, None, wf.S.REPORTED, user, str(note), now)
-        insert_order(store, row, list(dict.fromkeys(spec.assets)), [event], user)
-    return row
-
-
-def insert_order(store: Store, row: dict[str, Any], assets: Sequence[tuple[str, str]],
-                 events: Sequence[dict[str, Any]], user: str) -> None:
-    """Write an order row, its asset links and its events (one transaction)."""
-    wid = row["work_order_uuid"]
-    deltas = DeltaSet([Delta("work_order", wid, None, row)])
-    deltas.extend(Delta("work_order_event", e["event_uuid"], None, e) for e in events)
-    with store.session() as conn:
+        deltas = plan_create(store, spec, user, now=now, order_uuid=order_uuid)
         store.apply(deltas, user)
-        try:
-            conn.executemany(
-                "INSERT INTO work_order_asset (work_order_uuid, asset_class, asset_uuid) "
-                "VALUES (?,?,?)", [(wid, c, u) for c, u in assets])
-        except sqlite3.DatabaseError as exc:
-            raise ValidationError("cannot link the assets to order {case_no}: {reason}",
-                                  case_no=row['case_no'], reason=exc) from None
+    return next(dict(d.new) for d in deltas if d.table == "work_order" and d.new is not None)
 
 
-def delete_order(store: Store, ref: str) -> tuple[dict[str, Any], list[tuple[str, str]],
-                                                    list[dict[str, Any]]]:
-    """Remove an order with its links and events (to undo a creation); returns what was
-    removed so it can be put back. An order with maintenance records is refused."""
-    order = get_order(store, ref)
+def delete_order(store: Store, ref: str, pending: DeltaSet | None = None) -> DeltaSet:
+    """The deltas that remove an order with its links and events (an order made by
+    mistake); one with maintenance records is refused: cancel it instead."""
+    order = get_order(store, ref, pending)
     wid = order["work_order_uuid"]
-    with store.session() as conn:
-        n = conn.execute("SELECT count(*) FROM maintenance_record WHERE work_order_uuid=?",
-                         (wid,)).fetchone()[0]
-        if n:
-            raise ValidationError("order {case_no} has {n} maintenance record(s); cancel it "
-                                  "instead of deleting it", case_no=order['case_no'], n=n)
-        links = [(c, u) for c, u in conn.execute(
-            "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid=? "
-            "ORDER BY rowid", (wid,))]
-        events = events_of(store, wid)
-        conn.execute("DELETE FROM work_order_asset WHERE work_order_uuid=?", (wid,))
-        store.apply([Delta("work_order_event", e["event_uuid"], e, None) for e in events]
-                    + [Delta("work_order", wid, order, None)])
-    return order, links, events
+    n = store.conn.execute("SELECT count(*) FROM maintenance_record WHERE work_order_uuid=?",
+                           (wid,)).fetchone()[0]
+    n += sum(1 for d in pending_of(pending, "maintenance_record")
+             if d.kind == "insert" and (d.new or {}).get("work_order_uuid") == wid)
+    if n:
+        raise ValidationError("order {case_no} has {n} maintenance record(s); cancel it "
+                              "instead of deleting it", case_no=order["case_no"], n=n)
+    link = sc.WORK_ORDER_ASSET
+    deltas = DeltaSet()
+    for cls, uuid in assets_of(store, wid, pending):
+        values = {"work_order_uuid": wid, "asset_class": cls, "asset_uuid": uuid}
+        deltas.add(Delta(link.name, link.link_key(values), values, None))
+    deltas.extend(Delta("work_order_event", e["event_uuid"], e, None)
+                  for e in events_of(store, wid, pending))
+    deltas.add(Delta("work_order", wid, order, None))
+    return deltas
 
 
-def get_order(store: Store, ref: str) -> dict[str, Any]:
+def get_order(store: Store, ref: str, pending: DeltaSet | None = None) -> dict[str, Any]:
     """An order by case number or uuid (NotFoundError naming the reference)."""
     names = sc.WORK_ORDER.field_names()
     cols = ", ".join(f'"{n}"' for n in names)
-    row = store.conn.execute(f"SELECT {cols} FROM work_order WHERE case_no=? OR "
-                             "work_order_uuid=?", (str(ref).strip(), str(ref).strip())
-                             ).fetchone()
-    if row is None:
+    ref = str(ref).strip()
+    found = {r[0]: dict(zip(names, r[1:], strict=True)) for r in store.conn.execute(
+        f"SELECT work_order_uuid, {cols} FROM work_order WHERE case_no=? OR "
+        "work_order_uuid=?", (ref, ref))}
+    rows = overlay_rows("work_order", found, pending, match=lambda row: ref in (
+        row.get("case_no"), row.get("work_order_uuid")))
+    if not rows:
         raise NotFoundError("no work order with case number or uuid {ref!r}", ref=ref)
-    return dict(zip(names, row, strict=True))
+    return next(iter(rows.values()))
 
 
-def events_of(store: Store, work_order_uuid: str) -> list[dict[str, Any]]:
+def events_of(store: Store, work_order_uuid: str, pending: DeltaSet | None = None
+              ) -> list[dict[str, Any]]:
+    """The order's moves, oldest first (unsaved ones last)."""
     names = sc.WORK_ORDER_EVENT.field_names()
     cols = ", ".join(f'"{n}"' for n in names)
-    return [dict(zip(names, r, strict=True)) for r in store.conn.execute(
+    found = [dict(zip(names, r, strict=True)) for r in store.conn.execute(
         f"SELECT {cols} FROM work_order_event WHERE work_order_uuid=? ORDER BY at, rowid",
         (work_order_uuid,))]
+    if not pending_of(pending, "work_order_event"):
+        return found
+    rows = overlay_rows("work_order_event", {e["event_uuid"]: e for e in found}, pending,
+                        match=lambda row: row.get("work_order_uuid") == work_order_uuid)
+    order = {e["event_uuid"]: i for i, e in enumerate(found)}
+    return sorted(rows.values(), key=lambda e: (order.get(e["event_uuid"], len(order)),
+                                                 e.get("at") or ""))
 
 
-def assets_of(store: Store, work_order_uuid: str) -> list[tuple[str, str]]:
-    return [(c, u) for c, u in store.conn.execute(
+def assets_of(store: Store, work_order_uuid: str, pending: DeltaSet | None = None
+              ) -> list[tuple[str, str]]:
+    """(asset class, asset uuid) of the order's assets, in the order they were linked."""
+    found = [(c, u) for c, u in store.conn.execute(
         "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid=? "
         "ORDER BY rowid", (work_order_uuid,))]
+    links = pending_of(pending, sc.WORK_ORDER_ASSET.name)
+    if not links:
+        return found
+    gone = {(d.old or {}).get("asset_uuid") for d in links if d.kind == "delete"
+            and (d.old or {}).get("work_order_uuid") == work_order_uuid}
+    out = [(c, u) for c, u in found if u not in gone]
+    out += [((d.new or {})["asset_class"], (d.new or {})["asset_uuid"]) for d in links
+            if d.kind == "insert" and (d.new or {}).get("work_order_uuid") == work_order_uuid]
+    return out
 
 
 def _event(wid: str, src: wf.WorkOrderState | None, dst: wf.WorkOrderState, by: str,
@@ -244,12 +285,12 @@ class CloseOptions:
 
 def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
               note: str | None = None, *, now: dt.datetime | None = None,
-              close: CloseOptions | None = None) -> DeltaSet:
+              close: CloseOptions | None = None, pending: DeltaSet | None = None) -> DeltaSet:
     """The deltas of one legal move (IllegalTransitionError otherwise): state, ``<state>_at``,
     an event with who/when/why, and on ``closed`` one maintenance record per asset."""
     if not by or not str(by).strip():
         raise ValidationError("work_order_event.by (Who) must not be empty: say who moves it")
-    order = get_order(store, ref)
+    order = get_order(store, ref, pending)
     src = wf.WorkOrderState(order["state"])
     dst = wf.check_move(src, to, msg("order {case_no}", case_no=order["case_no"]))
     now = now or utcnow()
@@ -262,24 +303,27 @@ def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
     ev = _event(wid, src, dst, str(by).strip(), note, now)
     deltas.add(Delta("work_order_event", ev["event_uuid"], None, ev))
     if dst is wf.S.CLOSED:
-        deltas.extend(_closing_records(store, order, close or CloseOptions(), by, note, now))
+        deltas.extend(_closing_records(store, order, close or CloseOptions(), by, note, now,
+                                       pending))
     return deltas
 
 
 def _closing_records(store: Store, order: dict[str, Any], opts: CloseOptions, by: str,
-                     note: str | None, now: dt.datetime) -> list[Delta]:
+                     note: str | None, now: dt.datetime,
+                     pending: DeltaSet | None = None) -> list[Delta]:
     from citymgr_desktop.core import history
 
     rec_type = normalise(sc.MAINTENANCE_RECORD, "record_type", opts.record_type)
     wid = order["work_order_uuid"]
     work_done = opts.work_done
     if work_done is None:
-        resolved = [e for e in events_of(store, wid) if e["to_state"] == "resolved"
+        resolved = [e for e in events_of(store, wid, pending) if e["to_state"] == "resolved"
                     and e.get("note")]
         work_done = resolved[-1]["note"] if resolved else (note or order["title"])
     out: list[Delta] = []
     day = to_local(now).date().isoformat()
-    for cls, uuid in assets_of(store, wid):
+    ahead = DeltaSet(pending or ())
+    for cls, uuid in assets_of(store, wid, pending):
         values = {
             "record_date": day, "record_type": rec_type,
             "crew": opts.crew or order.get("assignee") or by,
@@ -287,7 +331,9 @@ def _closing_records(store: Store, order: dict[str, Any], opts: CloseOptions, by
             "work_done": work_done, "condition_after": opts.condition_after,
             "work_order_uuid": wid,
         }
-        out.extend(history.plan_add(store, cls, uuid, values, user=by, now=now))
+        planned = history.plan_add(store, cls, uuid, values, user=by, now=now, pending=ahead)
+        ahead.extend(planned)
+        out.extend(planned)
     return out
 
 
@@ -302,8 +348,9 @@ def move_order(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
     return deltas
 
 
-def allowed_moves(store: Store, ref: str) -> list[wf.WorkOrderState]:
-    return wf.allowed_targets(get_order(store, ref)["state"])
+def allowed_moves(store: Store, ref: str, pending: DeltaSet | None = None
+                  ) -> list[wf.WorkOrderState]:
+    return wf.allowed_targets(get_order(store, ref, pending)["state"])
 
 
 def state_label(state: str, lang: str = "en") -> str:
@@ -321,33 +368,6 @@ def is_overdue(order: dict[str, Any], now: dt.datetime | None = None) -> bool:
 
 OVERDUE_STATES = frozenset({"reported", "filed", "dispatched", "in_progress", "returned",
                             "on_hold", "rework"})
-
-
-class CreateOrderCommand:
-    """Undoable creation of one order (for ``window.commands``)."""
-
-    def __init__(self, store: Store, spec: OrderSpec, user: str,
-                 on_change: Callable[[], None] | None = None) -> None:
-        self.store, self.spec, self.user, self.on_change = store, spec, user, on_change
-        self.label = msg("Create work order: {title}", title=spec.title)
-        self.row: dict[str, Any] | None = None
-        self._saved: tuple[dict[str, Any], list[tuple[str, str]], list[dict[str, Any]]] | None \
-            = None
-
-    def do(self) -> None:
-        if self._saved is None:
-            self.row = create_order(self.store, self.spec, self.user)
-        else:  # redo puts back exactly what undo removed: same uuid and case number
-            order, links, events = self._saved
-            insert_order(self.store, order, links, events, self.user)
-        if self.on_change:
-            self.on_change()
-
-    def undo(self) -> None:
-        assert self.row is not None
-        self._saved = delete_order(self.store, self.row["work_order_uuid"])
-        if self.on_change:
-            self.on_change()
 
 
 class DeltaCommand:

@@ -15,6 +15,9 @@ from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import DeltaSet
+from citymgr_desktop.core.model.pending import overlay_rows, pending_of
+from citymgr_desktop.core.model.pending import touched as touched_keys
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.orders import OVERDUE_STATES, get_order, is_overdue
@@ -30,35 +33,34 @@ ASSET_FIELDS = ("asset_uuid", "obj_code", "name", "district", "bgid", "condition
 def list_orders(store: Store, *, states: Iterable[str] | None = None,
                 assignee: str | None = None, overdue: bool | None = None,
                 cases: Sequence[str] | None = None, text: str | None = None,
-                now: dt.datetime | None = None) -> list[dict[str, Any]]:
+                now: dt.datetime | None = None, pending: DeltaSet | None = None
+                ) -> list[dict[str, Any]]:
     """Orders newest first, each with ``asset_count`` and ``overdue``; filters combine with
     AND. ``states`` accepts state names; ``cases`` case numbers or uuids; ``text`` matches
-    case number, title and description (plain substring, never SQL)."""
+    case number, title and description (plain substring, never SQL). Orders that unsaved
+    edits (``pending``) touch are judged by their new values."""
+    now = now or utcnow()
+    names = [wf.parse_state(s).value for s in states] if states else None
+    refs = [str(c).strip() for c in cases] if cases else None
+    touched = set(touched_keys(pending, "work_order"))
+    touched |= {str((d.new or d.old or {}).get("work_order_uuid"))
+                for d in pending_of(pending, "work_order_asset")}
     where, params = [], []
-    if states:
-        names = [wf.parse_state(s).value for s in states]
+    if names:
         where.append(f"o.state IN ({','.join('?' * len(names))})")
         params += names
     if assignee:
         where.append("o.assignee = ?")
         params.append(assignee)
-    if cases:
-        refs = [str(c).strip() for c in cases]
+    if refs:
+        _check_refs(store, refs, pending)
         marks = ",".join("?" * len(refs))
         where.append(f"(o.case_no IN ({marks}) OR o.work_order_uuid IN ({marks}))")
         params += refs + refs
-        found = {r[0] for r in store.conn.execute(
-            f"SELECT case_no FROM work_order WHERE case_no IN ({marks}) UNION SELECT "
-            f"work_order_uuid FROM work_order WHERE work_order_uuid IN ({marks})", refs + refs)}
-        missing = [r for r in refs if r not in found]
-        if missing:
-            raise NotFoundError("no work order with case number {case_numbers}",
-                                case_numbers=', '.join(missing))
     if text:
         where.append("(instr(o.case_no, ?) OR instr(o.title, ?) OR "
                      "instr(coalesce(o.description, ''), ?))")
         params += [text, text, text]
-    now = now or utcnow()
     if overdue is not None:
         st = sorted(OVERDUE_STATES)
         cond = (f"(o.state IN ({','.join('?' * len(st))}) AND o.deadline IS NOT NULL AND "
@@ -73,15 +75,60 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
     out = []
     for r in store.conn.execute(sql, params):
         row = dict(zip(ORDER_FIELDS, r[:-1], strict=True))
+        if row["work_order_uuid"] in touched:
+            continue  # judged below by its new values
         row["asset_count"] = int(r[-1])
         row["overdue"] = is_overdue(row, now)
         out.append(row)
+    if touched:
+        from citymgr_desktop.core.workorders.orders import assets_of
+
+        rows = overlay_rows("work_order", store.get_rows("work_order", touched), pending,
+                            wanted=touched)
+        for row in rows.values():
+            row["asset_count"] = len(assets_of(store, row["work_order_uuid"], pending))
+            row["overdue"] = is_overdue(row, now)
+            if _matches(row, names, assignee, overdue, refs, text):
+                out.append(row)
+        out.sort(key=lambda o: str(o.get("case_no") or ""), reverse=True)
     return out
 
 
-def assignees(store: Store) -> list[str]:
-    return [r[0] for r in store.conn.execute(
-        "SELECT DISTINCT assignee FROM work_order WHERE assignee IS NOT NULL ORDER BY 1")]
+def _check_refs(store: Store, refs: list[str], pending: DeltaSet | None) -> None:
+    marks = ",".join("?" * len(refs))
+    found = {r[0] for r in store.conn.execute(
+        f"SELECT case_no FROM work_order WHERE case_no IN ({marks}) UNION SELECT "
+        f"work_order_uuid FROM work_order WHERE work_order_uuid IN ({marks})", refs + refs)}
+    for d in pending_of(pending, "work_order"):
+        if d.new is not None:
+            found |= {d.uuid, str(d.new.get("case_no"))}
+    missing = [r for r in refs if r not in found]
+    if missing:
+        raise NotFoundError("no work order with case number {case_numbers}",
+                            case_numbers=", ".join(missing))
+
+
+def _matches(row: dict[str, Any], states: list[str] | None, assignee: str | None,
+             overdue: bool | None, refs: list[str] | None, text: str | None) -> bool:
+    """The filters of :func:`list_orders` on one order's values (``overdue`` computed)."""
+    if states and row.get("state") not in states:
+        return False
+    if assignee and row.get("assignee") != assignee:
+        return False
+    if refs and row.get("case_no") not in refs and row.get("work_order_uuid") not in refs:
+        return False
+    if text and not any(text in str(row.get(k) or "") for k in ("case_no", "title",
+                                                               "description")):
+        return False
+    return overdue is None or bool(row["overdue"]) == overdue
+
+
+def assignees(store: Store, pending: DeltaSet | None = None) -> list[str]:
+    found = {r[0] for r in store.conn.execute(
+        "SELECT DISTINCT assignee FROM work_order WHERE assignee IS NOT NULL")}
+    found |= {str(d.new["assignee"]) for d in pending_of(pending, "work_order")
+              if d.new and d.new.get("assignee")}
+    return sorted(found)
 
 
 def select_assets(store: Store, layer: str, where: str) -> list[str]:
@@ -96,11 +143,17 @@ def select_assets(store: Store, layer: str, where: str) -> list[str]:
     return matching_uuids(store, layer, where)
 
 
-def case_numbers(store: Store, order_uuids: Iterable[str | None]) -> dict[str, str]:
+def case_numbers(store: Store, order_uuids: Iterable[str | None],
+                 pending: DeltaSet | None = None) -> dict[str, str]:
     """{work_order_uuid: case number} of these orders (None and unknown ones left out)."""
-    return dict(gpkg.select_in(
+    wanted = [u for u in dict.fromkeys(order_uuids) if u]
+    out = dict(gpkg.select_in(
         store.conn, "SELECT work_order_uuid, case_no FROM work_order "
-        "WHERE work_order_uuid IN ({marks})", order_uuids))
+        "WHERE work_order_uuid IN ({marks})", wanted))
+    for d in pending_of(pending, "work_order"):
+        if d.uuid in wanted and d.new and d.new.get("case_no"):
+            out[d.uuid] = d.new["case_no"]
+    return out
 
 
 @dataclass
@@ -125,37 +178,41 @@ class ReportOrder:
 
 def load_report(store: Store, refs: Sequence[str] | None = None, *,
                 states: Iterable[str] | None = None, records_per_asset: int = 3,
-                progress: Progress | None = None) -> list[ReportOrder]:
+                progress: Progress | None = None, pending: DeltaSet | None = None
+                ) -> list[ReportOrder]:
     """Orders (by case number/uuid, or all matching ``states``) with their assets, geometries
-    and last records, in case-number order."""
+    and last records, in case-number order (unsaved edits of ``pending`` as if saved)."""
     from citymgr_desktop.core.workorders.orders import assets_of, events_of
 
     prog = ensure(progress)
     if refs:
-        orders = [get_order(store, r) for r in dict.fromkeys(refs)]
+        orders = [get_order(store, r, pending) for r in dict.fromkeys(refs)]
         if states:
             wanted = {wf.parse_state(s).value for s in states}
             orders = [o for o in orders if o["state"] in wanted]
     else:
-        orders = list_orders(store, states=states)
+        orders = list_orders(store, states=states, pending=pending)
     orders.sort(key=lambda o: o["case_no"])
     out: list[ReportOrder] = []
     for i, order in enumerate(orders):
         prog.update(i, len(orders), msg("reading {case_no}", case_no=order['case_no']))
         wid = order["work_order_uuid"]
-        links = assets_of(store, wid)
+        links = assets_of(store, wid, pending)
         by_class: dict[str, list[str]] = {}
         for c, u in links:
             by_class.setdefault(c, []).append(u)
         rows: dict[str, dict[str, Any]] = {}
         for c, ids in by_class.items():
-            rows.update(store.get_rows(c, ids, [sc.GEOMETRY_COLUMN, *ASSET_FIELDS]))
-        recs = history.latest_records(store, [u for _, u in links], records_per_asset)
+            rows.update(overlay_rows(c, store.get_rows(c, ids, [sc.GEOMETRY_COLUMN,
+                                                                *ASSET_FIELDS]),
+                                     pending, wanted=ids))
+        recs = history.latest_records(store, [u for _, u in links], records_per_asset,
+                                      pending)
         assets = []
         for c, u in links:
             vals = dict(rows.get(u, {"asset_uuid": u}))
             geom = vals.pop(sc.GEOMETRY_COLUMN, None)
             assets.append(ReportAsset(c, u, vals, geom, recs.get(u, [])))
-        out.append(ReportOrder(dict(order), assets, events_of(store, wid)))
+        out.append(ReportOrder(dict(order), assets, events_of(store, wid, pending)))
     prog.update(len(orders), len(orders), msg("read"))
     return out

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import load_report
 
@@ -21,17 +22,17 @@ FORMATS = ("pdf", "xlsx", "csv", "geojson", "gpkg")
 def export_orders(store: Store, path: str | os.PathLike[str], fmt: str, *,
                   cases: Sequence[str] | None = None, states: Sequence[str] | None = None,
                   lang: str = "zh", with_map: bool = True, with_photos: bool = False,
-                  csv_rows: str = "assets", progress: Progress | None = None
-                  ) -> dict[str, object]:
+                  csv_rows: str = "assets", progress: Progress | None = None,
+                  pending: DeltaSet | None = None) -> dict[str, object]:
     """Write the orders chosen by ``cases``/``states`` (all when both are empty) to ``path``;
     returns a summary {out, format, orders, assets}. ``with_photos``: the PDF prints the
-    latest photo of each asset."""
+    latest photo of each asset. ``pending``: the app's unsaved edits, exported as if saved."""
     if fmt not in FORMATS:
         raise ValidationError("export format must be one of {formats}, got {fmt!r}",
                               formats=', '.join(FORMATS), fmt=fmt)
     prog = ensure(progress)
     store.require_asset_project()
-    orders = load_report(store, list(cases) if cases else None, states=states)
+    orders = load_report(store, list(cases) if cases else None, states=states, pending=pending)
     if not orders:
         raise ValidationError("no work order matches the chosen states/case numbers; "
                               "nothing was written")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.editing import commands as ec
-from citymgr_desktop.core.editing.view import nearest_asset, neighbour_values
+from citymgr_desktop.core.editing.view import neighbour_values
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui import i18n
@@ -23,10 +23,11 @@ from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
+from citymgr_desktop.ui.editing.point_tools import AddPointTool, MovePointTool
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
 
-PICK_PX = 8  # click tolerance of the move tool, in screen pixels
+BIG_EDIT = 2_000  # assets above which an edit is built in a worker thread (with progress)
 REMEMBERED = ("bin_type", "capacity_l", "mount", "material", "structure", "maint_class")
 
 
@@ -86,14 +87,24 @@ class EditingActions(QObject):
         self.discard_action = self._action(self.tr("Discard edits…"), self.discard)
         self.add_action = self._action(self.tr("Add point asset"), self.toggle_add, "Ctrl+.",
                                        checkable=True)
+        self.add_action.setObjectName("action_add_point")
         self.move_action = self._action(self.tr("Move point asset"), self.toggle_move, "Ctrl+,",
                                         checkable=True)
+        self.move_action.setObjectName("action_move_point")
+        self.add_tool = AddPointTool(self._add_clicked)
+        self.move_tool = MovePointTool(self._pick, self._move_to,
+                                       lambda: w.canvas.view().units_per_pixel)
+        w.tools.register(self.add_tool, self.add_action)
+        w.tools.register(self.move_tool, self.move_action)
         self.delete_action = self._action(self.tr("Delete selected assets…"), self.delete,
                                           "Del")
+        self.delete_action.setObjectName("action_delete_assets")
         self.form_action = self._action(self.tr("Asset form…"), self.form_of_selection,
                                         "Ctrl+E")
+        self.form_action.setObjectName("action_asset_form")
         self.bulk_action = self._action(self.tr("Set field on selected…"), self.bulk_edit,
                                         "Ctrl+Shift+B")
+        self.bulk_action.setObjectName("action_bulk_edit")
         self.calc_action = self._action(self.tr("Field calculator…"), self.field_calculator,
                                         "Ctrl+I")
         self.table_action = self._action(self.tr("Attribute table"), self.show_table, "F6")
@@ -112,14 +123,18 @@ class EditingActions(QObject):
                              (self.save_action, "save"), (self.add_action, "add_point"),
                              (self.move_action, "move_point"), (self.table_action, "table")):
             action.setIcon(toolbar_icon(name))
+        for action, name in ((self.undo_action, "action_undo"), (self.redo_action, "action_redo"),
+                             (self.save_action, "action_save_edits"),
+                             (self.discard_action, "action_discard_edits"),
+                             (self.calc_action, "action_field_calculator"),
+                             (self.table_action, "action_attribute_table")):
+            action.setObjectName(name)
         bar = w.toolbar()
         bar.addSeparator()
         for a in (self.undo_action, self.redo_action, self.save_action, self.add_action,
                   self.move_action, self.table_action):
             bar.addAction(a)
-        self.tool: str | None = None
         self._moving: tuple[str, str] | None = None
-        self._tool_busy = False
 
     # -- state ----------------------------------------------------------------------------------
     def _label(self, cmd: Any) -> str:
@@ -144,18 +159,18 @@ class EditingActions(QObject):
         layer = self.layer()
         point_layer = layer is not None and sc.table(layer).geometry_type == "POINT"
         self.add_action.setEnabled(editable and point_layer)
-        self.move_action.setEnabled(editable and point_layer)
+        self.move_action.setEnabled(editable)
         chosen = bool(layer and self.selected(layer))
-        for a in (self.delete_action, self.bulk_action, self.form_action):
+        for a in (self.delete_action, self.bulk_action):
             a.setEnabled(editable and chosen)
+        self.form_action.setEnabled(chosen)  # read-only files get a read-only form
         self.calc_action.setEnabled(editable and layer is not None)
         self.update_title()
 
     def layer(self) -> str | None:
-        """The asset layer edits apply to: the table's when it is shown, else the current."""
-        if self.table.isVisible() and self.table.model is not None:
-            return self.table.layer
-        layer = self.window.current_layer() if self.window.store is not None else None
+        """The asset layer edits apply to: the current layer of the window's one selection
+        model (the layer panel, the attribute table and a selection on the map set it)."""
+        layer = self.window.current_layer() if self.window.is_project else None
         return layer if layer in sc.ASSET_TABLES_BY_NAME else None
 
     def selected(self, layer: str) -> list[str]:
@@ -175,37 +190,34 @@ class EditingActions(QObject):
     def redo(self) -> None:
         self._run(self.tr("Redo"), self.window.commands.redo)
 
-    # -- map tools --------------------------------------------------------------------------------
+    # -- map tools (the window's tool manager runs them) ------------------------------------------
     def toggle_add(self, on: bool) -> None:
-        self.set_tool("add" if on else None)
+        layer = self.layer()
+        if on and (layer is None or sc.table(layer).geometry_type != "POINT"):
+            self.window.status(self.tr("Choose a point layer (bridges or litter bins) first"))
+            self.window.canvas.set_tool(self.window.canvas.tools.active)  # stay where we were
+            return
+        self.window.canvas.set_tool("add_point" if on else "pan")
+        if on:
+            self.window.status(self.tr("Click the map where the new asset stands"))
 
     def toggle_move(self, on: bool) -> None:
-        self.set_tool("move" if on else None)
-
-    def set_tool(self, tool: str | None) -> None:
-        layer = self.layer()
-        if tool and (layer is None or sc.table(layer).geometry_type != "POINT"):
-            self.window.status(self.tr("Choose a point layer (bridges or litter bins) first"))
-            tool = None
-        self.tool, self._moving = tool, None
-        self.add_action.setChecked(tool == "add")
-        self.move_action.setChecked(tool == "move")
-        canvas = self.window.canvas
-        if tool:
-            self._tool_busy = True
-            try:
-                canvas.set_tool("pan")  # clicks come through ``clicked``; drags still pan
-            finally:
-                self._tool_busy = False
-            canvas.setCursor(Qt.CursorShape.CrossCursor)
-        if tool == "add":
-            self.window.status(self.tr("Click the map where the new asset stands"))
-        elif tool == "move":
+        self.window.canvas.set_tool("move_point" if on else "pan")
+        if on:
             self.window.status(self.tr("Click the asset to move"))
 
-    def _canvas_tool_changed(self, _tool: str) -> None:
-        if not self._tool_busy and self.tool is not None:
-            self.set_tool(None)
+    def set_tool(self, tool: str | None) -> None:
+        """``"add"``, ``"move"`` or None (back to panning)."""
+        if tool == "add":
+            self.toggle_add(True)
+        elif tool == "move":
+            self.toggle_move(True)
+        elif self.window.canvas.tools.active in ("add_point", "move_point"):
+            self.window.canvas.set_tool("pan")
+
+    @property
+    def tool(self) -> str | None:
+        return {"add_point": "add", "move_point": "move"}.get(self.window.canvas.tools.active)
 
     def _to_layer(self, layer: str, x: float, y: float, inverse: bool = False) -> tuple:
         map_crs = self.window.canvas.map_crs
@@ -215,29 +227,41 @@ class EditingActions(QObject):
         src, dst = (layer_crs, map_crs) if inverse else (map_crs, layer_crs)
         return Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
 
-    def canvas_clicked(self, x: float, y: float) -> None:
+    def _add_clicked(self, x: float, y: float) -> None:
         layer = self.layer()
-        if self.tool is None or self.session is None or layer is None:
+        if self.session is None or layer is None or sc.table(layer).geometry_type != "POINT":
+            self.window.status(self.tr("Choose a point layer (bridges or litter bins) first"))
             return
+        self.add_point_at(layer, *self._to_layer(layer, x, y))
+
+    def _pick(self, x: float, y: float, tolerance: float) -> tuple[float, float] | None:
+        """The point asset under the click (any visible point layer, the top one first)."""
+        hits = [(layer, key) for layer, key in self.window.hits_at(x, y)
+                if layer in sc.ASSET_TABLES_BY_NAME
+                and sc.table(layer).geometry_type == "POINT"]
+        if self.session is None or not hits:
+            self.window.status(self.tr("No asset here; click on the asset to move"))
+            return None
+        layer, uuid = hits[0]
+        self._moving = (layer, uuid)
+        self.window.selection.replace_all({layer: [uuid]})
+        self.window.selection.set_current_layer(layer)
+        self.window.status(self.tr("Now click its new position"))
+        data = self.window.map_data
+        if data is None:
+            return x, y
+        geoms = data.layer(layer).geometries(data.layer(layer).indices_of([uuid]))
+        return (geoms[0].x, geoms[0].y) if len(geoms) else (x, y)
+
+    def _move_to(self, x: float, y: float) -> None:
+        if self._moving is None or self.session is None:
+            return
+        layer, uuid = self._moving
+        self._moving = None
         lx, ly = self._to_layer(layer, x, y)
-        if self.tool == "add":
-            self.add_point_at(layer, lx, ly)
-        elif self._moving is None:
-            ext = self.window.canvas.extent()
-            tolerance = (ext[2] - ext[0]) / max(self.window.canvas.width(), 1) * PICK_PX
-            uuid = nearest_asset(self.session, layer, lx, ly, tolerance)
-            if uuid is None:
-                self.window.status(self.tr("No asset here; click on the asset to move"))
-                return
-            self._moving = (layer, uuid)
-            self.window.selection.set_selection(layer, [uuid])
-            self.window.status(self.tr("Now click its new position"))
-        else:
-            layer, uuid = self._moving
-            self._moving = None
-            self._run(self.tr("Move point asset"), self.session.move_point, layer, uuid,
-                      shapely.Point(lx, ly))
-            self.window.status(self.tr("Click the asset to move"))
+        self._run(self.tr("Move point asset"), self.session.move_point, layer, uuid,
+                  shapely.Point(lx, ly))
+        self.window.status(self.tr("Click the asset to move"))
 
     def add_point_at(self, layer: str, x: float, y: float) -> str | None:
         table = sc.table(layer)
@@ -276,7 +300,16 @@ class EditingActions(QObject):
             self.open_form(layer, uuids[0])
 
     def open_form(self, layer: str, uuid: str) -> None:
+        """The asset's form (read-only when the file is): the values through the edit
+        session, so unsaved edits show."""
+        store = self.window.store
+        if store is None or not self.window.is_project:
+            return
         if self.session is None:
+            row = store.get_rows(layer, [uuid]).get(uuid)
+            if row is not None:
+                AssetFormDialog(self.window, sc.table(layer), row, lang=self.lang,
+                                read_only=True).exec()
             return
         row = self.session.row(layer, uuid)
         values = self.ask_form(sc.table(layer), row, new=False)
@@ -308,10 +341,33 @@ class EditingActions(QObject):
             return
         dlg = BulkEditDialog(self.window, sc.table(layer), len(uuids), self.lang)
         if dlg.exec() == QDialog.DialogCode.Accepted:
-            cmd = self._run(self.tr("Set field"), self.session.bulk_set, layer, uuids,
-                            dlg.values())
+            values, session = dlg.values(), self.session
+            self._build_and_push(self.tr("Set field"), len(uuids),
+                                 lambda: ec.bulk_set(session, layer, uuids, values))
+
+    def _build_and_push(self, title: str, count: int, build: Any) -> None:
+        """Build an edit command and push it: a big one is built (values read and checked,
+        its journal lines made) in a worker with progress, so the window never stalls."""
+        session = self.session
+        if session is None:
+            return
+
+        def push(cmd: ec.EditCommand | None) -> None:
             if cmd is None:
-                self.window.status(self.tr("Nothing changed: the assets already had that value"))
+                self.window.status(self.tr("Nothing changed: the assets already had that "
+                                           "value"))
+            elif session is self.session:
+                self._run(title, session.push, cmd)
+
+        if count <= BIG_EDIT:
+            try:
+                push(build())
+            except CitymgrError as exc:
+                show_error(self.window, title, exc)
+            return
+        self.task = run_task(self.window, title,
+                             lambda progress: (lambda c: c.prepare() if c else None)(build()),
+                             on_done=push)
 
     def field_calculator(self) -> None:
         layer = self.layer()
@@ -328,7 +384,8 @@ class EditingActions(QObject):
         session = self.session
         self.task = run_task(
             self.window, self.tr("Field calculator"),
-            lambda progress: ec.calculate(session, layer, uuids, field, text),
+            lambda progress: (lambda c: c.prepare() if c else None)(
+                ec.calculate(session, layer, uuids, field, text)),
             on_done=lambda cmd: cmd is not None and self._run(
                 self.tr("Field calculator"), session.push, cmd))
 

@@ -1,7 +1,8 @@
 """The per-asset form: the fields of one asset in groups (identity, location, management,
 condition, the class's own fields, other; system fields read-only), with editors built from
 the domains. OK validates every value with the core's rules and refuses invalid input with
-a message that names the field and the allowed values.
+a message that names the field and the allowed values. ``read_only`` shows the same form
+with every editor locked and only a Close button (a read-only file).
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ class AssetFormDialog(QDialog):
     """Edit one asset (``values`` = its current row) or a new one (``new=True``)."""
 
     def __init__(self, parent: QWidget | None, table: sc.Table, values: dict[str, Any],
-                 *, new: bool = False, lang: str = "en") -> None:
+                 *, new: bool = False, lang: str = "en", read_only: bool = False) -> None:
         super().__init__(parent)
         self.table = table
         self.new = new
         self.lang = lang
+        self.read_only = read_only
         name = values.get("name") or values.get("obj_code") or ""
         title = self.tr("New %1") if new else self.tr("%1 %2")
         self.setWindowTitle(title.replace("%1", table.label(lang)).replace("%2", str(name)))
@@ -64,7 +66,7 @@ class AssetFormDialog(QDialog):
                 editor = create_editor(f, lang, box)
                 editor.setObjectName(f"edit_{f.name}")
                 editor.set_value(values.get(f.name))
-                editor.set_read_only(f.system)
+                editor.set_read_only(f.system or read_only)
                 self._shown[f.name] = editor.value()
                 self.editors[f.name] = editor
                 label = QLabel(f.label(lang) + ("*" if f.required and not f.system else ""))
@@ -85,11 +87,18 @@ class AssetFormDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close if read_only else
+                                   QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        if read_only:
+            note = QLabel(self.tr("The file is open read-only: the form shows the values "
+                                  "only."))
+            note.setObjectName("form_read_only")
+            note.setWordWrap(True)
+            layout.addWidget(note)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)

@@ -50,9 +50,12 @@ class AttributeTableModel(QAbstractTableModel):
         if "fid" not in self.columns:
             self.columns.insert(0, "fid")
         self._key_col = self.columns.index(self.table.key)
+        self._column_flags: list[Qt.ItemFlag] = []
+        self.key_map: Any = None  # fids <-> uuids in memory (KeyMap of the attribute table)
         self._right_aligned = [
             c == "fid" or (c in self.fields and self.fields[c].type == "number"
                            and self.fields[c].domain is None) for c in self.columns]
+        self._column_flags = self._compute_column_flags()
         self._fids = np.empty(0, dtype=np.int64)
         self._pages: OrderedDict[int, list[tuple | None]] = OrderedDict()
         self._pending: dict[str, dict[str, Any]] = {}  # uuid -> new values of pending updates
@@ -135,9 +138,16 @@ class AttributeTableModel(QAbstractTableModel):
         self.loaded.emit(len(fids))
 
     def _fids_of(self, uuids: set[str] | list[str]) -> dict[str, int]:
-        if self.session is not None:
-            return self.session.fids(self.layer, uuids)
-        return self.store.fids_of(self.layer, uuids)
+        """fid of each uuid: from the window's map in memory first (``key_map``), the rest
+        (retired, new, not drawn) from the session or the store."""
+        ulist = list(uuids)
+        out = self.key_map.fids_of_keys(self.layer, ulist) if self.key_map is not None else {}
+        out = {u: f for u, f in out.items() if f > 0}
+        rest = [u for u in ulist if u not in out]
+        if rest:
+            out.update(self.session.fids(self.layer, rest) if self.session is not None
+                       else self.store.fids_of(self.layer, rest))
+        return out
 
     # -- pending edits ---------------------------------------------------------------------------
     def _refresh_pending(self) -> dict[str, Any]:
@@ -164,8 +174,11 @@ class AttributeTableModel(QAbstractTableModel):
             self.reload()
             return
         self._pages.clear()
-        rows = self.rows_of(list(uuids))
-        if len(rows):
+        if len(uuids) > 500 or not len(self._fids):  # repaint what is shown: cheaper than
+            rows = np.array([0, max(len(self._fids) - 1, 0)])  # finding 15,000 rows
+        else:
+            rows = self.rows_of(list(uuids))
+        if len(rows) and len(self._fids):
             self.dataChanged.emit(self.index(int(rows.min()), 0),
                                   self.index(int(rows.max()), len(self.columns) - 1))
 
@@ -268,11 +281,21 @@ class AttributeTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
+        # Qt asks this for every cell of a selection (15,000 rows x 24 columns on Ctrl+A):
+        # one list lookup, the flags of each column computed once
+        try:
+            return self._column_flags[index.column()]
+        except IndexError:
+            return self._column_flags[0] if self._column_flags else Qt.ItemFlag.NoItemFlags
+
+    def _compute_column_flags(self) -> list[Qt.ItemFlag]:
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        f = self.field(index.column()) if index.isValid() else None
-        if self.session is not None and f is not None and not f.system:
-            base |= Qt.ItemFlag.ItemIsEditable
-        return base
+        out = []
+        for column in range(len(self.columns)):
+            f = self.field(column)
+            editable = self.session is not None and f is not None and not f.system
+            out.append(base | Qt.ItemFlag.ItemIsEditable if editable else base)
+        return out
 
     def setData(self, index: Index, value: Any,
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -293,18 +316,28 @@ class AttributeTableModel(QAbstractTableModel):
         fids = np.fromiter(self._fids_of(list(uuids)).values(), dtype=np.int64)
         return np.nonzero(np.isin(self._fids, fids))[0]
 
+    def uuids_of_ranges(self, ranges: list[tuple[int, int]]) -> list[str]:
+        """asset_uuid of the rows of these (top, bottom) ranges, in row order."""
+        if not ranges:
+            return []
+        rows = np.unique(np.concatenate([np.arange(t, b + 1) for t, b in ranges]))
+        return self.uuids_of(rows.tolist())
+
     def uuids_of(self, rows: list[int]) -> list[str]:
-        """asset_uuid of the given rows (cached pages first, then one query per 900)."""
-        out, missing = [], []
-        for r in rows:
-            page = r // PAGE
-            if page in self._pages and self._pages[page][r - page * PAGE] is not None:
-                out.append(self._pages[page][r - page * PAGE][self._key_col])
-            elif 0 <= r < len(self._fids):
-                missing.append(int(self._fids[r]))
-        if missing and self.session is not None:
-            out += list(self.session.uuids_for_fids(self.layer, missing).values())
-        return out
+        """asset_uuid of the given rows, in row order: from the window's map in memory
+        (``key_map``), then the session (new assets) and one query per 900 for the rest."""
+        index = np.asarray(rows, dtype=np.int64)
+        fids = self._fids[index[(index >= 0) & (index < len(self._fids))]]
+        known: dict[int, str] = {}
+        if self.key_map is not None:
+            known = self.key_map.keys_of_fids(self.layer, fids[fids > 0])
+        rest = [int(f) for f in fids if int(f) not in known]
+        if rest:
+            if self.session is not None:
+                known.update(self.session.uuids_for_fids(self.layer, rest))
+            else:
+                known.update(self.store.uuids_of_fids(self.layer, rest))
+        return [known[f] for f in fids.tolist() if f in known]
 
     def fid_at(self, row: int) -> int:
         return int(self._fids[row])

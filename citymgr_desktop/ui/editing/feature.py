@@ -1,18 +1,19 @@
 """Editing in the main window: the Edit menu (Undo Ctrl+Z, Redo Ctrl+Y / Ctrl+Shift+Z with the
 command's label, Save edits Ctrl+S, Discard edits), map tools to add and move point assets,
 delete-or-retire, the asset form, bulk edit and field calculator, the attribute table dock
-(F6), a "*" in the title while edits are unsaved, a prompt on close, and the offer to
-restore the unsaved edits of a crashed session when a file is opened (docs/editing.md).
+(F6), a "*" in the title while edits are unsaved, a prompt on close, the field-by-field merge
+when another program changed what you edit, and the offer to restore the unsaved edits of a
+crashed session when a file is opened (docs/editing.md).
 
 The window is known only by its contract (:class:`~citymgr_desktop.ui.shell.window.Window`);
-the open file's :class:`EditSession` is published there as ``window.edit_session`` for other
-features, and its pending edits are drawn over the canvas.
+the open file's one :class:`EditSession` is the window's (``window.edit_session``): this
+feature gives it its actions, prompts and dialogs, and the map draws its pending edits.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QMessageBox
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
+from PySide6.QtWidgets import QDialog, QDockWidget, QMessageBox
 
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.editing import EditEvent, EditSession, Recovery, SaveResult
@@ -22,13 +23,14 @@ from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
-from citymgr_desktop.ui.editing.edit_overlay_widget import EditOverlayWidget
+from citymgr_desktop.ui.editing.merge_dialog import MergeDialog
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 ORDER = 30
-BIG_SAVE = 20_000  # pending edits above which saving runs in a worker with progress
+BIG_SAVE = 500  # pending edits above which saving runs in a worker with progress (a save
+# of 500 edits takes ~30 ms on the UI thread; 15,000 would stall it for half a second)
 
 
 class EditingFeature(EditingActions):
@@ -44,6 +46,7 @@ class EditingFeature(EditingActions):
         self.task: Task | None = None
         self._make_actions()
         self.table = AttributeTableWidget(window.selection, self.lang)
+        self.table.key_map = MapKeys(window)
         self.dock = window.add_dock(self.table, Qt.DockWidgetArea.BottomDockWidgetArea,
                                     "attribute_table_dock")
         self.dock.setWindowTitle(self.tr("Attribute table"))
@@ -53,14 +56,12 @@ class EditingFeature(EditingActions):
             self.table.toolbar.addAction(action)
         self.table.zoomRequested.connect(self.zoom_to)
         self.table.view.doubleClicked.connect(self._table_double_clicked)
+        self.table.layerChosen.connect(window.selection.set_current_layer)
         window.storeChanged.connect(self._store_changed)
         window.dataChanged.connect(self._data_changed)
         window.selection.changed.connect(lambda _layer: self.update_actions())
-        window.canvas.clicked.connect(self.canvas_clicked)
-        window.canvas.toolChanged.connect(self._canvas_tool_changed)
+        window.selection.currentLayerChanged.connect(self._current_layer_changed)
         window.windowTitleChanged.connect(lambda _t: self.update_title())
-        self.overlay = EditOverlayWidget(window.canvas)
-        self._own_notify = False
         window.add_close_guard(self.may_close)
         self._store_changed(window.store)
 
@@ -68,78 +69,107 @@ class EditingFeature(EditingActions):
     def _store_changed(self, store: Store | None) -> None:
         if self.session is not None:
             self.session.unsubscribe(self._session_changed)
-            self.session.close()  # unsaved edits stay in the journal, offered on reopen
-            self.session = None
-        self.set_tool(None)
-        if store is not None and not store.read_only and store.is_asset_project():
-            try:
-                self.session = EditSession(store, self.window.user_name(),
-                                           self.window.commands)
-            except CitymgrError as exc:
-                show_error(self.window, self.tr("Editing is not possible"), exc)
+        self.session = self.window.edit_session  # the window's one session
         if self.session is not None:
-            self.session.lang = self.lang
             self.session.subscribe(self._session_changed)
-        self.window.edit_session = self.session  # published for other features (contract)
-        self.overlay.set_session(self.session)
         if self._stack is not None:
             self._stack.unsubscribe(self.update_actions)
         self._stack = self.window.commands
         self._stack.subscribe(self.update_actions)
         layer = self.window.current_layer() if store is not None else None
-        self.table.set_store(store, self.session, layer)
+        self.table.set_store(store if self.window.is_project else None, self.session, layer)
         self.update_actions()
-        if self.session is not None and self.session.recovery is not None:
-            self.offer_restore(self.session.recovery)
+        session = self.session
+        if session is not None and (session.recovery is not None or session.elsewhere):
+            # after the window is shown and the file opened: a prompt inside open_file
+            # would come before the map
+            QTimer.singleShot(0, lambda: self._after_open(session))
+
+    def _after_open(self, session: EditSession) -> None:
+        if session is not self.session:
+            return
+        if session.recovery is not None:
+            self.offer_restore(session.recovery)
+        for found in session.elsewhere:
+            self.window.status(self.tr(
+                "%1 unsaved edit(s) of this project are kept next to %2 (another copy of it): "
+                "open that file to restore them").replace("%1", f"{found.edits:,}").replace(
+                "%2", str(found.project_file)), 15000)
+            QMessageBox.information(self.window, self.tr("Unsaved edits elsewhere"), self.tr(
+                "This file is a copy of a project that has %1 unsaved edit(s), last made at "
+                "%2, in a recovery journal next to\n%3\n\nOpen that file to restore them; "
+                "they are not in this copy.").replace("%1", f"{found.edits:,}").replace(
+                "%2", _when(found.when)).replace("%3", str(found.project_file)))
 
     def offer_restore(self, recovery: Recovery) -> None:
-        if self.ask_restore(recovery):
-            count = self.session.restore() if self.session else 0
+        """Ask whether to restore a crashed session's edits, merged with the file as it is
+        now; conflicts with later changes are decided field by field."""
+        session = self.session
+        if session is None:
+            return
+        labels = recovery.labels()
+        text = self.tr("%1 unsaved edit(s) of this file were found, last made at %2 "
+                       "(citymgr did not close normally).").replace(
+            "%1", f"{recovery.count:,}").replace("%2", _when(recovery.when))
+        if recovery.conflicts:
+            text += "\n\n" + self.tr(
+                "They were merged with the file as it is now. %1 field(s) were changed in "
+                "the file since (by citymgr edit, QGIS or another copy of the app): choose "
+                "for each which value to keep. Nothing else is overwritten.").replace(
+                "%1", str(len(recovery.conflicts)))
+        else:
+            text += " " + self.tr("They were merged with the file as it is now: nothing "
+                                  "changed there since conflicts with them.")
+        if recovery.already_saved:
+            text += " " + self.tr("%1 of them are in the file already.").replace(
+                "%1", str(recovery.already_saved))
+        text += "\n\n" + self.tr("If you do not restore them they are kept in a file next to "
+                                  "the project ending in .discarded.")
+        names = self._names(recovery.conflicts)
+        dialog = MergeDialog(self.window, self.tr("Restore unsaved edits"), text,
+                             recovery.conflicts, names, ok_text=self.tr("Restore"),
+                             cancel_text=self.tr("Do not restore"))
+        dialog.setToolTip("\n".join(f"• {i18n.render(label)}" for label in labels[-8:]))
+        dialog.table.setVisible(bool(recovery.conflicts))
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            count = session.restore(dialog.choices())
             self.window.status(self.tr("Restored %1 unsaved edit(s)").replace("%1",
                                                                                 f"{count:,}"))
-        elif self.session is not None:
-            self.session.drop_recovery()
+        else:
+            session.drop_recovery()
 
-    def ask_restore(self, recovery: Recovery) -> bool:
-        labels = recovery.labels()
-        shown = "\n".join(f"• {i18n.render(label)}" for label in labels[-8:])
-        more = "\n…" if len(labels) > 8 else ""
-        box = QMessageBox(self.window)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(self.tr("Restore unsaved edits"))
-        box.setText(self.tr("%1 unsaved edit(s) of this file were found, last made at %2 "
-                            "(citymgr did not close normally). Restore them?").replace(
-            "%1", f"{recovery.count:,}").replace("%2", (recovery.when or "?")[:19]
-                                                  .replace("T", " ")))
-        box.setInformativeText(self.tr("If you do not restore them they are kept in a file "
-                                       "next to the project ending in .discarded."))
-        box.setDetailedText(shown + more)
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.setDefaultButton(QMessageBox.StandardButton.Yes)
-        return box.exec() == QMessageBox.StandardButton.Yes
+    def _names(self, conflicts: list) -> dict[tuple[str, str], str]:
+        out = {}
+        if self.session is None:
+            return out
+        for c in conflicts:
+            if c.table in sc.ASSET_TABLES_BY_NAME:
+                row = self.session.rows(c.table, [c.uuid], ["name", "obj_code"]).get(c.uuid, {})
+                out[(c.table, c.uuid)] = str(row.get("name") or row.get("obj_code") or "")
+        return out
 
     def _session_changed(self, event: EditEvent) -> None:
-        if event.saved:  # the file changed: the map and the panels read it again
-            self._own_notify = True
-            try:
-                self.window.notify_data_changed(set(event.tables))
-            finally:
-                self._own_notify = False
-        self.overlay.refresh()  # pending edits are marked over the map until saved
+        self.update_actions()
+
+    def _current_layer_changed(self, layer: str | None) -> None:
+        if layer in sc.ASSET_TABLES_BY_NAME:
+            self.table.set_layer(layer)
         self.update_actions()
 
     def _data_changed(self, tables: set[str]) -> None:
         model = self.table.model
-        if not self._own_notify and model is not None and model.layer in set(tables or ()):
-            model.reload()  # another feature wrote to the layer
+        if model is not None and model.layer in set(tables or ()):
+            model.reload()  # the file changed (a save, an import, a sync)
 
     # -- saving --------------------------------------------------------------------------------
-    def save(self, *, force: bool = False) -> bool:
-        """Save the pending edits (in a worker with progress when there are many)."""
+    def save(self, *, force: bool = False, background: bool = True) -> bool:
+        """Save the pending edits (in a worker with progress when there are many, unless
+        ``background`` is False); False when it failed or still runs."""
         session = self.session
         if session is None or not session.dirty:
             return True
-        if len(session.pending) > BIG_SAVE:
+        session.user = self.window.user_name()  # asked once, the first time it is needed
+        if background and len(session.pending) > BIG_SAVE:
             session.hold_events()
             self.task = run_task(self.window, self.tr("Saving edits"),
                                  lambda progress: session.save(progress, force=force),
@@ -165,16 +195,21 @@ class EditingFeature(EditingActions):
         self.update_actions()
 
     def _save_failed(self, exc: BaseException, force: bool) -> bool:
-        if self.session is not None:
-            self.session.release_events()
-        if isinstance(exc, ConflictError) and not force:
-            answer = QMessageBox.question(
-                self.window, self.tr("Save edits"),
-                self.tr("Another program changed values you edited:\n%1\n\nOverwrite them "
-                        "with your edits?").replace("%1", i18n.render(exc)))
-            if answer == QMessageBox.StandardButton.Yes:
-                return self.save(force=True)
-            return False
+        session = self.session
+        if session is not None:
+            session.release_events()
+        conflicts = getattr(exc, "conflicts", None)
+        if isinstance(exc, ConflictError) and conflicts and session is not None:
+            dialog = MergeDialog(self.window, self.tr("Save edits"), self.tr(
+                "Another program (QGIS, citymgr edit, another copy of the app) changed the "
+                "file since you made these edits. Its other changes are kept; for these %1 "
+                "field(s) you both changed, choose which value to keep, then save.").replace(
+                "%1", str(len(conflicts))), conflicts, self._names(conflicts),
+                ok_text=self.tr("Merge and save"))
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            session.resolve(dialog.choices())
+            return self.save()
         show_error(self.window, self.tr("Save edits"), exc)
         return False
 
@@ -185,8 +220,9 @@ class EditingFeature(EditingActions):
         if ask:
             answer = QMessageBox.question(
                 self.window, self.tr("Discard edits"),
-                self.tr("Discard %1 unsaved edit(s)? This cannot be undone.").replace(
-                    "%1", f"{len(session.pending):,}"))
+                self.tr("Discard %1 unsaved edit(s)? Assets, maintenance records, work orders "
+                        "and attachments not saved yet are all dropped. This cannot be "
+                        "undone.").replace("%1", f"{len(session.pending):,}"))
             if answer != QMessageBox.StandardButton.Yes:
                 return
         session.discard()
@@ -209,7 +245,7 @@ class EditingFeature(EditingActions):
         if answer == QMessageBox.StandardButton.Cancel:
             return False
         if answer == QMessageBox.StandardButton.Save:
-            return self.save() and not self.session.dirty
+            return self.save(background=False) and not self.session.dirty
         self.session.discard()
         return True
 
@@ -260,6 +296,32 @@ class EditingFeature(EditingActions):
                     and self.window.dockWidgetArea(other) == bottom:
                 self.window.tabifyDockWidget(other, self.dock)
                 return
+
+
+class MapKeys:
+    """fid <-> asset_uuid from the window's map in memory (the attribute table asks this
+    before the file: mapping 15,000 selected rows costs milliseconds, not a query)."""
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+
+    def keys_of_fids(self, layer: str, fids) -> dict[int, str]:
+        data = self.window.map_data
+        if data is None or layer not in data.names():
+            return {}
+        return data.layer(layer).keys_of_fids(fids)
+
+    def fids_of_keys(self, layer: str, keys: list[str]) -> dict[str, int]:
+        data = self.window.map_data
+        if data is None or layer not in data.names():
+            return {}
+        return data.layer(layer).fids_of_keys(keys)
+
+
+def _when(stamp: str | None) -> str:
+    from citymgr_desktop.core.workorders.deadlines import format_local
+
+    return format_local(stamp) or "?"
 
 
 def install(window: Window) -> EditingFeature:

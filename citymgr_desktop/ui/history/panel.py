@@ -1,15 +1,18 @@
 """The maintenance-history dock: the timeline of the selected asset's records, with add /
-edit / delete (each one undoable command on ``window.commands``) and photo thumbnails: every
-photo of the asset (its own and its records', those synced from the field included) or,
-with a record chosen, the asset's own and that record's."""
+edit / delete and photo thumbnails: every photo of the asset (its own and its records',
+those synced from the field included) or, with a record chosen, the asset's own and that
+record's. Every change is a pending edit of the window's one edit session (one undo step,
+saved with Ctrl+S with the rest), and everything is read through it, so unsaved records and
+photos show as if saved. Del in the list deletes the chosen record (the window's Del deletes
+assets elsewhere)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -22,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core import history
+from citymgr_desktop.core.editing import EditEvent
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import domains as dm
+from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.workorders.deadlines import format_local
-from citymgr_desktop.core.workorders.orders import DeltaCommand
 from citymgr_desktop.core.workorders.query import case_numbers
 from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
 from citymgr_desktop.ui.i18n import label_language
@@ -50,8 +54,10 @@ class HistoryPanelWidget(QWidget):
         self.tree.setHeaderLabels([self.tr("Date"), self.tr("Type"), self.tr("Crew"),
                                    self.tr("Condition"), self.tr("Observation / work done"),
                                    self.tr("Order"), self.tr("Photos")])
+        self.tree.setObjectName("historyRecords")
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
+        self.tree.installEventFilter(self)
         self.tree.itemSelectionChanged.connect(self._show_thumbnails)
         self.tree.itemDoubleClicked.connect(lambda *_: self.edit_record())
         self.add_btn = QPushButton(self.tr("Add…"))
@@ -62,7 +68,9 @@ class HistoryPanelWidget(QWidget):
         self.edit_btn.clicked.connect(self.edit_record)
         self.del_btn.clicked.connect(self.delete_record)
         self.attach_btn.clicked.connect(self.attach)
-        self.del_btn.setShortcut(QKeySequence.StandardKey.Delete)
+        for button, name in ((self.add_btn, "historyAdd"), (self.edit_btn, "historyEdit"),
+                             (self.del_btn, "historyDelete"), (self.attach_btn, "historyAttach")):
+            button.setObjectName(name)
         self.thumbs = PhotoStripWidget()
         self.thumbs.setObjectName("history_photos")
         buttons = QHBoxLayout()
@@ -74,10 +82,42 @@ class HistoryPanelWidget(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.thumbs)
+        self._session = None
         window.selection.changed.connect(self._selection_changed)
         window.dataChanged.connect(self._data_changed)
-        window.storeChanged.connect(lambda _s: self._selection_changed(""))
+        window.storeChanged.connect(self._store_changed)
         self._update_buttons()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """Del in the record list deletes the chosen record: the list takes the key before
+        the window's Del (delete assets) sees it, so the two never clash."""
+        if obj is self.tree and event.type() in (QEvent.Type.ShortcutOverride,
+                                                 QEvent.Type.KeyPress):
+            key = event.key() if isinstance(event, QKeyEvent) else None
+            if key == Qt.Key.Key_Delete and self.selected_record() is not None:
+                event.accept()
+                if event.type() == QEvent.Type.KeyPress and self.del_btn.isEnabled():
+                    self.delete_record()
+                return True
+        return super().eventFilter(obj, event)
+
+    def _store_changed(self, _store: Any) -> None:
+        if self._session is not None:
+            self._session.unsubscribe(self._session_changed)
+        self._session = self.window.edit_session
+        if self._session is not None:
+            self._session.subscribe(self._session_changed)
+        self._selection_changed("")
+
+    def _session_changed(self, event: EditEvent) -> None:
+        if self.asset is not None and ({"maintenance_record", "attachment", self.asset[0]}
+                                       & set(event.tables)):
+            self.refresh()
+
+    @property
+    def pending(self) -> DeltaSet | None:
+        session = self.window.edit_session
+        return session.pending if session is not None else None
 
     # -- following the selection ----------------------------------------------------------
     def _selection_changed(self, _layer: str) -> None:
@@ -102,17 +142,20 @@ class HistoryPanelWidget(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        chosen = self.selected_record()  # stays chosen (an attachment added to it, an edit)
         self.tree.clear()
         self.thumbs.clear()
         store = self.window.store
-        if store is None or self.asset is None:
+        if store is None or self.asset is None or not self.window.is_project:
             self.title.setText(self.tr("Select an asset to see its maintenance history."))
             self._update_buttons()
             return
         layer, uuid = self.asset
         lang = label_language()
+        session = self.window.edit_session
         try:
-            row = store.get_row(layer, uuid)
+            row = session.row(layer, uuid) if session is not None else store.get_row(layer,
+                                                                                      uuid)
         except CitymgrError:
             self.asset = None
             self.refresh()
@@ -121,12 +164,12 @@ class HistoryPanelWidget(QWidget):
         self.asset_label = f"{row.get('name') or ''} {row.get('obj_code') or ''}".strip()
         self.title.setText(f"<b>{row.get('name') or ''}</b> {row.get('obj_code') or ''} · "
                            + self.tr("Condition: %1").replace("%1", cond))
-        recs = history.records(store, uuid)
-        cases = case_numbers(store, [rec.get("work_order_uuid") for rec in recs])
+        recs = history.records(store, uuid, pending=self.pending)
+        cases = case_numbers(store, [rec.get("work_order_uuid") for rec in recs], self.pending)
         for rec in recs:
             text = " / ".join(t for t in (rec.get("observation"), rec.get("work_done")) if t)
             before, after = rec.get("condition_before"), rec.get("condition_after")
-            photos = len(history.attachments(store, rec["record_uuid"]))
+            photos = len(history.attachments(store, rec["record_uuid"], pending=self.pending))
             item = QTreeWidgetItem([
                 rec["record_date"], dm.RECORD_TYPE.label(rec["record_type"], lang),
                 rec.get("crew") or "", f"{before or '–'} → {after or '–'}", text,
@@ -139,6 +182,11 @@ class HistoryPanelWidget(QWidget):
             for column in (0, 1, 6):
                 item.setToolTip(column, who)
             self.tree.addTopLevelItem(item)
+            if rec["record_uuid"] == chosen:
+                self.tree.blockSignals(True)
+                item.setSelected(True)
+                self.tree.setCurrentItem(item)
+                self.tree.blockSignals(False)
         for i in range(5):
             self.tree.resizeColumnToContents(i)
         self._show_thumbnails()
@@ -149,8 +197,7 @@ class HistoryPanelWidget(QWidget):
         return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
 
     def _update_buttons(self) -> None:
-        store = self.window.store
-        editable = store is not None and not store.read_only and self.asset is not None
+        editable = self.window.edit_session is not None and self.asset is not None
         self.add_btn.setEnabled(editable)
         self.attach_btn.setEnabled(editable)
         has_rec = editable and self.selected_record() is not None
@@ -166,22 +213,24 @@ class HistoryPanelWidget(QWidget):
             return
         asset = self.asset[1]
         rec = self.selected_record()
-        own = history.attachments(store, asset)
+        pending = self.pending
+        own = history.attachments(store, asset, pending=pending)
         if rec:  # the asset's own attachments and the chosen record's
-            rows = own + history.attachments(store, rec)
+            rows = own + history.attachments(store, rec, pending=pending)
         else:  # every photo of the asset, newest first, then its own documents
-            photos = history.asset_photos(store, asset)
+            photos = history.asset_photos(store, asset, pending=pending)
             seen = {p["attachment_uuid"] for p in photos}
             rows = photos + [a for a in own if a["attachment_uuid"] not in seen]
-        self.thumbs.show_attachments(store, rows)
+        self.thumbs.show_attachments(store, rows, pending)
 
     # -- editing ----------------------------------------------------------------------------
     def _push(self, deltas: Any, label: str) -> None:
-        tables = deltas.tables()
-        cmd = DeltaCommand(self.window.store, deltas, label, self.window.user_name(),
-                           on_change=lambda: self.window.notify_data_changed(set(tables)))
+        """One undo step in the window's edit session (saved with everything else)."""
+        session = self.window.edit_session
+        if session is None:
+            return
         try:
-            self.window.commands.push(cmd)
+            session.push_deltas(deltas, label)
         except CitymgrError as exc:
             show_error(self, label, exc)
             return
@@ -197,7 +246,8 @@ class HistoryPanelWidget(QWidget):
         try:
             deltas = history.plan_add(self.window.store, layer, uuid, dlg.values(),
                                       user=self.window.user_name(),
-                                      update_condition=dlg.update_condition.isChecked())
+                                      update_condition=dlg.update_condition.isChecked(),
+                                      pending=self.pending)
         except CitymgrError as exc:
             show_error(self, self.tr("Add maintenance record"), exc)
             return
@@ -208,12 +258,13 @@ class HistoryPanelWidget(QWidget):
         if rid is None:
             return
         store = self.window.store
-        dlg = HistoryRecordDialog(self, history.get_record(store, rid))
+        dlg = HistoryRecordDialog(self, history.get_record(store, rid, self.pending))
         if not dlg.exec():
             return
         try:
             deltas = history.plan_edit(store, rid, dlg.values(),
-                                       update_condition=dlg.update_condition.isChecked())
+                                       update_condition=dlg.update_condition.isChecked(),
+                                       pending=self.pending)
         except CitymgrError as exc:
             show_error(self, self.tr("Edit maintenance record"), exc)
             return
@@ -224,7 +275,7 @@ class HistoryPanelWidget(QWidget):
         rid = self.selected_record()
         if rid is None:
             return
-        self._push(history.plan_delete(self.window.store, rid),
+        self._push(history.plan_delete(self.window.store, rid, self.pending),
                    self.tr("Delete maintenance record"))
 
     def attach(self, files: list[str] | None = None) -> None:
@@ -240,13 +291,13 @@ class HistoryPanelWidget(QWidget):
             if not files:
                 return
             QSettings().setValue(SETTINGS_DIR, str(Path(files[0]).parent))
-        from citymgr_desktop.core.model.delta import DeltaSet
-
         deltas = DeltaSet()
         try:
             for f in files:
+                ahead = DeltaSet([*(self.pending or ()), *deltas])
                 deltas.extend(history.plan_attach_file(self.window.store, owner, f,
-                                                       user=self.window.user_name()))
+                                                       user=self.window.user_name(),
+                                                       pending=ahead))
         except CitymgrError as exc:
             show_error(self, self.tr("Attach photos or documents"), exc)
             return

@@ -1,13 +1,16 @@
 """Import feature: File > Import data… (Ctrl+Shift+I) opens the import wizard for the open
 file; a finished import becomes one undo step on ``window.commands``, the canvas reloads the
-layer and zooms to what came in."""
+layer and zooms to what came in. Opening a GeoPackage that is not a citymgr project says so
+in one sentence and offers to import its layers into a new project (a new file, then the
+wizard on it) or to keep looking at them read-only."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from citymgr_desktop.core.importing import ImportCommand, ImportResult
 from citymgr_desktop.core.model import schema as sc
@@ -31,12 +34,54 @@ def install(window: Window) -> QAction:
 
     def refresh(store: Store | None) -> None:
         action.setEnabled(store is not None and not store.read_only)
+        if store is not None and not window.is_project:
+            QTimer.singleShot(0, lambda: offer_import(window, store))
 
     refresh(window.store)
     action.triggered.connect(lambda: open_wizard(window))
     window.menu("file").addAction(action)
     window.storeChanged.connect(refresh)
     return action
+
+
+def offer_import(window: Window, store: Store) -> str | None:
+    """Say what a plain GeoPackage is and offer to import its layers into a new project;
+    returns the new project's path when the person chose that."""
+    if window.store is not store:
+        return None
+    box = QMessageBox(QMessageBox.Icon.Information, tr("Not a citymgr project"), tr(
+        "%1 is a GeoPackage, but not a citymgr asset project: its layers are shown "
+        "read-only, for reference.").replace("%1", store.path.name), parent=window)
+    box.setObjectName("notAProject")
+    box.setInformativeText(tr("Import its layers into a new project to edit them, make "
+                              "work orders and sync them?"))
+    importing = box.addButton(tr("Import into a new project…"),
+                              QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(tr("Show read-only"), QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is not importing:
+        return None
+    source = str(store.path)
+    suggested = str(store.path.with_name(store.path.stem + "-project.gpkg"))
+    path, _ = QFileDialog.getSaveFileName(window, tr("New project for the import"), suggested,
+                                          tr("GeoPackage (*.gpkg)"))
+    if not path:
+        return None
+    from citymgr_desktop.core.errors import CitymgrError
+    from citymgr_desktop.core.store import create_project
+    from citymgr_desktop.ui.worker import show_error
+
+    try:
+        created = create_project(path if path.endswith(".gpkg") else path + ".gpkg")
+    except CitymgrError as exc:
+        show_error(window, tr("New project for the import"), exc)
+        return None
+    if not window.open_file(created):
+        return None
+    wizard = open_wizard(window)
+    if wizard is not None:
+        wizard.source_page.set_path(source)
+    return str(created)
 
 
 def open_wizard(window: Window) -> ImportWizard | None:

@@ -6,9 +6,12 @@ wait. A quick frame without antialiasing comes first; when the view stays still,
 antialiased frame replaces it. The base map and the selection overlay are separate frames,
 so selecting does not redraw the map, and a full-extent base frame is cached.
 
-Tools: ``pan`` (default), ``zoom_in``, ``zoom_out``, ``select``, ``identify``. Every click
-(press and release without a drag) emits ``clicked(x, y)`` in map coordinates whatever the
-tool; select/identify clicks and rectangles are reported by their own signals.
+Tools: ``pan`` (default), ``zoom_in``, ``zoom_out``, ``select``, ``identify``, and the tools
+features register with the one :class:`~citymgr_desktop.ui.map.tool_manager.MapToolManager`
+(``canvas.tools``). Every click (press and release without a drag) emits ``clicked(x, y)``
+in map coordinates whatever the tool; select/identify clicks and rectangles are reported by
+their own signals, a feature tool gets its clicks itself. A highlight (the identified
+feature) is drawn over the map.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from PySide6.QtWidgets import QWidget
 from citymgr_desktop.render import MapData, MapView, RenderOptions
 from citymgr_desktop.render.backdrop import Backdrop
 from citymgr_desktop.render.view import Extent, fit_extent
+from citymgr_desktop.ui.map.highlight import paint_highlight
 from citymgr_desktop.ui.map.render_worker import RenderJob, RenderWorker
+from citymgr_desktop.ui.map.tool_manager import BUILT_IN, MapToolManager
 from citymgr_desktop.ui.map.tools import MapToolsMixin
 
 AA_DELAY_MS = 120  # idle time before the antialiased frame
 MIN_EXTENT = 5.0  # map units; smaller boxes are grown to this (points, tiny features)
-TOOLS = ("pan", "zoom_in", "zoom_out", "select", "identify")
+TOOLS = BUILT_IN
 
 
 class MapCanvas(MapToolsMixin, QWidget):
@@ -56,7 +61,9 @@ class MapCanvas(MapToolsMixin, QWidget):
         self.layers: list[str] | None = None  # drawing order, bottom first; None = all
         self.selection: dict[str, list[str]] = {}
         self.lang = "en"
-        self.tool = "pan"
+        self.tools = MapToolManager(self)
+        self.tools.toolChanged.connect(self.toolChanged)
+        self.highlight: list = []  # shapely geometries (map CRS) drawn over the map
         self.message = ""  # shown on an empty canvas ("Loading…")
         self._extent: Extent | None = None
         self._frames: dict[str, tuple[QImage, Extent] | None] = {"base": None, "overlay": None}
@@ -156,14 +163,30 @@ class MapCanvas(MapToolsMixin, QWidget):
         self.selection = selection
         self._request_overlay()
 
+    @property
+    def tool(self) -> str:
+        """The active map tool (see :class:`MapToolManager`)."""
+        return self.tools.active
+
     def set_tool(self, tool: str) -> None:
-        if tool not in TOOLS:
-            raise ValueError(f"unknown map tool {tool!r}")
-        self.tool = tool
+        """Choose a map tool (built-in or registered); ``toolChanged`` only on a change."""
+        self.tools.set_active(tool)
+        self.restore_cursor()
+        self.update()
+
+    def restore_cursor(self) -> None:
+        """The active tool's cursor (after a drag showed the closed hand)."""
+        feature_tool = self.tools.tool()
         cursors = {"pan": Qt.CursorShape.OpenHandCursor, "identify": Qt.CursorShape.WhatsThisCursor,
                    "select": Qt.CursorShape.ArrowCursor}
-        self.setCursor(cursors.get(tool, Qt.CursorShape.CrossCursor))
-        self.toolChanged.emit(tool)
+        shape = feature_tool.cursor if feature_tool is not None else cursors.get(
+            self.tool, Qt.CursorShape.CrossCursor)
+        self.setCursor(shape)
+
+    def set_highlight(self, geometries: list) -> None:
+        """Outline these geometries (map CRS) over the map, e.g. the identified feature."""
+        self.highlight = [g for g in geometries if g is not None]
+        self.update()
 
     def full_extent(self) -> Extent:
         if self.data is None:
@@ -317,8 +340,8 @@ class MapCanvas(MapToolsMixin, QWidget):
             self._worker.submit(job)
 
     def _on_frame(self, job: RenderJob, image: QImage, result) -> None:
-        if job.data is not self.data:
-            return
+        if job.data is not self.data or self._worker.is_stale(job):
+            return  # a frame finished just before it was cancelled (the signal was queued)
         self._frames[job.channel] = (image, job.extent)
         self._set_pending(job.channel, False)
         if job.channel == "base":
@@ -360,6 +383,11 @@ class MapCanvas(MapToolsMixin, QWidget):
             b = view.point_to_device(ext[2], ext[1])
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             p.drawImage(QRectF(a, b), image, QRectF(image.rect()))
+        if self.highlight and self.data is not None:
+            paint_highlight(p, view, self.highlight)
+        feature_tool = self.tools.tool()
+        if feature_tool is not None and self.data is not None:
+            feature_tool.paint(p, view)
         if self._drag_rect is not None:
             p.setPen(QPen(QColor("#1565c0"), 1, Qt.PenStyle.DashLine))
             p.setBrush(QColor(21, 101, 192, 40))

@@ -1,9 +1,12 @@
 """Identify results (a dock): the attributes of the features under a click, with field
-labels and coded values in the user's language, like QGIS's Identify Results panel.
+labels and coded values in the user's language and times in office time, like QGIS's
+Identify Results panel. Asset values are read through the edit session, so an unsaved edit
+shows as it will be saved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -12,8 +15,11 @@ from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.render import layer_title
 from citymgr_desktop.ui.i18n import label_language
+
+RowReader = Callable[[str, list[str], list[str]], dict[str, dict[str, Any]]]
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -29,6 +35,8 @@ def format_value(field: sc.Field | None, value: Any, lang: str) -> str:
             return str(value)
         # graded numbers read with their grade ("4 差"); text codes by their label only
         return f"{value} {label}" if isinstance(value, int | float) else label
+    if field is not None and field.type is sc.FieldType.DATETIME and isinstance(value, str):
+        return format_local(value) or value  # stored in UTC, read in office time (UTC+8)
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, bytes):
@@ -36,12 +44,15 @@ def format_value(field: sc.Field | None, value: Any, lang: str) -> str:
     return str(value)
 
 
-def read_feature(store: Store, layer: str, key: str) -> list[tuple[str, str, sc.Field | None, Any]]:
-    """(column, label, field, value) of one feature: asset layers by uuid, others by fid."""
+def read_feature(store: Store, layer: str, key: str, rows: RowReader | None = None
+                 ) -> list[tuple[str, str, sc.Field | None, Any]]:
+    """(column, label, field, value) of one feature: asset layers by uuid (through ``rows``,
+    the edit session's reader, when given), others by fid."""
     lang = label_language()
     if layer in sc.ASSET_TABLES_BY_NAME:
         table = sc.ASSET_TABLES_BY_NAME[layer]
-        row = store.get_rows(layer, [key], fields=table.field_names()).get(key, {})
+        reader = rows or (lambda name, keys, fields: store.get_rows(name, keys, fields=fields))
+        row = reader(layer, [key], table.field_names()).get(key, {})
         return [(f.name, f.label(lang), f, row.get(f.name)) for f in table.fields]
     names = store.attribute_columns(layer)
     row = store.row_by_key(layer, key) or {}
@@ -52,6 +63,7 @@ class IdentifyWidget(QTreeWidget):
     """One top-level row per identified feature, its attributes below."""
 
     featureActivated = Signal(str, str)  # layer, key (double-click: select it)
+    currentFeatureChanged = Signal(str, str)  # layer, key ("" , "" = none): highlight it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,26 +76,35 @@ class IdentifyWidget(QTreeWidget):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.itemDoubleClicked.connect(self._activated)
+        self.currentItemChanged.connect(lambda item, _prev: self._current(item))
         self.hits: list[tuple[str, str]] = []
+        self.measures: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
     def show_features(self, store: Store, hits: list[tuple[str, str]],
-                      measures: dict[tuple[str, str], list[tuple[str, str]]] | None = None
-                      ) -> None:
-        """Show ``hits`` = [(layer, key)], the first expanded; ``measures`` adds derived rows
-        (length, area) per hit."""
+                      measures: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
+                      rows: RowReader | None = None) -> None:
+        """Show ``hits`` = [(layer, key)], the first expanded and current (highlighted on the
+        map); ``measures`` adds derived rows (length, area) per hit; ``rows`` reads assets
+        through the edit session."""
+        self.blockSignals(True)
         self.clear()
+        self.blockSignals(False)
         self.hits = list(hits)
+        self.measures = dict(measures or {})
         lang = label_language()
+        first = None
         for n, (layer, key) in enumerate(hits):
-            rows = read_feature(store, layer, key)
-            values = {col: v for col, _l, _f, v in rows}
+            rows_ = read_feature(store, layer, key, rows)
+            if not any(v is not None for _c, _l, _f, v in rows_):
+                continue  # deleted meanwhile (an unsaved delete)
+            values = {col: v for col, _l, _f, v in rows_}
             name = values.get("name") or values.get("obj_code") or key
             top = QTreeWidgetItem([layer_title(layer, lang), str(name)])
             top.setData(0, KEY_ROLE, (layer, key))
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
-            for col, label, field, value in rows:
+            for col, label, field, value in rows_:
                 child = QTreeWidgetItem([label, format_value(field, value, lang)])
                 child.setToolTip(0, col)
                 child.setToolTip(1, child.text(1) if value is None or str(value) in child.text(1)
@@ -93,9 +114,19 @@ class IdentifyWidget(QTreeWidget):
                 top.addChild(QTreeWidgetItem([label, value]))
             self.addTopLevelItem(top)
             top.setExpanded(n == 0)
+            first = first or top
         self.resizeColumnToContents(0)
-        if not hits:
+        if first is None:
             self.addTopLevelItem(QTreeWidgetItem([self.tr("No feature here"), ""]))
+            self.currentFeatureChanged.emit("", "")
+        else:
+            self.setCurrentItem(first)
+
+    def _current(self, item: QTreeWidgetItem | None) -> None:
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        data = item.data(0, KEY_ROLE) if item is not None else None
+        self.currentFeatureChanged.emit(*(data or ("", "")))
 
     def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
         while item.parent() is not None:

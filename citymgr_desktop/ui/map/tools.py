@@ -30,6 +30,10 @@ class MapToolsMixin:
         if self.data is not None:
             x, y = self.to_map(e.position())
             self.cursorMoved.emit(x, y)
+            feature_tool = self.tools.tool()
+            if feature_tool is not None and self._press is None:
+                feature_tool.moved(x, y)
+                self.update()
         if self._press is None or self._press_extent is None:
             return
         delta = e.position() - self._press
@@ -51,7 +55,7 @@ class MapToolsMixin:
             return
         pos, dragged, rect = e.position(), self._dragging, self._drag_rect
         self._press, self._drag_rect, self._dragging = None, None, False
-        self.set_tool(self.tool)  # restore the tool's cursor
+        self.restore_cursor()  # never set_tool: that would end a feature's tool
         if self.data is None:
             return
         mods = e.modifiers()
@@ -62,6 +66,11 @@ class MapToolsMixin:
             return
         x, y = self.to_map(pos)
         self.clicked.emit(x, y)
+        feature_tool = self.tools.tool()
+        if feature_tool is not None:
+            feature_tool.clicked(x, y, mods, self._press_button)
+            self.update()
+            return
         if self._press_button != Qt.MouseButton.LeftButton:
             return
         if self.tool == "select":
@@ -72,7 +81,19 @@ class MapToolsMixin:
             self._push_history()
             self.zoom_by(2.0 if self.tool == "zoom_in" else 0.5, pos)
 
+    def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
+        feature_tool = self.tools.tool()
+        if feature_tool is not None and self.data is not None \
+                and e.button() == Qt.MouseButton.LeftButton:
+            feature_tool.double_clicked(*self.to_map(e.position()))
+            self.update()
+            return
+        super().mouseDoubleClickEvent(e)
+
     def _panning(self) -> bool:
+        feature_tool = self.tools.tool()
+        if feature_tool is not None:
+            return feature_tool.pans or self._press_button == Qt.MouseButton.MiddleButton
         return self.tool in ("pan", "identify") or self._press_button == Qt.MouseButton.MiddleButton
 
     def _finish_rect(self, rect: QRectF, mods: Qt.KeyboardModifier) -> None:
@@ -112,6 +133,9 @@ class MapToolsMixin:
         elif e.key() == Qt.Key.Key_Minus and self.data is not None:
             self.zoom_by(0.5)
         elif e.key() == Qt.Key.Key_Escape:
+            feature_tool = self.tools.tool()
+            if feature_tool is not None and not feature_tool.escape():
+                self.set_tool("pan")  # Esc leaves a feature's tool once nothing is half-done
             self._drag_rect, self._press = None, None
             self.cancel_rendering()
             self.update()

@@ -89,12 +89,19 @@ class PrintDialog(QDialog):
         top.addWidget(self.options, 0)
         top.addLayout(right, 1)
         self.buttons = QDialogButtonBox()
+        self.print_button = QPushButton(self.tr("Print…"))
+        self.print_button.setObjectName("printToPrinter")
         self.pdf_button = QPushButton(self.tr("Export PDF…"))
         self.png_button = QPushButton(self.tr("Export PNG…"))
+        self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.pdf_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.png_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.close_button = QPushButton(self.tr("Close"))
         self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+        for button in (self.print_button, self.pdf_button, self.png_button, self.close_button):
+            # Enter in a field (the scale box) applies it; it never starts an export
+            button.setAutoDefault(False)
+            button.setDefault(False)
         outer = QVBoxLayout(self)
         outer.addLayout(top, 1)
         outer.addWidget(self.buttons)
@@ -102,6 +109,8 @@ class PrintDialog(QDialog):
     def _connect(self) -> None:
         self.options.changed.connect(self._changed)
         self.options.layersChanged.connect(self._invalidate_source)
+        self.print_button.clicked.connect(self.print_to_printer)
+        self.options.scale.lineEdit().returnPressed.connect(self.update_preview)
         self.pdf_button.clicked.connect(lambda: self.export_to(None, ".pdf"))
         self.png_button.clicked.connect(lambda: self.export_to(None, ".png"))
         self.buttons.rejected.connect(self.reject)
@@ -172,6 +181,7 @@ class PrintDialog(QDialog):
             self._show_problem(i18n.render(exc))
             return
         self.last_error = ""
+        self.options.applied_scale = s.scale
         pix = QPixmap.fromImage(image)
         self.preview.setPixmap(pix.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                           Qt.TransformationMode.SmoothTransformation))
@@ -242,6 +252,45 @@ class PrintDialog(QDialog):
 
         return run_task(self, self.tr("Printing map"), export_map, source, s, path,
                         on_done=lambda _r: self._done(path))
+
+    def print_to_printer(self) -> bool:
+        """Print the sheet (or every atlas page) on a printer chosen in the system's print
+        dialog, at the true scale (the sheet is drawn at the printer's resolution)."""
+        from citymgr_desktop.ui.printing.to_printer import print_sheets
+
+        try:
+            s = self.options.settings().validated()
+        except CitymgrError as exc:
+            show_error(self, self.tr("Print map"), exc)
+            return False
+        if self.source is None:
+            self.load_source(self.print_to_printer)
+            return False
+        self.options.save_settings()
+        try:
+            pages = print_sheets(self, self.source, s, self._print_plans)
+        except CitymgrError as exc:
+            show_error(self, self.tr("Print map"), exc)
+            return False
+        if pages:
+            self.info.setText(self.tr("Sent %1 page(s) to the printer").replace("%1",
+                                                                              str(pages)))
+            self.window.status(self.info.text())
+        return bool(pages)
+
+    def _print_plans(self, source: MapSource, s: PrintSettings) -> list:
+        """The plans of the sheets to print (one, or one per atlas page)."""
+        kind = self.options.atlas_kind()
+        if kind == ATLAS_NONE:
+            area, subtitle, highlight, _n = self._first_page(source, s)
+            return [plan_page(source, s, area, subtitle=subtitle, highlight=highlight)]
+        from citymgr_desktop.export.print_map.areas import atlas_items
+        from citymgr_desktop.export.print_map.atlas import page_subtitle
+
+        items = atlas_items(self.store, kind, source.layers,
+                            district=self.options.atlas_district())
+        return [plan_page(source, s, item.bbox, subtitle=page_subtitle(item, s.lang),
+                          highlight=item.highlight) for item in items]
 
     def _done(self, path: str) -> None:
         self.info.setText(self.tr("Wrote %1").replace("%1", path))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.export.pages import ISO_216_MM
 from citymgr_desktop.export.print_map import geometry as lg
@@ -45,6 +46,7 @@ class PrintOptionsWidget(QWidget):
         super().__init__(parent)
         self.window = window
         self.store = window.store
+        self.applied_scale: int | bool | None = False  # the last scale a preview used
         self._build()
         self.load_settings()
         for combo in (self.paper, self.orientation, self.area, self.district, self.atlas,
@@ -79,7 +81,9 @@ class PrintOptionsWidget(QWidget):
         row.addWidget(self.district, 1)
         form.addRow(self.tr("Area"), row)
         self.scale = QComboBox()
+        self.scale.setObjectName("printScale")
         self.scale.setEditable(True)
+        self.scale.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # Enter only applies it
         self.scale.addItem(self.tr("Fit to area"), None)
         for s in lg.NICE_SCALES:
             self.scale.addItem(f"1:{s}", s)
@@ -165,15 +169,16 @@ class PrintOptionsWidget(QWidget):
                      if self.layer_list.item(i).checkState() == Qt.CheckState.Checked)
 
     def scale_value(self) -> int | None:
-        """The chosen scale denominator, None for "fit"; typed text like 1:1250 is accepted."""
-        if self.scale.currentIndex() == 0 and self.scale.currentText() == self.scale.itemText(0):
+        """The chosen scale denominator, None for "fit"; typed text like 1:1250 is accepted,
+        text that is no scale gives -1 (refused by the checks, shown, never remembered)."""
+        if self._fits() or not self.scale.currentText().strip():
             return None
         text = self.scale.currentText().replace(",", "").replace(" ", "")
         text = text.split(":", 1)[1] if ":" in text else text
         try:
             return int(float(text))
         except ValueError:
-            return None
+            return -1
 
     def settings(self) -> PrintSettings:
         """The dialog's choices as layout settings (bbox from the current view if chosen)."""
@@ -210,7 +215,7 @@ class PrintOptionsWidget(QWidget):
             self.scale.setCurrentText(f"1:{s.scale}")
         self.title.setText(s.title)
         self.subtitle.setText(s.subtitle)
-        self.author.setText(s.author or self.window.user_name())
+        self.author.setText(s.author or self.window.user_name(ask=False))
         self._select(self.lang, s.lang if data else self.window.lang)
         self.dpi.setValue(s.dpi)
         for key, box in self.element_boxes.items():
@@ -218,8 +223,18 @@ class PrintOptionsWidget(QWidget):
         self.labels_box.setChecked(s.labels)
 
     def save_settings(self) -> None:
+        """Remember the choices for next time; a scale that is not valid is not kept (the
+        last valid one stays)."""
         s = self.settings()
         d = s.to_dict()
+        typed_badly = False
+        try:
+            s.validated()
+        except CitymgrError:
+            typed_badly = True
+        if typed_badly:  # keep the last scale that worked, never the typo
+            d["scale"] = self.applied_scale if self.applied_scale is not False \
+                else self._remembered_scale()
         d.pop("bbox", None)
         d.pop("layers", None)
         if self.area.currentData() == AREA_DISTRICT:
@@ -227,6 +242,18 @@ class PrintOptionsWidget(QWidget):
         QSettings().setValue(SETTINGS_KEY, json.dumps(
             {"settings": d, "area": self.area.currentData(), "atlas": self.atlas.currentData()},
             ensure_ascii=False))
+
+    def _fits(self) -> bool:
+        return self.scale.currentIndex() == 0 and \
+            self.scale.currentText() == self.scale.itemText(0)
+
+    @staticmethod
+    def _remembered_scale() -> int | None:
+        try:
+            data = json.loads(str(QSettings().value(SETTINGS_KEY, "{}")))
+            return data.get("settings", {}).get("scale")
+        except (ValueError, AttributeError):
+            return None
 
     @staticmethod
     def _select(combo: QComboBox, value: Any) -> None:

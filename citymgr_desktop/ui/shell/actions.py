@@ -13,7 +13,9 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from citymgr_desktop.ui import i18n, icons
+from citymgr_desktop.ui.map.measure_tool import MeasureTool
 from citymgr_desktop.ui.shell import map_image, settings
+from citymgr_desktop.ui.shell.locate import LocateBox
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu
@@ -96,6 +98,12 @@ def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QActio
                                  lambda: c.set_tool("identify"), "Ctrl+Alt+I",
                                  "identify",
                                  tr("Click a feature to see its attributes"), True),
+        "tool_measure": _action(w, "action_tool_measure", tr("&Measure Distance and Area"),
+                                lambda: c.set_tool("measure"), "Ctrl+Alt+M", "measure",
+                                tr("Click points to measure a distance; three or more give an "
+                                   "area; double-click to finish"), True),
+        "locate": _action(w, "action_locate", tr("&Locate…"), None, "Ctrl+F", None,
+                          tr("Find an asset by its code or name, or a sub-district")),
         "clear_selection": _action(w, "action_clear_selection", tr("&Deselect All"),
                                    lambda: w.selection.clear(), "Ctrl+Alt+A", "deselect",
                                    tr("Clear the selection in every layer")),
@@ -105,13 +113,15 @@ def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QActio
         "about": _action(w, "action_about", tr("&About citymgr-desktop"),
                          lambda: settings.about(w)),
     }
-    tools = QActionGroup(w)
-    for key in ("tool_pan", "tool_zoom", "tool_select", "tool_identify"):
-        tools.addAction(acts[key])
-    acts["tool_pan"].setChecked(True)
-    c.toolChanged.connect(lambda t: acts[{"pan": "tool_pan", "zoom_in": "tool_zoom",
-                                          "zoom_out": "tool_zoom", "select": "tool_select",
-                                          "identify": "tool_identify"}[t]].setChecked(True))
+    c.tools.register(MeasureTool(
+        lambda: bool(w.map_data and w.map_data.crs_geographic),
+        lambda: w.map_data.metres_per_unit(sum(c.extent()[1::2]) / 2) if w.map_data else 1.0,
+        lambda text: w.status(text, 0)))
+    for key, tool in (("tool_pan", "pan"), ("tool_zoom", "zoom_in"), ("tool_select", "select"),
+                      ("tool_identify", "identify"), ("tool_measure", "measure")):
+        c.tools.add_action(tool, acts[key])  # one exclusive group with the features' tools
+    locate_box = LocateBox(w)
+    acts["locate"].triggered.connect(lambda: (locate_box.setFocus(), locate_box.selectAll()))
 
     f = w.menu("file")
     f.addAction(acts["open"])
@@ -121,12 +131,14 @@ def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QActio
     f.addAction(acts["export_image"])
     w.menu("edit").addAction(acts["clear_selection"])
     v = w.menu("view")
-    v.addActions([acts["tool_pan"], acts["tool_zoom"], acts["tool_select"], acts["tool_identify"]])
+    v.addActions([acts["tool_pan"], acts["tool_zoom"], acts["tool_select"], acts["tool_identify"],
+                  acts["tool_measure"]])
     v.addSeparator()
     v.addActions([acts["zoom_in"], acts["zoom_out"], acts["zoom_full"], acts["zoom_selection"],
                   acts["zoom_layer"], acts["zoom_previous"], acts["zoom_next"]])
     v.addSeparator()
     v.addAction(acts["refresh"])
+    v.addAction(acts["locate"])
     v.addSeparator()
     v.addMenu(panels_menu)
     w.menu("layer").addAction(acts["zoom_layer"])
@@ -145,12 +157,16 @@ def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QActio
     tb = w.toolbar()
     tb.addActions([acts["open"]])
     tb.addSeparator()
-    tb.addActions([acts["tool_pan"], acts["tool_zoom"], acts["tool_select"], acts["tool_identify"]])
+    tb.addActions([acts["tool_pan"], acts["tool_zoom"], acts["tool_select"], acts["tool_identify"],
+                   acts["tool_measure"]])
     tb.addSeparator()
     tb.addActions([acts["zoom_in"], acts["zoom_out"], acts["zoom_full"], acts["zoom_selection"],
                    acts["zoom_previous"], acts["zoom_next"], acts["refresh"]])
     tb.addSeparator()
     tb.addAction(acts["clear_selection"])
+    tb.addSeparator()
+    tb.addWidget(locate_box)
+    w.setProperty("locate_box", locate_box)
     return acts
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.editing import EditSession
+from citymgr_desktop.core.editing import EditEvent, EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.user import login_name
@@ -34,6 +34,7 @@ from citymgr_desktop.ui.map.status_bar import MapStatusBar
 from citymgr_desktop.ui.selection import SelectionModel
 from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import features
+from citymgr_desktop.ui.shell import file_session as fs
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.worker import Task, run_task, show_error
@@ -66,9 +67,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icons.icon("app"))
         self.setAcceptDrops(True)
         self.store: Store | None = None
-        self.map_data: MapData | None = None
-        self.edit_session: EditSession | None = None  # set by the editing feature
+        self.is_project = False  # the open file is a citymgr project (not a plain GeoPackage)
+        self.map_data: MapData | None = None  # the file's map with the pending edits drawn
+        self._file_map: MapData | None = None  # the map as read from the file
+        self.edit_session: EditSession | None = None
         self.commands = CommandStack()
+        self._asked_name = False
         self.selection = SelectionModel(self)
         self.lang = i18n.language()
         self.feature_errors: dict[str, str] = {}
@@ -98,6 +102,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = window_actions.build(self, self.recent_menu, self.panels_menu)
         self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
         self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
+        self.tools = self.canvas.tools
         self._connect()
         if install_features:
             self.install_features()
@@ -108,22 +113,31 @@ class MainWindow(QMainWindow):
     # -- the contract (docs/ui-architecture.md) -------------------------------------------
     def open_file(self, path: str | os.PathLike[str]) -> bool:
         """Open ``path`` (closing the current file); errors are shown. The map loads in the
-        background (``mapLoaded`` when ready)."""
+        background (``mapLoaded`` when ready). A GeoPackage that is not a citymgr project is
+        opened read-only (its layers drawn for reference)."""
         if not self._may_close():
             return False
         try:
             store = Store.open(path)
+            if not store.read_only and not store.is_asset_project():
+                store.close()
+                store = Store.open(path, read_only=True)
         except CitymgrError as exc:
             show_error(self, self.tr("Open"), exc)
             return False
         self._close_store()
         self.store = store
+        self.is_project = store.is_asset_project()
         self.commands = CommandStack()
+        self.edit_session = fs.open_session(self, store)
+        if self.edit_session is not None:
+            self.edit_session.subscribe(self._session_changed)
         self._add_recent(str(store.path))
         self.layer_panel.set_layers(drawable_layers(store),
                                     {li.name: li.count for li in store.layers()})
+        top = self.layer_panel.all_layers()
+        self.selection.set_current_layer(top[-1] if top else None)
         self.status_bar.set_crs(None)
-        self.canvas.message = self.tr("Loading the map…")
         self.canvas.set_data(None)
         self.canvas.message = self.tr("Loading the map…")
         self._update_title()
@@ -131,7 +145,10 @@ class MainWindow(QMainWindow):
         self._load_task = run_task(self, self.tr("Opening %1").replace("%1", store.path.name),
                                    _load, str(store.path), on_done=self._on_loaded,
                                    on_error=self._on_load_error)
-        if store.read_only:
+        if not self.is_project:
+            self.status(self.tr("%1 is not a citymgr project: its layers are shown read-only")
+                        .replace("%1", store.path.name), 10000)
+        elif store.read_only:
             self.status(self.tr("%1 is read-only: viewing only").replace("%1", store.path.name), 8000)
         return True
 
@@ -139,15 +156,34 @@ class MainWindow(QMainWindow):
         """Call after writing to the store: the map reloads those layers, panels refresh."""
         tables = set(tables)
         self.dataChanged.emit(tables)
-        if self.store is None or self.map_data is None:
+        if self.store is None or self._file_map is None:
             return
-        drawn = tables & set(self.map_data.names())
+        drawn = tables & set(self._file_map.names())
         if drawn:
-            run_task(self, self.tr("Updating the map"), _reload, str(self.store.path),
-                     self.map_data, drawn, show_dialog=False, on_done=self._on_reloaded)
+            self._reload(drawn)
+
+    def _reload(self, tables: set[str], attempt: int = 0) -> None:
+        """Read these layers again in a worker. The file may be mid-write by another task
+        of ours (a sync's resolution while the map reloads after the sync): GDAL then fails
+        to read it, so it is tried again a little later, and only said in the status bar."""
+        if self.store is None or self._file_map is None:
+            return
+        path = self.store.path
+
+        def failed(exc: BaseException) -> None:
+            if self.store is None or self.store.path != path:
+                return
+            if attempt < 3:
+                QTimer.singleShot(300 * (attempt + 1), lambda: self._reload(tables, attempt + 1))
+            else:
+                self.status(self.tr("The map could not be read again: %1").replace(
+                    "%1", str(exc)), 10000)
+
+        run_task(self, self.tr("Updating the map"), _reload, str(path), self._file_map,
+                 tables, show_dialog=False, on_done=self._on_reloaded, on_error=failed)
 
     def current_layer(self) -> str | None:
-        return self.layer_panel.current_layer()
+        return self.selection.current_layer
 
     def menu(self, key: str) -> QMenu:
         if key not in self._menus:
@@ -174,10 +210,19 @@ class MainWindow(QMainWindow):
         """The dock added under ``object_name`` (None if there is none)."""
         return self._docks.get(object_name)
 
-    def user_name(self) -> str:
+    def user_name(self, ask: bool = True) -> str:
+        """The editor's name: from the settings; the first time it is needed for an edit
+        (``ask``) the user is asked once, the OS login offered, and the answer kept."""
         name = str(QSettings().value("user/name", "") or "").strip()
         if name:
             return name
+        if ask and not self._asked_name:
+            self._asked_name = True
+            name = ws.ask_user_name(self, first=True)
+            if name:
+                if self.edit_session is not None:
+                    self.edit_session.user = name
+                return name
         return login_name("user")
 
     def status(self, message: str, ms: int = 4000) -> None:
@@ -223,6 +268,21 @@ class MainWindow(QMainWindow):
             self.status(self.tr("Some features could not be loaded: %1").replace(
                 "%1", ", ".join(n.rsplit(".", 1)[-1] for n in self.feature_errors)), 10000)
 
+    def _session_changed(self, event: EditEvent) -> None:
+        """Pending edits are drawn as if saved; a save reads the file again instead."""
+        if event.saved:
+            self.notify_data_changed(set(event.tables))
+            return
+        self._show_map(fs.drawn_with_pending(self._file_map, self.edit_session, self.store))
+        si.refresh_identify(self)
+
+    def _show_map(self, data: MapData | None) -> None:
+        if data is None or data is self.map_data:
+            return
+        self.map_data = data
+        self.layer_panel.set_data(data)
+        self.canvas.set_data(data, keep_extent=True)
+
     def _connect(self) -> None:
         c, sb = self.canvas, self.status_bar
         c.cursorMoved.connect(sb.set_cursor)
@@ -235,8 +295,14 @@ class MainWindow(QMainWindow):
         self.layer_panel.layersChanged.connect(
             lambda: c.set_layers(self.layer_panel.visible_layers()))
         self.layer_panel.zoomToLayer.connect(self.zoom_to_layer)
+        self.layer_panel.currentLayerChanged.connect(
+            lambda name: name is not None and self.selection.set_current_layer(name))
+        self.selection.currentLayerChanged.connect(
+            lambda name: name and self.layer_panel.set_current_layer(name))
         self.identify_panel.featureActivated.connect(
             lambda layer, key: self.selection.set_selection(layer, [key]))
+        self.identify_panel.currentFeatureChanged.connect(
+            lambda layer, key: si.highlight(self, layer, key))
         self.selection.changed.connect(self._on_selection)
 
     def _on_selection(self, _layer: str) -> None:
@@ -247,6 +313,8 @@ class MainWindow(QMainWindow):
         self._load_task = None
         if self.store is None or Path(data.path) != self.store.path:
             return
+        self._file_map = data
+        data = fs.drawn_with_pending(data, self.edit_session, self.store) or data
         self.map_data = data
         self.layer_panel.set_data(data)
         self.canvas.layers = self.layer_panel.visible_layers()
@@ -262,9 +330,8 @@ class MainWindow(QMainWindow):
 
     def _on_reloaded(self, data: MapData) -> None:
         if self.store is not None and Path(data.path) == self.store.path:
-            self.map_data = data
-            self.layer_panel.set_data(data)
-            self.canvas.set_data(data, keep_extent=True)
+            self._file_map = data
+            self._show_map(fs.drawn_with_pending(data, self.edit_session, self.store))
 
     def _may_close(self) -> bool:
         return all(guard() is not False for guard in list(self._close_guards))
@@ -275,8 +342,16 @@ class MainWindow(QMainWindow):
             self._load_task = None
         if self.store is None:
             return
+        self.canvas.set_tool("pan")
         self.selection.clear()
-        self.map_data = None
+        self.selection.set_current_layer(None)
+        self.map_data = self._file_map = None
+        self.canvas.set_highlight([])
+        if self.edit_session is not None:
+            self.edit_session.unsubscribe(self._session_changed)
+            self.edit_session.close()  # unsaved edits stay in the journal, offered on reopen
+            self.edit_session = None
+        self.is_project = False
         self.canvas.set_data(None)
         self.layer_panel.set_data(None)
         self.identify_panel.clear()

@@ -87,7 +87,18 @@ def select_rect(w: Window, extent: tuple, mods: Qt.KeyboardModifier) -> None:
 def identify(w: Window, x: float, y: float) -> None:
     if w.store is None:
         return
-    hits = hits_at(w, x, y)[:20]
+    show_identified(w, hits_at(w, x, y)[:20])
+    dock = w.dock("identifyDock")
+    if dock is not None:
+        dock.show()
+        dock.raise_()
+
+
+def show_identified(w: Window, hits: list[tuple[str, str]]) -> None:
+    """Show ``hits`` in the identify panel (asset values through the edit session), with
+    length or area; the first one is highlighted on the map."""
+    if w.store is None or w.map_data is None:
+        return
     measures = {}
     for name, key in hits:
         layer = w.map_data.layer(name)
@@ -98,8 +109,22 @@ def identify(w: Window, x: float, y: float) -> None:
                 measures[(name, key)] = [(i18n.tr("Length (map units)"), f"{g.length:,.1f}")]
             elif g.area:
                 measures[(name, key)] = [(i18n.tr("Area (map units²)"), f"{g.area:,.1f}")]
-    w.identify_panel.show_features(w.store, hits, measures)
-    dock = w.dock("identifyDock")
-    if dock is not None:
-        dock.show()
-        dock.raise_()
+    session = w.edit_session
+    w.identify_panel.show_features(w.store, hits, measures,
+                                   session.rows if session is not None else None)
+
+
+def refresh_identify(w: Window) -> None:
+    """Show the identified features again (their values or place changed)."""
+    if w.identify_panel.hits:
+        show_identified(w, [h for h in w.identify_panel.hits
+                            if w.map_data is not None and h[0] in w.map_data.names()])
+
+
+def highlight(w: Window, layer: str, key: str) -> None:
+    """Outline one feature on the map (the identified one); "" clears the highlight."""
+    if not layer or w.map_data is None or layer not in w.map_data.names():
+        w.canvas.set_highlight([])
+        return
+    data = w.map_data.layer(layer)
+    w.canvas.set_highlight(list(data.geometries(data.indices_of([key]))))

@@ -81,12 +81,24 @@ def _clear(w: Window, menu: QMenu) -> None:
     fill_recent(w, menu)
 
 
-def ask_user_name(w: Window) -> None:
-    name, ok = QInputDialog.getText(w, i18n.tr("User Name"),
-                                    i18n.tr("Name recorded with your edits:"),
-                                    text=w.user_name())
-    if ok and name.strip():
-        QSettings().setValue("user/name", name.strip())
+def ask_user_name(w: Window, first: bool = False) -> str:
+    """Ask for the name recorded with the user's edits and keep it (Settings > User Name,
+    or the first time an edit needs it); returns it ("" when cancelled)."""
+    from citymgr_desktop.core.user import login_name
+
+    dialog = QInputDialog(w)
+    dialog.setObjectName("userNameDialog")
+    dialog.setWindowTitle(i18n.tr("User Name"))
+    dialog.setLabelText(i18n.tr("Your name is recorded with every edit you save (修改人). "
+                                "Name:") if first else i18n.tr("Name recorded with your edits:"))
+    dialog.setTextValue(w.user_name(ask=False) if not first else login_name(""))
+    if dialog.exec() != QInputDialog.DialogCode.Accepted or not dialog.textValue().strip():
+        return ""
+    name = dialog.textValue().strip()
+    QSettings().setValue("user/name", name)
+    if w.edit_session is not None:
+        w.edit_session.user = name
+    return name
 
 
 def set_language(w: Window, lang: str) -> None:

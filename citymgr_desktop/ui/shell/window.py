@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from citymgr_desktop.ui.map.identify import IdentifyWidget
     from citymgr_desktop.ui.map.layer_panel import LayerPanelWidget
     from citymgr_desktop.ui.map.status_bar import MapStatusBar
+    from citymgr_desktop.ui.map.tool_manager import MapToolManager
     from citymgr_desktop.ui.selection import SelectionModel
 
 _Child = TypeVar("_Child", bound="QObject")
@@ -37,8 +38,7 @@ class Window(Protocol):
 
     The window is also a ``QMainWindow``: features make it the parent of their actions,
     dialogs and docks. Of Qt's own API only what features rely on is listed (last block).
-    Attributes are read-only for features (but ``edit_session``, which the editing feature
-    sets); signals are the window's ``Signal`` members.
+    Attributes are read-only for features; signals are the window's ``Signal`` members.
     """
 
     # -- the open file ----------------------------------------------------------------------
@@ -51,11 +51,15 @@ class Window(Protocol):
     dataChanged: SignalInstance
     """``Signal(object)``: a ``set[str]`` of the tables whose data changed."""
     edit_session: EditSession | None
-    """The open file's edit session with its pending (unsaved) edits; ``None`` when the file is
-    read-only or not a project. Set by the editing feature, read by the others."""
+    """The open file's one edit session: every unsaved change (assets, maintenance records,
+    work orders, attachments) as pending edits; ``None`` when the file is read-only or not a
+    project. Features push their changes into it and read through it."""
+    is_project: bool
+    """The open file is a citymgr project (False for a plain GeoPackage shown read-only, or
+    when nothing is open): features that need the project's tables check it."""
     map_data: MapData | None
-    """The loaded map (``citymgr_desktop.render``); ``None`` while loading. Read-only: share
-    it with worker threads."""
+    """The loaded map (``citymgr_desktop.render``) with the pending edits drawn as if saved;
+    ``None`` while loading. Read-only: share it with worker threads."""
     mapLoaded: SignalInstance
     """``Signal(object)``: the map of the open file is loaded (the ``MapData``)."""
 
@@ -81,9 +85,13 @@ class Window(Protocol):
     """Selected keys (``asset_uuid``, or fid for foreign layers) per layer."""
     canvas: MapCanvas
     """The map widget: extent, zooms, tools, ``clicked(x, y)`` in map coordinates."""
+    tools: MapToolManager
+    """The one map-tool manager (``canvas.tools``): ``register(tool, action)`` adds a
+    feature's tool and its checkable action to the one exclusive group."""
 
     def current_layer(self) -> str | None:
-        """The layer chosen in the layer panel."""
+        """The current layer (``selection.current_layer``): the layer panel's row, the
+        attribute table's layer and the layer of a selection made on the map agree."""
         ...
 
     def hits_at(self, x: float, y: float) -> list[tuple[str, str]]:
@@ -134,8 +142,9 @@ class Window(Protocol):
     feature_errors: dict[str, str]
     """Features that failed to import or install (module -> error); the app still runs."""
 
-    def user_name(self) -> str:
-        """The editor's name for ``updated_by`` (settings, default: the OS login)."""
+    def user_name(self, ask: bool = True) -> str:
+        """The editor's name for ``updated_by`` (settings); the first time an edit needs it
+        (``ask``) the user is asked once and the answer kept; else the OS login."""
         ...
 
     # -- Qt's own members of the QMainWindow that features use ------------------------------

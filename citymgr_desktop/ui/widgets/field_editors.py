@@ -31,7 +31,12 @@ _EMPTY_DATE = QDate(1900, 1, 1)
 
 
 def code_label(code: dm.Code, lang: str) -> str:
-    return code.zh if lang.startswith("zh") else code.en
+    """A code as a person reads it; graded numbers with their number ("4 差"), as the
+    legend and identify show them, so 较差 (3) and 差 (4) are never mistaken."""
+    label = code.zh if lang.startswith("zh") else code.en
+    if isinstance(code.value, int) and not isinstance(code.value, bool):
+        return f"{code.value} {label}"
+    return label
 
 
 def display_value(f: sc.Field, value: Any, lang: str) -> str:

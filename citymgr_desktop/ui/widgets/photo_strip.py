@@ -32,13 +32,17 @@ class PhotoStripWidget(QListWidget):
         self.setMovement(QListWidget.Movement.Static)
         self.size_px = size
         self.store: Any = None
+        self.pending: Any = None
         self._tmp = QTemporaryDir()
         self.itemDoubleClicked.connect(self._open)
 
-    def show_attachments(self, store: Any, rows: list[dict[str, Any]]) -> None:
-        """One item per attachment row (``history.attachments`` / ``asset_photos``)."""
+    def show_attachments(self, store: Any, rows: list[dict[str, Any]],
+                         pending: Any = None) -> None:
+        """One item per attachment row (``history.attachments`` / ``asset_photos``);
+        ``pending``: the edit session's unsaved edits (an unsaved photo shows too)."""
         self.clear()
         self.store = store
+        self.pending = pending
         for att in rows:
             item = QListWidgetItem(att["file_name"])
             item.setData(Qt.ItemDataRole.UserRole, att["attachment_uuid"])
@@ -46,7 +50,7 @@ class PhotoStripWidget(QListWidget):
             if (att.get("mime_type") or "").startswith("image/"):
                 try:
                     img = QImage.fromData(history.attachment_content(
-                        store, att["attachment_uuid"]))
+                        store, att["attachment_uuid"], pending))
                 except CitymgrError:
                     img = QImage()
                 if not img.isNull():
@@ -74,7 +78,7 @@ class PhotoStripWidget(QListWidget):
     def _open(self, item: QListWidgetItem) -> None:
         aid = item.data(Qt.ItemDataRole.UserRole)
         try:
-            data = history.attachment_content(self.store, aid)
+            data = history.attachment_content(self.store, aid, self.pending)
         except CitymgrError as exc:
             show_error(self, self.tr("Open attachment"), exc)
             return

@@ -24,14 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.clock import format_iso, utcnow
-from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.errors import CitymgrError, ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store import select_assets
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit
 from citymgr_desktop.core.workorders.deadlines import format_local as fmt
-from citymgr_desktop.core.workorders.query import assignees, select_assets
+from citymgr_desktop.core.workorders.query import assignees
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 
@@ -42,15 +43,18 @@ class WorkOrderDialog(QDialog):
     """Collects an :class:`~citymgr_desktop.core.workorders.orders.OrderSpec`."""
 
     def __init__(self, parent: QWidget | None, store: Any, selection: dict[str, list[str]],
-                 layer: str | None = None) -> None:
+                 layer: str | None = None, pending: Any = None) -> None:
         super().__init__(parent)
+        self.setObjectName("newWorkOrderDialog")
         self.setWindowTitle(self.tr("New work order"))
         self.store, self.selection = store, {k: v for k, v in selection.items() if v}
+        self.pending = pending  # the edit session's unsaved edits: the expression sees them
         lang = label_language()
         saved = QSettings().value(SETTINGS, {}) or {}
         saved = saved if isinstance(saved, dict) else {}
         form = QFormLayout()
         self.title = QLineEdit()
+        self.title.setObjectName("orderTitle")
         self.title.setMaxLength(200)
         form.addRow(self.tr("Title"), self.title)
         self.priority = QComboBox()
@@ -65,7 +69,7 @@ class WorkOrderDialog(QDialog):
         self.source.setCurrentIndex(max(self.source.findData(saved.get("source", "patrol")), 0))
         form.addRow(self.tr("Source"), self.source)
         self.assignee = QComboBox(editable=True)
-        self.assignee.addItems(["", *assignees(store)])
+        self.assignee.addItems(["", *assignees(store, pending)])
         self.assignee.setCurrentText(str(saved.get("assignee", "")))
         form.addRow(self.tr("Assignee"), self.assignee)
         self.description = QPlainTextEdit()
@@ -121,7 +125,13 @@ class WorkOrderDialog(QDialog):
         if self.from_selection.isChecked():
             return [(layer, u) for layer, ids in self.selection.items() for u in ids]
         layer = self.layer.currentData()
-        return [(layer, u) for u in select_assets(self.store, layer, self.expression.text())]
+        text = self.expression.text()
+        if not text.strip():
+            raise ValidationError("the expression is empty: say which assets, e.g. "
+                                  "condition >= 4")
+        chosen = select_assets(self.store, layer, text,
+                               pending=self.pending.for_table(layer) if self.pending else None)
+        return [(layer, u) for u in chosen.uuids]
 
     def _asset_class(self) -> str | None:
         if self.from_selection.isChecked():

@@ -1,6 +1,8 @@
 """Work orders in the main window: a dock listing orders (filter by state, assignee,
-overdue), and the Work order menu: new from selection or expression, move, show on map,
-export (in a worker with progress and Cancel), the working calendar. Every change is an undoable command."""
+overdue), the order's detail view (timeline, assets, photos), and the Work order menu: new
+from selection or expression, move, show on map, export (in a worker with progress and
+Cancel). Every change is a pending edit of the window's one edit session: one undo step,
+saved with Ctrl+S together with the asset edits, shown everywhere as if saved."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.workorders import deadlines as dl
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
@@ -21,6 +24,7 @@ from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
 from citymgr_desktop.ui.workorders.calendar_dialog import WorkCalendarDialog
 from citymgr_desktop.ui.workorders.create_dialog import WorkOrderDialog
+from citymgr_desktop.ui.workorders.detail_dialog import WorkOrderDetailDialog
 from citymgr_desktop.ui.workorders.export_dialog import WorkOrderExportDialog
 from citymgr_desktop.ui.workorders.list_widget import WorkOrderListWidget
 from citymgr_desktop.ui.workorders.move_dialog import WorkOrderMoveDialog
@@ -46,11 +50,19 @@ class WorkOrdersFeature(QObject):
                                         QKeySequence("Ctrl+M"))
         self.show_action = self._action(self.tr("Show order's assets on map"),
                                         self.show_on_map, QKeySequence("Ctrl+Shift+M"))
-        self.export_action = self._action(self.tr("Export work orders…"), self.export,
-                                          QKeySequence("Ctrl+Shift+E"))
+        self.detail_action = self._action(self.tr("Work order details…"), self.show_details,
+                                          QKeySequence("Ctrl+Shift+O"))
         self.calendar_action = self._action(self.tr("Working calendar…"), self.edit_calendar,
                                             QKeySequence())
-        for a in (self.new_action, self.move_action, self.show_action):
+        self.export_action = self._action(self.tr("Export work orders…"), self.export,
+                                          QKeySequence("Ctrl+Shift+E"))
+        for a, name in ((self.new_action, "action_new_work_order"),
+                        (self.move_action, "action_move_work_order"),
+                        (self.detail_action, "action_work_order_details"),
+                        (self.show_action, "action_show_work_order"),
+                        (self.export_action, "action_export_work_orders")):
+            a.setObjectName(name)
+        for a in (self.new_action, self.move_action, self.detail_action, self.show_action):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(self.export_action)
@@ -59,10 +71,30 @@ class WorkOrdersFeature(QObject):
         menu.addAction(self.dock.toggleViewAction())
         window.toolbar().addAction(self.new_action)
         self.list.chosen.connect(lambda _c: self._update_actions())
-        self.list.activated.connect(lambda _c: self.move_order())
-        window.storeChanged.connect(lambda _s: self._update_actions())
+        self.list.activated.connect(lambda _c: self.show_details())
+        window.storeChanged.connect(self._store_changed)
+        window.selection.changed.connect(lambda _l: self._update_actions())
         self.task = None
+        self._session = None
+        self._store_changed(window.store)
+
+    def _store_changed(self, _store: Any) -> None:
+        if self._session is not None:
+            self._session.unsubscribe(self._session_changed)
+        self._session = self.window.edit_session
+        if self._session is not None:
+            self._session.subscribe(self._session_changed)
         self._update_actions()
+
+    def _session_changed(self, event: Any) -> None:
+        if TABLES & set(event.tables):
+            self.list.reload_assignees()
+        self._update_actions()
+
+    @property
+    def pending(self) -> Any:
+        session = self.window.edit_session
+        return session.pending if session is not None else None
 
     def _action(self, text: str, slot: Any, shortcut: QKeySequence) -> QAction:
         action = QAction(text, self.window)
@@ -71,17 +103,19 @@ class WorkOrdersFeature(QObject):
         return action
 
     def _update_actions(self) -> None:
-        store = self.window.store
-        writable = store is not None and not store.read_only
-        chosen = bool(self.list.selected_cases())
+        project = self.window.store is not None and self.window.is_project
+        writable = self.window.edit_session is not None
+        cases = self.list.selected_cases()
         self.new_action.setEnabled(writable)
-        self.move_action.setEnabled(writable and len(self.list.selected_cases()) == 1)
-        self.show_action.setEnabled(store is not None and chosen)
-        self.export_action.setEnabled(store is not None)
+        self.move_action.setEnabled(writable and len(cases) == 1)
+        self.detail_action.setEnabled(project and len(cases) == 1)
+        self.show_action.setEnabled(project and bool(cases))
+        self.export_action.setEnabled(project)
         self.calendar_action.setEnabled(writable)
 
     def edit_calendar(self) -> None:
-        """The working calendar dialog; OK stores it as one undo step."""
+        """The working calendar dialog; OK stores it as one undo step (written at once: it
+        is the file's setting, not an edit of its data)."""
         store = self.window.store
         if store is None:
             return
@@ -100,42 +134,40 @@ class WorkOrdersFeature(QObject):
         self.window.status(self.tr("Working calendar saved; new orders' deadlines use it"),
                            5000)
 
-    def _changed(self) -> None:
-        self.window.notify_data_changed(set(TABLES))
-        self.list.refresh()
-
     # -- actions ----------------------------------------------------------------------------
     def new_order(self) -> WorkOrderDialog | None:
         store = self.window.store
-        if store is None:
+        if store is None or self.window.edit_session is None:
             return None
         dlg = WorkOrderDialog(self.window, store, self.window.selection.all(),
-                              self.window.current_layer())
+                              self.window.current_layer(), self.pending)
         if not dlg.exec() or dlg.spec() is None:
             return dlg
         self.create(dlg.spec())
         return dlg
 
     def create(self, spec: wo.OrderSpec) -> str | None:
-        cmd = wo.CreateOrderCommand(self.window.store, spec, self.window.user_name(),
-                                    on_change=self._changed)
+        session = self.window.edit_session
+        if session is None:
+            return None
         try:
-            self.window.commands.push(cmd)
+            deltas = wo.plan_create(self.window.store, spec, self.window.user_name(),
+                                    pending=session.pending)
+            case = next(d.new["case_no"] for d in deltas if d.table == "work_order" and d.new)
+            session.push_deltas(deltas, self.tr("Create work order %1").replace("%1", case))
         except CitymgrError as exc:
             show_error(self.window, self.tr("New work order"), exc)
             return None
-        assert cmd.row is not None
-        case = cmd.row["case_no"]
         self.list.select_case(case)
         self.window.status(self.tr("Work order %1 created").replace("%1", case))
         return case
 
-    def move_order(self) -> None:
-        cases = self.list.selected_cases()
+    def move_order(self, case: str | None = None) -> None:
+        cases = [case] if case else self.list.selected_cases()
         store = self.window.store
-        if len(cases) != 1 or store is None:
+        if len(cases) != 1 or store is None or self.window.edit_session is None:
             return
-        order = wo.get_order(store, cases[0])
+        order = wo.get_order(store, cases[0], self.pending)
         dlg = WorkOrderMoveDialog(self.window, order, self.window.user_name())
         if not dlg.exec():
             return
@@ -143,24 +175,38 @@ class WorkOrdersFeature(QObject):
 
     def move(self, case: str, to: str, by: str, note: str | None,
              close: wo.CloseOptions | None = None) -> bool:
+        session = self.window.edit_session
+        if session is None:
+            return False
         label = self.tr("Move %1 to %2").replace("%1", case).replace(
             "%2", wf.label(to, label_language()) if to in {s.value for s in wf.WorkOrderState} else to)
         try:
-            deltas = wo.plan_move(self.window.store, case, to, by, note, close=close)
-            self.window.commands.push(wo.DeltaCommand(self.window.store, deltas, label, by,
-                                                      on_change=self._changed))
+            deltas = wo.plan_move(self.window.store, case, to, by, note, close=close,
+                                  pending=session.pending)
+            session.push_deltas(deltas, label)
         except CitymgrError as exc:
             show_error(self.window, self.tr("Move work order"), exc)
             return False
+        self.list.select_case(case)
         self.window.status(label)
         return True
+
+    def show_details(self, case: str | None = None) -> WorkOrderDetailDialog | None:
+        """The order's detail view: its timeline, assets and photos (non-modal)."""
+        cases = [case] if case else self.list.selected_cases()
+        if len(cases) != 1 or self.window.store is None or not self.window.is_project:
+            return None
+        dialog = WorkOrderDetailDialog(self.window, cases[0], self.move_order)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        return dialog
 
     def show_on_map(self) -> None:
         store = self.window.store
         cases = self.list.selected_cases()
         if store is None or not cases:
             return
-        reports = load_report(store, cases)
+        reports = load_report(store, cases, pending=self.pending)
         by_layer: dict[str, list[str]] = {}
         geoms = []
         for rep in reports:
@@ -191,10 +237,12 @@ class WorkOrdersFeature(QObject):
             if not dlg.exec():
                 return
             values = dlg.values()
+        pending = DeltaSet(self.pending or ())  # a copy: the worker reads it, the UI edits on
         self.task = run_task(
             self.window, self.tr("Exporting work orders…"), export_orders, store,
             values["path"], values["format"], cases=cases, lang=values["lang"],
             with_map=values["map"], with_photos=bool(values.get("photos", False)),
+            pending=pending,
             on_done=lambda s: self.window.status(
                 self.tr("Exported %1 work order(s) to %2").replace("%1", str(s["orders"]))
                 .replace("%2", str(s["out"])), 8000))

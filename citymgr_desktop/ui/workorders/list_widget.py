@@ -1,5 +1,6 @@
 """The work-order list dock: orders filtered by state, assignee, overdue and text, with the
-overdue ones marked; the chosen orders can be moved, exported or shown on the map."""
+overdue ones marked; the chosen orders can be moved, exported, shown on the map or opened
+in the detail view. Unsaved orders and moves (the edit session's) are listed as if saved."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class WorkOrderListWidget(QWidget):
         for w in (self.state, self.assignee, self.overdue, self.search):
             filters.addWidget(w)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("workOrderTable")
         self.table.setHorizontalHeaderLabels([
             self.tr("Case No."), self.tr("State"), self.tr("Priority"), self.tr("Title"),
             self.tr("Assignee"), self.tr("Deadline"), self.tr("Assets")])
@@ -93,13 +95,18 @@ class WorkOrderListWidget(QWidget):
         if {"work_order", "work_order_event", "work_order_asset"} & set(tables):
             self.reload_assignees()
 
+    @property
+    def pending(self) -> Any:
+        session = self.window.edit_session
+        return session.pending if session is not None else None
+
     def reload_assignees(self) -> None:
         current = self.assignee.currentData()
         self.assignee.blockSignals(True)
         self.assignee.clear()
         self.assignee.addItem(self.tr("All assignees"), None)
-        if self.window.store is not None:
-            for a in assignees(self.window.store):
+        if self.window.store is not None and self.window.is_project:
+            for a in assignees(self.window.store, self.pending):
                 self.assignee.addItem(a, a)
         self.assignee.setCurrentIndex(max(self.assignee.findData(current), 0))
         self.assignee.blockSignals(False)
@@ -109,12 +116,13 @@ class WorkOrderListWidget(QWidget):
         store = self.window.store
         selected = set(self.selected_cases())
         self.rows = []
-        if store is not None:
+        if store is not None and self.window.is_project:
             st = self.state.currentData()
             states = sorted(wf.OPEN_STATES) if st == "open" else ([st] if st else None)
             self.rows = list_orders(store, states=states, assignee=self.assignee.currentData(),
                                     overdue=True if self.overdue.isChecked() else None,
-                                    text=self.search.text().strip() or None)
+                                    text=self.search.text().strip() or None,
+                                    pending=self.pending)
         lang = label_language()
         self.table.setSortingEnabled(False)
         self.table.clearContents()

@@ -1,0 +1,62 @@
+"""Find an asset or a sub-district by what a person types in the locate box: a component code
+(all 16 digits, or its beginning), part of a name, or a 街道 (sub-district) name. Unsaved
+edits count (a new bin is found by its name, a deleted one is not)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.model import schema as sc
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.editing.view import SessionView
+    from citymgr_desktop.core.store import Store
+
+
+@dataclass(frozen=True)
+class Found:
+    """One answer: an asset (``layer``, its uuid) or a sub-district (``layer`` None)."""
+
+    kind: str  # "asset" or "district"
+    layer: str | None
+    key: str  # asset_uuid, or the sub-district's name
+    label: str  # what the list shows: code and name, or the sub-district
+
+
+def locate(store: Store, text: str, view: SessionView | None = None,
+           limit: int = 20) -> list[Found]:
+    """Sub-districts first (exact, then containing ``text``), then assets whose code is or
+    starts with ``text`` and assets whose name contains it, at most ``limit`` in all."""
+    text = text.strip()
+    if not text:
+        return []
+    out: list[Found] = []
+    for name in store.districts():
+        if text == name or (len(text) >= 2 and text in name):
+            out.append(Found("district", None, name, name))
+    digits = text.isdigit()
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pending = view.pending if view is not None else None
+    for t in sc.ASSET_TABLES:
+        touched = {d.uuid for d in pending.for_table(t.name)} if pending else set()
+        rows = store.conn.execute(
+            f"SELECT asset_uuid, obj_code, name FROM {gpkg.quote_ident(t.name)} "
+            "WHERE retired_at IS NULL AND (obj_code = ? OR (? AND obj_code LIKE ? || '%') "
+            "OR name LIKE ? ESCAPE '\\') ORDER BY obj_code = ? DESC, obj_code LIMIT ?",
+            (text, digits, text, like, text, limit)).fetchall()
+        found = {u: (code, name) for u, code, name in rows if u not in touched}
+        if view is not None and touched:
+            now = view.rows(t.name, list(touched), ["obj_code", "name", "retired_at"])
+            for u, row in now.items():
+                code, name = row.get("obj_code") or "", row.get("name") or ""
+                if row.get("retired_at") is None and (
+                        code == text or (digits and code.startswith(text)) or text in name):
+                    found[u] = (code, name)
+        for u, (code, name) in found.items():
+            out.append(Found("asset", t.name, u, f"{code or ''} {name or ''}".strip()))
+    exact = [f for f in out if f.kind == "asset" and f.label.split(" ")[0] == text]
+    if exact:  # a full code names one asset: nothing else is meant
+        return exact
+    return out[:limit]

@@ -1,0 +1,174 @@
+"""The app's questions, answered by clicking their real buttons: save/discard/cancel on
+close, the restore offer after a crash (merged with a later change, field by field), the
+user's name asked once, a plain GeoPackage that is not a project, a read-only file."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import geopandas as gpd
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QWizard,
+)
+from shapely.geometry import Point
+
+from citymgr_desktop.core.editing import EditSession
+from citymgr_desktop.core.editing.journal import journal_path
+from citymgr_desktop.core.store import Store
+from tests.ui.driver import CTRL, answer, choose_file, menu_item, pick, press, type_into
+from tests.ui.scenarios.test_records_and_orders import select_bin, set_condition_in_form
+
+
+def open_in(qtbot, w, path) -> None:
+    with qtbot.waitSignal(w.mapLoaded, timeout=30_000):
+        assert w.open_file(path)
+    qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
+
+
+@pytest.mark.parametrize("button", ["Cancel", "Save", "Discard"])
+def test_closing_with_unsaved_edits_asks(qtbot, opened_window, button):
+    w = opened_window
+    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
+        "litter_bin", u)["condition"] == 1)
+    set_condition_in_form(qtbot, w, 4)
+    store = w.store
+    with answer(qtbot, button, kind=QMessageBox, title="Unsaved edits") as asked:
+        menu_item(qtbot, w, "file", "Close")
+    assert "1 unsaved edit" in asked.text
+    assert (w.store is store) == (button == "Cancel")
+    with Store.open(store.path, read_only=True) as again:
+        assert again.get_row("litter_bin", uuid)["condition"] == (4 if button == "Save" else 1)
+    if button != "Cancel":
+        assert not journal_path(store.path).exists()
+
+
+def test_restore_after_a_crash_merges_with_a_later_change(qtbot, main_window, district,
+                                                          shots):
+    with Store.open(district) as store:
+        crashed = EditSession(store, "测试员")
+        a, b = crashed.select("litter_bin", "condition = 1")[:2]
+        crashed.set_values("litter_bin", a, {"condition": 5, "remarks": "恢复"})
+        crashed.set_value("litter_bin", b, "condition", 4)
+        crashed.journal.close(remove=False)  # the app was killed here
+    conn = sqlite3.connect(district)  # then citymgr edit changed a's condition
+    for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+        conn.create_function(fn, 1, lambda _g: 0)
+    with conn:
+        conn.execute("UPDATE litter_bin SET condition = 2 WHERE asset_uuid = ?", (a,))
+    conn.close()
+    w = main_window
+
+    def fill(dialog):
+        shots("restore-offer", dialog)
+        assert dialog.table.rowCount() == 1
+        assert dialog.table.item(0, 2).text() == "5 Critical"  # yours
+        assert dialog.table.item(0, 3).text() == "2 Fair"  # the file's, later
+        pick(qtbot, dialog.boxes[0], "theirs")
+
+    with answer(qtbot, "Restore", fill=fill, title="Restore unsaved edits") as offer:
+        open_in(qtbot, w, district)
+    assert "changed in the file since" in offer.dialog.findChildren(
+        QLabel)[0].text()
+    s = w.edit_session
+    assert s.row("litter_bin", a)["condition"] == 2 and s.row("litter_bin", a)["remarks"] == "恢复"
+    assert s.row("litter_bin", b)["condition"] == 4
+    assert w.windowTitle().startswith("* ")
+    press(qtbot, w, Qt.Key.Key_S, CTRL)
+    assert w.store.get_row("litter_bin", a)["condition"] == 2  # the later change stayed
+
+
+def test_a_copy_of_the_project_says_where_its_unsaved_edits_are(qtbot, main_window, district,
+                                                                tmp_path):
+    copy = tmp_path / "copy" / "district-copy.gpkg"
+    copy.parent.mkdir()
+    shutil.copyfile(district, copy)
+    with Store.open(district) as store:
+        crashed = EditSession(store)
+        crashed.set_value("litter_bin", crashed.select("litter_bin", "true")[0], "condition", 5)
+        crashed.journal.close(remove=False)
+    QSettings().setValue("files/recent", [str(district)])
+    with answer(qtbot, "OK", kind=QMessageBox, title="Unsaved edits elsewhere") as told:
+        open_in(qtbot, main_window, copy)
+    assert str(district) in told.text and "1 unsaved edit" in told.text
+
+
+def test_the_users_name_is_asked_once_and_kept(qtbot, opened_window):
+    w = opened_window
+    QSettings().remove("user/name")
+    select_bin(qtbot, w)
+    set_condition_in_form(qtbot, w, 3)
+
+    def fill(dialog):
+        type_into(qtbot, dialog.findChild(QLineEdit), "王工")
+
+    with answer(qtbot, "OK", fill=fill, kind=QInputDialog, title="User Name"):
+        press(qtbot, w, Qt.Key.Key_S, CTRL)
+    (uuid,) = w.selection.selected("litter_bin")
+    assert w.store.get_row("litter_bin", uuid)["updated_by"] == "王工"
+    assert QSettings().value("user/name") == "王工"
+    set_condition_in_form(qtbot, w, 4)
+    press(qtbot, w, Qt.Key.Key_S, CTRL)  # not asked again
+    assert w.store.get_row("litter_bin", uuid)["condition"] == 4
+
+
+@pytest.fixture
+def plain_gpkg(tmp_path):
+    path = tmp_path / "survey.gpkg"
+    gpd.GeoDataFrame({"name": ["A", "B"], "kind": [1, 2]},
+                     geometry=[Point(528_800, 3_381_500), Point(528_900, 3_381_600)],
+                     crs="EPSG:4547").to_file(path, layer="poles", driver="GPKG")
+    return path
+
+
+def test_a_plain_geopackage_is_shown_read_only(qtbot, main_window, plain_gpkg, shots):
+    w = main_window
+    with answer(qtbot, "Show read-only", kind=QMessageBox, title="Not a citymgr project") as b:
+        open_in(qtbot, w, plain_gpkg)
+    assert "survey.gpkg is a GeoPackage, but not a citymgr asset project" in b.text
+    assert w.store.read_only and not w.is_project and w.edit_session is None
+    assert w.map_data.names() == ["poles"]
+    work = w.installed_features["workorders"]
+    assert not work.new_action.isEnabled()
+    assert w.status_bar.currentMessage().startswith("survey.gpkg is not a citymgr project")
+    shots("read-only", w)
+
+
+def test_a_plain_geopackage_can_be_imported_into_a_new_project(qtbot, main_window,
+                                                               plain_gpkg, tmp_path):
+    w = main_window
+    target = tmp_path / "new-project.gpkg"
+    with answer(qtbot, None, fill=choose_file(qtbot, target), kind=QFileDialog), \
+            answer(qtbot, "Import into a new project", kind=QMessageBox):
+        w.open_file(plain_gpkg)
+        qtbot.waitUntil(lambda: w.store is not None and w.store.path == target,
+                        timeout=30_000)
+    assert w.is_project and w.edit_session is not None
+    wizard = w.findChild(QWizard)
+    qtbot.waitUntil(lambda: wizard is not None and wizard.isVisible())
+    assert wizard.source_page.path_edit.text() == str(plain_gpkg)
+    qtbot.mouseClick(wizard.button(wizard.WizardButton.CancelButton), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+
+
+def test_a_read_only_file_shows_a_read_only_form(qtbot, main_window, district):
+    w = main_window
+    district.chmod(0o444)
+    try:
+        open_in(qtbot, w, district)
+        assert w.store.read_only and w.edit_session is None
+        select_bin(qtbot, w)
+        with answer(qtbot, "Close", title="Litter bins") as form:
+            press(qtbot, w, Qt.Key.Key_E, CTRL)
+        assert form.dialog.read_only
+        assert not form.dialog.editors["condition"].inner.isEnabled()
+        assert not w.installed_features["editing"].add_action.isEnabled()
+    finally:
+        district.chmod(0o644)
