@@ -115,3 +115,23 @@ def test_a_failing_server_is_one_status_line(qtbot, window):
         qtbot.waitUntil(lambda: "HTTP 404" in window.findChild(
             QPushButton, "addMapLayer").parent().status.text(), timeout=30_000)
     assert window.canvas.data is not None and window.canvas.last_render_seconds > 0
+
+
+@pytest.fixture
+def chinese_first(qapp):
+    from citymgr_desktop.ui import i18n
+
+    i18n.install("zh_CN")
+    yield
+    i18n.install("en")
+
+
+def test_the_dock_and_the_refusal_in_chinese(chinese_first, qtbot, window, tmp_path):
+    dock = window.dock("mapLayersDock")
+    assert dock is not None and dock.windowTitle() == "底图与参考图层"
+    assert window.findChild(QPushButton, "addMapLayer").text() == "添加…"
+    tif = write_quadrant_geotiff(tmp_path / "nocrs_zh.tif", None, (0, 0, 10, 10), (5, 5))
+    errors = _fill_add_dialog(qtbot, window, str(tif))
+    assert "没有坐标参考系" in errors[0] and "no coordinate" not in errors[0]
+    errors = _fill_add_dialog(qtbot, window, "https://webrd01.is.autonavi.com/{z}/{x}/{y}.png")
+    assert "GCJ-02" in errors[0] and "偏移" in errors[0]
