@@ -33,6 +33,7 @@ from citymgr_desktop.core.basemaps import (
     MapLayer,
     TileFetcher,
     ViewGrid,
+    project_layers,
     raster_rgba,
     read_reference,
     tiles_rgba,
@@ -40,10 +41,18 @@ from citymgr_desktop.core.basemaps import (
 from citymgr_desktop.core.basemaps.raster import Mosaic, source_pixels, tiles_mosaic
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.messages import Message, msg
+from citymgr_desktop.core.store import Store
 from citymgr_desktop.render.view import MapView
 
 PIECE_PX = 256  # cells of the piecewise drawing of tiles on the canvas
 MAX_RASTER_PX = 4096  # a print at 300 dpi warps rasters at most this wide, then scales
+
+
+def project_backdrop(store: Store, wait: bool = True) -> Backdrop | None:
+    """The base map and reference layers kept in ``store``'s project (``None``: none), for a
+    print or an export (``wait``: tiles are fetched before drawing)."""
+    layers = [layer for layer in project_layers(store) if layer.visible]
+    return Backdrop(layers, Path(store.path).parent, wait=wait) if layers else None
 
 
 class Backdrop:

@@ -206,3 +206,22 @@ def test_a_printed_page_shows_the_base_map_and_says_when_it_is_missing(place, tm
     near = {name for name, rgb in COLOURS.items()
             if any(np.abs(np.array(c) - rgb).max() <= 4 for c in colours)}
     assert near == set(COLOURS)  # all four quadrants of the tiles are on the page
+
+
+def test_work_order_pdfs_draw_the_kept_layers(place, tmp_path):
+    if not shutil.which("pdftoppm"):
+        pytest.skip("missing tool: pdftoppm (Debian package poppler-utils)")
+    lon, lat = place["lonlat_centre"]
+    tif = write_quadrant_geotiff(tmp_path / "ortho.tif", "EPSG:4326",
+                                 (lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05), (lon, lat))
+    assert main(["layers", "add", place["file"], str(tif)]) == 0
+    out = tmp_path / "orders.pdf"
+    assert main(["workorders", "export", place["file"], "--format", "pdf", "--out", str(out),
+                 "--state", "dispatched"]) == 0
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile",
+                    str(out), str(tmp_path / "order")], check=True)
+    page = pixels(QImage(str(tmp_path / "order.png")))
+    colours = {tuple(c) for c in page.reshape(-1, 3)[::3]}
+    near = {name for name, rgb in COLOURS.items()
+            if any(np.abs(np.array(c) - rgb).max() <= 6 for c in colours)}
+    assert near, "the orthophoto is not under the work order's map extract"

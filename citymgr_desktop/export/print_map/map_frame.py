@@ -37,7 +37,7 @@ from citymgr_desktop.render import (
     load_map,
     symbol_for,
 )
-from citymgr_desktop.render.backdrop import Backdrop
+from citymgr_desktop.render.backdrop import Backdrop, project_backdrop
 from citymgr_desktop.render.symbols import category_label, selection_symbol
 
 # layer -> condition values drawn (None = not assessed; [None] also for uncategorised layers)
@@ -78,8 +78,9 @@ class MapSource:
                            "metres, not {crs}",
                            file_name=store.path.name, crs=crs.name if crs else 'none')
         self.crs = crs
-        # base map and reference layers (render/backdrop.py): set by the caller, None = none
-        self.backdrop: Backdrop | None = None
+        # base map and reference layers (render/backdrop.py): the project's kept ones; the
+        # command line replaces them for one run (--basemap, --reference)
+        self.backdrop: Backdrop | None = project_backdrop(store)
         self._overview: tuple[tuple, QImage] | None = None
         self._lock = threading.Lock()
 
