@@ -289,3 +289,40 @@ def test_a_field_package_takes_the_base_map_offline_for_qgis(project, cache, tmp
     ex0, ey0, ex1, ey1 = result["extent"]
     assert ex0 <= x0 and ey0 <= y0 and ex1 >= x1 and ey1 >= y1  # covers the package
     assert mbtiles.stat().st_size > 10_000
+
+
+def test_qgis_opening_the_file_sees_the_kept_layers(project, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from tests.gpkg_checks import run_pyqgis
+
+    path = project["path"]
+    lon, lat = project["to_lonlat"].transform(*project["centre"])
+    tif = write_quadrant_geotiff(path.parent / "ortho.tif", "EPSG:4326",
+                                 (lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01), (lon, lat))
+    cx, cy = project["centre"]
+    gpd.GeoDataFrame({"bgid": ["1"]}, geometry=[shapely.box(cx, cy, cx + 100, cy + 100)],
+                     crs=CRS.from_wkt(project["crs"])).to_file(path.parent / "grid.shp")
+    assert main(["layers", "add", str(path), str(tif), "--opacity", "0.5"]) == 0
+    assert main(["layers", "add", str(path), str(path.parent / "grid.shp")]) == 0
+    assert main(["layers", "add", str(path), "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                 "--name", "osm"]) == 0
+    result = run_pyqgis("""
+        import sys
+        from qgis.core import QgsProject
+        project = QgsProject.instance()
+        assert project.read(f"geopackage:{sys.argv[1]}?projectName=citymgr")
+        root = project.layerTreeRoot()
+        names = [n.name() for n in root.findLayers()]
+        layers = {la.name(): la for la in project.mapLayers().values()}
+        emit({"order": names,
+              "valid": {k: v.isValid() for k, v in layers.items()},
+              "kinds": {k: v.type() for k, v in layers.items()},
+              "opacity": layers["ortho"].renderer().opacity() if "ortho" in layers else None})
+    """, path)
+    order = result["order"]
+    # reference vectors over the assets, tiles and rasters under them (top first)
+    assert order.index("grid") < order.index("垃圾箱") < order.index("osm") < order.index("ortho")
+    assert result["valid"]["ortho"] and result["valid"]["grid"] and result["valid"]["垃圾箱"]
+    assert result["kinds"]["ortho"] == 1 and result["kinds"]["grid"] == 0

@@ -297,6 +297,9 @@ def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None
     assets = [t for t in tables if sc.table(t).is_asset]
     qgs = project_xml(crs, sources, extent=_extent(conn, assets) if assets else None,
                       variables=variables)
+    kept = _kept_map_layers(conn)
+    if kept:  # the base maps and reference layers kept in the project stay listed
+        qgs = with_map_layers(qgs, kept)
     metadata = json.dumps(
         {
             "last_modified_time": datetime.now().replace(microsecond=0).isoformat(),
@@ -418,3 +421,88 @@ def add_raster_layers(qgz_path: str | os.PathLike[str],
     text = qs.DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
     with atomic_path(qgz_path) as tmp:
         tmp.write_bytes(qgz_bytes(text, qgz_path.stem))
+
+
+MAP_LAYER_PREFIX = "citymgr_map_"  # ids of the kept base map / reference layers in a project
+MAP_LAYER_COLUMNS = ("name", "kind", "location", "position", "opacity", "visible")
+
+
+def _map_layer_source(row: dict) -> tuple[str, str]:
+    """(provider, datasource) of a kept map layer as QGIS reads it from the embedded
+    project (file paths relative to the GeoPackage's folder)."""
+    if row["kind"] == "xyz":
+        from urllib.parse import quote
+
+        return "wms", f"type=xyz&url={quote(row['location'], safe='')}&zmax=19&zmin=0"
+    location = str(row["location"]).replace(os.sep, "/")
+    if not (location.startswith("/") or re.match(r"^[A-Za-z]:", location)):
+        location = f"./{location}"
+    return ("gdal" if row["kind"] == "raster" else "ogr"), location
+
+
+def with_map_layers(qgs: str, rows: Sequence[dict]) -> str:
+    """The project ``qgs`` with the kept map layers ``rows`` (bottom first): rasters and
+    tiles in a group under the assets, reference vectors over them (as the app draws them);
+    map layers added before are replaced."""
+    root = ET.fromstring(qgs.split("\n", 1)[1] if qgs.startswith("<!DOCTYPE") else qgs)
+    tree, layers, order = root.find("layer-tree-group"), root.find("projectlayers"), \
+        root.find("layerorder")
+    if tree is None or layers is None or order is None:
+        return qgs
+    for parent in (tree, layers, order):
+        for child in list(parent):
+            ident = child.get("id") or (child.findtext("id") or "")
+            if child.get("name", "").startswith("citymgr ") or ident.startswith(MAP_LAYER_PREFIX):
+                parent.remove(child)
+    groups = {}
+    for position, title, index in (("over", "citymgr 参考图层 Reference layers", 0),
+                                   ("under", "citymgr 底图 Base maps", None)):
+        if any(r["position"] == position for r in rows):
+            group = ET.Element("layer-tree-group", name=title, checked="Qt::Checked",
+                               expanded="1")
+            option(sub(group, "customproperties"), None)
+            if index is None:
+                tree.append(group)
+            else:  # after the root's customproperties: the top of the tree
+                tree.insert(1, group)
+            groups[position] = group
+    for i, row in enumerate(reversed(list(rows))):  # top first, as in the layer tree
+        provider, source = _map_layer_source(row)
+        lid = f"{MAP_LAYER_PREFIX}{i}"
+        node = sub(groups[row["position"]], "layer-tree-layer", id=lid, name=row["name"],
+                   source=source, providerKey=provider,
+                   checked="Qt::Checked" if row["visible"] else "Qt::Unchecked", expanded="0")
+        option(sub(node, "customproperties"), None)
+        ml = sub(layers, "maplayer", type="vector" if row["kind"] == "vector" else "raster",
+                 autoRefreshEnabled="0", autoRefreshTime="0", refreshOnNotifyEnabled="0",
+                 refreshOnNotifyMessage="")
+        sub(ml, "id", lid)
+        sub(ml, "datasource", source)
+        sub(ml, "layername", row["name"])
+        if row["kind"] == "xyz":
+            _spatialrefsys(sub(ml, "srs"), CRS.from_epsg(3857))
+        sub(ml, "provider", provider)
+        sub(ml, "layerOpacity", str(row["opacity"]))
+        sub(order, "layer", id=lid)
+    ET.indent(root, "  ")
+    return qs.DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def embed_map_layers(conn: sqlite3.Connection, rows: Sequence[dict]) -> bool:
+    """List the kept map layers in the embedded project (inside the caller's transaction);
+    False when the file has no embedded project."""
+    qgs = embedded_qgs(conn)
+    if qgs is None:
+        return False
+    conn.execute("UPDATE qgis_projects SET content = ? WHERE name = ?",
+                 (qgz_bytes(with_map_layers(qgs, rows)).hex(), PROJECT_NAME))
+    return True
+
+
+def _kept_map_layers(conn: sqlite3.Connection) -> list[dict]:
+    try:
+        found = conn.execute(f"SELECT {', '.join(MAP_LAYER_COLUMNS)} FROM citymgr_map_layers "
+                             "ORDER BY sort_order, name").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [dict(zip(MAP_LAYER_COLUMNS, row, strict=True)) for row in found]

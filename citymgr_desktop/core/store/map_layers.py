@@ -2,13 +2,15 @@
 
 One small table of our own, ``citymgr_map_layers`` (like ``citymgr_meta``, not registered in
 ``gpkg_contents``: QGIS and GDAL ignore it), one row per layer. The rows are plain dicts here;
-``core/basemaps`` gives them meaning.
+``core/basemaps`` gives them meaning. The project embedded for QGIS lists them too.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from typing import TYPE_CHECKING, Any
+
+from citymgr_desktop.core.qgis import project as qgis_project
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store.geopackage import Store
@@ -42,3 +44,5 @@ def write_map_layers(store: Store, rows: list[dict[str, Any]]) -> None:
             values = [order if c == "sort_order" else row.get(c) for c in COLUMNS]
             conn.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES "
                          f"({', '.join('?' * len(COLUMNS))})", values)
+        # QGIS opening the file sees them too (the project embedded in qgis_projects)
+        qgis_project.embed_map_layers(conn, rows)
