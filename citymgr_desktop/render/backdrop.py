@@ -38,7 +38,12 @@ from citymgr_desktop.core.basemaps import (
     read_reference,
     tiles_rgba,
 )
-from citymgr_desktop.core.basemaps.raster import Mosaic, source_pixels, tiles_mosaic
+from citymgr_desktop.core.basemaps.raster import (
+    Mosaic,
+    raster_window,
+    source_pixels,
+    tiles_mosaic,
+)
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.messages import Message, msg
 from citymgr_desktop.core.store import Store
@@ -135,8 +140,13 @@ class Backdrop:
                     count=report.failed, reason=report.reason())
             if not self.wait:
                 return
-        else:
+        elif self.wait:
             rgba = raster_rgba(layer, grid, self.project_folder)
+        else:  # the canvas: Qt draws the window piecewise, as it does tiles
+            window = raster_window(layer, grid, self.project_folder)
+            if window is not None:
+                _draw_piecewise(painter, view, grid, window, layer.opacity, self._smooth)
+            return
         if not rgba[..., 3].any():
             return
         image = QImage(rgba.data, grid.width, grid.height, grid.width * 4,

@@ -135,3 +135,30 @@ def test_the_dock_and_the_refusal_in_chinese(chinese_first, qtbot, window, tmp_p
     assert "没有坐标参考系" in errors[0] and "no coordinate" not in errors[0]
     errors = _fill_add_dialog(qtbot, window, "https://webrd01.is.autonavi.com/{z}/{x}/{y}.png")
     assert "GCJ-02" in errors[0] and "偏移" in errors[0]
+
+
+def test_an_orthophoto_added_in_the_dock_lands_at_its_place(qtbot, window, tmp_path):
+    canvas = window.canvas
+    view = canvas.view()
+    cx, cy = (view.extent[0] + view.extent[2]) / 2, (view.extent[1] + view.extent[3]) / 2
+    to_lonlat = Transformer.from_crs(canvas.map_crs, 4326, always_xy=True)
+    lon, lat = to_lonlat.transform(cx, cy)
+    tif = write_quadrant_geotiff(tmp_path / "ortho.tif", "EPSG:4326",
+                                 (lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05), (lon, lat))
+    assert _fill_add_dialog(qtbot, window, str(tif)) == [""]
+    qtbot.waitUntil(lambda: canvas.backdrop is not None and canvas.is_settled(), timeout=30_000)
+    qtbot.wait(100)
+    qtbot.waitUntil(canvas.is_settled, timeout=30_000)
+    pixels = _canvas_pixels(window)
+    dpr = canvas.devicePixelRatioF()
+    found = {name: 0 for name in COLOURS}
+    for row in range(10, pixels.shape[0] - 40, 9):
+        for col in range(10, pixels.shape[1] - 10, 9):
+            x, y = canvas.view().to_map(col * dpr, row * dpr)
+            names = {quadrant(*to_lonlat.transform(x + dx, y + dy), lon, lat)
+                     for dx in (-30, 30) for dy in (-30, 30)}
+            if len(names) == 1:
+                name = names.pop()
+                if (np.abs(pixels[row, col].astype(int) - COLOURS[name]) <= 3).all():
+                    found[name] += 1
+    assert all(n > 20 for n in found.values()), found

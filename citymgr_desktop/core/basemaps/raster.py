@@ -140,8 +140,19 @@ def _as_rgba(bands: np.ndarray, mask: np.ndarray, colormap: dict | None) -> np.n
 
 def raster_rgba(layer: MapLayer, grid: ViewGrid, project_folder: Path | None = None
                 ) -> np.ndarray:
-    """The raster file of ``layer`` on the view grid (height × width × RGBA, transparent
-    where it has no data)."""
+    """The raster file of ``layer`` warped by GDAL onto the view grid (height × width ×
+    RGBA, transparent where it has no data)."""
+    window = raster_window(layer, grid, project_folder)
+    if window is None:
+        return _empty(grid)
+    return _warp(np.ascontiguousarray(window.rgba.transpose(2, 0, 1)), window.transform,
+                 window.crs_wkt, grid)
+
+
+def raster_window(layer: MapLayer, grid: ViewGrid, project_folder: Path | None = None
+                  ) -> Mosaic | None:
+    """The part of ``layer``'s raster file under the view, read at about the view's
+    resolution (GDAL picks the overview), in its own CRS (``None``: nothing in view)."""
     import rasterio
     from affine import Affine
     from rasterio.windows import Window, from_bounds
@@ -152,12 +163,12 @@ def raster_rgba(layer: MapLayer, grid: ViewGrid, project_folder: Path | None = N
         with rasterio.open(path) as src:
             try:
                 b = bounds_in(grid.extent, grid.crs_wkt, src_crs)
-            except Exception:
-                return _empty(grid)
+            except Exception:  # the view is outside the source CRS's area
+                return None
             left, bottom = max(b[0], src.bounds.left), max(b[1], src.bounds.bottom)
             right, top = min(b[2], src.bounds.right), min(b[3], src.bounds.top)
             if right <= left or top <= bottom:
-                return _empty(grid)
+                return None
             window = from_bounds(left, bottom, right, top, src.transform)
             window = window.round_offsets().round_lengths()
             window = window.intersection(Window(0, 0, src.width, src.height))
@@ -177,7 +188,8 @@ def raster_rgba(layer: MapLayer, grid: ViewGrid, project_folder: Path | None = N
     except rasterio.errors.RasterioIOError as exc:
         raise BadFileError("{path}: cannot be read as a raster ({reason})", path=path,
                            reason=str(exc).splitlines()[0]) from None
-    return _warp(_as_rgba(bands, mask, colormap), transform, src_crs, grid)
+    rgba = np.ascontiguousarray(_as_rgba(bands, mask, colormap).transpose(1, 2, 0))
+    return Mosaic(rgba, transform, src_crs)
 
 
 def decode_tile(content: bytes) -> np.ndarray:
