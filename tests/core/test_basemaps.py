@@ -257,8 +257,16 @@ def test_crs_of_project_is_projected(project):
 
 # -- offline in a field package -------------------------------------------------------------
 def test_a_field_package_takes_the_base_map_offline_for_qgis(project, cache, tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
     from tests.gpkg_checks import run_pyqgis
 
+    cx, cy = project["centre"]
+    gpd.GeoDataFrame({"bgid": ["1", "2"]}, geometry=[
+        shapely.box(cx, cy, cx + 100, cy + 100), shapely.box(cx + 50_000, cy, cx + 50_100, cy + 100)],
+        crs=CRS.from_wkt(project["crs"])).to_crs(4326).to_file(tmp_path / "grid.shp")
+    assert main(["layers", "add", str(project["path"]), str(tmp_path / "grid.shp")]) == 0
     with tile_server(project["merc_centre"]) as server:
         assert main(["layers", "add", str(project["path"]), server.url(), "--name", "tiles"]) == 0
         capsys.readouterr()
@@ -267,6 +275,7 @@ def test_a_field_package_takes_the_base_map_offline_for_qgis(project, cache, tmp
                      ",".join(str(v) for v in project["view"]), "--basemap-zoom", "15"]) == 0
     printed = capsys.readouterr().out
     assert "base map:" in printed and "MB" in printed and "pkg_basemap.mbtiles" in printed
+    assert "pkg_reference.gpkg: reference layers grid 1" in printed  # the far cell stays home
     mbtiles = tmp_path / "pkg_basemap.mbtiles"
     with Store.open(out, read_only=True) as package:
         (x0, y0, x1, y1), _ = package.asset_extent(["road_segment", "bridge", "green_space",
@@ -280,11 +289,14 @@ def test_a_field_package_takes_the_base_map_offline_for_qgis(project, cache, tmp
         layer = rasters[0]
         to_project = QgsCoordinateTransform(layer.crs(), project.crs(), project)
         e = to_project.transformBoundingBox(layer.extent())
-        emit({"valid": layer.isValid(), "name": layer.name(), "source": layer.source(),
+        grid = project.mapLayersByName("grid")[0]
+        emit({"grid": [grid.isValid(), grid.featureCount()],
+              "valid": layer.isValid(), "name": layer.name(), "source": layer.source(),
               "extent": [e.xMinimum(), e.yMinimum(), e.xMaximum(), e.yMaximum()],
               "count": len(rasters), "bands": layer.bandCount()})
     """, out.with_suffix(".qgz"))
     assert result["valid"] and result["count"] == 1 and result["name"] == "tiles"
+    assert result["grid"] == [True, 1]
     assert result["source"].endswith("pkg_basemap.mbtiles") and result["bands"] >= 3
     ex0, ey0, ex1, ey1 = result["extent"]
     assert ex0 <= x0 and ey0 <= y0 and ex1 >= x1 and ey1 >= y1  # covers the package
@@ -319,10 +331,11 @@ def test_qgis_opening_the_file_sees_the_kept_layers(project, tmp_path):
         emit({"order": names,
               "valid": {k: v.isValid() for k, v in layers.items()},
               "kinds": {k: v.type() for k, v in layers.items()},
-              "opacity": layers["ortho"].renderer().opacity() if "ortho" in layers else None})
+              "crs": {k: v.crs().authid() for k, v in layers.items()}})
     """, path)
     order = result["order"]
     # reference vectors over the assets, tiles and rasters under them (top first)
     assert order.index("grid") < order.index("垃圾箱") < order.index("osm") < order.index("ortho")
     assert result["valid"]["ortho"] and result["valid"]["grid"] and result["valid"]["垃圾箱"]
     assert result["kinds"]["ortho"] == 1 and result["kinds"]["grid"] == 0
+    assert result["crs"]["ortho"] == "EPSG:4326" and result["crs"]["osm"] == "EPSG:3857"

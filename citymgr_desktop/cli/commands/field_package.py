@@ -70,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
             history_years=None if args.all_history else args.history_years,
             progress=terminal_progress("field-package"))
     if args.json:
-        if offline:
-            _offline_basemap(args, result, offline, sys.stderr)
+        _map_layers(args, result, offline, sys.stderr)
         print_json(result.to_json())
         return 0
     assets = sum(v for k, v in result.counts.items() if k in ASSET_LAYERS)
@@ -83,8 +82,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {result.photos:,} photo(s) and document(s) in {result.path.parent / 'DCIM'}")
     for note in result.notes:
         print(f"  note: {render(note, cli_language())}")
-    if offline:
-        _offline_basemap(args, result, offline)
+    _map_layers(args, result, offline)
     return 0
 
 
@@ -117,21 +115,46 @@ def _offline_layer(args: argparse.Namespace) -> object | None:
     return layer
 
 
-def _offline_basemap(args: argparse.Namespace, result, layer, stream=None) -> None:
-    """Estimate, fetch and write the package's MBTiles and list it in the .qgz (lines go to
-    ``stream``: stderr with --json)."""
-    from citymgr_desktop.core.basemaps import TileFetcher
-    from citymgr_desktop.core.basemaps.offline import plan_tiles, write_mbtiles
-    from citymgr_desktop.core.qgis.project import add_raster_layers
+def _map_layers(args: argparse.Namespace, result, offline, stream=None) -> None:
+    """The package's offline base map (with --basemap-zoom) and the project's reference
+    vectors cut to its extent, beside it and listed in its .qgz (lines go to ``stream``:
+    stderr with --json)."""
+    from pathlib import Path
+
+    from citymgr_desktop.core.basemaps import project_layers
+    from citymgr_desktop.core.basemaps.offline import export_reference_vectors
+    from citymgr_desktop.core.qgis.project import add_map_layers_to_qgz
     from citymgr_desktop.core.store import Store
 
+    with Store.open(args.file, read_only=True) as master:
+        vectors = [la for la in project_layers(master) if la.kind == "vector" and la.visible]
     with Store.open(result.path, read_only=True) as package:
         found = package.asset_extent(list(result.layers))
         crs_wkt = package.project_crs().to_wkt()
-    if found is None:
-        print("  base map: the package has no assets, no tiles written", file=stream)
+    if found is None or not (offline or vectors):
         return
-    plan = plan_tiles(found[0], crs_wkt, args.basemap_zoom)
+    rows = []
+    if offline:
+        rows.append(_offline_basemap(args, result, offline, found[0], crs_wkt, stream))
+    if vectors:
+        out = result.path.with_name(f"{result.path.stem}_reference.gpkg")
+        counts = export_reference_vectors(vectors, Path(args.file).parent, found[0], crs_wkt,
+                                          out)
+        rows += [{"name": la.name, "kind": "vector", "location":
+                  f"{out.name}|layername={la.name}", "position": "over",
+                  "opacity": la.opacity, "visible": 1, "crs_wkt": crs_wkt} for la in vectors]
+        print(f"  wrote {out.name}: reference layers "
+              f"{', '.join(f'{k} {v:,}' for k, v in counts.items())}", file=stream)
+    add_map_layers_to_qgz(result.qgz, rows)
+
+
+def _offline_basemap(args: argparse.Namespace, result, layer, extent, crs_wkt: str,
+                     stream=None) -> dict:
+    """Estimate, fetch and write the package's MBTiles; its row for the .qgz."""
+    from citymgr_desktop.core.basemaps import TileFetcher
+    from citymgr_desktop.core.basemaps.offline import plan_tiles, write_mbtiles
+
+    plan = plan_tiles(extent, crs_wkt, args.basemap_zoom)
     print(f"  base map: {plan.count:,} tiles (zoom {min(plan.ranges)}-{max(plan.ranges)}), "
           f"about {plan.estimated_bytes / 1e6:.1f} MB", flush=True, file=stream)
     out = result.path.with_name(f"{result.path.stem}_basemap.mbtiles")
@@ -140,10 +163,11 @@ def _offline_basemap(args: argparse.Namespace, result, layer, stream=None) -> No
         report = write_mbtiles(layer, plan, out, fetcher, terminal_progress("base map"))
     finally:
         fetcher.close()
-    add_raster_layers(result.qgz, [(layer.name, f"./{out.name}", "EPSG:3857")])
     size = out.stat().st_size / 1e6
     print(f"  wrote {out.name}: {plan.count - report.failed:,} tiles, {size:.1f} MB; "
           f"listed in {result.qgz.name}", file=stream)
     if report.failed:
         print(f"citymgr: warning: base map {layer.name}: {report.failed} tile(s) missing "
               f"({report.reason()})", file=sys.stderr)
+    return {"name": layer.name, "kind": "raster", "location": out.name, "position": "under",
+            "opacity": layer.opacity, "visible": 1, "crs_wkt": "EPSG:3857"}

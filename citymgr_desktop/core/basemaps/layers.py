@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from citymgr_desktop.core.errors import BadFileError, CrsError, NotFoundError, ValidationError
+from citymgr_desktop.core.errors import (
+    BadFileError,
+    CitymgrError,
+    CrsError,
+    NotFoundError,
+    ValidationError,
+)
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store.map_layers import read_map_layers, write_map_layers
 
@@ -211,7 +217,13 @@ def project_layers(store: Store) -> list[MapLayer]:
 
 
 def _row(layer: MapLayer, folder: Path) -> dict[str, Any]:
-    return {"name": layer.name, "kind": layer.kind, "location": _relative(layer.location, folder),
+    crs_wkt = None  # for the embedded QGIS project only (not stored)
+    if layer.kind != "xyz":
+        try:
+            crs_wkt = file_crs(layer, folder)
+        except CitymgrError:
+            crs_wkt = None
+    return {"crs_wkt": crs_wkt, "name": layer.name, "kind": layer.kind, "location": _relative(layer.location, folder),
             "position": layer.position, "opacity": layer.opacity, "visible": int(layer.visible),
             "crs": layer.crs, "attribution": layer.attribution,
             "style": json.dumps(asdict(layer.style), ensure_ascii=False)}

@@ -98,3 +98,25 @@ def write_mbtiles(layer: MapLayer, plan: TilePlan, out: Path, fetcher: TileFetch
             conn.close()
     prog.update(len(tiles), len(tiles), msg("base map tiles"))
     return report
+
+
+def export_reference_vectors(layers: list[MapLayer], project_folder: Path,
+                             extent: tuple[float, float, float, float], crs_wkt: str,
+                             out: Path) -> dict[str, int]:
+    """The features of the reference vector ``layers`` meeting ``extent`` (project CRS),
+    in the project CRS, one layer each in the GeoPackage ``out``; returns name -> count."""
+    import pyogrio
+
+    from citymgr_desktop.core.basemaps.layers import file_crs
+
+    counts: dict[str, int] = {}
+    with atomic_path(out) as tmp:
+        for layer in layers:
+            src_crs = file_crs(layer, project_folder)
+            bbox = bounds_in(extent, crs_wkt, src_crs)
+            frame = pyogrio.read_dataframe(layer.path(project_folder), bbox=bbox)
+            frame = frame.set_crs(src_crs, allow_override=True).to_crs(crs_wkt)
+            pyogrio.write_dataframe(frame, tmp, layer=layer.name, driver="GPKG",
+                                    append=bool(counts))
+            counts[layer.name] = len(frame)
+    return counts

@@ -388,39 +388,16 @@ def write_qgz(
     return qgz_path
 
 
-def add_raster_layers(qgz_path: str | os.PathLike[str],
-                      rasters: Sequence[tuple[str, str, str]]) -> None:
-    """Add raster layers (name, source relative to the .qgz, CRS as ``EPSG:n``) at the bottom
-    of a .qgz written by :func:`write_qgz`: a field package's offline base map."""
+def add_map_layers_to_qgz(qgz_path: str | os.PathLike[str], rows: Sequence[dict]) -> None:
+    """List map layers (rows as kept in ``citymgr_map_layers``, locations relative to the
+    .qgz) in a .qgz written by :func:`write_qgz`: a field package's offline base map and
+    reference layers."""
     qgz_path = Path(qgz_path)
     with zipfile.ZipFile(qgz_path) as z:
         name = next(n for n in z.namelist() if n.endswith(".qgs"))
         qgs = z.read(name).decode("utf-8")
-    root = ET.fromstring(qgs.split("\n", 1)[1] if qgs.startswith("<!DOCTYPE") else qgs)
-    tree, layers, order = root.find("layer-tree-group"), root.find("projectlayers"), \
-        root.find("layerorder")
-    if tree is None or layers is None or order is None:
-        raise ValueError(f"{qgz_path}: not a project written by write_qgz")
-    group = sub(tree, "layer-tree-group", name="底图 Base map", checked="Qt::Checked",
-                expanded="1")
-    option(sub(group, "customproperties"), None)
-    for layer_name, source, crs_id in rasters:
-        lid = "basemap_" + "".join(c if c.isalnum() else "_" for c in layer_name)
-        node = sub(group, "layer-tree-layer", id=lid, name=layer_name, source=source,
-                   providerKey="gdal", checked="Qt::Checked", expanded="0")
-        option(sub(node, "customproperties"), None)
-        ml = sub(layers, "maplayer", type="raster", autoRefreshEnabled="0",
-                 autoRefreshTime="0", refreshOnNotifyEnabled="0", refreshOnNotifyMessage="")
-        sub(ml, "id", lid)
-        sub(ml, "datasource", source)
-        sub(ml, "layername", layer_name)
-        _spatialrefsys(sub(ml, "srs"), CRS.from_user_input(crs_id))
-        sub(ml, "provider", "gdal")
-        sub(order, "layer", id=lid)
-    ET.indent(root, "  ")
-    text = qs.DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
     with atomic_path(qgz_path) as tmp:
-        tmp.write_bytes(qgz_bytes(text, qgz_path.stem))
+        tmp.write_bytes(qgz_bytes(with_map_layers(qgs, rows), qgz_path.stem))
 
 
 MAP_LAYER_PREFIX = "citymgr_map_"  # ids of the kept base map / reference layers in a project
@@ -479,8 +456,9 @@ def with_map_layers(qgs: str, rows: Sequence[dict]) -> str:
         sub(ml, "id", lid)
         sub(ml, "datasource", source)
         sub(ml, "layername", row["name"])
-        if row["kind"] == "xyz":
-            _spatialrefsys(sub(ml, "srs"), CRS.from_epsg(3857))
+        crs_text = "EPSG:3857" if row["kind"] == "xyz" else row.get("crs_wkt") or row.get("crs")
+        if crs_text:  # without it QGIS 3.22 takes the project's CRS for the layer
+            _spatialrefsys(sub(ml, "srs"), CRS.from_user_input(crs_text))
         sub(ml, "provider", provider)
         sub(ml, "layerOpacity", str(row["opacity"]))
         sub(order, "layer", id=lid)
@@ -501,8 +479,29 @@ def embed_map_layers(conn: sqlite3.Connection, rows: Sequence[dict]) -> bool:
 
 def _kept_map_layers(conn: sqlite3.Connection) -> list[dict]:
     try:
-        found = conn.execute(f"SELECT {', '.join(MAP_LAYER_COLUMNS)} FROM citymgr_map_layers "
-                             "ORDER BY sort_order, name").fetchall()
+        found = conn.execute(f"SELECT {', '.join(MAP_LAYER_COLUMNS)}, crs FROM "
+                             "citymgr_map_layers ORDER BY sort_order, name").fetchall()
     except sqlite3.OperationalError:
         return []
-    return [dict(zip(MAP_LAYER_COLUMNS, row, strict=True)) for row in found]
+    rows = [dict(zip((*MAP_LAYER_COLUMNS, "crs"), row, strict=True)) for row in found]
+    folder = Path(conn.execute("PRAGMA database_list").fetchone()[2] or ".").parent
+    for row in rows:
+        if row["kind"] != "xyz" and not row["crs"]:
+            row["crs_wkt"] = _file_crs_wkt(folder / str(row["location"]).split("|")[0],
+                                           row["kind"])
+    return rows
+
+
+def _file_crs_wkt(path: Path, kind: str) -> str | None:
+    """The CRS a reference file says it has (None when it cannot be read)."""
+    try:
+        if kind == "raster":
+            import rasterio
+
+            with rasterio.open(path) as src:
+                return src.crs.to_wkt() if src.crs else None
+        import pyogrio
+
+        return pyogrio.read_info(path).get("crs")
+    except Exception:  # a file that went away is listed without a CRS
+        return None
