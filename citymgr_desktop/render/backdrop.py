@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetricsF,
     QImage,
     QPainter,
     QPainterPath,
@@ -157,20 +158,31 @@ class Backdrop:
         painter.drawImage(rect, image)
         painter.restore()
 
+    def _attribution_font(self, view: MapView) -> QFont:
+        font = QFont()
+        font.setPixelSize(max(8, round(2.4 * view.pixels_per_mm)))
+        return font
+
+    def attribution_rect(self, view: MapView) -> QRectF | None:
+        """Where the attribution goes (bottom-right corner of the map), ``None`` without one:
+        a pan frame draws this box again instead of shifting it with the map."""
+        text = self.attribution()
+        if not text:
+            return None
+        metrics = QFontMetricsF(self._attribution_font(view))
+        pad = 0.8 * view.pixels_per_mm
+        width = metrics.horizontalAdvance(text) + 2 * pad + 2
+        height = metrics.height() + pad
+        return QRectF(view.rect.right() - width, view.rect.bottom() - height, width, height)
+
     def draw_attribution(self, painter: QPainter, view: MapView) -> None:
         """The layers' attribution, small, in the bottom-right corner of the map."""
         text = self.attribution()
-        if not text:
+        box = self.attribution_rect(view)
+        if box is None:
             return
         painter.save()
-        font = QFont()
-        font.setPixelSize(max(8, round(2.4 * view.pixels_per_mm)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        pad = 0.8 * view.pixels_per_mm
-        width = metrics.horizontalAdvance(text) + 2 * pad
-        height = metrics.height() + pad
-        box = QRectF(view.rect.right() - width, view.rect.bottom() - height, width, height)
+        painter.setFont(self._attribution_font(view))
         painter.fillRect(box, QColor(255, 255, 255, 190))
         painter.setPen(QColor("#333333"))
         painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)

@@ -225,3 +225,29 @@ def test_work_order_pdfs_draw_the_kept_layers(place, tmp_path):
     near = {name for name, rgb in COLOURS.items()
             if any(np.abs(np.array(c) - rgb).max() <= 6 for c in colours)}
     assert near, "the orthophoto is not under the work order's map extract"
+
+
+def test_a_pan_frame_keeps_the_attribution_in_its_corner(place, tmp_path):
+    from citymgr_desktop.core.basemaps import make_layer
+    from citymgr_desktop.render import RenderOptions, load_map, render_frame
+    from citymgr_desktop.render.backdrop import Backdrop
+
+    lon, lat = place["lonlat_centre"]
+    tif = write_quadrant_geotiff(tmp_path / "o.tif", "EPSG:4326",
+                                 (lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05), (lon, lat))
+    backdrop = Backdrop([make_layer(str(tif), attribution="© 测试 Attribution")], wait=False)
+    with Store.open(place["file"], read_only=True) as store:
+        data = load_map(store, layers=["litter_bin"])
+    cx, cy = place["centre"]
+    before = (cx - HALF, cy - HALF, cx + HALF, cy + HALF)
+    quick = {"antialias": False, "labels": False, "backdrop": backdrop}
+    image, result = render_frame(data, before, (SIZE, SIZE), RenderOptions(**quick))
+    step = 17 * result.view.units_per_pixel
+    after = (before[0] + step, before[1] + step, before[2] + step, before[3] + step)
+    panned, _ = render_frame(data, after, (SIZE, SIZE),
+                             RenderOptions(**quick, previous=(image, before)))
+    whole, _ = render_frame(data, after, (SIZE, SIZE), RenderOptions(**quick))
+    box = backdrop.attribution_rect(result.view).toAlignedRect()
+    a = pixels(panned)[box.top():box.bottom(), box.left():box.right()]
+    b = pixels(whole)[box.top():box.bottom(), box.left():box.right()]
+    assert a.size and (a == b).all(axis=2).mean() > 0.97
