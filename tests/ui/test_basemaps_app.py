@@ -38,6 +38,12 @@ def _fill_add_dialog(qtbot, window, location: str, crs: str = "") -> list[str]:
         if dialog.isVisible():
             dialog.reject()
 
+    dock = window.dock("mapLayersDock")
+    if dock.isHidden():  # closed until asked for: View > Panels > Map layers
+        dock.toggleViewAction().trigger()
+    dock.raise_()
+    qtbot.waitUntil(lambda: window.findChild(QPushButton, "addMapLayer").isVisible(),
+                    timeout=5000)
     QTimer.singleShot(0, interact)
     add = window.findChild(QPushButton, "addMapLayer")
     qtbot.mouseClick(add, Qt.MouseButton.LeftButton)

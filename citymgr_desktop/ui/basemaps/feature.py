@@ -5,7 +5,7 @@ layer could not be drawn. Changes are kept in the project file when it is writab
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction
 
 from citymgr_desktop.core.basemaps import TileFetcher, project_layers, save_project_layers
@@ -32,6 +32,12 @@ class BasemapsFeature(QObject):
         self.dock = window.add_dock(self.widget, Qt.DockWidgetArea.LeftDockWidgetArea,
                                     "mapLayersDock")
         self.dock.setWindowTitle(self.tr("Map layers"))
+        settings = QSettings()
+        if not settings.value("basemaps/installed", False, type=bool):
+            # closed until asked for (View > Panels, Layer > Add Map Layer…, or a file that
+            # keeps map layers): the window's layout stays as it was
+            self.dock.hide()
+            settings.setValue("basemaps/installed", True)
         self.add_action = QAction(self.tr("Add Map Layer…"), window)
         self.add_action.setObjectName("actionAddMapLayer")
         self.add_action.triggered.connect(self.add_layer)
@@ -51,6 +57,8 @@ class BasemapsFeature(QObject):
             except CitymgrError as exc:
                 self.window.status(render(exc))
         self.widget.set_layers(layers)
+        if layers and self.dock.isHidden():
+            self.dock.show()
         self._apply()
 
     def _apply(self) -> None:
@@ -72,6 +80,8 @@ class BasemapsFeature(QObject):
             self.widget.set_status(render(exc))
 
     def add_layer(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
         dialog = AddLayerDialog(self.window)  # type: ignore[arg-type]
         try:
             if dialog.exec() and dialog.layer is not None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -53,7 +54,12 @@ class MapLayersWidget(QWidget):
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
         for b in (self.add_button, self.up_button, self.down_button, self.remove_button):
+            # the dock shares the left side with the layer panel: it must not widen the window
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             buttons.addWidget(b)
+        self.opacity.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.rows.setMinimumSize(0, 0)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         opacity_row = QHBoxLayout()
         opacity_row.addWidget(QLabel(self.tr("Opacity")))
         opacity_row.addWidget(self.opacity, 1)
