@@ -24,7 +24,8 @@ from _data import sample_file
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 W, H = 1920, 1080
 PAN_STEP = (40, 20)
-FRAMES = 15
+FRAMES = 40  # pan frames of each drag
+WHOLE = 20  # whole frames of each kind
 
 
 def main() -> None:
@@ -62,24 +63,33 @@ def main() -> None:
         fetcher = TileFetcher()
         backdrop = Backdrop([make_layer(url)], fetcher=fetcher, wait=False)
 
-        def frames(with_map: bool) -> tuple[float, float]:
-            opts = RenderOptions(antialias=False, labels=False,
-                                 backdrop=backdrop if with_map else None)
-            still = [render_frame(data, view, (W, H), opts)[1].seconds for _ in range(5)]
-            image, result = render_frame(data, view, (W, H), opts)
-            before, upp = result.view.extent, result.view.units_per_pixel
-            steps = []
+        def frames() -> tuple[tuple[float, float], tuple[float, float]]:
+            """Medians (off, on) of whole quick frames and of pan frames, the two kinds
+            interleaved frame by frame so that the machine's load hits both alike."""
+            opts = {False: RenderOptions(antialias=False, labels=False),
+                    True: RenderOptions(antialias=False, labels=False, backdrop=backdrop)}
+            whole: dict[bool, list[float]] = {False: [], True: []}
+            for _ in range(WHOLE):
+                for on in (False, True):
+                    whole[on].append(render_frame(data, view, (W, H), opts[on])[1].seconds)
+            state = {}
+            for on in (False, True):
+                image, result = render_frame(data, view, (W, H), opts[on])
+                state[on] = (image, result.view.extent, result.view.units_per_pixel)
+            steps: dict[bool, list[float]] = {False: [], True: []}
             for _ in range(FRAMES):
-                after = (before[0] + PAN_STEP[0] * upp, before[1] + PAN_STEP[1] * upp,
-                         before[2] + PAN_STEP[0] * upp, before[3] + PAN_STEP[1] * upp)
-                image, result = render_frame(data, after, (W, H), RenderOptions(
-                    antialias=False, labels=False, previous=(image, before),
-                    backdrop=backdrop if with_map else None))
-                steps.append(result.seconds)
-                before = after
-            return statistics.median(still), statistics.median(steps)
+                for on in (False, True):
+                    image, before, upp = state[on]
+                    after = (before[0] + PAN_STEP[0] * upp, before[1] + PAN_STEP[1] * upp,
+                             before[2] + PAN_STEP[0] * upp, before[3] + PAN_STEP[1] * upp)
+                    image, result = render_frame(data, after, (W, H), RenderOptions(
+                        antialias=False, labels=False, previous=(image, before),
+                        backdrop=backdrop if on else None))
+                    steps[on].append(result.seconds)
+                    state[on] = (image, after, upp)
+            return ((statistics.median(whole[False]), statistics.median(steps[False])),
+                    (statistics.median(whole[True]), statistics.median(steps[True])))
 
-        off = frames(False)
         from citymgr_desktop.core.basemaps.raster import bounds_in
 
         bounds_in(view, data.crs_wkt, "EPSG:3857")  # GDAL and PROJ loaded, as after a frame
@@ -95,7 +105,7 @@ def main() -> None:
                                                        backdrop=warm))
         render_frame(data, view, (W, H), RenderOptions(antialias=False, labels=False,
                                                         backdrop=warm))
-        on = frames(True)
+        off, on = frames()
         fetcher.close()
     finally:
         server.terminate()

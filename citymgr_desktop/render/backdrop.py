@@ -189,56 +189,92 @@ class Backdrop:
         painter.restore()
 
 
-def _draw_piecewise(painter: QPainter, view: MapView, grid: ViewGrid, mosaic: Mosaic,
-                    opacity: float, smooth: bool) -> None:
-    """Draw a Web Mercator mosaic into the view in cells of PIECE_PX pixels, each with the
-    affine transform three of its corners give (exact there; GDAL's approximate
-    transformer interpolates between exact points the same way). Qt does the resampling: a frame of cached tiles
-    costs milliseconds. Cells outside the painter's clip (a pan frame's strips) are skipped."""
-    h, w = mosaic.rgba.shape[:2]
-    image = QImage(mosaic.rgba.data, w, h, w * 4, QImage.Format.Format_RGBA8888)
+_PIECES: dict[tuple, list[tuple[QRectF, QTransform]]] = {}  # the last views' cells
+_IMAGES: dict[int, tuple[np.ndarray, QImage]] = {}  # the last mosaics, ready for Qt
+
+
+def _pieces(view: MapView, grid: ViewGrid, mosaic: Mosaic) -> list[tuple[QRectF, QTransform]]:
+    """The cells of the view and the affine transform of each (source pixels -> device),
+    remembered for the last few views (a still frame after a quick one, redraws)."""
+    key = (grid.extent, grid.width, grid.height, view.rect.getRect(), id(mosaic.rgba),
+           tuple(mosaic.transform)[:6])
+    found = _PIECES.get(key)
+    if found is not None:
+        return found
     dx, dy, cols, rows = source_pixels(grid, mosaic.transform, mosaic.crs_wkt, PIECE_PX)
     sx = view.rect.width() / grid.width
     sy = view.rect.height() / grid.height
     left, top = view.rect.left(), view.rect.top()
+    out = []
+    for i in range(dx.shape[0] - 1):
+        for j in range(dx.shape[1] - 1):
+            cell = QRectF(left + dx[i, j] * sx, top + dy[i, j] * sy,
+                          (dx[i, j + 1] - dx[i, j]) * sx, (dy[i + 1, j] - dy[i, j]) * sy)
+            piece = _affine((cols[i, j], rows[i, j]), (cols[i, j + 1], rows[i, j + 1]),
+                            (cols[i + 1, j], rows[i + 1, j]), cell)
+            if piece is not None:
+                out.append((cell, piece))
+    if len(_PIECES) >= 4:
+        _PIECES.pop(next(iter(_PIECES)))
+    _PIECES[key] = out
+    return out
+
+
+def _draw_piecewise(painter: QPainter, view: MapView, grid: ViewGrid, mosaic: Mosaic,
+                    opacity: float, smooth: bool) -> None:
+    """Draw a mosaic (tiles, or a raster's window) into the view in cells of PIECE_PX
+    pixels, each with the affine transform three of its corners give (exact there; GDAL's
+    approximate transformer interpolates between exact points the same way). Qt does the
+    resampling: a frame of cached tiles costs milliseconds. Cells outside the painter's clip
+    (a pan frame's strips) are skipped."""
+    image = _IMAGES.get(id(mosaic.rgba))
+    if image is None or image[0] is not mosaic.rgba:
+        h, w = mosaic.rgba.shape[:2]
+        # converted once: Qt would convert a non-premultiplied image on every drawImage
+        converted = QImage(mosaic.rgba.data, w, h, w * 4, QImage.Format.Format_RGBA8888
+                           ).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+        if len(_IMAGES) >= 4:
+            _IMAGES.pop(next(iter(_IMAGES)))
+        image = _IMAGES[id(mosaic.rgba)] = (mosaic.rgba, converted)
+    image = image[1]
     clip = painter.clipRegion() if painter.hasClipping() else None
     painter.save()
     painter.setOpacity(opacity)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
     base = painter.transform()
-    for i in range(dx.shape[0] - 1):
-        for j in range(dx.shape[1] - 1):
-            cell = QRectF(left + dx[i, j] * sx, top + dy[i, j] * sy,
-                          (dx[i, j + 1] - dx[i, j]) * sx, (dy[i + 1, j] - dy[i, j]) * sy)
-            if clip is not None and not clip.intersects(cell.toAlignedRect()):
-                continue
-            piece = _affine(((cols[i, j], rows[i, j]), (cols[i, j + 1], rows[i, j + 1]),
-                             (cols[i + 1, j], rows[i + 1, j])),
-                            ((cell.left(), cell.top()), (cell.right(), cell.top()),
-                             (cell.left(), cell.bottom())))
-            if piece is None:
-                continue
+    for cell, piece in _pieces(view, grid, mosaic):
+        if clip is not None and not clip.intersects(cell.toAlignedRect()):
+            continue
+        painter.setTransform(base)
+        painter.setClipRect(cell, Qt.ClipOperation.IntersectClip)
+        painter.setTransform(piece * base)
+        painter.drawImage(QPointF(0, 0), image)
+        if clip is not None:
             painter.setTransform(base)
-            painter.setClipRect(cell, Qt.ClipOperation.IntersectClip)
-            painter.setTransform(piece * base)
-            painter.drawImage(QPointF(0, 0), image)
-            if clip is not None:
-                painter.setTransform(base)
-                painter.setClipRegion(clip)
-            else:
-                painter.setClipping(False)
+            painter.setClipRegion(clip)
+        else:
+            painter.setClipping(False)
     painter.restore()
 
 
-def _affine(source: tuple, target: tuple) -> QTransform | None:
-    """The affine transform taking three source points to three target points (an affine
-    image transform is Qt's fast path; a projective one is several times slower)."""
-    a = np.array([[x, y, 1.0] for x, y in source])
-    if abs(np.linalg.det(a)) < 1e-9:
+def _affine(p0: tuple, p1: tuple, p2: tuple, cell: QRectF) -> QTransform | None:
+    """The affine transform taking source points p0, p1, p2 to the cell's top-left,
+    top-right and bottom-left corners (an affine image transform is Qt's fast path; a
+    projective one is several times slower)."""
+    ux, uy = p1[0] - p0[0], p1[1] - p0[1]  # source vector of the cell's top edge
+    vx, vy = p2[0] - p0[0], p2[1] - p0[1]  # ... of its left edge
+    det = ux * vy - uy * vx
+    if abs(det) < 1e-12:
         return None
-    tx = np.linalg.solve(a, np.array([p[0] for p in target]))
-    ty = np.linalg.solve(a, np.array([p[1] for p in target]))
-    return QTransform(tx[0], ty[0], tx[1], ty[1], tx[2], ty[2])
+    # source -> unit cell (s, t), then unit cell -> device (scale and move)
+    a, b = vy / det, -vx / det  # s = a*(x - x0) + b*(y - y0)
+    c, d = -uy / det, ux / det  # t = c*(x - x0) + d*(y - y0)
+    w, h = cell.width(), cell.height()
+    m11, m21 = a * w, b * w
+    m12, m22 = c * h, d * h
+    dx = cell.left() - (m11 * p0[0] + m21 * p0[1])
+    dy = cell.top() - (m12 * p0[0] + m22 * p0[1])
+    return QTransform(m11, m12, m21, m22, dx, dy)
 
 
 def _path_of(view: MapView, geometry: shapely.Geometry) -> QPainterPath:

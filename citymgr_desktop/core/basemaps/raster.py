@@ -253,11 +253,17 @@ def tiles_mosaic(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: 
         if (x1 - x0 + 1) * (y1 - y0 + 1) <= MAX_TILES or z == 0:
             break
         z -= 1
+    for (location, mz, mx0, my0, mx1, my1), complete in reversed(fetcher.mosaics.items()):
+        if location == layer.location and mz == z and mx0 <= x0 and my0 <= y0 \
+                and mx1 >= x1 and my1 >= y1:
+            return complete  # a mosaic made for a frame before covers this one (pan, redraw)
+    if not wait:  # the canvas: a tile more on each side, so that a pan can reuse it
+        n = (1 << z) - 1
+        padded = (max(x0 - 1, 0), max(y0 - 1, 0), min(x1 + 1, n), min(y1 + 1, n))
+        if (padded[2] - padded[0] + 1) * (padded[3] - padded[1] + 1) <= MAX_TILES:
+            x0, y0, x1, y1 = padded
     tiles = [(z, x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
     key = (layer.location, z, x0, y0, x1, y1)
-    complete = fetcher.mosaics.get(key)
-    if complete is not None:  # the same tiles as a frame before (panning, redraws)
-        return complete
     decoded = {t: fetcher.decoded.get((layer.location, t)) for t in tiles}
     get = fetcher.fetch if wait else fetcher.cached
     contents: dict = get(layer.location, layer.url(),
