@@ -28,7 +28,8 @@ from citymgr_desktop.core.messages import msg
 EXIT_CODES_HELP = """exit codes:
   0 success            3 bad or locked file    4 read-only file     5 not our schema
   6 CRS problem        7 geometry problem      8 invalid value      9 conflict
-  10 not found         130 cancelled           2 wrong arguments    1 other error
+  10 not found         11 database unreachable 130 cancelled        2 wrong arguments
+  1 other error
 
 conventions (docs/cli.md): --lang en|zh_CN, --user NAME for who acted, --json for the
 result as JSON, --overwrite to replace an output file, lists repeated or comma-separated.

@@ -55,6 +55,13 @@ class BadFileError(CitymgrError):
     category = "bad file"
 
 
+class DatabaseError(CitymgrError):
+    """A PostgreSQL server cannot be reached, refuses the login, or dropped the connection."""
+
+    exit_code = 11
+    category = "database"
+
+
 class ReadOnlyError(CitymgrError):
     """A write was attempted on a file opened read-only."""
 

@@ -5,16 +5,19 @@ error the file stays byte-identical and the exit code is non-zero."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from citymgr_desktop.cli.commands._common import (
     acting_user,
     add_json,
     add_lang,
     add_user,
+    cli_language,
     print_json,
     terminal_progress,
 )
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import render
 
 ORDER = 40
 
@@ -35,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  citymgr edit d.gpkg --layer road_segment --where \"pci is not null\" "
         "--calc \"pci=round(pci * 0.97, 1)\"",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", help="a citymgr project (.gpkg)")
+    p.add_argument("file", help="a citymgr project (.gpkg), or a database "
+                   "(postgresql://… or service=NAME)")
     p.add_argument("--layer", required=True,
                    help="asset layer: road_segment, bridge, green_space or litter_bin")
     p.add_argument("--where", required=True, metavar="EXPR",
@@ -70,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.editing.commands import editable_field, to_value
     from citymgr_desktop.core.expression import Expression, Fields
     from citymgr_desktop.core.store import Store, asset_table
+    from citymgr_desktop.core.store.postgis import is_database_target
 
     table = asset_table(args.layer)
     sets = _pairs(args.sets, "--set")
@@ -88,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         Expression.compile(text, fields, want=None)
 
     user = acting_user(args.user)
+    if is_database_target(args.file):
+        return _run_on_database(args, table, where, values, calcs, user)
     with Store.open(args.file, read_only=args.dry_run) as store:
         store.require_asset_project()
         session = EditSession(store, user, journal=False, dry_run=args.dry_run)
@@ -106,4 +113,35 @@ def run(args: argparse.Namespace) -> int:
     else:
         verb = "would change" if args.dry_run else "changed"
         print(f"{table.name}: {changed:,} of {len(uuids):,} matching assets {verb}")
+    return 0
+
+
+def _run_on_database(args: argparse.Namespace, table: Any, where: Any, values: dict,
+                     calcs: list[tuple[str, str]], user: str) -> int:
+    """``edit`` on a PostGIS database: saved against the versions read; what another user
+    changed meanwhile is merged field by field, and a field both changed is a conflict
+    (listed, exit code 9; the other values are saved)."""
+    from citymgr_desktop.core.errors import ConflictError
+    from citymgr_desktop.core.store.postgis import PostgisStore, display_name, edit_where
+
+    if calcs:
+        raise ValidationError("--calc is not supported on a database yet; use --set")
+    with PostgisStore.open(args.file, read_only=args.dry_run) as store:
+        store.require_asset_project()
+        outcome = edit_where(store, table, where, values, user,
+                             include_retired=args.include_retired, dry_run=args.dry_run)
+    name = display_name(args.file)
+    if args.json:
+        print_json({"file": name, "layer": table.name, "matched": outcome.matched,
+                    "changed": outcome.changed, "merged": outcome.merged,
+                    "conflicts": [c.__dict__ for c in outcome.conflicts],
+                    "dry_run": args.dry_run})
+    else:
+        verb = "would change" if args.dry_run else "changed"
+        print(f"{table.name}: {outcome.changed:,} of {outcome.matched:,} matching assets {verb}")
+        for c in outcome.conflicts:
+            print(f"conflict: {render(c.describe(), cli_language())}")
+    if outcome.conflicts:
+        raise ConflictError("{count} conflict(s) with changes another user saved meanwhile; "
+                            "their values were kept", count=len(outcome.conflicts))
     return 0

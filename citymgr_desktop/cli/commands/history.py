@@ -13,6 +13,7 @@ from citymgr_desktop.cli.commands._common import (
     add_user,
     print_json,
 )
+from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 
 ORDER = 61
@@ -60,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_add(args: argparse.Namespace) -> int:
     from citymgr_desktop.core import history
     from citymgr_desktop.core.model.delta import DeltaSet
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
 
     user = acting_user(args.user, "citymgr")
@@ -70,7 +71,11 @@ def run_add(args: argparse.Namespace) -> int:
               "material_cost": args.material_cost, "equipment_cost": args.equipment_cost}
     if args.condition_before is not None:
         values["condition_before"] = args.condition_before
-    with Store.open(args.file) as store:
+    from citymgr_desktop.core.store.postgis import is_database_target
+
+    if is_database_target(args.file) and (args.work_order or args.attach):
+        raise ValidationError("--work-order and --attach are not supported on a database yet")
+    with open_store(args.file) as store:
         store.require_asset_project()
         if args.work_order:
             values["work_order_uuid"] = wo.get_order(store, args.work_order)["work_order_uuid"]
@@ -92,9 +97,9 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core import history
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
 
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         history.asset_class_for(store, args.asset)
         rows = history.records(store, args.asset, args.limit)
         for r in rows:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from citymgr_desktop.cli.commands._common import add_json, add_lang, print_json
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import ProjectStore
 
 ORDER = 10
 
@@ -18,14 +18,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Describe a GeoPackage: its layers with geometry type, CRS, "
                        "feature count and extent, its value domains and the sub-districts "
                        "(街道) present.")
-    p.add_argument("file", help="a GeoPackage (.gpkg)")
+    p.add_argument("file", help="a GeoPackage (.gpkg), or a database (postgresql://… or "
+                   "service=NAME)")
     add_json(p)
     add_lang(p)
     p.set_defaults(func=run)
 
 
-def describe(store: Store) -> dict:
+def describe(store: ProjectStore) -> dict:
     from citymgr_desktop.core.store.files import is_writable
+    from citymgr_desktop.core.store.postgis import is_database_target
 
     layers = [
         {"name": li.name, "kind": li.data_type, "geometry_type": li.geometry_type,
@@ -36,7 +38,8 @@ def describe(store: Store) -> dict:
     ]
     return {
         "file": str(store.path),
-        "read_only": not is_writable(store.path),
+        "read_only": (store.read_only if is_database_target(store.path)
+                      else not is_writable(store.path)),
         "asset_project": store.is_asset_project(),
         "district_code": store.meta("district_code"),
         "schema_version": store.meta("schema_version"),
@@ -47,9 +50,9 @@ def describe(store: Store) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
 
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         info = describe(store)
     if args.json:
         print_json(info)

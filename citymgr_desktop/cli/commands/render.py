@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Draw the layers of a GeoPackage to an image with the same renderer as "
         "the desktop map: condition-coloured symbols, road names at large scales. Coordinates "
         "of --bbox are in the map CRS (the project's CRS unless --crs is given).")
-    p.add_argument("file", help="a GeoPackage (.gpkg)")
+    p.add_argument("file", help="a GeoPackage (.gpkg), or a database (postgresql://… or "
+                   "service=NAME)")
     p.add_argument("--out", required=True, help="image to write (.png, .jpg, .tif, ...)")
     p.add_argument("--size", default="1600x1200", help="WIDTHxHEIGHT in pixels "
                    "(default 1600x1200)")
@@ -111,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     lang = cli_language()
     app = _app()  # noqa: F841 - keeps the application alive while drawing
     from citymgr_desktop.core.atomic import atomic_path
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
+    from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.render import (
         MISSING_FONT_MESSAGE,
         RenderOptions,
@@ -122,8 +124,11 @@ def run(args: argparse.Namespace) -> int:
         render_image,
     )
 
+    if is_database_target(args.file) and args.theme != "condition":
+        raise ValidationError("--theme {theme} is not supported on a database yet",
+                              theme=args.theme)
     t0 = time.perf_counter()
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         available = drawable_layers(store)
         if layers:
             unknown = [n for n in layers if n not in available]

@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "index, SRS) and the asset schema (fields, domains, uuids, component "
                        "codes, history links, geometries). Exit 0 when valid; otherwise the "
                        "problems are listed and the exit code is non-zero. Never writes.")
-    p.add_argument("file", help="a GeoPackage (.gpkg)")
+    p.add_argument("file", help="a GeoPackage (.gpkg), or a database (postgresql://… or "
+                   "service=NAME)")
     p.add_argument("--json", action="store_true", help="print problems as JSON")
     p.add_argument("--no-geometry", action="store_true",
                    help="skip the geometry validity check (faster on huge files)")
@@ -31,9 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import validate_file
+    from citymgr_desktop.core.store.postgis import is_database_target
 
-    problems = validate_file(args.file, terminal_progress("validate"),
-                             check_geometry=not args.no_geometry)
+    check = validate_file
+    if is_database_target(args.file):
+        from citymgr_desktop.core.store.postgis.check import validate_database as check
+    problems = check(args.file, terminal_progress("validate"),
+                     check_geometry=not args.no_geometry)
     errors = [p for p in problems if p.level == "error"]
     if args.json:
         print_json({"file": args.file, "valid": not errors,

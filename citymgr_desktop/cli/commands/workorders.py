@@ -108,15 +108,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
+    from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.workorders import notes
     from citymgr_desktop.core.workorders import orders as wo
     from citymgr_desktop.core.workorders.deadlines import format_local
     from citymgr_desktop.core.workorders.query import select_assets
 
-    with Store.open(args.file) as store:
+    with open_store(args.file) as store:
         store.require_asset_project()
-        uuids = select_assets(store, args.layer, args.where)
+        if is_database_target(args.file):
+            from citymgr_desktop.core.expression import Expression, Fields
+            from citymgr_desktop.core.store import asset_table
+            from citymgr_desktop.core.store.postgis.edit import select_uuids
+
+            table = asset_table(args.layer)
+            uuids = select_uuids(store, table, Expression.compile(args.where,
+                                                                  Fields.for_table(table)))
+        else:
+            uuids = select_assets(store, args.layer, args.where)
         if not uuids:
             raise ValidationError("no asset of {layer} matches {where!r}; no order was created",
                                   layer=args.layer, where=args.where)
@@ -155,11 +165,11 @@ def run_move(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.deadlines import format_local
     from citymgr_desktop.core.workorders.query import list_orders
 
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         rows = list_orders(store, states=args.state, assignee=args.assignee,
                            overdue=True if args.overdue else None)
     if args.json:

@@ -47,10 +47,9 @@ def asset_class_for(store: Store, asset_uuid: str, pending: DeltaSet | None = No
     for t in sc.ASSET_TABLES:
         if any(d.uuid == asset_uuid and d.kind == "insert" for d in pending_of(pending, t.name)):
             return t.name
-    for t in sc.ASSET_TABLES:
-        if store.conn.execute(f'SELECT 1 FROM "{t.name}" WHERE asset_uuid=?',
-                              (asset_uuid,)).fetchone():
-            return t.name
+    layer = store.asset_layer_of(asset_uuid)
+    if layer is not None:
+        return layer
     raise NotFoundError("no asset with uuid {uuid} in any asset layer", uuid=asset_uuid)
 
 
@@ -80,7 +79,7 @@ def _with_pending(found: list[dict[str, Any]], pending: DeltaSet | None,
 def attachments(store: Store, owner_uuid: str, with_content: bool = False,
                 pending: DeltaSet | None = None) -> list[dict[str, Any]]:
     """Attachments of an asset, record or order, oldest first (content only when asked)."""
-    found = _rows(store, "owner_uuid = ?", [owner_uuid], "created_at, rowid", with_content)
+    found = store.attachments_of(owner_uuid, with_content)
     return _with_pending(found, pending, lambda r: r.get("owner_uuid") == owner_uuid,
                          with_content)
 

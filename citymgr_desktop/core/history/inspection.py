@@ -32,13 +32,8 @@ def has_newer_grading(store: Store, asset_uuid: str, record_date: str,
                       exclude: Iterable[str] = ()) -> bool:
     """True when the asset has a record with a condition after, dated after ``record_date``
     (records in ``exclude`` are not counted: the record itself, or those a sync replaces)."""
-    skip = [u for u in exclude if u]
-    sql = ("SELECT 1 FROM maintenance_record WHERE asset_uuid = ? AND record_date > ? "
-           "AND condition_after IS NOT NULL")
-    if skip:
-        sql += f" AND record_uuid NOT IN ({','.join('?' * len(skip))})"
-    return store.conn.execute(sql + " LIMIT 1", [asset_uuid, str(record_date)[:10], *skip]
-                              ).fetchone() is not None
+    return store.has_newer_grading(asset_uuid, str(record_date)[:10],
+                                   [u for u in exclude if u])
 
 
 def inspection_condition(store: Store, asset_uuid: str, record_date: Any,

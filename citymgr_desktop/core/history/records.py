@@ -41,23 +41,15 @@ def records(store: Store, asset_uuid: str, limit: int | None = None,
             pending: DeltaSet | None = None) -> list[dict[str, Any]]:
     """The asset's records, newest first (by date, then by creation; unsaved ones of
     ``pending`` as if saved)."""
-    names = RECORD.field_names()
-    cols = store.select_list("maintenance_record", names)
-    sql = (f"SELECT {cols}, rowid FROM maintenance_record WHERE asset_uuid=? "
-           "ORDER BY record_date DESC, created_at DESC, rowid DESC")
-    params: list[Any] = [asset_uuid]
     touched = bool(pending_of(pending, "maintenance_record"))
-    if limit is not None and not touched:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    found = [(dict(zip(names, r[:-1], strict=True)), r[-1])
-             for r in store.conn.execute(sql, params)]
+    found = store.records_of(asset_uuid, None if touched else limit)
     if not touched:
-        return [row for row, _ in found]
-    order = {row["record_uuid"]: rowid for row, rowid in found}
-    rows = overlay_rows("maintenance_record", {row["record_uuid"]: row for row, _ in found},
+        return found
+    # the store's order (date, creation, then row order) as a rank: larger is newer
+    order = {row["record_uuid"]: len(found) - i for i, row in enumerate(found)}
+    rows = overlay_rows("maintenance_record", {row["record_uuid"]: row for row in found},
                         pending, match=lambda row: row.get("asset_uuid") == asset_uuid)
-    newest = max(order.values(), default=0) + 1  # unsaved records sort as made last
+    newest = len(found) + 1  # unsaved records sort as made last
     out = sorted(rows.values(), reverse=True, key=lambda row: (
         row.get("record_date") or "", row.get("created_at") or "",
         order.get(row["record_uuid"], newest)))

@@ -192,3 +192,22 @@ class DeltaSet:
 
 
 GEOM = GEOMETRY_COLUMN
+
+
+def three_way(base: Mapping[str, Any], ours: Mapping[str, Any],
+              theirs: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Merge our change of one row (``base`` -> ``ours``, the fields we changed) into the
+    row as another writer left it (``theirs``), one field at a time, by the rule table of
+    the field sync (``core/sync/merge.py``): they left the field alone -> ours lands; both
+    made the same change -> nothing to do; both changed it differently -> a conflict.
+
+    Returns the values to write and the names of the conflicting fields.
+    """
+    take: dict[str, Any] = {}
+    conflicting: list[str] = []
+    for name, value in ours.items():
+        if values_equal(base.get(name), theirs.get(name)):
+            take[name] = value
+        elif not values_equal(theirs.get(name), value):
+            conflicting.append(name)
+    return take, conflicting

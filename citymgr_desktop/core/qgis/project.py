@@ -85,7 +85,7 @@ def _spatialrefsys(parent: ET.Element, crs: CRS) -> None:
 
 
 def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS,
-              children: tuple[str, ...]) -> None:
+              children: tuple[str, ...], provider: str = "ogr") -> None:
     geometry, wkb_type, _ = qs.geometry_info(table)
     ml = sub(
         parent,
@@ -104,7 +104,7 @@ def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS,
     sub(ml, "layername", table.zh)
     if table.is_asset:
         _spatialrefsys(sub(ml, "srs"), crs)
-    sub(ml, "provider", "ogr", encoding="UTF-8")
+    sub(ml, "provider", provider, encoding="UTF-8")
     style_manager = sub(ml, "map-layer-style-manager", current="default")
     sub(style_manager, "map-layer-style", name="default")
     flags = sub(ml, "flags")
@@ -125,8 +125,10 @@ def project_xml(
     title: str = "城市管理资产 City assets",
     extent: tuple[float, float, float, float] | None = None,
     variables: dict[str, str] | None = None,
+    provider: str = "ogr",
 ) -> str:
-    """The .qgs XML of a project whose layers are the tables in ``sources`` (table -> source).
+    """The .qgs XML of a project whose layers are the tables in ``sources`` (table -> source)
+    of the QGIS data ``provider`` (``ogr`` for a GeoPackage, ``postgres`` for PostGIS).
 
     ``variables``: project variables (``citymgr_surveyor``, ``citymgr_district`` of a field
     package), which the forms' default values read."""
@@ -162,7 +164,7 @@ def project_xml(
                 id=layer_id(t),
                 name=sc.table(t).zh,
                 source=sources[t],
-                providerKey="ogr",
+                providerKey=provider,
                 checked="Qt::Checked",
                 expanded="1" if sc.table(t).is_asset else "0",
             )
@@ -189,7 +191,7 @@ def project_xml(
     ]
     children = tuple(c for c in CHILD_TABLES if c in sources)
     for t in ordered:
-        _maplayer(layers, sc.table(t), sources[t], crs, children)
+        _maplayer(layers, sc.table(t), sources[t], crs, children, provider)
     order = sub(root, "layerorder")
     for t in ordered:
         sub(order, "layer", id=layer_id(t))

@@ -7,7 +7,8 @@ ui/, cli/, export/ and render/ reach the data only through these names (checked 
 from citymgr_desktop.core.store.check import Problem, validate_file
 from citymgr_desktop.core.store.create import create_project
 from citymgr_desktop.core.store.geopackage import LayerInfo, Store
+from citymgr_desktop.core.store.protocol import ProjectStore, open_store
 from citymgr_desktop.core.store.selection import AssetSelection, asset_table, select_assets
 
-__all__ = ["AssetSelection", "LayerInfo", "Problem", "Store", "asset_table", "create_project",
-           "select_assets", "validate_file"]
+__all__ = ["AssetSelection", "LayerInfo", "Problem", "ProjectStore", "Store", "asset_table",
+           "create_project", "open_store", "select_assets", "validate_file"]

@@ -104,6 +104,111 @@ class StoreQueries:
             self.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
             "WHERE fid IN ({marks})", (int(f) for f in fids)))
 
+    # -- maintenance history (core/history asks; the PostGIS store answers the same) ----------
+    def asset_layer_of(self, asset_uuid: str) -> str | None:
+        """The asset layer that holds ``asset_uuid`` (None when none does)."""
+        for t in sc.ASSET_TABLES:
+            if self.conn.execute(f"SELECT 1 FROM {gpkg.quote_ident(t.name)} WHERE asset_uuid=?",
+                                 (asset_uuid,)).fetchone():
+                return t.name
+        return None
+
+    def records_of(self, asset_uuid: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The asset's maintenance records, newest first (by date, then by creation)."""
+        names = sc.MAINTENANCE_RECORD.field_names()
+        cols = self.select_list("maintenance_record", names)  # type: ignore[attr-defined]
+        sql = (f"SELECT {cols} FROM maintenance_record WHERE asset_uuid=? "
+               "ORDER BY record_date DESC, created_at DESC, rowid DESC")
+        params: list[Any] = [asset_uuid]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(sql, params)]
+
+    def has_newer_grading(self, asset_uuid: str, record_date: str,
+                          exclude: Sequence[str] = ()) -> bool:
+        """True when the asset has a record with a condition after dated after
+        ``record_date`` (records in ``exclude`` not counted)."""
+        sql = ("SELECT 1 FROM maintenance_record WHERE asset_uuid = ? AND record_date > ? "
+               "AND condition_after IS NOT NULL")
+        if exclude:
+            sql += f" AND record_uuid NOT IN ({','.join('?' * len(exclude))})"
+        return self.conn.execute(sql + " LIMIT 1", [asset_uuid, str(record_date)[:10],
+                                                    *exclude]).fetchone() is not None
+
+    def attachments_of(self, owner_uuid: str, with_content: bool = False
+                       ) -> list[dict[str, Any]]:
+        """Attachments of an asset, record or order, oldest first (content when asked)."""
+        names = [n for n in sc.ATTACHMENT.field_names() if with_content or n != "content"]
+        cols = self.select_list("attachment", names)  # type: ignore[attr-defined]
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(
+            f"SELECT {cols} FROM attachment WHERE owner_uuid = ? ORDER BY created_at, rowid",
+            (owner_uuid,))]
+
+    # -- work orders (core/workorders asks) -----------------------------------------------------
+    def last_case_number(self, prefix: str) -> str | None:
+        """The highest 12-digit case number starting with ``prefix`` (a day, YYYYMMDD)."""
+        row = self.conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE ? AND "
+                                "length(case_no) = 12", (prefix + "%",)).fetchone()
+        return row[0] if row and row[0] else None
+
+    def time_limit_rows(self) -> list[tuple[Any, ...]]:
+        """(asset_class, priority, limit_value, limit_unit) of the work-order time limits,
+        the rows for any class first, then by class and priority."""
+        return self.conn.execute(
+            "SELECT asset_class, priority, limit_value, limit_unit FROM work_order_time_limit "
+            "ORDER BY asset_class IS NOT NULL, asset_class, priority").fetchall()
+
+    def missing_work_orders(self, refs: Sequence[str]) -> list[str]:
+        """Those of ``refs`` (case numbers or uuids) that name no work order."""
+        marks = ",".join("?" * len(refs))
+        found = {r[0] for r in self.conn.execute(
+            f"SELECT case_no FROM work_order WHERE case_no IN ({marks}) UNION SELECT "
+            f"work_order_uuid FROM work_order WHERE work_order_uuid IN ({marks})",
+            [*refs, *refs])}
+        return [r for r in refs if r not in found]
+
+    def work_orders(self, *, states: Sequence[str] | None, assignee: str | None,
+                    refs: Sequence[str] | None, text: str | None, overdue: bool | None,
+                    overdue_states: Sequence[str], now: str) -> list[dict[str, Any]]:
+        """Orders newest first with ``asset_count``, filtered (AND) by state names, assignee,
+        case numbers or uuids, a plain substring of case number/title/description, and being
+        past the deadline (``now``: UTC ``YYYY-MM-DDTHH:MM:SS``) in ``overdue_states``."""
+        where: list[str] = []
+        params: list[Any] = []
+        if states:
+            where.append(f"o.state IN ({','.join('?' * len(states))})")
+            params += states
+        if assignee:
+            where.append("o.assignee = ?")
+            params.append(assignee)
+        if refs:
+            marks = ",".join("?" * len(refs))
+            where.append(f"(o.case_no IN ({marks}) OR o.work_order_uuid IN ({marks}))")
+            params += [*refs, *refs]
+        if text:
+            where.append("(instr(o.case_no, ?) OR instr(o.title, ?) OR "
+                         "instr(coalesce(o.description, ''), ?))")
+            params += [text, text, text]
+        if overdue is not None:
+            st = list(overdue_states)
+            cond = (f"(o.state IN ({','.join('?' * len(st))}) AND o.deadline IS NOT NULL AND "
+                    "julianday(o.deadline) < julianday(?))")
+            where.append(cond if overdue else f"NOT {cond}")
+            params += [*st, now]
+        names = sc.WORK_ORDER.field_names()
+        cols = ", ".join(f'o."{n}"' for n in names)
+        sql = (f"SELECT {cols}, (SELECT count(*) FROM work_order_asset a WHERE "
+               "a.work_order_uuid = o.work_order_uuid) FROM work_order o"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY o.case_no DESC")
+        out = []
+        for r in self.conn.execute(sql, params):
+            row = dict(zip(names, r[:-1], strict=True))
+            row["asset_count"] = int(r[-1])
+            out.append(row)
+        return out
+
     def link_rows(self, table: str, keys: Iterable[str]) -> dict[tuple[str, str], dict[str, Any]]:
         """The rows of a link table (no uuid key, e.g. ``work_order_asset``) that exist, by
         (table, link key): the key is the link fields joined with "/"."""

@@ -139,10 +139,15 @@ def load_calendar(conn: sqlite3.Connection) -> WorkCalendar:
                            (CALENDAR_KEY,)).fetchone()
     except sqlite3.OperationalError:
         row = None
-    if row is None or not row[0]:
+    return parse_calendar(None if row is None else row[0])
+
+
+def parse_calendar(text: str | None) -> WorkCalendar:
+    """A calendar from its stored JSON (``citymgr_meta``), or plain Mon-Fri when empty."""
+    if not text:
         return WorkCalendar()
     try:
-        data = json.loads(row[0])
+        data = json.loads(text)
         return WorkCalendar(
             frozenset(dt.date.fromisoformat(d) for d in data.get("holidays", [])),
             frozenset(dt.date.fromisoformat(d) for d in data.get("workdays", [])))
@@ -157,8 +162,9 @@ def calendar_json(calendar: WorkCalendar) -> str:
 
 
 def calendar_of(store: Store) -> WorkCalendar:
-    """The file's working calendar (for views: they ask the store, never its connection)."""
-    return load_calendar(store.conn)
+    """The project's working calendar (for views: they ask the store, never its
+    connection; a file's or a database's)."""
+    return parse_calendar(store.meta(CALENDAR_KEY))
 
 
 class CalendarCommand:
@@ -230,10 +236,7 @@ class TimeLimit:
 
 def time_limits(store: Store) -> list[TimeLimit]:
     """The file's time limits: the rows for any class first, then by class and priority."""
-    rows = store.conn.execute("SELECT asset_class, priority, limit_value, limit_unit FROM "
-                              "work_order_time_limit ORDER BY asset_class IS NOT NULL, "
-                              "asset_class, priority").fetchall()
-    return [TimeLimit(a, int(p), float(v), str(u)) for a, p, v, u in rows]
+    return [TimeLimit(a, int(p), float(v), str(u)) for a, p, v, u in store.time_limit_rows()]
 
 
 def find_limit(store: Store, asset_class: str | None, priority: int) -> TimeLimit:
@@ -280,4 +283,4 @@ def compute_deadline(store: Store, asset_class: str | None, priority: int,
                      start_utc: dt.datetime) -> dt.datetime:
     """Deadline (naive UTC) of a new order of ``asset_class`` and ``priority``."""
     limit = find_limit(store, asset_class, priority)
-    return load_calendar(store.conn).deadline(start_utc, limit.value, limit.unit)
+    return calendar_of(store).deadline(start_utc, limit.value, limit.unit)

@@ -14,7 +14,6 @@ session's unsaved edits, so an unsaved order reads as if saved. Listing and repo
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -57,14 +56,13 @@ class OrderSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def next_case_number(conn: sqlite3.Connection, day: dt.date,
-                     pending: DeltaSet | None = None) -> str:
-    """The next free case number of ``day`` (call inside the write transaction), unsaved
-    orders of ``pending`` counted."""
+def next_case_number(store: Store, day: dt.date, pending: DeltaSet | None = None) -> str:
+    """The next free case number of ``day`` (call inside the write transaction: a database
+    store locks the order table until it commits, so concurrent writers never share one),
+    unsaved orders of ``pending`` counted."""
     prefix = f"{day:%Y%m%d}"
-    row = conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE ? AND "
-                       "length(case_no) = 12", (prefix + "%",)).fetchone()
-    cases = [row[0]] if row and row[0] else []
+    last = store.last_case_number(prefix)
+    cases = [last] if last else []
     cases += [str((d.new or {}).get("case_no") or "") for d in pending_of(pending, "work_order")
               if d.kind == "insert"]
     serials = [int(c[8:]) for c in cases
@@ -127,7 +125,7 @@ def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
     local_day = to_local(now).date()
     row = {
         "work_order_uuid": order_uuid,
-        "case_no": next_case_number(store.conn, local_day, pending),
+        "case_no": next_case_number(store, local_day, pending),
         "source": normalise(t, "source", spec.source),
         "asset_class": normalise(t, "asset_class", cls),
         "priority": priority,

@@ -45,39 +45,14 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
     touched = set(touched_keys(pending, "work_order"))
     touched |= {str((d.new or d.old or {}).get("work_order_uuid"))
                 for d in pending_of(pending, "work_order_asset")}
-    where, params = [], []
-    if names:
-        where.append(f"o.state IN ({','.join('?' * len(names))})")
-        params += names
-    if assignee:
-        where.append("o.assignee = ?")
-        params.append(assignee)
     if refs:
         _check_refs(store, refs, pending)
-        marks = ",".join("?" * len(refs))
-        where.append(f"(o.case_no IN ({marks}) OR o.work_order_uuid IN ({marks}))")
-        params += refs + refs
-    if text:
-        where.append("(instr(o.case_no, ?) OR instr(o.title, ?) OR "
-                     "instr(coalesce(o.description, ''), ?))")
-        params += [text, text, text]
-    if overdue is not None:
-        st = sorted(OVERDUE_STATES)
-        cond = (f"(o.state IN ({','.join('?' * len(st))}) AND o.deadline IS NOT NULL AND "
-                "julianday(o.deadline) < julianday(?))")
-        where.append(cond if overdue else f"NOT {cond}")
-        params += [*st, now.strftime("%Y-%m-%dT%H:%M:%S")]
-    cols = ", ".join(f'o."{n}"' for n in ORDER_FIELDS)
-    sql = (f"SELECT {cols}, (SELECT count(*) FROM work_order_asset a WHERE "
-           "a.work_order_uuid = o.work_order_uuid) FROM work_order o"
-           + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY o.case_no DESC")
     out = []
-    for r in store.conn.execute(sql, params):
-        row = dict(zip(ORDER_FIELDS, r[:-1], strict=True))
+    for row in store.work_orders(states=names, assignee=assignee, refs=refs, text=text,
+                                 overdue=overdue, overdue_states=sorted(OVERDUE_STATES),
+                                 now=now.strftime("%Y-%m-%dT%H:%M:%S")):
         if row["work_order_uuid"] in touched:
             continue  # judged below by its new values
-        row["asset_count"] = int(r[-1])
         row["overdue"] = is_overdue(row, now)
         out.append(row)
     if touched:
@@ -95,14 +70,11 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
 
 
 def _check_refs(store: Store, refs: list[str], pending: DeltaSet | None) -> None:
-    marks = ",".join("?" * len(refs))
-    found = {r[0] for r in store.conn.execute(
-        f"SELECT case_no FROM work_order WHERE case_no IN ({marks}) UNION SELECT "
-        f"work_order_uuid FROM work_order WHERE work_order_uuid IN ({marks})", refs + refs)}
+    found: set[str] = set()
     for d in pending_of(pending, "work_order"):
         if d.new is not None:
             found |= {d.uuid, str(d.new.get("case_no"))}
-    missing = [r for r in refs if r not in found]
+    missing = [r for r in store.missing_work_orders(refs) if r not in found]
     if missing:
         raise NotFoundError("no work order with case number {case_numbers}",
                             case_numbers=", ".join(missing))

@@ -1,0 +1,207 @@
+"""Moving data between a GeoPackage and the database: ``publish`` a district file into the
+city database (idempotent by uuid: a second publish updates the rows that changed and never
+duplicates one), and ``snapshot`` the database (or one 街道 of it) into an offline
+GeoPackage.
+
+A file's own sync bookkeeping (field packages, sync runs, journal, conflicts) stays in the
+file; the database keeps its own work-order time limits once it has them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.errors import BadFileError, SchemaError
+from citymgr_desktop.core.gpkg.geometry import decode
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store.create import bulk_insert, finish, initialise
+from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, create_schema, ident
+from citymgr_desktop.core.store.postgis.qgis_project import write_project
+from citymgr_desktop.core.store.postgis.store import PostgisStore
+from citymgr_desktop.core.store.postgis.values import from_db, select_column, to_db
+
+PUBLISHED = (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD, sc.WORK_ORDER, sc.WORK_ORDER_EVENT,
+             sc.ATTACHMENT)
+
+
+@dataclass
+class PublishResult:
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    created_schema: bool = False
+
+
+def _file_rows(store: Store, table: sc.Table) -> tuple[list[str], list[list[Any]]]:
+    names = ([sc.GEOMETRY_COLUMN] if table.is_asset else []) + table.field_names()
+    rows = store.conn.execute(f"SELECT {store.select_list(table.name, names)} FROM "
+                              f"{gpkg.quote_ident(table.name)} ORDER BY fid").fetchall()
+    if table.is_asset:
+        rows = [[decode(r[0]), *r[1:]] for r in rows]
+    return names, [list(r) for r in rows]
+
+
+def _srid(store: Store, db: PostgisStore) -> int:
+    crs = store.project_crs()
+    epsg = crs.to_epsg()
+    if epsg is None or db.conn.execute("SELECT 1 FROM spatial_ref_sys WHERE srid = %s",
+                                       (epsg,)).fetchone() is None:
+        raise SchemaError("{path}: its CRS {crs} has no EPSG code PostGIS knows",
+                          path=store.path, crs=crs.name)
+    return int(epsg)
+
+
+def publish(source: str | os.PathLike[str], target: str,
+            progress: Progress | None = None) -> PublishResult:
+    """Publish the project file ``source`` into the database ``target`` (one transaction;
+    the schema is created in an empty database)."""
+    prog = ensure(progress)
+    result = PublishResult()
+    with Store.open(source, read_only=True) as store, PostgisStore.open(target) as db:
+        store.require_asset_project()
+        srid = _srid(store, db)
+        with db.session() as conn:
+            if not db.is_asset_project():
+                if "citymgr_meta" in db._tables():
+                    raise SchemaError("{path}: a half-made citymgr schema; drop it first",
+                                      path=db.path)
+                create_schema(conn, srid, store.district_code, conn.info.dbname)
+                result.created_schema = True
+            elif db.meta("schema_hash") != sc.schema_hash() or db.srid != srid:
+                raise SchemaError("{path}: its schema or CRS differs from {file}'s; "
+                                  "publish needs the same model version and CRS",
+                                  path=db.path, file=store.path)
+            for i, table in enumerate(PUBLISHED):
+                names, rows = _file_rows(store, table)
+                ins, upd = _upsert(conn, table, names, rows, srid)
+                result.inserted[table.name], result.updated[table.name] = ins, upd
+                prog.update(i + 1, len(PUBLISHED) + 1, table.name)
+            _publish_order_assets(store, conn)
+            _publish_calendar(store, conn)
+            write_project(conn, target, srid, _extent(db))
+    return result
+
+
+def _extent(db: PostgisStore) -> tuple[float, float, float, float] | None:
+    boxes = [li.extent for li in db.layers() if li.is_asset and li.extent]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
+            srid: int) -> tuple[int, int]:
+    """COPY the rows into a temporary table, then one INSERT … ON CONFLICT (uuid) DO UPDATE
+    only where a value differs (version + 1). Returns (inserted, updated)."""
+    if not rows:
+        return 0, 0
+    stage = ident(f"_publish_{table.name}")
+    conn.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT "
+                 f"{', '.join(ident(n) for n in names if n != sc.GEOMETRY_COLUMN)} "
+                 f"FROM {ident(table.name)} WITH NO DATA")
+    if table.is_asset:
+        conn.execute(f"ALTER TABLE {stage} ADD COLUMN {ident(sc.GEOMETRY_COLUMN)} bytea")
+    cols = ", ".join(map(ident, names))
+    with conn.cursor().copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([to_db(n, v) for n, v in zip(names, r, strict=True)])
+    picked = ", ".join(f"ST_GeomFromWKB(s.{ident(n)}, {int(srid)})" if n == sc.GEOMETRY_COLUMN
+                       else f"s.{ident(n)}" for n in names)
+    changed = [n for n in names if n != table.key]
+    sets = ", ".join(f"{ident(n)} = EXCLUDED.{ident(n)}" for n in changed)
+    old = ", ".join(f"t.{ident(n)}" for n in changed)
+    new = ", ".join(f"EXCLUDED.{ident(n)}" for n in changed)
+    result = conn.execute(
+        f"WITH done AS (INSERT INTO {ident(table.name)} AS t ({cols}) SELECT {picked} "
+        f"FROM {stage} s ON CONFLICT ({ident(table.key)}) DO UPDATE SET {sets}, "
+        f"{ident(VERSION_COLUMN)} = t.{ident(VERSION_COLUMN)} + 1 "
+        f"WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0) AS inserted) "
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+        "FROM done").fetchone()
+    conn.execute(f"DROP TABLE {stage}")
+    return int(result[0]), int(result[1])
+
+
+def _publish_order_assets(store: Store, conn: Any) -> None:
+    """The assets of the file's work orders replace those of the same orders."""
+    names, rows = _file_rows(store, sc.WORK_ORDER_ASSET)
+    orders = sorted({r[names.index("work_order_uuid")] for r in rows})
+    conn.execute("DELETE FROM work_order_asset WHERE work_order_uuid = ANY(%s)", (orders,))
+    with conn.cursor() as cur:
+        cur.executemany(f"INSERT INTO work_order_asset ({', '.join(map(ident, names))}) "
+                        f"VALUES ({', '.join(['%s'] * len(names))})", rows)
+    if conn.execute("SELECT count(*) FROM work_order_time_limit").fetchone()[0] == 0:
+        names, rows = _file_rows(store, sc.WORK_ORDER_TIME_LIMIT)
+        with conn.cursor() as cur:
+            cur.executemany(f"INSERT INTO work_order_time_limit ({', '.join(map(ident, names))})"
+                            f" VALUES ({', '.join(['%s'] * len(names))})", rows)
+
+
+def _publish_calendar(store: Store, conn: Any) -> None:
+    """The file's working calendar, unless the database has its own already."""
+    from citymgr_desktop.core.workcalendar import CALENDAR_KEY
+
+    text = store.meta(CALENDAR_KEY)
+    if text:
+        conn.execute("INSERT INTO citymgr_meta VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
+                     (CALENDAR_KEY, text))
+
+
+def snapshot(source: str, out: str | os.PathLike[str], *, district: str | None = None,
+             overwrite: bool = False, progress: Progress | None = None) -> dict[str, int]:
+    """Write the database ``source`` (or the assets of one 街道 and their records) to a new
+    GeoPackage ``out``; returns the number of rows per table. Written under a temporary
+    name and renamed when complete."""
+    prog = ensure(progress)
+    target = Path(out)
+    if target.exists() and not overwrite:
+        raise BadFileError("{target} already exists; choose a new file name", target=target)
+    counts: dict[str, int] = {}
+    with PostgisStore.open(source, read_only=True) as db:
+        db.require_asset_project()
+        crs = db.project_crs()
+        with atomic_path(target) as tmp:
+            conn = gpkg.connect(str(tmp))
+            try:
+                conn.execute("BEGIN")
+                srs_id = initialise(conn, crs, db.district_code, with_rtree_triggers=False)
+                conn.execute("DELETE FROM work_order_time_limit")
+                kept: set[str] = set()
+                tables = (*PUBLISHED, sc.WORK_ORDER_ASSET, sc.WORK_ORDER_TIME_LIMIT)
+                for i, table in enumerate(tables):
+                    counts[table.name] = _copy_table(db, conn, table, srs_id, district, kept)
+                    prog.update(i + 1, len(tables), table.name)
+                for table in sc.ASSET_TABLES:
+                    gpkg.create_rtree_triggers(conn, table.name)
+                finish(conn, srs_id)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+    return counts
+
+
+def _copy_table(db: PostgisStore, conn: Any, table: sc.Table, srs_id: int,
+                district: str | None, kept: set[str]) -> int:
+    names = ([sc.GEOMETRY_COLUMN] if table.is_asset else []) + table.field_names()
+    where, params = "", []  # type: tuple[str, list[Any]]
+    if district is not None and table.is_asset:
+        where, params = " WHERE district = %s", [district]
+    elif district is not None and "asset_uuid" in table.field_names():
+        where, params = " WHERE asset_uuid = ANY(%s)", [sorted(kept)]
+    rows = db.conn.execute(f"SELECT {', '.join(map(select_column, names))} FROM "
+                           f"{ident(table.name)}{where} ORDER BY fid", params).fetchall()
+    if not rows:
+        return 0
+    columns = {n: [from_db(n, r[i]) for r in rows] for i, n in enumerate(names)}
+    geoms = columns.pop(sc.GEOMETRY_COLUMN, None)
+    if table.is_asset:
+        kept.update(columns["asset_uuid"])
+    bulk_insert(conn, table, columns, geoms, srs_id)
+    return len(rows)

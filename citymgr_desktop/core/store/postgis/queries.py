@@ -1,0 +1,117 @@
+"""The questions ``core/history`` and ``core/workorders`` ask a store, answered in
+PostgreSQL (the GeoPackage store's answers are in ``store/queries.py``): which layer holds
+an asset, its records, a newer graded record, attachments; work orders by filter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.postgis.ddl import ident
+from citymgr_desktop.core.store.postgis.values import from_db
+
+
+class PostgisQueries:
+    """A base of :class:`~citymgr_desktop.core.store.postgis.PostgisStore`."""
+
+    conn: Any
+
+    def asset_layer_of(self, asset_uuid: str) -> str | None:
+        """The asset layer that holds ``asset_uuid`` (None when none does)."""
+        parts = " UNION ALL ".join(
+            f"SELECT '{t.name}' FROM {ident(t.name)} WHERE asset_uuid = %(u)s"
+            for t in sc.ASSET_TABLES)
+        row = self.conn.execute(parts + " LIMIT 1", {"u": asset_uuid}).fetchone()
+        return None if row is None else str(row[0])
+
+    def records_of(self, asset_uuid: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The asset's maintenance records, newest first (by date, then by creation)."""
+        names = sc.MAINTENANCE_RECORD.field_names()
+        sql = (f"SELECT {', '.join(map(ident, names))} FROM maintenance_record "
+               "WHERE asset_uuid = %s ORDER BY record_date DESC, created_at DESC, fid DESC")
+        params: list[Any] = [asset_uuid]
+        if limit is not None:
+            sql += " LIMIT %s"
+            params.append(int(limit))
+        return [{n: from_db(n, v) for n, v in zip(names, r, strict=True)}
+                for r in self.conn.execute(sql, params)]
+
+    def has_newer_grading(self, asset_uuid: str, record_date: str,
+                          exclude: Sequence[str] = ()) -> bool:
+        """True when the asset has a record with a condition after dated after
+        ``record_date`` (records in ``exclude`` not counted)."""
+        return self.conn.execute(
+            "SELECT 1 FROM maintenance_record WHERE asset_uuid = %s AND record_date > %s "
+            "AND condition_after IS NOT NULL AND NOT (record_uuid = ANY(%s)) LIMIT 1",
+            (asset_uuid, str(record_date)[:10], list(exclude))).fetchone() is not None
+
+    def attachments_of(self, owner_uuid: str, with_content: bool = False
+                       ) -> list[dict[str, Any]]:
+        """Attachments of an asset, record or order, oldest first (content when asked)."""
+        names = [n for n in sc.ATTACHMENT.field_names() if with_content or n != "content"]
+        return [{n: from_db(n, v) for n, v in zip(names, r, strict=True)}
+                for r in self.conn.execute(
+                    f"SELECT {', '.join(map(ident, names))} FROM attachment WHERE "
+                    "owner_uuid = %s ORDER BY created_at, fid", (owner_uuid,))]
+
+    def missing_work_orders(self, refs: Sequence[str]) -> list[str]:
+        """Those of ``refs`` (case numbers or uuids) that name no work order."""
+        found = {r[0] for r in self.conn.execute(
+            "SELECT case_no FROM work_order WHERE case_no = ANY(%(r)s) UNION SELECT "
+            "work_order_uuid FROM work_order WHERE work_order_uuid = ANY(%(r)s)",
+            {"r": list(refs)})}
+        return [r for r in refs if r not in found]
+
+    def work_orders(self, *, states: Sequence[str] | None, assignee: str | None,
+                    refs: Sequence[str] | None, text: str | None, overdue: bool | None,
+                    overdue_states: Sequence[str], now: str) -> list[dict[str, Any]]:
+        """As the GeoPackage store's ``work_orders`` (same filters, same rows)."""
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if states:
+            where.append("o.state = ANY(%(states)s)")
+            params["states"] = list(states)
+        if assignee:
+            where.append("o.assignee = %(assignee)s")
+            params["assignee"] = assignee
+        if refs:
+            where.append("(o.case_no = ANY(%(refs)s) OR o.work_order_uuid = ANY(%(refs)s))")
+            params["refs"] = list(refs)
+        if text:
+            where.append("(strpos(o.case_no, %(text)s) > 0 OR strpos(o.title, %(text)s) > 0 "
+                         "OR strpos(coalesce(o.description, ''), %(text)s) > 0)")
+            params["text"] = text
+        if overdue is not None:
+            # stamps are ISO text in UTC: their order is the order of time
+            cond = ("(o.state = ANY(%(overdue_states)s) AND o.deadline IS NOT NULL AND "
+                    "substr(o.deadline, 1, 19) < %(now)s)")
+            where.append(cond if overdue else f"NOT {cond}")
+            params.update(overdue_states=list(overdue_states), now=now)
+        names = sc.WORK_ORDER.field_names()
+        cols = ", ".join(f"o.{ident(n)}" for n in names)
+        sql = (f"SELECT {cols}, (SELECT count(*) FROM work_order_asset a WHERE "
+               "a.work_order_uuid = o.work_order_uuid) FROM work_order o"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY o.case_no DESC")
+        out = []
+        for r in self.conn.execute(sql, params):
+            row = {n: from_db(n, v) for n, v in zip(names, r[:-1], strict=True)}
+            row["asset_count"] = int(r[-1])
+            out.append(row)
+        return out
+
+    def last_case_number(self, prefix: str) -> str | None:
+        """The highest 12-digit case number of a day; inside a save the order table is
+        locked first, so two concurrent creations never take the same number."""
+        if self.conn.info.transaction_status != 0:  # in a transaction: hold the lock
+            self.conn.execute("LOCK TABLE work_order IN SHARE ROW EXCLUSIVE MODE")
+        row = self.conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE %s "
+                                "AND length(case_no) = 12", (prefix + "%",)).fetchone()
+        return row[0] if row and row[0] else None
+
+    def time_limit_rows(self) -> list[tuple[Any, ...]]:
+        """As the GeoPackage store's: the rows for any class first."""
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT asset_class, priority, limit_value, limit_unit FROM work_order_time_limit "
+            "ORDER BY asset_class IS NOT NULL, asset_class, priority")]

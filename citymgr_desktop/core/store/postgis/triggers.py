@@ -1,0 +1,62 @@
+"""The database's own rules, as the GeoPackage's triggers (``gpkg/tables.py:
+create_integrity_triggers``): a maintenance record or work-order link must name an existing
+asset of its class; an asset with history or work orders is retired, never deleted, and
+keeps its uuid. Plus what only a server can know: ``db_user``, the database login that last
+wrote each row (``current_user``), whatever the client put in ``updated_by``.
+
+QGIS and any other client hit the same rules; they are PL/pgSQL trigger functions.
+"""
+
+from __future__ import annotations
+
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.postgis.connection import ident
+
+DB_USER_COLUMN = "db_user"
+LINK_TABLES = ("maintenance_record", "work_order_asset")
+
+
+def _asset_exists(row: str) -> str:
+    return " OR ".join(
+        f"({row}.asset_class = '{t.name}' AND EXISTS (SELECT 1 FROM {ident(t.name)} "
+        f"WHERE asset_uuid = {row}.asset_uuid))" for t in sc.ASSET_TABLES)
+
+
+def _referenced(row: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM maintenance_record WHERE asset_uuid = {row}.asset_uuid) "
+            f"OR EXISTS (SELECT 1 FROM work_order_asset WHERE asset_uuid = {row}.asset_uuid)")
+
+
+def trigger_ddl() -> list[str]:
+    """The functions and triggers, for a new schema (after the tables)."""
+    out = [
+        "CREATE FUNCTION citymgr_link_exists() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF NOT ({_asset_exists('NEW')}) THEN RAISE EXCEPTION "
+        "'%.asset_uuid must name an existing asset of its asset_class', TG_TABLE_NAME "
+        "USING ERRCODE = 'foreign_key_violation'; END IF; RETURN NEW; END $$",
+        "CREATE FUNCTION citymgr_keep_history() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP = 'DELETE' THEN "
+        f"IF {_referenced('OLD')} THEN RAISE EXCEPTION 'asset has maintenance history or "
+        "work orders: retire it instead of deleting' USING ERRCODE = 'restrict_violation'; "
+        "END IF; RETURN OLD; END IF; "
+        f"IF NEW.asset_uuid IS DISTINCT FROM OLD.asset_uuid AND ({_referenced('OLD')}) THEN "
+        "RAISE EXCEPTION 'asset_uuid of an asset with history cannot change' "
+        "USING ERRCODE = 'restrict_violation'; END IF; RETURN NEW; END $$",
+        "CREATE FUNCTION citymgr_db_user() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"NEW.{DB_USER_COLUMN} := current_user; RETURN NEW; END $$",
+    ]
+    for link in LINK_TABLES:
+        out.append(f"CREATE TRIGGER {ident(link + '_asset_exists')} BEFORE INSERT OR UPDATE OF "
+                   f"asset_uuid, asset_class ON {ident(link)} FOR EACH ROW EXECUTE FUNCTION "
+                   "citymgr_link_exists()")
+    for t in sc.ASSET_TABLES:
+        out.append(f"CREATE TRIGGER {ident(t.name + '_keep_history')} BEFORE DELETE OR UPDATE "
+                   f"OF asset_uuid ON {ident(t.name)} FOR EACH ROW EXECUTE FUNCTION "
+                   "citymgr_keep_history()")
+    for t in sc.ALL_TABLES:
+        if t.key:
+            out.append(f"ALTER TABLE {ident(t.name)} ADD COLUMN {DB_USER_COLUMN} text "
+                       "DEFAULT current_user")
+            out.append(f"CREATE TRIGGER {ident(t.name + '_db_user')} BEFORE UPDATE ON "
+                       f"{ident(t.name)} FOR EACH ROW EXECUTE FUNCTION citymgr_db_user()")
+    return out

@@ -1,0 +1,238 @@
+"""Saving deltas to PostGIS without a lost update.
+
+Every row carries a ``version``. An update is ``UPDATE … SET …, version = version + 1 WHERE
+key = … AND version = <the version the editor read>``; when another writer saved the row
+meanwhile the update matches nothing, the row is locked (``FOR UPDATE``) and our change is
+merged into it field by field with the sync's rule table (:func:`model.delta.three_way`):
+fields only we changed land, the same field changed two ways is a :class:`SaveConflict`
+(the database keeps its value). Deletes need the version too. All of one save is one
+transaction (the caller's).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from citymgr_desktop.core.clock import now_iso
+from citymgr_desktop.core.errors import (
+    GeometryError,
+    NotFoundError,
+    ReadOnlyError,
+    ValidationError,
+)
+from citymgr_desktop.core.messages import Message, msg
+from citymgr_desktop.core.model import codes as objcode
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta, three_way
+from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
+from citymgr_desktop.core.store.postgis.values import from_db, placeholder, select_column, to_db
+from citymgr_desktop.core.store.write import check_geometry, pci_grade_case_sql
+
+Versions = Mapping[tuple[str, str], int]  # (table, uuid) -> the version an editor read
+
+
+@dataclass(frozen=True)
+class SaveConflict:
+    """A field both we and another writer changed since we read the row."""
+
+    table: str
+    uuid: str
+    field: str  # "" for the whole row (deleted by the other writer)
+    ours_old: Any
+    theirs: Any
+    ours_new: Any
+
+    def describe(self) -> Message:
+        if not self.field:
+            return msg("{table} {uuid} was deleted in the database", table=self.table,
+                       uuid=self.uuid)
+        return msg("{table} {uuid} {field}: changed by another user to {theirs!r} while "
+                   "this edit changed {old!r} to {new!r}", table=self.table, uuid=self.uuid,
+                   field=self.field, theirs=self.theirs, old=self.ours_old, new=self.ours_new)
+
+
+@dataclass
+class SaveOutcome:
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    merged: int = 0  # rows another writer changed meanwhile, merged field by field
+    conflicts: list[SaveConflict] = field(default_factory=list)
+
+
+def _prepare(table: sc.Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        out[k] = check_geometry(table, v) if k == sc.GEOMETRY_COLUMN else normalise(table, k, v)
+    return out
+
+
+def _stamp(table: sc.Table, row: dict[str, Any], user: str, stamp: str) -> None:
+    names = table.field_names()
+    if "updated_at" in names and "updated_by" in names:
+        row["updated_at"] = stamp
+        row["updated_by"] = user or row.get("updated_by")
+    elif "created_at" in names:
+        row.setdefault("created_at", stamp)
+        row.setdefault("created_by", user or None)
+
+
+def save_deltas(conn: Any, deltas: list[Delta], versions: Versions, user: str, srid: int,
+                district_code: str) -> SaveOutcome:
+    """Apply ``deltas`` (the caller holds the transaction); see the module docstring."""
+    outcome = SaveOutcome()
+    stamp = now_iso()
+    order = [t.name for t in sc.ALL_TABLES]
+    by_table: dict[str, list[Delta]] = defaultdict(list)
+    for d in deltas:
+        by_table[d.table].append(d)
+    names = sorted(by_table, key=lambda n: order.index(n) if n in order else len(order))
+    # deletes first, records before the assets they free; then the rest, assets before the
+    # records that point at them (the history triggers check both ways)
+    steps = [(n, "delete") for n in reversed(names)] + [(n, "rest") for n in names]
+    for name, step in steps:
+        table = sc.table(name)
+        counts = outcome.counts.setdefault(name, {"insert": 0, "update": 0, "delete": 0})
+        for d in by_table[name]:
+            if (d.kind == "delete") != (step == "delete"):
+                continue
+            if d.kind == "insert":
+                _insert(conn, table, d, user, stamp, srid, district_code)
+            elif not table.key:
+                raise ValidationError("{name} rows have no uuid key; edit them through their "
+                                      "owner", name=name)
+            elif d.kind == "update":
+                _update(conn, table, d, versions.get(d.key), user, stamp, srid, outcome)
+            else:
+                _delete(conn, table, d, versions.get(d.key), outcome)
+            counts[d.kind] += 1
+    return outcome
+
+
+def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: int,
+            district_code: str) -> None:
+    assert d.new is not None
+    row = _prepare(table, d.new)
+    if table.key:  # a link row (work_order_asset) is keyed by its link fields instead
+        row[table.key] = d.uuid
+    if table.is_asset:
+        if row.get(sc.GEOMETRY_COLUMN) is None:
+            raise GeometryError("new {table} {uuid} has no geometry", table=table.name,
+                                uuid=d.uuid)
+        if row.get("obj_code"):
+            objcode.validate(row["obj_code"], table)
+        else:
+            row["obj_code"] = objcode.make(district_code, table,
+                                           _next_serial(conn, table, district_code))
+    _stamp(table, row, user, stamp)
+    names = list(row)
+    sql = (f"INSERT INTO {ident(table.name)} ({', '.join(map(ident, names))}) VALUES "
+           f"({', '.join(placeholder(n, srid) for n in names)})")
+    import psycopg
+
+    try:
+        with conn.transaction():  # a savepoint: the error leaves the save usable
+            conn.execute(sql, [to_db(n, row[n]) for n in names])
+    except psycopg.errors.IntegrityError as exc:
+        raise ValidationError("cannot add {table} {uuid}: {reason}", table=table.name,
+                              uuid=d.uuid, reason=exc.diag.message_primary or exc) from None
+    _derive(conn, table, d.uuid)
+
+
+def _next_serial(conn: Any, table: sc.Table, district_code: str) -> int:
+    """The next free object-code serial of a class; the table lock keeps two concurrent
+    creations from taking the same one."""
+    conn.execute(f"LOCK TABLE {ident(table.name)} IN SHARE ROW EXCLUSIVE MODE")
+    prefix = f"{district_code}{table.major_code}{table.minor_code}"
+    row = conn.execute(f"SELECT max(substr(obj_code, 11, 6)::int) FROM {ident(table.name)} "
+                       "WHERE obj_code LIKE %s", (prefix + "%",)).fetchone()
+    return int(row[0] or 0) + 1
+
+
+def _update(conn: Any, table: sc.Table, d: Delta, version: int | None, user: str, stamp: str,
+            srid: int, outcome: SaveOutcome) -> None:
+    assert d.new is not None and d.old is not None
+    values = _prepare(table, d.new)
+    if version is None or not _try_update(conn, table, d.uuid, values, version, user, stamp,
+                                          srid):
+        current = _locked_row(conn, table, d.uuid, list(values))
+        if current is None:
+            _refuse_if_not_ours(conn, table, d.uuid)
+            outcome.conflicts.append(SaveConflict(table.name, d.uuid, "", d.old, None, d.new))
+            return
+        take, conflicting = three_way(d.old, values, current)
+        for name in conflicting:
+            outcome.conflicts.append(SaveConflict(table.name, d.uuid, name, d.old.get(name),
+                                                  current.get(name), values[name]))
+        take = {k: v for k, v in take.items() if k not in conflicting}
+        if take:
+            _try_update(conn, table, d.uuid, take, int(current[VERSION_COLUMN]), user, stamp,
+                        srid)
+        outcome.merged += 1
+
+
+def _try_update(conn: Any, table: sc.Table, uuid: str, values: dict[str, Any], version: int,
+                user: str, stamp: str, srid: int) -> bool:
+    row = dict(values)
+    _stamp(table, row, user, stamp)
+    names = list(row)
+    sets = ", ".join(f"{ident(n)} = {placeholder(n, srid)}" for n in names)
+    cur = conn.execute(
+        f"UPDATE {ident(table.name)} SET {sets}, {ident(VERSION_COLUMN)} = "
+        f"{ident(VERSION_COLUMN)} + 1 WHERE {ident(table.key)} = %s AND "
+        f"{ident(VERSION_COLUMN)} = %s", [*(to_db(n, row[n]) for n in names), uuid, version])
+    if cur.rowcount != 1:
+        return False
+    _derive(conn, table, uuid)
+    return True
+
+
+def _locked_row(conn: Any, table: sc.Table, uuid: str, names: list[str]) -> dict | None:
+    cols = [n for n in names if n != VERSION_COLUMN] + [VERSION_COLUMN]
+    row = conn.execute(f"SELECT {', '.join(map(select_column, cols))} FROM {ident(table.name)} "
+                       f"WHERE {ident(table.key)} = %s FOR UPDATE", (uuid,)).fetchone()
+    return None if row is None else {n: from_db(n, v) for n, v in zip(cols, row, strict=True)}
+
+
+def _refuse_if_not_ours(conn: Any, table: sc.Table, uuid: str) -> None:
+    """A row we can read but not lock for update is one row-level security keeps from us."""
+    sql = f"SELECT 1 FROM {ident(table.name)} WHERE {ident(table.key)} = %s"
+    locked = conn.execute(sql + " FOR UPDATE", (uuid,)).fetchone()
+    if locked is None and conn.execute(sql, (uuid,)).fetchone() is not None:
+        raise ReadOnlyError("{table} {uuid}: the database does not let {user} change it "
+                            "(row-level security: another sub-district's asset)",
+                            table=table.name, uuid=uuid, user=conn.info.user)
+
+
+def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
+            outcome: SaveOutcome) -> None:
+    where = f"{ident(table.key)} = %s"
+    params: list[Any] = [d.uuid]
+    if version is not None:
+        where += f" AND {ident(VERSION_COLUMN)} = %s"
+        params.append(version)
+    import psycopg
+
+    try:
+        cur = conn.execute(f"DELETE FROM {ident(table.name)} WHERE {where}", params)
+    except psycopg.errors.IntegrityError:
+        raise ValidationError(
+            "cannot delete from {table}: the asset has maintenance history or work orders; "
+            "retire it instead", table=table.name) from None
+    if cur.rowcount == 1:
+        return
+    exists = conn.execute(f"SELECT 1 FROM {ident(table.name)} WHERE {ident(table.key)} = %s",
+                          (d.uuid,)).fetchone()
+    if exists is None and version is None:
+        raise NotFoundError("{table} has no row(s) {uuids}", table=table.name, uuids=d.uuid)
+    if exists is not None:  # changed meanwhile (deleting it would lose that), or not ours
+        _refuse_if_not_ours(conn, table, d.uuid)
+        outcome.conflicts.append(SaveConflict(table.name, d.uuid, "", d.old, "changed", None))
+
+
+def _derive(conn: Any, table: sc.Table, uuid: str) -> None:
+    if table.name == "road_segment":
+        conn.execute(f"UPDATE road_segment SET pci_grade = {pci_grade_case_sql()} "
+                     "WHERE asset_uuid = %s", (uuid,))
