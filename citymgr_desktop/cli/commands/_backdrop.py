@@ -41,7 +41,8 @@ def backdrop_for(store: Store, args: argparse.Namespace) -> Backdrop | None:
         layers.append(make_layer(path, crs=args.reference_crs))
     if not layers:
         return None
-    return Backdrop(layers, store.path.parent, wait=True)
+    path = getattr(store, "path", None)  # a database store has no folder
+    return Backdrop(layers, path.parent if path is not None else None, wait=True)
 
 
 def warn_missing(backdrop: Backdrop | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.qgis import project as qgis_project
 
 if TYPE_CHECKING:
@@ -25,7 +26,12 @@ _DDL = (f"CREATE TABLE IF NOT EXISTS {TABLE} (name TEXT PRIMARY KEY NOT NULL, "
 
 
 def read_map_layers(store: Store) -> list[dict[str, Any]]:
-    """The kept layers, bottom first (none when the table does not exist)."""
+    """The kept layers, bottom first (none when the table does not exist, or for a
+    database store: map layers are kept in GeoPackage projects only, so far)."""
+    from citymgr_desktop.core.store.geopackage import Store as GeoPackageStore
+
+    if not isinstance(store, GeoPackageStore):
+        return []
     try:
         rows = store.conn.execute(
             f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY sort_order, name").fetchall()
@@ -37,6 +43,11 @@ def read_map_layers(store: Store) -> list[dict[str, Any]]:
 def write_map_layers(store: Store, rows: list[dict[str, Any]]) -> None:
     """Replace the kept layers by ``rows`` (their order is the drawing order) in one
     transaction."""
+    from citymgr_desktop.core.store.geopackage import Store as GeoPackageStore
+
+    if not isinstance(store, GeoPackageStore):
+        raise ValidationError("base maps and reference layers are kept in GeoPackage projects "
+                              "only (use --basemap/--reference for one run)")
     with store.session() as conn:
         conn.execute(_DDL)
         conn.execute(f"DELETE FROM {TABLE}")
