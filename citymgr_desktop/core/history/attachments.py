@@ -43,7 +43,8 @@ _NEWEST = "coalesce(taken_at, created_at) DESC, rowid DESC"
 
 
 def asset_class_for(store: Store, asset_uuid: str, pending: DeltaSet | None = None) -> str:
-    """The layer that holds ``asset_uuid`` (NotFoundError otherwise)."""
+    """The layer that holds ``asset_uuid`` (NotFoundError otherwise). A uuid that a damaged
+    file gives to assets of two classes names neither: refused, not guessed."""
     for t in sc.ASSET_TABLES:
         if any(d.uuid == asset_uuid and d.kind == "insert" for d in pending_of(pending, t.name)):
             return t.name
