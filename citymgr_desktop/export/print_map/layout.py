@@ -250,7 +250,8 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
             prog.check()
             verify.save_image(image, tmp, "PNG")
         else:
-            writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title)
+            writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title,
+                                      author=s.author)
             painter = QPainter(writer)
             try:
                 report = paint_page(painter, pages.PDF_RESOLUTION, source, plan)
