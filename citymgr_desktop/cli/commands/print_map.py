@@ -7,6 +7,11 @@ import argparse
 import sys
 import time
 
+from citymgr_desktop.cli.commands._backdrop import (
+    add_backdrop_options,
+    backdrop_for,
+    warn_missing,
+)
 from citymgr_desktop.cli.commands._common import (
     acting_user,
     add_json,
@@ -69,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     for flag in PANEL_FLAGS:
         p.add_argument(f"--no-{flag.replace('_', '-')}", dest=f"no_{flag}", action="store_true",
                        help=f"leave out the {flag.replace('_', ' ')}")
+    add_backdrop_options(p)
     add_overwrite(p)
     add_json(p)
     add_lang(p, "the sheet")
@@ -126,12 +132,14 @@ def run(args: argparse.Namespace) -> int:
     with Store.open(args.file, read_only=True) as store:
         store.require_asset_project()
         source = MapSource(store, settings.layers, settings.lang)
+        source.backdrop = backdrop_for(store, args)
         if args.atlas:
             from citymgr_desktop.export.print_map.atlas import export_atlas
 
             result = export_atlas(source, settings, args.atlas, args.out,
                                   terminal_progress("atlas"), district=args.district,
                                   cases=args.cases, open_only=args.open_only)
+            warn_missing(source.backdrop)
             scales = sorted({r.plan.scale for r in result.reports})
             if args.json:
                 print_json({"out": args.out, "pages": result.pages, "atlas": args.atlas,
@@ -144,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
                   f"{', '.join(f'1:{s}' for s in scales)} in {time.perf_counter() - t0:.1f} s")
             return 0
         report = export_map(source, settings, args.out, terminal_progress("print"))
+        warn_missing(source.backdrop)
         area = resolve_area(source, settings)
     plan = report.plan
     shown = lg.share_shown(area, plan.extent)

@@ -169,6 +169,9 @@ def footer_text(source: MapSource, plan: PagePlan) -> str:
     parts.append(tr("Source: %1").replace("%1", s.source or source.store.path.name))
     if s.elements.grid:
         parts.append(tr("Grid: %1 m").replace("%1", f"{plan.grid_interval:g}"))
+    if source.backdrop is not None and source.backdrop.problems:
+        parts.append(tr("Base map missing: %1").replace(
+            "%1", ", ".join(source.backdrop.missing())))
     return "   ".join(parts)
 
 
