@@ -470,6 +470,8 @@ def with_map_layers(qgs: str, rows: Sequence[dict]) -> str:
         sub(ml, "layername", row["name"])
         crs_text = "EPSG:3857" if row["kind"] == "xyz" else row.get("crs_wkt") or row.get("crs")
         if crs_text:  # without it QGIS 3.22 takes the project's CRS for the layer
+            from pyproj import CRS
+
             _spatialrefsys(sub(ml, "srs"), CRS.from_user_input(crs_text))
         sub(ml, "provider", provider)
         sub(ml, "layerOpacity", str(row["opacity"]))
