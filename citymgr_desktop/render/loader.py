@@ -24,7 +24,15 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import LayerInfo, Store
 from citymgr_desktop.render import pieces as pcs
 from citymgr_desktop.render import wkb
-from citymgr_desktop.render.data import BLOCK, LABEL_LAYERS, NO_CATEGORY, LayerData, MapData
+from citymgr_desktop.render.data import (
+    BLOCK,
+    LABEL_LAYERS,
+    NO_CATEGORY,
+    LayerData,
+    MapData,
+    block_index,
+    category_blocks,
+)
 from citymgr_desktop.render.view import metres_per_unit
 
 LOAD_THREADS = min(4, os.cpu_count() or 1)
@@ -194,20 +202,12 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
         label_codes = label_codes[order]
     pieces = {kind: pcs.permute(pc, order) for kind, pc in pieces.items()}
     prog.check()
-    boxes = shapely.box(np.minimum.reduceat(bounds[:, 0], block_start[:-1]),
-                        np.minimum.reduceat(bounds[:, 1], block_start[:-1]),
-                        np.maximum.reduceat(bounds[:, 2], block_start[:-1]),
-                        np.maximum.reduceat(bounds[:, 3], block_start[:-1])) \
-        if len(bounds) else np.empty(0, dtype=object)
-    total = None
-    if len(bounds):
-        total = (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
-                 float(bounds[:, 2].max()), float(bounds[:, 3].max()))
+    tree, total = block_index(bounds, block_start)
     return LayerData(name=name, geometry_type=plan.geometry_type,
                      crs_name=plan.layer_crs_name, keys=keys,
                      fids=fids, category=category, category_slices=slices, pieces=pieces,
                      feature_bounds=bounds, block_start=block_start,
-                     tree=shapely.STRtree(boxes), bounds=total, label_codes=label_codes,
+                     tree=tree, bounds=total, label_codes=label_codes,
                      label_values=label_values, is_asset=plan.is_asset,
                      typical_size=_typical_size(bounds))
 
@@ -255,16 +255,7 @@ def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
         rank[np.argsort(cx[members], kind="stable")] = np.arange(n)
         tile[members] = rank * n_slices // n
     order = keep[np.lexsort((cy, tile, cat))]
-    sorted_cat = category[order]
-    slices: dict[int, slice] = {}
-    block_edges = [np.zeros(1, dtype=np.int64)]
-    for c in np.unique(sorted_cat):
-        lo = int(np.searchsorted(sorted_cat, c, side="left"))
-        hi = int(np.searchsorted(sorted_cat, c, side="right"))
-        slices[int(c)] = slice(lo, hi)
-        block_edges.append(np.arange(lo + BLOCK, hi, BLOCK, dtype=np.int64))
-        block_edges.append(np.array([hi], dtype=np.int64))
-    block_start = np.unique(np.concatenate(block_edges))
+    slices, block_start = category_blocks(category[order])
     return order, slices, block_start
 
 
