@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.messages import Message, msg
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
+from citymgr_desktop.core.model.delta import Delta, DeltaSet, three_way, values_equal
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
@@ -161,21 +161,13 @@ def _merge_insert(out: Merge, d: Delta, row: dict | None) -> None:
 
 def _merge_update(out: Merge, d: Delta, row: dict) -> None:
     assert d.old is not None and d.new is not None
-    old, new = {}, {}
-    before = len(out.conflicts)
-    for k, mine in d.new.items():
-        if k not in row:
-            continue
-        theirs, base = row[k], d.old.get(k)
-        if values_equal(theirs, mine):
-            continue  # the file has it already
-        if values_equal(theirs, base):
-            old[k], new[k] = theirs, mine
-        else:
-            out.conflicts.append(Conflict(d.table, d.uuid, k, base, theirs, mine))
-    if new:
-        out.clean.add(Delta(d.table, d.uuid, old, new))
-    elif len(out.conflicts) == before:
+    mine = {k: v for k, v in d.new.items() if k in row}
+    take, conflicting = three_way(d.old, mine, row)
+    for k in conflicting:
+        out.conflicts.append(Conflict(d.table, d.uuid, k, d.old.get(k), row[k], mine[k]))
+    if take:
+        out.clean.add(Delta(d.table, d.uuid, {k: row[k] for k in take}, take))
+    elif not conflicting:
         out.dropped += 1
 
 

@@ -203,15 +203,18 @@ def three_way(base: Mapping[str, Any], ours: Mapping[str, Any],
     """Merge our change of one row (``base`` -> ``ours``, the fields we changed) into the
     row as another writer left it (``theirs``), one field at a time, by the rule table of
     the field sync (``core/sync/merge.py``): they left the field alone -> ours lands; both
-    made the same change -> nothing to do; both changed it differently -> a conflict.
+    made the same change -> nothing to do; both changed it differently -> a conflict. The
+    app's save and crash recovery (``core/editing/conflicts.py``) merge with it too.
 
     Returns the values to write and the names of the conflicting fields.
     """
     take: dict[str, Any] = {}
     conflicting: list[str] = []
     for name, value in ours.items():
+        if values_equal(theirs.get(name), value):
+            continue  # they made the same change (or the field already has our value)
         if values_equal(base.get(name), theirs.get(name)):
             take[name] = value
-        elif not values_equal(theirs.get(name), value):
+        else:
             conflicting.append(name)
     return take, conflicting
