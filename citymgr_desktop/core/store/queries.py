@@ -96,6 +96,22 @@ class StoreQueries:
             self.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
             f"WHERE {key} IN ({{marks}})", uuids)}
 
+    def referenced_assets(self, uuids: Iterable[str]) -> set[str]:
+        """Which of ``uuids`` a maintenance record or a work order points at."""
+        ulist = list(uuids)
+        out: set[str] = set()
+        for table in ("maintenance_record", "work_order_asset"):
+            out |= {r[0] for r in gpkg.select_in(
+                self.conn, f"SELECT DISTINCT asset_uuid FROM {table} WHERE asset_uuid IN "
+                "({marks})", ulist)}
+        return out
+
+    def write_state(self) -> tuple[int, int]:
+        """Changes to the file so far: by other connections (``data_version``) and by this
+        one (``total_changes``). Equal states mean nobody wrote in between."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), self.conn.total_changes
+
     def uuids_of_fids(self, layer: str, fids: Iterable[int]) -> dict[int, str]:
         """The uuid of each of these rows of one of our tables, by fid (unknown ones left
         out)."""
@@ -144,6 +160,17 @@ class StoreQueries:
         return [dict(zip(names, r, strict=True)) for r in self.conn.execute(
             f"SELECT {cols} FROM attachment WHERE owner_uuid = ? ORDER BY created_at, rowid",
             (owner_uuid,))]
+
+    def photos_of_asset(self, asset_uuid: str, limit: int | None = None
+                        ) -> list[dict[str, Any]]:
+        """The images that show an asset (its own and its records'), newest first, without
+        their content."""
+        names = [n for n in sc.ATTACHMENT.field_names() if n != "content"]
+        cols = self.select_list("attachment", names)  # type: ignore[attr-defined]
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(
+            f"SELECT {cols} FROM attachment WHERE asset_uuid = ? AND mime_type LIKE 'image/%' "
+            "ORDER BY coalesce(taken_at, created_at) DESC, rowid DESC"
+            + (f" LIMIT {int(limit)}" if limit else ""), (asset_uuid,))]
 
     # -- work orders (core/workorders asks) -----------------------------------------------------
     def last_case_number(self, prefix: str) -> str | None:

@@ -25,6 +25,7 @@ from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.merge_dialog import MergeDialog
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.database import store_name
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 
@@ -232,7 +233,7 @@ class EditingFeature(EditingActions):
         return QMessageBox.question(
             self.window, self.tr("Unsaved edits"),
             self.tr("%1 has %2 unsaved edit(s). Save them before closing?").replace(
-                "%1", self.window.store.path.name if self.window.store else "").replace(
+                "%1", store_name(self.window.store) if self.window.store else "").replace(
                 "%2", f"{len(self.session.pending):,}" if self.session else "0"),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)

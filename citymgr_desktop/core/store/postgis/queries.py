@@ -4,7 +4,7 @@ an asset, its records, a newer graded record, attachments; work orders by filter
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from citymgr_desktop.core.model import schema as sc
@@ -16,6 +16,52 @@ class PostgisQueries:
     """A base of :class:`~citymgr_desktop.core.store.postgis.PostgisStore`."""
 
     conn: Any
+
+    # -- the edit session's questions (the GeoPackage's in ``store/queries.py``) -----------
+    def fids_of(self, layer: str, uuids: Iterable[str]) -> dict[str, int]:
+        """The fid of each of these rows, by uuid (unknown ones left out)."""
+        key = ident(sc.table(layer).key)
+        return {u: int(f) for f, u in self.conn.execute(
+            f"SELECT fid, {key} FROM {ident(layer)} WHERE {key} = ANY(%s)", (list(uuids),))}
+
+    def uuids_of_fids(self, layer: str, fids: Iterable[int]) -> dict[int, str]:
+        """The uuid of each of these rows, by fid (unknown ones left out)."""
+        key = ident(sc.table(layer).key)
+        return {int(f): u for f, u in self.conn.execute(
+            f"SELECT fid, {key} FROM {ident(layer)} WHERE fid = ANY(%s)",
+            ([int(f) for f in fids],))}
+
+    def link_rows(self, table: str, keys: Iterable[str]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The rows of a link table that exist, by (table, link fields joined with "/")."""
+        t = sc.table(table)
+        names = t.field_names()
+        where = " AND ".join(f"{ident(f)} = %s" for f in t.link)
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for key in dict.fromkeys(keys):
+            row = self.conn.execute(f"SELECT {', '.join(map(ident, names))} FROM "
+                                    f"{ident(table)} WHERE {where} LIMIT 1",
+                                    key.split("/")).fetchone()
+            if row is not None:
+                out[(table, key)] = {n: from_db(n, v) for n, v in zip(names, row, strict=True)}
+        return out
+
+    def referenced_assets(self, uuids: Iterable[str]) -> set[str]:
+        """Which of ``uuids`` a maintenance record or a work order points at."""
+        keys = list(uuids)
+        return {r[0] for table in ("maintenance_record", "work_order_asset")
+                for r in self.conn.execute(f"SELECT DISTINCT asset_uuid FROM {ident(table)} "
+                                           "WHERE asset_uuid = ANY(%s)", (keys,))}
+
+    @property
+    def project_uuid(self) -> str | None:
+        row = self.conn.execute("SELECT value FROM citymgr_meta WHERE key = "
+                                "'project_uuid'").fetchone()
+        return row[0] if row else None
+
+    def write_state(self) -> object:
+        """Never equal to an earlier one: other users write all the time, so a save always
+        merges with the rows as they are now (field by field, then by version)."""
+        return object()
 
     def asset_layer_of(self, asset_uuid: str) -> str | None:
         """The asset layer that holds ``asset_uuid`` (None when none does)."""
@@ -54,6 +100,17 @@ class PostgisQueries:
                 for r in self.conn.execute(
                     f"SELECT {', '.join(map(ident, names))} FROM attachment WHERE "
                     "owner_uuid = %s ORDER BY created_at, fid", (owner_uuid,))]
+
+    def photos_of_asset(self, asset_uuid: str, limit: int | None = None
+                        ) -> list[dict[str, Any]]:
+        """The images that show an asset (its own and its records'), newest first, without
+        their content."""
+        names = [n for n in sc.ATTACHMENT.field_names() if n != "content"]
+        return [{n: from_db(n, v) for n, v in zip(names, r, strict=True)}
+                for r in self.conn.execute(
+                    f"SELECT {', '.join(map(ident, names))} FROM attachment WHERE asset_uuid = "
+                    "%s AND mime_type LIKE 'image/%%' ORDER BY coalesce(taken_at, created_at) "
+                    "DESC, fid DESC" + (f" LIMIT {int(limit)}" if limit else ""), (asset_uuid,))]
 
     def missing_work_orders(self, refs: Sequence[str]) -> list[str]:
         """Those of ``refs`` (case numbers or uuids) that name no work order."""
