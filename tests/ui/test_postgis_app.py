@@ -8,9 +8,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLabel, QLineEdit
 
 from tests.pg.conftest import pg_cluster, pg_url, published  # noqa: F401  (fixtures)
-from tests.ui.driver import answer, pick, press
+from tests.ui.driver import answer, pick, press, type_into
 from tests.ui.scenarios.test_records_and_orders import CTRL, select_bin, set_condition_in_form
 
 pytestmark = pytest.mark.slow
@@ -108,3 +109,40 @@ def test_another_sessions_commit_shows_on_the_map_and_in_the_table(qtbot, db_win
     qtbot.waitUntil(lambda: _bin_xy(w, uuid) == (x + 40, y), timeout=3_000)
     qtbot.waitUntil(lambda: (_table_condition(w, uuid) or "").startswith("5"), timeout=3_000)
     shots("after-others-commit", w)
+
+
+def test_a_district_role_is_asked_its_password_and_sees_other_districts_read_only(
+        qtbot, main_window, pg_cluster, published):  # noqa: F811
+    from citymgr_desktop.core.store.postgis.grant import grant
+
+    w = main_window
+    dbname = published.rsplit("/", 1)[1]
+    pg_cluster.psql(dbname, "CREATE ROLE li_si LOGIN PASSWORD 'pw-li'")
+    grant(published, "li_si", "粮道街道")
+    as_li = pg_cluster.url(dbname, "li_si")  # no password: libpq has none, the app asks
+
+    def type_password(dialog):
+        type_into(qtbot, dialog.findChild(QLineEdit), "pw-li")
+
+    with answer(qtbot, "OK", fill=type_password, title="Database password"), \
+            qtbot.waitSignal(w.mapLoaded, timeout=60_000):
+        assert w.open_file(as_li)
+    qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
+    assert "pw-li" not in str(QSettings().value("files/recent"))
+    district = lambda u: w.edit_session.row("litter_bin", u)["district"]  # noqa: E731
+    select_bin(qtbot, w, where=lambda u: district(u) != "粮道街道")
+    seen = {}
+
+    def look(form):
+        seen["read_only"] = form.read_only
+        seen["note"] = form.findChild(QLabel, "form_read_only").text()
+
+    with answer(qtbot, "Close", fill=look):
+        press(qtbot, w, Qt.Key.Key_E, CTRL)
+    assert seen["read_only"] and "granted to you" in seen["note"]
+    bins = w.map_data.layer("litter_bin")
+    own = next(bins.key(i) for i in range(bins.count) if district(bins.key(i)) == "粮道街道")
+    w.selection.set_selection("litter_bin", [own])
+    set_condition_in_form(qtbot, w, 2 if w.edit_session.row("litter_bin", own)["condition"]
+                          != 2 else 3)  # its own 街道: the form edits
+    assert w.edit_session.dirty

@@ -59,7 +59,7 @@ def connect(target: str, *, autocommit: bool = False, password: str | None = Non
     libpq has no password to send). ``password`` is one the user typed (never stored)."""
     import psycopg
 
-    extra = {"password": password} if password else {}
+    extra: dict[str, Any] = {"password": password} if password else {}
     try:
         return psycopg.connect(target, autocommit=autocommit, connect_timeout=10,
                                application_name="citymgr", **extra)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from citymgr_desktop.core.expression import Fields
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.postgis.ddl import ident
-from citymgr_desktop.core.store.postgis.values import from_db
+from citymgr_desktop.core.store.postgis.values import from_db, select_column
 
 
 class PostgisQueries:
@@ -17,7 +18,46 @@ class PostgisQueries:
 
     conn: Any
 
-    # -- the edit session's questions (the GeoPackage's in ``store/queries.py``) -----------
+    # -- the edit session's and the attribute table's questions (the GeoPackage's in
+    # ``store/queries.py``) ------------------------------------------------------------------
+    def fields(self, layer: str) -> Fields:
+        """The fields of one of our tables for the expression language (the model's)."""
+        return Fields.for_table(sc.table(layer))
+
+    def row_count(self, layer: str) -> int:
+        """The number of rows in ``layer`` (retired assets included)."""
+        return int(self.conn.execute(f"SELECT count(*) FROM {ident(layer)}").fetchone()[0])
+
+    def rows_by_fid(self, layer: str, fids: Iterable[int],
+                    columns: Sequence[str]) -> dict[int, tuple[Any, ...]]:
+        """Values of ``columns`` (in that order) of the rows with these fids, by fid."""
+        names = list(columns)
+        cols = ", ".join(select_column(c) for c in ["fid", *names])
+        return {int(row[0]): tuple(from_db(n, v) for n, v in zip(names, row[1:], strict=True))
+                for row in self.conn.execute(f"SELECT {cols} FROM {ident(layer)} WHERE fid = "
+                                             "ANY(%s)", ([int(f) for f in fids],))}
+
+    def may_change(self, layer: str, uuid: str) -> bool:
+        """Whether this login may change the saved asset ``uuid`` (``db grant``'s row-level
+        security: a role granted 街道 changes only their assets; read-only grants none)."""
+        if getattr(self, "read_only", False):
+            return False
+        if self.conn.execute("SELECT to_regclass('citymgr_role_district')").fetchone()[0]:
+            granted = self.conn.execute(
+                "SELECT district, read_only FROM citymgr_role_district WHERE role = "
+                "current_user").fetchall()
+            if granted:
+                row = self.conn.execute(f"SELECT district FROM {ident(layer)} WHERE "
+                                        f"{ident(sc.table(layer).key)} = %s",
+                                        (uuid,)).fetchone()
+                return row is not None and any(d == row[0] and not ro for d, ro in granted)
+        return bool(self.conn.execute("SELECT has_table_privilege(current_user, %s, 'UPDATE')",
+                                      (layer,)).fetchone()[0])
+
+    def interrupt(self) -> None:
+        """Cancel the query running on this store's connection, from any thread."""
+        self.conn.cancel()
+
     def fids_of(self, layer: str, uuids: Iterable[str]) -> dict[str, int]:
         """The fid of each of these rows, by uuid (unknown ones left out)."""
         key = ident(sc.table(layer).key)
