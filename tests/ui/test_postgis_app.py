@@ -112,7 +112,7 @@ def test_another_sessions_commit_shows_on_the_map_and_in_the_table(qtbot, db_win
 
 
 def test_a_district_role_is_asked_its_password_and_sees_other_districts_read_only(
-        qtbot, main_window, pg_cluster, published):  # noqa: F811
+        qtbot, main_window, pg_cluster, published, shots):  # noqa: F811
     from citymgr_desktop.core.store.postgis.grant import grant
 
     w = main_window
@@ -135,6 +135,7 @@ def test_a_district_role_is_asked_its_password_and_sees_other_districts_read_onl
 
     def look(form):
         seen["read_only"] = form.read_only
+        shots("read-only-form", form)
         seen["note"] = form.findChild(QLabel, "form_read_only").text()
 
     with answer(qtbot, "Close", fill=look):

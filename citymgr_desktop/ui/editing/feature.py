@@ -201,12 +201,17 @@ class EditingFeature(EditingActions):
             session.release_events()
         conflicts = getattr(exc, "conflicts", None)
         if isinstance(exc, ConflictError) and conflicts and session is not None:
-            dialog = MergeDialog(self.window, self.tr("Save edits"), self.tr(
+            on_database = self.window.store is not None and self.window.store.is_database
+            text = self.tr(
+                "Another user saved changes to the database since you made these edits. "
+                "Their other changes are kept; for these %1 field(s) you both changed, "
+                "choose which value to keep, then save.") if on_database else self.tr(
                 "Another program (QGIS, citymgr edit, another copy of the app) changed the "
                 "file since you made these edits. Its other changes are kept; for these %1 "
-                "field(s) you both changed, choose which value to keep, then save.").replace(
-                "%1", str(len(conflicts))), conflicts, self._names(conflicts),
-                ok_text=self.tr("Merge and save"))
+                "field(s) you both changed, choose which value to keep, then save.")
+            dialog = MergeDialog(self.window, self.tr("Save edits"),
+                                 text.replace("%1", str(len(conflicts))), conflicts,
+                                 self._names(conflicts), ok_text=self.tr("Merge and save"))
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             session.resolve(dialog.choices())

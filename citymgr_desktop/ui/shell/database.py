@@ -53,6 +53,25 @@ def open_with_password(w: Window, target: str) -> ProjectStore | None:
     return PostgisStore.open(target, password=password)
 
 
+def open_project(w: Window, target: str) -> ProjectStore | None:
+    """The store the window opens for ``target``: a GeoPackage that is not a citymgr project
+    read-only (its layers drawn for reference); a database must hold a project (published
+    into it). None when the user cancelled the password prompt."""
+    from citymgr_desktop.core.store import Store
+
+    store = open_with_password(w, target)
+    if store is None:
+        return None
+    if store.is_database:
+        if not store.is_asset_project():
+            store.close()
+            store.require_asset_project()  # the one message: publish a file into it
+    elif not store.read_only and not store.is_asset_project():
+        store.close()
+        store = Store.open(target, read_only=True)
+    return store
+
+
 def ask_database(w: Window) -> None:
     """File > Open Database…: a ``postgresql://`` URL or ``service=NAME``, then open it."""
     from PySide6.QtCore import QSettings

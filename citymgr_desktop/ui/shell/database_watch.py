@@ -8,11 +8,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.ui import i18n
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store.protocol import ProjectStore
+    from citymgr_desktop.ui.shell.window import Window
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 0.5  # how long one wait lasts: the thread sees a stop request this soon
@@ -69,3 +74,19 @@ class DatabaseWatcher(QObject):
                     listener.close()
                 except Exception:  # already gone
                     log.debug("closing the listener failed", exc_info=True)
+
+
+def watch_database(w: Window, store: ProjectStore) -> DatabaseWatcher:
+    """Start listening to ``store``'s database for the window ``w``: the layers another
+    session committed to are read again (``notify_data_changed``); a lost listener is said
+    in the status bar. Stop it when the store is closed."""
+
+    def committed(tables: set[str]) -> None:
+        if w.store is store:
+            w.notify_data_changed(tables)
+
+    def lost(exc: BaseException) -> None:
+        w.status(i18n.tr("Others' changes are no longer shown as they are saved: %1")
+                 .replace("%1", i18n.render(exc)), 15000)
+
+    return DatabaseWatcher(store.reader, w).connect_to(committed, lost).start()

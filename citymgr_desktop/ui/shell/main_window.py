@@ -33,11 +33,11 @@ from citymgr_desktop.ui.map.status_bar import MapStatusBar
 from citymgr_desktop.ui.selection import SelectionModel
 from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import database as db
-from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher
 from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import file_session as fs
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
+from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 log = logging.getLogger(__name__)
@@ -121,15 +121,9 @@ class MainWindow(QMainWindow):
         if not self._may_close():
             return False
         try:
-            store = db.open_with_password(self, str(path))
+            store = db.open_project(self, str(path))
             if store is None:
                 return False
-            if not store.is_database and not store.read_only and not store.is_asset_project():
-                store.close()
-                store = Store.open(path, read_only=True)
-            if store.is_database and not store.is_asset_project():
-                store.close()
-                store.require_asset_project()  # the one message: publish a file into it
         except CitymgrError as exc:
             show_error(self, self.tr("Open"), exc)
             return False
@@ -155,8 +149,7 @@ class MainWindow(QMainWindow):
                                    _load, store.reader, on_done=self._on_loaded,
                                    on_error=self._on_load_error)
         if store.is_database:
-            self._watcher = DatabaseWatcher(store.reader, self).connect_to(
-                self._others_committed, self._watch_lost).start()
+            self._watcher = watch_database(self, store)
         if not self.is_project:
             self.status(self.tr("%1 is not a citymgr project: its layers are shown read-only")
                         .replace("%1", name), 10000)
@@ -173,15 +166,6 @@ class MainWindow(QMainWindow):
         drawn = tables & set(self._file_map.names())
         if drawn:
             self._reload(drawn)
-
-    def _others_committed(self, tables: set[str]) -> None:
-        """Another session committed to the open database: its layers are read again."""
-        if self.store is not None and self.store.is_database:
-            self.notify_data_changed(tables)
-
-    def _watch_lost(self, exc: BaseException) -> None:
-        self.status(self.tr("Others' changes are no longer shown as they are saved: %1")
-                    .replace("%1", i18n.render(exc)), 15000)
 
     def _reload(self, tables: set[str], attempt: int = 0) -> None:
         """Read these layers again in a worker. The file may be mid-write by another task
