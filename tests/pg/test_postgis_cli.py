@@ -274,3 +274,27 @@ def test_concurrent_work_order_creation_takes_distinct_case_numbers(published):
             assert count == json.loads(r.stdout)["assets"] > 0
     listed = run_citymgr("workorders", "list", published, "--json")
     assert set(cases) <= {o["case_no"] for o in json.loads(listed.stdout)}
+
+
+def test_workorders_move_on_a_database_closes_an_order_with_its_records(published):
+    with psycopg.connect(published) as conn:
+        case, wid = conn.execute("SELECT case_no, work_order_uuid FROM work_order WHERE "
+                                 "state = 'checked' ORDER BY case_no LIMIT 1").fetchone()
+        before = conn.execute("SELECT count(*) FROM maintenance_record WHERE "
+                              "work_order_uuid = %s", (wid,)).fetchone()[0]
+    moved = run_citymgr("workorders", "move", published, case, "--to", "closed", "--user",
+                        "王五", "--note", "验收合格", "--json")
+    assert moved.returncode == 0, moved.stderr
+    assert json.loads(moved.stdout)["state"] == "closed"
+    with psycopg.connect(published) as conn:
+        state, db_user = conn.execute("SELECT state, db_user FROM work_order WHERE case_no = %s",
+                                      (case,)).fetchone()
+        after = conn.execute("SELECT count(*) FROM maintenance_record WHERE "
+                             "work_order_uuid = %s", (wid,)).fetchone()[0]
+        links = conn.execute("SELECT count(*) FROM work_order_asset WHERE work_order_uuid = %s",
+                             (wid,)).fetchone()[0]
+    assert state == "closed" and db_user
+    assert after == before + links  # one closing record per asset
+    illegal = run_citymgr("workorders", "move", published, case, "--to", "filed")
+    _one_line_error(illegal, illegal.returncode, "closed")
+    assert illegal.returncode != 0

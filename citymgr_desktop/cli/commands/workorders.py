@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_create)
 
     m = s.add_parser("move", help="move an order to another state (only legal moves)")
-    m.add_argument("file")
+    m.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
     m.add_argument("case", help="case number (or uuid)")
     m.add_argument("--to", required=True, metavar="STATE", help=f"one of: {STATES}")
     add_user(m, "who makes the move (default: your login)", old=("--by",))
@@ -147,12 +147,12 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_move(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
 
     close = wo.CloseOptions(record_type=args.record_type,
                             condition_after=args.condition_after)
-    with Store.open(args.file) as store:
+    with open_store(args.file) as store:
         wo.move_order(store, args.case, args.to, acting_user(args.user, "citymgr"), args.note,
                       close=close)
         row = wo.get_order(store, args.case)

@@ -178,6 +178,44 @@ class StoreQueries:
             + (f" LIMIT {int(limit)}" if limit else ""), (asset_uuid,))]
 
     # -- work orders (core/workorders asks) -----------------------------------------------------
+    def asset_layers_of(self, uuids: Iterable[str]) -> dict[str, str]:
+        """The asset layer holding each of ``uuids`` (unknown ones left out)."""
+        ulist = list(uuids)
+        out: dict[str, str] = {}
+        for t in sc.ASSET_TABLES:
+            for (u,) in gpkg.select_in(self.conn, f"SELECT asset_uuid FROM "
+                                       f"{gpkg.quote_ident(t.name)} WHERE asset_uuid IN "
+                                       "({marks})", ulist):
+                out[u] = t.name
+        return out
+
+    def order_rows(self, ref: str) -> dict[str, dict[str, Any]]:
+        """The work orders whose case number or uuid is ``ref``, by uuid."""
+        names = sc.WORK_ORDER.field_names()
+        cols = ", ".join(gpkg.quote_ident(n) for n in names)
+        return {r[0]: dict(zip(names, r[1:], strict=True)) for r in self.conn.execute(
+            f"SELECT work_order_uuid, {cols} FROM work_order WHERE case_no=? OR "
+            "work_order_uuid=?", (ref, ref))}
+
+    def order_events(self, work_order_uuid: str) -> list[dict[str, Any]]:
+        """An order's moves, oldest first."""
+        names = sc.WORK_ORDER_EVENT.field_names()
+        cols = ", ".join(gpkg.quote_ident(n) for n in names)
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(
+            f"SELECT {cols} FROM work_order_event WHERE work_order_uuid=? ORDER BY at, rowid",
+            (work_order_uuid,))]
+
+    def order_assets(self, work_order_uuid: str) -> list[tuple[str, str]]:
+        """(asset class, asset uuid) of an order's assets, in the order they were linked."""
+        return [(c, u) for c, u in self.conn.execute(
+            "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid=? "
+            "ORDER BY rowid", (work_order_uuid,))]
+
+    def order_record_count(self, work_order_uuid: str) -> int:
+        """How many maintenance records name this order."""
+        return int(self.conn.execute("SELECT count(*) FROM maintenance_record WHERE "
+                                     "work_order_uuid=?", (work_order_uuid,)).fetchone()[0])
+
     def last_case_number(self, prefix: str) -> str | None:
         """The highest 12-digit case number starting with ``prefix`` (a day, YYYYMMDD)."""
         row = self.conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE ? AND "

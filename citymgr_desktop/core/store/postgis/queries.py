@@ -152,6 +152,41 @@ class PostgisQueries:
                     "%s AND mime_type LIKE 'image/%%' ORDER BY coalesce(taken_at, created_at) "
                     "DESC, fid DESC" + (f" LIMIT {int(limit)}" if limit else ""), (asset_uuid,))]
 
+    # -- work orders (the GeoPackage's in ``store/queries.py``) ----------------------------
+    def asset_layers_of(self, uuids: Iterable[str]) -> dict[str, str]:
+        """The asset layer holding each of ``uuids`` (unknown ones left out)."""
+        ulist = list(uuids)
+        return {u: t.name for t in sc.ASSET_TABLES for (u,) in self.conn.execute(
+            f"SELECT asset_uuid FROM {ident(t.name)} WHERE asset_uuid = ANY(%s)", (ulist,))}
+
+    def _rows(self, table: str, names: list[str], where: str, params: Sequence[Any]
+              ) -> list[dict[str, Any]]:
+        return [{n: from_db(n, v) for n, v in zip(names, r, strict=True)}
+                for r in self.conn.execute(f"SELECT {', '.join(map(select_column, names))} "
+                                           f"FROM {ident(table)} WHERE {where}", params)]
+
+    def order_rows(self, ref: str) -> dict[str, dict[str, Any]]:
+        """The work orders whose case number or uuid is ``ref``, by uuid."""
+        rows = self._rows("work_order", sc.WORK_ORDER.field_names(),
+                          "case_no = %s OR work_order_uuid = %s", (ref, ref))
+        return {r["work_order_uuid"]: r for r in rows}
+
+    def order_events(self, work_order_uuid: str) -> list[dict[str, Any]]:
+        """An order's moves, oldest first."""
+        return self._rows("work_order_event", sc.WORK_ORDER_EVENT.field_names(),
+                          "work_order_uuid = %s ORDER BY at, fid", (work_order_uuid,))
+
+    def order_assets(self, work_order_uuid: str) -> list[tuple[str, str]]:
+        """(asset class, asset uuid) of an order's assets, in the order they were linked."""
+        return [(c, u) for c, u in self.conn.execute(
+            "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid = %s "
+            "ORDER BY fid", (work_order_uuid,))]
+
+    def order_record_count(self, work_order_uuid: str) -> int:
+        """How many maintenance records name this order."""
+        return int(self.conn.execute("SELECT count(*) FROM maintenance_record WHERE "
+                                     "work_order_uuid = %s", (work_order_uuid,)).fetchone()[0])
+
     def missing_work_orders(self, refs: Sequence[str]) -> list[str]:
         """Those of ``refs`` (case numbers or uuids) that name no work order."""
         found = {r[0] for r in self.conn.execute(
