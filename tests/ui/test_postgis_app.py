@@ -64,11 +64,12 @@ def test_another_users_commit_on_the_same_field_gives_the_merge_dialog(qtbot, db
         shots("merge", dialog)
         seen["rows"] = dialog.table.rowCount()
         seen["theirs"] = dialog.table.item(0, 3).text()
+        seen["header"] = dialog.table.horizontalHeaderItem(3).text()
         pick(qtbot, dialog.boxes[0], "theirs")
 
     with answer(qtbot, "Merge and save", fill=fill, title="Save edits"):
         press(qtbot, w, Qt.Key.Key_S, CTRL)
-    assert seen == {"rows": 1, "theirs": "3 Mediocre"}
+    assert seen == {"rows": 1, "theirs": "3 Mediocre", "header": "In the database now"}
     qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=10_000)
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT condition, name FROM litter_bin WHERE asset_uuid = %s",

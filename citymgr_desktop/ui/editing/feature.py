@@ -211,7 +211,8 @@ class EditingFeature(EditingActions):
                 "field(s) you both changed, choose which value to keep, then save.")
             dialog = MergeDialog(self.window, self.tr("Save edits"),
                                  text.replace("%1", str(len(conflicts))), conflicts,
-                                 self._names(conflicts), ok_text=self.tr("Merge and save"))
+                                 self._names(conflicts), ok_text=self.tr("Merge and save"),
+                                 on_database=on_database)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             session.resolve(dialog.choices())
