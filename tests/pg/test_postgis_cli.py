@@ -8,6 +8,7 @@ import json
 import time
 
 import psycopg
+import pytest
 
 from tests.pg.conftest import run_citymgr
 
@@ -298,3 +299,19 @@ def test_workorders_move_on_a_database_closes_an_order_with_its_records(publishe
     illegal = run_citymgr("workorders", "move", published, case, "--to", "filed")
     _one_line_error(illegal, illegal.returncode, "closed")
     assert illegal.returncode != 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_workorders_export_on_a_database_writes_what_the_file_writes(published, small_district,
+                                                                       tmp_path, fmt):
+    ours = run_citymgr("workorders", "export", published, "--format", fmt, "--out",
+                       str(tmp_path / f"db.{fmt}"), "--json")
+    theirs = run_citymgr("workorders", "export", str(small_district), "--format", fmt,
+                         "--out", str(tmp_path / f"file.{fmt}"), "--json")
+    assert ours.returncode == 0, ours.stderr
+    assert theirs.returncode == 0, theirs.stderr
+    a, b = json.loads(ours.stdout), json.loads(theirs.stdout)
+    assert (a["orders"], a["assets"]) == (b["orders"], b["assets"]) and a["orders"] > 0
+    if fmt == "csv":
+        assert (tmp_path / "db.csv").read_text(encoding="utf-8-sig") == \
+            (tmp_path / "file.csv").read_text(encoding="utf-8-sig")

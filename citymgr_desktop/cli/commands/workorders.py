@@ -91,7 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _calendar.register(s)
 
     e = s.add_parser("export", help="export orders to pdf, xlsx, csv, geojson or gpkg")
-    e.add_argument("file")
+    e.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
     add_list(e, "--state", metavar="STATE", help="only these states")
     add_list(e, "--case", metavar="CASE", several=True, help="only these case numbers")
     e.add_argument("--format", required=True, choices=FORMATS)
@@ -211,12 +211,12 @@ def run_limits(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.workorders.exporter import export_orders
 
     refuse_overwrite(args.out, args.overwrite)
     lang = document_language()
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         summary = export_orders(store, args.out, args.format, cases=args.case or None,
                                 states=args.state, lang="zh" if lang == "zh_CN" else "en",
                                 with_map=not args.no_map, with_photos=args.photos,

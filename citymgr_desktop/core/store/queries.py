@@ -189,6 +189,17 @@ class StoreQueries:
                 out[u] = t.name
         return out
 
+    def order_assignees(self) -> set[str]:
+        """Every assignee a work order names."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT assignee FROM work_order WHERE assignee IS NOT NULL")}
+
+    def case_numbers_of(self, order_uuids: Iterable[str]) -> dict[str, str]:
+        """{work_order_uuid: case number} of these orders (unknown ones left out)."""
+        return dict(gpkg.select_in(self.conn, "SELECT work_order_uuid, case_no FROM "
+                                   "work_order WHERE work_order_uuid IN ({marks})",
+                                   list(order_uuids)))
+
     def order_rows(self, ref: str) -> dict[str, dict[str, Any]]:
         """The work orders whose case number or uuid is ``ref``, by uuid."""
         names = sc.WORK_ORDER.field_names()

@@ -165,6 +165,16 @@ class PostgisQueries:
                 for r in self.conn.execute(f"SELECT {', '.join(map(select_column, names))} "
                                            f"FROM {ident(table)} WHERE {where}", params)]
 
+    def order_assignees(self) -> set[str]:
+        """Every assignee a work order names."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT assignee FROM work_order WHERE assignee IS NOT NULL")}
+
+    def case_numbers_of(self, order_uuids: Iterable[str]) -> dict[str, str]:
+        """{work_order_uuid: case number} of these orders (unknown ones left out)."""
+        return dict(self.conn.execute("SELECT work_order_uuid, case_no FROM work_order WHERE "
+                                      "work_order_uuid = ANY(%s)", (list(order_uuids),)))
+
     def order_rows(self, ref: str) -> dict[str, dict[str, Any]]:
         """The work orders whose case number or uuid is ``ref``, by uuid."""
         rows = self._rows("work_order", sc.WORK_ORDER.field_names(),
