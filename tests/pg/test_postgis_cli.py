@@ -315,3 +315,20 @@ def test_workorders_export_on_a_database_writes_what_the_file_writes(published, 
     if fmt == "csv":
         assert (tmp_path / "db.csv").read_text(encoding="utf-8-sig") == \
             (tmp_path / "file.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("extra", [[], ["--atlas", "district"]])
+def test_print_map_on_a_database_plans_what_the_file_plans(published, small_district, tmp_path,
+                                                           extra):
+    ours = run_citymgr("print-map", published, "--out", str(tmp_path / "db.pdf"), "--json",
+                       *extra)
+    theirs = run_citymgr("print-map", str(small_district), "--out", str(tmp_path / "file.pdf"),
+                         "--json", *extra)
+    assert ours.returncode == 0, ours.stderr
+    assert theirs.returncode == 0, theirs.stderr
+    a, b = json.loads(ours.stdout), json.loads(theirs.stdout)
+    for d in (a, b):
+        d.pop("out"), d.pop("seconds", None)
+    # the file's extents come from its rtree (float32 boxes, rounded outwards): within a metre
+    assert a.pop("extent", [0] * 4) == pytest.approx(b.pop("extent", [0] * 4), abs=1.0)
+    assert a == b

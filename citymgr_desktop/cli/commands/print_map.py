@@ -93,7 +93,7 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.fonts import ensure_gui_application
     from citymgr_desktop.export.print_map import geometry as lg
     from citymgr_desktop.export.print_map.layout import PrintSettings, export_map
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         dpi=args.dpi, north=args.north, labels=not args.no_labels).validated()
     ensure_gui_application()
     t0 = time.perf_counter()
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         store.require_asset_project()
         source = MapSource(store, settings.layers, settings.lang)
         if args.atlas:

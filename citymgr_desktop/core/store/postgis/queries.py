@@ -152,6 +152,47 @@ class PostgisQueries:
                     "%s AND mime_type LIKE 'image/%%' ORDER BY coalesce(taken_at, created_at) "
                     "DESC, fid DESC" + (f" LIMIT {int(limit)}" if limit else ""), (asset_uuid,))]
 
+    # -- extents of assets (print maps, atlases; the GeoPackage's in ``store/queries.py``) --
+    def asset_extent(self, layers: Sequence[str]) -> tuple[tuple[float, ...], int] | None:
+        """The bounding box and number of the live assets of ``layers`` (None: none)."""
+        return self._asset_bounds("'all'", layers).get("all")
+
+    def asset_extents_by(self, field: str, layers: Sequence[str], *,
+                         district: str | None = None) -> dict[str, tuple[tuple[float, ...], int]]:
+        """{value of ``field``: (bbox, number of assets)} over the live assets of ``layers``,
+        sorted by value; ``district`` keeps one sub-district."""
+        from citymgr_desktop.core.errors import ValidationError
+
+        if not all(field in t.field_names() for t in sc.ASSET_TABLES):
+            raise ValidationError("{field!r} is not a field of every asset layer", field=field)
+        return self._asset_bounds(ident(field), layers,
+                                  "district = %s" if district is not None else "",
+                                  [district] if district is not None else [])
+
+    def asset_boxes(self, layer: str, uuids: Iterable[str]
+                    ) -> dict[str, tuple[str | None, tuple[float, ...]]]:
+        """{asset_uuid: (district, bbox)} of these assets of ``layer`` (retired ones too);
+        unknown uuids and empty geometries are left out."""
+        geom = ident(sc.GEOMETRY_COLUMN)
+        return {u: (d, (x0, y0, x1, y1)) for u, d, x0, y0, x1, y1 in self.conn.execute(
+            f"SELECT asset_uuid, district, ST_XMin({geom}), ST_YMin({geom}), ST_XMax({geom}), "
+            f"ST_YMax({geom}) FROM {ident(layer)} WHERE asset_uuid = ANY(%s) AND {geom} IS "
+            f"NOT NULL AND NOT ST_IsEmpty({geom})", (list(uuids),))}
+
+    def _asset_bounds(self, key_sql: str, layers: Sequence[str], where: str = "",
+                      params: Sequence[object] = ()) -> dict[str, tuple[tuple[float, ...], int]]:
+        geom = ident(sc.GEOMETRY_COLUMN)
+        parts = [f"SELECT {key_sql} AS k, {geom} AS g FROM {ident(name)} WHERE retired_at IS "
+                 f"NULL AND {geom} IS NOT NULL AND NOT ST_IsEmpty({geom})"
+                 + (f" AND {where}" if where else "") for name in layers]
+        if not parts:
+            return {}
+        sql = (f"SELECT k, ST_XMin(ST_Extent(g)), ST_YMin(ST_Extent(g)), ST_XMax(ST_Extent(g)), "
+               f"ST_YMax(ST_Extent(g)), count(*) FROM ({' UNION ALL '.join(parts)}) u WHERE k "
+               "IS NOT NULL GROUP BY k ORDER BY k")
+        return {str(k): ((float(x0), float(y0), float(x1), float(y1)), int(n))
+                for k, x0, y0, x1, y1, n in self.conn.execute(sql, list(params) * len(parts))}
+
     # -- work orders (the GeoPackage's in ``store/queries.py``) ----------------------------
     def asset_layers_of(self, uuids: Iterable[str]) -> dict[str, str]:
         """The asset layer holding each of ``uuids`` (unknown ones left out)."""
