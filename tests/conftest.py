@@ -11,6 +11,7 @@ import importlib.abc
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,10 @@ class _BlockQt(importlib.abc.MetaPathFinder):
 
 if os.environ.get("CITYMGR_BLOCK_QT") == "1":
     sys.meta_path.insert(0, _BlockQt())
+
+# The store caches which file versions passed SQLite's quick_check (core/store/integrity.py):
+# the tests keep theirs apart from the user's cache (subprocesses inherit it).
+os.environ.setdefault("CITYMGR_CACHE_DIR", tempfile.mkdtemp(prefix="citymgr-test-cache-"))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ shared file. Building the parser imports nothing heavy (``citymgr --help`` and s
 completion stay instant): a command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside
 its run function. Errors from the core's hierarchy become one-line messages in the chosen
 language (``--lang``, else ``CITYMGR_LANG``, else the locale; the prefix ``citymgr: error:``
-stays English for scripts) and exit codes. The conventions every command follows are in
+stays English for scripts) and exit codes; as a last resort a file or system fault that escaped
+them (SQLite, a full disk, GDAL) does too. The conventions every command follows are in
 docs/cli.md.
 """
 
@@ -89,5 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # the last resort: a file or system fault as one line
+        from citymgr_desktop.core.store.files import as_user_error
+
+        error = as_user_error(exc, getattr(args, "file", None))
+        if error is None:
+            raise
+        if args.debug:
+            logging.getLogger("citymgr").debug("traceback", exc_info=True)
+        print(f"citymgr: error: {error.render(cli_language())}", file=sys.stderr)
+        return error.exit_code
     finally:
         set_cli_language(None)

@@ -40,7 +40,26 @@ def ensure_gui_application() -> QGuiApplication:
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     _app = QGuiApplication(["citymgr"])
+    log_qt_messages()
     return _app
+
+
+def log_qt_messages() -> None:
+    """Send Qt's own messages (``libpng error: Write Error`` on a full disk, font warnings)
+    to Python's log instead of stderr, where the command line keeps one line per error; the
+    command reports the failure itself. ``CITYMGR_QT_MESSAGES=1`` shows them."""
+    import logging
+
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    if os.environ.get("CITYMGR_QT_MESSAGES") == "1":
+        return
+    log = logging.getLogger("citymgr.qt")
+
+    def handler(kind: QtMsgType, _context: object, message: str) -> None:
+        log.log(logging.ERROR if kind == QtMsgType.QtFatalMsg else logging.DEBUG, message)
+
+    qInstallMessageHandler(handler)
 
 
 def cjk_family() -> str:

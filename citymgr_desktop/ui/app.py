@@ -3,7 +3,9 @@
 Creates the application (organisation/application names for QSettings), installs the
 translator, finds a CJK font, shows the main window and opens FILE. ``--screenshot`` waits
 until the map is drawn (antialiased), saves a picture of the whole window and exits: for
-documentation and for checks (works offscreen and under Xvfb).
+documentation and for checks (works offscreen and under Xvfb). It never waits for a click:
+an error is printed on one line and the exit code is the error's (the picture is still
+written), and any question a dialog asks is dismissed.
 
 The app is a gui-script (no console on Windows), so it logs to a file in the platform's log
 folder (``QStandardPaths.AppLocalDataLocation/logs/citymgr-desktop.log``: ``%LOCALAPPDATA%``
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from citymgr_desktop import __version__
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.export import verify
 
 ORGANISATION = "citymgr"
 APPLICATION = "citymgr-desktop"
@@ -200,6 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
+    """Show FILE, save a picture of the window and exit; never wait for a click. An error
+    (the file cannot be opened or loaded) is printed on one line, the picture still shows
+    what the window shows, and the exit code is the error's."""
+    from citymgr_desktop.ui import worker
+
     out = Path(args.screenshot)
     try:
         w, h = (int(v) for v in args.size.lower().split("x"))
@@ -209,19 +217,22 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
         return 2
     window.resize(w, h)
     window.show()
-    state = {"rc": 1}
+    state = {"rc": 1, "done": False}
+    failures: list[BaseException] = []
 
     def grab() -> None:
-        if not window.canvas.is_settled():
+        if state["done"]:
+            return
+        if not failures and not window.canvas.is_settled():
             QTimer.singleShot(100, grab)
             return
+        state["done"] = True
         app.processEvents()
         try:
-            with atomic_path(out) as tmp:
-                if not window.grab().save(str(tmp), "PNG"):
-                    raise BadFileError("cannot write {out}", out=out)
+            with atomic_path(out, verify=verify.image("PNG")) as tmp:
+                verify.save_image(window.grab(), tmp, "PNG")
             print(f"wrote {out}")
-            state["rc"] = 0
+            state["rc"] = _exit_code(failures[0]) if failures else 0
         except BadFileError as exc:
             from citymgr_desktop.ui import i18n
 
@@ -229,19 +240,43 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
         window.close()
         app.quit()
 
+    def failed(_title: str, exc: BaseException) -> None:
+        failures.append(exc)
+        print(f"citymgr-desktop: error: {exc}", file=sys.stderr)
+        QTimer.singleShot(300, grab)  # the picture of what the window shows, then exit
+
+    worker.report_errors_to(failed)
+    _dismiss_dialogs(app)
     if args.file:
         # grab() polls until the antialiased frame of the final view is on screen
         window.mapLoaded.connect(lambda _d: QTimer.singleShot(300, grab))
-        if not window.open_file(args.file):
-            window.close()
-            return 3
+        window.open_file(args.file)
     else:
         QTimer.singleShot(300, grab)
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: (print(
         "citymgr-desktop: error: the map did not finish drawing", file=sys.stderr),
         app.quit()))
     app.exec()
+    worker.report_errors_to(None)
     return state["rc"]
+
+
+def _exit_code(exc: BaseException) -> int:
+    return int(getattr(exc, "exit_code", 1) or 1)
+
+
+def _dismiss_dialogs(app: QApplication) -> None:
+    """Close any question a modal dialog asks meanwhile (as Cancel would): a screenshot run
+    has nobody to answer it. Progress dialogs stay: they belong to the work being waited for."""
+    from PySide6.QtWidgets import QDialog, QProgressDialog
+
+    def sweep() -> None:
+        dialog = app.activeModalWidget()
+        if isinstance(dialog, QDialog) and not isinstance(dialog, QProgressDialog):
+            dialog.reject()
+        QTimer.singleShot(200, sweep)
+
+    QTimer.singleShot(200, sweep)
 
 
 if __name__ == "__main__":

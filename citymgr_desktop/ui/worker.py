@@ -97,9 +97,23 @@ class Task(QObject):
         return self.thread.isRunning()
 
 
+ErrorSink = Callable[[str, BaseException], None]
+_sink: ErrorSink | None = None
+
+
+def report_errors_to(sink: ErrorSink | None) -> None:
+    """Send errors to ``sink(title, exc)`` instead of a modal message box (a run nobody
+    watches, such as ``citymgr-desktop --screenshot``, must never wait for a click)."""
+    global _sink
+    _sink = sink
+
+
 def show_error(parent: QWidget | None, title: str, exc: BaseException) -> None:
     """Show an error as a person reads it: the one-line message, the detail on request."""
     if isinstance(exc, CancelledError):
+        return
+    if _sink is not None:
+        _sink(title, exc)
         return
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)

@@ -430,8 +430,8 @@ def _counts(path: Path) -> dict:
 def test_a_renamed_copy_reads_itself_once_citymgr_opens_it(tmp_path: Path,
                                                           project_file: Path) -> None:
     """台账2026.gpkg beside the original: before citymgr touches it QGIS shows the original's
-    data (validate says so; a read-only open changes nothing); after citymgr opens it for
-    writing, its own. In another folder the layers become valid."""
+    data (validate says so; opening changes nothing); after citymgr's first write to it, its
+    own. In another folder the layers become valid."""
     from citymgr_desktop.core.store import Store, validate_file
 
     copy = project_file.parent / "台账2026.gpkg"
@@ -450,6 +450,9 @@ def test_a_renamed_copy_reads_itself_once_citymgr_opens_it(tmp_path: Path,
     assert _counts(copy)["litter_bin"][1] == COUNTS["litter_bin"]  # the original's data
     with Store.open(copy):
         pass
+    assert _sha(copy) == before  # nor opening for writing: only a write does
+    with Store.open(copy) as store:
+        store.set_meta("note", "the first write points the project here")
     assert [p for p in validate_file(copy) if p.where == "qgis_projects"] == []
     seen = _counts(copy)
     assert seen["litter_bin"] == (True, COUNTS["litter_bin"] - 1, f"{copy}|layername=litter_bin")
@@ -458,6 +461,6 @@ def test_a_renamed_copy_reads_itself_once_citymgr_opens_it(tmp_path: Path,
     elsewhere.parent.mkdir()
     shutil.copy(project_file, elsewhere)
     assert not any(valid for valid, _, _ in _counts(elsewhere).values())  # QGIS alone: invalid
-    with Store.open(elsewhere):
-        pass
+    with Store.open(elsewhere) as store:
+        store.set_meta("note", "the first write points the project here")
     assert all(valid for valid, _, _ in _counts(elsewhere).values())

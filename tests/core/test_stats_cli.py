@@ -1,5 +1,6 @@
 """``citymgr stats`` through its real door (the CLI's main), and the statistics indexes that
-files made before them get when opened for writing (never when opened read-only)."""
+files made before them get with their first write (opening, also for writing, writes
+nothing)."""
 
 from __future__ import annotations
 
@@ -120,14 +121,18 @@ def _indexes(path) -> set[str]:
         conn.close()
 
 
-def test_older_files_get_the_indexes_when_opened_for_writing(district):
+def test_older_files_get_the_indexes_with_their_first_write(district):
     _drop_stats_indexes(district)
     digest = hashlib.sha256(district.read_bytes()).hexdigest()
     with Store.open(district, read_only=True) as store:
         before = stats.condition_table(store, ("layer",))
     assert hashlib.sha256(district.read_bytes()).hexdigest() == digest  # read-only: untouched
+    with Store.open(district) as store:  # opening for writing writes nothing either
+        assert stats.condition_table(store, ("layer",)) == before
+    assert hashlib.sha256(district.read_bytes()).hexdigest() == digest
     assert not set(gpkg.STATS_INDEXES) & _indexes(district)
-    with Store.open(district) as store:
+    with Store.open(district) as store:  # the first write adds them, in its transaction
+        store.set_meta("note", "the first write")
         assert gpkg.missing_indexes(store.conn) == []
         assert stats.condition_table(store, ("layer",)) == before
     assert set(gpkg.STATS_INDEXES) <= _indexes(district)

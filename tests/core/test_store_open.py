@@ -154,17 +154,37 @@ def test_create_project_refuses_existing_and_bad_crs(tmp_path):
     shutil.rmtree(tmp_path / "nothing", ignore_errors=True)
 
 
-def test_renamed_file_gets_its_qgis_project_repointed(district, tmp_path):
+def test_renamed_file_gets_its_qgis_project_repointed_on_its_first_write(district, tmp_path):
+    """Opening never writes (not even a renamed copy's project); the first write through the
+    store puts the project right in the same transaction, and leaves the styles alone."""
     from citymgr_desktop.core.qgis import project as qgis_project
 
     renamed = tmp_path / "renamed-copy.gpkg"
     district.rename(renamed)
     conn = sqlite3.connect(renamed)
     assert qgis_project.points_elsewhere(conn) == "district.gpkg"
+    styles = conn.execute("SELECT id, update_time FROM layer_styles ORDER BY id").fetchall()
     conn.close()
-    with Store.open(renamed):
-        pass
+    before = renamed.read_bytes()
+    for read_only in (True, False):
+        with Store.open(renamed, read_only=read_only):
+            pass
+        assert renamed.read_bytes() == before
+    with Store.open(renamed) as store:
+        store.set_meta("note", "first write")
     conn = sqlite3.connect(renamed)
     assert qgis_project.points_elsewhere(conn) is None
     assert "./renamed-copy.gpkg|layername=" in qgis_project.embedded_qgs(conn)
+    assert conn.execute("SELECT id, update_time FROM layer_styles ORDER BY id"
+                        ).fetchall() == styles
     conn.close()
+
+
+def test_a_failed_write_leaves_a_renamed_copy_byte_identical(district, tmp_path):
+    renamed = tmp_path / "other-name.gpkg"
+    district.rename(renamed)
+    before = renamed.read_bytes()
+    with Store.open(renamed) as store, pytest.raises(RuntimeError), store.session():
+        store.conn.execute("UPDATE citymgr_meta SET value = value")
+        raise RuntimeError("the command fails after its first statement")
+    assert renamed.read_bytes() == before

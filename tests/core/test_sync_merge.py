@@ -206,22 +206,19 @@ def test_new_assets_land_with_their_uuid_and_get_a_code(pair):
     assert rep.counts["litter_bin"]["insert"] == 1
 
 
-def test_new_asset_without_uuid_gets_one_and_the_package_is_told(pair, tmp_path):
+def test_new_asset_without_uuid_is_refused_naming_its_row(pair):
+    """A row without a uuid cannot be told from an asset whose uuid a tool lost: the package
+    is refused before anything is written (docs/sync.md, "Identities")."""
     master, pkg = pair
-    # a tool that rewrote the layer without NOT NULL: simulate by a table without constraints
     with edit(pkg) as c:
         _drop_constraints(c, "litter_bin")
         c.execute("INSERT INTO litter_bin (geom, name, bin_type) VALUES (?, '无编号', 'other')",
                   (encode(shapely.Point(528100, 3381100), 4547),))
-    rep = sync(master, pkg)
-    conn = sqlite3.connect(master)
-    new = conn.execute("SELECT asset_uuid FROM litter_bin WHERE name = '无编号'").fetchall()
-    assert len(new) == 1 and len(new[0][0]) == 36
-    assert any("had no uuid" in n for n in rep.notes)
-    pconn = sqlite3.connect(pkg)
-    assert pconn.execute("SELECT asset_uuid FROM litter_bin WHERE name = '无编号'"
-                         ).fetchone()[0] == new[0][0]
-    assert sync(master, pkg).status == "nothing-to-do"  # not inserted twice
+        fid = c.execute("SELECT max(fid) FROM litter_bin").fetchone()[0]
+    before = master.read_bytes()
+    with pytest.raises(BadFileError, match=f"litter_bin fid {fid}: no asset_uuid"):
+        sync(master, pkg)
+    assert master.read_bytes() == before
 
 
 def _drop_constraints(c: sqlite3.Connection, table: str) -> None:
@@ -239,18 +236,20 @@ def _drop_constraints(c: sqlite3.Connection, table: str) -> None:
     c.execute("DROP TABLE tmp_copy")
 
 
-def test_duplicated_uuid_from_copy_paste_becomes_a_new_asset(pair):
+def test_duplicated_uuid_from_copy_paste_is_refused_naming_both_rows(pair):
     master, pkg = pair
     u = uuids(pkg, "litter_bin", limit=1)[0]
     with edit(pkg) as c:
         _drop_constraints(c, "litter_bin")
         c.execute("INSERT INTO litter_bin (geom, asset_uuid, name, bin_type) SELECT geom, "
                   "asset_uuid, '复制的', bin_type FROM litter_bin WHERE asset_uuid = ?", (u,))
-    before = count(master, "litter_bin")
-    rep = sync(master, pkg)
-    assert count(master, "litter_bin") == before + 1
-    assert row(master, "litter_bin", u)["name"] != "复制的"  # the original is untouched
-    assert any("repeated the uuid" in n for n in rep.notes)
+        fids = [r[0] for r in c.execute("SELECT fid FROM litter_bin WHERE asset_uuid = ? "
+                                        "ORDER BY fid", (u,))]
+    before = master.read_bytes()
+    with pytest.raises(BadFileError, match=f"litter_bin fid {fids[0]}, {fids[1]}: asset_uuid "
+                                           f"{u} is held by 2 rows"):
+        sync(master, pkg)
+    assert master.read_bytes() == before
 
 
 def test_records_and_attachments_added_in_the_field_land_once(pair):

@@ -287,3 +287,23 @@ def test_cli_time_limits(small_district, capsys):
                               "a", now=THU_10)
     # Thursday + 2 working days -> Monday 17:30 office time = 09:30 UTC
     assert row["deadline"] == "2026-11-30T09:30:00.000Z"
+
+
+def test_cli_create_with_a_long_valid_filter(small_district, capsys):
+    """A valid filter of ~1,000 characters is copied into the first event's note cut to the
+    note field (it made the order fail: the note is at most 1,000 characters)."""
+    f = str(small_district)
+    names = " and ".join(f"name != '不存在的名称{i:03d}'" for i in range(40))
+    where = f"condition >= 1 and {names}"
+    assert 950 < len(where) <= 1200
+    assert main(["workorders", "create", f, "--layer", "litter_bin", "--where", where,
+                 "--priority", "2", "--title", "长条件"]) == 0
+    case = capsys.readouterr().out.strip()
+    conn = sqlite3.connect(f)
+    [note] = conn.execute("SELECT note FROM work_order_event WHERE to_state='reported' AND "
+                          "work_order_uuid=(SELECT work_order_uuid FROM work_order WHERE "
+                          "case_no=?)", (case,)).fetchone()
+    conn.close()
+    assert len(note) <= wo.NOTE_MAX_LENGTH
+    assert note.startswith("created for ") and " where condition >= 1 and " in note
+    assert note.endswith("…")

@@ -100,6 +100,7 @@ def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import open_store
 
     with open_store(args.file, read_only=True) as store:
+        store.require_asset_project()
         history.asset_class_for(store, args.asset)
         rows = history.records(store, args.asset, args.limit)
         for r in rows:

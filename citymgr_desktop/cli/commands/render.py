@@ -84,7 +84,13 @@ def _app() -> object:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    return QGuiApplication.instance() or QGuiApplication(["citymgr"])
+    from citymgr_desktop.export.fonts import log_qt_messages
+
+    if QGuiApplication.instance() is not None:
+        return QGuiApplication.instance()
+    app = QGuiApplication(["citymgr"])
+    log_qt_messages()
+    return app
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.store.postgis import is_database_target
+    from citymgr_desktop.export import verify
     from citymgr_desktop.render import (
         MISSING_FONT_MESSAGE,
         RenderOptions,
@@ -147,9 +154,8 @@ def run(args: argparse.Namespace) -> int:
         from citymgr_desktop.render.hotspots import paint_hotspots_on
 
         paint_hotspots_on(image, grid, extent, args.dpi)
-    with atomic_path(out) as tmp:
-        if not image.save(str(tmp), fmt):
-            raise BadFileError("--out {out}: the image could not be written", out=out)
+    with atomic_path(out, verify=verify.image(fmt)) as tmp:
+        verify.save_image(image, tmp, fmt)
     total = sum(layer.count for layer in data.layers)
     seconds = time.perf_counter() - t0
     legend = legend_entries(data, extent, lang=lang) if args.legend else []

@@ -150,6 +150,7 @@ def run_resolve(args: argparse.Namespace) -> int:
     if args.value is not None and (args.all or len(args.conflicts) != 1):
         raise ValidationError("--value sets one conflict at a time")
     with Store.open(args.file) as store:
+        store.require_asset_project()  # someone else's GeoPackage: exit 5, as sync-list
         ids = [c.conflict_uuid for c in list_conflicts(store)] if args.all \
             else args.conflicts
         if not ids:
@@ -176,6 +177,7 @@ def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.sync.resolve import conflict_listing
 
     with Store.open(args.file, read_only=True) as store:
+        store.require_asset_project()
         packages, runs = reg.packages_and_runs(store)
         conflicts = conflict_listing(store)
     if args.json:

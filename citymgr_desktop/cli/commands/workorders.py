@@ -5,6 +5,7 @@ GeoJSON, GeoPackage)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from citymgr_desktop.cli.commands import _calendar
 from citymgr_desktop.cli.commands._common import (
@@ -22,6 +23,9 @@ from citymgr_desktop.cli.commands._common import (
 )
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.workorders import states as wf
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.messages import Message
 
 ORDER = 60
 STATES = " ".join(s.value for s in wf.WorkOrderState)
@@ -110,7 +114,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_create(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.store.postgis import is_database_target
-    from citymgr_desktop.core.workorders import notes
     from citymgr_desktop.core.workorders import orders as wo
     from citymgr_desktop.core.workorders.deadlines import format_local
     from citymgr_desktop.core.workorders.query import select_assets
@@ -134,7 +137,7 @@ def run_create(args: argparse.Namespace) -> int:
                             assets=[(args.layer, u) for u in uuids],
                             description=args.description, source=args.source,
                             assignee=args.assignee,
-                            note=notes.created_where(len(uuids), args.where))
+                            note=creation_note(len(uuids), args.where))
         row = wo.create_order(store, spec, acting_user(args.user, "citymgr"))
     if args.json:
         print_json({"case_no": row["case_no"], "work_order_uuid": row["work_order_uuid"],
@@ -144,6 +147,19 @@ def run_create(args: argparse.Namespace) -> int:
     else:
         print(row["case_no"])
     return 0
+
+
+def creation_note(count: int, where: str) -> Message:
+    """The first event's note: how many assets and the filter, the filter cut so the note fits
+    the note field (a long but valid filter must not make the order fail)."""
+    from citymgr_desktop.core.workorders import notes
+    from citymgr_desktop.core.workorders.orders import NOTE_MAX_LENGTH
+
+    note = notes.created_where(count, where)
+    over = len(str(note)) - NOTE_MAX_LENGTH
+    if over <= 0:
+        return note
+    return notes.created_where(count, where[: max(0, len(where) - over - 1)] + "…")
 
 
 def run_move(args: argparse.Namespace) -> int:
@@ -170,6 +186,7 @@ def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.workorders.query import list_orders
 
     with open_store(args.file, read_only=True) as store:
+        store.require_asset_project()
         rows = list_orders(store, states=args.state, assignee=args.assignee,
                            overdue=True if args.overdue else None)
     if args.json:

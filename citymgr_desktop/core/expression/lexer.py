@@ -62,6 +62,10 @@ def tokenize(text: str) -> list[Token]:
         raise ExpressionError(
             "expression error: the expression is too long ({length:,} characters; at most "
             "{max_length:,})", length=len(text), max_length=MAX_LENGTH)
+    bad = next((i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:  # a byte that was not UTF-8 (the command line keeps it as a surrogate)
+        raise error(msg("a character that is not valid text (the terminal's encoding is not "
+                        "UTF-8?); type it again"), bad)
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:

@@ -153,12 +153,15 @@ class Checker:
                 allowed = ", ".join(f"{c.value} ({c.zh} {c.en})" for c in info.domain.codes)
                 raise error(msg("{field} has no value '{text}'; allowed: {allowed}",
                                 field=info.name, text=text, allowed=allowed), lit.pos)
-        return self._coerce_plain(lit, other)
+        return self._coerce_plain(lit, other, op)
 
-    def _coerce_plain(self, lit: Literal, other: Node) -> Literal:
+    def _coerce_plain(self, lit: Literal, other: Node, op: str = "") -> Literal:
+        # obj_code = 4201…: a whole number matched against a text field is a code; ordering
+        # text against a number (name > 3) means nothing and is refused by the caller
         if lit.type == NUMBER and other.type == TEXT and isinstance(other, Name) \
-                and isinstance(lit.value, int) and not isinstance(lit.value, bool):
-            return replace(lit, value=str(lit.value), type=TEXT)  # obj_code = 4201…: a code
+                and isinstance(lit.value, int) and not isinstance(lit.value, bool) \
+                and op in ("=", "!=", "in"):
+            return replace(lit, value=str(lit.value), type=TEXT)
         if lit.type != TEXT or other.type in (TEXT, NULL):
             return lit
         text = str(lit.value)

@@ -65,10 +65,19 @@ def decode(blob: bytes | None) -> Any:
     return shapely.from_wkb(bytes(blob[_wkb_offset(blob) :]))
 
 
-def decode_many(blobs: Sequence[bytes | None]) -> np.ndarray:
-    """Decode many GeoPackage blobs to a Shapely array."""
-    wkbs = [None if b is None else bytes(b[_wkb_offset(b) :]) for b in blobs]
-    return shapely.from_wkb(np.asarray(wkbs, dtype=object))
+def decode_many(blobs: Sequence[bytes | None], on_invalid: str = "raise") -> np.ndarray:
+    """Decode many GeoPackage blobs to a Shapely array (``on_invalid="ignore"``: a blob that
+    cannot be read becomes None instead of raising)."""
+    wkbs = [None if b is None or len(b) < 8 else bytes(b[_wkb_offset(b) :]) for b in blobs]
+    return shapely.from_wkb(np.asarray(wkbs, dtype=object), on_invalid=on_invalid)
+
+
+def blob_srs_id(blob: bytes | None) -> int | None:
+    """The srs_id written in a blob's header (None for no blob or a foreign one)."""
+    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+        return None
+    (srs_id,) = struct.unpack_from("<i" if blob[3] & 0x01 else ">i", blob, 4)
+    return int(srs_id)
 
 
 def envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:

@@ -296,8 +296,8 @@ def create_attachment_indexes(conn: sqlite3.Connection) -> None:
 # Covering indexes the statistics need (core/stats, docs/statistics.md): the register of
 # live assets by sub-district and condition (grid and install date along); records by date
 # with class, type and cost, and by type, class and date with the asset (inspection
-# coverage); orders by deadline; the moves by target state. Files made before them get them when
-# opened for writing (missing_indexes / create_missing_indexes), never when read-only.
+# coverage); orders by deadline; the moves by target state. Files made before them get them with
+# their first write (store/upgrade.py: bring_up_to_date), never from an open.
 STATS_INDEXES: dict[str, str] = {
     **{f"idx_{t.name}_register":
        f'CREATE INDEX "idx_{t.name}_register" ON "{t.name}" '

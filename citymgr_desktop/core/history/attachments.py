@@ -41,7 +41,8 @@ _METADATA = [n for n in ATTACHMENT.field_names() if n != "content"]
 
 
 def asset_class_for(store: Store, asset_uuid: str, pending: DeltaSet | None = None) -> str:
-    """The layer that holds ``asset_uuid`` (NotFoundError otherwise)."""
+    """The layer that holds ``asset_uuid`` (NotFoundError otherwise). A uuid that a damaged
+    file gives to assets of two classes names neither: refused, not guessed."""
     for t in sc.ASSET_TABLES:
         if any(d.uuid == asset_uuid and d.kind == "insert" for d in pending_of(pending, t.name)):
             return t.name

@@ -22,9 +22,13 @@ if TYPE_CHECKING:
 
 
 def condition_before(record: dict[str, Any], current: Any) -> Any:
-    """The ``condition_before`` a new record keeps: its own, else the asset's condition."""
+    """The ``condition_before`` a new record keeps: its own, else the asset's condition (left
+    empty when the file holds something else than a number there: text a tool stored)."""
     if record.get("condition_before") is None and current is not None:
-        return int(current)
+        try:
+            return int(current)
+        except (TypeError, ValueError):
+            return None
     return record.get("condition_before")
 
 

@@ -10,10 +10,10 @@ or copied to another folder or machine. No data source can name "this very file"
 ``""``, ``.``, ``./`` resolve to the folder), so a copy *renamed* outside citymgr (``台账2026.gpkg``)
 still reads ``./district.gpkg``: invalid layers in another folder, the original's data beside
 it (QGIS issue #37440, open since 2020). Absolute paths would break on every move. So:
-:func:`repoint` (the one function that fixes it) runs whenever citymgr opens a file for
-writing (``core/store``, one call site), field packages are written with
-``embed(..., gpkg_name=...)``, and :func:`points_elsewhere` lets ``validate`` report a file
-whose project reads another file. Opening read-only never rewrites the project.
+:func:`repoint` (the one function that decides and fixes it) runs on the first write through
+the store, inside that write's transaction (``Store.session``, one call site; opening a file
+never writes to it), field packages are written with ``embed(..., gpkg_name=...)``, and
+:func:`points_elsewhere` lets ``validate`` report a file whose project reads another file.
 """
 
 from __future__ import annotations
@@ -317,17 +317,21 @@ def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None
 
 
 def embedded_qgs(conn: sqlite3.Connection, name: str = PROJECT_NAME) -> str | None:
-    """The .qgs XML of the project embedded under ``name`` (None if there is none)."""
+    """The .qgs XML of the project embedded under ``name`` (None if there is none, or if
+    what is stored cannot be read)."""
     try:
         row = conn.execute("SELECT content FROM qgis_projects WHERE name = ?", (name,)).fetchone()
     except sqlite3.OperationalError:
         return None
-    if row is None:
+    if row is None or row[0] is None:
         return None
-    data = bytes.fromhex(row[0]) if isinstance(row[0], str) else bytes(row[0])
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        qgs = next(n for n in z.namelist() if n.endswith(".qgs"))
-        return z.read(qgs).decode("utf-8")
+    try:
+        data = bytes.fromhex(row[0]) if isinstance(row[0], str) else bytes(row[0])
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            qgs = next(n for n in z.namelist() if n.endswith(".qgs"))
+            return z.read(qgs).decode("utf-8")
+    except (ValueError, TypeError, StopIteration, zipfile.BadZipFile, UnicodeDecodeError):
+        return None
 
 
 def points_elsewhere(conn: sqlite3.Connection) -> str | None:

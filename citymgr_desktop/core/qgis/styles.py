@@ -132,35 +132,50 @@ def register_layer_styles(conn: sqlite3.Connection) -> None:
     )
 
 
-def write_styles(conn: sqlite3.Connection, tables: Iterable[sc.Table]) -> None:
-    """Store each table's QML as its default style, replacing an earlier one of ours.
+def write_styles(conn: sqlite3.Connection, tables: Iterable[sc.Table]) -> int:
+    """Store each table's QML as its default style, replacing an earlier one of ours in
+    place when it differs (same row id; an unchanged style is not written). Returns the
+    number of styles written.
 
     Another style that a person marked default in QGIS stays the default.
     """
     register_layer_styles(conn)
+    written = 0
     for table in tables:
         geom = sc.GEOMETRY_COLUMN if table.is_asset else ""
-        conn.execute(
-            "DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?",
+        document = qml(table)
+        description = f"citymgr-desktop: {table.zh} {table.en}"
+        ours = conn.execute(
+            "SELECT id, styleQML, f_geometry_column, description FROM layer_styles "
+            "WHERE f_table_name = ? AND styleName = ? ORDER BY id",
             (table.name, STYLE_NAME),
-        )
-        other_default = conn.execute(
-            "SELECT 1 FROM layer_styles WHERE f_table_name = ? AND useAsDefault", (table.name,)
-        ).fetchone()
-        conn.execute(
-            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, "
-            f"ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', ?, ?, '', NULL, {gpkg.NOW_SQL})",
-            (
-                table.name,
-                geom,
-                STYLE_NAME,
-                qml(table),
-                0 if other_default else 1,
-                f"citymgr-desktop: {table.zh} {table.en}",
-            ),
-        )
-    gpkg.touch_contents(conn, "layer_styles")
+        ).fetchall()
+        if ours and ours[0][1:] == (document, geom, description) and len(ours) == 1:
+            continue
+        for extra in ours[1:]:
+            conn.execute("DELETE FROM layer_styles WHERE id = ?", (extra[0],))
+        if ours:
+            conn.execute(
+                f"UPDATE layer_styles SET styleQML = ?, f_geometry_column = ?, description = ?, "
+                f"update_time = {gpkg.NOW_SQL} WHERE id = ?",
+                (document, geom, description, ours[0][0]),
+            )
+        else:
+            other_default = conn.execute(
+                "SELECT 1 FROM layer_styles WHERE f_table_name = ? AND useAsDefault",
+                (table.name,),
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                f"owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', ?, ?, '', NULL, "
+                f"{gpkg.NOW_SQL})",
+                (table.name, geom, STYLE_NAME, document, 0 if other_default else 1, description),
+            )
+        written += 1
+    if written:
+        gpkg.touch_contents(conn, "layer_styles")
+    return written
 
 
 def export_qml(table: sc.Table, lang: str = "zh") -> str:

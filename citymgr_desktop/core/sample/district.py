@@ -49,9 +49,7 @@ def generate(out: str | os.PathLike[str], features: int = 4000, seed: int = 1,
     rng = np.random.default_rng(seed)
     crs = CRS.from_user_input(project.DEFAULT_CRS)
     project.validate_district_code(district_code)
-    with atomic_path(target) as tmp:
-        if target.exists():
-            target.unlink()
+    with atomic_path(target) as tmp:  # an earlier file stays until the new one is whole
         conn = gpkg.connect(str(tmp))
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a fresh temp file: atomic by rename

@@ -1,7 +1,10 @@
 """Check a project file: GeoPackage sanity (integrity, required tables, rtree, SRS) and our
-schema (fields, domains, uuids, component codes, history links, geometries).
+schema (fields, types, lengths, domains, unique uuids, component codes, history links,
+geometries: type, 2D, SRS of every blob, validity).
 
-Returns a list of problems; an empty list means the file is valid. Read-only.
+Returns a list of problems, each naming the rows (fids) it found; an empty list means the
+file is valid. Read-only. A damaged (malformed) file is checked as far as it can be read:
+the damage is a problem of the list, never a crash.
 """
 
 from __future__ import annotations
@@ -9,13 +12,14 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.gpkg.geometry import decode_many
-from citymgr_desktop.core.messages import Term, Text, msg, render
+from citymgr_desktop.core.gpkg.geometry import blob_srs_id, decode_many
+from citymgr_desktop.core.messages import Message, Term, Text, msg, render
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
@@ -23,6 +27,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.geopackage import Store
 
 REQUIRED = ("gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns")
+SHOWN_ROWS = 10  # fids listed in a problem's message
 _SQL_TYPES = {
     sc.FieldType.TEXT: "TEXT", sc.FieldType.INTEGER: "INTEGER", sc.FieldType.REAL: "REAL",
     sc.FieldType.DATE: "DATE", sc.FieldType.DATETIME: "DATETIME",
@@ -47,22 +52,27 @@ def validate_file(path: str | os.PathLike[str], progress: Progress | None = None
                   check_geometry: bool = True) -> list[Problem]:
     """All problems found in ``path`` (opening errors are raised, not listed)."""
     prog = ensure(progress)
-    with Store.open(path, read_only=True) as store:
+    with Store.open(path, read_only=True, check=False) as store:
         conn = store.conn
-        problems = _geopackage(conn)
+        problems = _integrity(conn) + _guarded("file", _geopackage, conn)
         prog.update(1, 4, msg("GeoPackage structure"))
-        if not store.is_asset_project():
+        try:
+            ours = store.is_asset_project()
+        except sqlite3.DatabaseError as exc:
+            return [*problems, _unreadable("schema", exc)]
+        if not ours:
             problems.append(Problem("error", "schema", msg(
                 "not a citymgr project: no asset layers road_segment/bridge/green_space/"
                 "litter_bin")))
             return problems
-        problems += _schema(conn)
-        problems += _qgis_project(conn)
+        problems += _guarded("schema", _schema, conn)
+        problems += _guarded("qgis_projects", _qgis_project, conn)
         prog.update(2, 4, msg("values"))
-        problems += _values(conn)
+        problems += _guarded("values", _values, conn)
+        problems += _guarded("keys", _keys, conn)
         prog.update(3, 4, msg("geometries"))
         if check_geometry:
-            problems += _geometries(conn, prog)
+            problems += _guarded("geometries", _geometries, conn, prog)
         prog.update(4, 4, msg("done"))
     return problems
 
@@ -74,16 +84,51 @@ def _qgis_project(conn: sqlite3.Connection) -> list[Problem]:
     other = qgis_project.points_elsewhere(conn)
     if other is None:
         return []
-    return [Problem("error", "qgis_projects", f"the embedded QGIS project reads ./{other}, "
-                    f"not this file ({qgis_project.gpkg_file_name(conn)}): QGIS would show "
-                    "invalid layers, or that file's data if it sits beside this one; opening "
-                    "this file for editing in citymgr points the project here")]
+    return [Problem("error", "qgis_projects", msg(
+        "the embedded QGIS project reads ./{other}, not this file ({name}): QGIS would show "
+        "invalid layers, or that file's data if it sits beside this one; the first change "
+        "made to this file in citymgr points the project here", other=other,
+        name=qgis_project.gpkg_file_name(conn)))]
+
+
+def _guarded(where: str, check: Any, *args: Any) -> list[Problem]:
+    """A check that meets a damaged page reports it and lets the others run."""
+    try:
+        found: list[Problem] = check(*args)
+        return found
+    except sqlite3.DatabaseError as exc:
+        return [_unreadable(where, exc)]
+
+
+def _unreadable(where: str, exc: Exception) -> Problem:
+    return Problem("error", where, msg("cannot be read: {reason} (the file is damaged; restore "
+                                       "it from a backup)", reason=str(exc)))
+
+
+def _fids(fids: list[Any]) -> Message:
+    """The rows a problem names: the first few fids, and how many more."""
+    shown = ", ".join(str(f) for f in fids[:SHOWN_ROWS])
+    if len(fids) > SHOWN_ROWS:
+        return msg("fid {fids} and {more} more", fids=shown, more=len(fids) - SHOWN_ROWS)
+    return msg("fid {fids}", fids=shown)
+
+
+def _integrity(conn: sqlite3.Connection) -> list[Problem]:
+    """SQLite's quick_check; on a damaged file, which tables cannot be read."""
+    try:
+        findings = [r[0] for r in conn.execute("PRAGMA quick_check(10)").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        findings = [str(exc)]
+    if findings == ["ok"]:
+        return []
+    return [Problem("error", "file", msg("SQLite integrity check failed (the file is damaged; "
+                                         "restore it from a backup): {findings}",
+                                         findings="; ".join(findings))),
+            *_damaged_tables(conn)]
 
 
 def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
     out = []
-    if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-        out.append(Problem("error", "file", msg("SQLite integrity check failed")))
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     if app_id != gpkg.APPLICATION_ID:
         out.append(Problem("error", "file", msg("application_id is {app_id:#x}, not 'GPKG'",
@@ -98,7 +143,12 @@ def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
         if table not in names:
             out.append(Problem("error", table,
                                msg("listed in gpkg_contents but the table is missing")))
-    for table, srs in conn.execute("SELECT table_name, srs_id FROM gpkg_geometry_columns"):
+    for table, srs, z, m in conn.execute("SELECT table_name, srs_id, z, m FROM "
+                                         "gpkg_geometry_columns").fetchall():
+        if table in sc.ASSET_TABLES_BY_NAME and (z or m):
+            out.append(Problem("error", table, msg(
+                "declared with {dimensions} coordinates; the layer is 2D",
+                dimensions=("Z" if z else "") + ("M" if m else ""))))
         if conn.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id=?", (srs,)).fetchone() \
                 is None:
             out.append(Problem("error", table, msg("srs_id {srs_id} is not in "
@@ -128,6 +178,28 @@ def _geopackage(conn: sqlite3.Connection) -> list[Problem]:
     return out
 
 
+def _damaged_tables(conn: sqlite3.Connection) -> list[Problem]:
+    """Which tables of a damaged file cannot be read, and from which row on (every row is
+    read whole, so damaged overflow pages count too)."""
+    out = []
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY rowid")]
+    for name in names:
+        last = None
+        try:
+            cur = conn.execute(f"SELECT rowid, * FROM {gpkg.quote_ident(name)} ORDER BY rowid")
+            while rows := cur.fetchmany(10_000):
+                last = rows[-1][0]
+        except sqlite3.DatabaseError as exc:
+            if last is None:
+                out.append(Problem("error", name, msg(
+                    "cannot be read from its first row ({reason})", reason=str(exc))))
+            else:
+                out.append(Problem("error", name, msg(
+                    "cannot be read after fid {fid} ({reason})", fid=last, reason=str(exc))))
+    return out
+
+
 def _schema(conn: sqlite3.Connection) -> list[Problem]:
     out = []
     added = added_columns()
@@ -145,9 +217,9 @@ def _schema(conn: sqlite3.Connection) -> list[Problem]:
         later = [f.name for f in table.fields if f.name not in cols
                  and f.name in added.get(table.name, ())]
         if later:  # a file of an older schema version: the columns come with the next write
-            out.append(Problem("warning", table.name, f"made before field(s) "
-                               f"{', '.join(later)}; they are added when the file is next "
-                               "opened for writing"))
+            out.append(Problem("warning", table.name, msg(
+                "made before field(s) {fields}; they are added by the next change made to "
+                "the file", fields=", ".join(later))))
         for f in table.fields:
             if f.name in later:
                 continue
@@ -168,13 +240,18 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
         if table.name not in existing:
             continue  # reported by _schema
         t = gpkg.quote_ident(table.name)
+        present = {r[1] for r in conn.execute(f"PRAGMA table_info({t})")}
         for f in table.fields:
+            if f.name not in present:
+                continue  # reported by _schema ("..." of a missing column reads as text)
             c = gpkg.quote_ident(f.name)
+            out += _typed(conn, table, f)
             if f.required:
-                n = conn.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NULL").fetchone()[0]
-                if n:
+                fids = _rows(conn, f"SELECT rowid FROM {t} WHERE {c} IS NULL")
+                if fids:
                     out.append(Problem("error", table.name, msg(
-                        "{count} row(s) have no {field}", count=n, field=f.name)))
+                        "{count} row(s) have no {field} ({rows})", count=len(fids),
+                        field=f.name, rows=_fids(fids))))
             dom = f.get_domain()
             if isinstance(dom, dm.CodedDomain):
                 values = dom.values()
@@ -217,35 +294,126 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
     return out
 
 
+def _typed(conn: sqlite3.Connection, table: sc.Table, f: sc.Field) -> list[Problem]:
+    """Values SQLite let in against the field's type: text in a number field, text longer
+    than the field allows."""
+    t, c = gpkg.quote_ident(table.name), gpkg.quote_ident(f.name)
+    out = []
+    if f.type in (sc.FieldType.INTEGER, sc.FieldType.REAL, sc.FieldType.BOOLEAN):
+        fids = _rows(conn, f"SELECT rowid FROM {t} WHERE typeof({c}) NOT IN "
+                     "('integer', 'real', 'null')")
+        if fids:
+            out.append(Problem("error", table.name, msg(
+                "{count} row(s) have text or bytes in the number field {field} ({rows})",
+                count=len(fids), field=f.name, rows=_fids(fids))))
+    if f.type is sc.FieldType.TEXT and f.max_length:
+        fids = _rows(conn, f"SELECT rowid FROM {t} WHERE length({c}) > ?", (f.max_length,))
+        if fids:
+            out.append(Problem("error", table.name, msg(
+                "{count} row(s) have a {field} longer than {length} characters ({rows})",
+                count=len(fids), field=f.name, length=f.max_length, rows=_fids(fids))))
+    return out
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    return [r[0] for r in conn.execute(sql, params)]
+
+
+def _keys(conn: sqlite3.Connection) -> list[Problem]:
+    """Every row's identity: no empty or repeated key in a table, and no asset uuid held by
+    two classes (a uuid names one asset: history, work orders and sync depend on it)."""
+    out = []
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for table in sc.ALL_TABLES:
+        if not table.key or table.name not in existing:
+            continue
+        t, k = gpkg.quote_ident(table.name), gpkg.quote_ident(table.key)
+        empty = _rows(conn, f"SELECT rowid FROM {t} WHERE trim({k}) = ''")  # NULL: _values
+        if empty:
+            out.append(Problem("error", table.name, msg(
+                "{count} row(s) have no {field} ({rows})", count=len(empty), field=table.key,
+                rows=_fids(empty))))
+        dupes = conn.execute(
+            f"SELECT {k}, group_concat(rowid) FROM {t} WHERE {k} IS NOT NULL GROUP BY {k} "
+            "HAVING count(*) > 1 ORDER BY min(rowid)").fetchall()
+        if dupes:
+            fids = [int(f) for _, group in dupes for f in str(group).split(",")]
+            out.append(Problem("error", table.name, msg(
+                "{count} {field} value(s) are held by more than one row ({rows}; e.g. "
+                "{example}); the UNIQUE constraint was lost", count=len(dupes),
+                field=table.key, rows=_fids(fids), example=dupes[0][0])))
+    assets = [t.name for t in sc.ASSET_TABLES if t.name in existing]
+    for i, first in enumerate(assets):
+        for second in assets[i + 1:]:
+            shared = _rows(conn, f'SELECT a.asset_uuid FROM "{first}" a JOIN "{second}" b '
+                           "ON a.asset_uuid = b.asset_uuid")
+            if shared:
+                out.append(Problem("error", first, msg(
+                    "{count} asset_uuid value(s) also name an asset of {other} (e.g. "
+                    "{example})", count=len(shared), other=second, example=shared[0])))
+    return out
+
+
 def _geometries(conn: sqlite3.Connection, prog: Progress) -> list[Problem]:
     out = []
+    declared = dict(conn.execute("SELECT table_name, srs_id FROM gpkg_geometry_columns"))
     for table in sc.ASSET_TABLES:
         cur = conn.execute(f'SELECT fid, geom FROM "{table.name}"')
-        bad, empty, wrong = [], 0, 0
+        bad: list[int] = []
+        unreadable: list[int] = []
+        three_d: list[int] = []
+        other_srs: list[int] = []
+        srs_seen: set[int] = set()
+        empty, wrong = 0, 0
         allowed = {"POINT": {0}, "LINESTRING": {1}, "MULTIPOLYGON": {6}}[table.geometry_type or ""]
+        srs = declared.get(table.name)
         while True:
             rows = cur.fetchmany(200_000)
             if not rows:
                 break
             prog.check()
             fids = np.array([r[0] for r in rows])
-            geoms = decode_many([r[1] for r in rows])
+            blobs = [r[1] for r in rows]
+            for fid, blob in zip(fids.tolist(), blobs, strict=True):
+                blob_srs = blob_srs_id(blob)
+                if blob is not None and blob_srs is not None and blob_srs != srs:
+                    other_srs.append(fid)
+                    srs_seen.add(blob_srs)
+            geoms = decode_many(blobs, on_invalid="ignore")
             missing = shapely.is_missing(geoms)
+            given = np.array([b is not None for b in blobs], dtype=bool)
+            unreadable += fids[missing & given].tolist()
+            missing &= ~given
             empty += int(missing.sum() + (shapely.is_empty(geoms) & ~missing).sum())
-            present = ~missing
+            present = ~shapely.is_missing(geoms)
             types = shapely.get_type_id(geoms[present])
             wrong += int((~np.isin(types, list(allowed))).sum())
+            three_d += fids[present][shapely.has_z(geoms[present])].tolist()
             invalid = ~shapely.is_valid(geoms[present])
             bad += fids[present][invalid].tolist()
+        name = table.name
         if empty:
-            out.append(Problem("warning", table.name, msg(
+            out.append(Problem("warning", name, msg(
                 "{count} feature(s) without geometry", count=empty)))
+        if unreadable:
+            out.append(Problem("error", name, msg(
+                "{count} geometries cannot be read ({rows})", count=len(unreadable),
+                rows=_fids(unreadable))))
+        if other_srs:
+            out.append(Problem("error", name, msg(
+                "{count} geometries carry srs_id {found}, the layer declares {declared} "
+                "({rows}); GDAL, QGIS and the map do not show them", count=len(other_srs),
+                found=", ".join(map(str, sorted(srs_seen))), declared=srs,
+                rows=_fids(other_srs))))
+        if three_d:
+            out.append(Problem("error", name, msg(
+                "{count} geometries have a Z coordinate; the layer is 2D ({rows})",
+                count=len(three_d), rows=_fids(three_d))))
         if wrong:
-            out.append(Problem("error", table.name, msg(
+            out.append(Problem("error", name, msg(
                 "{count} geometries are not {geometry_type}", count=wrong,
                 geometry_type=table.geometry_type)))
         if bad:
-            out.append(Problem("error", table.name, msg(
-                "{count} invalid geometries (fid {fids})", count=len(bad),
-                fids=", ".join(map(str, bad[:10])))))
+            out.append(Problem("error", name, msg(
+                "{count} invalid geometries ({rows})", count=len(bad), rows=_fids(bad))))
     return out

@@ -22,8 +22,10 @@ import pyogrio
 from pyproj import CRS
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.atomic import disk_full_error, is_disk_full
 from citymgr_desktop.core.errors import (
     BadFileError,
+    CitymgrError,
     CrsError,
     NotFoundError,
     ReadOnlyError,
@@ -33,9 +35,17 @@ from citymgr_desktop.core.gpkg.geometry import decode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.files import check_file, is_writable, sqlite_error
+from citymgr_desktop.core.store import integrity
+from citymgr_desktop.core.store.files import (
+    check_file,
+    damaged_error,
+    is_file_error,
+    is_writable,
+    open_connection,
+    sqlite_error,
+)
 from citymgr_desktop.core.store.queries import StoreQueries
-from citymgr_desktop.core.store.upgrade import Absent, absent_columns, add_absent_columns
+from citymgr_desktop.core.store.upgrade import Absent, absent_columns, bring_up_to_date
 from citymgr_desktop.core.store.write import apply_deltas
 
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
@@ -72,61 +82,48 @@ class Store(StoreQueries):
         self._depth = 0
         self._srs_cache: dict[int, CRS] = {}
         self.absent: Absent = {}  # model columns an older file lacks (read as empty)
+        self._whole = False  # quick_check passed at open: our commits keep it whole
+        self._up_to_date = False  # schema columns and the QGIS project, on the first write
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Store:
-        """Open ``path``; a file we may not write is opened read-only (see ``read_only``)."""
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False,
+             check: bool = True) -> Store:
+        """Open ``path``; a file we may not write is opened read-only (see ``read_only``).
+
+        Opening never writes (but for the one-time migration of an older schema version
+        opened for writing, ``store/upgrade.py``). ``check``: refuse a damaged file (SQLite's
+        quick_check, once per version: :mod:`~citymgr_desktop.core.store.integrity`).
+        """
         p = Path(path)
         check_file(p)
         writable = is_writable(p)
         ro = read_only or not writable
-        try:
-            conn = gpkg.connect(str(p), read_only=ro)
-            conn.execute("SELECT count(*) FROM gpkg_contents").fetchone()
-            conn.execute("SELECT count(*) FROM gpkg_spatial_ref_sys").fetchone()
-        except sqlite3.OperationalError as exc:
-            raise sqlite_error(p, exc) from None
-        except sqlite3.DatabaseError as exc:
-            raise BadFileError("{path}: damaged GeoPackage ({reason})", path=p,
-                               reason=exc) from None
+        conn = open_connection(p, ro, writable)
+        whole = False
+        if check and integrity.should_check(p, ro):
+            problems = integrity.quick_check(conn, p)
+            if problems:
+                conn.close()
+                raise damaged_error(p, problems[0])
+            whole = True
         store = cls(p, conn, ro)
+        store._whole = whole
         if store.is_asset_project():
             store.absent = absent_columns(conn)
-            if not ro:
-                store._bring_up_to_date()
-                store._add_missing_indexes()
+            if store.absent and not ro:  # an empty write: its start adds the columns
+                with contextlib.suppress(BadFileError, ReadOnlyError), store.session():
+                    pass  # locked: they are read as empty meanwhile
         return store
 
-    def _add_missing_indexes(self) -> None:
-        """Files made before an index was added get it the first time they are opened for
-        writing (one-off: seconds at a million assets); read-only opens never write."""
-        if not gpkg.missing_indexes(self.conn):
-            return
-        with contextlib.suppress(BadFileError, ReadOnlyError), self.session() as conn:
-            gpkg.create_missing_indexes(conn)
-
     def _bring_up_to_date(self) -> None:
-        """On an open for writing: add the columns of later schema versions an older file
-        lacks (``store/upgrade.py``), and repoint the embedded QGIS project of a renamed file;
-        both re-embed the project (its forms show the new columns)."""
-        from citymgr_desktop.core.qgis import project as qgis_project
-
-        try:
-            srs_id = self.conn.execute(
-                "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name='road_segment'"
-            ).fetchone()[0]
-            if self.absent:
-                with self.session() as conn:
-                    add_absent_columns(conn, self.absent)
-                    qgis_project.embed(conn, srs_id)
-                self.absent = {}
-            elif qgis_project.embedded_qgs(self.conn) is None or \
-                    qgis_project.points_elsewhere(self.conn) is not None:
-                with self.session() as conn:
-                    qgis_project.repoint(conn, srs_id)
-        except (BadFileError, ReadOnlyError):
-            pass  # locked: the data is fine; older columns are read as empty meanwhile
+        """On the first write through this store, inside its transaction (a write that fails
+        rolls it back too): ``upgrade.bring_up_to_date`` (schema columns, QGIS project,
+        statistics indexes)."""
+        if not self._up_to_date and self.is_asset_project():
+            bring_up_to_date(self.conn, self.absent)
+            self.absent = {}
+        self._up_to_date = True
 
     def close(self) -> None:
         self.conn.close()
@@ -151,29 +148,52 @@ class Store(StoreQueries):
     # -- transactions ----------------------------------------------------------------------
     @contextlib.contextmanager
     def session(self) -> Iterator[sqlite3.Connection]:
-        """A re-entrant transaction: the outermost level begins and commits or rolls back."""
+        """A re-entrant transaction: the outermost level begins and commits or rolls back.
+
+        The first one of this store first points a renamed copy's QGIS project at this file
+        (``_bring_up_to_date``). A full disk, a lock or a damaged page met inside it rolls
+        everything back and is raised as one of ours (SQLite may have rolled back already).
+        """
         if self.read_only:
             raise ReadOnlyError("{path} is open read-only; save a copy to edit it", path=self.path)
+        absent, fresh = self.absent, not self._up_to_date
         if self._depth == 0:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise sqlite_error(self.path, exc) from None
+            except sqlite3.Error as exc:
+                raise sqlite_error(self.path, exc, writing=True) from None
         self._depth += 1
         try:
+            if self._depth == 1:
+                self._bring_up_to_date()
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
             if self._depth == 0:
-                self.conn.execute("ROLLBACK")
+                self._roll_back()
+                if fresh:  # the upgrade went with the rest: the next write does it again
+                    self.absent, self._up_to_date = absent, False
+                if is_file_error(exc):
+                    raise sqlite_error(self.path, exc, writing=True) from None  # type: ignore[arg-type]
+                if not isinstance(exc, CitymgrError) and is_disk_full(exc, self.path):
+                    raise disk_full_error(self.path, kept=False) from None
             raise
         self._depth -= 1
         if self._depth == 0:
             try:
                 self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
+                self._roll_back()
+                raise sqlite_error(self.path, exc, writing=True) from None
+            if self._whole:
+                integrity.remember_whole(self.path)
+
+    def _roll_back(self) -> None:
+        """Roll back what is pending; SQLite may already have (a full disk, an I/O error).
+        A rollback that fails leaves a hot journal the next open rolls back."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
-                raise sqlite_error(self.path, exc) from None
 
     @property
     def in_session(self) -> bool:
@@ -383,3 +403,4 @@ class Store(StoreQueries):
         finally:
             dst.close()
         return Path(target)
+

@@ -127,12 +127,16 @@ class StoreQueries:
 
     # -- maintenance history (core/history asks; the PostGIS store answers the same) ----------
     def asset_layer_of(self, asset_uuid: str) -> str | None:
-        """The asset layer that holds ``asset_uuid`` (None when none does)."""
-        for t in sc.ASSET_TABLES:
-            if self.conn.execute(f"SELECT 1 FROM {gpkg.quote_ident(t.name)} WHERE asset_uuid=?",
-                                 (asset_uuid,)).fetchone():
-                return t.name
-        return None
+        """The asset layer that holds ``asset_uuid`` (None when none does). A uuid that a
+        damaged file gives to assets of two classes names neither: refused, not guessed."""
+        found = [t.name for t in sc.ASSET_TABLES if self.conn.execute(
+            f"SELECT 1 FROM {gpkg.quote_ident(t.name)} WHERE asset_uuid=?",
+            (asset_uuid,)).fetchone()]
+        if len(found) > 1:
+            raise ValidationError("asset uuid {uuid} names assets of {classes}; the file is "
+                                  "damaged (run 'citymgr validate')", uuid=asset_uuid,
+                                  classes=", ".join(found))
+        return found[0] if found else None
 
     def records_of(self, asset_uuid: str, limit: int | None = None) -> list[dict[str, Any]]:
         """The asset's maintenance records, newest first (by date, then by creation)."""

@@ -5,7 +5,8 @@ A new schema version only appends nullable columns (``model/versions.py``), so a
 file stays a valid project: opened for writing, it gets the columns (``ALTER TABLE … ADD
 COLUMN`` does not rewrite a table: milliseconds at any size), their descriptions in
 ``gpkg_data_columns``, the indexes that go with them and a QGIS project whose forms show
-them; opened read-only, the store reads the missing columns as empty
+them (a one-time migration, the only write an open makes); opened read-only, the store reads
+the missing columns as empty
 (:meth:`~citymgr_desktop.core.store.geopackage.Store.select_list`). ``validate`` accepts
 both and says which columns the next write will add. The sync tables are added the same way,
 on first use (``core/sync/schema.py``).
@@ -53,6 +54,27 @@ def add_absent_columns(conn: sqlite3.Connection, absent: Absent) -> None:
     conn.executemany("INSERT OR REPLACE INTO citymgr_meta (key, value) VALUES (?, ?)",
                      [("schema_version", str(sc.SCHEMA_VERSION)),
                       ("schema_hash", sc.schema_hash())])
+
+
+def bring_up_to_date(conn: sqlite3.Connection, absent: Absent) -> None:
+    """What the first write through a store does first, in its transaction: add the columns
+    an older file lacks and re-embed the QGIS project (its forms show them; the store does
+    this one migration when it opens such a file for writing), or else point the embedded
+    project of a renamed file at this file (``qgis_project.repoint`` decides whether it
+    must), and add the statistics indexes a file made before them lacks (seconds, once, at
+    a million assets). A write that fails rolls this back with it."""
+    from citymgr_desktop.core.qgis import project as qgis_project
+
+    row = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = "
+                       "'road_segment'").fetchone()
+    if row is None:
+        return
+    gpkg.create_missing_indexes(conn)  # statistics indexes of files made before them
+    if absent:
+        add_absent_columns(conn, absent)
+        qgis_project.embed(conn, row[0])
+    else:
+        qgis_project.repoint(conn, row[0])
 
 
 def describe(absent: Absent) -> list[str]:

@@ -124,17 +124,14 @@ def _apply_delta(conn: sqlite3.Connection, delta: Path) -> None:
         conn.execute("DETACH DATABASE d")
 
 
-def write_delta(path: Path, inputs: dict[str, TableInput],
-                rekeys: list[tuple[str, int, str]]) -> Path:
+def write_delta(path: Path, inputs: dict[str, TableInput]) -> Path:
     """Save the package's changed rows against its base (what ``materialize`` re-applies)."""
-    new_keys = {(t, rowid): uuid for t, rowid, uuid in rekeys}
     with atomic_path(path) as tmp:
-        _write_delta_file(tmp, inputs, new_keys)
+        _write_delta_file(tmp, inputs)
     return path
 
 
-def _write_delta_file(tmp: Path, inputs: dict[str, TableInput],
-                      new_keys: dict[tuple[str, int], str]) -> None:
+def _write_delta_file(tmp: Path, inputs: dict[str, TableInput]) -> None:
     conn = sqlite3.connect(str(tmp))
     try:
         conn.execute("BEGIN")
@@ -144,11 +141,7 @@ def _write_delta_file(tmp: Path, inputs: dict[str, TableInput],
             cols = ["fid", *all_columns(t)]
             conn.execute(f"CREATE TABLE {q(name)} ({', '.join(q(c) for c in cols)})")
             rows: list[dict[str, Any]] = [inp.field[u] for u in inp.diff.updated]
-            for new in inp.diff.inserted:
-                row = dict(inp.field_new[new.rowid])
-                if (name, new.rowid) in new_keys:
-                    row[t.key] = new_keys[(name, new.rowid)]
-                rows.append(row)
+            rows += [inp.field_new[new.rowid] for new in inp.diff.inserted]
             conn.executemany(f"INSERT INTO {q(name)} VALUES ({','.join('?' * len(cols))})",
                              [[r[c] for c in cols] for r in rows])
             conn.executemany(f"INSERT INTO {DELETED} VALUES (?, ?)",

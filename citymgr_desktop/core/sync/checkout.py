@@ -34,7 +34,7 @@ from citymgr_desktop.core.sync.package import (
     project_variables,
 )
 from citymgr_desktop.core.sync.photo_files import write_photo_files
-from citymgr_desktop.core.sync.schema import ensure_tables, signature, signature_hash
+from citymgr_desktop.core.sync.schema import ensure_tables, has_tables, signature, signature_hash
 
 ASSET_LAYERS = tuple(t.name for t in sc.ASSET_TABLES)
 BASE_NAME = "base.gpkg"
@@ -120,8 +120,9 @@ def create_package(store: Store, out: str | os.PathLike[str], *, district: str |
     sel = Selection(check_layers(layers), district, bbox,
                     history_since(history_years) if history_years else None,
                     all_history=history_years is None)
-    with store.session():
-        ensure_tables(store.conn)
+    if not has_tables(store.conn):  # a file made before sync: the copy below needs them
+        with store.session():
+            ensure_tables(store.conn)
     package_uuid = new_uuid()
     created = now_iso()
     sig = signature(store.conn, "main")
@@ -163,4 +164,5 @@ def _register(store: Store, package_uuid: str, target: Path, surveyor: str, user
         record_count=counts.get("maintenance_record", 0), created_at=created,
         created_by=user or None)
     with store.session() as conn:
+        ensure_tables(conn)  # indexes an older file lacks: in the same, single write
         reg.insert_package(conn, rec)

@@ -27,12 +27,12 @@ from citymgr_desktop.core.sync.values import differs_sql, register_functions
 
 @dataclass
 class NewRow:
-    """A row of the field copy that is not in the base: its rowid there, its uuid (None when
-    missing) and whether the uuid must be replaced (missing, or a copy of another row's)."""
+    """A row of the field copy that is not in the base: its rowid there and its uuid (None
+    when missing; a package with such rows, or with a uuid on two rows, is refused before
+    the merge by :mod:`~citymgr_desktop.core.sync.identity`)."""
 
     rowid: int
     uuid: str | None
-    rekey: bool = False
 
 
 @dataclass
@@ -150,24 +150,10 @@ def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
             f"SELECT o.rowid, o.{k} FROM {ot} o WHERE NOT EXISTS (SELECT 1 FROM {bt} x "
             f"WHERE x.rowid = o.rowid AND x.{k} IS o.{k}) ORDER BY o.rowid").fetchall()
         candidates = [r for r in candidates if r[0] not in claimed]
-    if candidates:
-        in_base = _present(conn, base, table, [u for _, u in candidates if u])
-        seen: set[str] = set()
-        for rowid, uuid in candidates:
-            if uuid is None or str(uuid).strip() == "":
-                out.inserted.append(NewRow(rowid, None, rekey=True))
-            else:
-                out.inserted.append(NewRow(rowid, uuid, rekey=uuid in in_base or uuid in seen))
-                seen.add(uuid)
+    for rowid, uuid in candidates:
+        blank = uuid is None or str(uuid).strip() == ""
+        out.inserted.append(NewRow(rowid, None if blank else uuid))
     return out
-
-
-def _present(conn: sqlite3.Connection, schema: str, table: sc.Table,
-             uuids: list[str]) -> set[str]:
-    """Which of ``uuids`` the table ``schema.table`` holds."""
-    keys = _key_source(conn, schema, table)
-    return {r[0] for r in gpkg.select_in(
-        conn, f"SELECT {q(table.key)} FROM {keys} WHERE {q(table.key)} IN ({{marks}})", uuids)}
 
 
 def fetch_rows(conn: sqlite3.Connection, schema: str, table: sc.Table, uuids: Iterable[str],

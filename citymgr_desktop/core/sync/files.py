@@ -1,5 +1,5 @@
 """Package files as sync sees them: attaching them to the master's connection (read-only when
-they may not be written), reading their manifest, writing new uuids into a saved copy, and
+they may not be written), checking they are still GeoPackages, reading their manifest, and
 the content id that makes the same package brought in twice a no-op.
 """
 
@@ -14,7 +14,8 @@ from pathlib import Path
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError
-from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store import integrity
+from citymgr_desktop.core.store.files import damaged_error
 from citymgr_desktop.core.sync.merge import TableInput
 from citymgr_desktop.core.sync.values import dumps
 
@@ -56,25 +57,27 @@ def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
 
 
+def check_geopackage(conn: sqlite3.Connection, schema: str, path: Path) -> None:
+    """Refuse an attached file that is damaged (SQLite's quick_check, once per version of
+    the file) or lost the tables every GeoPackage has (a tool that dropped
+    ``gpkg_contents`` leaves a file GDAL and QGIS no longer read as layers)."""
+    damage = integrity.quick_check(conn, path, schema=schema)
+    if damage:
+        raise damaged_error(path, damage[0])
+    names = {r[0] for r in conn.execute(
+        f"SELECT name FROM {gpkg.quote_ident(schema)}.sqlite_master WHERE type = 'table'")}
+    missing = [t for t in ("gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns")
+               if t not in names]
+    if missing:
+        raise BadFileError("{path}: not a valid GeoPackage any more ({tables} missing); nothing "
+                           "was merged", path=path, tables=", ".join(missing))
+
+
 def package_meta(conn: sqlite3.Connection, schema: str = "f") -> dict[str, str]:
     try:
         return dict(conn.execute(f"SELECT key, value FROM {schema}.citymgr_meta").fetchall())
     except sqlite3.DatabaseError:
         return {}
-
-
-def rekey_file(path: Path, rekeys: list[tuple[str, int, str]]) -> None:
-    """Give the rows that got new uuids the same uuids in the saved base copy."""
-    conn = gpkg.connect(str(path))
-    try:
-        conn.execute("BEGIN")
-        for table, rowid, uuid in rekeys:
-            with contextlib.suppress(sqlite3.DatabaseError):
-                conn.execute(f"UPDATE {gpkg.quote_ident(table)} SET "
-                             f"{gpkg.quote_ident(sc.table(table).key)} = ? WHERE rowid = ?", (uuid, rowid))
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
 
 
 def content_id(package_uuid: str, parent: str | None, inputs: dict[str, TableInput]) -> str:

@@ -22,6 +22,7 @@ from citymgr_desktop.core.messages import Message, joined, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import create as project
+from citymgr_desktop.core.store.files import is_file_error
 from citymgr_desktop.core.store.write import restore_row
 from citymgr_desktop.core.sync.apply import (
     JournalEntry,
@@ -127,6 +128,8 @@ def undo_entries(conn: sqlite3.Connection, entries: list[JournalEntry],
                 assert e.old is not None
                 restore_row(conn, t, e.uuid, e.old, insert=e.action == "delete")
         except sqlite3.DatabaseError as exc:
+            if is_file_error(exc):  # a full disk, a lock, a damaged page: the session says so
+                raise
             raise ConflictError("cannot undo: {table} {uuid} cannot be put back ({reason}); "
                                 "nothing was changed", table=e.table, uuid=e.uuid, reason=exc) from None
         touched.add(t.name)
@@ -271,6 +274,8 @@ def _forward(conn: sqlite3.Connection, e: JournalEntry) -> None:
             assert e.new is not None
             restore_row(conn, sc.table(e.table), e.uuid, e.new, insert=e.action == "insert")
     except sqlite3.DatabaseError as exc:
+        if is_file_error(exc):  # a full disk, a lock, a damaged page: the session says so
+            raise
         raise ConflictError("cannot redo: {table} {uuid} cannot be written again ({reason}); "
                             "nothing was changed", table=e.table, uuid=e.uuid, reason=exc) from None
 

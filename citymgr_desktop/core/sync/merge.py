@@ -14,7 +14,8 @@ yes                yes, other value  conflict (ancestor / master / field)
 
 Whole rows: field edit vs master delete, and field delete vs master edit, are conflicts; a
 field delete of an untouched row deletes it (or retires it when it has history); a new field
-row lands with its uuid (a missing or duplicated uuid gets a new one). ``prefer`` settles
+row lands with its uuid (a package with missing or repeated uuids never gets here: see
+``identity``). ``prefer`` settles
 conflicts for one side; without it the master keeps its value and the conflict stays open.
 Values that break the model (domain, length, geometry) never land: they stay open as
 ``invalid`` conflicts, with the value kept for a person.
@@ -27,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.clock import new_uuid
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import codes as objcode
@@ -86,7 +86,6 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
-    rekeys: list[tuple[str, int, str]] = field(default_factory=list)  # table, field rowid, uuid
 
 
 @dataclass
@@ -168,23 +167,13 @@ class Merger:
                 self._change(t, uuid, "delete")
         for new in inp.diff.inserted:
             f = inp.field_new[new.rowid]
-            uuid = new.uuid if new.uuid and not new.rekey else new_uuid()
-            if new.rekey:
-                self.plan.rekeys.append((t.name, new.rowid, uuid))
-                if new.uuid:
-                    self.plan.notes.append(msg("{table}: a new row (field fid {fid}) repeated the "
-                                               "uuid {old_uuid}; it was given {uuid}",
-                                               table=t.name, fid=new.rowid, old_uuid=new.uuid,
-                                               uuid=uuid))
-                else:
-                    self.plan.notes.append(msg("{table}: a new row (field fid {fid}) had no uuid; "
-                                               "it was given {uuid}", table=t.name,
-                                               fid=new.rowid, uuid=uuid))
-            m = None if new.rekey else inp.master.get(uuid)
+            key = new.uuid  # never empty nor repeated: such packages are refused (identity.py)
+            assert key is not None
+            m = inp.master.get(key)
             if m is None:
-                self._insert(t, uuid, f)
+                self._insert(t, key, f)
             else:
-                self._insert_vs_insert(t, uuid, f, m)
+                self._insert_vs_insert(t, key, f, m)
 
     # -- cases -----------------------------------------------------------------------------
     def _update(self, t: sc.Table, uuid: str, cols: list[str], b: dict, f: dict,

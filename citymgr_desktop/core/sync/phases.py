@@ -17,7 +17,6 @@ from typing import Any
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.messages import Text, msg
-from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
@@ -31,7 +30,8 @@ from citymgr_desktop.core.sync.diff import (
     fetch_by_rowid,
     fetch_rows,
 )
-from citymgr_desktop.core.sync.files import content_id, rekey_file
+from citymgr_desktop.core.sync.files import content_id
+from citymgr_desktop.core.sync.identity import check_identities
 from citymgr_desktop.core.sync.journal import value_json, write_conflicts, write_journal
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
 from citymgr_desktop.core.sync.photos import REASONS, load_photos, photo_refs, preview_photos
@@ -126,7 +126,7 @@ class SyncJob:
             return self._finish_dry_run(plan)
         full = self._copy_backup(inputs)
         ids, before = self._apply(plan, backup_path)
-        self._copy_base(plan, inputs, full)
+        self._copy_base(inputs, full)
         self._record(plan, ids, before, backup_path)
         self._check(plan)
         return self.report
@@ -156,10 +156,12 @@ class SyncJob:
         return diffs
 
     def _merge(self, diffs: dict[str, TableDiff]) -> tuple[dict[str, TableInput], Plan] | None:
-        """merge: the changed rows of the three sides, the sync id, the merged plan checked
-        against the whole master; None when there is nothing to do or the same content was
-        synced before (the report says which)."""
+        """merge: the package refused if its row identities are damaged; the changed rows of
+        the three sides, the sync id, the merged plan checked against the whole master; None
+        when there is nothing to do or the same content was synced before (the report says
+        which)."""
         rep = self.report
+        check_identities(self.conn, diffs, str(self.pkg_path))
         inputs = {t.name: self._inputs(t, diffs[t.name]) for t in DATA_TABLES}
         rep.sync_id = content_id(self.pkg.package_uuid, self.parent, inputs)
         if not any(diffs.values()):
@@ -217,18 +219,15 @@ class SyncJob:
         self._tick("apply")
         return ids, before
 
-    def _copy_base(self, plan: Plan, inputs: dict[str, TableInput], full: bool) -> None:
+    def _copy_base(self, inputs: dict[str, TableInput], full: bool) -> None:
         """copy, after the writes: the package marked with this run and the base its next
         sync merges against kept (a delta of the changed rows, or the whole copy)."""
         for copy in self._copies:  # the base copy must be complete before the package is marked
             copy.wait()
-        marked = self._mark_package(plan)
-        rekeys = plan.rekeys if marked else []
-        if full and self._keep is not None and rekeys:
-            rekey_file(self._keep, rekeys)
-        elif not full:
+        self._mark_package()
+        if not full:
             folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
-            self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", inputs, rekeys)
+            self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", inputs)
         self._tick("copies")
 
     def _record(self, plan: Plan, ids: list[str], before: dict[str, Any],
@@ -261,7 +260,7 @@ class SyncJob:
     def _inputs(self, t: Any, d: TableDiff) -> TableInput:
         cols = all_columns(t)
         changed = [*d.updated, *d.deleted]
-        new_keys = [n.uuid for n in d.inserted if n.uuid and not n.rekey]
+        new_keys = [n.uuid for n in d.inserted if n.uuid]
         return TableInput(
             t, d, fetch_rows(self.conn, "b", t, changed, cols),
             fetch_rows(self.conn, "f", t, d.updated, cols),
@@ -287,18 +286,14 @@ class SyncJob:
                 keep.append(c)
         plan.conflicts = keep
 
-    def _mark_package(self, plan: Plan) -> bool:
-        """Write the run id (and new uuids) into the package, in this transaction; False if
-        the package cannot be written."""
+    def _mark_package(self) -> bool:
+        """Write the run id into the package, in this transaction; False if the package
+        cannot be written."""
         conn = self.conn
         conn.execute("SAVEPOINT sync_package_mark")
         try:
             conn.execute("INSERT OR REPLACE INTO f.citymgr_meta (key, value) VALUES (?, ?)",
                          (reg.META_BASE, self.run_uuid))
-            for table, rowid, uuid in plan.rekeys:
-                key = gpkg.quote_ident(sc.table(table).key)
-                conn.execute(f"UPDATE f.{gpkg.quote_ident(table)} SET {key} = ? WHERE rowid = ?",
-                             (uuid, rowid))
         except sqlite3.DatabaseError as exc:
             conn.execute("ROLLBACK TO sync_package_mark")
             conn.execute("RELEASE sync_package_mark")

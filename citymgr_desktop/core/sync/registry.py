@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.atomic import atomic_path, remove_stale_parts
 from citymgr_desktop.core.errors import BadFileError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 
@@ -302,8 +302,7 @@ def prune_backups(master: Path, keep: int = KEEP_BACKUPS) -> None:
                      key=lambda p: p.stat().st_mtime, reverse=True)
     for old in backups[keep:]:
         discard(old)
-    for part in folder.glob(".*.part-*"):
-        discard(part)
+    remove_stale_parts(folder)  # of killed runs (a running one keeps its own)
 
 
 def prune_bases(master: Path, conn: sqlite3.Connection, package_uuid: str) -> None:
@@ -316,12 +315,13 @@ def prune_bases(master: Path, conn: sqlite3.Connection, package_uuid: str) -> No
         "SELECT base_file FROM sync_run WHERE package_uuid = ? AND base_file IS NOT NULL "
         "UNION SELECT base_file FROM field_package WHERE package_uuid = ?",
         (package_uuid, package_uuid))}
+    remove_stale_parts(folder)  # temporary files of killed runs
     day_ago = time.time() - 86400
     for path in folder.iterdir():
-        if path.name.startswith("."):
-            # temporary files of an interrupted run (a running one is younger than a day)
-            stale = ".part-" in path.name or path.name.startswith(".base-work-")
-            if stale and path.stat().st_mtime < day_ago:
+        if path.name.startswith(".base-work-"):
+            # a base rebuilt by an interrupted run (a running one is younger than a day)
+            if path.stat().st_mtime < day_ago:
                 discard(path)
-        elif path.suffix == ".gpkg" and path.name not in used:
+        elif path.suffix == ".gpkg" and path.name not in used and \
+                not path.name.startswith("."):
             discard(path)

@@ -29,7 +29,12 @@ from citymgr_desktop.core.store.files import check_file, is_writable
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.base import base_for, materialize
-from citymgr_desktop.core.sync.files import attached, package_meta, read_snapshot
+from citymgr_desktop.core.sync.files import (
+    attached,
+    check_geopackage,
+    package_meta,
+    read_snapshot,
+)
 from citymgr_desktop.core.sync.phases import SyncJob
 from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.core.sync.schema import (
@@ -67,12 +72,10 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
         raise ValidationError("the package is the master file itself")
     conn = store.conn
     register_functions(conn)
-    if not dry_run:
-        with store.session():
-            ensure_tables(conn)
-    elif not _has_registry(conn):
+    if not _has_registry(conn):
         raise NotFoundError("{path} has sent out no field packages", path=store.path)
     with attached(conn, pkg_path, "f", read_only=dry_run or not is_writable(pkg_path)):
+        check_geopackage(conn, "f", pkg_path)
         meta = package_meta(conn)
         if reg.META_PACKAGE not in meta:
             raise BadFileError("{path}: not a citymgr field package (no package id); field "
@@ -100,7 +103,8 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
                 if dry_run:
                     with read_snapshot(conn):
                         return job.run(dry_run=True, backup=False)
-                with store.session():
+                with store.session():  # a refused package commits nothing, not even tables
+                    ensure_tables(conn)
                     report = job.run(dry_run=False, backup=backup)
                 job.after_commit()
                 return report

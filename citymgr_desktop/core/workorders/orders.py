@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
 
 MAX_ASSETS = 5000  # one order is a job for one crew; more is a mistake in the selection
+NOTE_MAX_LENGTH = sc.table("work_order_event").field("note").max_length or 1000
 
 
 @dataclass

@@ -39,6 +39,8 @@ def list_orders(store: Store, *, states: Iterable[str] | None = None,
     AND. ``states`` accepts state names; ``cases`` case numbers or uuids; ``text`` matches
     case number, title and description (plain substring, never SQL). Orders that unsaved
     edits (``pending``) touch are judged by their new values."""
+    if not store.is_asset_project():  # someone else's GeoPackage has no orders
+        return []
     now = now or utcnow()
     names = [wf.parse_state(s).value for s in states] if states else None
     refs = [str(c).strip() for c in cases] if cases else None
@@ -96,6 +98,10 @@ def _matches(row: dict[str, Any], states: list[str] | None, assignee: str | None
 
 
 def assignees(store: Store, pending: DeltaSet | None = None) -> list[str]:
+    """The assignees of the file's orders and of unsaved ones (none in a GeoPackage that is
+    not a project)."""
+    if not store.is_asset_project():
+        return []
     found = store.order_assignees()
     found |= {str(d.new["assignee"]) for d in pending_of(pending, "work_order")
               if d.new and d.new.get("assignee")}

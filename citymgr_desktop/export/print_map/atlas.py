@@ -16,11 +16,11 @@ from pathlib import Path
 
 from PySide6.QtGui import QPainter
 
-from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.atomic import Incomplete, atomic_path
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.export import pages
+from citymgr_desktop.export import pages, verify
 from citymgr_desktop.export.fonts import fix_pdf_tounicode
 from citymgr_desktop.export.print_map.areas import AtlasItem, atlas_items, full_extent
 from citymgr_desktop.export.print_map.layout import PageReport, PrintSettings, paint_page, plan_page
@@ -85,7 +85,7 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
                        .replace("%2", str(n)))
              for i, item in enumerate(items)]
     reports: list[PageReport] = []
-    with atomic_path(target) as tmp:
+    with atomic_path(target, verify=verify.pdf(n)) as tmp:
         writer = pages.pdf_writer(tmp, s.paper, s.orientation,
                                   title=plans[0].title + " – " + kind)
         painter = QPainter(writer)
@@ -96,7 +96,9 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
                     writer.newPage()
                 reports.append(paint_page(painter, pages.PDF_RESOLUTION, source, plan))
         finally:
-            painter.end()
+            finished = painter.end()
+        if not finished:
+            raise Incomplete("the PDF writer could not finish")
         prog.check()
         fix_pdf_tounicode(tmp)
     prog.update(n, n, msg("done"))

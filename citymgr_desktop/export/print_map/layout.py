@@ -228,7 +228,8 @@ def render_image(source: MapSource, plan: PagePlan, dpi: float) -> tuple[QImage,
 def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLike[str],
                progress: Progress | None = None) -> PageReport:
     """Write one sheet to ``out`` (.pdf: vector; .png: raster at ``settings.dpi``)."""
-    from citymgr_desktop.core.atomic import atomic_path
+    from citymgr_desktop.core.atomic import Incomplete, atomic_path
+    from citymgr_desktop.export import verify
     from citymgr_desktop.export.fonts import fix_pdf_tounicode
 
     prog = ensure(progress)
@@ -241,19 +242,21 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
     prog.update(0, 3, msg("planning"))
     plan = plan_page(source, s, resolve_area(source, s))
     prog.update(1, 3, msg("drawing"))
-    with atomic_path(target) as tmp:
+    check = verify.image("PNG") if suffix == ".png" else verify.pdf(1)
+    with atomic_path(target, verify=check) as tmp:
         if suffix == ".png":
             image, report = render_image(source, plan, s.dpi)
             prog.check()
-            if not image.save(str(tmp), "PNG"):
-                raise ValidationError("could not write {target}", target=target)
+            verify.save_image(image, tmp, "PNG")
         else:
             writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title)
             painter = QPainter(writer)
             try:
                 report = paint_page(painter, pages.PDF_RESOLUTION, source, plan)
             finally:
-                painter.end()
+                finished = painter.end()
+            if not finished:
+                raise Incomplete("the PDF writer could not finish")
             prog.check()
             fix_pdf_tounicode(tmp)
     prog.update(3, 3, msg("done"))

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter
 
-from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.atomic import Incomplete, atomic_path
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.stats import MonthlyFigures, monthly_figures
 from citymgr_desktop.core.workorders.deadlines import format_local
+from citymgr_desktop.export import verify
 from citymgr_desktop.export.fonts import ensure_gui_application, fix_pdf_tounicode
 from citymgr_desktop.export.pages import PDF_RESOLUTION, pdf_writer
 from citymgr_desktop.export.report import charts
@@ -248,7 +249,7 @@ def export_monthly_report(store: Store, month: str, path: str | os.PathLike[str]
     made = now or utcnow()
     pages = build_pages(figs, lang, data, title=tr("City management assets: monthly report"),
                         author=author, source=store.path.name, made=made)
-    with atomic_path(out) as tmp:
+    with atomic_path(out, verify=verify.pdf(len(pages))) as tmp:
         writer = pdf_writer(tmp, "A4", "portrait", title=f"{tr('Monthly report')} {month}")
         painter = QPainter(writer)
         try:
@@ -264,7 +265,9 @@ def export_monthly_report(store: Store, month: str, path: str | os.PathLike[str]
                            tr("Page %1 of %2").replace("%1", str(i + 1))
                            .replace("%2", str(len(pages))), 7.5, align=AR, color="#777777")
         finally:
-            painter.end()
+            finished = painter.end()
+        if not finished:  # Qt's PDF writer does not report a full disk otherwise
+            raise Incomplete("the PDF writer could not finish")
         fix_pdf_tounicode(tmp)
     prog.update(10, 10, msg("done"))
     return {"out": out, "pages": len(pages), "overdue": len(figs.overdue)}

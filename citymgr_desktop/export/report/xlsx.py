@@ -4,6 +4,7 @@ name and renamed (core/atomic.py), so a failed export leaves nothing."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.export import verify
 from citymgr_desktop.export.report.tables import RATES, StatsTable, display_value, text_width
 from citymgr_desktop.export.report.text import translator
 
@@ -54,6 +56,8 @@ def export_tables_xlsx(tables: Sequence[StatsTable], path: str | os.PathLike[str
         wb.create_sheet(tr("Statistics"))
     wb.properties.title = tr("Statistics")
     wb.properties.creator = "citymgr-desktop"
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    with atomic_path(path, verify=verify.xlsx(sheets=len(wb.worksheets))) as tmp:
+        data = io.BytesIO()  # zipped in memory: a full disk fails one plain write
+        wb.save(data)
+        tmp.write_bytes(data.getvalue())
     return Path(path)

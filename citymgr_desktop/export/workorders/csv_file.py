@@ -18,6 +18,7 @@ from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
+from citymgr_desktop.export import verify
 from citymgr_desktop.export.workorders.rows import (
     ASSET_COLUMNS,
     ORDER_COLUMNS,
@@ -39,15 +40,14 @@ def export_csv(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
     prog = ensure(progress)
     columns = ([c for c, _ in ASSET_COLUMNS] if rows == "assets"
                else [c for c, _, _ in ORDER_COLUMNS])
-    with atomic_path(path) as tmp:
+    records = [[header(c, lang) for c in columns]]
+    for i, rep in enumerate(orders):
+        prog.update(i, len(orders), rep.case_no)
+        data = asset_rows(rep, lang) if rows == "assets" else [order_row(rep, lang)]
+        records += [["" if r.get(c) is None else r.get(c) for c in columns] for r in data]
+    with atomic_path(path, verify=verify.csv_rows(len(records))) as tmp:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, dialect="excel")
-            writer.writerow([header(c, lang) for c in columns])
-            for i, rep in enumerate(orders):
-                prog.update(i, len(orders), rep.case_no)
-                data = asset_rows(rep, lang) if rows == "assets" else [order_row(rep, lang)]
-                for r in data:
-                    writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+            csv.writer(fh, dialect="excel").writerows(records)
         prog.check()
     prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

@@ -27,6 +27,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.qgis.styles import style_export_layers
 from citymgr_desktop.core.workorders.query import ReportOrder
+from citymgr_desktop.export import verify
 from citymgr_desktop.export.workorders.rows import ASSET_COLUMNS, asset_row
 
 WGS84 = "EPSG:4326"
@@ -56,7 +57,7 @@ def export_geojson(orders: Sequence[ReportOrder], path: str | os.PathLike[str], 
     frame = assets_frame(orders, crs, lang=lang, progress=prog)
     if frame.empty:
         raise ValidationError("the chosen work orders have no assets with a geometry")
-    with atomic_path(path) as tmp:
+    with atomic_path(path, verify=verify.geojson(len(frame))) as tmp:
         pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer=Path(path).stem,
                                 layer_options={"COORDINATE_PRECISION": 7, "RFC7946": "YES"})
         prog.check()
@@ -72,7 +73,10 @@ def export_gpkg(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs
         raise ValidationError("the chosen work orders have no assets with a geometry")
     raw_class = [a.asset_class for rep in orders for a in rep.assets if a.geometry is not None]
     frame["_cls"] = raw_class
-    with atomic_path(path) as tmp:
+    counts = frame["_cls"].value_counts()
+    layers = {f"workorder_{t.name}": int(counts[t.name]) for t in sc.ASSET_TABLES
+              if t.name in counts}
+    with atomic_path(path, verify=verify.geopackage(layers)) as tmp:
         first = True
         written: dict[str, sc.Table] = {}
         for table in sc.ASSET_TABLES:

@@ -23,7 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 
-from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.atomic import Incomplete, atomic_path
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.messages import msg
@@ -32,6 +32,7 @@ from citymgr_desktop.core.workorders.deadlines import format_local, to_local
 from citymgr_desktop.core.workorders.notes import note_text
 from citymgr_desktop.core.workorders.orders import is_overdue
 from citymgr_desktop.core.workorders.query import ReportOrder
+from citymgr_desktop.export import verify
 from citymgr_desktop.export.fonts import ensure_gui_application, fix_pdf_tounicode
 from citymgr_desktop.export.pages import PDF_RESOLUTION, pdf_writer
 from citymgr_desktop.export.workorders import map_extract as workorder_map
@@ -239,7 +240,7 @@ def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
     ensure_gui_application()
     now = utcnow()
     stamp = to_local(now).strftime("%Y-%m-%d %H:%M")
-    with atomic_path(path) as tmp:
+    with atomic_path(path, verify=verify.pdf()) as tmp:
         writer = pdf_writer(tmp, "A4", "portrait",
                             title=T(lang)("Work orders") + f" ({len(orders)})")
         painter = QPainter()
@@ -261,7 +262,9 @@ def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
                         op(sheet)
                     _footer(sheet, rep, n, len(pages), lang, stamp, source)
         finally:
-            painter.end()
+            finished = painter.end()
+        if not finished:
+            raise Incomplete("the PDF writer could not finish")
         prog.check()
         fix_pdf_tounicode(tmp)
     prog.update(len(orders), len(orders), msg("saved"))

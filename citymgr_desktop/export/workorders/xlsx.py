@@ -7,6 +7,7 @@ file is written under a temporary name and renamed, so a failed export leaves no
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
+from citymgr_desktop.export import verify
 from citymgr_desktop.export.workorders.rows import (
     ASSET_COLUMNS,
     ORDER_COLUMNS,
@@ -64,8 +66,10 @@ def export_xlsx(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
     _sheet(ws_assets, [c for c, _ in ASSET_COLUMNS], rows, lang)
     wb.properties.title = "工单导出" if lang.startswith("zh") else "Work orders"
     wb.properties.creator = "citymgr-desktop"
-    with atomic_path(path) as tmp:
+    with atomic_path(path, verify=verify.xlsx(sheets=2)) as tmp:
         prog.check()
-        wb.save(tmp)
+        data = io.BytesIO()  # zipped in memory: a full disk fails one plain write, not a
+        wb.save(data)  # zip file that complains again when it is collected
+        tmp.write_bytes(data.getvalue())
     prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

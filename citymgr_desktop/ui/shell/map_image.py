@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.export import verify
 from citymgr_desktop.render import RenderOptions, render_image
 from citymgr_desktop.ui import i18n
 
@@ -45,9 +46,8 @@ def write_map_image(window: Window, target: Path) -> Path | None:
         layers=c.layers, selection=window.selection.all(), dpi=c.logicalDpiX() * SCALE,
         lang=window.lang))
     try:
-        with atomic_path(target) as tmp:
-            if not image.save(str(tmp), "PNG"):
-                raise BadFileError("{path} could not be written", path=target)
+        with atomic_path(target, verify=verify.image("PNG")) as tmp:
+            verify.save_image(image, tmp, "PNG")
     except BadFileError:
         QMessageBox.warning(window, i18n.tr("Save Map as Image"),
                             i18n.tr("%1 could not be written.").replace("%1", str(target)))

@@ -65,8 +65,9 @@ def list_layers(path: str | Path) -> list[tuple[str, str | None]]:
     try:
         rows = pyogrio.list_layers(p)
     except (pyogrio.errors.DataSourceError, OSError) as exc:
-        raise BadFileError("{path}: not a vector format GDAL can read ({reason})",
-                           path=p, reason=_short(exc)) from None
+        raise source_fault(p, exc) or BadFileError(
+            "{path}: not a vector format GDAL can read ({reason})",
+            path=p, reason=_short(exc)) from None
     return [(str(name), None if gtype in (None, "None") else str(gtype)) for name, gtype in rows]
 
 
@@ -204,8 +205,9 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
     except CitymgrError:
         raise
     except Exception as exc:  # GDAL, Arrow and pandas fail on damaged files in many ways
-        raise BadFileError("{path}: cannot be read ({kind}: {reason})",
-                           path=p, kind=type(exc).__name__, reason=_short(exc)) from None
+        raise source_fault(p, exc) or BadFileError(
+            "{path}: cannot be read ({kind}: {reason})",
+            path=p, kind=type(exc).__name__, reason=_short(exc)) from None
     if importer_gcj.is_gcj02(opts.source_crs):
         data.layer.crs = CRS.from_epsg(4326)
         data.gcj02 = True
@@ -255,8 +257,9 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
                            or "attribute filter" in msg.lower()):
             raise ValidationError("{path}: filter {where!r} is not valid OGR SQL ({reason})",
                                   path=path, where=opts.where, reason=msg) from None
-        raise BadFileError("{path}: cannot read layer {layer!r} ({reason})",
-                           path=path, layer=layer, reason=msg) from None
+        raise source_fault(path, exc) or BadFileError(
+            "{path}: cannot read layer {layer!r} ({reason})",
+            path=path, layer=layer, reason=msg) from None
     else:
         cut = []
     gcol = meta.get("geometry_name") or "wkb_geometry"
@@ -359,6 +362,20 @@ def _driver(path: Path, layer: str) -> str:
         return str(pyogrio.read_info(path, layer=layer).get("driver") or "")
     except Exception:  # informational only
         return ""
+
+
+def source_fault(path: Path, exc: BaseException) -> BadFileError | None:
+    """A source that cannot be read because of the state of the file, said as such: locked
+    by the program that has it open, or damaged (GDAL words both as "cannot open")."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return BadFileError("{path}: locked by another program; close it there and try again",
+                            path=path)
+    if "malformed" in text or "not a database" in text or "disk image" in text:
+        detail = "database disk image is malformed" if "malformed" in text else _short(exc)
+        return BadFileError("{path}: the file is damaged ({detail}); restore it from a backup",
+                            path=path, detail=detail)
+    return None
 
 
 def _short(exc: BaseException) -> str:
