@@ -15,8 +15,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.tools import REQUIRE_ALL_ENV, is_missing_tool, require_all
+
+# Property tests assert behaviour, never speed (that is benchmarks/): no per-example deadline,
+# which a loaded CI machine otherwise turns into a random failure.
+settings.register_profile("citymgr", deadline=None)
+settings.load_profile("citymgr")
 
 
 class _BlockQt(importlib.abc.MetaPathFinder):

@@ -67,9 +67,10 @@ def mm_to_px(mm: float, dpi: float) -> float:
 
 
 def pdf_writer(path: str | os.PathLike[str], paper: str, orientation: str, *,
-               title: str = "", creator: str = "citymgr-desktop",
+               title: str = "", creator: str = "citymgr-desktop", author: str = "",
                resolution: int = PDF_RESOLUTION) -> QPdfWriter:
-    """A QPdfWriter on an ISO sheet with zero margins; device units are ``resolution`` dpi."""
+    """A QPdfWriter on an ISO sheet with zero margins; device units are ``resolution`` dpi;
+    ``title`` and ``author`` go into the PDF's document information."""
     writer = QPdfWriter(os.fspath(path))
     writer.setPageSize(QPageSize(_PAGE_IDS[normalise_paper(paper)]))
     writer.setPageOrientation(
@@ -79,6 +80,8 @@ def pdf_writer(path: str | os.PathLike[str], paper: str, orientation: str, *,
     writer.setResolution(resolution)
     writer.setTitle(title)
     writer.setCreator(creator)
+    if author:
+        writer.setAuthor(author)
     return writer
 
 

@@ -71,6 +71,10 @@ def render_panned(data: MapData, extent: Extent, size: tuple[int, int],
     if dy:
         strips.append(QRectF(kept_x0, 0, kept_x1 - kept_x0, dy) if dy > 0
                       else QRectF(kept_x0, h + dy, kept_x1 - kept_x0, -dy))
+    if opts.backdrop is not None:  # the attribution stays in its corner: drawn again
+        box = opts.backdrop.attribution_rect(after)
+        if box is not None:
+            strips += [box, box.translated(dx, dy)]
     strip_opts = RenderOptions(**{**opts.__dict__, "previous": None})
     painter = QPainter(image)
     try:

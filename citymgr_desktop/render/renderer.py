@@ -21,6 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRegion
 
 from citymgr_desktop.core.qgis.symbols import LABEL_MAX_SCALE
 from citymgr_desktop.render import qtarrays as qa
+from citymgr_desktop.render.backdrop import Backdrop
 from citymgr_desktop.render.data import LINE, POINT, POLYGON, LayerData, MapData
 from citymgr_desktop.render.labels import draw_line_labels
 from citymgr_desktop.render.markers import (
@@ -69,6 +70,9 @@ class RenderOptions:
     # the same size and scale; when the view only moved by whole pixels, that image is
     # shifted and only the uncovered strips are drawn (see render/pan.py)
     previous: tuple[QImage, Extent] | None = None
+    # base map and reference layers under/over the assets (render/backdrop.py); a layer that
+    # fails is left out and listed in backdrop.problems, the assets are drawn all the same
+    backdrop: Backdrop | None = None
 
 
 @dataclass
@@ -153,6 +157,8 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
         if opts.background:
             for clip in clips:
                 painter.fillRect(clip, QColor(opts.background))
+        if opts.backdrop is not None:
+            opts.backdrop.draw(painter, view, data.crs_wkt, "under", smooth=opts.antialias)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, opts.antialias)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         visible: dict[str, np.ndarray] = {}
@@ -165,6 +171,8 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
                 _draw_layer(frame, layer, idx if region_extents is None
                             else _within(layer, idx, region_extents), n_view=len(idx))
             result.drawn[layer.name] = len(idx)
+        if opts.backdrop is not None:
+            opts.backdrop.draw(painter, view, data.crs_wkt, "over", smooth=opts.antialias)
         if opts.selection:
             for layer in layers:
                 keys = opts.selection.get(layer.name)
@@ -178,6 +186,8 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
                     frame.check()
                     result.labels += draw_line_labels(painter, layer, visible[layer.name],
                                                       view, frame.check)
+        if opts.backdrop is not None:
+            opts.backdrop.draw_attribution(painter, view)
     except _Cancelled:
         result.cancelled = True
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from citymgr_desktop.cli.commands._common import (
     acting_user,
@@ -43,6 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--history-years", type=int, default=3,
                    help="maintenance records of the last N years go along (default 3, 0: none)")
     p.add_argument("--all-history", action="store_true", help="take the whole history along")
+    p.add_argument("--basemap", metavar="URL",
+                   help="tile URL template to take offline (default: the project's first "
+                   "tile base map, when --basemap-zoom is given)")
+    p.add_argument("--basemap-zoom", type=int, metavar="Z",
+                   help="write the base map of the package's extent up to zoom Z as an MBTiles "
+                   "beside the package, listed in its .qgz (the size is estimated first)")
     add_overwrite(p)
     add_json(p)
     add_lang(p)
@@ -55,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     layers = args.layers or None
     bbox = parse_bbox(args.bbox) if args.bbox else None
+    offline = _offline_layer(args)
     with Store.open(args.file) as store:
         result = create_package(
             store, args.out, district=args.district, bbox=bbox, layers=layers,
@@ -62,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             history_years=None if args.all_history else args.history_years,
             progress=terminal_progress("field-package"))
     if args.json:
+        _map_layers(args, result, offline, sys.stderr)
         print_json(result.to_json())
         return 0
     assets = sum(v for k, v in result.counts.items() if k in ASSET_LAYERS)
@@ -73,4 +82,92 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {result.photos:,} photo(s) and document(s) in {result.path.parent / 'DCIM'}")
     for note in result.notes:
         print(f"  note: {render(note, cli_language())}")
+    _map_layers(args, result, offline)
     return 0
+
+
+def _offline_layer(args: argparse.Namespace) -> object | None:
+    """The base map to take offline (checked before the package is written)."""
+    if args.basemap_zoom is None:
+        if args.basemap:
+            from citymgr_desktop.core.errors import ValidationError
+
+            raise ValidationError("--basemap goes with --basemap-zoom Z (the deepest zoom to "
+                                  "take offline)")
+        return None
+    from citymgr_desktop.core.basemaps import make_layer, project_layers
+    from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.store import Store
+
+    if args.basemap:
+        layer = make_layer(args.basemap)
+    else:
+        with Store.open(args.file, read_only=True) as store:
+            layer = next((la for la in project_layers(store)
+                          if la.kind == "xyz" and la.visible), None)
+        if layer is None:
+            raise ValidationError("{file} keeps no tile base map; give --basemap URL",
+                                  file=args.file)
+    if layer.kind != "xyz":
+        raise ValidationError("--basemap {location}: only a tile URL template is taken "
+                              "offline (an MBTiles or GeoTIFF can be copied beside the package)",
+                              location=layer.location)
+    return layer
+
+
+def _map_layers(args: argparse.Namespace, result, offline, stream=None) -> None:
+    """The package's offline base map (with --basemap-zoom) and the project's reference
+    vectors cut to its extent, beside it and listed in its .qgz (lines go to ``stream``:
+    stderr with --json)."""
+    from pathlib import Path
+
+    from citymgr_desktop.core.basemaps import project_layers
+    from citymgr_desktop.core.basemaps.offline import export_reference_vectors
+    from citymgr_desktop.core.qgis.project import add_map_layers_to_qgz
+    from citymgr_desktop.core.store import Store
+
+    with Store.open(args.file, read_only=True) as master:
+        vectors = [la for la in project_layers(master) if la.kind == "vector" and la.visible]
+    with Store.open(result.path, read_only=True) as package:
+        found = package.asset_extent(list(result.layers))
+        crs_wkt = package.project_crs().to_wkt()
+    if found is None or not (offline or vectors):
+        return
+    rows = []
+    if offline:
+        rows.append(_offline_basemap(args, result, offline, found[0], crs_wkt, stream))
+    if vectors:
+        out = result.path.with_name(f"{result.path.stem}_reference.gpkg")
+        counts = export_reference_vectors(vectors, Path(args.file).parent, found[0], crs_wkt,
+                                          out)
+        rows += [{"name": la.name, "kind": "vector", "location":
+                  f"{out.name}|layername={la.name}", "position": "over",
+                  "opacity": la.opacity, "visible": 1, "crs_wkt": crs_wkt} for la in vectors]
+        print(f"  wrote {out.name}: reference layers "
+              f"{', '.join(f'{k} {v:,}' for k, v in counts.items())}", file=stream)
+    add_map_layers_to_qgz(result.qgz, rows)
+
+
+def _offline_basemap(args: argparse.Namespace, result, layer, extent, crs_wkt: str,
+                     stream=None) -> dict:
+    """Estimate, fetch and write the package's MBTiles; its row for the .qgz."""
+    from citymgr_desktop.core.basemaps import TileFetcher
+    from citymgr_desktop.core.basemaps.offline import plan_tiles, write_mbtiles
+
+    plan = plan_tiles(extent, crs_wkt, args.basemap_zoom)
+    print(f"  base map: {plan.count:,} tiles (zoom {min(plan.ranges)}-{max(plan.ranges)}), "
+          f"about {plan.estimated_bytes / 1e6:.1f} MB", flush=True, file=stream)
+    out = result.path.with_name(f"{result.path.stem}_basemap.mbtiles")
+    fetcher = TileFetcher()
+    try:
+        report = write_mbtiles(layer, plan, out, fetcher, terminal_progress("base map"))
+    finally:
+        fetcher.close()
+    size = out.stat().st_size / 1e6
+    print(f"  wrote {out.name}: {plan.count - report.failed:,} tiles, {size:.1f} MB; "
+          f"listed in {result.qgz.name}", file=stream)
+    if report.failed:
+        print(f"citymgr: warning: base map {layer.name}: {report.failed} tile(s) missing "
+              f"({report.reason()})", file=sys.stderr)
+    return {"name": layer.name, "kind": "raster", "location": out.name, "position": "under",
+            "opacity": layer.opacity, "visible": 1, "crs_wkt": "EPSG:3857"}

@@ -11,6 +11,7 @@ from citymgr_desktop.cli.commands._common import (
     add_lang,
     add_list,
     add_user,
+    cli_language,
     print_json,
 )
 from citymgr_desktop.core.errors import ValidationError
@@ -28,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.required = True
     a = s.add_parser("add", help="add a maintenance record to an asset (prints its uuid)")
     a.add_argument("file")
-    a.add_argument("--asset", required=True, metavar="UUID")
+    a.add_argument("--asset", required=True, metavar="UUID|CODE",
+                   help="the asset: its uuid or object code (citymgr locate finds both)")
     a.add_argument("--type", required=True, help=f"one of: {TYPES}")
     a.add_argument("--date", required=True, help="YYYY-MM-DD")
     a.add_argument("--condition-after", type=int, help="1 good ... 5 critical; sets the "
@@ -51,7 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run_add)
     ls = s.add_parser("list", help="list an asset's records, newest first")
     ls.add_argument("file")
-    ls.add_argument("--asset", required=True, metavar="UUID")
+    ls.add_argument("--asset", required=True, metavar="UUID|CODE",
+                    help="the asset: its uuid or object code (citymgr locate finds both)")
     ls.add_argument("--limit", type=int)
     add_json(ls)
     add_lang(ls)
@@ -60,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     from citymgr_desktop.core import history
+    from citymgr_desktop.core.editing.locate import resolve_asset
     from citymgr_desktop.core.model.delta import DeltaSet
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
@@ -77,9 +81,10 @@ def run_add(args: argparse.Namespace) -> int:
         raise ValidationError("--work-order and --attach are not supported on a database yet")
     with open_store(args.file) as store:
         store.require_asset_project()
+        _layer, asset = resolve_asset(store, args.asset)
         if args.work_order:
             values["work_order_uuid"] = wo.get_order(store, args.work_order)["work_order_uuid"]
-        deltas = history.plan_add(store, None, args.asset, values, user=user,
+        deltas = history.plan_add(store, None, asset, values, user=user,
                                   update_condition=not args.keep_condition)
         rid = next(d.uuid for d in deltas if d.table == "maintenance_record")
         with store.session():  # one transaction: the record, then its photos (the first one
@@ -88,7 +93,7 @@ def run_add(args: argparse.Namespace) -> int:
                 history.apply(store, history.plan_attach_file(store, rid, path, user=user),
                               user)
     if args.json:
-        print_json({"record_uuid": rid, "asset_uuid": args.asset,
+        print_json({"record_uuid": rid, "asset_uuid": asset,
                     "attachments": len(args.attach or [])})
     else:
         print(rid)
@@ -96,23 +101,36 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from citymgr_desktop.cli.commands._table import print_table
     from citymgr_desktop.core import history
+    from citymgr_desktop.core.editing.locate import resolve_asset
+    from citymgr_desktop.core.messages import Term, msg
+    from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
 
     with open_store(args.file, read_only=True) as store:
         store.require_asset_project()
-        history.asset_class_for(store, args.asset)
-        rows = history.records(store, args.asset, args.limit)
+        _layer, asset = resolve_asset(store, args.asset)
+        rows = history.records(store, asset, args.limit)
         for r in rows:
             r["attachments"] = [a["file_name"] for a in history.attachments(store,
                                                                             r["record_uuid"])]
     if args.json:
         print_json(rows)
         return 0
-    for r in rows:
-        cond = (f"{r['condition_before'] or '-'}->{r['condition_after'] or '-'}")
-        extra = f"  [{', '.join(r['attachments'])}]" if r["attachments"] else ""
-        print(f"{r['record_date']}  {r['record_type']:<14} {cond:<6} {r['crew'] or '':<10} "
-              f"{r['observation'] or ''} / {r['work_done'] or ''}{extra}")
-    print(f"{len(rows)} record(s)")
+    lang = cli_language()
+    record = sc.table("maintenance_record")
+    label = {f: Term(record.field(f).en.lower(), record.field(f).zh)
+             for f in ("record_date", "record_type", "crew", "observation", "work_done")}
+    headers = [label["record_date"], label["record_type"], Term("condition", "状况"),
+               label["crew"], Term(f"{label['observation']} / {label['work_done']}",
+                    f"{label['observation'].zh} / {label['work_done'].zh}"),
+               Term("attachments", "附件")]
+    table = [[r["record_date"] or "",
+              Term(str(r["record_type"] or ""), dm.RECORD_TYPE.label(r["record_type"], "zh")),
+              f"{r['condition_before'] or '-'}->{r['condition_after'] or '-'}",
+              r["crew"] or "", f"{r['observation'] or ''} / {r['work_done'] or ''}",
+              ", ".join(r["attachments"])] for r in rows]
+    print_table(headers, table, lang)
+    print(msg("{count} record(s)", count=len(rows)).render(lang))
     return 0

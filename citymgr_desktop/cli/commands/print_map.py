@@ -4,8 +4,14 @@ or an atlas of one page per sub-district, grid cell or work order."""
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
+from citymgr_desktop.cli.commands._backdrop import (
+    add_backdrop_options,
+    backdrop_for,
+    warn_missing,
+)
 from citymgr_desktop.cli.commands._common import (
     acting_user,
     add_json,
@@ -13,14 +19,17 @@ from citymgr_desktop.cli.commands._common import (
     add_list,
     add_overwrite,
     add_user,
+    cli_language,
     document_language,
     print_json,
     refuse_overwrite,
     terminal_progress,
 )
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import msg
 
 ORDER = 60
+PART_OF_AREA = 0.98  # a sheet showing less of the area asked for says so
 PANEL_FLAGS = ("title", "legend", "scale_bar", "north_arrow", "grid", "overview", "footer")
 
 
@@ -65,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     for flag in PANEL_FLAGS:
         p.add_argument(f"--no-{flag.replace('_', '-')}", dest=f"no_{flag}", action="store_true",
                        help=f"leave out the {flag.replace('_', ' ')}")
+    add_backdrop_options(p)
     add_overwrite(p)
     add_json(p)
     add_lang(p, "the sheet")
@@ -96,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.fonts import ensure_gui_application
     from citymgr_desktop.export.print_map import geometry as lg
-    from citymgr_desktop.export.print_map.layout import PrintSettings, export_map
+    from citymgr_desktop.export.print_map.layout import PrintSettings, export_map, resolve_area
     from citymgr_desktop.export.print_map.map_frame import MapSource
 
     if (args.cases or args.open_only) and args.atlas != "workorder":
@@ -118,12 +128,14 @@ def run(args: argparse.Namespace) -> int:
     with open_store(args.file, read_only=True) as store:
         store.require_asset_project()
         source = MapSource(store, settings.layers, settings.lang)
+        source.backdrop = backdrop_for(store, args)
         if args.atlas:
             from citymgr_desktop.export.print_map.atlas import export_atlas
 
             result = export_atlas(source, settings, args.atlas, args.out,
                                   terminal_progress("atlas"), district=args.district,
                                   cases=args.cases, open_only=args.open_only)
+            warn_missing(source.backdrop)
             scales = sorted({r.plan.scale for r in result.reports})
             if args.json:
                 print_json({"out": args.out, "pages": result.pages, "atlas": args.atlas,
@@ -136,7 +148,16 @@ def run(args: argparse.Namespace) -> int:
                   f"{', '.join(f'1:{s}' for s in scales)} in {time.perf_counter() - t0:.1f} s")
             return 0
         report = export_map(source, settings, args.out, terminal_progress("print"))
+        warn_missing(source.backdrop)
+        area = resolve_area(source, settings)
     plan = report.plan
+    shown = lg.share_shown(area, plan.extent)
+    if settings.scale is not None and shown < PART_OF_AREA:
+        print("citymgr: warning: " + msg(
+            "at 1:{scale} the sheet shows only {percent}% of the area asked for; "
+            "leave out --scale to fit it on the sheet, or print an atlas (--atlas grid)",
+            scale=plan.scale, percent=round(shown * 100)).render(cli_language()),
+            file=sys.stderr)
     if args.json:
         print_json({"out": args.out, "pages": 1, "paper": settings.paper,
                     "orientation": settings.orientation, "scale": plan.scale,

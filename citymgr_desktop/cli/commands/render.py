@@ -8,6 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+from citymgr_desktop.cli.commands._backdrop import (
+    add_backdrop_options,
+    backdrop_for,
+    warn_missing,
+)
 from citymgr_desktop.cli.commands._common import (
     add_json,
     add_lang,
@@ -52,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--theme", choices=("condition", "open-cases", "poor-assets"),
                    default="condition", help="condition colours (default), or hot spots "
                    "of open cases / assets in condition 4-5 per grid cell over the map")
+    add_backdrop_options(p)
     p.add_argument("--cell", type=float, help="hot-spot cell size in map units (default: "
                    "about 30 cells across the district)")
     p.set_defaults(func=run)
@@ -139,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
                                     unknown=', '.join(unknown), file=args.file,
                                     available=', '.join(available))
         data = load_map(store, layers=layers, crs=args.crs)
+        backdrop = backdrop_for(store, args)
         grid = None
         if args.theme != "condition":
             from citymgr_desktop.core.stats import hotspot_grid
@@ -148,8 +155,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"citymgr: warning: {MISSING_FONT_MESSAGE}", file=sys.stderr)
     extent = bbox or data.extent()
     opts = RenderOptions(antialias=not args.no_antialias, labels=not args.no_labels,
-                         dpi=args.dpi, lang=lang)
+                         dpi=args.dpi, lang=lang, backdrop=backdrop)
     image = render_image(data, extent, size, opts)
+    warn_missing(backdrop)
     if grid is not None:
         from citymgr_desktop.render.hotspots import paint_hotspots_on
 
@@ -162,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"out": str(out), "size": list(size), "features": total,
                     "extent": list(extent), "seconds": round(seconds, 2),
+                    "missing_layers": backdrop.missing() if backdrop else [],
                     "legend": [{"layer": e.layer_title, "label": e.label, "colour": e.colour,
                                 "count": e.count} for e in legend]})
         return 0

@@ -15,6 +15,7 @@ from citymgr_desktop.cli.commands._common import (
     add_list,
     add_overwrite,
     add_user,
+    cli_language,
     document_language,
     print_json,
     priority,
@@ -181,6 +182,10 @@ def run_move(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from citymgr_desktop.cli.commands._table import print_table
+    from citymgr_desktop.core.messages import Term, msg
+    from citymgr_desktop.core.model import domains as dm
+    from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.deadlines import format_local
     from citymgr_desktop.core.workorders.query import list_orders
@@ -192,13 +197,22 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    print(f"{'case':<14}{'state':<13}{'P':<3}{'deadline':<18}{'assets':>6}  title")
-    for r in rows:
-        flag = " !" if r["overdue"] else ""
-        print(f"{r['case_no']:<14}{r['state']:<13}{r['priority']!s:<3}"
-              f"{format_local(r['deadline']):<18}{r['asset_count']:>6}  {r['title']}{flag}")
-    print(f"{len(rows)} order(s)" + ("; ! = overdue" if any(r["overdue"] for r in rows)
-                                     else ""))
+    lang = cli_language()
+    state, prio = dm.WORK_ORDER_STATE, dm.WORK_ORDER_PRIORITY
+    order = sc.table("work_order")
+    headers = [Term("case", order.field("case_no").zh), Term("state", order.field("state").zh),
+               Term("P", order.field("priority").zh), Term("deadline",
+                                                           order.field("deadline").zh),
+               Term("assets", "资产数"), Term("title", order.field("title").zh)]
+    table = [[r["case_no"], Term(str(r["state"]), state.label(r["state"], "zh")),
+              str(r["priority"]) if lang == "en" else prio.label(r["priority"], "zh"),
+              format_local(r["deadline"]), str(r["asset_count"]),
+              r["title"] + (" !" if r["overdue"] else "")] for r in rows]
+    print_table(headers, table, lang, right=[4])
+    overdue = any(r["overdue"] for r in rows)
+    count = (msg("{count} order(s); ! = overdue", count=len(rows)) if overdue
+             else msg("{count} order(s)", count=len(rows)))
+    print(count.render(lang))
     return 0
 
 

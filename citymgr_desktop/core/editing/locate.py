@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 
 if TYPE_CHECKING:
@@ -60,3 +61,37 @@ def locate(store: Store, text: str, view: SessionView | None = None,
     if exact:  # a full code names one asset: nothing else is meant
         return exact
     return out[:limit]
+
+
+def locate_assets(store: Store, text: str, limit: int = 20) -> list[dict[str, str | None]]:
+    """The asset whose uuid ``text`` is, else the assets ``locate`` finds for it (sub-districts
+    left out; a GeoPackage only: a database store answers uuids), each with its ``layer``,
+    ``asset_uuid``, ``obj_code``, ``name`` and ``district`` (街道)."""
+    from citymgr_desktop.core.store import Store as GeoPackageStore
+
+    text = text.strip()
+    layer = store.asset_layer_of(text)  # a uuid: retired or not (its history)
+    found = [Found("asset", layer, text, "")] if layer is not None else []
+    if not found and isinstance(store, GeoPackageStore):  # codes and names: a file's SQL
+        found = [f for f in locate(store, text, limit=limit) if f.kind == "asset"]
+    out: list[dict[str, str | None]] = []
+    for f in found:
+        assert f.layer is not None
+        row = store.get_rows(f.layer, [f.key], ["obj_code", "name", "district"]).get(f.key, {})
+        out.append({"layer": f.layer, "asset_uuid": f.key, "obj_code": row.get("obj_code"),
+                    "name": row.get("name"), "district": row.get("district")})
+    return out
+
+
+def resolve_asset(store: Store, text: str) -> tuple[str, str]:
+    """The ``(layer, asset_uuid)`` a person means by ``text``: an asset uuid, an object code
+    (all 16 digits, or a beginning only one asset has) or a name only one asset has.
+    Nothing found is a NotFoundError; several answers are a ValidationError naming a few."""
+    found = locate_assets(store, text, limit=6)
+    if not found:
+        raise NotFoundError("no asset with uuid or code {text}", text=text)
+    if len(found) > 1:
+        shown = [str(f["obj_code"] or f["asset_uuid"]) for f in found[:5]]
+        raise ValidationError("{text} names several assets ({codes}); give the full code "
+                              "or the uuid", text=text, codes=", ".join(shown))
+    return str(found[0]["layer"]), str(found[0]["asset_uuid"])

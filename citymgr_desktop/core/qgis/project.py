@@ -299,6 +299,9 @@ def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None
     assets = [t for t in tables if sc.table(t).is_asset]
     qgs = project_xml(crs, sources, extent=_extent(conn, assets) if assets else None,
                       variables=variables)
+    kept = _kept_map_layers(conn)
+    if kept:  # the base maps and reference layers kept in the project stay listed
+        qgs = with_map_layers(qgs, kept)
     metadata = json.dumps(
         {
             "last_modified_time": datetime.now().replace(microsecond=0).isoformat(),
@@ -389,3 +392,122 @@ def write_qgz(
     with atomic_path(qgz_path) as tmp:
         tmp.write_bytes(data)
     return qgz_path
+
+
+def add_map_layers_to_qgz(qgz_path: str | os.PathLike[str], rows: Sequence[dict]) -> None:
+    """List map layers (rows as kept in ``citymgr_map_layers``, locations relative to the
+    .qgz) in a .qgz written by :func:`write_qgz`: a field package's offline base map and
+    reference layers."""
+    qgz_path = Path(qgz_path)
+    with zipfile.ZipFile(qgz_path) as z:
+        name = next(n for n in z.namelist() if n.endswith(".qgs"))
+        qgs = z.read(name).decode("utf-8")
+    with atomic_path(qgz_path) as tmp:
+        tmp.write_bytes(qgz_bytes(with_map_layers(qgs, rows), qgz_path.stem))
+
+
+MAP_LAYER_PREFIX = "citymgr_map_"  # ids of the kept base map / reference layers in a project
+MAP_LAYER_COLUMNS = ("name", "kind", "location", "position", "opacity", "visible")
+
+
+def _map_layer_source(row: dict) -> tuple[str, str]:
+    """(provider, datasource) of a kept map layer as QGIS reads it from the embedded
+    project (file paths relative to the GeoPackage's folder)."""
+    if row["kind"] == "xyz":
+        from urllib.parse import quote
+
+        return "wms", f"type=xyz&url={quote(row['location'], safe='')}&zmax=19&zmin=0"
+    location = str(row["location"]).replace(os.sep, "/")
+    if not (location.startswith("/") or re.match(r"^[A-Za-z]:", location)):
+        location = f"./{location}"
+    return ("gdal" if row["kind"] == "raster" else "ogr"), location
+
+
+def with_map_layers(qgs: str, rows: Sequence[dict]) -> str:
+    """The project ``qgs`` with the kept map layers ``rows`` (bottom first): rasters and
+    tiles in a group under the assets, reference vectors over them (as the app draws them);
+    map layers added before are replaced."""
+    root = ET.fromstring(qgs.split("\n", 1)[1] if qgs.startswith("<!DOCTYPE") else qgs)
+    tree, layers, order = root.find("layer-tree-group"), root.find("projectlayers"), \
+        root.find("layerorder")
+    if tree is None or layers is None or order is None:
+        return qgs
+    for parent in (tree, layers, order):
+        for child in list(parent):
+            ident = child.get("id") or (child.findtext("id") or "")
+            if child.get("name", "").startswith("citymgr ") or ident.startswith(MAP_LAYER_PREFIX):
+                parent.remove(child)
+    groups = {}
+    for position, title, index in (("over", "citymgr 参考图层 Reference layers", 0),
+                                   ("under", "citymgr 底图 Base maps", None)):
+        if any(r["position"] == position for r in rows):
+            group = ET.Element("layer-tree-group", name=title, checked="Qt::Checked",
+                               expanded="1")
+            option(sub(group, "customproperties"), None)
+            if index is None:
+                tree.append(group)
+            else:  # after the root's customproperties: the top of the tree
+                tree.insert(1, group)
+            groups[position] = group
+    for i, row in enumerate(reversed(list(rows))):  # top first, as in the layer tree
+        provider, source = _map_layer_source(row)
+        lid = f"{MAP_LAYER_PREFIX}{i}"
+        node = sub(groups[row["position"]], "layer-tree-layer", id=lid, name=row["name"],
+                   source=source, providerKey=provider,
+                   checked="Qt::Checked" if row["visible"] else "Qt::Unchecked", expanded="0")
+        option(sub(node, "customproperties"), None)
+        ml = sub(layers, "maplayer", type="vector" if row["kind"] == "vector" else "raster",
+                 autoRefreshEnabled="0", autoRefreshTime="0", refreshOnNotifyEnabled="0",
+                 refreshOnNotifyMessage="")
+        sub(ml, "id", lid)
+        sub(ml, "datasource", source)
+        sub(ml, "layername", row["name"])
+        crs_text = "EPSG:3857" if row["kind"] == "xyz" else row.get("crs_wkt") or row.get("crs")
+        if crs_text:  # without it QGIS 3.22 takes the project's CRS for the layer
+            _spatialrefsys(sub(ml, "srs"), CRS.from_user_input(crs_text))
+        sub(ml, "provider", provider)
+        sub(ml, "layerOpacity", str(row["opacity"]))
+        sub(order, "layer", id=lid)
+    ET.indent(root, "  ")
+    return qs.DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def embed_map_layers(conn: sqlite3.Connection, rows: Sequence[dict]) -> bool:
+    """List the kept map layers in the embedded project (inside the caller's transaction);
+    False when the file has no embedded project."""
+    qgs = embedded_qgs(conn)
+    if qgs is None:
+        return False
+    conn.execute("UPDATE qgis_projects SET content = ? WHERE name = ?",
+                 (qgz_bytes(with_map_layers(qgs, rows)).hex(), PROJECT_NAME))
+    return True
+
+
+def _kept_map_layers(conn: sqlite3.Connection) -> list[dict]:
+    try:
+        found = conn.execute(f"SELECT {', '.join(MAP_LAYER_COLUMNS)}, crs FROM "
+                             "citymgr_map_layers ORDER BY sort_order, name").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    rows = [dict(zip((*MAP_LAYER_COLUMNS, "crs"), row, strict=True)) for row in found]
+    folder = Path(conn.execute("PRAGMA database_list").fetchone()[2] or ".").parent
+    for row in rows:
+        if row["kind"] != "xyz" and not row["crs"]:
+            row["crs_wkt"] = _file_crs_wkt(folder / str(row["location"]).split("|")[0],
+                                           row["kind"])
+    return rows
+
+
+def _file_crs_wkt(path: Path, kind: str) -> str | None:
+    """The CRS a reference file says it has (None when it cannot be read)."""
+    try:
+        if kind == "raster":
+            import rasterio
+
+            with rasterio.open(path) as src:
+                return src.crs.to_wkt() if src.crs else None
+        import pyogrio
+
+        return pyogrio.read_info(path).get("crs")
+    except Exception:  # a file that went away is listed without a CRS
+        return None

@@ -39,6 +39,10 @@ class AtlasResult:
         return len(self.reports)
 
 
+ATLAS_TITLES = {"district": "Atlas by sub-district", "grid": "Atlas by grid cell",
+                "workorder": "Atlas by work order"}  # the PDF's title, after the sheet's
+
+
 def page_subtitle(item: AtlasItem, lang: str) -> str:
     tr = translator(lang)
     if item.kind == "district":
@@ -87,7 +91,8 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
     reports: list[PageReport] = []
     with atomic_path(target, verify=verify.pdf(n)) as tmp:
         writer = pages.pdf_writer(tmp, s.paper, s.orientation,
-                                  title=plans[0].title + " – " + kind)
+                                  title=plans[0].title + " – " + tr(ATLAS_TITLES[kind]),
+                                  author=s.author)
         painter = QPainter(writer)
         try:
             for i, plan in enumerate(plans):

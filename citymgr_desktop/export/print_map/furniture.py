@@ -214,18 +214,52 @@ class LegendRow:
     swatch: Callable[[QPainter, QRectF], None] | None = None
 
 
-def legend_columns(rows: Sequence[LegendRow], per_col: int) -> list[list[LegendRow]]:
-    """Rows flowed into columns of ``per_col``; a heading never ends a column (it moves to
-    the next one with its first entry)."""
+def _legend_groups(rows: Sequence[LegendRow]) -> list[list[LegendRow]]:
+    """A layer's heading with its entries; a row with a swatch and no heading before it (an
+    uncategorised layer, the work-order line) is a group of its own."""
+    groups: list[list[LegendRow]] = []
+    for row in rows:
+        if row.swatch is not None and groups and groups[-1][0].swatch is None:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
+def _flow(groups: list[list[LegendRow]], per_col: int, together: bool) -> list[list[LegendRow]]:
+    """Groups into columns of ``per_col`` rows. ``together``: a group that fits a column is
+    never split (it starts the next one). A split group repeats its heading at the top of
+    the next column, so its entries never read as the neighbouring layer's."""
     columns: list[list[LegendRow]] = [[]]
-    for i, row in enumerate(rows):
+    for group in groups:
         col = columns[-1]
-        orphan = (row.swatch is None and per_col > 1 and len(col) == per_col - 1
-                  and i + 1 < len(rows))
-        if col and (len(col) >= per_col or orphan):
-            columns.append([])
-        columns[-1].append(row)
+        if len(col) + len(group) <= per_col:
+            col.extend(group)
+            continue
+        if col and (together and len(group) <= per_col):
+            columns.append(list(group))
+            continue
+        head = group[0] if group[0].swatch is None and per_col > 1 else None
+        entries = group[1:] if head is not None else group
+        if col and per_col - len(col) < (2 if head is not None else 1):
+            columns.append([])  # a heading never ends a column
+        if head is not None:
+            columns[-1].append(head)
+        for entry in entries:
+            if len(columns[-1]) >= per_col:
+                columns.append([head] if head is not None else [])
+            columns[-1].append(entry)
     return columns
+
+
+def legend_columns(rows: Sequence[LegendRow], per_col: int) -> list[list[LegendRow]]:
+    """Rows flowed into columns of ``per_col``: a layer's group stays in one column when
+    that takes no more columns than splitting; a group that must split repeats its heading
+    at the top of the next column (a heading never ends a column)."""
+    groups = _legend_groups(rows)
+    split = _flow(groups, per_col, together=False)
+    whole = _flow(groups, per_col, together=True)
+    return whole if len(whole) <= len(split) else split
 
 
 def _legend_metrics(s: Sheet, r: Rect, rows: Sequence[LegendRow], factor: float

@@ -207,6 +207,20 @@ def fit_scale(bbox: Bbox, frame: Rect, padding: float = 0.04) -> int:
         "smaller area or an atlas", need=math.ceil(need), max_scale=MAX_SCALE)
 
 
+def share_shown(area: Bbox, extent: Bbox) -> float:
+    """The share (0-1) of ``area`` that a frame of ground ``extent`` shows: below 1 a sheet
+    at a chosen scale cuts the area it was asked for."""
+    w, h = area[2] - area[0], area[3] - area[1]
+    ix = max(0.0, min(area[2], extent[2]) - max(area[0], extent[0]))
+    iy = max(0.0, min(area[3], extent[3]) - max(area[1], extent[1]))
+    if w <= 0 or h <= 0:  # a point or a line: along its one dimension
+        if w <= 0 and h <= 0:
+            inside = extent[0] <= area[0] <= extent[2] and extent[1] <= area[1] <= extent[3]
+            return 1.0 if inside else 0.0
+        return iy / h if w <= 0 else ix / w
+    return (ix * iy) / (w * h)
+
+
 def bbox_center(bbox: Bbox) -> tuple[float, float]:
     return ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
 

@@ -171,6 +171,9 @@ def footer_text(source: MapSource, plan: PagePlan) -> str:
         str(store.path) if store.is_database else store.path.name)))
     if s.elements.grid:
         parts.append(tr("Grid: %1 m").replace("%1", f"{plan.grid_interval:g}"))
+    if source.backdrop is not None and source.backdrop.problems:
+        parts.append(tr("Base map missing: %1").replace(
+            "%1", ", ".join(source.backdrop.missing())))
     return "   ".join(parts)
 
 
@@ -249,7 +252,8 @@ def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLik
             prog.check()
             verify.save_image(image, tmp, "PNG")
         else:
-            writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title)
+            writer = pages.pdf_writer(tmp, s.paper, s.orientation, title=plan.title,
+                                      author=s.author)
             painter = QPainter(writer)
             try:
                 report = paint_page(painter, pages.PDF_RESOLUTION, source, plan)

@@ -37,6 +37,7 @@ from citymgr_desktop.render import (
     load_map,
     symbol_for,
 )
+from citymgr_desktop.render.backdrop import Backdrop, project_backdrop
 from citymgr_desktop.render.symbols import category_label, selection_symbol
 
 # layer -> condition values drawn (None = not assessed; [None] also for uncategorised layers)
@@ -77,6 +78,9 @@ class MapSource:
                            "metres, not {crs}",
                            file_name=_name(store), crs=crs.name if crs else 'none')
         self.crs = crs
+        # base map and reference layers (render/backdrop.py): the project's kept ones; the
+        # command line replaces them for one run (--basemap, --reference)
+        self.backdrop: Backdrop | None = project_backdrop(store)
         self._overview: tuple[tuple, QImage] | None = None
         self._lock = threading.Lock()
 
@@ -117,7 +121,7 @@ class MapSource:
         result = draw_map(painter, self.data, extent, target, RenderOptions(
             selection={k: list(v) for k, v in (highlight or {}).items()}, antialias=True,
             labels=labels, lod=False, background="#ffffff", dpi=dpi,
-            lang=core_lang(self.lang)))
+            lang=core_lang(self.lang), backdrop=self.backdrop))
         if result.cancelled:  # only a caller's is_cancelled does this; none is given
             raise RuntimeError("map drawing was cancelled")
         return self.shown(extent)

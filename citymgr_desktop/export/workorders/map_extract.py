@@ -97,15 +97,18 @@ def scale_bar_length(scale: int, max_mm: float) -> float:
 class MapSource:
     """What the extracts are drawn from: the project's layers through the renderer."""
 
-    def __init__(self, renderer: Any, crs: Any) -> None:
+    def __init__(self, renderer: Any, crs: Any, backdrop: Any = None) -> None:
         self.renderer, self.crs = renderer, crs
+        self.backdrop = backdrop  # the project's base map and reference layers, or None
 
     @classmethod
     def open(cls, store: Any, progress: Any = None) -> MapSource:
         """Load the project's layers once for all the extracts of a batch."""
         from citymgr_desktop.export.workorders import map_render as workorder_render
+        from citymgr_desktop.render.backdrop import project_backdrop
 
-        return cls(workorder_render.open_renderer(store, progress), store.project_crs())
+        return cls(workorder_render.open_renderer(store, progress), store.project_crs(),
+                   project_backdrop(store))
 
 
 def draw_extract(sheet: Any, maps: MapSource, rep: ReportOrder, ex: Extract, x: float,
@@ -125,7 +128,7 @@ def draw_extract(sheet: Any, maps: MapSource, rep: ReportOrder, ex: Extract, x: 
     p.save()
     p.setClipRect(frame)
     drawn = workorder_render.draw(maps.renderer, p, frame, ex.extent, sheet.dpi,
-                                  _highlight(rep), lang)
+                                  _highlight(rep), lang, backdrop=maps.backdrop)
     _numbers(sheet, ex, frame)
     p.restore()
     sheet.box(x, y, w, h, width=0.4, color=QColor("#000000"))

@@ -22,12 +22,13 @@ def open_renderer(store: Any, progress: Progress | None = None) -> Any:
 
 def draw(data: Any, painter: QPainter, frame: QRectF,
          extent: tuple[float, float, float, float], dpi: float,
-         highlight: dict[str, list[str]], lang: str = "zh") -> float:
+         highlight: dict[str, list[str]], lang: str = "zh", backdrop: Any = None) -> float:
     """Draw ``extent`` into ``frame`` (painter units at ``dpi``) with ``highlight``
-    (layer -> asset uuids) drawn as the selection; returns the scale denominator drawn."""
+    (layer -> asset uuids) drawn as the selection, over ``backdrop`` (the project's base map
+    and reference layers, render/backdrop.py); returns the scale denominator drawn."""
     from citymgr_desktop.render import RenderOptions, draw_map
 
     result = draw_map(painter, data, extent, frame,
              RenderOptions(selection=highlight, antialias=True, labels=True, dpi=dpi,
-                           lang="zh_CN" if lang.startswith("zh") else "en"))
+                           lang="zh_CN" if lang.startswith("zh") else "en", backdrop=backdrop))
     return float(result.scale)

@@ -50,6 +50,18 @@ AC = Qt.AlignmentFlag.AlignCenter
 AR = Qt.AlignmentFlag.AlignRight
 
 
+def _district(rep: ReportOrder, lang: str) -> str:
+    """The order's 街道: the one its assets share, "several" only when they name more than
+    one, "not recorded" when none of them has one (a bin imported from a CSV)."""
+    t = T(lang)
+    if rep.order.get("district"):
+        return str(rep.order["district"])
+    named = {str(a.values["district"]) for a in rep.assets if a.values.get("district")}
+    if len(named) > 1:
+        return t("several")
+    return named.pop() if named else t("not recorded")
+
+
 def _header(flow: Flow, rep: ReportOrder, lang: str, now: dt.datetime) -> None:
     o = rep.order
     t = T(lang)
@@ -71,7 +83,7 @@ def _header(flow: Flow, rep: ReportOrder, lang: str, now: dt.datetime) -> None:
         (t("State"), coded("work_order_state", o.get("state"), lang)),
         (t("Source"), coded("work_order_source", o.get("source"), lang)),
         (t("Assignee"), o.get("assignee") or ""),
-        (t("Sub-district"), o.get("district") or t("several")),
+        (t("Sub-district"), _district(rep, lang)),
         (t("Reported"), format_local(o.get("reported_at"))),
     ]
     cw, ch = W / 4, 11.0

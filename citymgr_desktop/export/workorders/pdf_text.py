@@ -25,6 +25,7 @@ ZH = {
     "Assignee": "处置单位",
     "Sub-district": "街道",
     "several": "多个街道",
+    "not recorded": "未登记",
     "Reported": "上报时间",
     "Title": "标题",
     "(continued)": "（续）",

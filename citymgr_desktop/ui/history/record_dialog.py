@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.widgets.prefilled_line_edit import PrefilledLineEdit
 
 SETTINGS_CREW = "history/last_crew"
 
@@ -53,7 +54,8 @@ class HistoryRecordDialog(QDialog):
         self.type.setCurrentIndex(max(self.type.findData(rec.get("record_type", "inspection")),
                                       0))
         form.addRow(self.tr("Type"), self.type)
-        self.crew = QLineEdit(rec.get("crew") or str(QSettings().value(SETTINGS_CREW, "")))
+        self.crew = PrefilledLineEdit(rec.get("crew") or str(QSettings().value(SETTINGS_CREW,
+                                                                                 "")))
         self.crew.setMaxLength(sc.MAINTENANCE_RECORD.field("crew").max_length or 100)
         form.addRow(self.tr("Crew"), self.crew)
         self.observation = QPlainTextEdit(rec.get("observation") or "")

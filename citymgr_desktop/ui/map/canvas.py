@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from citymgr_desktop.render import MapData, MapView, RenderOptions
+from citymgr_desktop.render.backdrop import Backdrop
 from citymgr_desktop.render.view import Extent, fit_extent
 from citymgr_desktop.ui.map.highlight import paint_highlight
 from citymgr_desktop.ui.map.render_worker import RenderJob, RenderWorker
@@ -46,6 +47,7 @@ class MapCanvas(MapToolsMixin, QWidget):
     renderFinished = Signal(float)  # seconds the frame took
     renderingChanged = Signal(bool)
     toolChanged = Signal(str)
+    tilesArrived = Signal()  # from the tile fetcher's thread: queued to the UI thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +57,7 @@ class MapCanvas(MapToolsMixin, QWidget):
         self.setMinimumSize(200, 150)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.data: MapData | None = None
+        self.backdrop: Backdrop | None = None  # base map and reference layers (render/backdrop)
         self.layers: list[str] | None = None  # drawing order, bottom first; None = all
         self.selection: dict[str, list[str]] = {}
         self.lang = "en"
@@ -88,6 +91,7 @@ class MapCanvas(MapToolsMixin, QWidget):
             app.aboutToQuit.connect(worker.stop, Qt.ConnectionType.DirectConnection)
         self._worker.finished.connect(self._on_frame)
         self._worker.failed.connect(self._on_failed)
+        self.tilesArrived.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self._request_base)
         self._aa_timer = QTimer(self, singleShot=True, interval=AA_DELAY_MS)
@@ -139,6 +143,14 @@ class MapCanvas(MapToolsMixin, QWidget):
             self.set_extent(self.full_extent())
         else:
             self.refresh()
+
+    def set_backdrop(self, backdrop: Backdrop | None) -> None:
+        """Base map and reference layers to draw with the assets (``None``: none); tiles that
+        arrive later draw the map again (the fetcher calls ``tilesArrived`` from its thread)."""
+        self.backdrop = backdrop
+        if backdrop is not None and backdrop.layers:
+            backdrop.fetcher.on_arrival = self.tilesArrived.emit
+        self.refresh()
 
     def set_layers(self, layers: list[str] | None) -> None:
         """The layers to draw, bottom first (None = all)."""
@@ -272,6 +284,8 @@ class MapCanvas(MapToolsMixin, QWidget):
         opts.dpi = self.logicalDpiX() * dpr
         opts.layers = self.layers
         opts.lang = self.lang
+        if channel == "base":
+            opts.backdrop = self.backdrop
         size = (round(self.width() * dpr), round(self.height() * dpr))
         return RenderJob(channel, self.data, self.extent(), size, dpr, opts)
 

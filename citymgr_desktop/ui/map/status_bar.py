@@ -8,6 +8,10 @@ from pyproj import CRS, Transformer
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
 
+from citymgr_desktop.core.crs_names import chinese_name
+from citymgr_desktop.core.messages import is_chinese
+from citymgr_desktop.ui import i18n
+
 CRS_WIDTH = 260  # pixels; the full name is in the tooltip
 SCALES = (500, 1000, 2000, 5000, 10000, 25000, 50000, 100000, 250000, 500000)
 
@@ -70,7 +74,10 @@ class MapStatusBar(QStatusBar):
             self.lonlat.setText("")
             return
         code = crs.to_authority()
-        text = f"{code[0]}:{code[1]}  {crs.name}" if code else crs.name
+        # in the Chinese interface the name as a Chinese map names it (PROJ's English name
+        # where there is no Chinese form)
+        name = (chinese_name(crs.name) if is_chinese(i18n.language()) else None) or crs.name
+        text = f"{code[0]}:{code[1]}  {name}" if code else name
         self.crs.setText(self.crs.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
                                                            CRS_WIDTH))
         self.crs.setToolTip(text)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
+from citymgr_desktop.export.print_map.geometry import share_shown
 from citymgr_desktop.export.print_map.layout import (
     PrintSettings,
     plan_page,
@@ -44,6 +45,7 @@ from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
 
 FOLDER_KEY = "printing/folder"
+PART_OF_AREA = 0.98  # a single sheet showing less of its area says so
 PREVIEW_MAX_PX = 1600  # the preview is painted at the label's size, at most this
 
 
@@ -82,6 +84,8 @@ class PrintDialog(QDialog):
         self.preview.setStyleSheet("background: #7f7f7f;")
         self.info = QLabel()
         self.info.setWordWrap(True)
+        # room for the summary and a warning (a wrapped label is otherwise squeezed to a line)
+        self.info.setMinimumHeight(3 * self.info.fontMetrics().lineSpacing())
         right = QVBoxLayout()
         right.addWidget(self.preview, 1)
         right.addWidget(self.info)
@@ -188,6 +192,13 @@ class PrintDialog(QDialog):
         text = self.tr("%1 %2 · scale 1:%3 · %4 page(s)").replace("%1", s.paper).replace(
             "%2", self.options.orientation.currentText()).replace("%3", str(plan.scale)).replace(
             "%4", str(pages))
+        shown = share_shown(area, plan.extent)
+        if s.scale is not None and self.options.atlas_kind() == ATLAS_NONE \
+                and shown < PART_OF_AREA:
+            text += "\n" + self.tr(
+                "At this scale the sheet shows only %1% of the area: choose “Fit to area” as "
+                "the scale, or an atlas (one page per grid cell).").replace(
+                "%1", str(round(shown * 100)))
         self.info.setText(text)
 
     def _show_problem(self, text: str) -> None:
@@ -225,7 +236,9 @@ class PrintDialog(QDialog):
             show_error(self, self.tr("Print map"), exc)
             return None
         if path is None:
-            folder = str(QSettings().value(FOLDER_KEY, str(Path.home())))
+            here = self.window.store.path.parent if self.window.store is not None \
+                else Path.home()  # the project's folder until a folder was chosen
+            folder = str(QSettings().value(FOLDER_KEY, str(here)))
             name = (s.title or self.tr("Maintenance map")).replace("/", "-") + suffix
             filt = self.tr("PDF (*.pdf)") if suffix == ".pdf" else self.tr("PNG image (*.png)")
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export map"),

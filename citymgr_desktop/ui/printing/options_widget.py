@@ -32,6 +32,7 @@ from citymgr_desktop.export.print_map.layout import PrintSettings
 from citymgr_desktop.ui.shell.window import Window
 
 SETTINGS_KEY = "printing/last"
+SESSION_LANG_KEY = "printing_sheet_language"  # a dynamic property of the main window
 AREA_VIEW, AREA_ALL, AREA_DISTRICT = "view", "all", "district"
 ATLAS_NONE = ""
 
@@ -216,7 +217,9 @@ class PrintOptionsWidget(QWidget):
         self.title.setText(s.title)
         self.subtitle.setText(s.subtitle)
         self.author.setText(s.author or self.window.user_name(ask=False))
-        self._select(self.lang, s.lang if data else self.window.lang)
+        # the sheet speaks the interface's language in a new session; a different choice is
+        # kept for this window only (a property of the window, never in QSettings)
+        self._select(self.lang, self.window.property(SESSION_LANG_KEY) or self.window.lang)
         self.dpi.setValue(s.dpi)
         for key, box in self.element_boxes.items():
             box.setChecked(getattr(s.elements, key))
@@ -237,6 +240,8 @@ class PrintOptionsWidget(QWidget):
                 else self._remembered_scale()
         d.pop("bbox", None)
         d.pop("layers", None)
+        d.pop("lang", None)
+        self.window.setProperty(SESSION_LANG_KEY, s.lang)
         if self.area.currentData() == AREA_DISTRICT:
             d["district"] = self.district.currentText()
         QSettings().setValue(SETTINGS_KEY, json.dumps(

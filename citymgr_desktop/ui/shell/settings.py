@@ -123,22 +123,57 @@ def about(w: Window) -> None:
         "GeoPackage files.</p>").replace("%1", __version__))
 
 
+# below these a dock is unusable (layer names cut to "Litte", two rows of work orders)
+MIN_SIDE_DOCK, MIN_BOTTOM_DOCK = 220, 150
+MIN_WINDOW = (960, 640)
+
+
+def _first_size(w: QMainWindow) -> tuple[int, int]:
+    """1440x900, or 90% of a smaller screen's available area."""
+    screen = w.screen().availableGeometry() if w.screen() else None
+    width, height = 1440, 900
+    if screen is not None and screen.width() > 0:
+        width = min(width, int(screen.width() * 0.9))
+        height = min(height, int(screen.height() * 0.9))
+    return width, height
+
+
 def restore(w: QMainWindow) -> None:
-    """Window geometry and dock layout from the last run, else a sensible first layout."""
+    """Window geometry and dock layout from the last run, else a sensible first layout; a
+    restored window or dock too small to use is repaired (:func:`repair_layout`)."""
     s = QSettings()
     geometry = s.value("window/geometry")
-    if geometry is not None:
-        w.restoreGeometry(geometry)
-    else:  # first run: 1440x900, or 90% of a smaller screen
-        screen = w.screen().availableGeometry() if w.screen() else None
-        width, height = 1440, 900
-        if screen is not None and screen.width() > 0:
-            width = min(width, int(screen.width() * 0.9))
-            height = min(height, int(screen.height() * 0.9))
-        w.resize(width, height)
+    if geometry is None or not w.restoreGeometry(geometry):
+        w.resize(*_first_size(w))
+    else:
+        width, height = _first_size(w)  # a screen with room for a usable window: use it
+        if width >= MIN_WINDOW[0] and height >= MIN_WINDOW[1] and (
+                w.width() < MIN_WINDOW[0] or w.height() < MIN_WINDOW[1]):
+            w.resize(max(w.width(), width), max(w.height(), height))
     state = s.value("window/state")
     if state is None or not w.restoreState(state):
         QTimer.singleShot(0, lambda: default_layout(w))  # sizes apply once the window exists
+    else:
+        QTimer.singleShot(0, lambda: repair_layout(w))
+
+
+def repair_layout(w: QMainWindow, tries: int = 50) -> None:
+    """Widen a docked side panel narrower than ``MIN_SIDE_DOCK`` and heighten a bottom one
+    lower than ``MIN_BOTTOM_DOCK`` (a layout saved from a tiny window); waits until the
+    window is on screen (dock sizes mean nothing before)."""
+    if not w.isVisible():
+        if tries > 0:
+            QTimer.singleShot(100, lambda: repair_layout(w, tries - 1))
+        return
+    side = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+    for d in w.findChildren(QDockWidget):
+        if d.isFloating() or not d.isVisible():
+            continue
+        area = w.dockWidgetArea(d)
+        if area in side and d.width() < MIN_SIDE_DOCK:
+            w.resizeDocks([d], [MIN_SIDE_DOCK + 40], Qt.Orientation.Horizontal)
+        elif area == Qt.DockWidgetArea.BottomDockWidgetArea and d.height() < MIN_BOTTOM_DOCK:
+            w.resizeDocks([d], [MIN_BOTTOM_DOCK + 40], Qt.Orientation.Vertical)
 
 
 def default_layout(w: QMainWindow) -> None:
@@ -157,6 +192,7 @@ def default_layout(w: QMainWindow) -> None:
     bottom = [d for d in docks if w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
     if bottom:
         w.resizeDocks(bottom[:1], [190], Qt.Orientation.Vertical)
+    repair_layout(w)  # a small screen: the right-hand docks' minimum took the left's room
 
 
 def save(w: QMainWindow) -> None:

@@ -89,7 +89,8 @@ class WorkOrderDialog(QDialog):
         for t in sc.ASSET_TABLES:
             self.layer.addItem(t.label(lang), t.name)
         self.layer.setCurrentIndex(max(self.layer.findData(layer or "litter_bin"), 0))
-        self.expression = QLineEdit(placeholderText="condition = 5 and district = '粮道街道'")
+        self.expression = QLineEdit(placeholderText=self.tr(
+            "condition = 5 and district = '粮道街道'"))
         self.count_btn = QPushButton(self.tr("Count"))
         self.count_label = QLabel()
         grid.addWidget(self.from_selection, 0, 0, 1, 3)

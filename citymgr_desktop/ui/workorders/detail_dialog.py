@@ -35,8 +35,9 @@ from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import format_local
+from citymgr_desktop.core.workorders.notes import note_text
 from citymgr_desktop.core.workorders.query import load_report
-from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.i18n import label_language, language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import show_error
 
@@ -147,7 +148,8 @@ class WorkOrderDetailDialog(QDialog):
             self.timeline.addTopLevelItem(QTreeWidgetItem([
                 format_local(e.get("at")),
                 wf.label(e["from_state"], lang) if e.get("from_state") else "",
-                wf.label(e["to_state"], lang), e.get("by") or "", e.get("note") or ""]))
+                wf.label(e["to_state"], lang), e.get("by") or "",
+                note_text(e.get("note"), language())]))
         self.assets.clear()
         for a in report.assets:
             v = a.values

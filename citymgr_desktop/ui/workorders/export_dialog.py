@@ -29,7 +29,9 @@ FORMATS = (("pdf", "PDF (*.pdf)"), ("xlsx", "Excel (*.xlsx)"), ("csv", "CSV (*.c
 class WorkOrderExportDialog(QDialog):
     """Chooses what to write; the caller runs the export in a worker."""
 
-    def __init__(self, parent: QWidget | None, count: int, default_name: str) -> None:
+    def __init__(self, parent: QWidget | None, count: int, default_name: str,
+                 folder: Path | None = None) -> None:
+        """``folder``: where the file goes until one was chosen (the project's folder)."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Export work orders"))
         s = QSettings()
@@ -43,7 +45,7 @@ class WorkOrderExportDialog(QDialog):
             self.format.addItem(label, key)
         self.format.setCurrentIndex(max(self.format.findData(saved.get("format", "pdf")), 0))
         form.addRow(self.tr("Format"), self.format)
-        folder = Path(str(saved.get("folder") or Path.home()))
+        folder = Path(str(saved.get("folder") or folder or Path.home()))
         self.path = QLineEdit(str(folder / f"{default_name}.{self.format.currentData()}"))
         self.path.setMinimumWidth(380)
         browse = QPushButton(self.tr("Browse…"))

@@ -233,7 +233,7 @@ class WorkOrdersFeature(QObject):
             return
         if values is None:
             name = cases[0] if len(cases) == 1 else f"workorders-{len(cases)}"
-            dlg = WorkOrderExportDialog(self.window, len(cases), name)
+            dlg = WorkOrderExportDialog(self.window, len(cases), name, store.path.parent)
             if not dlg.exec():
                 return
             values = dlg.values()
