@@ -4,7 +4,8 @@ Each sub-command lives in its own module under :mod:`citymgr_desktop.cli.command
 exposes ``register(subparsers)``; modules are discovered, so adding a command touches no
 shared file. Building the parser imports nothing heavy (``citymgr --help`` and shell
 completion stay instant): a command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside
-its run function. Errors from the core's hierarchy become one-line messages in the chosen
+its run function; a command line that plainly names its command (``citymgr edit FILE ...``)
+builds that command's parser alone (:func:`command_module`). Errors from the core's hierarchy become one-line messages in the chosen
 language (``--lang``, else ``CITYMGR_LANG``, else the locale; the prefix ``citymgr: error:``
 stays English for scripts) and exit codes; as a last resort a file or system fault that escaped
 them (SQLite, a full disk, GDAL) does too. The conventions every command follows are in
@@ -37,7 +38,35 @@ result as JSON, --overwrite to replace an output file, lists repeated or comma-s
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+# commands whose module is not named after them (the others: ``field-package`` ->
+# ``field_package``)
+MODULE_OF = {"import": "import_", "sync-list": "sync", "sync-resolve": "sync",
+             "sync-undo": "sync"}
+
+
+def command_module(argv: Sequence[str]) -> str | None:
+    """The module of the command ``argv`` names after the global options, when it names
+    one plainly; None for ``--help``, ``--version``, a typo or ``completion`` (which walks
+    every command): those build the whole parser."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        if argv[i] == "--lang":
+            i += 2
+        elif argv[i] in ("-v", "--verbose", "--debug") or argv[i].startswith("--lang="):
+            i += 1
+        else:
+            return None
+    if i >= len(argv):
+        return None
+    name = MODULE_OF.get(argv[i], argv[i].replace("-", "_"))
+    if name.startswith("_") or name == "completion" or not any(
+            info.name == name for info in pkgutil.iter_modules(commands.__path__)):
+        return None
+    return name
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the command module ``only`` alone."""
     parser = argparse.ArgumentParser(
         prog="citymgr",
         description="City-management asset inventory (城市管理资产台账) on GeoPackage files.",
@@ -57,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     mods = []
     for info in pkgutil.iter_modules(commands.__path__):
-        if not info.name.startswith("_"):
+        if not info.name.startswith("_") and only in (None, info.name):
             mods.append(importlib.import_module(f"{commands.__name__}.{info.name}"))
     for mod in sorted(mods, key=lambda m: (getattr(m, "ORDER", 50), m.__name__)):
         mod.register(sub)
@@ -73,7 +102,8 @@ def _setup_logging(verbose: bool, debug: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_module(argv))
     args = parser.parse_args(argv)
     set_cli_language(getattr(args, "lang", None) or args.global_lang)
     _setup_logging(args.verbose, args.debug)

@@ -167,14 +167,15 @@ def all_of(*checks: Verifier) -> Verifier:
     return check
 
 
-def save_image(image: Any, path: Path, fmt: str) -> None:
-    """``QImage.save`` into the temporary ``path``; raises :class:`Incomplete` when Qt cannot.
+def save_image(image: Any, path: Path, fmt: str, quality: int = -1) -> None:
+    """``QImage.save`` into the temporary ``path`` (``quality`` as Qt's: -1 its default);
+    raises :class:`Incomplete` when Qt cannot.
 
     libpng prints its own ``libpng error: Write Error`` straight to the process's stderr
     when the disk fills up; that line is kept out of the terminal (the caller reports the
     failure in one line of its own)."""
     with _c_stderr_muted():
-        saved = image.save(str(path), fmt)
+        saved = image.save(str(path), fmt, quality)
     if not saved:
         raise Incomplete("the image could not be written")
 

@@ -176,6 +176,36 @@ class LayerData:
         return cand[shapely.intersects(self.geometries(cand), shapely.box(*extent))]
 
 
+def category_blocks(category: np.ndarray) -> tuple[dict[int, slice], np.ndarray]:
+    """For features sorted by category: each category's slice, and where each run of at
+    most :data:`BLOCK` features (a leaf of the spatial index, never across categories)
+    starts, ending with the feature count."""
+    slices: dict[int, slice] = {}
+    edges = [np.zeros(1, dtype=np.int64)]
+    for c in np.unique(category):
+        lo = int(np.searchsorted(category, c, side="left"))
+        hi = int(np.searchsorted(category, c, side="right"))
+        slices[int(c)] = slice(lo, hi)
+        edges.append(np.arange(lo + BLOCK, hi, BLOCK, dtype=np.int64))
+        edges.append(np.array([hi], dtype=np.int64))
+    return slices, np.unique(np.concatenate(edges))
+
+
+def block_index(bounds: np.ndarray, block_start: np.ndarray
+                ) -> tuple[shapely.STRtree, tuple[float, float, float, float] | None]:
+    """The spatial index over the blocks' boxes, and the extent of all ``bounds``."""
+    if not len(bounds):
+        return shapely.STRtree(np.empty(0, dtype=object)), None
+    starts = block_start[:-1]
+    boxes = shapely.box(np.minimum.reduceat(bounds[:, 0], starts),
+                        np.minimum.reduceat(bounds[:, 1], starts),
+                        np.maximum.reduceat(bounds[:, 2], starts),
+                        np.maximum.reduceat(bounds[:, 3], starts))
+    total = (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
+             float(bounds[:, 2].max()), float(bounds[:, 3].max()))
+    return shapely.STRtree(boxes), total
+
+
 _local = threading.local()
 
 

@@ -23,7 +23,14 @@ from pyproj import CRS, Transformer
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.render import pieces as pcs
-from citymgr_desktop.render.data import BLOCK, LABEL_LAYERS, NO_CATEGORY, LayerData, MapData
+from citymgr_desktop.render.data import (
+    LABEL_LAYERS,
+    NO_CATEGORY,
+    LayerData,
+    MapData,
+    block_index,
+    category_blocks,
+)
 
 RowReader = Callable[[str, list[str], list[str]], Mapping[str, Mapping[str, Any]]]
 """``rows(layer, uuids, fields)``: current values (file + pending) of those assets."""
@@ -151,32 +158,12 @@ def _rebuild(base: LayerData, hidden: np.ndarray, keys: list[str], fids: list[in
             extra.append(where[text])
         label_codes = np.concatenate([label_codes, np.array(extra, dtype=np.int32)])[order]
     cat_sorted = all_cat[order]
-    slices, block_start = _slices_and_blocks(cat_sorted)
+    slices, block_start = category_blocks(cat_sorted)
     bounds = all_bounds[order]
-    boxes = shapely.box(np.minimum.reduceat(bounds[:, 0], block_start[:-1]),
-                        np.minimum.reduceat(bounds[:, 1], block_start[:-1]),
-                        np.maximum.reduceat(bounds[:, 2], block_start[:-1]),
-                        np.maximum.reduceat(bounds[:, 3], block_start[:-1])) \
-        if len(bounds) else np.empty(0, dtype=object)
-    total = None
-    if len(bounds):
-        total = (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
-                 float(bounds[:, 2].max()), float(bounds[:, 3].max()))
+    tree, total = block_index(bounds, block_start)
     return replace(base, keys=all_keys[order], fids=all_fids[order], category=cat_sorted,
                    category_slices=slices,
                    pieces={k: pcs.permute(pc, order) for k, pc in pieces.items()},
                    feature_bounds=bounds, block_start=block_start,
-                   tree=shapely.STRtree(boxes), bounds=total, label_codes=label_codes,
+                   tree=tree, bounds=total, label_codes=label_codes,
                    label_values=label_values, _key_order=None, _fid_order=None)
-
-
-def _slices_and_blocks(category: np.ndarray) -> tuple[dict[int, slice], np.ndarray]:
-    slices: dict[int, slice] = {}
-    edges = [np.zeros(1, dtype=np.int64)]
-    for c in np.unique(category):
-        lo = int(np.searchsorted(category, c, side="left"))
-        hi = int(np.searchsorted(category, c, side="right"))
-        slices[int(c)] = slice(lo, hi)
-        edges.append(np.arange(lo + BLOCK, hi, BLOCK, dtype=np.int64))
-        edges.append(np.array([hi], dtype=np.int64))
-    return slices, np.unique(np.concatenate(edges))

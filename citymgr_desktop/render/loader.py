@@ -24,7 +24,15 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import LayerInfo, Store
 from citymgr_desktop.render import pieces as pcs
 from citymgr_desktop.render import wkb
-from citymgr_desktop.render.data import BLOCK, LABEL_LAYERS, NO_CATEGORY, LayerData, MapData
+from citymgr_desktop.render.data import (
+    BLOCK,
+    LABEL_LAYERS,
+    NO_CATEGORY,
+    LayerData,
+    MapData,
+    block_index,
+    category_blocks,
+)
 from citymgr_desktop.render.view import metres_per_unit
 
 LOAD_THREADS = min(4, os.cpu_count() or 1)
@@ -49,8 +57,14 @@ def map_crs_of(store: Store) -> CRS | None:
 
 
 def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str | None = None,
-             progress: Progress | None = None) -> MapData:
+             progress: Progress | None = None, *,
+             bbox: tuple[float, float, float, float] | None = None) -> MapData:
     """Load the feature layers of ``store`` (all, or ``layers`` in that drawing order).
+
+    ``bbox`` (map CRS) reads only the features that meet that box grown by
+    :data:`BOX_MARGIN` (symbols drawn just outside it reach in), through the layers'
+    spatial index: what a view of that box draws, for an image of one box. A layer in
+    another CRS is read whole.
 
     ``crs`` is the map CRS (default: the project's CRS); layers in another CRS are
     reprojected. Layers are read in parallel (GDAL and NumPy release the GIL; the metadata
@@ -65,7 +79,8 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
     for name in names:
         if name not in infos:
             raise NotFoundError("{path} has no layer {name!r}", path=store.path, name=name)
-    plans = [_plan(store, infos[name], map_crs) for name in names]
+    read_box = _grown(bbox) if bbox is not None else None
+    plans = [_plan(store, infos[name], map_crs, read_box) for name in names]
     prog.update(0, len(names), ", ".join(names))
     done = [0]
     lock = threading.Lock()
@@ -105,9 +120,20 @@ class _Plan:
     layer_wkt: str | None  # None: same as the map CRS (or unknown): no reprojection
     layer_crs_name: str | None
     is_asset: bool
+    box: tuple[float, float, float, float] | None = None  # read only this (layer CRS)
 
 
-def _plan(store: Store, info: LayerInfo, map_crs: CRS | None) -> _Plan:
+BOX_MARGIN = 0.05  # a box is read grown by this share of its size on each side
+
+
+def _grown(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = box
+    dx, dy = (maxx - minx) * BOX_MARGIN, (maxy - miny) * BOX_MARGIN
+    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
+
+
+def _plan(store: Store, info: LayerInfo, map_crs: CRS | None,
+          box: tuple[float, float, float, float] | None = None) -> _Plan:
     name = info.name
     if not info.geometry_type:
         raise NotFoundError("{path}: {name!r} is a table without geometry",
@@ -121,7 +147,8 @@ def _plan(store: Store, info: LayerInfo, map_crs: CRS | None) -> _Plan:
     return _Plan(name, info.geometry_type, info.count, wanted,
                  is_asset and "retired_at" in cols,
                  layer_crs.to_wkt() if reproject else None,
-                 layer_crs.name if layer_crs else None, is_asset)
+                 layer_crs.name if layer_crs else None, is_asset,
+                 None if reproject else box)
 
 
 def _layer_crs(store: Store, name: str) -> CRS | None:
@@ -144,7 +171,8 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     thread-safe ``read_arrow``, no shared pyproj objects)."""
     prog = ensure(progress)
     name, wanted = plan.name, plan.wanted
-    table = store.read_arrow(name, wanted, include_retired=not plan.current_only)
+    table = store.read_arrow(name, wanted, include_retired=not plan.current_only,
+                             bbox=plan.box)
     prog.check()
     fids = np.asarray(table.column("fid").combine_chunks(), dtype=np.int64)
     n = len(fids)
@@ -174,20 +202,12 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
         label_codes = label_codes[order]
     pieces = {kind: pcs.permute(pc, order) for kind, pc in pieces.items()}
     prog.check()
-    boxes = shapely.box(np.minimum.reduceat(bounds[:, 0], block_start[:-1]),
-                        np.minimum.reduceat(bounds[:, 1], block_start[:-1]),
-                        np.maximum.reduceat(bounds[:, 2], block_start[:-1]),
-                        np.maximum.reduceat(bounds[:, 3], block_start[:-1])) \
-        if len(bounds) else np.empty(0, dtype=object)
-    total = None
-    if len(bounds):
-        total = (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
-                 float(bounds[:, 2].max()), float(bounds[:, 3].max()))
+    tree, total = block_index(bounds, block_start)
     return LayerData(name=name, geometry_type=plan.geometry_type,
                      crs_name=plan.layer_crs_name, keys=keys,
                      fids=fids, category=category, category_slices=slices, pieces=pieces,
                      feature_bounds=bounds, block_start=block_start,
-                     tree=shapely.STRtree(boxes), bounds=total, label_codes=label_codes,
+                     tree=tree, bounds=total, label_codes=label_codes,
                      label_values=label_values, is_asset=plan.is_asset,
                      typical_size=_typical_size(bounds))
 
@@ -235,16 +255,7 @@ def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
         rank[np.argsort(cx[members], kind="stable")] = np.arange(n)
         tile[members] = rank * n_slices // n
     order = keep[np.lexsort((cy, tile, cat))]
-    sorted_cat = category[order]
-    slices: dict[int, slice] = {}
-    block_edges = [np.zeros(1, dtype=np.int64)]
-    for c in np.unique(sorted_cat):
-        lo = int(np.searchsorted(sorted_cat, c, side="left"))
-        hi = int(np.searchsorted(sorted_cat, c, side="right"))
-        slices[int(c)] = slice(lo, hi)
-        block_edges.append(np.arange(lo + BLOCK, hi, BLOCK, dtype=np.int64))
-        block_edges.append(np.array([hi], dtype=np.int64))
-    block_start = np.unique(np.concatenate(block_edges))
+    slices, block_start = category_blocks(category[order])
     return order, slices, block_start
 
 

@@ -119,3 +119,20 @@ def test_the_installed_command_runs_in_a_subprocess(small_district):
                            "--layer", "bridge", "--where", "true", "--set", "remarks=ok"],
                           capture_output=True, text=True)
     assert good.returncode == 0 and "matching assets changed" in good.stdout
+
+
+def test_a_one_row_edit_loads_no_dataframe_library(small_district):
+    """What keeps ``citymgr edit`` of one row quick (issue 18): neither pandas, GeoPandas,
+    pyogrio, pyproj nor the other commands' modules are imported on the way (a module-level
+    import of any of them in the store's packages brings back most of a second)."""
+    script = (
+        "import sys\n"
+        "from citymgr_desktop.cli import main\n"
+        f"code = main(['edit', {str(small_district)!r}, '--layer', 'litter_bin',\n"
+        "             '--where', 'fid = 1', '--set', 'condition=3'])\n"
+        "heavy = ['pandas', 'geopandas', 'pyogrio', 'pyproj', 'pyarrow',\n"
+        "         'citymgr_desktop.cli.commands.render', 'citymgr_desktop.cli.commands.sync']\n"
+        "print(code, [m for m in heavy if m in sys.modules])\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "0 []"

@@ -168,3 +168,61 @@ def test_files_stay_valid_for_gdal_after_edits(district, tmp_path):
     with Store.open(empty) as store:
         assert store.is_asset_project() and store.project_crs().to_epsg() == 32650
         assert all(li.count == 0 for li in store.layers() if li.is_asset)
+
+
+def _rtree_and_trigger(store, table):
+    rtree = store.conn.execute(
+        f'SELECT id, minx, maxx, miny, maxy FROM "rtree_{table}_geom" ORDER BY id').fetchall()
+    trigger = store.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type='trigger' AND name=?",
+        (f"rtree_{table}_geom_insert",)).fetchone()[0]
+    return rtree, trigger
+
+
+def test_many_inserts_fill_the_rtree_once_and_keep_the_trigger(district):
+    """A batch big enough for the bulk path: every new row has its rtree entry, the insert
+    trigger is back word for word, and a later single insert still goes through it."""
+    with Store.open(district) as store:
+        _, trigger = _rtree_and_trigger(store, "litter_bin")
+        n = 300
+        uids = [str(uuid.uuid4()) for _ in range(n)]
+        store.apply([Delta("litter_bin", u, None, {
+            "geom": Point(528_000 + i, 3_381_000 + 2 * i), "name": f"箱{i}",
+            "bin_type": "kitchen", **({"condition": 3} if i % 2 else {})})
+            for i, u in enumerate(uids)], user="import")
+        rtree, trigger_after = _rtree_and_trigger(store, "litter_bin")
+        assert trigger_after == trigger
+        fids = dict(store.conn.execute(
+            f"SELECT asset_uuid, fid FROM litter_bin WHERE asset_uuid IN "
+            f"({','.join('?' * n)})", uids).fetchall())
+        boxes = {r[0]: r[1:] for r in rtree}
+        for i, u in enumerate(uids):
+            x, y = 528_000 + i, 3_381_000 + 2 * i
+            assert boxes[fids[u]] == pytest.approx((x, x, y, y), abs=0.01)
+        assert [fids[u] for u in uids] == sorted(fids.values())  # fids follow the order
+        assert store.get_row("litter_bin", uids[1])["condition"] == 3
+        assert store.get_row("litter_bin", uids[0])["condition"] is None
+        one = str(uuid.uuid4())
+        store.apply([Delta("litter_bin", one, None, {"geom": Point(529_000, 3_382_000),
+                                                     "bin_type": "kitchen"})])
+        fid = store.conn.execute("SELECT fid FROM litter_bin WHERE asset_uuid=?",
+                                 (one,)).fetchone()[0]
+        assert store.conn.execute(f'SELECT minx FROM "rtree_litter_bin_geom" WHERE id={fid}'
+                                  ).fetchone()[0] == pytest.approx(529_000, abs=0.01)
+
+
+def test_a_bad_row_in_a_big_batch_is_named_and_nothing_is_written(district):
+    with Store.open(district) as store:
+        before_rows = store.conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0]
+        rtree_before, trigger = _rtree_and_trigger(store, "litter_bin")
+        uids = [str(uuid.uuid4()) for _ in range(250)]
+        uids[200] = uids[10]  # the same uuid twice: the unique index refuses the second
+        deltas = [Delta("litter_bin", u, None, {"geom": Point(528_000 + i, 3_381_000),
+                                                "bin_type": "kitchen"})
+                  for i, u in enumerate(uids)]
+        with pytest.raises(ValidationError) as err:
+            store.apply(deltas)
+        assert uids[10] in str(err.value)
+        assert store.conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0] == \
+            before_rows
+        assert _rtree_and_trigger(store, "litter_bin") == (rtree_before, trigger)

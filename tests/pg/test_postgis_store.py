@@ -169,6 +169,22 @@ def test_the_renderers_bulk_read_matches_the_files(published, small_district):
             assert rows(ours) == rows(theirs), layer
 
 
+def test_the_renderers_box_read_matches_the_files(published, small_district):
+    """``read_arrow(bbox=)``, what ``render --bbox`` reads: the same features from both."""
+    with Store.open(small_district, read_only=True) as gp, PostgisStore.open(published) as db:
+        found = gp.asset_extent(["road_segment", "litter_bin"])
+        assert found is not None
+        (minx, miny, maxx, maxy), _ = found
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        box = (cx - 200, cy - 150, cx + 200, cy + 150)
+        for layer in ("road_segment", "litter_bin"):
+            ours = db.read_arrow(layer, ["asset_uuid"], bbox=box).column("asset_uuid")
+            theirs = gp.read_arrow(layer, ["asset_uuid"], bbox=box).column("asset_uuid")
+            whole = gp.read_arrow(layer, ["asset_uuid"])
+            assert 0 < len(theirs) < len(whole), layer
+            assert sorted(ours.to_pylist()) == sorted(theirs.to_pylist()), layer
+
+
 @pytest.mark.parametrize("filters", [
     {}, {"states": ["filed", "dispatched"]}, {"overdue": True}, {"overdue": False},
     {"text": "维修"}, {"assignee": "区环境卫生管理站"},

@@ -230,3 +230,25 @@ def test_pan_frame_matches_a_full_redraw(data):
     # a zoom cannot reuse the previous frame
     zoomed = (first[0], first[1], first[0] + w * 2 * px, first[1] + h * 2 * px)
     assert render_panned(data, zoomed, (w, h), opts) is None
+
+
+def test_a_box_render_reads_only_the_box_and_draws_what_the_whole_map_draws(
+        qapp, district, data, tmp_path):
+    """``citymgr render --bbox`` reads only the features near the box (through the rtree)
+    and its image is, pixel for pixel, the whole map's image of that box (labels aside:
+    they are placed among the roads read)."""
+    from citymgr_desktop.cli import main
+    from citymgr_desktop.render.view import fit_extent
+
+    minx, miny, maxx, maxy = data.extent()
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    box = (cx - 150, cy - 100, cx + 150, cy + 100)
+    out = tmp_path / "box.png"
+    assert main(["render", str(district), "--out", str(out), "--size", "320x200",
+                 "--bbox", ",".join(map(str, box)), "--no-labels", "--no-antialias"]) == 0
+    with Store.open(district, read_only=True) as store:
+        boxed = load_map(store, bbox=fit_extent(box, 320, 200))
+    assert 0 < sum(lyr.count for lyr in boxed.layers) < sum(lyr.count for lyr in data.layers)
+    whole = render_image(data, box, (320, 200), RenderOptions(antialias=False, labels=False))
+    drawn = QImage(str(out)).convertToFormat(whole.format())
+    assert drawn == whole

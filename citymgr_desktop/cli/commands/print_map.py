@@ -103,6 +103,10 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # GDAL's reader (with pandas and GeoPandas) imported here, on the main thread: first
+    # imported inside the map's reader threads it left the atlas's peak ~35 MB higher
+    import pyogrio  # noqa: F401
+
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.fonts import ensure_gui_application
     from citymgr_desktop.export.print_map import geometry as lg

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
-
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.editing.view import referenced_assets
 from citymgr_desktop.core.errors import (
@@ -30,7 +28,9 @@ from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.store import asset_table
 from citymgr_desktop.core.store.write import check_geometry
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas loads with the field calculator, not for every command
+    import pandas as pd
+
     from citymgr_desktop.core.store import Store
 
 
@@ -220,6 +220,8 @@ def calculate(session: EditTarget, layer: str, uuids: list[str], field_name: str
                               "expression gives {expr_type} values",
                               table=table.name, field=f.name, label=f.zh,
                               field_type=f.type.value.lower(), expr_type=expr.type)
+    import pandas as pd
+
     frame = session.frame(layer, uuids, sorted(expr.used_fields | {f.name}))
     results = expr.evaluate(frame)
     cache: dict[Any, Any] = {}

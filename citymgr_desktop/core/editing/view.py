@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.expression import Expression
@@ -18,7 +16,9 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.store import asset_table, select_assets
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas loads when a frame is asked for, not for every command
+    import pandas as pd
+
     from citymgr_desktop.core.store import Store
 
 
@@ -105,6 +105,8 @@ class SessionView:
 
     def frame(self, layer: str, uuids: Iterable[str], fields: Iterable[str]) -> pd.DataFrame:
         """Current values of ``fields`` as a DataFrame indexed by uuid (with a fid column)."""
+        import pandas as pd
+
         ulist = list(uuids)
         names = [f for f in dict.fromkeys(fields) if f != "fid"]
         rows = self.rows(layer, ulist, names)

@@ -18,18 +18,19 @@ import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import ExpressionError
-from citymgr_desktop.core.expression.dataframe import evaluate as _evaluate
 from citymgr_desktop.core.expression.fields import BOOL, NULL, FieldInfo, Fields
 from citymgr_desktop.core.expression.parser import Node, check_nesting, parse
 from citymgr_desktop.core.expression.sql import to_sql
 from citymgr_desktop.core.expression.typecheck import FUNCTIONS, Checker
+
+if TYPE_CHECKING:  # the pandas back end loads when a frame is evaluated, not with SQL
+    import pandas as pd
 
 __all__ = ["FUNCTIONS", "Expression", "ExpressionError", "FieldInfo", "Fields", "filter_fids",
            "filter_rows"]
@@ -72,7 +73,9 @@ class Expression:
 
     def evaluate(self, frame: pd.DataFrame) -> pd.Series:
         """The value for every row of ``frame`` (nullable dtypes; NA for empty)."""
-        return _evaluate(self.node, frame)
+        from citymgr_desktop.core.expression.dataframe import evaluate
+
+        return evaluate(self.node, frame)
 
     def mask(self, frame: pd.DataFrame) -> np.ndarray:
         """For a filter: a boolean array, True where the condition holds (NULL -> False)."""

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.expression.lexer import error
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import domains as dm
+
+if TYPE_CHECKING:
+    import pandas as pd
 from citymgr_desktop.core.model import schema as sc
 
 # Value types of the language.
@@ -124,6 +126,8 @@ class Fields:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Fields:
         """Fields inferred from a DataFrame's dtypes (geometry columns left out)."""
+        import pandas as pd  # a frame exists, so pandas is loaded already
+
         infos = []
         for name in frame.columns:
             s = frame[name]

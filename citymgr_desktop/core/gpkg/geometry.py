@@ -8,10 +8,10 @@ import math
 import sqlite3
 import struct
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import shapely
+if TYPE_CHECKING:  # NumPy and Shapely load on the first geometry: a one-row attribute edit
+    import numpy as np  # through a plain connection (the ST_* functions) needs neither
 
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _POINT_FLAGS = 0x01  # little-endian, no envelope (points carry their own coordinates)
@@ -21,6 +21,9 @@ _EMPTY_FLAGS = 0x11  # little-endian, empty, no envelope
 
 def encode_many(geoms: Sequence[Any] | np.ndarray, srs_id: int) -> list[bytes | None]:
     """Encode geometries (Shapely objects or None) as GeoPackage blobs, vectorised."""
+    import numpy as np
+    import shapely
+
     arr = np.asarray(geoms, dtype=object)
     out: list[bytes | None] = [None] * len(arr)
     if len(arr) == 0:
@@ -62,12 +65,17 @@ def decode(blob: bytes | None) -> Any:
         return None
     if len(blob) < 8 or blob[:2] != b"GP":
         raise ValueError("not a GeoPackage geometry blob")
+    import shapely
+
     return shapely.from_wkb(bytes(blob[_wkb_offset(blob) :]))
 
 
 def decode_many(blobs: Sequence[bytes | None], on_invalid: str = "raise") -> np.ndarray:
     """Decode many GeoPackage blobs to a Shapely array (``on_invalid="ignore"``: a blob that
     cannot be read becomes None instead of raising)."""
+    import numpy as np
+    import shapely
+
     wkbs = [None if b is None or len(b) < 8 else bytes(b[_wkb_offset(b) :]) for b in blobs]
     return shapely.from_wkb(np.asarray(wkbs, dtype=object), on_invalid=on_invalid)
 

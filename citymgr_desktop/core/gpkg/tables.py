@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-
-import numpy as np
-from pyproj import CRS
+from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.gpkg.connection import exec_script, quote_ident
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+
+if TYPE_CHECKING:  # loaded where used: opening a file for an edit needs neither
+    import numpy as np
+    from pyproj import CRS
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10300  # GeoPackage 1.3.0
@@ -96,6 +98,8 @@ def init_geopackage(conn: sqlite3.Connection) -> None:
              "undefined geographic coordinate reference system"),
         ],
     )
+    from pyproj import CRS
+
     add_srs(conn, CRS.from_epsg(4326))
     conn.executemany(
         "INSERT INTO gpkg_extensions VALUES (?,?,?,?,?)",
@@ -226,6 +230,8 @@ def drop_rtree_triggers(conn: sqlite3.Connection, table: str) -> None:
 
 def fill_rtree(conn: sqlite3.Connection, table: str, fids: np.ndarray, bounds: np.ndarray) -> None:
     """Bulk-insert rtree entries from arrays (fid, and minx/miny/maxx/maxy per row)."""
+    import numpy as np
+
     ok = ~np.isnan(bounds).any(axis=1)
     rows = zip(
         fids[ok].tolist(), bounds[ok, 0].tolist(), bounds[ok, 2].tolist(),

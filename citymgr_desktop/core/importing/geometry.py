@@ -155,6 +155,21 @@ def _parts_of_dim(geom: Any, dim: int) -> list[Any]:
     return out
 
 
+def fits_as_is(geoms: np.ndarray, target: str) -> np.ndarray:
+    """Which geometries :func:`conform` would keep unchanged, as one part with no note: valid,
+    non-empty points for a point layer and lines of some length for a line layer. Checked
+    for the whole array at once; the others go through :func:`conform` one by one."""
+    arr = np.asarray(geoms, dtype=object)
+    type_id = {"POINT": 0, "LINESTRING": 1}.get(target)
+    if type_id is None or not len(arr):
+        return np.zeros(len(arr), dtype=bool)
+    ok = (shapely.get_type_id(arr) == type_id) & ~shapely.is_empty(arr)
+    ok &= shapely.is_valid(arr)
+    if type_id == 1:
+        ok &= shapely.length(arr) > 0
+    return np.asarray(ok, dtype=bool)
+
+
 def conform(geom: Any, target: str, options: GeometryOptions,
             table_label: Term | str = "") -> Conformed:
     """Make ``geom`` fit a layer of geometry type ``target`` (see the module docstring)."""

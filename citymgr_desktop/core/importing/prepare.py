@@ -17,7 +17,7 @@ from pyproj import CRS
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.importing import crs as icrs
 from citymgr_desktop.core.importing import values as iv
-from citymgr_desktop.core.importing.geometry import conform, drop_zm
+from citymgr_desktop.core.importing.geometry import Conformed, conform, drop_zm, fits_as_is
 from citymgr_desktop.core.importing.mapping import ImportMapping, editable_fields
 from citymgr_desktop.core.importing.report import Example, ImportReport
 from citymgr_desktop.core.importing.sources import SourceData, is_empty
@@ -106,54 +106,94 @@ def _invalid_reason(table: sc.Table, name: str, value: Any) -> Message:
     return words.get(f.type) or msg("not allowed")
 
 
+_NO_VALUE = object()  # the field stays unfilled (empty, a null word, mapped to nothing)
+
+
+@dataclass
+class _Outcome:
+    """What one source value becomes in one asset field, and what the report says about it
+    (replayed for every feature with that value: the outcome is computed once per value)."""
+
+    value: Any = _NO_VALUE
+    skip: Message | None = None  # the whole feature is skipped
+    unmatched: str | None = None  # a value word that matched no code
+    invalid: tuple[Message, str] | None = None  # (reason, shown value)
+    notice: tuple[Message, str] | None = None
+
+
 class _Converter:
-    """Source row -> normalised asset values, counting what does not fit."""
+    """Source row -> normalised asset values, counting what does not fit.
+
+    Conversion is a pure function of (field, source value), so each distinct value of a
+    column is converted once; the report entries are added per feature as before."""
 
     def __init__(self, table: sc.Table, mapping: ImportMapping, constants: dict[str, Any],
                  report: ImportReport) -> None:
         self.table, self.mapping, self.constants, self.report = table, mapping, constants, report
         self.explicit = {f: {iv.normalise_word(w): c for w, c in m.items()}
                          for f, m in mapping.values.items()}
+        self.targets = [(t, s) for t, s in mapping.fields.items() if t != "source_id"]
+        self.seen: dict[tuple[str, type, Any], _Outcome] = {}
 
     def convert(self, row: dict[str, Any], ex: Example) -> tuple[dict[str, Any], Message | None]:
         values: dict[str, Any] = {}
-        for target, src in self.mapping.fields.items():
-            if target == "source_id":
-                continue
+        report = self.report
+        for target, src in self.targets:
             raw = row[src]
-            if is_empty(raw) or iv.is_null_word(raw):
-                continue
-            domain = self.table.field(target).get_domain()
-            if isinstance(domain, dm.CodedDomain):
-                key = iv.value_key(raw)
-                explicit = self.explicit.get(target, {})
-                nkey = iv.normalise_word(key)
-                if nkey in explicit:
-                    raw = explicit[nkey]
-                    if raw is None or (isinstance(raw, str) and not raw.strip()):
-                        continue
-                else:
-                    code = iv.match_code(domain, raw)
-                    if code is None:
-                        self.report.add_unmatched(target, key)
-                        if self.mapping.on_unmatched == "skip":
-                            return {}, msg("value matches no code ({field}: {value!r})",
-                                           field=target, value=key)
-                        continue
-                    raw = code
-            values[target] = self._normalise(target, raw, ex)
+            try:
+                key = (target, type(raw), raw)
+                out = self.seen.get(key)
+                if out is None:
+                    out = self.seen[key] = self._outcome(target, raw)
+            except TypeError:  # an unhashable value (a list from GeoJSON): not remembered
+                out = self._outcome(target, raw)
+            if out.unmatched is not None:
+                report.add_unmatched(target, out.unmatched)
+            if out.skip is not None:
+                return {}, out.skip
+            if out.invalid is not None:
+                report.add_invalid(target, out.invalid[0],
+                                   Example(ex.fid, ex.source_id, out.invalid[1]))
+            if out.notice is not None:
+                report.notices.add(out.notice[0], Example(ex.fid, ex.source_id, out.notice[1]))
+            if out.value is not _NO_VALUE:
+                values[target] = out.value
         for f, v in self.constants.items():
             if values.get(f) is None:
                 values[f] = v
         return {k: v for k, v in values.items() if v is not None}, None
 
-    def _normalise(self, name: str, raw: Any, ex: Example) -> Any:
+    def _outcome(self, target: str, raw: Any) -> _Outcome:
+        out = _Outcome()
+        if is_empty(raw) or iv.is_null_word(raw):
+            return out
+        domain = self.table.field(target).get_domain()
+        if isinstance(domain, dm.CodedDomain):
+            key = iv.value_key(raw)
+            explicit = self.explicit.get(target, {})
+            nkey = iv.normalise_word(key)
+            if nkey in explicit:
+                raw = explicit[nkey]
+                if raw is None or (isinstance(raw, str) and not raw.strip()):
+                    return out
+            else:
+                code = iv.match_code(domain, raw)
+                if code is None:
+                    out.unmatched = key
+                    if self.mapping.on_unmatched == "skip":
+                        out.skip = msg("value matches no code ({field}: {value!r})",
+                                       field=target, value=key)
+                    return out
+                raw = code
+        out.value = self._normalise(target, raw, out)
+        return out
+
+    def _normalise(self, name: str, raw: Any, out: _Outcome) -> Any:
         f = self.table.field(name)
         if f.type is sc.FieldType.TEXT and f.max_length and len(str(raw).strip()) > f.max_length:
             text = str(raw).strip()
-            self.report.add_invalid(name, msg("longer than {max_length} characters: cut",
-                                              max_length=f.max_length),
-                                    Example(ex.fid, ex.source_id, text[:40] + "…"))
+            out.invalid = (msg("longer than {max_length} characters: cut",
+                               max_length=f.max_length), text[:40] + "…")
             return text[: f.max_length]
         if f.type is sc.FieldType.DATE and isinstance(raw, (str, int)) \
                 and not isinstance(raw, bool):
@@ -161,16 +201,14 @@ class _Converter:
             if parsed is not None:
                 raw = parsed[0]
                 if parsed[1]:
-                    self.report.notices.add(msg("{field}: partial date completed to the first "
-                                                "day", field=name),
-                                            Example(ex.fid, ex.source_id, f"{raw!s}"))
+                    out.notice = (msg("{field}: partial date completed to the first day",
+                                      field=name), f"{raw!s}")
         if f.type is sc.FieldType.TEXT and not isinstance(raw, str):
             raw = iv.value_key(raw)
         try:
             return normalise(self.table, name, raw.strip() if isinstance(raw, str) else raw)
         except ValidationError:
-            self.report.add_invalid(name, _invalid_reason(self.table, name, raw),
-                                    Example(ex.fid, ex.source_id, repr(raw)))
+            out.invalid = (_invalid_reason(self.table, name, raw), repr(raw))
             return None
 
 
@@ -211,6 +249,7 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
     records = data.attributes.to_dict("records")
     fids = list(data.attributes.index)
     target = table.geometry_type or ""
+    simple = fits_as_is(geoms, target)
     for i, (fid, row) in enumerate(zip(fids, records, strict=True)):
         if i % 2000 == 0:
             prog.update(i, len(records), msg("checking features"))
@@ -223,8 +262,9 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
         if not inside[i]:
             report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, area_words))
             continue
-        res = conform(geoms[i], target, mapping.geometry,
-                      Term(table.label("en").lower(), table.label("zh")))
+        res = Conformed([geoms[i]]) if simple[i] else conform(
+            geoms[i], target, mapping.geometry, Term(table.label("en").lower(),
+                                                     table.label("zh")))
         if res.reason:
             report.skipped.add(res.reason, Example(fid, sid, res.detail))
             continue

@@ -49,7 +49,7 @@ __all__ = [
     "run_import", "suggest_mapping",
 ]
 
-APPLY_CHUNK = 500
+APPLY_CHUNK = 5000  # rows per store.apply: progress and cancel between them
 
 
 @dataclass

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import shapely
 
 from citymgr_desktop.core.model.schema import GEOMETRY_COLUMN
 
@@ -100,14 +99,17 @@ def values_equal(a: Any, b: Any) -> bool:
         return b is None or (isinstance(b, float) and b != b)
     if b is None or (isinstance(b, float) and b != b):
         return False
-    if isinstance(a, shapely.Geometry) or isinstance(b, shapely.Geometry):
+    shapely = sys.modules.get("shapely")  # not loaded: no value is a geometry
+    if shapely is not None and (isinstance(a, shapely.Geometry)
+                                or isinstance(b, shapely.Geometry)):
         return (isinstance(a, shapely.Geometry) and isinstance(b, shapely.Geometry)
                 and bool(shapely.equals_exact(a, b, 0.0)))
     return bool(a == b)
 
 
 def _value_to_json(v: Any) -> Any:
-    if isinstance(v, shapely.Geometry):
+    shapely = sys.modules.get("shapely")
+    if shapely is not None and isinstance(v, shapely.Geometry):
         return {"$wkb": shapely.to_wkb(v, hex=True)}
     if isinstance(v, bytes):
         return {"$b64": base64.b64encode(v).decode()}
@@ -117,6 +119,8 @@ def _value_to_json(v: Any) -> Any:
 def _value_from_json(v: Any) -> Any:
     if isinstance(v, dict):
         if "$wkb" in v:
+            import shapely
+
             return shapely.from_wkb(v["$wkb"])
         if "$b64" in v:
             return base64.b64decode(v["$b64"])

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 from citymgr_desktop.core.model import domains as d
 
@@ -73,11 +74,15 @@ class Table:
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang.startswith("zh") else self.en
 
+    @cached_property
+    def _by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
     def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"{self.name} has no field {name!r}")
+        try:
+            return self._by_name[name]  # called per value on import and save: a dict
+        except KeyError:
+            raise KeyError(f"{self.name} has no field {name!r}") from None
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]

@@ -29,8 +29,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-
-from pyproj import CRS
+from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.atomic import atomic_path, final_name
 from citymgr_desktop.core.model import schema as sc
@@ -38,6 +37,9 @@ from citymgr_desktop.core.qgis import styles as qs
 from citymgr_desktop.core.qgis.forms import CHILD_TABLES, VIRTUAL_CLASS, layer_id, relation_id
 from citymgr_desktop.core.qgis.symbols import option, sub
 from citymgr_desktop.core.user import login_name
+
+if TYPE_CHECKING:  # pyproj loads when a project is written, not when a store opens
+    from pyproj import CRS
 
 PROJECT_NAME = "citymgr"
 # Layers of the project, top of the layer tree first (points drawn over lines over areas).
@@ -241,6 +243,8 @@ def qgz_bytes(qgs: str, stem: str = PROJECT_NAME) -> bytes:
 
 
 def _crs_of(conn: sqlite3.Connection, srs_id: int) -> CRS:
+    from pyproj import CRS
+
     row = conn.execute(
         "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
         "WHERE srs_id = ?",
@@ -379,6 +383,8 @@ def write_qgz(
             raise ValueError(f"not tables of the model: {unknown}")
         tables = _tables_present(conn, wanted)
         srs_row = conn.execute("SELECT srs_id FROM gpkg_geometry_columns LIMIT 1").fetchone()
+        from pyproj import CRS
+
         crs = _crs_of(conn, srs_row[0]) if srs_row else CRS.from_epsg(4326)
         assets = [t for t in tables if sc.table(t).is_asset]
         extent = _extent(conn, assets) if assets else None
@@ -464,6 +470,8 @@ def with_map_layers(qgs: str, rows: Sequence[dict]) -> str:
         sub(ml, "layername", row["name"])
         crs_text = "EPSG:3857" if row["kind"] == "xyz" else row.get("crs_wkt") or row.get("crs")
         if crs_text:  # without it QGIS 3.22 takes the project's CRS for the layer
+            from pyproj import CRS
+
             _spatialrefsys(sub(ml, "srs"), CRS.from_user_input(crs_text))
         sub(ml, "provider", provider)
         sub(ml, "layerOpacity", str(row["opacity"]))

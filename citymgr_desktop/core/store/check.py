@@ -14,9 +14,6 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import shapely
-
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.gpkg.geometry import blob_srs_id, decode_many
 from citymgr_desktop.core.messages import Message, Term, Text, msg, render
@@ -355,6 +352,9 @@ def _keys(conn: sqlite3.Connection) -> list[Problem]:
 
 
 def _geometries(conn: sqlite3.Connection, prog: Progress) -> list[Problem]:
+    import numpy as np  # loaded by a validation, not by every command that opens a store
+    import shapely
+
     out = []
     declared = dict(conn.execute("SELECT table_name, srs_id FROM gpkg_geometry_columns"))
     for table in sc.ASSET_TABLES:

@@ -12,12 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import shapely
-from pyproj import CRS
-from pyproj.exceptions import CRSError
+from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg, workcalendar
 from citymgr_desktop.core.atomic import atomic_path
@@ -26,6 +21,10 @@ from citymgr_desktop.core.errors import BadFileError, CrsError, ValidationError
 from citymgr_desktop.core.gpkg.geometry import encode_many
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+
+if TYPE_CHECKING:  # loaded when a file is created, not with every store
+    import numpy as np
+    from pyproj import CRS
 
 DEFAULT_CRS = "EPSG:4547"  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
 
@@ -43,6 +42,9 @@ DEFAULT_TIME_LIMITS = (
 
 def parse_crs(text: str | CRS) -> CRS:
     """Parse a CRS and insist that it is projected (areas and lengths in metres)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     try:
         crs = text if isinstance(text, CRS) else CRS.from_user_input(text)
     except CRSError as exc:
@@ -134,6 +136,9 @@ def bulk_insert(conn: sqlite3.Connection, table: sc.Table, columns: Mapping[str,
     The caller drops the rtree triggers first (``with_rtree_triggers=False``); the rtree is
     filled here from the geometries' bounds, far faster than a trigger per row.
     """
+    import numpy as np
+    import shapely
+
     names = list(columns)
     unknown = set(names) - set(table.field_names())
     if unknown:
@@ -164,6 +169,8 @@ def _sql_values(values: Sequence[Any]) -> list[Any]:
     NumPy arrays are converted, NaN becoming None."""
     if isinstance(values, list):
         return values
+    import numpy as np
+
     arr = np.asarray(values)
     if arr.dtype.kind == "f":
         return [None if v != v else v for v in arr.tolist()]

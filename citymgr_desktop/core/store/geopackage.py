@@ -14,12 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import pandas as pd
-import pyogrio
-from pyproj import CRS
+from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.atomic import disk_full_error, is_disk_full
@@ -47,6 +42,11 @@ from citymgr_desktop.core.store.files import (
 from citymgr_desktop.core.store.queries import StoreQueries
 from citymgr_desktop.core.store.upgrade import Absent, absent_columns, bring_up_to_date
 from citymgr_desktop.core.store.write import apply_deltas
+
+if TYPE_CHECKING:  # pandas and GeoPandas load when a frame is read: not for every command
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS  # and pyproj with the first CRS
 
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
 
@@ -274,6 +274,8 @@ class Store(StoreQueries):
             raise CrsError("{path}: srs_id {srs_id} has no usable CRS definition",
                            path=self.path, srs_id=srs_id)
         org, code, definition = row
+        from pyproj import CRS
+
         try:
             crs = (CRS.from_authority(org, code) if org and org.upper() == "EPSG"
                    else CRS.from_wkt(definition))
@@ -337,6 +339,8 @@ class Store(StoreQueries):
 
         ``where`` is passed to GDAL: only for SQL the code itself builds, never user text.
         """
+        import pyogrio  # with GeoPandas and pandas: 1 s, only for commands that read frames
+
         clauses = [where] if where else []
         if not include_retired and layer in sc.ASSET_TABLES_BY_NAME:
             clauses.append("retired_at IS NULL")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-import pyogrio
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import (
@@ -370,21 +369,25 @@ class StoreQueries:
             f"PRAGMA table_info({gpkg.quote_ident(table)})")]
 
     def read_arrow(self, layer: str, columns: Iterable[str], *,
-                   include_retired: bool = True) -> pa.Table:
+                   include_retired: bool = True, bbox: Bbox | None = None) -> pa.Table:
         """The fids, ``columns`` and geometries of a feature layer as one Arrow table with
         the columns ``fid`` (int64), ``columns`` and ``geometry`` (WKB).
 
         The bulk read for drawing, through GDAL's Arrow path; ``include_retired=False``
-        leaves out retired assets (asset layers only, as :meth:`read`). It reads through a
+        leaves out retired assets (asset layers only, as :meth:`read`); ``bbox`` (minx, miny,
+        maxx, maxy in the layer's CRS) reads only the features that meet it (GDAL's
+        spatial filter, through the layer's rtree). It reads through a
         GDAL connection of its own, never ``self.conn``: a loader may call it from several
         worker threads at once.
         """
+        import pyogrio  # it imports GeoPandas and pandas: 1 s, only for commands that read
+
         where = None
         if not include_retired and layer in sc.ASSET_TABLES_BY_NAME:
             where = "retired_at IS NULL"
         try:
             meta, table = pyogrio.read_arrow(self.path, layer=layer, columns=list(columns),
-                                             where=where, return_fids=True)
+                                             where=where, return_fids=True, bbox=bbox)
         except pyogrio.errors.DataLayerError as exc:
             raise NotFoundError("{path}: cannot read layer {layer!r} ({reason})",
                                 path=self.path, layer=layer, reason=exc) from None

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import NotFoundError
@@ -189,6 +188,8 @@ def _judge_pending(store: Store, t: sc.Table, expr: Expression | None, pending: 
         index.append(d.uuid)
     if not records:
         return set()
+    import pandas as pd  # only when unsaved edits are judged again
+
     frame = pd.DataFrame.from_records(records, index=index, columns=[*names, "fid"])
     keep = np.ones(len(frame), dtype=bool)
     if expr is not None:

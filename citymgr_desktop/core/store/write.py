@@ -12,8 +12,6 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-import shapely
-
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.errors import GeometryError, NotFoundError, ValidationError
@@ -24,6 +22,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store.bulk_insert import insert_rows
 
 _GEOM_TYPES = {
     "POINT": ("Point",),
@@ -36,6 +35,8 @@ def check_geometry(table: sc.Table, geom: Any) -> Any:
     """Validate a geometry for ``table``: right type, valid, not empty; Polygon -> Multi."""
     if geom is None:
         return None
+    import shapely  # NumPy and Shapely load with the first geometry written, not at start-up
+
     if not isinstance(geom, shapely.Geometry):
         raise GeometryError("{table}: geometry must be a Shapely geometry, got {geom!r}",
                             table=table.name, geom=geom)
@@ -144,17 +145,59 @@ def _stamp_fields(table: sc.Table) -> bool:
     return "updated_at" in names and "updated_by" in names
 
 
-def _prepare(table: sc.Table, values: dict[str, Any]) -> dict[str, Any]:
+def _prepare(table: sc.Table, values: dict[str, Any],
+             memo: dict[tuple[str, type, Any], Any] | None = None,
+             checked: set[int] | None = None) -> dict[str, Any]:
+    """Checked values of one row; ``memo`` remembers the normalised value of each (field,
+    value) already seen in this batch (normalising is a pure function of the two), and
+    ``checked`` holds the ids of geometries already found fit as they are."""
     out: dict[str, Any] = {}
     for k, v in values.items():
         if k == sc.GEOMETRY_COLUMN:
-            out[k] = check_geometry(table, v)
-        else:
+            out[k] = v if checked is not None and id(v) in checked else check_geometry(table, v)
+        elif memo is None or not isinstance(v, (str, int, float, type(None))):
             out[k] = normalise(table, k, v)
+        elif isinstance(v, str) and _plain_text(table, k, v):
+            out[k] = v  # what normalise returns for it, without its checks' cost per row
+        else:
+            key = (k, type(v), v)
+            if key not in memo:
+                memo[key] = normalise(table, k, v)
+            out[k] = memo[key]
     if table.name == "green_space" and out.get(sc.GEOMETRY_COLUMN) is not None \
             and "area_m2" not in values:
         out["area_m2"] = round(float(out[sc.GEOMETRY_COLUMN].area), 1)
     return out
+
+
+def _fit_as_they_are(table: sc.Table, geoms: list[Any]) -> set[int]:
+    """Ids of the geometries :func:`check_geometry` would return unchanged (a 2-D, valid,
+    non-empty geometry of the layer's type, not a Polygon to be made Multi), checked for
+    the whole batch at once; the others are checked one by one."""
+    import numpy as np
+    import shapely
+
+    kinds = [k for k in _GEOM_TYPES.get(table.geometry_type or "", ()) if k != "Polygon"]
+    shapes = [g for g in geoms if isinstance(g, shapely.Geometry)]
+    if not kinds or not shapes:
+        return set()
+    arr = np.asarray(shapes, dtype=object)
+    ids = [int(shapely.GeometryType[k.upper()]) for k in kinds]
+    ok = np.isin(shapely.get_type_id(arr), ids) & ~shapely.is_empty(arr) \
+        & ~shapely.has_z(arr)
+    ok &= shapely.is_valid(arr)
+    return {id(g) for g, fit in zip(shapes, ok.tolist(), strict=True) if fit}
+
+
+def _plain_text(table: sc.Table, name: str, value: str) -> bool:
+    """True when ``value`` is a non-blank text, within the length, of a text field without a
+    domain: :func:`normalise` would return it as it is (names, ids, codes of an import)."""
+    try:
+        f = table.field(name)
+    except KeyError:
+        return False
+    return (f.type is sc.FieldType.TEXT and f.get_domain() is None
+            and (not f.max_length or len(value) <= f.max_length) and value.strip() != "")
 
 
 def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, deltas: list[Delta],
@@ -162,9 +205,16 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
     if not deltas:
         return
     serial = None
+    memo: dict[tuple[str, type, Any], Any] = {}
+    rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
+    checked = _fit_as_they_are(table, [d.new.get(sc.GEOMETRY_COLUMN) for d in deltas
+                                       if d.new is not None])
+    stamped = _stamp_fields(table)
+    created = "created_at" in table.field_names()
     for d in deltas:
         assert d.new is not None
-        row = _prepare(table, dict(d.new))
+        row = _prepare(table, dict(d.new), memo, checked)
         row[table.key] = d.uuid
         if table.is_asset:
             if row.get(sc.GEOMETRY_COLUMN) is None:
@@ -177,27 +227,24 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
                 serial += 1
             else:
                 objcode.validate(row["obj_code"], table)
-        if _stamp_fields(table):
+        if stamped:
             row.setdefault("updated_at", stamp)
             row["updated_by"] = user or row.get("updated_by")
-        elif "created_at" in table.field_names():
+        elif created:
             row.setdefault("created_at", stamp)
             row.setdefault("created_by", user or None)
-        geom = row.pop(sc.GEOMETRY_COLUMN, None)
-        names = list(row)
-        values = [row[n] for n in names]
-        if table.is_asset:
-            names.insert(0, sc.GEOMETRY_COLUMN)
-            values.insert(0, encode(geom, srs_id or 0))
-        cols = ", ".join(gpkg.quote_ident(n) for n in names)
-        try:
-            conn.execute(f"INSERT INTO {gpkg.quote_ident(table.name)} ({cols}) VALUES "
-                         f"({','.join('?' * len(names))})", values)
-        except sqlite3.IntegrityError as exc:
-            raise ValidationError("cannot add {table} {uuid}: {reason}",
-                                  table=table.name, uuid=d.uuid, reason=exc) from None
-        if table.is_asset and geom is not None:
-            gpkg.expand_extent(conn, table.name, geom.bounds)
+        geoms.append(row.pop(sc.GEOMETRY_COLUMN, None))
+        rows.append(row)
+    insert_rows(conn, table, rows, [d.uuid for d in deltas],
+                geoms if table.is_asset else None, srs_id or 0)
+    if table.is_asset:
+        import numpy as np
+        import shapely
+
+        b = shapely.total_bounds(np.asarray(geoms, dtype=object))
+        if not np.isnan(b).any():
+            gpkg.expand_extent(conn, table.name, (float(b[0]), float(b[1]), float(b[2]),
+                                                  float(b[3])))
     if table.name == "road_segment":
         _derive_pci_grade(conn, [d.uuid for d in deltas])
 

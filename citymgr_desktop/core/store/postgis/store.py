@@ -13,11 +13,6 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import pandas as pd
-import shapely
-from pyproj import CRS
-
 from citymgr_desktop.core.errors import (
     ConflictError,
     CrsError,
@@ -42,8 +37,11 @@ from citymgr_desktop.core.store.postgis.queries import PostgisQueries
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
 from citymgr_desktop.core.store.postgis.write import SaveOutcome, Versions, save_deltas
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded where used: ``core.store`` imports this module for every command
+    import geopandas as gpd
+    import pandas as pd
     import pyarrow as pa
+    from pyproj import CRS
 
 
 class PostgisStore(PostgisQueries):
@@ -212,6 +210,8 @@ class PostgisStore(PostgisQueries):
             raise CrsError("{path}: srs_id {srs_id} has no usable CRS definition",
                            path=self.path, srs_id=srs_id)
         auth, code, wkt = row
+        from pyproj import CRS
+
         return CRS.from_authority(auth, code) if auth == "EPSG" else CRS.from_wkt(wkt)
 
     def crs(self, layer: str) -> CRS:
@@ -264,12 +264,16 @@ class PostgisStore(PostgisQueries):
         if not include_retired and t.is_asset:
             clauses.append("retired_at IS NULL")
         if bbox is not None and t.is_asset:
-            clauses.append(f"{ident(sc.GEOMETRY_COLUMN)} && "
-                           "ST_MakeEnvelope(%s, %s, %s, %s, %s)")
+            clauses.append(f"ST_Intersects({ident(sc.GEOMETRY_COLUMN)}, "
+                           "ST_MakeEnvelope(%s, %s, %s, %s, %s))")  # as GDAL's filter
             params.extend([*bbox, self.srid])
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self.conn.execute(f"SELECT {', '.join(map(select_column, cols))} FROM "
                                  f"{ident(layer)}{where} ORDER BY fid", params).fetchall()
+        import geopandas as gpd
+        import pandas as pd
+        import shapely
+
         frame = pd.DataFrame.from_records(
             [[from_db(n, v) for n, v in zip(cols, r, strict=True)] for r in rows],
             columns=cols).set_index("fid")
@@ -286,20 +290,28 @@ class PostgisStore(PostgisQueries):
             "AND table_name = %s ORDER BY ordinal_position", (table,))]
 
     def read_arrow(self, layer: str, columns: Iterable[str], *,
-                   include_retired: bool = True) -> pa.Table:
+                   include_retired: bool = True,
+                   bbox: tuple[float, float, float, float] | None = None) -> pa.Table:
         """The renderer's bulk read, as the GeoPackage store's: ``fid`` (int64), ``columns``
-        and ``geometry`` (WKB) of a feature layer as one Arrow table."""
+        and ``geometry`` (WKB) of a feature layer as one Arrow table; ``bbox`` (minx, miny,
+        maxx, maxy) keeps the features that meet it (through the GiST index)."""
         import pyarrow as pa
 
         names = list(columns)
         if layer not in sc.ASSET_TABLES_BY_NAME:
             raise NotFoundError("{path} has no feature layer {layer!r}", path=self.path,
                                 layer=layer)
-        where = " WHERE retired_at IS NULL" if not include_retired else ""
+        clauses = ["retired_at IS NULL"] if not include_retired else []
+        params: list[Any] = []
+        if bbox is not None:
+            clauses.append(f"ST_Intersects({ident(sc.GEOMETRY_COLUMN)}, "
+                           "ST_MakeEnvelope(%s, %s, %s, %s, %s))")  # as GDAL's filter
+            params = [*map(float, bbox), self.srid]
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         cols = ["fid", *names, sc.GEOMETRY_COLUMN]
         with self.conn.cursor(binary=True) as cur:
             rows = cur.execute(f"SELECT {', '.join(map(select_column, cols))} FROM "
-                               f"{ident(layer)}{where} ORDER BY fid").fetchall()
+                               f"{ident(layer)}{where} ORDER BY fid", params).fetchall()
         data: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in cols]
         arrays = {"fid": pa.array(data[0], pa.int64())}
         for i, name in enumerate(names, start=1):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import shapely
-
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.postgis.ddl import ident
 
@@ -24,6 +22,8 @@ def from_db(name: str, value: Any) -> Any:
     if value is None:
         return None
     if name == sc.GEOMETRY_COLUMN:
+        import shapely  # loaded with the first geometry, not with the store
+
         return shapely.from_wkb(bytes(value))
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()
@@ -35,6 +35,8 @@ def from_db(name: str, value: Any) -> Any:
 def to_db(name: str, value: Any) -> Any:
     """A model value as a query parameter (geometries as WKB for ``ST_GeomFromWKB``)."""
     if name == sc.GEOMETRY_COLUMN and value is not None:
+        import shapely
+
         return shapely.to_wkb(value)
     return value
 

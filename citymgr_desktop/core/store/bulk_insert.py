@@ -1,0 +1,121 @@
+"""Insert many prepared rows at once: grouped by columns into ``executemany``, geometries
+encoded in one vectorised pass, and for a large batch the spatial index filled once from the
+geometries' bounds instead of by the per-row rtree trigger (whose ``ST_*`` functions are
+Python calls: 5 per row). The trigger is put back, word for word, before this returns.
+
+The caller holds the transaction; an integrity error names the row that caused it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import groupby
+from typing import Any
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.gpkg.geometry import encode_many
+from citymgr_desktop.core.model import schema as sc
+
+BULK_RTREE_ROWS = 200  # from this many rows on, the rtree is filled once after the insert
+
+
+@contextmanager
+def _rtree_insert_trigger_deferred(conn: sqlite3.Connection, table: str
+                                   ) -> Iterator[bool]:
+    """Drop the table's rtree insert trigger for the block, then create it again exactly as
+    it was (whoever wrote it: us, GDAL or QGIS). Yields whether there was one, i.e. whether
+    the caller must fill the rtree itself."""
+    name = f"{gpkg.rtree_name(table)}_insert"
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                       (name,)).fetchone()
+    if row is None:
+        yield False
+        return
+    conn.execute(f"DROP TRIGGER {gpkg.quote_ident(name)}")
+    try:
+        yield True
+    finally:
+        conn.execute(row[0])
+
+
+def insert_rows(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]],
+                uuids: Sequence[str], geoms: Sequence[Any] | None, srs_id: int) -> None:
+    """Insert ``rows`` (column -> SQL value, already checked; ``uuids`` name them in errors)
+    with ``geoms`` (checked Shapely geometries, for an asset table) into ``table``."""
+    if not rows:
+        return
+    blobs: list[Any] = encode_many(geoms, srs_id) if geoms is not None else [None] * len(rows)
+    rows = _pad(conn, table, rows)
+    # runs of rows with the same columns, in the given order (so fids follow it)
+    groups = [(names, [i for i, _ in run]) for names, run in
+              groupby(enumerate(rows), key=lambda item: tuple(item[1]))]
+    name = gpkg.quote_ident(table.name)
+    bulk = geoms is not None and len(rows) >= BULK_RTREE_ROWS \
+        and not any("fid" in names for names, _ in groups)
+    if not bulk:
+        _insert_groups(conn, table, rows, uuids, blobs, groups, geoms is not None)
+        return
+    import numpy as np
+    import shapely
+
+    start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
+    with _rtree_insert_trigger_deferred(conn, table.name) as fill:
+        _insert_groups(conn, table, rows, uuids, blobs, groups, True)
+        if fill:  # new fids ascend in insertion order (no fid was given)
+            fids = np.array([r[0] for r in conn.execute(
+                f"SELECT fid FROM {name} WHERE fid > ? ORDER BY fid", (start,))], np.int64)
+            assert len(fids) == len(rows), "rows appeared during a bulk insert"
+            gpkg.fill_rtree(conn, table.name, fids,
+                            shapely.bounds(np.asarray(geoms, dtype=object)))
+
+
+def _pad(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]]
+         ) -> list[dict[str, Any]]:
+    """Rows with every column any of them has, a missing one as NULL (the same as leaving
+    it out, except for a column with a DEFAULT, which is left out), so that most of a batch
+    goes into one ``executemany``."""
+    defaults = {r[1] for r in conn.execute(
+        f"PRAGMA table_info({gpkg.quote_ident(table.name)})") if r[4] is not None}
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    return [{c: row.get(c) for c in columns if c in row or c not in defaults} for row in rows]
+
+
+def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]],
+                   uuids: Sequence[str], blobs: list[Any],
+                   groups: list[tuple[tuple[str, ...], list[int]]], with_geometry: bool) -> None:
+    """Insert each group with one ``executemany``."""
+    for names, members in groups:
+        cols = [sc.GEOMETRY_COLUMN, *names] if with_geometry else list(names)
+        sql = (f"INSERT INTO {gpkg.quote_ident(table.name)} "
+               f"({', '.join(gpkg.quote_ident(c) for c in cols)}) "
+               f"VALUES ({','.join('?' * len(cols))})")
+        if with_geometry:
+            params: Any = ([blobs[i], *rows[i].values()] for i in members)
+        else:
+            params = (list(rows[i].values()) for i in members)
+        conn.execute("SAVEPOINT bulk_insert")
+        try:
+            conn.executemany(sql, params)
+        except sqlite3.IntegrityError as exc:
+            conn.execute("ROLLBACK TO bulk_insert")
+            conn.execute("RELEASE bulk_insert")
+            _name_the_culprit(conn, sql, table, rows, uuids, blobs, members, with_geometry)
+            raise ValidationError("cannot add {table} {uuid}: {reason}", table=table.name,
+                                  uuid=uuids[members[0]], reason=exc) from None
+        conn.execute("RELEASE bulk_insert")
+
+
+def _name_the_culprit(conn: sqlite3.Connection, sql: str, table: sc.Table,
+                      rows: Sequence[dict[str, Any]], uuids: Sequence[str], blobs: list[Any],
+                      members: list[int], with_geometry: bool) -> None:
+    """Insert ``members`` one by one to raise the error with the row that causes it."""
+    for i in members:
+        values = [blobs[i], *rows[i].values()] if with_geometry else list(rows[i].values())
+        try:
+            conn.execute(sql, values)
+        except sqlite3.IntegrityError as exc:
+            raise ValidationError("cannot add {table} {uuid}: {reason}",
+                                  table=table.name, uuid=uuids[i], reason=exc) from None
