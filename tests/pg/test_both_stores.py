@@ -86,3 +86,26 @@ def test_work_order_lists(project_store):
     assert {o["state"] for o in filed} <= {"filed"}
     assert [o["case_no"] for o in orders] == sorted((o["case_no"] for o in orders),
                                                     reverse=True)
+
+
+def test_an_order_its_events_and_assets_and_a_move_to_closed(project_store):
+    from citymgr_desktop.core.workorders import orders as wo
+
+    store = project_store
+    listed = next(o for o in list_orders(store, states=["resolved"]))
+    order = wo.get_order(store, listed["case_no"])
+    assert wo.get_order(store, order["work_order_uuid"]) == order
+    events = wo.events_of(store, order["work_order_uuid"])
+    assert events and events[-1]["to_state"] == "resolved"
+    assets = wo.assets_of(store, order["work_order_uuid"])
+    assert len(assets) == listed["asset_count"]
+    assert wo.asset_class_of(store, [u for _c, u in assets]) == {u: c for c, u in assets}
+    before = len(history.records(store, assets[0][1]))
+    wo.move_order(store, order["case_no"], "checked", "王五", "核查通过")
+    wo.move_order(store, order["case_no"], "closed", "王五", "验收合格")
+    moved = wo.get_order(store, order["case_no"])
+    assert moved["state"] == "closed" and moved["closed_at"]
+    assert wo.events_of(store, order["work_order_uuid"])[-1]["to_state"] == "closed"
+    assert len(history.records(store, assets[0][1])) == before + 1  # the closing record
+    with pytest.raises(Exception, match="maintenance record"):
+        wo.delete_order(store, order["case_no"])

@@ -8,6 +8,7 @@ import json
 import time
 
 import psycopg
+import pytest
 
 from tests.pg.conftest import run_citymgr
 
@@ -274,3 +275,60 @@ def test_concurrent_work_order_creation_takes_distinct_case_numbers(published):
             assert count == json.loads(r.stdout)["assets"] > 0
     listed = run_citymgr("workorders", "list", published, "--json")
     assert set(cases) <= {o["case_no"] for o in json.loads(listed.stdout)}
+
+
+def test_workorders_move_on_a_database_closes_an_order_with_its_records(published):
+    with psycopg.connect(published) as conn:
+        case, wid = conn.execute("SELECT case_no, work_order_uuid FROM work_order WHERE "
+                                 "state = 'checked' ORDER BY case_no LIMIT 1").fetchone()
+        before = conn.execute("SELECT count(*) FROM maintenance_record WHERE "
+                              "work_order_uuid = %s", (wid,)).fetchone()[0]
+    moved = run_citymgr("workorders", "move", published, case, "--to", "closed", "--user",
+                        "王五", "--note", "验收合格", "--json")
+    assert moved.returncode == 0, moved.stderr
+    assert json.loads(moved.stdout)["state"] == "closed"
+    with psycopg.connect(published) as conn:
+        state, db_user = conn.execute("SELECT state, db_user FROM work_order WHERE case_no = %s",
+                                      (case,)).fetchone()
+        after = conn.execute("SELECT count(*) FROM maintenance_record WHERE "
+                             "work_order_uuid = %s", (wid,)).fetchone()[0]
+        links = conn.execute("SELECT count(*) FROM work_order_asset WHERE work_order_uuid = %s",
+                             (wid,)).fetchone()[0]
+    assert state == "closed" and db_user
+    assert after == before + links  # one closing record per asset
+    illegal = run_citymgr("workorders", "move", published, case, "--to", "filed")
+    _one_line_error(illegal, illegal.returncode, "closed")
+    assert illegal.returncode != 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_workorders_export_on_a_database_writes_what_the_file_writes(published, small_district,
+                                                                       tmp_path, fmt):
+    ours = run_citymgr("workorders", "export", published, "--format", fmt, "--out",
+                       str(tmp_path / f"db.{fmt}"), "--json")
+    theirs = run_citymgr("workorders", "export", str(small_district), "--format", fmt,
+                         "--out", str(tmp_path / f"file.{fmt}"), "--json")
+    assert ours.returncode == 0, ours.stderr
+    assert theirs.returncode == 0, theirs.stderr
+    a, b = json.loads(ours.stdout), json.loads(theirs.stdout)
+    assert (a["orders"], a["assets"]) == (b["orders"], b["assets"]) and a["orders"] > 0
+    if fmt == "csv":
+        assert (tmp_path / "db.csv").read_text(encoding="utf-8-sig") == \
+            (tmp_path / "file.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("extra", [[], ["--atlas", "district"]])
+def test_print_map_on_a_database_plans_what_the_file_plans(published, small_district, tmp_path,
+                                                           extra):
+    ours = run_citymgr("print-map", published, "--out", str(tmp_path / "db.pdf"), "--json",
+                       *extra)
+    theirs = run_citymgr("print-map", str(small_district), "--out", str(tmp_path / "file.pdf"),
+                         "--json", *extra)
+    assert ours.returncode == 0, ours.stderr
+    assert theirs.returncode == 0, theirs.stderr
+    a, b = json.loads(ours.stdout), json.loads(theirs.stdout)
+    for d in (a, b):
+        d.pop("out"), d.pop("seconds", None)
+    # the file's extents come from its rtree (float32 boxes, rounded outwards): within a metre
+    assert a.pop("extent", [0] * 4) == pytest.approx(b.pop("extent", [0] * 4), abs=1.0)
+    assert a == b

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     # imported inside the map's reader threads it left the atlas's peak ~35 MB higher
     import pyogrio  # noqa: F401
 
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.fonts import ensure_gui_application
     from citymgr_desktop.export.print_map import geometry as lg
     from citymgr_desktop.export.print_map.layout import PrintSettings, export_map, resolve_area
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         dpi=args.dpi, north=args.north, labels=not args.no_labels).validated()
     ensure_gui_application()
     t0 = time.perf_counter()
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         store.require_asset_project()
         source = MapSource(store, settings.layers, settings.lang)
         source.backdrop = backdrop_for(store, args)

@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_create)
 
     m = s.add_parser("move", help="move an order to another state (only legal moves)")
-    m.add_argument("file")
+    m.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
     m.add_argument("case", help="case number (or uuid)")
     m.add_argument("--to", required=True, metavar="STATE", help=f"one of: {STATES}")
     add_user(m, "who makes the move (default: your login)", old=("--by",))
@@ -96,7 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _calendar.register(s)
 
     e = s.add_parser("export", help="export orders to pdf, xlsx, csv, geojson or gpkg")
-    e.add_argument("file")
+    e.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
     add_list(e, "--state", metavar="STATE", help="only these states")
     add_list(e, "--case", metavar="CASE", several=True, help="only these case numbers")
     e.add_argument("--format", required=True, choices=FORMATS)
@@ -164,12 +164,12 @@ def creation_note(count: int, where: str) -> Message:
 
 
 def run_move(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
 
     close = wo.CloseOptions(record_type=args.record_type,
                             condition_after=args.condition_after)
-    with Store.open(args.file) as store:
+    with open_store(args.file) as store:
         wo.move_order(store, args.case, args.to, acting_user(args.user, "citymgr"), args.note,
                       close=close)
         row = wo.get_order(store, args.case)
@@ -242,12 +242,12 @@ def run_limits(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.workorders.exporter import export_orders
 
     refuse_overwrite(args.out, args.overwrite)
     lang = document_language()
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         summary = export_orders(store, args.out, args.format, cases=args.case or None,
                                 states=args.state, lang="zh" if lang == "zh_CN" else "en",
                                 with_map=not args.no_map, with_photos=args.photos,

@@ -68,7 +68,7 @@ class EditSession(SessionView):
             raise ReadOnlyError("{path} is open read-only; save a copy to edit it",
                                 path=store.path)
         self.dry_run = dry_run
-        journal = journal and not dry_run
+        journal = journal and not dry_run and not store.is_database
         store.require_asset_project()
         super().__init__(store)
         self.user = user
@@ -95,11 +95,10 @@ class EditSession(SessionView):
                         self.journal.path.unlink()
             self.elsewhere = journals_elsewhere(store.path, store.project_uuid, search)
 
-    def _state_of_file(self) -> tuple[int, int]:
-        """Changes to the file since: by other connections (``data_version``) and by this
-        one (``total_changes``). Equal states mean nobody wrote in between."""
-        version = self.store.conn.execute("PRAGMA data_version").fetchone()[0]
-        return int(version), self.store.conn.total_changes
+    def _state_of_file(self) -> object:
+        """The store's write state: equal states mean nobody wrote in between (a database's
+        never compare equal: its saves always merge with the rows as they are now)."""
+        return self.store.write_state()
 
     # -- notifications ---------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[EditEvent], None]) -> None:
@@ -293,7 +292,8 @@ class EditSession(SessionView):
                 deltas = list(merged.resolved(default=MINE))
             deltas, retired = ec.retire_referenced(self.store, deltas, now_iso())
             counts = self.store.apply(deltas, self.user, progress)
-            if self.store.project_uuid is None:  # files made before it was recorded
+            if self.store.project_uuid is None and not self.store.is_database:
+                # files made before it was recorded
                 conn.execute("INSERT OR REPLACE INTO citymgr_meta VALUES ('project_uuid', ?)",
                              (new_uuid(),))
         # committed: only now may the journal forget the edits

@@ -179,13 +179,7 @@ def keyed_table(name: str) -> sc.Table:
 
 def referenced_assets(store: Store, uuids: Iterable[str]) -> set[str]:
     """Which of ``uuids`` a maintenance record or a work order points at."""
-    ulist = list(uuids)
-    out: set[str] = set()
-    for table in ("maintenance_record", "work_order_asset"):
-        out |= {r[0] for r in gpkg.select_in(
-            store.conn, f"SELECT DISTINCT asset_uuid FROM {table} WHERE asset_uuid IN ({{marks}})",
-            ulist)}
-    return out
+    return store.referenced_assets(uuids)
 
 
 def nearest_asset(view: SessionView, layer: str, x: float, y: float,

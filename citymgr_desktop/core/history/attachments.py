@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 ATTACHMENT = sc.ATTACHMENT
 _METADATA = [n for n in ATTACHMENT.field_names() if n != "content"]
-# newest first: when the camera took it, else when it was stored
-_NEWEST = "coalesce(taken_at, created_at) DESC, rowid DESC"
 
 
 def asset_class_for(store: Store, asset_uuid: str, pending: DeltaSet | None = None) -> str:
@@ -52,14 +50,6 @@ def asset_class_for(store: Store, asset_uuid: str, pending: DeltaSet | None = No
     if layer is not None:
         return layer
     raise NotFoundError("no asset with uuid {uuid} in any asset layer", uuid=asset_uuid)
-
-
-def _rows(store: Store, where: str, params: list[Any], order: str, with_content: bool = False,
-          limit: int | None = None) -> list[dict[str, Any]]:
-    names = [*_METADATA, "content"] if with_content else _METADATA
-    sql = (f"SELECT {store.select_list('attachment', names)} FROM attachment WHERE {where} "
-           f"ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else ""))
-    return [dict(zip(names, r, strict=True)) for r in store.conn.execute(sql, params)]
 
 
 def _with_pending(found: list[dict[str, Any]], pending: DeltaSet | None,
@@ -90,8 +80,8 @@ def asset_photos(store: Store, asset_uuid: str, limit: int | None = None,
     """The images that show an asset (its own and its records'), newest first."""
     if "asset_uuid" in store.absent.get("attachment", ()):
         return []  # a file from before photos named their asset
-    found = _rows(store, "asset_uuid = ? AND mime_type LIKE 'image/%'", [asset_uuid], _NEWEST,
-                  limit=None if pending_of(pending, "attachment") else limit)
+    found = store.photos_of_asset(asset_uuid,
+                                  limit=None if pending_of(pending, "attachment") else limit)
     out = _with_pending(found, pending, lambda r: r.get("asset_uuid") == asset_uuid
                         and str(r.get("mime_type") or "").startswith("image/"), False,
                         newest_first=True)

@@ -73,6 +73,8 @@ class Store(StoreQueries):
     :class:`~citymgr_desktop.core.store.queries.StoreQueries`) and never use ``conn``.
     """
 
+    is_database = False  # a file: the edit session keeps its journal beside it
+
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
         self.path = path
         self.conn = conn

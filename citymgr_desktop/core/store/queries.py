@@ -95,6 +95,27 @@ class StoreQueries:
             self.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
             f"WHERE {key} IN ({{marks}})", uuids)}
 
+    def may_change(self, layer: str, uuid: str) -> bool:
+        """Whether this asset may be changed here: in a file, unless it is open read-only
+        (a database answers by its row-level security)."""
+        return not getattr(self, "read_only", False)
+
+    def referenced_assets(self, uuids: Iterable[str]) -> set[str]:
+        """Which of ``uuids`` a maintenance record or a work order points at."""
+        ulist = list(uuids)
+        out: set[str] = set()
+        for table in ("maintenance_record", "work_order_asset"):
+            out |= {r[0] for r in gpkg.select_in(
+                self.conn, f"SELECT DISTINCT asset_uuid FROM {table} WHERE asset_uuid IN "
+                "({marks})", ulist)}
+        return out
+
+    def write_state(self) -> tuple[int, int]:
+        """Changes to the file so far: by other connections (``data_version``) and by this
+        one (``total_changes``). Equal states mean nobody wrote in between."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), self.conn.total_changes
+
     def uuids_of_fids(self, layer: str, fids: Iterable[int]) -> dict[int, str]:
         """The uuid of each of these rows of one of our tables, by fid (unknown ones left
         out)."""
@@ -148,7 +169,67 @@ class StoreQueries:
             f"SELECT {cols} FROM attachment WHERE owner_uuid = ? ORDER BY created_at, rowid",
             (owner_uuid,))]
 
+    def photos_of_asset(self, asset_uuid: str, limit: int | None = None
+                        ) -> list[dict[str, Any]]:
+        """The images that show an asset (its own and its records'), newest first, without
+        their content."""
+        names = [n for n in sc.ATTACHMENT.field_names() if n != "content"]
+        cols = self.select_list("attachment", names)  # type: ignore[attr-defined]
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(
+            f"SELECT {cols} FROM attachment WHERE asset_uuid = ? AND mime_type LIKE 'image/%' "
+            "ORDER BY coalesce(taken_at, created_at) DESC, rowid DESC"
+            + (f" LIMIT {int(limit)}" if limit else ""), (asset_uuid,))]
+
     # -- work orders (core/workorders asks) -----------------------------------------------------
+    def asset_layers_of(self, uuids: Iterable[str]) -> dict[str, str]:
+        """The asset layer holding each of ``uuids`` (unknown ones left out)."""
+        ulist = list(uuids)
+        out: dict[str, str] = {}
+        for t in sc.ASSET_TABLES:
+            for (u,) in gpkg.select_in(self.conn, f"SELECT asset_uuid FROM "
+                                       f"{gpkg.quote_ident(t.name)} WHERE asset_uuid IN "
+                                       "({marks})", ulist):
+                out[u] = t.name
+        return out
+
+    def order_assignees(self) -> set[str]:
+        """Every assignee a work order names."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT assignee FROM work_order WHERE assignee IS NOT NULL")}
+
+    def case_numbers_of(self, order_uuids: Iterable[str]) -> dict[str, str]:
+        """{work_order_uuid: case number} of these orders (unknown ones left out)."""
+        return dict(gpkg.select_in(self.conn, "SELECT work_order_uuid, case_no FROM "
+                                   "work_order WHERE work_order_uuid IN ({marks})",
+                                   list(order_uuids)))
+
+    def order_rows(self, ref: str) -> dict[str, dict[str, Any]]:
+        """The work orders whose case number or uuid is ``ref``, by uuid."""
+        names = sc.WORK_ORDER.field_names()
+        cols = ", ".join(gpkg.quote_ident(n) for n in names)
+        return {r[0]: dict(zip(names, r[1:], strict=True)) for r in self.conn.execute(
+            f"SELECT work_order_uuid, {cols} FROM work_order WHERE case_no=? OR "
+            "work_order_uuid=?", (ref, ref))}
+
+    def order_events(self, work_order_uuid: str) -> list[dict[str, Any]]:
+        """An order's moves, oldest first."""
+        names = sc.WORK_ORDER_EVENT.field_names()
+        cols = ", ".join(gpkg.quote_ident(n) for n in names)
+        return [dict(zip(names, r, strict=True)) for r in self.conn.execute(
+            f"SELECT {cols} FROM work_order_event WHERE work_order_uuid=? ORDER BY at, rowid",
+            (work_order_uuid,))]
+
+    def order_assets(self, work_order_uuid: str) -> list[tuple[str, str]]:
+        """(asset class, asset uuid) of an order's assets, in the order they were linked."""
+        return [(c, u) for c, u in self.conn.execute(
+            "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid=? "
+            "ORDER BY rowid", (work_order_uuid,))]
+
+    def order_record_count(self, work_order_uuid: str) -> int:
+        """How many maintenance records name this order."""
+        return int(self.conn.execute("SELECT count(*) FROM maintenance_record WHERE "
+                                     "work_order_uuid=?", (work_order_uuid,)).fetchone()[0])
+
     def last_case_number(self, prefix: str) -> str | None:
         """The highest 12-digit case number starting with ``prefix`` (a day, YYYYMMDD)."""
         row = self.conn.execute("SELECT max(case_no) FROM work_order WHERE case_no LIKE ? AND "

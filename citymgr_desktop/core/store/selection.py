@@ -88,6 +88,61 @@ def select_assets(store: Store, layer: str, expression: str | Expression | None,
     try:
         touched = store.fids_of(layer, [d.uuid for d in mine if d.kind != "insert"])
         judged = _judge_pending(store, t, expr, mine, touched, include_retired)
+    except sqlite3.OperationalError as exc:
+        raise query_error(layer, exc) from None
+    keys: list[str] | None
+    if store.is_database:  # filtered in Python on the rows read: no SQL from user text
+        fids, read_keys = _select_read(store, t, expr, set(touched.values()), wanted,
+                                       include_retired, order_by, descending)
+        keys = read_keys if with_uuids else None
+    else:
+        fids, keys = _select_sql(store, t, expr, touched, wanted, include_retired, order_by,
+                                 descending, with_uuids)
+    drop = [fid for u, fid in touched.items() if u not in judged]
+    if drop:
+        keep = ~np.isin(fids, np.array(drop, dtype=np.int64))
+        fids = fids[keep]
+        keys = None if keys is None else [k for k, ok in zip(keys, keep, strict=True) if ok]
+    new = [d.uuid for d in mine if d.kind == "insert" and d.uuid in judged
+           and (wanted is None or d.uuid in wanted)]
+    return AssetSelection(fids, keys, new)
+
+
+def _select_read(store: Any, t: sc.Table, expr: Expression | None, touched: set[int],
+                 wanted: set[str] | None, include_retired: bool, order_by: str,
+                 descending: bool) -> tuple[np.ndarray, list[str]]:
+    """A database's part of :func:`select_assets`: the columns needed read, then filtered
+    and ordered here (rows with pending edits kept: they are judged anew)."""
+    names = set(expr.used_fields if expr else ()) | {t.key, "retired_at"}
+    if order_by != "fid":
+        names.add(order_by)
+    frame = store.read(t.name, columns=sorted(n for n in names if n in t.field_names()))
+    if not len(frame):
+        return np.empty(0, dtype=np.int64), []
+    frame = frame.assign(fid=frame.index.to_numpy())
+    keep = np.ones(len(frame), dtype=bool)
+    if expr is not None:
+        keep &= expr.mask(frame)
+    if not include_retired:
+        keep &= frame["retired_at"].isna().to_numpy()
+    keep |= frame.index.isin(list(touched))
+    if wanted is not None:
+        keep &= frame[t.key].isin(list(wanted)).to_numpy()
+    frame = frame[keep]
+    if order_by != "fid":
+        frame = frame.sort_values([order_by, "fid"], ascending=[not descending, True],
+                                  kind="stable", na_position="first")
+    elif descending:
+        frame = frame.iloc[::-1]
+    return frame.index.to_numpy(dtype=np.int64), list(frame[t.key])
+
+
+def _select_sql(store: Store, t: sc.Table, expr: Expression | None, touched: dict[str, int],
+                wanted: set[str] | None, include_retired: bool, order_by: str,
+                descending: bool, with_uuids: bool) -> tuple[np.ndarray, list[str] | None]:
+    """A GeoPackage's part of :func:`select_assets`: one SQLite query."""
+    layer = t.name
+    try:
         clauses: list[str] = []
         params: list[Any] = []
         if expr is not None:
@@ -103,19 +158,11 @@ def select_assets(store: Store, layer: str, expression: str | Expression | None,
             key = gpkg.quote_ident(t.key)
             where = f"({where or '1'}) AND {key} IN (SELECT value FROM json_each(?))"
             params = [*params, json.dumps(sorted(wanted))]
-        fids, keys = filter_rows(store.conn, layer, None, key=t.key if with_uuids else None,
-                                 extra_where=where, extra_params=params, order_by=order_by,
-                                 descending=descending)
+        return filter_rows(store.conn, layer, None, key=t.key if with_uuids else None,
+                           extra_where=where, extra_params=params, order_by=order_by,
+                           descending=descending)
     except sqlite3.OperationalError as exc:
         raise query_error(layer, exc) from None
-    drop = [fid for u, fid in touched.items() if u not in judged]
-    if drop:
-        keep = ~np.isin(fids, np.array(drop, dtype=np.int64))
-        fids = fids[keep]
-        keys = None if keys is None else [k for k, ok in zip(keys, keep, strict=True) if ok]
-    new = [d.uuid for d in mine if d.kind == "insert" and d.uuid in judged
-           and (wanted is None or d.uuid in wanted)]
-    return AssetSelection(fids, keys, new)
 
 
 def _judge_pending(store: Store, t: sc.Table, expr: Expression | None, pending: list[Delta],

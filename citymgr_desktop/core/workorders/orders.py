@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import format_iso, new_uuid, parse_iso, utcnow
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.messages import Text, msg
@@ -77,11 +76,8 @@ def asset_class_of(store: Store, uuids: Iterable[str], pending: DeltaSet | None 
     of ``pending`` count, deleted ones do not)."""
     ulist = list(dict.fromkeys(uuids))
     out: dict[str, str] = {}
+    out.update(store.asset_layers_of(ulist))
     for t in sc.ASSET_TABLES:
-        for (u,) in gpkg.select_in(
-                store.conn, f'SELECT asset_uuid FROM "{t.name}" WHERE asset_uuid IN ({{marks}})',
-                ulist):
-            out[u] = t.name
         for d in pending_of(pending, t.name):
             if d.kind == "insert":
                 out[d.uuid] = t.name
@@ -197,8 +193,7 @@ def delete_order(store: Store, ref: str, pending: DeltaSet | None = None) -> Del
     mistake); one with maintenance records is refused: cancel it instead."""
     order = get_order(store, ref, pending)
     wid = order["work_order_uuid"]
-    n = store.conn.execute("SELECT count(*) FROM maintenance_record WHERE work_order_uuid=?",
-                           (wid,)).fetchone()[0]
+    n = store.order_record_count(wid)
     n += sum(1 for d in pending_of(pending, "maintenance_record")
              if d.kind == "insert" and (d.new or {}).get("work_order_uuid") == wid)
     if n:
@@ -217,12 +212,8 @@ def delete_order(store: Store, ref: str, pending: DeltaSet | None = None) -> Del
 
 def get_order(store: Store, ref: str, pending: DeltaSet | None = None) -> dict[str, Any]:
     """An order by case number or uuid (NotFoundError naming the reference)."""
-    names = sc.WORK_ORDER.field_names()
-    cols = ", ".join(f'"{n}"' for n in names)
     ref = str(ref).strip()
-    found = {r[0]: dict(zip(names, r[1:], strict=True)) for r in store.conn.execute(
-        f"SELECT work_order_uuid, {cols} FROM work_order WHERE case_no=? OR "
-        "work_order_uuid=?", (ref, ref))}
+    found = store.order_rows(ref)
     rows = overlay_rows("work_order", found, pending, match=lambda row: ref in (
         row.get("case_no"), row.get("work_order_uuid")))
     if not rows:
@@ -233,11 +224,7 @@ def get_order(store: Store, ref: str, pending: DeltaSet | None = None) -> dict[s
 def events_of(store: Store, work_order_uuid: str, pending: DeltaSet | None = None
               ) -> list[dict[str, Any]]:
     """The order's moves, oldest first (unsaved ones last)."""
-    names = sc.WORK_ORDER_EVENT.field_names()
-    cols = ", ".join(f'"{n}"' for n in names)
-    found = [dict(zip(names, r, strict=True)) for r in store.conn.execute(
-        f"SELECT {cols} FROM work_order_event WHERE work_order_uuid=? ORDER BY at, rowid",
-        (work_order_uuid,))]
+    found = store.order_events(work_order_uuid)
     if not pending_of(pending, "work_order_event"):
         return found
     rows = overlay_rows("work_order_event", {e["event_uuid"]: e for e in found}, pending,
@@ -250,9 +237,7 @@ def events_of(store: Store, work_order_uuid: str, pending: DeltaSet | None = Non
 def assets_of(store: Store, work_order_uuid: str, pending: DeltaSet | None = None
               ) -> list[tuple[str, str]]:
     """(asset class, asset uuid) of the order's assets, in the order they were linked."""
-    found = [(c, u) for c, u in store.conn.execute(
-        "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid=? "
-        "ORDER BY rowid", (work_order_uuid,))]
+    found = store.order_assets(work_order_uuid)
     links = pending_of(pending, sc.WORK_ORDER_ASSET.name)
     if not links:
         return found

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.core import gpkg, history
+from citymgr_desktop.core import history
 from citymgr_desktop.core.clock import utcnow
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.messages import msg
@@ -102,8 +102,7 @@ def assignees(store: Store, pending: DeltaSet | None = None) -> list[str]:
     not a project)."""
     if not store.is_asset_project():
         return []
-    found = {r[0] for r in store.conn.execute(
-        "SELECT DISTINCT assignee FROM work_order WHERE assignee IS NOT NULL")}
+    found = store.order_assignees()
     found |= {str(d.new["assignee"]) for d in pending_of(pending, "work_order")
               if d.new and d.new.get("assignee")}
     return sorted(found)
@@ -125,9 +124,7 @@ def case_numbers(store: Store, order_uuids: Iterable[str | None],
                  pending: DeltaSet | None = None) -> dict[str, str]:
     """{work_order_uuid: case number} of these orders (None and unknown ones left out)."""
     wanted = [u for u in dict.fromkeys(order_uuids) if u]
-    out = dict(gpkg.select_in(
-        store.conn, "SELECT work_order_uuid, case_no FROM work_order "
-        "WHERE work_order_uuid IN ({marks})", wanted))
+    out = store.case_numbers_of(wanted)
     for d in pending_of(pending, "work_order"):
         if d.uuid in wanted and d.new and d.new.get("case_no"):
             out[d.uuid] = d.new["case_no"]

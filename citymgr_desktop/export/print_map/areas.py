@@ -63,9 +63,9 @@ def district_bbox(store: Store, name: str, layers: Sequence[str] | None = None) 
         known = store.districts()
         if not known:
             raise NotFoundError("no sub-district {name!r} in {file_name}; there are: none",
-                                name=name, file_name=store.path.name)
+                                name=name, file_name=_name(store))
         raise NotFoundError("no sub-district {name!r} in {file_name}; there are: {districts}",
-                            name=name, file_name=store.path.name, districts=", ".join(known))
+                            name=name, file_name=_name(store), districts=", ".join(known))
     return boxes[name][0]
 
 
@@ -130,3 +130,8 @@ def _work_order_items(store: Store, layers: Sequence[str] | None, district: str 
         raise NotFoundError("no work order {case_numbers} with assets on the map",
                             case_numbers=', '.join(sorted(wanted)))
     return items
+
+
+def _name(store) -> str:
+    """The project's name in messages: a file's name, a database's printable address."""
+    return str(store.path) if store.is_database else store.path.name

@@ -166,7 +166,9 @@ def footer_text(source: MapSource, plan: PagePlan) -> str:
     if s.author:
         parts.append(tr("Author: %1").replace("%1", s.author))
     parts.append(tr("CRS: %1").replace("%1", crs_label(source.crs, s.lang)))
-    parts.append(tr("Source: %1").replace("%1", s.source or source.store.path.name))
+    store = source.store
+    parts.append(tr("Source: %1").replace("%1", s.source or (
+        str(store.path) if store.is_database else store.path.name)))
     if s.elements.grid:
         parts.append(tr("Grid: %1 m").replace("%1", f"{plan.grid_interval:g}"))
     if source.backdrop is not None and source.backdrop.problems:

@@ -60,7 +60,7 @@ class MapSource:
             unknown = [n for n in layers if n not in names]
             if unknown:
                 raise NotFoundError("{file_name} has no map layer {unknown}; there are: {names}",
-                                    file_name=store.path.name, unknown=', '.join(unknown),
+                                    file_name=_name(store), unknown=', '.join(unknown),
                                     names=', '.join(names))
             names = [n for n in names if n in set(layers)]
         self.layers: tuple[str, ...] = tuple(names)
@@ -76,7 +76,7 @@ class MapSource:
         if crs is None or not crs.is_projected:
             raise CrsError("{file_name}: printing at a true scale needs a projected map CRS in "
                            "metres, not {crs}",
-                           file_name=store.path.name, crs=crs.name if crs else 'none')
+                           file_name=_name(store), crs=crs.name if crs else 'none')
         self.crs = crs
         # base map and reference layers (render/backdrop.py): the project's kept ones; the
         # command line replaces them for one run (--basemap, --reference)
@@ -196,3 +196,8 @@ def legend_rows(source: MapSource, shown: Shown, highlight: dict[str, tuple[str,
 
 def _swatch(symbol: Symbol, dpi: float) -> Callable[[QPainter, QRectF], None]:
     return lambda painter, rect: draw_swatch(painter, rect, symbol, dpi)
+
+
+def _name(store) -> str:
+    """The project's name in messages: a file's name, a database's printable address."""
+    return str(store.path) if store.is_database else store.path.name

@@ -42,7 +42,8 @@ def export_orders(store: Store, path: str | os.PathLike[str], fmt: str, *,
         from citymgr_desktop.export.workorders.pdf_photos import PhotoSource
 
         maps = MapSource.open(store) if with_map else None
-        export_pdf(orders, path, maps=maps, lang=lang, source=store.path.name,
+        source = str(store.path) if store.is_database else store.path.name
+        export_pdf(orders, path, maps=maps, lang=lang, source=source,
                    photos=PhotoSource(store) if with_photos else None, progress=prog)
     elif fmt == "xlsx":
         from citymgr_desktop.export.workorders.xlsx import export_xlsx

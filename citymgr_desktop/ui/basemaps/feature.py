@@ -64,7 +64,8 @@ class BasemapsFeature(QObject):
     def _apply(self) -> None:
         store = self.window.store
         layers = self.widget.layers()
-        folder = store.path.parent if store is not None else None
+        # relative base-map paths are beside a file; a database has no folder
+        folder = store.path.parent if store is not None and not store.is_database else None
         self.window.canvas.set_backdrop(
             Backdrop(layers, folder, self.fetcher, wait=False) if layers else None)
 

@@ -35,6 +35,12 @@ TABLES = {t.name for t in sc.ASSET_TABLES} | {"maintenance_record", "work_order"
 MAX_SELECTION = 200_000
 
 
+def _counted(store: Any) -> bool:
+    """Whether the dashboard counts this project: a GeoPackage project (the statistics do
+    not take a database yet, docs/postgis.md)."""
+    return store is not None and not store.is_database and store.is_asset_project()
+
+
 def _hotspot_grid(path: Path, kind: str, progress: Any) -> stats.HotspotGrid:
     progress.update(0, 1)
     with Store.open(path, read_only=True) as reader:
@@ -113,8 +119,8 @@ class DashboardFeature(QObject):
         self.widget.set_store(None)
         self.overlay.set_grid(None)
         self._dirty = True
-        self.report_action.setEnabled(store is not None and store.is_asset_project())
-        if self.theme is not None and store is not None:
+        self.report_action.setEnabled(_counted(store))
+        if self.theme is not None and _counted(store):
             self.set_theme(self.theme)
         self._refresh_if_visible()
 
@@ -122,13 +128,12 @@ class DashboardFeature(QObject):
         if set(tables or ()) & TABLES:
             self._dirty = True
             self._timer.start()
-            if self.theme is not None:
+            if self.theme is not None and _counted(self.window.store):
                 self.set_theme(self.theme)
 
     def _refresh_if_visible(self) -> None:
         store = self.window.store
-        if store is None or not store.is_asset_project() or not self._dirty or \
-                self.widget.visibleRegion().isEmpty():
+        if not _counted(store) or not self._dirty or self.widget.visibleRegion().isEmpty():
             return
         self._dirty = False
         if self.widget.path != store.path:
@@ -212,7 +217,7 @@ class DashboardFeature(QObject):
         self.theme = key
         self.theme_actions[key].setChecked(True)
         store = self.window.store
-        if key is None or store is None or not store.is_asset_project():
+        if key is None or not _counted(store):
             self.overlay.set_grid(None)
             return
         title = self.theme_actions[key].text().split(": ", 1)[-1]

@@ -312,6 +312,13 @@ class EditingActions(QObject):
                                 read_only=True).exec()
             return
         row = self.session.row(layer, uuid)
+        if not self.session.is_new(layer, uuid) and not store.may_change(layer, uuid):
+            AssetFormDialog(self.window, sc.table(layer), row, lang=self.lang, read_only=True,
+                            read_only_note=self.tr(
+                                "The database lets you change only the assets of the "
+                                "sub-districts (街道) granted to you: the form shows this "
+                                "one's values only.")).exec()
+            return
         values = self.ask_form(sc.table(layer), row, new=False)
         if values:
             self._run(self.tr("Asset form"), self.session.set_values, layer, uuid, values)

@@ -42,7 +42,8 @@ class AssetFormDialog(QDialog):
     """Edit one asset (``values`` = its current row) or a new one (``new=True``)."""
 
     def __init__(self, parent: QWidget | None, table: sc.Table, values: dict[str, Any],
-                 *, new: bool = False, lang: str = "en", read_only: bool = False) -> None:
+                 *, new: bool = False, lang: str = "en", read_only: bool = False,
+                 read_only_note: str | None = None) -> None:
         super().__init__(parent)
         self.table = table
         self.new = new
@@ -94,8 +95,8 @@ class AssetFormDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         if read_only:
-            note = QLabel(self.tr("The file is open read-only: the form shows the values "
-                                  "only."))
+            note = QLabel(read_only_note or self.tr("The file is open read-only: the form "
+                                                    "shows the values only."))
             note.setObjectName("form_read_only")
             note.setWordWrap(True)
             layout.addWidget(note)

@@ -25,6 +25,7 @@ from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.merge_dialog import MergeDialog
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.database import store_name
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 
@@ -200,12 +201,18 @@ class EditingFeature(EditingActions):
             session.release_events()
         conflicts = getattr(exc, "conflicts", None)
         if isinstance(exc, ConflictError) and conflicts and session is not None:
-            dialog = MergeDialog(self.window, self.tr("Save edits"), self.tr(
+            on_database = self.window.store is not None and self.window.store.is_database
+            text = self.tr(
+                "Another user saved changes to the database since you made these edits. "
+                "Their other changes are kept; for these %1 field(s) you both changed, "
+                "choose which value to keep, then save.") if on_database else self.tr(
                 "Another program (QGIS, citymgr edit, another copy of the app) changed the "
                 "file since you made these edits. Its other changes are kept; for these %1 "
-                "field(s) you both changed, choose which value to keep, then save.").replace(
-                "%1", str(len(conflicts))), conflicts, self._names(conflicts),
-                ok_text=self.tr("Merge and save"))
+                "field(s) you both changed, choose which value to keep, then save.")
+            dialog = MergeDialog(self.window, self.tr("Save edits"),
+                                 text.replace("%1", str(len(conflicts))), conflicts,
+                                 self._names(conflicts), ok_text=self.tr("Merge and save"),
+                                 on_database=on_database)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             session.resolve(dialog.choices())
@@ -232,7 +239,7 @@ class EditingFeature(EditingActions):
         return QMessageBox.question(
             self.window, self.tr("Unsaved edits"),
             self.tr("%1 has %2 unsaved edit(s). Save them before closing?").replace(
-                "%1", self.window.store.path.name if self.window.store else "").replace(
+                "%1", store_name(self.window.store) if self.window.store else "").replace(
                 "%2", f"{len(self.session.pending):,}" if self.session else "0"),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)

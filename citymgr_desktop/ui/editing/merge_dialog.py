@@ -49,7 +49,8 @@ class MergeDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, title: str, text: str,
                  conflicts: list[Conflict], names: dict[tuple[str, str], str] | None = None,
-                 ok_text: str = "", cancel_text: str = "") -> None:
+                 ok_text: str = "", cancel_text: str = "", on_database: bool = False) -> None:
+        """``on_database``: "theirs" is what another user saved to the database."""
         super().__init__(parent)
         self.setObjectName("mergeDialog")
         self.setWindowTitle(title)
@@ -61,7 +62,8 @@ class MergeDialog(QDialog):
         self.table.setObjectName("mergeTable")
         self.table.setHorizontalHeaderLabels([
             self.tr("Asset or row"), self.tr("Field"), self.tr("Yours"),
-            self.tr("In the file now"), self.tr("Keep")])
+            self.tr("In the database now") if on_database else self.tr("In the file now"),
+            self.tr("Keep")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.boxes: list[QComboBox] = []
@@ -87,7 +89,8 @@ class MergeDialog(QDialog):
             box = QComboBox()
             box.setObjectName(f"choice_{r}")
             box.addItem(self.tr("Mine"), MINE)
-            box.addItem(self.tr("The file's"), THEIRS)
+            box.addItem(self.tr("The database's") if on_database else self.tr("The file's"),
+                        THEIRS)
             if c.kind == "deleted":  # an edit of a row that is gone cannot be kept
                 box.setCurrentIndex(1)
                 box.setEnabled(False)
@@ -98,7 +101,8 @@ class MergeDialog(QDialog):
         header.setStretchLastSection(True)
         all_mine = QPushButton(self.tr("All mine"))
         all_mine.clicked.connect(lambda: self._all(MINE))
-        all_theirs = QPushButton(self.tr("All the file's"))
+        all_theirs = QPushButton(self.tr("All the database's") if on_database
+                                 else self.tr("All the file's"))
         all_theirs.clicked.connect(lambda: self._all(THEIRS))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)

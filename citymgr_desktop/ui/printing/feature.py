@@ -23,10 +23,11 @@ def install(window: Window) -> QAction:
     action.setObjectName("action_print_map")
     action.setShortcut(QKeySequence(QKeySequence.StandardKey.Print))
     action.setStatusTip(tr("Print a true-scale maintenance map or an atlas to PDF or PNG"))
-    action.setEnabled(window.store is not None)
+    action.setEnabled(window.store is not None and not window.store.is_database)
     action.triggered.connect(lambda: open_dialog(window))
     window.menu("file").addAction(action)
-    window.storeChanged.connect(lambda store: action.setEnabled(store is not None))
+    window.storeChanged.connect(  # print maps read a GeoPackage (not a database yet)
+        lambda store: action.setEnabled(store is not None and not store.is_database))
     return action
 
 

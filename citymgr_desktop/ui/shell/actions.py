@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map.measure_tool import MeasureTool
-from citymgr_desktop.ui.shell import map_image, settings
+from citymgr_desktop.ui.shell import database, map_image, settings
 from citymgr_desktop.ui.shell.locate import LocateBox
 
 if TYPE_CHECKING:
@@ -61,6 +61,9 @@ def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QActio
     acts = {
         "open": _action(w, "action_open", tr("&Open…"), lambda: settings.open_dialog(w), QKeySequence.StandardKey.Open,
                         "open", tr("Open a GeoPackage")),
+        "open_database": _action(w, "action_open_database", tr("Open &Database…"),
+                                 lambda: database.ask_database(w), None, None,
+                                 tr("Open a project in a PostGIS database")),
         "close": _action(w, "action_close", tr("&Close"), w.close_file, QKeySequence.StandardKey.Close,
                          None, tr("Close the open file")),
         "export_image": _action(w, "action_export_image", tr("Save Map as &Image…"),
@@ -125,6 +128,7 @@ def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QActio
 
     f = w.menu("file")
     f.addAction(acts["open"])
+    f.addAction(acts["open_database"])
     f.addMenu(recent_menu)
     f.addAction(acts["close"])
     f.addSeparator()

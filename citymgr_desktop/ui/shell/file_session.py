@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.editing import EditEvent, EditSession
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.store.postgis.connection import is_database_target
 from citymgr_desktop.render import MapData, with_pending
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.shell import settings as ws
@@ -27,7 +28,7 @@ def open_session(w: Window, store: Store) -> EditSession | None:
     is not a project, or a file another citymgr window edits: shown, then view only)."""
     if store.read_only or not store.is_asset_project():
         return None
-    folders = {str(Path(p).parent) for p in ws.recent_files()}
+    folders = {str(Path(p).parent) for p in ws.recent_files() if not is_database_target(p)}
     try:
         session = EditSession(store, w.user_name(ask=False), w.commands, search=sorted(folders))
     except CitymgrError as exc:

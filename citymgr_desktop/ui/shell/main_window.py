@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -33,23 +32,26 @@ from citymgr_desktop.ui.map.layer_panel import LayerPanelWidget
 from citymgr_desktop.ui.map.status_bar import MapStatusBar
 from citymgr_desktop.ui.selection import SelectionModel
 from citymgr_desktop.ui.shell import actions as window_actions
+from citymgr_desktop.ui.shell import database as db
 from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import file_session as fs
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
+from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
 from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
 
 
-def _load(path: str, progress) -> MapData:
-    with Store.open(path, read_only=True) as store:  # its own connection: the UI keeps its
+def _load(open_reader: Callable[[], Store], progress) -> MapData:
+    with open_reader() as store:  # its own connection: the UI keeps its
         return load_map(store, progress=progress)
 
 
-def _reload(path: str, data: MapData, tables: set[str], progress) -> MapData:
-    with Store.open(path, read_only=True) as store:
+def _reload(open_reader: Callable[[], Store], data: MapData, tables: set[str],
+            progress) -> MapData:
+    with open_reader() as store:
         return data.reloaded(store, tables, progress)
 
 
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
         self._load_task: Task | None = None
+        self._watcher: DatabaseWatcher | None = None  # others' commits to an open database
         self._restored = False  # window state restored: docks added later take their place
         self.canvas = MapCanvas(self)
         self.canvas.lang = self.lang
@@ -118,10 +121,9 @@ class MainWindow(QMainWindow):
         if not self._may_close():
             return False
         try:
-            store = Store.open(path)
-            if not store.read_only and not store.is_asset_project():
-                store.close()
-                store = Store.open(path, read_only=True)
+            store = db.open_project(self, str(path))
+            if store is None:
+                return False
         except CitymgrError as exc:
             show_error(self, self.tr("Open"), exc)
             return False
@@ -132,7 +134,7 @@ class MainWindow(QMainWindow):
         self.edit_session = fs.open_session(self, store)
         if self.edit_session is not None:
             self.edit_session.subscribe(self._session_changed)
-        self._add_recent(str(store.path))
+        self._add_recent(db.remembered_address(store, str(path)))
         self.layer_panel.set_layers(drawable_layers(store),
                                     {li.name: li.count for li in store.layers()})
         top = self.layer_panel.all_layers()
@@ -142,14 +144,17 @@ class MainWindow(QMainWindow):
         self.canvas.message = self.tr("Loading the map…")
         self._update_title()
         self.storeChanged.emit(store)
-        self._load_task = run_task(self, self.tr("Opening %1").replace("%1", store.path.name),
-                                   _load, str(store.path), on_done=self._on_loaded,
+        name = db.store_name(store)
+        self._load_task = run_task(self, self.tr("Opening %1").replace("%1", name),
+                                   _load, store.reader, on_done=self._on_loaded,
                                    on_error=self._on_load_error)
+        if store.is_database:
+            self._watcher = watch_database(self, store)
         if not self.is_project:
             self.status(self.tr("%1 is not a citymgr project: its layers are shown read-only")
-                        .replace("%1", store.path.name), 10000)
+                        .replace("%1", name), 10000)
         elif store.read_only:
-            self.status(self.tr("%1 is read-only: viewing only").replace("%1", store.path.name), 8000)
+            self.status(self.tr("%1 is read-only: viewing only").replace("%1", name), 8000)
         return True
 
     def notify_data_changed(self, tables: set[str]) -> None:
@@ -168,10 +173,10 @@ class MainWindow(QMainWindow):
         to read it, so it is tried again a little later, and only said in the status bar."""
         if self.store is None or self._file_map is None:
             return
-        path = self.store.path
+        store = self.store
 
         def failed(exc: BaseException) -> None:
-            if self.store is None or self.store.path != path:
+            if self.store is not store:
                 return
             if attempt < 3:
                 QTimer.singleShot(300 * (attempt + 1), lambda: self._reload(tables, attempt + 1))
@@ -179,7 +184,7 @@ class MainWindow(QMainWindow):
                 self.status(self.tr("The map could not be read again: %1").replace(
                     "%1", str(exc)), 10000)
 
-        run_task(self, self.tr("Updating the map"), _reload, str(path), self._file_map,
+        run_task(self, self.tr("Updating the map"), _reload, store.reader, self._file_map,
                  tables, show_dialog=False, on_done=self._on_reloaded, on_error=failed)
 
     def current_layer(self) -> str | None:
@@ -311,7 +316,7 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, data: MapData) -> None:
         self._load_task = None
-        if self.store is None or Path(data.path) != self.store.path:
+        if self.store is None or str(data.path) != str(self.store.path):
             return
         self._file_map = data
         data = fs.drawn_with_pending(data, self.edit_session, self.store) or data
@@ -329,7 +334,7 @@ class MainWindow(QMainWindow):
         show_error(self, self.tr("Open"), exc)
 
     def _on_reloaded(self, data: MapData) -> None:
-        if self.store is not None and Path(data.path) == self.store.path:
+        if self.store is not None and str(data.path) == str(self.store.path):
             self._file_map = data
             self._show_map(fs.drawn_with_pending(data, self.edit_session, self.store))
 
@@ -337,6 +342,9 @@ class MainWindow(QMainWindow):
         return all(guard() is not False for guard in list(self._close_guards))
 
     def _close_store(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
         if self._load_task is not None:
             self._load_task.cancel()
             self._load_task = None
@@ -362,7 +370,7 @@ class MainWindow(QMainWindow):
         store.close()
 
     def _update_title(self) -> None:
-        name = self.store.path.name if self.store else ""
+        name = db.store_name(self.store) if self.store else ""
         ro = self.tr(" [read-only]") if self.store and self.store.read_only else ""
         self.setWindowTitle(f"{name}{ro} — citymgr-desktop" if name else "citymgr-desktop")
 

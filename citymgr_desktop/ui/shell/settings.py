@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop import __version__
+from citymgr_desktop.core.store.postgis.connection import is_database_target
 from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ def fill_recent(w: Window, menu: QMenu) -> None:
     menu.clear()
     files = recent_files()
     for i, path in enumerate(files):
-        a = menu.addAction(f"&{i + 1} {Path(path).name}")
+        shown = path if is_database_target(path) else Path(path).name
+        a = menu.addAction(f"&{i + 1} {shown}")
         a.setToolTip(path)
         a.setStatusTip(path)
         a.triggered.connect(lambda _=False, p=path: open_recent(w, menu, p))
@@ -67,7 +69,7 @@ def fill_recent(w: Window, menu: QMenu) -> None:
 
 
 def open_recent(w: Window, menu: QMenu, path: str) -> None:
-    if not Path(path).exists():
+    if not is_database_target(path) and not Path(path).exists():
         QMessageBox.warning(w, i18n.tr("Open"),
                             i18n.tr("%1 no longer exists.").replace("%1", path))
         QSettings().setValue(RECENT_KEY, [p for p in recent_files() if p != path])

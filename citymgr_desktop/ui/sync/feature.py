@@ -26,25 +26,34 @@ def install(window: Window) -> QAction:
     checkout = QAction(tr("New field package…"), window)
     checkout.setObjectName("action_field_package")
     checkout.setStatusTip(tr("Write part of this file as a package for QField or QGIS"))
-    checkout.setEnabled(window.store is not None and not window.store.read_only)
+    checkout.setEnabled(_a_writable_file(window.store))
     checkout.triggered.connect(lambda: open_checkout(window))
     window.menu("file").addAction(checkout)
     window.storeChanged.connect(
-        lambda store: checkout.setEnabled(store is not None and not store.read_only))
+        lambda store: checkout.setEnabled(_a_writable_file(store)))
     action = QAction(tr("Field sync…"), window)
     action.setObjectName("action_field_sync")
     action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
     action.setStatusTip(tr("Merge a field package from QField or QGIS back into this file, "
                            "resolve its conflicts, undo a sync"))
-    action.setEnabled(window.store is not None)
+    action.setEnabled(_a_file(window.store))
     action.triggered.connect(lambda: open_dialog(window))
     window.menu("file").addAction(action)
     window.storeChanged.connect(lambda store: _file_changed(window, action, store))
     return action
 
 
+def _a_file(store: Store | None) -> bool:
+    """Field packages and syncs work on a GeoPackage (not on a database yet)."""
+    return store is not None and not store.is_database
+
+
+def _a_writable_file(store: Store | None) -> bool:
+    return _a_file(store) and store is not None and not store.read_only
+
+
 def _file_changed(window: Window, action: QAction, store: Store | None) -> None:
-    action.setEnabled(store is not None)
+    action.setEnabled(_a_file(store))
     dialog = _current(window)
     if dialog is not None and dialog.store is not store and not dialog.busy():
         dialog.close()  # it belongs to the file that was closed

@@ -34,6 +34,11 @@ def display_name(target: str) -> str:
     return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@]*@", r"\1:***@", target, flags=re.I)
 
 
+def without_password(target: str) -> str:
+    """``target`` with a URL's password left out: what may be remembered (recent files)."""
+    return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@]*@", r"\1@", target, flags=re.I)
+
+
 def _reason(exc: BaseException) -> str:
     """libpq's message on one line (it spans several, the last ones are hints)."""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
@@ -43,15 +48,25 @@ def _reason(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def connect(target: str, *, autocommit: bool = False) -> Any:
+class PasswordNeededError(DatabaseError):
+    """libpq found no password for this login (no ``.pgpass`` line, no ``PGPASSWORD``): the
+    app asks for one and keeps it in memory only."""
+
+
+def connect(target: str, *, autocommit: bool = False, password: str | None = None) -> Any:
     """A psycopg connection to ``target``; :class:`DatabaseError` when the server is down,
-    the database is missing or the login is refused."""
+    the database is missing or the login is refused (:class:`PasswordNeededError` when
+    libpq has no password to send). ``password`` is one the user typed (never stored)."""
     import psycopg
 
+    extra: dict[str, Any] = {"password": password} if password else {}
     try:
         return psycopg.connect(target, autocommit=autocommit, connect_timeout=10,
-                               application_name="citymgr")
+                               application_name="citymgr", **extra)
     except psycopg.OperationalError as exc:
+        if "no password supplied" in str(exc):
+            raise PasswordNeededError("{target}: the database asks for a password",
+                                      target=display_name(target)) from None
         raise DatabaseError("{target}: cannot connect to the database ({reason})",
                             target=display_name(target), reason=_reason(exc)) from None
     except psycopg.ProgrammingError as exc:  # a malformed URL or service name

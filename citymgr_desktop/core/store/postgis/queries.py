@@ -4,18 +4,104 @@ an asset, its records, a newer graded record, attachments; work orders by filter
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from citymgr_desktop.core.expression import Fields
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.postgis.ddl import ident
-from citymgr_desktop.core.store.postgis.values import from_db
+from citymgr_desktop.core.store.postgis.values import from_db, select_column
 
 
 class PostgisQueries:
     """A base of :class:`~citymgr_desktop.core.store.postgis.PostgisStore`."""
 
     conn: Any
+
+    # -- the edit session's and the attribute table's questions (the GeoPackage's in
+    # ``store/queries.py``) ------------------------------------------------------------------
+    def fields(self, layer: str) -> Fields:
+        """The fields of one of our tables for the expression language (the model's)."""
+        return Fields.for_table(sc.table(layer))
+
+    def row_count(self, layer: str) -> int:
+        """The number of rows in ``layer`` (retired assets included)."""
+        return int(self.conn.execute(f"SELECT count(*) FROM {ident(layer)}").fetchone()[0])
+
+    def rows_by_fid(self, layer: str, fids: Iterable[int],
+                    columns: Sequence[str]) -> dict[int, tuple[Any, ...]]:
+        """Values of ``columns`` (in that order) of the rows with these fids, by fid."""
+        names = list(columns)
+        cols = ", ".join(select_column(c) for c in ["fid", *names])
+        return {int(row[0]): tuple(from_db(n, v) for n, v in zip(names, row[1:], strict=True))
+                for row in self.conn.execute(f"SELECT {cols} FROM {ident(layer)} WHERE fid = "
+                                             "ANY(%s)", ([int(f) for f in fids],))}
+
+    def may_change(self, layer: str, uuid: str) -> bool:
+        """Whether this login may change the saved asset ``uuid`` (``db grant``'s row-level
+        security: a role granted 街道 changes only their assets; read-only grants none)."""
+        if getattr(self, "read_only", False):
+            return False
+        if self.conn.execute("SELECT to_regclass('citymgr_role_district')").fetchone()[0]:
+            granted = self.conn.execute(
+                "SELECT district, read_only FROM citymgr_role_district WHERE role = "
+                "current_user").fetchall()
+            if granted:
+                row = self.conn.execute(f"SELECT district FROM {ident(layer)} WHERE "
+                                        f"{ident(sc.table(layer).key)} = %s",
+                                        (uuid,)).fetchone()
+                return row is not None and any(d == row[0] and not ro for d, ro in granted)
+        return bool(self.conn.execute("SELECT has_table_privilege(current_user, %s, 'UPDATE')",
+                                      (layer,)).fetchone()[0])
+
+    def interrupt(self) -> None:
+        """Cancel the query running on this store's connection, from any thread."""
+        self.conn.cancel()
+
+    def fids_of(self, layer: str, uuids: Iterable[str]) -> dict[str, int]:
+        """The fid of each of these rows, by uuid (unknown ones left out)."""
+        key = ident(sc.table(layer).key)
+        return {u: int(f) for f, u in self.conn.execute(
+            f"SELECT fid, {key} FROM {ident(layer)} WHERE {key} = ANY(%s)", (list(uuids),))}
+
+    def uuids_of_fids(self, layer: str, fids: Iterable[int]) -> dict[int, str]:
+        """The uuid of each of these rows, by fid (unknown ones left out)."""
+        key = ident(sc.table(layer).key)
+        return {int(f): u for f, u in self.conn.execute(
+            f"SELECT fid, {key} FROM {ident(layer)} WHERE fid = ANY(%s)",
+            ([int(f) for f in fids],))}
+
+    def link_rows(self, table: str, keys: Iterable[str]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The rows of a link table that exist, by (table, link fields joined with "/")."""
+        t = sc.table(table)
+        names = t.field_names()
+        where = " AND ".join(f"{ident(f)} = %s" for f in t.link)
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for key in dict.fromkeys(keys):
+            row = self.conn.execute(f"SELECT {', '.join(map(ident, names))} FROM "
+                                    f"{ident(table)} WHERE {where} LIMIT 1",
+                                    key.split("/")).fetchone()
+            if row is not None:
+                out[(table, key)] = {n: from_db(n, v) for n, v in zip(names, row, strict=True)}
+        return out
+
+    def referenced_assets(self, uuids: Iterable[str]) -> set[str]:
+        """Which of ``uuids`` a maintenance record or a work order points at."""
+        keys = list(uuids)
+        return {r[0] for table in ("maintenance_record", "work_order_asset")
+                for r in self.conn.execute(f"SELECT DISTINCT asset_uuid FROM {ident(table)} "
+                                           "WHERE asset_uuid = ANY(%s)", (keys,))}
+
+    @property
+    def project_uuid(self) -> str | None:
+        row = self.conn.execute("SELECT value FROM citymgr_meta WHERE key = "
+                                "'project_uuid'").fetchone()
+        return row[0] if row else None
+
+    def write_state(self) -> object:
+        """Never equal to an earlier one: other users write all the time, so a save always
+        merges with the rows as they are now (field by field, then by version)."""
+        return object()
 
     def asset_layer_of(self, asset_uuid: str) -> str | None:
         """The asset layer that holds ``asset_uuid`` (None when none does)."""
@@ -54,6 +140,103 @@ class PostgisQueries:
                 for r in self.conn.execute(
                     f"SELECT {', '.join(map(ident, names))} FROM attachment WHERE "
                     "owner_uuid = %s ORDER BY created_at, fid", (owner_uuid,))]
+
+    def photos_of_asset(self, asset_uuid: str, limit: int | None = None
+                        ) -> list[dict[str, Any]]:
+        """The images that show an asset (its own and its records'), newest first, without
+        their content."""
+        names = [n for n in sc.ATTACHMENT.field_names() if n != "content"]
+        return [{n: from_db(n, v) for n, v in zip(names, r, strict=True)}
+                for r in self.conn.execute(
+                    f"SELECT {', '.join(map(ident, names))} FROM attachment WHERE asset_uuid = "
+                    "%s AND mime_type LIKE 'image/%%' ORDER BY coalesce(taken_at, created_at) "
+                    "DESC, fid DESC" + (f" LIMIT {int(limit)}" if limit else ""), (asset_uuid,))]
+
+    # -- extents of assets (print maps, atlases; the GeoPackage's in ``store/queries.py``) --
+    def asset_extent(self, layers: Sequence[str]) -> tuple[tuple[float, ...], int] | None:
+        """The bounding box and number of the live assets of ``layers`` (None: none)."""
+        return self._asset_bounds("'all'", layers).get("all")
+
+    def asset_extents_by(self, field: str, layers: Sequence[str], *,
+                         district: str | None = None) -> dict[str, tuple[tuple[float, ...], int]]:
+        """{value of ``field``: (bbox, number of assets)} over the live assets of ``layers``,
+        sorted by value; ``district`` keeps one sub-district."""
+        from citymgr_desktop.core.errors import ValidationError
+
+        if not all(field in t.field_names() for t in sc.ASSET_TABLES):
+            raise ValidationError("{field!r} is not a field of every asset layer", field=field)
+        return self._asset_bounds(ident(field), layers,
+                                  "district = %s" if district is not None else "",
+                                  [district] if district is not None else [])
+
+    def asset_boxes(self, layer: str, uuids: Iterable[str]
+                    ) -> dict[str, tuple[str | None, tuple[float, ...]]]:
+        """{asset_uuid: (district, bbox)} of these assets of ``layer`` (retired ones too);
+        unknown uuids and empty geometries are left out."""
+        geom = ident(sc.GEOMETRY_COLUMN)
+        return {u: (d, (x0, y0, x1, y1)) for u, d, x0, y0, x1, y1 in self.conn.execute(
+            f"SELECT asset_uuid, district, ST_XMin({geom}), ST_YMin({geom}), ST_XMax({geom}), "
+            f"ST_YMax({geom}) FROM {ident(layer)} WHERE asset_uuid = ANY(%s) AND {geom} IS "
+            f"NOT NULL AND NOT ST_IsEmpty({geom})", (list(uuids),))}
+
+    def _asset_bounds(self, key_sql: str, layers: Sequence[str], where: str = "",
+                      params: Sequence[object] = ()) -> dict[str, tuple[tuple[float, ...], int]]:
+        geom = ident(sc.GEOMETRY_COLUMN)
+        parts = [f"SELECT {key_sql} AS k, {geom} AS g FROM {ident(name)} WHERE retired_at IS "
+                 f"NULL AND {geom} IS NOT NULL AND NOT ST_IsEmpty({geom})"
+                 + (f" AND {where}" if where else "") for name in layers]
+        if not parts:
+            return {}
+        sql = (f"SELECT k, ST_XMin(ST_Extent(g)), ST_YMin(ST_Extent(g)), ST_XMax(ST_Extent(g)), "
+               f"ST_YMax(ST_Extent(g)), count(*) FROM ({' UNION ALL '.join(parts)}) u WHERE k "
+               "IS NOT NULL GROUP BY k ORDER BY k")
+        return {str(k): ((float(x0), float(y0), float(x1), float(y1)), int(n))
+                for k, x0, y0, x1, y1, n in self.conn.execute(sql, list(params) * len(parts))}
+
+    # -- work orders (the GeoPackage's in ``store/queries.py``) ----------------------------
+    def asset_layers_of(self, uuids: Iterable[str]) -> dict[str, str]:
+        """The asset layer holding each of ``uuids`` (unknown ones left out)."""
+        ulist = list(uuids)
+        return {u: t.name for t in sc.ASSET_TABLES for (u,) in self.conn.execute(
+            f"SELECT asset_uuid FROM {ident(t.name)} WHERE asset_uuid = ANY(%s)", (ulist,))}
+
+    def _rows(self, table: str, names: list[str], where: str, params: Sequence[Any]
+              ) -> list[dict[str, Any]]:
+        return [{n: from_db(n, v) for n, v in zip(names, r, strict=True)}
+                for r in self.conn.execute(f"SELECT {', '.join(map(select_column, names))} "
+                                           f"FROM {ident(table)} WHERE {where}", params)]
+
+    def order_assignees(self) -> set[str]:
+        """Every assignee a work order names."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT assignee FROM work_order WHERE assignee IS NOT NULL")}
+
+    def case_numbers_of(self, order_uuids: Iterable[str]) -> dict[str, str]:
+        """{work_order_uuid: case number} of these orders (unknown ones left out)."""
+        return dict(self.conn.execute("SELECT work_order_uuid, case_no FROM work_order WHERE "
+                                      "work_order_uuid = ANY(%s)", (list(order_uuids),)))
+
+    def order_rows(self, ref: str) -> dict[str, dict[str, Any]]:
+        """The work orders whose case number or uuid is ``ref``, by uuid."""
+        rows = self._rows("work_order", sc.WORK_ORDER.field_names(),
+                          "case_no = %s OR work_order_uuid = %s", (ref, ref))
+        return {r["work_order_uuid"]: r for r in rows}
+
+    def order_events(self, work_order_uuid: str) -> list[dict[str, Any]]:
+        """An order's moves, oldest first."""
+        return self._rows("work_order_event", sc.WORK_ORDER_EVENT.field_names(),
+                          "work_order_uuid = %s ORDER BY at, fid", (work_order_uuid,))
+
+    def order_assets(self, work_order_uuid: str) -> list[tuple[str, str]]:
+        """(asset class, asset uuid) of an order's assets, in the order they were linked."""
+        return [(c, u) for c, u in self.conn.execute(
+            "SELECT asset_class, asset_uuid FROM work_order_asset WHERE work_order_uuid = %s "
+            "ORDER BY fid", (work_order_uuid,))]
+
+    def order_record_count(self, work_order_uuid: str) -> int:
+        """How many maintenance records name this order."""
+        return int(self.conn.execute("SELECT count(*) FROM maintenance_record WHERE "
+                                     "work_order_uuid = %s", (work_order_uuid,)).fetchone()[0])
 
     def missing_work_orders(self, refs: Sequence[str]) -> list[str]:
         """Those of ``refs`` (case numbers or uuids) that name no work order."""

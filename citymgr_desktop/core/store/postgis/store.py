@@ -48,8 +48,12 @@ class PostgisStore(PostgisQueries):
     """An open project database. Use :meth:`open`; close it (or use it as a context
     manager). ``path`` is the database's name as it may be printed (no password)."""
 
-    def __init__(self, target: str, conn: Any, read_only: bool) -> None:
+    is_database = True  # no journal beside a file: the database is the shared copy
+
+    def __init__(self, target: str, conn: Any, read_only: bool,
+                 password: str | None = None) -> None:
         self.target = target
+        self.password = password  # typed by the user: kept in memory only
         self.path = display_name(target)
         self.conn = GuardedConnection(conn, self.path, lambda: self._depth > 0)
         self.read_only = read_only
@@ -61,15 +65,22 @@ class PostgisStore(PostgisQueries):
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, target: str, *, read_only: bool = False) -> PostgisStore:
-        """Connect to ``target`` (a ``postgresql://`` URL or ``service=NAME``)."""
-        conn = connect(target, autocommit=True)
+    def open(cls, target: str, *, read_only: bool = False,
+             password: str | None = None) -> PostgisStore:
+        """Connect to ``target`` (a ``postgresql://`` URL or ``service=NAME``);
+        ``password`` when libpq has none for the login (the app asked the user)."""
+        conn = connect(target, autocommit=True, password=password)
         try:
             require_postgis(conn, target)
         except BaseException:
             conn.close()
             raise
-        return cls(target, conn, read_only)
+        return cls(target, conn, read_only, password)
+
+    def reader(self) -> PostgisStore:
+        """Another, read-only store on the same database with a connection of its own (a
+        worker thread's; close it when done)."""
+        return PostgisStore.open(self.target, read_only=True, password=self.password)
 
     def close(self) -> None:
         if self._listener is not None:
@@ -342,7 +353,7 @@ class PostgisStore(PostgisQueries):
         from citymgr_desktop.core.store.postgis.ddl import NOTIFY_CHANNEL
 
         if self._listener is None:
-            self._listener = connect(self.target, autocommit=True)
+            self._listener = connect(self.target, autocommit=True, password=self.password)
             self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
             return set()
         out: set[str] = set()
