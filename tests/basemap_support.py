@@ -5,12 +5,14 @@ quadrant colours they all share, so a pixel's expected colour follows from its p
 from __future__ import annotations
 
 import io
+import math
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import numpy as np
 
@@ -49,13 +51,75 @@ def tile_png(z: int, x: int, y: int, cx: float, cy: float) -> bytes:
     return buffer.getvalue()
 
 
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    """Web Mercator metres as longitude, latitude (degrees)."""
+    r = 6378137.0
+    return math.degrees(x / r), math.degrees(2 * math.atan(math.exp(y / r)) - math.pi / 2)
+
+
+def geographic_tile_png(level: int, col: int, row: int, cx: float, cy: float) -> bytes:
+    """A 256-pixel PNG tile of 天地图's CGCS2000 ``c`` set (level 1: 2 × 1 tiles of 180°) of
+    the quadrant picture around Web Mercator (cx, cy) (its quadrants' borders are a meridian
+    and a parallel, the same in both CRSs)."""
+    from PIL import Image
+
+    size = 180.0 / (1 << (level - 1))
+    px = size / 256
+    xs = -180 + col * size + (np.arange(256) + 0.5) * px
+    ys = 90 - row * size - (np.arange(256) + 0.5) * px
+    rgb = quadrant_image(xs, ys, *lonlat(cx, cy)).transpose(1, 2, 0)
+    buffer = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def wmts_capabilities(base: str) -> bytes:
+    """A WMTS GetCapabilities document like 天地图's: layer ``quad`` (RESTful ResourceURL)
+    and ``quadkvp`` (KVP GetTile only), each in set ``w`` (EPSG:3857, GoogleMapsCompatible
+    denominators) and ``c`` (EPSG:4490, latitude first, 天地图's 96-dpi denominators)."""
+    def matrices(first: float, corner: str, width: int, levels: range) -> str:
+        return "".join(
+            f"<TileMatrix><ows:Identifier>{z}</ows:Identifier><ScaleDenominator>"
+            f"{first / (1 << (z - levels[0]))!r}</ScaleDenominator><TopLeftCorner>{corner}"
+            f"</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight>"
+            f"<MatrixWidth>{width << (z - levels[0])}</MatrixWidth><MatrixHeight>"
+            f"{1 << (z - levels[0])}</MatrixHeight></TileMatrix>" for z in levels)
+
+    def layer(name: str, resource: str) -> str:
+        return (f"<Layer><ows:Title>{name}</ows:Title><ows:Identifier>{name}</ows:Identifier>"
+                "<Style isDefault='true'><ows:Identifier>default</ows:Identifier></Style>"
+                "<Format>image/png</Format><TileMatrixSetLink><TileMatrixSet>w</TileMatrixSet>"
+                "</TileMatrixSetLink><TileMatrixSetLink><TileMatrixSet>c</TileMatrixSet>"
+                f"</TileMatrixSetLink>{resource}</Layer>")
+
+    rest = (f"<ResourceURL format='image/png' resourceType='tile' template='{base}/wmts/rest/"
+            "{TileMatrixSet}/{Style}/{TileMatrix}/{TileRow}/{TileCol}.png'/>")
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><Capabilities version='1.0.0' "
+        "xmlns='http://www.opengis.net/wmts/1.0' xmlns:ows='http://www.opengis.net/ows/1.1' "
+        "xmlns:xlink='http://www.w3.org/1999/xlink'><ows:OperationsMetadata>"
+        "<ows:Operation name='GetTile'><ows:DCP><ows:HTTP>"
+        f"<ows:Get xlink:href='{base}/wmts/kvp?'/></ows:HTTP></ows:DCP></ows:Operation>"
+        f"</ows:OperationsMetadata><Contents>{layer('quad', rest)}{layer('quadkvp', '')}"
+        "<TileMatrixSet><ows:Identifier>w</ows:Identifier><ows:SupportedCRS>"
+        "urn:ogc:def:crs:EPSG::3857</ows:SupportedCRS>"
+        f"{matrices(559082264.0287178, '-20037508.3427892 20037508.3427892', 1, range(0, 19))}"
+        "</TileMatrixSet><TileMatrixSet><ows:Identifier>c</ows:Identifier><ows:SupportedCRS>"
+        "urn:ogc:def:crs:EPSG::4490</ows:SupportedCRS>"
+        f"{matrices(2.958293554545656e8, '90.0 -180.0', 2, range(1, 19))}"
+        "</TileMatrixSet></Contents></Capabilities>").encode()
+
+
 class TileServer:
     """``http://127.0.0.1:PORT/<kind>/{z}/{x}/{y}.png`` with kind ``quad`` (tiles),
-    ``missing`` (404), ``broken`` (500) or ``badkey`` (200 with an XML error, like 天地图)."""
+    ``missing`` (404), ``broken`` (500) or ``badkey`` (200 with an XML error, like 天地图);
+    a WMTS: ``/wmts/capabilities`` (``/wmts/notcaps``: an HTML page), tiles at
+    ``/wmts/rest/{set}/{style}/{matrix}/{row}/{col}.png`` and ``/wmts/kvp?...``."""
 
     def __init__(self, centre: tuple[float, float]) -> None:
         self.centre = centre
         self.requests: Counter[str] = Counter()
+        self.wmts_tiles: Counter[str] = Counter()  # tiles served per tile matrix set
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,6 +130,9 @@ class TileServer:
                 parts = self.path.split("?")[0].strip("/").split("/")
                 kind = parts[0]
                 server.requests[kind] += 1
+                if kind == "wmts":
+                    self._wmts(parts)
+                    return
                 if kind == "missing" or len(parts) != 4:
                     self.send_error(404)
                     return
@@ -79,11 +146,37 @@ class TileServer:
                     z, x, y = int(parts[1]), int(parts[2]), int(parts[3].split(".")[0])
                     body = tile_png(z, x, y, *server.centre)
                     content_type = "image/png"
+                self._answer(body, content_type)
+
+            def _answer(self, body: bytes, content_type: str) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _wmts(self, parts: list[str]) -> None:
+                server.requests["wmts " + (parts[1] if len(parts) > 1 else "")] += 1
+                if parts[1:] == ["capabilities"]:
+                    base = f"http://127.0.0.1:{server.httpd.server_address[1]}"
+                    self._answer(wmts_capabilities(base), "text/xml")
+                    return
+                if parts[1:] == ["notcaps"]:
+                    self._answer(b"<html><body>Service unavailable</body></html>", "text/html")
+                    return
+                if parts[1] == "kvp":
+                    query = {k.upper(): v for k, v in parse_qsl(self.path.split("?", 1)[1])}
+                    tms, z = query["TILEMATRIXSET"], int(query["TILEMATRIX"])
+                    row, col = int(query["TILEROW"]), int(query["TILECOL"])
+                elif parts[1] == "rest" and len(parts) == 7:
+                    tms, z, row = parts[2], int(parts[4]), int(parts[5])
+                    col = int(parts[6].split(".")[0])
+                else:
+                    self.send_error(404)
+                    return
+                server.wmts_tiles[tms] += 1
+                self._answer(tile_png(z, col, row, *server.centre) if tms == "w" else
+                             geographic_tile_png(z, col, row, *server.centre), "image/png")
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

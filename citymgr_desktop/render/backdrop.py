@@ -125,7 +125,7 @@ class Backdrop:
         factor = max(rect.width() / MAX_RASTER_PX, rect.height() / MAX_RASTER_PX, 1.0)
         grid = ViewGrid(view.extent, max(1, round(rect.width() / factor)),
                         max(1, round(rect.height() / factor)), crs_wkt)
-        if layer.kind == "xyz":
+        if layer.kind in ("xyz", "wmts"):
             report = FetchReport()
             if self.wait:
                 rgba = tiles_rgba(layer, grid, self.fetcher, report, wait=True)

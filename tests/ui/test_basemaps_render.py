@@ -107,6 +107,23 @@ def test_tiles_from_a_server_under_the_assets(place, tmp_path, capsys):
     assert "warning" not in capsys.readouterr().err
 
 
+def test_wmts_geographic_tiles_from_a_capabilities_url(place, tmp_path, capsys):
+    """天地图-like CGCS2000 (EPSG:4490) tiles chosen from a capabilities document, warped
+    to the project CRS under the assets; a layer the document does not have is one line."""
+    plain = render(place, tmp_path / "plain.png")
+    with tile_server(place["merc_centre"]) as server:
+        caps = f"wmts:http://127.0.0.1:{server.httpd.server_address[1]}/wmts/capabilities"
+        drawn = render(place, tmp_path / "wmts.png", "--basemap",
+                       f"{caps}?layer=quad&tilematrixset=c")
+        assert server.wmts_tiles["c"] > 0
+        assert check_background(place, plain, drawn, "merc") > 500
+        assert main(["render", place["file"], "--out", str(tmp_path / "bad.png"),
+                     "--basemap", f"{caps}?layer=roads"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "no WMTS layer 'roads'" in err and "\n" not in err and "Traceback" not in err
+    assert not (tmp_path / "bad.png").exists()
+
+
 @pytest.mark.parametrize("kind, reason", [("missing", "HTTP 404"), ("broken", "HTTP 500"),
                                           ("badkey", "not an image")])
 def test_a_failing_tile_server_leaves_the_assets_and_says_so(place, tmp_path, capsys, kind,

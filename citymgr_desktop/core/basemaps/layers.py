@@ -2,7 +2,8 @@
 tile URL template or a file) is recognised, and how a project keeps them.
 
 Kinds: ``xyz`` (an XYZ/TMS tile URL template with ``{z}``, ``{x}``, ``{y}`` or ``{-y}``,
-optionally ``{s}`` and ``{key}``), ``raster`` (any file GDAL reads as a raster: GeoTIFF,
+optionally ``{s}`` and ``{key}``), ``wmts`` (``wmts:`` and a WMTS capabilities URL, see
+``wmts.py``), ``raster`` (any file GDAL reads as a raster: GeoTIFF,
 JPEG2000, MBTiles, GeoPackage tiles) and ``vector`` (Shapefile, GeoJSON, DXF, another
 GeoPackage...). A file without a CRS is refused unless one is given; tiles of Chinese
 commercial maps (GCJ-02 / BD-09) are refused with the reason.
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from citymgr_desktop.core.basemaps.wmts import is_wmts, split_location, wmts_source
 from citymgr_desktop.core.errors import (
     BadFileError,
     CitymgrError,
@@ -27,7 +29,8 @@ from citymgr_desktop.core.errors import (
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store.map_layers import read_map_layers, write_map_layers
 
-KINDS = ("xyz", "raster", "vector")
+KINDS = ("xyz", "wmts", "raster", "vector")
+TILE_KINDS = ("xyz", "wmts")
 POSITIONS = ("under", "over")
 RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".jp2", ".j2k", ".mbtiles", ".png", ".jpg",
                              ".jpeg", ".img", ".vrt", ".ecw", ".sid"})
@@ -78,11 +81,13 @@ class MapLayer:
 
 
 def is_url(location: str) -> bool:
-    return location.split(":", 1)[0].lower() in ("http", "https")
+    return location.split(":", 1)[0].lower() in ("http", "https", "wmts")
 
 
 def shifted_datum(url: str) -> str | None:
     """``GCJ-02``/``BD-09`` when the URL is a Chinese commercial map in a shifted datum."""
+    if is_wmts(url):
+        url = split_location(url)[0]
     host = (urlsplit(url).hostname or "").lower()
     for suffix, datum in SHIFTED_HOSTS.items():
         if host == suffix or host.endswith("." + suffix):
@@ -91,6 +96,8 @@ def shifted_datum(url: str) -> str | None:
 
 
 def default_attribution(location: str) -> str:
+    if is_wmts(location):
+        location = split_location(location)[0]
     host = (urlsplit(location).hostname or "").lower() if is_url(location) else ""
     for suffix, text in ATTRIBUTIONS.items():
         if host == suffix or host.endswith("." + suffix):
@@ -101,6 +108,18 @@ def default_attribution(location: str) -> str:
 def classify(location: str) -> str:
     """``xyz``, ``raster`` or ``vector`` for a URL template or a file (refusing what cannot
     be one)."""
+    if is_wmts(location):
+        url = split_location(location)[0]
+        if not url.lower().startswith(("http://", "https://")):
+            raise ValidationError("{url}: a WMTS base map is wmts: and the capabilities URL "
+                                  "(http:// or https://)", url=location)
+        datum = shifted_datum(url)
+        if datum is not None:
+            raise ValidationError("{url}: these tiles are in {datum}, China's shifted datum, "
+                                  "and would be drawn hundreds of metres off; use 天地图 "
+                                  "(CGCS2000) or another WGS 84 tile service", url=location,
+                                  datum=datum)
+        return "wmts"
     if is_url(location):
         if not all(t in location for t in ("{z}", "{x}")) or not (
                 "{y}" in location or "{-y}" in location):
@@ -181,14 +200,17 @@ def make_layer(location: str, *, name: str | None = None, opacity: float = 1.0,
         raise ValidationError("position {position!r}: use under or over", position=position)
     kind = classify(location)
     if name is None:
-        name = (urlsplit(location).hostname or "tiles") if kind == "xyz" else Path(location).stem
-    if kind != "xyz":
+        name = ((urlsplit(location[len("wmts:"):] if kind == "wmts" else location).hostname
+                 or "tiles") if kind in TILE_KINDS else Path(location).stem)
+    if kind not in TILE_KINDS:
         location = str(Path(location).resolve())
     layer = MapLayer(name=name, kind=kind, location=location, opacity=opacity,
                      position=position or ("over" if kind == "vector" else "under"), crs=crs,
                      key=key, attribution=attribution if attribution is not None
                      else default_attribution(location), style=style or LayerStyle())
-    if kind != "xyz":
+    if kind == "wmts":
+        wmts_source(layer.url())  # the capabilities are read and the choice checked now
+    elif kind != "xyz":
         file_crs(layer)
     return layer
 
@@ -218,7 +240,7 @@ def project_layers(store: Store) -> list[MapLayer]:
 
 def _row(layer: MapLayer, folder: Path) -> dict[str, Any]:
     crs_wkt = None  # for the embedded QGIS project only (not stored)
-    if layer.kind != "xyz":
+    if layer.kind not in TILE_KINDS:
         try:
             crs_wkt = file_crs(layer, folder)
         except CitymgrError:

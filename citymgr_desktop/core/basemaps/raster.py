@@ -242,6 +242,8 @@ def tiles_mosaic(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: 
     when none is at hand)."""
     from rasterio.transform import from_bounds
 
+    if layer.kind == "wmts":
+        return wmts_mosaic(layer, grid, fetcher, report, wait=wait)
     try:
         b = bounds_in(grid.extent, grid.crs_wkt, WEB_MERCATOR)
     except Exception:  # no Web Mercator for this view
@@ -269,27 +271,83 @@ def tiles_mosaic(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: 
     contents: dict = get(layer.location, layer.url(),
                          [t for t, d in decoded.items() if d is None], report)
     contents.update({t: d for t, d in decoded.items() if d is not None})
-    # height × width × RGBA, the layout QImage and the decoded-tile memory use
-    mosaic = np.zeros(((y1 - y0 + 1) * TILE_PX, (x1 - x0 + 1) * TILE_PX, 4), dtype=np.uint8)
-    for (_, x, y), content in contents.items():
+    if not contents:
+        return None
+    mosaic = _assemble(contents, layer.location, fetcher, report, (x0, y0, x1, y1),
+                       (TILE_PX, TILE_PX))
+    transform = from_bounds(*tile_bounds(x0, y0, x1, y1, z), mosaic.shape[1], mosaic.shape[0])
+    result = Mosaic(mosaic, transform, WEB_MERCATOR)
+    if len(contents) == len(tiles) and not report.failed:
+        fetcher.remember(key, result)
+    return result
+
+
+def _assemble(contents: dict, location: str, fetcher: TileFetcher, report: FetchReport,
+              box: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarray:
+    """Tiles (encoded or decoded) put into one height × width × RGBA image (the layout
+    QImage and the decoded-tile memory use); an answer that is not an image is reported."""
+    x0, y0, x1, y1 = box
+    width, height = size
+    mosaic = np.zeros(((y1 - y0 + 1) * height, (x1 - x0 + 1) * width, 4), dtype=np.uint8)
+    for (z, x, y), content in contents.items():
         try:
             if isinstance(content, np.ndarray):
                 tile = content
             else:
                 tile = np.ascontiguousarray(decode_tile(content).transpose(1, 2, 0))
-                fetcher.keep_decoded((layer.location, (z, x, y)), tile)
+                fetcher.keep_decoded((location, (z, x, y)), tile)
         except ValueError:
             report.add("not an image")
             continue
-        if tile.shape[:2] != (TILE_PX, TILE_PX):
-            report.add("not a 256-pixel tile")
+        if tile.shape[:2] != (height, width):
+            report.add(f"not a {width}-pixel tile")
             continue
-        r, c = (y - y0) * TILE_PX, (x - x0) * TILE_PX
-        mosaic[r:r + TILE_PX, c:c + TILE_PX] = tile
+        r, c = (y - y0) * height, (x - x0) * width
+        mosaic[r:r + height, c:c + width] = tile
+    return mosaic
+
+
+def wmts_mosaic(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: FetchReport,
+                *, wait: bool = True) -> Mosaic | None:
+    """The tiles of a ``wmts`` layer covering the view, from the tile matrix whose pixels are
+    about the view's, as one image in the tile matrix set's CRS (``None``: none at hand)."""
+    from rasterio.transform import from_bounds
+
+    from citymgr_desktop.core.basemaps.wmts import wmts_source
+
+    source = wmts_source(layer.url())
+    try:
+        b = bounds_in(grid.extent, grid.crs_wkt, source.crs)
+    except Exception:  # the view is outside the set's CRS's area
+        return None
+    i = source.matrix_for(max((b[2] - b[0]) / grid.width, (b[3] - b[1]) / grid.height))
+    while True:
+        matrix = source.matrices[i]
+        box = matrix.tile_range(b)
+        if box is None:
+            return None
+        if (box[2] - box[0] + 1) * (box[3] - box[1] + 1) <= MAX_TILES or i == 0:
+            break
+        i -= 1
+    x0, y0, x1, y1 = box
+    key = (layer.location, i, x0, y0, x1, y1)
+    for (location, mi, mx0, my0, mx1, my1), complete in reversed(fetcher.mosaics.items()):
+        if (location, mi) == (layer.location, i) and mx0 <= x0 and my0 <= y0 \
+                and mx1 >= x1 and my1 >= y1:
+            return complete
+    tiles = [(i, x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
+    url = (source.template.replace("{TileMatrix}", matrix.identifier)
+           .replace("{TileCol}", "{x}").replace("{TileRow}", "{y}"))
+    decoded = {t: fetcher.decoded.get((layer.location, t)) for t in tiles}
+    get = fetcher.fetch if wait else fetcher.cached
+    contents: dict = get(url, url, [t for t, d in decoded.items() if d is None], report)
+    contents.update({t: d for t, d in decoded.items() if d is not None})
     if not contents:
         return None
-    transform = from_bounds(*tile_bounds(x0, y0, x1, y1, z), mosaic.shape[1], mosaic.shape[0])
-    result = Mosaic(mosaic, transform, WEB_MERCATOR)
+    mosaic = _assemble(contents, layer.location, fetcher, report, box,
+                       (matrix.tile_width, matrix.tile_height))
+    transform = from_bounds(*matrix.bounds(*box), mosaic.shape[1], mosaic.shape[0])
+    result = Mosaic(mosaic, transform, source.crs)
     if len(contents) == len(tiles) and not report.failed:
         fetcher.remember(key, result)
     return result

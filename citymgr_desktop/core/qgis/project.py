@@ -432,7 +432,9 @@ def _map_layer_source(row: dict) -> tuple[str, str]:
 def with_map_layers(qgs: str, rows: Sequence[dict]) -> str:
     """The project ``qgs`` with the kept map layers ``rows`` (bottom first): rasters and
     tiles in a group under the assets, reference vectors over them (as the app draws them);
-    map layers added before are replaced."""
+    map layers added before are replaced. WMTS base maps are not listed yet (their CRS is
+    known only from the capabilities)."""
+    rows = [row for row in rows if row["kind"] != "wmts"]
     root = ET.fromstring(qgs.split("\n", 1)[1] if qgs.startswith("<!DOCTYPE") else qgs)
     tree, layers, order = root.find("layer-tree-group"), root.find("projectlayers"), \
         root.find("layerorder")
@@ -500,7 +502,7 @@ def _kept_map_layers(conn: sqlite3.Connection) -> list[dict]:
     rows = [dict(zip((*MAP_LAYER_COLUMNS, "crs"), row, strict=True)) for row in found]
     folder = Path(conn.execute("PRAGMA database_list").fetchone()[2] or ".").parent
     for row in rows:
-        if row["kind"] != "xyz" and not row["crs"]:
+        if row["kind"] not in ("xyz", "wmts") and not row["crs"]:
             row["crs_wkt"] = _file_crs_wkt(folder / str(row["location"]).split("|")[0],
                                            row["kind"])
     return rows

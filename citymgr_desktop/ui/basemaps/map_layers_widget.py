@@ -82,7 +82,7 @@ class MapLayersWidget(QWidget):
         self._building = True
         self.rows.clear()
         for layer in reversed(self._layers):
-            kind = {"xyz": self.tr("tiles"), "raster": self.tr("raster"),
+            kind = {"xyz": self.tr("tiles"), "wmts": self.tr("tiles"), "raster": self.tr("raster"),
                     "vector": self.tr("vector")}[layer.kind]
             where = self.tr("under") if layer.position == "under" else self.tr("over")
             item = QListWidgetItem(f"{layer.name}  ({kind}, {where})")

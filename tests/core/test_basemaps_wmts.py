@@ -1,0 +1,75 @@
+"""WMTS base maps from a capabilities URL: the test's tile server publishes a capabilities
+document with a Web Mercator set (``w``, RESTful ResourceURL) and a CGCS2000 geographic set
+(``c``, EPSG:4490, latitude first, 天地图's denominators, KVP GetTile); tiles of both land at
+their place in the project CRS, and a bad document or choice is one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from citymgr_desktop.cli import main
+from citymgr_desktop.core.basemaps import (
+    FetchReport,
+    TileFetcher,
+    ViewGrid,
+    make_layer,
+    project_layers,
+    tiles_rgba,
+)
+from citymgr_desktop.core.errors import BadFileError, ValidationError
+from citymgr_desktop.core.store import Store
+from tests.basemap_support import tile_server
+from tests.core.test_basemaps import _check_quadrants, cache, project  # noqa: F401
+
+
+def _capabilities(server, query: str = "", page: str = "capabilities") -> str:
+    return f"wmts:http://127.0.0.1:{server.httpd.server_address[1]}/wmts/{page}{query}"
+
+
+@pytest.mark.parametrize(("query", "tile_set"), [
+    ("?layer=quad&tilematrixset=w", "w"),  # RESTful, Web Mercator
+    ("?layer=quadkvp&tilematrixset=c&style=default&format=image/png", "c"),  # KVP, EPSG:4490
+])
+def test_wmts_tiles_land_at_their_place_in_the_project_crs(project, cache, query,  # noqa: F811
+                                                           tile_set):
+    grid = ViewGrid(project["view"], 240, 240, project["crs"])
+    with tile_server(project["merc_centre"]) as server:
+        layer = make_layer(_capabilities(server, query))
+        report = FetchReport()
+        fetcher = TileFetcher(cache)
+        rgba = tiles_rgba(layer, grid, fetcher, report)
+        assert report.failed == 0 and layer.kind == "wmts"
+        assert server.wmts_tiles[tile_set] > 0 and len(server.wmts_tiles) == 1
+        assert _check_quadrants(project, grid, rgba, "merc") > 1000
+        served = server.wmts_tiles[tile_set]
+        again = tiles_rgba(layer, grid, TileFetcher(cache), FetchReport())  # the disk cache
+        assert server.wmts_tiles[tile_set] == served and (again == rgba).all()
+        fetcher.close()
+
+
+def test_a_bad_capabilities_document_or_choice_is_refused(cache):  # noqa: F811
+    with tile_server((0.0, 0.0)) as server:
+        with pytest.raises(BadFileError, match="not a WMTS capabilities document") as err:
+            make_layer(_capabilities(server, page="notcaps"))
+        assert "WMTS" in err.value.render("zh_CN")
+        with pytest.raises(ValidationError, match=r"no WMTS layer 'roads' .*quad, quadkvp"):
+            make_layer(_capabilities(server, "?layer=roads"))
+        with pytest.raises(ValidationError, match="no tile matrix set 'x'"):
+            make_layer(_capabilities(server, "?layer=quad&tilematrixset=x"))
+        with pytest.raises(BadFileError, match="HTTP 404"):
+            make_layer(_capabilities(server, page="nothing"))
+    with pytest.raises(ValidationError, match="wmts: and the capabilities URL"):
+        make_layer("wmts:ftp://example.org/caps.xml")
+
+
+def test_a_wmts_layer_is_kept_in_the_project(project, cache, capsys):  # noqa: F811
+    with tile_server(project["merc_centre"]) as server:
+        location = _capabilities(server, "?layer=quad&tilematrixset=c")
+        assert main(["layers", "add", str(project["path"]), location, "--name", "wmts"]) == 0
+        assert main(["layers", "add", str(project["path"]),
+                     _capabilities(server, "?layer=nothing"), "--name", "bad"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "no WMTS layer 'nothing'" in err and "\n" not in err and "Traceback" not in err
+    with Store.open(project["path"], read_only=True) as store:
+        kept = project_layers(store)
+    assert [(la.name, la.kind, la.location) for la in kept] == [("wmts", "wmts", location)]
