@@ -5,17 +5,21 @@ their place in the project CRS, and a bad document or choice is one line."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from citymgr_desktop.cli import main
 from citymgr_desktop.core.basemaps import (
     FetchReport,
+    MapLayer,
     TileFetcher,
     ViewGrid,
     make_layer,
     project_layers,
     tiles_rgba,
 )
+from citymgr_desktop.core.basemaps.raster import tiles_mosaic
 from citymgr_desktop.core.errors import BadFileError, ValidationError
 from citymgr_desktop.core.store import Store
 from tests.basemap_support import tile_server
@@ -73,3 +77,23 @@ def test_a_wmts_layer_is_kept_in_the_project(project, cache, capsys):  # noqa: F
     with Store.open(project["path"], read_only=True) as store:
         kept = project_layers(store)
     assert [(la.name, la.kind, la.location) for la in kept] == [("wmts", "wmts", location)]
+
+
+def test_the_canvas_never_waits_for_the_capabilities(project, cache):  # noqa: F811
+    grid = ViewGrid(project["view"], 240, 240, project["crs"])
+    with tile_server(project["merc_centre"]) as server:
+        location = _capabilities(server, "?layer=quad&tilematrixset=w&canvas")
+        layer = MapLayer(name="wmts", kind="wmts", location=location)  # as read from a project
+        fetcher = TileFetcher(cache)
+        arrived = threading.Event()
+        fetcher.on_arrival = arrived.set
+        report = FetchReport()
+        assert tiles_mosaic(layer, grid, fetcher, report, wait=False) is None
+        assert report.pending == 1 and arrived.wait(10)  # the document came in the background
+        arrived.clear()
+        report = FetchReport()
+        tiles_mosaic(layer, grid, fetcher, report, wait=False)  # tiles asked for, not awaited
+        assert report.pending > 0 and arrived.wait(10)
+        mosaic = tiles_mosaic(layer, grid, fetcher, FetchReport(), wait=False)
+        assert mosaic is not None and mosaic.crs_wkt == "EPSG:3857"
+        fetcher.close()

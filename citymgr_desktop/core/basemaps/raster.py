@@ -313,9 +313,15 @@ def wmts_mosaic(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: F
     about the view's, as one image in the tile matrix set's CRS (``None``: none at hand)."""
     from rasterio.transform import from_bounds
 
-    from citymgr_desktop.core.basemaps.wmts import wmts_source
+    from citymgr_desktop.core.basemaps.wmts import known_source, read_in_background, wmts_source
 
-    source = wmts_source(layer.url())
+    source = known_source(layer.url())
+    if source is None and not wait:  # the canvas never waits for the capabilities either
+        if fetcher.start_once(("wmts", layer.url()), read_in_background, layer.url()):
+            report.pending += 1
+        return None
+    if source is None:
+        source = wmts_source(layer.url())
     try:
         b = bounds_in(grid.extent, grid.crs_wkt, source.crs)
     except Exception:  # the view is outside the set's CRS's area

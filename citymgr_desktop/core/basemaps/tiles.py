@@ -193,6 +193,7 @@ class TileFetcher:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tiles")
         self._pending: set[tuple[str, Tile]] = set()
         self._failed: dict[tuple[str, Tile], str] = {}  # known failures of this session
+        self._started: set[tuple] = set()  # background jobs started once (start_once)
         self._lock = threading.Lock()
         self.on_arrival: Callable[[], None] | None = None
         # the last complete mosaics (key -> raster.Mosaic): a pan or redraw over the same
@@ -213,6 +214,16 @@ class TileFetcher:
             self.mosaics.move_to_end(key)
             while len(self.mosaics) > MOSAICS_KEPT:
                 self.mosaics.popitem(last=False)
+
+    def start_once(self, key: tuple, job: Callable[[str, Any], None], location: str) -> bool:
+        """Run ``job(location, on_arrival)`` in the background once per ``key`` (a WMTS's
+        capabilities for the canvas); ``False`` when it has run or is running."""
+        with self._lock:
+            if key in self._started:
+                return False
+            self._started.add(key)
+        self._pool.submit(job, location, self.on_arrival)
+        return True
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

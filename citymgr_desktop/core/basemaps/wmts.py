@@ -218,7 +218,30 @@ def _template(root: ET.Element, layer: ET.Element, url: str, name: str, style: s
 
 
 _SOURCES: dict[str, WmtsSource] = {}
+_FAILED: dict[str, Exception] = {}  # a capabilities read that failed in the background
 _LOCK = threading.Lock()
+
+
+def known_source(location: str) -> WmtsSource | None:
+    """The source of a location read before (``None``: not yet); a background read that
+    failed is raised here (the canvas says it under the layer list)."""
+    with _LOCK:
+        failed = _FAILED.get(location)
+        found = _SOURCES.get(location)
+    if failed is not None:
+        raise failed
+    return found
+
+
+def read_in_background(location: str, done) -> None:
+    """Read the capabilities of ``location`` (in a fetcher's thread), then call ``done``."""
+    try:
+        wmts_source(location)
+    except Exception as exc:  # kept for the next frame, which raises it
+        with _LOCK:
+            _FAILED[location] = exc
+    if done is not None:
+        done()
 
 
 def wmts_source(location: str, key: str = "") -> WmtsSource:
