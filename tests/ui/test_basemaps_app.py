@@ -104,6 +104,38 @@ def test_tiles_added_in_the_dock_draw_under_the_assets(qtbot, window):
         for c in COLOURS.values()), timeout=10_000)
 
 
+def test_a_wmts_geographic_set_typed_into_the_dialog_draws_on_the_canvas(qtbot, window):
+    canvas = window.canvas
+    view = canvas.view()
+    cx, cy = (view.extent[0] + view.extent[2]) / 2, (view.extent[1] + view.extent[3]) / 2
+    to_merc = Transformer.from_crs(canvas.map_crs, 3857, always_xy=True)
+    centre = to_merc.transform(cx, cy)
+    with tile_server(centre) as server:
+        caps = f"wmts:http://127.0.0.1:{server.httpd.server_address[1]}/wmts/capabilities"
+        assert "roads" in _fill_add_dialog(qtbot, window, f"{caps}?layer=roads")[0]
+        assert _fill_add_dialog(qtbot, window, f"{caps}?layer=quad&tilematrixset=c") == [""]
+        qtbot.waitUntil(lambda: server.wmts_tiles["c"] > 0, timeout=10_000)
+        qtbot.waitUntil(lambda: canvas.backdrop is not None and canvas.backdrop.pending == 0
+                        and canvas.is_settled(), timeout=30_000)
+        qtbot.wait(200)
+        qtbot.waitUntil(canvas.is_settled, timeout=30_000)
+    with Store.open(window.store.path, read_only=True) as store:
+        assert [la.kind for la in project_layers(store)] == ["wmts"]
+    pixels = _canvas_pixels(window)
+    dpr = canvas.devicePixelRatioF()
+    found = {name: 0 for name in COLOURS}
+    for row in range(10, pixels.shape[0] - 40, 9):
+        for col in range(10, pixels.shape[1] - 10, 9):
+            x, y = canvas.view().to_map(col * dpr, row * dpr)
+            names = {quadrant(*to_merc.transform(x + dx, y + dy), *centre)
+                     for dx in (-30, 30) for dy in (-30, 30)}
+            if len(names) == 1:
+                name = names.pop()
+                if (np.abs(pixels[row, col].astype(int) - COLOURS[name]) <= 3).all():
+                    found[name] += 1
+    assert all(n > 20 for n in found.values()), found  # each quadrant where it belongs
+
+
 def test_a_file_without_crs_is_refused_in_the_dialog_and_accepted_with_one(qtbot, window,
                                                                           tmp_path):
     tif = write_quadrant_geotiff(tmp_path / "nocrs.tif", None, (0, 0, 10, 10), (5, 5))
