@@ -105,6 +105,16 @@ def default_attribution(location: str) -> str:
     return host
 
 
+def _refuse_shifted_datum(url: str, location: str) -> None:
+    """Tiles of GCJ-02/BD-09 services would land hundreds of metres off: refused."""
+    datum = shifted_datum(url)
+    if datum is not None:
+        raise ValidationError("{url}: these tiles are in {datum}, China's shifted datum, "
+                              "and would be drawn hundreds of metres off; use 天地图 "
+                              "(CGCS2000) or another WGS 84 tile service", url=location,
+                              datum=datum)
+
+
 def classify(location: str) -> str:
     """``xyz``, ``raster`` or ``vector`` for a URL template or a file (refusing what cannot
     be one)."""
@@ -113,24 +123,14 @@ def classify(location: str) -> str:
         if not url.lower().startswith(("http://", "https://")):
             raise ValidationError("{url}: a WMTS base map is wmts: and the capabilities URL "
                                   "(http:// or https://)", url=location)
-        datum = shifted_datum(url)
-        if datum is not None:
-            raise ValidationError("{url}: these tiles are in {datum}, China's shifted datum, "
-                                  "and would be drawn hundreds of metres off; use 天地图 "
-                                  "(CGCS2000) or another WGS 84 tile service", url=location,
-                                  datum=datum)
+        _refuse_shifted_datum(url, location)
         return "wmts"
     if is_url(location):
         if not all(t in location for t in ("{z}", "{x}")) or not (
                 "{y}" in location or "{-y}" in location):
             raise ValidationError("{url}: a tile URL needs {{z}}, {{x}} and {{y}} (or {{-y}} "
                                   "for TMS) in it", url=location)
-        datum = shifted_datum(location)
-        if datum is not None:
-            raise ValidationError("{url}: these tiles are in {datum}, China's shifted datum, "
-                                  "and would be drawn hundreds of metres off; use 天地图 "
-                                  "(CGCS2000) or another WGS 84 tile service", url=location,
-                                  datum=datum)
+        _refuse_shifted_datum(location, location)
         return "xyz"
     path = Path(location)
     if not path.exists():
