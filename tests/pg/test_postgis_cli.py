@@ -76,8 +76,8 @@ def _wait_for_waiters(conn, count: int, timeout: float = 240.0) -> None:
 
 
 def test_twenty_editor_processes_lose_no_update(published):
-    """25 ``citymgr edit`` processes read the same rows at the same moment (the test holds a
-    lock on the table until all of them wait for it), then save. Twenty each set their own
+    """25 ``citymgr edit`` processes read the same rows, then save at the same moment (the
+    test holds a lock that blocks writes until all of them wait to write). Twenty each set their own
     field of one of four assets: every value lands, merged into the others' saves. Five set
     the same field of a fifth asset: each lands or reports a conflict, and the version
     counts exactly the saves that landed."""
@@ -100,13 +100,16 @@ def test_twenty_editor_processes_lose_no_update(published):
                                 "--user", f"editor-{value}", "--json")
 
     gate = psycopg.connect(published)
-    gate.execute("LOCK TABLE litter_bin IN ACCESS EXCLUSIVE MODE")
+    # SHARE mode lets every editor read but holds each one's first write: all 25 have read
+    # the rows as they were before any of them saves (a lock that also blocked reads let a
+    # late editor read after an early one had saved, and then the race had no conflict).
+    gate.execute("LOCK TABLE litter_bin IN SHARE MODE")
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=25) as pool:
             futures = [pool.submit(edit, job) for job in jobs + racers]
             with psycopg.connect(published, autocommit=True) as watch:
                 _wait_for_waiters(watch, 25)
-            gate.commit()  # all 25 read now, then save over each other
+            gate.commit()  # all 25 have read; now they save over each other
             results = [f.result() for f in futures]
     finally:
         gate.close()
