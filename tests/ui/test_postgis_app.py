@@ -8,7 +8,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 
 from tests.pg.conftest import pg_cluster, pg_url, published  # noqa: F401  (fixtures)
 from tests.ui.driver import answer, pick, press, type_into
@@ -75,6 +75,79 @@ def test_another_users_commit_on_the_same_field_gives_the_merge_dialog(qtbot, db
         row = conn.execute("SELECT condition, name FROM litter_bin WHERE asset_uuid = %s",
                            (uuid,)).fetchone()
     assert row == (3, "别人改")  # theirs kept, nothing lost
+
+
+def test_another_users_save_of_another_field_merges_through_the_version_check(
+        qtbot, db_window):
+    w = db_window
+    url = w.store.target
+    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
+        "litter_bin", u)["condition"] == 1)
+    _cond, version = _condition(url, uuid)
+    set_condition_in_form(qtbot, w, 4)
+    assert w.edit_session.versions == {("litter_bin", uuid): version}  # what the edit read
+    with psycopg.connect(url) as other:  # another user saves the name meanwhile
+        other.execute("UPDATE litter_bin SET name = '别人改', version = version + 1 "
+                      "WHERE asset_uuid = %s", (uuid,))
+    press(qtbot, w, Qt.Key.Key_S, CTRL)  # no dialog: different fields both land
+    qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=10_000)
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT condition, name, version FROM litter_bin WHERE "
+                           "asset_uuid = %s", (uuid,)).fetchone()
+    assert row == (4, "别人改", version + 2)
+
+
+def test_a_save_landing_between_the_merge_and_the_write_brings_the_dialog_again(
+        qtbot, db_window, shots):
+    from tests.ui.driver import _Answer
+
+    w = db_window
+    url = w.store.target
+    session = w.edit_session
+    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: session.row(
+        "litter_bin", u)["condition"] == 1)
+    set_condition_in_form(qtbot, w, 4)
+
+    def commit(value: int) -> None:
+        with psycopg.connect(url) as other:
+            other.execute("UPDATE litter_bin SET condition = %s, version = version + 1 "
+                          "WHERE asset_uuid = %s", (value, uuid))
+
+    commit(3)
+    resolve = session.resolve
+
+    def resolve_then_another_save(*args, **kwargs):  # the other save lands right after
+        out = resolve(*args, **kwargs)               # the merge, before the write
+        commit(2)
+        return out
+
+    session.resolve = resolve_then_another_save
+    seen: list[str] = []
+    second: list[_Answer] = []
+
+    def keep_mine(dialog):
+        seen.append(dialog.table.item(0, 3).text())
+        pick(qtbot, dialog.boxes[0], "mine")
+        second.append(_Answer(qtbot, "Merge and save", keep_theirs, QDialog, "Save edits"))
+        second[0].timer.start()
+
+    def keep_theirs(dialog):
+        seen.append(dialog.table.item(0, 3).text())
+        shots("merge-again", dialog)
+        session.resolve = resolve
+        pick(qtbot, dialog.boxes[0], "theirs")
+
+    try:
+        with answer(qtbot, "Merge and save", fill=keep_mine, title="Save edits"):
+            press(qtbot, w, Qt.Key.Key_S, CTRL)
+        qtbot.waitUntil(lambda: second and second[0].dialog is not None, timeout=10_000)
+    finally:
+        for job in second:
+            job.timer.stop()
+    assert not second[0].error
+    assert seen == ["3 Mediocre", "2 Fair"]  # the second save's conflict is shown, not lost
+    qtbot.waitUntil(lambda: not session.dirty, timeout=10_000)
+    assert _condition(url, uuid)[0] == 2
 
 
 def _bin_xy(w, uuid: str) -> tuple[float, float]:

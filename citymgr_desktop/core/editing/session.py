@@ -14,7 +14,7 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.commands import CommandStack
@@ -22,16 +22,19 @@ from citymgr_desktop.core.editing import commands as ec
 from citymgr_desktop.core.editing.conflicts import MINE, Conflict, Merge, merge
 from citymgr_desktop.core.editing.journal import Journal, set_aside
 from citymgr_desktop.core.editing.recovery import JournalElsewhere, Recovery, journals_elsewhere
+from citymgr_desktop.core.editing.versions import as_conflicts, base_versions, conflict_error
 from citymgr_desktop.core.editing.view import SessionView
 from citymgr_desktop.core.errors import ConflictError, ReadOnlyError
 from citymgr_desktop.core.messages import Message, joined, msg
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from citymgr_desktop.core.store.postgis import PostgisStore
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class EditSession(SessionView):
         self._journal_paused = False
         self._held: list[EditEvent] | None = None
         self.generation = 0  # saves so far: commands done since the last one are unsaved
+        # on a database: the version each pending row's edit started from (editing/versions)
+        self.versions: dict[tuple[str, str], int] = {}
         self.elsewhere: list[JournalElsewhere] = []
         self._file_state = self._state_of_file()
         if journal:
@@ -150,6 +155,8 @@ class EditSession(SessionView):
                 set_aside(self.store.path)
                 self.recovery = None
             self.journal.append(label, deltas, encoded)
+        if self.store.is_database:
+            self._note_versions([d for d in deltas if self.pending.get(d.table, d.uuid) is None])
         self.pending.extend(deltas)
         self._after_change(deltas)
         self._notify(_event(deltas))
@@ -229,6 +236,14 @@ class EditSession(SessionView):
             set_aside(self.store.path)
             self.recovery = None
 
+    def _note_versions(self, deltas: Iterable[Delta]) -> None:
+        """Rows that become pending start from the database's version now (where it still
+        has the edit's starting values; see :mod:`citymgr_desktop.core.editing.versions`)."""
+        items = list(deltas)
+        for d in items:
+            self.versions.pop(d.key, None)
+        self.versions.update(base_versions(self.store, items))
+
     # -- saving ------------------------------------------------------------------------------------
     def check_conflicts(self) -> list[str]:
         """One line per pending edit that disagrees with a change made to the file since."""
@@ -239,15 +254,32 @@ class EditSession(SessionView):
         return merge(self.store, list(self.pending))
 
     def resolve(self, choices: dict[tuple[str, str, str], str] | None = None,
-                default: str = MINE) -> list[Conflict]:
+                default: str = MINE, *, shown: Iterable[Conflict] | None = None
+                ) -> list[Conflict]:
         """Merge the pending edits with the file as it is now (what another program changed
         in other fields is kept; edits the file already has drop out) and decide each
         conflict: ``choices`` by :attr:`Conflict.key`, "mine" keeps our value, "theirs"
-        the file's. The journal is rewritten to match. Returns the conflicts decided."""
+        the file's. ``shown``: the conflicts the person decided; one the merge finds now
+        that was not among them (another save landed meanwhile) stays undecided, so the
+        next save reports it again instead of overwriting it. The journal is rewritten to
+        match. Returns the conflicts decided."""
         merged = self.merge_with_file()
         before = self.pending
+        undecided: list[Conflict] = []
+        if shown is not None:
+            seen = {c.key: c for c in shown}
+            undecided = [c for c in merged.conflicts if c.key not in seen
+                         or not values_equal(seen[c.key].theirs, c.theirs)]
+            merged.conflicts = [c for c in merged.conflicts if c not in undecided]
         self.pending = merged.resolved(choices, default)
-        self._file_state = self._state_of_file()
+        for c in undecided:  # the edit as it was: its base is no longer the file's value
+            self.pending.add(Delta(c.table, c.uuid, c.ours_old, None) if c.kind == "changed"
+                             else Delta(c.table, c.uuid, {c.field: c.ours_old},
+                                        {c.field: c.mine}) if c.kind == "value" else
+                             Delta(c.table, c.uuid, c.ours_old, c.mine))
+        self._file_state = object() if undecided else self._state_of_file()
+        if self.store.is_database:
+            self._note_versions(self.pending)
         if self.journal is not None:
             if self.pending:
                 self.journal.rewrite(msg("Merge with the file"), self.pending)
@@ -272,6 +304,8 @@ class EditSession(SessionView):
             return SaveResult({})
         if self.dry_run:
             raise ReadOnlyError("a dry run never saves")
+        if self.store.is_database:
+            return self._save_to_database(force)
         deltas = list(self.pending)
         with self.store.session() as conn:
             if self._state_of_file() != self._file_state:  # somebody else wrote meanwhile
@@ -296,8 +330,36 @@ class EditSession(SessionView):
                 # files made before it was recorded
                 conn.execute("INSERT OR REPLACE INTO citymgr_meta VALUES ('project_uuid', ?)",
                              (new_uuid(),))
+        return self._saved(counts, retired)
+
+    def _save_to_database(self, force: bool) -> SaveResult:
+        """One transaction: the pending edits saved against the versions they started from
+        (rows saved meanwhile merged field by field); a field another user changed too
+        rolls the whole save back as a :class:`ConflictError` with its ``conflicts``, or,
+        with ``force``, is merged with "mine" and saved again."""
+        store = cast("PostgisStore", self.store)
+        attempts = 5 if force else 1
+        for attempt in range(attempts):
+            deltas = list(self.pending)
+            versions = {d.key: self.versions[d.key] for d in deltas if d.key in self.versions}
+            try:
+                with store.session():
+                    deltas, retired = ec.retire_referenced(store, deltas, now_iso())
+                    outcome = store.save(deltas, versions, self.user)
+                    if outcome.conflicts:  # raised inside: nothing of this save stays
+                        raise conflict_error(as_conflicts(store, outcome.conflicts, deltas))
+            except ConflictError:
+                if attempt + 1 == attempts:
+                    raise
+                self.resolve(default=MINE)
+                continue
+            return self._saved(outcome.counts, retired)
+        raise AssertionError("unreachable")
+
+    def _saved(self, counts: dict[str, dict[str, int]], retired: int) -> SaveResult:
         # committed: only now may the journal forget the edits
         self._file_state = self._state_of_file()
+        self.versions.clear()
         self.generation += 1
         if self.journal is not None:
             self.journal.project_uuid = self.store.project_uuid

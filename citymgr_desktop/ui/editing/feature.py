@@ -215,7 +215,7 @@ class EditingFeature(EditingActions):
                                  on_database=on_database)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
-            session.resolve(dialog.choices())
+            session.resolve(dialog.choices(), shown=conflicts)
             return self.save()
         show_error(self.window, self.tr("Save edits"), exc)
         return False

@@ -26,7 +26,7 @@ from citymgr_desktop.core.errors import (
 from citymgr_desktop.core.messages import Message, msg
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.model.delta import Delta, three_way
+from citymgr_desktop.core.model.delta import Delta, three_way, values_equal
 from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
 from citymgr_desktop.core.store.postgis.values import from_db, placeholder, select_column, to_db
@@ -210,6 +210,15 @@ def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
             outcome: SaveOutcome) -> None:
     where = f"{ident(table.key)} = %s"
     params: list[Any] = [d.uuid]
+    if version is None and d.old:  # no version known: the row must still have our values
+        names = [n for n in d.old if n != VERSION_COLUMN
+                 and (n in table.field_names() or n == sc.GEOMETRY_COLUMN)]
+        current = _locked_row(conn, table, d.uuid, names)
+        if current is not None and any(not values_equal(d.old[n], current.get(n))
+                                       for n in names):
+            outcome.conflicts.append(SaveConflict(table.name, d.uuid, "", d.old, "changed",
+                                                  None))
+            return
     if version is not None:
         where += f" AND {ident(VERSION_COLUMN)} = %s"
         params.append(version)
