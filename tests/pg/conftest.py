@@ -30,6 +30,15 @@ def pg_cluster():
     cluster.stop()
 
 
+@pytest.fixture(autouse=True)
+def database_journals(tmp_path, monkeypatch):
+    """The crash journals of edit sessions on a database go to this test's own folder (not
+    the user's); child processes inherit it."""
+    folder = tmp_path / "journals"
+    monkeypatch.setenv("CITYMGR_JOURNALS", str(folder))
+    return folder
+
+
 @pytest.fixture
 def pg_url(pg_cluster: Cluster) -> str:
     """A fresh database with the PostGIS extension, for this test alone."""

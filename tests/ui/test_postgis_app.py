@@ -5,12 +5,23 @@ Runs on the throwaway cluster of ``tests/pg`` (skipped where PostgreSQL is missi
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import psycopg
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 
-from tests.pg.conftest import pg_cluster, pg_url, published  # noqa: F401  (fixtures)
+from tests.pg.conftest import (  # noqa: F401  (fixtures)
+    database_journals,
+    pg_cluster,
+    pg_url,
+    published,
+)
 from tests.ui.driver import answer, pick, press, type_into
 from tests.ui.scenarios.test_records_and_orders import CTRL, select_bin, set_condition_in_form
 
@@ -148,6 +159,83 @@ def test_a_save_landing_between_the_merge_and_the_write_brings_the_dialog_again(
     assert seen == ["3 Mediocre", "2 Fair"]  # the second save's conflict is shown, not lost
     qtbot.waitUntil(lambda: not session.dirty, timeout=10_000)
     assert _condition(url, uuid)[0] == 2
+
+
+KILLED_EDITOR = """
+import os, signal, sys
+from citymgr_desktop.core.editing import EditSession
+from citymgr_desktop.core.store.postgis import PostgisStore
+session = EditSession(PostgisStore.open(sys.argv[1]), user="killed")
+session.set_values("litter_bin", sys.argv[2], {"condition": 4, "remarks": "kept"})
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _first_bin(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT asset_uuid FROM litter_bin WHERE retired_at IS NULL "
+                            "ORDER BY fid LIMIT 1").fetchone()[0]
+
+
+def test_edits_of_a_killed_session_are_offered_back_and_merged_with_others_saves(
+        qtbot, main_window, published, database_journals, shots):  # noqa: F811
+    uuid = _first_bin(published)
+    root = str(Path(__file__).resolve().parents[2])
+    killed = subprocess.run([sys.executable, "-c", KILLED_EDITOR, published, uuid],
+                            env={**os.environ, "PYTHONPATH": root}, capture_output=True,
+                            text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    journals = list(database_journals.glob("*.citymgr-journal"))
+    assert len(journals) == 1 and "kept" in journals[0].read_text()
+    assert "@" not in journals[0].name  # named by a digest, never the address
+    with psycopg.connect(published) as other:  # others save meanwhile: another field, and
+        other.execute("UPDATE litter_bin SET name = '别人改', remarks = 'theirs', "  # ours
+                      "version = version + 1 WHERE asset_uuid = %s", (uuid,))
+    seen = {}
+
+    def look(dialog):
+        shots("restore", dialog)
+        seen["rows"] = dialog.table.rowCount()
+        seen["theirs"] = dialog.table.item(0, 3).text()
+        seen["header"] = dialog.table.horizontalHeaderItem(3).text()
+        pick(qtbot, dialog.boxes[0], "mine")
+
+    w = main_window
+    with answer(qtbot, "Restore", fill=look, title="Restore unsaved edits", timeout=60_000):
+        assert w.open_file(published)
+    assert seen == {"rows": 1, "theirs": "theirs", "header": "In the database now"}
+    assert w.edit_session.dirty
+    press(qtbot, w, Qt.Key.Key_S, CTRL)
+    qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=10_000)
+    with psycopg.connect(published) as conn:
+        row = conn.execute("SELECT condition, name, remarks FROM litter_bin WHERE "
+                           "asset_uuid = %s", (uuid,)).fetchone()
+    assert row == (4, "别人改", "kept")  # theirs in the other field, ours where chosen
+    assert "kept" not in "".join(p.read_text() for p in
+                                 database_journals.glob("*.citymgr-journal"))
+
+
+def test_a_connection_lost_during_a_save_keeps_the_edits_for_a_retry(qtbot, db_window,
+                                                                     database_journals):  # noqa: F811
+    w = db_window
+    url = w.store.target
+    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
+        "litter_bin", u)["condition"] == 1)
+    set_condition_in_form(qtbot, w, 5)
+    with psycopg.connect(url) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (w.store.conn.info.backend_pid,))
+    seen = {}
+    with answer(qtbot, "OK", fill=lambda box: seen.update(text=box.text()),
+                title="Save edits"):
+        press(qtbot, w, Qt.Key.Key_S, CTRL)
+    assert "the connection was lost; nothing was saved" in seen["text"]
+    assert "\n" not in seen["text"].strip()
+    assert w.edit_session.dirty and _condition(url, uuid)[0] == 1
+    assert any('"condition":5' in p.read_text() for p in
+               database_journals.glob("*.citymgr-journal"))  # kept for a crash too
+    press(qtbot, w, Qt.Key.Key_S, CTRL)  # the retry connects again and saves
+    qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=10_000)
+    assert _condition(url, uuid)[0] == 5
 
 
 def _bin_xy(w, uuid: str) -> tuple[float, float]:

@@ -1,4 +1,6 @@
-"""The recovery journal of unsaved edits: ``<file>.citymgr-journal`` next to the GeoPackage.
+"""The recovery journal of unsaved edits: ``<file>.citymgr-journal`` next to the GeoPackage,
+or, for a database, in the user's own journal folder under a name made from the database's
+address and login without the password (:func:`database_journal_bases`).
 
 Append-only JSON lines, one per edit (its deltas as data), each flushed and ``fsync``-ed before
 the edit counts as made, so a crash or ``kill -9`` loses nothing that was typed. The first
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import socket
@@ -33,9 +36,42 @@ SUFFIX = ".citymgr-journal"
 VERSION = 1
 
 
+DATABASE_SLOTS = 8  # app windows of one user editing the same database at once
+
+
 def journal_path(gpkg_path: str | os.PathLike[str]) -> Path:
     p = Path(gpkg_path)
     return p.with_name(p.name + SUFFIX)
+
+
+def database_journal_folder() -> Path:
+    """The user's folder of database journals (``CITYMGR_JOURNALS`` overrides it): a
+    database has no folder of its own to keep them beside."""
+    env = os.environ.get("CITYMGR_JOURNALS")
+    if env:
+        return Path(env)
+    if sys.platform.startswith("win"):
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "citymgr-desktop" / "journals"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "citymgr-desktop" / "journals"
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "citymgr-desktop" / "journals"
+
+
+def database_journal_bases(identity: str) -> list[Path]:
+    """Where the journals of a database's editing sessions go (one slot per window of this
+    user on it), named by a digest of ``identity`` (server, port, database and login: never
+    a password). The folder is made when missing."""
+    folder = database_journal_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadFileError("{path}: cannot make the folder of recovery journals ({reason})",
+                           path=folder, reason=exc.strerror) from None
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
+    return [folder / (f"db-{digest}" + (f"-{i + 1}" if i else "")) for i in
+            range(DATABASE_SLOTS)]
 
 
 @dataclass
@@ -134,11 +170,14 @@ def _fsync_dir(path: Path) -> None:
 class Journal:
     """The journal of one editing session; created on the first edit."""
 
-    def __init__(self, gpkg_path: str | os.PathLike[str], project_uuid: str | None = None
-                 ) -> None:
+    def __init__(self, gpkg_path: str | os.PathLike[str], project_uuid: str | None = None,
+                 *, name: str | None = None) -> None:
+        """``name``: what the journal belongs to, when that is not ``gpkg_path`` (a
+        database's printable address)."""
+        self.base = Path(gpkg_path)
         self.path = journal_path(gpkg_path)
-        self.gpkg_name = Path(gpkg_path).name
-        self.gpkg_path = str(Path(gpkg_path).resolve())
+        self.gpkg_name = name or Path(gpkg_path).name
+        self.gpkg_path = name or str(Path(gpkg_path).resolve())
         self.project_uuid = project_uuid
         self._fh: IO[bytes] | None = None
         self.id = ""

@@ -15,9 +15,16 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from citymgr_desktop.core.editing.conflicts import MINE, Conflict, Merge
-from citymgr_desktop.core.editing.journal import SUFFIX, Journal, JournalContents, read_journal
+from citymgr_desktop.core.editing.journal import (
+    SUFFIX,
+    Journal,
+    JournalContents,
+    database_journal_bases,
+    read_journal,
+)
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.messages import Message
 from citymgr_desktop.core.model.delta import DeltaSet
@@ -66,6 +73,26 @@ class Recovery:
 
 def _keys(deltas: DeltaSet) -> set[tuple[str, str]]:
     return {d.key for d in deltas}
+
+
+def claim_journal(store: Any) -> tuple[Journal, JournalContents | None]:
+    """The journal of a new editing session on ``store`` (opened on the first edit) and what
+    a crashed session left in it (None when nothing). A file's is beside it, and a second
+    window on the file is refused; a database's is in the user's journal folder, in the
+    first slot no running window holds."""
+    if not store.is_database:
+        journal = Journal(store.path, store.project_uuid)
+        state, contents = Journal.probe(store.path)
+        if state == "live":
+            journal.open()  # raises: another window edits this file
+        return journal, contents if state == "orphan" else None
+    for base in database_journal_bases(store.journal_identity()):
+        state, contents = Journal.probe(base)
+        if state != "live":
+            return (Journal(base, store.project_uuid, name=str(store.path)),
+                    contents if state == "orphan" else None)
+    raise BadFileError("{file_name} is being edited in too many citymgr windows; close one "
+                       "there first", file_name=str(store.path))
 
 
 @dataclass(frozen=True)

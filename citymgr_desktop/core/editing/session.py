@@ -21,7 +21,12 @@ from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.editing import commands as ec
 from citymgr_desktop.core.editing.conflicts import MINE, Conflict, Merge, merge
 from citymgr_desktop.core.editing.journal import Journal, set_aside
-from citymgr_desktop.core.editing.recovery import JournalElsewhere, Recovery, journals_elsewhere
+from citymgr_desktop.core.editing.recovery import (
+    JournalElsewhere,
+    Recovery,
+    claim_journal,
+    journals_elsewhere,
+)
 from citymgr_desktop.core.editing.versions import as_conflicts, base_versions, conflict_error
 from citymgr_desktop.core.editing.view import SessionView
 from citymgr_desktop.core.errors import ConflictError, ReadOnlyError
@@ -71,7 +76,7 @@ class EditSession(SessionView):
             raise ReadOnlyError("{path} is open read-only; save a copy to edit it",
                                 path=store.path)
         self.dry_run = dry_run
-        journal = journal and not dry_run and not store.is_database
+        journal = journal and not dry_run
         store.require_asset_project()
         super().__init__(store)
         self.user = user
@@ -87,18 +92,16 @@ class EditSession(SessionView):
         self.elsewhere: list[JournalElsewhere] = []
         self._file_state = self._state_of_file()
         if journal:
-            self.journal = Journal(store.path, store.project_uuid)
-            state, contents = Journal.probe(store.path)
-            if state == "live":
-                self.journal.open()  # raises: another window edits this file
-            if state == "orphan" and contents is not None:
+            self.journal, contents = claim_journal(store)
+            if contents is not None:
                 merged = merge(store, contents.net_deltas())
                 if merged.clean or merged.conflicts:
                     self.recovery = Recovery(merged, contents)
                 else:  # everything in it was saved before the crash
                     with contextlib.suppress(OSError):
                         self.journal.path.unlink()
-            self.elsewhere = journals_elsewhere(store.path, store.project_uuid, search)
+            if not store.is_database:
+                self.elsewhere = journals_elsewhere(store.path, store.project_uuid, search)
 
     def _state_of_file(self) -> object:
         """The store's write state: equal states mean nobody wrote in between (a database's
@@ -152,7 +155,7 @@ class EditSession(SessionView):
             return
         if self.journal is not None and not self._journal_paused:
             if self.recovery is not None:  # never overwrite an undecided crash journal
-                set_aside(self.store.path)
+                self._set_aside()
                 self.recovery = None
             self.journal.append(label, deltas, encoded)
         if self.store.is_database:
@@ -218,7 +221,7 @@ class EditSession(SessionView):
         deltas = recovery.restored(choices, default)
         label = msg("Restore unsaved edits")
         if not deltas:
-            set_aside(self.store.path)
+            self._set_aside()
             return 0
         cmd = ec.EditCommand(self, label, deltas)
         if self.journal is not None:  # atomically: the old journal becomes this session's
@@ -230,10 +233,14 @@ class EditSession(SessionView):
             self._journal_paused = False
         return len(deltas)
 
+    def _set_aside(self) -> None:
+        if self.journal is not None:
+            set_aside(self.journal.base)
+
     def drop_recovery(self) -> None:
         """Do not restore: the old journal is renamed ``….discarded`` (kept, never lost)."""
         if self.recovery is not None:
-            set_aside(self.store.path)
+            self._set_aside()
             self.recovery = None
 
     def _note_versions(self, deltas: Iterable[Delta]) -> None:
@@ -344,7 +351,7 @@ class EditSession(SessionView):
             versions = {d.key: self.versions[d.key] for d in deltas if d.key in self.versions}
             try:
                 with store.session():
-                    deltas, retired = ec.retire_referenced(store, deltas, now_iso())
+                    deltas, retired = ec.retire_referenced(self.store, deltas, now_iso())
                     outcome = store.save(deltas, versions, self.user)
                     if outcome.conflicts:  # raised inside: nothing of this save stays
                         raise conflict_error(as_conflicts(store, outcome.conflicts, deltas))

@@ -109,6 +109,25 @@ class EditingFeature(EditingActions):
         if session is None:
             return
         labels = recovery.labels()
+        if session.store.is_database:
+            text = self._database_recovery_text(recovery)
+        else:
+            text = self._file_recovery_text(recovery)
+        names = self._names(recovery.conflicts)
+        dialog = MergeDialog(self.window, self.tr("Restore unsaved edits"), text,
+                             recovery.conflicts, names, ok_text=self.tr("Restore"),
+                             cancel_text=self.tr("Do not restore"),
+                             on_database=session.store.is_database)
+        dialog.setToolTip("\n".join(f"• {i18n.render(label)}" for label in labels[-8:]))
+        dialog.table.setVisible(bool(recovery.conflicts))
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            count = session.restore(dialog.choices())
+            self.window.status(self.tr("Restored %1 unsaved edit(s)").replace("%1",
+                                                                                f"{count:,}"))
+        else:
+            session.drop_recovery()
+
+    def _file_recovery_text(self, recovery: Recovery) -> str:
         text = self.tr("%1 unsaved edit(s) of this file were found, last made at %2 "
                        "(citymgr did not close normally).").replace(
             "%1", f"{recovery.count:,}").replace("%2", _when(recovery.when))
@@ -124,20 +143,26 @@ class EditingFeature(EditingActions):
         if recovery.already_saved:
             text += " " + self.tr("%1 of them are in the file already.").replace(
                 "%1", str(recovery.already_saved))
-        text += "\n\n" + self.tr("If you do not restore them they are kept in a file next to "
-                                  "the project ending in .discarded.")
-        names = self._names(recovery.conflicts)
-        dialog = MergeDialog(self.window, self.tr("Restore unsaved edits"), text,
-                             recovery.conflicts, names, ok_text=self.tr("Restore"),
-                             cancel_text=self.tr("Do not restore"))
-        dialog.setToolTip("\n".join(f"• {i18n.render(label)}" for label in labels[-8:]))
-        dialog.table.setVisible(bool(recovery.conflicts))
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            count = session.restore(dialog.choices())
-            self.window.status(self.tr("Restored %1 unsaved edit(s)").replace("%1",
-                                                                                f"{count:,}"))
+        return text + "\n\n" + self.tr("If you do not restore them they are kept in a file "
+                                        "next to the project ending in .discarded.")
+
+    def _database_recovery_text(self, recovery: Recovery) -> str:
+        text = self.tr("%1 unsaved edit(s) of this database were found, last made at %2 "
+                       "(citymgr did not close normally, or lost the connection).").replace(
+            "%1", f"{recovery.count:,}").replace("%2", _when(recovery.when))
+        if recovery.conflicts:
+            text += "\n\n" + self.tr(
+                "They were merged with the database as it is now. Other users saved %1 "
+                "of these field(s) since: choose for each which value to keep. Nothing else "
+                "is overwritten.").replace("%1", str(len(recovery.conflicts)))
         else:
-            session.drop_recovery()
+            text += " " + self.tr("They were merged with the database as it is now: "
+                                  "nothing other users saved since conflicts with them.")
+        if recovery.already_saved:
+            text += " " + self.tr("%1 of them are in the database already.").replace(
+                "%1", str(recovery.already_saved))
+        return text + "\n\n" + self.tr("If you do not restore them they are kept in your "
+                                        "folder of recovery journals, ending in .discarded.")
 
     def _names(self, conflicts: list) -> dict[tuple[str, str], str]:
         out = {}

@@ -86,12 +86,20 @@ def require_postgis(conn: Any, target: str) -> None:
 class GuardedConnection:
     """A psycopg connection whose server going away is one :class:`DatabaseError` line, in
     a read as in a save (``saving()`` tells which sentence: a save's says nothing was
-    saved). Everything else is the connection's own."""
+    saved). A lost connection is opened again by the next read or save (``reopen``), so
+    a save that failed can be retried. Everything else is the connection's own."""
 
-    def __init__(self, conn: Any, name: str, saving: Callable[[], bool]) -> None:
+    def __init__(self, conn: Any, name: str, saving: Callable[[], bool],
+                 reopen: Callable[[], Any] | None = None) -> None:
         self._conn = conn
         self._name = name
         self._saving = saving
+        self._reopen = reopen
+
+    def revive(self) -> None:
+        """Connect again when the connection was lost (outside a transaction only)."""
+        if self._reopen is not None and self._conn.closed and not self._saving():
+            self._conn = self._reopen()
 
     def _lost(self, exc: BaseException) -> DatabaseError:
         if self._saving():
@@ -103,12 +111,14 @@ class GuardedConnection:
     def execute(self, *args: Any, **kwargs: Any) -> Any:
         import psycopg
 
+        self.revive()
         try:
             return self._conn.execute(*args, **kwargs)
         except psycopg.OperationalError as exc:
             raise self._lost(exc) from None
 
     def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        self.revive()
         return _GuardedCursor(self._conn.cursor(*args, **kwargs), self)
 
     def __getattr__(self, name: str) -> Any:

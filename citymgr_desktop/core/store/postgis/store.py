@@ -55,7 +55,9 @@ class PostgisStore(PostgisQueries):
         self.target = target
         self.password = password  # typed by the user: kept in memory only
         self.path = display_name(target)
-        self.conn = GuardedConnection(conn, self.path, lambda: self._depth > 0)
+        self.conn = GuardedConnection(conn, self.path, lambda: self._depth > 0,
+                                      lambda: connect(target, autocommit=True,
+                                                      password=self.password))
         self.read_only = read_only
         self._depth = 0
         self.absent: dict[str, frozenset[str]] = {}  # the schema is always this version's
@@ -81,6 +83,12 @@ class PostgisStore(PostgisQueries):
         """Another, read-only store on the same database with a connection of its own (a
         worker thread's; close it when done)."""
         return PostgisStore.open(self.target, read_only=True, password=self.password)
+
+    def journal_identity(self) -> str:
+        """The database and login as the edit session's crash journal is keyed (the same for
+        a URL and a ``service=`` naming it; never the password)."""
+        info = self.conn.info
+        return f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
 
     def close(self) -> None:
         if self._listener is not None:
@@ -110,6 +118,7 @@ class PostgisStore(PostgisQueries):
             finally:
                 self._depth -= 1
             return
+        self.conn.revive()  # a save retried after the connection was lost
         self._depth = 1
         try:
             with self.conn.transaction():
