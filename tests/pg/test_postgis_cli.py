@@ -335,3 +335,18 @@ def test_print_map_on_a_database_plans_what_the_file_plans(published, small_dist
     # the file's extents come from its rtree (float32 boxes, rounded outwards): within a metre
     assert a.pop("extent", [0] * 4) == pytest.approx(b.pop("extent", [0] * 4), abs=1.0)
     assert a == b
+
+
+def test_locate_on_a_database_finds_what_it_finds_in_the_file(published, small_district):
+    with psycopg.connect(published) as conn:
+        code, name = conn.execute("SELECT obj_code, name FROM litter_bin ORDER BY fid "
+                                  "LIMIT 1").fetchone()
+    for text in (code, code[:12], name[:3], "100%_no"):
+        db = run_citymgr("locate", published, text, "--json")
+        gpkg = run_citymgr("locate", str(small_district), text, "--json")
+        assert db.returncode == 0 and gpkg.returncode == 0, db.stderr + gpkg.stderr
+        assert json.loads(db.stdout) == json.loads(gpkg.stdout), text
+    exact = json.loads(run_citymgr("locate", published, code, "--json").stdout)
+    assert [r["obj_code"] for r in exact] == [code]
+    shown = run_citymgr("locate", published, code)
+    assert code in shown.stdout and "1 asset(s)" in shown.stdout

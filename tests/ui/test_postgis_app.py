@@ -238,6 +238,27 @@ def test_a_connection_lost_during_a_save_keeps_the_edits_for_a_retry(qtbot, db_w
     assert _condition(url, uuid)[0] == 5
 
 
+def test_locate_by_object_code_and_sub_district_on_a_database(qtbot, db_window):
+    w = db_window
+    uuid = w.edit_session.select("litter_bin", "true")[7]
+    values = w.store.get_row("litter_bin", uuid)
+    box = w.property("locate_box")
+    press(qtbot, w, Qt.Key.Key_F, CTRL)
+    qtbot.waitUntil(box.hasFocus)
+    type_into(qtbot, box, values["obj_code"])
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert w.selection.all() == {"litter_bin": [uuid]}
+    ext = w.canvas.extent()
+    geom = values["geom"]
+    assert ext[0] < geom.x < ext[2] and ext[1] < geom.y < ext[3] and ext[2] - ext[0] < 500
+    type_into(qtbot, box, values["district"])
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    (bbox, _n), = w.store.asset_extents_by("district", w.map_data.names(),
+                                           district=values["district"]).values()
+    ext = w.canvas.extent()
+    assert ext[0] <= bbox[0] and ext[2] >= bbox[2] and ext[1] <= bbox[1] and ext[3] >= bbox[3]
+
+
 def _bin_xy(w, uuid: str) -> tuple[float, float]:
     bins = w.map_data.layer("litter_bin")
     i = next(i for i in range(bins.count) if bins.key(i) == uuid)

@@ -1,4 +1,4 @@
-"""``citymgr locate FILE TEXT``: find assets by object code (obj_code, or its beginning) or by
+"""``citymgr locate FILE|URL TEXT``: find assets by object code (obj_code, or its beginning) or by
 name, as the app's locate box does, and print their layer, uuid, code, name and
 街道 — the uuid or code other commands take (``history add --asset``)."""
 
@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Find assets by object code (all 16 digits or a "
                        "beginning) or part of a name, and print each one's layer, uuid, "
                        "code, name and 街道 (the uuid or code other commands take).")
-    p.add_argument("file", help="a GeoPackage (.gpkg)")
+    p.add_argument("file", help="a GeoPackage (.gpkg), or a database (postgresql://… or "
+                   "service=NAME)")
     p.add_argument("text", help="an object code (or its beginning) or part of a name")
     p.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
     add_json(p)
@@ -29,9 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.editing.locate import locate_assets
     from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.model import schema as sc
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
 
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         store.require_asset_project()
         rows = locate_assets(store, args.text, limit=args.limit)
     if args.json:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.model import schema as sc
 
@@ -38,15 +37,10 @@ def locate(store: Store, text: str, view: SessionView | None = None,
         if text == name or (len(text) >= 2 and text in name):
             out.append(Found("district", None, name, name))
     digits = text.isdigit()
-    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     pending = view.pending if view is not None else None
     for t in sc.ASSET_TABLES:
         touched = {d.uuid for d in pending.for_table(t.name)} if pending else set()
-        rows = store.conn.execute(
-            f"SELECT asset_uuid, obj_code, name FROM {gpkg.quote_ident(t.name)} "
-            "WHERE retired_at IS NULL AND (obj_code = ? OR (? AND obj_code LIKE ? || '%') "
-            "OR name LIKE ? ESCAPE '\\') ORDER BY obj_code = ? DESC, obj_code LIMIT ?",
-            (text, digits, text, like, text, limit)).fetchall()
+        rows = store.find_assets(t.name, text, limit)
         found = {u: (code, name) for u, code, name in rows if u not in touched}
         if view is not None and touched:
             now = view.rows(t.name, list(touched), ["obj_code", "name", "retired_at"])
@@ -65,14 +59,12 @@ def locate(store: Store, text: str, view: SessionView | None = None,
 
 def locate_assets(store: Store, text: str, limit: int = 20) -> list[dict[str, str | None]]:
     """The asset whose uuid ``text`` is, else the assets ``locate`` finds for it (sub-districts
-    left out; a GeoPackage only: a database store answers uuids), each with its ``layer``,
+    left out), each with its ``layer``,
     ``asset_uuid``, ``obj_code``, ``name`` and ``district`` (街道)."""
-    from citymgr_desktop.core.store import Store as GeoPackageStore
-
     text = text.strip()
     layer = store.asset_layer_of(text)  # a uuid: retired or not (its history)
     found = [Found("asset", layer, text, "")] if layer is not None else []
-    if not found and isinstance(store, GeoPackageStore):  # codes and names: a file's SQL
+    if not found:  # codes and names: the store's question (a file's or a database's)
         found = [f for f in locate(store, text, limit=limit) if f.kind == "asset"]
     out: list[dict[str, str | None]] = []
     for f in found:

@@ -12,7 +12,6 @@ import contextlib
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import integrity
+from citymgr_desktop.core.store.common import LayerInfo
 from citymgr_desktop.core.store.files import (
     check_file,
     damaged_error,
@@ -49,21 +49,6 @@ if TYPE_CHECKING:  # pandas and GeoPandas load when a frame is read: not for eve
     from pyproj import CRS  # and pyproj with the first CRS
 
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    """What a layer panel or ``citymgr info`` shows about one table."""
-
-    name: str
-    data_type: str  # "features" or "attributes"
-    geometry_type: str | None
-    srs_id: int | None
-    crs_name: str | None
-    count: int
-    extent: tuple[float, float, float, float] | None  # minx, miny, maxx, maxy
-    is_asset: bool
-    description: str = ""
 
 
 class Store(StoreQueries):
@@ -250,12 +235,6 @@ class Store(StoreQueries):
                                  name in sc.ASSET_TABLES_BY_NAME and gtype is not None,
                                  desc or ""))
         return out
-
-    def layer(self, name: str) -> LayerInfo:
-        for info in self.layers():
-            if info.name == name:
-                return info
-        raise NotFoundError("{path} has no layer {name!r}", path=self.path, name=name)
 
     def _count(self, table: str) -> int:
         try:

@@ -25,6 +25,7 @@ from citymgr_desktop.core.errors import (
 )
 from citymgr_desktop.core.expression import Fields
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.common import StoreCommon, like_contains
 
 Bbox = tuple[float, float, float, float]  # minx, miny, maxx, maxy
 
@@ -36,7 +37,7 @@ def query_error(layer: str, exc: sqlite3.OperationalError) -> CitymgrError:
     return BadFileError("{layer}: {reason}", layer=layer, reason=exc)
 
 
-class StoreQueries:
+class StoreQueries(StoreCommon):
     """Read questions answered in SQL on the store's connection (see the module docstring)."""
 
     path: Path
@@ -136,6 +137,15 @@ class StoreQueries:
                                   "damaged (run 'citymgr validate')", uuid=asset_uuid,
                                   classes=", ".join(found))
         return found[0] if found else None
+
+    def find_assets(self, layer: str, text: str, limit: int) -> list[tuple[str, str, str]]:
+        """(uuid, code, name) of the assets in service of ``layer`` whose object code is
+        ``text`` or (digits) starts with it, or whose name contains it; the exact code first."""
+        return [tuple(r) for r in self.conn.execute(
+            f"SELECT asset_uuid, obj_code, name FROM {gpkg.quote_ident(layer)} "
+            "WHERE retired_at IS NULL AND (obj_code = ? OR (? AND obj_code LIKE ? || '%') "
+            "OR name LIKE ? ESCAPE '\\') ORDER BY obj_code = ? DESC, obj_code LIMIT ?",
+            (text, text.isdigit(), text, like_contains(text), text, limit))]
 
     def records_of(self, asset_uuid: str, limit: int | None = None) -> list[dict[str, Any]]:
         """The asset's maintenance records, newest first (by date, then by creation)."""

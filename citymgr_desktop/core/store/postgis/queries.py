@@ -9,11 +9,12 @@ from typing import Any
 
 from citymgr_desktop.core.expression import Fields
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.common import StoreCommon, like_contains
 from citymgr_desktop.core.store.postgis.ddl import ident
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
 
 
-class PostgisQueries:
+class PostgisQueries(StoreCommon):
     """A base of :class:`~citymgr_desktop.core.store.postgis.PostgisStore`."""
 
     conn: Any
@@ -36,6 +37,17 @@ class PostgisQueries:
         return {int(row[0]): tuple(from_db(n, v) for n, v in zip(names, row[1:], strict=True))
                 for row in self.conn.execute(f"SELECT {cols} FROM {ident(layer)} WHERE fid = "
                                              "ANY(%s)", ([int(f) for f in fids],))}
+
+    def find_assets(self, layer: str, text: str, limit: int) -> list[tuple[str, str, str]]:
+        """(uuid, code, name) of the assets in service of ``layer`` whose object code is
+        ``text`` or (digits) starts with it, or whose name contains it; the exact code first
+        (the GeoPackage store's question, in PostgreSQL)."""
+        prefix = like_contains(text)[1:] if text.isdigit() else None
+        return [tuple(r) for r in self.conn.execute(
+            f"SELECT asset_uuid, obj_code, name FROM {ident(layer)} WHERE retired_at IS NULL "
+            "AND (obj_code = %s OR obj_code LIKE %s ESCAPE '\\' OR name LIKE %s ESCAPE '\\') "
+            "ORDER BY (obj_code = %s) IS TRUE DESC, obj_code LIMIT %s",
+            (text, prefix, like_contains(text), text, limit))]
 
     def may_change(self, layer: str, uuid: str) -> bool:
         """Whether this login may change the saved asset ``uuid`` (``db grant``'s row-level

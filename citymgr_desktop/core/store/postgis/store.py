@@ -25,7 +25,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.geopackage import LayerInfo
+from citymgr_desktop.core.store.common import LayerInfo
 from citymgr_desktop.core.store.postgis.connection import (
     GuardedConnection,
     connect,
@@ -205,12 +205,6 @@ class PostgisStore(PostgisQueries):
                 out.append(LayerInfo(t.name, "attributes", None, None, None, int(count), None,
                                      False, t.en))
         return out
-
-    def layer(self, name: str) -> LayerInfo:
-        for info in self.layers():
-            if info.name == name:
-                return info
-        raise NotFoundError("{path} has no layer {name!r}", path=self.path, name=name)
 
     def crs_for_srs(self, srs_id: int) -> CRS:
         row = self.conn.execute("SELECT auth_name, auth_srid, srtext FROM spatial_ref_sys "

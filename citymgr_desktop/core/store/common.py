@@ -1,0 +1,46 @@
+"""What both stores (the GeoPackage's and the PostGIS one) answer the same way, written once:
+:class:`LayerInfo` and :class:`StoreCommon`, a base of both store classes whose methods are
+built on each store's own questions (``layers()``, ``path``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from citymgr_desktop.core.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What a layer panel or ``citymgr info`` shows about one table."""
+
+    name: str
+    data_type: str  # "features" or "attributes"
+    geometry_type: str | None
+    srs_id: int | None
+    crs_name: str | None
+    count: int
+    extent: tuple[float, float, float, float] | None  # minx, miny, maxx, maxy
+    is_asset: bool
+    description: str = ""
+
+
+def like_contains(text: str) -> str:
+    """A ``LIKE … ESCAPE '\\'`` pattern matching values that contain ``text`` literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class StoreCommon:
+    """A base of both store classes (see the module docstring)."""
+
+    path: Any
+
+    def layers(self, include_internal: bool = False) -> list[LayerInfo]:
+        raise NotImplementedError
+
+    def layer(self, name: str) -> LayerInfo:
+        """One table's :class:`LayerInfo`; a name the project lacks is a NotFoundError."""
+        for info in self.layers():
+            if info.name == name:
+                return info
+        raise NotFoundError("{path} has no layer {name!r}", path=self.path, name=name)
