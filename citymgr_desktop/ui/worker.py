@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from citymgr_desktop.core.errors import CancelledError, CitymgrError
+from citymgr_desktop.core.errors import CancelledError, CitymgrError, DatabaseError
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.ui import i18n
 
@@ -123,6 +123,19 @@ def show_error(parent: QWidget | None, title: str, exc: BaseException) -> None:
     if detail:
         box.setDetailedText(detail)
     box.exec()
+
+
+def database_guarded(parent: QWidget | None, title: str,
+                     slot: Callable[..., Any]) -> Callable[..., Any]:
+    """``slot`` for a menu action or a key: a database connection lost while it reads is
+    the one-line message (the next read connects again), not an uncaught traceback."""
+    def run(*args: Any) -> Any:
+        try:
+            return slot(*args)
+        except DatabaseError as exc:
+            show_error(parent, title, exc)
+            return None
+    return run
 
 
 def error_text(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMessageBox
 
 from tests.pg.conftest import (  # noqa: F401  (fixtures)
     database_journals,
@@ -257,6 +257,54 @@ def test_locate_by_object_code_and_sub_district_on_a_database(qtbot, db_window):
                                            district=values["district"]).values()
     ext = w.canvas.extent()
     assert ext[0] <= bbox[0] and ext[2] >= bbox[2] and ext[1] <= bbox[1] and ext[3] >= bbox[3]
+
+
+def test_a_wrong_password_is_asked_again(qtbot, main_window, pg_cluster, published):  # noqa: F811
+    from tests.ui.driver import _Answer
+
+    w = main_window
+    dbname = published.rsplit("/", 1)[1]
+    pg_cluster.psql(dbname, "CREATE ROLE wang_wu LOGIN PASSWORD 'pw-wang'")
+    pg_cluster.psql(dbname, "GRANT SELECT, UPDATE ON ALL TABLES IN SCHEMA public TO wang_wu")
+    prompts = []
+    later: list[_Answer] = []
+
+    def type_password(text):
+        def fill(dialog):
+            prompts.append(dialog.labelText())
+            if text == "wrong":  # the right one goes into the prompt that follows
+                later.append(_Answer(qtbot, "OK", type_password("pw-wang"), QDialog,
+                                     "Database password"))
+                later[0].timer.start()
+            type_into(qtbot, dialog.findChild(QLineEdit), text)
+        return fill
+
+    try:
+        with answer(qtbot, "OK", fill=type_password("wrong"), title="Database password"), \
+                qtbot.waitSignal(w.mapLoaded, timeout=60_000):
+            assert w.open_file(pg_cluster.url(dbname, "wang_wu"))
+    finally:
+        for job in later:
+            job.timer.stop()
+    assert len(prompts) == 2 and "refused" in prompts[1] and "refused" not in prompts[0]
+    assert w.store.is_database and w.store.conn.info.user == "wang_wu"
+
+
+def test_a_connection_lost_during_a_read_is_one_line_and_the_next_read_connects_again(
+        qtbot, db_window):
+    w = db_window
+    uuid, _x, _y = select_bin(qtbot, w)
+    with psycopg.connect(w.store.target) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (w.store.conn.info.backend_pid,))
+    seen = {}
+    with answer(qtbot, None, fill=lambda box: (seen.update(text=box.text()), box.accept()),
+                kind=QMessageBox):
+        press(qtbot, w, Qt.Key.Key_E, CTRL)  # the form reads the asset
+    assert "the connection to the database was lost" in seen["text"]
+    assert "Traceback" not in seen["text"] and "\n" not in seen["text"].strip()
+    with answer(qtbot, "Cancel", fill=lambda form: seen.update(form=form.read_only)):
+        press(qtbot, w, Qt.Key.Key_E, CTRL)  # connected again: the form opens
+    assert seen["form"] is False
 
 
 def _bin_xy(w, uuid: str) -> tuple[float, float]:

@@ -25,7 +25,7 @@ from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
 from citymgr_desktop.ui.editing.point_tools import AddPointTool, MovePointTool
 from citymgr_desktop.ui.shell.window import Window
-from citymgr_desktop.ui.worker import run_task, show_error
+from citymgr_desktop.ui.worker import database_guarded, run_task, show_error
 
 BIG_EDIT = 2_000  # assets above which an edit is built in a worker thread (with progress)
 REMEMBERED = ("bin_type", "capacity_l", "mount", "material", "structure", "maint_class")
@@ -76,7 +76,9 @@ class EditingActions(QObject):
         if keys:
             action.setShortcuts([QKeySequence(k) for k in keys])
         action.setCheckable(checkable)
-        action.triggered.connect(lambda checked=False: slot(checked) if checkable else slot())
+        guarded = database_guarded(self.window, text.replace("&", ""), slot)
+        action.triggered.connect(lambda checked=False: guarded(checked) if checkable
+                                 else guarded())
         return action
 
     def _make_actions(self) -> None:

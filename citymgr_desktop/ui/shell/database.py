@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit
 from citymgr_desktop.core.store import open_store
 from citymgr_desktop.core.store.postgis.connection import (
     PasswordNeededError,
+    PasswordRefusedError,
     display_name,
     without_password,
 )
@@ -37,20 +38,29 @@ def store_name(store: ProjectStore) -> str:
 
 def open_with_password(w: Window, target: str) -> ProjectStore | None:
     """The store of ``target``; a database whose login needs a password the user is asked
-    for (None when they cancel). Other errors are raised."""
+    for, again as long as the server refuses the one typed (None when they cancel). Other
+    errors are raised."""
+    refused = False
     try:
         return open_store(target)
     except PasswordNeededError:
         pass
+    except PasswordRefusedError:  # e.g. an old password in .pgpass
+        refused = True
     from citymgr_desktop.core.store.postgis import PostgisStore
 
-    password, ok = QInputDialog.getText(
-        w, i18n.tr("Database password"),
-        i18n.tr("Password for %1:").replace("%1", display_name(target)),
-        QLineEdit.EchoMode.Password)
-    if not ok:
-        return None
-    return PostgisStore.open(target, password=password)
+    while True:
+        name = display_name(target)
+        prompt = i18n.tr("The server refused the password for %1. Password:").replace(
+            "%1", name) if refused else i18n.tr("Password for %1:").replace("%1", name)
+        password, ok = QInputDialog.getText(w, i18n.tr("Database password"), prompt,
+                                            QLineEdit.EchoMode.Password)
+        if not ok:
+            return None
+        try:
+            return PostgisStore.open(target, password=password)
+        except PasswordRefusedError:
+            refused = True
 
 
 def open_project(w: Window, target: str) -> ProjectStore | None:

@@ -53,6 +53,11 @@ class PasswordNeededError(DatabaseError):
     app asks for one and keeps it in memory only."""
 
 
+class PasswordRefusedError(DatabaseError):
+    """The server refused the password (a wrong one typed, or an old one in ``.pgpass``):
+    the app asks again."""
+
+
 def connect(target: str, *, autocommit: bool = False, password: str | None = None) -> Any:
     """A psycopg connection to ``target``; :class:`DatabaseError` when the server is down,
     the database is missing or the login is refused (:class:`PasswordNeededError` when
@@ -67,6 +72,10 @@ def connect(target: str, *, autocommit: bool = False, password: str | None = Non
         if "no password supplied" in str(exc):
             raise PasswordNeededError("{target}: the database asks for a password",
                                       target=display_name(target)) from None
+        if "password authentication failed" in str(exc):
+            raise PasswordRefusedError("{target}: cannot connect to the database ({reason})",
+                                       target=display_name(target),
+                                       reason=_reason(exc)) from None
         raise DatabaseError("{target}: cannot connect to the database ({reason})",
                             target=display_name(target), reason=_reason(exc)) from None
     except psycopg.ProgrammingError as exc:  # a malformed URL or service name
