@@ -293,7 +293,7 @@ def test_a_wrong_password_is_asked_again(qtbot, main_window, pg_cluster, publish
 def test_a_connection_lost_during_a_read_is_one_line_and_the_next_read_connects_again(
         qtbot, db_window):
     w = db_window
-    uuid, _x, _y = select_bin(qtbot, w)
+    _uuid, _x, _y = select_bin(qtbot, w)
     with psycopg.connect(w.store.target) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (w.store.conn.info.backend_pid,))
     seen = {}
