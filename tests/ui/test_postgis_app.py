@@ -307,6 +307,37 @@ def test_a_connection_lost_during_a_read_is_one_line_and_the_next_read_connects_
     assert seen["form"] is False
 
 
+def test_print_map_on_a_database_previews_and_writes_a_pdf_and_an_atlas(qtbot, db_window,
+                                                                        tmp_path, shots):
+    from pypdf import PdfReader
+    from PySide6.QtGui import QAction
+
+    from citymgr_desktop.ui.printing.dialog import PrintDialog
+
+    w = db_window
+    action = w.findChild(QAction, "action_print_map")
+    assert action.isEnabled()
+    press(qtbot, w, Qt.Key.Key_P, CTRL)
+    dialog = w.findChild(PrintDialog)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.preview_report is not None or bool(dialog.last_error),
+                    timeout=30_000)
+    assert dialog.preview_report is not None, dialog.last_error
+    shots("print-dialog", dialog)
+    out = tmp_path / "map.pdf"
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.export_to(str(out), ".pdf")
+    assert len(PdfReader(str(out)).pages) == 1
+    dialog.options.atlas.setCurrentIndex(dialog.options.atlas.findData("district"))
+    atlas = tmp_path / "atlas.pdf"
+    with qtbot.waitSignal(dialog.exported, timeout=120_000):
+        dialog.export_to(str(atlas), ".pdf")
+    assert len(PdfReader(str(atlas)).pages) == len(w.store.districts())
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(atlas),
+                    str(shots.folder / "atlas-page")], check=True)  # to look at
+    dialog.close()
+
+
 def _bin_xy(w, uuid: str) -> tuple[float, float]:
     bins = w.map_data.layer("litter_bin")
     i = next(i for i in range(bins.count) if bins.key(i) == uuid)

@@ -17,17 +17,16 @@ ORDER = 70
 
 
 def install(window: Window) -> QAction:
-    """Add the Print map action to the File menu and the tool bar; enabled while a file is
-    open."""
+    """Add the Print map action to the File menu and the tool bar; enabled while a file or
+    a database is open."""
     action = QAction(tr("Print map…"), window)
     action.setObjectName("action_print_map")
     action.setShortcut(QKeySequence(QKeySequence.StandardKey.Print))
     action.setStatusTip(tr("Print a true-scale maintenance map or an atlas to PDF or PNG"))
-    action.setEnabled(window.store is not None and not window.store.is_database)
+    action.setEnabled(window.store is not None)
     action.triggered.connect(lambda: open_dialog(window))
     window.menu("file").addAction(action)
-    window.storeChanged.connect(  # print maps read a GeoPackage (not a database yet)
-        lambda store: action.setEnabled(store is not None and not store.is_database))
+    window.storeChanged.connect(lambda store: action.setEnabled(store is not None))
     return action
 
 
