@@ -107,8 +107,9 @@ def attachment_content(store: Store, attachment_uuid: str,
         got = unsaved.new
         row: Any = (got.get("content"), got.get("sha256"), got.get("file_name"))
     else:
-        row = store.conn.execute("SELECT content, sha256, file_name FROM attachment WHERE "
-                                 "attachment_uuid=?", (attachment_uuid,)).fetchone()
+        got = store.get_rows("attachment", [attachment_uuid],  # a file's or a database's
+                             ["content", "sha256", "file_name"]).get(attachment_uuid)
+        row = None if got is None else (got["content"], got["sha256"], got["file_name"])
     if row is None:
         raise NotFoundError("no attachment {uuid}", uuid=attachment_uuid)
     if row[0] is None:  # a field package: the bytes travel as a file beside it
@@ -135,13 +136,12 @@ def owner_of(store: Store, owner_uuid: str, pending: DeltaSet | None = None
     new_record = pending.get("maintenance_record", owner_uuid) if pending is not None else None
     if new_record is not None and new_record.new is not None:
         return "maintenance_record", new_record.new.get("asset_uuid")
-    row = store.conn.execute("SELECT asset_uuid FROM maintenance_record WHERE record_uuid=?",
-                             (owner_uuid,)).fetchone()
-    if row:
-        return "maintenance_record", row[0]
+    record = store.get_rows("maintenance_record", [owner_uuid], ["asset_uuid"])
+    if owner_uuid in record:  # (store questions: a file's or a database's)
+        return "maintenance_record", record[owner_uuid]["asset_uuid"]
     new_order = pending.get("work_order", owner_uuid) if pending is not None else None
-    if (new_order is not None and new_order.new is not None) or store.conn.execute(
-            "SELECT 1 FROM work_order WHERE work_order_uuid=?", (owner_uuid,)).fetchone():
+    if (new_order is not None and new_order.new is not None) or owner_uuid in store.get_rows(
+            "work_order", [owner_uuid], ["work_order_uuid"]):
         return "work_order", None
     return asset_class_for(store, owner_uuid, pending), owner_uuid
 

@@ -236,8 +236,9 @@ class PrintDialog(QDialog):
             show_error(self, self.tr("Print map"), exc)
             return None
         if path is None:
-            here = self.window.store.path.parent if self.window.store is not None \
-                else Path.home()  # the project's folder until a folder was chosen
+            store = self.window.store  # the project's folder until a folder was chosen
+            here = store.path.parent if store is not None and not store.is_database \
+                else Path.home()  # (a database has none: the home folder)
             folder = str(QSettings().value(FOLDER_KEY, str(here)))
             name = (s.title or self.tr("Maintenance map")).replace("/", "-") + suffix
             filt = self.tr("PDF (*.pdf)") if suffix == ".pdf" else self.tr("PNG image (*.png)")

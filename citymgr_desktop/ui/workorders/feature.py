@@ -233,7 +233,8 @@ class WorkOrdersFeature(QObject):
             return
         if values is None:
             name = cases[0] if len(cases) == 1 else f"workorders-{len(cases)}"
-            dlg = WorkOrderExportDialog(self.window, len(cases), name, store.path.parent)
+            folder = None if store.is_database else store.path.parent  # a database: home
+            dlg = WorkOrderExportDialog(self.window, len(cases), name, folder)
             if not dlg.exec():
                 return
             values = dlg.values()
