@@ -76,7 +76,44 @@ def test_a_wmts_layer_is_kept_in_the_project(project, cache, capsys):  # noqa: F
     assert "no WMTS layer 'nothing'" in err and "\n" not in err and "Traceback" not in err
     with Store.open(project["path"], read_only=True) as store:
         kept = project_layers(store)
-    assert [(la.name, la.kind, la.location) for la in kept] == [("wmts", "wmts", location)]
+    # kept with the whole choice and the set's CRS, as QGIS needs them
+    assert [(la.name, la.kind, la.location, la.crs) for la in kept] == [
+        ("wmts", "wmts", location + "&style=default&format=image/png", "EPSG:4490")]
+
+
+def test_qgis_draws_the_kept_wmts_layer_from_the_embedded_project(project, cache):  # noqa: F811
+    """PyQGIS 3.22 reads the file's embedded project while the test's server runs: the WMTS
+    layer is valid, in EPSG:4490, under the assets, and QGIS draws its tiles."""
+    from tests.gpkg_checks import run_pyqgis
+
+    path = project["path"]
+    with tile_server(project["merc_centre"]) as server:
+        location = _capabilities(server, "?layer=quad&tilematrixset=c")
+        assert main(["layers", "add", str(path), location, "--name", "天地图2000"]) == 0
+        served = server.wmts_tiles["c"]
+        result = run_pyqgis("""
+            import sys
+            from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject
+            from qgis.PyQt.QtCore import QSize
+            project = QgsProject.instance()
+            assert project.read(f"geopackage:{sys.argv[1]}?projectName=citymgr")
+            names = [n.name() for n in project.layerTreeRoot().findLayers()]
+            layer = project.mapLayersByName("天地图2000")[0]
+            settings = QgsMapSettings()
+            settings.setLayers([layer])
+            settings.setDestinationCrs(layer.crs())
+            settings.setExtent(layer.extent())
+            settings.setOutputSize(QSize(256, 256))
+            job = QgsMapRendererSequentialJob(settings)
+            job.start()
+            job.waitForFinished()
+            emit({"order": names, "valid": layer.isValid(), "crs": layer.crs().authid(),
+                  "provider": layer.providerType()})
+        """, path)
+        drawn = server.wmts_tiles["c"] - served
+    assert result["valid"] and result["crs"] == "EPSG:4490" and result["provider"] == "wms"
+    assert result["order"].index("垃圾箱") < result["order"].index("天地图2000")
+    assert drawn > 0  # QGIS asked the server for tiles of the set
 
 
 def test_the_canvas_never_waits_for_the_capabilities(project, cache):  # noqa: F811

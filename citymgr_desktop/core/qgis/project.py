@@ -37,6 +37,7 @@ from citymgr_desktop.core.qgis import styles as qs
 from citymgr_desktop.core.qgis.forms import CHILD_TABLES, VIRTUAL_CLASS, layer_id, relation_id
 from citymgr_desktop.core.qgis.symbols import option, sub
 from citymgr_desktop.core.user import login_name
+from citymgr_desktop.core.wmts_location import split_location
 
 if TYPE_CHECKING:  # pyproj loads when a project is written, not when a store opens
     from pyproj import CRS
@@ -419,10 +420,18 @@ MAP_LAYER_COLUMNS = ("name", "kind", "location", "position", "opacity", "visible
 def _map_layer_source(row: dict) -> tuple[str, str]:
     """(provider, datasource) of a kept map layer as QGIS reads it from the embedded
     project (file paths relative to the GeoPackage's folder)."""
-    if row["kind"] == "xyz":
-        from urllib.parse import quote
+    from urllib.parse import quote
 
+    if row["kind"] == "xyz":
         return "wms", f"type=xyz&url={quote(row['location'], safe='')}&zmax=19&zmin=0"
+    if row["kind"] == "wmts":  # QGIS's WMS provider reads the capabilities itself
+        url, choice = split_location(row["location"])
+        return "wms", "&".join([
+            "contextualWMSLegend=0", f"crs={row['crs']}", "dpiMode=7", "featureCount=10",
+            f"format={choice.get('format', '')}", f"layers={quote(choice.get('layer', ''))}",
+            f"styles={quote(choice.get('style', ''))}",
+            f"tileMatrixSet={quote(choice.get('tilematrixset', ''))}",
+            f"url={quote(url, safe='')}"])
     location = str(row["location"]).replace(os.sep, "/")
     if not (location.startswith("/") or re.match(r"^[A-Za-z]:", location)):
         location = f"./{location}"
@@ -432,9 +441,12 @@ def _map_layer_source(row: dict) -> tuple[str, str]:
 def with_map_layers(qgs: str, rows: Sequence[dict]) -> str:
     """The project ``qgs`` with the kept map layers ``rows`` (bottom first): rasters and
     tiles in a group under the assets, reference vectors over them (as the app draws them);
-    map layers added before are replaced. WMTS base maps are not listed yet (their CRS is
-    known only from the capabilities)."""
-    rows = [row for row in rows if row["kind"] != "wmts"]
+    map layers added before are replaced. A WMTS layer is listed when its CRS and choice of
+    layer and set were kept (``make_layer`` keeps them) and its address needs no key kept
+    outside the project (``{key}``): QGIS would ask the server without it."""
+    rows = [row for row in rows if row["kind"] != "wmts" or (
+        row.get("crs") and "{key}" not in row["location"]
+        and set(split_location(row["location"])[1]) >= {"layer", "tilematrixset"})]
     root = ET.fromstring(qgs.split("\n", 1)[1] if qgs.startswith("<!DOCTYPE") else qgs)
     tree, layers, order = root.find("layer-tree-group"), root.find("projectlayers"), \
         root.find("layerorder")
