@@ -17,6 +17,7 @@ from citymgr_desktop.core.basemaps import (
     ViewGrid,
     make_layer,
     project_layers,
+    raster_rgba,
     tiles_rgba,
 )
 from citymgr_desktop.core.basemaps.raster import tiles_mosaic
@@ -134,3 +135,47 @@ def test_the_canvas_never_waits_for_the_capabilities(project, cache):  # noqa: F
         mosaic = tiles_mosaic(layer, grid, fetcher, FetchReport(), wait=False)
         assert mosaic is not None and mosaic.crs_wkt == "EPSG:3857"
         fetcher.close()
+
+
+def test_a_field_package_takes_a_wmts_base_map_offline_for_qgis(project, cache, tmp_path,  # noqa: F811
+                                                               capsys):
+    """A kept 天地图-like CGCS2000 WMTS goes offline as GeoPackage tiles in EPSG:4490: GDAL's
+    validator accepts the file, GDAL warps its tiles to the quadrant colours where they
+    belong, and PyQGIS opening the package's .qgz finds a valid raster covering it."""
+    from tests.core.test_basemaps import _check_quadrants
+    from tests.gpkg_checks import assert_valid_gpkg, run_pyqgis
+
+    out = tmp_path / "pkg.gpkg"
+    with tile_server(project["merc_centre"]) as server:
+        location = _capabilities(server, "?layer=quad&tilematrixset=c")
+        assert main(["layers", "add", str(project["path"]), location, "--name", "影像"]) == 0
+        capsys.readouterr()
+        assert main(["field-package", str(project["path"]), "--out", str(out), "--bbox",
+                     ",".join(str(v) for v in project["view"]), "--basemap-zoom", "16"]) == 0
+        assert server.wmts_tiles["c"] > 0 and not server.wmts_tiles["w"]
+    printed = capsys.readouterr().out
+    assert "base map:" in printed and "tile matrices" in printed and "pkg_basemap.gpkg" in printed
+    tiles = tmp_path / "pkg_basemap.gpkg"
+    assert_valid_gpkg(tiles, extra=False)
+    grid = ViewGrid(project["view"], 240, 240, project["crs"])
+    rgba = raster_rgba(make_layer(str(tiles)), grid)
+    assert _check_quadrants(project, grid, rgba, "merc") > 1000
+    with Store.open(out, read_only=True) as package:
+        (x0, y0, x1, y1), _ = package.asset_extent(["road_segment", "bridge", "green_space",
+                                                    "litter_bin"])
+    result = run_pyqgis("""
+        import sys
+        from qgis.core import QgsProject, QgsCoordinateTransform
+        project = QgsProject.instance()
+        assert project.read(sys.argv[1])
+        layer = [la for la in project.mapLayers().values() if la.type() == 1][0]
+        e = QgsCoordinateTransform(layer.crs(), project.crs(), project).transformBoundingBox(
+            layer.extent())
+        emit({"valid": layer.isValid(), "name": layer.name(), "source": layer.source(),
+              "crs": layer.crs().authid(), "bands": layer.bandCount(),
+              "extent": [e.xMinimum(), e.yMinimum(), e.xMaximum(), e.yMaximum()]})
+    """, out.with_suffix(".qgz"))
+    assert result["valid"] and result["name"] == "影像" and result["crs"] == "EPSG:4490"
+    assert result["source"].split("|")[0].endswith("pkg_basemap.gpkg") and result["bands"] >= 3
+    ex0, ey0, ex1, ey1 = result["extent"]
+    assert ex0 <= x0 and ey0 <= y0 and ex1 >= x1 and ey1 >= y1  # covers the package

@@ -77,6 +77,11 @@ class WmtsSource:
         return (self.template.replace("{TileMatrix}", matrix.identifier)
                 .replace("{TileRow}", str(row)).replace("{TileCol}", str(col)))
 
+    @property
+    def metres_per_unit(self) -> float:
+        """Metres in one unit of the set's CRS (OGC's scale arithmetic for degrees)."""
+        return _geographic(self.crs)[1]
+
     def matrix_for(self, units_per_pixel: float) -> int:
         """The index of the coarsest matrix at least as fine as ``units_per_pixel``."""
         for i, matrix in enumerate(self.matrices):
