@@ -107,9 +107,10 @@ def attachment_content(store: Store, attachment_uuid: str,
         got = unsaved.new
         row: Any = (got.get("content"), got.get("sha256"), got.get("file_name"))
     else:
-        got = store.get_rows("attachment", [attachment_uuid],  # a file's or a database's
-                             ["content", "sha256", "file_name"]).get(attachment_uuid)
-        row = None if got is None else (got["content"], got["sha256"], got["file_name"])
+        stored = store.get_rows("attachment", [attachment_uuid],  # a file's or a database's
+                                ["content", "sha256", "file_name"]).get(attachment_uuid)
+        row = None if stored is None else (stored["content"], stored["sha256"],
+                                           stored["file_name"])
     if row is None:
         raise NotFoundError("no attachment {uuid}", uuid=attachment_uuid)
     if row[0] is None:  # a field package: the bytes travel as a file beside it
