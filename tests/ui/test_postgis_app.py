@@ -193,7 +193,7 @@ def test_edits_of_a_killed_session_are_offered_back_and_merged_with_others_saves
     root = str(Path(__file__).resolve().parents[2])
     killed = subprocess.run([sys.executable, "-c", KILLED_EDITOR, published, uuid],
                             env={**os.environ, "PYTHONPATH": root}, capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=300)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     journals = list(database_journals.glob("*.citymgr-journal"))
     assert len(journals) == 1 and "kept" in journals[0].read_text()
@@ -211,8 +211,10 @@ def test_edits_of_a_killed_session_are_offered_back_and_merged_with_others_saves
         pick(qtbot, dialog.boxes[0], "mine")
 
     w = main_window
-    with answer(qtbot, "Restore", fill=look, title="Restore unsaved edits", timeout=60_000):
+    with answer(qtbot, "Restore", fill=look, title="Restore unsaved edits", timeout=60_000), \
+            qtbot.waitSignal(w.mapLoaded, timeout=60_000):
         assert w.open_file(published)
+    qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
     assert seen == {"rows": 1, "theirs": "theirs", "header": "In the database now"}
     assert w.edit_session.dirty
     press(qtbot, w, Qt.Key.Key_S, CTRL)
