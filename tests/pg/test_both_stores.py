@@ -109,3 +109,95 @@ def test_an_order_its_events_and_assets_and_a_move_to_closed(project_store):
     assert len(history.records(store, assets[0][1])) == before + 1  # the closing record
     with pytest.raises(Exception, match="maintenance record"):
         wo.delete_order(store, order["case_no"])
+
+
+# -- field packages out of and back into either store (docs/sync.md, docs/postgis.md) ----------
+@pytest.fixture(params=["geopackage", "postgis"])
+def project_target(request, small_district) -> str:
+    """The project's name where a FILE is accepted: the file, or the database's URL."""
+    if request.param == "geopackage":
+        return str(small_district)
+    from citymgr_desktop.core.store.postgis import publish
+
+    target = request.getfixturevalue("pg_url")
+    publish(small_district, target)
+    return target
+
+
+def _cli(capsys, *args: str) -> tuple[int, dict]:
+    """``citymgr ARGS --json`` in this process: its exit code and its JSON document."""
+    import json
+
+    from citymgr_desktop.cli import main as cli_main
+
+    code = cli_main([*args, "--json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out.strip() else {"stderr": err}
+
+
+def _package_bins(pkg, n: int = 2) -> list[tuple[str, int, str | None]]:
+    import sqlite3
+
+    conn = sqlite3.connect(pkg)
+    try:
+        return conn.execute("SELECT asset_uuid, condition, remarks FROM litter_bin WHERE "
+                            "retired_at IS NULL AND condition < 4 ORDER BY fid LIMIT ?",
+                            (n,)).fetchall()
+    finally:
+        conn.close()
+
+
+def _edit_package(pkg, sql: str, *params) -> None:
+    """An edit in the package as QGIS makes it (the GeoPackage's rtree triggers run)."""
+    from citymgr_desktop.core import gpkg
+
+    conn = gpkg.connect(str(pkg))
+    try:
+        with conn:
+            conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def test_a_field_package_merges_with_a_concurrent_editor_and_undoes(project_target, tmp_path,
+                                                                   capsys):
+    target = project_target
+    pkg = tmp_path / "field" / "粮道.gpkg"
+    pkg.parent.mkdir()
+    code, out = _cli(capsys, "field-package", target, "--out", str(pkg), "--district",
+                     "粮道街道", "--user", "李四")
+    assert code == 0, out
+    assert pkg.exists() and pkg.with_suffix(".qgz").exists()
+    (a, a_cond, _), (b, _b_cond, b_remarks) = _package_bins(pkg)
+    # the surveyor: a's condition and b's remarks
+    _edit_package(pkg, "UPDATE litter_bin SET condition = ? WHERE asset_uuid = ?", 4, a)
+    _edit_package(pkg, "UPDATE litter_bin SET remarks = '现场: 破损' WHERE asset_uuid = ?", b)
+    # meanwhile in the office: a's remarks (another field) and b's remarks (the same field)
+    with open_store(target) as store:
+        store.apply([Delta("litter_bin", a, {"remarks": store.get_row("litter_bin", a)["remarks"]},
+                           {"remarks": "办公室备注"})], "王五")
+        store.apply([Delta("litter_bin", b, {"remarks": b_remarks},
+                           {"remarks": "办公室: 已报修"})], "王五")
+    code, report = _cli(capsys, "sync", target, str(pkg))
+    assert code == 9, report  # a conflict left open, everything else applied
+    assert report["status"] == "applied" and report["open_conflicts"] == 1
+    assert report["counts"]["litter_bin"]["update"] == 1  # a; b's only change conflicts
+    assert report["counts"]["litter_bin"]["conflict"] == 1
+    (conflict,) = report["conflicts"]
+    assert (conflict["uuid"], conflict["field"], conflict["kind"]) == (b, "remarks", "edit/edit")
+    assert conflict["values"] == {"ancestor": b_remarks, "master": "办公室: 已报修",
+                                  "field": "现场: 破损"}
+    with open_store(target) as store:
+        row_a, row_b = store.get_row("litter_bin", a), store.get_row("litter_bin", b)
+    assert (row_a["condition"], row_a["remarks"]) == (4, "办公室备注")  # both landed
+    assert row_b["remarks"] == "办公室: 已报修"  # the other user's value is kept
+    assert row_a["updated_by"] == "李四"
+
+    code, again = _cli(capsys, "sync", target, str(pkg))
+    assert code == 0 and again["status"] == "nothing-to-do", again
+
+    code, undone = _cli(capsys, "sync-undo", target, report["sync_id"])
+    assert code == 0, undone
+    with open_store(target) as store:
+        row_a = store.get_row("litter_bin", a)
+    assert (row_a["condition"], row_a["remarks"]) == (a_cond, "办公室备注")
