@@ -201,3 +201,73 @@ def test_a_field_package_merges_with_a_concurrent_editor_and_undoes(project_targ
     with open_store(target) as store:
         row_a = store.get_row("litter_bin", a)
     assert (row_a["condition"], row_a["remarks"]) == (a_cond, "办公室备注")
+
+
+@pytest.mark.qgis
+def test_an_inspection_added_in_qfield_lands_with_its_photos_and_undoes(project_target,
+                                                                        tmp_path, capsys):
+    """The field loop through QGIS's own code (``QgsVectorLayerUtils.createFeature`` in the
+    relation's context, as QField's "add child" does): an inspection with a photo, a new
+    bin with its photo and its acceptance record; sync; the same package again; undo."""
+    import sqlite3
+
+    from tests.core.photo_support import jpeg_bytes
+    from tests.core.test_field_photos_qgis import QFIELD_SCRIPT
+    from tests.gpkg_checks import run_pyqgis
+
+    target = project_target
+    pkg = tmp_path / "field" / "巡查.gpkg"
+    pkg.parent.mkdir()
+    code, out = _cli(capsys, "field-package", target, "--out", str(pkg), "--district",
+                     "粮道街道", "--user", "李四", "--all-history")
+    assert code == 0, out
+    conn = sqlite3.connect(pkg)
+    asset, condition = conn.execute(
+        "SELECT asset_uuid, condition FROM litter_bin WHERE condition < 4 AND asset_uuid NOT IN "
+        "(SELECT asset_uuid FROM maintenance_record) ORDER BY fid LIMIT 1").fetchone()
+    conn.close()
+    shots = {name: jpeg_bytes(colour=colour, when=when) for name, colour, when in (
+        ("inspection", (200, 60, 40), "2026:11:25 10:30:00"),
+        ("bin", (40, 160, 60), "2026:11:25 11:05:00"),
+        ("bin_record", (40, 60, 200), "2026:11:25 11:06:30"))}
+    sources = []
+    for name, data in shots.items():
+        (tmp_path / f"{name}.jpg").write_bytes(data)
+        sources.append(tmp_path / f"{name}.jpg")
+    qfield = run_pyqgis(QFIELD_SCRIPT, pkg.with_suffix(".qgz"), asset, *sources)
+    assert qfield["ok"] == [True, True, True], qfield["errors"]
+    rec, bin_rec = qfield["records"]["桶身破损，已清理"], qfield["records"]["新箱验收"]
+    new_bin = qfield["bin"]
+
+    code, report = _cli(capsys, "sync", target, str(pkg))
+    assert code == 0 and report["status"] == "applied" and not report["conflicts"], report
+    assert report["counts"]["maintenance_record"]["insert"] == 2
+    assert report["counts"]["litter_bin"]["insert"] == 1
+    assert report["photos"]["loaded"] == 3 and not report["photos"]["problems"]
+    with open_store(target) as store:
+        stored = store.get_row("maintenance_record", rec["uuid"])
+        assert stored["asset_uuid"] == asset and stored["condition_after"] == 2
+        assert stored["photo"] == rec["photo"] and stored["created_by"] == "李四"
+        assert store.get_row("litter_bin", asset)["condition"] == 2  # the inspection rule
+        bin_row = store.get_row("litter_bin", new_bin["uuid"])
+        assert bin_row["obj_code"].startswith("4201060304") and len(bin_row["obj_code"]) == 16
+        assert bin_row["condition"] == 2 and bin_row["district"] == "粮道街道"
+        assert store.get_row("maintenance_record", bin_rec["uuid"])["asset_uuid"] == \
+            new_bin["uuid"]
+        for owner, shot, path in ((rec["uuid"], "inspection", rec["photo"]),
+                                  (new_bin["uuid"], "bin", new_bin["photo"]),
+                                  (bin_rec["uuid"], "bin_record", bin_rec["photo"])):
+            (att,) = history.attachments(store, owner, with_content=True)
+            assert att["file_path"] == path and bytes(att["content"]) == shots[shot]
+            assert att["mime_type"] == "image/jpeg" and att["taken_at"].startswith("2026-11-25")
+
+    code, again = _cli(capsys, "sync", target, str(pkg))
+    assert code == 0 and again["status"] == "nothing-to-do", again
+
+    code, undone = _cli(capsys, "sync-undo", target, report["sync_id"])
+    assert code == 0, undone
+    with open_store(target) as store:
+        assert store.get_rows("maintenance_record", [rec["uuid"], bin_rec["uuid"]]) == {}
+        assert store.get_rows("litter_bin", [new_bin["uuid"]]) == {}
+        assert store.get_row("litter_bin", asset)["condition"] == condition
+        assert history.attachments(store, rec["uuid"]) == []

@@ -129,7 +129,7 @@ def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | N
                           package_uuid=pkg.package_uuid, source=str(pkg_path),
                           applied_at=now_iso(), applied_by=user or None,
                           report=report.to_json(), journal=journal,
-                          next_base=pkg_path.read_bytes())
+                          next_base=_package_bytes(pkg_path))
     except _DryRun:
         report.status = "dry-run"
     prog.update(10, 10, msg("done"))
@@ -217,6 +217,21 @@ def _scratch(data: bytes) -> Iterator[Path]:
         path = Path(tmp) / "base.gpkg"
         path.write_bytes(data)
         yield path
+
+
+def _package_bytes(pkg_path: Path) -> bytes:
+    """The package as SQLite sees it (QGIS leaves edits in a ``-wal`` file beside it)."""
+    with tempfile.TemporaryDirectory(prefix="citymgr-base-") as tmp:
+        copy = Path(tmp) / "next.gpkg"
+        src = sqlite3.connect(f"file:{pkg_path.as_posix()}?mode=ro", uri=True)
+        dst = sqlite3.connect(copy)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one file, whatever the package's mode
+        finally:
+            dst.close()
+            src.close()
+        return copy.read_bytes()
 
 
 def _changes(base: Path, pkg_path: Path, diffs: dict[str, TableDiff],
