@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import BadFileError, ConflictError, ValidationError
@@ -52,6 +52,9 @@ from citymgr_desktop.core.sync.files import attached, package_meta
 from citymgr_desktop.core.sync.merge import ROW, Conflict
 from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.core.sync.values import for_store
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store import Store
 
 _LOCAL = {"fid", VERSION_COLUMN, "db_user", "pci_grade"}  # never carried between rows
 
@@ -287,9 +290,11 @@ def _inspection_rule(db: PostgisStore, changes: _Changes) -> None:
     """New records grade their assets as in the app (``history/inspection.py``); an asset
     deleted in the field that has history or work orders is retired instead."""
     deltas = changes.deltas
-    new_records = [d.new for d in deltas if d.table == "maintenance_record" and d.kind == "insert"]
+    new_records = [dict(d.new) for d in deltas
+                   if d.table == "maintenance_record" and d.new is not None and d.old is None]
     fresh = {d.uuid: d for d in deltas if d.kind == "insert" and d.table != "maintenance_record"}
-    exclude = [r.get("record_uuid") for r in new_records]
+    exclude = [str(r["record_uuid"]) for r in new_records if r.get("record_uuid")]
+    store = cast("Store", db)  # the inspection rule asks both stores the same question
     for asset_uuid, rec in inspection.newest_per_asset(new_records).items():
         table = rec.get("asset_class")
         if table not in sc.ASSET_TABLES_BY_NAME:
@@ -299,7 +304,7 @@ def _inspection_rule(db: PostgisStore, changes: _Changes) -> None:
         else:
             current = db.get_rows(table, [asset_uuid], ["condition"]).get(
                 asset_uuid, {}).get("condition")
-        value = inspection.inspection_condition(db, asset_uuid, rec.get("record_date"),
+        value = inspection.inspection_condition(store, asset_uuid, rec.get("record_date"),
                                                 rec.get("condition_after"), current,
                                                 exclude=exclude)
         if value is None:

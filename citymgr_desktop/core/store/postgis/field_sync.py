@@ -74,10 +74,12 @@ def ensure_sync_tables(conn: Any) -> str:
     if not has_sync_tables(conn):
         for sql in SYNC_DDL:
             conn.execute(sql)
+    known = database_uuid(conn)
+    if known is not None:  # made by the owner (``db grant``): a district role may not write it
+        return known
     conn.execute("INSERT INTO citymgr_meta VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
                  (META_DATABASE, new_uuid()))
-    return str(conn.execute("SELECT value FROM citymgr_meta WHERE key = %s",
-                            (META_DATABASE,)).fetchone()[0])
+    return str(database_uuid(conn))
 
 
 def database_uuid(conn: Any) -> str | None:
@@ -110,7 +112,8 @@ def get_package(conn: Any, package_uuid: str) -> DatabasePackage | None:
     row = conn.execute("SELECT package_uuid, name, surveyor, area, district_code, versions "
                        "FROM citymgr_field_package WHERE package_uuid = %s",
                        (package_uuid,)).fetchone()
-    return None if row is None else DatabasePackage(*row[:5], versions=row[5])
+    return None if row is None else DatabasePackage(row[0], row[1], row[2], row[3], row[4],
+                                                     row[5])
 
 
 def current_base(conn: Any, package_uuid: str) -> tuple[bytes, str | None]:
