@@ -271,3 +271,21 @@ def test_an_inspection_added_in_qfield_lands_with_its_photos_and_undoes(project_
         assert store.get_rows("litter_bin", [new_bin["uuid"]]) == {}
         assert store.get_row("litter_bin", asset)["condition"] == condition
         assert history.attachments(store, rec["uuid"]) == []
+
+
+def test_prefer_field_settles_a_conflict_for_the_field(project_target, tmp_path, capsys):
+    target = project_target
+    pkg = tmp_path / "p.gpkg"
+    code, out = _cli(capsys, "field-package", target, "--out", str(pkg), "--district",
+                     "粮道街道")
+    assert code == 0, out
+    (b, _cond, remarks), = _package_bins(pkg, 1)
+    _edit_package(pkg, "UPDATE litter_bin SET remarks = '现场值' WHERE asset_uuid = ?", b)
+    with open_store(target) as store:
+        store.apply([Delta("litter_bin", b, {"remarks": remarks}, {"remarks": "办公室值"})], "王五")
+    code, report = _cli(capsys, "sync", target, str(pkg), "--prefer", "field")
+    assert code == 0, report
+    (conflict,) = report["conflicts"]
+    assert conflict["resolution"] == "field" and report["open_conflicts"] == 0
+    with open_store(target) as store:
+        assert store.get_row("litter_bin", b)["remarks"] == "现场值"

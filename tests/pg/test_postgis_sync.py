@@ -147,3 +147,26 @@ def test_a_package_of_another_database_or_of_a_file_is_refused(pg_cluster, publi
     with psycopg.connect(other) as conn:
         assert conn.execute("SELECT count(*) FROM litter_bin WHERE remarks = 'x'"
                             ).fetchone()[0] == 0
+
+
+def test_two_syncs_of_one_package_at_once_apply_it_once(published, tmp_path):
+    import concurrent.futures
+
+    pkg = tmp_path / "p.gpkg"
+    with PostgisStore.open(published) as db:
+        create_database_package(db, pkg, district="粮道街道")
+    bin_uuid = _bins(pkg, "粮道街道", 1)[0]
+    _edit(pkg, "UPDATE litter_bin SET remarks = '同时同步' WHERE asset_uuid = ?", bin_uuid)
+    with psycopg.connect(published) as conn:
+        before = conn.execute("SELECT version FROM litter_bin WHERE asset_uuid = %s",
+                              (bin_uuid,)).fetchone()[0]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: run_citymgr("sync", published, str(pkg), "--json"),
+                             range(2)))
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    statuses = sorted(json.loads(r.stdout)["status"] for r in runs)
+    assert statuses[0] == "applied" and statuses[1] in ("already-synced", "nothing-to-do")
+    with psycopg.connect(published) as conn:
+        assert conn.execute("SELECT version FROM litter_bin WHERE asset_uuid = %s",
+                            (bin_uuid,)).fetchone()[0] == before + 1
+        assert conn.execute("SELECT count(*) FROM citymgr_sync_run").fetchone()[0] == 1

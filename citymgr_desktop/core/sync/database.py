@@ -206,7 +206,7 @@ def _checked_package(db: PostgisStore, conn: Any, meta: dict[str, str],
         raise ValidationError("{path} is a package of district {code}, but {target} holds "
                               "district {ours}; nothing was merged", path=pkg_path.name,
                               code=meta["district_code"], target=db.path, ours=db.district_code)
-    pkg = fs.get_package(conn, meta[reg.META_PACKAGE])
+    pkg = fs.get_package(conn, meta[reg.META_PACKAGE], lock=True)
     if pkg is None or meta.get(META_DATABASE) not in (None, fs.database_uuid(conn)):
         raise ValidationError("{path} was not checked out from {target} (it came from "
                               "{master}); nothing was merged", path=pkg_path.name,

@@ -106,12 +106,15 @@ def register_package(conn: Any, package: DatabasePackage, created_at: str,
                  (package.package_uuid, base))
 
 
-def get_package(conn: Any, package_uuid: str) -> DatabasePackage | None:
+def get_package(conn: Any, package_uuid: str, *, lock: bool = False
+                ) -> DatabasePackage | None:
+    """A package's record; ``lock``: held until the transaction ends, so two syncs of one
+    package run one after the other (the second finds the first's run and base)."""
     if not has_sync_tables(conn):
         return None
     row = conn.execute("SELECT package_uuid, name, surveyor, area, district_code, versions "
-                       "FROM citymgr_field_package WHERE package_uuid = %s",
-                       (package_uuid,)).fetchone()
+                       "FROM citymgr_field_package WHERE package_uuid = %s"
+                       + (" FOR UPDATE" if lock else ""), (package_uuid,)).fetchone()
     return None if row is None else DatabasePackage(row[0], row[1], row[2], row[3], row[4],
                                                      row[5])
 
