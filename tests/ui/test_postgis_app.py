@@ -148,3 +148,50 @@ def test_a_district_role_is_asked_its_password_and_sees_other_districts_read_onl
     set_condition_in_form(qtbot, w, 2 if w.edit_session.row("litter_bin", own)["condition"]
                           != 2 else 3)  # its own 街道: the form edits
     assert w.edit_session.dirty
+
+
+def test_a_field_package_is_checked_out_of_the_database_in_the_app(qtbot, db_window, shots,
+                                                                    tmp_path):
+    """File > New field package… on a database, with real clicks and typing; the package
+    comes back with ``citymgr sync URL PKG`` and the map's table follows the commit."""
+    from citymgr_desktop.cli import main as cli_main
+    from citymgr_desktop.core import gpkg
+    from citymgr_desktop.ui.sync.field_package_dialog import AREA_DISTRICT, FieldPackageDialog
+    from tests.ui.driver import menu_item, open_dialogs
+
+    w = db_window
+    url = w.store.target
+    sync_action = next(a for a in w.menu("file").actions()
+                       if a.objectName() == "action_field_sync")
+    assert not sync_action.isEnabled()  # the sync dialog is the file's; the command takes a URL
+    menu_item(qtbot, w, "file", "New field package…")
+    qtbot.waitUntil(lambda: any(isinstance(d, FieldPackageDialog) for d in open_dialogs()),
+                    timeout=5000)
+    d = next(d for d in open_dialogs() if isinstance(d, FieldPackageDialog))
+    out = tmp_path / "field" / "粮道.gpkg"
+    out.parent.mkdir()
+    type_into(qtbot, d.out, str(out))
+    pick(qtbot, d.area, AREA_DISTRICT)
+    pick(qtbot, d.district, text="粮道街道")
+    type_into(qtbot, d.surveyor, "李四")
+    with qtbot.waitSignal(d.created, timeout=120_000):
+        qtbot.mouseClick(d.create_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not d.busy(), timeout=60_000)
+    shots("checked-out", d)
+    assert out.exists() and out.with_suffix(".qgz").exists()
+    assert "粮道.gpkg" in d.message.text()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT name, surveyor FROM citymgr_field_package").fetchall() == \
+            [("粮道.gpkg", "李四")]
+    d.close()
+
+    package = gpkg.connect(str(out))
+    with package:
+        uuid = package.execute("SELECT asset_uuid FROM litter_bin WHERE district = '粮道街道' "
+                               "ORDER BY fid LIMIT 1").fetchone()[0]
+        package.execute("UPDATE litter_bin SET remarks = '外业回传' WHERE asset_uuid = ?", (uuid,))
+    package.close()
+    assert cli_main(["sync", url, str(out)]) == 0
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT remarks, updated_by FROM litter_bin WHERE asset_uuid = %s",
+                            (uuid,)).fetchone() == ("外业回传", "李四")

@@ -17,6 +17,7 @@ import os
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
@@ -31,6 +32,15 @@ from citymgr_desktop.core.sync.checkout import PackageResult, create_package
 
 META_DATABASE = "package_database"  # a package's citymgr_meta: the database it came from
 SYNCED_TABLES: tuple[sc.Table, ...] = (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD)
+
+
+def create_package_of(store: Any, out: str | os.PathLike[str], **options: Any
+                      ) -> PackageResult:
+    """A field package of either store (the app's check-out): :func:`create_package` for a
+    file, :func:`create_database_package` for a database; the same options."""
+    if store.is_database:
+        return create_database_package(store, out, **options)
+    return create_package(store, out, **options)
 
 
 def create_database_package(db: PostgisStore, out: str | os.PathLike[str], *,
@@ -60,7 +70,7 @@ def create_database_package(db: PostgisStore, out: str | os.PathLike[str], *,
         versions = fs.versions_of(conn, SYNCED_TABLES)
     with tempfile.TemporaryDirectory(prefix="citymgr-checkout-") as tmp:
         offline = Path(tmp) / "database.gpkg"
-        snapshot(db.target, offline, district=district)
+        snapshot(db.target, offline, district=district, password=db.password)
         prog.update(1, 4, db.path)
         with Store.open(offline) as store:
             result = create_package(store, target, district=district, bbox=bbox,

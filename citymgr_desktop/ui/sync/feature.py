@@ -44,12 +44,13 @@ def install(window: Window) -> QAction:
 
 
 def _a_file(store: Store | None) -> bool:
-    """Field packages and syncs work on a GeoPackage (not on a database yet)."""
+    """The sync dialog works on a GeoPackage (on a database: ``citymgr sync URL PKG``)."""
     return store is not None and not store.is_database
 
 
 def _a_writable_file(store: Store | None) -> bool:
-    return _a_file(store) and store is not None and not store.read_only
+    """Check-out works on a file and on a database (its base is kept in the database)."""
+    return store is not None and not store.read_only
 
 
 def _file_changed(window: Window, action: QAction, store: Store | None) -> None:
