@@ -44,8 +44,9 @@ def install(window: Window) -> QAction:
 
 
 def _a_file(store: Store | None) -> bool:
-    """The sync dialog works on a GeoPackage (on a database: ``citymgr sync URL PKG``)."""
-    return store is not None and not store.is_database
+    """A project is open: a GeoPackage, or a database (the sync dialog without its
+    Conflicts and History tabs there)."""
+    return store is not None
 
 
 def _a_writable_file(store: Store | None) -> bool:
