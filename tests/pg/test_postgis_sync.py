@@ -170,3 +170,32 @@ def test_two_syncs_of_one_package_at_once_apply_it_once(published, tmp_path):
         assert conn.execute("SELECT version FROM litter_bin WHERE asset_uuid = %s",
                             (bin_uuid,)).fetchone()[0] == before + 1
         assert conn.execute("SELECT count(*) FROM citymgr_sync_run").fetchone()[0] == 1
+
+
+def test_a_package_with_damaged_identities_or_schema_drift_is_refused(published, tmp_path):
+    """The file sync's checks of the package, on a database: nothing is merged."""
+    import shutil
+
+    pkg = tmp_path / "p.gpkg"
+    with PostgisStore.open(published) as db:
+        create_database_package(db, pkg, district="粮道街道")
+    _edit(pkg, "UPDATE litter_bin SET remarks = '不应写入' WHERE asset_uuid = ?",
+          _bins(pkg, "粮道街道", 1)[0])
+    drifted = tmp_path / "drifted.gpkg"
+    shutil.copyfile(pkg, drifted)
+    _edit(drifted, "ALTER TABLE litter_bin ADD COLUMN colour TEXT")
+    conn = sqlite3.connect(pkg)
+    road = conn.execute("SELECT asset_uuid FROM road_segment LIMIT 1").fetchone()[0]
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(litter_bin)")
+               if r[1] not in ("fid", "asset_uuid", "obj_code")]
+    conn.close()
+    _edit(pkg, f"INSERT INTO litter_bin (asset_uuid, {', '.join(columns)}) SELECT ?, "
+               f"{', '.join(columns)} FROM litter_bin ORDER BY fid LIMIT 1", road)
+    damaged = run_citymgr("sync", published, str(pkg))
+    _one_line_error(damaged, 3, "row identities are damaged")
+    assert "names a road_segment" in damaged.stderr
+    drift = run_citymgr("sync", published, str(drifted))
+    _one_line_error(drift, 5, "schema drift")
+    with psycopg.connect(published) as conn:
+        assert conn.execute("SELECT count(*) FROM litter_bin WHERE remarks = '不应写入'"
+                            ).fetchone()[0] == 0

@@ -49,8 +49,10 @@ from citymgr_desktop.core.sync.diff import (
     fetch_rows,
 )
 from citymgr_desktop.core.sync.files import attached, package_meta
+from citymgr_desktop.core.sync.identity import check_identities
 from citymgr_desktop.core.sync.merge import ROW, Conflict
 from citymgr_desktop.core.sync.report import SyncReport
+from citymgr_desktop.core.sync.schema import check_drift, signature
 from citymgr_desktop.core.sync.values import for_store
 
 if TYPE_CHECKING:
@@ -97,7 +99,7 @@ def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | N
                 if not any(diffs.values()):
                     report.status = "nothing-to-do"
                     return report
-                changes = _changes(base_path, pkg_path, diffs, pkg)
+                changes = _changes(db, base_path, pkg_path, diffs, pkg)
             report.sync_id = _sync_id(pkg.package_uuid, parent, changes.deltas)
             if fs.applied_run_with_id(conn, report.sync_id):
                 report.status = "already-synced"
@@ -237,19 +239,38 @@ def _package_bytes(pkg_path: Path) -> bytes:
         return copy.read_bytes()
 
 
-def _changes(base: Path, pkg_path: Path, diffs: dict[str, TableDiff],
+def _changes(db: PostgisStore, base: Path, pkg_path: Path, diffs: dict[str, TableDiff],
              pkg: fs.DatabasePackage) -> _Changes:
+    """The field's changes as deltas, after the file sync's checks of the package: no
+    schema drift since check-out, no damaged row identities (``identity.py``; the
+    database stands in for the master's assets)."""
     out = _Changes()
     conn = sqlite3.connect(":memory:")
     try:
         with attached(conn, base, "b", read_only=True), \
                 attached(conn, pkg_path, "f", read_only=True):
+            check_drift(signature(conn, "b"), signature(conn, "f"),
+                        msg("the package's tables differ from what was checked out"))
+            _master_assets(db, conn, diffs)
+            check_identities(conn, diffs, str(pkg_path))
             for t in SYNCED_TABLES:
                 d = diffs[t.name]
                 _table_changes(conn, t, d, pkg.versions.get(t.name, {}), out)
     finally:
         conn.close()
     return out
+
+
+def _master_assets(db: PostgisStore, conn: sqlite3.Connection,
+                   diffs: dict[str, TableDiff]) -> None:
+    """The database's assets holding the uuids of the package's new assets, as tables of
+    the scratch connection's ``main`` (where the identity check looks for the master)."""
+    new = [n.uuid for t in sc.ASSET_TABLES for n in diffs[t.name].inserted if n.uuid]
+    for t in sc.ASSET_TABLES:
+        conn.execute(f'CREATE TABLE main."{t.name}" (asset_uuid TEXT, obj_code TEXT)')
+        if new:
+            conn.executemany(f'INSERT INTO main."{t.name}" (asset_uuid) VALUES (?)',
+                             [(u,) for u in db.get_rows(t.name, new, ["asset_uuid"])])
 
 
 def _table_changes(conn: sqlite3.Connection, t: sc.Table, d: TableDiff,
