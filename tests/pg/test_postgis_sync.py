@@ -50,14 +50,14 @@ def _one_line_error(result, code: int, words: str) -> None:
 def test_a_district_role_syncs_its_own_assets_and_is_refused_another_districts(
         pg_cluster, published, tmp_path):
     dbname = published.rsplit("/", 1)[1]
-    pg_cluster.psql(dbname, "CREATE ROLE li_si LOGIN PASSWORD 'pw-li'")
-    granted = run_citymgr("db", "grant", published, "--role", "li_si", "--district", "粮道街道")
+    pg_cluster.psql(dbname, "CREATE ROLE zhao_liu LOGIN PASSWORD 'pw-zl'")
+    granted = run_citymgr("db", "grant", published, "--role", "zhao_liu", "--district", "粮道街道")
     assert granted.returncode == 0, granted.stderr
-    as_li, env = pg_cluster.url(dbname, "li_si"), {"PGPASSWORD": "pw-li"}
+    as_li, env = pg_cluster.url(dbname, "zhao_liu"), {"PGPASSWORD": "pw-zl"}
     pkg = tmp_path / "whole.gpkg"
     out = run_citymgr("field-package", as_li, "--out", str(pkg), "--user", "李四", env=env)
     assert out.returncode == 0, out.stderr
-    assert "citymgr_package_base" in out.stdout and "pw-li" not in out.stdout
+    assert "citymgr_package_base" in out.stdout and "pw-zl" not in out.stdout
     own, other = _bins(pkg, "粮道街道", 1)[0], _bins(pkg, "积玉桥街道", 1)[0]
 
     _edit(pkg, "UPDATE litter_bin SET remarks = '李四现场' WHERE asset_uuid = ?", own)
@@ -69,9 +69,9 @@ def test_a_district_role_syncs_its_own_assets_and_is_refused_another_districts(
     assert report["status"] == "applied" and report["counts"]["litter_bin"]["update"] == 1
     with psycopg.connect(published) as conn:
         assert conn.execute("SELECT remarks, db_user, updated_by FROM litter_bin WHERE "
-                            "asset_uuid = %s", (own,)).fetchone() == ("李四现场", "li_si", "李四")
+                            "asset_uuid = %s", (own,)).fetchone() == ("李四现场", "zhao_liu", "李四")
         assert conn.execute("SELECT db_user, applied_by FROM citymgr_sync_run").fetchall() == \
-            [("li_si", "王五")]  # the login, and the name the office clerk acted as
+            [("zhao_liu", "王五")]  # the login, and the name the office clerk acted as
 
     # another 街道's bin in the same package: refused by the database, nothing applied
     _edit(pkg, "UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", own)
