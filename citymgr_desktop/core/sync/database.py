@@ -109,7 +109,10 @@ def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | N
             _inspection_rule(db, changes)
             touched = _keys(changes.deltas)
             before = _lock(conn, touched)
-            outcome = db.save(changes.deltas, changes.versions, surveyor)
+            landed = fs.update_unchanged(conn, changes.deltas, changes.versions, surveyor,
+                                         db.srid)  # rows nobody touched: in batches
+            outcome = db.save([d for d in changes.deltas if d.key not in landed],
+                              changes.versions, surveyor)
             conflicts = [_conflict(c) for c in outcome.conflicts]
             if prefer == "field":
                 _take_the_field(db, outcome.conflicts, surveyor)

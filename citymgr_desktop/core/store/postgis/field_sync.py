@@ -17,8 +17,9 @@ from typing import Any
 from citymgr_desktop.core.clock import new_uuid
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
-from citymgr_desktop.core.store.postgis.values import from_db, select_column
+from citymgr_desktop.core.store.postgis.values import from_db, placeholder, select_column, to_db
 
 SYNC_TABLES = ("citymgr_field_package", "citymgr_package_base", "citymgr_sync_run",
                "citymgr_sync_journal")
@@ -206,3 +207,46 @@ def photo_stored(conn: Any, owner_uuid: str, asset_uuid: str | None, path: str,
         "SELECT 1 FROM attachment WHERE sha256 = %s AND (owner_uuid = %s OR (asset_uuid IS "
         "NOT DISTINCT FROM %s AND file_path = %s)) LIMIT 1",
         (sha256, owner_uuid, asset_uuid, path)).fetchone() is not None
+
+
+def update_unchanged(conn: Any, deltas: Iterable[Delta], versions: Mapping[tuple[str, str], int],
+                     user: str, srid: int) -> set[tuple[str, str]]:
+    """The updates of rows still at the version they went out at, sent as pipelined batches
+    (one per table and set of columns; ``RETURNING`` says which landed) instead of one round
+    trip each: the same statement as the store's save (``write.py``), so rows another user
+    changed, or row-level security hides, match nothing and stay for the caller's
+    field-by-field merge. Returns the (table, uuid) that landed."""
+    from citymgr_desktop.core.clock import now_iso
+    from citymgr_desktop.core.store.postgis.write import _prepare, _stamp
+
+    stamp = now_iso()
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[str, int, dict[str, Any]]]] = {}
+    for d in deltas:
+        if d.kind != "update" or d.key not in versions or not sc.table(d.table).key:
+            continue
+        table = sc.table(d.table)
+        row = _prepare(table, d.new or {})
+        _stamp(table, row, user, stamp)
+        groups.setdefault((d.table, tuple(row)), []).append((d.uuid, versions[d.key], row))
+    landed: set[tuple[str, str]] = set()
+    for (name, names), rows in groups.items():
+        table = sc.table(name)
+        sets = ", ".join(f"{ident(n)} = {placeholder(n, srid)}" for n in names)
+        sql = (f"UPDATE {ident(name)} SET {sets}, {ident(VERSION_COLUMN)} = "
+               f"{ident(VERSION_COLUMN)} + 1 WHERE {ident(table.key)} = %s AND "
+               f"{ident(VERSION_COLUMN)} = %s RETURNING {ident(table.key)}")
+        with conn.cursor() as cur:
+            cur.executemany(sql, [[*(to_db(n, row[n]) for n in names), uuid, version]
+                                  for uuid, version, row in rows], returning=True)
+            done = []
+            while True:
+                done += [r[0] for r in cur.fetchall()]
+                if not cur.nextset():
+                    break
+        landed.update((name, u) for u in done)
+        if name == "road_segment" and done:
+            from citymgr_desktop.core.store.write import pci_grade_case_sql
+
+            conn.execute(f"UPDATE road_segment SET pci_grade = {pci_grade_case_sql()} "
+                         "WHERE asset_uuid = ANY(%s)", (done,))
+    return landed
