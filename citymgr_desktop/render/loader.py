@@ -174,7 +174,7 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     fids = read.fids
     n = len(fids)
     pieces = _read_geometry(read, n)
-    read.wkb = read.wkb[:0]  # the blobs are vertex arrays now: never two copies
+    read.wkb = np.zeros(0, np.uint8)  # the blobs are vertex arrays now: never two copies
     if plan.layer_wkt is not None and map_wkt is not None:
         pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
     bounds = pcs.feature_bounds(pieces, n)
@@ -229,7 +229,7 @@ def _read_rows(store: Store, plan: _Plan, prog: Progress) -> _Rows:
     keys: list[np.ndarray] = []
     conds: list[np.ndarray] = []
     codes: list[np.ndarray] = []
-    blobs: list[bytes] = []
+    blobs = bytearray()  # grows in place (realloc): never the chunks and their join at once
     lengths: list[np.ndarray] = []
     label_index: dict[str, int] = {}
     for chunk in read.chunks:
@@ -246,10 +246,9 @@ def _read_rows(store: Store, plan: _Plan, prog: Progress) -> _Rows:
                  for v in columns[at[label_col]]), np.int32, len(chunk)))
         geoms = [g or b"" for g in columns[-1]]
         lengths.append(np.fromiter(map(len, geoms), np.int64, len(geoms)))
-        blobs.append(b"".join(geoms))
+        blobs += b"".join(geoms)
         del chunk, columns, geoms
-    data = np.frombuffer(b"".join(blobs), dtype=np.uint8)
-    del blobs
+    data = np.frombuffer(blobs, dtype=np.uint8)
     width = max((k.dtype.itemsize for k in keys), default=1)
     return _Rows(
         fids=_joined(fids, np.int64),
