@@ -91,7 +91,9 @@ def _drawing_query(conn: sqlite3.Connection, path: Path, layer: str, names: tupl
     sql = f"SELECT rowid, {', '.join([*picked, gpkg.quote_ident(geometry)])} FROM {t}"
     clauses, params = [], []
     if not include_retired and layer in sc.ASSET_TABLES_BY_NAME and "retired_at" in present:
-        clauses.append("retired_at IS NULL")
+        # ``+``: not through an index on retired_at (one exists for the statistics), which
+        # read the rows out of order and sorted them: 4-5x the CPU of a scan at 1M rows
+        clauses.append("+retired_at IS NULL")
     rtree = f"rtree_{layer}_{geometry}"
     if bbox is not None and conn.execute(
             "SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone():
