@@ -21,7 +21,7 @@ from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 
-CHUNK_ROWS = 65536  # rows per chunk: bounded Python objects, few NumPy concatenations
+CHUNK_ROWS = 16384  # rows per chunk: ~5 MB of Python objects in flight per reading thread
 
 Row = tuple[Any, ...]
 
