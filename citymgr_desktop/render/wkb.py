@@ -137,6 +137,8 @@ def _parse_kind(data: np.ndarray, n: int, feature: np.ndarray, pos: np.ndarray,
                 types: np.ndarray, kind: str) -> ParsedKind:
     rec = _Pieces()
     single = types < 4
+    if kind == POINT and single.all():
+        return _single_points(data, n, feature, pos + 5)
     if kind == POINT:
         rec.add(feature[single], pos[single] + 5, np.ones(single.sum(), np.int64))
         multi = ~single
@@ -175,6 +177,24 @@ def _parse_kind(data: np.ndarray, n: int, feature: np.ndarray, pos: np.ndarray,
                 p[a2] += 4 + 16 * cnt
             q[act] = p
     return _assemble(data, n, rec, kind)
+
+
+def _single_points(data: np.ndarray, n: int, feature: np.ndarray, at: np.ndarray
+                   ) -> ParsedKind:
+    """Only single Points (a layer of bins): one piece each, x and y at ``at`` — read
+    straight, without the piece records, their sort and index ranges (~60 MB and a fifth
+    of the time for 600k points)."""
+    coords = np.empty((len(at), 2), np.float64)
+    shift = at % 8
+    for s in np.unique(shift):
+        pick = np.flatnonzero(shift == s)
+        view = np.frombuffer(data, dtype="<f8", count=(len(data) - int(s)) // 8, offset=int(s))
+        word = (at[pick] - s) // 8
+        coords[pick, 0] = view[word]
+        coords[pick, 1] = view[word + 1]
+    feature_piece = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(feature, minlength=n), out=feature_piece[1:])
+    return ParsedKind(coords, np.arange(len(at) + 1, dtype=np.int64), feature_piece, None)
 
 
 def _assemble(data: np.ndarray, n: int, rec: _Pieces, kind: str) -> ParsedKind:

@@ -32,6 +32,7 @@ def column(geoms) -> pa.Array:
 
 
 @pytest.mark.parametrize("kind_geoms", [
+    [shapely.Point(1, 2), None, shapely.Point(3.5, -4), shapely.Point(1e6, 3e6)],  # bins
     [g for g in GEOMS if g is None or g.geom_type in ("Point", "MultiPoint")],
     [g for g in GEOMS if g is None or "Line" in g.geom_type],
     [g for g in GEOMS if g is None or "Polygon" in g.geom_type],
