@@ -31,6 +31,7 @@ from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.common import LayerInfo
+from citymgr_desktop.core.store.drawing import StoreDrawingReads
 from citymgr_desktop.core.store.files import (
     check_file,
     damaged_error,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:  # pandas and GeoPandas load when a frame is read: not for eve
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
 
 
-class Store(StoreQueries):
+class Store(StoreQueries, StoreDrawingReads):
     """An open GeoPackage. Use :meth:`open`; close it (or use it as a context manager).
 
     Views, exporters and the command line read through its methods (more of them in
