@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 # of the tables the sync wrote, unless a full check is asked for.
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 
-BATCH = 2000  # changes written (and their rows read for the journal) at a time
+BATCH = 500  # changes written (and their whole rows read for the journal) at a time
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,13 @@ def same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _unchanged(a: Any, b: Any) -> bool:
+    """same_value, with the common case (two values of one plain type) first."""
+    if type(a) is type(b) and not isinstance(a, BlobRef):
+        return bool(a == b)
+    return same_value(a, b)
+
+
 def journal_entry(table: str, uuid: str, before: dict | None, after: dict | None
                   ) -> JournalEntry | None:
     if before is None and after is None:
@@ -132,7 +139,7 @@ def journal_entry(table: str, uuid: str, before: dict | None, after: dict | None
         return JournalEntry(table, uuid, "insert", None, after)
     if after is None:
         return JournalEntry(table, uuid, "delete", before, None)
-    changed = [c for c in after if not same_value(before.get(c), after[c])]
+    changed = [c for c in after if not _unchanged(before.get(c), after[c])]
     if not changed:
         return None
     return JournalEntry(table, uuid, "update", {c: before.get(c) for c in changed},

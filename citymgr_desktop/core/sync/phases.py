@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, i
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
 from citymgr_desktop.core.sync.checks import apply_inspections, check_plan
 from citymgr_desktop.core.sync.diff import (
+    CHUNK,
     TableDiff,
     all_columns,
     diff_tables,
@@ -39,6 +41,19 @@ from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.core.sync.schema import DATA_TABLES
 
 __all__ = ["PHASE_SHARES", "SyncJob"]
+
+def _parts(d: TableDiff) -> Iterator[TableDiff]:
+    """``d`` in pieces of at most CHUNK rows: its updates, then its deletes, then its new rows
+    (the order the merge takes them in)."""
+    updated = list(d.updated)
+    for i in range(0, len(updated), CHUNK):
+        yield TableDiff(d.table, updated={u: d.updated[u] for u in updated[i:i + CHUNK]},
+                        aligned=d.aligned)
+    for i in range(0, len(d.deleted), CHUNK):
+        yield TableDiff(d.table, deleted=d.deleted[i:i + CHUNK], aligned=d.aligned)
+    for i in range(0, len(d.inserted), CHUNK):
+        yield TableDiff(d.table, inserted=d.inserted[i:i + CHUNK], aligned=d.aligned)
+
 
 def _update_columns(t: Any, d: TableDiff) -> list[str]:
     """The columns an updated row of ``t`` is read with: those the field changed in any row,
@@ -171,8 +186,7 @@ class SyncJob:
         which)."""
         rep = self.report
         check_identities(self.conn, diffs, str(self.pkg_path))
-        inputs = {t.name: self._inputs(t, diffs[t.name]) for t in DATA_TABLES}
-        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, inputs)
+        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, self.conn, diffs)
         if not any(diffs.values()):
             rep.status = "nothing-to-do"
             parent = reg.run_by_uuid(self.conn, self.parent) if self.parent else None
@@ -186,8 +200,9 @@ class SyncJob:
             return None
         self._share("merge").update(0, 1, msg("merging"))
         merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
-        for t in DATA_TABLES:  # each table's rows are let go once merged
-            merger.merge_table(inputs.pop(t.name))
+        for t in DATA_TABLES:  # the changed rows stream through, CHUNK at a time
+            for part in _parts(diffs[t.name]):
+                merger.merge_table(self._inputs(t, part))
         plan = merger.plan
         check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
         self._drop_repeated_conflicts(plan)
