@@ -35,10 +35,10 @@ if TYPE_CHECKING:
 # of the tables the sync wrote, unless a full check is asked for.
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 
-BATCH = 500  # changes written (and their whole rows read for the journal) at a time
+BATCH = 250  # changes written (and their whole rows read for the journal) at a time
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     table: str
     uuid: str

@@ -25,7 +25,7 @@ from citymgr_desktop.core.sync.schema import compared_columns, key_is_unique
 from citymgr_desktop.core.sync.values import differs_sql, register_functions
 
 CACHE_KIB = 256  # page cache of each attached copy the sync reads (SQLite's default: 2 MB)
-CHUNK = 2000  # changed rows read into Python at a time (merge, sync id)
+CHUNK = 1000  # changed rows read into Python at a time (merge, sync id)
 
 
 @dataclass
