@@ -186,7 +186,7 @@ class SyncJob:
         which)."""
         rep = self.report
         check_identities(self.conn, diffs, str(self.pkg_path))
-        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, self.conn, diffs)
+        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, self.conn, diffs, CHUNK)
         if not any(diffs.values()):
             rep.status = "nothing-to-do"
             parent = reg.run_by_uuid(self.conn, self.parent) if self.parent else None
