@@ -42,6 +42,7 @@ from citymgr_desktop.core.sync.schema import DATA_TABLES
 
 __all__ = ["PHASE_SHARES", "SyncJob"]
 
+
 def _parts(d: TableDiff) -> Iterator[TableDiff]:
     """``d`` in pieces of at most CHUNK rows: its updates, then its deletes, then its new rows
     (the order the merge takes them in)."""
