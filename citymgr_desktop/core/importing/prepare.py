@@ -108,6 +108,7 @@ def _invalid_reason(table: sc.Table, name: str, value: Any) -> Message:
     return words.get(f.type) or msg("not allowed")
 
 
+MEMO_VALUES = 20_000  # distinct (field, value) outcomes remembered at most
 _NO_VALUE = object()  # the field stays unfilled (empty, a null word, mapped to nothing)
 
 
@@ -146,6 +147,8 @@ class _Converter:
                 key = (target, type(raw), raw)
                 out = self.seen.get(key)
                 if out is None:
+                    if len(self.seen) >= MEMO_VALUES:  # names, ids: all distinct; memory
+                        self.seen.clear()  # follows the batch, not the source
                     out = self.seen[key] = self._outcome(target, raw)
             except TypeError:  # an unhashable value (a list from GeoJSON): not remembered
                 out = self._outcome(target, raw)
