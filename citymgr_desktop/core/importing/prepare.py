@@ -289,7 +289,7 @@ class Preparer:
         report.read += len(data)
         id_field, fids_as, seen, conv = self.id_field, self.fids_as, self.seen, self.conv
         candidates: list[Candidate] = []
-        records = data.attributes.to_dict("records")
+        records = _records(data.attributes)
         fids = list(data.attributes.index)
         target = table.geometry_type or ""
         simple = fits_as_is(geoms, target)
@@ -345,6 +345,21 @@ class Preparer:
         if self.streamed and self.any_present and not self.any_inside:
             raise icrs.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
                                      self.area_words)
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts of plain Python values (``to_dict("records")``
+    without its per-cell boxing: the columns are object columns of Python values already;
+    a NumPy scalar left in one is made plain here)."""
+    names = list(frame.columns)
+    columns = []
+    for i in range(len(names)):
+        values = frame.iloc[:, i].tolist()
+        if any(isinstance(v, np.generic) for v in values):
+            values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        columns.append(values)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] \
+        if names else [{} for _ in range(len(frame))]
 
 
 def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
