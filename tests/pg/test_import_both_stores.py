@@ -78,3 +78,41 @@ def test_citymgr_import_takes_a_database(tmp_path, pg_url):
     assert names == ["中山路1号箱", "中山路2号箱", "胭脂路箱", "解放路1号箱", "解放路2号箱"]
     again = run_citymgr("import", pg_url, str(bins), "--as", "litter_bin")
     assert again.returncode == 0 and "leave 5 unchanged" in again.stdout
+
+
+def _bins(folder, n=300):
+    points = [src.ll(i % 20, i // 20) for i in range(n)]
+    words = ["好", "较好", "差不多", "", "危险"]
+    props = [{"编号": f"B{i}", "名称": f"箱{i}", "状况": words[i % 5]} for i in range(n)]
+    return src.geojson_points(folder, "bins", points, props)
+
+
+def test_many_new_rows_go_in_at_once_alike(tmp_path, empty_target):
+    bins = _bins(tmp_path)
+    mapping = suggest_mapping(describe_layer(bins), "litter_bin")
+    reference = src.new_project(tmp_path / "reference.gpkg")
+    with open_store(reference) as store:
+        expected = importer.run_import(store, bins, mapping)
+        expected_rows = _assets(store, "litter_bin")
+    with open_store(empty_target) as store:
+        result = importer.run_import(store, bins, mapping, user="王五")
+        rows = _assets(store, "litter_bin")
+        first = next(iter(result.deltas))
+        assert store.get_row("litter_bin", first.uuid)["updated_by"] == "王五"
+    assert _report(result) == _report(expected)
+    assert rows == expected_rows and len(rows) == 300
+
+
+def test_a_refused_row_among_many_is_named_and_nothing_lands(tmp_path, pg_url):
+    from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.model.delta import Delta
+    from citymgr_desktop.core.store.postgis import publish
+
+    publish(src.new_project(tmp_path / "project.gpkg"), pg_url)
+    deltas = [Delta("litter_bin", f"00000000-0000-4000-8000-{i:012d}", None, {
+        "geom": shapely.Point(*src.xy(i, 0)), "name": f"箱{i}",
+        "obj_code": f"4201060304{min(i, 148) + 1:06d}"}) for i in range(150)]
+    with open_store(pg_url) as store:
+        with pytest.raises(ValidationError, match="00000000-0000-4000-8000-000000000149"):
+            store.apply(deltas, "王五")
+        assert len(store.read("litter_bin")) == 0
