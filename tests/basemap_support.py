@@ -113,13 +113,15 @@ def wmts_capabilities(base: str) -> bytes:
 class TileServer:
     """``http://127.0.0.1:PORT/<kind>/{z}/{x}/{y}.png`` with kind ``quad`` (tiles),
     ``missing`` (404), ``broken`` (500) or ``badkey`` (200 with an XML error, like 天地图);
-    a WMTS: ``/wmts/capabilities`` (``/wmts/notcaps``: an HTML page), tiles at
+    a WMTS: ``/wmts/capabilities`` (``/wmts/notcaps``: an HTML page, ``/wmts/slowcaps``: the capabilities once
+    :attr:`release_slow` is set), tiles at
     ``/wmts/rest/{set}/{style}/{matrix}/{row}/{col}.png`` and ``/wmts/kvp?...``."""
 
     def __init__(self, centre: tuple[float, float]) -> None:
         self.centre = centre
         self.requests: Counter[str] = Counter()
         self.wmts_tiles: Counter[str] = Counter()  # tiles served per tile matrix set
+        self.release_slow = threading.Event()  # /wmts/slowcaps answers once this is set
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -158,6 +160,11 @@ class TileServer:
             def _wmts(self, parts: list[str]) -> None:
                 server.requests["wmts " + (parts[1] if len(parts) > 1 else "")] += 1
                 if parts[1:] == ["capabilities"]:
+                    base = f"http://127.0.0.1:{server.httpd.server_address[1]}"
+                    self._answer(wmts_capabilities(base), "text/xml")
+                    return
+                if parts[1:] == ["slowcaps"]:  # a server that takes its time
+                    server.release_slow.wait(20)
                     base = f"http://127.0.0.1:{server.httpd.server_address[1]}"
                     self._answer(wmts_capabilities(base), "text/xml")
                     return

@@ -69,7 +69,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of the command module ``only`` alone."""
     parser = argparse.ArgumentParser(
         prog="citymgr",
-        description="City-management asset inventory (城市管理资产台账) on GeoPackage files.",
+        description="City-management asset inventory (城市管理资产台账) on GeoPackage files "
+        "or a shared PostGIS database.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

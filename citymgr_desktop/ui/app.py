@@ -48,7 +48,8 @@ SCREENSHOT_TIMEOUT_MS = 120_000
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="citymgr-desktop",
                                 description="City-management asset inventory desktop GIS.")
-    p.add_argument("file", nargs="?", help="a GeoPackage to open")
+    p.add_argument("file", nargs="?", help="a GeoPackage to open, or a database "
+                   "(postgresql://USER@HOST/DB or service=NAME)")
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="open FILE, wait for the map, save a picture of the window and exit")
     p.add_argument("--size", default="1440x900",

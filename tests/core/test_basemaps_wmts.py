@@ -17,6 +17,7 @@ from citymgr_desktop.core.basemaps import (
     ViewGrid,
     make_layer,
     project_layers,
+    raster_rgba,
     tiles_rgba,
 )
 from citymgr_desktop.core.basemaps.raster import tiles_mosaic
@@ -76,7 +77,44 @@ def test_a_wmts_layer_is_kept_in_the_project(project, cache, capsys):  # noqa: F
     assert "no WMTS layer 'nothing'" in err and "\n" not in err and "Traceback" not in err
     with Store.open(project["path"], read_only=True) as store:
         kept = project_layers(store)
-    assert [(la.name, la.kind, la.location) for la in kept] == [("wmts", "wmts", location)]
+    # kept with the whole choice and the set's CRS, as QGIS needs them
+    assert [(la.name, la.kind, la.location, la.crs) for la in kept] == [
+        ("wmts", "wmts", location + "&style=default&format=image/png", "EPSG:4490")]
+
+
+def test_qgis_draws_the_kept_wmts_layer_from_the_embedded_project(project, cache):  # noqa: F811
+    """PyQGIS 3.22 reads the file's embedded project while the test's server runs: the WMTS
+    layer is valid, in EPSG:4490, under the assets, and QGIS draws its tiles."""
+    from tests.gpkg_checks import run_pyqgis
+
+    path = project["path"]
+    with tile_server(project["merc_centre"]) as server:
+        location = _capabilities(server, "?layer=quad&tilematrixset=c")
+        assert main(["layers", "add", str(path), location, "--name", "天地图2000"]) == 0
+        served = server.wmts_tiles["c"]
+        result = run_pyqgis("""
+            import sys
+            from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings, QgsProject
+            from qgis.PyQt.QtCore import QSize
+            project = QgsProject.instance()
+            assert project.read(f"geopackage:{sys.argv[1]}?projectName=citymgr")
+            names = [n.name() for n in project.layerTreeRoot().findLayers()]
+            layer = project.mapLayersByName("天地图2000")[0]
+            settings = QgsMapSettings()
+            settings.setLayers([layer])
+            settings.setDestinationCrs(layer.crs())
+            settings.setExtent(layer.extent())
+            settings.setOutputSize(QSize(256, 256))
+            job = QgsMapRendererSequentialJob(settings)
+            job.start()
+            job.waitForFinished()
+            emit({"order": names, "valid": layer.isValid(), "crs": layer.crs().authid(),
+                  "provider": layer.providerType()})
+        """, path)
+        drawn = server.wmts_tiles["c"] - served
+    assert result["valid"] and result["crs"] == "EPSG:4490" and result["provider"] == "wms"
+    assert result["order"].index("垃圾箱") < result["order"].index("天地图2000")
+    assert drawn > 0  # QGIS asked the server for tiles of the set
 
 
 def test_the_canvas_never_waits_for_the_capabilities(project, cache):  # noqa: F811
@@ -97,3 +135,47 @@ def test_the_canvas_never_waits_for_the_capabilities(project, cache):  # noqa: F
         mosaic = tiles_mosaic(layer, grid, fetcher, FetchReport(), wait=False)
         assert mosaic is not None and mosaic.crs_wkt == "EPSG:3857"
         fetcher.close()
+
+
+def test_a_field_package_takes_a_wmts_base_map_offline_for_qgis(project, cache, tmp_path,  # noqa: F811
+                                                               capsys):
+    """A kept 天地图-like CGCS2000 WMTS goes offline as GeoPackage tiles in EPSG:4490: GDAL's
+    validator accepts the file, GDAL warps its tiles to the quadrant colours where they
+    belong, and PyQGIS opening the package's .qgz finds a valid raster covering it."""
+    from tests.core.test_basemaps import _check_quadrants
+    from tests.gpkg_checks import assert_valid_gpkg, run_pyqgis
+
+    out = tmp_path / "pkg.gpkg"
+    with tile_server(project["merc_centre"]) as server:
+        location = _capabilities(server, "?layer=quad&tilematrixset=c")
+        assert main(["layers", "add", str(project["path"]), location, "--name", "影像"]) == 0
+        capsys.readouterr()
+        assert main(["field-package", str(project["path"]), "--out", str(out), "--bbox",
+                     ",".join(str(v) for v in project["view"]), "--basemap-zoom", "16"]) == 0
+        assert server.wmts_tiles["c"] > 0 and not server.wmts_tiles["w"]
+    printed = capsys.readouterr().out
+    assert "base map:" in printed and "tile matrices" in printed and "pkg_basemap.gpkg" in printed
+    tiles = tmp_path / "pkg_basemap.gpkg"
+    assert_valid_gpkg(tiles, extra=False)
+    grid = ViewGrid(project["view"], 240, 240, project["crs"])
+    rgba = raster_rgba(make_layer(str(tiles)), grid)
+    assert _check_quadrants(project, grid, rgba, "merc") > 1000
+    with Store.open(out, read_only=True) as package:
+        (x0, y0, x1, y1), _ = package.asset_extent(["road_segment", "bridge", "green_space",
+                                                    "litter_bin"])
+    result = run_pyqgis("""
+        import sys
+        from qgis.core import QgsProject, QgsCoordinateTransform
+        project = QgsProject.instance()
+        assert project.read(sys.argv[1])
+        layer = [la for la in project.mapLayers().values() if la.type() == 1][0]
+        e = QgsCoordinateTransform(layer.crs(), project.crs(), project).transformBoundingBox(
+            layer.extent())
+        emit({"valid": layer.isValid(), "name": layer.name(), "source": layer.source(),
+              "crs": layer.crs().authid(), "bands": layer.bandCount(),
+              "extent": [e.xMinimum(), e.yMinimum(), e.xMaximum(), e.yMaximum()]})
+    """, out.with_suffix(".qgz"))
+    assert result["valid"] and result["name"] == "影像" and result["crs"] == "EPSG:4490"
+    assert result["source"].split("|")[0].endswith("pkg_basemap.gpkg") and result["bands"] >= 3
+    ex0, ey0, ex1, ey1 = result["extent"]
+    assert ex0 <= x0 and ey0 <= y0 and ex1 >= x1 and ey1 >= y1  # covers the package

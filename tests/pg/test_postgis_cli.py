@@ -133,6 +133,7 @@ def test_twenty_editor_processes_lose_no_update(published):
         for r in conflicts:
             reported = json.loads(r.stdout)["conflicts"]
             assert [c["field"] for c in reported] == ["remarks"]
+            assert json.loads(r.stdout)["changed"] == 0  # its only field went to another
             assert len(r.stderr.strip().splitlines()) == 1
         final, version = conn.execute("SELECT remarks, version FROM litter_bin WHERE "
                                       "asset_uuid = %s", (uuids[4],)).fetchone()
@@ -335,3 +336,38 @@ def test_print_map_on_a_database_plans_what_the_file_plans(published, small_dist
     # the file's extents come from its rtree (float32 boxes, rounded outwards): within a metre
     assert a.pop("extent", [0] * 4) == pytest.approx(b.pop("extent", [0] * 4), abs=1.0)
     assert a == b
+
+
+def test_a_role_without_a_grant_is_told_so_and_a_password_is_never_printed(pg_cluster,
+                                                                          published):
+    """A role the owner never granted sees one line naming the missing grant (not "not a
+    citymgr project", which would invite a publish over the live project); a password in the
+    URL is masked in every line validate prints; info says the owner may write."""
+    dbname = published.rsplit("/", 1)[1]
+    pg_cluster.psql(dbname, "CREATE ROLE wang_wu LOGIN PASSWORD 'pw-wang'")
+    as_wang = pg_cluster.url(dbname, "wang_wu", "pw-wang")
+    for command in (["info", as_wang], ["validate", as_wang],
+                    ["edit", as_wang, "--layer", "litter_bin", "--where", "true", "--set",
+                     "remarks=x"]):
+        result = run_citymgr(*command)
+        _one_line_error(result, 4, "may not read the citymgr tables")
+        assert "db grant" in result.stderr and "pw-wang" not in result.stderr
+    pg_cluster.psql(dbname, "ALTER ROLE wang_wu SUPERUSER")  # now the tables are readable
+    shown = run_citymgr("validate", as_wang)
+    assert shown.returncode == 0, shown.stderr
+    assert "pw-wang" not in shown.stdout + shown.stderr and "***" in shown.stdout
+    described = run_citymgr("validate", as_wang, "--json")
+    assert "pw-wang" not in described.stdout
+    info = json.loads(run_citymgr("info", published, "--json").stdout)
+    assert info["database"] and info["asset_project"] and not info["read_only"]
+
+
+def test_a_command_that_needs_a_file_says_so_for_a_database(published, tmp_path):
+    """Given a database where it needs a file, a command says so and points at a snapshot;
+    an existing snapshot target names --overwrite."""
+    result = run_citymgr("layers", "list", published)
+    _one_line_error(result, 3, "needs a project file, not a database")
+    assert "citymgr snapshot" in result.stderr
+    out = tmp_path / "copy.gpkg"
+    assert run_citymgr("snapshot", published, "--out", str(out)).returncode == 0
+    _one_line_error(run_citymgr("snapshot", published, "--out", str(out)), 3, "--overwrite")

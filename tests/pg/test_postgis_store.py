@@ -253,3 +253,34 @@ def test_history_links_are_kept_by_the_database_and_writers_recorded(pg_cluster,
         written = conn.execute("SELECT updated_by, db_user FROM litter_bin WHERE asset_uuid "
                                "= %s", (uuid,)).fetchone()
     assert written == ("typed name", pg_cluster.superuser)
+
+
+def test_publishing_again_never_takes_back_what_the_database_saved_meanwhile(published,
+                                                                           small_district,
+                                                                           tmp_path):
+    """An engineer's save in the database stays when the (older) file is published again;
+    a newer change in the file still lands; a one-街道 snapshot published back keeps the
+    work orders' links to the other 街道's assets."""
+    with open_store(published) as db:
+        bins = db.read("litter_bin")
+        saved, other = bins.iloc[0]["asset_uuid"], bins.iloc[1]["asset_uuid"]
+        db.apply([Delta("litter_bin", saved, {"remarks": bins.iloc[0]["remarks"]},
+                        {"remarks": "办公室改"})], "张三")
+    again = publish(small_district, published)
+    assert again.kept == {"litter_bin": 1} and sum(again.updated.values()) == 0
+    assert _count(published, f"SELECT count(*) FROM litter_bin WHERE asset_uuid = '{saved}' "
+                  "AND remarks = '办公室改' AND updated_by = '张三'") == 1
+    with Store.open(small_district) as gp:  # a later change in the file lands
+        gp.apply([Delta("litter_bin", other, {"remarks": bins.iloc[1]["remarks"]},
+                        {"remarks": "复查"})], "李四")
+    third = publish(small_district, published)
+    assert third.updated["litter_bin"] == 1 and third.kept == {"litter_bin": 1}
+    assert _count(published, f"SELECT count(*) FROM litter_bin WHERE asset_uuid = '{other}' "
+                  "AND remarks = '复查'") == 1
+    links = _count(published, "SELECT count(*) FROM work_order_asset")
+    part = tmp_path / "one.gpkg"
+    snapshot(published, part, district="粮道街道")
+    publish(part, published)
+    assert _count(published, "SELECT count(*) FROM work_order_asset") == links
+    assert _count(published, f"SELECT count(*) FROM litter_bin WHERE asset_uuid = '{saved}' "
+                  "AND remarks = '办公室改'") == 1

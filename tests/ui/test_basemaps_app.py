@@ -34,6 +34,7 @@ def _fill_add_dialog(qtbot, window, location: str, crs: str = "") -> list[str]:
             qtbot.keyClicks(dialog.findChild(QLineEdit, "layerCrs"), crs)
         ok = [b for b in dialog.findChildren(QPushButton) if b.text() in ("OK", "确定", "&OK")]
         qtbot.mouseClick(ok[0], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.isVisible() or ok[0].isEnabled(), timeout=20_000)
         seen.append(dialog.findChild(type(dialog.error), "addLayerError").text())
         if dialog.isVisible():
             dialog.reject()
@@ -200,3 +201,53 @@ def test_an_orthophoto_added_in_the_dock_lands_at_its_place(qtbot, window, tmp_p
                 if (np.abs(pixels[row, col].astype(int) - COLOURS[name]) <= 3).all():
                     found[name] += 1
     assert all(n > 20 for n in found.values()), found
+
+
+def test_a_slow_wmts_server_never_freezes_the_window_and_cancel_adds_nothing(qtbot, window):
+    """The capabilities are read off the UI thread: while the server holds its answer the
+    window keeps painting (timer ticks arrive), the progress dialog's Cancel returns to the
+    Add dialog with nothing added; once the server answers, OK adds the layer."""
+    from PySide6.QtWidgets import QDialog, QProgressDialog
+
+    with tile_server((0.0, 0.0)) as server:
+        caps = (f"wmts:http://127.0.0.1:{server.httpd.server_address[1]}/wmts/slowcaps"
+                "?layer=quad&tilematrixset=c")
+        seen: dict[str, object] = {}
+        ticks: list[int] = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(1))
+
+        def interact():
+            dialog = QApplication.activeModalWidget()
+            assert dialog is not None and dialog.objectName() == "addLayerDialog"
+            qtbot.keyClicks(dialog.findChild(QLineEdit, "layerLocation"), caps)
+            ok = dialog.ok_button
+            timer.start(20)
+            qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+            assert not ok.isEnabled()  # one check at a time
+            qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(),
+                                               QProgressDialog), timeout=5000)
+            progress = QApplication.activeModalWidget()
+            qtbot.wait(300)
+            seen["ticks while waiting"] = len(ticks)
+            cancel = progress.findChildren(QPushButton)[0]
+            qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+            server.release_slow.set()  # the answer arrives after the cancel: dropped
+            qtbot.waitUntil(ok.isEnabled, timeout=20_000)
+            seen["after cancel"] = (dialog.isVisible(), dialog.layer, dialog.error.text())
+            qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # now the server answers at once
+            qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+            seen["result"] = dialog.result()
+            timer.stop()
+
+        dock = window.dock("mapLayersDock")
+        if dock.isHidden():
+            dock.toggleViewAction().trigger()
+        dock.raise_()
+        QTimer.singleShot(0, interact)
+        qtbot.mouseClick(window.findChild(QPushButton, "addMapLayer"), Qt.MouseButton.LeftButton)
+    assert seen["ticks while waiting"] > 5, seen
+    assert seen["after cancel"] == (True, None, ""), seen
+    assert seen["result"] == QDialog.DialogCode.Accepted
+    with Store.open(window.store.path, read_only=True) as store:
+        assert [la.kind for la in project_layers(store)] == ["wmts"]

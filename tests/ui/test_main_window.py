@@ -218,12 +218,18 @@ def test_recent_files_and_layout_persist(qtbot, isolated_settings, district, sam
     assert w.recent_files()[:2] == [str(sample_copy), str(district)]
     assert [a.text() for a in w.recent_menu.actions()][:2] == ["&1 sample_copy.gpkg",
                                                                "&2 district.gpkg"]
+    qtbot.wait(300)  # the first layout's timers (dock sizes, repair) have run
     w.resize(711, 533)  # the offscreen screen is 800x600: stay inside it
+    # the docks' minimum may widen the window (beyond the screen when both side docks are
+    # open); restoring keeps a window on its screen
+    room = w.screen().availableGeometry()
+    size = (min(w.width(), room.width() - 2), min(w.height(), room.height()))
     w.close()
     again = MainWindow()
     try:
         assert again.recent_files()[:2] == [str(sample_copy), str(district)]
-        assert (again.width(), again.height()) == (711, 533)
+        assert abs(again.width() - size[0]) <= 2 and again.height() == size[1], (
+            again.width(), again.height(), size)
     finally:
         again.close()
 

@@ -138,7 +138,10 @@ def _run_on_database(args: argparse.Namespace, table: Any, where: Any, values: d
                     "dry_run": args.dry_run})
     else:
         verb = "would change" if args.dry_run else "changed"
-        print(f"{table.name}: {outcome.changed:,} of {outcome.matched:,} matching assets {verb}")
+        merged = (f" ({outcome.merged:,} merged with another user's changes to other fields)"
+                  if outcome.merged else "")
+        print(f"{table.name}: {outcome.changed:,} of {outcome.matched:,} matching assets "
+              f"{verb}{merged}")
         for c in outcome.conflicts:
             print(f"conflict: {render(c.describe(), cli_language())}")
     if outcome.conflicts:

@@ -45,11 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="maintenance records of the last N years go along (default 3, 0: none)")
     p.add_argument("--all-history", action="store_true", help="take the whole history along")
     p.add_argument("--basemap", metavar="URL",
-                   help="tile URL template to take offline (default: the project's first "
-                   "tile base map, when --basemap-zoom is given)")
+                   help="tile URL template or wmts: location to take offline (default: the "
+                   "project's first tile or WMTS base map, when --basemap-zoom is given)")
     p.add_argument("--basemap-zoom", type=int, metavar="Z",
-                   help="write the base map of the package's extent up to zoom Z as an MBTiles "
-                   "beside the package, listed in its .qgz (the size is estimated first)")
+                   help="write the base map of the package's extent up to zoom Z (a WMTS: its "
+                   "tile matrices down to zoom Z's detail) as an MBTiles (a WMTS: GeoPackage "
+                   "tiles in its CRS) beside the package, listed in its .qgz (the size is "
+                   "estimated first)")
     add_overwrite(p)
     add_json(p)
     add_lang(p)
@@ -104,14 +106,14 @@ def _offline_layer(args: argparse.Namespace) -> object | None:
     else:
         with Store.open(args.file, read_only=True) as store:
             layer = next((la for la in project_layers(store)
-                          if la.kind == "xyz" and la.visible), None)
+                          if la.kind in ("xyz", "wmts") and la.visible), None)
         if layer is None:
             raise ValidationError("{file} keeps no tile base map; give --basemap URL",
                                   file=args.file)
-    if layer.kind != "xyz":
-        raise ValidationError("--basemap {location}: only a tile URL template is taken "
-                              "offline (an MBTiles or GeoTIFF can be copied beside the package)",
-                              location=layer.location)
+    if layer.kind not in ("xyz", "wmts"):
+        raise ValidationError("--basemap {location}: only a tile URL template or a WMTS is "
+                              "taken offline (an MBTiles or GeoTIFF can be copied beside the "
+                              "package)", location=layer.location)
     return layer
 
 
@@ -150,17 +152,38 @@ def _map_layers(args: argparse.Namespace, result, offline, stream=None) -> None:
 
 def _offline_basemap(args: argparse.Namespace, result, layer, extent, crs_wkt: str,
                      stream=None) -> dict:
-    """Estimate, fetch and write the package's MBTiles; its row for the .qgz."""
+    """Estimate, fetch and write the package's base map (MBTiles for XYZ tiles, GeoPackage
+    tiles in the set's CRS for a WMTS); its row for the .qgz."""
     from citymgr_desktop.core.basemaps import TileFetcher
-    from citymgr_desktop.core.basemaps.offline import plan_tiles, write_mbtiles
+    from citymgr_desktop.core.basemaps.offline import (
+        plan_tiles,
+        plan_wmts_tiles,
+        write_gpkg_tiles,
+        write_mbtiles,
+    )
 
-    plan = plan_tiles(extent, crs_wkt, args.basemap_zoom)
-    print(f"  base map: {plan.count:,} tiles (zoom {min(plan.ranges)}-{max(plan.ranges)}), "
+    source = None
+    if layer.kind == "wmts":
+        from citymgr_desktop.core.basemaps.wmts import wmts_source
+
+        source = wmts_source(layer.url())
+        plan = plan_wmts_tiles(source, extent, crs_wkt, args.basemap_zoom)
+        levels = f"tile matrices {source.matrices[min(plan.ranges)].identifier}-" \
+                 f"{source.matrices[max(plan.ranges)].identifier}"
+        out = result.path.with_name(f"{result.path.stem}_basemap.gpkg")
+    else:
+        plan = plan_tiles(extent, crs_wkt, args.basemap_zoom)
+        levels = f"zoom {min(plan.ranges)}-{max(plan.ranges)}"
+        out = result.path.with_name(f"{result.path.stem}_basemap.mbtiles")
+    print(f"  base map: {plan.count:,} tiles ({levels}), "
           f"about {plan.estimated_bytes / 1e6:.1f} MB", flush=True, file=stream)
-    out = result.path.with_name(f"{result.path.stem}_basemap.mbtiles")
     fetcher = TileFetcher()
     try:
-        report = write_mbtiles(layer, plan, out, fetcher, terminal_progress("base map"))
+        if source is not None:
+            report = write_gpkg_tiles(layer, source, plan, out, fetcher,
+                                      terminal_progress("base map"))
+        else:
+            report = write_mbtiles(layer, plan, out, fetcher, terminal_progress("base map"))
     finally:
         fetcher.close()
     size = out.stat().st_size / 1e6
@@ -170,4 +193,5 @@ def _offline_basemap(args: argparse.Namespace, result, layer, extent, crs_wkt: s
         print(f"citymgr: warning: base map {layer.name}: {report.failed} tile(s) missing "
               f"({report.reason()})", file=sys.stderr)
     return {"name": layer.name, "kind": "raster", "location": out.name, "position": "under",
-            "opacity": layer.opacity, "visible": 1, "crs_wkt": "EPSG:3857"}
+            "opacity": layer.opacity, "visible": 1,
+            "crs_wkt": source.crs if source is not None else "EPSG:3857"}

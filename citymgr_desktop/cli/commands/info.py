@@ -29,6 +29,7 @@ def describe(store: ProjectStore) -> dict:
     from citymgr_desktop.core.store.files import is_writable
     from citymgr_desktop.core.store.postgis import is_database_target
 
+    database, asset = is_database_target(store.path), store.is_asset_project()
     layers = [
         {"name": li.name, "kind": li.data_type, "geometry_type": li.geometry_type,
          "srs_id": li.srs_id, "crs": li.crs_name, "count": li.count,
@@ -38,9 +39,10 @@ def describe(store: ProjectStore) -> dict:
     ]
     return {
         "file": str(store.path),
-        "read_only": (store.read_only if is_database_target(store.path)
+        "database": database,
+        "read_only": (not (asset and store.may_write()) if database  # type: ignore[attr-defined]
                       else not is_writable(store.path)),
-        "asset_project": store.is_asset_project(),
+        "asset_project": asset,
         "district_code": store.meta("district_code"),
         "schema_version": store.meta("schema_version"),
         "layers": layers,
@@ -58,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         print_json(info)
         return 0
     print(f"{info['file']}" + ("  (read-only)" if info["read_only"] else ""))
-    kind = "citymgr project" if info["asset_project"] else "GeoPackage (not a citymgr project)"
+    kind = "citymgr project" if info["asset_project"] else (
+        "PostGIS database" if info["database"] else "GeoPackage") + " (not a citymgr project)"
     print(f"  {kind}; district code {info['district_code'] or '-'}")
     print(f"  {'layer':<24}{'type':<16}{'count':>10}  CRS / extent")
     for li in info["layers"]:

@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Copy the assets, maintenance records and work orders of a project file "
         "into a PostgreSQL + PostGIS database, creating our schema in an empty database. "
         "Rows are matched by uuid: publishing again updates the rows that changed and never "
-        "duplicates one. The password comes from ~/.pgpass, the service file or PGPASSWORD, "
+        "duplicates one, and never takes back what was saved in the database meanwhile (a "
+        "row changed there after the file's copy keeps the database's values; they are "
+        "counted as kept). The password comes from ~/.pgpass, the service file or PGPASSWORD, "
         "never from the command line or settings.",
         epilog="examples:\n  citymgr publish district.gpkg postgresql://gis@db.example/city\n"
         "  citymgr publish district.gpkg service=city",
@@ -55,11 +57,16 @@ def run_publish(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"file": args.file, "database": display_name(args.database),
                     "created_schema": result.created_schema, "inserted": result.inserted,
-                    "updated": result.updated})
+                    "updated": result.updated, "kept": result.kept})
         return 0
     added, changed = sum(result.inserted.values()), sum(result.updated.values())
     print(f"{args.file} -> {display_name(args.database)}: {added:,} rows added, "
           f"{changed:,} updated" + (" (schema created)" if result.created_schema else ""))
+    if result.kept:
+        print(f"  kept the database's newer version of {sum(result.kept.values()):,} row(s) "
+              "changed there after the file's copy (" + ", ".join(
+                  f"{name} {n:,}" for name, n in result.kept.items()) + "); edit them in "
+              "the database, or take a new snapshot")
     return 0
 
 

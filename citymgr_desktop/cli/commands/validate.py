@@ -32,8 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import validate_file
-    from citymgr_desktop.core.store.postgis import is_database_target
+    from citymgr_desktop.core.store.postgis import display_name, is_database_target
 
+    name = display_name(args.file)  # a database's password is never printed
     check = validate_file
     if is_database_target(args.file):
         from citymgr_desktop.core.store.postgis.check import validate_database as check
@@ -41,17 +42,17 @@ def run(args: argparse.Namespace) -> int:
                      check_geometry=not args.no_geometry)
     errors = [p for p in problems if p.level == "error"]
     if args.json:
-        print_json({"file": args.file, "valid": not errors,
+        print_json({"file": name, "valid": not errors,
                     "problems": [p.__dict__ for p in problems]})
     else:
         for p in problems:
             print(p.render(cli_language()))
     schema = [p for p in errors if p.where == "schema"]
     if schema:
-        raise SchemaError("{file}: {problem}", file=args.file, problem=schema[0].message)
+        raise SchemaError("{file}: {problem}", file=name, problem=schema[0].message)
     if errors:
         raise ValidationError("{file}: {count} problem(s) found",
-                              file=args.file, count=len(errors))
+                              file=name, count=len(errors))
     if not args.json:
-        print(f"{args.file}: valid")
+        print(f"{name}: valid")
     return 0

@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from citymgr_desktop.core.basemaps.wmts import is_wmts, split_location, wmts_source
+from citymgr_desktop.core.basemaps.wmts import (
+    is_wmts,
+    join_location,
+    split_location,
+    wmts_source,
+)
 from citymgr_desktop.core.errors import (
     BadFileError,
     CitymgrError,
@@ -208,8 +213,12 @@ def make_layer(location: str, *, name: str | None = None, opacity: float = 1.0,
                      position=position or ("over" if kind == "vector" else "under"), crs=crs,
                      key=key, attribution=attribution if attribution is not None
                      else default_attribution(location), style=style or LayerStyle())
-    if kind == "wmts":
-        wmts_source(layer.url())  # the capabilities are read and the choice checked now
+    if kind == "wmts":  # the capabilities are read and the choice checked now, then kept
+        source = wmts_source(layer.url())  # whole, with the set's CRS (QGIS needs both)
+        choice = {"layer": source.layer, "tilematrixset": source.tile_matrix_set,
+                  "style": source.style, "format": source.format}
+        layer = replace(layer, location=join_location(split_location(location)[0], choice),
+                        crs=source.crs)
     elif kind != "xyz":
         file_crs(layer)
     return layer

@@ -19,27 +19,15 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from citymgr_desktop.core.errors import BadFileError, ValidationError
+from citymgr_desktop.core.wmts_location import PREFIX, is_wmts, join_location, split_location
 
-PREFIX = "wmts:"
-CHOICES = ("layer", "tilematrixset", "style", "format")
+__all__ = ["PREFIX", "WmtsSource", "is_wmts", "join_location", "split_location", "wmts_source"]
+
 KEY_PARAMS = ("tk", "key", "token", "access_token", "apikey")
 NS = {"wmts": "http://www.opengis.net/wmts/1.0", "ows": "http://www.opengis.net/ows/1.1"}
 PIXEL_M = 0.00028  # the standardized rendering pixel of OGC's scale denominators, metres
 PIXEL_96DPI_M = 0.0254 / 96  # the pixel 天地图's geographic sets use in their denominators
 DEGREE_M = 2 * math.pi * 6378137.0 / 360  # metres per degree in OGC's scale arithmetic
-
-
-def is_wmts(location: str) -> bool:
-    return location.lower().startswith(PREFIX)
-
-
-def split_location(location: str) -> tuple[str, dict[str, str]]:
-    """The capabilities URL (without our choice parameters) and the choice (lower-case keys)."""
-    parts = urlsplit(location[len(PREFIX):])
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    choice = {k.lower(): v for k, v in query if k.lower() in CHOICES}
-    rest = [(k, v) for k, v in query if k.lower() not in CHOICES]
-    return urlunsplit(parts._replace(query=urlencode(rest, safe="{}"))), choice
 
 
 @dataclass(frozen=True)
@@ -88,6 +76,11 @@ class WmtsSource:
     def tile_url(self, matrix: TileMatrix, col: int, row: int) -> str:
         return (self.template.replace("{TileMatrix}", matrix.identifier)
                 .replace("{TileRow}", str(row)).replace("{TileCol}", str(col)))
+
+    @property
+    def metres_per_unit(self) -> float:
+        """Metres in one unit of the set's CRS (OGC's scale arithmetic for degrees)."""
+        return _geographic(self.crs)[1]
 
     def matrix_for(self, units_per_pixel: float) -> int:
         """The index of the coarsest matrix at least as fine as ``units_per_pixel``."""

@@ -35,7 +35,8 @@ from citymgr_desktop.core.atomic import atomic_path, final_name
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import styles as qs
 from citymgr_desktop.core.qgis.forms import CHILD_TABLES, VIRTUAL_CLASS, layer_id, relation_id
-from citymgr_desktop.core.qgis.symbols import option, sub
+from citymgr_desktop.core.qgis.map_layers import kept_map_layers, with_map_layers
+from citymgr_desktop.core.qgis.symbols import option, spatialrefsys, sub
 from citymgr_desktop.core.user import login_name
 
 if TYPE_CHECKING:  # pyproj loads when a project is written, not when a store opens
@@ -76,16 +77,6 @@ def relations(layers: Iterable[str]) -> list[tuple[str, str, str, str, tuple[str
     return [r for r in rels if r[2] in present and r[3] in present]
 
 
-def _spatialrefsys(parent: ET.Element, crs: CRS) -> None:
-    srs = sub(parent, "spatialrefsys")
-    epsg = crs.to_epsg()
-    sub(srs, "wkt", crs.to_wkt())
-    sub(srs, "srid", str(epsg or 0))
-    sub(srs, "authid", f"EPSG:{epsg}" if epsg else "")
-    sub(srs, "description", crs.name)
-    sub(srs, "geographicflag", "true" if crs.is_geographic else "false")
-
-
 def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS,
               children: tuple[str, ...], provider: str = "ogr") -> None:
     geometry, wkb_type, _ = qs.geometry_info(table)
@@ -105,7 +96,7 @@ def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS,
     sub(ml, "datasource", source)
     sub(ml, "layername", table.zh)
     if table.is_asset:
-        _spatialrefsys(sub(ml, "srs"), crs)
+        spatialrefsys(sub(ml, "srs"), crs)
     sub(ml, "provider", provider, encoding="UTF-8")
     style_manager = sub(ml, "map-layer-style-manager", current="default")
     sub(style_manager, "map-layer-style", name="default")
@@ -149,7 +140,7 @@ def project_xml(
     sub(root, "autotransaction", active="0")
     sub(root, "evaluateDefaultValues", active="0")
     sub(root, "trust", active="0")
-    _spatialrefsys(sub(root, "projectCrs"), crs)
+    spatialrefsys(sub(root, "projectCrs"), crs)
 
     tree = sub(root, "layer-tree-group")
     option(sub(tree, "customproperties"), None)
@@ -229,7 +220,7 @@ def project_xml(
             xmax=repr(xmax),
             ymax=repr(ymax),
         )
-        _spatialrefsys(default, crs)
+        spatialrefsys(default, crs)
     ET.indent(root, "  ")
     return qs.DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -303,7 +294,7 @@ def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None
     assets = [t for t in tables if sc.table(t).is_asset]
     qgs = project_xml(crs, sources, extent=_extent(conn, assets) if assets else None,
                       variables=variables)
-    kept = _kept_map_layers(conn)
+    kept = kept_map_layers(conn)
     if kept:  # the base maps and reference layers kept in the project stay listed
         qgs = with_map_layers(qgs, kept)
     metadata = json.dumps(
@@ -412,76 +403,6 @@ def add_map_layers_to_qgz(qgz_path: str | os.PathLike[str], rows: Sequence[dict]
         tmp.write_bytes(qgz_bytes(with_map_layers(qgs, rows), qgz_path.stem))
 
 
-MAP_LAYER_PREFIX = "citymgr_map_"  # ids of the kept base map / reference layers in a project
-MAP_LAYER_COLUMNS = ("name", "kind", "location", "position", "opacity", "visible")
-
-
-def _map_layer_source(row: dict) -> tuple[str, str]:
-    """(provider, datasource) of a kept map layer as QGIS reads it from the embedded
-    project (file paths relative to the GeoPackage's folder)."""
-    if row["kind"] == "xyz":
-        from urllib.parse import quote
-
-        return "wms", f"type=xyz&url={quote(row['location'], safe='')}&zmax=19&zmin=0"
-    location = str(row["location"]).replace(os.sep, "/")
-    if not (location.startswith("/") or re.match(r"^[A-Za-z]:", location)):
-        location = f"./{location}"
-    return ("gdal" if row["kind"] == "raster" else "ogr"), location
-
-
-def with_map_layers(qgs: str, rows: Sequence[dict]) -> str:
-    """The project ``qgs`` with the kept map layers ``rows`` (bottom first): rasters and
-    tiles in a group under the assets, reference vectors over them (as the app draws them);
-    map layers added before are replaced. WMTS base maps are not listed yet (their CRS is
-    known only from the capabilities)."""
-    rows = [row for row in rows if row["kind"] != "wmts"]
-    root = ET.fromstring(qgs.split("\n", 1)[1] if qgs.startswith("<!DOCTYPE") else qgs)
-    tree, layers, order = root.find("layer-tree-group"), root.find("projectlayers"), \
-        root.find("layerorder")
-    if tree is None or layers is None or order is None:
-        return qgs
-    for parent in (tree, layers, order):
-        for child in list(parent):
-            ident = child.get("id") or (child.findtext("id") or "")
-            if child.get("name", "").startswith("citymgr ") or ident.startswith(MAP_LAYER_PREFIX):
-                parent.remove(child)
-    groups = {}
-    for position, title, index in (("over", "citymgr 参考图层 Reference layers", 0),
-                                   ("under", "citymgr 底图 Base maps", None)):
-        if any(r["position"] == position for r in rows):
-            group = ET.Element("layer-tree-group", name=title, checked="Qt::Checked",
-                               expanded="1")
-            option(sub(group, "customproperties"), None)
-            if index is None:
-                tree.append(group)
-            else:  # after the root's customproperties: the top of the tree
-                tree.insert(1, group)
-            groups[position] = group
-    for i, row in enumerate(reversed(list(rows))):  # top first, as in the layer tree
-        provider, source = _map_layer_source(row)
-        lid = f"{MAP_LAYER_PREFIX}{i}"
-        node = sub(groups[row["position"]], "layer-tree-layer", id=lid, name=row["name"],
-                   source=source, providerKey=provider,
-                   checked="Qt::Checked" if row["visible"] else "Qt::Unchecked", expanded="0")
-        option(sub(node, "customproperties"), None)
-        ml = sub(layers, "maplayer", type="vector" if row["kind"] == "vector" else "raster",
-                 autoRefreshEnabled="0", autoRefreshTime="0", refreshOnNotifyEnabled="0",
-                 refreshOnNotifyMessage="")
-        sub(ml, "id", lid)
-        sub(ml, "datasource", source)
-        sub(ml, "layername", row["name"])
-        crs_text = "EPSG:3857" if row["kind"] == "xyz" else row.get("crs_wkt") or row.get("crs")
-        if crs_text:  # without it QGIS 3.22 takes the project's CRS for the layer
-            from pyproj import CRS
-
-            _spatialrefsys(sub(ml, "srs"), CRS.from_user_input(crs_text))
-        sub(ml, "provider", provider)
-        sub(ml, "layerOpacity", str(row["opacity"]))
-        sub(order, "layer", id=lid)
-    ET.indent(root, "  ")
-    return qs.DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
-
-
 def embed_map_layers(conn: sqlite3.Connection, rows: Sequence[dict]) -> bool:
     """List the kept map layers in the embedded project (inside the caller's transaction);
     False when the file has no embedded project."""
@@ -491,33 +412,3 @@ def embed_map_layers(conn: sqlite3.Connection, rows: Sequence[dict]) -> bool:
     conn.execute("UPDATE qgis_projects SET content = ? WHERE name = ?",
                  (qgz_bytes(with_map_layers(qgs, rows)).hex(), PROJECT_NAME))
     return True
-
-
-def _kept_map_layers(conn: sqlite3.Connection) -> list[dict]:
-    try:
-        found = conn.execute(f"SELECT {', '.join(MAP_LAYER_COLUMNS)}, crs FROM "
-                             "citymgr_map_layers ORDER BY sort_order, name").fetchall()
-    except sqlite3.OperationalError:
-        return []
-    rows = [dict(zip((*MAP_LAYER_COLUMNS, "crs"), row, strict=True)) for row in found]
-    folder = Path(conn.execute("PRAGMA database_list").fetchone()[2] or ".").parent
-    for row in rows:
-        if row["kind"] not in ("xyz", "wmts") and not row["crs"]:
-            row["crs_wkt"] = _file_crs_wkt(folder / str(row["location"]).split("|")[0],
-                                           row["kind"])
-    return rows
-
-
-def _file_crs_wkt(path: Path, kind: str) -> str | None:
-    """The CRS a reference file says it has (None when it cannot be read)."""
-    try:
-        if kind == "raster":
-            import rasterio
-
-            with rasterio.open(path) as src:
-                return src.crs.to_wkt() if src.crs else None
-        import pyogrio
-
-        return pyogrio.read_info(path).get("crs")
-    except Exception:  # a file that went away is listed without a CRS
-        return None

@@ -8,10 +8,13 @@ Element names and option keys are those QGIS 3.22 writes itself; built with Elem
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model import symbology as sy
+
+if TYPE_CHECKING:  # pyproj loads when a project is written, not when a store opens
+    from pyproj import CRS
 
 LABEL_MAX_SCALE = 25000  # road names appear from 1:25 000 inwards
 LABEL_FONTS = ("Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "SimHei", "Sans Serif")
@@ -217,3 +220,14 @@ def labeling(field: str = "name") -> ET.Element:
     )
     empty_properties(settings, "dd_properties")
     return lab
+
+
+def spatialrefsys(parent: ET.Element, crs: CRS) -> None:
+    """A ``<spatialrefsys>`` under ``parent`` for a pyproj ``crs``."""
+    srs = sub(parent, "spatialrefsys")
+    epsg = crs.to_epsg()
+    sub(srs, "wkt", crs.to_wkt())
+    sub(srs, "srid", str(epsg or 0))
+    sub(srs, "authid", f"EPSG:{epsg}" if epsg else "")
+    sub(srs, "description", crs.name)
+    sub(srs, "geographicflag", "true" if crs.is_geographic else "false")

@@ -11,38 +11,26 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.gpkg.geometry import blob_srs_id, decode_many
-from citymgr_desktop.core.messages import Message, Term, Text, msg, render
+from citymgr_desktop.core.messages import Term, msg
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
 from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store.check_rows import geometries, keys
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store.problems import Problem, fids_text, rows, unreadable
+
+__all__ = ["Problem", "validate_file"]
 
 REQUIRED = ("gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns")
-SHOWN_ROWS = 10  # fids listed in a problem's message
 _SQL_TYPES = {
     sc.FieldType.TEXT: "TEXT", sc.FieldType.INTEGER: "INTEGER", sc.FieldType.REAL: "REAL",
     sc.FieldType.DATE: "DATE", sc.FieldType.DATETIME: "DATETIME",
     sc.FieldType.BOOLEAN: "BOOLEAN", sc.FieldType.BLOB: "BLOB",
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    level: str  # "error" or "warning"
-    where: str
-    message: Text  # a Message: shown in the reader's language
-
-    def render(self, lang: str = "en") -> str:
-        return f"{self.level}: {self.where}: {render(self.message, lang)}"
-
-    def __str__(self) -> str:
-        return f"{self.level}: {self.where}: {self.message}"
 
 
 def validate_file(path: str | os.PathLike[str], progress: Progress | None = None,
@@ -56,7 +44,7 @@ def validate_file(path: str | os.PathLike[str], progress: Progress | None = None
         try:
             ours = store.is_asset_project()
         except sqlite3.DatabaseError as exc:
-            return [*problems, _unreadable("schema", exc)]
+            return [*problems, unreadable("schema", exc)]
         if not ours:
             problems.append(Problem("error", "schema", msg(
                 "not a citymgr project: no asset layers road_segment/bridge/green_space/"
@@ -66,10 +54,10 @@ def validate_file(path: str | os.PathLike[str], progress: Progress | None = None
         problems += _guarded("qgis_projects", _qgis_project, conn)
         prog.update(2, 4, msg("values"))
         problems += _guarded("values", _values, conn)
-        problems += _guarded("keys", _keys, conn)
+        problems += _guarded("keys", keys, conn)
         prog.update(3, 4, msg("geometries"))
         if check_geometry:
-            problems += _guarded("geometries", _geometries, conn, prog)
+            problems += _guarded("geometries", geometries, conn, prog)
         prog.update(4, 4, msg("done"))
     return problems
 
@@ -94,20 +82,7 @@ def _guarded(where: str, check: Any, *args: Any) -> list[Problem]:
         found: list[Problem] = check(*args)
         return found
     except sqlite3.DatabaseError as exc:
-        return [_unreadable(where, exc)]
-
-
-def _unreadable(where: str, exc: Exception) -> Problem:
-    return Problem("error", where, msg("cannot be read: {reason} (the file is damaged; restore "
-                                       "it from a backup)", reason=str(exc)))
-
-
-def _fids(fids: list[Any]) -> Message:
-    """The rows a problem names: the first few fids, and how many more."""
-    shown = ", ".join(str(f) for f in fids[:SHOWN_ROWS])
-    if len(fids) > SHOWN_ROWS:
-        return msg("fid {fids} and {more} more", fids=shown, more=len(fids) - SHOWN_ROWS)
-    return msg("fid {fids}", fids=shown)
+        return [unreadable(where, exc)]
 
 
 def _integrity(conn: sqlite3.Connection) -> list[Problem]:
@@ -244,11 +219,11 @@ def _values(conn: sqlite3.Connection) -> list[Problem]:
             c = gpkg.quote_ident(f.name)
             out += _typed(conn, table, f)
             if f.required:
-                fids = _rows(conn, f"SELECT rowid FROM {t} WHERE {c} IS NULL")
+                fids = rows(conn, f"SELECT rowid FROM {t} WHERE {c} IS NULL")
                 if fids:
                     out.append(Problem("error", table.name, msg(
                         "{count} row(s) have no {field} ({rows})", count=len(fids),
-                        field=f.name, rows=_fids(fids))))
+                        field=f.name, rows=fids_text(fids))))
             dom = f.get_domain()
             if isinstance(dom, dm.CodedDomain):
                 values = dom.values()
@@ -297,123 +272,18 @@ def _typed(conn: sqlite3.Connection, table: sc.Table, f: sc.Field) -> list[Probl
     t, c = gpkg.quote_ident(table.name), gpkg.quote_ident(f.name)
     out = []
     if f.type in (sc.FieldType.INTEGER, sc.FieldType.REAL, sc.FieldType.BOOLEAN):
-        fids = _rows(conn, f"SELECT rowid FROM {t} WHERE typeof({c}) NOT IN "
+        fids = rows(conn, f"SELECT rowid FROM {t} WHERE typeof({c}) NOT IN "
                      "('integer', 'real', 'null')")
         if fids:
             out.append(Problem("error", table.name, msg(
                 "{count} row(s) have text or bytes in the number field {field} ({rows})",
-                count=len(fids), field=f.name, rows=_fids(fids))))
+                count=len(fids), field=f.name, rows=fids_text(fids))))
     if f.type is sc.FieldType.TEXT and f.max_length:
-        fids = _rows(conn, f"SELECT rowid FROM {t} WHERE length({c}) > ?", (f.max_length,))
+        fids = rows(conn, f"SELECT rowid FROM {t} WHERE length({c}) > ?", (f.max_length,))
         if fids:
             out.append(Problem("error", table.name, msg(
                 "{count} row(s) have a {field} longer than {length} characters ({rows})",
-                count=len(fids), field=f.name, length=f.max_length, rows=_fids(fids))))
+                count=len(fids), field=f.name, length=f.max_length, rows=fids_text(fids))))
     return out
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    return [r[0] for r in conn.execute(sql, params)]
-
-
-def _keys(conn: sqlite3.Connection) -> list[Problem]:
-    """Every row's identity: no empty or repeated key in a table, and no asset uuid held by
-    two classes (a uuid names one asset: history, work orders and sync depend on it)."""
-    out = []
-    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    for table in sc.ALL_TABLES:
-        if not table.key or table.name not in existing:
-            continue
-        t, k = gpkg.quote_ident(table.name), gpkg.quote_ident(table.key)
-        empty = _rows(conn, f"SELECT rowid FROM {t} WHERE trim({k}) = ''")  # NULL: _values
-        if empty:
-            out.append(Problem("error", table.name, msg(
-                "{count} row(s) have no {field} ({rows})", count=len(empty), field=table.key,
-                rows=_fids(empty))))
-        dupes = conn.execute(
-            f"SELECT {k}, group_concat(rowid) FROM {t} WHERE {k} IS NOT NULL GROUP BY {k} "
-            "HAVING count(*) > 1 ORDER BY min(rowid)").fetchall()
-        if dupes:
-            fids = [int(f) for _, group in dupes for f in str(group).split(",")]
-            out.append(Problem("error", table.name, msg(
-                "{count} {field} value(s) are held by more than one row ({rows}; e.g. "
-                "{example}); the UNIQUE constraint was lost", count=len(dupes),
-                field=table.key, rows=_fids(fids), example=dupes[0][0])))
-    assets = [t.name for t in sc.ASSET_TABLES if t.name in existing]
-    for i, first in enumerate(assets):
-        for second in assets[i + 1:]:
-            shared = _rows(conn, f'SELECT a.asset_uuid FROM "{first}" a JOIN "{second}" b '
-                           "ON a.asset_uuid = b.asset_uuid")
-            if shared:
-                out.append(Problem("error", first, msg(
-                    "{count} asset_uuid value(s) also name an asset of {other} (e.g. "
-                    "{example})", count=len(shared), other=second, example=shared[0])))
-    return out
-
-
-def _geometries(conn: sqlite3.Connection, prog: Progress) -> list[Problem]:
-    import numpy as np  # loaded by a validation, not by every command that opens a store
-    import shapely
-
-    out = []
-    declared = dict(conn.execute("SELECT table_name, srs_id FROM gpkg_geometry_columns"))
-    for table in sc.ASSET_TABLES:
-        cur = conn.execute(f'SELECT fid, geom FROM "{table.name}"')
-        bad: list[int] = []
-        unreadable: list[int] = []
-        three_d: list[int] = []
-        other_srs: list[int] = []
-        srs_seen: set[int] = set()
-        empty, wrong = 0, 0
-        allowed = {"POINT": {0}, "LINESTRING": {1}, "MULTIPOLYGON": {6}}[table.geometry_type or ""]
-        srs = declared.get(table.name)
-        while True:
-            rows = cur.fetchmany(200_000)
-            if not rows:
-                break
-            prog.check()
-            fids = np.array([r[0] for r in rows])
-            blobs = [r[1] for r in rows]
-            for fid, blob in zip(fids.tolist(), blobs, strict=True):
-                blob_srs = blob_srs_id(blob)
-                if blob is not None and blob_srs is not None and blob_srs != srs:
-                    other_srs.append(fid)
-                    srs_seen.add(blob_srs)
-            geoms = decode_many(blobs, on_invalid="ignore")
-            missing = shapely.is_missing(geoms)
-            given = np.array([b is not None for b in blobs], dtype=bool)
-            unreadable += fids[missing & given].tolist()
-            missing &= ~given
-            empty += int(missing.sum() + (shapely.is_empty(geoms) & ~missing).sum())
-            present = ~shapely.is_missing(geoms)
-            types = shapely.get_type_id(geoms[present])
-            wrong += int((~np.isin(types, list(allowed))).sum())
-            three_d += fids[present][shapely.has_z(geoms[present])].tolist()
-            invalid = ~shapely.is_valid(geoms[present])
-            bad += fids[present][invalid].tolist()
-        name = table.name
-        if empty:
-            out.append(Problem("warning", name, msg(
-                "{count} feature(s) without geometry", count=empty)))
-        if unreadable:
-            out.append(Problem("error", name, msg(
-                "{count} geometries cannot be read ({rows})", count=len(unreadable),
-                rows=_fids(unreadable))))
-        if other_srs:
-            out.append(Problem("error", name, msg(
-                "{count} geometries carry srs_id {found}, the layer declares {declared} "
-                "({rows}); GDAL, QGIS and the map do not show them", count=len(other_srs),
-                found=", ".join(map(str, sorted(srs_seen))), declared=srs,
-                rows=_fids(other_srs))))
-        if three_d:
-            out.append(Problem("error", name, msg(
-                "{count} geometries have a Z coordinate; the layer is 2D ({rows})",
-                count=len(three_d), rows=_fids(three_d))))
-        if wrong:
-            out.append(Problem("error", name, msg(
-                "{count} geometries are not {geometry_type}", count=wrong,
-                geometry_type=table.geometry_type)))
-        if bad:
-            out.append(Problem("error", name, msg(
-                "{count} invalid geometries ({rows})", count=len(bad), rows=_fids(bad))))
-    return out

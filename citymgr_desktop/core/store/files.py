@@ -4,6 +4,7 @@ foreign, truncated, not writable, locked, full disk, damaged."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import struct
 from pathlib import Path
@@ -23,6 +24,13 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def check_file(path: Path) -> None:
     """Refuse a missing, empty, foreign or truncated file before SQLite sees it."""
     if not path.exists():
+        text = re.sub(r"^(postgres(?:ql)?):/+", r"\1://", str(path), flags=re.I)
+        if re.match(r"^(postgres(ql)?://|service=)", text, flags=re.I):
+            from citymgr_desktop.core.store.postgis.connection import display_name
+
+            raise BadFileError("{path}: this command needs a project file, not a database; "
+                               "write an offline copy with 'citymgr snapshot URL --out "
+                               "FILE.gpkg'", path=display_name(text))
         raise BadFileError("{path}: no such file", path=path)
     if path.is_dir():
         raise BadFileError("{path}: is a folder, not a GeoPackage file", path=path)

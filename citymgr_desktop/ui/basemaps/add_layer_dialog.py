@@ -1,6 +1,8 @@
 """Add Map Layer: a tile URL template or a file (orthophoto, MBTiles, Shapefile, DXF…), its
 name, opacity and, for a file without one, its CRS. The layer is checked before the dialog
-closes (a refusal is shown in the dialog, in the interface language)."""
+closes (a refusal is shown in the dialog, in the interface language). The check reads a WMTS
+capabilities document or opens the file, so it runs off the UI thread with a Cancel: a slow
+server never freezes the window."""
 
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.basemaps import MapLayer, make_layer
-from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.errors import CancelledError, CitymgrError
+from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.ui.i18n import render
+from citymgr_desktop.ui.worker import Task, run_task, show_error
 
 FILE_FILTER = ("Maps and layers (*.tif *.tiff *.jp2 *.mbtiles *.gpkg *.shp *.geojson *.json "
                "*.dxf *.kml);;All files (*)")
@@ -55,6 +59,8 @@ class AddLayerDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.task: Task | None = None
         form = QFormLayout(self)
         form.addRow(self.tr("Address or file"), where)
         form.addRow(self.tr("Name"), self.name)
@@ -71,12 +77,41 @@ class AddLayerDialog(QDialog):
             self.location.setText(path)
 
     def accept(self) -> None:
-        try:
-            self.layer = make_layer(self.location.text().strip(),
-                                    name=self.name.text().strip() or None,
-                                    opacity=self.opacity.value(),
-                                    crs=self.crs.text().strip() or None)
-        except CitymgrError as exc:
-            self.error.setText(render(exc))
+        """Check the layer in a worker thread; the dialog closes when it is good."""
+        if self.task is not None and self.task.is_running():
             return
+        location, name = self.location.text().strip(), self.name.text().strip() or None
+        opacity, crs = self.opacity.value(), self.crs.text().strip() or None
+
+        def check(progress: Progress) -> MapLayer:
+            progress.update(0, 0, location)
+            layer = make_layer(location, name=name, opacity=opacity, crs=crs)
+            progress.check()  # cancelled while the server was answering: drop the answer
+            return layer
+
+        self.ok_button.setEnabled(False)
+        self.error.setText("")
+        self.task = run_task(self, self.tr("Checking the map layer"), check,
+                             on_done=self._checked, on_error=self._refused)
+
+    def _checked(self, layer: MapLayer) -> None:
+        self.ok_button.setEnabled(True)
+        self.layer = layer
         super().accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        if isinstance(exc, CancelledError):
+            return  # back to the dialog, nothing added
+        if isinstance(exc, CitymgrError):
+            self.error.setText(render(exc))
+        else:
+            show_error(self, self.tr("Add Map Layer"), exc)
+
+    def reject(self) -> None:
+        """Closing while a check runs cancels it and waits for the thread to end (the
+        read has a timeout), so no thread outlives its dialog."""
+        if self.task is not None and self.task.is_running():
+            self.task.cancel()
+            self.task.wait()
+        super().reject()

@@ -4,6 +4,7 @@ delete-or-retire, the asset form, bulk edit, field calculator and zoom to assets
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import shapely
@@ -66,10 +67,17 @@ def toolbar_icon(name: str) -> QIcon:
 
 
 class EditingActions(QObject):
+    """The editing menu's actions; the host class (EditingFeature) provides the attributes
+    and methods declared here."""
+
     window: Window
     session: EditSession | None
     lang: str
     table: AttributeTableWidget
+    save: Callable[[], bool]
+    discard: Callable[[], None]
+    show_table: Callable[..., None]
+    update_title: Callable[[], None]
 
     def _action(self, text: str, slot: Any, *keys: Any, checkable: bool = False) -> QAction:
         action = QAction(text, self.window)
@@ -408,16 +416,3 @@ class EditingActions(QObject):
         x1, y1 = self._to_layer(layer, maxx, maxy, inverse=True)
         pad = max(x1 - x0, y1 - y0, 40.0) * 0.15
         self.window.canvas.zoom_to_bbox(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-
-    # provided by EditingFeature
-    def save(self) -> bool:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def discard(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def show_table(self, layer: str | None = None) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def update_title(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError

@@ -56,4 +56,10 @@ def edit_where(store: PostgisStore, table: sc.Table, where: Expression,
         return outcome
     saved = store.save(deltas, versions, user)
     outcome.merged, outcome.conflicts = saved.merged, saved.conflicts
+    lost: dict[str, set[str]] = {}
+    for c in saved.conflicts:
+        lost.setdefault(c.uuid, set()).add(c.field)
+    # a row whose every edited field (or the row itself) went to the other writer is unchanged
+    outcome.changed -= sum(1 for d in deltas if d.uuid in lost and (
+        "" in lost[d.uuid] or set(d.new or {}) <= lost[d.uuid]))
     return outcome

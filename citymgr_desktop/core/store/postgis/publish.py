@@ -3,6 +3,13 @@ city database (idempotent by uuid: a second publish updates the rows that change
 duplicates one), and ``snapshot`` the database (or one 街道 of it) into an offline
 GeoPackage.
 
+Publishing never takes back what others saved in the database meanwhile: a row is updated
+only when the file's copy is the newer one (its ``updated_at`` is not older than the
+database's; a table without ``updated_at`` — records, events, attachments — only while the
+database row was never changed, ``version`` 1). The rows the database keeps are counted in
+:attr:`PublishResult.kept`. A file holding part of the district (a ``--district`` snapshot)
+replaces only the work-order links of its own assets.
+
 A file's own sync bookkeeping (field packages, sync runs, journal, conflicts) stays in the
 file; the database keeps its own work-order time limits once it has them.
 """
@@ -36,6 +43,7 @@ PUBLISHED = (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD, sc.WORK_ORDER, sc.WORK_ORD
 class PublishResult:
     inserted: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)  # newer in the database: not replaced
     created_schema: bool = False
 
 
@@ -80,10 +88,14 @@ def publish(source: str | os.PathLike[str], target: str,
                                   path=db.path, file=store.path)
             for i, table in enumerate(PUBLISHED):
                 names, rows = _file_rows(store, table)
-                ins, upd = _upsert(conn, table, names, rows, srid)
+                ins, upd, kept = _upsert(conn, table, names, rows, srid)
                 result.inserted[table.name], result.updated[table.name] = ins, upd
+                if kept:
+                    result.kept[table.name] = kept
                 prog.update(i + 1, len(PUBLISHED) + 1, table.name)
-            _publish_order_assets(store, conn)
+            links = _publish_order_assets(store, conn)
+            if links:
+                result.inserted[sc.WORK_ORDER_ASSET.name] = links
             _publish_calendar(store, conn)
             write_project(conn, target, srid, _extent(db))
     return result
@@ -98,11 +110,12 @@ def _extent(db: PostgisStore) -> tuple[float, float, float, float] | None:
 
 
 def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
-            srid: int) -> tuple[int, int]:
+            srid: int) -> tuple[int, int, int]:
     """COPY the rows into a temporary table, then one INSERT … ON CONFLICT (uuid) DO UPDATE
-    only where a value differs (version + 1). Returns (inserted, updated)."""
+    only where a value differs and the file's copy is not older than the database's
+    (version + 1). Returns (inserted, updated, kept: differing rows the database keeps)."""
     if not rows:
-        return 0, 0
+        return 0, 0, 0
     stage = copy_to_stage(conn, table, names, rows, f"_publish_{table.name}")
     cols = ", ".join(map(ident, names))
     picked = staged_columns(names, srid)
@@ -110,30 +123,49 @@ def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
     sets = ", ".join(f"{ident(n)} = EXCLUDED.{ident(n)}" for n in changed)
     old = ", ".join(f"t.{ident(n)}" for n in changed)
     new = ", ".join(f"EXCLUDED.{ident(n)}" for n in changed)
+    # the file's copy may replace the database's: ISO stamps of one format compare as text
+    newer = ("COALESCE(t.updated_at <= EXCLUDED.updated_at, true)" if "updated_at" in names
+             else f"t.{ident(VERSION_COLUMN)} = 1")
+    staged = ", ".join(f"s.{ident(n)}" if n != sc.GEOMETRY_COLUMN
+                       else f"ST_GeomFromWKB(s.{ident(n)}, {int(srid)})" for n in changed)
+    kept = conn.execute(
+        f"SELECT count(*) FROM {stage} s JOIN {ident(table.name)} t USING ({ident(table.key)}) "
+        f"WHERE ({old}) IS DISTINCT FROM ({staged}) AND NOT "
+        f"{newer.replace('EXCLUDED.', 's.')}").fetchone()[0]
     result = conn.execute(
         f"WITH done AS (INSERT INTO {ident(table.name)} AS t ({cols}) SELECT {picked} "
         f"FROM {stage} s ON CONFLICT ({ident(table.key)}) DO UPDATE SET {sets}, "
         f"{ident(VERSION_COLUMN)} = t.{ident(VERSION_COLUMN)} + 1 "
-        f"WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0) AS inserted) "
+        f"WHERE ({old}) IS DISTINCT FROM ({new}) AND {newer} "
+        "RETURNING (xmax = 0) AS inserted) "
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
         "FROM done").fetchone()
     conn.execute(f"DROP TABLE {stage}")
-    return int(result[0]), int(result[1])
+    return int(result[0]), int(result[1]), int(kept)
 
 
-def _publish_order_assets(store: Store, conn: Any) -> None:
-    """The assets of the file's work orders replace those of the same orders."""
+def _publish_order_assets(store: Store, conn: Any) -> int:
+    """The file's links of its work orders to its own assets replace those the database has
+    for the same orders and assets; links to assets the file does not hold (a file of one
+    街道) stay. Returns the number of links added."""
     names, rows = _file_rows(store, sc.WORK_ORDER_ASSET)
     orders = sorted({r[names.index("work_order_uuid")] for r in rows})
-    conn.execute("DELETE FROM work_order_asset WHERE work_order_uuid = ANY(%s)", (orders,))
+    assets = sorted({str(u) for t in sc.ASSET_TABLES for (u,) in store.conn.execute(
+        f"SELECT asset_uuid FROM {gpkg.quote_ident(t.name)}")}
+                    | {r[names.index("asset_uuid")] for r in rows})
+    before = conn.execute("SELECT count(*) FROM work_order_asset").fetchone()[0]
+    conn.execute("DELETE FROM work_order_asset WHERE work_order_uuid = ANY(%s) AND "
+                 "asset_uuid = ANY(%s)", (orders, assets))
     with conn.cursor() as cur:
         cur.executemany(f"INSERT INTO work_order_asset ({', '.join(map(ident, names))}) "
                         f"VALUES ({', '.join(['%s'] * len(names))})", rows)
+    added = conn.execute("SELECT count(*) FROM work_order_asset").fetchone()[0] - before
     if conn.execute("SELECT count(*) FROM work_order_time_limit").fetchone()[0] == 0:
         names, rows = _file_rows(store, sc.WORK_ORDER_TIME_LIMIT)
         with conn.cursor() as cur:
             cur.executemany(f"INSERT INTO work_order_time_limit ({', '.join(map(ident, names))})"
                             f" VALUES ({', '.join(['%s'] * len(names))})", rows)
+    return max(int(added), 0)
 
 
 def _publish_calendar(store: Store, conn: Any) -> None:
@@ -154,7 +186,8 @@ def snapshot(source: str, out: str | os.PathLike[str], *, district: str | None =
     prog = ensure(progress)
     target = Path(out)
     if target.exists() and not overwrite:
-        raise BadFileError("{target} already exists; choose a new file name", target=target)
+        raise BadFileError("{target} already exists; choose a new file name or add "
+                           "--overwrite", target=target)
     counts: dict[str, int] = {}
     with PostgisStore.open(source, read_only=True) as db:
         db.require_asset_project()

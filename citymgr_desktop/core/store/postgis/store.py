@@ -135,8 +135,28 @@ class PostgisStore(PostgisQueries):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
 
     def is_asset_project(self) -> bool:
+        """Whether the database holds our schema; one the user may not read is an error
+        that says so (not "not a citymgr project", which would invite a publish)."""
         names = self._tables()
-        return "citymgr_meta" in names and all(t.name in names for t in sc.ASSET_TABLES)
+        wanted = ["citymgr_meta", *(t.name for t in sc.ASSET_TABLES)]
+        if all(name in names for name in wanted):
+            return True
+        hidden = self.conn.execute(  # the catalog lists tables whatever the privileges
+            "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND "
+            "tablename = ANY(%s)", (wanted,)).fetchone()[0]
+        if hidden == len(wanted):
+            raise ReadOnlyError("{path}: the database user {user} may not read the citymgr "
+                                "tables; the owner gives access with 'citymgr db grant URL "
+                                "--role {user} --district 街道'", path=self.path,
+                                user=self.conn.info.user)
+        return False
+
+    def may_write(self) -> bool:
+        """Whether the database user may change assets at all (row-level security may still
+        limit which)."""
+        return bool(self.conn.execute(
+            "SELECT has_table_privilege(current_user, 'public.litter_bin', 'UPDATE')"
+        ).fetchone()[0])
 
     def require_asset_project(self) -> None:
         if self._is_project:
