@@ -179,17 +179,18 @@ def _publish_calendar(store: Store, conn: Any) -> None:
 
 
 def snapshot(source: str, out: str | os.PathLike[str], *, district: str | None = None,
-             overwrite: bool = False, progress: Progress | None = None) -> dict[str, int]:
+             overwrite: bool = False, progress: Progress | None = None,
+             password: str | None = None) -> dict[str, int]:
     """Write the database ``source`` (or the assets of one 街道 and their records) to a new
     GeoPackage ``out``; returns the number of rows per table. Written under a temporary
-    name and renamed when complete."""
+    name and renamed when complete. ``password``: one the user typed (the app)."""
     prog = ensure(progress)
     target = Path(out)
     if target.exists() and not overwrite:
         raise BadFileError("{target} already exists; choose a new file name or add "
                            "--overwrite", target=target)
     counts: dict[str, int] = {}
-    with PostgisStore.open(source, read_only=True) as db:
+    with PostgisStore.open(source, read_only=True, password=password) as db:
         db.require_asset_project()
         crs = db.project_crs()
         with atomic_path(target) as tmp:
