@@ -29,10 +29,11 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.create import bulk_insert, finish, initialise
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store.postgis.bulk import copy_to_stage, staged_columns
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, create_schema, ident
 from citymgr_desktop.core.store.postgis.qgis_project import write_project
 from citymgr_desktop.core.store.postgis.store import PostgisStore
-from citymgr_desktop.core.store.postgis.values import from_db, select_column, to_db
+from citymgr_desktop.core.store.postgis.values import from_db, select_column
 
 PUBLISHED = (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD, sc.WORK_ORDER, sc.WORK_ORDER_EVENT,
              sc.ATTACHMENT)
@@ -115,18 +116,9 @@ def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
     (version + 1). Returns (inserted, updated, kept: differing rows the database keeps)."""
     if not rows:
         return 0, 0, 0
-    stage = ident(f"_publish_{table.name}")
-    conn.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT "
-                 f"{', '.join(ident(n) for n in names if n != sc.GEOMETRY_COLUMN)} "
-                 f"FROM {ident(table.name)} WITH NO DATA")
-    if table.is_asset:
-        conn.execute(f"ALTER TABLE {stage} ADD COLUMN {ident(sc.GEOMETRY_COLUMN)} bytea")
+    stage = copy_to_stage(conn, table, names, rows, f"_publish_{table.name}")
     cols = ", ".join(map(ident, names))
-    with conn.cursor().copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-        for r in rows:
-            copy.write_row([to_db(n, v) for n, v in zip(names, r, strict=True)])
-    picked = ", ".join(f"ST_GeomFromWKB(s.{ident(n)}, {int(srid)})" if n == sc.GEOMETRY_COLUMN
-                       else f"s.{ident(n)}" for n in names)
+    picked = staged_columns(names, srid)
     changed = [n for n in names if n != table.key]
     sets = ", ".join(f"{ident(n)} = EXCLUDED.{ident(n)}" for n in changed)
     old = ", ".join(f"t.{ident(n)}" for n in changed)
