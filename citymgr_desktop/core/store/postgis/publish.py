@@ -24,7 +24,7 @@ from typing import Any
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, SchemaError
-from citymgr_desktop.core.gpkg.geometry import decode
+from citymgr_desktop.core.gpkg.geometry import wkb
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.create import bulk_insert, finish, initialise
@@ -32,7 +32,7 @@ from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, create_schema, ident
 from citymgr_desktop.core.store.postgis.qgis_project import write_project
 from citymgr_desktop.core.store.postgis.store import PostgisStore
-from citymgr_desktop.core.store.postgis.values import from_db, select_column, to_db
+from citymgr_desktop.core.store.postgis.values import from_db, select_column
 
 PUBLISHED = (*sc.ASSET_TABLES, sc.MAINTENANCE_RECORD, sc.WORK_ORDER, sc.WORK_ORDER_EVENT,
              sc.ATTACHMENT)
@@ -50,8 +50,8 @@ def _file_rows(store: Store, table: sc.Table) -> tuple[list[str], list[list[Any]
     names = ([sc.GEOMETRY_COLUMN] if table.is_asset else []) + table.field_names()
     rows = store.conn.execute(f"SELECT {store.select_list(table.name, names)} FROM "
                               f"{gpkg.quote_ident(table.name)} ORDER BY fid").fetchall()
-    if table.is_asset:
-        rows = [[decode(r[0]), *r[1:]] for r in rows]
+    if table.is_asset:  # the WKB as it is in the file, for ST_GeomFromWKB
+        return names, [[wkb(r[0]), *r[1:]] for r in rows]
     return names, [list(r) for r in rows]
 
 
@@ -123,8 +123,8 @@ def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
         conn.execute(f"ALTER TABLE {stage} ADD COLUMN {ident(sc.GEOMETRY_COLUMN)} bytea")
     cols = ", ".join(map(ident, names))
     with conn.cursor().copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-        for r in rows:
-            copy.write_row([to_db(n, v) for n, v in zip(names, r, strict=True)])
+        for r in rows:  # values as the file has them (geometries: WKB, see _file_rows)
+            copy.write_row(r)
     picked = ", ".join(f"ST_GeomFromWKB(s.{ident(n)}, {int(srid)})" if n == sc.GEOMETRY_COLUMN
                        else f"s.{ident(n)}" for n in names)
     changed = [n for n in names if n != table.key]
