@@ -1,7 +1,8 @@
-"""Loading map data from a Store: ask it for only what drawing needs (``Store.read_arrow``,
-GDAL's Arrow path), turn WKB into vertex arrays (NumPy, :mod:`render.wkb`; Shapely for
-unusual geometry), reproject to the map CRS, sort by category and pack spatially, index the
-blocks. Builds the types of :mod:`render.data`; runs no SQL of its own.
+"""Loading map data from a Store: ask it for only what drawing needs
+(``Store.read_for_drawing``: plain rows, no GDAL, pandas or Arrow), turn the geometry blobs
+into vertex arrays (NumPy, :mod:`render.wkb`; Shapely for unusual geometry), reproject to
+the map CRS, sort by category and pack spatially, index the blocks. Builds the types of
+:mod:`render.data`; runs no SQL of its own.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pac
 import shapely
 from pyproj import CRS
 
@@ -168,33 +167,25 @@ def load_layer(store: Store, name: str, map_crs: CRS | None,
 def _load(store: Store, plan: _Plan, map_wkt: str | None,
           progress: Progress | None = None) -> LayerData:
     """The heavy part of loading a layer; safe in a worker thread (of the store only its
-    thread-safe ``read_arrow``, no shared pyproj objects)."""
+    thread-safe ``read_for_drawing``, no shared pyproj objects)."""
     prog = ensure(progress)
-    name, wanted = plan.name, plan.wanted
-    table = store.read_arrow(name, wanted, include_retired=not plan.current_only,
-                             bbox=plan.box)
-    prog.check()
-    fids = np.asarray(table.column("fid").combine_chunks(), dtype=np.int64)
+    name = plan.name
+    read = _read_rows(store, plan, prog)
+    fids = read.fids
     n = len(fids)
-    pieces = _read_geometry(table.column("geometry"), n)
+    pieces = _read_geometry(read, n)
+    read.wkb = np.zeros(0, np.uint8)  # the blobs are vertex arrays now: never two copies
     if plan.layer_wkt is not None and map_wkt is not None:
         pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
     bounds = pcs.feature_bounds(pieces, n)
     ok = np.isfinite(bounds).all(axis=1)  # drops missing, empty and unprojectable features
-    keys = (_fixed_bytes(table.column("asset_uuid")) if "asset_uuid" in wanted
-            else fids.astype("S20"))
-    if "condition" in wanted:
-        cond = table.column("condition").combine_chunks().cast(pa.int64()).fill_null(0)
-        category = np.clip(np.asarray(cond), 0, 5).astype(np.int8)
+    keys = read.keys if read.keys is not None else fids.astype("S20")
+    if read.condition is not None:
+        cond = np.nan_to_num(read.condition, nan=0.0)
+        category = np.clip(cond, 0, 5).astype(np.int8)
     else:
         category = np.full(len(fids), NO_CATEGORY, dtype=np.int8)
-    label_codes, label_values = None, []
-    label_col = LABEL_LAYERS.get(name)
-    if label_col in wanted:
-        enc = table.column(label_col).combine_chunks().dictionary_encode()
-        label_values = [str(v) for v in enc.dictionary.to_pylist()]
-        label_codes = np.asarray(enc.indices.fill_null(-1), dtype=np.int32)
-    del table
+    label_codes, label_values = read.label_codes, read.label_values
     prog.check()
     order, slices, block_start = _order(category, bounds, ok)
     keys, fids, category, bounds = keys[order], fids[order], category[order], bounds[order]
@@ -212,11 +203,74 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
                      typical_size=_typical_size(bounds))
 
 
-def _read_geometry(column: pa.ChunkedArray, n: int) -> dict[str, pcs.Pieces]:
+@dataclass
+class _Rows:
+    """One layer's rows as arrays: the geometry blobs back to back in ``wkb``."""
+
+    fids: np.ndarray
+    keys: np.ndarray | None  # asset_uuid as bytes
+    condition: np.ndarray | None  # float, NaN where missing
+    label_codes: np.ndarray | None
+    label_values: list[str]
+    wkb: np.ndarray
+    wkb_lengths: np.ndarray
+    geometry_format: str
+
+
+def _read_rows(store: Store, plan: _Plan, prog: Progress) -> _Rows:
+    """Read the layer chunk by chunk into arrays (a chunk's Python rows are dropped as soon
+    as it is converted)."""
+    wanted = plan.wanted
+    read = store.read_for_drawing(plan.name, wanted, include_retired=not plan.current_only,
+                                  bbox=plan.box, as_bytes=("asset_uuid",))
+    at = {c: i for i, c in enumerate(wanted, start=1)}
+    label_col = LABEL_LAYERS.get(plan.name)
+    fids: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    conds: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    blobs = bytearray()  # grows in place (realloc): never the chunks and their join at once
+    lengths: list[np.ndarray] = []
+    label_index: dict[str, int] = {}
+    for chunk in read.chunks:
+        prog.check()
+        columns = list(zip(*chunk, strict=True))
+        fids.append(np.fromiter(columns[0], np.int64, len(chunk)))
+        if "asset_uuid" in at:
+            keys.append(np.array([k or b"" for k in columns[at["asset_uuid"]]], dtype="S"))
+        if "condition" in at:
+            conds.append(np.array(columns[at["condition"]], dtype=np.float64))
+        if label_col in at:
+            codes.append(np.fromiter(
+                (-1 if v is None else label_index.setdefault(str(v), len(label_index))
+                 for v in columns[at[label_col]]), np.int32, len(chunk)))
+        geoms = [g or b"" for g in columns[-1]]
+        lengths.append(np.fromiter(map(len, geoms), np.int64, len(geoms)))
+        blobs += b"".join(geoms)
+        del chunk, columns, geoms
+    data = np.frombuffer(blobs, dtype=np.uint8)
+    width = max((k.dtype.itemsize for k in keys), default=1)
+    return _Rows(
+        fids=_joined(fids, np.int64),
+        keys=_joined(keys, np.dtype(f"S{max(width, 1)}")) if "asset_uuid" in at else None,
+        condition=_joined(conds, np.float64) if "condition" in at else None,
+        label_codes=_joined(codes, np.int32) if label_col in at else None,
+        label_values=list(label_index), wkb=data, wkb_lengths=_joined(lengths, np.int64),
+        geometry_format=read.geometry_format)
+
+
+def _joined(parts: list[np.ndarray], dtype: np.dtype | type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+def _read_geometry(read: _Rows, n: int) -> dict[str, pcs.Pieces]:
     """WKB to vertex arrays per kind, in file order: NumPy when it can, else Shapely."""
-    parsed = wkb.parse(column)
+    starts, ends, valid = wkb.blob_spans(read.wkb, read.wkb_lengths, read.geometry_format)
+    parsed = wkb.parse_spans(read.wkb, starts, ends, valid)
     if parsed is None:
-        geoms = shapely.from_wkb(column.combine_chunks())
+        blobs = np.array([read.wkb[s:e].tobytes() if v else None
+                          for s, e, v in zip(starts, ends, valid, strict=True)], dtype=object)
+        geoms = shapely.from_wkb(blobs, on_invalid="ignore")
         if shapely.has_z(geoms).any():
             geoms = shapely.force_2d(geoms)
         return pcs.from_shapely(geoms)
@@ -257,17 +311,3 @@ def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
     order = keep[np.lexsort((cy, tile, cat))]
     slices, block_start = category_blocks(category[order])
     return order, slices, block_start
-
-
-def _fixed_bytes(column: pa.ChunkedArray) -> np.ndarray:
-    """A string column as a NumPy bytes array, without a Python object per value."""
-    arr = column.combine_chunks().cast(pa.binary()).fill_null(b"")
-    lengths = np.asarray(pac.binary_length(arr))
-    width = int(lengths.max()) if len(lengths) else 1
-    if len(lengths) and width > 0 and (lengths == width).all():
-        fixed = arr.cast(pa.binary(width))
-        data = np.frombuffer(fixed.buffers()[1], dtype=f"S{width}")
-        return data[fixed.offset : fixed.offset + len(fixed)].copy()
-    return np.array(arr.to_pylist(), dtype=f"S{max(width, 1)}")
-
-

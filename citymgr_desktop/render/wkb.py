@@ -6,16 +6,23 @@ holds (Point, LineString, Polygon and their Multi forms, 2-D, little-endian ISO 
 hands it over through Arrow) have a fixed layout, so NumPy can read every feature at once:
 one pass per part/ring *depth*, not per feature. Anything else (Z/M, curves, collections,
 big-endian) returns None and the caller falls back to Shapely.
+
+The geometries come either as an Arrow binary column (:func:`parse`) or as blobs back to
+back in one buffer (:func:`blob_spans`, then :func:`parse_spans`), GeoPackage geometry blobs
+(a header, then the WKB) or plain WKB.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
 
 from citymgr_desktop.render.qtarrays import ranges
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 POINT, LINE, POLYGON = "point", "line", "polygon"
 _KIND = {1: POINT, 4: POINT, 2: LINE, 5: LINE, 3: POLYGON, 6: POLYGON}
@@ -33,6 +40,8 @@ class ParsedKind:
 
 def _buffers(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(offsets, data, valid) of an Arrow binary column."""
+    import pyarrow as pa
+
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if isinstance(arr, pa.ExtensionArray):
         arr = arr.storage
@@ -62,12 +71,43 @@ def _u32(data: np.ndarray, pos: np.ndarray) -> np.ndarray:
 def parse(column: pa.Array | pa.ChunkedArray) -> tuple[dict[str, ParsedKind], np.ndarray] | None:
     """Kind -> pieces, and the per-feature validity; None when the fast path does not apply."""
     offsets, data, valid = _buffers(column)
-    n = len(offsets) - 1
-    starts = offsets[:-1]
+    return parse_spans(data, offsets[:-1], offsets[1:], valid)
+
+
+# bytes of a GeoPackage header's envelope, by the envelope code in bits 1-3 of its flags
+_ENVELOPE_BYTES = np.array([0, 32, 48, 48, 64, 0, 0, 0], dtype=np.int64)
+
+
+def blob_spans(data: np.ndarray, lengths: np.ndarray, geometry_format: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, ends, valid) of the WKB of each of the blobs lying back to back in
+    ``data``, ``lengths`` bytes each (0: no geometry). ``geometry_format`` ``"gpkg"``:
+    GeoPackage geometry blobs, whose header (magic ``GP``, flags, envelope) is skipped; an
+    empty geometry or a blob without the header counts as no geometry. ``"wkb"``: plain."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    valid = lengths > 0
+    if geometry_format == "gpkg":
+        valid &= lengths >= 8
+        at = starts[valid]
+        flags = data[at + 3]
+        header = 8 + _ENVELOPE_BYTES[(flags >> 1) & 7]
+        good = ((data[at] == 0x47) & (data[at + 1] == 0x50) & ((flags & 0x10) == 0)
+                & (at + header < ends[valid]))
+        starts[valid] = at + header
+        valid[valid] = good
+    return starts, ends, valid
+
+
+def parse_spans(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, valid: np.ndarray
+                ) -> tuple[dict[str, ParsedKind], np.ndarray] | None:
+    """As :func:`parse`, over WKB at ``data[starts[i]:ends[i]]`` where ``valid[i]``."""
+    n = len(starts)
     feats = np.flatnonzero(valid)
     if len(feats) == 0:
         return {}, valid
-    if (starts[feats] + 5 > offsets[feats + 1]).any() or (data[starts[feats]] != 1).any():
+    if (starts[feats] + 5 > ends[feats]).any() or (data[starts[feats]] != 1).any():
         return None  # truncated or big-endian
     types = _u32(data, starts[feats] + 1)
     if not np.isin(types, list(_KIND)).all():
@@ -97,6 +137,8 @@ def _parse_kind(data: np.ndarray, n: int, feature: np.ndarray, pos: np.ndarray,
                 types: np.ndarray, kind: str) -> ParsedKind:
     rec = _Pieces()
     single = types < 4
+    if kind == POINT and single.all():
+        return _single_points(data, n, feature, pos + 5)
     if kind == POINT:
         rec.add(feature[single], pos[single] + 5, np.ones(single.sum(), np.int64))
         multi = ~single
@@ -135,6 +177,24 @@ def _parse_kind(data: np.ndarray, n: int, feature: np.ndarray, pos: np.ndarray,
                 p[a2] += 4 + 16 * cnt
             q[act] = p
     return _assemble(data, n, rec, kind)
+
+
+def _single_points(data: np.ndarray, n: int, feature: np.ndarray, at: np.ndarray
+                   ) -> ParsedKind:
+    """Only single Points (a layer of bins): one piece each, x and y at ``at`` — read
+    straight, without the piece records, their sort and index ranges (~60 MB and a fifth
+    of the time for 600k points)."""
+    coords = np.empty((len(at), 2), np.float64)
+    shift = at % 8
+    for s in np.unique(shift):
+        pick = np.flatnonzero(shift == s)
+        view = np.frombuffer(data, dtype="<f8", count=(len(data) - int(s)) // 8, offset=int(s))
+        word = (at[pick] - s) // 8
+        coords[pick, 0] = view[word]
+        coords[pick, 1] = view[word + 1]
+    feature_piece = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(feature, minlength=n), out=feature_piece[1:])
+    return ParsedKind(coords, np.arange(len(at) + 1, dtype=np.int64), feature_piece, None)
 
 
 def _assemble(data: np.ndarray, n: int, rec: _Pieces, kind: str) -> ParsedKind:

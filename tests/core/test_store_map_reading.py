@@ -1,4 +1,5 @@
-"""The store's map reading (what the renderer's loader asks): columns and the Arrow read."""
+"""The store's map reading (what the renderer's loader asks): columns, the Arrow read and
+the drawing read (plain rows through sqlite3, the same features as GDAL's)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,53 @@ def test_read_arrow_unknown_layer(small_district):
     with Store.open(small_district, read_only=True) as store, \
             pytest.raises(NotFoundError, match="no_such_layer"):
         store.read_arrow("no_such_layer", [])
+
+
+def _drawing_rows(store, layer, columns, **kw):
+    read = store.read_for_drawing(layer, columns, **kw)
+    assert read.columns == tuple(columns) and read.geometry_format == "gpkg"
+    return [row for chunk in read.chunks for row in chunk]
+
+
+def test_drawing_read_has_what_gdal_reads(small_district):
+    """Fids, columns and geometries as GDAL's Arrow read gives them, retired assets left
+    out, ``as_bytes`` columns as UTF-8 bytes; a box reads through the rtree the features
+    whose bounding box meets it (GDAL's filter keeps those whose geometry does: a subset)."""
+    from citymgr_desktop.core.gpkg.geometry import decode
+
+    columns = ["asset_uuid", "condition", "name"]
+    with Store.open(small_district, read_only=True) as store:
+        rows = _drawing_rows(store, "road_segment", columns, include_retired=False,
+                             as_bytes=["asset_uuid"])
+        gdal = store.read_arrow("road_segment", columns, include_retired=False).to_pydict()
+        assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # fid order
+        by_fid = sorted(range(len(gdal["fid"])), key=gdal["fid"].__getitem__)
+        gdal = {k: [v[i] for i in by_fid] for k, v in gdal.items()}  # GDAL's: index order
+        assert [r[0] for r in rows] == gdal["fid"]
+        assert [r[1].decode() for r in rows] == gdal["asset_uuid"]
+        assert [r[2] for r in rows] == gdal["condition"]
+        assert [r[3] for r in rows] == gdal["name"]
+        assert all(decode(r[4]).equals(shapely.from_wkb(g))
+                   for r, g in zip(rows, gdal["geometry"], strict=True))
+        found = store.asset_extent(["litter_bin"])
+        assert found is not None
+        (minx, miny, maxx, maxy), _ = found
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        box = (cx - 200, cy - 150, cx + 200, cy + 150)
+        for layer in ("road_segment", "litter_bin", "green_space"):
+            inside = {r[0] for r in _drawing_rows(store, layer, [], bbox=box)}
+            whole = _drawing_rows(store, layer, [])
+            gdal_box = set(store.read_arrow(layer, [], bbox=box).column("fid").to_pylist())
+            assert 0 < len(inside) < len(whole), layer
+            assert gdal_box <= inside, layer
+            meets = {r[0] for r in whole if shapely.intersects(
+                shapely.box(*shapely.bounds(decode(r[1]))), shapely.box(*box))}
+            assert inside == meets, layer
+
+
+def test_drawing_read_unknown_layer_or_column(small_district):
+    with Store.open(small_district, read_only=True) as store:
+        with pytest.raises(NotFoundError, match="no_such_layer"):
+            store.read_for_drawing("no_such_layer", [])
+        with pytest.raises(NotFoundError, match="no_such_column"):
+            store.read_for_drawing("litter_bin", ["no_such_column"])

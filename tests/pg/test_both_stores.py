@@ -190,3 +190,183 @@ def test_time_limits_and_the_calendar_are_kept_alike(project_store):
     cal = dl.seed_calendar(project_store, [2026])
     assert dt.date(2026, 10, 1) in cal.holidays
     assert dl.calendar_of(project_store).holidays == cal.holidays
+
+
+# -- field packages out of and back into either store (docs/sync.md, docs/postgis.md) ----------
+@pytest.fixture(params=["geopackage", "postgis"])
+def project_target(request, small_district) -> str:
+    """The project's name where a FILE is accepted: the file, or the database's URL."""
+    if request.param == "geopackage":
+        return str(small_district)
+    from citymgr_desktop.core.store.postgis import publish
+
+    target = request.getfixturevalue("pg_url")
+    publish(small_district, target)
+    return target
+
+
+def _cli(capsys, *args: str) -> tuple[int, dict]:
+    """``citymgr ARGS --json`` in this process: its exit code and its JSON document."""
+    import json
+
+    from citymgr_desktop.cli import main as cli_main
+
+    code = cli_main([*args, "--json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out.strip() else {"stderr": err}
+
+
+def _package_bins(pkg, n: int = 2) -> list[tuple[str, int, str | None]]:
+    import sqlite3
+
+    conn = sqlite3.connect(pkg)
+    try:
+        return conn.execute("SELECT asset_uuid, condition, remarks FROM litter_bin WHERE "
+                            "retired_at IS NULL AND condition < 4 ORDER BY fid LIMIT ?",
+                            (n,)).fetchall()
+    finally:
+        conn.close()
+
+
+def _edit_package(pkg, sql: str, *params) -> None:
+    """An edit in the package as QGIS makes it (the GeoPackage's rtree triggers run)."""
+    from citymgr_desktop.core import gpkg
+
+    conn = gpkg.connect(str(pkg))
+    try:
+        with conn:
+            conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def test_a_field_package_merges_with_a_concurrent_editor_and_undoes(project_target, tmp_path,
+                                                                   capsys):
+    target = project_target
+    pkg = tmp_path / "field" / "粮道.gpkg"
+    pkg.parent.mkdir()
+    code, out = _cli(capsys, "field-package", target, "--out", str(pkg), "--district",
+                     "粮道街道", "--user", "李四")
+    assert code == 0, out
+    assert pkg.exists() and pkg.with_suffix(".qgz").exists()
+    (a, a_cond, _), (b, _b_cond, b_remarks) = _package_bins(pkg)
+    # the surveyor: a's condition and b's remarks
+    _edit_package(pkg, "UPDATE litter_bin SET condition = ? WHERE asset_uuid = ?", 4, a)
+    _edit_package(pkg, "UPDATE litter_bin SET remarks = '现场: 破损' WHERE asset_uuid = ?", b)
+    # meanwhile in the office: a's remarks (another field) and b's remarks (the same field)
+    with open_store(target) as store:
+        store.apply([Delta("litter_bin", a, {"remarks": store.get_row("litter_bin", a)["remarks"]},
+                           {"remarks": "办公室备注"})], "王五")
+        store.apply([Delta("litter_bin", b, {"remarks": b_remarks},
+                           {"remarks": "办公室: 已报修"})], "王五")
+    code, report = _cli(capsys, "sync", target, str(pkg))
+    assert code == 9, report  # a conflict left open, everything else applied
+    assert report["status"] == "applied" and report["open_conflicts"] == 1
+    assert report["counts"]["litter_bin"]["update"] == 1  # a; b's only change conflicts
+    assert report["counts"]["litter_bin"]["conflict"] == 1
+    (conflict,) = report["conflicts"]
+    assert (conflict["uuid"], conflict["field"], conflict["kind"]) == (b, "remarks", "edit/edit")
+    assert conflict["values"] == {"ancestor": b_remarks, "master": "办公室: 已报修",
+                                  "field": "现场: 破损"}
+    with open_store(target) as store:
+        row_a, row_b = store.get_row("litter_bin", a), store.get_row("litter_bin", b)
+    assert (row_a["condition"], row_a["remarks"]) == (4, "办公室备注")  # both landed
+    assert row_b["remarks"] == "办公室: 已报修"  # the other user's value is kept
+    assert row_a["updated_by"] == "李四"
+
+    code, again = _cli(capsys, "sync", target, str(pkg))
+    assert code == 0 and again["status"] == "nothing-to-do", again
+
+    code, undone = _cli(capsys, "sync-undo", target, report["sync_id"])
+    assert code == 0, undone
+    with open_store(target) as store:
+        row_a = store.get_row("litter_bin", a)
+    assert (row_a["condition"], row_a["remarks"]) == (a_cond, "办公室备注")
+
+
+@pytest.mark.qgis
+def test_an_inspection_added_in_qfield_lands_with_its_photos_and_undoes(project_target,
+                                                                        tmp_path, capsys):
+    """The field loop through QGIS's own code (``QgsVectorLayerUtils.createFeature`` in the
+    relation's context, as QField's "add child" does): an inspection with a photo, a new
+    bin with its photo and its acceptance record; sync; the same package again; undo."""
+    import sqlite3
+
+    from tests.core.photo_support import jpeg_bytes
+    from tests.core.test_field_photos_qgis import QFIELD_SCRIPT
+    from tests.gpkg_checks import run_pyqgis
+
+    target = project_target
+    pkg = tmp_path / "field" / "巡查.gpkg"
+    pkg.parent.mkdir()
+    code, out = _cli(capsys, "field-package", target, "--out", str(pkg), "--district",
+                     "粮道街道", "--user", "李四", "--all-history")
+    assert code == 0, out
+    conn = sqlite3.connect(pkg)
+    asset, condition = conn.execute(
+        "SELECT asset_uuid, condition FROM litter_bin WHERE condition < 4 AND asset_uuid NOT IN "
+        "(SELECT asset_uuid FROM maintenance_record) ORDER BY fid LIMIT 1").fetchone()
+    conn.close()
+    shots = {name: jpeg_bytes(colour=colour, when=when) for name, colour, when in (
+        ("inspection", (200, 60, 40), "2026:11:25 10:30:00"),
+        ("bin", (40, 160, 60), "2026:11:25 11:05:00"),
+        ("bin_record", (40, 60, 200), "2026:11:25 11:06:30"))}
+    sources = []
+    for name, data in shots.items():
+        (tmp_path / f"{name}.jpg").write_bytes(data)
+        sources.append(tmp_path / f"{name}.jpg")
+    qfield = run_pyqgis(QFIELD_SCRIPT, pkg.with_suffix(".qgz"), asset, *sources)
+    assert qfield["ok"] == [True, True, True], qfield["errors"]
+    rec, bin_rec = qfield["records"]["桶身破损，已清理"], qfield["records"]["新箱验收"]
+    new_bin = qfield["bin"]
+
+    code, report = _cli(capsys, "sync", target, str(pkg))
+    assert code == 0 and report["status"] == "applied" and not report["conflicts"], report
+    assert report["counts"]["maintenance_record"]["insert"] == 2
+    assert report["counts"]["litter_bin"]["insert"] == 1
+    assert report["photos"]["loaded"] == 3 and not report["photos"]["problems"]
+    with open_store(target) as store:
+        stored = store.get_row("maintenance_record", rec["uuid"])
+        assert stored["asset_uuid"] == asset and stored["condition_after"] == 2
+        assert stored["photo"] == rec["photo"] and stored["created_by"] == "李四"
+        assert store.get_row("litter_bin", asset)["condition"] == 2  # the inspection rule
+        bin_row = store.get_row("litter_bin", new_bin["uuid"])
+        assert bin_row["obj_code"].startswith("4201060304") and len(bin_row["obj_code"]) == 16
+        assert bin_row["condition"] == 2 and bin_row["district"] == "粮道街道"
+        assert store.get_row("maintenance_record", bin_rec["uuid"])["asset_uuid"] == \
+            new_bin["uuid"]
+        for owner, shot, path in ((rec["uuid"], "inspection", rec["photo"]),
+                                  (new_bin["uuid"], "bin", new_bin["photo"]),
+                                  (bin_rec["uuid"], "bin_record", bin_rec["photo"])):
+            (att,) = history.attachments(store, owner, with_content=True)
+            assert att["file_path"] == path and bytes(att["content"]) == shots[shot]
+            assert att["mime_type"] == "image/jpeg" and att["taken_at"].startswith("2026-11-25")
+
+    code, again = _cli(capsys, "sync", target, str(pkg))
+    assert code == 0 and again["status"] == "nothing-to-do", again
+
+    code, undone = _cli(capsys, "sync-undo", target, report["sync_id"])
+    assert code == 0, undone
+    with open_store(target) as store:
+        assert store.get_rows("maintenance_record", [rec["uuid"], bin_rec["uuid"]]) == {}
+        assert store.get_rows("litter_bin", [new_bin["uuid"]]) == {}
+        assert store.get_row("litter_bin", asset)["condition"] == condition
+        assert history.attachments(store, rec["uuid"]) == []
+
+
+def test_prefer_field_settles_a_conflict_for_the_field(project_target, tmp_path, capsys):
+    target = project_target
+    pkg = tmp_path / "p.gpkg"
+    code, out = _cli(capsys, "field-package", target, "--out", str(pkg), "--district",
+                     "粮道街道")
+    assert code == 0, out
+    (b, _cond, remarks), = _package_bins(pkg, 1)
+    _edit_package(pkg, "UPDATE litter_bin SET remarks = '现场值' WHERE asset_uuid = ?", b)
+    with open_store(target) as store:
+        store.apply([Delta("litter_bin", b, {"remarks": remarks}, {"remarks": "办公室值"})], "王五")
+    code, report = _cli(capsys, "sync", target, str(pkg), "--prefer", "field")
+    assert code == 0, report
+    (conflict,) = report["conflicts"]
+    assert conflict["resolution"] == "field" and report["open_conflicts"] == 0
+    with open_store(target) as store:
+        assert store.get_row("litter_bin", b)["remarks"] == "现场值"

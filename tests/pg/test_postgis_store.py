@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+import shapely
 
 from citymgr_desktop.core.errors import ConflictError
 from citymgr_desktop.core.model.delta import Delta
@@ -183,6 +184,35 @@ def test_the_renderers_box_read_matches_the_files(published, small_district):
             whole = gp.read_arrow(layer, ["asset_uuid"])
             assert 0 < len(theirs) < len(whole), layer
             assert sorted(ours.to_pylist()) == sorted(theirs.to_pylist()), layer
+
+
+def test_the_renderers_drawing_read_matches_the_files(published, small_district):
+    """``read_for_drawing``, what the map loads (whole and by box): the same rows from both,
+    the database's geometry as plain WKB, the file's as GeoPackage blobs."""
+    from citymgr_desktop.core.gpkg.geometry import decode
+
+    def rows(store, layer, **kw):
+        read = store.read_for_drawing(layer, ["asset_uuid", "condition"],
+                                      as_bytes=["asset_uuid"], **kw)
+        out = {}
+        for chunk in read.chunks:
+            for _fid, uuid, condition, geom in chunk:
+                shape = decode(geom) if read.geometry_format == "gpkg" else shapely.from_wkb(
+                    geom)
+                out[uuid] = (condition, shape.normalize().wkt)
+        return out
+
+    with Store.open(small_district, read_only=True) as gp, PostgisStore.open(published) as db:
+        found = gp.asset_extent(["road_segment", "litter_bin"])
+        assert found is not None
+        (minx, miny, maxx, maxy), _ = found
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        box = (cx - 200, cy - 150, cx + 200, cy + 150)
+        for layer in ("road_segment", "litter_bin"):
+            ours = rows(db, layer, include_retired=False)
+            assert ours and ours == rows(gp, layer, include_retired=False), layer
+            boxed = rows(db, layer, bbox=box)
+            assert 0 < len(boxed) < len(ours) and boxed == rows(gp, layer, bbox=box), layer
 
 
 @pytest.mark.parametrize("filters", [

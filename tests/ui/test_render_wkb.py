@@ -32,6 +32,7 @@ def column(geoms) -> pa.Array:
 
 
 @pytest.mark.parametrize("kind_geoms", [
+    [shapely.Point(1, 2), None, shapely.Point(3.5, -4), shapely.Point(1e6, 3e6)],  # bins
     [g for g in GEOMS if g is None or g.geom_type in ("Point", "MultiPoint")],
     [g for g in GEOMS if g is None or "Line" in g.geom_type],
     [g for g in GEOMS if g is None or "Polygon" in g.geom_type],
@@ -75,3 +76,31 @@ def test_unusual_geometry_falls_back_to_shapely():
     assert wkb.parse(gc) is None
     big_endian = pa.array([shapely.to_wkb(shapely.Point(1, 2), byte_order=0)], type=pa.binary())
     assert wkb.parse(big_endian) is None
+
+
+def test_geopackage_blobs_back_to_back_read_as_shapely_reads_them():
+    """``blob_spans`` skips each GeoPackage header (none, xy, xyz envelopes); empty and
+    missing geometries and a blob without the ``GP`` magic count as no geometry."""
+    from citymgr_desktop.core.gpkg.geometry import encode
+
+    blobs = [encode(g, 4547) for g in GEOMS]
+    xyz = bytearray(encode(shapely.box(0, 0, 3, 3), 4547))
+    xyz[3] = (xyz[3] & ~0x0E) | (2 << 1)  # an xyz envelope: 16 more bytes in the header
+    blobs.append(bytes(xyz[:40]) + b"\0" * 16 + bytes(xyz[40:]))
+    blobs.append(b"XX" + blobs[0][2:])  # not a GeoPackage blob
+    raw = [b or b"" for b in blobs]
+    data = np.frombuffer(b"".join(raw), dtype=np.uint8)
+    starts, ends, valid = wkb.blob_spans(data, np.array([len(b) for b in raw]), "gpkg")
+    expected = [*GEOMS, shapely.box(0, 0, 3, 3), None]
+    assert list(valid) == [g is not None and not g.is_empty for g in expected]
+    for s, e, v, g in zip(starts, ends, valid, expected, strict=True):
+        if v:
+            assert shapely.from_wkb(data[s:e].tobytes()).equals(g)
+    parsed = wkb.parse_spans(data, starts, ends, valid)
+    assert parsed is not None
+    plain = wkb.parse(column([g if v else None for g, v in zip(expected, valid,
+                                                               strict=True)]))
+    assert plain is not None
+    for kind, p in plain[0].items():
+        np.testing.assert_array_equal(parsed[0][kind].coords, p.coords)
+        np.testing.assert_array_equal(parsed[0][kind].feature_piece, p.feature_piece)

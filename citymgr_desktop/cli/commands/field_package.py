@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "and QGIS project, and a .qgz beside it for QField. The master remembers exactly what "
         "went out (a frozen base copy in FILE.sync/), so 'citymgr sync' can merge the edits "
         "back later.")
-    p.add_argument("file", help="the master project (.gpkg)")
+    p.add_argument("file", help="the master project (.gpkg, or a postgresql:// URL or "
+                   "service=NAME)")
     p.add_argument("--out", required=True, help="the package to write (.gpkg; a .qgz is "
                    "written beside it)")
     area = p.add_mutually_exclusive_group()
@@ -60,19 +61,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync.checkout import create_package, parse_bbox
 
     layers = args.layers or None
     bbox = parse_bbox(args.bbox) if args.bbox else None
-    offline = _offline_layer(args)
-    with Store.open(args.file) as store:
-        result = create_package(
-            store, args.out, district=args.district, bbox=bbox, layers=layers,
-            surveyor=acting_user(args.user), user=acting_user(args.user), overwrite=args.overwrite,
-            history_years=None if args.all_history else args.history_years,
-            progress=terminal_progress("field-package"))
+    database = is_database_target(args.file)
+    offline = _offline_layer(args) if not database else None
+    options = dict(district=args.district, bbox=bbox, layers=layers,
+                   surveyor=acting_user(args.user), user=acting_user(args.user),
+                   overwrite=args.overwrite,
+                   history_years=None if args.all_history else args.history_years,
+                   progress=terminal_progress("field-package"))
+    if database:
+        result = _from_database(args, options)
+    else:
+        with Store.open(args.file) as store:
+            result = create_package(store, args.out, **options)
     if args.json:
-        _map_layers(args, result, offline, sys.stderr)
+        if not database:
+            _map_layers(args, result, offline, sys.stderr)
         print_json(result.to_json())
         return 0
     assets = sum(v for k, v in result.counts.items() if k in ASSET_LAYERS)
@@ -84,8 +92,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {result.photos:,} photo(s) and document(s) in {result.path.parent / 'DCIM'}")
     for note in result.notes:
         print(f"  note: {render(note, cli_language())}")
-    _map_layers(args, result, offline)
+    if not database:
+        _map_layers(args, result, offline)
     return 0
+
+
+def _from_database(args: argparse.Namespace, options: dict):
+    """The package of a project database (its base kept in the database)."""
+    from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.store.postgis import PostgisStore
+    from citymgr_desktop.core.sync.database_checkout import create_database_package
+
+    if args.basemap_zoom is not None or args.basemap:
+        raise ValidationError("--basemap-zoom: an offline base map is not taken from a "
+                              "database yet; check out without it")
+    with PostgisStore.open(args.file) as db:
+        return create_database_package(db, args.out, **options)
 
 
 def _offline_layer(args: argparse.Namespace) -> object | None:

@@ -48,11 +48,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  citymgr import city.gpkg roads.shp --as road_segment --dry-run\n"
+        "  citymgr import postgresql://gis@db.example/city bins.shp --as litter_bin\n"
         "  citymgr import city.gpkg bins.csv --as litter_bin --map 编号=source_id "
         "--values condition:破=4 --set district=东湖街道\n"
         "  citymgr import city.gpkg osm.pbf --layer lines --where \"highway='primary'\" "
         "--as road_segment --id-field osm_key --id-prefix osm:")
-    p.add_argument("file", help="the project GeoPackage")
+    p.add_argument("file", help="the project: a GeoPackage, or a database (postgresql://… or "
+                   "service=NAME)")
     p.add_argument("source", help="the file to import (a FileGDB is a .gdb folder)")
     p.add_argument("--layer", help="layer (or sheet) of the source; default: the first one")
     p.add_argument("--as", dest="target", metavar="CLASS",
@@ -228,7 +230,7 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.importing import run as importer
     from citymgr_desktop.core.importing.profile import load_profile, save_profile
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
 
     for out in (args.report, args.save_profile):  # refuse before importing, not after
         if out and not Path(out).resolve().parent.is_dir():
@@ -242,10 +244,11 @@ def run(args: argparse.Namespace) -> int:
         if args.list:
             return list_source(args, opts)
         mapping = build_mapping(args, opts, profile)
-        with Store.open(args.file) as store:
+        with open_store(args.file) as store:
             result = importer.run_import(store, args.source, mapping, opts,
                                          dry_run=args.dry_run, user=acting_user(args.user),
-                                         progress=terminal_progress("import"))
+                                         progress=terminal_progress("import"),
+                                         keep_deltas=False)
     except CitymgrError as exc:
         with contextlib.suppress(CitymgrError):  # the first error is the one to tell
             _write_report(args.report, {"source": args.source, "error": str(exc),

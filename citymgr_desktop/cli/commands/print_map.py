@@ -103,9 +103,12 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    # GDAL's reader (with pandas and GeoPandas) imported here, on the main thread: first
-    # imported inside the map's reader threads it left the atlas's peak ~35 MB higher
-    import pyogrio  # noqa: F401
+    # the libraries without Qt first, on the main thread: PySide6 reads the source of every
+    # module imported after it (its ``__feature__`` hook); the map is read with sqlite3
+    # (``Store.read_for_drawing``), so neither GDAL nor pandas is imported
+    import numpy  # noqa: F401
+    import pyproj  # noqa: F401
+    import shapely  # noqa: F401
 
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.fonts import ensure_gui_application

@@ -119,9 +119,16 @@ def run(args: argparse.Namespace) -> int:
     refuse_overwrite(out, args.overwrite)
     layers = args.layers or None
     lang = cli_language()
-    app = _app()  # noqa: F841 - keeps the application alive while drawing
+    # the libraries without Qt first: PySide6 reads the source of every module imported
+    # after it (its ``__feature__`` hook, inspect.getsource), ~0.1 s of CPU for these
+    import numpy  # noqa: F401
+    import pyproj  # noqa: F401
+    import shapely  # noqa: F401
+
     from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.store import open_store
+
+    app = _app()  # noqa: F841 - keeps the application alive while drawing
     from citymgr_desktop.export import verify
     from citymgr_desktop.render import (
         MISSING_FONT_MESSAGE,
@@ -164,6 +171,12 @@ def run(args: argparse.Namespace) -> int:
         from citymgr_desktop.render.hotspots import paint_hotspots_on
 
         paint_hotspots_on(image, grid, extent, args.dpi)
+    if fmt == "PNG":
+        # the map is painted on white: an RGB PNG (no alpha channel) is the same pixels,
+        # a quarter less to compress and ~10 % smaller
+        from PySide6.QtGui import QImage
+
+        image = image.convertToFormat(QImage.Format.Format_RGB32)
     with atomic_path(out, verify=verify.image(fmt)) as tmp:
         verify.save_image(image, tmp, fmt, PNG_QUALITY if fmt == "PNG" else -1)
     total = sum(layer.count for layer in data.layers)

@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "'citymgr sync-undo'. Without --prefer, conflicts keep the master's value and stay "
         "open for resolution in the app. Exit code 9 when conflicts were left open (or, with "
         "--dry-run, would be).")
-    p.add_argument("file", help="the master project (.gpkg)")
+    p.add_argument("file", help="the master project (.gpkg, or a postgresql:// URL or service=NAME)")
     p.add_argument("package", help="the field package brought back (.gpkg)")
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.add_argument("--prefer", choices=("master", "field"),
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Undo a whole sync run from its journal, in one transaction "
                        "after a backup. Refused, naming the rows, if anything the sync wrote "
                        "has been edited since.")
-    u.add_argument("file", help="the master project (.gpkg)")
+    u.add_argument("file", help="the master project (.gpkg, or a postgresql:// URL or service=NAME)")
     u.add_argument("sync_id", help="the sync id printed by 'citymgr sync' (see sync-list)")
     u.add_argument("--no-backup", action="store_true", help="skip the backup copy")
     add_user(u, "who undoes it (default: your login)")
@@ -93,16 +93,27 @@ def run_sync(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.errors import BadFileError
     from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync import sync_package
 
     if args.report and not Path(args.report).resolve().parent.is_dir():
         raise BadFileError("--report: folder {folder} does not exist; nothing was synced",
                            folder=Path(args.report).parent)
     refuse_overwrite(args.report, args.overwrite)
-    with Store.open(args.file, read_only=args.dry_run) as store:
-        report = sync_package(store, args.package, prefer=args.prefer, dry_run=args.dry_run,
-                              user=acting_user(args.user), backup=not args.no_backup,
-                              full_check=args.full_check, progress=terminal_progress("sync"))
+    if is_database_target(args.file):  # one transaction in the database: no backup copy
+        from citymgr_desktop.core.store.postgis import PostgisStore
+        from citymgr_desktop.core.sync.database import sync_into_database
+
+        with PostgisStore.open(args.file) as db:
+            report = sync_into_database(db, args.package, prefer=args.prefer,
+                                        dry_run=args.dry_run, user=acting_user(args.user),
+                                        progress=terminal_progress("sync"))
+    else:
+        with Store.open(args.file, read_only=args.dry_run) as store:
+            report = sync_package(store, args.package, prefer=args.prefer,
+                                  dry_run=args.dry_run, user=acting_user(args.user),
+                                  backup=not args.no_backup, full_check=args.full_check,
+                                  progress=terminal_progress("sync"))
     data = report.to_json()
     if args.report:
         with atomic_path(args.report) as tmp:
@@ -125,11 +136,19 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def run_undo(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync import undo_sync
 
-    with Store.open(args.file) as store:
-        result = undo_sync(store, args.sync_id, user=acting_user(args.user), backup=not args.no_backup,
-                           progress=terminal_progress("sync-undo"))
+    if is_database_target(args.file):  # the journal in the database is the record
+        from citymgr_desktop.core.store.postgis import PostgisStore
+        from citymgr_desktop.core.sync.database import undo_database_sync
+
+        with PostgisStore.open(args.file) as db:
+            result = undo_database_sync(db, args.sync_id, user=acting_user(args.user))
+    else:
+        with Store.open(args.file) as store:
+            result = undo_sync(store, args.sync_id, user=acting_user(args.user),
+                               backup=not args.no_backup, progress=terminal_progress("sync-undo"))
     if args.json:
         print_json(result)
     else:

@@ -365,8 +365,10 @@ def swap_xy(geoms: np.ndarray) -> np.ndarray:
 
 
 def check_area(geoms: np.ndarray, source: CRS, target: CRS, path: str,
-               swap_possible: bool = False) -> tuple[np.ndarray, np.ndarray, list[Message], str]:
-    """(geometries, inside mask, notes, area words); raises CrsError when nothing is inside."""
+               swap_possible: bool = False, refuse: bool = True
+               ) -> tuple[np.ndarray, np.ndarray, list[Message], str]:
+    """(geometries, inside mask, notes, area words); raises CrsError when nothing is inside
+    (unless ``refuse`` is off: a batch of a larger import, judged at its end)."""
     inside, words = area_mask(geoms, source, target)
     present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
     notes: list[Message] = []
@@ -377,11 +379,17 @@ def check_area(geoms: np.ndarray, source: CRS, target: CRS, path: str,
             notes.append(msg("X and Y columns were swapped (survey convention: X = north); give "
                              "--x/--y to choose them yourself"))
             return swapped, s_inside, notes, words
-    if present.any() and not inside.any():
-        raise CrsError(
-            "{path}: the data ({extent}, read as {source}) lies outside the area of use of the "
-            "project CRS {target}: {words}. Check the source's CRS (--source-crs) or import "
-            "into a project whose CRS covers the data",
-            path=path, extent=lonlat_extent(geoms, source), source=source.name,
-            target=target.name, words=words)
+    if refuse and present.any() and not inside.any():
+        raise outside_error(geoms, source, target, path, words)
     return geoms, inside, notes, words
+
+
+def outside_error(geoms: np.ndarray, source: CRS, target: CRS, path: str, words: str
+                  ) -> CrsError:
+    """The refusal when no feature lies inside the project CRS's area of use."""
+    return CrsError(
+        "{path}: the data ({extent}, read as {source}) lies outside the area of use of the "
+        "project CRS {target}: {words}. Check the source's CRS (--source-crs) or import "
+        "into a project whose CRS covers the data",
+        path=path, extent=lonlat_extent(geoms, source), source=source.name,
+        target=target.name, words=words)

@@ -38,18 +38,51 @@ class ImportPlan:
     outcomes: list[tuple[Any, str]] = field(default_factory=list)
 
 
+JOIN_IDS = 500  # from this many source ids on, one pass over the layer joined to them
+
+
+def _database(store: Store) -> bool:
+    """Whether ``store`` is a PostGIS database (psycopg, ``%s`` parameters, arrays)."""
+    from citymgr_desktop.core.store.postgis import PostgisStore
+
+    return isinstance(store, PostgisStore)
+
+
 def _existing(store: Store, table: sc.Table, ids: list[str]) -> dict[str, list[tuple[str, Any]]]:
+    """(asset_uuid, retired_at) of the assets carrying each source id. ``source_id`` has
+    no index (it would slow every insert), so a chunked IN scans the layer once per 999
+    ids; many ids go into a temporary table and the layer is scanned once."""
     out: dict[str, list[tuple[str, Any]]] = {}
     name = gpkg.quote_ident(table.name)
-    for sid, uid, retired in gpkg.select_in(
+    rows: Any
+    if _database(store):
+        rows = store.conn.execute(f"SELECT source_id, asset_uuid, retired_at::text FROM {name} "
+                                  "WHERE source_id = ANY(%s)", (list(ids),)).fetchall()
+    elif len(ids) < JOIN_IDS:
+        rows = gpkg.select_in(
             store.conn, f"SELECT source_id, asset_uuid, retired_at FROM {name} "
-            "WHERE source_id IN ({marks})", ids):
+            "WHERE source_id IN ({marks})", ids)
+    else:
+        conn = store.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_source_ids "
+                     "(source_id TEXT PRIMARY KEY) WITHOUT ROWID")
+        conn.execute("DELETE FROM temp.import_source_ids")
+        conn.executemany("INSERT OR IGNORE INTO temp.import_source_ids VALUES (?)",
+                         ((i,) for i in ids))
+        rows = conn.execute(f"SELECT t.source_id, t.asset_uuid, t.retired_at FROM {name} AS t "
+                            "JOIN temp.import_source_ids AS i ON i.source_id = t.source_id"
+                            ).fetchall()
+        conn.execute("DELETE FROM temp.import_source_ids")
+    for sid, uid, retired in rows:
         out.setdefault(sid, []).append((uid, retired))
     return out
 
 
 def _used_codes(store: Store, table: sc.Table, codes: list[str]) -> set[str]:
     name = gpkg.quote_ident(table.name)
+    if _database(store):
+        return {r[0] for r in store.conn.execute(
+            f"SELECT obj_code FROM {name} WHERE obj_code = ANY(%s)", (list(codes),))}
     return {r[0] for r in gpkg.select_in(
         store.conn, f"SELECT obj_code FROM {name} WHERE obj_code IN ({{marks}})", codes)}
 
@@ -61,8 +94,18 @@ def _same(a: Any, b: Any) -> bool:
     return values_equal(a, b)
 
 
-def match(store: Store, prepared: Prepared) -> ImportPlan:
-    """The deltas that apply ``prepared`` to ``store`` (read-only: nothing is written)."""
+@dataclass
+class Numbering:
+    """New assets' codes across the batches of one import: the next serial and the codes
+    already given (a dry run writes nothing, so the store cannot remember them)."""
+
+    serial: int = 0
+    taken: set[str] = field(default_factory=set)
+
+
+def match(store: Store, prepared: Prepared, numbering: Numbering | None = None) -> ImportPlan:
+    """The deltas that apply ``prepared`` to ``store`` (read-only: nothing is written);
+    ``numbering`` carries the object codes from an earlier batch of the same import."""
     table, report = prepared.table, prepared.report
     cands = prepared.candidates
     ids = [c.source_id for c in cands if c.source_id is not None]
@@ -83,7 +126,7 @@ def match(store: Store, prepared: Prepared) -> ImportPlan:
             inserts.append(c)
     outcomes: list[tuple[Any, str]] = []
     deltas = _update_deltas(store, table, updates, report, outcomes)
-    deltas.extend(_insert_deltas(store, table, inserts, report))
+    deltas.extend(_insert_deltas(store, table, inserts, report, numbering or Numbering()))
     outcomes.extend((c.geom, "insert") for c in inserts)
     return ImportPlan(deltas, report, outcomes)
 
@@ -111,20 +154,21 @@ def _update_deltas(store: Store, table: sc.Table, updates: list[tuple[Candidate,
 
 
 def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
-                   report: ImportReport) -> list[Delta]:
+                   report: ImportReport, numbering: Numbering) -> list[Delta]:
     if not inserts:
         return []
     district = store.district_code
     given = [c.values["obj_code"] for c in inserts if c.values.get("obj_code")]
     used = _used_codes(store, table, given)
-    serial = objcode.next_serial(store.conn, table, district)
+    serial = max(_next_serial(store, table, district), numbering.serial)
     prefix = f"{district}{table.major_code}{table.minor_code}"
     for code in given:
-        if code.startswith(prefix) and code not in used:
+        if code.startswith(prefix) and code not in used and code not in numbering.taken:
             serial = max(serial, int(code[10:]) + 1)
-    taken: set[str] = set()
+    taken = numbering.taken
     out: list[Delta] = []
-    first = last = None
+    first = report.obj_codes[0] if report.obj_codes else None
+    last = None
     for c in inserts:
         values = dict(c.values)
         code = values.pop("obj_code", None)
@@ -146,9 +190,20 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
             row["source_id"] = c.source_id
         out.append(Delta(table.name, new_uuid(), None, row))
         report.inserted += 1
+    numbering.serial = serial
     if first and last:
         report.obj_codes = (first, last)
     return out
+
+
+def _next_serial(store: Store, table: sc.Table, district: str) -> int:
+    if not _database(store):
+        return objcode.next_serial(store.conn, table, district)
+    prefix = f"{district}{table.major_code}{table.minor_code}"
+    row = store.conn.execute(f"SELECT max(substr(obj_code, 11, 6)::int) FROM "
+                             f"{gpkg.quote_ident(table.name)} WHERE obj_code LIKE %s",
+                             (prefix + "%",)).fetchone()
+    return int(row[0] or 0) + 1
 
 
 def _code_problem(code: str, table: sc.Table, used: set[str], taken: set[str]

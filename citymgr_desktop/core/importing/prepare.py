@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
 from pyproj import CRS
 
 from citymgr_desktop.core.errors import ValidationError
@@ -106,6 +108,7 @@ def _invalid_reason(table: sc.Table, name: str, value: Any) -> Message:
     return words.get(f.type) or msg("not allowed")
 
 
+MEMO_VALUES = 20_000  # distinct (field, value) outcomes remembered at most
 _NO_VALUE = object()  # the field stays unfilled (empty, a null word, mapped to nothing)
 
 
@@ -144,6 +147,8 @@ class _Converter:
                 key = (target, type(raw), raw)
                 out = self.seen.get(key)
                 if out is None:
+                    if len(self.seen) >= MEMO_VALUES:  # names, ids: all distinct; memory
+                        self.seen.clear()  # follows the batch, not the source
                     out = self.seen[key] = self._outcome(target, raw)
             except TypeError:  # an unhashable value (a list from GeoJSON): not remembered
                 out = self._outcome(target, raw)
@@ -212,98 +217,170 @@ class _Converter:
             return None
 
 
+class Preparer:
+    """Prepares one import batch by batch: the mapping, constants, CRS plan, value memo and
+    the source ids seen so far are decided once and carried from batch to batch.
+
+    ``bounds`` (the whole layer's extent in the source CRS) stands in for the geometries
+    where the plan needs all of them (no CRS stated, PROJ's area of interest); without it
+    the first batch must be the whole layer. A streamed import calls :meth:`finish` at the
+    end: it refuses data of which no feature lay inside the project CRS's area of use.
+    """
+
+    def __init__(self, first: SourceData, mapping: ImportMapping, project_crs: CRS,
+                 report: ImportReport, bounds: np.ndarray | None = None,
+                 streamed: bool = False) -> None:
+        self.mapping, self.project_crs, self.report = mapping, project_crs, report
+        self.table = table = mapping.target()
+        self.streamed = streamed
+        mapping.check([str(c) for c in first.attributes.columns])
+        self.constants = check_constants(table, mapping)
+        report.fields = {f: s for f, s in mapping.fields.items()}
+        report.fields.update({f: f"= {v!r}" for f, v in self.constants.items()
+                              if f not in mapping.fields})
+        self.id_field = mapping.fields.get("source_id")
+        self.fids_as = fid_prefix(first.layer.path, first.layer.name)
+        if self.id_field is None:
+            report.warnings.append(msg(
+                "no source id field is mapped: feature ids of this file are used ({prefix}N), "
+                "which match again only when the same file and layer is imported again "
+                "unchanged", prefix=self.fids_as))
+        self.path = first.layer.path
+        if bounds is not None:
+            sample = shapely.multipoints([bounds[:2], bounds[2:]])
+            self.extent = np.array([sample], dtype=object)
+        else:
+            self.extent = first.geometries
+        self.src_crs, notes = icrs.resolve_source_crs(first.layer.crs, self.extent, self.path)
+        area_sample, _ = drop_zm(self.extent)
+        if first.gcj02:
+            area_sample = icrs.from_gcj02(area_sample)
+        self.tplan = icrs.plan_transform(self.src_crs, project_crs, mapping.accept_ballpark,
+                                         area=icrs.lonlat_bounds(area_sample, self.src_crs),
+                                         choice=mapping.transformation)
+        self.notes = [*notes, *self.tplan.notes]
+        self.layer_notes = list(first.layer.notes)
+        self.conv = _Converter(table, mapping, self.constants, report)
+        self.seen: set[str] = set()
+        self.area_words = ""
+        self.area_notes: list[Message] = []
+        self.any_present = self.any_inside = False
+        self.label = Term(table.label("en").lower(), table.label("zh"))
+
+    def batch(self, data: SourceData, progress: Progress | None = None) -> list[Candidate]:
+        """Candidates for every importable feature of ``data``; skips counted in the report."""
+        prog = ensure(progress)
+        table, mapping, report = self.table, self.mapping, self.report
+        geoms, had_zm = drop_zm(data.geometries)
+        if data.gcj02:
+            geoms = icrs.from_gcj02(geoms)
+        geoms, inside, area_notes, self.area_words = icrs.check_area(
+            geoms, self.src_crs, self.project_crs, self.path, data.swap_xy_possible,
+            refuse=not self.streamed)
+        self.any_present |= bool(any(g is not None and not g.is_empty for g in geoms))
+        self.any_inside |= bool(inside.any())
+        geoms = icrs.reproject(geoms, self.tplan)
+        more = [n for n in data.layer.notes if n not in self.layer_notes]  # GDAL's, later on
+        self.layer_notes.extend(more)
+        self.area_notes.extend(n for n in area_notes if n not in self.area_notes)
+        self.report.crs = {"source": self.src_crs.name, "target": self.project_crs.name,
+                           **self.tplan.to_report(),
+                           "notes": [*self.notes, *self.area_notes, *self.layer_notes]}
+        report.read += len(data)
+        id_field, fids_as, seen, conv = self.id_field, self.fids_as, self.seen, self.conv
+        candidates: list[Candidate] = []
+        records = _records(data.attributes)
+        fids = list(data.attributes.index)
+        target = table.geometry_type or ""
+        simple = fits_as_is(geoms, target)
+        max_sid = (table.field("source_id").max_length or 100) - 4
+        for i, (fid, row) in enumerate(zip(fids, records, strict=True)):
+            if i % 2000 == 0:
+                prog.update(i, len(records), msg("checking features"))
+            base_id = source_id_text(row[id_field]) if id_field else f"{fids_as}{fid}"
+            sid = f"{mapping.id_prefix}{base_id}" if base_id is not None else None
+            ex = Example(fid, sid)
+            if fid in data.problems:
+                report.skipped.add(data.problems[fid], ex)
+                continue
+            if not inside[i]:
+                report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, self.area_words))
+                continue
+            res = Conformed([geoms[i]]) if simple[i] else conform(
+                geoms[i], target, mapping.geometry, self.label)
+            if res.reason:
+                report.skipped.add(res.reason, Example(fid, sid, res.detail))
+                continue
+            if sid is not None and len(sid) > max_sid:
+                report.skipped.add(msg("source id too long"), Example(fid, sid))
+                continue
+            if sid is not None and sid in seen:
+                report.skipped.add(SKIP_DUPLICATE, ex)
+                continue
+            values, skip = conv.convert(row, ex)
+            if skip:
+                report.skipped.add(skip, ex)
+                continue
+            if sid is not None:
+                seen.add(sid)
+            else:
+                report.notices.add(msg("no source id ({field} is empty): imported, but a later "
+                                       "import adds it again", field=id_field), ex)
+            if had_zm[i]:
+                report.geometry.add(msg("Z/M values dropped"), ex)
+            if fid in data.converted:
+                report.geometry.add(data.converted[fid], ex)
+            for note in res.notes:
+                report.geometry.add(note, Example(fid, sid, res.detail))
+            many = len(res.parts) > 1
+            for k, part in enumerate(res.parts, 1):
+                part_id = f"{sid}#{k}" if many and sid is not None else sid
+                candidates.append(Candidate(fid, part_id, part, dict(values)))
+        prog.update(len(records), len(records), msg("checking features"))
+        _count_empty(table, mapping, candidates, report)
+        return candidates
+
+    def finish(self) -> None:
+        """After the last batch of a streamed import: no feature inside is a refusal."""
+        if self.streamed and self.any_present and not self.any_inside:
+            raise icrs.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
+                                     self.area_words)
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts of plain Python values (``to_dict("records")``
+    without its per-cell boxing: the columns are object columns of Python values already;
+    a NumPy scalar left in one is made plain here)."""
+    names = list(frame.columns)
+    columns = []
+    for i in range(len(names)):
+        values = frame.iloc[:, i].tolist()
+        if any(isinstance(v, np.generic) for v in values):
+            values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        columns.append(values)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] \
+        if names else [{} for _ in range(len(frame))]
+
+
 def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
             report: ImportReport, progress: Progress | None = None) -> Prepared:
-    """Candidates for every importable feature of ``data``; skips counted in ``report``."""
-    prog = ensure(progress)
-    table = mapping.target()
-    columns = [str(c) for c in data.attributes.columns]
-    mapping.check(columns)
-    constants = check_constants(table, mapping)
-    report.fields = {f: s for f, s in mapping.fields.items()}
-    report.fields.update({f: f"= {v!r}" for f, v in constants.items()
-                          if f not in mapping.fields})
-    id_field = mapping.fields.get("source_id")
-    fids_as = fid_prefix(data.layer.path, data.layer.name)
-    if id_field is None:
-        report.warnings.append(msg("no source id field is mapped: feature ids of this file are "
-                                   "used ({prefix}N), which match again only when the same file "
-                                   "and layer is imported again unchanged", prefix=fids_as))
-    path = data.layer.path
-    src_crs, notes = icrs.resolve_source_crs(data.layer.crs, data.geometries, path)
-    geoms, had_zm = drop_zm(data.geometries)
-    if data.gcj02:
-        geoms = icrs.from_gcj02(geoms)
-    tplan = icrs.plan_transform(src_crs, project_crs, mapping.accept_ballpark,
-                                area=icrs.lonlat_bounds(geoms, src_crs),
-                                choice=mapping.transformation)
-    geoms, inside, area_notes, area_words = icrs.check_area(
-        geoms, src_crs, project_crs, path, data.swap_xy_possible)
-    geoms = icrs.reproject(geoms, tplan)
-    report.crs = {"source": src_crs.name, "target": project_crs.name, **tplan.to_report(),
-                  "notes": [*notes, *tplan.notes, *area_notes, *data.layer.notes]}
-    report.read = len(data)
-    conv = _Converter(table, mapping, constants, report)
-    candidates: list[Candidate] = []
-    seen: set[str] = set()
-    records = data.attributes.to_dict("records")
-    fids = list(data.attributes.index)
-    target = table.geometry_type or ""
-    simple = fits_as_is(geoms, target)
-    for i, (fid, row) in enumerate(zip(fids, records, strict=True)):
-        if i % 2000 == 0:
-            prog.update(i, len(records), msg("checking features"))
-        base_id = source_id_text(row[id_field]) if id_field else f"{fids_as}{fid}"
-        sid = f"{mapping.id_prefix}{base_id}" if base_id is not None else None
-        ex = Example(fid, sid)
-        if fid in data.problems:
-            report.skipped.add(data.problems[fid], ex)
-            continue
-        if not inside[i]:
-            report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, area_words))
-            continue
-        res = Conformed([geoms[i]]) if simple[i] else conform(
-            geoms[i], target, mapping.geometry, Term(table.label("en").lower(),
-                                                     table.label("zh")))
-        if res.reason:
-            report.skipped.add(res.reason, Example(fid, sid, res.detail))
-            continue
-        if sid is not None and len(sid) + 4 > (table.field("source_id").max_length or 100):
-            report.skipped.add(msg("source id too long"), Example(fid, sid))
-            continue
-        if sid is not None and sid in seen:
-            report.skipped.add(SKIP_DUPLICATE, ex)
-            continue
-        values, skip = conv.convert(row, ex)
-        if skip:
-            report.skipped.add(skip, ex)
-            continue
-        if sid is not None:
-            seen.add(sid)
-        else:
-            report.notices.add(msg("no source id ({field} is empty): imported, but a later "
-                                   "import adds it again", field=id_field), ex)
-        if had_zm[i]:
-            report.geometry.add(msg("Z/M values dropped"), ex)
-        if fid in data.converted:
-            report.geometry.add(data.converted[fid], ex)
-        for note in res.notes:
-            report.geometry.add(note, Example(fid, sid, res.detail))
-        many = len(res.parts) > 1
-        for k, part in enumerate(res.parts, 1):
-            part_id = f"{sid}#{k}" if many and sid is not None else sid
-            candidates.append(Candidate(fid, part_id, part, dict(values)))
-    prog.update(len(records), len(records), msg("checking features"))
-    _count_empty(table, mapping, candidates, report)
-    return Prepared(table, candidates, report)
+    """Candidates for every importable feature of ``data`` (a whole layer); skips counted in
+    ``report``."""
+    preparer = Preparer(data, mapping, project_crs, report)
+    return Prepared(preparer.table, preparer.batch(data, progress), report)
 
 
 def _count_empty(table: sc.Table, mapping: ImportMapping, cands: list[Candidate],
                  report: ImportReport) -> None:
     skip = {"obj_code", "source_id", "area_m2"}
+    filled: dict[str, int] = {}
+    for c in cands:  # one pass over the candidates, not one per field
+        for f, v in c.values.items():
+            if v is not None:
+                filled[f] = filled.get(f, 0) + 1
     for f in editable_fields(table):
         if f in skip:
             continue
-        n = sum(1 for c in cands if c.values.get(f) is None)
+        n = len(cands) - filled.get(f, 0)
         if n:
-            report.empty[f] = n
+            report.empty[f] = report.empty.get(f, 0) + n

@@ -25,8 +25,8 @@ import shapely
 from citymgr_desktop.core.errors import ReadOnlyError
 from citymgr_desktop.core.importing import values as iv
 from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
-from citymgr_desktop.core.importing.match import match
-from citymgr_desktop.core.importing.prepare import prepare
+from citymgr_desktop.core.importing.match import Numbering, match
+from citymgr_desktop.core.importing.prepare import Prepared, Preparer
 from citymgr_desktop.core.importing.report import ImportReport
 from citymgr_desktop.core.importing.sources import (
     SourceData,
@@ -36,6 +36,12 @@ from citymgr_desktop.core.importing.sources import (
     is_empty,
     list_layers,
     read_source,
+)
+from citymgr_desktop.core.importing.sources.stream import (
+    BATCH_FEATURES,
+    feature_count,
+    layer_bounds,
+    read_batches,
 )
 from citymgr_desktop.core.messages import Term, msg
 from citymgr_desktop.core.model import schema as sc
@@ -117,29 +123,67 @@ def distinct_values(data: SourceData, field_name: str, limit: int = 500) -> list
 
 def run_import(store: Store, source: str | Path, mapping: ImportMapping,
                options: SourceOptions | None = None, *, dry_run: bool = False, user: str = "",
-               data: SourceData | None = None, progress: Progress | None = None
-               ) -> ImportResult:
+               data: SourceData | None = None, progress: Progress | None = None,
+               keep_deltas: bool = True) -> ImportResult:
     """Import ``source`` into ``store`` per ``mapping`` (see the module docstring).
 
-    ``data`` may carry a layer already read (the wizard reads once for its preview).
+    ``data`` may carry a layer already read (the wizard reads once for its preview);
+    otherwise the source is read, prepared, matched and written in batches of
+    ``BATCH_FEATURES`` features, so memory follows the batch, not the source -- and, with
+    ``keep_deltas`` off (the command line), the result keeps the report only, no deltas.
     """
     prog = ensure(progress)
     store.require_asset_project()
     if not dry_run and store.read_only:
         raise ReadOnlyError("{path} is open read-only; nothing was imported", path=store.path)
     opts = options or SourceOptions()
+    total = len(data) if data is not None else -1
     if data is None:
-        data = read_source(source, opts, progress=prog)
+        prog.update(0, 0, msg("reading {file_name}", file_name=Path(source).name))
+        batches = read_batches(source, opts, BATCH_FEATURES)
+        data = next(batches)
+        total = feature_count(source, opts)
+    else:
+        batches = iter(())
+    second = next(batches, None)
+    bounds = layer_bounds(source, opts) if second is not None else None
     report = ImportReport(str(source), data.layer.name, mapping.table, dry_run=dry_run)
-    prepared = prepare(data, mapping, store.project_crs(), report, prog)
+    preparer = Preparer(data, mapping, store.project_crs(), report, bounds=bounds,
+                        streamed=second is not None)
+    deltas: list[Delta] = []
+    outcomes: list[tuple[Any, str]] = []
+    numbering = Numbering()
+    done = 0
+
+    def one(batch: SourceData) -> None:
+        nonlocal done
+        prog.check()
+        cands = preparer.batch(batch, prog if second is None else None)
+        plan = match(store, Prepared(preparer.table, cands, report), numbering)
+        if not dry_run:
+            _apply(store, plan.deltas, user, prog)
+        done += len(batch)
+        if second is not None:
+            prog.update(done, max(total, done), msg("importing"))
+        if keep_deltas:
+            deltas.extend(plan.deltas)
+            outcomes.extend(plan.outcomes)
+
+    def every() -> None:
+        one(data)
+        if second is not None:
+            one(second)
+            for batch in batches:
+                one(batch)
+        preparer.finish()
+
     if dry_run:
-        plan = match(store, prepared)
-        return ImportResult(plan.report, DeltaSet(plan.deltas), plan.outcomes)
-    with store.session():
-        plan = match(store, prepared)
-        _apply(store, plan.deltas, user, prog)
-    plan.report.applied = True
-    return ImportResult(plan.report, DeltaSet(plan.deltas), plan.outcomes)
+        every()
+    else:
+        with store.session():
+            every()
+        report.applied = True
+    return ImportResult(report, DeltaSet(deltas), outcomes)
 
 
 def _apply(store: Store, deltas: list[Delta], user: str, prog: Progress) -> None:

@@ -31,6 +31,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import integrity
+from citymgr_desktop.core.store.drawing import StoreDrawingReads
 from citymgr_desktop.core.store.figures import StoreFigures
 from citymgr_desktop.core.store.files import (
     check_file,
@@ -67,7 +68,7 @@ class LayerInfo:
     description: str = ""
 
 
-class Store(StoreQueries, StoreFigures):
+class Store(StoreQueries, StoreDrawingReads, StoreFigures):
     """An open GeoPackage. Use :meth:`open`; close it (or use it as a context manager).
 
     Views, exporters and the command line read through its methods (more of them in

@@ -189,15 +189,19 @@ def _fit_as_they_are(table: sc.Table, geoms: list[Any]) -> set[int]:
     return {id(g) for g, fit in zip(shapes, ok.tolist(), strict=True) if fit}
 
 
+_PLAIN_TEXT: dict[str, dict[str, int]] = {}  # table -> its text fields without a domain
+
+
 def _plain_text(table: sc.Table, name: str, value: str) -> bool:
     """True when ``value`` is a non-blank text, within the length, of a text field without a
     domain: :func:`normalise` would return it as it is (names, ids, codes of an import)."""
-    try:
-        f = table.field(name)
-    except KeyError:
-        return False
-    return (f.type is sc.FieldType.TEXT and f.get_domain() is None
-            and (not f.max_length or len(value) <= f.max_length) and value.strip() != "")
+    limits = _PLAIN_TEXT.get(table.name)
+    if limits is None:
+        limits = _PLAIN_TEXT[table.name] = {
+            f.name: f.max_length or 0 for f in table.fields
+            if f.type is sc.FieldType.TEXT and f.get_domain() is None}
+    limit = limits.get(name)
+    return limit is not None and (not limit or len(value) <= limit) and value.strip() != ""
 
 
 def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, deltas: list[Delta],

@@ -45,7 +45,7 @@ class PackageResult:
     package_uuid: str
     path: Path
     qgz: Path
-    base: Path
+    base: Path | str  # the frozen copy beside the master (a database keeps it: its name)
     area: str
     layers: list[str]
     counts: dict[str, int] = field(default_factory=dict)

@@ -45,6 +45,7 @@ from citymgr_desktop.core.sync import (
 )
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.commands import SyncRunCommand
+from citymgr_desktop.core.sync.database import sync_into_database
 from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
@@ -76,10 +77,14 @@ class SyncDialog(QDialog):
     def __init__(self, window: Window, parent: QWidget | None = None) -> None:
         super().__init__(parent if parent is not None else window)
         self.window, self.store = window, window.store
+        # on a database: one transaction, no backup copy; the conflicts are in the summary
+        # (not stored for resolving) and undo is 'citymgr sync-undo URL SYNC_ID'
+        self.on_database = bool(self.store.is_database)
         self.task: Any = None
         self.report: SyncReport | None = None
         self.last_error = ""
-        self.setWindowTitle(self.tr("Field sync — %1").replace("%1", self.store.path.name))
+        name = str(self.store.path) if self.on_database else self.store.path.name
+        self.setWindowTitle(self.tr("Field sync — %1").replace("%1", name))
         self._build()
         self._restore()
         self.reload()
@@ -119,6 +124,10 @@ class SyncDialog(QDialog):
         self.tabs.addTab(self._summary_tab(), self.tr("Summary"))
         self.tabs.addTab(self._conflicts_tab(), self.tr("Conflicts"))
         self.tabs.addTab(self._history_tab(), self.tr("History"))
+        if self.on_database:
+            self.backup.hide()
+            self.tabs.setTabEnabled(1, False)
+            self.tabs.setTabEnabled(2, False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -230,6 +239,9 @@ class SyncDialog(QDialog):
 
     def reload(self) -> None:
         """Read the open conflicts and the history of the file again."""
+        if self.on_database:
+            self._enable()
+            return
         self.model.load(self.store, list_conflicts(self.store))
         self.conflicts.resizeColumnsToContents()
         for col in (4, 5, 6):
@@ -292,11 +304,12 @@ class SyncDialog(QDialog):
         self._save()
         title = self.tr("Comparing %1") if dry_run else self.tr("Syncing %1")
         self.say("")
-        self.task = run_task(self, title.replace("%1", Path(path).name), sync_package,
+        fn, extra = (sync_into_database, {}) if self.on_database else \
+            (sync_package, {"backup": self.backup.isChecked()})
+        self.task = run_task(self, title.replace("%1", Path(path).name), fn,
                              self.store, path, prefer=self.prefer.currentData(),
                              dry_run=dry_run, user=self.window.user_name(),
-                             backup=self.backup.isChecked(), on_done=self._on_report,
-                             on_error=self._on_error)
+                             on_done=self._on_report, on_error=self._on_error, **extra)
         self._enable()
 
     def _on_report(self, report: SyncReport) -> None:
@@ -306,13 +319,14 @@ class SyncDialog(QDialog):
         if report.status == "applied" and report.sync_uuid:
             tables = set(report.counts) or {"litter_bin"}
             name = Path(report.package).name
-            self.window.commands.push(SyncRunCommand(
-                self.store, report.sync_uuid, msg("Sync {name}", name=name), tables,
-                self.window.user_name(), on_change=self._changed))
+            if not self.on_database:
+                self.window.commands.push(SyncRunCommand(
+                    self.store, report.sync_uuid, msg("Sync {name}", name=name), tables,
+                    self.window.user_name(), on_change=self._changed))
             self.window.notify_data_changed(tables)
             self.synced.emit(report)
         self.reload()
-        if report.status == "applied" and report.open_conflicts:
+        if report.status == "applied" and report.open_conflicts and not self.on_database:
             self.tabs.setCurrentIndex(1)
         else:
             self.tabs.setCurrentIndex(0)

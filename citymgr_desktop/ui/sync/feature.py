@@ -44,12 +44,14 @@ def install(window: Window) -> QAction:
 
 
 def _a_file(store: Store | None) -> bool:
-    """Field packages and syncs work on a GeoPackage (not on a database yet)."""
-    return store is not None and not store.is_database
+    """A project is open: a GeoPackage, or a database (the sync dialog without its
+    Conflicts and History tabs there)."""
+    return store is not None
 
 
 def _a_writable_file(store: Store | None) -> bool:
-    return _a_file(store) and store is not None and not store.read_only
+    """Check-out works on a file and on a database (its base is kept in the database)."""
+    return store is not None and not store.read_only
 
 
 def _file_changed(window: Window, action: QAction, store: Store | None) -> None:

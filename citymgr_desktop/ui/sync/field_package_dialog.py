@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, PackageResult, create_package
+from citymgr_desktop.core.sync.checkout import ASSET_LAYERS, PackageResult
+from citymgr_desktop.core.sync.database_checkout import create_package_of
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
@@ -102,8 +103,12 @@ class FieldPackageDialog(QDialog):
         s = QSettings()
         self.surveyor.setText(str(s.value(KEY + "surveyor", "")))
         self.years.setValue(int(s.value(KEY + "years", 3)))
-        folder = Path(str(s.value(KEY + "folder", "")) or self.store.path.parent)
-        self.out.setText(str(folder / f"{self.store.path.stem}-field.gpkg"))
+        if self.store.is_database:  # no folder of its own: the home folder, the database's name
+            home, stem = Path.home(), str(self.store.path).rsplit("/", 1)[-1].split("?")[0]
+        else:
+            home, stem = self.store.path.parent, self.store.path.stem
+        folder = Path(str(s.value(KEY + "folder", "")) or home)
+        self.out.setText(str(folder / f"{stem.replace('service=', '')}-field.gpkg"))
 
     def _save(self) -> None:
         s = QSettings()
@@ -149,7 +154,7 @@ class FieldPackageDialog(QDialog):
         self._save()
         self.message.setText("")
         self.task = run_task(self, self.tr("Writing %1").replace("%1", Path(out).name),
-                             create_package, self.store, out, on_done=self._done,
+                             create_package_of, self.store, out, on_done=self._done,
                              on_error=self._error, **kwargs)
 
     def view_bbox(self) -> tuple[float, float, float, float]:

@@ -208,6 +208,13 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
         raise source_fault(p, exc) or BadFileError(
             "{path}: cannot be read ({kind}: {reason})",
             path=p, kind=type(exc).__name__, reason=_short(exc)) from None
+    apply_crs_options(data, opts)
+    prog.check()
+    return data
+
+
+def apply_crs_options(data: SourceData, opts: SourceOptions) -> None:
+    """The user's CRS override (or GCJ-02) on a layer read."""
     if importer_gcj.is_gcj02(opts.source_crs):
         data.layer.crs = CRS.from_epsg(4326)
         data.gcj02 = True
@@ -217,8 +224,6 @@ def read_source(path: str | Path, options: SourceOptions | None = None, *,
         data.layer.crs = parse_source_crs(opts.source_crs)
         data.layer.notes.append(messages.msg("CRS set by the user: {crs}",
                                              crs=data.layer.crs.name))
-    prog.check()
-    return data
 
 
 def parse_source_crs(text: str) -> CRS:
@@ -262,6 +267,15 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
             path=path, layer=layer, reason=msg) from None
     else:
         cut = []
+    return gdal_source_data(path, layer, opts, meta, table, encoding, cut,
+                            [str(w.message) for w in caught], _driver(path, layer))
+
+
+def gdal_source_data(path: Path, layer: str, opts: SourceOptions, meta: dict, table: Any,
+                     encoding: str | None, cut: list[messages.Message], gdal_warnings: list[str],
+                     driver: str, first_row: int = 0) -> SourceData:
+    """A layer (or one batch of it, from row ``first_row``) read by GDAL as an Arrow table,
+    as :class:`SourceData`."""
     gcol = meta.get("geometry_name") or "wkb_geometry"
     fid_col = meta.get("fid_column") or "OGC_FID"
     cols = table.column_names
@@ -270,7 +284,7 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
     geom_idx = max((i for i, n in enumerate(cols) if n == gcol), default=None)
     keep = [i for i in range(len(cols)) if i not in (fid_idx, geom_idx)]
     fids = (table.column(fid_idx).to_pylist() if fid_idx is not None
-            else list(range(table.num_rows)))
+            else list(range(first_row, first_row + table.num_rows)))
     attrs = table.select(keep).to_pandas(integer_object_nulls=True, date_as_object=True,
                                          timestamp_as_object=True)
     attrs.index = pd.Index(fids, name="fid")
@@ -283,14 +297,13 @@ def _read_gdal(path: Path, opts: SourceOptions, max_features: int | None) -> Sou
             crs = CRS.from_user_input(meta["crs"])
         except Exception:
             crs = None
-    driver = _driver(path, layer)
     info = SourceLayer(str(path), layer, driver, meta.get("geometry_type"), table.num_rows, crs,
                        encoding or meta.get("encoding"))
     if encoding and not opts.encoding:
         info.notes.append(messages.msg("no .cpg file: attribute encoding detected as "
                                        "{encoding}", encoding=encoding))
     info.notes.extend(cut)
-    for message in dict.fromkeys(str(w.message).split(". To avoid")[0] for w in caught):
+    for message in dict.fromkeys(w.split(". To avoid")[0] for w in gdal_warnings):
         info.notes.append(messages.msg("GDAL: {message}", message=message))  # e.g. rings it closed
     geoms, problems, converted = decode_wkb(wkb, fids, path, layer)
     if driver == "OSM":

@@ -19,6 +19,7 @@ from __future__ import annotations
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.postgis.ddl import ident
+from citymgr_desktop.core.store.postgis.field_sync import SYNC_TABLES, ensure_sync_tables
 from citymgr_desktop.core.store.postgis.store import PostgisStore
 
 GRANTS_DDL = ("CREATE TABLE IF NOT EXISTS citymgr_role_district (role name NOT NULL, "
@@ -94,6 +95,7 @@ def grant(target: str, role: str, district: str, *, read_only: bool = False) -> 
                                     "e.g. createuser --pwprompt {role})",
                                     target=db.path, role=role)
             conn.execute(GRANTS_DDL)
+            ensure_sync_tables(conn)  # field packages and syncs are every engineer's
             conn.execute("INSERT INTO citymgr_role_district VALUES (%s, %s, %s) ON CONFLICT "
                          "(role, district) DO UPDATE SET read_only = EXCLUDED.read_only",
                          (role, district, read_only))
@@ -101,7 +103,8 @@ def grant(target: str, role: str, district: str, *, read_only: bool = False) -> 
             conn.execute(f"GRANT USAGE ON SCHEMA public TO {who}")
             conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {who}")
             if not read_only:
-                tables = [t.name for t in sc.ASSET_TABLES] + list(_ROW_RULES)
+                tables = [t.name for t in sc.ASSET_TABLES] + list(_ROW_RULES) + \
+                    list(SYNC_TABLES)
                 conn.execute(f"GRANT INSERT, UPDATE, DELETE ON "
                              f"{', '.join(map(ident, tables))} TO {who}")
                 conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}")

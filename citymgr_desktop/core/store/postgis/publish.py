@@ -30,6 +30,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.create import bulk_insert, finish, initialise
 from citymgr_desktop.core.store.geopackage import Store
+from citymgr_desktop.core.store.postgis.bulk import copy_to_stage, staged_columns
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, create_schema, ident
 from citymgr_desktop.core.store.postgis.qgis_project import write_project
 from citymgr_desktop.core.store.postgis.store import PostgisStore
@@ -118,18 +119,9 @@ def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
         return 0, 0, 0
     if conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {ident(table.name)})").fetchone()[0]:
         return _copy_into_empty(conn, table, names, rows, srid), 0, 0
-    stage = ident(f"_publish_{table.name}")
-    conn.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT "
-                 f"{', '.join(ident(n) for n in names if n != sc.GEOMETRY_COLUMN)} "
-                 f"FROM {ident(table.name)} WITH NO DATA")
-    if table.is_asset:
-        conn.execute(f"ALTER TABLE {stage} ADD COLUMN {ident(sc.GEOMETRY_COLUMN)} bytea")
+    stage = copy_to_stage(conn, table, names, rows, f"_publish_{table.name}")
     cols = ", ".join(map(ident, names))
-    with conn.cursor().copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-        for r in rows:  # values as the file has them (geometries: WKB, see _file_rows)
-            copy.write_row(r)
-    picked = ", ".join(f"ST_GeomFromWKB(s.{ident(n)}, {int(srid)})" if n == sc.GEOMETRY_COLUMN
-                       else f"s.{ident(n)}" for n in names)
+    picked = staged_columns(names, srid)
     changed = [n for n in names if n != table.key]
     sets = ", ".join(f"{ident(n)} = EXCLUDED.{ident(n)}" for n in changed)
     old = ", ".join(f"t.{ident(n)}" for n in changed)
@@ -212,17 +204,18 @@ def _publish_calendar(store: Store, conn: Any) -> None:
 
 
 def snapshot(source: str, out: str | os.PathLike[str], *, district: str | None = None,
-             overwrite: bool = False, progress: Progress | None = None) -> dict[str, int]:
+             overwrite: bool = False, progress: Progress | None = None,
+             password: str | None = None) -> dict[str, int]:
     """Write the database ``source`` (or the assets of one 街道 and their records) to a new
     GeoPackage ``out``; returns the number of rows per table. Written under a temporary
-    name and renamed when complete."""
+    name and renamed when complete. ``password``: one the user typed (the app)."""
     prog = ensure(progress)
     target = Path(out)
     if target.exists() and not overwrite:
         raise BadFileError("{target} already exists; choose a new file name or add "
                            "--overwrite", target=target)
     counts: dict[str, int] = {}
-    with PostgisStore.open(source, read_only=True) as db:
+    with PostgisStore.open(source, read_only=True, password=password) as db:
         db.require_asset_project()
         crs = db.project_crs()
         with atomic_path(target) as tmp:

@@ -25,6 +25,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
+from citymgr_desktop.core.store.drawing import CHUNK_ROWS, DrawingRows
 from citymgr_desktop.core.store.geopackage import LayerInfo
 from citymgr_desktop.core.store.postgis.connection import (
     GuardedConnection,
@@ -340,6 +341,37 @@ class PostgisStore(PostgisQueries, PostgisFigures):
         arrays["geometry"] = pa.array([None if g is None else bytes(g) for g in data[-1]],
                                       pa.binary())
         return pa.table(arrays)
+
+    def read_for_drawing(self, layer: str, columns: Iterable[str], *,
+                         include_retired: bool = True,
+                         bbox: tuple[float, float, float, float] | None = None,
+                         as_bytes: Iterable[str] = ()) -> DrawingRows:
+        """The renderer's bulk read, as the GeoPackage store's (``core/store/drawing.py``):
+        rows ``(fid, *columns, WKB)`` in fid order, ``bbox`` through the GiST index."""
+        names = list(columns)
+        if layer not in sc.ASSET_TABLES_BY_NAME:
+            raise NotFoundError("{path} has no layer {name!r}", path=self.path, name=layer)
+        clauses = ["retired_at IS NULL"] if not include_retired else []
+        params: list[Any] = []
+        if bbox is not None:  # bounding boxes meet, as the GeoPackage's rtree read
+            clauses.append(f"{ident(sc.GEOMETRY_COLUMN)} && "
+                           "ST_MakeEnvelope(%s, %s, %s, %s, %s)")
+            params = [*map(float, bbox), self.srid]
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        cols = ["fid", *names, sc.GEOMETRY_COLUMN]
+        with self.conn.cursor(binary=True) as cur:
+            rows = cur.execute(f"SELECT {', '.join(map(select_column, cols))} FROM "
+                               f"{ident(layer)}{where} ORDER BY fid", params).fetchall()
+        encode = {i for i, n in enumerate(names, start=1) if n in set(as_bytes)}
+
+        def plain(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(v.encode() if i in encode and isinstance(v, str) else
+                         bytes(v) if isinstance(v, memoryview) else v
+                         for i, v in enumerate(row))
+
+        chunks = (list(map(plain, rows[i : i + CHUNK_ROWS]))
+                  for i in range(0, len(rows), CHUNK_ROWS))
+        return DrawingRows(tuple(names), "wkb", chunks)
 
     def get_rows(self, table: str, uuids: Iterable[str],
                  fields: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:

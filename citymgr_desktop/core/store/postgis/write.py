@@ -28,10 +28,12 @@ from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, three_way
 from citymgr_desktop.core.model.values import normalise
+from citymgr_desktop.core.store.postgis.bulk import copy_to_stage, staged_columns
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
 from citymgr_desktop.core.store.postgis.values import from_db, placeholder, select_column, to_db
 from citymgr_desktop.core.store.write import check_geometry, pci_grade_case_sql
 
+BULK_INSERT_ROWS = 100  # from this many new rows of a table on, COPY instead of INSERTs
 Versions = Mapping[tuple[str, str], int]  # (table, uuid) -> the version an editor read
 
 
@@ -95,8 +97,14 @@ def save_deltas(conn: Any, deltas: list[Delta], versions: Versions, user: str, s
     for name, step in steps:
         table = sc.table(name)
         counts = outcome.counts.setdefault(name, {"insert": 0, "update": 0, "delete": 0})
+        many = [d for d in by_table[name] if d.kind == "insert"] if step == "rest" else []
+        if table.key and len(many) >= BULK_INSERT_ROWS:
+            _insert_many(conn, table, many, user, stamp, srid, district_code)
+            counts["insert"] += len(many)
+        else:
+            many = []
         for d in by_table[name]:
-            if (d.kind == "delete") != (step == "delete"):
+            if (d.kind == "delete") != (step == "delete") or (many and d.kind == "insert"):
                 continue
             if d.kind == "insert":
                 _insert(conn, table, d, user, stamp, srid, district_code)
@@ -143,6 +151,49 @@ def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: i
                             "(row-level security: it belongs to another sub-district)",
                             table=table.name, uuid=d.uuid, user=conn.info.user) from None
     _derive(conn, table, d.uuid)
+
+
+def _insert_many(conn: Any, table: sc.Table, deltas: list[Delta], user: str, stamp: str,
+                 srid: int, district_code: str) -> None:
+    """New rows of one table at once (an import): the same checks as :func:`_insert`, then
+    ``COPY`` into a staging table and one ``INSERT … SELECT``. A row the database refuses
+    sends the batch through :func:`_insert` one by one, which names it."""
+    import psycopg
+
+    rows: list[dict[str, Any]] = []
+    serial = None
+    for d in deltas:
+        assert d.new is not None
+        row = _prepare(table, d.new)
+        row[table.key] = d.uuid
+        if table.is_asset:
+            if row.get(sc.GEOMETRY_COLUMN) is None:
+                raise GeometryError("new {table} {uuid} has no geometry", table=table.name,
+                                    uuid=d.uuid)
+            if row.get("obj_code"):
+                objcode.validate(row["obj_code"], table)
+            else:
+                if serial is None:
+                    serial = _next_serial(conn, table, district_code)
+                row["obj_code"] = objcode.make(district_code, table, serial)
+                serial += 1
+        _stamp(table, row, user, stamp)
+        rows.append(row)
+    names = list(dict.fromkeys(n for row in rows for n in row))  # absent = NULL (no defaults)
+    try:
+        with conn.transaction():  # a savepoint
+            stage = copy_to_stage(conn, table, names, [[r.get(n) for n in names] for r in rows],
+                                  f"_insert_{table.name}")
+            conn.execute(f"INSERT INTO {ident(table.name)} ({', '.join(map(ident, names))}) "
+                         f"SELECT {staged_columns(names, srid)} FROM {stage} s")
+            conn.execute(f"DROP TABLE {stage}")
+    except psycopg.errors.IntegrityError:
+        for d in deltas:
+            _insert(conn, table, d, user, stamp, srid, district_code)
+        return
+    if table.name == "road_segment":
+        conn.execute(f"UPDATE road_segment SET pci_grade = {pci_grade_case_sql()} "
+                     "WHERE asset_uuid = ANY(%s)", ([d.uuid for d in deltas],))
 
 
 def _next_serial(conn: Any, table: sc.Table, district_code: str) -> int:

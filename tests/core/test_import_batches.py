@@ -1,0 +1,118 @@
+"""A source read, checked and written in batches imports exactly what a whole read imports:
+the same report, the same assets (codes, ids, values, geometries) and the same refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from citymgr_desktop.core.errors import CrsError
+from citymgr_desktop.core.importing import run as importer
+from citymgr_desktop.core.importing import suggest_mapping
+from citymgr_desktop.core.importing.sources import SourceOptions, describe_layer
+from citymgr_desktop.core.store import Store
+from tests.core import import_sources as src
+from tests.gpkg_checks import assert_valid_gpkg
+
+WHOLE = 1_000_000
+
+
+def _import(tmp_path, name, source, table, batch, monkeypatch, options=None, dry_run=False,
+            prefix=""):
+    monkeypatch.setattr(importer, "BATCH_FEATURES", batch)
+    project = src.new_project(tmp_path / f"{name}.gpkg")
+    mapping = suggest_mapping(describe_layer(source, options), table)
+    mapping.id_prefix = prefix
+    with Store.open(project) as store:
+        result = importer.run_import(store, source, mapping, options, dry_run=dry_run)
+        rows = store.conn.execute(
+            f"SELECT * FROM {table} ORDER BY obj_code").fetchall()
+        columns = [d[0] for d in store.conn.execute(f"SELECT * FROM {table}").description]
+    keep = [i for i, c in enumerate(columns) if c not in ("fid", "asset_uuid", "updated_at")]
+    return result, [[r[i] for i in keep] for r in rows], project
+
+
+def _report(result):
+    return json.dumps(result.report.to_dict(), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _many_bins(folder, n=1_200):
+    """Points in lon/lat with repeated ids, dirty words and a few far away (outside the
+    project CRS's area of use)."""
+    points = [src.ll(i % 50, i // 50) for i in range(n)]
+    points[17] = points[1001] = (2.35, 48.85)  # Paris
+    words = ["好", "较好", "差不多", "", "危险"]
+    props = [{"编号": f"B{i if i % 500 else 3}", "名称": f"箱{i}", "状况": words[i % 5],
+              "分类": "可回收物" if i % 3 else "厨余"} for i in range(n)]
+    return src.geojson_points(folder, "many_bins", points, props)
+
+
+@pytest.mark.parametrize(("maker", "table", "batch"), [
+    (src.geojson_roads, "road_segment", 3), (src.shapefile_bins, "litter_bin", 2),
+    (src.gpkg_parks, "green_space", 1), (_many_bins, "litter_bin", 250)])
+def test_batches_import_what_a_whole_read_imports(tmp_path, monkeypatch, maker, table, batch):
+    source = maker(tmp_path)
+    whole, whole_rows, _ = _import(tmp_path, "whole", source, table, WHOLE, monkeypatch)
+    batched, batched_rows, project = _import(tmp_path, "batched", source, table, batch,
+                                             monkeypatch)
+    assert _report(batched) == _report(whole)
+    assert batched_rows == whole_rows
+    assert batched.report.inserted == whole.report.inserted > 0
+    assert_valid_gpkg(project)
+
+
+def test_batches_reimport_and_dry_run_agree(tmp_path, monkeypatch):
+    source = _many_bins(tmp_path)
+    dry, _, _ = _import(tmp_path, "dry", source, "litter_bin", 400, monkeypatch, dry_run=True)
+    result, rows, project = _import(tmp_path, "real", source, "litter_bin", 400, monkeypatch)
+    assert dry.report.obj_codes == result.report.obj_codes == (
+        "4201060304000001", f"4201060304{result.report.inserted:06d}")
+    assert dry.report.inserted == result.report.inserted == len(rows)
+    assert result.report.skipped.counts == {
+        "outside the project CRS's area of use": 2,
+        "duplicate source id in the source (the first one is imported)": 3}
+    mapping = suggest_mapping(describe_layer(source), "litter_bin")
+    with Store.open(project) as store:
+        again = importer.run_import(store, source, mapping)
+    assert (again.report.inserted, again.report.updated) == (0, 0)
+    assert again.report.unchanged == result.report.inserted
+
+
+def test_batches_with_a_filter_plan_on_the_filtered_features(tmp_path, monkeypatch):
+    source = _many_bins(tmp_path)
+    options = SourceOptions(where="\"分类\" = '厨余'")
+    result, rows, _ = _import(tmp_path, "filtered", source, "litter_bin", 100, monkeypatch,
+                              options)
+    assert result.report.read == len([i for i in range(1_200) if i % 3 == 0])
+    assert len(rows) == result.report.inserted
+
+
+def test_batches_refuse_data_of_which_nothing_is_inside(tmp_path, monkeypatch):
+    points = [(2.35 + i / 1000, 48.85) for i in range(30)]
+    source = src.geojson_points(tmp_path, "paris", points)
+    with pytest.raises(CrsError, match="lies outside the area of use"):
+        _import(tmp_path, "paris", source, "litter_bin", 7, monkeypatch)
+    with Store.open(tmp_path / "paris.gpkg") as store:
+        assert store.conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0] == 0
+
+
+def test_cancel_between_batches_changes_nothing(tmp_path, monkeypatch):
+    from citymgr_desktop.core.errors import CancelledError
+    from citymgr_desktop.core.progress import Progress
+
+    source = _many_bins(tmp_path)
+    monkeypatch.setattr(importer, "BATCH_FEATURES", 500)
+    project = src.new_project(tmp_path / "p.gpkg")
+    progress = Progress()
+
+    def on_progress(done, total, message):
+        if message == "importing" and done >= 600:
+            progress.cancel()
+
+    progress._callback = on_progress
+    with Store.open(project) as store, pytest.raises(CancelledError):
+        importer.run_import(store, source, suggest_mapping(describe_layer(source), "litter_bin"),
+                            progress=progress)
+    with Store.open(project) as store:
+        assert store.conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0] == 0
