@@ -11,7 +11,7 @@ raw difference of every touched row before and after, so undo restores the exact
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 # of the tables the sync wrote, unless a full check is asked for.
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 
+BATCH = 250  # changes written (and their whole rows read for the journal) at a time
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     table: str
     uuid: str
@@ -122,6 +124,13 @@ def same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _unchanged(a: Any, b: Any) -> bool:
+    """same_value, with the common case (two values of one plain type) first."""
+    if type(a) is type(b) and not isinstance(a, BlobRef):
+        return bool(a == b)
+    return same_value(a, b)
+
+
 def journal_entry(table: str, uuid: str, before: dict | None, after: dict | None
                   ) -> JournalEntry | None:
     if before is None and after is None:
@@ -130,7 +139,7 @@ def journal_entry(table: str, uuid: str, before: dict | None, after: dict | None
         return JournalEntry(table, uuid, "insert", None, after)
     if after is None:
         return JournalEntry(table, uuid, "delete", before, None)
-    changed = [c for c in after if not same_value(before.get(c), after[c])]
+    changed = [c for c in after if not _unchanged(before.get(c), after[c])]
     if not changed:
         return None
     return JournalEntry(table, uuid, "update", {c: before.get(c) for c in changed},
@@ -139,40 +148,62 @@ def journal_entry(table: str, uuid: str, before: dict | None, after: dict | None
 
 def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
                on_step: Callable[[int], None] | None = None) -> list[JournalEntry]:
-    """Apply ``plan.changes`` (refused ones move to ``plan.conflicts``); the journal entries."""
+    """Apply ``plan.changes`` (refused ones move to ``plan.conflicts``); the journal entries.
+
+    Changes are written in batches of :data:`BATCH`, each row read before and after its own
+    batch, so memory follows the batch, not the sync. A row with several changes (an edit
+    and the inspection rule's condition) is read before the first batch and after the last.
+    Entries come in the order the rows were written, one per row.
+    """
     prog = ensure(progress)
     conn = store.conn
-    keys: dict[str, list[str]] = defaultdict(list)
-    for ch in plan.changes:
-        keys[ch.table].append(ch.uuid)
-    before = snapshot_rows(conn, keys)
+    times = Counter((ch.table, ch.uuid) for ch in plan.changes)
+    repeated = [key for key, n in times.items() if n > 1]
+    before_all = snapshot_rows(conn, _by_table(repeated))
     by_phase: dict[int, list[Change]] = defaultdict(list)
     for ch in plan.changes:
         by_phase[phase(ch)].append(ch)
+    slots: list[JournalEntry | tuple[str, str] | None] = []  # a key: filled in at the end
+    seen: set[tuple[str, str]] = set()
     done = 0
     for p in sorted(by_phase):
         changes = by_phase[p]
-        for i in range(0, len(changes), 2000):
-            batch = changes[i:i + 2000]
-            for ch, exc in _apply_batch(store, batch):
+        for i in range(0, len(changes), BATCH):
+            batch = changes[i:i + BATCH]
+            single = [(ch.table, ch.uuid) for ch in batch if times[(ch.table, ch.uuid)] == 1]
+            before = snapshot_rows(conn, _by_table(single))
+            refused = _apply_batch(store, batch)
+            for ch, exc in refused:
                 plan.changes.remove(ch)
                 plan.conflicts.append(_rejected(ch, exc))
+            after = snapshot_rows(conn, _by_table(single))
+            left_out = {id(ch) for ch, _ in refused}
+            for ch in batch:
+                key = (ch.table, ch.uuid)
+                if id(ch) in left_out or key in seen:
+                    continue
+                seen.add(key)
+                slots.append(key if times[key] > 1 else
+                             journal_entry(ch.table, ch.uuid, before.get(key), after.get(key)))
             done += len(batch)
             prog.update(done, len(plan.changes) or 1, msg("writing changes"))
             if on_step is not None:
                 on_step(done)
-    after = snapshot_rows(conn, keys)
+    after_all = snapshot_rows(conn, _by_table(repeated))
     entries = []
-    seen: set[tuple[str, str]] = set()
-    for ch in sorted(plan.changes, key=phase):
-        if (ch.table, ch.uuid) in seen:  # one entry per row: before and after say it all
-            continue
-        seen.add((ch.table, ch.uuid))
-        e = journal_entry(ch.table, ch.uuid, before.get((ch.table, ch.uuid)),
-                          after.get((ch.table, ch.uuid)))
-        if e is not None:
-            entries.append(e)
+    for slot in slots:
+        if isinstance(slot, tuple):
+            slot = journal_entry(slot[0], slot[1], before_all.get(slot), after_all.get(slot))
+        if slot is not None:
+            entries.append(slot)
     return entries
+
+
+def _by_table(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for table, uuid in keys:
+        out[table].append(uuid)
+    return out
 
 
 def _apply_batch(store: Store, changes: list[Change]) -> list[tuple[Change, CitymgrError]]:
@@ -226,9 +257,9 @@ def integrity_check(conn: sqlite3.Connection, path: str, tables: list[str],
 
     size = os.path.getsize(path) if os.path.exists(path) else 0
     if full or size <= FULL_CHECK_BYTES:
-        checks = [("integrity_check", "PRAGMA integrity_check")]
+        checks = [("integrity_check", "PRAGMA main.integrity_check")]
     else:
-        checks = [(f"quick_check({t})", f"PRAGMA quick_check({gpkg.quote_ident(t)})")
+        checks = [(f"quick_check({t})", f"PRAGMA main.quick_check({gpkg.quote_ident(t)})")
                   for t in tables]
     for _, sql in checks:
         rows = [r[0] for r in conn.execute(sql).fetchall()]

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync import registry as reg
-from citymgr_desktop.core.sync.diff import all_columns
-from citymgr_desktop.core.sync.merge import TableInput
+from citymgr_desktop.core.sync.diff import TableDiff, all_columns
+from citymgr_desktop.core.sync.files import attach
 
 q = gpkg.quote_ident
 DELETED = "sync_delta_deleted"
@@ -124,33 +124,51 @@ def _apply_delta(conn: sqlite3.Connection, delta: Path) -> None:
         conn.execute("DETACH DATABASE d")
 
 
-def write_delta(path: Path, inputs: dict[str, TableInput]) -> Path:
-    """Save the package's changed rows against its base (what ``materialize`` re-applies)."""
+def write_delta(path: Path, package: Path, diffs: Mapping[str, TableDiff]) -> Path:
+    """Save the package's changed rows against its base (what ``materialize`` re-applies).
+
+    The rows are copied in SQL from the package, attached read-only to the delta's own
+    connection: none of them passes through Python (the merge keeps only the columns it
+    compares). Call it before the package is marked, while the package holds what was read.
+    """
     with atomic_path(path) as tmp:
-        _write_delta_file(tmp, inputs)
+        _write_delta_file(tmp, package, diffs)
     return path
 
 
-def _write_delta_file(tmp: Path, inputs: dict[str, TableInput]) -> None:
-    conn = sqlite3.connect(str(tmp))
+def _write_delta_file(tmp: Path, package: Path, diffs: Mapping[str, TableDiff]) -> None:
+    conn = sqlite3.connect(str(tmp), isolation_level=None)
     try:
+        attach(conn, package, "f", read_only=True)
         conn.execute("BEGIN")
-        conn.execute(f"CREATE TABLE {DELETED} (table_name TEXT, uuid TEXT)")
-        for name, inp in inputs.items():
-            t = inp.table
-            cols = ["fid", *all_columns(t)]
-            conn.execute(f"CREATE TABLE {q(name)} ({', '.join(q(c) for c in cols)})")
-            rows: list[dict[str, Any]] = [inp.field[u] for u in inp.diff.updated]
-            rows += [inp.field_new[new.rowid] for new in inp.diff.inserted]
-            conn.executemany(f"INSERT INTO {q(name)} VALUES ({','.join('?' * len(cols))})",
-                             [[r[c] for c in cols] for r in rows])
-            conn.executemany(f"INSERT INTO {DELETED} VALUES (?, ?)",
-                             [(name, u) for u in inp.diff.deleted])
+        conn.execute(f"CREATE TABLE main.{DELETED} (table_name TEXT, uuid TEXT)")
+        conn.execute("CREATE TEMP TABLE sync_delta_keys (k TEXT PRIMARY KEY)")
+        conn.execute("CREATE TEMP TABLE sync_delta_rowids (r INTEGER PRIMARY KEY)")
+        for name, d in diffs.items():
+            t = sc.table(name)
+            cols = all_columns(t)
+            conn.execute(f"CREATE TABLE main.{q(name)} "
+                         f"({', '.join(q(c) for c in ['fid', *cols])})")
+            conn.execute("DELETE FROM temp.sync_delta_keys")
+            conn.execute("DELETE FROM temp.sync_delta_rowids")
+            conn.executemany("INSERT OR IGNORE INTO temp.sync_delta_keys VALUES (?)",
+                             [(u,) for u in d.updated])
+            conn.executemany("INSERT OR IGNORE INTO temp.sync_delta_rowids VALUES (?)",
+                             [(n.rowid,) for n in d.inserted])
+            sel = ", ".join(f"o.{q(c)}" for c in cols)
+            # one row per uuid, the lowest rowid (as the merge read it)
+            conn.execute(f"INSERT INTO main.{q(name)} SELECT min(o.rowid), {sel} "
+                         f"FROM f.{q(name)} o WHERE o.{q(t.key)} IN "
+                         "(SELECT k FROM temp.sync_delta_keys) GROUP BY o." + q(t.key))
+            conn.execute(f"INSERT INTO main.{q(name)} SELECT o.rowid, {sel} FROM f.{q(name)} o "
+                         "WHERE o.rowid IN (SELECT r FROM temp.sync_delta_rowids)")
+            conn.executemany(f"INSERT INTO main.{DELETED} VALUES (?, ?)",
+                             [(name, u) for u in d.deleted])
         conn.execute("COMMIT")
     finally:
         conn.close()
 
 
-def needs_full_copy(inputs: dict[str, TableInput], rewritten: bool) -> bool:
+def needs_full_copy(diffs: Mapping[str, TableDiff], rewritten: bool) -> bool:
     """True when a delta cannot describe the package (a layer rewritten by another tool)."""
-    return rewritten or any(not inp.diff.aligned for inp in inputs.values())
+    return rewritten or any(not d.aligned for d in diffs.values())

@@ -9,14 +9,22 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.files import damaged_error
-from citymgr_desktop.core.sync.merge import TableInput
+from citymgr_desktop.core.sync.diff import (
+    CACHE_KIB,
+    CHUNK,
+    TableDiff,
+    all_columns,
+    fetch_by_rowid,
+    fetch_rows,
+)
 from citymgr_desktop.core.sync.values import dumps
 
 
@@ -40,6 +48,8 @@ def attached(conn: sqlite3.Connection, path: Path, schema: str,
         attach(conn, path, schema, read_only)
     except sqlite3.DatabaseError as exc:
         raise BadFileError("{path}: cannot be opened ({reason})", path=path, reason=exc) from None
+    # the sync reads only the changed rows of an attached copy: a small page cache will do
+    conn.execute(f"PRAGMA {gpkg.quote_ident(schema)}.cache_size = -{CACHE_KIB}")
     try:
         yield
     finally:
@@ -80,21 +90,32 @@ def package_meta(conn: sqlite3.Connection, schema: str = "f") -> dict[str, str]:
         return {}
 
 
-def content_id(package_uuid: str, parent: str | None, inputs: dict[str, TableInput]) -> str:
+def content_id(package_uuid: str, parent: str | None, conn: sqlite3.Connection,
+               diffs: Mapping[str, TableDiff], chunk: int = CHUNK) -> str:
     """The sync id: the package id and a hash of the field's changes against their base, so
-    the same package content brought in twice has the same id."""
+    the same package content brought in twice has the same id. The changed values are read
+    from the package attached as ``f``, ``chunk`` rows at a time."""
     h = hashlib.sha256(f"{package_uuid}|{parent or 'check-out'}".encode())
-    for name in sorted(inputs):
-        inp = inputs[name]
-        d = inp.diff
-        for u in sorted(d.updated):
-            row = inp.field[u]
-            h.update(json.dumps(["U", name, u, [[c, dumps(row[c])] for c in d.updated[u]]]
-                                ).encode())
+    for name in sorted(diffs):
+        d, t = diffs[name], sc.table(name)
+        changed = {c for cols in d.updated.values() for c in cols} | {t.key}
+        cols = [c for c in all_columns(t) if c in changed]
+        updated = sorted(d.updated)
+        for i in range(0, len(updated), chunk):
+            part = updated[i:i + chunk]
+            rows = fetch_rows(conn, "f", t, part, cols)
+            for u in part:
+                row = rows[u]
+                h.update(json.dumps(["U", name, u, [[c, dumps(row[c])] for c in d.updated[u]]]
+                                    ).encode())
         for u in sorted(d.deleted):
             h.update(json.dumps(["D", name, u]).encode())
-        for n in sorted(d.inserted, key=lambda n: n.rowid):
-            row = inp.field_new[n.rowid]
-            h.update(json.dumps(["I", name, n.uuid, n.rowid,
-                                 [[c, dumps(v)] for c, v in sorted(row.items())]]).encode())
+        inserted = sorted(d.inserted, key=lambda n: n.rowid)
+        for i in range(0, len(inserted), chunk):
+            news = inserted[i:i + chunk]
+            by_rowid = fetch_by_rowid(conn, "f", t, [n.rowid for n in news], all_columns(t))
+            for n in news:
+                row = by_rowid[n.rowid]
+                h.update(json.dumps(["I", name, n.uuid, n.rowid,
+                                     [[c, dumps(v)] for c, v in sorted(row.items())]]).encode())
     return f"{package_uuid[:8]}-{h.hexdigest()[:12]}"

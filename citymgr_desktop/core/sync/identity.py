@@ -63,8 +63,9 @@ def _keys(conn: sqlite3.Connection, table: sc.Table) -> list[Damage]:
     """Rows without a key, and keys held by more than one row."""
     t, k = f"f.{gpkg.quote_ident(table.name)}", gpkg.quote_ident(table.key)
     out = []
-    empty = [r[0] for r in conn.execute(f"SELECT rowid FROM {t} WHERE {k} IS NULL OR {k} = '' "
-                                        "ORDER BY rowid")]
+    # two lookups through the key's index (an OR of the two reads every row: 0.5 s at 600k)
+    empty = [r[0] for r in conn.execute(f"SELECT rowid FROM {t} WHERE {k} IS NULL UNION "
+                                        f"SELECT rowid FROM {t} WHERE {k} = '' ORDER BY 1")]
     if empty:
         out.append(Damage(table.name, tuple(empty), f"no {table.key}"))
     if key_is_unique(conn, "f", table):

@@ -10,7 +10,7 @@ refused, naming the row, when something touched by the run has changed since.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +43,19 @@ q = gpkg.quote_ident
 
 def write_journal(conn: sqlite3.Connection, sync_uuid: str,
                   entries: Iterable[JournalEntry]) -> int:
-    rows = [(sync_uuid, i, e.table, e.uuid, e.action, dumps_row(e.old), dumps_row(e.new))
-            for i, e in enumerate(entries, start=1)]
+    """Insert the entries in order (seq 1, 2, ...); their JSON is made row by row as SQLite
+    takes them, never all at once. Returns how many."""
+    written = 0
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        nonlocal written
+        for written, e in enumerate(entries, start=1):
+            yield (sync_uuid, written, e.table, e.uuid, e.action, dumps_row(e.old),
+                   dumps_row(e.new))
+
     conn.executemany("INSERT INTO sync_journal (sync_uuid, seq, table_name, row_uuid, action, "
-                     "old_values, new_values) VALUES (?,?,?,?,?,?,?)", rows)
-    return len(rows)
+                     "old_values, new_values) VALUES (?,?,?,?,?,?,?)", rows())
+    return written
 
 
 def read_journal(conn: sqlite3.Connection, sync_uuid: str) -> list[JournalEntry]:

@@ -41,7 +41,7 @@ from citymgr_desktop.core.sync.values import GEOM, for_store, same_value
 ROW = "*"  # field name of a conflict about a whole row
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """One row change to make in the master (raw values)."""
 

@@ -16,9 +16,7 @@ import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pyproj import CRS
+from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.history import package_path
@@ -34,6 +32,9 @@ from citymgr_desktop.core.sync.registry import (
     META_SURVEYOR,
     backup_wal,
 )
+
+if TYPE_CHECKING:  # pyproj costs a sync ~18 MB and is only named here
+    from pyproj import CRS
 
 q = gpkg.quote_ident
 

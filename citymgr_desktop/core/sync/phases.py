@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, i
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
 from citymgr_desktop.core.sync.checks import apply_inspections, check_plan
 from citymgr_desktop.core.sync.diff import (
+    CHUNK,
     TableDiff,
     all_columns,
     diff_tables,
@@ -39,6 +41,29 @@ from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.core.sync.schema import DATA_TABLES
 
 __all__ = ["PHASE_SHARES", "SyncJob"]
+
+
+def _parts(d: TableDiff) -> Iterator[TableDiff]:
+    """``d`` in pieces of at most CHUNK rows: its updates, then its deletes, then its new rows
+    (the order the merge takes them in)."""
+    updated = list(d.updated)
+    for i in range(0, len(updated), CHUNK):
+        yield TableDiff(d.table, updated={u: d.updated[u] for u in updated[i:i + CHUNK]},
+                        aligned=d.aligned)
+    for i in range(0, len(d.deleted), CHUNK):
+        yield TableDiff(d.table, deleted=d.deleted[i:i + CHUNK], aligned=d.aligned)
+    for i in range(0, len(d.inserted), CHUNK):
+        yield TableDiff(d.table, inserted=d.inserted[i:i + CHUNK], aligned=d.aligned)
+
+
+def _update_columns(t: Any, d: TableDiff) -> list[str]:
+    """The columns an updated row of ``t`` is read with: those the field changed in any row,
+    the key and the stamps the merge sets (in the order of ``all_columns``)."""
+    wanted = {t.key, "updated_at", "updated_by"}
+    for changed in d.updated.values():
+        wanted.update(changed)
+    return [c for c in all_columns(t) if c in wanted]
+
 
 # The progress bar (0-100): each phase's share, in the order they run.
 PHASE_SHARES = {"compare": (0, 40), "merge": (40, 45), "copy": (45, 50), "apply": (50, 60),
@@ -121,12 +146,12 @@ class SyncJob:
         merged = self._merge(diffs)
         if merged is None:  # nothing to do, or this content was synced before
             return self._finish_early()
-        inputs, plan = merged
+        plan = merged  # the rows read for the merge are gone: only the plan is kept
         if dry_run:
             return self._finish_dry_run(plan)
-        full = self._copy_backup(inputs)
+        full = self._copy_backup(diffs)
         ids, before = self._apply(plan, backup_path)
-        self._copy_base(inputs, full)
+        self._copy_base(diffs, full)
         self._record(plan, ids, before, backup_path)
         self._check(plan)
         return self.report
@@ -155,15 +180,14 @@ class SyncJob:
         self._tick("compare")
         return diffs
 
-    def _merge(self, diffs: dict[str, TableDiff]) -> tuple[dict[str, TableInput], Plan] | None:
+    def _merge(self, diffs: dict[str, TableDiff]) -> Plan | None:
         """merge: the package refused if its row identities are damaged; the changed rows of
         the three sides, the sync id, the merged plan checked against the whole master; None
         when there is nothing to do or the same content was synced before (the report says
         which)."""
         rep = self.report
         check_identities(self.conn, diffs, str(self.pkg_path))
-        inputs = {t.name: self._inputs(t, diffs[t.name]) for t in DATA_TABLES}
-        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, inputs)
+        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, self.conn, diffs, CHUNK)
         if not any(diffs.values()):
             rep.status = "nothing-to-do"
             parent = reg.run_by_uuid(self.conn, self.parent) if self.parent else None
@@ -177,22 +201,23 @@ class SyncJob:
             return None
         self._share("merge").update(0, 1, msg("merging"))
         merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
-        for t in DATA_TABLES:
-            merger.merge_table(inputs[t.name])
+        for t in DATA_TABLES:  # the changed rows stream through, CHUNK at a time
+            for part in _parts(diffs[t.name]):
+                merger.merge_table(self._inputs(t, part))
         plan = merger.plan
         check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
         self._drop_repeated_conflicts(plan)
         apply_inspections(self.store, plan, self.stamp, self.pkg.surveyor or "")
         self._tick("merge")
-        return inputs, plan
+        return plan
 
-    def _copy_backup(self, inputs: dict[str, TableInput]) -> bool:
+    def _copy_backup(self, diffs: dict[str, TableDiff]) -> bool:
         """copy, before the first write: the backup complete; the whole package copied as
         the next base when a layer was rewritten (returns whether it is)."""
         self._share("copy").update(0, 1, msg("backup copy"))
         for copy in self._copies:  # the backup must be complete before the first write
             copy.wait()
-        full = needs_full_copy(inputs, bool(self.normal))
+        full = needs_full_copy(diffs, bool(self.normal))
         if full:  # a rewritten layer: keep the whole package as the next base
             folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
             self._keep = folder / f"base-{self.run_uuid}.gpkg"
@@ -219,15 +244,17 @@ class SyncJob:
         self._tick("apply")
         return ids, before
 
-    def _copy_base(self, inputs: dict[str, TableInput], full: bool) -> None:
-        """copy, after the writes: the package marked with this run and the base its next
-        sync merges against kept (a delta of the changed rows, or the whole copy)."""
+    def _copy_base(self, diffs: dict[str, TableDiff], full: bool) -> None:
+        """copy, after the writes: the base its next sync merges against kept (a delta of
+        the changed rows, copied from the package before it is marked, or the whole copy)
+        and the package marked with this run."""
         for copy in self._copies:  # the base copy must be complete before the package is marked
             copy.wait()
-        self._mark_package()
         if not full:
             folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
-            self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", inputs)
+            self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", self.pkg_path,
+                                     diffs)
+        self._mark_package()
         self._tick("copies")
 
     def _record(self, plan: Plan, ids: list[str], before: dict[str, Any],
@@ -258,14 +285,24 @@ class SyncJob:
 
     # -- helpers -----------------------------------------------------------------------------
     def _inputs(self, t: Any, d: TableDiff) -> TableInput:
-        cols = all_columns(t)
-        changed = [*d.updated, *d.deleted]
+        """The rows the merge reads. An updated row is read with only the columns the field
+        changed in the table (and the key and stamps): a sync of 10,000 edits reads a few
+        values a row, not whole rows three times. Whole rows are read where the merge keeps
+        whole rows: deletes, new rows, and an edit of a row the master deleted."""
+        conn, cols = self.conn, all_columns(t)
+        slim = _update_columns(t, d)
+        base = fetch_rows(conn, "b", t, d.updated, slim)
+        field = fetch_rows(conn, "f", t, d.updated, slim)
+        master = fetch_rows(conn, "main", t, d.updated, slim)
+        gone = [u for u in d.updated if u not in master]  # edit/delete: whole rows
+        if gone and slim != cols:
+            base.update(fetch_rows(conn, "b", t, gone, cols))
+            field.update(fetch_rows(conn, "f", t, gone, cols))
         new_keys = [n.uuid for n in d.inserted if n.uuid]
-        return TableInput(
-            t, d, fetch_rows(self.conn, "b", t, changed, cols),
-            fetch_rows(self.conn, "f", t, d.updated, cols),
-            fetch_by_rowid(self.conn, "f", t, [n.rowid for n in d.inserted], cols),
-            fetch_rows(self.conn, "main", t, changed + new_keys, cols))
+        base.update(fetch_rows(conn, "b", t, d.deleted, cols))
+        master.update(fetch_rows(conn, "main", t, [*d.deleted, *new_keys], cols))
+        field_new = fetch_by_rowid(conn, "f", t, [n.rowid for n in d.inserted], cols)
+        return TableInput(t, d, base, field, field_new, master)
 
     def _drop_repeated_conflicts(self, plan: Plan) -> None:
         """A conflict identical to one still open from an earlier sync is not stored twice."""

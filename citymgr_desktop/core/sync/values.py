@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import shapely
-
 from citymgr_desktop.core.gpkg.geometry import decode
 from citymgr_desktop.core.model import schema as sc
 
@@ -180,6 +178,8 @@ def display(column: str, value: Any, max_chars: int = 2000) -> Any:
             geom = decode(bytes(value))
         except Exception:  # not a GeoPackage blob: show its size, never fail a report
             return f"<{len(bytes(value))} bytes>"
+        import shapely  # only for a report's WKT: a sync that shows no geometry never loads it
+
         text = shapely.to_wkt(geom, rounding_precision=3, trim=True)
         return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
     if isinstance(value, (bytes, memoryview)):
