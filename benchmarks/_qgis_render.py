@@ -1,8 +1,10 @@
 """QGIS's side of ``run_all.py``'s render rows: one whole process that opens the project
-embedded in a citymgr GeoPackage and draws it (or a box of it) to a PNG, as
-``citymgr render`` does. Runs under the system Python with PyQGIS (QGIS 3.22):
+embedded in a citymgr GeoPackage, or the one ``citymgr publish`` stored in a database
+(``qgis_projects``), and draws it (or a box of it) to a PNG, as ``citymgr render`` does.
+Runs under the system Python with PyQGIS (QGIS 3.22):
 
-    /usr/bin/python3 benchmarks/_qgis_render.py FILE OUT.png WIDTH HEIGHT [minx,miny,maxx,maxy]
+    /usr/bin/python3 benchmarks/_qgis_render.py FILE|postgresql://USER@HOST:PORT/DB OUT.png \
+        WIDTH HEIGHT [minx,miny,maxx,maxy]
 """
 
 import sys
@@ -21,7 +23,12 @@ path, out, width, height = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.a
 app = QgsApplication([], False)
 app.initQgis()
 project = QgsProject.instance()
-if not project.read(f"geopackage:{path}?projectName=citymgr"):
+if path.startswith("postgresql://"):  # QGIS's own project storage URI of the database
+    server, dbname = path[len("postgresql://"):].rsplit("/", 1)
+    uri = f"postgresql://{server}?dbname={dbname}&schema=public&project=citymgr"
+else:
+    uri = f"geopackage:{path}?projectName=citymgr"
+if not project.read(uri):
     sys.exit(f"QGIS could not read the project in {path}")
 layers = [layer for layer in project.layerTreeRoot().layerOrder() if layer.isValid()]
 if len(sys.argv) > 5:

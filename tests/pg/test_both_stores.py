@@ -4,6 +4,8 @@ the store interface (``core/store/protocol.py``) and the core features on top of
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import shapely
 
@@ -109,6 +111,85 @@ def test_an_order_its_events_and_assets_and_a_move_to_closed(project_store):
     assert len(history.records(store, assets[0][1])) == before + 1  # the closing record
     with pytest.raises(Exception, match="maintenance record"):
         wo.delete_order(store, order["case_no"])
+
+
+# -- the statistics (core/stats): the same numbers from a file and from its database --------
+_NOW = dt.datetime(2026, 11, 25, 8, 0)  # naive UTC, as core/clock.py
+
+
+def _figures(store) -> dict:
+    """Every figure of core/stats, as plain data (members sorted: row order is the store's)."""
+    from citymgr_desktop.core import stats
+    from citymgr_desktop.core.stats import orders, records
+
+    out: dict = {}
+    for period in (None, stats.Period.month("2026-10"), stats.Period.parse("2026-01-01", None)):
+        key = period.label if period else "all"
+        out[key, "condition"] = [
+            r.as_dict(by) for by in [(), ("layer",), ("layer", "district"), ("bgid",)]
+            for r in stats.condition_table(store, by, period=period, now=_NOW)]
+        out[key, "coverage"] = [r.as_dict() for by in [("layer",), ("layer", "district")]
+                                for r in stats.inspection_coverage(store, by, period=period,
+                                                                   now=_NOW)]
+        out[key, "records"] = [r.as_dict(by) for by in [(), ("month",), ("month", "layer"),
+                                                         ("type",)]
+                               for r in stats.record_table(store, by, period=period)]
+        out[key, "graded_poor"] = records.graded_poor(store, period)
+        out[key, "orders"] = [stats.order_counts(store, (k,), period=period)
+                              for k in orders.ORDER_KEYS]
+        evaluation = stats.evaluation(store, period, now=_NOW)
+        out[key, "evaluation"] = [r.as_dict() for r in evaluation]
+        out[key, "evaluation members"] = {
+            (r.assignee, f): sorted(stats.evaluation_members(
+                store, f, assignee=r.assignee, period=period, now=_NOW))
+            for r in evaluation for f in orders.FIGURES}
+        out[key, "overdue"] = [o["case_no"] for o in stats.overdue_orders(store, period,
+                                                                           now=_NOW)]
+    out["condition members"] = {c: {k: sorted(v) for k, v in stats.condition_members(
+        store, district="粮道街道", condition=c, now=_NOW).items()} for c in (0, 1, 4.5, None)}
+    out["record members"] = {k: sorted(v) for k, v in stats.record_members(
+        store, month="2026-10").items()}
+    wids = stats.order_members(store, state="dispatched")
+    out["order members"] = sorted(wids)
+    out["orders by uuid"] = orders.orders_by_uuid(store, wids, now=_NOW)
+    out["order assets"] = {k: sorted(v) for k, v in orders.order_assets(store, wids).items()}
+    for kind in stats.HOTSPOT_KINDS:
+        grid = stats.hotspot_grid(store, kind)
+        out["hotspots", kind] = (grid.x0, grid.y0, grid.size, grid.cells)
+    month = stats.monthly_figures(store, "2026-10", now=_NOW)
+    out["monthly key figures"] = month.key
+    out["monthly dashboard"] = (
+        [r.as_dict(("layer", "district")) for r in month.dashboard.condition_by_layer_district],
+        [r.as_dict(("month", "layer")) for r in month.dashboard.records_by_month],
+        month.dashboard.orders_by_state, [r.as_dict() for r in month.dashboard.evaluation])
+    return out
+
+
+def test_the_statistics_are_the_same_numbers_as_the_files(project_store, small_district):
+    from citymgr_desktop.core.store import Store
+
+    with Store.open(small_district, read_only=True) as file_store:
+        expected = _figures(file_store)
+    assert expected["monthly key figures"]["records"][0] > 0  # the month has figures
+    assert any(expected["hotspots", "poor_assets"][3].values())
+    got = _figures(project_store)
+    for key in expected:
+        assert got[key] == expected[key], key
+
+
+def test_time_limits_and_the_calendar_are_kept_alike(project_store):
+    from citymgr_desktop.core.workorders import deadlines as dl
+
+    dl.set_time_limit(project_store, "bridge", 1, 6, "working_hours")
+    dl.set_time_limit(project_store, None, 4, 12, "working_days")
+    dl.set_time_limit(project_store, None, 4, 10, "working_days")  # replaces, never adds
+    limits = [t for t in dl.time_limits(project_store) if t.priority in (1, 4)]
+    assert [(t.asset_class, t.priority, t.value, t.unit) for t in limits
+            if (t.asset_class, t.priority) in {("bridge", 1), (None, 4)}] == [
+        (None, 4, 10.0, "working_days"), ("bridge", 1, 6.0, "working_hours")]
+    cal = dl.seed_calendar(project_store, [2026])
+    assert dt.date(2026, 10, 1) in cal.holidays
+    assert dl.calendar_of(project_store).holidays == cal.holidays
 
 
 # -- field packages out of and back into either store (docs/sync.md, docs/postgis.md) ----------

@@ -50,6 +50,8 @@ def no_unanswered_dialogs(request):
         return
     seen: dict[int, float] = {}
     stuck: list[str] = []
+    marker = request.node.get_closest_marker("dialog_patience")
+    patience = float(marker.args[0]) if marker else DIALOG_PATIENCE_S
     import time
 
     def look() -> None:
@@ -58,7 +60,7 @@ def no_unanswered_dialogs(request):
             if (isinstance(w, QDialog) and not isinstance(w, QProgressDialog)
                     and w.isVisible() and w.isModal()):
                 first = seen.setdefault(id(w), now)
-                if now - first > DIALOG_PATIENCE_S:
+                if now - first > patience:
                     stuck.append(f"{type(w).__name__}({w.windowTitle()!r}: "
                                  f"{getattr(w, 'text', lambda: '')()!r})")
                     w.reject()

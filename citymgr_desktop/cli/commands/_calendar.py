@@ -24,7 +24,7 @@ def register(s: argparse._SubParsersAction) -> None:
         "  citymgr workorders calendar district.gpkg --year 2026\n"
         "  citymgr workorders calendar district.gpkg --seed 2027\n"
         "  citymgr workorders calendar district.gpkg --holiday 2026-12-31 --remove 2026-10-10")
-    c.add_argument("file")
+    c.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
     add_list(c, "--seed", metavar="YEAR", help="fill these years from the official calendar "
              "(replacing their days)")
     add_list(c, "--holiday", metavar="DATE", help="make these days holidays")
@@ -57,14 +57,14 @@ def _years(items: list[str] | None) -> list[int]:
 
 
 def run_calendar(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import deadlines as dl
 
     seed = _years(args.seed)
     add_h, add_w = _dates(args.holiday, "--holiday"), _dates(args.workday, "--workday")
     remove = _dates(args.remove, "--remove")
     writes = bool(seed or add_h or add_w or remove)
-    with Store.open(args.file, read_only=not writes) as store:
+    with open_store(args.file, read_only=not writes) as store:
         store.require_asset_project()
         cal = dl.calendar_of(store)
         if seed:

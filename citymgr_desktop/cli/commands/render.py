@@ -129,7 +129,6 @@ def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import open_store
 
     app = _app()  # noqa: F841 - keeps the application alive while drawing
-    from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.export import verify
     from citymgr_desktop.render import (
         MISSING_FONT_MESSAGE,
@@ -142,9 +141,6 @@ def run(args: argparse.Namespace) -> int:
     )
     from citymgr_desktop.render.view import fit_extent
 
-    if is_database_target(args.file) and args.theme != "condition":
-        raise ValidationError("--theme {theme} is not supported on a database yet",
-                              theme=args.theme)
     t0 = time.perf_counter()
     with open_store(args.file, read_only=True) as store:
         available = drawable_layers(store)

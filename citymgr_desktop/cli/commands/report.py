@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Write the monthly report of a project: cover and key "
                        "figures against the month before, charts, the evaluation per "
                        "assignee (按期处置率, 结案率, 返工率), hot-spot maps, overdue orders.")
-    p.add_argument("file", help="a project GeoPackage (.gpkg)")
+    p.add_argument("file", help="a project GeoPackage (.gpkg), or a database (postgresql://… "
+                   "or service=NAME)")
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="e.g. 2026-11")
     p.add_argument("--out", required=True, help="the PDF to write")
     add_overwrite(p)
@@ -37,13 +38,13 @@ def run(args: argparse.Namespace) -> int:
     )
     from citymgr_desktop.cli.commands.stats import check_output
     from citymgr_desktop.core.stats import Period
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.report.pdf import export_monthly_report
 
     Period.month(args.month)  # a bad month is refused before anything is read
     out = check_output(args.out, args.overwrite, ".pdf")
     t0 = time.perf_counter()
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         store.require_asset_project()
         result = export_monthly_report(
             store, args.month, out, lang=document_language(), author=acting_user(args.user),

@@ -23,10 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "stats", help="figures: condition by class/街道/grid, records and cost, work orders, "
         "the evaluation per assignee, inspection coverage",
-        description="Statistics computed in the file (docs/statistics.md). Without a figure "
+        description="Statistics computed in the file or database (docs/statistics.md). Without a figure "
         "option: assets and condition grouped by --by (default layer,district). Periods are "
         "office-time days, --from and --to both included.")
-    p.add_argument("file", help="a project GeoPackage (.gpkg)")
+    p.add_argument("file", help="a project GeoPackage (.gpkg), or a database (postgresql://… "
+                   "or service=NAME)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--workorders", dest="figure", action="store_const", const="workorders",
                       help="the 数字城管 evaluation per assignee: due, on time, overdue, "
@@ -64,14 +65,14 @@ def check_output(path: str, overwrite: bool, suffix: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.cli.commands._common import print_json
     from citymgr_desktop.core.stats import Period
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.report.tables import figure_table, format_text
 
     lang = document_language()
     period = Period.parse(args.first, args.last)
     out = check_output(args.xlsx, args.overwrite, ".xlsx") if args.xlsx else None
     by = [k for k in args.by.split(",")] if args.by else None
-    with Store.open(args.file, read_only=True) as store:
+    with open_store(args.file, read_only=True) as store:
         store.require_asset_project()
         table = figure_table(store, args.figure, by, period=period, lang=lang)
     if args.json:

@@ -85,7 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     lim = s.add_parser("limits", help="show or set the time limits (处置时限) by class and "
                        "priority")
-    lim.add_argument("file")
+    lim.add_argument("file", help="a GeoPackage, or a database (postgresql://… or "
+                     "service=NAME)")
     lim.add_argument("--set", nargs=4, metavar=("CLASS", "PRIORITY", "VALUE", "UNIT"),
                      help="CLASS is an asset layer or '*' for any; PRIORITY 1-4 or a name; "
                      "UNIT working_hours or working_days")
@@ -217,10 +218,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_limits(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.deadlines import set_time_limit, time_limits
 
-    with Store.open(args.file, read_only=args.set is None) as store:
+    with open_store(args.file, read_only=args.set is None) as store:
         store.require_asset_project()
         if args.set:
             cls, pri, value, unit = args.set

@@ -20,7 +20,7 @@ from citymgr_desktop.core.stats.intervals import inspection_intervals
 from citymgr_desktop.core.stats.period import Period
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import ProjectStore as Store
 
 ASSET_KEYS = ("layer", "district", "bgid")
 CONDITIONS = (1, 2, 3, 4, 5)
@@ -149,7 +149,7 @@ def condition_table(store: Store, by: Iterable[str] = ("layer", "district"), *,
     sql = (f"SELECT {', '.join(group)}, sum(n) FROM ({' UNION ALL '.join(parts)}) AS per_layer "
            f"GROUP BY {', '.join(group)}")
     acc: dict[tuple, list[int]] = {}
-    for r in store.conn.execute(sql, params):
+    for r in store.figure_rows(sql, params):
         counts = acc.setdefault(tuple(r[:len(keys)]), [0] * 6)
         grade, n = r[len(keys)], int(r[-1])
         counts[grade - 1 if grade in CONDITIONS else 5] += n
@@ -192,7 +192,7 @@ def condition_members(store: Store, *, layers: Iterable[str] | None = None,
         sql = (f"SELECT asset_uuid FROM {gpkg.quote_ident(name)} WHERE "
                + " AND ".join(where) + " ORDER BY fid"
                + (f" LIMIT {int(limit)}" if limit is not None else ""))
-        ids = [r[0] for r in store.conn.execute(sql, params)]
+        ids = [r[0] for r in store.figure_rows(sql, params)]
         if ids:
             out[name] = ids
     return out
@@ -239,28 +239,28 @@ def inspection_coverage(store: Store, by: Iterable[str] = ("layer",), *,
                    "m.asset_class = ? AND m.record_date > ? AND m.record_date <= ?")
         table = gpkg.quote_ident(t.name)
         if "district" in keys:
-            totals = {r[0]: int(r[1]) for r in store.conn.execute(
+            totals = {r[0]: int(r[1]) for r in store.figure_rows(
                 f"SELECT a.district, count(*) FROM {table} a WHERE {live} "
                 "GROUP BY a.district", live_params)}
             # CROSS JOIN keeps SQLite from driving the join from the whole register (40x
             # slower at 1M assets); elsewhere it is the plain inner join it says
             joined = records.replace(
                 "WHERE", f"CROSS JOIN {table} a WHERE a.asset_uuid = m.asset_uuid AND", 1)
-            seen = {r[0]: int(r[1]) for r in store.conn.execute(
+            seen = {r[0]: int(r[1]) for r in store.figure_rows(
                 f"SELECT a.district, count(DISTINCT m.asset_uuid) {joined} AND {live} "
                 "GROUP BY a.district", [*window, *live_params])}
         else:
             # inspected assets = those with a record in the window, less those of them not
             # in the register (retired, or installed later: few): no join over the register
-            total = sum(store.conn.execute(f"SELECT count(*) FROM {table} a WHERE {part}",
-                                           part_params).fetchone()[0]
+            total = sum(store.figure_rows(f"SELECT count(*) FROM {table} a WHERE {part}",
+                                          part_params)[0][0]
                         for part, part_params in register_parts(period, now, "a"))
-            inspected = store.conn.execute(f"SELECT count(DISTINCT m.asset_uuid) {records}",
-                                           window).fetchone()[0]
-            gone = store.conn.execute(
+            inspected = store.figure_rows(f"SELECT count(DISTINCT m.asset_uuid) {records}",
+                                          window)[0][0]
+            gone = store.figure_rows(
                 f"SELECT count(DISTINCT m.asset_uuid) {records} AND m.asset_uuid IN "
                 f"(SELECT a.asset_uuid FROM {table} a WHERE {outside})",
-                [*window, *live_params]).fetchone()[0]
+                [*window, *live_params])[0][0]
             totals, seen = {None: int(total)}, {None: int(inspected) - int(gone)}
         for key in sorted(totals, key=lambda k: (k is None, k or "")):
             out.append(CoverageRow(t.name, key, totals[key], seen.get(key, 0), days, day))

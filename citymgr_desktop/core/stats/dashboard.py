@@ -21,7 +21,7 @@ from citymgr_desktop.core.stats.period import Period, office_today
 from citymgr_desktop.core.stats.records import RecordRow, record_table
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import ProjectStore as Store
 
 T = TypeVar("T")
 

@@ -1,6 +1,7 @@
 """Hot spots for the map: how many open cases, or assets in condition 4-5, fall in each cell
-of a square grid over the district. Counted in SQL from the spatial index (the centre of
-each asset's bounding box), so no geometry is read.
+of a square grid over the district. Counted in SQL from the centre of each asset's bounding
+box (a GeoPackage's spatial index, so no geometry is read; PostGIS: the geometry's box; the
+store's ``cell_sql``).
 
 A cell is (i, j) = (⌊(x − x0) / size⌋, ⌊(y − y0) / size⌋) with the origin (x0, y0) on a
 multiple of the cell size below the district's extent, so every index is ≥ 0 and SQL's
@@ -26,7 +27,7 @@ from citymgr_desktop.core.stats.assets import check_layers
 from citymgr_desktop.core.workorders.states import OPEN_STATES
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import ProjectStore as Store
 
 HOTSPOT_KINDS = ("open_cases", "poor_assets")
 NICE_SIZES = (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000,
@@ -74,12 +75,6 @@ def nice_cell_size(extent: Extent, across: int = CELLS_ACROSS) -> float:
     return float(10 ** math.ceil(math.log10(want)))
 
 
-def _cell_sql(axis: str, origin: float, size: float) -> str:
-    # origin and size are floats we computed, written as literals (never user text)
-    return (f"CAST((((r.min{axis} + r.max{axis}) / 2.0) - {origin!r}) / {size!r} "
-            "AS INTEGER)")
-
-
 def hotspot_grid(store: Store, kind: str, *, size: float | None = None,
                  layers: Iterable[str] | None = None,
                  extent: Extent | None = None) -> HotspotGrid:
@@ -102,28 +97,27 @@ def hotspot_grid(store: Store, kind: str, *, size: float | None = None,
     cell = float(size or nice_cell_size(extent))
     x0 = math.floor(extent[0] / cell) * cell
     y0 = math.floor(extent[1] / cell) * cell
-    ci, cj = _cell_sql("x", x0, cell), _cell_sql("y", y0, cell)
     parts, params = [], []
     for name in names:
         t = gpkg.quote_ident(name)
-        r = gpkg.quote_ident(gpkg.rtree_name(name))
+        join, on, ci, cj = store.cell_sql(name, "a", (x0, y0), cell)
         if kind == "poor_assets":
             parts.append(f"SELECT {ci} AS i, {cj} AS j, a.fid AS item FROM {t} a "
-                         f"CROSS JOIN {r} r WHERE r.id = a.fid "
+                         f"{join} WHERE {on} "
                          "AND a.retired_at IS NULL AND a.condition IN (4, 5)")
         else:
             states = sorted(s.value for s in OPEN_STATES)
             parts.append(
                 f"SELECT {ci} AS i, {cj} AS j, o.work_order_uuid AS item FROM work_order o "
-                f"CROSS JOIN work_order_asset l CROSS JOIN {t} a CROSS JOIN {r} r "
+                f"CROSS JOIN work_order_asset l CROSS JOIN {t} a {join} "
                 "WHERE l.work_order_uuid = o.work_order_uuid AND a.asset_uuid = l.asset_uuid "
-                f"AND r.id = a.fid AND l.asset_class = ? "
+                f"AND {on} AND l.asset_class = ? "
                 f"AND o.state IN ({', '.join('?' * len(states))})")
             params += [name, *states]
     counted = "count(DISTINCT item)" if kind == "open_cases" else "count(*)"
     sql = (f"SELECT i, j, {counted} FROM ({' UNION ALL '.join(parts)}) AS items "
            "GROUP BY i, j")
-    cells = {(int(i), int(j)): int(n) for i, j, n in store.conn.execute(sql, params)}
+    cells = {(int(i), int(j)): int(n) for i, j, n in store.figure_rows(sql, params)}
     return HotspotGrid(kind, float(x0), float(y0), cell, cells)
 
 

@@ -16,7 +16,7 @@ from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import ProjectStore as Store
 
 META_KEY = "inspection_intervals"
 DEFAULT_INSPECTION_DAYS: Mapping[str, int] = {

@@ -24,7 +24,7 @@ from citymgr_desktop.core.stats.period import Period
 from citymgr_desktop.core.stats.records import graded_poor, record_table
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import ProjectStore as Store
 
 KEY_FIGURES = ("assets", "poor_share", "graded_poor", "records", "cost", "reported",
                "due", "on_time_rate", "closure_rate", "rework_rate", "overdue_open",

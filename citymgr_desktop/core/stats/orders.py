@@ -22,7 +22,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import parse_iso
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.stats.assets import check_keys
@@ -31,7 +30,7 @@ from citymgr_desktop.core.workorders.orders import OVERDUE_STATES
 from citymgr_desktop.core.workorders.query import list_orders
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import ProjectStore as Store
 
 ORDER_KEYS = ("state", "source", "assignee", "layer", "priority")
 _COLUMNS = {"state": "state", "source": "source", "assignee": "assignee",
@@ -51,7 +50,7 @@ def order_counts(store: Store, by: Iterable[str] = ("state",), *,
            + (" WHERE " + " AND ".join(where) if where else "")
            + (f" GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}" if keys else ""))
     return [{**dict(zip(keys, r[:-1], strict=True)), "orders": int(r[-1])}
-            for r in store.conn.execute(sql, params)]
+            for r in store.figure_rows(sql, params)]
 
 
 def _reported_in(period: Period | None) -> tuple[list[str], list[Any]]:
@@ -76,7 +75,7 @@ def order_members(store: Store, *, state: str | None = None, source: str | None 
         if value is not None:
             where.append(f"{_COLUMNS[key]} = ?")
             params.append(value)
-    return [r[0] for r in store.conn.execute(
+    return [r[0] for r in store.figure_rows(
         "SELECT work_order_uuid FROM work_order"
         + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY case_no", params)]
 
@@ -143,7 +142,7 @@ def evaluation(store: Store, period: Period | None = None, *,
            f"sum(CASE WHEN {_REWORK} THEN 1 ELSE 0 END) "
            f"FROM work_order o WHERE {where} GROUP BY o.assignee")
     rows = [EvaluationRow(a, int(n), int(t or 0), int(c or 0), int(w or 0))
-            for a, n, t, c, w in store.conn.execute(sql, [cutoff, cutoff, *params])]
+            for a, n, t, c, w in store.figure_rows(sql, [cutoff, cutoff, *params])]
     return sorted(rows, key=lambda r: (r.assignee is None, r.assignee or ""))
 
 
@@ -166,13 +165,16 @@ def evaluation_members(store: Store, figure: str, *, assignee: str | None = None
     cutoff = period.cutoff_utc(now)
     where, params = _due_where(period, cutoff)
     if not any_assignee:
-        where += " AND o.assignee IS ?" if assignee is None else " AND o.assignee = ?"
-        params.append(assignee)
+        if assignee is None:
+            where += " AND o.assignee IS NULL"
+        else:
+            where += " AND o.assignee = ?"
+            params.append(assignee)
     extra = {"due": ("", []), "on_time": (f" AND {_ON_TIME}", []),
              "overdue": (f" AND NOT ({_ON_TIME})", []),
              "closed": (f" AND {_CLOSED}", [cutoff]),
              "rework": (f" AND {_REWORK}", [cutoff])}[figure]
-    return [r[0] for r in store.conn.execute(
+    return [r[0] for r in store.figure_rows(
         f"SELECT o.work_order_uuid FROM work_order o WHERE {where}{extra[0]} "
         "ORDER BY o.case_no", [*params, *extra[1]])]
 
@@ -182,7 +184,8 @@ def overdue_orders(store: Store, period: Period | None = None, *,
     """Orders still open (reported … rework, see ``OVERDUE_STATES``) whose deadline passed
     before the period's cut-off, oldest deadline first."""
     cutoff = parse_iso((period or Period()).cutoff_utc(now))
-    rows = list_orders(store, overdue=True, now=cutoff)
+    # list_orders asks only questions both stores answer (typed with the file's Store)
+    rows = list_orders(store, overdue=True, now=cutoff)  # type: ignore[arg-type]
     return sorted(rows, key=lambda r: (r["deadline"] or "", r["case_no"]))
 
 
@@ -194,8 +197,8 @@ def orders_by_uuid(store: Store, uuids: Iterable[str],
 
     cols = ("work_order_uuid", "case_no", "title", "state", "assignee", "deadline",
             "reported_at", "resolved_at", "asset_class", "priority")
-    rows = [dict(zip(cols, r, strict=True)) for r in gpkg.select_in(
-        store.conn, f"SELECT {', '.join(cols)} FROM work_order "
+    rows = [dict(zip(cols, r, strict=True)) for r in store.figure_rows_in(
+        f"SELECT {', '.join(cols)} FROM work_order "
         "WHERE work_order_uuid IN ({marks})", uuids)]
     for r in rows:
         r["overdue"] = is_overdue(r, now)
@@ -205,8 +208,8 @@ def orders_by_uuid(store: Store, uuids: Iterable[str],
 def order_assets(store: Store, uuids: Iterable[str]) -> dict[str, list[str]]:
     """{layer: asset uuids} of the assets of these orders (each once)."""
     out: dict[str, dict[str, None]] = {}
-    for cls, uuid in gpkg.select_in(
-            store.conn, "SELECT asset_class, asset_uuid FROM work_order_asset "
+    for cls, uuid in store.figure_rows_in(
+            "SELECT asset_class, asset_uuid FROM work_order_asset "
             "WHERE work_order_uuid IN ({marks})", uuids):
         out.setdefault(cls, {})[uuid] = None
     return {cls: list(ids) for cls, ids in out.items()}

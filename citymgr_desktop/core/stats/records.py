@@ -1,8 +1,8 @@
 """Maintenance in figures: records and what they cost, by month, asset class and record type.
 
 Cost = labour + material + equipment (an empty amount counts as 0). A record belongs to the
-month of its ``record_date`` (an office-time day); the month is the date's first seven
-characters, which is plain SQL on ISO text (``substr``; PostGIS: ``to_char(date, 'YYYY-MM')``).
+month of its ``record_date`` (an office-time day): the store's ``month_sql`` (the first seven
+characters of the ISO text in a GeoPackage, ``to_char(date, 'YYYY-MM')`` in PostGIS).
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from citymgr_desktop.core.stats.assets import check_keys, check_layers
 from citymgr_desktop.core.stats.period import Period
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.store import ProjectStore as Store
 
 RECORD_KEYS = ("month", "layer", "type")
-_COLUMNS = {"month": "substr(record_date, 1, 7)", "layer": "asset_class",
-            "type": "record_type"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ def record_table(store: Store, by: Iterable[str] = ("month",), *,
     # the inner query adds up per day (the order of the date index: no sort), the outer
     # one per month; both plain SQL
     inner = ["record_date AS day", "asset_class AS layer", "record_type AS type"]
-    cols = [("substr(day, 1, 7)" if k == "month" else k) + f" AS {k}" for k in keys]
+    cols = [(store.month_sql("day") if k == "month" else k) + f" AS {k}" for k in keys]
     sql = ("SELECT " + "".join(f"{c}, " for c in cols)
            + "sum(n), sum(labour), sum(material), sum(equipment) FROM ("
            f"SELECT {', '.join(inner)}, count(*) AS n, sum(coalesce(labour_cost, 0)) AS labour, "
@@ -87,7 +85,7 @@ def record_table(store: Store, by: Iterable[str] = ("month",), *,
            + " GROUP BY record_date, asset_class, record_type) AS per_day"
            + (f" GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}" if keys else ""))
     out = []
-    for r in store.conn.execute(sql, params):
+    for r in store.figure_rows(sql, params):
         values = dict(zip(keys, r[:len(keys)], strict=True))
         n, labour, material, equipment = r[len(keys):]
         if not keys and not n:
@@ -105,7 +103,7 @@ def record_members(store: Store, *, month: str | None = None, layer: str | None 
     :func:`record_table` (each asset once, in the order of its first record)."""
     where, params = period_where(period)
     if month is not None:
-        where.append(f"{_COLUMNS['month']} = ?")
+        where.append(f"{store.month_sql('record_date')} = ?")
         params.append(month)
     if layer is not None:
         where.append("asset_class = ?")
@@ -114,7 +112,7 @@ def record_members(store: Store, *, month: str | None = None, layer: str | None 
         where.append("record_type = ?")
         params.append(type)
     out: dict[str, dict[str, None]] = {}
-    for cls, uuid in store.conn.execute(
+    for cls, uuid in store.figure_rows(
             "SELECT asset_class, asset_uuid FROM maintenance_record"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY record_date, fid", params):
@@ -127,6 +125,6 @@ def graded_poor(store: Store, period: Period | None = None) -> int:
     the new poor assets a month brought to light."""
     where, params = period_where(period)
     where.append("condition_after IN (4, 5)")
-    return int(store.conn.execute(
+    return int(store.figure_rows(
         "SELECT count(*) FROM (SELECT DISTINCT asset_class, asset_uuid FROM "
-        f"maintenance_record WHERE {' AND '.join(where)}) AS graded", params).fetchone()[0])
+        f"maintenance_record WHERE {' AND '.join(where)}) AS graded", params)[0][0])

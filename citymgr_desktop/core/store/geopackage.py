@@ -32,6 +32,7 @@ from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.common import LayerInfo
 from citymgr_desktop.core.store.drawing import StoreDrawingReads
+from citymgr_desktop.core.store.figures import StoreFigures
 from citymgr_desktop.core.store.files import (
     check_file,
     damaged_error,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:  # pandas and GeoPandas load when a frame is read: not for eve
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
 
 
-class Store(StoreQueries, StoreDrawingReads):
+class Store(StoreQueries, StoreDrawingReads, StoreFigures):
     """An open GeoPackage. Use :meth:`open`; close it (or use it as a context manager).
 
     Views, exporters and the command line read through its methods (more of them in

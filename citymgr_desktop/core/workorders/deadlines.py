@@ -208,7 +208,7 @@ def save_calendar(store: Store, holidays: frozenset[dt.date] | set[dt.date],
 
 def seed_calendar(store: Store, years: list[int]) -> WorkCalendar:
     """Replace the days of ``years`` with the official calendar (other years are kept)."""
-    current = load_calendar(store.conn)
+    current = calendar_of(store)
     official = official_days(years)
     keep_h = {d for d in current.holidays if d.year not in years}
     keep_w = {d for d in current.workdays if d.year not in years}
@@ -272,11 +272,7 @@ def set_time_limit(store: Store, asset_class: str | None, priority: int,
     if not value > 0:
         raise ValidationError("work_order_time_limit.limit_value must be positive, got {value}",
                               value=value)
-    with store.session() as conn:
-        conn.execute("DELETE FROM work_order_time_limit WHERE asset_class IS ? AND priority = ?",
-                     (asset_class, priority))
-        conn.execute("INSERT INTO work_order_time_limit (asset_class, priority, limit_value, "
-                     "limit_unit) VALUES (?,?,?,?)", (asset_class, priority, float(value), unit))
+    store.replace_time_limit(asset_class, priority, value, unit)
 
 
 def compute_deadline(store: Store, asset_class: str | None, priority: int,

@@ -247,8 +247,10 @@ def export_monthly_report(store: Store, month: str, path: str | os.PathLike[str]
         data = load_map(store)
     tr = translator(lang)
     made = now or utcnow()
+    # a file by its name; a database by its printable name (no password)
+    source = str(store.path) if store.is_database else store.path.name
     pages = build_pages(figs, lang, data, title=tr("City management assets: monthly report"),
-                        author=author, source=store.path.name, made=made)
+                        author=author, source=source, made=made)
     with atomic_path(out, verify=verify.pdf(len(pages))) as tmp:
         writer = pdf_writer(tmp, "A4", "portrait", title=f"{tr('Monthly report')} {month}")
         painter = QPainter(writer)

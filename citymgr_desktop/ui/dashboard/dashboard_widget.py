@@ -168,6 +168,7 @@ class DashboardWidget(QWidget):
         """Show the figures of ``store`` (None: nothing); ``period`` fixes the period (the
         combo box stays as it is; for the benchmark and tests)."""
         self.path = None if store is None else store.path
+        self._open_reader = None if store is None else store.reader
         self._fixed = period
         self.figures = None
         if store is None:
@@ -186,7 +187,7 @@ class DashboardWidget(QWidget):
         self._started = time.perf_counter()
         period = getattr(self, "_fixed", None) or self.current_period()
         self.info.setText(self.tr("Computing…"))
-        self._thread = FiguresThread(self.path, period, self.now)
+        self._thread = FiguresThread(self._open_reader, period, self.now)
         self._thread.done.connect(self._done)
         self._thread.failed.connect(self._failed)
         self._thread.start()

@@ -7,6 +7,7 @@ work-order moves), while the dock is visible."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,22 +37,23 @@ MAX_SELECTION = 200_000
 
 
 def _counted(store: Any) -> bool:
-    """Whether the dashboard counts this project: a GeoPackage project (the statistics do
-    not take a database yet, docs/postgis.md)."""
-    return store is not None and not store.is_database and store.is_asset_project()
+    """Whether the dashboard counts this project: an asset project, in a file or a
+    database (the statistics ask the store, docs/statistics.md)."""
+    return store is not None and store.is_asset_project()
 
 
-def _hotspot_grid(path: Path, kind: str, progress: Any) -> stats.HotspotGrid:
+def _hotspot_grid(open_reader: Callable[[], Any], kind: str, progress: Any
+                  ) -> stats.HotspotGrid:
     progress.update(0, 1)
-    with Store.open(path, read_only=True) as reader:
+    with open_reader() as reader:  # the worker's own connection (store.reader())
         return stats.hotspot_grid(reader, kind)
 
 
-def _write_report(path: Path, month: str, out: str, lang: str, data: Any, author: str,
-                  progress: Any) -> dict[str, Any]:
+def _write_report(open_reader: Callable[[], Any], month: str, out: str, lang: str, data: Any,
+                  author: str, progress: Any) -> dict[str, Any]:
     from citymgr_desktop.export.report.pdf import export_monthly_report
 
-    with Store.open(path, read_only=True) as reader:
+    with open_reader() as reader:
         return export_monthly_report(reader, month, out, lang=lang, data=data, author=author,
                                      progress=progress)
 
@@ -222,7 +224,7 @@ class DashboardFeature(QObject):
             return
         title = self.theme_actions[key].text().split(": ", 1)[-1]
         self.task = run_task(self.window, self.tr("Counting hot spots…"), _hotspot_grid,
-                             store.path, key, show_dialog=False,
+                             store.reader, key, show_dialog=False,
                              on_done=lambda grid: self.overlay.set_grid(
                                  grid if self.theme == key else self.overlay.grid, title))
 
@@ -232,7 +234,8 @@ class DashboardFeature(QObject):
         if store is None:
             return
         settings = QSettings()
-        folder = str(settings.value("dashboard/folder", "") or store.path.parent)
+        folder = str(settings.value("dashboard/folder", "")
+                     or (Path.home() if store.is_database else store.path.parent))
         if values is None:
             dlg = ReportDialog(self.window, office_today(self.widget.now or utcnow()), folder,
                                language())
@@ -243,7 +246,7 @@ class DashboardFeature(QObject):
             return
         settings.setValue("dashboard/folder", str(Path(values["path"]).parent))
         self.task = run_task(
-            self.window, self.tr("Writing the monthly report…"), _write_report, store.path,
+            self.window, self.tr("Writing the monthly report…"), _write_report, store.reader,
             values["month"], values["path"], values["lang"], self.window.map_data,
             self.window.user_name(),
             on_done=lambda r: self.window.status(

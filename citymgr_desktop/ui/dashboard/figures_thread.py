@@ -1,18 +1,18 @@
 """The dashboard's figures computed off the UI thread: a ``QThread`` that opens its own
-read-only store on the file (the UI keeps using the open one) and asks the core for
-everything the dashboard shows. A newer request supersedes an older one, whose result is
+read-only stores on the file or database (``store.reader()``: the UI keeps using the open
+one) and asks the core for everything the dashboard shows. A newer request supersedes an older one, whose result is
 dropped."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.stats import Period, dashboard_figures
-from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.i18n import render
 
 # Threads stay referenced until they finished: a QThread destroyed while running aborts.
@@ -23,10 +23,10 @@ class FiguresThread(QThread):
     done = Signal(object, object)  # this thread, DashboardFigures
     failed = Signal(object, str)  # this thread, message
 
-    def __init__(self, path: str | os.PathLike[str], period: Period,
+    def __init__(self, open_reader: Callable[[], Any], period: Period,
                  now: dt.datetime | None = None) -> None:
         super().__init__(None)
-        self.path, self.period, self.now = path, period, now
+        self.open_reader, self.period, self.now = open_reader, period, now
         _LIVE.add(self)
         self.finished.connect(self._forget)
 
@@ -36,8 +36,7 @@ class FiguresThread(QThread):
 
     def run(self) -> None:
         try:
-            with Store.open(self.path, read_only=True) as reader, \
-                    Store.open(self.path, read_only=True) as second:
+            with self.open_reader() as reader, self.open_reader() as second:
                 figs = dashboard_figures(reader, self.period, now=self.now, second=second)
         except CitymgrError as exc:
             self.failed.emit(self, render(exc))

@@ -1,10 +1,17 @@
 """Who may change what in a project database: ``citymgr db grant URL --role R --district D
 [--read-only]``. Every role granted may read the whole district; a role with a 街道 may
-insert, change and delete only the assets of its 街道, enforced by PostgreSQL's row-level
-security (the database refuses, not only the app).
+insert, change and delete only what belongs to its 街道, enforced by PostgreSQL's row-level
+security (the database refuses, not only the app):
 
-Grants are rows of ``citymgr_role_district`` (role, district, read_only); one policy per
-asset table reads them, so a role may hold several 街道.
+- an asset: its own ``district``;
+- a maintenance record, a work order's link to an asset: the 街道 of that asset;
+- a work order and its events: every asset of the order in the role's 街道 (an order that
+  spans two 街道 is the bureau's, changed by the database's owner); an order without assets
+  by its own ``district`` (the 街道 it was reported in; none: the bureau's);
+- an attachment: the 街道 of what it is attached to (an asset, a record or an order).
+
+Grants are rows of ``citymgr_role_district`` (role, district, read_only); the policies call
+the ``citymgr_may_write_*`` functions below, which read them, so a role may hold several 街道.
 """
 
 from __future__ import annotations
@@ -18,31 +25,67 @@ from citymgr_desktop.core.store.postgis.store import PostgisStore
 GRANTS_DDL = ("CREATE TABLE IF NOT EXISTS citymgr_role_district (role name NOT NULL, "
               "district text NOT NULL, read_only boolean NOT NULL DEFAULT false, "
               "PRIMARY KEY (role, district))")
-_OWN = ("district IN (SELECT g.district FROM citymgr_role_district g "
-        "WHERE g.role = current_user AND NOT g.read_only)")
-# tables a district engineer writes besides the assets (records, orders, photos)
-_SHARED_WRITES = ("maintenance_record", "work_order", "work_order_asset", "work_order_event",
-                  "attachment")
+# tables a district engineer writes besides the assets, with the SQL (over the row's own
+# columns) that says whether the current role may write that row
+_MAY_WRITE = "citymgr_may_write({district})"
+_ROW_RULES = {
+    "maintenance_record": "citymgr_may_write(citymgr_asset_district(asset_class, asset_uuid))",
+    "work_order": "citymgr_order_writable(work_order_uuid, district)",
+    "work_order_asset": "citymgr_may_write(citymgr_asset_district(asset_class, asset_uuid))",
+    "work_order_event": "citymgr_order_writable(work_order_uuid, (SELECT w.district FROM "
+                        "work_order w WHERE w.work_order_uuid = work_order_event."
+                        "work_order_uuid))",
+    "attachment": "citymgr_attachment_writable(owner_kind, owner_uuid)",
+}
 
 
-def _policies(conn: object, table: str) -> None:
+def _functions() -> list[str]:
+    """The SQL functions the policies call (``CREATE OR REPLACE``: a later grant, or a
+    later version of citymgr, puts in the current rules)."""
+    districts = " UNION ALL ".join(
+        f"SELECT district FROM {ident(t.name)} WHERE cls = '{t.name}' AND asset_uuid = uuid"
+        for t in sc.ASSET_TABLES)
+    return [
+        "CREATE OR REPLACE FUNCTION citymgr_may_write(d text) RETURNS boolean LANGUAGE sql "
+        "STABLE AS $$ SELECT EXISTS (SELECT 1 FROM citymgr_role_district g WHERE g.role = "
+        "current_user AND NOT g.read_only AND g.district = d) $$",
+        "CREATE OR REPLACE FUNCTION citymgr_asset_district(cls text, uuid text) RETURNS text "
+        f"LANGUAGE sql STABLE AS $$ {districts} LIMIT 1 $$",
+        "CREATE OR REPLACE FUNCTION citymgr_order_writable(wid text, own_district text) "
+        "RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT CASE WHEN EXISTS (SELECT 1 FROM "
+        "work_order_asset l WHERE l.work_order_uuid = wid) THEN NOT EXISTS (SELECT 1 FROM "
+        "work_order_asset l WHERE l.work_order_uuid = wid AND NOT citymgr_may_write("
+        "citymgr_asset_district(l.asset_class, l.asset_uuid))) ELSE "
+        "citymgr_may_write(own_district) END $$",
+        "CREATE OR REPLACE FUNCTION citymgr_attachment_writable(kind text, owner text) "
+        "RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT CASE kind "
+        "WHEN 'work_order' THEN citymgr_order_writable(owner, (SELECT w.district FROM "
+        "work_order w WHERE w.work_order_uuid = owner)) "
+        "WHEN 'maintenance_record' THEN citymgr_may_write((SELECT citymgr_asset_district("
+        "r.asset_class, r.asset_uuid) FROM maintenance_record r WHERE r.record_uuid = owner)) "
+        "ELSE citymgr_may_write(citymgr_asset_district(kind, owner)) END $$",
+    ]
+
+
+def _policies(conn: object, table: str, rule: str) -> None:
     name = ident(table)
     conn.execute(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")  # type: ignore[attr-defined]
     for policy, sql in (
             ("citymgr_read", f"CREATE POLICY citymgr_read ON {name} FOR SELECT USING (true)"),
             ("citymgr_insert", f"CREATE POLICY citymgr_insert ON {name} FOR INSERT "
-                               f"WITH CHECK ({_OWN})"),
+                               f"WITH CHECK ({rule})"),
             ("citymgr_update", f"CREATE POLICY citymgr_update ON {name} FOR UPDATE "
-                               f"USING ({_OWN}) WITH CHECK ({_OWN})"),
+                               f"USING ({rule}) WITH CHECK ({rule})"),
             ("citymgr_delete", f"CREATE POLICY citymgr_delete ON {name} FOR DELETE "
-                               f"USING ({_OWN})")):
+                               f"USING ({rule})")):
         conn.execute(f"DROP POLICY IF EXISTS {policy} ON {name}")  # type: ignore[attr-defined]
         conn.execute(sql)  # type: ignore[attr-defined]
 
 
 def grant(target: str, role: str, district: str, *, read_only: bool = False) -> None:
-    """Let ``role`` read the project and (unless ``read_only``) change the assets of
-    ``district``; run as the database's owner. The role must exist (``createuser``)."""
+    """Let ``role`` read the project and (unless ``read_only``) change what belongs to
+    ``district`` (see the module docstring); run as the database's owner. The role must
+    exist (``createuser``)."""
     with PostgisStore.open(target) as db:
         db.require_asset_project()
         with db.session() as conn:
@@ -60,10 +103,14 @@ def grant(target: str, role: str, district: str, *, read_only: bool = False) -> 
             conn.execute(f"GRANT USAGE ON SCHEMA public TO {who}")
             conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {who}")
             if not read_only:
-                tables = [t.name for t in sc.ASSET_TABLES] + list(_SHARED_WRITES) + \
+                tables = [t.name for t in sc.ASSET_TABLES] + list(_ROW_RULES) + \
                     list(SYNC_TABLES)
                 conn.execute(f"GRANT INSERT, UPDATE, DELETE ON "
                              f"{', '.join(map(ident, tables))} TO {who}")
                 conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}")
+            for statement in _functions():
+                conn.execute(statement)
             for table in sc.ASSET_TABLES:
-                _policies(conn, table.name)
+                _policies(conn, table.name, _MAY_WRITE.format(district="district"))
+            for name, rule in _ROW_RULES.items():
+                _policies(conn, name, rule)

@@ -17,6 +17,7 @@ file; the database keeps its own work-order time limits once it has them.
 from __future__ import annotations
 
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, SchemaError
-from citymgr_desktop.core.gpkg.geometry import decode
+from citymgr_desktop.core.gpkg.geometry import wkb
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.create import bulk_insert, finish, initialise
@@ -51,8 +52,8 @@ def _file_rows(store: Store, table: sc.Table) -> tuple[list[str], list[list[Any]
     names = ([sc.GEOMETRY_COLUMN] if table.is_asset else []) + table.field_names()
     rows = store.conn.execute(f"SELECT {store.select_list(table.name, names)} FROM "
                               f"{gpkg.quote_ident(table.name)} ORDER BY fid").fetchall()
-    if table.is_asset:
-        rows = [[decode(r[0]), *r[1:]] for r in rows]
+    if table.is_asset:  # the WKB as it is in the file, for ST_GeomFromWKB
+        return names, [[wkb(r[0]), *r[1:]] for r in rows]
     return names, [list(r) for r in rows]
 
 
@@ -116,6 +117,8 @@ def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
     (version + 1). Returns (inserted, updated, kept: differing rows the database keeps)."""
     if not rows:
         return 0, 0, 0
+    if conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {ident(table.name)})").fetchone()[0]:
+        return _copy_into_empty(conn, table, names, rows, srid), 0, 0
     stage = copy_to_stage(conn, table, names, rows, f"_publish_{table.name}")
     cols = ", ".join(map(ident, names))
     picked = staged_columns(names, srid)
@@ -142,6 +145,28 @@ def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
         "FROM done").fetchone()
     conn.execute(f"DROP TABLE {stage}")
     return int(result[0]), int(result[1]), int(kept)
+
+
+def _copy_into_empty(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
+                     srid: int) -> int:
+    """A first publish: COPY straight into the empty table (the upsert would match nothing;
+    this skips the staging table and the INSERT … SELECT: a third of the time at 100k)."""
+    geom = names.index(sc.GEOMETRY_COLUMN) if table.is_asset else -1
+    with conn.cursor().copy(f"COPY {ident(table.name)} ({', '.join(map(ident, names))}) "
+                            "FROM STDIN") as copy:
+        for r in rows:
+            if geom >= 0 and r[geom] is not None:
+                r[geom] = _ewkb_hex(r[geom], srid)
+            copy.write_row(r)
+    return len(rows)
+
+
+def _ewkb_hex(wkb: bytes, srid: int) -> str:
+    """PostGIS's text input of a geometry with its SRID: the WKB with the SRID flag in its
+    type and the SRID after it (EWKB), as hex."""
+    order = "<" if wkb[0] == 1 else ">"
+    (kind,) = struct.unpack(order + "I", wkb[1:5])
+    return (wkb[:1] + struct.pack(order + "II", kind | 0x20000000, srid) + wkb[5:]).hex()
 
 
 def _publish_order_assets(store: Store, conn: Any) -> int:

@@ -34,6 +34,7 @@ from citymgr_desktop.core.store.postgis.connection import (
     require_postgis,
 )
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
+from citymgr_desktop.core.store.postgis.figures import PostgisFigures
 from citymgr_desktop.core.store.postgis.queries import PostgisQueries
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
 from citymgr_desktop.core.store.postgis.write import SaveOutcome, Versions, save_deltas
@@ -45,7 +46,7 @@ if TYPE_CHECKING:  # loaded where used: ``core.store`` imports this module for e
     from pyproj import CRS
 
 
-class PostgisStore(PostgisQueries):
+class PostgisStore(PostgisQueries, PostgisFigures):
     """An open project database. Use :meth:`open`; close it (or use it as a context
     manager). ``path`` is the database's name as it may be printed (no password)."""
 

@@ -33,8 +33,9 @@ def from_db(name: str, value: Any) -> Any:
 
 
 def to_db(name: str, value: Any) -> Any:
-    """A model value as a query parameter (geometries as WKB for ``ST_GeomFromWKB``)."""
-    if name == sc.GEOMETRY_COLUMN and value is not None:
+    """A model value as a query parameter (geometries as WKB for ``ST_GeomFromWKB``; WKB
+    bytes, as publish reads them from the file, pass as they are)."""
+    if name == sc.GEOMETRY_COLUMN and value is not None and not isinstance(value, bytes):
         import shapely
 
         return shapely.to_wkb(value)

@@ -146,6 +146,10 @@ def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: i
     except psycopg.errors.IntegrityError as exc:
         raise ValidationError("cannot add {table} {uuid}: {reason}", table=table.name,
                               uuid=d.uuid, reason=exc.diag.message_primary or exc) from None
+    except psycopg.errors.InsufficientPrivilege:
+        raise ReadOnlyError("{table} {uuid}: the database does not let {user} add it "
+                            "(row-level security: it belongs to another sub-district)",
+                            table=table.name, uuid=d.uuid, user=conn.info.user) from None
     _derive(conn, table, d.uuid)
 
 
@@ -253,7 +257,7 @@ def _refuse_if_not_ours(conn: Any, table: sc.Table, uuid: str) -> None:
     locked = conn.execute(sql + " FOR UPDATE", (uuid,)).fetchone()
     if locked is None and conn.execute(sql, (uuid,)).fetchone() is not None:
         raise ReadOnlyError("{table} {uuid}: the database does not let {user} change it "
-                            "(row-level security: another sub-district's asset)",
+                            "(row-level security: it belongs to another sub-district)",
                             table=table.name, uuid=uuid, user=conn.info.user)
 
 
