@@ -15,7 +15,12 @@ from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.store.postgis import PostgisStore
 from citymgr_desktop.core.store.postgis import field_sync as fs
 from citymgr_desktop.core.sync.merge import Conflict
-from citymgr_desktop.core.sync.photos import PHOTO_OWNERS, PhotoRef, PhotoReport
+from citymgr_desktop.core.sync.photos import (
+    PHOTO_OWNERS,
+    PhotoRef,
+    PhotoReport,
+    attachment_row,
+)
 
 
 def photo_refs(deltas: list[Delta], conflicts: list[Conflict]) -> list[PhotoRef]:
@@ -57,13 +62,7 @@ def load_photos(db: PostgisStore, refs: list[PhotoRef], folder: Path, *, surveyo
             report.already += 1
             continue
         aid = new_uuid()
-        row = {"attachment_uuid": aid, "owner_uuid": ref.owner_uuid, "owner_kind": ref.table,
-               "file_name": found.name[:255], "mime_type": found.mime_type,
-               "sha256": found.sha256, "size_bytes": found.size, "content": found.data,
-               "created_at": stamp, "created_by": surveyor or None,
-               "asset_uuid": ref.asset_uuid, "file_path": ref.path,
-               "taken_at": found.info.taken_at, "gps_lon": found.info.lon,
-               "gps_lat": found.info.lat}
+        row = attachment_row(aid, ref, found, stamp, surveyor)
         try:
             db.save([Delta("attachment", aid, None, row)], {}, surveyor)
         except CitymgrError as exc:  # a path or name longer than the model allows

@@ -128,13 +128,7 @@ def load_photos(store: Store, refs: list[PhotoRef], folder: Path, *, surveyor: s
             report.already += 1
             continue
         aid = new_uuid()
-        row = {"attachment_uuid": aid, "owner_uuid": ref.owner_uuid, "owner_kind": ref.table,
-               "file_name": found.name[:255], "mime_type": found.mime_type,
-               "sha256": found.sha256, "size_bytes": found.size, "content": found.data,
-               "created_at": stamp, "created_by": surveyor or None,
-               "asset_uuid": ref.asset_uuid, "file_path": ref.path,
-               "taken_at": found.info.taken_at, "gps_lon": found.info.lon,
-               "gps_lat": found.info.lat}
+        row = attachment_row(aid, ref, found, stamp, surveyor)
         try:
             store.apply([Delta("attachment", aid, None, row)], surveyor)
         except CitymgrError as exc:  # a path or name longer than the model allows
@@ -148,6 +142,19 @@ def load_photos(store: Store, refs: list[PhotoRef], folder: Path, *, surveyor: s
     entries = [JournalEntry("attachment", a, "insert", None, after[("attachment", a)])
                for a in added]
     return entries, report
+
+
+def attachment_row(aid: str, ref: PhotoRef, found: Any, stamp: str, surveyor: str
+                   ) -> dict[str, Any]:
+    """The ``attachment`` row of a photo a package brought back (``found``: the file as
+    ``read_file`` read it), for either store."""
+    return {"attachment_uuid": aid, "owner_uuid": ref.owner_uuid, "owner_kind": ref.table,
+            "file_name": found.name[:255], "mime_type": found.mime_type,
+            "sha256": found.sha256, "size_bytes": found.size, "content": found.data,
+            "created_at": stamp, "created_by": surveyor or None,
+            "asset_uuid": ref.asset_uuid, "file_path": ref.path,
+            "taken_at": found.info.taken_at, "gps_lon": found.info.lon,
+            "gps_lat": found.info.lat}
 
 
 def preview_photos(refs: list[PhotoRef], folder: Path) -> PhotoReport:

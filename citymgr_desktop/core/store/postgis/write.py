@@ -12,7 +12,7 @@ transaction (the caller's).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,20 +121,8 @@ def save_deltas(conn: Any, deltas: list[Delta], versions: Versions, user: str, s
 
 def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: int,
             district_code: str) -> None:
-    assert d.new is not None
-    row = _prepare(table, d.new)
-    if table.key:  # a link row (work_order_asset) is keyed by its link fields instead
-        row[table.key] = d.uuid
-    if table.is_asset:
-        if row.get(sc.GEOMETRY_COLUMN) is None:
-            raise GeometryError("new {table} {uuid} has no geometry", table=table.name,
-                                uuid=d.uuid)
-        if row.get("obj_code"):
-            objcode.validate(row["obj_code"], table)
-        else:
-            row["obj_code"] = objcode.make(district_code, table,
-                                           _next_serial(conn, table, district_code))
-    _stamp(table, row, user, stamp)
+    row = _new_row(table, d, user, stamp, district_code,
+                   lambda: _next_serial(conn, table, district_code))
     names = list(row)
     sql = (f"INSERT INTO {ident(table.name)} ({', '.join(map(ident, names))}) VALUES "
            f"({', '.join(placeholder(n, srid) for n in names)})")
@@ -153,6 +141,27 @@ def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: i
     _derive(conn, table, d.uuid)
 
 
+def _new_row(table: sc.Table, d: Delta, user: str, stamp: str, district_code: str,
+             serial: Callable[[], int]) -> dict[str, Any]:
+    """A new row's values as every insert checks them: normalised, keyed, an asset with its
+    geometry and a valid object code (a new one from ``serial()`` when it has none),
+    stamped."""
+    assert d.new is not None
+    row = _prepare(table, d.new)
+    if table.key:  # a link row (work_order_asset) is keyed by its link fields instead
+        row[table.key] = d.uuid
+    if table.is_asset:
+        if row.get(sc.GEOMETRY_COLUMN) is None:
+            raise GeometryError("new {table} {uuid} has no geometry", table=table.name,
+                                uuid=d.uuid)
+        if row.get("obj_code"):
+            objcode.validate(row["obj_code"], table)
+        else:
+            row["obj_code"] = objcode.make(district_code, table, serial())
+    _stamp(table, row, user, stamp)
+    return row
+
+
 def _insert_many(conn: Any, table: sc.Table, deltas: list[Delta], user: str, stamp: str,
                  srid: int, district_code: str) -> None:
     """New rows of one table at once (an import): the same checks as :func:`_insert`, then
@@ -160,25 +169,13 @@ def _insert_many(conn: Any, table: sc.Table, deltas: list[Delta], user: str, sta
     sends the batch through :func:`_insert` one by one, which names it."""
     import psycopg
 
-    rows: list[dict[str, Any]] = []
-    serial = None
-    for d in deltas:
-        assert d.new is not None
-        row = _prepare(table, d.new)
-        row[table.key] = d.uuid
-        if table.is_asset:
-            if row.get(sc.GEOMETRY_COLUMN) is None:
-                raise GeometryError("new {table} {uuid} has no geometry", table=table.name,
-                                    uuid=d.uuid)
-            if row.get("obj_code"):
-                objcode.validate(row["obj_code"], table)
-            else:
-                if serial is None:
-                    serial = _next_serial(conn, table, district_code)
-                row["obj_code"] = objcode.make(district_code, table, serial)
-                serial += 1
-        _stamp(table, row, user, stamp)
-        rows.append(row)
+    taken: list[int] = []  # the serials given so far (the first one asked of the table)
+
+    def serial() -> int:
+        taken.append(taken[-1] + 1 if taken else _next_serial(conn, table, district_code))
+        return taken[-1]
+
+    rows = [_new_row(table, d, user, stamp, district_code, serial) for d in deltas]
     names = list(dict.fromkeys(n for row in rows for n in row))  # absent = NULL (no defaults)
     try:
         with conn.transaction():  # a savepoint
