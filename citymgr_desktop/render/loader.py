@@ -217,6 +217,16 @@ class _Rows:
     geometry_format: str
 
 
+def _numbers(values: tuple) -> np.ndarray:
+    """Numbers as float64; NULL, and text SQLite let into a number column of a damaged
+    file, as NaN (drawn as not rated; ``validate`` names those rows)."""
+    try:
+        return np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.array([v if isinstance(v, int | float) else np.nan for v in values],
+                        dtype=np.float64)
+
+
 def _read_rows(store: Store, plan: _Plan, prog: Progress) -> _Rows:
     """Read the layer chunk by chunk into arrays (a chunk's Python rows are dropped as soon
     as it is converted)."""
@@ -239,7 +249,7 @@ def _read_rows(store: Store, plan: _Plan, prog: Progress) -> _Rows:
         if "asset_uuid" in at:
             keys.append(np.array([k or b"" for k in columns[at["asset_uuid"]]], dtype="S"))
         if "condition" in at:
-            conds.append(np.array(columns[at["condition"]], dtype=np.float64))
+            conds.append(_numbers(columns[at["condition"]]))
         if label_col in at:
             codes.append(np.fromiter(
                 (-1 if v is None else label_index.setdefault(str(v), len(label_index))
