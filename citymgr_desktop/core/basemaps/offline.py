@@ -174,8 +174,7 @@ def write_gpkg_tiles(layer: MapLayer, source: WmtsSource, plan: TilePlan, out: P
                 for tile in batch:
                     by_level.setdefault(tile[0], []).append(tile)
                 for i, level_tiles in by_level.items():
-                    url = (source.template.replace("{TileMatrix}", source.matrices[i].identifier)
-                           .replace("{TileCol}", "{x}").replace("{TileRow}", "{y}"))
+                    url = source.matrix_template(source.matrices[i])
                     got = fetcher.fetch(url, url, level_tiles, report)
                     conn.executemany("INSERT INTO basemap (zoom_level, tile_column, tile_row, "
                                      "tile_data) VALUES (?,?,?,?)",

@@ -342,8 +342,7 @@ def wmts_mosaic(layer: MapLayer, grid: ViewGrid, fetcher: TileFetcher, report: F
                 and mx1 >= x1 and my1 >= y1:
             return complete
     tiles = [(i, x, y) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)]
-    url = (source.template.replace("{TileMatrix}", matrix.identifier)
-           .replace("{TileCol}", "{x}").replace("{TileRow}", "{y}"))
+    url = source.matrix_template(matrix)
     decoded = {t: fetcher.decoded.get((layer.location, t)) for t in tiles}
     get = fetcher.fetch if wait else fetcher.cached
     contents: dict = get(url, url, [t for t, d in decoded.items() if d is None], report)

@@ -73,6 +73,12 @@ class WmtsSource:
     matrices: tuple[TileMatrix, ...]
     template: str
 
+    def matrix_template(self, matrix: TileMatrix) -> str:
+        """The tile URLs of one matrix as an XYZ-style template (``{x}`` column, ``{y}``
+        row): what the tile fetcher and its cache take."""
+        return (self.template.replace("{TileMatrix}", matrix.identifier)
+                .replace("{TileCol}", "{x}").replace("{TileRow}", "{y}"))
+
     def tile_url(self, matrix: TileMatrix, col: int, row: int) -> str:
         return (self.template.replace("{TileMatrix}", matrix.identifier)
                 .replace("{TileRow}", str(row)).replace("{TileCol}", str(col)))

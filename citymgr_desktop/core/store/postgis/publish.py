@@ -126,20 +126,23 @@ def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],
     sets = ", ".join(f"{ident(n)} = EXCLUDED.{ident(n)}" for n in changed)
     old = ", ".join(f"t.{ident(n)}" for n in changed)
     new = ", ".join(f"EXCLUDED.{ident(n)}" for n in changed)
-    # the file's copy may replace the database's: ISO stamps of one format compare as text
-    newer = ("COALESCE(t.updated_at <= EXCLUDED.updated_at, true)" if "updated_at" in names
-             else f"t.{ident(VERSION_COLUMN)} = 1")
-    staged = ", ".join(f"s.{ident(n)}" if n != sc.GEOMETRY_COLUMN
-                       else f"ST_GeomFromWKB(s.{ident(n)}, {int(srid)})" for n in changed)
+
+    def newer(file_row: str) -> str:
+        """The file's copy (``file_row``) may replace the database's row ``t``: ISO stamps
+        of one format compare as text."""
+        if "updated_at" in names:
+            return f"COALESCE(t.updated_at <= {file_row}.updated_at, true)"
+        return f"t.{ident(VERSION_COLUMN)} = 1"
+
     kept = conn.execute(
         f"SELECT count(*) FROM {stage} s JOIN {ident(table.name)} t USING ({ident(table.key)}) "
-        f"WHERE ({old}) IS DISTINCT FROM ({staged}) AND NOT "
-        f"{newer.replace('EXCLUDED.', 's.')}").fetchone()[0]
+        f"WHERE ({old}) IS DISTINCT FROM ({staged_columns(changed, srid)}) AND NOT "
+        f"{newer('s')}").fetchone()[0]
     result = conn.execute(
         f"WITH done AS (INSERT INTO {ident(table.name)} AS t ({cols}) SELECT {picked} "
         f"FROM {stage} s ON CONFLICT ({ident(table.key)}) DO UPDATE SET {sets}, "
         f"{ident(VERSION_COLUMN)} = t.{ident(VERSION_COLUMN)} + 1 "
-        f"WHERE ({old}) IS DISTINCT FROM ({new}) AND {newer} "
+        f"WHERE ({old}) IS DISTINCT FROM ({new}) AND {newer('EXCLUDED')} "
         "RETURNING (xmax = 0) AS inserted) "
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
         "FROM done").fetchone()
