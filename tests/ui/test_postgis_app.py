@@ -588,7 +588,7 @@ def test_a_field_package_out_of_the_database_and_back_in_the_app(qtbot, db_windo
     qtbot.waitUntil(lambda: not s.busy(), timeout=60_000)
     shots("synced", s)
     assert s.report.status == "applied" and s.report.open_conflicts == 1
-    notes = [s.notes.item(i).text() for i in range(s.notes.count())]
+    notes = [s.summary.notes.item(i).text() for i in range(s.summary.notes.count())]
     assert any("办公室值" in n and "外业值" in n for n in notes), notes
     with psycopg.connect(url) as conn:
         remarks = dict(conn.execute("SELECT asset_uuid, remarks FROM litter_bin WHERE "

@@ -67,11 +67,11 @@ def test_preview_shows_the_summary_and_writes_nothing(qtbot, setup, dialog):
     wait_idle(qtbot, dialog)
     assert dialog.report is not None and dialog.report.status == "dry-run"
     assert "Preview" in dialog.message.text() or "预览" in dialog.message.text()
-    assert dialog.counts.rowCount() == 1
-    assert dialog.counts.item(0, 1).text() == "2"  # changed
-    assert dialog.counts.item(0, 4).text() == "1"  # conflict
-    assert any("Condition" in dialog.notes.item(i).text() or "技术状况" in
-               dialog.notes.item(i).text() for i in range(dialog.notes.count()))
+    assert dialog.summary.counts.rowCount() == 1
+    assert dialog.summary.counts.item(0, 1).text() == "2"  # changed
+    assert dialog.summary.counts.item(0, 4).text() == "1"  # conflict
+    assert any("Condition" in dialog.summary.notes.item(i).text() or "技术状况" in
+               dialog.summary.notes.item(i).text() for i in range(dialog.summary.notes.count()))
     assert Path(window.store.path).read_bytes() == before
     assert len(window.commands) == 0 and dialog.model.rowCount() == 0
 

@@ -23,11 +23,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -35,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.messages import msg
-from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync import (
     list_conflicts,
     redo_sync,
@@ -46,25 +42,21 @@ from citymgr_desktop.core.sync import (
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.commands import SyncRunCommand
 from citymgr_desktop.core.sync.database import sync_into_database
-from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
+from citymgr_desktop.core.sync.report import SyncReport
 from citymgr_desktop.ui import i18n
-from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.sync.conflict_model import (
     CHOICE_COL,
     ChoiceDelegate,
     SyncConflictModel,
     choice_text,
-    field_label,
-    kind_text,
-    short,
 )
 from citymgr_desktop.ui.sync.history_model import SyncHistoryModel
+from citymgr_desktop.ui.sync.summary_widget import SyncSummaryWidget
 from citymgr_desktop.ui.worker import run_task
 
 KEY = "sync/"
 PREFER = (None, "master", "field")
-COUNT_KEYS = ("insert", "update", "delete", "retire", "conflict")
 
 
 class SyncDialog(QDialog):
@@ -121,7 +113,8 @@ class SyncDialog(QDialog):
         self.message = QLabel(wordWrap=True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._summary_tab(), self.tr("Summary"))
+        self.summary = SyncSummaryWidget()
+        self.tabs.addTab(self.summary, self.tr("Summary"))
         self.tabs.addTab(self._conflicts_tab(), self.tr("Conflicts"))
         self.tabs.addTab(self._history_tab(), self.tr("History"))
         if self.on_database:
@@ -137,22 +130,6 @@ class SyncDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.sync)
-
-    def _summary_tab(self) -> QWidget:
-        self.counts = QTableWidget(0, len(COUNT_KEYS))
-        self.counts.setHorizontalHeaderLabels([self.tr("Added"), self.tr("Changed"),
-                                               self.tr("Deleted"), self.tr("Retired"),
-                                               self.tr("Conflicts")])
-        self.counts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.notes = QListWidget()
-        self.notes.setWordWrap(True)
-        page = QWidget()
-        lay = QVBoxLayout(page)
-        lay.addWidget(self.counts, 2)
-        lay.addWidget(QLabel(self.tr("Notes and conflicts:")))
-        lay.addWidget(self.notes, 1)
-        return page
 
     def _conflicts_tab(self) -> QWidget:
         self.model = SyncConflictModel(self)
@@ -350,41 +327,8 @@ class SyncDialog(QDialog):
 
     def show_report(self, r: SyncReport) -> None:
         """Fill the summary with ``r`` (an applied sync or a preview)."""
-        status = self.tr({
-            "applied": "Applied", "dry-run": "Preview: nothing was written",
-            "already-synced": "Already synced: nothing was changed",
-            "nothing-to-do": "No changes in the package since its last sync",
-        }.get(r.status, str(STATUS_TEXT.get(r.status, r.status))))
-        t = r.totals()
-        text = self.tr("Sync %1 — %2. %3 added, %4 changed, %5 deleted, %6 retired, "
-                       "%7 conflict(s), %8 left open.")
-        for k, v in (("%1", r.sync_id or "-"), ("%2", status), ("%3", t["insert"]),
-                     ("%4", t["update"]), ("%5", t["delete"]), ("%6", t["retire"]),
-                     ("%7", t["conflict"]), ("%8", r.open_conflicts)):
-            text = text.replace(k, str(v))
-        self.say(text)
-        layers = list(r.counts)
-        self.counts.setRowCount(len(layers))
-        self.counts.setVerticalHeaderLabels([sc.table(x).label(label_language()) for x in layers])
-        for i, layer in enumerate(layers):
-            for j, key in enumerate(COUNT_KEYS):
-                item = QTableWidgetItem(str(r.counts[layer].get(key, 0)))
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.counts.setItem(i, j, item)
-        self.notes.clear()
-        for c in r.conflicts:
-            what = (self.tr("settled: %1").replace("%1", c.resolution) if c.resolution
-                    else self.tr("open"))
-            values = "" if c.field == "*" else self.tr(
-                "ancestor %1 · master %2 · field %3").replace(
-                "%1", short(c.ancestor, c.field, 30, c.layer) or "∅").replace(
-                "%2", short(c.master, c.field, 30, c.layer) or "∅").replace(
-                "%3", short(c.field_value, c.field, 30, c.layer) or "∅")
-            self.notes.addItem(f"{sc.table(c.layer).label(label_language())} {c.uuid[:8]} "
-                               f"{field_label(c.layer, c.field)}: {kind_text(c.kind)} "
-                               f"({what}) {values}")
-        for n in r.notes:
-            self.notes.addItem(i18n.render(n))
+        self.say(self.summary.headline(r))
+        self.summary.show_report(r)
 
     def apply_choices(self) -> None:
         chosen = self.model.resolutions()
