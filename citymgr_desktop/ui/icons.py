@@ -54,9 +54,15 @@ def icon(name: str) -> QIcon:
     body = SVG.get(name)
     if body is None:
         return QIcon()
+    return svg_icon(body)
+
+
+def svg_icon(body: str, sizes: tuple[int, ...] = (16, 24, 32, 48, 64)) -> QIcon:
+    """An icon of the set's look (24×24, stroked) drawn from the inside of an ``<svg>``
+    element, with a pixmap at each of ``sizes``."""
     renderer = QSvgRenderer(QByteArray((_HEAD + body + "</svg>").encode()))
     result = QIcon()
-    for size in (16, 24, 32, 48, 64):
+    for size in sizes:
         pix = QPixmap(size, size)
         pix.fill(Qt.GlobalColor.transparent)
         p = QPainter(pix)

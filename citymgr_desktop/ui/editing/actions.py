@@ -9,9 +9,8 @@ from typing import Any
 
 import shapely
 from pyproj import Transformer
-from PySide6.QtCore import QByteArray, QObject, QRectF, QSettings, Qt
-from PySide6.QtGui import QAction, QIcon, QKeySequence, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from citymgr_desktop.core.editing import EditSession
@@ -25,45 +24,12 @@ from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidg
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
 from citymgr_desktop.ui.editing.point_tools import AddPointTool, MovePointTool
+from citymgr_desktop.ui.editing.toolbar_icons import toolbar_icon
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import database_guarded, run_task, show_error
 
 BIG_EDIT = 2_000  # assets above which an edit is built in a worker thread (with progress)
 REMEMBERED = ("bin_type", "capacity_l", "mount", "material", "structure", "maint_class")
-
-
-_SVG_HEAD = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
-             'stroke="#37474f" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">')
-_SVG = {  # same look as ui/icons.py: 24x24, stroked, one accent colour
-    "save": '<path d="M4 4h13l3 3v13H4z"/><path d="M8 4v5h8V4" stroke="#1565c0"/>'
-            '<rect x="8" y="13" width="8" height="5"/>',
-    "add_point": '<circle cx="10" cy="14" r="4" fill="#1b9e3e" stroke="#0b5d22"/>'
-                 '<path d="M18 3v8M14 7h8" stroke="#1565c0"/>',
-    "move_point": '<circle cx="7" cy="17" r="2.5" stroke-dasharray="2 1.5"/>'
-                  '<circle cx="17" cy="7" r="3" fill="#f28e1c" stroke="#9a5200"/>'
-                  '<path d="M9 15l5-5" stroke="#1565c0"/>',
-    "table": '<rect x="3" y="4" width="18" height="16" rx="1"/>'
-             '<path d="M3 9h18M3 14h18M9 9v11" stroke="#1565c0"/>',
-}
-
-
-def toolbar_icon(name: str) -> QIcon:
-    """Undo/redo from the window's icon set, the editing icons drawn in the same style."""
-    if name in ("undo", "redo"):
-        from citymgr_desktop.ui import icons
-
-        return icons.icon(name)
-    renderer = QSvgRenderer(QByteArray((_SVG_HEAD + _SVG[name] + "</svg>").encode()))
-    result = QIcon()
-    for size in (16, 24, 32, 48):
-        pix = QPixmap(size, size)
-        pix.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pix)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter, QRectF(0, 0, size, size))
-        painter.end()
-        result.addPixmap(pix)
-    return result
 
 
 class EditingActions(QObject):
