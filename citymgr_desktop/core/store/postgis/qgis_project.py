@@ -13,7 +13,7 @@ from typing import Any
 
 from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.qgis import project as qgis_project
+from citymgr_desktop.core.qgis import document as qgis_document
 from citymgr_desktop.core.user import login_name
 
 QGIS_PROJECTS_DDL = ("CREATE TABLE IF NOT EXISTS public.qgis_projects (name text PRIMARY KEY, "
@@ -41,7 +41,7 @@ def layer_sources(conninfo: dict[str, Any], srid: int) -> dict[str, str]:
     """{table: QGIS postgres-provider source} of the project's layers."""
     base = _connection_part(conninfo)
     out = {}
-    for name in (*qgis_project.ASSET_LAYERS, *qgis_project.RECORD_LAYERS):
+    for name in (*qgis_document.ASSET_LAYERS, *qgis_document.RECORD_LAYERS):
         table = sc.table(name)
         if table.is_asset:
             out[name] = (f"{base} key='fid' srid={srid} type={_GEOMETRY[table.geometry_type or '']}"
@@ -59,12 +59,12 @@ def write_project(conn: Any, target: str, srid: int, extent: Any = None) -> None
 
     conninfo = conninfo_to_dict(target)
     sources = layer_sources(conninfo, srid)
-    qgs = qgis_project.project_xml(CRS.from_epsg(srid), sources, extent=extent,
+    qgs = qgis_document.project_xml(CRS.from_epsg(srid), sources, extent=extent,
                                    provider="postgres")
-    content = qgis_project.qgz_bytes(qgs)
+    content = qgis_document.qgz_bytes(qgs)
     metadata = json.dumps({"last_modified_time": now_iso(),
                            "last_modified_user": login_name("citymgr")})
     conn.execute(QGIS_PROJECTS_DDL)
     conn.execute("INSERT INTO public.qgis_projects (name, metadata, content) VALUES "
                  "(%s, %s, %s) ON CONFLICT (name) DO UPDATE SET metadata = EXCLUDED.metadata, "
-                 "content = EXCLUDED.content", (qgis_project.PROJECT_NAME, metadata, content))
+                 "content = EXCLUDED.content", (qgis_document.PROJECT_NAME, metadata, content))
