@@ -24,7 +24,7 @@ from citymgr_desktop.core.editing import EditEvent, EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.user import login_name
-from citymgr_desktop.render import MapData, drawable_layers, load_map
+from citymgr_desktop.render import MapData, drawable_layers
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map.canvas import MapCanvas
 from citymgr_desktop.ui.map.identify import IdentifyWidget
@@ -38,21 +38,11 @@ from citymgr_desktop.ui.shell import file_session as fs
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
-from citymgr_desktop.ui.worker import Task, run_task, show_error
+from citymgr_desktop.ui.shell.map_reader import MapReader
+from citymgr_desktop.ui.worker import show_error
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
-
-
-def _load(open_reader: Callable[[], Store], progress) -> MapData:
-    with open_reader() as store:  # its own connection: the UI keeps its
-        return load_map(store, progress=progress)
-
-
-def _reload(open_reader: Callable[[], Store], data: MapData, tables: set[str],
-            progress) -> MapData:
-    with open_reader() as store:
-        return data.reloaded(store, tables, progress)
 
 
 class MainWindow(QMainWindow):
@@ -71,7 +61,6 @@ class MainWindow(QMainWindow):
         self.store: Store | None = None
         self.is_project = False  # the open file is a citymgr project (not a plain GeoPackage)
         self.map_data: MapData | None = None  # the file's map with the pending edits drawn
-        self._file_map: MapData | None = None  # the map as read from the file
         self.edit_session: EditSession | None = None
         self.commands = CommandStack()
         self._asked_name = False
@@ -82,9 +71,9 @@ class MainWindow(QMainWindow):
         self._close_guards: list[Callable[[], bool]] = []
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
-        self._load_task: Task | None = None
         self._watcher: DatabaseWatcher | None = None  # others' commits to an open database
         self._restored = False  # window state restored: docks added later take their place
+        self.map_reader = MapReader(self, self.mapLoaded.emit)  # .file_map: as read from the file
         self.canvas = MapCanvas(self)
         self.canvas.lang = self.lang
         self.setCentralWidget(self.canvas)
@@ -145,9 +134,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.storeChanged.emit(store)
         name = db.store_name(store)
-        self._load_task = run_task(self, self.tr("Opening %1").replace("%1", name),
-                                   _load, store.reader, on_done=self._on_loaded,
-                                   on_error=self._on_load_error)
+        self.map_reader.load(store, name)
         if store.is_database:
             self._watcher = watch_database(self, store)
         if not self.is_project:
@@ -161,31 +148,7 @@ class MainWindow(QMainWindow):
         """Call after writing to the store: the map reloads those layers, panels refresh."""
         tables = set(tables)
         self.dataChanged.emit(tables)
-        if self.store is None or self._file_map is None:
-            return
-        drawn = tables & set(self._file_map.names())
-        if drawn:
-            self._reload(drawn)
-
-    def _reload(self, tables: set[str], attempt: int = 0) -> None:
-        """Read these layers again in a worker. The file may be mid-write by another task
-        of ours (a sync's resolution while the map reloads after the sync): GDAL then fails
-        to read it, so it is tried again a little later, and only said in the status bar."""
-        if self.store is None or self._file_map is None:
-            return
-        store = self.store
-
-        def failed(exc: BaseException) -> None:
-            if self.store is not store:
-                return
-            if attempt < 3:
-                QTimer.singleShot(300 * (attempt + 1), lambda: self._reload(tables, attempt + 1))
-            else:
-                self.status(self.tr("The map could not be read again: %1").replace(
-                    "%1", str(exc)), 10000)
-
-        run_task(self, self.tr("Updating the map"), _reload, store.reader, self._file_map,
-                 tables, show_dialog=False, on_done=self._on_reloaded, on_error=failed)
+        self.map_reader.data_changed(tables)
 
     def current_layer(self) -> str | None:
         return self.selection.current_layer
@@ -278,15 +241,8 @@ class MainWindow(QMainWindow):
         if event.saved:
             self.notify_data_changed(set(event.tables))
             return
-        self._show_map(fs.drawn_with_pending(self._file_map, self.edit_session, self.store))
+        self.map_reader.show_pending()
         si.refresh_identify(self)
-
-    def _show_map(self, data: MapData | None) -> None:
-        if data is None or data is self.map_data:
-            return
-        self.map_data = data
-        self.layer_panel.set_data(data)
-        self.canvas.set_data(data, keep_extent=True)
 
     def _connect(self) -> None:
         c, sb = self.canvas, self.status_bar
@@ -314,30 +270,6 @@ class MainWindow(QMainWindow):
         self.canvas.set_selection(self.selection.all())
         self.status_bar.set_selection_count(self.selection.count())
 
-    def _on_loaded(self, data: MapData) -> None:
-        self._load_task = None
-        if self.store is None or str(data.path) != str(self.store.path):
-            return
-        self._file_map = data
-        data = fs.drawn_with_pending(data, self.edit_session, self.store) or data
-        self.map_data = data
-        self.layer_panel.set_data(data)
-        self.canvas.layers = self.layer_panel.visible_layers()
-        self.canvas.set_data(data)
-        self.status_bar.set_crs(data.crs)
-        self.mapLoaded.emit(data)
-
-    def _on_load_error(self, exc: BaseException) -> None:
-        self._load_task = None
-        self.canvas.message = ""
-        self.canvas.update()
-        show_error(self, self.tr("Open"), exc)
-
-    def _on_reloaded(self, data: MapData) -> None:
-        if self.store is not None and str(data.path) == str(self.store.path):
-            self._file_map = data
-            self._show_map(fs.drawn_with_pending(data, self.edit_session, self.store))
-
     def _may_close(self) -> bool:
         return all(guard() is not False for guard in list(self._close_guards))
 
@@ -345,15 +277,13 @@ class MainWindow(QMainWindow):
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
-        if self._load_task is not None:
-            self._load_task.cancel()
-            self._load_task = None
+        self.map_reader.cancel()
         if self.store is None:
             return
         self.canvas.set_tool("pan")
         self.selection.clear()
         self.selection.set_current_layer(None)
-        self.map_data = self._file_map = None
+        self.map_data = self.map_reader.file_map = None
         self.canvas.set_highlight([])
         if self.edit_session is not None:
             self.edit_session.unsubscribe(self._session_changed)
