@@ -18,16 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from citymgr_desktop.core.clock import new_uuid, now_iso
-from citymgr_desktop.core.errors import BadFileError, ConflictError, ValidationError
+from citymgr_desktop.core.errors import ConflictError, ValidationError
 from citymgr_desktop.core.history import inspection
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
@@ -38,40 +33,28 @@ from citymgr_desktop.core.store.postgis import PostgisStore, SaveConflict
 from citymgr_desktop.core.store.postgis import field_sync as fs
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN
 from citymgr_desktop.core.sync import registry as reg
-from citymgr_desktop.core.sync.database_checkout import META_DATABASE, SYNCED_TABLES
+from citymgr_desktop.core.sync.database_changes import (
+    LOCAL_COLUMNS,
+    FieldChanges,
+    checked_package,
+    field_changes,
+    package_bytes,
+    read_package_meta,
+    scratch_file,
+)
+from citymgr_desktop.core.sync.database_checkout import SYNCED_TABLES
 from citymgr_desktop.core.sync.database_photos import load_photos, photo_refs
 from citymgr_desktop.core.sync.database_values import from_journal, to_journal, to_raw
-from citymgr_desktop.core.sync.diff import (
-    TableDiff,
-    all_columns,
-    diff_tables,
-    fetch_by_rowid,
-    fetch_rows,
-)
-from citymgr_desktop.core.sync.files import attached, package_meta
-from citymgr_desktop.core.sync.identity import check_identities
+from citymgr_desktop.core.sync.diff import diff_tables
 from citymgr_desktop.core.sync.merge import ROW, Conflict
 from citymgr_desktop.core.sync.report import SyncReport
-from citymgr_desktop.core.sync.schema import check_drift, signature
-from citymgr_desktop.core.sync.values import for_store
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
 
-_LOCAL = {"fid", VERSION_COLUMN, "db_user", "pci_grade"}  # never carried between rows
-
 
 class _DryRun(Exception):
     """Raised inside the transaction of a dry run so that it rolls back."""
-
-
-@dataclass
-class _Changes:
-    """The field's changes as deltas, with the versions they were checked out at."""
-
-    deltas: list[Delta] = field(default_factory=list)
-    versions: dict[tuple[str, str], int] = field(default_factory=dict)
-    retired: set[tuple[str, str]] = field(default_factory=set)
 
 
 def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | None = None,
@@ -84,22 +67,22 @@ def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | N
     db.require_asset_project()
     pkg_path = Path(package).resolve()
     check_file(pkg_path)
-    meta = _package_meta(pkg_path)
+    meta = read_package_meta(pkg_path)
     report = SyncReport("applied", db.path, str(pkg_path), meta[reg.META_PACKAGE],
                         package_name=pkg_path.name, surveyor=meta.get(reg.META_SURVEYOR) or None,
                         prefer=prefer)
     try:
         with db.session() as conn:
-            pkg = _checked_package(db, conn, meta, pkg_path)
+            pkg = checked_package(db, conn, meta, pkg_path)
             base, parent = fs.current_base(conn, pkg.package_uuid)
             report.based_on = "check-out" if parent is None else parent
-            with _scratch(base) as base_path:
+            with scratch_file(base) as base_path:
                 prog.update(1, 10, msg("comparing"))
                 diffs = diff_tables(base_path, pkg_path, SYNCED_TABLES)
                 if not any(diffs.values()):
                     report.status = "nothing-to-do"
                     return report
-                changes = _changes(db, base_path, pkg_path, diffs, pkg)
+                changes = field_changes(db, base_path, pkg_path, diffs, pkg)
             report.sync_id = _sync_id(pkg.package_uuid, parent, changes.deltas)
             if fs.applied_run_with_id(conn, report.sync_id):
                 report.status = "already-synced"
@@ -137,7 +120,7 @@ def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | N
                           package_uuid=pkg.package_uuid, source=str(pkg_path),
                           applied_at=now_iso(), applied_by=user or None,
                           report=report.to_json(), journal=journal,
-                          next_base=_package_bytes(pkg_path))
+                          next_base=package_bytes(pkg_path))
     except _DryRun:
         report.status = "dry-run"
     prog.update(10, 10, msg("done"))
@@ -190,117 +173,6 @@ def undo_database_sync(db: PostgisStore, ident: str, *, user: str = "") -> dict[
             "integrity_check": "database"}
 
 
-# -- the package and its changes ---------------------------------------------------------------
-def _package_meta(pkg_path: Path) -> dict[str, str]:
-    conn = sqlite3.connect(":memory:")
-    try:
-        with attached(conn, pkg_path, "f", read_only=True):
-            meta = package_meta(conn)
-    finally:
-        conn.close()
-    if reg.META_PACKAGE not in meta:
-        raise BadFileError("{path}: not a citymgr field package (no package id); field "
-                           "packages are made with 'citymgr field-package'", path=pkg_path)
-    return meta
-
-
-def _checked_package(db: PostgisStore, conn: Any, meta: dict[str, str],
-                     pkg_path: Path) -> fs.DatabasePackage:
-    """The package's record in ``db``; a package of another database or district is refused."""
-    if meta.get("district_code") and meta["district_code"] != db.district_code:
-        raise ValidationError("{path} is a package of district {code}, but {target} holds "
-                              "district {ours}; nothing was merged", path=pkg_path.name,
-                              code=meta["district_code"], target=db.path, ours=db.district_code)
-    pkg = fs.get_package(conn, meta[reg.META_PACKAGE], lock=True)
-    if pkg is None or meta.get(META_DATABASE) not in (None, fs.database_uuid(conn)):
-        raise ValidationError("{path} was not checked out from {target} (it came from "
-                              "{master}); nothing was merged", path=pkg_path.name,
-                              target=db.path, master=meta.get(reg.META_MASTER) or "?")
-    return pkg
-
-
-@contextmanager
-def _scratch(data: bytes) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="citymgr-base-") as tmp:
-        path = Path(tmp) / "base.gpkg"
-        path.write_bytes(data)
-        yield path
-
-
-def _package_bytes(pkg_path: Path) -> bytes:
-    """The package as SQLite sees it (QGIS leaves edits in a ``-wal`` file beside it)."""
-    with tempfile.TemporaryDirectory(prefix="citymgr-base-") as tmp:
-        copy = Path(tmp) / "next.gpkg"
-        src = sqlite3.connect(f"file:{pkg_path.as_posix()}?mode=ro", uri=True)
-        dst = sqlite3.connect(copy)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")  # one file, whatever the package's mode
-        finally:
-            dst.close()
-            src.close()
-        return copy.read_bytes()
-
-
-def _changes(db: PostgisStore, base: Path, pkg_path: Path, diffs: dict[str, TableDiff],
-             pkg: fs.DatabasePackage) -> _Changes:
-    """The field's changes as deltas, after the file sync's checks of the package: no
-    schema drift since check-out, no damaged row identities (``identity.py``; the
-    database stands in for the master's assets)."""
-    out = _Changes()
-    conn = sqlite3.connect(":memory:")
-    try:
-        with attached(conn, base, "b", read_only=True), \
-                attached(conn, pkg_path, "f", read_only=True):
-            check_drift(signature(conn, "b"), signature(conn, "f"),
-                        msg("the package's tables differ from what was checked out"))
-            _master_assets(db, conn, diffs)
-            check_identities(conn, diffs, str(pkg_path))
-            for t in SYNCED_TABLES:
-                d = diffs[t.name]
-                _table_changes(conn, t, d, pkg.versions.get(t.name, {}), out)
-    finally:
-        conn.close()
-    return out
-
-
-def _master_assets(db: PostgisStore, conn: sqlite3.Connection,
-                   diffs: dict[str, TableDiff]) -> None:
-    """The database's assets holding the uuids of the package's new assets, as tables of
-    the scratch connection's ``main`` (where the identity check looks for the master)."""
-    new = [n.uuid for t in sc.ASSET_TABLES for n in diffs[t.name].inserted if n.uuid]
-    for t in sc.ASSET_TABLES:
-        conn.execute(f'CREATE TABLE main."{t.name}" (asset_uuid TEXT, obj_code TEXT)')
-        if new:
-            conn.executemany(f'INSERT INTO main."{t.name}" (asset_uuid) VALUES (?)',
-                             [(u,) for u in db.get_rows(t.name, new, ["asset_uuid"])])
-
-
-def _table_changes(conn: sqlite3.Connection, t: sc.Table, d: TableDiff,
-                   versions: dict[str, int], out: _Changes) -> None:
-    cols = [c for c in all_columns(t) if c not in _LOCAL]
-    olds = fetch_rows(conn, "b", t, [*d.updated, *d.deleted], cols)
-    news = fetch_rows(conn, "f", t, d.updated, cols)
-    for uuid, changed in d.updated.items():
-        out.deltas.append(Delta(t.name, uuid, {c: for_store(c, olds[uuid][c]) for c in changed},
-                                {c: for_store(c, news[uuid][c]) for c in changed}))
-        if uuid in versions:
-            out.versions[(t.name, uuid)] = versions[uuid]
-    for uuid in d.deleted:
-        old = {c: for_store(c, olds[uuid][c]) for c in cols}
-        if uuid in versions:
-            out.versions[(t.name, uuid)] = versions[uuid]
-        out.deltas.append(Delta(t.name, uuid, old, None))
-    rows = fetch_by_rowid(conn, "f", t, [n.rowid for n in d.inserted], cols)
-    for n in d.inserted:
-        if n.uuid is None:
-            raise ValidationError("{table}: a new row (field fid {fid}) has no uuid; nothing "
-                                  "was merged", table=t.name, fid=n.rowid)
-        row = {c: for_store(c, v) for c, v in rows[n.rowid].items() if c not in _LOCAL}
-        out.deltas.append(Delta(t.name, n.uuid, None,
-                                {c: v for c, v in row.items() if v is not None}))
-
-
 def _sync_id(package_uuid: str, parent: str | None, deltas: list[Delta]) -> str:
     """The package id and a hash of the field's changes: the same content twice, one id."""
     h = hashlib.sha256(f"{package_uuid}|{parent or 'check-out'}".encode())
@@ -310,7 +182,7 @@ def _sync_id(package_uuid: str, parent: str | None, deltas: list[Delta]) -> str:
     return f"{package_uuid[:8]}-{h.hexdigest()[:12]}"
 
 
-def _inspection_rule(db: PostgisStore, changes: _Changes) -> None:
+def _inspection_rule(db: PostgisStore, changes: FieldChanges) -> None:
     """New records grade their assets as in the app (``history/inspection.py``); an asset
     deleted in the field that has history or work orders is retired instead."""
     deltas = changes.deltas
@@ -412,7 +284,7 @@ def _changed_since(e: fs.JournalRow, now: dict[tuple[str, str], dict]) -> bool:
 
 
 def _strip(row: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (row or {}).items() if k not in _LOCAL}
+    return {k: v for k, v in (row or {}).items() if k not in LOCAL_COLUMNS}
 
 
 def _some_landed(d: Delta, conflicting: dict[tuple[str, str], set[str]]) -> bool:
@@ -420,7 +292,7 @@ def _some_landed(d: Delta, conflicting: dict[tuple[str, str], set[str]]) -> bool
     return bool(set(d.new or {}) - conflicting.get(d.key, set()))
 
 
-def _counts(changes: _Changes, conflicts: list[Conflict], added: list[str]
+def _counts(changes: FieldChanges, conflicts: list[Conflict], added: list[str]
             ) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
 
