@@ -4,7 +4,6 @@ foreign, truncated, not writable, locked, full disk, damaged."""
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import struct
 from pathlib import Path
@@ -21,16 +20,23 @@ from citymgr_desktop.core.store.integrity import (
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+def file_path(name: str | os.PathLike[str]) -> Path:
+    """``name`` as the path of a project file; a database's name (a ``postgresql://`` URL or
+    ``service=``) is refused here, before ``Path`` folds the URL's ``//``."""
+    # imported here: the postgis package's __init__ imports the GeoPackage store, which
+    # imports this module
+    from citymgr_desktop.core.store.postgis.connection import display_name, is_database_target
+
+    if is_database_target(name):
+        raise BadFileError("{path}: this command needs a project file, not a database; "
+                           "write an offline copy with 'citymgr snapshot URL --out "
+                           "FILE.gpkg'", path=display_name(str(name)))
+    return Path(name)
+
+
 def check_file(path: Path) -> None:
     """Refuse a missing, empty, foreign or truncated file before SQLite sees it."""
     if not path.exists():
-        text = re.sub(r"^(postgres(?:ql)?):/+", r"\1://", str(path), flags=re.I)
-        if re.match(r"^(postgres(ql)?://|service=)", text, flags=re.I):
-            from citymgr_desktop.core.store.postgis.connection import display_name
-
-            raise BadFileError("{path}: this command needs a project file, not a database; "
-                               "write an offline copy with 'citymgr snapshot URL --out "
-                               "FILE.gpkg'", path=display_name(text))
         raise BadFileError("{path}: no such file", path=path)
     if path.is_dir():
         raise BadFileError("{path}: is a folder, not a GeoPackage file", path=path)

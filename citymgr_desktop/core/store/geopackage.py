@@ -36,6 +36,7 @@ from citymgr_desktop.core.store.figures import StoreFigures
 from citymgr_desktop.core.store.files import (
     check_file,
     damaged_error,
+    file_path,
     is_file_error,
     is_writable,
     open_connection,
@@ -82,7 +83,7 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
         opened for writing, ``store/upgrade.py``). ``check``: refuse a damaged file (SQLite's
         quick_check, once per version: :mod:`~citymgr_desktop.core.store.integrity`).
         """
-        p = Path(path)
+        p = file_path(path)  # a database name refused before it becomes a Path
         check_file(p)
         writable = is_writable(p)
         ro = read_only or not writable
