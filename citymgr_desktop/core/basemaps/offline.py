@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.basemaps.layers import MapLayer
@@ -132,102 +133,148 @@ def write_gpkg_tiles(layer: MapLayer, source: WmtsSource, plan: TilePlan, out: P
     """Fetch every tile of ``plan`` (cache first) into the GeoPackage tile pyramid ``out``
     (table ``basemap``, in the matrix set's CRS); the report counts the tiles that could not
     be had (the file holds the others)."""
-    from pyproj import CRS
-
-    from citymgr_desktop.core.gpkg.connection import exec_script
-    from citymgr_desktop.core.gpkg.tables import add_srs, init_geopackage
-
-    prog = ensure(progress)
-    if plan.count > MAX_TILES:
-        raise ValidationError("the base map would need {count:,} tiles (over {limit:,}); "
-                              "choose a lower --basemap-zoom", count=plan.count,
-                              limit=MAX_TILES)
-    report = FetchReport()
-    first = source.matrices[0]
-    w, h = _span(first)
-    tiles = [(i, c, r) for i, (c0, r0, c1, r1) in plan.ranges.items()
-             for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
-    deepest = source.matrices[max(plan.ranges)]
-    c0, r0, c1, r1 = plan.ranges[max(plan.ranges)]
-    covered = deepest.bounds(c0, r0, c1, r1)
-    with atomic_path(out) as tmp:
-        conn = sqlite3.connect(tmp)
-        try:
-            init_geopackage(conn)
-            conn.execute("DROP TABLE citymgr_meta")  # GDAL would list it as a vector layer
-            srs_id = add_srs(conn, CRS.from_user_input(source.crs))
-            exec_script(conn, _TILES_DDL)
-            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, "
-                         "description, min_x, min_y, max_x, max_y, srs_id) VALUES "
-                         "('basemap', 'tiles', ?, ?, ?, ?, ?, ?, ?)",
-                         (layer.name, layer.attribution, *covered, srs_id))
-            conn.execute("INSERT INTO gpkg_tile_matrix_set VALUES ('basemap', ?, ?, ?, ?, ?)",
-                         (srs_id, first.left, first.top - h, first.left + w, first.top))
-            conn.executemany("INSERT INTO gpkg_tile_matrix VALUES ('basemap',?,?,?,?,?,?,?)", [
-                (i, m.matrix_width, m.matrix_height, m.tile_width, m.tile_height,
-                 m.resolution, m.resolution)
-                for i, m in ((i, source.matrices[i]) for i in plan.ranges)])
-            for start in range(0, len(tiles), BATCH):
-                prog.update(start, len(tiles), msg("base map tiles"))
-                batch = tiles[start:start + BATCH]
-                by_level: dict[int, list[tuple[int, int, int]]] = {}
-                for tile in batch:
-                    by_level.setdefault(tile[0], []).append(tile)
-                for i, level_tiles in by_level.items():
-                    url = source.matrix_template(source.matrices[i])
-                    got = fetcher.fetch(url, url, level_tiles, report)
-                    conn.executemany("INSERT INTO basemap (zoom_level, tile_column, tile_row, "
-                                     "tile_data) VALUES (?,?,?,?)",
-                                     [(z, c, r, content) for (z, c, r), content in got.items()])
-            conn.commit()
-        finally:
-            conn.close()
-    prog.update(len(tiles), len(tiles), msg("base map tiles"))
-    return report
+    return _write_tiles(plan, out, _GpkgTiles(layer, source, plan, fetcher), progress)
 
 
 def write_mbtiles(layer: MapLayer, plan: TilePlan, out: Path, fetcher: TileFetcher,
                   progress: Progress | None = None) -> FetchReport:
     """Fetch every tile of ``plan`` (cache first) into the MBTiles ``out``; the report
     counts the tiles that could not be had (the file holds the others)."""
+    return _write_tiles(plan, out, _MbTiles(layer, plan, fetcher), progress)
+
+
+class _TileWriter(Protocol):
+    """One tile file's layout: its tiles in fetching order, its tables, a batch fetched
+    and inserted, what is written once all tiles are in."""
+
+    def tiles(self) -> list[tuple[int, int, int]]: ...
+
+    def begin(self, conn: sqlite3.Connection) -> None: ...
+
+    def add(self, conn: sqlite3.Connection, batch: list[tuple[int, int, int]],
+            report: FetchReport) -> None: ...
+
+    def end(self, conn: sqlite3.Connection) -> None: ...
+
+
+def _write_tiles(plan: TilePlan, out: Path, writer: _TileWriter,
+                 progress: Progress | None) -> FetchReport:
+    """The one loop of both tile files: refuse too many tiles, then fetch and insert the
+    tiles in batches (with progress) into a file that replaces ``out`` when complete."""
     prog = ensure(progress)
     if plan.count > MAX_TILES:
         raise ValidationError("the base map would need {count:,} tiles (over {limit:,}); "
                               "choose a lower --basemap-zoom", count=plan.count,
                               limit=MAX_TILES)
     report = FetchReport()
-    tiles = [(z, x, y) for z, (x0, y0, x1, y1) in plan.ranges.items()
-             for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
-    fmt = "png"
+    tiles = writer.tiles()
     with atomic_path(out) as tmp:
         conn = sqlite3.connect(tmp)
         try:
-            conn.executescript(
-                "CREATE TABLE metadata (name TEXT, value TEXT);"
-                "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, "
-                "tile_row INTEGER, tile_data BLOB);"
-                "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);")
+            writer.begin(conn)
             for start in range(0, len(tiles), BATCH):
                 prog.update(start, len(tiles), msg("base map tiles"))
-                batch = tiles[start:start + BATCH]
-                got = fetcher.fetch(layer.location, layer.url(), batch, report)
-                for (z, x, y), content in got.items():
-                    if content[:3] == b"\xff\xd8\xff":
-                        fmt = "jpg"
-                    conn.execute("INSERT INTO tiles VALUES (?,?,?,?)",
-                                 (z, x, (1 << z) - 1 - y, content))
-            w, s, e, n = plan.lonlat
-            meta = {"name": layer.name, "format": fmt, "type": "baselayer", "version": "1.0",
-                    "description": layer.location.split("?")[0],
-                    "attribution": layer.attribution, "bounds": f"{w},{s},{e},{n}",
-                    "center": f"{(w + e) / 2},{(s + n) / 2},{max(plan.ranges)}",
-                    "minzoom": str(min(plan.ranges)), "maxzoom": str(max(plan.ranges))}
-            conn.executemany("INSERT INTO metadata VALUES (?,?)", meta.items())
+                writer.add(conn, tiles[start:start + BATCH], report)
+            writer.end(conn)
             conn.commit()
         finally:
             conn.close()
     prog.update(len(tiles), len(tiles), msg("base map tiles"))
     return report
+
+
+class _GpkgTiles:
+    """A WMTS's tiles as a GeoPackage tile pyramid (table ``basemap``): tiles as
+    (matrix index, column, row)."""
+
+    def __init__(self, layer: MapLayer, source: WmtsSource, plan: TilePlan,
+                 fetcher: TileFetcher) -> None:
+        self.layer, self.source, self.plan, self.fetcher = layer, source, plan, fetcher
+
+    def tiles(self) -> list[tuple[int, int, int]]:
+        return [(i, c, r) for i, (c0, r0, c1, r1) in self.plan.ranges.items()
+                for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+
+    def begin(self, conn: sqlite3.Connection) -> None:
+        from pyproj import CRS
+
+        from citymgr_desktop.core.gpkg.connection import exec_script
+        from citymgr_desktop.core.gpkg.tables import add_srs, init_geopackage
+
+        source, plan = self.source, self.plan
+        first = source.matrices[0]
+        w, h = _span(first)
+        deepest = source.matrices[max(plan.ranges)]
+        c0, r0, c1, r1 = plan.ranges[max(plan.ranges)]
+        covered = deepest.bounds(c0, r0, c1, r1)
+        init_geopackage(conn)
+        conn.execute("DROP TABLE citymgr_meta")  # GDAL would list it as a vector layer
+        srs_id = add_srs(conn, CRS.from_user_input(source.crs))
+        exec_script(conn, _TILES_DDL)
+        conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, "
+                     "description, min_x, min_y, max_x, max_y, srs_id) VALUES "
+                     "('basemap', 'tiles', ?, ?, ?, ?, ?, ?, ?)",
+                     (self.layer.name, self.layer.attribution, *covered, srs_id))
+        conn.execute("INSERT INTO gpkg_tile_matrix_set VALUES ('basemap', ?, ?, ?, ?, ?)",
+                     (srs_id, first.left, first.top - h, first.left + w, first.top))
+        conn.executemany("INSERT INTO gpkg_tile_matrix VALUES ('basemap',?,?,?,?,?,?,?)", [
+            (i, m.matrix_width, m.matrix_height, m.tile_width, m.tile_height,
+             m.resolution, m.resolution)
+            for i, m in ((i, source.matrices[i]) for i in plan.ranges)])
+
+    def add(self, conn: sqlite3.Connection, batch: list[tuple[int, int, int]],
+            report: FetchReport) -> None:
+        by_level: dict[int, list[tuple[int, int, int]]] = {}
+        for tile in batch:
+            by_level.setdefault(tile[0], []).append(tile)
+        for i, level_tiles in by_level.items():
+            url = self.source.matrix_template(self.source.matrices[i])
+            got = self.fetcher.fetch(url, url, level_tiles, report)
+            conn.executemany("INSERT INTO basemap (zoom_level, tile_column, tile_row, "
+                             "tile_data) VALUES (?,?,?,?)",
+                             [(z, c, r, content) for (z, c, r), content in got.items()])
+
+    def end(self, conn: sqlite3.Connection) -> None:
+        pass
+
+
+class _MbTiles:
+    """XYZ tiles as an MBTiles file (rows counted from the south, the format from the
+    tiles): tiles as (zoom, x, y)."""
+
+    def __init__(self, layer: MapLayer, plan: TilePlan, fetcher: TileFetcher) -> None:
+        self.layer, self.plan, self.fetcher = layer, plan, fetcher
+        self.format = "png"
+
+    def tiles(self) -> list[tuple[int, int, int]]:
+        return [(z, x, y) for z, (x0, y0, x1, y1) in self.plan.ranges.items()
+                for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+    def begin(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(
+            "CREATE TABLE metadata (name TEXT, value TEXT);"
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, "
+            "tile_row INTEGER, tile_data BLOB);"
+            "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);")
+
+    def add(self, conn: sqlite3.Connection, batch: list[tuple[int, int, int]],
+            report: FetchReport) -> None:
+        got = self.fetcher.fetch(self.layer.location, self.layer.url(), batch, report)
+        for (z, x, y), content in got.items():
+            if content[:3] == b"\xff\xd8\xff":
+                self.format = "jpg"
+            conn.execute("INSERT INTO tiles VALUES (?,?,?,?)",
+                         (z, x, (1 << z) - 1 - y, content))
+
+    def end(self, conn: sqlite3.Connection) -> None:
+        layer, plan = self.layer, self.plan
+        w, s, e, n = plan.lonlat
+        meta = {"name": layer.name, "format": self.format, "type": "baselayer",
+                "version": "1.0", "description": layer.location.split("?")[0],
+                "attribution": layer.attribution, "bounds": f"{w},{s},{e},{n}",
+                "center": f"{(w + e) / 2},{(s + n) / 2},{max(plan.ranges)}",
+                "minzoom": str(min(plan.ranges)), "maxzoom": str(max(plan.ranges))}
+        conn.executemany("INSERT INTO metadata VALUES (?,?)", meta.items())
 
 
 def export_reference_vectors(layers: list[MapLayer], project_folder: Path,
