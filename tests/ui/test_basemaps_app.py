@@ -59,6 +59,35 @@ def _canvas_pixels(window) -> np.ndarray:
         h, w, 3).copy()
 
 
+def _wait_for_tiles(qtbot, canvas) -> None:
+    """Until every tile asked for has come and the map drawn with it is settled."""
+    qtbot.waitUntil(lambda: canvas.backdrop is not None and canvas.backdrop.pending == 0
+                    and canvas.is_settled(), timeout=30_000)
+    qtbot.wait(200)
+    qtbot.waitUntil(canvas.is_settled, timeout=30_000)
+
+
+def _quadrant_pixels(window, to_image: Transformer, centre: tuple[float, float]
+                     ) -> dict[str, int]:
+    """How many sampled canvas pixels well inside each quadrant round ``centre`` have that
+    quadrant's colour (``to_image`` takes map coordinates to the CRS of ``centre``, the
+    image's)."""
+    canvas = window.canvas
+    pixels = _canvas_pixels(window)
+    dpr = canvas.devicePixelRatioF()
+    found = {name: 0 for name in COLOURS}
+    for row in range(10, pixels.shape[0] - 40, 9):
+        for col in range(10, pixels.shape[1] - 10, 9):
+            x, y = canvas.view().to_map(col * dpr, row * dpr)
+            names = {quadrant(*to_image.transform(x + dx, y + dy), *centre)
+                     for dx in (-30, 30) for dy in (-30, 30)}
+            if len(names) == 1:
+                name = names.pop()
+                if (np.abs(pixels[row, col].astype(int) - COLOURS[name]) <= 3).all():
+                    found[name] += 1
+    return found
+
+
 def test_tiles_added_in_the_dock_draw_under_the_assets(qtbot, window):
     canvas = window.canvas
     view = canvas.view()
@@ -70,24 +99,10 @@ def test_tiles_added_in_the_dock_draw_under_the_assets(qtbot, window):
         assert errors == [""]
         # the first frame does not wait for the tiles; they come, and the map is drawn again
         qtbot.waitUntil(lambda: server.requests["quad"] > 0, timeout=10_000)
-        qtbot.waitUntil(lambda: canvas.backdrop is not None and canvas.backdrop.pending == 0
-                        and canvas.is_settled(), timeout=30_000)
-        qtbot.wait(200)
-        qtbot.waitUntil(canvas.is_settled, timeout=30_000)
+        _wait_for_tiles(qtbot, canvas)
     with Store.open(window.store.path, read_only=True) as store:
         assert [la.kind for la in project_layers(store)] == ["xyz"]
-    pixels = _canvas_pixels(window)
-    dpr = canvas.devicePixelRatioF()
-    found = {name: 0 for name in COLOURS}
-    for row in range(10, pixels.shape[0] - 40, 9):
-        for col in range(10, pixels.shape[1] - 10, 9):
-            x, y = canvas.view().to_map(col * dpr, row * dpr)
-            names = {quadrant(*to_merc.transform(x + dx, y + dy), *to_merc.transform(cx, cy))
-                     for dx in (-30, 30) for dy in (-30, 30)}
-            if len(names) == 1:
-                name = names.pop()
-                if (np.abs(pixels[row, col].astype(int) - COLOURS[name]) <= 3).all():
-                    found[name] += 1
+    found = _quadrant_pixels(window, to_merc, to_merc.transform(cx, cy))
     assert all(n > 20 for n in found.values()), found  # each quadrant where it belongs
     # hide it with its check box: the canvas is white under the assets again
     rows = window.findChild(type(window.findChild(QPushButton, "addMapLayer").parent()),
@@ -116,24 +131,10 @@ def test_a_wmts_geographic_set_typed_into_the_dialog_draws_on_the_canvas(qtbot, 
         assert "roads" in _fill_add_dialog(qtbot, window, f"{caps}?layer=roads")[0]
         assert _fill_add_dialog(qtbot, window, f"{caps}?layer=quad&tilematrixset=c") == [""]
         qtbot.waitUntil(lambda: server.wmts_tiles["c"] > 0, timeout=10_000)
-        qtbot.waitUntil(lambda: canvas.backdrop is not None and canvas.backdrop.pending == 0
-                        and canvas.is_settled(), timeout=30_000)
-        qtbot.wait(200)
-        qtbot.waitUntil(canvas.is_settled, timeout=30_000)
+        _wait_for_tiles(qtbot, canvas)
     with Store.open(window.store.path, read_only=True) as store:
         assert [la.kind for la in project_layers(store)] == ["wmts"]
-    pixels = _canvas_pixels(window)
-    dpr = canvas.devicePixelRatioF()
-    found = {name: 0 for name in COLOURS}
-    for row in range(10, pixels.shape[0] - 40, 9):
-        for col in range(10, pixels.shape[1] - 10, 9):
-            x, y = canvas.view().to_map(col * dpr, row * dpr)
-            names = {quadrant(*to_merc.transform(x + dx, y + dy), *centre)
-                     for dx in (-30, 30) for dy in (-30, 30)}
-            if len(names) == 1:
-                name = names.pop()
-                if (np.abs(pixels[row, col].astype(int) - COLOURS[name]) <= 3).all():
-                    found[name] += 1
+    found = _quadrant_pixels(window, to_merc, centre)
     assert all(n > 20 for n in found.values()), found  # each quadrant where it belongs
 
 
@@ -188,18 +189,7 @@ def test_an_orthophoto_added_in_the_dock_lands_at_its_place(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: canvas.backdrop is not None and canvas.is_settled(), timeout=30_000)
     qtbot.wait(100)
     qtbot.waitUntil(canvas.is_settled, timeout=30_000)
-    pixels = _canvas_pixels(window)
-    dpr = canvas.devicePixelRatioF()
-    found = {name: 0 for name in COLOURS}
-    for row in range(10, pixels.shape[0] - 40, 9):
-        for col in range(10, pixels.shape[1] - 10, 9):
-            x, y = canvas.view().to_map(col * dpr, row * dpr)
-            names = {quadrant(*to_lonlat.transform(x + dx, y + dy), lon, lat)
-                     for dx in (-30, 30) for dy in (-30, 30)}
-            if len(names) == 1:
-                name = names.pop()
-                if (np.abs(pixels[row, col].astype(int) - COLOURS[name]) <= 3).all():
-                    found[name] += 1
+    found = _quadrant_pixels(window, to_lonlat, (lon, lat))
     assert all(n > 20 for n in found.values()), found
 
 
