@@ -4,6 +4,7 @@ built on each store's own questions (``layers()``, ``path``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +32,11 @@ def like_contains(text: str) -> str:
 
 
 class StoreCommon:
-    """A base of both store classes (see the module docstring)."""
+    """A base of both store classes (see the module docstring); each store class provides
+    the attributes and methods declared here."""
 
     path: Any
-
-    def layers(self, include_internal: bool = False) -> list[LayerInfo]:
-        raise NotImplementedError
+    layers: Callable[..., list[LayerInfo]]  # include_internal=False: the project's tables
 
     def layer(self, name: str) -> LayerInfo:
         """One table's :class:`LayerInfo`; a name the project lacks is a NotFoundError."""
