@@ -25,6 +25,7 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.user import login_name
 from citymgr_desktop.render import MapData, drawable_layers, load_map
+from citymgr_desktop.render.view import Extent, fit_extent
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map.canvas import MapCanvas
 from citymgr_desktop.ui.map.identify import IdentifyWidget
@@ -35,6 +36,7 @@ from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import database as db
 from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import file_session as fs
+from citymgr_desktop.ui.shell import first_view as fv
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
@@ -83,6 +85,8 @@ class MainWindow(QMainWindow):
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
         self._load_task: Task | None = None
+        self._box_map: MapData | None = None  # the first view's box, until the whole map is read
+        self._first_view: Extent | None = None  # the view the open file is shown at first
         self._watcher: DatabaseWatcher | None = None  # others' commits to an open database
         self._restored = False  # window state restored: docks added later take their place
         self.canvas = MapCanvas(self)
@@ -114,10 +118,12 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # -- the contract (docs/ui-architecture.md) -------------------------------------------
-    def open_file(self, path: str | os.PathLike[str]) -> bool:
+    def open_file(self, path: str | os.PathLike[str], extent: Extent | None = None) -> bool:
         """Open ``path`` (closing the current file); errors are shown. The map loads in the
         background (``mapLoaded`` when ready). A GeoPackage that is not a citymgr project is
-        opened read-only (its layers drawn for reference)."""
+        opened read-only (its layers drawn for reference). The first view is ``extent`` (map
+        CRS), else the view the file was closed at, else the whole map; a small first view is
+        read and drawn before the rest (``first_view.py``)."""
         if not self._may_close():
             return False
         try:
@@ -134,9 +140,11 @@ class MainWindow(QMainWindow):
         self.edit_session = fs.open_session(self, store)
         if self.edit_session is not None:
             self.edit_session.subscribe(self._session_changed)
-        self._add_recent(db.remembered_address(store, str(path)))
-        self.layer_panel.set_layers(drawable_layers(store),
-                                    {li.name: li.count for li in store.layers()})
+        address = db.remembered_address(store, str(path))
+        self._add_recent(address)
+        infos = store.layers()
+        self.layer_panel.set_layers(drawable_layers(store, infos),
+                                    {li.name: li.count for li in infos})
         top = self.layer_panel.all_layers()
         self.selection.set_current_layer(top[-1] if top else None)
         self.status_bar.set_crs(None)
@@ -145,9 +153,17 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.storeChanged.emit(store)
         name = db.store_name(store)
-        self._load_task = run_task(self, self.tr("Opening %1").replace("%1", name),
-                                   _load, store.reader, on_done=self._on_loaded,
-                                   on_error=self._on_load_error)
+        view = extent or fv.remembered_view(address)
+        self._first_view = fit_extent(view, max(self.canvas.width(), 1),
+                                      max(self.canvas.height(), 1)) if view else None
+        if self._first_view is not None and fv.reads_box_first(self._first_view, infos):
+            box = self._first_view
+            self._load_task = run_task(self, self.tr("Opening %1").replace("%1", name),
+                                       fv.load_box, store.reader, box, show_dialog=False,
+                                       on_done=lambda data: self._on_box_loaded(data, store),
+                                       on_error=lambda _exc: self._load_whole_map(store))
+        else:
+            self._load_whole_map(store)
         if store.is_database:
             self._watcher = watch_database(self, store)
         if not self.is_project:
@@ -156,6 +172,36 @@ class MainWindow(QMainWindow):
         elif store.read_only:
             self.status(self.tr("%1 is read-only: viewing only").replace("%1", name), 8000)
         return True
+
+    def _load_whole_map(self, store: Store) -> None:
+        """Read the whole map (with a progress dialog unless the first view is drawn)."""
+        if self.store is not store:
+            return
+        self._load_task = run_task(
+            self, self.tr("Opening %1").replace("%1", db.store_name(store)), _load,
+            store.reader, on_done=self._on_loaded, on_error=self._on_load_error,
+            show_dialog=self._box_map is None)
+
+    def _on_box_loaded(self, data: MapData, store: Store) -> None:
+        """The first view's box is read: draw it, then read the whole map once that frame
+        is on screen (so the two do not share the CPU)."""
+        if self.store is not store or self._file_map is not None:
+            return
+        self._box_map = data
+        self.canvas.layers = self.layer_panel.visible_layers()
+        self.canvas.set_data(fs.drawn_with_pending(data, self.edit_session, store) or data)
+        self.canvas.set_extent(self._first_view or self.canvas.full_extent())
+        self.status_bar.set_crs(data.crs)
+        started = [False]
+
+        def whole(*_args) -> None:
+            if not started[0]:
+                started[0] = True
+                self.canvas.renderFinished.disconnect(whole)
+                self._load_whole_map(store)
+
+        self.canvas.renderFinished.connect(whole)
+        QTimer.singleShot(fv.WHOLE_MAP_AFTER_MS, self, whole)  # no frame (a hidden canvas): anyway
 
     def notify_data_changed(self, tables: set[str]) -> None:
         """Call after writing to the store: the map reloads those layers, panels refresh."""
@@ -278,6 +324,10 @@ class MainWindow(QMainWindow):
         if event.saved:
             self.notify_data_changed(set(event.tables))
             return
+        if self._file_map is None and self._box_map is not None:  # the first view's box
+            self.canvas.set_data(fs.drawn_with_pending(self._box_map, self.edit_session,
+                                                       self.store), keep_extent=True)
+            return
         self._show_map(fs.drawn_with_pending(self._file_map, self.edit_session, self.store))
         si.refresh_identify(self)
 
@@ -323,7 +373,10 @@ class MainWindow(QMainWindow):
         self.map_data = data
         self.layer_panel.set_data(data)
         self.canvas.layers = self.layer_panel.visible_layers()
-        self.canvas.set_data(data)
+        box_shown, self._box_map = self._box_map is not None, None
+        self.canvas.set_data(data, keep_extent=box_shown)  # the box's view stays
+        if not box_shown and self._first_view is not None:
+            self.canvas.set_extent(self._first_view)
         self.status_bar.set_crs(data.crs)
         self.mapLoaded.emit(data)
 
@@ -348,8 +401,12 @@ class MainWindow(QMainWindow):
         if self._load_task is not None:
             self._load_task.cancel()
             self._load_task = None
+        self._box_map = self._first_view = None
         if self.store is None:
             return
+        if self.canvas.data is not None:  # the view to open this file at next time
+            fv.remember_view(db.remembered_address(self.store, str(self.store.path)),
+                             self.canvas.extent())
         self.canvas.set_tool("pan")
         self.selection.clear()
         self.selection.set_current_layer(None)
