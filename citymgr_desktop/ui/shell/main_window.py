@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.editing import EditEvent, EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.user import login_name
-from citymgr_desktop.render import MapData, drawable_layers, load_map
-from citymgr_desktop.render.view import Extent, fit_extent
+from citymgr_desktop.render import MapData, drawable_layers
+from citymgr_desktop.render.view import Extent
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map.canvas import MapCanvas
 from citymgr_desktop.ui.map.identify import IdentifyWidget
@@ -40,24 +40,14 @@ from citymgr_desktop.ui.shell import first_view as fv
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
-from citymgr_desktop.ui.worker import Task, run_task, show_error
+from citymgr_desktop.ui.shell.map_loading import MapLoadingMixin
+from citymgr_desktop.ui.worker import Task, show_error
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
 
 
-def _load(open_reader: Callable[[], Store], progress) -> MapData:
-    with open_reader() as store:  # its own connection: the UI keeps its
-        return load_map(store, progress=progress)
-
-
-def _reload(open_reader: Callable[[], Store], data: MapData, tables: set[str],
-            progress) -> MapData:
-    with open_reader() as store:
-        return data.reloaded(store, tables, progress)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(MapLoadingMixin, QMainWindow):
     """The application window (one open file at a time); a
     :class:`~citymgr_desktop.ui.shell.window.Window`."""
 
@@ -153,17 +143,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.storeChanged.emit(store)
         name = db.store_name(store)
-        view = extent or fv.remembered_view(address)
-        self._first_view = fit_extent(view, max(self.canvas.width(), 1),
-                                      max(self.canvas.height(), 1)) if view else None
-        if self._first_view is not None and fv.reads_box_first(self._first_view, infos):
-            box = self._first_view
-            self._load_task = run_task(self, self.tr("Opening %1").replace("%1", name),
-                                       fv.load_box, store.reader, box, show_dialog=False,
-                                       on_done=lambda data: self._on_box_loaded(data, store),
-                                       on_error=lambda _exc: self._load_whole_map(store))
-        else:
-            self._load_whole_map(store)
+        self._start_map_load(store, address, infos, extent)
         if store.is_database:
             self._watcher = watch_database(self, store)
         if not self.is_project:
@@ -172,66 +152,6 @@ class MainWindow(QMainWindow):
         elif store.read_only:
             self.status(self.tr("%1 is read-only: viewing only").replace("%1", name), 8000)
         return True
-
-    def _load_whole_map(self, store: Store) -> None:
-        """Read the whole map (with a progress dialog unless the first view is drawn)."""
-        if self.store is not store:
-            return
-        self._load_task = run_task(
-            self, self.tr("Opening %1").replace("%1", db.store_name(store)), _load,
-            store.reader, on_done=self._on_loaded, on_error=self._on_load_error,
-            show_dialog=self._box_map is None)
-
-    def _on_box_loaded(self, data: MapData, store: Store) -> None:
-        """The first view's box is read: draw it, then read the whole map once that frame
-        is on screen (so the two do not share the CPU)."""
-        if self.store is not store or self._file_map is not None:
-            return
-        self._box_map = data
-        self.canvas.layers = self.layer_panel.visible_layers()
-        self.canvas.set_data(fs.drawn_with_pending(data, self.edit_session, store) or data)
-        self.canvas.set_extent(self._first_view or self.canvas.full_extent())
-        self.status_bar.set_crs(data.crs)
-        started = [False]
-
-        def whole(*_args) -> None:
-            if not started[0]:
-                started[0] = True
-                self.canvas.renderFinished.disconnect(whole)
-                self._load_whole_map(store)
-
-        self.canvas.renderFinished.connect(whole)
-        QTimer.singleShot(fv.WHOLE_MAP_AFTER_MS, self, whole)  # no frame (a hidden canvas): anyway
-
-    def notify_data_changed(self, tables: set[str]) -> None:
-        """Call after writing to the store: the map reloads those layers, panels refresh."""
-        tables = set(tables)
-        self.dataChanged.emit(tables)
-        if self.store is None or self._file_map is None:
-            return
-        drawn = tables & set(self._file_map.names())
-        if drawn:
-            self._reload(drawn)
-
-    def _reload(self, tables: set[str], attempt: int = 0) -> None:
-        """Read these layers again in a worker. The file may be mid-write by another task
-        of ours (a sync's resolution while the map reloads after the sync): GDAL then fails
-        to read it, so it is tried again a little later, and only said in the status bar."""
-        if self.store is None or self._file_map is None:
-            return
-        store = self.store
-
-        def failed(exc: BaseException) -> None:
-            if self.store is not store:
-                return
-            if attempt < 3:
-                QTimer.singleShot(300 * (attempt + 1), lambda: self._reload(tables, attempt + 1))
-            else:
-                self.status(self.tr("The map could not be read again: %1").replace(
-                    "%1", str(exc)), 10000)
-
-        run_task(self, self.tr("Updating the map"), _reload, store.reader, self._file_map,
-                 tables, show_dialog=False, on_done=self._on_reloaded, on_error=failed)
 
     def current_layer(self) -> str | None:
         return self.selection.current_layer
@@ -319,25 +239,6 @@ class MainWindow(QMainWindow):
             self.status(self.tr("Some features could not be loaded: %1").replace(
                 "%1", ", ".join(n.rsplit(".", 1)[-1] for n in self.feature_errors)), 10000)
 
-    def _session_changed(self, event: EditEvent) -> None:
-        """Pending edits are drawn as if saved; a save reads the file again instead."""
-        if event.saved:
-            self.notify_data_changed(set(event.tables))
-            return
-        if self._file_map is None and self._box_map is not None:  # the first view's box
-            self.canvas.set_data(fs.drawn_with_pending(self._box_map, self.edit_session,
-                                                       self.store), keep_extent=True)
-            return
-        self._show_map(fs.drawn_with_pending(self._file_map, self.edit_session, self.store))
-        si.refresh_identify(self)
-
-    def _show_map(self, data: MapData | None) -> None:
-        if data is None or data is self.map_data:
-            return
-        self.map_data = data
-        self.layer_panel.set_data(data)
-        self.canvas.set_data(data, keep_extent=True)
-
     def _connect(self) -> None:
         c, sb = self.canvas, self.status_bar
         c.cursorMoved.connect(sb.set_cursor)
@@ -363,33 +264,6 @@ class MainWindow(QMainWindow):
     def _on_selection(self, _layer: str) -> None:
         self.canvas.set_selection(self.selection.all())
         self.status_bar.set_selection_count(self.selection.count())
-
-    def _on_loaded(self, data: MapData) -> None:
-        self._load_task = None
-        if self.store is None or str(data.path) != str(self.store.path):
-            return
-        self._file_map = data
-        data = fs.drawn_with_pending(data, self.edit_session, self.store) or data
-        self.map_data = data
-        self.layer_panel.set_data(data)
-        self.canvas.layers = self.layer_panel.visible_layers()
-        box_shown, self._box_map = self._box_map is not None, None
-        self.canvas.set_data(data, keep_extent=box_shown)  # the box's view stays
-        if not box_shown and self._first_view is not None:
-            self.canvas.set_extent(self._first_view)
-        self.status_bar.set_crs(data.crs)
-        self.mapLoaded.emit(data)
-
-    def _on_load_error(self, exc: BaseException) -> None:
-        self._load_task = None
-        self.canvas.message = ""
-        self.canvas.update()
-        show_error(self, self.tr("Open"), exc)
-
-    def _on_reloaded(self, data: MapData) -> None:
-        if self.store is not None and str(data.path) == str(self.store.path):
-            self._file_map = data
-            self._show_map(fs.drawn_with_pending(data, self.edit_session, self.store))
 
     def _may_close(self) -> bool:
         return all(guard() is not False for guard in list(self._close_guards))
