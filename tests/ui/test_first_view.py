@@ -106,3 +106,20 @@ def test_a_view_as_big_as_the_map_reads_the_whole_map_at_once(qtbot, main_window
     settle(qtbot, w)
     assert frames and all(frames)  # no frame from a box first
     assert np.allclose(w.canvas.extent(), whole_view)
+
+
+def test_a_view_away_from_the_data_is_not_kept_for_the_next_open(qtbot, main_window, district):
+    w = main_window
+    with qtbot.waitSignal(w.mapLoaded, timeout=30_000):
+        assert w.open_file(district)
+    settle(qtbot, w)
+    whole_view = w.canvas.extent()
+    size = whole_view[2] - whole_view[0]
+    w.canvas.zoom_to_bbox(whole_view[2] + size, whole_view[1], whole_view[2] + size * 1.1,
+                          whole_view[1] + size * 0.1)  # e.g. a view of a CRS since changed
+    settle(qtbot, w)
+    menu_item(qtbot, w, "file", "Close")
+    with qtbot.waitSignal(w.mapLoaded, timeout=30_000):
+        assert w.open_file(district)
+    settle(qtbot, w)
+    assert np.allclose(w.canvas.extent(), whole_view)

@@ -55,17 +55,30 @@ def _views() -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _data_extent(infos: Iterable[LayerInfo]) -> Extent | None:
+    """The union of the feature layers' extents (``gpkg_contents``), None when none is known."""
+    extents = [i.extent for i in infos if i.geometry_type and i.extent]
+    if not extents:
+        return None
+    return (min(e[0] for e in extents), min(e[1] for e in extents),
+            max(e[2] for e in extents), max(e[3] for e in extents))
+
+
+def meets_data(box: Extent, infos: Iterable[LayerInfo]) -> bool:
+    """Whether ``box`` meets the layers' extent (a view remembered in another CRS, or of
+    data since removed, does not: the file then opens at the whole map)."""
+    data = _data_extent(infos)
+    return data is None or (box[0] <= data[2] and box[2] >= data[0]
+                            and box[1] <= data[3] and box[3] >= data[1])
+
+
 def reads_box_first(box: Extent, infos: Iterable[LayerInfo]) -> bool:
     """Whether ``box`` is small enough against the layers' extents (``gpkg_contents``) for
     its own read to pay: under :data:`BOX_FIRST_SHARE` of their union's area."""
-    extents = [i.extent for i in infos if i.geometry_type and i.extent]
-    if not extents:
+    data = _data_extent(infos)
+    if data is None:
         return False
-    minx = min(e[0] for e in extents)
-    miny = min(e[1] for e in extents)
-    maxx = max(e[2] for e in extents)
-    maxy = max(e[3] for e in extents)
-    area = (maxx - minx) * (maxy - miny)
+    area = (data[2] - data[0]) * (data[3] - data[1])
     box_area = max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
     return area > 0 and box_area < BOX_FIRST_SHARE * area
 
@@ -76,4 +89,4 @@ def load_box(open_reader: Callable[[], Store], box: Extent, progress: Progress) 
         return load_map(store, progress=progress, bbox=box)
 
 
-__all__ = ["load_box", "reads_box_first", "remember_view", "remembered_view"]
+__all__ = ["load_box", "meets_data", "reads_box_first", "remember_view", "remembered_view"]

@@ -58,6 +58,8 @@ class MapLoadingMixin:
         """Read the map of the just opened ``store``: the first view's box first when it is
         small (``first_view.py``), else the whole map at once."""
         view = extent or fv.remembered_view(address)
+        if view is not None and not fv.meets_data(view, infos):
+            view = None
         self._first_view = fit_extent(view, max(self.canvas.width(), 1),
                                       max(self.canvas.height(), 1)) if view else None
         if self._first_view is not None and fv.reads_box_first(self._first_view, infos):
