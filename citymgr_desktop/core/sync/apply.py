@@ -30,9 +30,12 @@ from citymgr_desktop.core.sync.values import BlobRef, blob_digest, for_store
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
 
-# PRAGMA integrity_check reads every index of the file: ~0.9 s per 100,000 features here. Up
-# to this size it runs on the whole file; above it, quick_check (pages, records, NOT NULL)
-# of the tables the sync wrote, unless a full check is asked for.
+# What the check after a sync reads: the tables it wrote (with their indexes), never the
+# rest of the file, which Store.open's quick_check found whole before the first write. Up to
+# this size each written table gets PRAGMA integrity_check(table) (pages, records and every
+# index entry against its row); above it quick_check(table) (pages and records: checking
+# each index entry costs ~8 s for litter_bin alone at 1M features). --full-check: the whole
+# file's integrity_check.
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 
 BATCH = 250  # changes written (and their whole rows read for the journal) at a time
@@ -250,16 +253,17 @@ def counts(plan: Plan) -> dict[str, dict[str, int]]:
 
 def integrity_check(conn: sqlite3.Connection, path: str, tables: list[str],
                     full: bool = False) -> str:
-    """PRAGMA integrity_check (whole file) up to FULL_CHECK_BYTES or when ``full``, quick_check
-    of the touched tables above; raises BadFileError unless SQLite answers ``ok``. Returns
-    what ran."""
+    """The check after a write: ``PRAGMA main.integrity_check`` of the whole file when
+    ``full``, else of each table in ``tables`` up to FULL_CHECK_BYTES and ``quick_check`` of
+    each above; raises BadFileError unless SQLite answers ``ok``. Returns what ran."""
     import os
 
     size = os.path.getsize(path) if os.path.exists(path) else 0
-    if full or size <= FULL_CHECK_BYTES:
+    if full:
         checks = [("integrity_check", "PRAGMA main.integrity_check")]
     else:
-        checks = [(f"quick_check({t})", f"PRAGMA main.quick_check({gpkg.quote_ident(t)})")
+        pragma = "integrity_check" if size <= FULL_CHECK_BYTES else "quick_check"
+        checks = [(f"{pragma}({t})", f"PRAGMA main.{pragma}({gpkg.quote_ident(t)})")
                   for t in tables]
     for _, sql in checks:
         rows = [r[0] for r in conn.execute(sql).fetchall()]

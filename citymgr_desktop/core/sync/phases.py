@@ -275,9 +275,10 @@ class SyncJob:
         rep.sync_uuid = self.run_uuid
 
     def _check(self, plan: Plan) -> None:
-        """check: the integrity of the file (whole, or the tables written when it is big)."""
+        """check: the integrity of the tables written (the whole file with --full-check)."""
         self._share("check").update(0, 1, msg("checking the file"))
-        touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"}
+        touched = sorted({c.table for c in plan.changes}
+                         | {"sync_journal", "sync_conflict", "sync_run", "gpkg_contents"}
                          | ({"attachment"} if self.report.photos.get("loaded") else set()))
         self.report.integrity = integrity_check(self.conn, str(self.store.path), touched,
                                                 self.full_check)
