@@ -149,14 +149,21 @@ def journal_entry(table: str, uuid: str, before: dict | None, after: dict | None
                         {c: after[c] for c in changed})
 
 
+Slot = JournalEntry | tuple[str, str] | None  # an entry, or a row waiting for its last change
+
+
 def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
-               on_step: Callable[[int], None] | None = None) -> list[JournalEntry]:
+               on_step: Callable[[int], None] | None = None,
+               emit: Callable[[list[JournalEntry]], None] | None = None,
+               ) -> list[JournalEntry]:
     """Apply ``plan.changes`` (refused ones move to ``plan.conflicts``); the journal entries.
 
     Changes are written in batches of :data:`BATCH`, each row read before and after its own
     batch, so memory follows the batch, not the sync. A row with several changes (an edit
     and the inspection rule's condition) is read before the first batch and after the last.
-    Entries come in the order the rows were written, one per row.
+    Entries come in the order the rows were written, one per row. ``emit``: takes the entries
+    as soon as they and all before them are known (after each batch, so the journal is
+    written as the rows are and its entries are not held); the rest are returned.
     """
     prog = ensure(progress)
     conn = store.conn
@@ -166,7 +173,7 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
     by_phase: dict[int, list[Change]] = defaultdict(list)
     for ch in plan.changes:
         by_phase[phase(ch)].append(ch)
-    slots: list[JournalEntry | tuple[str, str] | None] = []  # a key: filled in at the end
+    slots: list[Slot] = []  # a key: filled in at the end
     seen: set[tuple[str, str]] = set()
     done = 0
     for p in sorted(by_phase):
@@ -188,6 +195,8 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
                 seen.add(key)
                 slots.append(key if times[key] > 1 else
                              journal_entry(ch.table, ch.uuid, before.get(key), after.get(key)))
+            if emit is not None:
+                slots = _emit_ready(slots, emit)
             done += len(batch)
             prog.update(done, len(plan.changes) or 1, msg("writing changes"))
             if on_step is not None:
@@ -200,6 +209,16 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
         if slot is not None:
             entries.append(slot)
     return entries
+
+
+def _emit_ready(slots: list[Slot], emit: Callable[[list[JournalEntry]], None]) -> list[Slot]:
+    """Hand ``emit`` the entries before the first row still waiting for its last change;
+    returns the slots left."""
+    ready = next((i for i, slot in enumerate(slots) if isinstance(slot, tuple)), len(slots))
+    entries = [slot for slot in slots[:ready] if isinstance(slot, JournalEntry)]
+    if entries:
+        emit(entries)
+    return slots[ready:]
 
 
 def _by_table(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
