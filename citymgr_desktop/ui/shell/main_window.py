@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.editing import EditEvent, EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.user import login_name
 from citymgr_desktop.render import MapData, drawable_layers
+from citymgr_desktop.render.view import Extent
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map.canvas import MapCanvas
 from citymgr_desktop.ui.map.identify import IdentifyWidget
@@ -35,17 +36,18 @@ from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import database as db
 from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import file_session as fs
+from citymgr_desktop.ui.shell import first_view as fv
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
-from citymgr_desktop.ui.shell.map_reader import MapReader
-from citymgr_desktop.ui.worker import show_error
+from citymgr_desktop.ui.shell.map_loading import MapLoadingMixin
+from citymgr_desktop.ui.worker import Task, show_error
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MapLoadingMixin, QMainWindow):
     """The application window (one open file at a time); a
     :class:`~citymgr_desktop.ui.shell.window.Window`."""
 
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         self.store: Store | None = None
         self.is_project = False  # the open file is a citymgr project (not a plain GeoPackage)
         self.map_data: MapData | None = None  # the file's map with the pending edits drawn
+        self._file_map: MapData | None = None  # the map as read from the file
         self.edit_session: EditSession | None = None
         self.commands = CommandStack()
         self._asked_name = False
@@ -71,9 +74,11 @@ class MainWindow(QMainWindow):
         self._close_guards: list[Callable[[], bool]] = []
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
+        self._load_task: Task | None = None
+        self._box_map: MapData | None = None  # the first view's box, until the whole map is read
+        self._first_view: Extent | None = None  # the view the open file is shown at first
         self._watcher: DatabaseWatcher | None = None  # others' commits to an open database
         self._restored = False  # window state restored: docks added later take their place
-        self.map_reader = MapReader(self, self.mapLoaded.emit)  # .file_map: as read from the file
         self.canvas = MapCanvas(self)
         self.canvas.lang = self.lang
         self.setCentralWidget(self.canvas)
@@ -103,10 +108,12 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # -- the contract (docs/ui-architecture.md) -------------------------------------------
-    def open_file(self, path: str | os.PathLike[str]) -> bool:
+    def open_file(self, path: str | os.PathLike[str], extent: Extent | None = None) -> bool:
         """Open ``path`` (closing the current file); errors are shown. The map loads in the
         background (``mapLoaded`` when ready). A GeoPackage that is not a citymgr project is
-        opened read-only (its layers drawn for reference)."""
+        opened read-only (its layers drawn for reference). The first view is ``extent`` (map
+        CRS), else the view the file was closed at, else the whole map; a small first view is
+        read and drawn before the rest (``first_view.py``)."""
         if not self._may_close():
             return False
         try:
@@ -123,9 +130,11 @@ class MainWindow(QMainWindow):
         self.edit_session = fs.open_session(self, store)
         if self.edit_session is not None:
             self.edit_session.subscribe(self._session_changed)
-        self._add_recent(db.remembered_address(store, str(path)))
-        self.layer_panel.set_layers(drawable_layers(store),
-                                    {li.name: li.count for li in store.layers()})
+        address = db.remembered_address(store, str(path))
+        self._add_recent(address)
+        infos = store.layers()
+        self.layer_panel.set_layers(drawable_layers(store, infos),
+                                    {li.name: li.count for li in infos})
         top = self.layer_panel.all_layers()
         self.selection.set_current_layer(top[-1] if top else None)
         self.status_bar.set_crs(None)
@@ -134,7 +143,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.storeChanged.emit(store)
         name = db.store_name(store)
-        self.map_reader.load(store, name)
+        self._start_map_load(store, address, infos, extent)
         if store.is_database:
             self._watcher = watch_database(self, store)
         if not self.is_project:
@@ -143,12 +152,6 @@ class MainWindow(QMainWindow):
         elif store.read_only:
             self.status(self.tr("%1 is read-only: viewing only").replace("%1", name), 8000)
         return True
-
-    def notify_data_changed(self, tables: set[str]) -> None:
-        """Call after writing to the store: the map reloads those layers, panels refresh."""
-        tables = set(tables)
-        self.dataChanged.emit(tables)
-        self.map_reader.data_changed(tables)
 
     def current_layer(self) -> str | None:
         return self.selection.current_layer
@@ -236,14 +239,6 @@ class MainWindow(QMainWindow):
             self.status(self.tr("Some features could not be loaded: %1").replace(
                 "%1", ", ".join(n.rsplit(".", 1)[-1] for n in self.feature_errors)), 10000)
 
-    def _session_changed(self, event: EditEvent) -> None:
-        """Pending edits are drawn as if saved; a save reads the file again instead."""
-        if event.saved:
-            self.notify_data_changed(set(event.tables))
-            return
-        self.map_reader.show_pending()
-        si.refresh_identify(self)
-
     def _connect(self) -> None:
         c, sb = self.canvas, self.status_bar
         c.cursorMoved.connect(sb.set_cursor)
@@ -277,13 +272,19 @@ class MainWindow(QMainWindow):
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
-        self.map_reader.cancel()
+        if self._load_task is not None:
+            self._load_task.cancel()
+            self._load_task = None
+        self._box_map = self._first_view = None
         if self.store is None:
             return
+        if self.canvas.data is not None:  # the view to open this file at next time
+            fv.remember_view(db.remembered_address(self.store, str(self.store.path)),
+                             self.canvas.extent())
         self.canvas.set_tool("pan")
         self.selection.clear()
         self.selection.set_current_layer(None)
-        self.map_data = self.map_reader.file_map = None
+        self.map_data = self._file_map = None
         self.canvas.set_highlight([])
         if self.edit_session is not None:
             self.edit_session.unsubscribe(self._session_changed)
