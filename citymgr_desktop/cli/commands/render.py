@@ -152,8 +152,9 @@ def run(args: argparse.Namespace) -> int:
                                     unknown=', '.join(unknown), file=args.file,
                                     available=', '.join(available))
         # only what the image shows: the box grown to the image's shape
+        # an image and nothing more: no asset keys or fids (nothing is selected)
         data = load_map(store, layers=layers, crs=args.crs,
-                        bbox=fit_extent(bbox, *size) if bbox else None)
+                        bbox=fit_extent(bbox, *size) if bbox else None, identities=False)
         backdrop = backdrop_for(store, args)
         grid = None
         if args.theme != "condition":
