@@ -81,6 +81,13 @@ def rebuild(pc: Pieces, idx: np.ndarray) -> np.ndarray:
 
 def permute(pc: Pieces, order: np.ndarray) -> Pieces:
     """The pieces of features ``order`` (new feature ``i`` = old ``order[i]``)."""
+    if len(pc.coords) == len(pc.piece_start) - 1 == len(pc.feature_piece) - 1 and (
+            np.diff(pc.piece_start) == 1).all() and (np.diff(pc.feature_piece) == 1).all():
+        # one vertex, one piece per feature (a layer of points): the same arrays, without
+        # the index ranges (~60 MB and a fifth of a second for 600k points)
+        ones = np.arange(len(order) + 1, dtype=np.int64)
+        return Pieces(pc.kind, pc.coords[order], ones, ones.copy(),
+                      pc.outer[order] if pc.outer is not None else None)
     verts, pieces, _starts = pc.subset(order)
     p0, p1 = pc.feature_piece[order], pc.feature_piece[order + 1]
     lengths = pc.piece_start[pieces + 1] - pc.piece_start[pieces]
