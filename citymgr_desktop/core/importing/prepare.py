@@ -17,6 +17,7 @@ import shapely
 from pyproj import CRS
 
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.importing import area as iarea
 from citymgr_desktop.core.importing import crs as icrs
 from citymgr_desktop.core.importing import values as iv
 from citymgr_desktop.core.importing.geometry import Conformed, conform, drop_zm, fits_as_is
@@ -254,7 +255,7 @@ class Preparer:
         self.src_crs, notes = icrs.resolve_source_crs(first.layer.crs, self.extent, self.path)
         area_sample, _ = drop_zm(self.extent)
         if first.gcj02:
-            area_sample = icrs.from_gcj02(area_sample)
+            area_sample = iarea.from_gcj02(area_sample)
         self.tplan = icrs.plan_transform(self.src_crs, project_crs, mapping.accept_ballpark,
                                          area=icrs.lonlat_bounds(area_sample, self.src_crs),
                                          choice=mapping.transformation)
@@ -273,11 +274,11 @@ class Preparer:
         table, mapping, report = self.table, self.mapping, self.report
         geoms, had_zm = drop_zm(data.geometries)
         if data.gcj02:
-            geoms = icrs.from_gcj02(geoms)
-        geoms, inside, area_notes, self.area_words = icrs.check_area(
+            geoms = iarea.from_gcj02(geoms)
+        geoms, inside, area_notes, self.area_words = iarea.check_area(
             geoms, self.src_crs, self.project_crs, self.path, data.swap_xy_possible,
             refuse=not self.streamed)
-        self.any_present |= bool(any(g is not None and not g.is_empty for g in geoms))
+        self.any_present |= bool(iarea.present(geoms).any())
         self.any_inside |= bool(inside.any())
         geoms = icrs.reproject(geoms, self.tplan)
         more = [n for n in data.layer.notes if n not in self.layer_notes]  # GDAL's, later on
@@ -343,7 +344,7 @@ class Preparer:
     def finish(self) -> None:
         """After the last batch of a streamed import: no feature inside is a refusal."""
         if self.streamed and self.any_present and not self.any_inside:
-            raise icrs.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
+            raise iarea.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
                                      self.area_words)
 
 

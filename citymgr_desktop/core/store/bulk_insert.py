@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import groupby
 from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.gpkg.geometry import encode_many
+from citymgr_desktop.core.gpkg.geometry import decode_many, encode_many
 from citymgr_desktop.core.model import schema as sc
 
 BULK_RTREE_ROWS = 200  # from this many rows on, the rtree is filled once after the insert
@@ -39,6 +39,58 @@ def _rtree_insert_trigger_deferred(conn: sqlite3.Connection, table: str
         yield True
     finally:
         conn.execute(row[0])
+
+
+PACK_AT_END_MAX = 1_000_000  # new rows whose bounds are held at once for one packed fill
+
+
+@contextmanager
+def rtree_filled_at_end(conn: sqlite3.Connection, table: str) -> Iterator[None]:
+    """Many inserts into ``table`` in a row (an import's batches): the rtree insert trigger
+    is dropped for the block and the rtree filled once at its end, packed, from the new
+    rows' geometries read back in chunks (so nothing holds them meanwhile). The trigger is
+    created again word for word in any case; the caller holds the transaction, so a failure
+    or a kill leaves the file as it was."""
+    name = gpkg.quote_ident(table)
+    trigger = f"{gpkg.rtree_name(table)}_insert"
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                       (trigger,)).fetchone()
+    if row is None:
+        yield
+        return
+    start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
+    conn.execute(f"DROP TRIGGER {gpkg.quote_ident(trigger)}")
+    try:
+        yield
+        _fill_from(conn, table, start)
+    except BaseException:
+        with suppress(sqlite3.Error):  # the caller rolls back, which restores it too
+            conn.execute(row[0])
+        raise
+    conn.execute(row[0])
+
+
+def _fill_from(conn: sqlite3.Connection, table: str, start: int) -> None:
+    """rtree entries for the rows after fid ``start`` (whatever an update trigger put there
+    meanwhile is replaced): one packed fill, or chunks when there are very many."""
+    import numpy as np
+    import shapely
+
+    rtree = gpkg.quote_ident(gpkg.rtree_name(table))
+    conn.execute(f"DELETE FROM {rtree} WHERE id > ?", (start,))
+    geom = gpkg.quote_ident(sc.GEOMETRY_COLUMN)
+    rows = conn.execute(f"SELECT fid, {geom} FROM {gpkg.quote_ident(table)} "
+                        f"WHERE fid > ? AND {geom} IS NOT NULL ORDER BY fid", (start,))
+    fids: list[np.ndarray] = []
+    bounds: list[np.ndarray] = []
+    while chunk := rows.fetchmany(50_000):
+        fids.append(np.array([r[0] for r in chunk], dtype=np.int64))
+        bounds.append(shapely.bounds(decode_many([r[1] for r in chunk], on_invalid="ignore")))
+        if sum(len(f) for f in fids) >= PACK_AT_END_MAX:
+            gpkg.fill_rtree(conn, table, np.concatenate(fids), np.concatenate(bounds))
+            fids, bounds = [], []
+    if fids:
+        gpkg.fill_rtree(conn, table, np.concatenate(fids), np.concatenate(bounds))
 
 
 def insert_rows(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]],
