@@ -10,7 +10,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from citymgr_desktop.core.gpkg import fill_rtree
+from citymgr_desktop.core.gpkg import fill_rtree, tables
 from citymgr_desktop.core.gpkg.rtree_pack import packable, write_packed
 from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing import suggest_mapping
@@ -74,7 +74,9 @@ def test_packed_tree_holds_what_inserts_make(n):
         _check(packed)
 
 
-def test_fill_rtree_packs_with_what_is_there_or_inserts():
+@pytest.mark.parametrize("pack_max", [250_000, 8000])  # the second: inserts past 8000
+def test_fill_rtree_packs_with_what_is_there_or_inserts(monkeypatch, pack_max):
+    monkeypatch.setattr(tables, "PACK_MAX", pack_max)
     ids, bounds = _entries(12_000, 7)
     expected = _inserted(ids, bounds).execute(ALL).fetchall()
     conn = _rtree()

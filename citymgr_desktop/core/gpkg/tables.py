@@ -229,7 +229,8 @@ def drop_rtree_triggers(conn: sqlite3.Connection, table: str) -> None:
 
 
 PACK_ROWS = 1000  # from this many new entries on, the rtree is written as a packed tree ...
-REPACK_RATIO = 4  # ... when it holds at most this many times as many already (read back)
+REPACK_RATIO = 4  # ... when it holds at most this many times as many already (read back) ...
+PACK_MAX = 250_000  # ... and all of them together are at most this many (~40 MB to pack)
 
 
 def fill_rtree(conn: sqlite3.Connection, table: str, fids: np.ndarray, bounds: np.ndarray) -> None:
@@ -246,7 +247,7 @@ def fill_rtree(conn: sqlite3.Connection, table: str, fids: np.ndarray, bounds: n
     rtree = rtree_name(table)
     if len(fids) >= PACK_ROWS and rtree_pack.packable(conn, rtree):
         held = conn.execute(f"SELECT count(*) FROM {quote_ident(rtree + '_rowid')}").fetchone()[0]
-        if held <= REPACK_RATIO * len(fids):
+        if held <= REPACK_RATIO * len(fids) and held + len(fids) <= PACK_MAX:
             old = np.array(conn.execute(f"SELECT id, minx, miny, maxx, maxy FROM "
                                         f"{quote_ident(rtree)}").fetchall(),
                            dtype=np.float64).reshape(-1, 5)

@@ -41,7 +41,7 @@ def _rtree_insert_trigger_deferred(conn: sqlite3.Connection, table: str
         conn.execute(row[0])
 
 
-PACK_AT_END_MAX = 1_000_000  # new rows whose bounds are held at once for one packed fill
+PACK_AT_END_MAX = 250_000  # new rows whose bounds are held at once (gpkg.tables.PACK_MAX)
 
 
 @contextmanager
@@ -83,7 +83,7 @@ def _fill_from(conn: sqlite3.Connection, table: str, start: int) -> None:
                         f"WHERE fid > ? AND {geom} IS NOT NULL ORDER BY fid", (start,))
     fids: list[np.ndarray] = []
     bounds: list[np.ndarray] = []
-    while chunk := rows.fetchmany(50_000):
+    while chunk := rows.fetchmany(20_000):
         fids.append(np.array([r[0] for r in chunk], dtype=np.int64))
         bounds.append(shapely.bounds(decode_many([r[1] for r in chunk], on_invalid="ignore")))
         if sum(len(f) for f in fids) >= PACK_AT_END_MAX:
