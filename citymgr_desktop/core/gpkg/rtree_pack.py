@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.gpkg.connection import quote_ident
@@ -31,18 +32,21 @@ CELL_BYTES = 8 + 4 * 4  # id + minx, maxx, miny, maxy as float32
 def rounded(bounds: np.ndarray) -> np.ndarray:
     """(n, 4) minx/miny/maxx/maxy as float32 columns minx, maxx, miny, maxy, each min
     rounded down and max up the way SQLite's rtree stores them (so a box always contains the
-    geometry it stands for)."""
+    geometry it stands for). Column by column: a few bytes per entry at a time."""
     import numpy as np
 
-    d = np.asarray(bounds, dtype=np.float64)[:, [0, 2, 1, 3]]
-    f = d.astype(np.float32)
-    with np.errstate(over="ignore"):
-        lower = np.where(d < 0, d * _RND_AWAY, d * _RND_TOWARDS).astype(np.float32)
-        upper = np.where(d < 0, d * _RND_TOWARDS, d * _RND_AWAY).astype(np.float32)
-    mins, maxs = np.zeros_like(d, dtype=bool), np.zeros_like(d, dtype=bool)
-    mins[:, [0, 2]], maxs[:, [1, 3]] = True, True
-    f = np.where(mins & (f > d), lower, f)
-    return np.where(maxs & (f < d), upper, f)
+    out = np.empty((len(bounds), 4), dtype=np.float32)
+    for to, (source, is_min) in enumerate(((0, True), (2, False), (1, True), (3, False))):
+        d = np.ascontiguousarray(bounds[:, source], dtype=np.float64)
+        f = d.astype(np.float32)
+        wrong = f > d if is_min else f < d
+        if wrong.any():
+            down = (d < 0) if is_min else (d >= 0)  # away from zero below 0 for a min
+            with np.errstate(over="ignore"):
+                fixed = np.where(down, d * _RND_AWAY, d * _RND_TOWARDS).astype(np.float32)
+            f = np.where(wrong, fixed, f)
+        out[:, to] = f
+    return out
 
 
 def _str_order(boxes: np.ndarray, per_node: int) -> np.ndarray:
@@ -62,21 +66,18 @@ def _str_order(boxes: np.ndarray, per_node: int) -> np.ndarray:
 
 
 def _node_blobs(ids: np.ndarray, boxes: np.ndarray, per_node: int, node_bytes: int
-                ) -> list[bytes]:
+                ) -> Iterator[bytes]:
     """``ids``/``boxes`` (already in order) cut into nodes of ``per_node`` cells, as blobs."""
     import numpy as np
 
     cell = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])
     cells = np.empty(len(ids), dtype=cell)
     cells["id"], cells["box"] = ids, boxes
-    raw = cells.tobytes()
-    blobs = []
+    raw = memoryview(cells).cast("B")
     for start in range(0, len(ids), per_node):
         count = min(per_node, len(ids) - start)
-        body = raw[start * CELL_BYTES : (start + count) * CELL_BYTES]
-        header = b"\x00\x00" + count.to_bytes(2, "big")
-        blobs.append((header + body).ljust(node_bytes, b"\x00"))
-    return blobs
+        body = raw[start * CELL_BYTES : (start + count) * CELL_BYTES].tobytes()
+        yield (b"\x00\x00" + count.to_bytes(2, "big") + body).ljust(node_bytes, b"\x00")
 
 
 _RTREE_SQL = re.compile(r"USING\s+rtree\s*\(([^)]*)\)", re.IGNORECASE)
@@ -103,7 +104,8 @@ def packable(conn: sqlite3.Connection, rtree: str) -> bool:
 def write_packed(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
                  bounds: np.ndarray) -> None:
     """Replace everything in the rtree ``rtree`` by a packed tree of ``ids`` with ``bounds``
-    ((n, 4) minx, miny, maxx, maxy; no NaN). The caller holds the transaction."""
+    ((n, 4) minx, miny, maxx, maxy; no NaN). The caller holds the transaction. Each level is
+    written as it is made, so what is held beside the arrays is one level's node blobs."""
     import numpy as np
 
     node_table, rowid_table, parent_table = (quote_ident(f"{rtree}_{s}")
@@ -111,28 +113,29 @@ def write_packed(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
     row = conn.execute(f"SELECT length(data) FROM {node_table} WHERE nodeno = 1").fetchone()
     node_bytes = int(row[0])
     per_node = (node_bytes - 4) // CELL_BYTES
-    boxes = rounded(bounds)
-    ids = np.asarray(ids, dtype=np.int64)
-    level_ids, level_boxes = ids, boxes
-    entry_ids = leaf_of = np.empty(0, dtype=np.int64)
-    next_node = 2
-    nodes: list[tuple[int, bytes]] = []
-    parents: list[tuple[int, int]] = []
-    depth = 0
+    conn.execute(f"DELETE FROM {rowid_table}")
+    conn.execute(f"DELETE FROM {parent_table}")
+    conn.execute(f"DELETE FROM {node_table} WHERE nodeno <> 1")
+    level_ids, level_boxes = np.asarray(ids, dtype=np.int64), rounded(bounds)
+    next_node, depth = 2, 0
     while len(level_ids) > per_node:
         order = _str_order(level_boxes, per_node)
         level_ids, level_boxes = level_ids[order], level_boxes[order]
         count = -(-len(level_ids) // per_node)
         numbers = np.arange(next_node, next_node + count, dtype=np.int64)
         node_of_cell = numbers[np.arange(len(level_ids)) // per_node]
-        if depth == 0:  # the leaves: each entry's leaf goes into _rowid
-            by_id = np.argsort(level_ids)
-            entry_ids, leaf_of = level_ids[by_id], node_of_cell[by_id]
-        else:
-            parents.extend(zip(level_ids.tolist(), node_of_cell.tolist(), strict=True))
-        nodes.extend(zip(numbers.tolist(),
-                         _node_blobs(level_ids, level_boxes, per_node, node_bytes),
-                         strict=True))
+        pointer = (rowid_table, "rowid, nodeno") if depth == 0 else (
+            parent_table, "nodeno, parentnode")  # an entry's leaf; a node's parent
+        by_id = np.argsort(level_ids)
+        for start in range(0, len(by_id), 20_000):  # a few lists of plain ints at a time
+            part = by_id[start : start + 20_000]
+            conn.executemany(f"INSERT INTO {pointer[0]} ({pointer[1]}) VALUES (?, ?)",
+                             zip(level_ids[part].tolist(), node_of_cell[part].tolist(),
+                                 strict=True))
+        conn.executemany(f"INSERT INTO {node_table} (nodeno, data) VALUES (?, ?)",
+                         zip(numbers.tolist(),
+                             _node_blobs(level_ids, level_boxes, per_node, node_bytes),
+                             strict=True))
         starts = np.arange(0, len(level_ids), per_node)
         level_boxes = np.column_stack([
             np.minimum.reduceat(level_boxes[:, 0], starts),
@@ -142,19 +145,13 @@ def write_packed(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
         level_ids = numbers
         next_node += count
         depth += 1
-    root = bytearray(_node_blobs(level_ids, level_boxes, per_node, node_bytes)[0]
+    root = bytearray(next(_node_blobs(level_ids, level_boxes, per_node, node_bytes))
                      if len(level_ids) else bytes(node_bytes))
     root[0:2] = depth.to_bytes(2, "big")
-    if depth == 0:  # every entry fits in the root, a leaf
-        entry_ids, leaf_of = np.sort(level_ids), np.ones(len(level_ids), dtype=np.int64)
-    else:
-        parents.extend((int(n), 1) for n in level_ids.tolist())
-    conn.execute(f"DELETE FROM {rowid_table}")
-    conn.execute(f"DELETE FROM {parent_table}")
-    conn.execute(f"DELETE FROM {node_table} WHERE nodeno <> 1")
     conn.execute(f"UPDATE {node_table} SET data = ? WHERE nodeno = 1", (bytes(root),))
-    conn.executemany(f"INSERT INTO {node_table} (nodeno, data) VALUES (?, ?)", nodes)
-    conn.executemany(f"INSERT INTO {parent_table} (nodeno, parentnode) VALUES (?, ?)",
-                     parents)
-    conn.executemany(f"INSERT INTO {rowid_table} (rowid, nodeno) VALUES (?, ?)",
-                     zip(entry_ids.tolist(), leaf_of.tolist(), strict=True))
+    if depth == 0:  # every entry fits in the root, a leaf
+        conn.executemany(f"INSERT INTO {rowid_table} (rowid, nodeno) VALUES (?, 1)",
+                         ((i,) for i in sorted(level_ids.tolist())))
+    else:
+        conn.executemany(f"INSERT INTO {parent_table} (nodeno, parentnode) VALUES (?, 1)",
+                         ((n,) for n in level_ids.tolist()))
