@@ -73,7 +73,7 @@ def _node_blobs(ids: np.ndarray, boxes: np.ndarray, per_node: int, node_bytes: i
     cell = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])
     cells = np.empty(len(ids), dtype=cell)
     cells["id"], cells["box"] = ids, boxes
-    raw = memoryview(cells).cast("B")
+    raw = cells.view(np.uint8)
     for start in range(0, len(ids), per_node):
         count = min(per_node, len(ids) - start)
         body = raw[start * CELL_BYTES : (start + count) * CELL_BYTES].tobytes()
