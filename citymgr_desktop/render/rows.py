@@ -68,7 +68,7 @@ def _category(condition: np.ndarray) -> np.ndarray:
 def read_rows(store: Store, plan: RowsWanted, prog: Progress) -> LayerRows:
     """Read the layer into arrays: packed runs of rows where the store offers them, else
     chunk by chunk (a chunk's Python rows are dropped as soon as it is converted)."""
-    if isinstance(store, StoreDrawingReads):
+    if isinstance(store, StoreDrawingReads) and store.packs_for_drawing():
         return _read_packed(store, plan, prog)
     wanted = plan.wanted
     read = store.read_for_drawing(plan.name, wanted, include_retired=not plan.current_only,

@@ -168,3 +168,37 @@ def test_packed_drawing_read_cuts_runs(small_district, monkeypatch):
         runs = list(store.read_packed_for_drawing("green_space"))
         assert len(runs) > len(whole) // 7
         assert _packed_rows(store, "green_space", [], {}) == whole
+
+
+def test_a_utf16_file_is_read_by_rows(small_district, tmp_path):
+    """A GeoPackage may be UTF-16: the packed read (which needs UTF-8) says so and refuses,
+    and the map's loader reads the same features through the rows' read."""
+    from citymgr_desktop.core.errors import BadFileError
+
+    utf16 = tmp_path / "utf16.gpkg"
+    src = sqlite3.connect(small_district)
+    dst = sqlite3.connect(utf16)
+    dst.execute("PRAGMA encoding = 'UTF-16le'")
+    for pragma in ("application_id", "user_version"):
+        dst.execute(f"PRAGMA {pragma} = {src.execute(f'PRAGMA {pragma}').fetchone()[0]}")
+    for (sql,) in src.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND sql "
+                              "IS NOT NULL AND name NOT LIKE 'rtree_%' AND name NOT LIKE "
+                              "'sqlite_%'"):
+        dst.execute(sql)
+    for (name,) in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                               "name NOT LIKE 'rtree_%' AND name NOT LIKE 'sqlite_%'"):
+        rows = src.execute(f'SELECT * FROM "{name}"').fetchall()
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            dst.executemany(f'INSERT INTO "{name}" VALUES ({marks})', rows)
+    dst.commit()
+    dst.close()
+    src.close()
+    with Store.open(small_district, read_only=True) as store:
+        assert store.packs_for_drawing()
+        utf8_rows = _drawing_rows(store, "road_segment", ["name"])
+    with Store.open(utf16, read_only=True) as store:
+        assert not store.packs_for_drawing()
+        with pytest.raises(BadFileError):
+            store.read_packed_for_drawing("road_segment")
+        assert _drawing_rows(store, "road_segment", ["name"]) == utf8_rows

@@ -53,6 +53,17 @@ class StoreDrawingReads:
 
     path: Path
 
+    def packs_for_drawing(self) -> bool:
+        """True when :meth:`read_packed_for_drawing` can read this file: a UTF-8 database
+        (group_concat hands blobs over as text; a GeoPackage may also be UTF-16)."""
+        conn = gpkg.connect(str(self.path), read_only=True)
+        try:
+            return bool(conn.execute("PRAGMA encoding").fetchone()[0] == "UTF-8")
+        except sqlite3.DatabaseError:
+            return False  # the rows' read names what is wrong
+        finally:
+            conn.close()
+
     def read_packed_for_drawing(self, layer: str, *, as_bytes: Iterable[str] = (),
                                 codes: Mapping[str, tuple[int, int]] | None = None,
                                 include_retired: bool = True,
@@ -65,7 +76,8 @@ class StoreDrawingReads:
         (name -> (lo, hi)) as whole numbers, clamped to lo..hi and truncated toward zero,
         lo where the value is NULL or not a number (text SQLite let into a number column of
         a damaged file). The geometry comes as GeoPackage geometry blobs. A damaged file
-        raises ``BadFileError`` when it is met, as the rows' read does.
+        raises ``BadFileError`` when it is met, as the rows' read does; so does a UTF-16
+        database (:meth:`packs_for_drawing`).
         """
         blob_names, code_specs = tuple(as_bytes), dict(codes or {})
         conn = gpkg.connect(str(self.path), read_only=True)
