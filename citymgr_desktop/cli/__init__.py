@@ -40,8 +40,8 @@ result as JSON, --overwrite to replace an output file, lists repeated or comma-s
 
 # commands whose module is not named after them (the others: ``field-package`` ->
 # ``field_package``)
-MODULE_OF = {"import": "import_", "sync-list": "sync", "sync-resolve": "sync",
-             "sync-undo": "sync"}
+MODULE_OF = {"import": "import_", "snapshot": "publish", "sync-list": "sync",
+             "sync-resolve": "sync", "sync-undo": "sync"}
 
 
 def command_module(argv: Sequence[str]) -> str | None:

@@ -7,7 +7,6 @@ a DateTime); in Python they are naive UTC ``datetime`` values.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 
 def utcnow() -> dt.datetime:
@@ -39,4 +38,6 @@ def now_iso() -> str:
 
 def new_uuid() -> str:
     """A new random identity (uuid4) for an asset, record, order, package or run."""
+    import uuid  # with platform and socket: not for a command that makes no new identity
+
     return str(uuid.uuid4())
