@@ -1,17 +1,15 @@
 """Reading the QGIS project embedded in a project file, without the machinery that writes
 one: which file its layers read (:func:`points_elsewhere`), asked by the first write of every
 store and by ``validate``, so it imports no XML tree, styles or forms
-(:mod:`~citymgr_desktop.core.qgis.project` writes the project).
+(:mod:`~citymgr_desktop.core.qgis.project` writes the project), and unpacks the project only
+when asked (``store/project_memo.py`` only reads the stored row).
 """
 
 from __future__ import annotations
 
-import html
-import io
 import os
 import re
 import sqlite3
-import zipfile
 
 from citymgr_desktop.core.atomic import final_name
 
@@ -44,6 +42,9 @@ def embedded_qgs(conn: sqlite3.Connection, name: str = PROJECT_NAME) -> str | No
     stored = stored_project(conn, name)
     if stored is None:
         return None
+    import io
+    import zipfile
+
     try:
         data = bytes.fromhex(stored) if isinstance(stored, str) else bytes(stored)
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -59,6 +60,8 @@ def points_elsewhere(conn: sqlite3.Connection) -> str | None:
     qgs = embedded_qgs(conn)
     if qgs is None:
         return None
+    import html
+
     read = re.findall(r"<datasource>\./([^|<]+)\|layername=", qgs)
     here = gpkg_file_name(conn)
     others = [html.unescape(name) for name in read if html.unescape(name) != here]
