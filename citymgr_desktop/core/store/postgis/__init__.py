@@ -9,6 +9,8 @@ publisher and the QGIS project); the other names load on first use (PEP 562).
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.store.postgis.connection import display_name, is_database_target
@@ -34,3 +36,17 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
+
+
+class _Face(types.ModuleType):
+    """This package. Python sets each submodule it imports as an attribute of its package:
+    the module ``publish`` would then hide the function ``publish`` the face hands on (which
+    the eager imports used to bind after it). A name of the face keeps meaning the function."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _MODULE_OF and isinstance(value, types.ModuleType):
+            return  # the module stays in sys.modules; the name resolves through __getattr__
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Face
