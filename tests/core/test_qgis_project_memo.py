@@ -47,6 +47,8 @@ def test_a_copy_under_another_name_is_still_repointed(district, tmp_path):
     with Store.open(copy) as store:
         store.set_meta("note", "first write of the copy")
     assert _points_elsewhere(copy) is None
+    project_memo._memory.clear()  # the project just written is known to the next process
+    assert project_memo.known_right(_key(copy))
 
 
 def test_another_project_under_the_same_name_is_checked_again(district):

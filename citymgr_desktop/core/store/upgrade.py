@@ -19,6 +19,7 @@ import sqlite3
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
+from citymgr_desktop.core.qgis.embedded import needs_repoint
 from citymgr_desktop.core.store import project_memo
 
 Absent = dict[str, frozenset[str]]
@@ -81,6 +82,9 @@ def bring_up_to_date(conn: sqlite3.Connection, absent: Absent) -> None:
         qgis_project.embed(conn, row[0])
     elif not qgis_project.repoint(conn, row[0]):
         project_memo.remember_right(key)
+        return
+    if not needs_repoint(conn):  # the project just written, as the next write will find it
+        project_memo.remember_right(project_memo.project_key(conn))
 
 
 def describe(absent: Absent) -> list[str]:
