@@ -54,7 +54,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                    help="open FILE, wait for the map, save a picture of the window and exit")
     p.add_argument("--size", default="1440x900",
                    help="window size for --screenshot (default 1440x900)")
-    p.add_argument("--bbox", help="show minx,miny,maxx,maxy (map CRS) once the map is loaded")
+    p.add_argument("--bbox", help="the first view, minx,miny,maxx,maxy (map CRS): a small one is read and drawn before the rest of the map")
     p.add_argument("--lang", choices=["en", "zh_CN"], help="interface language (default: "
                    "the one chosen in Settings, else the system's)")
     verbosity = p.add_mutually_exclusive_group()
@@ -185,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from citymgr_desktop.render import MISSING_FONT_MESSAGE
 
         window.status(MISSING_FONT_MESSAGE, 30000)
+    args.box = None
     if args.bbox:
         try:
             box = [float(v) for v in args.bbox.split(",")]
@@ -194,12 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"citymgr-desktop: error: --bbox {args.bbox!r}: expected minx,miny,maxx,maxy",
                   file=sys.stderr)
             return 2
-        window.mapLoaded.connect(lambda _d: window.canvas.zoom_to_bbox(*box))
+        args.box = tuple(box)  # the first view: read and drawn before the rest of the map
     if args.screenshot:
         return _screenshot(app, window, args)
     window.show()
     if args.file:
-        QTimer.singleShot(0, lambda: window.open_file(args.file))
+        QTimer.singleShot(0, lambda: window.open_file(args.file, extent=args.box))
     return app.exec()
 
 
@@ -251,7 +252,7 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
     if args.file:
         # grab() polls until the antialiased frame of the final view is on screen
         window.mapLoaded.connect(lambda _d: QTimer.singleShot(300, grab))
-        window.open_file(args.file)
+        window.open_file(args.file, extent=args.box)
     else:
         QTimer.singleShot(300, grab)
     QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: (print(

@@ -364,7 +364,29 @@ def test_report_json_round_trips(pair):
     assert data["sync_id"].startswith(data["package_id"][:8])
     assert data["counts"]["litter_bin"]["conflict"] == 1
     assert data["backup"] and Path(data["backup"]).exists()
-    assert data["integrity_check"] == "integrity_check"
+    # the tables the sync wrote (the conflict kept the master's value: litter_bin is not)
+    assert data["integrity_check"] == ("integrity_check(gpkg_contents), "
+                                       "integrity_check(sync_conflict), "
+                                       "integrity_check(sync_journal), integrity_check(sync_run)")
+
+
+def test_an_index_that_disagrees_with_its_rows_in_a_written_table_stops_the_sync(pair):
+    """The quick_check of the master on open passes such a file (it does not compare index
+    entries with rows); the check of the tables the sync wrote does, and nothing lands."""
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (u,))
+    conn = sqlite3.connect(master)
+    conn.execute("PRAGMA writable_schema = ON")  # the index now claims another column
+    conn.execute("UPDATE sqlite_master SET sql = replace(sql, '(district)', '(remarks)') "
+                 "WHERE name = 'idx_litter_bin_district'")
+    conn.commit()
+    conn.close()
+    before = master.read_bytes()
+    with pytest.raises(BadFileError, match="integrity check failed after the sync"):
+        sync(master, pkg, backup=False)
+    assert master.read_bytes() == before
 
 
 def test_layer_rewritten_by_another_tool_is_compared_by_content(pair):

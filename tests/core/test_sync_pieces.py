@@ -92,6 +92,12 @@ def test_a_sync_in_pieces_of_one_row_is_the_same_sync(small_district, tmp_path, 
     graded = [e for e in _journal(master_b, pieces.sync_uuid)
               if e[0] == "litter_bin" and "'condition': 4" in e[4]]
     assert len(graded) == 1
+    # written batch by batch as the rows are: numbered 1, 2, ... without a gap all the same
+    conn = sqlite3.connect(master_b)
+    seqs = [r[0] for r in conn.execute("SELECT seq FROM sync_journal WHERE sync_uuid = ? "
+                                       "ORDER BY seq", (pieces.sync_uuid,))]
+    conn.close()
+    assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) == pieces.journal_entries
 
     undo(master_b, pieces.sync_uuid)
     assert_same_files(master_b, before_b)

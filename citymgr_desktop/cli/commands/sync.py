@@ -44,8 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip the copy of the master taken before the sync (the journal still "
                    "allows undo)")
     p.add_argument("--full-check", action="store_true",
-                   help="run PRAGMA integrity_check on the whole file whatever its size (by "
-                   "default files over 64 MB get a quick_check of the tables written)")
+                   help="run PRAGMA integrity_check on the whole file (by default only the tables "
+                   "written are checked: integrity_check up to 64 MB, quick_check above)")
     add_user(p, "who syncs, recorded in the journal (default: your login)")
     add_overwrite(p)
     add_json(p)

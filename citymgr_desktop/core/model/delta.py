@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,21 +199,27 @@ GEOM = GEOMETRY_COLUMN
 
 
 def three_way(base: Mapping[str, Any], ours: Mapping[str, Any],
-              theirs: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+              theirs: Mapping[str, Any],
+              equal: Callable[[str, Any, Any], bool] | None = None,
+              ) -> tuple[dict[str, Any], list[str]]:
     """Merge our change of one row (``base`` -> ``ours``, the fields we changed) into the
     row as another writer left it (``theirs``), one field at a time, by the rule table of
-    the field sync (``core/sync/merge.py``): they left the field alone -> ours lands; both
-    made the same change -> nothing to do; both changed it differently -> a conflict. The
-    app's save and crash recovery (``core/editing/conflicts.py``) merge with it too.
+    the field sync: they left the field alone -> ours lands; both made the same change ->
+    nothing to do; both changed it differently -> a conflict. The field sync
+    (``core/sync/merge.py``), the app's save and crash recovery
+    (``core/editing/conflicts.py``) and the database store's versioned save merge with it.
 
+    ``equal(field, a, b)``: when two values of a field are the same (default
+    :func:`values_equal`; the sync compares raw values by meaning).
     Returns the values to write and the names of the conflicting fields.
     """
+    same = equal or (lambda _name, a, b: values_equal(a, b))
     take: dict[str, Any] = {}
     conflicting: list[str] = []
     for name, value in ours.items():
-        if values_equal(theirs.get(name), value):
+        if same(name, theirs.get(name), value):
             continue  # they made the same change (or the field already has our value)
-        if values_equal(base.get(name), theirs.get(name)):
+        if same(name, base.get(name), theirs.get(name)):
             take[name] = value
         else:
             conflicting.append(name)

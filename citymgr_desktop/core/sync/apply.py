@@ -30,9 +30,12 @@ from citymgr_desktop.core.sync.values import BlobRef, blob_digest, for_store
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
 
-# PRAGMA integrity_check reads every index of the file: ~0.9 s per 100,000 features here. Up
-# to this size it runs on the whole file; above it, quick_check (pages, records, NOT NULL)
-# of the tables the sync wrote, unless a full check is asked for.
+# What the check after a sync reads: the tables it wrote (with their indexes), never the
+# rest of the file, which Store.open's quick_check found whole before the first write. Up to
+# this size each written table gets PRAGMA integrity_check(table) (pages, records and every
+# index entry against its row); above it quick_check(table) (pages and records: checking
+# each index entry costs ~8 s for litter_bin alone at 1M features). --full-check: the whole
+# file's integrity_check.
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 
 BATCH = 250  # changes written (and their whole rows read for the journal) at a time
@@ -146,14 +149,21 @@ def journal_entry(table: str, uuid: str, before: dict | None, after: dict | None
                         {c: after[c] for c in changed})
 
 
+Slot = JournalEntry | tuple[str, str] | None  # an entry, or a row waiting for its last change
+
+
 def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
-               on_step: Callable[[int], None] | None = None) -> list[JournalEntry]:
+               on_step: Callable[[int], None] | None = None,
+               emit: Callable[[list[JournalEntry]], None] | None = None,
+               ) -> list[JournalEntry]:
     """Apply ``plan.changes`` (refused ones move to ``plan.conflicts``); the journal entries.
 
     Changes are written in batches of :data:`BATCH`, each row read before and after its own
     batch, so memory follows the batch, not the sync. A row with several changes (an edit
     and the inspection rule's condition) is read before the first batch and after the last.
-    Entries come in the order the rows were written, one per row.
+    Entries come in the order the rows were written, one per row. ``emit``: takes the entries
+    as soon as they and all before them are known (after each batch, so the journal is
+    written as the rows are and its entries are not held); the rest are returned.
     """
     prog = ensure(progress)
     conn = store.conn
@@ -163,7 +173,7 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
     by_phase: dict[int, list[Change]] = defaultdict(list)
     for ch in plan.changes:
         by_phase[phase(ch)].append(ch)
-    slots: list[JournalEntry | tuple[str, str] | None] = []  # a key: filled in at the end
+    slots: list[Slot] = []  # a key: filled in at the end
     seen: set[tuple[str, str]] = set()
     done = 0
     for p in sorted(by_phase):
@@ -185,6 +195,8 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
                 seen.add(key)
                 slots.append(key if times[key] > 1 else
                              journal_entry(ch.table, ch.uuid, before.get(key), after.get(key)))
+            if emit is not None:
+                slots = _emit_ready(slots, emit)
             done += len(batch)
             prog.update(done, len(plan.changes) or 1, msg("writing changes"))
             if on_step is not None:
@@ -197,6 +209,16 @@ def apply_plan(store: Store, plan: Plan, progress: Progress | None = None,
         if slot is not None:
             entries.append(slot)
     return entries
+
+
+def _emit_ready(slots: list[Slot], emit: Callable[[list[JournalEntry]], None]) -> list[Slot]:
+    """Hand ``emit`` the entries before the first row still waiting for its last change;
+    returns the slots left."""
+    ready = next((i for i, slot in enumerate(slots) if isinstance(slot, tuple)), len(slots))
+    entries = [slot for slot in slots[:ready] if isinstance(slot, JournalEntry)]
+    if entries:
+        emit(entries)
+    return slots[ready:]
 
 
 def _by_table(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -250,16 +272,17 @@ def counts(plan: Plan) -> dict[str, dict[str, int]]:
 
 def integrity_check(conn: sqlite3.Connection, path: str, tables: list[str],
                     full: bool = False) -> str:
-    """PRAGMA integrity_check (whole file) up to FULL_CHECK_BYTES or when ``full``, quick_check
-    of the touched tables above; raises BadFileError unless SQLite answers ``ok``. Returns
-    what ran."""
+    """The check after a write: ``PRAGMA main.integrity_check`` of the whole file when
+    ``full``, else of each table in ``tables`` up to FULL_CHECK_BYTES and ``quick_check`` of
+    each above; raises BadFileError unless SQLite answers ``ok``. Returns what ran."""
     import os
 
     size = os.path.getsize(path) if os.path.exists(path) else 0
-    if full or size <= FULL_CHECK_BYTES:
+    if full:
         checks = [("integrity_check", "PRAGMA main.integrity_check")]
     else:
-        checks = [(f"quick_check({t})", f"PRAGMA main.quick_check({gpkg.quote_ident(t)})")
+        pragma = "integrity_check" if size <= FULL_CHECK_BYTES else "quick_check"
+        checks = [(f"{pragma}({t})", f"PRAGMA main.{pragma}({gpkg.quote_ident(t)})")
                   for t in tables]
     for _, sql in checks:
         rows = [r[0] for r in conn.execute(sql).fetchall()]

@@ -22,7 +22,7 @@ from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync import registry as reg
-from citymgr_desktop.core.sync.diff import TableDiff, all_columns
+from citymgr_desktop.core.sync.diff import CACHE_KIB, TableDiff, all_columns
 from citymgr_desktop.core.sync.files import attach
 
 q = gpkg.quote_ident
@@ -140,6 +140,8 @@ def _write_delta_file(tmp: Path, package: Path, diffs: Mapping[str, TableDiff]) 
     conn = sqlite3.connect(str(tmp), isolation_level=None)
     try:
         attach(conn, package, "f", read_only=True)
+        for schema in ("main", "f", "temp"):  # rows looked up and appended: small caches do
+            conn.execute(f"PRAGMA {schema}.cache_size = -{CACHE_KIB}")
         conn.execute("BEGIN")
         conn.execute(f"CREATE TABLE main.{DELETED} (table_name TEXT, uuid TEXT)")
         conn.execute("CREATE TEMP TABLE sync_delta_keys (k TEXT PRIMARY KEY)")

@@ -42,20 +42,32 @@ q = gpkg.quote_ident
 
 
 def write_journal(conn: sqlite3.Connection, sync_uuid: str,
-                  entries: Iterable[JournalEntry]) -> int:
-    """Insert the entries in order (seq 1, 2, ...); their JSON is made row by row as SQLite
-    takes them, never all at once. Returns how many."""
+                  entries: Iterable[JournalEntry], first: int = 1) -> int:
+    """Insert the entries in order (seq ``first``, ``first`` + 1, ...); their JSON is made
+    row by row as SQLite takes them, never all at once. Returns how many."""
     written = 0
 
     def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal written
         for written, e in enumerate(entries, start=1):
-            yield (sync_uuid, written, e.table, e.uuid, e.action, dumps_row(e.old),
+            yield (sync_uuid, first + written - 1, e.table, e.uuid, e.action, dumps_row(e.old),
                    dumps_row(e.new))
 
     conn.executemany("INSERT INTO sync_journal (sync_uuid, seq, table_name, row_uuid, action, "
                      "old_values, new_values) VALUES (?,?,?,?,?,?,?)", rows())
     return written
+
+
+class JournalWriter:
+    """A run's journal written as its entries come (a sync of 10,000 rows holds one batch of
+    entries, not all of them): each call appends after the ones before."""
+
+    def __init__(self, conn: sqlite3.Connection, sync_uuid: str) -> None:
+        self.conn, self.sync_uuid = conn, sync_uuid
+        self.written = 0
+
+    def __call__(self, entries: Iterable[JournalEntry]) -> None:
+        self.written += write_journal(self.conn, self.sync_uuid, entries, self.written + 1)
 
 
 def read_journal(conn: sqlite3.Connection, sync_uuid: str) -> list[JournalEntry]:

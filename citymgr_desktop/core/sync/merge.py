@@ -1,7 +1,8 @@
 """The three-way merge: base -> field against base -> master, one table at a time.
 
 Only rows the field changed are looked at: a row the field left alone keeps whatever the
-master has. The rule for one value is a small table (after Kart's ``diff_structs``):
+master has. The rule for one value is a small table (after Kart's ``diff_structs``; one
+definition, ``model.delta.three_way``, which the app's save uses too):
 
 =================  ================  ===========================
 field changed it   master changed it result
@@ -32,6 +33,7 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import three_way
 from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.store.write import check_geometry
 from citymgr_desktop.core.sync.diff import TableDiff
@@ -178,19 +180,15 @@ class Merger:
     # -- cases -----------------------------------------------------------------------------
     def _update(self, t: sc.Table, uuid: str, cols: list[str], b: dict, f: dict,
                 m: dict) -> None:
-        take: dict[str, Any] = {}
-        for c in cols:
-            if same_value(t, c, b[c], m[c]):
+        take, conflicting = three_way(b, {c: f[c] for c in cols}, m,
+                                      lambda c, x, y: same_value(t, c, x, y))
+        for c in conflicting:
+            settle = self._settle()
+            self._conflict(t, uuid, c, "edit/edit", b[c], m[c], f[c],
+                           "changed in the field and in the master", settle)
+            if settle == "field":
                 take[c] = f[c]
-            elif same_value(t, c, m[c], f[c]):
-                continue  # the same edit on both sides
-            else:
-                settle = self._settle()
-                self._conflict(t, uuid, c, "edit/edit", b[c], m[c], f[c],
-                               "changed in the field and in the master", settle)
-                if settle == "field":
-                    take[c] = f[c]
-        take = self._valid(t, uuid, take, b, m)
+        take = self._valid(t, uuid, {c: take[c] for c in cols if c in take}, b, m)
         if take:
             self._stamp(t, take, b, f)
             self._change(t, uuid, "update", take)

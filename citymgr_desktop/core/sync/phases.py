@@ -34,7 +34,7 @@ from citymgr_desktop.core.sync.diff import (
 )
 from citymgr_desktop.core.sync.files import content_id
 from citymgr_desktop.core.sync.identity import check_identities
-from citymgr_desktop.core.sync.journal import value_json, write_conflicts, write_journal
+from citymgr_desktop.core.sync.journal import JournalWriter, value_json, write_conflicts
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
 from citymgr_desktop.core.sync.photos import REASONS, load_photos, photo_refs, preview_photos
 from citymgr_desktop.core.sync.report import SyncReport
@@ -230,15 +230,16 @@ class SyncJob:
         returns the conflicts' ids and the file's state before."""
         self.report.backup = str(backup_path) if backup_path else None
         before = capture_state(self.conn)
-        entries = apply_plan(self.store, plan, self._share("apply"))
+        journal = JournalWriter(self.conn, self.run_uuid)  # written batch by batch
+        journal(apply_plan(self.store, plan, self._share("apply"), emit=journal))
         self._tick("apply")
         photos, found = load_photos(self.store, photo_refs(self.store, plan),
                                     self.pkg_path.parent, surveyor=self.pkg.surveyor or "",
                                     stamp=self.stamp, progress=self._share("photos"))
-        entries += photos
+        journal(photos)
         self._photos_found(found.to_json() if found else {}, len(photos))
         self._tick("photos")
-        self.report.journal_entries = write_journal(self.conn, self.run_uuid, entries)
+        self.report.journal_entries = journal.written
         ids = write_conflicts(self.conn, self.run_uuid, self.pkg.package_uuid, plan.conflicts,
                               self.user, self.stamp)
         self._tick("apply")
@@ -275,9 +276,10 @@ class SyncJob:
         rep.sync_uuid = self.run_uuid
 
     def _check(self, plan: Plan) -> None:
-        """check: the integrity of the file (whole, or the tables written when it is big)."""
+        """check: the integrity of the tables written (the whole file with --full-check)."""
         self._share("check").update(0, 1, msg("checking the file"))
-        touched = sorted({c.table for c in plan.changes} | {"sync_journal", "sync_conflict"}
+        touched = sorted({c.table for c in plan.changes}
+                         | {"sync_journal", "sync_conflict", "sync_run", "gpkg_contents"}
                          | ({"attachment"} if self.report.photos.get("loaded") else set()))
         self.report.integrity = integrity_check(self.conn, str(self.store.path), touched,
                                                 self.full_check)

@@ -56,8 +56,8 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
                  full_check: bool = False, progress: Progress | None = None) -> SyncReport:
     """Merge a field package into the master (see the module docstring).
 
-    ``full_check``: PRAGMA integrity_check of the whole file whatever its size (by default
-    files above ``apply.FULL_CHECK_BYTES`` get a quick_check of the tables written).
+    ``full_check``: PRAGMA integrity_check of the whole file (by default only the tables
+    written: ``apply.integrity_check``).
     """
     prog = ensure(progress)
     if prefer not in (None, "master", "field"):

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.editing import EditEvent, EditSession
+from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.user import login_name
-from citymgr_desktop.render import MapData, drawable_layers, load_map
+from citymgr_desktop.render import MapData, drawable_layers
+from citymgr_desktop.render.view import Extent
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map.canvas import MapCanvas
 from citymgr_desktop.ui.map.identify import IdentifyWidget
@@ -35,27 +36,18 @@ from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import database as db
 from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import file_session as fs
+from citymgr_desktop.ui.shell import first_view as fv
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
-from citymgr_desktop.ui.worker import Task, run_task, show_error
+from citymgr_desktop.ui.shell.map_loading import MapLoadingMixin
+from citymgr_desktop.ui.worker import Task, show_error
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
 
 
-def _load(open_reader: Callable[[], Store], progress) -> MapData:
-    with open_reader() as store:  # its own connection: the UI keeps its
-        return load_map(store, progress=progress)
-
-
-def _reload(open_reader: Callable[[], Store], data: MapData, tables: set[str],
-            progress) -> MapData:
-    with open_reader() as store:
-        return data.reloaded(store, tables, progress)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(MapLoadingMixin, QMainWindow):
     """The application window (one open file at a time); a
     :class:`~citymgr_desktop.ui.shell.window.Window`."""
 
@@ -83,6 +75,8 @@ class MainWindow(QMainWindow):
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
         self._load_task: Task | None = None
+        self._box_map: MapData | None = None  # the first view's box, until the whole map is read
+        self._first_view: Extent | None = None  # the view the open file is shown at first
         self._watcher: DatabaseWatcher | None = None  # others' commits to an open database
         self._restored = False  # window state restored: docks added later take their place
         self.canvas = MapCanvas(self)
@@ -114,10 +108,12 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # -- the contract (docs/ui-architecture.md) -------------------------------------------
-    def open_file(self, path: str | os.PathLike[str]) -> bool:
+    def open_file(self, path: str | os.PathLike[str], extent: Extent | None = None) -> bool:
         """Open ``path`` (closing the current file); errors are shown. The map loads in the
         background (``mapLoaded`` when ready). A GeoPackage that is not a citymgr project is
-        opened read-only (its layers drawn for reference)."""
+        opened read-only (its layers drawn for reference). The first view is ``extent`` (map
+        CRS), else the view the file was closed at, else the whole map; a small first view is
+        read and drawn before the rest (``first_view.py``)."""
         if not self._may_close():
             return False
         try:
@@ -134,9 +130,11 @@ class MainWindow(QMainWindow):
         self.edit_session = fs.open_session(self, store)
         if self.edit_session is not None:
             self.edit_session.subscribe(self._session_changed)
-        self._add_recent(db.remembered_address(store, str(path)))
-        self.layer_panel.set_layers(drawable_layers(store),
-                                    {li.name: li.count for li in store.layers()})
+        address = db.remembered_address(store, str(path))
+        self._add_recent(address)
+        infos = store.layers()
+        self.layer_panel.set_layers(drawable_layers(store, infos),
+                                    {li.name: li.count for li in infos})
         top = self.layer_panel.all_layers()
         self.selection.set_current_layer(top[-1] if top else None)
         self.status_bar.set_crs(None)
@@ -145,9 +143,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.storeChanged.emit(store)
         name = db.store_name(store)
-        self._load_task = run_task(self, self.tr("Opening %1").replace("%1", name),
-                                   _load, store.reader, on_done=self._on_loaded,
-                                   on_error=self._on_load_error)
+        self._start_map_load(store, address, infos, extent)
         if store.is_database:
             self._watcher = watch_database(self, store)
         if not self.is_project:
@@ -156,36 +152,6 @@ class MainWindow(QMainWindow):
         elif store.read_only:
             self.status(self.tr("%1 is read-only: viewing only").replace("%1", name), 8000)
         return True
-
-    def notify_data_changed(self, tables: set[str]) -> None:
-        """Call after writing to the store: the map reloads those layers, panels refresh."""
-        tables = set(tables)
-        self.dataChanged.emit(tables)
-        if self.store is None or self._file_map is None:
-            return
-        drawn = tables & set(self._file_map.names())
-        if drawn:
-            self._reload(drawn)
-
-    def _reload(self, tables: set[str], attempt: int = 0) -> None:
-        """Read these layers again in a worker. The file may be mid-write by another task
-        of ours (a sync's resolution while the map reloads after the sync): GDAL then fails
-        to read it, so it is tried again a little later, and only said in the status bar."""
-        if self.store is None or self._file_map is None:
-            return
-        store = self.store
-
-        def failed(exc: BaseException) -> None:
-            if self.store is not store:
-                return
-            if attempt < 3:
-                QTimer.singleShot(300 * (attempt + 1), lambda: self._reload(tables, attempt + 1))
-            else:
-                self.status(self.tr("The map could not be read again: %1").replace(
-                    "%1", str(exc)), 10000)
-
-        run_task(self, self.tr("Updating the map"), _reload, store.reader, self._file_map,
-                 tables, show_dialog=False, on_done=self._on_reloaded, on_error=failed)
 
     def current_layer(self) -> str | None:
         return self.selection.current_layer
@@ -273,21 +239,6 @@ class MainWindow(QMainWindow):
             self.status(self.tr("Some features could not be loaded: %1").replace(
                 "%1", ", ".join(n.rsplit(".", 1)[-1] for n in self.feature_errors)), 10000)
 
-    def _session_changed(self, event: EditEvent) -> None:
-        """Pending edits are drawn as if saved; a save reads the file again instead."""
-        if event.saved:
-            self.notify_data_changed(set(event.tables))
-            return
-        self._show_map(fs.drawn_with_pending(self._file_map, self.edit_session, self.store))
-        si.refresh_identify(self)
-
-    def _show_map(self, data: MapData | None) -> None:
-        if data is None or data is self.map_data:
-            return
-        self.map_data = data
-        self.layer_panel.set_data(data)
-        self.canvas.set_data(data, keep_extent=True)
-
     def _connect(self) -> None:
         c, sb = self.canvas, self.status_bar
         c.cursorMoved.connect(sb.set_cursor)
@@ -314,30 +265,6 @@ class MainWindow(QMainWindow):
         self.canvas.set_selection(self.selection.all())
         self.status_bar.set_selection_count(self.selection.count())
 
-    def _on_loaded(self, data: MapData) -> None:
-        self._load_task = None
-        if self.store is None or str(data.path) != str(self.store.path):
-            return
-        self._file_map = data
-        data = fs.drawn_with_pending(data, self.edit_session, self.store) or data
-        self.map_data = data
-        self.layer_panel.set_data(data)
-        self.canvas.layers = self.layer_panel.visible_layers()
-        self.canvas.set_data(data)
-        self.status_bar.set_crs(data.crs)
-        self.mapLoaded.emit(data)
-
-    def _on_load_error(self, exc: BaseException) -> None:
-        self._load_task = None
-        self.canvas.message = ""
-        self.canvas.update()
-        show_error(self, self.tr("Open"), exc)
-
-    def _on_reloaded(self, data: MapData) -> None:
-        if self.store is not None and str(data.path) == str(self.store.path):
-            self._file_map = data
-            self._show_map(fs.drawn_with_pending(data, self.edit_session, self.store))
-
     def _may_close(self) -> bool:
         return all(guard() is not False for guard in list(self._close_guards))
 
@@ -348,8 +275,12 @@ class MainWindow(QMainWindow):
         if self._load_task is not None:
             self._load_task.cancel()
             self._load_task = None
+        self._box_map = self._first_view = None
         if self.store is None:
             return
+        if self.canvas.data is not None:  # the view to open this file at next time
+            fv.remember_view(db.remembered_address(self.store, str(self.store.path)),
+                             self.canvas.extent())
         self.canvas.set_tool("pan")
         self.selection.clear()
         self.selection.set_current_layer(None)

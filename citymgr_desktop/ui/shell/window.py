@@ -63,8 +63,10 @@ class Window(Protocol):
     mapLoaded: SignalInstance
     """``Signal(object)``: the map of the open file is loaded (the ``MapData``)."""
 
-    def open_file(self, path: str | os.PathLike[str]) -> bool:
-        """Open ``path`` (closing the current file); errors are shown to the user."""
+    def open_file(self, path: str | os.PathLike[str],
+                  extent: tuple[float, float, float, float] | None = None) -> bool:
+        """Open ``path`` (closing the current file); errors are shown to the user. The first
+        view is ``extent`` (map CRS), else the one the file was closed at."""
         ...
 
     def close_file(self) -> bool:
