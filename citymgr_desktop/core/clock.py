@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 
 
 def utcnow() -> dt.datetime:
@@ -40,6 +39,8 @@ def now_iso() -> str:
 
 def new_uuid() -> str:
     """A new random identity (uuid4) for an asset, record, order, package or run."""
+    import uuid  # with platform and socket: not for a command that makes no new identity
+
     return str(uuid.uuid4())
 
 
