@@ -43,6 +43,9 @@ class Side:
     env: dict[str, str] = field(default_factory=dict)
     setup: list[tuple[str, str]] = field(default_factory=list)
     reads_result: bool = False  # the process prints JSON {"seconds", "peak_mb"} as last line
+    # a second command line, taken on every other run of the row's sides that have one (an
+    # edit that sets 3, then 4, ...: each run really changes its row and saves)
+    alternate: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -55,8 +58,10 @@ class Row:
     results: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
 
-def run_once(side: Side, base_env: dict[str, str]) -> tuple[float, float]:
-    """(seconds, peak MB) of one run of ``side``."""
+def run_once(side: Side, base_env: dict[str, str],
+             argv: list[str] | None = None) -> tuple[float, float]:
+    """(seconds, peak MB) of one run of ``side`` (``argv``: instead of its own)."""
+    argv = argv or side.argv
     for src, dst in side.setup:
         if Path(src).is_dir():
             shutil.rmtree(dst, ignore_errors=True)
@@ -69,7 +74,7 @@ def run_once(side: Side, base_env: dict[str, str]) -> tuple[float, float]:
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         # not from the checkout: ``python -m`` puts the working folder first on the path
-        proc = subprocess.Popen(side.argv, env=env, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, cwd=tempfile.gettempdir())
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
@@ -77,7 +82,7 @@ def run_once(side: Side, base_env: dict[str, str]) -> tuple[float, float]:
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(side.argv)}\n{text[-2000:]}")
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)}\n{text[-2000:]}")
     peak = usage.ru_maxrss / 1024
     if side.reads_result:
         result = json.loads(text.strip().splitlines()[-1])
@@ -94,11 +99,19 @@ def measure(rows: list[Row], repeat: int, before: Path | None) -> None:
         if row.peer is not None:
             sides["peer"] = (row.peer, {})
         print(f"  {row.what} ...", file=sys.stderr, flush=True)
+        turn = 0
+
+        def run(side: Side, env: dict[str, str]) -> tuple[float, float]:
+            nonlocal turn
+            argv = side.alternate if side.alternate and turn % 2 else side.argv
+            turn += bool(side.alternate)
+            return run_once(side, {**os.environ, **env}, argv)
+
         for side, env in sides.values():  # a warm-up run each, not counted
-            run_once(side, {**os.environ, **env})
+            run(side, env)
         for _ in range(repeat):
             for name, (side, env) in sides.items():
-                row.results.setdefault(name, []).append(run_once(side, {**os.environ, **env}))
+                row.results.setdefault(name, []).append(run(side, env))
 
 
 def _median(runs: list[tuple[float, float]] | None, k: int) -> float | None:
@@ -166,7 +179,8 @@ conn.commit()
 """
 
 
-def build_rows(size: dict[str, int], work: Path) -> list[Row]:
+def build_rows(size: dict[str, int], work: Path, only: str | None = None) -> list[Row]:
+    """The rows, with their data generated (only those whose label contains ``only``)."""
     sys.path.insert(0, str(HERE))
     from _data import sample_file
     from bench_import import make_sources
@@ -193,26 +207,34 @@ def build_rows(size: dict[str, int], work: Path) -> list[Row]:
             Side([*qgis, str(district), png, "1920", "1080", box], qgis_env), "QGIS",
             "≤ 0.5x QGIS"),
     ]
-    edit_file = work / "edit.gpkg"
+    # ours and before edit one copy, setting 3 and 4 in turn (each run changes the row and
+    # saves); the sqlite3 process its own copy: a write by another program makes the next
+    # citymgr open check the whole file again (store/integrity.py), 1 s at 1M
+    edit_file, peer_file = work / "edit.gpkg", work / "edit-sqlite3.gpkg"
     shutil.copyfile(district, edit_file)
+    shutil.copyfile(district, peer_file)
+    edit = citymgr("edit", str(edit_file), "--layer", "litter_bin", "--where", "fid = 1",
+                   "--set", "condition=3")
     rows.append(Row(f"`citymgr edit` of one row in {n:,}, whole process",
-                    Side(citymgr("edit", str(edit_file), "--layer", "litter_bin",
-                                 "--where", "fid = 1", "--set", "condition=3")),
-                    Side([sys.executable, "-c", SQLITE_EDIT, str(edit_file)]),
+                    Side(edit, alternate=[*edit[:-1], "condition=4"]),
+                    Side([sys.executable, "-c", SQLITE_EDIT, str(peer_file)]),
                     "sqlite3 UPDATE process", "< 0.3 s"))
     m = size["import"]
-    src_dir = work / "import-src"
-    src_dir.mkdir()
-    bins, _ = make_sources(src_dir, m)
-    empty = project.create_project(work / "empty.gpkg", "EPSG:4547", "420106")
-    target = work / "import.gpkg"
-    rows.append(Row(f"import {m:,} points, Shapefile, whole process",
-                    Side(citymgr("import", str(target), str(bins), "--as", "litter_bin"),
-                         setup=[(str(empty), str(target))]),
-                    Side(["ogr2ogr", "-append", "-t_srs", "EPSG:4547", "-nln", "bins",
-                          str(target), str(bins)], setup=[(str(empty), str(target))]),
-                    "`ogr2ogr -append`", "≤ 2x ogr2ogr"))
-    rows.append(sync_row(size, work))
+    what = f"import {m:,} points, Shapefile, whole process"
+    if only is None or only in what:
+        src_dir = work / "import-src"
+        src_dir.mkdir()
+        bins, _ = make_sources(src_dir, m)
+        empty = project.create_project(work / "empty.gpkg", "EPSG:4547", "420106")
+        target = work / "import.gpkg"
+        rows.append(Row(what, Side(citymgr("import", str(target), str(bins), "--as",
+                                           "litter_bin"), setup=[(str(empty), str(target))]),
+                        Side(["ogr2ogr", "-append", "-t_srs", "EPSG:4547", "-nln", "bins",
+                              str(target), str(bins)], setup=[(str(empty), str(target))]),
+                        "`ogr2ogr -append`", "≤ 2x ogr2ogr"))
+    what = f"sync, {size['sync']:,} master, {size['changes']:,} changes a side (in process)"
+    if only is None or only in what:
+        rows.append(sync_row(size, work, what))
     rows.append(Row(f"atlas, one page per 街道, {n:,}, whole process",
                     Side(citymgr("print-map", str(district), "--out", str(work / "atlas.pdf"),
                                  "--atlas", "district", "--overwrite")),
@@ -220,7 +242,7 @@ def build_rows(size: dict[str, int], work: Path) -> list[Row]:
     return rows
 
 
-def sync_row(size: dict[str, int], work: Path) -> Row:
+def sync_row(size: dict[str, int], work: Path, what: str) -> Row:
     import bench_sync
 
     master0, pkg0 = bench_sync.prepare(size["sync"])
@@ -235,17 +257,16 @@ def sync_row(size: dict[str, int], work: Path) -> Row:
     run = work / "sync-run"
     fresh = [(str(edited), str(run))]
     worker = [sys.executable, str(HERE / "bench_sync.py"), "--worker"]
-    return Row(f"sync, {size['sync']:,} master, {size['changes']:,} changes a side (in process)",
-               Side([*worker, "ours", str(run)], setup=fresh, reads_result=True),
+    return Row(what, Side([*worker, "ours", str(run)], setup=fresh, reads_result=True),
                Side([*worker, "geodiff", str(run)], setup=fresh, reads_result=True),
                "pygeodiff", "≤ 0.5x pygeodiff, memory ≤ 2x")
 
 
-def prepare(quick: bool, work: Path) -> list[Row]:
+def prepare(quick: bool, work: Path, only: str | None) -> list[Row]:
     """Generate the data and the rows in a child process: the parent, which starts every
     timed process, stays small (a forked child starts with its parent's memory counted)."""
     proc = subprocess.run([sys.executable, __file__, "--prepare", str(work)]
-                          + (["--quick"] if quick else []),
+                          + (["--quick"] if quick else []) + (["--only", only] if only else []),
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True,
                           stdout=subprocess.PIPE, text=True)
     rows = []
@@ -267,11 +288,11 @@ def main() -> None:
     args = ap.parse_args()
     size = SIZES["quick" if args.quick else "full"]
     if args.prepare:
-        print(json.dumps([asdict(r) for r in build_rows(size, args.prepare)]))
+        print(json.dumps([asdict(r) for r in build_rows(size, args.prepare, args.only)]))
         return
     load0 = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="citymgr-bench-") as tmp:
-        rows = prepare(args.quick, Path(tmp))
+        rows = prepare(args.quick, Path(tmp), args.only)
         if args.only:
             rows = [r for r in rows if args.only in r.what]
         t0 = time.perf_counter()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -40,8 +39,8 @@ result as JSON, --overwrite to replace an output file, lists repeated or comma-s
 
 # commands whose module is not named after them (the others: ``field-package`` ->
 # ``field_package``)
-MODULE_OF = {"import": "import_", "sync-list": "sync", "sync-resolve": "sync",
-             "sync-undo": "sync"}
+MODULE_OF = {"import": "import_", "snapshot": "publish", "sync-list": "sync",
+             "sync-resolve": "sync", "sync-undo": "sync"}
 
 
 def command_module(argv: Sequence[str]) -> str | None:
@@ -96,10 +95,18 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool, debug: bool) -> None:
+    import logging  # after the arguments: ``--help`` and usage errors do without it
+
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="citymgr: %(levelname)s %(name)s: %(message)s")
     logging.captureWarnings(verbose or debug)  # library warnings as log lines when asked
+
+
+def _log_traceback() -> None:
+    import logging
+
+    logging.getLogger("citymgr").debug("traceback", exc_info=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except CitymgrError as exc:
         if args.debug:
-            logging.getLogger("citymgr").debug("traceback", exc_info=True)
+            _log_traceback()
         print(f"citymgr: error: {exc.render(cli_language())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -128,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if error is None:
             raise
         if args.debug:
-            logging.getLogger("citymgr").debug("traceback", exc_info=True)
+            _log_traceback()
         print(f"citymgr: error: {error.render(cli_language())}", file=sys.stderr)
         return error.exit_code
     finally:

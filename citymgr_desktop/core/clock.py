@@ -7,7 +7,7 @@ a DateTime); in Python they are naive UTC ``datetime`` values.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import os
 
 
 def utcnow() -> dt.datetime:
@@ -39,4 +39,17 @@ def now_iso() -> str:
 
 def new_uuid() -> str:
     """A new random identity (uuid4) for an asset, record, order, package or run."""
+    import uuid  # with platform and socket: not for a command that makes no new identity
+
     return str(uuid.uuid4())
+
+
+def new_uuids(count: int) -> list[str]:
+    """``count`` new identities at once, exactly as :func:`new_uuid` makes them (random
+    uuid4 text) at a fraction of the cost per id: an import names 100,000 assets."""
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])  # RFC 4122 variant
+    text = raw.hex()
+    return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+            for h in (text[i : i + 32] for i in range(0, 32 * count, 32))]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
-
 
 def login_name(default: str = "") -> str:
     """The login name, or ``default`` where there is none (service accounts, containers)."""
+    import getpass  # with termios: only a command that records who acted needs it
+
     try:
         return getpass.getuser() or default
     except Exception:  # KeyError without a passwd entry, OSError without a login

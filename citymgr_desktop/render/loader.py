@@ -1,8 +1,8 @@
 """Loading map data from a Store: ask it for only what drawing needs
-(``Store.read_for_drawing``: plain rows, no GDAL, pandas or Arrow), turn the geometry blobs
-into vertex arrays (NumPy, :mod:`render.wkb`; Shapely for unusual geometry), reproject to
-the map CRS, sort by category and pack spatially, index the blocks. Builds the types of
-:mod:`render.data`; runs no SQL of its own.
+(``Store.read_packed_for_drawing`` / ``read_for_drawing``: no GDAL, pandas or Arrow), read
+into arrays and vertex arrays by :mod:`render.rows`, reproject to the map CRS, sort by
+category and pack spatially, index the blocks. Builds the types of :mod:`render.data`; runs
+no SQL of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from pyproj import CRS
 
 from citymgr_desktop.core.errors import CrsError, NotFoundError
@@ -22,7 +21,6 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import LayerInfo, Store
 from citymgr_desktop.render import pieces as pcs
-from citymgr_desktop.render import wkb
 from citymgr_desktop.render.data import (
     BLOCK,
     LABEL_LAYERS,
@@ -32,6 +30,7 @@ from citymgr_desktop.render.data import (
     block_index,
     category_blocks,
 )
+from citymgr_desktop.render.rows import read_rows, release_free_memory
 from citymgr_desktop.render.view import metres_per_unit
 
 LOAD_THREADS = min(4, os.cpu_count() or 1)
@@ -57,13 +56,18 @@ def map_crs_of(store: Store) -> CRS | None:
 
 def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str | None = None,
              progress: Progress | None = None, *,
-             bbox: tuple[float, float, float, float] | None = None) -> MapData:
+             bbox: tuple[float, float, float, float] | None = None,
+             identities: bool = True) -> MapData:
     """Load the feature layers of ``store`` (all, or ``layers`` in that drawing order).
 
     ``bbox`` (map CRS) reads only the features that meet that box grown by
     :data:`BOX_MARGIN` (symbols drawn just outside it reach in), through the layers'
     spatial index: what a view of that box draws, for an image of one box. A layer in
     another CRS is read whole.
+
+    ``identities=False`` is for an image and nothing more (``citymgr render``): the
+    asset uuids and fids are not read, every feature's key reads ``b""`` and its fid 0
+    (arrays of no memory), so nothing can be selected or edited on that map.
 
     ``crs`` is the map CRS (default: the project's CRS); layers in another CRS are
     reprojected. Layers are read in parallel (GDAL and NumPy release the GIL; the metadata
@@ -79,7 +83,7 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
         if name not in infos:
             raise NotFoundError("{path} has no layer {name!r}", path=store.path, name=name)
     read_box = _grown(bbox) if bbox is not None else None
-    plans = [_plan(store, infos[name], map_crs, read_box) for name in names]
+    plans = [_plan(store, infos[name], map_crs, read_box, identities) for name in names]
     prog.update(0, len(names), ", ".join(names))
     done = [0]
     lock = threading.Lock()
@@ -100,6 +104,7 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
             futures = {p.name: pool.submit(work, p)
                        for p in sorted(plans, key=lambda p: -p.count)}
             loaded = [futures[p.name].result() for p in plans]
+    release_free_memory()
     if map_crs is None:
         return MapData(str(store.path), None, tuple(loaded), read_layer=load_layer)
     return MapData(str(store.path), map_wkt, tuple(loaded),
@@ -120,6 +125,7 @@ class _Plan:
     layer_crs_name: str | None
     is_asset: bool
     box: tuple[float, float, float, float] | None = None  # read only this (layer CRS)
+    identities: bool = True  # False: no keys and fids (see load_map)
 
 
 BOX_MARGIN = 0.05  # a box is read grown by this share of its size on each side
@@ -132,22 +138,23 @@ def _grown(box: tuple[float, float, float, float]) -> tuple[float, float, float,
 
 
 def _plan(store: Store, info: LayerInfo, map_crs: CRS | None,
-          box: tuple[float, float, float, float] | None = None) -> _Plan:
+          box: tuple[float, float, float, float] | None = None, identities: bool = True
+          ) -> _Plan:
     name = info.name
     if not info.geometry_type:
         raise NotFoundError("{path}: {name!r} is a table without geometry",
                             path=store.path, name=name)
     cols = set(store.column_names(name))
     is_asset = name in sc.ASSET_TABLES_BY_NAME
-    wanted = tuple(c for c in ("asset_uuid", "condition", LABEL_LAYERS.get(name))
-                   if c and c in cols)
+    wanted = tuple(c for c in ("asset_uuid" if identities else None, "condition",
+                               LABEL_LAYERS.get(name)) if c and c in cols)
     layer_crs = _layer_crs(store, name)
     reproject = map_crs is not None and layer_crs is not None and not layer_crs.equals(map_crs)
     return _Plan(name, info.geometry_type, info.count, wanted,
                  is_asset and "retired_at" in cols,
                  layer_crs.to_wkt() if reproject else None,
                  layer_crs.name if layer_crs else None, is_asset,
-                 None if reproject else box)
+                 None if reproject else box, identities)
 
 
 def _layer_crs(store: Store, name: str) -> CRS | None:
@@ -170,30 +177,43 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     thread-safe ``read_for_drawing``, no shared pyproj objects)."""
     prog = ensure(progress)
     name = plan.name
-    read = _read_rows(store, plan, prog)
+    read = read_rows(store, plan, prog)
     fids = read.fids
     n = len(fids)
-    pieces = _read_geometry(read, n)
-    read.wkb = np.zeros(0, np.uint8)  # the blobs are vertex arrays now: never two copies
+    pieces = read.pieces
+    release_free_memory()
     if plan.layer_wkt is not None and map_wkt is not None:
         pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
     bounds = pcs.feature_bounds(pieces, n)
     ok = np.isfinite(bounds).all(axis=1)  # drops missing, empty and unprojectable features
-    keys = read.keys if read.keys is not None else fids.astype("S20")
-    if read.condition is not None:
-        cond = np.nan_to_num(read.condition, nan=0.0)
-        category = np.clip(cond, 0, 5).astype(np.int8)
+    if not plan.identities:  # no memory: one value seen n times
+        fids = np.broadcast_to(np.zeros(1, np.int64), (n,))
+        keys = np.broadcast_to(np.zeros(1, "S1"), (n,))
+    elif read.keys is not None:
+        keys = read.keys
+    else:
+        keys = fids.astype("S20")
+    if read.category is not None:
+        category = read.category
     else:
         category = np.full(len(fids), NO_CATEGORY, dtype=np.int8)
     label_codes, label_values = read.label_codes, read.label_values
+    del read  # each array is held once, by the names above: reordering replaces it
     prog.check()
     order, slices, block_start = _order(category, bounds, ok)
-    keys, fids, category, bounds = keys[order], fids[order], category[order], bounds[order]
+    del ok
+    category, bounds = category[order], bounds[order]
+    if plan.identities:
+        keys, fids = keys[order], fids[order]
+    else:
+        keys, fids = keys[: len(order)], fids[: len(order)]
     if label_codes is not None:
         label_codes = label_codes[order]
     pieces = {kind: pcs.permute(pc, order) for kind, pc in pieces.items()}
+    del order
     prog.check()
     tree, total = block_index(bounds, block_start)
+    release_free_memory()
     return LayerData(name=name, geometry_type=plan.geometry_type,
                      crs_name=plan.layer_crs_name, keys=keys,
                      fids=fids, category=category, category_slices=slices, pieces=pieces,
@@ -201,95 +221,6 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
                      tree=tree, bounds=total, label_codes=label_codes,
                      label_values=label_values, is_asset=plan.is_asset,
                      typical_size=_typical_size(bounds))
-
-
-@dataclass
-class _Rows:
-    """One layer's rows as arrays: the geometry blobs back to back in ``wkb``."""
-
-    fids: np.ndarray
-    keys: np.ndarray | None  # asset_uuid as bytes
-    condition: np.ndarray | None  # float, NaN where missing
-    label_codes: np.ndarray | None
-    label_values: list[str]
-    wkb: np.ndarray
-    wkb_lengths: np.ndarray
-    geometry_format: str
-
-
-def _numbers(values: tuple) -> np.ndarray:
-    """Numbers as float64; NULL, and text SQLite let into a number column of a damaged
-    file, as NaN (drawn as not rated; ``validate`` names those rows)."""
-    try:
-        return np.array(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        return np.array([v if isinstance(v, int | float) else np.nan for v in values],
-                        dtype=np.float64)
-
-
-def _read_rows(store: Store, plan: _Plan, prog: Progress) -> _Rows:
-    """Read the layer chunk by chunk into arrays (a chunk's Python rows are dropped as soon
-    as it is converted)."""
-    wanted = plan.wanted
-    read = store.read_for_drawing(plan.name, wanted, include_retired=not plan.current_only,
-                                  bbox=plan.box, as_bytes=("asset_uuid",))
-    at = {c: i for i, c in enumerate(wanted, start=1)}
-    label_col = LABEL_LAYERS.get(plan.name)
-    fids: list[np.ndarray] = []
-    keys: list[np.ndarray] = []
-    conds: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
-    blobs = bytearray()  # grows in place (realloc): never the chunks and their join at once
-    lengths: list[np.ndarray] = []
-    label_index: dict[str, int] = {}
-    for chunk in read.chunks:
-        prog.check()
-        columns = list(zip(*chunk, strict=True))
-        fids.append(np.fromiter(columns[0], np.int64, len(chunk)))
-        if "asset_uuid" in at:
-            keys.append(np.array([k or b"" for k in columns[at["asset_uuid"]]], dtype="S"))
-        if "condition" in at:
-            conds.append(_numbers(columns[at["condition"]]))
-        if label_col in at:
-            codes.append(np.fromiter(
-                (-1 if v is None else label_index.setdefault(str(v), len(label_index))
-                 for v in columns[at[label_col]]), np.int32, len(chunk)))
-        geoms = [g or b"" for g in columns[-1]]
-        lengths.append(np.fromiter(map(len, geoms), np.int64, len(geoms)))
-        blobs += b"".join(geoms)
-        del chunk, columns, geoms
-    data = np.frombuffer(blobs, dtype=np.uint8)
-    width = max((k.dtype.itemsize for k in keys), default=1)
-    return _Rows(
-        fids=_joined(fids, np.int64),
-        keys=_joined(keys, np.dtype(f"S{max(width, 1)}")) if "asset_uuid" in at else None,
-        condition=_joined(conds, np.float64) if "condition" in at else None,
-        label_codes=_joined(codes, np.int32) if label_col in at else None,
-        label_values=list(label_index), wkb=data, wkb_lengths=_joined(lengths, np.int64),
-        geometry_format=read.geometry_format)
-
-
-def _joined(parts: list[np.ndarray], dtype: np.dtype | type) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
-
-
-def _read_geometry(read: _Rows, n: int) -> dict[str, pcs.Pieces]:
-    """WKB to vertex arrays per kind, in file order: NumPy when it can, else Shapely."""
-    starts, ends, valid = wkb.blob_spans(read.wkb, read.wkb_lengths, read.geometry_format)
-    parsed = wkb.parse_spans(read.wkb, starts, ends, valid)
-    if parsed is None:
-        blobs = np.array([read.wkb[s:e].tobytes() if v else None
-                          for s, e, v in zip(starts, ends, valid, strict=True)], dtype=object)
-        geoms = shapely.from_wkb(blobs, on_invalid="ignore")
-        if shapely.has_z(geoms).any():
-            geoms = shapely.force_2d(geoms)
-        return pcs.from_shapely(geoms)
-    out = {}
-    for kind, p in parsed[0].items():
-        if kind == pcs.POLYGON:
-            pcs.orient(p.coords, p.piece_start, p.outer)
-        out[kind] = pcs.Pieces(kind, p.coords, p.piece_start, p.feature_piece, p.outer)
-    return {k: out[k] for k in pcs.KINDS if k in out}
 
 
 def _typical_size(bounds: np.ndarray) -> float:

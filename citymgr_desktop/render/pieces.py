@@ -81,6 +81,13 @@ def rebuild(pc: Pieces, idx: np.ndarray) -> np.ndarray:
 
 def permute(pc: Pieces, order: np.ndarray) -> Pieces:
     """The pieces of features ``order`` (new feature ``i`` = old ``order[i]``)."""
+    if len(pc.coords) == len(pc.piece_start) - 1 == len(pc.feature_piece) - 1 and (
+            np.diff(pc.piece_start) == 1).all() and (np.diff(pc.feature_piece) == 1).all():
+        # one vertex, one piece per feature (a layer of points): the same arrays, without
+        # the index ranges (~60 MB and a fifth of a second for 600k points)
+        ones = np.arange(len(order) + 1, dtype=np.int64)
+        return Pieces(pc.kind, pc.coords[order], ones, ones.copy(),
+                      pc.outer[order] if pc.outer is not None else None)
     verts, pieces, _starts = pc.subset(order)
     p0, p1 = pc.feature_piece[order], pc.feature_piece[order + 1]
     lengths = pc.piece_start[pieces + 1] - pc.piece_start[pieces]
@@ -93,7 +100,9 @@ def permute(pc: Pieces, order: np.ndarray) -> Pieces:
 
 
 def feature_bounds(pieces: dict[str, Pieces], n: int) -> np.ndarray:
-    """(n, 4) envelopes over every kind; NaN rows for features without (finite) vertices."""
+    """(n, 4) envelopes over every kind; NaN rows for features without (finite) vertices.
+    One column at a time, into the result (a million points: ~20 MB of temporary arrays
+    instead of ~100 MB)."""
     out = np.full((n, 4), np.nan)
     for pc in pieces.values():
         v0 = pc.piece_start[pc.feature_piece[:-1]]
@@ -101,13 +110,15 @@ def feature_bounds(pieces: dict[str, Pieces], n: int) -> np.ndarray:
         has = np.flatnonzero(v1 > v0)
         if len(has) == 0:
             continue
-        x, y = pc.coords[:, 0], pc.coords[:, 1]
         at = v0[has]
-        b = np.column_stack([np.minimum.reduceat(x, at), np.minimum.reduceat(y, at),
-                             np.maximum.reduceat(x, at), np.maximum.reduceat(y, at)])
-        cur = out[has]
-        out[has] = np.column_stack([np.fmin(cur[:, 0], b[:, 0]), np.fmin(cur[:, 1], b[:, 1]),
-                                    np.fmax(cur[:, 2], b[:, 2]), np.fmax(cur[:, 3], b[:, 3])])
+        one_vertex = bool((v1[has] - at == 1).all())  # points: the vertex is the envelope
+        del v0, v1
+        for col, (axis, reduce, combine) in enumerate((
+                (0, np.minimum, np.fmin), (1, np.minimum, np.fmin),
+                (0, np.maximum, np.fmax), (1, np.maximum, np.fmax))):
+            values = pc.coords[:, axis]
+            found = values[at] if one_vertex else reduce.reduceat(values, at)
+            out[has, col] = combine(out[has, col], found)
     return out
 
 

@@ -8,7 +8,6 @@ and file names elsewhere. zsh uses the same function through ``bashcompinit``.
 from __future__ import annotations
 
 import argparse
-import shlex
 
 ORDER = 99
 HOW = """To enable it (docs/cli.md):
@@ -54,6 +53,8 @@ def _options(parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, list
 
 
 def _case(key: str, parser: argparse.ArgumentParser, lines: list[str]) -> None:
+    import shlex  # not for every command's start-up (this module is read for --help)
+
     shown, choices, _ = _options(parser)
     lines.append(f"    {shlex.quote(key)})")
     lines.append(f"      opts={shlex.quote(' '.join(shown))}")
@@ -67,6 +68,8 @@ def _case(key: str, parser: argparse.ArgumentParser, lines: list[str]) -> None:
 
 
 def bash_script(root: argparse.ArgumentParser) -> str:
+    import shlex
+
     commands = _subparsers(root)
     _, global_choices, global_valued = _options(root)
     with_actions = {n: _subparsers(p) for n, p in commands.items() if _subparsers(p)}

@@ -25,7 +25,6 @@ from citymgr_desktop.cli.commands._common import (
     refuse_overwrite,
     terminal_progress,
 )
-from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
 from citymgr_desktop.core.messages import render
 
@@ -217,6 +216,8 @@ def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
 def _write_report(path: str | None, data: dict[str, Any]) -> None:
     if not path:
         return
+    from citymgr_desktop.core.atomic import atomic_path
+
     p = Path(path)
     try:
         with atomic_path(p) as tmp:

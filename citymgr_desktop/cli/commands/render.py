@@ -25,9 +25,9 @@ from citymgr_desktop.cli.commands._common import (
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
 
 ORDER = 40
-# Qt's PNG "quality" 50 is zlib level 4 (the default is 6): on a 1920x1080 map 40 % less
-# time to write for a file 1-2 % bigger (docs/benchmarks.md)
-PNG_QUALITY = 50
+# Qt's PNG "quality" 60 is zlib level 3 (the default is 6): on a 1920x1080 map about half
+# the time to write for a file of about the same size (docs/rendering.md)
+PNG_QUALITY = 60
 FORMATS = {".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG", ".tif": "TIFF", ".tiff": "TIFF",
            ".bmp": "BMP", ".webp": "WEBP"}
 
@@ -152,8 +152,9 @@ def run(args: argparse.Namespace) -> int:
                                     unknown=', '.join(unknown), file=args.file,
                                     available=', '.join(available))
         # only what the image shows: the box grown to the image's shape
+        # an image and nothing more: no asset keys or fids (nothing is selected)
         data = load_map(store, layers=layers, crs=args.crs,
-                        bbox=fit_extent(bbox, *size) if bbox else None)
+                        bbox=fit_extent(bbox, *size) if bbox else None, identities=False)
         backdrop = backdrop_for(store, args)
         grid = None
         if args.theme != "condition":

@@ -2,6 +2,11 @@
 disk cache, rasters and tiles warped to the map's pixel grid, reference vectors read for a
 view. The renderer (``render/backdrop.py``) draws what these give. See docs/basemaps.md."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from citymgr_desktop.core.basemaps.layers import (
     KINDS,
     POSITIONS,
@@ -16,9 +21,23 @@ from citymgr_desktop.core.basemaps.layers import (
     save_project_layers,
     shifted_datum,
 )
-from citymgr_desktop.core.basemaps.raster import ViewGrid, raster_rgba, tiles_rgba
-from citymgr_desktop.core.basemaps.tiles import FetchReport, TileCache, TileFetcher, cache_folder
-from citymgr_desktop.core.basemaps.vector import ReferenceFeatures, read_reference
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.basemaps.raster import ViewGrid, raster_rgba, tiles_rgba
+    from citymgr_desktop.core.basemaps.tiles import (
+        FetchReport,
+        TileCache,
+        TileFetcher,
+        cache_folder,
+    )
+    from citymgr_desktop.core.basemaps.vector import ReferenceFeatures, read_reference
+
+# loaded on first use (PEP 562): the raster half needs NumPy, which ``citymgr layers`` and
+# the other commands that only read or change the list of layers do without
+_MODULE_OF = {"ViewGrid": "raster", "raster_rgba": "raster", "tiles_rgba": "raster",
+              "FetchReport": "tiles", "TileCache": "tiles", "TileFetcher": "tiles",
+              "cache_folder": "tiles", "ReferenceFeatures": "vector",
+              "read_reference": "vector"}
 
 __all__ = [
     "KINDS", "POSITIONS", "FetchReport", "LayerStyle", "MapLayer", "ReferenceFeatures",
@@ -26,3 +45,12 @@ __all__ = [
     "file_crs", "make_layer", "project_layers", "raster_rgba", "read_reference",
     "remove_project_layer", "save_project_layers", "shifted_datum", "tiles_rgba",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

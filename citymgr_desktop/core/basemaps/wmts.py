@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import math
 import threading
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from citymgr_desktop.core.errors import BadFileError, ValidationError
 from citymgr_desktop.core.wmts_location import PREFIX, is_wmts, join_location, split_location
+
+if TYPE_CHECKING:  # the XML parser loads with a capabilities document, not with a layer list
+    import xml.etree.ElementTree as ET
 
 __all__ = ["PREFIX", "WmtsSource", "is_wmts", "join_location", "split_location", "wmts_source"]
 
@@ -130,6 +133,8 @@ def parse_capabilities(content: bytes, url: str, choice: dict[str, str],
                        key_query: str = "") -> WmtsSource:
     """The source ``choice`` selects in a GetCapabilities document (refusing a document that
     is not one, or a layer/set/style/format it does not offer, with what it offers)."""
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.fromstring(content)
     except ET.ParseError:

@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import socket
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -250,6 +249,8 @@ class Journal:
                                     separators=(",", ":")).encode("utf-8") + b"\n")
 
     def _header(self) -> dict[str, Any]:
+        import socket  # for the host name: only a journal that is written needs it
+
         return {"journal": VERSION, "id": self.id, "file": self.gpkg_name,
                 "path": self.gpkg_path, "project": self.project_uuid, "created": now_iso(),
                 "pid": os.getpid(), "host": socket.gethostname()}

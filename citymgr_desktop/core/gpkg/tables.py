@@ -228,16 +228,39 @@ def drop_rtree_triggers(conn: sqlite3.Connection, table: str) -> None:
         conn.execute(f'DROP TRIGGER IF EXISTS "{r}_{suffix}"')
 
 
+PACK_ROWS = 1000  # from this many new entries on, the rtree is written as a packed tree ...
+REPACK_RATIO = 4  # ... when it holds at most this many times as many already (read back) ...
+PACK_MAX = 250_000  # ... and all of them together are at most this many (~40 MB to pack)
+
+
 def fill_rtree(conn: sqlite3.Connection, table: str, fids: np.ndarray, bounds: np.ndarray) -> None:
-    """Bulk-insert rtree entries from arrays (fid, and minx/miny/maxx/maxy per row)."""
+    """Add rtree entries from arrays (fid, and minx/miny/maxx/maxy per row; NaN: none).
+
+    Many entries into a small (or empty) rtree: the whole tree is written again, packed
+    (:mod:`rtree_pack`); otherwise SQLite inserts them one by one."""
     import numpy as np
 
+    from citymgr_desktop.core.gpkg import rtree_pack
+
     ok = ~np.isnan(bounds).any(axis=1)
+    fids, bounds = np.asarray(fids, dtype=np.int64)[ok], bounds[ok]
+    rtree = rtree_name(table)
+    if len(fids) >= PACK_ROWS and rtree_pack.packable(conn, rtree):
+        held = conn.execute(f"SELECT count(*) FROM {quote_ident(rtree + '_rowid')}").fetchone()[0]
+        if held <= REPACK_RATIO * len(fids) and held + len(fids) <= PACK_MAX:
+            old = np.array(conn.execute(f"SELECT id, minx, miny, maxx, maxy FROM "
+                                        f"{quote_ident(rtree)}").fetchall(),
+                           dtype=np.float64).reshape(-1, 5)
+            if not np.isin(old[:, 0].astype(np.int64), fids).any():  # else: the error below
+                rtree_pack.write_packed(conn, rtree,
+                                        np.concatenate([old[:, 0].astype(np.int64), fids]),
+                                        np.concatenate([old[:, 1:], bounds]))
+                return
     rows = zip(
-        fids[ok].tolist(), bounds[ok, 0].tolist(), bounds[ok, 2].tolist(),
-        bounds[ok, 1].tolist(), bounds[ok, 3].tolist(), strict=True,
+        fids.tolist(), bounds[:, 0].tolist(), bounds[:, 2].tolist(),
+        bounds[:, 1].tolist(), bounds[:, 3].tolist(), strict=True,
     )
-    conn.executemany(f"INSERT INTO {quote_ident(rtree_name(table))} VALUES (?,?,?,?,?)", rows)
+    conn.executemany(f"INSERT INTO {quote_ident(rtree)} VALUES (?,?,?,?,?)", rows)
 
 
 def create_integrity_triggers(conn: sqlite3.Connection) -> None:

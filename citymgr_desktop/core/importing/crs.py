@@ -21,6 +21,7 @@ and the project CRS's area of use enforced.
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,11 +65,20 @@ class TransformPlan:
                 "choice": self.choice, "alternatives": self.alternatives}
 
 
-def _transformer(source: CRS, target: CRS) -> Transformer:
-    """``Transformer.from_crs`` without PROJ's warning about a missing grid on stderr."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Transformer.from_crs(source, target, always_xy=True)
+_TRANSFORMERS = threading.local()  # per thread: a Transformer is not to be shared
+
+
+def cached_transformer(source: CRS, target: CRS) -> Transformer:
+    """``Transformer.from_crs`` without PROJ's warning about a missing grid on stderr; made
+    once per pair and thread (0.1-0.2 s each: every batch of an import asks again)."""
+    made = _TRANSFORMERS.__dict__.setdefault("made", {})
+    key = (source.to_wkt(), target.to_wkt())
+    if key not in made:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            made.clear() if len(made) > 8 else None
+            made[key] = Transformer.from_crs(source, target, always_xy=True)
+    return made[key]
 
 
 def _frame(crs: CRS) -> str:
@@ -174,7 +184,7 @@ def ballpark_error(source: CRS, target: CRS, area: Bounds | None) -> float | Non
 def _to_wgs84(geog: CRS, area: Bounds) -> Transformer | None:
     """A real (not ballpark) transformation of a geographic CRS to WGS 84 for ``area``."""
     if _frame(geog):
-        return _transformer(geog, WGS84)
+        return cached_transformer(geog, WGS84)
     for tr in _candidates(geog, WGS84, area).transformers:
         if not any("ballpark" in op.lower() for op in _op_names(tr)):
             return tr
@@ -274,7 +284,7 @@ def lonlat_bounds(geoms: np.ndarray, source: CRS) -> Bounds | None:
     b = shapely.total_bounds(np.array(present, dtype=object))
     try:
         geog = source.geodetic_crs or WGS84
-        tr = _transformer(source, geog)
+        tr = cached_transformer(source, geog)
         xs = [b[0], b[2], b[0], b[2]]
         ys = [b[1], b[1], b[3], b[3]]
         with np.errstate(all="ignore"):
@@ -299,97 +309,7 @@ def reproject(geoms: np.ndarray, plan: TransformPlan) -> np.ndarray:
         return np.column_stack([x, y])
 
     out = geoms.copy()
-    present = np.array([g is not None for g in geoms], dtype=bool)
-    if present.any():
-        out[present] = shapely.transform(geoms[present], fn)
+    there = ~shapely.is_missing(geoms)
+    if there.any():
+        out[there] = shapely.transform(geoms[there], fn)
     return out
-
-
-def area_mask(geoms: np.ndarray, source: CRS, target: CRS) -> tuple[np.ndarray, str]:
-    """Which geometries lie inside the target's area of use; and the area in words."""
-    present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
-    inside = present.copy()
-    aou = target.area_of_use
-    if aou is None or not present.any():
-        return inside, ""
-    bounds = shapely.bounds(geoms[present])
-    to_ll = _transformer(source, target.geodetic_crs or WGS84)
-    xs = np.concatenate([bounds[:, 0], bounds[:, 2], bounds[:, 0], bounds[:, 2]])
-    ys = np.concatenate([bounds[:, 1], bounds[:, 1], bounds[:, 3], bounds[:, 3]])
-    with np.errstate(all="ignore"):
-        lon, lat = to_ll.transform(xs, ys, errcheck=False)
-    lon = np.asarray(lon).reshape(4, -1)
-    lat = np.asarray(lat).reshape(4, -1)
-    t = AREA_TOLERANCE_DEG
-    ok = (np.isfinite(lon) & np.isfinite(lat) & (lon >= aou.west - t) & (lon <= aou.east + t)
-          & (lat >= aou.south - t) & (lat <= aou.north + t)).all(axis=0)
-    inside[present] = ok
-    words = f"{aou.name.rstrip('.')} ({aou.west:g}°–{aou.east:g}°E, {aou.south:g}°–{aou.north:g}°N)"
-    return inside, words
-
-
-def lonlat_extent(geoms: np.ndarray, source: CRS) -> str:
-    """The data's extent in degrees (or its raw extent when that fails), for messages."""
-    present = [g for g in geoms if g is not None and not g.is_empty]
-    if not present:
-        return "(no geometries)"
-    b = shapely.total_bounds(np.array(present, dtype=object))
-    try:
-        tr = _transformer(source, source.geodetic_crs or WGS84)
-        with np.errstate(all="ignore"):
-            (x0, x1), (y0, y1) = tr.transform([b[0], b[2]], [b[1], b[3]], errcheck=True)
-        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-            raise ValueError("not lon/lat")
-        return f"{x0:.4f}°–{x1:.4f}°E, {y0:.4f}°–{y1:.4f}°N"
-    except Exception:  # coordinates outside the source CRS's own domain
-        return f"x {b[0]:.1f}–{b[2]:.1f}, y {b[1]:.1f}–{b[3]:.1f} (not valid in {source.name})"
-
-
-def from_gcj02(geoms: np.ndarray) -> np.ndarray:
-    """GCJ-02 lon/lat geometries in WGS 84 (see :mod:`importer_gcj`)."""
-    from citymgr_desktop.core.importing.gcj import to_wgs84_coords
-
-    out = geoms.copy()
-    present = np.array([g is not None for g in geoms], dtype=bool)
-    if present.any():
-        out[present] = shapely.transform(geoms[present], to_wgs84_coords)
-    return out
-
-
-def swap_xy(geoms: np.ndarray) -> np.ndarray:
-    out = geoms.copy()
-    present = np.array([g is not None for g in geoms], dtype=bool)
-    if present.any():
-        out[present] = shapely.transform(geoms[present], lambda c: c[:, ::-1])
-    return out
-
-
-def check_area(geoms: np.ndarray, source: CRS, target: CRS, path: str,
-               swap_possible: bool = False, refuse: bool = True
-               ) -> tuple[np.ndarray, np.ndarray, list[Message], str]:
-    """(geometries, inside mask, notes, area words); raises CrsError when nothing is inside
-    (unless ``refuse`` is off: a batch of a larger import, judged at its end)."""
-    inside, words = area_mask(geoms, source, target)
-    present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
-    notes: list[Message] = []
-    if present.any() and not inside.any() and swap_possible:
-        swapped = swap_xy(geoms)
-        s_inside, _ = area_mask(swapped, source, target)
-        if s_inside.any():
-            notes.append(msg("X and Y columns were swapped (survey convention: X = north); give "
-                             "--x/--y to choose them yourself"))
-            return swapped, s_inside, notes, words
-    if refuse and present.any() and not inside.any():
-        raise outside_error(geoms, source, target, path, words)
-    return geoms, inside, notes, words
-
-
-def outside_error(geoms: np.ndarray, source: CRS, target: CRS, path: str, words: str
-                  ) -> CrsError:
-    """The refusal when no feature lies inside the project CRS's area of use."""
-    return CrsError(
-        "{path}: the data ({extent}, read as {source}) lies outside the area of use of the "
-        "project CRS {target}: {words}. Check the source's CRS (--source-crs) or import "
-        "into a project whose CRS covers the data",
-        path=path, extent=lonlat_extent(geoms, source), source=source.name,
-        target=target.name, words=words)

@@ -15,7 +15,7 @@ from typing import Any
 import shapely
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.clock import new_uuid
+from citymgr_desktop.core.clock import new_uuids
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing.prepare import Candidate, Prepared
 from citymgr_desktop.core.importing.report import Example, ImportReport
@@ -169,9 +169,10 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
     out: list[Delta] = []
     first = report.obj_codes[0] if report.obj_codes else None
     last = None
-    for c in inserts:
-        values = dict(c.values)
-        code = values.pop("obj_code", None)
+    name = table.name
+    for c, uuid in zip(inserts, new_uuids(len(inserts)), strict=True):
+        row = dict(c.values)
+        code = row.pop("obj_code", None)
         if code is not None:
             problem = _code_problem(code, table, used, taken)
             if problem:
@@ -180,16 +181,18 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
                                    Example(c.fid, c.source_id, code))
                 code = None
         if code is None:
-            code = objcode.make(district, table, serial)
+            code = f"{prefix}{serial:06d}" if 1 <= serial <= objcode.MAX_SERIAL \
+                else objcode.make(district, table, serial)  # which says what is wrong
             serial += 1
             first = first or code
             last = code
         taken.add(code)
-        row = {**values, GEOM: c.geom, "obj_code": code}
+        row[GEOM] = c.geom
+        row["obj_code"] = code
         if c.source_id is not None:
             row["source_id"] = c.source_id
-        out.append(Delta(table.name, new_uuid(), None, row))
-        report.inserted += 1
+        out.append(Delta(name, uuid, None, row))
+    report.inserted += len(out)
     numbering.serial = serial
     if first and last:
         report.obj_codes = (first, last)

@@ -17,8 +17,10 @@ import shapely
 from pyproj import CRS
 
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.importing import area as iarea
 from citymgr_desktop.core.importing import crs as icrs
 from citymgr_desktop.core.importing import values as iv
+from citymgr_desktop.core.importing.convert import Converter
 from citymgr_desktop.core.importing.geometry import Conformed, conform, drop_zm, fits_as_is
 from citymgr_desktop.core.importing.mapping import ImportMapping, editable_fields
 from citymgr_desktop.core.importing.report import Example, ImportReport
@@ -90,133 +92,6 @@ def check_constants(table: sc.Table, mapping: ImportMapping) -> dict[str, Any]:
     return out
 
 
-def _invalid_reason(table: sc.Table, name: str, value: Any) -> Message:
-    f = table.field(name)
-    domain = f.get_domain()
-    if isinstance(domain, dm.RangeDomain):
-        try:
-            float(str(value).strip())
-            return msg("outside {range}", range=Term(domain.describe("en"),
-                                                     domain.describe("zh")))
-        except ValueError:
-            pass
-    words = {sc.FieldType.INTEGER: msg("not a whole number"),
-             sc.FieldType.REAL: msg("not a number"),
-             sc.FieldType.DATE: msg("not a date (YYYY-MM-DD)"),
-             sc.FieldType.DATETIME: msg("not a date and time"),
-             sc.FieldType.BOOLEAN: msg("not yes/no")}
-    return words.get(f.type) or msg("not allowed")
-
-
-MEMO_VALUES = 20_000  # distinct (field, value) outcomes remembered at most
-_NO_VALUE = object()  # the field stays unfilled (empty, a null word, mapped to nothing)
-
-
-@dataclass
-class _Outcome:
-    """What one source value becomes in one asset field, and what the report says about it
-    (replayed for every feature with that value: the outcome is computed once per value)."""
-
-    value: Any = _NO_VALUE
-    skip: Message | None = None  # the whole feature is skipped
-    unmatched: str | None = None  # a value word that matched no code
-    invalid: tuple[Message, str] | None = None  # (reason, shown value)
-    notice: tuple[Message, str] | None = None
-
-
-class _Converter:
-    """Source row -> normalised asset values, counting what does not fit.
-
-    Conversion is a pure function of (field, source value), so each distinct value of a
-    column is converted once; the report entries are added per feature as before."""
-
-    def __init__(self, table: sc.Table, mapping: ImportMapping, constants: dict[str, Any],
-                 report: ImportReport) -> None:
-        self.table, self.mapping, self.constants, self.report = table, mapping, constants, report
-        self.explicit = {f: {iv.normalise_word(w): c for w, c in m.items()}
-                         for f, m in mapping.values.items()}
-        self.targets = [(t, s) for t, s in mapping.fields.items() if t != "source_id"]
-        self.seen: dict[tuple[str, type, Any], _Outcome] = {}
-
-    def convert(self, row: dict[str, Any], ex: Example) -> tuple[dict[str, Any], Message | None]:
-        values: dict[str, Any] = {}
-        report = self.report
-        for target, src in self.targets:
-            raw = row[src]
-            try:
-                key = (target, type(raw), raw)
-                out = self.seen.get(key)
-                if out is None:
-                    if len(self.seen) >= MEMO_VALUES:  # names, ids: all distinct; memory
-                        self.seen.clear()  # follows the batch, not the source
-                    out = self.seen[key] = self._outcome(target, raw)
-            except TypeError:  # an unhashable value (a list from GeoJSON): not remembered
-                out = self._outcome(target, raw)
-            if out.unmatched is not None:
-                report.add_unmatched(target, out.unmatched)
-            if out.skip is not None:
-                return {}, out.skip
-            if out.invalid is not None:
-                report.add_invalid(target, out.invalid[0],
-                                   Example(ex.fid, ex.source_id, out.invalid[1]))
-            if out.notice is not None:
-                report.notices.add(out.notice[0], Example(ex.fid, ex.source_id, out.notice[1]))
-            if out.value is not _NO_VALUE:
-                values[target] = out.value
-        for f, v in self.constants.items():
-            if values.get(f) is None:
-                values[f] = v
-        return {k: v for k, v in values.items() if v is not None}, None
-
-    def _outcome(self, target: str, raw: Any) -> _Outcome:
-        out = _Outcome()
-        if is_empty(raw) or iv.is_null_word(raw):
-            return out
-        domain = self.table.field(target).get_domain()
-        if isinstance(domain, dm.CodedDomain):
-            key = iv.value_key(raw)
-            explicit = self.explicit.get(target, {})
-            nkey = iv.normalise_word(key)
-            if nkey in explicit:
-                raw = explicit[nkey]
-                if raw is None or (isinstance(raw, str) and not raw.strip()):
-                    return out
-            else:
-                code = iv.match_code(domain, raw)
-                if code is None:
-                    out.unmatched = key
-                    if self.mapping.on_unmatched == "skip":
-                        out.skip = msg("value matches no code ({field}: {value!r})",
-                                       field=target, value=key)
-                    return out
-                raw = code
-        out.value = self._normalise(target, raw, out)
-        return out
-
-    def _normalise(self, name: str, raw: Any, out: _Outcome) -> Any:
-        f = self.table.field(name)
-        if f.type is sc.FieldType.TEXT and f.max_length and len(str(raw).strip()) > f.max_length:
-            text = str(raw).strip()
-            out.invalid = (msg("longer than {max_length} characters: cut",
-                               max_length=f.max_length), text[:40] + "…")
-            return text[: f.max_length]
-        if f.type is sc.FieldType.DATE and isinstance(raw, (str, int)) \
-                and not isinstance(raw, bool):
-            parsed = iv.parse_date_text(raw)
-            if parsed is not None:
-                raw = parsed[0]
-                if parsed[1]:
-                    out.notice = (msg("{field}: partial date completed to the first day",
-                                      field=name), f"{raw!s}")
-        if f.type is sc.FieldType.TEXT and not isinstance(raw, str):
-            raw = iv.value_key(raw)
-        try:
-            return normalise(self.table, name, raw.strip() if isinstance(raw, str) else raw)
-        except ValidationError:
-            out.invalid = (_invalid_reason(self.table, name, raw), repr(raw))
-            return None
-
-
 class Preparer:
     """Prepares one import batch by batch: the mapping, constants, CRS plan, value memo and
     the source ids seen so far are decided once and carried from batch to batch.
@@ -254,13 +129,13 @@ class Preparer:
         self.src_crs, notes = icrs.resolve_source_crs(first.layer.crs, self.extent, self.path)
         area_sample, _ = drop_zm(self.extent)
         if first.gcj02:
-            area_sample = icrs.from_gcj02(area_sample)
+            area_sample = iarea.from_gcj02(area_sample)
         self.tplan = icrs.plan_transform(self.src_crs, project_crs, mapping.accept_ballpark,
                                          area=icrs.lonlat_bounds(area_sample, self.src_crs),
                                          choice=mapping.transformation)
         self.notes = [*notes, *self.tplan.notes]
         self.layer_notes = list(first.layer.notes)
-        self.conv = _Converter(table, mapping, self.constants, report)
+        self.conv = Converter(table, mapping, self.constants, report)
         self.seen: set[str] = set()
         self.area_words = ""
         self.area_notes: list[Message] = []
@@ -273,11 +148,11 @@ class Preparer:
         table, mapping, report = self.table, self.mapping, self.report
         geoms, had_zm = drop_zm(data.geometries)
         if data.gcj02:
-            geoms = icrs.from_gcj02(geoms)
-        geoms, inside, area_notes, self.area_words = icrs.check_area(
+            geoms = iarea.from_gcj02(geoms)
+        geoms, inside, area_notes, self.area_words = iarea.check_area(
             geoms, self.src_crs, self.project_crs, self.path, data.swap_xy_possible,
             refuse=not self.streamed)
-        self.any_present |= bool(any(g is not None and not g.is_empty for g in geoms))
+        self.any_present |= bool(iarea.present(geoms).any())
         self.any_inside |= bool(inside.any())
         geoms = icrs.reproject(geoms, self.tplan)
         more = [n for n in data.layer.notes if n not in self.layer_notes]  # GDAL's, later on
@@ -289,21 +164,24 @@ class Preparer:
         report.read += len(data)
         id_field, fids_as, seen, conv = self.id_field, self.fids_as, self.seen, self.conv
         candidates: list[Candidate] = []
-        records = _records(data.attributes)
+        attributes = _columns(data.attributes)
         fids = list(data.attributes.index)
+        outcomes = conv.columns(attributes)  # per feature, one per mapped field
+        raw_ids = attributes[id_field] if id_field else None
         target = table.geometry_type or ""
-        simple = fits_as_is(geoms, target)
+        simple = fits_as_is(geoms, target).tolist()
+        inside_at, zm_at = np.asarray(inside).tolist(), np.asarray(had_zm).tolist()
         max_sid = (table.field("source_id").max_length or 100) - 4
-        for i, (fid, row) in enumerate(zip(fids, records, strict=True)):
+        problems, converted, prefix = data.problems, data.converted, mapping.id_prefix
+        for i, fid in enumerate(fids):
             if i % 2000 == 0:
-                prog.update(i, len(records), msg("checking features"))
-            base_id = source_id_text(row[id_field]) if id_field else f"{fids_as}{fid}"
-            sid = f"{mapping.id_prefix}{base_id}" if base_id is not None else None
-            ex = Example(fid, sid)
-            if fid in data.problems:
-                report.skipped.add(data.problems[fid], ex)
+                prog.update(i, len(fids), msg("checking features"))
+            base_id = source_id_text(raw_ids[i]) if raw_ids is not None else f"{fids_as}{fid}"
+            sid = f"{prefix}{base_id}" if base_id is not None else None
+            if fid in problems:
+                report.skipped.add(problems[fid], Example(fid, sid))
                 continue
-            if not inside[i]:
+            if not inside_at[i]:
                 report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, self.area_words))
                 continue
             res = Conformed([geoms[i]]) if simple[i] else conform(
@@ -315,51 +193,50 @@ class Preparer:
                 report.skipped.add(msg("source id too long"), Example(fid, sid))
                 continue
             if sid is not None and sid in seen:
-                report.skipped.add(SKIP_DUPLICATE, ex)
+                report.skipped.add(SKIP_DUPLICATE, Example(fid, sid))
                 continue
-            values, skip = conv.convert(row, ex)
+            values, skip = conv.values(outcomes[i], fid, sid)
             if skip:
-                report.skipped.add(skip, ex)
+                report.skipped.add(skip, Example(fid, sid))
                 continue
             if sid is not None:
                 seen.add(sid)
             else:
                 report.notices.add(msg("no source id ({field} is empty): imported, but a later "
-                                       "import adds it again", field=id_field), ex)
-            if had_zm[i]:
-                report.geometry.add(msg("Z/M values dropped"), ex)
-            if fid in data.converted:
-                report.geometry.add(data.converted[fid], ex)
+                                       "import adds it again", field=id_field), Example(fid, sid))
+            if zm_at[i]:
+                report.geometry.add(msg("Z/M values dropped"), Example(fid, sid))
+            if fid in converted:
+                report.geometry.add(converted[fid], Example(fid, sid))
             for note in res.notes:
                 report.geometry.add(note, Example(fid, sid, res.detail))
-            many = len(res.parts) > 1
+            if len(res.parts) == 1:
+                candidates.append(Candidate(fid, sid, res.parts[0], values))
+                continue
             for k, part in enumerate(res.parts, 1):
-                part_id = f"{sid}#{k}" if many and sid is not None else sid
+                part_id = f"{sid}#{k}" if sid is not None else sid
                 candidates.append(Candidate(fid, part_id, part, dict(values)))
-        prog.update(len(records), len(records), msg("checking features"))
+        prog.update(len(fids), len(fids), msg("checking features"))
         _count_empty(table, mapping, candidates, report)
         return candidates
 
     def finish(self) -> None:
         """After the last batch of a streamed import: no feature inside is a refusal."""
         if self.streamed and self.any_present and not self.any_inside:
-            raise icrs.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
+            raise iarea.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
                                      self.area_words)
 
 
-def _records(frame: Any) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as dicts of plain Python values (``to_dict("records")``
-    without its per-cell boxing: the columns are object columns of Python values already;
-    a NumPy scalar left in one is made plain here)."""
-    names = list(frame.columns)
-    columns = []
-    for i in range(len(names)):
+def _columns(frame: Any) -> dict[str, list[Any]]:
+    """The columns of ``frame`` as lists of plain Python values (the columns are object
+    columns of Python values already; a NumPy scalar left in one is made plain here)."""
+    columns = {}
+    for i, name in enumerate(frame.columns):
         values = frame.iloc[:, i].tolist()
         if any(isinstance(v, np.generic) for v in values):
             values = [v.item() if isinstance(v, np.generic) else v for v in values]
-        columns.append(values)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] \
-        if names else [{} for _ in range(len(frame))]
+        columns[name] = values
+    return columns
 
 
 def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,

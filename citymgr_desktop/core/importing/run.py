@@ -15,6 +15,7 @@ The pieces: :mod:`importer_source` (reading), :mod:`importer_mapping` and
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,10 +181,15 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     if dry_run:
         every()
     else:
-        with store.session():
+        with store.session(), _spatial_index_at_end(store, mapping.table):
             every()
         report.applied = True
     return ImportResult(report, DeltaSet(deltas), outcomes)
+
+
+def _spatial_index_at_end(store: Store, table: str) -> AbstractContextManager[None]:
+    """A GeoPackage's rtree filled once after all batches (packed), not row by row."""
+    return store.rtree_filled_at_end(table) if isinstance(store, Store) else nullcontext()
 
 
 def _apply(store: Store, deltas: list[Delta], user: str, prog: Progress) -> None:

@@ -113,8 +113,9 @@ SYNONYMS: dict[str, dict[Any, tuple[str, ...]]] = {
 
 def normalise_word(value: Any) -> str:
     """A comparable form: NFKC (full-width -> ASCII), lower case, single spaces."""
-    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
-    return re.sub(r"\s+", " ", text)
+    # " ".join(split()) is re.sub(r"\s+", " ", ...) of the stripped text (the same
+    # whitespace), at a third of the cost: every distinct value of a column passes here
+    return " ".join(unicodedata.normalize("NFKC", str(value)).lower().split())
 
 
 def is_null_word(value: Any) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import styles as qs
+from citymgr_desktop.core.qgis.embedded import PROJECT_NAME
 from citymgr_desktop.core.qgis.forms import CHILD_TABLES, VIRTUAL_CLASS, layer_id, relation_id
 from citymgr_desktop.core.qgis.symbols import option, spatialrefsys, sub
 from citymgr_desktop.core.user import login_name
@@ -21,7 +22,6 @@ from citymgr_desktop.core.user import login_name
 if TYPE_CHECKING:  # pyproj loads when a project is written, not when a store opens
     from pyproj import CRS
 
-PROJECT_NAME = "citymgr"
 # Layers of the project, top of the layer tree first (points drawn over lines over areas).
 ASSET_LAYERS = ("litter_bin", "bridge", "road_segment", "green_space")
 RECORD_LAYERS = ("maintenance_record", "work_order", "work_order_asset", "work_order_event")

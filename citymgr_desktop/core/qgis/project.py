@@ -18,11 +18,8 @@ never writes to it), field packages are written with ``embed(..., gpkg_name=...)
 
 from __future__ import annotations
 
-import html
-import io
 import json
 import os
-import re
 import sqlite3
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -30,15 +27,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from citymgr_desktop.core.atomic import atomic_path, final_name
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import styles as qs
-from citymgr_desktop.core.qgis.document import (
-    DEFAULT_LAYERS,
-    PROJECT_NAME,
-    project_xml,
-    qgz_bytes,
-)
+from citymgr_desktop.core.qgis.document import DEFAULT_LAYERS, project_xml, qgz_bytes
+from citymgr_desktop.core.qgis.embedded import PROJECT_NAME, gpkg_file_name, needs_repoint
+from citymgr_desktop.core.qgis.embedded import embedded_qgs as embedded_qgs  # the reading half
+from citymgr_desktop.core.qgis.embedded import points_elsewhere as points_elsewhere
 from citymgr_desktop.core.qgis.map_layers import kept_map_layers, with_map_layers
 from citymgr_desktop.core.user import login_name
 
@@ -80,16 +75,6 @@ def _tables_present(conn: sqlite3.Connection, wanted: Iterable[str]) -> list[str
     return [t for t in wanted if t in have and t in sc.TABLES_BY_NAME]
 
 
-def gpkg_file_name(conn: sqlite3.Connection) -> str:
-    """The file name the open database will have (undoing atomic_path's temporary name)."""
-    path = ""
-    for _, name, file in conn.execute("PRAGMA database_list"):
-        if name == "main":
-            path = file or ""
-    base = os.path.basename(path) or "project.gpkg"
-    return final_name(base)
-
-
 def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None,
           variables: dict[str, str] | None = None) -> None:
     """Write the default QGIS styles and the embedded QGIS project into an open GeoPackage.
@@ -126,40 +111,10 @@ def embed(conn: sqlite3.Connection, srs_id: int, *, gpkg_name: str | None = None
     )
 
 
-def embedded_qgs(conn: sqlite3.Connection, name: str = PROJECT_NAME) -> str | None:
-    """The .qgs XML of the project embedded under ``name`` (None if there is none, or if
-    what is stored cannot be read)."""
-    try:
-        row = conn.execute("SELECT content FROM qgis_projects WHERE name = ?", (name,)).fetchone()
-    except sqlite3.OperationalError:
-        return None
-    if row is None or row[0] is None:
-        return None
-    try:
-        data = bytes.fromhex(row[0]) if isinstance(row[0], str) else bytes(row[0])
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            qgs = next(n for n in z.namelist() if n.endswith(".qgs"))
-            return z.read(qgs).decode("utf-8")
-    except (ValueError, TypeError, StopIteration, zipfile.BadZipFile, UnicodeDecodeError):
-        return None
-
-
-def points_elsewhere(conn: sqlite3.Connection) -> str | None:
-    """The file name the embedded project's layers read when it is not this file's name
-    (None when it is, or when there is no embedded project). Read-only."""
-    qgs = embedded_qgs(conn)
-    if qgs is None:
-        return None
-    read = re.findall(r"<datasource>\./([^|<]+)\|layername=", qgs)
-    here = gpkg_file_name(conn)
-    others = [html.unescape(name) for name in read if html.unescape(name) != here]
-    return others[0] if others else None
-
-
 def repoint(conn: sqlite3.Connection, srs_id: int) -> bool:
     """Point the embedded QGIS project at this file (re-embed it) when it reads another file
     or is missing; True if it did. The caller runs it inside a write transaction."""
-    if embedded_qgs(conn) is not None and points_elsewhere(conn) is None:
+    if not needs_repoint(conn):
         return False
     embed(conn, srs_id)
     return True

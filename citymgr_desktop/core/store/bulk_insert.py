@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import groupby
 from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.gpkg.geometry import encode_many
+from citymgr_desktop.core.gpkg.geometry import decode_many, encode_many
 from citymgr_desktop.core.model import schema as sc
 
 BULK_RTREE_ROWS = 200  # from this many rows on, the rtree is filled once after the insert
@@ -41,6 +41,58 @@ def _rtree_insert_trigger_deferred(conn: sqlite3.Connection, table: str
         conn.execute(row[0])
 
 
+PACK_AT_END_MAX = 250_000  # new rows whose bounds are held at once (gpkg.tables.PACK_MAX)
+
+
+@contextmanager
+def rtree_filled_at_end(conn: sqlite3.Connection, table: str) -> Iterator[None]:
+    """Many inserts into ``table`` in a row (an import's batches): the rtree insert trigger
+    is dropped for the block and the rtree filled once at its end, packed, from the new
+    rows' geometries read back in chunks (so nothing holds them meanwhile). The trigger is
+    created again word for word in any case; the caller holds the transaction, so a failure
+    or a kill leaves the file as it was."""
+    name = gpkg.quote_ident(table)
+    trigger = f"{gpkg.rtree_name(table)}_insert"
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                       (trigger,)).fetchone()
+    if row is None:
+        yield
+        return
+    start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
+    conn.execute(f"DROP TRIGGER {gpkg.quote_ident(trigger)}")
+    try:
+        yield
+        _fill_from(conn, table, start)
+    except BaseException:
+        with suppress(sqlite3.Error):  # the caller rolls back, which restores it too
+            conn.execute(row[0])
+        raise
+    conn.execute(row[0])
+
+
+def _fill_from(conn: sqlite3.Connection, table: str, start: int) -> None:
+    """rtree entries for the rows after fid ``start`` (whatever an update trigger put there
+    meanwhile is replaced): one packed fill, or chunks when there are very many."""
+    import numpy as np
+    import shapely
+
+    rtree = gpkg.quote_ident(gpkg.rtree_name(table))
+    conn.execute(f"DELETE FROM {rtree} WHERE id > ?", (start,))
+    geom = gpkg.quote_ident(sc.GEOMETRY_COLUMN)
+    rows = conn.execute(f"SELECT fid, {geom} FROM {gpkg.quote_ident(table)} "
+                        f"WHERE fid > ? AND {geom} IS NOT NULL ORDER BY fid", (start,))
+    fids: list[np.ndarray] = []
+    bounds: list[np.ndarray] = []
+    while chunk := rows.fetchmany(20_000):
+        fids.append(np.array([r[0] for r in chunk], dtype=np.int64))
+        bounds.append(shapely.bounds(decode_many([r[1] for r in chunk], on_invalid="ignore")))
+        if sum(len(f) for f in fids) >= PACK_AT_END_MAX:
+            gpkg.fill_rtree(conn, table, np.concatenate(fids), np.concatenate(bounds))
+            fids, bounds = [], []
+    if fids:
+        gpkg.fill_rtree(conn, table, np.concatenate(fids), np.concatenate(bounds))
+
+
 def insert_rows(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]],
                 uuids: Sequence[str], geoms: Sequence[Any] | None, srs_id: int) -> None:
     """Insert ``rows`` (column -> SQL value, already checked; ``uuids`` name them in errors)
@@ -48,22 +100,19 @@ def insert_rows(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[s
     if not rows:
         return
     blobs: list[Any] = encode_many(geoms, srs_id) if geoms is not None else [None] * len(rows)
-    rows = _pad(conn, table, rows)
-    # runs of rows with the same columns, in the given order (so fids follow it)
-    groups = [(names, [i for i, _ in run]) for names, run in
-              groupby(enumerate(rows), key=lambda item: tuple(item[1]))]
+    values, groups = _pad(conn, table, rows)
     name = gpkg.quote_ident(table.name)
     bulk = geoms is not None and len(rows) >= BULK_RTREE_ROWS \
         and not any("fid" in names for names, _ in groups)
     if not bulk:
-        _insert_groups(conn, table, rows, uuids, blobs, groups, geoms is not None)
+        _insert_groups(conn, table, values, uuids, blobs, groups, geoms is not None)
         return
     import numpy as np
     import shapely
 
     start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
     with _rtree_insert_trigger_deferred(conn, table.name) as fill:
-        _insert_groups(conn, table, rows, uuids, blobs, groups, True)
+        _insert_groups(conn, table, values, uuids, blobs, groups, True)
         if fill:  # new fids ascend in insertion order (no fid was given)
             fids = np.array([r[0] for r in conn.execute(
                 f"SELECT fid FROM {name} WHERE fid > ? ORDER BY fid", (start,))], np.int64)
@@ -72,20 +121,31 @@ def insert_rows(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[s
                             shapely.bounds(np.asarray(geoms, dtype=object)))
 
 
+Groups = list[tuple[tuple[str, ...], list[int]]]  # (columns, the rows that have them)
+
+
 def _pad(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]]
-         ) -> list[dict[str, Any]]:
-    """Rows with every column any of them has, a missing one as NULL (the same as leaving
-    it out, except for a column with a DEFAULT, which is left out), so that most of a batch
-    goes into one ``executemany``."""
+         ) -> tuple[list[list[Any]], Groups]:
+    """Each row's values and runs of rows with the same columns, in the given order (so
+    fids follow it): every column any row has, a missing one as NULL (the same as leaving it
+    out, except for a column with a DEFAULT, which is left out), so that most of a batch goes
+    into one ``executemany``."""
     defaults = {r[1] for r in conn.execute(
         f"PRAGMA table_info({gpkg.quote_ident(table.name)})") if r[4] is not None}
     columns = list(dict.fromkeys(c for row in rows for c in row))
-    return [{c: row.get(c) for c in columns if c in row or c not in defaults} for row in rows]
+    defaulted = [c for c in columns if c in defaults]
+    if not any(c not in row for row in rows for c in defaulted):  # one run: no dict per row
+        return [[row.get(c) for c in columns] for row in rows], [(tuple(columns),
+                                                                  list(range(len(rows))))]
+    padded = [{c: row.get(c) for c in columns if c in row or c not in defaults} for row in rows]
+    groups = [(names, [i for i, _ in run]) for names, run in
+              groupby(enumerate(padded), key=lambda item: tuple(item[1]))]
+    return [list(row.values()) for row in padded], groups
 
 
-def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]],
-                   uuids: Sequence[str], blobs: list[Any],
-                   groups: list[tuple[tuple[str, ...], list[int]]], with_geometry: bool) -> None:
+def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: list[list[Any]],
+                   uuids: Sequence[str], blobs: list[Any], groups: Groups,
+                   with_geometry: bool) -> None:
     """Insert each group with one ``executemany``."""
     for names, members in groups:
         cols = [sc.GEOMETRY_COLUMN, *names] if with_geometry else list(names)
@@ -93,9 +153,9 @@ def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dic
                f"({', '.join(gpkg.quote_ident(c) for c in cols)}) "
                f"VALUES ({','.join('?' * len(cols))})")
         if with_geometry:
-            params: Any = ([blobs[i], *rows[i].values()] for i in members)
+            params: Any = ([blobs[i], *rows[i]] for i in members)
         else:
-            params = (list(rows[i].values()) for i in members)
+            params = (rows[i] for i in members)
         conn.execute("SAVEPOINT bulk_insert")
         try:
             conn.executemany(sql, params)
@@ -109,11 +169,11 @@ def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dic
 
 
 def _name_the_culprit(conn: sqlite3.Connection, sql: str, table: sc.Table,
-                      rows: Sequence[dict[str, Any]], uuids: Sequence[str], blobs: list[Any],
+                      rows: list[list[Any]], uuids: Sequence[str], blobs: list[Any],
                       members: list[int], with_geometry: bool) -> None:
     """Insert ``members`` one by one to raise the error with the row that causes it."""
     for i in members:
-        values = [blobs[i], *rows[i].values()] if with_geometry else list(rows[i].values())
+        values = [blobs[i], *rows[i]] if with_geometry else rows[i]
         try:
             conn.execute(sql, values)
         except sqlite3.IntegrityError as exc:

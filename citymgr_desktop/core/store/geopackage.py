@@ -30,6 +30,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import integrity
+from citymgr_desktop.core.store.bulk_insert import rtree_filled_at_end
 from citymgr_desktop.core.store.common import LayerInfo
 from citymgr_desktop.core.store.drawing import StoreDrawingReads
 from citymgr_desktop.core.store.figures import StoreFigures
@@ -380,6 +381,11 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
         self.require_asset_project()
         with self.session():
             return apply_deltas(self.conn, self.district_code, list(deltas), user, progress)
+
+    def rtree_filled_at_end(self, table: str) -> contextlib.AbstractContextManager[None]:
+        """Inserts into ``table`` inside the block (and the session) leave its spatial index
+        to one packed fill at the block's end (an import's batches; see bulk_insert)."""
+        return rtree_filled_at_end(self.conn, table)
 
     def backup_to(self, target: str | os.PathLike[str]) -> Path:
         """A consistent copy of the whole file (SQLite online backup)."""

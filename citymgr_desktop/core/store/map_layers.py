@@ -11,7 +11,6 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.qgis import project as qgis_project
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store.geopackage import Store
@@ -56,4 +55,6 @@ def write_map_layers(store: Store, rows: list[dict[str, Any]]) -> None:
             conn.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES "
                          f"({', '.join('?' * len(COLUMNS))})", values)
         # QGIS opening the file sees them too (the project embedded in qgis_projects)
+        from citymgr_desktop.core.qgis import project as qgis_project  # writes XML: heavy
+
         qgis_project.embed_map_layers(conn, rows)

@@ -8,18 +8,20 @@ unsaved edits touch are judged again by their new values with the pandas back en
 expression: edited rows by their new values, new assets included, deleted ones left out.
 
 The pending edits come in as deltas (:class:`~citymgr_desktop.core.model.delta.Delta`), so
-the store needs nothing from the editing session that holds them.
+the store needs nothing from the editing session that holds them. A selection from the file
+alone needs neither pandas nor NumPy (``citymgr edit`` of one row starts without them); NumPy
+loads when its fids are asked for as an array (:attr:`AssetSelection.fids`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import NotFoundError
@@ -29,6 +31,8 @@ from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.store.queries import query_error
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from citymgr_desktop.core.store.geopackage import Store
 
 
@@ -50,9 +54,16 @@ def asset_table(layer: str) -> sc.Table:
 class AssetSelection:
     """The assets that matched: saved ones in the asked order, then the new unsaved ones."""
 
-    fids: np.ndarray  # int64, saved assets in the asked order
+    saved: array[int]  # fids (int64) of the saved assets in the asked order
     saved_uuids: list[str] | None  # their asset_uuid, same order (None: not asked for)
     new: list[str]  # asset_uuid of matching new assets, in the order of the pending edits
+
+    @cached_property
+    def fids(self) -> np.ndarray:
+        """``saved`` as a NumPy int64 array (a view of the same memory, not a copy)."""
+        import numpy as np
+
+        return np.frombuffer(self.saved, dtype=np.int64)
 
     @property
     def uuids(self) -> list[str]:
@@ -62,7 +73,7 @@ class AssetSelection:
         return [*self.saved_uuids, *self.new]
 
     def __len__(self) -> int:
-        return len(self.fids) + len(self.new)
+        return len(self.saved) + len(self.new)
 
 
 def select_assets(store: Store, layer: str, expression: str | Expression | None, *,
@@ -100,8 +111,10 @@ def select_assets(store: Store, layer: str, expression: str | Expression | None,
                                  descending, with_uuids)
     drop = [fid for u, fid in touched.items() if u not in judged]
     if drop:
-        keep = ~np.isin(fids, np.array(drop, dtype=np.int64))
-        fids = fids[keep]
+        import numpy as np  # pending edits on a selection that may hold a million rows
+
+        keep = ~np.isin(np.frombuffer(fids, dtype=np.int64), np.array(drop, dtype=np.int64))
+        fids = array("q", np.frombuffer(fids, dtype=np.int64)[keep].tobytes())
         keys = None if keys is None else [k for k, ok in zip(keys, keep, strict=True) if ok]
     new = [d.uuid for d in mine if d.kind == "insert" and d.uuid in judged
            and (wanted is None or d.uuid in wanted)]
@@ -110,15 +123,16 @@ def select_assets(store: Store, layer: str, expression: str | Expression | None,
 
 def _select_read(store: Any, t: sc.Table, expr: Expression | None, touched: set[int],
                  wanted: set[str] | None, include_retired: bool, order_by: str,
-                 descending: bool) -> tuple[np.ndarray, list[str]]:
+                 descending: bool) -> tuple[array[int], list[str]]:
     """A database's part of :func:`select_assets`: the columns needed read, then filtered
     and ordered here (rows with pending edits kept: they are judged anew)."""
+    import numpy as np  # with the frame read
     names = set(expr.used_fields if expr else ()) | {t.key, "retired_at"}
     if order_by != "fid":
         names.add(order_by)
     frame = store.read(t.name, columns=sorted(n for n in names if n in t.field_names()))
     if not len(frame):
-        return np.empty(0, dtype=np.int64), []
+        return array("q"), []
     frame = frame.assign(fid=frame.index.to_numpy())
     keep = np.ones(len(frame), dtype=bool)
     if expr is not None:
@@ -134,12 +148,12 @@ def _select_read(store: Any, t: sc.Table, expr: Expression | None, touched: set[
                                   kind="stable", na_position="first")
     elif descending:
         frame = frame.iloc[::-1]
-    return frame.index.to_numpy(dtype=np.int64), list(frame[t.key])
+    return array("q", frame.index.to_numpy(dtype=np.int64).tobytes()), list(frame[t.key])
 
 
 def _select_sql(store: Store, t: sc.Table, expr: Expression | None, touched: dict[str, int],
                 wanted: set[str] | None, include_retired: bool, order_by: str,
-                descending: bool, with_uuids: bool) -> tuple[np.ndarray, list[str] | None]:
+                descending: bool, with_uuids: bool) -> tuple[array[int], list[str] | None]:
     """A GeoPackage's part of :func:`select_assets`: one SQLite query."""
     layer = t.name
     try:
@@ -188,7 +202,8 @@ def _judge_pending(store: Store, t: sc.Table, expr: Expression | None, pending: 
         index.append(d.uuid)
     if not records:
         return set()
-    import pandas as pd  # only when unsaved edits are judged again
+    import numpy as np  # only when unsaved edits are judged again
+    import pandas as pd
 
     frame = pd.DataFrame.from_records(records, index=index, columns=[*names, "fid"])
     keep = np.ones(len(frame), dtype=bool)

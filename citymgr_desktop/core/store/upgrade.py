@@ -19,6 +19,8 @@ import sqlite3
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
+from citymgr_desktop.core.qgis.embedded import needs_repoint
+from citymgr_desktop.core.store import project_memo
 
 Absent = dict[str, frozenset[str]]
 
@@ -61,20 +63,28 @@ def bring_up_to_date(conn: sqlite3.Connection, absent: Absent) -> None:
     an older file lacks and re-embed the QGIS project (its forms show them; the store does
     this one migration when it opens such a file for writing), or else point the embedded
     project of a renamed file at this file (``qgis_project.repoint`` decides whether it
-    must), and add the statistics indexes a file made before them lacks (seconds, once, at
-    a million assets). A write that fails rolls this back with it."""
-    from citymgr_desktop.core.qgis import project as qgis_project
-
+    must; a project already found to read this file is not unpacked again:
+    :mod:`~citymgr_desktop.core.store.project_memo`), and add the statistics indexes a file
+    made before them lacks (seconds, once, at a million assets). A write that fails rolls
+    this back with it."""
     row = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = "
                        "'road_segment'").fetchone()
     if row is None:
         return
     gpkg.create_missing_indexes(conn)  # statistics indexes of files made before them
+    key = None if absent else project_memo.project_key(conn)
+    if project_memo.known_right(key):
+        return
+    from citymgr_desktop.core.qgis import project as qgis_project  # writes projects: heavy
+
     if absent:
         add_absent_columns(conn, absent)
         qgis_project.embed(conn, row[0])
-    else:
-        qgis_project.repoint(conn, row[0])
+    elif not qgis_project.repoint(conn, row[0]):
+        project_memo.remember_right(key)
+        return
+    if not needs_repoint(conn):  # the project just written, as the next write will find it
+        project_memo.remember_right(project_memo.project_key(conn))
 
 
 def describe(absent: Absent) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import document as qgis_document
+from citymgr_desktop.core.qgis.embedded import PROJECT_NAME
 from citymgr_desktop.core.user import login_name
 
 QGIS_PROJECTS_DDL = ("CREATE TABLE IF NOT EXISTS public.qgis_projects (name text PRIMARY KEY, "
@@ -67,4 +68,4 @@ def write_project(conn: Any, target: str, srid: int, extent: Any = None) -> None
     conn.execute(QGIS_PROJECTS_DDL)
     conn.execute("INSERT INTO public.qgis_projects (name, metadata, content) VALUES "
                  "(%s, %s, %s) ON CONFLICT (name) DO UPDATE SET metadata = EXCLUDED.metadata, "
-                 "content = EXCLUDED.content", (qgis_document.PROJECT_NAME, metadata, content))
+                 "content = EXCLUDED.content", (PROJECT_NAME, metadata, content))

@@ -1,0 +1,53 @@
+"""Packages whose face loads its modules on first use (``core/store/postgis``,
+``core/basemaps``: a GeoPackage command does not pay for the PostGIS backend, a layer list not
+for NumPy) hand on the same names as before, whatever was imported first: ``publish`` is the
+function even after its module ``publish`` was imported (Python sets a submodule as an
+attribute of its package)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+FACES = {
+    "citymgr_desktop.core.store.postgis": [
+        "import citymgr_desktop.core.store.postgis.publish",
+        "from citymgr_desktop.core.store.postgis import snapshot",
+        "from citymgr_desktop.core.store.postgis import PostgisStore",
+        "import citymgr_desktop.core.store.postgis.edit",
+    ],
+    "citymgr_desktop.core.basemaps": [
+        "import citymgr_desktop.core.basemaps.raster",
+        "from citymgr_desktop.core.basemaps import TileCache",
+    ],
+}
+
+
+@pytest.mark.parametrize("face", sorted(FACES))
+def test_every_name_of_a_lazy_face_is_what_its_module_defines(face):
+    for first in ["pass", *FACES[face]]:
+        script = (
+            f"{first}\n"
+            "import importlib, types\n"
+            f"face = importlib.import_module({face!r})\n"
+            "wrong = []\n"
+            "for name in face.__all__:\n"
+            "    value = getattr(face, name)\n"
+            "    home = importlib.import_module(getattr(value, '__module__', face.__name__))\n"
+            "    if isinstance(value, types.ModuleType) or getattr(home, name, None) is not value:\n"
+            "        wrong.append(name)\n"
+            "print(wrong)\n")
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "[]", (first, run.stdout)
+
+
+def test_the_postgis_backend_is_not_loaded_by_its_face():
+    script = ("import sys\n"
+              "from citymgr_desktop.core.store.postgis import is_database_target\n"
+              "print(is_database_target('x.gpkg'), "
+              "'citymgr_desktop.core.store.postgis.store' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.stdout.strip() == "False False", run.stderr

@@ -1,0 +1,147 @@
+"""A spatial index written as a packed tree holds exactly what SQLite's own inserts make of the
+same entries (the same rounded boxes, the same answers to box queries), passes SQLite's
+``rtreecheck`` and stays right through later inserts, updates and deletes; an import fills
+the index once, with the trigger put back as it was, and QGIS finds the features by box."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from citymgr_desktop.core.gpkg import fill_rtree, tables
+from citymgr_desktop.core.gpkg.rtree_pack import packable, write_packed
+from citymgr_desktop.core.importing import run as importer
+from citymgr_desktop.core.importing import suggest_mapping
+from citymgr_desktop.core.importing.sources import describe_layer
+from citymgr_desktop.core.store import Store
+from tests.core import import_sources as src
+from tests.gpkg_checks import assert_valid_gpkg, run_pyqgis
+
+ALL = "SELECT id, minx, maxx, miny, maxy FROM rtree_t_geom ORDER BY id"
+BOX = ("SELECT id FROM rtree_t_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ? "
+       "ORDER BY id")
+
+
+def _rtree() -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE rtree_t_geom USING rtree(id, minx, maxx, miny, maxy)")
+    return conn
+
+
+def _entries(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points and small boxes around a Gauss-Kruger-like origin, some negative, ids shuffled."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(38_500_000, 3000, n), rng.normal(-3000, 3000, n)
+    size = rng.random(n) * 50 * (rng.random(n) < 0.3)
+    ids = rng.permutation(np.arange(1, n + 1) * 3)
+    return ids, np.column_stack([x, y, x + size, y + size])
+
+
+def _inserted(ids: np.ndarray, bounds: np.ndarray) -> sqlite3.Connection:
+    conn = _rtree()
+    conn.executemany("INSERT INTO rtree_t_geom VALUES (?,?,?,?,?)", zip(
+        ids.tolist(), bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(),
+        bounds[:, 3].tolist(), strict=True))
+    return conn
+
+
+def _check(conn: sqlite3.Connection) -> None:
+    assert conn.execute("SELECT rtreecheck('rtree_t_geom')").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize("n", [0, 1, 51, 52, 2601, 2602, 30_000])
+def test_packed_tree_holds_what_inserts_make(n):
+    ids, bounds = _entries(n, n)
+    inserted, packed = _inserted(ids, bounds), _rtree()
+    assert packable(packed, "rtree_t_geom")
+    write_packed(packed, "rtree_t_geom", ids, bounds)
+    _check(packed)
+    assert packed.execute(ALL).fetchall() == inserted.execute(ALL).fetchall()
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        cx, cy, r = rng.normal(38_500_000, 3000), rng.normal(-3000, 3000), rng.random() * 2000
+        box = (cx + r, cx - r, cy + r, cy - r)
+        assert packed.execute(BOX, box).fetchall() == inserted.execute(BOX, box).fetchall()
+    if n:  # SQLite keeps it right afterwards
+        packed.executemany("DELETE FROM rtree_t_geom WHERE id = ?",
+                           [(int(i),) for i in ids[: n // 2]])
+        packed.executemany("INSERT INTO rtree_t_geom VALUES (?,?,?,?,?)",
+                           [(10**7 + i, i, i + 1.0, -i, 1.0 - i) for i in range(n // 3 + 1)])
+        packed.executemany("UPDATE rtree_t_geom SET minx = minx - 5 WHERE id = ?",
+                           [(int(i),) for i in ids[n // 2 :: 7]])
+        _check(packed)
+
+
+@pytest.mark.parametrize("pack_max", [250_000, 8000])  # the second: inserts past 8000
+def test_fill_rtree_packs_with_what_is_there_or_inserts(monkeypatch, pack_max):
+    monkeypatch.setattr(tables, "PACK_MAX", pack_max)
+    ids, bounds = _entries(12_000, 7)
+    expected = _inserted(ids, bounds).execute(ALL).fetchall()
+    conn = _rtree()
+    fill_rtree(conn, "t", ids[:6000], bounds[:6000])  # empty: packed
+    fill_rtree(conn, "t", ids[6000:9000], bounds[6000:9000])  # read back, packed again
+    fill_rtree(conn, "t", ids[9000:9500], bounds[9000:9500])  # few: SQLite inserts them
+    fill_rtree(conn, "t", ids[9500:], bounds[9500:])
+    _check(conn)
+    assert conn.execute(ALL).fetchall() == expected
+    with pytest.raises(sqlite3.IntegrityError):  # an id already there is an error, as before
+        fill_rtree(conn, "t", ids[:3000], bounds[:3000])
+
+
+def test_not_packable_is_filled_by_inserts():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE rtree_t_geom USING rtree_i32(id, minx, maxx, miny, maxy)")
+    assert not packable(conn, "rtree_t_geom")
+    ids, bounds = _entries(2000, 3)
+    fill_rtree(conn, "t", ids, bounds)
+    assert conn.execute("SELECT count(*) FROM rtree_t_geom").fetchone()[0] == 2000
+
+
+def _bins(folder, n):
+    rng = np.random.default_rng(5)
+    points = [src.ll(float(a) * 40, float(b) * 40) for a, b in rng.random((n, 2))]
+    props = [{"编号": f"B{i}", "名称": f"箱{i}", "状况": "好"} for i in range(n)]
+    return src.geojson_points(folder, "bins", points, props)
+
+
+def test_import_fills_the_index_once_and_puts_the_trigger_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_FEATURES", 700)  # several batches, one fill
+    source = _bins(tmp_path, 3000)
+    project = src.new_project(tmp_path / "p.gpkg")
+    triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    with Store.open(project) as store:
+        before = store.conn.execute(triggers).fetchall()
+        mapping = suggest_mapping(describe_layer(source), "litter_bin")
+        importer.run_import(store, source, mapping)
+        conn = store.conn
+        assert conn.execute(triggers).fetchall() == before
+        assert conn.execute("SELECT rtreecheck('rtree_litter_bin_geom')").fetchone()[0] == "ok"
+        entries = conn.execute("SELECT * FROM rtree_litter_bin_geom ORDER BY id").fetchall()
+        by_trigger = conn.execute(  # what the per-row trigger would have written
+            "SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) "
+            "FROM litter_bin ORDER BY fid").fetchall()
+    assert len(entries) == 3000
+    check = _rtree()
+    check.executemany("INSERT INTO rtree_t_geom VALUES (?,?,?,?,?)", by_trigger)
+    assert entries == check.execute(ALL).fetchall()
+    assert_valid_gpkg(project)
+    (x0, y0, x1, y1) = (min(e[1] for e in entries[:10]), min(e[3] for e in entries[:10]),
+                        max(e[2] for e in entries[:10]), max(e[4] for e in entries[:10]))
+    found = run_pyqgis(QGIS_BOX, project, x0, y0, x1, y1)
+    inside = [e[0] for e in entries if e[1] <= x1 and e[2] >= x0 and e[3] <= y1 and e[4] >= y0]
+    assert sorted(found["fids"]) == sorted(inside) and found["has_index"]
+
+
+QGIS_BOX = """
+import sys
+from qgis.core import QgsFeatureRequest, QgsRectangle, QgsVectorLayer, QgsFeatureSource
+path, x0, y0, x1, y1 = sys.argv[1], *map(float, sys.argv[2:])
+layer = QgsVectorLayer(f"{path}|layername=litter_bin", "bins", "ogr")
+request = QgsFeatureRequest().setFilterRect(QgsRectangle(x0, y0, x1, y1))
+request.setFlags(QgsFeatureRequest.ExactIntersect)
+fids = [f.id() for f in layer.getFeatures(request)]
+has_index = layer.hasSpatialIndex() == QgsFeatureSource.SpatialIndexPresent
+emit({"fids": fids, "has_index": has_index})
+"""
