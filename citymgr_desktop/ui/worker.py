@@ -47,7 +47,12 @@ class TaskWorker(QObject):
 
 
 class Task(QObject):
-    """A running task: owns the thread, the worker and the progress dialog."""
+    """A running task: owns the thread, the worker and the progress dialog.
+
+    ``done``/``error`` are sent once the thread has ended, never before: a receiver may close
+    (and so delete) the widget that owns the task, and Qt aborts the whole process when a
+    ``QThread`` is destroyed while its thread still runs.
+    """
 
     done = Signal(object)  # result
     error = Signal(object)  # exception (CancelledError when cancelled)
@@ -60,8 +65,10 @@ class Task(QObject):
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.finished.connect(self.thread.quit)
-        self.worker.succeeded.connect(self.done.emit)
-        self.worker.failed.connect(self.error.emit)
+        self._outcome: tuple[bool, Any] | None = None
+        self.worker.succeeded.connect(self._keep_result)
+        self.worker.failed.connect(self._keep_error)
+        self.thread.finished.connect(self._report)
         self.dialog: QProgressDialog | None = None
         if show_dialog:
             dlg = QProgressDialog(title, self.tr("Cancel"), 0, 0, parent)
@@ -74,6 +81,23 @@ class Task(QObject):
             self.worker.progressed.connect(self._on_progress)
             self.thread.finished.connect(dlg.close)
             self.dialog = dlg
+
+    @Slot(object)
+    def _keep_result(self, result: object) -> None:
+        self._outcome = (True, result)
+
+    @Slot(object)
+    def _keep_error(self, exc: object) -> None:
+        self._outcome = (False, exc)
+
+    @Slot()
+    def _report(self) -> None:
+        self.thread.wait()  # "finished" comes just before the thread is marked ended
+        outcome, self._outcome = self._outcome, None
+        if outcome is None:
+            return
+        ok, value = outcome
+        (self.done if ok else self.error).emit(value)
 
     def _on_progress(self, done: int, total: int, message: object) -> None:
         if self.dialog is None:

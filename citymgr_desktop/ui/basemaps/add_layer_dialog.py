@@ -79,11 +79,7 @@ class AddLayerDialog(QDialog):
     def accept(self) -> None:
         """Check the layer in a worker thread; the dialog closes when it is good."""
         if self.task is not None and self.task.is_running():
-            if not self.ok_button.isEnabled():
-                return  # one check at a time
-            # the last check has answered (e.g. after a Cancel) and its thread is ending:
-            # wait for it rather than drop this click
-            self.task.wait()
+            return
         location, name = self.location.text().strip(), self.name.text().strip() or None
         opacity, crs = self.opacity.value(), self.crs.text().strip() or None
 
