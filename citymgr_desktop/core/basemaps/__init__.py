@@ -4,8 +4,7 @@ view. The renderer (``render/backdrop.py``) draws what these give. See docs/base
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.basemaps.layers import (
     KINDS,
@@ -21,6 +20,7 @@ from citymgr_desktop.core.basemaps.layers import (
     save_project_layers,
     shifted_datum,
 )
+from citymgr_desktop.core.lazy import names_on_first_use
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.basemaps.raster import ViewGrid, raster_rgba, tiles_rgba
@@ -47,10 +47,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _MODULE_OF)

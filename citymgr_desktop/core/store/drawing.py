@@ -18,10 +18,10 @@ process), and the reading threads spend their time in SQLite, which releases the
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError, NotFoundError
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 CHUNK_ROWS = 16384  # rows per chunk: ~5 MB of Python objects in flight per reading thread
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 @dataclass
@@ -80,8 +81,8 @@ class StoreDrawingReads:
         database (:meth:`packs_for_drawing`).
         """
         blob_names, code_specs = tuple(as_bytes), dict(codes or {})
-        conn = gpkg.connect(str(self.path), read_only=True)
-        try:
+
+        def plan(conn: sqlite3.Connection) -> tuple[str, list[float], tuple[int, int, int]]:
             if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
                 # group_concat hands blobs over as text: only UTF-8 keeps their bytes
                 raise BadFileError("{path}: cannot be read ({reason})", path=self.path,
@@ -103,14 +104,11 @@ class StoreDrawingReads:
                     "minx <= ? AND maxy >= ? AND miny <= ?", params).fetchone()
                 if count <= PACK_ROWS and first is not None:
                     span = last - first + 1
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise BadFileError("{path}: cannot be read ({reason})", path=self.path,
-                               reason=exc) from None
-        except BaseException:
-            conn.close()
-            raise
-        return _packed_runs(conn, self.path, t, sql, params, (first, last, span), blob_names,
+            return sql, params, (first, last, span)
+
+        conn, (sql, params, runs) = _opened(self.path, plan)
+        t = gpkg.quote_ident(layer)
+        return _packed_runs(conn, self.path, t, sql, params, runs, blob_names,
                             tuple(code_specs))
 
     def read_for_drawing(self, layer: str, columns: Iterable[str], *,
@@ -126,19 +124,29 @@ class StoreDrawingReads:
         threads at once; the connection closes when the chunks are used up or dropped.
         """
         names = tuple(columns)
-        conn = gpkg.connect(str(self.path), read_only=True)
-        try:
+
+        def query(conn: sqlite3.Connection) -> sqlite3.Cursor:
             sql, params, _rtree = _drawing_query(conn, self.path, layer, names,
                                                  include_retired, bbox, set(as_bytes))
-            cursor = conn.execute(sql, params)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise BadFileError("{path}: cannot be read ({reason})", path=self.path,
-                               reason=exc) from None
-        except BaseException:
-            conn.close()
-            raise
+            return conn.execute(sql, params)
+
+        conn, cursor = _opened(self.path, query)
         return DrawingRows(names, "gpkg", _chunks(conn, cursor, self.path))
+
+
+def _opened(path: Path, start: Callable[[sqlite3.Connection], T]) -> tuple[sqlite3.Connection, T]:
+    """A read-only connection of its own to ``path`` and what ``start`` made of it (a query
+    begun, a plan of runs); the connection stays open for the rows to come. A damaged file
+    is ``BadFileError``; on any failure the connection is closed."""
+    conn = gpkg.connect(str(path), read_only=True)
+    try:
+        return conn, start(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise BadFileError("{path}: cannot be read ({reason})", path=path, reason=exc) from None
+    except BaseException:
+        conn.close()
+        raise
 
 
 def _drawing_query(conn: sqlite3.Connection, path: Path, layer: str, names: tuple[str, ...],

@@ -8,11 +8,11 @@ publisher and the QGIS project); the other names load on first use (PEP 562).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from citymgr_desktop.core.lazy import names_on_first_use
 from citymgr_desktop.core.store.postgis.connection import display_name, is_database_target
 
 if TYPE_CHECKING:
@@ -29,13 +29,7 @@ __all__ = ["EditOutcome", "PostgisStore", "PublishResult", "SaveConflict", "Save
            "display_name", "edit_where", "is_database_target", "publish", "snapshot"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _MODULE_OF)
 
 
 class _Face(types.ModuleType):
