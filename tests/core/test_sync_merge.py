@@ -49,6 +49,27 @@ def test_different_attributes_of_one_asset_both_land(pair):
     assert rep.counts["litter_bin"]["update"] == 1
 
 
+def test_a_value_only_re_spelled_in_the_field_leaves_the_master_row_alone(pair):
+    """Another tool wrote the install date back as a timestamp of the same day: equal by
+    meaning to the base and to the master, so nothing is written (no new updated_at, no
+    surveyor as the last editor) while the bin's real change beside it lands."""
+    master, pkg = pair
+    u, v = uuids(pkg, "litter_bin", limit=2)
+    before = row(master, "litter_bin", u)
+    assert before["install_date"] and len(before["install_date"]) == 10
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET install_date = install_date || 'T00:00:00.000Z' "
+                  "WHERE asset_uuid IN (?, ?)", (u, v))
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (v,))
+    rep = sync(master, pkg)
+    assert rep.status == "applied" and not rep.conflicts
+    assert row(master, "litter_bin", u) == before  # untouched, updated_at included
+    other = row(master, "litter_bin", v)
+    assert other["condition"] == 5 and other["updated_by"] == "李四"
+    assert len(other["install_date"]) == 10  # the model's form, not the field's spelling
+    assert rep.counts["litter_bin"]["update"] == 1
+
+
 def test_same_attribute_two_ways_is_a_conflict_left_open(pair):
     master, pkg = pair
     u = uuids(pkg, "litter_bin", limit=1)[0]
