@@ -37,6 +37,8 @@ class StoreCommon:
 
     path: Any
     layers: Callable[..., list[LayerInfo]]  # include_internal=False: the project's tables
+    # (table, uuids, columns=None) -> {uuid: row} of the rows found
+    get_rows: Callable[..., dict[str, dict[str, Any]]]
 
     def layer(self, name: str) -> LayerInfo:
         """One table's :class:`LayerInfo`; a name the project lacks is a NotFoundError."""
@@ -44,3 +46,10 @@ class StoreCommon:
             if info.name == name:
                 return info
         raise NotFoundError("{path} has no layer {name!r}", path=self.path, name=name)
+
+    def get_row(self, table: str, uuid: str) -> dict[str, Any]:
+        """One row of ``table`` by its uuid; a uuid the table lacks is a NotFoundError."""
+        rows = self.get_rows(table, [uuid])
+        if uuid not in rows:
+            raise NotFoundError("{table} has no row {uuid}", table=table, uuid=uuid)
+        return rows[uuid]

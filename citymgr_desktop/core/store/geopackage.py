@@ -368,12 +368,6 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
             out[rec[t.key]] = rec
         return out
 
-    def get_row(self, table: str, uuid: str) -> dict[str, Any]:
-        rows = self.get_rows(table, [uuid])
-        if uuid not in rows:
-            raise NotFoundError("{table} has no row {uuid}", table=table, uuid=uuid)
-        return rows[uuid]
-
     # -- writing ---------------------------------------------------------------------------
     def apply(self, deltas: Iterable[Delta], user: str = "",
               progress: Progress | None = None) -> dict[str, dict[str, int]]:

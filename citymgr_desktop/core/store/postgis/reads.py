@@ -151,8 +151,3 @@ class PostgisReads:
             out[rec[t.key]] = rec
         return out
 
-    def get_row(self, table: str, uuid: str) -> dict[str, Any]:
-        rows = self.get_rows(table, [uuid])
-        if uuid not in rows:
-            raise NotFoundError("{table} has no row {uuid}", table=table, uuid=uuid)
-        return rows[uuid]
