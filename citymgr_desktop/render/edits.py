@@ -141,7 +141,7 @@ def _rebuild(base: LayerData, hidden: np.ndarray, keys: list[str], fids: list[in
     all_keys = np.concatenate([base.keys, np.array([k.encode() for k in keys] or [b""])[:m]])
     all_fids = np.concatenate([base.fids, np.array(fids, dtype=np.int64)])
     all_cat = np.concatenate([base.category, new_cat])
-    all_bounds = np.concatenate([base.feature_bounds, new_bounds])
+    all_bounds = np.concatenate([base.bounds_of(np.arange(n)), new_bounds])
     pieces = pcs.concat([(base.pieces, n), (new_pieces, m)])
     label_codes, label_values = base.label_codes, base.label_values
     if label_codes is not None:
@@ -160,10 +160,10 @@ def _rebuild(base: LayerData, hidden: np.ndarray, keys: list[str], fids: list[in
     cat_sorted = all_cat[order]
     slices, block_start = category_blocks(cat_sorted)
     bounds = all_bounds[order]
-    tree, total = block_index(bounds, block_start)
+    block_bounds, total = block_index(bounds, block_start)
     return replace(base, keys=all_keys[order], fids=all_fids[order], category=cat_sorted,
                    category_slices=slices,
                    pieces={k: pcs.permute(pc, order) for k, pc in pieces.items()},
-                   feature_bounds=bounds, block_start=block_start,
-                   tree=tree, bounds=total, label_codes=label_codes,
+                   envelopes=bounds, block_start=block_start,
+                   block_bounds=block_bounds, bounds=total, label_codes=label_codes,
                    label_values=label_values, _key_order=None, _fid_order=None)

@@ -184,7 +184,8 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     release_free_memory()
     if plan.layer_wkt is not None and map_wkt is not None:
         pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
-    bounds = pcs.feature_bounds(pieces, n)
+    points = pcs.single_points(pieces, n)  # a layer of points: x, y are the envelopes
+    bounds = points if points is not None else pcs.feature_bounds(pieces, n)
     ok = np.isfinite(bounds).all(axis=1)  # drops missing, empty and unprojectable features
     if not plan.identities:  # no memory: one value seen n times
         fids = np.broadcast_to(np.zeros(1, np.int64), (n,))
@@ -209,25 +210,33 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
         keys, fids = keys[: len(order)], fids[: len(order)]
     if label_codes is not None:
         label_codes = label_codes[order]
-    pieces = {kind: pcs.permute(pc, order) for kind, pc in pieces.items()}
+    if points is not None:  # one vertex per feature: the reordered envelopes are the
+        # vertices (what permute gives), one array for both
+        del pieces, points
+        ones = np.arange(len(order) + 1, dtype=np.int64)
+        pieces = {pcs.POINT: pcs.Pieces(pcs.POINT, bounds, ones, ones)}
+    else:
+        pieces = {kind: pcs.permute(pc, order) for kind, pc in pieces.items()}
     del order
     prog.check()
-    tree, total = block_index(bounds, block_start)
+    block_bounds, total = block_index(bounds, block_start)
     release_free_memory()
     return LayerData(name=name, geometry_type=plan.geometry_type,
                      crs_name=plan.layer_crs_name, keys=keys,
                      fids=fids, category=category, category_slices=slices, pieces=pieces,
-                     feature_bounds=bounds, block_start=block_start,
-                     tree=tree, bounds=total, label_codes=label_codes,
+                     envelopes=bounds, block_start=block_start,
+                     block_bounds=block_bounds, bounds=total, label_codes=label_codes,
                      label_values=label_values, is_asset=plan.is_asset,
                      typical_size=_typical_size(bounds))
 
 
 def _typical_size(bounds: np.ndarray) -> float:
+    """The median feature width/height of ``bounds`` ((N, 4); (N, 2) points: 0)."""
     if len(bounds) == 0:
         return 0.0
     sample = bounds[:: max(1, len(bounds) // 20000)]
-    return float(np.median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1])))
+    return float(np.median(np.maximum(sample[:, -2] - sample[:, 0],
+                                      sample[:, -1] - sample[:, 1])))
 
 
 def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
@@ -236,10 +245,11 @@ def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
 
     Within a category, features are cut into vertical slices by x and sorted by y inside
     each slice, so runs of :data:`BLOCK` consecutive features are small neighbourhoods.
+    ``bounds`` (N, 4), or (N, 2) points (columns -2, -1 are then x, y again).
     """
     keep = np.flatnonzero(ok)
-    cx = (bounds[keep, 0] + bounds[keep, 2]) / 2
-    cy = (bounds[keep, 1] + bounds[keep, 3]) / 2
+    cx = (bounds[keep, 0] + bounds[keep, -2]) / 2
+    cy = (bounds[keep, 1] + bounds[keep, -1]) / 2
     cat = category[keep]
     tile = np.zeros(len(keep), dtype=np.int64)
     for c in np.unique(cat):

@@ -99,6 +99,25 @@ def permute(pc: Pieces, order: np.ndarray) -> Pieces:
                   pc.outer[pieces] if pc.outer is not None else None)
 
 
+def single_points(pieces: dict[str, Pieces], n: int) -> np.ndarray | None:
+    """For a layer of single points (at most one vertex per feature, no other kind): (n, 2)
+    x, y per feature, NaN where a feature has none, which is also its envelope (see
+    ``LayerData.envelopes``); the vertex array itself when every feature has its vertex.
+    None for any other layer."""
+    pc = pieces.get(POINT)
+    if pc is None or len(pieces) != 1 or len(pc.coords) != len(pc.piece_start) - 1:
+        return None
+    per_feature = np.diff(pc.feature_piece)
+    if (per_feature > 1).any() or (np.diff(pc.piece_start) != 1).any():
+        return None
+    if len(pc.coords) == n:
+        return pc.coords
+    xy = np.full((n, 2), np.nan)
+    has = per_feature == 1
+    xy[has] = pc.coords[pc.piece_start[pc.feature_piece[:-1][has]]]
+    return xy
+
+
 def feature_bounds(pieces: dict[str, Pieces], n: int) -> np.ndarray:
     """(n, 4) envelopes over every kind; NaN rows for features without (finite) vertices.
     One column at a time, into the result (a million points: ~20 MB of temporary arrays

@@ -206,10 +206,9 @@ def new_image(width: int, height: int, dpi: float) -> QImage:
 
 def _within(layer: LayerData, idx: np.ndarray, extents: Sequence[Extent]) -> np.ndarray:
     """The features of ``idx`` whose bounds meet one of ``extents``."""
-    fb = layer.feature_bounds[idx]
     hit = np.zeros(len(idx), dtype=bool)
     for e in extents:
-        hit |= ((fb[:, 0] <= e[2]) & (fb[:, 2] >= e[0]) & (fb[:, 1] <= e[3]) & (fb[:, 3] >= e[1]))
+        hit |= layer.hits(idx, e)
     return idx[hit]
 
 
@@ -279,7 +278,7 @@ def _draw_tiny(frame: _Frame, layer: LayerData, kind: str, sub: slice | np.ndarr
     at that size: polygons as blocks of pixels the size of their envelope (fill colour over
     white), lines as one straight segment per part. Returns the features still to draw."""
     idx = np.arange(sub.start, sub.stop) if isinstance(sub, slice) else sub
-    fb = layer.feature_bounds[idx]
+    fb = layer.bounds_of(idx)
     k = 1.0 / frame.view.units_per_pixel
     w, h = (fb[:, 2] - fb[:, 0]) * k, (fb[:, 3] - fb[:, 1]) * k
     tiny = (w < TINY_PX) & (h < TINY_PX)
