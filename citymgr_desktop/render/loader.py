@@ -30,7 +30,7 @@ from citymgr_desktop.render.data import (
     block_index,
     category_blocks,
 )
-from citymgr_desktop.render.rows import read_rows, release_free_memory
+from citymgr_desktop.render.rows import read_rows, release_free_memory, share_one_heap
 from citymgr_desktop.render.view import metres_per_unit
 
 LOAD_THREADS = min(4, os.cpu_count() or 1)
@@ -96,6 +96,7 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
         return layer
 
     workers = max(1, min(LOAD_THREADS, len(plans)))
+    share_one_heap()  # what the reading threads free can be given back (rows.py)
     if workers == 1:
         loaded = [work(p) for p in plans]
     else:
@@ -178,26 +179,28 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     prog = ensure(progress)
     name = plan.name
     read = read_rows(store, plan, prog)
-    fids = read.fids
-    n = len(fids)
-    pieces = read.pieces
+    n = read.count
+    parts = read.parts
     release_free_memory()
     if plan.layer_wkt is not None and map_wkt is not None:
-        pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
-    points = pcs.single_points(pieces, n)  # a layer of points: x, y are the envelopes
-    bounds = points if points is not None else pcs.feature_bounds(pieces, n)
+        pcs.reproject(parts, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
+    bounds = pcs.single_points(parts)  # a layer of points: x, y are the envelopes
+    points = bounds is not None
+    if points:
+        parts = []  # the vertices are in ``bounds``
+    else:
+        bounds = pcs.parts_bounds(parts)
     ok = np.isfinite(bounds).all(axis=1)  # drops missing, empty and unprojectable features
     if not plan.identities:  # no memory: one value seen n times
         fids = np.broadcast_to(np.zeros(1, np.int64), (n,))
         keys = np.broadcast_to(np.zeros(1, "S1"), (n,))
-    elif read.keys is not None:
-        keys = read.keys
     else:
-        keys = fids.astype("S20")
+        fids = read.fids
+        keys = read.keys if read.keys is not None else fids.astype("S20")
     if read.category is not None:
         category = read.category
     else:
-        category = np.full(len(fids), NO_CATEGORY, dtype=np.int8)
+        category = np.full(n, NO_CATEGORY, dtype=np.int8)
     label_codes, label_values = read.label_codes, read.label_values
     del read  # each array is held once, by the names above: reordering replaces it
     prog.check()
@@ -210,14 +213,13 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
         keys, fids = keys[: len(order)], fids[: len(order)]
     if label_codes is not None:
         label_codes = label_codes[order]
-    if points is not None:  # one vertex per feature: the reordered envelopes are the
-        # vertices (what permute gives), one array for both
-        del pieces, points
+    if points:  # one vertex per feature: the reordered envelopes are the vertices (what
+        # gather gives), one array for both
         ones = np.arange(len(order) + 1, dtype=np.int64)
         pieces = {pcs.POINT: pcs.Pieces(pcs.POINT, bounds, ones, ones)}
     else:
-        pieces = {kind: pcs.permute(pc, order) for kind, pc in pieces.items()}
-    del order
+        pieces = pcs.gather(parts, order)
+    del order, parts
     prog.check()
     block_bounds, total = block_index(bounds, block_start)
     release_free_memory()
@@ -247,18 +249,26 @@ def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
     each slice, so runs of :data:`BLOCK` consecutive features are small neighbourhoods.
     ``bounds`` (N, 4), or (N, 2) points (columns -2, -1 are then x, y again).
     """
-    keep = np.flatnonzero(ok)
-    cx = (bounds[keep, 0] + bounds[keep, -2]) / 2
-    cy = (bounds[keep, 1] + bounds[keep, -1]) / 2
-    cat = category[keep]
-    tile = np.zeros(len(keep), dtype=np.int64)
+    keep = None if ok.all() else np.flatnonzero(ok)
+    cat = category if keep is None else category[keep]
+    order = np.empty(len(cat), np.int64)
+    done = 0
+    # category by category (ascending, as one lexsort by category, tile and y would give,
+    # ties in file order): the temporary arrays of the biggest category, not of the layer
     for c in np.unique(cat):
         members = np.flatnonzero(cat == c)
+        if keep is not None:
+            members = keep[members]
         n = len(members)
         n_slices = max(1, int(np.ceil(np.sqrt(n / BLOCK))))
         rank = np.empty(n, dtype=np.int64)
-        rank[np.argsort(cx[members], kind="stable")] = np.arange(n)
-        tile[members] = rank * n_slices // n
-    order = keep[np.lexsort((cy, tile, cat))]
+        rank[np.argsort((bounds[members, 0] + bounds[members, -2]) / 2, kind="stable")] = \
+            np.arange(n)
+        tile = rank * n_slices // n
+        del rank
+        cy = (bounds[members, 1] + bounds[members, -1]) / 2
+        order[done:done + n] = members[np.lexsort((cy, tile))]
+        done += n
+        del members, tile, cy
     slices, block_start = category_blocks(category[order])
     return order, slices, block_start
