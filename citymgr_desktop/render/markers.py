@@ -112,27 +112,10 @@ def _sprite(symbol: Symbol, ppmm: float) -> QImage:
         p.setBrush(QColor(symbol.colour))
         p.drawPath(marker_path(symbol, size).translated(QPointF(side / 2, side / 2)))
         p.end()
-        image = _trimmed(image)
         if len(cache) > 256:
             cache.clear()
         cache[key] = image
     return image
-
-
-def _trimmed(sprite: QImage) -> QImage:
-    """``sprite`` without the fully transparent border it has on every side (the same
-    number of pixels each side, so its centre stays a pixel's centre): each stamp blends
-    fewer pixels (11 × 11 → 9 × 9 for a bin: a quarter of the stamping), same image."""
-    side = sprite.width()
-    alpha = np.frombuffer(sprite.constBits(), np.uint32).reshape(
-        sprite.height(), sprite.bytesPerLine() // 4)[:, :side] >> 24
-    rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
-    if len(rows) == 0:
-        return sprite
-    margin = int(min(rows[0], cols[0], side - 1 - rows[-1], side - 1 - cols[-1]))
-    if margin <= 0:
-        return sprite
-    return sprite.copy(margin, margin, side - 2 * margin, side - 2 * margin)
 
 
 def _vector_markers(painter: QPainter, x: np.ndarray, y: np.ndarray, symbol: Symbol,
