@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog
 from shapely.geometry import Point
 
-from citymgr_desktop.core.workorders.deadlines import format_local
+from citymgr_desktop.core.clock import format_local
 from tests.ui.driver import (
     CTRL,
     answer,
