@@ -207,6 +207,7 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     order, slices, block_start = _order(category, bounds, ok)
     del ok
     category, bounds = category[order], bounds[order]
+    release_free_memory()  # the order's temporaries, before the layer's arrays are made
     if plan.identities:
         keys, fids = keys[order], fids[order]
     else:
