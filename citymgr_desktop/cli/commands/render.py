@@ -120,9 +120,9 @@ def run(args: argparse.Namespace) -> int:
     layers = args.layers or None
     lang = cli_language()
     # the libraries without Qt first: PySide6 reads the source of every module imported
-    # after it (its ``__feature__`` hook, inspect.getsource), ~0.1 s of CPU for these
+    # after it (its ``__feature__`` hook, inspect.getsource), ~0.1 s of CPU for these;
+    # pyproj is not among them: a map in the file's own CRS needs none (render/loader.py)
     import numpy  # noqa: F401
-    import pyproj  # noqa: F401
     import shapely  # noqa: F401
 
     from citymgr_desktop.core.atomic import atomic_path
@@ -143,8 +143,8 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     with open_store(args.file, read_only=True) as store:
-        available = drawable_layers(store)
         if layers:
+            available = drawable_layers(store)
             unknown = [n for n in layers if n not in available]
             if unknown:
                 raise NotFoundError("--layers: {unknown} not in {file} (feature layers: "

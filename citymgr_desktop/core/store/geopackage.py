@@ -233,7 +233,7 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
             crs_name = None
             if srs_id is not None:
                 with contextlib.suppress(CrsError):
-                    crs_name = self.crs_for_srs(srs_id).name
+                    crs_name = self.crs_facts(srs_id).name
             extent = None if minx is None else (minx, miny, maxx, maxy)
             out.append(LayerInfo(name, dtype, gtype, srs_id, crs_name, count, extent,
                                  name in sc.ASSET_TABLES_BY_NAME and gtype is not None,
@@ -247,12 +247,19 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
         except sqlite3.DatabaseError:
             return 0
 
+    def srs_definition(self, srs_id: int) -> tuple[Any, ...] | None:
+        row = self._srs_row(srs_id)
+        return None if row is None or srs_id in (-1, 0) or row[2] == "undefined" else row
+
+    def _srs_row(self, srs_id: int) -> tuple[Any, ...] | None:
+        return self.conn.execute(
+            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
+            "WHERE srs_id=?", (srs_id,)).fetchone()
+
     def crs_for_srs(self, srs_id: int) -> CRS:
         if srs_id in self._srs_cache:
             return self._srs_cache[srs_id]
-        row = self.conn.execute(
-            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
-            "WHERE srs_id=?", (srs_id,)).fetchone()
+        row = self._srs_row(srs_id)
         if row is None or srs_id in (-1, 0) or row[2] == "undefined":
             raise CrsError("{path}: srs_id {srs_id} has no usable CRS definition",
                            path=self.path, srs_id=srs_id)
