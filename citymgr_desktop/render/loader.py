@@ -22,6 +22,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import LayerInfo, Store
 from citymgr_desktop.core.store.crs_memo import CrsFacts, facts_of
 from citymgr_desktop.render import pieces as pcs
+from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.data import (
     BLOCK,
     LABEL_LAYERS,
@@ -265,7 +266,7 @@ def _typical_size(bounds: np.ndarray) -> float:
     if len(bounds) == 0:
         return 0.0
     sample = bounds[:: max(1, len(bounds) // 20000)]
-    return float(np.median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1])))
+    return qa.finite_median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1]))
 
 
 def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
@@ -280,7 +281,7 @@ def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
     cy = (bounds[keep, 1] + bounds[keep, 3]) / 2
     cat = category[keep]
     tile = np.zeros(len(keep), dtype=np.int64)
-    for c in np.unique(cat):
+    for c in qa.distinct(cat):
         members = np.flatnonzero(cat == c)
         n = len(members)
         n_slices = max(1, int(np.ceil(np.sqrt(n / BLOCK))))
