@@ -1,0 +1,83 @@
+"""What ``citymgr render`` loads and writes (issue 18: a small render is mostly start-up).
+
+A map in the file's own CRS is drawn without pyproj (the CRS facts are remembered after the
+first run: ``core/store/crs_memo.py``), without pandas, GeoPandas, pyogrio, pyarrow, the base
+maps' code, the file check or the expression language, and without ``numpy.ma`` (NumPy's
+``unique`` and ``median`` import it); the PNG is written by ``export/png.py`` with Qt's
+pixels."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from pyproj import CRS
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from citymgr_desktop.core.store import crs_memo
+from citymgr_desktop.export.png import can_write, write_png
+from citymgr_desktop.render.view import metres_per_unit, unit_metres
+
+NOT_LOADED = ["pandas", "geopandas", "pyogrio", "pyarrow", "pyproj", "numpy.ma",
+              "citymgr_desktop.core.basemaps", "citymgr_desktop.render.backdrop",
+              "citymgr_desktop.core.expression", "citymgr_desktop.core.store.check",
+              "urllib.request"]
+
+
+def _render(path, out, *extra):
+    script = ("import sys\n"
+              "from citymgr_desktop.cli import main\n"
+              f"code = main(['render', {str(path)!r}, '--out', {str(out)!r}, '--size', "
+              f"'640x400', '--overwrite', *{list(extra)!r}])\n"
+              f"print(code, [m for m in {NOT_LOADED!r} if m in sys.modules])\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip().splitlines()[-1]
+
+
+def test_a_render_in_the_files_own_crs_loads_none_of_the_heavy_libraries(
+        small_district, tmp_path, monkeypatch):
+    monkeypatch.setenv("CITYMGR_CACHE_DIR", str(tmp_path / "cache"))
+    first = _render(small_district, tmp_path / "first.png", "--legend")
+    assert first.startswith("0 ['pyproj'")  # the CRS's facts are asked of pyproj once
+    second = _render(small_district, tmp_path / "second.png", "--legend")
+    assert second == "0 []"
+    boxed = _render(small_district, tmp_path / "box.png", "--bbox",
+                    "527000,3380000,528000,3381000", "--lang", "zh_CN")
+    assert boxed == "0 []"
+    assert QImage(str(tmp_path / "first.png")) == QImage(str(tmp_path / "second.png"))
+    # another map CRS needs pyproj, and gets it
+    assert _render(small_district, tmp_path / "wgs84.png", "--crs", "EPSG:4326").startswith(
+        "0 ['pyproj'")
+
+
+@pytest.mark.parametrize("epsg", [4547, 4490, 2229])
+def test_the_remembered_unit_is_the_crs_unit(epsg):
+    crs = CRS.from_epsg(epsg)
+    facts = crs_memo.facts_of(crs)
+    for latitude in (0.0, 30.0, 60.0):
+        assert unit_metres(facts, latitude) == metres_per_unit(crs, latitude)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (17, 5), (640, 401)])
+def test_a_png_written_by_us_has_qts_pixels_and_resolution(qapp, tmp_path, size):
+    image = QImage(*size, QImage.Format.Format_RGB32)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor(200, 30, 60))
+    painter.drawEllipse(0, 0, size[0] - 1, size[1] - 1)
+    painter.fillRect(0, 0, max(1, size[0] // 3), max(1, size[1] // 2), QColor(10, 120, 250))
+    painter.end()
+    image.setDotsPerMeterX(11811)  # 300 dpi
+    image.setDotsPerMeterY(11811)
+    assert can_write(image)
+    write_png(image, tmp_path / "ours.png")
+    back = QImage(str(tmp_path / "ours.png"))
+    assert back.convertToFormat(QImage.Format.Format_RGB32) == image
+    assert (back.dotsPerMeterX(), back.dotsPerMeterY()) == (11811, 11811)
+    assert not back.hasAlphaChannel()
+    assert not can_write(image.convertToFormat(QImage.Format.Format_ARGB32))
