@@ -94,6 +94,7 @@ def _app() -> object:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
+    _without_feature_hook()
     from citymgr_desktop.export.fonts import log_qt_messages
 
     if QGuiApplication.instance() is not None:
@@ -101,6 +102,25 @@ def _app() -> object:
     app = QGuiApplication(["citymgr"])
     log_qt_messages()
     return app
+
+
+def _without_feature_hook() -> None:
+    """Python's own ``import`` back once PySide6 is loaded (~15 ms of CPU for the renderer).
+
+    PySide6 wraps ``import`` for its ``__feature__`` switches (``from __feature__ import
+    snake_case``: Qt's names spelled another way, per module): for every module imported
+    after it, the wrapper reads the module's source file (``inspect.getsource``) to see
+    whether it names PySide6. No module of this command selects a feature, and PySide6 treats
+    a module it has not seen like one that selects none, so the wrapper changes nothing here
+    but the time. Only the wrapper PySide6 installed is taken off, giving back the import it
+    wraps (PySide6's own lazy one).
+    """
+    import builtins
+
+    wrapped = getattr(builtins, "__orig_import__", None)
+    hook = getattr(builtins, "__feature_import__", None)
+    if wrapped is not None and hook is not None and builtins.__import__ is hook:
+        builtins.__import__ = wrapped
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,8 +141,9 @@ def run(args: argparse.Namespace) -> int:
     layers = args.layers or None
     lang = cli_language()
     # the libraries without Qt first: PySide6 reads the source of every module imported
-    # after it (its ``__feature__`` hook, inspect.getsource), ~0.1 s of CPU for these;
-    # pyproj is not among them: a map in the file's own CRS needs none (render/loader.py)
+    # after it (its ``__feature__`` hook, inspect.getsource, until _app() takes it off),
+    # ~0.1 s of CPU for these; pyproj is not among them: a map in the file's own CRS needs
+    # none (render/loader.py)
     import numpy  # noqa: F401
     import shapely  # noqa: F401
 
