@@ -5,7 +5,7 @@ map (large flat areas, thin lines) the unfiltered rows compress as well or bette
 guessing is half of the time: a 1920x1080 map took 91 ms of CPU and 1.21 MB with Qt
 (quality 60, zlib level 3), 41 ms and 1.12 MB here (``docs/rendering.md``). The pixels are
 the same; the file has the chunks Qt writes (IHDR, pHYs with the image's resolution, IDAT,
-IEND). An image with transparency or another pixel format is left to Qt.
+IEND). An image with a pixel the least transparent, or of another pixel format, is left to Qt.
 """
 
 from __future__ import annotations
@@ -21,21 +21,36 @@ from PySide6.QtGui import QImage
 LEVEL = 3  # zlib: level 2 is ~10 % faster and ~2 % bigger, level 4+ slower for nothing
 IDAT_BYTES = 1 << 20  # the compressed rows in chunks of at most this many bytes
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Qt's RGB32 pixel is the 32-bit number 0xffRRGGBB: where R, G and B are in memory
+# a 32-bit Qt pixel is the number 0xAARRGGBB (RGB32: AA = ff): where R, G, B and A are in
+# memory
 _RGB_BYTES = (2, 1, 0) if sys.byteorder == "little" else (1, 2, 3)
+_ALPHA_BYTE = 3 if sys.byteorder == "little" else 0
+_OPAQUE = (QImage.Format.Format_RGB32,)
+_ALPHA = (QImage.Format.Format_ARGB32, QImage.Format.Format_ARGB32_Premultiplied)
 
 
 def can_write(image: QImage) -> bool:
-    """True for the images :func:`write_png` writes itself (opaque 32-bit RGB)."""
-    return image.format() == QImage.Format.Format_RGB32 and not image.isNull()
+    """True for the images :func:`write_png` writes itself: 32-bit RGB, or 32-bit ARGB with
+    no pixel the least transparent (a map painted on white: its RGB is the RGB32 image's)."""
+    if image.isNull():
+        return False
+    if image.format() in _OPAQUE:
+        return True
+    return image.format() in _ALPHA and int(_pixels(image)[..., _ALPHA_BYTE].min()) == 255
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    """The pixels as (height, width, 4) bytes in memory order (no copy)."""
+    width, height = image.width(), image.height()
+    rows = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
+    return rows.reshape(height, image.bytesPerLine())[:, : 4 * width].reshape(height, width, 4)
 
 
 def write_png(image: QImage, path: Path, level: int = LEVEL) -> None:
     """Write ``image`` (see :func:`can_write`) to ``path`` as an 8-bit RGB PNG; an OSError
     (a full disk) is raised as it comes."""
     width, height = image.width(), image.height()
-    rows = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
-    pixels = rows.reshape(height, image.bytesPerLine())[:, : 4 * width].reshape(height, width, 4)
+    pixels = _pixels(image)
     raw = np.zeros((height, 1 + 3 * width), np.uint8)  # a 0 (no filter) before each row
     rgb = raw[:, 1:].reshape(height, width, 3)
     for channel, source in enumerate(_RGB_BYTES):

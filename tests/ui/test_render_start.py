@@ -80,4 +80,10 @@ def test_a_png_written_by_us_has_qts_pixels_and_resolution(qapp, tmp_path, size)
     assert back.convertToFormat(QImage.Format.Format_RGB32) == image
     assert (back.dotsPerMeterX(), back.dotsPerMeterY()) == (11811, 11811)
     assert not back.hasAlphaChannel()
-    assert not can_write(image.convertToFormat(QImage.Format.Format_ARGB32))
+    # a map as drawn (premultiplied ARGB, opaque) is written as the same RGB without a copy
+    drawn = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    assert can_write(drawn)
+    write_png(drawn, tmp_path / "drawn.png")
+    assert QImage(str(tmp_path / "drawn.png")).convertToFormat(QImage.Format.Format_RGB32) == image
+    drawn.setPixelColor(0, 0, QColor(0, 0, 0, 254))  # one pixel not quite opaque: Qt's
+    assert not can_write(drawn)

@@ -194,9 +194,10 @@ def run(args: argparse.Namespace) -> int:
         from citymgr_desktop.render.hotspots import paint_hotspots_on
 
         paint_hotspots_on(image, grid, extent, args.dpi)
-    if fmt == "PNG":
+    if fmt == "PNG" and not png.can_write(image):
         # the map is painted on white: an RGB PNG (no alpha channel) is the same pixels,
-        # a quarter less to compress and ~10 % smaller
+        # a quarter less to compress and ~10 % smaller (export/png.py writes an opaque
+        # image as RGB without this copy)
         from PySide6.QtGui import QImage
 
         image = image.convertToFormat(QImage.Format.Format_RGB32)
