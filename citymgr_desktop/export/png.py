@@ -1,4 +1,5 @@
-"""An opaque image written as PNG in half the time Qt takes: 8-bit RGB rows, no filter, zlib.
+"""An opaque image written as PNG in half the time Qt takes: 8-bit RGB rows, no filter, zlib
+(two threads deflating a half each, as pigz does).
 
 Qt's PNG writer (libpng) tries five row filters on every row and keeps the best guess; on a
 map (large flat areas, thin lines) the unfiltered rows compress as well or better, and the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import struct
 import sys
+import threading
 import zlib
 from pathlib import Path
 
@@ -55,7 +57,7 @@ def write_png(image: QImage, path: Path, level: int = LEVEL) -> None:
     rgb = raw[:, 1:].reshape(height, width, 3)
     for channel, source in enumerate(_RGB_BYTES):
         rgb[..., channel] = pixels[..., source]
-    data = zlib.compress(raw.tobytes(), level)
+    data = deflate(memoryview(raw).cast("B"), level)
     del raw, rgb
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
     dpm = struct.pack(">IIB", max(0, image.dotsPerMeterX()), max(0, image.dotsPerMeterY()), 1)
@@ -66,6 +68,39 @@ def write_png(image: QImage, path: Path, level: int = LEVEL) -> None:
         for at in range(0, len(data), IDAT_BYTES):
             out.write(_chunk(b"IDAT", data[at: at + IDAT_BYTES]))
         out.write(_chunk(b"IEND", b""))
+
+
+def deflate(data: memoryview, level: int = LEVEL, parts: int = 2) -> bytes:
+    """``zlib.compress(data, level)``'s stream (a zlib header, deflate, the Adler-32), made
+    by ``parts`` threads at once (zlib lets go of the GIL): each part is deflated on its own,
+    with the 32 KB before it as its dictionary (so it compresses as one stream would), the
+    parts but the last ending on a byte boundary (a sync flush), as pigz does."""
+    n = len(data)
+    if parts < 2 or n < (1 << 20):
+        return zlib.compress(data, level)
+    cuts = [n * i // parts for i in range(parts + 1)]
+    out: list[bytes] = [b""] * parts
+
+    def work(i: int) -> None:
+        lo, hi = cuts[i], cuts[i + 1]
+        window = bytes(data[max(0, lo - 32768): lo])
+        packer = (zlib.compressobj(level, zlib.DEFLATED, -15, zdict=window) if window
+                  else zlib.compressobj(level, zlib.DEFLATED, -15))
+        last = i == parts - 1
+        out[i] = packer.compress(data[lo:hi]) + packer.flush(
+            zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+    helpers = [threading.Thread(target=work, args=(i,)) for i in range(1, parts)]
+    for t in helpers:
+        t.start()
+    work(0)
+    for t in helpers:
+        t.join()
+    if any(not part for part in out):  # a helper failed (out of memory): one stream
+        return zlib.compress(data, level)
+    flevel = 0 if level == 1 else 1 if level < 6 else 2 if level == 6 else 3
+    header = bytes([0x78, flevel << 6 | (31 - ((0x78 << 8) | (flevel << 6)) % 31) % 31])
+    return header + b"".join(out) + struct.pack(">I", zlib.adler32(data))
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zlib
 
 import pytest
 from pyproj import CRS
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from citymgr_desktop.core.store import crs_memo
-from citymgr_desktop.export.png import can_write, write_png
+from citymgr_desktop.export.png import can_write, deflate, write_png
 from citymgr_desktop.render.view import metres_per_unit, unit_metres
 
 NOT_LOADED = ["pandas", "geopandas", "pyogrio", "pyarrow", "pyproj", "numpy.ma",
@@ -87,3 +88,12 @@ def test_a_png_written_by_us_has_qts_pixels_and_resolution(qapp, tmp_path, size)
     assert QImage(str(tmp_path / "drawn.png")).convertToFormat(QImage.Format.Format_RGB32) == image
     drawn.setPixelColor(0, 0, QColor(0, 0, 0, 254))  # one pixel not quite opaque: Qt's
     assert not can_write(drawn)
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_the_rows_deflated_by_several_threads_are_one_zlib_stream(parts):
+    data = bytes(range(256)) * 9000 + b"\x00" * 700_001  # 2.9 MB, repeats across the cuts
+    for level in (1, 3, 6, 9):
+        packed = deflate(memoryview(data), level, parts)
+        assert zlib.decompress(packed) == data
+        assert len(packed) <= len(zlib.compress(data, level)) * 1.01 + 64
