@@ -94,11 +94,11 @@ def _app() -> object:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    _without_feature_hook()
+    if QGuiApplication.instance() is not None:  # called inside an app (a test): as it is
+        return QGuiApplication.instance()
+    _without_feature_hook()  # the process is the command's
     from citymgr_desktop.export.fonts import log_qt_messages
 
-    if QGuiApplication.instance() is not None:
-        return QGuiApplication.instance()
     app = QGuiApplication(["citymgr"])
     log_qt_messages()
     return app
