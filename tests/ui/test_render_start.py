@@ -8,6 +8,7 @@ pixels."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,3 +98,19 @@ def test_the_rows_deflated_by_several_threads_are_one_zlib_stream(parts):
         packed = deflate(memoryview(data), level, parts)
         assert zlib.decompress(packed) == data
         assert len(packed) <= len(zlib.compress(data, level)) * 1.01 + 64
+
+
+def test_a_render_process_that_ends_at_once_says_all_it_has_to_say(small_district, tmp_path):
+    """``render`` ends its process without Python's teardown (``end_at_once``): what it
+    prints reaches a pipe whole, with the exit code, and an error is still one line."""
+    run = [sys.executable, "-m", "citymgr_desktop", "render", str(small_district), "--out",
+           str(tmp_path / "map.png"), "--size", "320x200"]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([*run, "--legend", "--json"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    told = json.loads(done.stdout)
+    assert told["features"] == 300 and len(told["legend"]) > 4
+    assert QImage(str(tmp_path / "map.png")).size().width() == 320
+    again = subprocess.run([*run, "--legend"], capture_output=True, text=True, env=env)
+    assert again.returncode == 3 and again.stdout == ""
+    assert again.stderr.count("\n") == 1 and "already exists" in again.stderr

@@ -19,6 +19,7 @@ from citymgr_desktop.cli.commands._common import (
     add_list,
     add_overwrite,
     cli_language,
+    end_at_once,
     print_json,
     refuse_overwrite,
 )
@@ -194,18 +195,22 @@ def run(args: argparse.Namespace) -> int:
         from citymgr_desktop.render.hotspots import paint_hotspots_on
 
         paint_hotspots_on(image, grid, extent, args.dpi)
-    if fmt == "PNG" and not png.can_write(image):
+    ours = fmt == "PNG" and png.can_write(image)
+    if fmt == "PNG" and not ours:
         # the map is painted on white: an RGB PNG (no alpha channel) is the same pixels,
         # a quarter less to compress and ~10 % smaller (export/png.py writes an opaque
         # image as RGB without this copy)
         from PySide6.QtGui import QImage
 
         image = image.convertToFormat(QImage.Format.Format_RGB32)
+        ours = png.can_write(image)
     with atomic_path(out, verify=verify.image(fmt)) as tmp:
-        if fmt == "PNG" and png.can_write(image):
+        if ours:
             png.write_png(image, tmp)  # the same pixels in half the time (export/png.py)
         else:
             verify.save_image(image, tmp, fmt, PNG_QUALITY if fmt == "PNG" else -1)
+    if backdrop is None:  # (a base map's tile fetcher may still be filling its disk cache)
+        end_at_once()  # the image is in place: a process of its own may end at once
     total = sum(layer.count for layer in data.layers)
     seconds = time.perf_counter() - t0
     legend = legend_entries(data, extent, lang=lang) if args.legend else []
