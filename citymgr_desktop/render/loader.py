@@ -80,7 +80,9 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
     ``progress.cancel()``.
     """
     prog = ensure(progress)
-    infos = {info.name: info for info in store.layers()}  # counts every table: once
+    # counts every table once, for the order of the reading threads; a box reads a part of
+    # each layer: no counting of every row of the file for it
+    infos = {info.name: info for info in store.layers(counted=bbox is None)}
     names = list(layers) if layers is not None else drawable_layers(store, infos.values())
     for name in names:
         if name not in infos:

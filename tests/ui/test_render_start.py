@@ -114,3 +114,32 @@ def test_a_render_process_that_ends_at_once_says_all_it_has_to_say(small_distric
     again = subprocess.run([*run, "--legend"], capture_output=True, text=True, env=env)
     assert again.returncode == 3 and again.stdout == ""
     assert again.stderr.count("\n") == 1 and "already exists" in again.stderr
+
+
+def test_a_box_is_read_through_the_index_without_counting_the_files_rows(
+        qapp, small_district, monkeypatch):
+    """What a ``--bbox`` render asks SQLite: nothing that reads a whole table (the row
+    counts of ``Store.layers()`` are not taken for a box; the rows come by the rtree)."""
+    import sqlite3
+
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.render import load_map
+
+    asked: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        conn.set_trace_callback(lambda sql: asked.append(" ".join(sql.split())))
+        return conn
+
+    with Store.open(small_district, read_only=True) as store:
+        minx, miny, maxx, maxy = load_map(store).extent()
+    cx, cy, w, h = (minx + maxx) / 2, (miny + maxy) / 2, (maxx - minx) / 6, (maxy - miny) / 6
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    with Store.open(small_district, read_only=True) as store:
+        data = load_map(store, bbox=(cx - w, cy - h, cx + w, cy + h), identities=False)
+    assert 0 < sum(layer.count for layer in data.layers) < 300
+    whole = [sql for sql in asked if sql.startswith("SELECT count(*) FROM \"")]
+    assert whole == []
+    assert any("rtree_litter_bin_geom" in sql for sql in asked)

@@ -24,7 +24,7 @@ class LayerInfo:
     geometry_type: str | None
     srs_id: int | None
     crs_name: str | None
-    count: int
+    count: int  # -1: not counted (``layers(counted=False)``)
     extent: tuple[float, float, float, float] | None  # minx, miny, maxx, maxy
     is_asset: bool
     description: str = ""

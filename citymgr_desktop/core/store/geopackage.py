@@ -216,9 +216,9 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
     def district_code(self) -> str:
         return self.meta("district_code") or "000000"
 
-    def layers(self, include_internal: bool = False) -> list[LayerInfo]:
-        """The tables registered in gpkg_contents, in file order (QGIS's ``layer_styles``
-        only with ``include_internal``)."""
+    def layers(self, include_internal: bool = False, *, counted: bool = True) -> list[LayerInfo]:
+        """The tables registered in gpkg_contents, in file order (QGIS's ``layer_styles`` only
+        with ``include_internal``); ``counted=False``: no row counts (-1: they read every table)."""
         rows = self.conn.execute(
             "SELECT c.table_name, c.data_type, g.geometry_type_name, g.srs_id, "
             "c.min_x, c.min_y, c.max_x, c.max_y, c.description "
@@ -229,7 +229,7 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
         for name, dtype, gtype, srs_id, minx, miny, maxx, maxy, desc in rows:
             if name in INTERNAL_TABLES and not include_internal:
                 continue
-            count = self._count(name)
+            count = self._count(name) if counted else -1
             crs_name = None
             if srs_id is not None:
                 with contextlib.suppress(CrsError):
