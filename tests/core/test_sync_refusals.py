@@ -13,6 +13,7 @@ import shapely
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, SchemaError
 from citymgr_desktop.core.gpkg.geometry import encode
 from tests.core.sync_support import count, edit, sync, uuids
+from tests.faults.corpus import rebuild_without_constraints
 
 
 def test_new_asset_without_uuid_is_refused_naming_its_row(pair):
@@ -20,7 +21,7 @@ def test_new_asset_without_uuid_is_refused_naming_its_row(pair):
     is refused before anything is written (docs/sync.md, "Identities")."""
     master, pkg = pair
     with edit(pkg) as c:
-        _drop_constraints(c, "litter_bin")
+        rebuild_without_constraints(c, "litter_bin")
         c.execute("INSERT INTO litter_bin (geom, name, bin_type) VALUES (?, '无编号', 'other')",
                   (encode(shapely.Point(528100, 3381100), 4547),))
         fid = c.execute("SELECT max(fid) FROM litter_bin").fetchone()[0]
@@ -30,26 +31,11 @@ def test_new_asset_without_uuid_is_refused_naming_its_row(pair):
     assert master.read_bytes() == before
 
 
-def _drop_constraints(c: sqlite3.Connection, table: str) -> None:
-    """Rebuild ``table`` as a careless tool would: same columns, no constraints, no triggers."""
-    cols = [(r[1], r[2]) for r in c.execute(f"PRAGMA table_info({table})")]
-    c.execute(f"CREATE TABLE tmp_copy AS SELECT * FROM {table}")
-    for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND "
-                             "tbl_name = ?", (table,)).fetchall():
-        c.execute(f'DROP TRIGGER "{name}"')
-    c.execute(f"DROP TABLE {table}")
-    body = ", ".join(["fid INTEGER PRIMARY KEY AUTOINCREMENT", "geom POINT"]
-                     + [f'"{name}" {kind}' for name, kind in cols[2:]])
-    c.execute(f"CREATE TABLE {table} ({body})")
-    c.execute(f"INSERT INTO {table} SELECT * FROM tmp_copy")
-    c.execute("DROP TABLE tmp_copy")
-
-
 def test_duplicated_uuid_from_copy_paste_is_refused_naming_both_rows(pair):
     master, pkg = pair
     u = uuids(pkg, "litter_bin", limit=1)[0]
     with edit(pkg) as c:
-        _drop_constraints(c, "litter_bin")
+        rebuild_without_constraints(c, "litter_bin")
         c.execute("INSERT INTO litter_bin (geom, asset_uuid, name, bin_type) SELECT geom, "
                   "asset_uuid, '复制的', bin_type FROM litter_bin WHERE asset_uuid = ?", (u,))
         fids = [r[0] for r in c.execute("SELECT fid FROM litter_bin WHERE asset_uuid = ? "
