@@ -96,7 +96,7 @@ class Store(StoreQueries, StoreOrderQueries, StoreDrawingReads, StoreFigures):
             problems = integrity.quick_check(conn, p)
             if problems:
                 conn.close()
-                raise damaged_error(p, problems[0])
+                raise damaged_error(p, integrity.describe(problems))
             whole = True
         store = cls(p, conn, ro)
         store._whole = whole
