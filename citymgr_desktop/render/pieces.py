@@ -6,12 +6,15 @@ feature (subset, reorder, bounds, orientation, reprojection, back to Shapely geo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
 
 from citymgr_desktop.render import qtarrays as qa
+
+if TYPE_CHECKING:  # pyproj loads when something is reprojected
+    from pyproj import CRS
 
 POINT, LINE, POLYGON = "point", "line", "polygon"
 KINDS = (POLYGON, LINE, POINT)  # drawing order inside a mixed layer
@@ -167,7 +170,7 @@ def gather(parts: Parts, order: np.ndarray, block: int = 65536) -> dict[str, Pie
         for lo in range(0, len(order), block):
             old = order[lo:lo + block]
             part_of = np.searchsorted(feature_at, old, side="right") - 1
-            for p in np.unique(part_of):
+            for p in qa.distinct(part_of):
                 pc = parts[p][0].get(kind)
                 if pc is None:
                     continue
@@ -212,6 +215,8 @@ def feature_bounds(pieces: dict[str, Pieces], n: int) -> np.ndarray:
 
 def reproject(parts: Parts, src: CRS, dst: CRS) -> None:
     """Transform every vertex to ``dst`` in place (failures become inf: dropped later)."""
+    from pyproj import Transformer
+
     tf = Transformer.from_crs(src, dst, always_xy=True)
     for pieces, _n in parts:
         for pc in pieces.values():

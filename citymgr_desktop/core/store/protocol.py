@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.postgis.connection import is_database_target
+from citymgr_desktop.core.store.targets import is_database_target
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
     from pyproj import CRS
 
+    from citymgr_desktop.core.store.crs_memo import CrsFacts
     from citymgr_desktop.core.store.geopackage import LayerInfo
 
 
@@ -40,10 +41,12 @@ class ProjectStore(Protocol):
     def meta(self, key: str, default: str | None = None) -> str | None: ...
     @property
     def district_code(self) -> str: ...
-    def layers(self, include_internal: bool = False) -> list[LayerInfo]: ...
+    def layers(self, include_internal: bool = False, *, counted: bool = True
+               ) -> list[LayerInfo]: ...
     def layer(self, name: str) -> LayerInfo: ...
     def crs(self, layer: str) -> CRS: ...
     def project_crs(self) -> CRS: ...
+    def crs_facts(self, srs_id: int) -> CrsFacts: ...  # name, WKT, kind, unit (no pyproj once known)
     def districts(self) -> list[str]: ...
     def domains(self) -> dict[str, dict[str, Any]]: ...
     def read(self, layer: str, *, columns: list[str] | None = None,
