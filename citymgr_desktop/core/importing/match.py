@@ -170,7 +170,9 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
     first = report.obj_codes[0] if report.obj_codes else None
     last = None
     name = table.name
-    for c, uuid in zip(inserts, new_uuids(len(inserts)), strict=True):
+    # the batch's uuids in ascending order: SQLite's unique index on asset_uuid takes them
+    # along its pages instead of at random places (about a third of the inserts' time)
+    for c, uuid in zip(inserts, sorted(new_uuids(len(inserts))), strict=True):
         row = dict(c.values)
         code = row.pop("obj_code", None)
         if code is not None:
