@@ -164,8 +164,8 @@ class Preparer:
         report.read += len(data)
         id_field, fids_as, seen, conv = self.id_field, self.fids_as, self.seen, self.conv
         candidates: list[Candidate] = []
-        attributes = _columns(data.attributes)
-        fids = list(data.attributes.index)
+        attributes = data.attributes.data
+        fids = data.attributes.index
         outcomes = conv.columns(attributes)  # per feature, one per mapped field
         raw_ids = attributes[id_field] if id_field else None
         target = table.geometry_type or ""
@@ -225,18 +225,6 @@ class Preparer:
         if self.streamed and self.any_present and not self.any_inside:
             raise iarea.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
                                      self.area_words)
-
-
-def _columns(frame: Any) -> dict[str, list[Any]]:
-    """The columns of ``frame`` as lists of plain Python values (the columns are object
-    columns of Python values already; a NumPy scalar left in one is made plain here)."""
-    columns = {}
-    for i, name in enumerate(frame.columns):
-        values = frame.iloc[:, i].tolist()
-        if any(isinstance(v, np.generic) for v in values):
-            values = [v.item() if isinstance(v, np.generic) else v for v in values]
-        columns[name] = values
-    return columns
 
 
 def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,

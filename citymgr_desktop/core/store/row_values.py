@@ -193,9 +193,9 @@ def _by_columns(conn: sqlite3.Connection, district_code: str, table: sc.Table,
         partial -= {"updated_at", "updated_by"}
     elif "created_at" in table.field_names():
         for name, value in (("created_at", stamp), ("created_by", user or None)):
-            given = columns.get(name)
-            columns[name] = [value] * count if given is None else [
-                value if v is _MISSING else v for v in given]
+            kept = columns.get(name)
+            columns[name] = [value] * count if kept is None else [
+                value if v is _MISSING else v for v in kept]
             partial.discard(name)
     for name, values in columns.items():
         if name in partial:
