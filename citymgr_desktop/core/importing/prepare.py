@@ -24,6 +24,7 @@ from citymgr_desktop.core.importing.convert import Converter
 from citymgr_desktop.core.importing.geometry import Conformed, conform, drop_zm, fits_as_is
 from citymgr_desktop.core.importing.mapping import ImportMapping, editable_fields
 from citymgr_desktop.core.importing.report import Example, ImportReport
+from citymgr_desktop.core.importing.seen import SeenIds
 from citymgr_desktop.core.importing.sources import SourceData, is_empty
 from citymgr_desktop.core.messages import Message, Term, msg
 from citymgr_desktop.core.model import domains as dm
@@ -136,7 +137,7 @@ class Preparer:
         self.notes = [*notes, *self.tplan.notes]
         self.layer_notes = list(first.layer.notes)
         self.conv = Converter(table, mapping, self.constants, report)
-        self.seen: set[str] = set()
+        self.seen = SeenIds()  # the source ids taken by the batches before
         self.area_words = ""
         self.area_notes: list[Message] = []
         self.any_present = self.any_inside = False
@@ -162,7 +163,7 @@ class Preparer:
                            **self.tplan.to_report(),
                            "notes": [*self.notes, *self.area_notes, *self.layer_notes]}
         report.read += len(data)
-        id_field, fids_as, seen, conv = self.id_field, self.fids_as, self.seen, self.conv
+        id_field, fids_as, conv = self.id_field, self.fids_as, self.conv
         candidates: list[Candidate] = []
         attributes = data.attributes.data
         fids = data.attributes.index
@@ -173,11 +174,15 @@ class Preparer:
         inside_at, zm_at = np.asarray(inside).tolist(), np.asarray(had_zm).tolist()
         max_sid = (table.field("source_id").max_length or 100) - 4
         problems, converted, prefix = data.problems, data.converted, mapping.id_prefix
+        base_ids = [source_id_text(v) for v in raw_ids] if raw_ids is not None \
+            else [f"{fids_as}{fid}" for fid in fids]
+        sids = [f"{prefix}{b}" if b is not None else None for b in base_ids]
+        seen = self.seen.earlier(s for s in sids if s is not None)
+        taken: set[str] = set()  # by this batch
         for i, fid in enumerate(fids):
             if i % 2000 == 0:
                 prog.update(i, len(fids), msg("checking features"))
-            base_id = source_id_text(raw_ids[i]) if raw_ids is not None else f"{fids_as}{fid}"
-            sid = f"{prefix}{base_id}" if base_id is not None else None
+            sid = sids[i]
             if fid in problems:
                 report.skipped.add(problems[fid], Example(fid, sid))
                 continue
@@ -192,7 +197,7 @@ class Preparer:
             if sid is not None and len(sid) > max_sid:
                 report.skipped.add(msg("source id too long"), Example(fid, sid))
                 continue
-            if sid is not None and sid in seen:
+            if sid is not None and (sid in taken or sid in seen):
                 report.skipped.add(SKIP_DUPLICATE, Example(fid, sid))
                 continue
             values, skip = conv.values(outcomes[i], fid, sid)
@@ -200,7 +205,7 @@ class Preparer:
                 report.skipped.add(skip, Example(fid, sid))
                 continue
             if sid is not None:
-                seen.add(sid)
+                taken.add(sid)
             else:
                 report.notices.add(msg("no source id ({field} is empty): imported, but a later "
                                        "import adds it again", field=id_field), Example(fid, sid))
@@ -217,11 +222,14 @@ class Preparer:
                 part_id = f"{sid}#{k}" if sid is not None else sid
                 candidates.append(Candidate(fid, part_id, part, dict(values)))
         prog.update(len(fids), len(fids), msg("checking features"))
+        if self.streamed:
+            self.seen.add(taken)
         _count_empty(table, mapping, candidates, report)
         return candidates
 
     def finish(self) -> None:
         """After the last batch of a streamed import: no feature inside is a refusal."""
+        self.seen.close()
         if self.streamed and self.any_present and not self.any_inside:
             raise iarea.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
                                      self.area_words)

@@ -12,6 +12,7 @@ again one by one, so the error is the one a row-by-row check gives (the first ro
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,14 +161,15 @@ def _by_columns(conn: sqlite3.Connection, district_code: str, table: sc.Table,
     news = [d.new or {} for d in deltas]
     uuids = [d.uuid for d in deltas]
     count = len(news)
-    names = list(dict.fromkeys(k for new in news for k in new if k != sc.GEOMETRY_COLUMN))
+    present = Counter(k for new in news for k in new)  # rows with a value, per column
+    names = [k for k in present if k != sc.GEOMETRY_COLUMN]
     geoms = _geometries(table, [new.get(sc.GEOMETRY_COLUMN) for new in news])
     columns: dict[str, list[Any]] = {}
     partial: set[str] = set()
     for name in names:
         raw = [new.get(name, _MISSING) for new in news]
         columns[name] = _normalised(table, name, raw)
-        if any(v is _MISSING for v in raw):
+        if present[name] < count:
             partial.add(name)
     if table.name == "green_space":
         _add_areas(columns, partial, geoms)
