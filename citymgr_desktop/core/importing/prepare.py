@@ -34,6 +34,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 
 SKIP_OUTSIDE = msg("outside the project CRS's area of use")
 SKIP_DUPLICATE = msg("duplicate source id in the source (the first one is imported)")
+_AS_IT_IS = Conformed()  # a geometry that fits the layer as it is: one part, no notes
 
 
 @dataclass
@@ -189,8 +190,8 @@ class Preparer:
             if not inside_at[i]:
                 report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, self.area_words))
                 continue
-            res = Conformed([geoms[i]]) if simple[i] else conform(
-                geoms[i], target, mapping.geometry, self.label)
+            res = _AS_IT_IS if simple[i] else conform(geoms[i], target, mapping.geometry,
+                                                      self.label)
             if res.reason:
                 report.skipped.add(res.reason, Example(fid, sid, res.detail))
                 continue
@@ -215,6 +216,9 @@ class Preparer:
                 report.geometry.add(converted[fid], Example(fid, sid))
             for note in res.notes:
                 report.geometry.add(note, Example(fid, sid, res.detail))
+            if res is _AS_IT_IS:  # the usual case: the source geometry as it is
+                candidates.append(Candidate(fid, sid, geoms[i], values))
+                continue
             if len(res.parts) == 1:
                 candidates.append(Candidate(fid, sid, res.parts[0], values))
                 continue
