@@ -94,7 +94,7 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
             problems = integrity.quick_check(conn, p)
             if problems:
                 conn.close()
-                raise damaged_error(p, problems[0])
+                raise damaged_error(p, integrity.describe(problems))
             whole = True
         store = cls(p, conn, ro)
         store._whole = whole

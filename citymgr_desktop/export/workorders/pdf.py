@@ -39,6 +39,7 @@ from citymgr_desktop.export.workorders import map_extract as workorder_map
 from citymgr_desktop.export.workorders.pdf_layout import Column, Flow, Sheet, table
 from citymgr_desktop.export.workorders.pdf_photos import PhotoSource, photo_block
 from citymgr_desktop.export.workorders.pdf_text import T, coded
+from citymgr_desktop.export.workorders.rows import order_districts
 
 PAGE_W, PAGE_H = 210.0, 297.0
 X0, W = 12.0, 186.0
@@ -54,12 +55,10 @@ def _district(rep: ReportOrder, lang: str) -> str:
     """The order's 街道: the one its assets share, "several" only when they name more than
     one, "not recorded" when none of them has one (a bin imported from a CSV)."""
     t = T(lang)
-    if rep.order.get("district"):
-        return str(rep.order["district"])
-    named = {str(a.values["district"]) for a in rep.assets if a.values.get("district")}
+    named = order_districts(rep)
     if len(named) > 1:
         return t("several")
-    return named.pop() if named else t("not recorded")
+    return named[0] if named else t("not recorded")
 
 
 def _header(flow: Flow, rep: ReportOrder, lang: str, now: dt.datetime) -> None:

@@ -67,6 +67,16 @@ def yes_no(value: bool, lang: str) -> str:
     return "yes" if value else "no"
 
 
+def order_districts(report: ReportOrder) -> list[str]:
+    """The order's 街道: its own when it has one, else the distinct ones its assets name
+    (an order made from a selection on the map stores none of its own)."""
+    own = report.order.get("district")
+    if own:
+        return [str(own)]
+    return sorted({str(a.values["district"]) for a in report.assets
+                   if a.values.get("district")})
+
+
 def order_row(report: ReportOrder, lang: str = "zh", *, raw: bool = False,
               now: dt.datetime | None = None) -> dict[str, Any]:
     """One order as {column: value}; ``raw`` keeps stored codes and UTC timestamps."""
@@ -78,6 +88,8 @@ def order_row(report: ReportOrder, lang: str = "zh", *, raw: bool = False,
             out[col] = v if raw else yes_no(v, lang)
         elif col == "asset_count":
             out[col] = len(report.assets)
+        elif col == "district" and not raw:
+            out[col] = ("、" if lang.startswith("zh") else ", ").join(order_districts(report))
         else:
             v = o.get(col)
             if raw:
