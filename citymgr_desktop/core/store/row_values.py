@@ -219,8 +219,9 @@ def _normalised(table: sc.Table, name: str, raw: list[Any]) -> list[Any]:
     out: list[Any] = []
     append = out.append
     for v in raw:
-        if v is _MISSING or (isinstance(v, str) and limit is not None and (not limit or len(v) <= limit) \
-                and v.strip() != ""):
+        plain = isinstance(v, str) and limit is not None and (not limit or len(v) <= limit) \
+            and v.strip() != ""  # what normalise returns as it is (names, ids)
+        if v is _MISSING or plain:
             append(v)
         elif isinstance(v, (str, int, float, type(None))):
             key = (type(v), v)
