@@ -146,3 +146,21 @@ def test_codes_the_source_brings_are_checked_across_batches(tmp_path, monkeypatc
             "obj_code 4201060304001500 is already used: a new code was assigned": 2}
     assert planned[True] == planned[False] == written
     assert len(set(written.values())) == n
+
+
+@pytest.mark.parametrize("held", [0, 700])
+def test_ids_taken_by_earlier_batches_kept_on_disk_still_skip_duplicates(tmp_path, monkeypatch,
+                                                                         held):
+    """Past ``seen.HELD`` ids (here none, or after the first batches) the ids taken so far
+    are kept in a temporary file: the same duplicates are skipped, the same rows written."""
+    from citymgr_desktop.core.importing import seen
+
+    source = _many_bins(tmp_path)
+    whole, whole_rows, _ = _import(tmp_path, "whole", source, "litter_bin", WHOLE, monkeypatch)
+    monkeypatch.setattr(seen, "HELD", held)
+    batched, batched_rows, _ = _import(tmp_path, "batched", source, "litter_bin", 250,
+                                       monkeypatch)
+    assert _report(batched) == _report(whole)
+    assert batched_rows == whole_rows
+    assert batched.report.skipped.counts[
+        "duplicate source id in the source (the first one is imported)"] == 3
