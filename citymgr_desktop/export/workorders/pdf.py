@@ -24,11 +24,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
-from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.clock import format_local, to_local, utcnow
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.workorders.deadlines import format_local, to_local
 from citymgr_desktop.core.workorders.notes import note_text
 from citymgr_desktop.core.workorders.orders import is_overdue
 from citymgr_desktop.core.workorders.query import ReportOrder

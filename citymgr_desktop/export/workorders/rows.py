@@ -8,10 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.clock import format_local, utcnow
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.orders import is_overdue
 from citymgr_desktop.core.workorders.query import ReportAsset, ReportOrder
 

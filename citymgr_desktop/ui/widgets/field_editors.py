@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.widgets.date_edit import DateEdit
@@ -155,6 +156,12 @@ class FieldEditor(QWidget):
         elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
             w.setValue(w.minimum() if blank else float(value) if isinstance(w, QDoubleSpinBox)
                        else int(value))
+        elif isinstance(w, QLineEdit) and self.field.system and \
+                self.field.type is sc.FieldType.DATETIME:  # kept by the app: read in office time
+            try:
+                w.setText("" if blank else format_local(str(value)))
+            except ValueError:  # not a timestamp (a damaged file): shown as it is
+                w.setText(str(value))
         elif isinstance(w, QLineEdit):
             w.setText("" if blank else (f"{value:.10g}" if isinstance(value, float)
                                         else str(value)))
