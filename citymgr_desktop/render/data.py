@@ -18,17 +18,19 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import shapely
-from pyproj import CRS
 
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.pieces import KINDS, LINE, POINT, POLYGON, Pieces, rebuild
+
+if TYPE_CHECKING:  # pyproj loads with the first CRS object (render/loader.py)
+    from pyproj import CRS
 
 NO_CATEGORY = -1  # layers without a condition column: one default symbol
 LABEL_LAYERS = {"road_segment": "name"}
@@ -182,13 +184,13 @@ def category_blocks(category: np.ndarray) -> tuple[dict[int, slice], np.ndarray]
     starts, ending with the feature count."""
     slices: dict[int, slice] = {}
     edges = [np.zeros(1, dtype=np.int64)]
-    for c in np.unique(category):
+    for c in qa.distinct(category):
         lo = int(np.searchsorted(category, c, side="left"))
         hi = int(np.searchsorted(category, c, side="right"))
         slices[int(c)] = slice(lo, hi)
         edges.append(np.arange(lo + BLOCK, hi, BLOCK, dtype=np.int64))
         edges.append(np.array([hi], dtype=np.int64))
-    return slices, np.unique(np.concatenate(edges))
+    return slices, qa.distinct(np.concatenate(edges))
 
 
 def block_index(bounds: np.ndarray, block_start: np.ndarray
@@ -218,6 +220,8 @@ def _thread_crs(wkt: str | None) -> CRS | None:
     if cache is None:
         cache = _local.crs = {}
     if wkt not in cache:
+        from pyproj import CRS  # with the first CRS object asked for
+
         cache[wkt] = CRS.from_wkt(wkt)
     return cache[wkt]
 

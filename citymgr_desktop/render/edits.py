@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
 
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
@@ -31,6 +30,9 @@ from citymgr_desktop.render.data import (
     block_index,
     category_blocks,
 )
+
+if TYPE_CHECKING:  # pyproj loads when an edited layer is reprojected
+    from pyproj import CRS
 
 RowReader = Callable[[str, list[str], list[str]], Mapping[str, Mapping[str, Any]]]
 """``rows(layer, uuids, fields)``: current values (file + pending) of those assets."""
@@ -113,6 +115,8 @@ def _edited(base: LayerData, deltas: list[Delta], rows: RowReader, crs: CRS | No
     geom_arr = np.array(geoms, dtype=object)
     if len(geom_arr) and crs is not None and map_crs is not None and not crs.equals(map_crs):
         move = np.array(in_layer_crs, dtype=bool)
+        from pyproj import Transformer
+
         tf = Transformer.from_crs(crs, map_crs, always_xy=True)
         geom_arr[move] = shapely.transform(geom_arr[move], lambda xy: np.column_stack(
             tf.transform(xy[:, 0], xy[:, 1])))

@@ -12,15 +12,17 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pyproj import CRS
 
 from citymgr_desktop.core.errors import CrsError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import LayerInfo, Store
+from citymgr_desktop.core.store.crs_memo import CrsFacts, facts_of
 from citymgr_desktop.render import pieces as pcs
+from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.data import (
     BLOCK,
     LABEL_LAYERS,
@@ -31,7 +33,10 @@ from citymgr_desktop.render.data import (
     category_blocks,
 )
 from citymgr_desktop.render.rows import read_rows, release_free_memory
-from citymgr_desktop.render.view import metres_per_unit
+from citymgr_desktop.render.view import unit_metres
+
+if TYPE_CHECKING:  # pyproj loads only when a layer is reprojected (or for --crs)
+    from pyproj import CRS
 
 LOAD_THREADS = min(4, os.cpu_count() or 1)
 
@@ -75,15 +80,22 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
     ``progress.cancel()``.
     """
     prog = ensure(progress)
-    infos = {info.name: info for info in store.layers()}  # counts every table: once
+    # counts every table once, for the order of the reading threads; a box reads a part of
+    # each layer: no counting of every row of the file for it
+    infos = {info.name: info for info in store.layers(counted=bbox is None)}
     names = list(layers) if layers is not None else drawable_layers(store, infos.values())
-    map_crs = CRS.from_user_input(crs) if crs is not None else map_crs_of(store)
-    map_wkt = map_crs.to_wkt() if map_crs is not None else None
     for name in names:
         if name not in infos:
             raise NotFoundError("{path} has no layer {name!r}", path=store.path, name=name)
+    # the file's own CRS, known without pyproj when all the layers drawn are in it
+    own = _own_crs(store, list(infos.values())) if crs is None else None
+    map_crs: CRS | None = None
+    if own is None or any(infos[name].srs_id != own[0] for name in names):
+        map_crs = _user_crs(crs) if crs is not None else map_crs_of(store)
+    map_facts = own[1] if own is not None else facts_of(map_crs) if map_crs is not None else None
+    map_wkt = map_facts.wkt if map_facts is not None else None
     read_box = _grown(bbox) if bbox is not None else None
-    plans = [_plan(store, infos[name], map_crs, read_box, identities) for name in names]
+    plans = [_plan(store, infos[name], map_crs, read_box, identities, own) for name in names]
     prog.update(0, len(names), ", ".join(names))
     done = [0]
     lock = threading.Lock()
@@ -105,11 +117,32 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
                        for p in sorted(plans, key=lambda p: -p.count)}
             loaded = [futures[p.name].result() for p in plans]
     release_free_memory()
-    if map_crs is None:
+    if map_facts is None:
         return MapData(str(store.path), None, tuple(loaded), read_layer=load_layer)
     return MapData(str(store.path), map_wkt, tuple(loaded),
-                   crs_geographic=bool(map_crs.is_geographic),
-                   crs_unit_m=metres_per_unit(map_crs), read_layer=load_layer)
+                   crs_geographic=map_facts.geographic,
+                   crs_unit_m=unit_metres(map_facts), read_layer=load_layer)
+
+
+def _user_crs(crs: CRS | str) -> CRS:
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs)
+
+
+def _own_crs(store: Store, infos: list[LayerInfo]) -> tuple[int, CrsFacts] | None:
+    """The srs_id and facts of the project's CRS (``store.project_crs()``: that of
+    road_segment, else of the first feature layer), None when it has none."""
+    feature = [info for info in infos if info.geometry_type]
+    if not feature:
+        return None
+    info = next((i for i in feature if i.name == "road_segment"), feature[0])
+    if info.srs_id is None:
+        return None
+    try:
+        return info.srs_id, store.crs_facts(info.srs_id)
+    except CrsError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -138,8 +171,10 @@ def _grown(box: tuple[float, float, float, float]) -> tuple[float, float, float,
 
 
 def _plan(store: Store, info: LayerInfo, map_crs: CRS | None,
-          box: tuple[float, float, float, float] | None = None, identities: bool = True
-          ) -> _Plan:
+          box: tuple[float, float, float, float] | None = None, identities: bool = True,
+          own: tuple[int, CrsFacts] | None = None) -> _Plan:
+    """``own``: the map is in the file's own CRS (srs_id, facts): a layer in it needs
+    neither reprojection nor a CRS object."""
     name = info.name
     if not info.geometry_type:
         raise NotFoundError("{path}: {name!r} is a table without geometry",
@@ -148,6 +183,10 @@ def _plan(store: Store, info: LayerInfo, map_crs: CRS | None,
     is_asset = name in sc.ASSET_TABLES_BY_NAME
     wanted = tuple(c for c in ("asset_uuid" if identities else None, "condition",
                                LABEL_LAYERS.get(name)) if c and c in cols)
+    if own is not None and info.srs_id == own[0]:
+        return _Plan(name, info.geometry_type, info.count, wanted,
+                     is_asset and "retired_at" in cols, None, own[1].name, is_asset, box,
+                     identities)
     layer_crs = _layer_crs(store, name)
     reproject = map_crs is not None and layer_crs is not None and not layer_crs.equals(map_crs)
     return _Plan(name, info.geometry_type, info.count, wanted,
@@ -183,6 +222,8 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     pieces = read.pieces
     release_free_memory()
     if plan.layer_wkt is not None and map_wkt is not None:
+        from pyproj import CRS
+
         pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
     bounds = pcs.feature_bounds(pieces, n)
     ok = np.isfinite(bounds).all(axis=1)  # drops missing, empty and unprojectable features
@@ -227,7 +268,7 @@ def _typical_size(bounds: np.ndarray) -> float:
     if len(bounds) == 0:
         return 0.0
     sample = bounds[:: max(1, len(bounds) // 20000)]
-    return float(np.median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1])))
+    return qa.finite_median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1]))
 
 
 def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
@@ -242,7 +283,7 @@ def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
     cy = (bounds[keep, 1] + bounds[keep, 3]) / 2
     cat = category[keep]
     tile = np.zeros(len(keep), dtype=np.int64)
-    for c in np.unique(cat):
+    for c in qa.distinct(cat):
         members = np.flatnonzero(cat == c)
         n = len(members)
         n_slices = max(1, int(np.ceil(np.sqrt(n / BLOCK))))

@@ -6,12 +6,15 @@ feature (subset, reorder, bounds, orientation, reprojection, back to Shapely geo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
 
 from citymgr_desktop.render import qtarrays as qa
+
+if TYPE_CHECKING:  # pyproj loads when something is reprojected
+    from pyproj import CRS
 
 POINT, LINE, POLYGON = "point", "line", "polygon"
 KINDS = (POLYGON, LINE, POINT)  # drawing order inside a mixed layer
@@ -124,6 +127,8 @@ def feature_bounds(pieces: dict[str, Pieces], n: int) -> np.ndarray:
 
 def reproject(pieces: dict[str, Pieces], src: CRS, dst: CRS) -> None:
     """Transform every vertex to ``dst`` in place (failures become inf: dropped later)."""
+    from pyproj import Transformer
+
     tf = Transformer.from_crs(src, dst, always_xy=True)
     for pc in pieces.values():
         if len(pc.coords):

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
@@ -21,7 +22,6 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRegion
 
 from citymgr_desktop.core.qgis.symbols import LABEL_MAX_SCALE
 from citymgr_desktop.render import qtarrays as qa
-from citymgr_desktop.render.backdrop import Backdrop
 from citymgr_desktop.render.data import LINE, POINT, POLYGON, LayerData, MapData
 from citymgr_desktop.render.labels import draw_line_labels
 from citymgr_desktop.render.markers import (
@@ -40,6 +40,9 @@ from citymgr_desktop.render.symbols import (
 )
 from citymgr_desktop.render.view import Extent, MapView
 from citymgr_desktop.render.wide_lines import draw_layer_lines
+
+if TYPE_CHECKING:  # base maps (GDAL, urllib, the tile cache) load when a map has one
+    from citymgr_desktop.render.backdrop import Backdrop
 
 CHUNK_VERTICES = 400_000  # vertices per Qt call: bounds memory and cancel latency
 THIN_FROM = 20_000  # batches with more vertices are thinned to the pixel grid

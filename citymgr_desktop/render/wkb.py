@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from citymgr_desktop.render.qtarrays import ranges
+from citymgr_desktop.render.qtarrays import distinct, ranges
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -186,7 +186,7 @@ def _single_points(data: np.ndarray, n: int, feature: np.ndarray, at: np.ndarray
     of the time for 600k points)."""
     coords = np.empty((len(at), 2), np.float64)
     shift = at % 8
-    for s in np.unique(shift):
+    for s in distinct(shift):
         pick = np.flatnonzero(shift == s)
         view = np.frombuffer(data, dtype="<f8", count=(len(data) - int(s)) // 8, offset=int(s))
         word = (at[pick] - s) // 8
@@ -214,7 +214,7 @@ def _assemble(data: np.ndarray, n: int, rec: _Pieces, kind: str) -> ParsedKind:
     words = np.empty(2 * int(piece_start[-1]), np.float64)
     # doubles sit at any byte offset: view the buffer once per offset modulo 8, unaligned
     shift = start % 8
-    for s in np.unique(shift):
+    for s in distinct(shift):
         pick = np.flatnonzero(shift == s)
         view = np.frombuffer(data, dtype="<f8", count=(len(data) - int(s)) // 8, offset=int(s))
         w0 = (start[pick] - s) // 8
