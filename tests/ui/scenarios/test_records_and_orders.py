@@ -39,9 +39,9 @@ from tests.ui.driver import (
 from tests.ui.scenarios.helpers import zoom_on_a_bin
 
 ALT = Qt.KeyboardModifier.AltModifier
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db40000"
-                    "000049454e44ae426082")
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"  # 1x1 red
+                    "1f15c4890000000d49444154789c63f8cfc0f01f00050001ff89993d1d00"
+                    "00000049454e44ae426082")
 
 
 def select_bin(qtbot, w, where=None):
