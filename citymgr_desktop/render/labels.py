@@ -1,4 +1,7 @@
 """Line labels (road names): upright on a straight run of the street, with a white halo.
+A Chinese name on a steep street (more than STEEP_DEG from level) is written as Chinese maps
+write it: its characters upright, one under the other along the street, read from the top
+(turned 90° it read top-down on one street and bottom-up on its neighbour).
 
 Connected lines of the same name are merged first (a street, not each segment, is
 labelled); placement is greedy, longest first; a label is dropped when it would overlap one
@@ -38,6 +41,7 @@ MAX_CANDIDATES = 20_000  # more lines than this in view: too small a scale for l
 MAX_LABELS = 600
 MAX_TRIED = 1500  # longest features tried per frame (keeps a dense view quick)
 STRAIGHT_PX = 2.5  # how far a labelled run may bend away from its chord
+STEEP_DEG = 60.0  # a Chinese name on a steeper street: upright characters down the street
 _CELL = 64.0
 _local = threading.local()  # label images per thread (QImages are not shared across threads)
 
@@ -102,16 +106,30 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
         spot = _place_on_coords(x, y, view, w + 2 * ppmm, code)
         if spot is None:
             continue
+        stacked = abs(spot[2]) > STEEP_DEG and _is_chinese(text)
+        if stacked:  # the upright characters need a longer straight run
+            spot = _place_on_coords(x, y, view, len(text) * _stack_step(font) + 2 * ppmm, code)
+            if spot is None:
+                continue
+            stacked = abs(spot[2]) > STEEP_DEG
         cx, cy, angle = spot
         if any((cx - px) ** 2 + (cy - py) ** 2 < repeat * repeat for px, py in seen.get(code, ())):
             continue
-        box = _rotated_box(cx, cy, w + 2 * HALO_MM * ppmm, metrics.height(), angle)
+        if stacked:
+            box = _rotated_box(cx, cy, len(text) * _stack_step(font) + 2 * HALO_MM * ppmm,
+                               metrics.maxWidth() + 2 * HALO_MM * ppmm, angle)
+        else:
+            box = _rotated_box(cx, cy, w + 2 * HALO_MM * ppmm, metrics.height(), angle)
         cells = _cells(box)
         if any(box.intersects(o) for c in cells for o in grid.get(c, ())):
             continue
         for c in cells:
             grid.setdefault(c, []).append(box)
         seen.setdefault(code, []).append((cx, cy))
+        placed += 1
+        if stacked:
+            _draw_stacked(painter, text, cx, cy, angle, font, halo, baseline, sprites)
+            continue
         painter.save()
         painter.translate(cx, cy)
         painter.rotate(angle)
@@ -124,9 +142,43 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
             painter.strokePath(path, halo)
             painter.fillPath(path, TEXT_COLOUR)
         painter.restore()
-        placed += 1
     painter.restore()
     return placed
+
+
+def _is_chinese(text: str) -> bool:
+    """True for a name written in CJK characters (written upright on a steep street)."""
+    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def _stack_step(font: QFont) -> float:
+    """The distance between two upright characters of a stacked name (a little over the
+    character size, as on printed Chinese maps; the line height is looser)."""
+    return font.pixelSize() * 1.15
+
+
+def _draw_stacked(painter: QPainter, text: str, cx: float, cy: float, angle: float,
+                  font: QFont, halo: QPen, baseline: float, sprites: bool) -> None:
+    """``text`` centred on (cx, cy), each character upright, one line-height apart along
+    the street's direction ``angle``, the first at the top."""
+    metrics = QFontMetricsF(font)
+    step = _stack_step(font)
+    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    if dy < 0:  # read from the top down
+        dx, dy = -dx, -dy
+    n = len(text)
+    for k, ch in enumerate(text):
+        off = (k - (n - 1) / 2) * step
+        px, py = cx + off * dx, cy + off * dy
+        cw = metrics.horizontalAdvance(ch)
+        if sprites:
+            image = _label_sprite(ch, font, halo, baseline, cw)
+            painter.drawImage(QPointF(px - image.width() / 2, py - image.height() / 2), image)
+        else:
+            path = QPainterPath()
+            path.addText(QPointF(px - cw / 2, py + baseline), font, ch)
+            painter.strokePath(path, halo)
+            painter.fillPath(path, TEXT_COLOUR)
 
 
 def _streets(layer: LayerData, idx: np.ndarray, view: MapView
