@@ -68,6 +68,7 @@ class Task(QObject):
         self.thread.started.connect(self.worker.run)
         self.worker.finished.connect(self.thread.quit)
         self._outcome: tuple[bool, Any] | None = None
+        self._answered = True  # until started; then until done/error has been sent
         self.worker.succeeded.connect(self._keep_result)
         self.worker.failed.connect(self._keep_error)
         self.thread.finished.connect(self._report)
@@ -96,6 +97,7 @@ class Task(QObject):
     def _report(self) -> None:
         self.thread.wait()  # "finished" comes just before the thread is marked ended
         outcome, self._outcome = self._outcome, None
+        self._answered = True
         if outcome is None:
             return
         ok, value = outcome
@@ -110,6 +112,7 @@ class Task(QObject):
             self.dialog.setLabelText(i18n.render(message))
 
     def start(self) -> Task:
+        self._answered = False
         self.thread.start()
         return self
 
@@ -120,7 +123,9 @@ class Task(QObject):
         return self.thread.wait(ms)
 
     def is_running(self) -> bool:
-        return self.thread.isRunning()
+        """True from the start until ``done``/``error`` has been sent (the thread ends just
+        before that: a caller that saw it ended would not find the answer yet)."""
+        return not self._answered or self.thread.isRunning()
 
 
 ErrorSink = Callable[[str, BaseException], None]

@@ -49,3 +49,19 @@ def test_a_dialog_closed_by_its_tasks_answer_outlives_nothing(qtbot, qapp):
     assert [s[:2] for s in seen] == [("done", i * 2) if i % 2 == 0 else
                                      ("error", CancelledError.__name__) for i in range(25)]
     assert not any(running for _, _, running in seen)  # the thread had ended every time
+
+
+def test_a_task_is_running_until_its_answer_has_been_sent(qtbot, qapp):
+    """A dialog that waits for ``not task.is_running()`` finds the answer there: the
+    thread ends just before ``done`` is sent (the sync dialog's preview found no report)."""
+    from PySide6.QtCore import QCoreApplication
+
+    for value in range(1, 31):
+        got: list[object] = []
+        task = run_task(None, "answer", _answer, value, on_done=got.append, show_dialog=False)
+        while True:  # look between the events, as a waiting caller does
+            running = task.is_running()
+            assert running or got == [value * 2], "ended without its answer"
+            if not running:
+                break
+            QCoreApplication.processEvents()
