@@ -25,6 +25,7 @@ from citymgr_desktop.core.errors import (
 )
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.files import check_file, is_writable
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.sync import registry as reg
@@ -48,7 +49,18 @@ from citymgr_desktop.core.sync.schema import (
 from citymgr_desktop.core.sync.undo import undo_sync
 from citymgr_desktop.core.sync.values import register_functions
 
-__all__ = ["sync_package", "undo_sync"]
+__all__ = ["open_for_sync", "sync_package", "undo_sync"]
+
+
+def open_for_sync(master: str | os.PathLike[str], package: str | os.PathLike[str], *,
+                  read_only: bool = False) -> Store:
+    """The master opened for a sync of ``package``: the package's whole-file check starts in
+    a thread while the master's runs (``Store.open``), so the two files are read side by side
+    on two cores; :func:`sync_package` then finds the package's version known whole, or
+    checks it itself (``integrity.check_in_background``). Nothing else changes: a damaged
+    master or package stops the sync before anything is written, as before."""
+    integrity.check_in_background(Path(package))
+    return Store.open(master, read_only=read_only)
 
 
 def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str | None = None,
