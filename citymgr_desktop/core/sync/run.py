@@ -11,6 +11,7 @@ check the file's integrity. ``undo_sync`` restores the master as it was before a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
@@ -49,17 +50,25 @@ from citymgr_desktop.core.sync.schema import (
 from citymgr_desktop.core.sync.undo import undo_sync
 from citymgr_desktop.core.sync.values import register_functions
 
-__all__ = ["open_for_sync", "sync_package", "undo_sync"]
+__all__ = ["check_package_ahead", "open_for_sync", "sync_package", "undo_sync"]
+
+
+def check_package_ahead(package: str | os.PathLike[str]) -> None:
+    """Start the package's whole-file check (``quick_check``) in a thread now: the sync dialog
+    calls it when a package is chosen, so the check runs while the user reads the form, and
+    :func:`sync_package` finds this version of the package known whole (or, if it is damaged
+    or changed meanwhile, checks it itself and refuses it, exactly as without this)."""
+    with contextlib.suppress(OSError, ValueError):
+        integrity.check_in_background(Path(package))
 
 
 def open_for_sync(master: str | os.PathLike[str], package: str | os.PathLike[str], *,
                   read_only: bool = False) -> Store:
     """The master opened for a sync of ``package``: the package's whole-file check starts in
     a thread while the master's runs (``Store.open``), so the two files are read side by side
-    on two cores; :func:`sync_package` then finds the package's version known whole, or
-    checks it itself (``integrity.check_in_background``). Nothing else changes: a damaged
-    master or package stops the sync before anything is written, as before."""
-    integrity.check_in_background(Path(package))
+    on two cores (:func:`check_package_ahead`). Nothing else changes: a damaged master or
+    package stops the sync before anything is written, as before."""
+    check_package_ahead(package)
     return Store.open(master, read_only=read_only)
 
 
