@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,33 +65,6 @@ def _update_columns(t: Any, d: TableDiff) -> list[str]:
     return [c for c in all_columns(t) if c in wanted]
 
 
-class _FileInThread:
-    """A file ``write(dst)`` writes in a thread while the caller goes on: ``wait()`` returns
-    it (re-raising a failure), ``abandon()`` drops it."""
-
-    def __init__(self, dst: Path, write: Callable[[Path], object]) -> None:
-        self.dst = dst
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._write, args=(write,), daemon=True)
-        self._thread.start()
-
-    def _write(self, write: Callable[[Path], object]) -> None:
-        try:
-            write(self.dst)
-        except BaseException as exc:  # reported by wait()
-            self._error = exc
-
-    def wait(self) -> Path:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self.dst
-
-    def abandon(self) -> None:
-        self._thread.join()
-        reg.discard(self.dst)
-
-
 # The progress bar (0-100): each phase's share, in the order they run.
 PHASE_SHARES = {"compare": (0, 40), "merge": (40, 45), "copy": (45, 50), "apply": (50, 60),
                 "photos": (60, 95), "check": (95, 100)}
@@ -112,7 +84,6 @@ class SyncJob:
         self.full_check = False
         self.base_path = pkg_path
         self._copies: list[reg.DatabaseCopy] = []
-        self._delta: _FileInThread | None = None  # the next base's delta, written beside
         self._keep: Path | None = None
         self._photo_counts: dict[str, dict[str, int]] = {}
         self._photo_notes: list[Text] = []
@@ -162,8 +133,6 @@ class SyncJob:
         except BaseException:
             for copy in self._copies:
                 copy.abandon()
-            if self._delta is not None:
-                self._delta.abandon()
             for p in (self._keep, backup_path):
                 if p is not None:
                     reg.discard(p)
@@ -174,8 +143,6 @@ class SyncJob:
         if backup_path is not None:
             self._start_backup(backup_path)
         diffs = self._compare()
-        if not dry_run:
-            self._start_delta(diffs)
         merged = self._merge(diffs)
         if merged is None:  # nothing to do, or this content was synced before
             return self._finish_early()
@@ -194,18 +161,6 @@ class SyncJob:
         """copy: the backup of the master starts in a background thread, beside the
         comparison (SQLite's online backup; see DatabaseCopy); the copy phase waits for it."""
         self._copies.append(reg.DatabaseCopy(self.conn, "main", self.store.path, backup_path))
-
-    def _start_delta(self, diffs: dict[str, TableDiff]) -> None:
-        """copy: the delta of the package's changed rows (the next sync's base) is written
-        from the package by a thread of its own beside the merge and the writes (the package
-        is not written before ``_copy_base`` marks it); not when there is nothing to do or a
-        rewritten layer needs the whole package kept."""
-        if not any(diffs.values()) or needs_full_copy(diffs, bool(self.normal)):
-            return
-        folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
-        pkg_path = self.pkg_path
-        self._delta = _FileInThread(folder / f"delta-{self.run_uuid}.gpkg",
-                                    lambda dst: write_delta(dst, pkg_path, diffs))
 
     def _compare(self) -> dict[str, TableDiff]:
         """compare: the field's changes against the base, by content (two threads)."""
@@ -298,12 +253,9 @@ class SyncJob:
         for copy in self._copies:  # every copy on the disk before the package is marked
             copy.wait()           # and the sync commits (the backup's flush ends here)
         if not full:
-            if self._delta is None:  # started beside the merge; else written here
-                folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
-                self._delta = _FileInThread(folder / f"delta-{self.run_uuid}.gpkg",
-                                            lambda dst: write_delta(dst, self.pkg_path, diffs))
-            self._keep = self._delta.wait()
-            self._delta = None  # kept: discarded with _keep if the sync fails from here
+            folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
+            self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", self.pkg_path,
+                                     diffs)
         self._mark_package()
         self._tick("copies")
 
@@ -430,9 +382,6 @@ class SyncJob:
         for copy in self._copies:  # nothing will be written: no backup needed
             copy.abandon()
         self._copies.clear()
-        if self._delta is not None:  # already synced: no next base either
-            self._delta.abandon()
-            self._delta = None
         self.report.timings = self.timings
         return self.report
 
