@@ -68,7 +68,7 @@ def measure_ours(path: str, repeat: int) -> dict:
     from citymgr_desktop.render.loader import load_map
 
     ensure_cjk_font()
-    quick = RenderOptions(antialias=False, labels=False)
+    quick = RenderOptions(antialias=False, labels=False, quick=True)  # as the canvas
     t0 = time.perf_counter()
     with Store.open(path, read_only=True) as store:
         data = load_map(store)
@@ -98,7 +98,7 @@ def measure_ours(path: str, repeat: int) -> dict:
         for _ in range(max(repeat, 5)):
             after = (before[0] + dx, before[1] + dy, before[2] + dx, before[3] + dy)
             image, r_pan = render_frame(data, after, (W, H), RenderOptions(
-                antialias=False, labels=False, previous=(image, before)))
+                antialias=False, labels=False, quick=True, previous=(image, before)))
             steps.append(r_pan.seconds)
             before = after
         pan.append(statistics.median(steps))

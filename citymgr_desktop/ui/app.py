@@ -27,7 +27,6 @@ from types import TracebackType
 
 from PySide6.QtCore import (
     QCoreApplication,
-    QSettings,
     QStandardPaths,
     QTimer,
     QtMsgType,
@@ -55,8 +54,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--size", default="1440x900",
                    help="window size for --screenshot (default 1440x900)")
     p.add_argument("--bbox", help="the first view, minx,miny,maxx,maxy (map CRS): a small one is read and drawn before the rest of the map")
-    p.add_argument("--lang", choices=["en", "zh_CN"], help="interface language (default: "
-                   "the one chosen in Settings, else the system's)")
+    p.add_argument("--lang", choices=["en", "zh_CN"], help="interface language of this run "
+                   "(default: the one chosen in Settings, else the system's; not remembered)")
     verbosity = p.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true",
                            help="log more (INFO) to the log file and the console")
@@ -142,11 +141,10 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
 
 
 def setup_language(lang: str | None) -> str:
-    """Install the translator (``lang``, else settings, else the system locale)."""
+    """Install the translator (``lang``, else settings, else the system locale). ``--lang``
+    is for this run only (a screenshot in English): Settings > Language is what is kept."""
     from citymgr_desktop.ui import i18n
 
-    if lang:
-        QSettings().setValue(i18n.SETTINGS_KEY, lang)
     return i18n.install(lang)
 
 

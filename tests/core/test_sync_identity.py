@@ -27,14 +27,6 @@ ASSETS = ("road_segment", "bridge", "green_space", "litter_bin")
 EXAMPLES = int(os.environ.get("CITYMGR_SYNC_EXAMPLES", "25"))
 
 
-@pytest.fixture
-def pair(small_district, tmp_path) -> tuple[Path, Path]:
-    pkg = tmp_path / "field" / "pkg.gpkg"
-    pkg.parent.mkdir()
-    checkout(small_district, pkg, surveyor="李四", history_years=None)
-    return small_district, pkg
-
-
 def refused(master: Path, pkg: Path, match: str) -> None:
     before = master.read_bytes()
     with pytest.raises(BadFileError, match=match):

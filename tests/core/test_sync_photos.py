@@ -23,15 +23,6 @@ from tests.core.sync_support import checkout, count, edit, row, sync, undo, uuid
 REC = "aaaaaaaa-0000-4000-8000-0000000000{:02d}"
 
 
-@pytest.fixture
-def pair(small_district, tmp_path) -> tuple[Path, Path]:
-    """(master, package of the whole small district in its own folder)."""
-    pkg = tmp_path / "field" / "pkg.gpkg"
-    pkg.parent.mkdir()
-    checkout(small_district, pkg, surveyor="李四", history_years=None)
-    return small_district, pkg
-
-
 def free_bins(path: Path, n: int) -> list[str]:
     return uuids(path, "litter_bin", "asset_uuid NOT IN (SELECT asset_uuid FROM "
                  "maintenance_record)", n)

@@ -50,6 +50,15 @@ def bit_flipped(path: Path, seed: int = 7) -> None:
     path.write_bytes(bytes(data))
 
 
+def overwritten(path: Path, seed: int = 11) -> None:
+    """160 KB of random bytes over the file's middle (a bad sector range, another file's
+    data written over it): SQLite's quick_check gives one row of many lines for it."""
+    data = bytearray(path.read_bytes())
+    start = (len(data) // 2) // 4096 * 4096
+    data[start:start + 40 * 4096] = random.Random(seed).randbytes(40 * 4096)
+    path.write_bytes(bytes(data))
+
+
 def schema_flipped(path: Path) -> None:
     """Bits flipped in the schema (sqlite_master): the file cannot even be opened."""
     data = bytearray(path.read_bytes())
@@ -173,6 +182,7 @@ def not_sqlite(path: Path) -> None:
 DAMAGES: dict[str, Callable[[Path], None]] = {
     "truncated": truncated,
     "bit_flipped": bit_flipped,
+    "overwritten": overwritten,
     "schema_flipped": schema_flipped,
     "duplicate_uuids": duplicate_uuids,
     "wrong_srs": wrong_srs,

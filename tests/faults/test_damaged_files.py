@@ -24,7 +24,7 @@ from tests.faults.support import (
 )
 
 # Damage SQLite sees: every command refuses the file (exit 3), validate may list it (8).
-MALFORMED = {"truncated", "bit_flipped", "schema_flipped", "not_sqlite"}
+MALFORMED = {"truncated", "bit_flipped", "overwritten", "schema_flipped", "not_sqlite"}
 # Damage of our model in a readable file: reads may succeed, validate finds it (exit 8).
 MODEL = {"duplicate_uuids", "wrong_srs", "three_d", "huge_text", "text_in_numbers"}
 

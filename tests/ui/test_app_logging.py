@@ -56,3 +56,20 @@ def test_warnings_and_errors_reach_the_log(tmp_path, monkeypatch):
     text = path.read_text(encoding="utf-8")
     assert "a library complains" in text and "something failed" in text
     assert "RuntimeError: boom" in text
+
+
+def test_lang_on_the_command_line_is_for_that_run_only(tmp_path):
+    """A one-off ``--lang en`` (a screenshot for a report) does not change the language the
+    next plain launch shows: that is Settings > Language (here Chinese, kept in the
+    settings file as the Settings dialog keeps it)."""
+    cfg = tmp_path / "cfg" / "citymgr"
+    cfg.mkdir(parents=True)
+    (cfg / "citymgr-desktop.conf").write_text("[ui]\nlanguage=zh_CN\n", encoding="utf-8")
+    res, log = _run_app(tmp_path, "--lang", "en")
+    assert res.returncode == 0, res.stderr
+    res, log = _run_app(tmp_path)
+    assert res.returncode == 0, res.stderr
+    started = [line for line in log.read_text(encoding="utf-8").splitlines()
+               if "started (language" in line]
+    assert ["(language en," in started[0], "(language zh_CN," in started[1]] == [True, True]
+    assert "language=zh_CN" in (cfg / "citymgr-desktop.conf").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ with a message naming the field and the allowed values; bulk edit and field calc
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QDateEdit, QDoubleSpinBox, QGroupBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGroupBox, QLineEdit, QSpinBox
 
 from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.model import schema as sc
@@ -14,6 +14,7 @@ from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
+from citymgr_desktop.ui.widgets.date_edit import DateEdit
 from citymgr_desktop.ui.widgets.field_editors import create_editor, display_value
 
 
@@ -39,7 +40,7 @@ def test_editors_follow_the_domains(qtbot):
     assert kinds["capacity_l"] is QSpinBox
     assert kinds["name"] is QLineEdit
     date = create_editor(bins.field("install_date"), "zh")
-    assert isinstance(date.date, QDateEdit)
+    assert isinstance(date.date, DateEdit) and date.value() is None
     combo = create_editor(bins.field("bin_type"), "zh").inner
     assert [combo.itemText(i) for i in range(combo.count())] == \
         ["(empty)", "可回收物", "厨余垃圾", "有害垃圾", "其他垃圾"]

@@ -150,3 +150,46 @@ def test_hidden_layers_are_not_drawn(qtbot, canvas):
     qtbot.waitUntil(canvas.is_settled, timeout=20_000)
     assert canvas.layers == ["road_segment"]
     assert canvas.full_extent() != ()
+
+
+def test_a_zoom_shows_a_quick_frame_then_the_still_one(qtbot, canvas, tmp_path):
+    """Zooming in with the wheel: the canvas shows a quick frame drawn from scratch (its
+    roads written with NumPy, RenderOptions.quick), then the still antialiased one; the
+    quick frame looks like Qt's unantialiased drawing of that view."""
+    import numpy as np
+    from PySide6.QtGui import QImage, QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from citymgr_desktop.render import RenderOptions, render_frame
+
+    frames = []
+    canvas._worker.finished.connect(
+        lambda job, image, result: frames.append((job, image.copy())))
+    pos = QPointF(400, 300)
+    for _ in range(6):  # a few notches in: a view of a few streets
+        QApplication.sendEvent(canvas, QWheelEvent(
+            pos, canvas.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False))
+    qtbot.waitUntil(canvas.is_settled, timeout=20_000)
+    quick = [(job, image) for job, image in frames
+             if job.channel == "base" and not job.options.antialias]
+    still = [(job, image) for job, image in frames
+             if job.channel == "base" and job.options.antialias]
+    assert quick and still
+    job, image = quick[-1]
+    assert job.options.quick and job.extent == canvas.extent()
+    assert still[-1][0].extent == canvas.extent()
+    image.save(str(tmp_path / "quick.png"))
+    still[-1][1].save(str(tmp_path / "still.png"))
+    canvas.grab().save(str(tmp_path / "canvas.png"))
+    exact, _ = render_frame(canvas.data, job.extent, job.size, RenderOptions(
+        antialias=False, labels=False, background="#ffffff", dpi=job.options.dpi))
+
+    def pixels(img):
+        img = img.convertToFormat(QImage.Format.Format_ARGB32)
+        return np.frombuffer(img.constBits(), np.uint32)[: img.width() * img.height()]
+
+    a, b = pixels(exact), pixels(image)
+    assert len(np.unique(a)) > 5, "the view shows features"
+    assert np.count_nonzero(a != b) < 0.03 * a.size

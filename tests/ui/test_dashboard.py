@@ -195,3 +195,23 @@ def test_chinese_interface(qtbot, isolated_settings, district):
         w.close()
     finally:
         i18n.install("en")
+
+
+def test_view_dashboard_brings_it_to_the_front_at_a_readable_height(qtbot, opened_window):
+    """Opened by its shortcut (View > Dashboard) it is the tab shown, not behind the work
+    orders' tab, and tall enough for its charts (it came up ~100 px tall, cut off)."""
+    window = opened_window
+    window.resize(1440, 900)
+    feat = window.installed_features["dashboard"]
+    orders = window.dock("workorders_dock")
+    feat.dock.hide()
+    orders.show()
+    orders.raise_()
+    press(qtbot, window, Qt.Key.Key_D,
+          Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(feat.dock.isVisible)
+    qtbot.waitUntil(lambda: not feat.dock.visibleRegion().isEmpty())
+    qtbot.waitUntil(lambda: feat.dock.height() >= 300)
+    qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
+    feat._before_close()

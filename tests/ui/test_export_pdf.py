@@ -22,6 +22,7 @@ from citymgr_desktop.export.workorders import map_extract as wm
 from citymgr_desktop.export.workorders.pdf import MAP_H, W, export_pdf
 from citymgr_desktop.export.workorders.pdf_layout import Sheet
 from tests.tools import have_pdftotext, require_all, skip_missing
+from tests.ui.pdf_reading import pdf_words
 
 
 @pytest.fixture(autouse=True)
@@ -188,7 +189,6 @@ def test_number_bubbles_do_not_overlap_in_a_cluster():
 
 def test_overdue_deadline_stays_inside_its_cell(small_district, tmp_path):
     """An overdue order's deadline and its “（已超期）” mark lie within the deadline cell."""
-    import re
 
     from citymgr_desktop.export.workorders.pdf import X0
 
@@ -198,14 +198,8 @@ def test_overdue_deadline_stays_inside_its_cell(small_district, tmp_path):
     out = tmp_path / "late.pdf"
     assert main(["workorders", "export", str(small_district), "--case", case, "--format",
                  "pdf", "--no-map", "--out", str(out)]) == 0
-    bbox = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(out), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    words: list[tuple[float, float, str]] = []
-    for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                         r'yMax="([\d.]+)">([^<]*)</word>', bbox):
-        words.append((float(m[1]), float(m[3]), m[5]))
-    mm = 72 / 25.4
-    cell_left, cell_right = (X0 + 2 * W / 4) * mm, (X0 + 3 * W / 4) * mm
+    words = [(x0, x1, text) for text, x0, _y0, x1, _y1 in pdf_words(out)]  # millimetres
+    cell_left, cell_right = X0 + 2 * W / 4, X0 + 3 * W / 4
     marks = [w for w in words if "已超期" in w[2]]
     assert marks, [w[2] for w in words][:40]
     for x0, x1, text in marks:

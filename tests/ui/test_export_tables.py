@@ -63,6 +63,14 @@ def test_xlsx_two_sheets(setup, tmp_path):
     uuid_col = assets[0].index("资产唯一标识")
     assert [r[uuid_col] for r in assets[1:6]] == bins
     assert wb["工单"].freeze_panes == "B2"
+    # an order made from a selection stores no 街道 of its own: the sheet names its assets'
+    # (the PDF shows the same), so the orders can be filtered by 街道 in Excel
+    district = orders[0].index("街道")
+    district_of = {r[uuid_col]: r[assets[0].index("街道")] for r in assets[1:]}
+    for row, rep in zip(orders[1:], reps, strict=True):
+        assert rep.order.get("district") is None
+        named = sorted({district_of[a.values["asset_uuid"]] for a in rep.assets})
+        assert row[district] == "、".join(named) and row[district]
     en = load_workbook(export_xlsx(reps, tmp_path / "en.xlsx", lang="en"))
     assert en.sheetnames == ["Work orders", "Order assets"]
     assert next(en["Work orders"].iter_rows(values_only=True))[0] == "Case number"

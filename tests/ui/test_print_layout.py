@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 import shapely
 from pypdf import PdfReader
-from pypdf.generic import ContentStream
 
 from citymgr_desktop.cli import main as cli_main
 from citymgr_desktop.core.errors import CancelledError, NotFoundError, ValidationError
@@ -29,10 +28,10 @@ from citymgr_desktop.core.store import create as project
 from citymgr_desktop.export.pages import ISO_216_MM
 from citymgr_desktop.export.print_map import geometry as lg
 from tests.tools import needs_poppler
+from tests.ui.pdf_reading import PT_MM, pdf_text, pdf_words, stroked_segments
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
-PT_MM = 25.4 / 72
 X0, Y0 = 528_000.0, 3_381_000.0  # the measuring project's origin (EPSG:4547, metres)
 RED = "#d73027"  # condition 5: only the measured road has it
 
@@ -87,58 +86,6 @@ def _export(path: Path, out: Path, **kw):
     from citymgr_desktop.export.print_map.layout import export_map
 
     return export_map(_source(path, kw.get("lang", "en")), _settings(**kw), out)
-
-
-# -- reading the PDF's drawing operators --------------------------------------------------
-def _mul(a, b):
-    """Compose PDF matrices [a b c d e f]: first ``a``, then ``b``."""
-    return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
-            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
-            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
-
-
-def stroked_segments(pdf: Path, page: int = 0) -> list[tuple[str, tuple, tuple]]:
-    """Every stroked straight segment as (stroke colour hex, (x, y) mm, (x, y) mm) in page
-    millimetres from the top-left corner, following q/Q/cm like a viewer does."""
-    reader = PdfReader(str(pdf))
-    pg = reader.pages[page]
-    height = float(pg.mediabox.height)
-    ops = ContentStream(pg.get_contents(), reader).operations
-    ctm, colour, stack = [1.0, 0, 0, 1.0, 0, 0], "#000000", []
-    path: list[tuple[tuple, tuple]] = []
-    current = start = None
-    out = []
-
-    def page_mm(x, y):
-        px = ctm[0] * x + ctm[2] * y + ctm[4]
-        py = ctm[1] * x + ctm[3] * y + ctm[5]
-        return (px * PT_MM, (height - py) * PT_MM)
-
-    for operands, op in ops:
-        op = op.decode() if isinstance(op, bytes) else op
-        if op == "q":
-            stack.append((ctm, colour))
-        elif op == "Q":
-            ctm, colour = stack.pop()
-        elif op == "cm":
-            ctm = _mul([float(v) for v in operands], ctm)
-        elif op in ("RG", "SC", "SCN") and len(operands) == 3:
-            r, g, b = (float(v) for v in operands)
-            colour = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
-        elif op == "m":
-            current = start = page_mm(float(operands[0]), float(operands[1]))
-        elif op == "l":
-            nxt = page_mm(float(operands[0]), float(operands[1]))
-            path.append((current, nxt))
-            current = nxt
-        elif op == "h" and current is not None and start is not None:
-            path.append((current, start))
-        elif op in ("S", "s", "B", "B*", "b", "b*"):
-            out += [(colour, a, b) for a, b in path]
-            path = []
-        elif op in ("f", "f*", "F", "n", "W n"):
-            path = []
-    return out
 
 
 def red_length_mm(pdf: Path, frame: lg.Rect) -> float:
@@ -238,7 +185,7 @@ def test_legend_lists_exactly_the_categories_drawn(measured, tmp_path):
     report = _export(measured, out, scale=2000, bbox=(X0 - 20, Y0 - 60, X0 + 170, Y0 + 60))
     assert report.shown == {"green_space": [None], "road_segment": [3, 5],
                             "litter_bin": [2, 4]}
-    text = _pdftotext(out)
+    text = pdf_text(out)
     legend = text[text.index("Legend"):]
     for label in ("Road segments", "3 Mediocre", "5 Critical", "Litter bins", "2 Fair",
                   "4 Poor", "Green spaces", "Not assessed"):
@@ -275,7 +222,7 @@ def test_grid_labels_are_real_coordinates_in_the_right_place(measured, tmp_path)
     plan = report.plan
     frame, ext, step = plan.geometry.map, plan.extent, plan.grid_interval
     assert step == 50.0  # 1:1000 -> 50 m = 50 mm between lines
-    words = _pdf_words(out)
+    words = pdf_words(out)
     xs_expected, ys_expected = lg.grid_lines(ext, step)
     below = [(float(t), (x0 + x1) / 2) for t, x0, y0, x1, y1 in words
              if re.fullmatch(r"\d{6}", t) and y0 > frame.bottom]
@@ -294,7 +241,7 @@ def test_chinese_sheet_is_searchable_text(measured, tmp_path):
     out = tmp_path / "zh.pdf"
     _export(measured, out, scale=2000, lang="zh_CN", title="测量路维修图",
             bbox=(X0 - 20, Y0 - 60, X0 + 170, Y0 + 60))
-    text = _pdftotext(out)
+    text = pdf_text(out)
     for words in ("测量路维修图", "比例尺 1:2000", "图例", "道路路段", "垃圾箱", "绿地",
                   "未评定", "坐标系", "日期", "制图", "米"):
         assert words in text
@@ -326,7 +273,7 @@ def test_atlas_has_a_page_per_sub_district_framed_on_it(district, tmp_path):
     from citymgr_desktop.export.print_map.areas import district_bbox
 
     for i, (name, rep) in enumerate(zip(names, result.reports, strict=True)):
-        page_text = _pdftotext(out, page=i + 1)
+        page_text = pdf_text(out, page=i + 1)
         assert f"街道：{name}" in page_text
         assert f"第 {i + 1} 页，共 {len(names)} 页" in page_text
         b, e = district_bbox(source.store, name), rep.plan.extent
@@ -402,27 +349,7 @@ def test_unknown_names_are_not_found(measured):
         district_bbox(store, "丙街道")
 
 
-# -- helpers ---------------------------------------------------------------------------------
-def _pdftotext(pdf: Path, page: int | None = None) -> str:
-    args = ["pdftotext", "-layout"]
-    if page is not None:
-        args += ["-f", str(page), "-l", str(page)]
-    return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
-def _pdf_words(pdf: Path) -> list[tuple[str, float, float, float, float]]:
-    """Words with their boxes in page millimetres (pdftotext -bbox)."""
-    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    out = []
-    for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                         r'yMax="([\d.]+)">([^<]*)</word>', html):
-        x0, y0, x1, y1 = (float(m.group(i)) * PT_MM for i in range(1, 5))
-        out.append((m.group(5), x0, y0, x1, y1))
-    return out
-
-
+# -- the layout's geometry helpers, road names -----------------------------------------------
 def test_geometry_helpers():
     assert lg.scale_bar(2000, 60).total_m == 100 and lg.scale_bar(2000, 60).length_mm == 50
     assert lg.scale_bar(50_000, 60).unit == "km"

@@ -72,6 +72,14 @@ def test_preview_shows_the_summary_and_writes_nothing(qtbot, setup, dialog):
     assert dialog.summary.counts.item(0, 4).text() == "1"  # conflict
     assert any("Condition" in dialog.summary.notes.item(i).text() or "技术状况" in
                dialog.summary.notes.item(i).text() for i in range(dialog.summary.notes.count()))
+    # the conflict names its bin as people know it: object code and name, not a uuid's start
+    a = setup[2][0]
+    bin_a = window.store.get_row("litter_bin", a)
+    conflict = next(dialog.summary.notes.item(i).text()
+                    for i in range(dialog.summary.notes.count())
+                    if "Condition" in dialog.summary.notes.item(i).text()
+                    or "技术状况" in dialog.summary.notes.item(i).text())
+    assert f"{bin_a['obj_code']} {bin_a['name']}" in conflict and a[:8] not in conflict
     assert Path(window.store.path).read_bytes() == before
     assert len(window.commands) == 0 and dialog.model.rowCount() == 0
 

@@ -114,10 +114,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.clock import format_local
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.workorders import orders as wo
-    from citymgr_desktop.core.workorders.deadlines import format_local
     from citymgr_desktop.core.workorders.query import select_assets
 
     with open_store(args.file) as store:
@@ -184,11 +184,11 @@ def run_move(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.cli.commands._table import print_table
+    from citymgr_desktop.core.clock import format_local
     from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.model import domains as dm
     from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
-    from citymgr_desktop.core.workorders.deadlines import format_local
     from citymgr_desktop.core.workorders.query import list_orders
 
     with open_store(args.file, read_only=True) as store:

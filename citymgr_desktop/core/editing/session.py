@@ -1,6 +1,7 @@
 """An editing session over one open file: unsaved edits as a :class:`DeltaSet` on top of the
 store, every edit a command on a :class:`CommandStack`, a crash-safe recovery journal, and a
-save that writes only the changed rows in one transaction (docs/editing.md).
+save that writes only the changed rows in one transaction (the writing itself in
+:mod:`citymgr_desktop.core.editing.saving`; docs/editing.md).
 
 Reads through the session (:meth:`EditSession.rows`, :meth:`overlay`, :meth:`select`) show the
 file with the pending edits applied, the way QGIS layers show their edit buffer. The edit
@@ -14,9 +15,8 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.editing import commands as ec
 from citymgr_desktop.core.editing.conflicts import MINE, Conflict, Merge, merge
@@ -27,10 +27,11 @@ from citymgr_desktop.core.editing.recovery import (
     claim_journal,
     journals_elsewhere,
 )
-from citymgr_desktop.core.editing.versions import as_conflicts, base_versions, conflict_error
+from citymgr_desktop.core.editing.saving import SaveResult, write_to_database, write_to_file
+from citymgr_desktop.core.editing.versions import base_versions
 from citymgr_desktop.core.editing.view import SessionView
 from citymgr_desktop.core.errors import ConflictError, ReadOnlyError
-from citymgr_desktop.core.messages import Message, joined, msg
+from citymgr_desktop.core.messages import Message, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet, values_equal
 from citymgr_desktop.core.progress import Progress
@@ -38,8 +39,6 @@ from citymgr_desktop.core.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from citymgr_desktop.core.store.postgis import PostgisStore
 
 
 @dataclass(frozen=True)
@@ -50,16 +49,6 @@ class EditEvent:
     uuids: dict[str, frozenset[str]] = field(default_factory=dict)
     saved: bool = False
     reset: bool = False
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    counts: dict[str, dict[str, int]]
-    retired_instead: int = 0  # deletes that became retirements (history appeared meanwhile)
-
-    @property
-    def rows(self) -> int:
-        return sum(sum(c.values()) for c in self.counts.values())
 
 
 class EditSession(SessionView):
@@ -313,57 +302,30 @@ class EditSession(SessionView):
             raise ReadOnlyError("a dry run never saves")
         if self.store.is_database:
             return self._save_to_database(force)
-        deltas = list(self.pending)
-        with self.store.session() as conn:
-            if self._state_of_file() != self._file_state:  # somebody else wrote meanwhile
-                merged = merge(self.store, deltas)
-                if merged.conflicts and not force:
-                    found = merged.conflicts
-                    shown = joined((c.describe() for c in found[:5]), "; ", "；")
-                    if len(found) > 5:
-                        error = ConflictError("the file was changed by another program since "
-                                              "these edits were made: {conflicts} …",
-                                              conflicts=shown)
-                    else:
-                        error = ConflictError("the file was changed by another program since "
-                                              "these edits were made: {conflicts}",
-                                              conflicts=shown)
-                    error.conflicts = found  # type: ignore[attr-defined]
-                    raise error
-                deltas = list(merged.resolved(default=MINE))
-            deltas, retired = ec.retire_referenced(self.store, deltas, now_iso())
-            counts = self.store.apply(deltas, self.user, progress)
-            if self.store.project_uuid is None and not self.store.is_database:
-                # files made before it was recorded
-                conn.execute("INSERT OR REPLACE INTO citymgr_meta VALUES ('project_uuid', ?)",
-                             (new_uuid(),))
-        return self._saved(counts, retired)
+        result = write_to_file(self.store, list(self.pending), self.user, progress,
+                               file_state=self._file_state, force=force)
+        return self._saved(result)
 
     def _save_to_database(self, force: bool) -> SaveResult:
         """One transaction: the pending edits saved against the versions they started from
         (rows saved meanwhile merged field by field); a field another user changed too
         rolls the whole save back as a :class:`ConflictError` with its ``conflicts``, or,
         with ``force``, is merged with "mine" and saved again."""
-        store = cast("PostgisStore", self.store)
         attempts = 5 if force else 1
         for attempt in range(attempts):
             deltas = list(self.pending)
             versions = {d.key: self.versions[d.key] for d in deltas if d.key in self.versions}
             try:
-                with store.session():
-                    deltas, retired = ec.retire_referenced(self.store, deltas, now_iso())
-                    outcome = store.save(deltas, versions, self.user)
-                    if outcome.conflicts:  # raised inside: nothing of this save stays
-                        raise conflict_error(as_conflicts(store, outcome.conflicts, deltas))
+                result = write_to_database(self.store, deltas, versions, self.user)
             except ConflictError:
                 if attempt + 1 == attempts:
                     raise
                 self.resolve(default=MINE)
                 continue
-            return self._saved(outcome.counts, retired)
+            return self._saved(result)
         raise AssertionError("unreachable")
 
-    def _saved(self, counts: dict[str, dict[str, int]], retired: int) -> SaveResult:
+    def _saved(self, result: SaveResult) -> SaveResult:
         # committed: only now may the journal forget the edits
         self._file_state = self._state_of_file()
         self.versions.clear()
@@ -376,7 +338,7 @@ class EditSession(SessionView):
         self.pending = DeltaSet()
         self._after_change(None)
         self._notify(EditEvent(frozenset(tables), uuids, saved=True))
-        return SaveResult(counts, retired)
+        return result
 
     def discard(self) -> None:
         """Drop every pending edit. The undo steps made since the last save go with them

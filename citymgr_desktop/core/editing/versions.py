@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.editing.conflicts import Conflict
-from citymgr_desktop.core.errors import ConflictError
-from citymgr_desktop.core.messages import joined
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, values_equal
 
@@ -73,15 +71,3 @@ def as_conflicts(store: PostgisStore, found: list[SaveConflict],
             out.append(Conflict(c.table, c.uuid, "", c.ours_old, None, c.ours_new, "deleted"))
     return out
 
-
-def conflict_error(conflicts: list[Conflict]) -> ConflictError:
-    """One error carrying ``conflicts`` (the UI shows them in the merge dialog)."""
-    shown = joined((c.describe() for c in conflicts[:5]), "; ", "；")
-    if len(conflicts) > 5:
-        error = ConflictError("another user saved changes to the database since these edits "
-                              "were made: {conflicts} …", conflicts=shown)
-    else:
-        error = ConflictError("another user saved changes to the database since these edits "
-                              "were made: {conflicts}", conflicts=shown)
-    error.conflicts = conflicts  # type: ignore[attr-defined]
-    return error

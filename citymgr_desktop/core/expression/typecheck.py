@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from citymgr_desktop.core.clock import format_iso, now_iso
+from citymgr_desktop.core.clock import format_iso, now_iso, office_today
 from citymgr_desktop.core.expression.fields import (
     BOOL,
     DATE,
@@ -99,7 +99,7 @@ class Checker:
 
     def __init__(self, fields: Fields, today: dt.date | None = None) -> None:
         self.fields = fields
-        self.today = today or dt.date.today()
+        self.today = today or office_today()
         self.used: set[str] = set()
 
     def check(self, node: Node) -> Node:

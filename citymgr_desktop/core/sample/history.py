@@ -12,10 +12,11 @@ import sqlite3
 
 import numpy as np
 
+from citymgr_desktop.core.clock import to_utc
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sample.names import uuids
 from citymgr_desktop.core.store.create import DEFAULT_TIME_LIMITS, bulk_insert
-from citymgr_desktop.core.workorders.deadlines import WorkCalendar, load_calendar, to_utc
+from citymgr_desktop.core.workorders.deadlines import WorkCalendar, load_calendar
 from citymgr_desktop.core.workorders.states import WorkOrderState, case_number, path_to
 
 TODAY = dt.date(2026, 11, 20)

@@ -13,11 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.stats.assets import ConditionRow, condition_table
 from citymgr_desktop.core.stats.orders import EvaluationRow, evaluation, order_counts
-from citymgr_desktop.core.stats.period import Period, office_today
+from citymgr_desktop.core.stats.period import Period
 from citymgr_desktop.core.stats.records import RecordRow, record_table
 
 if TYPE_CHECKING:

@@ -13,9 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from citymgr_desktop.core.clock import format_iso, utcnow
+from citymgr_desktop.core.clock import OFFICE_TZ, format_iso, office_today, utcnow
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.workorders.deadlines import OFFICE_TZ
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -29,11 +28,6 @@ def parse_day(text: str | dt.date | None, what: str = "date") -> dt.date | None:
     except ValueError:
         raise ValidationError("{what} {value!r}: expected a day as YYYY-MM-DD",
                               what=what, value=text) from None
-
-
-def office_today(now: dt.datetime | None = None) -> dt.date:
-    """Today in office time (``now`` is naive UTC, default the clock's)."""
-    return ((now or utcnow()) + dt.timedelta(hours=8)).date()
 
 
 def day_start_utc(day: dt.date) -> str:
@@ -112,4 +106,4 @@ class Period:
                 None if self.last is None else self.last.isoformat())
 
 
-__all__ = ["Period", "day_start_utc", "office_today", "parse_day"]
+__all__ = ["Period", "day_start_utc", "parse_day"]

@@ -19,6 +19,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
 from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.check_rows import geometries, keys
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.store.problems import Problem, fids_text, rows, unreadable
@@ -95,7 +96,8 @@ def _integrity(conn: sqlite3.Connection) -> list[Problem]:
         return []
     return [Problem("error", "file", msg("SQLite integrity check failed (the file is damaged; "
                                          "restore it from a backup): {findings}",
-                                         findings="; ".join(findings))),
+                                         findings=integrity.describe(
+                                             integrity.findings_of(findings)))),
             *_damaged_tables(conn)]
 
 

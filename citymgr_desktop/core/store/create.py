@@ -6,7 +6,6 @@ when complete, so an interrupted or failed creation never leaves a half-written 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import sqlite3
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg, workcalendar
 from citymgr_desktop.core.atomic import atomic_path
-from citymgr_desktop.core.clock import new_uuid
+from citymgr_desktop.core.clock import new_uuid, office_today
 from citymgr_desktop.core.errors import BadFileError, CrsError, ValidationError
 from citymgr_desktop.core.gpkg.geometry import encode_many
 from citymgr_desktop.core.model import domains as dm
@@ -88,7 +87,7 @@ def initialise(conn: sqlite3.Connection, crs: CRS, district_code: str, *,
          ("district_code", district_code), ("crs", crs.to_string()),
          ("project_uuid", new_uuid())],
     )
-    years = calendar_years or workcalendar.default_years(dt.date.today())
+    years = calendar_years or workcalendar.default_years(office_today())
     conn.execute("INSERT INTO citymgr_meta VALUES (?,?)",
                  (workcalendar.CALENDAR_KEY, workcalendar.official_days(years).to_json()))
     conn.executemany(

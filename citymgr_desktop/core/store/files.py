@@ -16,6 +16,7 @@ from citymgr_desktop.core.store.integrity import (
     journal_path,
     roll_back_hot_journal,
 )
+from citymgr_desktop.core.store.targets import display_name, is_database_target
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -23,10 +24,6 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def file_path(name: str | os.PathLike[str]) -> Path:
     """``name`` as the path of a project file; a database's name (a ``postgresql://`` URL or
     ``service=``) is refused here, before ``Path`` folds the URL's ``//``."""
-    # imported here: the postgis package's __init__ imports the GeoPackage store, which
-    # imports this module
-    from citymgr_desktop.core.store.postgis.connection import display_name, is_database_target
-
     if is_database_target(name):
         raise BadFileError("{path}: this command needs a project file, not a database; "
                            "write an offline copy with 'citymgr snapshot URL --out "

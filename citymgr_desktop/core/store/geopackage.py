@@ -43,6 +43,7 @@ from citymgr_desktop.core.store.files import (
     open_connection,
     sqlite_error,
 )
+from citymgr_desktop.core.store.order_queries import StoreOrderQueries
 from citymgr_desktop.core.store.queries import StoreQueries
 from citymgr_desktop.core.store.upgrade import Absent, absent_columns, bring_up_to_date
 from citymgr_desktop.core.store.write import apply_deltas
@@ -55,11 +56,12 @@ if TYPE_CHECKING:  # pandas and GeoPandas load when a frame is read: not for eve
 INTERNAL_TABLES = frozenset({"layer_styles"})  # registered like QGIS does, not user data
 
 
-class Store(StoreQueries, StoreDrawingReads, StoreFigures):
+class Store(StoreQueries, StoreOrderQueries, StoreDrawingReads, StoreFigures):
     """An open GeoPackage. Use :meth:`open`; close it (or use it as a context manager).
 
     Views, exporters and the command line read through its methods (more of them in
-    :class:`~citymgr_desktop.core.store.queries.StoreQueries`) and never use ``conn``.
+    :class:`~citymgr_desktop.core.store.queries.StoreQueries` and
+    :class:`~citymgr_desktop.core.store.order_queries.StoreOrderQueries`) and never use ``conn``.
     """
 
     is_database = False  # a file: the edit session keeps its journal beside it
@@ -94,7 +96,7 @@ class Store(StoreQueries, StoreDrawingReads, StoreFigures):
             problems = integrity.quick_check(conn, p)
             if problems:
                 conn.close()
-                raise damaged_error(p, problems[0])
+                raise damaged_error(p, integrity.describe(problems))
             whole = True
         store = cls(p, conn, ro)
         store._whole = whole

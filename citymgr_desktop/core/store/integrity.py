@@ -165,7 +165,21 @@ def quick_check(conn: sqlite3.Connection, path: Path, *, use_cache: bool = True,
     if rows == ["ok"]:
         remember_whole(path)
         return []
-    return rows
+    return findings_of(rows)
+
+
+def findings_of(rows: list[str]) -> list[str]:
+    """quick_check's rows as one finding each: a row may hold many lines
+    ("*** in database main ***\nPage 340: ...\nPage 337: ...")."""
+    lines = [line.strip() for row in rows for line in str(row).splitlines()]
+    return [f for f in lines if f and not f.startswith("***")] or ["quick_check failed"]
+
+
+def describe(findings: list[str]) -> str:
+    """The findings of :func:`quick_check` in one line: the first, and how many more."""
+    if len(findings) <= 1:
+        return findings[0] if findings else ""
+    return f"{findings[0]}; {len(findings) - 1} more like it"
 
 
 def should_check(path: Path, read_only: bool) -> bool:

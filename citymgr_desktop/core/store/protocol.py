@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.store.postgis.connection import is_database_target
+from citymgr_desktop.core.store.targets import is_database_target
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -73,7 +73,7 @@ def check_geopackage(conn: sqlite3.Connection, schema: str, path: Path) -> None:
     ``gpkg_contents`` leaves a file GDAL and QGIS no longer read as layers)."""
     damage = integrity.quick_check(conn, path, schema=schema)
     if damage:
-        raise damaged_error(path, damage[0])
+        raise damaged_error(path, integrity.describe(damage))
     names = {r[0] for r in conn.execute(
         f"SELECT name FROM {gpkg.quote_ident(schema)}.sqlite_master WHERE type = 'table'")}
     missing = [t for t in ("gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.history import package_path
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
@@ -235,7 +236,7 @@ def name_package_files(conn: sqlite3.Connection) -> None:
 
 def history_since(years: int, today: dt.date | None = None) -> str:
     """The first record date kept for ``years`` of history."""
-    d = today or dt.date.today()
+    d = today or office_today()
     try:
         start = d.replace(year=d.year - years)
     except ValueError:  # 29 February

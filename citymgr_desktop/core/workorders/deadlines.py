@@ -20,7 +20,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from citymgr_desktop.core.clock import parse_iso
+from citymgr_desktop.core.clock import to_local, to_utc
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workcalendar import CALENDAR_KEY, calendar_text, official_days
@@ -28,7 +28,6 @@ from citymgr_desktop.core.workcalendar import CALENDAR_KEY, calendar_text, offic
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
 
-OFFICE_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
     (dt.time(8, 30), dt.time(12, 0)),
     (dt.time(14, 0), dt.time(17, 30)),
@@ -111,25 +110,6 @@ class WorkCalendar:
         end = (self.add_working_hours(local, value) if unit == "working_hours"
                else self.add_working_days(local, value))
         return to_utc(end)
-
-
-def to_local(utc: dt.datetime) -> dt.datetime:
-    """A naive UTC time as naive office time."""
-    return (utc.replace(tzinfo=dt.timezone.utc).astimezone(OFFICE_TZ)).replace(tzinfo=None)
-
-
-def to_utc(local: dt.datetime) -> dt.datetime:
-    """A naive office time as naive UTC."""
-    return local.replace(tzinfo=OFFICE_TZ).astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def format_local(text: str | None, with_time: bool = True) -> str:
-    """A stored UTC timestamp shown in office time, e.g. ``2026-11-26 17:30``."""
-    d = parse_iso(text)
-    if d is None:
-        return ""
-    loc = to_local(d)
-    return loc.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
 def load_calendar(conn: sqlite3.Connection) -> WorkCalendar:

@@ -12,7 +12,6 @@ arrow, scale bar, legend of exactly the categories drawn, overview inset and foo
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.crs_names import crs_label
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.messages import msg
@@ -162,7 +162,7 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
 
 def footer_text(source: MapSource, plan: PagePlan) -> str:
     s, tr = plan.settings, translator(plan.settings.lang)
-    parts = [tr("Date: %1").replace("%1", s.date or dt.date.today().isoformat())]
+    parts = [tr("Date: %1").replace("%1", s.date or office_today().isoformat())]
     if s.author:
         parts.append(tr("Author: %1").replace("%1", s.author))
     parts.append(tr("CRS: %1").replace("%1", crs_label(source.crs, s.lang)))

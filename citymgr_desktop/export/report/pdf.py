@@ -20,12 +20,11 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter
 
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
-from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.clock import format_local, to_local, utcnow
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.stats import MonthlyFigures, monthly_figures
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.export import verify
 from citymgr_desktop.export.fonts import ensure_gui_application, fix_pdf_tounicode
 from citymgr_desktop.export.pages import PDF_RESOLUTION, pdf_writer
@@ -109,7 +108,7 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
         s.text(X0 + 8, TOP + 6, W - 16, 18, title, 20, bold=True, color="#ffffff", wrap=True)
         s.text(X0 + 8, TOP + 25, W - 16, 10, month_text, 16, color="#ffffff")
         s.text(X0 + 8, TOP + 38, W - 16, 8,
-               f"{tr('Made')} {made:%Y-%m-%d %H:%M} · {author} · {source}", 9,
+               f"{tr('Made')} {to_local(made):%Y-%m-%d %H:%M} · {author} · {source}", 9,
                color="#d0d8e4")
         y = _heading(s, TOP + 62, tr("Key figures against last month"))
         prev = figs.previous.first

@@ -24,11 +24,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
-from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.clock import format_local, to_local, utcnow
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.workorders.deadlines import format_local, to_local
 from citymgr_desktop.core.workorders.notes import note_text
 from citymgr_desktop.core.workorders.orders import is_overdue
 from citymgr_desktop.core.workorders.query import ReportOrder
@@ -39,6 +38,7 @@ from citymgr_desktop.export.workorders import map_extract as workorder_map
 from citymgr_desktop.export.workorders.pdf_layout import Column, Flow, Sheet, table
 from citymgr_desktop.export.workorders.pdf_photos import PhotoSource, photo_block
 from citymgr_desktop.export.workorders.pdf_text import T, coded
+from citymgr_desktop.export.workorders.rows import order_districts
 
 PAGE_W, PAGE_H = 210.0, 297.0
 X0, W = 12.0, 186.0
@@ -54,12 +54,10 @@ def _district(rep: ReportOrder, lang: str) -> str:
     """The order's 街道: the one its assets share, "several" only when they name more than
     one, "not recorded" when none of them has one (a bin imported from a CSV)."""
     t = T(lang)
-    if rep.order.get("district"):
-        return str(rep.order["district"])
-    named = {str(a.values["district"]) for a in rep.assets if a.values.get("district")}
+    named = order_districts(rep)
     if len(named) > 1:
         return t("several")
-    return named.pop() if named else t("not recorded")
+    return named[0] if named else t("not recorded")
 
 
 def _header(flow: Flow, rep: ReportOrder, lang: str, now: dt.datetime) -> None:

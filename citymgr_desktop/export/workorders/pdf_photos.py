@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from citymgr_desktop.core import history
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.errors import CitymgrError
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.pdf_layout import Flow, Sheet
 from citymgr_desktop.export.workorders.pdf_text import T

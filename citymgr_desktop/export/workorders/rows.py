@@ -8,10 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.clock import format_local, utcnow
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.orders import is_overdue
 from citymgr_desktop.core.workorders.query import ReportAsset, ReportOrder
 
@@ -67,6 +66,16 @@ def yes_no(value: bool, lang: str) -> str:
     return "yes" if value else "no"
 
 
+def order_districts(report: ReportOrder) -> list[str]:
+    """The order's 街道: its own when it has one, else the distinct ones its assets name
+    (an order made from a selection on the map stores none of its own)."""
+    own = report.order.get("district")
+    if own:
+        return [str(own)]
+    return sorted({str(a.values["district"]) for a in report.assets
+                   if a.values.get("district")})
+
+
 def order_row(report: ReportOrder, lang: str = "zh", *, raw: bool = False,
               now: dt.datetime | None = None) -> dict[str, Any]:
     """One order as {column: value}; ``raw`` keeps stored codes and UTC timestamps."""
@@ -78,6 +87,8 @@ def order_row(report: ReportOrder, lang: str = "zh", *, raw: bool = False,
             out[col] = v if raw else yes_no(v, lang)
         elif col == "asset_count":
             out[col] = len(report.assets)
+        elif col == "district" and not raw:
+            out[col] = ("、" if lang.startswith("zh") else ", ").join(order_districts(report))
         else:
             v = o.get(col)
             if raw:

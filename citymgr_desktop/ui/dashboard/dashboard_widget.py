@@ -30,11 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.clock import format_local, office_today, utcnow
 from citymgr_desktop.core.stats import DashboardFigures, Period
 from citymgr_desktop.core.stats.dashboard import twelve_months_to
-from citymgr_desktop.core.stats.period import office_today
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.export.report import charts
 from citymgr_desktop.export.report.text import assignee_name, state_name
 from citymgr_desktop.ui.dashboard.chart_canvas import ChartCanvas

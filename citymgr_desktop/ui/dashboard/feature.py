@@ -16,10 +16,9 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from citymgr_desktop.core import stats
-from citymgr_desktop.core.clock import utcnow
+from citymgr_desktop.core.clock import office_today, utcnow
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.stats.orders import order_assets, orders_by_uuid
-from citymgr_desktop.core.stats.period import office_today
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.export.report.charts import Pick
 from citymgr_desktop.export.report.text import assignee_name, layer_name, state_name
@@ -83,6 +82,7 @@ class DashboardFeature(QObject):
         toggle.setText(self.tr("Dashboard"))
         toggle.setShortcut(QKeySequence("Ctrl+Shift+D"))
         window.menu("view").addAction(toggle)
+        toggle.triggered.connect(self._opened_by_the_user)
         self.theme_menu = window.menu("view").addMenu(self.tr("Map theme"))
         self.themes = QActionGroup(self)
         self.theme_actions: dict[str | None, QAction] = {}
@@ -117,6 +117,19 @@ class DashboardFeature(QObject):
         self._store_changed(window.store)
 
     # -- keeping up with the file ---------------------------------------------------------------
+    def _opened_by_the_user(self, shown: bool) -> None:
+        """View > Dashboard brings it to the front (it shares a tab with the work orders) at
+        a height its charts can be read at, not the few rows a bottom dock starts with."""
+        if not shown:
+            return
+        self.dock.raise_()
+        QTimer.singleShot(0, self._readable_height)  # once the dock is laid out
+
+    def _readable_height(self) -> None:
+        if self.dock.isVisible() and self.dock.height() < 300:
+            wanted = max(360, self.window.height() * 2 // 5)
+            self.window.resizeDocks([self.dock], [wanted], Qt.Orientation.Vertical)
+
     def _store_changed(self, store: Store | None) -> None:
         self.widget.set_store(None)
         self.overlay.set_grid(None)

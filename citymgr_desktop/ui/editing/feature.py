@@ -351,7 +351,7 @@ class MapKeys:
 
 
 def _when(stamp: str | None) -> str:
-    from citymgr_desktop.core.workorders.deadlines import format_local
+    from citymgr_desktop.core.clock import format_local
 
     return format_local(stamp) or "?"
 

@@ -112,6 +112,11 @@ class MergeDialog(QDialog):
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
         if cancel_text:
             self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+        # nothing to choose: no "all mine / all theirs"; Enter takes the offer (restore,
+        # merge), the safe answer that loses nothing
+        all_mine.setVisible(bool(conflicts))
+        all_theirs.setVisible(bool(conflicts))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

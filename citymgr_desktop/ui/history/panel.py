@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core import history
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.editing import EditEvent
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model.delta import DeltaSet
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.query import case_numbers
 from citymgr_desktop.ui.history.record_dialog import HistoryRecordDialog
 from citymgr_desktop.ui.i18n import label_language

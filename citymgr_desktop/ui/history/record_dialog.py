@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language
@@ -45,7 +46,7 @@ class HistoryRecordDialog(QDialog):
         self.date = QDateEdit(calendarPopup=True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         day = dt.date.fromisoformat(rec["record_date"]) if rec.get("record_date") else \
-            dt.date.today()
+            office_today()
         self.date.setDate(QDate(day.year, day.month, day.day))
         form.addRow(self.tr("Date"), self.date)
         self.type = QComboBox()

@@ -52,7 +52,7 @@ class ImportSourcePage(QWizardPage):
     def __init__(self, wizard: ImportHost) -> None:
         super().__init__()  # QWizard.setPage makes the wizard its parent
         self.wiz = wizard
-        self.setTitle(self.tr("Source"))
+        self.setTitle(self.tr("Data source"))
         self.setSubTitle(self.tr("Any format GDAL reads (GeoPackage, Shapefile, GeoJSON, "
                                  "FileGDB, KML, OpenStreetMap) or a CSV/Excel table with "
                                  "X/Y or WKT columns."))

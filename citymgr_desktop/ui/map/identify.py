@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.render import layer_title
 from citymgr_desktop.ui.i18n import label_language
 

@@ -74,6 +74,9 @@ class RenderWorker(QObject):
         if self.is_stale(job):
             return
         job.options.is_cancelled = lambda: self.is_stale(job)
+        # the unantialiased frames are quick frames: replaced by the still frame moments
+        # later, they may be a pixel off here and there (RenderOptions.quick)
+        job.options.quick = not job.options.antialias
         w, h = job.size
         try:
             image, result = render_frame(job.data, job.extent, (w, h), job.options)

@@ -13,9 +13,8 @@ from citymgr_desktop.core.store import open_store
 from citymgr_desktop.core.store.postgis.connection import (
     PasswordNeededError,
     PasswordRefusedError,
-    display_name,
-    without_password,
 )
+from citymgr_desktop.core.store.targets import display_name, without_password
 from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:

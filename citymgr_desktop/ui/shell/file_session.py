@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.editing import EditEvent, EditSession
 from citymgr_desktop.core.errors import CitymgrError
-from citymgr_desktop.core.store.postgis.connection import is_database_target
+from citymgr_desktop.core.store.targets import is_database_target
 from citymgr_desktop.render import MapData, with_pending
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.shell import settings as ws

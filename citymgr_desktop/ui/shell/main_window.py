@@ -23,6 +23,7 @@ from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store.targets import is_database_target
 from citymgr_desktop.core.user import login_name
 from citymgr_desktop.render import MapData, drawable_layers
 from citymgr_desktop.render.view import Extent
@@ -116,6 +117,8 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         read and drawn before the rest (``first_view.py``)."""
         if not self._may_close():
             return False
+        if not is_database_target(path):  # remembered and offered as a folder: absolute
+            path = os.path.abspath(path)
         try:
             store = db.open_project(self, str(path))
             if store is None:

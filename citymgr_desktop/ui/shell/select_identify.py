@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from citymgr_desktop.ui.shell.window import Window
 
 HIT_TOLERANCE_PX = 5
+SURROUNDINGS_M = 160.0  # the least a zoom to the selection shows (about 1:600 on a screen)
 
 
 def zoom_to_selection(w: Window) -> None:
@@ -34,8 +35,12 @@ def zoom_to_selection(w: Window) -> None:
         return
     minx, miny = min(b[0] for b in boxes), min(b[1] for b in boxes)
     maxx, maxy = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    pad = max(maxx - minx, maxy - miny, 50.0) * 0.15
-    w.canvas.zoom_to_bbox(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    # a margin of 15 %, and at least a street's surroundings for a point or a short segment
+    # (a bin alone came out at 1:93, nothing around it to find it by)
+    half_w = max((maxx - minx) * 0.65, SURROUNDINGS_M / 2)
+    half_h = max((maxy - miny) * 0.65, SURROUNDINGS_M / 2)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    w.canvas.zoom_to_bbox(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
 
 def hits_at(w: Window, x: float, y: float) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop import __version__
-from citymgr_desktop.core.store.postgis.connection import is_database_target
+from citymgr_desktop.core.store.targets import is_database_target
 from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:

@@ -337,7 +337,7 @@ class SyncDialog(QDialog):
     def show_report(self, r: SyncReport) -> None:
         """Fill the summary with ``r`` (an applied sync or a preview)."""
         self.say(self.summary.headline(r))
-        self.summary.show_report(r)
+        self.summary.show_report(r, self.store)
 
     def apply_choices(self) -> None:
         chosen = self.model.resolutions()

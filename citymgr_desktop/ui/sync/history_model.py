@@ -3,12 +3,12 @@ who and when, what it changed and how many conflicts it left."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.sync.registry import PackageRecord, RunRecord
 
 
@@ -17,14 +17,11 @@ def tr(text: str) -> str:
 
 
 def local_time(iso: str | None) -> str:
-    """A stored UTC timestamp in the computer's local time, to the minute."""
-    if not iso:
-        return ""
+    """A stored UTC timestamp in office time, to the minute (as every other time shown)."""
     try:
-        t = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        return format_local(iso)
     except ValueError:
-        return iso
-    return t.astimezone().strftime("%Y-%m-%d %H:%M")
+        return iso or ""
 
 
 class SyncHistoryModel(QAbstractTableModel):

@@ -3,6 +3,8 @@ notes and its conflicts, and the one-line headline the dialog shows above the ta
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -59,8 +61,10 @@ class SyncSummaryWidget(QWidget):
             text = text.replace(k, str(v))
         return text
 
-    def show_report(self, r: SyncReport) -> None:
-        """Fill the counts and the notes with ``r``."""
+    def show_report(self, r: SyncReport, store: Any = None) -> None:
+        """Fill the counts and the notes with ``r``; with the master ``store`` a conflict
+        names its asset by code and name, as people know it (else by its uuid's start)."""
+        names = conflict_names(store, r.conflicts) if store is not None else {}
         layers = list(r.counts)
         self.counts.setRowCount(len(layers))
         self.counts.setVerticalHeaderLabels([sc.table(x).label(label_language()) for x in layers])
@@ -78,8 +82,29 @@ class SyncSummaryWidget(QWidget):
                 "%1", short(c.ancestor, c.field, 30, c.layer) or "∅").replace(
                 "%2", short(c.master, c.field, 30, c.layer) or "∅").replace(
                 "%3", short(c.field_value, c.field, 30, c.layer) or "∅")
-            self.notes.addItem(f"{sc.table(c.layer).label(label_language())} {c.uuid[:8]} "
+            who = names.get((c.layer, c.uuid)) or c.uuid[:8]
+            self.notes.addItem(f"{sc.table(c.layer).label(label_language())} {who} "
                                f"{field_label(c.layer, c.field)}: {kind_text(c.kind)} "
                                f"({what}) {values}")
         for n in r.notes:
             self.notes.addItem(i18n.render(n))
+
+
+def conflict_names(store: Any, conflicts: list[Any]) -> dict[tuple[str, str], str]:
+    """(layer, uuid) -> "object code name" of the conflicts' rows the master still has."""
+    wanted: dict[str, list[str]] = {}
+    for c in conflicts:
+        wanted.setdefault(c.layer, []).append(c.uuid)
+    out: dict[tuple[str, str], str] = {}
+    for layer, uuids in wanted.items():
+        try:
+            fields = [f for f in ("obj_code", "name") if f in sc.table(layer).field_names()]
+        except KeyError:
+            continue
+        if not fields:
+            continue
+        for uuid, row in store.get_rows(layer, uuids, fields=fields).items():
+            label = " ".join(str(row[f]) for f in fields if row.get(f))
+            if label:
+                out[(layer, uuid)] = label
+    return out

@@ -1,6 +1,6 @@
 """Editors built from the model's fields and domains, shared by the asset form, the bulk-edit
 dialog and the attribute table: drop-downs for coded values with Chinese or English labels,
-spin boxes for ranges, date pickers, line edits with the field's length limit.
+spin boxes for ranges, date fields (ui/widgets/date_edit.py), line edits with the field's length limit.
 
 Every editor is a :class:`FieldEditor` with ``value()`` / ``set_value()`` that speak the
 stored values (codes, ISO dates, numbers, ``None`` for empty).
@@ -10,24 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, QRegularExpression, Signal
+from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDoubleSpinBox,
     QHBoxLayout,
     QLineEdit,
     QSpinBox,
     QStyledItemDelegate,
-    QToolButton,
     QWidget,
 )
 
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
-
-_EMPTY_DATE = QDate(1900, 1, 1)
+from citymgr_desktop.ui.widgets.date_edit import DateEdit
 
 
 def code_label(code: dm.Code, lang: str) -> str:
@@ -128,25 +126,10 @@ class FieldEditor(QWidget):
         spin.valueChanged.connect(lambda _v: self.changed.emit())
         return spin
 
-    def _date(self) -> QWidget:
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.date = QDateEdit()
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date.setMinimumDate(_EMPTY_DATE)
-        self.date.setSpecialValueText(" ")
-        self.date.setDate(_EMPTY_DATE)
-        self.date.dateChanged.connect(lambda _d: self.changed.emit())
-        clear = QToolButton()
-        clear.setText("×")
-        clear.setToolTip(self.tr("Clear the date"))
-        clear.clicked.connect(lambda: self.date.setDate(_EMPTY_DATE))
-        row.addWidget(self.date, 1)
-        row.addWidget(clear)
-        box.setFocusProxy(self.date)
-        return box
+    def _date(self) -> DateEdit:
+        self.date = DateEdit()
+        self.date.changed.connect(self.changed.emit)
+        return self.date
 
     # -- values -------------------------------------------------------------------------------
     def value(self) -> Any:
@@ -159,8 +142,7 @@ class FieldEditor(QWidget):
         if isinstance(w, QLineEdit):
             text = w.text().strip()
             return text or None
-        d = self.date.date()
-        return None if d == _EMPTY_DATE else d.toString("yyyy-MM-dd")
+        return self.date.value()
 
     def set_value(self, value: Any) -> None:
         w = self.inner
@@ -174,12 +156,17 @@ class FieldEditor(QWidget):
         elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
             w.setValue(w.minimum() if blank else float(value) if isinstance(w, QDoubleSpinBox)
                        else int(value))
+        elif isinstance(w, QLineEdit) and self.field.system and \
+                self.field.type is sc.FieldType.DATETIME:  # kept by the app: read in office time
+            try:
+                w.setText("" if blank else format_local(str(value)))
+            except ValueError:  # not a timestamp (a damaged file): shown as it is
+                w.setText(str(value))
         elif isinstance(w, QLineEdit):
             w.setText("" if blank else (f"{value:.10g}" if isinstance(value, float)
                                         else str(value)))
         else:
-            d = QDate.fromString(str(value)[:10], "yyyy-MM-dd") if not blank else _EMPTY_DATE
-            self.date.setDate(d if d.isValid() else _EMPTY_DATE)
+            self.date.set_value(None if blank else value)
 
     def set_read_only(self, read_only: bool) -> None:
         w = self.inner

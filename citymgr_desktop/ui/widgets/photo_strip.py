@@ -12,8 +12,8 @@ from PySide6.QtGui import QDesktopServices, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from citymgr_desktop.core import history
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.errors import CitymgrError
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.ui.worker import show_error
 
 THUMB = 96

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.workcalendar import official_days
 from citymgr_desktop.core.workorders.deadlines import WorkCalendar
 
@@ -36,7 +37,7 @@ class WorkCalendarDialog(QDialog):
         self.workdays = set(calendar.workdays)
         self.year = QSpinBox()
         self.year.setRange(1990, 2100)
-        self.year.setValue(year or dt.date.today().year)
+        self.year.setValue(year or office_today().year)
         self.year.valueChanged.connect(lambda _y: self._refresh())
         self.fill = QPushButton(self.tr("Fill the year from the official calendar"))
         self.fill.clicked.connect(self.fill_official)

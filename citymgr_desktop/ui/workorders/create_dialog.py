@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.clock import format_iso, utcnow
+from citymgr_desktop.core.clock import format_local as fmt
 from citymgr_desktop.core.errors import CitymgrError, ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
@@ -31,7 +32,6 @@ from citymgr_desktop.core.store import select_assets
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit
-from citymgr_desktop.core.workorders.deadlines import format_local as fmt
 from citymgr_desktop.core.workorders.query import assignees
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language

@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core import history
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.notes import note_text
 from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.ui.i18n import label_language, language

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.workorders import states as wf
-from citymgr_desktop.core.workorders.deadlines import format_local
 from citymgr_desktop.core.workorders.query import assignees, list_orders
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window

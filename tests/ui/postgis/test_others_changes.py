@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from tests.ui.driver import answer, pick, press
-from tests.ui.postgis.helpers import condition, merge_dialog_reader
-from tests.ui.scenarios.test_records_and_orders import CTRL, select_bin, set_condition_in_form
+from tests.ui.postgis.helpers import condition, edit_a_condition_1_bin, merge_dialog_reader
+from tests.ui.scenarios.test_records_and_orders import CTRL
 
 pytestmark = pytest.mark.slow
 
@@ -20,9 +20,7 @@ def test_another_users_commit_on_the_same_field_gives_the_merge_dialog(qtbot, db
                                                                       shots):
     w = db_window
     url = w.store.target
-    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
-        "litter_bin", u)["condition"] == 1)
-    set_condition_in_form(qtbot, w, 4)
+    uuid, _version = edit_a_condition_1_bin(qtbot, w, 4)
     with psycopg.connect(url) as other:  # another user's session commits meanwhile
         other.execute("UPDATE litter_bin SET condition = 3, name = '别人改', version = "
                       "version + 1 WHERE asset_uuid = %s", (uuid,))
@@ -42,10 +40,7 @@ def test_another_users_save_of_another_field_merges_through_the_version_check(
         qtbot, db_window):
     w = db_window
     url = w.store.target
-    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
-        "litter_bin", u)["condition"] == 1)
-    _cond, version = condition(url, uuid)
-    set_condition_in_form(qtbot, w, 4)
+    uuid, version = edit_a_condition_1_bin(qtbot, w, 4)
     assert w.edit_session.versions == {("litter_bin", uuid): version}  # what the edit read
     with psycopg.connect(url) as other:  # another user saves the name meanwhile
         other.execute("UPDATE litter_bin SET name = '别人改', version = version + 1 "
@@ -65,9 +60,7 @@ def test_a_save_landing_between_the_merge_and_the_write_brings_the_dialog_again(
     w = db_window
     url = w.store.target
     session = w.edit_session
-    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: session.row(
-        "litter_bin", u)["condition"] == 1)
-    set_condition_in_form(qtbot, w, 4)
+    uuid, _version = edit_a_condition_1_bin(qtbot, w, 4)
 
     def commit(value: int) -> None:
         with psycopg.connect(url) as other:

@@ -15,8 +15,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from tests.ui.driver import answer, press
-from tests.ui.postgis.helpers import condition, merge_dialog_reader
-from tests.ui.scenarios.test_records_and_orders import CTRL, select_bin, set_condition_in_form
+from tests.ui.postgis.helpers import condition, edit_a_condition_1_bin, merge_dialog_reader
+from tests.ui.scenarios.test_records_and_orders import CTRL
 
 pytestmark = pytest.mark.slow
 
@@ -27,24 +27,19 @@ def test_an_edit_in_the_form_is_saved_into_the_database(qtbot, db_window, shots)
     assert w.store.is_database and w.edit_session is not None
     assert w.windowTitle().startswith("postgresql://")
     assert QSettings().value("files/recent")[0] == url  # no password in it
-    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
-        "litter_bin", u)["condition"] == 1)
-    before = condition(url, uuid)
-    set_condition_in_form(qtbot, w, 4)
-    assert condition(url, uuid) == before  # not saved yet
+    uuid, version = edit_a_condition_1_bin(qtbot, w, 4)
+    assert condition(url, uuid) == (1, version)  # not saved yet
     shots("edited", w)
     press(qtbot, w, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=10_000)
-    assert condition(url, uuid) == (4, before[1] + 1)
+    assert condition(url, uuid) == (4, version + 1)
 
 
 def test_a_connection_lost_during_a_save_keeps_the_edits_for_a_retry(qtbot, db_window,
                                                                      database_journals):
     w = db_window
     url = w.store.target
-    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
-        "litter_bin", u)["condition"] == 1)
-    set_condition_in_form(qtbot, w, 5)
+    uuid, _version = edit_a_condition_1_bin(qtbot, w, 5)
     with psycopg.connect(url) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (w.store.conn.info.backend_pid,))
     seen = {}

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog
 from shapely.geometry import Point
 
-from citymgr_desktop.core.workorders.deadlines import format_local
+from citymgr_desktop.core.clock import format_local
 from tests.ui.driver import (
     CTRL,
     answer,
@@ -70,6 +70,7 @@ def test_locate_by_object_code_and_by_sub_district(qtbot, opened_window, shots):
     geom = values["geom"]
     ext = w.canvas.extent()
     assert ext[0] < geom.x < ext[2] and ext[1] < geom.y < ext[3] and ext[2] - ext[0] < 500
+    assert min(ext[2] - ext[0], ext[3] - ext[1]) >= 150  # its street around it, not 1:93
     assert w.canvas.highlight
     settle(qtbot, w)
     shots("located-code", w)

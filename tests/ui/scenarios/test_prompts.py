@@ -11,6 +11,7 @@ import geopandas as gpd
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -83,6 +84,32 @@ def test_restore_after_a_crash_merges_with_a_later_change(qtbot, main_window, di
     assert w.windowTitle().startswith("* ")
     press(qtbot, w, Qt.Key.Key_S, CTRL)
     assert w.store.get_row("litter_bin", a)["condition"] == 2  # the later change stayed
+
+
+def test_restore_without_conflicts_is_the_default_answer(qtbot, main_window, district,
+                                                        shots):
+    """Nothing changed in the file since the crash: no field-by-field choices, no "all
+    mine / all the file's" buttons, and Enter restores (the answer that loses nothing;
+    the default button was "Do not restore")."""
+    with Store.open(district) as store:
+        crashed = EditSession(store, "测试员")
+        a = crashed.select("litter_bin", "condition = 1")[0]
+        crashed.set_value("litter_bin", a, "condition", 4)
+        crashed.journal.close(remove=False)  # the app was killed here
+    w = main_window
+
+    def enter(dialog):
+        shots("restore-offer-no-conflicts", dialog)
+        shown = [b.text() for b in dialog.buttons.buttons() if b.isVisible()]
+        assert sorted(shown) == ["Do not restore", "Restore"], shown
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow)
+        qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Return)
+
+    with answer(qtbot, None, fill=enter, title="Restore unsaved edits"):
+        open_in(qtbot, w, district)
+    assert w.edit_session.row("litter_bin", a)["condition"] == 4
+    assert w.windowTitle().startswith("* ")
 
 
 def test_a_copy_of_the_project_says_where_its_unsaved_edits_are(qtbot, main_window, district,

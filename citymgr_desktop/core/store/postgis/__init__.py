@@ -13,7 +13,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.lazy import names_on_first_use
-from citymgr_desktop.core.store.postgis.connection import display_name, is_database_target
+from citymgr_desktop.core.store.targets import display_name, is_database_target
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store.postgis.edit import EditOutcome, edit_where

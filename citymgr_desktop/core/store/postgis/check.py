@@ -7,9 +7,9 @@ from __future__ import annotations
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.store.check import Problem
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
 from citymgr_desktop.core.store.postgis.store import PostgisStore
+from citymgr_desktop.core.store.problems import Problem
 
 
 def validate_database(target: str, progress: Progress | None = None,

@@ -1,5 +1,5 @@
 """Connecting to a PostgreSQL database named like a file: a ``postgresql://`` URL or a
-``service=NAME`` from ``pg_service.conf``.
+``service=NAME`` from ``pg_service.conf`` (which names are which: ``store/targets.py``).
 
 Passwords are never stored by us: libpq finds them in ``~/.pgpass``, the service file or
 ``PGPASSWORD``. Every failure to connect is one :class:`DatabaseError` line with the
@@ -8,35 +8,19 @@ password left out of the name shown.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from citymgr_desktop.core.errors import DatabaseError, SchemaError
+from citymgr_desktop.core.store.targets import display_name
 
-_URL = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
-_SERVICE = re.compile(r"^service=\S+", re.IGNORECASE)
+# the names' home is store/targets.py; core/sync/database_checkout.py still asks here
+from citymgr_desktop.core.store.targets import without_password as without_password
 
 
 def ident(name: str) -> str:
     """A quoted SQL identifier (names come from the model, never from user text)."""
     return '"' + name.replace('"', '""') + '"'
-
-
-def is_database_target(target: object) -> bool:
-    """True when ``target`` names a database (a URL or ``service=``) rather than a file."""
-    text = str(target)
-    return bool(_URL.match(text) or _SERVICE.match(text))
-
-
-def display_name(target: str) -> str:
-    """``target`` as it may be printed: a password in a URL is replaced by ``***``."""
-    return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@]*@", r"\1:***@", target, flags=re.I)
-
-
-def without_password(target: str) -> str:
-    """``target`` with a URL's password left out: what may be remembered (recent files)."""
-    return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@]*@", r"\1@", target, flags=re.I)
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,5 +1,6 @@
 """The questions ``core/history`` and ``core/workorders`` ask a store, answered in
-PostgreSQL (the GeoPackage store's answers are in ``store/queries.py``): which layer holds
+PostgreSQL (the GeoPackage store's answers are in ``store/queries.py`` and
+``store/order_queries.py``): which layer holds
 an asset, its records, a newer graded record, attachments; work orders by filter."""
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ class PostgisQueries(StoreCommon):
         return {str(k): ((float(x0), float(y0), float(x1), float(y1)), int(n))
                 for k, x0, y0, x1, y1, n in self.conn.execute(sql, list(params) * len(parts))}
 
-    # -- work orders (the GeoPackage's in ``store/queries.py``) ----------------------------
+    # -- work orders (the GeoPackage's in ``store/order_queries.py``) ----------------------
     def asset_layers_of(self, uuids: Iterable[str]) -> dict[str, str]:
         """The asset layer holding each of ``uuids`` (unknown ones left out)."""
         ulist = list(uuids)

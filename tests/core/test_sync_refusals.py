@@ -1,0 +1,101 @@
+"""What a check-in refuses before anything lands in the master: rows without a uuid or sharing
+one, a package whose schema drifted, a file that is no package or another master's, a missing
+base copy, and a master whose index disagrees with its rows once the sync has written."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+import shapely
+
+from citymgr_desktop.core.errors import BadFileError, NotFoundError, SchemaError
+from citymgr_desktop.core.gpkg.geometry import encode
+from tests.core.sync_support import count, edit, sync, uuids
+from tests.faults.corpus import rebuild_without_constraints
+
+
+def test_new_asset_without_uuid_is_refused_naming_its_row(pair):
+    """A row without a uuid cannot be told from an asset whose uuid a tool lost: the package
+    is refused before anything is written (docs/sync.md, "Identities")."""
+    master, pkg = pair
+    with edit(pkg) as c:
+        rebuild_without_constraints(c, "litter_bin")
+        c.execute("INSERT INTO litter_bin (geom, name, bin_type) VALUES (?, '无编号', 'other')",
+                  (encode(shapely.Point(528100, 3381100), 4547),))
+        fid = c.execute("SELECT max(fid) FROM litter_bin").fetchone()[0]
+    before = master.read_bytes()
+    with pytest.raises(BadFileError, match=f"litter_bin fid {fid}: no asset_uuid"):
+        sync(master, pkg)
+    assert master.read_bytes() == before
+
+
+def test_duplicated_uuid_from_copy_paste_is_refused_naming_both_rows(pair):
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        rebuild_without_constraints(c, "litter_bin")
+        c.execute("INSERT INTO litter_bin (geom, asset_uuid, name, bin_type) SELECT geom, "
+                  "asset_uuid, '复制的', bin_type FROM litter_bin WHERE asset_uuid = ?", (u,))
+        fids = [r[0] for r in c.execute("SELECT fid FROM litter_bin WHERE asset_uuid = ? "
+                                        "ORDER BY fid", (u,))]
+    before = master.read_bytes()
+    with pytest.raises(BadFileError, match=f"litter_bin fid {fids[0]}, {fids[1]}: asset_uuid "
+                                           f"{u} is held by 2 rows"):
+        sync(master, pkg)
+    assert master.read_bytes() == before
+
+
+def test_schema_drift_stops_the_merge(pair):
+    master, pkg = pair
+    with edit(pkg) as c:
+        c.execute("ALTER TABLE litter_bin ADD COLUMN colour TEXT")
+        c.execute("UPDATE litter_bin SET condition = 5")
+    before = count(master, "litter_bin", "condition = 5")
+    with pytest.raises(SchemaError, match=r"litter_bin\.colour: column was added"):
+        sync(master, pkg)
+    assert count(master, "litter_bin", "condition = 5") == before
+    assert count(master, "sync_run") == 0
+
+
+def test_a_file_that_is_not_a_package_is_refused(pair, small_master, tmp_path):
+    master, _ = pair
+    other = tmp_path / "other.gpkg"
+    shutil.copyfile(small_master, other)
+    with pytest.raises(BadFileError, match="not a citymgr field package"):
+        sync(master, other)
+
+
+def test_a_package_of_another_master_is_refused(pair, tmp_path, small_master):
+    _, pkg = pair
+    stranger = tmp_path / "stranger.gpkg"
+    shutil.copyfile(small_master, stranger)
+    with pytest.raises(NotFoundError, match="was not checked out from this master"):
+        sync(stranger, pkg)
+
+
+def test_missing_base_copy_is_named(pair):
+    master, pkg = pair
+    shutil.rmtree(master.with_name(master.name + ".sync"))
+    with pytest.raises(BadFileError, match=r"base copy .* is missing"):
+        sync(master, pkg)
+
+
+def test_an_index_that_disagrees_with_its_rows_in_a_written_table_stops_the_sync(pair):
+    """The quick_check of the master on open passes such a file (it does not compare index
+    entries with rows); the check of the tables the sync wrote does, and nothing lands."""
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (u,))
+    conn = sqlite3.connect(master)
+    conn.execute("PRAGMA writable_schema = ON")  # the index now claims another column
+    conn.execute("UPDATE sqlite_master SET sql = replace(sql, '(district)', '(remarks)') "
+                 "WHERE name = 'idx_litter_bin_district'")
+    conn.commit()
+    conn.close()
+    before = master.read_bytes()
+    with pytest.raises(BadFileError, match="integrity check failed after the sync"):
+        sync(master, pkg, backup=False)
+    assert master.read_bytes() == before

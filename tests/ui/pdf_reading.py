@@ -1,0 +1,86 @@
+"""Reading a PDF the way a viewer and a reader do: every stroked segment in page millimetres,
+following the graphics state's q/Q/cm (pypdf), and the text and the word boxes as poppler's
+pdftotext reads them (callers mark their tests ``needs_poppler``)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
+
+PT_MM = 25.4 / 72
+
+
+def _mul(a, b):
+    """Compose PDF matrices [a b c d e f]: first ``a``, then ``b``."""
+    return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
+
+
+def stroked_segments(pdf: Path, page: int = 0) -> list[tuple[str, tuple, tuple]]:
+    """Every stroked straight segment as (stroke colour hex, (x, y) mm, (x, y) mm) in page
+    millimetres from the top-left corner, following q/Q/cm like a viewer does."""
+    reader = PdfReader(str(pdf))
+    pg = reader.pages[page]
+    height = float(pg.mediabox.height)
+    ops = ContentStream(pg.get_contents(), reader).operations
+    ctm, colour, stack = [1.0, 0, 0, 1.0, 0, 0], "#000000", []
+    path: list[tuple[tuple, tuple]] = []
+    current = start = None
+    out = []
+
+    def page_mm(x, y):
+        px = ctm[0] * x + ctm[2] * y + ctm[4]
+        py = ctm[1] * x + ctm[3] * y + ctm[5]
+        return (px * PT_MM, (height - py) * PT_MM)
+
+    for operands, op in ops:
+        op = op.decode() if isinstance(op, bytes) else op
+        if op == "q":
+            stack.append((ctm, colour))
+        elif op == "Q":
+            ctm, colour = stack.pop()
+        elif op == "cm":
+            ctm = _mul([float(v) for v in operands], ctm)
+        elif op in ("RG", "SC", "SCN") and len(operands) == 3:
+            r, g, b = (float(v) for v in operands)
+            colour = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+        elif op == "m":
+            current = start = page_mm(float(operands[0]), float(operands[1]))
+        elif op == "l":
+            nxt = page_mm(float(operands[0]), float(operands[1]))
+            path.append((current, nxt))
+            current = nxt
+        elif op == "h" and current is not None and start is not None:
+            path.append((current, start))
+        elif op in ("S", "s", "B", "B*", "b", "b*"):
+            out += [(colour, a, b) for a, b in path]
+            path = []
+        elif op in ("f", "f*", "F", "n", "W n"):
+            path = []
+    return out
+
+
+def pdf_text(pdf: Path, page: int | None = None) -> str:
+    """The text of the PDF (or of one page, from 1) with its layout (pdftotext -layout)."""
+    args = ["pdftotext", "-layout"]
+    if page is not None:
+        args += ["-f", str(page), "-l", str(page)]
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def pdf_words(pdf: Path) -> list[tuple[str, float, float, float, float]]:
+    """Words with their boxes in page millimetres (pdftotext -bbox)."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    out = []
+    for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                         r'yMax="([\d.]+)">([^<]*)</word>', html):
+        x0, y0, x1, y1 = (float(m.group(i)) * PT_MM for i in range(1, 5))
+        out.append((m.group(5), x0, y0, x1, y1))
+    return out
