@@ -288,22 +288,3 @@ def test_check_out_of_the_map_view(qtbot, setup, tmp_path):
     total = conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0]
     assert 0 < d.result.counts["litter_bin"] < total
     d.close()
-
-
-def test_a_package_typed_in_is_checked_while_the_user_reads_on(qtbot, setup):
-    """The package's whole-file check starts when it is chosen (Enter in the field), so the
-    Sync click finds it done; the sync then applies as usual."""
-    from citymgr_desktop.core.store import integrity
-
-    window, pkg, _ = setup
-    d = SyncDialog(window)
-    d.show()
-    qtbot.waitExposed(d)
-    assert not integrity.known_whole(pkg)
-    d.package.setText(str(pkg))  # the path is Chinese: QTest cannot type it
-    qtbot.keyClick(d.package, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: integrity.known_whole(pkg), timeout=30_000)
-    d.sync_button.click()
-    wait_idle(qtbot, d)
-    assert d.report is not None and d.report.status == "applied"
-    d.close()

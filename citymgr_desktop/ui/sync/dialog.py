@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.errors import CancelledError, CitymgrError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.sync import (
-    check_package_ahead,
     list_conflicts,
     redo_sync,
     resolve_conflicts,
@@ -87,8 +86,6 @@ class SyncDialog(QDialog):
         self.package = QLineEdit(placeholderText=self.tr(
             "Field package (.gpkg) brought back from QField, Mergin Maps or QGIS"))
         self.package.setClearButtonEnabled(True)
-        # the package's whole-file check starts as soon as it is chosen, while the user reads on
-        self.package.editingFinished.connect(self._check_ahead)
         browse = QPushButton(self.tr("&Browse…"))
         browse.clicked.connect(self.browse)
         row = QHBoxLayout()
@@ -267,12 +264,6 @@ class SyncDialog(QDialog):
                                               self.tr("GeoPackage (*.gpkg)"))
         if path:
             self.package.setText(path)
-            self._check_ahead()
-
-    def _check_ahead(self) -> None:
-        path = self.package.text().strip()
-        if path:
-            check_package_ahead(path)
 
     def preview(self) -> None:
         self._start(dry_run=True)
