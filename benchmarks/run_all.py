@@ -225,7 +225,11 @@ def build_rows(size: dict[str, int], work: Path, only: str | None = None) -> lis
         src_dir = work / "import-src"
         src_dir.mkdir()
         bins, _ = make_sources(src_dir, m)
-        empty = project.create_project(work / "empty.gpkg", "EPSG:4547", "420106")
+        # the empty project made under the target's own name, as `citymgr new city.gpkg`
+        # then `citymgr import city.gpkg` does: a copy under another name would make every
+        # run re-point the embedded QGIS project first (a renamed file's one-off put-right)
+        (work / "empty").mkdir()
+        empty = project.create_project(work / "empty" / "import.gpkg", "EPSG:4547", "420106")
         target = work / "import.gpkg"
         rows.append(Row(what, Side(citymgr("import", str(target), str(bins), "--as",
                                            "litter_bin"), setup=[(str(empty), str(target))]),

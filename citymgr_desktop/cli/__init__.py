@@ -22,7 +22,12 @@ from collections.abc import Sequence
 
 from citymgr_desktop import __version__
 from citymgr_desktop.cli import commands
-from citymgr_desktop.cli.commands._common import cli_language, language, set_cli_language
+from citymgr_desktop.cli.commands._common import (
+    cli_language,
+    ends_at_once,
+    language,
+    set_cli_language,
+)
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.messages import msg
 
@@ -110,7 +115,29 @@ def _log_traceback() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """Run the command line ``argv`` (default: the process's own) and return its exit code.
+
+    Run as the process's own command line (``citymgr ...``, ``python -m citymgr_desktop``)
+    by a command that said it has finished everything (``end_at_once``), the process ends
+    here, its output flushed, without Python's teardown of the loaded modules."""
+    own = argv is None
+    code = _run(sys.argv[1:] if own else list(argv))
+    if ends_at_once() and own:
+        _end_process(code)
+    return code
+
+
+def _end_process(code: int) -> None:
+    import contextlib
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
+def _run(argv: list[str]) -> int:
     parser = build_parser(command_module(argv))
     args = parser.parse_args(argv)
     set_cli_language(getattr(args, "lang", None) or args.global_lang)

@@ -3,7 +3,7 @@
 A :class:`LayerData` keeps what drawing needs (keys, condition category, road names) and
 its vertices as one coordinate array with piece offsets (:mod:`render.pieces`), features
 sorted by category (every category one contiguous slice, drawn in one batch) and packed in
-blocks indexed by a ``shapely.STRtree``. The loader
+blocks, each block's box kept for culling. The loader
 (:func:`~citymgr_desktop.render.loader.load_map`) builds them from a Store; this module
 knows nothing of reading.
 
@@ -18,17 +18,19 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import shapely
-from pyproj import CRS
 
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.pieces import KINDS, LINE, POINT, POLYGON, Pieces, rebuild
+
+if TYPE_CHECKING:  # pyproj loads with the first CRS object (render/loader.py)
+    from pyproj import CRS
 
 NO_CATEGORY = -1  # layers without a condition column: one default symbol
 LABEL_LAYERS = {"road_segment": "name"}
@@ -39,9 +41,12 @@ BLOCK = 32  # features per leaf of the spatial index
 class LayerData:
     """One feature layer; features sorted by category, then packed spatially in blocks.
 
-    Index ``i`` is the same feature in every array. The ``shapely.STRtree`` indexes blocks
-    of :data:`BLOCK` neighbouring features (not single features), which keeps a million
-    features in little memory; :meth:`query` refines blocks with the per-feature bounds.
+    Index ``i`` is the same feature in every array. Culling tests the boxes of blocks of
+    :data:`BLOCK` neighbouring features (not of single features; a million features are
+    31k boxes, one NumPy comparison each, 1 MB where a ``shapely.STRtree`` over them took
+    ~23 MB), and :meth:`query` refines the blocks met with the per-feature envelopes.
+    A layer of single points keeps no envelopes of its own: a point's vertex is its
+    envelope, so ``envelopes`` *is* the vertex array (``bounds_of`` widens it).
     Shapely geometries are built on demand (:meth:`geometries`) for the few features a
     click or a selection rectangle touches.
     """
@@ -54,9 +59,11 @@ class LayerData:
     category: np.ndarray  # int8: condition 1-5, 0 = not assessed, NO_CATEGORY = none
     category_slices: dict[int, slice]  # category -> contiguous range of features
     pieces: dict[str, Pieces]  # kind -> vertices
-    feature_bounds: np.ndarray  # (N, 4) minx, miny, maxx, maxy
-    block_start: np.ndarray  # (B + 1,) feature offsets of the tree's blocks
-    tree: shapely.STRtree  # over block envelopes
+    # (N, 4) minx, miny, maxx, maxy; (N, 2) x, y for a layer of single points (the point
+    # vertices themselves: not stored twice); read them through bounds_of / hits
+    envelopes: np.ndarray
+    block_start: np.ndarray  # (B + 1,) feature offsets of the blocks
+    block_bounds: np.ndarray  # (4, B) minx, miny, maxx, maxy of each block
     bounds: tuple[float, float, float, float] | None
     label_codes: np.ndarray | None = None  # int32 into label_values, -1 = no label
     label_values: list[str] = field(default_factory=list)
@@ -89,15 +96,24 @@ class LayerData:
             return np.zeros(0, dtype=np.int64)
         if self.covers(extent):
             return np.arange(self.count, dtype=np.int64)
-        blocks = self.tree.query(shapely.box(*extent))
+        bb = self.block_bounds
+        blocks = np.flatnonzero((bb[0] <= extent[2]) & (bb[2] >= extent[0])
+                                & (bb[1] <= extent[3]) & (bb[3] >= extent[1]))
         if len(blocks) == 0:
             return np.zeros(0, dtype=np.int64)
-        blocks.sort()
         cand = qa.ranges(self.block_start[blocks], self.block_start[blocks + 1])
-        fb = self.feature_bounds[cand]
-        hit = ((fb[:, 0] <= extent[2]) & (fb[:, 2] >= extent[0])
-               & (fb[:, 1] <= extent[3]) & (fb[:, 3] >= extent[1]))
-        return cand[hit]
+        return cand[self.hits(cand, extent)]
+
+    def bounds_of(self, idx: np.ndarray) -> np.ndarray:
+        """(len(idx), 4) envelopes (minx, miny, maxx, maxy) of features ``idx``."""
+        env = self.envelopes[idx]
+        return env if env.shape[1] == 4 else np.concatenate([env, env], axis=1)
+
+    def hits(self, idx: np.ndarray, extent: tuple[float, float, float, float]) -> np.ndarray:
+        """A mask over ``idx``: the features whose envelope meets ``extent``."""
+        env = self.envelopes[idx]  # columns -2, -1 are maxx, maxy (x, y for points)
+        return ((env[:, 0] <= extent[2]) & (env[:, -2] >= extent[0])
+                & (env[:, 1] <= extent[3]) & (env[:, -1] >= extent[1]))
 
     def indices_of(self, keys: Iterable[str]) -> np.ndarray:
         """Sorted indices of the features with these keys (unknown keys are ignored)."""
@@ -140,9 +156,7 @@ class LayerData:
         """The envelope of features ``idx`` (None when empty)."""
         if len(idx) == 0:
             return None
-        fb = self.feature_bounds[idx]
-        return (float(fb[:, 0].min()), float(fb[:, 1].min()),
-                float(fb[:, 2].max()), float(fb[:, 3].max()))
+        return _extent_of(self.envelopes[idx])
 
     def geometries(self, idx: np.ndarray) -> np.ndarray:
         """Shapely geometries (map CRS) of features ``idx``, built from the vertex arrays."""
@@ -182,28 +196,33 @@ def category_blocks(category: np.ndarray) -> tuple[dict[int, slice], np.ndarray]
     starts, ending with the feature count."""
     slices: dict[int, slice] = {}
     edges = [np.zeros(1, dtype=np.int64)]
-    for c in np.unique(category):
+    for c in qa.distinct(category):
         lo = int(np.searchsorted(category, c, side="left"))
         hi = int(np.searchsorted(category, c, side="right"))
         slices[int(c)] = slice(lo, hi)
         edges.append(np.arange(lo + BLOCK, hi, BLOCK, dtype=np.int64))
         edges.append(np.array([hi], dtype=np.int64))
-    return slices, np.unique(np.concatenate(edges))
+    return slices, qa.distinct(np.concatenate(edges))
 
 
-def block_index(bounds: np.ndarray, block_start: np.ndarray
-                ) -> tuple[shapely.STRtree, tuple[float, float, float, float] | None]:
-    """The spatial index over the blocks' boxes, and the extent of all ``bounds``."""
-    if not len(bounds):
-        return shapely.STRtree(np.empty(0, dtype=object)), None
+def block_index(envelopes: np.ndarray, block_start: np.ndarray
+                ) -> tuple[np.ndarray, tuple[float, float, float, float] | None]:
+    """The blocks' boxes ((4, B): minx, miny, maxx, maxy rows), and the extent of all
+    ``envelopes`` ((N, 4), or (N, 2) points: see :class:`LayerData`)."""
+    if not len(envelopes):
+        return np.zeros((4, 0)), None
     starts = block_start[:-1]
-    boxes = shapely.box(np.minimum.reduceat(bounds[:, 0], starts),
-                        np.minimum.reduceat(bounds[:, 1], starts),
-                        np.maximum.reduceat(bounds[:, 2], starts),
-                        np.maximum.reduceat(bounds[:, 3], starts))
-    total = (float(bounds[:, 0].min()), float(bounds[:, 1].min()),
-             float(bounds[:, 2].max()), float(bounds[:, 3].max()))
-    return shapely.STRtree(boxes), total
+    boxes = np.empty((4, len(starts)))
+    for row, (col, reduce) in enumerate(((0, np.minimum), (1, np.minimum),
+                                         (-2, np.maximum), (-1, np.maximum))):
+        boxes[row] = reduce.reduceat(envelopes[:, col], starts)
+    return boxes, _extent_of(envelopes)
+
+
+def _extent_of(envelopes: np.ndarray) -> tuple[float, float, float, float]:
+    """The union of envelopes ((N, 4), or (N, 2) points), N > 0."""
+    return (float(envelopes[:, 0].min()), float(envelopes[:, 1].min()),
+            float(envelopes[:, -2].max()), float(envelopes[:, -1].max()))
 
 
 _local = threading.local()
@@ -218,6 +237,8 @@ def _thread_crs(wkt: str | None) -> CRS | None:
     if cache is None:
         cache = _local.crs = {}
     if wkt not in cache:
+        from pyproj import CRS  # with the first CRS object asked for
+
         cache[wkt] = CRS.from_wkt(wkt)
     return cache[wkt]
 

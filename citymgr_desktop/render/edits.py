@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
 
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
@@ -31,6 +30,9 @@ from citymgr_desktop.render.data import (
     block_index,
     category_blocks,
 )
+
+if TYPE_CHECKING:  # pyproj loads when an edited layer is reprojected
+    from pyproj import CRS
 
 RowReader = Callable[[str, list[str], list[str]], Mapping[str, Mapping[str, Any]]]
 """``rows(layer, uuids, fields)``: current values (file + pending) of those assets."""
@@ -113,6 +115,8 @@ def _edited(base: LayerData, deltas: list[Delta], rows: RowReader, crs: CRS | No
     geom_arr = np.array(geoms, dtype=object)
     if len(geom_arr) and crs is not None and map_crs is not None and not crs.equals(map_crs):
         move = np.array(in_layer_crs, dtype=bool)
+        from pyproj import Transformer
+
         tf = Transformer.from_crs(crs, map_crs, always_xy=True)
         geom_arr[move] = shapely.transform(geom_arr[move], lambda xy: np.column_stack(
             tf.transform(xy[:, 0], xy[:, 1])))
@@ -141,7 +145,7 @@ def _rebuild(base: LayerData, hidden: np.ndarray, keys: list[str], fids: list[in
     all_keys = np.concatenate([base.keys, np.array([k.encode() for k in keys] or [b""])[:m]])
     all_fids = np.concatenate([base.fids, np.array(fids, dtype=np.int64)])
     all_cat = np.concatenate([base.category, new_cat])
-    all_bounds = np.concatenate([base.feature_bounds, new_bounds])
+    all_bounds = np.concatenate([base.bounds_of(np.arange(n)), new_bounds])
     pieces = pcs.concat([(base.pieces, n), (new_pieces, m)])
     label_codes, label_values = base.label_codes, base.label_values
     if label_codes is not None:
@@ -160,10 +164,10 @@ def _rebuild(base: LayerData, hidden: np.ndarray, keys: list[str], fids: list[in
     cat_sorted = all_cat[order]
     slices, block_start = category_blocks(cat_sorted)
     bounds = all_bounds[order]
-    tree, total = block_index(bounds, block_start)
+    block_bounds, total = block_index(bounds, block_start)
     return replace(base, keys=all_keys[order], fids=all_fids[order], category=cat_sorted,
                    category_slices=slices,
                    pieces={k: pcs.permute(pc, order) for k, pc in pieces.items()},
-                   feature_bounds=bounds, block_start=block_start,
-                   tree=tree, bounds=total, label_codes=label_codes,
+                   envelopes=bounds, block_start=block_start,
+                   block_bounds=block_bounds, bounds=total, label_codes=label_codes,
                    label_values=label_values, _key_order=None, _fid_order=None)

@@ -12,15 +12,17 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pyproj import CRS
 
 from citymgr_desktop.core.errors import CrsError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import LayerInfo, Store
+from citymgr_desktop.core.store.crs_memo import CrsFacts, facts_of
 from citymgr_desktop.render import pieces as pcs
+from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.data import (
     BLOCK,
     LABEL_LAYERS,
@@ -30,8 +32,11 @@ from citymgr_desktop.render.data import (
     block_index,
     category_blocks,
 )
-from citymgr_desktop.render.rows import read_rows, release_free_memory
-from citymgr_desktop.render.view import metres_per_unit
+from citymgr_desktop.render.rows import read_rows, release_free_memory, share_one_heap
+from citymgr_desktop.render.view import unit_metres
+
+if TYPE_CHECKING:  # pyproj loads only when a layer is reprojected (or for --crs)
+    from pyproj import CRS
 
 LOAD_THREADS = min(4, os.cpu_count() or 1)
 
@@ -75,15 +80,22 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
     ``progress.cancel()``.
     """
     prog = ensure(progress)
-    infos = {info.name: info for info in store.layers()}  # counts every table: once
+    # counts every table once, for the order of the reading threads; a box reads a part of
+    # each layer: no counting of every row of the file for it
+    infos = {info.name: info for info in store.layers(counted=bbox is None)}
     names = list(layers) if layers is not None else drawable_layers(store, infos.values())
-    map_crs = CRS.from_user_input(crs) if crs is not None else map_crs_of(store)
-    map_wkt = map_crs.to_wkt() if map_crs is not None else None
     for name in names:
         if name not in infos:
             raise NotFoundError("{path} has no layer {name!r}", path=store.path, name=name)
+    # the file's own CRS, known without pyproj when all the layers drawn are in it
+    own = _own_crs(store, list(infos.values())) if crs is None else None
+    map_crs: CRS | None = None
+    if own is None or any(infos[name].srs_id != own[0] for name in names):
+        map_crs = _user_crs(crs) if crs is not None else map_crs_of(store)
+    map_facts = own[1] if own is not None else facts_of(map_crs) if map_crs is not None else None
+    map_wkt = map_facts.wkt if map_facts is not None else None
     read_box = _grown(bbox) if bbox is not None else None
-    plans = [_plan(store, infos[name], map_crs, read_box, identities) for name in names]
+    plans = [_plan(store, infos[name], map_crs, read_box, identities, own) for name in names]
     prog.update(0, len(names), ", ".join(names))
     done = [0]
     lock = threading.Lock()
@@ -96,6 +108,7 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
         return layer
 
     workers = max(1, min(LOAD_THREADS, len(plans)))
+    share_one_heap()  # what the reading threads free can be given back (rows.py)
     if workers == 1:
         loaded = [work(p) for p in plans]
     else:
@@ -105,11 +118,32 @@ def load_map(store: Store, layers: Sequence[str] | None = None, crs: CRS | str |
                        for p in sorted(plans, key=lambda p: -p.count)}
             loaded = [futures[p.name].result() for p in plans]
     release_free_memory()
-    if map_crs is None:
+    if map_facts is None:
         return MapData(str(store.path), None, tuple(loaded), read_layer=load_layer)
     return MapData(str(store.path), map_wkt, tuple(loaded),
-                   crs_geographic=bool(map_crs.is_geographic),
-                   crs_unit_m=metres_per_unit(map_crs), read_layer=load_layer)
+                   crs_geographic=map_facts.geographic,
+                   crs_unit_m=unit_metres(map_facts), read_layer=load_layer)
+
+
+def _user_crs(crs: CRS | str) -> CRS:
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs)
+
+
+def _own_crs(store: Store, infos: list[LayerInfo]) -> tuple[int, CrsFacts] | None:
+    """The srs_id and facts of the project's CRS (``store.project_crs()``: that of
+    road_segment, else of the first feature layer), None when it has none."""
+    feature = [info for info in infos if info.geometry_type]
+    if not feature:
+        return None
+    info = next((i for i in feature if i.name == "road_segment"), feature[0])
+    if info.srs_id is None:
+        return None
+    try:
+        return info.srs_id, store.crs_facts(info.srs_id)
+    except CrsError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -138,8 +172,10 @@ def _grown(box: tuple[float, float, float, float]) -> tuple[float, float, float,
 
 
 def _plan(store: Store, info: LayerInfo, map_crs: CRS | None,
-          box: tuple[float, float, float, float] | None = None, identities: bool = True
-          ) -> _Plan:
+          box: tuple[float, float, float, float] | None = None, identities: bool = True,
+          own: tuple[int, CrsFacts] | None = None) -> _Plan:
+    """``own``: the map is in the file's own CRS (srs_id, facts): a layer in it needs
+    neither reprojection nor a CRS object."""
     name = info.name
     if not info.geometry_type:
         raise NotFoundError("{path}: {name!r} is a table without geometry",
@@ -148,6 +184,10 @@ def _plan(store: Store, info: LayerInfo, map_crs: CRS | None,
     is_asset = name in sc.ASSET_TABLES_BY_NAME
     wanted = tuple(c for c in ("asset_uuid" if identities else None, "condition",
                                LABEL_LAYERS.get(name)) if c and c in cols)
+    if own is not None and info.srs_id == own[0]:
+        return _Plan(name, info.geometry_type, info.count, wanted,
+                     is_asset and "retired_at" in cols, None, own[1].name, is_asset, box,
+                     identities)
     layer_crs = _layer_crs(store, name)
     reproject = map_crs is not None and layer_crs is not None and not layer_crs.equals(map_crs)
     return _Plan(name, info.geometry_type, info.count, wanted,
@@ -178,56 +218,69 @@ def _load(store: Store, plan: _Plan, map_wkt: str | None,
     prog = ensure(progress)
     name = plan.name
     read = read_rows(store, plan, prog)
-    fids = read.fids
-    n = len(fids)
-    pieces = read.pieces
+    n = read.count
+    parts = read.parts
     release_free_memory()
     if plan.layer_wkt is not None and map_wkt is not None:
-        pcs.reproject(pieces, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
-    bounds = pcs.feature_bounds(pieces, n)
+        from pyproj import CRS
+
+        pcs.reproject(parts, CRS.from_wkt(plan.layer_wkt), CRS.from_wkt(map_wkt))
+    bounds = pcs.single_points(parts)  # a layer of points: x, y are the envelopes
+    points = bounds is not None
+    if points:
+        parts = []  # the vertices are in ``bounds``
+    else:
+        bounds = pcs.parts_bounds(parts)
     ok = np.isfinite(bounds).all(axis=1)  # drops missing, empty and unprojectable features
     if not plan.identities:  # no memory: one value seen n times
         fids = np.broadcast_to(np.zeros(1, np.int64), (n,))
         keys = np.broadcast_to(np.zeros(1, "S1"), (n,))
-    elif read.keys is not None:
-        keys = read.keys
     else:
-        keys = fids.astype("S20")
+        fids = read.fids
+        keys = read.keys if read.keys is not None else fids.astype("S20")
     if read.category is not None:
         category = read.category
     else:
-        category = np.full(len(fids), NO_CATEGORY, dtype=np.int8)
+        category = np.full(n, NO_CATEGORY, dtype=np.int8)
     label_codes, label_values = read.label_codes, read.label_values
     del read  # each array is held once, by the names above: reordering replaces it
     prog.check()
     order, slices, block_start = _order(category, bounds, ok)
     del ok
     category, bounds = category[order], bounds[order]
+    release_free_memory()  # the order's temporaries, before the layer's arrays are made
     if plan.identities:
         keys, fids = keys[order], fids[order]
     else:
         keys, fids = keys[: len(order)], fids[: len(order)]
     if label_codes is not None:
         label_codes = label_codes[order]
-    pieces = {kind: pcs.permute(pc, order) for kind, pc in pieces.items()}
-    del order
+    if points:  # one vertex per feature: the reordered envelopes are the vertices (what
+        # gather gives), one array for both
+        ones = np.arange(len(order) + 1, dtype=np.int64)
+        pieces = {pcs.POINT: pcs.Pieces(pcs.POINT, bounds, ones, ones)}
+    else:
+        pieces = pcs.gather(parts, order)
+    del order, parts
     prog.check()
-    tree, total = block_index(bounds, block_start)
+    block_bounds, total = block_index(bounds, block_start)
     release_free_memory()
     return LayerData(name=name, geometry_type=plan.geometry_type,
                      crs_name=plan.layer_crs_name, keys=keys,
                      fids=fids, category=category, category_slices=slices, pieces=pieces,
-                     feature_bounds=bounds, block_start=block_start,
-                     tree=tree, bounds=total, label_codes=label_codes,
+                     envelopes=bounds, block_start=block_start,
+                     block_bounds=block_bounds, bounds=total, label_codes=label_codes,
                      label_values=label_values, is_asset=plan.is_asset,
                      typical_size=_typical_size(bounds))
 
 
 def _typical_size(bounds: np.ndarray) -> float:
+    """The median feature width/height of ``bounds`` ((N, 4); (N, 2) points: 0)."""
     if len(bounds) == 0:
         return 0.0
     sample = bounds[:: max(1, len(bounds) // 20000)]
-    return float(np.median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1])))
+    return qa.finite_median(np.maximum(sample[:, -2] - sample[:, 0],
+                                       sample[:, -1] - sample[:, 1]))
 
 
 def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
@@ -236,19 +289,28 @@ def _order(category: np.ndarray, bounds: np.ndarray, ok: np.ndarray
 
     Within a category, features are cut into vertical slices by x and sorted by y inside
     each slice, so runs of :data:`BLOCK` consecutive features are small neighbourhoods.
+    ``bounds`` (N, 4), or (N, 2) points (columns -2, -1 are then x, y again).
     """
-    keep = np.flatnonzero(ok)
-    cx = (bounds[keep, 0] + bounds[keep, 2]) / 2
-    cy = (bounds[keep, 1] + bounds[keep, 3]) / 2
-    cat = category[keep]
-    tile = np.zeros(len(keep), dtype=np.int64)
-    for c in np.unique(cat):
+    keep = None if ok.all() else np.flatnonzero(ok)
+    cat = category if keep is None else category[keep]
+    order = np.empty(len(cat), np.int64)
+    done = 0
+    # category by category (ascending, as one lexsort by category, tile and y would give,
+    # ties in file order): the temporary arrays of the biggest category, not of the layer
+    for c in qa.distinct(cat):
         members = np.flatnonzero(cat == c)
+        if keep is not None:
+            members = keep[members]
         n = len(members)
         n_slices = max(1, int(np.ceil(np.sqrt(n / BLOCK))))
         rank = np.empty(n, dtype=np.int64)
-        rank[np.argsort(cx[members], kind="stable")] = np.arange(n)
-        tile[members] = rank * n_slices // n
-    order = keep[np.lexsort((cy, tile, cat))]
+        rank[np.argsort((bounds[members, 0] + bounds[members, -2]) / 2, kind="stable")] = \
+            np.arange(n)
+        tile = rank * n_slices // n
+        del rank
+        cy = (bounds[members, 1] + bounds[members, -1]) / 2
+        order[done:done + n] = members[np.lexsort((cy, tile))]
+        done += n
+        del members, tile, cy
     slices, block_start = category_blocks(category[order])
     return order, slices, block_start

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
@@ -21,15 +22,10 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRegion
 
 from citymgr_desktop.core.qgis.symbols import LABEL_MAX_SCALE
 from citymgr_desktop.render import qtarrays as qa
-from citymgr_desktop.render.backdrop import Backdrop
 from citymgr_desktop.render.data import LINE, POINT, POLYGON, LayerData, MapData
 from citymgr_desktop.render.labels import draw_line_labels
-from citymgr_desktop.render.markers import (
-    can_write_pixels,
-    draw_dots,
-    draw_markers,
-    write_rects,
-)
+from citymgr_desktop.render.markers import draw_dots, draw_markers
+from citymgr_desktop.render.overview import dot_block, draw_tiny, is_overview, over
 from citymgr_desktop.render.symbols import (
     CATEGORY_ORDER,
     Symbol,
@@ -41,15 +37,15 @@ from citymgr_desktop.render.symbols import (
 from citymgr_desktop.render.view import Extent, MapView
 from citymgr_desktop.render.wide_lines import draw_layer_lines
 
+if TYPE_CHECKING:  # base maps (GDAL, urllib, the tile cache) load when a map has one
+    from citymgr_desktop.render.backdrop import Backdrop
+
 CHUNK_VERTICES = 400_000  # vertices per Qt call: bounds memory and cancel latency
 THIN_FROM = 20_000  # batches with more vertices are thinned to the pixel grid
 MAX_SYMBOL_MM = 5.0  # margin added around the view so symbols at the edge are drawn
 AA_PIECES = 16  # sub-paths per path in antialiased frames (see qtarrays.paths_from_arrays)
 QUICK_PIECES = 200  # sub-paths per path in quick frames: Qt strokes mid-sized paths faster
 # than one big one (the roads of a 1 % view at 1M features: 18 ms -> 13 ms, same pixels)
-OVERVIEW_FEATURE_PX = 8.0  # lines/polygons typically smaller than this: overview symbols
-TINY_PX = 4.0  # overview: features smaller than this (pixels) are drawn the cheap way
-OVERVIEW_COVER = 0.5  # point markers would cover this share of the view: overview symbols
 
 
 @dataclass
@@ -213,28 +209,13 @@ def new_image(width: int, height: int, dpi: float) -> QImage:
 
 def _within(layer: LayerData, idx: np.ndarray, extents: Sequence[Extent]) -> np.ndarray:
     """The features of ``idx`` whose bounds meet one of ``extents``."""
-    fb = layer.feature_bounds[idx]
     hit = np.zeros(len(idx), dtype=bool)
     for e in extents:
-        hit |= ((fb[:, 0] <= e[2]) & (fb[:, 2] >= e[0]) & (fb[:, 1] <= e[3]) & (fb[:, 3] >= e[1]))
+        hit |= layer.hits(idx, e)
     return idx[hit]
 
 
 # -- batches ---------------------------------------------------------------------------------
-def is_overview(layer: LayerData, n_visible: int, view: MapView) -> bool:
-    """Level of detail: True when the layer is too dense at this scale for full symbols.
-
-    Lines and polygons: the layer's typical feature is under OVERVIEW_FEATURE_PX pixels.
-    Points: the markers in view would cover more than OVERVIEW_COVER of the view.
-    """
-    if layer.kinds == [POINT]:
-        sizes = [symbol_for(layer.name, c, POINT).size_mm for c in layer.category_slices]
-        marker = max(sizes or [2.0]) * view.pixels_per_mm
-        area = max(view.rect.width() * view.rect.height(), 1.0)
-        return n_visible * marker * marker > OVERVIEW_COVER * area
-    return layer.typical_size / view.units_per_pixel < OVERVIEW_FEATURE_PX
-
-
 def _draw_layer(frame: _Frame, layer: LayerData, idx: np.ndarray,
                 n_view: int | None = None) -> None:
     """Draw features ``idx``; ``n_view`` = features in the whole view (level of detail)."""
@@ -295,54 +276,6 @@ def _draw_selection(frame: _Frame, layer: LayerData, sel: np.ndarray) -> None:
         _draw_batch(frame, layer, kind, sel, selection_symbol(base), thin=False)
 
 
-def _over(colour: QColor, background: QColor) -> QColor:
-    """The opaque colour of ``colour`` (translucent) painted over ``background``."""
-    a = colour.alphaF()
-    return QColor(*(round(c * a + b * (1 - a)) for c, b in zip(
-        colour.getRgb()[:3], background.getRgb()[:3], strict=True)))
-
-
-def _draw_tiny(frame: _Frame, layer: LayerData, kind: str, sub: slice | np.ndarray,
-               symbol: Symbol) -> np.ndarray:
-    """Overview: features a few pixels across are drawn the cheap way, which looks the same
-    at that size: polygons as blocks of pixels the size of their envelope (fill colour over
-    white), lines as one straight segment per part. Returns the features still to draw."""
-    idx = np.arange(sub.start, sub.stop) if isinstance(sub, slice) else sub
-    fb = layer.feature_bounds[idx]
-    k = 1.0 / frame.view.units_per_pixel
-    w, h = (fb[:, 2] - fb[:, 0]) * k, (fb[:, 3] - fb[:, 1]) * k
-    tiny = (w < TINY_PX) & (h < TINY_PX)
-    if not tiny.any():
-        return idx
-    view, painter = frame.view, frame.painter
-    if kind == POLYGON and can_write_pixels(painter):
-        t = fb[tiny]
-        x0, y1 = view.to_device(t[:, 0], t[:, 1])
-        x1, y0 = view.to_device(t[:, 2], t[:, 3])
-        colour = QColor(symbol.colour)
-        colour.setAlpha(symbol.fill_alpha)
-        over_white = _over(colour, QColor(frame.opts.background or "#ffffff"))
-        write_rects(painter.device(), np.floor(x0).astype(np.int64),
-                    np.floor(y0).astype(np.int64),
-                    np.maximum(np.round(x1 - x0), 1).astype(np.int64),
-                    np.maximum(np.round(y1 - y0), 1).astype(np.int64), over_white.rgba(),
-                    view.rect)
-        return idx[~tiny]
-    if kind == LINE:
-        pc = layer.pieces[LINE]
-        small = idx[tiny]
-        pieces = qa.ranges(pc.feature_piece[small], pc.feature_piece[small + 1])
-        first, last = pc.piece_start[pieces], pc.piece_start[pieces + 1] - 1
-        ends = np.empty(2 * len(pieces), np.int64)
-        ends[0::2], ends[1::2] = first, last
-        x, y = view.to_device(pc.coords[ends, 0], pc.coords[ends, 1])
-        starts = np.zeros(len(ends), bool)
-        starts[0::2] = True
-        painter.drawPath(qa.path_from_arrays(x, y, starts))
-        return idx[~tiny]
-    return idx
-
-
 def _chunks(layer: LayerData, kind: str, sub: slice | np.ndarray):
     """Yield (coords, starts) of ``sub`` in chunks of about CHUNK_VERTICES vertices."""
     pc = layer.pieces[kind]
@@ -380,16 +313,19 @@ def _draw_batch(frame: _Frame, layer: LayerData, kind: str, sub: slice | np.ndar
     painter, view = frame.painter, frame.view
     thin = thin and frame.opts.lod
     if kind == POINT:
-        for coords, _starts, _n in _chunks(layer, kind, sub):
-            frame.check()
-            x, y = view.to_device(coords[:, 0], coords[:, 1])
-            if thin and len(x) > THIN_FROM:
-                keep = qa.unique_pixels(x, y, frame.thin_grid)
-                x, y = x[keep], y[keep]
-            if overview:
-                draw_dots(painter, x, y, symbol.colour, frame.dot_px, view.rect)
-            else:
-                draw_markers(painter, x, y, symbol, frame.ppmm)
+        block = dot_block(painter, frame.opts.antialias) if overview else None
+        for chunk, _starts, _n in _chunks(layer, kind, sub):
+            for lo in range(0, len(chunk), block or max(len(chunk), 1)):
+                frame.check()
+                coords = chunk[lo:lo + block] if block else chunk
+                x, y = view.to_device(coords[:, 0], coords[:, 1])
+                if thin and len(x) > THIN_FROM:
+                    keep = qa.unique_pixels(x, y, frame.thin_grid)
+                    x, y = x[keep], y[keep]
+                if overview:
+                    draw_dots(painter, x, y, symbol.colour, frame.dot_px, view.rect)
+                else:
+                    draw_markers(painter, x, y, symbol, frame.ppmm)
         return
     if kind == LINE:
         pen = line_pen(symbol, frame.ppmm)
@@ -412,11 +348,12 @@ def _draw_batch(frame: _Frame, layer: LayerData, kind: str, sub: slice | np.ndar
             # quick frames fill with the colour the translucent fill makes over the
             # background (opaque fills are 3x faster); fill and outline are two passes,
             # which Qt does faster than one path with both
-            brush = QBrush(_over(brush.color(), QColor(frame.opts.background)))
+            brush = QBrush(over(brush.color(), QColor(frame.opts.background)))
         passes = [(QPen(Qt.PenStyle.NoPen), brush), (pen, QBrush(Qt.BrushStyle.NoBrush))] \
             if not frame.opts.antialias else [(pen, brush)]
     if overview:
-        sub = _draw_tiny(frame, layer, kind, sub, symbol)
+        sub = draw_tiny(painter, view, layer, kind, sub, symbol,
+                        antialias=frame.opts.antialias, background=frame.opts.background)
     for coords, starts, _n in _chunks(layer, kind, sub):
         frame.check()
         x, y = view.to_device(coords[:, 0], coords[:, 1])

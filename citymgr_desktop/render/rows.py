@@ -1,16 +1,16 @@
 """The loader's reading of one layer into arrays (:func:`read_rows`): the store's packed
 runs of rows (``Store.read_packed_for_drawing``, a GeoPackage) or its chunks of rows
 (``read_for_drawing``, PostGIS), the geometry blobs parsed into vertex arrays as they come
-(:mod:`render.wkb`; Shapely for unusual geometry). Also :func:`release_free_memory`, which
+(:mod:`render.wkb`; Shapely for unusual geometry), run by run (never concatenated: the
+loader reorders them into the layer's arrays). Also :func:`release_free_memory`, which
 the loader calls after each layer's temporary arrays.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
@@ -35,18 +35,22 @@ class RowsWanted(Protocol):
     def current_only(self) -> bool: ...  # leave out retired assets
     @property
     def box(self) -> tuple[float, float, float, float] | None: ...
+    @property
+    def identities(self) -> bool: ...  # False: the fids are not kept (an image: no keys)
 
 
 @dataclass
 class LayerRows:
     """One layer's rows as arrays, the geometry as vertex arrays (the blobs are gone)."""
 
-    fids: np.ndarray | None
+    count: int
+    fids: np.ndarray | None  # None when the plan wants no identities
     keys: np.ndarray | None  # asset_uuid as bytes
     category: np.ndarray | None  # int8: condition 1-5, 0 = not assessed (or not a number)
     label_codes: np.ndarray | None
     label_values: list[str]
-    pieces: dict[str, pcs.Pieces]
+    parts: pcs.Parts  # the vertex arrays run by run, never concatenated (the loader
+    # reorders them straight into the layer's arrays: pieces.gather)
 
 
 def _numbers(values: tuple) -> np.ndarray:
@@ -105,11 +109,11 @@ def read_rows(store: Store, plan: RowsWanted, prog: Progress) -> LayerRows:
                             len(fid_array))
     del data, blobs  # the blobs are vertex arrays now: never two copies
     return LayerRows(
-        fids=fid_array,
+        count=len(fid_array), fids=fid_array,
         keys=_joined(keys, np.dtype(f"S{max(width, 1)}")) if "asset_uuid" in at else None,
         category=_category(_joined(conds, np.float64)) if "condition" in at else None,
         label_codes=_joined(codes, np.int32) if label_col in at else None,
-        label_values=list(label_index), pieces=pieces)
+        label_values=list(label_index), parts=[(pieces, len(fid_array))])
 
 
 def _read_packed(store: StoreDrawingReads, plan: RowsWanted, prog: Progress) -> LayerRows:
@@ -124,43 +128,33 @@ def _read_packed(store: StoreDrawingReads, plan: RowsWanted, prog: Progress) -> 
     fids: list[np.ndarray] = []
     keys: list[np.ndarray] = []
     categories: list[np.ndarray] = []
-    labels: list[np.ndarray] = []
-    no_label: list[np.ndarray] = []
-    parts: list[tuple[dict[str, pcs.Pieces], int]] = []
+    labels = _LabelCodes()
+    parts: pcs.Parts = []
+    count = 0
     for run in runs:
         prog.check()
-        fids.append(run.fids)
+        count += len(run.fids)
+        if plan.identities:
+            fids.append(run.fids)
         if "asset_uuid" in run.values:
             keys.append(_fixed_width(run.values["asset_uuid"]))
         if "condition" in run.codes:
             categories.append(run.codes["condition"].astype(np.int8))
         if label_col in run.values:
-            labels.append(_fixed_width(run.values[label_col]))
-            no_label.append(run.values[label_col].lengths < 0)
+            labels.add(run.values[label_col])
         # parsed run by run: the blobs of one run at a time, and its temporary arrays
         lengths = np.maximum(run.geometry.lengths, 0)
         parts.append((_read_geometry(np.frombuffer(run.geometry.data, np.uint8), lengths,
                                      "gpkg", len(lengths)), len(lengths)))
         del run, lengths
-    label_codes, label_values = None, []
-    if label_col in plan.wanted:
-        width = max((a.dtype.itemsize for a in labels), default=1)
-        label_codes, label_values = _codes(_joined(labels, np.dtype(f"S{width}")),
-                                           _joined(no_label, np.bool_))
+        release_free_memory()  # the run's blobs and temporaries, before SQLite's next run
+    label_codes, label_values = labels.result() if label_col in plan.wanted else (None, [])
     width = max((k.dtype.itemsize for k in keys), default=1)
     return LayerRows(
-        fids=_joined(fids, np.int64),
+        count=count, fids=_joined(fids, np.int64) if plan.identities else None,
         keys=_joined(keys, np.dtype(f"S{width}")) if "asset_uuid" in plan.wanted else None,
         category=_joined(categories, np.int8) if codes else None,
-        label_codes=label_codes, label_values=label_values,
-        pieces=parts[0][0] if len(parts) == 1 else _concat(parts))
-
-
-def _concat(parts: list[tuple[dict[str, pcs.Pieces], int]]) -> dict[str, pcs.Pieces]:
-    pieces = pcs.concat(parts)
-    parts.clear()  # the runs' arrays: gone before the memory is given back
-    release_free_memory()
-    return pieces
+        label_codes=label_codes, label_values=label_values, parts=parts)
 
 
 def _fixed_width(values: PackedValues) -> np.ndarray:
@@ -180,20 +174,31 @@ def _fixed_width(values: PackedValues) -> np.ndarray:
     return out.view(f"S{width}").ravel()
 
 
-def _codes(names: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Label codes: an index into the values in order of first appearance (as the rows'
-    read numbers them), -1 where ``null``; and the values."""
-    codes = np.full(len(names), -1, np.int32)
-    present = np.flatnonzero(~null)
-    if len(present) == 0:
-        return codes, []
-    unique, first, inverse = np.unique(names[present], return_index=True,
-                                       return_inverse=True)
-    by_appearance = np.argsort(first, kind="stable")
-    rank = np.empty(len(unique), np.int32)
-    rank[by_appearance] = np.arange(len(unique), dtype=np.int32)
-    codes[present] = rank[inverse.ravel()]
-    return codes, [bytes(v).decode("utf-8", "replace") for v in unique[by_appearance]]
+class _LabelCodes:
+    """Label codes run by run: an index into the values in order of first appearance over
+    all runs (as the rows' read numbers them), -1 for NULL; the runs' names are never
+    joined (the 1M district's road names as fixed-width bytes: ~8 MB a copy)."""
+
+    def __init__(self) -> None:
+        self.index: dict[bytes, int] = {}
+        self.runs: list[np.ndarray] = []
+
+    def add(self, values: PackedValues) -> None:
+        names = _fixed_width(values)
+        codes = np.full(len(names), -1, np.int32)
+        present = np.flatnonzero(values.lengths >= 0)
+        if len(present):
+            unique, first, inverse = np.unique(names[present], return_index=True,
+                                               return_inverse=True)
+            code_of = np.empty(len(unique), np.int32)
+            for u in np.argsort(first, kind="stable").tolist():  # new names in run order
+                code_of[u] = self.index.setdefault(bytes(unique[u]), len(self.index))
+            codes[present] = code_of[inverse.ravel()]
+        self.runs.append(codes)
+
+    def result(self) -> tuple[np.ndarray, list[str]]:
+        return (_joined(self.runs, np.int32),
+                [v.decode("utf-8", "replace") for v in self.index])
 
 
 def _joined(parts: list[np.ndarray], dtype: np.dtype | type) -> np.ndarray:
@@ -223,19 +228,37 @@ def _read_geometry(data: np.ndarray, lengths: np.ndarray, geometry_format: str, 
 
 def release_free_memory() -> None:
     """Give the memory freed by the big transient arrays back to the system (glibc keeps
-    what falls below its moving mmap threshold, and each reading thread has its own
-    arena: at 1M features ~170 MB stayed with the process after loading, for 130 MB of
-    arrays kept). A no-op where there is no glibc."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    what falls below its moving mmap threshold: at 1M features ~170 MB stayed with the
+    process after loading, for 130 MB of arrays kept). A no-op where there is no glibc."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def share_one_heap() -> None:
+    """Let threads started from now on allocate from the main heap (glibc's
+    ``M_ARENA_MAX`` = 1), for the loader's reading threads: ``malloc_trim`` gives back
+    the free memory inside every heap but not the free top of a thread's own heap, which
+    glibc keeps below a trim threshold that grows to 64 MB; at 1M features that was
+    ~25-50 MB held after loading (the first frame is drawn on top of it). The threads
+    allocate little and big (NumPy arrays), so sharing one heap costs no measurable
+    time. Where glibc already made its arena limit (or there is no glibc), nothing
+    changes."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, 1)
+
+
+_M_ARENA_MAX = -8  # glibc's malloc.h
 
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _libc() -> Any:
     try:
         import ctypes
 
-        return ctypes.CDLL("libc.so.6").malloc_trim
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim, libc.mallopt  # noqa: B018 - both there, or neither is used
+        return libc
     except (OSError, AttributeError):
         return None

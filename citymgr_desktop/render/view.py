@@ -8,11 +8,17 @@ to the rectangle's aspect ratio, centred, so nothing is distorted.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pyproj import CRS
 from PySide6.QtCore import QPointF, QRectF
+
+from citymgr_desktop.core.store.crs_memo import CrsFacts, unit_factor
+
+if TYPE_CHECKING:  # pyproj loads with the first CRS object: a map in its own CRS needs none
+    from pyproj import CRS
 
 Extent = tuple[float, float, float, float]  # minx, miny, maxx, maxy
 INCH_M = 0.0254
@@ -32,13 +38,18 @@ def metres_per_unit(crs: CRS | None, latitude: float = 0.0) -> float:
     """Ground metres in one map unit (degrees are measured along the parallel at ``latitude``)."""
     if crs is None:
         return 1.0
-    if crs.is_geographic:
+    return _metres(bool(crs.is_geographic), latitude, lambda: unit_factor(crs))
+
+
+def unit_metres(crs: CrsFacts, latitude: float = 0.0) -> float:
+    """:func:`metres_per_unit` of a CRS known by its facts (``Store.crs_facts``)."""
+    return _metres(crs.geographic, latitude, lambda: crs.unit_factor)
+
+
+def _metres(geographic: bool, latitude: float, factor: Callable[[], float]) -> float:
+    if geographic:
         return 111_320.0 * max(math.cos(math.radians(latitude)), 0.01)
-    try:
-        factor = crs.axis_info[0].unit_conversion_factor
-    except (IndexError, AttributeError):
-        factor = 1.0
-    return float(factor or 1.0)
+    return factor()
 
 
 @dataclass(frozen=True)

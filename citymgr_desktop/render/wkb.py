@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from citymgr_desktop.render.qtarrays import ranges
+from citymgr_desktop.render.qtarrays import distinct, ranges
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -186,15 +186,36 @@ def _single_points(data: np.ndarray, n: int, feature: np.ndarray, at: np.ndarray
     of the time for 600k points)."""
     coords = np.empty((len(at), 2), np.float64)
     shift = at % 8
-    for s in np.unique(shift):
+    for s in distinct(shift):
         pick = np.flatnonzero(shift == s)
         view = np.frombuffer(data, dtype="<f8", count=(len(data) - int(s)) // 8, offset=int(s))
         word = (at[pick] - s) // 8
         coords[pick, 0] = view[word]
         coords[pick, 1] = view[word + 1]
+    return ParsedKind(coords, _counting(len(at) + 1), _feature_pieces(feature, n), None)
+
+
+_COUNTING = np.arange(65537, dtype=np.int64)
+_COUNTING.flags.writeable = False
+
+
+def _counting(n: int) -> np.ndarray:
+    """``arange(n)``: the offsets of pieces that are one each; up to a packed run's size
+    (``Store.read_packed_for_drawing``) a read-only view of one shared array (a run of
+    single points: 1 MB a run for each of two arrays otherwise)."""
+    if n <= len(_COUNTING):
+        return _COUNTING[:n]
+    return np.arange(n, dtype=np.int64)
+
+
+def _feature_pieces(feature: np.ndarray, n: int) -> np.ndarray:
+    """Offsets (n + 1) of each feature's pieces; ``feature`` = the owner of each piece,
+    sorted."""
+    if len(feature) == n and (n == 0 or (feature[0] == 0 and (np.diff(feature) == 1).all())):
+        return _counting(n + 1)  # one piece each
     feature_piece = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(feature, minlength=n), out=feature_piece[1:])
-    return ParsedKind(coords, np.arange(len(at) + 1, dtype=np.int64), feature_piece, None)
+    return feature_piece
 
 
 def _assemble(data: np.ndarray, n: int, rec: _Pieces, kind: str) -> ParsedKind:
@@ -214,14 +235,12 @@ def _assemble(data: np.ndarray, n: int, rec: _Pieces, kind: str) -> ParsedKind:
     words = np.empty(2 * int(piece_start[-1]), np.float64)
     # doubles sit at any byte offset: view the buffer once per offset modulo 8, unaligned
     shift = start % 8
-    for s in np.unique(shift):
+    for s in distinct(shift):
         pick = np.flatnonzero(shift == s)
         view = np.frombuffer(data, dtype="<f8", count=(len(data) - int(s)) // 8, offset=int(s))
         w0 = (start[pick] - s) // 8
         src = ranges(w0, w0 + 2 * count[pick])
         dst = ranges(2 * piece_start[pick], 2 * piece_start[pick] + 2 * count[pick])
         words[dst] = view[src]
-    feature_piece = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(feature, minlength=n), out=feature_piece[1:])
-    return ParsedKind(words.reshape(-1, 2), piece_start, feature_piece,
+    return ParsedKind(words.reshape(-1, 2), piece_start, _feature_pieces(feature, n),
                       outer if kind == POLYGON else None)

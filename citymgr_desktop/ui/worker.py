@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from citymgr_desktop.core.errors import CancelledError, CitymgrError, DatabaseError
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.ui import i18n
+from citymgr_desktop.ui.qt_threads import create_qt_types
 
 
 class TaskWorker(QObject):
@@ -60,6 +61,7 @@ class Task(QObject):
     def __init__(self, parent: QWidget | None, title: str, fn: Callable[..., Any],
                  args: tuple = (), kwargs: dict | None = None, show_dialog: bool = True) -> None:
         super().__init__(parent)
+        create_qt_types()  # a task may draw (export/): no PySide6 type created off this thread
         self.thread = QThread(self)
         self.worker = TaskWorker(fn, args, kwargs or {})
         self.worker.moveToThread(self.thread)

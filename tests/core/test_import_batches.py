@@ -116,3 +116,51 @@ def test_cancel_between_batches_changes_nothing(tmp_path, monkeypatch):
                             progress=progress)
     with Store.open(project) as store:
         assert store.conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0] == 0
+
+
+def test_codes_the_source_brings_are_checked_across_batches(tmp_path, monkeypatch):
+    """A code the source gives twice, or that an earlier batch gave out, is refused in a
+    later batch (a new one assigned) alike in a dry run, which writes nothing, and a real
+    one; the import holds the codes it gave out as runs of serials, not one by one."""
+    n = 1_200
+    codes = {5: "4201060304000900", 450: "4201060304000900", 700: "4201060304000002",
+             800: "4201060304001500", 1100: "4201060304001500", 1000: "4201060304000950"}
+    props = [{"编号": f"B{i}", "名称": f"箱{i}", "obj_code": codes.get(i, "")}
+             for i in range(n)]
+    source = src.geojson_points(tmp_path, "coded", [src.ll(i % 50, i // 50) for i in range(n)],
+                                props)
+    monkeypatch.setattr(importer, "BATCH_FEATURES", 250)
+    planned = {}
+    for dry in (True, False):
+        project = src.new_project(tmp_path / f"p{dry}.gpkg")
+        mapping = suggest_mapping(describe_layer(source), "litter_bin")
+        mapping.fields["obj_code"] = "obj_code"
+        with Store.open(project) as store:
+            result = importer.run_import(store, source, mapping, dry_run=dry)
+            written = dict(store.conn.execute("SELECT source_id, obj_code FROM litter_bin"))
+        planned[dry] = {d.new["source_id"]: d.new["obj_code"] for d in result.deltas}
+        used = {str(m): k for m, k in result.report.invalid["obj_code"].counts.items()}
+        assert used == {  # 000950: given out by the first batch (901-1149: 000900 came first)
+            "obj_code 4201060304000900 is already used: a new code was assigned": 1,
+            "obj_code 4201060304000950 is already used: a new code was assigned": 1,
+            "obj_code 4201060304001500 is already used: a new code was assigned": 2}
+    assert planned[True] == planned[False] == written
+    assert len(set(written.values())) == n
+
+
+@pytest.mark.parametrize("held", [0, 700])
+def test_ids_taken_by_earlier_batches_kept_on_disk_still_skip_duplicates(tmp_path, monkeypatch,
+                                                                         held):
+    """Past ``seen.HELD`` ids (here none, or after the first batches) the ids taken so far
+    are kept in a temporary file: the same duplicates are skipped, the same rows written."""
+    from citymgr_desktop.core.importing import seen
+
+    source = _many_bins(tmp_path)
+    whole, whole_rows, _ = _import(tmp_path, "whole", source, "litter_bin", WHOLE, monkeypatch)
+    monkeypatch.setattr(seen, "HELD", held)
+    batched, batched_rows, _ = _import(tmp_path, "batched", source, "litter_bin", 250,
+                                       monkeypatch)
+    assert _report(batched) == _report(whole)
+    assert batched_rows == whole_rows
+    assert batched.report.skipped.counts[
+        "duplicate source id in the source (the first one is imported)"] == 3

@@ -141,3 +141,30 @@ def test_unwritable_report_is_refused_before_importing(tmp_path, capsys):
                  str(tmp_path / "no" / "such" / "r.json")]) == 3
     assert "does not exist" in capsys.readouterr().err
     assert _rows(project, "SELECT count(*) FROM litter_bin") == [(0,)]
+
+
+def test_a_gdal_source_is_imported_without_pandas(tmp_path):
+    """What keeps an import's start short (issue 18): a Shapefile is listed, suggested,
+    read and imported without loading pandas or GeoPandas (pyogrio's own start imports both
+    only to see whether they are installed: core/importing/sources/gdal.py hides them), and
+    pyogrio's GeoPandas functions still work afterwards in the same process, with the facts
+    a plain ``import pyogrio`` finds."""
+    source = src.shapefile_bins(tmp_path)
+    target = src.new_project(tmp_path / "p.gpkg")
+    flags = ("HAS_GEOPANDAS", "PANDAS_GE_15", "PANDAS_GE_20", "PANDAS_GE_22", "PANDAS_GE_30")
+    script = (
+        "import sys\n"
+        "from citymgr_desktop.cli import main\n"
+        f"code = main(['import', {str(target)!r}, {str(source)!r}, '--as', 'litter_bin'])\n"
+        "loaded = [m for m in ('pandas', 'geopandas') if m in sys.modules]\n"
+        "import pyogrio\n"
+        f"from pyogrio import geopandas as g\n"
+        f"facts = [getattr(g, f) for f in {flags!r}]\n"
+        f"frame = pyogrio.read_dataframe({str(source)!r})\n"
+        "print(code, loaded, facts, type(frame).__name__, len(frame))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[-1]
+    plain = subprocess.run([sys.executable, "-c", "from pyogrio import geopandas as g; "
+                            f"print([getattr(g, f) for f in {flags!r}])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert out == f"0 [] {plain} GeoDataFrame {len(_rows(target, 'SELECT fid FROM litter_bin'))}"

@@ -111,7 +111,7 @@ def test_kml_placemarks(tmp_path):
     data = read_source(path)
     assert len(data) == 4
     assert data.layer.crs.to_epsg() == 4326
-    assert "KML bin 0" in list(data.attributes.iloc[:, 0]) or "KML bin 0" in list(
+    assert "KML bin 0" in data.attributes[data.attributes.columns[0]] or "KML bin 0" in list(
         data.attributes.get("Name", data.attributes.get("name", [])))
 
 

@@ -1,8 +1,9 @@
 """Packages whose face loads its modules on first use (``core/store/postgis``,
-``core/basemaps``: a GeoPackage command does not pay for the PostGIS backend, a layer list not
-for NumPy) hand on the same names as before, whatever was imported first: ``publish`` is the
-function even after its module ``publish`` was imported (Python sets a submodule as an
-attribute of its package)."""
+``core/basemaps``, ``core/store``: a GeoPackage command does not pay for the PostGIS backend,
+a layer list not for NumPy, a drawing not for the file check or the expression language)
+hand on the same names as before, whatever was imported first: ``publish`` is the function
+even after its module ``publish`` was imported (Python sets a submodule as an attribute of
+its package)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ FACES = {
     "citymgr_desktop.core.basemaps": [
         "import citymgr_desktop.core.basemaps.raster",
         "from citymgr_desktop.core.basemaps import TileCache",
+    ],
+    "citymgr_desktop.core.store": [
+        "import citymgr_desktop.core.store.check",
+        "from citymgr_desktop.core.store import create",
+        "from citymgr_desktop.core.store import select_assets",
+        "from citymgr_desktop.core.store import Store",
     ],
 }
 
@@ -51,3 +58,13 @@ def test_the_postgis_backend_is_not_loaded_by_its_face():
               "'citymgr_desktop.core.store.postgis.store' in sys.modules)\n")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert run.stdout.strip() == "False False", run.stderr
+
+
+def test_opening_and_reading_a_file_loads_neither_the_check_nor_the_expression_language():
+    script = ("import sys\n"
+              "from citymgr_desktop.core.store import open_store\n"
+              "print([m for m in ('citymgr_desktop.core.store.check', "
+              "'citymgr_desktop.core.store.create', 'citymgr_desktop.core.store.selection', "
+              "'citymgr_desktop.core.expression') if m in sys.modules])\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.stdout.strip() == "[]", run.stderr

@@ -226,3 +226,35 @@ def test_a_bad_row_in_a_big_batch_is_named_and_nothing_is_written(district):
         assert store.conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0] == \
             before_rows
         assert _rtree_and_trigger(store, "litter_bin") == (rtree_before, trigger)
+
+
+def test_a_batch_checks_values_as_row_by_row_inserts_would(district, tmp_path):
+    """New rows are checked column by column: the rows written are those of single-row
+    inserts (values normalised, empty values NULL, codes, areas), and of several bad values
+    the error names the first row's, as a row-by-row check does."""
+    import shutil
+
+    one_by_one = tmp_path / "one.gpkg"
+    shutil.copyfile(district, one_by_one)
+    square = shapely.box(528_000, 3_381_000, 528_010, 3_381_010)
+    rows = [{"geom": square if i % 3 else shapely.MultiPolygon([square]), "name": f" 园{i}",
+             "category": "park", "maint_level": str(1 + i % 3), "install_date": "2019-05-01",
+             **({"area_m2": 7.5} if i % 4 == 0 else {}), **({"remarks": "x"} if i % 2 else {})}
+            for i in range(60)]
+    uids = [str(uuid.uuid4()) for _ in rows]
+    with Store.open(district) as store:
+        store.apply([Delta("green_space", u, None, r) for u, r in zip(uids, rows, strict=True)],
+                    user="u")
+    with Store.open(one_by_one) as store:
+        for u, r in zip(uids, rows, strict=True):
+            store.apply([Delta("green_space", u, None, r)], user="u")
+    stamp = [r[1] for r in sqlite3.connect(district).execute(
+        "PRAGMA table_info(green_space)")].index("updated_at")
+    written = [r[:stamp] + r[stamp + 1:] for r in _rows(district, "green_space")]
+    assert written == [r[:stamp] + r[stamp + 1:] for r in _rows(one_by_one, "green_space")]
+    bad = [dict(r) for r in rows]
+    bad[40]["maint_level"] = "nine"
+    bad[30]["install_date"] = "not a date"
+    with Store.open(district) as store, pytest.raises(ValidationError) as err:
+        store.apply([Delta("green_space", str(uuid.uuid4()), None, r) for r in bad])
+    assert "not a date" in str(err.value)

@@ -252,3 +252,27 @@ def test_a_box_render_reads_only_the_box_and_draws_what_the_whole_map_draws(
     whole = render_image(data, box, (320, 200), RenderOptions(antialias=False, labels=False))
     drawn = QImage(str(out)).convertToFormat(whole.format())
     assert drawn == whole
+
+
+def test_overview_drawn_block_by_block_is_the_same_image(data, monkeypatch):
+    """The small-scale drawing of tiny polygons and lines and of dots goes block by block
+    to bound its memory, where that gives the same pixels (render/overview.py)."""
+    from citymgr_desktop.render import overview
+
+    extent = data.extent()
+
+    def image() -> np.ndarray:
+        img = render_image(data, extent, (160, 120), RenderOptions(labels=False, dpi=96))
+        assert img.format() == QImage.Format.Format_ARGB32_Premultiplied
+        return np.frombuffer(img.constBits(), np.uint32).copy()
+
+    whole = image()
+    monkeypatch.setattr(overview, "TINY_BLOCK", 3)
+    monkeypatch.setattr(overview, "DOT_BLOCK", 5)
+    calls: list[int] = []
+    tiny_block = overview._tiny_block
+    monkeypatch.setattr(overview, "_tiny_block", lambda *a: calls.append(1) or tiny_block(*a))
+    blocks = image()
+    assert len(calls) > 10  # the small blocks were drawn
+    assert (whole != 255 << 24 | 0xFFFFFF).sum() > 1000  # a map, not a blank image
+    assert np.array_equal(whole, blocks)

@@ -104,3 +104,68 @@ def test_geopackage_blobs_back_to_back_read_as_shapely_reads_them():
     for kind, p in plain[0].items():
         np.testing.assert_array_equal(parsed[0][kind].coords, p.coords)
         np.testing.assert_array_equal(parsed[0][kind].feature_piece, p.feature_piece)
+
+
+def _random_parts(rng: np.random.Generator) -> list[tuple[dict[str, pcs.Pieces], int]]:
+    """Runs of features as the reader gives them: mixed kinds, features without geometry,
+    several parts and rings, a run without one of the kinds."""
+    parts = []
+    for run in range(4):
+        n = int(rng.integers(0, 40))
+        geoms = []
+        for _ in range(n):
+            pick = rng.integers(0, 6)
+            x, y = rng.uniform(0, 100, 2)
+            if pick == 0 or (run == 2 and pick > 2):
+                geoms.append(None)
+            elif pick == 1:
+                geoms.append(shapely.Point(x, y))
+            elif pick == 2:
+                geoms.append(shapely.MultiLineString([[(x, y), (x + 1, y + 2), (x + 3, y)],
+                                                      [(x, y + 5), (x + 2, y + 6)]]))
+            elif pick == 3:
+                geoms.append(shapely.LineString([(x, y), (x + 4, y + 1)]))
+            else:
+                geoms.append(shapely.box(x, y, x + 3, y + 2).difference(
+                    shapely.box(x + 1, y + 0.5, x + 2, y + 1)))
+        parts.append((pcs.from_shapely(np.array(geoms, dtype=object)), n))
+    return parts
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_runs_reordered_straight_into_the_layer_equal_the_concatenation_reordered(seed):
+    rng = np.random.default_rng(seed)
+    parts = _random_parts(rng)
+    n = sum(k for _p, k in parts)
+    whole = pcs.concat(parts)
+    order = rng.permutation(n)[: max(0, n - 5)]  # some features left out, as the loader does
+    for block in (1, 3, 65536):
+        gathered = pcs.gather(parts, order, block=block)
+        expected = {kind: pcs.permute(pc, order) for kind, pc in whole.items()}
+        assert list(gathered) == list(expected)
+        for kind, pc in expected.items():
+            got = gathered[kind]
+            for name in ("coords", "piece_start", "feature_piece", "outer"):
+                a, b = getattr(got, name), getattr(pc, name)
+                assert (a is None) == (b is None)
+                if a is not None:
+                    assert a.dtype == b.dtype and np.array_equal(a, b), (kind, name)
+    assert np.array_equal(pcs.parts_bounds(parts), pcs.feature_bounds(whole, n),
+                          equal_nan=True)
+
+
+def test_a_layer_of_single_points_has_its_vertices_as_envelopes():
+    points = [shapely.Point(1, 2), None, shapely.Point(3, 4)]
+    parts = [(pcs.from_shapely(np.array(points, dtype=object)), 3),
+             (pcs.from_shapely(np.array([shapely.Point(5, 6)], dtype=object)), 1)]
+    xy = pcs.single_points(parts)
+    assert np.array_equal(xy, [[1, 2], [np.nan, np.nan], [3, 4], [5, 6]], equal_nan=True)
+    bounds = pcs.parts_bounds(parts)
+    assert np.array_equal(bounds[:, :2], xy, equal_nan=True)
+    assert np.array_equal(bounds[:, 2:], xy, equal_nan=True)
+    lines = [(pcs.from_shapely(np.array([shapely.LineString([(0, 0), (1, 1)])],
+                                        dtype=object)), 1)]
+    assert pcs.single_points(parts + lines) is None
+    multi = [(pcs.from_shapely(np.array([shapely.MultiPoint([(0, 0), (1, 1)])],
+                                        dtype=object)), 1)]
+    assert pcs.single_points(multi) is None

@@ -31,10 +31,15 @@ def add_backdrop_options(p: argparse.ArgumentParser) -> None:
 def backdrop_for(store: Store, args: argparse.Namespace) -> Backdrop | None:
     """The Backdrop of this run (``None`` when there is nothing to draw); refuses bad
     ``--basemap``/``--reference`` before anything is drawn."""
+    from citymgr_desktop.core.store.map_layers import read_map_layers
+
+    kept = not args.no_project_layers and bool(read_map_layers(store))
+    if not (kept or args.basemap or args.reference):
+        return None  # the usual case: no base-map code (GDAL, tiles, urllib) is loaded
     from citymgr_desktop.core.basemaps import make_layer, project_layers
     from citymgr_desktop.render.backdrop import Backdrop
 
-    layers = [] if args.no_project_layers else project_layers(store)
+    layers = project_layers(store) if kept else []
     if args.basemap:
         layers.insert(0, make_layer(args.basemap, crs=args.reference_crs, position="under"))
     for path in args.reference:

@@ -19,6 +19,7 @@ from citymgr_desktop.cli.commands._common import (
     add_list,
     add_overwrite,
     cli_language,
+    end_at_once,
     print_json,
     refuse_overwrite,
 )
@@ -26,7 +27,8 @@ from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationE
 
 ORDER = 40
 # Qt's PNG "quality" 60 is zlib level 3 (the default is 6): on a 1920x1080 map about half
-# the time to write for a file of about the same size (docs/rendering.md)
+# the time to write for a file of about the same size (docs/rendering.md); an opaque map is
+# written by export/png.py instead, in half that time again
 PNG_QUALITY = 60
 FORMATS = {".png": "PNG", ".jpg": "JPG", ".jpeg": "JPG", ".tif": "TIFF", ".tiff": "TIFF",
            ".bmp": "BMP", ".webp": "WEBP"}
@@ -93,13 +95,33 @@ def _app() -> object:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
+    if QGuiApplication.instance() is not None:  # called inside an app (a test): as it is
+        return QGuiApplication.instance()
+    _without_feature_hook()  # the process is the command's
     from citymgr_desktop.export.fonts import log_qt_messages
 
-    if QGuiApplication.instance() is not None:
-        return QGuiApplication.instance()
     app = QGuiApplication(["citymgr"])
     log_qt_messages()
     return app
+
+
+def _without_feature_hook() -> None:
+    """Python's own ``import`` back once PySide6 is loaded (~15 ms of CPU for the renderer).
+
+    PySide6 wraps ``import`` for its ``__feature__`` switches (``from __feature__ import
+    snake_case``: Qt's names spelled another way, per module): for every module imported
+    after it, the wrapper reads the module's source file (``inspect.getsource``) to see
+    whether it names PySide6. No module of this command selects a feature, and PySide6 treats
+    a module it has not seen like one that selects none, so the wrapper changes nothing here
+    but the time. Only the wrapper PySide6 installed is taken off, giving back the import it
+    wraps (PySide6's own lazy one).
+    """
+    import builtins
+
+    wrapped = getattr(builtins, "__orig_import__", None)
+    hook = getattr(builtins, "__feature_import__", None)
+    if wrapped is not None and hook is not None and builtins.__import__ is hook:
+        builtins.__import__ = wrapped
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,16 +142,17 @@ def run(args: argparse.Namespace) -> int:
     layers = args.layers or None
     lang = cli_language()
     # the libraries without Qt first: PySide6 reads the source of every module imported
-    # after it (its ``__feature__`` hook, inspect.getsource), ~0.1 s of CPU for these
+    # after it (its ``__feature__`` hook, inspect.getsource, until _app() takes it off),
+    # ~0.1 s of CPU for these; pyproj is not among them: a map in the file's own CRS needs
+    # none (render/loader.py)
     import numpy  # noqa: F401
-    import pyproj  # noqa: F401
     import shapely  # noqa: F401
 
     from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.store import open_store
 
     app = _app()  # noqa: F841 - keeps the application alive while drawing
-    from citymgr_desktop.export import verify
+    from citymgr_desktop.export import png, verify
     from citymgr_desktop.render import (
         MISSING_FONT_MESSAGE,
         RenderOptions,
@@ -143,8 +166,8 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     with open_store(args.file, read_only=True) as store:
-        available = drawable_layers(store)
         if layers:
+            available = drawable_layers(store)
             unknown = [n for n in layers if n not in available]
             if unknown:
                 raise NotFoundError("--layers: {unknown} not in {file} (feature layers: "
@@ -172,14 +195,22 @@ def run(args: argparse.Namespace) -> int:
         from citymgr_desktop.render.hotspots import paint_hotspots_on
 
         paint_hotspots_on(image, grid, extent, args.dpi)
-    if fmt == "PNG":
+    ours = fmt == "PNG" and png.can_write(image)
+    if fmt == "PNG" and not ours:
         # the map is painted on white: an RGB PNG (no alpha channel) is the same pixels,
-        # a quarter less to compress and ~10 % smaller
+        # a quarter less to compress and ~10 % smaller (export/png.py writes an opaque
+        # image as RGB without this copy)
         from PySide6.QtGui import QImage
 
         image = image.convertToFormat(QImage.Format.Format_RGB32)
+        ours = png.can_write(image)
     with atomic_path(out, verify=verify.image(fmt)) as tmp:
-        verify.save_image(image, tmp, fmt, PNG_QUALITY if fmt == "PNG" else -1)
+        if ours:
+            png.write_png(image, tmp)  # the same pixels in half the time (export/png.py)
+        else:
+            verify.save_image(image, tmp, fmt, PNG_QUALITY if fmt == "PNG" else -1)
+    if backdrop is None:  # (a base map's tile fetcher may still be filling its disk cache)
+        end_at_once()  # the image is in place: a process of its own may end at once
     total = sum(layer.count for layer in data.layers)
     seconds = time.perf_counter() - t0
     legend = legend_entries(data, extent, lang=lang) if args.legend else []

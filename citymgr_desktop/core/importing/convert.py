@@ -98,7 +98,7 @@ class Converter:
         """One feature's normalised values from its :meth:`columns` outcomes, or the reason
         it is skipped; what the report says about each value is added for this feature."""
         values: dict[str, Any] = {}
-        report = self.report
+        report, constants = self.report, self.constants
         for target, out in zip(self.names, outcomes, strict=True):
             if not out.plain:
                 if out.unmatched is not None:
@@ -109,12 +109,15 @@ class Converter:
                     report.add_invalid(target, out.invalid[0], Example(fid, sid, out.invalid[1]))
                 if out.notice is not None:
                     report.notices.add(out.notice[0], Example(fid, sid, out.notice[1]))
-            if out.value is not _NO_VALUE:
-                values[target] = out.value
-        for f, v in self.constants.items():
-            if values.get(f) is None:
+            value = out.value
+            if value is None:  # a constant fills it, in its place; else it is left out
+                value = constants.get(target)
+            if value is not None and value is not _NO_VALUE:
+                values[target] = value
+        for f, v in constants.items():  # where the source has no such field
+            if v is not None and f not in values:
                 values[f] = v
-        return {k: v for k, v in values.items() if v is not None}, None
+        return values, None
 
     def _outcome(self, target: str, raw: Any) -> _Outcome:
         out = self._worked_out(target, raw)

@@ -68,16 +68,31 @@ def wkb_type(blob: bytes) -> int | None:
 def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | None = None,
                layer: str | None = None) -> tuple[np.ndarray, dict[Any, Text], dict[Any, Text]]:
     """WKB -> Shapely geometries; returns (geometries, problems by fid, conversions by fid)."""
-    arr = np.array([None if b is None else bytes(b) for b in wkb], dtype=object)
-    codes = [wkb_type(b) if b is not None else None for b in arr]
-    special = np.array([c in CURVE_TYPES or c in OTHER_TYPES for c in codes], dtype=bool)
-    plain = arr.copy()
-    plain[special] = None  # GEOS cannot read curves at all (it raises, even with "ignore")
+    arr = np.array([b if b is None or type(b) is bytes else bytes(b) for b in wkb], dtype=object)
+    by_head: dict[bytes, int | None] = {}  # the type is in the first 5 bytes: one per kind
+    codes: list[int | None] = []
+    for b in arr:
+        if b is None:
+            codes.append(None)
+            continue
+        head = b[:5]
+        code = by_head.get(head, -1)
+        if code == -1:
+            code = by_head[head] = wkb_type(head)
+        codes.append(code)
+    special = np.array([c in CURVE_TYPES or c in OTHER_TYPES for c in by_head.values()])
+    plain = arr
+    if special.any():
+        plain = arr.copy()
+        plain[[c in CURVE_TYPES or c in OTHER_TYPES for c in codes]] = None  # GEOS cannot
+        # read curves at all (it raises, even with "ignore")
     geoms = _from_wkb(plain)
     problems: dict[Any, Text] = {}
     converted: dict[Any, Text] = {}
     curves: list[int] = []
-    for i in range(len(arr)):
+    check = range(len(arr)) if special.any() else np.flatnonzero(
+        shapely.is_missing(geoms)).tolist()  # else only what GEOS could not read
+    for i in check:
         if arr[i] is None:
             continue
         if codes[i] in CURVE_TYPES:
@@ -96,7 +111,7 @@ def decode_wkb(wkb: Sequence[bytes | None], fids: Sequence[Any], path: Path | No
         except ValueError as exc:
             problems[fids[i]] = msg("curved geometry ({name}) could not be linearised ({reason})",
                                     name=name, reason=str(exc))
-    for i in range(len(arr)):
+    for i in check:
         if arr[i] is None:
             problems.setdefault(fids[i], msg("no geometry"))
     return geoms, problems, converted

@@ -97,10 +97,24 @@ def _same(a: Any, b: Any) -> bool:
 @dataclass
 class Numbering:
     """New assets' codes across the batches of one import: the next serial and the codes
-    already given (a dry run writes nothing, so the store cannot remember them)."""
+    already given (a dry run writes nothing, so the store cannot remember them) -- the codes
+    the source brought as they are, the serials given out as runs (one per batch), so that
+    what is held does not grow with the source."""
 
     serial: int = 0
-    taken: set[str] = field(default_factory=set)
+    given: set[str] = field(default_factory=set)
+    runs: list[list[Any]] = field(default_factory=list)  # [prefix, first, after the last]
+
+    def taken(self, code: str) -> bool:
+        """Whether ``code`` was given to an asset earlier in this import."""
+        if code in self.given:
+            return True
+        tail = code[10:]
+        if len(tail) != 6 or not (tail.isascii() and tail.isdigit()):
+            return False  # not spelled as a serial given out here
+        serial = int(tail)
+        return any(code.startswith(prefix) and first <= serial < after
+                   for prefix, first, after in self.runs)
 
 
 def match(store: Store, prepared: Prepared, numbering: Numbering | None = None) -> ImportPlan:
@@ -163,18 +177,21 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
     serial = max(_next_serial(store, table, district), numbering.serial)
     prefix = f"{district}{table.major_code}{table.minor_code}"
     for code in given:
-        if code.startswith(prefix) and code not in used and code not in numbering.taken:
+        if code.startswith(prefix) and code not in used and not numbering.taken(code):
             serial = max(serial, int(code[10:]) + 1)
-    taken = numbering.taken
+    run = [prefix, serial, serial]  # the serials this batch gives out
+    numbering.runs.append(run)
     out: list[Delta] = []
     first = report.obj_codes[0] if report.obj_codes else None
     last = None
     name = table.name
-    for c, uuid in zip(inserts, new_uuids(len(inserts)), strict=True):
+    # the batch's uuids in ascending order: SQLite's unique index on asset_uuid takes them
+    # along its pages instead of at random places (about a third of the inserts' time)
+    for c, uuid in zip(inserts, sorted(new_uuids(len(inserts))), strict=True):
         row = dict(c.values)
         code = row.pop("obj_code", None)
         if code is not None:
-            problem = _code_problem(code, table, used, taken)
+            problem = _code_problem(code, table, used, numbering)
             if problem:
                 report.add_invalid("obj_code", msg("{problem}: a new code was assigned",
                                                    problem=problem),
@@ -184,9 +201,11 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
             code = f"{prefix}{serial:06d}" if 1 <= serial <= objcode.MAX_SERIAL \
                 else objcode.make(district, table, serial)  # which says what is wrong
             serial += 1
+            run[2] = serial
             first = first or code
             last = code
-        taken.add(code)
+        else:
+            numbering.given.add(code)
         row[GEOM] = c.geom
         row["obj_code"] = code
         if c.source_id is not None:
@@ -209,12 +228,12 @@ def _next_serial(store: Store, table: sc.Table, district: str) -> int:
     return int(row[0] or 0) + 1
 
 
-def _code_problem(code: str, table: sc.Table, used: set[str], taken: set[str]
+def _code_problem(code: str, table: sc.Table, used: set[str], numbering: Numbering
                   ) -> Text | None:
     try:
         objcode.validate(code, table)
     except Exception as exc:  # ValidationError with the reason
         return exc.message if isinstance(exc, CitymgrError) else str(exc)
-    if code in used or code in taken:
+    if code in used or numbering.taken(code):
         return msg("obj_code {code} is already used", code=code)
     return None

@@ -8,6 +8,7 @@ Matching against the project's existing assets is :mod:`importer_match`'s job.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from citymgr_desktop.core.importing.convert import Converter
 from citymgr_desktop.core.importing.geometry import Conformed, conform, drop_zm, fits_as_is
 from citymgr_desktop.core.importing.mapping import ImportMapping, editable_fields
 from citymgr_desktop.core.importing.report import Example, ImportReport
+from citymgr_desktop.core.importing.seen import SeenIds
 from citymgr_desktop.core.importing.sources import SourceData, is_empty
 from citymgr_desktop.core.messages import Message, Term, msg
 from citymgr_desktop.core.model import domains as dm
@@ -33,6 +35,7 @@ from citymgr_desktop.core.progress import Progress, ensure
 
 SKIP_OUTSIDE = msg("outside the project CRS's area of use")
 SKIP_DUPLICATE = msg("duplicate source id in the source (the first one is imported)")
+_AS_IT_IS = Conformed()  # a geometry that fits the layer as it is: one part, no notes
 
 
 @dataclass
@@ -136,7 +139,7 @@ class Preparer:
         self.notes = [*notes, *self.tplan.notes]
         self.layer_notes = list(first.layer.notes)
         self.conv = Converter(table, mapping, self.constants, report)
-        self.seen: set[str] = set()
+        self.seen = SeenIds()  # the source ids taken by the batches before
         self.area_words = ""
         self.area_notes: list[Message] = []
         self.any_present = self.any_inside = False
@@ -162,10 +165,10 @@ class Preparer:
                            **self.tplan.to_report(),
                            "notes": [*self.notes, *self.area_notes, *self.layer_notes]}
         report.read += len(data)
-        id_field, fids_as, seen, conv = self.id_field, self.fids_as, self.seen, self.conv
+        id_field, fids_as, conv = self.id_field, self.fids_as, self.conv
         candidates: list[Candidate] = []
-        attributes = _columns(data.attributes)
-        fids = list(data.attributes.index)
+        attributes = data.attributes.data
+        fids = data.attributes.index
         outcomes = conv.columns(attributes)  # per feature, one per mapped field
         raw_ids = attributes[id_field] if id_field else None
         target = table.geometry_type or ""
@@ -173,26 +176,30 @@ class Preparer:
         inside_at, zm_at = np.asarray(inside).tolist(), np.asarray(had_zm).tolist()
         max_sid = (table.field("source_id").max_length or 100) - 4
         problems, converted, prefix = data.problems, data.converted, mapping.id_prefix
+        base_ids = [source_id_text(v) for v in raw_ids] if raw_ids is not None \
+            else [f"{fids_as}{fid}" for fid in fids]
+        sids = [f"{prefix}{b}" if b is not None else None for b in base_ids]
+        seen = self.seen.earlier(s for s in sids if s is not None)
+        taken: set[str] = set()  # by this batch
         for i, fid in enumerate(fids):
             if i % 2000 == 0:
                 prog.update(i, len(fids), msg("checking features"))
-            base_id = source_id_text(raw_ids[i]) if raw_ids is not None else f"{fids_as}{fid}"
-            sid = f"{prefix}{base_id}" if base_id is not None else None
+            sid = sids[i]
             if fid in problems:
                 report.skipped.add(problems[fid], Example(fid, sid))
                 continue
             if not inside_at[i]:
                 report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, self.area_words))
                 continue
-            res = Conformed([geoms[i]]) if simple[i] else conform(
-                geoms[i], target, mapping.geometry, self.label)
+            res = _AS_IT_IS if simple[i] else conform(geoms[i], target, mapping.geometry,
+                                                      self.label)
             if res.reason:
                 report.skipped.add(res.reason, Example(fid, sid, res.detail))
                 continue
             if sid is not None and len(sid) > max_sid:
                 report.skipped.add(msg("source id too long"), Example(fid, sid))
                 continue
-            if sid is not None and sid in seen:
+            if sid is not None and (sid in taken or sid in seen):
                 report.skipped.add(SKIP_DUPLICATE, Example(fid, sid))
                 continue
             values, skip = conv.values(outcomes[i], fid, sid)
@@ -200,7 +207,7 @@ class Preparer:
                 report.skipped.add(skip, Example(fid, sid))
                 continue
             if sid is not None:
-                seen.add(sid)
+                taken.add(sid)
             else:
                 report.notices.add(msg("no source id ({field} is empty): imported, but a later "
                                        "import adds it again", field=id_field), Example(fid, sid))
@@ -210,6 +217,9 @@ class Preparer:
                 report.geometry.add(converted[fid], Example(fid, sid))
             for note in res.notes:
                 report.geometry.add(note, Example(fid, sid, res.detail))
+            if res is _AS_IT_IS:  # the usual case: the source geometry as it is
+                candidates.append(Candidate(fid, sid, geoms[i], values))
+                continue
             if len(res.parts) == 1:
                 candidates.append(Candidate(fid, sid, res.parts[0], values))
                 continue
@@ -217,26 +227,17 @@ class Preparer:
                 part_id = f"{sid}#{k}" if sid is not None else sid
                 candidates.append(Candidate(fid, part_id, part, dict(values)))
         prog.update(len(fids), len(fids), msg("checking features"))
+        if self.streamed:
+            self.seen.add(taken)
         _count_empty(table, mapping, candidates, report)
         return candidates
 
     def finish(self) -> None:
         """After the last batch of a streamed import: no feature inside is a refusal."""
+        self.seen.close()
         if self.streamed and self.any_present and not self.any_inside:
             raise iarea.outside_error(self.extent, self.src_crs, self.project_crs, self.path,
                                      self.area_words)
-
-
-def _columns(frame: Any) -> dict[str, list[Any]]:
-    """The columns of ``frame`` as lists of plain Python values (the columns are object
-    columns of Python values already; a NumPy scalar left in one is made plain here)."""
-    columns = {}
-    for i, name in enumerate(frame.columns):
-        values = frame.iloc[:, i].tolist()
-        if any(isinstance(v, np.generic) for v in values):
-            values = [v.item() if isinstance(v, np.generic) else v for v in values]
-        columns[name] = values
-    return columns
 
 
 def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
@@ -250,11 +251,8 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
 def _count_empty(table: sc.Table, mapping: ImportMapping, cands: list[Candidate],
                  report: ImportReport) -> None:
     skip = {"obj_code", "source_id", "area_m2"}
-    filled: dict[str, int] = {}
-    for c in cands:  # one pass over the candidates, not one per field
-        for f, v in c.values.items():
-            if v is not None:
-                filled[f] = filled.get(f, 0) + 1
+    # one pass over the candidates, not one per field (their values are never None)
+    filled = Counter(f for c in cands for f in c.values)
     for f in editable_fields(table):
         if f in skip:
             continue

@@ -100,7 +100,10 @@ class ImportReport:
         return self.skipped.total()
 
     def add_unmatched(self, field_name: str, word: str) -> None:
-        self.unmatched.setdefault(field_name, Counter())[word] += 1
+        counts = self.unmatched.get(field_name)
+        if counts is None:  # not setdefault: a Counter made per call costs more than the count
+            counts = self.unmatched[field_name] = Counter()
+        counts[word] += 1
 
     def add_invalid(self, field_name: str, message: Text, example: Example) -> None:
         self.invalid.setdefault(field_name, Tally()).add(message, example)

@@ -45,6 +45,13 @@ def validate(code: str, table: sc.Table) -> str:
     return code
 
 
+def is_valid(code: str, table: sc.Table) -> bool:
+    """True when :func:`validate` would accept ``code`` (without building its error)."""
+    return isinstance(code, str) and _PATTERN.fullmatch(code) is not None \
+        and code[6:8] == table.major_code and code[8:10] == table.minor_code \
+        and int(code[10:]) != 0
+
+
 def next_serial(conn: sqlite3.Connection, table: sc.Table, district_code: str) -> int:
     """The first free serial after the highest one used in ``district_code`` for this class."""
     prefix = f"{district_code}{table.major_code}{table.minor_code}"

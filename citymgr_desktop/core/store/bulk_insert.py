@@ -99,29 +99,64 @@ def insert_rows(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[s
     with ``geoms`` (checked Shapely geometries, for an asset table) into ``table``."""
     if not rows:
         return
-    blobs: list[Any] = encode_many(geoms, srs_id) if geoms is not None else [None] * len(rows)
     values, groups = _pad(conn, table, rows)
+    _insert(conn, table, values, uuids, geoms, srs_id, groups)
+
+
+def insert_columns(conn: sqlite3.Connection, table: sc.Table, names: Sequence[str],
+                   columns: Sequence[Sequence[Any]], uuids: Sequence[str],
+                   geoms: Sequence[Any] | None, srs_id: int) -> None:
+    """:func:`insert_rows` for rows given as columns: ``names`` and a column each, every row
+    with every column (the rows go to SQLite without a list per row)."""
+    if not uuids:
+        return
+    _insert(conn, table, _Columns(columns), uuids, geoms, srs_id,
+            [(tuple(names), range(len(uuids)))])
+
+
+def columns_with_default(conn: sqlite3.Connection, table: sc.Table) -> set[str]:
+    """The columns of ``table`` that have a DEFAULT (a row without a value leaves them out)."""
+    return {r[1] for r in conn.execute(
+        f"PRAGMA table_info({gpkg.quote_ident(table.name)})") if r[4] is not None}
+
+
+class _Columns:
+    """Rows held as columns: ``rows[i]`` is row ``i``'s values (for naming a culprit)."""
+
+    def __init__(self, columns: Sequence[Sequence[Any]]) -> None:
+        self.columns = columns
+
+    def __getitem__(self, i: int) -> list[Any]:
+        return [column[i] for column in self.columns]
+
+
+Rows = list[list[Any]] | _Columns
+
+
+def _insert(conn: sqlite3.Connection, table: sc.Table, rows: Rows, uuids: Sequence[str],
+            geoms: Sequence[Any] | None, srs_id: int, groups: Groups) -> None:
+    blobs: list[Any] = encode_many(geoms, srs_id) if geoms is not None else [None] * len(uuids)
     name = gpkg.quote_ident(table.name)
-    bulk = geoms is not None and len(rows) >= BULK_RTREE_ROWS \
+    bulk = geoms is not None and len(uuids) >= BULK_RTREE_ROWS \
         and not any("fid" in names for names, _ in groups)
     if not bulk:
-        _insert_groups(conn, table, values, uuids, blobs, groups, geoms is not None)
+        _insert_groups(conn, table, rows, uuids, blobs, groups, geoms is not None)
         return
     import numpy as np
     import shapely
 
     start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
     with _rtree_insert_trigger_deferred(conn, table.name) as fill:
-        _insert_groups(conn, table, values, uuids, blobs, groups, True)
+        _insert_groups(conn, table, rows, uuids, blobs, groups, True)
         if fill:  # new fids ascend in insertion order (no fid was given)
             fids = np.array([r[0] for r in conn.execute(
                 f"SELECT fid FROM {name} WHERE fid > ? ORDER BY fid", (start,))], np.int64)
-            assert len(fids) == len(rows), "rows appeared during a bulk insert"
+            assert len(fids) == len(uuids), "rows appeared during a bulk insert"
             gpkg.fill_rtree(conn, table.name, fids,
                             shapely.bounds(np.asarray(geoms, dtype=object)))
 
 
-Groups = list[tuple[tuple[str, ...], list[int]]]  # (columns, the rows that have them)
+Groups = list[tuple[tuple[str, ...], Sequence[int]]]  # (columns, the rows that have them)
 
 
 def _pad(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]]
@@ -130,20 +165,19 @@ def _pad(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any
     fids follow it): every column any row has, a missing one as NULL (the same as leaving it
     out, except for a column with a DEFAULT, which is left out), so that most of a batch goes
     into one ``executemany``."""
-    defaults = {r[1] for r in conn.execute(
-        f"PRAGMA table_info({gpkg.quote_ident(table.name)})") if r[4] is not None}
+    defaults = columns_with_default(conn, table)
     columns = list(dict.fromkeys(c for row in rows for c in row))
     defaulted = [c for c in columns if c in defaults]
     if not any(c not in row for row in rows for c in defaulted):  # one run: no dict per row
         return [[row.get(c) for c in columns] for row in rows], [(tuple(columns),
                                                                   list(range(len(rows))))]
     padded = [{c: row.get(c) for c in columns if c in row or c not in defaults} for row in rows]
-    groups = [(names, [i for i, _ in run]) for names, run in
-              groupby(enumerate(padded), key=lambda item: tuple(item[1]))]
+    groups: Groups = [(names, [i for i, _ in run]) for names, run in
+                      groupby(enumerate(padded), key=lambda item: tuple(item[1]))]
     return [list(row.values()) for row in padded], groups
 
 
-def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: list[list[Any]],
+def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: Rows,
                    uuids: Sequence[str], blobs: list[Any], groups: Groups,
                    with_geometry: bool) -> None:
     """Insert each group with one ``executemany``."""
@@ -152,8 +186,12 @@ def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: list[list[An
         sql = (f"INSERT INTO {gpkg.quote_ident(table.name)} "
                f"({', '.join(gpkg.quote_ident(c) for c in cols)}) "
                f"VALUES ({','.join('?' * len(cols))})")
-        if with_geometry:
-            params: Any = ([blobs[i], *rows[i]] for i in members)
+        params: Any
+        if isinstance(rows, _Columns):  # one group of every row
+            columns = [blobs, *rows.columns] if with_geometry else rows.columns
+            params = zip(*columns, strict=True)
+        elif with_geometry:
+            params = ([blobs[i], *rows[i]] for i in members)
         else:
             params = (rows[i] for i in members)
         conn.execute("SAVEPOINT bulk_insert")
@@ -168,9 +206,9 @@ def _insert_groups(conn: sqlite3.Connection, table: sc.Table, rows: list[list[An
         conn.execute("RELEASE bulk_insert")
 
 
-def _name_the_culprit(conn: sqlite3.Connection, sql: str, table: sc.Table,
-                      rows: list[list[Any]], uuids: Sequence[str], blobs: list[Any],
-                      members: list[int], with_geometry: bool) -> None:
+def _name_the_culprit(conn: sqlite3.Connection, sql: str, table: sc.Table, rows: Rows,
+                      uuids: Sequence[str], blobs: list[Any], members: Sequence[int],
+                      with_geometry: bool) -> None:
     """Insert ``members`` one by one to raise the error with the row that causes it."""
     for i in members:
         values = [blobs[i], *rows[i]] if with_geometry else rows[i]

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.errors import NotFoundError
+from citymgr_desktop.core.store.crs_memo import CrsFacts, facts
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ class LayerInfo:
     geometry_type: str | None
     srs_id: int | None
     crs_name: str | None
-    count: int
+    count: int  # -1: not counted (``layers(counted=False)``)
     extent: tuple[float, float, float, float] | None  # minx, miny, maxx, maxy
     is_asset: bool
     description: str = ""
@@ -39,6 +43,7 @@ class StoreCommon:
     layers: Callable[..., list[LayerInfo]]  # include_internal=False: the project's tables
     # (table, uuids, columns=None) -> {uuid: row} of the rows found
     get_rows: Callable[..., dict[str, dict[str, Any]]]
+    crs_for_srs: Callable[[int], CRS]  # a CrsError when the definition is unusable
 
     def layer(self, name: str) -> LayerInfo:
         """One table's :class:`LayerInfo`; a name the project lacks is a NotFoundError."""
@@ -53,3 +58,13 @@ class StoreCommon:
         if uuid not in rows:
             raise NotFoundError("{table} has no row {uuid}", table=table, uuid=uuid)
         return rows[uuid]
+
+    def crs_facts(self, srs_id: int) -> CrsFacts:
+        """Name, WKT, kind and unit of the CRS ``srs_id`` (those of ``crs_for_srs``),
+        remembered by its stored definition (``crs_memo``): no pyproj once known."""
+        return facts(self.srs_definition(srs_id), lambda: self.crs_for_srs(srs_id))
+
+    def srs_definition(self, srs_id: int) -> tuple[Any, ...] | None:
+        """What ``crs_for_srs(srs_id)`` is made from, for remembering its facts (None: not
+        remembered; a store that does not say is asked every time)."""
+        return None

@@ -218,9 +218,9 @@ class Store(StoreQueries, StoreOrderQueries, StoreDrawingReads, StoreFigures):
     def district_code(self) -> str:
         return self.meta("district_code") or "000000"
 
-    def layers(self, include_internal: bool = False) -> list[LayerInfo]:
-        """The tables registered in gpkg_contents, in file order (QGIS's ``layer_styles``
-        only with ``include_internal``)."""
+    def layers(self, include_internal: bool = False, *, counted: bool = True) -> list[LayerInfo]:
+        """The tables registered in gpkg_contents, in file order (QGIS's ``layer_styles`` only
+        with ``include_internal``); ``counted=False``: no row counts (-1: they read every table)."""
         rows = self.conn.execute(
             "SELECT c.table_name, c.data_type, g.geometry_type_name, g.srs_id, "
             "c.min_x, c.min_y, c.max_x, c.max_y, c.description "
@@ -231,11 +231,11 @@ class Store(StoreQueries, StoreOrderQueries, StoreDrawingReads, StoreFigures):
         for name, dtype, gtype, srs_id, minx, miny, maxx, maxy, desc in rows:
             if name in INTERNAL_TABLES and not include_internal:
                 continue
-            count = self._count(name)
+            count = self._count(name) if counted else -1
             crs_name = None
             if srs_id is not None:
                 with contextlib.suppress(CrsError):
-                    crs_name = self.crs_for_srs(srs_id).name
+                    crs_name = self.crs_facts(srs_id).name
             extent = None if minx is None else (minx, miny, maxx, maxy)
             out.append(LayerInfo(name, dtype, gtype, srs_id, crs_name, count, extent,
                                  name in sc.ASSET_TABLES_BY_NAME and gtype is not None,
@@ -249,12 +249,19 @@ class Store(StoreQueries, StoreOrderQueries, StoreDrawingReads, StoreFigures):
         except sqlite3.DatabaseError:
             return 0
 
+    def srs_definition(self, srs_id: int) -> tuple[Any, ...] | None:
+        row = self._srs_row(srs_id)
+        return None if row is None or srs_id in (-1, 0) or row[2] == "undefined" else row
+
+    def _srs_row(self, srs_id: int) -> tuple[Any, ...] | None:
+        return self.conn.execute(
+            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
+            "WHERE srs_id=?", (srs_id,)).fetchone()
+
     def crs_for_srs(self, srs_id: int) -> CRS:
         if srs_id in self._srs_cache:
             return self._srs_cache[srs_id]
-        row = self.conn.execute(
-            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
-            "WHERE srs_id=?", (srs_id,)).fetchone()
+        row = self._srs_row(srs_id)
         if row is None or srs_id in (-1, 0) or row[2] == "undefined":
             raise CrsError("{path}: srs_id {srs_id} has no usable CRS definition",
                            path=self.path, srs_id=srs_id)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from citymgr_desktop.core.expression import Fields
+
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import (
@@ -24,7 +26,6 @@ from citymgr_desktop.core.errors import (
     NotFoundError,
     ValidationError,
 )
-from citymgr_desktop.core.expression import Fields
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.common import StoreCommon, like_contains
 
@@ -48,6 +49,8 @@ class StoreQueries(StoreCommon):
     def fields(self, layer: str) -> Fields:
         """The fields of ``layer`` for the expression language: our model's for our tables,
         else the declared column types."""
+        from citymgr_desktop.core.expression import Fields  # the language: when asked for
+
         return Fields.from_sqlite(self.conn, layer)
 
     def attribute_columns(self, layer: str) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import now_iso
-from citymgr_desktop.core.errors import GeometryError, NotFoundError, ValidationError
+from citymgr_desktop.core.errors import NotFoundError, ValidationError
 from citymgr_desktop.core.gpkg.geometry import encode
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import domains as dm
@@ -22,39 +22,20 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.store.bulk_insert import insert_rows
-
-_GEOM_TYPES = {
-    "POINT": ("Point",),
-    "LINESTRING": ("LineString",),
-    "MULTIPOLYGON": ("MultiPolygon", "Polygon"),
-}
-
-
-def check_geometry(table: sc.Table, geom: Any) -> Any:
-    """Validate a geometry for ``table``: right type, valid, not empty; Polygon -> Multi."""
-    if geom is None:
-        return None
-    import shapely  # NumPy and Shapely load with the first geometry written, not at start-up
-
-    if not isinstance(geom, shapely.Geometry):
-        raise GeometryError("{table}: geometry must be a Shapely geometry, got {geom!r}",
-                            table=table.name, geom=geom)
-    allowed = _GEOM_TYPES.get(table.geometry_type or "", ())
-    if geom.geom_type not in allowed:
-        raise GeometryError("{table} holds {geometry_type} geometries, got {geom_type}",
-                            table=table.name, geometry_type=table.geometry_type,
-                            geom_type=geom.geom_type)
-    if geom.is_empty:
-        raise GeometryError("{table}: empty geometry", table=table.name)
-    if shapely.has_z(geom):
-        geom = shapely.force_2d(geom)
-    if not geom.is_valid:
-        raise GeometryError("{table}: invalid geometry ({reason})",
-                            table=table.name, reason=shapely.is_valid_reason(geom))
-    if geom.geom_type == "Polygon":
-        geom = shapely.MultiPolygon([geom])
-    return geom
+from citymgr_desktop.core.store.bulk_insert import (
+    columns_with_default,
+    insert_columns,
+    insert_rows,
+)
+from citymgr_desktop.core.store.row_values import (
+    check_geometry as check_geometry,  # editing and sync check a geometry here
+)
+from citymgr_desktop.core.store.row_values import (
+    new_rows,
+    one_by_one,
+    prepare_row,
+    stamp_fields,
+)
 
 
 def apply_deltas(conn: sqlite3.Connection, district_code: str, deltas: list[Delta], user: str,
@@ -140,107 +121,19 @@ def _links(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta]) -> No
                               table=table.name)
 
 
-def _stamp_fields(table: sc.Table) -> bool:
-    names = table.field_names()
-    return "updated_at" in names and "updated_by" in names
-
-
-def _prepare(table: sc.Table, values: dict[str, Any],
-             memo: dict[tuple[str, type, Any], Any] | None = None,
-             checked: set[int] | None = None) -> dict[str, Any]:
-    """Checked values of one row; ``memo`` remembers the normalised value of each (field,
-    value) already seen in this batch (normalising is a pure function of the two), and
-    ``checked`` holds the ids of geometries already found fit as they are."""
-    out: dict[str, Any] = {}
-    for k, v in values.items():
-        if k == sc.GEOMETRY_COLUMN:
-            out[k] = v if checked is not None and id(v) in checked else check_geometry(table, v)
-        elif memo is None or not isinstance(v, (str, int, float, type(None))):
-            out[k] = normalise(table, k, v)
-        elif isinstance(v, str) and _plain_text(table, k, v):
-            out[k] = v  # what normalise returns for it, without its checks' cost per row
-        else:
-            key = (k, type(v), v)
-            if key not in memo:
-                memo[key] = normalise(table, k, v)
-            out[k] = memo[key]
-    if table.name == "green_space" and out.get(sc.GEOMETRY_COLUMN) is not None \
-            and "area_m2" not in values:
-        out["area_m2"] = round(float(out[sc.GEOMETRY_COLUMN].area), 1)
-    return out
-
-
-def _fit_as_they_are(table: sc.Table, geoms: list[Any]) -> set[int]:
-    """Ids of the geometries :func:`check_geometry` would return unchanged (a 2-D, valid,
-    non-empty geometry of the layer's type, not a Polygon to be made Multi), checked for
-    the whole batch at once; the others are checked one by one."""
-    import numpy as np
-    import shapely
-
-    kinds = [k for k in _GEOM_TYPES.get(table.geometry_type or "", ()) if k != "Polygon"]
-    shapes = [g for g in geoms if isinstance(g, shapely.Geometry)]
-    if not kinds or not shapes:
-        return set()
-    arr = np.asarray(shapes, dtype=object)
-    ids = [int(shapely.GeometryType[k.upper()]) for k in kinds]
-    ok = np.isin(shapely.get_type_id(arr), ids) & ~shapely.is_empty(arr) \
-        & ~shapely.has_z(arr)
-    ok &= shapely.is_valid(arr)
-    return {id(g) for g, fit in zip(shapes, ok.tolist(), strict=True) if fit}
-
-
-_PLAIN_TEXT: dict[str, dict[str, int]] = {}  # table -> its text fields without a domain
-
-
-def _plain_text(table: sc.Table, name: str, value: str) -> bool:
-    """True when ``value`` is a non-blank text, within the length, of a text field without a
-    domain: :func:`normalise` would return it as it is (names, ids, codes of an import)."""
-    limits = _PLAIN_TEXT.get(table.name)
-    if limits is None:
-        limits = _PLAIN_TEXT[table.name] = {
-            f.name: f.max_length or 0 for f in table.fields
-            if f.type is sc.FieldType.TEXT and f.get_domain() is None}
-    limit = limits.get(name)
-    return limit is not None and (not limit or len(value) <= limit) and value.strip() != ""
-
-
 def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, deltas: list[Delta],
              user: str, stamp: str, srs_id: int | None) -> None:
     if not deltas:
         return
-    serial = None
-    memo: dict[tuple[str, type, Any], Any] = {}
-    rows: list[dict[str, Any]] = []
-    geoms: list[Any] = []
-    checked = _fit_as_they_are(table, [d.new.get(sc.GEOMETRY_COLUMN) for d in deltas
-                                       if d.new is not None])
-    stamped = _stamp_fields(table)
-    created = "created_at" in table.field_names()
-    for d in deltas:
-        assert d.new is not None
-        row = _prepare(table, dict(d.new), memo, checked)
-        row[table.key] = d.uuid
-        if table.is_asset:
-            if row.get(sc.GEOMETRY_COLUMN) is None:
-                raise GeometryError("new {table} {uuid} has no geometry",
-                                    table=table.name, uuid=d.uuid)
-            if not row.get("obj_code"):
-                if serial is None:
-                    serial = objcode.next_serial(conn, table, district_code)
-                row["obj_code"] = objcode.make(district_code, table, serial)
-                serial += 1
-            else:
-                objcode.validate(row["obj_code"], table)
-        if stamped:
-            row.setdefault("updated_at", stamp)
-            row["updated_by"] = user or row.get("updated_by")
-        elif created:
-            row.setdefault("created_at", stamp)
-            row.setdefault("created_by", user or None)
-        geoms.append(row.pop(sc.GEOMETRY_COLUMN, None))
-        rows.append(row)
-    insert_rows(conn, table, rows, [d.uuid for d in deltas],
-                geoms if table.is_asset else None, srs_id or 0)
+    batch = new_rows(conn, district_code, table, deltas, user, stamp)
+    if batch.partial & columns_with_default(conn, table):  # left out, not NULL: row by row
+        rows, geoms = one_by_one(conn, district_code, table, deltas, user, stamp)
+        insert_rows(conn, table, rows, batch.uuids, geoms if table.is_asset else None,
+                    srs_id or 0)
+    else:
+        geoms = batch.geoms or []
+        insert_columns(conn, table, batch.names, batch.columns, batch.uuids, batch.geoms,
+                       srs_id or 0)
     if table.is_asset:
         import numpy as np
         import shapely
@@ -250,7 +143,7 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
             gpkg.expand_extent(conn, table.name, (float(b[0]), float(b[1]), float(b[2]),
                                                   float(b[3])))
     if table.name == "road_segment":
-        _derive_pci_grade(conn, [d.uuid for d in deltas])
+        _derive_pci_grade(conn, batch.uuids)
 
 
 def _updates(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta], user: str,
@@ -260,10 +153,10 @@ def _updates(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta], use
     groups: dict[tuple[str, ...], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for d in deltas:
         assert d.new is not None
-        row = _prepare(table, dict(d.new))
+        row = prepare_row(table, dict(d.new))
         if table.is_asset and "obj_code" in row and row["obj_code"] is not None:
             objcode.validate(row["obj_code"], table)
-        if _stamp_fields(table):
+        if stamp_fields(table):
             row.setdefault("updated_at", stamp)
             row["updated_by"] = user or row.get("updated_by")
         if sc.GEOMETRY_COLUMN in row:

@@ -95,7 +95,7 @@ class MapSource:
             cand = layer.query(extent)
             if len(cand) == 0:
                 continue
-            fb = layer.feature_bounds[cand]
+            fb = layer.bounds_of(cand)
             inside = (fb[:, 0] >= x0) & (fb[:, 2] <= x1) & (fb[:, 1] >= y0) & (fb[:, 3] <= y1)
             cats = set(np.unique(layer.category[cand[inside]]).tolist())
             # only features on the frame's edge whose category is not known yet need the

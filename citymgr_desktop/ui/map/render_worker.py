@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage
 from citymgr_desktop.render import MapData, RenderOptions, render_frame
 from citymgr_desktop.render.view import Extent
 from citymgr_desktop.ui import i18n
+from citymgr_desktop.ui.qt_threads import create_qt_types
 
 _ids = itertools.count(1)
 
@@ -46,6 +47,8 @@ class RenderWorker(QObject):
 
     def __init__(self) -> None:
         super().__init__()
+        # before the thread starts: it must never create a PySide6 type (ui/qt_threads.py)
+        create_qt_types()
         self._latest: dict[str, int] = {}
         self._stopped = False
         self._thread = QThread()

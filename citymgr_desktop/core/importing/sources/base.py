@@ -1,17 +1,21 @@
 """What every import source gives: how to read it (options), what a layer holds (its
-fields, geometry type, CRS) and the data read from it."""
+fields, geometry type, CRS) and the data read from it (attributes as plain :class:`Columns`,
+no pandas: an import of a GDAL source never loads it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from pyproj import CRS
 
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.messages import Text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -79,12 +83,59 @@ class SourceLayer:
         return [f.name for f in self.fields]
 
 
+class Columns:
+    """A layer's attributes: each field's values as a list of plain Python values (None for
+    no value), and ``index`` the features' ids; read like the few DataFrame spellings the
+    import uses (``columns``, ``index``, ``attributes[name]``, ``len``, names in order)."""
+
+    def __init__(self, data: dict[str, list[Any]], index: list[Any]) -> None:
+        self.data, self.index = data, index
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> Columns:
+        """A frame's columns as lists (a NumPy scalar made plain, NaN/NaT made None)."""
+        data = {}
+        for i, name in enumerate(frame.columns):
+            values = frame.iloc[:, i].tolist()
+            data[str(name)] = [None if _missing(v) else v.item() if isinstance(v, np.generic)
+                               else v for v in values]
+        return cls(data, list(frame.index))
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.data)
+
+    def __getitem__(self, name: str) -> list[Any]:
+        return self.data[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN or NaT: what pandas calls missing (``notna`` false)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ in ("NaTType", "NAType")
+
+
 @dataclass
 class SourceData:
     """A layer read for import: attributes, geometries and per-feature read problems."""
 
     layer: SourceLayer
-    attributes: pd.DataFrame  # one row per feature, index = the source's feature id
+    attributes: Columns  # one row per feature, index = the source's feature id
     geometries: np.ndarray  # Shapely geometries or None, aligned with ``attributes``
     problems: dict[Any, Text] = field(default_factory=dict)  # fid -> why no geometry
     converted: dict[Any, Text] = field(default_factory=dict)  # fid -> what was done on read

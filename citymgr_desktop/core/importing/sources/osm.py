@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pandas as pd
+from citymgr_desktop.core.importing.sources.base import Columns
 
 _PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 _ELEMENT_BY_LAYER = {"points": "node", "lines": "way", "multilinestrings": "relation",
@@ -51,22 +51,20 @@ def osm_key(row: dict[str, Any], layer: str) -> str | None:
     return f"{element}/{oid}" if oid else None
 
 
-def expand(attrs: pd.DataFrame, layer: str) -> pd.DataFrame:
+def expand(attrs: Columns, layer: str) -> Columns:
     """Add ``osm_key`` and one column per tag found in ``other_tags`` (which is dropped)."""
-    out = attrs.copy()
-    # records, not iterrows(): a row Series would turn a missing id into NaN
-    out.insert(0, "osm_key", [osm_key(row, layer) for row in attrs.to_dict("records")])
-    if "other_tags" not in attrs.columns:
-        return out
+    names = attrs.columns
+    rows = [{k: attrs.data[k][i] for k in ("osm_id", "osm_way_id") if k in attrs}
+            for i in range(len(attrs))]
+    out = {"osm_key": [osm_key(row, layer) for row in rows]}
+    out.update({k: v for k, v in attrs.data.items() if k != "other_tags"})
+    if "other_tags" not in attrs:
+        return Columns(out, attrs.index)
     parsed = [parse_hstore(v) for v in attrs["other_tags"]]
-    keys: list[str] = []
-    seen = set(out.columns)  # GDAL puts a tag either in a column or in other_tags
+    seen = {"osm_key", *names}  # GDAL puts a tag either in a column or in other_tags
     for tags in parsed:
         for k in tags:
             if k not in seen:
                 seen.add(k)
-                keys.append(k)
-    extra = pd.DataFrame({k: [t.get(k) for t in parsed] for k in keys}, index=attrs.index,
-                         dtype=object)
-    out = out.drop(columns=["other_tags"])
-    return pd.concat([out, extra], axis=1)
+                out[k] = [t.get(k) for t in parsed]
+    return Columns(out, attrs.index)

@@ -15,8 +15,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyogrio
 from pyproj import CRS
 
 from citymgr_desktop.core import messages
@@ -32,11 +30,13 @@ from citymgr_desktop.core.importing.geometry import decode_wkb
 from citymgr_desktop.core.importing.sources import osm as importer_osm
 from citymgr_desktop.core.importing.sources import table as importer_table
 from citymgr_desktop.core.importing.sources.base import (
+    Columns,
     SourceData,
     SourceField,
     SourceLayer,
     SourceOptions,
 )
+from citymgr_desktop.core.importing.sources.gdal import pyogrio
 from citymgr_desktop.core.progress import Progress, ensure
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
@@ -142,9 +142,8 @@ def _feature_count(path: Path, layer: str, opts: SourceOptions) -> int:
     return n
 
 
-def _describe_field(name: str, values: pd.Series) -> SourceField:
-    empty_mask = values.map(is_empty)
-    present = values[~empty_mask]
+def _describe_field(name: str, values: list[Any]) -> SourceField:
+    present = [v for v in values if not is_empty(v)]
     samples: list[Any] = []
     for v in present:
         key = str(v)
@@ -152,11 +151,11 @@ def _describe_field(name: str, values: pd.Series) -> SourceField:
             samples.append(v)
         if len(samples) >= SAMPLE_COUNT:
             break
-    return SourceField(name, _dtype_word(present), samples, int(empty_mask.sum()),
-                       int(present.astype(str).nunique()), len(present))
+    return SourceField(name, _dtype_word(present), samples, len(values) - len(present),
+                       len({str(v) for v in present}), len(present))
 
 
-def _dtype_word(values: pd.Series) -> str:
+def _dtype_word(values: list[Any]) -> str:
     kinds = {type(v).__name__ for v in values}
     if not kinds:
         return "text"
@@ -179,11 +178,11 @@ def is_empty(value: Any) -> bool:
     """True for None, NaN/NaT and blank strings."""
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if value is pd.NaT:
-        return True
-    return isinstance(value, str) and not value.strip()
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ == "NaTType"  # pandas' NaT, without importing pandas
 
 
 def _encoding(path: Path, opts: SourceOptions) -> str | None:
@@ -285,10 +284,7 @@ def gdal_source_data(path: Path, layer: str, opts: SourceOptions, meta: dict, ta
     keep = [i for i in range(len(cols)) if i not in (fid_idx, geom_idx)]
     fids = (table.column(fid_idx).to_pylist() if fid_idx is not None
             else list(range(first_row, first_row + table.num_rows)))
-    attrs = table.select(keep).to_pandas(integer_object_nulls=True, date_as_object=True,
-                                         timestamp_as_object=True)
-    attrs.index = pd.Index(fids, name="fid")
-    attrs = attrs.astype(object).where(attrs.notna(), None)
+    attrs = Columns({cols[i]: _plain_values(table.column(i)) for i in keep}, fids)
     wkb = (table.column(geom_idx).to_pylist() if geom_idx is not None
            else [None] * table.num_rows)
     crs = None
@@ -312,6 +308,24 @@ def gdal_source_data(path: Path, layer: str, opts: SourceOptions, meta: dict, ta
                                        "osm_key (node/way/relation + id) identifies each "
                                        "feature"))
     return SourceData(info, attrs, geoms, problems, converted)
+
+
+def _plain_values(column: Any) -> list[Any]:
+    """An Arrow column as Python values, None for no value: text, numbers (NaN as None),
+    booleans, dates as they come; anything else (timestamps, lists) as pandas turns it into
+    objects, the way every column was read before (``to_pandas``, missing -> None)."""
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) \
+            or pa.types.is_integer(kind) or pa.types.is_boolean(kind) \
+            or pa.types.is_date32(kind) or pa.types.is_null(kind):
+        return column.to_pylist()
+    if pa.types.is_floating(kind):
+        return [None if v is None or v != v else v for v in column.to_pylist()]
+    return Columns.from_frame(pa.table({"v": column}).to_pandas(
+        integer_object_nulls=True, date_as_object=True, timestamp_as_object=True
+    ).astype(object)).data["v"]
 
 
 def declared_encoding(path: Path, opts: SourceOptions) -> str:

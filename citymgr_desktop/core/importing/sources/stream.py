@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pyogrio
 
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.importing.sources.base import SourceData, SourceOptions
+from citymgr_desktop.core.importing.sources.gdal import pyogrio
 from citymgr_desktop.core.importing.sources.reader import (
     _driver,
     _encoding,

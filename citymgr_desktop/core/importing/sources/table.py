@@ -12,15 +12,22 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
-from citymgr_desktop.core.importing.sources.base import SourceData, SourceLayer, SourceOptions
+from citymgr_desktop.core.importing.sources.base import (
+    Columns,
+    SourceData,
+    SourceLayer,
+    SourceOptions,
+)
 from citymgr_desktop.core.messages import Text, msg
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 X_NAMES = ("x", "lon", "lng", "long", "longitude", "经度", "easting", "east", "pointx", "coordx",
            "xcoord", "x坐标", "横坐标", "东坐标", "东向坐标", "坐标x")
@@ -71,6 +78,8 @@ def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
 
 
 def _read_frame(path: Path, opts: SourceOptions) -> tuple[pd.DataFrame, str | None, str]:
+    import pandas as pd  # tables only: a GDAL source is read without pandas
+
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         sheet: Any = opts.layer if opts.layer is not None else 0
         names = [n for n, _ in list_layers(path)]
@@ -157,7 +166,7 @@ def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = No
     frame.columns = [str(c) for c in frame.columns]
     if max_features is not None:
         frame = frame.iloc[:max_features]
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    frame.index = range(1, len(frame) + 1)
     frame = frame.astype(object).where(frame.notna(), None)
     wkt_col, x_col, y_col = _pick_columns(frame, opts)
     geoms = np.empty(len(frame), dtype=object)
@@ -198,4 +207,5 @@ def read_table(path: Path, opts: SourceOptions, *, max_features: int | None = No
                               x_column=x_col, y_column=y_col))
     if enc:
         info.notes.append(msg("text encoding {encoding}", encoding=enc))
-    return SourceData(info, frame, geoms, problems, {}, swap_xy_possible=x_col is not None)
+    return SourceData(info, Columns.from_frame(frame), geoms, problems, {},
+                      swap_xy_possible=x_col is not None)

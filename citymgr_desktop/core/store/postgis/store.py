@@ -197,8 +197,10 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
     def srid(self) -> int:
         return int(self.meta("srid") or 0)
 
-    def layers(self, include_internal: bool = False) -> list[LayerInfo]:
-        """Our tables in model order, with counts, CRS and extents (``ST_Extent``)."""
+    def layers(self, include_internal: bool = False, *, counted: bool = True
+               ) -> list[LayerInfo]:
+        """Our tables in model order, with counts, CRS and extents (``ST_Extent``; counted
+        whatever ``counted`` says: one query gives both)."""
         present = self._tables()
         crs_name = None
         with contextlib.suppress(CrsError):
