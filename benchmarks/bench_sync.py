@@ -133,13 +133,20 @@ def fresh_copies(master0: Path, pkg0: Path, run: Path) -> None:
 
 # -- contenders (each in its own process) ----------------------------------------------------
 def worker_ours(run: Path) -> dict:
-    from citymgr_desktop.core.store import Store
-    from citymgr_desktop.core.sync import sync_package
+    """What ``citymgr sync`` does: open the master for the sync, then sync (an older checkout,
+    run with --before, has no ``open_for_sync`` and opens the master with ``Store.open``)."""
+    from citymgr_desktop.core import sync
 
+    def plain_open(master: Path, _package: Path) -> object:
+        from citymgr_desktop.core.store import Store
+
+        return Store.open(master)
+
+    open_master = getattr(sync, "open_for_sync", plain_open)
     base_rss = current_rss_mb()
     t = time.perf_counter()
-    with Store.open(run / "master.gpkg") as store:
-        rep = sync_package(store, run / "field.gpkg", user="bench")
+    with open_master(run / "master.gpkg", run / "field.gpkg") as store:
+        rep = sync.sync_package(store, run / "field.gpkg", user="bench")
     seconds = time.perf_counter() - t
     return {"seconds": seconds, "peak_mb": rss_mb(), "base_mb": base_rss,
             "parts": rep.timings, "counts": rep.totals(), "integrity": rep.integrity}

@@ -60,13 +60,15 @@ def final_name(name: str) -> str:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str], *,
-                verify: Verifier | None = None) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], *, verify: Verifier | None = None,
+                durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
 
     ``verify(tmp)`` runs on the finished temporary file and raises :class:`Incomplete` when
     it is not whole; the old file is then kept. A full disk anywhere in the write is reported
-    as such.
+    as such. ``durable=False``: no flush to the disk before and after the rename (a cache
+    that may be lost in a power cut, never seen half-written: two flushes cost more than the
+    small file's write).
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -84,9 +86,11 @@ def atomic_path(path: str | os.PathLike[str], *,
         yield tmp
         if verify is not None:
             verify(tmp)
-        _fsync(tmp, required=True)
+        if durable:
+            _fsync(tmp, required=True)
         _replace(tmp, target)
-        _fsync(folder)
+        if durable:
+            _fsync(folder)
     except BaseException as exc:
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal")):
             with contextlib.suppress(OSError):

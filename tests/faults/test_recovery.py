@@ -108,6 +108,28 @@ def test_a_damaged_file_is_refused_for_writing_and_checked_once_per_version(proj
         Store.open(project.master)
 
 
+def test_a_check_in_a_thread_only_remembers_a_whole_file(project):
+    """The package's check that a sync starts beside the master's (open_for_sync) fills the
+    cache for a whole file only: a damaged package is still found, and named, by the sync."""
+    from citymgr_desktop.core.sync import open_for_sync, sync_package
+
+    integrity.check_in_background(project.package)
+    conn = sqlite3.connect(project.package)
+    try:
+        assert integrity.quick_check(conn, project.package) == []  # waits for the thread
+    finally:
+        conn.close()
+    assert integrity.known_whole(project.package)
+    bit_flipped(project.package)
+    before = digest(project.master)
+    with open_for_sync(project.master, project.package) as store:
+        assert not integrity.known_whole(project.package)
+        with pytest.raises(BadFileError) as err:
+            sync_package(store, project.package)
+    assert str(project.package) in str(err.value)
+    assert digest(project.master) == before
+
+
 def test_the_next_write_removes_temporary_files_of_killed_writers(tmp_path):
     target = tmp_path / "orders.pdf"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

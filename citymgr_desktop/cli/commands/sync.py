@@ -92,9 +92,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_sync(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.errors import BadFileError
-    from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.store.postgis import is_database_target
-    from citymgr_desktop.core.sync import sync_package
+    from citymgr_desktop.core.sync import open_for_sync, sync_package
 
     if args.report and not Path(args.report).resolve().parent.is_dir():
         raise BadFileError("--report: folder {folder} does not exist; nothing was synced",
@@ -109,7 +108,7 @@ def run_sync(args: argparse.Namespace) -> int:
                                         dry_run=args.dry_run, user=acting_user(args.user),
                                         progress=terminal_progress("sync"))
     else:
-        with Store.open(args.file, read_only=args.dry_run) as store:
+        with open_for_sync(args.file, args.package, read_only=args.dry_run) as store:
             report = sync_package(store, args.package, prefer=args.prefer,
                                   dry_run=args.dry_run, user=acting_user(args.user),
                                   backup=not args.no_backup, full_check=args.full_check,

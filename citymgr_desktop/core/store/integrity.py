@@ -8,6 +8,11 @@ identity (path, size, modification time in nanoseconds, inode), in this process 
 small file in the user's cache folder, so a file is checked once per version; a commit of our
 own on a file found whole records the new version as whole (SQLite keeps a whole file whole).
 Files above :data:`READ_CHECK_BYTES` are checked when opened for writing only.
+
+A command that will need two files checked (a sync: the master and the package) starts the
+second one's check in a thread (:func:`check_in_background`) while the first is checked: a
+later :func:`quick_check` of that file waits for it and finds its version known whole, or
+checks again itself (a damaged file is found by the caller, exactly as without the thread).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import sqlite3
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 from citymgr_desktop.core.atomic import atomic_path
 
@@ -29,7 +35,9 @@ _READONLY_ROLLBACK = 776  # SQLITE_READONLY_ROLLBACK: a hot journal on a read-on
 Identity = tuple[str, int, int, int, int]
 
 _lock = threading.Lock()
+_file_lock = threading.Lock()  # the cache file's read-modify-write, one thread at a time
 _memory: set[Identity] = set()
+_pending: dict[str, threading.Thread] = {}  # resolved path -> its check running in a thread
 
 
 def identity(path: Path) -> Identity | None:
@@ -82,20 +90,72 @@ def remember_whole(path: Path) -> None:
     ident = identity(path)
     if ident is None:
         return
+    _remember(ident)
+
+
+def _remember(ident: Identity) -> None:
     with _lock:
         _memory.add(ident)
-    entries = [e for e in _load() if e[0] != ident[0]] + [ident]
     target = cache_file()
-    with contextlib.suppress(Exception):
+    with _file_lock, contextlib.suppress(Exception):
+        entries = [e for e in _load() if e[0] != ident[0]] + [ident]
         target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
+        with atomic_path(target, durable=False) as tmp:  # a cache: lost is only checked again
             tmp.write_text(json.dumps(entries[-_CACHE_ENTRIES:]), encoding="utf-8")
+
+
+def check_in_background(path: Path) -> None:
+    """Start the quick_check of ``path`` in a thread, on a read-only connection of its own
+    (SQLite releases the GIL while it reads: two files are checked on two cores). It only
+    fills the cache: a file found whole is remembered, anything else (damage, a hot journal,
+    a file that cannot be opened) is left for the caller's own :func:`quick_check`."""
+    ident = identity(path)
+    if ident is None or known_whole(path):
+        return
+    key = ident[0]
+    with _lock:
+        if key in _pending:
+            return
+        thread = threading.Thread(target=_check_quietly, args=(Path(key), ident),
+                                  name="quick_check", daemon=True)
+        _pending[key] = thread
+        thread.start()  # inside the lock: nobody joins it before it started
+
+
+def _check_quietly(path: Path, ident: Identity) -> None:
+    try:
+        uri = "file:" + quote(path.as_posix()) + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA main.quick_check(20)").fetchall()]
+        finally:
+            conn.close()
+        if rows == ["ok"] and identity(path) == ident:  # the version it read, unchanged
+            _remember(ident)
+    except Exception:  # anything wrong: the caller's own check says what
+        pass
+    finally:
+        with _lock:
+            _pending.pop(str(path), None)
+
+
+def _wait_for_background(path: Path) -> None:
+    """A check of ``path`` running in a thread (:func:`check_in_background`) finished."""
+    try:
+        key = str(path.resolve())
+    except OSError:
+        return
+    with _lock:
+        thread = _pending.get(key)
+    if thread is not None:
+        thread.join()
 
 
 def quick_check(conn: sqlite3.Connection, path: Path, *, use_cache: bool = True,
                 schema: str = "main") -> list[str]:
     """SQLite's findings on ``path``, the database ``schema`` of ``conn`` (empty: whole),
-    cached by file identity."""
+    cached by file identity (a check of it running in a thread is waited for)."""
+    _wait_for_background(path)
     if use_cache and known_whole(path):
         return []
     try:

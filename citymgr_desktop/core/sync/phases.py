@@ -212,11 +212,12 @@ class SyncJob:
         return plan
 
     def _copy_backup(self, diffs: dict[str, TableDiff]) -> bool:
-        """copy, before the first write: the backup complete; the whole package copied as
+        """copy, before the first write: the master read whole by the backup (its flush to
+        the disk is waited for before the commit, ``_copy_base``); the whole package copied as
         the next base when a layer was rewritten (returns whether it is)."""
         self._share("copy").update(0, 1, msg("backup copy"))
-        for copy in self._copies:  # the backup must be complete before the first write
-            copy.wait()
+        for copy in self._copies:  # the master read whole before the first write (the
+            copy.wait_read()      # copy's flush to the disk runs beside the writes)
         full = needs_full_copy(diffs, bool(self.normal))
         if full:  # a rewritten layer: keep the whole package as the next base
             folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
@@ -249,8 +250,8 @@ class SyncJob:
         """copy, after the writes: the base its next sync merges against kept (a delta of
         the changed rows, copied from the package before it is marked, or the whole copy)
         and the package marked with this run."""
-        for copy in self._copies:  # the base copy must be complete before the package is marked
-            copy.wait()
+        for copy in self._copies:  # every copy on the disk before the package is marked
+            copy.wait()           # and the sync commits (the backup's flush ends here)
         if not full:
             folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
             self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", self.pkg_path,

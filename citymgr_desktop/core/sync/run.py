@@ -11,6 +11,7 @@ check the file's integrity. ``undo_sync`` restores the master as it was before a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
@@ -25,6 +26,7 @@ from citymgr_desktop.core.errors import (
 )
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.files import check_file, is_writable
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.sync import registry as reg
@@ -48,7 +50,26 @@ from citymgr_desktop.core.sync.schema import (
 from citymgr_desktop.core.sync.undo import undo_sync
 from citymgr_desktop.core.sync.values import register_functions
 
-__all__ = ["sync_package", "undo_sync"]
+__all__ = ["check_package_ahead", "open_for_sync", "sync_package", "undo_sync"]
+
+
+def check_package_ahead(package: str | os.PathLike[str]) -> None:
+    """Start the package's whole-file check (``quick_check``) in a thread now: the sync dialog
+    calls it when a package is chosen, so the check runs while the user reads the form, and
+    :func:`sync_package` finds this version of the package known whole (or, if it is damaged
+    or changed meanwhile, checks it itself and refuses it, exactly as without this)."""
+    with contextlib.suppress(OSError, ValueError):
+        integrity.check_in_background(Path(package))
+
+
+def open_for_sync(master: str | os.PathLike[str], package: str | os.PathLike[str], *,
+                  read_only: bool = False) -> Store:
+    """The master opened for a sync of ``package``: the package's whole-file check starts in
+    a thread while the master's runs (``Store.open``), so the two files are read side by side
+    on two cores (:func:`check_package_ahead`). Nothing else changes: a damaged master or
+    package stops the sync before anything is written, as before."""
+    check_package_ahead(package)
+    return Store.open(master, read_only=read_only)
 
 
 def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str | None = None,
