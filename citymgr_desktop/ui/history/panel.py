@@ -239,10 +239,12 @@ class HistoryPanelWidget(QWidget):
     def add_record(self) -> None:
         if self.asset is None:
             return
-        dlg = HistoryRecordDialog(self, asset_label=self.asset_label)
+        layer, uuid = self.asset
+        session = self.window.edit_session  # the condition shown, unsaved edits included
+        now = (session.row(layer, uuid) or {}).get("condition") if session is not None else None
+        dlg = HistoryRecordDialog(self, asset_label=self.asset_label, condition_now=now)
         if not dlg.exec():
             return
-        layer, uuid = self.asset
         try:
             deltas = history.plan_add(self.window.store, layer, uuid, dlg.values(),
                                       user=self.window.user_name(),

@@ -34,7 +34,8 @@ class HistoryRecordDialog(QDialog):
     """Edits the values of a record; :meth:`values` returns them for ``core.history``."""
 
     def __init__(self, parent: QWidget | None = None, record: dict[str, Any] | None = None,
-                 asset_label: str = "") -> None:
+                 asset_label: str = "", condition_now: int | None = None) -> None:
+        """``condition_now``: the asset's condition, what a new record's "before" starts at."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Edit maintenance record") if record else
                             self.tr("Add maintenance record"))
@@ -65,7 +66,8 @@ class HistoryRecordDialog(QDialog):
         self.work_done = QPlainTextEdit(rec.get("work_done") or "")
         self.work_done.setFixedHeight(60)
         form.addRow(self.tr("Work done"), self.work_done)
-        self.before = self._condition_combo(rec.get("condition_before"), lang)
+        self.before = self._condition_combo(rec.get("condition_before") if record else
+                                            condition_now, lang)
         self.after = self._condition_combo(rec.get("condition_after"), lang)
         form.addRow(self.tr("Condition before"), self.before)
         form.addRow(self.tr("Condition after"), self.after)

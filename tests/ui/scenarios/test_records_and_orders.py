@@ -58,8 +58,11 @@ def set_condition_in_form(qtbot, w, value: int) -> None:
         press(qtbot, w, Qt.Key.Key_E, CTRL)
 
 
-def add_record(qtbot, w, shots=None, after: int | None = None, kind: str = "inspection"):
+def add_record(qtbot, w, shots=None, after: int | None = None, kind: str = "inspection",
+               seen: dict | None = None):
     def fill(dialog):
+        if seen is not None:
+            seen["before"] = dialog.before.currentData()
         pick(qtbot, dialog.type, kind)
         if after is not None:
             pick(qtbot, dialog.after, after)
@@ -77,7 +80,9 @@ def test_a_record_joins_the_unsaved_condition_edit_and_saves_without_a_question(
     uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
         "litter_bin", u)["condition"] == 1)
     set_condition_in_form(qtbot, w, 4)
-    add_record(qtbot, w, shots, after=2)
+    seen: dict = {}
+    add_record(qtbot, w, shots, after=2, seen=seen)
+    assert seen == {"before": 4}  # the form starts at the condition shown (unsaved 4)
     assert w.edit_session.row("litter_bin", uuid)["condition"] == 2
     panel = w.findChild(QWidget,
                         "historyRecords")
