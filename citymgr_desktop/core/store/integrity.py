@@ -24,9 +24,9 @@ import sqlite3
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import quote
 
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.gpkg.connection import connect
 
 READ_CHECK_BYTES = 256 * 1024 * 1024  # reads of bigger files skip the (uncached) check
 _CACHE_ENTRIES = 500
@@ -124,8 +124,7 @@ def check_in_background(path: Path) -> None:
 
 def _check_quietly(path: Path, ident: Identity) -> None:
     try:
-        uri = "file:" + quote(path.as_posix()) + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
+        conn = connect(str(path), read_only=True)
         try:
             rows = [r[0] for r in conn.execute("PRAGMA main.quick_check(20)").fetchall()]
         finally:
