@@ -154,7 +154,7 @@ class Preparer:
             geoms = iarea.from_gcj02(geoms)
         geoms, inside, area_notes, self.area_words = iarea.check_area(
             geoms, self.src_crs, self.project_crs, self.path, data.swap_xy_possible,
-            refuse=not self.streamed)
+            refuse=not self.streamed, steps=self.tplan.steps)
         self.any_present |= bool(iarea.present(geoms).any())
         self.any_inside |= bool(inside.any())
         geoms = icrs.reproject(geoms, self.tplan)
