@@ -226,15 +226,15 @@ def test_failure_mid_import_rolls_everything_back(tmp_path, project, monkeypatch
     roads = src.geojson_roads(tmp_path)
     monkeypatch.setattr(importer, "APPLY_CHUNK", 2)
     calls = {"n": 0}
-    real_apply = Store.apply
+    real_add = Store.add_rows  # new assets are written as columns, APPLY_CHUNK at a time
 
-    def failing_apply(self, deltas, user="", progress=None):
+    def failing_add(self, table, columns, uuids, user=""):
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        return real_apply(self, deltas, user, progress)
+        return real_add(self, table, columns, uuids, user)
 
-    monkeypatch.setattr(Store, "apply", failing_apply)
+    monkeypatch.setattr(Store, "add_rows", failing_add)
     with Store.open(project) as store:
         with pytest.raises(OSError):
             importer.run_import(store, roads, _suggested(roads, "road_segment"))

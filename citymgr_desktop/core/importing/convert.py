@@ -71,9 +71,9 @@ class Converter:
                            if f.type is sc.FieldType.TEXT and f.get_domain() is None}
         self.seen: dict[tuple[str, type, Any], _Outcome] = {}
 
-    def columns(self, attributes: dict[str, list[Any]]) -> list[tuple[_Outcome, ...]]:
-        """Per feature, the outcome of each mapped field's value (in ``targets`` order),
-        worked out column by column, once per distinct value."""
+    def columns(self, attributes: dict[str, list[Any]]) -> list[list[_Outcome]]:
+        """The outcome of each mapped field's value (in ``targets`` order), one column per
+        field, worked out once per distinct value."""
         columns = []
         seen = self.seen
         for target, src in self.targets:
@@ -90,8 +90,28 @@ class Converter:
                     out = self._outcome(target, raw)
                 outs.append(out)
             columns.append(outs)
-        count = len(next(iter(attributes.values()), []))
-        return list(zip(*columns, strict=True)) if columns else [()] * count
+        return columns
+
+    @staticmethod
+    def remarked(columns: list[list[_Outcome]]) -> set[int]:
+        """The features (rows) of which some value is not plain: the report says something
+        about it, or it skips the feature (:meth:`values` is asked for these only)."""
+        return {i for outs in columns for i, out in enumerate(outs) if not out.plain}
+
+    def value_columns(self, columns: list[list[_Outcome]], count: int) -> dict[str, list[Any]]:
+        """Every feature's values as columns (None: no value): what :meth:`values` gives a
+        feature it does not skip, the mapped fields first, a constant where the source has
+        no value."""
+        constants = self.constants
+        out: dict[str, list[Any]] = {}
+        for target, outs in zip(self.names, columns, strict=True):
+            fill = constants.get(target)
+            out[target] = [fill if o.value is None or o.value is _NO_VALUE else o.value
+                           for o in outs]
+        for f, v in constants.items():
+            if v is not None and f not in out:
+                out[f] = [v] * count
+        return out
 
     def values(self, outcomes: tuple[_Outcome, ...], fid: Any, sid: str | None
                ) -> tuple[dict[str, Any], Message | None]:

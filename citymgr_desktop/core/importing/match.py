@@ -1,4 +1,5 @@
-"""Match import candidates with the project's assets by ``source_id``; make the deltas.
+"""Match import candidates with the project's assets by ``source_id``: updates as deltas,
+new assets as columns (:class:`NewAssets`, a delta each only when asked).
 
 A candidate whose source id an asset already carries becomes an update of that asset (only
 the fields that changed; a value the source lacks never erases one the project has), an
@@ -24,6 +25,7 @@ from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, values_equal
 from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store.row_values import rows_as_deltas
 
 GEOM = sc.GEOMETRY_COLUMN
 GEOMETRY_TOLERANCE = 1e-6  # metres: reprojection noise is not a change
@@ -31,11 +33,38 @@ SKIP_RETIRED = msg("matches a retired asset (reinstate it in the app first)")
 
 
 @dataclass
+class NewAssets:
+    """The assets a batch adds, as columns (a value per asset; None: no value), in the order
+    they are added: written as they are, a delta each only when asked (:meth:`deltas`)."""
+
+    table: str
+    uuids: list[str] = field(default_factory=list)
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.uuids)
+
+    def part(self, start: int, stop: int) -> NewAssets:
+        return NewAssets(self.table, self.uuids[start:stop],
+                         {f: column[start:stop] for f, column in self.columns.items()})
+
+    def deltas(self) -> list[Delta]:
+        """The insert deltas that add these assets (for an undo stack, or a database)."""
+        return rows_as_deltas(self.table, self.columns, self.uuids)
+
+
+@dataclass
 class ImportPlan:
-    deltas: list[Delta]
+    updates: list[Delta]
+    new: NewAssets
     report: ImportReport
     # (geometry in the project CRS, "insert" / "update" / "unchanged"): the wizard's preview
     outcomes: list[tuple[Any, str]] = field(default_factory=list)
+
+    @property
+    def deltas(self) -> list[Delta]:
+        """Everything the plan applies, as deltas: the updates, then the new assets."""
+        return [*self.updates, *self.new.deltas()]
 
 
 JOIN_IDS = 500  # from this many source ids on, one pass over the layer joined to them
@@ -129,8 +158,9 @@ class Numbering:
 
 
 def match(store: Store, prepared: Prepared, numbering: Numbering | None = None) -> ImportPlan:
-    """The deltas that apply ``prepared`` to ``store`` (read-only: nothing is written);
-    ``numbering`` carries the object codes from an earlier batch of the same import."""
+    """What applies ``prepared`` to ``store`` (read-only: nothing is written): the updates
+    and the new assets; ``numbering`` carries what earlier batches of the same import
+    decided (the object codes)."""
     table, report = prepared.table, prepared.report
     cands = prepared.candidates
     ids = [c.source_id for c in cands if c.source_id is not None]
@@ -157,22 +187,24 @@ def match(store: Store, prepared: Prepared, numbering: Numbering | None = None) 
         else:
             inserts.append(c)
     outcomes: list[tuple[Any, str]] = []
-    deltas = _update_deltas(store, table, updates, report, outcomes)
-    deltas.extend(_insert_deltas(store, table, inserts, report, numbering))
+    deltas = _update_deltas(store, prepared, updates, outcomes)
+    new = _new_assets(store, prepared, inserts, numbering)
     outcomes.extend((c.geom, "insert") for c in inserts)
-    return ImportPlan(deltas, report, outcomes)
+    return ImportPlan(deltas, new, report, outcomes)
 
 
-def _update_deltas(store: Store, table: sc.Table, updates: list[tuple[Candidate, str]],
-                   report: ImportReport, outcomes: list[tuple[Any, str]]) -> list[Delta]:
+def _update_deltas(store: Store, prepared: Prepared, updates: list[tuple[Candidate, str]],
+                   outcomes: list[tuple[Any, str]]) -> list[Delta]:
     if not updates:
         return []
-    fields = sorted({k for c, _ in updates for k in c.values} - {"obj_code"})
+    table, report = prepared.table, prepared.report
+    values = [prepared.values(c) for c, _ in updates]
+    fields = sorted({k for v in values for k in v} - {"obj_code"})
     current = store.get_rows(table.name, [u for _, u in updates], [GEOM, *fields])
     out: list[Delta] = []
-    for c, uid in updates:
+    for (c, uid), given in zip(updates, values, strict=True):
         row = current[uid]
-        new = {k: v for k, v in c.values.items() if k != "obj_code"}
+        new = {k: v for k, v in given.items() if k != "obj_code"}
         new[GEOM] = c.geom
         changed = {k: v for k, v in new.items() if not _same(row.get(k), v)}
         if not changed:
@@ -185,29 +217,62 @@ def _update_deltas(store: Store, table: sc.Table, updates: list[tuple[Candidate,
     return out
 
 
-def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
-                   report: ImportReport, numbering: Numbering) -> list[Delta]:
+def _new_assets(store: Store, prepared: Prepared, inserts: list[Candidate],
+                numbering: Numbering) -> NewAssets:
+    table, report = prepared.table, prepared.report
+    new = NewAssets(table.name)
     if not inserts:
-        return []
+        return new
+    rows = [c.row for c in inserts]
+    given_codes = prepared.columns.get("obj_code")
+    given = [] if given_codes is None else [code for r in rows if (code := given_codes[r])]
     district = store.district_code
-    given = [c.values["obj_code"] for c in inserts if c.values.get("obj_code")]
     used = _used_codes(store, table, given)
     serial = max(_next_serial(store, table, district), numbering.serial)
     prefix = f"{district}{table.major_code}{table.minor_code}"
     for code in given:
         if code.startswith(prefix) and code not in used and not numbering.taken(code):
             serial = max(serial, int(code[10:]) + 1)
-    run = [prefix, serial, serial]  # the serials this batch gives out
+    start = serial
+    run: list[Any] = [prefix, serial, serial]  # the serials this batch gives out
     numbering.runs.append(run)
-    out: list[Delta] = []
-    first = report.obj_codes[0] if report.obj_codes else None
-    last = None
-    name = table.name
+    count = len(inserts)
+    if given_codes is None and serial >= 1 and serial + count - 1 <= objcode.MAX_SERIAL:
+        codes = [f"{prefix}{s:06d}" for s in range(serial, serial + count)]  # the usual case
+        serial = run[2] = serial + count
+    else:
+        codes = _codes(inserts, [None] * count if given_codes is None else
+                       [given_codes[r] for r in rows], run, district, table, used,
+                       numbering, report)
+        serial = run[2]
+    if serial > start:
+        first = report.obj_codes[0] if report.obj_codes else f"{prefix}{start:06d}"
+        report.obj_codes = (first, f"{prefix}{serial - 1:06d}")
+    numbering.serial = serial
+    columns = {f: [column[r] for r in rows] for f, column in prepared.columns.items()
+               if f != "obj_code"}
+    columns[GEOM] = [c.geom for c in inserts]
+    columns["obj_code"] = codes
+    kept = columns.get("source_id")  # a constant, where a feature has no id of its own
+    columns["source_id"] = [c.source_id if c.source_id is not None or kept is None else kept[i]
+                            for i, c in enumerate(inserts)]
     # the batch's uuids in ascending order: SQLite's unique index on asset_uuid takes them
     # along its pages instead of at random places (about a third of the inserts' time)
-    for c, uuid in zip(inserts, sorted(new_uuids(len(inserts))), strict=True):
-        row = dict(c.values)
-        code = row.pop("obj_code", None)
+    new.uuids = sorted(new_uuids(count))
+    new.columns = columns
+    report.inserted += count
+    return new
+
+
+def _codes(inserts: list[Candidate], given: list[Any], run: list[Any], district: str,
+           table: sc.Table, used: set[str], numbering: Numbering, report: ImportReport
+           ) -> list[str]:
+    """The new assets' codes one by one: a code the source gives, checked, else the next
+    serial of ``run`` ([prefix, first, after the last], kept up to date: a later code of
+    the batch is checked against the serials given out before it)."""
+    prefix, serial = run[0], run[2]
+    codes: list[str] = []
+    for c, code in zip(inserts, given, strict=True):
         if code is not None:
             problem = _code_problem(code, table, used, numbering)
             if problem:
@@ -220,20 +285,10 @@ def _insert_deltas(store: Store, table: sc.Table, inserts: list[Candidate],
                 else objcode.make(district, table, serial)  # which says what is wrong
             serial += 1
             run[2] = serial
-            first = first or code
-            last = code
         else:
             numbering.given.add(code)
-        row[GEOM] = c.geom
-        row["obj_code"] = code
-        if c.source_id is not None:
-            row["source_id"] = c.source_id
-        out.append(Delta(name, uuid, None, row))
-    report.inserted += len(out)
-    numbering.serial = serial
-    if first and last:
-        report.obj_codes = (first, last)
-    return out
+        codes.append(code)
+    return codes
 
 
 def _next_serial(store: Store, table: sc.Table, district: str) -> int:

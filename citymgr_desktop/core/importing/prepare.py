@@ -8,7 +8,6 @@ Matching against the project's existing assets is :mod:`importer_match`'s job.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,12 +39,13 @@ _AS_IT_IS = Conformed()  # a geometry that fits the layer as it is: one part, no
 
 @dataclass
 class Candidate:
-    """One asset to insert or update."""
+    """One asset to insert or update: its values are those of the feature at ``row`` of
+    its batch (:meth:`Prepared.values`)."""
 
     fid: Any
     source_id: str | None
     geom: Any
-    values: dict[str, Any] = field(default_factory=dict)  # non-empty values only
+    row: int
 
 
 @dataclass
@@ -53,6 +53,13 @@ class Prepared:
     table: sc.Table
     candidates: list[Candidate]
     report: ImportReport
+    # the batch's values, a column per field and a value per feature (None: no value)
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+    def values(self, candidate: Candidate) -> dict[str, Any]:
+        """A candidate's non-empty values."""
+        row = candidate.row
+        return {f: column[row] for f, column in self.columns.items() if column[row] is not None}
 
 
 def fid_prefix(path: str, layer: str) -> str:
@@ -145,7 +152,7 @@ class Preparer:
         self.any_present = self.any_inside = False
         self.label = Term(table.label("en").lower(), table.label("zh"))
 
-    def batch(self, data: SourceData, progress: Progress | None = None) -> list[Candidate]:
+    def batch(self, data: SourceData, progress: Progress | None = None) -> Prepared:
         """Candidates for every importable feature of ``data``; skips counted in the report."""
         prog = ensure(progress)
         table, mapping, report = self.table, self.mapping, self.report
@@ -169,7 +176,8 @@ class Preparer:
         candidates: list[Candidate] = []
         attributes = data.attributes.data
         fids = data.attributes.index
-        outcomes = conv.columns(attributes)  # per feature, one per mapped field
+        outcomes = conv.columns(attributes)  # per mapped field, one per feature
+        remarked = conv.remarked(outcomes)  # the features the converter has more to say on
         raw_ids = attributes[id_field] if id_field else None
         target = table.geometry_type or ""
         simple = fits_as_is(geoms, target).tolist()
@@ -202,10 +210,11 @@ class Preparer:
             if sid is not None and (sid in taken or sid in seen):
                 report.skipped.add(SKIP_DUPLICATE, Example(fid, sid))
                 continue
-            values, skip = conv.values(outcomes[i], fid, sid)
-            if skip:
-                report.skipped.add(skip, Example(fid, sid))
-                continue
+            if i in remarked:
+                _, skip = conv.values(tuple(outs[i] for outs in outcomes), fid, sid)
+                if skip:
+                    report.skipped.add(skip, Example(fid, sid))
+                    continue
             if sid is not None:
                 taken.add(sid)
             else:
@@ -218,19 +227,20 @@ class Preparer:
             for note in res.notes:
                 report.geometry.add(note, Example(fid, sid, res.detail))
             if res is _AS_IT_IS:  # the usual case: the source geometry as it is
-                candidates.append(Candidate(fid, sid, geoms[i], values))
+                candidates.append(Candidate(fid, sid, geoms[i], i))
                 continue
             if len(res.parts) == 1:
-                candidates.append(Candidate(fid, sid, res.parts[0], values))
+                candidates.append(Candidate(fid, sid, res.parts[0], i))
                 continue
             for k, part in enumerate(res.parts, 1):
                 part_id = f"{sid}#{k}" if sid is not None else sid
-                candidates.append(Candidate(fid, part_id, part, dict(values)))
+                candidates.append(Candidate(fid, part_id, part, i))
         prog.update(len(fids), len(fids), msg("checking features"))
         if self.streamed:
             self.seen.add(taken)
-        _count_empty(table, mapping, candidates, report)
-        return candidates
+        prepared = Prepared(table, candidates, report, conv.value_columns(outcomes, len(fids)))
+        _count_empty(table, prepared, report)
+        return prepared
 
     def finish(self) -> None:
         """After the last batch of a streamed import: no feature inside is a refusal."""
@@ -244,18 +254,16 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
             report: ImportReport, progress: Progress | None = None) -> Prepared:
     """Candidates for every importable feature of ``data`` (a whole layer); skips counted in
     ``report``."""
-    preparer = Preparer(data, mapping, project_crs, report)
-    return Prepared(preparer.table, preparer.batch(data, progress), report)
+    return Preparer(data, mapping, project_crs, report).batch(data, progress)
 
 
-def _count_empty(table: sc.Table, mapping: ImportMapping, cands: list[Candidate],
-                 report: ImportReport) -> None:
+def _count_empty(table: sc.Table, prepared: Prepared, report: ImportReport) -> None:
     skip = {"obj_code", "source_id", "area_m2"}
-    # one pass over the candidates, not one per field (their values are never None)
-    filled = Counter(f for c in cands for f in c.values)
+    rows = [c.row for c in prepared.candidates]
     for f in editable_fields(table):
         if f in skip:
             continue
-        n = len(cands) - filled.get(f, 0)
+        column = prepared.columns.get(f)
+        n = len(rows) if column is None else sum(1 for r in rows if column[r] is None)
         if n:
             report.empty[f] = report.empty.get(f, 0) + n

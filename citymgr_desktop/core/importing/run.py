@@ -26,8 +26,8 @@ import shapely
 from citymgr_desktop.core.errors import ReadOnlyError
 from citymgr_desktop.core.importing import values as iv
 from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
-from citymgr_desktop.core.importing.match import Numbering, match
-from citymgr_desktop.core.importing.prepare import Prepared, Preparer
+from citymgr_desktop.core.importing.match import ImportPlan, Numbering, match
+from citymgr_desktop.core.importing.prepare import Preparer
 from citymgr_desktop.core.importing.report import ImportReport
 from citymgr_desktop.core.importing.sources import (
     SourceData,
@@ -159,10 +159,10 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     def one(batch: SourceData) -> None:
         nonlocal done
         prog.check()
-        cands = preparer.batch(batch, prog if second is None else None)
-        plan = match(store, Prepared(preparer.table, cands, report), numbering)
+        plan = match(store, preparer.batch(batch, prog if second is None else None),
+                     numbering)
         if not dry_run:
-            _apply(store, plan.deltas, user, prog)
+            _apply(store, plan, user, prog)
         done += len(batch)
         if second is not None:
             prog.update(done, max(total, done), msg("importing"))
@@ -192,9 +192,19 @@ def _spatial_index_at_end(store: Store, table: str) -> AbstractContextManager[No
     return store.rtree_filled_at_end(table) if isinstance(store, Store) else nullcontext()
 
 
-def _apply(store: Store, deltas: list[Delta], user: str, prog: Progress) -> None:
-    total = len(deltas)
+def _apply(store: Store, plan: ImportPlan, user: str, prog: Progress) -> None:
+    """The plan's updates, then its new assets, in chunks (progress and cancel between
+    them); a GeoPackage takes the new assets as columns, without a delta each."""
+    updates, new = plan.updates, plan.new
+    total = len(updates) + len(new)
     prog.update(0, total, msg("importing"))
-    for i in range(0, total, APPLY_CHUNK):
-        store.apply(deltas[i : i + APPLY_CHUNK], user)
-        prog.update(min(i + APPLY_CHUNK, total), total, msg("importing"))
+    for i in range(0, len(updates), APPLY_CHUNK):
+        store.apply(updates[i : i + APPLY_CHUNK], user)
+        prog.update(min(i + APPLY_CHUNK, len(updates)), total, msg("importing"))
+    for i in range(0, len(new), APPLY_CHUNK):
+        part = new.part(i, i + APPLY_CHUNK)
+        if store.is_database:
+            store.apply(part.deltas(), user)
+        else:
+            store.add_rows(part.table, part.columns, part.uuids, user)
+        prog.update(len(updates) + min(i + APPLY_CHUNK, len(new)), total, msg("importing"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ from citymgr_desktop.core.store.files import (
 from citymgr_desktop.core.store.order_queries import StoreOrderQueries
 from citymgr_desktop.core.store.queries import StoreQueries
 from citymgr_desktop.core.store.upgrade import Absent, absent_columns, bring_up_to_date
-from citymgr_desktop.core.store.write import apply_deltas
+from citymgr_desktop.core.store.write import apply_deltas, insert_new_rows
 
 if TYPE_CHECKING:  # pandas and GeoPandas load when a frame is read: not for every command
     import geopandas as gpd
@@ -384,6 +384,14 @@ class Store(StoreQueries, StoreOrderQueries, StoreDrawingReads, StoreFigures):
         self.require_asset_project()
         with self.session():
             return apply_deltas(self.conn, self.district_code, list(deltas), user, progress)
+
+    def add_rows(self, table: str, columns: Mapping[str, Sequence[Any]], uuids: Sequence[str],
+                 user: str = "") -> None:
+        """New rows of ``table`` as columns (None: no value), checked and written as
+        :meth:`apply` writes their insert deltas, without a delta each (an import's batch)."""
+        self.require_asset_project()
+        with self.session():
+            insert_new_rows(self.conn, self.district_code, sc.table(table), columns, uuids, user)
 
     def rtree_filled_at_end(self, table: str) -> contextlib.AbstractContextManager[None]:
         """Inserts into ``table`` inside the block (and the session) leave its spatial index

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,29 +147,64 @@ def new_rows(conn: sqlite3.Connection, district_code: str, table: sc.Table,
              deltas: list[Delta], user: str, stamp: str) -> NewRows:
     """The rows that ``deltas`` (inserts into ``table``) add, checked and completed (see the
     module docstring). A failure is raised as checking the rows one by one raises it."""
+    news = [d.new or {} for d in deltas]
+    present = Counter(k for new in news for k in new)  # rows with a value, per column
+    raw = {k: [new.get(k, _MISSING) for new in news] for k in present}
     try:
-        return _by_columns(conn, district_code, table, deltas, user, stamp)
+        return _by_columns(conn, district_code, table, raw, present, [d.uuid for d in deltas],
+                           user, stamp)
     except (ValidationError, GeometryError):
         one_by_one(conn, district_code, table, deltas, user, stamp)  # the first row's error
         raise
+
+
+def new_rows_of_columns(conn: sqlite3.Connection, district_code: str, table: sc.Table,
+                        given: Mapping[str, Sequence[Any]], uuids: Sequence[str], user: str,
+                        stamp: str) -> NewRows:
+    """:func:`new_rows` for rows given as columns, one value per row in each (None: the row
+    has no value there, as if the column were left out of its delta), without a dict per
+    row; the same checks, values and errors."""
+    raw: dict[str, list[Any]] = {}
+    present: dict[str, int] = {}
+    for name, column in given.items():
+        count = len(column) - column.count(None)
+        if count:
+            raw[name] = [_MISSING if v is None else v for v in column]
+            present[name] = count
+    try:
+        return _by_columns(conn, district_code, table, raw, present, list(uuids), user, stamp)
+    except (ValidationError, GeometryError):
+        one_by_one(conn, district_code, table, rows_as_deltas(table.name, given, uuids), user,
+                   stamp)  # the first row's error
+        raise
+
+
+def rows_as_deltas(table: str, given: Mapping[str, Sequence[Any]], uuids: Sequence[str]
+                   ) -> list[Delta]:
+    """Rows given as columns (None: no value) as the insert deltas that add them."""
+    names = list(given)
+    return [Delta(table, uuid, None, {n: v for n, v in zip(names, values, strict=True)
+                                      if v is not None})
+            for uuid, values in zip(uuids, zip(*given.values(), strict=True), strict=True)]
 
 
 _MISSING: Any = object()
 
 
 def _by_columns(conn: sqlite3.Connection, district_code: str, table: sc.Table,
-                deltas: list[Delta], user: str, stamp: str) -> NewRows:
-    news = [d.new or {} for d in deltas]
-    uuids = [d.uuid for d in deltas]
-    count = len(news)
-    present = Counter(k for new in news for k in new)  # rows with a value, per column
-    names = [k for k in present if k != sc.GEOMETRY_COLUMN]
-    geoms = _geometries(table, [new.get(sc.GEOMETRY_COLUMN) for new in news])
+                raw: dict[str, list[Any]], present: Mapping[str, int], uuids: list[str],
+                user: str, stamp: str) -> NewRows:
+    """``raw``: the rows' values column by column, ``_MISSING`` where a row has none;
+    ``present``: how many rows have a value, per column."""
+    count = len(uuids)
+    names = [k for k in raw if k != sc.GEOMETRY_COLUMN]
+    given_geoms = raw.get(sc.GEOMETRY_COLUMN)
+    geoms = _geometries(table, [None] * count if given_geoms is None else
+                        [None if g is _MISSING else g for g in given_geoms])
     columns: dict[str, list[Any]] = {}
     partial: set[str] = set()
     for name in names:
-        raw = [new.get(name, _MISSING) for new in news]
-        columns[name] = _normalised(table, name, raw)
+        columns[name] = _normalised(table, name, raw[name])
         if present[name] < count:
             partial.add(name)
     if table.name == "green_space":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from citymgr_desktop.core import gpkg
@@ -28,13 +29,16 @@ from citymgr_desktop.core.store.bulk_insert import (
     insert_rows,
 )
 from citymgr_desktop.core.store.row_values import (
-    check_geometry as check_geometry,  # editing and sync check a geometry here
-)
-from citymgr_desktop.core.store.row_values import (
+    NewRows,
     new_rows,
+    new_rows_of_columns,
     one_by_one,
     prepare_row,
+    rows_as_deltas,
     stamp_fields,
+)
+from citymgr_desktop.core.store.row_values import (
+    check_geometry as check_geometry,  # editing and sync check a geometry here
 )
 
 
@@ -126,8 +130,33 @@ def _inserts(conn: sqlite3.Connection, district_code: str, table: sc.Table, delt
     if not deltas:
         return
     batch = new_rows(conn, district_code, table, deltas, user, stamp)
+    _write_new(conn, district_code, table, batch, lambda: deltas, user, stamp, srs_id)
+
+
+def insert_new_rows(conn: sqlite3.Connection, district_code: str, table: sc.Table,
+                    columns: Mapping[str, Sequence[Any]], uuids: Sequence[str],
+                    user: str) -> None:
+    """Add new rows given as columns (an import's batch; None: the row has no value there)
+    with the same checks, completion and writes as their insert deltas through
+    :func:`apply_deltas`, without a delta per row (the caller holds the transaction)."""
+    if not uuids:
+        return
+    stamp = now_iso()
+    srs_id = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=?",
+                          (table.name,)).fetchone()[0] if table.is_asset else None
+    batch = new_rows_of_columns(conn, district_code, table, columns, uuids, user, stamp)
+    _write_new(conn, district_code, table, batch,
+               lambda: rows_as_deltas(table.name, columns, uuids), user, stamp, srs_id)
+    if table.is_asset:
+        gpkg.touch_contents(conn, table.name)
+
+
+def _write_new(conn: sqlite3.Connection, district_code: str, table: sc.Table, batch: NewRows,
+               deltas: Callable[[], list[Delta]], user: str, stamp: str,
+               srs_id: int | None) -> None:
+    """Write checked new rows; ``deltas`` gives them as deltas for the row-by-row path."""
     if batch.partial & columns_with_default(conn, table):  # left out, not NULL: row by row
-        rows, geoms = one_by_one(conn, district_code, table, deltas, user, stamp)
+        rows, geoms = one_by_one(conn, district_code, table, deltas(), user, stamp)
         insert_rows(conn, table, rows, batch.uuids, geoms if table.is_asset else None,
                     srs_id or 0)
     else:

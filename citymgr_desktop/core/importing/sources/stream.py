@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.importing.sources.arrow import gdal_source_data
 from citymgr_desktop.core.importing.sources.base import SourceData, SourceOptions
 from citymgr_desktop.core.importing.sources.gdal import pyogrio
 from citymgr_desktop.core.importing.sources.reader import (
@@ -25,7 +26,6 @@ from citymgr_desktop.core.importing.sources.reader import (
     _short,
     apply_crs_options,
     check_source_path,
-    gdal_source_data,
     is_table,
     read_source,
     resolve_layer,
