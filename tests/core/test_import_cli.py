@@ -168,3 +168,26 @@ def test_a_gdal_source_is_imported_without_pandas(tmp_path):
                             f"print([getattr(g, f) for f in {flags!r}])"],
                            capture_output=True, text=True, check=True).stdout.strip()
     assert out == f"0 [] {plain} GeoDataFrame {len(_rows(target, 'SELECT fid FROM litter_bin'))}"
+
+
+NOT_LOADED_BY_AN_IMPORT = ["pandas", "geopandas", "PySide6", "matplotlib", "psycopg",
+                           "citymgr_desktop.core.store.postgis",
+                           "citymgr_desktop.core.expression", "citymgr_desktop.ui",
+                           "citymgr_desktop.render", "citymgr_desktop.export"]
+
+
+def test_an_import_into_a_geopackage_loads_only_what_it_needs(tmp_path):
+    """What an import process may load (issue 18: its start-up is most of a small import):
+    GDAL, NumPy, Shapely, pyproj and the importer, but not pandas, GeoPandas, Qt,
+    matplotlib, the PostGIS backend or the expression language."""
+    source = src.shapefile_bins(tmp_path)
+    target = src.new_project(tmp_path / "p.gpkg")
+    script = (
+        "import sys\n"
+        "from citymgr_desktop.cli import main\n"
+        f"code = main(['import', {str(target)!r}, {str(source)!r}, '--as', 'litter_bin'])\n"
+        f"print(code, [m for m in {NOT_LOADED_BY_AN_IMPORT!r} if m in sys.modules])\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[-1]
+    assert out == "0 []"
+    assert _rows(target, "SELECT count(*) FROM litter_bin") != [(0,)]

@@ -258,3 +258,41 @@ def test_a_batch_checks_values_as_row_by_row_inserts_would(district, tmp_path):
     with Store.open(district) as store, pytest.raises(ValidationError) as err:
         store.apply([Delta("green_space", str(uuid.uuid4()), None, r) for r in bad])
     assert "not a date" in str(err.value)
+
+
+def test_new_rows_as_columns_are_written_as_their_insert_deltas(district, tmp_path):
+    """``Store.add_rows`` (an import's new assets, as columns; None: no value) writes the
+    rows, codes, areas and rtree entries that ``apply`` writes for the same insert deltas,
+    and of several bad values names the first row's, as ``apply`` does."""
+    import shutil
+
+    as_deltas = tmp_path / "deltas.gpkg"
+    shutil.copyfile(district, as_deltas)
+    square = shapely.box(528_000, 3_381_000, 528_010, 3_381_010)
+    rows = [{"geom": square if i % 3 else shapely.MultiPolygon([square]), "name": f" 园{i}",
+             "category": "park", "maint_level": str(1 + i % 3), "install_date": "2019-05-01",
+             **({"area_m2": 7.5} if i % 4 == 0 else {}), **({"remarks": "x"} if i % 2 else {})}
+            for i in range(300)]  # past bulk_insert.BULK_RTREE_ROWS: the rtree filled once
+    uids = [str(uuid.uuid4()) for _ in rows]
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    columns = {n: [r.get(n) for r in rows] for n in names}
+    with Store.open(district) as store:
+        store.add_rows("green_space", columns, uids, user="u")
+    with Store.open(as_deltas) as store:
+        store.apply([Delta("green_space", u, None, r) for u, r in zip(uids, rows, strict=True)],
+                    user="u")
+    stamp = [r[1] for r in sqlite3.connect(district).execute(
+        "PRAGMA table_info(green_space)")].index("updated_at")
+    written = [r[:stamp] + r[stamp + 1:] for r in _rows(district, "green_space")]
+    assert written == [r[:stamp] + r[stamp + 1:] for r in _rows(as_deltas, "green_space")]
+    rtree = "SELECT * FROM rtree_green_space_geom ORDER BY id"
+    assert sqlite3.connect(district).execute(rtree).fetchall() == \
+        sqlite3.connect(as_deltas).execute(rtree).fetchall()
+    bad = {n: list(c) for n, c in columns.items()}
+    bad["maint_level"][40] = "nine"
+    bad["install_date"][30] = "not a date"
+    new = [str(uuid.uuid4()) for _ in rows]
+    with Store.open(district) as store, pytest.raises(ValidationError) as err:
+        store.add_rows("green_space", bad, new)
+    assert "not a date" in str(err.value)
+    assert len(_rows(district, "green_space")) == len(written)

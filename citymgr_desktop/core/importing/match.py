@@ -170,7 +170,7 @@ def match(store: Store, prepared: Prepared, numbering: Numbering | None = None) 
     # With no source id in the layer before the import, only an asset of an earlier batch
     # could match: its id is a duplicate the preparer already skipped, unless it is a part's
     # ("ID#2"), which a later feature's own id may spell. Then the lookup is not needed.
-    lookup = numbering.ids_before or any("#" in i for i in ids)
+    lookup = numbering.ids_before or "#" in "".join(ids)
     existing = _existing(store, table, ids) if lookup else {}
     updates: list[tuple[Candidate, str]] = []
     inserts: list[Candidate] = []

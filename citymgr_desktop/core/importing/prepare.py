@@ -184,15 +184,32 @@ class Preparer:
         inside_at, zm_at = np.asarray(inside).tolist(), np.asarray(had_zm).tolist()
         max_sid = (table.field("source_id").max_length or 100) - 4
         problems, converted, prefix = data.problems, data.converted, mapping.id_prefix
-        base_ids = [source_id_text(v) for v in raw_ids] if raw_ids is not None \
+        base_ids = [(v.strip() or None) if type(v) is str else source_id_text(v)
+                    for v in raw_ids] if raw_ids is not None \
             else [f"{fids_as}{fid}" for fid in fids]
         sids = [f"{prefix}{b}" if b is not None else None for b in base_ids]
         seen = self.seen.earlier(s for s in sids if s is not None)
         taken: set[str] = set()  # by this batch
+        # the usual feature: read, inside, its geometry as it is, no Z/M, values without a
+        # remark, an id: nothing to say about it but a duplicate id
+        usual = [a and b and not z for a, b, z in zip(inside_at, simple, zm_at, strict=True)]
+        for i in remarked:
+            usual[i] = False
+        if problems or converted:
+            for i, fid in enumerate(fids):
+                if fid in problems or fid in converted:
+                    usual[i] = False
         for i, fid in enumerate(fids):
             if i % 2000 == 0:
                 prog.update(i, len(fids), msg("checking features"))
             sid = sids[i]
+            if usual[i] and sid is not None and len(sid) <= max_sid:
+                if sid in taken or sid in seen:
+                    report.skipped.add(SKIP_DUPLICATE, Example(fid, sid))
+                    continue
+                taken.add(sid)
+                candidates.append(Candidate(fid, sid, geoms[i], i))
+                continue
             if fid in problems:
                 report.skipped.add(problems[fid], Example(fid, sid))
                 continue

@@ -47,7 +47,9 @@ def validate(code: str, table: sc.Table) -> str:
 
 def is_valid(code: str, table: sc.Table) -> bool:
     """True when :func:`validate` would accept ``code`` (without building its error)."""
-    return isinstance(code, str) and _PATTERN.fullmatch(code) is not None \
+    # len + isdecimal is _PATTERN.fullmatch (\d: a Unicode decimal digit), at a third
+    # of the cost: the store checks every new asset's code
+    return isinstance(code, str) and len(code) == 16 and code.isdecimal() \
         and code[6:8] == table.major_code and code[8:10] == table.minor_code \
         and int(code[10:]) != 0
 

@@ -252,22 +252,21 @@ def _normalised(table: sc.Table, name: str, raw: list[Any]) -> list[Any]:
     """A column normalised as :func:`prepare_row` normalises each value (``_MISSING`` kept)."""
     limit = _plain_limits(table).get(name)
     memo: dict[tuple[type, Any], Any] = {}
-    out: list[Any] = []
-    append = out.append
-    for v in raw:
-        plain = isinstance(v, str) and limit is not None and (not limit or len(v) <= limit) \
-            and v.strip() != ""  # what normalise returns as it is (names, ids)
-        if v is _MISSING or plain:
-            append(v)
-        elif isinstance(v, (str, int, float, type(None))):
-            key = (type(v), v)
-            found = memo.get(key, _MISSING)
-            if found is _MISSING:
-                found = memo[key] = normalise(table, name, v)
-            append(found)
-        else:
-            append(normalise(table, name, v))
-    return out
+
+    def normalised(v: Any) -> Any:
+        if not isinstance(v, (str, int, float, type(None))):
+            return normalise(table, name, v)
+        key = (type(v), v)
+        found = memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = memo[key] = normalise(table, name, v)
+        return found
+
+    if limit is None:
+        return [v if v is _MISSING else normalised(v) for v in raw]
+    # a plain text (within the length, not blank) is what normalise returns as it is
+    return [v if v is _MISSING or (isinstance(v, str) and (not limit or len(v) <= limit)
+                                   and v.strip() != "") else normalised(v) for v in raw]
 
 
 def _add_areas(columns: dict[str, list[Any]], partial: set[str], geoms: list[Any]) -> None:
