@@ -54,6 +54,18 @@ class _Outcome:
     plain: bool = True  # none of the above: only the value counts
 
 
+class _Text:
+    """The outcome of a plain text (a field without a domain, within its length: names,
+    ids): the text as it is, nothing to report; lighter than an :class:`_Outcome`."""
+
+    __slots__ = ("value",)
+    skip = unmatched = invalid = notice = None
+    plain = True
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+
 class Converter:
     """Source values -> normalised asset values, counting what does not fit.
 
@@ -71,14 +83,21 @@ class Converter:
                            if f.type is sc.FieldType.TEXT and f.get_domain() is None}
         self.seen: dict[tuple[str, type, Any], _Outcome] = {}
 
-    def columns(self, attributes: dict[str, list[Any]]) -> list[list[_Outcome]]:
+    def columns(self, attributes: dict[str, list[Any]]) -> list[list[Any]]:
         """The outcome of each mapped field's value (in ``targets`` order), one column per
         field, worked out once per distinct value."""
         columns = []
         seen = self.seen
         for target, src in self.targets:
-            outs = []
+            outs: list[Any] = []
+            limit = self.plain_text.get(target)
             for raw in attributes[src]:
+                if limit is not None and type(raw) is str:  # names, ids: all distinct
+                    text = raw.strip()  # what _worked_out makes of it, without the memo
+                    if text and (not limit or len(text) <= limit) \
+                            and iv.normalise_word(raw) not in iv.NULL_WORDS:
+                        outs.append(_Text(text))
+                        continue
                 try:
                     key = (target, type(raw), raw)
                     out = seen.get(key)
@@ -93,12 +112,12 @@ class Converter:
         return columns
 
     @staticmethod
-    def remarked(columns: list[list[_Outcome]]) -> set[int]:
+    def remarked(columns: list[list[Any]]) -> set[int]:
         """The features (rows) of which some value is not plain: the report says something
         about it, or it skips the feature (:meth:`values` is asked for these only)."""
         return {i for outs in columns for i, out in enumerate(outs) if not out.plain}
 
-    def value_columns(self, columns: list[list[_Outcome]], count: int) -> dict[str, list[Any]]:
+    def value_columns(self, columns: list[list[Any]], count: int) -> dict[str, list[Any]]:
         """Every feature's values as columns (None: no value): what :meth:`values` gives a
         feature it does not skip, the mapped fields first, a constant where the source has
         no value."""
