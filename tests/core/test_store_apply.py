@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import uuid
 
@@ -296,3 +297,42 @@ def test_new_rows_as_columns_are_written_as_their_insert_deltas(district, tmp_pa
         store.add_rows("green_space", bad, new)
     assert "not a date" in str(err.value)
     assert len(_rows(district, "green_space")) == len(written)
+
+
+def test_an_rtree_filled_at_end_holds_every_new_row_as_it_is_at_the_end(district, tmp_path):
+    """Inside ``rtree_filled_at_end`` (an import) the rtree is filled once from the bounds
+    kept as rows are inserted, in batches big and small; a new row moved inside the block is
+    found where it ends up (the fill reads the rows back then); the entries are those of
+    plain inserts."""
+    import shutil
+
+    plain = tmp_path / "plain.gpkg"
+    shutil.copyfile(district, plain)
+    points = [shapely.Point(528_000 + i, 3_381_000 + i % 7) for i in range(450)]
+    uids = [str(uuid.uuid4()) for _ in points]
+    batches = [(0, 300), (300, 350), (350, 450)]  # past BULK_RTREE_ROWS, under, past
+    moved = shapely.Point(529_500, 3_382_500)
+
+    def fill(path, at_end):
+        with Store.open(path) as store, store.session():
+            block = store.rtree_filled_at_end("litter_bin") if at_end \
+                else contextlib.nullcontext()
+            with block:
+                for a, b in batches:
+                    store.add_rows("litter_bin", {"geom": points[a:b]}, uids[a:b], "u")
+                store.apply([Delta("litter_bin", uids[320], {"geom": points[320]},
+                                   {"geom": moved})], "u")
+
+    fill(district, True)
+    fill(plain, False)
+    rtree = "SELECT * FROM rtree_litter_bin_geom ORDER BY id"
+    assert sqlite3.connect(district).execute(rtree).fetchall() == \
+        sqlite3.connect(plain).execute(rtree).fetchall()
+    # without the move: the bounds kept are used
+    with Store.open(district) as store, store.session(), store.rtree_filled_at_end("litter_bin"):
+        store.add_rows("litter_bin", {"geom": points[:250]},
+                       [str(uuid.uuid4()) for _ in range(250)], "u")
+    check = sqlite3.connect(district)
+    assert check.execute("SELECT rtreecheck('rtree_litter_bin_geom')").fetchone() == ("ok",)
+    assert check.execute("SELECT count(*) FROM rtree_litter_bin_geom").fetchone() == \
+        check.execute("SELECT count(*) FROM litter_bin").fetchone()

@@ -43,14 +43,20 @@ def _rtree_insert_trigger_deferred(conn: sqlite3.Connection, table: str
 
 PACK_AT_END_MAX = 250_000  # new rows whose bounds are held at once (gpkg.tables.PACK_MAX)
 
+# (connection, table) -> [fid arrays, bounds arrays, rows] of the rows inserted inside
+# rtree_filled_at_end, for its fill; None: not held (too many, or fids given)
+_PENDING: dict[tuple[int, str], list[Any] | None] = {}
+
 
 @contextmanager
 def rtree_filled_at_end(conn: sqlite3.Connection, table: str) -> Iterator[None]:
     """Many inserts into ``table`` in a row (an import's batches): the rtree insert trigger
     is dropped for the block and the rtree filled once at its end, packed, from the new
-    rows' geometries read back in chunks (so nothing holds them meanwhile). The trigger is
-    created again word for word in any case; the caller holds the transaction, so a failure
-    or a kill leaves the file as it was."""
+    rows' bounds, kept as they are inserted (up to ``PACK_AT_END_MAX`` rows, 40 bytes each;
+    past that, or when anything but these inserts touched the new rows, from their
+    geometries read back in chunks). The trigger is created again word for word in any
+    case; the caller holds the transaction, so a failure or a kill leaves the file as it
+    was."""
     name = gpkg.quote_ident(table)
     trigger = f"{gpkg.rtree_name(table)}_insert"
     row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
@@ -60,26 +66,69 @@ def rtree_filled_at_end(conn: sqlite3.Connection, table: str) -> Iterator[None]:
         return
     start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
     conn.execute(f"DROP TRIGGER {gpkg.quote_ident(trigger)}")
+    key = (id(conn), table)
+    _PENDING[key] = [[], [], 0]
     try:
         yield
-        _fill_from(conn, table, start)
+        _fill_from(conn, table, start, _PENDING.get(key))
     except BaseException:
         with suppress(sqlite3.Error):  # the caller rolls back, which restores it too
             conn.execute(row[0])
         raise
+    finally:
+        _PENDING.pop(key, None)
     conn.execute(row[0])
 
 
-def _fill_from(conn: sqlite3.Connection, table: str, start: int) -> None:
+def _remember_new(conn: sqlite3.Connection, table: str, start: int, geoms: Sequence[Any],
+                  fids_given: bool) -> None:
+    """Inside :func:`rtree_filled_at_end`: the fids (after ``start``) and bounds of the rows
+    just inserted, for its fill."""
+    import numpy as np
+    import shapely
+
+    key = (id(conn), table)
+    pending = _PENDING.get(key)
+    if pending is None:
+        return
+    if fids_given or pending[2] + len(geoms) > PACK_AT_END_MAX:
+        _PENDING[key] = None  # the fill reads the rows back
+        return
+    name = gpkg.quote_ident(table)
+    last = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
+    if last - start == len(geoms):  # n new fids above start, the highest start + n
+        fids = np.arange(start + 1, last + 1, dtype=np.int64)
+    else:
+        fids = np.array([r[0] for r in conn.execute(
+            f"SELECT fid FROM {name} WHERE fid > ? ORDER BY fid", (start,))], np.int64)
+    pending[0].append(fids)
+    pending[1].append(shapely.bounds(np.asarray(geoms, dtype=object)))
+    pending[2] += len(geoms)
+
+
+def _fill_from(conn: sqlite3.Connection, table: str, start: int,
+               pending: list[Any] | None = None) -> None:
     """rtree entries for the rows after fid ``start`` (whatever an update trigger put there
-    meanwhile is replaced): one packed fill, or chunks when there are very many."""
+    meanwhile is replaced): from ``pending`` (the bounds kept as the rows were inserted)
+    when it holds exactly those rows and nothing else touched them, else read back; one
+    packed fill, or chunks when there are very many."""
     import numpy as np
     import shapely
 
     rtree = gpkg.quote_ident(gpkg.rtree_name(table))
-    conn.execute(f"DELETE FROM {rtree} WHERE id > ?", (start,))
     geom = gpkg.quote_ident(sc.GEOMETRY_COLUMN)
-    rows = conn.execute(f"SELECT fid, {geom} FROM {gpkg.quote_ident(table)} "
+    name = gpkg.quote_ident(table)
+    if pending is not None and pending[2]:
+        touched = conn.execute(f"SELECT count(*) FROM {rtree} WHERE id > ?", (start,)
+                               ).fetchone()[0]
+        rows = conn.execute(f"SELECT count(*) FROM {name} WHERE fid > ? AND {geom} IS NOT NULL",
+                            (start,)).fetchone()[0]
+        if not touched and rows == pending[2]:
+            gpkg.fill_rtree(conn, table, np.concatenate(pending[0]),
+                            np.concatenate(pending[1]))
+            return
+    conn.execute(f"DELETE FROM {rtree} WHERE id > ?", (start,))
+    rows = conn.execute(f"SELECT fid, {geom} FROM {name} "
                         f"WHERE fid > ? AND {geom} IS NOT NULL ORDER BY fid", (start,))
     fids: list[np.ndarray] = []
     bounds: list[np.ndarray] = []
@@ -137,15 +186,21 @@ def _insert(conn: sqlite3.Connection, table: sc.Table, rows: Rows, uuids: Sequen
             geoms: Sequence[Any] | None, srs_id: int, groups: Groups) -> None:
     blobs: list[Any] = encode_many(geoms, srs_id) if geoms is not None else [None] * len(uuids)
     name = gpkg.quote_ident(table.name)
-    bulk = geoms is not None and len(uuids) >= BULK_RTREE_ROWS \
-        and not any("fid" in names for names, _ in groups)
-    if not bulk:
+    fids_given = any("fid" in names for names, _ in groups)
+    bulk = geoms is not None and len(uuids) >= BULK_RTREE_ROWS and not fids_given
+    held = geoms is not None and _PENDING.get((id(conn), table.name)) is not None
+    if not bulk and not held:
         _insert_groups(conn, table, rows, uuids, blobs, groups, geoms is not None)
         return
     import numpy as np
     import shapely
 
+    assert geoms is not None
     start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
+    if not bulk:
+        _insert_groups(conn, table, rows, uuids, blobs, groups, True)
+        _remember_new(conn, table.name, start, geoms, fids_given)
+        return
     with _rtree_insert_trigger_deferred(conn, table.name) as fill:
         _insert_groups(conn, table, rows, uuids, blobs, groups, True)
         if fill:  # new fids ascend in insertion order (no fid was given)
@@ -154,6 +209,8 @@ def _insert(conn: sqlite3.Connection, table: sc.Table, rows: Rows, uuids: Sequen
             assert len(fids) == len(uuids), "rows appeared during a bulk insert"
             gpkg.fill_rtree(conn, table.name, fids,
                             shapely.bounds(np.asarray(geoms, dtype=object)))
+        else:
+            _remember_new(conn, table.name, start, geoms, fids_given)
 
 
 Groups = list[tuple[tuple[str, ...], Sequence[int]]]  # (columns, the rows that have them)
