@@ -98,6 +98,10 @@ def test_sync_then_resolve_then_undo_through_the_window_stack(qtbot, setup, dial
     assert dialog.history_model.rowCount() == 1
 
     m = dialog.model
+    # the Conflicts tab names the bin as people know it, as the preview did (not its uuid)
+    bin_a = window.store.get_row("litter_bin", a)
+    assert m.data(m.index(0, 1)) == f"{bin_a['obj_code']} {bin_a['name']}"
+    assert a in m.data(m.index(0, 1), Qt.ItemDataRole.ToolTipRole)
     assert m.data(m.index(0, 5)).startswith("4 · ") and m.data(m.index(0, 6)).startswith("5 · ")
     assert m.setData(m.index(0, CHOICE_COL), "edit")
     assert m.flags(m.index(0, VALUE_COL)) & Qt.ItemFlag.ItemIsEditable
@@ -288,3 +292,10 @@ def test_check_out_of_the_map_view(qtbot, setup, tmp_path):
     total = conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0]
     assert 0 < d.result.counts["litter_bin"] < total
     d.close()
+
+
+def test_a_row_without_a_name_is_named_by_its_code():
+    from citymgr_desktop.ui.sync.conflict_model import row_label
+    assert row_label({"obj_code": "4201060304002389", "name": None}) == "4201060304002389"
+    assert row_label({"observation": "桶身破损"}) == "桶身破损"
+    assert row_label(None) == ""

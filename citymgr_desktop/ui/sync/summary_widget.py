@@ -21,7 +21,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
-from citymgr_desktop.ui.sync.conflict_model import field_label, kind_text, short
+from citymgr_desktop.ui.sync.conflict_model import field_label, kind_text, row_label, short
 
 COUNT_KEYS = ("insert", "update", "delete", "retire", "conflict")
 
@@ -104,7 +104,7 @@ def conflict_names(store: Any, conflicts: list[Any]) -> dict[tuple[str, str], st
         if not fields:
             continue
         for uuid, row in store.get_rows(layer, uuids, fields=fields).items():
-            label = " ".join(str(row[f]) for f in fields if row.get(f))
+            label = row_label(row)
             if label:
                 out[(layer, uuid)] = label
     return out
