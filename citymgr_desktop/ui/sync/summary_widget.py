@@ -64,7 +64,8 @@ class SyncSummaryWidget(QWidget):
     def show_report(self, r: SyncReport, store: Any = None) -> None:
         """Fill the counts and the notes with ``r``; with the master ``store`` a conflict
         names its asset by code and name, as people know it (else by its uuid's start)."""
-        names = conflict_names(store, r.conflicts) if store is not None else {}
+        keys = [(c.layer, c.uuid) for c in r.conflicts] + [(t, u) for t, u, _a in r.removed]
+        names = asset_names(store, keys) if store is not None else {}
         layers = list(r.counts)
         self.counts.setRowCount(len(layers))
         self.counts.setVerticalHeaderLabels([sc.table(x).label(label_language()) for x in layers])
@@ -86,15 +87,27 @@ class SyncSummaryWidget(QWidget):
             self.notes.addItem(f"{sc.table(c.layer).label(label_language())} {who} "
                                f"{field_label(c.layer, c.field)}: {kind_text(c.kind)} "
                                f"({what}) {values}")
+        preview = r.status == "dry-run"
+        for layer, uuid, action in r.removed:  # a slip on a tablet must be seen before it lands
+            text = {("delete", True): self.tr("deleted in the field: will be removed from the "
+                                              "master (it has no history)"),
+                    ("delete", False): self.tr("deleted in the field: removed from the master "
+                                               "(it had no history)"),
+                    ("retire", True): self.tr("deleted in the field: will be retired (it has "
+                                              "history)"),
+                    ("retire", False): self.tr("deleted in the field: retired (it has "
+                                               "history)")}[(action, preview)]
+            who = names.get((layer, uuid)) or uuid[:8]
+            self.notes.addItem(f"{sc.table(layer).label(label_language())} {who}: {text}")
         for n in r.notes:
             self.notes.addItem(i18n.render(n))
 
 
-def conflict_names(store: Any, conflicts: list[Any]) -> dict[tuple[str, str], str]:
-    """(layer, uuid) -> "object code name" of the conflicts' rows the master still has."""
+def asset_names(store: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(layer, uuid) -> "object code name" of the rows the master still has."""
     wanted: dict[str, list[str]] = {}
-    for c in conflicts:
-        wanted.setdefault(c.layer, []).append(c.uuid)
+    for layer, uuid in keys:
+        wanted.setdefault(layer, []).append(uuid)
     out: dict[tuple[str, str], str] = {}
     for layer, uuids in wanted.items():
         try:
