@@ -28,6 +28,7 @@ from citymgr_desktop.export import pages
 from citymgr_desktop.export.print_map import furniture as lf
 from citymgr_desktop.export.print_map import geometry as lg
 from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
+from citymgr_desktop.export.print_map.codes import CodesDrawn, assets_needing_work, draw_codes
 from citymgr_desktop.export.print_map.map_frame import MapSource, Shown, legend_rows
 from citymgr_desktop.export.print_map.text import normalise_lang, translator
 
@@ -55,6 +56,7 @@ class PrintSettings:
     dpi: int = 300  # PNG only; the PDF is vector
     north: str = "true"  # arrow to true north (meridian convergence) or grid north
     labels: bool = True  # road names on the map
+    codes: bool = True  # the object codes of the assets in condition 4-5 (codes.py)
 
     def validated(self) -> PrintSettings:
         """A copy with normalised names; ValidationError names the bad field and choices."""
@@ -122,6 +124,7 @@ class PageReport:
 
     plan: PagePlan
     shown: Shown  # layer -> condition values drawn in the frame
+    codes: CodesDrawn | None = None  # the codes written (None: not asked for)
 
 
 def resolve_area(source: MapSource, settings: PrintSettings) -> lg.Bbox:
@@ -191,6 +194,11 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
     painter.fillRect(sheet.rect(g.map), QColor("white"))
     shown = source.draw_map(painter, sheet.rect(g.map), plan.extent, dpi, plan.highlight,
                             labels=s.labels)
+    codes = None
+    if s.codes:
+        codes = draw_codes(painter, sheet.rect(g.map), plan.extent,
+                           assets_needing_work(source.data, source.store, plan.extent,
+                                               s.district), dpi, g.text_scale)
     painter.restore()
     if s.elements.grid:
         lf.draw_grid(sheet, g.map, plan.extent, plan.grid_interval, g.grid_band)
@@ -206,6 +214,13 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
         rows = legend_rows(source, shown, plan.highlight, s.lang, dpi)
         if not rows:
             rows = [lf.LegendRow(tr("No assets in this area"))]
+        elif codes is not None and codes.placed:
+            rows.append(lf.LegendRow(tr("Red codes: assets in condition 4-5") if not s.district
+                                     else tr("Red codes: assets of %1 in condition 4-5")
+                                     .replace("%1", s.district)))
+            if codes.left_out:
+                rows.append(lf.LegendRow(tr("(%1 more without room for a code)").replace(
+                    "%1", str(codes.left_out))))
         lf.draw_legend(sheet, box["legend"], tr("Legend"), rows)
     if "overview" in box:
         lf.draw_overview(sheet, box["overview"], tr("Overview"), plan.district_extent,
@@ -213,7 +228,7 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
                              painter, target, ext, dpi))
     if g.footer is not None:
         lf.draw_footer(sheet, g.footer, footer_text(source, plan), plan.page_label)
-    return PageReport(plan, shown)
+    return PageReport(plan, shown, codes)
 
 
 def render_image(source: MapSource, plan: PagePlan, dpi: float) -> tuple[QImage, PageReport]:
