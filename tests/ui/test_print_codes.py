@@ -61,3 +61,30 @@ def test_codes_of_the_assets_that_need_work(qapp, district, tmp_path, capsys):
     assert doc["codes"] is None
     text = pdf_text(tmp_path / "none.pdf")
     assert not re.findall(r"\b\d{16}\b", text) and "红色编号" not in text
+
+
+@needs_poppler
+def test_an_atlas_page_of_a_district_codes_its_own_assets(qapp, district, tmp_path, capsys):
+    out = tmp_path / "atlas.pdf"
+    code = cli_main(["print-map", str(district), "--atlas", "district", "--out", str(out),
+                     "--lang", "zh_CN"])
+    capsys.readouterr()
+    assert code == 0
+    owner = {}
+    with Store.open(district, read_only=True) as store:
+        for layer in ("road_segment", "bridge", "green_space", "litter_bin"):
+            df = store.read(layer, columns=["obj_code", "district"])
+            owner.update(zip(df["obj_code"], df["district"], strict=True))
+    pages = 0
+    for page in range(1, len(store_districts(district)) + 1):
+        text = pdf_text(out, page)
+        (name,) = re.findall(r"街道：\s*(\S+街道)", text)
+        written = set(re.findall(r"\b\d{16}\b", text))
+        assert written and {owner[c] for c in written} == {name}
+        pages += 1
+    assert pages == 12
+
+
+def store_districts(path) -> list[str]:
+    with Store.open(path, read_only=True) as store:
+        return store.districts()

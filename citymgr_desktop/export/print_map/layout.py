@@ -116,6 +116,7 @@ class PagePlan:
     subtitle: str
     highlight: dict[str, tuple[str, ...]] = field(default_factory=dict)
     page_label: str = ""  # "Page 3 of 50" in an atlas
+    codes_of: str | None = None  # the 街道 whose assets get codes (None: all in the frame)
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,10 @@ def resolve_area(source: MapSource, settings: PrintSettings) -> lg.Bbox:
 def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
               title: str | None = None, subtitle: str | None = None,
               highlight: dict[str, tuple[str, ...]] | None = None,
-              page_label: str = "", district_extent: lg.Bbox | None = None) -> PagePlan:
-    """Fix the frame, scale and ground extent for a sheet showing ``area``."""
+              page_label: str = "", district_extent: lg.Bbox | None = None,
+              codes_of: str | None = None) -> PagePlan:
+    """Fix the frame, scale and ground extent for a sheet showing ``area``; ``codes_of``:
+    the sub-district whose assets get codes (default: the settings' sub-district)."""
     s = settings
     geom = lg.page_geometry(s.paper, s.orientation, s.margins_mm, s.elements)
     scale = s.scale if s.scale is not None else lg.fit_scale(area, geom.map)
@@ -160,7 +163,8 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
         subtitle=subtitle if subtitle is not None else (
             s.subtitle or (tr("Sub-district: %1").replace("%1", s.district) if s.district
                            else "")),
-        highlight=dict(highlight or {}), page_label=page_label)
+        highlight=dict(highlight or {}), page_label=page_label,
+        codes_of=codes_of or s.district)
 
 
 def footer_text(source: MapSource, plan: PagePlan) -> str:
@@ -198,7 +202,7 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
     if s.codes:
         codes = draw_codes(painter, sheet.rect(g.map), plan.extent,
                            assets_needing_work(source.data, source.store, plan.extent,
-                                               s.district), dpi, g.text_scale)
+                                               plan.codes_of), dpi, g.text_scale)
     painter.restore()
     if s.elements.grid:
         lf.draw_grid(sheet, g.map, plan.extent, plan.grid_interval, g.grid_band)
@@ -215,9 +219,10 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
         if not rows:
             rows = [lf.LegendRow(tr("No assets in this area"))]
         elif codes is not None and codes.placed:
-            rows.append(lf.LegendRow(tr("Red codes: assets in condition 4-5") if not s.district
+            rows.append(lf.LegendRow(tr("Red codes: assets in condition 4-5")
+                                     if not plan.codes_of
                                      else tr("Red codes: assets of %1 in condition 4-5")
-                                     .replace("%1", s.district)))
+                                     .replace("%1", plan.codes_of)))
             if codes.left_out:
                 rows.append(lf.LegendRow(tr("(%1 more without room for a code)").replace(
                     "%1", str(codes.left_out))))
