@@ -115,10 +115,15 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         opened read-only (its layers drawn for reference). The first view is ``extent`` (map
         CRS), else the view the file was closed at, else the whole map; a small first view is
         read and drawn before the rest (``first_view.py``)."""
-        if not self._may_close():
-            return False
         if not is_database_target(path):  # remembered and offered as a folder: absolute
             path = os.path.abspath(path)
+        try:  # a file that cannot be opened changes nothing (no "save your edits?" first)
+            db.check_openable(str(path))
+        except CitymgrError as exc:
+            show_error(self, self.tr("Open"), exc)
+            return False
+        if not self._may_close():
+            return False
         try:
             store = db.open_project(self, str(path))
             if store is None:
