@@ -181,6 +181,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.addDockWidget(area, dock)
         self._docks[object_name] = dock
         self.panels_menu.addAction(dock.toggleViewAction())
+        ws.heighten_when_shown(self, dock)
         if self._restored:
             self.restoreDockWidget(dock)
         return dock
