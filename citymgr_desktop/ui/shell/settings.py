@@ -31,8 +31,21 @@ MAX_RECENT = 10
 RECENT_KEY = "files/recent"
 
 
+def start_folder() -> str:
+    """Where File > Open starts: the folder used last, else the folder of the most recent
+    file, else the home's Documents (the trial's first Open dialog showed /root)."""
+    last = str(QSettings().value("files/lastDir", "") or "")
+    if last and Path(last).is_dir():
+        return last
+    for path in recent_files():
+        if not is_database_target(path) and Path(path).parent.is_dir():
+            return str(Path(path).parent)
+    documents = Path.home() / "Documents"
+    return str(documents if documents.is_dir() else Path.home())
+
+
 def open_dialog(w: Window) -> None:
-    start = str(QSettings().value("files/lastDir", str(Path.home())))
+    start = start_folder()
     path, _ = QFileDialog.getOpenFileName(w, i18n.tr("Open GeoPackage"), start,
                                           i18n.tr("GeoPackage (*.gpkg);;All files (*)"))
     if path:
@@ -56,8 +69,11 @@ def fill_recent(w: Window, menu: QMenu) -> None:
     """Rebuild File > Open Recent (numbered, full path in the tooltip)."""
     menu.clear()
     files = recent_files()
+    names = [Path(p).name for p in files if not is_database_target(p)]
     for i, path in enumerate(files):
         shown = path if is_database_target(path) else Path(path).name
+        if names.count(shown) > 1:  # several district.gpkg: their folders tell them apart
+            shown = f"{shown} — {Path(path).parent.name or Path(path).parent}"
         a = menu.addAction(f"&{i + 1} {shown}")
         a.setToolTip(path)
         a.setStatusTip(path)
