@@ -234,9 +234,8 @@ def backup_wal(src: Path, dst: Path, stop: threading.Event | None = None,
     connection of its own (in WAL mode a reader is never blocked by the caller's write
     transaction, and the backup runs as one read transaction: one snapshot)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    uri = "file:" + src.resolve().as_posix().replace("?", "%3f").replace("#", "%23") + "?mode=ro"
     with atomic_path(dst) as tmp:
-        source = sqlite3.connect(uri, uri=True)
+        source = sqlite3.connect(gpkg.read_only_uri(src.resolve()), uri=True)
         target = sqlite3.connect(str(tmp))
         def progress(_status: int, _remaining: int, _total: int) -> None:
             if stop is not None and stop.is_set():
