@@ -74,12 +74,12 @@ def main() -> None:
         if args.before:
             before = statistics.median(r[key] for r in runs["before"])
             ratio = statistics.median(a[key] / b[key]
-                                      for a, b in zip(runs["ours"], runs["before"]))
+                                      for a, b in zip(runs["ours"], runs["before"], strict=True))
             row += [f"{before:.2f}", f"{ratio:.2f}"]
         print("| " + " | ".join(row) + " |")
     if args.before:
         first = statistics.median(a["first pixels"] / b["main window"]
-                                  for a, b in zip(runs["ours"], runs["before"]))
+                                  for a, b in zip(runs["ours"], runs["before"], strict=True))
         print(f"first pixels, ours (the splash) / before (the main window): {first:.2f}")
     shutil.rmtree(copy.parent, ignore_errors=True)
 

@@ -43,7 +43,7 @@ class StartupSplash(QSplashScreen):
         self.repaint()
         QApplication.processEvents()
 
-    def drawContents(self, painter: QPainter) -> None:  # noqa: N802 - Qt's name
+    def drawContents(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         width, height = SIZE
         base = QApplication.font()

@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
                      if type(w).__name__ == "MainWindow"), None)
 
     class FirstPaint(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint and isinstance(obj, QWidget) \
                     and obj.isWindow():
                 kind = type(obj).__name__

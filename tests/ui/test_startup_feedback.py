@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QMessageBox
 from citymgr_desktop.ui import i18n
 from tests.ui.driver import LEFT, answer, menu_item
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
