@@ -47,7 +47,7 @@ class ElidedLabel(QLabel):
         return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
                                              self.contentsRect().width())
 
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setPen(self.palette().windowText().color())
         painter.drawText(self.contentsRect(),
@@ -102,7 +102,7 @@ class MapStatusBar(QStatusBar):
         self.set_crs(None)
 
     # the window's messages: in our label, not painted by QStatusBar over the whole width
-    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 - Qt's name
+    def showMessage(self, text: str, timeout: int = 0) -> None:
         """Show ``text`` on the left for ``timeout`` ms (0: until the next message)."""
         self.message.setText(text)
         self.message.setToolTip(text)
@@ -111,10 +111,10 @@ class MapStatusBar(QStatusBar):
         else:
             self._message_timer.stop()
 
-    def clearMessage(self) -> None:  # noqa: N802 - Qt's name
+    def clearMessage(self) -> None:
         self.showMessage("")
 
-    def currentMessage(self) -> str:  # noqa: N802 - Qt's name
+    def currentMessage(self) -> str:
         """The message shown (whole, not elided), else a status tip Qt shows."""
         return self.message.text() or super().currentMessage()
 
