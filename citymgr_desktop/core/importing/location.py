@@ -19,8 +19,9 @@ def fill_location(store: ProjectStore, deltas: list[Delta], report: ImportReport
     (``fid_at_most``: the layer's last fid then, so every batch sees the same neighbours)."""
     if fid_at_most <= 0:  # the layer was empty: no neighbours (a new project's first import)
         return
-    todo = [i for i, d in enumerate(deltas) if d.kind == "insert" and d.new is not None
-            and any(d.new.get(f) in (None, "") for f in LOCATION_FIELDS)]
+    district, grid = LOCATION_FIELDS
+    todo = [i for i, d in enumerate(deltas) if d.old is None and d.new is not None
+            and (not d.new.get(district) or not d.new.get(grid))]
     if not todo:
         return
     geoms = [deltas[i].new[sc.GEOMETRY_COLUMN] for i in todo]  # type: ignore[index]
@@ -33,11 +34,11 @@ def fill_location(store: ProjectStore, deltas: list[Delta], report: ImportReport
         new = None
         for f in LOCATION_FIELDS:
             value = found[f][j]
-            if value is not None and old_row.get(f) in (None, ""):
+            if value is not None and not old_row.get(f):
                 new = dict(old_row) if new is None else new
                 new[f] = value
                 counts[f] += 1
         if new is not None:
-            deltas[i] = Delta(d.table, d.uuid, d.old, new)
+            deltas[i] = Delta(d.table, d.uuid, None, new)
     for f, n in counts.items():
         report.add_filled(f, n)

@@ -252,15 +252,16 @@ class StoreQueries(StoreCommon):
         uuids, geometries (a Shapely array) and values of ``fields``; ``fid_at_most`` keeps
         the rows that existed before an import's first insert."""
         t, r = gpkg.quote_ident(layer), gpkg.quote_ident(gpkg.rtree_name(layer))
-        cols = "".join(f", a.{gpkg.quote_ident(f)}" for f in fields)
+        cols = "".join(f", {gpkg.quote_ident(f)}" for f in fields)
         params: list[Any] = [bbox[2], bbox[0], bbox[3], bbox[1]]
         if fid_at_most is not None:
             params.append(fid_at_most)
+        # fid IN (rtree ids), not a join: SQLite then reads the table in fid order (2x faster)
         rows = self.conn.execute(
-            f"SELECT a.asset_uuid, a.{gpkg.quote_ident(sc.GEOMETRY_COLUMN)}{cols} FROM {t} a "
-            f"JOIN {r} r ON r.id = a.fid WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? "
-            "AND r.maxy >= ? AND a.retired_at IS NULL"
-            + (" AND a.fid <= ?" if fid_at_most is not None else ""), params).fetchall()
+            f"SELECT asset_uuid, {gpkg.quote_ident(sc.GEOMETRY_COLUMN)}{cols} FROM {t} "
+            f"WHERE fid IN (SELECT id FROM {r} WHERE minx <= ? AND maxx >= ? AND miny <= ? "
+            "AND maxy >= ?) AND retired_at IS NULL"
+            + (" AND fid <= ?" if fid_at_most is not None else ""), params).fetchall()
         from citymgr_desktop.core.gpkg.geometry import decode_many
 
         return ([row[0] for row in rows], decode_many([row[1] for row in rows]),
