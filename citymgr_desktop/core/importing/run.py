@@ -25,6 +25,7 @@ import shapely
 
 from citymgr_desktop.core.errors import ReadOnlyError
 from citymgr_desktop.core.importing import values as iv
+from citymgr_desktop.core.importing.location import fill_location
 from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
 from citymgr_desktop.core.importing.match import ImportPlan, Numbering, match
 from citymgr_desktop.core.importing.prepare import Preparer
@@ -154,6 +155,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     deltas: list[Delta] = []
     outcomes: list[tuple[Any, str]] = []
     numbering = Numbering()
+    fid_at_most = store.last_fid(mapping.table)  # new assets' neighbours: the assets before
     done = 0
 
     def one(batch: SourceData) -> None:
@@ -161,6 +163,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
         prog.check()
         plan = match(store, preparer.batch(batch, prog if second is None else None),
                      numbering)
+        fill_location(store, plan.new, report, fid_at_most)
         if not dry_run:
             _apply(store, plan, user, prog)
         done += len(batch)

@@ -1,0 +1,46 @@
+"""The 街道 and 单元网格 of imported assets the source left empty, from their nearest
+neighbour: the rule of an asset added on the map (:mod:`citymgr_desktop.core.store.neighbours`),
+applied to a whole batch at once. A value the source (or a constant) gives is never replaced;
+the report counts what was filled."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from citymgr_desktop.core.importing.report import ImportReport
+from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.neighbours import LOCATION_FIELDS, values_from_nearest
+from citymgr_desktop.core.store.protocol import ProjectStore
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.importing.match import NewAssets
+
+
+def fill_location(store: ProjectStore, new: NewAssets, report: ImportReport,
+                  fid_at_most: int) -> None:
+    """Fill the empty ``district``/``bgid`` of ``new`` (a batch's new assets, as columns;
+    filled in place) from the nearest asset of their layer that existed before the import
+    (``fid_at_most``: the layer's last fid then, so every batch sees the same neighbours)."""
+    if fid_at_most <= 0 or not len(new):  # the layer was empty: no neighbours
+        return
+    count = len(new)
+    columns = {f: new.columns.get(f) or [None] * count for f in LOCATION_FIELDS}
+    district, grid = (columns[f] for f in LOCATION_FIELDS)
+    todo = [i for i in range(count) if not district[i] or not grid[i]]
+    if not todo:
+        return
+    geometry = new.columns[sc.GEOMETRY_COLUMN]
+    found = values_from_nearest(store, new.table, [geometry[i] for i in todo],
+                                LOCATION_FIELDS, fid_at_most=fid_at_most)
+    counts = dict.fromkeys(LOCATION_FIELDS, 0)
+    for f in LOCATION_FIELDS:
+        column = columns[f]
+        for j, i in enumerate(todo):
+            value = found[f][j]
+            if value is not None and not column[i]:
+                column[i] = value
+                counts[f] += 1
+        if counts[f]:
+            new.columns[f] = column
+    for f, n in counts.items():
+        report.add_filled(f, n)
