@@ -174,30 +174,40 @@ def _write_sparse(image: QImage, box: tuple[int, int, int, int], shape: tuple[in
     :func:`widen` gives, at a cost that follows the lines instead of the clip's area."""
     left, top, right, bottom = box
     width, height = right - left, bottom - top
-    before = (side - 1) // 2  # widen(): a pixel reaches ``before`` ahead, the rest behind
-    steps = np.arange(-(side - 1 - before), before + 1)
-    pad = side  # around ``shape``: every square stays inside the labels
-    cols = shape[1] + 2 * pad
-    square = (steps[:, None] * cols + steps[None, :]).ravel()
-    labels = np.zeros((shape[0] + 2 * pad) * cols, np.uint8)
-    spread = []
-    for value, at in zip(values, pixels, strict=True):
-        if len(at):  # batches in drawing order, values rising: the later one is written last
-            at = at + (at // shape[1]) * (2 * pad) + pad * cols + pad
-            wide = (at[:, None] + square[None, :]).ravel()
-            labels[wide] = value
-            spread.append(wide)
-    if not spread:
-        return
-    at = np.concatenate(spread)
-    row, col = np.divmod(at, cols)
-    row -= margin + pad
-    col -= margin + pad
-    inside = (row >= 0) & (row < height) & (col >= 0) & (col < width)
+    before = (side - 1) // 2  # widen(): a pixel reaches ``before`` ahead, ``after`` behind
+    after = side - 1 - before
+    steps = np.arange(-after, before + 1)
     stride = image.bytesPerLine() // 4
-    image_pixels = np.frombuffer(image.bits(), np.uint32)
-    image_pixels[(row[inside] + top) * stride + col[inside] + left] = np.array(
-        table, np.uint32)[labels[at[inside]]]
+    label_square = (steps[:, None] * shape[1] + steps[None, :]).ravel()
+    image_square = (steps[:, None] * stride + steps[None, :]).ravel()
+    labels = np.zeros(shape[0] * shape[1], np.uint8)
+    spread: list[tuple[np.ndarray, np.ndarray]] = []
+    for value, at in zip(values, pixels, strict=True):
+        if not len(at):
+            continue
+        row, col = np.divmod(at, shape[1])
+        row -= margin  # rows and columns of the clip
+        col -= margin
+        whole = (row >= after) & (row < height - before) & (col >= after) & (
+            col < width - before)  # the square inside the clip
+        at_whole = at[whole]
+        label_at = [(at_whole[:, None] + label_square).ravel()]
+        image_at = [(((row[whole] + top) * stride + col[whole] + left)[:, None]
+                     + image_square).ravel()]
+        if not whole.all():  # near the clip's edges: the square's pixels inside it
+            rows = row[~whole][:, None, None] + steps[None, :, None]
+            cols = col[~whole][:, None, None] + steps[None, None, :]
+            inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+            label_at.append(((rows + margin) * shape[1] + cols + margin)[inside])
+            image_at.append(((rows + top) * stride + cols + left)[inside])
+        label_flat, image_flat = np.concatenate(label_at), np.concatenate(image_at)
+        labels[label_flat] = value  # batches in drawing order, values rising: later wins
+        spread.append((label_flat, image_flat))
+    if spread:
+        label_flat = np.concatenate([a for a, _b in spread])
+        image_flat = np.concatenate([b for _a, b in spread])
+        np.frombuffer(image.bits(), np.uint32)[image_flat] = np.array(
+            table, np.uint32)[labels[label_flat]]
 
 
 def draw_layer_lines(painter: QPainter, clips: Sequence[QRectF], ppmm: float,
