@@ -22,7 +22,6 @@ from citymgr_desktop.cli.commands._common import (
     refuse_overwrite,
     terminal_progress,
 )
-from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.workorders import states as wf
 
 if TYPE_CHECKING:
@@ -115,6 +114,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_create(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.clock import format_local
+    from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.workorders import orders as wo
@@ -218,6 +218,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_limits(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.deadlines import set_time_limit, time_limits
 
