@@ -116,3 +116,19 @@ def test_a_commands_help_reads_its_module_alone_and_nothing_of_the_core(name):
     module = f"citymgr_desktop.cli.commands.{COMMANDS[name][0]}"
     assert [m for m in loaded if m in COMMAND_MODULES] == [module]
     assert not [m for m in loaded if m.startswith("citymgr_desktop.core")], loaded
+
+
+def test_the_help_of_workorders_and_history_reads_the_domains_alone():
+    """Their options list the states and record types: the model's domains, no more."""
+    for name in ("workorders", "history"):
+        loaded = _loaded_by([name, "move" if name == "workorders" else "add", "--help"])
+        core = [m for m in loaded if m.startswith("citymgr_desktop.core")]
+        assert set(core) <= {"citymgr_desktop.core", "citymgr_desktop.core.model",
+                             "citymgr_desktop.core.model.domains"}, core
+
+
+def test_the_states_workorders_lists_are_the_state_machines():
+    from citymgr_desktop.cli.commands.workorders import STATES
+    from citymgr_desktop.core.workorders.states import WorkOrderState
+
+    assert STATES.split() == [s.value for s in WorkOrderState]
