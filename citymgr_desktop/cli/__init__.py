@@ -47,6 +47,7 @@ class CommandChoice(argparse._SubParsersAction):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._built: set[str] = set()  # the modules whose commands have their parsers
         for name, (_module, summary) in COMMANDS.items():
             self._choices_actions.append(self._ChoicesPseudoAction(name, (), summary))
             self._name_parser_map[name] = None  # built when chosen
@@ -55,13 +56,16 @@ class CommandChoice(argparse._SubParsersAction):
                  values: Any, option_string: str | None = None) -> None:
         name = values[0]
         if name in self._name_parser_map and self._name_parser_map[name] is None:
-            wanted = COMMANDS if name in READS_EVERY_COMMAND else {name: COMMANDS[name]}
-            for module in dict.fromkeys(m for m, _ in wanted.values()):
-                if any(self._name_parser_map[c] is None
-                       for c, (m, _) in COMMANDS.items() if m == module):
-                    importlib.import_module(f"{commands.__name__}.{module}").register(
-                        _Registrar(self))
+            chosen = COMMANDS if name in READS_EVERY_COMMAND else {name: COMMANDS[name]}
+            for module, _summary in chosen.values():
+                self._build(module)
         super().__call__(parser, namespace, values, option_string)
+
+    def _build(self, module: str) -> None:
+        """The parsers of the commands ``module`` registers (once)."""
+        if module not in self._built:
+            self._built.add(module)
+            importlib.import_module(f"{commands.__name__}.{module}").register(_Registrar(self))
 
 
 class _Registrar:
