@@ -370,3 +370,29 @@ def test_prefer_field_settles_a_conflict_for_the_field(project_target, tmp_path,
     assert conflict["resolution"] == "field" and report["open_conflicts"] == 0
     with open_store(target) as store:
         assert store.get_row("litter_bin", b)["remarks"] == "现场值"
+
+
+def test_a_bin_deleted_in_the_field_is_named_in_the_report(project_target, tmp_path, capsys):
+    """Both stores list the assets a sync takes out of the master (the preview names them)."""
+    import sqlite3
+
+    target = project_target
+    pkg = tmp_path / "field" / "粮道.gpkg"
+    pkg.parent.mkdir()
+    code, out = _cli(capsys, "field-package", target, "--out", str(pkg), "--district",
+                     "粮道街道", "--user", "李四")
+    assert code == 0, out
+    conn = sqlite3.connect(pkg)
+    try:
+        (fresh,) = conn.execute(
+            "SELECT asset_uuid FROM litter_bin WHERE asset_uuid NOT IN (SELECT asset_uuid FROM "
+            "maintenance_record UNION SELECT asset_uuid FROM work_order_asset) LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    _edit_package(pkg, "DELETE FROM litter_bin WHERE asset_uuid = ?", fresh)
+    code, preview = _cli(capsys, "sync", target, str(pkg), "--dry-run")
+    assert code == 0 and preview["status"] == "dry-run", preview
+    assert preview["removed"] == [{"layer": "litter_bin", "uuid": fresh, "action": "delete"}]
+    with open_store(target) as store:
+        assert store.get_row("litter_bin", fresh) is not None  # a preview writes nothing

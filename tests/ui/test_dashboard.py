@@ -215,3 +215,35 @@ def test_view_dashboard_brings_it_to_the_front_at_a_readable_height(qtbot, opene
     qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
     qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
     feat._before_close()
+
+
+def test_a_running_month_and_small_classes_read_truly(qtbot, dashboard):
+    """The month under way is marked "to date" (a month 20 days old is not a collapse), a
+    click on its point still picks it; each class is shown as shares of itself with its
+    count under its name, so 60 bridges are as readable as 2,400 bins; the period line says
+    how long the figures took to show and when no order is due."""
+    window, feat = dashboard
+    widget = feat.widget
+    ax = widget.records.figure.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[-1] == "26-11\nto date" and ticks[-2] == "26-10"
+    months = widget.figures.month_labels()
+    _click(qtbot, widget.records, Pick("records", {"months": months}), index=len(months) - 1)
+    assert window.selection.all() == stats.record_members(window.store, month="2026-11")
+
+    rows = widget.figures.condition_by("layer")
+    bars = widget.by_class.figure.axes[0].patches
+    for k, row in enumerate(rows):
+        heights = [b.get_height() for b in bars[k::len(rows)]]
+        assert sum(heights) == pytest.approx(100.0)
+        assert heights[0] == pytest.approx(100 * row.conditions[0] / row.assets)
+    names = [t.get_text() for t in widget.by_class.figure.axes[0].get_xticklabels()]
+    assert all(n.endswith(f"({r.assets:,})") for n, r in zip(names, rows, strict=True))
+
+    info = widget.info.text()
+    assert "2026-11 (to 2026-11-20)" in info and "ready in" in info
+    widget.period.setCurrentIndex(PERIODS.index("last_month"))  # a month that is over
+    qtbot.waitUntil(lambda: not widget.is_refreshing() and "to 2026" not in
+                    widget.info.text(), timeout=30_000)
+    ticks = [t.get_text() for t in widget.records.figure.axes[0].get_xticklabels()]
+    assert widget.info.text().startswith("2026-10") and ticks[-1] == "26-10"

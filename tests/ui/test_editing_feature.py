@@ -51,7 +51,7 @@ def test_menu_shortcuts_and_labels(qtbot, win):
     assert not win.edit_session.dirty and win.windowTitle() == "small.gpkg — citymgr-desktop"
     assert win.store.get_row("litter_bin", uid)["condition"] == 3
     assert win.store.get_row("litter_bin", uid)["updated_by"] == "测试员"
-    assert win.status_bar.currentMessage().startswith("Saved: 1 row")
+    assert win.status_bar.currentMessage() == "Saved: 1 row(s) written (editor: 测试员)"
 
 
 def test_title_keeps_qt_placeholder(win):

@@ -98,6 +98,10 @@ def test_sync_then_resolve_then_undo_through_the_window_stack(qtbot, setup, dial
     assert dialog.history_model.rowCount() == 1
 
     m = dialog.model
+    # the Conflicts tab names the bin as people know it, as the preview did (not its uuid)
+    bin_a = window.store.get_row("litter_bin", a)
+    assert m.data(m.index(0, 1)) == f"{bin_a['obj_code']} {bin_a['name']}"
+    assert a in m.data(m.index(0, 1), Qt.ItemDataRole.ToolTipRole)
     assert m.data(m.index(0, 5)).startswith("4 · ") and m.data(m.index(0, 6)).startswith("5 · ")
     assert m.setData(m.index(0, CHOICE_COL), "edit")
     assert m.flags(m.index(0, VALUE_COL)) & Qt.ItemFlag.ItemIsEditable
@@ -288,3 +292,30 @@ def test_check_out_of_the_map_view(qtbot, setup, tmp_path):
     total = conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0]
     assert 0 < d.result.counts["litter_bin"] < total
     d.close()
+
+
+def test_a_row_without_a_name_is_named_by_its_code():
+    from citymgr_desktop.ui.sync.conflict_model import row_label
+    assert row_label({"obj_code": "4201060304002389", "name": None}) == "4201060304002389"
+    assert row_label({"observation": "桶身破损"}) == "桶身破损"
+    assert row_label(None) == ""
+
+
+def test_the_preview_names_the_assets_the_field_deleted(qtbot, setup, dialog):
+    """A bin deleted on the tablet leaves the master with the sync: the preview names it (by
+    code and name, not a count alone) and says it is removed. (A bin with history cannot
+    be deleted in the package: its trigger refuses, so QField keeps it.)"""
+    window, pkg, (a, b) = setup
+    with edit(pkg) as c:
+        kept = {r[0] for r in c.execute("SELECT asset_uuid FROM maintenance_record "
+                                        "UNION SELECT asset_uuid FROM work_order_asset")}
+        bins = [r[0] for r in c.execute("SELECT asset_uuid FROM litter_bin")]
+        fresh = next(u for u in bins if u not in kept and u not in (a, b))
+        c.execute("DELETE FROM litter_bin WHERE asset_uuid = ?", (fresh,))
+    dialog.preview_button.click()
+    wait_idle(qtbot, dialog)
+    assert dialog.report.removed == [("litter_bin", fresh, "delete")]
+    notes = [dialog.summary.notes.item(i).text() for i in range(dialog.summary.notes.count())]
+    bin_ = window.store.get_row("litter_bin", fresh)
+    line = next(n for n in notes if "will be removed from the master" in n)
+    assert f"{bin_['obj_code']} {bin_['name']}" in line and fresh[:8] not in line

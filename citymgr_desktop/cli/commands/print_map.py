@@ -69,6 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--north", choices=("true", "grid"), default="true",
                    help="north arrow to true north (default) or grid north")
     p.add_argument("--no-labels", action="store_true", help="leave out the road names")
+    p.add_argument("--no-codes", action="store_true",
+                   help="leave out the object codes written beside assets in condition 4-5")
     for flag in PANEL_FLAGS:
         p.add_argument(f"--no-{flag.replace('_', '-')}", dest=f"no_{flag}", action="store_true",
                        help=f"leave out the {flag.replace('_', ' ')}")
@@ -129,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
         district=None if args.atlas else args.district,
         layers=tuple(args.layers) if args.layers else None, elements=elements,
         lang=document_language(), author=acting_user(args.user), source=args.source,
-        dpi=args.dpi, north=args.north, labels=not args.no_labels).validated()
+        dpi=args.dpi, north=args.north, labels=not args.no_labels,
+        codes=not args.no_codes).validated()
     ensure_gui_application()
     t0 = time.perf_counter()
     with open_store(args.file, read_only=True) as store:
@@ -170,6 +173,8 @@ def run(args: argparse.Namespace) -> int:
                     "orientation": settings.orientation, "scale": plan.scale,
                     "extent": list(plan.extent), "lang": settings.lang,
                     "shown": {k: list(v) for k, v in report.shown.items()},
+                    "codes": None if report.codes is None else {
+                        "written": report.codes.placed, "left_out": report.codes.left_out},
                     "seconds": round(time.perf_counter() - t0, 2)})
         return 0
     ext = ", ".join(f"{v:.1f}" for v in plan.extent)

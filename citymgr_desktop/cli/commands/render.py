@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -128,6 +129,20 @@ def _without_feature_hook() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Python's cycle collector ran ~100 times while this command imported its libraries and
+    # drew (~25-30 ms of CPU of a 10k render) and found a few hundred objects: it is off
+    # for the command (a failing command's traceback cycles go with the process, or with
+    # the next collection of a process that called it)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _render(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _render(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
 
     if args.crs and args.theme != "condition":
@@ -150,6 +165,9 @@ def run(args: argparse.Namespace) -> int:
     # after it (its ``__feature__`` hook, inspect.getsource, until _app() takes it off),
     # ~0.1 s of CPU for these; pyproj is not among them: a map in the file's own CRS needs
     # none (render/loader.py)
+    # NumPy's OpenBLAS starts a thread per core at import, for nothing here (no matrix
+    # algebra; ~25 ms of CPU of a 10k render); a value the user set is kept
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import numpy  # noqa: F401
     import shapely  # noqa: F401
 

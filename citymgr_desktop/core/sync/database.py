@@ -47,7 +47,7 @@ from citymgr_desktop.core.sync.database_photos import load_photos, photo_refs
 from citymgr_desktop.core.sync.database_values import from_journal, to_journal, to_raw
 from citymgr_desktop.core.sync.diff import diff_tables
 from citymgr_desktop.core.sync.merge import ROW, Conflict
-from citymgr_desktop.core.sync.report import SyncReport
+from citymgr_desktop.core.sync.report import SyncReport, removed_assets
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
@@ -110,6 +110,10 @@ def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | N
             journal = _journal(before, after)
             report.counts = _counts(changes, conflicts, added)
             report.conflicts = conflicts
+            kept = {(c.table, c.uuid) for c in conflicts if c.field == ROW}
+            report.removed = removed_assets(
+                (d.table, d.uuid, "retire" if d.key in changes.retired else d.kind)
+                for d in changes.deltas if d.key not in kept)
             report.photos = photos.to_json() if photos else {}
             report.notes += [p["message"] for p in photos.problems]
             report.journal_entries = len(journal)

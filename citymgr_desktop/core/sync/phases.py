@@ -37,7 +37,7 @@ from citymgr_desktop.core.sync.identity import check_identities
 from citymgr_desktop.core.sync.journal import JournalWriter, value_json, write_conflicts
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
 from citymgr_desktop.core.sync.photos import REASONS, load_photos, photo_refs, preview_photos
-from citymgr_desktop.core.sync.report import SyncReport
+from citymgr_desktop.core.sync.report import SyncReport, removed_assets
 from citymgr_desktop.core.sync.schema import DATA_TABLES
 
 __all__ = ["PHASE_SHARES", "SyncJob"]
@@ -355,6 +355,7 @@ class SyncJob:
         for i, c in enumerate(plan.conflicts):
             c.conflict_uuid = ids[i] if ids else None
         rep.conflicts = plan.conflicts
+        rep.removed = removed_assets((c.table, c.uuid, c.action) for c in plan.changes)
         rep.notes += plan.notes + self._photo_notes
         rep.timings = self.timings
 

@@ -7,10 +7,12 @@ sync`` prints. Notes and conflict messages are Messages, shown in the reader's l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from citymgr_desktop.core.messages import Text, msg, render
+from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.merge import ROW, Conflict
 from citymgr_desktop.core.sync.values import display
 
@@ -54,6 +56,9 @@ class SyncReport:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
+    # assets the sync takes out of the master, (layer, uuid, "delete" | "retire"): deleted
+    # in the field, removed (no history) or retired (with history); the preview names them
+    removed: list[tuple[str, str, str]] = field(default_factory=list)
     backup: str | None = None
     integrity: str | None = None
     journal_entries: int = 0
@@ -80,6 +85,7 @@ class SyncReport:
             "totals": self.totals(), "open_conflicts": self.open_conflicts,
             "conflicts": [conflict_json(c) for c in self.conflicts],
             "notes": [str(n) for n in self.notes],
+            "removed": [{"layer": t, "uuid": u, "action": a} for t, u, a in self.removed],
             "backup": self.backup, "integrity_check": self.integrity,
             "journal_entries": self.journal_entries, "photos": self.photos,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
@@ -149,3 +155,9 @@ class SyncReport:
 def _short(value: Any, n: int = 40) -> str:
     text = repr(value)
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def removed_assets(changes: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The (layer, uuid, action) of ``changes`` that take an asset out of the master."""
+    return [(t, u, a) for t, u, a in changes
+            if a in ("delete", "retire") and t in sc.ASSET_TABLES_BY_NAME]

@@ -85,6 +85,7 @@ def export_atlas(source: MapSource, settings: PrintSettings, kind: str,
     dext = full_extent(source.store, source.layers)
     plans = [plan_page(source, s, item.bbox, subtitle=page_subtitle(item, s.lang),
                        highlight=item.highlight, district_extent=dext,
+                       codes_of=item.key if item.kind == "district" else district,
                        page_label=tr("Page %1 of %2").replace("%1", str(i + 1))
                        .replace("%2", str(n)))
              for i, item in enumerate(items)]

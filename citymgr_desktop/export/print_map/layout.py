@@ -28,6 +28,7 @@ from citymgr_desktop.export import pages
 from citymgr_desktop.export.print_map import furniture as lf
 from citymgr_desktop.export.print_map import geometry as lg
 from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
+from citymgr_desktop.export.print_map.codes import CodesDrawn, assets_needing_work, draw_codes
 from citymgr_desktop.export.print_map.map_frame import MapSource, Shown, legend_rows
 from citymgr_desktop.export.print_map.text import normalise_lang, translator
 
@@ -55,6 +56,7 @@ class PrintSettings:
     dpi: int = 300  # PNG only; the PDF is vector
     north: str = "true"  # arrow to true north (meridian convergence) or grid north
     labels: bool = True  # road names on the map
+    codes: bool = True  # the object codes of the assets in condition 4-5 (codes.py)
 
     def validated(self) -> PrintSettings:
         """A copy with normalised names; ValidationError names the bad field and choices."""
@@ -114,6 +116,7 @@ class PagePlan:
     subtitle: str
     highlight: dict[str, tuple[str, ...]] = field(default_factory=dict)
     page_label: str = ""  # "Page 3 of 50" in an atlas
+    codes_of: str | None = None  # the 街道 whose assets get codes (None: all in the frame)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class PageReport:
 
     plan: PagePlan
     shown: Shown  # layer -> condition values drawn in the frame
+    codes: CodesDrawn | None = None  # the codes written (None: not asked for)
 
 
 def resolve_area(source: MapSource, settings: PrintSettings) -> lg.Bbox:
@@ -136,8 +140,10 @@ def resolve_area(source: MapSource, settings: PrintSettings) -> lg.Bbox:
 def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
               title: str | None = None, subtitle: str | None = None,
               highlight: dict[str, tuple[str, ...]] | None = None,
-              page_label: str = "", district_extent: lg.Bbox | None = None) -> PagePlan:
-    """Fix the frame, scale and ground extent for a sheet showing ``area``."""
+              page_label: str = "", district_extent: lg.Bbox | None = None,
+              codes_of: str | None = None) -> PagePlan:
+    """Fix the frame, scale and ground extent for a sheet showing ``area``; ``codes_of``:
+    the sub-district whose assets get codes (default: the settings' sub-district)."""
     s = settings
     geom = lg.page_geometry(s.paper, s.orientation, s.margins_mm, s.elements)
     scale = s.scale if s.scale is not None else lg.fit_scale(area, geom.map)
@@ -157,7 +163,8 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
         subtitle=subtitle if subtitle is not None else (
             s.subtitle or (tr("Sub-district: %1").replace("%1", s.district) if s.district
                            else "")),
-        highlight=dict(highlight or {}), page_label=page_label)
+        highlight=dict(highlight or {}), page_label=page_label,
+        codes_of=codes_of or s.district)
 
 
 def footer_text(source: MapSource, plan: PagePlan) -> str:
@@ -191,6 +198,11 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
     painter.fillRect(sheet.rect(g.map), QColor("white"))
     shown = source.draw_map(painter, sheet.rect(g.map), plan.extent, dpi, plan.highlight,
                             labels=s.labels)
+    codes = None
+    if s.codes:
+        codes = draw_codes(painter, sheet.rect(g.map), plan.extent,
+                           assets_needing_work(source.data, source.store, plan.extent,
+                                               plan.codes_of), dpi, g.text_scale)
     painter.restore()
     if s.elements.grid:
         lf.draw_grid(sheet, g.map, plan.extent, plan.grid_interval, g.grid_band)
@@ -206,6 +218,14 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
         rows = legend_rows(source, shown, plan.highlight, s.lang, dpi)
         if not rows:
             rows = [lf.LegendRow(tr("No assets in this area"))]
+        elif codes is not None and codes.placed:
+            rows.append(lf.LegendRow(tr("Red codes: assets in condition 4-5")
+                                     if not plan.codes_of
+                                     else tr("Red codes: assets of %1 in condition 4-5")
+                                     .replace("%1", plan.codes_of)))
+            if codes.left_out:
+                rows.append(lf.LegendRow(tr("(%1 more without room for a code)").replace(
+                    "%1", str(codes.left_out))))
         lf.draw_legend(sheet, box["legend"], tr("Legend"), rows)
     if "overview" in box:
         lf.draw_overview(sheet, box["overview"], tr("Overview"), plan.district_extent,
@@ -213,7 +233,7 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
                              painter, target, ext, dpi))
     if g.footer is not None:
         lf.draw_footer(sheet, g.footer, footer_text(source, plan), plan.page_label)
-    return PageReport(plan, shown)
+    return PageReport(plan, shown, codes)
 
 
 def render_image(source: MapSource, plan: PagePlan, dpi: float) -> tuple[QImage, PageReport]:

@@ -120,8 +120,10 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
                     title: str | None = None) -> dict[Any, Pick]:
     """Stacked bars: assets per ``key`` (``layer`` or ``district``), split by condition 1-5
     and not assessed; sub-districts lie as horizontal bars, so their names stay level (and
-    searchable in the report's PDF). A segment picks the assets of that group in that
-    condition."""
+    searchable in the report's PDF). The classes are shown as shares of each class (100 %
+    bars, the count under the name): 60 bridges beside 2,400 bins would be a sliver on one
+    count axis, and a section chief compares the classes' condition, not their sizes. A
+    segment picks the assets of that group in that condition."""
     tr = translator(lang)
     ax = _reset(fig, key)
     ax.set_title(title or (tr("Condition by class") if key == "layer"
@@ -137,8 +139,12 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
     horizontal = key == "district"
     from citymgr_desktop.core.model.symbology import condition_categories
 
+    share = not horizontal
+    totals = [max(r.conditions[0] + sum(r.conditions[1:]) + r.not_assessed, 1) for r in rows]
     for value, label, _colour in condition_categories("zh" if lang.startswith("zh") else "en"):
         heights = [(r.conditions[value - 1] if value else r.not_assessed) for r in rows]
+        if share:
+            heights = [100 * h / t for h, t in zip(heights, totals, strict=True)]
         style = {"color": CONDITION_COLOURS[value], "label": label, "edgecolor": "white",
                  "linewidth": 0.4}
         bars = (ax.barh(x, heights, left=bottom, height=0.7, **style) if horizontal
@@ -158,19 +164,24 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
                    ncols=6 if lang == "zh_CN" or fig.get_layout_engine() else 3,
                    loc="outside lower center" if fig.get_layout_engine() else "lower center")
     else:
-        ax.set_xticks(x, [n.replace(" ", "\n") for n in names], fontsize=8)
-        ax.set_ylabel(tr("Assets"), fontsize=8)
+        ax.set_xticks(x, [f"{n.replace(' ', chr(10))}\n({r.assets:,})"
+                          for n, r in zip(names, rows, strict=True)], fontsize=8)
+        ax.set_ylabel(tr("Share of the class's assets (%)"), fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
         ax.legend(fontsize=7, ncols=3, loc="upper right", frameon=False)
-        ax.set_ylim(0, max(bottom) * 1.28 or 1)
+        ax.set_ylim(0, 128)
+        ax.set_yticks([0, 25, 50, 75, 100])
     ax.spines[["top", "right"]].set_visible(False)
     return picks
 
 
 def records_chart(fig: Figure, rows: Sequence[RecordRow], months: Sequence[str],
-                  lang: str) -> dict[Any, Pick]:
+                  lang: str, running: str | None = None) -> dict[Any, Pick]:
     """Lines over the months: records (left axis) and their cost in 10,000 yuan (right axis).
-    A point picks the assets with records in that month."""
+    ``running``: the last month when it is still under way (the dashboard's "this month");
+    its points are hollow, joined by a dashed line and its tick says "to date", so a month
+    a week old does not read as a collapse. A point picks the assets with records in that
+    month."""
     tr = translator(lang)
     ax = _reset(fig, "records")
     ax.set_title(tr("Maintenance records and cost per month"), fontsize=10)
@@ -181,22 +192,39 @@ def records_chart(fig: Figure, rows: Sequence[RecordRow], months: Sequence[str],
             count[r.month] += r.records
             cost[r.month] += r.cost
     x = list(range(len(months)))
-    (line,) = ax.plot(x, [count[m] for m in months], marker="o", color="#1565c0",
-                      label=tr("Records"), pickradius=6)
-    line.set_picker(True)
-    ax.set_ylabel(tr("Records"), fontsize=8, color="#1565c0")
-    ax.set_ylim(0, max(max(count.values(), default=0) * 1.2, 1))
+    partial = bool(months) and running == months[-1]
+    full = len(months) - 1 if partial else len(months)  # the months already over
     other = ax.twinx()
-    (cost_line,) = other.plot(x, [cost[m] / 10_000 for m in months], marker="s",
-                              color="#e65100", label=tr("Cost (10,000 yuan)"), pickradius=6)
-    cost_line.set_picker(True)
-    other.set_ylabel(tr("Cost (10,000 yuan)"), fontsize=8, color="#e65100")
-    other.set_ylim(0, max(max(cost.values(), default=0) / 10_000 * 1.2, 1))
-    ax.set_xticks(x, [m[2:] for m in months], rotation=45, fontsize=7)
+    picked = []
+    for axes, values, colour, marker, name in (
+            (ax, [count[m] for m in months], "#1565c0", "o", tr("Records")),
+            (other, [cost[m] / 10_000 for m in months], "#e65100", "s",
+             tr("Cost (10,000 yuan)"))):
+        # every point is picked through a line of markers; the months over are joined by a
+        # solid line, the running one by a dashed line to a hollow marker
+        (points,) = axes.plot(x, values, linestyle="none", marker=marker, color=colour,
+                              label=name, pickradius=6, markevery=list(range(full)))
+        points.set_picker(True)
+        axes.plot(x[:full], values[:full], color=colour)
+        if partial:
+            axes.plot(x[-2:], values[-2:], linestyle="--", color=colour, marker=marker,
+                      markevery=[len(x[-2:]) - 1], markerfacecolor="white")
+        axes.set_ylabel(name, fontsize=8, color=colour)
+        axes.set_ylim(0, max(max(values, default=0) * 1.2, 1))
+        picked.append(points)
+    line, cost_line = picked
+    ticks = [m[2:] for m in months]
+    if partial:
+        ticks[-1] = f"{ticks[-1]}\n{tr('to date')}"
+    ax.set_xticks(x, ticks, rotation=45, fontsize=7)
     for a in (ax, other):
         a.tick_params(axis="y", labelsize=7)
         a.spines[["top"]].set_visible(False)
-    ax.legend(handles=[line, cost_line], fontsize=7, loc="upper left", frameon=False)
+    from matplotlib.lines import Line2D
+
+    ax.legend(handles=[Line2D([], [], color=p.get_color(), marker=p.get_marker(),
+                              label=p.get_label()) for p in picked],
+              fontsize=7, loc="upper left", frameon=False)
     pick = Pick("records", {"months": list(months)})
     return {line: pick, cost_line: pick}
 
@@ -205,7 +233,7 @@ def orders_chart(fig: Figure, rows: Sequence[dict[str, Any]], lang: str) -> dict
     """Bars: work orders in each state, in the order of the loop. A bar picks its orders."""
     tr = translator(lang)
     ax = _reset(fig, "orders")
-    ax.set_title(tr("Work orders by state"), fontsize=10)
+    ax.set_title(tr("Work orders by state, now"), fontsize=10)
     counts = {r["state"]: r["orders"] for r in rows}
     states = [s for s in STATE_ORDER if counts.get(s)] + sorted(
         s for s in counts if s not in STATE_ORDER and counts[s])

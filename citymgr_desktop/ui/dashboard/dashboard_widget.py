@@ -218,10 +218,18 @@ class DashboardWidget(QWidget):
             self._next()
             return
         self.show_figures(figs)
-        self.last_seconds = time.perf_counter() - self._started
-        sql = sum(figs.seconds.values())
-        self.info.setText(self.tr("%1 · computed in %2 s").replace("%1", figs.period.label)
-                          .replace("%2", f"{sql:.2f}"))
+        self.last_seconds = time.perf_counter() - self._started  # computed and drawn
+        label = figs.period.label
+        today = office_today(self.now or utcnow())
+        first, last = figs.period.first, figs.period.last
+        if first is not None and last is not None and first <= today <= last:
+            label = self.tr("%1 (to %2)").replace("%1", label).replace(
+                "%2", today.isoformat())
+        text = self.tr("%1 · ready in %2 s").replace("%1", label).replace(
+            "%2", f"{self.last_seconds:.1f}")
+        if not any(r.due for r in figs.evaluation):
+            text += " · " + self.tr("no work orders due in this period")
+        self.info.setText(text)
         self._next()
         self.refreshed.emit(figs)
 
@@ -233,8 +241,10 @@ class DashboardWidget(QWidget):
                                  lang)
         self.by_district.show_chart(charts.condition_chart, figs.condition_by("district"),
                                     "district", lang)
-        self.records.show_chart(charts.records_chart, figs.records_by_month,
-                                figs.month_labels(), lang)
+        months = figs.month_labels()
+        running = office_today(self.now or utcnow()).strftime("%Y-%m")
+        self.records.show_chart(charts.records_chart, figs.records_by_month, months, lang,
+                                running if months and months[-1] == running else None)
         self.orders.show_chart(charts.orders_chart, figs.orders_by_state, lang)
         self.model.set_rows(figs.evaluation)
 

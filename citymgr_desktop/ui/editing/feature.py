@@ -212,8 +212,10 @@ class EditingFeature(EditingActions):
     def _saved(self, result: SaveResult) -> None:
         if self.session is not None:
             self.session.release_events()
-        self.window.status(self.tr("Saved: %1 row(s) written").replace("%1",
-                                                                          f"{result.rows:,}"))
+        # who the rows are written as: on a shared login the kept name may be someone else's
+        who = self.session.user if self.session is not None else ""
+        self.window.status(self.tr("Saved: %1 row(s) written (editor: %2)").replace(
+            "%1", f"{result.rows:,}").replace("%2", who or "—"))
         if result.retired_instead:
             self.window.status(self.tr("%1 asset(s) gained history meanwhile and were retired "
                                        "instead of deleted").replace(

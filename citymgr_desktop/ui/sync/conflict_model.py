@@ -82,6 +82,15 @@ def short(value: Any, column: str, n: int = 60, table: str | None = None) -> str
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def row_label(row: Any) -> str:
+    """How people know a row: an asset by its object code and name (a bin has only a
+    code), a record by its observation, a photo by its file name; "" when it has none."""
+    if not isinstance(row, dict):
+        return ""
+    label = " ".join(str(row[f]) for f in ("obj_code", "name") if row.get(f))
+    return label or str(row.get("observation") or row.get("file_name") or "")
+
+
 def tooltip(value: Any, column: str) -> str:
     if isinstance(value, dict):
         return "\n".join(f"{k}: {display(k, v, 120)}" for k, v in value.items()
@@ -110,9 +119,8 @@ class SyncConflictModel(QAbstractTableModel):
         for c in self.records:
             row = rows.get((c.table, c.uuid))
             self.current.append(row if c.is_row else (row or {}).get(c.field))
-            other = c.field_value if isinstance(c.field_value, dict) else {}
-            self.names.append(str((row or other).get("name") or (row or other).get(
-                "observation") or ""))
+            self.names.append(row_label(row) or row_label(c.field_value)
+                              or row_label(c.ancestor))
         self.endResetModel()
 
     # -- Qt model ---------------------------------------------------------------------------
@@ -153,8 +161,9 @@ class SyncConflictModel(QAbstractTableModel):
         if name == "layer":
             return sc.table(c.table).label(label_language())
         if name == "asset":
-            return (f"{self.names[i]}\n{c.uuid}" if tip else
-                    f"{self.names[i]} ({c.uuid[:8]})" if self.names[i] else c.uuid)
+            if tip:
+                return f"{self.names[i]}\n{c.uuid}" if self.names[i] else c.uuid
+            return self.names[i] or c.uuid[:8]
         if name == "field":
             return field_label(c.table, c.field)
         if name == "kind":

@@ -21,7 +21,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
-from citymgr_desktop.ui.sync.conflict_model import field_label, kind_text, short
+from citymgr_desktop.ui.sync.conflict_model import field_label, kind_text, row_label, short
 
 COUNT_KEYS = ("insert", "update", "delete", "retire", "conflict")
 
@@ -64,7 +64,8 @@ class SyncSummaryWidget(QWidget):
     def show_report(self, r: SyncReport, store: Any = None) -> None:
         """Fill the counts and the notes with ``r``; with the master ``store`` a conflict
         names its asset by code and name, as people know it (else by its uuid's start)."""
-        names = conflict_names(store, r.conflicts) if store is not None else {}
+        keys = [(c.layer, c.uuid) for c in r.conflicts] + [(t, u) for t, u, _a in r.removed]
+        names = asset_names(store, keys) if store is not None else {}
         layers = list(r.counts)
         self.counts.setRowCount(len(layers))
         self.counts.setVerticalHeaderLabels([sc.table(x).label(label_language()) for x in layers])
@@ -86,15 +87,27 @@ class SyncSummaryWidget(QWidget):
             self.notes.addItem(f"{sc.table(c.layer).label(label_language())} {who} "
                                f"{field_label(c.layer, c.field)}: {kind_text(c.kind)} "
                                f"({what}) {values}")
+        preview = r.status == "dry-run"
+        for layer, uuid, action in r.removed:  # a slip on a tablet must be seen before it lands
+            text = {("delete", True): self.tr("deleted in the field: will be removed from the "
+                                              "master (it has no history)"),
+                    ("delete", False): self.tr("deleted in the field: removed from the master "
+                                               "(it had no history)"),
+                    ("retire", True): self.tr("deleted in the field: will be retired (it has "
+                                              "history)"),
+                    ("retire", False): self.tr("deleted in the field: retired (it has "
+                                               "history)")}[(action, preview)]
+            who = names.get((layer, uuid)) or uuid[:8]
+            self.notes.addItem(f"{sc.table(layer).label(label_language())} {who}: {text}")
         for n in r.notes:
             self.notes.addItem(i18n.render(n))
 
 
-def conflict_names(store: Any, conflicts: list[Any]) -> dict[tuple[str, str], str]:
-    """(layer, uuid) -> "object code name" of the conflicts' rows the master still has."""
+def asset_names(store: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(layer, uuid) -> "object code name" of the rows the master still has."""
     wanted: dict[str, list[str]] = {}
-    for c in conflicts:
-        wanted.setdefault(c.layer, []).append(c.uuid)
+    for layer, uuid in keys:
+        wanted.setdefault(layer, []).append(uuid)
     out: dict[tuple[str, str], str] = {}
     for layer, uuids in wanted.items():
         try:
@@ -104,7 +117,7 @@ def conflict_names(store: Any, conflicts: list[Any]) -> dict[tuple[str, str], st
         if not fields:
             continue
         for uuid, row in store.get_rows(layer, uuids, fields=fields).items():
-            label = " ".join(str(row[f]) for f in fields if row.get(f))
+            label = row_label(row)
             if label:
                 out[(layer, uuid)] = label
     return out
