@@ -116,3 +116,25 @@ def test_a_sync_in_pieces_of_one_row_is_the_same_sync(small_district, tmp_path, 
             ("litter_bin",)]
     finally:
         conn.close()
+
+
+
+def test_the_next_base_is_written_whole_without_a_journal(small_district, tmp_path):
+    """The next base (a delta of the package) is a new file written without SQLite's
+    rollback journal under a temporary name, then flushed and renamed: it is whole, alone in
+    its folder (no journal, no temporary file left), and the next sync merges against it."""
+    master, pkg = _make(small_district, tmp_path)
+    _edit(master, pkg)
+    assert sync(master, pkg, user="测试").status == "applied"
+    delta = next(master.parent.glob(f"{master.name}.sync/packages/*/delta-*.gpkg"))
+    assert sorted(p.name for p in delta.parent.iterdir()
+                  if p.name.startswith(("delta", "."))) == [delta.name]
+    conn = sqlite3.connect(delta)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # a normal file
+    conn.close()
+    with edit(pkg) as c:  # a second trip: merged against the base rebuilt from the delta
+        c.execute("UPDATE litter_bin SET remarks = '第二次' WHERE fid = (SELECT max(fid) "
+                  "FROM litter_bin)")
+    again = sync(master, pkg, user="测试")
+    assert again.status == "applied" and again.totals()["update"] == 1

@@ -99,3 +99,59 @@ def test_an_index_that_disagrees_with_its_rows_in_a_written_table_stops_the_sync
     with pytest.raises(BadFileError, match="integrity check failed after the sync"):
         sync(master, pkg, backup=False)
     assert master.read_bytes() == before
+
+
+@pytest.mark.parametrize("side", ["master", "package"])
+def test_a_freelist_pointing_at_a_live_page_elsewhere_stops_the_sync(pair, side):
+    """The whole-file check stays (docs/sync.md): a damaged freelist whose head is a live
+    page of a table the sync neither reads for its changes nor writes (road_segment) passes
+    ``quick_check(litter_bin)``, and the next page the sync allocates would overwrite that
+    road. The file is refused before anything is written."""
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET remarks = '现场' WHERE asset_uuid = ?", (u,))
+    damaged = master if side == "master" else pkg
+    conn = sqlite3.connect(damaged)
+    road_page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'road_segment'"
+                             ).fetchone()[0]
+    assert conn.execute("PRAGMA quick_check(litter_bin)").fetchone()[0] == "ok"
+    conn.close()
+    data = bytearray(damaged.read_bytes())
+    data[32:36] = road_page.to_bytes(4, "big")  # the header's first freelist trunk page
+    data[36:40] = (1).to_bytes(4, "big")        # and a freelist of one page
+    damaged.write_bytes(bytes(data))
+    conn = sqlite3.connect(damaged)
+    assert conn.execute("PRAGMA quick_check(litter_bin)").fetchone()[0] == "ok"  # not seen
+    conn.close()
+    before = master.read_bytes()
+    with pytest.raises(BadFileError):
+        sync(master, pkg, backup=False)
+    assert master.read_bytes() == before
+
+
+def test_a_damaged_copy_of_a_package_found_whole_before_is_checked_again(pair, tmp_path):
+    """The whole-file check is remembered for a file's version (path, size, modification
+    time, inode), never for its content's header: a copy that keeps the size, the
+    modification time and SQLite's change counter of a package found whole, but lost a page
+    on the way, is checked and refused."""
+    import os
+
+    from tests.faults.corpus import bit_flipped
+
+    master, pkg = pair
+    u = uuids(pkg, "litter_bin", limit=1)[0]
+    with edit(pkg) as c:
+        c.execute("UPDATE litter_bin SET remarks = '现场' WHERE asset_uuid = ?", (u,))
+    copy = tmp_path / "拷贝" / pkg.name
+    copy.parent.mkdir()
+    shutil.copy2(pkg, copy)  # keeps the modification time
+    sync(master, pkg, dry_run=True)  # the package found whole (and remembered)
+    header, stat = pkg.read_bytes()[:100], pkg.stat()
+    bit_flipped(copy)
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert copy.read_bytes()[:100] == header and copy.stat().st_size == stat.st_size
+    before = master.read_bytes()
+    with pytest.raises(BadFileError):
+        sync(master, copy, backup=False)
+    assert master.read_bytes() == before

@@ -10,6 +10,7 @@ from citymgr_desktop.core.gpkg.connection import (
     connect,
     exec_script,
     quote_ident,
+    read_only_uri,
     select_in,
 )
 from citymgr_desktop.core.gpkg.tables import (
@@ -46,6 +47,6 @@ __all__ = [
     "create_integrity_triggers", "create_missing_indexes", "create_rtree",
     "create_rtree_triggers", "create_table", "drop_rtree_triggers", "exec_script",
     "expand_extent", "fill_rtree", "init_geopackage", "missing_indexes",
-    "quote_ident", "rtree_name", "select_in",
+    "quote_ident", "read_only_uri", "rtree_name", "select_in",
     "srs_id_for", "touch_contents", "write_domains",
 ]

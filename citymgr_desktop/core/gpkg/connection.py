@@ -4,6 +4,7 @@ registered, transactions left to the caller, and the few SQL helpers every query
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -11,6 +12,22 @@ from typing import Any
 from citymgr_desktop.core.gpkg.geometry import register_functions
 
 IN_CHUNK = 900  # bound parameters per IN (...) list: under SQLite's old limit of 999
+
+
+def read_only_uri(path: str | os.PathLike[str]) -> str:
+    """The SQLite URI that opens ``path`` read-only (``file:///…?mode=ro``), for
+    ``sqlite3.connect(uri, uri=True)`` and ``ATTACH DATABASE ?``.
+
+    The path is made absolute and percent-encoded (UTF-8), so a space, ``?``, ``#``, ``%`` or
+    a Chinese name reaches SQLite as the file's own name, never as a query or a fragment;
+    Windows drive letters (``C:/…``) and shares (``//server/share/…``) keep their meaning.
+    """
+    from urllib.parse import quote
+
+    absolute = os.path.abspath(os.fspath(path)).replace("\\", "/")
+    if not absolute.startswith("/"):
+        absolute = "/" + absolute  # C:/x -> /C:/x, as a URI path has it
+    return "file://" + quote(absolute, safe="/:") + "?mode=ro"
 
 
 def connect(path: str, *, read_only: bool = False, timeout: float = 5.0) -> sqlite3.Connection:
@@ -21,21 +38,14 @@ def connect(path: str, *, read_only: bool = False, timeout: float = 5.0) -> sqli
     store is used by one thread at a time (the UI blocks edits while a task runs).
     """
     if read_only:
-        uri = "file:" + _uri_path(path) + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=timeout,
+                               isolation_level=None, check_same_thread=False)
     else:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
                                check_same_thread=False)
     register_functions(conn)
     conn.execute("PRAGMA foreign_keys = OFF")
     return conn
-
-
-def _uri_path(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path.replace("\\", "/"))
 
 
 def exec_script(conn: sqlite3.Connection, script: str) -> None:

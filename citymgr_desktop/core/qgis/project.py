@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.gpkg.connection import read_only_uri
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import styles as qs
 from citymgr_desktop.core.qgis.document import DEFAULT_LAYERS, project_xml, qgz_bytes
@@ -132,8 +133,7 @@ def write_qgz(
     package the .qgz sits beside the .gpkg, giving ``./pkg.gpkg|layername=road_segment``.
     """
     gpkg_path, qgz_path = Path(gpkg_path), Path(qgz_path)
-    uri = "file:" + gpkg_path.resolve().as_posix() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True)
+    conn = sqlite3.connect(read_only_uri(gpkg_path.resolve()), uri=True)
     try:
         wanted = layers if layers is not None else DEFAULT_LAYERS
         unknown = [t for t in wanted if t not in sc.TABLES_BY_NAME]

@@ -82,10 +82,11 @@ def _existing(master: Path, package: reg.PackageRecord, name: str) -> Path:
 def materialize(chain: BaseChain, folder: Path) -> Path:
     """A temporary file holding the base: the start copy with the deltas applied."""
     tmp = folder / f".base-work-{os.getpid()}.gpkg"
-    reg.copy_file(chain.start, tmp)
+    reg.copy_file(chain.start, tmp, durable=False)  # a scratch file: never flushed to the disk
     conn = gpkg.connect(str(tmp))
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a private scratch file
+        conn.execute("PRAGMA synchronous = OFF")
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                     ).fetchall():
             conn.execute(f"DROP TRIGGER {q(name)}")  # only compared, never edited by a person
@@ -139,6 +140,10 @@ def write_delta(path: Path, package: Path, diffs: Mapping[str, TableDiff]) -> Pa
 def _write_delta_file(tmp: Path, package: Path, diffs: Mapping[str, TableDiff]) -> None:
     conn = sqlite3.connect(str(tmp), isolation_level=None)
     try:
+        # a new file under a temporary name: atomic_path flushes it whole and renames it, so
+        # SQLite's rollback journal and its syncs (4 per delta) would protect nothing
+        conn.execute("PRAGMA main.journal_mode = OFF")
+        conn.execute("PRAGMA main.synchronous = OFF")
         attach(conn, package, "f", read_only=True)
         for schema in ("main", "f", "temp"):  # rows looked up and appended: small caches do
             conn.execute(f"PRAGMA {schema}.cache_size = -{CACHE_KIB}")

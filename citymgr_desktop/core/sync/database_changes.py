@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError, ValidationError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
@@ -83,7 +84,7 @@ def package_bytes(pkg_path: Path) -> bytes:
     """The package as SQLite sees it (QGIS leaves edits in a ``-wal`` file beside it)."""
     with tempfile.TemporaryDirectory(prefix="citymgr-base-") as tmp:
         copy = Path(tmp) / "next.gpkg"
-        src = sqlite3.connect(f"file:{pkg_path.as_posix()}?mode=ro", uri=True)
+        src = sqlite3.connect(gpkg.read_only_uri(pkg_path), uri=True)
         dst = sqlite3.connect(copy)
         try:
             src.backup(dst)

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.errors import BadFileError, ReadOnlyError, ValidationError
 from citymgr_desktop.core.model import schema as sc
@@ -110,7 +111,7 @@ def _name_the_database(package: Path, base: Path, db: PostgisStore, database: st
 
 def _versions_in(base: Path, versions: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """The versions of the rows that went out (the base's rows)."""
-    conn = sqlite3.connect(f"file:{base.as_posix()}?mode=ro", uri=True)
+    conn = sqlite3.connect(gpkg.read_only_uri(base), uri=True)
     try:
         out = {}
         for t in SYNCED_TABLES:

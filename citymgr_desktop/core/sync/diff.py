@@ -214,8 +214,8 @@ def diff_tables(base: Path, other: Path, tables: Sequence[sc.Table],
             conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
             register_functions(conn)
             for path, schema in ((base, "b"), (other, "f")):
-                uri = "file:" + path.resolve().as_posix().replace("?", "%3f").replace("#", "%23")
-                conn.execute(f"ATTACH DATABASE ? AS {schema}", (uri + "?mode=ro",))
+                conn.execute(f"ATTACH DATABASE ? AS {schema}",
+                             (gpkg.read_only_uri(path.resolve()),))
                 # one pass in rowid order: a small page cache reads as fast as a big one
                 conn.execute(f"PRAGMA {schema}.cache_size = -{CACHE_KIB}")
             local.conn = conn

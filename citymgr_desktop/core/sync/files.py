@@ -31,9 +31,8 @@ from citymgr_desktop.core.sync.values import dumps
 def attach(conn: sqlite3.Connection, path: Path, schema: str, read_only: bool) -> None:
     """ATTACH ``path`` as ``schema`` (read-only through a URI when asked)."""
     if read_only:
-        uri = "file:" + path.resolve().as_posix().replace("?", "%3f").replace("#", "%23") \
-            + "?mode=ro"
-        conn.execute("ATTACH DATABASE ? AS " + gpkg.quote_ident(schema), (uri,))
+        conn.execute("ATTACH DATABASE ? AS " + gpkg.quote_ident(schema),
+                     (gpkg.read_only_uri(path.resolve()),))
         files = {r[1]: r[2] for r in conn.execute("PRAGMA database_list")}
         if Path(files.get(schema) or "").name == path.name:
             return

@@ -110,8 +110,7 @@ def build(tmp: Path, master: Path, final_name: str, sel: Selection, crs: CRS,
         conn.execute("PRAGMA synchronous = OFF")
         # random uuids go into UNIQUE indexes: a large page cache keeps their B-trees in memory
         conn.execute("PRAGMA cache_size = -262144")
-        uri = "file:" + master.resolve().as_posix().replace("?", "%3f").replace("#", "%23")
-        conn.execute("ATTACH DATABASE ? AS m", (uri + "?mode=ro",))
+        conn.execute("ATTACH DATABASE ? AS m", (gpkg.read_only_uri(master.resolve()),))
         conn.execute("BEGIN")
         srs_id = project.initialise(conn, crs, district_code, with_rtree_triggers=False)
         assets = [t for t in sc.ASSET_TABLES if t.name in sel.layers]

@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.history import attachment_content, sha256_of
@@ -44,7 +45,7 @@ def write_photo_files(store: Store, package: Path, progress: Progress | None = N
     """Write the files of the attachments listed in ``package`` beside it."""
     prog = ensure(progress)
     out = PhotoExport()
-    conn = sqlite3.connect(f"file:{package.resolve().as_posix()}?mode=ro", uri=True)
+    conn = sqlite3.connect(gpkg.read_only_uri(package.resolve()), uri=True)
     try:
         rows = conn.execute("SELECT attachment_uuid, file_path, sha256 FROM attachment "
                             "ORDER BY fid").fetchall()

@@ -193,13 +193,14 @@ class CopyStopped(Exception):
 
 
 def copy_file(src: Path, dst: Path, stop: threading.Event | None = None,
-              read: threading.Event | None = None) -> Path:
+              read: threading.Event | None = None, *, durable: bool = True) -> Path:
     """Copy a file to ``dst`` through a temporary name (the caller holds a lock that keeps
     writers out, so the copy is consistent); ``stop`` set ends it early (CopyStopped);
-    ``read`` is set once every byte of ``src`` is copied, before the flush to the disk."""
+    ``read`` is set once every byte of ``src`` is copied, before the flush to the disk.
+    ``durable=False``: no flush to the disk (a scratch copy, thrown away after use)."""
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(dst) as tmp:
+        with atomic_path(dst, durable=durable) as tmp:
             if stop is None:
                 shutil.copyfile(src, tmp)
             else:  # in 16 MB steps, so an abandoned copy of a big master ends at once
@@ -234,9 +235,8 @@ def backup_wal(src: Path, dst: Path, stop: threading.Event | None = None,
     connection of its own (in WAL mode a reader is never blocked by the caller's write
     transaction, and the backup runs as one read transaction: one snapshot)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    uri = "file:" + src.resolve().as_posix().replace("?", "%3f").replace("#", "%23") + "?mode=ro"
     with atomic_path(dst) as tmp:
-        source = sqlite3.connect(uri, uri=True)
+        source = sqlite3.connect(gpkg.read_only_uri(src.resolve()), uri=True)
         target = sqlite3.connect(str(tmp))
         def progress(_status: int, _remaining: int, _total: int) -> None:
             if stop is not None and stop.is_set():

@@ -34,6 +34,7 @@ from citymgr_desktop.render import load_map
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.importing.preview_widget import ImportPreviewWidget
+from citymgr_desktop.ui.importing.source_labels import crs_name_text
 from citymgr_desktop.ui.importing.state import ImportHost
 from citymgr_desktop.ui.worker import show_error
 
@@ -191,8 +192,8 @@ class ImportReportPage(QWizardPage):
             acc = r.crs.get("accuracy_m")
             accuracy = (f" ({e(t('accuracy %1 m').replace('%1', f'{acc:g}'))})"
                         if acc is not None else "")
-            out.append(f"<h4>{e(t('Coordinates'))}</h4><p>{e(str(r.crs.get('source')))} → "
-                       f"{e(str(r.crs.get('target')))}<br><small>"
+            out.append(f"<h4>{e(t('Coordinates'))}</h4><p>{e(crs_name_text(r.crs.get('source')))}"
+                       f" → {e(crs_name_text(r.crs.get('target')))}<br><small>"
                        f"{e(str(r.crs.get('transformation')))}{accuracy}</small></p>"
                        f"<ul>{notes}</ul>")
         out += [f"<p style='color:#a15c00'>⚠ {e(i18n.render(w))}</p>" for w in r.warnings]

@@ -117,10 +117,20 @@ class IdentifyWidget(QTreeWidget):
             first = first or top
         self.resizeColumnToContents(0)
         if first is None:
-            self.addTopLevelItem(QTreeWidgetItem([self.tr("No feature here"), ""]))
-            self.currentFeatureChanged.emit("", "")
+            self._show_nothing()
         else:
             self.setCurrentItem(first)
+
+    def _show_nothing(self) -> None:
+        """One line across both columns, "No feature here", as QGIS says an empty result
+        (in the "Field" column alone it was cut to a lone "…"); nothing to select or
+        highlight."""
+        empty = QTreeWidgetItem([self.tr("No feature here")])
+        empty.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        empty.setForeground(0, self.palette().placeholderText())
+        self.addTopLevelItem(empty)
+        empty.setFirstColumnSpanned(True)
+        self.currentFeatureChanged.emit("", "")
 
     def _current(self, item: QTreeWidgetItem | None) -> None:
         while item is not None and item.parent() is not None:
