@@ -104,8 +104,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--no-map", action="store_true", help="PDF without map extracts")
     e.add_argument("--photos", action="store_true",
                    help="PDF: print the latest photo of each asset (thumbnails)")
-    e.add_argument("--csv-rows", default="assets", choices=("assets", "orders"),
-                   help="CSV: one row per order-asset (default) or per order")
+    e.add_argument("--csv-rows", default="orders", choices=("orders", "assets"),
+                   help="CSV: one row per order (default) or per order and asset")
     add_overwrite(e)
     add_json(e)
     add_lang(e, "the export")

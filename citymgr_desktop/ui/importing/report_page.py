@@ -30,6 +30,7 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing import ImportReport, ImportResult, run_import
 from citymgr_desktop.core.importing.profile import save_profile
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.neighbours import NEIGHBOUR_RADIUS
 from citymgr_desktop.render import load_map
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
@@ -187,6 +188,10 @@ class ImportReportPage(QWizardPage):
                 why = f" ({t('not assessed')})" if f == "condition" else ""
                 out.append(f"<li>{e(label(f))}: {n:,}{e(why)}</li>")
             out.append("</ul>")
+        if r.filled:  # the 街道/单元网格 the source left empty (core/importing/location.py)
+            title = t("Filled from the nearest asset (within %1 m)")
+            out.append(f"<h4>{e(title.replace('%1', f'{NEIGHBOUR_RADIUS:g}'))}</h4><ul>")
+            out += [f"<li>{e(label(f))}: {n:,}</li>" for f, n in r.filled.items()] + ["</ul>"]
         if r.crs:
             notes = "".join(f"<li>{e(i18n.render(n))}</li>" for n in r.crs.get("notes", []))
             acc = r.crs.get("accuracy_m")
