@@ -35,9 +35,8 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from citymgr_desktop import __version__
-from citymgr_desktop.core.atomic import atomic_path
-from citymgr_desktop.core.errors import BadFileError
-from citymgr_desktop.export import verify
+from citymgr_desktop.ui import i18n
+from citymgr_desktop.ui.splash import show_splash
 
 ORGANISATION = "citymgr"
 APPLICATION = "citymgr-desktop"
@@ -143,8 +142,6 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
 def setup_language(lang: str | None) -> str:
     """Install the translator (``lang``, else settings, else the system locale). ``--lang``
     is for this run only (a screenshot in English): Settings > Language is what is kept."""
-    from citymgr_desktop.ui import i18n
-
     return i18n.install(lang)
 
 
@@ -175,7 +172,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                                         "%s); log file %s", __version__, lang,
                                         app.platformName(), log_path)
     logging.getLogger(APPLICATION).debug("arguments: %s", vars(args))
+    # the splash is on screen before the fonts, the map stack and the features are imported
+    # (seconds on a busy PC); a --screenshot run has nobody to show it to
+    splash = None if args.screenshot else show_splash(args.file)
+    if splash is not None:
+        logging.getLogger(APPLICATION).debug("splash shown")
+        splash.say(i18n.tr("Loading fonts…"))
     family = setup_fonts(app, lang)
+    if splash is not None:
+        splash.say(i18n.tr("Preparing the map window…"))
     from citymgr_desktop.ui.shell.main_window import MainWindow
 
     window = MainWindow()
@@ -197,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot:
         return _screenshot(app, window, args)
     window.show()
+    if splash is not None:
+        splash.finish(window)  # closed once the main window is on screen
     if args.file:
         QTimer.singleShot(0, lambda: window.open_file(args.file, extent=args.box))
     return app.exec()
@@ -206,6 +213,9 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
     """Show FILE, save a picture of the window and exit; never wait for a click. An error
     (the file cannot be opened or loaded) is printed on one line, the picture still shows
     what the window shows, and the exit code is the error's."""
+    from citymgr_desktop.core.atomic import atomic_path
+    from citymgr_desktop.core.errors import BadFileError
+    from citymgr_desktop.export import verify
     from citymgr_desktop.ui import worker
 
     out = Path(args.screenshot)
@@ -234,8 +244,6 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
             print(f"wrote {out}")
             state["rc"] = _exit_code(failures[0]) if failures else 0
         except BadFileError as exc:
-            from citymgr_desktop.ui import i18n
-
             print(f"citymgr-desktop: error: {i18n.render(exc)}", file=sys.stderr)
         window.close()
         app.quit()

@@ -60,7 +60,9 @@ _language = "en"  # what install() put in place: the one answer to "which langua
 
 def install(language: str | None = None) -> str:
     """Install the translators for ``language`` (default: :func:`chosen_language`): ours,
-    and Qt's own (``qtbase_zh_CN``: standard buttons, dialogs, wizards)."""
+    and Qt's own (``qtbase_zh_CN``: standard buttons, dialogs, wizards). Ours is asked first
+    and also fills the gaps of Qt's (``zh_CN/qtbase.json``: strings Qt 6.11 renamed, e.g. the
+    file dialog's "&Look in:", that the ``.qm`` shipped with PySide6 does not have yet)."""
     global _language
     lang = language or chosen_language()
     app = QCoreApplication.instance()

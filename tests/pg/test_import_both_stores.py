@@ -116,3 +116,29 @@ def test_a_refused_row_among_many_is_named_and_nothing_lands(tmp_path, pg_url):
         with pytest.raises(ValidationError, match="00000000-0000-4000-8000-000000000149"):
             store.apply(deltas, "王五")
         assert len(store.read("litter_bin")) == 0
+
+
+def test_new_assets_take_their_neighbours_district_alike_in_both_stores(tmp_path, published,
+                                                                       small_district):
+    """The 街道/单元网格 a source leaves empty come from the nearest existing bin, in the
+    database as in the file (core/store/neighbours.py through each store's assets_near)."""
+    import geopandas as gpd
+
+    with open_store(small_district) as store:
+        near = store.read("litter_bin", columns=["district"]).geometry.iloc[:4]
+    source = tmp_path / "bins.gpkg"
+    gpd.GeoDataFrame({"编号": [f"N{i}" for i in range(4)], "街道": [None, "源街道", None, None]},
+                     crs="EPSG:4547", geometry=[shapely.Point(p.x + 2, p.y + 1) for p in near]
+                     ).to_file(source, layer="bins")
+    mapping = suggest_mapping(describe_layer(source), "litter_bin")
+    got = {}
+    for target in (str(small_district), published):
+        with open_store(target) as store:
+            report = importer.run_import(store, source, mapping).report
+            frame = store.read("litter_bin", columns=["district", "bgid", "source_id"])
+        new = frame[frame.source_id.notna()].sort_values("source_id")
+        got[target] = (report.filled, list(new.district), list(new.bgid))
+    assert got[published] == got[str(small_district)]
+    filled, districts, grids = got[published]
+    assert filled == {"district": 3, "bgid": 4} and districts[1] == "源街道"
+    assert all(grids) and all(districts)

@@ -211,3 +211,34 @@ def test_overdue_deadline_stays_inside_its_cell(small_district, tmp_path):
         shots = Path("/tmp/citymgr-shots")
         shots.mkdir(parents=True, exist_ok=True)
         shutil.copy(next(tmp_path.glob("late*.png")), shots / "workorder_overdue_header.png")
+
+
+def test_signature_block_never_stands_alone_on_a_page(small_district, tmp_path):
+    """Orders whose content ends near the bottom of a page (1 to 14 assets, one move or
+    three): the crew's and checker's signature block is always on a page with the end of
+    the last section (the last move's row, or the whole short moves table), never alone
+    under the "continued" line."""
+    with Store.open(small_district) as store:
+        bins = [r[0] for r in store.conn.execute(
+            "SELECT asset_uuid FROM litter_bin ORDER BY fid")]
+        cases = []
+        for moves in (0, 2):
+            for n in range(1, 15):
+                o = wo.create_order(store, wo.OrderSpec(f"签字块测试{n}", 3, [
+                    ("litter_bin", u) for u in bins[100:100 + n]]), "张工")
+                for state, note in (("filed", "立案"), ("dispatched", "派遣"))[:moves]:
+                    wo.move_order(store, o["case_no"], state, "李主任", note)
+                cases.append(o["case_no"])
+    out = tmp_path / "orders.pdf"
+    assert main(["workorders", "export", str(small_district), "--case", *cases,
+                 "--format", "pdf", "--out", str(out)]) == 0
+    pages = _text(out)
+    signed = [i for i, t in enumerate(pages) if "核查人签字" in t]
+    assert len(signed) == len(cases)  # one signature block per order
+    continued = [i for i in signed if "城市管理工单" not in pages[i]]
+    assert continued, "some orders should spill over: vary the numbers of assets"
+    for i in continued:
+        # the last move's row came along: its new state, written only in the moves table
+        # on a continued page (the header cells with the state are on the first page)
+        assert "上报" in pages[i] or "派遣" in pages[i], (
+            f"page {i + 1} holds the signature block alone: {pages[i]}")

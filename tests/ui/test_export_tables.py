@@ -81,13 +81,51 @@ def test_csv_utf8_bom_excel(setup, tmp_path):
     out = export_csv(reps, tmp_path / "o.csv")
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
-    rows = list(csv.DictReader(out.open(encoding="utf-8-sig", newline="")))
+    orders = list(csv.DictReader(out.open(encoding="utf-8-sig", newline="")))
+    assert len(orders) == 2 and orders[0]["案件编号"] == reps[0].case_no
+    assert orders[0]["标题"] == TITLE and orders[0]["处置单位"] == "一队"
+    rows = list(csv.DictReader(export_csv(reps, tmp_path / "assets.csv", rows="assets")
+                               .open(encoding="utf-8-sig", newline="")))
     assert len(rows) == 7 and rows[0]["标题"] == TITLE and rows[0]["类别"] == "垃圾箱"
-    orders = list(csv.reader(export_csv(reps, tmp_path / "orders.csv", rows="orders")
-                             .open(encoding="utf-8-sig", newline="")))
-    assert len(orders) == 3 and orders[1][0] == reps[0].case_no
+    assert rows[0]["处置单位"] == "一队"
     with pytest.raises(ValidationError):
         export_csv(reps, tmp_path / "x.csv", rows="lines")
+
+
+def test_csv_is_the_case_list_of_the_xlsx_orders_sheet(setup, tmp_path):
+    """``citymgr workorders export --format csv``: one row per work order with 案件编号,
+    街道, 处置单位, 状态, 处置时限 and the assets' codes in one cell -- the XLSX's orders sheet,
+    cell for cell -- in UTF-8 with a BOM that Excel opens with the Chinese intact."""
+    from citymgr_desktop.cli import main
+
+    path, reps, _, _ = setup
+    cases = [r.case_no for r in reps]
+    out, book = tmp_path / "orders.csv", tmp_path / "orders.xlsx"
+    for target, fmt in ((out, "csv"), (book, "xlsx")):
+        assert main(["workorders", "export", str(path), "--case", *cases, "--format", fmt,
+                     "--out", str(target)]) == 0
+    raw = out.read_bytes()
+    assert raw.startswith("\ufeff案件编号".encode())  # the BOM: Excel reads UTF-8, not GBK
+    text = raw.decode("utf-8-sig")
+    table = list(csv.reader(text.splitlines()))
+    head = table[0]
+    for column in ("案件编号", "标题", "状态", "街道", "处置单位", "处置时限", "资产部件编码"):
+        assert column in head, column
+    assert [r[0] for r in table[1:]] == cases  # one row per order, not per asset
+    first = dict(zip(head, table[1], strict=True))
+    assert first["处置单位"] == "一队" and first["资产数"] == "5" and first["状态"] == "上报"
+    with Store.open(path, read_only=True) as store:
+        codes = [store.get_row(a.asset_class, a.asset_uuid)["obj_code"] for a in reps[0].assets]
+    assert first["资产部件编码"] == "、".join(codes)
+    sheet = [["" if v is None else str(v) for v in row]
+             for row in load_workbook(book)["工单"].iter_rows(values_only=True)]
+    assert sheet == table  # the same rows function, the same cells
+    # the order-asset rows as the XLSX's second sheet, on request, with 处置单位 too
+    assert main(["workorders", "export", str(path), "--case", *cases, "--format", "csv",
+                 "--csv-rows", "assets", "--out", str(tmp_path / "assets.csv")]) == 0
+    assets = list(csv.DictReader((tmp_path / "assets.csv").open(encoding="utf-8-sig",
+                                                                newline="")))
+    assert len(assets) == 7 and {r["处置单位"] for r in assets[:5]} == {"一队"}
 
 
 def test_geojson_wgs84_readable_by_gdal(setup, tmp_path):

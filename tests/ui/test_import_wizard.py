@@ -266,3 +266,36 @@ def test_the_report_page_lets_the_user_pick_another_transformation(qtbot, main_w
     wiz.resize(1100, 720)
     wiz.grab().save(str(SHOTS / "import_wizard_transformation.png"))
     wiz.close()
+
+
+def test_the_report_page_says_how_many_were_given_their_neighbours_district(
+        qtbot, main_window, tmp_path):
+    """Bins imported beside the sample's bins take their 街道 and 单元网格 (the dry run's
+    report says how many); the import writes them."""
+    import shutil
+
+    import geopandas as gpd
+    import shapely
+
+    project = tmp_path / "district.gpkg"
+    shutil.copy(Path(__file__).resolve().parents[2] / "sample_data" / "district.gpkg", project)
+    with qtbot.waitSignal(main_window.mapLoaded, timeout=30_000):
+        main_window.open_file(project)
+    near = main_window.store.read("litter_bin", columns=["district"]).geometry.iloc[:3]
+    source = tmp_path / "bins.gpkg"
+    gpd.GeoDataFrame({"编号": ["N1", "N2", "N3"]}, crs="EPSG:4547", geometry=[
+        shapely.Point(p.x + 2, p.y + 2) for p in near]).to_file(source, layer="bins")
+    wiz = _open(main_window, qtbot, source)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_MAPPING)
+    assert wiz.mapping_page.target_combo.currentData() == "litter_bin"
+    _to_page(qtbot, wiz, ImportWizard.PAGE_VALUES)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_REPORT)
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None, timeout=20000)
+    assert wiz.state.dry_run.report.filled == {"district": 3, "bgid": 3}
+    text = wiz.report_page.text.toPlainText()
+    assert "Filled from the nearest asset (within 300 m)" in text
+    assert "Sub-district (district): 3" in text
+    wiz.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: len(main_window.commands) == 1, timeout=20000)
+    got = main_window.store.read("litter_bin", columns=["district", "source_id"])
+    assert got[got.source_id.isin(["N1", "N2", "N3"])].district.notna().all()

@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.expression import Expression
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.store import asset_table, select_assets
+from citymgr_desktop.core.store.neighbours import (
+    LOCATION_FIELDS,
+    MANAGEMENT_FIELDS,
+    NEIGHBOUR_RADIUS,
+    nearest_within,
+)
 
 if TYPE_CHECKING:  # pandas loads when a frame is asked for, not for every command
     import pandas as pd
@@ -188,36 +193,25 @@ def nearest_asset(view: SessionView, layer: str, x: float, y: float,
     edits included (moved and new assets where they are now, deleted ones not at all)."""
     import shapely
 
-    t = asset_table(layer)
-    rtree = gpkg.quote_ident(gpkg.rtree_name(layer))
-    key = gpkg.quote_ident(t.key)
-    candidates = [r[0] for r in view.store.conn.execute(
-        f"SELECT a.{key} FROM {gpkg.quote_ident(layer)} a JOIN {rtree} r ON a.fid = r.id "
-        "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? "
-        "AND a.retired_at IS NULL",
-        (x - tolerance, x + tolerance, y - tolerance, y + tolerance))]
-    candidates += [d.uuid for d in view.pending_for(layer) if d.kind != "delete"]
+    asset_table(layer)
+    saved, _, _ = view.store.assets_near(
+        layer, (x - tolerance, y - tolerance, x + tolerance, y + tolerance), [])
+    candidates = [*saved, *(d.uuid for d in view.pending_for(layer) if d.kind != "delete")]
     rows = view.rows(layer, candidates, [sc.GEOMETRY_COLUMN, "retired_at"])
-    here = shapely.Point(x, y)
-    best, best_d = None, tolerance
-    for uuid, row in rows.items():
-        geom = row.get(sc.GEOMETRY_COLUMN)
-        if geom is None or row.get("retired_at") is not None:
-            continue
-        dist = geom.distance(here)
-        if dist <= best_d:
-            best, best_d = uuid, dist
-    return best
+    live = [(uuid, row[sc.GEOMETRY_COLUMN]) for uuid, row in rows.items()
+            if row.get(sc.GEOMETRY_COLUMN) is not None and row.get("retired_at") is None]
+    index = int(nearest_within([g for _, g in live], [shapely.Point(x, y)], tolerance)[0])
+    return live[index][0] if index >= 0 else None
 
 
 def neighbour_values(view: SessionView, layer: str, x: float, y: float,
-                     fields: tuple[str, ...] = ("district", "bgid", "owner_dept",
-                                                "maintainer_dept"),
-                     radius: float = 300.0) -> dict[str, Any]:
+                     fields: tuple[str, ...] = (*LOCATION_FIELDS, *MANAGEMENT_FIELDS),
+                     radius: float = NEIGHBOUR_RADIUS) -> dict[str, Any]:
     """Location and management values of the nearest asset of ``layer`` within ``radius``:
-    sensible defaults for a new asset placed next to it."""
+    sensible defaults for a new asset placed next to it (the rule an import's new assets
+    follow too: :mod:`citymgr_desktop.core.store.neighbours`)."""
     uuid = nearest_asset(view, layer, x, y, radius)
     if uuid is None:
         return {}
     row = view.row(layer, uuid, list(fields))
-    return {f: row.get(f) for f in fields if row.get(f) is not None}
+    return {f: row.get(f) for f in fields if row.get(f) not in (None, "")}

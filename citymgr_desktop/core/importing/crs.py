@@ -86,18 +86,19 @@ def _frame(crs: CRS) -> str:
     return next((f for f in SAME_FRAME_DATUMS if datum.startswith(f)), "")
 
 
-def resolve_source_crs(crs: CRS | None, geoms: np.ndarray, path: str) -> tuple[CRS, list[str]]:
+def resolve_source_crs(crs: CRS | None, geoms: np.ndarray,
+                       path: str) -> tuple[CRS, list[Message]]:
     """The source's CRS, or WGS 84 when it has none and its coordinates are lon/lat."""
     if crs is not None:
         return crs, []
     present = [g for g in geoms if g is not None and not g.is_empty]
     if not present:
-        return WGS84, ["the source states no CRS and has no geometries"]
+        return WGS84, [msg("the source states no CRS and has no geometries")]
     if present:
         b = shapely.total_bounds(np.array(present, dtype=object))
         if b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90:
-            return WGS84, ["the source states no CRS; its coordinates look like longitude/"
-                           "latitude, so WGS 84 (EPSG:4326) was assumed"]
+            return WGS84, [msg("the source states no CRS; its coordinates look like "
+                               "longitude/latitude, so WGS 84 (EPSG:4326) was assumed")]
     raise CrsError("{path}: the source states no coordinate reference system (no .prj?) and its "
                    "coordinates are not longitude/latitude; give it with --source-crs, e.g. "
                    "EPSG:4547", path=path)

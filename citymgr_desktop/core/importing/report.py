@@ -2,7 +2,8 @@
 
 It says how many features are inserted, updated, unchanged and skipped (per reason, with
 examples), which value words matched no domain code, which values were invalid, which fields
-stay empty (a condition nobody assessed is counted, not invented), what was done to geometries
+stay empty (a condition nobody assessed is counted, not invented), which were filled from
+the nearest asset (街道, 单元网格), what was done to geometries
 and how coordinates were transformed. ``to_dict`` is the JSON of ``--report``; ``to_text`` is
 what the command line prints.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citymgr_desktop.core.messages import Text, msg, render
+from citymgr_desktop.core.store.neighbours import NEIGHBOUR_RADIUS
 
 MAX_EXAMPLES = 5
 
@@ -90,6 +92,7 @@ class ImportReport:
     unmatched: dict[str, Counter[str]] = field(default_factory=dict)  # field -> word -> n
     invalid: dict[str, Tally] = field(default_factory=dict)  # field -> reason -> n
     empty: dict[str, int] = field(default_factory=dict)  # field -> features left empty
+    filled: dict[str, int] = field(default_factory=dict)  # field -> from the nearest asset
     fields: dict[str, str] = field(default_factory=dict)  # asset field -> source / constant
     crs: dict[str, Any] = field(default_factory=dict)
     obj_codes: tuple[str, str] | None = None  # first and last code assigned
@@ -108,6 +111,18 @@ class ImportReport:
     def add_invalid(self, field_name: str, message: Text, example: Example) -> None:
         self.invalid.setdefault(field_name, Tally()).add(message, example)
 
+    def add_filled(self, field_name: str, n: int = 1) -> None:
+        """``n`` new assets' empty ``field_name`` filled from their nearest neighbour:
+        counted as filled, no longer as left empty."""
+        if n <= 0:
+            return
+        self.filled[field_name] = self.filled.get(field_name, 0) + n
+        left = self.empty.get(field_name, 0) - n
+        if left > 0:
+            self.empty[field_name] = left
+        else:
+            self.empty.pop(field_name, None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "layer": self.layer, "target": self.target,
@@ -120,6 +135,7 @@ class ImportReport:
             "unmatched_values": {f: dict(c.most_common()) for f, c in self.unmatched.items()},
             "invalid_values": {f: t.to_dict() for f, t in self.invalid.items()},
             "left_empty": dict(self.empty),
+            "filled_from_nearest": dict(self.filled),
             "fields": dict(self.fields),
             "crs": {k: [str(n) for n in v] if k == "notes" else v for k, v in self.crs.items()},
             "obj_codes": list(self.obj_codes) if self.obj_codes else None,
@@ -194,6 +210,10 @@ class ImportReport:
                 why = ([msg("not assessed").render(lang)] if f == "condition" else []) + (
                     [] if f in self.fields else [msg("not mapped").render(lang)])
                 lines.append(f"    {n:>7}  {f}" + (f" ({'; '.join(why)})" if why else ""))
+        if self.filled:
+            lines.append("  " + msg("filled from the nearest asset (within {metres:g} m):",
+                                    metres=NEIGHBOUR_RADIUS).render(lang))
+            lines.extend(f"    {n:>7}  {f}" for f, n in self.filled.items())
         lines.extend("  " + msg("warning: {warning}",
         warning=w).render(lang) for w in self.warnings)
         return "\n".join(lines)

@@ -25,6 +25,7 @@ import shapely
 
 from citymgr_desktop.core.errors import ReadOnlyError
 from citymgr_desktop.core.importing import values as iv
+from citymgr_desktop.core.importing.location import fill_location
 from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
 from citymgr_desktop.core.importing.match import Numbering, match
 from citymgr_desktop.core.importing.prepare import Prepared, Preparer
@@ -154,6 +155,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     deltas: list[Delta] = []
     outcomes: list[tuple[Any, str]] = []
     numbering = Numbering()
+    fid_at_most = store.last_fid(mapping.table)  # new assets' neighbours: the assets before
     done = 0
 
     def one(batch: SourceData) -> None:
@@ -161,6 +163,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
         prog.check()
         cands = preparer.batch(batch, prog if second is None else None)
         plan = match(store, Prepared(preparer.table, cands, report), numbering)
+        fill_location(store, plan.deltas, report, fid_at_most)
         if not dry_run:
             _apply(store, plan.deltas, user, prog)
         done += len(batch)

@@ -246,6 +246,32 @@ class StoreQueries(StoreCommon):
             self.conn, f"SELECT a.asset_uuid, a.district, r.minx, r.miny, r.maxx, r.maxy "
             f"FROM {t} a JOIN {r} r ON r.id = a.fid WHERE a.asset_uuid IN ({{marks}})", uuids)}
 
+    def assets_near(self, layer: str, bbox: Bbox, fields: Sequence[str], *,
+                    fid_at_most: int | None = None) -> tuple[list[str], Any, list[tuple[Any, ...]]]:
+        """The live assets of ``layer`` whose bounding box meets ``bbox`` (the rtree): their
+        uuids, geometries (a Shapely array) and values of ``fields``; ``fid_at_most`` keeps
+        the rows that existed before an import's first insert."""
+        t, r = gpkg.quote_ident(layer), gpkg.quote_ident(gpkg.rtree_name(layer))
+        cols = "".join(f", {gpkg.quote_ident(f)}" for f in fields)
+        params: list[Any] = [bbox[2], bbox[0], bbox[3], bbox[1]]
+        if fid_at_most is not None:
+            params.append(fid_at_most)
+        # fid IN (rtree ids), not a join: SQLite then reads the table in fid order (2x faster)
+        rows = self.conn.execute(
+            f"SELECT asset_uuid, {gpkg.quote_ident(sc.GEOMETRY_COLUMN)}{cols} FROM {t} "
+            f"WHERE fid IN (SELECT id FROM {r} WHERE minx <= ? AND maxx >= ? AND miny <= ? "
+            "AND maxy >= ?) AND retired_at IS NULL"
+            + (" AND fid <= ?" if fid_at_most is not None else ""), params).fetchall()
+        from citymgr_desktop.core.gpkg.geometry import decode_many
+
+        return ([row[0] for row in rows], decode_many([row[1] for row in rows]),
+                [tuple(row[2:]) for row in rows])
+
+    def last_fid(self, layer: str) -> int:
+        """The highest fid of ``layer`` (0 when it is empty)."""
+        return int(self.conn.execute(
+            f"SELECT coalesce(max(fid), 0) FROM {gpkg.quote_ident(layer)}").fetchone()[0])
+
     def _asset_bounds(self, key_sql: str, layers: Sequence[str], where: str = "",
                       params: Sequence[object] = ()) -> dict[str, tuple[Bbox, int]]:
         """{value of ``key_sql`` (SQL written here, over asset ``a``): (bbox, count)}."""

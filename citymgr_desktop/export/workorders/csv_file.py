@@ -1,9 +1,11 @@
 """Work orders to CSV: UTF-8 with a byte-order mark, so Excel on a Chinese Windows opens the
 Chinese text correctly (without the BOM it guesses GBK and shows mojibake).
 
-``rows="assets"`` (default) writes one row per order and asset (the order's columns repeated:
-what a person filters in Excel); ``rows="orders"`` one row per order. Written under a
-temporary name and renamed.
+``rows="orders"`` (default) writes one row per order, as a 数字城管 case list has it and as
+the XLSX's orders sheet (the same rows: 案件编号, 标题, 状态, 街道, 处置单位, 处置时限, …, the
+assets' object codes in one cell); ``rows="assets"`` one row per order and asset, as the
+XLSX's second sheet (the order's columns repeated). Written under a temporary name and
+renamed.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ from citymgr_desktop.export.workorders.rows import (
     order_row,
 )
 
-ROW_KINDS = ("assets", "orders")
+ROW_KINDS = ("orders", "assets")
 
 
 def export_csv(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
-               rows: str = "assets", lang: str = "zh", progress: Progress | None = None
+               rows: str = "orders", lang: str = "zh", progress: Progress | None = None
                ) -> Path:
     """Write ``orders`` to ``path`` as CSV (UTF-8 with BOM, CRLF line ends as Excel writes)."""
     if rows not in ROW_KINDS:

@@ -22,7 +22,7 @@ FORMATS = ("pdf", "xlsx", "csv", "geojson", "gpkg")
 def export_orders(store: Store, path: str | os.PathLike[str], fmt: str, *,
                   cases: Sequence[str] | None = None, states: Sequence[str] | None = None,
                   lang: str = "zh", with_map: bool = True, with_photos: bool = False,
-                  csv_rows: str = "assets", progress: Progress | None = None,
+                  csv_rows: str = "orders", progress: Progress | None = None,
                   pending: DeltaSet | None = None) -> dict[str, object]:
     """Write the orders chosen by ``cases``/``states`` (all when both are empty) to ``path``;
     returns a summary {out, format, orders, assets}. ``with_photos``: the PDF prints the

@@ -137,7 +137,7 @@ def _assets_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
     table(flow, X0, cols, rows, title=f"{t('Assets')}（{len(rows)}）", shade=lambda i: i % 2 == 1)
 
 
-def _history_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
+def _history_table(flow: Flow, rep: ReportOrder, lang: str, keep: float = 0.0) -> None:
     t = T(lang)
     cols = [Column("asset", t("Asset"), 36), Column("date", t("Date"), 20, AC),
             Column("type", t("Type"), 18, AC), Column("crew", t("Crew"), 22),
@@ -155,13 +155,14 @@ def _history_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
             group.append(i)
     if not rows:
         text = t("Recent maintenance: no records for these assets.")
+        flow.ensure(7 + keep)
         flow.place(7, lambda s, y: s.text(X0, y + 1, W, 6, text, 9, color="#555555"))
         return
     table(flow, X0, cols, rows, title=t("Recent maintenance (last records of each asset)"),
-          shade=lambda k: group[k] % 2 == 0)
+          shade=lambda k: group[k] % 2 == 0, keep_with_next=keep)
 
 
-def _events_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
+def _events_table(flow: Flow, rep: ReportOrder, lang: str, keep: float = 0.0) -> None:
     t = T(lang)
     cols = [Column("at", t("When"), 30, AC), Column("from", t("From"), 22, AC),
             Column("to", t("To"), 22, AC), Column("by", t("Who"), 30),
@@ -175,12 +176,18 @@ def _events_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
     if len(rep.events) > len(events):
         title += " " + t("(last %1)").replace("%1", str(len(events)))
     if rows:
-        table(flow, X0, cols, rows, size=7.5, title=title)
+        table(flow, X0, cols, rows, size=7.5, title=title, keep_with_next=keep)
+
+
+WORK_H, SIGN_H, SIGN_GAP = 13.0, 19.0, 2.0
+SIGN_BLOCK_GAP = 2.5  # above the block
+SIGN_BLOCK_H = SIGN_BLOCK_GAP + WORK_H + SIGN_GAP + SIGN_H  # kept with the last section's end
+SECTION_GAP = 3.0
 
 
 def _sign_boxes(flow: Flow, lang: str) -> None:
     t = T(lang)
-    work_h, sign_h, gap = 13.0, 19.0, 2.0
+    work_h, sign_h, gap = WORK_H, SIGN_H, SIGN_GAP
     bw = (W - 4) / 2
 
     def draw(s: Sheet, y: float) -> None:
@@ -197,7 +204,7 @@ def _sign_boxes(flow: Flow, lang: str) -> None:
                    f"{t('Date')}：    {t('year')}    {t('month')}    {t('day')}", 8.5,
                    wrap=False)
 
-    flow.gap(2.5)
+    flow.gap(SIGN_BLOCK_GAP)
     flow.place(work_h + gap + sign_h, draw)
 
 
@@ -230,9 +237,11 @@ def layout_order(sheet: Sheet, rep: ReportOrder, lang: str, maps: workorder_map.
     if photos is not None:
         photo_block(flow, rep, photos, lang, X0, W)
         flow.gap(3)
-    _history_table(flow, rep, lang)
-    flow.gap(3)
-    _events_table(flow, rep, lang)
+    # the signature block never stands alone on a page: the last section's end goes with it
+    has_moves = bool(rep.events)
+    _history_table(flow, rep, lang, keep=0.0 if has_moves else SECTION_GAP + SIGN_BLOCK_H)
+    flow.gap(SECTION_GAP)
+    _events_table(flow, rep, lang, keep=SIGN_BLOCK_H)
     _sign_boxes(flow, lang)
     return flow.pages
 

@@ -187,9 +187,12 @@ def _cell_text(value: Any) -> str:
 
 def table(flow: Flow, x: float, columns: list[Column], rows: list[dict[str, Any]], *,
           size: float = 8.0, title: str | None = None, min_rows_with_title: int = 2,
-          shade: Callable[[int], bool] | None = None) -> None:
+          shade: Callable[[int], bool] | None = None, keep_with_next: float = 0.0) -> None:
     """A table that breaks across pages: the header row is repeated on every page and a row
-    is never split; a section title stays with the header and the first rows."""
+    is never split; a section title stays with the header and the first rows.
+    ``keep_with_next``: the height of what must follow the last row on its page (the
+    signature block): the last row goes over to the next page with it rather than leave
+    it alone there."""
     sheet = flow.sheet
     head_h = max(sheet.text_height(c.title, c.width - 2 * PAD_X, size, True)
                  for c in columns) + 2 * PAD_Y
@@ -197,6 +200,8 @@ def table(flow: Flow, x: float, columns: list[Column], rows: list[dict[str, Any]
                    for c in columns) + 2 * PAD_Y for r in rows]
     title_h = (sheet.text_height(title, 100, size + 2, True) + 1.5) if title else 0.0
     first = sum(heights[:min_rows_with_title])
+    if len(rows) <= min_rows_with_title:
+        first += keep_with_next
     flow.ensure(title_h + head_h + first)
     if title:
         flow.place(title_h, lambda s, y: s.text(x, y, 180, title_h, title, size + 2,
@@ -211,8 +216,10 @@ def table(flow: Flow, x: float, columns: list[Column], rows: list[dict[str, Any]
             cx += c.width
 
     flow.place(head_h, header)
+    last = len(rows) - 1
     for i, (row, h) in enumerate(zip(rows, heights, strict=True)):
-        if h > flow.room():
+        if h + (keep_with_next if i == last else 0.0) > flow.room() and (
+                i < last or flow.y > flow.continued_top + head_h + 0.01):
             flow.new_page()
             flow.place(head_h, header)
 

@@ -20,13 +20,14 @@ ORDER_COLUMNS: tuple[tuple[str, str | None, bool], ...] = (
     ("priority", "work_order_priority", False), ("asset_class", "asset_class", False),
     ("source", "work_order_source", False), ("district", None, False),
     ("assignee", None, False), ("deadline", None, True), ("overdue", None, False),
-    ("asset_count", None, False), ("description", None, False),
+    ("asset_count", None, False), ("asset_codes", None, False), ("description", None, False),
     ("reported_at", None, True), ("dispatched_at", None, True), ("resolved_at", None, True),
     ("closed_at", None, True), ("created_by", None, False), ("work_order_uuid", None, False),
 )
 ASSET_COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("case_no", None), ("title", None), ("state", "work_order_state"),
-    ("priority", "work_order_priority"), ("deadline", None), ("asset_class", "asset_class"),
+    ("priority", "work_order_priority"), ("deadline", None), ("assignee", None),
+    ("asset_class", "asset_class"),
     ("obj_code", None), ("name", None), ("district", None), ("bgid", None),
     ("condition", "condition_grade"), ("last_record_date", None), ("last_record_type",
                                                                    "record_type"),
@@ -35,6 +36,7 @@ ASSET_COLUMNS: tuple[tuple[str, str | None], ...] = (
 
 _EXTRA_HEADERS = {
     "overdue": ("Overdue", "超期"), "asset_count": ("Assets", "资产数"),
+    "asset_codes": ("Asset object codes", "资产部件编码"),
     "last_record_date": ("Last record", "最近记录日期"),
     "last_record_type": ("Last record type", "最近记录类型"),
     "obj_code": ("Object code", "部件编码"), "name": ("Name", "名称"),
@@ -66,6 +68,10 @@ def yes_no(value: bool, lang: str) -> str:
     return "yes" if value else "no"
 
 
+def _joined(words: list[str], lang: str) -> str:
+    return ("、" if lang.startswith("zh") else ", ").join(words)
+
+
 def order_districts(report: ReportOrder) -> list[str]:
     """The order's 街道: its own when it has one, else the distinct ones its assets name
     (an order made from a selection on the map stores none of its own)."""
@@ -87,8 +93,11 @@ def order_row(report: ReportOrder, lang: str = "zh", *, raw: bool = False,
             out[col] = v if raw else yes_no(v, lang)
         elif col == "asset_count":
             out[col] = len(report.assets)
+        elif col == "asset_codes":  # the order's assets in one cell (a case list's row)
+            codes = [str(a.values.get("obj_code") or a.asset_uuid) for a in report.assets]
+            out[col] = codes if raw else _joined(codes, lang)
         elif col == "district" and not raw:
-            out[col] = ("、" if lang.startswith("zh") else ", ").join(order_districts(report))
+            out[col] = _joined(order_districts(report), lang)
         else:
             v = o.get(col)
             if raw:
@@ -111,7 +120,8 @@ def asset_rows(report: ReportOrder, lang: str = "zh", *, raw: bool = False
 def asset_row(o: dict[str, Any], a: ReportAsset, lang: str = "zh", *, raw: bool = False
               ) -> dict[str, Any]:
     last = a.records[0] if a.records else {}
-    src = {**{k: o.get(k) for k in ("case_no", "title", "state", "priority", "deadline")},
+    src = {**{k: o.get(k) for k in ("case_no", "title", "state", "priority", "deadline",
+                                     "assignee")},
            "asset_class": a.asset_class, **a.values,
            "last_record_date": last.get("record_date"),
            "last_record_type": last.get("record_type")}

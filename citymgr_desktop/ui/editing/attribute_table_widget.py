@@ -6,6 +6,7 @@ the feature."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -168,7 +169,7 @@ class AttributeTableWidget(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.filter.setCompleter(QCompleter(self._history(), self.filter))
         self.filter.blockSignals(True)
-        self.filter.setText(str(QSettings().value(f"editing/filter/{self.layer}", "") or ""))
+        self.filter.setText(str(QSettings().value(self._filter_key(), "") or ""))
         self.filter.blockSignals(False)
         self.apply_filter()
 
@@ -187,11 +188,17 @@ class AttributeTableWidget(QWidget):
             return False
         self.error.hide()
         settings = QSettings()
-        settings.setValue(f"editing/filter/{self.layer}", text)
+        settings.setValue(self._filter_key(), text)
         if text:
             history = [h for h in self._history() if h != text]
             settings.setValue("editing/filter_history", [text, *history][:HISTORY])
         return True
+
+    def _filter_key(self) -> str:
+        """Where the layer's filter is kept: per file, as QGIS keeps a layer's filter in its
+        project (a filter typed for one file never applies to another)."""
+        where = quote(str(self.store.path) if self.store is not None else "", safe="")
+        return f"editing/filter/{where}/{self.layer}"
 
     def _history(self) -> list[str]:
         value = QSettings().value("editing/filter_history", [])

@@ -41,7 +41,52 @@ def install(window: Window) -> QAction:
     action.triggered.connect(lambda: open_wizard(window))
     window.menu("file").addAction(action)
     window.storeChanged.connect(refresh)
+    window.add_open_handler(lambda path: offer_source(window, path))
     return action
+
+
+SOURCE_NAMES = {".shp": "Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML",
+                ".kmz": "KML", ".csv": "CSV", ".xlsx": "Excel", ".osm": "OpenStreetMap",
+                ".pbf": "OpenStreetMap", ".gml": "GML", ".fgb": "FlatGeobuf", ".dxf": "DXF",
+                ".tab": "MapInfo", ".mif": "MapInfo"}
+
+
+def offer_source(window: Window, path: str) -> bool:
+    """File > Open (or a drop) of a file that is no GeoPackage but a source the importer
+    reads (a Shapefile, GeoJSON, KML, CSV…): offer to import it into the open project, the
+    wizard opened on it, as QGIS opens any OGR source. False: not such a source (the window
+    shows its error)."""
+    from pathlib import Path
+
+    from citymgr_desktop.core.errors import CitymgrError
+    from citymgr_desktop.core.importing.sources import list_layers
+
+    source = Path(path)
+    if source.suffix.lower() == ".gpkg":
+        return False  # a damaged or foreign .gpkg: its own error says what is wrong
+    try:
+        if not list_layers(source):
+            return False
+    except CitymgrError:
+        return False
+    kind = SOURCE_NAMES.get(source.suffix.lower(), source.suffix.lstrip(".").upper())
+    store = window.store
+    if store is None or store.read_only or not window.is_project:
+        QMessageBox.information(window, tr("Import data"), tr(
+            "%1 is a %2 file, not a GeoPackage project. Open or create a project, then "
+            "bring it in with File > Import data….").replace("%1", source.name)
+            .replace("%2", kind))
+        return True
+    box = QMessageBox(QMessageBox.Icon.Question, tr("Import data"), tr(
+        "%1 is a %2 file, not a GeoPackage project. Import it into %3?").replace(
+        "%1", source.name).replace("%2", kind).replace("%3", store.path.name),
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, window)
+    box.setObjectName("importSourceOffer")
+    if box.exec() == QMessageBox.StandardButton.Yes:
+        wizard = open_wizard(window)
+        if wizard is not None:
+            wizard.source_page.set_path(str(source))
+    return True
 
 
 def offer_import(window: Window, store: Store) -> str | None:

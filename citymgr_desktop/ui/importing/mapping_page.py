@@ -33,6 +33,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.importing.source_labels import crs_text, geometry_type_label
 from citymgr_desktop.ui.importing.state import ImportHost
 
 COL_FIELD, COL_SOURCE, COL_CONSTANT, COL_SAMPLES = range(4)
@@ -115,7 +116,7 @@ class ImportMappingPage(QWizardPage):
         info = state.info
         self.info_label.setText(self.tr("%1: %2 feature(s), %3, CRS %4").replace(
             "%1", info.name).replace("%2", str(info.count)).replace(
-            "%3", str(info.geometry_type)).replace("%4", info.crs_name)
+            "%3", geometry_type_label(info.geometry_type)).replace("%4", crs_text(info.crs))
             + "".join(f"\n• {i18n.render(n)}" for n in info.notes))
 
     def rebuild(self, suggest: bool = True, mapping: ImportMapping | None = None) -> None:

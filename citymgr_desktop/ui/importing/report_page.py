@@ -30,10 +30,12 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing import ImportReport, ImportResult, run_import
 from citymgr_desktop.core.importing.profile import save_profile
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.neighbours import NEIGHBOUR_RADIUS
 from citymgr_desktop.render import load_map
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.importing.preview_widget import ImportPreviewWidget
+from citymgr_desktop.ui.importing.source_labels import crs_name_text
 from citymgr_desktop.ui.importing.state import ImportHost
 from citymgr_desktop.ui.worker import show_error
 
@@ -186,13 +188,17 @@ class ImportReportPage(QWizardPage):
                 why = f" ({t('not assessed')})" if f == "condition" else ""
                 out.append(f"<li>{e(label(f))}: {n:,}{e(why)}</li>")
             out.append("</ul>")
+        if r.filled:  # the 街道/单元网格 the source left empty (core/importing/location.py)
+            title = t("Filled from the nearest asset (within %1 m)")
+            out.append(f"<h4>{e(title.replace('%1', f'{NEIGHBOUR_RADIUS:g}'))}</h4><ul>")
+            out += [f"<li>{e(label(f))}: {n:,}</li>" for f, n in r.filled.items()] + ["</ul>"]
         if r.crs:
             notes = "".join(f"<li>{e(i18n.render(n))}</li>" for n in r.crs.get("notes", []))
             acc = r.crs.get("accuracy_m")
             accuracy = (f" ({e(t('accuracy %1 m').replace('%1', f'{acc:g}'))})"
                         if acc is not None else "")
-            out.append(f"<h4>{e(t('Coordinates'))}</h4><p>{e(str(r.crs.get('source')))} → "
-                       f"{e(str(r.crs.get('target')))}<br><small>"
+            out.append(f"<h4>{e(t('Coordinates'))}</h4><p>{e(crs_name_text(r.crs.get('source')))}"
+                       f" → {e(crs_name_text(r.crs.get('target')))}<br><small>"
                        f"{e(str(r.crs.get('transformation')))}{accuracy}</small></p>"
                        f"<ul>{notes}</ul>")
         out += [f"<p style='color:#a15c00'>⚠ {e(i18n.render(w))}</p>" for w in r.warnings]

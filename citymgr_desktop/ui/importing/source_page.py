@@ -31,6 +31,7 @@ from citymgr_desktop.core.importing.sources import (
     read_source,
 )
 from citymgr_desktop.ui import i18n
+from citymgr_desktop.ui.importing.source_labels import geometry_type_label
 from citymgr_desktop.ui.importing.state import ImportHost
 from citymgr_desktop.ui.worker import show_error
 
@@ -134,7 +135,7 @@ class ImportSourcePage(QWizardPage):
             self.layer_combo.addItem(i18n.render(exc), None)
             return
         for name, gtype in layers:
-            self.layer_combo.addItem(f"{name}  ({gtype or self.tr('no geometry')})", name)
+            self.layer_combo.addItem(f"{name}  ({geometry_type_label(gtype)})", name)
         spatial = [i for i, (_, g) in enumerate(layers) if g is not None]
         if spatial:
             self.layer_combo.setCurrentIndex(spatial[0])

@@ -1,12 +1,15 @@
 """The status bar of the map: cursor position (map CRS and lon/lat), scale 1:N (editable),
-CRS name, selection count and a busy indicator while a frame is drawn.
+CRS name, selection count and a busy indicator while a frame is drawn; on the left the
+window's messages, cut with "…" where they do not fit (the whole text in the tooltip), so a
+long one never runs into the selection count.
 """
 
 from __future__ import annotations
 
 from pyproj import CRS, Transformer
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
 
 from citymgr_desktop.core.crs_names import chinese_name
 from citymgr_desktop.core.messages import is_chinese
@@ -27,8 +30,35 @@ def parse_scale(text: str) -> float | None:
     return value if value > 0 else None
 
 
+MESSAGE_GAP = 12  # pixels between a message and the first permanent widget
+
+
+class ElidedLabel(QLabel):
+    """One line of text that takes the width it is given and ends in "…" when it does not
+    fit (a plain QLabel is cut off mid-word, or pushes its neighbours)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setContentsMargins(0, 0, MESSAGE_GAP, 0)
+
+    def shown_text(self) -> str:
+        """The text as drawn: elided to the width the label has."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.contentsRect().width())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().windowText().color())
+        painter.drawText(self.contentsRect(),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         self.shown_text())
+
+
 class MapStatusBar(QStatusBar):
-    """Permanent widgets on the right; ``status()`` messages on the left."""
+    """Permanent widgets on the right; ``status()`` messages on the left, in
+    :attr:`message` (elided; Qt's own status tips of menu items still show as Qt shows
+    them)."""
 
     scaleEntered = Signal(float)
 
@@ -60,10 +90,33 @@ class MapStatusBar(QStatusBar):
         self.scale.lineEdit().returnPressed.connect(self._scale_typed)
         self.scale.activated.connect(lambda _i: self._scale_typed())
         self.crs = QLabel(self)
+        self.message = ElidedLabel(self)
+        self.message.setObjectName("statusMessage")
+        self.addWidget(self.message, 1)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.clearMessage)
         for w in (self.busy, self.selection, self.coords, self.lonlat, self.scale, self.crs):
             self.addPermanentWidget(w)
         self.set_selection_count(0)
         self.set_crs(None)
+
+    # the window's messages: in our label, not painted by QStatusBar over the whole width
+    def showMessage(self, text: str, timeout: int = 0) -> None:
+        """Show ``text`` on the left for ``timeout`` ms (0: until the next message)."""
+        self.message.setText(text)
+        self.message.setToolTip(text)
+        if timeout > 0:
+            self._message_timer.start(timeout)
+        else:
+            self._message_timer.stop()
+
+    def clearMessage(self) -> None:
+        self.showMessage("")
+
+    def currentMessage(self) -> str:
+        """The message shown (whole, not elided), else a status tip Qt shows."""
+        return self.message.text() or super().currentMessage()
 
     def set_crs(self, crs: CRS | None) -> None:
         self._to_lonlat = None

@@ -29,10 +29,12 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.export.pages import ISO_216_MM
 from citymgr_desktop.export.print_map import geometry as lg
 from citymgr_desktop.export.print_map.layout import PrintSettings
+from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
 
 SETTINGS_KEY = "printing/last"
 SESSION_LANG_KEY = "printing_sheet_language"  # a dynamic property of the main window
+SESSION_ATLAS_KEY = "printing_atlas"  # "kind|file": the pages chosen for that file, this session
 AREA_VIEW, AREA_ALL, AREA_DISTRICT = "view", "all", "district"
 ATLAS_NONE = ""
 
@@ -132,7 +134,7 @@ class PrintOptionsWidget(QWidget):
         shown = set(self.window.layer_panel.visible_layers())
         for t in sc.ASSET_TABLES:
             if t.name in present:
-                item = QListWidgetItem(f"{t.label('zh')} / {t.label('en')}")
+                item = QListWidgetItem(t.label(label_language()))  # the interface's language
                 item.setData(Qt.ItemDataRole.UserRole, t.name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if t.name in shown
@@ -149,7 +151,9 @@ class PrintOptionsWidget(QWidget):
 
     def _emit(self, *_: object) -> None:
         atlas = self.atlas_kind() != ATLAS_NONE
-        self.district.setEnabled(self.area.currentData() == AREA_DISTRICT or atlas)
+        # the sub-district counts only with the area "Sub-district" (for an atlas too): an
+        # enabled list that is then ignored printed the whole district's pages
+        self.district.setEnabled(self.area.currentData() == AREA_DISTRICT)
         self.dpi.setEnabled(not atlas)
         self.changed.emit()
 
@@ -206,10 +210,19 @@ class PrintOptionsWidget(QWidget):
         s = PrintSettings.from_dict(data.get("settings", {})) if data else PrintSettings()
         self._select(self.paper, s.paper)
         self._select(self.orientation, s.orientation)
-        self._select(self.area, data.get("area", AREA_VIEW))
-        self._select(self.atlas, data.get("atlas", ATLAS_NONE))
-        if s.district:
+        # remembered choices checked against this file: a sub-district it does not have is
+        # the whole district (the trial's dialog kept 黄鹤楼街道 from another file)
+        area = data.get("area", AREA_VIEW)
+        if area == AREA_DISTRICT and self.district.findText(s.district or "") < 0:
+            area = AREA_ALL
+        self._select(self.area, area)
+        if area == AREA_DISTRICT:
             self.district.setCurrentText(s.district)
+        # an atlas is a job of its own: kept for this file while the window is open, never
+        # the next session's first choice (it opened on "one page per work order")
+        kind, _, path = str(self.window.property(SESSION_ATLAS_KEY) or "").partition("|")
+        self._select(self.atlas, kind if self.store is not None
+                     and path == str(self.store.path) else ATLAS_NONE)
         if s.scale is None:
             self.scale.setCurrentIndex(0)
         else:
@@ -242,10 +255,12 @@ class PrintOptionsWidget(QWidget):
         d.pop("layers", None)
         d.pop("lang", None)
         self.window.setProperty(SESSION_LANG_KEY, s.lang)
+        if self.store is not None:
+            self.window.setProperty(SESSION_ATLAS_KEY, f"{self.atlas_kind()}|{self.store.path}")
         if self.area.currentData() == AREA_DISTRICT:
             d["district"] = self.district.currentText()
         QSettings().setValue(SETTINGS_KEY, json.dumps(
-            {"settings": d, "area": self.area.currentData(), "atlas": self.atlas.currentData()},
+            {"settings": d, "area": self.area.currentData()},
             ensure_ascii=False))
 
     def _fits(self) -> bool:

@@ -14,7 +14,11 @@ from citymgr_desktop.core.store.postgis.connection import (
     PasswordNeededError,
     PasswordRefusedError,
 )
-from citymgr_desktop.core.store.targets import display_name, without_password
+from citymgr_desktop.core.store.targets import (
+    display_name,
+    is_database_target,
+    without_password,
+)
 from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
@@ -79,6 +83,18 @@ def open_project(w: Window, target: str) -> ProjectStore | None:
         store.close()
         store = Store.open(target, read_only=True)
     return store
+
+
+def check_openable(target: str) -> None:
+    """Raise the one-line error :func:`open_project` would raise for a file that cannot be
+    opened (missing, not a GeoPackage, damaged), before anything else happens: the window
+    asks about unsaved edits only once the new file is known to open. The file is opened
+    read-only and closed (its integrity check is remembered: the real open does not repeat
+    it); a database's name is checked when it is opened (it may ask for a password)."""
+    from citymgr_desktop.core.store import Store
+
+    if not is_database_target(target):
+        Store.open(target, read_only=True).close()
 
 
 def ask_database(w: Window) -> None:

@@ -73,6 +73,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.feature_errors: dict[str, str] = {}
         self.installed_features: dict[str, object] = {}  # package name -> what install() returned
         self._close_guards: list[Callable[[], bool]] = []
+        self._open_handlers: list[Callable[[str], bool]] = []
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
         self._load_task: Task | None = None
@@ -115,10 +116,16 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         opened read-only (its layers drawn for reference). The first view is ``extent`` (map
         CRS), else the view the file was closed at, else the whole map; a small first view is
         read and drawn before the rest (``first_view.py``)."""
-        if not self._may_close():
-            return False
         if not is_database_target(path):  # remembered and offered as a folder: absolute
             path = os.path.abspath(path)
+        try:  # a file that cannot be opened changes nothing (no "save your edits?" first)
+            db.check_openable(str(path))
+        except CitymgrError as exc:
+            if not any(handler(str(path)) for handler in list(self._open_handlers)):
+                show_error(self, self.tr("Open"), exc)
+            return False
+        if not self._may_close():
+            return False
         try:
             store = db.open_project(self, str(path))
             if store is None:
@@ -176,6 +183,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.addDockWidget(area, dock)
         self._docks[object_name] = dock
         self.panels_menu.addAction(dock.toggleViewAction())
+        ws.heighten_when_shown(self, dock)
         if self._restored:
             self.restoreDockWidget(dock)
         return dock
@@ -207,6 +215,10 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         """``guard()`` runs before the file is closed (or another opened, or the app quits);
         it returns False to keep the file open (e.g. the user cancelled 'save changes?')."""
         self._close_guards.append(guard)
+
+    def add_open_handler(self, handler: Callable[[str], bool]) -> None:
+        """``handler(path)`` may take a file ``open_file`` cannot open (returns True)."""
+        self._open_handlers.append(handler)
 
     def close_file(self) -> bool:
         if not self._may_close():
@@ -332,14 +344,15 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.canvas.close_worker()
         super().closeEvent(event)
 
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event) -> None:  # any file: open_file says or offers the rest
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if any(u.toLocalFile().lower().endswith(".gpkg") for u in urls):
+        if any(u.isLocalFile() for u in urls):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls()
-                 if u.toLocalFile().lower().endswith(".gpkg")]
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        paths = sorted((u.toLocalFile() for u in urls if u.isLocalFile()),
+                       key=lambda p: not p.lower().endswith(".gpkg"))  # a project first
         if paths:
             event.acceptProposedAction()
             QTimer.singleShot(0, lambda: self.open_file(paths[0]))

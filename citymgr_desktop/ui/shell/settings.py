@@ -31,8 +31,21 @@ MAX_RECENT = 10
 RECENT_KEY = "files/recent"
 
 
+def start_folder() -> str:
+    """Where File > Open starts: the folder used last, else the folder of the most recent
+    file, else the home's Documents (the trial's first Open dialog showed /root)."""
+    last = str(QSettings().value("files/lastDir", "") or "")
+    if last and Path(last).is_dir():
+        return last
+    for path in recent_files():
+        if not is_database_target(path) and Path(path).parent.is_dir():
+            return str(Path(path).parent)
+    documents = Path.home() / "Documents"
+    return str(documents if documents.is_dir() else Path.home())
+
+
 def open_dialog(w: Window) -> None:
-    start = str(QSettings().value("files/lastDir", str(Path.home())))
+    start = start_folder()
     path, _ = QFileDialog.getOpenFileName(w, i18n.tr("Open GeoPackage"), start,
                                           i18n.tr("GeoPackage (*.gpkg);;All files (*)"))
     if path:
@@ -56,8 +69,11 @@ def fill_recent(w: Window, menu: QMenu) -> None:
     """Rebuild File > Open Recent (numbered, full path in the tooltip)."""
     menu.clear()
     files = recent_files()
+    names = [Path(p).name for p in files if not is_database_target(p)]
     for i, path in enumerate(files):
         shown = path if is_database_target(path) else Path(path).name
+        if names.count(shown) > 1:  # several district.gpkg: their folders tell them apart
+            shown = f"{shown} — {Path(path).parent.name or Path(path).parent}"
         a = menu.addAction(f"&{i + 1} {shown}")
         a.setToolTip(path)
         a.setStatusTip(path)
@@ -125,6 +141,8 @@ def about(w: Window) -> None:
 
 # below these a dock is unusable (layer names cut to "Litte", two rows of work orders)
 MIN_SIDE_DOCK, MIN_BOTTOM_DOCK = 220, 150
+USABLE_BOTTOM_DOCK = 240  # a bottom dock shown lower than this shows one row of a table
+LAYOUT_SETTLED = "dockLayoutSettled"  # the first or restored layout is in place
 MIN_WINDOW = (960, 640)
 
 
@@ -166,14 +184,39 @@ def repair_layout(w: QMainWindow, tries: int = 50) -> None:
             QTimer.singleShot(100, lambda: repair_layout(w, tries - 1))
         return
     side = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
-    for d in w.findChildren(QDockWidget):
-        if d.isFloating() or not d.isVisible():
-            continue
-        area = w.dockWidgetArea(d)
-        if area in side and d.width() < MIN_SIDE_DOCK:
+    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+    shown = [d for d in w.findChildren(QDockWidget) if not d.isFloating() and d.isVisible()]
+    for d in shown:
+        if w.dockWidgetArea(d) in side and d.width() < MIN_SIDE_DOCK:
             w.resizeDocks([d], [MIN_SIDE_DOCK + 40], Qt.Orientation.Horizontal)
-        elif area == Qt.DockWidgetArea.BottomDockWidgetArea and d.height() < MIN_BOTTOM_DOCK:
-            w.resizeDocks([d], [MIN_BOTTOM_DOCK + 40], Qt.Orientation.Vertical)
+    # the bottom area as a whole: heightening a low dock stacked over a tall one would take
+    # the tall one's rows (the attribute table came back one row tall after a restart)
+    low = [d for d in shown if w.dockWidgetArea(d) == bottom]
+    if low and max(d.height() for d in low) < MIN_BOTTOM_DOCK:
+        w.resizeDocks(low[:1], [MIN_BOTTOM_DOCK + 40], Qt.Orientation.Vertical)
+    w.setProperty(LAYOUT_SETTLED, True)
+
+
+def usable_bottom_height(w: QMainWindow) -> int:
+    """The height a bottom dock is given when it is shown lower than a table can be read
+    in (a filter row, a tool bar and a header leave one row in 190 px): a third of the
+    window, at least :data:`USABLE_BOTTOM_DOCK`."""
+    return max(USABLE_BOTTOM_DOCK, w.height() // 3)
+
+
+def heighten_when_shown(w: QMainWindow, dock: QDockWidget) -> None:
+    """Whenever ``dock`` is shown in the bottom area lower than :data:`USABLE_BOTTOM_DOCK`
+    once the window's layout is in place (the work orders of the first layout keep their
+    190 px), give it :func:`usable_bottom_height` (a height the person chose above that is
+    kept, and restored with the window's state)."""
+    def check() -> None:
+        if (dock.isVisible() and not dock.isFloating() and w.isVisible()
+                and w.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+                and dock.height() < USABLE_BOTTOM_DOCK):
+            w.resizeDocks([dock], [usable_bottom_height(w)], Qt.Orientation.Vertical)
+
+    dock.visibilityChanged.connect(
+        lambda shown: shown and w.property(LAYOUT_SETTLED) and QTimer.singleShot(0, check))
 
 
 def default_layout(w: QMainWindow) -> None:
@@ -191,7 +234,7 @@ def default_layout(w: QMainWindow) -> None:
             w.resizeDocks(ds[:1], [size], Qt.Orientation.Horizontal)
     bottom = [d for d in docks if w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
     if bottom:
-        w.resizeDocks(bottom[:1], [190], Qt.Orientation.Vertical)
+        w.resizeDocks(bottom[:1], [190], Qt.Orientation.Vertical)  # the work orders
     repair_layout(w)  # a small screen: the right-hand docks' minimum took the left's room
 
 

@@ -78,6 +78,12 @@ class Window(Protocol):
         returns False to keep the file open (e.g. "save changes?" -> Cancel)."""
         ...
 
+    def add_open_handler(self, handler: Callable[[str], bool]) -> None:
+        """``handler(path)`` runs when ``open_file`` meets a file that is no GeoPackage it can
+        open (before the error is shown); it returns True when it took the file (e.g. the
+        import wizard for a Shapefile), and then the window shows nothing more."""
+        ...
+
     def notify_data_changed(self, tables: set[str]) -> None:
         """Call after writing to the store: the map reloads those layers, panels refresh."""
         ...

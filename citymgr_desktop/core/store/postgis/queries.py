@@ -6,7 +6,7 @@ an asset, its records, a newer graded record, attachments; work orders by filter
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.expression import Fields
 from citymgr_desktop.core.model import schema as sc
@@ -19,6 +19,9 @@ class PostgisQueries(StoreCommon):
     """A base of :class:`~citymgr_desktop.core.store.postgis.PostgisStore`."""
 
     conn: Any
+    if TYPE_CHECKING:  # the store's property (the project's srid from citymgr_meta)
+        @property
+        def srid(self) -> int: ...
 
     # -- the edit session's and the attribute table's questions (the GeoPackage's in
     # ``store/queries.py``) ------------------------------------------------------------------
@@ -191,6 +194,32 @@ class PostgisQueries(StoreCommon):
             f"SELECT asset_uuid, district, ST_XMin({geom}), ST_YMin({geom}), ST_XMax({geom}), "
             f"ST_YMax({geom}) FROM {ident(layer)} WHERE asset_uuid = ANY(%s) AND {geom} IS "
             f"NOT NULL AND NOT ST_IsEmpty({geom})", (list(uuids),))}
+
+    def assets_near(self, layer: str, bbox: tuple[float, float, float, float],
+                    fields: Sequence[str], *, fid_at_most: int | None = None
+                    ) -> tuple[list[str], Any, list[tuple[Any, ...]]]:
+        """The live assets of ``layer`` whose bounding box meets ``bbox`` (the GiST index):
+        uuids, geometries (a Shapely array), values of ``fields`` (as the GeoPackage's)."""
+        import shapely
+
+        geom = ident(sc.GEOMETRY_COLUMN)
+        params: list[Any] = [*map(float, bbox), self.srid]
+        if fid_at_most is not None:
+            params.append(fid_at_most)
+        rows = self.conn.execute(
+            f"SELECT asset_uuid, {select_column(sc.GEOMETRY_COLUMN)}"
+            f"{''.join(', ' + ident(f) for f in fields)} FROM {ident(layer)} WHERE retired_at "
+            "IS NULL AND "
+            f"{geom} && ST_MakeEnvelope(%s, %s, %s, %s, %s)"
+            + (" AND fid <= %s" if fid_at_most is not None else ""), params).fetchall()
+        wkbs = [None if r[1] is None else bytes(r[1]) for r in rows]
+        return ([r[0] for r in rows], shapely.from_wkb(wkbs),
+                [tuple(from_db(f, v) for f, v in zip(fields, r[2:], strict=True)) for r in rows])
+
+    def last_fid(self, layer: str) -> int:
+        """The highest fid of ``layer`` (0 when it is empty)."""
+        return int(self.conn.execute(
+            f"SELECT coalesce(max(fid), 0) FROM {ident(layer)}").fetchone()[0])
 
     def _asset_bounds(self, key_sql: str, layers: Sequence[str], where: str = "",
                       params: Sequence[object] = ()) -> dict[str, tuple[tuple[float, ...], int]]:
