@@ -1,7 +1,8 @@
 """How fast ``citymgr --help`` (and so shell completion and a typo's usage line) answers.
 
 Each command imports its heavy libraries (pandas, GeoPandas, pyogrio, pyproj, NumPy, Shapely,
-Qt) inside its run function, so building the parser costs about what starting Python costs.
+Qt) inside its run function, and the parser builds a command's options only when it is chosen
+(the list of commands is a table), so ``--help`` costs about what starting Python costs.
 Prints the median of ``--repeat`` runs of each command line as a fresh process, next to
 ``python -c pass`` and to importing the GIS stack, which every command paid before.
 
@@ -25,6 +26,7 @@ CASES = [
     ("citymgr --help", [sys.executable, "-m", "citymgr_desktop", "--help"]),
     ("citymgr workorders export --help",
      [sys.executable, "-m", "citymgr_desktop", "workorders", "export", "--help"]),
+    ("citymgr edit --help", [sys.executable, "-m", "citymgr_desktop", "edit", "--help"]),
     ("citymgr completion bash", [sys.executable, "-m", "citymgr_desktop", "completion", "bash"]),
     ("import pandas, geopandas, pyogrio (before)",
      [sys.executable, "-c", "import pandas, geopandas, pyogrio"]),
@@ -33,6 +35,7 @@ CASES = [
 
 def time_it(cmd: list[str], repeat: int) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode caches, as an installed package has
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -239,6 +239,12 @@ def build_rows(size: dict[str, int], work: Path, only: str | None = None) -> lis
     what = f"sync, {size['sync']:,} master, {size['changes']:,} changes a side (in process)"
     if only is None or only in what:
         rows.append(sync_row(size, work, what))
+    # in process: CPU per frame (all threads), median of 31 frames of one process
+    rows.append(Row(f"1 % quick frame from scratch, {n:,}, CPU per frame (in process)",
+                    Side([sys.executable, str(HERE / "bench_quick_frame.py"), "--worker",
+                          str(district), "--frames", "31", "--whole-only"],
+                         {"QT_QPA_PLATFORM": "offscreen"}, reads_result=True),
+                    target="< 16 ms"))
     rows.append(Row(f"atlas, one page per 街道, {n:,}, whole process",
                     Side(citymgr("print-map", str(district), "--out", str(work / "atlas.pdf"),
                                  "--atlas", "district", "--overwrite")),

@@ -1,35 +1,33 @@
 """The ``citymgr`` command line.
 
 Each sub-command lives in its own module under :mod:`citymgr_desktop.cli.commands` and
-exposes ``register(subparsers)``; modules are discovered, so adding a command touches no
-shared file. Building the parser imports nothing heavy (``citymgr --help`` and shell
-completion stay instant): a command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside
-its run function; a command line that plainly names its command (``citymgr edit FILE ...``)
-builds that command's parser alone (:func:`command_module`). Errors from the core's hierarchy become one-line messages in the chosen
-language (``--lang``, else ``CITYMGR_LANG``, else the locale; the prefix ``citymgr: error:``
-stays English for scripts) and exit codes; as a last resort a file or system fault that escaped
-them (SQLite, a full disk, GDAL) does too. The conventions every command follows are in
-docs/cli.md.
+exposes ``register(subparsers)``; the package lists the commands (``COMMANDS``: name, module,
+summary), so ``citymgr --help``, a typo's usage line and ``citymgr X ...`` import no command
+module but X's (:class:`CommandChoice`), and nothing of the core before a command runs: a
+command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside its run function. Errors from
+the core's hierarchy become one-line messages in the chosen language (``--lang``, else
+``CITYMGR_LANG``, else the locale; the prefix ``citymgr: error:`` stays English for
+scripts) and exit codes; as a last resort a file or system fault that escaped them (SQLite,
+a full disk, GDAL) does too. The conventions every command follows are in docs/cli.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from citymgr_desktop import __version__
 from citymgr_desktop.cli import commands
+from citymgr_desktop.cli.commands import COMMANDS, READS_EVERY_COMMAND
 from citymgr_desktop.cli.commands._common import (
     cli_language,
     ends_at_once,
     language,
     set_cli_language,
 )
-from citymgr_desktop.core.errors import CitymgrError
-from citymgr_desktop.core.messages import msg
 
 EXIT_CODES_HELP = """exit codes:
   0 success            3 bad or locked file    4 read-only file     5 not our schema
@@ -42,35 +40,53 @@ result as JSON, --overwrite to replace an output file, lists repeated or comma-s
 """
 
 
-# commands whose module is not named after them (the others: ``field-package`` ->
-# ``field_package``)
-MODULE_OF = {"import": "import_", "snapshot": "publish", "sync-list": "sync",
-             "sync-resolve": "sync", "sync-undo": "sync"}
+class CommandChoice(argparse._SubParsersAction):
+    """The COMMAND argument of the lazy parser: every command is listed with its summary from
+    :data:`~citymgr_desktop.cli.commands.COMMANDS`, and its module is imported and its parser
+    built only when a command line chooses it (``completion`` builds them all)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._built: set[str] = set()  # the modules whose commands have their parsers
+        for name, (_module, summary) in COMMANDS.items():
+            self._choices_actions.append(self._ChoicesPseudoAction(name, (), summary))
+            self._name_parser_map[name] = None  # built when chosen
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        name = values[0]
+        if name in self._name_parser_map and self._name_parser_map[name] is None:
+            chosen = COMMANDS if name in READS_EVERY_COMMAND else {name: COMMANDS[name]}
+            for module, _summary in chosen.values():
+                self._build(module)
+        super().__call__(parser, namespace, values, option_string)
+
+    def _build(self, module: str) -> None:
+        """The parsers of the commands ``module`` registers (once)."""
+        if module not in self._built:
+            self._built.add(module)
+            importlib.import_module(f"{commands.__name__}.{module}").register(_Registrar(self))
 
 
-def command_module(argv: Sequence[str]) -> str | None:
-    """The module of the command ``argv`` names after the global options, when it names
-    one plainly; None for ``--help``, ``--version``, a typo or ``completion`` (which walks
-    every command): those build the whole parser."""
-    i = 0
-    while i < len(argv) and argv[i].startswith("-"):
-        if argv[i] == "--lang":
-            i += 2
-        elif argv[i] in ("-v", "--verbose", "--debug") or argv[i].startswith("--lang="):
-            i += 1
-        else:
-            return None
-    if i >= len(argv):
-        return None
-    name = MODULE_OF.get(argv[i], argv[i].replace("-", "_"))
-    if name.startswith("_") or name == "completion" or not any(
-            info.name == name for info in pkgutil.iter_modules(commands.__path__)):
-        return None
-    return name
+class _Registrar:
+    """What a command module's ``register`` is given by :class:`CommandChoice`: its
+    ``add_parser`` builds the parser as argparse's does, the summary being in the list."""
+
+    def __init__(self, choice: CommandChoice) -> None:
+        self.choice = choice
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if kwargs.get("prog") is None:
+            kwargs["prog"] = f"{self.choice._prog_prefix} {name}"
+        kwargs.pop("help", None)
+        aliases = kwargs.pop("aliases", ())
+        parser: argparse.ArgumentParser = self.choice._parser_class(**kwargs)
+        for spelling in (name, *aliases):
+            self.choice._name_parser_map[spelling] = parser
+        return parser
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every command, or of the command module ``only`` alone."""
+def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citymgr",
         description="City-management asset inventory (城市管理资产台账) on GeoPackage files "
@@ -87,15 +103,35 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                            help="log what happens (INFO) on stderr")
     verbosity.add_argument("--debug", action="store_true",
                            help="log everything (DEBUG) on stderr and show tracebacks")
+    parser.set_defaults(root_parser=parser)  # ``citymgr completion`` walks it
+    return parser
+
+
+def command_line_parser() -> argparse.ArgumentParser:
+    """The parser ``main`` uses: the commands listed, each one's module imported and its
+    parser built when chosen (:class:`CommandChoice`), so ``citymgr --help``, a typo and
+    ``citymgr X ...`` read no command module but X's."""
+    parser = _top_parser()
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", action=CommandChoice)
+    sub.required = True
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command's parser, each module registering its own with its ``help=`` and
+    ``ORDER`` (what :func:`command_line_parser` must print and do the same as: the tests
+    compare them; ``tests/ui/test_readme_commands.py`` walks it)."""
+    import pkgutil
+
+    parser = _top_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     mods = []
     for info in pkgutil.iter_modules(commands.__path__):
-        if not info.name.startswith("_") and only in (None, info.name):
+        if not info.name.startswith("_"):
             mods.append(importlib.import_module(f"{commands.__name__}.{info.name}"))
     for mod in sorted(mods, key=lambda m: (getattr(m, "ORDER", 50), m.__name__)):
         mod.register(sub)
-    parser.set_defaults(root_parser=parser)  # ``citymgr completion`` walks it
     return parser
 
 
@@ -137,19 +173,29 @@ def _end_process(code: int) -> None:
     os._exit(code)
 
 
+def _citymgr_error() -> type[Exception]:
+    """The core's error class, imported when a command has failed (Python evaluates an
+    ``except`` clause's class only then): ``--help`` and usage errors do without it."""
+    from citymgr_desktop.core.errors import CitymgrError
+
+    return CitymgrError
+
+
 def _run(argv: list[str]) -> int:
-    parser = build_parser(command_module(argv))
+    parser = command_line_parser()
     args = parser.parse_args(argv)
     set_cli_language(getattr(args, "lang", None) or args.global_lang)
     _setup_logging(args.verbose, args.debug)
     try:
         return int(args.func(args) or 0)
-    except CitymgrError as exc:
+    except _citymgr_error() as exc:
         if args.debug:
             _log_traceback()
         print(f"citymgr: error: {exc.render(cli_language())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        from citymgr_desktop.core.messages import msg
+
         print(f"citymgr: {msg('interrupted; nothing was changed').render(cli_language())}",
               file=sys.stderr)
         return 130

@@ -56,6 +56,19 @@ def format_local(text: str | None, with_time: bool = True) -> str:
     return loc.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def format_local_or_text(value: object, with_time: bool = True) -> str:
+    """A stored timestamp shown in office time (:func:`format_local`), or, when it is not a
+    timestamp (a damaged or hand-edited file), the value as it is; empty when there is none.
+    Shown, not hidden: a blank would read as "never", while the text tells what the file holds
+    (``citymgr validate`` names the row)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return format_local(str(value), with_time)
+    except ValueError:
+        return str(value)
+
+
 def office_today(now: dt.datetime | None = None) -> dt.date:
     """Today in office time (``now`` is naive UTC, default the clock's): the default date of
     a new record, a print's date, the dashboard's periods."""

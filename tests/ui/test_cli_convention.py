@@ -46,25 +46,6 @@ def test_help_and_every_commands_help_import_nothing_heavy():
     assert res.stdout.strip().splitlines()[-1] == "[]", res.stdout[-2000:]
 
 
-def test_every_command_line_builds_its_own_commands_parser_only():
-    """``citymgr X ...`` reads X's module alone (a quick start for every command): each
-    command of the whole parser is found by its name, global options before it included."""
-    import argparse
-
-    from citymgr_desktop.cli import build_parser, command_module
-
-    whole = next(a for a in build_parser()._actions
-                 if isinstance(a, argparse._SubParsersAction))
-    for name in whole.choices:
-        if name == "completion":  # walks every command
-            continue
-        module = command_module(["--lang", "zh", "-v", name, "--help"])
-        assert module is not None, name
-        alone = next(a for a in build_parser(module)._actions
-                     if isinstance(a, argparse._SubParsersAction))
-        assert name in alone.choices, (name, module)
-
-
 @pytest.mark.parametrize("alias", ["zh", "zh-CN", "zh_CN", "ZH_cn"])
 def test_lang_aliases_everywhere(small_district, tmp_path, capsys, alias):
     out = tmp_path / "orders.csv"

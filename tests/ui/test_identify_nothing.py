@@ -72,3 +72,13 @@ def test_identify_on_nothing_says_so(qtbot, isolated_settings, user_named, small
     finally:
         w.close()
         i18n.install("en")
+
+
+def test_a_stamp_that_is_not_a_timestamp_is_shown_as_written():
+    """A hand-edited file's updated_at is shown as it is (it raised ValueError before)."""
+    from citymgr_desktop.core.model import schema as sc
+    from citymgr_desktop.ui.map.identify import format_value
+
+    field = sc.table("litter_bin").field("updated_at")
+    assert format_value(field, "昨天下午", "zh") == "昨天下午"
+    assert format_value(field, "2026-12-01T02:00:00Z", "zh") == "2026-12-01 10:00"

@@ -34,11 +34,39 @@ def test_a_new_record_is_dated_in_office_time(qtbot, late_evening):
     assert dlg.date.date().toString("yyyy-MM-dd") == "2026-12-07"
 
 
-def test_the_sync_history_shows_office_time(late_evening):
-    from citymgr_desktop.ui.sync.history_model import local_time
+def test_a_time_that_is_not_a_timestamp_is_shown_as_it_is():
+    assert clock.format_local_or_text("2026-12-06T22:07:48.691Z") == "2026-12-07 06:07"
+    assert clock.format_local_or_text("2026-12-06T22:07:48.691Z", with_time=False) == \
+        "2026-12-07"
+    assert clock.format_local_or_text("not a time") == "not a time"
+    assert clock.format_local_or_text(None) == clock.format_local_or_text("") == ""
 
-    assert local_time("2026-12-06T22:07:48.691Z") == "2026-12-07 06:07"
-    assert local_time(None) == "" and local_time("not a time") == "not a time"
+
+def _run(applied_at, undone_at=None):
+    from citymgr_desktop.core.sync.registry import RunRecord
+
+    return RunRecord("u", "S1", "sync", None, None, None, "field.gpkg", applied_at, "李四",
+                     None, "undone" if undone_at else "applied", undone_at=undone_at,
+                     undone_by="张三")
+
+
+def test_the_sync_history_shows_office_time_or_the_text_as_it_is(qtbot, late_evening):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTableView
+
+    from citymgr_desktop.ui.sync.history_model import SyncHistoryModel
+
+    model = SyncHistoryModel()
+    model.load([_run("2026-12-06T22:07:48.691Z"), _run("昨天下午", undone_at="2026-12-06T23:00")],
+               [])
+    view = QTableView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    when = model.HEADERS.index("When")
+    assert [view.model().index(r, when).data() for r in (0, 1)] == ["2026-12-07 06:07",
+                                                                     "昨天下午"]
+    tip = view.model().index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "2026-12-07 07:00" in tip
 
 
 def test_the_asset_form_shows_when_it_was_updated_in_office_time(qtbot, small_district):
@@ -55,6 +83,11 @@ def test_the_asset_form_shows_when_it_was_updated_in_office_time(qtbot, small_di
     assert dlg.editors["updated_at"].inner.text() == "2026-12-07 05:59"
     dlg.accept()
     assert dlg.values() == {}  # shown differently, not changed
+    # a damaged file's stamp is shown as it is (the same function as the sync history's)
+    for stored, shown in (("2026/12/06 黄昏", "2026/12/06 黄昏"), (None, "")):
+        dlg = AssetFormDialog(None, sc.LITTER_BIN, {**row, "updated_at": stored}, lang="en")
+        qtbot.addWidget(dlg)
+        assert dlg.editors["updated_at"].inner.text() == shown
 
 
 def test_a_print_is_dated_in_office_time(late_evening, qapp, small_district, tmp_path):

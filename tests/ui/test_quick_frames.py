@@ -80,3 +80,63 @@ def test_exports_keep_qts_pixels(data):
     still, _ = render_frame(data, ext, SIZE, RenderOptions())
     still_quick, _ = render_frame(data, ext, SIZE, RenderOptions(quick=True))
     assert np.array_equal(pixels(still), pixels(still_quick))
+
+
+def test_the_canvas_quick_frames_draw_bins_and_parks_where_they_are(qtbot, opened_window):
+    """The real window's canvas, driven by wheel and drag events on it: the quick frames it
+    shows while moving (NumPy's roads, Qt's parks and bin sprites) have the bins and parks
+    at their places, as Qt's own unantialiased drawing of the same view has them."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    canvas = opened_window.canvas
+    data = canvas.data
+    quick_frames = []
+
+    def on_frame(_seconds: float) -> None:
+        if not canvas._still:  # an unantialiased frame: the quick one shown while moving
+            image, extent = canvas._frames["base"]
+            quick_frames.append((image.copy(), extent))
+
+    canvas.renderFinished.connect(on_frame)
+    centre = QPointF(canvas.width() / 2, canvas.height() / 2)
+    for _ in range(6):  # six notches in, around the middle of the map
+        QApplication.sendEvent(canvas, QWheelEvent(
+            centre, canvas.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 120),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False))
+    qtbot.waitUntil(canvas.is_settled, timeout=30_000)
+    start = centre.toPoint()
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):  # a drag: the pan frames are made from the last quick frame
+        qtbot.mouseMove(canvas, start + QPoint(12 * step, 7 * step))
+        qtbot.wait(30)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=start + QPoint(60, 35))
+    qtbot.waitUntil(canvas.is_settled, timeout=30_000)
+    assert quick_frames, "the canvas showed no quick frame"
+
+    image, extent = quick_frames[-1]
+    shown = pixels(image)
+    qt_frame, result = render_frame(data, extent, (image.width(), image.height()), RenderOptions(
+        antialias=False, labels=False, dpi=canvas.logicalDpiX()))
+    qt_pixels = pixels(qt_frame)
+    view_ = result.view
+    bins = data.layer("litter_bin")
+    at_bins = bins.bounds_of(bins.query(view_.extent))[:, :2]
+    assert len(at_bins) > 20, "bins in view"
+    parks = data.layer("green_space")
+    in_view = parks.query(view_.extent)
+    assert len(in_view) > 5, "parks in view"
+    park_points = np.array([park.representative_point().coords[0]
+                            for park in parks.geometries(in_view[:200])])
+    for points, colours in ((at_bins, {QColor(c).rgba() for c in sy.CONDITION_COLOURS.values()}),
+                            (park_points, None)):
+        px, py = view_.to_device(points[:, 0], points[:, 1])
+        inside = (px >= 1) & (px < image.width() - 1) & (py >= 1) & (py < image.height() - 1)
+        cols, rows = px[inside].astype(int), py[inside].astype(int)
+        same = shown[rows, cols] == qt_pixels[rows, cols]
+        assert same.mean() > 0.95, f"{same.mean():.2%} of {len(rows)} places as Qt draws them"
+        if colours is not None:  # a bin's centre has its condition's colour (or a later bin's)
+            share = np.isin(shown[rows, cols] | 0xFF000000, list(colours)).mean()
+            assert share > 0.8, f"{share:.2%} of the bins show a condition colour"

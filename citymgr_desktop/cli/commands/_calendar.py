@@ -8,7 +8,6 @@ import argparse
 import datetime as dt
 
 from citymgr_desktop.cli.commands._common import add_json, add_lang, add_list, print_json
-from citymgr_desktop.core.errors import ValidationError
 
 
 def register(s: argparse._SubParsersAction) -> None:
@@ -37,6 +36,8 @@ def register(s: argparse._SubParsersAction) -> None:
 
 
 def _dates(items: list[str] | None, option: str) -> set[dt.date]:
+    from citymgr_desktop.core.errors import ValidationError
+
     out = set()
     for text in items or []:
         try:
@@ -48,6 +49,8 @@ def _dates(items: list[str] | None, option: str) -> set[dt.date]:
 
 
 def _years(items: list[str] | None) -> list[int]:
+    from citymgr_desktop.core.errors import ValidationError
+
     years = []
     for text in items or []:
         if not (text.isdigit() and 1990 <= int(text) <= 2100):

@@ -1,27 +1,23 @@
 """Helpers shared by the sub-commands: the options every command spells the same way
 (docs/cli.md), the language of messages, a terminal progress bar, JSON output and who acts.
 
-Imports nothing heavy: ``citymgr --help`` builds every command's parser with this module
-alone, and each command imports pandas, GeoPandas, pyogrio, pyproj or Qt inside its run
-function.
+Imports nothing of the core and nothing heavy when it is read: ``citymgr X --help`` and a
+usage error need only the options, so the core's errors, messages and progress, ``json``
+and ``locale`` are imported by the helpers that use them; each command imports pandas,
+GeoPandas, pyogrio, pyproj or Qt inside its run function.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import locale
 import os
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.core.errors import BadFileError
-from citymgr_desktop.core.messages import Text, render
-from citymgr_desktop.core.progress import Progress
-from citymgr_desktop.core.user import login_name
+if TYPE_CHECKING:
+    from citymgr_desktop.core.messages import Text
+    from citymgr_desktop.core.progress import Progress
 
 LANGUAGES = ("en", "zh_CN")
 _ALIASES = {"en": "en", "en_us": "en", "en_gb": "en", "english": "en",
@@ -89,6 +85,8 @@ def cli_language() -> str:
         value = os.environ.get(var)
         if value:
             return "zh_CN" if value.lower().startswith("zh") else "en"
+    import locale
+
     loc = locale.getlocale()[0] or ""
     return "zh_CN" if loc.lower().startswith("zh") else "en"
 
@@ -136,6 +134,8 @@ def add_user(p: argparse.ArgumentParser, help_text: str = "who acts (default: yo
 def acting_user(given: str | None, default: str = "") -> str:
     """The name recorded as who acted: the one given on the command line, else the login
     name, else ``default``."""
+    from citymgr_desktop.core.user import login_name
+
     return given if given is not None else login_name(default)
 
 
@@ -170,11 +170,15 @@ def add_overwrite(p: argparse.ArgumentParser) -> None:
 
 def refuse_overwrite(path: str | os.PathLike[str] | None, overwrite: bool) -> None:
     """An existing output file is replaced only with ``--overwrite`` (checked before work)."""
-    if path and Path(path).exists() and not overwrite:
+    if path and os.path.exists(path) and not overwrite:
+        from citymgr_desktop.core.errors import BadFileError
+
         raise BadFileError("{path} already exists; give --overwrite to replace it", path=path)
 
 
 def print_json(data: Any) -> None:
+    import json
+
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
 
@@ -195,6 +199,11 @@ def priority(text: str) -> int:
 # -- progress -----------------------------------------------------------------------------
 def terminal_progress(label: str = "") -> Progress:
     """A Progress that draws a bar on stderr when stderr is a terminal (silent otherwise)."""
+    import time
+
+    from citymgr_desktop.core.messages import render
+    from citymgr_desktop.core.progress import Progress
+
     if not sys.stderr.isatty():
         return Progress()
     state = {"last": 0.0}

@@ -7,8 +7,6 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from citymgr_desktop.core.messages import render
-
 
 def width(text: str) -> int:
     """Terminal cells ``text`` takes: wide and full-width characters count two."""
@@ -24,6 +22,8 @@ def format_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]], lang: st
                  right: Sequence[int] = ()) -> list[str]:
     """Lines of a table: ``headers`` and cells are text or Messages/Terms (rendered in
     ``lang``); columns ``right`` are right-aligned; the last column is not padded."""
+    from citymgr_desktop.core.messages import render
+
     head = [render(h, lang) for h in headers]
     body = [[render(c, lang) for c in row] for row in rows]
     widths = [max([width(head[i])] + [width(r[i]) for r in body]) for i in range(len(head))]

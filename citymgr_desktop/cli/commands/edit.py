@@ -16,8 +16,6 @@ from citymgr_desktop.cli.commands._common import (
     print_json,
     terminal_progress,
 )
-from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.messages import render
 
 ORDER = 40
 
@@ -59,6 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _pairs(items: list[str], option: str) -> list[tuple[str, str]]:
+    from citymgr_desktop.core.errors import ValidationError
+
     out = []
     for item in items:
         name, sep, value = item.partition("=")
@@ -72,6 +72,7 @@ def _pairs(items: list[str], option: str) -> list[tuple[str, str]]:
 def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.editing import EditSession
     from citymgr_desktop.core.editing.commands import editable_field, to_value
+    from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.expression import Expression, Fields
     from citymgr_desktop.core.store import Store, asset_table
     from citymgr_desktop.core.store.postgis import is_database_target
@@ -121,7 +122,8 @@ def _run_on_database(args: argparse.Namespace, table: Any, where: Any, values: d
     """``edit`` on a PostGIS database: saved against the versions read; what another user
     changed meanwhile is merged field by field, and a field both changed is a conflict
     (listed, exit code 9; the other values are saved)."""
-    from citymgr_desktop.core.errors import ConflictError
+    from citymgr_desktop.core.errors import ConflictError, ValidationError
+    from citymgr_desktop.core.messages import render
     from citymgr_desktop.core.store.postgis import PostgisStore, display_name, edit_where
 
     if calcs:

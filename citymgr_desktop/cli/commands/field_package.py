@@ -16,7 +16,6 @@ from citymgr_desktop.cli.commands._common import (
     print_json,
     terminal_progress,
 )
-from citymgr_desktop.core.messages import render
 
 ASSET_LAYERS = ("road_segment", "bridge", "green_space", "litter_bin")
 
@@ -60,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import render
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync.checkout import create_package, parse_bbox

@@ -14,7 +14,6 @@ from citymgr_desktop.cli.commands._common import (
     cli_language,
     print_json,
 )
-from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 
 ORDER = 61
@@ -64,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_add(args: argparse.Namespace) -> int:
     from citymgr_desktop.core import history
     from citymgr_desktop.core.editing.locate import resolve_asset
+    from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.model.delta import DeltaSet
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo

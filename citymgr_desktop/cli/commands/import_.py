@@ -26,8 +26,6 @@ from citymgr_desktop.cli.commands._common import (
     refuse_overwrite,
     terminal_progress,
 )
-from citymgr_desktop.core.errors import BadFileError, CitymgrError, ValidationError
-from citymgr_desktop.core.messages import render
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.importing import ImportMapping
@@ -105,6 +103,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _pair(text: str, what: str) -> tuple[str, str]:
+    from citymgr_desktop.core.errors import ValidationError
+
     if "=" not in text:
         raise ValidationError("{what} {text!r} must look like A=B", what=what, text=text)
     a, b = text.split("=", 1)
@@ -123,6 +123,7 @@ def source_options(args: argparse.Namespace, base: SourceOptions | None) -> Sour
 
 def build_mapping(args: argparse.Namespace, opts: SourceOptions,
                   profile: ImportMapping | None) -> ImportMapping:
+    from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.importing import ImportMapping
     from citymgr_desktop.core.importing import run as importer
     from citymgr_desktop.core.importing.geometry import GeometryOptions
@@ -189,6 +190,7 @@ def _asset_field(name: str, mapping: ImportMapping) -> str:
 
 def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
     from citymgr_desktop.core.importing import run as importer
+    from citymgr_desktop.core.messages import render
 
     layers = importer.list_layers(args.source)
     print(f"{args.source}: {len(layers)} layer(s)")
@@ -215,6 +217,8 @@ def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
 
 
 def _write_report(path: str | None, data: dict[str, Any]) -> None:
+    from citymgr_desktop.core.errors import BadFileError
+
     if not path:
         return
     from citymgr_desktop.core.atomic import atomic_path
@@ -230,6 +234,7 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+<<<<<<< HEAD
     # Python's cycle collector, run again and again over each batch's candidates and values
     # while they are alive, was ~0.8-1.2 s of CPU of a 100,000-feature import (~18%); the
     # import leaves ~800 objects in cycles whatever the source's size (its libraries'
@@ -244,6 +249,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+=======
+    from citymgr_desktop.core.errors import BadFileError, CitymgrError
+>>>>>>> main
     from citymgr_desktop.core.importing import run as importer
     from citymgr_desktop.core.importing.profile import load_profile, save_profile
     from citymgr_desktop.core.store import open_store

@@ -25,8 +25,6 @@ from citymgr_desktop.cli.commands._common import (
     refuse_overwrite,
     terminal_progress,
 )
-from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.messages import msg
 
 ORDER = 60
 PART_OF_AREA = 0.98  # a sheet showing less of the area asked for says so
@@ -112,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     import pyproj  # noqa: F401
     import shapely  # noqa: F401
 
+    from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.fonts import ensure_gui_application
     from citymgr_desktop.export.print_map import geometry as lg

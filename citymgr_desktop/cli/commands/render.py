@@ -24,7 +24,6 @@ from citymgr_desktop.cli.commands._common import (
     print_json,
     refuse_overwrite,
 )
-from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
 
 ORDER = 40
 # Qt's PNG "quality" 60 is zlib level 3 (the default is 6): on a 1920x1080 map about half
@@ -70,6 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_size(text: str) -> tuple[int, int]:
+    from citymgr_desktop.core.errors import ValidationError
+
     try:
         w, h = (int(v) for v in text.lower().replace("*", "x").split("x"))
     except ValueError:
@@ -82,6 +83,8 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    from citymgr_desktop.core.errors import ValidationError
+
     try:
         minx, miny, maxx, maxy = (float(v) for v in text.split(","))
     except ValueError:
@@ -140,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.errors import BadFileError, NotFoundError, ValidationError
+
     if args.crs and args.theme != "condition":
         raise ValidationError("--theme {theme} is counted in the project's CRS; leave out "
                               "--crs", theme=args.theme)

@@ -14,7 +14,6 @@ from citymgr_desktop.cli.commands._common import (
     document_language,
     refuse_overwrite,
 )
-from citymgr_desktop.core.errors import BadFileError
 
 ORDER = 70
 
@@ -55,6 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def check_output(path: str, overwrite: bool, suffix: str) -> Path:
     """The output path, refused when it has another type, or exists without
     ``--overwrite``."""
+    from citymgr_desktop.core.errors import BadFileError
+
     out = Path(path)
     if out.suffix.lower() != suffix:
         raise BadFileError("{path}: expected a {suffix} file", path=str(out), suffix=suffix)

@@ -19,7 +19,6 @@ from citymgr_desktop.cli.commands._common import (
     refuse_overwrite,
     terminal_progress,
 )
-from citymgr_desktop.core.errors import ConflictError
 
 ORDER = 61
 
@@ -91,7 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.atomic import atomic_path
-    from citymgr_desktop.core.errors import BadFileError
+    from citymgr_desktop.core.errors import BadFileError, ConflictError
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync import open_for_sync, sync_package
 

@@ -10,7 +10,6 @@ from citymgr_desktop.cli.commands._common import (
     print_json,
     terminal_progress,
 )
-from citymgr_desktop.core.errors import SchemaError, ValidationError
 
 ORDER = 20
 
@@ -31,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.errors import SchemaError, ValidationError
     from citymgr_desktop.core.store import validate_file
     from citymgr_desktop.core.store.postgis import display_name, is_database_target
 

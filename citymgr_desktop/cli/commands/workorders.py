@@ -22,14 +22,13 @@ from citymgr_desktop.cli.commands._common import (
     refuse_overwrite,
     terminal_progress,
 )
-from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.workorders import states as wf
+from citymgr_desktop.core.model import domains as dm
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.messages import Message
 
 ORDER = 60
-STATES = " ".join(s.value for s in wf.WorkOrderState)
+STATES = " ".join(str(v) for v in dm.WORK_ORDER_STATE.values())  # the states' codes, in order
 FORMATS = ("pdf", "xlsx", "csv", "geojson", "gpkg")
 
 
@@ -115,6 +114,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_create(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.clock import format_local
+    from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.workorders import orders as wo
@@ -167,6 +167,7 @@ def creation_note(count: int, where: str) -> Message:
 def run_move(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
+    from citymgr_desktop.core.workorders import states as wf
 
     close = wo.CloseOptions(record_type=args.record_type,
                             condition_after=args.condition_after)
@@ -186,7 +187,6 @@ def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.cli.commands._table import print_table
     from citymgr_desktop.core.clock import format_local
     from citymgr_desktop.core.messages import Term, msg
-    from citymgr_desktop.core.model import domains as dm
     from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.query import list_orders
@@ -218,6 +218,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_limits(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.deadlines import set_time_limit, time_limits
 

@@ -7,7 +7,8 @@ ui/, cli/, export/ and render/ reach the data only through these names (checked 
 from typing import TYPE_CHECKING
 
 from citymgr_desktop.core.lazy import names_on_first_use
-from citymgr_desktop.core.store.geopackage import LayerInfo, Store
+from citymgr_desktop.core.store.common import LayerInfo
+from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.store.protocol import ProjectStore, open_store
 
 if TYPE_CHECKING:

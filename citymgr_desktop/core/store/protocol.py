@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyproj import CRS
 
+    from citymgr_desktop.core.store.common import LayerInfo
     from citymgr_desktop.core.store.crs_memo import CrsFacts
-    from citymgr_desktop.core.store.geopackage import LayerInfo
 
 
 class ProjectStore(Protocol):

@@ -22,20 +22,20 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, Qt, QTimer,
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-from citymgr_desktop.render import MapData, MapView, RenderOptions
+from citymgr_desktop.render import MapData, RenderOptions
 from citymgr_desktop.render.backdrop import Backdrop
 from citymgr_desktop.render.view import Extent, fit_extent
 from citymgr_desktop.ui.map.highlight import paint_highlight
+from citymgr_desktop.ui.map.navigation import MapNavigationMixin
 from citymgr_desktop.ui.map.render_worker import RenderJob, RenderWorker
 from citymgr_desktop.ui.map.tool_manager import BUILT_IN, MapToolManager
 from citymgr_desktop.ui.map.tools import MapToolsMixin
 
 AA_DELAY_MS = 120  # idle time before the antialiased frame
-MIN_EXTENT = 5.0  # map units; smaller boxes are grown to this (points, tiny features)
 TOOLS = BUILT_IN
 
 
-class MapCanvas(MapToolsMixin, QWidget):
+class MapCanvas(MapNavigationMixin, MapToolsMixin, QWidget):
     """The map widget of the main window (see the contract in docs/ui-architecture.md)."""
 
     clicked = Signal(float, float)  # map coordinates of any click
@@ -115,13 +115,6 @@ class MapCanvas(MapToolsMixin, QWidget):
         self._schedule()
         self._request_overlay()
 
-    def zoom_to_bbox(self, minx: float, miny: float, maxx: float, maxy: float) -> None:
-        """Show at least this box (grown to the window's aspect, and to MIN_EXTENT)."""
-        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        w, h = max(maxx - minx, MIN_EXTENT), max(maxy - miny, MIN_EXTENT)
-        self._push_history()
-        self.set_extent((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
-
     # -- data and view -------------------------------------------------------------------
     def set_data(self, data: MapData | None, keep_extent: bool = False) -> None:
         """Show ``data`` (full extent unless ``keep_extent``)."""
@@ -188,55 +181,6 @@ class MapCanvas(MapToolsMixin, QWidget):
         self.highlight = [g for g in geometries if g is not None]
         self.update()
 
-    def full_extent(self) -> Extent:
-        if self.data is None:
-            return (0.0, 0.0, 1.0, 1.0)
-        minx, miny, maxx, maxy = self.data.extent(self.layers)
-        pad = max(maxx - minx, maxy - miny) * 0.02
-        return (minx - pad, miny - pad, maxx + pad, maxy + pad)
-
-    def zoom_full(self) -> None:
-        self._push_history()
-        self.set_extent(self.full_extent())
-
-    def zoom_by(self, factor: float, at: QPointF | None = None) -> None:
-        """Zoom in by ``factor`` (> 1 in, < 1 out) keeping the point under ``at`` fixed."""
-        view = self.view()
-        px = at.x() if at is not None else None
-        py = at.y() if at is not None else None
-        self.set_extent(view.zoomed(factor, px, py).extent)
-
-    def pan_by(self, dx: float, dy: float) -> None:
-        """Move the map by (dx, dy) widget pixels."""
-        self.set_extent(self.view().panned(dx, dy).extent)
-
-    def zoom_to_scale(self, denominator: float) -> None:
-        if denominator > 0:
-            self.zoom_by(self.scale() / denominator)
-
-    def zoom_previous(self) -> None:
-        if self._history:
-            self._future.append(self.extent())
-            self.set_extent(self._history.pop())
-
-    def zoom_next(self) -> None:
-        if self._future:
-            self._history.append(self.extent())
-            self.set_extent(self._future.pop())
-
-    def view(self) -> MapView:
-        return MapView(self.extent(), QRectF(0, 0, max(self.width(), 1), max(self.height(), 1)),
-                       self.logicalDpiX())
-
-    def scale(self) -> float:
-        if self.data is None:
-            return self.view().scale_denominator(None)
-        ext = self.extent()
-        return self.view().scale_denominator(self.data.metres_per_unit((ext[1] + ext[3]) / 2))
-
-    def to_map(self, pos: QPointF) -> tuple[float, float]:
-        return self.view().to_map(pos.x(), pos.y())
-
     def set_extent(self, extent: Extent) -> None:
         """Show ``extent`` (grown to the widget's aspect) and draw it."""
         self._extent = fit_extent(extent, max(self.width(), 1), max(self.height(), 1))
@@ -266,12 +210,6 @@ class MapCanvas(MapToolsMixin, QWidget):
         self._worker.stop()
 
     # -- frames --------------------------------------------------------------------------
-    def _push_history(self) -> None:
-        if self._extent is not None and (not self._history or self._history[-1] != self._extent):
-            self._history.append(self._extent)
-            del self._history[:-50]
-            self._future.clear()
-
     def _schedule(self) -> None:
         self._aa_timer.stop()
         if not self._timer.isActive():

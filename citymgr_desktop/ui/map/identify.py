@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
-from citymgr_desktop.core.clock import format_local
+from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import layer_title
@@ -36,7 +36,7 @@ def format_value(field: sc.Field | None, value: Any, lang: str) -> str:
         # graded numbers read with their grade ("4 差"); text codes by their label only
         return f"{value} {label}" if isinstance(value, int | float) else label
     if field is not None and field.type is sc.FieldType.DATETIME and isinstance(value, str):
-        return format_local(value) or value  # stored in UTC, read in office time (UTC+8)
+        return format_local_or_text(value)  # stored in UTC, read in office time (UTC+8)
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, bytes):

@@ -8,20 +8,12 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from citymgr_desktop.core.clock import format_local
+from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.sync.registry import PackageRecord, RunRecord
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("citymgr", text)
-
-
-def local_time(iso: str | None) -> str:
-    """A stored UTC timestamp in office time, to the minute (as every other time shown)."""
-    try:
-        return format_local(iso)
-    except ValueError:
-        return iso or ""
 
 
 class SyncHistoryModel(QAbstractTableModel):
@@ -69,7 +61,7 @@ class SyncHistoryModel(QAbstractTableModel):
             if r.backup_file:
                 lines.append(tr("Backup: %1").replace("%1", r.backup_file))
             if r.undone_at:
-                lines.append(tr("Undone %1 by %2").replace("%1", local_time(r.undone_at))
+                lines.append(tr("Undone %1 by %2").replace("%1", format_local_or_text(r.undone_at))
                              .replace("%2", r.undone_by or "-"))
             return "\n".join(lines)
         if role != Qt.ItemDataRole.DisplayRole:
@@ -82,7 +74,7 @@ class SyncHistoryModel(QAbstractTableModel):
         return (r.sync_id,
                 tr("Sync") if r.kind == "sync" else tr("Resolution"),
                 tr("Applied") if r.state == "applied" else tr("Undone"),
-                local_time(r.applied_at), r.applied_by or "",
+                format_local_or_text(r.applied_at), r.applied_by or "",
                 str(total["insert"]), str(total["update"]),
                 str(total["delete"] + total["retire"]), str(r.conflict_count),
                 pkg.name if pkg else "")[index.column()]

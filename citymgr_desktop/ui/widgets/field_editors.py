@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from citymgr_desktop.core.clock import format_local
+from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.widgets.date_edit import DateEdit
@@ -158,10 +158,7 @@ class FieldEditor(QWidget):
                        else int(value))
         elif isinstance(w, QLineEdit) and self.field.system and \
                 self.field.type is sc.FieldType.DATETIME:  # kept by the app: read in office time
-            try:
-                w.setText("" if blank else format_local(str(value)))
-            except ValueError:  # not a timestamp (a damaged file): shown as it is
-                w.setText(str(value))
+            w.setText("" if blank else format_local_or_text(value))
         elif isinstance(w, QLineEdit):
             w.setText("" if blank else (f"{value:.10g}" if isinstance(value, float)
                                         else str(value)))

@@ -1,0 +1,140 @@
+"""The canvas's 1 % quick frame drawn from scratch (issue 18: "under 16 ms"), as CPU per frame.
+
+A quick frame is what the canvas's render thread draws while the view moves
+(``RenderOptions(antialias=False, labels=False, quick=True)``, no ``previous`` image: after
+a jump or a zoom nothing can be reused). For each size (``bench-data/district-N.gpkg``,
+shared with the other benchmarks) one process loads the map once and draws the central
+1 %-of-the-area view (10 % × 10 % of the data extent) at 1920×1080 many times; each frame is
+timed with the process's CPU clock (``time.process_time``: what the frame costs, whatever
+else the machine runs, *all* threads included: Qt converts and blends big images in its own
+thread pool, e.g. an 8-bit indexed image drawn over the frame, which the drawing thread's
+clock ``time.thread_time``, printed beside it, does not see) and the wall clock, and the
+medians are printed, for the whole frame and for each layer drawn alone. With ``--before DIR`` the same measurement runs with the
+renderer of another checkout (e.g. ``git -C /work/main archive main | tar -x -C DIR``), the
+two processes alternating ``--runs`` times, and the ratios ours/before are printed.
+
+    python benchmarks/bench_quick_frame.py [--sizes 100000 1000000] [--frames 31] [--runs 3]
+                                           [--before /tmp/before-quick]
+
+``--worker PATH [--whole-only]`` (internal; run_all.py's "1 % quick frame" row) prints one
+process's result as JSON, its last line ``{"seconds": median CPU per whole frame,
+"peak_mb": ...}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+W, H = 1920, 1080
+PARTS = ("all", "road_segment", "green_space", "litter_bin", "bridge")
+
+
+def central_view(extent: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The 10 % × 10 % window (1 % of the area) around the middle of ``extent``."""
+    minx, miny, maxx, maxy = extent
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    w, h = (maxx - minx) * 0.05, (maxy - miny) * 0.05
+    return (cx - w, cy - h, cx + w, cy + h)
+
+
+def measure(path: str, frames: int, parts: tuple[str, ...] = PARTS) -> dict:
+    """Medians of ``frames`` quick frames of the central view, whole (``"all"``) and layer
+    by layer (``parts``)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import resource
+
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication.instance() or QGuiApplication(["bench"])
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.render import RenderOptions, render_frame
+    from citymgr_desktop.render.loader import load_map
+
+    with Store.open(path, read_only=True) as store:
+        data = load_map(store)
+    view = central_view(data.extent())
+    out: dict = {"features": sum(layer.count for layer in data.layers)}
+    for part in parts:
+        layers = None if part == "all" else [part]
+        opts = RenderOptions(antialias=False, labels=False, quick=True, layers=layers)
+        render_frame(data, view, (W, H), opts)  # first touch of that part of the arrays
+        cpu, thread, wall = [], [], []
+        for _ in range(frames):
+            c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
+            _image, result = render_frame(data, view, (W, H), opts)
+            cpu.append(time.process_time() - c0)
+            thread.append(time.thread_time() - t0)
+            wall.append(time.perf_counter() - w0)
+        out[part] = {"cpu": statistics.median(cpu), "thread": statistics.median(thread),
+                     "wall": statistics.median(wall), "drawn": sum(result.drawn.values())}
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del app
+    return out
+
+
+def run_process(path: Path, frames: int, checkout: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(checkout), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, __file__, "--worker", str(path), "--frames",
+                           str(frames)], env=env, check=True, stdout=subprocess.PIPE,
+                          text=True, cwd="/tmp")
+    return json.loads(proc.stdout.strip().splitlines()[-2])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    p.add_argument("--frames", type=int, default=31, help="frames per layer and process")
+    p.add_argument("--runs", type=int, default=3, help="processes per side (alternating)")
+    p.add_argument("--before", type=Path, help="a checkout to compare with (e.g. main)")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--whole-only", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        result = measure(args.worker, args.frames, ("all",) if args.whole_only else PARTS)
+        print(json.dumps(result))
+        print(json.dumps({"seconds": result["all"]["cpu"], "peak_mb": result["peak_mb"]}))
+        return
+    sys.path.insert(0, str(HERE))
+    from _data import sample_file
+
+    sides = {"ours": ROOT} | ({"before": args.before.resolve()} if args.before else {})
+    load0 = os.getloadavg()
+    rows = []
+    for n in args.sizes:
+        path = sample_file(n)
+        runs: dict[str, list[dict]] = {name: [] for name in sides}
+        for _ in range(args.runs):
+            for name, checkout in sides.items():
+                runs[name].append(run_process(path, args.frames, checkout))
+        rows.append((n, runs))
+    load1 = os.getloadavg()
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+          f"load average {load0[0]:.2f} before and {load1[0]:.2f} after; 1920×1080, medians "
+          f"of {args.frames} frames per process, {args.runs} alternating processes a side\n")
+    head = ["features", "layers drawn", "drawn", "ours CPU", "(drawing thread)", "ours wall"]
+    if args.before:
+        head += ["before CPU", "(drawing thread)", "before wall", "CPU ours/before"]
+    print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    for n, runs in rows:
+        for part in PARTS:
+            def med(name: str, key: str, part: str = part, runs: dict = runs) -> float:
+                return statistics.median(r[part][key] for r in runs[name])
+            cells = [f"{n:,}", part, str(runs["ours"][0][part]["drawn"])]
+            for name in sides:
+                cells += [f"{med(name, key) * 1000:.1f} ms" for key in ("cpu", "thread", "wall")]
+            if args.before:
+                cells += [f"{med('ours', 'cpu') / med('before', 'cpu'):.2f}"]
+            print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
