@@ -234,7 +234,6 @@ def _write_report(path: str | None, data: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-<<<<<<< HEAD
     # Python's cycle collector, run again and again over each batch's candidates and values
     # while they are alive, was ~0.8-1.2 s of CPU of a 100,000-feature import (~18%); the
     # import leaves ~800 objects in cycles whatever the source's size (its libraries'
@@ -249,9 +248,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-=======
     from citymgr_desktop.core.errors import BadFileError, CitymgrError
->>>>>>> main
     from citymgr_desktop.core.importing import run as importer
     from citymgr_desktop.core.importing.profile import load_profile, save_profile
     from citymgr_desktop.core.store import open_store
