@@ -10,9 +10,11 @@ GeoPandas, pyogrio, pyproj or Qt inside its run function.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,7 +31,23 @@ _chosen_language: str | None = None
 _ends_at_once = False
 
 
-# -- the end of the process ----------------------------------------------------------------
+# -- the process -----------------------------------------------------------------------------
+@contextlib.contextmanager
+def without_cycle_collector() -> Iterator[None]:
+    """Run a command with Python's cycle collector off, and on again after it if it was on.
+    For commands that build many objects and leave few cycles (``render``, ``import``): the
+    collector ran over them again and again for almost nothing (measured in their modules);
+    a failing command's traceback cycles go with the process, or with the next collection
+    of a program that called it."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def end_at_once() -> None:
     """Say that the command has finished everything it does (files written and closed, no
     thread of its own still working): when ``citymgr`` runs as a process of its own, the

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from citymgr_desktop.cli.commands._common import (
     print_json,
     refuse_overwrite,
     terminal_progress,
+    without_cycle_collector,
 )
 
 if TYPE_CHECKING:
@@ -238,13 +238,8 @@ def run(args: argparse.Namespace) -> int:
     # while they are alive, was ~0.8-1.2 s of CPU of a 100,000-feature import (~18%); the
     # import leaves ~800 objects in cycles whatever the source's size (its libraries'
     # start), so it is off for the command (as for ``citymgr render``)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with without_cycle_collector():
         return _import(args)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 import time
@@ -23,6 +22,7 @@ from citymgr_desktop.cli.commands._common import (
     end_at_once,
     print_json,
     refuse_overwrite,
+    without_cycle_collector,
 )
 
 ORDER = 40
@@ -133,13 +133,8 @@ def run(args: argparse.Namespace) -> int:
     # drew (~25-30 ms of CPU of a 10k render) and found a few hundred objects: it is off
     # for the command (a failing command's traceback cycles go with the process, or with
     # the next collection of a process that called it)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with without_cycle_collector():
         return _render(args)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _render(args: argparse.Namespace) -> int:
