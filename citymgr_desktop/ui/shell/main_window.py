@@ -25,7 +25,7 @@ from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store.targets import is_database_target
 from citymgr_desktop.core.user import login_name
-from citymgr_desktop.render import MapData, drawable_layers
+from citymgr_desktop.render import MapData, drawable_layers, layer_title
 from citymgr_desktop.render.view import Extent
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map.canvas import MapCanvas
@@ -278,7 +278,9 @@ class MainWindow(MapLoadingMixin, QMainWindow):
 
     def _on_selection(self, _layer: str) -> None:
         self.canvas.set_selection(self.selection.all())
-        self.status_bar.set_selection_count(self.selection.count())
+        layers = self.selection.all()
+        self.status_bar.set_selection_count(
+            self.selection.count(), [layer_title(name, i18n.label_language()) for name in layers])
 
     def _may_close(self) -> bool:
         return all(guard() is not False for guard in list(self._close_guards))

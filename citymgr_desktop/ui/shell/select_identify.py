@@ -1,6 +1,6 @@
 """What the map's select and identify tools do in the window: features under a click (top
-layer first), click selection (Shift adds, Ctrl toggles), rectangle selection in every
-visible layer (Shift adds, Ctrl removes), identify results with length/area, zoom to the
+layer first), click selection (Shift adds, Ctrl toggles), rectangle selection in the current layer
+(as QGIS selects in the active layer; Shift adds, Ctrl removes), identify results with length/area, zoom to the
 selection. Window behaviour on the :class:`~citymgr_desktop.ui.shell.window.Window`
 contract; the canvas only reports where the user clicked.
 """
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
+from citymgr_desktop.render import layer_title
 from citymgr_desktop.ui import i18n
 
 if TYPE_CHECKING:
@@ -71,22 +72,33 @@ def select_at(w: Window, x: float, y: float, mods: Qt.KeyboardModifier) -> None:
 
 
 def select_rect(w: Window, extent: tuple, mods: Qt.KeyboardModifier) -> None:
+    """Select the features of the current layer inside ``extent`` (as QGIS's select tool
+    works on the active layer): replace its selection, Shift adds, Ctrl removes; other
+    layers' selections are cleared unless a modifier is held. The status bar says how many
+    of which layer."""
     if w.map_data is None:
         return
-    found = {}
-    for name in w.layer_panel.visible_layers():
-        layer = w.map_data.layer(name)
-        idx = layer.within(extent)
-        if len(idx):
-            found[name] = [layer.key(int(i)) for i in idx]
+    name = w.current_layer()
+    title = layer_title(name or "", i18n.label_language())
+    if name is None or name not in w.map_data.names():
+        w.status(i18n.tr("Choose the layer to select in (the layer panel or the attribute "
+                         "table)"), 8000)
+        return
+    if name not in w.layer_panel.visible_layers():
+        w.status(i18n.tr("The layer %1 is hidden: show it, or choose another layer to select in")
+                 .replace("%1", title), 8000)
+        return
+    layer = w.map_data.layer(name)
+    keys = [layer.key(int(i)) for i in layer.within(extent)]
     if mods & Qt.KeyboardModifier.ShiftModifier:
-        for name, keys in found.items():
-            w.selection.set_selection(name, keys, add=True)
+        w.selection.set_selection(name, keys, add=True)
     elif mods & Qt.KeyboardModifier.ControlModifier:
-        for name, keys in found.items():
-            w.selection.deselect(name, keys)
+        w.selection.deselect(name, keys)
     else:
-        w.selection.replace_all(found)
+        w.selection.replace_all({name: keys})
+    # how many the rectangle held (the status bar's count says how many are selected now)
+    w.status(i18n.tr("%1 in the rectangle: %2").replace("%1", title)
+             .replace("%2", f"{len(keys):,}"), 8000)
 
 
 def identify(w: Window, x: float, y: float) -> None:
