@@ -133,19 +133,55 @@ def user_named(isolated_settings):
 
 
 @pytest.fixture
-def main_window(qtbot, isolated_settings, user_named):
-    """A main window (features installed) of 1200×800, shown; closed afterwards (unsaved
-    edits are discarded first: the close prompt is a scenario of its own)."""
+def window_in(qtbot, isolated_settings, user_named):
+    """Main windows in a language: ``window_in("zh_CN", path)`` installs the language (None:
+    the one installed), builds a main window (features installed) of ``size``, shows it and,
+    given ``path``, opens it and waits for its map to be drawn. Afterwards each window is
+    closed (unsaved edits are discarded first: the close prompt is a scenario of its own)
+    and English is installed again."""
+    from citymgr_desktop.ui import i18n
     from citymgr_desktop.ui.shell.main_window import MainWindow
 
-    w = MainWindow()
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    if w.edit_session is not None and w.edit_session.dirty:
-        w.edit_session.discard()
-    w.close()
+    built: list[MainWindow] = []
+
+    def build(lang: str | None = None, path: Path | None = None,
+              size: tuple[int, int] = (1200, 800)) -> MainWindow:
+        if lang is not None:
+            i18n.install(lang)
+        w = MainWindow()
+        built.append(w)
+        w.resize(*size)
+        w.show()
+        qtbot.waitExposed(w)
+        if path is not None:
+            with qtbot.waitSignal(w.mapLoaded, timeout=30_000):
+                assert w.open_file(path)
+            qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
+        return w
+
+    yield build
+    for w in built:
+        if w.edit_session is not None and w.edit_session.dirty:
+            w.edit_session.discard()
+        w.close()
+    i18n.install("en")
+
+
+@pytest.fixture
+def main_window(window_in):
+    """A main window (features installed) of 1200×800 in the installed language, shown;
+    closed afterwards."""
+    return window_in()
+
+
+@pytest.fixture
+def chinese(qapp):
+    """The Chinese interface installed (before the windows a test builds), English after."""
+    from citymgr_desktop.ui import i18n
+
+    i18n.install("zh_CN")
+    yield
+    i18n.install("en")
 
 
 @pytest.fixture
@@ -160,18 +196,12 @@ def shots(request, tmp_path):
 
 
 @pytest.fixture
-def opened_window(qtbot, main_window, district):
+def opened_window(window_in, district):
     """``main_window`` with the test's copy of the district open and its map drawn."""
-    with qtbot.waitSignal(main_window.mapLoaded, timeout=30_000):
-        assert main_window.open_file(district)
-    qtbot.waitUntil(main_window.canvas.is_settled, timeout=30_000)
-    return main_window
+    return window_in(None, district)
 
 
 @pytest.fixture
-def small_window(qtbot, main_window, small_district):
+def small_window(window_in, small_district):
     """``main_window`` with the test's copy of the small (300-feature) district open."""
-    with qtbot.waitSignal(main_window.mapLoaded, timeout=30_000):
-        assert main_window.open_file(small_district)
-    qtbot.waitUntil(main_window.canvas.is_settled, timeout=30_000)
-    return main_window
+    return window_in(None, small_district)

@@ -10,19 +10,11 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGroupBox, QLineEdit, Q
 from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import Store
-from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
 from citymgr_desktop.ui.widgets.date_edit import DateEdit
 from citymgr_desktop.ui.widgets.field_editors import create_editor, display_value
-
-
-@pytest.fixture
-def chinese(qapp):
-    i18n.install("zh_CN")
-    yield
-    i18n.install("en")
 
 
 @pytest.fixture

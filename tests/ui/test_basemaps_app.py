@@ -157,16 +157,7 @@ def test_a_failing_server_is_one_status_line(qtbot, window):
     assert window.canvas.data is not None and window.canvas.last_render_seconds > 0
 
 
-@pytest.fixture
-def chinese_first(qapp):
-    from citymgr_desktop.ui import i18n
-
-    i18n.install("zh_CN")
-    yield
-    i18n.install("en")
-
-
-def test_the_dock_and_the_refusal_in_chinese(chinese_first, qtbot, window, tmp_path):
+def test_the_dock_and_the_refusal_in_chinese(chinese, qtbot, window, tmp_path):
     dock = window.dock("mapLayersDock")
     assert dock is not None and dock.windowTitle() == "底图与参考图层"
     assert window.findChild(QPushButton, "addMapLayer").text() == "添加…"

@@ -172,29 +172,19 @@ def test_translations_cover_the_feature():
     assert not sorted(s for s in report_sources if s not in report)
 
 
-def test_chinese_interface(qtbot, isolated_settings, district):
-    from citymgr_desktop.ui import i18n
-    from citymgr_desktop.ui.shell.main_window import MainWindow
-
-    i18n.install("zh_CN")
-    try:
-        w = MainWindow()
-        w.resize(1200, 800)
-        w.show()
-        feat = w.installed_features["dashboard"]
-        assert feat.dock.windowTitle() == "统计看板"
-        assert feat.report_action.text() == "月报…"
-        with qtbot.waitSignal(w.mapLoaded, timeout=30_000):
-            w.open_file(district)
-        feat.widget.now = NOW
-        feat.dock.show()
-        feat.dock.raise_()
-        qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
-        assert feat.widget.model.headerData(6, Qt.Orientation.Horizontal) == "按期处置率"
-        feat._before_close()
-        w.close()
-    finally:
-        i18n.install("en")
+def test_chinese_interface(qtbot, window_in, district):
+    w = window_in("zh_CN")
+    feat = w.installed_features["dashboard"]
+    assert feat.dock.windowTitle() == "统计看板"
+    assert feat.report_action.text() == "月报…"
+    with qtbot.waitSignal(w.mapLoaded, timeout=30_000):
+        w.open_file(district)
+    feat.widget.now = NOW
+    feat.dock.show()
+    feat.dock.raise_()
+    qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
+    assert feat.widget.model.headerData(6, Qt.Orientation.Horizontal) == "按期处置率"
+    feat._before_close()
 
 
 def test_view_dashboard_brings_it_to_the_front_at_a_readable_height(qtbot, opened_window):

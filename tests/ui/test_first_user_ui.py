@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QTableWidget
 
 from citymgr_desktop.ui import i18n
 from tests.ui.driver import answer, choose_file, menu_item, pick, press, type_into
-
-
-@pytest.fixture
-def chinese(qapp):
-    i18n.install("zh_CN")
-    yield
-    i18n.install("en")
 
 
 def _open_detail(qtbot, w, case: str) -> QDialog:

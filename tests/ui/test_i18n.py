@@ -26,13 +26,6 @@ def test_label_language_follows_the_installed_translation(qapp):
 
 
 # -- core messages in the interface language ---------------------------------------------------
-@pytest.fixture
-def chinese(qapp):
-    i18n.install("zh_CN")
-    yield
-    i18n.install("en")
-
-
 def test_a_file_error_is_shown_in_chinese(chinese, qtbot, main_window, tmp_path):
     with answer(qtbot, QMessageBox.StandardButton.Ok, kind=QMessageBox) as box:
         assert not main_window.open_file(tmp_path / "不存在.gpkg")

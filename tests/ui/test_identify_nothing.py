@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
 
-from citymgr_desktop.ui import i18n
 from tests.ui.driver import LEFT, click_map, press, settle
 
 NOTHING = {"zh_CN": "此处没有要素", "en": "No feature here"}
@@ -26,52 +25,38 @@ def _empty_spot(w) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
-def test_identify_on_nothing_says_so(qtbot, isolated_settings, user_named, small_district,
-                                     shots, lang):
-    from citymgr_desktop.ui.shell.main_window import MainWindow
-
-    i18n.install(lang)
-    w = MainWindow()
-    try:
-        w.resize(1200, 800)
-        w.show()
-        qtbot.waitExposed(w)
-        with qtbot.waitSignal(w.mapLoaded, timeout=30_000):
-            assert w.open_file(small_district)
-        settle(qtbot, w)
-        press(qtbot, w, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier
-              | Qt.KeyboardModifier.AltModifier)  # the identify tool
-        assert w.canvas.tool == "identify"
-        # a feature first, then nothing: the panel changes from a result to "nothing here"
-        bins = w.map_data.layer("litter_bin")
-        bx, by = bins.pieces["point"].coords[0]
-        w.canvas.zoom_to_bbox(bx - 400, by - 400, bx + 400, by + 400)
-        settle(qtbot, w)
-        click_map(qtbot, w, bx, by)
-        panel = w.identify_panel
-        qtbot.waitUntil(lambda: panel.topLevelItemCount() >= 1 and bool(panel.hits))
-        assert w.canvas.highlight  # the identified bin is outlined
-        x, y = _empty_spot(w)
-        click_map(qtbot, w, x, y, button=LEFT)
-        qtbot.waitUntil(lambda: not panel.hits, timeout=5000)
-        QApplication.processEvents()
-        shots("identify-nothing", w.dock("identifyDock"))
-        assert panel.topLevelItemCount() == 1
-        item = panel.topLevelItem(0)
-        assert item.text(0) == NOTHING[lang]
-        # readable whole: not elided to "…" in its column
-        needed = panel.fontMetrics().horizontalAdvance(NOTHING[lang])
-        room = panel.columnWidth(0) + (panel.columnWidth(1) if item.isFirstColumnSpanned()
-                                       else 0) - panel.indentation()
-        assert room >= needed, (room, needed)
-        assert not item.flags() & Qt.ItemFlag.ItemIsSelectable  # nothing to select
-        assert w.canvas.highlight == []  # the last outline is gone
-        litter = [t for t in QApplication.topLevelWidgets() if t.isVisible()
-                  and isinstance(t, QDialog | QMenu)]
-        assert not litter, litter
-    finally:
-        w.close()
-        i18n.install("en")
+def test_identify_on_nothing_says_so(qtbot, window_in, small_district, shots, lang):
+    w = window_in(lang, small_district)
+    press(qtbot, w, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier
+          | Qt.KeyboardModifier.AltModifier)  # the identify tool
+    assert w.canvas.tool == "identify"
+    # a feature first, then nothing: the panel changes from a result to "nothing here"
+    bins = w.map_data.layer("litter_bin")
+    bx, by = bins.pieces["point"].coords[0]
+    w.canvas.zoom_to_bbox(bx - 400, by - 400, bx + 400, by + 400)
+    settle(qtbot, w)
+    click_map(qtbot, w, bx, by)
+    panel = w.identify_panel
+    qtbot.waitUntil(lambda: panel.topLevelItemCount() >= 1 and bool(panel.hits))
+    assert w.canvas.highlight  # the identified bin is outlined
+    x, y = _empty_spot(w)
+    click_map(qtbot, w, x, y, button=LEFT)
+    qtbot.waitUntil(lambda: not panel.hits, timeout=5000)
+    QApplication.processEvents()
+    shots("identify-nothing", w.dock("identifyDock"))
+    assert panel.topLevelItemCount() == 1
+    item = panel.topLevelItem(0)
+    assert item.text(0) == NOTHING[lang]
+    # readable whole: not elided to "…" in its column
+    needed = panel.fontMetrics().horizontalAdvance(NOTHING[lang])
+    room = panel.columnWidth(0) + (panel.columnWidth(1) if item.isFirstColumnSpanned()
+                                   else 0) - panel.indentation()
+    assert room >= needed, (room, needed)
+    assert not item.flags() & Qt.ItemFlag.ItemIsSelectable  # nothing to select
+    assert w.canvas.highlight == []  # the last outline is gone
+    litter = [t for t in QApplication.topLevelWidgets() if t.isVisible()
+              and isinstance(t, QDialog | QMenu)]
+    assert not litter, litter
 
 
 def test_a_stamp_that_is_not_a_timestamp_is_shown_as_written():

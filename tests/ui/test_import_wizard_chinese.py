@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.domains import CodedDomain
-from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.importing import source_page
 from citymgr_desktop.ui.importing.wizard import ImportWizard
 from tests.core import import_sources as src
@@ -40,13 +38,6 @@ TECHNICAL = {"EPSG", "WKT", "CSV", "GeoPackage", "gpkg", "csv", "UTF", "GB18030"
              "lon", "lat"}  # the column names the wizard recognises, as they are spelled
 # the page's own examples of expression syntax (a filter the user types in English)
 EXAMPLES = {"highway IS NOT NULL"}
-
-
-@pytest.fixture
-def chinese(qapp):
-    i18n.install("zh_CN")
-    yield
-    i18n.install("en")
 
 
 def _shown_texts(wiz: QWizard) -> list[tuple[str, str]]:

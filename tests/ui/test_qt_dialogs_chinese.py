@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from PySide6.QtCore import QLibraryInfo, QTranslator
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -33,13 +32,6 @@ NOT_WORDS = {("QProgressBar", "%p%"), ("QPrintWidget", "..."), ("QShortcut", "Co
 # the file dialog's detail view names file types from the system's MIME database (its own
 # translations, where the system has them), not from Qt's catalogue
 NOT_QTS = {"QMimeType"}
-
-
-@pytest.fixture
-def chinese(qapp):
-    i18n.install("zh_CN")
-    yield
-    i18n.install("en")
 
 
 def test_the_open_dialog_from_the_file_menu_is_chinese(chinese, qtbot, main_window, shots):
