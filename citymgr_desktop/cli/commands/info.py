@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from citymgr_desktop.cli.commands._common import add_json, add_lang, print_json
+from citymgr_desktop.cli.commands._common import add_json, add_lang, cli_language, print_json
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import ProjectStore
@@ -59,18 +59,37 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info)
         return 0
-    print(f"{info['file']}" + ("  (read-only)" if info["read_only"] else ""))
-    kind = "citymgr project" if info["asset_project"] else (
-        "PostGIS database" if info["database"] else "GeoPackage") + " (not a citymgr project)"
-    print(f"  {kind}; district code {info['district_code'] or '-'}")
-    print(f"  {'layer':<24}{'type':<16}{'count':>10}  CRS / extent")
-    for li in info["layers"]:
-        gtype = li["geometry_type"] or "table"
-        ext = ""
-        if li["extent"]:
-            ext = " [" + ", ".join(f"{v:.1f}" for v in li["extent"]) + "]"
-        print(f"  {li['name']:<24}{gtype:<16}{li['count']:>10}  {li['crs'] or ''}{ext}")
-    if info["districts"]:
-        print(f"  sub-districts (街道): {', '.join(info['districts'])}")
-    print(f"  domains: {len(info['domains'])}")
+    for line in describe_text(info, cli_language()):
+        print(line)
     return 0
+
+
+def describe_text(info: dict, lang: str) -> list[str]:
+    """:func:`describe`'s answer for a person, in ``lang`` (the message catalogue's words,
+    layer and field names as the file spells them)."""
+    from citymgr_desktop.cli.commands._table import format_table
+    from citymgr_desktop.core.messages import Term, joined, msg
+
+    if info["asset_project"]:
+        kind = Term("citymgr project", "citymgr 项目")
+    elif info["database"]:
+        kind = Term("PostGIS database (not a citymgr project)", "PostGIS 数据库（非 citymgr 项目）")
+    else:
+        kind = Term("GeoPackage (not a citymgr project)", "GeoPackage（非 citymgr 项目）")
+    out = [msg("{file}  (read-only)", file=info["file"]).render(lang) if info["read_only"]
+           else info["file"],
+           "  " + msg("{kind}; district code {code}", kind=kind,
+                      code=info["district_code"] or "-").render(lang)]
+    rows = []
+    for li in info["layers"]:
+        ext = " [" + ", ".join(f"{v:.1f}" for v in li["extent"]) + "]" if li["extent"] else ""
+        rows.append([li["name"], li["geometry_type"] or Term("table", "属性表"),
+                     f"{li['count']:,}", f"{li['crs'] or ''}{ext}"])
+    headers = [Term("layer", "图层"), Term("type", "类型"), Term("count", "要素数"),
+               Term("CRS / extent", "坐标参考系 / 范围")]
+    out += ["  " + line for line in format_table(headers, rows, lang, right=[2])]
+    if info["districts"]:
+        out.append("  " + msg("sub-districts (街道): {names}",
+                              names=joined(info["districts"])).render(lang))
+    out.append("  " + msg("domains: {count}", count=len(info["domains"])).render(lang))
+    return out

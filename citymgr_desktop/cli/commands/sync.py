@@ -203,18 +203,37 @@ def run_list(args: argparse.Namespace) -> int:
             "runs": [r.__dict__ | {"restore_state": None} for r in runs],
             "open_conflicts": conflicts})
         return 0
-    print(f"{len(packages)} field package(s):")
+    for line in listing_text(packages, runs, conflicts, args.conflicts, cli_language()):
+        print(line)
+    return 0
+
+
+def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflicts: bool,
+                 lang: str) -> list[str]:
+    """``sync-list`` for a person, in ``lang`` (the message catalogue's sentences)."""
+    from citymgr_desktop.core.messages import Term, msg
+
+    kinds = {"sync": Term("sync", "同步"), "resolve": Term("resolve", "解决冲突")}
+    states = {"applied": Term("applied", "已应用"), "undone": Term("undone", "已撤销")}
+    out = [msg("{count} field package(s):", count=len(packages)).render(lang)]
     for p in packages:
-        print(f"  {p.package_uuid}  {p.name}  {p.area or ''}  surveyor {p.surveyor or '-'}  "
-              f"{p.feature_count or 0:,} assets  {p.created_at}")
-    print(f"{len(runs)} sync run(s), newest first:")
+        out.append("  " + msg("{package_uuid}  {name}  {area}  surveyor {surveyor}  {assets:,} "
+                              "assets  {created_at}", package_uuid=p.package_uuid, name=p.name,
+                              area=p.area or "", surveyor=p.surveyor or "-",
+                              assets=p.feature_count or 0, created_at=p.created_at).render(lang))
+    out.append(msg("{count} sync run(s), newest first:", count=len(runs)).render(lang))
     for r in runs:
         total = sum(sum(v for k, v in c.items() if k != "conflict") for c in r.counts.values())
-        print(f"  {r.sync_id}  {r.kind:<7} {r.state:<8} {r.applied_at}  {total} change(s), "
-              f"{r.conflict_count} conflict(s)  by {r.applied_by or '-'}")
-    print(f"{len(conflicts)} open conflict(s)")
-    if args.conflicts:
+        out.append("  " + msg("{sync_id}  {kind:<7} {state:<8} {applied_at}  {changes} "
+                              "change(s), {conflicts} conflict(s)  by {user}",
+                              sync_id=r.sync_id, kind=kinds.get(r.kind, r.kind),
+                              state=states.get(r.state, r.state), applied_at=r.applied_at,
+                              changes=total, conflicts=r.conflict_count,
+                              user=r.applied_by or "-").render(lang))
+    out.append(msg("{count} open conflict(s)", count=len(conflicts)).render(lang))
+    if with_conflicts:
         for c in conflicts:
-            print(f"  {c['conflict_id']}  {c['layer']} {c['uuid']} {c['field']} ({c['kind']}): "
-                  f"ancestor {c['ancestor']}, master {c['master']}, field {c['field_value']}")
-    return 0
+            out.append("  " + msg("{conflict_id}  {layer} {uuid} {field} ({kind}): ancestor "
+                                  "{ancestor}, master {master}, field {field_value}",
+                                  **c).render(lang))
+    return out

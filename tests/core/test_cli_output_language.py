@@ -1,0 +1,71 @@
+"""``citymgr info`` and ``citymgr sync-list`` speak the ``--lang`` of the command line (the
+message catalogue every command uses), not only their errors; ``--json`` stays the same in
+every language (its keys and values are an API). Run as the user runs them: the CLI process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.core.sync_support import checkout, edit, sync, uuids
+
+# English words of the human output that must not show in Chinese
+ENGLISH = re.compile(r"field package|sync run|newest|open conflict|surveyor|assets|ancestor|"
+                     r"master|change\(s\)|conflict\(s\)|\bby\b|sub-districts|domains|"
+                     r"district code|project|read-only|\blayer\b|\bcount\b|extent|\btable\b")
+
+
+def citymgr(*args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("CITYMGR_LANG", "LC_ALL",
+                                                             "LC_MESSAGES", "LANG")}
+    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
+                         text=True, encoding="utf-8", timeout=120, env=env)
+    assert run.returncode == 0 and not run.stderr, run.stderr
+    return run.stdout
+
+
+@pytest.fixture
+def synced_master(small_district, tmp_path):
+    """A master with a field package checked out by 张三 and synced with one open conflict."""
+    package = tmp_path / "巡查.gpkg"
+    checkout(small_district, package, district="水果湖街道", surveyor="张三")
+    [bin_uuid] = uuids(package, "litter_bin", limit=1)
+    with edit(package) as c:
+        c.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (bin_uuid,))
+    with edit(small_district) as c:
+        c.execute("UPDATE litter_bin SET condition = 4 WHERE asset_uuid = ?", (bin_uuid,))
+    sync(small_district, package)
+    return str(small_district)
+
+
+def test_sync_list_in_chinese(synced_master):
+    text = citymgr("sync-list", synced_master, "--conflicts", "--lang", "zh_CN")
+    assert "外业数据包 1 个：" in text and "采集员 张三" in text
+    assert "同步 1 次（最新的在前）：" in text and "已应用" in text and "冲突 1 个" in text
+    assert "未解决的冲突 1 个" in text and "原值" in text and "主库 4" in text
+    assert not ENGLISH.search(text), ENGLISH.search(text)
+    english = citymgr("sync-list", synced_master, "--conflicts", "--lang", "en")
+    assert "1 field package(s):" in english and "1 open conflict(s)" in english
+    assert "surveyor 张三" in english and "ancestor" in english
+
+
+def test_info_in_chinese(synced_master):
+    text = citymgr("info", synced_master, "--lang", "zh_CN")
+    assert "citymgr 项目；行政区划代码 " in text
+    assert "图层" in text and "要素数" in text and "属性表" in text
+    assert "街道：" in text and "值域：" in text and "、" in text
+    assert not ENGLISH.search(text), ENGLISH.search(text)
+    english = citymgr("info", synced_master, "--lang", "en")
+    assert "citymgr project; district code" in english and "domains: " in english
+
+
+@pytest.mark.parametrize("command", ["info", "sync-list"])
+def test_json_is_the_same_in_every_language(synced_master, command):
+    zh = json.loads(citymgr(command, synced_master, "--json", "--lang", "zh_CN"))
+    assert zh == json.loads(citymgr(command, synced_master, "--json", "--lang", "en"))
+    assert zh == json.loads(citymgr(command, synced_master, "--json"))
