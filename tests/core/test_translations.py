@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from citymgr_desktop.core.messages import field_names
+from tests.core.source_support import call_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "citymgr_desktop"
@@ -29,14 +30,6 @@ def _sources(folder: Path) -> Iterator[tuple[str, ast.Module]]:
         yield path.relative_to(PACKAGE).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
 
 
-def _name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
-
-
 def error_classes() -> set[str]:
     """``CitymgrError`` and every class deriving from it anywhere in the package."""
     found = {"CitymgrError"}
@@ -45,7 +38,7 @@ def error_classes() -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 bases.setdefault(node.name, set()).update(
-                    n for n in (_name(b) for b in node.bases) if n)
+                    n for n in (call_name(b) for b in node.bases) if n)
     while True:
         more = {c for c, b in bases.items() if b & found} - found
         if not more:
@@ -63,7 +56,7 @@ def template_sites() -> list[tuple[str, int, ast.expr | None]]:
             continue
         names = _assignments(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _name(node.func) in makers:
+            if isinstance(node, ast.Call) and call_name(node.func) in makers:
                 arg = node.args[0] if node.args else None
                 if isinstance(arg, ast.Name) and isinstance(names.get(arg.id), ast.Constant):
                     arg = names[arg.id]
@@ -78,7 +71,7 @@ def tr_sites() -> list[tuple[str, int, list[str] | None]]:
     for module, tree in _sources(PACKAGE / "ui"):
         names = _assignments(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _name(node.func) == "tr":
+            if isinstance(node, ast.Call) and call_name(node.func) == "tr":
                 arg = node.args[0] if node.args else None
                 out.append((module, node.lineno, _strings(arg, names)))
     return out
@@ -91,7 +84,7 @@ def _assignments(tree: ast.Module) -> dict[str, ast.expr]:
         if isinstance(node, (ast.Module, ast.ClassDef)):
             for stmt in node.body:
                 if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-                    target = _name(stmt.targets[0])
+                    target = call_name(stmt.targets[0])
                     if target:
                         found[target] = stmt.value
     return found
@@ -103,8 +96,8 @@ def _strings(arg: ast.expr | None, names: dict[str, ast.expr]) -> list[str] | No
     the table does not know, not a text of its own)."""
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
         return [arg.value]
-    if isinstance(arg, (ast.Name, ast.Attribute)) and _name(arg) in names:
-        return _strings(names[_name(arg)], names)
+    if isinstance(arg, (ast.Name, ast.Attribute)) and call_name(arg) in names:
+        return _strings(names[call_name(arg)], names)
     if isinstance(arg, ast.Dict):
         return _all(arg.values, names)
     if isinstance(arg, (ast.Tuple, ast.List, ast.Set)):

@@ -9,6 +9,8 @@ import ast
 import re
 from pathlib import Path
 
+from tests.core.source_support import call_name
+
 UI = Path(__file__).resolve().parents[2] / "citymgr_desktop" / "ui"
 TEXT_FIRST = {"setText", "setToolTip", "setStatusTip", "setWindowTitle", "setPlaceholderText",
               "addItem", "insertItem", "setItemText", "setTitle", "setSubTitle", "setLabelText",
@@ -26,14 +28,6 @@ ALLOWED = {
     " mm)", " dpi",  # units
     "YYYY-MM-DD",  # the date format typed
 }
-
-
-def _name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 def _literals(arg: ast.expr) -> list[str]:
@@ -54,8 +48,8 @@ def untranslated_texts(root: Path = UI) -> list[str]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
-            name = _name(node.func)
-            receiver = _name(node.func.value) if isinstance(node.func, ast.Attribute) else None
+            name = call_name(node.func)
+            receiver = call_name(node.func.value) if isinstance(node.func, ast.Attribute) else None
             if name in TEXT_FIRST:
                 args = node.args[:1]
             elif name in MESSAGE_BOX and receiver not in LOGGERS:

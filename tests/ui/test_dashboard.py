@@ -150,6 +150,7 @@ def test_translations_cover_the_feature():
     from pathlib import Path
 
     from citymgr_desktop.core.resources import translations_dir
+    from tests.core.source_support import call_name
 
     root = Path(__file__).resolve().parents[2]
     zh = json.loads((translations_dir("zh_CN") / "dashboard.json").read_text("utf-8"))
@@ -158,12 +159,10 @@ def test_translations_cover_the_feature():
     for folder, sources in (("ui/dashboard", ui_sources), ("export/report", report_sources)):
         for path in (root / "citymgr_desktop" / folder).glob("*.py"):
             for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-                if isinstance(node, ast.Call) and node.args and isinstance(
-                        node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                    f = node.func
-                    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
-                    if name == "tr":
-                        sources.add(node.args[0].value)
+                if isinstance(node, ast.Call) and call_name(node.func) == "tr" and node.args \
+                        and isinstance(node.args[0], ast.Constant) \
+                        and isinstance(node.args[0].value, str):
+                    sources.add(node.args[0].value)
     from citymgr_desktop.export.report.pdf import KEY_LABELS
     from citymgr_desktop.export.report.tables import HEADINGS
 
