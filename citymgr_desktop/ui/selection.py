@@ -21,6 +21,7 @@ class SelectionModel(QObject):
 
     changed = Signal(str)
     currentLayerChanged = Signal(object)  # str or None
+    drillDown = Signal(str, object)  # a figure's name, {layer: [keys]} (see show_figure)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +97,14 @@ class SelectionModel(QObject):
         if new:
             self._follow(list(new)[-1])  # the last given: the top layer of a rectangle
         self.changed.emit("")
+
+    def show_figure(self, selection: dict[str, Iterable[str]], name: str) -> None:
+        """Select the assets behind a figure (a dashboard drill-down) and announce them with
+        the figure's name (``drillDown``): the attribute table lists them under that name
+        until the user clears it (docs/statistics.md)."""
+        chosen = {layer: [str(k) for k in keys] for layer, keys in selection.items()}
+        self.replace_all(chosen)
+        self.drillDown.emit(name, chosen)
 
     def clear(self, layer: str | None = None) -> None:
         """Clear one layer's selection, or every layer's."""

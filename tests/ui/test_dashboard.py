@@ -10,11 +10,13 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QToolButton
 
 from citymgr_desktop.core import stats
 from citymgr_desktop.export.report.charts import Pick
+from citymgr_desktop.export.report.text import layer_name
 from citymgr_desktop.ui.dashboard.dashboard_widget import PERIODS, period_for
-from tests.ui.driver import press
+from tests.ui.driver import pick, press, type_into
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 
@@ -100,6 +102,61 @@ def test_evaluation_table_click(qtbot, dashboard):
     assert cases == {o["case_no"] for o in stats.orders.orders_by_uuid(window.store, ids)}
 
 
+def _table_rows(qtbot, table) -> tuple[set[str], str]:
+    """The uuids of the attribute table's rows and its count, once loaded."""
+    qtbot.waitUntil(lambda: table.model is not None and any(
+        c.isdigit() for c in table.count.text()), timeout=20_000)  # not "Loading…"
+    return set(table.model.uuids_of(list(range(table.model.rowCount())))), table.count.text()
+
+
+def test_a_drill_down_lists_its_rows_and_keeps_the_users_filters(qtbot, dashboard, shots):
+    window, feat = dashboard
+    table = window.installed_features["editing"].table
+    press(qtbot, window, Qt.Key.Key_F6)  # the attribute table, the bridges filtered
+    pick(qtbot, table.layer_box, "bridge")
+    type_into(qtbot, table.filter, "condition >= 3")
+    qtbot.keyClick(table.filter, Qt.Key.Key_Return)
+    bridges = _table_rows(qtbot, table)
+    assert bridges[1].endswith(" of 60") and not bridges[1].startswith("60 ")
+
+    feat.dock.raise_()  # a click on the litter bins' share in condition 4
+    _click(qtbot, feat.widget.by_class, Pick("condition", {"layer": "litter_bin",
+                                                           "condition": 4}))
+    bins = stats.condition_members(window.store, layers=["litter_bin"], condition=4)
+    assert window.selection.all() == bins
+    press(qtbot, window, Qt.Key.Key_F6)
+    name = f"Dashboard: {layer_name('litter_bin', 'en')}, condition 4"
+    assert table.layer == "litter_bin" and table.filter.text() == name
+    rows, count = _table_rows(qtbot, table)
+    assert rows == set(bins["litter_bin"]) and count == f"{len(rows)} of 2,388"
+    shots("drill-down", window)
+
+    pick(qtbot, table.layer_box, "bridge")  # the user's filter, as they left it
+    assert table.filter.text() == "condition >= 3" and _table_rows(qtbot, table) == bridges
+    pick(qtbot, table.layer_box, "litter_bin")  # the drill-down until it is cleared
+    assert table.filter.text() == name and _table_rows(qtbot, table)[0] == rows
+
+    clear = next(b for b in table.filter.findChildren(QToolButton) if b.isVisible())
+    qtbot.mouseClick(clear, Qt.MouseButton.LeftButton)  # the box's clear button
+    assert table.drill_down() is None and table.filter.text() == ""
+    assert _table_rows(qtbot, table)[1] == "2,388 of 2,388"
+    shots("drill-down-cleared", window)
+    pick(qtbot, table.layer_box, "bridge")
+    assert table.filter.text() == "condition >= 3" and _table_rows(qtbot, table) == bridges
+
+
+def test_typing_over_a_drill_down_makes_it_the_users_filter(qtbot, dashboard):
+    window, feat = dashboard
+    table = window.installed_features["editing"].table
+    _click(qtbot, feat.widget.by_class, Pick("condition", {"layer": "litter_bin",
+                                                           "condition": 5}))
+    press(qtbot, window, Qt.Key.Key_F6)
+    assert table.drill_down() and _table_rows(qtbot, table)[1] == "113 of 2,388"
+    type_into(qtbot, table.filter, "condition = 1")
+    qtbot.keyClick(table.filter, Qt.Key.Key_Return)
+    assert table.drill_down() is None and _table_rows(qtbot, table)[1] == "970 of 2,388"
+
+
 def test_refreshed_after_a_change(qtbot, dashboard):
     window, feat = dashboard
     before = {r["state"]: r["orders"] for r in feat.widget.figures.orders_by_state}
@@ -171,7 +228,7 @@ def test_translations_cover_the_feature():
     assert not sorted(s for s in report_sources if s not in report)
 
 
-def test_chinese_interface(qtbot, window_in, district):
+def test_chinese_interface(qtbot, window_in, district, shots):
     w = window_in("zh_CN")
     feat = w.installed_features["dashboard"]
     assert feat.dock.windowTitle() == "统计看板"
@@ -183,6 +240,14 @@ def test_chinese_interface(qtbot, window_in, district):
     feat.dock.raise_()
     qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
     assert feat.widget.model.headerData(6, Qt.Orientation.Horizontal) == "按期处置率"
+    qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
+    _click(qtbot, feat.widget.by_class, Pick("condition", {"layer": "litter_bin",
+                                                           "condition": 4}))
+    press(qtbot, w, Qt.Key.Key_F6)
+    table = w.installed_features["editing"].table
+    assert table.filter.text() == "统计看板：垃圾箱，技术状况 4"
+    assert _table_rows(qtbot, table)[1] == "209 / 共 2,388"
+    shots("drill-down-zh", w)
     feat._before_close()
 
 

@@ -1,7 +1,8 @@
 """The dashboard in the main window: a dock with the charts and the evaluation table (View >
 Dashboard, Ctrl+Shift+D), the hot-spot map themes (View > Map theme), and File > Monthly
 report… (Ctrl+Shift+R). A click on a chart or a table figure selects the assets behind it on
-the map and in the attribute table (the window's selection) and lists the orders behind it.
+the map (the window's selection), lists them in the attribute table under the figure's name
+(a drill-down the user clears; their own filters are kept) and lists the orders behind it.
 The figures are recomputed off the UI thread after every change of the data (save, sync,
 work-order moves), while the dock is visible."""
 
@@ -214,7 +215,7 @@ class DashboardFeature(QObject):
 
     def _select_assets(self, assets: dict[str, list[str]], what: str,
                        zoom: bool = False) -> None:
-        self.window.selection.replace_all(assets)
+        self.window.selection.show_figure(assets, self.tr("Dashboard: %1").replace("%1", what))
         n = sum(len(v) for v in assets.values())
         self.window.status(self.tr("Selected %1 asset(s): %2").replace("%1", f"{n:,}")
                            .replace("%2", what), 8000)

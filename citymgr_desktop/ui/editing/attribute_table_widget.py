@@ -1,7 +1,9 @@
 """The attribute table dock: a layer chooser, a filter box for the expression language, "selected
 only" and "show retired", the lazy table (sort by clicking a header, edit cells in place) and
 its selection shared both ways with the map's selection. Double-clicking a row number zooms to
-the feature."""
+the feature. A dashboard drill-down (``SelectionModel.drillDown``) lists a figure's assets
+under the figure's name in the filter box, in place of the user's filters, which are kept
+and come back when the box is cleared."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from citymgr_desktop.ui.editing.attribute_table_model import AttributeTableModel
 from citymgr_desktop.ui.widgets.field_editors import FieldEditorDelegate
 
 HISTORY = 20
+DRILL_DOWN_STYLE = "QLineEdit { background: #fff3c4; }"  # the box names a figure, not a filter
 
 
 class AttributeTableWidget(QWidget):
@@ -51,6 +54,7 @@ class AttributeTableWidget(QWidget):
         self._syncing = False
         self._stale = False
         self.key_map: Any = None  # fids <-> uuids in memory, given by the feature
+        self._drill: tuple[str, dict[str, set[str]]] | None = None  # figure name, its keys
 
         self.layer_box = QComboBox()
         self.layer_box.setObjectName("attribute_layer")
@@ -65,8 +69,9 @@ class AttributeTableWidget(QWidget):
                                                "'粮道街道' (Enter to apply)"))
         self.filter.setToolTip(self.tr("Expression: = != < <= > >=, and, or, not, in (…), like "
                                        "'%…%', is null, between … and …, dates as 'YYYY-MM-DD'"))
+        self._filter_tip = self.filter.toolTip()
         self.filter.returnPressed.connect(self.apply_filter)
-        self.filter.textChanged.connect(lambda t: t or self.apply_filter())
+        self.filter.textChanged.connect(self._filter_text_changed)
         self.selected_only = QCheckBox(self.tr("Selected only"))
         self.selected_only.toggled.connect(lambda _c: self._selected_only_changed())
         self.show_retired = QCheckBox(self.tr("Show retired"))
@@ -115,12 +120,14 @@ class AttributeTableWidget(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.error)
         selection.changed.connect(self._map_selection_changed)
+        selection.drillDown.connect(self.show_drill_down)
 
     # -- store and layer ---------------------------------------------------------------------------
     def set_store(self, store: Store | None, session: EditSession | None,
                   layer: str | None = None) -> None:
         """Show ``store``'s layer; rows are only queried while the table is visible."""
         self.store, self.session = store, session
+        self._drill = None  # a figure of another file
         if layer and self.layer_box.findData(layer) >= 0:
             self.layer_box.blockSignals(True)
             self.layer_box.setCurrentIndex(self.layer_box.findData(layer))
@@ -168,9 +175,7 @@ class AttributeTableWidget(QWidget):
         self.view.horizontalHeader().setSelectionModel(self._header_selection)
         self.view.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.filter.setCompleter(QCompleter(self._history(), self.filter))
-        self.filter.blockSignals(True)
-        self.filter.setText(str(QSettings().value(self._filter_key(), "") or ""))
-        self.filter.blockSignals(False)
+        self._show_filter_box()
         self.apply_filter()
 
     # -- filter --------------------------------------------------------------------------------------
@@ -179,9 +184,12 @@ class AttributeTableWidget(QWidget):
         if self.model is None:
             return False
         text = self.filter.text().strip()
+        self.model.selected_only = self._among()
+        if self._drill_name():  # the figure's rows, whatever the layer's own filter
+            self.error.hide()
+            self.model.set_filter("")
+            return True
         try:
-            if self.selected_only.isChecked():
-                self.model.selected_only = set(self.selection.selected(self.layer))
             self.model.set_filter(text)
         except ExpressionError as exc:
             self.show_error(i18n.render(exc))
@@ -193,6 +201,66 @@ class AttributeTableWidget(QWidget):
             history = [h for h in self._history() if h != text]
             settings.setValue("editing/filter_history", [text, *history][:HISTORY])
         return True
+
+    def _filter_text_changed(self, text: str) -> None:
+        name = self._drill_name()
+        if name and text != name:
+            # the figure's name cleared (the box's clear button) or typed over: the drill-down
+            # ends; cleared, the layer's own filter comes back
+            self._end_drill_down(restore=not text.strip())
+        elif not text:
+            self.apply_filter()
+
+    def _show_filter_box(self) -> None:
+        """The box shows the drill-down's name (tinted) on a layer it has assets of, else
+        the layer's own filter as saved."""
+        name = self._drill_name()
+        self.filter.setStyleSheet(DRILL_DOWN_STYLE if name else "")
+        self.filter.setToolTip(self.tr("The assets behind a figure of the dashboard; clear "
+                                       "the box to go back to your filter") if name
+                               else self._filter_tip)
+        self.filter.blockSignals(True)
+        self.filter.setText(name or str(QSettings().value(self._filter_key(), "") or ""))
+        self.filter.blockSignals(False)
+
+    # -- a dashboard drill-down ------------------------------------------------------------------
+    def show_drill_down(self, name: str, assets: dict[str, list[str]]) -> None:
+        """List the assets behind a figure under its ``name`` in the filter box, in place of
+        the filter of each layer it has assets of; the user's filters stay saved and come
+        back when the box is cleared (or on the layers the figure has nothing of)."""
+        self._drill = (name, {layer: set(keys) for layer, keys in assets.items() if keys})
+        self._show_filter_box()
+        self.apply_filter()
+
+    def _drill_name(self) -> str | None:
+        """The drill-down's name on a layer it lists assets of, else None."""
+        if self._drill is None or self.layer not in self._drill[1]:
+            return None
+        return self._drill[0]
+
+    def drill_down(self) -> str | None:
+        """The name of the figure whose assets the table lists, None without a drill-down."""
+        return self._drill[0] if self._drill is not None else None
+
+    def _end_drill_down(self, restore: bool) -> None:
+        self._drill = None
+        if restore:
+            self._show_filter_box()
+            self.apply_filter()
+        else:  # typing a filter of their own: it applies with Enter
+            self.filter.setStyleSheet("")
+            self.filter.setToolTip(self._filter_tip)
+            if self.model is not None:
+                self.model.set_selected_only(self._among())
+
+    def _among(self) -> set[str] | None:
+        """The keys the rows are limited to: the drill-down's of this layer, and the
+        selection's with "Selected only"; None for no limit."""
+        rows = self._drill[1][self.layer] if self._drill_name() else None
+        if self.selected_only.isChecked():
+            chosen = set(self.selection.selected(self.layer))
+            rows = chosen if rows is None else rows & chosen
+        return rows
 
     def _filter_key(self) -> str:
         """Where the layer's filter is kept: per file, as QGIS keeps a layer's filter in its
@@ -218,8 +286,7 @@ class AttributeTableWidget(QWidget):
     def _selected_only_changed(self) -> None:
         if self.model is None:
             return
-        on = self.selected_only.isChecked()
-        self.model.set_selected_only(set(self.selection.selected(self.layer)) if on else None)
+        self.model.set_selected_only(self._among())
 
     # -- selection, both ways ------------------------------------------------------------------------
     def _selected_ranges(self) -> list[tuple[int, int]]:
@@ -241,8 +308,8 @@ class AttributeTableWidget(QWidget):
         if self._syncing or self.model is None or (layer and layer != self.layer):
             return
         uuids = self.selection.selected(self.layer)
-        if self.selected_only.isChecked() and set(uuids) != (self.model.selected_only or set()):
-            self.model.set_selected_only(set(uuids))
+        if self.selected_only.isChecked() and self._among() != self.model.selected_only:
+            self.model.set_selected_only(self._among())
             return
         rows = self.model.rows_of(uuids) if uuids else []
         chosen = QItemSelection()
