@@ -9,7 +9,6 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QTableWidget
 
-from citymgr_desktop.ui import i18n
 from tests.ui.driver import answer, choose_file, menu_item, pick, press, type_into
 
 
@@ -99,10 +98,8 @@ def _export_pdf(qtbot, dlg, out: Path) -> None:
         qtbot.mouseClick(dlg.pdf_button, Qt.MouseButton.LeftButton)
 
 
-def test_print_sheet_language_follows_a_new_sessions_interface(qtbot, small_window,
+def test_print_sheet_language_follows_a_new_sessions_interface(qtbot, small_window, window_in,
                                                                tmp_path):
-    from citymgr_desktop.ui.shell.main_window import MainWindow
-
     w = small_window
     dlg = _print_dialog(qtbot, w)
     assert dlg.options.lang.currentData() == "en"  # the interface's
@@ -123,24 +120,15 @@ def test_print_sheet_language_follows_a_new_sessions_interface(qtbot, small_wind
     path = w.store.path
     w.close()
 
-    i18n.install("zh_CN")  # the next start, with --lang zh_CN
-    try:
-        chinese = MainWindow()
-        chinese.resize(1200, 800)
-        chinese.show()
-        with qtbot.waitSignal(chinese.mapLoaded, timeout=30_000):
-            assert chinese.open_file(path)
-        dlg = _print_dialog(qtbot, chinese)
-        assert dlg.options.lang.currentData() == "zh_CN"
-        pick(qtbot, dlg.options.atlas, "district")
-        out = tmp_path / "atlas.pdf"
-        _export_pdf(qtbot, dlg, out)
-        meta = PdfReader(str(out)).metadata
-        assert meta.title == "维修图 – 街道图集", meta.title
-        _close(qtbot, chinese, dlg)
-        chinese.close()
-    finally:
-        i18n.install("en")
+    chinese = window_in("zh_CN", path)  # the next start, with --lang zh_CN
+    dlg = _print_dialog(qtbot, chinese)
+    assert dlg.options.lang.currentData() == "zh_CN"
+    pick(qtbot, dlg.options.atlas, "district")
+    out = tmp_path / "atlas.pdf"
+    _export_pdf(qtbot, dlg, out)
+    meta = PdfReader(str(out)).metadata
+    assert meta.title == "维修图 – 街道图集", meta.title
+    _close(qtbot, chinese, dlg)
 
 
 def test_print_dialog_says_when_the_scale_cuts_the_area(qtbot, small_window):

@@ -313,18 +313,11 @@ def test_data_changes_reload_the_layer(qtbot, opened_window):
     qtbot.waitUntil(w.canvas.is_settled, timeout=20_000)
 
 
-def test_chinese_interface(qtbot, isolated_settings):
-    from citymgr_desktop.ui import i18n
-
-    i18n.install("zh_CN")
-    try:
-        w = MainWindow()
-        assert w.menu("file").title() == "文件(&F)"
-        assert w.actions_by_name["zoom_full"].text() == "全图显示(&F)"
-        assert w.layer_panel.windowTitle() == "图层"
-        w.close()
-    finally:
-        i18n.install("en")
+def test_chinese_interface(window_in):
+    w = window_in("zh_CN")
+    assert w.menu("file").title() == "文件(&F)"
+    assert w.actions_by_name["zoom_full"].text() == "全图显示(&F)"
+    assert w.layer_panel.windowTitle() == "图层"
 
 
 def test_closing_asks_the_close_guards(qtbot, opened_window):
