@@ -135,7 +135,7 @@ def test_click_selects_the_feature_under_the_cursor(qtbot, opened_window):
     assert w.canvas.tool == "select"
     qtbot.mouseClick(w.canvas, Qt.MouseButton.LeftButton, pos=device_pos(w, x, y))
     assert w.selection.all() == {"litter_bin": [bins.key(i)]}
-    assert w.status_bar.selection.text() == "1 selected in Litter bins"
+    assert w.status_bar.selection.text() == "1 selected"
     # Shift adds another; Ctrl toggles it off again; a click on nothing clears
     others = [k for k in range(bins.count) if k != i]
     j = next(k for k in others if w.hits_at(*bins.pieces["point"].coords[k])[:1]

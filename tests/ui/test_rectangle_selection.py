@@ -1,6 +1,6 @@
 """Rectangle selection as in QGIS: the select tool's rectangle selects in the current layer
 (the layer panel's row, the attribute table's layer), Shift adds, Ctrl removes; the status
-bar says how many of which layer. Real mouse drags with real modifiers on the canvas."""
+bar says how many of which layer (the message; the count's tooltip per layer). Real mouse drags with real modifiers on the canvas."""
 
 from __future__ import annotations
 
@@ -47,8 +47,9 @@ def test_rectangle_selects_in_the_current_layer(qtbot, opened_window, shots):
     assert first and w.selection.all() == {"litter_bin": w.selection.selected("litter_bin")}
     assert set(w.selection.selected("litter_bin")) == first  # roads and parks in the box: not
     n = f"{len(first):,}"
-    assert w.status_bar.selection.text() == f"{n} selected in Litter bins"
-    assert w.status_bar.currentMessage() == f"Litter bins in the rectangle: {n}"
+    assert w.status_bar.currentMessage() == f"{n} selected in Litter bins"
+    assert w.status_bar.selection.text() == f"{n} selected"
+    assert w.status_bar.selection.toolTip() == f"Litter bins: {n}"
     shots("bins-selected", w)
 
     # Shift adds, Ctrl removes: still the bins only
@@ -56,6 +57,7 @@ def test_rectangle_selects_in_the_current_layer(qtbot, opened_window, shots):
     drag_map(qtbot, w, c, d, SHIFT)
     more = _inside(w, "litter_bin", c, d)
     assert more - first and set(w.selection.selected("litter_bin")) == first | more
+    assert w.status_bar.currentMessage() == f"{len(first | more):,} selected in Litter bins"
     assert list(w.selection.all()) == ["litter_bin"]
     drag_map(qtbot, w, a, b, CTRL)
     assert set(w.selection.selected("litter_bin")) == more - first
@@ -65,8 +67,10 @@ def test_rectangle_selects_in_the_current_layer(qtbot, opened_window, shots):
     drag_map(qtbot, w, a, b, SHIFT)
     roads = w.selection.selected("road_segment")
     assert roads and set(w.selection.selected("litter_bin")) == more - first
-    assert w.status_bar.selection.text() == \
-        f"{len(roads) + len(more - first):,} selected in 2 layers"
+    assert w.status_bar.currentMessage() == f"{len(roads):,} selected in Road segments"
+    assert w.status_bar.selection.text() == f"{len(roads) + len(more - first):,} selected"
+    assert w.status_bar.selection.toolTip() == \
+        f"Litter bins: {len(more - first):,}\nRoad segments: {len(roads):,}"
     drag_map(qtbot, w, a, b)  # no modifier: the roads in the box, nothing else
     assert list(w.selection.all()) == ["road_segment"]
     settle(qtbot, w)
@@ -91,6 +95,7 @@ def test_the_status_bar_in_chinese(qtbot, window_in, small_district, lang):
     _choose_layer(qtbot, w, "litter_bin")
     drag_map(qtbot, w, QPoint(5, 5), QPoint(w.canvas.width() - 5, w.canvas.height() - 5))
     n = f"{w.selection.count('litter_bin'):,}"
-    assert w.status_bar.selection.text() == f"垃圾箱 已选 {n} 个"
-    assert w.status_bar.currentMessage() == f"框内垃圾箱：{n} 个"
+    assert w.status_bar.currentMessage() == f"垃圾箱 已选 {n} 个"
+    assert w.status_bar.selection.text() == f"已选 {n} 个"
+    assert w.status_bar.selection.toolTip() == f"垃圾箱: {n}"
     settle(qtbot, w)

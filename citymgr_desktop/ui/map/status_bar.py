@@ -154,19 +154,12 @@ class MapStatusBar(QStatusBar):
         if not self.scale.lineEdit().hasFocus():
             self.scale.setEditText(f"1:{round(denominator):,}")
 
-    def set_selection_count(self, n: int, layers: list[str] | None = None) -> None:
-        """Show ``n`` selected features; with the one layer they are in (its title), "in"
-        that layer, with several, in how many layers."""
-        if not n:
-            text = ""
-        elif layers and len(layers) == 1:
-            text = self.tr("%1 selected in %2").replace("%1", f"{n:,}").replace("%2", layers[0])
-        elif layers:
-            text = self.tr("%1 selected in %2 layers").replace("%1", f"{n:,}").replace(
-                "%2", str(len(layers)))
-        else:
-            text = self.tr("%1 selected").replace("%1", f"{n:,}")
-        self.selection.setText(text)
+    def set_selection_count(self, n: int, layers: dict[str, int] | None = None) -> None:
+        """Show ``n`` selected features; the tooltip says how many in which layer (``layers``:
+        layer title -> count). Kept short: at 1024 px the messages on the left need the room."""
+        self.selection.setText(self.tr("%1 selected").replace("%1", f"{n:,}") if n else "")
+        self.selection.setToolTip("\n".join(f"{title}: {count:,}" for title, count
+                                            in (layers or {}).items()))
 
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

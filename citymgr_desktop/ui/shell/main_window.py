@@ -278,9 +278,9 @@ class MainWindow(MapLoadingMixin, QMainWindow):
 
     def _on_selection(self, _layer: str) -> None:
         self.canvas.set_selection(self.selection.all())
-        layers = self.selection.all()
-        self.status_bar.set_selection_count(
-            self.selection.count(), [layer_title(name, i18n.label_language()) for name in layers])
+        self.status_bar.set_selection_count(self.selection.count(), {
+            layer_title(name, i18n.label_language()): len(keys)
+            for name, keys in self.selection.all().items()})
 
     def _may_close(self) -> bool:
         return all(guard() is not False for guard in list(self._close_guards))

@@ -96,9 +96,9 @@ def select_rect(w: Window, extent: tuple, mods: Qt.KeyboardModifier) -> None:
         w.selection.deselect(name, keys)
     else:
         w.selection.replace_all({name: keys})
-    # how many the rectangle held (the status bar's count says how many are selected now)
-    w.status(i18n.tr("%1 in the rectangle: %2").replace("%1", title)
-             .replace("%2", f"{len(keys):,}"), 8000)
+    # which layer, and how many of it are selected now (as QGIS says "… selected on layer")
+    w.status(i18n.tr("%1 selected in %2").replace("%1", f"{w.selection.count(name):,}")
+             .replace("%2", title), 8000)
 
 
 def identify(w: Window, x: float, y: float) -> None:
