@@ -202,3 +202,22 @@ def test_a_pair_whose_choice_follows_the_extent_is_searched_every_time():
 
     assert proj_memo.remembered(CRS.from_epsg(4326), CRS.from_epsg(5514)) is None
     assert proj_memo.remembered(CRS.from_epsg(4326), CRS.from_epsg(2436)) is None
+
+
+def test_a_damaged_proj_memo_is_searched_past(tmp_path, monkeypatch):
+    """A memo file that does not read as a pipeline (another version wrote it, a disk
+    fault) is not an error: PROJ is asked again, as without the memo."""
+    import json
+
+    from citymgr_desktop.core.importing import proj_memo
+
+    monkeypatch.setenv("CITYMGR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(proj_memo, "_memory", {})
+    source = CRS.from_epsg(4326)
+    key = proj_memo._key(source, P4547)
+    proj_memo.memo_file().write_text(json.dumps({key: {
+        "definition": "proj=no_such_thing", "description": "wrong", "names": ["wrong"],
+        "accuracy": None}}), encoding="utf-8")
+    plan = icrs.plan_transform(source, P4547, area=(114.2, 30.5, 114.4, 30.6))
+    assert "Ballpark geographic offset from WGS 84" in plan.description
+    assert plan.steps[0].transform(114.3, 30.55)[0] > 500_000

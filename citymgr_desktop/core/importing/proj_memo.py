@@ -65,7 +65,10 @@ def memo_file() -> Path:
 def remembered(source: CRS, target: CRS) -> Operation | None:
     """PROJ's one answer for ``source`` -> ``target`` at any extent, or None: search with
     the data's extent (see the module docstring). The first call for a pair searches."""
-    key = _key(source, target)
+    try:
+        key = _key(source, target)
+    except Exception:  # no PROJ data folder to name: the search says what is wrong
+        return None
     with _lock:
         known = key in _memory
         entry = _memory.get(key)
@@ -80,8 +83,13 @@ def remembered(source: CRS, target: CRS) -> Operation | None:
             _memory[key] = entry
     if entry is None:
         return None
-    tr = Transformer.from_pipeline(entry["definition"])
-    return Operation(tr, entry["description"], tuple(entry["names"]), entry["accuracy"])
+    try:
+        tr = Transformer.from_pipeline(entry["definition"])
+        accuracy = None if entry["accuracy"] is None else float(entry["accuracy"])
+        return Operation(tr, str(entry["description"]), tuple(str(n) for n in entry["names"]),
+                         accuracy)
+    except Exception:  # a memo file someone else wrote: search as without it
+        return None
 
 
 def _search(source: CRS, target: CRS) -> dict[str, Any] | None:
