@@ -21,10 +21,10 @@ from citymgr_desktop.render.symbols import Symbol, marker_path
 
 SPRITE_MAX = 300_000  # more points than this in one batch: vector drawing is as fast
 STAMPS_PER_CALL = 65_536  # fragments per drawPixmapFragments call (80 bytes each)
-# the memory of a ``QPainter::PixmapFragment`` (ten doubles, in this order)
-_FRAGMENT = np.dtype([(name, np.float64) for name in (
-    "x", "y", "source_left", "source_top", "width", "height", "scale_x", "scale_y",
-    "rotation", "opacity")])
+STAMPS_ONE_BY_ONE = 16  # fewer stamps than this: one drawImage each (a batch costs ~20 µs)
+# a ``QPainter::PixmapFragment`` is ten doubles: x, y (its centre), sourceLeft, sourceTop,
+# width, height, scaleX, scaleY, rotation, opacity
+_FRAGMENT_FIELDS = 10
 _local = threading.local()  # sprites per thread: QImages are not shared across threads
 
 
@@ -61,20 +61,21 @@ def stamp(painter: QPainter, left: np.ndarray, top: np.ndarray, sprite: QImage) 
     batch (as :func:`qtarrays.polygon_from_arrays` writes a polygon's memory). A fragment
     is centred on (x, y): at ``left + width / 2`` Qt's rounding puts it at ``left``.
     """
-    pixmap = _pixmap(sprite)
     w, h = sprite.width(), sprite.height()
-    if pixmap.isNull():  # no pixmaps in this thread on this platform: one call per stamp
+    pixmap = _pixmap(sprite) if len(left) >= STAMPS_ONE_BY_ONE else None
+    if pixmap is None or pixmap.isNull():  # few stamps, or no pixmaps in this thread
         for a, b in zip(left.tolist(), top.tolist(), strict=True):
             painter.drawImage(a, b, sprite)
         return
+    template = np.array([0.0, 0.0, 0.0, 0.0, w, h, 1.0, 1.0, 0.0, 1.0])
     for lo in range(0, len(left), STAMPS_PER_CALL):
         part_left, part_top = left[lo:lo + STAMPS_PER_CALL], top[lo:lo + STAMPS_PER_CALL]
-        fragments = np.zeros(len(part_left), _FRAGMENT)
-        fragments["x"] = part_left + w / 2
-        fragments["y"] = part_top + h / 2
-        fragments["width"], fragments["height"] = w, h
-        fragments["scale_x"] = fragments["scale_y"] = fragments["opacity"] = 1.0
-        first = shiboken6.wrapInstance(fragments.ctypes.data, QPainter.PixmapFragment)
+        fragments = np.empty((len(part_left), _FRAGMENT_FIELDS))
+        fragments[:] = template
+        fragments[:, 0] = part_left + w / 2
+        fragments[:, 1] = part_top + h / 2
+        address = fragments.__array_interface__["data"][0]
+        first = shiboken6.wrapInstance(address, QPainter.PixmapFragment)
         try:
             painter.drawPixmapFragments(first, len(fragments), pixmap)
         finally:  # the wrapper does not own NumPy's memory: never let it delete it
