@@ -153,8 +153,10 @@ def _stamped(draw, translate: bool) -> np.ndarray:
         painter.translate(7, -3)
     # two strips, as a pan frame draws them
     painter.setClipRegion(QRegion(QRect(0, 0, 30, 120)).united(QRegion(QRect(0, 90, 200, 30))))
-    draw(painter)
-    painter.end()
+    try:
+        draw(painter)
+    finally:
+        painter.end()
     return pixels(image)
 
 
