@@ -142,11 +142,12 @@ def test_the_canvas_quick_frames_draw_bins_and_parks_where_they_are(qtbot, opene
             assert share > 0.8, f"{share:.2%} of the bins show a condition colour"
 
 
-def _stamped(draw, translate: bool) -> np.ndarray:
+def _stamped(draw, translate: bool, ratio: float = 1.0) -> np.ndarray:
     from PySide6.QtCore import QRect
     from PySide6.QtGui import QPainter, QRegion
 
     image = QImage(200, 120, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)  # 2: a widget's painter on a high-DPI screen
     image.fill(QColor("#fafafa"))
     painter = QPainter(image)
     if translate:  # a painter moved by whole pixels (a print layout's frame)
@@ -160,8 +161,8 @@ def _stamped(draw, translate: bool) -> np.ndarray:
     return pixels(image)
 
 
-@pytest.mark.parametrize("translate", [False, True])
-def test_markers_stamped_in_one_call_are_qts_stamps_one_by_one(qapp, translate):
+@pytest.mark.parametrize(("translate", "ratio"), [(False, 1.0), (True, 1.0), (False, 2.0)])
+def test_markers_stamped_in_one_call_are_qts_stamps_one_by_one(qapp, translate, ratio):
     """The bins' sprites go to Qt in one ``drawPixmapFragments`` call over a NumPy array:
     the same pixels as one ``drawImage`` per stamp, in the same order (overlapping
     translucent rims over each other, stamps cut by the image's edge and by the clip)."""
@@ -189,9 +190,9 @@ def test_markers_stamped_in_one_call_are_qts_stamps_one_by_one(qapp, translate):
                 for j in range(k + i, k + 100, 2):
                     painter.drawImage(int(left[j]), int(top[j]), sprites[i])
 
-    expected = _stamped(one_by_one_in_blocks, translate)
-    assert np.count_nonzero(expected != _stamped(one_by_one, translate)) > 0, "overlaps"
-    assert np.array_equal(_stamped(batched, translate), expected)
+    expected = _stamped(one_by_one_in_blocks, translate, ratio)
+    assert np.count_nonzero(expected != _stamped(one_by_one, translate, ratio)) > 0, "overlaps"
+    assert np.array_equal(_stamped(batched, translate, ratio), expected)
 
 
 def test_markers_stamped_in_a_render_thread(data):
