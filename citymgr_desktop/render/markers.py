@@ -54,7 +54,8 @@ def draw_markers(painter: QPainter, x: np.ndarray, y: np.ndarray, symbol: Symbol
 def stamp(painter: QPainter, left: np.ndarray, top: np.ndarray, sprite: QImage) -> None:
     """Draw ``sprite`` with its top-left corner at every (left, top) (whole device pixels),
     in that order: the pixels of one ``drawImage`` per stamp, in one Qt call per
-    :data:`STAMPS_PER_CALL` stamps.
+    :data:`STAMPS_PER_CALL` stamps (under :data:`STAMPS_ONE_BY_ONE` stamps, one
+    ``drawImage`` each: cheaper than setting up a batch).
 
     ``drawPixmapFragments`` takes a C array of fragments; PySide6 passes the address of
     the one it is given, so a wrapper over a NumPy array of that memory hands Qt the whole
