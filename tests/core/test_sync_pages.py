@@ -160,13 +160,13 @@ def test_the_pages_of_the_base_and_package_narrow_the_comparison(district, tmp_p
     _scattered(master, pkg)
     base = next(Path(str(master) + ".sync").rglob("base.gpkg"))
     ranges = diff.changed_ranges(base, pkg, ["litter_bin", "bridge"])
-    assert len(ranges["bridge"]) == 0  # no page of it changed
+    assert ranges["bridge"] == []  # no page of it changed
     conn = sqlite3.connect(pkg)
     fids = [r[0] for r in conn.execute("SELECT fid FROM litter_bin WHERE remarks LIKE '现场 %'")]
     total = conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0]
     conn.close()
     def inside(fid: int) -> bool:
-        return any(lo <= fid <= hi for lo, hi in ranges["litter_bin"].tolist())
+        return any(lo <= fid <= hi for lo, hi in ranges["litter_bin"])
 
     assert fids and all(inside(f) for f in fids)
     assert sum(inside(f) for f in range(1, total + 1)) < total / 2

@@ -108,7 +108,7 @@ def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
     if ranges is not None:  # only the base's rows in these ranges may differ
         conn.execute("DROP TABLE IF EXISTS temp.sync_ranges")
         conn.execute("CREATE TEMP TABLE sync_ranges (lo INTEGER, hi INTEGER)")
-        conn.executemany("INSERT INTO temp.sync_ranges VALUES (?, ?)", ranges.tolist())
+        conn.executemany("INSERT INTO temp.sync_ranges VALUES (?, ?)", ranges)
         source = f"temp.sync_ranges r CROSS JOIN {bt} b ON b.rowid BETWEEN r.lo AND r.hi"
     sql = (f"SELECT b.rowid, b.{k}, o.rowid IS NOT NULL AND o.{k} IS b.{k}, "
            f"{_flags(cols, 'b', 'o', norm)} FROM {source} LEFT JOIN {ot} o ON "
@@ -209,12 +209,11 @@ def all_columns(table: sc.Table) -> list[str]:
 
 def diff_tables(base: Path, other: Path, tables: Sequence[sc.Table],
                 normal: dict[str, dict[str, str]] | None = None,
-                progress: Progress | None = None, workers: int = 2,
-                pages: bool = True) -> dict[str, TableDiff]:
+                progress: Progress | None = None, workers: int = 2) -> dict[str, TableDiff]:
     """:func:`diff_table` for several tables on their own read-only connections, in
     ``workers`` threads (SQLite releases the GIL while it scans; the tables are independent).
-    With ``pages``, only the rows on pages that differ between the two files are compared
-    (:mod:`~citymgr_desktop.core.sync.pages`); without, every row.
+    Only the rows on pages that differ between the two files are compared, where the files
+    allow it (:mod:`~citymgr_desktop.core.sync.pages`).
 
     The caller's write transaction on the files keeps other writers out meanwhile, so every
     connection sees the same content.
@@ -239,7 +238,8 @@ def diff_tables(base: Path, other: Path, tables: Sequence[sc.Table],
                 conns.append(conn)
         return conn
 
-    narrowed = changed_ranges(base, other, [t.name for t in tables]) if pages else {}
+    prog.update(0, len(tables), msg("comparing"))
+    narrowed = changed_ranges(base, other, [t.name for t in tables])
 
     def work(table: sc.Table) -> TableDiff:
         return diff_table(connection(), table, "b", "f", (normal or {}).get(table.name),

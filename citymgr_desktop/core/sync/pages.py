@@ -12,6 +12,9 @@ than a page whose new value has the same length) could hold a changed row behind
 unchanged leaf, so then nothing here is used and every table is compared whole. So is a
 file SQLite would read otherwise than its bytes on the disk (WAL, a journal beside it,
 auto-vacuum's pointer maps) or whose page format differs from the other's.
+
+Plain Python on bytes (no NumPy: a sync does not load it): the files are compared a
+megabyte at a time, and only the b-trees' interior pages are parsed.
 """
 
 from __future__ import annotations
@@ -19,24 +22,25 @@ from __future__ import annotations
 import os
 import sqlite3
 import struct
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from citymgr_desktop.core import gpkg
 
 MAX_SHARE = 0.5  # a table with more of its leaves changed is compared whole
 STEP_PAGES = 256  # pages read and compared at a time (1 MB of 4 kB pages per file)
+SPLIT = 16  # a differing step is compared in this many parts, then page by page
 ROWID_MIN, ROWID_MAX = -(1 << 63), (1 << 63) - 1
 FREE = 1  # the role of a freelist page; a b-tree page's is 2 * tree + (1 if a leaf)
 TABLE_LEAF, TABLE_INTERIOR, INDEX_LEAF, INDEX_INTERIOR = 0x0D, 0x05, 0x0A, 0x02
 MAX_DEPTH = 40
+_U16 = struct.Struct(">H").unpack_from
+_U32 = struct.Struct(">I").unpack_from
 
-Ranges = np.ndarray  # (n, 2) int64: inclusive rowid ranges, ascending, apart
-Leaves = tuple[np.ndarray, np.ndarray, np.ndarray]  # a table's leaf pages, their rowid ranges
+Ranges = list[tuple[int, int]]  # inclusive rowid ranges, ascending, apart
 
 
 class Unusable(Exception):
@@ -50,8 +54,10 @@ class _File:
     usable: int
     pages: int
     fd: int
-    types: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
-    roles: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
+    types: bytearray = field(default_factory=bytearray)  # each page's first header byte
+    roles: array = field(default_factory=lambda: array("H"))  # FREE, or a tree's role
+    leaves: dict[int, int] = field(default_factory=dict)  # leaf role -> its leaf count
+    kids: dict[int, array] = field(default_factory=dict)  # the compared tables' interiors
 
     def page(self, pgno: int) -> bytes:
         data = os.pread(self.fd, self.page_size, (pgno - 1) * self.page_size)
@@ -82,31 +88,35 @@ def changed_ranges(base: Path, other: Path, tables: Sequence[str]) -> dict[str, 
             return {}
         differs = _differing_pages(b, f)
         ids = {name: i + 1 for i, name in enumerate(sorted(set(trees_b) | set(trees_f)))}
-        if 2 * len(ids) + 2 > np.iinfo(np.uint16).max:
+        if 2 * len(ids) + 2 > 0xFFFF:
             return {}
         for file, trees in ((b, trees_b), (f, trees_f)):
-            file.roles = np.zeros(len(differs), np.uint16)
+            file.roles = array("H", bytes(2 * len(differs)))
             _mark_freelist(file)
             for name, (root, is_table, _sql) in trees.items():
-                _walk(file, root, is_table, 2 * ids[name])
+                _mark(file, root, is_table, 2 * ids[name], keep=name in tables)
         # every differing page is a page of some b-tree or of the freelist in either file
-        if (differs & (b.roles == 0) & (f.roles == 0)).any():
-            return {}
-        # a leaf is the same in both files when it holds the same bytes and is a leaf of
-        # the same table in both; the others' rows are compared
-        pick = differs | (b.roles != f.roles)
+        pgno = differs.find(1)
+        while pgno >= 0:
+            if not b.roles[pgno] and not f.roles[pgno]:
+                return {}
+            pgno = differs.find(1, pgno + 1)
         out: dict[str, Ranges] = {}
         for name in tables:
             if name not in trees_b or name not in trees_f or not trees_b[name][1] \
                     or trees_b[name][1:] != trees_f[name][1:]:
                 continue  # not a table with rowids in both, or its columns differ
-            leaf_role = 2 * ids[name] + 1
-            sides = [_walk(file, trees[name][0], True, leaf_role - 1, pick)
-                     for file, trees in ((b, trees_b), (f, trees_f))]
-            if any(len(side[0]) > MAX_SHARE * max(int((file.roles == leaf_role).sum()), 1)
-                   for side, file in zip(sides, (b, f), strict=True)):
-                continue  # most of it changed: comparing it whole reads no more
-            out[name] = _ranges(sides)
+            role = 2 * ids[name]
+            found: Ranges = []
+            for file, trees in ((b, trees_b), (f, trees_f)):
+                # a leaf is the same in both files when it holds the same bytes and is a
+                # leaf of this table in both; the others' rows are compared
+                picked = _changed_leaves(file, trees[name][0], role, differs, b.roles, f.roles)
+                if len(picked) > MAX_SHARE * max(file.leaves.get(role + 1, 0), 1):
+                    break  # most of it changed: comparing it whole reads no more
+                found.extend(picked)
+            else:
+                out[name] = _merged(found)
         return out
     except (OSError, Unusable, sqlite3.Error, struct.error, IndexError, ValueError):
         return {}
@@ -127,49 +137,56 @@ def _open(path: Path) -> _File:
         size = os.fstat(fh.fileno()).st_size
     if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
         raise Unusable
-    page_size = struct.unpack_from(">H", head, 16)[0]
+    page_size = _U16(head, 16)[0]
     page_size = 65536 if page_size == 1 else page_size
-    if head[18] != 1 or head[19] != 1 or struct.unpack_from(">I", head, 52)[0] != 0 \
-            or page_size < 512 or size % page_size:
+    if head[18] != 1 or head[19] != 1 or _U32(head, 52)[0] != 0 or page_size < 512 \
+            or size % page_size:
         raise Unusable  # WAL, or auto-vacuum (pointer-map pages), or a torn file
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     return _File(path, page_size, page_size - head[20], size // page_size, fd)
 
 
-def _differing_pages(b: _File, f: _File) -> np.ndarray:
-    """differs[p]: page p is not the same bytes in both files (or is in one only); also
-    fills each file's page types (the first byte of its b-tree page header)."""
+def _differing_pages(b: _File, f: _File) -> bytearray:
+    """differs[p] is 1 when page p is not the same bytes in both files (or is in one only);
+    also fills each file's page types (the first byte of a b-tree page's header)."""
     total = max(b.pages, f.pages)
-    differs = np.ones(total + 1, bool)
-    differs[0] = False
+    differs = bytearray(b"\x01") * (total + 1)
+    differs[0] = 0
     ps, step = b.page_size, STEP_PAGES * b.page_size
-    for file in (b, f):
-        file.types = np.zeros(total + 1, np.uint8)
+    b.types, f.types = bytearray(total + 1), bytearray(total + 1)
     with open(b.path, "rb", buffering=0) as fb, open(f.path, "rb", buffering=0) as ff:
         buf_b, buf_f = bytearray(step), bytearray(step)
         first = 1
         while first <= total:
             nb, nf = _fill(fb, buf_b), _fill(ff, buf_f)
-            if nb % ps or nf % ps:
+            if nb % ps or nf % ps or not (nb or nf):
                 raise Unusable
-            for file, buf, n in ((b, buf_b, nb), (f, buf_f, nf)):
-                if n:
-                    file.types[first:first + n // ps] = \
-                        np.frombuffer(buf, np.uint8, n)[::ps]
+            b.types[first:first + nb // ps] = buf_b[0:nb:ps]
+            f.types[first:first + nf // ps] = buf_f[0:nf:ps]
             both = min(nb, nf) // ps
-            if both:
-                if nb == nf and buf_b == buf_f:
-                    differs[first:first + both] = False
-                else:
-                    left = np.frombuffer(buf_b, np.uint64, both * ps // 8).reshape(both, -1)
-                    right = np.frombuffer(buf_f, np.uint64, both * ps // 8).reshape(both, -1)
-                    differs[first:first + both] = (left != right).any(axis=1)
-            if not nb and not nf:
-                break
+            if nb == nf == step and buf_b == buf_f:
+                differs[first:first + both] = bytes(both)
+            else:
+                _mark_same(buf_b, buf_f, both, ps, differs, first)
             first += max(nb, nf) // ps
-    for file in (b, f):  # page 1's b-tree header follows the 100-byte file header
-        file.types[1] = file.page(1)[100] if file.pages else 0
+    b.types[1] = b.page(1)[100]  # page 1's b-tree header follows the 100-byte file header
+    f.types[1] = f.page(1)[100]
     return differs
+
+
+def _mark_same(buf_b: bytearray, buf_f: bytearray, pages: int, ps: int, differs: bytearray,
+               first: int) -> None:
+    """Clear ``differs`` for the pages of one step that are the same in both buffers: in
+    SPLIT parts, then page by page within the parts that differ."""
+    part = max(1, pages // SPLIT)
+    for start in range(0, pages, part):
+        end = min(pages, start + part)
+        if buf_b[start * ps:end * ps] == buf_f[start * ps:end * ps]:
+            differs[first + start:first + end] = bytes(end - start)
+            continue
+        for i in range(start, end):
+            if buf_b[i * ps:(i + 1) * ps] == buf_f[i * ps:(i + 1) * ps]:
+                differs[first + i] = 0
 
 
 def _fill(fh: Any, buf: bytearray) -> int:
@@ -206,7 +223,7 @@ def _mark_freelist(file: _File) -> None:
         if n > file.usable // 4 - 2:
             raise Unusable
         for pgno in struct.unpack_from(f">{n}I", data, 8):
-            if not 1 <= pgno <= file.pages:
+            if not 1 <= pgno <= file.pages or file.roles[pgno]:
                 raise Unusable
             file.roles[pgno] = FREE
         left -= n + 1
@@ -215,89 +232,107 @@ def _mark_freelist(file: _File) -> None:
         raise Unusable
 
 
-def _keys(raw: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The varints (rowids) starting at offsets ``at`` of a page (``raw`` padded by 9)."""
-    grid = raw[at[:, None] + np.arange(9)]
-    value = np.zeros(len(at), np.int64)
-    done = np.zeros(len(at), bool)
-    for i in range(8):
-        going = ~done
-        value[going] = (value[going] << 7) | (grid[going, i] & 0x7F)
-        done |= grid[:, i] < 0x80
-    if not done.all():
-        raise Unusable  # a rowid of 2**56 or more: not ours
-    return value
+def _children(file: _File, pgno: int) -> tuple[bytes, list[int], tuple[int, ...]]:
+    """An interior page: its bytes, its children (the right-most last) and its cells'
+    offsets."""
+    data = file.page(pgno)
+    off = 100 if pgno == 1 else 0
+    n = _U16(data, off + 3)[0]
+    cells = struct.unpack_from(f">{n}H", data, off + 12)
+    if not n or min(cells) < off + 12 or max(cells) > file.usable - 5:
+        raise Unusable
+    return data, [_U32(data, c)[0] for c in cells] + [_U32(data, off + 8)[0]], cells
 
 
-def _walk(file: _File, root: int, is_table: bool, role: int,
-          pick: np.ndarray | None = None) -> Leaves:
-    """Without ``pick``: mark the tree's pages in ``file.roles`` (``role``, +1 for a leaf),
-    checking that no page is used twice. With it: the table's leaves ``pick`` selects, with
-    the range of rowids each may hold (pages, lows, highs). Only interior pages are read."""
+def _mark(file: _File, root: int, is_table: bool, role: int, keep: bool = False) -> None:
+    """Mark a b-tree's pages in ``file.roles`` (``role``, +1 for a leaf) and count its
+    leaves, reading only its interior pages (``keep``: remember their children for
+    :func:`_changed_leaves`); a page used twice, out of the file or of the wrong kind stops
+    it (SQLite, comparing every row, will say what is wrong)."""
     leaf_type, interior_type = (TABLE_LEAF, TABLE_INTERIOR) if is_table else \
         (INDEX_LEAF, INDEX_INTERIOR)
-    marking = pick is None
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    if not 1 <= root <= file.pages or (marking and file.roles[root]):
+    roles, types, last, leaf = file.roles, file.types, file.pages, role + 1
+    if not 1 <= root <= last or roles[root]:
         raise Unusable
-    stack = [(root, ROWID_MIN, ROWID_MAX, 0)]
-    if file.types[root] == leaf_type:
-        stack = []
-        if marking:
-            file.roles[root] = role + 1
-        elif pick[root]:  # type: ignore[index]
-            found.append((np.array([root]), np.array([ROWID_MIN]), np.array([ROWID_MAX])))
+    leaves = 0
+    stack: list[int] = []
+    if types[root] == leaf_type:
+        roles[root] = leaf
+        leaves = 1
+    else:
+        roles[root] = role
+        stack.append(root)
+    depth = {root: 0}
     while stack:
-        pgno, lo, hi, depth = stack.pop()
-        if file.types[pgno] != interior_type or depth > MAX_DEPTH or \
-                (marking and file.roles[pgno]):
-            raise Unusable  # a page used twice or out of the file: let SQLite say so
-        raw = np.frombuffer(file.page(pgno) + bytes(9), np.uint8)
-        off = 100 if pgno == 1 else 0
-        n = int(raw[off + 3]) << 8 | int(raw[off + 4])
-        at = np.frombuffer(raw[off + 12:off + 12 + 2 * n].tobytes(), ">u2").astype(np.int64)
-        if n == 0 or at.min() < off + 12 or at.max() > file.usable - 5:
+        pgno = stack.pop()
+        below = depth.pop(pgno) + 1
+        if types[pgno] != interior_type or below > MAX_DEPTH:
             raise Unusable
-        four = raw[at[:, None] + np.arange(4)].astype(np.int64)
-        right = raw[off + 8:off + 12].astype(np.int64)
-        children = np.append((four[:, 0] << 24) | (four[:, 1] << 16) | (four[:, 2] << 8)
-                             | four[:, 3], right[0] << 24 | right[1] << 16 | right[2] << 8
-                             | right[3])
-        leaf = file.types[children] == leaf_type
-        if marking:
-            ordered = np.sort(children)
-            if ordered[0] < 1 or ordered[-1] > file.pages or \
-                    (ordered[1:] == ordered[:-1]).any() or file.roles[children].any():
+        children = _children(file, pgno)[1]
+        if keep:
+            file.kids[pgno] = array("I", children)
+        for child in children:
+            if not 1 <= child <= last or roles[child]:
                 raise Unusable
-            file.roles[pgno] = role
-            file.roles[children[leaf]] = role + 1
-            stack.extend((c, lo, hi, depth + 1) for c in children[~leaf].tolist())
+            if types[child] == leaf_type:
+                roles[child] = leaf
+                leaves += 1
+            else:
+                roles[child] = role
+                stack.append(child)
+                depth[child] = below
+    file.leaves[leaf] = leaves
+
+
+def _varint(data: bytes, pos: int) -> int:
+    value = 0
+    for i in range(8):
+        byte = data[pos + i]
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value
+    value = (value << 8) | data[pos + 8]
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _changed_leaves(file: _File, root: int, role: int, differs: bytearray, roles_b: array,
+                    roles_f: array) -> Ranges:
+    """The rowid ranges of the table's leaves in ``file`` that are not the same leaf in
+    both files: a leaf whose bytes differ, or that is not a leaf of this table in the other
+    file (the tree as :func:`_mark` checked and kept it)."""
+    leaf, roles = role + 1, file.roles
+    if roles[root] == leaf:
+        same = not differs[root] and roles_b[root] == roles_f[root] == leaf
+        return [] if same else [(ROWID_MIN, ROWID_MAX)]
+    out: Ranges = []
+    stack = [(root, ROWID_MIN, ROWID_MAX)]
+    while stack:
+        pgno, lo, hi = stack.pop()
+        children = file.kids[pgno]
+        wanted = [i for i, child in enumerate(children)
+                  if roles[child] != leaf or differs[child] or roles_b[child] != roles_f[child]]
+        if not wanted:
             continue
-        keys = _keys(raw, at + 4)  # child i holds the rowids up to key i, after key i - 1
-        highs = np.minimum(np.append(keys, hi), hi)
-        lows = np.maximum(np.concatenate(([lo], np.minimum(keys, ROWID_MAX - 1) + 1)), lo)
-        chosen = leaf & pick[children]  # type: ignore[index]
-        if chosen.any():
-            found.append((children[chosen], lows[chosen], highs[chosen]))
-        stack.extend(zip(children[~leaf].tolist(), lows[~leaf].tolist(), highs[~leaf].tolist(),
-                         [depth + 1] * int((~leaf).sum()), strict=True))
-    if not found:
-        return (np.zeros(0, np.int64),) * 3
-    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
+        data, _children_again, cells = _children(file, pgno)
+        for i in wanted:
+            # child i holds the rowids after key i - 1, up to key i (the last: up to hi)
+            low = lo if i == 0 else min(_varint(data, cells[i - 1] + 4), ROWID_MAX - 1) + 1
+            high = hi if i == len(cells) else min(_varint(data, cells[i] + 4), hi)
+            low = max(low, lo)
+            if roles[children[i]] == leaf:
+                out.append((low, high))
+            else:
+                stack.append((children[i], low, high))
+    return out
 
 
-def _ranges(sides: list[Leaves]) -> Ranges:
-    """The rowid ranges of the leaves, merged where they touch or overlap."""
-    lo = np.concatenate([lows for _pages, lows, _highs in sides])
-    hi = np.concatenate([highs for _pages, _lows, highs in sides])
-    keep = lo <= hi
-    order = np.argsort(lo[keep], kind="stable")
-    lo, hi = lo[keep][order], hi[keep][order]
-    if not len(lo):
-        return np.zeros((0, 2), np.int64)
-    reach = np.maximum.accumulate(hi)  # the highest rowid covered so far
-    starts = np.ones(len(lo), bool)
-    starts[1:] = lo[1:] > np.minimum(reach[:-1], ROWID_MAX - 1) + 1
-    first = np.flatnonzero(starts)
-    last = np.append(first[1:] - 1, len(lo) - 1)
-    return np.stack([lo[first], reach[last]], axis=1)
+def _merged(ranges: Ranges) -> Ranges:
+    """The ranges sorted, those that touch or overlap joined."""
+    out: Ranges = []
+    for lo, hi in sorted(r for r in ranges if r[0] <= r[1]):
+        if out and lo <= min(out[-1][1], ROWID_MAX - 1) + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
