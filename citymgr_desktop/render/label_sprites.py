@@ -6,9 +6,10 @@ images in a thread of its own while the frame's features are drawn.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -77,43 +78,46 @@ def _draw(sprite: Sprite) -> QImage:
 
 
 class SpriteMaker:
-    """The images of ``wanted`` that the calling thread has not made yet, made by another
-    thread while the caller draws the features (Qt strokes the halos without the GIL, so
-    the two work at once); :meth:`finish` waits for them and puts them in the caller's
+    """The images of the sprites ``wanted()`` returns that the calling thread has not made
+    yet, made by another thread while the caller draws the features (``wanted`` runs in
+    that thread too: the labels' placement; Qt strokes the halos without the GIL, so the
+    two threads work at once); :meth:`finish` waits for them and puts them in the caller's
     images, so :func:`label_sprite` stamps them as if it had made them. They are the same
     pixels: the same calls make them, in another thread (QImage is reentrant)."""
 
-    def __init__(self, wanted: Iterable[Sprite]) -> None:
-        cache = _cache()
-        self._todo: dict[_Key, Sprite] = {}
-        for sprite in wanted:
-            key = sprite.key()
-            if key not in cache:
-                self._todo.setdefault(key, sprite)
+    def __init__(self, wanted: Callable[[], Iterable[Sprite]]) -> None:
+        self._wanted = wanted
+        self._known = frozenset(_cache())  # what the calling thread has
         self._made: dict[_Key, QImage] = {}
         self._stop = threading.Event()
-        self._job: Future[None] | None = _thread().submit(self._make) if self._todo else None
+        self._job: Future[None] | None = _thread().submit(self._make)
 
     def _make(self) -> None:
-        for key, sprite in self._todo.items():
+        for sprite in self._wanted():
+            key = sprite.key()
+            if key in self._known or key in self._made:
+                continue
             if self._stop.is_set():
                 return
             self._made[key] = _draw(sprite)
 
     def finish(self, cancelled: bool = False) -> None:
-        """Wait for the images and hand them to the calling thread (``cancelled``: only
-        for the one being made, and drop them; what is missing is made when stamped)."""
+        """Wait for the images and hand them to the calling thread; an error of
+        ``wanted()`` is raised here. ``cancelled``: wait only for the image being made,
+        drop them all, raise nothing."""
         if self._job is None:
             return
+        job, self._job = self._job, None
         if cancelled:
             self._stop.set()
-        job, self._job = self._job, None
+            with contextlib.suppress(Exception):
+                job.result()
+            return
         job.result()
-        if not cancelled:
-            cache = _cache()
-            if len(cache) + len(self._made) > MAX_KEPT:
-                cache.clear()
-            cache.update(self._made)
+        cache = _cache()
+        if len(cache) + len(self._made) > MAX_KEPT:
+            cache.clear()
+        cache.update(self._made)
 
 
 def _thread() -> ThreadPoolExecutor:

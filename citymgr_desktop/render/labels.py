@@ -98,22 +98,42 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     return 0 if plan is None else draw_labels(painter, plan)
 
 
-def place_view_labels(painter: QPainter, layers: Sequence[LayerData],
-                      visible: Mapping[str, np.ndarray], view: MapView,
-                      check: Callable[[], None] | None = None
-                      ) -> tuple[list[LabelPlan], SpriteMaker | None]:
-    """The labels of the features ``visible`` (per layer) placed before any feature is
-    drawn, and, on a raster device, their new images already being made by another thread
-    (to be stamped over the features by :func:`draw_labels` after ``finish()``)."""
-    plans = []
-    for layer in layers:
-        if layer.label_codes is not None and layer.name in visible:
-            plan = place_line_labels(layer, visible[layer.name], view, check)
-            if plan is not None:
-                plans.append(plan)
-    if not plans or not uses_sprites(painter):
-        return plans, None
-    return plans, SpriteMaker(sprite for plan in plans for sprite in plan.sprites())
+class ViewLabels:
+    """The labels of the features ``visible`` (per layer) of a view. On a raster device
+    they are placed, and their new images made, by the label thread while the caller draws
+    the features (:class:`~citymgr_desktop.render.label_sprites.SpriteMaker`); elsewhere
+    they are placed at once. :meth:`plans` gives them, to be drawn over the features by
+    :func:`draw_labels`; :meth:`cancel` drops them."""
+
+    def __init__(self, painter: QPainter, layers: Sequence[LayerData],
+                 visible: Mapping[str, np.ndarray], view: MapView,
+                 check: Callable[[], None] | None = None) -> None:
+        self._plans: list[LabelPlan] = []
+
+        def place() -> list[Sprite]:
+            for layer in layers:
+                if layer.label_codes is not None and layer.name in visible:
+                    plan = place_line_labels(layer, visible[layer.name], view, check)
+                    if plan is not None:
+                        self._plans.append(plan)
+            return [sprite for plan in self._plans for sprite in plan.sprites()]
+
+        self._maker: SpriteMaker | None = None
+        if uses_sprites(painter):
+            self._maker = SpriteMaker(place)
+        else:
+            place()
+
+    def plans(self) -> list[LabelPlan]:
+        """The labels placed, their images made (a cancelled placement raises here)."""
+        if self._maker is not None:
+            self._maker.finish()
+        return self._plans
+
+    def cancel(self) -> None:
+        """Stop the label thread's work for this view (a no-op once :meth:`plans` ran)."""
+        if self._maker is not None:
+            self._maker.finish(cancelled=True)
 
 
 def place_line_labels(layer: LayerData, idx: np.ndarray, view: MapView,

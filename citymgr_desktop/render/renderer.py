@@ -23,8 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRegion
 from citymgr_desktop.core.qgis.symbols import LABEL_MAX_SCALE
 from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.data import LINE, POINT, POLYGON, LayerData, MapData
-from citymgr_desktop.render.label_sprites import SpriteMaker
-from citymgr_desktop.render.labels import LabelPlan, draw_labels, place_view_labels
+from citymgr_desktop.render.labels import ViewLabels, draw_labels
 from citymgr_desktop.render.markers import draw_dots, draw_markers
 from citymgr_desktop.render.overview import dot_block, draw_tiny, is_overview, over
 from citymgr_desktop.render.symbols import (
@@ -149,7 +148,7 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
             left, top = view.to_map(clip.left(), clip.top())
             right, bottom = view.to_map(clip.right(), clip.bottom())
             region_extents.append((left - margin, bottom - margin, right + margin, top + margin))
-    sprites: SpriteMaker | None = None
+    labels: ViewLabels | None = None
     painter.save()
     try:
         if regions is None:
@@ -167,9 +166,8 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, opts.antialias)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         visible = {layer.name: layer.query(query_extent) for layer in layers}
-        plans: list[LabelPlan] = []
-        if opts.labels and result.scale <= opts.label_max_scale:
-            plans, sprites = place_view_labels(painter, layers, visible, view, frame.check)
+        if opts.labels and result.scale <= opts.label_max_scale:  # placed meanwhile
+            labels = ViewLabels(painter, layers, visible, view, frame.check)
         for layer in layers:
             frame.check()
             idx = visible[layer.name]
@@ -187,9 +185,7 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
                     frame.check()
                     sel = np.intersect1d(layer.indices_of(keys), visible[layer.name])
                     _draw_selection(frame, layer, sel)
-        if sprites is not None:
-            sprites.finish()
-        for plan in plans:
+        for plan in labels.plans() if labels is not None else []:
             frame.check()
             result.labels += draw_labels(painter, plan)
         if opts.backdrop is not None:
@@ -197,8 +193,8 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
     except _Cancelled:
         result.cancelled = True
     finally:
-        if sprites is not None:  # (a no-op once finished; else stop it)
-            sprites.finish(cancelled=True)
+        if labels is not None:  # (a no-op once its plans were taken)
+            labels.cancel()
         painter.restore()
     result.seconds = time.perf_counter() - t0
     return result

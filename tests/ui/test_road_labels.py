@@ -89,30 +89,36 @@ def _in_a_new_thread(work):
 
 def test_the_label_images_are_made_beside_the_features_and_stamp_the_same_pixels(
         qapp, district, monkeypatch):
-    """A still frame places its road names first and has their haloed images made by
-    another thread while it draws the features; the image is the one drawn when each
-    image is made by the drawing thread as the name is stamped."""
+    """A still frame has its road names placed and their haloed images made by another
+    thread while it draws the features; the image is the one drawn when the drawing thread
+    places the names and makes each image as it stamps the name."""
     with Store.open(district, read_only=True) as store:
         data = load_map(store)
     extent = data.extent()
     makers: list[str] = []
-    draw = sprites._draw
+    placers: list[str] = []
+    draw, place = sprites._draw, lb.place_line_labels
 
     def recorded(sprite):
         makers.append(threading.current_thread().name)
         return draw(sprite)
+
+    def placed(*args):
+        placers.append(threading.current_thread().name)
+        return place(*args)
     monkeypatch.setattr(sprites, "_draw", recorded)
+    monkeypatch.setattr(lb, "place_line_labels", placed)
 
     def frame():
         return threading.current_thread().name, render_frame(data, extent, (1600, 1200),
                                                              RenderOptions())
     drawer, (beside, result) = _in_a_new_thread(frame)
     assert result.labels > 10 and len(makers) >= result.labels // 2
-    assert drawer not in makers  # all made by the other thread
+    assert drawer not in makers and placers and drawer not in placers  # the other thread's
 
-    class MadeWhenStamped:  # the drawing thread makes each image itself, as it stamps it
-        def __init__(self, wanted):
-            pass
+    class MadeWhenStamped:  # placed by the drawing thread, which makes each image as it
+        def __init__(self, wanted):  # stamps it
+            wanted()
 
         def finish(self, cancelled=False):
             pass
@@ -140,8 +146,6 @@ def test_a_cancelled_frame_leaves_its_label_images_behind(qapp, district, monkey
 
     class Watched(sprites.SpriteMaker):
         def __init__(self, wanted):
-            wanted = list(wanted)
-            self.wanted = len(wanted)
             super().__init__(wanted)
             started.wait(5)  # the frame goes on once the first image is under way
 
@@ -157,6 +161,9 @@ def test_a_cancelled_frame_leaves_its_label_images_behind(qapp, district, monkey
                                                   RenderOptions())
 
     cancelled, made_then, (image, whole) = _in_a_new_thread(frames)
+    at_once = _in_a_new_thread(lambda: render_frame(data, extent, (1600, 1200), RenderOptions(
+        is_cancelled=lambda: True))[1])  # the label thread stops in its placement
+    assert at_once.cancelled and at_once.labels == 0
     assert cancelled.cancelled and cancelled.labels == 0
     assert 1 <= made_then <= 2
     assert not whole.cancelled and whole.labels > 10
