@@ -6,11 +6,9 @@ images in a thread of its own while the frame's features are drawn.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 from PySide6.QtCore import QPointF, Qt
@@ -19,8 +17,6 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaint
 TEXT_COLOUR = QColor(40, 40, 40)
 MAX_KEPT = 2000  # images kept per thread
 _local = threading.local()  # label images per thread (QImages are not shared across threads)
-_maker: ThreadPoolExecutor | None = None  # one thread, kept: Qt keeps its fonts per thread
-_maker_lock = threading.Lock()
 
 _Key = tuple[str, int, float]
 
@@ -79,50 +75,51 @@ def _draw(sprite: Sprite) -> QImage:
 
 class SpriteMaker:
     """The images of the sprites ``wanted()`` returns that the calling thread has not made
-    yet, made by another thread while the caller draws the features (``wanted`` runs in
-    that thread too: the labels' placement; Qt strokes the halos without the GIL, so the
-    two threads work at once); :meth:`finish` waits for them and puts them in the caller's
-    images, so :func:`label_sprite` stamps them as if it had made them. They are the same
-    pixels: the same calls make them, in another thread (QImage is reentrant)."""
+    yet, made by a thread of their own while the caller draws the features (``wanted``
+    runs in that thread too: the labels' placement; Qt strokes the halos without the GIL,
+    so the two threads work at once); :meth:`finish` waits for them and puts them in the
+    caller's images, so :func:`label_sprite` stamps them as if it had made them. They are
+    the same pixels: the same calls make them, in another thread (QImage is reentrant).
+    The thread ends with the frame (its fonts go with it, while the application is there;
+    a new thread's font costs ~1-2 ms)."""
 
     def __init__(self, wanted: Callable[[], Iterable[Sprite]]) -> None:
         self._wanted = wanted
         self._known = frozenset(_cache())  # what the calling thread has
         self._made: dict[_Key, QImage] = {}
+        self._error: BaseException | None = None
         self._stop = threading.Event()
-        self._job: Future[None] | None = _thread().submit(self._make)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._make, name="label sprites", daemon=True)
+        self._thread.start()
 
     def _make(self) -> None:
-        for sprite in self._wanted():
-            key = sprite.key()
-            if key in self._known or key in self._made:
-                continue
-            if self._stop.is_set():
-                return
-            self._made[key] = _draw(sprite)
+        try:
+            for sprite in self._wanted():
+                key = sprite.key()
+                if key in self._known or key in self._made:
+                    continue
+                if self._stop.is_set():
+                    return
+                self._made[key] = _draw(sprite)
+        except BaseException as exc:  # (a cancelled placement): raised by finish()
+            self._error = exc
 
     def finish(self, cancelled: bool = False) -> None:
         """Wait for the images and hand them to the calling thread; an error of
         ``wanted()`` is raised here. ``cancelled``: wait only for the image being made,
         drop them all, raise nothing."""
-        if self._job is None:
+        if self._thread is None:
             return
-        job, self._job = self._job, None
+        thread, self._thread = self._thread, None
         if cancelled:
             self._stop.set()
-            with contextlib.suppress(Exception):
-                job.result()
+        thread.join()
+        if cancelled:
             return
-        job.result()
+        if self._error is not None:
+            raise self._error
         cache = _cache()
         if len(cache) + len(self._made) > MAX_KEPT:
             cache.clear()
         cache.update(self._made)
-
-
-def _thread() -> ThreadPoolExecutor:
-    global _maker
-    with _maker_lock:
-        if _maker is None:
-            _maker = ThreadPoolExecutor(1, thread_name_prefix="label sprites")
-        return _maker
