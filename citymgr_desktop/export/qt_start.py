@@ -99,8 +99,8 @@ def _save(used: dict[_Key, bytes]) -> None:
     """Best effort: a cache that cannot be written only means compiling next time."""
     from citymgr_desktop.core.atomic import atomic_path
 
-    target = cache_file()
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(Exception):  # (no home folder, a read-only one, a full disk)
+        target = cache_file()
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
             tmp.write_bytes(marshal.dumps(used))
