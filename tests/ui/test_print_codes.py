@@ -88,3 +88,23 @@ def test_an_atlas_page_of_a_district_codes_its_own_assets(qapp, district, tmp_pa
 def store_districts(path) -> list[str]:
     with Store.open(path, read_only=True) as store:
         return store.districts()
+
+
+@needs_poppler
+def test_no_codes_on_a_sheet_smaller_than_1_to_10000(qapp, district, tmp_path, capsys):
+    """The whole district fits at 1:20,000, where the codes would cover the map: none are
+    written and the legend says at which scales they appear."""
+    out = tmp_path / "all.pdf"
+    code = cli_main(["print-map", str(district), "--out", str(out), "--lang", "zh_CN",
+                     "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["scale"] > 10_000
+    assert doc["codes"] == {"written": 0, "left_out": 0, "scale_too_small": True}
+    text = pdf_text(out)
+    assert not re.findall(r"\b\d{16}\b", text)
+    assert "仅在1:10,000及更大比例尺的图上标注" in text.replace(" ", "").replace("\n", "")
+    # the same area at 1:10,000 (cut to the sheet) gets them again
+    code = cli_main(["print-map", str(district), "--out", str(tmp_path / "big.pdf"),
+                     "--scale", "10000", "--lang", "zh_CN", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["codes"]["written"] > 0 and not doc["codes"]["scale_too_small"]

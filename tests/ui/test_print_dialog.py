@@ -8,15 +8,19 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog
+from citymgr_desktop.ui.printing.options_widget import AREA_DISTRICT
+from tests.tools import needs_poppler
+from tests.ui.pdf_reading import pdf_text
 
 
 @pytest.fixture
@@ -206,3 +210,34 @@ def test_in_the_real_main_window_the_loaded_map_is_shared(opened_window, qtbot):
     e, v = dlg.preview_report.plan.extent, win.canvas.extent()
     assert e[0] <= v[0] + 1e-6 and e[2] >= v[2] - 1e-6
     dlg.close()
+
+
+@needs_poppler
+def test_codes_switch_leaves_the_red_codes_out_and_is_remembered(window, qtbot, tmp_path):
+    """The dialog's "Codes of assets needing work" box is `print-map --no-codes`: clicked
+    off, the sheet has no object codes and no legend line for them; the next dialog keeps
+    the choice."""
+    dlg = _dialog(window, qtbot)
+    options = dlg.options
+    options.area.setCurrentIndex(options.area.findData(AREA_DISTRICT))
+    options.district.setCurrentText("粮道街道")
+    assert options.codes_box.isChecked()  # on by default, as the command line
+
+    def export(name: str) -> str:
+        out = tmp_path / name
+        with qtbot.waitSignal(dlg.exported, timeout=60_000):
+            dlg.export_to(str(out), ".pdf")
+        return pdf_text(out)
+
+    with_codes = export("with.pdf")
+    assert re.findall(r"\b\d{16}\b", with_codes)
+    assert "Red codes" in with_codes  # the legend (the sheet is in English here)
+    qtbot.mouseClick(options.codes_box, Qt.MouseButton.LeftButton,
+                     pos=options.codes_box.rect().center())
+    assert not options.codes_box.isChecked()
+    without = export("without.pdf")
+    assert not re.findall(r"\b\d{16}\b", without)
+    assert "Red codes" not in without
+    dlg.close()
+    again = _dialog(window, qtbot)
+    assert not again.options.codes_box.isChecked()

@@ -70,7 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="north arrow to true north (default) or grid north")
     p.add_argument("--no-labels", action="store_true", help="leave out the road names")
     p.add_argument("--no-codes", action="store_true",
-                   help="leave out the object codes written beside assets in condition 4-5")
+                   help="leave out the object codes written beside assets in condition 4-5 "
+                        "(written on sheets of 1:10,000 and larger)")
     for flag in PANEL_FLAGS:
         p.add_argument(f"--no-{flag.replace('_', '-')}", dest=f"no_{flag}", action="store_true",
                        help=f"leave out the {flag.replace('_', ' ')}")
@@ -174,7 +175,8 @@ def run(args: argparse.Namespace) -> int:
                     "extent": list(plan.extent), "lang": settings.lang,
                     "shown": {k: list(v) for k, v in report.shown.items()},
                     "codes": None if report.codes is None else {
-                        "written": report.codes.placed, "left_out": report.codes.left_out},
+                        "written": report.codes.placed, "left_out": report.codes.left_out,
+                        "scale_too_small": report.codes.scale_too_small},
                     "seconds": round(time.perf_counter() - t0, 2)})
         return 0
     ext = ", ".join(f"{v:.1f}" for v in plan.extent)

@@ -3,7 +3,10 @@ frame in condition 4 (poor) or 5 (dangerous) gets its object code beside it, in 
 on a white box, so a crew can tell which bin, bridge or road section the map sends them
 to (the symbols alone say only that one of them is bad). Worst first: where two codes would
 overlap the dangerous one is kept; codes that find no free place are counted, and the
-legend says how many.
+legend says how many. Like a label layer's scale range in QGIS, codes are written only on
+sheets of 1:10,000 and larger: on a whole-district sheet at 1:20,000 the sample's 467 codes
+covered the map (195 written, 272 without room) and hid what a crew needs to read; the
+legend there says at which scales the codes appear.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ CODE_PT = 6.0
 PAD_MM = 0.4  # white box around the code
 OFFSET_MM = 1.2  # from the asset's point to the code's corner
 CODE_COLOUR = QColor(150, 20, 20)
+CODES_UP_TO_SCALE = 10_000  # codes on sheets of 1:10,000 and larger (denominator <= this)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,12 @@ class CodedAsset:
 class CodesDrawn:
     placed: int
     left_out: int
+    scale_too_small: bool = False  # asked for, but the sheet is smaller than 1:10,000
+
+
+def codes_fit_scale(scale: int) -> bool:
+    """Whether a sheet at 1:``scale`` gets codes (:data:`CODES_UP_TO_SCALE`)."""
+    return scale <= CODES_UP_TO_SCALE
 
 
 def assets_needing_work(data: MapData, store: Store, extent: Bbox,

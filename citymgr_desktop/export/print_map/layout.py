@@ -28,7 +28,14 @@ from citymgr_desktop.export import pages
 from citymgr_desktop.export.print_map import furniture as lf
 from citymgr_desktop.export.print_map import geometry as lg
 from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
-from citymgr_desktop.export.print_map.codes import CodesDrawn, assets_needing_work, draw_codes
+from citymgr_desktop.export.print_map.codes import (
+    CODES_UP_TO_SCALE,
+    POOR,
+    CodesDrawn,
+    assets_needing_work,
+    codes_fit_scale,
+    draw_codes,
+)
 from citymgr_desktop.export.print_map.map_frame import MapSource, Shown, legend_rows
 from citymgr_desktop.export.print_map.text import normalise_lang, translator
 
@@ -199,7 +206,9 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
     shown = source.draw_map(painter, sheet.rect(g.map), plan.extent, dpi, plan.highlight,
                             labels=s.labels)
     codes = None
-    if s.codes:
+    if s.codes and not codes_fit_scale(plan.scale):
+        codes = CodesDrawn(0, 0, scale_too_small=True)
+    elif s.codes:
         codes = draw_codes(painter, sheet.rect(g.map), plan.extent,
                            assets_needing_work(source.data, source.store, plan.extent,
                                                plan.codes_of), dpi, g.text_scale)
@@ -226,6 +235,11 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
             if codes.left_out:
                 rows.append(lf.LegendRow(tr("(%1 more without room for a code)").replace(
                     "%1", str(codes.left_out))))
+        elif codes is not None and codes.scale_too_small and any(
+                c is not None and c >= POOR for cats in shown.values() for c in cats):
+            rows.append(lf.LegendRow(tr("Codes of assets in condition 4-5: on sheets of "
+                                        "1:%1 and larger").replace(
+                                            "%1", f"{CODES_UP_TO_SCALE:,}")))
         lf.draw_legend(sheet, box["legend"], tr("Legend"), rows)
     if "overview" in box:
         lf.draw_overview(sheet, box["overview"], tr("Overview"), plan.district_extent,

@@ -58,7 +58,7 @@ class PrintOptionsWidget(QWidget):
         self.scale.currentTextChanged.connect(self._emit)
         for edit in (self.title, self.subtitle, self.author):
             edit.textChanged.connect(self._emit)
-        for box in [*self.element_boxes.values(), self.labels_box]:
+        for box in [*self.element_boxes.values(), self.labels_box, self.codes_box]:
             box.toggled.connect(self._emit)
         self.layer_list.itemChanged.connect(self.layersChanged.emit)
         self._emit()
@@ -126,6 +126,11 @@ class PrintOptionsWidget(QWidget):
             grid.addWidget(box, i // 2, i % 2)
         self.labels_box = QCheckBox(self.tr("Road names"))
         grid.addWidget(self.labels_box, len(names) // 2, len(names) % 2)
+        # the red object codes beside the assets in condition 4-5 (what a crew searches for
+        # on the sheet); off for a plain overview map, as `citymgr print-map --no-codes`
+        self.codes_box = QCheckBox(self.tr("Codes of assets needing work"))
+        self.codes_box.setObjectName("printCodes")
+        grid.addWidget(self.codes_box, (len(names) + 1) // 2, (len(names) + 1) % 2)
         layers = QGroupBox(self.tr("Layers"))
         lay = QVBoxLayout(layers)
         self.layer_list = QListWidget()
@@ -199,7 +204,8 @@ class PrintOptionsWidget(QWidget):
             layers=self.visible_layers(),
             elements=lg.Elements(**{k: b.isChecked() for k, b in self.element_boxes.items()}),
             lang=self.lang.currentData(), author=self.author.text().strip(),
-            dpi=self.dpi.value(), labels=self.labels_box.isChecked())
+            dpi=self.dpi.value(), labels=self.labels_box.isChecked(),
+            codes=self.codes_box.isChecked())
 
     def load_settings(self) -> None:
         qs = QSettings()
@@ -237,6 +243,7 @@ class PrintOptionsWidget(QWidget):
         for key, box in self.element_boxes.items():
             box.setChecked(getattr(s.elements, key))
         self.labels_box.setChecked(s.labels)
+        self.codes_box.setChecked(s.codes)
 
     def save_settings(self) -> None:
         """Remember the choices for next time; a scale that is not valid is not kept (the
