@@ -12,6 +12,10 @@ integrity/quick check, one transaction.
 
     python benchmarks/bench_sync.py                      # 1M features, 10k changes per side
     python benchmarks/bench_sync.py --features 100000 --changes 2000 --repeat 1
+    python benchmarks/bench_sync.py --before /tmp/before   # also an older checkout's sync
+
+CPU is the worker process's user+system time (all its threads, its start included): the
+steadier figure on a shared machine.
 """
 
 from __future__ import annotations
@@ -48,6 +52,12 @@ def rss_mb() -> float:
 
 def current_rss_mb() -> float:
     return _status("VmRSS")
+
+
+def cpu_s() -> float:
+    """User+system CPU of this process so far (every thread)."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 
 # -- data ----------------------------------------------------------------------------------
@@ -148,7 +158,7 @@ def worker_ours(run: Path) -> dict:
     with open_master(run / "master.gpkg", run / "field.gpkg") as store:
         rep = sync.sync_package(store, run / "field.gpkg", user="bench")
     seconds = time.perf_counter() - t
-    return {"seconds": seconds, "peak_mb": rss_mb(), "base_mb": base_rss,
+    return {"seconds": seconds, "peak_mb": rss_mb(), "base_mb": base_rss, "cpu_s": cpu_s(),
             "parts": rep.timings, "counts": rep.totals(), "integrity": rep.integrity}
 
 
@@ -171,13 +181,16 @@ def worker_geodiff(run: Path) -> dict:
     g.apply_changeset(str(run / "master.gpkg"), str(run / "rebased.bin"))
     parts["apply"] = time.perf_counter() - t
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "peak_mb": rss_mb(), "base_mb": base_rss, "parts": parts,
+    return {"seconds": seconds, "peak_mb": rss_mb(), "base_mb": base_rss, "cpu_s": cpu_s(),
+            "parts": parts,
             "counts": {"rebased changes": g.changes_count(str(run / "rebased.bin"))}}
 
 
-def run_worker(kind: str, run: Path) -> dict:
+def run_worker(kind: str, run: Path, checkout: str | None = None) -> dict:
+    """One contender in a process of its own (``checkout``: the citymgr_desktop it imports)."""
+    env = dict(os.environ, PYTHONPATH=checkout) if checkout else None
     proc = subprocess.run([sys.executable, __file__, "--worker", kind, str(run)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -189,6 +202,8 @@ def main() -> None:
     ap.add_argument("--changes", type=int, default=10_000)
     ap.add_argument("--overlap", type=int, default=5_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--before", metavar="DIR",
+                    help="also run the sync of the citymgr_desktop checked out in DIR")
     ap.add_argument("--worker", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -198,32 +213,40 @@ def main() -> None:
         return
 
     master0, pkg0 = prepare(args.features)
-    results: dict[str, list[dict]] = {"citymgr sync": [], "pygeodiff": []}
+    contenders = [("citymgr sync", "ours", None), ("pygeodiff", "geodiff", None)]
+    if args.before:
+        contenders.insert(1, ("before", "ours", args.before))
+    results: dict[str, list[dict]] = {name: [] for name, _kind, _dir in contenders}
     for i in range(args.repeat):
-        for name, kind in (("citymgr sync", "ours"), ("pygeodiff", "geodiff")):
+        for name, kind, checkout in contenders:
             run = DATA / f"run-{kind}"
             fresh_copies(master0, pkg0, run)
             edit_both(run / "master.gpkg", run / "field.gpkg", args.changes, args.overlap)
             os.sync()  # no write-back of the fresh copies pending while a contender runs
-            r = run_worker(kind, run)
+            load = os.getloadavg()[0]
+            r = run_worker(kind, run, checkout)
             results[name].append(r)
-            print(f"  run {i + 1} {name:<13} {r['seconds']:6.2f} s  peak {r['peak_mb']:6.0f} MB",
-                  flush=True)
+            print(f"  run {i + 1} {name:<13} {r['seconds']:6.2f} s  CPU {r['cpu_s']:6.2f} s  "
+                  f"peak {r['peak_mb']:6.0f} MB  (load {load:.1f})", flush=True)
             shutil.rmtree(run)
 
     print()
     print(f"check-in of a field package: {args.features:,}-feature master, {args.changes:,} "
           f"attribute changes per side, {args.overlap:,} rows changed on both sides "
           f"(median of {args.repeat})")
-    print(f"{'':<14}{'time (s)':>10}{'peak RSS (MB)':>15}{'above start (MB)':>18}")
-    med = {}
+    print(f"{'':<14}{'time (s)':>10}{'CPU (s)':>10}{'peak RSS (MB)':>15}{'above start (MB)':>18}")
+    med, cpu = {}, {}
     for name, rs in results.items():
         secs = statistics.median(r["seconds"] for r in rs)
+        cpu[name] = statistics.median(r["cpu_s"] for r in rs)
         peak = statistics.median(r["peak_mb"] for r in rs)
         above = statistics.median(r["peak_mb"] - r["base_mb"] for r in rs)
         med[name] = secs
-        print(f"{name:<14}{secs:>10.2f}{peak:>15.0f}{above:>18.0f}")
-    print(f"ratio pygeodiff / citymgr: {med['pygeodiff'] / med['citymgr sync']:.2f}x")
+        print(f"{name:<14}{secs:>10.2f}{cpu[name]:>10.2f}{peak:>15.0f}{above:>18.0f}")
+    for name in results:
+        if name != "pygeodiff":
+            print(f"{name} / pygeodiff: time {med[name] / med['pygeodiff']:.2f}, "
+                  f"CPU {cpu[name] / cpu['pygeodiff']:.2f}")
     for name, rs in results.items():
         parts = {k: statistics.median(r["parts"].get(k, 0.0) for r in rs) for k in rs[0]["parts"]}
         print(f"  {name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items()))

@@ -164,3 +164,27 @@ def test_ids_taken_by_earlier_batches_kept_on_disk_still_skip_duplicates(tmp_pat
     assert batched_rows == whole_rows
     assert batched.report.skipped.counts[
         "duplicate source id in the source (the first one is imported)"] == 3
+
+
+def test_the_next_code_is_asked_of_the_store_once_per_import(tmp_path, monkeypatch):
+    """A batched import into a layer with assets asks the store for its next serial once
+    (a scan of every code of the class): the later batches continue from the serials
+    handed out, exactly as a whole read numbers them."""
+    first = src.shapefile_bins(tmp_path)
+    source = _many_bins(tmp_path)
+    codes = {}
+    for name, batch in (("whole", WHOLE), ("batched", 250)):
+        monkeypatch.setattr(importer, "BATCH_FEATURES", batch)
+        project = src.new_project(tmp_path / f"{name}.gpkg")
+        asked: list[str] = []
+        with Store.open(project) as store:
+            for s in (first, source):
+                mapping = suggest_mapping(describe_layer(s), "litter_bin")
+                asked.clear()
+                store.conn.set_trace_callback(asked.append)
+                importer.run_import(store, s, mapping)
+                store.conn.set_trace_callback(None)
+            codes[name] = store.conn.execute(
+                "SELECT source_id, obj_code FROM litter_bin ORDER BY fid").fetchall()
+        assert sum("CAST(substr(obj_code" in sql for sql in asked) == 1
+    assert codes["batched"] == codes["whole"] and len(codes["whole"]) > 1000

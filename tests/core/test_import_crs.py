@@ -151,3 +151,73 @@ def test_gcj02_web_map_points_are_moved_back_to_wgs84(tmp_path):
         point = store.read("litter_bin").geometry.iloc[0]
     assert point.distance(shapely.Point(src.xy(2, 2))) < 0.01
     assert any("GCJ-02" in n for n in res.report.crs["notes"])
+
+
+def _plan_words(plan):
+    return (plan.description, [str(n) for n in plan.notes], plan.to_report())
+
+
+@pytest.mark.parametrize("source, target", [(4326, 4547), (4490, 4547), (3857, 4547),
+                                            (4326, 32650), (4214, 4547)])
+def test_a_pair_proj_answers_alike_everywhere_is_searched_once(source, target, monkeypatch):
+    """The PROJ search (~0.1 s of an import's CPU) is remembered across processes for a pair
+    whose answer cannot depend on the data's extent (``proj_memo``): a later import of
+    another extent, in another process, plans and transforms exactly as PROJ's own search
+    for that extent, without searching."""
+    from pyproj.transformer import AreaOfInterest, TransformerGroup
+
+    from citymgr_desktop.core.importing import proj_memo
+
+    src_crs, dst_crs = CRS.from_epsg(source), CRS.from_epsg(target)
+    aou = dst_crs.area_of_use
+    first = (aou.west + 0.2, aou.south + 0.2, aou.west + 0.5, aou.south + 0.4)
+    later = (aou.east - 0.9, aou.north - 0.8, aou.east - 0.1, aou.north - 0.1)
+    accept = source == 4214  # Beijing 1954: a ballpark shift, refused unless accepted
+    icrs.plan_transform(src_crs, dst_crs, accept, area=first)
+    truth = TransformerGroup(src_crs, dst_crs, always_xy=True,
+                             area_of_interest=AreaOfInterest(*later)).transformers[0]
+    monkeypatch.setattr(proj_memo, "_memory", {})  # a new process: only the file is left
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("PROJ searched again")
+
+    monkeypatch.setattr(icrs, "TransformerGroup", no_search)
+    monkeypatch.setattr(proj_memo, "TransformerGroup", no_search)
+    plan = icrs.plan_transform(src_crs, dst_crs, accept, area=later)
+    assert plan.description == truth.description and len(plan.steps) == 1
+    x = np.linspace(later[0], later[2], 7)
+    y = np.linspace(later[1], later[3], 7)
+    if src_crs.is_projected:
+        x, y = Transformer.from_crs(4326, src_crs, always_xy=True).transform(x, y)
+    assert np.array_equal(plan.steps[0].transform(x, y), truth.transform(x, y))
+    monkeypatch.undo()
+    searched = icrs.plan_transform(src_crs, dst_crs, accept, area=later)
+    assert _plan_words(plan) == _plan_words(searched)
+
+
+def test_a_pair_whose_choice_follows_the_extent_is_searched_every_time():
+    """Several datum shifts between the pair (S-JTSK: Slovakia's 1 m, Czechia's 6 m): the
+    transformation is PROJ's choice for each extent, never a remembered one."""
+    from citymgr_desktop.core.importing import proj_memo
+
+    assert proj_memo.remembered(CRS.from_epsg(4326), CRS.from_epsg(5514)) is None
+    assert proj_memo.remembered(CRS.from_epsg(4326), CRS.from_epsg(2436)) is None
+
+
+def test_a_damaged_proj_memo_is_searched_past(tmp_path, monkeypatch):
+    """A memo file that does not read as a pipeline (another version wrote it, a disk
+    fault) is not an error: PROJ is asked again, as without the memo."""
+    import json
+
+    from citymgr_desktop.core.importing import proj_memo
+
+    monkeypatch.setenv("CITYMGR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(proj_memo, "_memory", {})
+    source = CRS.from_epsg(4326)
+    key = proj_memo._key(source, P4547)
+    proj_memo.memo_file().write_text(json.dumps({key: {
+        "definition": "proj=no_such_thing", "description": "wrong", "names": ["wrong"],
+        "accuracy": None}}), encoding="utf-8")
+    plan = icrs.plan_transform(source, P4547, area=(114.2, 30.5, 114.4, 30.6))
+    assert "Ballpark geographic offset from WGS 84" in plan.description
+    assert plan.steps[0].transform(114.3, 30.55)[0] > 500_000

@@ -171,7 +171,10 @@ def test_a_zoom_shows_a_quick_frame_then_the_still_one(qtbot, canvas, tmp_path):
             pos, canvas.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120),
             Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
             Qt.ScrollPhase.NoScrollPhase, False))
-    qtbot.waitUntil(canvas.is_settled, timeout=20_000)
+    # the worker calls the lambda above right after it posts the frame to the canvas: the
+    # canvas may show the still frame (settled) a moment before the lambda has it
+    qtbot.waitUntil(lambda: canvas.is_settled() and any(
+        job.options.antialias for job, _image in frames), timeout=20_000)
     quick = [(job, image) for job, image in frames
              if job.channel == "base" and not job.options.antialias]
     still = [(job, image) for job, image in frames

@@ -140,3 +140,72 @@ def test_the_canvas_quick_frames_draw_bins_and_parks_where_they_are(qtbot, opene
         if colours is not None:  # a bin's centre has its condition's colour (or a later bin's)
             share = np.isin(shown[rows, cols] | 0xFF000000, list(colours)).mean()
             assert share > 0.8, f"{share:.2%} of the bins show a condition colour"
+
+
+def _stamped(draw, translate: bool, ratio: float = 1.0) -> np.ndarray:
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QPainter, QRegion
+
+    image = QImage(200, 120, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)  # 2: a widget's painter on a high-DPI screen
+    image.fill(QColor("#fafafa"))
+    painter = QPainter(image)
+    if translate:  # a painter moved by whole pixels (a print layout's frame)
+        painter.translate(7, -3)
+    # two strips, as a pan frame draws them
+    painter.setClipRegion(QRegion(QRect(0, 0, 30, 120)).united(QRegion(QRect(0, 90, 200, 30))))
+    try:
+        draw(painter)
+    finally:
+        painter.end()
+    return pixels(image)
+
+
+@pytest.mark.parametrize(("translate", "ratio"), [(False, 1.0), (True, 1.0), (False, 2.0)])
+def test_markers_stamped_in_one_call_are_qts_stamps_one_by_one(qapp, translate, ratio):
+    """The bins' sprites go to Qt in one ``drawPixmapFragments`` call over a NumPy array:
+    the same pixels as one ``drawImage`` per stamp, in the same order (overlapping
+    translucent rims over each other, stamps cut by the image's edge and by the clip)."""
+    from citymgr_desktop.render import markers
+    from citymgr_desktop.render.symbols import Symbol
+
+    rng = np.random.default_rng(7)
+    sprites = [markers._sprite(Symbol("point", colour, 1.8, marker), 96 / 25.4)
+               for colour, marker in (("#1a9641", "circle"), ("#d7191c", "diamond"))]
+    left, top = rng.integers(-8, 205, 600), rng.integers(-8, 125, 600)
+
+    def one_by_one(painter):
+        for i, (a, b) in enumerate(zip(left.tolist(), top.tolist(), strict=True)):
+            painter.drawImage(a, b, sprites[i % 2])
+
+    def batched(painter):
+        for k in range(0, 600, 100):  # the sprites alternate in blocks of 100 here
+            for i in range(2):
+                pick = np.arange(k + i, k + 100, 2)
+                markers.stamp(painter, left[pick], top[pick], sprites[i])
+
+    def one_by_one_in_blocks(painter):
+        for k in range(0, 600, 100):
+            for i in range(2):
+                for j in range(k + i, k + 100, 2):
+                    painter.drawImage(int(left[j]), int(top[j]), sprites[i])
+
+    expected = _stamped(one_by_one_in_blocks, translate, ratio)
+    assert np.count_nonzero(expected != _stamped(one_by_one, translate, ratio)) > 0, "overlaps"
+    assert np.array_equal(_stamped(batched, translate, ratio), expected)
+
+
+def test_markers_stamped_in_a_render_thread(data):
+    """The canvas draws in a thread of its own: the batched stamps (a pixmap per thread)
+    give the same frame there as in the GUI thread."""
+    import threading
+
+    opts = RenderOptions(antialias=False, labels=False, quick=True, layers=["litter_bin"])
+    ext = view(data, 0.3)
+    here, result = render_frame(data, ext, SIZE, opts)
+    assert result.drawn["litter_bin"] > 50
+    there: list[QImage] = []
+    worker = threading.Thread(target=lambda: there.append(render_frame(data, ext, SIZE, opts)[0]))
+    worker.start()
+    worker.join()
+    assert np.array_equal(pixels(there[0]), pixels(here))

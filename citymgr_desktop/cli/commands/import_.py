@@ -21,6 +21,7 @@ from citymgr_desktop.cli.commands._common import (
     add_overwrite,
     add_user,
     cli_language,
+    end_at_once,
     print_json,
     refuse_overwrite,
     terminal_progress,
@@ -277,4 +278,5 @@ def _import(args: argparse.Namespace) -> int:
         print_json(result.report.to_dict())
     else:
         print(result.report.to_text(cli_language()))
+    end_at_once()  # the store is closed, the report and profile written
     return 0

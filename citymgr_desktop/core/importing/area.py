@@ -33,12 +33,15 @@ def area_mask(geoms: np.ndarray, source: CRS, target: CRS,
     if aou is None or not there.any():
         return inside, ""
     bounds = shapely.bounds(geoms[there])
-    xs = np.concatenate([bounds[:, 0], bounds[:, 2], bounds[:, 0], bounds[:, 2]])
-    ys = np.concatenate([bounds[:, 1], bounds[:, 1], bounds[:, 3], bounds[:, 3]])
+    if (bounds[:, 0] == bounds[:, 2]).all() and (bounds[:, 1] == bounds[:, 3]).all():
+        xs, ys = bounds[:, 0], bounds[:, 1]  # points: their four corners are one
+    else:
+        xs = np.concatenate([bounds[:, 0], bounds[:, 2], bounds[:, 0], bounds[:, 2]])
+        ys = np.concatenate([bounds[:, 1], bounds[:, 1], bounds[:, 3], bounds[:, 3]])
     with np.errstate(all="ignore"):
         lon, lat = _corners_lonlat(xs, ys, source, target, steps)
-    lon = np.asarray(lon).reshape(4, -1)
-    lat = np.asarray(lat).reshape(4, -1)
+    lon = np.asarray(lon).reshape(-1, len(bounds))
+    lat = np.asarray(lat).reshape(-1, len(bounds))
     t = AREA_TOLERANCE_DEG
     ok = (np.isfinite(lon) & np.isfinite(lat) & (lon >= aou.west - t) & (lon <= aou.east + t)
           & (lat >= aou.south - t) & (lat <= aou.north + t)).all(axis=0)

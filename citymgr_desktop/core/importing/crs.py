@@ -32,6 +32,7 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.transformer import AreaOfInterest, TransformerGroup
 
 from citymgr_desktop.core.errors import CrsError, ValidationError
+from citymgr_desktop.core.importing.proj_memo import Operation, remembered
 from citymgr_desktop.core.messages import Message, msg
 
 AREA_TOLERANCE_DEG = 0.1  # projections stay accurate a little past the edge (≈10 km)
@@ -119,14 +120,18 @@ def _harmless_ballpark(op_name: str) -> bool:
 
 @dataclass
 class _Candidates:
-    transformers: list[Transformer]
+    transformers: list[Operation]
     best_available: bool
     missing_grids: list[str]
 
 
 def _candidates(source: CRS, target: CRS, area: Bounds | None) -> _Candidates:
     """PROJ's transformations for the data's extent, best first; the grids the better ones
-    would need (PROJ's own warning about them is turned into words, not printed)."""
+    would need (PROJ's own warning about them is turned into words, not printed). A pair
+    PROJ answers the same way at any extent is not searched again (:mod:`proj_memo`)."""
+    known = remembered(source, target)
+    if known is not None:
+        return _Candidates([known], True, [])
     aoi = AreaOfInterest(*area) if area is not None else None
     try:
         with warnings.catch_warnings():
@@ -141,24 +146,24 @@ def _candidates(source: CRS, target: CRS, area: Bounds | None) -> _Candidates:
     # the grids of the best operation PROJ could not run (the one a user would install)
     best = group.unavailable_operations[:1]
     missing = [g.short_name for op in best for g in op.grids if not g.available]
-    return _Candidates(list(group.transformers), group.best_available,
+    return _Candidates([Operation.of(tr) for tr in group.transformers], group.best_available,
                        list(dict.fromkeys(missing)))
 
 
-def _op_names(tr: Transformer) -> list[str]:
-    return [op.name for op in (tr.operations or [])]
+def _op_names(op: Operation) -> list[str]:
+    return list(op.names)
 
 
 def _rough(ops: list[str]) -> list[str]:
     return [op for op in ops if "ballpark" in op.lower() and not _harmless_ballpark(op)]
 
 
-def _accuracy(tr: Transformer) -> float | None:
-    return tr.accuracy if tr.accuracy is not None and tr.accuracy >= 0 else None
+def _accuracy(op: Operation) -> float | None:
+    return op.accuracy if op.accuracy is not None and op.accuracy >= 0 else None
 
 
-def _describe(tr: Transformer) -> str:
-    return tr.description or " + ".join(_op_names(tr))
+def _describe(op: Operation) -> str:
+    return op.description or " + ".join(op.names)
 
 
 def ballpark_error(source: CRS, target: CRS, area: Bounds | None) -> float | None:
@@ -186,9 +191,9 @@ def _to_wgs84(geog: CRS, area: Bounds) -> Transformer | None:
     """A real (not ballpark) transformation of a geographic CRS to WGS 84 for ``area``."""
     if _frame(geog):
         return cached_transformer(geog, WGS84)
-    for tr in _candidates(geog, WGS84, area).transformers:
-        if not any("ballpark" in op.lower() for op in _op_names(tr)):
-            return tr
+    for op in _candidates(geog, WGS84, area).transformers:
+        if not any("ballpark" in name.lower() for name in op.names):
+            return op.transformer
     return None
 
 
@@ -231,16 +236,15 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
                                   "transformation(s) for this data; choose 1-{count}",
                                   choice=choice, count=len(found.transformers))
         index = choice - 1
-    tr = found.transformers[index]
-    steps = [tr]
-    ops = _op_names(tr)
+    chosen = [found.transformers[index]]
+    ops = _op_names(chosen[0])
     notes: list[Message] = []
     if _rough(ops) and source.is_bound and _frame(target):
         # A local datum with its 7 parameters (+towgs84): PROJ uses them towards WGS 84 only,
         # not towards CGCS2000 -- so go through WGS 84, the same frame as the target.
         to_wgs = _candidates(source, WGS84, area).transformers[0]
         from_wgs = _candidates(WGS84, target, area).transformers[0]
-        steps = [to_wgs, from_wgs]
+        chosen = [to_wgs, from_wgs]
         ops = _op_names(to_wgs) + _op_names(from_wgs)
         notes.append(msg("the source's own datum parameters (TOWGS84) were used, via WGS 84"))
     rough = _rough(ops)
@@ -262,7 +266,7 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
     elif any(_harmless_ballpark(op) for op in ops):
         notes.append(msg("WGS 84, CGCS2000, ITRF and ETRS89 agree to about 1 m (all realise the "
                          "ITRF): no datum shift applied"))
-    accuracies = [_accuracy(t) for t in steps]
+    accuracies = [_accuracy(t) for t in chosen]
     accuracy = max(accuracies) if accuracies and None not in accuracies and not rough else None  # type: ignore[type-var]
     if accuracy is not None:
         notes.append(msg("transformation accuracy about {metres:g} m", metres=accuracy))
@@ -272,9 +276,9 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
         notes.append(msg("transformation {choice} of {count} for the data's extent (another: "
                          "--transformation N, or the list in the import wizard)",
                          choice=index + 1, count=len(found.transformers)))
-    description = " ; ".join(_describe(t) for t in steps)
-    return TransformPlan(source, target, steps, description, notes, accuracy, index + 1,
-                         alternatives)
+    description = " ; ".join(_describe(t) for t in chosen)
+    return TransformPlan(source, target, [t.transformer for t in chosen], description, notes,
+                         accuracy, index + 1, alternatives)
 
 
 def lonlat_bounds(geoms: np.ndarray, source: CRS) -> Bounds | None:

@@ -21,6 +21,7 @@ from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
+from citymgr_desktop.core.sync.pages import Ranges, changed_ranges
 from citymgr_desktop.core.sync.schema import compared_columns, key_is_unique
 from citymgr_desktop.core.sync.values import differs_sql, register_functions
 
@@ -86,11 +87,14 @@ def _key_source(conn: sqlite3.Connection, schema: str, table: sc.Table) -> str:
 
 
 def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
-               other: str = "f", normal: dict[str, str] | None = None) -> TableDiff:
+               other: str = "f", normal: dict[str, str] | None = None,
+               ranges: Ranges | None = None) -> TableDiff:
     """Inserts, deletes and updates (with the changed columns) from ``base`` to ``other``.
 
     ``normal`` names date/datetime columns that another tool rewrote with another type:
-    those are compared by value, not by spelling.
+    those are compared by value, not by spelling. ``ranges``: the rowid ranges outside
+    which the base's rows are known to be in ``other`` unchanged
+    (:func:`~citymgr_desktop.core.sync.pages.changed_ranges`); None: every row is compared.
     """
     cols = compared_columns(table)
     norm = normal or {}
@@ -100,9 +104,16 @@ def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
 
     # 1. one pass over the base: rows whose rowid partner has the same uuid are compared in
     #    SQLite; the others ("lost": deleted, or moved to another rowid by a rewrite) are kept
+    source = f"{bt} b"
+    if ranges is not None:  # only the base's rows in these ranges may differ
+        conn.execute("DROP TABLE IF EXISTS temp.sync_ranges")
+        conn.execute("CREATE TEMP TABLE sync_ranges (lo INTEGER, hi INTEGER)")
+        conn.executemany("INSERT INTO temp.sync_ranges VALUES (?, ?)", ranges)
+        source = f"temp.sync_ranges r CROSS JOIN {bt} b ON b.rowid BETWEEN r.lo AND r.hi"
     sql = (f"SELECT b.rowid, b.{k}, o.rowid IS NOT NULL AND o.{k} IS b.{k}, "
-           f"{_flags(cols, 'b', 'o', norm)} FROM {bt} b LEFT JOIN {ot} o ON o.rowid = b.rowid "
-           f"WHERE o.rowid IS NULL OR o.{k} IS NOT b.{k} OR ({_any(cols, 'b', 'o', norm)})")
+           f"{_flags(cols, 'b', 'o', norm)} FROM {source} LEFT JOIN {ot} o ON "
+           f"o.rowid = b.rowid WHERE o.rowid IS NULL OR o.{k} IS NOT b.{k} OR "
+           f"({_any(cols, 'b', 'o', norm)})")
     lost: list[tuple[int, str]] = []
     for row in conn.execute(sql):
         if not row[2]:
@@ -114,6 +125,8 @@ def diff_table(conn: sqlite3.Connection, table: sc.Table, base: str = "b",
             out.unkeyed += 1
         else:
             out.updated[row[1]] = [c for c, flag in zip(cols, row[3:], strict=True) if flag]
+    if ranges is not None:
+        conn.execute("DROP TABLE temp.sync_ranges")
     n_base = conn.execute(f"SELECT count(*) FROM {bt}").fetchone()[0]
     paired = n_base - len(lost)
 
@@ -199,6 +212,8 @@ def diff_tables(base: Path, other: Path, tables: Sequence[sc.Table],
                 progress: Progress | None = None, workers: int = 2) -> dict[str, TableDiff]:
     """:func:`diff_table` for several tables on their own read-only connections, in
     ``workers`` threads (SQLite releases the GIL while it scans; the tables are independent).
+    Only the rows on pages that differ between the two files are compared, where the files
+    allow it (:mod:`~citymgr_desktop.core.sync.pages`).
 
     The caller's write transaction on the files keeps other writers out meanwhile, so every
     connection sees the same content.
@@ -223,8 +238,12 @@ def diff_tables(base: Path, other: Path, tables: Sequence[sc.Table],
                 conns.append(conn)
         return conn
 
+    prog.update(0, len(tables), msg("comparing"))
+    narrowed = changed_ranges(base, other, [t.name for t in tables])
+
     def work(table: sc.Table) -> TableDiff:
-        return diff_table(connection(), table, "b", "f", (normal or {}).get(table.name))
+        return diff_table(connection(), table, "b", "f", (normal or {}).get(table.name),
+                          narrowed.get(table.name))
 
     out: dict[str, TableDiff] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
