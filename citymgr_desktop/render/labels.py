@@ -7,13 +7,16 @@ Connected lines of the same name are merged first (a street, not each segment, i
 labelled); placement is greedy, longest first; a label is dropped when it would overlap one
 already placed or repeat the same name close by, so a dense view stays readable. Text
 follows ``core.qgis_symbols`` (9 pt, 0.8 mm halo, the same CJK font families) like QGIS.
+The labels are placed first (:func:`place_line_labels`) and drawn after the features
+(:func:`draw_labels`), so their images can be made while the features are drawn
+(render/label_sprites.py).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -22,7 +25,6 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QImage,
     QPaintEngine,
     QPainter,
     QPainterPath,
@@ -31,11 +33,11 @@ from PySide6.QtGui import (
 
 from citymgr_desktop.core.qgis.symbols import LABEL_FONTS
 from citymgr_desktop.render.data import LINE, LayerData
+from citymgr_desktop.render.label_sprites import TEXT_COLOUR, Sprite, SpriteMaker, label_sprite
 from citymgr_desktop.render.view import MapView
 
 FONT_PT = 9.0
 HALO_MM = 0.8
-TEXT_COLOUR = QColor(40, 40, 40)
 REPEAT_MM = 60.0  # the same name is not repeated closer than this
 MAX_CANDIDATES = 20_000  # more lines than this in view: too small a scale for labels
 MAX_LABELS = 600
@@ -43,7 +45,6 @@ MAX_TRIED = 1500  # longest features tried per frame (keeps a dense view quick)
 STRAIGHT_PX = 2.5  # how far a labelled run may bend away from its chord
 STEEP_DEG = 60.0  # a Chinese name on a steeper street: upright characters down the street
 _CELL = 64.0
-_local = threading.local()  # label images per thread (QImages are not shared across threads)
 
 
 def label_font(dpi: float) -> QFont:
@@ -55,24 +56,104 @@ def label_font(dpi: float) -> QFont:
     return font
 
 
+@dataclass
+class Placed:
+    """A label placed in the view: its centre and angle in device pixels, its text and
+    advance; ``stacked``: the characters upright, one under the other."""
+
+    text: str
+    cx: float
+    cy: float
+    angle: float
+    width: float
+    stacked: bool
+
+
+@dataclass
+class LabelPlan:
+    """The labels of one layer placed in a view (:func:`place_line_labels`), to be drawn
+    by :func:`draw_labels`; the haloed images they are stamped from can be made meanwhile
+    in another thread (:class:`~citymgr_desktop.render.label_sprites.SpriteMaker`)."""
+
+    font: QFont
+    halo: QPen
+    baseline: float
+    labels: list[Placed] = field(default_factory=list)
+
+    def sprites(self) -> list[Sprite]:
+        """Every image the raster drawing stamps: a name, or each character of a stacked
+        name."""
+        metrics = QFontMetricsF(self.font)
+        look = (self.font, self.halo, self.baseline)
+        return [Sprite(text, *look, w) for label in self.labels for text, w in (
+            [(ch, metrics.horizontalAdvance(ch)) for ch in label.text] if label.stacked
+            else [(label.text, label.width)])]
+
+
 def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view: MapView,
                      check: Callable[[], None] | None = None) -> int:
-    """Label features ``idx`` of a line layer; returns how many labels were placed.
+    """Label features ``idx`` of a line layer; returns how many labels were placed
+    (:func:`place_line_labels`, then :func:`draw_labels`)."""
+    plan = place_line_labels(layer, idx, view, check)
+    return 0 if plan is None else draw_labels(painter, plan)
+
+
+class ViewLabels:
+    """The labels of the features ``visible`` (per layer) of a view. On a raster device
+    they are placed, and their new images made, by the label thread while the caller draws
+    the features (:class:`~citymgr_desktop.render.label_sprites.SpriteMaker`); elsewhere
+    they are placed at once. :meth:`plans` gives them, to be drawn over the features by
+    :func:`draw_labels`; :meth:`cancel` drops them."""
+
+    def __init__(self, painter: QPainter, layers: Sequence[LayerData],
+                 visible: Mapping[str, np.ndarray], view: MapView,
+                 check: Callable[[], None] | None = None) -> None:
+        self._plans: list[LabelPlan] = []
+
+        def place() -> list[Sprite]:
+            for layer in layers:
+                if layer.label_codes is not None and layer.name in visible:
+                    plan = place_line_labels(layer, visible[layer.name], view, check)
+                    if plan is not None:
+                        self._plans.append(plan)
+            return [sprite for plan in self._plans for sprite in plan.sprites()]
+
+        self._maker: SpriteMaker | None = None
+        if uses_sprites(painter):
+            self._maker = SpriteMaker(place)
+        else:
+            place()
+
+    def plans(self) -> list[LabelPlan]:
+        """The labels placed, their images made (a cancelled placement raises here)."""
+        if self._maker is not None:
+            self._maker.finish()
+        return self._plans
+
+    def cancel(self) -> None:
+        """Stop the label thread's work for this view (a no-op once :meth:`plans` ran)."""
+        if self._maker is not None:
+            self._maker.finish(cancelled=True)
+
+
+def place_line_labels(layer: LayerData, idx: np.ndarray, view: MapView,
+                      check: Callable[[], None] | None = None) -> LabelPlan | None:
+    """Where the labels of features ``idx`` of a line layer go (None: no label).
 
     Connected lines of the same name are merged first (like QGIS's "merge connected
     lines"), so a street made of many short segments gets one label where it has room.
     """
     if LINE not in layer.pieces or layer.label_codes is None or len(idx) == 0:
-        return 0
+        return None
     idx = idx[layer.label_codes[idx] >= 0]
     if len(idx) == 0 or len(idx) > MAX_CANDIDATES:
-        return 0
+        return None
     font = label_font(view.dpi)
     metrics = QFontMetricsF(font)
     ppmm = view.pixels_per_mm
     lines, codes, merged = _streets(layer, idx, view)
     if len(lines) == 0:
-        return 0
+        return None
     uniq, inverse = np.unique(codes, return_inverse=True)
     width = np.array([metrics.horizontalAdvance(layer.label_values[int(c)]) for c in uniq])[
         inverse]
@@ -85,19 +166,14 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
     baseline = (metrics.ascent() - metrics.descent()) / 2
     halo = QPen(QColor(255, 255, 255, 230), 2 * HALO_MM * ppmm)
     halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    plan = LabelPlan(font, halo, baseline)
     repeat = REPEAT_MM * ppmm
     grid: dict[tuple[int, int], list[QRectF]] = {}
     seen: dict[int, list[tuple[float, float]]] = {}
-    placed = 0
-    painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-    engine = painter.paintEngine()
-    sprites = engine is not None and engine.type() == QPaintEngine.Type.Raster
     for i in keep:
-        if placed >= MAX_LABELS:
+        if len(plan.labels) >= MAX_LABELS:
             break
-        if check is not None and placed % 50 == 0:
+        if check is not None and len(plan.labels) % 50 == 0:
             check()
         code, w = int(codes[i]), float(width[i])
         text = layer.label_values[code]
@@ -126,15 +202,33 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
         for c in cells:
             grid.setdefault(c, []).append(box)
         seen.setdefault(code, []).append((cx, cy))
-        placed += 1
-        if stacked:
+        plan.labels.append(Placed(text, cx, cy, angle, w, stacked))
+    return plan
+
+
+def uses_sprites(painter: QPainter) -> bool:
+    """True when ``painter`` draws labels as stamped images (a raster device)."""
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() == QPaintEngine.Type.Raster
+
+
+def draw_labels(painter: QPainter, plan: LabelPlan) -> int:
+    """Draw the placed labels of ``plan``; returns how many."""
+    font, halo, baseline = plan.font, plan.halo, plan.baseline
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+    sprites = uses_sprites(painter)
+    for label in plan.labels:
+        text, cx, cy, angle, w = label.text, label.cx, label.cy, label.angle, label.width
+        if label.stacked:
             _draw_stacked(painter, text, cx, cy, angle, font, halo, baseline, sprites)
             continue
         painter.save()
         painter.translate(cx, cy)
         painter.rotate(angle)
         if sprites:  # raster: the haloed text drawn once per name, then stamped
-            image = _label_sprite(text, font, halo, baseline, w)
+            image = label_sprite(text, font, halo, baseline, w)
             painter.drawImage(QPointF(-image.width() / 2, -image.height() / 2), image)
         else:  # vector devices keep vector text
             path = QPainterPath()
@@ -143,7 +237,7 @@ def draw_line_labels(painter: QPainter, layer: LayerData, idx: np.ndarray, view:
             painter.fillPath(path, TEXT_COLOUR)
         painter.restore()
     painter.restore()
-    return placed
+    return len(plan.labels)
 
 
 def _is_chinese(text: str) -> bool:
@@ -172,7 +266,7 @@ def _draw_stacked(painter: QPainter, text: str, cx: float, cy: float, angle: flo
         px, py = cx + off * dx, cy + off * dy
         cw = metrics.horizontalAdvance(ch)
         if sprites:
-            image = _label_sprite(ch, font, halo, baseline, cw)
+            image = label_sprite(ch, font, halo, baseline, cw)
             painter.drawImage(QPointF(px - image.width() / 2, py - image.height() / 2), image)
         else:
             path = QPainterPath()
@@ -250,32 +344,6 @@ def _place_on_coords(x: np.ndarray, y: np.ndarray, view: MapView, need: float, s
             angle += 180
         return float(cx), float(cy), angle
     return None
-
-
-def _label_sprite(text: str, font: QFont, halo: QPen, baseline: float, w: float) -> QImage:
-    """The haloed label ``text`` as an image centred on the label's centre (per thread)."""
-    cache = getattr(_local, "labels", None)
-    if cache is None:
-        cache = _local.labels = {}
-    key = (text, font.pixelSize(), round(halo.widthF(), 2))
-    image = cache.get(key)
-    if image is None:
-        pad = halo.widthF() + 2
-        metrics = QFontMetricsF(font)
-        iw, ih = math.ceil(w + 2 * pad), math.ceil(metrics.height() + 2 * pad)
-        image = QImage(iw, ih, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
-        path = QPainterPath()
-        path.addText(QPointF(iw / 2 - w / 2, ih / 2 + baseline), font, text)
-        p = QPainter(image)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.strokePath(path, halo)
-        p.fillPath(path, TEXT_COLOUR)
-        p.end()
-        if len(cache) > 2000:
-            cache.clear()
-        cache[key] = image
-    return image
 
 
 def _rotated_box(cx: float, cy: float, w: float, h: float, angle: float) -> QRectF:

@@ -23,7 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRegion
 from citymgr_desktop.core.qgis.symbols import LABEL_MAX_SCALE
 from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.data import LINE, POINT, POLYGON, LayerData, MapData
-from citymgr_desktop.render.labels import draw_line_labels
+from citymgr_desktop.render.labels import ViewLabels, draw_labels
 from citymgr_desktop.render.markers import draw_dots, draw_markers
 from citymgr_desktop.render.overview import dot_block, draw_tiny, is_overview, over
 from citymgr_desktop.render.symbols import (
@@ -148,6 +148,7 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
             left, top = view.to_map(clip.left(), clip.top())
             right, bottom = view.to_map(clip.right(), clip.bottom())
             region_extents.append((left - margin, bottom - margin, right + margin, top + margin))
+    labels: ViewLabels | None = None
     painter.save()
     try:
         if regions is None:
@@ -164,11 +165,12 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
             opts.backdrop.draw(painter, view, data.crs_wkt, "under", smooth=opts.antialias)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, opts.antialias)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-        visible: dict[str, np.ndarray] = {}
+        visible = {layer.name: layer.query(query_extent) for layer in layers}
+        if opts.labels and result.scale <= opts.label_max_scale:  # placed meanwhile
+            labels = ViewLabels(painter, layers, visible, view, frame.check)
         for layer in layers:
             frame.check()
-            idx = layer.query(query_extent)
-            visible[layer.name] = idx
+            idx = visible[layer.name]
             if opts.features:
                 # the level of detail depends on the whole view, the drawing on the region
                 _draw_layer(frame, layer, idx if region_extents is None
@@ -183,17 +185,16 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
                     frame.check()
                     sel = np.intersect1d(layer.indices_of(keys), visible[layer.name])
                     _draw_selection(frame, layer, sel)
-        if opts.labels and result.scale <= opts.label_max_scale:
-            for layer in layers:
-                if layer.label_codes is not None and layer.name in visible:
-                    frame.check()
-                    result.labels += draw_line_labels(painter, layer, visible[layer.name],
-                                                      view, frame.check)
+        for plan in labels.plans() if labels is not None else []:
+            frame.check()
+            result.labels += draw_labels(painter, plan)
         if opts.backdrop is not None:
             opts.backdrop.draw_attribution(painter, view)
     except _Cancelled:
         result.cancelled = True
     finally:
+        if labels is not None:  # (a no-op once its plans were taken)
+            labels.cancel()
         painter.restore()
     result.seconds = time.perf_counter() - t0
     return result

@@ -143,3 +143,49 @@ def test_a_box_is_read_through_the_index_without_counting_the_files_rows(
     whole = [sql for sql in asked if sql.startswith("SELECT count(*) FROM \"")]
     assert whole == []
     assert any("rtree_litter_bin_geom" in sql for sql in asked)
+
+
+SHIBOKEN_COMPILES = """
+import builtins, marshal, sys
+from pathlib import Path
+compile_, seen = builtins.compile, {}
+
+def counted(source, filename, mode, *args, **kwargs):
+    if str(filename).startswith("shibokensupport/") or filename == "signature_bootstrap.py":
+        seen[filename] = source
+    return compile_(source, filename, mode, *args, **kwargs)
+builtins.compile = counted
+from citymgr_desktop.cli import main
+code = main(sys.argv[1:])
+from citymgr_desktop.export.qt_start import cache_file
+kept = marshal.loads(cache_file().read_bytes())
+same = all(marshal.loads(kept[k]) == compile_(seen[k[0]], k[0], "exec", k[2], True, k[3])
+           for k in kept if k[0] in seen)
+print(code, len(seen), len(kept), same)
+"""
+
+
+def test_a_render_compiles_pysides_own_python_once(small_district, tmp_path):
+    """shiboken's support package is embedded as source: a render compiles it when the
+    cache has none of it, then takes the same code objects from the cache; a damaged cache
+    is compiled past and written again."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "CITYMGR_CACHE_DIR": str(tmp_path / "cache")}
+
+    def render(name):
+        run = subprocess.run([sys.executable, "-c", SHIBOKEN_COMPILES, "render",
+                              str(small_district), "--out", str(tmp_path / name),
+                              "--size", "320x200"], capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        code, compiled, kept, same = run.stdout.split()[-4:]
+        return int(code), int(compiled), int(kept), same == "True"
+
+    code, compiled, kept, same = render("cold.png")
+    assert code == 0 and compiled >= 10 and kept == compiled and same
+    assert render("warm.png") == (0, 0, kept, True)
+    (cache,) = (tmp_path / "cache").glob("shiboken-*")
+    cache.write_bytes(b"\x00damaged")
+    assert render("again.png") == (0, compiled, kept, True)
+    assert render("warm-again.png") == (0, 0, kept, True)
+    warm, cold = QImage(str(tmp_path / "warm.png")), QImage(str(tmp_path / "cold.png"))
+    assert not warm.isNull() and warm == cold

@@ -1,18 +1,22 @@
 """Road names as Chinese maps write them: along a level street the name runs with the
 street; on a steep street its characters stand upright, one under the other, read from the
 top (a name turned 90° read top-down on one street and bottom-up on the next). Checked on
-what the labeller asks the real painter to draw, for the sample district's streets."""
+what the labeller asks the real painter to draw, for the sample district's streets; and
+the names' images, made beside the features, stamp the pixels they always did."""
 
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 
 from citymgr_desktop.core.store import Store
-from citymgr_desktop.render import MapView, load_map
+from citymgr_desktop.render import MapView, RenderOptions, load_map, render_frame
+from citymgr_desktop.render import label_sprites as sprites
 from citymgr_desktop.render import labels as lb
 
 
@@ -69,3 +73,99 @@ def test_steep_streets_get_upright_characters_and_level_ones_a_turned_name(qapp,
                    if 0.8 * step < by - ay < 1.2 * step and abs(bx - ax) < step)
     assert downward >= stacked  # every stacked name has at least two characters going down
     assert len(rec.upright) >= 2 * stacked
+
+
+def _in_a_new_thread(work):
+    """``work()`` run by a thread of its own (its label images start empty), its result."""
+    out = {}
+
+    def run():
+        out["result"] = work()
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return out["result"]
+
+
+def test_the_label_images_are_made_beside_the_features_and_stamp_the_same_pixels(
+        qapp, district, monkeypatch):
+    """A still frame has its road names placed and their haloed images made by another
+    thread while it draws the features; the image is the one drawn when the drawing thread
+    places the names and makes each image as it stamps the name."""
+    with Store.open(district, read_only=True) as store:
+        data = load_map(store)
+    extent = data.extent()
+    makers: list[str] = []
+    placers: list[str] = []
+    draw, place = sprites._draw, lb.place_line_labels
+
+    def recorded(sprite):
+        makers.append(threading.current_thread().name)
+        return draw(sprite)
+
+    def placed(*args):
+        placers.append(threading.current_thread().name)
+        return place(*args)
+    monkeypatch.setattr(sprites, "_draw", recorded)
+    monkeypatch.setattr(lb, "place_line_labels", placed)
+
+    def frame():
+        return threading.current_thread().name, render_frame(data, extent, (1600, 1200),
+                                                             RenderOptions())
+    drawer, (beside, result) = _in_a_new_thread(frame)
+    assert result.labels > 10 and len(makers) >= result.labels // 2
+    assert drawer not in makers and placers and drawer not in placers  # the other thread's
+
+    class MadeWhenStamped:  # placed by the drawing thread, which makes each image as it
+        def __init__(self, wanted):  # stamps it
+            wanted()
+
+        def finish(self, cancelled=False):
+            pass
+    monkeypatch.setattr(lb, "SpriteMaker", MadeWhenStamped)
+    makers.clear()
+    drawer, (stamped, _) = _in_a_new_thread(frame)
+    assert set(makers) == {drawer}
+    assert beside == stamped
+
+
+def test_a_cancelled_frame_leaves_its_label_images_behind(qapp, district, monkeypatch):
+    """Cancelled while its features are drawn, a frame waits for the image being made,
+    drops the rest, and the next frame of the same thread is whole."""
+    with Store.open(district, read_only=True) as store:
+        data = load_map(store)
+    extent = data.extent()
+    started, made = threading.Event(), []
+    draw = sprites._draw
+
+    def slow(sprite):
+        started.set()
+        time.sleep(0.05)
+        made.append(sprite.text)
+        return draw(sprite)
+
+    class Watched(sprites.SpriteMaker):
+        def __init__(self, wanted):
+            super().__init__(wanted)
+            started.wait(5)  # the frame goes on once the first image is under way
+
+    monkeypatch.setattr(sprites, "_draw", slow)
+    monkeypatch.setattr(lb, "SpriteMaker", Watched)
+
+    def frames():
+        cancelled = render_frame(data, extent, (1600, 1200),
+                                 RenderOptions(is_cancelled=started.is_set))[1]
+        monkeypatch.setattr(sprites, "_draw", draw)
+        monkeypatch.setattr(lb, "SpriteMaker", sprites.SpriteMaker)
+        return cancelled, len(made), render_frame(data, extent, (1600, 1200),
+                                                  RenderOptions())
+
+    cancelled, made_then, (image, whole) = _in_a_new_thread(frames)
+    at_once = _in_a_new_thread(lambda: render_frame(data, extent, (1600, 1200), RenderOptions(
+        is_cancelled=lambda: True))[1])  # the label thread stops in its placement
+    assert at_once.cancelled and at_once.labels == 0
+    assert cancelled.cancelled and cancelled.labels == 0
+    assert 1 <= made_then <= 2
+    assert not whole.cancelled and whole.labels > 10
+    assert _in_a_new_thread(lambda: render_frame(data, extent, (1600, 1200),
+                                                 RenderOptions())[0]) == image

@@ -97,6 +97,9 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 def _app() -> object:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from citymgr_desktop.export.qt_start import import_shiboken
+
+    import_shiboken()  # its support package's code from a cache (export/qt_start.py)
     from PySide6.QtGui import QGuiApplication
 
     if QGuiApplication.instance() is not None:  # called inside an app (a test): as it is
