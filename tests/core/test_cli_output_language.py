@@ -69,3 +69,26 @@ def test_json_is_the_same_in_every_language(synced_master, command):
     zh = json.loads(citymgr(command, synced_master, "--json", "--lang", "zh_CN"))
     assert zh == json.loads(citymgr(command, synced_master, "--json", "--lang", "en"))
     assert zh == json.loads(citymgr(command, synced_master, "--json"))
+
+
+@pytest.mark.parametrize("where", ["command", "top", "environment"])
+def test_usage_errors_speak_the_language_asked_for(small_district, where):
+    """argparse's own messages (a missing required option, an unknown command) follow
+    ``--lang`` / ``CITYMGR_LANG`` like every other error; the ``error:`` prefix stays."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CITYMGR_LANG", "LC_ALL",
+                                                             "LC_MESSAGES", "LANG")}
+    line = ["workorders", "create", str(small_district)]
+    if where == "command":
+        line += ["--lang", "zh_CN"]
+    elif where == "top":
+        line = ["--lang=zh", *line]
+    else:
+        env["CITYMGR_LANG"] = "zh_CN"
+    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *line], capture_output=True,
+                         text=True, encoding="utf-8", timeout=120, env=env)
+    assert run.returncode == 2
+    assert "error: 缺少必需的参数：--layer, --where, --priority, --title" in run.stderr
+    english = subprocess.run([sys.executable, "-m", "citymgr_desktop", "--lang", "en",
+                              "rendr"], capture_output=True, text=True, encoding="utf-8",
+                             timeout=120, env=env)
+    assert english.returncode == 2 and "invalid choice: 'rendr'" in english.stderr
