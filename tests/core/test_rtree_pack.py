@@ -173,7 +173,8 @@ def test_import_fills_the_index_once_and_puts_the_trigger_back(tmp_path, monkeyp
 def test_an_import_past_the_cap_writes_what_one_under_it_writes(tmp_path, monkeypatch):
     """An import of more new rows than ``PACK_AT_END_MAX`` (lowered here to 500; 250,000
     really) keeps their bounds in a temp table, not in memory, and packs the index from it:
-    the same rows and the same index entries as under the cap, every row found by a box
+    the same rows and the same index entries as under the cap, as few nodes (packed, not
+    inserted one by one), every row found by a box
     query, ``rtreecheck`` and GDAL's validator pass, no temp table is left behind."""
     monkeypatch.setattr(importer, "BATCH_FEATURES", 700)
     monkeypatch.setattr(rtree_pack, "STREAM_NODES", 2)
@@ -181,6 +182,7 @@ def test_an_import_past_the_cap_writes_what_one_under_it_writes(tmp_path, monkey
     written = {}
     for cap in (250_000, 500):
         monkeypatch.setattr(bulk_insert, "PACK_AT_END_MAX", cap)
+        monkeypatch.setattr(tables, "PACK_MAX", cap)  # what is packed from memory at once
         project = src.new_project(tmp_path / f"p{cap}.gpkg")
         with Store.open(project) as store:
             importer.run_import(store, source, suggest_mapping(describe_layer(source),
@@ -195,7 +197,8 @@ def test_an_import_past_the_cap_writes_what_one_under_it_writes(tmp_path, monkey
                                           (x1, x0, y1, y0)).fetchall()
         rows = conn.execute("SELECT fid, geom, obj_code, name, condition, bin_type, source_id "
                             "FROM litter_bin ORDER BY fid").fetchall()
-        written[cap] = rows, entries
+        nodes = conn.execute("SELECT count(*) FROM rtree_litter_bin_geom_node").fetchone()
+        written[cap] = rows, entries, nodes  # the same entries, packed as tightly
         assert_valid_gpkg(project)
     assert len(written[500][0]) == len(written[500][1]) == 3000
     assert written[500] == written[250_000]
