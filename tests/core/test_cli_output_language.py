@@ -69,3 +69,19 @@ def test_json_is_the_same_in_every_language(synced_master, command):
     zh = json.loads(citymgr(command, synced_master, "--json", "--lang", "zh_CN"))
     assert zh == json.loads(citymgr(command, synced_master, "--json", "--lang", "en"))
     assert zh == json.loads(citymgr(command, synced_master, "--json"))
+
+
+def test_import_report_says_the_transformation_in_chinese(tmp_path):
+    """PROJ's "Ballpark geographic offset from WGS 84 to ..." becomes a Chinese sentence in
+    the Chinese report; ``--json`` keeps PROJ's own words."""
+    from tests.core import import_sources as src
+    project = src.new_project(tmp_path / "p.gpkg")
+    points = src.geojson_points(tmp_path, "bins", [src.ll(1, 1), src.ll(2, 2)])
+    args = ("import", str(project), str(points), "--as", "litter_bin", "--dry-run")
+    text = citymgr(*args, "--lang", "zh_CN")
+    assert "转换 1：无基准转换参数，按同一基准近似（误差可达数米）" in text, text
+    assert "Ballpark" not in text and "axis order" not in text
+    english = citymgr(*args, "--lang", "en")
+    assert "transformation 1: axis order change (2D) + Ballpark geographic offset" in english
+    data = json.loads(citymgr(*args, "--lang", "zh_CN", "--json"))
+    assert "Ballpark geographic offset from WGS 84" in data["crs"]["transformation"]
