@@ -85,3 +85,17 @@ def test_import_report_says_the_transformation_in_chinese(tmp_path):
     assert "transformation 1: axis order change (2D) + Ballpark geographic offset" in english
     data = json.loads(citymgr(*args, "--lang", "zh_CN", "--json"))
     assert "Ballpark geographic offset from WGS 84" in data["crs"]["transformation"]
+
+
+def test_sync_list_prints_office_time_and_json_keeps_utc(synced_master):
+    """The times a person reads are office time (UTC+8), as the app shows them; ``--json``
+    keeps the stored UTC text."""
+    from citymgr_desktop.core.clock import format_local
+    data = json.loads(citymgr("sync-list", synced_master, "--json"))
+    [package], [run] = data["packages"], data["runs"]
+    assert package["created_at"].endswith("Z") and run["applied_at"].endswith("Z")
+    for lang in ("en", "zh_CN"):
+        text = citymgr("sync-list", synced_master, "--lang", lang)
+        assert format_local(package["created_at"]) in text, text
+        assert format_local(run["applied_at"]) in text
+        assert package["created_at"] not in text and run["applied_at"] not in text
