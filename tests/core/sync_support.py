@@ -4,6 +4,7 @@ SQL, no store), and compare whole files row by row."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,3 +114,29 @@ def assert_same_files(a: Path, b: Path) -> None:
     assert sorted(da) == sorted(db)
     for name in da:
         assert da[name] == db[name], f"table {name} differs"
+
+
+STAMPS = {"updated_at", "created_at", "retired_at"}  # the time of each run
+
+
+def journal(master: Path, sync_uuid: str) -> list[tuple]:
+    """A sync's journal entries (table, uuid, action, old and new values without the time
+    stamps of the run), in order: two runs of the same sync compare equal."""
+    conn = sqlite3.connect(master)
+    try:
+        out = []
+        for table, uuid, action, old, new in conn.execute(
+                "SELECT table_name, row_uuid, action, old_values, new_values FROM sync_journal "
+                "WHERE sync_uuid = ? ORDER BY seq", (sync_uuid,)):
+            values = [{k: v for k, v in json.loads(x).items() if k not in STAMPS} if x else None
+                      for x in (old, new)]
+            out.append((table, uuid, action, *map(repr, values)))
+        return out
+    finally:
+        conn.close()
+
+
+def conflicts(rep: SyncReport) -> list[tuple]:
+    """A sync report's conflicts as comparable tuples."""
+    return [(c.table, c.uuid, c.field, c.kind, repr(c.ancestor), repr(c.master),
+             repr(c.field_value)) for c in rep.conflicts]

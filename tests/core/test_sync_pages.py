@@ -6,7 +6,6 @@ reports, sync ids, conflicts and journals must be the same."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -14,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from citymgr_desktop.core.sync import diff
-from tests.core.sync_support import checkout, edit, row, sync, uuids
+from tests.core.sync_support import checkout, conflicts, edit, journal, row, sync, uuids
 
-STAMPS = {"updated_at", "created_at", "retired_at"}  # the time of each run
 NEW_BIN = "bbbbbbbb-2222-4000-8000-000000000002"
 NEW_RECORD = "aaaaaaaa-1111-4000-8000-000000000001"
 LONG = "长" * 1000  # 3,000 bytes: a record with two of them spills into overflow pages
@@ -99,26 +97,9 @@ def _same_length(master: Path, pkg: Path) -> None:
                   (LONG[:-10] + "改" * 10, first))
 
 
-def _journal(master: Path, sync_uuid: str) -> list[tuple]:
-    conn = sqlite3.connect(master)
-    try:
-        out = []
-        for table, uuid, action, old, new in conn.execute(
-                "SELECT table_name, row_uuid, action, old_values, new_values FROM sync_journal "
-                "WHERE sync_uuid = ? ORDER BY seq", (sync_uuid,)):
-            values = [{k: v for k, v in json.loads(x).items() if k not in STAMPS} if x else None
-                      for x in (old, new)]
-            out.append((table, uuid, action, *map(repr, values)))
-        return out
-    finally:
-        conn.close()
-
-
 def _outcome(master: Path, rep) -> tuple:
-    conflicts = [(c.table, c.uuid, c.field, c.kind, repr(c.ancestor), repr(c.master),
-                  repr(c.field_value)) for c in rep.conflicts]
-    journal = _journal(master, rep.sync_uuid) if rep.sync_uuid else []
-    return rep.status, rep.sync_id, rep.counts, conflicts, journal
+    entries = journal(master, rep.sync_uuid) if rep.sync_uuid else []
+    return rep.status, rep.sync_id, rep.counts, conflicts(rep), entries
 
 
 def _sync_twins(twins, monkeypatch) -> tuple[tuple, tuple]:

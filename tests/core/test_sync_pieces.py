@@ -4,16 +4,23 @@ same merge, the same sync id, the same journal and an undo back to the same mast
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 from pathlib import Path
 
 from citymgr_desktop.core.sync import apply, phases
-from tests.core.sync_support import assert_same_files, checkout, edit, sync, undo, uuids
+from tests.core.sync_support import (
+    assert_same_files,
+    checkout,
+    conflicts,
+    edit,
+    journal,
+    sync,
+    undo,
+    uuids,
+)
 
 NEW_RECORD = "aaaaaaaa-1111-4000-8000-000000000001"
-STAMPS = {"updated_at", "created_at", "retired_at"}  # the time of each run
 
 
 def _make(small_district: Path, root: Path) -> tuple[Path, Path]:
@@ -45,26 +52,6 @@ def _edit(master: Path, pkg: Path) -> None:
                   "'2026-11-25', 'inspection', 4)", (NEW_RECORD, bins[7]))
 
 
-def _journal(master: Path, sync_uuid: str) -> list[tuple]:
-    conn = sqlite3.connect(master)
-    try:
-        out = []
-        for table, uuid, action, old, new in conn.execute(
-                "SELECT table_name, row_uuid, action, old_values, new_values FROM sync_journal "
-                "WHERE sync_uuid = ? ORDER BY seq", (sync_uuid,)):
-            values = [{k: v for k, v in json.loads(x).items() if k not in STAMPS} if x else None
-                      for x in (old, new)]
-            out.append((table, uuid, action, *map(repr, values)))
-        return out
-    finally:
-        conn.close()
-
-
-def _conflicts(rep) -> list[tuple]:
-    return [(c.table, c.uuid, c.field, c.kind, repr(c.ancestor), repr(c.master),
-             repr(c.field_value)) for c in rep.conflicts]
-
-
 def test_a_sync_in_pieces_of_one_row_is_the_same_sync(small_district, tmp_path, monkeypatch):
     master, pkg = _make(small_district, tmp_path / "whole")
     other = tmp_path / "pieces"
@@ -86,10 +73,10 @@ def test_a_sync_in_pieces_of_one_row_is_the_same_sync(small_district, tmp_path, 
     assert pieces.counts == whole.counts
     assert pieces.counts["litter_bin"]["update"] >= 6
     assert pieces.counts["maintenance_record"]["insert"] == 1
-    assert _conflicts(pieces) == _conflicts(whole) != []
-    assert _journal(master_b, pieces.sync_uuid) == _journal(master, whole.sync_uuid)
+    assert conflicts(pieces) == conflicts(whole) != []
+    assert journal(master_b, pieces.sync_uuid) == journal(master, whole.sync_uuid)
     # the asset the new record grades has two changes: one journal entry, both values in it
-    graded = [e for e in _journal(master_b, pieces.sync_uuid)
+    graded = [e for e in journal(master_b, pieces.sync_uuid)
               if e[0] == "litter_bin" and "'condition': 4" in e[4]]
     assert len(graded) == 1
     # written batch by batch as the rows are: numbered 1, 2, ... without a gap all the same
@@ -118,8 +105,7 @@ def test_a_sync_in_pieces_of_one_row_is_the_same_sync(small_district, tmp_path, 
         conn.close()
 
 
-
-def test_the_next_base_is_written_whole_without_a_journal(small_district, tmp_path):
+def test_the_next_base_is_written_whole_without_ajournal(small_district, tmp_path):
     """The next base (a delta of the package) is a new file written without SQLite's
     rollback journal under a temporary name, then flushed and renamed: it is whole, alone in
     its folder (no journal, no temporary file left), and the next sync merges against it."""
