@@ -61,6 +61,7 @@ class EditingFeature(EditingActions):
         window.storeChanged.connect(self._store_changed)
         window.dataChanged.connect(self._data_changed)
         window.selection.changed.connect(lambda _layer: self.update_actions())
+        window.selection.drillDown.connect(lambda _name, _assets: self._drill_down_shown())
         window.selection.currentLayerChanged.connect(self._current_layer_changed)
         window.windowTitleChanged.connect(lambda _t: self.update_title())
         window.add_close_guard(self.may_close)
@@ -334,10 +335,20 @@ class EditingFeature(EditingActions):
             layer = self.window.current_layer()
         if layer in sc.ASSET_TABLES_BY_NAME:
             self.table.set_layer(layer)
+        self._bring_forward()
+
+    def _bring_forward(self) -> None:
         if not self.dock.isVisible() and not self.dock.isFloating():
             self._tab_with_bottom_docks()
         self.dock.show()
         self.dock.raise_()
+
+    def _drill_down_shown(self) -> None:
+        """A dashboard drill-down lists its rows in the table, so the table comes to the front
+        when it is closed or behind another tab (as QGIS's "Show selected features" opens
+        it); where it is already in view, beside the dashboard, it stays put."""
+        if not (self.dock.isVisible() and not self.dock.visibleRegion().isEmpty()):
+            self._bring_forward()
 
     def _tab_with_bottom_docks(self) -> None:
         """A table needs the window's width: share the bottom area as a tab, not a column."""
