@@ -235,5 +235,16 @@ def test_the_transformation_is_said_in_chinese(source, words):
     named = source == "EPSG:4214"  # PROJ's best for all of China, a Helmert of about 1 m
     plan = icrs.plan_transform(CRS.from_user_input(source), CRS.from_epsg(4326 if named else 4547),
                                area=None if named else (114.2, 30.5, 114.4, 30.6))
-    assert transformation_text(plan.description, "zh_CN").startswith(words), plan.description
-    assert transformation_text(plan.description, "en") == plan.description
+    assert transformation_text(plan.description, "zh_CN", plan.accuracy).startswith(words), \
+        plan.description
+    assert transformation_text(plan.description, "en", plan.accuracy) == plan.description
+
+
+def test_steps_it_cannot_tell_are_never_called_a_lossless_conversion():
+    """A description of steps the sentence does not know, without PROJ's accuracy of 0 m,
+    is shown as PROJ wrote it, not as "仅坐标换算（精度无损）"."""
+    from citymgr_desktop.core.importing.report import transformation_text
+    odd = "axis order change (2D) + NTv2 grid shift of some kind + UTM zone 50N"
+    assert transformation_text(odd, "zh_CN") == odd
+    assert transformation_text(odd, "zh_CN", -1.0) == odd
+    assert transformation_text(odd, "zh_CN", 0.0).startswith("仅坐标换算")

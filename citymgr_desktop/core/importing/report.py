@@ -24,11 +24,14 @@ _DATUM_STEP = re.compile(r"^(?:inverse of )?(transformation from .+ to .+|.+ to 
                          re.IGNORECASE)
 
 
-def transformation_words(description: str | None) -> Message | None:
+def transformation_words(description: str | None, accuracy: float | None = None
+                         ) -> Message | None:
     """PROJ's description of a transformation ("axis order change (2D) + Ballpark geographic
     offset from ... + 3-degree Gauss-Kruger CM 114E") as a sentence a person reads: a
     conversion only, an approximate (ballpark) datum shift, or the named datum
-    transformation(s). None for no description."""
+    transformation(s). None for no description, and for steps it cannot tell: "a
+    conversion only, no loss" is said only when PROJ states an accuracy of 0 m (what it
+    gives a pipeline of conversions), never guessed from words it does not know."""
     if not description:
         return None
     if description.startswith("none ("):
@@ -45,13 +48,17 @@ def transformation_words(description: str | None) -> Message | None:
     if ballpark:
         return msg("no datum transformation parameters; the same datum is assumed (an error of "
                    "up to hundreds of metres)")
-    return msg("a coordinate conversion only (the same datum, no loss of accuracy)")
+    if accuracy == 0:
+        return msg("a coordinate conversion only (the same datum, no loss of accuracy)")
+    return None
 
 
-def transformation_text(description: str | None, lang: str = "en") -> str:
+def transformation_text(description: str | None, lang: str = "en",
+                        accuracy: float | None = None) -> str:
     """The transformation as the report shows it in ``lang``: PROJ's own words in English
-    (they are English and exact), a sentence in Chinese (PROJ's words are the detail)."""
-    words = transformation_words(description) if is_chinese(lang) else None
+    (they are English and exact), a sentence in Chinese (PROJ's words are the detail;
+    PROJ's words alone where no sentence is sure, see :func:`transformation_words`)."""
+    words = transformation_words(description, accuracy) if is_chinese(lang) else None
     return words.render(lang) if words is not None else str(description)
 
 
@@ -199,7 +206,7 @@ class ImportReport:
             lines.append(f"  CRS: {self.crs.get('source')} -> {self.crs.get('target')}")
             acc = self.crs.get("accuracy_m")
             choice = self.crs.get("choice", 1)
-            description = transformation_text(self.crs.get("transformation"), lang)
+            description = transformation_text(self.crs.get("transformation"), lang, acc)
             line = (msg("transformation {choice}: {description} (accuracy {metres:g} m)",
                         choice=choice, description=description, metres=acc) if acc is not None
                     else msg("transformation {choice}: {description}", choice=choice,
@@ -207,7 +214,7 @@ class ImportReport:
             lines.append("    " + line.render(lang))
             for alt in self.crs.get("alternatives", []):
                 a = alt.get("accuracy_m")
-                words = transformation_text(alt["description"], lang)
+                words = transformation_text(alt["description"], lang, a)
                 line = (msg("or {choice}: {description} ({metres:g} m)", choice=alt["choice"],
                             description=words, metres=a) if a is not None
                         else msg("or {choice}: {description} (accuracy unknown)",

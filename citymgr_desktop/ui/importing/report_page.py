@@ -124,7 +124,7 @@ class ImportReportPage(QWizardPage):
             acc = a.get("accuracy_m")
             words = (self.tr("%1 m").replace("%1", f"{acc:g}") if acc is not None
                      else self.tr("accuracy unknown"))
-            plain = transformation_text(a["description"], i18n.language())
+            plain = transformation_text(a["description"], i18n.language(), acc)
             self.transformation.addItem(f"{a['choice']}: {plain} ({words})", a["choice"])
             self.transformation.setItemData(self.transformation.count() - 1,
                                             str(a["description"]), Qt.ItemDataRole.ToolTipRole)
@@ -201,7 +201,7 @@ class ImportReportPage(QWizardPage):
             accuracy = (f" ({e(t('accuracy %1 m').replace('%1', f'{acc:g}'))})"
                         if acc is not None else "")
             proj = str(r.crs.get("transformation"))
-            plain = transformation_text(proj, i18n.language())
+            plain = transformation_text(proj, i18n.language(), acc)
             out.append(f"<h4>{e(t('Coordinates'))}</h4><p>{e(crs_name_text(r.crs.get('source')))}"
                        f" → {e(crs_name_text(r.crs.get('target')))}<br><small>"
                        f"{e(plain)}{accuracy}</small>"
