@@ -105,10 +105,14 @@ def evaluation(data, first: dt.date | None, last: dt.date | None, now: dt.dateti
     if last is not None:
         cutoff = min(cutoff, local_midnight_utc(last + dt.timedelta(days=1)))
     deadline = times(o.deadline)
+    done_before = o.state.isin(["resolved", "checked", "closed"]) & (
+        times(o.resolved_at) < cutoff)
     due = (o.state != "cancelled") & o.dispatched_at.notna() & deadline.notna() & (
-        deadline < cutoff)
+        (deadline < cutoff) | done_before)
     if first is not None:
         due &= deadline >= local_midnight_utc(first)
+    if last is not None:
+        due &= deadline < local_midnight_utc(last + dt.timedelta(days=1))
     o = o[due].copy()
     resolved = times(o.resolved_at)
     closed_at = times(o.closed_at)

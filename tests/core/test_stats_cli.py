@@ -4,6 +4,7 @@ nothing)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -136,3 +137,35 @@ def test_older_files_get_the_indexes_with_their_first_write(district):
         assert gpkg.missing_indexes(store.conn) == []
         assert stats.condition_table(store, ("layer",)) == before
     assert set(gpkg.STATS_INDEXES) <= _indexes(district)
+
+
+def test_an_order_closed_before_its_deadline_counts_now(district, capsys):
+    """The first-time user's trial: an order opened today (3 working days), repaired and
+    closed today counts as due, on time and closed in the period of its deadline at once;
+    an open order whose deadline has not come yet counts nowhere (not overdue)."""
+    from citymgr_desktop.core.clock import office_today
+    from citymgr_desktop.core.workorders import orders as wo
+
+    with Store.open(district) as store:
+        bins = [r[0] for r in store.conn.execute(
+            "SELECT asset_uuid FROM litter_bin ORDER BY fid LIMIT 2")]
+        done = wo.create_order(store, wo.OrderSpec("箱体破损", 3, [("litter_bin", bins[0])],
+                                                   assignee="试用一队"), "trial")
+        for to in ("filed", "dispatched", "in_progress", "resolved", "checked", "closed"):
+            wo.move_order(store, done["case_no"], to, "trial", "修复")
+        still = wo.create_order(store, wo.OrderSpec("未修", 3, [("litter_bin", bins[1])],
+                                                    assignee="试用一队"), "trial")
+        for to in ("filed", "dispatched"):
+            wo.move_order(store, still["case_no"], to, "trial")
+    today = office_today()
+    args = ("--from", today.isoformat(), "--to", (today + dt.timedelta(days=40)).isoformat())
+    rows = {r["assignee"]: r for r in run_json(capsys, str(district), "--workorders", *args)}
+    mine = rows["试用一队"]
+    assert (mine["due"], mine["on_time"], mine["overdue"], mine["closed"]) == (1, 1, 0, 1)
+    assert mine["on_time_rate"] == 1.0 and mine["closure_rate"] == 1.0
+    with Store.open(district, read_only=True) as store:
+        period = stats.Period.parse(*args[1::2])
+        assert stats.evaluation_members(store, "closed", assignee="试用一队",
+                                        period=period) == [done["work_order_uuid"]]
+        assert still["work_order_uuid"] not in stats.evaluation_members(
+            store, "overdue", any_assignee=True, period=period)

@@ -6,7 +6,9 @@ The evaluation, with P = [start, end) the period in UTC and T = min(end, now) it
 (docs/statistics.md has the same with examples):
 
 * **due** (应处置数): orders of the assignee that were dispatched (``dispatched_at`` set), are
-  not cancelled, and whose deadline falls in [start, T);
+  not cancelled, whose deadline falls in P, and that are due by T: the deadline passed
+  before T, or a disposal that stands (state resolved, checked or closed) was made before T
+  (an order done early counts now; an open order not yet at its deadline does not);
 * **on time** (按期处置数): due orders whose disposal stands (state resolved, checked or
   closed) and was made by the deadline (``resolved_at`` ≤ ``deadline``);
 * **overdue** (超期数) = due − on time: resolved late, or not resolved (any more);
@@ -113,22 +115,30 @@ class EvaluationRow:
                 "rework_rate": self.rework_rate}
 
 
-def _due_where(period: Period, cutoff: str) -> tuple[str, list[Any]]:
-    where = ("o.state <> 'cancelled' AND o.dispatched_at IS NOT NULL AND "
-             "o.deadline IS NOT NULL AND o.deadline < ?")
-    params: list[Any] = [cutoff]
-    if period.first is not None:
-        where += " AND o.deadline >= ?"
-        params.append(period.start_utc())
-    return where, params
-
-
 _DISPOSED = ", ".join(f"'{s}'" for s in DISPOSED_STATES)
 _ON_TIME = (f"o.state IN ({_DISPOSED}) AND o.resolved_at IS NOT NULL "
             "AND o.resolved_at <= o.deadline")
 _CLOSED = "o.state = 'closed' AND o.closed_at IS NOT NULL AND o.closed_at < ?"
 _REWORK = ("EXISTS (SELECT 1 FROM work_order_event e WHERE e.work_order_uuid = "
            "o.work_order_uuid AND e.to_state = 'rework' AND e.at < ?)")
+
+
+def _due_where(period: Period, cutoff: str) -> tuple[str, list[Any]]:
+    """Due: deadline in the period, and either passed before the cut-off or already met by
+    a standing disposal made before it (an order done early counts now, not only once its
+    deadline has passed)."""
+    where = ("o.state <> 'cancelled' AND o.dispatched_at IS NOT NULL AND "
+             "o.deadline IS NOT NULL AND (o.deadline < ? OR "
+             f"(o.state IN ({_DISPOSED}) AND o.resolved_at IS NOT NULL "
+             "AND o.resolved_at < ?))")
+    params: list[Any] = [cutoff, cutoff]
+    if period.first is not None:
+        where += " AND o.deadline >= ?"
+        params.append(period.start_utc())
+    if period.last is not None:
+        where += " AND o.deadline < ?"
+        params.append(period.end_utc())
+    return where, params
 
 
 def evaluation(store: Store, period: Period | None = None, *,

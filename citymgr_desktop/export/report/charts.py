@@ -160,9 +160,13 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
         ax.set_xlabel(tr("Assets"), fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
         ax.set_xlim(0, max(bottom) * 1.05 or 1)
+        fixed = fig.get_layout_engine() is None
         fig.legend(*ax.get_legend_handles_labels(), fontsize=7, frameon=False,
-                   ncols=6 if lang == "zh_CN" or fig.get_layout_engine() else 3,
-                   loc="outside lower center" if fig.get_layout_engine() else "lower center")
+                   ncols=3 if fixed else 6, columnspacing=0.8, handlelength=1.2,
+                   loc="lower center" if fixed else "outside lower center")
+        if fixed:
+            ax.set_gid("district")
+            fit_district_margins(fig)
     else:
         ax.set_xticks(x, [f"{n.replace(' ', chr(10))}\n({r.assets:,})"
                           for n, r in zip(names, rows, strict=True)], fontsize=8)
@@ -173,6 +177,40 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
         ax.set_yticks([0, 25, 50, 75, 100])
     ax.spines[["top", "right"]].set_visible(False)
     return picks
+
+
+# The fixed-layout sub-district chart, in points: one row (bar and 8 pt name), the title
+# above the bars, and under them the counts, the axis label and the legend's two rows.
+_ROW_PT, _TOP_PT, _BOTTOM_PT = 12.0, 20.0, 64.0
+
+
+def district_chart_height(n: int, dpi: float = 96) -> int:
+    """Pixels the dashboard's sub-district chart needs for ``n`` sub-districts to keep their
+    names apart (its canvas is never made lower)."""
+    return round((max(n, 1) * _ROW_PT + _TOP_PT + _BOTTOM_PT) * dpi / 72)
+
+
+def fit_district_margins(fig: Figure) -> None:
+    """Margins of the fixed-layout sub-district chart from the size of its text, for the
+    figure's size now (its canvas calls this again after a resize): the names' width on the
+    left, the title on top, the counts, axis label and legend below."""
+    ax = next((a for a in fig.axes if a.get_gid() == "district"), None)
+    if ax is None:
+        return
+    from matplotlib.textpath import TextToPath
+
+    px = fig.dpi / 72
+    width, height = fig.bbox.width, fig.bbox.height
+    n = len(ax.get_yticks())
+    # below the needed height the margins keep their size; above it they grow with the rows
+    base = min(height, district_chart_height(n, fig.dpi))
+    measure = TextToPath()
+    names = max((measure.get_text_width_height_descent(t.get_text(), t.get_fontproperties(),
+                                                       ismath=False)[0]
+                 for t in ax.get_yticklabels()), default=0.0)
+    left = min((names + 8) * px / width, 0.6)
+    fig.subplots_adjust(left=left, right=0.97, top=1 - _TOP_PT * px / base,
+                        bottom=min(_BOTTOM_PT * px / base, 0.6))
 
 
 def records_chart(fig: Figure, rows: Sequence[RecordRow], months: Sequence[str],

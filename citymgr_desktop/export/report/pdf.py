@@ -155,7 +155,8 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
                   percent(r.on_time_rate), percent(r.closure_rate), percent(r.rework_rate)]
                  for k, r in enumerate(rows)]
         y = s.table(X0, y, cols, cells, size=8.5, row_h=7)
-        s.text(X0, y + 2, W, 14, tr("Due: dispatched, not cancelled, deadline in the period. "
+        s.text(X0, y + 2, W, 14, tr("Due: dispatched, not cancelled, deadline in the period "
+                                    "and passed or met early. "
                                     "On time: resolved by the deadline and still resolved, "
                                     "checked or closed. Rework: sent back for rework."),
                7.5, color="#555555", wrap=True)

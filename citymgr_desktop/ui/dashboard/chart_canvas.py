@@ -42,6 +42,10 @@ class ChartCanvas(FigureCanvasQTAgg):
         self.draw_idle()
         return True
 
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        charts.fit_district_margins(self.figure)
+
     def has_chart(self) -> bool:
         return self._shown is not None
 

@@ -239,8 +239,9 @@ class DashboardWidget(QWidget):
         lang = self.lang
         self.by_class.show_chart(charts.condition_chart, figs.condition_by("layer"), "layer",
                                  lang)
-        self.by_district.show_chart(charts.condition_chart, figs.condition_by("district"),
-                                    "district", lang)
+        districts = figs.condition_by("district")
+        self.by_district.setMinimumHeight(charts.district_chart_height(len(districts)))
+        self.by_district.show_chart(charts.condition_chart, districts, "district", lang)
         months = figs.month_labels()
         running = office_today(self.now or utcnow()).strftime("%Y-%m")
         self.records.show_chart(charts.records_chart, figs.records_by_month, months, lang,

@@ -1,0 +1,95 @@
+"""The dashboard's charts are readable at the dashboard's default size in the real window,
+and in the monthly report's PDF page: no text of a chart overlaps another (checked from the
+text extents matplotlib drew), in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+
+from citymgr_desktop.core import stats
+from citymgr_desktop.export.report import charts
+
+NOW = dt.datetime(2026, 11, 20, 12, 0)
+
+
+def _texts(fig):
+    """(what, box) of every visible text drawn in the figure (tick labels, axis labels,
+    legend entries, title), in display pixels."""
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        ticks = [t for t in ax.get_yticklabels() if y0 <= t.get_position()[1] <= y1] + [
+            t for t in ax.get_xticklabels() if x0 <= t.get_position()[0] <= x1]
+        for k, t in enumerate(ticks):
+            if t.get_visible() and t.get_text():
+                out.append((f"tick {k} {t.get_text()!r}", t.get_window_extent(renderer)))
+        for what, t in (("xlabel", ax.xaxis.label), ("ylabel", ax.yaxis.label),
+                        ("title", ax.title)):
+            if t.get_visible() and t.get_text():
+                out.append((what, t.get_window_extent(renderer)))
+    for leg in fig.legends + [a.get_legend() for a in fig.axes if a.get_legend()]:
+        for t in leg.get_texts():
+            out.append((f"legend {t.get_text()!r}", t.get_window_extent(renderer)))
+        for h in leg.legend_handles:
+            out.append(("legend key", h.get_window_extent(renderer)))
+    return out
+
+
+def _overlaps(fig):
+    fig.canvas.draw()
+    boxes = _texts(fig)
+    page = fig.bbox
+    bad = [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2)
+           if ba.overlaps(bb) and not (a == b == "legend key")
+           and min(ba.x1, bb.x1) - max(ba.x0, bb.x0) > 0.5
+           and min(ba.y1, bb.y1) - max(ba.y0, bb.y0) > 0.5]
+    outside = [a for a, ba in boxes if ba.x0 < page.x0 - 0.5 or ba.x1 > page.x1 + 0.5
+               or ba.y0 < page.y0 - 0.5 or ba.y1 > page.y1 + 0.5]
+    return bad, outside
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_district_chart_is_readable_on_the_dashboard(window_in, district, qtbot, lang):
+    window = window_in(lang, district)
+    feat = window.installed_features["dashboard"]
+    feat.widget.now = NOW
+    feat.dock.show()
+    feat.dock.raise_()
+    qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
+    canvas = feat.widget.by_district
+    qtbot.waitUntil(lambda: canvas.width() > 0 and canvas.has_chart(), timeout=10_000)
+    canvas.draw()
+    keep = os.environ.get("CITYMGR_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        canvas.grab().save(str(Path(keep) / f"district-chart-{lang}.png"))
+        feat.dock.grab().save(str(Path(keep) / f"dashboard-{lang}.png"))
+    with window.store.session():
+        rows = stats.condition_table(window.store, ("district",))
+    assert len(rows) >= 12
+    bad, outside = _overlaps(canvas.figure)
+    assert not bad, (canvas.width(), canvas.height(), bad)
+    assert not outside, outside
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_district_chart_is_readable_in_the_report(district, lang):
+    from citymgr_desktop.core.store import Store
+
+    with Store.open(district, read_only=True) as store:
+        rows = stats.condition_table(store, ("district",))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = charts.new_figure(186, 98)  # the report's chart page: the full text width
+    FigureCanvasAgg(fig)
+    charts.condition_chart(fig, rows, "district", lang)
+    bad, outside = _overlaps(fig)
+    assert not bad, bad
+    assert not outside, outside
