@@ -64,7 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("case", help="case number (or uuid)")
     m.add_argument("--to", required=True, metavar="STATE", help=f"one of: {STATES}")
     add_user(m, "who makes the move (default: your login)", old=("--by",))
-    m.add_argument("--note", help="why (意见)")
+    m.add_argument("--note", help="why (意见); required for --to resolved: the result of the "
+                   "work (处置结果), written as each asset's work done on closing")
     m.add_argument("--record-type", default="repair",
                    help="on closing: type of the record written per asset (default repair)")
     m.add_argument("--condition-after", type=int,

@@ -257,6 +257,11 @@ def _event(wid: str, src: wf.WorkOrderState | None, dst: wf.WorkOrderState, by: 
             "at": format_iso(at), "by": by, "note": note or None}
 
 
+# The move that reports the repair done must say what was done (数字城管: 处置 reports a
+# 处置结果 before 核查/结案); closing writes that result as each asset's work done.
+NEEDS_RESULT = frozenset({wf.S.RESOLVED})
+
+
 @dataclass
 class CloseOptions:
     """How closing an order records the work on each asset."""
@@ -264,7 +269,7 @@ class CloseOptions:
     record_type: str = "repair"
     condition_after: int | None = None
     crew: str | None = None  # default: the order's assignee
-    work_done: str | None = None  # default: the note of the last "resolved" move
+    work_done: str | None = None  # default: the result (note) of the last "resolved" move
 
 
 def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
@@ -277,6 +282,12 @@ def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
     order = get_order(store, ref, pending)
     src = wf.WorkOrderState(order["state"])
     dst = wf.check_move(src, to, msg("order {case_no}", case_no=order["case_no"]))
+    note = str(note).strip() if note is not None else None
+    if dst in NEEDS_RESULT and not note:
+        raise ValidationError(
+            "moving order {case_no} to {state} ({label}) needs the result of the work "
+            "as its note: say what was done", case_no=order["case_no"],
+            state=dst.value, label=wf.term(dst))
     now = now or utcnow()
     stamp = format_iso(now)
     wid = order["work_order_uuid"]
