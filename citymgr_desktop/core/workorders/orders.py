@@ -29,6 +29,7 @@ from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import (
+    check_due,
     compute_deadline,
     to_local,
 )
@@ -53,6 +54,7 @@ class OrderSpec:
     district: str | None = None
     asset_class: str | None = None  # default: the class of the assets when they share one
     note: Text | None = None  # why; the app's own notes are Messages (stored in English)
+    deadline: dt.datetime | None = None  # naive UTC; default: the time limit of class/priority
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,7 +120,8 @@ def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
     district = spec.district
     if district is None:
         district = _common_district(store, assets, pending)
-    deadline = compute_deadline(store, cls, priority, now)
+    deadline = (check_due(spec.deadline, now) if spec.deadline is not None
+                else compute_deadline(store, cls, priority, now))
     local_day = to_local(now).date()
     row = {
         "work_order_uuid": order_uuid,
@@ -158,8 +161,9 @@ def _common_district(store: Store, assets: list[tuple[str, str]],
 def plan_create(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime | None = None,
                 order_uuid: str | None = None, pending: DeltaSet | None = None) -> DeltaSet:
     """The deltas of a new order in state ``reported`` for ``spec.assets``: its row (case
-    number = date + serial of the day, deadline = time limit of class and priority in
-    working time), its first event and a link per asset."""
+    number = date + serial of the day, deadline = ``spec.deadline`` when given (it must be
+    after ``now``), else the time limit of class and priority in working time), its first
+    event and a link per asset."""
     store.require_asset_project()
     now = now or utcnow()
     wid = order_uuid or new_uuid()

@@ -1,9 +1,11 @@
 """The move that reports the work done (resolved, 已处置) must give its result (处置结果): the
 CLI process refuses it without ``--note`` (one line, exit 8, nothing changed), and closing
-writes that result as each asset's work done (处理措施). The sample's orders keep the rule."""
+writes that result as each asset's work done (处理措施). The sample's orders keep the rule.
+An order can be given its own deadline (``--due``), never one in the past."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -80,3 +82,30 @@ def test_the_sample_reports_a_result_for_every_disposal(sample_master):
     conn.close()
     assert resolved[0] > 0 and resolved[0] == resolved[1]
 
+
+def test_cli_create_with_its_own_deadline(small_district):
+    """``--due`` in office time is stored as UTC in the same column GDAL reads as a DateTime;
+    a date alone is 17:30; a past or malformed deadline is one line, exit 8, no order."""
+    f = str(small_district)
+    base = ["workorders", "create", f, "--layer", "litter_bin", "--where", "condition = 5",
+            "--priority", "normal", "--title", "热线", "--source", "hotline", "--json"]
+    conn = sqlite3.connect(f)
+    before = conn.execute("SELECT count(*) FROM work_order").fetchone()[0]
+    for due, fragment in (("2020-01-01 10:00", "not after the order's creation"),
+                          ("2099-13-01", "not a date and time"), ("明天", "YYYY-MM-DD")):
+        run = citymgr(*base, "--due", due)
+        assert run.returncode == 8 and fragment in run.stderr and not run.stdout, run.stderr
+        assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert conn.execute("SELECT count(*) FROM work_order").fetchone()[0] == before
+    timed = json.loads(citymgr(*base, "--due", "2099-01-05 10:00").stdout)
+    dated = json.loads(citymgr(*base, "--due", "2099-01-06").stdout)
+    assert timed["deadline_local"] == "2099-01-05 10:00"
+    assert dated["deadline_local"] == "2099-01-06 17:30"
+    stored = dict(conn.execute("SELECT case_no, deadline FROM work_order WHERE case_no IN "
+                               "(?, ?)", (timed["case_no"], dated["case_no"])))
+    conn.close()
+    assert stored == {timed["case_no"]: "2099-01-05T02:00:00.000Z",
+                      dated["case_no"]: "2099-01-06T09:30:00.000Z"}
+    info = subprocess.run(["ogrinfo", "-ro", "-so", f, "work_order"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "deadline: DateTime" in info
