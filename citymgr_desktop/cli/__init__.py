@@ -181,9 +181,52 @@ def _citymgr_error() -> type[Exception]:
     return CitymgrError
 
 
-def _run(argv: list[str]) -> int:
+def _language_asked(argv: list[str]) -> str | None:
+    """The ``--lang`` of a command line not parsed yet (for its usage errors)."""
+    for i, word in enumerate(argv):
+        value = word.partition("=")[2] if word.startswith("--lang=") else \
+            argv[i + 1] if word == "--lang" and i + 1 < len(argv) else None
+        if value:
+            try:
+                return language(value)
+            except argparse.ArgumentTypeError:
+                return None
+    return None
+
+
+def _usage_errors_in(lang: str) -> Any:
+    """argparse's own error messages in ``lang`` (``zh_CN/argparse.json``, keyed by the
+    English text argparse passes to gettext); "usage:", help and the ``error:`` prefix stay
+    as argparse writes them, like the ``citymgr: error:`` of every other error."""
+    import json
+    from pathlib import Path
+
+    english = argparse._  # type: ignore[attr-defined]
+    if lang == "en":
+        return english
+    try:
+        folder = Path(__file__).resolve().parents[1] / "resources" / "i18n" / lang
+        table = json.loads((folder / "argparse.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return english
+    return lambda text: table.get(text) or english(text)
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The command line parsed, argparse's usage errors in the language asked for."""
     parser = command_line_parser()
-    args = parser.parse_args(argv)
+    english = argparse._  # type: ignore[attr-defined]
+    set_cli_language(_language_asked(argv))
+    argparse._ = _usage_errors_in(cli_language())  # type: ignore[attr-defined]
+    try:
+        return parser.parse_args(argv)
+    finally:
+        argparse._ = english  # type: ignore[attr-defined]
+        set_cli_language(None)
+
+
+def _run(argv: list[str]) -> int:
+    args = _parse(argv)
     set_cli_language(getattr(args, "lang", None) or args.global_lang)
     _setup_logging(args.verbose, args.debug)
     try:

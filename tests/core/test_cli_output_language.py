@@ -69,3 +69,56 @@ def test_json_is_the_same_in_every_language(synced_master, command):
     zh = json.loads(citymgr(command, synced_master, "--json", "--lang", "zh_CN"))
     assert zh == json.loads(citymgr(command, synced_master, "--json", "--lang", "en"))
     assert zh == json.loads(citymgr(command, synced_master, "--json"))
+
+
+@pytest.mark.parametrize("where", ["command", "top", "environment"])
+def test_usage_errors_speak_the_language_asked_for(small_district, where):
+    """argparse's own messages (a missing required option, an unknown command) follow
+    ``--lang`` / ``CITYMGR_LANG`` like every other error; the ``error:`` prefix stays."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CITYMGR_LANG", "LC_ALL",
+                                                             "LC_MESSAGES", "LANG")}
+    line = ["workorders", "create", str(small_district)]
+    if where == "command":
+        line += ["--lang", "zh_CN"]
+    elif where == "top":
+        line = ["--lang=zh", *line]
+    else:
+        env["CITYMGR_LANG"] = "zh_CN"
+    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *line], capture_output=True,
+                         text=True, encoding="utf-8", timeout=120, env=env)
+    assert run.returncode == 2
+    assert "error: 缺少必需的参数：--layer, --where, --priority, --title" in run.stderr
+    english = subprocess.run([sys.executable, "-m", "citymgr_desktop", "--lang", "en",
+                              "rendr"], capture_output=True, text=True, encoding="utf-8",
+                             timeout=120, env=env)
+    assert english.returncode == 2 and "invalid choice: 'rendr'" in english.stderr
+
+
+def test_import_report_says_the_transformation_in_chinese(tmp_path):
+    """PROJ's "Ballpark geographic offset from WGS 84 to ..." becomes a Chinese sentence in
+    the Chinese report; ``--json`` keeps PROJ's own words."""
+    from tests.core import import_sources as src
+    project = src.new_project(tmp_path / "p.gpkg")
+    points = src.geojson_points(tmp_path, "bins", [src.ll(1, 1), src.ll(2, 2)])
+    args = ("import", str(project), str(points), "--as", "litter_bin", "--dry-run")
+    text = citymgr(*args, "--lang", "zh_CN")
+    assert "转换 1：无基准转换参数，按同一基准近似（误差可达数米）" in text, text
+    assert "Ballpark" not in text and "axis order" not in text
+    english = citymgr(*args, "--lang", "en")
+    assert "transformation 1: axis order change (2D) + Ballpark geographic offset" in english
+    data = json.loads(citymgr(*args, "--lang", "zh_CN", "--json"))
+    assert "Ballpark geographic offset from WGS 84" in data["crs"]["transformation"]
+
+
+def test_sync_list_prints_office_time_and_json_keeps_utc(synced_master):
+    """The times a person reads are office time (UTC+8), as the app shows them; ``--json``
+    keeps the stored UTC text."""
+    from citymgr_desktop.core.clock import format_local
+    data = json.loads(citymgr("sync-list", synced_master, "--json"))
+    [package], [run] = data["packages"], data["runs"]
+    assert package["created_at"].endswith("Z") and run["applied_at"].endswith("Z")
+    for lang in ("en", "zh_CN"):
+        text = citymgr("sync-list", synced_master, "--lang", lang)
+        assert format_local(package["created_at"]) in text, text
+        assert format_local(run["applied_at"]) in text
+        assert package["created_at"] not in text and run["applied_at"] not in text

@@ -221,3 +221,30 @@ def test_a_damaged_proj_memo_is_searched_past(tmp_path, monkeypatch):
     plan = icrs.plan_transform(source, P4547, area=(114.2, 30.5, 114.4, 30.6))
     assert "Ballpark geographic offset from WGS 84" in plan.description
     assert plan.steps[0].transform(114.3, 30.55)[0] > 500_000
+
+
+@pytest.mark.parametrize("source, words", [
+    ("EPSG:4490", "仅坐标换算（同一基准，精度无损）"),
+    ("EPSG:4326", "无基准转换参数，按同一基准近似（误差可达数米）"),
+    ("EPSG:4214", "基准转换 Beijing 1954 to WGS 84"),
+    ("EPSG:4547", "无需转换：源数据已是项目坐标系"),
+])
+def test_the_transformation_is_said_in_chinese(source, words):
+    """PROJ's description of the plan for a real source CRS, as the Chinese report says it."""
+    from citymgr_desktop.core.importing.report import transformation_text
+    named = source == "EPSG:4214"  # PROJ's best for all of China, a Helmert of about 1 m
+    plan = icrs.plan_transform(CRS.from_user_input(source), CRS.from_epsg(4326 if named else 4547),
+                               area=None if named else (114.2, 30.5, 114.4, 30.6))
+    assert transformation_text(plan.description, "zh_CN", plan.accuracy).startswith(words), \
+        plan.description
+    assert transformation_text(plan.description, "en", plan.accuracy) == plan.description
+
+
+def test_steps_it_cannot_tell_are_never_called_a_lossless_conversion():
+    """A description of steps the sentence does not know, without PROJ's accuracy of 0 m,
+    is shown as PROJ wrote it, not as "仅坐标换算（精度无损）"."""
+    from citymgr_desktop.core.importing.report import transformation_text
+    odd = "axis order change (2D) + NTv2 grid shift of some kind + UTM zone 50N"
+    assert transformation_text(odd, "zh_CN") == odd
+    assert transformation_text(odd, "zh_CN", -1.0) == odd
+    assert transformation_text(odd, "zh_CN", 0.0).startswith("仅坐标换算")

@@ -10,12 +10,12 @@ import sqlite3
 import numpy as np
 import pytest
 
-from citymgr_desktop.core.gpkg import fill_rtree, tables
+from citymgr_desktop.core.gpkg import fill_rtree, fill_rtree_from, rtree_pack, tables
 from citymgr_desktop.core.gpkg.rtree_pack import packable, write_packed
 from citymgr_desktop.core.importing import run as importer
 from citymgr_desktop.core.importing import suggest_mapping
 from citymgr_desktop.core.importing.sources import describe_layer
-from citymgr_desktop.core.store import Store
+from citymgr_desktop.core.store import Store, bulk_insert
 from tests.core import import_sources as src
 from tests.gpkg_checks import assert_valid_gpkg, run_pyqgis
 
@@ -90,6 +90,42 @@ def test_fill_rtree_packs_with_what_is_there_or_inserts(monkeypatch, pack_max):
         fill_rtree(conn, "t", ids[:3000], bounds[:3000])
 
 
+@pytest.mark.parametrize("n", [1, 51, 52, 2601, 2602, 30_000])
+def test_packed_from_a_scratch_table_holds_what_inserts_make(monkeypatch, n):
+    """Past the cap the entries wait in a temp table and the tree is packed from it a few
+    leaves at a time (here two, so even small trees are written in many pieces)."""
+    monkeypatch.setattr(rtree_pack, "STREAM_NODES", 2)
+    ids, bounds = _entries(n, n)
+    inserted, packed = _inserted(ids, bounds), _rtree()
+    scratch = rtree_pack.create_scratch(packed)
+    rtree_pack.add_to_scratch(packed, scratch, ids, bounds)
+    rtree_pack.write_packed_from(packed, "rtree_t_geom", scratch)
+    _check(packed)
+    assert packed.execute(ALL).fetchall() == inserted.execute(ALL).fetchall()
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        cx, cy, r = rng.normal(38_500_000, 3000), rng.normal(-3000, 3000), rng.random() * 2000
+        box = (cx + r, cx - r, cy + r, cy - r)
+        assert packed.execute(BOX, box).fetchall() == inserted.execute(BOX, box).fetchall()
+
+
+def test_fill_rtree_from_packs_with_what_is_there_or_inserts(monkeypatch):
+    monkeypatch.setattr(rtree_pack, "STREAM_NODES", 3)
+    ids, bounds = _entries(12_000, 9)
+    expected = _inserted(ids, bounds).execute(ALL).fetchall()
+    conn = _rtree()
+    for a, b in ((0, 6000), (6000, 9000), (9000, 9500), (9500, 12_000)):  # packed, packed
+        scratch = rtree_pack.create_scratch(conn)  # again, SQLite inserts, packed again
+        rtree_pack.add_to_scratch(conn, scratch, ids[a:b], bounds[a:b])
+        fill_rtree_from(conn, "t", scratch)
+        _check(conn)
+    assert conn.execute(ALL).fetchall() == expected
+    scratch = rtree_pack.create_scratch(conn)
+    rtree_pack.add_to_scratch(conn, scratch, ids[:3000], bounds[:3000])
+    with pytest.raises(sqlite3.IntegrityError):  # an id already there is an error, as before
+        fill_rtree_from(conn, "t", scratch)
+
+
 def test_not_packable_is_filled_by_inserts():
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE rtree_t_geom USING rtree_i32(id, minx, maxx, miny, maxy)")
@@ -132,6 +168,40 @@ def test_import_fills_the_index_once_and_puts_the_trigger_back(tmp_path, monkeyp
     found = run_pyqgis(QGIS_BOX, project, x0, y0, x1, y1)
     inside = [e[0] for e in entries if e[1] <= x1 and e[2] >= x0 and e[3] <= y1 and e[4] >= y0]
     assert sorted(found["fids"]) == sorted(inside) and found["has_index"]
+
+
+def test_an_import_past_the_cap_writes_what_one_under_it_writes(tmp_path, monkeypatch):
+    """An import of more new rows than ``PACK_AT_END_MAX`` (lowered here to 500; 250,000
+    really) keeps their bounds in a temp table, not in memory, and packs the index from it:
+    the same rows and the same index entries as under the cap, as few nodes (packed, not
+    inserted one by one), every row found by a box
+    query, ``rtreecheck`` and GDAL's validator pass, no temp table is left behind."""
+    monkeypatch.setattr(importer, "BATCH_FEATURES", 700)
+    monkeypatch.setattr(rtree_pack, "STREAM_NODES", 2)
+    source = _bins(tmp_path, 3000)
+    written = {}
+    for cap in (250_000, 500):
+        monkeypatch.setattr(bulk_insert, "PACK_AT_END_MAX", cap)
+        monkeypatch.setattr(tables, "PACK_MAX", cap)  # what is packed from memory at once
+        project = src.new_project(tmp_path / f"p{cap}.gpkg")
+        with Store.open(project) as store:
+            importer.run_import(store, source, suggest_mapping(describe_layer(source),
+                                                               "litter_bin"))
+            assert store.conn.execute("SELECT name FROM sqlite_temp_master").fetchall() == []
+        conn = sqlite3.connect(project)
+        assert conn.execute("SELECT rtreecheck('rtree_litter_bin_geom')").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        entries = conn.execute("SELECT * FROM rtree_litter_bin_geom ORDER BY id").fetchall()
+        for fid, x0, x1, y0, y1 in entries[::97]:
+            assert (fid,) in conn.execute(BOX.replace("rtree_t_geom", "rtree_litter_bin_geom"),
+                                          (x1, x0, y1, y0)).fetchall()
+        rows = conn.execute("SELECT fid, geom, obj_code, name, condition, bin_type, source_id "
+                            "FROM litter_bin ORDER BY fid").fetchall()
+        nodes = conn.execute("SELECT count(*) FROM rtree_litter_bin_geom_node").fetchone()
+        written[cap] = rows, entries, nodes  # the same entries, packed as tightly
+        assert_valid_gpkg(project)
+    assert len(written[500][0]) == len(written[500][1]) == 3000
+    assert written[500] == written[250_000]
 
 
 QGIS_BOX = """

@@ -301,3 +301,52 @@ def test_a_running_month_and_small_classes_read_truly(qtbot, dashboard):
                     widget.info.text(), timeout=30_000)
     ticks = [t.get_text() for t in widget.records.figure.axes[0].get_xticklabels()]
     assert widget.info.text().startswith("2026-10") and ticks[-1] == "26-10"
+
+
+def _in_view(dock) -> bool:
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def test_a_drill_down_brings_the_table_forward_and_esc_ends_it(qtbot, dashboard, shots):
+    """A click on a figure lists its assets in the attribute table, so the table comes to the
+    front from behind the dashboard's tab (it stayed hidden there); beside the dashboard it
+    stays put; Esc in its filter box ends the drill-down as the clear button does."""
+    window, feat = dashboard
+    table = window.installed_features["editing"].table
+    table_dock = window.dock("attribute_table_dock")
+    press(qtbot, window, Qt.Key.Key_F6)
+    assert table_dock in window.tabifiedDockWidgets(feat.dock)  # one tab each
+    feat.dock.raise_()
+    qtbot.waitUntil(lambda: not _in_view(table_dock))
+    bins = Pick("condition", {"layer": "litter_bin", "condition": 4})
+    _click(qtbot, feat.widget.by_class, bins)
+    qtbot.waitUntil(lambda: _in_view(table_dock))
+    assert table.filter.text() == f"Dashboard: {layer_name('litter_bin', 'en')}, condition 4"
+    assert _table_rows(qtbot, table)[1] == "209 of 2,388"
+    shots("table-in-front", window)
+
+    table.filter.setFocus()
+    qtbot.keyClick(table.filter, Qt.Key.Key_Escape)
+    assert table.drill_down() is None and table.filter.text() == ""
+    assert _table_rows(qtbot, table)[1] == "2,388 of 2,388"
+
+    window.removeDockWidget(table_dock)  # side by side: both in view
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, table_dock)
+    table_dock.show()
+    qtbot.waitUntil(lambda: _in_view(table_dock) and _in_view(feat.dock))
+    _click(qtbot, feat.widget.by_class, bins)
+    assert table.drill_down() and _in_view(table_dock) and _in_view(feat.dock)
+    shots("side-by-side", window)
+
+
+def test_a_double_clicked_order_is_named_by_its_case_number(qtbot, dashboard):
+    window, feat = dashboard
+    table = window.installed_features["editing"].table
+    _click(qtbot, feat.widget.orders, Pick("orders", {"state": "dispatched"}))
+    orders = feat.widget.order_list
+    case_no = orders.item(0, 0).text()
+    pos = orders.visualItemRect(orders.item(0, 0)).center()
+    qtbot.mouseClick(orders.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(orders.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert table.filter.text() == f"Dashboard: work order {case_no}"
+    assert window.statusBar().currentMessage().endswith(f": work order {case_no}")

@@ -241,3 +241,24 @@ def test_codes_switch_leaves_the_red_codes_out_and_is_remembered(window, qtbot, 
     dlg.close()
     again = _dialog(window, qtbot)
     assert not again.options.codes_box.isChecked()
+
+
+def test_the_sub_district_of_the_selected_asset_is_offered(window, qtbot):
+    """A complaint's bin selected on the map: the print dialog's 街道 is the bin's, not the
+    one remembered from the last print; several 街道 selected leave the remembered one."""
+    dlg = _dialog(window, qtbot)
+    districts = window.store.districts()
+    dlg.options.area.setCurrentIndex(dlg.options.area.findData(AREA_DISTRICT))
+    dlg.options.district.setCurrentText(districts[0])
+    dlg.close()
+    df = window.store.read("litter_bin", columns=["asset_uuid", "district"])
+    other = df[df["district"] == districts[-1]]["asset_uuid"].iloc[0]
+    window.selection.set_selection("litter_bin", [other])
+    again = _dialog(window, qtbot)
+    assert again.options.district.currentText() == districts[-1]
+    again.options.district.setCurrentText(districts[1])
+    again.close()
+    first = df[df["district"] == districts[0]]["asset_uuid"].iloc[0]
+    window.selection.set_selection("litter_bin", [other, first])
+    third = _dialog(window, qtbot)
+    assert third.options.district.currentText() == districts[1]

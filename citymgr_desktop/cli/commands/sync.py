@@ -80,7 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ls = sub.add_parser("sync-list", help="field packages, syncs and open conflicts",
                         description="List the field packages checked out from the master, "
-                        "the sync runs (newest first) and the number of open conflicts.")
+                        "the sync runs (newest first) and the number of open conflicts. Times "
+                        "are office time (China Standard Time, as the app shows them); --json "
+                        "gives them as stored, in UTC.")
     ls.add_argument("file", help="the master project (.gpkg)")
     ls.add_argument("--conflicts", action="store_true", help="also list every open conflict")
     add_json(ls)
@@ -210,7 +212,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflicts: bool,
                  lang: str) -> list[str]:
-    """``sync-list`` for a person, in ``lang`` (the message catalogue's sentences)."""
+    """``sync-list`` for a person, in ``lang`` (the message catalogue's sentences), times in
+    office time as the app shows them (``--json`` keeps the stored UTC)."""
+    from citymgr_desktop.core.clock import format_local_or_text
     from citymgr_desktop.core.messages import Term, msg
 
     kinds = {"sync": Term("sync", "同步"), "resolve": Term("resolve", "解决冲突")}
@@ -220,14 +224,16 @@ def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflic
         out.append("  " + msg("{package_uuid}  {name}  {area}  surveyor {surveyor}  {assets:,} "
                               "assets  {created_at}", package_uuid=p.package_uuid, name=p.name,
                               area=p.area or "", surveyor=p.surveyor or "-",
-                              assets=p.feature_count or 0, created_at=p.created_at).render(lang))
+                              assets=p.feature_count or 0,
+                              created_at=format_local_or_text(p.created_at)).render(lang))
     out.append(msg("{count} sync run(s), newest first:", count=len(runs)).render(lang))
     for r in runs:
         total = sum(sum(v for k, v in c.items() if k != "conflict") for c in r.counts.values())
         out.append("  " + msg("{sync_id}  {kind:<7} {state:<8} {applied_at}  {changes} "
                               "change(s), {conflicts} conflict(s)  by {user}",
                               sync_id=r.sync_id, kind=kinds.get(r.kind, r.kind),
-                              state=states.get(r.state, r.state), applied_at=r.applied_at,
+                              state=states.get(r.state, r.state),
+                              applied_at=format_local_or_text(r.applied_at),
                               changes=total, conflicts=r.conflict_count,
                               user=r.applied_by or "-").render(lang))
     out.append(msg("{count} open conflict(s)", count=len(conflicts)).render(lang))

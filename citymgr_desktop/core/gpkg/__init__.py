@@ -32,6 +32,7 @@ from citymgr_desktop.core.gpkg.tables import (
     drop_rtree_triggers,
     expand_extent,
     fill_rtree,
+    fill_rtree_from,
     init_geopackage,
     missing_indexes,
     rtree_name,
@@ -46,7 +47,7 @@ __all__ = [
     "add_columns", "add_srs", "connect", "create_attachment_indexes", "create_indexes",
     "create_integrity_triggers", "create_missing_indexes", "create_rtree",
     "create_rtree_triggers", "create_table", "drop_rtree_triggers", "exec_script",
-    "expand_extent", "fill_rtree", "init_geopackage", "missing_indexes",
+    "expand_extent", "fill_rtree", "fill_rtree_from", "init_geopackage", "missing_indexes",
     "quote_ident", "read_only_uri", "rtree_name", "select_in",
     "srs_id_for", "touch_contents", "write_domains",
 ]

@@ -14,6 +14,7 @@ level up to the root, node 1.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -101,48 +102,64 @@ def packable(conn: sqlite3.Connection, rtree: str) -> bool:
     return root is not None and int(root[0] or 0) >= 4 + 2 * CELL_BYTES
 
 
-def write_packed(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
-                 bounds: np.ndarray) -> None:
-    """Replace everything in the rtree ``rtree`` by a packed tree of ``ids`` with ``bounds``
-    ((n, 4) minx, miny, maxx, maxy; no NaN). The caller holds the transaction. Each level is
-    written as it is made, so what is held beside the arrays is one level's node blobs."""
-    import numpy as np
+def _shadow(rtree: str) -> tuple[str, str, str]:
+    return (quote_ident(f"{rtree}_node"), quote_ident(f"{rtree}_rowid"),
+            quote_ident(f"{rtree}_parent"))
 
-    node_table, rowid_table, parent_table = (quote_ident(f"{rtree}_{s}")
-                                             for s in ("node", "rowid", "parent"))
+
+def _emptied(conn: sqlite3.Connection, rtree: str) -> tuple[int, int]:
+    """Empty the rtree's shadow tables but for its root; (node bytes, cells per node)."""
+    node_table, rowid_table, parent_table = _shadow(rtree)
     row = conn.execute(f"SELECT length(data) FROM {node_table} WHERE nodeno = 1").fetchone()
     node_bytes = int(row[0])
-    per_node = (node_bytes - 4) // CELL_BYTES
     conn.execute(f"DELETE FROM {rowid_table}")
     conn.execute(f"DELETE FROM {parent_table}")
     conn.execute(f"DELETE FROM {node_table} WHERE nodeno <> 1")
-    level_ids, level_boxes = np.asarray(ids, dtype=np.int64), rounded(bounds)
-    next_node, depth = 2, 0
+    return node_bytes, (node_bytes - 4) // CELL_BYTES
+
+
+def _write_nodes(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, boxes: np.ndarray,
+                 first: int, depth: int, node_bytes: int) -> np.ndarray:
+    """Write ``ids``/``boxes`` (in their order) as nodes ``first``, ``first + 1``, ... of
+    level ``depth`` (0: leaves) with their ``_rowid``/``_parent`` rows; the nodes' boxes."""
+    import numpy as np
+
+    node_table, rowid_table, parent_table = _shadow(rtree)
+    per_node = (node_bytes - 4) // CELL_BYTES
+    count = -(-len(ids) // per_node)
+    numbers = np.arange(first, first + count, dtype=np.int64)
+    node_of_cell = numbers[np.arange(len(ids)) // per_node]
+    pointer = (rowid_table, "rowid, nodeno") if depth == 0 else (
+        parent_table, "nodeno, parentnode")  # an entry's leaf; a node's parent
+    by_id = np.argsort(ids)
+    for start in range(0, len(by_id), 20_000):  # a few lists of plain ints at a time
+        part = by_id[start : start + 20_000]
+        conn.executemany(f"INSERT INTO {pointer[0]} ({pointer[1]}) VALUES (?, ?)",
+                         zip(ids[part].tolist(), node_of_cell[part].tolist(), strict=True))
+    conn.executemany(f"INSERT INTO {node_table} (nodeno, data) VALUES (?, ?)",
+                     zip(numbers.tolist(), _node_blobs(ids, boxes, per_node, node_bytes),
+                         strict=True))
+    starts = np.arange(0, len(ids), per_node)
+    return np.column_stack([
+        np.minimum.reduceat(boxes[:, 0], starts), np.maximum.reduceat(boxes[:, 1], starts),
+        np.minimum.reduceat(boxes[:, 2], starts), np.maximum.reduceat(boxes[:, 3], starts)])
+
+
+def _write_levels(conn: sqlite3.Connection, rtree: str, level_ids: np.ndarray,
+                  level_boxes: np.ndarray, next_node: int, depth: int, node_bytes: int) -> None:
+    """Pack the level ``depth`` entries ``level_ids``/``level_boxes`` (rounded float32) level
+    by level up to the root (node 1). Each level is written as it is made, so what is held
+    beside the arrays is one level's node blobs."""
+    import numpy as np
+
+    node_table, rowid_table, parent_table = _shadow(rtree)
+    per_node = (node_bytes - 4) // CELL_BYTES
     while len(level_ids) > per_node:
         order = _str_order(level_boxes, per_node)
-        level_ids, level_boxes = level_ids[order], level_boxes[order]
         count = -(-len(level_ids) // per_node)
-        numbers = np.arange(next_node, next_node + count, dtype=np.int64)
-        node_of_cell = numbers[np.arange(len(level_ids)) // per_node]
-        pointer = (rowid_table, "rowid, nodeno") if depth == 0 else (
-            parent_table, "nodeno, parentnode")  # an entry's leaf; a node's parent
-        by_id = np.argsort(level_ids)
-        for start in range(0, len(by_id), 20_000):  # a few lists of plain ints at a time
-            part = by_id[start : start + 20_000]
-            conn.executemany(f"INSERT INTO {pointer[0]} ({pointer[1]}) VALUES (?, ?)",
-                             zip(level_ids[part].tolist(), node_of_cell[part].tolist(),
-                                 strict=True))
-        conn.executemany(f"INSERT INTO {node_table} (nodeno, data) VALUES (?, ?)",
-                         zip(numbers.tolist(),
-                             _node_blobs(level_ids, level_boxes, per_node, node_bytes),
-                             strict=True))
-        starts = np.arange(0, len(level_ids), per_node)
-        level_boxes = np.column_stack([
-            np.minimum.reduceat(level_boxes[:, 0], starts),
-            np.maximum.reduceat(level_boxes[:, 1], starts),
-            np.minimum.reduceat(level_boxes[:, 2], starts),
-            np.maximum.reduceat(level_boxes[:, 3], starts)])
-        level_ids = numbers
+        level_boxes = _write_nodes(conn, rtree, level_ids[order], level_boxes[order],
+                                   next_node, depth, node_bytes)
+        level_ids = np.arange(next_node, next_node + count, dtype=np.int64)
         next_node += count
         depth += 1
     root = bytearray(next(_node_blobs(level_ids, level_boxes, per_node, node_bytes))
@@ -155,3 +172,75 @@ def write_packed(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
     else:
         conn.executemany(f"INSERT INTO {parent_table} (nodeno, parentnode) VALUES (?, 1)",
                          ((n,) for n in level_ids.tolist()))
+
+
+def write_packed(conn: sqlite3.Connection, rtree: str, ids: np.ndarray,
+                 bounds: np.ndarray) -> None:
+    """Replace everything in the rtree ``rtree`` by a packed tree of ``ids`` with ``bounds``
+    ((n, 4) minx, miny, maxx, maxy; no NaN). The caller holds the transaction."""
+    import numpy as np
+
+    node_bytes, _ = _emptied(conn, rtree)
+    _write_levels(conn, rtree, np.asarray(ids, dtype=np.int64), rounded(bounds), 2, 0,
+                  node_bytes)
+
+
+STREAM_NODES = 400  # leaves made and written at a time by write_packed_from
+
+
+def create_scratch(conn: sqlite3.Connection) -> str:
+    """A new, empty temporary table for rtree entries (id, then the boxes as stored), in
+    SQLite's temp database: never in the file, gone with the connection."""
+    name = f"citymgr_rtree_scratch_{next(_SCRATCH_NUMBERS)}"
+    conn.execute(f"CREATE TEMP TABLE {name} (id INTEGER PRIMARY KEY, "
+                 "minx REAL, maxx REAL, miny REAL, maxy REAL)")
+    return name
+
+
+def add_to_scratch(conn: sqlite3.Connection, scratch: str, ids: np.ndarray,
+                   bounds: np.ndarray) -> None:
+    """Add entries (``bounds`` (n, 4) minx, miny, maxx, maxy; NaN: none), rounded as stored."""
+    import numpy as np
+
+    ok = ~np.isnan(bounds).any(axis=1)
+    boxes = rounded(bounds[ok]).astype(float)
+    conn.executemany(f"INSERT INTO temp.{scratch} VALUES (?,?,?,?,?)",
+                     zip(np.asarray(ids, dtype=np.int64)[ok].tolist(), *(boxes[:, i].tolist() for i in range(4)), strict=True))
+
+
+def write_packed_from(conn: sqlite3.Connection, rtree: str, scratch: str) -> None:
+    """:func:`write_packed` of the entries in the scratch table ``scratch``, holding a few
+    hundred leaves' entries at a time: SQLite sorts them into Sort-Tile-Recursive order
+    (by x, then by y within each slice; in its temp database when they are many) and
+    the leaves are written as they come; only the levels above them (one box per leaf) are
+    packed in memory."""
+    import numpy as np
+
+    node_bytes, per_node = _emptied(conn, rtree)
+    n = conn.execute(f"SELECT count(*) FROM temp.{scratch}").fetchone()[0]
+    if n <= per_node:  # it all fits in the root
+        entries = np.array(conn.execute(f"SELECT * FROM temp.{scratch}").fetchall(),
+                           dtype=np.float64).reshape(-1, 5)
+        _write_levels(conn, rtree, entries[:, 0].astype(np.int64),
+                      entries[:, 1:].astype(np.float32), 2, 0, node_bytes)
+        return
+    nodes = -(-n // per_node)
+    slices = max(1, int(np.ceil(np.sqrt(nodes))))
+    per_slice = per_node * -(-nodes // slices)
+    rows = conn.execute(
+        "SELECT id, minx, maxx, miny, maxy FROM (SELECT *, (row_number() OVER "
+        f"(ORDER BY minx + maxx, id) - 1) / ? AS slice FROM temp.{scratch}) "
+        "ORDER BY slice, miny + maxy, id", (per_slice,))
+    level: list[np.ndarray] = []
+    next_node = 2
+    while chunk := rows.fetchmany(per_node * STREAM_NODES):
+        entries = np.array(chunk, dtype=np.float64)
+        level.append(_write_nodes(conn, rtree, entries[:, 0].astype(np.int64),
+                                  entries[:, 1:].astype(np.float32), next_node, 0, node_bytes))
+        next_node += len(level[-1])
+    boxes = np.concatenate(level)
+    _write_levels(conn, rtree, np.arange(2, next_node, dtype=np.int64), boxes, next_node, 1,
+                  node_bytes)
+
+
+_SCRATCH_NUMBERS = itertools.count(1)

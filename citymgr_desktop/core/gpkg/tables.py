@@ -231,6 +231,7 @@ def drop_rtree_triggers(conn: sqlite3.Connection, table: str) -> None:
 PACK_ROWS = 1000  # from this many new entries on, the rtree is written as a packed tree ...
 REPACK_RATIO = 4  # ... when it holds at most this many times as many already (read back) ...
 PACK_MAX = 250_000  # ... and all of them together are at most this many (~40 MB to pack)
+# (past PACK_MAX: fill_rtree_from, which holds a few hundred leaves at a time)
 
 
 def fill_rtree(conn: sqlite3.Connection, table: str, fids: np.ndarray, bounds: np.ndarray) -> None:
@@ -261,6 +262,23 @@ def fill_rtree(conn: sqlite3.Connection, table: str, fids: np.ndarray, bounds: n
         bounds[:, 1].tolist(), bounds[:, 3].tolist(), strict=True,
     )
     conn.executemany(f"INSERT INTO {quote_ident(rtree)} VALUES (?,?,?,?,?)", rows)
+
+
+def fill_rtree_from(conn: sqlite3.Connection, table: str, scratch: str) -> None:
+    """Add the rtree entries in the scratch table ``scratch`` (``rtree_pack.create_scratch``;
+    any number): the whole tree packed again, streamed, when it holds at most
+    ``REPACK_RATIO`` times as many already; else SQLite inserts them in one statement."""
+    from citymgr_desktop.core.gpkg import rtree_pack
+
+    rtree, new = rtree_name(table), f"temp.{quote_ident(scratch)}"
+    count = conn.execute(f"SELECT count(*) FROM {new}").fetchone()[0]
+    if rtree_pack.packable(conn, rtree) and conn.execute(
+            f"SELECT count(*) FROM {quote_ident(rtree + '_rowid')}").fetchone()[0] \
+            <= REPACK_RATIO * count:  # an id already there: an IntegrityError, as in fill_rtree
+        conn.execute(f"INSERT INTO {new} SELECT id, minx, maxx, miny, maxy FROM {quote_ident(rtree)}")
+        rtree_pack.write_packed_from(conn, rtree, scratch)
+        return
+    conn.execute(f"INSERT INTO {quote_ident(rtree)} SELECT * FROM {new} ORDER BY id")
 
 
 def create_integrity_triggers(conn: sqlite3.Connection) -> None:

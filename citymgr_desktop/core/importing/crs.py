@@ -110,7 +110,7 @@ _SAME_FRAME_CRS_NAMES = ("WGS 84", "China Geodetic Coordinate System 2000", "CGC
 _BALLPARK = re.compile(r"ballpark geographic offset from (.+) to (.+)", re.IGNORECASE)
 
 
-def _harmless_ballpark(op_name: str) -> bool:
+def harmless_ballpark(op_name: str) -> bool:
     """A null shift between two realisations of the ITRF (metre level) is right."""
     m = _BALLPARK.match(op_name)
     if not m:
@@ -155,7 +155,7 @@ def _op_names(op: Operation) -> list[str]:
 
 
 def _rough(ops: list[str]) -> list[str]:
-    return [op for op in ops if "ballpark" in op.lower() and not _harmless_ballpark(op)]
+    return [op for op in ops if "ballpark" in op.lower() and not harmless_ballpark(op)]
 
 
 def _accuracy(op: Operation) -> float | None:
@@ -263,7 +263,7 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
         else:
             notes.append(msg("approximate datum shift {source} -> {target} accepted by the user "
                              "(an error of unknown size)", source=source.name, target=target.name))
-    elif any(_harmless_ballpark(op) for op in ops):
+    elif any(harmless_ballpark(op) for op in ops):
         notes.append(msg("WGS 84, CGCS2000, ITRF and ETRS89 agree to about 1 m (all realise the "
                          "ITRF): no datum shift applied"))
     accuracies = [_accuracy(t) for t in chosen]

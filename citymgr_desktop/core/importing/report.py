@@ -10,14 +10,56 @@ what the command line prints.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from citymgr_desktop.core.messages import Text, msg, render
+from citymgr_desktop.core.importing.crs import harmless_ballpark
+from citymgr_desktop.core.messages import Message, Text, is_chinese, msg, render
 from citymgr_desktop.core.store.neighbours import NEIGHBOUR_RADIUS
 
 MAX_EXAMPLES = 5
+_DATUM_STEP = re.compile(r"^(?:inverse of )?(transformation from .+ to .+|.+ to .+ \(\d+\))$",
+                         re.IGNORECASE)
+
+
+def transformation_words(description: str | None, accuracy: float | None = None
+                         ) -> Message | None:
+    """PROJ's description of a transformation ("axis order change (2D) + Ballpark geographic
+    offset from ... + 3-degree Gauss-Kruger CM 114E") as a sentence a person reads: a
+    conversion only, an approximate (ballpark) datum shift, or the named datum
+    transformation(s). None for no description, and for steps it cannot tell: "a
+    conversion only, no loss" is said only when PROJ states an accuracy of 0 m (what it
+    gives a pipeline of conversions), never guessed from words it does not know."""
+    if not description:
+        return None
+    if description.startswith("none ("):
+        return msg("none: the source is in the project CRS")
+    steps = [s.strip() for part in description.split(" ; ") for s in part.split(" + ")]
+    named = [m.group(1) for s in steps if not s.lower().startswith(("ballpark", "conversion "))
+             and (m := _DATUM_STEP.match(s))]
+    ballpark = [s for s in steps if s.lower().startswith("ballpark")]
+    if named:
+        return msg("datum transformation {names}", names="; ".join(named))
+    if ballpark and all(harmless_ballpark(s) for s in ballpark):
+        return msg("no datum transformation parameters; the same datum is assumed (an error of "
+                   "up to a few metres)")
+    if ballpark:
+        return msg("no datum transformation parameters; the same datum is assumed (an error of "
+                   "up to hundreds of metres)")
+    if accuracy == 0:
+        return msg("a coordinate conversion only (the same datum, no loss of accuracy)")
+    return None
+
+
+def transformation_text(description: str | None, lang: str = "en",
+                        accuracy: float | None = None) -> str:
+    """The transformation as the report shows it in ``lang``: PROJ's own words in English
+    (they are English and exact), a sentence in Chinese (PROJ's words are the detail;
+    PROJ's words alone where no sentence is sure, see :func:`transformation_words`)."""
+    words = transformation_words(description, accuracy) if is_chinese(lang) else None
+    return words.render(lang) if words is not None else str(description)
 
 
 @dataclass
@@ -163,7 +205,8 @@ class ImportReport:
         if self.crs:
             lines.append(f"  CRS: {self.crs.get('source')} -> {self.crs.get('target')}")
             acc = self.crs.get("accuracy_m")
-            choice, description = self.crs.get("choice", 1), self.crs.get("transformation")
+            choice = self.crs.get("choice", 1)
+            description = transformation_text(self.crs.get("transformation"), lang, acc)
             line = (msg("transformation {choice}: {description} (accuracy {metres:g} m)",
                         choice=choice, description=description, metres=acc) if acc is not None
                     else msg("transformation {choice}: {description}", choice=choice,
@@ -171,10 +214,11 @@ class ImportReport:
             lines.append("    " + line.render(lang))
             for alt in self.crs.get("alternatives", []):
                 a = alt.get("accuracy_m")
+                words = transformation_text(alt["description"], lang, a)
                 line = (msg("or {choice}: {description} ({metres:g} m)", choice=alt["choice"],
-                            description=alt["description"], metres=a) if a is not None
+                            description=words, metres=a) if a is not None
                         else msg("or {choice}: {description} (accuracy unknown)",
-                                 choice=alt["choice"], description=alt["description"]))
+                                 choice=alt["choice"], description=words))
                 lines.append("      " + line.render(lang))
             lines.extend("    " + msg("note: {note}", note=n).render(lang)
                          for n in self.crs.get("notes", []))

@@ -41,22 +41,62 @@ def _rtree_insert_trigger_deferred(conn: sqlite3.Connection, table: str
         conn.execute(row[0])
 
 
-PACK_AT_END_MAX = 250_000  # new rows whose bounds are held at once (gpkg.tables.PACK_MAX)
+PACK_AT_END_MAX = 250_000  # new rows whose bounds are held in memory (gpkg.tables.PACK_MAX)
 
-# (connection, table) -> [fid arrays, bounds arrays, rows] of the rows inserted inside
-# rtree_filled_at_end, for its fill; None: not held (too many, or fids given)
-_PENDING: dict[tuple[int, str], list[Any] | None] = {}
+
+class _NewBounds:
+    """The fids and bounds of new rows, for one rtree fill: held as arrays up to
+    ``PACK_AT_END_MAX`` rows (40 bytes each), past that in a scratch table in SQLite's temp
+    database (never in the file), from which the tree is packed a few leaves at a time."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn, self.count, self.scratch = conn, 0, ""
+        self.fids: list[Any] = []
+        self.bounds: list[Any] = []
+
+    def add(self, fids: Any, bounds: Any) -> None:
+        from citymgr_desktop.core.gpkg import rtree_pack
+
+        self.fids.append(fids)
+        self.bounds.append(bounds)
+        self.count += len(fids)
+        if not self.scratch and self.count > PACK_AT_END_MAX:
+            self.scratch = rtree_pack.create_scratch(self.conn)
+        if self.scratch:
+            for f, b in zip(self.fids, self.bounds, strict=True):
+                rtree_pack.add_to_scratch(self.conn, self.scratch, f, b)
+            self.fids, self.bounds = [], []
+
+    def fill(self, table: str) -> None:
+        import numpy as np
+
+        if self.scratch:
+            gpkg.fill_rtree_from(self.conn, table, self.scratch)
+        elif self.fids:
+            gpkg.fill_rtree(self.conn, table, np.concatenate(self.fids),
+                            np.concatenate(self.bounds))
+
+    def close(self) -> None:
+        if self.scratch:
+            with suppress(sqlite3.Error):  # gone with the connection in any case
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{self.scratch}")
+            self.scratch = ""
+
+
+# (connection, table) -> the new rows' bounds inside rtree_filled_at_end, for its fill;
+# None: not held (fids given)
+_PENDING: dict[tuple[int, str], _NewBounds | None] = {}
 
 
 @contextmanager
 def rtree_filled_at_end(conn: sqlite3.Connection, table: str) -> Iterator[None]:
     """Many inserts into ``table`` in a row (an import's batches): the rtree insert trigger
     is dropped for the block and the rtree filled once at its end, packed, from the new
-    rows' bounds, kept as they are inserted (up to ``PACK_AT_END_MAX`` rows, 40 bytes each;
-    past that, or when anything but these inserts touched the new rows, from their
-    geometries read back in chunks). The trigger is created again word for word in any
-    case; the caller holds the transaction, so a failure or a kill leaves the file as it
-    was."""
+    rows' bounds, kept as they are inserted (:class:`_NewBounds`: in memory up to
+    ``PACK_AT_END_MAX`` rows, past that in a temp table; when anything but these inserts
+    touched the new rows, from their geometries read back in chunks). The trigger is
+    created again word for word in any case; the caller holds the transaction, so a failure
+    or a kill leaves the file as it was."""
     name = gpkg.quote_ident(table)
     trigger = f"{gpkg.rtree_name(table)}_insert"
     row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
@@ -67,7 +107,7 @@ def rtree_filled_at_end(conn: sqlite3.Connection, table: str) -> Iterator[None]:
     start = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()[0]
     conn.execute(f"DROP TRIGGER {gpkg.quote_ident(trigger)}")
     key = (id(conn), table)
-    _PENDING[key] = [[], [], 0]
+    kept = _PENDING[key] = _NewBounds(conn)
     try:
         yield
         _fill_from(conn, table, start, _PENDING.get(key))
@@ -77,6 +117,7 @@ def rtree_filled_at_end(conn: sqlite3.Connection, table: str) -> Iterator[None]:
         raise
     finally:
         _PENDING.pop(key, None)
+        kept.close()
     conn.execute(row[0])
 
 
@@ -91,7 +132,7 @@ def _remember_new(conn: sqlite3.Connection, table: str, start: int, geoms: Seque
     pending = _PENDING.get(key)
     if pending is None:
         return
-    if fids_given or pending[2] + len(geoms) > PACK_AT_END_MAX:
+    if fids_given:
         _PENDING[key] = None  # the fill reads the rows back
         return
     name = gpkg.quote_ident(table)
@@ -101,45 +142,40 @@ def _remember_new(conn: sqlite3.Connection, table: str, start: int, geoms: Seque
     else:
         fids = np.array([r[0] for r in conn.execute(
             f"SELECT fid FROM {name} WHERE fid > ? ORDER BY fid", (start,))], np.int64)
-    pending[0].append(fids)
-    pending[1].append(shapely.bounds(np.asarray(geoms, dtype=object)))
-    pending[2] += len(geoms)
+    pending.add(fids, shapely.bounds(np.asarray(geoms, dtype=object)))
 
 
 def _fill_from(conn: sqlite3.Connection, table: str, start: int,
-               pending: list[Any] | None = None) -> None:
+               pending: _NewBounds | None = None) -> None:
     """rtree entries for the rows after fid ``start`` (whatever an update trigger put there
     meanwhile is replaced): from ``pending`` (the bounds kept as the rows were inserted)
-    when it holds exactly those rows and nothing else touched them, else read back; one
-    packed fill, or chunks when there are very many."""
+    when it holds exactly those rows and nothing else touched them, else read back in
+    chunks; one packed fill."""
     import numpy as np
     import shapely
 
     rtree = gpkg.quote_ident(gpkg.rtree_name(table))
     geom = gpkg.quote_ident(sc.GEOMETRY_COLUMN)
     name = gpkg.quote_ident(table)
-    if pending is not None and pending[2]:
+    if pending is not None and pending.count:
         touched = conn.execute(f"SELECT count(*) FROM {rtree} WHERE id > ?", (start,)
                                ).fetchone()[0]
         rows = conn.execute(f"SELECT count(*) FROM {name} WHERE fid > ? AND {geom} IS NOT NULL",
                             (start,)).fetchone()[0]
-        if not touched and rows == pending[2]:
-            gpkg.fill_rtree(conn, table, np.concatenate(pending[0]),
-                            np.concatenate(pending[1]))
+        if not touched and rows == pending.count:
+            pending.fill(table)
             return
     conn.execute(f"DELETE FROM {rtree} WHERE id > ?", (start,))
     rows = conn.execute(f"SELECT fid, {geom} FROM {name} "
                         f"WHERE fid > ? AND {geom} IS NOT NULL ORDER BY fid", (start,))
-    fids: list[np.ndarray] = []
-    bounds: list[np.ndarray] = []
-    while chunk := rows.fetchmany(20_000):
-        fids.append(np.array([r[0] for r in chunk], dtype=np.int64))
-        bounds.append(shapely.bounds(decode_many([r[1] for r in chunk], on_invalid="ignore")))
-        if sum(len(f) for f in fids) >= PACK_AT_END_MAX:
-            gpkg.fill_rtree(conn, table, np.concatenate(fids), np.concatenate(bounds))
-            fids, bounds = [], []
-    if fids:
-        gpkg.fill_rtree(conn, table, np.concatenate(fids), np.concatenate(bounds))
+    again = _NewBounds(conn)
+    try:
+        while chunk := rows.fetchmany(20_000):
+            again.add(np.array([r[0] for r in chunk], dtype=np.int64),
+                      shapely.bounds(decode_many([r[1] for r in chunk], on_invalid="ignore")))
+        again.fill(table)
+    finally:
+        again.close()
 
 
 def insert_rows(conn: sqlite3.Connection, table: sc.Table, rows: Sequence[dict[str, Any]],

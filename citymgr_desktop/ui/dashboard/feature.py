@@ -211,6 +211,8 @@ class DashboardFeature(QObject):
         rows = orders_by_uuid(store, ids, self.widget.now)
         if title:
             self.widget.show_orders(f"{title} — {len(rows)}", rows)
+        elif len(rows) == 1:  # a double-clicked order, named by its case number
+            title = self.tr("work order %1").replace("%1", str(rows[0]["case_no"]))
         self._select_assets(order_assets(store, ids), title or self.tr("work order"), zoom)
 
     def _select_assets(self, assets: dict[str, list[str]], what: str,

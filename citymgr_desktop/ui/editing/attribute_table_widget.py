@@ -3,14 +3,22 @@ only" and "show retired", the lazy table (sort by clicking a header, edit cells 
 its selection shared both ways with the map's selection. Double-clicking a row number zooms to
 the feature. A dashboard drill-down (``SelectionModel.drillDown``) lists a figure's assets
 under the figure's name in the filter box, in place of the user's filters, which are kept
-and come back when the box is cleared."""
+and come back when the box is cleared (its clear button, or Esc in it)."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QObject,
+    QSettings,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -72,6 +80,7 @@ class AttributeTableWidget(QWidget):
         self._filter_tip = self.filter.toolTip()
         self.filter.returnPressed.connect(self.apply_filter)
         self.filter.textChanged.connect(self._filter_text_changed)
+        self.filter.installEventFilter(self)  # Esc ends a drill-down
         self.selected_only = QCheckBox(self.tr("Selected only"))
         self.selected_only.toggled.connect(lambda _c: self._selected_only_changed())
         self.show_retired = QCheckBox(self.tr("Show retired"))
@@ -210,6 +219,18 @@ class AttributeTableWidget(QWidget):
             self._end_drill_down(restore=not text.strip())
         elif not text:
             self.apply_filter()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Esc in the filter box ends a drill-down, as the box's clear button does (before
+        any Esc shortcut of the window takes the key)."""
+        if watched is self.filter and event.type() in (QEvent.Type.ShortcutOverride,
+                                                       QEvent.Type.KeyPress) \
+                and event.key() == Qt.Key.Key_Escape and self._drill_name():  # type: ignore[attr-defined]
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.filter.clear()
+            return True
+        return super().eventFilter(watched, event)
 
     def _show_filter_box(self) -> None:
         """The box shows the drill-down's name (tinted) on a layer it has assets of, else

@@ -61,6 +61,7 @@ class EditingFeature(EditingActions):
         window.storeChanged.connect(self._store_changed)
         window.dataChanged.connect(self._data_changed)
         window.selection.changed.connect(lambda _layer: self.update_actions())
+        window.selection.drillDown.connect(lambda _name, _assets: self._drill_down_shown())
         window.selection.currentLayerChanged.connect(self._current_layer_changed)
         window.windowTitleChanged.connect(lambda _t: self.update_title())
         window.add_close_guard(self.may_close)
@@ -254,9 +255,9 @@ class EditingFeature(EditingActions):
         if ask:
             answer = QMessageBox.question(
                 self.window, self.tr("Discard edits"),
-                self.tr("Discard %1 unsaved edit(s)? Assets, maintenance records, work orders "
-                        "and attachments not saved yet are all dropped. This cannot be "
-                        "undone.").replace("%1", f"{len(session.pending):,}"))
+                self.tr("Discard the unsaved edits (%1)? Assets, maintenance records, work "
+                        "orders and attachments not saved yet are all dropped. This cannot "
+                        "be undone.").replace("%1", self.pending_text()))
             if answer != QMessageBox.StandardButton.Yes:
                 return
         session.discard()
@@ -265,11 +266,31 @@ class EditingFeature(EditingActions):
     def ask_close(self) -> QMessageBox.StandardButton:
         return QMessageBox.question(
             self.window, self.tr("Unsaved edits"),
-            self.tr("%1 has %2 unsaved edit(s). Save them before closing?").replace(
+            self.tr("%1 has unsaved edits (%2). Save them before closing?").replace(
                 "%1", store_name(self.window.store) if self.window.store else "").replace(
-                "%2", f"{len(self.session.pending):,}" if self.session else "0"),
+                "%2", self.pending_text()),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+
+    def pending_text(self) -> str:
+        """The unsaved edits as a person counts them, per table: "养护记录：新增 1；垃圾箱：
+        修改 1" (one inspection is a new record and its asset's new condition; a count of
+        rows alone read "2 edits" to the trial's engineer, who made one)."""
+        if self.session is None:
+            return ""
+        lang = label_language()
+        kinds = {"insert": self.tr("%1 added"), "update": self.tr("%1 changed"),
+                 "delete": self.tr("%1 deleted")}
+        parts = []
+        for table, counts in sorted(self.session.pending_counts().items(),
+                                    key=lambda item: _table_order(item[0])):
+            known = sc.TABLES_BY_NAME.get(table)
+            name = known.label(lang) if known is not None else table
+            done = [kinds[k].replace("%1", f"{n:,}") for k, n in counts.items() if n]
+            if done:
+                parts.append(self.tr("%1: %2").replace("%1", name).replace(
+                    "%2", self.tr(", ").join(done)))
+        return self.tr("; ").join(parts)
 
     def may_close(self) -> bool:
         """Before the file is closed (another opened, the app quit): save, discard or stay."""
@@ -314,10 +335,20 @@ class EditingFeature(EditingActions):
             layer = self.window.current_layer()
         if layer in sc.ASSET_TABLES_BY_NAME:
             self.table.set_layer(layer)
+        self._bring_forward()
+
+    def _bring_forward(self) -> None:
         if not self.dock.isVisible() and not self.dock.isFloating():
             self._tab_with_bottom_docks()
         self.dock.show()
         self.dock.raise_()
+
+    def _drill_down_shown(self) -> None:
+        """A dashboard drill-down lists its rows in the table, so the table comes to the front
+        when it is closed or behind another tab (as QGIS's "Show selected features" opens
+        it); where it is already in view, beside the dashboard, it stays put."""
+        if not (self.dock.isVisible() and not self.dock.visibleRegion().isEmpty()):
+            self._bring_forward()
 
     def _tab_with_bottom_docks(self) -> None:
         """A table needs the window's width: share the bottom area as a tab, not a column."""
@@ -361,3 +392,9 @@ def _when(stamp: str | None) -> str:
 def install(window: Window) -> EditingFeature:
     return EditingFeature(window)
 
+
+
+def _table_order(table: str) -> int:
+    """Assets first, then records, orders and the rest, as the schema lists them."""
+    names = [t.name for t in sc.ALL_TABLES]
+    return names.index(table) if table in names else len(names)

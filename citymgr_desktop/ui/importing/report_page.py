@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing import ImportReport, ImportResult, run_import
 from citymgr_desktop.core.importing.profile import save_profile
+from citymgr_desktop.core.importing.report import transformation_text
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.neighbours import NEIGHBOUR_RADIUS
 from citymgr_desktop.render import load_map
@@ -123,8 +124,10 @@ class ImportReportPage(QWizardPage):
             acc = a.get("accuracy_m")
             words = (self.tr("%1 m").replace("%1", f"{acc:g}") if acc is not None
                      else self.tr("accuracy unknown"))
-            self.transformation.addItem(f"{a['choice']}: {a['description']} ({words})",
-                                        a["choice"])
+            plain = transformation_text(a["description"], i18n.language(), acc)
+            self.transformation.addItem(f"{a['choice']}: {plain} ({words})", a["choice"])
+            self.transformation.setItemData(self.transformation.count() - 1,
+                                            str(a["description"]), Qt.ItemDataRole.ToolTipRole)
         self.transformation.setCurrentIndex(max(0, self.transformation.findData(
             crs.get("choice", 1))))
         self.transformation.blockSignals(False)
@@ -197,9 +200,13 @@ class ImportReportPage(QWizardPage):
             acc = r.crs.get("accuracy_m")
             accuracy = (f" ({e(t('accuracy %1 m').replace('%1', f'{acc:g}'))})"
                         if acc is not None else "")
+            proj = str(r.crs.get("transformation"))
+            plain = transformation_text(proj, i18n.language(), acc)
             out.append(f"<h4>{e(t('Coordinates'))}</h4><p>{e(crs_name_text(r.crs.get('source')))}"
                        f" → {e(crs_name_text(r.crs.get('target')))}<br><small>"
-                       f"{e(str(r.crs.get('transformation')))}{accuracy}</small></p>"
+                       f"{e(plain)}{accuracy}</small>"
+                       + (f"<br><small style='color:#777'>PROJ: {e(proj)}</small>" if plain != proj
+                          else "") + "</p>"
                        f"<ul>{notes}</ul>")
         out += [f"<p style='color:#a15c00'>⚠ {e(i18n.render(w))}</p>" for w in r.warnings]
         return "".join(out)

@@ -224,6 +224,11 @@ class PrintOptionsWidget(QWidget):
         self._select(self.area, area)
         if area == AREA_DISTRICT:
             self.district.setCurrentText(s.district)
+        # the 街道 of what is selected is the one to print (a complaint's bin, a work order's
+        # assets): the trial's box stayed on the 中华路街道 of the last print
+        chosen = self._selected_district()
+        if chosen:
+            self.district.setCurrentText(chosen)
         # an atlas is a job of its own: kept for this file while the window is open, never
         # the next session's first choice (it opened on "one page per work order")
         kind, _, path = str(self.window.property(SESSION_ATLAS_KEY) or "").partition("|")
@@ -269,6 +274,21 @@ class PrintOptionsWidget(QWidget):
         QSettings().setValue(SETTINGS_KEY, json.dumps(
             {"settings": d, "area": self.area.currentData()},
             ensure_ascii=False))
+
+    def _selected_district(self) -> str | None:
+        """The one sub-district of the selected assets, None when nothing or several."""
+        if self.store is None:
+            return None
+        found: set[str] = set()
+        for layer, keys in self.window.selection.all().items():
+            if keys and layer in sc.ASSET_TABLES_BY_NAME:
+                rows = self.store.get_rows(layer, list(keys)[:1000], fields=["district"])
+                found.update(str(r["district"]) for r in rows.values() if r.get("district"))
+            if len(found) > 1:
+                return None
+        if len(found) == 1 and self.district.findText(next(iter(found))) >= 0:
+            return next(iter(found))
+        return None
 
     def _fits(self) -> bool:
         return self.scale.currentIndex() == 0 and \

@@ -43,7 +43,7 @@ def test_closing_with_unsaved_edits_asks(qtbot, opened_window, button):
     store = w.store
     with answer(qtbot, button, kind=QMessageBox, title="Unsaved edits") as asked:
         menu_item(qtbot, w, "file", "Close")
-    assert "1 unsaved edit" in asked.text
+    assert "unsaved edits (Litter bins: 1 changed)" in asked.text  # what, not a row count
     assert (w.store is store) == (button == "Cancel")
     with Store.open(store.path, read_only=True) as again:
         assert again.get_row("litter_bin", uuid)["condition"] == (4 if button == "Save" else 1)
@@ -199,3 +199,22 @@ def test_a_read_only_file_shows_a_read_only_form(qtbot, main_window, district):
         assert not w.installed_features["editing"].add_action.isEnabled()
     finally:
         district.chmod(0o644)
+
+
+def test_the_close_question_says_what_is_unsaved_in_chinese(qtbot, chinese, window_in,
+                                                            district):
+    """One inspection is a new record and its bin's new condition: the question names both
+    (a fresh user read "有 2 处未保存的编辑" for the one thing they did)."""
+    from citymgr_desktop.core import history
+
+    w = window_in(None, district)
+    session = w.edit_session
+    uuid = session.select("litter_bin", "condition = 1")[0]
+    deltas = history.plan_add(w.store, "litter_bin", uuid,
+                              {"record_type": "inspection", "condition_after": 4,
+                               "record_date": "2026-12-07", "observation": "桶身破损"},
+                              user="测试员", update_condition=True, pending=session.pending)
+    session.push_deltas(deltas, "巡查")
+    with answer(qtbot, QMessageBox.StandardButton.Cancel, kind=QMessageBox) as asked:
+        menu_item(qtbot, w, "file", "关闭(&C)")
+    assert "有未保存的编辑（垃圾箱：修改 1；养护记录：新增 1）" in asked.text
