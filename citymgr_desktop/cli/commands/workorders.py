@@ -54,6 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--description")
     c.add_argument("--source", default="patrol",
                    help="patrol, supervisor, hotline, public or assigned (default patrol)")
+    c.add_argument("--due", metavar="WHEN",
+                   help="the deadline (处置时限), 'YYYY-MM-DD[ HH:MM]' in office time, e.g. a "
+                   "hotline case's own; a date alone means 17:30 that day; must be after now "
+                   "(default: the time limit of the class and priority in working time)")
     add_user(c, "who creates it (default: your login)", old=("--by",))
     add_json(c)
     add_lang(c)
@@ -64,7 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("case", help="case number (or uuid)")
     m.add_argument("--to", required=True, metavar="STATE", help=f"one of: {STATES}")
     add_user(m, "who makes the move (default: your login)", old=("--by",))
-    m.add_argument("--note", help="why (意见)")
+    m.add_argument("--note", help="why (意见); required for --to resolved: the result of the "
+                   "work (处置结果), written as each asset's work done on closing")
     m.add_argument("--record-type", default="repair",
                    help="on closing: type of the record written per asset (default repair)")
     m.add_argument("--condition-after", type=int,
@@ -118,8 +123,10 @@ def run_create(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.workorders import orders as wo
+    from citymgr_desktop.core.workorders.deadlines import parse_due
     from citymgr_desktop.core.workorders.query import select_assets
 
+    due = parse_due(args.due) if args.due is not None else None
     with open_store(args.file) as store:
         store.require_asset_project()
         if is_database_target(args.file):
@@ -138,7 +145,7 @@ def run_create(args: argparse.Namespace) -> int:
         spec = wo.OrderSpec(title=args.title, priority=args.priority,
                             assets=[(args.layer, u) for u in uuids],
                             description=args.description, source=args.source,
-                            assignee=args.assignee,
+                            assignee=args.assignee, deadline=due,
                             note=creation_note(len(uuids), args.where))
         row = wo.create_order(store, spec, acting_user(args.user, "citymgr"))
     if args.json:

@@ -95,6 +95,11 @@ _TITLES = {
     "road_segment": "路面破损修复", "bridge": "桥梁病害处置", "green_space": "绿地养护整改",
     "litter_bin": "垃圾箱维修更换",
 }
+# The result a crew reports on the "resolved" move (a disposal must say what was done).
+_RESULTS = {
+    "road_segment": "已铣刨修补破损路面", "bridge": "已修补桥面病害并清理伸缩缝",
+    "green_space": "已补植修剪并清理绿地", "litter_bin": "已维修更换垃圾箱",
+}
 
 
 def work_orders(conn: sqlite3.Connection, rng: np.random.Generator, features: int) -> None:
@@ -132,7 +137,8 @@ def work_orders(conn: sqlite3.Connection, rng: np.random.Generator, features: in
         for s in path_to(WorkOrderState(state)):
             row[f"{s.value}_at"] = _iso(at)
             events.append({"work_order_uuid": wid, "from_state": prev, "to_state": s.value,
-                           "at": _iso(at), "by": "sample", "note": None})
+                           "at": _iso(at), "by": "sample",
+                           "note": _RESULTS[cls] if s is WorkOrderState.RESOLVED else None})
             prev = s.value
             at += dt.timedelta(hours=int(rng.integers(1, 30)))
         row["updated_at"] = _iso(at)

@@ -260,3 +260,31 @@ def compute_deadline(store: Store, asset_class: str | None, priority: int,
     """Deadline (naive UTC) of a new order of ``asset_class`` and ``priority``."""
     limit = find_limit(store, asset_class, priority)
     return calendar_of(store).deadline(start_utc, limit.value, limit.unit)
+
+
+def parse_due(text: str) -> dt.datetime:
+    """A deadline a person gives, ``YYYY-MM-DD[ HH:MM]`` in office time, as naive UTC; a date
+    alone means the end of that day's office hours (17:30)."""
+    raw = str(text).strip()
+    for fmt, date_only in (("%Y-%m-%d %H:%M", False), ("%Y-%m-%dT%H:%M", False),
+                           ("%Y-%m-%d", True)):
+        try:
+            local = dt.datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+        if date_only:
+            local = dt.datetime.combine(local.date(), PERIODS[-1][1])
+        return to_utc(local)
+    raise ValidationError("the deadline {text!r} is not a date and time: write YYYY-MM-DD or "
+                          "YYYY-MM-DD HH:MM (office time)", text=raw)
+
+
+def check_due(due: dt.datetime, created: dt.datetime) -> dt.datetime:
+    """``due`` (naive UTC) if it is after ``created``; a deadline in the past or before the
+    order's creation is refused, named in office time."""
+    if due <= created:
+        raise ValidationError("the deadline {due} is not after the order's creation "
+                              "({created}, office time): give a later one",
+                              due=to_local(due).strftime("%Y-%m-%d %H:%M"),
+                              created=to_local(created).strftime("%Y-%m-%d %H:%M"))
+    return due

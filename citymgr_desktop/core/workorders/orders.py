@@ -29,6 +29,7 @@ from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import states as wf
 from citymgr_desktop.core.workorders.deadlines import (
+    check_due,
     compute_deadline,
     to_local,
 )
@@ -53,6 +54,7 @@ class OrderSpec:
     district: str | None = None
     asset_class: str | None = None  # default: the class of the assets when they share one
     note: Text | None = None  # why; the app's own notes are Messages (stored in English)
+    deadline: dt.datetime | None = None  # naive UTC; default: the time limit of class/priority
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,7 +120,8 @@ def _order_row(store: Store, spec: OrderSpec, user: str, now: dt.datetime,
     district = spec.district
     if district is None:
         district = _common_district(store, assets, pending)
-    deadline = compute_deadline(store, cls, priority, now)
+    deadline = (check_due(spec.deadline, now) if spec.deadline is not None
+                else compute_deadline(store, cls, priority, now))
     local_day = to_local(now).date()
     row = {
         "work_order_uuid": order_uuid,
@@ -158,8 +161,9 @@ def _common_district(store: Store, assets: list[tuple[str, str]],
 def plan_create(store: Store, spec: OrderSpec, user: str, *, now: dt.datetime | None = None,
                 order_uuid: str | None = None, pending: DeltaSet | None = None) -> DeltaSet:
     """The deltas of a new order in state ``reported`` for ``spec.assets``: its row (case
-    number = date + serial of the day, deadline = time limit of class and priority in
-    working time), its first event and a link per asset."""
+    number = date + serial of the day, deadline = ``spec.deadline`` when given (it must be
+    after ``now``), else the time limit of class and priority in working time), its first
+    event and a link per asset."""
     store.require_asset_project()
     now = now or utcnow()
     wid = order_uuid or new_uuid()
@@ -257,6 +261,11 @@ def _event(wid: str, src: wf.WorkOrderState | None, dst: wf.WorkOrderState, by: 
             "at": format_iso(at), "by": by, "note": note or None}
 
 
+# The move that reports the repair done must say what was done (数字城管: 处置 reports a
+# 处置结果 before 核查/结案); closing writes that result as each asset's work done.
+NEEDS_RESULT = frozenset({wf.S.RESOLVED})
+
+
 @dataclass
 class CloseOptions:
     """How closing an order records the work on each asset."""
@@ -264,7 +273,7 @@ class CloseOptions:
     record_type: str = "repair"
     condition_after: int | None = None
     crew: str | None = None  # default: the order's assignee
-    work_done: str | None = None  # default: the note of the last "resolved" move
+    work_done: str | None = None  # default: the result (note) of the last "resolved" move
 
 
 def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
@@ -277,6 +286,12 @@ def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
     order = get_order(store, ref, pending)
     src = wf.WorkOrderState(order["state"])
     dst = wf.check_move(src, to, msg("order {case_no}", case_no=order["case_no"]))
+    note = str(note).strip() if note is not None else None
+    if dst in NEEDS_RESULT and not note:
+        raise ValidationError(
+            "moving order {case_no} to {state} ({label}) needs the result of the work "
+            "as its note: say what was done", case_no=order["case_no"],
+            state=dst.value, label=wf.term(dst))
     now = now or utcnow()
     stamp = format_iso(now)
     wid = order["work_order_uuid"]

@@ -1,14 +1,17 @@
 """Dialog to create a work order from the map selection or from an expression ("all bins
-with condition 5 in one sub-district"), with the deadline its class and priority give."""
+with condition 5 in one sub-district"), with the deadline its class and priority give (shown)
+or one of its own (a hotline case's), which must be after now."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QDateTime, QSettings
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from citymgr_desktop.core.clock import format_iso, utcnow
+from citymgr_desktop.core.clock import format_iso, to_local, to_utc, utcnow
 from citymgr_desktop.core.clock import format_local as fmt
 from citymgr_desktop.core.errors import CitymgrError, ValidationError
 from citymgr_desktop.core.model import domains as dm
@@ -31,7 +34,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import select_assets
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import orders as wo
-from citymgr_desktop.core.workorders.deadlines import compute_deadline, find_limit
+from citymgr_desktop.core.workorders.deadlines import check_due, compute_deadline, find_limit
 from citymgr_desktop.core.workorders.query import assignees
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
@@ -75,6 +78,12 @@ class WorkOrderDialog(QDialog):
         self.description = QPlainTextEdit()
         self.description.setFixedHeight(70)
         form.addRow(self.tr("Description"), self.description)
+        self.due = QDateTimeEdit()  # office time; starts at the computed deadline
+        self.due.setObjectName("orderDue")
+        self.due.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.due.setCalendarPopup(True)
+        form.addRow(self.tr("Deadline"), self.due)
+        self._computed: dt.datetime | None = None  # naive office time, to the minute
 
         box = QGroupBox(self.tr("Assets"))
         grid = QGridLayout(box)
@@ -116,6 +125,7 @@ class WorkOrderDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.count_btn.clicked.connect(self.count)
+        self.due.dateTimeChanged.connect(self.error.clear)
         for sig in (self.priority.currentIndexChanged, self.layer.currentIndexChanged,
                     self.from_selection.toggled):
             sig.connect(self._update_deadline)
@@ -144,10 +154,24 @@ class WorkOrderDialog(QDialog):
             cls, pri = self._asset_class(), self.priority.currentData()
             limit = find_limit(self.store, cls, pri)
             due = compute_deadline(self.store, cls, pri, utcnow())
-            self.deadline.setText(self.tr("Deadline: %1 (%2)").replace(
+            self.deadline.setText(self.tr("Computed deadline: %1 (%2)").replace(
                 "%1", fmt(format_iso(due))).replace("%2", limit.describe(label_language())))
         except CitymgrError as exc:
             self.deadline.setText(i18n.render(exc))
+            return
+        local = to_local(due).replace(second=0, microsecond=0)
+        if self._computed is None or self._chosen_due() == self._computed:
+            self.due.setDateTime(QDateTime(local))  # not edited: follow the computed one
+        self._computed = local
+
+    def _chosen_due(self) -> dt.datetime:
+        """The deadline in the field, naive office time."""
+        return self.due.dateTime().toPython().replace(second=0, microsecond=0)
+
+    def due_utc(self) -> dt.datetime | None:
+        """The deadline typed in the field as naive UTC; None when it is the computed one."""
+        chosen = self._chosen_due()
+        return None if chosen == self._computed else to_utc(chosen)
 
     def count(self) -> int | None:
         try:
@@ -175,13 +199,20 @@ class WorkOrderDialog(QDialog):
             self.error.setText(self.tr("No asset is chosen: select assets on the map or "
                                        "write an expression that matches some."))
             return
+        due = self.due_utc()
+        try:
+            if due is not None:
+                check_due(due, utcnow())
+        except CitymgrError as exc:
+            self.error.setText(i18n.render(exc))
+            return
         how = (notes.created_from_selection(len(assets)) if self.from_selection.isChecked()
                else notes.created_where(len(assets), self.expression.text()))
         self._spec = wo.OrderSpec(
             title=self.title.text().strip(), priority=self.priority.currentData(),
             assets=assets, description=self.description.toPlainText().strip() or None,
             source=self.source.currentData(), assignee=self.assignee.currentText().strip()
-            or None, asset_class=self._asset_class(), note=how)
+            or None, asset_class=self._asset_class(), note=how, deadline=due)
         QSettings().setValue(SETTINGS, {"priority": self.priority.currentData(),
                                         "source": self.source.currentData(),
                                         "assignee": self.assignee.currentText().strip()})

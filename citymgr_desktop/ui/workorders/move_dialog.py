@@ -1,5 +1,7 @@
 """Dialog to move a work order: only the states the state machine allows from its current
-state are offered; who and why are asked for; closing also asks how to record the work."""
+state are offered; who and why are asked for; the move that reports the work done (resolved)
+asks for its result (OK stays disabled until it is given); closing also asks how to record
+the work."""
 
 from __future__ import annotations
 
@@ -42,8 +44,8 @@ class WorkOrderMoveDialog(QDialog):
         form.addRow(self.tr("By"), self.by)
         self.note = QPlainTextEdit()
         self.note.setFixedHeight(60)
-        self.note.setPlaceholderText(self.tr("Why (shown in the order's history)"))
-        form.addRow(self.tr("Note"), self.note)
+        self.note_label = QLabel(self.tr("Note"))
+        form.addRow(self.note_label, self.note)
         self.record_type = QComboBox()
         for c in dm.RECORD_TYPE.codes:
             self.record_type.addItem(c.label(lang), c.value)
@@ -76,16 +78,39 @@ class WorkOrderMoveDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.target.currentIndexChanged.connect(self._target_changed)
+        self.note.textChanged.connect(self._update_ok)
         self._target_changed()
+
+    def needs_result(self) -> bool:
+        """True when the chosen move must report the result of the work (处置结果)."""
+        return self.target.currentData() in {s.value for s in wo.NEEDS_RESULT}
 
     def _target_changed(self) -> None:
         closing = self.target.currentData() == wf.S.CLOSED.value
         for w in self._close_rows:
             self.form.setRowVisible(w, closing)
+        if self.needs_result():
+            self.note_label.setText(self.tr("Result (required)"))
+            self.note.setPlaceholderText(self.tr("What was done (the result of the work); "
+                                                 "closing records it for each asset"))
+        else:
+            self.note_label.setText(self.tr("Note"))
+            self.note.setPlaceholderText(self.tr("Why (shown in the order's history)"))
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        if not self.target.count():
+            return
+        missing = self.needs_result() and not self.note.toPlainText().strip()
+        self.ok.setEnabled(not missing)
+        self.error.setText(self.tr("Say what was done: the result is required for this move.")
+                           if missing else "")
 
     def accept(self) -> None:
         if not self.by.text().strip():
             self.error.setText(self.tr("Say who makes the move."))
+            return
+        if self.needs_result() and not self.note.toPlainText().strip():
             return
         super().accept()
 
