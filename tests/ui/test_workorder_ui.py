@@ -61,7 +61,11 @@ def test_create_from_selection_undo_redo(window, qtbot):
     def fill(dlg: WorkOrderDialog) -> None:
         assert dlg.from_selection.isChecked() and "3" in dlg.from_selection.text()
         assert dlg.deadline.text()
+        qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)  # no title yet: said under the form
+        assert dlg.isVisible() and dlg.error.text() == "Give the order a title."
         type_into(qtbot, dlg.title, "箱体破损")
+        assert dlg.error.text() == ""  # gone once the title is typed
 
     with answer(qtbot, "OK", fill=fill, title="New work order"):
         qtbot.mouseClick(window.toolbar().widgetForAction(feat.new_action),

@@ -125,7 +125,11 @@ class WorkOrderDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.count_btn.clicked.connect(self.count)
-        self.due.dateTimeChanged.connect(self.error.clear)
+        # a message about what was missing goes once it is being fixed (the trial's "请填写
+        # 工单标题。" stayed under a title already typed)
+        for changed in (self.due.dateTimeChanged, self.title.textChanged,
+                        self.expression.textChanged):
+            changed.connect(self.error.clear)
         for sig in (self.priority.currentIndexChanged, self.layer.currentIndexChanged,
                     self.from_selection.toggled):
             sig.connect(self._update_deadline)
