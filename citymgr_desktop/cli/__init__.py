@@ -27,6 +27,7 @@ from citymgr_desktop.cli.commands._common import (
     ends_at_once,
     language,
     set_cli_language,
+    usage_catalogue,
 )
 
 EXIT_CODES_HELP = """exit codes:
@@ -198,18 +199,9 @@ def _usage_errors_in(lang: str) -> Any:
     """argparse's own error messages in ``lang`` (``zh_CN/argparse.json``, keyed by the
     English text argparse passes to gettext); "usage:", help and the ``error:`` prefix stay
     as argparse writes them, like the ``citymgr: error:`` of every other error."""
-    import json
-    from pathlib import Path
-
     english = argparse._  # type: ignore[attr-defined]
-    if lang == "en":
-        return english
-    try:
-        folder = Path(__file__).resolve().parents[1] / "resources" / "i18n" / lang
-        table = json.loads((folder / "argparse.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return english
-    return lambda text: table.get(text) or english(text)
+    table = usage_catalogue(lang)
+    return (lambda text: table.get(text) or english(text)) if table else english
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -92,6 +92,13 @@ def test_usage_errors_speak_the_language_asked_for(small_district, where):
                               "rendr"], capture_output=True, text=True, encoding="utf-8",
                              timeout=120, env=env)
     assert english.returncode == 2 and "invalid choice: 'rendr'" in english.stderr
+    # our own argument checks too: the value refused, said in the same language
+    refused = subprocess.run([sys.executable, "-m", "citymgr_desktop", *line, "--layer",
+                              "litter_bin", "--where", "1", "--title", "x", "--priority", "9"],
+                             capture_output=True, text=True, encoding="utf-8", timeout=120,
+                             env=env)
+    assert refused.returncode == 2
+    assert "参数 --priority：未知的紧急程度 '9'（1 特急/urgent" in refused.stderr
 
 
 def test_import_report_says_the_transformation_in_chinese(tmp_path):

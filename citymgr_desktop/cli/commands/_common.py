@@ -81,6 +81,30 @@ def set_cli_language(lang: str | None) -> None:
     _chosen_language = lang
 
 
+def usage_catalogue(lang: str) -> dict[str, str]:
+    """The Chinese of usage errors, argparse's own and our argument checks'
+    (``resources/i18n/<lang>/argparse.json``, keyed by the English text); {} for English or
+    a catalogue that cannot be read."""
+    import json
+    from pathlib import Path
+
+    if lang == "en":
+        return {}
+    folder = Path(__file__).resolve().parents[2] / "resources" / "i18n" / lang
+    try:
+        table = json.loads((folder / "argparse.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def usage_error(template: str, **values: Any) -> argparse.ArgumentTypeError:
+    """An argument check's refusal in the language of the command line (``template`` is
+    the English text with ``{name}`` fields, the key of its translation)."""
+    text = usage_catalogue(cli_language()).get(template, template)
+    return argparse.ArgumentTypeError(text.format(**values))
+
+
 def _environment_language() -> str | None:
     env = os.environ.get("CITYMGR_LANG")
     if env:
@@ -210,8 +234,8 @@ def priority(text: str) -> int:
         return names[key]
     if key in ("1", "2", "3", "4"):
         return int(key)
-    raise argparse.ArgumentTypeError(f"unknown priority {text!r} (1 urgent/特急, 2 high/紧急, "
-                                     "3 normal/一般, 4 low/较缓)")
+    raise usage_error("unknown priority {text!r} (1 urgent/特急, 2 high/紧急, 3 normal/一般, "
+                      "4 low/较缓)", text=text)
 
 
 # -- progress -----------------------------------------------------------------------------

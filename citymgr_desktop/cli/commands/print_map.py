@@ -24,6 +24,7 @@ from citymgr_desktop.cli.commands._common import (
     print_json,
     refuse_overwrite,
     terminal_progress,
+    usage_error,
 )
 
 ORDER = 60
@@ -89,7 +90,7 @@ def _scale(text: str) -> int:
     try:
         return int(float(value))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a scale: {text!r} (e.g. 2000 or 1:2000)") from None
+        raise usage_error("not a scale: {text!r} (e.g. 2000 or 1:2000)", text=text) from None
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -98,8 +99,8 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     except ValueError:
         parts = []
     if len(parts) != 4 or not (parts[2] > parts[0] and parts[3] > parts[1]):
-        raise argparse.ArgumentTypeError(
-            f"--bbox must be MINX,MINY,MAXX,MAXY with max > min, got {text!r}")
+        raise usage_error("--bbox must be MINX,MINY,MAXX,MAXY with max > min, got {text!r}",
+                          text=text)
     return parts[0], parts[1], parts[2], parts[3]
 
 
