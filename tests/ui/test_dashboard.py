@@ -21,15 +21,21 @@ from tests.ui.driver import pick, press, type_into
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 
 
-@pytest.fixture
-def dashboard(qtbot, opened_window):
-    window = opened_window
+def show_dashboard(qtbot, window, now: dt.datetime = NOW):
+    """The window's dashboard shown at ``now``, its first figures computed."""
     feat = window.installed_features["dashboard"]
-    feat.widget.now = NOW
+    feat.widget.now = now
     feat.dock.show()
     feat.dock.raise_()
     qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
     qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
+    return feat
+
+
+@pytest.fixture
+def dashboard(qtbot, opened_window):
+    window = opened_window
+    feat = show_dashboard(qtbot, window)
     yield window, feat
     feat._before_close()
 

@@ -13,6 +13,7 @@ import pytest
 
 from citymgr_desktop.core import stats
 from citymgr_desktop.export.report import charts
+from tests.ui.test_dashboard import show_dashboard
 
 NOW = dt.datetime(2026, 11, 20, 12, 0)
 
@@ -57,12 +58,7 @@ def _overlaps(fig):
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_district_chart_is_readable_on_the_dashboard(window_in, district, qtbot, lang):
     window = window_in(lang, district)
-    feat = window.installed_features["dashboard"]
-    feat.widget.now = NOW
-    feat.dock.show()
-    feat.dock.raise_()
-    qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
-    qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
+    feat = show_dashboard(qtbot, window, NOW)
     canvas = feat.widget.by_district
     qtbot.waitUntil(lambda: canvas.width() > 0 and canvas.has_chart(), timeout=10_000)
     canvas.draw()
