@@ -135,24 +135,15 @@ class IdentifyWidget(QTreeWidget):
 
     def current_hit(self) -> tuple[str, str] | None:
         """(layer, key) of the feature current in the panel (outlined on the map)."""
-        item = self.currentItem()
-        while item is not None and item.parent() is not None:
-            item = item.parent()
-        data = item.data(0, KEY_ROLE) if item is not None else None
-        return tuple(data) if data else None  # type: ignore[return-value]
+        return _feature_of(self.currentItem())
 
     def _current(self, item: QTreeWidgetItem | None) -> None:
-        while item is not None and item.parent() is not None:
-            item = item.parent()
-        data = item.data(0, KEY_ROLE) if item is not None else None
-        self.currentFeatureChanged.emit(*(data or ("", "")))
+        self.currentFeatureChanged.emit(*(_feature_of(item) or ("", "")))
 
     def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
-        while item.parent() is not None:
-            item = item.parent()
-        data = item.data(0, KEY_ROLE)
-        if data:
-            self.featureActivated.emit(*data)
+        feature = _feature_of(item)
+        if feature:
+            self.featureActivated.emit(*feature)
 
     def _menu(self, pos) -> None:
         item = self.itemAt(pos)
@@ -172,3 +163,11 @@ class IdentifyWidget(QTreeWidget):
 
         menu.addAction(self.tr("Copy Feature"), copy_all)
         menu.exec(self.viewport().mapToGlobal(pos))
+
+
+def _feature_of(item: QTreeWidgetItem | None) -> tuple[str, str] | None:
+    """(layer, key) of the feature an item of the panel belongs to (None: no feature)."""
+    while item is not None and item.parent() is not None:
+        item = item.parent()
+    data = item.data(0, KEY_ROLE) if item is not None else None
+    return (str(data[0]), str(data[1])) if data else None

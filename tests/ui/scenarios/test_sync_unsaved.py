@@ -96,7 +96,7 @@ def test_save_then_sync_lists_the_conflict_and_keeps_the_choice(qtbot, field_and
 
 
 def test_cancel_writes_nothing(qtbot, field_and_office):
-    w, pkg, uuid, _ = field_and_office
+    w, pkg, _uuid, _ = field_and_office
     before = Path(w.store.path).read_bytes()
     dialog = sync_dialog(qtbot, w, pkg)
     with answer(qtbot, "取消", kind=QMessageBox) as asked:
