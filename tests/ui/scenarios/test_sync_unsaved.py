@@ -1,8 +1,9 @@
 """File › 外业同步… while the window has unsaved edits (a fresh user's trial, issue of
 session 27): the sync asks to save first (保存后同步 / 取消) and never runs under unsaved
 edits; saved first, the office's edit and the surveyor's value meet as a conflict in the
-sync's list, and the file holds what the user chooses there. After the sync the identify
-panel shows the file's values, its outline on the feature the user looked at.
+sync's list (and the status bar counts it), and the file holds what the user chooses
+there. After the sync the identify panel shows the file's values, its outline on the
+feature the user looked at.
 
 In Chinese, through the real window: menus and buttons clicked, the question answered."""
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.ui.sync.conflict_model import CHOICE_COL
@@ -80,6 +81,13 @@ def test_save_then_sync_lists_the_conflict_and_keeps_the_choice(qtbot, field_and
     assert len(conflicts) == 1 and conflicts[0].field == "condition"
     assert dialog.tabs.currentIndex() == 1 and dialog.tabs.tabText(1) == "冲突（1）"
     shots("conflict", dialog)
+    # the main window says so too, and takes the user back to the list
+    button = w.status_bar.findChild(QPushButton, "openConflicts")
+    assert button.isVisible() and button.text() == "未解决冲突 1"
+    shots("status-bar", w.status_bar)
+    dialog.tabs.setCurrentIndex(0)
+    qtbot.mouseClick(button, LEFT)
+    assert w.findChild(SyncDialog) is dialog and dialog.tabs.currentIndex() == 1
 
     dialog.model.setData(dialog.model.index(dialog.model.records.index(conflicts[0]),
                                             CHOICE_COL), "field")
@@ -88,6 +96,7 @@ def test_save_then_sync_lists_the_conflict_and_keeps_the_choice(qtbot, field_and
     qtbot.waitUntil(lambda: not dialog.busy(), timeout=60_000)
     assert row(w.store.path, "litter_bin", uuid)["condition"] == 4  # the surveyor's, chosen
     assert dialog.model.rowCount() == 0 and not w.edit_session.dirty
+    assert not button.isVisible()
     # the identify panel reads the file again: 4 差, the outline still on this bin
     qtbot.waitUntil(lambda: "4 差" in identified_condition(w), timeout=30_000)
     assert panel_hit(w) == ("litter_bin", uuid)
