@@ -5,7 +5,6 @@ status bar says how many ("未解决冲突 2"); a click opens the dialog at its 
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -73,7 +72,7 @@ def _count_conflicts(window: Window, button: QPushButton) -> None:
     if store is not None and not store.is_database:
         try:
             n = len(list_conflicts(store))
-        except (CitymgrError, sqlite3.Error):  # an unreadable registry: no indicator
+        except CitymgrError:  # an unreadable registry: no indicator
             n = 0
     button.setText(tr("Unresolved conflicts: %1").replace("%1", str(n)))
     button.setVisible(n > 0)
