@@ -154,7 +154,11 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
     s = settings
     geom = lg.page_geometry(s.paper, s.orientation, s.margins_mm, s.elements)
     scale = s.scale if s.scale is not None else lg.fit_scale(area, geom.map)
-    extent = lg.extent_for_scale(lg.bbox_center(area), scale, geom.map)
+    district_extent = district_extent or full_extent(source.store, source.layers)
+    # a 街道, grid cell or work order at the district's edge: the frame's slack shows the
+    # district, not the void beyond it; a box the user drew (the current view) stays centred
+    within = None if area == s.bbox else district_extent
+    extent = lg.place_extent(area, scale, geom.map, within)
     cx, cy = lg.bbox_center(extent)
     angle = lg.true_north_angle(source.crs, cx, cy) if s.north == "true" else 0.0
     tr = translator(s.lang)
@@ -162,7 +166,7 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
     bar_len = min(bar_box.w * 0.8, 60.0 * geom.text_scale) if bar_box else 50.0
     return PagePlan(
         settings=s, geometry=geom, scale=scale, extent=extent,
-        district_extent=district_extent or full_extent(source.store, source.layers),
+        district_extent=district_extent,
         grid_interval=lg.grid_interval(scale, 40.0 * geom.text_scale),
         scale_bar=lg.scale_bar(scale, bar_len),
         north_angle=angle,
