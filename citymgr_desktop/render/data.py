@@ -27,7 +27,7 @@ from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import qtarrays as qa
-from citymgr_desktop.render.pieces import KINDS, LINE, POINT, POLYGON, Pieces, rebuild
+from citymgr_desktop.render.pieces import KINDS, LINE, POINT, POLYGON, Pieces, permute, rebuild
 
 if TYPE_CHECKING:  # pyproj loads with the first CRS object (render/loader.py)
     from pyproj import CRS
@@ -181,6 +181,22 @@ class LayerData:
         ok = dist <= tolerance
         cand, dist = cand[ok], dist[ok]
         return cand[np.lexsort((-cand, dist))]
+
+    def subset(self, idx: np.ndarray) -> LayerData:
+        """A layer of the features ``idx`` (sorted indices) only, in the same order: some
+        features drawn again over the others (a print sheet's 街道 over its neighbours)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        category = self.category[idx]
+        slices, block_start = category_blocks(category)
+        envelopes = self.envelopes[idx]
+        block_bounds, bounds = block_index(envelopes, block_start)
+        return replace(self, keys=self.keys[idx], fids=self.fids[idx], category=category,
+                       category_slices=slices,
+                       pieces={k: permute(pc, idx) for k, pc in self.pieces.items()},
+                       envelopes=envelopes, block_start=block_start,
+                       block_bounds=block_bounds, bounds=bounds,
+                       label_codes=None if self.label_codes is None else self.label_codes[idx],
+                       _key_order=None, _fid_order=None)
 
     def within(self, extent: tuple[float, float, float, float]) -> np.ndarray:
         """Sorted indices of features intersecting the rectangle ``extent``."""

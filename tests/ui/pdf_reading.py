@@ -97,15 +97,18 @@ def pdf_pages(pdf: Path, folder: Path, dpi: int = 30) -> list[np.ndarray]:
             for p in sorted(folder.glob("page*.png"))]
 
 
-def ink_in_thirds(page: np.ndarray, frame, dpi: int = 30) -> list[float]:
+def ink_in_thirds(page: np.ndarray, frame, dpi: int = 30, saturation: int = 15
+                  ) -> list[float]:
     """The share of coloured pixels (map symbols: greens, yellows, reds; not grey grid lines,
     black lines or white paper) in the left, middle and right, then the top, middle and bottom
-    thirds of ``frame`` (a rectangle in page millimetres with x, y, right, bottom)."""
+    thirds of ``frame`` (a rectangle in page millimetres with x, y, right, bottom). A pixel
+    is coloured when its channels differ by more than ``saturation`` (15: pale symbols too;
+    60: only full colours)."""
     px = dpi / 25.4
     x0, y0 = round(frame.x * px) + 1, round(frame.y * px) + 1
     x1, y1 = round(frame.right * px) - 1, round(frame.bottom * px) - 1
     inside = page[y0:y1, x0:x1]
-    coloured = (inside.max(axis=2) - inside.min(axis=2)) > 60
+    coloured = (inside.max(axis=2) - inside.min(axis=2)) > saturation
     h, w = coloured.shape
     cols = [coloured[:, i * w // 3:(i + 1) * w // 3].mean() for i in range(3)]
     rows = [coloured[i * h // 3:(i + 1) * h // 3, :].mean() for i in range(3)]

@@ -292,5 +292,5 @@ def test_a_sub_district_at_the_edge_fills_the_sheet(window, qtbot, tmp_path):
         dlg.export_to(str(out), ".pdf")
     (page,) = pdf_pages(out, tmp_path)
     ink = ink_in_thirds(page, lg.page_geometry("A3", "landscape").map)
-    assert min(ink) > 0.05, ink
+    assert min(ink) > 0.1, ink
     dlg.close()

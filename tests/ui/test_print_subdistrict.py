@@ -2,7 +2,9 @@
 looked at as a user does: the PDF painted by poppler. The map frame holds assets in its left,
 middle and right thirds (and top and bottom): 中华路街道 lies at the district's west edge, and
 a frame centred on it left its left third empty. The same for every page of the sub-district
-atlas; the 街道's name is in the title block."""
+atlas; the 街道's name is in the title block. Its own assets are in full colour, the other
+街道's paler: 中华路街道's assets end in the middle third, the right third is its
+neighbours'."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from tests.ui.pdf_reading import ink_in_thirds, pdf_pages, pdf_words
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "district.gpkg"
 WEST_EDGE = "中华路街道"
 FRAME = lg.page_geometry("A3", "landscape")  # the default sheet
-EMPTY = 0.05  # a third of the frame with less coloured ink than this is empty
+EMPTY = 0.1  # a third of the frame with less coloured ink than this is empty
 
 pytestmark = needs_poppler
 
@@ -46,7 +48,7 @@ def test_a_subdistrict_at_the_district_edge_fills_its_frame(district, tmp_path):
                                  "--out", str(pdf), "--json", "--lang", "zh_CN"))
     (page,) = pdf_pages(pdf, tmp_path)
     ink = ink_in_thirds(page, FRAME.map)
-    assert min(ink) > EMPTY, ink  # centred on the 街道, the left third had 2 %
+    assert min(ink) > EMPTY, ink  # centred on the 街道, the left third had 3 %
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
 
@@ -71,3 +73,15 @@ def test_every_page_of_the_subdistrict_atlas_fills_its_frame(district, tmp_path)
     empty = {i + 1: ink for i, page in enumerate(pages)
              if min(ink := ink_in_thirds(page, FRAME.map)) <= EMPTY}
     assert not empty, empty  # centred on their 街道, 6 of the 12 pages had an empty third
+
+
+def test_the_other_subdistricts_assets_are_paler(district, tmp_path):
+    pdf = tmp_path / "street.pdf"
+    _citymgr("print-map", str(district), "--district", WEST_EDGE, "--out", str(pdf),
+             "--lang", "zh_CN")
+    (page,) = pdf_pages(pdf, tmp_path)
+    ink = ink_in_thirds(page, FRAME.map)  # pale or not
+    full = ink_in_thirds(page, FRAME.map, saturation=60)
+    assert full[0] > 0.4 * ink[0], (full, ink)  # 中华路街道's own: full colours
+    assert full[2] < 0.1 * ink[2], (full, ink)  # its neighbours' (was 70 % full colour)
+    assert "淡色：其他街道的部件" in "".join(w for w, *_box in pdf_words(pdf))

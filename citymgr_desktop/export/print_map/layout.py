@@ -123,7 +123,9 @@ class PagePlan:
     subtitle: str
     highlight: dict[str, tuple[str, ...]] = field(default_factory=dict)
     page_label: str = ""  # "Page 3 of 50" in an atlas
-    codes_of: str | None = None  # the 街道 whose assets get codes (None: all in the frame)
+    # the 街道 the sheet is of: its assets get codes and are drawn over their paler
+    # neighbours (None: every asset in the frame alike)
+    codes_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,7 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
     painter.setClipRect(sheet.rect(g.map))
     painter.fillRect(sheet.rect(g.map), QColor("white"))
     shown = source.draw_map(painter, sheet.rect(g.map), plan.extent, dpi, plan.highlight,
-                            labels=s.labels)
+                            labels=s.labels, district=plan.codes_of)
     codes = None
     if s.codes and not codes_fit_scale(plan.scale):
         codes = CodesDrawn(0, 0, scale_too_small=True)
@@ -244,6 +246,8 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
             rows.append(lf.LegendRow(tr("Codes of assets in condition 4-5: on sheets of "
                                         "1:%1 and larger").replace(
                                             "%1", f"{CODES_UP_TO_SCALE:,}")))
+        if plan.codes_of and shown:
+            rows.append(lf.LegendRow(tr("Paler: assets of other sub-districts")))
         lf.draw_legend(sheet, box["legend"], tr("Legend"), rows)
     if "overview" in box:
         lf.draw_overview(sheet, box["overview"], tr("Overview"), plan.district_extent,
