@@ -304,7 +304,7 @@ def _chunks(layer: LayerData, kind: str, sub: slice | np.ndarray):
         j = min(max(j, i + 1), len(sub))
         verts, pieces, starts = pc.subset(sub[i:j])
         if len(verts):
-            yield pc.coords[verts], starts, len(pieces)
+            yield np.take(pc.coords, verts, axis=0), starts, len(pieces)  # 6x coords[verts]
         i = j
 
 
