@@ -30,7 +30,7 @@ from citymgr_desktop.export.workorders.rows import (
 )
 
 _WIDTHS = {"case_no": 15, "title": 28, "description": 40, "assignee": 22, "deadline": 17,
-           "asset_uuid": 38, "work_order_uuid": 38, "obj_code": 19, "name": 24,
+           "asset_uuid": 38, "work_order_uuid": 38, "obj_code": 19, "asset_codes": 36, "name": 24,
            "reported_at": 17, "dispatched_at": 17, "resolved_at": 17, "closed_at": 17}
 
 
