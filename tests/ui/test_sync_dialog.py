@@ -352,3 +352,35 @@ def test_edited_value_of_a_coded_field_is_the_forms_drop_down(qtbot, setup, dial
         dialog.apply_button.click()
     wait_idle(qtbot, dialog)
     assert row(window.store.path, "litter_bin", a)["condition"] == 3
+
+
+def test_package_name_follows_the_sub_district_and_the_sync_remembers_it(qtbot, setup):
+    """The suggested file name names the 街道 chosen (a name the person typed is kept), and the
+    sync dialog opens with the package synced last."""
+    from citymgr_desktop.ui.sync.field_package_dialog import AREA_DISTRICT, FieldPackageDialog
+
+    window, pkg, _ = setup
+    d = FieldPackageDialog(window)
+    d.show()
+    stem = window.store.path.stem
+    assert Path(d.out.text()).name == f"{stem}-field.gpkg"
+    d.area.setCurrentIndex(d.area.findData(AREA_DISTRICT))
+    d.district.setCurrentText("水果湖街道")
+    assert Path(d.out.text()).name == f"{stem}-水果湖街道.gpkg"
+    d.district.setCurrentText("中华路街道")
+    assert Path(d.out.text()).name == f"{stem}-中华路街道.gpkg"
+    d.out.setText(str(Path(d.out.text()).with_name("我的包.gpkg")))
+    d.district.setCurrentText("水果湖街道")
+    assert Path(d.out.text()).name == "我的包.gpkg"
+    d.close()
+    s = SyncDialog(window)
+    s.show()
+    assert s.package.text() == ""
+    s.package.setText(str(pkg))
+    s.preview_button.click()
+    wait_idle(qtbot, s)
+    s.close()
+    again = SyncDialog(window)
+    again.show()
+    assert again.package.text() == str(pkg)
+    again.close()

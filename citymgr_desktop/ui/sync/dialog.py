@@ -194,6 +194,9 @@ class SyncDialog(QDialog):
         prefer = s.value(KEY + "prefer", "") or None
         self.prefer.setCurrentIndex(PREFER.index(prefer) if prefer in PREFER else 0)
         self.backup.setChecked(str(s.value(KEY + "backup", "true")).lower() == "true")
+        last = str(s.value(KEY + "package", "") or "")
+        if last and Path(last).is_file():  # the package synced last, while it is there
+            self.package.setText(last)
         geometry = s.value(KEY + "geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -207,6 +210,7 @@ class SyncDialog(QDialog):
         s.setValue(KEY + "geometry", self.saveGeometry())
         if self.package.text().strip():
             s.setValue(KEY + "folder", str(Path(self.package.text().strip()).parent))
+            s.setValue(KEY + "package", self.package.text().strip())
 
     def done(self, result: int) -> None:
         if self.busy():
