@@ -245,6 +245,9 @@ def test_crew_files_carry_the_description_and_typed_dates(setup, tmp_path):
     wb = load_workbook(export_xlsx(reps, tmp_path / "crew.xlsx"))
     head, first = list(wb["工单资产"].iter_rows(values_only=True))[:2]
     assert first[head.index("问题描述")] == "桶身开裂，需更换"
+    deadline = wb["工单资产"].cell(1, head.index("处置时限") + 1)
+    assert first[head.index("处置时限")] == "2030-12-08 16:11"  # office time, as text
+    assert deadline.comment is not None and deadline.comment.text == "办公时间（UTC+8）"
     orders = wb["工单"]
     codes = next(orders.iter_rows(values_only=True)).index("资产部件编码") + 1
     assert orders.column_dimensions[get_column_letter(codes)].width >= 18
