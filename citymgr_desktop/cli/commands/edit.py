@@ -117,10 +117,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _changed_line(table: Any, changed: int, matched: int, dry_run: bool) -> Any:
-    """"litter_bin (垃圾箱): 1 of 1 matching assets changed", as a Message."""
+    """"litter_bin: 1 of 1 matching assets changed" (in Chinese the layer named 垃圾箱 too),
+    as a Message."""
     from citymgr_desktop.core.messages import Term, msg
 
-    layer = Term(f"{table.name} ({table.en})", f"{table.name}（{table.zh}）")
+    layer = Term(table.name, f"{table.name}（{table.zh}）")  # English as it always was
     if dry_run:
         return msg("{layer}: {changed:,} of {matched:,} matching assets would change",
                    layer=layer, changed=changed, matched=matched)

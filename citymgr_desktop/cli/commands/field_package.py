@@ -92,14 +92,15 @@ def run(args: argparse.Namespace) -> int:
 
 def written_lines(result, lang: str) -> list[str]:
     """What a check-out wrote, for a person, in ``lang``."""
-    from citymgr_desktop.core.messages import msg
+    from citymgr_desktop.core.messages import is_chinese, msg
     from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.sync.package import area_text
 
     assets = sum(v for k, v in result.counts.items() if k in ASSET_LAYERS)
-    names = {k: sc.TABLES_BY_NAME[k].label(lang) if k in sc.TABLES_BY_NAME else k
-             for k in result.counts}
-    per_layer = ", ".join(f"{names[k]} {v:,}" for k, v in result.counts.items() if v)
+    names = {k: sc.TABLES_BY_NAME[k].zh if is_chinese(lang) and k in sc.TABLES_BY_NAME else k
+             for k in result.counts}  # English as it always was: the table names
+    per_layer = ("、" if is_chinese(lang) else ", ").join(
+        f"{names[k]} {v:,}" for k, v in result.counts.items() if v)
     out = [msg("wrote {path} and {qgz}: {assets:,} assets ({per_layer}), {area}, in "
                "{seconds:.1f} s", path=result.path, qgz=result.qgz.name, assets=assets,
                per_layer=per_layer, area=area_text(result.area),
