@@ -22,7 +22,7 @@ from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog
 from citymgr_desktop.ui.printing.options_widget import AREA_DISTRICT
 from tests.tools import needs_poppler
 from tests.ui.driver import CTRL, press
-from tests.ui.pdf_reading import pdf_text
+from tests.ui.pdf_reading import ink_in_thirds, pdf_pages, pdf_text
 
 
 @pytest.fixture
@@ -264,6 +264,38 @@ def test_the_sub_district_of_the_selected_asset_is_offered(window, qtbot):
     window.selection.set_selection("litter_bin", [other, first])
     third = _dialog(window, qtbot)
     assert third.options.district.currentText() == districts[1]
+
+
+@needs_poppler
+def test_a_sub_district_at_the_edge_fills_the_sheet(window, qtbot, tmp_path):
+    """The dialog's area "Sub-district" on the 街道 at the district's west edge: the preview's
+    frame and the exported PDF show the district beside it, not the void beyond its edge
+    (centred on the 街道, a third of the frame was empty)."""
+    from citymgr_desktop.export.print_map import geometry as lg
+    from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
+
+    store = window.store
+    boxes = {name: district_bbox(store, name) for name in store.districts()}
+    west = min(boxes, key=lambda name: boxes[name][0])
+    whole = full_extent(store)
+    dlg = _dialog(window, qtbot)
+    options = dlg.options
+    options.area.setCurrentIndex(options.area.findData(AREA_DISTRICT))
+    options.district.setCurrentText(west)
+    options.scale.setCurrentIndex(0)  # fit
+    options.paper.setCurrentIndex(options.paper.findData("A3"))
+    options.orientation.setCurrentIndex(options.orientation.findData("landscape"))
+    _refresh(dlg, qtbot)
+    e, street = dlg.preview_report.plan.extent, boxes[west]
+    assert e[0] <= street[0] and e[2] >= street[2]
+    assert e[0] >= whole[0] - 0.05 * (street[2] - street[0])
+    out = tmp_path / "street.pdf"
+    with qtbot.waitSignal(dlg.exported, timeout=60_000):
+        dlg.export_to(str(out), ".pdf")
+    (page,) = pdf_pages(out, tmp_path)
+    ink = ink_in_thirds(page, lg.page_geometry("A3", "landscape").map)
+    assert min(ink) > 0.1, ink
+    dlg.close()
 
 
 def _opened_with_ctrl_p(window, qtbot) -> PrintDialog:
