@@ -356,8 +356,8 @@ class SyncDialog(QDialog):
                 self.tr("Save and apply")):
             return
         tables = {self.model.records[i].table for i in self.model.choices}
-        self.task = run_task(self, self.tr("Resolving conflicts"), _resolve, self.store,
-                             chosen, self.window.user_name(),
+        self.task = run_task(self, self.tr("Resolving conflicts"), resolve_conflicts,
+                             self.store, chosen, user=self.window.user_name(),
                              on_done=lambda out: self._on_resolved(out, tables),
                              on_error=self._on_error)
         self._enable()
@@ -398,7 +398,3 @@ class SyncDialog(QDialog):
                  self.tr("%1 applied again.").replace("%1", out["sync_id"]))
         self.undone.emit(out["sync_id"])
         self.reload()
-
-
-def _resolve(store: Any, chosen: list, user: str, progress: Any = None) -> dict[str, Any]:
-    return resolve_conflicts(store, chosen, user=user, progress=progress)
