@@ -6,11 +6,12 @@ shows as it will be saved.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontMetricsF, QGuiApplication
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from citymgr_desktop.core.clock import format_local_or_text
@@ -116,11 +117,19 @@ class IdentifyWidget(QTreeWidget):
             self.addTopLevelItem(top)
             top.setExpanded(n == 0 if current is None else (layer, key) == current)
             first = top if (layer, key) == current else first or top
-        self.resizeColumnToContents(0)
+        self._fit_names()
         if first is None:
             self._show_nothing()
         else:
             self.setCurrentItem(first)
+
+    def _fit_names(self) -> None:
+        """The name column as wide as its longest name and a space: sized to the contents
+        alone (whole pixels) the last character of "资产唯一标识" was cut and the name ran
+        into its value."""
+        self.resizeColumnToContents(0)
+        gap = QFontMetricsF(self.font()).horizontalAdvance(" ")
+        self.setColumnWidth(0, self.columnWidth(0) + math.ceil(gap) + 1)
 
     def _show_nothing(self) -> None:
         """One line across both columns, "No feature here", as QGIS says an empty result
