@@ -147,6 +147,9 @@ def add_lang(p: argparse.ArgumentParser, what: str = "messages") -> None:
 
 
 # -- who acted -----------------------------------------------------------------------------
+_DEPRECATED = "{option} is deprecated (removed in {release}); use {new}"
+
+
 class _DeprecatedAlias(argparse.Action):
     """An old spelling of an option: stores into the new option and says so on stderr."""
 
@@ -157,8 +160,9 @@ class _DeprecatedAlias(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
-        print(f"citymgr: warning: {option_string} is deprecated (removed in {DEPRECATED_IN}); "
-              f"use {self.new}", file=sys.stderr)
+        text = usage_catalogue(cli_language()).get(_DEPRECATED, _DEPRECATED)
+        print("citymgr: warning: " + text.format(option=option_string, release=DEPRECATED_IN,
+                                                 new=self.new), file=sys.stderr)
         setattr(namespace, self.dest, values)
 
 
