@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 ORDER = 60
 STATES = " ".join(str(v) for v in dm.WORK_ORDER_STATE.values())  # the states' codes, in order
+SOURCES = ", ".join(f"{c.value} ({c.zh})" for c in dm.WORK_ORDER_SOURCE.codes)
 FORMATS = ("pdf", "xlsx", "csv", "geojson", "gpkg")
 
 
@@ -53,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--assignee", help="department or crew to dispatch to (处置单位)")
     c.add_argument("--description")
     c.add_argument("--source", default="patrol",
-                   help="patrol, supervisor, hotline, public or assigned (default patrol)")
+                   help=f"case source (案件来源), one of: {SOURCES} (default patrol)")
     c.add_argument("--due", metavar="WHEN",
                    help="the deadline (处置时限), 'YYYY-MM-DD[ HH:MM]' in office time, e.g. a "
                    "hotline case's own; a date alone means 17:30 that day; must be after now "
