@@ -18,12 +18,12 @@ from citymgr_desktop.core.messages import Term, msg
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
-from citymgr_desktop.core.store.upgrade import stale_domains
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.check_rows import geometries, keys
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.store.problems import Problem, fids_text, rows, unreadable
+from citymgr_desktop.core.store.upgrade import stale_domains
 
 __all__ = ["Problem", "validate_file"]
 
