@@ -62,7 +62,7 @@ def stale_domains(conn: sqlite3.Connection) -> frozenset[str]:
 def renew_domains(conn: sqlite3.Connection, names: frozenset[str]) -> None:
     """Write the model's codes of the domains ``names`` over the file's (rows of codes the
     model does not have are kept)."""
-    domains = [dm.ALL_DOMAINS[n] for n in sorted(names)]
+    domains = [d for n in sorted(names) if isinstance(d := dm.ALL_DOMAINS[n], dm.CodedDomain)]
     for d in domains:
         conn.executemany("DELETE FROM gpkg_data_column_constraints WHERE constraint_name = ? "
                          "AND constraint_type = 'enum' AND value = ?",
