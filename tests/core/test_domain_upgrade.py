@@ -17,6 +17,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.qgis import project as qgis_project
 from citymgr_desktop.core.store import Store, validate_file
 from tests.core.qgis_support import make_project_file
+from tests.core.sync_support import checkout
 from tests.gpkg_checks import PROJECT_REPORT_SCRIPT, run_pyqgis
 
 # work_order_source as the schema before 12319 wrote it
@@ -93,6 +94,10 @@ def test_an_old_file_gets_the_new_code_and_a_work_order_uses_it(old_file: Path, 
     with Store.open(old_file) as store:
         assert store.stale == frozenset()
     assert validate_file(old_file) == []
+    package = old_file.parent / "field" / "pkg.gpkg"
+    package.parent.mkdir()
+    checkout(old_file, package)  # a field package of it has the code too
+    assert stored_codes(package) == codes
 
 
 @pytest.mark.qgis
