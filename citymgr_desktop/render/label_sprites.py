@@ -76,9 +76,11 @@ def _draw(sprite: Sprite) -> QImage:
 class SpriteMaker:
     """The images of the sprites ``wanted()`` returns that the calling thread has not made
     yet, made by a thread of their own while the caller draws the features (``wanted``
-    runs in that thread too: the labels' placement; Qt strokes the halos without the GIL,
-    so the two threads work at once); :meth:`finish` waits for them and puts them in the
-    caller's images, so :func:`label_sprite` stamps them as if it had made them. They are
+    runs in that thread too: the labels' placement, whose Shapely and NumPy work lets go of
+    the GIL while the caller draws; the halos' strokes do not: PySide6 holds the GIL
+    through QPainter's calls, so they take turns with the caller's drawing, see
+    ``benchmarks/bench_render_phases.py --gil``); :meth:`finish` waits for them and puts
+    them in the caller's images, so :func:`label_sprite` stamps them as if it had made them. They are
     the same pixels: the same calls make them, in another thread (QImage is reentrant).
     The thread ends with the frame (its fonts go with it, while the application is there;
     a new thread's font costs ~1-2 ms)."""
