@@ -29,9 +29,12 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+from citymgr_desktop.core import cache
+
 _PACKAGE = "shibokensupport/"
 _BOOTSTRAP = "signature_bootstrap.py"
 _Key = tuple[str, bytes, int, int]  # file name, SHA-256 of the source, flags, optimisation
+_ENTRIES = 100  # the files of shiboken's support package (14 in PySide6 6.8)
 # the ``from __future__`` flags a code object passes on to compile() called from it (the
 # two oldest features are always on: their flags are not future flags, CO_NESTED is 0x10)
 _FUTURE = sum(getattr(__future__, name).compiler_flag for name in __future__.all_feature_names
@@ -40,9 +43,7 @@ _FUTURE = sum(getattr(__future__, name).compiler_flag for name in __future__.all
 
 def cache_file() -> Path:
     """Where the code objects are kept (``CITYMGR_CACHE_DIR`` overrides the folder)."""
-    from citymgr_desktop.core.store.integrity import cache_file as checked_files
-
-    return checked_files().with_name(f"shiboken-{sys.implementation.cache_tag}.marshal")
+    return cache.folder() / f"shiboken-{sys.implementation.cache_tag}.marshal"
 
 
 def import_shiboken() -> None:
@@ -86,21 +87,14 @@ def import_shiboken() -> None:
 
 
 def _load() -> dict[_Key, bytes]:
-    try:
-        kept = marshal.loads(cache_file().read_bytes())
-    except Exception:  # no cache yet, or one that cannot be read: compiled as it comes
-        return {}
-    if not isinstance(kept, dict):
-        return {}
-    return {k: v for k, v in kept.items() if isinstance(k, tuple) and isinstance(v, bytes)}
+    """The cached code (none when the file is missing or damaged: compiled as it comes)."""
+    return cache.load(cache_file(), _valid, binary=True)
+
+
+def _valid(key: Any, value: Any) -> bool:
+    return isinstance(key, tuple) and isinstance(value, bytes)
 
 
 def _save(used: dict[_Key, bytes]) -> None:
     """Best effort: a cache that cannot be written only means compiling next time."""
-    from citymgr_desktop.core.atomic import atomic_path
-
-    with contextlib.suppress(Exception):  # (no home folder, a read-only one, a full disk)
-        target = cache_file()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(marshal.dumps(used))
+    cache.store(cache_file(), used, _ENTRIES, binary=True)

@@ -27,7 +27,7 @@ from citymgr_desktop.core.errors import NotFoundError
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import qtarrays as qa
-from citymgr_desktop.render.pieces import KINDS, LINE, POINT, POLYGON, Pieces, rebuild
+from citymgr_desktop.render.pieces import KINDS, LINE, POINT, POLYGON, Pieces, permute, rebuild
 
 if TYPE_CHECKING:  # pyproj loads with the first CRS object (render/loader.py)
     from pyproj import CRS
@@ -106,12 +106,12 @@ class LayerData:
 
     def bounds_of(self, idx: np.ndarray) -> np.ndarray:
         """(len(idx), 4) envelopes (minx, miny, maxx, maxy) of features ``idx``."""
-        env = self.envelopes[idx]
+        env = np.take(self.envelopes, idx, axis=0)  # rows: ~6x faster than envelopes[idx]
         return env if env.shape[1] == 4 else np.concatenate([env, env], axis=1)
 
     def hits(self, idx: np.ndarray, extent: tuple[float, float, float, float]) -> np.ndarray:
         """A mask over ``idx``: the features whose envelope meets ``extent``."""
-        env = self.envelopes[idx]  # columns -2, -1 are maxx, maxy (x, y for points)
+        env = np.take(self.envelopes, idx, axis=0)  # columns -2, -1: maxx, maxy (x, y of points)
         return ((env[:, 0] <= extent[2]) & (env[:, -2] >= extent[0])
                 & (env[:, 1] <= extent[3]) & (env[:, -1] >= extent[1]))
 
@@ -181,6 +181,22 @@ class LayerData:
         ok = dist <= tolerance
         cand, dist = cand[ok], dist[ok]
         return cand[np.lexsort((-cand, dist))]
+
+    def subset(self, idx: np.ndarray) -> LayerData:
+        """A layer of the features ``idx`` (sorted indices) only, in the same order: some
+        features drawn again over the others (a print sheet's 街道 over its neighbours)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        category = self.category[idx]
+        slices, block_start = category_blocks(category)
+        envelopes = self.envelopes[idx]
+        block_bounds, bounds = block_index(envelopes, block_start)
+        return replace(self, keys=self.keys[idx], fids=self.fids[idx], category=category,
+                       category_slices=slices,
+                       pieces={k: permute(pc, idx) for k, pc in self.pieces.items()},
+                       envelopes=envelopes, block_start=block_start,
+                       block_bounds=block_bounds, bounds=bounds,
+                       label_codes=None if self.label_codes is None else self.label_codes[idx],
+                       _key_order=None, _fid_order=None)
 
     def within(self, extent: tuple[float, float, float, float]) -> np.ndarray:
         """Sorted indices of features intersecting the rectangle ``extent``."""

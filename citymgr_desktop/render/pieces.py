@@ -6,6 +6,7 @@ feature (subset, reorder, bounds, orientation, reprojection, back to Shapely geo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,8 +41,19 @@ class Pieces:
     def vertex_count(self) -> int:
         return len(self.coords)
 
+    @cached_property
+    def one_each(self) -> bool:
+        """One piece of one vertex per feature (a layer of points): feature ``i`` is piece
+        ``i`` and vertex ``i``."""
+        n = len(self.coords)
+        return bool(len(self.piece_start) == len(self.feature_piece) == n + 1
+                    and (np.diff(self.piece_start) == 1).all()
+                    and (np.diff(self.feature_piece) == 1).all())
+
     def subset(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(vertex indices, pieces, starts-of-piece mask) of features ``idx`` (sorted)."""
+        if self.one_each:
+            return idx, idx, np.ones(len(idx), dtype=bool)
         p0, p1 = self.feature_piece[idx], self.feature_piece[idx + 1]
         pieces = qa.ranges(p0, p1)
         v0, v1 = self.piece_start[pieces], self.piece_start[pieces + 1]
@@ -84,8 +96,7 @@ def rebuild(pc: Pieces, idx: np.ndarray) -> np.ndarray:
 
 def permute(pc: Pieces, order: np.ndarray) -> Pieces:
     """The pieces of features ``order`` (new feature ``i`` = old ``order[i]``)."""
-    if len(pc.coords) == len(pc.piece_start) - 1 == len(pc.feature_piece) - 1 and (
-            np.diff(pc.piece_start) == 1).all() and (np.diff(pc.feature_piece) == 1).all():
+    if pc.one_each:
         # one vertex, one piece per feature (a layer of points): the same arrays, without
         # the index ranges (~60 MB and a fifth of a second for 600k points)
         ones = np.arange(len(order) + 1, dtype=np.int64)

@@ -296,7 +296,8 @@ def _chunks(layer: LayerData, kind: str, sub: slice | np.ndarray):
                 yield pc.coords[v0:v1], starts, p1 - p0
             f = f_end
         return
-    counts = ps[fp[sub + 1]] - ps[fp[sub]]
+    # vertices per feature (a layer of points: one each, without gathering the offsets)
+    counts = np.ones(len(sub), np.int64) if pc.one_each else ps[fp[sub + 1]] - ps[fp[sub]]
     cum = np.cumsum(counts)
     i = 0
     while i < len(sub):
@@ -304,7 +305,7 @@ def _chunks(layer: LayerData, kind: str, sub: slice | np.ndarray):
         j = min(max(j, i + 1), len(sub))
         verts, pieces, starts = pc.subset(sub[i:j])
         if len(verts):
-            yield pc.coords[verts], starts, len(pieces)
+            yield np.take(pc.coords, verts, axis=0), starts, len(pieces)  # 6x coords[verts]
         i = j
 
 

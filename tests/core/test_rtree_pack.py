@@ -51,19 +51,27 @@ def _check(conn: sqlite3.Connection) -> None:
     assert conn.execute("SELECT rtreecheck('rtree_t_geom')").fetchone()[0] == "ok"
 
 
-@pytest.mark.parametrize("n", [0, 1, 51, 52, 2601, 2602, 30_000])
-def test_packed_tree_holds_what_inserts_make(n):
-    ids, bounds = _entries(n, n)
-    inserted, packed = _inserted(ids, bounds), _rtree()
-    assert packable(packed, "rtree_t_geom")
-    write_packed(packed, "rtree_t_geom", ids, bounds)
+def _assert_as_inserted(packed: sqlite3.Connection, ids: np.ndarray, bounds: np.ndarray,
+                        seed: int) -> None:
+    """The packed tree passes ``rtreecheck`` and holds what SQLite's own inserts of the same
+    entries make: the same rounded boxes, the same answers to 20 random box queries."""
+    inserted = _inserted(ids, bounds)
     _check(packed)
     assert packed.execute(ALL).fetchall() == inserted.execute(ALL).fetchall()
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     for _ in range(20):
         cx, cy, r = rng.normal(38_500_000, 3000), rng.normal(-3000, 3000), rng.random() * 2000
         box = (cx + r, cx - r, cy + r, cy - r)
         assert packed.execute(BOX, box).fetchall() == inserted.execute(BOX, box).fetchall()
+
+
+@pytest.mark.parametrize("n", [0, 1, 51, 52, 2601, 2602, 30_000])
+def test_packed_tree_holds_what_inserts_make(n):
+    ids, bounds = _entries(n, n)
+    packed = _rtree()
+    assert packable(packed, "rtree_t_geom")
+    write_packed(packed, "rtree_t_geom", ids, bounds)
+    _assert_as_inserted(packed, ids, bounds, seed=1)
     if n:  # SQLite keeps it right afterwards
         packed.executemany("DELETE FROM rtree_t_geom WHERE id = ?",
                            [(int(i),) for i in ids[: n // 2]])
@@ -96,17 +104,11 @@ def test_packed_from_a_scratch_table_holds_what_inserts_make(monkeypatch, n):
     leaves at a time (here two, so even small trees are written in many pieces)."""
     monkeypatch.setattr(rtree_pack, "STREAM_NODES", 2)
     ids, bounds = _entries(n, n)
-    inserted, packed = _inserted(ids, bounds), _rtree()
+    packed = _rtree()
     scratch = rtree_pack.create_scratch(packed)
     rtree_pack.add_to_scratch(packed, scratch, ids, bounds)
     rtree_pack.write_packed_from(packed, "rtree_t_geom", scratch)
-    _check(packed)
-    assert packed.execute(ALL).fetchall() == inserted.execute(ALL).fetchall()
-    rng = np.random.default_rng(2)
-    for _ in range(20):
-        cx, cy, r = rng.normal(38_500_000, 3000), rng.normal(-3000, 3000), rng.random() * 2000
-        box = (cx + r, cx - r, cy + r, cy - r)
-        assert packed.execute(BOX, box).fetchall() == inserted.execute(BOX, box).fetchall()
+    _assert_as_inserted(packed, ids, bounds, seed=2)
 
 
 def test_fill_rtree_from_packs_with_what_is_there_or_inserts(monkeypatch):

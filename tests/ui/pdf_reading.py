@@ -1,6 +1,7 @@
 """Reading a PDF the way a viewer and a reader do: every stroked segment in page millimetres,
-following the graphics state's q/Q/cm (pypdf), and the text and the word boxes as poppler's
-pdftotext reads them (callers mark their tests ``needs_poppler``)."""
+following the graphics state's q/Q/cm (pypdf), the text and the word boxes as poppler's
+pdftotext reads them, and the pages as poppler's pdftoppm paints them (callers mark their
+tests ``needs_poppler``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
@@ -84,3 +87,29 @@ def pdf_words(pdf: Path) -> list[tuple[str, float, float, float, float]]:
         x0, y0, x1, y1 = (float(m.group(i)) * PT_MM for i in range(1, 5))
         out.append((m.group(5), x0, y0, x1, y1))
     return out
+
+
+def pdf_pages(pdf: Path, folder: Path, dpi: int = 30) -> list[np.ndarray]:
+    """Every page as an (h, w, 3) RGB array, painted by pdftoppm at ``dpi``."""
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf), str(folder / "page")],
+                   check=True)
+    return [np.asarray(Image.open(p).convert("RGB"), dtype=np.int16)
+            for p in sorted(folder.glob("page*.png"))]
+
+
+def ink_in_thirds(page: np.ndarray, frame, dpi: int = 30, saturation: int = 15
+                  ) -> list[float]:
+    """The share of coloured pixels (map symbols: greens, yellows, reds; not grey grid lines,
+    black lines or white paper) in the left, middle and right, then the top, middle and bottom
+    thirds of ``frame`` (a rectangle in page millimetres with x, y, right, bottom). A pixel
+    is coloured when its channels differ by more than ``saturation`` (15: pale symbols too;
+    60: only full colours)."""
+    px = dpi / 25.4
+    x0, y0 = round(frame.x * px) + 1, round(frame.y * px) + 1
+    x1, y1 = round(frame.right * px) - 1, round(frame.bottom * px) - 1
+    inside = page[y0:y1, x0:x1]
+    coloured = (inside.max(axis=2) - inside.min(axis=2)) > saturation
+    h, w = coloured.shape
+    cols = [coloured[:, i * w // 3:(i + 1) * w // 3].mean() for i in range(3)]
+    rows = [coloured[i * h // 3:(i + 1) * h // 3, :].mean() for i in range(3)]
+    return [float(v) for v in cols + rows]

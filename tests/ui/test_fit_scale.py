@@ -70,3 +70,49 @@ def test_the_padding_decides_at_the_edge():
     frame = lg.Rect(0, 0, 100, 100)
     assert lg.fit_scale((0, 0, 190, 100), frame, padding=0.0) == 2000
     assert lg.fit_scale((0, 0, 190, 100), frame) == 2500
+
+
+side = st.floats(min_value=1.0, max_value=5_000.0, allow_nan=False)
+offset = st.floats(min_value=-6_000.0, max_value=6_000.0, allow_nan=False)
+
+
+@given(ax=offset, ay=offset, aw=side, ah=side, dw=side, dh=side, fw=frame_mm, fh=frame_mm,
+       scale=st.sampled_from(ROUND_SCALES))
+def test_the_slack_of_a_frame_shows_the_district_not_the_void_beyond_it(
+        ax, ay, aw, ah, dw, dh, fw, fh, scale):
+    """An area (a 街道) printed in a bigger frame: the frame is exactly frame size x scale,
+    holds the padded area whole, and on each axis either stays inside the padded district or
+    covers it (a frame bigger than the district) or is held by the area itself; an axis the
+    area overflows stays centred. Without a district the frame is centred on the area."""
+    frame = lg.Rect(0, 0, fw, fh)
+    area = (ax, ay, ax + aw, ay + ah)
+    district = (0.0, 0.0, dw, dh)
+    ex = lg.place_extent(area, scale, frame, district)
+    assert lg.place_extent(area, scale, frame) == lg.extent_for_scale(
+        lg.bbox_center(area), scale, frame)
+    tol = 1e-6 * (1 + abs(ax) + abs(ay) + aw + ah + dw + dh)
+    for axis, size in ((0, fw / 1000 * scale), (1, fh / 1000 * scale)):
+        lo, hi = ex[axis], ex[axis + 2]
+        a0, a1 = area[axis], area[axis + 2]
+        assert hi - lo == pytest.approx(size)
+        if a1 - a0 > size:  # the area overflows: centred on it
+            assert (lo + hi) / 2 == pytest.approx((a0 + a1) / 2)
+            continue
+        pad = (a1 - a0) * PADDING if (a1 - a0) * (1 + 2 * PADDING) <= size else 0.0
+        assert lo <= a0 - pad + tol and hi >= a1 + pad - tol  # the padded area is whole
+        w0, w1 = district[axis] - pad, district[axis + 2] + pad
+        inside = lo >= w0 - tol and hi <= w1 + tol
+        covers = lo <= w0 + tol and hi >= w1 - tol
+        held = abs(lo - (a0 - pad)) <= tol or abs(hi - (a1 + pad)) <= tol
+        assert inside or covers or held
+
+
+def test_a_subdistrict_at_the_west_edge_is_not_printed_beside_a_third_of_void():
+    """The sample's 中华路街道 (x 527,000-527,900 of a district from 527,000) on an A3
+    landscape frame at 1:7,500: centred, the frame began 635 m west of the district."""
+    frame = lg.page_geometry("A3", "landscape").map
+    area, district = (527_000.0, 3_380_900.0, 527_900.0, 3_382_100.0), \
+        (527_000.0, 3_379_700.0, 530_600.0, 3_383_300.0)
+    ex = lg.place_extent(area, 7500, frame, district)
+    assert ex[0] == pytest.approx(527_000.0 - 900 * PADDING)
+    assert (ex[1] + ex[3]) / 2 == pytest.approx(3_381_500.0)  # no slack to use: centred

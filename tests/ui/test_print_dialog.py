@@ -15,12 +15,14 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
+from shapely.geometry import Point
 
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog
 from citymgr_desktop.ui.printing.options_widget import AREA_DISTRICT
 from tests.tools import needs_poppler
-from tests.ui.pdf_reading import pdf_text
+from tests.ui.driver import CTRL, press
+from tests.ui.pdf_reading import ink_in_thirds, pdf_pages, pdf_text
 
 
 @pytest.fixture
@@ -262,3 +264,86 @@ def test_the_sub_district_of_the_selected_asset_is_offered(window, qtbot):
     window.selection.set_selection("litter_bin", [other, first])
     third = _dialog(window, qtbot)
     assert third.options.district.currentText() == districts[1]
+
+
+@needs_poppler
+def test_a_sub_district_at_the_edge_fills_the_sheet(window, qtbot, tmp_path):
+    """The dialog's area "Sub-district" on the 街道 at the district's west edge: the preview's
+    frame and the exported PDF show the district beside it, not the void beyond its edge
+    (centred on the 街道, a third of the frame was empty)."""
+    from citymgr_desktop.export.print_map import geometry as lg
+    from citymgr_desktop.export.print_map.areas import district_bbox, full_extent
+
+    store = window.store
+    boxes = {name: district_bbox(store, name) for name in store.districts()}
+    west = min(boxes, key=lambda name: boxes[name][0])
+    whole = full_extent(store)
+    dlg = _dialog(window, qtbot)
+    options = dlg.options
+    options.area.setCurrentIndex(options.area.findData(AREA_DISTRICT))
+    options.district.setCurrentText(west)
+    options.scale.setCurrentIndex(0)  # fit
+    options.paper.setCurrentIndex(options.paper.findData("A3"))
+    options.orientation.setCurrentIndex(options.orientation.findData("landscape"))
+    _refresh(dlg, qtbot)
+    e, street = dlg.preview_report.plan.extent, boxes[west]
+    assert e[0] <= street[0] and e[2] >= street[2]
+    assert e[0] >= whole[0] - 0.05 * (street[2] - street[0])
+    out = tmp_path / "street.pdf"
+    with qtbot.waitSignal(dlg.exported, timeout=60_000):
+        dlg.export_to(str(out), ".pdf")
+    (page,) = pdf_pages(out, tmp_path)
+    ink = ink_in_thirds(page, lg.page_geometry("A3", "landscape").map)
+    assert min(ink) > 0.1, ink
+    dlg.close()
+
+
+def _opened_with_ctrl_p(window, qtbot) -> PrintDialog:
+    press(qtbot, window, Qt.Key.Key_P, CTRL)
+    qtbot.waitUntil(lambda: window.findChild(PrintDialog) is not None, timeout=10_000)
+    dlg = window.findChild(PrintDialog)
+    qtbot.waitUntil(lambda: dlg.preview_report is not None or bool(dlg.last_error),
+                    timeout=10_000)
+    return dlg
+
+
+def _closed(window, dlg, qtbot) -> None:
+    dlg.close()  # deleted on close: the next Ctrl+P builds the dialog anew
+    qtbot.waitUntil(lambda: window.findChild(PrintDialog) is None, timeout=5000)
+
+
+def test_the_sub_district_offered_is_the_one_the_unsaved_edits_give(window, qtbot):
+    """The 街道 of the selection as the map shows it: a bin moved to another 街道 (not saved
+    yet), a new bin not saved yet; and a selection of more than a thousand bins over two 街道
+    is two 街道 (the dialog read the saved file, and only the first thousand keys)."""
+    session = window.edit_session
+    districts = window.store.districts()
+    dlg = _opened_with_ctrl_p(window, qtbot)
+    dlg.options.area.setCurrentIndex(dlg.options.area.findData(AREA_DISTRICT))
+    dlg.options.district.setCurrentText(districts[0])  # the one remembered
+    _closed(window, dlg, qtbot)
+
+    bin_uuid = session.select("litter_bin", f"district = '{districts[1]}'")[0]
+    session.set_value("litter_bin", bin_uuid, "district", districts[2])  # not saved
+    window.selection.set_selection("litter_bin", [bin_uuid])
+    dlg = _opened_with_ctrl_p(window, qtbot)
+    assert dlg.options.district.currentText() == districts[2]
+    _closed(window, dlg, qtbot)
+
+    x0, y0, x1, y1 = window.store.layer("litter_bin").extent
+    new = session.add_point("litter_bin", Point((x0 + x1) / 2, (y0 + y1) / 2),
+                            {"district": districts[3]})
+    window.selection.set_selection("litter_bin", [new])
+    dlg = _opened_with_ctrl_p(window, qtbot)
+    assert dlg.options.district.currentText() == districts[3]
+    dlg.options.district.setCurrentText(districts[0])  # remembered again
+    _closed(window, dlg, qtbot)
+
+    many = session.select("litter_bin", "true")[:1000]  # all of them in one 街道, saved
+    session.bulk_set("litter_bin", many, {"district": districts[4]})
+    session.save()
+    other = session.select("litter_bin", f"district = '{districts[5]}'")[0]
+    window.selection.set_selection("litter_bin", [*many, other])
+    dlg = _opened_with_ctrl_p(window, qtbot)
+    assert dlg.options.district.currentText() == districts[0]  # two 街道: the remembered one
+    _closed(window, dlg, qtbot)

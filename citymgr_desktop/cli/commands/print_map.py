@@ -53,7 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--bbox", type=_bbox, metavar="MINX,MINY,MAXX,MAXY",
                        help="area to print, in the map CRS (fit, or centre with --scale)")
     where.add_argument("--district", metavar="NAME",
-                       help="frame one sub-district (街道); with --atlas, only its pages")
+                       help="frame one sub-district (街道) on its assets, the other 街道's "
+                       "paler around them (the file has no 街道 boundary to draw); with "
+                       "--atlas, only its pages")
     p.add_argument("--atlas", choices=("district", "grid", "workorder"),
                    help="one page per sub-district, grid cell (bgid) or work order, in one PDF")
     add_list(p, "--case", "--cases", dest="cases", metavar="CASE",

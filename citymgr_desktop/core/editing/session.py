@@ -128,13 +128,6 @@ class EditSession(SessionView):
     def dirty(self) -> bool:
         return bool(self.pending)
 
-    def pending_counts(self) -> dict[str, dict[str, int]]:
-        counts: dict[str, dict[str, int]] = defaultdict(lambda: {"insert": 0, "update": 0,
-                                                                  "delete": 0})
-        for d in self.pending:
-            counts[d.table][d.kind] += 1
-        return dict(counts)
-
     # -- applying edits (commands call these) ------------------------------------------------------
     def apply_edit(self, deltas: DeltaSet, label: Message, encoded: str | None = None
                    ) -> None:

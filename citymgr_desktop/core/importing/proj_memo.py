@@ -19,7 +19,6 @@ the CRS's area of use and partly outside): the same candidate, description and a
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -32,8 +31,7 @@ from typing import Any
 from pyproj import CRS, Transformer
 from pyproj.transformer import AreaOfInterest, TransformerGroup
 
-from citymgr_desktop.core.atomic import atomic_path
-from citymgr_desktop.core.store.integrity import cache_file
+from citymgr_desktop.core import cache
 
 _ENTRIES = 200
 _WORLD = AreaOfInterest(-180.0, -90.0, 180.0, 90.0)
@@ -59,7 +57,7 @@ class Operation:
 
 
 def memo_file() -> Path:
-    return cache_file().with_name("proj_operations.json")
+    return cache.folder() / "proj_operations.json"
 
 
 def remembered(source: CRS, target: CRS) -> Operation | None:
@@ -73,12 +71,13 @@ def remembered(source: CRS, target: CRS) -> Operation | None:
         known = key in _memory
         entry = _memory.get(key)
     if not known:
-        loaded = _load()
+        loaded = cache.load(memo_file(), _valid)
         known = key in loaded
         entry = loaded.get(key)
         if not known:
             entry = _search(source, target)
-            _remember(key, entry)
+            # best effort: a memo that cannot be written only means the next import searches
+            cache.remember(memo_file(), key, entry, _ENTRIES, _valid)
         with _lock:
             _memory[key] = entry
     if entry is None:
@@ -136,24 +135,6 @@ def _key(source: CRS, target: CRS) -> str:
     return hashlib.sha256(json.dumps(what).encode()).hexdigest()
 
 
-def _load() -> dict[str, dict[str, Any] | None]:
-    try:
-        data = json.loads(memo_file().read_text(encoding="utf-8"))
-        return {k: v for k, v in data.items()
-                if v is None or (isinstance(v, dict) and {"definition", "description", "names",
-                                                          "accuracy"} <= set(v))}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}
-
-
-def _remember(key: str, entry: dict[str, Any] | None) -> None:
-    """Best effort: a memo that cannot be written only means the next import searches."""
-    with contextlib.suppress(Exception):
-        entries = _load()
-        entries.pop(key, None)
-        entries[key] = entry
-        target = memo_file()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target, durable=False) as tmp:
-            tmp.write_text(json.dumps(dict(list(entries.items())[-_ENTRIES:])),
-                           encoding="utf-8")
+def _valid(key: Any, value: Any) -> bool:
+    return value is None or (isinstance(value, dict) and {
+        "definition", "description", "names", "accuracy"} <= set(value))

@@ -183,6 +183,14 @@ class DeltaSet:
     def tables(self) -> set[str]:
         return set(self._by_table)
 
+    def counts(self) -> dict[str, dict[str, int]]:
+        """table -> {"insert": n, "update": n, "delete": n}, for the tables with deltas."""
+        out: dict[str, dict[str, int]] = {}
+        for d in self._by_key.values():
+            counts = out.setdefault(d.table, {"insert": 0, "update": 0, "delete": 0})
+            counts[d.kind] += 1
+        return out
+
     def for_table(self, table: str) -> list[Delta]:
         """The deltas of one table, in the order they were (last) made."""
         return [self._by_key[(table, u)] for u in self._by_table.get(table, ())]

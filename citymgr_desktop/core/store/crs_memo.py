@@ -5,13 +5,12 @@ its WKT, whether it is geographic and the unit of its axes. pyproj gives them, b
 pyproj costs a ``citymgr render`` ~70 ms of CPU, a tenth of drawing a small box. The facts
 depend only on the definition (authority, code and WKT of the file's ``gpkg_spatial_ref_sys``
 row), so they are remembered by a digest of it, in memory and in a small file beside the
-integrity cache (``integrity.cache_file``), the first time pyproj is asked. A CRS whose
-definition cannot be read is never remembered: it raises its error every time.
+integrity cache (a cache file of ``core/cache.py``), the first time pyproj is asked. A CRS
+whose definition cannot be read is never remembered: it raises its error every time.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import threading
@@ -20,8 +19,7 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.core.atomic import atomic_path
-from citymgr_desktop.core.store.integrity import cache_file
+from citymgr_desktop.core import cache
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -58,7 +56,7 @@ def unit_factor(crs: CRS) -> float:
 
 
 def memo_file() -> Path:
-    return cache_file().with_name("crs.json")
+    return cache.folder() / "crs.json"
 
 
 def _digest(definition: tuple[Any, ...]) -> str:
@@ -66,12 +64,12 @@ def _digest(definition: tuple[Any, ...]) -> str:
 
 
 def _load() -> dict[str, CrsFacts]:
-    try:
-        data = json.loads(memo_file().read_text(encoding="utf-8"))
-        return {k: CrsFacts(str(v[0]), str(v[1]), bool(v[2]), float(v[3]))
-                for k, v in data.items() if isinstance(v, list) and len(v) == 4}
-    except (OSError, ValueError, TypeError, AttributeError, IndexError):
-        return {}
+    return {k: CrsFacts(str(v[0]), str(v[1]), bool(v[2]), float(v[3]))
+            for k, v in cache.load(memo_file(), _valid).items()}
+
+
+def _valid(key: Any, value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 4 and isinstance(value[3], (int, float))
 
 
 def facts(definition: tuple[Any, ...] | None, build: Callable[[], CRS]) -> CrsFacts:
@@ -97,11 +95,4 @@ def _remember(key: str, found: CrsFacts) -> None:
     """Best effort: a memo that cannot be written only means pyproj is asked again."""
     with _lock:
         _memory[key] = found
-    entries = {k: list(astuple(v)) for k, v in _load().items() if k != key}
-    entries[key] = list(astuple(found))
-    target = memo_file()
-    with contextlib.suppress(Exception):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
-            tmp.write_text(json.dumps(dict(list(entries.items())[-_ENTRIES:])),
-                           encoding="utf-8")
+    cache.remember(memo_file(), key, list(astuple(found)), _ENTRIES, _valid)

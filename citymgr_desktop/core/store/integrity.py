@@ -17,15 +17,12 @@ checks again itself (a damaged file is found by the caller, exactly as without t
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import sqlite3
-import sys
 import threading
 from pathlib import Path
+from typing import Any
 
-from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core import cache
 from citymgr_desktop.core.gpkg.connection import connect
 
 READ_CHECK_BYTES = 256 * 1024 * 1024  # reads of bigger files skip the (uncached) check
@@ -35,7 +32,6 @@ _READONLY_ROLLBACK = 776  # SQLITE_READONLY_ROLLBACK: a hot journal on a read-on
 Identity = tuple[str, int, int, int, int]
 
 _lock = threading.Lock()
-_file_lock = threading.Lock()  # the cache file's read-modify-write, one thread at a time
 _memory: set[Identity] = set()
 _pending: dict[str, threading.Thread] = {}  # resolved path -> its check running in a thread
 
@@ -50,23 +46,14 @@ def identity(path: Path) -> Identity | None:
 
 
 def cache_file() -> Path:
-    """Where checked file identities are kept (``CITYMGR_CACHE_DIR`` overrides)."""
-    base = os.environ.get("CITYMGR_CACHE_DIR")
-    if base:
-        return Path(base) / "quick_check.json"
-    if sys.platform == "win32":
-        root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return root / "citymgr" / "cache" / "quick_check.json"
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "citymgr" / "quick_check.json"
+    """Where checked file identities are kept: resolved path -> [size, mtime ns, inode,
+    device] (``CITYMGR_CACHE_DIR`` overrides the folder)."""
+    return cache.folder() / "quick_check.json"
 
 
-def _load() -> list[Identity]:
-    try:
-        data = json.loads(cache_file().read_text(encoding="utf-8"))
-        return [tuple(e) for e in data if isinstance(e, list) and len(e) == 5]
-    except (OSError, ValueError, TypeError):
-        return []
+def _valid(key: Any, value: Any) -> bool:
+    return isinstance(key, str) and isinstance(value, list) and len(value) == 4 \
+        and all(type(v) is int for v in value)
 
 
 def known_whole(path: Path) -> bool:
@@ -77,7 +64,7 @@ def known_whole(path: Path) -> bool:
     with _lock:
         if ident in _memory:
             return True
-    if ident in _load():
+    if cache.load(cache_file(), _valid).get(ident[0]) == list(ident[1:]):
         with _lock:
             _memory.add(ident)
         return True
@@ -96,12 +83,8 @@ def remember_whole(path: Path) -> None:
 def _remember(ident: Identity) -> None:
     with _lock:
         _memory.add(ident)
-    target = cache_file()
-    with _file_lock, contextlib.suppress(Exception):
-        entries = [e for e in _load() if e[0] != ident[0]] + [ident]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target, durable=False) as tmp:  # a cache: lost is only checked again
-            tmp.write_text(json.dumps(entries[-_CACHE_ENTRIES:]), encoding="utf-8")
+    # a cache: lost is only checked again
+    cache.remember(cache_file(), ident[0], list(ident[1:]), _CACHE_ENTRIES, _valid)
 
 
 def check_in_background(path: Path) -> None:

@@ -4,23 +4,20 @@ The first write through a store checks that the embedded project reads this very
 renamed outside citymgr still reads the original's name: ``qgis_project.repoint``). Unpacking
 and searching the project on every write is most of what that check costs, and its answer
 depends only on the stored project and the file's name: so the pair (a digest of the two) is
-remembered once found right, in memory and in a small file beside the integrity cache
-(``integrity.cache_file``). Another project (QGIS saved one, citymgr embedded a new one) or
-another name (a copy, a rename) is a new pair, checked in full once.
+remembered once found right, in memory and in a small file beside the integrity cache (a
+cache file of ``core/cache.py``). Another project (QGIS saved one, citymgr embedded a new
+one) or another name (a copy, a rename) is a new pair, checked in full once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import sqlite3
 import threading
 from pathlib import Path
 
-from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core import cache
 from citymgr_desktop.core.qgis.embedded import gpkg_file_name, stored_project
-from citymgr_desktop.core.store.integrity import cache_file
 
 _ENTRIES = 500
 _lock = threading.Lock()
@@ -28,7 +25,8 @@ _memory: set[str] = set()
 
 
 def memo_file() -> Path:
-    return cache_file().with_name("qgis_project.json")
+    """The keys found right, each with the value true."""
+    return cache.folder() / "qgis_project.json"
 
 
 def project_key(conn: sqlite3.Connection) -> str | None:
@@ -40,14 +38,6 @@ def project_key(conn: sqlite3.Connection) -> str | None:
     return hashlib.sha256(gpkg_file_name(conn).encode() + b"\0" + data).hexdigest()
 
 
-def _load() -> list[str]:
-    try:
-        data = json.loads(memo_file().read_text(encoding="utf-8"))
-        return [k for k in data if isinstance(k, str)]
-    except (OSError, ValueError, TypeError):
-        return []
-
-
 def known_right(key: str | None) -> bool:
     """Whether the project of ``key`` (:func:`project_key`) was found to read its file."""
     if key is None:
@@ -55,7 +45,7 @@ def known_right(key: str | None) -> bool:
     with _lock:
         if key in _memory:
             return True
-    if key in _load():
+    if cache.load(memo_file()).get(key) is True:
         with _lock:
             _memory.add(key)
         return True
@@ -69,9 +59,4 @@ def remember_right(key: str | None) -> None:
         return
     with _lock:
         _memory.add(key)
-    keys = [k for k in _load() if k != key] + [key]
-    target = memo_file()
-    with contextlib.suppress(Exception):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
-            tmp.write_text(json.dumps(keys[-_ENTRIES:]), encoding="utf-8")
+    cache.remember(memo_file(), key, True, _ENTRIES)

@@ -86,7 +86,7 @@ def prepare_row(table: sc.Table, values: dict[str, Any],
     return out
 
 
-def _fit_as_they_are(table: sc.Table, geoms: list[Any]) -> set[int]:
+def fit_as_they_are(table: sc.Table, geoms: list[Any]) -> set[int]:
     """Ids of the geometries :func:`check_geometry` would return unchanged (a 2-D, valid,
     non-empty geometry of the layer's type, not a Polygon to be made Multi), checked for
     the whole batch at once; the others are checked one by one."""
@@ -244,7 +244,7 @@ def _by_columns(conn: sqlite3.Connection, district_code: str, table: sc.Table,
 
 def _geometries(table: sc.Table, given: list[Any]) -> list[Any]:
     """Each row's geometry checked (None where it has none)."""
-    fit = _fit_as_they_are(table, given)
+    fit = fit_as_they_are(table, given)
     return [g if g is None or id(g) in fit else check_geometry(table, g) for g in given]
 
 
@@ -307,7 +307,7 @@ def one_by_one(conn: sqlite3.Connection, district_code: str, table: sc.Table,
     memo: dict[tuple[str, type, Any], Any] = {}
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
-    checked = _fit_as_they_are(table, [d.new.get(sc.GEOMETRY_COLUMN) for d in deltas
+    checked = fit_as_they_are(table, [d.new.get(sc.GEOMETRY_COLUMN) for d in deltas
                                        if d.new is not None])
     stamped = stamp_fields(table)
     created = "created_at" in table.field_names()

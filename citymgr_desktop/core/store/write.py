@@ -30,6 +30,7 @@ from citymgr_desktop.core.store.bulk_insert import (
 )
 from citymgr_desktop.core.store.row_values import (
     NewRows,
+    fit_as_they_are,
     new_rows,
     new_rows_of_columns,
     one_by_one,
@@ -180,9 +181,15 @@ def _updates(conn: sqlite3.Connection, table: sc.Table, deltas: list[Delta], use
     if not deltas:
         return
     groups: dict[tuple[str, ...], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    # each distinct (field, value) normalised once for the batch, the geometries checked
+    # for the batch at once: the same checks as one row at a time (``one_by_one``)
+    memo: dict[tuple[str, type, Any], Any] = {}
+    geoms = [d.new[sc.GEOMETRY_COLUMN] for d in deltas
+             if d.new is not None and d.new.get(sc.GEOMETRY_COLUMN) is not None]
+    checked = fit_as_they_are(table, geoms) if geoms else None
     for d in deltas:
         assert d.new is not None
-        row = prepare_row(table, dict(d.new))
+        row = prepare_row(table, dict(d.new), memo, checked)
         if table.is_asset and "obj_code" in row and row["obj_code"] is not None:
             objcode.validate(row["obj_code"], table)
         if stamp_fields(table):

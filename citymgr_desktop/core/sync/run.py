@@ -15,6 +15,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 from citymgr_desktop.core.errors import (
@@ -81,6 +82,7 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
     written: ``apply.integrity_check``).
     """
     prog = ensure(progress)
+    started = time.perf_counter()
     if prefer not in (None, "master", "field"):
         raise ValidationError("--prefer must be master or field, not {prefer!r}", prefer=prefer)
     store.require_asset_project()
@@ -121,12 +123,15 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
                 job.full_check = full_check
                 job.note_rewrites(rewritten(pkg.schema_columns, field_sig),
                                   rewritten(pkg.schema_columns, signature(conn, "b")))
+                job.timings["prepare"] = time.perf_counter() - started
                 if dry_run:
                     with read_snapshot(conn):
                         return job.run(dry_run=True, backup=False)
                 with store.session():  # a refused package commits nothing, not even tables
                     ensure_tables(conn)
                     report = job.run(dry_run=False, backup=backup)
+                    committing = time.perf_counter()
+                job.timings["commit"] = time.perf_counter() - committing
                 job.after_commit()
                 return report
         finally:

@@ -24,6 +24,7 @@ NICE_SCALES: tuple[int, ...] = tuple(sorted({
     if MIN_SCALE <= m * 10**e <= MAX_SCALE} | {MAX_SCALE}))
 
 Bbox = tuple[float, float, float, float]
+FIT_PADDING = 0.04  # around a fitted area, of its width and height, on each side
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,36 @@ def extent_for_scale(center: tuple[float, float], scale: float, frame: Rect) -> 
     return (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
 
-def fit_scale(bbox: Bbox, frame: Rect, padding: float = 0.04) -> int:
+def place_extent(area: Bbox, scale: float, frame: Rect, within: Bbox | None = None,
+                 padding: float = FIT_PADDING) -> Bbox:
+    """The ground extent a frame shows at 1:``scale`` around ``area``: centred on the area;
+    but where the frame is wider (or taller) than the area with its padding, it slides
+    within that slack to show as little as possible beyond ``within`` (the district's
+    extent, padded the same), so an area at the district's edge does not leave a third of
+    the frame empty. The area stays wholly in the frame; an axis without slack stays
+    centred (a chosen scale that cuts the area)."""
+    centred = extent_for_scale(bbox_center(area), scale, frame)
+    if within is None:
+        return centred
+    lo, hi = [centred[0], centred[1]], [centred[2], centred[3]]
+    for axis in (0, 1):
+        size = hi[axis] - lo[axis]
+        a0, a1 = area[axis], area[axis + 2]
+        pad = (a1 - a0) * padding
+        if a1 - a0 + 2 * pad > size:  # no room for the padding: keep the area itself in
+            pad = 0.0
+        if a1 - a0 > size:  # no slack at all: stay centred
+            continue
+        w0, w1 = within[axis] - pad, within[axis + 2] + pad
+        # the frame's start: inside the district where it fits, else centred on the district
+        start = min(max(lo[axis], w0), w1 - size) if w1 - w0 >= size else \
+            (w0 + w1 - size) / 2
+        start = min(max(start, a1 + pad - size), a0 - pad)  # the padded area stays inside
+        lo[axis], hi[axis] = start, start + size
+    return (lo[0], lo[1], hi[0], hi[1])
+
+
+def fit_scale(bbox: Bbox, frame: Rect, padding: float = FIT_PADDING) -> int:
     """The smallest nice scale at which ``bbox`` (plus ``padding`` on each side) fits the
     frame; ValidationError when even 1:50,000 is too small a scale."""
     bw = max(bbox[2] - bbox[0], 0.0) * (1 + 2 * padding)

@@ -123,7 +123,9 @@ class PagePlan:
     subtitle: str
     highlight: dict[str, tuple[str, ...]] = field(default_factory=dict)
     page_label: str = ""  # "Page 3 of 50" in an atlas
-    codes_of: str | None = None  # the 街道 whose assets get codes (None: all in the frame)
+    # the 街道 the sheet is of: its assets get codes and are drawn over their paler
+    # neighbours (None: every asset in the frame alike)
+    codes_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,11 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
     s = settings
     geom = lg.page_geometry(s.paper, s.orientation, s.margins_mm, s.elements)
     scale = s.scale if s.scale is not None else lg.fit_scale(area, geom.map)
-    extent = lg.extent_for_scale(lg.bbox_center(area), scale, geom.map)
+    district_extent = district_extent or full_extent(source.store, source.layers)
+    # a 街道, grid cell or work order at the district's edge: the frame's slack shows the
+    # district, not the void beyond it; a box the user drew (the current view) stays centred
+    within = None if area == s.bbox else district_extent
+    extent = lg.place_extent(area, scale, geom.map, within)
     cx, cy = lg.bbox_center(extent)
     angle = lg.true_north_angle(source.crs, cx, cy) if s.north == "true" else 0.0
     tr = translator(s.lang)
@@ -162,7 +168,7 @@ def plan_page(source: MapSource, settings: PrintSettings, area: lg.Bbox, *,
     bar_len = min(bar_box.w * 0.8, 60.0 * geom.text_scale) if bar_box else 50.0
     return PagePlan(
         settings=s, geometry=geom, scale=scale, extent=extent,
-        district_extent=district_extent or full_extent(source.store, source.layers),
+        district_extent=district_extent,
         grid_interval=lg.grid_interval(scale, 40.0 * geom.text_scale),
         scale_bar=lg.scale_bar(scale, bar_len),
         north_angle=angle,
@@ -204,7 +210,7 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
     painter.setClipRect(sheet.rect(g.map))
     painter.fillRect(sheet.rect(g.map), QColor("white"))
     shown = source.draw_map(painter, sheet.rect(g.map), plan.extent, dpi, plan.highlight,
-                            labels=s.labels)
+                            labels=s.labels, district=plan.codes_of)
     codes = None
     if s.codes and not codes_fit_scale(plan.scale):
         codes = CodesDrawn(0, 0, scale_too_small=True)
@@ -240,6 +246,8 @@ def paint_page(painter: QPainter, dpi: float, source: MapSource, plan: PagePlan)
             rows.append(lf.LegendRow(tr("Codes of assets in condition 4-5: on sheets of "
                                         "1:%1 and larger").replace(
                                             "%1", f"{CODES_UP_TO_SCALE:,}")))
+        if plan.codes_of and shown:
+            rows.append(lf.LegendRow(tr("Paler: assets of other sub-districts")))
         lf.draw_legend(sheet, box["legend"], tr("Legend"), rows)
     if "overview" in box:
         lf.draw_overview(sheet, box["overview"], tr("Overview"), plan.district_extent,

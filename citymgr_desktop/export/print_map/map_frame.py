@@ -43,6 +43,7 @@ from citymgr_desktop.render.symbols import category_label, selection_symbol
 # layer -> condition values drawn (None = not assessed; [None] also for uncategorised layers)
 Shown = dict[str, list[int | None]]
 OVERVIEW_DPI = 150.0
+OTHERS_VEIL = 160  # alpha of the white over the other 街道's assets on a 街道's sheet
 
 
 class MapSource:
@@ -116,15 +117,43 @@ class MapSource:
     # -- drawing -------------------------------------------------------------------------------
     def draw_map(self, painter: QPainter, target: QRectF, extent: Bbox, dpi: float,
                  highlight: dict[str, tuple[str, ...]] | None = None,
-                 labels: bool = True) -> Shown:
-        """Draw the layers for ``extent`` into ``target`` (device units) at ``dpi``."""
-        result = draw_map(painter, self.data, extent, target, RenderOptions(
+                 labels: bool = True, district: str | None = None) -> Shown:
+        """Draw the layers for ``extent`` into ``target`` (device units) at ``dpi``; on the
+        sheet of one ``district`` (街道) the other 街道's assets are paler (a white veil over
+        them, the 街道's own drawn again on top, then the highlight and the road names)."""
+        opts = RenderOptions(
             selection={k: list(v) for k, v in (highlight or {}).items()}, antialias=True,
             labels=labels, lod=False, background="#ffffff", dpi=dpi,
-            lang=core_lang(self.lang), backdrop=self.backdrop))
-        if result.cancelled:  # only a caller's is_cancelled does this; none is given
-            raise RuntimeError("map drawing was cancelled")
+            lang=core_lang(self.lang), backdrop=self.backdrop)
+        if not district:
+            _draw(painter, self.data, extent, target, opts)
+            return self.shown(extent)
+        _draw(painter, self.data, extent, target,
+              dataclasses.replace(opts, selection=None, labels=False))
+        painter.fillRect(target, QColor(255, 255, 255, OTHERS_VEIL))
+        over = dataclasses.replace(opts, background=None, backdrop=None)
+        _draw(painter, self._of_district(district, extent), extent, target,
+              dataclasses.replace(over, selection=None, labels=False))
+        _draw(painter, self.data, extent, target, dataclasses.replace(over, features=False))
         return self.shown(extent)
+
+    def _of_district(self, district: str, extent: Bbox) -> MapData:
+        """The asset layers cut to the features in ``extent`` of one 街道 (their
+        ``district`` read for those features only)."""
+        x0, y0, x1, y1 = extent
+        grow = 0.05 * max(x1 - x0, y1 - y0)  # a symbol beyond the edge still shows
+        near = (x0 - grow, y0 - grow, x1 + grow, y1 + grow)
+        layers = []
+        for layer in self.data.layers:
+            if not layer.is_asset:
+                continue
+            idx = layer.query(near)
+            uuids = [k.decode() if isinstance(k, bytes) else str(k) for k in layer.keys[idx]]
+            rows = self.store.get_rows(layer.name, uuids, fields=["district"]) if uuids else {}
+            mine = np.array([(rows.get(u) or {}).get("district") == district for u in uuids],
+                            dtype=bool)
+            layers.append(layer.subset(idx[mine]))
+        return dataclasses.replace(self.data, layers=tuple(layers))
 
     def _overview_data(self) -> MapData:
         """Lines and areas only: at overview size thousands of point symbols are noise."""
@@ -156,6 +185,13 @@ class MapSource:
                 self._overview = (key, image)
             image = self._overview[1]
         painter.drawImage(target, image)
+
+
+def _draw(painter: QPainter, data: MapData, extent: Bbox, target: QRectF,
+          options: RenderOptions) -> None:
+    if draw_map(painter, data, extent, target, options).cancelled:
+        # only a caller's is_cancelled does this; none is given
+        raise RuntimeError("map drawing was cancelled")
 
 
 # -- legend -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
 from citymgr_desktop.ui.editing.point_tools import AddPointTool, MovePointTool
 from citymgr_desktop.ui.editing.toolbar_icons import toolbar_icon
+from citymgr_desktop.ui.editing.write_guard import may_step, save_first
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import database_guarded, run_task, show_error
 
@@ -40,7 +41,8 @@ class EditingActions(QObject):
     session: EditSession | None
     lang: str
     table: AttributeTableWidget
-    save: Callable[[], bool]
+    save: Callable[..., bool]
+    pending_text: Callable[[], str]
     discard: Callable[[], None]
     show_table: Callable[..., None]
     update_title: Callable[[], None]
@@ -57,6 +59,7 @@ class EditingActions(QObject):
 
     def _make_actions(self) -> None:
         w = self.window
+        w.add_write_guard(lambda parent, what, button: save_first(self, parent, what, button))
         self.undo_action = self._action(self.tr("Undo"), self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(self.tr("Redo"), self.redo, "Ctrl+Y", "Ctrl+Shift+Z")
         self.save_action = self._action(self.tr("Save edits"), self.save, "Ctrl+S")
@@ -161,10 +164,12 @@ class EditingActions(QObject):
 
     # -- undo / redo ------------------------------------------------------------------------------
     def undo(self) -> None:
-        self._run(self.tr("Undo"), self.window.commands.undo)
+        if may_step(self.window, self.window.commands.undo_command(), redo=False):
+            self._run(self.tr("Undo"), self.window.commands.undo)
 
     def redo(self) -> None:
-        self._run(self.tr("Redo"), self.window.commands.redo)
+        if may_step(self.window, self.window.commands.redo_command(), redo=True):
+            self._run(self.tr("Redo"), self.window.commands.redo)
 
     # -- map tools (the window's tool manager runs them) ------------------------------------------
     def toggle_add(self, on: bool) -> None:

@@ -24,6 +24,7 @@ from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.actions import EditingActions
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.merge_dialog import MergeDialog
+from citymgr_desktop.ui.editing.wording import edits_text, recovery_text, when_text
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.database import store_name
 from citymgr_desktop.ui.shell.window import Window
@@ -101,7 +102,7 @@ class EditingFeature(EditingActions):
                 "This file is a copy of a project that has %1 unsaved edit(s), last made at "
                 "%2, in a recovery journal next to\n%3\n\nOpen that file to restore them; "
                 "they are not in this copy.").replace("%1", f"{found.edits:,}").replace(
-                "%2", _when(found.when)).replace("%3", str(found.project_file)))
+                "%2", when_text(found.when)).replace("%3", str(found.project_file)))
 
     def offer_restore(self, recovery: Recovery) -> None:
         """Ask whether to restore a crashed session's edits, merged with the file as it is
@@ -110,10 +111,7 @@ class EditingFeature(EditingActions):
         if session is None:
             return
         labels = recovery.labels()
-        if session.store.is_database:
-            text = self._database_recovery_text(recovery)
-        else:
-            text = self._file_recovery_text(recovery)
+        text = recovery_text(recovery, session.store.is_database)
         names = self._names(recovery.conflicts)
         dialog = MergeDialog(self.window, self.tr("Restore unsaved edits"), text,
                              recovery.conflicts, names, ok_text=self.tr("Restore"),
@@ -122,48 +120,11 @@ class EditingFeature(EditingActions):
         dialog.setToolTip("\n".join(f"• {i18n.render(label)}" for label in labels[-8:]))
         dialog.table.setVisible(bool(recovery.conflicts))
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            count = session.restore(dialog.choices())
-            self.window.status(self.tr("Restored %1 unsaved edit(s)").replace("%1",
-                                                                                f"{count:,}"))
+            session.restore(dialog.choices())
+            self.window.status(self.tr("Restored the unsaved edits (%1)").replace(
+                "%1", self.pending_text()))
         else:
             session.drop_recovery()
-
-    def _file_recovery_text(self, recovery: Recovery) -> str:
-        text = self.tr("%1 unsaved edit(s) of this file were found, last made at %2 "
-                       "(citymgr did not close normally).").replace(
-            "%1", f"{recovery.count:,}").replace("%2", _when(recovery.when))
-        if recovery.conflicts:
-            text += "\n\n" + self.tr(
-                "They were merged with the file as it is now. %1 field(s) were changed in "
-                "the file since (by citymgr edit, QGIS or another copy of the app): choose "
-                "for each which value to keep. Nothing else is overwritten.").replace(
-                "%1", str(len(recovery.conflicts)))
-        else:
-            text += " " + self.tr("They were merged with the file as it is now: nothing "
-                                  "changed there since conflicts with them.")
-        if recovery.already_saved:
-            text += " " + self.tr("%1 of them are in the file already.").replace(
-                "%1", str(recovery.already_saved))
-        return text + "\n\n" + self.tr("If you do not restore them they are kept in a file "
-                                        "next to the project ending in .discarded.")
-
-    def _database_recovery_text(self, recovery: Recovery) -> str:
-        text = self.tr("%1 unsaved edit(s) of this database were found, last made at %2 "
-                       "(citymgr did not close normally, or lost the connection).").replace(
-            "%1", f"{recovery.count:,}").replace("%2", _when(recovery.when))
-        if recovery.conflicts:
-            text += "\n\n" + self.tr(
-                "They were merged with the database as it is now. Other users saved %1 "
-                "of these field(s) since: choose for each which value to keep. Nothing else "
-                "is overwritten.").replace("%1", str(len(recovery.conflicts)))
-        else:
-            text += " " + self.tr("They were merged with the database as it is now: "
-                                  "nothing other users saved since conflicts with them.")
-        if recovery.already_saved:
-            text += " " + self.tr("%1 of them are in the database already.").replace(
-                "%1", str(recovery.already_saved))
-        return text + "\n\n" + self.tr("If you do not restore them they are kept in your "
-                                        "folder of recovery journals, ending in .discarded.")
 
     def _names(self, conflicts: list) -> dict[tuple[str, str], str]:
         out = {}
@@ -273,24 +234,8 @@ class EditingFeature(EditingActions):
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
 
     def pending_text(self) -> str:
-        """The unsaved edits as a person counts them, per table: "养护记录：新增 1；垃圾箱：
-        修改 1" (one inspection is a new record and its asset's new condition; a count of
-        rows alone read "2 edits" to the trial's engineer, who made one)."""
-        if self.session is None:
-            return ""
-        lang = label_language()
-        kinds = {"insert": self.tr("%1 added"), "update": self.tr("%1 changed"),
-                 "delete": self.tr("%1 deleted")}
-        parts = []
-        for table, counts in sorted(self.session.pending_counts().items(),
-                                    key=lambda item: _table_order(item[0])):
-            known = sc.TABLES_BY_NAME.get(table)
-            name = known.label(lang) if known is not None else table
-            done = [kinds[k].replace("%1", f"{n:,}") for k, n in counts.items() if n]
-            if done:
-                parts.append(self.tr("%1: %2").replace("%1", name).replace(
-                    "%2", self.tr(", ").join(done)))
-        return self.tr("; ").join(parts)
+        """The unsaved edits per table and kind (:func:`edits_text`)."""
+        return edits_text(self.session.pending) if self.session is not None else ""
 
     def may_close(self) -> bool:
         """Before the file is closed (another opened, the app quit): save, discard or stay."""
@@ -383,18 +328,6 @@ class MapKeys:
         return data.layer(layer).fids_of_keys(keys)
 
 
-def _when(stamp: str | None) -> str:
-    from citymgr_desktop.core.clock import format_local
-
-    return format_local(stamp) or "?"
-
-
 def install(window: Window) -> EditingFeature:
     return EditingFeature(window)
 
-
-
-def _table_order(table: str) -> int:
-    """Assets first, then records, orders and the rest, as the schema lists them."""
-    names = [t.name for t in sc.ALL_TABLES]
-    return names.index(table) if table in names else len(names)

@@ -140,6 +140,10 @@ def open_wizard(window: Window) -> ImportWizard | None:
     if store.read_only:
         window.status(tr("The file is open read-only: nothing can be imported"))
         return None
+    if not window.may_write(window, tr(  # type: ignore[arg-type]
+            "The import writes into this file. Save your edits first."),
+            tr("Save and import")):
+        return None
     wizard = ImportWizard(window, store, window.user_name())
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     wizard.imported.connect(lambda result: record(window, result))

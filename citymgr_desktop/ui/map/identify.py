@@ -82,10 +82,11 @@ class IdentifyWidget(QTreeWidget):
 
     def show_features(self, store: Store, hits: list[tuple[str, str]],
                       measures: dict[tuple[str, str], list[tuple[str, str]]] | None = None,
-                      rows: RowReader | None = None) -> None:
-        """Show ``hits`` = [(layer, key)], the first expanded and current (highlighted on the
-        map); ``measures`` adds derived rows (length, area) per hit; ``rows`` reads assets
-        through the edit session."""
+                      rows: RowReader | None = None,
+                      current: tuple[str, str] | None = None) -> None:
+        """Show ``hits`` = [(layer, key)], ``current`` (else the first) expanded and current
+        (highlighted on the map); ``measures`` adds derived rows (length, area) per hit;
+        ``rows`` reads assets through the edit session."""
         self.blockSignals(True)
         self.clear()
         self.blockSignals(False)
@@ -113,8 +114,8 @@ class IdentifyWidget(QTreeWidget):
             for label, value in (measures or {}).get((layer, key), []):
                 top.addChild(QTreeWidgetItem([label, value]))
             self.addTopLevelItem(top)
-            top.setExpanded(n == 0)
-            first = first or top
+            top.setExpanded(n == 0 if current is None else (layer, key) == current)
+            first = top if (layer, key) == current else first or top
         self.resizeColumnToContents(0)
         if first is None:
             self._show_nothing()
@@ -132,18 +133,17 @@ class IdentifyWidget(QTreeWidget):
         empty.setFirstColumnSpanned(True)
         self.currentFeatureChanged.emit("", "")
 
+    def current_hit(self) -> tuple[str, str] | None:
+        """(layer, key) of the feature current in the panel (outlined on the map)."""
+        return _feature_of(self.currentItem())
+
     def _current(self, item: QTreeWidgetItem | None) -> None:
-        while item is not None and item.parent() is not None:
-            item = item.parent()
-        data = item.data(0, KEY_ROLE) if item is not None else None
-        self.currentFeatureChanged.emit(*(data or ("", "")))
+        self.currentFeatureChanged.emit(*(_feature_of(item) or ("", "")))
 
     def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
-        while item.parent() is not None:
-            item = item.parent()
-        data = item.data(0, KEY_ROLE)
-        if data:
-            self.featureActivated.emit(*data)
+        feature = _feature_of(item)
+        if feature:
+            self.featureActivated.emit(*feature)
 
     def _menu(self, pos) -> None:
         item = self.itemAt(pos)
@@ -163,3 +163,11 @@ class IdentifyWidget(QTreeWidget):
 
         menu.addAction(self.tr("Copy Feature"), copy_all)
         menu.exec(self.viewport().mapToGlobal(pos))
+
+
+def _feature_of(item: QTreeWidgetItem | None) -> tuple[str, str] | None:
+    """(layer, key) of the feature an item of the panel belongs to (None: no feature)."""
+    while item is not None and item.parent() is not None:
+        item = item.parent()
+    data = item.data(0, KEY_ROLE) if item is not None else None
+    return (str(data[0]), str(data[1])) if data else None

@@ -37,6 +37,7 @@ SESSION_LANG_KEY = "printing_sheet_language"  # a dynamic property of the main w
 SESSION_ATLAS_KEY = "printing_atlas"  # "kind|file": the pages chosen for that file, this session
 AREA_VIEW, AREA_ALL, AREA_DISTRICT = "view", "all", "district"
 ATLAS_NONE = ""
+DISTRICT_CHUNK = 2000  # selected keys read at a time for their 街道 (~20 ms)
 
 
 class PrintOptionsWidget(QWidget):
@@ -276,16 +277,21 @@ class PrintOptionsWidget(QWidget):
             ensure_ascii=False))
 
     def _selected_district(self) -> str | None:
-        """The one sub-district of the selected assets, None when nothing or several."""
+        """The one sub-district of the selected assets as the edit session shows them (an
+        unsaved new bin, an unsaved 街道 change); None when nothing or several are selected."""
         if self.store is None:
             return None
+        session = self.window.edit_session
+        rows_of = session.rows if session is not None else self.store.get_rows
         found: set[str] = set()
         for layer, keys in self.window.selection.all().items():
-            if keys and layer in sc.ASSET_TABLES_BY_NAME:
-                rows = self.store.get_rows(layer, list(keys)[:1000], fields=["district"])
+            if layer not in sc.ASSET_TABLES_BY_NAME:
+                continue
+            for start in range(0, len(keys), DISTRICT_CHUNK):  # until a second 街道 shows
+                rows = rows_of(layer, keys[start:start + DISTRICT_CHUNK], ["district"])
                 found.update(str(r["district"]) for r in rows.values() if r.get("district"))
-            if len(found) > 1:
-                return None
+                if len(found) > 1:
+                    return None
         if len(found) == 1 and self.district.findText(next(iter(found))) >= 0:
             return next(iter(found))
         return None

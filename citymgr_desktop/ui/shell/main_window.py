@@ -73,6 +73,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.feature_errors: dict[str, str] = {}
         self.installed_features: dict[str, object] = {}  # package name -> what install() returned
         self._close_guards: list[Callable[[], bool]] = []
+        self._write_guards: list[Callable[[QWidget, str, str], bool]] = []
         self._open_handlers: list[Callable[[str], bool]] = []
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
@@ -215,6 +216,15 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         """``guard()`` runs before the file is closed (or another opened, or the app quits);
         it returns False to keep the file open (e.g. the user cancelled 'save changes?')."""
         self._close_guards.append(guard)
+
+    def add_write_guard(self, guard: Callable[[QWidget, str, str], bool]) -> None:
+        """``guard(parent, what, button)`` runs before the app writes the open file outside
+        the edit session; it returns False to write nothing."""
+        self._write_guards.append(guard)
+
+    def may_write(self, parent: QWidget, what: str, button: str) -> bool:
+        """Ask the write guards before a sync, an import… writes the open file."""
+        return all(guard(parent, what, button) for guard in list(self._write_guards))
 
     def add_open_handler(self, handler: Callable[[str], bool]) -> None:
         """``handler(path)`` may take a file ``open_file`` cannot open (returns True)."""

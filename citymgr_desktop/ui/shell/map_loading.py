@@ -176,9 +176,12 @@ class MapLoadingMixin:
         show_error(self, self.tr("Open"), exc)
 
     def _on_reloaded(self, data: MapData) -> None:
+        """The file read again (a save, a sync, an import): the map, the legend counts and
+        the identify results show its values, the outline its place."""
         if self.store is not None and str(data.path) == str(self.store.path):
             self._file_map = data
             self._show_map(fs.drawn_with_pending(data, self.edit_session, self.store))
+            si.refresh_identify(self)
 
 
 __all__ = ["MapLoadingMixin"]

@@ -118,9 +118,10 @@ def identify_features(w: Window, hits: list[tuple[str, str]]) -> None:
         dock.raise_()
 
 
-def show_identified(w: Window, hits: list[tuple[str, str]]) -> None:
+def show_identified(w: Window, hits: list[tuple[str, str]],
+                    current: tuple[str, str] | None = None) -> None:
     """Show ``hits`` in the identify panel (asset values through the edit session), with
-    length or area; the first one is highlighted on the map."""
+    length or area; ``current`` (else the first one) is highlighted on the map."""
     if w.store is None or w.map_data is None:
         return
     hits = [(name, key) for name, key in hits if name in w.map_data.names()]
@@ -136,14 +137,17 @@ def show_identified(w: Window, hits: list[tuple[str, str]]) -> None:
                 measures[(name, key)] = [(i18n.tr("Area (map units²)"), f"{g.area:,.1f}")]
     session = w.edit_session
     w.identify_panel.show_features(w.store, hits, measures,
-                                   session.rows if session is not None else None)
+                                   session.rows if session is not None else None, current)
 
 
 def refresh_identify(w: Window) -> None:
-    """Show the identified features again (their values or place changed)."""
-    if w.identify_panel.hits:
-        show_identified(w, [h for h in w.identify_panel.hits
-                            if w.map_data is not None and h[0] in w.map_data.names()])
+    """Show the identified features again (their values or place changed): the one the
+    user looked at stays current, its outline drawn where it is now."""
+    panel = w.identify_panel
+    if panel.hits:
+        show_identified(w, [h for h in panel.hits
+                            if w.map_data is not None and h[0] in w.map_data.names()],
+                        panel.current_hit())
 
 
 def highlight(w: Window, layer: str, key: str) -> None:

@@ -78,6 +78,20 @@ class Window(Protocol):
         returns False to keep the file open (e.g. "save changes?" -> Cancel)."""
         ...
 
+    def add_write_guard(self, guard: Callable[[QWidget, str, str], bool]) -> None:
+        """``guard(parent, what, button)`` runs before the app itself writes the open file
+        outside the edit session (a sync, its conflicts' resolution or undo, an import, a
+        field package); it returns False to write nothing (e.g. unsaved edits: "Save and
+        sync" -> Cancel). ``what`` says what is about to be written, ``button`` is the text
+        of the button that goes ahead."""
+        ...
+
+    def may_write(self, parent: QWidget, what: str, button: str) -> bool:
+        """Call before writing the open file outside the edit session: True when every
+        write guard agreed (the unsaved edits saved first), False to write nothing.
+        ``parent`` is the dialog that asks (the question is shown over it)."""
+        ...
+
     def add_open_handler(self, handler: Callable[[str], bool]) -> None:
         """``handler(path)`` runs when ``open_file`` meets a file that is no GeoPackage it can
         open (before the error is shown); it returns True when it took the file (e.g. the

@@ -278,6 +278,11 @@ class SyncDialog(QDialog):
         if not path:
             self.say(self.tr("Choose the field package to bring in first."), error=True)
             return
+        if not dry_run and not self.window.may_write(self, self.tr(
+                "The sync writes the field's changes into this file. Save your edits first: "
+                "then a value changed both here and in the field is listed as a conflict "
+                "for you to decide."), self.tr("Save and sync")):
+            return
         self._save()
         title = self.tr("Comparing %1") if dry_run else self.tr("Syncing %1")
         self.say("")
@@ -338,6 +343,10 @@ class SyncDialog(QDialog):
             self.say(self.tr("Choose ancestor, master, field or edit for at least one "
                              "conflict."), error=True)
             return
+        if not self.window.may_write(self, self.tr(
+                "Applying the choices writes them into this file. Save your edits first."),
+                self.tr("Save and apply")):
+            return
         tables = {self.model.records[i].table for i in self.model.choices}
         self.task = run_task(self, self.tr("Resolving conflicts"), _resolve, self.store,
                              chosen, self.window.user_name(),
@@ -360,6 +369,10 @@ class SyncDialog(QDialog):
     def undo_selected(self, redo: bool = False) -> None:
         run = self.selected_run()
         if run is None or self.busy():
+            return
+        if not self.window.may_write(self, self.tr(
+                "Undoing or redoing a sync writes this file. Save your edits first."),
+                self.tr("Save and redo") if redo else self.tr("Save and undo")):
             return
         title = self.tr("Redo %1") if redo else self.tr("Undo %1")
         fn, kwargs = (redo_sync, {}) if redo else (undo_sync, {"user": self.window.user_name()})

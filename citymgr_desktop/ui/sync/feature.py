@@ -1,6 +1,7 @@
 """Field sync feature: File > New field package… writes a package for QField / QGIS; File >
 Field sync… (Ctrl+Shift+Y) opens the sync dialog for the open file: bring a package back,
-settle its conflicts, undo a sync from the history."""
+settle its conflicts, undo a sync from the history. While a sync's conflicts are open, the
+status bar says how many ("未解决冲突 2"); a click opens the dialog at its Conflicts tab."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QPushButton
 
 from citymgr_desktop.ui.i18n import tr
 from citymgr_desktop.ui.shell.window import Window
@@ -40,7 +42,48 @@ def install(window: Window) -> QAction:
     action.triggered.connect(lambda: open_dialog(window))
     window.menu("file").addAction(action)
     window.storeChanged.connect(lambda store: _file_changed(window, action, store))
+    conflicts = _conflicts_button(window)
+    window.storeChanged.connect(lambda _store: _count_conflicts(window, conflicts))
+    window.dataChanged.connect(lambda _tables: _count_conflicts(window, conflicts))
     return action
+
+
+def _conflicts_button(window: Window) -> QPushButton:
+    """The status bar's "Unresolved conflicts: N", hidden while there are none."""
+    button = QPushButton(window.status_bar)
+    button.setObjectName("openConflicts")
+    button.setFlat(True)
+    button.setStyleSheet("color: #b00020;")
+    button.setToolTip(tr("Conflicts of a field sync wait for your decision: click to "
+                         "decide them in the sync dialog"))
+    button.clicked.connect(lambda: show_conflicts(window))
+    window.status_bar.insertPermanentWidget(0, button)
+    button.hide()
+    return button
+
+
+def _count_conflicts(window: Window, button: QPushButton) -> None:
+    """Count the open conflicts of the file again (after a sync, a resolution, an undo:
+    each says ``dataChanged``). A database keeps none for resolving."""
+    from citymgr_desktop.core.errors import CitymgrError
+    from citymgr_desktop.core.sync import list_conflicts
+
+    store, n = window.store, 0
+    if store is not None and not store.is_database:
+        try:
+            n = len(list_conflicts(store))
+        except CitymgrError:  # an unreadable registry: no indicator
+            n = 0
+    button.setText(tr("Unresolved conflicts: %1").replace("%1", str(n)))
+    button.setVisible(n > 0)
+
+
+def show_conflicts(window: Window) -> SyncDialog | None:
+    """The sync dialog at its Conflicts tab."""
+    dialog = open_dialog(window)
+    if dialog is not None and not dialog.on_database:
+        dialog.tabs.setCurrentIndex(1)
+    return dialog
 
 
 def _a_file(store: Store | None) -> bool:

@@ -143,6 +143,10 @@ class FieldPackageDialog(QDialog):
         if not out or not layers:
             self.message.setText(self.tr("Choose the package file and at least one layer."))
             return
+        if not self.window.may_write(self, self.tr(
+                "The package takes the assets as saved in this file. Save your edits first, "
+                "so that the field gets them."), self.tr("Save and write the package")):
+            return
         area = self.area.currentData()
         kwargs: dict[str, Any] = {
             "layers": layers, "surveyor": self.surveyor.text().strip(),

@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLabel
 
 from tests.ui.driver import answer, press
 from tests.ui.postgis.helpers import condition, edit_a_condition_1_bin, merge_dialog_reader
@@ -87,12 +88,19 @@ def test_edits_of_a_killed_session_are_offered_back_and_merged_with_others_saves
         other.execute("UPDATE litter_bin SET name = '别人改', remarks = 'theirs', "  # ours
                       "version = version + 1 WHERE asset_uuid = %s", (uuid,))
     seen: dict[str, object] = {}
-    look = merge_dialog_reader(qtbot, shots, "restore", seen, "mine")
+    pick_mine = merge_dialog_reader(qtbot, shots, "restore", seen, "mine")
+
+    def look(dialog) -> None:
+        seen["said"] = dialog.findChildren(QLabel)[0].text()
+        pick_mine(dialog)
+
     w = main_window
     with answer(qtbot, "Restore", fill=look, title="Restore unsaved edits", timeout=60_000), \
             qtbot.waitSignal(w.mapLoaded, timeout=60_000):
         assert w.open_file(published)
     qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
+    assert seen.pop("said").startswith("Unsaved edits of this database were found (Litter "
+                                       "bins: 1 changed), last made at ")
     assert seen == {"rows": 1, "theirs": "theirs", "header": "In the database now"}
     assert w.edit_session.dirty
     press(qtbot, w, Qt.Key.Key_S, CTRL)

@@ -218,3 +218,34 @@ def test_the_close_question_says_what_is_unsaved_in_chinese(qtbot, chinese, wind
     with answer(qtbot, QMessageBox.StandardButton.Cancel, kind=QMessageBox) as asked:
         menu_item(qtbot, w, "file", "关闭(&C)")
     assert "有未保存的编辑（垃圾箱：修改 1；养护记录：新增 1）" in asked.text
+
+
+@pytest.mark.parametrize(("lang", "restore", "said", "status"), [
+    ("en", "Restore", "Unsaved edits of this file were found (Litter bins: 1 changed; "
+     "Maintenance records: 1 added), last made at ",
+     "Restored the unsaved edits (Litter bins: 1 changed; Maintenance records: 1 added)"),
+    ("zh_CN", "恢复", "发现此文件有未保存的编辑（垃圾箱：修改 1；养护记录：新增 1），最后一次编辑于",
+     "已恢复未保存的编辑（垃圾箱：修改 1；养护记录：新增 1）"),
+], ids=["en", "zh"])
+def test_the_restore_offer_names_the_edits_as_the_close_question_does(
+        qtbot, window_in, district, shots, lang, restore, said, status):
+    """One inspection left by a killed app is a new record and its bin's new condition: the
+    offer names both per table, in the words of the close question (it said "2 unsaved
+    edit(s)" for the one thing done)."""
+    from citymgr_desktop.core import history
+
+    with Store.open(district) as store:
+        crashed = EditSession(store, "测试员")
+        uuid = crashed.select("litter_bin", "condition = 1")[0]
+        crashed.push_deltas(history.plan_add(
+            store, "litter_bin", uuid, {"record_type": "inspection", "condition_after": 4,
+                                        "record_date": "2026-12-07"},
+            user="测试员", update_condition=True, pending=crashed.pending), "巡查")
+        crashed.journal.close(remove=False)  # the app was killed here
+    w = window_in(lang)
+    with answer(qtbot, restore, fill=lambda dialog: shots(f"restore-offer-{lang}", dialog),
+                title="Restore unsaved edits|恢复未保存的编辑") as offer:
+        open_in(qtbot, w, district)
+    assert offer.dialog.findChildren(QLabel)[0].text().startswith(said)
+    assert w.status_bar.currentMessage() == status
+    assert w.edit_session.row("litter_bin", uuid)["condition"] == 4
