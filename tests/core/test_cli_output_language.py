@@ -129,3 +129,21 @@ def test_sync_list_prints_office_time_and_json_keeps_utc(synced_master):
         assert format_local(package["created_at"]) in text, text
         assert format_local(run["applied_at"]) in text
         assert package["created_at"] not in text and run["applied_at"] not in text
+
+
+def test_checkout_edit_and_sync_list_say_themselves_in_chinese(small_district, tmp_path):
+    """What a check-out wrote, what an edit changed and a package's area (stored in English,
+    "district 水果湖街道") in the --lang asked for."""
+    master, package = str(small_district), str(tmp_path / "水果湖.gpkg")
+    text = citymgr("field-package", master, "--out", package, "--district", "水果湖街道",
+                   "--user", "张三", "--lang", "zh_CN")
+    assert text.startswith("已写出 ") and "街道 水果湖街道" in text and "垃圾箱 " in text, text
+    assert "数据包编号 " in text and not re.search(r"wrote|assets|district|package id", text)
+    listing = citymgr("sync-list", master, "--lang", "zh_CN")
+    assert "街道 水果湖街道" in listing and "district" not in listing, listing
+    assert "district 水果湖街道" in citymgr("sync-list", master, "--lang", "en")
+    edited = citymgr("edit", master, "--layer", "litter_bin", "--where",
+                     "district = '水果湖街道' and condition = 1", "--set", "remarks=复查",
+                     "--lang", "zh_CN")
+    assert re.fullmatch(r"litter_bin（垃圾箱）：符合条件的 [\d,]+ 个资产中已修改 [\d,]+ 个\n",
+                        edited), edited

@@ -71,8 +71,22 @@ def test_a_package_of_another_master_is_refused(pair, tmp_path, small_master):
     _, pkg = pair
     stranger = tmp_path / "stranger.gpkg"
     shutil.copyfile(small_master, stranger)
-    with pytest.raises(NotFoundError, match="was not checked out from this master"):
+    with pytest.raises(NotFoundError) as refused:
         sync(stranger, pkg)
+    # it says which master the package came from (the file name the package records)
+    assert f"was checked out from {small_master.name}, not from this master" in str(
+        refused.value)
+    assert f"是从 {small_master.name} 检出的" in refused.value.message.render("zh_CN")
+
+
+def test_a_truncated_package_is_to_be_copied_again_from_the_device(pair):
+    master, pkg = pair
+    with pkg.open("r+b") as fh:
+        fh.truncate(pkg.stat().st_size // 2)
+    with pytest.raises(BadFileError) as refused:
+        sync(master, pkg)
+    assert "copy the package again from the tablet or phone" in str(refused.value)
+    assert "请从平板或手机重新复制数据包" in refused.value.message.render("zh_CN")
 
 
 def test_missing_base_copy_is_named(pair):

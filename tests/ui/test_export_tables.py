@@ -4,12 +4,15 @@ module and GDAL (pyogrio); bad targets fail cleanly and leave nothing behind."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import sqlite3
+import subprocess
 
 import pyogrio
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from citymgr_desktop.cli import main
 from citymgr_desktop.core.errors import BadFileError, CancelledError, ValidationError
@@ -211,3 +214,40 @@ def test_cli_export_formats(setup, tmp_path, fmt, capsys):
                  "--out", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["assets"] == 5
     assert out.exists() and out.stat().st_size > 0
+
+
+def test_crew_files_carry_the_description_and_typed_dates(setup, tmp_path):
+    """The crew's GeoPackage, GeoJSON and the XLSX's 工单资产 sheet carry the 问题描述; the
+    GeoPackage's deadline is a DATETIME in UTC (with its Z), the last record's date a DATE; the
+    GeoJSON states the office's zone (+08:00); a 16-digit code fits its XLSX column."""
+    path, _reps, crs, bins = setup
+    with Store.open(path) as store:
+        order = wo.create_order(store, wo.OrderSpec(
+            "破损更换", 1, [("litter_bin", bins[0])], description="桶身开裂，需更换",
+            deadline=dt.datetime(2030, 12, 8, 8, 11)), "t")
+        reps = load_report(store, [order["case_no"]])
+    out = geo.export_gpkg(reps, tmp_path / "crew.gpkg", crs)
+    info = subprocess.run(["ogrinfo", "-so", str(out), "workorder_litter_bin"],
+                          capture_output=True, text=True, check=True).stdout
+    types = dict(line.split(": ", 1) for line in info.splitlines() if ": " in line)
+    assert types["description"].startswith("String")
+    assert types["deadline"].startswith("DateTime")
+    assert types["last_record_date"].startswith("Date ")
+    conn = sqlite3.connect(out)
+    stored = conn.execute("SELECT description, deadline FROM workorder_litter_bin").fetchone()
+    conn.close()
+    assert stored == ("桶身开裂，需更换", "2030-12-08T08:11:00.000Z")
+    data = json.loads(geo.export_geojson(reps, tmp_path / "crew.geojson", crs)
+                      .read_text(encoding="utf-8"))
+    props = data["features"][0]["properties"]
+    assert props["description"] == "桶身开裂，需更换"
+    assert props["deadline"] == "2030-12-08T16:11:00+08:00"
+    wb = load_workbook(export_xlsx(reps, tmp_path / "crew.xlsx"))
+    head, first = list(wb["工单资产"].iter_rows(values_only=True))[:2]
+    assert first[head.index("问题描述")] == "桶身开裂，需更换"
+    deadline = wb["工单资产"].cell(1, head.index("处置时限") + 1)
+    assert first[head.index("处置时限")] == "2030-12-08 16:11"  # office time, as text
+    assert deadline.comment is not None and deadline.comment.text == "办公时间（UTC+8）"
+    orders = wb["工单"]
+    codes = next(orders.iter_rows(values_only=True)).index("资产部件编码") + 1
+    assert orders.column_dimensions[get_column_letter(codes)].width >= 18

@@ -319,3 +319,68 @@ def test_the_preview_names_the_assets_the_field_deleted(qtbot, setup, dialog):
     bin_ = window.store.get_row("litter_bin", fresh)
     line = next(n for n in notes if "will be removed from the master" in n)
     assert f"{bin_['obj_code']} {bin_['name']}" in line and fresh[:8] not in line
+
+
+def test_edited_value_of_a_coded_field_is_the_forms_drop_down(qtbot, setup, dialog):
+    """Choosing "Edit…" for a 技术状况 conflict edits the value with the attribute form's
+    drop-down (the grades as words), not a text box holding the raw code."""
+    from PySide6.QtWidgets import QComboBox
+
+    from citymgr_desktop.ui.widgets.field_editors import FieldEditor
+
+    window, _, (a, _) = setup
+    dialog.prefer.setCurrentIndex(0)
+    with qtbot.waitSignal(dialog.synced, timeout=60_000):
+        dialog.sync_button.click()
+    wait_idle(qtbot, dialog)
+    m, view = dialog.model, dialog.conflicts
+    assert m.setData(m.index(0, CHOICE_COL), "edit")
+    assert m.data(m.index(0, VALUE_COL)).startswith("4 · ")  # the master's grade, as words
+    cell = m.index(0, VALUE_COL)
+    view.setCurrentIndex(cell)
+    view.edit(cell)
+    qtbot.waitUntil(lambda: view.indexWidget(cell) is not None
+                    or bool(view.findChildren(FieldEditor)), timeout=5_000)
+    editor = view.findChildren(FieldEditor)[0]
+    combo = editor.findChild(QComboBox)
+    assert combo is not None and combo.currentData() == 4
+    assert [combo.itemData(i) for i in range(combo.count())][-5:] == [1, 2, 3, 4, 5]
+    combo.setCurrentIndex(combo.findData(3))
+    qtbot.keyClick(combo, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: m.data(cell, Qt.ItemDataRole.EditRole) == 3, timeout=5_000)
+    with qtbot.waitSignal(dialog.resolved, timeout=60_000):
+        dialog.apply_button.click()
+    wait_idle(qtbot, dialog)
+    assert row(window.store.path, "litter_bin", a)["condition"] == 3
+
+
+def test_package_name_follows_the_sub_district_and_the_sync_remembers_it(qtbot, setup):
+    """The suggested file name names the 街道 chosen (a name the person typed is kept), and the
+    sync dialog opens with the package synced last."""
+    from citymgr_desktop.ui.sync.field_package_dialog import AREA_DISTRICT, FieldPackageDialog
+
+    window, pkg, _ = setup
+    d = FieldPackageDialog(window)
+    d.show()
+    stem = window.store.path.stem
+    assert Path(d.out.text()).name == f"{stem}-field.gpkg"
+    d.area.setCurrentIndex(d.area.findData(AREA_DISTRICT))
+    d.district.setCurrentText("水果湖街道")
+    assert Path(d.out.text()).name == f"{stem}-水果湖街道.gpkg"
+    d.district.setCurrentText("中华路街道")
+    assert Path(d.out.text()).name == f"{stem}-中华路街道.gpkg"
+    d.out.setText(str(Path(d.out.text()).with_name("我的包.gpkg")))
+    d.district.setCurrentText("水果湖街道")
+    assert Path(d.out.text()).name == "我的包.gpkg"
+    d.close()
+    s = SyncDialog(window)
+    s.show()
+    assert s.package.text() == ""
+    s.package.setText(str(pkg))
+    s.preview_button.click()
+    wait_idle(qtbot, s)
+    s.close()
+    again = SyncDialog(window)
+    again.show()
+    assert again.package.text() == str(pkg)
+    again.close()

@@ -112,9 +112,21 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        verb = "would change" if args.dry_run else "changed"
-        print(f"{table.name}: {changed:,} of {len(uuids):,} matching assets {verb}")
+        print(_changed_line(table, changed, len(uuids), args.dry_run).render(cli_language()))
     return 0
+
+
+def _changed_line(table: Any, changed: int, matched: int, dry_run: bool) -> Any:
+    """"litter_bin: 1 of 1 matching assets changed" (in Chinese the layer named 垃圾箱 too),
+    as a Message."""
+    from citymgr_desktop.core.messages import Term, msg
+
+    layer = Term(table.name, f"{table.name}（{table.zh}）")  # English as it always was
+    if dry_run:
+        return msg("{layer}: {changed:,} of {matched:,} matching assets would change",
+                   layer=layer, changed=changed, matched=matched)
+    return msg("{layer}: {changed:,} of {matched:,} matching assets changed", layer=layer,
+               changed=changed, matched=matched)
 
 
 def _run_on_database(args: argparse.Namespace, table: Any, where: Any, values: dict,

@@ -59,7 +59,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.messages import render
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync.checkout import create_package, parse_bbox
@@ -83,18 +82,37 @@ def run(args: argparse.Namespace) -> int:
             _map_layers(args, result, offline, sys.stderr)
         print_json(result.to_json())
         return 0
-    assets = sum(v for k, v in result.counts.items() if k in ASSET_LAYERS)
-    print(f"wrote {result.path} and {result.qgz.name}: {assets:,} assets "
-          f"({', '.join(f'{k} {v:,}' for k, v in result.counts.items() if v)}), "
-          f"{result.area}, in {result.seconds:.1f} s")
-    print(f"  package id {result.package_uuid}; base copy {result.base}")
-    if result.photos:
-        print(f"  {result.photos:,} photo(s) and document(s) in {result.path.parent / 'DCIM'}")
-    for note in result.notes:
-        print(f"  note: {render(note, cli_language())}")
+    lang = cli_language()
+    for line in written_lines(result, lang):
+        print(line)
     if not database:
         _map_layers(args, result, offline)
     return 0
+
+
+def written_lines(result, lang: str) -> list[str]:
+    """What a check-out wrote, for a person, in ``lang``."""
+    from citymgr_desktop.core.messages import is_chinese, msg
+    from citymgr_desktop.core.model import schema as sc
+    from citymgr_desktop.core.sync.package import area_text
+
+    assets = sum(v for k, v in result.counts.items() if k in ASSET_LAYERS)
+    names = {k: sc.TABLES_BY_NAME[k].zh if is_chinese(lang) and k in sc.TABLES_BY_NAME else k
+             for k in result.counts}  # English as it always was: the table names
+    per_layer = ("、" if is_chinese(lang) else ", ").join(
+        f"{names[k]} {v:,}" for k, v in result.counts.items() if v)
+    out = [msg("wrote {path} and {qgz}: {assets:,} assets ({per_layer}), {area}, in "
+               "{seconds:.1f} s", path=result.path, qgz=result.qgz.name, assets=assets,
+               per_layer=per_layer, area=area_text(result.area),
+               seconds=result.seconds).render(lang),
+           "  " + msg("package id {package_uuid}; base copy {base}",
+                      package_uuid=result.package_uuid, base=result.base).render(lang)]
+    if result.photos:
+        out.append("  " + msg("{count:,} photo(s) and document(s) in {folder}",
+                              count=result.photos, folder=result.path.parent / "DCIM"
+                              ).render(lang))
+    out += ["  " + msg("note: {note}", note=note).render(lang) for note in result.notes]
+    return out
 
 
 def _from_database(args: argparse.Namespace, options: dict):

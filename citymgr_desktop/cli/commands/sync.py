@@ -216,6 +216,7 @@ def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflic
     office time as the app shows them (``--json`` keeps the stored UTC)."""
     from citymgr_desktop.core.clock import format_local_or_text
     from citymgr_desktop.core.messages import Term, msg
+    from citymgr_desktop.core.sync.package import area_text
 
     kinds = {"sync": Term("sync", "同步"), "resolve": Term("resolve", "解决冲突")}
     states = {"applied": Term("applied", "已应用"), "undone": Term("undone", "已撤销")}
@@ -223,7 +224,7 @@ def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflic
     for p in packages:
         out.append("  " + msg("{package_uuid}  {name}  {area}  surveyor {surveyor}  {assets:,} "
                               "assets  {created_at}", package_uuid=p.package_uuid, name=p.name,
-                              area=p.area or "", surveyor=p.surveyor or "-",
+                              area=area_text(p.area), surveyor=p.surveyor or "-",
                               assets=p.feature_count or 0,
                               created_at=format_local_or_text(p.created_at)).render(lang))
     out.append(msg("{count} sync run(s), newest first:", count=len(runs)).render(lang))

@@ -57,7 +57,8 @@ def relations(layers: Iterable[str]) -> list[tuple[str, str, str, str, tuple[str
 
 
 def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS,
-              children: tuple[str, ...], provider: str = "ogr") -> None:
+              children: tuple[str, ...], assets: tuple[str, ...], provider: str = "ogr"
+              ) -> None:
     geometry, wkb_type, _ = qs.geometry_info(table)
     ml = sub(
         parent,
@@ -87,7 +88,7 @@ def _maplayer(parent: ET.Element, table: sc.Table, source: str, crs: CRS,
         ("Private", "0"),
     ):
         sub(flags, flag, value)
-    ml.extend(qs.style_elements(table, children))
+    ml.extend(qs.style_elements(table, children, assets))
 
 
 def project_xml(
@@ -162,8 +163,9 @@ def project_xml(
         t for t in sources if t not in DEFAULT_LAYERS
     ]
     children = tuple(c for c in CHILD_TABLES if c in sources)
+    assets = tuple(t for t in ASSET_LAYERS if t in sources)
     for t in ordered:
-        _maplayer(layers, sc.table(t), sources[t], crs, children, provider)
+        _maplayer(layers, sc.table(t), sources[t], crs, children, assets, provider)
     order = sub(root, "layerorder")
     for t in ordered:
         sub(order, "layer", id=layer_id(t))

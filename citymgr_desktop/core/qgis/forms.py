@@ -83,22 +83,30 @@ def alias(f: sc.Field) -> str:
     return f"{f.zh} {f.en}"
 
 
-def asset_class_expression() -> str:
+def _asset_layers(assets: tuple[str, ...] | None) -> list[str]:
+    """The asset layers a default may read: those of the project (all when not told); a
+    layer the project lacks is never named (``get_feature`` on it is an evaluation error)."""
+    return [t.name for t in sc.ASSET_TABLES if assets is None or t.name in assets]
+
+
+def asset_class_expression(assets: tuple[str, ...] | None = None) -> str:
     """Default for ``asset_class`` of a record: the class of the asset its uuid names (kept
     when that layer is not in the project), re-evaluated when the record changes."""
     cases = " ".join(
-        f"WHEN get_feature('{layer_id(t.name)}', 'asset_uuid', \"asset_uuid\") IS NOT NULL "
-        f"THEN '{t.name}'"
-        for t in sc.ASSET_TABLES
+        f"WHEN get_feature('{layer_id(t)}', 'asset_uuid', \"asset_uuid\") IS NOT NULL "
+        f"THEN '{t}'"
+        for t in _asset_layers(assets)
     )
-    return f'coalesce(CASE {cases} END, "asset_class")'
+    return f'coalesce(CASE {cases} END, "asset_class")' if cases else '"asset_class"'
 
 
-def asset_condition_expression() -> str:
-    """Default for ``condition_before`` of a record: its asset's condition now."""
-    parts = ", ".join(f"attribute(get_feature('{layer_id(t.name)}', 'asset_uuid', "
-                      f"\"asset_uuid\"), 'condition')" for t in sc.ASSET_TABLES)
-    return f"coalesce({parts})"
+def asset_condition_expression(assets: tuple[str, ...] | None = None) -> str:
+    """Default for ``condition_before`` of a record: its asset's condition as the form sees
+    it. A surveyor who changed the asset's condition before adding the record sees the new
+    one here; the sync puts back the condition the package went out with (``checks.py``)."""
+    parts = ", ".join(f"attribute(get_feature('{layer_id(t)}', 'asset_uuid', "
+                      f"\"asset_uuid\"), 'condition')" for t in _asset_layers(assets))
+    return f"coalesce({parts})" if parts else ""
 
 
 def photo_naming(table: sc.Table) -> str:
@@ -151,17 +159,19 @@ def editor_widget(f: sc.Field) -> tuple[str, dict[str, Any] | None]:
     return "TextEdit", {"IsMultiline": False, "UseHtml": False}
 
 
-def default_value(table: sc.Table, f: sc.Field) -> tuple[str, bool]:
-    """(expression, apply on update) of a field's default; ``""`` for none."""
+def default_value(table: sc.Table, f: sc.Field, assets: tuple[str, ...] | None = None
+                  ) -> tuple[str, bool]:
+    """(expression, apply on update) of a field's default; ``""`` for none (``assets``: the
+    asset layers of the project, all when not told)."""
     names = table.field_names()
     if f.name in _KEY_FIELDS and f.system:
         return "uuid('WithoutBraces')", False
     if f.name == "asset_class" and "asset_uuid" in names:
-        return asset_class_expression(), True
+        return asset_class_expression(assets), True
     if table.name == "maintenance_record":
         return {"record_date": ("to_date(now())", False),
                 "record_type": ("'inspection'", False),
-                "condition_before": (asset_condition_expression(), False),
+                "condition_before": (asset_condition_expression(assets), False),
                 "created_by": (SURVEYOR, False)}.get(f.name, ("", False))
     if table.is_asset:
         return {"district": ("@citymgr_district", False),
@@ -186,7 +196,8 @@ def constraint(table: sc.Table, f: sc.Field) -> tuple[int, int, int, int, str, s
     return None
 
 
-def _field_elements(table: sc.Table) -> dict[str, ET.Element]:
+def _field_elements(table: sc.Table, assets: tuple[str, ...] | None
+                    ) -> dict[str, ET.Element]:
     els = {tag: ET.Element(tag) for tag in ("fieldConfiguration", "aliases", "defaults",
                                              "constraints", "constraintExpressions",
                                              "editable", "labelOnTop")}
@@ -196,7 +207,7 @@ def _field_elements(table: sc.Table) -> dict[str, ET.Element]:
                        configurationFlags="None")
         option(sub(sub(field_el, "editWidget", type=kind), "config"), cfg)
         sub(els["aliases"], "alias", index=index, field=f.name, name=alias(f))
-        expr, on_update = default_value(table, f)
+        expr, on_update = default_value(table, f, assets)
         sub(els["defaults"], "default", field=f.name, expression=expr, applyOnUpdate=on_update)
         rule = constraint(table, f)
         if rule is not None:
@@ -270,11 +281,12 @@ def _record_layout(table: sc.Table) -> ET.Element:
     return form
 
 
-def form_elements(table: sc.Table, children: tuple[str, ...] = CHILD_TABLES
-                  ) -> list[ET.Element]:
+def form_elements(table: sc.Table, children: tuple[str, ...] = CHILD_TABLES,
+                  assets: tuple[str, ...] | None = None) -> list[ET.Element]:
     """Field configuration, aliases, defaults, constraints and the form layout of a table
-    (``children``: the child tables whose relation editors an asset's form embeds)."""
-    els = _field_elements(table)
+    (``children``: the child tables whose relation editors an asset's form embeds;
+    ``assets``: the asset layers of the project, which the defaults may read)."""
+    els = _field_elements(table, assets)
     layout = ET.Element("editorlayout")
     extra: list[ET.Element] = []
     if table.is_asset:

@@ -88,10 +88,11 @@ def layer_attributes(table: sc.Table) -> dict[str, str]:
     return attrs
 
 
-def style_elements(table: sc.Table, children: tuple[str, ...] = CHILD_TABLES
-                   ) -> list[ET.Element]:
+def style_elements(table: sc.Table, children: tuple[str, ...] = CHILD_TABLES,
+                   assets: tuple[str, ...] | None = None) -> list[ET.Element]:
     """Every style element of a table, in the order QGIS writes them (``children``: the
-    child tables whose relation editors an asset's form embeds)."""
+    child tables whose relation editors an asset's form embeds; ``assets``: the asset layers
+    of the project, all when not told)."""
     out: list[ET.Element] = []
     props = custom_properties(table)
     if props is not None:
@@ -104,7 +105,7 @@ def style_elements(table: sc.Table, children: tuple[str, ...] = CHILD_TABLES
         el = ET.Element(tag)
         el.text = text
         out.append(el)
-    out += form_elements(table, children)
+    out += form_elements(table, children, assets)
     preview = ET.Element("previewExpression")
     preview.text = display_expression(table)
     out.append(preview)

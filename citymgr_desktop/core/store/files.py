@@ -31,8 +31,9 @@ def file_path(name: str | os.PathLike[str]) -> Path:
     return Path(name)
 
 
-def check_file(path: Path) -> None:
-    """Refuse a missing, empty, foreign or truncated file before SQLite sees it."""
+def check_file(path: Path, *, field_copy: bool = False) -> None:
+    """Refuse a missing, empty, foreign or truncated file before SQLite sees it
+    (``field_copy``: a field package, whose good copy is on the device, not in a backup)."""
     if not path.exists():
         raise BadFileError("{path}: no such file", path=path)
     if path.is_dir():
@@ -54,6 +55,11 @@ def check_file(path: Path) -> None:
     page_size = struct.unpack(">H", head[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     pages = struct.unpack(">I", head[28:32])[0]
+    if pages and path.stat().st_size < pages * page_size and field_copy:
+        raise BadFileError(
+            "{path}: the file is truncated ({size} of {expected} bytes); copy the package "
+            "again from the tablet or phone", path=path, size=path.stat().st_size,
+            expected=pages * page_size)
     if pages and path.stat().st_size < pages * page_size:
         raise BadFileError(
             "{path}: the file is truncated ({size} of {expected} bytes); restore it from a "

@@ -15,8 +15,9 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.history import condition_before, inspection_condition, newest_per_asset
-from citymgr_desktop.core.messages import Text, msg
+from citymgr_desktop.core.messages import Term, Text, msg
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.model.delta import values_equal
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync.merge import ROW, Change, Conflict, Plan
 
@@ -163,9 +164,11 @@ def apply_inspections(store: Store, plan: Plan, stamp: str, surveyor: str) -> No
         if cls not in sc.ASSET_TABLES_BY_NAME:
             continue
         if (cls, asset_uuid) in open_conflicts:
-            plan.notes.append(msg("{table} {uuid}: the condition after of record {record} was "
+            code = store.get_rows(cls, [asset_uuid], ["obj_code"]).get(asset_uuid, {})
+            plan.notes.append(msg("{asset} {code}: the condition after of record {record} was "
                                   "not applied; the asset's condition is an open conflict",
-                                  table=cls, uuid=asset_uuid, record=rec["record_uuid"]))
+                                  asset=asset_term(cls), code=code.get("obj_code") or asset_uuid,
+                                  record=str(rec["record_uuid"])[:8]))
             continue
         change = next((c for c in plan.changes if c.table == cls and c.uuid == asset_uuid),
                       None)
@@ -182,6 +185,47 @@ def apply_inspections(store: Store, plan: Plan, stamp: str, surveyor: str) -> No
                 "condition": new, "updated_at": stamp, "updated_by": surveyor or None}))
         else:
             change.values["condition"] = new
+
+
+def asset_term(table: str) -> Term:
+    """The class of an asset layer in both languages, as notes name it (垃圾箱 / litter bin)."""
+    t = sc.table(table)
+    return Term(t.label("en"), t.label("zh"))
+
+
+def restore_condition_before(conn: sqlite3.Connection, plan: Plan) -> None:
+    """A new field record whose ``condition_before`` is the condition the surveyor gave its
+    asset in the same package (QGIS and QField read the asset as edited: "5 → 5" for a bin
+    that was 3) keeps the condition the asset had in the base instead. Only when the record is
+    the asset's one new record of the sync: with two visits the later one rightly starts
+    from the edited condition. Needs the base (``b``) and the package (``f``) attached."""
+    new = [c for c in plan.changes if c.table == "maintenance_record" and c.action == "insert"
+           and c.values.get("condition_before") is not None
+           and c.values.get("asset_class") in sc.ASSET_TABLES_BY_NAME]
+    per_asset: dict[tuple[str, str], list[Change]] = defaultdict(list)
+    for c in new:
+        per_asset[(str(c.values["asset_class"]), str(c.values.get("asset_uuid")))].append(c)
+    for (cls, asset_uuid), records in per_asset.items():
+        if len(records) != 1:
+            continue
+        sides = [conn.execute(f"SELECT condition FROM {schema}.{gpkg.quote_ident(cls)} "
+                              "WHERE asset_uuid = ?", (asset_uuid,)).fetchone()
+                 for schema in ("b", "f")]
+        if sides[0] is None or sides[1] is None:  # a new asset, or deleted in the field
+            continue
+        base, edited = sides[0][0], sides[1][0]
+        rec = records[0]
+        if values_equal(base, edited) or not values_equal(rec.values["condition_before"],
+                                                           edited):
+            continue
+        rec.values["condition_before"] = base
+        code = conn.execute(f"SELECT obj_code FROM f.{gpkg.quote_ident(cls)} WHERE "
+                            "asset_uuid = ?", (asset_uuid,)).fetchone()[0]
+        plan.notes.append(msg("{asset} {code}: record {record} gave as condition before the "
+                              "condition set in the same visit ({edited}); kept the one the "
+                              "asset had before ({base})", asset=asset_term(cls),
+                              code=code or asset_uuid, record=rec.uuid[:8], edited=edited,
+                              base="-" if base is None else base))
 
 
 def _condition_now(store: Store, cls: str, asset_uuid: str, change: Change | None) -> Any:

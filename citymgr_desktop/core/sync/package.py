@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.history import package_path
-from citymgr_desktop.core.messages import msg
+from citymgr_desktop.core.messages import Text, msg, parse
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.qgis import project as qgis_project
@@ -55,11 +55,12 @@ class Selection:
         return not self.district and not self.bbox and len(self.layers) == len(sc.ASSET_TABLES)
 
     def describe(self) -> str:
+        """The area as stored (``field_package.area``): English, one of ``AREA_TEMPLATES``."""
         if self.district:
-            return f"district {self.district}"
+            return str(msg("district {district}", district=self.district))
         if self.bbox:
-            return "bbox " + ",".join(f"{v:.1f}" for v in self.bbox)
-        return "whole file"
+            return str(msg("bbox {bbox}", bbox=",".join(f"{v:.1f}" for v in self.bbox)))
+        return str(msg("whole file"))
 
     def asset_where(self, table: str) -> tuple[str, list[Any]]:
         """WHERE clause (on alias ``a`` of the master table) and its parameters."""
@@ -75,6 +76,15 @@ class Selection:
                            "AND maxy >= ? AND miny <= ?)")
             params += [minx, maxx, miny, maxy]
         return " AND ".join(clauses), params
+
+
+AREA_TEMPLATES = ("district {district}", "bbox {bbox}", "whole file")
+
+
+def area_text(area: str | None) -> Text:
+    """A package's stored area ("district 粮道街道") as a Message, shown in the reader's
+    language ("街道 粮道街道"); other text as it is."""
+    return parse(area, AREA_TEMPLATES) or (area or "")
 
 
 # Whole photo libraries do not go into a package file: its attachment rows carry no bytes.

@@ -23,7 +23,11 @@ from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, integrity_check
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
-from citymgr_desktop.core.sync.checks import apply_inspections, check_plan
+from citymgr_desktop.core.sync.checks import (
+    apply_inspections,
+    check_plan,
+    restore_condition_before,
+)
 from citymgr_desktop.core.sync.diff import (
     CHUNK,
     TableDiff,
@@ -207,6 +211,7 @@ class SyncJob:
         plan = merger.plan
         check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
         self._drop_repeated_conflicts(plan)
+        restore_condition_before(self.conn, plan)
         apply_inspections(self.store, plan, self.stamp, self.pkg.surveyor or "")
         self._tick("merge")
         return plan

@@ -114,10 +114,17 @@ def insert_package(conn: sqlite3.Connection, rec: PackageRecord) -> None:
                  [values[c] for c in _PACKAGE_COLS])
 
 
-def get_package(conn: sqlite3.Connection, package_uuid: str) -> PackageRecord:
+def get_package(conn: sqlite3.Connection, package_uuid: str,
+                came_from: str | None = None) -> PackageRecord:
+    """The master's record of a package; refused when it went out from another master
+    (``came_from``: the master the package names, when it names one)."""
     cols = ", ".join(gpkg.quote_ident(c) for c in _PACKAGE_COLS)
     row = conn.execute(f"SELECT {cols} FROM field_package WHERE package_uuid = ?",
                        (package_uuid,)).fetchone()
+    if row is None and came_from:
+        raise NotFoundError("field package {package_uuid} was checked out from {master}, not "
+                            "from this master (sync it into that file)",
+                            package_uuid=package_uuid, master=came_from)
     if row is None:
         raise NotFoundError("field package {package_uuid} was not checked out from this master "
                             "(sync it into the file it came from)", package_uuid=package_uuid)

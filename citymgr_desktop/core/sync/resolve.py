@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.clock import new_uuid, now_iso
 from citymgr_desktop.core.errors import NotFoundError, ValidationError
-from citymgr_desktop.core.messages import parse
+from citymgr_desktop.core.messages import Text, parse
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.sync import registry as reg
@@ -80,11 +80,26 @@ def list_conflicts(store: Store, state: str | None = "open",
             table=d["table_name"], uuid=d["row_uuid"], field=d["field_name"], kind=d["kind"],
             ancestor=_load(dec, d["ancestor_value"]), master=_load(dec, d["master_value"]),
             field_value=_load(dec, d["field_value"]),
-            message=parse(d["message"], STORED_CONFLICT_MESSAGES) or d["message"] or "",
+            message=_message(d, _load(dec, d["field_value"])),
             resolution=d["resolution"], conflict_uuid=d["conflict_uuid"],
             sync_uuid=d["sync_uuid"], sync_id=sync_id, package_uuid=d["package_uuid"],
             state=d["state"]))
     return out
+
+
+def _message(d: Any, field_value: Any) -> Text:
+    """A stored conflict's sentence as a Message again, so it shows in the reader's language:
+    one of the stored templates, or the value check asked again (its English must be the
+    stored one: the table, the field's label and the allowed values come back as words of
+    both languages); else the stored text."""
+    found = parse(d["message"], STORED_CONFLICT_MESSAGES)
+    if found is not None:
+        return found
+    if d["kind"] == "invalid" and d["field_name"] != ROW and d["table_name"] in sc.TABLES_BY_NAME:
+        again = check_value(sc.table(d["table_name"]), d["field_name"], field_value)
+        if again is not None and str(again) == d["message"]:
+            return again
+    return d["message"] or ""
 
 
 def conflict_listing(store: Store, state: str | None = "open") -> list[dict[str, Any]]:

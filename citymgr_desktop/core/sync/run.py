@@ -90,7 +90,7 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
         raise ReadOnlyError("{path} is open read-only; a sync writes to it (use --dry-run to "
                             "only see what would change)", path=store.path)
     pkg_path = Path(package).resolve()
-    check_file(pkg_path)
+    check_file(pkg_path, field_copy=True)
     if pkg_path == store.path.resolve():
         raise ValidationError("the package is the master file itself")
     conn = store.conn
@@ -103,7 +103,7 @@ def sync_package(store: Store, package: str | os.PathLike[str], *, prefer: str |
         if reg.META_PACKAGE not in meta:
             raise BadFileError("{path}: not a citymgr field package (no package id); field "
                                "packages are made with 'citymgr field-package'", path=pkg_path)
-        pkg = reg.get_package(conn, meta[reg.META_PACKAGE])
+        pkg = reg.get_package(conn, meta[reg.META_PACKAGE], meta.get(reg.META_MASTER))
         if lacks_later_columns(conn, "f"):
             _bring_package_up_to_date(conn, pkg_path, dry_run)
         field_sig = signature(conn, "f")

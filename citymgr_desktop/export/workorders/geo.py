@@ -12,16 +12,20 @@ name and renamed; a GeoJSON's name is the file's.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 from pyproj import CRS
 
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.clock import OFFICE_TZ, parse_iso
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
@@ -34,20 +38,53 @@ WGS84 = "EPSG:4326"
 
 
 def assets_frame(orders: Sequence[ReportOrder], crs: CRS | str, *, lang: str = "zh",
-                 progress: Progress | None = None) -> gpd.GeoDataFrame:
-    """A GeoDataFrame (EPSG:4326) of every order-asset pair that has a geometry."""
+                 progress: Progress | None = None, zone: dt.tzinfo = OFFICE_TZ
+                 ) -> gpd.GeoDataFrame:
+    """A GeoDataFrame (EPSG:4326) of every order-asset pair that has a geometry: the deadline
+    a date and time in ``zone`` (the office's), the last record's date a date."""
     prog = ensure(progress)
-    rows, geoms = [], []
+    rows, geoms, deadlines, dates = [], [], [], []
     for i, rep in enumerate(orders):
         prog.update(i, len(orders), rep.case_no)
         for a in rep.assets:
             if a.geometry is None:
                 continue
             rows.append(asset_row(rep.order, a, lang))
+            raw = asset_row(rep.order, a, lang, raw=True)
+            deadlines.append(_moment(raw["deadline"], zone))
+            dates.append(_day(raw["last_record_date"]))
             geoms.append(a.geometry)
     columns = [c for c, _ in ASSET_COLUMNS]
     frame = gpd.GeoDataFrame(rows, columns=columns, geometry=geoms, crs=crs)
+    frame["deadline"] = pd.Series(deadlines, index=frame.index,
+                                  dtype=pd.ArrowDtype(pa.timestamp("s", tz=_offset(zone))))
+    frame["last_record_date"] = pd.Series(dates, index=frame.index,
+                                          dtype=pd.ArrowDtype(pa.date32()))
     return frame.to_crs(WGS84)
+
+
+def _offset(zone: dt.tzinfo) -> str:
+    """``+08:00`` for the office's zone (Arrow names a fixed zone by its offset)."""
+    delta = zone.utcoffset(None) or dt.timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _moment(value: object, zone: dt.tzinfo) -> dt.datetime | None:
+    """A stored UTC timestamp as an aware time in ``zone``; None when empty or not a time."""
+    try:
+        d = parse_iso(str(value)) if value else None
+    except ValueError:
+        return None
+    return None if d is None else d.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+
+
+def _day(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def export_geojson(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs: CRS | str,
@@ -59,7 +96,8 @@ def export_geojson(orders: Sequence[ReportOrder], path: str | os.PathLike[str], 
         raise ValidationError("the chosen work orders have no assets with a geometry")
     with atomic_path(path, verify=verify.geojson(len(frame))) as tmp:
         pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer=Path(path).stem,
-                                layer_options={"COORDINATE_PRECISION": 7, "RFC7946": "YES"})
+                                layer_options={"COORDINATE_PRECISION": 7, "RFC7946": "YES"},
+                                use_arrow=True)
         prog.check()
     return Path(path)
 
@@ -73,6 +111,9 @@ def export_gpkg(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs
         raise ValidationError("the chosen work orders have no assets with a geometry")
     raw_class = [a.asset_class for rep in orders for a in rep.assets if a.geometry is not None]
     frame["_cls"] = raw_class
+    # a GeoPackage DATETIME is UTC, written with a Z (GeoPackage 1.3, 1.1.1.1.1); QGIS and
+    # QField show it in the device's zone
+    frame["deadline"] = frame["deadline"].astype(pd.ArrowDtype(pa.timestamp("s", tz="UTC")))
     counts = frame["_cls"].value_counts()
     layers = {f"workorder_{t.name}": int(counts[t.name]) for t in sc.ASSET_TABLES
               if t.name in counts}
@@ -91,7 +132,8 @@ def export_gpkg(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs
                 geometry_type={"POINT": "Point", "LINESTRING": "LineString",
                                "MULTIPOLYGON": "MultiPolygon"}[table.geometry_type or "POINT"],
                 dataset_options={"VERSION": "1.3"} if first else None,
-                layer_options={"DESCRIPTION": f"{table.zh} {table.en}"}, append=not first)
+                layer_options={"DESCRIPTION": f"{table.zh} {table.en}"}, append=not first,
+                use_arrow=True)
             first = False
             written[f"workorder_{table.name}"] = table
             prog.check()

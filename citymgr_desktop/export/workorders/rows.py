@@ -25,7 +25,7 @@ ORDER_COLUMNS: tuple[tuple[str, str | None, bool], ...] = (
     ("closed_at", None, True), ("created_by", None, False), ("work_order_uuid", None, False),
 )
 ASSET_COLUMNS: tuple[tuple[str, str | None], ...] = (
-    ("case_no", None), ("title", None), ("state", "work_order_state"),
+    ("case_no", None), ("title", None), ("description", None), ("state", "work_order_state"),
     ("priority", "work_order_priority"), ("deadline", None), ("assignee", None),
     ("asset_class", "asset_class"),
     ("obj_code", None), ("name", None), ("district", None), ("bgid", None),
@@ -120,8 +120,8 @@ def asset_rows(report: ReportOrder, lang: str = "zh", *, raw: bool = False
 def asset_row(o: dict[str, Any], a: ReportAsset, lang: str = "zh", *, raw: bool = False
               ) -> dict[str, Any]:
     last = a.records[0] if a.records else {}
-    src = {**{k: o.get(k) for k in ("case_no", "title", "state", "priority", "deadline",
-                                     "assignee")},
+    src = {**{k: o.get(k) for k in ("case_no", "title", "description", "state", "priority",
+                                     "deadline", "assignee")},
            "asset_class": a.asset_class, **a.values,
            "last_record_date": last.get("record_date"),
            "last_record_type": last.get("record_type")}

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.clock import OFFICE_TZ
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
@@ -30,8 +32,18 @@ from citymgr_desktop.export.workorders.rows import (
 )
 
 _WIDTHS = {"case_no": 15, "title": 28, "description": 40, "assignee": 22, "deadline": 17,
-           "asset_uuid": 38, "work_order_uuid": 38, "obj_code": 19, "name": 24,
+           "asset_uuid": 38, "work_order_uuid": 38, "obj_code": 19, "asset_codes": 36, "name": 24,
            "reported_at": 17, "dispatched_at": 17, "resolved_at": 17, "closed_at": 17}
+
+
+_TIMES = {"deadline", "reported_at", "dispatched_at", "resolved_at", "closed_at"}
+
+
+def _zone_note(lang: str) -> str:
+    delta = OFFICE_TZ.utcoffset(None)
+    hours = int(delta.total_seconds() // 3600) if delta else 0
+    return (f"办公时间（UTC{hours:+d}）" if lang.startswith("zh")
+            else f"Office time (UTC{hours:+d})")
 
 
 def _sheet(ws, columns: list[str], rows: list[dict], lang: str) -> None:
@@ -40,6 +52,10 @@ def _sheet(ws, columns: list[str], rows: list[dict], lang: str) -> None:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE6F0")
         cell.alignment = Alignment(vertical="center")
+    zone = _zone_note(lang)  # the times are text in office time: say which zone
+    for cell, c in zip(ws[1], columns, strict=True):
+        if c in _TIMES:
+            cell.comment = Comment(zone, "citymgr-desktop")
     for row in rows:
         ws.append([row.get(c) for c in columns])
     for i, c in enumerate(columns, start=1):

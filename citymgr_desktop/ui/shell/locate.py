@@ -28,7 +28,7 @@ class LocateBox(QLineEdit):
         self.window_ = window
         self.setObjectName("locateBox")
         self.setClearButtonEnabled(True)
-        self.setPlaceholderText(i18n.tr("Locate: object code, name or 街道"))
+        self.setPlaceholderText(i18n.tr("Locate: object code, name or sub-district"))
         self.setToolTip(i18n.tr("Type a component code (16 digits or its beginning), part of "
                                 "a name or a sub-district (街道) and press Enter"))
         self.setMaximumWidth(260)

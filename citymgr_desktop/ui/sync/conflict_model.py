@@ -107,7 +107,7 @@ class SyncConflictModel(QAbstractTableModel):
         self.current: list[Any] = []  # the master's value now (row dict for whole rows)
         self.names: list[str] = []
         self.choices: dict[int, str] = {}
-        self.values: dict[int, str] = {}
+        self.values: dict[int, Any] = {}
 
     def load(self, store: Any, records: list[ConflictRecord]) -> None:
         """Show ``records`` (with the master's current values, read from ``store``)."""
@@ -181,7 +181,23 @@ class SyncConflictModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.EditRole:
                 return self.choices.get(i)
             return tr("Click to choose") if tip else f"{choice_text(self.choices.get(i))} ▾"
-        return self.values.get(i, "")
+        value = self.values.get(i)
+        if role == Qt.ItemDataRole.EditRole or value is None or c.is_row:
+            return value if role == Qt.ItemDataRole.EditRole else (value or "")
+        return short(value, c.field, table=c.table)  # "4 差", as the other value columns
+
+    def field_of(self, index: QModelIndex) -> sc.Field | None:
+        """The field an edited value is for (the delegate gives it the attribute form's
+        editor: the 技术状况 drop-down, a spin box, a date); None for other cells."""
+        if index.column() != VALUE_COL or not 0 <= index.row() < len(self.records):
+            return None
+        c = self.records[index.row()]
+        if c.is_row or c.field == GEOM:
+            return None
+        try:
+            return sc.table(c.table).field(c.field)
+        except KeyError:
+            return None
 
     def setData(self, index: QModelIndex, value: Any,
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -194,14 +210,13 @@ class SyncConflictModel(QAbstractTableModel):
             elif value in self.records[i].choices():
                 self.choices[i] = str(value)
                 if value == "edit" and i not in self.values:
-                    cur = self.current[i]
-                    self.values[i] = "" if cur is None else str(cur)
+                    self.values[i] = self.current[i]
             else:
                 return False
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
             return True
         if index.column() == VALUE_COL and self.choices.get(i) == "edit":
-            self.values[i] = "" if value is None else str(value)
+            self.values[i] = value  # typed by the field's editor (text where it has none)
             self.dataChanged.emit(index, index)
             return True
         return False

@@ -47,12 +47,14 @@ from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.sync.conflict_model import (
     CHOICE_COL,
+    VALUE_COL,
     ChoiceDelegate,
     SyncConflictModel,
     choice_text,
 )
 from citymgr_desktop.ui.sync.history_model import SyncHistoryModel
 from citymgr_desktop.ui.sync.summary_widget import SyncSummaryWidget
+from citymgr_desktop.ui.widgets.field_editors import FieldEditorDelegate
 from citymgr_desktop.ui.worker import run_task
 
 KEY = "sync/"
@@ -136,6 +138,8 @@ class SyncDialog(QDialog):
         self.conflicts = QTableView()
         self.conflicts.setModel(self.model)
         self.conflicts.setItemDelegateForColumn(CHOICE_COL, ChoiceDelegate(self.conflicts))
+        self.conflicts.setItemDelegateForColumn(  # the attribute form's editor per field
+            VALUE_COL, FieldEditorDelegate(i18n.label_language(), self.conflicts))
         self.conflicts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.conflicts.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.conflicts.verticalHeader().setVisible(False)
@@ -190,6 +194,9 @@ class SyncDialog(QDialog):
         prefer = s.value(KEY + "prefer", "") or None
         self.prefer.setCurrentIndex(PREFER.index(prefer) if prefer in PREFER else 0)
         self.backup.setChecked(str(s.value(KEY + "backup", "true")).lower() == "true")
+        last = str(s.value(KEY + "package", "") or "")
+        if last and Path(last).is_file():  # the package synced last, while it is there
+            self.package.setText(last)
         geometry = s.value(KEY + "geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -203,6 +210,7 @@ class SyncDialog(QDialog):
         s.setValue(KEY + "geometry", self.saveGeometry())
         if self.package.text().strip():
             s.setValue(KEY + "folder", str(Path(self.package.text().strip()).parent))
+            s.setValue(KEY + "package", self.package.text().strip())
 
     def done(self, result: int) -> None:
         if self.busy():
@@ -348,8 +356,8 @@ class SyncDialog(QDialog):
                 self.tr("Save and apply")):
             return
         tables = {self.model.records[i].table for i in self.model.choices}
-        self.task = run_task(self, self.tr("Resolving conflicts"), _resolve, self.store,
-                             chosen, self.window.user_name(),
+        self.task = run_task(self, self.tr("Resolving conflicts"), resolve_conflicts,
+                             self.store, chosen, user=self.window.user_name(),
                              on_done=lambda out: self._on_resolved(out, tables),
                              on_error=self._on_error)
         self._enable()
@@ -390,7 +398,3 @@ class SyncDialog(QDialog):
                  self.tr("%1 applied again.").replace("%1", out["sync_id"]))
         self.undone.emit(out["sync_id"])
         self.reload()
-
-
-def _resolve(store: Any, chosen: list, user: str, progress: Any = None) -> dict[str, Any]:
-    return resolve_conflicts(store, chosen, user=user, progress=progress)

@@ -61,6 +61,7 @@ class FieldPackageDialog(QDialog):
         self.district = QComboBox()
         self.district.addItems(self.store.districts())
         self.area.currentIndexChanged.connect(self._area_changed)
+        self.district.currentIndexChanged.connect(self._area_changed)
         self.layers = {}
         layer_row = QHBoxLayout()
         for name in ASSET_LAYERS:
@@ -97,6 +98,7 @@ class FieldPackageDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(620)
         self._restore()
+        self._suggestions = {self._suggested_name()}
         self._area_changed()
 
     def _restore(self) -> None:
@@ -108,7 +110,14 @@ class FieldPackageDialog(QDialog):
         else:
             home, stem = self.store.path.parent, self.store.path.stem
         folder = Path(str(s.value(KEY + "folder", "")) or home)
-        self.out.setText(str(folder / f"{stem.replace('service=', '')}-field.gpkg"))
+        self._stem = stem.replace("service=", "")
+        self.out.setText(str(folder / self._suggested_name()))
+
+    def _suggested_name(self) -> str:
+        """``district-field.gpkg``, or ``district-粮道街道.gpkg`` for one sub-district."""
+        if self.area.currentData() == AREA_DISTRICT and self.district.currentText():
+            return f"{self._stem}-{self.district.currentText()}.gpkg"
+        return f"{self._stem}-field.gpkg"
 
     def _save(self) -> None:
         s = QSettings()
@@ -118,7 +127,14 @@ class FieldPackageDialog(QDialog):
             s.setValue(KEY + "folder", str(Path(self.out.text().strip()).parent))
 
     def _area_changed(self, *_: Any) -> None:
+        """The 街道 drop-down follows the area; a file name the dialog suggested follows the
+        街道 (one the person typed or browsed to is kept)."""
         self.district.setEnabled(self.area.currentData() == AREA_DISTRICT)
+        current = Path(self.out.text().strip())
+        if self.out.text().strip() and current.name in self._suggestions:
+            name = self._suggested_name()
+            self._suggestions.add(name)
+            self.out.setText(str(current.with_name(name)))
 
     def busy(self) -> bool:
         return self.task is not None and self.task.is_running()

@@ -187,7 +187,12 @@ class FieldEditorDelegate(QStyledItemDelegate):
         self.lang = lang
 
     def _field(self, index: Any) -> sc.Field | None:
+        """The cell's field: the model's ``field_of(index)`` where a row has its own field
+        (a conflict list), else its ``field(column)``."""
         model = index.model()
+        per_cell = getattr(model, "field_of", None)
+        if per_cell is not None:
+            return per_cell(index)
         getter = getattr(model, "field", None)
         return getter(index.column()) if getter else None
 
