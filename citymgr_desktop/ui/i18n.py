@@ -4,13 +4,37 @@ Each feature ships a flat JSON map {"English source text": "中文"} under
 ``resources/i18n/zh_CN/<feature>.json``; all of them are merged into one ``QTranslator``
 that answers every ``tr()`` call by its source text (the context is not needed: our source
 strings are unique enough, and one map per feature keeps parallel work free of merges).
+
+Qt's own file dialog (the widget one, where the platform has no native dialog: Linux without
+a desktop portal, Xvfb) writes its sizes and dates in ``QLocale.system()``'s format, not the
+default locale the interface sets: under ``LANG=C`` a date read "7 12 2026", and its columns,
+sized for "128.88 GB", cut "120.56 KiB". :func:`install` also makes each such dialog, when
+it takes the focus, write sizes in the interface's locale and dates as the app writes them
+(``yyyy-MM-dd HH:mm``), in columns wide enough.
 """
 
 from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtCore import (
+    QAbstractProxyModel,
+    QCoreApplication,
+    QLibraryInfo,
+    QLocale,
+    QModelIndex,
+    QSettings,
+    QTranslator,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QFileSystemModel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
 from citymgr_desktop.core import messages
 from citymgr_desktop.core.resources import translations_dir
@@ -83,7 +107,57 @@ def install(language: str | None = None) -> str:
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China)
                        if lang == "zh_CN" else QLocale(QLocale.Language.English,
                                                        QLocale.Country.UnitedStates))
+    global _file_dialogs_followed
+    if not _file_dialogs_followed and isinstance(app, QApplication):
+        app.focusChanged.connect(localise_file_dialog)
+        _file_dialogs_followed = True
     return lang
+
+
+_file_dialogs_followed = False
+FILE_DATE_FORMAT = "yyyy-MM-dd HH:mm"
+# the widest size, type and date a column shows, as the dialog sizes its columns by samples
+_COLUMN_SAMPLES = ((1, "1,023.9 MB"), (2, "GeoPackage data"), (3, "2026-12-31 23:59"))
+
+
+class FileDialogTexts(QStyledItemDelegate):
+    """The size and date columns of Qt's file dialog in the interface's locale."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        model, source = index.model(), index
+        while isinstance(model, QAbstractProxyModel):
+            source, model = model.mapToSource(source), model.sourceModel()
+        if not isinstance(model, QFileSystemModel) or index.column() not in (1, 3):
+            return
+        if index.column() == 3:
+            option.text = model.lastModified(source).toString(FILE_DATE_FORMAT)
+        elif not model.isDir(source):
+            option.text = QLocale().formattedDataSize(
+                model.size(source), 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
+
+
+def localise_file_dialog(_old: QWidget | None, now: QWidget | None) -> None:
+    """When a widget file dialog takes the focus the first time: its sizes and dates in the
+    interface's locale, its columns wide enough for them."""
+    dialog = now.window() if now is not None else None
+    if not isinstance(dialog, QFileDialog) or dialog.property("citymgrLocalised"):
+        return
+    view = dialog.findChild(QTreeView, "treeView")
+    if view is None:
+        return
+    dialog.setProperty("citymgrLocalised", True)
+    view.setItemDelegate(FileDialogTexts(view))
+    header, metrics = view.header(), view.fontMetrics()
+    for column, sample in _COLUMN_SAMPLES:
+        wanted = metrics.horizontalAdvance(sample) + 3 * metrics.averageCharWidth()
+        if header.sectionSize(column) < wanted:
+            header.resizeSection(column, wanted)
+    # the name gives way (to 16 characters) before the date goes out of sight
+    room = view.viewport().width() - sum(header.sectionSize(c) for c, _s in _COLUMN_SAMPLES)
+    name = max(room, 16 * metrics.averageCharWidth())
+    if name < header.sectionSize(0):
+        header.resizeSection(0, name)
 
 
 def language() -> str:

@@ -85,17 +85,25 @@ def test_the_sample_reports_a_result_for_every_disposal(sample_master):
 
 def test_cli_create_with_its_own_deadline(small_district):
     """``--due`` in office time is stored as UTC in the same column GDAL reads as a DateTime;
-    a date alone is 17:30; a past or malformed deadline is one line, exit 8, no order."""
+    a date alone is 17:30; a past deadline is one line, exit 8, a malformed one a usage
+    error (exit 2, like a malformed --priority, in the --lang asked for); no order."""
     f = str(small_district)
     base = ["workorders", "create", f, "--layer", "litter_bin", "--where", "condition = 5",
             "--priority", "normal", "--title", "热线", "--source", "hotline", "--json"]
     conn = sqlite3.connect(f)
     before = conn.execute("SELECT count(*) FROM work_order").fetchone()[0]
-    for due, fragment in (("2020-01-01 10:00", "not after the order's creation"),
-                          ("2099-13-01", "not a date and time"), ("明天", "YYYY-MM-DD")):
-        run = citymgr(*base, "--due", due)
-        assert run.returncode == 8 and fragment in run.stderr and not run.stdout, run.stderr
-        assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    past = citymgr(*base, "--due", "2020-01-01 10:00")
+    assert past.returncode == 8 and not past.stdout, past.stderr
+    assert "not after the order's creation" in past.stderr
+    assert "Traceback" not in past.stderr and len(past.stderr.strip().splitlines()) == 1
+    for due, lang, said in (("2099-13-01", "en", "argument --due: not a date and time: "
+                             "'2099-13-01' (write YYYY-MM-DD"),
+                            ("明天", "zh_CN", "参数 --due：不是日期和时间：'明天'（请写 "
+                             "YYYY-MM-DD")):
+        run = citymgr(*base, "--due", due, "--lang", lang)
+        assert run.returncode == 2 and not run.stdout, run.stderr
+        assert "Traceback" not in run.stderr
+        assert said in run.stderr.strip().splitlines()[-1], run.stderr
     assert conn.execute("SELECT count(*) FROM work_order").fetchone()[0] == before
     timed = json.loads(citymgr(*base, "--due", "2099-01-05 10:00").stdout)
     dated = json.loads(citymgr(*base, "--due", "2099-01-06").stdout)

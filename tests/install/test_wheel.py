@@ -88,3 +88,32 @@ def test_the_app_from_the_wheel_starts_in_chinese(installed):
     menus = out[1].split("|")
     assert any("文件" in m for m in menus), menus
     assert all(not m.replace("&", "").isascii() for m in menus), menus
+
+
+GUIDE_SCRIPT = """
+import os
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from citymgr_desktop.ui.app import create_application, setup_language
+app = create_application(["citymgr-desktop"])
+setup_language("zh_CN")
+from citymgr_desktop.ui.shell.guide_dialog import GuideDialog, checkout_readme
+from citymgr_desktop.ui.shell.main_window import MainWindow
+window = MainWindow()
+help_items = [a.objectName() for a in window.menu("help").actions() if a.objectName()]
+dialog = GuideDialog(window)
+print(checkout_readme())
+print("|".join(help_items))
+print(dialog.browser.toPlainText().splitlines()[0])
+window.close()
+"""
+
+
+def test_the_help_menu_of_the_wheel_shows_the_readme_it_carries(installed):
+    """Help > User Guide in an installed wheel (no docs/ folder): the README from the
+    package's metadata, not an empty page."""
+    bin_dir, work, env = installed
+    out = _run([str(bin_dir / "python"), "-c", GUIDE_SCRIPT], work, env).splitlines()
+    assert out[0] == "None", out  # no checkout beside the installed package
+    assert out[1].split("|") == ["action_user_guide", "action_shortcuts", "action_log_folder",
+                                 "action_about"], out
+    assert out[2].startswith("citymgr-desktop"), out

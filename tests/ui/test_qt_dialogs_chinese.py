@@ -6,9 +6,20 @@ source strings ("Look in:" became "&Look in:", "Files of type:" "Files of &type:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 
-from PySide6.QtCore import QLibraryInfo, QTranslator
+import pytest
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QLibraryInfo,
+    QSettings,
+    Qt,
+    QTime,
+    QTranslator,
+)
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,9 +28,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QProgressDialog,
+    QStyleOptionViewItem,
+    QToolButton,
+    QTreeView,
     QWizard,
     QWizardPage,
 )
+from pytestqt.exceptions import TimeoutError
 
 from citymgr_desktop.ui import i18n
 from tests.ui.driver import answer, menu_item
@@ -111,3 +126,52 @@ def test_every_string_of_qts_own_dialogs_has_chinese(chinese, qapp):
                      and not ours.translate(context, source))
     assert len(asked.asked) > 50
     assert not missing, f"Qt's own strings without Chinese: {missing}"
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_file_dialog_writes_dates_and_sizes_in_the_interface_language(
+        qtbot, window_in, tmp_path, shots, lang):
+    """Qt's widget file dialog formats dates and sizes with the *system* locale: under
+    ``LANG=C`` (a trial under Xvfb) "7 12 2026", and "120.56 KiB" cut to "120...KiB" in a
+    column sized for "128.88 GB". The detail view now shows the app's date format and the
+    interface's sizes, whole."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "district.gpkg").write_bytes(b"\0" * 123_456)
+    stamp = QDateTime(QDate(2026, 3, 5), QTime(14, 7)).toSecsSinceEpoch()
+    os.utime(folder / "district.gpkg", (stamp, stamp))
+    w = window_in(lang)
+    QSettings().setValue("files/lastDir", str(folder))
+    shown: dict[str, tuple[str, int, int]] = {}
+    visible: list[bool] = []
+
+    def read(dialog) -> None:
+        qtbot.waitExposed(dialog)
+        with contextlib.suppress(TimeoutError):  # the dialog has the focus: it is ready
+            qtbot.waitUntil(lambda: dialog.property("citymgrLocalised") is True, timeout=3000)
+        qtbot.mouseClick(dialog.findChild(QToolButton, "detailModeButton"),
+                         Qt.MouseButton.LeftButton)
+        view = dialog.findChild(QTreeView, "treeView")
+        model = view.model()
+        qtbot.waitUntil(lambda: model.rowCount(view.rootIndex()) == 1, timeout=10_000)
+        metrics = view.fontMetrics()
+        for column in (1, 3):
+            index = model.index(0, column, view.rootIndex())
+            option = QStyleOptionViewItem()
+            view.itemDelegateForIndex(index).initStyleOption(option, index)
+            shown[model.headerData(column, Qt.Orientation.Horizontal)] = (
+                option.text, metrics.horizontalAdvance(option.text),
+                view.header().sectionSize(column))
+        header = view.header()
+        visible.append(header.sectionViewportPosition(3) + header.sectionSize(3)
+                       <= view.viewport().width())
+        shots("detail", dialog)
+
+    with answer(qtbot, QDialogButtonBox.StandardButton.Cancel, fill=read, kind=QFileDialog):
+        menu_item(qtbot, w, "file", "打开(&O)…" if lang == "zh_CN" else "&Open…")
+    size, date = ("体积", "修改日期") if lang == "zh_CN" else ("Size", "Date Modified")
+    assert shown[date][0] == "2026-03-05 14:07", shown
+    assert shown[size][0] == "120.6 kB", shown
+    for _text, width, column in shown.values():
+        assert width < column, shown  # the whole text, not "120...KiB"
+    assert visible == [True], "the date column is out of sight"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWizard
 
 from citymgr_desktop.ui.shell.main_window import MainWindow
 from tests.ui.driver import answer, choose_file, menu_item, press, type_into
@@ -191,4 +191,43 @@ def test_opening_a_geojson_offers_the_import_wizard(qtbot, small_window, tmp_pat
     qtbot.waitUntil(lambda: wizard.source_page.path_edit.text() == str(source), timeout=10_000)
     assert w.store.path.name == "small.gpkg"  # the project stays open
     shots("wizard", wizard)
+    wizard.reject()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_text_table_without_coordinates_names_the_wizards_fields(qtbot, small_window,
+                                                                    tmp_path, shots, lang):
+    """A .txt opened as a project goes to the import wizard; a table without coordinate
+    columns is refused naming the wizard's own column fields, not the command line's
+    ``--x/--y`` (the trial was told to give options the app has not)."""
+    from citymgr_desktop.ui import i18n
+    from citymgr_desktop.ui.importing.wizard import ImportWizard
+
+    w = small_window
+    source = tmp_path / "patrol.txt"
+    source.write_text("编号\t东\t北\nA\t530010\t3380010\n", encoding="utf-8")
+    i18n.install(lang)
+    try:
+        with answer(qtbot, QMessageBox.StandardButton.Yes, kind=QMessageBox,
+                    title="Import data|导入数据"):
+            _open_from_menu(qtbot, w, source)
+        qtbot.waitUntil(lambda: w.findChild(ImportWizard) is not None, timeout=10_000)
+        wizard = w.findChild(ImportWizard)
+        qtbot.waitUntil(lambda: wizard.source_page.path_edit.text() == str(source),
+                        timeout=10_000)
+        assert wizard.source_page.x_edit.isEnabled()  # a table: its column fields are on
+        with answer(qtbot, QMessageBox.StandardButton.Ok, kind=QMessageBox) as refused:
+            qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton),
+                             Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not wizard.busy(), timeout=20_000)
+    finally:
+        i18n.install("en")
+    assert "--x" not in refused.text and "--wkt" not in refused.text
+    if lang == "en":
+        assert refused.text.startswith("no coordinates found in the table's columns (编号, 东, 北)")
+        assert "the X and Y fields, or WKT, of Table columns above" in refused.text
+    else:
+        assert refused.text.startswith("表格的列（编号, 东, 北）中找不到坐标")
+        assert "上方“表格坐标列”的 X、Y 栏或 WKT 栏" in refused.text
+    shots("refused", wizard)
     wizard.reject()

@@ -21,14 +21,18 @@ from citymgr_desktop.cli.commands._common import (
     priority,
     refuse_overwrite,
     terminal_progress,
+    usage_error,
 )
 from citymgr_desktop.core.model import domains as dm
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from citymgr_desktop.core.messages import Message
 
 ORDER = 60
 STATES = " ".join(str(v) for v in dm.WORK_ORDER_STATE.values())  # the states' codes, in order
+SOURCES = ", ".join(f"{c.value} ({c.zh})" for c in dm.WORK_ORDER_SOURCE.codes)
 FORMATS = ("pdf", "xlsx", "csv", "geojson", "gpkg")
 
 
@@ -53,11 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--assignee", help="department or crew to dispatch to (处置单位)")
     c.add_argument("--description")
     c.add_argument("--source", default="patrol",
-                   help="patrol, supervisor, hotline, public or assigned (default patrol)")
-    c.add_argument("--due", metavar="WHEN",
+                   help=f"case source (案件来源), one of: {SOURCES} (default patrol)")
+    c.add_argument("--due", metavar="WHEN", type=due,
                    help="the deadline (处置时限), 'YYYY-MM-DD[ HH:MM]' in office time, e.g. a "
                    "hotline case's own; a date alone means 17:30 that day; must be after now "
-                   "(default: the time limit of the class and priority in working time)")
+                   "(one that is not a date is a usage error, exit 2; one in the past is "
+                   "refused, exit 8) (default: the time limit of the class and priority in "
+                   "working time)")
     add_user(c, "who creates it (default: your login)", old=("--by",))
     add_json(c)
     add_lang(c)
@@ -117,16 +123,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.set_defaults(func=run_export)
 
 
+def due(text: str) -> dt.datetime:
+    """``--due``: a deadline a person writes (``parse_due``); one that is not a date and time
+    is a usage error, like any malformed option (whether it is after now is checked on
+    creating the order: a refused value, exit 8)."""
+    from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.workorders.deadlines import parse_due
+
+    try:
+        return parse_due(text)
+    except ValidationError:
+        raise usage_error("not a date and time: {text!r} (write YYYY-MM-DD or YYYY-MM-DD "
+                          "HH:MM, office time)", text=text) from None
+
+
 def run_create(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.clock import format_local
     from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.workorders import orders as wo
-    from citymgr_desktop.core.workorders.deadlines import parse_due
     from citymgr_desktop.core.workorders.query import select_assets
 
-    due = parse_due(args.due) if args.due is not None else None
     with open_store(args.file) as store:
         store.require_asset_project()
         if is_database_target(args.file):
@@ -145,7 +163,7 @@ def run_create(args: argparse.Namespace) -> int:
         spec = wo.OrderSpec(title=args.title, priority=args.priority,
                             assets=[(args.layer, u) for u in uuids],
                             description=args.description, source=args.source,
-                            assignee=args.assignee, deadline=due,
+                            assignee=args.assignee, deadline=args.due,
                             note=creation_note(len(uuids), args.where))
         row = wo.create_order(store, spec, acting_user(args.user, "citymgr"))
     if args.json:

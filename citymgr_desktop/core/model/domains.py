@@ -229,7 +229,8 @@ WORK_ORDER_SOURCE = _coded(
     "work_order_source", "Source", "案件来源",
     ("patrol", "Patrol inspection", "巡查发现"),
     ("supervisor", "Supervisor report", "监督员上报"),
-    ("hotline", "12345 hotline", "12345热线"),
+    ("hotline", "12345 government service hotline", "12345政务服务热线"),
+    ("hotline_12319", "12319 city-management hotline", "12319城管热线"),
     ("public", "Public report", "公众举报"),
     ("assigned", "Assigned from above", "上级交办"),
 )

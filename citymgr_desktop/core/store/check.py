@@ -23,6 +23,7 @@ from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.check_rows import geometries, keys
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.store.problems import Problem, fids_text, rows, unreadable
+from citymgr_desktop.core.store.upgrade import stale_domains
 
 __all__ = ["Problem", "validate_file"]
 
@@ -204,6 +205,10 @@ def _schema(conn: sqlite3.Connection) -> list[Problem]:
                 out.append(Problem("error", table.name, msg(
                     "field {field} is {actual}, expected {expected}", field=f.name,
                     actual=cols[f.name], expected=_SQL_TYPES[f.type])))
+    for name in sorted(stale_domains(conn)):  # a file made before the domain gained codes
+        out.append(Problem("warning", "gpkg_data_column_constraints", msg(
+            "domain {domain} lacks codes of this version; they are added by the next change "
+            "made to the file", domain=name)))
     return out
 
 

@@ -43,7 +43,12 @@ from citymgr_desktop.core.store.files import (
 )
 from citymgr_desktop.core.store.order_queries import StoreOrderQueries
 from citymgr_desktop.core.store.queries import StoreQueries
-from citymgr_desktop.core.store.upgrade import Absent, absent_columns, bring_up_to_date
+from citymgr_desktop.core.store.upgrade import (
+    Absent,
+    absent_columns,
+    bring_up_to_date,
+    stale_domains,
+)
 from citymgr_desktop.core.store.write import apply_deltas, insert_new_rows
 
 if TYPE_CHECKING:  # pandas and GeoPandas load when a frame is read: not for every command
@@ -69,6 +74,7 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
         self._depth = 0
         self._srs_cache: dict[int, CRS] = {}
         self.absent: Absent = {}  # model columns an older file lacks (read as empty)
+        self.stale: frozenset[str] = frozenset()  # coded domains lacking the model's codes
         self._whole = False  # quick_check passed at open: our commits keep it whole
         self._up_to_date = False  # schema columns and the QGIS project, on the first write
 
@@ -97,8 +103,8 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
         store = cls(p, conn, ro)
         store._whole = whole
         if store.is_asset_project():
-            store.absent = absent_columns(conn)
-            if store.absent and not ro:  # an empty write: its start adds the columns
+            store.absent, store.stale = absent_columns(conn), stale_domains(conn)
+            if (store.absent or store.stale) and not ro:  # an empty write: its start adds them
                 with contextlib.suppress(BadFileError, ReadOnlyError), store.session():
                     pass  # locked: they are read as empty meanwhile
         return store
@@ -108,8 +114,8 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
         rolls it back too): ``upgrade.bring_up_to_date`` (schema columns, QGIS project,
         statistics indexes)."""
         if not self._up_to_date and self.is_asset_project():
-            bring_up_to_date(self.conn, self.absent)
-            self.absent = {}
+            bring_up_to_date(self.conn, self.absent, self.stale)
+            self.absent, self.stale = {}, frozenset()
         self._up_to_date = True
 
     def close(self) -> None:
@@ -143,7 +149,7 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
         """
         if self.read_only:
             raise ReadOnlyError("{path} is open read-only; save a copy to edit it", path=self.path)
-        absent, fresh = self.absent, not self._up_to_date
+        absent, stale, fresh = self.absent, self.stale, not self._up_to_date
         if self._depth == 0:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -159,7 +165,7 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
             if self._depth == 0:
                 self._roll_back()
                 if fresh:  # the upgrade went with the rest: the next write does it again
-                    self.absent, self._up_to_date = absent, False
+                    self.absent, self.stale, self._up_to_date = absent, stale, False
                 if is_file_error(exc):
                     raise sqlite_error(self.path, exc, writing=True) from None  # type: ignore[arg-type]
                 if not isinstance(exc, CitymgrError) and is_disk_full(exc, self.path):

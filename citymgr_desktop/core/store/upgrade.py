@@ -1,5 +1,5 @@
-"""Files made by an earlier version of the schema: which model columns they lack, and adding
-them.
+"""Files made by an earlier version of the schema: which model columns and domain codes they
+lack, and adding them.
 
 A new schema version only appends nullable columns (``model/versions.py``), so an older
 file stays a valid project: opened for writing, it gets the columns (``ALTER TABLE … ADD
@@ -10,6 +10,13 @@ the missing columns as empty
 (:meth:`~citymgr_desktop.core.store.geopackage.Store.select_list`). ``validate`` accepts
 both and says which columns the next write will add. The sync tables are added the same way,
 on first use (``core/sync/schema.py``).
+
+A coded domain may gain codes (12319城管热线 as a work order's source): a file written
+before has the older list in ``gpkg_data_column_constraints`` and value maps without it in its
+QGIS project. The same first write brings the domain's rows up to the model (codes added,
+labels renewed; a row the model does not know is kept) and re-embeds the project, so QGIS,
+GDAL and a field package's forms offer the new code; read-only, nothing is written (the app's
+own editors are built from the model).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import sqlite3
 
 from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.versions import added_columns
 from citymgr_desktop.core.qgis.embedded import needs_repoint
@@ -35,6 +43,31 @@ def absent_columns(conn: sqlite3.Connection) -> Absent:
         if have and missing:
             out[table_name] = missing
     return out
+
+
+def stale_domains(conn: sqlite3.Connection) -> frozenset[str]:
+    """The coded domains of the model whose codes, or labels, this file's schema extension
+    lacks (a file made before they were added)."""
+    try:
+        rows = conn.execute("SELECT constraint_name, value, description FROM "
+                            "gpkg_data_column_constraints WHERE constraint_type = 'enum'")
+        have = {(name, value): description for name, value, description in rows}
+    except sqlite3.OperationalError:  # no schema extension: nothing of ours to renew
+        return frozenset()
+    return frozenset(
+        d.name for d in dm.ALL_DOMAINS.values() if isinstance(d, dm.CodedDomain)
+        and any(have.get((d.name, str(c.value))) != f"{c.zh} {c.en}" for c in d.codes))
+
+
+def renew_domains(conn: sqlite3.Connection, names: frozenset[str]) -> None:
+    """Write the model's codes of the domains ``names`` over the file's (rows of codes the
+    model does not have are kept)."""
+    domains = [d for n in sorted(names) if isinstance(d := dm.ALL_DOMAINS[n], dm.CodedDomain)]
+    for d in domains:
+        conn.executemany("DELETE FROM gpkg_data_column_constraints WHERE constraint_name = ? "
+                         "AND constraint_type = 'enum' AND value = ?",
+                         [(d.name, str(v)) for v in d.values()])
+    gpkg.write_domains(conn, domains)
 
 
 def add_absent_columns(conn: sqlite3.Connection, absent: Absent) -> None:
@@ -58,9 +91,11 @@ def add_absent_columns(conn: sqlite3.Connection, absent: Absent) -> None:
                       ("schema_hash", sc.schema_hash())])
 
 
-def bring_up_to_date(conn: sqlite3.Connection, absent: Absent) -> None:
+def bring_up_to_date(conn: sqlite3.Connection, absent: Absent,
+                     stale: frozenset[str] = frozenset()) -> None:
     """What the first write through a store does first, in its transaction: add the columns
-    an older file lacks and re-embed the QGIS project (its forms show them; the store does
+    and domain codes (``stale`` domains) an older file lacks and re-embed the QGIS project
+    (its forms show them; the store does
     this one migration when it opens such a file for writing), or else point the embedded
     project of a renamed file at this file (``qgis_project.repoint`` decides whether it
     must; a project already found to read this file is not unpacked again:
@@ -72,13 +107,15 @@ def bring_up_to_date(conn: sqlite3.Connection, absent: Absent) -> None:
     if row is None:
         return
     gpkg.create_missing_indexes(conn)  # statistics indexes of files made before them
-    key = None if absent else project_memo.project_key(conn)
+    key = None if absent or stale else project_memo.project_key(conn)
     if project_memo.known_right(key):
         return
     from citymgr_desktop.core.qgis import project as qgis_project  # writes projects: heavy
 
-    if absent:
-        add_absent_columns(conn, absent)
+    if absent or stale:
+        if absent:
+            add_absent_columns(conn, absent)
+        renew_domains(conn, stale)
         qgis_project.embed(conn, row[0])
     elif not qgis_project.repoint(conn, row[0]):
         project_memo.remember_right(key)

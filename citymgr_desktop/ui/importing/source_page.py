@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.errors import CitymgrError, ValidationError
 from citymgr_desktop.core.importing.profile import load_profile
 from citymgr_desktop.core.importing.sources import (
     SourceOptions,
@@ -30,6 +30,7 @@ from citymgr_desktop.core.importing.sources import (
     list_layers,
     read_source,
 )
+from citymgr_desktop.core.importing.sources.table import CLI_COLUMNS, no_coordinates
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.importing.source_labels import geometry_type_label
 from citymgr_desktop.ui.importing.state import ImportHost
@@ -41,9 +42,17 @@ FILTERS = ("Vector data (*.gpkg *.shp *.geojson *.json *.kml *.kmz *.gml *.fgb *
            "*.tsv *.xlsx *.osm *.pbf *.tab *.mif *.dxf *.sqlite);;All files (*)")
 
 
-def read_and_describe(path: str, options: SourceOptions, progress: Any = None) -> Any:
-    """Worker job: the whole layer and its field descriptions."""
-    data = read_source(path, options, progress=progress)
+def read_and_describe(path: str, options: SourceOptions, choose: str = "",
+                      progress: Any = None) -> Any:
+    """Worker job: the whole layer and its field descriptions. A table without coordinates
+    is refused naming ``choose``, where the wizard takes the coordinate columns (not the
+    command line's options)."""
+    try:
+        data = read_source(path, options, progress=progress)
+    except ValidationError as exc:
+        if not choose or exc.args_.get("choose") is not CLI_COLUMNS:
+            raise
+        raise no_coordinates(exc.args_["columns"], choose) from None
     return data, describe_data(data)
 
 
@@ -185,8 +194,9 @@ class ImportSourcePage(QWizardPage):
         path, opts = self.path_edit.text().strip(), self.options()
         if state.data is not None and state.path == path and state.options == opts:
             return True
+        choose = self.tr("the X and Y fields, or WKT, of Table columns above")
         self.wiz.run(self.tr("Reading %1").replace("%1", Path(path).name), read_and_describe,
-                     lambda out: self._read(path, opts, out), path, opts)
+                     lambda out: self._read(path, opts, out), path, opts, choose)
         return False
 
     def _read(self, path: str, opts: SourceOptions, out: Any) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from citymgr_desktop.ui import i18n, icons
 from citymgr_desktop.ui.map.measure_tool import MeasureTool
-from citymgr_desktop.ui.shell import database, map_image, settings
+from citymgr_desktop.ui.shell import database, help_menu, map_image, settings
 from citymgr_desktop.ui.shell.locate import LocateBox
 
 if TYPE_CHECKING:
@@ -179,7 +179,10 @@ def finish(w: Window, acts: dict[str, QAction]) -> None:
     f = w.menu("file")
     f.addSeparator()
     f.addAction(acts["quit"])
-    w.menu("help").addAction(acts["about"])
+    h = w.menu("help")
+    h.addActions(help_menu.actions(w, MENU_KEYS))
+    h.addSeparator()
+    h.addAction(acts["about"])
     for key in MENU_KEYS:  # a menu no feature filled stays out of the way
         m = w.menu(key)
         m.menuAction().setVisible(not m.isEmpty())

@@ -1,5 +1,6 @@
 """The locate box on the tool bar: type a component code, part of a name or a 街道 and press
-Enter; one answer is shown at once (the asset selected, outlined and zoomed to; a
+Enter; one answer is shown at once (the asset selected, zoomed to, outlined and shown in
+the identify panel; a
 sub-district framed), several are offered in a list under the box. Window behaviour on the
 :class:`~citymgr_desktop.ui.shell.window.Window` contract."""
 
@@ -82,5 +83,5 @@ def go_to(w: Window, found: Found) -> None:
     w.selection.replace_all({found.layer: [found.key]})
     w.selection.set_current_layer(found.layer)
     w.zoom_to_selection()
-    si.highlight(w, found.layer, found.key)
+    si.identify_features(w, [(found.layer, found.key)])  # shown, and outlined
     w.status(found.label)

@@ -240,6 +240,9 @@ class MainWindow(MapLoadingMixin, QMainWindow):
     def zoom_to_selection(self) -> None:
         si.zoom_to_selection(self)
 
+    def identify_features(self, hits: list[tuple[str, str]]) -> None:
+        si.identify_features(self, hits)
+
     def hits_at(self, x: float, y: float) -> list[tuple[str, str]]:
         """(layer, key) of the features under a map point, the top layer's first."""
         return si.hits_at(self, x, y)

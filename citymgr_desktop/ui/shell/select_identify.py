@@ -1,7 +1,7 @@
 """What the map's select and identify tools do in the window: features under a click (top
 layer first), click selection (Shift adds, Ctrl toggles), rectangle selection in the current layer
-(as QGIS selects in the active layer; Shift adds, Ctrl removes), identify results with length/area, zoom to the
-selection. Window behaviour on the :class:`~citymgr_desktop.ui.shell.window.Window`
+(as QGIS selects in the active layer; Shift adds, Ctrl removes), identify results with length/area (of a
+click, or of a feature located), zoom to the selection. Window behaviour on the :class:`~citymgr_desktop.ui.shell.window.Window`
 contract; the canvas only reports where the user clicked.
 """
 
@@ -102,9 +102,16 @@ def select_rect(w: Window, extent: tuple, mods: Qt.KeyboardModifier) -> None:
 
 
 def identify(w: Window, x: float, y: float) -> None:
+    identify_features(w, hits_at(w, x, y))
+
+
+def identify_features(w: Window, hits: list[tuple[str, str]]) -> None:
+    """Show ``hits`` (the first 20) in the identify panel, its dock brought forward: what a
+    click of the identify tool does, and what locating a feature does (the locate box, a
+    row of the attribute table: as QGIS's zoom to feature and identify)."""
     if w.store is None:
         return
-    show_identified(w, hits_at(w, x, y)[:20])
+    show_identified(w, hits[:20])
     dock = w.dock("identifyDock")
     if dock is not None:
         dock.show()
@@ -117,6 +124,7 @@ def show_identified(w: Window, hits: list[tuple[str, str]],
     length or area; ``current`` (else the first one) is highlighted on the map."""
     if w.store is None or w.map_data is None:
         return
+    hits = [(name, key) for name, key in hits if name in w.map_data.names()]
     measures = {}
     for name, key in hits:
         layer = w.map_data.layer(name)

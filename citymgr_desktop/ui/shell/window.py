@@ -124,6 +124,11 @@ class Window(Protocol):
         """Show the selected features (View menu, Ctrl+J)."""
         ...
 
+    def identify_features(self, hits: list[tuple[str, str]]) -> None:
+        """Show (layer, key) features in the identify panel, the first outlined on the map,
+        its dock brought forward (as after a click of the identify tool)."""
+        ...
+
     def zoom_to_layer(self, name: str | None) -> None:
         """Show the whole layer ``name`` (Layer menu, Ctrl+Shift+L)."""
         ...

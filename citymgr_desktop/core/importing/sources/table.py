@@ -24,7 +24,7 @@ from citymgr_desktop.core.importing.sources.base import (
     SourceLayer,
     SourceOptions,
 )
-from citymgr_desktop.core.messages import Text, msg
+from citymgr_desktop.core.messages import Term, Text, msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,6 +123,18 @@ def _looks_like_wkt(values: pd.Series) -> bool:
     return False
 
 
+CLI_COLUMNS = Term("--x/--y or --wkt", "--x/--y 或 --wkt")
+
+
+def no_coordinates(columns: str, choose: Term | str = CLI_COLUMNS) -> ValidationError:
+    """The refusal of a table without coordinate columns; ``choose`` says where to name
+    them in the caller's own words: the command line's options (``CLI_COLUMNS``), the
+    wizard's fields in the app (``ui/importing/source_page.py``)."""
+    return ValidationError("no coordinates found in the table's columns ({columns}): name them "
+                           "X/Y, lon/lat, 经度/纬度 or WKT, or choose the coordinate columns "
+                           "({choose})", columns=columns, choose=choose)
+
+
 def _pick_columns(frame: pd.DataFrame, opts: SourceOptions) -> tuple[str | None, str | None,
                                                                       str | None]:
     cols = [str(c) for c in frame.columns]
@@ -144,9 +156,7 @@ def _pick_columns(frame: pd.DataFrame, opts: SourceOptions) -> tuple[str | None,
     x, y = find_column(cols, X_NAMES), find_column(cols, Y_NAMES)
     if x and y:
         return None, x, y
-    raise ValidationError(
-        "no coordinates found in the table's columns ({columns}): name them X/Y, lon/lat, 经度/纬度 "
-        "or WKT, or choose the coordinate columns (--x/--y or --wkt)", columns=', '.join(cols))
+    raise no_coordinates(', '.join(cols))
 
 
 def _number(value: Any) -> float:
