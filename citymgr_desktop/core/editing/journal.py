@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import new_uuid, now_iso
@@ -179,6 +179,7 @@ class Journal:
         self.gpkg_path = name or str(Path(gpkg_path).resolve())
         self.project_uuid = project_uuid
         self._fh: IO[bytes] | None = None
+        self._held = False  # locked by hold(), nothing written yet
         self.id = ""
         self.seq = 0
 
@@ -213,23 +214,20 @@ class Journal:
         name and renamed over the old one, so a crashed session's journal is replaced
         atomically by one holding its restored edits (no moment without them).
         """
-        if self._fh is not None:
+        if self._fh is not None and not self._held:
+            return
+        if initial is None and self._holds_path():  # held: the file is ours already
+            self._held = False
+            self._reset()
+            _fsync_dir(self.path.parent)
             return
         if initial is not None:
             self._write_atomically(*initial)
+        self._release_hold()
         fh = self.path.open("a+b")
         if not _lock(fh):
             fh.close()
-            contents = None
-            with contextlib.suppress(Exception):
-                contents = read_journal(self.path)
-            if contents:
-                raise BadFileError("{file_name} is being edited in another citymgr window "
-                                   "(process {pid} on {host}); close it there first",
-                                   file_name=self.gpkg_name, pid=contents.header.get("pid"),
-                                   host=contents.header.get("host"))
-            raise BadFileError("{file_name} is being edited in another citymgr window; close it "
-                               "there first", file_name=self.gpkg_name)
+            self._refuse()
         self._fh = fh
         if initial is None:
             self._reset()
@@ -238,6 +236,48 @@ class Journal:
             self.id = contents.header["id"] if contents else ""
             self.seq = len(contents.entries) if contents else 0
         _fsync_dir(self.path.parent)
+
+    def hold(self) -> None:
+        """Lock the journal's file now, before the first edit, writing nothing (what a
+        crashed session left in it stays until the person decides): a database's slot is
+        this window's from the moment it opens, so another window takes the next one
+        instead of being refused after its user typed an edit."""
+        self._release_hold()
+        if self._fh is not None:
+            return
+        fh = self.path.open("a+b")
+        if not _lock(fh):
+            fh.close()
+            self._refuse()
+        self._fh = fh
+        self._held = True
+
+    def _holds_path(self) -> bool:
+        """Whether the held lock is on the file at :attr:`path` (not one set aside since)."""
+        if not self._held or self._fh is None:
+            return False
+        try:
+            return os.path.samestat(os.fstat(self._fh.fileno()), os.stat(self.path))
+        except OSError:
+            return False
+
+    def _release_hold(self) -> None:
+        if self._held and self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        self._held = False
+
+    def _refuse(self) -> NoReturn:
+        contents = None
+        with contextlib.suppress(Exception):
+            contents = read_journal(self.path)
+        if contents:
+            raise BadFileError("{file_name} is being edited in another citymgr window "
+                               "(process {pid} on {host}); close it there first",
+                               file_name=self.gpkg_name, pid=contents.header.get("pid"),
+                               host=contents.header.get("host"))
+        raise BadFileError("{file_name} is being edited in another citymgr window; close it "
+                           "there first", file_name=self.gpkg_name)
 
     def _write_atomically(self, label: Message, deltas: DeltaSet) -> None:
         self.id = new_uuid()
@@ -297,13 +337,16 @@ class Journal:
 
     def clear(self) -> None:
         """Forget every edit (after a committed save, or a discard); the lock is kept."""
-        if self._fh is not None:
+        if self._fh is not None and not self._held:
             self._reset()
 
     def close(self, *, remove: bool) -> None:
         """Release the journal; ``remove`` deletes the file (nothing unsaved is in it)."""
         if self._fh is None:
             return
+        if self._held:  # nothing of this session's in it: an undecided crash's edits stay
+            remove = self.path.exists() and self.path.stat().st_size == 0
+        self._held = False
         if remove:
             with contextlib.suppress(OSError):
                 self.path.unlink()
@@ -312,7 +355,7 @@ class Journal:
 
     @property
     def is_open(self) -> bool:
-        return self._fh is not None
+        return self._fh is not None and not self._held
 
 
 def encode_deltas(deltas: Iterable[Delta]) -> str:

@@ -79,7 +79,7 @@ def claim_journal(store: Any) -> tuple[Journal, JournalContents | None]:
     """The journal of a new editing session on ``store`` (opened on the first edit) and what
     a crashed session left in it (None when nothing). A file's is beside it, and a second
     window on the file is refused; a database's is in the user's journal folder, in the
-    first slot no running window holds."""
+    first slot no running window holds, locked at once (held until the session closes)."""
     if not store.is_database:
         journal = Journal(store.path, store.project_uuid)
         state, contents = Journal.probe(store.path)
@@ -89,8 +89,12 @@ def claim_journal(store: Any) -> tuple[Journal, JournalContents | None]:
     for base in database_journal_bases(store.journal_identity()):
         state, contents = Journal.probe(base)
         if state != "live":
-            return (Journal(base, store.project_uuid, name=str(store.path)),
-                    contents if state == "orphan" else None)
+            journal = Journal(base, store.project_uuid, name=str(store.path))
+            try:
+                journal.hold()  # this window's slot from now on, not from its first edit
+            except BadFileError:  # another window took it between the probe and now
+                continue
+            return journal, contents if state == "orphan" else None
     raise BadFileError("{file_name} is being edited in too many citymgr windows; close one "
                        "there first", file_name=str(store.path))
 
