@@ -354,6 +354,11 @@ class Journal:
         self._fh = None
 
     @property
+    def held(self) -> bool:
+        """Locked by :meth:`hold`, nothing of this session's written yet."""
+        return self._held
+
+    @property
     def is_open(self) -> bool:
         return self._fh is not None and not self._held
 

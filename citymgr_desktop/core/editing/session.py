@@ -218,6 +218,8 @@ class EditSession(SessionView):
     def _set_aside(self) -> None:
         if self.journal is not None:
             set_aside(self.journal.base)
+            if self.journal.held:  # a database's slot stays this window's
+                self.journal.hold()
 
     def drop_recovery(self) -> None:
         """Do not restore: the old journal is renamed ``….discarded`` (kept, never lost)."""
