@@ -74,6 +74,10 @@ class MapStatusBar(QStatusBar):
         self.busy.setTextVisible(False)
         self.busy.setVisible(False)
         self.busy.setToolTip(self.tr("Drawing the map… (Esc stops)"))
+        self.notice = QLabel(self)  # a state that lasts (live updates interrupted)
+        self.notice.setObjectName("statusNotice")
+        self.notice.setStyleSheet("color: #b45309; font-weight: bold")
+        self.notice.setVisible(False)
         self.selection = QLabel(self)
         self.coords = QLabel(self)
         self.coords.setMinimumWidth(190)
@@ -96,7 +100,7 @@ class MapStatusBar(QStatusBar):
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self.clearMessage)
-        for w in (self.busy, self.selection, self.coords, self.lonlat, self.scale, self.crs):
+        for w in (self.notice, self.busy, self.selection, self.coords, self.lonlat, self.scale, self.crs):
             self.addPermanentWidget(w)
         self.set_selection_count(0)
         self.set_crs(None)
@@ -160,6 +164,12 @@ class MapStatusBar(QStatusBar):
         self.selection.setText(self.tr("%1 selected").replace("%1", f"{n:,}") if n else "")
         self.selection.setToolTip("\n".join(f"{title}: {count:,}" for title, count
                                             in (layers or {}).items()))
+
+    def set_notice(self, text: str | None, tip: str = "") -> None:
+        """Show ``text`` until it is set to None (unlike a message, nothing replaces it)."""
+        self.notice.setText(text or "")
+        self.notice.setToolTip(tip)
+        self.notice.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

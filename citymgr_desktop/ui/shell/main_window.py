@@ -302,6 +302,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
+            self.status_bar.set_notice(None)
         if self._load_task is not None:
             self._load_task.cancel()
             self._load_task = None

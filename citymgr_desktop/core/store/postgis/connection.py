@@ -8,6 +8,7 @@ password left out of the name shown.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -93,6 +94,19 @@ class GuardedConnection:
         """Connect again when the connection was lost (outside a transaction only)."""
         if self._reopen is not None and self._conn.closed and not self._saving():
             self._conn = self._reopen()
+
+    def check(self) -> None:
+        """Open the connection again now if the server ended it (a round trip; outside a
+        transaction only): after the sessions were ended, before reading everything again,
+        so the first read does not fail on the dead connection."""
+        import psycopg
+
+        if self._saving():
+            return
+        if not self._conn.closed and self._conn.info.transaction_status == 0:  # idle
+            with contextlib.suppress(psycopg.OperationalError):  # closed now: revived
+                self._conn.execute("SELECT 1")
+        self.revive()
 
     def _lost(self, exc: BaseException) -> DatabaseError:
         if self._saving():

@@ -82,6 +82,11 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
         worker thread's; close it when done)."""
         return PostgisStore.open(self.target, read_only=True, password=self.password)
 
+    def reconnect(self) -> None:
+        """Open the connection again if the server ended it (another session's
+        ``pg_terminate_backend``, a restart): the next read then works."""
+        self.conn.check()
+
     def journal_identity(self) -> str:
         """The database and login as the edit session's crash journal is keyed (the same for
         a URL and a ``service=`` naming it; never the password)."""
