@@ -211,7 +211,9 @@ class SyncJob:
         plan = merger.plan
         check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
         self._drop_repeated_conflicts(plan)
-        restore_condition_before(self.conn, plan)
+        plan.notes += restore_condition_before(self.conn, [
+            (c.uuid, c.values) for c in plan.changes
+            if c.table == "maintenance_record" and c.action == "insert"])
         apply_inspections(self.store, plan, self.stamp, self.pkg.surveyor or "")
         self._tick("merge")
         return plan
