@@ -186,9 +186,8 @@ class SyncJob:
 
     def _merge(self, diffs: dict[str, TableDiff]) -> Plan | None:
         """merge: the package refused if its row identities are damaged; the changed rows of
-        the three sides (the sync id made from the field's), the merged plan checked against
-        the whole master; None when there is nothing to do or the same content was synced
-        before (the report says which: then the plan is dropped before any check or write)."""
+        the three sides (the sync id made from the field's), the plan checked against the
+        master; None if there is nothing to do or this content was synced before (no check)."""
         rep = self.report
         check_identities(self.conn, diffs, str(self.pkg_path))
         if not any(diffs.values()):
@@ -206,7 +205,7 @@ class SyncJob:
                 merger.merge_table(inputs)
         rep.sync_id = sync_id.hexdigest()
         earlier = reg.applied_run_with_id(self.conn, rep.sync_id)
-        if earlier is not None:
+        if earlier is not None:  # the plan is dropped: nothing checked or written
             rep.status, rep.sync_uuid = "already-synced", earlier.sync_uuid
             rep.notes.append(msg("this package content was synced on {applied_at}",
                                  applied_at=earlier.applied_at))
