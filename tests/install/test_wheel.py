@@ -64,6 +64,8 @@ def installed(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
     names = zipfile.ZipFile(wheel).namelist()
     assert "citymgr_desktop/resources/i18n/zh_CN/printing.json" in names
     assert "citymgr_desktop/resources/i18n/zh_CN/main.json" in names
+    assert "citymgr_desktop/resources/guide/zh_CN.md" in names
+    assert "citymgr_desktop/resources/guide/en.md" in names
     _run([sys.executable, "-m", "venv", str(base / "venv")], base, env)
     bin_dir = base / "venv" / ("Scripts" if os.name == "nt" else "bin")
     _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)], base, env)
@@ -91,29 +93,40 @@ def test_the_app_from_the_wheel_starts_in_chinese(installed):
 
 
 GUIDE_SCRIPT = """
-import os
+import os, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from citymgr_desktop.ui.app import create_application, setup_language
 app = create_application(["citymgr-desktop"])
-setup_language("zh_CN")
-from citymgr_desktop.ui.shell.guide_dialog import GuideDialog, checkout_readme
+setup_language(sys.argv[1])
+from citymgr_desktop.ui.shell.guide_dialog import GuideDialog
 from citymgr_desktop.ui.shell.main_window import MainWindow
 window = MainWindow()
+window.show()
+window.activateWindow()
+QTest.qWaitForWindowActive(window, 5000)
 help_items = [a.objectName() for a in window.menu("help").actions() if a.objectName()]
-dialog = GuideDialog(window)
-print(checkout_readme())
+QTest.keyClick(window, Qt.Key.Key_F1)
+QTest.qWait(200)
+dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, GuideDialog))
 print("|".join(help_items))
+print(dialog.browser.source().toLocalFile())
 print(dialog.browser.toPlainText().splitlines()[0])
+dialog.close()
 window.close()
 """
 
 
-def test_the_help_menu_of_the_wheel_shows_the_readme_it_carries(installed):
-    """Help > User Guide in an installed wheel (no docs/ folder): the README from the
-    package's metadata, not an empty page."""
+@pytest.mark.parametrize(("lang", "heading"), [("zh_CN", "citymgr-desktop 用户指南"),
+                                               ("en", "citymgr-desktop User Guide")])
+def test_f1_in_the_wheel_shows_the_user_guide_it_carries(installed, lang, heading):
+    """Help > User Guide (F1) in an installed wheel: the user's guide of the interface's
+    language, from inside the installed package."""
     bin_dir, work, env = installed
-    out = _run([str(bin_dir / "python"), "-c", GUIDE_SCRIPT], work, env).splitlines()
-    assert out[0] == "None", out  # no checkout beside the installed package
-    assert out[1].split("|") == ["action_user_guide", "action_shortcuts", "action_log_folder",
+    out = _run([str(bin_dir / "python"), "-c", GUIDE_SCRIPT, lang], work, env).splitlines()
+    assert out[0].split("|") == ["action_user_guide", "action_shortcuts", "action_log_folder",
                                  "action_about"], out
-    assert out[2].startswith("citymgr-desktop"), out
+    assert str(bin_dir.parent) in out[1] and out[1].endswith(f"resources/guide/{lang}.md"), out
+    assert out[2] == heading, out

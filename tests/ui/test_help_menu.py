@@ -1,10 +1,12 @@
 """The Help menu of the real window: the keyboard shortcuts read from the window's own
-actions (Chinese and English), the user guide on F1 (the checkout's README and its docs, or
-the README an installed package carries), the log folder, and About last."""
+actions (Chinese and English), the user guide on F1 in the interface's language (its menu
+paths and shortcuts are the window's own), the log folder, and About last."""
 
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -57,31 +59,67 @@ def test_the_shortcuts_listed_are_the_windows_own(qtbot, window_in, shots, lang)
     dialog.close()
 
 
-def test_f1_shows_the_guide_and_its_documents(qtbot, main_window, shots):
-    press(qtbot, main_window, Qt.Key.Key_F1)
+GUIDE = Path(guide_dialog.__file__).resolve().parents[2] / "resources" / "guide"
+HEADINGS = {"zh_CN": "citymgr-desktop 用户指南", "en": "citymgr-desktop User Guide"}
+# a menu path of the guide: **菜单 › 项 › …**, maybe followed by its shortcut in brackets
+MENU_PATH = re.compile(r"\*\*([^*]+?›[^*]+?)\*\*(?:\s*[（(]((?:Ctrl|Alt|Shift|Del|F\d)[^）)]*)[）)])?")
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_f1_shows_the_user_guide_in_the_interface_language(qtbot, window_in, shots, lang):
+    w = window_in(lang)
+    press(qtbot, w, Qt.Key.Key_F1)
     dialog = _dialog(qtbot, GuideDialog)
     text = dialog.browser.toPlainText()
-    assert text.startswith("citymgr-desktop") and "Quick start" in text
+    assert text.startswith(HEADINGS[lang]), text[:200]
+    assert "pip install" not in text and ".ci/run" not in text  # not the developers' README
     shots("guide", dialog)
-    dialog.follow(QUrl("docs/workorders.md"))  # a link of the README, as clicked
-    assert dialog.browser.source().toLocalFile().endswith("docs/workorders.md")
-    assert "12319" in dialog.browser.toPlainText() or "Work orders" in \
-        dialog.browser.toPlainText()
-    dialog.close()
-
-
-def test_the_installed_guide_is_the_readme_the_package_carries(qtbot, main_window,
-                                                                monkeypatch):
-    monkeypatch.setattr(guide_dialog, "checkout_readme", lambda: None)  # as from a wheel
-    text, readme = guide_dialog.guide()
-    assert readme is None and text.startswith("# citymgr-desktop")
-    menu_item(qtbot, main_window, "help", "User Guide")
-    dialog = _dialog(qtbot, GuideDialog)
-    assert dialog.browser.toPlainText().startswith("citymgr-desktop")
-    dialog.follow(QUrl("docs/sync.md"))  # not in an installed package: said, not blank
+    other = "en" if lang == "zh_CN" else "zh_CN"
+    dialog.follow(QUrl(f"{other}.md"))  # the guide's link to the other language, as clicked
+    assert dialog.browser.toPlainText().startswith(HEADINGS[other])
+    dialog.follow(QUrl("../../../docs/sync.md"))  # not in the package: said, not blank
     assert dialog.note.isVisible() and "docs/sync.md" in dialog.note.text()
-    assert dialog.browser.toPlainText().startswith("citymgr-desktop")
+    assert dialog.browser.toPlainText().startswith(HEADINGS[other])
     dialog.close()
+
+
+def _leaves(menu, path=()):
+    """{(menu, …, item) read as a person reads it: QAction} of a menu and its submenus."""
+    out = {}
+    for action in menu.actions():
+        if action.isSeparator() or not plain(action.text()):
+            continue
+        here = (*path, plain(action.text()))
+        out[here] = action
+        if action.menu() is not None:
+            out.update(_leaves(action.menu(), here))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_menu_path_and_shortcut_the_guide_names_is_the_windows(window_in, lang):
+    w = window_in(lang)
+    items = {}
+    for top in w.menuBar().actions():
+        items.update(_leaves(top.menu(), (plain(top.text()),)))
+    text = (GUIDE / f"{lang}.md").read_text(encoding="utf-8")
+    found = MENU_PATH.findall(text)
+    assert len(found) >= 40 and text.count("›") == sum(p.count("›") for p, _ in found)
+    native = QKeySequence.SequenceFormat.NativeText
+    for path, keys in found:
+        steps = tuple(plain(s) for s in path.split("›"))
+        assert steps in items, (path, sorted(" › ".join(k) for k in items))
+        if keys:
+            assert keys in [s.toString(native) for s in items[steps].shortcuts()], (path, keys)
+
+
+def test_the_two_guides_say_the_same_things():
+    """Same sections, same menu paths (counted), same commands: one text in two languages."""
+    zh, en = ((GUIDE / f"{lang}.md").read_text(encoding="utf-8") for lang in ("zh_CN", "en"))
+    assert [len(re.findall(r"^#+ ", t, re.M)) for t in (zh, en)] == [12, 12]
+    paths = [[(p.count("›"), k) for p, k in MENU_PATH.findall(t)] for t in (zh, en)]
+    assert paths[0] == paths[1]
+    assert re.findall(r"`citymgr [a-z|-]+", zh) == re.findall(r"`citymgr [a-z|-]+", en)
 
 
 class _Opened(QObject):

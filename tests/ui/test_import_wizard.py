@@ -299,3 +299,38 @@ def test_the_report_page_says_how_many_were_given_their_neighbours_district(
     qtbot.waitUntil(lambda: len(main_window.commands) == 1, timeout=20000)
     got = main_window.store.read("litter_bin", columns=["district", "source_id"])
     assert got[got.source_id.isin(["N1", "N2", "N3"])].district.notna().all()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_swapped_columns_are_explained_with_the_wizards_fields(window, qtbot, tmp_path, lang):
+    """A survey table (X = north) is taken the other way round; the report's note says to
+    choose the columns under Table columns on the first page, not with the command line's
+    ``--x/--y`` (which the wizard does not have)."""
+    i18n.install(lang)
+    wiz = _open(window, qtbot, src.csv_survey_xy(tmp_path))
+    wiz.source_page.crs_edit.setText("EPSG:4547")
+    _to_page(qtbot, wiz, ImportWizard.PAGE_MAPPING)
+    wiz.mapping_page.target_combo.setCurrentIndex(
+        wiz.mapping_page.target_combo.findData("litter_bin"))
+    _to_page(qtbot, wiz, ImportWizard.PAGE_VALUES)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_REPORT)
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None, timeout=20000)
+    text = wiz.report_page.text.toPlainText()
+    assert "--x" not in text
+    assert ("X and Y columns were swapped (survey convention: X = north); to choose them "
+            "yourself: the X and Y fields of Table columns on the first page" if lang == "en"
+            else "X、Y 列已对调（测量习惯：X 指北）；如需自行指定：第一页“表格坐标列”的 X、Y 栏") in text
+
+
+def test_swapped_columns_on_the_command_line_name_its_options(tmp_path):
+    """The command line's own words for the same note: its --x/--y options."""
+    import subprocess
+    import sys
+
+    project = src.new_project(tmp_path / "p.gpkg")
+    proc = subprocess.run([sys.executable, "-m", "citymgr_desktop", "import", str(project),
+                           str(src.csv_survey_xy(tmp_path)), "--as", "litter_bin",
+                           "--source-crs", "EPSG:4547", "--dry-run"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "to choose them yourself: give --x/--y" in proc.stdout + proc.stderr

@@ -11,7 +11,7 @@ from pyproj import CRS, Transformer
 
 from citymgr_desktop.core.errors import CrsError
 from citymgr_desktop.core.importing.crs import AREA_TOLERANCE_DEG, WGS84, cached_transformer
-from citymgr_desktop.core.messages import Message, msg
+from citymgr_desktop.core.messages import Message, Term, msg
 
 
 def present(geoms: np.ndarray) -> np.ndarray:
@@ -113,6 +113,18 @@ def swap_xy(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+SWAPPED_XY = ("X and Y columns were swapped (survey convention: X = north); to choose them "
+              "yourself: {choose}")
+CLI_XY = Term("give --x/--y", "用 --x/--y 指定")
+
+
+def swapped_note(choose: Term | str = CLI_XY) -> Message:
+    """The note of an import whose X and Y columns were taken the other way round;
+    ``choose`` says where to name them in the caller's own words (the command line's
+    options, or the wizard's fields: ``ui/importing/report_page.py``)."""
+    return msg(SWAPPED_XY, choose=choose)
+
+
 def check_area(geoms: np.ndarray, source: CRS, target: CRS, path: str,
                swap_possible: bool = False, refuse: bool = True,
                steps: list[Transformer] | None = None
@@ -127,8 +139,7 @@ def check_area(geoms: np.ndarray, source: CRS, target: CRS, path: str,
         swapped = swap_xy(geoms)
         s_inside, _ = area_mask(swapped, source, target, steps)
         if s_inside.any():
-            notes.append(msg("X and Y columns were swapped (survey convention: X = north); give "
-                             "--x/--y to choose them yourself"))
+            notes.append(swapped_note())
             return swapped, s_inside, notes, words
     if refuse and there and not inside.any():
         raise outside_error(geoms, source, target, path, words)

@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing import ImportReport, ImportResult, run_import
+from citymgr_desktop.core.importing.area import SWAPPED_XY, swapped_note
 from citymgr_desktop.core.importing.profile import save_profile
 from citymgr_desktop.core.importing.report import transformation_text
+from citymgr_desktop.core.messages import Message
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.neighbours import NEIGHBOUR_RADIUS
 from citymgr_desktop.render import load_map
@@ -196,7 +198,8 @@ class ImportReportPage(QWizardPage):
             out.append(f"<h4>{e(title.replace('%1', f'{NEIGHBOUR_RADIUS:g}'))}</h4><ul>")
             out += [f"<li>{e(label(f))}: {n:,}</li>" for f, n in r.filled.items()] + ["</ul>"]
         if r.crs:
-            notes = "".join(f"<li>{e(i18n.render(n))}</li>" for n in r.crs.get("notes", []))
+            notes = "".join(f"<li>{e(i18n.render(self._in_wizard_words(n)))}</li>"
+                            for n in r.crs.get("notes", []))
             acc = r.crs.get("accuracy_m")
             accuracy = (f" ({e(t('accuracy %1 m').replace('%1', f'{acc:g}'))})"
                         if acc is not None else "")
@@ -210,6 +213,14 @@ class ImportReportPage(QWizardPage):
                        f"<ul>{notes}</ul>")
         out += [f"<p style='color:#a15c00'>⚠ {e(i18n.render(w))}</p>" for w in r.warnings]
         return "".join(out)
+
+    def _in_wizard_words(self, note: Any) -> Any:
+        """A note that names the command line's options, with the wizard's fields instead
+        (the swapped X/Y columns are chosen under Table columns on the first page)."""
+        if isinstance(note, Message) and note.template == SWAPPED_XY:
+            return swapped_note(self.tr("the X and Y fields of Table columns on the first "
+                                        "page"))
+        return note
 
     # -- saving --------------------------------------------------------------------------------
     def save_profile_dialog(self) -> None:

@@ -1,15 +1,14 @@
-"""Help > User Guide: the README shown in a browser pane.
+"""Help > User Guide: the user's guide in the interface's language, shown in a browser pane.
 
-An installed wheel carries no ``docs/`` folder; what it does carry is the README, as the long
-description in the package's metadata (``readme`` in ``pyproject.toml``). So the guide is
-that README, read with ``importlib.metadata``; run from a source checkout, the checkout's
-own README, whose links to ``docs/…`` then open in the same pane. A link to a document the
-installed package does not have says so instead of showing an empty page.
+The guide is Markdown inside the package (``resources/guide/<language>.md``, in the wheel by
+``package-data``), so a checkout and an installed wheel show the same text; the README is the
+developers' page and points to it. Its link to the other language opens in place, web links
+in the browser; a link to anything the package does not have says so instead of showing an
+empty page.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
@@ -23,50 +22,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-DISTRIBUTION = "citymgr-desktop"
-CHECKOUT = Path(__file__).resolve().parents[3]  # the folder holding the package
-
-
-def checkout_readme() -> Path | None:
-    """The README of the source checkout the package runs from (None when installed)."""
-    readme = CHECKOUT / "README.md"
-    if readme.is_file() and (CHECKOUT / "docs").is_dir() and \
-            (CHECKOUT / "pyproject.toml").is_file():
-        return readme
-    return None
-
-
-def guide() -> tuple[str, Path | None]:
-    """(the README's Markdown, its file when it is the checkout's, else None)."""
-    readme = checkout_readme()
-    if readme is not None:
-        return readme.read_text(encoding="utf-8"), readme
-    try:
-        meta = importlib.metadata.metadata(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "", None
-    return str(meta.get_payload() or ""), None  # type: ignore[attr-defined]
+from citymgr_desktop.core.resources import guide_file
+from citymgr_desktop.ui import i18n
 
 
 class GuideDialog(QDialog):
-    """The user guide; web links open in the browser, the checkout's documents in place."""
+    """The user guide; web links open in the browser, the guide's own pages in place."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("guideDialog")
         self.setWindowTitle(self.tr("User Guide"))
-        text, readme = guide()
         self.browser = QTextBrowser()
         self.browser.setObjectName("guideBrowser")
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self.follow)
-        if readme is not None:
-            self.browser.setSource(QUrl.fromLocalFile(str(readme)),
+        path = guide_file(i18n.language())
+        self.folder = path.parent
+        if path.is_file():
+            self.browser.setSource(QUrl.fromLocalFile(str(path)),
                                    QTextDocument.ResourceType.MarkdownResource)
         else:
-            self.browser.setMarkdown(text or self.tr(
-                "The user guide is not available: this copy of citymgr-desktop was not "
-                "installed as a package."))
+            self.browser.setPlainText(self.tr(
+                "The user guide is missing from this copy of citymgr-desktop (%1).")
+                .replace("%1", str(path)))
         self.note = QLabel()
         self.note.setObjectName("guideNote")
         self.note.setWordWrap(True)
@@ -84,7 +63,8 @@ class GuideDialog(QDialog):
         self.resize(820, 680)
 
     def follow(self, url: QUrl) -> None:
-        """A web link in the browser; an anchor, or a document of the checkout, in place."""
+        """A web link in the browser; an anchor, or another page of the guide, in place (the
+        same in a checkout as in a wheel: nothing outside the guide's folder)."""
         self.note.hide()
         if url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
@@ -95,9 +75,10 @@ class GuideDialog(QDialog):
         here = self.browser.source()
         target = here.resolved(url) if here.isLocalFile() else QUrl()
         path = Path(target.toLocalFile()) if target.isLocalFile() else None
-        if path is not None and path.is_file() and path.suffix.lower() == ".md":
+        if path is not None and path.parent == self.folder and path.is_file() and \
+                path.suffix.lower() == ".md":
             self.browser.setSource(target, QTextDocument.ResourceType.MarkdownResource)
             return
-        self.note.setText(self.tr("%1 is part of the source repository, not of the "
-                                  "installed package.").replace("%1", url.toString()))
+        self.note.setText(self.tr("%1 is not part of the installed package.")
+                          .replace("%1", url.toString()))
         self.note.show()
