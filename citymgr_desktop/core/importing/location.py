@@ -13,8 +13,8 @@ from citymgr_desktop.core.store.neighbours import LOCATION_FIELDS, values_from_n
 from citymgr_desktop.core.store.protocol import ProjectStore
 
 if TYPE_CHECKING:
-    from citymgr_desktop.core.model.delta import Delta
     from citymgr_desktop.core.importing.match import NewAssets
+    from citymgr_desktop.core.model.delta import Delta
 
 
 def fill_location(store: ProjectStore, new: NewAssets, report: ImportReport,

@@ -157,7 +157,8 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     numbering = Numbering()
     fid_at_most = store.last_fid(mapping.table)  # new assets' neighbours: the assets before
     known = frozenset(store.districts())  # the 街道 the project has: the known list
-    accepted = known | {str(v) for v in mapping.values.get("district", {}).values() if v}
+    accepted = known | {str(v).strip() for v in (*mapping.values.get("district", {}).values(),
+                                                 mapping.constants.get("district")) if v}
     done = 0
 
     def one(batch: SourceData) -> None:

@@ -130,7 +130,7 @@ class ImportValuesPage(QWizardPage):
         combo = QComboBox()
         combo.addItem(self.tr("(not a 街道 of the file – kept, reported)"), UNSET)
         combo.addItem(self.tr("(leave empty – from the nearest asset)"), None)
-        combo.addItem(self.tr("keep as a new 街道: {name}").format(name=word), word)
+        combo.addItem(self.tr("keep as a new 街道: %1").replace("%1", word), word)
         for district in self.known:
             combo.addItem(district, district)
         index = 1 if name is None or name == "" else combo.findData(name)
