@@ -353,12 +353,15 @@ def test_a_district_the_file_does_not_have_is_shown_and_warned(qtbot, main_windo
     wiz.mapping_page.set_source("district", "所属街道")
     _to_page(qtbot, wiz, ImportWizard.PAGE_VALUES)
     assert wiz.values_page.unmatched_rows() == [("district", "火星街道")]  # known ones: not
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    wiz.grab().save(str(SHOTS / "import_wizard_district_values.png"))
     _to_page(qtbot, wiz, ImportWizard.PAGE_REPORT)
     qtbot.waitUntil(lambda: wiz.state.dry_run is not None, timeout=20000)
     text = wiz.report_page.text.toPlainText()
     assert f"街道 '火星街道' is not one of the file's {len(known)} 街道: 1 asset(s)" in text
     assert (f"1 asset(s) of 街道 '{other}' lie nearest to assets of another 街道 "
             f"(within 300 m): '{other_near}' ×1") in text
+    wiz.grab().save(str(SHOTS / "import_wizard_district_report.png"))
 
     wiz.back()
     qtbot.waitUntil(lambda: wiz.currentId() == ImportWizard.PAGE_VALUES, timeout=5000)
