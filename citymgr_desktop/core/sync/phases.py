@@ -23,11 +23,7 @@ from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, integrity_check
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
-from citymgr_desktop.core.sync.checks import (
-    apply_inspections,
-    check_plan,
-    restore_condition_before,
-)
+from citymgr_desktop.core.sync.checks import apply_inspections, check_plan, restore_condition_before
 from citymgr_desktop.core.sync.diff import (
     CHUNK,
     TableDiff,
