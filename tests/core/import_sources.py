@@ -196,3 +196,22 @@ def geojson_points(folder: Path, name: str, points: list[tuple[float, float]],
     path = folder / f"{name}.geojson"
     path.write_text(json.dumps(fc, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def bins_csv(project: Path, path: Path) -> tuple[Path, list[str]]:
+    """Four bins at the places of the project's first three bins: one with its neighbour's
+    街道, one in "火星街道", one in a real 街道 that is not its neighbour's, one empty."""
+    from citymgr_desktop.core.store import Store
+
+    with Store.open(project, read_only=True) as store:
+        gdf = store.read("litter_bin").head(3).to_crs(4326)
+        known = store.districts()
+    near = list(gdf.district)
+    other = next(d for d in known if d not in near)
+    rows = ["编号,名称,所属街道,经度,纬度"]
+    for i, (name, g) in enumerate(zip([near[0], "火星街道", other, ""], [*gdf.geometry,
+                                                                       gdf.geometry.iloc[0]],
+                                      strict=True)):
+        rows.append(f"T{i},垃圾箱{i},{name},{g.x:.8f},{g.y:.8f}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path, [near[0], other, near[2], near[0]]

@@ -334,3 +334,44 @@ def test_swapped_columns_on_the_command_line_name_its_options(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "to choose them yourself: give --x/--y" in proc.stdout + proc.stderr
+
+
+def test_a_district_the_file_does_not_have_is_shown_and_warned(qtbot, main_window, tmp_path):
+    """"火星街道" is listed on the values page like a word that matches no code, and the
+    dry run's report warns about it and about a 街道 its nearest assets do not share; left
+    empty on the values page, the nearest asset gives the 街道."""
+    import shutil
+
+    project = tmp_path / "district.gpkg"
+    shutil.copy(Path(__file__).resolve().parents[2] / "sample_data" / "district.gpkg", project)
+    source, (_agrees, other, other_near, filled) = src.bins_csv(project, tmp_path / "bins.csv")
+    with qtbot.waitSignal(main_window.mapLoaded, timeout=30_000):
+        main_window.open_file(project)
+    known = main_window.store.districts()
+    wiz = _open(main_window, qtbot, source)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_MAPPING)
+    wiz.mapping_page.set_source("district", "所属街道")
+    _to_page(qtbot, wiz, ImportWizard.PAGE_VALUES)
+    assert wiz.values_page.unmatched_rows() == [("district", "火星街道")]  # known ones: not
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    wiz.grab().save(str(SHOTS / "import_wizard_district_values.png"))
+    _to_page(qtbot, wiz, ImportWizard.PAGE_REPORT)
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None, timeout=20000)
+    text = wiz.report_page.text.toPlainText()
+    assert f"街道 '火星街道' is not one of the file's {len(known)} 街道: 1 asset(s)" in text
+    assert (f"1 asset(s) of 街道 '{other}' lie nearest to assets of another 街道 "
+            f"(within 300 m): '{other_near}' ×1") in text
+    wiz.grab().save(str(SHOTS / "import_wizard_district_report.png"))
+
+    wiz.back()
+    qtbot.waitUntil(lambda: wiz.currentId() == ImportWizard.PAGE_VALUES, timeout=5000)
+    wiz.values_page.choose("district", "火星街道", None)  # leave empty: the nearest gives it
+    _to_page(qtbot, wiz, ImportWizard.PAGE_REPORT)
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None, timeout=20000)
+    assert "火星街道" not in wiz.report_page.text.toPlainText()
+    wiz.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: len(main_window.commands) == 1, timeout=20000)
+    got = main_window.store.read("litter_bin", columns=["district", "source_id"])
+    got = dict(zip(got.source_id, got.district, strict=True))
+    assert "火星街道" not in main_window.store.districts()
+    assert got["T3"] == filled and got["T1"] in known

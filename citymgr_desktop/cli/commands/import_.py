@@ -64,7 +64,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="leave asset field DST unfilled although it was suggested")
     p.add_argument("--values", action="append", default=[], metavar="FIELD:WORD=CODE",
                    help="value word WORD of FIELD means domain code CODE; an empty CODE "
-                   "leaves the field empty (repeatable)")
+                   "leaves the field empty (repeatable). For district (街道) CODE is a 街道 "
+                   "name: a 街道 the project does not have is a warning unless mapped, "
+                   "e.g. district:火星街道=火星街道 keeps it as a new one, district:火星街道= "
+                   "leaves it to the nearest asset")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                    help="constant for FIELD where the source has no value (repeatable)")
     p.add_argument("--id-field", help="source field with the features' own ids (source_id)")

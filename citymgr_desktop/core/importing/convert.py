@@ -80,7 +80,8 @@ class Converter:
         self.targets = [(t, s) for t, s in mapping.fields.items() if t != "source_id"]
         self.names = [t for t, _ in self.targets]
         self.plain_text = {f.name: f.max_length or 0 for f in table.fields  # no domain: as is
-                           if f.type is sc.FieldType.TEXT and f.get_domain() is None}
+                           if f.type is sc.FieldType.TEXT and f.get_domain() is None
+                           and f.name not in self.explicit}  # 街道 with a value map
         self.seen: dict[tuple[str, type, Any], _Outcome] = {}
 
     def columns(self, attributes: dict[str, list[Any]]) -> list[list[Any]]:
@@ -193,6 +194,11 @@ class Converter:
                                        field=target, value=key)
                     return out
                 raw = code
+        elif target in self.explicit:  # 街道: a source name mapped to a known or new name
+            mapped = self.explicit[target].get(iv.normalise_word(iv.value_key(raw)), raw)
+            if mapped is None or (isinstance(mapped, str) and not mapped.strip()):
+                return out  # left empty on purpose: the nearest asset fills it
+            raw = mapped
         out.value = self._normalise(target, raw, out)
         return out
 

@@ -21,6 +21,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 
 # Fields the app maintains itself; a source never fills them.
+DISTRICT = "district"  # 街道: a text whose value map names a known (or new) 街道
 NOT_MAPPABLE = frozenset({"asset_uuid", "updated_at", "updated_by", "retired_at", "pci_grade"})
 
 _COMMON_NAMES: dict[str, tuple[str, ...]] = {
@@ -123,6 +124,8 @@ class ImportMapping:
                 raise NotFoundError("the source has no field {src!r} (mapped to {dst}); fields: "
                                     "{fields}", src=src, dst=dst, fields=', '.join(source_fields))
         for f in self.values:
+            if f == DISTRICT:  # 街道: a source name -> a known (or deliberately new) name
+                continue
             if table.field(f).get_domain() is None or \
                     not isinstance(table.field(f).get_domain(), dm.CodedDomain):
                 raise ValidationError("{table}.{field} has no list of codes; value maps apply "

@@ -139,6 +139,8 @@ class ImportReport:
     crs: dict[str, Any] = field(default_factory=dict)
     obj_codes: tuple[str, str] | None = None  # first and last code assigned
     warnings: list[Text] = field(default_factory=list)
+    unknown_districts: Counter[str] = field(default_factory=Counter)  # 街道 -> assets
+    district_mismatch: Counter[tuple[str, str]] = field(default_factory=Counter)  # (given, near)
 
     @property
     def skipped_count(self) -> int:
@@ -165,6 +167,32 @@ class ImportReport:
         else:
             self.empty.pop(field_name, None)
 
+    def add_unknown_district(self, name: str) -> None:
+        self.unknown_districts[name] += 1
+
+    def add_district_mismatch(self, given: str, nearest: str) -> None:
+        self.district_mismatch[(given, nearest)] += 1
+
+    def warn_districts(self, known: int, given: bool) -> None:
+        """The warnings about 街道 (after the last batch): names not among the project's
+        ``known`` 街道, and 街道 that differ from their nearest asset's; ``given``: the
+        source or a constant gives 街道."""
+        if not known and given:
+            self.warnings.append(msg("the project has no 街道 yet: every 街道 name is "
+                                     "accepted"))
+        for name, n in self.unknown_districts.most_common():
+            self.warnings.append(msg("街道 {name!r} is not one of the file's {known} 街道: "
+                                     "{count} asset(s)", name=name, known=known, count=n))
+        nearest: dict[str, Counter[str]] = defaultdict(Counter)
+        for (given_name, near), n in self.district_mismatch.items():
+            nearest[given_name][near] += n
+        for given_name, near_counts in sorted(nearest.items(), key=lambda kv: -kv[1].total()):
+            self.warnings.append(msg(
+                "{count} asset(s) of 街道 {given!r} lie nearest to assets of another 街道 "
+                "(within {metres:g} m): {nearest}", count=near_counts.total(), given=given_name,
+                metres=NEIGHBOUR_RADIUS,
+                nearest=", ".join(f"{d!r} ×{n}" for d, n in near_counts.most_common(5))))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "layer": self.layer, "target": self.target,
@@ -182,6 +210,9 @@ class ImportReport:
             "crs": {k: [str(n) for n in v] if k == "notes" else v for k, v in self.crs.items()},
             "obj_codes": list(self.obj_codes) if self.obj_codes else None,
             "warnings": [str(w) for w in self.warnings],
+            "unknown_districts": dict(self.unknown_districts.most_common()),
+            "district_mismatch": [{"district": g, "nearest": n, "count": c}
+                                  for (g, n), c in self.district_mismatch.most_common()],
         }
 
     def summary(self, lang: str = "en") -> str:

@@ -25,7 +25,7 @@ import shapely
 
 from citymgr_desktop.core.errors import ReadOnlyError
 from citymgr_desktop.core.importing import values as iv
-from citymgr_desktop.core.importing.location import fill_location
+from citymgr_desktop.core.importing.location import fill_location, unknown_districts
 from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
 from citymgr_desktop.core.importing.match import ImportPlan, Numbering, match
 from citymgr_desktop.core.importing.prepare import Preparer
@@ -156,6 +156,9 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     outcomes: list[tuple[Any, str]] = []
     numbering = Numbering()
     fid_at_most = store.last_fid(mapping.table)  # new assets' neighbours: the assets before
+    known = frozenset(store.districts())  # the 街道 the project has: the known list
+    accepted = known | {str(v).strip() for v in (*mapping.values.get("district", {}).values(),
+                                                 mapping.constants.get("district")) if v}
     done = 0
 
     def one(batch: SourceData) -> None:
@@ -163,7 +166,9 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
         prog.check()
         plan = match(store, preparer.batch(batch, prog if second is None else None),
                      numbering)
-        fill_location(store, plan.new, report, fid_at_most)
+        fill_location(store, plan.new, report, fid_at_most, known)
+        if known:  # into a project without 街道 every name is new, and accepted
+            unknown_districts(plan.new, plan.updates, accepted, report)
         if not dry_run:
             _apply(store, plan, user, prog)
         done += len(batch)
@@ -180,6 +185,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
             for batch in batches:
                 one(batch)
         preparer.finish()
+        report.warn_districts(len(known), "district" in {*mapping.fields, *mapping.constants})
 
     if dry_run:
         every()

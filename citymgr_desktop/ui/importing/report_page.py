@@ -164,6 +164,8 @@ class ImportReportPage(QWizardPage):
         out = [f"<h3>{e(Path(r.source).name)} [{e(r.layer)}] → {e(r.target)}</h3><table>"]
         out += [f"<tr><td>{e(k)}</td><td align='right'><b>{v:,}</b></td></tr>" for k, v in rows]
         out.append("</table>")
+        # warnings first, where they are seen without scrolling (街道 not in the project, …)
+        out += [f"<p style='color:#a15c00'>⚠ {e(i18n.render(w))}</p>" for w in r.warnings]
         if r.obj_codes:
             out.append(f"<p>{e(t('New object codes'))}: {r.obj_codes[0]} … {r.obj_codes[1]}</p>")
         for title, tally in ((t("Skipped"), r.skipped), (t("Geometry"), r.geometry),
@@ -211,7 +213,6 @@ class ImportReportPage(QWizardPage):
                        + (f"<br><small style='color:#777'>PROJ: {e(proj)}</small>" if plain != proj
                           else "") + "</p>"
                        f"<ul>{notes}</ul>")
-        out += [f"<p style='color:#a15c00'>⚠ {e(i18n.render(w))}</p>" for w in r.warnings]
         return "".join(out)
 
     def _in_wizard_words(self, note: Any) -> Any:

@@ -3,7 +3,9 @@
 Each distinct source word is listed with how often it occurs and the code it will become:
 the suggestion (code, label or synonym in English or Chinese) is pre-selected; a word that
 matches nothing is highlighted and stays "no code" (left empty and counted in the report)
-unless the person picks a code or "leave empty".
+unless the person picks a code or "leave empty". The source's 街道 that the project does
+not have are listed the same way: mapped to a known 街道, kept as a new one on purpose, or
+left empty (then the nearest asset gives it, :mod:`core.importing.location`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.importing import values as iv
+from citymgr_desktop.core.importing.mapping import DISTRICT
 from citymgr_desktop.core.importing.sources import is_empty
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.ui.i18n import label_language
@@ -41,6 +44,7 @@ class ImportValuesPage(QWizardPage):
     def __init__(self, wizard: ImportHost) -> None:
         super().__init__()  # QWizard.setPage makes the wizard its parent
         self.wiz = wizard
+        self.known: list[str] = []  # the project's 街道
         self.setTitle(self.tr("Value words"))
         self.setSubTitle(self.tr("Each word of the source becomes a code. Highlighted words "
                                  "match no code: choose one, or they stay empty and are "
@@ -64,8 +68,14 @@ class ImportValuesPage(QWizardPage):
         assert mapping is not None and data is not None
         table = mapping.target()
         rows: list[tuple[str, str, int, Any, bool]] = []
+        # 街道 is a controlled value too: the project's 街道 are the list (none yet: all new)
+        self.known = self.wiz.store.districts() if DISTRICT in mapping.fields else []
         for name, src in mapping.fields.items():
             domain = table.field(name).get_domain()
+            if name == DISTRICT and self.known:
+                rows += self._district_rows(data.attributes[src],
+                                            mapping.values.get(name, {}))
+                continue
             if not isinstance(domain, dm.CodedDomain):
                 continue
             counts = Counter(iv.value_key(v) for v in data.attributes[src]
@@ -81,7 +91,6 @@ class ImportValuesPage(QWizardPage):
         self.table.setRowCount(len(rows))
         for r, (name, word, n, code, _explicit) in enumerate(rows):
             domain = table.field(name).get_domain()
-            assert isinstance(domain, dm.CodedDomain)
             f_item = QTableWidgetItem(f"{table.field(name).label(label_language())} ({name})")
             f_item.setData(Qt.ItemDataRole.UserRole, name)
             w_item = QTableWidgetItem(word)
@@ -92,13 +101,41 @@ class ImportValuesPage(QWizardPage):
             self.table.setItem(r, COL_FIELD, f_item)
             self.table.setItem(r, COL_WORD, w_item)
             self.table.setItem(r, COL_COUNT, c_item)
-            combo = self._code_combo(domain, code)
+            combo = (self._code_combo(domain, code) if isinstance(domain, dm.CodedDomain)
+                     else self._district_combo(word, code))
             combo.currentIndexChanged.connect(lambda _i, row=r: self._highlight(row))
             self.table.setCellWidget(r, COL_CODE, combo)
             self._highlight(r)
         self.table.resizeColumnsToContents()
         self.empty_label.setVisible(not rows)
         self.table.setVisible(bool(rows))
+
+    def _district_rows(self, column: list[Any], explicit: dict[str, Any]
+                       ) -> list[tuple[str, str, int, Any, bool]]:
+        """The source's 街道 that the project does not have: like a word that matches no
+        code (map it to a known 街道, keep it as a new one, or leave it empty)."""
+        known = set(self.known)
+        counts = Counter(iv.value_key(v) for v in column
+                         if not is_empty(v) and not iv.is_null_word(v))
+        given = {iv.normalise_word(w): c for w, c in explicit.items()}
+        rows: list[tuple[str, str, int, Any, bool]] = []
+        for word, n in counts.most_common(MAX_WORDS):
+            if word in known:
+                continue
+            nword = iv.normalise_word(word)
+            rows.append((DISTRICT, word, n, given.get(nword, UNSET), nword in given))
+        return rows
+
+    def _district_combo(self, word: str, name: Any) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(self.tr("(not a 街道 of the file – kept, reported)"), UNSET)
+        combo.addItem(self.tr("(leave empty – from the nearest asset)"), None)
+        combo.addItem(self.tr("keep as a new 街道: %1").replace("%1", word), word)
+        for district in self.known:
+            combo.addItem(district, district)
+        index = 1 if name is None or name == "" else combo.findData(name)
+        combo.setCurrentIndex(max(index, 0))
+        return combo
 
     def _code_combo(self, domain: dm.CodedDomain, code: Any) -> QComboBox:
         combo = QComboBox()
