@@ -14,7 +14,7 @@ import pandas as pd
 
 LAYERS = ("road_segment", "bridge", "green_space", "litter_bin")
 ASSET_COLUMNS = ("fid", "asset_uuid", "district", "bgid", "condition", "install_date",
-                 "retired_at")
+                 "retired_at", "updated_at")
 
 
 def read(path: Path) -> dict[str, pd.DataFrame]:
@@ -58,8 +58,11 @@ def register(assets: pd.DataFrame, last: dt.date | None) -> pd.DataFrame:
         return assets[assets.retired_at.isna()]
     end = local_midnight_utc(last + dt.timedelta(days=1))
     retired = times(assets.retired_at)
+    written = times(assets.updated_at)
+    undated = assets.install_date.isna()
     keep = (retired.isna() | (retired >= end)) & (
-        assets.install_date.isna() | (assets.install_date <= last.isoformat()))
+        (~undated & (assets.install_date <= last.isoformat()))
+        | (undated & (written.isna() | (written < end))))
     return assets[keep]
 
 

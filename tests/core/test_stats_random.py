@@ -32,8 +32,8 @@ asset = st.fixed_dictionaries({
     "layer": st.sampled_from(["litter_bin", "bridge"]),
     "district": DISTRICTS, "bgid": st.sampled_from(["g1", "g2", None]),
     "condition": st.sampled_from([None, 1, 2, 3, 4, 5]),
-    "retired_at": st.one_of(st.none(), MOMENT), "install_date": st.one_of(st.none(),
-                                                                         st.sampled_from(DAYS)),
+    "retired_at": st.one_of(st.none(), MOMENT), "updated_at": st.one_of(st.none(), MOMENT),
+    "install_date": st.one_of(st.none(), st.sampled_from(DAYS)),
     "x": st.floats(0, 2000), "y": st.floats(0, 2000)})
 record = st.fixed_dictionaries({
     "asset": st.integers(0, 10_000), "date": st.sampled_from(DAYS),
@@ -68,9 +68,10 @@ def build(path, assets, records, orders) -> None:
             u = str(uuid.uuid4())
             conn.execute(
                 f'INSERT INTO "{a["layer"]}" (geom, asset_uuid, district, bgid, condition, '
-                "retired_at, install_date) VALUES (?,?,?,?,?,?,?)",
+                "retired_at, updated_at, install_date) VALUES (?,?,?,?,?,?,?,?)",
                 (encode(shapely.Point(400_000 + a["x"], 3_380_000 + a["y"]), srs), u,
                  a["district"], a["bgid"], a["condition"], stamp(a["retired_at"]),
+                 stamp(a["updated_at"]),
                  a["install_date"] and a["install_date"].isoformat()))
             made.append((a["layer"], u))
         for r in records if made else []:

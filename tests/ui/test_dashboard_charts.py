@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from citymgr_desktop.core import stats
 from citymgr_desktop.export.report import charts
@@ -89,3 +90,26 @@ def test_district_chart_is_readable_in_the_report(district, lang):
     bad, outside = _overlaps(fig)
     assert not bad, bad
     assert not outside, outside
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_no_chart_text_is_cut_at_the_canvas_edge_in_the_docked_layout(window_in, district,
+                                                                      qtbot, lang):
+    """The window at 1600 × 1000 with the dashboard docked below the map (its default
+    place): every text of every chart - the classes' names and counts under the bars
+    included - lies inside its canvas, after a resize of the dock too."""
+    window = window_in(lang, district)
+    window.resize(1600, 1000)
+    feat = show_dashboard(qtbot, window, NOW)
+    w = feat.widget
+    canvases = [w.by_class, w.by_district, w.records, w.orders]
+    qtbot.waitUntil(lambda: all(c.has_chart() and c.height() > 0 for c in canvases),
+                    timeout=10_000)
+    for size in (None, 260):
+        if size is not None:
+            window.resizeDocks([feat.dock], [size], Qt.Orientation.Vertical)
+            qtbot.wait(50)
+        for c in canvases:
+            c.draw()
+            _bad, outside = _overlaps(c.figure)
+            assert not outside, (c.objectName(), c.width(), c.height(), outside)

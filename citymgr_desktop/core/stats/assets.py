@@ -49,19 +49,29 @@ def check_layers(layers: Iterable[str] | None) -> list[str]:
 def in_register(period: Period | None, now: dt.datetime | None = None,
                 alias: str = "") -> tuple[str, str, list[Any]]:
     """SQL for "in the register at the end of the period" and for its opposite, with their
-    (shared) parameters: not retired before the end and not installed after it. A period
-    that has not ended yet (or has no end) means the live register now."""
+    (shared) parameters: not retired before the end and there by then - installed on or
+    before the last day, or, without an install date, last written before the end (an
+    asset keeps no creation time: one imported or drawn later and one edited later look the
+    same; :func:`undated_after` counts them). A period that has not ended yet (or has no
+    end) means the live register now."""
     a = f"{alias}." if alias else ""
     end = None if period is None else period.end_utc()
     if end is None or end > period.cutoff_utc(now):  # type: ignore[union-attr]
         # "> ''" is "is set" for the stored text, in a form SQLite serves from the index
         return f"{a}retired_at IS NULL", f"{a}retired_at > ''", []
     assert period is not None and period.last is not None
-    return (f"({a}retired_at IS NULL OR {a}retired_at >= ?) AND "
-            f"({a}install_date IS NULL OR {a}install_date <= ?)",
+    return (f"({a}retired_at IS NULL OR {a}retired_at >= ?) AND {_there(a)}",
             # NULL compared is NULL, so a row is outside only on a real date
-            f"({a}retired_at < ? OR {a}install_date > ?)",
-            [end, period.last.isoformat()])
+            f"({a}retired_at < ? OR {a}install_date > ? OR "
+            f"({a}install_date IS NULL AND {a}updated_at >= ?))",
+            [end, period.last.isoformat(), end])
+
+
+def _there(a: str) -> str:
+    """Installed by the last day (parameter 1), or undated and last written before the end
+    (parameter 2; an asset never written by the app counts as there)."""
+    return (f"({a}install_date <= ? OR ({a}install_date IS NULL AND "
+            f"({a}updated_at IS NULL OR {a}updated_at < ?)))")
 
 
 def register_parts(period: Period | None, now: dt.datetime | None = None,
@@ -74,10 +84,9 @@ def register_parts(period: Period | None, now: dt.datetime | None = None,
     if not params:
         return [(inside, [])]
     a = f"{alias}." if alias else ""
-    installed = f"({a}install_date IS NULL OR {a}install_date <= ?)"
-    end, last = params
-    return [(f"{a}retired_at IS NULL AND {installed}", [last]),
-            (f"{a}retired_at >= ? AND {installed}", [end, last])]
+    end, last, _end = params
+    return [(f"{a}retired_at IS NULL AND {_there(a)}", [last, end]),
+            (f"{a}retired_at >= ? AND {_there(a)}", [end, last, end])]
 
 
 def register_filter(period: Period | None, alias: str = "",
@@ -85,6 +94,19 @@ def register_filter(period: Period | None, alias: str = "",
     """The "in the register" half of :func:`in_register`."""
     inside, _outside, params = in_register(period, now, alias)
     return inside, params
+
+
+def undated_after(store: Store, period: Period, now: dt.datetime | None = None) -> int:
+    """Assets left out of the register at the end of a past ``period`` only because they
+    have no install date and were written after its end: new since then, or older and
+    edited since (the file cannot tell). 0 for a period still running."""
+    _inside, _outside, params = in_register(period, now)
+    if not params:
+        return 0
+    return sum(int(store.figure_rows(
+        f"SELECT count(*) FROM {gpkg.quote_ident(t.name)} WHERE install_date IS NULL AND "
+        "updated_at >= ? AND (retired_at IS NULL OR retired_at >= ?)",
+        [params[0], params[0]])[0][0]) for t in sc.ASSET_TABLES)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ CROSS JOIN, which SQLite takes as "in this order" (from the few open orders or p
 to the spatial index) and other databases as the plain inner join it is.
 
 * ``open_cases``: work orders not closed or cancelled (未结案), counted once per cell in which
-  one of their assets lies;
+  one of their assets lies (so the cells add up to more than the orders; ``total`` is the
+  distinct orders);
 * ``poor_assets``: live assets in condition 4 (差) or 5 (危险).
 """
 
@@ -46,6 +47,9 @@ class HotspotGrid:
     y0: float
     size: float
     cells: dict[tuple[int, int], int] = field(default_factory=dict)
+    # distinct things counted over all cells: an order with assets in three cells counts in
+    # each of them, so for open cases this is less than the sum of the cells
+    distinct: int | None = None
 
     def bounds(self, i: int, j: int) -> Extent:
         x, y = self.x0 + i * self.size, self.y0 + j * self.size
@@ -53,7 +57,8 @@ class HotspotGrid:
 
     @property
     def total(self) -> int:
-        return sum(self.cells.values())
+        """Distinct cases (or assets) over the grid, not the sum of the cells."""
+        return sum(self.cells.values()) if self.distinct is None else self.distinct
 
     @property
     def maximum(self) -> int:
@@ -117,8 +122,13 @@ def hotspot_grid(store: Store, kind: str, *, size: float | None = None,
     counted = "count(DISTINCT item)" if kind == "open_cases" else "count(*)"
     sql = (f"SELECT i, j, {counted} FROM ({' UNION ALL '.join(parts)}) AS items "
            "GROUP BY i, j")
+    union = " UNION ALL ".join(parts)
     cells = {(int(i), int(j)): int(n) for i, j, n in store.figure_rows(sql, params)}
-    return HotspotGrid(kind, float(x0), float(y0), cell, cells)
+    distinct = None
+    if kind == "open_cases":
+        distinct = int(store.figure_rows(
+            f"SELECT count(DISTINCT item) FROM ({union}) AS items", params)[0][0])
+    return HotspotGrid(kind, float(x0), float(y0), cell, cells, distinct)
 
 
 __all__ = ["HOTSPOT_KINDS", "HotspotGrid", "hotspot_grid", "nice_cell_size"]

@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.stats.assets import condition_table, inspection_coverage
+from citymgr_desktop.core.stats.assets import (
+    condition_table,
+    inspection_coverage,
+    undated_after,
+)
 from citymgr_desktop.core.stats.dashboard import DashboardFigures, dashboard_figures
 from citymgr_desktop.core.stats.hotspots import HotspotGrid, hotspot_grid
 from citymgr_desktop.core.stats.orders import (
@@ -42,6 +46,7 @@ class MonthlyFigures:
     hotspots: dict[str, HotspotGrid]
     overdue: list[dict[str, Any]]
     districts: list[str] = field(default_factory=list)
+    undated: int = 0  # assets left out of the month's register for want of a date
 
 
 def key_figures(store: Store, period: Period, now: dt.datetime | None = None
@@ -80,4 +85,5 @@ def monthly_figures(store: Store, month: str | Period, *, now: dt.datetime | Non
     prog.update(3, 4, msg("overdue orders"))
     overdue = overdue_orders(store, period, now=now)
     prog.update(4, 4, msg("done"))
-    return MonthlyFigures(period, previous, key, dash, grids, overdue, store.districts())
+    return MonthlyFigures(period, previous, key, dash, grids, overdue, store.districts(),
+                          undated_after(store, period, now))

@@ -190,6 +190,45 @@ def district_chart_height(n: int, dpi: float = 96) -> int:
     return round((max(n, 1) * _ROW_PT + _TOP_PT + _BOTTOM_PT) * dpi / 72)
 
 
+_PAD_PX = 4.0  # room left between the outermost text and the canvas's edge
+
+
+def fit_margins(fig: Figure) -> None:
+    """Margins of a fixed-layout chart (the dashboard's) from the real extent of its text at
+    the figure's size now - tick labels, axis labels, title and legend - so that nothing is
+    cut at the canvas's edge when the dock is low or narrow; the sub-district chart keeps
+    its own rule (:func:`fit_district_margins`). The report's charts are laid out by
+    matplotlib and left alone."""
+    if fig.get_layout_engine() is not None or not fig.axes:
+        return
+    if any(a.get_gid() == "district" for a in fig.axes):
+        fit_district_margins(fig)
+        return
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return
+    renderer = get_renderer()
+    from matplotlib.transforms import Bbox
+
+    shown = [a for a in fig.axes if a.get_visible() and a.axison]
+    if not shown:
+        return
+    text = Bbox.union([a.get_tightbbox(renderer) for a in shown])
+    area = Bbox.union([a.get_window_extent(renderer) for a in shown])
+    width, height = fig.bbox.width, fig.bbox.height
+    sub = fig.subplotpars
+    # the text's overhang beyond the axes does not depend on the margins: one pass
+    left = (area.x0 - text.x0 + _PAD_PX) / width
+    right = 1 - (text.x1 - area.x1 + _PAD_PX) / width
+    bottom = (area.y0 - text.y0 + _PAD_PX) / height
+    top = 1 - (text.y1 - area.y1 + _PAD_PX) / height
+    if right - left < 0.2:  # a canvas too narrow for its text: keep some plot
+        left, right = sub.left, sub.right
+    if top - bottom < 0.2:
+        bottom, top = sub.bottom, sub.top
+    fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
+
+
 def fit_district_margins(fig: Figure) -> None:
     """Margins of the fixed-layout sub-district chart from the size of its text, for the
     figure's size now (its canvas calls this again after a resize): the names' width on the

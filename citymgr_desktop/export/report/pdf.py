@@ -123,7 +123,12 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
                    "orders due in the month (deadline in the month, dispatched, not "
                    "cancelled); the register and the share in condition 4-5 are at the "
                    "month's end (or now).")
-        s.text(X0, y + 3, W, 16, notes, 8, color="#555555", wrap=True)
+        if figs.undated:
+            notes += " " + tr("{n} assets without an install date were written after the "
+                              "month's end and are not counted in its register (the file "
+                              "keeps no creation date: they may be new since, or older and "
+                              "edited since).").format(n=f"{figs.undated:,}")
+        s.text(X0, y + 3, W, 24, notes, 8, color="#555555", wrap=True)
     pages.append(cover)
 
     def chart_page(s: Sheet) -> None:
@@ -168,13 +173,17 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
         def map_page(s: Sheet) -> None:
             from citymgr_desktop.render.hotspots import draw_hotspot_map, legend
 
-            y = _heading(s, TOP, tr("Hot spots"))
+            y = _heading(s, TOP, f"{tr('Hot spots')} · {tr('at the time of making')}")
             x0, y0, x1, y1 = data.extent()
+            totals = {"open_cases": tr("{n} open cases in all; a case with assets in "
+                                       "several cells counts in each"),
+                      "poor_assets": tr("total") + " {n}"}
             for kind, caption in (("open_cases", tr("Open cases per cell")),
                                   ("poor_assets", tr("Assets in condition 4-5 per cell"))):
                 grid = figs.hotspots[kind]
-                s.text(X0, y, W, 6, f"{caption} ({grid.size:,.0f} m × {grid.size:,.0f} m, "
-                       f"{tr('total')} {grid.total:,})", 9.5, bold=True)
+                total = totals[kind].format(n=f"{grid.total:,}")
+                s.text(X0, y, W, 6, f"{caption} ({grid.size:,.0f} m × {grid.size:,.0f} m; "
+                       f"{total})", 9.5, bold=True)
                 pad = grid.size * 0.6  # whole cells at the edges
                 extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
                 frame = s.rect(X0, y + 7, W - 32, 112)

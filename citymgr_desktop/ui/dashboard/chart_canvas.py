@@ -39,12 +39,13 @@ class ChartCanvas(FigureCanvasQTAgg):
             return False
         self.picks = draw(self.figure, *args)
         self._shown = (draw, args)
+        charts.fit_margins(self.figure)
         self.draw_idle()
         return True
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        charts.fit_district_margins(self.figure)
+        charts.fit_margins(self.figure)
 
     def has_chart(self) -> bool:
         return self._shown is not None

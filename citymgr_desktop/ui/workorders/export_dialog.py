@@ -1,5 +1,6 @@
-"""Dialog to export work orders: format (PDF, XLSX, CSV, GeoJSON, GeoPackage), file,
-language, map extracts; the choices are remembered."""
+"""Dialog to export work orders: which orders (the selected, those the list's filter shows,
+or all), format (PDF, XLSX, CSV, GeoJSON, GeoPackage), file, language, map extracts; the
+choices are remembered."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 SETTINGS = "workorders/export"
+SCOPES = ("selected", "filtered", "all")
 FORMATS = (("pdf", "PDF (*.pdf)"), ("xlsx", "Excel (*.xlsx)"), ("csv", "CSV (*.csv)"),
            ("geojson", "GeoJSON (*.geojson)"), ("gpkg", "GeoPackage (*.gpkg)"))
 
@@ -29,17 +31,37 @@ FORMATS = (("pdf", "PDF (*.pdf)"), ("xlsx", "Excel (*.xlsx)"), ("csv", "CSV (*.c
 class WorkOrderExportDialog(QDialog):
     """Chooses what to write; the caller runs the export in a worker."""
 
-    def __init__(self, parent: QWidget | None, count: int, default_name: str,
+    def __init__(self, parent: QWidget | None, counts: dict[str, int], default_name: str,
                  folder: Path | None = None) -> None:
-        """``folder``: where the file goes until one was chosen (the project's folder)."""
+        """``counts``: how many orders each scope (``SCOPES``) exports; ``folder``: where
+        the file goes until one was chosen (the project's folder)."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Export work orders"))
         s = QSettings()
         saved = s.value(SETTINGS, {}) or {}
         saved = saved if isinstance(saved, dict) else {}
         form = QFormLayout()
-        form.addRow(QLabel(self.tr("%1 work order(s) will be exported.")
-                           .replace("%1", str(count))))
+        self.counts = counts
+        self.scope = QComboBox()
+        self.scope.setObjectName("exportScope")
+        labels = {"selected": self.tr("Selected orders (%1)"),
+                  "filtered": self.tr("Orders the list shows (%1)"),
+                  "all": self.tr("All orders (%1)")}
+        for key in SCOPES:
+            self.scope.addItem(labels[key].replace("%1", str(counts.get(key, 0))), key)
+            if not counts.get(key):  # nothing selected: not a choice
+                item = self.scope.model().item(self.scope.count() - 1)  # type: ignore[attr-defined]
+                item.setEnabled(False)
+        wanted = str(saved.get("scope", "selected"))
+        order = [wanted, *SCOPES] if wanted in SCOPES else list(SCOPES)
+        # the remembered scope, or the first that exports something
+        first = next((k for k in order if counts.get(k)), "all")
+        self.scope.setCurrentIndex(max(self.scope.findData(first), 0))
+        form.addRow(self.tr("Orders"), self.scope)
+        self.summary = QLabel()
+        form.addRow(self.summary)
+        self.scope.currentIndexChanged.connect(self._scope_changed)
+        self._scope_changed()
         self.format = QComboBox()
         for key, label in FORMATS:
             self.format.addItem(label, key)
@@ -75,6 +97,10 @@ class WorkOrderExportDialog(QDialog):
         self.format.currentIndexChanged.connect(self._format_changed)
         self._format_changed()
 
+    def _scope_changed(self) -> None:
+        n = self.counts.get(self.scope.currentData(), 0)
+        self.summary.setText(self.tr("%1 work order(s) will be exported.").replace("%1", str(n)))
+
     def _format_changed(self) -> None:
         fmt = self.format.currentData()
         p = Path(self.path.text())
@@ -91,7 +117,8 @@ class WorkOrderExportDialog(QDialog):
             self.path.setText(name)
 
     def values(self) -> dict[str, object]:
-        return {"format": self.format.currentData(), "path": self.path.text().strip(),
+        return {"scope": self.scope.currentData(),
+                "format": self.format.currentData(), "path": self.path.text().strip(),
                 "lang": self.lang.currentData(), "map": self.with_map.isChecked(),
                 "photos": self.with_photos.isChecked()}
 
@@ -99,7 +126,8 @@ class WorkOrderExportDialog(QDialog):
         v = self.values()
         if not v["path"]:
             return
-        QSettings().setValue(SETTINGS, {"format": v["format"], "lang": v["lang"],
+        QSettings().setValue(SETTINGS, {"scope": v["scope"], "format": v["format"],
+                                        "lang": v["lang"],
                                         "map": v["map"], "photos": v["photos"],
                                         "folder": str(Path(str(v["path"])).parent)})
         super().accept()

@@ -17,7 +17,7 @@ from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.workorders import deadlines as dl
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
-from citymgr_desktop.core.workorders.query import load_report
+from citymgr_desktop.core.workorders.query import list_orders, load_report
 from citymgr_desktop.export.workorders.exporter import export_orders
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
@@ -226,18 +226,29 @@ class WorkOrdersFeature(QObject):
         store = self.window.store
         if store is None:
             return
-        cases = self.list.selected_cases() or [r["case_no"] for r in self.list.rows]
-        if not cases:
+        scopes = {"selected": self.list.selected_cases(),
+                  "filtered": [r["case_no"] for r in self.list.rows],
+                  "all": [r["case_no"] for r in list_orders(store, pending=self.pending)]}
+        if not scopes["all"]:
             show_error(self.window, self.tr("Export work orders"),
                        CitymgrError("No work order is listed: change the filter."))
             return
         if values is None:
-            name = cases[0] if len(cases) == 1 else f"workorders-{len(cases)}"
+            first = scopes["selected"] or scopes["filtered"] or scopes["all"]
+            name = first[0] if len(first) == 1 else f"workorders-{len(first)}"
             folder = None if store.is_database else store.path.parent  # a database: home
-            dlg = WorkOrderExportDialog(self.window, len(cases), name, folder)
+            dlg = WorkOrderExportDialog(self.window, {k: len(v) for k, v in scopes.items()},
+                                        name, folder)
             if not dlg.exec():
                 return
             values = dlg.values()
+        scope = values.get("scope")
+        cases = (scopes[scope] if scope in scopes  # type: ignore[index]
+                 else scopes["selected"] or scopes["filtered"])
+        if not cases:
+            show_error(self.window, self.tr("Export work orders"),
+                       CitymgrError("No work order is listed: change the filter."))
+            return
         pending = DeltaSet(self.pending or ())  # a copy: the worker reads it, the UI edits on
         self.task = run_task(
             self.window, self.tr("Exporting work orders…"), export_orders, store,

@@ -1,0 +1,81 @@
+"""Every figure of a month's report is of that month's end: assets imported after it are not
+in its register, the next month's report shows them as the change; what cannot be dated is
+said on the page. Through the CLI process, read back with pdftotext."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+from citymgr_desktop.core.clock import office_today
+from tests.core import import_sources as src
+from tests.tools import needs_poppler
+from tests.ui.test_report import pages_text
+
+pytestmark = needs_poppler
+
+
+def _citymgr(*args: str) -> str:
+    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def _register(pdf) -> tuple[int, int, str]:
+    """(this month, last month, change) of 台账资产数 on the cover, from the laid-out text."""
+    text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    line = next(t for t in text.splitlines() if "台账资产数" in t)
+    this, last, change = line.split()[1:4]
+    return int(this.replace(",", "")), int(last.replace(",", "")), change
+
+
+def test_assets_imported_this_month_are_not_in_last_months_report(district, tmp_path):
+    today = office_today()
+    this = today.strftime("%Y-%m")
+    last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    _citymgr("report", str(district), "--month", last, "--out", str(tmp_path / "a.pdf"),
+             "--no-map")
+    before = _register(tmp_path / "a.pdf")[0]
+    bins = src.shapefile_bins(tmp_path)
+    _citymgr("import", str(district), str(bins), "--as", "litter_bin")  # five, no 建成日期
+
+    _citymgr("report", str(district), "--month", last, "--out", str(tmp_path / "last.pdf"),
+             "--no-map")
+    _citymgr("report", str(district), "--month", this, "--out", str(tmp_path / "this.pdf"),
+             "--no-map")
+    assert _register(tmp_path / "last.pdf")[0] == before
+    cover = pages_text(tmp_path / "last.pdf")[0]
+    assert "另有5个资产未填建成日期且在月末之后写入，未计入本月台账" in cover
+    now, previous, change = _register(tmp_path / "this.pdf")
+    assert (now, previous, change) == (before + 5, before, "+5")
+    assert "未计入本月台账" not in pages_text(tmp_path / "this.pdf")[0]
+
+
+def test_hot_spot_caption_counts_open_cases_once(district, tmp_path):
+    """The cells add up to more than the open orders (an order's assets lie in several
+    cells); the caption's total is the orders, and says how the cells count."""
+    from citymgr_desktop.core import stats
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.core.workorders.states import OPEN_STATES
+
+    out = tmp_path / "map.pdf"
+    _citymgr("report", str(district), "--month", "2026-11", "--out", str(out))
+    _citymgr("report", str(district), "--month", "2026-11", "--out", str(tmp_path / "en.pdf"),
+             "--lang", "en")
+    states = sorted(s.value for s in OPEN_STATES)
+    with Store.open(district, read_only=True) as store:
+        grid = stats.hotspot_grid(store, "open_cases")
+        orders = store.conn.execute(
+            "SELECT count(DISTINCT o.work_order_uuid) FROM work_order o JOIN work_order_asset "
+            f"l USING (work_order_uuid) WHERE o.state IN ({', '.join('?' * len(states))})",
+            states).fetchone()[0]
+    assert sum(grid.cells.values()) > orders == grid.total > 0
+    text = "".join(pages_text(out))
+    assert "热点分布·截至生成时" in text
+    assert f"未结案件共{orders}件，涉及多个网格的案件在每个网格各计一次" in text
+    assert f"合计{sum(grid.cells.values())}" not in text
+    english = "".join(pages_text(tmp_path / "en.pdf"))
+    assert f"{orders}opencasesinall;acasewithassetsinseveralcellscountsineach" in english
