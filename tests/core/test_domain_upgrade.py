@@ -18,16 +18,8 @@ from citymgr_desktop.core.qgis import project as qgis_project
 from citymgr_desktop.core.store import Store, validate_file
 from tests.core.qgis_support import make_project_file
 from tests.core.sync_support import checkout
+from tests.domain_support import OLD_SOURCE
 from tests.gpkg_checks import PROJECT_REPORT_SCRIPT, run_pyqgis
-
-# work_order_source as the schema before 12319 wrote it
-OLD_SOURCE = dm.CodedDomain("work_order_source", "Source", "案件来源", (
-    dm.Code("patrol", "Patrol inspection", "巡查发现"),
-    dm.Code("supervisor", "Supervisor report", "监督员上报"),
-    dm.Code("hotline", "12345 hotline", "12345热线"),
-    dm.Code("public", "Public report", "公众举报"),
-    dm.Code("assigned", "Assigned from above", "上级交办"),
-))
 
 
 @pytest.fixture

@@ -54,6 +54,18 @@ def published(pg_url: str, small_district) -> str:
     return pg_url
 
 
+@pytest.fixture(params=["geopackage", "postgis"])
+def project_target(request, small_district) -> str:
+    """The project's name where a FILE is accepted: the file, or the database's URL."""
+    if request.param == "geopackage":
+        return str(small_district)
+    from citymgr_desktop.core.store.postgis import publish
+
+    target = request.getfixturevalue("pg_url")
+    publish(small_district, target)
+    return target
+
+
 def run_citymgr(*args: str, env: dict[str, str] | None = None):
     """``citymgr ARGS`` in a fresh process with this worktree first on the path."""
     import subprocess

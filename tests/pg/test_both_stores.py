@@ -193,18 +193,6 @@ def test_time_limits_and_the_calendar_are_kept_alike(project_store):
 
 
 # -- field packages out of and back into either store (docs/sync.md, docs/postgis.md) ----------
-@pytest.fixture(params=["geopackage", "postgis"])
-def project_target(request, small_district) -> str:
-    """The project's name where a FILE is accepted: the file, or the database's URL."""
-    if request.param == "geopackage":
-        return str(small_district)
-    from citymgr_desktop.core.store.postgis import publish
-
-    target = request.getfixturevalue("pg_url")
-    publish(small_district, target)
-    return target
-
-
 def _cli(capsys, *args: str) -> tuple[int, dict]:
     """``citymgr ARGS --json`` in this process: its exit code and its JSON document."""
     import json

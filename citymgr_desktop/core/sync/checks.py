@@ -193,20 +193,25 @@ def asset_term(table: str) -> Term:
     return Term(t.label("en"), t.label("zh"))
 
 
-def restore_condition_before(conn: sqlite3.Connection, plan: Plan) -> None:
+def restore_condition_before(conn: sqlite3.Connection,
+                             records: list[tuple[str, dict[str, Any]]]) -> list[Text]:
     """A new field record whose ``condition_before`` is the condition the surveyor gave its
     asset in the same package (QGIS and QField read the asset as edited: "5 → 5" for a bin
     that was 3) keeps the condition the asset had in the base instead. Only when the record is
     the asset's one new record of the sync: with two visits the later one rightly starts
-    from the edited condition. Needs the base (``b``) and the package (``f``) attached."""
-    new = [c for c in plan.changes if c.table == "maintenance_record" and c.action == "insert"
-           and c.values.get("condition_before") is not None
-           and c.values.get("asset_class") in sc.ASSET_TABLES_BY_NAME]
-    per_asset: dict[tuple[str, str], list[Change]] = defaultdict(list)
-    for c in new:
-        per_asset[(str(c.values["asset_class"]), str(c.values.get("asset_uuid")))].append(c)
-    for (cls, asset_uuid), records in per_asset.items():
-        if len(records) != 1:
+    from the edited condition. ``records``: (uuid, values) of the sync's new records, values
+    put right in place (a file's plan, a database's deltas); returns the notes. Needs the
+    base (``b``) and the package (``f``) attached."""
+    new = [(uuid, values) for uuid, values in records
+           if values.get("condition_before") is not None
+           and values.get("asset_class") in sc.ASSET_TABLES_BY_NAME]
+    per_asset: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for uuid, values in new:
+        per_asset[(str(values["asset_class"]), str(values.get("asset_uuid")))].append(
+            (uuid, values))
+    notes: list[Text] = []
+    for (cls, asset_uuid), same_asset in per_asset.items():
+        if len(same_asset) != 1:
             continue
         sides = [conn.execute(f"SELECT condition FROM {schema}.{gpkg.quote_ident(cls)} "
                               "WHERE asset_uuid = ?", (asset_uuid,)).fetchone()
@@ -214,18 +219,18 @@ def restore_condition_before(conn: sqlite3.Connection, plan: Plan) -> None:
         if sides[0] is None or sides[1] is None:  # a new asset, or deleted in the field
             continue
         base, edited = sides[0][0], sides[1][0]
-        rec = records[0]
-        if values_equal(base, edited) or not values_equal(rec.values["condition_before"],
-                                                           edited):
+        ((record_uuid, values),) = same_asset
+        if values_equal(base, edited) or not values_equal(values["condition_before"], edited):
             continue
-        rec.values["condition_before"] = base
+        values["condition_before"] = base
         code = conn.execute(f"SELECT obj_code FROM f.{gpkg.quote_ident(cls)} WHERE "
                             "asset_uuid = ?", (asset_uuid,)).fetchone()[0]
-        plan.notes.append(msg("{asset} {code}: record {record} gave as condition before the "
-                              "condition set in the same visit ({edited}); kept the one the "
-                              "asset had before ({base})", asset=asset_term(cls),
-                              code=code or asset_uuid, record=rec.uuid[:8], edited=edited,
-                              base="-" if base is None else base))
+        notes.append(msg("{asset} {code}: record {record} gave as condition before the "
+                         "condition set in the same visit ({edited}); kept the one the "
+                         "asset had before ({base})", asset=asset_term(cls),
+                         code=code or asset_uuid, record=record_uuid[:8], edited=edited,
+                         base="-" if base is None else base))
+    return notes
 
 
 def _condition_now(store: Store, cls: str, asset_uuid: str, change: Change | None) -> Any:

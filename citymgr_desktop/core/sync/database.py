@@ -115,7 +115,7 @@ def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | N
                 (d.table, d.uuid, "retire" if d.key in changes.retired else d.kind)
                 for d in changes.deltas if d.key not in kept)
             report.photos = photos.to_json() if photos else {}
-            report.notes += [p["message"] for p in photos.problems]
+            report.notes += changes.notes + [p["message"] for p in photos.problems]
             report.journal_entries = len(journal)
             report.sync_uuid = new_uuid()
             if dry_run:

@@ -16,13 +16,14 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError, ValidationError
-from citymgr_desktop.core.messages import msg
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta
 from citymgr_desktop.core.store.postgis import PostgisStore
 from citymgr_desktop.core.store.postgis import field_sync as fs
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN
 from citymgr_desktop.core.sync import registry as reg
+from citymgr_desktop.core.sync.checks import restore_condition_before
 from citymgr_desktop.core.sync.database_checkout import META_DATABASE, SYNCED_TABLES
 from citymgr_desktop.core.sync.diff import TableDiff, all_columns, fetch_by_rowid, fetch_rows
 from citymgr_desktop.core.sync.files import attached, package_meta
@@ -40,6 +41,7 @@ class FieldChanges:
     deltas: list[Delta] = field(default_factory=list)
     versions: dict[tuple[str, str], int] = field(default_factory=dict)
     retired: set[tuple[str, str]] = field(default_factory=set)
+    notes: list[Text] = field(default_factory=list)
 
 
 def read_package_meta(pkg_path: Path) -> dict[str, str]:
@@ -112,6 +114,9 @@ def field_changes(db: PostgisStore, base: Path, pkg_path: Path,
             for t in SYNCED_TABLES:
                 d = diffs[t.name]
                 _table_changes(conn, t, d, pkg.versions.get(t.name, {}), out)
+            out.notes += restore_condition_before(conn, [  # the file sync's rule
+                (d.uuid, d.new) for d in out.deltas
+                if d.table == "maintenance_record" and d.old is None and isinstance(d.new, dict)])
     finally:
         conn.close()
     return out

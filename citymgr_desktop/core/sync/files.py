@@ -1,6 +1,6 @@
 """Package files as sync sees them: attaching them to the master's connection (read-only when
 they may not be written), checking they are still GeoPackages, reading their manifest, and
-the content id that makes the same package brought in twice a no-op.
+the sync id that makes the same package brought in twice a no-op.
 """
 
 from __future__ import annotations
@@ -11,20 +11,13 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.errors import BadFileError
-from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store import integrity
 from citymgr_desktop.core.store.files import damaged_error
-from citymgr_desktop.core.sync.diff import (
-    CACHE_KIB,
-    CHUNK,
-    TableDiff,
-    all_columns,
-    fetch_by_rowid,
-    fetch_rows,
-)
+from citymgr_desktop.core.sync.diff import CACHE_KIB, TableDiff
 from citymgr_desktop.core.sync.values import dumps
 
 
@@ -89,32 +82,42 @@ def package_meta(conn: sqlite3.Connection, schema: str = "f") -> dict[str, str]:
         return {}
 
 
-def content_id(package_uuid: str, parent: str | None, conn: sqlite3.Connection,
-               diffs: Mapping[str, TableDiff], chunk: int = CHUNK) -> str:
+class SyncId:
     """The sync id: the package id and a hash of the field's changes against their base, so
-    the same package content brought in twice has the same id. The changed values are read
-    from the package attached as ``f``, ``chunk`` rows at a time."""
-    h = hashlib.sha256(f"{package_uuid}|{parent or 'check-out'}".encode())
-    for name in sorted(diffs):
-        d, t = diffs[name], sc.table(name)
-        changed = {c for cols in d.updated.values() for c in cols} | {t.key}
-        cols = [c for c in all_columns(t) if c in changed]
-        updated = sorted(d.updated)
-        for i in range(0, len(updated), chunk):
-            part = updated[i:i + chunk]
-            rows = fetch_rows(conn, "f", t, part, cols)
-            for u in part:
-                row = rows[u]
-                h.update(json.dumps(["U", name, u, [[c, dumps(row[c])] for c in d.updated[u]]]
-                                    ).encode())
-        for u in sorted(d.deleted):
-            h.update(json.dumps(["D", name, u]).encode())
-        inserted = sorted(d.inserted, key=lambda n: n.rowid)
-        for i in range(0, len(inserted), chunk):
-            news = inserted[i:i + chunk]
-            by_rowid = fetch_by_rowid(conn, "f", t, [n.rowid for n in news], all_columns(t))
-            for n in news:
-                row = by_rowid[n.rowid]
-                h.update(json.dumps(["I", name, n.uuid, n.rowid,
-                                     [[c, dumps(v)] for c, v in sorted(row.items())]]).encode())
-    return f"{package_uuid[:8]}-{h.hexdigest()[:12]}"
+    the same package content brought in twice has the same id.
+
+    It is made from the package's rows the merge reads anyway (:meth:`add`, one piece of a
+    table's diff at a time, in any order): the hash takes them table by table (by name), the
+    updates by uuid, the deletes, the new rows by rowid, so the id does not depend on the
+    order the merge streams them in and is the one earlier versions computed by reading the
+    changed values a second time.
+    """
+
+    def __init__(self, package_uuid: str, parent: str | None) -> None:
+        self.package_uuid, self.parent = package_uuid, parent
+        self._pieces: dict[str, list[tuple[tuple[int, Any], bytes]]] = {}
+
+    def add(self, name: str, diff: TableDiff, field: Mapping[str, Mapping[str, Any]],
+            field_new: Mapping[int, Mapping[str, Any]]) -> None:
+        """A piece of table ``name``'s diff with the field's rows read for it: by uuid for
+        the updates (at least the columns each changed), by rowid (every column and
+        ``"fid"``) for the new rows."""
+        pieces = self._pieces.setdefault(name, [])
+        for u, cols in diff.updated.items():
+            row = field[u]
+            pieces.append(((0, u), json.dumps(
+                ["U", name, u, [[c, dumps(row[c])] for c in cols]]).encode()))
+        for u in diff.deleted:
+            pieces.append(((1, u), json.dumps(["D", name, u]).encode()))
+        for n in diff.inserted:
+            values = field_new[n.rowid]
+            pieces.append(((2, n.rowid), json.dumps(
+                ["I", name, n.uuid, n.rowid,
+                 [[c, dumps(v)] for c, v in sorted(values.items())]]).encode()))
+
+    def hexdigest(self) -> str:
+        h = hashlib.sha256(f"{self.package_uuid}|{self.parent or 'check-out'}".encode())
+        for name in sorted(self._pieces):
+            for _key, piece in sorted(self._pieces[name], key=lambda p: p[0]):
+                h.update(piece)
+        return f"{self.package_uuid[:8]}-{h.hexdigest()[:12]}"

@@ -23,11 +23,7 @@ from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.sync import registry as reg
 from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, integrity_check
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
-from citymgr_desktop.core.sync.checks import (
-    apply_inspections,
-    check_plan,
-    restore_condition_before,
-)
+from citymgr_desktop.core.sync.checks import apply_inspections, check_plan, restore_condition_before
 from citymgr_desktop.core.sync.diff import (
     CHUNK,
     TableDiff,
@@ -36,7 +32,7 @@ from citymgr_desktop.core.sync.diff import (
     fetch_by_rowid,
     fetch_rows,
 )
-from citymgr_desktop.core.sync.files import content_id
+from citymgr_desktop.core.sync.files import SyncId
 from citymgr_desktop.core.sync.identity import check_identities
 from citymgr_desktop.core.sync.journal import JournalWriter, value_json, write_conflicts
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
@@ -186,32 +182,36 @@ class SyncJob:
 
     def _merge(self, diffs: dict[str, TableDiff]) -> Plan | None:
         """merge: the package refused if its row identities are damaged; the changed rows of
-        the three sides, the sync id, the merged plan checked against the whole master; None
-        when there is nothing to do or the same content was synced before (the report says
-        which)."""
+        the three sides (the sync id made from the field's), the plan checked against the
+        master; None if there is nothing to do or this content was synced before (no check)."""
         rep = self.report
         check_identities(self.conn, diffs, str(self.pkg_path))
-        rep.sync_id = content_id(self.pkg.package_uuid, self.parent, self.conn, diffs, CHUNK)
         if not any(diffs.values()):
             rep.status = "nothing-to-do"
             parent = reg.run_by_uuid(self.conn, self.parent) if self.parent else None
             rep.sync_id = parent.sync_id if parent else None
             return None
-        earlier = reg.applied_run_with_id(self.conn, rep.sync_id)
-        if earlier is not None:
-            rep.status, rep.sync_uuid = "already-synced", earlier.sync_uuid
-            rep.notes.append(msg("this package content was synced on {applied_at}",
-            applied_at=earlier.applied_at))
-            return None
         self._share("merge").update(0, 1, msg("merging"))
         merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
+        sync_id = SyncId(self.pkg.package_uuid, self.parent)
         for t in DATA_TABLES:  # the changed rows stream through, CHUNK at a time
             for part in _parts(diffs[t.name]):
-                merger.merge_table(self._inputs(t, part))
+                inputs = self._inputs(t, part)
+                sync_id.add(t.name, part, inputs.field, inputs.field_new)
+                merger.merge_table(inputs)
+        rep.sync_id = sync_id.hexdigest()
+        earlier = reg.applied_run_with_id(self.conn, rep.sync_id)
+        if earlier is not None:  # the plan is dropped: nothing checked or written
+            rep.status, rep.sync_uuid = "already-synced", earlier.sync_uuid
+            rep.notes.append(msg("this package content was synced on {applied_at}",
+                                 applied_at=earlier.applied_at))
+            return None
         plan = merger.plan
         check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
         self._drop_repeated_conflicts(plan)
-        restore_condition_before(self.conn, plan)
+        plan.notes += restore_condition_before(self.conn, [
+            (c.uuid, c.values) for c in plan.changes
+            if c.table == "maintenance_record" and c.action == "insert"])
         apply_inspections(self.store, plan, self.stamp, self.pkg.surveyor or "")
         self._tick("merge")
         return plan

@@ -149,6 +149,8 @@ class GuardedConnection:
         self.revive()
         try:
             return self._conn.execute(*args, **kwargs)
+        except psycopg.errors.LockNotAvailable:  # a lock_timeout: the connection is fine
+            raise
         except psycopg.OperationalError as exc:
             raise self._lost(exc) from None
 
@@ -170,6 +172,8 @@ class _GuardedCursor:
 
         try:
             return self._cursor.execute(*args, **kwargs)
+        except psycopg.errors.LockNotAvailable:
+            raise
         except psycopg.OperationalError as exc:
             raise self._owner._lost(exc) from None
 

@@ -7,6 +7,7 @@ columns with their SRID and a GiST index, QGIS's ``layer_styles`` with our QML a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from citymgr_desktop.core.model import domains as dm
@@ -40,12 +41,18 @@ def literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def coded_check(column: str, values: Iterable[Any]) -> str:
+    """The CHECK of a coded domain's column: one of ``values`` or NULL (also what
+    ``postgis/upgrade.py`` puts on a database made before the domain gained codes)."""
+    col = ident(column)
+    return f"CHECK ({col} IS NULL OR {col} IN ({', '.join(literal(v) for v in values)}))"
+
+
 def _check(f: sc.Field) -> str | None:
     domain = f.get_domain()
     col = ident(f.name)
     if isinstance(domain, dm.CodedDomain):
-        values = ", ".join(literal(v) for v in domain.values())
-        return f"CHECK ({col} IS NULL OR {col} IN ({values}))"
+        return coded_check(f.name, domain.values())
     if isinstance(domain, dm.RangeDomain):
         lo = ">=" if domain.min_inclusive else ">"
         hi = "<=" if domain.max_inclusive else "<"

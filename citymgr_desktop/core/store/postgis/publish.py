@@ -32,7 +32,7 @@ from citymgr_desktop.core.store.create import bulk_insert, finish, initialise
 from citymgr_desktop.core.store.geopackage import Store
 from citymgr_desktop.core.store.postgis.bulk import copy_to_stage, staged_columns
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, create_schema, ident
-from citymgr_desktop.core.store.postgis.qgis_project import write_project
+from citymgr_desktop.core.store.postgis.qgis_project import extent_of, write_project
 from citymgr_desktop.core.store.postgis.store import PostgisStore
 from citymgr_desktop.core.store.postgis.values import from_db, select_column
 
@@ -98,16 +98,8 @@ def publish(source: str | os.PathLike[str], target: str,
             if links:
                 result.inserted[sc.WORK_ORDER_ASSET.name] = links
             _publish_calendar(store, conn)
-            write_project(conn, target, srid, _extent(db))
+            write_project(conn, target, srid, extent_of(db.layers()))
     return result
-
-
-def _extent(db: PostgisStore) -> tuple[float, float, float, float] | None:
-    boxes = [li.extent for li in db.layers() if li.is_asset and li.extent]
-    if not boxes:
-        return None
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _upsert(conn: Any, table: sc.Table, names: list[str], rows: list[list[Any]],

@@ -9,12 +9,14 @@ project=citymgr``. No password is written into it: QGIS asks, or libpq finds it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.qgis import document as qgis_document
 from citymgr_desktop.core.qgis.embedded import PROJECT_NAME
+from citymgr_desktop.core.store.common import LayerInfo
 from citymgr_desktop.core.user import login_name
 
 QGIS_PROJECTS_DDL = ("CREATE TABLE IF NOT EXISTS public.qgis_projects (name text PRIMARY KEY, "
@@ -50,6 +52,15 @@ def layer_sources(conninfo: dict[str, Any], srid: int) -> dict[str, str]:
         else:
             out[name] = f"{base} key='fid' checkPrimaryKeyUnicity='0' table=\"public\".\"{name}\""
     return out
+
+
+def extent_of(layers: Iterable[LayerInfo]) -> tuple[float, float, float, float] | None:
+    """The project's initial extent: that of all the asset layers (None: no assets)."""
+    boxes = [li.extent for li in layers if li.is_asset and li.extent]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def write_project(conn: Any, target: str, srid: int, extent: Any = None) -> None:

@@ -60,6 +60,7 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
         self.read_only = read_only
         self._depth = 0
         self.absent: dict[str, frozenset[str]] = {}  # the schema is always this version's
+        self.stale: frozenset[str] = frozenset()  # coded domains left older (postgis/upgrade)
         self._meta_cache: dict[str, str] = {}
         self._is_project = False
         self._listener: Any = None
@@ -76,7 +77,38 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
         except BaseException:
             conn.close()
             raise
-        return cls(target, conn, read_only, password)
+        store = cls(target, conn, read_only, password)
+        if not read_only:
+            store._renew_domains()
+        return store
+
+    def _renew_domains(self) -> None:
+        """Opened for writing: bring coded domains the database has from before they
+        gained codes up to the model, with its QGIS project (``postgis/upgrade.py``). A
+        login that is not the owner, or a table busy past the lock timeout, leaves them
+        as they are (``stale``) and the store opens all the same."""
+        import psycopg
+
+        from citymgr_desktop.core.store.postgis.upgrade import renew_domains, stale_domains
+
+        try:
+            self._is_project = self.is_asset_project()
+        except ReadOnlyError:
+            return
+        self.stale = stale_domains(self.conn) if self._is_project else frozenset()
+        if not self.stale:
+            return
+        try:
+            with self.conn.transaction():
+                if renew_domains(self.conn, self.stale) and \
+                        "qgis_projects" in self._tables():
+                    from citymgr_desktop.core.store.postgis import qgis_project
+
+                    qgis_project.write_project(self.conn, self.target, self.srid,
+                                               qgis_project.extent_of(self.layers()))
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+            return
+        self.stale = frozenset()
 
     def reader(self) -> PostgisStore:
         """Another, read-only store on the same database with a connection of its own (a

@@ -132,6 +132,7 @@ def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: i
         with conn.transaction():  # a savepoint: the error leaves the save usable
             conn.execute(sql, [to_db(n, row[n]) for n in names])
     except psycopg.errors.IntegrityError as exc:
+        _refuse_older_code(conn, table, row, d.uuid, exc)
         raise ValidationError("cannot add {table} {uuid}: {reason}", table=table.name,
                               uuid=d.uuid, reason=exc.diag.message_primary or exc) from None
     except psycopg.errors.InsufficientPrivilege:
@@ -193,6 +194,22 @@ def _insert_many(conn: Any, table: sc.Table, deltas: list[Delta], user: str, sta
                      "WHERE asset_uuid = ANY(%s)", ([d.uuid for d in deltas],))
 
 
+def _refuse_older_code(conn: Any, table: sc.Table, row: dict[str, Any], uuid: str,
+                       exc: Any) -> None:
+    """A value the database refused because its code list is older than the model's (made
+    before the code; this login may not bring it up to date: ``postgis/upgrade.py``)."""
+    from citymgr_desktop.core.store.postgis.upgrade import missing_code
+
+    found = missing_code(table, row, exc.diag.constraint_name)
+    if found is not None:
+        raise ReadOnlyError("{table} {uuid}: the database was made before {field} had the "
+                            "code {value}, and {user} may not add it; the database's owner "
+                            "adds it by opening the database once with this version of "
+                            "citymgr (the app, or any command that writes)",
+                            table=table.name, uuid=uuid, field=found[0], value=found[1],
+                            user=conn.info.user)
+
+
 def _next_serial(conn: Any, table: sc.Table, district_code: str) -> int:
     """The next free object-code serial of a class; the table lock keeps two concurrent
     creations from taking the same one."""
@@ -231,10 +248,17 @@ def _try_update(conn: Any, table: sc.Table, uuid: str, values: dict[str, Any], v
     _stamp(table, row, user, stamp)
     names = list(row)
     sets = ", ".join(f"{ident(n)} = {placeholder(n, srid)}" for n in names)
-    cur = conn.execute(
-        f"UPDATE {ident(table.name)} SET {sets}, {ident(VERSION_COLUMN)} = "
-        f"{ident(VERSION_COLUMN)} + 1 WHERE {ident(table.key)} = %s AND "
-        f"{ident(VERSION_COLUMN)} = %s", [*(to_db(n, row[n]) for n in names), uuid, version])
+    import psycopg
+
+    try:
+        cur = conn.execute(
+            f"UPDATE {ident(table.name)} SET {sets}, {ident(VERSION_COLUMN)} = "
+            f"{ident(VERSION_COLUMN)} + 1 WHERE {ident(table.key)} = %s AND "
+            f"{ident(VERSION_COLUMN)} = %s", [*(to_db(n, row[n]) for n in names), uuid, version])
+    except psycopg.errors.CheckViolation as exc:
+        _refuse_older_code(conn, table, row, uuid, exc)
+        raise ValidationError("cannot change {table} {uuid}: {reason}", table=table.name,
+                              uuid=uuid, reason=exc.diag.message_primary or exc) from None
     if cur.rowcount != 1:
         return False
     _derive(conn, table, uuid)
