@@ -217,6 +217,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         set_cli_language(None)
 
 
+def _one_line(text: str) -> str:
+    """An error on one line of stderr (a detail the app shows on a line of its own, such as
+    the server's message of a PostGIS error in Chinese, follows on the same line)."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 def _run(argv: list[str]) -> int:
     args = _parse(argv)
     set_cli_language(getattr(args, "lang", None) or args.global_lang)
@@ -226,7 +232,7 @@ def _run(argv: list[str]) -> int:
     except _citymgr_error() as exc:
         if args.debug:
             _log_traceback()
-        print(f"citymgr: error: {exc.render(cli_language())}", file=sys.stderr)
+        print(f"citymgr: error: {_one_line(exc.render(cli_language()))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         from citymgr_desktop.core.messages import msg
@@ -244,7 +250,7 @@ def _run(argv: list[str]) -> int:
             raise
         if args.debug:
             _log_traceback()
-        print(f"citymgr: error: {error.render(cli_language())}", file=sys.stderr)
+        print(f"citymgr: error: {_one_line(error.render(cli_language()))}", file=sys.stderr)
         return error.exit_code
     finally:
         set_cli_language(None)

@@ -130,3 +130,18 @@ def test_f1_in_the_wheel_shows_the_user_guide_it_carries(installed, lang, headin
                                  "action_about"], out
     assert str(bin_dir.parent) in out[1] and out[1].endswith(f"resources/guide/{lang}.md"), out
     assert out[2] == heading, out
+
+
+def test_the_wheel_brings_the_postgresql_driver(installed):
+    """``pip install`` of the package alone gives a working PostGIS path: psycopg imports in
+    the venv, and a database command gets past the import to the network (refused by a port
+    nothing listens on: the one-line error of a database that cannot be reached)."""
+    bin_dir, work, env = installed
+    _run([str(bin_dir / "python"), "-c", "import psycopg; print(psycopg.pq.version())"],
+         work, env)
+    res = subprocess.run([str(bin_dir / "citymgr"), "info",
+                          "postgresql://citymgr@127.0.0.1:1/city", "--lang", "en"], cwd=work,
+                         env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 11, res.stdout + res.stderr
+    assert "cannot connect to the database" in res.stderr and "Traceback" not in res.stderr
+    assert "psycopg" not in res.stderr, res.stderr

@@ -142,7 +142,7 @@ def test_a_connection_dropped_in_the_middle_of_a_save_writes_nothing(published):
         first, second = frame.iloc[0]["asset_uuid"], frame.iloc[1]["asset_uuid"]
         rows = db.get_rows("litter_bin", [first, second])
         lost = pytest.raises(DatabaseError, match="the connection was lost; nothing was saved")
-        with lost, db.session():
+        with lost as caught, db.session():
             db.save([Delta("litter_bin", first, {"remarks": rows[first]["remarks"]},
                            {"remarks": "half"})],
                     {("litter_bin", first): rows[first]["version"]})
@@ -152,6 +152,10 @@ def test_a_connection_dropped_in_the_middle_of_a_save_writes_nothing(published):
                     {("litter_bin", second): rows[second]["version"]})
         assert admin.execute("SELECT count(*) FROM litter_bin WHERE remarks = 'half'"
                              ).fetchone()[0] == 0
+    # the server's English is a detail: in parentheses in English, on its own line in Chinese
+    server = "terminating connection due to administrator command"
+    assert str(caught.value).endswith(f"nothing was saved ({server})"), str(caught.value)
+    assert caught.value.render("zh_CN").endswith(f"：连接已断开，未保存任何内容。\n服务器消息：{server}")
 
 
 def test_the_renderers_bulk_read_matches_the_files(published, small_district):

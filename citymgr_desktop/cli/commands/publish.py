@@ -10,6 +10,7 @@ from citymgr_desktop.cli.commands._common import (
     add_json,
     add_lang,
     add_overwrite,
+    cli_language,
     print_json,
     terminal_progress,
 )
@@ -59,18 +60,39 @@ def run_publish(args: argparse.Namespace) -> int:
                     "created_schema": result.created_schema, "inserted": result.inserted,
                     "updated": result.updated, "kept": result.kept})
         return 0
-    added, changed = sum(result.inserted.values()), sum(result.updated.values())
-    print(f"{args.file} -> {display_name(args.database)}: {added:,} rows added, "
-          f"{changed:,} updated" + (" (schema created)" if result.created_schema else ""))
-    if result.kept:
-        print(f"  kept the database's newer version of {sum(result.kept.values()):,} row(s) "
-              "changed there after the file's copy (" + ", ".join(
-                  f"{name} {n:,}" for name, n in result.kept.items()) + "); edit them in "
-              "the database, or take a new snapshot")
+    for line in published_lines(args.file, display_name(args.database), result,
+                                cli_language()):
+        print(line)
     return 0
 
 
+def published_lines(file: str, database: str, result, lang: str) -> list[str]:
+    """What a publish did, for a person, in ``lang`` (the English as it always was: scripts
+    read it; the tables by their names, in Chinese by their Chinese names)."""
+    from citymgr_desktop.core.messages import is_chinese, msg
+    from citymgr_desktop.core.model import schema as sc
+
+    added, changed = sum(result.inserted.values()), sum(result.updated.values())
+    said = dict(file=file, database=database, added=added, changed=changed)
+    line = (msg("{file} -> {database}: {added:,} rows added, {changed:,} updated (schema "
+                "created)", **said) if result.created_schema else
+            msg("{file} -> {database}: {added:,} rows added, {changed:,} updated", **said))
+    out = [line.render(lang)]
+    if result.kept:
+        names = {k: sc.TABLES_BY_NAME[k].zh if is_chinese(lang) and k in sc.TABLES_BY_NAME
+                 else k for k in result.kept}
+        per_table = ("、" if is_chinese(lang) else ", ").join(
+            f"{names[k]} {n:,}" for k, n in result.kept.items())
+        out.append("  " + msg("kept the database's newer version of {count:,} row(s) changed "
+                              "there after the file's copy ({per_table}); edit them in the "
+                              "database, or take a new snapshot",
+                              count=sum(result.kept.values()), per_table=per_table
+                              ).render(lang))
+    return out
+
+
 def run_snapshot(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store.postgis import display_name, snapshot
 
     counts = snapshot(args.database, args.out, district=args.district,
@@ -79,6 +101,6 @@ def run_snapshot(args: argparse.Namespace) -> int:
         print_json({"database": display_name(args.database), "out": args.out,
                     "rows": counts})
     else:
-        print(f"{display_name(args.database)} -> {args.out}: "
-              f"{sum(counts.values()):,} rows")
+        print(msg("{database} -> {out}: {rows:,} rows", database=display_name(args.database),
+                  out=args.out, rows=sum(counts.values())).render(cli_language()))
     return 0

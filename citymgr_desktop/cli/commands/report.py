@@ -32,11 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.cli.commands._common import (
         acting_user,
+        cli_language,
         document_language,
         print_json,
         terminal_progress,
     )
     from citymgr_desktop.cli.commands.stats import check_output
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.stats import Period
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.report.pdf import export_monthly_report
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**result, "seconds": round(time.perf_counter() - t0, 2)})
         return 0
-    print(f"wrote {result['out']} ({result['pages']} pages, {result['overdue']} overdue "
-          f"orders) in {time.perf_counter() - t0:.1f} s")
+    print(msg("wrote {path} ({pages} pages, {overdue} overdue orders) in {seconds:.1f} s",
+              path=result["out"], pages=result["pages"], overdue=result["overdue"],
+              seconds=time.perf_counter() - t0).render(cli_language()))
     return 0

@@ -269,6 +269,7 @@ def run_limits(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.workorders.exporter import export_orders
 
@@ -282,6 +283,7 @@ def run_export(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     else:
-        print(f"wrote {summary['out']}: {summary['orders']} order(s), {summary['assets']} "
-              f"asset(s) as {summary['format']}")
+        print(msg("wrote {path}: {orders} order(s), {assets} asset(s) as {format}",
+                  path=summary["out"], orders=summary["orders"], assets=summary["assets"],
+                  format=summary["format"]).render(cli_language()))
     return 0

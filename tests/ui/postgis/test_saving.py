@@ -57,6 +57,32 @@ def test_a_connection_lost_during_a_save_keeps_the_edits_for_a_retry(qtbot, db_w
     assert condition(url, uuid)[0] == 5
 
 
+def test_the_lost_connection_dialog_in_chinese_shows_the_server_text_as_a_detail(
+        qtbot, db_window):
+    """In Chinese the sentence is Chinese and PostgreSQL's English comes after it, on its own
+    line, as the server's message: not in parentheses inside the Chinese sentence."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from citymgr_desktop.ui import i18n
+
+    w = db_window
+    edit_a_condition_1_bin(qtbot, w, 5)  # the helper answers the form in English
+    with psycopg.connect(w.store.target) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (w.store.conn.info.backend_pid,))
+    seen = {}
+    i18n.install("zh_CN")
+    try:
+        with answer(qtbot, QDialogButtonBox.StandardButton.Ok,
+                    fill=lambda box: seen.update(text=box.text())):
+            press(qtbot, w, Qt.Key.Key_S, CTRL)
+    finally:
+        i18n.install("en")
+    sentence, server = seen["text"].strip().split("\n")
+    assert sentence.endswith("：连接已断开，未保存任何内容。"), seen["text"]
+    assert server == "服务器消息：terminating connection due to administrator command"
+    assert w.edit_session.dirty
+
+
 KILLED_EDITOR = """
 import os, signal, sys
 from citymgr_desktop.core.editing import EditSession

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from citymgr_desktop.core.errors import DatabaseError, SchemaError
+from citymgr_desktop.core.messages import is_chinese
 from citymgr_desktop.core.store.targets import display_name
 
 # the names' home is store/targets.py; core/sync/database_checkout.py still asks here
@@ -33,6 +35,29 @@ def _reason(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+@dataclass(frozen=True)
+class ServerSaid:
+    """What PostgreSQL or libpq said (its English: the detail an administrator needs), the
+    ``{server}`` at the end of our sentence: in English in parentheses after it, as it always
+    was; in Chinese on a line of its own after the sentence ends, as a detail, not English
+    inside a Chinese sentence. Every error of this backend that quotes the server uses it."""
+
+    text: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> ServerSaid:
+        diag = getattr(exc, "diag", None)
+        return cls(getattr(diag, "message_primary", None) or _reason(exc))
+
+    def render(self, lang: str = "en") -> str:
+        if is_chinese(lang):
+            return f"。\n服务器消息：{self.text}"
+        return f" ({self.text})"
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
 class PasswordNeededError(DatabaseError):
     """libpq found no password for this login (no ``.pgpass`` line, no ``PGPASSWORD``): the
     app asks for one and keeps it in memory only."""
@@ -43,11 +68,28 @@ class PasswordRefusedError(DatabaseError):
     the app asks again."""
 
 
+def driver() -> Any:
+    """The psycopg module, or one :class:`DatabaseError` line (exit code 11) when it cannot be
+    imported: a package built without it, or its libpq missing. Every connection is made by
+    :func:`connect`, so this is the one door; the other modules import psycopg only for its
+    exception classes, on a connection made here."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise DatabaseError("cannot use a PostgreSQL database: the PostgreSQL driver psycopg "
+                            "is not installed or does not load ({reason}); install it with "
+                            "python -m pip install \"psycopg[binary]\"",
+                            reason=str(exc).strip().splitlines()[0] if str(exc).strip()
+                            else type(exc).__name__) from None
+    return psycopg
+
+
 def connect(target: str, *, autocommit: bool = False, password: str | None = None) -> Any:
     """A psycopg connection to ``target``; :class:`DatabaseError` when the server is down,
     the database is missing or the login is refused (:class:`PasswordNeededError` when
-    libpq has no password to send). ``password`` is one the user typed (never stored)."""
-    import psycopg
+    libpq has no password to send), or psycopg is missing (:func:`driver`). ``password`` is
+    one the user typed (never stored)."""
+    psycopg = driver()
 
     extra: dict[str, Any] = {"password": password} if password else {}
     try:
@@ -58,14 +100,14 @@ def connect(target: str, *, autocommit: bool = False, password: str | None = Non
             raise PasswordNeededError("{target}: the database asks for a password",
                                       target=display_name(target)) from None
         if "password authentication failed" in str(exc):
-            raise PasswordRefusedError("{target}: cannot connect to the database ({reason})",
+            raise PasswordRefusedError("{target}: cannot connect to the database{server}",
                                        target=display_name(target),
-                                       reason=_reason(exc)) from None
-        raise DatabaseError("{target}: cannot connect to the database ({reason})",
-                            target=display_name(target), reason=_reason(exc)) from None
+                                       server=ServerSaid.of(exc)) from None
+        raise DatabaseError("{target}: cannot connect to the database{server}",
+                            target=display_name(target), server=ServerSaid.of(exc)) from None
     except psycopg.ProgrammingError as exc:  # a malformed URL or service name
-        raise DatabaseError("{target}: not a usable database address ({reason})",
-                            target=display_name(target), reason=_reason(exc)) from None
+        raise DatabaseError("{target}: not a usable database address{server}",
+                            target=display_name(target), server=ServerSaid.of(exc)) from None
 
 
 def require_postgis(conn: Any, target: str) -> None:
@@ -110,10 +152,10 @@ class GuardedConnection:
 
     def _lost(self, exc: BaseException) -> DatabaseError:
         if self._saving():
-            return DatabaseError("{target}: the connection was lost; nothing was saved "
-                                 "({reason})", target=self._name, reason=_reason(exc))
-        return DatabaseError("{target}: the connection to the database was lost ({reason})",
-                             target=self._name, reason=_reason(exc))
+            return DatabaseError("{target}: the connection was lost; nothing was saved{server}",
+                                 target=self._name, server=ServerSaid.of(exc))
+        return DatabaseError("{target}: the connection to the database was lost{server}",
+                             target=self._name, server=ServerSaid.of(exc))
 
     def execute(self, *args: Any, **kwargs: Any) -> Any:
         import psycopg

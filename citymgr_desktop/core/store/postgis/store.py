@@ -28,6 +28,7 @@ from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store.common import LayerInfo
 from citymgr_desktop.core.store.postgis.connection import (
     GuardedConnection,
+    ServerSaid,
     connect,
     display_name,
     require_postgis,
@@ -160,12 +161,11 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
                 yield self.conn
         except psycopg.errors.InsufficientPrivilege as exc:
             raise ReadOnlyError("{target}: the database refused the change; nothing was "
-                                "saved ({reason})", target=self.path,
-                                reason=exc.diag.message_primary or exc) from None
+                                "saved{server}", target=self.path,
+                                server=ServerSaid.of(exc)) from None
         except psycopg.OperationalError as exc:
-            raise DatabaseError("{target}: the connection was lost; nothing was saved "
-                                "({reason})", target=self.path,
-                                reason=str(exc).strip().splitlines()[0]) from None
+            raise DatabaseError("{target}: the connection was lost; nothing was saved{server}",
+                                target=self.path, server=ServerSaid.of(exc)) from None
         finally:
             self._depth = 0
 
