@@ -255,6 +255,20 @@ def settle(qtbot, window, timeout: int = 20_000) -> None:
     qtbot.waitUntil(window.canvas.is_settled, timeout=timeout)
 
 
+def identify_first_bin(qtbot, window):
+    """The identify tool by its shortcut (Ctrl+Alt+I), the view zoomed to the first litter
+    bin and a real click on it; the identify panel once it shows the bin."""
+    press(qtbot, window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier
+          | Qt.KeyboardModifier.AltModifier)
+    bx, by = window.map_data.layer("litter_bin").pieces["point"].coords[0]
+    window.canvas.zoom_to_bbox(bx - 400, by - 400, bx + 400, by + 400)
+    settle(qtbot, window)
+    click_map(qtbot, window, bx, by)
+    panel = window.identify_panel
+    qtbot.waitUntil(lambda: panel.topLevelItemCount() >= 1 and bool(panel.hits))
+    return panel
+
+
 class Shots:
     """Screenshots of a scenario's steps: ``shots("02-form")`` saves the window (or a
     dialog) as ``<folder>/02-form.png``. The folder is the test's temporary folder, or

@@ -4,25 +4,16 @@ Chinese and English: a fresh user saw "资产唯一标识" (the asset uuid) cut 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication, QStyle
 
-from tests.ui.driver import click_map, press, settle
+from tests.ui.driver import identify_first_bin
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_field_names_fit_their_column(qtbot, window_in, small_district, shots, lang):
     w = window_in(lang, small_district)
-    press(qtbot, w, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier
-          | Qt.KeyboardModifier.AltModifier)  # the identify tool
-    bins = w.map_data.layer("litter_bin")
-    bx, by = bins.pieces["point"].coords[0]
-    w.canvas.zoom_to_bbox(bx - 400, by - 400, bx + 400, by + 400)
-    settle(qtbot, w)
-    click_map(qtbot, w, bx, by)
-    panel = w.identify_panel
-    qtbot.waitUntil(lambda: panel.topLevelItemCount() >= 1 and bool(panel.hits))
+    panel = identify_first_bin(qtbot, w)
     QApplication.processEvents()
     shots("identify-field-names", w.dock("identifyDock"))
     top = panel.topLevelItem(0)

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
 
-from tests.ui.driver import LEFT, click_map, press, settle
+from tests.ui.driver import LEFT, click_map, identify_first_bin
 
 NOTHING = {"zh_CN": "此处没有要素", "en": "No feature here"}
 
@@ -27,17 +27,9 @@ def _empty_spot(w) -> tuple[float, float]:
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_identify_on_nothing_says_so(qtbot, window_in, small_district, shots, lang):
     w = window_in(lang, small_district)
-    press(qtbot, w, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier
-          | Qt.KeyboardModifier.AltModifier)  # the identify tool
-    assert w.canvas.tool == "identify"
     # a feature first, then nothing: the panel changes from a result to "nothing here"
-    bins = w.map_data.layer("litter_bin")
-    bx, by = bins.pieces["point"].coords[0]
-    w.canvas.zoom_to_bbox(bx - 400, by - 400, bx + 400, by + 400)
-    settle(qtbot, w)
-    click_map(qtbot, w, bx, by)
-    panel = w.identify_panel
-    qtbot.waitUntil(lambda: panel.topLevelItemCount() >= 1 and bool(panel.hits))
+    panel = identify_first_bin(qtbot, w)
+    assert w.canvas.tool == "identify"
     assert w.canvas.highlight  # the identified bin is outlined
     x, y = _empty_spot(w)
     click_map(qtbot, w, x, y, button=LEFT)

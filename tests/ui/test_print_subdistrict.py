@@ -28,7 +28,8 @@ EMPTY = 0.1  # a third of the frame with less coloured ink than this is empty
 pytestmark = needs_poppler
 
 
-def _citymgr(*args: str) -> str:
+def citymgr_ok(*args: str) -> str:
+    """Run ``citymgr ARGS`` in its own process; its stdout (it must succeed)."""
     run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr
@@ -44,7 +45,7 @@ def district(tmp_path) -> Path:
 
 def test_a_subdistrict_at_the_district_edge_fills_its_frame(district, tmp_path):
     pdf = tmp_path / "street.pdf"
-    report = json.loads(_citymgr("print-map", str(district), "--district", WEST_EDGE,
+    report = json.loads(citymgr_ok("print-map", str(district), "--district", WEST_EDGE,
                                  "--out", str(pdf), "--json", "--lang", "zh_CN"))
     (page,) = pdf_pages(pdf, tmp_path)
     ink = ink_in_thirds(page, FRAME.map)
@@ -66,7 +67,7 @@ def test_a_subdistrict_at_the_district_edge_fills_its_frame(district, tmp_path):
 
 def test_every_page_of_the_subdistrict_atlas_fills_its_frame(district, tmp_path):
     pdf = tmp_path / "atlas.pdf"
-    _citymgr("print-map", str(district), "--atlas", "district", "--out", str(pdf),
+    citymgr_ok("print-map", str(district), "--atlas", "district", "--out", str(pdf),
              "--no-labels", "--no-codes")
     pages = pdf_pages(pdf, tmp_path)
     assert len(pages) == 12
@@ -77,7 +78,7 @@ def test_every_page_of_the_subdistrict_atlas_fills_its_frame(district, tmp_path)
 
 def test_the_other_subdistricts_assets_are_paler(district, tmp_path):
     pdf = tmp_path / "street.pdf"
-    _citymgr("print-map", str(district), "--district", WEST_EDGE, "--out", str(pdf),
+    citymgr_ok("print-map", str(district), "--district", WEST_EDGE, "--out", str(pdf),
              "--lang", "zh_CN")
     (page,) = pdf_pages(pdf, tmp_path)
     ink = ink_in_thirds(page, FRAME.map)  # pale or not

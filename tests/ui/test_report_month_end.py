@@ -6,21 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
-import sys
 
 from citymgr_desktop.core.clock import office_today
 from tests.core import import_sources as src
 from tests.tools import needs_poppler
+from tests.ui.test_print_subdistrict import citymgr_ok
 from tests.ui.test_report import pages_text
 
 pytestmark = needs_poppler
 
-
-def _citymgr(*args: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
-                         text=True, timeout=600)
-    assert run.returncode == 0, run.stderr
-    return run.stdout
 
 
 def _register(pdf) -> tuple[int, int, str]:
@@ -36,15 +30,15 @@ def test_assets_imported_this_month_are_not_in_last_months_report(district, tmp_
     today = office_today()
     this = today.strftime("%Y-%m")
     last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    _citymgr("report", str(district), "--month", last, "--out", str(tmp_path / "a.pdf"),
+    citymgr_ok("report", str(district), "--month", last, "--out", str(tmp_path / "a.pdf"),
              "--no-map")
     before = _register(tmp_path / "a.pdf")[0]
     bins = src.shapefile_bins(tmp_path)
-    _citymgr("import", str(district), str(bins), "--as", "litter_bin")  # five, no 建成日期
+    citymgr_ok("import", str(district), str(bins), "--as", "litter_bin")  # five, no 建成日期
 
-    _citymgr("report", str(district), "--month", last, "--out", str(tmp_path / "last.pdf"),
+    citymgr_ok("report", str(district), "--month", last, "--out", str(tmp_path / "last.pdf"),
              "--no-map")
-    _citymgr("report", str(district), "--month", this, "--out", str(tmp_path / "this.pdf"),
+    citymgr_ok("report", str(district), "--month", this, "--out", str(tmp_path / "this.pdf"),
              "--no-map")
     assert _register(tmp_path / "last.pdf")[0] == before
     cover = pages_text(tmp_path / "last.pdf")[0]
@@ -62,8 +56,8 @@ def test_hot_spot_caption_counts_open_cases_once(district, tmp_path):
     from citymgr_desktop.core.workorders.states import OPEN_STATES
 
     out = tmp_path / "map.pdf"
-    _citymgr("report", str(district), "--month", "2026-11", "--out", str(out))
-    _citymgr("report", str(district), "--month", "2026-11", "--out", str(tmp_path / "en.pdf"),
+    citymgr_ok("report", str(district), "--month", "2026-11", "--out", str(out))
+    citymgr_ok("report", str(district), "--month", "2026-11", "--out", str(tmp_path / "en.pdf"),
              "--lang", "en")
     states = sorted(s.value for s in OPEN_STATES)
     with Store.open(district, read_only=True) as store:
