@@ -171,7 +171,7 @@ def set_values(session: EditTarget, layer: str, uuid: str,
     name = _asset_name(current, uuid)
     if len(changed) == 1:
         f = table.field(next(iter(changed)))
-        label = msg("Edit {field} of {name}", field=Term(f.en, f.zh), name=name)
+        label = msg("Edit {field} of {name}", field=f.term, name=name)
     else:
         label = msg("Edit {count} fields of {name}", count=len(changed), name=name)
     return EditCommand(session, label, DeltaSet([delta]))
@@ -249,7 +249,7 @@ def calculate(session: EditTarget, layer: str, uuids: list[str], field_name: str
     if not deltas:
         return None
     return EditCommand(session, msg("Calculate {field} of {count:,} {assets}",
-                                    field=Term(f.en, f.zh), count=len(deltas),
+                                    field=f.term, count=len(deltas),
                                     assets=_plural(table)), deltas)
 
 

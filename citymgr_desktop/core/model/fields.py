@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
+from citymgr_desktop.core.messages import Term
 from citymgr_desktop.core.model import domains as d
 
 
@@ -39,6 +40,11 @@ class Field:
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang.startswith("zh") else self.en
 
+    @property
+    def term(self) -> Term:
+        """The name in both languages, as messages name it (rendered in the reader's)."""
+        return Term(self.en, self.zh)
+
     def get_domain(self) -> d.Domain | None:
         return d.ALL_DOMAINS[self.domain] if self.domain else None
 
@@ -69,6 +75,11 @@ class Table:
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang.startswith("zh") else self.en
+
+    @property
+    def term(self) -> Term:
+        """The name in both languages, as messages name it (rendered in the reader's)."""
+        return Term(self.en, self.zh)
 
     @cached_property
     def _by_name(self) -> dict[str, Field]:

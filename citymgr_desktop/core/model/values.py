@@ -70,7 +70,7 @@ def normalise(table: sc.Table, field_name: str, value: Any, lang: str = "en") ->
     if _is_blank(value):
         if f.required:
             raise ValidationError("{table}.{field} ({label}) must not be empty",
-                                  table=table.name, field=f.name, label=Term(f.label("en"), f.label("zh")))
+                                  table=table.name, field=f.name, label=f.term)
         return None
     try:
         if f.type is sc.FieldType.INTEGER:
@@ -92,18 +92,18 @@ def normalise(table: sc.Table, field_name: str, value: Any, lang: str = "en") ->
     except (ValueError, TypeError):
         raise ValidationError(
             "{table}.{field} ({label}): {value!r} is not a valid {kind}",
-            table=table.name, field=f.name, label=Term(f.label("en"), f.label("zh")), value=value,
+            table=table.name, field=f.name, label=f.term, value=value,
             kind=_type_words(f.type)) from None
     if f.max_length and isinstance(out, str) and len(out) > f.max_length:
         raise ValidationError(
             "{table}.{field} ({label}) allows at most {max_length} characters, got {length}",
-            table=table.name, field=f.name, label=Term(f.label("en"), f.label("zh")), max_length=f.max_length,
+            table=table.name, field=f.name, label=f.term, max_length=f.max_length,
             length=len(out))
     domain = f.get_domain()
     if domain is not None and not domain.contains(out):
         raise ValidationError(
             "{table}.{field} ({label}): {value!r} is not allowed; allowed: {allowed}",
-            table=table.name, field=f.name, label=Term(f.label("en"), f.label("zh")), value=value,
+            table=table.name, field=f.name, label=f.term, value=value,
             allowed=Term(domain.describe("en"), domain.describe("zh")))
     return out
 

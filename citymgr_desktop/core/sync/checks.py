@@ -15,7 +15,7 @@ from typing import Any
 
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.history import condition_before, inspection_condition, newest_per_asset
-from citymgr_desktop.core.messages import Term, Text, msg
+from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import values_equal
 from citymgr_desktop.core.store import Store
@@ -167,7 +167,7 @@ def apply_inspections(store: Store, plan: Plan, stamp: str, surveyor: str) -> No
             code = store.get_rows(cls, [asset_uuid], ["obj_code"]).get(asset_uuid, {})
             plan.notes.append(msg("{asset} {code}: the condition after of record {record} was "
                                   "not applied; the asset's condition is an open conflict",
-                                  asset=asset_term(cls), code=code.get("obj_code") or asset_uuid,
+                                  asset=sc.table(cls).term, code=code.get("obj_code") or asset_uuid,
                                   record=str(rec["record_uuid"])[:8]))
             continue
         change = next((c for c in plan.changes if c.table == cls and c.uuid == asset_uuid),
@@ -185,12 +185,6 @@ def apply_inspections(store: Store, plan: Plan, stamp: str, surveyor: str) -> No
                 "condition": new, "updated_at": stamp, "updated_by": surveyor or None}))
         else:
             change.values["condition"] = new
-
-
-def asset_term(table: str) -> Term:
-    """The class of an asset layer in both languages, as notes name it (垃圾箱 / litter bin)."""
-    t = sc.table(table)
-    return Term(t.label("en"), t.label("zh"))
 
 
 def restore_condition_before(conn: sqlite3.Connection,
@@ -227,7 +221,7 @@ def restore_condition_before(conn: sqlite3.Connection,
                             "asset_uuid = ?", (asset_uuid,)).fetchone()[0]
         notes.append(msg("{asset} {code}: record {record} gave as condition before the "
                          "condition set in the same visit ({edited}); kept the one the "
-                         "asset had before ({base})", asset=asset_term(cls),
+                         "asset had before ({base})", asset=sc.table(cls).term,
                          code=code or asset_uuid, record=record_uuid[:8], edited=edited,
                          base="-" if base is None else base))
     return notes
