@@ -250,9 +250,12 @@ ALL_DOMAINS: dict[str, Domain] = {
         NON_NEGATIVE, LANES,
     )
 }
-# the domains whose values are a list of codes (written as enum constraints and lookup tables)
-CODED_DOMAINS: dict[str, CodedDomain] = {
-    n: d for n, d in ALL_DOMAINS.items() if isinstance(d, CodedDomain)}
+
+
+def coded_domains() -> dict[str, CodedDomain]:
+    """The domains whose values are a list of codes (enum constraints, lookup tables), read
+    from ``ALL_DOMAINS`` each time: it is the one list."""
+    return {n: d for n, d in ALL_DOMAINS.items() if isinstance(d, CodedDomain)}
 
 
 # PCI grade thresholds per road class (CJJ 36-2016, table 5.2.x style): higher classes need

@@ -55,14 +55,15 @@ def stale_domains(conn: sqlite3.Connection) -> frozenset[str]:
     except sqlite3.OperationalError:  # no schema extension: nothing of ours to renew
         return frozenset()
     return frozenset(
-        d.name for d in dm.CODED_DOMAINS.values()
+        d.name for d in dm.coded_domains().values()
         if any(have.get((d.name, str(c.value))) != f"{c.zh} {c.en}" for c in d.codes))
 
 
 def renew_domains(conn: sqlite3.Connection, names: frozenset[str]) -> None:
     """Write the model's codes of the domains ``names`` over the file's (rows of codes the
     model does not have are kept)."""
-    domains = [dm.CODED_DOMAINS[n] for n in sorted(names)]
+    coded = dm.coded_domains()
+    domains = [coded[n] for n in sorted(names)]
     for d in domains:
         conn.executemany("DELETE FROM gpkg_data_column_constraints WHERE constraint_name = ? "
                          "AND constraint_type = 'enum' AND value = ?",

@@ -32,7 +32,7 @@ def stale_domains(conn: Any) -> frozenset[str]:
     present = {r[0] for r in conn.execute(
         "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND "
         "tablename LIKE 'domain\\_%'")}
-    domains = [d for d in dm.CODED_DOMAINS.values() if "domain_" + d.name in present]
+    domains = [d for d in dm.coded_domains().values() if "domain_" + d.name in present]
     if not domains:
         return frozenset()
     union = " UNION ALL ".join(
@@ -65,7 +65,7 @@ def renew_domains(conn: Any, names: frozenset[str]) -> frozenset[str]:
     """Bring the domains ``names`` up to the model in the caller's transaction (see the
     module docstring); returns those that still needed it once their tables were locked."""
     conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-    domains = [d for d in dm.CODED_DOMAINS.values() if d.name in names]
+    domains = [d for d in dm.coded_domains().values() if d.name in names]
     for d in domains:
         conn.execute(f"LOCK TABLE {ident('domain_' + d.name)} IN SHARE ROW EXCLUSIVE MODE")
     done = stale_domains(conn) & names  # another session may have done it meanwhile
