@@ -120,9 +120,8 @@ def hotspot_grid(store: Store, kind: str, *, size: float | None = None,
                 f"AND o.state IN ({', '.join('?' * len(states))})")
             params += [name, *states]
     counted = "count(DISTINCT item)" if kind == "open_cases" else "count(*)"
-    sql = (f"SELECT i, j, {counted} FROM ({' UNION ALL '.join(parts)}) AS items "
-           "GROUP BY i, j")
     union = " UNION ALL ".join(parts)
+    sql = f"SELECT i, j, {counted} FROM ({union}) AS items GROUP BY i, j"
     cells = {(int(i), int(j)): int(n) for i, j, n in store.figure_rows(sql, params)}
     distinct = None
     if kind == "open_cases":
