@@ -119,3 +119,35 @@ def test_the_calendar_opens_at_the_shown_date_and_picks(qtbot, bin_row):
 def test_parse_date_refuses_what_is_not_a_date():
     assert parse_date("2026-13-01") is None and parse_date("yesterday") is None
     assert parse_date(" 2026-1-2 ") == QDate(2026, 1, 2)
+
+
+def test_tab_goes_from_the_date_to_the_next_field_and_alt_down_opens_the_calendar(
+        qtbot, bin_row):
+    """The date is one Tab stop (trial 6: Tab from its calendar button came back to the
+    date's text, so the keyboard never reached 技术状况); Alt+Down opens the calendar."""
+    dlg, field = _form(qtbot, bin_row)
+    qtbot.mouseClick(field.line, Qt.MouseButton.LeftButton)
+    stops = []
+    for _ in range(3):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        stops.append(QApplication.focusWidget())
+    assert not any(w is field or field.isAncestorOf(w) for w in stops), stops
+    assert len(set(map(id, stops))) == 3  # three other fields, none twice
+    qtbot.mouseClick(field.line, Qt.MouseButton.LeftButton)
+    menu = field.pick.menu()
+    seen: list[QDate] = []
+    poll = QTimer()  # the calendar runs its own loop while it is open: read it, close it
+
+    def look() -> None:
+        if menu.isVisible():
+            poll.stop()
+            seen.append(field.calendar.selectedDate())
+            menu.hide()
+
+    poll.timeout.connect(look)
+    poll.start(20)
+    qtbot.keyClick(field.line, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: bool(seen), timeout=3000)
+    poll.stop()
+    assert seen == [QDate(2020, 1, 17)]
+    dlg.reject()

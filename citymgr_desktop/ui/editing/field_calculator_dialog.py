@@ -48,6 +48,7 @@ class FieldCalculatorDialog(QDialog):
                 self.target.addItem(f"{f.label(lang)} ({f.name})", f.name)
         self.expression = QPlainTextEdit()
         self.expression.setObjectName("calc_expression")
+        self.expression.setTabChangesFocus(True)  # Tab goes on to the next field
         self.expression.setPlaceholderText("round(pci * 0.97, 1)")
         self.expression.setMaximumHeight(90)
         self.expression.setPlainText(str(QSettings().value(

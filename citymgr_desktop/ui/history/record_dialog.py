@@ -62,9 +62,11 @@ class HistoryRecordDialog(QDialog):
         form.addRow(self.tr("Crew"), self.crew)
         self.observation = QPlainTextEdit(rec.get("observation") or "")
         self.observation.setFixedHeight(60)
+        self.observation.setTabChangesFocus(True)  # Tab goes on to the next field
         form.addRow(self.tr("Observation"), self.observation)
         self.work_done = QPlainTextEdit(rec.get("work_done") or "")
         self.work_done.setFixedHeight(60)
+        self.work_done.setTabChangesFocus(True)
         form.addRow(self.tr("Work done"), self.work_done)
         self.before = self._condition_combo(rec.get("condition_before") if record else
                                             condition_now, lang)

@@ -11,14 +11,17 @@ editor is a line edit instead, like QGIS's attribute form for a text-stored date
 - text that is not a date stays visible, marked, and is what ``value()`` gives, so the
   form's validation names the field and nothing is dropped without a word;
 - the calendar button opens at the shown date (or today), never at an empty 1900;
-- the clear button empties it.
+- the clear button empties it;
+- the field is one stop of the Tab order (the buttons are the mouse's; from the keyboard
+  Alt+Down or F4 opens the calendar, as in a drop-down), so Tab goes on to the next field.
 """
 
 from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QHBoxLayout,
@@ -62,6 +65,7 @@ class DateEdit(QWidget):
         self.line.setMaxLength(20)
         self.line.textEdited.connect(self._typed)
         self.line.editingFinished.connect(self._tidy)
+        self.line.installEventFilter(self)
         self.calendar = QCalendarWidget()
         self.calendar.setGridVisible(True)
         self.calendar.clicked.connect(self._picked)
@@ -80,10 +84,17 @@ class DateEdit(QWidget):
         self.clear.setText("×")
         self.clear.setToolTip(self.tr("Clear the date"))
         self.clear.clicked.connect(self._cleared)
+        for button in (self.pick, self.clear):  # not Tab stops (Tab from one came back)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         row.addWidget(self.line, 1)
         row.addWidget(self.pick)
         row.addWidget(self.clear)
-        self.setFocusProxy(self.line)
+        # focus given to the field goes to its line; no focus proxy: with one, Tab from the
+        # line came back to it (the container, next in the chain, handed focus to its proxy)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.line.setFocus(event.reason())
 
     # -- what it holds --------------------------------------------------------------------------
     def value(self) -> str | None:
@@ -124,6 +135,18 @@ class DateEdit(QWidget):
         bad = bool(text) and parse_date(text) is None
         self.line.setStyleSheet("QLineEdit { border: 1px solid #c0392b; }" if bad else "")
         self.line.setToolTip(self.tr("Not a date: write it as YYYY-MM-DD") if bad else "")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Alt+Down or F4 in the field opens the calendar."""
+        if watched is self.line and isinstance(event, QKeyEvent) and \
+                event.type() == QEvent.Type.KeyPress:
+            key = event
+            if key.key() == Qt.Key.Key_F4 or (
+                    key.key() == Qt.Key.Key_Down
+                    and key.modifiers() & Qt.KeyboardModifier.AltModifier):
+                self.pick.showMenu()
+                return True
+        return super().eventFilter(watched, event)
 
     def _open_calendar_at_shown_date(self) -> None:
         d = parse_date(self.line.text()) or QDate.currentDate()

@@ -77,6 +77,7 @@ class WorkOrderDialog(QDialog):
         form.addRow(self.tr("Assignee"), self.assignee)
         self.description = QPlainTextEdit()
         self.description.setFixedHeight(70)
+        self.description.setTabChangesFocus(True)  # Tab goes on to the next field
         form.addRow(self.tr("Description"), self.description)
         self.due = QDateTimeEdit()  # office time; starts at the computed deadline
         self.due.setObjectName("orderDue")

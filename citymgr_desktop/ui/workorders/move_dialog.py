@@ -44,6 +44,7 @@ class WorkOrderMoveDialog(QDialog):
         form.addRow(self.tr("By"), self.by)
         self.note = QPlainTextEdit()
         self.note.setFixedHeight(60)
+        self.note.setTabChangesFocus(True)  # Tab goes on to the next field
         self.note_label = QLabel(self.tr("Note"))
         form.addRow(self.note_label, self.note)
         self.record_type = QComboBox()
