@@ -4,20 +4,9 @@ English among Chinese messages."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-
-def _stderr(*args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("CITYMGR_LANG", "LC_ALL",
-                                                             "LC_MESSAGES", "LANG")}
-    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
-                         text=True, encoding="utf-8", timeout=120, env=env)
-    assert "Traceback" not in run.stderr, run.stderr
-    return run.stderr
+from tests.faults.support import run
 
 
 @pytest.mark.parametrize("where", ["global", "command"])
@@ -25,13 +14,15 @@ def test_deprecated_spelling_warns_in_chinese(tmp_path, where):
     command = ["field-package", str(tmp_path / "missing.gpkg"), "--out",
                str(tmp_path / "pkg.gpkg"), "--surveyor", "张三"]
     lang = ["--lang", "zh_CN"]
-    err = _stderr(*(lang + command if where == "global" else command + lang))
+    err = run(lang + command if where == "global" else command + lang).err
+    assert "Traceback" not in err, err
     warning = [line for line in err.splitlines() if "--surveyor" in line]
     assert warning == ["citymgr: warning: --surveyor 已弃用（将在 0.2 版移除），请改用 --user"], err
     assert not (tmp_path / "pkg.gpkg").exists()
 
 
 def test_deprecated_spelling_warns_in_english(tmp_path):
-    err = _stderr("--lang", "en", "field-package", str(tmp_path / "missing.gpkg"), "--out",
-                  str(tmp_path / "pkg.gpkg"), "--surveyor", "Zhang")
+    err = run(["--lang", "en", "field-package", str(tmp_path / "missing.gpkg"), "--out",
+               str(tmp_path / "pkg.gpkg"), "--surveyor", "Zhang"]).err
+    assert "Traceback" not in err, err
     assert "citymgr: warning: --surveyor is deprecated (removed in 0.2); use --user" in err

@@ -4,44 +4,33 @@ publish's real run is in tests/pg/test_postgis_cli.py."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from types import SimpleNamespace
 
 from citymgr_desktop.cli.commands.publish import published_lines
-
-
-def citymgr(*args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("CITYMGR_LANG", "LC_ALL",
-                                                             "LC_MESSAGES", "LANG")}
-    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
-                         text=True, encoding="utf-8", timeout=300, env=env)
-    assert run.returncode == 0, run.stderr
-    return run.stdout
+from tests.faults.support import run
 
 
 def test_report_says_what_it_wrote_in_chinese(small_district, tmp_path):
     out = tmp_path / "report-2026-11.pdf"
-    text = citymgr("report", str(small_district), "--month", "2026-11", "--out", str(out),
-                   "--no-map", "--lang", "zh_CN")
+    text = run(["report", str(small_district), "--month", "2026-11", "--out", str(out),
+                "--no-map", "--lang", "zh_CN"]).ok()
     assert re.fullmatch(rf"已写出 {re.escape(str(out))}（\d+ 页，超期工单 \d+ 件），用时 "
                         r"[\d.]+ 秒\n", text), text
-    english = citymgr("report", str(small_district), "--month", "2026-11", "--out", str(out),
-                      "--no-map", "--overwrite", "--lang", "en")
+    english = run(["report", str(small_district), "--month", "2026-11", "--out", str(out),
+                   "--no-map", "--overwrite", "--lang", "en"]).ok()
     assert re.fullmatch(rf"wrote {re.escape(str(out))} \(\d+ pages, \d+ overdue orders\) in "
                         r"[\d.]+ s\n", english), english
 
 
 def test_workorders_export_says_what_it_wrote_in_chinese(small_district, tmp_path):
     out = tmp_path / "orders_all.xlsx"
-    text = citymgr("workorders", "export", str(small_district), "--out", str(out),
-                   "--format", "xlsx", "--lang", "zh_CN")
+    text = run(["workorders", "export", str(small_district), "--out", str(out),
+                "--format", "xlsx", "--lang", "zh_CN"]).ok()
     assert re.fullmatch(rf"已写出 {re.escape(str(out))}：工单 \d+ 件，资产 \d+ 个，xlsx 格式\n",
                         text), text
-    english = citymgr("workorders", "export", str(small_district), "--out", str(out),
-                      "--format", "xlsx", "--overwrite", "--lang", "en")
+    english = run(["workorders", "export", str(small_district), "--out", str(out),
+                   "--format", "xlsx", "--overwrite", "--lang", "en"]).ok()
     assert re.fullmatch(rf"wrote {re.escape(str(out))}: \d+ order\(s\), \d+ asset\(s\) as "
                         r"xlsx\n", english), english
 

@@ -5,32 +5,23 @@ nearest assets'. Through the ``citymgr import`` process."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from citymgr_desktop.core.store import Store
 from tests.core.import_sources import bins_csv
-
-
-def _citymgr(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    return subprocess.run([sys.executable, "-m", "citymgr_desktop", *args],
-                          capture_output=True, text=True, env=env, timeout=300, check=False)
+from tests.faults.support import run
 
 
 def test_unknown_and_disagreeing_district_are_warned(district, tmp_path):
     source, (agrees, other, other_near, _) = bins_csv(district, tmp_path / "bins.csv")
     report = tmp_path / "r.json"
-    run = _citymgr("import", str(district), str(source), "--as", "litter_bin", "--dry-run",
-                   "--report", str(report))
-    assert run.returncode == 0, run.stderr
+    result = run(["import", str(district), str(source), "--as", "litter_bin", "--dry-run",
+                  "--report", str(report)])
+    assert result.rc == 0, result.err
     with Store.open(district, read_only=True) as store:
         count = len(store.districts())
-    assert f"街道 '火星街道' is not one of the file's {count} 街道: 1 asset(s)" in run.stdout
+    assert f"街道 '火星街道' is not one of the file's {count} 街道: 1 asset(s)" in result.out
     assert (f"1 asset(s) of 街道 '{other}' lie nearest to assets of another 街道 "
-            f"(within 300 m): '{other_near}' ×1") in run.stdout
+            f"(within 300 m): '{other_near}' ×1") in result.out
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["unknown_districts"] == {"火星街道": 1}
     assert data["district_mismatch"] == [{"district": other, "nearest": other_near,
@@ -38,10 +29,10 @@ def test_unknown_and_disagreeing_district_are_warned(district, tmp_path):
     assert agrees not in {m["district"] for m in data["district_mismatch"]}
 
     # mapped to a known 街道: no warning; and the name lands as mapped
-    run = _citymgr("import", str(district), str(source), "--as", "litter_bin",
-                   "--values", f"district:火星街道={agrees}")
-    assert run.returncode == 0, run.stderr
-    assert "火星街道" not in run.stdout
+    result = run(["import", str(district), str(source), "--as", "litter_bin",
+                  "--values", f"district:火星街道={agrees}"])
+    assert result.rc == 0, result.err
+    assert "火星街道" not in result.out
     with Store.open(district, read_only=True) as store:
         assert "火星街道" not in store.districts()
         got = dict(store.conn.execute("SELECT source_id, district FROM litter_bin "
@@ -51,16 +42,16 @@ def test_unknown_and_disagreeing_district_are_warned(district, tmp_path):
 
 def test_new_district_kept_on_purpose_and_empty_project(district, tmp_path):
     source, _ = bins_csv(district, tmp_path / "bins.csv")
-    run = _citymgr("import", str(district), str(source), "--as", "litter_bin",
-                   "--values", "district:火星街道=火星街道")
-    assert run.returncode == 0, run.stderr
-    assert "is not one of" not in run.stdout
+    result = run(["import", str(district), str(source), "--as", "litter_bin",
+                  "--values", "district:火星街道=火星街道"])
+    assert result.rc == 0, result.err
+    assert "is not one of" not in result.out
     with Store.open(district, read_only=True) as store:
         assert "火星街道" in store.districts()
 
     project = tmp_path / "empty.gpkg"
-    assert _citymgr("new", str(project), "--crs", "EPSG:4547").returncode == 0
-    run = _citymgr("import", str(project), str(source), "--as", "litter_bin", "--dry-run")
-    assert run.returncode == 0, run.stderr
-    assert "the project has no 街道 yet: every 街道 name is accepted" in run.stdout
-    assert "is not one of" not in run.stdout
+    assert run(["new", str(project), "--crs", "EPSG:4547"]).rc == 0
+    result = run(["import", str(project), str(source), "--as", "litter_bin", "--dry-run"])
+    assert result.rc == 0, result.err
+    assert "the project has no 街道 yet: every 街道 name is accepted" in result.out
+    assert "is not one of" not in result.out

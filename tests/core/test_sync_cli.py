@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from citymgr_desktop.cli import main
 from tests.core.sync_support import edit, row, uuids
+from tests.faults.support import run
 
 
 def test_round_trip_on_the_command_line(small_district, tmp_path, capsys):
@@ -56,25 +55,21 @@ def test_round_trip_on_the_command_line(small_district, tmp_path, capsys):
 
 
 def test_errors_are_one_line_with_exit_codes(small_district, tmp_path):
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "citymgr_desktop", *args],
-                              capture_output=True, text=True, timeout=120)
-
     pkg = tmp_path / "p.gpkg"
-    r = run("field-package", str(small_district), "--out", str(pkg), "--layers", "bins")
-    assert r.returncode == 10 and "allowed: road_segment" in r.stderr  # unknown layer
-    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    assert run("field-package", str(small_district), "--out", str(pkg)).returncode == 0
+    r = run(["field-package", str(small_district), "--out", str(pkg), "--layers", "bins"])
+    assert r.rc == 10 and "allowed: road_segment" in r.err  # unknown layer
+    assert "Traceback" not in r.err and len(r.err.strip().splitlines()) == 1
+    assert run(["field-package", str(small_district), "--out", str(pkg)]).rc == 0
     with edit(pkg) as c:
         c.execute("ALTER TABLE bridge ADD COLUMN extra INTEGER")
-    r = run("sync", str(small_district), str(pkg))
-    assert r.returncode == 5 and "schema drift" in r.stderr and "bridge.extra" in r.stderr
-    r = run("sync-undo", str(small_district), "no-such-sync")
-    assert r.returncode == 10 and "sync-list" in r.stderr
-    r = run("sync", str(small_district), str(tmp_path / "missing.gpkg"))
-    assert r.returncode == 3 and "no such file" in r.stderr
-    r = run("sync", str(small_district), str(pkg), "--report", str(tmp_path / "no" / "r.json"))
-    assert r.returncode == 3 and "--report: folder" in r.stderr
+    r = run(["sync", str(small_district), str(pkg)])
+    assert r.rc == 5 and "schema drift" in r.err and "bridge.extra" in r.err
+    r = run(["sync-undo", str(small_district), "no-such-sync"])
+    assert r.rc == 10 and "sync-list" in r.err
+    r = run(["sync", str(small_district), str(tmp_path / "missing.gpkg")])
+    assert r.rc == 3 and "no such file" in r.err
+    r = run(["sync", str(small_district), str(pkg), "--report", str(tmp_path / "no" / "r.json")])
+    assert r.rc == 3 and "--report: folder" in r.err
 
 
 def test_sync_resolve_on_the_command_line(small_district, tmp_path, capsys):

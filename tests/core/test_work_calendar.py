@@ -31,7 +31,7 @@ def _calendar(path: Path) -> dl.WorkCalendar:
 
 
 def test_the_library_has_2025_and_2026_with_working_weekends():
-    from citymgr_desktop.core.workcalendar import official_days
+    from citymgr_desktop.core.model.workcalendar import official_days
 
     days = official_days([2025, 2026])
     assert days.holidays >= NATIONAL_DAY_2026

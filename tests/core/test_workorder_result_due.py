@@ -6,48 +6,39 @@ An order can be given its own deadline (``--due``), never one in the past."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 
 import pytest
 
 from citymgr_desktop.core.workorders import orders as wo
-
-
-def citymgr(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CITYMGR_LANG", "LC_ALL",
-                                                             "LC_MESSAGES", "LANG")}
-    return subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
-                          text=True, encoding="utf-8", timeout=120, env=env)
+from tests.faults.support import run
 
 
 def test_cli_resolving_needs_a_note_and_closing_records_it(small_district):
     f = str(small_district)
-    run = citymgr("workorders", "create", f, "--layer", "litter_bin", "--where",
-                  "condition = 5", "--priority", "normal", "--title", "箱体破损")
-    assert run.returncode == 0, run.stderr
-    case = run.stdout.strip()
+    result = run(["workorders", "create", f, "--layer", "litter_bin", "--where",
+                  "condition = 5", "--priority", "normal", "--title", "箱体破损"])
+    assert result.rc == 0, result.err
+    case = result.out.strip()
     for to in ("filed", "dispatched", "in_progress"):
-        assert citymgr("workorders", "move", f, case, "--to", to, "--user", "王五"
-                       ).returncode == 0
+        assert run(["workorders", "move", f, case, "--to", to, "--user", "王五"]).rc == 0
     for note in ([], ["--note", "   "]):
-        run = citymgr("workorders", "move", f, case, "--to", "resolved", "--user", "王五", *note)
-        assert run.returncode == 8 and not run.stdout
-        assert "result of the work" in run.stderr and "Traceback" not in run.stderr
-        assert len(run.stderr.strip().splitlines()) == 1
-    zh = citymgr("workorders", "move", f, case, "--to", "resolved", "--user", "王五",
-                 "--lang", "zh")
-    assert zh.returncode == 8 and "处置结果" in zh.stderr
+        result = run(["workorders", "move", f, case, "--to", "resolved", "--user", "王五", *note])
+        assert result.rc == 8 and not result.out
+        assert "result of the work" in result.err and "Traceback" not in result.err
+        assert len(result.err.strip().splitlines()) == 1
+    zh = run(["workorders", "move", f, case, "--to", "resolved", "--user", "王五",
+              "--lang", "zh"])
+    assert zh.rc == 8 and "处置结果" in zh.err
     conn = sqlite3.connect(f)
     assert conn.execute("SELECT state FROM work_order WHERE case_no=?", (case,)).fetchone() == \
         ("in_progress",)
     conn.close()
-    assert citymgr("workorders", "move", f, case, "--to", "resolved", "--user", "王五",
-                   "--note", "更换箱体").returncode == 0
+    assert run(["workorders", "move", f, case, "--to", "resolved", "--user", "王五",
+                "--note", "更换箱体"]).rc == 0
     for to in ("checked", "closed"):  # the inspector's moves need no note
-        assert citymgr("workorders", "move", f, case, "--to", to, "--user", "赵六").returncode == 0
+        assert run(["workorders", "move", f, case, "--to", to, "--user", "赵六"]).rc == 0
     conn = sqlite3.connect(f)
     done = conn.execute("SELECT DISTINCT r.work_done FROM maintenance_record r JOIN work_order o"
                         " USING (work_order_uuid) WHERE o.case_no=?", (case,)).fetchall()
@@ -92,21 +83,21 @@ def test_cli_create_with_its_own_deadline(small_district):
             "--priority", "normal", "--title", "热线", "--source", "hotline", "--json"]
     conn = sqlite3.connect(f)
     before = conn.execute("SELECT count(*) FROM work_order").fetchone()[0]
-    past = citymgr(*base, "--due", "2020-01-01 10:00")
-    assert past.returncode == 8 and not past.stdout, past.stderr
-    assert "not after the order's creation" in past.stderr
-    assert "Traceback" not in past.stderr and len(past.stderr.strip().splitlines()) == 1
+    past = run([*base, "--due", "2020-01-01 10:00"])
+    assert past.rc == 8 and not past.out, past.err
+    assert "not after the order's creation" in past.err
+    assert "Traceback" not in past.err and len(past.err.strip().splitlines()) == 1
     for due, lang, said in (("2099-13-01", "en", "argument --due: not a date and time: "
                              "'2099-13-01' (write YYYY-MM-DD"),
                             ("明天", "zh_CN", "参数 --due：不是日期和时间：'明天'（请写 "
                              "YYYY-MM-DD")):
-        run = citymgr(*base, "--due", due, "--lang", lang)
-        assert run.returncode == 2 and not run.stdout, run.stderr
-        assert "Traceback" not in run.stderr
-        assert said in run.stderr.strip().splitlines()[-1], run.stderr
+        result = run([*base, "--due", due, "--lang", lang])
+        assert result.rc == 2 and not result.out, result.err
+        assert "Traceback" not in result.err
+        assert said in result.err.strip().splitlines()[-1], result.err
     assert conn.execute("SELECT count(*) FROM work_order").fetchone()[0] == before
-    timed = json.loads(citymgr(*base, "--due", "2099-01-05 10:00").stdout)
-    dated = json.loads(citymgr(*base, "--due", "2099-01-06").stdout)
+    timed = json.loads(run([*base, "--due", "2099-01-05 10:00"]).out)
+    dated = json.loads(run([*base, "--due", "2099-01-06"]).out)
     assert timed["deadline_local"] == "2099-01-05 10:00"
     assert dated["deadline_local"] == "2099-01-06 17:30"
     stored = dict(conn.execute("SELECT case_no, deadline FROM work_order WHERE case_no IN "

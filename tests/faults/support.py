@@ -1,5 +1,6 @@
-"""What the fault tests share: the commands of ``citymgr`` with their arguments, running them
-(in this process, or as a real process with a file-size limit), a folder on a small disk,
+"""What the fault tests share, and the one way every test runs ``citymgr`` as a process
+(:func:`run`): the commands of ``citymgr`` with their arguments, running them (in this
+process, or as a real process with a file-size limit), a folder on a small disk,
 and the one assertion every fault must pass: an exit code, one line on stderr, no traceback,
 the file byte-identical when nothing was written.
 """
@@ -17,7 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,12 @@ class Result:
     @property
     def err_lines(self) -> list[str]:
         return [line for line in self.err.splitlines() if line.strip()]
+
+    def ok(self, *, quiet: bool = False) -> str:
+        """The output of a run that must succeed (exit 0; ``quiet``: and say nothing on
+        stderr); else the assertion shows its stderr."""
+        assert self.rc == 0 and not (quiet and self.err), self.err
+        return self.out
 
 
 def cli(argv: list[str]) -> Result:
@@ -61,21 +68,29 @@ def environment() -> dict[str, str]:
     return env
 
 
-def command(argv: list[str]) -> list[str]:
+def command(argv: Sequence[object]) -> list[str]:
     return [sys.executable, "-m", "citymgr_desktop", *map(str, argv)]
 
 
-def run(argv: list[str], *, file_limit: int | None = None, timeout: float = 240) -> Result:
-    """``citymgr ARGV`` as a real process; ``file_limit`` caps the size of any file it
-    writes (RLIMIT_FSIZE: writes past it fail with EFBIG, like a full disk)."""
+LANGUAGE_VARIABLES = ("CITYMGR_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def run(argv: Sequence[object], *, env: Mapping[str, str] | None = None,
+        file_limit: int | None = None, timeout: float = 600) -> Result:
+    """``citymgr ARGV`` as a real process, the one way the tests run it: this checkout first
+    on the path, the language the CLI's own default (the caller's ``CITYMGR_LANG``, ``LANG``
+    and ``LC_*`` are not passed on), UTF-8 output; ``env``: variables to set on top (e.g.
+    ``CITYMGR_LANG``). ``file_limit`` caps the size of any file it writes (RLIMIT_FSIZE:
+    writes past it fail with EFBIG, like a full disk)."""
 
     def limit() -> None:
         if file_limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
-    proc = subprocess.run(command(argv), capture_output=True, text=True, env=environment(),
-                          timeout=timeout,
+    variables = {k: v for k, v in environment().items() if k not in LANGUAGE_VARIABLES}
+    proc = subprocess.run(command(argv), capture_output=True, text=True, encoding="utf-8",
+                          env={**variables, **(env or {})}, timeout=timeout,
                           preexec_fn=limit if file_limit is not None else None)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

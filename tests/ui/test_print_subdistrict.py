@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from citymgr_desktop.export.print_map import geometry as lg
+from tests.faults.support import run
 from tests.tools import needs_poppler
 from tests.ui.pdf_reading import ink_in_thirds, pdf_pages, pdf_words
 
@@ -28,14 +27,6 @@ EMPTY = 0.1  # a third of the frame with less coloured ink than this is empty
 pytestmark = needs_poppler
 
 
-def citymgr_ok(*args: str) -> str:
-    """Run ``citymgr ARGS`` in its own process; its stdout (it must succeed)."""
-    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
-                         text=True, timeout=600)
-    assert run.returncode == 0, run.stderr
-    return run.stdout
-
-
 @pytest.fixture
 def district(tmp_path) -> Path:
     path = tmp_path / "district.gpkg"
@@ -45,8 +36,8 @@ def district(tmp_path) -> Path:
 
 def test_a_subdistrict_at_the_district_edge_fills_its_frame(district, tmp_path):
     pdf = tmp_path / "street.pdf"
-    report = json.loads(citymgr_ok("print-map", str(district), "--district", WEST_EDGE,
-                                 "--out", str(pdf), "--json", "--lang", "zh_CN"))
+    report = json.loads(run(["print-map", str(district), "--district", WEST_EDGE,
+                             "--out", str(pdf), "--json", "--lang", "zh_CN"]).ok())
     (page,) = pdf_pages(pdf, tmp_path)
     ink = ink_in_thirds(page, FRAME.map)
     assert min(ink) > EMPTY, ink  # centred on the 街道, the left third had 3 %
@@ -67,8 +58,8 @@ def test_a_subdistrict_at_the_district_edge_fills_its_frame(district, tmp_path):
 
 def test_every_page_of_the_subdistrict_atlas_fills_its_frame(district, tmp_path):
     pdf = tmp_path / "atlas.pdf"
-    citymgr_ok("print-map", str(district), "--atlas", "district", "--out", str(pdf),
-             "--no-labels", "--no-codes")
+    run(["print-map", str(district), "--atlas", "district", "--out", str(pdf),
+         "--no-labels", "--no-codes"]).ok()
     pages = pdf_pages(pdf, tmp_path)
     assert len(pages) == 12
     empty = {i + 1: ink for i, page in enumerate(pages)
@@ -78,8 +69,8 @@ def test_every_page_of_the_subdistrict_atlas_fills_its_frame(district, tmp_path)
 
 def test_the_other_subdistricts_assets_are_paler(district, tmp_path):
     pdf = tmp_path / "street.pdf"
-    citymgr_ok("print-map", str(district), "--district", WEST_EDGE, "--out", str(pdf),
-             "--lang", "zh_CN")
+    run(["print-map", str(district), "--district", WEST_EDGE, "--out", str(pdf),
+         "--lang", "zh_CN"]).ok()
     (page,) = pdf_pages(pdf, tmp_path)
     ink = ink_in_thirds(page, FRAME.map)  # pale or not
     full = ink_in_thirds(page, FRAME.map, saturation=60)

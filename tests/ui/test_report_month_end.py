@@ -9,8 +9,8 @@ import subprocess
 
 from citymgr_desktop.core.clock import office_today
 from tests.core import import_sources as src
+from tests.faults.support import run
 from tests.tools import needs_poppler
-from tests.ui.test_print_subdistrict import citymgr_ok
 from tests.ui.test_report import pages_text
 
 pytestmark = needs_poppler
@@ -30,16 +30,16 @@ def test_assets_imported_this_month_are_not_in_last_months_report(district, tmp_
     today = office_today()
     this = today.strftime("%Y-%m")
     last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    citymgr_ok("report", str(district), "--month", last, "--out", str(tmp_path / "a.pdf"),
-             "--no-map")
+    run(["report", str(district), "--month", last, "--out", str(tmp_path / "a.pdf"),
+         "--no-map"]).ok()
     before = _register(tmp_path / "a.pdf")[0]
     bins = src.shapefile_bins(tmp_path)
-    citymgr_ok("import", str(district), str(bins), "--as", "litter_bin")  # five, no 建成日期
+    run(["import", str(district), str(bins), "--as", "litter_bin"]).ok()  # five, no 建成日期
 
-    citymgr_ok("report", str(district), "--month", last, "--out", str(tmp_path / "last.pdf"),
-             "--no-map")
-    citymgr_ok("report", str(district), "--month", this, "--out", str(tmp_path / "this.pdf"),
-             "--no-map")
+    run(["report", str(district), "--month", last, "--out", str(tmp_path / "last.pdf"),
+         "--no-map"]).ok()
+    run(["report", str(district), "--month", this, "--out", str(tmp_path / "this.pdf"),
+         "--no-map"]).ok()
     assert _register(tmp_path / "last.pdf")[0] == before
     cover = pages_text(tmp_path / "last.pdf")[0]
     assert "另有5个资产未填建成日期且在月末之后写入，未计入本月台账" in cover
@@ -56,9 +56,9 @@ def test_hot_spot_caption_counts_open_cases_once(district, tmp_path):
     from citymgr_desktop.core.workorders.states import OPEN_STATES
 
     out = tmp_path / "map.pdf"
-    citymgr_ok("report", str(district), "--month", "2026-11", "--out", str(out))
-    citymgr_ok("report", str(district), "--month", "2026-11", "--out", str(tmp_path / "en.pdf"),
-             "--lang", "en")
+    run(["report", str(district), "--month", "2026-11", "--out", str(out)]).ok()
+    run(["report", str(district), "--month", "2026-11", "--out", str(tmp_path / "en.pdf"),
+         "--lang", "en"]).ok()
     states = sorted(s.value for s in OPEN_STATES)
     with Store.open(district, read_only=True) as store:
         grid = stats.hotspot_grid(store, "open_cases")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from citymgr_desktop.core.errors import BadFileError, ValidationError
-from citymgr_desktop.core.wmts_location import PREFIX, is_wmts, join_location, split_location
+from citymgr_desktop.core.qgis.wmts_location import PREFIX, is_wmts, join_location, split_location
 
 if TYPE_CHECKING:  # the XML parser loads with a capabilities document, not with a layer list
     import xml.etree.ElementTree as ET

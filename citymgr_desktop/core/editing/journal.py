@@ -1,14 +1,15 @@
 """The recovery journal of unsaved edits: ``<file>.citymgr-journal`` next to the GeoPackage,
 or, for a database, in the user's own journal folder under a name made from the database's
-address and login without the password (:func:`database_journal_bases`).
+address and login without the password (``recovery.database_journal_bases``).
 
 Append-only JSON lines, one per edit (its deltas as data), each flushed and ``fsync``-ed before
 the edit counts as made, so a crash or ``kill -9`` loses nothing that was typed. The first
 line is a header (journal id, file name, process, time). A torn last line (the process died
-while writing it) is ignored. While a session edits, it holds an OS lock on the journal
-(``flock`` / ``msvcrt.locking``), which the OS drops when the process dies: a journal that
-can be locked on open belongs to a crashed session and is offered for restore; one that
-cannot be locked belongs to a running session, and a second editor is refused.
+while writing it) is ignored. From the moment a window opens the file (or database) until it
+closes it, its session holds an OS lock on the journal (``flock`` / ``msvcrt.locking``;
+the file empty until the first edit), which the OS drops when the process dies: a journal
+that can be locked on open belongs to a crashed session and is offered for restore; one
+that cannot be locked belongs to a running window, and a second one is refused at open.
 After a save commits, the journal is truncated to its header; on a clean close it is removed.
 """
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import sys
@@ -35,42 +35,9 @@ SUFFIX = ".citymgr-journal"
 VERSION = 1
 
 
-DATABASE_SLOTS = 8  # app windows of one user editing the same database at once
-
-
 def journal_path(gpkg_path: str | os.PathLike[str]) -> Path:
     p = Path(gpkg_path)
     return p.with_name(p.name + SUFFIX)
-
-
-def database_journal_folder() -> Path:
-    """The user's folder of database journals (``CITYMGR_JOURNALS`` overrides it): a
-    database has no folder of its own to keep them beside."""
-    env = os.environ.get("CITYMGR_JOURNALS")
-    if env:
-        return Path(env)
-    if sys.platform.startswith("win"):
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "citymgr-desktop" / "journals"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "citymgr-desktop" / "journals"
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "citymgr-desktop" / "journals"
-
-
-def database_journal_bases(identity: str) -> list[Path]:
-    """Where the journals of a database's editing sessions go (one slot per window of this
-    user on it), named by a digest of ``identity`` (server, port, database and login: never
-    a password). The folder is made when missing."""
-    folder = database_journal_folder()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BadFileError("{path}: cannot make the folder of recovery journals ({reason})",
-                           path=folder, reason=exc.strerror) from None
-    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
-    return [folder / (f"db-{digest}" + (f"-{i + 1}" if i else "")) for i in
-            range(DATABASE_SLOTS)]
 
 
 @dataclass
@@ -167,7 +134,8 @@ def _fsync_dir(path: Path) -> None:
 
 
 class Journal:
-    """The journal of one editing session; created on the first edit."""
+    """The journal of one editing session: locked when the session starts (:meth:`hold`),
+    written from the first edit."""
 
     def __init__(self, gpkg_path: str | os.PathLike[str], project_uuid: str | None = None,
                  *, name: str | None = None) -> None:
@@ -227,7 +195,7 @@ class Journal:
         fh = self.path.open("a+b")
         if not _lock(fh):
             fh.close()
-            self._refuse()
+            self.refuse()
         self._fh = fh
         if initial is None:
             self._reset()
@@ -238,19 +206,28 @@ class Journal:
         _fsync_dir(self.path.parent)
 
     def hold(self) -> None:
-        """Lock the journal's file now, before the first edit, writing nothing (what a
-        crashed session left in it stays until the person decides): a database's slot is
-        this window's from the moment it opens, so another window takes the next one
-        instead of being refused after its user typed an edit."""
+        """Lock the journal's file when the window opens, writing nothing (a crash's edits
+        in it stay until the person decides), so a second window is told then, never
+        refused after its user typed an edit. Raises when another window holds it."""
+        if not self.try_hold():
+            self.refuse()
+
+    def try_hold(self) -> bool:
+        """:meth:`hold`; False when another window holds the file."""
         self._release_hold()
         if self._fh is not None:
-            return
-        fh = self.path.open("a+b")
+            return True
+        try:
+            fh = self.path.open("a+b")
+        except OSError as exc:
+            raise BadFileError("{path}: cannot write the recovery journal ({reason})",
+                               path=self.path, reason=exc.strerror) from None
         if not _lock(fh):
             fh.close()
-            self._refuse()
+            return False
         self._fh = fh
         self._held = True
+        return True
 
     def _holds_path(self) -> bool:
         """Whether the held lock is on the file at :attr:`path` (not one set aside since)."""
@@ -267,7 +244,8 @@ class Journal:
             self._fh = None
         self._held = False
 
-    def _refuse(self) -> NoReturn:
+    def refuse(self) -> NoReturn:
+        """Raise the error of a file another window holds (its process when it wrote one)."""
         contents = None
         with contextlib.suppress(Exception):
             contents = read_journal(self.path)
@@ -334,6 +312,13 @@ class Journal:
             self._fh.close()
             self._fh = None
         self.open((label, deltas))
+
+    def forget_crashed(self) -> None:
+        """Empty a crashed session's file, its edits all saved (held: removing it would
+        let another window lock a new file of the same name)."""
+        if self._held and self._fh is not None:
+            self._fh.truncate(0)
+            os.fsync(self._fh.fileno())
 
     def clear(self) -> None:
         """Forget every edit (after a committed save, or a discard); the lock is kept."""

@@ -1,4 +1,5 @@
-"""Unsaved edits a crashed session left in its journal, merged with the file as it is now.
+"""A window's journal slot, claimed when it opens a file or database (:func:`claim_journal`),
+and the unsaved edits a crashed session left in it, merged with the file as it is now.
 
 The journal's edits remember where they started, so they are merged three-way with today's
 file (:mod:`citymgr_desktop.core.editing.conflicts`), like a sync: what the file already
@@ -11,7 +12,9 @@ of the project is opened.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +25,43 @@ from citymgr_desktop.core.editing.journal import (
     SUFFIX,
     Journal,
     JournalContents,
-    database_journal_bases,
     read_journal,
 )
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.messages import Message
 from citymgr_desktop.core.model.delta import DeltaSet
+
+DATABASE_SLOTS = 8  # app windows of one user editing the same database at once
+
+
+def database_journal_folder() -> Path:
+    """The user's folder of database journals (``CITYMGR_JOURNALS`` overrides it): a
+    database has no folder of its own to keep them beside."""
+    env = os.environ.get("CITYMGR_JOURNALS")
+    if env:
+        return Path(env)
+    if sys.platform.startswith("win"):
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "citymgr-desktop" / "journals"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "citymgr-desktop" / "journals"
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "citymgr-desktop" / "journals"
+
+
+def database_journal_bases(identity: str) -> list[Path]:
+    """Where the journals of a database's editing sessions go (one slot per window of this
+    user on it), named by a digest of ``identity`` (server, port, database and login: never
+    a password). The folder is made when missing."""
+    folder = database_journal_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadFileError("{path}: cannot make the folder of recovery journals ({reason})",
+                           path=folder, reason=exc.strerror) from None
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
+    return [folder / (f"db-{digest}" + (f"-{i + 1}" if i else "")) for i in
+            range(DATABASE_SLOTS)]
 
 
 @dataclass(frozen=True)
@@ -76,25 +110,23 @@ def _keys(deltas: DeltaSet) -> set[tuple[str, str]]:
 
 
 def claim_journal(store: Any) -> tuple[Journal, JournalContents | None]:
-    """The journal of a new editing session on ``store`` (opened on the first edit) and what
-    a crashed session left in it (None when nothing). A file's is beside it, and a second
-    window on the file is refused; a database's is in the user's journal folder, in the
-    first slot no running window holds, locked at once (held until the session closes)."""
-    if not store.is_database:
-        journal = Journal(store.path, store.project_uuid)
-        state, contents = Journal.probe(store.path)
-        if state == "live":
-            journal.open()  # raises: another window edits this file
-        return journal, contents if state == "orphan" else None
-    for base in database_journal_bases(store.journal_identity()):
+    """The journal of a new editing session on ``store`` and what a crashed session left in
+    it (None when nothing), its file locked at once (held until the session closes): the
+    window's slot from the moment it opens the file or database, not from its first edit.
+    A file has one slot, beside it: a second window on it is refused (and views only); a
+    database has :data:`DATABASE_SLOTS` in the user's journal folder: the first
+    no running window holds."""
+    if store.is_database:
+        bases, name = database_journal_bases(store.journal_identity()), str(store.path)
+    else:
+        bases, name = [Path(store.path)], None
+    for base in bases:
         state, contents = Journal.probe(base)
-        if state != "live":
-            journal = Journal(base, store.project_uuid, name=str(store.path))
-            try:
-                journal.hold()  # this window's slot from now on, not from its first edit
-            except BadFileError:  # another window took it between the probe and now
-                continue
+        journal = Journal(base, store.project_uuid, name=name)
+        if state != "live" and journal.try_hold():  # else another window took it
             return journal, contents if state == "orphan" else None
+    if len(bases) == 1:
+        journal.refuse()  # naming the window's process when its journal says it
     raise BadFileError("{file_name} is being edited in too many citymgr windows; close one "
                        "there first", file_name=str(store.path))
 

@@ -11,7 +11,6 @@ live in :mod:`citymgr_desktop.core.editing.commands`.
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -81,16 +80,20 @@ class EditSession(SessionView):
         self.elsewhere: list[JournalElsewhere] = []
         self._file_state = self._state_of_file()
         if journal:
-            self.journal, contents = claim_journal(store)
-            if contents is not None:
-                merged = merge(store, contents.net_deltas())
-                if merged.clean or merged.conflicts:
-                    self.recovery = Recovery(merged, contents)
-                else:  # everything in it was saved before the crash
-                    with contextlib.suppress(OSError):
-                        self.journal.path.unlink()
-            if not store.is_database:
-                self.elsewhere = journals_elsewhere(store.path, store.project_uuid, search)
+            self.journal, contents = claim_journal(store)  # this window's slot from now on
+            try:
+                if contents is not None:
+                    merged = merge(store, contents.net_deltas())
+                    if merged.clean or merged.conflicts:
+                        self.recovery = Recovery(merged, contents)
+                    else:  # everything in it was saved before the crash
+                        self.journal.forget_crashed()
+                if not store.is_database:
+                    self.elsewhere = journals_elsewhere(store.path, store.project_uuid,
+                                                        search)
+            except BaseException:  # no session: the slot is free again
+                self.journal.close(remove=False)
+                raise
 
     def _state_of_file(self) -> object:
         """The store's write state: equal states mean nobody wrote in between (a database's
@@ -218,7 +221,7 @@ class EditSession(SessionView):
     def _set_aside(self) -> None:
         if self.journal is not None:
             set_aside(self.journal.base)
-            if self.journal.held:  # a database's slot stays this window's
+            if self.journal.held:  # the slot stays this window's
                 self.journal.hold()
 
     def drop_recovery(self) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from citymgr_desktop.core.qgis import styles as qs
 from citymgr_desktop.core.qgis.symbols import option, spatialrefsys, sub
-from citymgr_desktop.core.wmts_location import split_location
+from citymgr_desktop.core.qgis.wmts_location import split_location
 
 MAP_LAYER_PREFIX = "citymgr_map_"  # ids of the kept base map / reference layers in a project
 MAP_LAYER_COLUMNS = ("name", "kind", "location", "position", "opacity", "visible")

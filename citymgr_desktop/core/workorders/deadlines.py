@@ -8,7 +8,7 @@ days worked in exchange (调休) are listed in ``citymgr_meta`` under ``work_cal
 ``{"holidays": ["2026-10-01", ...], "workdays": ["2026-10-10", ...]}`` because they change
 every year by State Council notice. Timestamps are stored in UTC (``...Z``), like every
 other timestamp in the file. New files get the official calendar
-(:mod:`citymgr_desktop.core.workcalendar`); :func:`seed_calendar` adds years to a file and
+(:mod:`citymgr_desktop.core.model.workcalendar`); :func:`seed_calendar` adds years to a file and
 :func:`save_calendar` stores an edited one.
 """
 
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from citymgr_desktop.core.clock import to_local, to_utc
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
-from citymgr_desktop.core.workcalendar import CALENDAR_KEY, calendar_text, official_days
+from citymgr_desktop.core.model.workcalendar import CALENDAR_KEY, calendar_text, official_days
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store

@@ -20,9 +20,9 @@ from typing import Any
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from citymgr_desktop.core.clock import office_today
-from citymgr_desktop.core.crs_names import crs_label
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.messages import msg
+from citymgr_desktop.core.model.crs_names import crs_label
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.export import pages
 from citymgr_desktop.export.print_map import furniture as lf

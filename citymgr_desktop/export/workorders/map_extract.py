@@ -18,7 +18,7 @@ import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 
-from citymgr_desktop.core.crs_names import crs_label
+from citymgr_desktop.core.model.crs_names import crs_label
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.pdf_text import T
 

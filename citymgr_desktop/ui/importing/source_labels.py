@@ -4,7 +4,7 @@ interface language."""
 
 from __future__ import annotations
 
-from citymgr_desktop.core.crs_names import NamedCrs, chinese_name, crs_label
+from citymgr_desktop.core.model.crs_names import NamedCrs, chinese_name, crs_label
 from citymgr_desktop.ui import i18n
 
 # GDAL's geometry type names (pyogrio) → the English said; i18n.tr gives the Chinese
@@ -41,7 +41,7 @@ def crs_text(crs: NamedCrs | None) -> str:
 
 def crs_name_text(name: object) -> str:
     """A CRS named by PROJ ("CGCS2000 / 3-degree Gauss-Kruger CM 114E") in the interface
-    language: its Chinese name where one is known (``core/crs_names.py``)."""
+    language: its Chinese name where one is known (``core/model/crs_names.py``)."""
     text = str(name)
     if i18n.label_language() == "zh":
         return chinese_name(text) or text

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
 
-from citymgr_desktop.core.crs_names import chinese_name
 from citymgr_desktop.core.messages import is_chinese
+from citymgr_desktop.core.model.crs_names import chinese_name
 from citymgr_desktop.ui import i18n
 
 CRS_WIDTH = 260  # pixels; the full name is in the tooltip

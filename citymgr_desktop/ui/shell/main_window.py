@@ -333,7 +333,9 @@ class MainWindow(MapLoadingMixin, QMainWindow):
 
     def _update_title(self) -> None:
         name = db.store_name(self.store) if self.store else ""
-        ro = self.tr(" [read-only]") if self.store and self.store.read_only else ""
+        viewing = self.store is not None and (self.store.read_only or (  # or another
+            self.is_project and self.edit_session is None))  # window holds its journal slot
+        ro = self.tr(" [read-only]") if viewing else ""
         self.setWindowTitle(f"{name}{ro} — citymgr-desktop" if name else "citymgr-desktop")
 
     # -- recent files, window layout (ui/shell/settings.py) ------------------------------

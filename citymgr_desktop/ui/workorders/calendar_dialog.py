@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.clock import office_today
-from citymgr_desktop.core.workcalendar import official_days
+from citymgr_desktop.core.model.workcalendar import official_days
 from citymgr_desktop.core.workorders.deadlines import WorkCalendar
 
 

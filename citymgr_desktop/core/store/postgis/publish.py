@@ -190,7 +190,7 @@ def _publish_order_assets(store: Store, conn: Any) -> int:
 
 def _publish_calendar(store: Store, conn: Any) -> None:
     """The file's working calendar, unless the database has its own already."""
-    from citymgr_desktop.core.workcalendar import CALENDAR_KEY
+    from citymgr_desktop.core.model.workcalendar import CALENDAR_KEY
 
     text = store.meta(CALENDAR_KEY)
     if text:

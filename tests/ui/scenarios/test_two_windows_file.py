@@ -1,0 +1,105 @@
+"""Two windows on the same GeoPackage: the first to open it holds its journal slot from that
+moment (not from its first edit), so the second is told when it opens the file and views
+only, instead of being refused after its user typed an edit; a window killed (-9) while
+holding the slot leaves it free for the next one (the OS drops the lock)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from citymgr_desktop.core.editing.journal import journal_path
+from citymgr_desktop.core.store import Store
+from tests.faults.support import environment
+from tests.ui.driver import CTRL, answer, press
+from tests.ui.scenarios.test_records_and_orders import select_bin, set_condition_in_form
+
+pytestmark = pytest.mark.slow
+
+
+def open_refused(qtbot, window_in, path: Path):
+    """A window opening ``path`` another window holds: the message it shows at open (OK
+    clicked), and the window."""
+    with answer(qtbot, QMessageBox.StandardButton.Ok, kind=QMessageBox,
+                title="Editing is not possible") as told:
+        window = window_in(None, path)
+    return told.text, window
+
+
+def edit_and_save(qtbot, w, value: int) -> str:
+    """A condition-1 bin's condition set to ``value`` in the form and saved (Ctrl+S)."""
+    uuid, _x, _y = select_bin(qtbot, w, where=lambda u: w.edit_session.row(
+        "litter_bin", u)["condition"] == 1)
+    set_condition_in_form(qtbot, w, value)
+    press(qtbot, w, Qt.Key.Key_S, CTRL)
+    qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=10_000)
+    with Store.open(w.store.path, read_only=True) as store:
+        assert store.get_row("litter_bin", uuid)["condition"] == value
+    return uuid
+
+
+def test_a_second_window_on_the_file_is_told_at_open_and_views_only(qtbot, window_in,
+                                                                     district, shots):
+    first = window_in(None, district)  # it edits nothing before the second opens
+    said, second = open_refused(qtbot, window_in, district)
+    assert said == f"{district.name} is being edited in another citymgr window; close it " \
+                   "there first"
+    assert second.edit_session is None and second.store is not None  # the map, to view
+    assert second.windowTitle().startswith(f"{district.name} [read-only]")
+    shots("second-window", second)
+    edit_and_save(qtbot, first, 4)  # the first edits and saves as if alone
+    second.close()
+    first.close()  # the slot is released: the file's journal goes with it
+    assert not journal_path(district).exists()
+    third = window_in(None, district)
+    assert third.edit_session is not None
+    edit_and_save(qtbot, third, 5)
+
+
+def locked_by(path: Path) -> int | None:
+    """The process holding an flock on ``path`` (from /proc/locks; never taking it)."""
+    try:
+        inode = path.stat().st_ino
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        if "->" in parts:  # a lock someone waits for
+            continue
+        if parts[1] == "FLOCK" and parts[5].rsplit(":", 1)[-1] == str(inode):
+            return int(parts[4])
+    return None
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads /proc/locks (Linux)")
+def test_a_window_killed_while_holding_the_slot_leaves_it_to_the_next(qtbot, window_in,
+                                                                      district, tmp_path):
+    env = environment()
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # the app's own settings
+    app = subprocess.Popen([sys.executable, "-m", "citymgr_desktop.ui.app", str(district)],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        qtbot.waitUntil(lambda: locked_by(journal_path(district)) == app.pid,
+                        timeout=120_000)  # it holds the slot, having edited nothing
+        said, viewer = open_refused(qtbot, window_in, district)
+        assert "being edited in another citymgr window" in said
+        viewer.close()
+    finally:
+        os.kill(app.pid, signal.SIGKILL)
+        app.wait(timeout=30)
+    assert app.returncode == -signal.SIGKILL
+    assert journal_path(district).exists()  # left behind, its lock gone with the process
+    w = window_in(None, district)  # no message, no restore question: the slot is free
+    assert w.edit_session is not None and w.edit_session.recovery is None
+    assert locked_by(journal_path(district)) == os.getpid()
+    edit_and_save(qtbot, w, 3)
+    w.close()
+    assert not journal_path(district).exists()
