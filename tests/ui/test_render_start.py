@@ -116,6 +116,45 @@ def test_a_render_process_that_ends_at_once_says_all_it_has_to_say(small_distric
     assert again.stderr.count("\n") == 1 and "already exists" in again.stderr
 
 
+THREADS = """
+import os, sys
+from citymgr_desktop.cli import main
+code = main(sys.argv[1:])
+names = set()
+for task in os.listdir("/proc/self/task"):
+    with open(f"/proc/self/task/{task}/comm") as f:
+        names.add(f.read().strip())
+print(code, sorted(names))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_render_fills_on_its_own_threads(qapp, small_district, tmp_path):
+    """Qt's raster engine would hand each larger fill (the translucent parks, the halos)
+    to its GUI thread pool and wait: the hand-over costs more than it saves on a map of
+    small shapes, so ``render`` switches the pool off (``QT_NO_GUI_THREADPOOL``); the
+    pixels are the same."""
+    env = {k: v for k, v in os.environ.items() if k != "QT_NO_GUI_THREADPOOL"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    run = subprocess.run([sys.executable, "-c", THREADS, "render", str(small_district),
+                          "--out", str(tmp_path / "map.png"), "--size", "1280x800"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    code, names = run.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert code == "0" and "Thread (pooled)" not in names, names
+    # the same pixels as a frame drawn here, where Qt's pool does the larger fills
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.render import RenderOptions, load_map, render_image
+
+    assert "QT_NO_GUI_THREADPOOL" not in os.environ
+    with Store.open(small_district, read_only=True) as store:
+        data = load_map(store, identities=False)
+    here = render_image(data, data.extent(), (1280, 800), RenderOptions())
+    written = QImage(str(tmp_path / "map.png"))
+    assert written.convertToFormat(QImage.Format.Format_RGB32) == here.convertToFormat(
+        QImage.Format.Format_RGB32)
+
+
 def test_a_box_is_read_through_the_index_without_counting_the_files_rows(
         qapp, small_district, monkeypatch):
     """What a ``--bbox`` render asks SQLite: nothing that reads a whole table (the row
