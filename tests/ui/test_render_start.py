@@ -116,6 +116,60 @@ def test_a_render_process_that_ends_at_once_says_all_it_has_to_say(small_distric
     assert again.stderr.count("\n") == 1 and "already exists" in again.stderr
 
 
+THREADS = """
+import os, sys
+from citymgr_desktop.cli import main
+code = main(sys.argv[1:])
+names = set()
+for task in os.listdir("/proc/self/task"):
+    with open(f"/proc/self/task/{task}/comm") as f:
+        names.add(f.read().strip())
+print(code, sorted(names))
+"""
+POOLED = """
+import os, sys
+from pathlib import Path
+from PySide6.QtGui import QGuiApplication
+app = QGuiApplication([])
+from citymgr_desktop.core.store import Store
+from citymgr_desktop.export.png import write_png
+from citymgr_desktop.render import RenderOptions, load_map, render_image
+with Store.open(sys.argv[1], read_only=True) as store:
+    data = load_map(store, identities=False)
+write_png(render_image(data, data.extent(), (1280, 800), RenderOptions()), Path(sys.argv[2]))
+names = set()
+for task in os.listdir("/proc/self/task"):
+    with open(f"/proc/self/task/{task}/comm") as f:
+        names.add(f.read().strip())
+print(0, sorted(names))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_render_fills_on_its_own_threads(small_district, tmp_path):
+    """Qt's raster engine would hand each larger fill (the translucent parks, the halos)
+    to its GUI thread pool and wait: the hand-over costs more than it saves on a map of
+    small shapes, so ``render`` switches the pool off (``QT_NO_GUI_THREADPOOL``); the
+    pixels are those of a frame drawn with the pool."""
+    env = {k: v for k, v in os.environ.items() if k != "QT_NO_GUI_THREADPOOL"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+
+    def threads(script, *args):
+        run = subprocess.run([sys.executable, "-c", script, *map(str, args)],
+                             capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        code, names = run.stdout.strip().splitlines()[-1].split(" ", 1)
+        assert code == "0"
+        return names
+
+    assert "Thread (pooled)" not in threads(THREADS, "render", small_district, "--out",
+                                            tmp_path / "map.png", "--size", "1280x800")
+    # the same map drawn in a process of Qt's defaults: the pool did fills there
+    assert "Thread (pooled)" in threads(POOLED, small_district, tmp_path / "pooled.png")
+    ours, pooled = QImage(str(tmp_path / "map.png")), QImage(str(tmp_path / "pooled.png"))
+    assert not ours.isNull() and ours == pooled
+
+
 def test_a_box_is_read_through_the_index_without_counting_the_files_rows(
         qapp, small_district, monkeypatch):
     """What a ``--bbox`` render asks SQLite: nothing that reads a whole table (the row

@@ -105,6 +105,12 @@ def _app() -> object:
     if QGuiApplication.instance() is not None:  # called inside an app (a test): as it is
         return QGuiApplication.instance()
     _without_feature_hook()  # the process is the command's
+    # Qt's raster engine hands every fill of 96 spans or more (a translucent park, a halo,
+    # a stamped image) to its GUI thread pool and waits for it; for a map's many small
+    # shapes the hand-over costs more than it saves: serial, the same pixels, ~20 ms less
+    # of a 10k first frame's drawing CPU (docs/rendering.md, *Qt's fill pool off*). Qt
+    # reads it once, when its pool is first asked for (it only asks whether it is set)
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     from citymgr_desktop.export.fonts import log_qt_messages
 
     app = QGuiApplication(["citymgr"])
