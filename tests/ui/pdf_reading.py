@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,64 @@ def stroked_segments(pdf: Path, page: int = 0) -> list[tuple[str, tuple, tuple]]
             path = []
         elif op in ("f", "f*", "F", "n", "W n"):
             path = []
+    return out
+
+
+@dataclass(frozen=True)
+class Painted:
+    """One painting operator: ``op`` "stroke" or "fill", its colour, the stroke's width in
+    millimetres (0 for a fill) and every point of its path (control points too), in page
+    millimetres from the top-left corner."""
+
+    op: str
+    colour: str
+    width_mm: float
+    points: np.ndarray
+
+
+def painted_paths(pdf: Path, page: int = 0) -> list[Painted]:
+    """Every stroked or filled path of a page, in painting order, following q/Q/cm."""
+    reader = PdfReader(str(pdf))
+    pg = reader.pages[page]
+    height = float(pg.mediabox.height)
+    ops = ContentStream(pg.get_contents(), reader).operations
+    state = {"ctm": [1.0, 0, 0, 1.0, 0, 0], "stroke": "#000000", "fill": "#000000", "w": 1.0}
+    stack: list[dict] = []
+    points: list[tuple[float, float]] = []
+    out: list[Painted] = []
+
+    def hex_of(values) -> str:
+        r, g, b = (float(v) for v in values)
+        return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+
+    for operands, op in ops:
+        op = op.decode() if isinstance(op, bytes) else op
+        ctm = state["ctm"]
+        if op == "q":
+            stack.append(dict(state))
+        elif op == "Q":
+            state = stack.pop()
+        elif op == "cm":
+            state["ctm"] = _mul([float(v) for v in operands], ctm)
+        elif op in ("RG", "SC", "SCN") and len(operands) == 3:
+            state["stroke"] = hex_of(operands)
+        elif op in ("rg", "sc", "scn") and len(operands) == 3:
+            state["fill"] = hex_of(operands)
+        elif op == "w":
+            state["w"] = float(operands[0])
+        elif op in ("m", "l", "c"):
+            for x, y in zip(operands[0::2], operands[1::2], strict=True):
+                px = ctm[0] * float(x) + ctm[2] * float(y) + ctm[4]
+                py = ctm[1] * float(x) + ctm[3] * float(y) + ctm[5]
+                points.append((px * PT_MM, (height - py) * PT_MM))
+        elif op in ("S", "s", "f", "f*", "F", "B", "B*", "b", "b*", "n"):
+            if op in ("f", "f*", "F", "B", "B*", "b", "b*"):
+                out.append(Painted("fill", state["fill"], 0.0, np.array(points)))
+            if op in ("S", "s", "B", "B*", "b", "b*"):
+                scale = abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]) ** 0.5
+                out.append(Painted("stroke", state["stroke"], state["w"] * scale * PT_MM,
+                                   np.array(points)))
+            points = []
     return out
 
 

@@ -27,6 +27,7 @@ from citymgr_desktop.export.print_map.text import core_lang, translator
 from citymgr_desktop.render import (
     NO_CATEGORY,
     POINT,
+    LayerData,
     MapData,
     RenderOptions,
     Symbol,
@@ -84,6 +85,9 @@ class MapSource:
         self.backdrop: Backdrop | None = project_backdrop(store)
         self._overview: tuple[tuple, QImage] | None = None
         self._lock = threading.Lock()
+        # the 街道 of each asset feature, read as sheets first show it (_districts_of)
+        self._district_codes: dict[str, np.ndarray] = {}
+        self._district_index: dict[str | None, int] = {}  # 街道 name -> its number there
 
     # -- what a frame shows --------------------------------------------------------------------
     def shown(self, extent: Bbox) -> Shown:
@@ -138,8 +142,7 @@ class MapSource:
         return self.shown(extent)
 
     def _of_district(self, district: str, extent: Bbox) -> MapData:
-        """The asset layers cut to the features in ``extent`` of one 街道 (their
-        ``district`` read for those features only)."""
+        """The asset layers cut to the features in ``extent`` of one 街道."""
         x0, y0, x1, y1 = extent
         grow = 0.05 * max(x1 - x0, y1 - y0)  # a symbol beyond the edge still shows
         near = (x0 - grow, y0 - grow, x1 + grow, y1 + grow)
@@ -148,12 +151,28 @@ class MapSource:
             if not layer.is_asset:
                 continue
             idx = layer.query(near)
-            uuids = [k.decode() if isinstance(k, bytes) else str(k) for k in layer.keys[idx]]
-            rows = self.store.get_rows(layer.name, uuids, fields=["district"]) if uuids else {}
-            mine = np.array([(rows.get(u) or {}).get("district") == district for u in uuids],
-                            dtype=bool)
+            codes = self._districts_of(layer, idx)  # numbers the 街道 it reads first
+            mine = codes == self._district_index.get(district, -2)
             layers.append(layer.subset(idx[mine]))
         return dataclasses.replace(self.data, layers=tuple(layers))
+
+    def _districts_of(self, layer: LayerData, idx: np.ndarray) -> np.ndarray:
+        """The 街道 of features ``idx`` of an asset layer, as their numbers in
+        ``_district_index``. Each feature's ``district`` is read once, the first time a
+        sheet shows it: an atlas's neighbouring pages share most of their features."""
+        with self._lock:
+            codes = self._district_codes.get(layer.name)
+            if codes is None:
+                codes = self._district_codes[layer.name] = np.full(layer.count, -1, np.int32)
+            todo = idx[codes[idx] < 0]
+            if len(todo):
+                uuids = [k.decode() if isinstance(k, bytes) else str(k)
+                         for k in layer.keys[todo]]
+                rows = self.store.get_rows(layer.name, uuids, fields=["district"])
+                number = self._district_index
+                codes[todo] = [number.setdefault((rows.get(u) or {}).get("district"),
+                                                 len(number)) for u in uuids]
+            return codes[idx]
 
     def _overview_data(self) -> MapData:
         """Lines and areas only: at overview size thousands of point symbols are noise."""
