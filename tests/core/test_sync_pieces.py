@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from citymgr_desktop.core.sync import apply, diff
+from citymgr_desktop.core.sync import apply, phases
 from tests.core.sync_support import (
     assert_same_files,
     checkout,
@@ -64,7 +64,7 @@ def test_a_sync_in_pieces_of_one_row_is_the_same_sync(small_district, tmp_path, 
     shutil.copyfile(master_b, before_b)
 
     whole = sync(master, pkg)
-    monkeypatch.setattr(diff, "CHUNK", 1)
+    monkeypatch.setattr(phases, "CHUNK", 1)
     monkeypatch.setattr(apply, "BATCH", 1)
     pieces = sync(master_b, pkg_b)
 

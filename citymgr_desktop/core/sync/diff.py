@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,19 +200,6 @@ def fetch_by_rowid(conn: sqlite3.Connection, schema: str, table: sc.Table,
         rec["fid"] = rid
         out[rid] = rec
     return out
-
-
-def in_parts(d: TableDiff) -> Iterator[TableDiff]:
-    """``d`` in pieces of at most CHUNK rows: its updates, then its deletes, then its new rows
-    (the order the merge takes them in)."""
-    updated = list(d.updated)
-    for i in range(0, len(updated), CHUNK):
-        yield TableDiff(d.table, updated={u: d.updated[u] for u in updated[i:i + CHUNK]},
-                        aligned=d.aligned)
-    for i in range(0, len(d.deleted), CHUNK):
-        yield TableDiff(d.table, deleted=d.deleted[i:i + CHUNK], aligned=d.aligned)
-    for i in range(0, len(d.inserted), CHUNK):
-        yield TableDiff(d.table, inserted=d.inserted[i:i + CHUNK], aligned=d.aligned)
 
 
 def all_columns(table: sc.Table) -> list[str]:

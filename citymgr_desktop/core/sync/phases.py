@@ -1,7 +1,6 @@
 """The phases of one check-in of a field package, in the order they run: compare, merge,
-copy (the backup read whole before the first write), apply (rows, then the photo files their
-``photo`` fields name), check (beside the next sync's base being written and the backup's
-flush), copy (both on the disk). Each phase owns its share of the progress bar and timing.
+copy (the backup complete before the first write), apply (rows, then the photo files their
+``photo`` fields name), copy (the base for the next sync), check. Each phase owns its share of the progress bar and its timing in the report.
 
 :class:`SyncJob` runs inside the transaction :func:`~citymgr_desktop.core.sync.run.sync_package`
 began, with the package attached as ``f`` and its base as ``b``.
@@ -12,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,12 @@ from citymgr_desktop.core.sync.apply import apply_plan, capture_state, counts, i
 from citymgr_desktop.core.sync.base import needs_full_copy, write_delta
 from citymgr_desktop.core.sync.checks import apply_inspections, check_plan, restore_condition_before
 from citymgr_desktop.core.sync.diff import (
+    CHUNK,
     TableDiff,
     all_columns,
     diff_tables,
     fetch_by_rowid,
     fetch_rows,
-    in_parts,
 )
 from citymgr_desktop.core.sync.files import SyncId
 from citymgr_desktop.core.sync.identity import check_identities
@@ -41,6 +41,19 @@ from citymgr_desktop.core.sync.report import SyncReport, removed_assets
 from citymgr_desktop.core.sync.schema import DATA_TABLES
 
 __all__ = ["PHASE_SHARES", "SyncJob"]
+
+
+def _parts(d: TableDiff) -> Iterator[TableDiff]:
+    """``d`` in pieces of at most CHUNK rows: its updates, then its deletes, then its new rows
+    (the order the merge takes them in)."""
+    updated = list(d.updated)
+    for i in range(0, len(updated), CHUNK):
+        yield TableDiff(d.table, updated={u: d.updated[u] for u in updated[i:i + CHUNK]},
+                        aligned=d.aligned)
+    for i in range(0, len(d.deleted), CHUNK):
+        yield TableDiff(d.table, deleted=d.deleted[i:i + CHUNK], aligned=d.aligned)
+    for i in range(0, len(d.inserted), CHUNK):
+        yield TableDiff(d.table, inserted=d.inserted[i:i + CHUNK], aligned=d.aligned)
 
 
 def _update_columns(t: Any, d: TableDiff) -> list[str]:
@@ -70,7 +83,7 @@ class SyncJob:
         self.normal: dict[str, dict[str, str]] = {}
         self.full_check = False
         self.base_path = pkg_path
-        self._copies: list[reg.BackgroundFile] = []
+        self._copies: list[reg.DatabaseCopy] = []
         self._keep: Path | None = None
         self._photo_counts: dict[str, dict[str, int]] = {}
         self._photo_notes: list[Text] = []
@@ -138,10 +151,9 @@ class SyncJob:
             return self._finish_dry_run(plan)
         full = self._copy_backup(diffs)
         ids, before = self._apply(plan, backup_path)
-        self._start_delta(diffs, full)
+        self._copy_base(diffs, full)
         self._record(plan, ids, before, backup_path)
-        self._check(plan)  # beside the delta's writing and the backup's flush
-        self._copy_base()
+        self._check(plan)
         return self.report
 
     # -- the phases --------------------------------------------------------------------------
@@ -183,7 +195,7 @@ class SyncJob:
         merger = Merger(self.prefer, self.pkg.surveyor or "", self.stamp)
         sync_id = SyncId(self.pkg.package_uuid, self.parent)
         for t in DATA_TABLES:  # the changed rows stream through, CHUNK at a time
-            for part in in_parts(diffs[t.name]):
+            for part in _parts(diffs[t.name]):
                 inputs = self._inputs(t, part)
                 sync_id.add(t.name, part, inputs.field, inputs.field_new)
                 merger.merge_table(inputs)
@@ -239,24 +251,16 @@ class SyncJob:
         self._tick("apply")
         return ids, before
 
-    def _start_delta(self, diffs: dict[str, TableDiff], full: bool) -> None:
-        """copy, after the writes: the next sync's base (unless the whole package is being
-        copied), a delta of the changed rows copied in SQL from the package (not marked yet)
-        by a thread and a connection of its own, beside the record and the check (which
-        touch only the master)."""
+    def _copy_base(self, diffs: dict[str, TableDiff], full: bool) -> None:
+        """copy, after the writes: the base its next sync merges against kept (a delta of
+        the changed rows, copied from the package before it is marked, or the whole copy)
+        and the package marked with this run."""
+        for copy in self._copies:  # every copy on the disk before the package is marked
+            copy.wait()           # and the sync commits (the backup's flush ends here)
         if not full:
-            delta = self._keep = reg.package_dir(self.store.path, self.pkg.package_uuid) / \
-                f"delta-{self.run_uuid}.gpkg"
-            pkg_path = self.pkg_path
-            self._copies.append(reg.BackgroundFile(
-                delta, lambda _stop, _read: write_delta(delta, pkg_path, diffs)))
-        self._tick("copies")
-
-    def _copy_base(self) -> None:
-        """copy, last: every copy on the disk (the backup's flush, the next base) before the
-        package is marked with this run and the sync commits."""
-        for copy in self._copies:
-            copy.wait()
+            folder = reg.package_dir(self.store.path, self.pkg.package_uuid)
+            self._keep = write_delta(folder / f"delta-{self.run_uuid}.gpkg", self.pkg_path,
+                                     diffs)
         self._mark_package()
         self._tick("copies")
 

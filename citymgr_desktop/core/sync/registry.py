@@ -22,8 +22,6 @@ from citymgr_desktop.core.errors import BadFileError, NotFoundError
 from citymgr_desktop.core.model import schema as sc
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from citymgr_desktop.core.store import Store
 
 SYNC_DIR_SUFFIX = ".sync"
@@ -265,23 +263,32 @@ def backup_wal(src: Path, dst: Path, stop: threading.Event | None = None,
     return dst
 
 
-class BackgroundFile:
-    """A file ``dst`` written by a background thread while the caller goes on: ``write(stop,
-    read)`` writes it (``stop`` set: end early; ``read`` set: its source is read whole);
-    ``wait()`` finishes it (and re-raises a failure), ``abandon()`` drops it."""
+class DatabaseCopy:
+    """Copy the database attached as ``schema`` (file ``src``) to ``dst`` while the caller
+    goes on; ``wait()`` finishes it (and re-raises a failure), ``abandon()`` drops it.
 
-    def __init__(self, dst: Path, write: Callable[[threading.Event, threading.Event], Any]
-                 ) -> None:
+    A plain file is copied by a background thread while the caller's transaction keeps
+    writers out; a database in WAL mode (its newest pages live in the -wal file) goes through
+    SQLite's backup API on a reader connection of the thread's own (``backup_wal``). Measured on a 1M-feature master
+    (570 MB): the copy running beside the comparison slows the comparison and the merge by
+    about a third but is hidden by them (3.3 s for the whole sync, against 4.0 s when the
+    copy starts after the comparison). ``wait_read()`` returns once the source is copied (the
+    caller may write to it), while the copy's flush to the disk goes on beside the caller's
+    writes; ``wait()``, before the commit, returns once the copy is on the disk.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, schema: str, src: Path, dst: Path) -> None:
         self.dst = dst
         self._error: BaseException | None = None
         self._stop = threading.Event()
-        self._read = threading.Event()  # every byte of the source copied, or the write ended
-        self._thread = threading.Thread(target=self._write, args=(write,), daemon=True)
+        self._read = threading.Event()  # every byte of the source copied, or the copy ended
+        copy = backup_wal if is_wal(conn, schema) else copy_file
+        self._thread = threading.Thread(target=self._copy, args=(copy, src, dst), daemon=True)
         self._thread.start()
 
-    def _write(self, write: Callable[[threading.Event, threading.Event], Any]) -> None:
+    def _copy(self, copy: Any, src: Path, dst: Path) -> None:
         try:
-            write(self._stop, self._read)
+            copy(src, dst, self._stop, self._read)
         except BaseException as exc:  # reported by wait()
             self._error = exc
         finally:
@@ -300,29 +307,10 @@ class BackgroundFile:
         return self.dst
 
     def abandon(self) -> None:
-        """Stop the write (a master full of photos need not be copied to the end) and drop it."""
+        """Stop the copy (a master full of photos need not be copied to the end) and drop it."""
         self._stop.set()
         self._thread.join()
         discard(self.dst)
-
-
-class DatabaseCopy(BackgroundFile):
-    """Copy the database attached as ``schema`` (file ``src``) to ``dst`` while the caller
-    goes on.
-
-    A plain file is copied by a background thread while the caller's transaction keeps
-    writers out; a database in WAL mode (its newest pages live in the -wal file) goes through
-    SQLite's backup API on a reader connection of the thread's own (``backup_wal``). Measured on a 1M-feature master
-    (570 MB): the copy running beside the comparison slows the comparison and the merge by
-    about a third but is hidden by them (3.3 s for the whole sync, against 4.0 s when the
-    copy starts after the comparison). ``wait_read()`` returns once the source is copied (the
-    caller may write to it), while the copy's flush to the disk goes on beside the caller's
-    writes; ``wait()``, before the commit, returns once the copy is on the disk.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, schema: str, src: Path, dst: Path) -> None:
-        copy = backup_wal if is_wal(conn, schema) else copy_file
-        super().__init__(dst, lambda stop, read: copy(src, dst, stop, read))
 
 
 def discard(path: Path) -> None:
