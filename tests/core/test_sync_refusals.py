@@ -114,7 +114,7 @@ def test_an_index_that_disagrees_with_its_rows_in_a_written_table_stops_the_sync
     with pytest.raises(BadFileError, match="integrity check failed after the sync"):
         sync(master, pkg, backup=False)
     assert master.read_bytes() == before
-    # the next base, written beside the check, is gone too, and the package is not marked
+    # the next base (the delta) is gone too, and the package is not marked
     assert pkg.read_bytes() == pkg_before
     folder = Path(f"{master}.sync") / "packages"
     assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == ["base.gpkg"]
