@@ -21,6 +21,7 @@ The bench's processes keep that memory in a cache folder of their own (CITYMGR_C
     python benchmarks/bench_sync.py                      # 1M features, 10k changes per side
     python benchmarks/bench_sync.py --features 100000 --changes 2000 --repeat 1
     python benchmarks/bench_sync.py --before /tmp/before   # also an older checkout's sync
+    python benchmarks/bench_sync.py --data DIR    # the data (and the runs' copies) in DIR
 
 CPU is the worker process's user+system time (all its threads, its start included): the
 steadier figure on a shared machine.
@@ -224,6 +225,7 @@ def run_worker(kind: str, run: Path, checkout: str | None = None) -> dict:
 
 
 def main() -> None:
+    global DATA
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--features", type=int, default=1_000_000)
     ap.add_argument("--changes", type=int, default=10_000)
@@ -231,8 +233,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--before", metavar="DIR",
                     help="also run the sync of the citymgr_desktop checked out in DIR")
+    ap.add_argument("--data", type=Path, default=DATA,
+                    help=f"where the masters are made once and copied for each run ({DATA})")
     ap.add_argument("--worker", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    DATA = args.data
     if args.worker:
         kind, run = args.worker
         if kind == "leave":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 import shapely
@@ -109,10 +110,14 @@ def test_an_index_that_disagrees_with_its_rows_in_a_written_table_stops_the_sync
                  "WHERE name = 'idx_litter_bin_district'")
     conn.commit()
     conn.close()
-    before = master.read_bytes()
+    before, pkg_before = master.read_bytes(), pkg.read_bytes()
     with pytest.raises(BadFileError, match="integrity check failed after the sync"):
         sync(master, pkg, backup=False)
     assert master.read_bytes() == before
+    # the next base (the delta) is gone too, and the package is not marked
+    assert pkg.read_bytes() == pkg_before
+    folder = Path(f"{master}.sync") / "packages"
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == ["base.gpkg"]
 
 
 @pytest.mark.parametrize("side", ["master", "package"])
