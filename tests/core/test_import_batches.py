@@ -188,3 +188,48 @@ def test_the_next_code_is_asked_of_the_store_once_per_import(tmp_path, monkeypat
                 "SELECT source_id, obj_code FROM litter_bin ORDER BY fid").fetchall()
         assert sum("CAST(substr(obj_code" in sql for sql in asked) == 1
     assert codes["batched"] == codes["whole"] and len(codes["whole"]) > 1000
+
+
+def test_an_import_into_an_empty_layer_leaves_its_indexes_whole(tmp_path, monkeypatch):
+    """The layer's plain indexes are built once after the rows (the layer was empty): the
+    same indexes and triggers, word for word, every row in them; a cancelled import leaves
+    the schema as it was, and an import into a layer with rows keeps them all along."""
+    from citymgr_desktop.core.errors import CancelledError
+    from citymgr_desktop.core.progress import Progress
+
+    def schema(project):
+        with Store.open(project, read_only=True) as store:
+            return sorted(store.conn.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'litter_bin'"))
+
+    def check(project):
+        with Store.open(project, read_only=True) as store:
+            conn = store.conn
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            plan = " ".join(r[-1] for r in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT fid FROM litter_bin WHERE district = '首义街道'"))
+            assert "idx_litter_bin_district" in plan
+            return conn.execute("SELECT count(*) FROM litter_bin INDEXED BY "
+                                "idx_litter_bin_register WHERE retired_at IS NULL").fetchone()[0]
+
+    source = _many_bins(tmp_path)
+    empty = schema(src.new_project(tmp_path / "empty.gpkg"))
+    assert any(t == "index" and n == "idx_litter_bin_district" for t, n, _ in empty)
+    result, _, project = _import(tmp_path, "p", source, "litter_bin", 500, monkeypatch)
+    n = result.report.inserted  # a few are duplicates or far away
+    assert n > 1_000 and schema(project) == empty and check(project) == n
+    assert_valid_gpkg(project)
+    mapping = suggest_mapping(describe_layer(source), "litter_bin")
+    mapping.id_prefix = "again:"  # new ids: as many rows again into a layer that has rows
+    with Store.open(project) as store:
+        assert importer.run_import(store, source, mapping).report.inserted == n
+    assert schema(project) == empty and check(project) == 2 * n
+
+    cancelled = src.new_project(tmp_path / "cancelled.gpkg")
+    progress = Progress()
+    progress._callback = lambda done, total, message: message == "importing" and \
+        done >= 600 and progress.cancel()
+    with Store.open(cancelled) as store, pytest.raises(CancelledError):
+        importer.run_import(store, source, suggest_mapping(describe_layer(source), "litter_bin"),
+                            progress=progress)
+    assert schema(cancelled) == empty and check(cancelled) == 0

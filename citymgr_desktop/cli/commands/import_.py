@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -242,6 +243,10 @@ def run(args: argparse.Namespace) -> int:
     # while they are alive, was ~0.8-1.2 s of CPU of a 100,000-feature import (~18%); the
     # import leaves ~800 objects in cycles whatever the source's size (its libraries'
     # start), so it is off for the command (as for ``citymgr render``)
+    # NumPy's OpenBLAS starts a thread per core at import, which then spins for a while: no
+    # import does matrix algebra (~50 ms of CPU of a 20,000-point import, on the other core;
+    # as ``citymgr render`` does); a value the user set is kept
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with without_cycle_collector():
         return _import(args)
 

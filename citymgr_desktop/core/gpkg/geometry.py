@@ -29,23 +29,27 @@ def encode_many(geoms: Sequence[Any] | np.ndarray, srs_id: int) -> list[bytes | 
     if len(arr) == 0:
         return out
     missing = shapely.is_missing(arr)
-    wkb = shapely.to_wkb(arr, byte_order=1, output_dimension=2)
+    wkb = shapely.to_wkb(arr, byte_order=1, output_dimension=2).tolist()
     empty = shapely.is_empty(arr) & ~missing
     is_point = shapely.get_type_id(arr) == 0
+    point_head = struct.pack("<2sBBi", b"GP", 0, _POINT_FLAGS, srs_id)
+    if is_point.all() and not empty.any():  # a layer of points: no envelopes
+        return [point_head + w for w in wkb]
     bounds = np.ascontiguousarray(shapely.bounds(arr)[:, [0, 2, 1, 3]], dtype="<f8")
     env = bounds.tobytes()
-    point_head = struct.pack("<2sBBi", b"GP", 0, _POINT_FLAGS, srs_id)
     env_head = struct.pack("<2sBBi", b"GP", 0, _ENVELOPE_FLAGS, srs_id)
     empty_head = struct.pack("<2sBBi", b"GP", 0, _EMPTY_FLAGS, srs_id)
-    for i in range(len(arr)):
-        if missing[i]:
+    # plain lists: a NumPy scalar per geometry costs as much as the encoding
+    missing_at, empty_at, point_at = missing.tolist(), empty.tolist(), is_point.tolist()
+    for i, w in enumerate(wkb):
+        if missing_at[i]:
             continue
-        if empty[i]:
-            out[i] = empty_head + wkb[i]
-        elif is_point[i]:
-            out[i] = point_head + wkb[i]
+        if empty_at[i]:
+            out[i] = empty_head + w
+        elif point_at[i]:
+            out[i] = point_head + w
         else:
-            out[i] = env_head + env[i * 32 : i * 32 + 32] + wkb[i]
+            out[i] = env_head + env[i * 32 : i * 32 + 32] + w
     return out
 
 

@@ -283,10 +283,11 @@ def plan_transform(source: CRS, target: CRS, accept_ballpark: bool = False,
 
 def lonlat_bounds(geoms: np.ndarray, source: CRS) -> Bounds | None:
     """The data's extent as longitude/latitude bounds (the area of interest for PROJ)."""
-    present = [g for g in geoms if g is not None and not g.is_empty]
-    if not present:
+    arr = np.asarray(geoms, dtype=object)
+    present = arr[~shapely.is_missing(arr) & ~shapely.is_empty(arr)]  # at once, not one by one
+    if not len(present):
         return None
-    b = shapely.total_bounds(np.array(present, dtype=object))
+    b = shapely.total_bounds(present)
     try:
         geog = source.geodetic_crs or WGS84
         tr = cached_transformer(source, geog)

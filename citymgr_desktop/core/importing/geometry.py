@@ -142,13 +142,18 @@ def _geos_message(blob: bytes) -> Text:
 
 def drop_zm(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """2-D copies and a mask of the geometries that had Z or M values."""
-    present = np.array([g is not None for g in geoms], dtype=bool)
+    present = ~shapely.is_missing(geoms)
     had = np.zeros(len(geoms), dtype=bool)
     if present.any():
         sub = geoms[present]
         had[present] = shapely.has_z(sub) | _has_m(sub)
+        # only those that may carry a third or fourth value are made again (a point, line
+        # or polygon without Z/M is 2-D already; collections and empties go through anyway)
+        again = present.copy()
+        again[present] = had[present] | shapely.is_empty(sub) | (shapely.get_type_id(sub) > 3)
         out = geoms.copy()
-        out[present] = shapely.force_2d(sub)
+        if again.any():
+            out[again] = shapely.force_2d(geoms[again])
         return out, had
     return geoms, had
 

@@ -24,8 +24,8 @@ class SeenIds:
     def earlier(self, ids: Iterable[str]) -> set[str]:
         """Those of ``ids`` taken in an earlier batch."""
         if self._db is None:
-            memory = self._memory
-            return {i for i in ids if i in memory}
+            memory = self._memory  # empty for the first batch: nothing to look at
+            return {i for i in ids if i in memory} if memory else set()
         db = self._db
         db.execute("BEGIN")
         db.executemany("INSERT INTO probe VALUES (?)", ((i,) for i in ids))
