@@ -9,8 +9,10 @@ timed with the process's CPU clock (``time.process_time``: what the frame costs,
 else the machine runs, *all* threads included: Qt converts and blends big images in its own
 thread pool, e.g. an 8-bit indexed image drawn over the frame, which the drawing thread's
 clock ``time.thread_time``, printed beside it, does not see) and the wall clock, and the
-medians are printed, for the whole frame and for each layer drawn alone. With ``--before DIR`` the same measurement runs with the
-renderer of another checkout (e.g. ``git -C /work/main archive main | tar -x -C DIR``), the
+medians are printed, for the whole frame, for each layer drawn alone and for a frame with
+no layer (the image and its background), drawn in turn frame by frame; the last row adds
+the layers up (each counted less one image and background) to set beside the whole frame.
+With ``--before DIR`` the same measurement runs with the renderer of another checkout (e.g. ``git -C /work/main archive main | tar -x -C DIR``), the
 two processes alternating ``--runs`` times, and the ratios ours/before are printed.
 
     python benchmarks/bench_quick_frame.py [--sizes 100000 1000000] [--frames 31] [--runs 3]
@@ -47,8 +49,11 @@ def central_view(extent: tuple[float, float, float, float]) -> tuple[float, floa
 
 
 def measure(path: str, frames: int, parts: tuple[str, ...] = PARTS) -> dict:
-    """Medians of ``frames`` quick frames of the central view, whole (``"all"``) and layer
-    by layer (``parts``)."""
+    """Medians of ``frames`` quick frames of the central view, whole (``"all"``), layer by
+    layer (``parts``) and with no layer (``"none"``: the image and its background). The
+    parts are drawn in turn, frame by frame, so that every row sees the same moments of
+    the machine (timed one part after the other, a busy spell lands on one row: whole
+    frames then differ from the sum of their layers by more than either's cost)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import resource
 
@@ -63,19 +68,25 @@ def measure(path: str, frames: int, parts: tuple[str, ...] = PARTS) -> dict:
         data = load_map(store)
     view = central_view(data.extent())
     out: dict = {"features": sum(layer.count for layer in data.layers)}
-    for part in parts:
-        layers = None if part == "all" else [part]
-        opts = RenderOptions(antialias=False, labels=False, quick=True, layers=layers)
-        render_frame(data, view, (W, H), opts)  # first touch of that part of the arrays
-        cpu, thread, wall = [], [], []
-        for _ in range(frames):
+    names = parts + (("none",) if len(parts) > 1 else ())
+    options = {part: RenderOptions(antialias=False, labels=False, quick=True,
+                                   layers=None if part == "all" else [] if part == "none"
+                                   else [part]) for part in names}
+    times: dict[str, dict[str, list[float]]] = {
+        part: {"cpu": [], "thread": [], "wall": []} for part in names}
+    drawn = {}
+    for part in names:  # first touch of that part of the arrays
+        drawn[part] = sum(render_frame(data, view, (W, H), options[part])[1].drawn.values())
+    for _ in range(frames):
+        for part in names:
             c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
-            _image, result = render_frame(data, view, (W, H), opts)
-            cpu.append(time.process_time() - c0)
-            thread.append(time.thread_time() - t0)
-            wall.append(time.perf_counter() - w0)
-        out[part] = {"cpu": statistics.median(cpu), "thread": statistics.median(thread),
-                     "wall": statistics.median(wall), "drawn": sum(result.drawn.values())}
+            render_frame(data, view, (W, H), options[part])
+            times[part]["cpu"].append(time.process_time() - c0)
+            times[part]["thread"].append(time.thread_time() - t0)
+            times[part]["wall"].append(time.perf_counter() - w0)
+    for part in names:
+        out[part] = {key: statistics.median(values) for key, values in times[part].items()}
+        out[part]["drawn"] = drawn[part]
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     del app
     return out
@@ -124,11 +135,18 @@ def main() -> None:
     if args.before:
         head += ["before CPU", "(drawing thread)", "before wall", "CPU ours/before"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    layers = [part for part in PARTS if part != "all"]
     for n, runs in rows:
-        for part in PARTS:
+        for part in (*PARTS, "none", "sum"):
             def med(name: str, key: str, part: str = part, runs: dict = runs) -> float:
+                if part == "sum":  # the layers drawn alone, their images counted once
+                    return sum(med(name, key, p) for p in layers) - (len(layers) - 1) * med(
+                        name, key, "none")
                 return statistics.median(r[part][key] for r in runs[name])
-            cells = [f"{n:,}", part, str(runs["ours"][0][part]["drawn"])]
+            label = {"none": "none (the image, its background)",
+                     "sum": "the layers' sum (less 3 images)"}.get(part, part)
+            count = "" if part == "sum" else str(runs["ours"][0][part]["drawn"])
+            cells = [f"{n:,}", label, count]
             for name in sides:
                 cells += [f"{med(name, key) * 1000:.1f} ms" for key in ("cpu", "thread", "wall")]
             if args.before:
