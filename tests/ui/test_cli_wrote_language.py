@@ -74,3 +74,18 @@ def test_the_wrote_lines_in_the_language_asked(small_district, tmp_path, lang):
     text = citymgr("stats", str(small_district), "--xlsx", str(book), "--lang", lang)
     last = text.rstrip("\n").splitlines()[-1]
     assert last == (f"已写出 {book}" if zh else f"wrote {book}"), text
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_new_and_validate_in_the_language_asked(tmp_path, lang):
+    project = tmp_path / "new.gpkg"
+    created = citymgr("new", str(project), "--lang", lang)
+    valid = citymgr("validate", str(project), "--lang", lang)
+    if lang == "zh_CN":
+        assert created == (f"已创建 {project}（CGCS2000 3度带高斯-克吕格投影 中央经线114°E，"
+                           "行政区划代码 420106）\n")
+        assert valid == f"{project}：有效\n"
+    else:
+        assert created == (f"created {project} (CGCS2000 / 3-degree Gauss-Kruger CM 114E, "
+                           "district code 420106)\n")
+        assert valid == f"{project}: valid\n"
