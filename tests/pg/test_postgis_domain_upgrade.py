@@ -116,3 +116,19 @@ def test_a_save_in_progress_elsewhere_delays_the_open_by_the_lock_timeout_at_mos
     with PostgisStore.open(old_db) as db:  # the next open, the table free
         assert db.stale == frozenset()
     assert NEW in _codes(old_db)
+
+
+def test_validate_warns_of_an_old_code_list_until_the_owner_opens_it(old_db: str) -> None:
+    old = run_citymgr("validate", old_db, "--json")
+    assert old.returncode == 0, old.stdout + old.stderr  # a warning, not an error
+    problems = json.loads(old.stdout)["problems"]
+    assert [(p["level"], p["where"]) for p in problems
+            if "lacks codes" in p["message"]] == [("warning", "domain_work_order_source")]
+    zh = run_citymgr("validate", old_db, "--lang", "zh_CN")
+    assert "值域 work_order_source 缺少本版本的代码" in zh.stdout + zh.stderr
+    assert NEW not in _codes(old_db)  # validate writes nothing
+
+    PostgisStore.open(old_db).close()  # the owner opens it for writing
+    new = run_citymgr("validate", old_db, "--json")
+    assert new.returncode == 0, new.stdout + new.stderr
+    assert not [p for p in json.loads(new.stdout)["problems"] if "lacks codes" in p["message"]]

@@ -1,6 +1,7 @@
 """``citymgr validate URL``: the checks of a project database that the database itself does
 not already enforce (its CHECK, NOT NULL and UNIQUE constraints do the rest): the schema of
-this version, geometry SRIDs and validity, records that point at no asset."""
+this version, coded domains older than this version's (a warning: ``postgis/upgrade.py``
+renews them), geometry SRIDs and validity, records that point at no asset."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
 from citymgr_desktop.core.store.postgis.store import PostgisStore
+from citymgr_desktop.core.store.postgis.upgrade import stale_domains
 from citymgr_desktop.core.store.problems import Problem
 
 
@@ -33,6 +35,10 @@ def validate_database(target: str, progress: Progress | None = None,
                 if have and name not in have:
                     problems.append(Problem("error", table.name, msg(
                         "column {column} is missing", column=name)))
+        for name in sorted(stale_domains(db.conn)):  # made before the domain gained codes
+            problems.append(Problem("warning", "domain_" + name, msg(
+                "domain {domain} lacks codes of this version; they are added when the "
+                "database's owner next opens it for writing", domain=name)))
         prog.update(1, 3, msg("schema"))
         srid = db.srid
         for table in sc.ASSET_TABLES:
