@@ -86,7 +86,8 @@ def install(language: str | None = None) -> str:
     """Install the translators for ``language`` (default: :func:`chosen_language`): ours,
     and Qt's own (``qtbase_zh_CN``: standard buttons, dialogs, wizards). Ours is asked first
     and also fills the gaps of Qt's (``zh_CN/qtbase.json``: strings Qt 6.11 renamed, e.g. the
-    file dialog's "&Look in:", that the ``.qm`` shipped with PySide6 does not have yet)."""
+    file dialog's "&Look in:", that the ``.qm`` shipped with PySide6 does not have yet, and
+    a word it gets wrong: the file dialog's "Size" is 大小, not 体积 "volume")."""
     global _language
     lang = language or chosen_language()
     app = QCoreApplication.instance()

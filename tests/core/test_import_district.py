@@ -55,3 +55,29 @@ def test_new_district_kept_on_purpose_and_empty_project(district, tmp_path):
     assert result.rc == 0, result.err
     assert "the project has no 街道 yet: every 街道 name is accepted" in result.out
     assert "is not one of" not in result.out
+
+
+def test_a_second_import_counts_only_the_fields_it_leaves_empty(district, tmp_path):
+    """Trial 5: re-importing bins reported "保持为空 单元网格 27" for bins that have one (the
+    update keeps the project's 单元网格; an import never erases a value)."""
+    source, _ = bins_csv(district, tmp_path / "bins.csv")
+    first = tmp_path / "first.json"
+    result = run(["import", str(district), str(source), "--as", "litter_bin",
+                  "--values", "district:火星街道=火星街道", "--report", str(first)])
+    assert result.rc == 0, result.err
+    data = json.loads(first.read_text(encoding="utf-8"))
+    assert data["filled_from_nearest"].get("bgid") == 4  # new bins: from their neighbours
+    assert "bgid" not in data["left_empty"]
+    with Store.open(district, read_only=True) as store:
+        assert store.conn.execute("SELECT count(*) FROM litter_bin WHERE source_id LIKE 'T%' "
+                                  "AND bgid IS NOT NULL").fetchone()[0] == 4
+    again = tmp_path / "again.json"
+    result = run(["import", str(district), str(source), "--as", "litter_bin",
+                  "--values", "district:火星街道=火星街道", "--report", str(again),
+                  "--lang", "zh_CN"])
+    assert result.rc == 0, result.err
+    data = json.loads(again.read_text(encoding="utf-8"))
+    assert data["counts"]["unchanged"] + data["counts"]["update"] == 4
+    assert "bgid" not in data["left_empty"] and "district" not in data["left_empty"], data
+    assert data["left_empty"].get("condition") == 4  # what no bin of the project has either
+    assert "单元网格" not in result.out.split("留空")[-1].split("\n\n")[0], result.out

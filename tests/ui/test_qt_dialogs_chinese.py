@@ -1,7 +1,8 @@
 """Qt's own dialogs speak Chinese in the Chinese interface. Qt 6.11 renamed some of its own
 source strings ("Look in:" became "&Look in:", "Files of type:" "Files of &type:") while the
 ``qtbase_zh_CN.qm`` shipped with PySide6 still has the old ones, so the file dialog showed
-"Look in" and "Files of type" in English; ``resources/i18n/zh_CN/qtbase.json`` fills the gaps.
+"Look in" and "Files of type" in English; ``resources/i18n/zh_CN/qtbase.json`` fills the gaps
+and corrects a word (the size column is 大小, not qtbase_zh_CN's 体积, "volume").
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def test_the_file_dialog_writes_dates_and_sizes_in_the_interface_language(
 
     with answer(qtbot, QDialogButtonBox.StandardButton.Cancel, fill=read, kind=QFileDialog):
         menu_item(qtbot, w, "file", "打开(&O)…" if lang == "zh_CN" else "&Open…")
-    size, date = ("体积", "修改日期") if lang == "zh_CN" else ("Size", "Date Modified")
+    size, date = ("大小", "修改日期") if lang == "zh_CN" else ("Size", "Date Modified")
     assert shown[date][0] == "2026-03-05 14:07", shown
     assert shown[size][0] == "120.6 kB", shown
     for _text, width, column in shown.values():

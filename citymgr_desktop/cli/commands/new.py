@@ -8,6 +8,7 @@ from citymgr_desktop.cli.commands._common import (
     add_json,
     add_lang,
     add_overwrite,
+    cli_language,
     print_json,
     refuse_overwrite,
 )
@@ -47,5 +48,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"file": str(path), "crs": crs.name, "district_code": args.district_code})
     else:
-        print(f"created {path} ({crs.name}, district code {args.district_code})")
+        from citymgr_desktop.core.model.crs_names import chinese_name
+        from citymgr_desktop.core.messages import Term, msg
+
+        name = Term(crs.name, chinese_name(crs.name) or crs.name)
+        print(msg("created {path} ({crs}, district code {code})", path=path, crs=name,
+                  code=args.district_code).render(cli_language()))
     return 0

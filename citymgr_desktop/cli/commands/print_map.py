@@ -115,13 +115,18 @@ def run(args: argparse.Namespace) -> int:
     import shapely  # noqa: F401
 
     from citymgr_desktop.core.errors import ValidationError
-    from citymgr_desktop.core.messages import msg
+    from citymgr_desktop.core.messages import Term, joined, msg
+    from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.fonts import ensure_gui_application
     from citymgr_desktop.export.print_map import geometry as lg
     from citymgr_desktop.export.print_map.layout import PrintSettings, export_map, resolve_area
     from citymgr_desktop.export.print_map.map_frame import MapSource
 
+    # the words of the "wrote" line in --lang (English as it always was)
+    atlas_words = {"district": Term("district", "街道"), "grid": Term("grid", "单元网格"),
+                   "workorder": Term("workorder", "工单")}
+    orientation = {"landscape": Term("landscape", "横向"), "portrait": Term("portrait", "纵向")}
     if (args.cases or args.open_only) and args.atlas != "workorder":
         raise ValidationError("--cases and --open-only go with --atlas workorder")
     if args.bbox and args.atlas:
@@ -157,9 +162,13 @@ def run(args: argparse.Namespace) -> int:
                             "scales": scales, "lang": settings.lang,
                             "seconds": round(time.perf_counter() - t0, 2)})
                 return 0
-            print(f"wrote {args.out}: {result.pages} page(s), one per {args.atlas}, "
-                  f"{settings.paper} {settings.orientation}, scale(s) "
-                  f"{', '.join(f'1:{s}' for s in scales)} in {time.perf_counter() - t0:.1f} s")
+            print(msg("wrote {path}: {pages} page(s), one per {atlas}, {paper} {orientation}, "
+                      "scale(s) {scales} in {seconds:.1f} s", path=args.out,
+                      pages=result.pages, atlas=atlas_words[args.atlas], paper=settings.paper,
+                      orientation=orientation.get(settings.orientation,
+                                                  settings.orientation),
+                      scales=joined((f"1:{s}" for s in scales), ", ", "、"),
+                      seconds=time.perf_counter() - t0).render(cli_language()))
             return 0
         report = export_map(source, settings, args.out, terminal_progress("print"))
         warn_missing(source.backdrop)
@@ -183,8 +192,15 @@ def run(args: argparse.Namespace) -> int:
                     "seconds": round(time.perf_counter() - t0, 2)})
         return 0
     ext = ", ".join(f"{v:.1f}" for v in plan.extent)
-    shown = "; ".join(f"{layer}: {', '.join('-' if c is None else str(c) for c in cats)}"
-                      for layer, cats in report.shown.items()) or "nothing"
-    print(f"wrote {args.out}: {settings.paper} {settings.orientation}, 1:{plan.scale}, "
-          f"extent [{ext}], shown {shown}, in {time.perf_counter() - t0:.1f} s")
+    tables = {t.name: t for t in sc.ASSET_TABLES}
+    categories = joined((msg("{layer}: {codes}", layer=Term(layer, tables[layer].zh)
+                             if layer in tables else layer,
+                             codes=", ".join('-' if c is None else str(c) for c in cats))
+                         for layer, cats in report.shown.items()), "; ", "；"
+                        ) if report.shown else Term("nothing", "无")
+    print(msg("wrote {path}: {paper} {orientation}, 1:{scale}, extent [{extent}], shown "
+              "{shown}, in {seconds:.1f} s", path=args.out, paper=settings.paper,
+              orientation=orientation.get(settings.orientation, settings.orientation),
+              scale=plan.scale, extent=ext, shown=categories,
+              seconds=time.perf_counter() - t0).render(cli_language()))
     return 0

@@ -248,7 +248,11 @@ def _render(args: argparse.Namespace) -> int:
                     "legend": [{"layer": e.layer_title, "label": e.label, "colour": e.colour,
                                 "count": e.count} for e in legend]})
         return 0
-    print(f"wrote {out} ({size[0]}x{size[1]}, {total:,} features) in {seconds:.2f} s")
+    from citymgr_desktop.core.messages import msg
+
+    print(msg("wrote {path} ({width}x{height}, {features:,} features) in {seconds:.2f} s",
+              path=out, width=size[0], height=size[1], features=total,
+              seconds=seconds).render(lang))
     for e in legend:
         print(f"  {e.layer_title:<16} {e.label or '-':<12} {e.colour}  {e.count:>9,}")
     return 0

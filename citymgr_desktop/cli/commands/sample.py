@@ -9,6 +9,7 @@ from citymgr_desktop.cli.commands._common import (
     add_json,
     add_lang,
     add_overwrite,
+    cli_language,
     print_json,
     refuse_overwrite,
     terminal_progress,
@@ -48,5 +49,9 @@ def run(args: argparse.Namespace) -> int:
         print_json({"file": str(path), "features": args.features, "seed": args.seed,
                     "seconds": round(seconds, 2)})
     else:
-        print(f"wrote {path} ({args.features:,} assets, seed {args.seed}) in {seconds:.1f} s")
+        from citymgr_desktop.core.messages import msg
+
+        print(msg("wrote {path} ({features:,} assets, seed {seed}) in {seconds:.1f} s",
+                  path=path, features=args.features, seed=args.seed,
+                  seconds=seconds).render(cli_language()))
     return 0

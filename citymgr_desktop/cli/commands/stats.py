@@ -11,6 +11,7 @@ from citymgr_desktop.cli.commands._common import (
     add_json,
     add_lang,
     add_overwrite,
+    cli_language,
     document_language,
     refuse_overwrite,
 )
@@ -85,5 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
         export_tables_xlsx([table], out, lang=lang)
         if not args.json:
-            print(f"wrote {out}")
+            from citymgr_desktop.core.messages import msg
+
+            print(msg("wrote {path}", path=out).render(cli_language()))
     return 0

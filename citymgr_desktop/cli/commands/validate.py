@@ -54,5 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError("{file}: {count} problem(s) found",
                               file=name, count=len(errors))
     if not args.json:
-        print(f"{name}: valid")
+        from citymgr_desktop.core.messages import msg
+
+        print(msg("{file}: valid", file=name).render(cli_language()))
     return 0

@@ -68,7 +68,8 @@ _CLASS_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "main_species": ("mainspecies", "主要植物", "species", "树种", "植物", "主要树种"),
     },
     "litter_bin": {
-        "bin_type": ("bintype", "垃圾分类", "分类", "recyclingtype", "waste"),
+        "bin_type": ("bintype", "垃圾分类", "分类", "类型", "垃圾类型", "分类类型", "recyclingtype",
+                     "waste", "type"),
         "capacity_l": ("capacityl", "capacity", "容量", "容积"),
         "mount": ("mount", "安装方式", "安装形式", "support"),
         "material": ("material", "材质", "材料"),

@@ -10,6 +10,7 @@ after any codes the source brings itself). Retired or ambiguous matches are skip
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ import shapely
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuids
 from citymgr_desktop.core.errors import CitymgrError
-from citymgr_desktop.core.importing.prepare import Candidate, Prepared
+from citymgr_desktop.core.importing.prepare import Candidate, Prepared, counted_empty
 from citymgr_desktop.core.importing.report import Example, ImportReport
 from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import codes as objcode
@@ -199,11 +200,15 @@ def _update_deltas(store: Store, prepared: Prepared, updates: list[tuple[Candida
         return []
     table, report = prepared.table, prepared.report
     values = [prepared.values(c) for c, _ in updates]
-    fields = sorted({k for v in values for k in v} - {"obj_code"})
+    counted = set(counted_empty(table))
+    missing = [counted - v.keys() for v in values]  # counted as left empty by prepare
+    fields = sorted(({k for v in values for k in v} | set().union(*missing)) - {"obj_code"})
     current = store.get_rows(table.name, [u for _, u in updates], [GEOM, *fields])
+    kept: Counter[str] = Counter()
     out: list[Delta] = []
-    for (c, uid), given in zip(updates, values, strict=True):
+    for (c, uid), given, gone in zip(updates, values, missing, strict=True):
         row = current[uid]
+        kept.update(f for f in gone if row.get(f) is not None)
         new = {k: v for k, v in given.items() if k != "obj_code"}
         new[GEOM] = c.geom
         changed = {k: v for k, v in new.items() if not _same(row.get(k), v)}
@@ -214,6 +219,8 @@ def _update_deltas(store: Store, prepared: Prepared, updates: list[tuple[Candida
         out.append(Delta(table.name, uid, {k: row.get(k) for k in changed}, changed))
         outcomes.append((c.geom, "update"))
         report.updated += 1
+    for f, n in kept.items():
+        report.add_kept(f, n)
     return out
 
 

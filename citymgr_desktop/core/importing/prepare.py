@@ -274,12 +274,16 @@ def prepare(data: SourceData, mapping: ImportMapping, project_crs: CRS,
     return Preparer(data, mapping, project_crs, report).batch(data, progress)
 
 
+def counted_empty(table: sc.Table) -> list[str]:
+    """The fields whose empty values the report counts (codes and areas are made here)."""
+    return [f for f in editable_fields(table) if f not in ("obj_code", "source_id", "area_m2")]
+
+
 def _count_empty(table: sc.Table, prepared: Prepared, report: ImportReport) -> None:
-    skip = {"obj_code", "source_id", "area_m2"}
+    """Every candidate's empty fields, counted as left empty; an update that keeps the
+    project's value is taken off again once matched (``match._update_deltas``)."""
     rows = [c.row for c in prepared.candidates]
-    for f in editable_fields(table):
-        if f in skip:
-            continue
+    for f in counted_empty(table):
         column = prepared.columns.get(f)
         n = len(rows) if column is None else sum(1 for r in rows if column[r] is None)
         if n:

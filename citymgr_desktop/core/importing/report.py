@@ -167,6 +167,15 @@ class ImportReport:
         else:
             self.empty.pop(field_name, None)
 
+    def add_kept(self, field_name: str, n: int) -> None:
+        """``n`` updated assets keep the project's ``field_name`` where the source has no
+        value (an import never erases one): not left empty."""
+        left = self.empty.get(field_name, 0) - n
+        if left > 0:
+            self.empty[field_name] = left
+        else:
+            self.empty.pop(field_name, None)
+
     def add_unknown_district(self, name: str) -> None:
         self.unknown_districts[name] += 1
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QDockWidget, QMessageBox
 
+from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.commands import CommandStack
 from citymgr_desktop.core.editing import EditEvent, EditSession, Recovery, SaveResult
 from citymgr_desktop.core.errors import CitymgrError, ConflictError
@@ -116,7 +117,8 @@ class EditingFeature(EditingActions):
         dialog = MergeDialog(self.window, self.tr("Restore unsaved edits"), text,
                              recovery.conflicts, names, ok_text=self.tr("Restore"),
                              cancel_text=self.tr("Do not restore"),
-                             on_database=session.store.is_database)
+                             on_database=session.store.is_database,
+                             changed_by=self._changed_by(recovery.conflicts))
         dialog.setToolTip("\n".join(f"• {i18n.render(label)}" for label in labels[-8:]))
         dialog.table.setVisible(bool(recovery.conflicts))
         if dialog.exec() == QDialog.DialogCode.Accepted:
@@ -134,6 +136,23 @@ class EditingFeature(EditingActions):
             if c.table in sc.ASSET_TABLES_BY_NAME:
                 row = self.session.rows(c.table, [c.uuid], ["name", "obj_code"]).get(c.uuid, {})
                 out[(c.table, c.uuid)] = str(row.get("name") or row.get("obj_code") or "")
+        return out
+
+    def _changed_by(self, conflicts: list) -> dict[tuple[str, str], str]:
+        """Who saved each conflicting row in the file (or database) and when, as the row
+        records it (``updated_by``, ``updated_at``); rows without them are left out."""
+        store = self.session.store if self.session is not None else None
+        out: dict[tuple[str, str], str] = {}
+        for table in {c.table for c in conflicts} if store is not None else ():
+            if table not in sc.ASSET_TABLES_BY_NAME:
+                continue
+            rows = store.get_rows(table, {c.uuid for c in conflicts if c.table == table},
+                                  ["updated_by", "updated_at"])
+            for uuid, row in rows.items():
+                who = str(row.get("updated_by") or "")
+                when = format_local_or_text(row.get("updated_at"))
+                if who or when:
+                    out[(table, uuid)] = f"{who}  {when}".strip()
         return out
 
     def _session_changed(self, event: EditEvent) -> None:
@@ -201,7 +220,8 @@ class EditingFeature(EditingActions):
             dialog = MergeDialog(self.window, self.tr("Save edits"),
                                  text.replace("%1", str(len(conflicts))), conflicts,
                                  self._names(conflicts), ok_text=self.tr("Merge and save"),
-                                 on_database=on_database)
+                                 on_database=on_database,
+                                 changed_by=self._changed_by(conflicts))
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             session.resolve(dialog.choices(), shown=conflicts)

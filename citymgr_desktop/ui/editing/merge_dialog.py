@@ -44,13 +44,18 @@ def show_value(table: str, field: str, value: Any) -> str:
     return display_value(f, value, label_language()) or str(value)
 
 
+COL_THEIRS, COL_BY, COL_KEEP = 3, 4, 5
+
+
 class MergeDialog(QDialog):
     """The conflicts with a choice each; :meth:`choices` after OK."""
 
     def __init__(self, parent: QWidget | None, title: str, text: str,
                  conflicts: list[Conflict], names: dict[tuple[str, str], str] | None = None,
-                 ok_text: str = "", cancel_text: str = "", on_database: bool = False) -> None:
-        """``on_database``: "theirs" is what another user saved to the database."""
+                 ok_text: str = "", cancel_text: str = "", on_database: bool = False,
+                 changed_by: dict[tuple[str, str], str] | None = None) -> None:
+        """``on_database``: "theirs" is what another user saved to the database;
+        ``changed_by``: who changed each row there and when, as the row records it."""
         super().__init__(parent)
         self.setObjectName("mergeDialog")
         self.setWindowTitle(title)
@@ -58,12 +63,12 @@ class MergeDialog(QDialog):
         lang = label_language()
         intro = QLabel(text)
         intro.setWordWrap(True)
-        self.table = QTableWidget(len(conflicts), 5)
+        self.table = QTableWidget(len(conflicts), 6)
         self.table.setObjectName("mergeTable")
         self.table.setHorizontalHeaderLabels([
             self.tr("Asset or row"), self.tr("Field"), self.tr("Yours"),
             self.tr("In the database now") if on_database else self.tr("In the file now"),
-            self.tr("Keep")])
+            self.tr("Changed there by"), self.tr("Keep")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.boxes: list[QComboBox] = []
@@ -82,7 +87,8 @@ class MergeDialog(QDialog):
                 field = f.label(lang) if f else c.field
                 mine = show_value(c.table, c.field, c.mine)
                 theirs = show_value(c.table, c.field, c.theirs)
-            for col, text_ in enumerate((label, field, mine, theirs)):
+            by = (changed_by or {}).get((c.table, c.uuid), "")
+            for col, text_ in enumerate((label, field, mine, theirs, by)):
                 item = QTableWidgetItem(text_)
                 item.setToolTip(text_)
                 self.table.setItem(r, col, item)
@@ -94,7 +100,7 @@ class MergeDialog(QDialog):
             if c.kind == "deleted":  # an edit of a row that is gone cannot be kept
                 box.setCurrentIndex(1)
                 box.setEnabled(False)
-            self.table.setCellWidget(r, 4, box)
+            self.table.setCellWidget(r, COL_KEEP, box)
             self.boxes.append(box)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -123,7 +129,7 @@ class MergeDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.buttons)
-        self.resize(760, 160 + 30 * min(len(conflicts), 12))
+        self.resize(900, 160 + 30 * min(len(conflicts), 12))
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _all(self, choice: str) -> None:

@@ -144,9 +144,13 @@ def open_wizard(window: Window) -> ImportWizard | None:
             "The import writes into this file. Save your edits first."),
             tr("Save and import")):
         return None
-    wizard = ImportWizard(window, store, window.user_name())
+    wizard = ImportWizard(window, store, window.user_name)
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     wizard.imported.connect(lambda result: record(window, result))
+    # the window's own shortcuts (Ctrl+Shift+I again, Ctrl+Alt+I…) reach only the active
+    # window: without a window manager to do it (Xvfb, offscreen) nothing is active once
+    # the wizard is gone, and a click on the map does not make the window active again
+    wizard.finished.connect(lambda _code: window.activateWindow())
     wizard.open()
     return wizard
 

@@ -35,6 +35,7 @@ from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.importing.source_labels import crs_text, geometry_type_label
 from citymgr_desktop.ui.importing.state import ImportHost
+from citymgr_desktop.ui.widgets.field_editors import add_code_items
 
 COL_FIELD, COL_SOURCE, COL_CONSTANT, COL_SAMPLES = range(4)
 _BY_DIMENSION = {0: "litter_bin", 1: "road_segment", 2: "green_space"}
@@ -165,8 +166,7 @@ class ImportMappingPage(QWizardPage):
         if isinstance(domain, dm.CodedDomain):
             combo = QComboBox()
             combo.addItem("", None)
-            for code in domain.codes:
-                combo.addItem(f"{code.value} – {code.label(label_language())}", code.value)
+            add_code_items(combo, domain, label_language())
             combo.setCurrentIndex(max(combo.findData(value), 0) if value is not None else 0)
             return combo
         edit = QLineEdit("" if value is None else str(value))

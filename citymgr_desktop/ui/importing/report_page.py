@@ -264,5 +264,5 @@ class ImportReportPage(QWizardPage):
         if state.dry_run is None:
             return False
         self.wiz.run(self.tr("Importing"), import_job, self.wiz.finish_with, self.wiz.store,
-                     state.path, state.mapping, state.options, state.data, self.wiz.user)
+                     state.path, state.mapping, state.options, state.data, self.wiz.user())
         return False

@@ -144,7 +144,9 @@ class ImportSourcePage(QWizardPage):
             self.layer_combo.addItem(i18n.render(exc), None)
             return
         for name, gtype in layers:
-            self.layer_combo.addItem(f"{name}  ({geometry_type_label(gtype)})", name)
+            kind = (self.tr("a table without coordinate columns") if table and gtype is None
+                    else geometry_type_label(gtype))
+            self.layer_combo.addItem(f"{name}  ({kind})", name)
         spatial = [i for i, (_, g) in enumerate(layers) if g is not None]
         if spatial:
             self.layer_combo.setCurrentIndex(spatial[0])

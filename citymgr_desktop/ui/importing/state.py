@@ -36,7 +36,9 @@ class ImportHost(Protocol):
 
     state: ImportState
     store: Store  # the project file imported into
-    user: str  # recorded as ``updated_by``
+    # the name recorded as ``updated_by``: asked (once) when the import is run, the first
+    # time it is needed, as an edit asks at its first change
+    user: Callable[[], str]
 
     def run(self, title: str, fn: Callable[..., Any], on_done: Callable[[Any], None],
             *args: Any, **kwargs: Any) -> Task:

@@ -31,6 +31,7 @@ from citymgr_desktop.core.importing.sources import is_empty
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.importing.state import ImportHost
+from citymgr_desktop.ui.widgets.field_editors import add_code_items
 
 UNSET = "__no_code__"
 MAX_WORDS = 300  # per field; a free-text column mapped by mistake is not a value list
@@ -141,8 +142,7 @@ class ImportValuesPage(QWizardPage):
         combo = QComboBox()
         combo.addItem(self.tr("(no code – left empty, reported)"), UNSET)
         combo.addItem(self.tr("(leave empty)"), None)
-        for c in domain.codes:
-            combo.addItem(f"{c.value} – {c.label(label_language())}", c.value)
+        add_code_items(combo, domain, label_language())
         if code == UNSET:
             combo.setCurrentIndex(0)
         elif code is None or code == "":

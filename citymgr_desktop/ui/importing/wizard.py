@@ -36,7 +36,8 @@ class ImportWizard(QWizard):
 
     PAGE_SOURCE, PAGE_MAPPING, PAGE_VALUES, PAGE_REPORT = range(4)
 
-    def __init__(self, parent: QWidget | None, store: Store, user: str = "") -> None:
+    def __init__(self, parent: QWidget | None, store: Store,
+                 user: Callable[[], str] = str) -> None:
         super().__init__(parent)
         self.store, self.user = store, user
         self.state = ImportState()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,6 +35,16 @@ def code_label(code: dm.Code, lang: str) -> str:
     if isinstance(code.value, int) and not isinstance(code.value, bool):
         return f"{code.value} {label}"
     return label
+
+
+def add_code_items(combo: QComboBox, domain: dm.CodedDomain, lang: str) -> None:
+    """The codes of ``domain`` as items of ``combo``: the label a person reads (see
+    :func:`code_label`), the stored code and the other language's label as its tooltip."""
+    for code in domain.codes:
+        other = code.en if lang.startswith("zh") else code.zh
+        combo.addItem(code_label(code, lang), code.value)
+        combo.setItemData(combo.count() - 1, f"{code.value} · {other}",
+                          Qt.ItemDataRole.ToolTipRole)
 
 
 def display_value(f: sc.Field, value: Any, lang: str) -> str:
@@ -102,10 +112,7 @@ class FieldEditor(QWidget):
         combo = QComboBox()
         if not self.field.required:
             combo.addItem(self.tr("(empty)"), None)
-        for code in domain.codes:
-            other = code.en if self.lang.startswith("zh") else code.zh
-            combo.addItem(code_label(code, self.lang), code.value)
-            combo.setItemData(combo.count() - 1, f"{code.value} · {other}", 3)  # ToolTipRole
+        add_code_items(combo, domain, self.lang)
         combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         return combo
 

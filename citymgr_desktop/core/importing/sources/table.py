@@ -47,18 +47,49 @@ def norm_name(name: str) -> str:
 
 
 def list_layers(path: Path) -> list[tuple[str, str | None]]:
+    """The sheets of a workbook (the one table of a CSV) with the geometry their header
+    and first row promise: "Point" (X/Y columns), "Unknown" (a WKT column) or None (no
+    coordinate column found by name: the columns may still be named by hand)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             from openpyxl import load_workbook
 
             wb = load_workbook(path, read_only=True)
-            names = list(wb.sheetnames)
+            heads = {n: [list(r) for r in wb[n].iter_rows(max_row=2, values_only=True)]
+                     for n in wb.sheetnames}
             wb.close()
         except Exception as exc:  # openpyxl raises many kinds for damaged files
             raise BadFileError("{path}: not a readable Excel workbook ({reason})",
                                path=path, reason=exc) from None
-        return [(n, "Point") for n in names]
-    return [(path.stem, "Point")]
+        return [(n, _promised_geometry(rows)) for n, rows in heads.items()]
+    return [(path.stem, _promised_geometry(_csv_head(path)))]
+
+
+def _csv_head(path: Path) -> list[list[Any]]:
+    """The header and first row of a CSV (its first 64 KiB, whole lines)."""
+    try:
+        with path.open("rb") as f:
+            raw = f.read(65536)
+    except OSError:
+        return []  # reading it says why (read_table)
+    text, _enc = decode_text(raw[:raw.rfind(b"\n") + 1] or raw, None)
+    try:
+        sep = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
+    except csv.Error:
+        sep = ","
+    reader = csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True)
+    return [row for _, row in zip(range(2), reader, strict=False)]
+
+
+def _promised_geometry(rows: list[list[Any]]) -> str | None:
+    if not rows:
+        return None
+    cols = [str(c) for c in rows[0] if c is not None]
+    first = rows[1] if len(rows) > 1 else []
+    if find_column(cols, WKT_NAMES) or any(isinstance(v, str) and _WKT_START.match(v)
+                                           for v in first):
+        return "Unknown"
+    return "Point" if find_column(cols, X_NAMES) and find_column(cols, Y_NAMES) else None
 
 
 def decode_text(data: bytes, encoding: str | None) -> tuple[str, str]:
