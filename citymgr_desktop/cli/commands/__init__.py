@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "field-package": ("field_package",
                       "write a field package (GeoPackage + .qgz) for QField/QGIS"),
     "print-map": ("print_map", "print a true-scale maintenance map or an atlas to PDF/PNG"),
+    "export": ("export", "export an asset layer to GeoJSON, GeoPackage, CSV or XLSX"),
     "workorders": ("workorders", "work orders (工单): create, move, list, export"),
     "history": ("history", "maintenance history: add and list records"),
     "sync": ("sync", "merge a field package back into the master (three-way)"),
