@@ -96,6 +96,8 @@ def test_refusals_leave_no_file(small_district, tmp_path):
     r = run(["export", small_district, "--layer", "litter_bin", "--out", none,
              "--where", "conditon > 1"])
     assert r.rc == 8 and "conditon" in r.err and not none.exists()
+    r = run(["export", small_district, "--layer", "bins", "--out", none])
+    assert r.rc == 10 and "litter_bin" in r.err  # an unknown layer, as in every command
     kept = tmp_path / "kept.csv"
     kept.write_text("old", encoding="utf-8")
     r = run(["export", small_district, "--layer", "litter_bin", "--out", kept])

@@ -27,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "file is written whole or not at all.")
     p.add_argument("file", help="a project GeoPackage (.gpkg), or a database (postgresql://… "
                    "or service=NAME)")
-    p.add_argument("--layer", required=True, choices=LAYERS, help="the asset layer")
+    p.add_argument("--layer", required=True, metavar="LAYER",
+                   help="the asset layer: " + ", ".join(LAYERS) + " (another: exit 10)")
     p.add_argument("--out", required=True, help="the file to write (.geojson, .gpkg, .csv, "
                    ".xlsx)")
     p.add_argument("--format", choices=FORMATS, default=None,
