@@ -75,7 +75,8 @@ NEW_FILES = {  # a new file beside the project (an old one of that name must be 
                 "--overwrite"], "report.pdf"),
 }
 ROOM = 48 * 1024  # a file is cut off after its first pages
-SMALL_OUTPUTS = {"export csv", "export xlsx", "export geojson", "export gpkg", "stats xlsx"}  # fit in ROOM
+SMALL_OUTPUTS = {"export csv", "export xlsx", "export geojson", "export gpkg", "stats xlsx",
+                 "export layer csv", "export layer xlsx"}  # fit in ROOM
 
 
 def _prepare(disk, project):
