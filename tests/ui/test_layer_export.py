@@ -129,6 +129,7 @@ def test_layer_export_from_menu_context_menu_and_table(window_in, small_district
     window.selection.set_selection("litter_bin", chosen)
     button = table.toolbar.widgetForAction(feat.action)
     assert button is not None and button.isVisible()
+    shots("attribute-table-tool-bar", window)
 
     def fill_selected(dialog):
         _choose(qtbot, dialog.scope, "selected")
