@@ -63,8 +63,7 @@ def export_layer(store: Store, layer: str, path: str | os.PathLike[str], fmt: st
     frame = _chosen_frame(store, table, chosen.fids, set(chosen.new), mine)
     prog.check()
     prog.update(2, 4, table.label(lang))
-    if not codes:
-        frame = _labelled(frame, table, lang)
+    frame = _labelled(frame, table, lang) if not codes else _whole_numbers(frame, table)
     if fmt == "geojson":
         writers.write_geojson(writers.as_multipolygons(frame, table), path, progress=prog)
     elif fmt == "gpkg":
@@ -111,6 +110,17 @@ def _labelled(frame: gpd.GeoDataFrame, table: sc.Table, lang: str) -> gpd.GeoDat
         words = {_key(c.value): c.label(lang) for c in domain.codes}
         out[f.name] = [None if _empty(v) else words.get(_key(v), str(v))
                        for v in out[f.name].tolist()]
+    return out
+
+
+def _whole_numbers(frame: gpd.GeoDataFrame, table: sc.Table) -> gpd.GeoDataFrame:
+    """INTEGER fields GDAL read as floats (a column with empty cells) as whole numbers, so a
+    code is written 4, not 4.0."""
+    out = frame
+    for f in table.fields:
+        if f.type.value == "INTEGER" and f.name in frame.columns \
+                and frame[f.name].dtype.kind == "f":
+            out = out.assign(**{f.name: frame[f.name].astype("Int64")})
     return out
 
 

@@ -58,6 +58,8 @@ def test_geopackage_in_project_crs_with_codes_and_polygons_one_type(small_distri
     info = pyogrio.read_info(out, layer="litter_bin")
     assert info["features"] == _count(small_district)
     assert "4547" in str(info["crs"])
+    types = dict(zip(info["fields"], info["ogr_types"], strict=True))
+    assert types["condition"].startswith("OFTInteger")  # a code: 4, not 4.0
     frame = pyogrio.read_dataframe(out, layer="litter_bin")
     assert set(frame["condition"].dropna()) <= {1, 2, 3, 4, 5}
     assert set(frame["bin_type"]) <= {"recyclable", "kitchen", "hazardous", "other"}
