@@ -59,6 +59,37 @@ def test_the_shortcuts_listed_are_the_windows_own(qtbot, window_in, shots, lang)
     dialog.close()
 
 
+def test_the_shortcuts_list_adds_no_empty_menu_to_the_bar(qtbot, window_in):
+    """Reading the menus for the list must not show a menu the bar hides (an empty 工具)."""
+    w = window_in("zh_CN")
+
+    def shown() -> list[str]:
+        return [plain(a.text()) for a in w.menuBar().actions() if a.isVisible()]
+
+    before = shown()
+    menu_item(qtbot, w, "help", "快捷键(&K)…")
+    dialog = _dialog(qtbot, ShortcutsDialog)
+    dialog.close()
+    assert shown() == before
+    assert all(menu.actions() for menu in (a.menu() for a in w.menuBar().actions()
+                                            if a.isVisible()))
+
+
+def test_close_and_quit_have_the_same_keys_on_every_platform(qtbot, window_in, district):
+    """Ctrl+W closes the file (Ctrl+F4 too), Ctrl+Q the window: the guide names them, and
+    Qt's standard keys differ by platform (no Quit key at all on some)."""
+    w = window_in("zh_CN", district)
+    assert w.store is not None
+    press(qtbot, w, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.store is None, timeout=5000)
+    w.open_file(str(district))
+    qtbot.waitUntil(lambda: w.store is not None, timeout=20000)
+    press(qtbot, w, Qt.Key.Key_F4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.store is None, timeout=5000)
+    press(qtbot, w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
+
+
 GUIDE = Path(guide_dialog.__file__).resolve().parents[2] / "resources" / "guide"
 HEADINGS = {"zh_CN": "citymgr-desktop 用户指南", "en": "citymgr-desktop User Guide"}
 # a menu path of the guide: **菜单 › 项 › …**, maybe followed by its shortcut in brackets

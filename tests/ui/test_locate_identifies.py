@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit
 
 from citymgr_desktop.ui.map.identify import KEY_ROLE
-from tests.ui.driver import type_into
+from tests.ui.driver import answer, press, type_into
 
 
 def identified(w) -> list[tuple[str, str]]:
@@ -53,4 +53,33 @@ def test_a_row_located_from_the_table_is_identified(qtbot, small_window):
     assert identified(w) == [("road_segment", uuid)]
     assert w.dock("identifyDock").isVisible()
     assert len(w.canvas.highlight) == 1
+    qtbot.waitUntil(w.canvas.is_settled, timeout=20_000)
+
+
+def test_after_locating_the_keys_act_on_the_map_not_the_box(qtbot, small_window):
+    """Enter shows the answer and gives the keys back: Ctrl+E opens the located asset's form
+    (the locate box, a line edit, kept Ctrl+E as "end of line"); Escape in the box does the
+    same without an answer."""
+    w = small_window
+    code = w.store.conn.execute(
+        "SELECT obj_code FROM litter_bin ORDER BY fid LIMIT 1 OFFSET 3").fetchone()[0]
+    box = w.findChild(QLineEdit, "locateBox")
+    type_into(qtbot, box, code)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    seen: list[str] = []
+
+    def read(form) -> None:
+        seen.extend(e.text() for e in form.findChildren(QLineEdit))
+        form.reject()
+
+    with answer(qtbot, fill=read):
+        press(qtbot, w, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert code in seen
+
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=5000)
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert not box.hasFocus() and w.canvas.hasFocus()
     qtbot.waitUntil(w.canvas.is_settled, timeout=20_000)

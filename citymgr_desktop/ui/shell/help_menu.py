@@ -33,8 +33,10 @@ def log_file() -> Path | None:
 def show_shortcuts(w: Window, menu_keys: Sequence[str]) -> None:
     from citymgr_desktop.ui.shell.shortcuts_dialog import ShortcutsDialog, shortcut_groups
 
-    groups = shortcut_groups([w.menu(k) for k in menu_keys], w,  # type: ignore[arg-type]
-                             i18n.tr("Other"))
+    # the menus the bar shows (``w.menu(key)`` would show an empty one, e.g. Tools)
+    shown = [a.menu() for a in w.menuBar().actions()  # type: ignore[attr-defined]
+             if a.isVisible() and a.menu() is not None]
+    groups = shortcut_groups(shown, w, i18n.tr("Other"))  # type: ignore[arg-type]
     dialog = ShortcutsDialog(groups, w)  # type: ignore[arg-type]
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     dialog.open()

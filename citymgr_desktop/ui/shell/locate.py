@@ -1,14 +1,15 @@
 """The locate box on the tool bar: type a component code, part of a name or a 街道 and press
 Enter; one answer is shown at once (the asset selected, zoomed to, outlined and shown in
-the identify panel; a
-sub-district framed), several are offered in a list under the box. Window behaviour on the
+the identify panel; a sub-district framed) and the keys go back to the map (Escape too),
+several are offered in a list under the box. Window behaviour on the
 :class:`~citymgr_desktop.ui.shell.window.Window` contract."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QMenu
 
 from citymgr_desktop.core.editing.locate import Found, locate
@@ -63,11 +64,21 @@ class LocateBox(QLineEdit):
             action.triggered.connect(lambda _c=False, f=f: go_to(self.window_, f))
         self.menu.popup(self.mapToGlobal(QPoint(0, self.height())))
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Escape gives the keys back to the map (the window's shortcuts, e.g. Ctrl+E, which
+        a line edit keeps for itself), as after an answer is shown."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.window_.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        super().keyPressEvent(event)
+
 
 def go_to(w: Window, found: Found) -> None:
-    """Show one answer of the locate box on the map."""
+    """Show one answer of the locate box on the map; the keys go to the map, so the window's
+    shortcuts (Ctrl+E the asset's form…) act on it rather than on the box's text."""
     from citymgr_desktop.ui.shell import select_identify as si
 
+    w.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
     if found.kind == "district":
         layers = [n for n in (w.map_data.names() if w.map_data else [])
                   if n in ("road_segment", "bridge", "green_space", "litter_bin")]
