@@ -63,7 +63,7 @@ def export_layer(store: Store, layer: str, path: str | os.PathLike[str], fmt: st
     frame = _chosen_frame(store, table, chosen.fids, set(chosen.new), mine)
     prog.check()
     prog.update(2, 4, table.label(lang))
-    frame = _labelled(frame, table, lang) if not codes else _whole_numbers(frame, table)
+    frame = _whole_numbers(frame, table) if codes else _labelled(frame, table, lang)
     if fmt == "geojson":
         writers.write_geojson(writers.as_multipolygons(frame, table), path, progress=prog)
     elif fmt == "gpkg":
@@ -100,16 +100,19 @@ def _chosen_frame(store: Store, table: sc.Table, fids: Any, new: set[str],
 
 
 def _labelled(frame: gpd.GeoDataFrame, table: sc.Table, lang: str) -> gpd.GeoDataFrame:
-    """Coded fields as the words a person reads in ``lang`` (empty stays empty)."""
+    """Coded fields as the words a person reads in ``lang`` (empty stays empty; a value
+    outside the list stays as it is, as text)."""
     coded = dm.coded_domains()
-    out = frame.copy()
+    out = _whole_numbers(frame, table)
     for f in table.fields:
         domain = coded.get(f.domain or "")
         if domain is None or f.name not in out.columns:
             continue
-        words = {_key(c.value): c.label(lang) for c in domain.codes}
-        out[f.name] = [None if _empty(v) else words.get(_key(v), str(v))
-                       for v in out[f.name].tolist()]
+        values = out[f.name]
+        words = values.map({c.value: c.label(lang) for c in domain.codes})
+        unknown = words.isna() & values.notna()
+        words = words.astype(object).where(~unknown, values.astype(str))
+        out = out.assign(**{f.name: words.where(values.notna(), None)})
     return out
 
 
@@ -124,20 +127,12 @@ def _whole_numbers(frame: gpd.GeoDataFrame, table: sc.Table) -> gpd.GeoDataFrame
     return out
 
 
-def _key(value: Any) -> Any:
-    """1.0 read from a REAL-typed column is the code 1."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
 def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str
                 ) -> tuple[list[str], list[list[Any]]]:
     """Headings in ``lang`` and rows for CSV/XLSX: the fields, times in office time, then
     a location point of each asset in WGS 84 (the point, a line's middle, a point inside a
     polygon) a crew's phone can navigate to."""
+    import geopandas as gpd
     import pandas as pd
     import shapely
 
@@ -150,19 +145,16 @@ def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str
         s = frame[name]
         if pd.api.types.is_datetime64_any_dtype(s):
             s = (s.dt.tz_localize("UTC") if s.dt.tz is None else s).dt.tz_convert(OFFICE_TZ)
-            columns.append([None if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M")
-                            for v in s.tolist()])
-        else:
-            columns.append([None if _empty(v) else _key(v) for v in s.tolist()])
+            s = s.dt.strftime("%Y-%m-%d %H:%M")
+        columns.append(s.astype(object).where(s.notna(), None).tolist())
     shapes = geom.to_numpy()
     lines = shapely.get_type_id(shapes) == 1
     points = shapely.point_on_surface(shapes)
     points[lines] = shapely.line_interpolate_point(shapes[lines], 0.5, normalized=True)
-    import geopandas as gpd
-
     wgs = gpd.GeoSeries(points, crs=frame.crs).to_crs(writers.WGS84)
-    columns.append([None if p is None or p.is_empty else round(p.x, 7) for p in wgs])
-    columns.append([None if p is None or p.is_empty else round(p.y, 7) for p in wgs])
+    for coordinate in (wgs.x, wgs.y):
+        rounded = coordinate.round(7)
+        columns.append(rounded.astype(object).where(rounded.notna(), None).tolist())
     zh = lang.startswith("zh")
     headings = [table.field(n).label(lang) for n in names] + [
         _PLACE[k][1 if zh else 0] for k in ("lon", "lat")]
