@@ -53,6 +53,14 @@ NEW_FILES = {  # a new file beside the project (an old one of that name must be 
                         "{d}/orders.geojson", "--overwrite"], "orders.geojson"),
     "export gpkg": (["workorders", "export", "{f}", "--format", "gpkg", "--out",
                      "{d}/orders.gpkg", "--overwrite"], "orders.gpkg"),
+    "export layer geojson": (["export", "{f}", "--layer", "road_segment", "--out",
+                              "{d}/roads.geojson", "--overwrite"], "roads.geojson"),
+    "export layer gpkg": (["export", "{f}", "--layer", "road_segment", "--out",
+                           "{d}/roads.gpkg", "--overwrite"], "roads.gpkg"),
+    "export layer csv": (["export", "{f}", "--layer", "road_segment", "--out",
+                          "{d}/roads.csv", "--overwrite"], "roads.csv"),
+    "export layer xlsx": (["export", "{f}", "--layer", "road_segment", "--out",
+                           "{d}/roads.xlsx", "--overwrite"], "roads.xlsx"),
     "print-map pdf": (["print-map", "{f}", "--out", "{d}/map.pdf", "--paper", "A1", "--overwrite"],
                       "map.pdf"),
     "print-map png": (["print-map", "{f}", "--out", "{d}/map.png", "--paper", "A3",
@@ -67,7 +75,8 @@ NEW_FILES = {  # a new file beside the project (an old one of that name must be 
                 "--overwrite"], "report.pdf"),
 }
 ROOM = 48 * 1024  # a file is cut off after its first pages
-SMALL_OUTPUTS = {"export csv", "export xlsx", "export geojson", "export gpkg", "stats xlsx"}  # fit in ROOM
+SMALL_OUTPUTS = {"export csv", "export xlsx", "export geojson", "export gpkg", "stats xlsx",
+                 "export layer csv", "export layer xlsx"}  # fit in ROOM
 
 
 def _prepare(disk, project):

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "figures: condition by class/街道/grid, records and cost, work orders, "
               "the evaluation per assignee, inspection coverage"),
     "report": ("report", "the monthly report (月报) as a PDF"),
+    "export": ("export", "export an asset layer to GeoJSON, GeoPackage, CSV or XLSX"),
     "publish": ("publish", "publish a project file into a PostGIS database (idempotent by uuid)"),
     "snapshot": ("publish", "write an offline GeoPackage copy of a PostGIS database"),
     "db": ("db", "administer a PostGIS project database (grant)"),

@@ -4,23 +4,20 @@ Chinese text correctly (without the BOM it guesses GBK and shows mojibake).
 ``rows="orders"`` (default) writes one row per order, as a 数字城管 case list has it and as
 the XLSX's orders sheet (the same rows: 案件编号, 标题, 状态, 街道, 处置单位, 处置时限, …, the
 assets' object codes in one cell); ``rows="assets"`` one row per order and asset, as the
-XLSX's second sheet (the order's columns repeated). Written under a temporary name and
-renamed.
+XLSX's second sheet (the order's columns repeated). Written by the exports' one CSV writer
+(``export/writers.py``).
 """
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
-from citymgr_desktop.export import verify
 from citymgr_desktop.export.workorders.rows import (
     ASSET_COLUMNS,
     ORDER_COLUMNS,
@@ -28,6 +25,7 @@ from citymgr_desktop.export.workorders.rows import (
     header,
     order_row,
 )
+from citymgr_desktop.export.writers import write_csv
 
 ROW_KINDS = ("orders", "assets")
 
@@ -46,10 +44,7 @@ def export_csv(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
     for i, rep in enumerate(orders):
         prog.update(i, len(orders), rep.case_no)
         data = asset_rows(rep, lang) if rows == "assets" else [order_row(rep, lang)]
-        records += [["" if r.get(c) is None else r.get(c) for c in columns] for r in data]
-    with atomic_path(path, verify=verify.csv_rows(len(records))) as tmp:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh, dialect="excel").writerows(records)
-        prog.check()
+        records += [[r.get(c) for c in columns] for r in data]
+    write_csv(records, path, progress=prog)
     prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

@@ -20,21 +20,15 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
-import pyogrio
-import shapely
 from pyproj import CRS
 
-from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import OFFICE_TZ, parse_iso
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
-from citymgr_desktop.core.qgis.styles import style_export_layers
 from citymgr_desktop.core.workorders.query import ReportOrder
-from citymgr_desktop.export import verify
 from citymgr_desktop.export.workorders.rows import ASSET_COLUMNS, asset_row
-
-WGS84 = "EPSG:4326"
+from citymgr_desktop.export.writers import WGS84, write_geojson, write_gpkg
 
 
 def assets_frame(orders: Sequence[ReportOrder], crs: CRS | str, *, lang: str = "zh",
@@ -94,12 +88,7 @@ def export_geojson(orders: Sequence[ReportOrder], path: str | os.PathLike[str], 
     frame = assets_frame(orders, crs, lang=lang, progress=prog)
     if frame.empty:
         raise ValidationError("the chosen work orders have no assets with a geometry")
-    with atomic_path(path, verify=verify.geojson(len(frame))) as tmp:
-        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer=Path(path).stem,
-                                layer_options={"COORDINATE_PRECISION": 7, "RFC7946": "YES"},
-                                use_arrow=True)
-        prog.check()
-    return Path(path)
+    return write_geojson(frame, path, progress=prog)
 
 
 def export_gpkg(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs: CRS | str, *,
@@ -114,28 +103,6 @@ def export_gpkg(orders: Sequence[ReportOrder], path: str | os.PathLike[str], crs
     # a GeoPackage DATETIME is UTC, written with a Z (GeoPackage 1.3, 1.1.1.1.1); QGIS and
     # QField show it in the device's zone
     frame["deadline"] = frame["deadline"].astype(pd.ArrowDtype(pa.timestamp("s", tz="UTC")))
-    counts = frame["_cls"].value_counts()
-    layers = {f"workorder_{t.name}": int(counts[t.name]) for t in sc.ASSET_TABLES
-              if t.name in counts}
-    with atomic_path(path, verify=verify.geopackage(layers)) as tmp:
-        first = True
-        written: dict[str, sc.Table] = {}
-        for table in sc.ASSET_TABLES:
-            part = frame[frame["_cls"] == table.name].drop(columns="_cls")
-            if part.empty:
-                continue
-            if table.geometry_type == "MULTIPOLYGON":
-                part = part.set_geometry(part.geometry.apply(
-                    lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])))
-            pyogrio.write_dataframe(
-                part, tmp, layer=f"workorder_{table.name}", driver="GPKG",
-                geometry_type={"POINT": "Point", "LINESTRING": "LineString",
-                               "MULTIPOLYGON": "MultiPolygon"}[table.geometry_type or "POINT"],
-                dataset_options={"VERSION": "1.3"} if first else None,
-                layer_options={"DESCRIPTION": f"{table.zh} {table.en}"}, append=not first,
-                use_arrow=True)
-            first = False
-            written[f"workorder_{table.name}"] = table
-            prog.check()
-        style_export_layers(str(tmp), written, lang)  # QGIS/QField show them coloured
-    return Path(path)
+    parts = [(f"workorder_{t.name}", frame[frame["_cls"] == t.name].drop(columns="_cls"), t)
+             for t in sc.ASSET_TABLES]
+    return write_gpkg([p for p in parts if not p[1].empty], path, lang=lang, progress=prog)

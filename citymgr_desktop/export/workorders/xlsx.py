@@ -7,22 +7,16 @@ file is written under a temporary name and renamed, so a failed export leaves no
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import OFFICE_TZ
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
-from citymgr_desktop.export import verify
 from citymgr_desktop.export.workorders.rows import (
     ASSET_COLUMNS,
     ORDER_COLUMNS,
@@ -30,6 +24,7 @@ from citymgr_desktop.export.workorders.rows import (
     header,
     order_row,
 )
+from citymgr_desktop.export.writers import save_workbook, styled_sheet
 
 _WIDTHS = {"case_no": 15, "title": 28, "description": 40, "assignee": 22, "deadline": 17,
            "asset_uuid": 38, "work_order_uuid": 38, "obj_code": 19, "asset_codes": 36, "name": 24,
@@ -47,22 +42,11 @@ def _zone_note(lang: str) -> str:
 
 
 def _sheet(ws, columns: list[str], rows: list[dict], lang: str) -> None:
-    ws.append([header(c, lang) for c in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE6F0")
-        cell.alignment = Alignment(vertical="center")
     zone = _zone_note(lang)  # the times are text in office time: say which zone
-    for cell, c in zip(ws[1], columns, strict=True):
-        if c in _TIMES:
-            cell.comment = Comment(zone, "citymgr-desktop")
-    for row in rows:
-        ws.append([row.get(c) for c in columns])
-    for i, c in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(c, 12)
-    ws.freeze_panes = "B2"
-    if rows:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    styled_sheet(ws, [header(c, lang) for c in columns],
+                 [[row.get(c) for c in columns] for row in rows],
+                 [_WIDTHS.get(c, 12) for c in columns],
+                 note=lambda i: zone if columns[i] in _TIMES else None)
 
 
 def export_xlsx(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
@@ -80,12 +64,7 @@ def export_xlsx(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
         rows.extend(asset_rows(rep, lang))
     _sheet(ws_orders, [c for c, _, _ in ORDER_COLUMNS], order_rows, lang)
     _sheet(ws_assets, [c for c, _ in ASSET_COLUMNS], rows, lang)
-    wb.properties.title = "工单导出" if lang.startswith("zh") else "Work orders"
-    wb.properties.creator = "citymgr-desktop"
-    with atomic_path(path, verify=verify.xlsx(sheets=2)) as tmp:
-        prog.check()
-        data = io.BytesIO()  # zipped in memory: a full disk fails one plain write, not a
-        wb.save(data)  # zip file that complains again when it is collected
-        tmp.write_bytes(data.getvalue())
+    save_workbook(wb, path, "工单导出" if lang.startswith("zh") else "Work orders",
+                  progress=prog)
     prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

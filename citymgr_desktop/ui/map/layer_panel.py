@@ -49,6 +49,7 @@ class LayerPanelWidget(QTreeWidget):
         self.itemDoubleClicked.connect(self._on_double_click)
         self.lang = "en"
         self._building = False
+        self._context_actions: list[QAction] = []
 
     # -- content -------------------------------------------------------------------------
     def set_layers(self, names: list[str], counts: dict[str, int]) -> None:
@@ -200,7 +201,15 @@ class LayerPanelWidget(QTreeWidget):
         only = QAction(self.tr("Show Only This Layer"), menu)
         only.triggered.connect(lambda: self._show_only(name))
         menu.addActions([zoom, up, down, only])
+        if self._context_actions:
+            menu.addSeparator()
+            menu.addActions(self._context_actions)
         menu.exec(self.viewport().mapToGlobal(pos))
+
+    def add_context_action(self, action: QAction) -> None:
+        """An action of a feature on every layer's context menu, after the panel's own (it
+        acts on the current layer, the row right-clicked)."""
+        self._context_actions.append(action)
 
     def _show_only(self, name: str) -> None:
         self._building = True
