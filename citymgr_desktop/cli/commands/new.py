@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"file": str(path), "crs": crs.name, "district_code": args.district_code})
     else:
-        from citymgr_desktop.core.model.crs_names import chinese_name
         from citymgr_desktop.core.messages import Term, msg
+        from citymgr_desktop.core.model.crs_names import chinese_name
 
         name = Term(crs.name, chinese_name(crs.name) or crs.name)
         print(msg("created {path} ({crs}, district code {code})", path=path, crs=name,
