@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import re
 import shutil
@@ -41,11 +42,24 @@ _STALE_SECONDS = 86400.0
 _NEARLY_FULL_BYTES = 1024 * 1024  # where a process cannot be asked whether it is alive
 
 Verifier = Callable[[Path], None]
+_log = logging.getLogger(__name__)
+_ENDINGS = frozenset(("pdf", "png", "jpg", "jpeg", "tif", "tiff", "xlsx", "csv", "geojson",
+                      "json", "gpkg", "qgz", "txt"))
 
 
 class Incomplete(Exception):
     """Raised by a verifier (or a writer) inside :func:`atomic_path` when the temporary file
     is not whole; the message says how. It becomes a :class:`BadFileError` naming the target."""
+
+
+def check_file_name(target: Path) -> None:
+    """A name that is only a file ending (".pdf": the name typed before it was lost, e.g. by
+    an input method) is an empty file name, said as such (Python reads ".pdf" as a hidden
+    file without an ending, so a later "must end in .pdf" would contradict itself)."""
+    name = target.name
+    if name.startswith(".") and name[1:].lower() in _ENDINGS:
+        raise BadFileError("{path}: the file name is empty: only the ending {ending} was given; "
+                           "type a name before it", path=target, ending=name)
 
 
 def part_path(target: Path) -> Path:
@@ -71,6 +85,7 @@ def atomic_path(path: str | os.PathLike[str], *, verify: Verifier | None = None,
     small file's write).
     """
     target = Path(path)
+    check_file_name(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise BadFileError("folder {folder} does not exist", folder=folder)
@@ -79,6 +94,7 @@ def atomic_path(path: str | os.PathLike[str], *, verify: Verifier | None = None,
     if not os.access(folder, os.W_OK):
         raise BadFileError("folder {folder} is not writable", folder=folder)
     remove_stale_parts(folder)
+    existed = target.exists()
     tmp = part_path(target)
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
@@ -99,10 +115,21 @@ def atomic_path(path: str | os.PathLike[str], *, verify: Verifier | None = None,
                 is_disk_full(exc, target) or _nearly_full(folder) or _size_limited()):
             raise disk_full_error(target, kept=True) from None
         if isinstance(exc, Incomplete):
-            raise BadFileError("{path}: the file written is incomplete ({detail}); the disk may "
-                               "be full. Nothing was replaced; free some space and try again",
-                               path=target, detail=str(exc)) from None
+            raise incomplete_error(target, str(exc), existed=existed) from None
         raise
+
+
+def incomplete_error(path: Path, detail: str, *, existed: bool) -> BadFileError:
+    """The one message for a written file that a check found incomplete. The check's own
+    words (``detail``: "no %%EOF at its end", in English) go to the log (``--verbose``), not
+    into the user's sentence; that says a file already there was kept only when there was one."""
+    _log.info("%s: the file written is incomplete: %s", path, detail)
+    if existed:
+        return BadFileError("{path}: the file written is incomplete; the disk may be full. The "
+                            "file already there was not replaced; free some space and try "
+                            "again", path=path)
+    return BadFileError("{path}: the file written is incomplete; the disk may be full. No file "
+                        "was written; free some space and try again", path=path)
 
 
 def _replace(tmp: Path, target: Path) -> None:
@@ -142,7 +169,12 @@ def is_disk_full(exc: BaseException, path: str | os.PathLike[str] | None = None)
 
 def disk_full_error(path: str | os.PathLike[str], *, kept: bool) -> BadFileError:
     """The one message for a full disk: ``kept`` when the old file is untouched (a new file
-    was being written beside it), else the write was rolled back inside the file."""
+    was being written beside it; "a file already there" only when there is one), else the
+    write was rolled back inside the file."""
+    if kept and not Path(path).exists():
+        return BadFileError("{path}: the disk is full (or the file is larger than the system "
+                            "allows); no file was written. Free some space and try again",
+                            path=path)
     if kept:
         return BadFileError("{path}: the disk is full (or the file is larger than the system "
                             "allows); nothing was written and a file already there is kept as "

@@ -147,3 +147,21 @@ def test_a_full_disk_while_writing_a_file_keeps_the_old_one(name, disk, project)
     if old is not None and name != "new":
         assert old.read_bytes() == b"the earlier export"
     assert not leftovers(disk.folder), leftovers(disk.folder)
+
+
+@pytest.mark.parametrize("name", ["print-map pdf", "export pdf"])
+def test_a_full_disk_while_writing_a_new_file_says_nothing_was_written_in_chinese(
+        name, disk, project):
+    """No earlier file: the message does not say one was kept (trial 6), and a check's English
+    words ("no %%EOF at its end") stay out of the Chinese sentence."""
+    pytest.importorskip("PySide6.QtGui")
+    names = _prepare(disk, project)
+    template, output = NEW_FILES[name]
+    disk.fill(ROOM)
+    result = disk.run(["--lang", "zh_CN", *_argv(template, names)])
+    message = assert_one_line_error(result, {3})
+    assert "磁盘" in message and "未写入任何文件" in message, message
+    assert "原有文件" not in message and "原文件" not in message, message
+    assert "EOF" not in message and "(" not in message, message
+    assert not (disk.folder / output).exists()
+    assert not leftovers(disk.folder), leftovers(disk.folder)

@@ -15,13 +15,14 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
 from shapely.geometry import Point
 
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.printing.dialog import AREA_ALL, AREA_VIEW, PrintDialog
 from citymgr_desktop.ui.printing.options_widget import AREA_DISTRICT
 from tests.tools import needs_poppler
-from tests.ui.driver import CTRL, press
+from tests.ui.driver import CTRL, answer, press
 from tests.ui.pdf_reading import ink_in_thirds, pdf_pages, pdf_text
 
 
@@ -347,3 +348,21 @@ def test_the_sub_district_offered_is_the_one_the_unsaved_edits_give(window, qtbo
     dlg = _opened_with_ctrl_p(window, qtbot)
     assert dlg.options.district.currentText() == districts[0]  # two 街道: the remembered one
     _closed(window, dlg, qtbot)
+
+
+def test_a_file_name_that_is_only_the_ending_is_called_empty(window, qtbot, tmp_path):
+    """Trial 6: the Chinese typed before ".pdf" was dropped by the input method; the message
+    said the name must end in .pdf, "got '.pdf'". It says the name is empty, nothing is
+    written."""
+    i18n.install("zh_CN")
+    dlg = _dialog(window, qtbot)
+    out = tmp_path / "maps"
+    out.mkdir()
+    shots = os.environ.get("CITYMGR_SCREENSHOTS")
+    with answer(qtbot, QMessageBox.StandardButton.Ok, kind=QMessageBox,
+                fill=(lambda box: box.grab().save(f"{shots}/only-ending.png")) if shots
+                else None) as box:
+        dlg.export_to(str(out / ".pdf"), ".pdf")
+    assert "文件名为空" in box.text and ".pdf" in box.text, box.text
+    assert "必须以" not in box.text, box.text
+    assert list(out.iterdir()) == []

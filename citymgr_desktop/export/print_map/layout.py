@@ -273,13 +273,14 @@ def render_image(source: MapSource, plan: PagePlan, dpi: float) -> tuple[QImage,
 def export_map(source: MapSource, settings: PrintSettings, out: str | os.PathLike[str],
                progress: Progress | None = None) -> PageReport:
     """Write one sheet to ``out`` (.pdf: vector; .png: raster at ``settings.dpi``)."""
-    from citymgr_desktop.core.atomic import Incomplete, atomic_path
+    from citymgr_desktop.core.atomic import Incomplete, atomic_path, check_file_name
     from citymgr_desktop.export import verify
     from citymgr_desktop.export.fonts import fix_pdf_tounicode
 
     prog = ensure(progress)
     s = settings.validated()
     target = Path(out)
+    check_file_name(target)
     suffix = target.suffix.lower()
     if suffix not in (".pdf", ".png"):
         raise ValidationError("output must end in .pdf or .png, got {target!r}",
