@@ -57,8 +57,8 @@ def recovery_text(recovery: Recovery, on_database: bool) -> str:
         text += " " + tr("They were merged with the database as it is now: "
                          "nothing other users saved since conflicts with them.")
     else:
-        text += " " + tr("They were merged with the file as it is now: nothing "
-                         "changed there since conflicts with them.")
+        text += " " + tr("They were merged with the file as it is now; nothing saved to the "
+                         "file since then conflicts with them.")
     if recovery.already_saved:
         already = tr("%1 of them are in the database already.") if on_database else \
             tr("%1 of them are in the file already.")

@@ -220,15 +220,18 @@ def test_the_close_question_says_what_is_unsaved_in_chinese(qtbot, chinese, wind
     assert "有未保存的编辑（垃圾箱：修改 1；养护记录：新增 1）" in asked.text
 
 
-@pytest.mark.parametrize(("lang", "restore", "said", "status"), [
+@pytest.mark.parametrize(("lang", "restore", "said", "merged", "status"), [
     ("en", "Restore", "Unsaved edits of this file were found (Litter bins: 1 changed; "
      "Maintenance records: 1 added), last made at ",
+     "They were merged with the file as it is now; nothing saved to the file since then "
+     "conflicts with them.",
      "Restored the unsaved edits (Litter bins: 1 changed; Maintenance records: 1 added)"),
     ("zh_CN", "恢复", "发现此文件有未保存的编辑（垃圾箱：修改 1；养护记录：新增 1），最后一次编辑于",
+     "已与文件的当前内容合并；此后保存到文件中的内容与它们均无冲突。",
      "已恢复未保存的编辑（垃圾箱：修改 1；养护记录：新增 1）"),
 ], ids=["en", "zh"])
 def test_the_restore_offer_names_the_edits_as_the_close_question_does(
-        qtbot, window_in, district, shots, lang, restore, said, status):
+        qtbot, window_in, district, shots, lang, restore, said, merged, status):
     """One inspection left by a killed app is a new record and its bin's new condition: the
     offer names both per table, in the words of the close question (it said "2 unsaved
     edit(s)" for the one thing done)."""
@@ -247,5 +250,6 @@ def test_the_restore_offer_names_the_edits_as_the_close_question_does(
                 title="Restore unsaved edits|恢复未保存的编辑") as offer:
         open_in(qtbot, w, district)
     assert offer.dialog.findChildren(QLabel)[0].text().startswith(said)
+    assert merged in offer.dialog.findChildren(QLabel)[0].text()  # trial 6: it was garbled
     assert w.status_bar.currentMessage() == status
     assert w.edit_session.row("litter_bin", uuid)["condition"] == 4
