@@ -68,3 +68,33 @@ def test_export_all_filtered_or_selected_and_remembered(small_window, qtbot, tmp
     assert _cases(tmp_path / "closed.csv") == closed
     _export(qtbot, window, "selected", tmp_path / "one.csv", seen)
     assert _cases(tmp_path / "one.csv") == set(lst.selected_cases())
+
+
+def test_the_suggested_name_follows_the_scope_until_one_is_typed(small_window, qtbot):
+    """Trial 6: one order selected and "All orders (41)" chosen, the file was still named
+    after the selected order. The name follows the scope chosen; a name typed stays."""
+    from pathlib import Path
+
+    window = small_window
+    lst = window.installed_features["workorders"].list
+    everything = window.store.conn.execute("SELECT count(*) FROM work_order").fetchone()[0]
+    qtbot.mouseClick(lst.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=lst.table.visualItemRect(lst.table.item(0, 0)).center())
+    (one,) = lst.selected_cases()
+    stems: list[str] = []
+
+    def fill(dialog):
+        def stem() -> str:
+            return Path(dialog.path.text()).stem
+        stems.append(stem())
+        pick(qtbot, dialog.scope, "all")
+        stems.append(stem())
+        pick(qtbot, dialog.scope, "selected")
+        stems.append(stem())
+        type_into(qtbot, dialog.path, str(Path(dialog.path.text()).with_name("我的工单.csv")))
+        pick(qtbot, dialog.scope, "all")
+        stems.append(stem())
+
+    with answer(qtbot, "Cancel", fill=fill, kind=WorkOrderExportDialog):
+        menu_item(qtbot, window, "workorder", "Export work orders")
+    assert stems == [one, f"workorders-{everything}", one, "我的工单"]

@@ -31,10 +31,12 @@ FORMATS = (("pdf", "PDF (*.pdf)"), ("xlsx", "Excel (*.xlsx)"), ("csv", "CSV (*.c
 class WorkOrderExportDialog(QDialog):
     """Chooses what to write; the caller runs the export in a worker."""
 
-    def __init__(self, parent: QWidget | None, counts: dict[str, int], default_name: str,
+    def __init__(self, parent: QWidget | None, counts: dict[str, int], names: dict[str, str],
                  folder: Path | None = None) -> None:
-        """``counts``: how many orders each scope (``SCOPES``) exports; ``folder``: where
-        the file goes until one was chosen (the project's folder)."""
+        """``counts``: how many orders each scope (``SCOPES``) exports; ``names``: the file
+        name suggested for each scope (without the ending; it follows the scope chosen until
+        the person types a name of their own); ``folder``: where the file goes until one was
+        chosen (the project's folder)."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Export work orders"))
         s = QSettings()
@@ -42,6 +44,7 @@ class WorkOrderExportDialog(QDialog):
         saved = saved if isinstance(saved, dict) else {}
         form = QFormLayout()
         self.counts = counts
+        self.names = names
         self.scope = QComboBox()
         self.scope.setObjectName("exportScope")
         labels = {"selected": self.tr("Selected orders (%1)"),
@@ -60,15 +63,14 @@ class WorkOrderExportDialog(QDialog):
         form.addRow(self.tr("Orders"), self.scope)
         self.summary = QLabel()
         form.addRow(self.summary)
-        self.scope.currentIndexChanged.connect(self._scope_changed)
-        self._scope_changed()
         self.format = QComboBox()
         for key, label in FORMATS:
             self.format.addItem(label, key)
         self.format.setCurrentIndex(max(self.format.findData(saved.get("format", "pdf")), 0))
         form.addRow(self.tr("Format"), self.format)
         folder = Path(str(saved.get("folder") or folder or Path.home()))
-        self.path = QLineEdit(str(folder / f"{default_name}.{self.format.currentData()}"))
+        self.suggested = self.names.get(self.scope.currentData(), "workorders")
+        self.path = QLineEdit(str(folder / f"{self.suggested}.{self.format.currentData()}"))
         self.path.setMinimumWidth(380)
         browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse)
@@ -96,10 +98,18 @@ class WorkOrderExportDialog(QDialog):
         layout.addWidget(buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
         self._format_changed()
+        self.scope.currentIndexChanged.connect(self._scope_changed)
+        self._scope_changed()
 
     def _scope_changed(self) -> None:
-        n = self.counts.get(self.scope.currentData(), 0)
+        scope = self.scope.currentData()
+        n = self.counts.get(scope, 0)
         self.summary.setText(self.tr("%1 work order(s) will be exported.").replace("%1", str(n)))
+        p = Path(self.path.text().strip())
+        name = self.names.get(scope, self.suggested)
+        if p.stem == self.suggested and name != self.suggested:  # not a name typed
+            self.path.setText(str(p.with_name(name + p.suffix)))
+        self.suggested = name
 
     def _format_changed(self) -> None:
         fmt = self.format.currentData()

@@ -234,11 +234,11 @@ class WorkOrdersFeature(QObject):
                        CitymgrError("No work order is listed: change the filter."))
             return
         if values is None:
-            first = scopes["selected"] or scopes["filtered"] or scopes["all"]
-            name = first[0] if len(first) == 1 else f"workorders-{len(first)}"
+            names = {k: v[0] if len(v) == 1 else f"workorders-{len(v)}"  # the file's name
+                     for k, v in scopes.items()}  # for the scope chosen
             folder = None if store.is_database else store.path.parent  # a database: home
             dlg = WorkOrderExportDialog(self.window, {k: len(v) for k, v in scopes.items()},
-                                        name, folder)
+                                        names, folder)
             if not dlg.exec():
                 return
             values = dlg.values()
