@@ -65,3 +65,32 @@ def test_a_master_changed_by_another_program_is_checked_again(pair, checked):
         sync_package(store, pkg)
     assert row(master, "maintenance_record", rec)["observation"] == "outside"
 
+
+
+def test_a_file_put_back_with_its_old_times_is_checked_again(pair, checked, tmp_path):
+    """A copy that keeps the size, the modification time and (by chance) the inode, as a
+    folder deleted and copied back can: the change time tells it from the version checked."""
+    import os
+    import shutil
+
+    master, pkg = pair
+    with Store.open(master):
+        pass
+    assert integrity.known_whole(master)
+    st = master.stat()
+    saved = tmp_path / "saved.gpkg"
+    shutil.copy2(master, saved)
+    rec = uuids(master, "maintenance_record", limit=1)[0]
+    outside(OUTSIDE_UPDATE, master, rec)
+    with open(saved, "rb") as src, open(master, "r+b") as dst:  # same inode, other bytes
+        dst.write(src.read())
+        dst.truncate()
+    os.utime(master, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = master.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (st.st_size, st.st_mtime_ns,
+                                                                 st.st_ino)
+    assert not integrity.known_whole(master)
+    checked.clear()
+    with open_for_sync(master, pkg) as store:
+        assert master.resolve() in checked
+        sync_package(store, pkg)

@@ -4,7 +4,7 @@ answers), and the hot journal a killed or starved writer left behind, rolled bac
 
 The check reads every page of the file: about 10 ms for the 3.5 MB sample and 1.0 s for a
 1M-feature, 570 MB file (``benchmarks/bench_faults.py``). Its result is cached by file
-identity (path, size, modification time in nanoseconds, inode), in this process and in a
+identity (path, size, modification and change times in nanoseconds, inode), in this process and in a
 small file in the user's cache folder, so a file is checked once per version; a commit of our
 own on a file found whole records the new version as whole (SQLite keeps a whole file whole).
 Files above :data:`READ_CHECK_BYTES` are checked when opened for writing only.
@@ -29,7 +29,7 @@ READ_CHECK_BYTES = 256 * 1024 * 1024  # reads of bigger files skip the (uncached
 _CACHE_ENTRIES = 500
 _READONLY_ROLLBACK = 776  # SQLITE_READONLY_ROLLBACK: a hot journal on a read-only open
 
-Identity = tuple[str, int, int, int, int]
+Identity = tuple[str, int, int, int, int, int]
 
 _lock = threading.Lock()
 _memory: set[Identity] = set()
@@ -37,22 +37,26 @@ _pending: dict[str, threading.Thread] = {}  # resolved path -> its check running
 
 
 def identity(path: Path) -> Identity | None:
-    """(resolved path, size, mtime ns, inode, device) of ``path``; None if it cannot be read."""
+    """(resolved path, size, mtime ns, inode, device, ctime ns) of ``path``; None if it cannot
+    be read. The change time is the one a copy keeps no matter what: ``cp -p`` or a folder
+    copied back sets the old mtime (and may get the old inode), which also sets the ctime."""
     try:
         st = path.stat()
-        return (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+        return (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev,
+                st.st_ctime_ns)
     except OSError:
         return None
 
 
 def cache_file() -> Path:
     """Where checked file identities are kept: resolved path -> [size, mtime ns, inode,
-    device] (``CITYMGR_CACHE_DIR`` overrides the folder)."""
+    device, ctime ns] (``CITYMGR_CACHE_DIR`` overrides the folder; an entry of an older
+    shape is not valid: that file is checked once more)."""
     return cache.folder() / "quick_check.json"
 
 
 def _valid(key: Any, value: Any) -> bool:
-    return isinstance(key, str) and isinstance(value, list) and len(value) == 4 \
+    return isinstance(key, str) and isinstance(value, list) and len(value) == 5 \
         and all(type(v) is int for v in value)
 
 
