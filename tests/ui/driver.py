@@ -159,7 +159,11 @@ def pick(qtbot, combo, data=None, text: str | None = None) -> None:
     keys, as a person does with a long list (Home, Down…, Return)."""
     index = combo.findData(data) if text is None else combo.findText(text)
     assert index >= 0, f"{combo.objectName()} has no item {data!r} / {text!r}"
-    qtbot.mouseClick(combo, LEFT)
+    # an editable drop-down opens on its arrow (a click on its text edits the text)
+    if combo.isEditable():
+        qtbot.mouseClick(combo, LEFT, pos=QPoint(combo.width() - 6, combo.height() // 2))
+    else:
+        qtbot.mouseClick(combo, LEFT)
     view = combo.view()
     qtbot.waitUntil(view.isVisible, timeout=5000)
     qtbot.keyClick(view, Qt.Key.Key_Home)

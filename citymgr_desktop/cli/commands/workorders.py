@@ -76,6 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_user(m, "who makes the move (default: your login)", old=("--by",))
     m.add_argument("--note", help="why (意见); required for --to resolved: the result of the "
                    "work (处置结果), written as each asset's work done on closing")
+    m.add_argument("--unit", metavar="NAME", help="with --to dispatched: the disposal unit "
+                   "(处置单位) it goes to (default: the order's current one); a change is "
+                   "written to the order's history as 'A → B'")
     m.add_argument("--record-type", default="repair",
                    help="on closing: type of the record written per asset (default repair)")
     m.add_argument("--condition-after", type=int,
@@ -83,6 +86,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(m)
     add_lang(m)
     m.set_defaults(func=run_move)
+
+    x = s.add_parser("extend", help="extend an open order's deadline (延期), with a reason",
+                     description="Give an open order (not yet resolved) a later deadline "
+                     "(处置时限); the old and new deadline and the reason are written to the "
+                     "order's history. Exit 8 if the order is not open, the new deadline is "
+                     "not later than the current one or in the past, or the reason is empty.")
+    x.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
+    x.add_argument("case", help="case number (or uuid)")
+    x.add_argument("--due", metavar="WHEN", type=due, required=True,
+                   help="the new deadline, 'YYYY-MM-DD[ HH:MM]' in office time (a date alone "
+                   "means 17:30 that day)")
+    x.add_argument("--reason", required=True, help="why it needs more time (延期理由)")
+    add_user(x, "who extends it (default: your login)", old=("--by",))
+    add_json(x)
+    add_lang(x)
+    x.set_defaults(func=run_extend)
 
     ls = s.add_parser("list", help="list orders")
     ls.add_argument("file")
@@ -198,13 +217,31 @@ def run_move(args: argparse.Namespace) -> int:
                             condition_after=args.condition_after)
     with open_store(args.file) as store:
         wo.move_order(store, args.case, args.to, acting_user(args.user, "citymgr"), args.note,
-                      close=close)
+                      close=close, unit=args.unit)
         row = wo.get_order(store, args.case)
     if args.json:
         print_json({"case_no": row["case_no"], "state": row["state"],
                     "label": wf.label(row["state"], "zh")})
     else:
         print(f"{row['case_no']}: {row['state']} ({wf.label(row['state'], 'zh')})")
+    return 0
+
+
+def run_extend(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.clock import format_local
+    from citymgr_desktop.core.store import open_store
+    from citymgr_desktop.core.workorders import orders as wo
+    from citymgr_desktop.core.workorders.extend import extend_order
+
+    with open_store(args.file) as store:
+        extend_order(store, args.case, args.due, acting_user(args.user, "citymgr"),
+                     args.reason)
+        row = wo.get_order(store, args.case)
+    if args.json:
+        print_json({"case_no": row["case_no"], "deadline": row["deadline"],
+                    "overdue": wo.is_overdue(row)})
+    else:
+        print(f"{row['case_no']}: {format_local(row['deadline'])}")
     return 0
 
 

@@ -14,7 +14,14 @@ CREATED = "created with {count} asset(s)"
 CREATED_FROM_SELECTION = "created from the selection ({count} asset(s))"
 CREATED_WHERE = "created for {count} asset(s) where {expression}"
 
-SYSTEM_NOTES = (CREATED_FROM_SELECTION, CREATED_WHERE, CREATED)
+UNIT_CHANGED_NOTE = "disposal unit {old} → {new}; {note}"
+UNIT_CHANGED = "disposal unit {old} → {new}"
+EXTENDED = "deadline extended {old} → {new} (office time): {reason}"
+NO_UNIT = "–"  # an order dispatched without a disposal unit before
+
+# the longer template first: parse takes the first that matches the whole note
+SYSTEM_NOTES = (CREATED_FROM_SELECTION, CREATED_WHERE, CREATED, UNIT_CHANGED_NOTE,
+                UNIT_CHANGED, EXTENDED)
 
 
 def created(count: int) -> Message:
@@ -30,6 +37,20 @@ def created_from_selection(count: int) -> Message:
 def created_where(count: int, expression: str) -> Message:
     """The note of an order made for the assets an expression selects."""
     return msg(CREATED_WHERE, count=count, expression=expression)
+
+
+def unit_changed(old: str | None, new: str | None, note: str | None) -> Message:
+    """The note of a (re-)dispatch that changes the disposal unit (处置单位), with the
+    typed note after it."""
+    old, new = old or NO_UNIT, new or NO_UNIT
+    if note:
+        return msg(UNIT_CHANGED_NOTE, old=old, new=new, note=note)
+    return msg(UNIT_CHANGED, old=old, new=new)
+
+
+def extended(old: str, new: str, reason: str) -> Message:
+    """The note of an extension (延期): old and new deadline in office time, and why."""
+    return msg(EXTENDED, old=old, new=new, reason=reason)
 
 
 def note_text(note: str | None, lang: str) -> str:

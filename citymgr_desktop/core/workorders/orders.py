@@ -278,9 +278,12 @@ class CloseOptions:
 
 def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
               note: str | None = None, *, now: dt.datetime | None = None,
-              close: CloseOptions | None = None, pending: DeltaSet | None = None) -> DeltaSet:
+              close: CloseOptions | None = None, pending: DeltaSet | None = None,
+              unit: str | None = None) -> DeltaSet:
     """The deltas of one legal move (IllegalTransitionError otherwise): state, ``<state>_at``,
-    an event with who/when/why, and on ``closed`` one maintenance record per asset."""
+    an event with who/when/why, and on ``closed`` one maintenance record per asset.
+    ``unit`` names the disposal unit (处置单位, the ``assignee``) on a move to dispatched;
+    a change is written to the order and named in the event's note ("A → B")."""
     if not by or not str(by).strip():
         raise ValidationError("work_order_event.by (Who) must not be empty: say who moves it")
     order = get_order(store, ref, pending)
@@ -298,6 +301,14 @@ def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
     col = f"{dst.value}_at"
     old = {"state": order["state"], col: order.get(col), "updated_at": order["updated_at"]}
     new = {"state": dst.value, col: stamp, "updated_at": stamp}
+    unit = str(unit).strip() if unit is not None else ""
+    if unit and dst is not wf.S.DISPATCHED:
+        raise ValidationError("the disposal unit is named when dispatching: move order "
+                              "{case_no} to dispatched to change it", case_no=order["case_no"])
+    if unit and unit != order.get("assignee"):
+        old["assignee"], new["assignee"] = order.get("assignee"), normalise(
+            sc.WORK_ORDER, "assignee", unit)
+        note = str(notes.unit_changed(order.get("assignee"), unit, note))
     deltas = DeltaSet([Delta("work_order", wid, old, new)])
     ev = _event(wid, src, dst, str(by).strip(), note, now)
     deltas.add(Delta("work_order_event", ev["event_uuid"], None, ev))
@@ -338,11 +349,11 @@ def _closing_records(store: Store, order: dict[str, Any], opts: CloseOptions, by
 
 def move_order(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
                note: str | None = None, *, now: dt.datetime | None = None,
-               close: CloseOptions | None = None) -> DeltaSet:
+               close: CloseOptions | None = None, unit: str | None = None) -> DeltaSet:
     """Make one legal move and write it (one transaction); returns the applied deltas."""
     store.require_asset_project()
     with store.session():
-        deltas = plan_move(store, ref, to, by, note, now=now, close=close)
+        deltas = plan_move(store, ref, to, by, note, now=now, close=close, unit=unit)
         store.apply(deltas, by)
     return deltas
 

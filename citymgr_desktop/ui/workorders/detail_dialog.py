@@ -48,8 +48,10 @@ FOLDER_KEY = "workorders/photo_dir"
 class WorkOrderDetailDialog(QDialog):
     """One order, kept up to date while it is open."""
 
-    def __init__(self, window: Window, case: str, move: Callable[[str], object]) -> None:
-        """``move(case)`` opens the move dialog (the feature's)."""
+    def __init__(self, window: Window, case: str, move: Callable[[str], object],
+                 extend: Callable[[str], object] | None = None) -> None:
+        """``move(case)`` opens the move dialog, ``extend(case)`` the extension dialog (the
+        feature's)."""
         super().__init__(window)
         self.setObjectName("workOrderDetail")
         self.window, self.case, self._move = window, case, move
@@ -91,11 +93,17 @@ class WorkOrderDetailDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.move_button = QPushButton(self.tr("Move…"))
         self.move_button.setObjectName("orderMove")
+        self.extend_button = QPushButton(self.tr("Extend deadline…"))
+        self.extend_button.setObjectName("orderExtend")
+        self.extend_button.setVisible(extend is not None)
         self.map_button = QPushButton(self.tr("Show on map"))
         buttons.addButton(self.move_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.extend_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.map_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         self.move_button.clicked.connect(lambda: self._move(self.case))
+        if extend is not None:
+            self.extend_button.clicked.connect(lambda: extend(self.case))
         self.map_button.clicked.connect(self._show_on_map)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
@@ -126,6 +134,7 @@ class WorkOrderDetailDialog(QDialog):
                                                                                  self.case))
             self.tabs.setEnabled(False)
             self.move_button.setEnabled(False)
+            self.extend_button.setEnabled(False)
             return
         lang = label_language()
         o = self.order = report.order
@@ -168,6 +177,7 @@ class WorkOrderDetailDialog(QDialog):
         editable = self._session is not None
         self.attach_button.setEnabled(editable)
         self.move_button.setEnabled(editable and bool(wf.allowed_targets(o["state"])))
+        self.extend_button.setEnabled(editable and o["state"] in wo.OVERDUE_STATES)
 
     def _fill_photos(self) -> None:
         self.photos.clear()

@@ -17,7 +17,8 @@ from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.workorders import deadlines as dl
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
-from citymgr_desktop.core.workorders.query import list_orders, load_report
+from citymgr_desktop.core.workorders.extend import check_open, plan_extend
+from citymgr_desktop.core.workorders.query import assignees, list_orders, load_report
 from citymgr_desktop.export.workorders.exporter import export_orders
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
@@ -26,6 +27,7 @@ from citymgr_desktop.ui.workorders.calendar_dialog import WorkCalendarDialog
 from citymgr_desktop.ui.workorders.create_dialog import WorkOrderDialog
 from citymgr_desktop.ui.workorders.detail_dialog import WorkOrderDetailDialog
 from citymgr_desktop.ui.workorders.export_dialog import WorkOrderExportDialog
+from citymgr_desktop.ui.workorders.extend_dialog import WorkOrderExtendDialog
 from citymgr_desktop.ui.workorders.list_widget import WorkOrderListWidget
 from citymgr_desktop.ui.workorders.move_dialog import WorkOrderMoveDialog
 
@@ -48,6 +50,8 @@ class WorkOrdersFeature(QObject):
                                        QKeySequence("Ctrl+Shift+N"))
         self.move_action = self._action(self.tr("Move work order…"), self.move_order,
                                         QKeySequence("Ctrl+M"))
+        self.extend_action = self._action(self.tr("Extend deadline…"), self.extend_order,
+                                          QKeySequence())
         self.show_action = self._action(self.tr("Show order's assets on map"),
                                         self.show_on_map, QKeySequence("Ctrl+Shift+M"))
         self.detail_action = self._action(self.tr("Work order details…"), self.show_details,
@@ -58,11 +62,13 @@ class WorkOrdersFeature(QObject):
                                           QKeySequence("Ctrl+Shift+E"))
         for a, name in ((self.new_action, "action_new_work_order"),
                         (self.move_action, "action_move_work_order"),
+                        (self.extend_action, "action_extend_work_order"),
                         (self.detail_action, "action_work_order_details"),
                         (self.show_action, "action_show_work_order"),
                         (self.export_action, "action_export_work_orders")):
             a.setObjectName(name)
-        for a in (self.new_action, self.move_action, self.detail_action, self.show_action):
+        for a in (self.new_action, self.move_action, self.extend_action, self.detail_action,
+                  self.show_action):
             menu.addAction(a)
         menu.addSeparator()
         menu.addAction(self.export_action)
@@ -108,6 +114,7 @@ class WorkOrdersFeature(QObject):
         cases = self.list.selected_cases()
         self.new_action.setEnabled(writable)
         self.move_action.setEnabled(writable and len(cases) == 1)
+        self.extend_action.setEnabled(writable and len(cases) == 1)
         self.detail_action.setEnabled(project and len(cases) == 1)
         self.show_action.setEnabled(project and bool(cases))
         self.export_action.setEnabled(project)
@@ -168,13 +175,14 @@ class WorkOrdersFeature(QObject):
         if len(cases) != 1 or store is None or self.window.edit_session is None:
             return
         order = wo.get_order(store, cases[0], self.pending)
-        dlg = WorkOrderMoveDialog(self.window, order, self.window.user_name())
+        dlg = WorkOrderMoveDialog(self.window, order, self.window.user_name(),
+                                  assignees(store, self.pending))
         if not dlg.exec():
             return
         self.move(cases[0], *dlg.result_values())
 
     def move(self, case: str, to: str, by: str, note: str | None,
-             close: wo.CloseOptions | None = None) -> bool:
+             close: wo.CloseOptions | None = None, unit: str | None = None) -> bool:
         session = self.window.edit_session
         if session is None:
             return False
@@ -182,7 +190,7 @@ class WorkOrdersFeature(QObject):
             "%2", wf.label(to, label_language()) if to in {s.value for s in wf.WorkOrderState} else to)
         try:
             deltas = wo.plan_move(self.window.store, case, to, by, note, close=close,
-                                  pending=session.pending)
+                                  pending=session.pending, unit=unit)
             session.push_deltas(deltas, label)
         except CitymgrError as exc:
             show_error(self.window, self.tr("Move work order"), exc)
@@ -191,12 +199,40 @@ class WorkOrdersFeature(QObject):
         self.window.status(label)
         return True
 
+    def extend_order(self, case: str | None = None) -> None:
+        """The extension dialog (延期) for one order; OK is one undo step."""
+        cases = [case] if case else self.list.selected_cases()
+        store, session = self.window.store, self.window.edit_session
+        if len(cases) != 1 or store is None or session is None:
+            return
+        try:
+            order = wo.get_order(store, cases[0], session.pending)
+            check_open(order)  # said before asking anything
+        except CitymgrError as exc:
+            show_error(self.window, self.tr("Extend deadline"), exc)
+            return
+
+        def plan(due: Any, by: str, reason: str) -> DeltaSet:
+            return plan_extend(store, cases[0], due, by, reason, pending=session.pending)
+
+        dlg = WorkOrderExtendDialog(self.window, order, self.window.user_name(), plan)
+        if not dlg.exec():
+            return
+        try:
+            session.push_deltas(plan(*dlg.result_values()),
+                                self.tr("Extend the deadline of %1").replace("%1", cases[0]))
+        except CitymgrError as exc:
+            show_error(self.window, self.tr("Extend deadline"), exc)
+            return
+        self.list.select_case(cases[0])
+
     def show_details(self, case: str | None = None) -> WorkOrderDetailDialog | None:
         """The order's detail view: its timeline, assets and photos (non-modal)."""
         cases = [case] if case else self.list.selected_cases()
         if len(cases) != 1 or self.window.store is None or not self.window.is_project:
             return None
-        dialog = WorkOrderDetailDialog(self.window, cases[0], self.move_order)
+        dialog = WorkOrderDetailDialog(self.window, cases[0], self.move_order,
+                                       self.extend_order)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.show()
         return dialog

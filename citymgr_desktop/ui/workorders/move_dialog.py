@@ -1,7 +1,8 @@
 """Dialog to move a work order: only the states the state machine allows from its current
 state are offered; who and why are asked for; the move that reports the work done (resolved)
-asks for its result (OK stays disabled until it is given); closing also asks how to record
-the work."""
+asks for its result (OK stays disabled until it is given); dispatching names the disposal
+unit (处置单位: the current one, a known one or a new one typed); closing also asks how to
+record the work."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ from citymgr_desktop.ui.i18n import label_language
 class WorkOrderMoveDialog(QDialog):
     """Asks for the target state, who and why; :meth:`result_values` returns them."""
 
-    def __init__(self, parent: QWidget | None, order: dict[str, Any], user: str) -> None:
+    def __init__(self, parent: QWidget | None, order: dict[str, Any], user: str,
+                 units: list[str] | None = None) -> None:
+        """``units``: the disposal units known in the file, offered at dispatching."""
         super().__init__(parent)
         lang = label_language()
         self.order = order
@@ -40,6 +43,15 @@ class WorkOrderMoveDialog(QDialog):
         for s in wf.allowed_targets(order["state"]):
             self.target.addItem(wf.label(s, lang), s.value)
         form.addRow(self.tr("Move to"), self.target)
+        self.unit = QComboBox()
+        self.unit.setObjectName("orderUnit")
+        self.unit.setEditable(True)
+        self.unit.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.unit.addItems(sorted({*(units or ()), *([order["assignee"]]
+                                                     if order.get("assignee") else [])}))
+        self.unit.setCurrentText(order.get("assignee") or "")
+        self.unit.lineEdit().setPlaceholderText(self.tr("Department or crew that does the work"))
+        form.addRow(self.tr("Disposal unit"), self.unit)
         self.by = QLineEdit(user)
         form.addRow(self.tr("By"), self.by)
         self.note = QPlainTextEdit()
@@ -88,6 +100,7 @@ class WorkOrderMoveDialog(QDialog):
 
     def _target_changed(self) -> None:
         closing = self.target.currentData() == wf.S.CLOSED.value
+        self.form.setRowVisible(self.unit, self.target.currentData() == wf.S.DISPATCHED.value)
         for w in self._close_rows:
             self.form.setRowVisible(w, closing)
         if self.needs_result():
@@ -115,9 +128,11 @@ class WorkOrderMoveDialog(QDialog):
             return
         super().accept()
 
-    def result_values(self) -> tuple[str, str, str | None, wo.CloseOptions]:
-        """(target state, by, note, closing options)."""
+    def result_values(self) -> tuple[str, str, str | None, wo.CloseOptions, str | None]:
+        """(target state, by, note, closing options, disposal unit when dispatching)."""
+        dispatching = self.target.currentData() == wf.S.DISPATCHED.value
         return (self.target.currentData(), self.by.text().strip(),
                 self.note.toPlainText().strip() or None,
                 wo.CloseOptions(record_type=self.record_type.currentData(),
-                                condition_after=self.condition_after.currentData()))
+                                condition_after=self.condition_after.currentData()),
+                self.unit.currentText().strip() or None if dispatching else None)

@@ -1,0 +1,81 @@
+"""Extending an open order's deadline (延期): a later deadline and a required reason.
+
+Planned as deltas like a move (``orders.plan_move``): the order's ``deadline`` and
+``updated_at``, and a ``work_order_event`` that stays in the order's state (from = to) with
+who, when and the note "deadline extended A → B (office time): reason" (``notes.extended``,
+shown in the reader's language). The app pushes them as one undo step; the command line
+applies them at once (:func:`extend_order`). Whether the order is overdue follows from the
+new deadline (``orders.is_overdue``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from citymgr_desktop.core.clock import format_iso, parse_iso, utcnow
+from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.model.delta import Delta, DeltaSet
+from citymgr_desktop.core.workorders import notes
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders import states as wf
+from citymgr_desktop.core.workorders.deadlines import to_local
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store import Store
+
+
+def _local(when: dt.datetime | None) -> str:
+    return to_local(when).strftime("%Y-%m-%d %H:%M") if when is not None else "–"
+
+
+def check_open(order: dict[str, Any]) -> None:
+    """Only an open order (one that can be overdue) has a deadline to extend."""
+    if order["state"] not in wo.OVERDUE_STATES:
+        raise ValidationError("order {case_no} is {label}: only an open order's deadline can "
+                              "be extended", case_no=order["case_no"],
+                              label=wf.term(order["state"]))
+
+
+def plan_extend(store: Store, ref: str, due: dt.datetime, by: str, reason: str | None, *,
+                now: dt.datetime | None = None, pending: DeltaSet | None = None) -> DeltaSet:
+    """The deltas that move an open order's deadline to ``due`` (naive UTC), which must be
+    later than the current one and than now; ``reason`` is required."""
+    if not by or not str(by).strip():
+        raise ValidationError("work_order_event.by (Who) must not be empty: say who extends it")
+    reason = str(reason or "").strip()
+    order = wo.get_order(store, ref, pending)
+    case = order["case_no"]
+    if not reason:
+        raise ValidationError("extending the deadline of order {case_no} needs a reason "
+                              "(延期理由)", case_no=case)
+    check_open(order)
+    now = now or utcnow()
+    old_due = parse_iso(order.get("deadline"))
+    if old_due is not None and due <= old_due:
+        raise ValidationError("the new deadline {due} is not later than the current one "
+                              "({current}, office time): an extension gives more time",
+                              due=_local(due), current=_local(old_due))
+    if due <= now:
+        raise ValidationError("the new deadline {due} is in the past (now {now}, office "
+                              "time): give a later one", due=_local(due), now=_local(now))
+    stamp = format_iso(now)
+    wid = order["work_order_uuid"]
+    state = wf.WorkOrderState(order["state"])
+    note = str(notes.extended(_local(old_due), _local(due), reason))
+    event = wo._event(wid, state, state, str(by).strip(), note, now)
+    return DeltaSet([
+        Delta("work_order", wid, {"deadline": order.get("deadline"),
+                                  "updated_at": order["updated_at"]},
+              {"deadline": format_iso(due), "updated_at": stamp}),
+        Delta("work_order_event", event["event_uuid"], None, event)])
+
+
+def extend_order(store: Store, ref: str, due: dt.datetime, by: str, reason: str | None, *,
+                 now: dt.datetime | None = None) -> DeltaSet:
+    """Extend the deadline and write it (one transaction); returns the applied deltas."""
+    store.require_asset_project()
+    with store.session():
+        deltas = plan_extend(store, ref, due, by, reason, now=now)
+        store.apply(deltas, by)
+    return deltas

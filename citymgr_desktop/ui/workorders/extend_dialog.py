@@ -1,0 +1,97 @@
+"""Dialog to extend an open work order's deadline (延期): the new deadline in office time
+(starting at the current one) and the reason, required (OK stays disabled until it is
+given); a deadline that is not later is refused inline and the dialog stays open."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from citymgr_desktop.core.clock import format_local, parse_iso, to_local, to_utc, utcnow
+from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.ui import i18n
+
+
+class WorkOrderExtendDialog(QDialog):
+    """Asks for the new deadline, who and why; :meth:`result_values` returns them.
+    ``check(due, by, reason)`` plans the extension and raises the core's error, shown here."""
+
+    def __init__(self, parent: QWidget | None, order: dict[str, Any], user: str,
+                 check: Callable[[dt.datetime, str, str], object]) -> None:
+        super().__init__(parent)
+        self.order, self._check = order, check
+        self.setWindowTitle(self.tr("Extend the deadline of %1").replace("%1", order["case_no"]))
+        form = QFormLayout()
+        form.addRow(self.tr("Order"), QLabel(f"{order['case_no']} · {order['title']}"))
+        form.addRow(self.tr("Current deadline"), QLabel(format_local(order.get("deadline"))))
+        current = parse_iso(order.get("deadline")) or utcnow()
+        self.due = QDateTimeEdit(QDateTime(to_local(current).replace(second=0,
+                                                                      microsecond=0)))
+        self.due.setObjectName("extendDue")
+        self.due.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.due.setCalendarPopup(True)
+        form.addRow(self.tr("New deadline"), self.due)
+        self.by = QLineEdit(user)
+        form.addRow(self.tr("By"), self.by)
+        self.reason = QPlainTextEdit()
+        self.reason.setObjectName("extendReason")
+        self.reason.setFixedHeight(60)
+        self.reason.setTabChangesFocus(True)
+        self.reason.setPlaceholderText(self.tr("Why it needs more time (shown in the order's "
+                                               "history)"))
+        form.addRow(self.tr("Reason (required)"), self.reason)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c0392b")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.reason.textChanged.connect(self._update_ok)
+        self.due.dateTimeChanged.connect(lambda _d: self.error.clear())
+        self._update_ok()
+
+    def due_utc(self) -> dt.datetime:
+        return to_utc(self.due.dateTime().toPython().replace(second=0, microsecond=0))
+
+    def _update_ok(self) -> None:
+        missing = not self.reason.toPlainText().strip()
+        self.ok.setEnabled(not missing)
+        self.error.setText(self.tr("Say why: the reason is required.") if missing else "")
+
+    def accept(self) -> None:
+        by, reason = self.by.text().strip(), self.reason.toPlainText().strip()
+        if not by:
+            self.error.setText(self.tr("Say who extends the deadline."))
+            return
+        if not reason:
+            return
+        try:
+            self._check(self.due_utc(), by, reason)
+        except CitymgrError as exc:
+            self.error.setText(i18n.render(exc))
+            return
+        super().accept()
+
+    def result_values(self) -> tuple[dt.datetime, str, str]:
+        """(new deadline as naive UTC, by, reason)."""
+        return self.due_utc(), self.by.text().strip(), self.reason.toPlainText().strip()
