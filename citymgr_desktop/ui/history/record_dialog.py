@@ -26,6 +26,7 @@ from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.widgets.field_editors import show_read_only
 from citymgr_desktop.ui.widgets.prefilled_line_edit import PrefilledLineEdit
 
 SETTINGS_CREW = "history/last_crew"
@@ -44,7 +45,9 @@ class HistoryRecordDialog(QDialog):
         rec = record or {}
         form = QFormLayout()
         if asset_label:
-            form.addRow(self.tr("Asset"), QLineEdit(asset_label, readOnly=True))
+            asset = QLineEdit(asset_label)
+            show_read_only(asset)
+            form.addRow(self.tr("Asset"), asset)
         self.date = QDateEdit(calendarPopup=True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         day = dt.date.fromisoformat(rec["record_date"]) if rec.get("record_date") else \
