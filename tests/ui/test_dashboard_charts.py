@@ -113,3 +113,57 @@ def test_no_chart_text_is_cut_at_the_canvas_edge_in_the_docked_layout(window_in,
             c.draw()
             _bad, outside = _overlaps(c.figure)
             assert not outside, (c.objectName(), c.width(), c.height(), outside)
+
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_left_charts_class_names_show_in_the_docked_dashboard(window_in, district, qtbot,
+                                                                  lang):
+    """Trial 6: at 1600 × 1000 the dashboard docked ~300 px high (View > Dashboard,
+    Ctrl+Shift+D, kept that height) and the classes' names under the left chart's bars fell
+    below its visible area. Opened now, the top row of charts shows whole, unscrolled."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QScrollArea
+
+    from tests.ui.driver import press
+
+    window = window_in(lang, district)
+    window.resize(1600, 1000)
+    feat = window.installed_features["dashboard"]
+    feat.widget.now = NOW
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    feat.dock.show()
+    feat.dock.raise_()
+    qtbot.waitUntil(lambda: not feat.dock.visibleRegion().isEmpty())
+    # about 300 px, as the trial had it: tall enough for the old rule (< 300 px grows)
+    window.resizeDocks([feat.dock], [330], Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: 300 <= feat.dock.height() <= 330)
+    press(qtbot, window, Qt.Key.Key_D, keys)  # closed, and opened again
+    qtbot.waitUntil(lambda: not feat.dock.isVisible())
+    press(qtbot, window, Qt.Key.Key_D, keys)
+    qtbot.waitUntil(feat.dock.isVisible)
+    qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
+    w = feat.widget
+    qtbot.waitUntil(lambda: w.by_class.has_chart(), timeout=10_000)
+    qtbot.wait(100)
+    scroll = w.findChild(QScrollArea, "dashboardScroll")
+    assert scroll.verticalScrollBar().value() == 0
+    canvas = w.by_class
+    canvas.draw()
+    fig = canvas.figure
+    renderer = fig.canvas.get_renderer()
+    visible = scroll.viewport().height()
+    top = canvas.mapTo(scroll.viewport(), QPoint(0, 0)).y()
+    names = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert names
+    for t in names:  # matplotlib's y runs up from the canvas's bottom
+        bottom = top + canvas.height() - t.get_window_extent(renderer).y0
+        assert bottom <= visible + 0.5, (t.get_text(), bottom, visible, canvas.height(),
+                                         feat.dock.height())
+    assert feat.dock.height() <= window.height() * 3 // 5  # the map keeps its room
+    keep = os.environ.get("CITYMGR_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(Path(keep) / f"dashboard-docked-{lang}.png"))
+    feat._before_close()

@@ -242,3 +242,40 @@ def test_signature_block_never_stands_alone_on_a_page(small_district, tmp_path):
         # on a continued page (the header cells with the state are on the first page)
         assert "上报" in pages[i] or "派遣" in pages[i], (
             f"page {i + 1} holds the signature block alone: {pages[i]}")
+
+
+def test_a_closed_orders_moves_are_not_split_off_one_row(small_district, tmp_path):
+    """Closed orders of 1 to 14 assets (seven moves, the last one 结案): where the moves
+    table and the signature block do not fit the first page, the whole (short) moves table
+    goes over with them, title and all; never the 结案 row alone on a nearly empty page."""
+    moves = (("filed", "立案"), ("dispatched", "派遣"), ("in_progress", "开始处置"),
+             ("resolved", "已更换箱体"), ("checked", "核查合格"), ("closed", "结案"))
+    with Store.open(small_district) as store:
+        bins = [r[0] for r in store.conn.execute(
+            "SELECT asset_uuid FROM litter_bin ORDER BY fid")]
+        cases = []
+        for n in range(1, 15):
+            o = wo.create_order(store, wo.OrderSpec(f"结案分页{n}", 3, [
+                ("litter_bin", u) for u in bins[120:120 + n]]), "张工")
+            for state, note in moves:
+                wo.move_order(store, o["case_no"], state, "李主任", note)
+            cases.append(o["case_no"])
+    out = tmp_path / "closed.pdf"
+    assert main(["workorders", "export", str(small_district), "--case", *cases,
+                 "--format", "pdf", "--out", str(out)]) == 0
+    pages = _text(out)
+    signed = [i for i, t in enumerate(pages) if "核查人签字" in t]
+    assert len(signed) == len(cases)
+    continued = [i for i in signed if "城市管理工单" not in pages[i]]
+    assert continued, "some orders should spill over: vary the numbers of assets"
+    for i in continued:
+        assert "流转记录" in pages[i] and "核查合格" in pages[i], (
+            f"page {i + 1} holds the moves table's end without its start: {pages[i]}")
+    if shutil.which("pdftoppm"):  # look at it
+        first = continued[0]
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", str(first), "-l",
+                        str(first + 1), str(out), str(tmp_path / "closed")], check=True)
+        shots = Path("/tmp/citymgr-shots")
+        shots.mkdir(parents=True, exist_ok=True)
+        for k, png in enumerate(sorted(tmp_path.glob("closed*.png"))):
+            shutil.copy(png, shots / f"workorder_closed_moves_{k + 1}.png")

@@ -115,3 +115,29 @@ def test_render_hotspot_theme(district, tmp_path, capsys, theme, qapp):
     assert painted and b.pixelColor(6, 6).blue() < 200 if (0, 11) in grid.cells else painted
     assert main(["render", str(district), "--out", str(themed), "--theme", theme,
                  "--crs", "EPSG:4326"]) == 8
+
+
+@pytest.mark.parametrize("lang, section", [("zh_CN", "统计看板和月报"),
+                                           ("en", "Dashboard and monthly report")])
+def test_the_cover_names_where_users_read_the_definitions(small_district, tmp_path, qapp,
+                                                          lang, section):
+    """The cover's note sends the reader to a section of the User Guide (Help menu) that
+    exists and gives the rules, never to a developer's file."""
+    from citymgr_desktop.core.resources import guide_file
+
+    out = tmp_path / f"report-{lang}.pdf"
+    assert main(["report", str(small_district), "--month", "2026-11", "--out", str(out),
+                 "--lang", lang, "--no-map"]) == 0
+    cover = pages_text(out)[0]
+    assert ".md" not in cover, cover
+    assert f"“{section}”".replace(" ", "") in cover, cover
+    guide = guide_file(lang).read_text(encoding="utf-8")
+    heading = next(line for line in guide.splitlines() if line.startswith("## ")
+                   and line.endswith(section))
+    rules = guide.split(heading, 1)[1].split("\n## ", 1)[0]
+    for term in (("按期处置率", "巡查覆盖率", "应处置工单") if lang == "zh_CN" else
+                 ("on-time rate", "Inspection coverage", "Work orders due")):
+        assert term in rules, (term, rules)
+    if shutil.which("pdftoppm"):  # look at it
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(out),
+                        "/tmp/citymgr-shots/report-cover-" + lang], check=True)

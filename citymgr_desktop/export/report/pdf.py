@@ -119,10 +119,10 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
         rows = [[tr(KEY_LABELS[k]), _value(k, a), _value(k, b), _change(k, a, b)]
                 for k, (a, b) in figs.key.items()]
         y = s.table(X0, y, cols, rows, size=9.5, row_h=8)
-        notes = tr("Definitions: statistics.md of the documentation. Rates are of the work "
-                   "orders due in the month (deadline in the month, dispatched, not "
-                   "cancelled); the register and the share in condition 4-5 are at the "
-                   "month's end (or now).")
+        notes = tr("How the figures are counted: the User Guide (Help menu), section "
+                   "“Dashboard and monthly report”. Rates are of the work orders due in the "
+                   "month (deadline in the month, dispatched, not cancelled); the register "
+                   "and the share in condition 4-5 are at the month's end (or now).")
         if figs.undated:
             notes += " " + tr("{n} assets without an install date were written after the "
                               "month's end and are not counted in its register (the file "

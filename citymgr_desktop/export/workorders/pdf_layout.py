@@ -189,10 +189,11 @@ def table(flow: Flow, x: float, columns: list[Column], rows: list[dict[str, Any]
           size: float = 8.0, title: str | None = None, min_rows_with_title: int = 2,
           shade: Callable[[int], bool] | None = None, keep_with_next: float = 0.0) -> None:
     """A table that breaks across pages: the header row is repeated on every page and a row
-    is never split; a section title stays with the header and the first rows.
+    is never split; a section title stays with the header and the first rows, and the last
+    row never stands alone under a repeated header (the last two rows go over together).
     ``keep_with_next``: the height of what must follow the last row on its page (the
-    signature block): the last row goes over to the next page with it rather than leave
-    it alone there."""
+    signature block). When the table and that block do not fit in the room left but fit a
+    page, the whole table starts on the next page: the sheet's end is never one row."""
     sheet = flow.sheet
     head_h = max(sheet.text_height(c.title, c.width - 2 * PAD_X, size, True)
                  for c in columns) + 2 * PAD_Y
@@ -202,6 +203,9 @@ def table(flow: Flow, x: float, columns: list[Column], rows: list[dict[str, Any]
     first = sum(heights[:min_rows_with_title])
     if len(rows) <= min_rows_with_title:
         first += keep_with_next
+    whole = title_h + head_h + sum(heights) + keep_with_next
+    if keep_with_next and whole <= flow.bottom - flow.continued_top:
+        first = whole - title_h - head_h  # the sheet's last section goes over in one piece
     flow.ensure(title_h + head_h + first)
     if title:
         flow.place(title_h, lambda s, y: s.text(x, y, 180, title_h, title, size + 2,
@@ -218,8 +222,13 @@ def table(flow: Flow, x: float, columns: list[Column], rows: list[dict[str, Any]
     flow.place(head_h, header)
     last = len(rows) - 1
     for i, (row, h) in enumerate(zip(rows, heights, strict=True)):
-        if h + (keep_with_next if i == last else 0.0) > flow.room() and (
-                i < last or flow.y > flow.continued_top + head_h + 0.01):
+        # what must go on this page with row i: the last row takes what follows it, and the
+        # one before the last takes the last along (a row is never alone on a page)
+        need = h + (keep_with_next if i == last else 0.0)
+        if i == last - 1 and i > 0:
+            need += heights[last] + keep_with_next
+        rows_here = flow.y > flow.continued_top + head_h + 0.01
+        if (i < last and h > flow.room()) or (need > flow.room() and rows_here):
             flow.new_page()
             flow.place(head_h, header)
 

@@ -10,7 +10,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -153,10 +153,19 @@ class DashboardWidget(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         split.setMinimumSize(820, 420)
         scroll.setWidget(split)
+        self.scroll = scroll
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(scroll, 1)
         self._show_empty()
+
+    def top_row_shortfall(self) -> int:
+        """How many pixels the scroll area lacks to show the top row of charts whole (the
+        names under the left chart's bars are at its bottom); 0 when it shows them."""
+        content = self.scroll.widget()
+        bottom = max(c.mapTo(content, QPoint(0, c.height())).y()
+                     for c in (self.by_class, self.by_district))
+        return max(0, bottom - self.scroll.viewport().height())
 
     # -- the file and the period -------------------------------------------------------------
     def current_period(self) -> Period:

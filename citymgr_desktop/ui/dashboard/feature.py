@@ -127,8 +127,14 @@ class DashboardFeature(QObject):
         QTimer.singleShot(0, self._readable_height)  # once the dock is laid out
 
     def _readable_height(self) -> None:
-        if self.dock.isVisible() and self.dock.height() < 300:
-            wanted = max(360, self.window.height() * 2 // 5)
+        """Tall enough for the top row of charts, the names under their bars included (a
+        docked height of ~300 px at 1600 × 1000 cut them off), within 3/5 of the window."""
+        if not self.dock.isVisible():
+            return
+        short = self.widget.top_row_shortfall()
+        if self.dock.height() < 300 or short > 0:
+            wanted = max(360, self.window.height() * 2 // 5, self.dock.height() + short)
+            wanted = min(wanted, self.window.height() * 3 // 5)
             self.window.resizeDocks([self.dock], [wanted], Qt.Orientation.Vertical)
 
     def _store_changed(self, store: Store | None) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -25,6 +26,7 @@ from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.widgets.field_editors import show_read_only
 from citymgr_desktop.ui.widgets.prefilled_line_edit import PrefilledLineEdit
 
 SETTINGS_CREW = "history/last_crew"
@@ -43,7 +45,9 @@ class HistoryRecordDialog(QDialog):
         rec = record or {}
         form = QFormLayout()
         if asset_label:
-            form.addRow(self.tr("Asset"), QLineEdit(asset_label, readOnly=True))
+            asset = QLineEdit(asset_label)
+            show_read_only(asset)
+            form.addRow(self.tr("Asset"), asset)
         self.date = QDateEdit(calendarPopup=True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         day = dt.date.fromisoformat(rec["record_date"]) if rec.get("record_date") else \
@@ -71,8 +75,11 @@ class HistoryRecordDialog(QDialog):
         self.before = self._condition_combo(rec.get("condition_before") if record else
                                             condition_now, lang)
         self.after = self._condition_combo(rec.get("condition_after"), lang)
-        form.addRow(self.tr("Condition before"), self.before)
-        form.addRow(self.tr("Condition after"), self.after)
+        self.before_label, self.after_label = QLabel(), QLabel()
+        form.addRow(self.before_label, self.before)
+        form.addRow(self.after_label, self.after)
+        self.type.currentIndexChanged.connect(self._name_conditions)
+        self._name_conditions()
         self.costs = {}
         for name, label in (("labour_cost", self.tr("Labour cost (CNY)")),
                             ("material_cost", self.tr("Material cost (CNY)")),
@@ -94,6 +101,16 @@ class HistoryRecordDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self._original = rec
+
+    def _name_conditions(self) -> None:
+        """An inspection records the condition it found (``condition_after``) against the one
+        the asset had (``condition_before``): its rows say so; other types keep before/after."""
+        if self.type.currentData() == "inspection":
+            self.before_label.setText(self.tr("Previous condition"))
+            self.after_label.setText(self.tr("Condition found"))
+        else:
+            self.before_label.setText(self.tr("Condition before"))
+            self.after_label.setText(self.tr("Condition after"))
 
     def _condition_combo(self, value: Any, lang: str) -> QComboBox:
         box = QComboBox()

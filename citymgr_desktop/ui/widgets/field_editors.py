@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtGui import QPalette, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -45,6 +45,18 @@ def add_code_items(combo: QComboBox, domain: dm.CodedDomain, lang: str) -> None:
         combo.addItem(code_label(code, lang), code.value)
         combo.setItemData(combo.count() - 1, f"{code.value} · {other}",
                           Qt.ItemDataRole.ToolTipRole)
+
+
+def show_read_only(edit: QLineEdit, read_only: bool = True) -> None:
+    """A line edit that refuses typing looks it: no frame, no background of its own (the text
+    can still be selected and copied), like a label; the locked drop-downs and spin boxes
+    beside it are greyed out by Qt."""
+    edit.setReadOnly(read_only)
+    edit.setFrame(not read_only)
+    palette = QPalette(edit.palette()) if read_only else QPalette()
+    if read_only:
+        palette.setColor(QPalette.ColorRole.Base, Qt.GlobalColor.transparent)
+    edit.setPalette(palette)
 
 
 def display_value(f: sc.Field, value: Any, lang: str) -> str:
@@ -175,7 +187,7 @@ class FieldEditor(QWidget):
     def set_read_only(self, read_only: bool) -> None:
         w = self.inner
         if isinstance(w, QLineEdit):
-            w.setReadOnly(read_only)
+            show_read_only(w, read_only)
         else:
             w.setEnabled(not read_only)
 
