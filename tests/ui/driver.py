@@ -154,6 +154,20 @@ def type_into(qtbot, widget: QWidget, text: str, clear: bool = True) -> None:
             QApplication.sendEvent(widget, event)
 
 
+def type_datetime(qtbot, edit, text: str) -> None:
+    """Type ``YYYY-MM-DD HH:MM`` into a QDateTimeEdit, section by section, as a person does."""
+    from PySide6.QtWidgets import QDateTimeEdit
+
+    sec = QDateTimeEdit.Section
+    edit.setFocus()
+    parts = text.replace("-", " ").replace(":", " ").split()
+    for section, part in zip((sec.YearSection, sec.MonthSection, sec.DaySection,
+                              sec.HourSection, sec.MinuteSection), parts, strict=True):
+        edit.setSelectedSection(section)
+        qtbot.keyClicks(edit, part)
+    assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == text
+
+
 def pick(qtbot, combo, data=None, text: str | None = None) -> None:
     """Open a drop-down with the mouse and choose the item with this data (or text) with the
     keys, as a person does with a long list (Home, Down…, Return)."""

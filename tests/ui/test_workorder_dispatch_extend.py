@@ -11,13 +11,12 @@ import io
 import subprocess
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDateTimeEdit
 
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.ui.workorders.detail_dialog import WorkOrderDetailDialog
 from citymgr_desktop.ui.workorders.extend_dialog import WorkOrderExtendDialog
 from citymgr_desktop.ui.workorders.move_dialog import WorkOrderMoveDialog
-from tests.ui.driver import answer, menu_item, pick, press, type_into
+from tests.ui.driver import answer, menu_item, pick, press, type_datetime, type_into
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 LEFT = Qt.MouseButton.LeftButton
@@ -36,17 +35,6 @@ def _move_by_menu(qtbot, window, target, fill_more=None):
     with answer(qtbot, fill=fill, kind=WorkOrderMoveDialog):
         menu_item(qtbot, window, "workorder", "工单流转…")
     assert seen
-
-
-def _type_due(qtbot, edit: QDateTimeEdit, text: str) -> None:
-    sec = QDateTimeEdit.Section
-    edit.setFocus()
-    parts = text.replace("-", " ").replace(":", " ").split()
-    for section, part in zip((sec.YearSection, sec.MonthSection, sec.DaySection,
-                              sec.HourSection, sec.MinuteSection), parts, strict=True):
-        edit.setSelectedSection(section)
-        qtbot.keyClicks(edit, part)
-    assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == text
 
 
 def _timeline_notes(dialog: WorkOrderDetailDialog) -> list[str]:
@@ -116,11 +104,11 @@ def test_dispatch_names_the_unit_and_extension_gives_more_time(chinese, window_i
         assert not dlg.ok.isEnabled() and "延期理由" in dlg.error.text()
         type_into(qtbot, dlg.reason, "等待定制箱体到货")
         assert dlg.ok.isEnabled()
-        _type_due(qtbot, dlg.due, "2020-01-02 09:00")  # not later: refused, stays open
+        type_datetime(qtbot, dlg.due, "2020-01-02 09:00")  # not later: refused, stays open
         qtbot.mouseClick(dlg.ok, LEFT)
         assert dlg.isVisible() and "不晚于当前时限" in dlg.error.text()
         shots("extend-refused", dlg)
-        _type_due(qtbot, dlg.due, "2099-03-02 15:00")
+        type_datetime(qtbot, dlg.due, "2099-03-02 15:00")
         shots("extend-filled", dlg)
         seen["ok"] = True
         qtbot.mouseClick(dlg.ok, LEFT)
@@ -146,7 +134,7 @@ def test_dispatch_names_the_unit_and_extension_gives_more_time(chinese, window_i
     feat.list.select_case(other)
 
     def extend_other(dlg: WorkOrderExtendDialog) -> None:
-        _type_due(qtbot, dlg.due, "2099-01-05 17:30")
+        type_datetime(qtbot, dlg.due, "2099-01-05 17:30")
         type_into(qtbot, dlg.reason, "节假日顺延")
         qtbot.mouseClick(dlg.ok, LEFT)
 

@@ -10,12 +10,11 @@ import io
 import subprocess
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDateTimeEdit
 
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.ui.workorders.create_dialog import WorkOrderDialog
 from citymgr_desktop.ui.workorders.move_dialog import WorkOrderMoveDialog
-from tests.ui.driver import answer, pick, press, type_into
+from tests.ui.driver import answer, pick, press, type_datetime, type_into
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -94,12 +93,12 @@ def test_create_dialog_takes_a_deadline_of_its_own(chinese, window_in, small_dis
         assert dlg.due.dateTime().toString("yyyy-MM-dd HH:mm") != computed
         shots("create-computed", dlg)
         type_into(qtbot, dlg.title, "市民热线：垃圾箱倾倒")
-        _type_due(qtbot, dlg, "2020-01-01 09:00")
+        type_datetime(qtbot, dlg.due, "2020-01-01 09:00")
         qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok),
                          Qt.MouseButton.LeftButton)
         assert dlg.isVisible() and "不晚于工单创建时间" in dlg.error.text()
         shots("create-past", dlg)
-        _type_due(qtbot, dlg, "2099-03-02 15:00")
+        type_datetime(qtbot, dlg.due, "2099-03-02 15:00")
         assert not dlg.error.text()
         pick(qtbot, dlg.priority, 3)  # edited: the priority leaves it alone
         assert dlg.due.dateTime().toString("yyyy-MM-dd HH:mm") == "2099-03-02 15:00"
@@ -115,15 +114,3 @@ def test_create_dialog_takes_a_deadline_of_its_own(chinese, window_in, small_dis
     case = feat.list.selected_cases()[0]
     order = wo.get_order(window.store, case, window.edit_session.pending)
     assert order["deadline"] == "2099-03-02T07:00:00.000Z" and order["priority"] == 3
-
-
-def _type_due(qtbot, dlg: WorkOrderDialog, text: str) -> None:
-    """Type ``YYYY-MM-DD HH:MM`` into the deadline field, section by section."""
-    edit, sec = dlg.due, QDateTimeEdit.Section
-    edit.setFocus()
-    parts = text.replace("-", " ").replace(":", " ").split()
-    for section, part in zip((sec.YearSection, sec.MonthSection, sec.DaySection,
-                              sec.HourSection, sec.MinuteSection), parts, strict=True):
-        edit.setSelectedSection(section)
-        qtbot.keyClicks(edit, part)
-    assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == text
