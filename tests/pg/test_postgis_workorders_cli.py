@@ -31,7 +31,7 @@ def test_workorders_dispatch_unit_and_extension_on_a_database(published):
         notes = [r[0] for r in conn.execute(
             "SELECT note FROM work_order_event WHERE work_order_uuid = %s ORDER BY at", (wid,))]
     assert assignee == "市政维修二队" and str(deadline).startswith("2099-01-05")
-    assert f"disposal unit {unit or '–'} → 市政维修二队" in notes
+    assert f"disposal unit {unit or '(none)'} → 市政维修二队" in notes
     assert any(n and n.startswith("deadline extended ") and n.endswith(": 等待配件")
                for n in notes)
     past = run_citymgr("workorders", "extend", published, case, "--due", "2020-01-05",
