@@ -8,13 +8,10 @@ or fewer than one day is refused in one line with nothing changed; ``move --to d
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import subprocess
 
-from citymgr_desktop.core.store import Store
-from citymgr_desktop.core.workorders.deadlines import save_calendar
 from citymgr_desktop.core.workorders.notes import note_text
 from tests.faults.support import run
 
@@ -42,10 +39,9 @@ def _deadline(f, case):
 
 def test_cli_extends_by_working_days_of_the_file_calendar(small_district):
     f = str(small_district)
-    with Store.open(small_district) as store, store.session():
-        # New Year 2099 (Thursday, Friday) off, Sunday 4 January worked in exchange
-        save_calendar(store, {dt.date(2099, 1, 1), dt.date(2099, 1, 2)},
-                      {dt.date(2099, 1, 4)})
+    # New Year 2099 (Thursday, Friday) off, Sunday 4 January worked in exchange
+    assert run(["workorders", "calendar", f, "--holiday", "2099-01-01,2099-01-02",
+                "--workday", "2099-01-04"]).rc == 0
     case, wid = _order(f)
     before = _deadline(f, case)
     for args, rc, words in (
