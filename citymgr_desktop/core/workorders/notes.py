@@ -8,6 +8,8 @@ typed is shown as it was written. See docs/design-decisions.md, "Messages in two
 
 from __future__ import annotations
 
+import dataclasses
+
 from citymgr_desktop.core.messages import Message, Term, msg, parse, render
 
 CREATED = "created with {count} asset(s)"
@@ -66,7 +68,7 @@ def note_text(note: str | None, lang: str) -> str:
     if found is None:
         return note
     if found.template in (UNIT_CHANGED, UNIT_CHANGED_NOTE):
-        found = Message(found.template, {
+        found = dataclasses.replace(found, args={
             k: NO_UNIT if k in ("old", "new") and v in (str(NO_UNIT), OLD_NO_UNIT) else v
             for k, v in found.args.items()})
     return render(found, lang)
