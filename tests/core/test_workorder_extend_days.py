@@ -8,10 +8,12 @@ or fewer than one day is refused in one line with nothing changed; ``move --to d
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import subprocess
 
+from citymgr_desktop.core.workorders.deadlines import WorkCalendar
 from citymgr_desktop.core.workorders.notes import note_text
 from tests.faults.support import run
 
@@ -100,3 +102,19 @@ def test_cli_dispatch_clears_the_unit(small_district):
     # notes written before said "–" for no unit: shown the same way
     assert note_text("disposal unit – → 园林绿化队", "zh_CN") == "处置单位 （无） → 园林绿化队"
     assert '--unit ""' in run(["workorders", "move", "--help"]).out
+
+
+def test_working_days_count_back_what_shifting_adds():
+    """Picking a date shows the days that, typed, give that date again (the dialog's two
+    fields stay in step), across holidays, weekends and a 调休 Sunday."""
+    calendar = WorkCalendar(frozenset({dt.date(2099, 1, 1), dt.date(2099, 1, 2)}),
+                            frozenset({dt.date(2099, 1, 4)}))
+    start = dt.datetime(2098, 12, 31, 17, 30)
+    assert [calendar.shift_working_days(start, n).date().isoformat() for n in range(4)] == [
+        "2098-12-31", "2099-01-04", "2099-01-05", "2099-01-06"]
+    for n in range(40):
+        shifted = calendar.shift_working_days(start, n)
+        assert shifted.time() == start.time()
+        assert calendar.working_days_between(start.date(), shifted.date()) == n
+    assert calendar.working_days_between(start.date(), dt.date(2099, 1, 3)) == 0
+    assert calendar.working_days_between(start.date(), dt.date(2098, 12, 1)) == 0
