@@ -118,3 +118,12 @@ def test_working_days_count_back_what_shifting_adds():
         assert calendar.working_days_between(start.date(), shifted.date()) == n
     assert calendar.working_days_between(start.date(), dt.date(2099, 1, 3)) == 0
     assert calendar.working_days_between(start.date(), dt.date(2098, 12, 1)) == 0
+    # a date years away is counted at once, and as day by day
+    far = dt.date(2107, 3, 4)
+    slow = sum(calendar.is_working_day(start.date() + dt.timedelta(days=i))
+               for i in range(1, (far - start.date()).days + 1))
+    assert calendar.working_days_between(start.date(), far) == slow
+    for end in (dt.date(2099, 1, d) for d in range(1, 20)):
+        assert calendar.working_days_between(start.date(), end) == sum(
+            calendar.is_working_day(start.date() + dt.timedelta(days=i))
+            for i in range(1, (end - start.date()).days + 1))

@@ -71,10 +71,14 @@ class WorkCalendar:
         """How many working days come after ``start`` up to and including ``end`` (0 when
         ``end`` is not later): the working days an extension from ``start`` to ``end``
         grants, the inverse of :meth:`shift_working_days`."""
-        count, day = 0, start + dt.timedelta(days=1)
-        while day <= end:
-            count += self.is_working_day(day)
-            day += dt.timedelta(days=1)
+        first = start + dt.timedelta(days=1)
+        if end < first:
+            return 0
+        weeks, rest = divmod((end - first).days + 1, 7)  # Mon-Fri counted, then the days
+        count = weeks * 5 + sum((first.weekday() + i) % 7 < 5 for i in range(rest))
+        count += sum(first <= d <= end and d.weekday() >= 5 for d in self.workdays)
+        count -= sum(first <= d <= end and d.weekday() < 5 and d not in self.workdays
+                     for d in self.holidays)
         return count
 
     def add_working_hours(self, start: dt.datetime, hours: float) -> dt.datetime:

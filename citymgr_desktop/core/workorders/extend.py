@@ -5,9 +5,9 @@ and a required reason.
 Planned as deltas like a move (``orders.plan_move``): the order's ``deadline`` and
 ``updated_at``, and a ``work_order_event`` that stays in the order's state (from = to) with
 who, when and the note "deadline extended A → B (office time, N working day(s)): reason"
-(``notes.extended``, shown in the reader's language). The app pushes them as one undo step; the command line
-applies them at once (:func:`extend_order`). Whether the order is overdue follows from the
-new deadline (``orders.is_overdue``).
+(``notes.extended``, shown in the reader's language). The app pushes them as one undo step;
+the command line applies them at once (:func:`extend_order`). Whether the order is overdue
+follows from the new deadline (``orders.is_overdue``).
 """
 
 from __future__ import annotations
