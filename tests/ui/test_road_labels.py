@@ -11,8 +11,8 @@ import threading
 import time
 
 import numpy as np
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPen
 
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.render import MapView, RenderOptions, load_map, render_frame
@@ -169,3 +169,34 @@ def test_a_cancelled_frame_leaves_its_label_images_behind(qapp, district, monkey
     assert not whole.cancelled and whole.labels > 10
     assert _in_a_new_thread(lambda: render_frame(data, extent, (1600, 1200),
                                                  RenderOptions())[0]) == image
+
+
+def test_a_name_image_has_a_round_halo_the_pen_s_half_width_all_round(qapp):
+    """The halo around a name's letters reaches the halo pen's half width from the letters
+    every way (a round halo, not a box or a square-cornered one), in the pen's colour, and
+    no further; the letters are drawn over it in the text colour."""
+    font = lb.label_font(300.0)
+    width = 2 * lb.HALO_MM * 300.0 / 25.4
+    halo = QPen(QColor(255, 255, 255, 230), width)
+    halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)  # as the labels' plan makes it
+    name = "中山路 1"
+    metrics = QFontMetricsF(font)
+    image = sprites.label_sprite(name, font, halo, (metrics.ascent() - metrics.descent()) / 2,
+                                 metrics.horizontalAdvance(name))
+    bgra = np.frombuffer(image.constBits(), np.uint8).reshape(
+        image.height(), image.bytesPerLine())[:, :image.width() * 4].reshape(
+        image.height(), image.width(), 4).astype(int)
+    alpha = bgra[..., 3]
+    letters = bgra[..., 2] < alpha - 2  # the text colour in it (the halo is white)
+    ys, xs = np.nonzero(letters)
+    gy, gx = np.mgrid[:alpha.shape[0], :alpha.shape[1]]
+    far = np.full(alpha.shape, np.inf)
+    for y, x in zip(ys, xs, strict=True):  # each pixel's distance to the nearest letter
+        np.minimum(far, np.hypot(gy - y, gx - x), out=far)
+    r = width / 2
+    within = (far > 1.2) & (far <= r - 1.5)  # (next to a letter: its antialiased edge)
+    assert within.sum() > 1000
+    assert (alpha[within] == 230).all() and (bgra[within][:, :3] == 230).all()  # white, 90 %
+    assert (alpha[far > r + 1.5] == 0).all()
+    rim = (far > r - 0.5) & (far < r + 0.5)  # every way round, the halo fades out here
+    assert 60 < alpha[rim].mean() < 170
