@@ -88,6 +88,9 @@ def _draw_look(sprites: Sequence[Sprite]) -> list[QImage]:
     pad = halo.widthF() + 2
     ih = math.ceil(QFontMetricsF(sprites[0].font).height() + 2 * pad)
     widths = [math.ceil(s.advance + 2 * pad) for s in sprites]
+    if len(sprites) > 1 and sum(widths) * ih > _SHEET_PIXELS:  # a few sheets, not a huge one
+        half = len(sprites) // 2
+        return _draw_look(sprites[:half]) + _draw_look(sprites[half:])
     shelf = max(max(widths), _SHELF)
     spots: list[tuple[int, int]] = []  # each sprite's top left in the sheet
     x = y = 0
@@ -127,6 +130,7 @@ def _draw_look(sprites: Sequence[Sprite]) -> list[QImage]:
 
 
 _SHELF = 1024  # the sheet's width (pixels), unless a sprite is wider
+_SHEET_PIXELS = 1 << 21  # more sprites than fill this: more sheets (a few MB of arrays each)
 _THIN = 0.25  # pixels more: a thin stroke's coverage says it reaches less far than it does
 _STEP = 2.5  # the most a halo grows in one pass (pixels; more: more passes)
 
