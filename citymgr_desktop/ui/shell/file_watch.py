@@ -98,6 +98,7 @@ class FileWatcher(QObject):
                 w.selection.set_current_layer(current)
 
         w.mapLoaded.connect(loaded)
+        w.status_bar.clearMessage()  # the offer, taken
         if not w.open_file(store.path, extent=extent):
             w.mapLoaded.disconnect(loaded)
 

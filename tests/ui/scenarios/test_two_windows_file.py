@@ -121,7 +121,9 @@ def test_the_viewing_window_follows_the_others_saves_and_edits_once_it_closes(
     assert not second.windowTitle().startswith(f"{district.name} [read-only]")
     assert second.selection.selected("litter_bin") == [uuid]
     assert all(abs(a - b) < 1e-6 for a, b in zip(second.canvas.extent(), view, strict=True))
-    assert edit_here_button(second) is None
+    assert edit_here_button(second) is None and second.status_bar.currentMessage() == ""
+    settle(qtbot, second)
+    shots("editing-here", second)
     edit_and_save(qtbot, second, 5)
 
 
