@@ -84,11 +84,12 @@ class FileWatcher(QObject):
 
     def _take_over(self) -> None:
         """Open the file again in this window (it claims the journal slot; another window
-        quicker to take it is said as at any open), the view and the selection kept."""
+        quicker to take it is said as at any open), the view, the selection and the map tool
+        kept."""
         w, store = self._w, self._store
         if w.store is not store:
             return
-        extent, chosen = w.canvas.extent(), w.selection.all()
+        extent, chosen, tool = w.canvas.extent(), w.selection.all(), w.canvas.tool
         current = w.selection.current_layer
 
         def loaded(_data: object) -> None:
@@ -96,6 +97,7 @@ class FileWatcher(QObject):
             w.selection.replace_all(chosen)
             if current is not None:
                 w.selection.set_current_layer(current)
+            w.canvas.set_tool(tool)
 
         w.mapLoaded.connect(loaded)
         w.status_bar.clearMessage()  # the offer, taken

@@ -119,7 +119,7 @@ def test_the_viewing_window_follows_the_others_saves_and_edits_once_it_closes(
         qtbot.mouseClick(edit_here, Qt.MouseButton.LeftButton)
     assert second.edit_session is not None
     assert not second.windowTitle().startswith(f"{district.name} [read-only]")
-    assert second.selection.selected("litter_bin") == [uuid]
+    assert second.selection.selected("litter_bin") == [uuid] and second.canvas.tool == "select"
     assert all(abs(a - b) < 1e-6 for a, b in zip(second.canvas.extent(), view, strict=True))
     assert edit_here_button(second) is None and second.status_bar.currentMessage() == ""
     settle(qtbot, second)
