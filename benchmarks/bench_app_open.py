@@ -150,7 +150,8 @@ def report(name: str, runs: dict[str, list[dict]], keys: list[str], labels: dict
             row.append(_fmt(key, statistics.median(r[key] for r in runs[side]))
                        if key in runs[side][0] else "—")
         for side in sides[1:]:
-            row.append(f"{statistics.median(a[key] / b[key] for a, b in zip(runs['ours'], runs[side], strict=True)):.2f}"  # noqa: E501
+            pairs = zip(runs["ours"], runs[side], strict=True)
+            row.append(f"{statistics.median(a[key] / b[key] for a, b in pairs):.2f}"
                        if key in runs[side][0] else "—")
         print("| " + " | ".join(row) + " |")
 
@@ -183,7 +184,7 @@ def main() -> None:
             shots: dict[str, list[dict]] = {name: [] for name in trees}
             if qgis and display == "xvfb":
                 shots["qgis"] = []
-            for name, tree in trees.items():  # warm-up: bytecode, file and font caches
+            for tree in trees.values():  # warm-up: bytecode, file and font caches
                 probe_run(tree, file, args.lang, env)
             for name in shots:
                 screenshot_run(trees.get(name), file, env)
