@@ -5,7 +5,8 @@ existed when it was first painted, and whether the splash was still up once the 
 loaded; when the map's first frame was painted (``map_frame``), when its still
 (antialiased) frame was on screen (``map_still``), and when the window answered input with
 its work-order list filled (``answering``: the first tick of a 20 ms timer, late by less
-than 50 ms, once the list has its rows); it closes the main window once all is seen. Used by
+than 50 ms, once the list has its rows), and which of the libraries that only some features
+need were read by then (``libraries``); it closes the main window once all is seen. Used by
 ``tests/ui/test_startup_feedback.py`` and ``benchmarks/bench_startup.py`` (any tree: the
 probe needs nothing of the app but ``main``)::
 
@@ -32,6 +33,9 @@ def process_age() -> float:
 
 
 _T0 = time.perf_counter()
+# read when a feature that needs them is first used, not to open a file (issue 18): the
+# dashboard's charts, the field calculator's and import's tables, import's GDAL reader
+LATER_LIBRARIES = ("matplotlib", "pandas", "pyogrio")
 
 
 def main(argv: list[str]) -> int:
@@ -106,6 +110,7 @@ def main(argv: list[str]) -> int:
     def finish() -> None:
         if state["window"] is None or not state["window"].isVisible():
             return
+        result["libraries"] = [m for m in LATER_LIBRARIES if m in sys.modules]
         result["splash_after_map"] = any(type(w).__name__ == "StartupSplash" and w.isVisible()
                                          for w in QApplication.topLevelWidgets())
         if shots:
