@@ -60,7 +60,9 @@ def export_layer(store: Store, layer: str, path: str | os.PathLike[str], fmt: st
         raise ValidationError("no asset of {layer} matches; nothing was written", layer=layer)
     prog.check()
     prog.update(1, 4, table.label(lang))
-    frame = _chosen_frame(store, table, chosen.fids, set(chosen.new), mine)
+    frame = _chosen_frame(store, table, chosen.fids, set(chosen.new), mine,
+                          by_fid=where is not None or among is not None,
+                          include_retired=include_retired)
     prog.check()
     prog.update(2, 4, table.label(lang))
     frame = _whole_numbers(frame, table) if codes else _labelled(frame, table, lang)
@@ -81,13 +83,16 @@ def export_layer(store: Store, layer: str, path: str | os.PathLike[str], fmt: st
 
 
 def _chosen_frame(store: Store, table: sc.Table, fids: Any, new: set[str],
-                  pending: list[Delta]) -> gpd.GeoDataFrame:
+                  pending: list[Delta], *, by_fid: bool, include_retired: bool
+                  ) -> gpd.GeoDataFrame:
     """The chosen rows as a GeoDataFrame (the layer's fields in the model's order, then the
-    geometry), saved ones by fid, then the new ones, with the pending edits applied."""
+    geometry), saved ones by fid, then the new ones, with the pending edits applied.
+    ``by_fid``: only the chosen rows are read (a selection, a filter), not the layer."""
     from citymgr_desktop.core.editing.overlay import overlay_frame
     from citymgr_desktop.core.editing.view import SessionView
 
-    frame = store.read(table.name)
+    frame = (store.read(table.name, fids=fids) if by_fid
+             else store.read(table.name, include_retired=include_retired))
     if pending:
         view = SessionView(store)  # the edits as data: nothing of the app's session
         view.pending = DeltaSet(pending)
