@@ -75,9 +75,10 @@ def export_layer(store: Store, layer: str, path: str | os.PathLike[str], fmt: st
         if fmt == "csv":
             writers.write_csv([headings, *rows], path, progress=prog)
         else:
-            _write_xlsx(headings, rows, [_WIDE.get(c, 12) for c in frame.columns
-                                         if c != frame.geometry.name] + [13, 13],
-                        path, table, lang, prog)
+            widths = [_WIDE.get(c, 12) for c in frame.columns if c != frame.geometry.name]
+            writers.write_xlsx([writers.Sheet(table.label(lang), headings, rows,
+                                              [*widths, 13, 13])],
+                               path, table.label(lang), progress=prog)
     prog.update(4, 4, table.label(lang))
     return {"out": str(Path(path)), "format": fmt, "layer": layer, "features": len(frame)}
 
@@ -165,14 +166,3 @@ def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str
         _PLACE[k][1 if zh else 0] for k in ("lon", "lat")]
     return headings, [list(r) for r in zip(*columns, strict=True)]
 
-
-def _write_xlsx(headings: list[str], rows: list[list[Any]], widths: list[float],
-                path: str | os.PathLike[str], table: sc.Table, lang: str,
-                progress: Progress) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = table.label(lang)[:31]
-    writers.styled_sheet(ws, headings, rows, widths)
-    writers.save_workbook(wb, path, table.label(lang), progress=progress)
