@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 FORMATS = ("geojson", "gpkg", "csv", "xlsx")
 SUFFIXES = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "xlsx": ".xlsx"}
-_PLACE = {"lon": ("Longitude (WGS 84)", "经度（WGS 84）"),
-          "lat": ("Latitude (WGS 84)", "纬度（WGS 84）")}
+_PLACE = {"lon": ("Longitude (WGS 84)", "经度（WGS 84）", "longitude_wgs84"),
+          "lat": ("Latitude (WGS 84)", "纬度（WGS 84）", "latitude_wgs84")}
 _WIDE = {"asset_uuid": 38, "obj_code": 19, "name": 24, "bgid": 16, "owner_dept": 18,
          "maintainer_dept": 18, "remarks": 30, "updated_at": 17, "retired_at": 17}
 
@@ -71,7 +71,7 @@ def export_layer(store: Store, layer: str, path: str | os.PathLike[str], fmt: st
     elif fmt == "gpkg":
         writers.write_gpkg([(layer, frame, table)], path, lang=lang, progress=prog)
     else:
-        headings, rows = _table_rows(frame, table, lang)
+        headings, rows = _table_rows(frame, table, None if codes else lang)
         if fmt == "csv":
             writers.write_csv([headings, *rows], path, progress=prog)
         else:
@@ -133,11 +133,13 @@ def _whole_numbers(frame: gpd.GeoDataFrame, table: sc.Table) -> gpd.GeoDataFrame
     return out
 
 
-def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str
+def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str | None
                 ) -> tuple[list[str], list[list[Any]]]:
-    """Headings in ``lang`` and rows for CSV/XLSX: the fields, times in office time, then
-    a location point of each asset in WGS 84 (the point, a line's middle, a point inside a
-    polygon) a crew's phone can navigate to."""
+    """Headings and rows for CSV/XLSX: the fields, times in office time, then a location
+    point of each asset in WGS 84 (the point, a line's middle, a point inside a polygon) a
+    crew's phone can navigate to. Headings are the fields' labels in ``lang``, as the
+    work-order tables have them; None (the stored codes): the schema's field names, as the
+    GeoPackage and GeoJSON have them, for a file read back by a program."""
     import geopandas as gpd
     import pandas as pd
     import shapely
@@ -161,8 +163,11 @@ def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str
     for coordinate in (wgs.x, wgs.y):
         rounded = coordinate.round(7)
         columns.append(rounded.astype(object).where(rounded.notna(), None).tolist())
-    zh = lang.startswith("zh")
-    headings = [table.field(n).label(lang) for n in names] + [
-        _PLACE[k][1 if zh else 0] for k in ("lon", "lat")]
+    if lang is None:
+        headings = [*names, *(_PLACE[k][2] for k in ("lon", "lat"))]
+    else:
+        which = 1 if lang.startswith("zh") else 0
+        headings = [table.field(n).label(lang) for n in names] + [
+            _PLACE[k][which] for k in ("lon", "lat")]
     return headings, [list(r) for r in zip(*columns, strict=True)]
 

@@ -1,7 +1,8 @@
 """``citymgr export`` to XLSX and CSV as a real process, read back by openpyxl and pandas:
 the workbook's header row (bold, shaded, frozen, filtered) and every chosen row; a text a
 spreadsheet would take for a formula stays text, a character XML cannot hold does not break
-the file. And a selection is read by fid, not the whole layer."""
+the file; with ``--codes`` the headings are the field names. And a selection is read by fid,
+not the whole layer."""
 
 from __future__ import annotations
 
@@ -57,6 +58,24 @@ def test_xlsx_reads_back_with_its_header_and_text_stays_text(small_district, tmp
     assert len(frame) == len(records) - 1 == len(bad)
     as_text = frame.drop(columns=[records[0][-2], records[0][-1]])
     assert as_text.values.tolist() == [r[:-2] for r in records[1:]]
+
+
+def test_codes_give_the_field_names_as_headings(small_district, tmp_path):
+    from openpyxl import load_workbook
+
+    out, book = tmp_path / "bins.csv", tmp_path / "bins.xlsx"
+    for path in (out, book):
+        assert run(["export", small_district, "--layer", "litter_bin", "--out", path,
+                    "--codes"]).rc == 0
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        headings = next(csv.reader(fh))
+    assert headings[:3] == ["asset_uuid", "obj_code", "name"]
+    assert "condition" in headings and "bin_type" in headings
+    assert headings[-2:] == ["longitude_wgs84", "latitude_wgs84"]
+    ws = load_workbook(book).active
+    assert [c.value for c in ws[1]] == headings
+    column = headings.index("condition") + 1
+    assert {ws.cell(r, column).value for r in range(2, ws.max_row + 1)} <= {1, 2, 3, 4, 5, None}
 
 
 def test_the_store_reads_the_rows_asked_by_fid(small_district):
