@@ -81,8 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = sub.add_parser("sync-list", help="field packages, syncs and open conflicts",
                         description="List the field packages checked out from the master, "
                         "the sync runs (newest first) and the number of open conflicts. Times "
-                        "are office time (China Standard Time, as the app shows them); --json "
-                        "gives them as stored, in UTC.")
+                        "are office time (China Standard Time, as the app shows them) and say "
+                        "so: 'office time (UTC+8)'; --json gives them as stored, in UTC.")
     ls.add_argument("file", help="the master project (.gpkg)")
     ls.add_argument("--conflicts", action="store_true", help="also list every open conflict")
     add_json(ls)
