@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from citymgr_desktop.core.clock import OFFICE_TZ
+from citymgr_desktop.core.clock import office_zone
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
@@ -33,10 +33,8 @@ _TIMES = {"deadline", "reported_at", "dispatched_at", "resolved_at", "closed_at"
 
 
 def _zone_note(lang: str) -> str:
-    delta = OFFICE_TZ.utcoffset(None)
-    hours = int(delta.total_seconds() // 3600) if delta else 0
-    return (f"办公时间（UTC{hours:+d}）" if lang.startswith("zh")
-            else f"Office time (UTC{hours:+d})")
+    zone = office_zone(lang)
+    return zone[:1].upper() + zone[1:]  # a note of its own: "Office time (UTC+8)"
 
 
 def _sheet(title: str, columns: list[str], rows: list[dict], lang: str) -> Sheet:
