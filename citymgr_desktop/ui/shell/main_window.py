@@ -158,8 +158,9 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._start_map_load(store, address, infos, extent)
         if store.is_database:
             self._watcher = watch_database(self, store)
-        elif self.is_project and self.edit_session is None and held_elsewhere(store):
-            self._watcher = follow_file(self, store)  # another window edits: its saves shown
+        elif self.is_project:  # another window's saves, the command line's writes shown
+            self._watcher = follow_file(
+                self, store, viewing=self.edit_session is None and held_elsewhere(store))
         if not self.is_project:
             self.status(self.tr("%1 is not a citymgr project: its layers are shown read-only")
                         .replace("%1", name), 10000)
@@ -239,6 +240,13 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._close_store()
         self._update_title()
         return True
+
+    def draw_again(self) -> None:
+        """View ▸ Refresh: the map drawn again, from the file as it is now (asked at once,
+        not at the watcher's next tick: a command just run in a terminal is shown)."""
+        if isinstance(self._watcher, FileWatcher):
+            self._watcher.poll()
+        self.canvas.refresh()
 
     def zoom_to_selection(self) -> None:
         si.zoom_to_selection(self)
