@@ -2,8 +2,8 @@
 Field sync… (Ctrl+Shift+Y) opens the sync dialog for the open file: bring a package back,
 settle its conflicts, undo a sync from the history. While a sync's conflicts are open, the
 status bar says how many ("未解决冲突 2"); a click opens the dialog at its Conflicts tab. Both
-follow the file: a conflict resolved outside (``citymgr sync-resolve``) leaves them when the
-window hears of the write (``ui/shell/file_watch``)."""
+follow the file (``dataChanged``): a conflict resolved outside (``citymgr sync-resolve``)
+leaves them when the window hears of the write (``ui/shell/file_watch``)."""
 
 from __future__ import annotations
 
@@ -46,18 +46,8 @@ def install(window: Window) -> QAction:
     window.storeChanged.connect(lambda store: _file_changed(window, action, store))
     conflicts = _conflicts_button(window)
     window.storeChanged.connect(lambda _store: _count_conflicts(window, conflicts))
-    window.dataChanged.connect(lambda _tables: _data_changed(window, conflicts))
+    window.dataChanged.connect(lambda _tables: _count_conflicts(window, conflicts))
     return action
-
-
-def _data_changed(window: Window, button: QPushButton) -> None:
-    """The file changed (a save, a sync here, or another program's write the window heard):
-    the status bar's count and an open sync dialog's conflicts and history read again."""
-    _count_conflicts(window, button)
-    dialog = _current(window)
-    if dialog is not None and dialog.store is window.store and dialog.isVisible() \
-            and not dialog.busy():
-        dialog.reload()
 
 
 def _conflicts_button(window: Window) -> QPushButton:

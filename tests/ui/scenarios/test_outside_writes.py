@@ -19,6 +19,7 @@ from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.ui.editing.merge_dialog import COL_THEIRS
 from citymgr_desktop.ui.shell.settings import USABLE_BOTTOM_DOCK
+from citymgr_desktop.ui.sync.conflict_model import CHOICE_COL
 from citymgr_desktop.ui.sync.dialog import SyncDialog
 from tests.core.sync_support import checkout, edit, row, uuids
 from tests.faults.support import run
@@ -159,6 +160,14 @@ def test_the_sync_dialog_and_status_bar_follow_a_citymgr_sync_resolve(qtbot, win
     button = w.status_bar.findChild(QPushButton, "openConflicts")
     assert [r.uuid for r in dialog.model.records] == [uuid]
     assert button.isVisible() and button.text() == "Unresolved conflicts: 1"
+
+    # a choice made in the list stays while another program writes something else
+    dialog.model.setData(dialog.model.index(0, CHOICE_COL), "master")
+    other = next(u for u in uuids(district, "litter_bin", "condition = 1", limit=50)
+                 if u != uuid)
+    set_condition_outside(district, 5, other)
+    qtbot.waitUntil(lambda: condition_drawn(w, other) == 5, timeout=WAIT)
+    assert dialog.model.choices == {0: "master"}
 
     citymgr("sync-resolve", district, "--all", "--take", "field", "--user", "terminal")
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 0, timeout=WAIT)
