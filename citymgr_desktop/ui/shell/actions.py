@@ -86,7 +86,7 @@ def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QActio
                                  "Alt+Left", "zoom_previous", tr("Back to the previous view")),
         "zoom_next": _action(w, "action_zoom_next", tr("Zoom &Next"), c.zoom_next, "Alt+Right",
                              "zoom_next", tr("Forward to the next view")),
-        "refresh": _action(w, "action_refresh", tr("&Refresh"), w.draw_again,
+        "refresh": _action(w, "action_refresh", tr("&Refresh"), c.refresh,
                            QKeySequence.StandardKey.Refresh, "refresh",
                            tr("Draw the map again")),
         "tool_pan": _action(w, "action_tool_pan", tr("&Pan"), lambda: c.set_tool("pan"),

@@ -101,6 +101,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.status_bar = MapStatusBar(self)
         self.setStatusBar(self.status_bar)
         self.actions_by_name = window_actions.build(self, self.recent_menu, self.panels_menu)
+        self.actions_by_name["refresh"].triggered.connect(self._ask_the_file)
         self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
         self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
         self.tools = self.canvas.tools
@@ -241,13 +242,6 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._update_title()
         return True
 
-    def draw_again(self) -> None:
-        """View ▸ Refresh: the map drawn again, from the file as it is now (asked at once,
-        not at the watcher's next tick: a command just run in a terminal is shown)."""
-        if isinstance(self._watcher, FileWatcher):
-            self._watcher.poll()
-        self.canvas.refresh()
-
     def zoom_to_selection(self) -> None:
         si.zoom_to_selection(self)
 
@@ -308,6 +302,13 @@ class MainWindow(MapLoadingMixin, QMainWindow):
 
     def _may_close(self) -> bool:
         return all(guard() is not False for guard in list(self._close_guards))
+
+    def _ask_the_file(self) -> None:
+        """View ▸ Refresh (F5, "Draw the map again"): the file asked at once whether another
+        program wrote it, not at the watcher's next tick (a command just run in a terminal
+        is shown; the map, drawn again from memory meanwhile, follows once it is read)."""
+        if isinstance(self._watcher, FileWatcher):
+            self._watcher.poll()
 
     def _close_store(self) -> None:
         if self._watcher is not None:

@@ -124,10 +124,6 @@ class Window(Protocol):
         """Show the selected features (View menu, Ctrl+J)."""
         ...
 
-    def draw_again(self) -> None:
-        """Draw the map again from the file as it is now (View menu, F5)."""
-        ...
-
     def identify_features(self, hits: list[tuple[str, str]]) -> None:
         """Show (layer, key) features in the identify panel, the first outlined on the map,
         its dock brought forward (as after a click of the identify tool)."""
