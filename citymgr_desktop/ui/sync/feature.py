@@ -7,6 +7,7 @@ leaves them when the window hears of the write (``ui/shell/file_watch``)."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -107,6 +108,8 @@ def _file_changed(window: Window, action: QAction, store: Store | None) -> None:
 
 
 def _current(window: Window) -> SyncDialog | None:
+    if "citymgr_desktop.ui.sync.dialog" not in sys.modules:
+        return None  # never opened: no dialog, and no 0.2 s import on every file opened
     from citymgr_desktop.ui.sync.dialog import SyncDialog
 
     return window.findChild(SyncDialog)
