@@ -139,6 +139,11 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
         self.conn.interrupt()
 
     # -- transactions ----------------------------------------------------------------------
+    @property
+    def writing(self) -> bool:
+        """Whether a transaction of this store is open (on any thread)."""
+        return self._depth > 0
+
     @contextlib.contextmanager
     def session(self) -> Iterator[sqlite3.Connection]:
         """A re-entrant transaction: the outermost level begins and commits or rolls back.
