@@ -169,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = create_application([sys.argv[0]])
+    app.aboutToQuit.connect(finish_threads)
     log_path = setup_logging(args.verbose, args.debug)
     lang = setup_language(args.lang)
     logging.getLogger(APPLICATION).info("citymgr-desktop %s started (language %s, Qt platform "
@@ -210,6 +211,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.file:
         QTimer.singleShot(0, lambda: window.open_file(args.file, extent=args.box))
     return app.exec()
+
+
+def finish_threads() -> None:
+    """As the app quits (Ctrl+Q, the window closed, a screenshot done or failed), possibly
+    while the map still loads: cancel the worker threads and wait for them, so that no
+    ``QThread`` is destroyed while its thread runs (Qt would abort the process: exit -6)."""
+    from citymgr_desktop.ui import worker
+    from citymgr_desktop.ui.dashboard import figures_thread
+    from citymgr_desktop.ui.editing import attribute_table_query
+
+    worker.stop_all()
+    attribute_table_query.cancel_all()
+    figures_thread.wait_all()
 
 
 def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:

@@ -66,7 +66,9 @@ class Task(QObject):
         self.worker = TaskWorker(fn, args, kwargs or {})
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
-        self.worker.finished.connect(self.thread.quit)
+        # direct: the thread ends even when the UI thread's event loop no longer runs (the
+        # app quitting while it works: see stop_all)
+        self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self._outcome: tuple[bool, Any] | None = None
         self._answered = True  # until started; then until done/error has been sent
         self.worker.succeeded.connect(self._keep_result)
@@ -96,6 +98,7 @@ class Task(QObject):
     @Slot()
     def _report(self) -> None:
         self.thread.wait()  # "finished" comes just before the thread is marked ended
+        _RUNNING.discard(self)
         outcome, self._outcome = self._outcome, None
         self._answered = True
         if outcome is None:
@@ -113,6 +116,7 @@ class Task(QObject):
 
     def start(self) -> Task:
         self._answered = False
+        _RUNNING.add(self)
         self.thread.start()
         return self
 
@@ -126,6 +130,22 @@ class Task(QObject):
         """True from the start until ``done``/``error`` has been sent (the thread ends just
         before that: a caller that saw it ended would not find the answer yet)."""
         return not self._answered or self.thread.isRunning()
+
+
+_RUNNING: set[Task] = set()  # started, until their answer was sent
+
+
+def stop_all(ms: int = 30_000) -> None:
+    """Cancel every running task and wait for its thread: call before the app quits (the
+    window and its tasks go then, and Qt aborts the whole process when a ``QThread`` is
+    destroyed while its thread still runs)."""
+    for task in list(_RUNNING):
+        _RUNNING.discard(task)
+        try:
+            task.cancel()
+            task.wait(ms)
+        except RuntimeError:  # its Qt object is already gone, and its thread with it
+            pass
 
 
 ErrorSink = Callable[[str, BaseException], None]

@@ -28,6 +28,31 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
+# the real app (ui/app.main) with a key press of a user: Ctrl+Q as soon as the map loads
+CTRL_Q_WHILE_LOADING = """
+import sys
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from citymgr_desktop.ui import app
+
+def press():
+    windows = [w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow"]
+    if not windows or windows[0]._load_task is None:
+        QTimer.singleShot(20, press)
+        return
+    QTimer.singleShot(100, lambda: quit_now(windows[0]))  # the loader under way
+
+
+def quit_now(window):
+    print("Ctrl+Q while the map loads:", window._load_task is not None, flush=True)
+    QTest.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+
+QTimer.singleShot(0, press)  # runs once the app's event loop runs
+sys.exit(app.main(sys.argv[1:]))
+"""
+
+
 def screenshot(path, out, tmp_path) -> subprocess.CompletedProcess:
     env = environment()
     env["QT_QPA_PLATFORM"] = "offscreen"
@@ -110,3 +135,52 @@ def test_the_app_opening_a_file_writes_nothing(project, tmp_path):
     assert digest(renamed) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == \
         ["renamed-copy.gpkg", "shot.png"]
+
+
+@pytest.fixture(scope="module")
+def large_district(tmp_path_factory):
+    """100k assets: the map takes seconds to load, so anything can happen meanwhile."""
+    from citymgr_desktop.core import sample
+
+    path = tmp_path_factory.mktemp("large") / "large.gpkg"
+    sample.generate(path, features=100_000, seed=3)
+    return path
+
+
+def test_an_error_while_the_map_loads_gives_the_exit_code_not_an_abort(large_district,
+                                                                      tmp_path):
+    """The file opens but editing is refused (its recovery journal is damaged): the error
+    comes while the large map still loads. The screenshot run stops the loader and exits with
+    the error's code (3), one error line; not Qt's abort ("QThread: Destroyed while thread is
+    still running", exit -6)."""
+    from citymgr_desktop.core.editing.journal import journal_path
+
+    path = tmp_path / "large.gpkg"
+    shutil.copyfile(large_district, path)
+    journal_path(path).write_text("garbage\ngarbage\ngarbage\n", encoding="utf-8")
+    before = digest(path)
+    out = tmp_path / "shot.png"
+    proc = screenshot(path, out, tmp_path)
+    assert "QThread" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 3, proc.stderr
+    assert errors(proc) == [f"citymgr-desktop: error: {journal_path(path)}: the recovery "
+                            "journal is damaged at line 1"], proc.stderr
+    assert out.read_bytes().startswith(PNG)
+    assert digest(path) == before
+
+
+def test_ctrl_q_while_the_map_loads_quits_cleanly(large_district, tmp_path):
+    """Ctrl+Q right after opening a large file: the app cancels the map's loader, waits for
+    it and exits 0 (not Qt's abort on a thread still running)."""
+    path = tmp_path / "large.gpkg"
+    shutil.copyfile(large_district, path)
+    env = environment()
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    proc = subprocess.run([sys.executable, "-c", CTRL_Q_WHILE_LOADING, str(path)],
+                          capture_output=True, text=True, env=env, timeout=150)
+    assert "Ctrl+Q while the map loads: True" in proc.stdout, proc.stderr
+    assert "QThread" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr

@@ -33,6 +33,11 @@ def cancel_and_wait(queries, ms: int = 5000) -> None:
             query.wait(ms)
 
 
+def cancel_all(ms: int = 5000) -> None:
+    """Cancel every query still running and wait for its thread (before the app quits)."""
+    cancel_and_wait(list(_LIVE), ms)
+
+
 class FidQuery(QThread):
     done = Signal(object, object, int)  # this query, AssetSelection, rows in the layer
     error = Signal(object, str)  # this query, message
