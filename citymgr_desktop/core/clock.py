@@ -56,13 +56,24 @@ def format_local(text: str | None, with_time: bool = True) -> str:
     return loc.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def _utc_offset() -> str:
+    delta = OFFICE_TZ.utcoffset(None)
+    hours = int(delta.total_seconds() // 3600) if delta else 0
+    return f"UTC{hours:+d}"
+
+
 def office_zone(lang: str) -> str:
     """The office time zone as a reader sees it beside a time or over a column:
     ``办公时间（UTC+8）`` / ``office time (UTC+8)``."""
-    delta = OFFICE_TZ.utcoffset(None)
-    hours = int(delta.total_seconds() // 3600) if delta else 0
-    return (f"办公时间（UTC{hours:+d}）" if lang.startswith("zh")
-            else f"office time (UTC{hours:+d})")
+    return (f"办公时间（{_utc_offset()}）" if lang.startswith("zh")
+            else f"office time ({_utc_offset()})")
+
+
+def zoned_heading(label: str, lang: str) -> str:
+    """A column heading of times in office time that names the zone (a CSV has no comment
+    to say it): ``更新时间（办公时间 UTC+8）`` / ``Updated at (office time UTC+8)``."""
+    return (f"{label}（办公时间 {_utc_offset()}）" if lang.startswith("zh")
+            else f"{label} (office time {_utc_offset()})")
 
 
 def format_local_zoned(value: object, lang: str) -> str:

@@ -138,20 +138,22 @@ def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str | None
     """Headings and rows for CSV/XLSX: the fields, times in office time, then a location
     point of each asset in WGS 84 (the point, a line's middle, a point inside a polygon) a
     crew's phone can navigate to. Headings are the fields' labels in ``lang``, as the
-    work-order tables have them; None (the stored codes): the schema's field names, as the
+    work-order tables have them (a time column's names the office zone); None (the stored codes): the schema's field names, as the
     GeoPackage and GeoJSON have them, for a file read back by a program."""
     import geopandas as gpd
     import pandas as pd
     import shapely
 
-    from citymgr_desktop.core.clock import OFFICE_TZ
+    from citymgr_desktop.core.clock import OFFICE_TZ, zoned_heading
 
     geom = frame.geometry
     names = [c for c in frame.columns if c != geom.name]
     columns: list[list[Any]] = []
+    times: set[str] = set()  # their headings name the zone (codes: the field names as they are)
     for name in names:
         s = frame[name]
         if pd.api.types.is_datetime64_any_dtype(s):
+            times.add(name)
             s = (s.dt.tz_localize("UTC") if s.dt.tz is None else s).dt.tz_convert(OFFICE_TZ)
             s = s.dt.strftime("%Y-%m-%d %H:%M")
         columns.append(s.astype(object).where(s.notna(), None).tolist())
@@ -167,7 +169,8 @@ def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str | None
         headings = [*names, *(_PLACE[k][2] for k in ("lon", "lat"))]
     else:
         which = 1 if lang.startswith("zh") else 0
-        headings = [table.field(n).label(lang) for n in names] + [
+        headings = [zoned_heading(table.field(n).label(lang), lang) if n in times
+                    else table.field(n).label(lang) for n in names] + [
             _PLACE[k][which] for k in ("lon", "lat")]
     return headings, [list(r) for r in zip(*columns, strict=True)]
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from citymgr_desktop.core.clock import zoned_heading
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
@@ -21,6 +22,7 @@ from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.rows import (
     ASSET_COLUMNS,
     ORDER_COLUMNS,
+    TIME_COLUMNS,
     asset_rows,
     header,
     order_row,
@@ -40,7 +42,8 @@ def export_csv(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
     prog = ensure(progress)
     columns = ([c for c, _ in ASSET_COLUMNS] if rows == "assets"
                else [c for c, _, _ in ORDER_COLUMNS])
-    records = [[header(c, lang) for c in columns]]
+    records = [[zoned_heading(header(c, lang), lang) if c in TIME_COLUMNS else header(c, lang)
+                for c in columns]]  # a CSV has no comment to say the times' zone
     for i, rep in enumerate(orders):
         prog.update(i, len(orders), rep.case_no)
         data = asset_rows(rep, lang) if rows == "assets" else [order_row(rep, lang)]

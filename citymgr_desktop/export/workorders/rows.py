@@ -24,6 +24,9 @@ ORDER_COLUMNS: tuple[tuple[str, str | None, bool], ...] = (
     ("reported_at", None, True), ("dispatched_at", None, True), ("resolved_at", None, True),
     ("closed_at", None, True), ("created_by", None, False), ("work_order_uuid", None, False),
 )
+# the columns of times in office time (their CSV headings name the zone, the XLSX a comment)
+TIME_COLUMNS = frozenset({"deadline", "reported_at", "dispatched_at", "resolved_at",
+                          "closed_at"})
 ASSET_COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("case_no", None), ("title", None), ("description", None), ("state", "work_order_state"),
     ("priority", "work_order_priority"), ("deadline", None), ("assignee", None),

@@ -18,6 +18,7 @@ from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.rows import (
     ASSET_COLUMNS,
     ORDER_COLUMNS,
+    TIME_COLUMNS,
     asset_rows,
     header,
     order_row,
@@ -28,8 +29,6 @@ _WIDTHS = {"case_no": 15, "title": 28, "description": 40, "assignee": 22, "deadl
            "asset_uuid": 38, "work_order_uuid": 38, "obj_code": 19, "asset_codes": 36, "name": 24,
            "reported_at": 17, "dispatched_at": 17, "resolved_at": 17, "closed_at": 17}
 
-
-_TIMES = {"deadline", "reported_at", "dispatched_at", "resolved_at", "closed_at"}
 
 
 def _zone_note(lang: str) -> str:
@@ -42,7 +41,7 @@ def _sheet(title: str, columns: list[str], rows: list[dict], lang: str) -> Sheet
     return Sheet(title, [header(c, lang) for c in columns],
                  [[row.get(c) for c in columns] for row in rows],
                  [_WIDTHS.get(c, 12) for c in columns],
-                 note=lambda i: zone if columns[i] in _TIMES else None)
+                 note=lambda i: zone if columns[i] in TIME_COLUMNS else None)
 
 
 def export_xlsx(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
