@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from citymgr_desktop.core.messages import Term
+
 
 def utcnow() -> dt.datetime:
     """Now, as naive UTC."""
@@ -85,6 +87,12 @@ def format_local_zoned(value: object, lang: str) -> str:
     except ValueError:
         return str(value)
     return f"{text} {office_zone(lang)}" if text else ""
+
+
+def zoned_time(value: object) -> Term:
+    """A stored timestamp for a message: office time with its zone, in the message's language
+    (``2026-12-07 21:17 办公时间（UTC+8）`` / ``… office time (UTC+8)``)."""
+    return Term(format_local_zoned(value, "en"), format_local_zoned(value, "zh"))
 
 
 def format_local_or_text(value: object, with_time: bool = True) -> str:

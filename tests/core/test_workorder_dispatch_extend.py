@@ -65,7 +65,7 @@ def test_cli_dispatch_to_a_unit_and_extend_the_deadline(small_district):
         assert _gdal(f, "work_order", f"case_no = '{case}'", "deadline")[0]["deadline"] == \
             old_deadline
     assert result.rc == 0, result.err
-    assert result.out.strip() == f"{case}: 2099-01-05 17:30"
+    assert result.out.strip() == f"{case}: 2099-01-05 17:30 办公时间（UTC+8）"  # its zone
     (row,) = _gdal(f, "work_order", f"case_no = '{case}'", "deadline")
     assert row["deadline"].replace("/", "-").startswith("2099-01-05")
     note = _gdal(f, "work_order_event", f"work_order_uuid = '{wid}'", "note")[-1]["note"]

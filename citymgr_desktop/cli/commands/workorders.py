@@ -235,7 +235,7 @@ def run_move(args: argparse.Namespace) -> int:
 
 
 def run_extend(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.clock import format_local
+    from citymgr_desktop.core.clock import format_local_zoned
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
     from citymgr_desktop.core.workorders.extend import extend_order
@@ -248,13 +248,13 @@ def run_extend(args: argparse.Namespace) -> int:
         print_json({"case_no": row["case_no"], "deadline": row["deadline"],
                     "overdue": wo.is_overdue(row)})
     else:
-        print(f"{row['case_no']}: {format_local(row['deadline'])}")
+        print(f"{row['case_no']}: {format_local_zoned(row['deadline'], cli_language())}")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.cli.commands._table import print_table
-    from citymgr_desktop.core.clock import format_local
+    from citymgr_desktop.core.clock import format_local, zoned_heading
     from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
@@ -271,8 +271,9 @@ def run_list(args: argparse.Namespace) -> int:
     state, prio = dm.WORK_ORDER_STATE, dm.WORK_ORDER_PRIORITY
     order = sc.table("work_order")
     headers = [Term("case", order.field("case_no").zh), Term("state", order.field("state").zh),
-               Term("P", order.field("priority").zh), Term("deadline",
-                                                           order.field("deadline").zh),
+               Term("P", order.field("priority").zh),
+               Term(zoned_heading("deadline", "en"),  # the times are office time: say so
+                    zoned_heading(order.field("deadline").zh, "zh")),
                Term("assets", "资产数"), Term("title", order.field("title").zh)]
     table = [[r["case_no"], Term(str(r["state"]), state.label(r["state"], "zh")),
               str(r["priority"]) if lang == "en" else prio.label(r["priority"], "zh"),

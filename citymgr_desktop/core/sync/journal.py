@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.clock import new_uuid, now_iso
+from citymgr_desktop.core.clock import new_uuid, now_iso, zoned_time
 from citymgr_desktop.core.errors import CitymgrError, ConflictError, ValidationError
 from citymgr_desktop.core.history.photos import inside, read_file
 from citymgr_desktop.core.messages import Message, joined, msg
@@ -165,7 +165,7 @@ def undo_run(store: Store, run: RunRecord, user: str, progress: Progress | None 
     conn = store.conn
     if run.state != "applied":
         raise ValidationError("sync {sync_id} was already undone ({undone_at})",
-                              sync_id=run.sync_id, undone_at=run.undone_at)
+                              sync_id=run.sync_id, undone_at=zoned_time(run.undone_at))
     later = conn.execute(
         "SELECT DISTINCT r.sync_id FROM sync_conflict c JOIN sync_run r "
         "ON r.sync_uuid = c.resolve_sync_uuid WHERE c.sync_uuid = ? AND r.state = 'applied' "

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from citymgr_desktop.core import gpkg
-from citymgr_desktop.core.clock import new_uuid, now_iso
+from citymgr_desktop.core.clock import new_uuid, now_iso, zoned_time
 from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.progress import Progress
 from citymgr_desktop.core.store import Store
@@ -204,7 +204,7 @@ class SyncJob:
         if earlier is not None:  # the plan is dropped: nothing checked or written
             rep.status, rep.sync_uuid = "already-synced", earlier.sync_uuid
             rep.notes.append(msg("this package content was synced on {applied_at}",
-                                 applied_at=earlier.applied_at))
+                                 applied_at=zoned_time(earlier.applied_at)))
             return None
         plan = merger.plan
         check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
