@@ -295,7 +295,7 @@ def test_check_out_of_the_map_view(qtbot, setup, tmp_path):
 
 
 def test_a_row_without_a_name_is_named_by_its_code():
-    from citymgr_desktop.ui.sync.conflict_model import row_label
+    from citymgr_desktop.core.sync.names import row_label
     assert row_label({"obj_code": "4201060304002389", "name": None}) == "4201060304002389"
     assert row_label({"observation": "桶身破损"}) == "桶身破损"
     assert row_label(None) == ""
@@ -384,3 +384,25 @@ def test_package_name_follows_the_sub_district_and_the_sync_remembers_it(qtbot, 
     again.show()
     assert again.package.text() == str(pkg)
     again.close()
+
+
+def test_a_conflict_resolved_elsewhere_is_refused_naming_its_asset(qtbot, setup, dialog):
+    """Resolved by ``citymgr sync-resolve`` while the window lists it: Apply is refused with
+    the asset's code and name, as the list shows it (not only the conflict's uuid)."""
+    from tests.faults.support import run
+
+    window, _, (a, _b) = setup
+    dialog.prefer.setCurrentIndex(0)  # leave conflicts open
+    with qtbot.waitSignal(dialog.synced, timeout=60_000):
+        dialog.sync_button.click()
+    wait_idle(qtbot, dialog)
+    m = dialog.model
+    conflict_id = m.records[0].conflict_uuid
+    run(["sync-resolve", window.store.path, "--all", "--take", "field"]).ok()
+    assert m.setData(m.index(0, CHOICE_COL), "master")
+    dialog.apply_button.click()
+    wait_idle(qtbot, dialog)
+    bin_a = window.store.get_row("litter_bin", a)
+    text = dialog.message.text()
+    assert conflict_id in text and f"{bin_a['obj_code']} {bin_a['name']}" in text, text
+    assert row(window.store.path, "litter_bin", a)["condition"] == 5  # the field's, kept

@@ -107,8 +107,11 @@ class SyncReport:
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
-    def summary(self, lang: str = "en") -> list[str]:
-        """The lines ``citymgr sync`` prints, in ``lang``."""
+    def summary(self, lang: str = "en", names: dict[tuple[str, str], str] | None = None
+                ) -> list[str]:
+        """The lines ``citymgr sync`` prints, in ``lang``; a conflict names its row by
+        ``names`` (``names.conflict_names``: object code and name, as the window does), else
+        by its uuid."""
         status = render(STATUS_TEXT.get(self.status, self.status), lang)
         lines = [msg("sync {sync_id}: {status}", sync_id=self.sync_id or "-",
                      status=status).render(lang),
@@ -124,19 +127,20 @@ class SyncReport:
                              f"{n['retire']:>8}{n['conflict']:>10}")
         for c in self.conflicts[:20]:
             args = {"state": (c.resolution and f"-> {c.resolution}") or "OPEN",
-                    "layer": c.layer, "uuid": c.uuid, "field": c.field, "kind": c.kind,
+                    "layer": c.layer, "asset": (names or {}).get((c.table, c.uuid)) or c.uuid,
+                    "field": c.field, "kind": c.kind,
                     "message": c.message, "ancestor": _short(_show(c.field, c.ancestor)),
                     "master": _short(_show(c.field, c.master)),
                     "field_value": _short(_show(c.field, c.field_value))}
             if c.field == ROW:
-                lines.append("  " + msg("conflict {state}: {layer} {uuid} ({kind}): {message}",
+                lines.append("  " + msg("conflict {state}: {layer} {asset} ({kind}): {message}",
                                         **args).render(lang))
             elif c.kind in ("invalid", "orphan", "rejected"):
-                lines.append("  " + msg("conflict {state}: {layer} {uuid} {field} ({kind}): "
+                lines.append("  " + msg("conflict {state}: {layer} {asset} {field} ({kind}): "
                                         "ancestor {ancestor}, master {master}, field "
                                         "{field_value} ({message})", **args).render(lang))
             else:
-                lines.append("  " + msg("conflict {state}: {layer} {uuid} {field} ({kind}): "
+                lines.append("  " + msg("conflict {state}: {layer} {asset} {field} ({kind}): "
                                         "ancestor {ancestor}, master {master}, field "
                                         "{field_value}", **args).render(lang))
         if len(self.conflicts) > 20:
