@@ -55,6 +55,11 @@ class BadFileError(CitymgrError):
     category = "bad file"
 
 
+class InUseError(BadFileError):
+    """The file is open in another citymgr window, which holds its journal slot: this one may
+    view it, not edit it, until that window closes it."""
+
+
 class DatabaseError(CitymgrError):
     """A PostgreSQL server cannot be reached, refuses the login, or dropped the connection."""
 
@@ -108,6 +113,12 @@ class ConflictError(CitymgrError):
 
     exit_code = 9
     category = "conflict"
+
+
+class StaleStepError(ConflictError):
+    """An undo or redo step can no longer be taken because the file changed under it (a
+    sync undone and synced again outside this window). The undo stack drops the step, as
+    Qt's ``QUndoCommand.setObsolete``; the message says what happened and what to do."""
 
 
 class NotFoundError(CitymgrError):

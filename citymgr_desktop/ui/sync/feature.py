@@ -5,6 +5,7 @@ status bar says how many ("未解决冲突 2"); a click opens the dialog at its 
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -105,6 +106,8 @@ def _file_changed(window: Window, action: QAction, store: Store | None) -> None:
 
 
 def _current(window: Window) -> SyncDialog | None:
+    if "citymgr_desktop.ui.sync.dialog" not in sys.modules:
+        return None  # never opened: no dialog, and no 0.2 s import on every file opened
     from citymgr_desktop.ui.sync.dialog import SyncDialog
 
     return window.findChild(SyncDialog)
