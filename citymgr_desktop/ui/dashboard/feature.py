@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QWidget
 from citymgr_desktop.core import stats
 from citymgr_desktop.core.clock import office_today, utcnow
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.stats.dashboard import reported_by
 from citymgr_desktop.core.stats.orders import order_assets, orders_by_uuid
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.export.report.text import assignee_name, layer_name, state_name
@@ -217,7 +218,8 @@ class DashboardFeature(QObject):
             layer, district = v.get("layer"), v.get("district")
             assets = stats.condition_members(
                 store, layers=[layer] if layer else None, district=district,
-                condition=v["condition"], limit=MAX_SELECTION)
+                condition=v["condition"], period=figs.period, now=self.widget.now,
+                limit=MAX_SELECTION)
             what = layer_name(layer, lang) if layer else (district or "")
             self._select_assets(assets, self.tr("%1, condition %2").replace("%1", what)
                                 .replace("%2", str(v["condition"] or self.tr("not assessed"))))
@@ -227,7 +229,8 @@ class DashboardFeature(QObject):
             self._select_assets(assets, self.tr("assets with records in %1").replace(
                 "%1", month))
         elif pick.kind == "orders":
-            ids = stats.order_members(store, state=v["state"])
+            ids = stats.order_members(store, state=v["state"],
+                                      period=reported_by(figs.period))
             self._select_orders(ids, title=self.tr("Work orders: %1").replace(
                 "%1", state_name(v["state"], lang)))
         elif pick.kind == "evaluation":

@@ -1,7 +1,9 @@
 """Field sync feature: File > New field package… writes a package for QField / QGIS; File >
 Field sync… (Ctrl+Shift+Y) opens the sync dialog for the open file: bring a package back,
 settle its conflicts, undo a sync from the history. While a sync's conflicts are open, the
-status bar says how many ("未解决冲突 2"); a click opens the dialog at its Conflicts tab."""
+status bar says how many ("未解决冲突 2"); a click opens the dialog at its Conflicts tab. Both
+follow the file (``dataChanged``): a conflict resolved outside (``citymgr sync-resolve``)
+leaves them when the window hears of the write (``ui/shell/file_watch``)."""
 
 from __future__ import annotations
 
