@@ -64,3 +64,10 @@ def test_conflicts_are_named_by_code_and_name(small_district, tmp_path):
     again_zh = assert_one_line_error(run(["sync-resolve", master, conf["conflict_id"],
                                           "--take", "master"], env=zh))
     assert f"（垃圾箱 {code} {name} 备注）" in again_zh, again_zh
+
+
+def test_a_row_without_a_name_is_named_by_its_code():
+    from citymgr_desktop.core.sync.names import row_label
+    assert row_label({"obj_code": "4201060304002389", "name": None}) == "4201060304002389"
+    assert row_label({"observation": "桶身破损"}) == "桶身破损"
+    assert row_label(None) == ""
