@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from citymgr_desktop.core.messages import sentences
+from citymgr_desktop.ui import i18n
+
 SETTINGS = "layers/export"
 SCOPES = ("selected", "filtered", "all")
 FORMATS = (("geojson", "GeoJSON (*.geojson)"), ("gpkg", "GeoPackage (*.gpkg)"),
@@ -122,7 +125,7 @@ class LayerExportDialog(QDialog):
             notes.append(self.tr("The table has a location point of each asset in WGS 84."))
         if self.unsaved:
             notes.append(self.tr("Unsaved edits are exported as the window shows them."))
-        self.note.setText(" ".join(notes))
+        self.note.setText(sentences(notes, i18n.language()))
 
     def _browse(self) -> None:
         fmt = self.format.currentData()
