@@ -146,3 +146,37 @@ def test_calendar_move_and_limits(small_district, lang):
         assert "\n桥梁　　  特急  1个工作小时\n" in limits
         assert _words(limits) == [], limits
         assert moved == f"{case}：立案\n"
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_field_package_map_layer_lines(small_district, tmp_path, lang):
+    """The base map taken offline and the reference layers cut beside a package."""
+    import geopandas as gpd
+    import shapely
+    from pyproj import Transformer
+
+    from citymgr_desktop.core.store import Store
+    from tests.basemap_support import tile_server
+
+    with Store.open(small_district, read_only=True) as store:
+        crs = store.project_crs()
+        (x0, y0, x1, y1), _ = store.asset_extent(["litter_bin"])
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    gpd.GeoDataFrame({"cell": ["1"]}, geometry=[shapely.box(x0, y0, x1, y1)],
+                     crs=crs).to_file(tmp_path / "grid.geojson")
+    citymgr("layers", "add", small_district, tmp_path / "grid.geojson", lang=lang)
+    merc = Transformer.from_crs(crs, 3857, always_xy=True).transform(cx, cy)
+    half = 300
+    with tile_server(merc) as server:
+        citymgr("layers", "add", small_district, server.url(), "--name", "tiles", lang=lang)
+        text = citymgr("field-package", small_district, "--out", tmp_path / "pkg.gpkg",
+                       "--bbox", f"{cx - half},{cy - half},{cx + half},{cy + half}",
+                       "--basemap-zoom", "15", lang=lang)
+    if lang == "en":
+        assert re.search(r"\n  base map: \d+ tiles \(zoom \d+-15\), about [\d.]+ MB\n  wrote "
+                         r"pkg_basemap\.mbtiles: \d+ tiles, [\d.]+ MB; listed in pkg\.qgz\n"
+                         r"  wrote pkg_reference\.gpkg: reference layers grid 1\n$", text), text
+    else:
+        assert re.search(r"\n  底图：瓦片 \d+ 张（缩放级别 \d+-15），约 [\d.]+ MB\n  已写出 "
+                         r"pkg_basemap\.mbtiles：瓦片 \d+ 张，[\d.]+ MB；已列入 pkg\.qgz\n"
+                         r"  已写出 pkg_reference\.gpkg：参考图层 grid 1\n$", text), text
