@@ -55,6 +55,11 @@ class BadFileError(CitymgrError):
     category = "bad file"
 
 
+class InUseError(BadFileError):
+    """The file is open in another citymgr window, which holds its journal slot: this one may
+    view it, not edit it, until that window closes it."""
+
+
 class DatabaseError(CitymgrError):
     """A PostgreSQL server cannot be reached, refuses the login, or dropped the connection."""
 

@@ -6,7 +6,7 @@ write it: its characters upright, one under the other along the street, read fro
 Connected lines of the same name are merged first (a street, not each segment, is
 labelled); placement is greedy, longest first; a label is dropped when it would overlap one
 already placed or repeat the same name close by, so a dense view stays readable. Text
-follows ``core.qgis_symbols`` (9 pt, 0.8 mm halo, the same CJK font families) like QGIS.
+follows ``core.model.symbology`` (9 pt, 0.8 mm halo, the same CJK font families) like QGIS.
 The labels are placed first (:func:`place_line_labels`) and drawn after the features
 (:func:`draw_labels`), so their images can be made while the features are drawn
 (render/label_sprites.py).
@@ -31,7 +31,7 @@ from PySide6.QtGui import (
     QPen,
 )
 
-from citymgr_desktop.core.qgis.symbols import LABEL_FONTS
+from citymgr_desktop.core.model.symbology import LABEL_FONTS
 from citymgr_desktop.render.data import LINE, LayerData
 from citymgr_desktop.render.label_sprites import TEXT_COLOUR, Sprite, SpriteMaker, label_sprite
 from citymgr_desktop.render.view import MapView

@@ -20,7 +20,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRegion
 
-from citymgr_desktop.core.qgis.symbols import LABEL_MAX_SCALE
+from citymgr_desktop.core.model.symbology import LABEL_MAX_SCALE
 from citymgr_desktop.render import qtarrays as qa
 from citymgr_desktop.render.data import LINE, POINT, POLYGON, LayerData, MapData
 from citymgr_desktop.render.labels import ViewLabels, draw_labels

@@ -5,7 +5,8 @@ translator, finds a CJK font, shows the main window and opens FILE. ``--screensh
 until the map is drawn (antialiased), saves a picture of the whole window and exits: for
 documentation and for checks (works offscreen and under Xvfb). It never waits for a click:
 an error is printed on one line and the exit code is the error's (the picture is still
-written), and any question a dialog asks is dismissed.
+written), and any question a dialog asks is dismissed. A file open in another citymgr window
+is no error here (a screenshot only views): the note is printed and the exit code is 0.
 
 The app is a gui-script (no console on Windows), so it logs to a file in the platform's log
 folder (``QStandardPaths.AppLocalDataLocation/logs/citymgr-desktop.log``: ``%LOCALAPPDATA%``
@@ -49,7 +50,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("file", nargs="?", help="a GeoPackage to open, or a database "
                    "(postgresql://USER@HOST/DB or service=NAME)")
     p.add_argument("--screenshot", metavar="OUT.png",
-                   help="open FILE, wait for the map, save a picture of the window and exit")
+                   help="open FILE, wait for the map, save a picture of the window and exit "
+                   "(exit code 0, or the error's when FILE cannot be shown; a FILE open in "
+                   "another citymgr window is shown read-only: 0)")
     p.add_argument("--size", default="1440x900",
                    help="window size for --screenshot (default 1440x900)")
     p.add_argument("--bbox", help="the first view, minx,miny,maxx,maxy (map CRS): a small one is read and drawn before the rest of the map")
@@ -214,7 +217,7 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
     (the file cannot be opened or loaded) is printed on one line, the picture still shows
     what the window shows, and the exit code is the error's."""
     from citymgr_desktop.core.atomic import atomic_path
-    from citymgr_desktop.core.errors import BadFileError
+    from citymgr_desktop.core.errors import BadFileError, InUseError
     from citymgr_desktop.export import verify
     from citymgr_desktop.ui import worker
 
@@ -249,6 +252,9 @@ def _screenshot(app: QApplication, window, args: argparse.Namespace) -> int:
         app.quit()
 
     def failed(_title: str, exc: BaseException) -> None:
+        if isinstance(exc, InUseError):  # open in another window: a screenshot only views
+            print(f"citymgr-desktop: {i18n.render(exc)}", file=sys.stderr)
+            return
         failures.append(exc)
         print(f"citymgr-desktop: error: {exc}", file=sys.stderr)
         QTimer.singleShot(300, grab)  # the picture of what the window shows, then exit

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from citymgr_desktop.core.editing import EditSession
+from citymgr_desktop.core.editing import EditSession, held_elsewhere
 from citymgr_desktop.core.editing.journal import Journal, journal_path, read_journal
-from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.errors import BadFileError, InUseError
 from citymgr_desktop.core.store import Store
 from tests.gpkg_checks import assert_valid_gpkg
 
@@ -183,7 +183,7 @@ def test_a_second_window_cannot_edit_the_same_file(district):
         uid = first.select("litter_bin", "true")[0]
         first.set_value("litter_bin", uid, "condition", 5)
         assert Journal.probe(district)[0] == "live"
-        with pytest.raises(BadFileError, match="being edited in another citymgr window"):
+        with pytest.raises(BadFileError, match="is open in another citymgr window"):
             EditSession(b)
         first.close()
         assert Journal.probe(district)[0] == "orphan"  # closed with unsaved edits: kept
@@ -272,3 +272,15 @@ def test_the_journal_always_replays_to_the_pending_edits(small_master, tmp_path_
             assert _as_data(replayed) == _as_data(s.pending)
         s.discard()
         s.close()
+
+
+def test_a_viewing_window_knows_the_file_is_held_elsewhere_until_it_is_closed(district):
+    with Store.open(district) as a, Store.open(district) as b:
+        assert not held_elsewhere(b)
+        first = EditSession(a)  # the first window: its slot taken at open, nothing edited
+        assert held_elsewhere(b)
+        with pytest.raises(InUseError, match="is open in another citymgr window"):
+            EditSession(b)
+        first.close()
+        assert not held_elsewhere(b)
+        EditSession(b).close()

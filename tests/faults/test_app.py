@@ -1,6 +1,7 @@
 """The app under faults, through its real door (``citymgr-desktop FILE --screenshot OUT``):
 a damaged file gives one error line, a picture of what the window shows and the error's exit
-code; a question the app asks (restore unsaved edits) never holds a screenshot run."""
+code; a question the app asks (restore unsaved edits) never holds a screenshot run, and a
+file open in another window is no error for it (a screenshot only views)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,27 @@ def test_a_question_at_open_does_not_hold_a_screenshot(project, tmp_path):
     assert project.master.read_bytes() == before
     kept = [p.name for p in project.folder.iterdir() if ".citymgr-journal" in p.name]
     assert kept, "the unsaved edits must be kept (restorable, or set aside as .discarded)"
+
+
+def test_a_file_open_in_another_window_is_no_error_for_a_screenshot(project, tmp_path):
+    """Another window holds the file's journal slot (taken when it opened the file): the
+    screenshot views it read-only, says so on one line and exits 0 (exit 3 is a bad or locked
+    file: this one is neither)."""
+    from citymgr_desktop.core.editing import EditSession
+    from citymgr_desktop.core.store import Store
+
+    out = tmp_path / "shot.png"
+    with Store.open(project.master) as store:
+        other_window = EditSession(store, user="first")
+        try:
+            proc = screenshot(project.master, out, tmp_path)
+        finally:
+            other_window.close()
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes().startswith(PNG)
+    assert errors(proc) == [], proc.stderr
+    assert f"citymgr-desktop: {project.master.name} is open in another citymgr window" \
+        in proc.stderr
 
 
 def test_the_app_opening_a_file_writes_nothing(project, tmp_path):

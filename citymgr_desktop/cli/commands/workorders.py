@@ -77,8 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--note", help="why (意见); required for --to resolved: the result of the "
                    "work (处置结果), written as each asset's work done on closing")
     m.add_argument("--unit", metavar="NAME", help="with --to dispatched: the disposal unit "
-                   "(处置单位) it goes to (default: the order's current one); a change is "
-                   "written to the order's history as 'A → B'")
+                   "(处置单位) it goes to (default: the order's current one; --unit \"\" "
+                   "clears it); a change is written to the order's history as 'A → B'")
     m.add_argument("--record-type", default="repair",
                    help="on closing: type of the record written per asset (default repair)")
     m.add_argument("--condition-after", type=int,
@@ -89,14 +89,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     x = s.add_parser("extend", help="extend an open order's deadline (延期), with a reason",
                      description="Give an open order (not yet resolved) a later deadline "
-                     "(处置时限); the old and new deadline and the reason are written to the "
-                     "order's history. Exit 8 if the order is not open, the new deadline is "
-                     "not later than the current one or in the past, or the reason is empty.")
+                     "(处置时限): a date (--due) or a number of working days more (--days, "
+                     "counted by the file's working calendar from the current deadline, at "
+                     "the same time of day). The old and new deadline, the working days "
+                     "granted and the reason are written to the order's history. Exit 8 if "
+                     "the order is not open, the new deadline is not later than the current "
+                     "one or in the past, or the reason is empty.")
     x.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
     x.add_argument("case", help="case number (or uuid)")
-    x.add_argument("--due", metavar="WHEN", type=due, required=True,
-                   help="the new deadline, 'YYYY-MM-DD[ HH:MM]' in office time (a date alone "
-                   "means 17:30 that day)")
+    when = x.add_mutually_exclusive_group(required=True)
+    when.add_argument("--due", metavar="WHEN", type=due,
+                      help="the new deadline, 'YYYY-MM-DD[ HH:MM]' in office time (a date "
+                      "alone means 17:30 that day)")
+    when.add_argument("--days", metavar="N", type=int,
+                      help="or: N working days (工作日) more than the current deadline, "
+                      "holidays and 调休 weekends as in the working calendar")
     x.add_argument("--reason", required=True, help="why it needs more time (延期理由)")
     add_user(x, "who extends it (default: your login)", old=("--by",))
     add_json(x)
@@ -237,7 +244,7 @@ def run_extend(args: argparse.Namespace) -> int:
 
     with open_store(args.file) as store:
         extend_order(store, args.case, args.due, acting_user(args.user, "citymgr"),
-                     args.reason)
+                     args.reason, days=args.days)
         row = wo.get_order(store, args.case)
     if args.json:
         print_json({"case_no": row["case_no"], "deadline": row["deadline"],

@@ -27,7 +27,7 @@ from typing import IO, Any, NoReturn
 
 from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import new_uuid, now_iso
-from citymgr_desktop.core.errors import BadFileError
+from citymgr_desktop.core.errors import BadFileError, InUseError
 from citymgr_desktop.core.messages import Message
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 
@@ -245,17 +245,18 @@ class Journal:
         self._held = False
 
     def refuse(self) -> NoReturn:
-        """Raise the error of a file another window holds (its process when it wrote one)."""
+        """Raise the error of a file another window holds (its process when it wrote one):
+        it may be viewing the file, editing it or neither, so the message says it is open."""
         contents = None
         with contextlib.suppress(Exception):
             contents = read_journal(self.path)
         if contents:
-            raise BadFileError("{file_name} is being edited in another citymgr window "
-                               "(process {pid} on {host}); close it there first",
-                               file_name=self.gpkg_name, pid=contents.header.get("pid"),
-                               host=contents.header.get("host"))
-        raise BadFileError("{file_name} is being edited in another citymgr window; close it "
-                           "there first", file_name=self.gpkg_name)
+            raise InUseError("{file_name} is open in another citymgr window (process {pid} on "
+                             "{host}); it is shown here read-only until that window closes it",
+                             file_name=self.gpkg_name, pid=contents.header.get("pid"),
+                             host=contents.header.get("host"))
+        raise InUseError("{file_name} is open in another citymgr window; it is shown here "
+                         "read-only until that window closes it", file_name=self.gpkg_name)
 
     def _write_atomically(self, label: Message, deltas: DeltaSet) -> None:
         self.id = new_uuid()

@@ -127,8 +127,21 @@ def claim_journal(store: Any) -> tuple[Journal, JournalContents | None]:
             return journal, contents if state == "orphan" else None
     if len(bases) == 1:
         journal.refuse()  # naming the window's process when its journal says it
-    raise BadFileError("{file_name} is being edited in too many citymgr windows; close one "
-                       "there first", file_name=str(store.path))
+    raise BadFileError("{file_name} is open in too many citymgr windows; close one there "
+                       "first", file_name=str(store.path))
+
+
+def held_elsewhere(store: Any) -> bool:
+    """Whether another running window holds the journal slot of ``store``'s file (it opened
+    the file first: this one views only). Ask it only of a store without an edit session of
+    its own. A database has a slot per window: never held elsewhere. A damaged journal no
+    window holds is free (opening the file says what is wrong with it)."""
+    if store.is_database:
+        return False
+    try:
+        return Journal.probe(store.path)[0] == "live"
+    except BadFileError:
+        return False
 
 
 @dataclass(frozen=True)

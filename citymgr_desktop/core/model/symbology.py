@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 from citymgr_desktop.core.model.domains import CONDITION
 
+# the road names (QGIS's labeling of the styles written, and our renderer's labels)
+LABEL_MAX_SCALE = 25000  # road names appear from 1:25 000 inwards
+LABEL_FONTS = ("Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "SimHei", "Sans Serif")
+
 # condition -> RGB hex; None = not yet assessed.
 CONDITION_COLOURS: dict[int | None, str] = {
     1: "#1a9850",

@@ -16,9 +16,6 @@ from citymgr_desktop.core.model import symbology as sy
 if TYPE_CHECKING:  # pyproj loads when a project is written, not when a store opens
     from pyproj import CRS
 
-LABEL_MAX_SCALE = 25000  # road names appear from 1:25 000 inwards
-LABEL_FONTS = ("Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "SimHei", "Sans Serif")
-
 
 def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: Any) -> ET.Element:
     """Append a child element; attribute values are turned into strings."""
@@ -149,7 +146,7 @@ def renderer(table: sc.Table,
 
 
 def labeling(field: str = "name") -> ET.Element:
-    """Road names along the line, haloed, from 1:LABEL_MAX_SCALE inwards."""
+    """Road names along the line, haloed, from 1:``symbology.LABEL_MAX_SCALE`` inwards."""
     lab = ET.Element("labeling", type="simple")
     settings = sub(lab, "settings", calloutType="simple")
     style = sub(
@@ -159,7 +156,7 @@ def labeling(field: str = "name") -> ET.Element:
         isExpression="0",
         fontSize="9",
         fontSizeUnit="Point",
-        fontFamily=LABEL_FONTS[0],
+        fontFamily=sy.LABEL_FONTS[0],
         namedStyle="Regular",
         fontWeight="50",
         textColor="40,40,40,255",
@@ -169,7 +166,7 @@ def labeling(field: str = "name") -> ET.Element:
         previewBkgrdColor="255,255,255,255",
     )
     families = sub(style, "families")
-    for fam in LABEL_FONTS:
+    for fam in sy.LABEL_FONTS:
         sub(families, "family", name=fam)
     sub(
         style,
@@ -205,7 +202,7 @@ def labeling(field: str = "name") -> ET.Element:
         drawLabels="1",
         scaleVisibility="1",
         scaleMin="0",
-        scaleMax=LABEL_MAX_SCALE,
+        scaleMax=sy.LABEL_MAX_SCALE,
         obstacle="1",
         obstacleFactor="1",
         obstacleType="1",

@@ -59,6 +59,28 @@ class WorkCalendar:
             nxt += dt.timedelta(days=1)
         raise ValidationError("the work calendar has no working day within a year")
 
+    def shift_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        """``start`` (local office time, naive) moved to the ``days``-th working day after
+        its day, at the same time of day (an extension of N working days, 延期N个工作日)."""
+        day = start.date()
+        for _ in range(days):
+            day = self.next_working_day(day)
+        return dt.datetime.combine(day, start.time())
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """How many working days come after ``start`` up to and including ``end`` (0 when
+        ``end`` is not later): the working days an extension from ``start`` to ``end``
+        grants, the inverse of :meth:`shift_working_days`."""
+        first = start + dt.timedelta(days=1)
+        if end < first:
+            return 0
+        weeks, rest = divmod((end - first).days + 1, 7)  # Mon-Fri counted, then the days
+        count = weeks * 5 + sum((first.weekday() + i) % 7 < 5 for i in range(rest))
+        count += sum(first <= d <= end and d.weekday() >= 5 for d in self.workdays)
+        count -= sum(first <= d <= end and d.weekday() < 5 and d not in self.workdays
+                     for d in self.holidays)
+        return count
+
     def add_working_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
         """``start`` (local office time, naive) plus ``hours`` of working time."""
         remaining = dt.timedelta(hours=hours)

@@ -1,11 +1,13 @@
-"""Extending an open order's deadline (延期): a later deadline and a required reason.
+"""Extending an open order's deadline (延期): a later deadline, or a number of working days
+more (counted by the file's working calendar from the current deadline, same time of day),
+and a required reason.
 
 Planned as deltas like a move (``orders.plan_move``): the order's ``deadline`` and
 ``updated_at``, and a ``work_order_event`` that stays in the order's state (from = to) with
-who, when and the note "deadline extended A → B (office time): reason" (``notes.extended``,
-shown in the reader's language). The app pushes them as one undo step; the command line
-applies them at once (:func:`extend_order`). Whether the order is overdue follows from the
-new deadline (``orders.is_overdue``).
+who, when and the note "deadline extended A → B (office time, N working day(s)): reason"
+(``notes.extended``, shown in the reader's language). The app pushes them as one undo step;
+the command line applies them at once (:func:`extend_order`). Whether the order is overdue
+follows from the new deadline (``orders.is_overdue``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from citymgr_desktop.core.clock import format_iso, parse_iso, utcnow
+from citymgr_desktop.core.clock import format_iso, parse_iso, to_local, to_utc, utcnow
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders import states as wf
-from citymgr_desktop.core.workorders.deadlines import to_local
+from citymgr_desktop.core.workorders.deadlines import WorkCalendar, calendar_of
 
 if TYPE_CHECKING:
     from citymgr_desktop.core.store import Store
@@ -37,10 +39,28 @@ def check_open(order: dict[str, Any]) -> None:
                               label=wf.term(order["state"]))
 
 
-def plan_extend(store: Store, ref: str, due: dt.datetime, by: str, reason: str | None, *,
-                now: dt.datetime | None = None, pending: DeltaSet | None = None) -> DeltaSet:
-    """The deltas that move an open order's deadline to ``due`` (naive UTC), which must be
-    later than the current one and than now; ``reason`` is required."""
+def extension_start(order: dict[str, Any], now: dt.datetime | None = None) -> dt.datetime:
+    """Where an extension counts from (naive UTC): the current deadline, else now."""
+    return parse_iso(order.get("deadline")) or now or utcnow()
+
+
+def due_after(calendar: WorkCalendar, start: dt.datetime, days: int) -> dt.datetime:
+    """The deadline (naive UTC) ``days`` working days after ``start`` (naive UTC), at the
+    same office time of day."""
+    return to_utc(calendar.shift_working_days(to_local(start), days))
+
+
+def working_days_granted(calendar: WorkCalendar, start: dt.datetime, due: dt.datetime) -> int:
+    """The working days from ``start`` to ``due`` (both naive UTC), counted by office date."""
+    return calendar.working_days_between(to_local(start).date(), to_local(due).date())
+
+
+def plan_extend(store: Store, ref: str, due: dt.datetime | None, by: str, reason: str | None,
+                *, days: int | None = None, now: dt.datetime | None = None,
+                pending: DeltaSet | None = None) -> DeltaSet:
+    """The deltas that move an open order's deadline to ``due`` (naive UTC), or ``days``
+    working days later (one of the two), which must be later than the current one and than
+    now; ``reason`` is required. The note says how many working days that grants."""
     if not by or not str(by).strip():
         raise ValidationError("work_order_event.by (Who) must not be empty: say who extends it")
     reason = str(reason or "").strip()
@@ -52,6 +72,16 @@ def plan_extend(store: Store, ref: str, due: dt.datetime, by: str, reason: str |
     check_open(order)
     now = now or utcnow()
     old_due = parse_iso(order.get("deadline"))
+    start = extension_start(order, now)
+    calendar = calendar_of(store)
+    if days is not None and due is None:
+        if days < 1:
+            raise ValidationError("an extension gives at least one working day more, got "
+                                  "{days}", days=days)
+        due = due_after(calendar, start, days)
+    elif due is None or days is not None:
+        raise ValidationError("give either the new deadline or the working days to add, "
+                              "not both")
     if old_due is not None and due <= old_due:
         raise ValidationError("the new deadline {due} is not later than the current one "
                               "({current}, office time): an extension gives more time",
@@ -62,7 +92,8 @@ def plan_extend(store: Store, ref: str, due: dt.datetime, by: str, reason: str |
     stamp = format_iso(now)
     wid = order["work_order_uuid"]
     state = wf.WorkOrderState(order["state"])
-    note = str(notes.extended(_local(old_due), _local(due), reason))
+    granted = working_days_granted(calendar, start, due)
+    note = str(notes.extended(_local(old_due), _local(due), reason, granted))
     event = wo._event(wid, state, state, str(by).strip(), note, now)
     return DeltaSet([
         Delta("work_order", wid, {"deadline": order.get("deadline"),
@@ -71,11 +102,12 @@ def plan_extend(store: Store, ref: str, due: dt.datetime, by: str, reason: str |
         Delta("work_order_event", event["event_uuid"], None, event)])
 
 
-def extend_order(store: Store, ref: str, due: dt.datetime, by: str, reason: str | None, *,
+def extend_order(store: Store, ref: str, due: dt.datetime | None, by: str,
+                 reason: str | None, *, days: int | None = None,
                  now: dt.datetime | None = None) -> DeltaSet:
     """Extend the deadline and write it (one transaction); returns the applied deltas."""
     store.require_asset_project()
     with store.session():
-        deltas = plan_extend(store, ref, due, by, reason, now=now)
+        deltas = plan_extend(store, ref, due, by, reason, days=days, now=now)
         store.apply(deltas, by)
     return deltas

@@ -282,8 +282,8 @@ def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
               unit: str | None = None) -> DeltaSet:
     """The deltas of one legal move (IllegalTransitionError otherwise): state, ``<state>_at``,
     an event with who/when/why, and on ``closed`` one maintenance record per asset.
-    ``unit`` names the disposal unit (处置单位, the ``assignee``) on a move to dispatched;
-    a change is written to the order and named in the event's note ("A → B")."""
+    ``unit``: the disposal unit (处置单位, ``assignee``) on dispatching, None keeps it, ""
+    clears it; a change is written to the order and the event's note ("A → B")."""
     if not by or not str(by).strip():
         raise ValidationError("work_order_event.by (Who) must not be empty: say who moves it")
     order = get_order(store, ref, pending)
@@ -301,14 +301,15 @@ def plan_move(store: Store, ref: str, to: wf.WorkOrderState | str, by: str,
     col = f"{dst.value}_at"
     old = {"state": order["state"], col: order.get(col), "updated_at": order["updated_at"]}
     new = {"state": dst.value, col: stamp, "updated_at": stamp}
-    unit = str(unit).strip() if unit is not None else ""
-    if unit and dst is not wf.S.DISPATCHED:
+    if unit is not None and dst is not wf.S.DISPATCHED:
         raise ValidationError("the disposal unit is named when dispatching: move order "
                               "{case_no} to dispatched to change it", case_no=order["case_no"])
-    if unit and unit != order.get("assignee"):
-        old["assignee"], new["assignee"] = order.get("assignee"), normalise(
-            sc.WORK_ORDER, "assignee", unit)
-        note = str(notes.unit_changed(order.get("assignee"), unit, note))
+    current = order.get("assignee") or None
+    unit = current if unit is None else (str(unit).strip() or None)
+    if unit != current:
+        old["assignee"] = order.get("assignee")
+        new["assignee"] = normalise(sc.WORK_ORDER, "assignee", unit)
+        note = str(notes.unit_changed(current, unit, note))
     deltas = DeltaSet([Delta("work_order", wid, old, new)])
     ev = _event(wid, src, dst, str(by).strip(), note, now)
     deltas.add(Delta("work_order_event", ev["event_uuid"], None, ev))

@@ -103,6 +103,12 @@ class DatabaseWatcher(QObject):
                 log.debug("closing the listener failed", exc_info=True)
 
 
+def read_all_again(w: Window) -> None:
+    """Every table of the project read again (the map, the table, the lists): others'
+    commits not heard one table at a time (a connection back, another window's save)."""
+    w.notify_data_changed({t.name for t in sc.ALL_TABLES if t.key})
+
+
 def watch_database(w: Window, store: PostgisStore) -> DatabaseWatcher:
     """Start listening to ``store``'s database for the window ``w``: the layers another
     session committed to are read again (``notify_data_changed``). While the listening
@@ -127,6 +133,6 @@ def watch_database(w: Window, store: PostgisStore) -> DatabaseWatcher:
             w.status_bar.set_notice(None)
             with contextlib.suppress(CitymgrError):  # said again by the next read
                 store.reconnect()
-            w.notify_data_changed({t.name for t in sc.ALL_TABLES if t.key})
+            read_all_again(w)
 
     return DatabaseWatcher(store.reader, w).connect_to(committed, interrupted, resumed).start()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.editing import EditSession
+from citymgr_desktop.core.editing import EditSession, held_elsewhere
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store.targets import is_database_target
@@ -41,6 +41,7 @@ from citymgr_desktop.ui.shell import first_view as fv
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
+from citymgr_desktop.ui.shell.file_watch import FileWatcher, follow_file
 from citymgr_desktop.ui.shell.map_loading import MapLoadingMixin
 from citymgr_desktop.ui.worker import Task, show_error
 
@@ -80,7 +81,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._load_task: Task | None = None
         self._box_map: MapData | None = None  # the first view's box, until the whole map is read
         self._first_view: Extent | None = None  # the view the open file is shown at first
-        self._watcher: DatabaseWatcher | None = None  # others' commits to an open database
+        self._watcher: DatabaseWatcher | FileWatcher | None = None  # others' commits
         self._restored = False  # window state restored: docks added later take their place
         self.canvas = MapCanvas(self)
         self.canvas.lang = self.lang
@@ -157,6 +158,8 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._start_map_load(store, address, infos, extent)
         if store.is_database:
             self._watcher = watch_database(self, store)
+        elif self.is_project and self.edit_session is None and held_elsewhere(store):
+            self._watcher = follow_file(self, store)  # another window edits: its saves shown
         if not self.is_project:
             self.status(self.tr("%1 is not a citymgr project: its layers are shown read-only")
                         .replace("%1", name), 10000)

@@ -40,8 +40,10 @@ from citymgr_desktop.core.workorders.query import load_report
 from citymgr_desktop.ui.i18n import label_language, language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import show_error
+from citymgr_desktop.ui.workorders.wrap_delegate import WrapDelegate
 
 THUMB = 96
+NOTE_COLUMN = 4  # the timeline's last column
 FOLDER_KEY = "workorders/photo_dir"
 
 
@@ -63,6 +65,8 @@ class WorkOrderDetailDialog(QDialog):
         self.timeline = QTreeWidget()
         self.timeline.setObjectName("orderTimeline")
         self.timeline.setRootIsDecorated(False)
+        # a long note (an extension's reason) wraps and its row grows: shown whole
+        self.timeline.setItemDelegateForColumn(NOTE_COLUMN, WrapDelegate(self.timeline))
         self.timeline.setHeaderLabels([self.tr("When"), self.tr("From"), self.tr("To"),
                                        self.tr("By"), self.tr("Note")])
         self.assets = QTreeWidget()
@@ -153,12 +157,16 @@ class WorkOrderDetailDialog(QDialog):
                 "%3", o.get("created_by") or "–")
             + (f"<br>{o['description']}" if o.get("description") else ""))
         self.timeline.clear()
+        top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop  # beside a wrapped note
         for e in report.events:
-            self.timeline.addTopLevelItem(QTreeWidgetItem([
+            item = QTreeWidgetItem([
                 format_local(e.get("at")),
                 wf.label(e["from_state"], lang) if e.get("from_state") else "",
                 wf.label(e["to_state"], lang), e.get("by") or "",
-                note_text(e.get("note"), language())]))
+                note_text(e.get("note"), language())])
+            for column in range(item.columnCount()):
+                item.setTextAlignment(column, top)
+            self.timeline.addTopLevelItem(item)
         self.assets.clear()
         for a in report.assets:
             v = a.values

@@ -1,6 +1,7 @@
 """Dialog to extend an open work order's deadline (延期): the new deadline in office time
-(starting at the current one) and the reason, required (OK stays disabled until it is
-given); a deadline that is not later is refused inline and the dialog stays open."""
+(starting at the current one) or, beside it, the working days more (工作日, by the file's
+working calendar; the two stay in step), and the reason, required (OK stays disabled until
+it is given); a deadline that is not later is refused inline and the dialog stays open."""
 
 from __future__ import annotations
 
@@ -14,37 +15,54 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from citymgr_desktop.core.clock import format_local, parse_iso, to_local, to_utc, utcnow
+from citymgr_desktop.core.clock import format_local, to_local, to_utc
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.workorders.deadlines import WorkCalendar
+from citymgr_desktop.core.workorders.extend import (
+    due_after,
+    extension_start,
+    working_days_granted,
+)
 from citymgr_desktop.ui import i18n
 
 
 class WorkOrderExtendDialog(QDialog):
-    """Asks for the new deadline, who and why; :meth:`result_values` returns them.
-    ``check(due, by, reason)`` plans the extension and raises the core's error, shown here."""
+    """Asks for the new deadline (or the working days more), who and why;
+    :meth:`result_values` returns them. ``check(due, by, reason)`` plans the extension and
+    raises the core's error, shown here; ``calendar`` is the file's working calendar."""
 
     def __init__(self, parent: QWidget | None, order: dict[str, Any], user: str,
-                 check: Callable[[dt.datetime, str, str], object]) -> None:
+                 check: Callable[[dt.datetime, str, str], object],
+                 calendar: WorkCalendar) -> None:
         super().__init__(parent)
-        self.order, self._check = order, check
+        self.order, self._check, self._calendar = order, check, calendar
         self.setWindowTitle(self.tr("Extend the deadline of %1").replace("%1", order["case_no"]))
         form = QFormLayout()
         form.addRow(self.tr("Order"), QLabel(f"{order['case_no']} · {order['title']}"))
         form.addRow(self.tr("Current deadline"), QLabel(format_local(order.get("deadline"))))
-        current = parse_iso(order.get("deadline")) or utcnow()
-        self.due = QDateTimeEdit(QDateTime(to_local(current).replace(second=0,
-                                                                      microsecond=0)))
+        self._start = extension_start(order).replace(second=0, microsecond=0)
+        self.due = QDateTimeEdit(QDateTime(to_local(self._start)))
         self.due.setObjectName("extendDue")
         self.due.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.due.setCalendarPopup(True)
-        form.addRow(self.tr("New deadline"), self.due)
+        self.days = QSpinBox()
+        self.days.setObjectName("extendDays")
+        self.days.setRange(0, 999)
+        self.days.setPrefix("+ ")
+        when = QHBoxLayout()
+        when.addWidget(self.due, 1)
+        when.addWidget(self.days)
+        when.addWidget(QLabel(self.tr("working days")))
+        form.addRow(self.tr("New deadline"), when)
         self.by = QLineEdit(user)
         form.addRow(self.tr("By"), self.by)
         self.reason = QPlainTextEdit()
@@ -67,11 +85,27 @@ class WorkOrderExtendDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.reason.textChanged.connect(self._update_ok)
-        self.due.dateTimeChanged.connect(lambda _d: self.error.clear())
+        self.due.dateTimeChanged.connect(self._due_changed)
+        self.days.valueChanged.connect(self._days_changed)
         self._update_ok()
 
     def due_utc(self) -> dt.datetime:
         return to_utc(self.due.dateTime().toPython().replace(second=0, microsecond=0))
+
+    def _due_changed(self, _when: QDateTime) -> None:
+        """A date picked: show the working days it grants."""
+        self.error.clear()
+        self.days.blockSignals(True)
+        self.days.setValue(working_days_granted(self._calendar, self._start, self.due_utc()))
+        self.days.blockSignals(False)
+
+    def _days_changed(self, days: int) -> None:
+        """Working days typed: move the date by the calendar (same time of day)."""
+        due = due_after(self._calendar, self._start, days)
+        self.due.blockSignals(True)
+        self.due.setDateTime(QDateTime(to_local(due)))
+        self.due.blockSignals(False)
+        self.error.clear()
 
     def _update_ok(self) -> None:
         missing = not self.reason.toPlainText().strip()

@@ -215,7 +215,8 @@ class WorkOrdersFeature(QObject):
         def plan(due: Any, by: str, reason: str) -> DeltaSet:
             return plan_extend(store, cases[0], due, by, reason, pending=session.pending)
 
-        dlg = WorkOrderExtendDialog(self.window, order, self.window.user_name(), plan)
+        dlg = WorkOrderExtendDialog(self.window, order, self.window.user_name(), plan,
+                                    dl.calendar_of(store))
         if not dlg.exec():
             return
         try:

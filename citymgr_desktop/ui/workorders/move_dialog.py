@@ -1,8 +1,8 @@
 """Dialog to move a work order: only the states the state machine allows from its current
 state are offered; who and why are asked for; the move that reports the work done (resolved)
 asks for its result (OK stays disabled until it is given); dispatching names the disposal
-unit (处置单位: the current one, a known one or a new one typed); closing also asks how to
-record the work."""
+unit (处置单位: the current one, a known one, a new one typed, or none when emptied); closing
+also asks how to record the work."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ class WorkOrderMoveDialog(QDialog):
         self.unit.addItems(sorted({*(units or ()), *([order["assignee"]]
                                                      if order.get("assignee") else [])}))
         self.unit.setCurrentText(order.get("assignee") or "")
-        self.unit.lineEdit().setPlaceholderText(self.tr("Department or crew that does the work"))
+        self.unit.lineEdit().setPlaceholderText(self.tr("Department or crew (empty: none)"))
+        self.unit.lineEdit().setClearButtonEnabled(True)
         form.addRow(self.tr("Disposal unit"), self.unit)
         self.by = QLineEdit(user)
         form.addRow(self.tr("By"), self.by)
@@ -129,10 +130,11 @@ class WorkOrderMoveDialog(QDialog):
         super().accept()
 
     def result_values(self) -> tuple[str, str, str | None, wo.CloseOptions, str | None]:
-        """(target state, by, note, closing options, disposal unit when dispatching)."""
+        """(target state, by, note, closing options, disposal unit when dispatching: ""
+        when emptied, i.e. cleared)."""
         dispatching = self.target.currentData() == wf.S.DISPATCHED.value
         return (self.target.currentData(), self.by.text().strip(),
                 self.note.toPlainText().strip() or None,
                 wo.CloseOptions(record_type=self.record_type.currentData(),
                                 condition_after=self.condition_after.currentData()),
-                self.unit.currentText().strip() or None if dispatching else None)
+                self.unit.currentText().strip() if dispatching else None)

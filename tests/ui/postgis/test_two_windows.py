@@ -1,6 +1,6 @@
 """Two windows of one user on the same database (trial 5): each holds its own journal slot
 from the moment it opens the database, so the second window's edit is kept and saved, never
-refused after its user typed it ("… is being edited in another citymgr window")."""
+refused after its user typed it ("… is open in another citymgr window")."""
 
 from __future__ import annotations
 

@@ -1,0 +1,111 @@
+"""A GeoPackage followed while another citymgr window holds it (this window views only: the
+other took the file's journal slot first, ``core/editing/recovery.claim_journal``). Each
+second a timer asks the file's ``PRAGMA data_version`` (``Store.write_state``): a commit of
+the other window (its save) reads everything again as ``database_watch`` does for a
+database (``read_all_again``: the map, the table and the lists refresh; the view and the
+selection stay), and the status bar says so. Once the other window has closed the
+file, the status bar offers to edit it here: the file opened again in this window at the
+same view with the same selection.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QPushButton
+
+from citymgr_desktop.core.editing import held_elsewhere
+from citymgr_desktop.ui import i18n
+from citymgr_desktop.ui.shell.database_watch import read_all_again
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.ui.shell.window import Window
+
+log = logging.getLogger(__name__)
+POLL_MS = 1000  # how often the file is asked whether another connection committed
+
+
+class FileWatcher(QObject):
+    """Polls ``store``'s file for the window ``w`` until :meth:`stop` (the file closed)."""
+
+    def __init__(self, w: Window, store: Store) -> None:
+        super().__init__(w)  # type: ignore[arg-type]  # the window is a QMainWindow
+        self._w, self._store = w, store
+        self._version = self._data_version()
+        self._edit_here: QPushButton | None = None  # offered once the other window closed
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self._edit_here is not None:
+            self._w.status_bar.removeWidget(self._edit_here)
+            self._edit_here.deleteLater()
+            self._edit_here = None
+
+    def _data_version(self) -> int | None:
+        try:
+            return self._store.write_state()[0]
+        except Exception:  # the file mid-change or gone: asked again at the next tick
+            log.debug("data_version of %s not read", self._store.path, exc_info=True)
+            return None
+
+    def _poll(self) -> None:
+        if self._w.store is not self._store:
+            self.stop()
+            return
+        version = self._data_version()
+        name = self._store.path.name
+        if version is not None and version != self._version:
+            self._version = version
+            read_all_again(self._w)
+            self._w.status(i18n.tr("%1 was saved in another window: reloaded")
+                           .replace("%1", name), 8000)
+        if self._edit_here is None and not held_elsewhere(self._store):
+            self._offer(name)
+
+    def _offer(self, name: str) -> None:
+        """The other window closed the file: a button in the status bar edits it here (a
+        button, not a notice: a label as long as this sentence would widen the window)."""
+        said = i18n.tr("%1 is no longer open in another window: it can be edited in this "
+                       "one").replace("%1", name)
+        self._edit_here = QPushButton(i18n.tr("Edit in this window"), self._w.status_bar)
+        self._edit_here.setObjectName("editHereButton")
+        self._edit_here.setToolTip(said)
+        self._edit_here.clicked.connect(self._take_over)
+        self._w.status_bar.addWidget(self._edit_here)
+        self._edit_here.show()
+        self._w.status(said, 15000)
+
+    def _take_over(self) -> None:
+        """Open the file again in this window (it claims the journal slot; another window
+        quicker to take it is said as at any open), the view, the selection and the map tool
+        kept."""
+        w, store = self._w, self._store
+        if w.store is not store:
+            return
+        extent, chosen, tool = w.canvas.extent(), w.selection.all(), w.canvas.tool
+        current = w.selection.current_layer
+
+        def loaded(_data: object) -> None:
+            w.mapLoaded.disconnect(loaded)
+            w.selection.replace_all(chosen)
+            if current is not None:
+                w.selection.set_current_layer(current)
+            w.canvas.set_tool(tool)
+
+        w.mapLoaded.connect(loaded)
+        w.status_bar.clearMessage()  # the offer, taken
+        if not w.open_file(store.path, extent=extent):
+            w.mapLoaded.disconnect(loaded)
+
+
+def follow_file(w: Window, store: Store) -> FileWatcher:
+    """Follow ``store``'s file for the window ``w``, which views it while another window
+    holds it. Stop it when the store is closed."""
+    return FileWatcher(w, store)
