@@ -138,7 +138,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def run_undo(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.messages import msg
+    from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync import undo_sync
@@ -157,9 +157,10 @@ def run_undo(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         lang = cli_language()
-        print(msg("undid sync {sync_id}: {rows} row change(s) reverted; integrity {check} ok",
+        check = Term(f"integrity {result['integrity_check']} ok", "完整性检查通过")
+        print(msg("undid sync {sync_id}: {rows} row change(s) reverted; {check}",
                   sync_id=result["sync_id"], rows=result["rows_restored"],
-                  check=result["integrity_check"]).render(lang))
+                  check=check).render(lang))
         if result["backup"]:
             print("  " + msg("backup before the undo: {path}",
                              path=result["backup"]).render(lang))

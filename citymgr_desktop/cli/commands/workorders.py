@@ -216,7 +216,7 @@ def creation_note(count: int, where: str) -> Message:
 
 
 def run_move(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.messages import msg
+    from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
     from citymgr_desktop.core.workorders import states as wf
@@ -231,8 +231,9 @@ def run_move(args: argparse.Namespace) -> int:
         print_json({"case_no": row["case_no"], "state": row["state"],
                     "label": wf.label(row["state"], "zh")})
     else:
-        print(msg("{case}: {state} ({label})", case=row["case_no"], state=row["state"],
-                  label=wf.label(row["state"], "zh")).render(cli_language()))
+        label = wf.label(row["state"], "zh")
+        print(msg("{case}: {state}", case=row["case_no"],
+                  state=Term(f"{row['state']} ({label})", label)).render(cli_language()))
     return 0
 
 
@@ -314,9 +315,10 @@ def run_limits(args: argparse.Namespace) -> int:
     for t in limits:
         table = sc.TABLES_BY_NAME.get(t.asset_class or "")
         cls = Term(t.asset_class, table.zh) if table else Term(t.asset_class or "*", "所有类别")
-        print(msg("{cls:<14} P{priority}  {limit:<20} {zh}", cls=cls, priority=t.priority,
-                  name=dm.WORK_ORDER_PRIORITY.label(t.priority, "zh"), limit=t.describe("en"),
-                  zh=t.describe("zh")).render(lang))
+        level = Term(f"P{t.priority}", dm.WORK_ORDER_PRIORITY.label(t.priority, "zh"))
+        limit = Term(f"{t.describe('en'):<20} {t.describe('zh')}", t.describe("zh"))
+        print(msg("{cls:<14} {priority}  {limit}", cls=cls, priority=level,
+                  limit=limit).render(lang))
     return 0
 
 
