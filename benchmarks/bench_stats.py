@@ -182,11 +182,14 @@ def main() -> None:
         t_month, _ = median_of(lambda: stats.monthly_figures(store, period, now=NOW), 3)
         t_cond, _ = median_of(lambda: stats.condition_table(store, ("layer", "district",
                                                                     "bgid")), 3)
+        t_past, _ = median_of(lambda: stats.condition_table(
+            store, ("layer", "district"), period=stats.Period.month("2026-10"), now=NOW), 3)
         t_hot, _ = median_of(lambda: stats.hotspot_grid(store, "poor_assets"), 3)
         t_cases, _ = median_of(lambda: stats.hotspot_grid(store, "open_cases"), 3)
         print(f"| monthly report figures (two months of key figures + dashboard) "
               f"| {t_month:.3f} |")
         print(f"| condition by class, sub-district and grid | {t_cond:.3f} |")
+        print(f"| condition by class and sub-district at a past month's end | {t_past:.3f} |")
         print(f"| hot spots: poor assets / open cases | {t_hot:.3f} / {t_cases:.3f} |")
     refresh_in_app(path, period, args.runs, statistics.median(totals))
 

@@ -245,11 +245,43 @@ def build_rows(size: dict[str, int], work: Path, only: str | None = None) -> lis
                           str(district), "--frames", "31", "--whole-only"],
                          {"QT_QPA_PLATFORM": "offscreen"}, reads_result=True),
                     target="< 16 ms"))
+    rows.append(app_open_row(work))
     rows.append(Row(f"atlas, one page per 街道, {n:,}, whole process",
                     Side(citymgr("print-map", str(district), "--out", str(work / "atlas.pdf"),
                                  "--atlas", "district", "--overwrite")),
                     target="not worse than before"))
     return rows
+
+
+def app_open_row(work: Path) -> Row:
+    """The app opening the 4 MB sample (both sizes): the whole ``citymgr-desktop FILE
+    --screenshot`` process, which opens, draws the still frame, writes the picture and
+    exits, on a fresh copy with fresh settings each run; QGIS's ``--snapshot`` the peer
+    when there is a display (``xvfb-run -a python benchmarks/run_all.py``). The moments in
+    between (window, first frame, answering input): bench_app_open.py."""
+    sample = ROOT / "sample_data" / "district.gpkg"
+    (work / "app-empty").mkdir()
+    folder, qgis_folder = work / "app-open", work / "app-open-qgis"
+    file, png = folder / "district.gpkg", str(work / "app-open.png")
+    ours = Side([sys.executable, "-m", "citymgr_desktop.ui.app", str(file), "--screenshot",
+                 png, "--size", "1440x900"],
+                {"XDG_CONFIG_HOME": str(work / "app-config"),
+                 "XDG_DATA_HOME": str(work / "app-data")},
+                setup=[(str(work / "app-empty"), str(folder)),
+                       (str(work / "app-empty"), str(work / "app-config")),
+                       (str(sample), str(file))])
+    peer = None
+    if os.environ.get("DISPLAY") and shutil.which("qgis"):  # QGIS exits 1 after its picture
+        qgis_file = qgis_folder / "district.gpkg"
+        peer = Side(["sh", "-c", 'qgis "$@"; test -s "$3"', "qgis", "--nologo", "--snapshot",
+                     str(work / "app-open-qgis.png"), "--noversioncheck", "--noplugins",
+                     "--profiles-path", str(work / "qgis-profiles"), "--width", "1440",
+                     "--height", "900", str(qgis_file)],
+                    setup=[(str(work / "app-empty"), str(qgis_folder)),
+                           (str(sample), str(qgis_file))])
+    return Row("open the 4 MB sample in the app to its still frame, whole "
+               "`citymgr-desktop --screenshot` process", ours, peer,
+               "QGIS `--snapshot`" if peer else "", "not worse than before")
 
 
 def sync_rows(size: dict[str, int], work: Path, what: str) -> list[Row]:

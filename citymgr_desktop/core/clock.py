@@ -56,6 +56,26 @@ def format_local(text: str | None, with_time: bool = True) -> str:
     return loc.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+def office_zone(lang: str) -> str:
+    """The office time zone as a reader sees it beside a time or over a column:
+    ``办公时间（UTC+8）`` / ``office time (UTC+8)``."""
+    delta = OFFICE_TZ.utcoffset(None)
+    hours = int(delta.total_seconds() // 3600) if delta else 0
+    return (f"办公时间（UTC{hours:+d}）" if lang.startswith("zh")
+            else f"office time (UTC{hours:+d})")
+
+
+def format_local_zoned(value: object, lang: str) -> str:
+    """A stored timestamp in office time with its zone, ``2026-12-07 21:17 办公时间（UTC+8）``,
+    for text a person reads without a heading that names the zone; what is not a timestamp
+    as :func:`format_local_or_text` shows it."""
+    try:
+        text = format_local(str(value)) if value not in (None, "") else ""
+    except ValueError:
+        return str(value)
+    return f"{text} {office_zone(lang)}" if text else ""
+
+
 def format_local_or_text(value: object, with_time: bool = True) -> str:
     """A stored timestamp shown in office time (:func:`format_local`), or, when it is not a
     timestamp (a damaged or hand-edited file), the value as it is; empty when there is none.

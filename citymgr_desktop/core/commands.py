@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from citymgr_desktop.core.errors import StaleStepError
 from citymgr_desktop.core.messages import Text, render
 
 
@@ -61,11 +62,13 @@ class CommandStack:
         self._changed()
 
     def undo(self) -> Text | None:
-        """Undo the last command; returns its label (None if there was nothing)."""
+        """Undo the last command; returns its label (None if there was nothing). A command
+        whose undo raises :class:`StaleStepError` is dropped from the stack (the error goes
+        on to the caller); any other error leaves the stack as it was."""
         if not self._undo:
             return None
         cmd = self._undo[-1]
-        cmd.undo()
+        self._step(cmd.undo, cmd)
         self._undo.pop()
         self._redo.append(cmd)
         self._changed()
@@ -75,11 +78,18 @@ class CommandStack:
         if not self._redo:
             return None
         cmd = self._redo[-1]
-        cmd.do()
+        self._step(cmd.do, cmd)
         self._redo.pop()
         self._undo.append(cmd)
         self._changed()
         return cmd.label
+
+    def _step(self, step: Callable[[], None], cmd: Command) -> None:
+        try:
+            step()
+        except StaleStepError:
+            self.drop(lambda c: c is cmd)  # the file changed under it: no longer a step
+            raise
 
     def can_undo(self) -> bool:
         return bool(self._undo)

@@ -115,6 +115,12 @@ class ConflictError(CitymgrError):
     category = "conflict"
 
 
+class StaleStepError(ConflictError):
+    """An undo or redo step can no longer be taken because the file changed under it (a
+    sync undone and synced again outside this window). The undo stack drops the step, as
+    Qt's ``QUndoCommand.setObsolete``; the message says what happened and what to do."""
+
+
 class NotFoundError(CitymgrError):
     """A named layer, asset, work order or sync does not exist."""
 

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 FORMATS = ("geojson", "gpkg", "csv", "xlsx")
 SUFFIXES = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "xlsx": ".xlsx"}
-_PLACE = {"lon": ("Longitude (WGS 84)", "经度（WGS 84）"),
-          "lat": ("Latitude (WGS 84)", "纬度（WGS 84）")}
+_PLACE = {"lon": ("Longitude (WGS 84)", "经度（WGS 84）", "longitude_wgs84"),
+          "lat": ("Latitude (WGS 84)", "纬度（WGS 84）", "latitude_wgs84")}
 _WIDE = {"asset_uuid": 38, "obj_code": 19, "name": 24, "bgid": 16, "owner_dept": 18,
          "maintainer_dept": 18, "remarks": 30, "updated_at": 17, "retired_at": 17}
 
@@ -60,7 +60,9 @@ def export_layer(store: Store, layer: str, path: str | os.PathLike[str], fmt: st
         raise ValidationError("no asset of {layer} matches; nothing was written", layer=layer)
     prog.check()
     prog.update(1, 4, table.label(lang))
-    frame = _chosen_frame(store, table, chosen.fids, set(chosen.new), mine)
+    frame = _chosen_frame(store, table, chosen.fids, set(chosen.new), mine,
+                          by_fid=where is not None or among is not None,
+                          include_retired=include_retired)
     prog.check()
     prog.update(2, 4, table.label(lang))
     frame = _whole_numbers(frame, table) if codes else _labelled(frame, table, lang)
@@ -69,25 +71,29 @@ def export_layer(store: Store, layer: str, path: str | os.PathLike[str], fmt: st
     elif fmt == "gpkg":
         writers.write_gpkg([(layer, frame, table)], path, lang=lang, progress=prog)
     else:
-        headings, rows = _table_rows(frame, table, lang)
+        headings, rows = _table_rows(frame, table, None if codes else lang)
         if fmt == "csv":
             writers.write_csv([headings, *rows], path, progress=prog)
         else:
-            _write_xlsx(headings, rows, [_WIDE.get(c, 12) for c in frame.columns
-                                         if c != frame.geometry.name] + [13, 13],
-                        path, table, lang, prog)
+            widths = [_WIDE.get(c, 12) for c in frame.columns if c != frame.geometry.name]
+            writers.write_xlsx([writers.Sheet(table.label(lang), headings, rows,
+                                              [*widths, 13, 13])],
+                               path, table.label(lang), progress=prog)
     prog.update(4, 4, table.label(lang))
     return {"out": str(Path(path)), "format": fmt, "layer": layer, "features": len(frame)}
 
 
 def _chosen_frame(store: Store, table: sc.Table, fids: Any, new: set[str],
-                  pending: list[Delta]) -> gpd.GeoDataFrame:
+                  pending: list[Delta], *, by_fid: bool, include_retired: bool
+                  ) -> gpd.GeoDataFrame:
     """The chosen rows as a GeoDataFrame (the layer's fields in the model's order, then the
-    geometry), saved ones by fid, then the new ones, with the pending edits applied."""
+    geometry), saved ones by fid, then the new ones, with the pending edits applied.
+    ``by_fid``: only the chosen rows are read (a selection, a filter), not the layer."""
     from citymgr_desktop.core.editing.overlay import overlay_frame
     from citymgr_desktop.core.editing.view import SessionView
 
-    frame = store.read(table.name)
+    frame = (store.read(table.name, fids=fids) if by_fid
+             else store.read(table.name, include_retired=include_retired))
     if pending:
         view = SessionView(store)  # the edits as data: nothing of the app's session
         view.pending = DeltaSet(pending)
@@ -127,11 +133,13 @@ def _whole_numbers(frame: gpd.GeoDataFrame, table: sc.Table) -> gpd.GeoDataFrame
     return out
 
 
-def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str
+def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str | None
                 ) -> tuple[list[str], list[list[Any]]]:
-    """Headings in ``lang`` and rows for CSV/XLSX: the fields, times in office time, then
-    a location point of each asset in WGS 84 (the point, a line's middle, a point inside a
-    polygon) a crew's phone can navigate to."""
+    """Headings and rows for CSV/XLSX: the fields, times in office time, then a location
+    point of each asset in WGS 84 (the point, a line's middle, a point inside a polygon) a
+    crew's phone can navigate to. Headings are the fields' labels in ``lang``, as the
+    work-order tables have them; None (the stored codes): the schema's field names, as the
+    GeoPackage and GeoJSON have them, for a file read back by a program."""
     import geopandas as gpd
     import pandas as pd
     import shapely
@@ -155,19 +163,11 @@ def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str
     for coordinate in (wgs.x, wgs.y):
         rounded = coordinate.round(7)
         columns.append(rounded.astype(object).where(rounded.notna(), None).tolist())
-    zh = lang.startswith("zh")
-    headings = [table.field(n).label(lang) for n in names] + [
-        _PLACE[k][1 if zh else 0] for k in ("lon", "lat")]
+    if lang is None:
+        headings = [*names, *(_PLACE[k][2] for k in ("lon", "lat"))]
+    else:
+        which = 1 if lang.startswith("zh") else 0
+        headings = [table.field(n).label(lang) for n in names] + [
+            _PLACE[k][which] for k in ("lon", "lat")]
     return headings, [list(r) for r in zip(*columns, strict=True)]
 
-
-def _write_xlsx(headings: list[str], rows: list[list[Any]], widths: list[float],
-                path: str | os.PathLike[str], table: sc.Table, lang: str,
-                progress: Progress) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = table.label(lang)[:31]
-    writers.styled_sheet(ws, headings, rows, widths)
-    writers.save_workbook(wb, path, table.label(lang), progress=progress)

@@ -4,16 +4,21 @@ are imported (seconds on a busy office PC; nothing at all was shown before the m
 
 It is drawn with the application's font at every repaint, so once the CJK font is set up
 its Chinese is drawn with it; :meth:`StartupSplash.say` repaints at once (the event loop is
-not running yet), and :meth:`QSplashScreen.finish` closes it when the main window is shown.
+not running yet), and :meth:`StartupSplash.finish` closes it when the main window is shown.
+
+A plain frameless window, not a ``QSplashScreen``: Qt 6's splash screen waits in its show
+event for a window that is only mapped after that event, so every start lost its full
+one-second timeout (offscreen, Xvfb); here the wait ends as soon as the window is exposed.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QSplashScreen
+from PySide6.QtCore import QEventLoop, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter
+from PySide6.QtWidgets import QApplication, QWidget
 
 from citymgr_desktop import __version__
 from citymgr_desktop.ui import i18n
@@ -22,17 +27,32 @@ SIZE = (520, 220)
 BACKGROUND = QColor("#1f4e79")  # the blue of the app's icon and title bar, light text on it
 TEXT = QColor("#ffffff")
 DETAIL = QColor("#c9d9ea")
+EXPOSE_TIMEOUT_S = 1.0  # at most this long for the window system to show a window
 
 
-class StartupSplash(QSplashScreen):
+def wait_until_exposed(window: QWidget, timeout: float = EXPOSE_TIMEOUT_S) -> bool:
+    """Process events until ``window`` is on screen (exposed), at most ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        handle = window.windowHandle()
+        if handle is not None and handle.isExposed():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+        time.sleep(0.002)
+
+
+class StartupSplash(QWidget):
     """A frameless box with the app's name (in the interface language), its version, a
-    status line ("Opening district.gpkg…") and a line for the current step."""
+    status line ("Opening district.gpkg…") and a line for the current step. A click hides
+    it (as a ``QSplashScreen`` does)."""
 
     def __init__(self, status: str) -> None:
-        pixmap = QPixmap(*SIZE)
-        pixmap.fill(BACKGROUND)
-        super().__init__(pixmap, Qt.WindowType.WindowStaysOnTopHint)
+        super().__init__(None, Qt.WindowType.SplashScreen | Qt.WindowType.FramelessWindowHint
+                         | Qt.WindowType.WindowStaysOnTopHint)
         self.setObjectName("startupSplash")
+        self.setFixedSize(*SIZE)
         self.title = i18n.tr("City asset inventory")
         self.status = status
         self.detail = ""
@@ -42,6 +62,20 @@ class StartupSplash(QSplashScreen):
         self.detail = detail
         self.repaint()
         QApplication.processEvents()
+
+    def finish(self, window: QWidget) -> None:
+        """Close once ``window`` (the main window) is on screen."""
+        wait_until_exposed(window)
+        self.close()
+
+    def mousePressEvent(self, _event) -> None:
+        self.hide()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        self.drawContents(painter)
+        painter.end()
 
     def drawContents(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -88,11 +122,14 @@ def opening_text(target: str | None) -> str:
 def show_splash(target: str | None) -> StartupSplash | None:
     """Show the splash (centred on the primary screen) and paint it before returning; None
     where there is no screen to show it on."""
-    if QGuiApplication.primaryScreen() is None:
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
         return None
     splash = StartupSplash(opening_text(target))
     splash.detail = i18n.tr("Starting…")
+    splash.move(screen.geometry().center() - splash.rect().center())
     splash.show()
+    wait_until_exposed(splash)
     splash.repaint()
     QApplication.processEvents()
     return splash

@@ -101,16 +101,16 @@ def test_import_report_says_the_transformation_in_chinese(tmp_path):
 
 
 def test_sync_list_prints_office_time_and_json_keeps_utc(synced_master):
-    """The times a person reads are office time (UTC+8), as the app shows them; ``--json``
-    keeps the stored UTC text."""
+    """The times a person reads are office time (UTC+8), as the app shows them, and say so
+    (the XLSX headings' words); ``--json`` keeps the stored UTC text."""
     from citymgr_desktop.core.clock import format_local
     data = json.loads(run(["sync-list", synced_master, "--json"]).ok(quiet=True))
     [package], [sync_run] = data["packages"], data["runs"]
     assert package["created_at"].endswith("Z") and sync_run["applied_at"].endswith("Z")
-    for lang in ("en", "zh_CN"):
+    for lang, zone in (("en", "office time (UTC+8)"), ("zh_CN", "办公时间（UTC+8）")):
         text = run(["sync-list", synced_master, "--lang", lang]).ok(quiet=True)
-        assert format_local(package["created_at"]) in text, text
-        assert format_local(sync_run["applied_at"]) in text
+        assert f"{format_local(package['created_at'])} {zone}" in text, text
+        assert f"{format_local(sync_run['applied_at'])} {zone}" in text
         assert package["created_at"] not in text and sync_run["applied_at"] not in text
 
 

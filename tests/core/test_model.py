@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from citymgr_desktop.core.commands import CommandStack
-from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.errors import ConflictError, StaleStepError, ValidationError
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
@@ -153,6 +153,42 @@ def test_failing_command_leaves_stack_unchanged():
     with pytest.raises(ValidationError):
         stack.push(Boom())
     assert len(stack) == 0 and not stack.can_undo()
+
+
+def test_a_stale_step_is_dropped_and_any_other_failure_keeps_it():
+    """As Qt's QUndoCommand.setObsolete: a step the file changed under (StaleStepError) is
+    taken off the stack, undo or redo; a step that merely failed stays to be tried again."""
+    class Step:
+        def __init__(self, label, error=None):
+            self.label, self.error = label, error
+
+        def do(self):
+            pass
+
+        def undo(self):
+            if self.error is not None:
+                raise self.error
+
+    stack = CommandStack()
+    stack.push(Step("kept"))
+    failing = Step("fails", ConflictError("later edits"))
+    stack.push(failing)
+    with pytest.raises(ConflictError):
+        stack.undo()
+    assert stack.undo_command() is failing and not stack.can_redo()
+    failing.error = StaleStepError("the file changed")
+    seen = []
+    stack.subscribe(lambda: seen.append(stack.undo_label()))
+    with pytest.raises(StaleStepError):
+        stack.undo()
+    assert stack.undo_label() == "kept" and not stack.can_redo() and seen == ["kept"]
+    stale_redo = Step("redo")
+    stack.push(stale_redo)
+    stack.undo()
+    stale_redo.do = lambda: (_ for _ in ()).throw(StaleStepError("gone"))
+    with pytest.raises(StaleStepError):
+        stack.redo()
+    assert not stack.can_redo() and stack.undo_label() == "kept"
 
 
 def test_schema_hash_is_stable():

@@ -2,7 +2,11 @@
 person would have seen, and when, to a JSON file: the first paint of each kind of top-level
 window (seconds since the process started), the splash's texts and whether a main window
 existed when it was first painted, and whether the splash was still up once the map was
-loaded; it closes the main window once its map is loaded. Used by
+loaded; when the map's first frame was painted (``map_frame``), when its still
+(antialiased) frame was on screen (``map_still``), and when the window answered input with
+its work-order list filled (``answering``: the first tick of a 20 ms timer, late by less
+than 50 ms, once the list has its rows), and which of the libraries that only some features
+need were read by then (``libraries``); it closes the main window once all is seen. Used by
 ``tests/ui/test_startup_feedback.py`` and ``benchmarks/bench_startup.py`` (any tree: the
 probe needs nothing of the app but ``main``)::
 
@@ -29,6 +33,9 @@ def process_age() -> float:
 
 
 _T0 = time.perf_counter()
+# read when a feature that needs them is first used, not to open a file (issue 18): the
+# dashboard's charts, the field calculator's and import's tables, import's GDAL reader
+LATER_LIBRARIES = ("matplotlib", "pandas", "pyogrio")
 
 
 def main(argv: list[str]) -> int:
@@ -38,14 +45,15 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter() - start_age  # perf_counter() at the process start
 
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication, QTableWidget, QWidget
 
     from citymgr_desktop.ui import app as entry
 
     qapp = QApplication.instance() or QApplication([sys.argv[0]])
     result: dict = {"first_paint": {}, "splash": None, "main_window_at_splash": None,
-                    "splash_after_map": None, "map_loaded": None, "before_main": start_age}
-    state: dict = {"window": None}
+                    "splash_after_map": None, "map_loaded": None, "before_main": start_age,
+                    "map_frame": None, "map_still": None, "answering": None}
+    state: dict = {"window": None, "frame_ready": False, "tick": None, "finishing": False}
 
     def main_window() -> QWidget | None:
         return next((w for w in QApplication.topLevelWidgets()
@@ -64,19 +72,45 @@ def main(argv: list[str]) -> int:
                         if shots:
                             QTimer.singleShot(0, lambda o=obj: o.grab().save(
                                 str(shots / "splash.png")))
+            elif event.type() == QEvent.Type.Paint and state["frame_ready"] \
+                    and result["map_frame"] is None and state["window"] is not None \
+                    and obj is state["window"].canvas:
+                result["map_frame"] = time.perf_counter() - t0
             return False
 
     spy = FirstPaint()
     qapp.installEventFilter(spy)
 
     def watch() -> None:
+        now = time.perf_counter()
+        late, state["tick"] = (now - state["tick"] - 0.020 if state["tick"] else 1.0), now
         w = main_window()
         if w is not None and w.isVisible() and state["window"] is None:
             state["window"] = w
-            w.mapLoaded.connect(lambda _d: QTimer.singleShot(300, finish))
+            w.canvas.renderFinished.connect(lambda _s: state.update(frame_ready=True))
+            w.mapLoaded.connect(lambda _d: loaded())
+        if w is None or state["window"] is None:
+            return
+        if result["map_still"] is None and w.canvas.data is not None and w.canvas.is_settled():
+            result["map_still"] = now - t0
+        table = w.findChild(QTableWidget, "workOrderTable")
+        if result["answering"] is None and table is not None and table.rowCount() > 0 \
+                and late < 0.050:
+            result["answering"] = now - t0
+        if state["finishing"] and result["map_still"] is not None \
+                and result["answering"] is not None:
+            state["finishing"] = False
+            QTimer.singleShot(0, finish)
+
+    def loaded() -> None:
+        result["map_loaded"] = time.perf_counter() - t0
+        QTimer.singleShot(300, lambda: state.update(finishing=True))
+        QTimer.singleShot(30_000, finish)  # a list that never fills: end anyway
 
     def finish() -> None:
-        result["map_loaded"] = time.perf_counter() - t0
+        if state["window"] is None or not state["window"].isVisible():
+            return
+        result["libraries"] = [m for m in LATER_LIBRARIES if m in sys.modules]
         result["splash_after_map"] = any(type(w).__name__ == "StartupSplash" and w.isVisible()
                                          for w in QApplication.topLevelWidgets())
         if shots:

@@ -62,6 +62,8 @@ def test_layer_export_from_menu_context_menu_and_table(window_in, small_district
     out = tmp_path / "bad.geojson"
 
     def fill_filtered(dialog):
+        qtbot.waitUntil(lambda: "…" not in "".join(  # counted in a worker
+            dialog.scope.itemText(i) for i in range(dialog.scope.count())), timeout=20_000)
         seen["scopes"] = [dialog.scope.itemText(i) for i in range(dialog.scope.count())]
         seen["title"] = dialog.windowTitle()
         _choose(qtbot, dialog.scope, "filtered")
@@ -135,6 +137,8 @@ def test_layer_export_from_menu_context_menu_and_table(window_in, small_district
     def fill_selected(dialog):
         _choose(qtbot, dialog.scope, "selected")
         pick(qtbot, dialog.format, "csv")
+        seen["codes"] = dialog.codes.currentData()
+        pick(qtbot, dialog.codes, False)  # words: the headings are the fields' labels
         seen["name"] = dialog.path.text()
 
     with answer(qtbot, "确定", fill=fill_selected, kind=LayerExportDialog):
@@ -144,5 +148,50 @@ def test_layer_export_from_menu_context_menu_and_table(window_in, small_district
     _wait_done(qtbot, feat, chosen_file)
     with open(chosen_file, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
+    assert seen["codes"] is True  # remembered from the GeoPackage
     assert rows[0][0] == "资产唯一标识" and {r[0] for r in rows[1:]} == set(chosen)
+    assert "技术状况" in rows[0] and "condition" not in rows[0]
 
+
+
+def test_the_dialog_opens_before_the_assets_are_counted(window_in, small_district, qtbot,
+                                                       monkeypatch):
+    """The counts of "all" and of the filter come from a worker: the dialog opens at once
+    (on a 120,000-bin layer it waited a second for them on the UI thread)."""
+    import threading
+
+    from citymgr_desktop.ui.exporting import feature as exporting
+
+    window = window_in("en", small_district)
+    feat = window.installed_features["exporting"]
+    counted_on_ui_thread: list[bool] = []
+    go_on = threading.Event()
+    real = exporting.select_assets
+
+    def slow_count(*args, **kwargs):
+        counted_on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        go_on.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exporting, "select_assets", slow_count)
+    press(qtbot, window, Qt.Key.Key_F6)
+    table = window.findChild(QWidget, "attribute_table")
+    qtbot.waitUntil(table.isVisible, timeout=5000)
+    pick(qtbot, table.layer_box, "litter_bin")
+    seen: dict = {}
+
+    def look(dialog):
+        seen["opened"] = dialog.scope.itemText(2)
+        go_on.set()
+        qtbot.waitUntil(lambda: "…" not in dialog.scope.itemText(2), timeout=20_000)
+        seen["counted"] = dialog.scope.itemText(2)
+        seen["chosen"] = dialog.scope.currentData()
+
+    with answer(qtbot, "Cancel", fill=look, kind=LayerExportDialog):
+        qtbot.mouseClick(table.toolbar.widgetForAction(feat.action), LEFT)
+    go_on.set()
+    assert seen["opened"] == "All assets (…)"
+    assert seen["counted"] == f"All assets ({len(_bins(small_district, '1')):,})"
+    assert seen["chosen"] == "all"  # nothing selected, no filter: the one with assets
+    assert counted_on_ui_thread and not any(counted_on_ui_thread)
+    qtbot.waitUntil(lambda: not feat.counting.is_running(), timeout=20_000)

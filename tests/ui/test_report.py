@@ -5,6 +5,7 @@ core's, English on request; and the hot-spot theme of ``citymgr render``."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 
@@ -52,6 +53,7 @@ def test_report_in_chinese_is_searchable(district, tmp_path, qapp):
     assert f"超期工单({len(figs.overdue)})" in everything
     for order in figs.overdue:
         assert order["case_no"] in everything
+    assert "制作2026-11-2020:00办公时间（UTC+8）·测试·" in text[0]  # the zone, as in the XLSX
     records = figs.key["records"]
     assert f"养护记录数{records[0]}{records[1]}" in text[0]
     from tests.ui.test_pdf_language import english_sentences, pdf_text
@@ -73,6 +75,7 @@ def test_report_cli_english_and_refusals(district, tmp_path, capsys, qapp):
                   "Evaluationoftheassignees", "Overdueworkorders"):
         assert words in everything, words
     assert "Hotspots" not in everything
+    assert re.search(r"Made\d{4}-\d\d-\d\d\d\d:\d\dofficetime\(UTC\+8\)·", everything)
     before = out.read_bytes()
     assert main(["report", str(district), "--month", "2026-10", "--out", str(out)]) == 3
     assert "--overwrite" in capsys.readouterr().err and out.read_bytes() == before
@@ -81,6 +84,32 @@ def test_report_cli_english_and_refusals(district, tmp_path, capsys, qapp):
     assert not (tmp_path / "x.pdf").exists()
     assert main(["report", str(district), "--month", "2026-10", "--out",
                  str(tmp_path / "x.txt")]) == 3
+
+
+def embedded_fonts(pdf) -> set[str]:
+    """The base names of the fonts the PDF's pages use (a subset's tag removed)."""
+    names = set()
+    for page in PdfReader(str(pdf)).pages:
+        for ref in (page.get("/Resources") or {}).get("/Font", {}).values():
+            names.add(str(ref.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
+    return names
+
+
+def test_the_charts_write_chinese_in_the_pages_simplified_chinese_face(small_district,
+                                                                       tmp_path, qapp):
+    """The charts' Hanzi come from the app's CJK font, the face of the pages' text (Noto
+    Sans CJK SC here), not from the system's fallback (the Japanese face of the same
+    collection, with Japanese glyph forms)."""
+    from citymgr_desktop.export.fonts import cjk_family
+
+    out = tmp_path / "report.pdf"
+    with Store.open(small_district, read_only=True) as store:
+        export_monthly_report(store, "2026-11", out, now=NOW, with_map=False)
+    fonts = embedded_fonts(out)
+    cjk = [f for f in fonts if "CJK" in f]
+    assert cjk and not [f for f in cjk if "CJKjp" in f or "CJKkr" in f], fonts
+    if cjk_family() == "Noto Sans CJK SC":
+        assert {"NotoSansCJKsc-Regular", "NotoSansCJKsc-Bold"} <= fonts, fonts
 
 
 def test_empty_month_still_makes_a_report(district, tmp_path, qapp):

@@ -51,6 +51,33 @@ def test_assets_imported_this_month_are_not_in_last_months_report(district, tmp_
     assert "未计入本月台账" not in pages_text(tmp_path / "this.pdf")[0]
 
 
+def test_a_past_months_charts_do_not_change_with_what_came_after(district, tmp_path):
+    """Page 2 of last month's report (condition by class and by 街道, orders by state) is the
+    same after assets are imported and an order is reported this month; the class chart's
+    counts are the register at the month's end, as ``citymgr stats --to`` counts it."""
+    import json
+
+    today = office_today()
+    last_day = today.replace(day=1) - dt.timedelta(days=1)
+    last = last_day.strftime("%Y-%m")
+
+    def charts_text(name: str) -> str:
+        run(["report", str(district), "--month", last, "--out", str(tmp_path / name),
+             "--no-map"]).ok()
+        return pages_text(tmp_path / name)[1]
+
+    before = charts_text("before.pdf")
+    run(["import", str(district), str(src.shapefile_bins(tmp_path)), "--as",
+         "litter_bin"]).ok()
+    run(["workorders", "create", str(district), "--layer", "litter_bin", "--where",
+         "condition = 5", "--priority", "normal", "--title", "月后新报"]).ok()
+    assert charts_text("after.pdf") == before
+    counted = json.loads(run(["stats", str(district), "--by", "layer", "--to",
+                              last_day.isoformat(), "--json"]).ok())
+    bins = next(r["assets"] for r in counted if r["layer"] == "litter_bin")
+    assert f"垃圾箱({bins:,})" in before
+
+
 def test_hot_spot_caption_counts_open_cases_once(district, tmp_path):
     """The cells add up to more than the open orders (an order's assets lie in several
     cells); the caption's total is the orders, and says how the cells count."""

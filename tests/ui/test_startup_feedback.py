@@ -52,6 +52,16 @@ def test_the_splash_shows_before_the_window_is_built(run_app, district, lang, ti
     assert seen["splash_after_map"] is False, "the splash stayed on screen"
 
 
+def test_opening_a_file_reads_only_what_the_window_shows(run_app, district):
+    """The sample opened with the dashboard closed (as at the first start): its map drawn,
+    the work-order list filled, and neither the dashboard's charts (matplotlib) nor the
+    field calculator's and import's libraries (pandas, pyogrio) read (issue 18: a second
+    and more of a busy PC's start-up); each is read when its feature is first used."""
+    seen = run_app([str(district), "--lang", "en"])
+    assert seen["map_still"] and seen["answering"], seen
+    assert seen["libraries"] == [], seen["libraries"]
+
+
 def test_the_language_restart_shows_the_splash_in_the_new_language(
         qtbot, run_app, main_window, district, isolated_settings, monkeypatch):
     """Settings > Language > 简体中文, Restart now: the restarted app's first pixels are the

@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only the assets this expression chooses, e.g. \"condition >= 4 and "
                    "district = '徐家棚街道'\" (docs/expressions.md)")
     p.add_argument("--codes", action="store_true",
-                   help="write coded values as the stored codes (default: as words)")
+                   help="write coded values as the stored codes, and CSV/XLSX headings as "
+                   "the field names (default: words, and the fields' labels)")
     p.add_argument("--retired", action="store_true", help="include retired assets")
     add_overwrite(p)
     add_json(p)

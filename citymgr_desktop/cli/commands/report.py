@@ -16,7 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="the monthly report (月报) as a PDF",
                        description="Write the monthly report of a project: cover and key "
                        "figures against the month before, charts, the evaluation per "
-                       "assignee (按期处置率, 结案率, 返工率), hot-spot maps, overdue orders.")
+                       "assignee (按期处置率, 结案率, 返工率), hot-spot maps, overdue orders. "
+                       "A month that is over is counted as at its end (the register, the "
+                       "orders reported by then), so its report does not change with later "
+                       "syncs; the hot-spot maps are as at the time of making.")
     p.add_argument("file", help="a project GeoPackage (.gpkg), or a database (postgresql://… "
                    "or service=NAME)")
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="e.g. 2026-11")

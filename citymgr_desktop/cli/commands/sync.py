@@ -81,8 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = sub.add_parser("sync-list", help="field packages, syncs and open conflicts",
                         description="List the field packages checked out from the master, "
                         "the sync runs (newest first) and the number of open conflicts. Times "
-                        "are office time (China Standard Time, as the app shows them); --json "
-                        "gives them as stored, in UTC.")
+                        "are office time (China Standard Time, as the app shows them) and say "
+                        "so: 'office time (UTC+8)'; --json gives them as stored, in UTC.")
     ls.add_argument("file", help="the master project (.gpkg)")
     ls.add_argument("--conflicts", action="store_true", help="also list every open conflict")
     add_json(ls)
@@ -223,8 +223,8 @@ def run_list(args: argparse.Namespace) -> int:
 def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflicts: bool,
                  lang: str) -> list[str]:
     """``sync-list`` for a person, in ``lang`` (the message catalogue's sentences), times in
-    office time as the app shows them (``--json`` keeps the stored UTC)."""
-    from citymgr_desktop.core.clock import format_local_or_text
+    office time with its zone (``--json`` keeps the stored UTC)."""
+    from citymgr_desktop.core.clock import format_local_zoned
     from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.sync.package import area_text
 
@@ -236,7 +236,7 @@ def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflic
                               "assets  {created_at}", package_uuid=p.package_uuid, name=p.name,
                               area=area_text(p.area), surveyor=p.surveyor or "-",
                               assets=p.feature_count or 0,
-                              created_at=format_local_or_text(p.created_at)).render(lang))
+                              created_at=format_local_zoned(p.created_at, lang)).render(lang))
     out.append(msg("{count} sync run(s), newest first:", count=len(runs)).render(lang))
     for r in runs:
         total = sum(sum(v for k, v in c.items() if k != "conflict") for c in r.counts.values())
@@ -244,7 +244,7 @@ def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflic
                               "change(s), {conflicts} conflict(s)  by {user}",
                               sync_id=r.sync_id, kind=kinds.get(r.kind, r.kind),
                               state=states.get(r.state, r.state),
-                              applied_at=format_local_or_text(r.applied_at),
+                              applied_at=format_local_zoned(r.applied_at, lang),
                               changes=total, conflicts=r.conflict_count,
                               user=r.applied_by or "-").render(lang))
     out.append(msg("{count} open conflict(s)", count=len(conflicts)).render(lang))

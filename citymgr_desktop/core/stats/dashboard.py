@@ -83,6 +83,12 @@ def twelve_months_to(day: dt.date) -> Period:
     return Period(dt.date(y, m, 1), last)
 
 
+def reported_by(period: Period) -> Period:
+    """The orders a period's chart of states counts: those reported by its end (all, for an
+    open end), so a past month's report does not grow with the orders of the months after."""
+    return Period(None, period.last)
+
+
 def _timed(seconds: dict[str, float], name: str, fn: Callable[[], T]) -> T:
     t0 = time.perf_counter()
     try:
@@ -94,8 +100,9 @@ def _timed(seconds: dict[str, float], name: str, fn: Callable[[], T]) -> T:
 def dashboard_figures(store: Store, period: Period | None = None, *,
                       now: dt.datetime | None = None, second: Store | None = None,
                       progress: Progress | None = None) -> DashboardFigures:
-    """The dashboard's figures: the register now, the records of the twelve months up to the
-    period's end, all orders by state, and the evaluation of ``period``.
+    """The dashboard's figures: the register at the period's end (now, for a period still
+    running), the records of the twelve months up to the period's end, the orders reported
+    by its end in their state now, and the evaluation of ``period``.
 
     With ``second`` (another read-only store on the same file) the register is counted on it
     in a thread of its own while the rest runs here: SQLite lets go of the GIL while it
@@ -110,12 +117,13 @@ def dashboard_figures(store: Store, period: Period | None = None, *,
     cond_store = second or store
     pool = ThreadPoolExecutor(1) if second is not None else None
     try:
-        pending = pool.submit(_timed, s, "condition by class and sub-district",
-                              lambda: condition_table(cond_store, ("layer", "district"),
-                                                      now=now)) if pool else None
+        pending = pool.submit(
+            _timed, s, "condition by class and sub-district",
+            lambda: condition_table(cond_store, ("layer", "district"), period=period,
+                                    now=now)) if pool else None
         cond = None if pending else _timed(
             s, "condition by class and sub-district",
-            lambda: condition_table(store, ("layer", "district"), now=now))
+            lambda: condition_table(store, ("layer", "district"), period=period, now=now))
         figs = _the_rest(store, period, months, now, s, prog)
         if pending is not None:
             cond = pending.result()
@@ -134,7 +142,8 @@ def _the_rest(store: Store, period: Period, months: Period, now: dt.datetime | N
     recs = _timed(s, "records and cost by month and class", lambda: record_table(
         store, ("month", "layer"), period=months))
     prog.update(2, 4, msg("work orders"))
-    states = _timed(s, "work orders by state", lambda: order_counts(store, ("state",)))
+    states = _timed(s, "work orders by state", lambda: order_counts(
+        store, ("state",), period=reported_by(period)))
     prog.update(3, 4, msg("evaluation"))
     ev = _timed(s, "evaluation per assignee", lambda: evaluation(store, period, now=now))
     prog.update(4, 4, msg("done"))

@@ -139,6 +139,11 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
         self.conn.interrupt()
 
     # -- transactions ----------------------------------------------------------------------
+    @property
+    def writing(self) -> bool:
+        """Whether a transaction of this store is open (on any thread)."""
+        return self._depth > 0
+
     @contextlib.contextmanager
     def session(self) -> Iterator[sqlite3.Connection]:
         """A re-entrant transaction: the outermost level begins and commits or rolls back.
@@ -211,22 +216,31 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
     # -- reading ---------------------------------------------------------------------------
     def read(self, layer: str, *, bbox: tuple[float, float, float, float] | None = None,
              columns: list[str] | None = None, where: str | None = None,
-             include_retired: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
+             include_retired: bool = True,
+             fids: Sequence[int] | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
         """Read a layer (or a bbox window of it) into a (Geo)DataFrame indexed by fid.
 
         ``where`` is passed to GDAL: only for SQL the code itself builds, never user text.
+        ``fids``: only these rows (a chosen few of a large layer, read by fid; the other
+        filters do not apply).
         """
         import pyogrio  # with GeoPandas and pandas: 1 s, only for commands that read frames
 
         clauses = [where] if where else []
         if not include_retired and layer in sc.ASSET_TABLES_BY_NAME:
             clauses.append("retired_at IS NULL")
+        chosen: dict[str, Any] = {}
+        if fids is not None:  # GDAL reads these rows by fid, nothing else
+            import numpy as np
+
+            chosen = {"fids": np.asarray(fids, dtype=np.int64)} if len(fids) else {
+                "where": "0 = 1"}
+        else:
+            chosen = {"bbox": bbox, "where": " AND ".join(f"({c})" for c in clauses) or None}
         try:
             return pyogrio.read_dataframe(
-                self.path, layer=layer, bbox=bbox, columns=columns,
-                where=" AND ".join(f"({c})" for c in clauses) or None,
-                use_arrow=True, fid_as_index=True,
-            )
+                self.path, layer=layer, columns=columns, use_arrow=True, fid_as_index=True,
+                **chosen)
         except pyogrio.errors.DataLayerError as exc:
             raise NotFoundError("{path}: cannot read layer {layer!r} ({reason})",
                                 path=self.path, layer=layer, reason=exc) from None

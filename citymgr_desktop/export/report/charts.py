@@ -33,6 +33,11 @@ from citymgr_desktop.export.report.text import (
 )
 
 LATIN_FAMILY = "DejaVu Sans"  # ships with matplotlib
+# The one family the report's SVG names; the page maps it to LATIN_FAMILY, then the app's CJK
+# font (export/report/sheet.py). Qt's SVG renderer reads only the first family of a list and
+# takes the missing glyphs from the system's fallback, often the Japanese face of a Noto CJK
+# collection, where Hanzi have Japanese forms.
+SVG_FAMILY = "citymgr chart"
 STATE_ORDER = [s.value for s in WorkOrderState]
 STATE_COLOURS = {"closed": "#2e7d32", "cancelled": "#9e9e9e", "resolved": "#66bb6a",
                  "checked": "#43a047", "rework": "#e53935", "returned": "#fb8c00",
@@ -368,10 +373,13 @@ def evaluation_chart(fig: Figure, rows: Sequence[EvaluationRow], lang: str
 
 
 def svg_bytes(fig: Figure) -> bytes:
-    """The figure as SVG with text kept as text (for QSvgRenderer into a PDF)."""
+    """The figure as SVG with text kept as text (for QSvgRenderer into a PDF), its text in
+    :data:`SVG_FAMILY`."""
     import io
+    import re
 
     chart_fonts()
     buf = io.BytesIO()
     fig.savefig(buf, format="svg")
-    return buf.getvalue()
+    return re.sub(rb"font-family:[^;\"]*", f"font-family: '{SVG_FAMILY}'".encode(),
+                  buf.getvalue())

@@ -20,7 +20,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter
 
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
-from citymgr_desktop.core.clock import format_local, to_local, utcnow
+from citymgr_desktop.core.clock import format_iso, format_local, format_local_zoned, utcnow
 from citymgr_desktop.core.errors import BadFileError
 from citymgr_desktop.core.messages import msg, sentences
 from citymgr_desktop.core.progress import Progress, ensure
@@ -108,7 +108,8 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
         s.text(X0 + 8, TOP + 6, W - 16, 18, title, 20, bold=True, color="#ffffff", wrap=True)
         s.text(X0 + 8, TOP + 25, W - 16, 10, month_text, 16, color="#ffffff")
         s.text(X0 + 8, TOP + 38, W - 16, 8,
-               f"{tr('Made')} {to_local(made):%Y-%m-%d %H:%M} · {author} · {source}", 9,
+               f"{tr('Made')} {format_local_zoned(format_iso(made), lang)} · {author} · "
+               f"{source}", 9,
                color="#d0d8e4")
         y = _heading(s, TOP + 62, tr("Key figures against last month"))
         prev = figs.previous.first

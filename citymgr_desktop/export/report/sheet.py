@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtSvg import QSvgRenderer
 
-from citymgr_desktop.export.fonts import font
+from citymgr_desktop.export.fonts import cjk_family, font
 from citymgr_desktop.export.pages import mm_to_px
+from citymgr_desktop.export.report.charts import LATIN_FAMILY, SVG_FAMILY
 
 GRID = QColor("#9aa5b1")
 HEADER_FILL = QColor("#e4eaf2")
@@ -70,8 +71,15 @@ class Sheet:
                               QPointF(self.px(x2), self.px(y2)))
 
     def svg(self, data: bytes, x: float, y: float, w: float, h: float) -> None:
-        """A chart (SVG) scaled into the box."""
+        """A chart (SVG) scaled into the box; its text family (:data:`SVG_FAMILY`) is the
+        Latin family, then the app's CJK font (the Simplified Chinese face, as the pages)."""
+        if QFont.substitutes(SVG_FAMILY) != [LATIN_FAMILY, cjk_family()]:
+            QFont.removeSubstitutions(SVG_FAMILY)
+            QFont.insertSubstitutions(SVG_FAMILY, [LATIN_FAMILY, cjk_family()])
+        self.painter.save()
+        self.painter.setFont(QFont(SVG_FAMILY))  # not the weight of the text drawn before
         QSvgRenderer(QByteArray(data)).render(self.painter, self.rect(x, y, w, h))
+        self.painter.restore()
 
     def table(self, x: float, y: float, columns: Sequence[Column],
               rows: Sequence[Sequence[str]], *, size: float = 8.0, row_h: float = 6.0,

@@ -11,9 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-
-from citymgr_desktop.core.clock import OFFICE_TZ
+from citymgr_desktop.core.clock import office_zone
 from citymgr_desktop.core.messages import msg
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.query import ReportOrder
@@ -24,7 +22,7 @@ from citymgr_desktop.export.workorders.rows import (
     header,
     order_row,
 )
-from citymgr_desktop.export.writers import save_workbook, styled_sheet
+from citymgr_desktop.export.writers import Sheet, write_xlsx
 
 _WIDTHS = {"case_no": 15, "title": 28, "description": 40, "assignee": 22, "deadline": 17,
            "asset_uuid": 38, "work_order_uuid": 38, "obj_code": 19, "asset_codes": 36, "name": 24,
@@ -35,15 +33,13 @@ _TIMES = {"deadline", "reported_at", "dispatched_at", "resolved_at", "closed_at"
 
 
 def _zone_note(lang: str) -> str:
-    delta = OFFICE_TZ.utcoffset(None)
-    hours = int(delta.total_seconds() // 3600) if delta else 0
-    return (f"办公时间（UTC{hours:+d}）" if lang.startswith("zh")
-            else f"Office time (UTC{hours:+d})")
+    zone = office_zone(lang)
+    return zone[:1].upper() + zone[1:]  # a note of its own: "Office time (UTC+8)"
 
 
-def _sheet(ws, columns: list[str], rows: list[dict], lang: str) -> None:
+def _sheet(title: str, columns: list[str], rows: list[dict], lang: str) -> Sheet:
     zone = _zone_note(lang)  # the times are text in office time: say which zone
-    styled_sheet(ws, [header(c, lang) for c in columns],
+    return Sheet(title, [header(c, lang) for c in columns],
                  [[row.get(c) for c in columns] for row in rows],
                  [_WIDTHS.get(c, 12) for c in columns],
                  note=lambda i: zone if columns[i] in _TIMES else None)
@@ -53,18 +49,16 @@ def export_xlsx(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
                 lang: str = "zh", progress: Progress | None = None) -> Path:
     """Write ``orders`` to ``path`` (.xlsx); returns the path."""
     prog = ensure(progress)
-    wb = Workbook()
-    ws_orders = wb.active
-    ws_orders.title = "工单" if lang.startswith("zh") else "Work orders"
-    ws_assets = wb.create_sheet("工单资产" if lang.startswith("zh") else "Order assets")
+    zh = lang.startswith("zh")
     order_rows, rows = [], []
     for i, rep in enumerate(orders):
         prog.update(i, len(orders), rep.case_no)
         order_rows.append(order_row(rep, lang))
         rows.extend(asset_rows(rep, lang))
-    _sheet(ws_orders, [c for c, _, _ in ORDER_COLUMNS], order_rows, lang)
-    _sheet(ws_assets, [c for c, _ in ASSET_COLUMNS], rows, lang)
-    save_workbook(wb, path, "工单导出" if lang.startswith("zh") else "Work orders",
-                  progress=prog)
+    write_xlsx([_sheet("工单" if zh else "Work orders", [c for c, _, _ in ORDER_COLUMNS],
+                       order_rows, lang),
+                _sheet("工单资产" if zh else "Order assets", [c for c, _ in ASSET_COLUMNS],
+                       rows, lang)],
+               path, "工单导出" if zh else "Work orders", progress=prog)
     prog.update(len(orders), len(orders), msg("saved"))
     return Path(path)

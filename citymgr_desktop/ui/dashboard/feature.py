@@ -4,32 +4,37 @@ report… (Ctrl+Shift+R). A click on a chart or a table figure selects the asset
 the map (the window's selection), lists them in the attribute table under the figure's name
 (a drill-down the user clears; their own filters are kept) and lists the orders behind it.
 The figures are recomputed off the UI thread after every change of the data (save, sync,
-work-order moves), while the dock is visible."""
+work-order moves), while the dock is visible. The dock's charts and table (matplotlib) are
+built the first time the dock is shown: a start with the dashboard closed does not import
+matplotlib (a second or more on a busy office PC)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QTabBar
+from PySide6.QtWidgets import QTabBar, QWidget
 
 from citymgr_desktop.core import stats
 from citymgr_desktop.core.clock import office_today, utcnow
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.stats.dashboard import reported_by
 from citymgr_desktop.core.stats.orders import order_assets, orders_by_uuid
 from citymgr_desktop.core.store import Store
-from citymgr_desktop.export.report.charts import Pick
 from citymgr_desktop.export.report.text import assignee_name, layer_name, state_name
-from citymgr_desktop.ui.dashboard.dashboard_widget import DashboardWidget
 from citymgr_desktop.ui.dashboard.hotspot_overlay import HotspotOverlayWidget
 from citymgr_desktop.ui.dashboard.report_dialog import ReportDialog
 from citymgr_desktop.ui.i18n import language
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
+
+if TYPE_CHECKING:
+    from citymgr_desktop.export.report.charts import Pick
+    from citymgr_desktop.ui.dashboard.dashboard_widget import DashboardWidget
 
 ORDER = 75
 TABLES = {t.name for t in sc.ASSET_TABLES} | {"maintenance_record", "work_order",
@@ -65,8 +70,9 @@ class DashboardFeature(QObject):
     def __init__(self, window: Window) -> None:
         super().__init__(window)
         self.window = window
-        self.widget = DashboardWidget(lang=language())
-        self.dock = window.add_dock(self.widget, Qt.DockWidgetArea.BottomDockWidgetArea,
+        self._widget: DashboardWidget | None = None  # built when first needed (``widget``)
+        self._lang = language()
+        self.dock = window.add_dock(QWidget(), Qt.DockWidgetArea.BottomDockWidgetArea,
                                     "dashboard_dock")
         self.dock.setWindowTitle(self.tr("Dashboard"))
         orders_dock = window.dock("workorders_dock")
@@ -109,16 +115,43 @@ class DashboardFeature(QObject):
         self._dirty = True
         self._timer = QTimer(self, singleShot=True, interval=300)
         self._timer.timeout.connect(self._refresh_if_visible)
-        self.dock.visibilityChanged.connect(lambda _v: self._refresh_if_visible())
+        self.dock.visibilityChanged.connect(self._visibility_changed)
         window.storeChanged.connect(self._store_changed)
         window.dataChanged.connect(self._data_changed)
         window.add_close_guard(self._before_close)
-        self.widget.picked.connect(self.select_pick)
-        self.widget.figurePicked.connect(self.select_figure)
-        self.widget.orderActivated.connect(lambda u: self._select_orders([u], zoom=True))
         self._fit_when_drawn = False
-        self.widget.refreshed.connect(self._drawn)
         self._store_changed(window.store)
+
+    @property
+    def widget(self) -> DashboardWidget:
+        """The dock's charts and table, built (and put in the dock) the first time they
+        are needed: the dock shown, or the report dialog's date."""
+        if self._widget is None:
+            from citymgr_desktop.ui.dashboard.dashboard_widget import DashboardWidget
+
+            widget = DashboardWidget(lang=self._lang)
+            widget.picked.connect(self.select_pick)
+            widget.figurePicked.connect(self.select_figure)
+            widget.orderActivated.connect(lambda u: self._select_orders([u], zoom=True))
+            widget.refreshed.connect(self._drawn)
+            placeholder = self.dock.widget()
+            self.dock.setWidget(widget)
+            if placeholder is not None:
+                placeholder.deleteLater()
+            self._widget = widget
+        return self._widget
+
+    def _visibility_changed(self, visible: bool) -> None:
+        if visible and self._widget is None:
+            # after the window's first paint: the dock restored open at start-up
+            QTimer.singleShot(0, self._build_and_refresh)
+            return
+        self._refresh_if_visible()
+
+    def _build_and_refresh(self) -> None:
+        if self.dock.isVisible():
+            _ = self.widget
+            QTimer.singleShot(0, self._refresh_if_visible)  # once the widget is laid out
 
     # -- keeping up with the file ---------------------------------------------------------------
     def _opened_by_the_user(self, shown: bool) -> None:
@@ -162,7 +195,8 @@ class DashboardFeature(QObject):
         return 0
 
     def _store_changed(self, store: Store | None) -> None:
-        self.widget.set_store(None)
+        if self._widget is not None:
+            self._widget.set_store(None)
         self.overlay.set_grid(None)
         self._dirty = True
         self.report_action.setEnabled(_counted(store))
@@ -179,7 +213,8 @@ class DashboardFeature(QObject):
 
     def _refresh_if_visible(self) -> None:
         store = self.window.store
-        if not _counted(store) or not self._dirty or self.widget.visibleRegion().isEmpty():
+        if not _counted(store) or not self._dirty or self._widget is None \
+                or self._widget.visibleRegion().isEmpty():
             return
         self._dirty = False
         if self.widget.path != store.path:
@@ -188,10 +223,12 @@ class DashboardFeature(QObject):
             self.widget.refresh()
 
     def _before_close(self) -> bool:
-        self.widget.shutdown()
+        if self._widget is not None:
+            self._widget.shutdown()
         if self.task is not None:
             self.task.wait(30_000)
-        self.widget.set_store(None)
+        if self._widget is not None:
+            self._widget.set_store(None)
         return True
 
     # -- clicks: what is behind a figure ------------------------------------------------------
@@ -204,7 +241,8 @@ class DashboardFeature(QObject):
             layer, district = v.get("layer"), v.get("district")
             assets = stats.condition_members(
                 store, layers=[layer] if layer else None, district=district,
-                condition=v["condition"], limit=MAX_SELECTION)
+                condition=v["condition"], period=figs.period, now=self.widget.now,
+                limit=MAX_SELECTION)
             what = layer_name(layer, lang) if layer else (district or "")
             self._select_assets(assets, self.tr("%1, condition %2").replace("%1", what)
                                 .replace("%2", str(v["condition"] or self.tr("not assessed"))))
@@ -214,7 +252,8 @@ class DashboardFeature(QObject):
             self._select_assets(assets, self.tr("assets with records in %1").replace(
                 "%1", month))
         elif pick.kind == "orders":
-            ids = stats.order_members(store, state=v["state"])
+            ids = stats.order_members(store, state=v["state"],
+                                      period=reported_by(figs.period))
             self._select_orders(ids, title=self.tr("Work orders: %1").replace(
                 "%1", state_name(v["state"], lang)))
         elif pick.kind == "evaluation":

@@ -22,7 +22,6 @@ from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.editing.asset_form_dialog import AssetFormDialog
 from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidget
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
-from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
 from citymgr_desktop.ui.editing.point_tools import AddPointTool, MovePointTool
 from citymgr_desktop.ui.editing.toolbar_icons import toolbar_icon
 from citymgr_desktop.ui.editing.write_guard import may_step, save_first
@@ -365,6 +364,9 @@ class EditingActions(QObject):
         if not uuids:
             model = self.table.model if self.table.layer == layer else None
             uuids = self.session.select(layer, model.expression if model else None)
+        # imported when asked for: it brings pandas (0.7 s at start-up otherwise)
+        from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
+
         dlg = FieldCalculatorDialog(self.window, self.session, layer, uuids, self.lang)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return

@@ -35,6 +35,25 @@ def export_in_worker(store: Any, layer: str, path: str, fmt: str, *, progress: A
         reader.close()
 
 
+def count_in_worker(store: Any, layer: str, pending: list[Any],
+                    filtered: dict[str, Any] | None, *, progress: Any) -> dict[str, int]:
+    """How many assets "all" and the table's filter (``filtered``'s options) export, unsaved
+    edits included; counted on a read-only store of its own, off the UI thread (a 120,000-
+    asset layer took a second: the dialog waited for it)."""
+    reader = store.reader()
+    try:
+        counts = {"all": len(select_assets(reader, layer, None, pending=pending,
+                                           with_uuids=False))}
+        progress.check()
+        if filtered is not None:
+            counts["filtered"] = len(select_assets(
+                reader, layer, filtered["where"], pending=pending, with_uuids=False,
+                include_retired=filtered["include_retired"], among=filtered["among"]))
+        return counts
+    finally:
+        reader.close()
+
+
 class LayerExportFeature(QObject):
     """The Export layer… action of one main window."""
 
@@ -50,6 +69,7 @@ class LayerExportFeature(QObject):
         if table is not None:
             table.toolbar.addAction(self.action)
         self.task = None
+        self.counting = None  # the dialog's counts, being counted in a worker
         self.dialog: LayerExportDialog | None = None  # tests reach the open dialog here
         window.storeChanged.connect(lambda _s: self._update())
         self._update()
@@ -63,22 +83,17 @@ class LayerExportFeature(QObject):
         table = self.window.findChild(QWidget, "attribute_table")
         return table if table is not None and hasattr(table, "toolbar") else None
 
-    def _filter(self, layer: str, pending: list[Any]) -> dict[str, Any] | None:
-        """The table's filter of ``layer`` as export options and the count of the assets it
-        chooses now (unsaved edits included); None when the table shows no filter."""
+    def _filter(self, layer: str) -> dict[str, Any] | None:
+        """The table's filter of ``layer`` as export options; None when the table shows no
+        filter."""
         table = self._table()
         model = getattr(table, "model", None)
         if table is None or model is None or table.layer != layer:
             return None
         if model.expression is None and model.selected_only is None:
             return None
-        options = {"where": model.expression, "among": model.selected_only,
-                   "include_retired": bool(model.show_retired)}
-        store = self.window.store
-        count = len(select_assets(store, layer, model.expression, pending=pending,
-                                  include_retired=bool(model.show_retired),
-                                  among=model.selected_only)) if store is not None else 0
-        return {**options, "count": count}
+        return {"where": model.expression, "among": model.selected_only,
+                "include_retired": bool(model.show_retired)}
 
     def _names(self, layer: str, selected: list[str], filtered: dict[str, Any] | None
                ) -> dict[str, str]:
@@ -116,25 +131,10 @@ class LayerExportFeature(QObject):
         session = self.window.edit_session
         pending = list(session.pending_for(layer)) if session is not None else []
         selected = self.window.selection.selected(layer)
-        try:
-            filtered = self._filter(layer, pending)
-            total = len(select_assets(store, layer, None, pending=pending))
-        except CitymgrError as exc:
-            show_error(self.window, title, exc)
-            return
-        counts = {"selected": len(selected), "filtered": filtered["count"] if filtered else 0,
-                  "all": total}
+        filtered = self._filter(layer)
         if values is None:
-            folder = None if store.is_database else store.path.parent
-            self.dialog = LayerExportDialog(
-                self.window, sc.table(layer).label(label_language()), counts,
-                self._names(layer, selected, filtered), folder,
-                unsaved=bool(pending))
-            accepted = self.dialog.exec()
-            values = self.dialog.values()
-            self.dialog.deleteLater()
-            self.dialog = None
-            if not accepted:
+            values = self._ask(store, layer, pending, selected, filtered)
+            if values is None:
                 return
         scope = values.get("scope", "all")
         options: dict[str, Any] = {"codes": bool(values.get("codes")),
@@ -142,7 +142,7 @@ class LayerExportFeature(QObject):
         if scope == "selected":
             options["among"] = set(selected)
         elif scope == "filtered" and filtered is not None:
-            options.update({k: v for k, v in filtered.items() if k != "count"})
+            options.update(filtered)
         self.task = run_task(
             self.window, self.tr("Exporting %1…").replace("%1", sc.table(layer).label(
                 label_language())), export_in_worker, store, layer, str(values["path"]),
@@ -150,6 +150,30 @@ class LayerExportFeature(QObject):
             on_done=lambda s: self.window.status(
                 self.tr("Exported %1 asset(s) to %2").replace("%1", f"{s['features']:,}")
                 .replace("%2", str(s["out"])), 8000))
+
+    def _ask(self, store: Any, layer: str, pending: list[Any], selected: list[str],
+             filtered: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The dialog's choices (None when cancelled). It opens at once; the counts of all
+        and of the filter come from a worker when they are known."""
+        folder = None if store.is_database else store.path.parent
+        dialog = LayerExportDialog(
+            self.window, sc.table(layer).label(label_language()),
+            {"selected": len(selected), "filtered": None if filtered else 0, "all": None},
+            self._names(layer, selected, filtered), folder, unsaved=bool(pending))
+        self.dialog = dialog
+
+        def counted(counts: dict[str, int]) -> None:
+            if self.dialog is dialog:  # not closed meanwhile
+                dialog.set_counts({**dialog.counts, **counts})
+
+        self.counting = run_task(self.window, self.tr("Export layer"), count_in_worker, store,
+                                 layer, pending, filtered, show_dialog=False, on_done=counted)
+        accepted = dialog.exec()
+        values = dialog.values()
+        self.dialog = None
+        self.counting.cancel()  # its answer is no longer wanted
+        dialog.deleteLater()
+        return values if accepted else None
 
 
 def install(window: Window) -> LayerExportFeature:

@@ -12,12 +12,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from citymgr_desktop.core.importing import ImportCommand, ImportResult
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language, tr
 from citymgr_desktop.ui.shell.window import Window
 
 if TYPE_CHECKING:
+    from citymgr_desktop.core.importing import ImportResult
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.ui.importing.wizard import ImportWizard
 
@@ -157,6 +157,9 @@ def open_wizard(window: Window) -> ImportWizard | None:
 
 def record(window: Window, result: ImportResult) -> None:
     """Put an import that committed on the undo stack and show it."""
+    # imported here, not at start-up: the import package brings pyogrio (0.1-0.2 s)
+    from citymgr_desktop.core.importing import ImportCommand
+
     table = result.table
     window.commands.push(ImportCommand(window.store, result, window.user_name(),
                                        on_change=lambda: window.notify_data_changed({table})))

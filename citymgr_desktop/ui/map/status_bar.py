@@ -66,6 +66,7 @@ class MapStatusBar(QStatusBar):
         super().__init__(parent)
         self.setObjectName("mapStatusBar")
         self._to_lonlat: Transformer | None = None
+        self._lonlat_crs: CRS | None = None
         self._geographic = False
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)
@@ -131,6 +132,7 @@ class MapStatusBar(QStatusBar):
 
     def set_crs(self, crs: CRS | None) -> None:
         self._to_lonlat = None
+        self._lonlat_crs = crs  # its transformer made at the first cursor move (~0.2 s)
         self._geographic = bool(crs is not None and crs.is_geographic)
         if crs is None:
             self.crs.setText(self.tr("No CRS"))
@@ -145,18 +147,26 @@ class MapStatusBar(QStatusBar):
         self.crs.setText(self.crs.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
                                                            CRS_WIDTH))
         self.crs.setToolTip(text)
-        try:
-            self._to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        except Exception:  # a CRS without a path to WGS 84: coordinates only
-            self._to_lonlat = None
+
+    def _lonlat(self) -> Transformer | None:
+        """The map CRS to WGS 84, made when first needed: not on the UI thread between the
+        map's loading and its first frame."""
+        crs, self._lonlat_crs = self._lonlat_crs, None
+        if crs is not None:
+            try:
+                self._to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+            except Exception:  # a CRS without a path to WGS 84: coordinates only
+                self._to_lonlat = None
+        return self._to_lonlat
 
     def set_cursor(self, x: float, y: float) -> None:
         if self._geographic:
             self.coords.setText(f"{x:.6f}, {y:.6f}")
         else:
             self.coords.setText(f"X {x:,.1f}  Y {y:,.1f}")
-        if self._to_lonlat is not None:
-            lon, lat = self._to_lonlat.transform(x, y)
+        to_lonlat = self._lonlat()
+        if to_lonlat is not None:
+            lon, lat = to_lonlat.transform(x, y)
             if abs(lon) <= 180 and abs(lat) <= 90:
                 self.lonlat.setText(f"{lon:.6f}°{'E' if lon >= 0 else 'W'}  "
                                     f"{abs(lat):.6f}°{'N' if lat >= 0 else 'S'}")

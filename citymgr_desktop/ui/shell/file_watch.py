@@ -1,11 +1,15 @@
-"""A GeoPackage followed while another citymgr window holds it (this window views only: the
-other took the file's journal slot first, ``core/editing/recovery.claim_journal``). Each
-second a timer asks the file's ``PRAGMA data_version`` (``Store.write_state``): a commit of
-the other window (its save) reads everything again as ``database_watch`` does for a
-database (``read_all_again``: the map, the table and the lists refresh; the view and the
-selection stay), and the status bar says so. Once the other window has closed the
-file, the status bar offers to edit it here: the file opened again in this window at the
-same view with the same selection.
+"""The open GeoPackage followed for what other programs commit to it: another citymgr window
+that holds the file (this window views only: the other took the file's journal slot first,
+``core/editing/recovery.claim_journal``), or, in the window that edits it, the command line
+(``citymgr edit``, ``sync``, ``sync-undo``, ``sync-resolve``), QGIS or a script. Each second
+a timer asks the file's ``PRAGMA data_version`` (``Store.write_state``), which changes with
+the commits of other connections only (this window's saves, syncs and undos all go through
+the store's own connection): such a commit reads everything again as ``database_watch``
+does for a database (``read_all_again``: the map, the legend, the table and the lists
+refresh; the view, the selection and this window's unsaved edits stay, and their save merges
+with the file as it is then, ``core/editing/saving``), and the status bar says so. A viewing
+window is offered, once the other window has closed the file, to edit it here: the file
+opened again in this window at the same view with the same selection.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.shell.database_watch import read_all_again
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.ui.shell.window import Window
 
@@ -29,16 +35,18 @@ POLL_MS = 1000  # how often the file is asked whether another connection committ
 
 
 class FileWatcher(QObject):
-    """Polls ``store``'s file for the window ``w`` until :meth:`stop` (the file closed)."""
+    """Polls ``store``'s file for the window ``w`` until :meth:`stop` (the file closed).
+    ``viewing``: another window holds the file (its saves said as such; editing here is
+    offered once it closed the file)."""
 
-    def __init__(self, w: Window, store: Store) -> None:
+    def __init__(self, w: Window, store: Store, viewing: bool = False) -> None:
         super().__init__(w)  # type: ignore[arg-type]  # the window is a QMainWindow
-        self._w, self._store = w, store
+        self._w, self._store, self._viewing = w, store, viewing
         self._version = self._data_version()
         self._edit_here: QPushButton | None = None  # offered once the other window closed
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self._poll)
+        self._timer.timeout.connect(self.poll)
         self._timer.start()
 
     def stop(self) -> None:
@@ -55,18 +63,26 @@ class FileWatcher(QObject):
             log.debug("data_version of %s not read", self._store.path, exc_info=True)
             return None
 
-    def _poll(self) -> None:
+    def poll(self) -> None:
+        """Ask the file now (each second, and when the map is drawn again on request). Not
+        while this window writes (a save or a sync in a worker holds the store's connection:
+        the question would wait for it; its commit is not another's anyway), nor while
+        another program is in the middle of a write (the question would wait for its lock,
+        the window frozen meanwhile): the next tick asks."""
         if self._w.store is not self._store:
             self.stop()
+            return
+        if self._store.writing or _being_written(self._store.path):
             return
         version = self._data_version()
         name = self._store.path.name
         if version is not None and version != self._version:
             self._version = version
             read_all_again(self._w)
-            self._w.status(i18n.tr("%1 was saved in another window: reloaded")
-                           .replace("%1", name), 8000)
-        if self._edit_here is None and not held_elsewhere(self._store):
+            said = i18n.tr("%1 was saved in another window: reloaded") if self._viewing else \
+                i18n.tr("%1 was changed by another program: reloaded")
+            self._w.status(said.replace("%1", name), 8000)
+        if self._viewing and self._edit_here is None and not held_elsewhere(self._store):
             self._offer(name)
 
     def _offer(self, name: str) -> None:
@@ -105,7 +121,17 @@ class FileWatcher(QObject):
             w.mapLoaded.disconnect(loaded)
 
 
-def follow_file(w: Window, store: Store) -> FileWatcher:
-    """Follow ``store``'s file for the window ``w``, which views it while another window
-    holds it. Stop it when the store is closed."""
-    return FileWatcher(w, store)
+def _being_written(path: Path) -> bool:
+    """Whether a connection is in the middle of a write to ``path``: SQLite's rollback
+    journal beside it holds the pages being changed (it is deleted, or emptied, at the
+    commit; a file in WAL mode has none: its writers do not block a reader)."""
+    try:
+        return path.with_name(path.name + "-journal").stat().st_size > 0
+    except OSError:
+        return False
+
+
+def follow_file(w: Window, store: Store, viewing: bool = False) -> FileWatcher:
+    """Follow ``store``'s file for the window ``w``; ``viewing``: w views it while another
+    window holds it. Stop it when the store is closed."""
+    return FileWatcher(w, store, viewing)

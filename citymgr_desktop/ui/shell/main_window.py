@@ -101,6 +101,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.status_bar = MapStatusBar(self)
         self.setStatusBar(self.status_bar)
         self.actions_by_name = window_actions.build(self, self.recent_menu, self.panels_menu)
+        self.actions_by_name["refresh"].triggered.connect(self._ask_the_file)
         self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
         self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
         self.tools = self.canvas.tools
@@ -158,8 +159,9 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._start_map_load(store, address, infos, extent)
         if store.is_database:
             self._watcher = watch_database(self, store)
-        elif self.is_project and self.edit_session is None and held_elsewhere(store):
-            self._watcher = follow_file(self, store)  # another window edits: its saves shown
+        elif self.is_project:  # another window's saves, the command line's writes shown
+            self._watcher = follow_file(
+                self, store, viewing=self.edit_session is None and held_elsewhere(store))
         if not self.is_project:
             self.status(self.tr("%1 is not a citymgr project: its layers are shown read-only")
                         .replace("%1", name), 10000)
@@ -300,6 +302,13 @@ class MainWindow(MapLoadingMixin, QMainWindow):
 
     def _may_close(self) -> bool:
         return all(guard() is not False for guard in list(self._close_guards))
+
+    def _ask_the_file(self) -> None:
+        """View ▸ Refresh (F5, "Draw the map again"): the file asked at once whether another
+        program wrote it, not at the watcher's next tick (a command just run in a terminal
+        is shown; the map, drawn again from memory meanwhile, follows once it is read)."""
+        if isinstance(self._watcher, FileWatcher):
+            self._watcher.poll()
 
     def _close_store(self) -> None:
         if self._watcher is not None:

@@ -98,6 +98,10 @@ def tooltip(value: Any, column: str) -> str:
     return "" if value is None else str(display(column, value, 2000))
 
 
+def _key(c: ConflictRecord) -> object:
+    return c.conflict_uuid or (c.sync_uuid, c.table, c.uuid, c.field)
+
+
 class SyncConflictModel(QAbstractTableModel):
     """Open conflicts with the choices made so far (nothing is written until applied)."""
 
@@ -110,10 +114,17 @@ class SyncConflictModel(QAbstractTableModel):
         self.values: dict[int, Any] = {}
 
     def load(self, store: Any, records: list[ConflictRecord]) -> None:
-        """Show ``records`` (with the master's current values, read from ``store``)."""
+        """Show ``records`` (with the master's current values, read from ``store``). The
+        choices made for conflicts still open stay (the list read again after another
+        program wrote the file)."""
+        keys = [_key(c) for c in self.records]
+        chosen = {keys[i]: choice for i, choice in self.choices.items()}
+        typed = {keys[i]: value for i, value in self.values.items()}
         self.beginResetModel()
         self.records = list(records)
-        self.choices, self.values = {}, {}
+        keys = [_key(c) for c in self.records]
+        self.choices = {i: chosen[k] for i, k in enumerate(keys) if k in chosen}
+        self.values = {i: typed[k] for i, k in enumerate(keys) if k in typed}
         rows = current_rows(store, self.records)
         self.current, self.names = [], []
         for c in self.records:

@@ -82,6 +82,7 @@ class SyncDialog(QDialog):
         self._build()
         self._restore()
         self.reload()
+        window.dataChanged.connect(self._data_changed)  # dropped by Qt when deleted
 
     # -- building ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -312,10 +313,11 @@ class SyncDialog(QDialog):
             if not self.on_database:
                 self.window.commands.push(SyncRunCommand(
                     self.store, report.sync_uuid, msg("Sync {name}", name=name), tables,
-                    self.window.user_name(), on_change=self._changed))
-            self.window.notify_data_changed(tables)
+                    self.window.user_name(), on_change=self.window.notify_data_changed))
+            self.window.notify_data_changed(tables)  # reloads this dialog too
             self.synced.emit(report)
-        self.reload()
+        else:
+            self.reload()
         if report.status == "applied" and report.open_conflicts and not self.on_database:
             self.tabs.setCurrentIndex(1)
         else:
@@ -332,10 +334,9 @@ class SyncDialog(QDialog):
             self.say(self.tr("Unexpected error: %1").replace("%1", str(exc)), error=True)
         self._enable()
 
-    def _changed(self, tables: set[str]) -> None:
-        """After an undo/redo through the window's stack: redraw and re-read."""
-        self.window.notify_data_changed(tables)
-        if self.isVisible() and not self.busy():
+    def _data_changed(self, _tables: set[str]) -> None:
+        """The window wrote its file (a step of its undo stack, a sync here): re-read."""
+        if self.isVisible() and not self.busy() and self.window.store is self.store:
             self.reload()
 
     def show_report(self, r: SyncReport) -> None:
@@ -367,12 +368,11 @@ class SyncDialog(QDialog):
         n = out["resolved"]
         self.window.commands.push(SyncRunCommand(
             self.store, out["sync_uuid"], msg("Resolve {count} conflict(s)", count=n),
-            tables, self.window.user_name(), on_change=self._changed))
+            tables, self.window.user_name(), on_change=self.window.notify_data_changed))
         self.window.notify_data_changed(tables)
         self.say(self.tr("%1 conflict(s) resolved (%2); Edit ▸ Undo takes it back.")
                  .replace("%1", str(n)).replace("%2", out["sync_id"]))
         self.resolved.emit(out)
-        self.reload()
 
     def undo_selected(self, redo: bool = False) -> None:
         run = self.selected_run()
@@ -397,4 +397,3 @@ class SyncDialog(QDialog):
                  .replace("%2", str(out["rows_restored"])) if run.state == "applied" else
                  self.tr("%1 applied again.").replace("%1", out["sync_id"]))
         self.undone.emit(out["sync_id"])
-        self.reload()

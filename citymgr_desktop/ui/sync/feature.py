@@ -1,10 +1,13 @@
 """Field sync feature: File > New field package… writes a package for QField / QGIS; File >
 Field sync… (Ctrl+Shift+Y) opens the sync dialog for the open file: bring a package back,
 settle its conflicts, undo a sync from the history. While a sync's conflicts are open, the
-status bar says how many ("未解决冲突 2"); a click opens the dialog at its Conflicts tab."""
+status bar says how many ("未解决冲突 2"); a click opens the dialog at its Conflicts tab. Both
+follow the file (``dataChanged``): a conflict resolved outside (``citymgr sync-resolve``)
+leaves them when the window hears of the write (``ui/shell/file_watch``)."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -105,6 +108,8 @@ def _file_changed(window: Window, action: QAction, store: Store | None) -> None:
 
 
 def _current(window: Window) -> SyncDialog | None:
+    if "citymgr_desktop.ui.sync.dialog" not in sys.modules:
+        return None  # never opened: no dialog, and no 0.2 s import on every file opened
     from citymgr_desktop.ui.sync.dialog import SyncDialog
 
     return window.findChild(SyncDialog)

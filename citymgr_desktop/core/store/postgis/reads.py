@@ -3,7 +3,7 @@ and drawing rows) and rows by uuid, in the same shapes as the GeoPackage store's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.errors import NotFoundError
@@ -32,18 +32,22 @@ class PostgisReads:
 
     def read(self, layer: str, *, columns: list[str] | None = None,
              include_retired: bool = True,
-             bbox: tuple[float, float, float, float] | None = None
-             ) -> gpd.GeoDataFrame | pd.DataFrame:
-        """A table (or a bbox window of an asset layer) as a (Geo)DataFrame indexed by fid;
-        with ``version`` so an edit can save against what it read."""
+             bbox: tuple[float, float, float, float] | None = None,
+             fids: Sequence[int] | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+        """A table (or a bbox window of an asset layer, or its rows ``fids``) as a
+        (Geo)DataFrame indexed by fid; with ``version`` so an edit can save against what it
+        read."""
         t = sc.table(layer)
         names = list(columns) if columns is not None else t.field_names()
         names = [n for n in names if n != sc.GEOMETRY_COLUMN] + [VERSION_COLUMN]
         cols = ["fid", *names] + ([sc.GEOMETRY_COLUMN] if t.is_asset else [])
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if not include_retired and t.is_asset:
             clauses.append("retired_at IS NULL")
-        if bbox is not None and t.is_asset:
+        if fids is not None:  # these rows, whatever else is asked
+            clauses, params = ["fid = ANY(%s)"], [[int(f) for f in fids]]
+        elif bbox is not None and t.is_asset:
             clauses.append(f"ST_Intersects({ident(sc.GEOMETRY_COLUMN)}, "
                            "ST_MakeEnvelope(%s, %s, %s, %s, %s))")  # as GDAL's filter
             params.extend([*bbox, self.srid])
