@@ -11,10 +11,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from citymgr_desktop.ui.widgets.export_file_dialog import ExportFileDialog
-
 from citymgr_desktop.core.messages import sentences
 from citymgr_desktop.ui import i18n
+from citymgr_desktop.ui.widgets.export_file_dialog import ExportFileDialog
 
 SETTINGS = "layers/export"
 FORMATS = (("geojson", "GeoJSON (*.geojson)"), ("gpkg", "GeoPackage (*.gpkg)"),
