@@ -98,6 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_sync(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.errors import BadFileError, ConflictError
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync import open_for_sync, sync_package
     from citymgr_desktop.core.sync.names import conflict_names
@@ -132,17 +133,20 @@ def run_sync(args: argparse.Namespace) -> int:
     else:
         print("\n".join(report.summary(cli_language(), names)))
     if report.open_conflicts and report.status == "applied":
-        print(f"citymgr: {report.open_conflicts} conflict(s) left open; everything else was "
-              f"applied (sync {report.sync_id})", file=sys.stderr)
+        print("citymgr: " + msg("{count} conflict(s) left open; everything else was applied "
+                                "(sync {sync_id})", count=report.open_conflicts,
+                                sync_id=report.sync_id).render(cli_language()), file=sys.stderr)
         return ConflictError.exit_code
     if report.open_conflicts and report.status == "dry-run":
-        print(f"citymgr: {report.open_conflicts} conflict(s) would be left open (dry run: "
-              "nothing was written)", file=sys.stderr)
+        print("citymgr: " + msg("{count} conflict(s) would be left open (dry run: nothing was "
+                                "written)", count=report.open_conflicts).render(cli_language()),
+              file=sys.stderr)
         return ConflictError.exit_code  # the same exit as the real run, so scripts can check
     return 0
 
 
 def run_undo(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync import undo_sync
@@ -160,15 +164,20 @@ def run_undo(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        print(f"undid sync {result['sync_id']}: {result['rows_restored']} row change(s) "
-              f"reverted; integrity {result['integrity_check']} ok")
+        lang = cli_language()
+        check = Term(f"integrity {result['integrity_check']} ok", "完整性检查通过")
+        print(msg("undid sync {sync_id}: {rows} row change(s) reverted; {check}",
+                  sync_id=result["sync_id"], rows=result["rows_restored"],
+                  check=check).render(lang))
         if result["backup"]:
-            print(f"  backup before the undo: {result['backup']}")
+            print("  " + msg("backup before the undo: {path}",
+                             path=result["backup"]).render(lang))
     return 0
 
 
 def run_resolve(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.sync import Resolution, list_conflicts, resolve_conflicts
 
@@ -184,7 +193,7 @@ def run_resolve(args: argparse.Namespace) -> int:
             if args.json:
                 print_json({"resolved": 0, "rows_changed": 0, "sync_id": None})
             else:
-                print("no open conflicts")
+                print(msg("no open conflicts").render(cli_language()))
             return 0
         choice = "edit" if args.value is not None else args.take
         result = resolve_conflicts(store, [Resolution(i, choice, args.value) for i in ids],
@@ -193,8 +202,9 @@ def run_resolve(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(f"resolved {result['resolved']} conflict(s), {result['rows_changed']} row(s) changed "
-          f"(run {result['sync_id']}; 'citymgr sync-undo' takes it back)")
+    print(msg("resolved {count} conflict(s), {rows} row(s) changed (run {sync_id}; 'citymgr "
+              "sync-undo' takes it back)", count=result["resolved"], rows=result["rows_changed"],
+              sync_id=result["sync_id"]).render(cli_language()))
     return 0
 
 

@@ -216,6 +216,7 @@ def creation_note(count: int, where: str) -> Message:
 
 
 def run_move(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
     from citymgr_desktop.core.workorders import states as wf
@@ -230,7 +231,9 @@ def run_move(args: argparse.Namespace) -> int:
         print_json({"case_no": row["case_no"], "state": row["state"],
                     "label": wf.label(row["state"], "zh")})
     else:
-        print(f"{row['case_no']}: {row['state']} ({wf.label(row['state'], 'zh')})")
+        label = wf.label(row["state"], "zh")
+        print(msg("{case}: {state}", case=row["case_no"],
+                  state=Term(f"{row['state']} ({label})", label)).render(cli_language()))
     return 0
 
 
@@ -288,6 +291,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_limits(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.messages import Term, msg
+    from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.deadlines import set_time_limit, time_limits
 
@@ -306,9 +311,14 @@ def run_limits(args: argparse.Namespace) -> int:
         print_json([{"asset_class": t.asset_class, "priority": t.priority, "value": t.value,
                      "unit": t.unit} for t in limits])
         return 0
+    lang = cli_language()
     for t in limits:
-        print(f"{t.asset_class or '*':<14} P{t.priority}  {t.describe('en'):<20} "
-              f"{t.describe('zh')}")
+        table = sc.TABLES_BY_NAME.get(t.asset_class or "")
+        cls = Term(t.asset_class, table.zh) if table else Term(t.asset_class or "*", "所有类别")
+        level = Term(f"P{t.priority}", dm.WORK_ORDER_PRIORITY.label(t.priority, "zh"))
+        limit = Term(f"{t.describe('en'):<20} {t.describe('zh')}", t.describe("zh"))
+        print(msg("{cls:<14} {priority}  {limit}", cls=cls, priority=level,
+                  limit=limit).render(lang))
     return 0
 
 
