@@ -82,7 +82,8 @@ def test_overdue_order_extended_from_now(chinese, window_in, small_district, qtb
         "(office time, 3 working day(s)): 等待厂家配件")
 
 
-def test_dialog_warns_beyond_the_calendar_years(chinese, window_in, small_district, qtbot):
+def test_dialog_warns_beyond_the_calendar_years(chinese, window_in, small_district, qtbot,
+                                                shots):
     with sqlite3.connect(small_district) as conn:  # a calendar of 2098 only
         conn.execute("UPDATE citymgr_meta SET value=? WHERE key='work_calendar'",
                      (calendar_text({dt.date(2098, 10, 1)}, set(), [2098], "test"),))
@@ -103,6 +104,7 @@ def test_dialog_warns_beyond_the_calendar_years(chinese, window_in, small_distri
         assert dlg.due.dateTime().toString("yyyy-MM-dd HH:mm") == "2099-01-01 17:30"
         seen["warning"] = dlg.warning.text()
         assert dlg.warning.isVisible()
+        shots("extend-calendar-warning", dlg)
         dlg.reject()
 
     with answer(qtbot, fill=extend, kind=WorkOrderExtendDialog):
