@@ -1,4 +1,4 @@
-"""Symbols: how each layer and condition category is drawn, from ``core.symbology``.
+"""Symbols: how each layer and condition category is drawn, from ``core.model.symbology``.
 
 The same colours, sizes and marker shapes as the QGIS styles written into the GeoPackage
 (``core.qgis.symbols``), so the app, its PNG/PDF output and QGIS show the same map. Layers
