@@ -139,6 +139,12 @@ def joined(items: Iterable[Any], sep: str = ", ", zh_sep: str = "、") -> Joined
     return Joined(tuple(items), sep, zh_sep)
 
 
+def sentences(parts: Iterable[str], lang: str = "en") -> str:
+    """Sentences (each already in ``lang``) as one paragraph: a space between them in
+    English, none in Chinese (a sentence ends in 。 and the next follows it at once)."""
+    return ("" if is_chinese(lang) else " ").join(p for p in parts if p)
+
+
 Text = str | Message  # what a label may be: a Message, or text already in the user's language
 
 

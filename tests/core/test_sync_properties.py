@@ -121,6 +121,18 @@ def history(path: Path) -> set[str]:
 RETIRED = "__retired__"
 
 
+def nearest_locations(m_bins: dict[str, dict], wkb: bytes) -> set[tuple[Any, Any]]:
+    """The (街道, 单元网格) a new field bin at ``wkb`` may take: those of the live master bins
+    nearest to it (ties: any of them) within 300 m, else (None, None) (``sync/location.py``)."""
+    point = shapely.from_wkb(wkb)
+    live = [(shapely.distance(point, shapely.from_wkb(m["geom"])), m["district"], m["bgid"])
+            for m in m_bins.values() if m["retired_at"] is None and m["geom"]]
+    best = min((d for d, _a, _b in live), default=None)
+    if best is None or best > 300:
+        return {(None, None)}
+    return {(a, b) for d, a, b in live if d == best}
+
+
 def model(b_bins, m_bins, f_bins, b_recs, m_recs, f_recs, m_hist, prefer):
     """Expected bins, records and conflicts after the sync (the merge table, written out)."""
     exp: dict[str, dict | None] = {}
@@ -202,8 +214,10 @@ def test_sync_follows_the_merge_rules(small_master, master_ops, field_ops, prefe
             if e.pop(RETIRED, None):
                 assert g.pop("retired_at") is not None
                 e.pop("retired_at")
-            if u not in b_bins and u not in m_bins:  # new: the master assigns the code
-                assert g.pop("obj_code") and e.pop("obj_code") is None
+            if u not in b_bins and u not in m_bins:  # new: the master assigns the code,
+                assert g.pop("obj_code") and e.pop("obj_code") is None  # and the location
+                assert e.pop("district") is None and e.pop("bgid") is None
+                assert (g.pop("district"), g.pop("bgid")) in nearest_locations(m_bins, e["geom"])
             assert g == e, u
         assert read_records(master) == exp_recs
         reported = {(c.uuid, c.field, c.kind) for c in rep.conflicts}

@@ -167,3 +167,46 @@ def test_the_left_charts_class_names_show_in_the_docked_dashboard(window_in, dis
         Path(keep).mkdir(parents=True, exist_ok=True)
         window.grab().save(str(Path(keep) / f"dashboard-docked-{lang}.png"))
     feat._before_close()
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_chart_fits_its_cell_docked_at_the_default_size(window_in, district, qtbot,
+                                                               lang, shots):
+    """Trial: at 1280 × 800 the sub-district chart asked for 304 px in a 264 px row (its
+    legend under the work-order chart) and the second row was a scroll away. Opened by
+    View > Dashboard (Ctrl+Shift+D), the four charts now lie side by side, each whole in
+    the dashboard's visible area, none over another, every text (legends too) inside its
+    chart; the evaluation table is the second page."""
+    from PySide6.QtCore import QRect
+
+    from tests.ui.driver import press
+
+    window = window_in(lang, district, size=(1280, 800))
+    feat = window.installed_features["dashboard"]
+    feat.widget.now = NOW
+    press(qtbot, window, Qt.Key.Key_D,
+          Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(feat.dock.isVisible)
+    qtbot.waitUntil(lambda: feat.widget.figures is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: not feat.widget.is_refreshing(), timeout=30_000)
+    w = feat.widget
+    qtbot.wait(300)  # the dock's height fitted to the charts
+    viewport = w.scroll.viewport()
+    shown = QRect(0, 0, viewport.width(), viewport.height())
+    canvases = (w.by_class, w.by_district, w.records, w.orders)
+    cells = {c.objectName(): QRect(c.mapTo(viewport, c.rect().topLeft()), c.size())
+             for c in canvases}
+    for name, cell in cells.items():
+        assert shown.contains(cell), (name, cell, shown)  # no scrolling to see it
+    for (a, ra), (b, rb) in itertools.combinations(cells.items(), 2):
+        assert not ra.intersects(rb), (a, ra, b, rb)
+    for c in canvases:
+        c.draw()
+        _bad, outside = _overlaps(c.figure)
+        assert not outside, (c.objectName(), c.width(), c.height(), outside)
+        legends = c.figure.legends + [a.get_legend() for a in c.figure.axes if a.get_legend()]
+        assert legends or c is w.orders, c.objectName()  # the states are named under bars
+    assert w.pages.tabText(1) == ("处置单位考评" if lang == "zh_CN" else
+                                  "Evaluation of the assignees")
+    shots(f"dashboard-{lang}", window)
+    feat._before_close()

@@ -78,6 +78,7 @@ def test_layer_export_from_menu_context_menu_and_table(window_in, small_district
     assert seen["title"] == "导出图层 — 垃圾箱"
     assert seen["scopes"][1] == f"属性表当前筛选的资产（{len(bad) + 1}）"
     assert "WGS 84" in seen["note"] and "未保存的编辑" in seen["note"]
+    assert "。 " not in seen["note"] and seen["note"].count("。") == 2  # no space between
     frame = pyogrio.read_dataframe(out)
     assert pyogrio.read_info(out)["geometry_type"] == "Point"
     assert set(frame["asset_uuid"]) == {u for u, _ in bad} | {fair[0][0]}

@@ -43,6 +43,9 @@ def test_assets_imported_this_month_are_not_in_last_months_report(district, tmp_
     assert _register(tmp_path / "last.pdf")[0] == before
     cover = pages_text(tmp_path / "last.pdf")[0]
     assert "另有5个资产未填建成日期且在月末之后写入，未计入本月台账" in cover
+    raw = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(tmp_path / "last.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "。另有 5 个资产" in raw.replace("\n", "")  # Chinese sentences join without a space
     now, previous, change = _register(tmp_path / "this.pdf")
     assert (now, previous, change) == (before + 5, before, "+5")
     assert "未计入本月台账" not in pages_text(tmp_path / "this.pdf")[0]

@@ -7,7 +7,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from citymgr_desktop.cli.commands._common import add_json, add_lang, add_list, print_json
+from citymgr_desktop.cli.commands._common import (
+    add_json,
+    add_lang,
+    add_list,
+    cli_language,
+    print_json,
+)
 
 
 def register(s: argparse._SubParsersAction) -> None:
@@ -60,6 +66,8 @@ def _years(items: list[str] | None) -> list[int]:
 
 
 def run_calendar(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import joined, msg, parse
+    from citymgr_desktop.core.model.workcalendar import OFFICIAL_SOURCE
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import deadlines as dl
 
@@ -86,14 +94,20 @@ def run_calendar(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
+    lang = cli_language()
     if info["source"]:
-        print(f"calendar from {info['source']}; years {', '.join(map(str, info['years']))}")
+        source = parse(info["source"], [OFFICIAL_SOURCE]) or info["source"]
+        print(msg("calendar from {source}; years {years}", source=source,
+                  years=joined(info["years"])).render(lang))
     years = sorted({d[:4] for d in result["holidays"] + result["workdays"]})
     for year in years:
         h = [d[5:] for d in result["holidays"] if d.startswith(year)]
         w = [d[5:] for d in result["workdays"] if d.startswith(year)]
-        print(f"{year}: {len(h)} holiday(s): {' '.join(h)}")
-        print(f"{year}: {len(w)} working weekend day(s) (调休): {' '.join(w) or '-'}")
+        print(msg("{year}: {count} holiday(s): {days}", year=year, count=len(h),
+                  days=" ".join(h)).render(lang))
+        print(msg("{year}: {count} working weekend day(s) (调休): {days}", year=year,
+                  count=len(w), days=" ".join(w) or "-").render(lang))
     if not years:
-        print("no holidays or working weekends: Monday-Friday only (use --seed YEAR)")
+        print(msg("no holidays or working weekends: Monday-Friday only (use --seed YEAR)")
+              .render(lang))
     return 0

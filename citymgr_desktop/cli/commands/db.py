@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from citymgr_desktop.cli.commands._common import add_lang
+from citymgr_desktop.cli.commands._common import add_lang, cli_language
 
 ORDER = 97
 
@@ -34,10 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_grant(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store.postgis import display_name
     from citymgr_desktop.core.store.postgis.grant import grant
 
     grant(args.database, args.role, args.district, read_only=args.read_only)
-    what = "read" if args.read_only else f"read, and change the assets of {args.district}"
-    print(f"{display_name(args.database)}: {args.role} may {what}")
+    line = (msg("{database}: {role} may read", database=display_name(args.database),
+                role=args.role) if args.read_only else
+            msg("{database}: {role} may read, and change the assets of {district}",
+                database=display_name(args.database), role=args.role, district=args.district))
+    print(line.render(cli_language()))
     return 0

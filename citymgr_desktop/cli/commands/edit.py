@@ -135,7 +135,7 @@ def _run_on_database(args: argparse.Namespace, table: Any, where: Any, values: d
     changed meanwhile is merged field by field, and a field both changed is a conflict
     (listed, exit code 9; the other values are saved)."""
     from citymgr_desktop.core.errors import ConflictError, ValidationError
-    from citymgr_desktop.core.messages import render
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store.postgis import PostgisStore, display_name, edit_where
 
     if calcs:
@@ -151,13 +151,13 @@ def _run_on_database(args: argparse.Namespace, table: Any, where: Any, values: d
                     "conflicts": [c.__dict__ for c in outcome.conflicts],
                     "dry_run": args.dry_run})
     else:
-        verb = "would change" if args.dry_run else "changed"
-        merged = (f" ({outcome.merged:,} merged with another user's changes to other fields)"
-                  if outcome.merged else "")
-        print(f"{table.name}: {outcome.changed:,} of {outcome.matched:,} matching assets "
-              f"{verb}{merged}")
+        line = _changed_line(table, outcome.changed, outcome.matched, args.dry_run)
+        if outcome.merged:
+            line = msg("{line} ({count:,} merged with another user's changes to other fields)",
+                       line=line, count=outcome.merged)
+        print(line.render(cli_language()))
         for c in outcome.conflicts:
-            print(f"conflict: {render(c.describe(), cli_language())}")
+            print(msg("conflict: {conflict}", conflict=c.describe()).render(cli_language()))
     if outcome.conflicts:
         raise ConflictError("{count} conflict(s) with changes another user saved meanwhile; "
                             "their values were kept", count=len(outcome.conflicts))

@@ -165,6 +165,7 @@ def _map_layers(args: argparse.Namespace, result, offline, stream=None) -> None:
 
     from citymgr_desktop.core.basemaps import project_layers
     from citymgr_desktop.core.basemaps.offline import export_reference_vectors
+    from citymgr_desktop.core.messages import joined, msg
     from citymgr_desktop.core.qgis.project import add_map_layers_to_qgz
     from citymgr_desktop.core.store import Store
 
@@ -185,8 +186,9 @@ def _map_layers(args: argparse.Namespace, result, offline, stream=None) -> None:
         rows += [{"name": la.name, "kind": "vector", "location":
                   f"{out.name}|layername={la.name}", "position": "over",
                   "opacity": la.opacity, "visible": 1, "crs_wkt": crs_wkt} for la in vectors]
-        print(f"  wrote {out.name}: reference layers "
-              f"{', '.join(f'{k} {v:,}' for k, v in counts.items())}", file=stream)
+        print("  " + msg("wrote {name}: reference layers {layers}", name=out.name,
+                         layers=joined(f"{k} {v:,}" for k, v in counts.items()))
+              .render(cli_language()), file=stream)
     add_map_layers_to_qgz(result.qgz, rows)
 
 
@@ -201,6 +203,7 @@ def _offline_basemap(args: argparse.Namespace, result, layer, extent, crs_wkt: s
         write_gpkg_tiles,
         write_mbtiles,
     )
+    from citymgr_desktop.core.messages import msg
 
     source = None
     if layer.kind == "wmts":
@@ -208,15 +211,18 @@ def _offline_basemap(args: argparse.Namespace, result, layer, extent, crs_wkt: s
 
         source = wmts_source(layer.url())
         plan = plan_wmts_tiles(source, extent, crs_wkt, args.basemap_zoom)
-        levels = f"tile matrices {source.matrices[min(plan.ranges)].identifier}-" \
-                 f"{source.matrices[max(plan.ranges)].identifier}"
+        levels = msg("tile matrices {first}-{last}",
+                     first=source.matrices[min(plan.ranges)].identifier,
+                     last=source.matrices[max(plan.ranges)].identifier)
         out = result.path.with_name(f"{result.path.stem}_basemap.gpkg")
     else:
         plan = plan_tiles(extent, crs_wkt, args.basemap_zoom)
-        levels = f"zoom {min(plan.ranges)}-{max(plan.ranges)}"
+        levels = msg("zoom {first}-{last}", first=min(plan.ranges), last=max(plan.ranges))
         out = result.path.with_name(f"{result.path.stem}_basemap.mbtiles")
-    print(f"  base map: {plan.count:,} tiles ({levels}), "
-          f"about {plan.estimated_bytes / 1e6:.1f} MB", flush=True, file=stream)
+    lang = cli_language()
+    print("  " + msg("base map: {count:,} tiles ({levels}), about {mb:.1f} MB",
+                     count=plan.count, levels=levels, mb=plan.estimated_bytes / 1e6)
+          .render(lang), flush=True, file=stream)
     fetcher = TileFetcher()
     try:
         if source is not None:
@@ -227,11 +233,14 @@ def _offline_basemap(args: argparse.Namespace, result, layer, extent, crs_wkt: s
     finally:
         fetcher.close()
     size = out.stat().st_size / 1e6
-    print(f"  wrote {out.name}: {plan.count - report.failed:,} tiles, {size:.1f} MB; "
-          f"listed in {result.qgz.name}", file=stream)
+    print("  " + msg("wrote {name}: {tiles:,} tiles, {mb:.1f} MB; listed in {qgz}",
+                     name=out.name, tiles=plan.count - report.failed, mb=size,
+                     qgz=result.qgz.name).render(lang), file=stream)
     if report.failed:
-        print(f"citymgr: warning: base map {layer.name}: {report.failed} tile(s) missing "
-              f"({report.reason()})", file=sys.stderr)
+        print("citymgr: warning: " + msg("base map {name}: {count} tile(s) missing ({reason})",
+                                         name=layer.name, count=report.failed,
+                                         reason=report.reason()).render(lang),
+              file=sys.stderr)
     return {"name": layer.name, "kind": "raster", "location": out.name, "position": "under",
             "opacity": layer.opacity, "visible": 1,
             "crs_wkt": source.crs if source is not None else "EPSG:3857"}

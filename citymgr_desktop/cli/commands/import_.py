@@ -193,26 +193,38 @@ def _asset_field(name: str, mapping: ImportMapping) -> str:
     return name  # mapping.check() names the problem
 
 
+FIELD_TYPES = {"text": "文本", "integer": "整数", "real": "小数", "date": "日期",
+               "datetime": "日期时间", "boolean": "是/否", "mixed": "混合"}  # what --list says
+
+
 def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
     from citymgr_desktop.core.importing import run as importer
-    from citymgr_desktop.core.messages import render
+    from citymgr_desktop.core.messages import Term, joined, msg, render
 
+    lang = cli_language()
     layers = importer.list_layers(args.source)
-    print(f"{args.source}: {len(layers)} layer(s)")
+    print(msg("{source}: {count} layer(s)", source=args.source, count=len(layers)).render(lang))
     for name, gtype in layers:
-        print(f"  {name:<30} {gtype or 'no geometry'}")
+        print(f"  {name:<30} {render(gtype or Term('no geometry', '无几何'), lang)}")
     info = importer.describe_layer(args.source, opts)
-    count = f"{info.count} feature(s)" if info.count >= 0 else "count unknown"
-    print(f"\nlayer {info.name}: {info.geometry_type}, {count}, CRS {info.crs_name}"
-          + (f", encoding {info.encoding}" if info.encoding else ""))
+    count = (msg("{count} feature(s)", count=info.count) if info.count >= 0
+             else msg("count unknown"))
+    crs = Term("(none)", "无") if info.crs_name == "(none)" else info.crs_name
+    encoding = msg(", encoding {encoding}", encoding=info.encoding) if info.encoding else ""
+    print("\n" + msg("layer {name}: {geometry}, {count}, CRS {crs}{encoding}", name=info.name,
+                     geometry=info.geometry_type, count=count, crs=crs,
+                     encoding=encoding).render(lang))
     for note in info.notes:
-        print(f"  note: {render(note, cli_language())}")
+        print("  " + msg("note: {note}", note=note).render(lang))
     for f in info.fields:
-        samples = ("e.g. " + ", ".join(repr(s) for s in f.samples)) if f.samples else "(all empty)"
-        print(f"  {f.name:<24} {f.dtype:<8} empty {f.empty:>5}  {samples}"[:160])
+        samples = (msg("e.g. {values}", values=joined(repr(s) for s in f.samples))
+                   if f.samples else msg("(all empty)"))
+        print(("  " + msg("{name:<24} {type:<8} empty {empty:>5}  {samples}", name=f.name,
+                          type=Term(f.dtype, FIELD_TYPES.get(f.dtype, f.dtype)),
+                          empty=f.empty, samples=samples).render(lang))[:160])
     if args.target:
         mapping = importer.suggest_mapping(info, args.target)
-        print(f"\nsuggested mapping -> {args.target}:")
+        print("\n" + msg("suggested mapping -> {target}:", target=args.target).render(lang))
         for dst, src in mapping.fields.items():
             print(f"  {dst:<18} <- {src}")
         for dst, words in mapping.values.items():

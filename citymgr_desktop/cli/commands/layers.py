@@ -4,8 +4,12 @@ project (drawn by the app, ``render``, ``print-map`` and the work-order PDFs).""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from citymgr_desktop.cli.commands._common import add_json, add_lang, print_json
+from citymgr_desktop.cli.commands._common import add_json, add_lang, cli_language, print_json
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.messages import Term
 
 ORDER = 45
 
@@ -44,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.basemaps import LayerStyle, add_project_layer, make_layer
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store import Store
 
     style = LayerStyle(**{k: v for k, v in (("outline", args.outline), ("fill", args.fill),
@@ -53,13 +58,30 @@ def run_add(args: argparse.Namespace) -> int:
                        style=style)
     with Store.open(args.file) as store:
         layers = add_project_layer(store, layer)
-    print(f"added {layer.kind} layer {layer.name!r} ({layer.position} the assets); "
-          f"{len(layers)} map layer(s) in {args.file}")
+    print(msg("added {kind} layer {name!r} ({position} the assets); {count} map layer(s) in "
+              "{file}", kind=kind_term(layer.kind), name=layer.name,
+              position=position_term(layer.position), count=len(layers),
+              file=args.file).render(cli_language()))
     return 0
+
+
+def kind_term(kind: str) -> Term:
+    """A kept layer's kind as the app's map-layer dialog names it (tile URLs: 瓦片)."""
+    from citymgr_desktop.core.messages import Term
+
+    return Term(kind, {"raster": "栅格", "vector": "矢量"}.get(kind, "瓦片"))
+
+
+def position_term(position: str) -> Term:
+    """Under or over the assets, as the map-layer dialog says it."""
+    from citymgr_desktop.core.messages import Term
+
+    return Term(position, {"under": "资产下方", "over": "资产上方"}.get(position, position))
 
 
 def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.basemaps import project_layers
+    from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.store import Store
 
     with Store.open(args.file, read_only=True) as store:
@@ -69,19 +91,25 @@ def run_list(args: argparse.Namespace) -> int:
                      "position": la.position, "opacity": la.opacity, "visible": la.visible,
                      "crs": la.crs, "attribution": la.attribution} for la in layers])
         return 0
+    lang = cli_language()
     if not layers:
-        print(f"{args.file}: no base map or reference layers")
+        print(msg("{file}: no base map or reference layers", file=args.file).render(lang))
     for la in layers:
-        print(f"{la.name:<20} {la.kind:<7} {la.position:<6} opacity {la.opacity:<4g} "
-              f"{'shown' if la.visible else 'hidden':<7} {la.location}")
+        print(msg("{name:<20} {kind:<7} {position:<6} opacity {opacity:<4g} {shown:<7} "
+                  "{location}", name=la.name, kind=kind_term(la.kind),
+                  position=position_term(la.position), opacity=la.opacity,
+                  shown=Term("shown", "显示") if la.visible else Term("hidden", "隐藏"),
+                  location=la.location).render(lang))
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.basemaps import remove_project_layer
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store import Store
 
     with Store.open(args.file) as store:
         layers = remove_project_layer(store, args.name)
-    print(f"removed {args.name!r}; {len(layers)} map layer(s) left in {args.file}")
+    print(msg("removed {name!r}; {count} map layer(s) left in {file}", name=args.name,
+              count=len(layers), file=args.file).render(cli_language()))
     return 0

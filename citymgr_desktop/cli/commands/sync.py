@@ -31,8 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "geometry changed on both sides, or edit against delete is a conflict. Everything "
         "else is applied in one transaction after a backup, with a journal for "
         "'citymgr sync-undo'. Without --prefer, conflicts keep the master's value and stay "
-        "open for resolution in the app. Exit code 9 when conflicts were left open (or, with "
-        "--dry-run, would be).")
+        "open for resolution in the app; they are named by the asset's object code and name, "
+        "as in the app. A new asset the crew left without a sub-district (街道) or grid code "
+        "(单元网格) takes them from the nearest asset within 300 m (a whole-file or --bbox "
+        "package has no sub-district default); the report counts them. Exit code 9 when "
+        "conflicts were left open (or, with --dry-run, would be).")
     p.add_argument("file", help="the master project (.gpkg, or a postgresql:// URL or service=NAME)")
     p.add_argument("package", help="the field package brought back (.gpkg)")
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
@@ -84,7 +87,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "are office time (China Standard Time, as the app shows them) and say "
                         "so: 'office time (UTC+8)'; --json gives them as stored, in UTC.")
     ls.add_argument("file", help="the master project (.gpkg)")
-    ls.add_argument("--conflicts", action="store_true", help="also list every open conflict")
+    ls.add_argument("--conflicts", action="store_true",
+                    help="also list every open conflict: its id (what sync-resolve takes), "
+                    "then the asset by object code and name")
     add_json(ls)
     add_lang(ls)
     ls.set_defaults(func=run_list)
@@ -93,8 +98,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_sync(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.atomic import atomic_path
     from citymgr_desktop.core.errors import BadFileError, ConflictError
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync import open_for_sync, sync_package
+    from citymgr_desktop.core.sync.names import conflict_names
 
     if args.report and not Path(args.report).resolve().parent.is_dir():
         raise BadFileError("--report: folder {folder} does not exist; nothing was synced",
@@ -108,12 +115,14 @@ def run_sync(args: argparse.Namespace) -> int:
             report = sync_into_database(db, args.package, prefer=args.prefer,
                                         dry_run=args.dry_run, user=acting_user(args.user),
                                         progress=terminal_progress("sync"))
+            names = conflict_names(db, report.conflicts)
     else:
         with open_for_sync(args.file, args.package, read_only=args.dry_run) as store:
             report = sync_package(store, args.package, prefer=args.prefer,
                                   dry_run=args.dry_run, user=acting_user(args.user),
                                   backup=not args.no_backup, full_check=args.full_check,
                                   progress=terminal_progress("sync"))
+            names = conflict_names(store, report.conflicts)  # as the window names them
     data = report.to_json()
     if args.report:
         with atomic_path(args.report) as tmp:
@@ -122,19 +131,22 @@ def run_sync(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        print("\n".join(report.summary(cli_language())))
+        print("\n".join(report.summary(cli_language(), names)))
     if report.open_conflicts and report.status == "applied":
-        print(f"citymgr: {report.open_conflicts} conflict(s) left open; everything else was "
-              f"applied (sync {report.sync_id})", file=sys.stderr)
+        print("citymgr: " + msg("{count} conflict(s) left open; everything else was applied "
+                                "(sync {sync_id})", count=report.open_conflicts,
+                                sync_id=report.sync_id).render(cli_language()), file=sys.stderr)
         return ConflictError.exit_code
     if report.open_conflicts and report.status == "dry-run":
-        print(f"citymgr: {report.open_conflicts} conflict(s) would be left open (dry run: "
-              "nothing was written)", file=sys.stderr)
+        print("citymgr: " + msg("{count} conflict(s) would be left open (dry run: nothing was "
+                                "written)", count=report.open_conflicts).render(cli_language()),
+              file=sys.stderr)
         return ConflictError.exit_code  # the same exit as the real run, so scripts can check
     return 0
 
 
 def run_undo(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.store.postgis import is_database_target
     from citymgr_desktop.core.sync import undo_sync
@@ -152,15 +164,20 @@ def run_undo(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        print(f"undid sync {result['sync_id']}: {result['rows_restored']} row change(s) "
-              f"reverted; integrity {result['integrity_check']} ok")
+        lang = cli_language()
+        check = Term(f"integrity {result['integrity_check']} ok", "完整性检查通过")
+        print(msg("undid sync {sync_id}: {rows} row change(s) reverted; {check}",
+                  sync_id=result["sync_id"], rows=result["rows_restored"],
+                  check=check).render(lang))
         if result["backup"]:
-            print(f"  backup before the undo: {result['backup']}")
+            print("  " + msg("backup before the undo: {path}",
+                             path=result["backup"]).render(lang))
     return 0
 
 
 def run_resolve(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.messages import msg
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.sync import Resolution, list_conflicts, resolve_conflicts
 
@@ -176,7 +193,7 @@ def run_resolve(args: argparse.Namespace) -> int:
             if args.json:
                 print_json({"resolved": 0, "rows_changed": 0, "sync_id": None})
             else:
-                print("no open conflicts")
+                print(msg("no open conflicts").render(cli_language()))
             return 0
         choice = "edit" if args.value is not None else args.take
         result = resolve_conflicts(store, [Resolution(i, choice, args.value) for i in ids],
@@ -185,20 +202,25 @@ def run_resolve(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(f"resolved {result['resolved']} conflict(s), {result['rows_changed']} row(s) changed "
-          f"(run {result['sync_id']}; 'citymgr sync-undo' takes it back)")
+    print(msg("resolved {count} conflict(s), {rows} row(s) changed (run {sync_id}; 'citymgr "
+              "sync-undo' takes it back)", count=result["resolved"], rows=result["rows_changed"],
+              sync_id=result["sync_id"]).render(cli_language()))
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import Store
     from citymgr_desktop.core.sync import registry as reg
-    from citymgr_desktop.core.sync.resolve import conflict_listing
+    from citymgr_desktop.core.sync.names import conflict_names
+    from citymgr_desktop.core.sync.resolve import conflict_listing, list_conflicts
 
     with Store.open(args.file, read_only=True) as store:
         store.require_asset_project()
         packages, runs = reg.packages_and_runs(store)
         conflicts = conflict_listing(store)
+        names = conflict_names(store, list_conflicts(store)) if conflicts else {}
+    for c in conflicts:  # named as the window names them; the uuid stays beside
+        c["asset"] = names.get((c["layer"], c["uuid"])) or c["uuid"]
     if args.json:
         print_json({
             "packages": [p.__dict__ | {"schema_columns": None} for p in packages],
@@ -240,7 +262,7 @@ def listing_text(packages: list, runs: list, conflicts: list[dict], with_conflic
     out.append(msg("{count} open conflict(s)", count=len(conflicts)).render(lang))
     if with_conflicts:
         for c in conflicts:
-            out.append("  " + msg("{conflict_id}  {layer} {uuid} {field} ({kind}): ancestor "
+            out.append("  " + msg("{conflict_id}  {layer} {asset} {field} ({kind}): ancestor "
                                   "{ancestor}, master {master}, field {field_value}",
                                   **c).render(lang))
     return out

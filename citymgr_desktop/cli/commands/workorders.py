@@ -5,6 +5,7 @@ GeoJSON, GeoPackage)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from citymgr_desktop.cli.commands import _calendar
@@ -90,11 +91,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     x = s.add_parser("extend", help="extend an open order's deadline (延期), with a reason",
                      description="Give an open order (not yet resolved) a later deadline "
                      "(处置时限): a date (--due) or a number of working days more (--days, "
-                     "counted by the file's working calendar from the current deadline, at "
-                     "the same time of day). The old and new deadline, the working days "
-                     "granted and the reason are written to the order's history. Exit 8 if "
-                     "the order is not open, the new deadline is not later than the current "
-                     "one or in the past, or the reason is empty.")
+                     "counted by the file's working calendar from the current deadline, or "
+                     "from now when the order is overdue, at the same time of day). The old "
+                     "and new deadline, the working days granted (from the same start) and "
+                     "the reason are written to the order's history. A new deadline in a year "
+                     "the working calendar does not cover is written with a warning naming "
+                     "the command that adds the year. Exit 8 if the order is not open, the "
+                     "new deadline is not later than the current one or in the past, or the "
+                     "reason is empty.")
     x.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
     x.add_argument("case", help="case number (or uuid)")
     when = x.add_mutually_exclusive_group(required=True)
@@ -102,8 +106,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="the new deadline, 'YYYY-MM-DD[ HH:MM]' in office time (a date "
                       "alone means 17:30 that day)")
     when.add_argument("--days", metavar="N", type=int,
-                      help="or: N working days (工作日) more than the current deadline, "
-                      "holidays and 调休 weekends as in the working calendar")
+                      help="or: N working days (工作日) more than the current deadline (from "
+                      "now when it has passed), holidays and 调休 weekends as in the working "
+                      "calendar")
     x.add_argument("--reason", required=True, help="why it needs more time (延期理由)")
     add_user(x, "who extends it (default: your login)", old=("--by",))
     add_json(x)
@@ -216,6 +221,7 @@ def creation_note(count: int, where: str) -> Message:
 
 
 def run_move(args: argparse.Namespace) -> int:
+    from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders import orders as wo
     from citymgr_desktop.core.workorders import states as wf
@@ -230,20 +236,35 @@ def run_move(args: argparse.Namespace) -> int:
         print_json({"case_no": row["case_no"], "state": row["state"],
                     "label": wf.label(row["state"], "zh")})
     else:
-        print(f"{row['case_no']}: {row['state']} ({wf.label(row['state'], 'zh')})")
+        label = wf.label(row["state"], "zh")
+        print(msg("{case}: {state}", case=row["case_no"],
+                  state=Term(f"{row['state']} ({label})", label)).render(cli_language()))
     return 0
 
 
 def run_extend(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.clock import format_local_zoned
+    from citymgr_desktop.core.clock import format_local_zoned, parse_iso
+    from citymgr_desktop.core.messages import render
     from citymgr_desktop.core.store import open_store
+    from citymgr_desktop.core.workorders import deadlines as dl
     from citymgr_desktop.core.workorders import orders as wo
-    from citymgr_desktop.core.workorders.extend import extend_order
+    from citymgr_desktop.core.workorders.extend import (
+        calendar_gap,
+        extend_order,
+        extension_start,
+        years_outside,
+    )
 
     with open_store(args.file) as store:
+        start = extension_start(wo.get_order(store, args.case))
         extend_order(store, args.case, args.due, acting_user(args.user, "citymgr"),
                      args.reason, days=args.days)
         row = wo.get_order(store, args.case)
+        due = parse_iso(row["deadline"]) or start
+        outside = years_outside(dl.calendar_years(store), start, due)
+    if outside:
+        print("citymgr: warning: " + render(calendar_gap(outside, args.file), cli_language()),
+              file=sys.stderr)
     if args.json:
         print_json({"case_no": row["case_no"], "deadline": row["deadline"],
                     "overdue": wo.is_overdue(row)})
@@ -289,6 +310,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_limits(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.errors import ValidationError
+    from citymgr_desktop.core.messages import Term, msg
+    from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.core.workorders.deadlines import set_time_limit, time_limits
 
@@ -307,9 +330,14 @@ def run_limits(args: argparse.Namespace) -> int:
         print_json([{"asset_class": t.asset_class, "priority": t.priority, "value": t.value,
                      "unit": t.unit} for t in limits])
         return 0
+    lang = cli_language()
     for t in limits:
-        print(f"{t.asset_class or '*':<14} P{t.priority}  {t.describe('en'):<20} "
-              f"{t.describe('zh')}")
+        table = sc.TABLES_BY_NAME.get(t.asset_class or "")
+        cls = Term(t.asset_class, table.zh) if table else Term(t.asset_class or "*", "所有类别")
+        level = Term(f"P{t.priority}", dm.WORK_ORDER_PRIORITY.label(t.priority, "zh"))
+        limit = Term(f"{t.describe('en'):<20} {t.describe('zh')}", t.describe("zh"))
+        print(msg("{cls:<14} {priority}  {limit}", cls=cls, priority=level,
+                  limit=limit).render(lang))
     return 0
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 CALENDAR_KEY = "work_calendar"
+OFFICIAL_SOURCE = "holidays {version} (China, State Council)"  # a calendar's stored source
 
 
 @dataclass
@@ -52,7 +53,7 @@ def official_days(years: Iterable[int]) -> OfficialDays:
     wanted = sorted(set(years))
     china = holidays_lib.China(years=wanted)
     days = OfficialDays(years=wanted,
-                        source=f"holidays {holidays_lib.__version__} (China, State Council)")
+                        source=OFFICIAL_SOURCE.format(version=holidays_lib.__version__))
     days.holidays = {d for d in china if d.year in wanted}
     days.workdays = {d for d in getattr(china, "weekend_workdays", set()) if d.year in wanted}
     days.announced = sorted({d.year for d in days.workdays})

@@ -46,6 +46,7 @@ from citymgr_desktop.core.sync.database_checkout import SYNCED_TABLES
 from citymgr_desktop.core.sync.database_photos import load_photos, photo_refs
 from citymgr_desktop.core.sync.database_values import from_journal, to_journal, to_raw
 from citymgr_desktop.core.sync.diff import diff_tables
+from citymgr_desktop.core.sync.location import fill_delta_location
 from citymgr_desktop.core.sync.merge import ROW, Conflict
 from citymgr_desktop.core.sync.report import SyncReport, removed_assets
 
@@ -89,6 +90,7 @@ def sync_into_database(db: PostgisStore, package: str | Path, *, prefer: str | N
                 return report
             prog.update(3, 10, msg("merging"))
             surveyor = report.surveyor or user
+            report.add_filled(fill_delta_location(db, changes.deltas))  # the id is the field's
             _inspection_rule(db, changes)
             touched = _keys(changes.deltas)
             before = _lock(conn, touched)

@@ -35,6 +35,7 @@ from citymgr_desktop.core.sync.diff import (
 from citymgr_desktop.core.sync.files import SyncId
 from citymgr_desktop.core.sync.identity import check_identities
 from citymgr_desktop.core.sync.journal import JournalWriter, value_json, write_conflicts
+from citymgr_desktop.core.sync.location import fill_plan_location
 from citymgr_desktop.core.sync.merge import Merger, Plan, TableInput
 from citymgr_desktop.core.sync.photos import REASONS, load_photos, photo_refs, preview_photos
 from citymgr_desktop.core.sync.report import SyncReport, removed_assets
@@ -208,6 +209,7 @@ class SyncJob:
             return None
         plan = merger.plan
         check_plan(self.conn, plan, self.stamp, self.pkg.surveyor or "")
+        rep.add_filled(fill_plan_location(self.store, plan.changes))
         self._drop_repeated_conflicts(plan)
         plan.notes += restore_condition_before(self.conn, [
             (c.uuid, c.values) for c in plan.changes

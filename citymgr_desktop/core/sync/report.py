@@ -13,6 +13,7 @@ from typing import Any
 
 from citymgr_desktop.core.messages import Text, msg, render
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.neighbours import NEIGHBOUR_RADIUS
 from citymgr_desktop.core.sync.merge import ROW, Conflict
 from citymgr_desktop.core.sync.values import display
 
@@ -64,6 +65,8 @@ class SyncReport:
     journal_entries: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     photos: dict[str, Any] = field(default_factory=dict)  # photos.PhotoReport.to_json()
+    # new assets' empty 街道/单元网格 taken from the nearest asset: {"district": n, "bgid": n}
+    filled: dict[str, int] = field(default_factory=dict)
 
     @property
     def open_conflicts(self) -> int:
@@ -75,6 +78,18 @@ class SyncReport:
             for k, v in layer.items():
                 out[k] = out.get(k, 0) + v
         return out
+
+    def add_filled(self, filled: dict[str, int]) -> None:
+        """Count (and note) the new assets' 街道/单元网格 filled from the nearest asset
+        (``sync/location.py``)."""
+        for f, n in filled.items():
+            self.filled[f] = self.filled.get(f, 0) + n
+        if filled:
+            self.notes.append(msg(
+                "new assets left without a sub-district or grid code took them from the nearest "
+                "asset (within {metres:g} m): sub-district filled on {district}, grid code on "
+                "{bgid}", metres=NEIGHBOUR_RADIUS, district=filled.get("district", 0),
+                bgid=filled.get("bgid", 0)))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,11 +103,15 @@ class SyncReport:
             "removed": [{"layer": t, "uuid": u, "action": a} for t, u, a in self.removed],
             "backup": self.backup, "integrity_check": self.integrity,
             "journal_entries": self.journal_entries, "photos": self.photos,
+            "filled_from_nearest": dict(self.filled),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
-    def summary(self, lang: str = "en") -> list[str]:
-        """The lines ``citymgr sync`` prints, in ``lang``."""
+    def summary(self, lang: str = "en", names: dict[tuple[str, str], str] | None = None
+                ) -> list[str]:
+        """The lines ``citymgr sync`` prints, in ``lang``; a conflict names its row by
+        ``names`` (``names.conflict_names``: object code and name, as the window does), else
+        by its uuid."""
         status = render(STATUS_TEXT.get(self.status, self.status), lang)
         lines = [msg("sync {sync_id}: {status}", sync_id=self.sync_id or "-",
                      status=status).render(lang),
@@ -108,19 +127,20 @@ class SyncReport:
                              f"{n['retire']:>8}{n['conflict']:>10}")
         for c in self.conflicts[:20]:
             args = {"state": (c.resolution and f"-> {c.resolution}") or "OPEN",
-                    "layer": c.layer, "uuid": c.uuid, "field": c.field, "kind": c.kind,
+                    "layer": c.layer, "asset": (names or {}).get((c.table, c.uuid)) or c.uuid,
+                    "field": c.field, "kind": c.kind,
                     "message": c.message, "ancestor": _short(_show(c.field, c.ancestor)),
                     "master": _short(_show(c.field, c.master)),
                     "field_value": _short(_show(c.field, c.field_value))}
             if c.field == ROW:
-                lines.append("  " + msg("conflict {state}: {layer} {uuid} ({kind}): {message}",
+                lines.append("  " + msg("conflict {state}: {layer} {asset} ({kind}): {message}",
                                         **args).render(lang))
             elif c.kind in ("invalid", "orphan", "rejected"):
-                lines.append("  " + msg("conflict {state}: {layer} {uuid} {field} ({kind}): "
+                lines.append("  " + msg("conflict {state}: {layer} {asset} {field} ({kind}): "
                                         "ancestor {ancestor}, master {master}, field "
                                         "{field_value} ({message})", **args).render(lang))
             else:
-                lines.append("  " + msg("conflict {state}: {layer} {uuid} {field} ({kind}): "
+                lines.append("  " + msg("conflict {state}: {layer} {asset} {field} ({kind}): "
                                         "ancestor {ancestor}, master {master}, field "
                                         "{field_value}", **args).render(lang))
         if len(self.conflicts) > 20:

@@ -27,6 +27,7 @@ from citymgr_desktop.core.sync.merge import (
     Plan,
     check_value,
 )
+from citymgr_desktop.core.sync.names import conflict_names
 from citymgr_desktop.core.sync.schema import compared_columns, ensure_tables
 from citymgr_desktop.core.sync.values import GEOM, loads, loads_row, same_value
 
@@ -164,6 +165,20 @@ def current_rows(store: Store, conflicts: Iterable[ConflictRecord]
     return out
 
 
+def _not_open(store: Store, conflict_uuid: str) -> NotFoundError:
+    """The refusal of a conflict that is not open, naming its asset as the window does."""
+    known = [c for c in list_conflicts(store, None) if c.conflict_uuid == conflict_uuid]
+    if not known:
+        return NotFoundError("conflict {conflict_uuid} is not open (resolved already, or its "
+                             "sync was undone)", conflict_uuid=conflict_uuid)
+    c, t = known[0], sc.table(known[0].table)
+    return NotFoundError("conflict {conflict_uuid} ({layer} {asset} {field}) is not open "
+                         "(resolved already, or its sync was undone)",
+                         conflict_uuid=conflict_uuid, layer=t.term,
+                         field=t.field(c.field).term if c.field in t.field_names() else c.field,
+                         asset=conflict_names(store, known).get((c.table, c.uuid)) or c.uuid)
+
+
 @dataclass(frozen=True)
 class Resolution:
     conflict_uuid: str
@@ -187,8 +202,7 @@ def resolve_conflicts(store: Store, resolutions: Iterable[Resolution], user: str
         for r in wanted:
             c = open_.get(r.conflict_uuid)
             if c is None:
-                raise NotFoundError("conflict {conflict_uuid} is not open (resolved already, or "
-                                    "its sync was undone)", conflict_uuid=r.conflict_uuid)
+                raise _not_open(store, r.conflict_uuid)
             if r.choice not in c.choices():
                 raise ValidationError("{table} {uuid} {field}: choose one of {choices}, not "
                                       "{choice!r}",

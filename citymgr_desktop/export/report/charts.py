@@ -177,7 +177,8 @@ def condition_chart(fig: Figure, rows: Sequence[ConditionRow], key: str, lang: s
                           for n, r in zip(names, rows, strict=True)], fontsize=8)
         ax.set_ylabel(tr("Share of the class's assets (%)"), fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
-        ax.legend(fontsize=7, ncols=3, loc="upper right", frameon=False)
+        ax.legend(fontsize=7, ncols=3, loc="upper right", frameon=False, columnspacing=0.8,
+                  handlelength=1.2)
         ax.set_ylim(0, 128)
         ax.set_yticks([0, 25, 50, 75, 100])
     ax.spines[["top", "right"]].set_visible(False)

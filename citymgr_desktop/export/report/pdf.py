@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QPainter
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
 from citymgr_desktop.core.clock import format_iso, format_local, format_local_zoned, utcnow
 from citymgr_desktop.core.errors import BadFileError
-from citymgr_desktop.core.messages import msg
+from citymgr_desktop.core.messages import msg, sentences
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.stats import MonthlyFigures, monthly_figures
 from citymgr_desktop.export import verify
@@ -125,10 +125,10 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
                    "month (deadline in the month, dispatched, not cancelled); the register "
                    "and the share in condition 4-5 are at the month's end (or now).")
         if figs.undated:
-            notes += " " + tr("{n} assets without an install date were written after the "
+            notes = sentences([notes, tr("{n} assets without an install date were written after the "
                               "month's end and are not counted in its register (the file "
                               "keeps no creation date: they may be new since, or older and "
-                              "edited since).").format(n=f"{figs.undated:,}")
+                              "edited since).").format(n=f"{figs.undated:,}")], lang)
         s.text(X0, y + 3, W, 24, notes, 8, color="#555555", wrap=True)
     pages.append(cover)
 

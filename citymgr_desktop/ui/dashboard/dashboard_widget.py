@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +39,7 @@ from citymgr_desktop.ui.dashboard.chart_canvas import ChartCanvas
 from citymgr_desktop.ui.dashboard.evaluation_model import EvaluationModel
 from citymgr_desktop.ui.dashboard.figures_thread import FiguresThread
 
+CHART_WIDTH = 290  # pixels a chart needs across for its names and legend (one row of four)
 PERIODS = ("this_month", "last_month", "last_3_months", "this_year", "last_12_months", "all")
 
 
@@ -91,7 +92,9 @@ class DashboardWidget(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.info = QLabel(objectName="dashboardInfo")
         self.info.setStyleSheet("color: #555555")
-        top = QHBoxLayout()
+        top_box = QWidget(objectName="dashboardTop")
+        top = QHBoxLayout(top_box)
+        top.setContentsMargins(12, 0, 0, 2)
         top.addWidget(QLabel(self.tr("Period:")))
         top.addWidget(self.period)
         top.addWidget(self.refresh_button)
@@ -101,15 +104,13 @@ class DashboardWidget(QWidget):
         self.by_district = ChartCanvas("chartConditionByDistrict", self)
         self.records = ChartCanvas("chartRecords", self)
         self.orders = ChartCanvas("chartOrders", self)
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        for k, chart in enumerate((self.by_class, self.by_district, self.records,
-                                   self.orders)):
-            grid.addWidget(chart, k // 2, k % 2)
+        self.grid = QGridLayout()
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        for chart in self.charts():
             chart.picked.connect(self.picked)
-        grid.setColumnStretch(1, 2)
+        self.columns = 0  # the charts per row (:meth:`_arrange`)
         charts_box = QWidget()
-        charts_box.setLayout(grid)
+        charts_box.setLayout(self.grid)
 
         self.model = EvaluationModel(lang, self)
         self.table = QTableView(objectName="evaluationTable")
@@ -132,38 +133,62 @@ class DashboardWidget(QWidget):
         self.order_list.verticalHeader().setVisible(False)
         self.order_list.horizontalHeader().setStretchLastSection(True)
         self.order_list.cellDoubleClicked.connect(self._order_double_clicked)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(QLabel(self.tr("Evaluation of the assignees")))
+        self.side = QWidget(objectName="dashboardEvaluation")
+        side_layout = QVBoxLayout(self.side)
         side_layout.addWidget(self.table, 2)
         side_layout.addWidget(self.order_title)
         side_layout.addWidget(self.order_list, 3)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(charts_box)
-        split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([900, 560])
-        # in a scroll area: the dock may be made small (and its minimum size never holds the
-        # main window open wider than the screen)
+        # the charts in a scroll area (the dock may be made small, and its minimum size
+        # never holds the main window open wider than the screen); the height they need is
+        # their layout's (a fixed minimum squeezed the sub-district chart under the row
+        # below). The evaluation table and the orders behind a click are the second page:
+        # beside the charts they left each chart too narrow, or a row a scroll away.
         scroll = QScrollArea(objectName="dashboardScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        split.setMinimumSize(820, 420)
-        scroll.setWidget(split)
+        scroll.setWidget(charts_box)
         self.scroll = scroll
+        self.pages = QTabWidget(objectName="dashboardPages")
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(scroll, self.tr("Charts"))
+        self.pages.addTab(self.side, self.tr("Evaluation of the assignees"))
+        self.pages.setCornerWidget(top_box, Qt.Corner.TopRightCorner)  # beside the tabs
+        self.pages.setMinimumHeight(120)  # not the evaluation page's: the dock stays small
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(scroll, 1)
+        layout.setContentsMargins(2, 0, 2, 0)  # the height is the charts'
+        layout.addWidget(self.pages, 1)
+        self._arrange()
         self._show_empty()
+
+    def charts(self) -> tuple[ChartCanvas, ...]:
+        return (self.by_class, self.by_district, self.records, self.orders)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """The four charts in one row where they have the width (docked below the map, the
+        default), else two rows of two (a floating or side dock): each chart whole in its
+        cell, its legend and names inside it."""
+        columns = 4 if self.width() >= 4 * CHART_WIDTH else 2
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for chart in self.charts():
+            self.grid.removeWidget(chart)
+        for k, chart in enumerate(self.charts()):
+            self.grid.addWidget(chart, k // columns, k % columns)
+        stretch = (5, 5, 6, 5) if columns == 4 else (1, 1, 0, 0)
+        for column, factor in enumerate(stretch):
+            self.grid.setColumnStretch(column, factor)
 
     def top_row_shortfall(self) -> int:
         """How many pixels the scroll area lacks to show the top row of charts whole (the
         names under the left chart's bars are at its bottom); 0 when it shows them."""
         content = self.scroll.widget()
-        bottom = max(c.mapTo(content, QPoint(0, c.height())).y()
+        bottom = max(c.mapTo(content, QPoint(0, max(c.height(), c.minimumHeight()))).y()
                      for c in (self.by_class, self.by_district))
         return max(0, bottom - self.scroll.viewport().height())
 
@@ -250,6 +275,7 @@ class DashboardWidget(QWidget):
                                  lang)
         districts = figs.condition_by("district")
         self.by_district.setMinimumHeight(charts.district_chart_height(len(districts)))
+        self._arrange()
         self.by_district.show_chart(charts.condition_chart, districts, "district", lang)
         months = figs.month_labels()
         running = office_today(self.now or utcnow()).strftime("%Y-%m")
@@ -279,7 +305,9 @@ class DashboardWidget(QWidget):
                                figure)
 
     def show_orders(self, title: str, rows: list[dict[str, Any]]) -> None:
-        """List orders (from ``core.stats.orders.orders_by_uuid``) under ``title``."""
+        """List orders (from ``core.stats.orders.orders_by_uuid``) under ``title``, on the
+        page of the evaluation (brought forward)."""
+        self.pages.setCurrentWidget(self.side)
         self.order_title.setText(title)
         self.order_list.setRowCount(len(rows))
         for i, r in enumerate(rows):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import shapely
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTabBar, QWidget
 
 from citymgr_desktop.core import stats
 from citymgr_desktop.core.clock import office_today, utcnow
@@ -119,6 +119,7 @@ class DashboardFeature(QObject):
         window.storeChanged.connect(self._store_changed)
         window.dataChanged.connect(self._data_changed)
         window.add_close_guard(self._before_close)
+        self._fit_when_drawn = False
         self._store_changed(window.store)
 
     @property
@@ -132,6 +133,7 @@ class DashboardFeature(QObject):
             widget.picked.connect(self.select_pick)
             widget.figurePicked.connect(self.select_figure)
             widget.orderActivated.connect(lambda u: self._select_orders([u], zoom=True))
+            widget.refreshed.connect(self._drawn)
             placeholder = self.dock.widget()
             self.dock.setWidget(widget)
             if placeholder is not None:
@@ -158,7 +160,15 @@ class DashboardFeature(QObject):
         if not shown:
             return
         self.dock.raise_()
+        self._fit_when_drawn = True  # again once the charts are drawn (the sub-district
+        # chart's height depends on how many sub-districts there are)
         QTimer.singleShot(0, self._readable_height)  # once the dock is laid out
+
+    def _drawn(self, _figures: object) -> None:
+        if self._fit_when_drawn:  # and once more after the dock's new height is laid out
+            self._fit_when_drawn = False
+            QTimer.singleShot(0, self._readable_height)
+            QTimer.singleShot(150, self._readable_height)
 
     def _readable_height(self) -> None:
         """Tall enough for the top row of charts, the names under their bars included (a
@@ -167,9 +177,22 @@ class DashboardFeature(QObject):
             return
         short = self.widget.top_row_shortfall()
         if self.dock.height() < 300 or short > 0:
-            wanted = max(360, self.window.height() * 2 // 5, self.dock.height() + short)
+            wanted = max(360, self.window.height() * 2 // 5,
+                         self.dock.height() + short + self._group_tabs())
             wanted = min(wanted, self.window.height() * 3 // 5)
             self.window.resizeDocks([self.dock], [wanted], Qt.Orientation.Vertical)
+
+    def _group_tabs(self) -> int:
+        """The height of the tabs under the dock where it shares its place with other docks
+        (the work orders'): ``resizeDocks`` counts them in the height it gives."""
+        if not self.window.tabifiedDockWidgets(self.dock):
+            return 0
+        bottom = self.dock.geometry().bottom()
+        for bar in self.window.findChildren(QTabBar):
+            if bar.parent() is self.window and bar.isVisible() and \
+                    abs(bar.geometry().top() - bottom) <= 8:
+                return bar.height()
+        return 0
 
     def _store_changed(self, store: Store | None) -> None:
         if self._widget is not None:

@@ -7,9 +7,10 @@ questions, the offer to restore a crashed session's edits and the status after i
 from __future__ import annotations
 
 from citymgr_desktop.core.editing import Recovery
+from citymgr_desktop.core.messages import sentences
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import DeltaSet
-from citymgr_desktop.ui.i18n import label_language, tr
+from citymgr_desktop.ui.i18n import label_language, language, tr
 
 # assets first, then records, orders and the rest, as the schema lists them
 TABLE_ORDER = {t.name: i for i, t in enumerate(sc.ALL_TABLES)}
@@ -41,33 +42,34 @@ def recovery_text(recovery: Recovery, on_database: bool) -> str:
     else:
         text = tr("Unsaved edits of this file were found (%1), last made at %2 (citymgr did "
                   "not close normally).")
-    text = text.replace("%1", edits).replace("%2", when)
+    paragraphs = [[text.replace("%1", edits).replace("%2", when)]]
     if recovery.conflicts and on_database:
-        text += "\n\n" + tr(
+        paragraphs.append([tr(
             "They were merged with the database as it is now. Other users saved %1 "
             "of these field(s) since: choose for each which value to keep. Nothing else "
-            "is overwritten.").replace("%1", str(len(recovery.conflicts)))
+            "is overwritten.").replace("%1", str(len(recovery.conflicts)))])
     elif recovery.conflicts:
-        text += "\n\n" + tr(
+        paragraphs.append([tr(
             "They were merged with the file as it is now. %1 field(s) were changed in "
             "the file since (by citymgr edit, QGIS or another copy of the app): choose "
             "for each which value to keep. Nothing else is overwritten.").replace(
-            "%1", str(len(recovery.conflicts)))
+            "%1", str(len(recovery.conflicts)))])
     elif on_database:
-        text += " " + tr("They were merged with the database as it is now: "
-                         "nothing other users saved since conflicts with them.")
+        paragraphs[0].append(tr("They were merged with the database as it is now: "
+                                "nothing other users saved since conflicts with them."))
     else:
-        text += " " + tr("They were merged with the file as it is now; nothing saved to the "
-                         "file since then conflicts with them.")
+        paragraphs[0].append(tr("They were merged with the file as it is now; nothing saved "
+                                "to the file since then conflicts with them."))
     if recovery.already_saved:
         already = tr("%1 of them are in the database already.") if on_database else \
             tr("%1 of them are in the file already.")
-        text += " " + already.replace("%1", str(recovery.already_saved))
-    return text + "\n\n" + (
+        paragraphs[-1].append(already.replace("%1", str(recovery.already_saved)))
+    paragraphs.append([
         tr("If you do not restore them they are kept in your folder of recovery journals, "
            "ending in .discarded.") if on_database else
         tr("If you do not restore them they are kept in a file next to the project ending "
-           "in .discarded."))
+           "in .discarded.")])
+    return "\n\n".join(sentences(p, language()) for p in paragraphs)
 
 
 def when_text(stamp: str | None) -> str:

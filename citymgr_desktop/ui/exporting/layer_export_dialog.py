@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
+from citymgr_desktop.core.messages import sentences
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.widgets.export_file_dialog import ExportFileDialog
 
 SETTINGS = "layers/export"
@@ -67,7 +69,7 @@ class LayerExportDialog(ExportFileDialog):
             notes = [self.tr("The table has a location point of each asset in WGS 84.")]
         if self.unsaved:
             notes.append(self.tr("Unsaved edits are exported as the window shows them."))
-        self.note.setText(" ".join(notes))
+        self.note.setText(sentences(notes, i18n.language()))
 
     def values(self) -> dict[str, object]:
         return {**super().values(), "codes": bool(self.codes.currentData())}

@@ -107,6 +107,13 @@ class MapStatusBar(QStatusBar):
         self.set_crs(None)
 
     # the window's messages: in our label, not painted by QStatusBar over the whole width
+    def add_indicator(self, widget: QWidget) -> None:
+        """A feature's indicator (the open conflicts of a sync): the first of the permanent
+        widgets, just right of the messages. Qt counts a permanent widget's index among all
+        the bar's widgets, and the message label is the one normal widget before them
+        (index 0 warned "Index out of range" and appended it at the far right)."""
+        self.insertPermanentWidget(1, widget)
+
     def showMessage(self, text: str, timeout: int = 0) -> None:
         """Show ``text`` on the left for ``timeout`` ms (0: until the next message)."""
         self.message.setText(text)

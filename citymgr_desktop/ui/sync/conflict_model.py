@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QWidget
 
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync.names import conflict_names
 from citymgr_desktop.core.sync.resolve import ConflictRecord, Resolution, current_rows
 from citymgr_desktop.core.sync.values import GEOM, display
 from citymgr_desktop.ui import i18n
@@ -82,15 +83,6 @@ def short(value: Any, column: str, n: int = 60, table: str | None = None) -> str
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def row_label(row: Any) -> str:
-    """How people know a row: an asset by its object code and name (a bin has only a
-    code), a record by its observation, a photo by its file name; "" when it has none."""
-    if not isinstance(row, dict):
-        return ""
-    label = " ".join(str(row[f]) for f in ("obj_code", "name") if row.get(f))
-    return label or str(row.get("observation") or row.get("file_name") or "")
-
-
 def tooltip(value: Any, column: str) -> str:
     if isinstance(value, dict):
         return "\n".join(f"{k}: {display(k, v, 120)}" for k, v in value.items()
@@ -126,12 +118,12 @@ class SyncConflictModel(QAbstractTableModel):
         self.choices = {i: chosen[k] for i, k in enumerate(keys) if k in chosen}
         self.values = {i: typed[k] for i, k in enumerate(keys) if k in typed}
         rows = current_rows(store, self.records)
+        names = conflict_names(store, self.records)
         self.current, self.names = [], []
         for c in self.records:
             row = rows.get((c.table, c.uuid))
             self.current.append(row if c.is_row else (row or {}).get(c.field))
-            self.names.append(row_label(row) or row_label(c.field_value)
-                              or row_label(c.ancestor))
+            self.names.append(names.get((c.table, c.uuid), ""))
         self.endResetModel()
 
     # -- Qt model ---------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def _conflicts_button(window: Window) -> QPushButton:
     button.setToolTip(tr("Conflicts of a field sync wait for your decision: click to "
                          "decide them in the sync dialog"))
     button.clicked.connect(lambda: show_conflicts(window))
-    window.status_bar.insertPermanentWidget(0, button)
+    window.status_bar.add_indicator(button)
     button.hide()
     return button
 

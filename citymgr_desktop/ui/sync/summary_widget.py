@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.sync.names import conflict_names
 from citymgr_desktop.core.sync.report import STATUS_TEXT, SyncReport
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
-from citymgr_desktop.ui.sync.conflict_model import field_label, kind_text, row_label, short
+from citymgr_desktop.ui.sync.conflict_model import field_label, kind_text, short
 
 COUNT_KEYS = ("insert", "update", "delete", "retire", "conflict")
 
@@ -64,8 +65,8 @@ class SyncSummaryWidget(QWidget):
     def show_report(self, r: SyncReport, store: Any = None) -> None:
         """Fill the counts and the notes with ``r``; with the master ``store`` a conflict
         names its asset by code and name, as people know it (else by its uuid's start)."""
-        keys = [(c.layer, c.uuid) for c in r.conflicts] + [(t, u) for t, u, _a in r.removed]
-        names = asset_names(store, keys) if store is not None else {}
+        names = conflict_names(store, r.conflicts, [(t, u) for t, u, _a in r.removed]) \
+            if store is not None else {}
         layers = list(r.counts)
         self.counts.setRowCount(len(layers))
         self.counts.setVerticalHeaderLabels([sc.table(x).label(label_language()) for x in layers])
@@ -102,22 +103,3 @@ class SyncSummaryWidget(QWidget):
         for n in r.notes:
             self.notes.addItem(i18n.render(n))
 
-
-def asset_names(store: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """(layer, uuid) -> "object code name" of the rows the master still has."""
-    wanted: dict[str, list[str]] = {}
-    for layer, uuid in keys:
-        wanted.setdefault(layer, []).append(uuid)
-    out: dict[tuple[str, str], str] = {}
-    for layer, uuids in wanted.items():
-        try:
-            fields = [f for f in ("obj_code", "name") if f in sc.table(layer).field_names()]
-        except KeyError:
-            continue
-        if not fields:
-            continue
-        for uuid, row in store.get_rows(layer, uuids, fields=fields).items():
-            label = row_label(row)
-            if label:
-                out[(layer, uuid)] = label
-    return out

@@ -250,6 +250,9 @@ def test_the_restore_offer_names_the_edits_as_the_close_question_does(
                 title="Restore unsaved edits|恢复未保存的编辑") as offer:
         open_in(qtbot, w, district)
     assert offer.dialog.findChildren(QLabel)[0].text().startswith(said)
-    assert merged in offer.dialog.findChildren(QLabel)[0].text()  # trial 6: it was garbled
+    text = offer.dialog.findChildren(QLabel)[0].text()
+    assert merged in text  # trial 6: it was garbled
+    # sentences follow each other as each language writes them: "。已与…", "). They…"
+    assert text.split("\n\n")[0].endswith(("。" if lang == "zh_CN" else ". ") + merged), text
     assert w.status_bar.currentMessage() == status
     assert w.edit_session.row("litter_bin", uuid)["condition"] == 4
