@@ -30,6 +30,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 # the real app (ui/app.main) with a key press of a user: Ctrl+Q as soon as the map loads
 CTRL_Q_WHILE_LOADING = """
+import os
 import sys
 from PySide6.QtCore import QTimer, Qt
 from PySide6.QtTest import QTest
@@ -47,6 +48,8 @@ def press():
 def quit_now(window):
     print("Ctrl+Q while the map loads:", window._load_task is not None, flush=True)
     QTest.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    QTimer.singleShot(20_000, lambda: (print("the window did not close", flush=True),
+                                       os._exit(7)))  # a test failure, not a hang
 
 QTimer.singleShot(0, press)  # runs once the app's event loop runs
 sys.exit(app.main(sys.argv[1:]))
