@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "district = '徐家棚街道'\" (docs/expressions.md)")
     p.add_argument("--codes", action="store_true",
                    help="write coded values as the stored codes, and CSV/XLSX headings as "
-                   "the field names (default: words, and the fields' labels)")
+                   "the field names (default: words, and the fields' labels; a time column's "
+                   "names the office zone, e.g. 更新时间（办公时间 UTC+8）)")
     p.add_argument("--retired", action="store_true", help="include retired assets")
     add_overwrite(p)
     add_json(p)
