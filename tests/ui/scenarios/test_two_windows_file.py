@@ -102,7 +102,7 @@ def test_the_viewing_window_follows_the_others_saves_and_edits_once_it_closes(
     qtbot.waitUntil(lambda: condition_drawn(second, uuid) == 4, timeout=10_000)
     qtbot.waitUntil(lambda: condition_in_table(second, uuid) == 4, timeout=10_000)
     assert second.status_bar.currentMessage() == \
-        f"{district.name} was saved in another window: reloaded"
+        f"{district.name} was changed in another window or program: reloaded"
     assert second.canvas.extent() == view
     assert second.selection.selected("litter_bin") == [uuid]
     assert second.edit_session is None
