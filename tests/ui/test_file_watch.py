@@ -76,3 +76,21 @@ def test_a_first_question_unanswered_is_no_change_said(qtbot, window_in, distric
     watcher.stop()
     assert len(asked) == 2
     assert "changed" not in w.status_bar.currentMessage()
+
+
+def test_closing_the_window_while_it_reads_the_file_again_leaves_no_thread_running(
+        qtbot, window_in, district):
+    """Another program's commit read again just as the window closes: the read is cancelled
+    and waited for (a task's thread running when the window is destroyed aborts the whole
+    process: "QThread: Destroyed while thread is still running")."""
+    from citymgr_desktop.ui.worker import Task
+
+    w = window_in(None, district)
+    outside = sqlite3.connect(district)
+    outside.execute("CREATE TABLE outside_note (x)")
+    outside.commit()
+    outside.close()
+    press(qtbot, w, Qt.Key.Key_F5)  # the file asked: every table read again
+    assert any(t.thread.isRunning() for t in w.findChildren(Task))
+    w.close()
+    assert not any(t.thread.isRunning() for t in w.findChildren(Task))
