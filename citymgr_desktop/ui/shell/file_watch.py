@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 POLL_MS = 1000  # how often the file is asked whether another connection committed
 MAX_SKIPS = 30  # ticks in a row a write in progress (a journal beside the file) skips
-_HOT = bytes.fromhex("d9d505f920a163d7")  # the header of a rollback journal being written
+_HEADER = 28  # bytes of a rollback journal's header SQLite zeroes at a commit (PERSIST)
 
 
 class FileWatcher(QObject):
@@ -146,15 +146,15 @@ class FileWatcher(QObject):
 
 def _being_written(path: Path) -> bool:
     """Whether a connection is in the middle of a write to ``path``: SQLite's rollback
-    journal beside it holds the pages being changed, behind its magic header (at the commit
-    it is deleted, emptied, or its header zeroed: ``journal_mode=PERSIST``; a file in WAL
-    mode has none: its writers do not block a reader)."""
+    journal beside it has a header (its first 28 bytes; the magic itself is only written once
+    the journal is synced). At the commit the journal is deleted, emptied, or its header
+    zeroed (``journal_mode=PERSIST``: the file stays). A file in WAL mode has none: its
+    writers do not block a reader."""
     try:
         with path.with_name(path.name + "-journal").open("rb") as fh:
-            return fh.read(len(_HOT)) == _HOT
+            return any(fh.read(_HEADER))
     except OSError:
         return False
-
 
 def follow_file(w: Window, store: Store, viewing: bool = False) -> FileWatcher:
     """Follow ``store``'s file for the window ``w``; ``viewing``: w views it while another
