@@ -145,8 +145,10 @@ def write_xlsx(sheets: Sequence[Sheet], path: str | os.PathLike[str], title: str
 _SHEET_XML = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
 # text in XML: &, < and > escaped, the characters XML 1.0 cannot hold left out
 _XML_TEXT: dict[int, str | None] = {
-    **{c: None for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]},
-    ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+    **{c: None for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0xD800, 0xE000),
+                         0xFFFE, 0xFFFF]},
+    ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("\r"): "&#13;"}
+CELL_CHARS = 32_767  # the most a cell holds (Excel's limit; a longer text: a damaged book)
 
 
 def _header(ws: Any, sheet: Sheet) -> None:
@@ -203,7 +205,8 @@ def _sheet_xml(member: Any, xml: bytes, sheet: Sheet, prog: Progress) -> None:
 
 def _cell(ref: str, value: Any) -> str:
     """One cell's XML: a number, a boolean, else inline text (XML-escaped, characters XML
-    cannot hold left out; a text is never read as a formula)."""
+    cannot hold left out, cut at :data:`CELL_CHARS` with "…"; a text is never read as a
+    formula)."""
     kind = type(value)
     if kind is not str:
         if kind is bool:
@@ -216,5 +219,8 @@ def _cell(ref: str, value: Any) -> str:
             value = value.strftime("%Y-%m-%d %H:%M")
         elif isinstance(value, dt.date):
             value = value.isoformat()
-    text = str(value).translate(_XML_TEXT)
+    text = str(value)
+    if len(text) > CELL_CHARS:  # cut, and say so with the last character
+        text = text[:CELL_CHARS - 1] + "…"
+    text = text.translate(_XML_TEXT)
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'

@@ -63,8 +63,10 @@ def _draw(sprite: Sprite) -> QImage:
     return draw_sprites([sprite])[0]
 
 
-def draw_sprites(sprites: Sequence[Sprite]) -> list[QImage]:
+def draw_sprites(sprites: Sequence[Sprite], stop: Callable[[], bool] | None = None
+                 ) -> list[QImage]:
     """The images of ``sprites``, in their order: the text filled, over its halo.
+    ``stop``: asked before each sheet; once true, :class:`Stopped` is raised.
 
     The halo is not Qt's stroke of the text's outline (~0.7 ms of GIL-held CPU a name) but
     the text's coverage grown by the pen's half width (:func:`_grown`, NumPy, which lets go
@@ -78,19 +80,26 @@ def draw_sprites(sprites: Sequence[Sprite]) -> list[QImage]:
         looks.setdefault((s.font.pixelSize(), s.halo.widthF(), s.halo.color().rgba()),
                          []).append(i)
     for members in looks.values():
-        for i, image in zip(members, _draw_look([sprites[i] for i in members]), strict=True):
+        for i, image in zip(members, _draw_look([sprites[i] for i in members], stop),
+                            strict=True):
             images[i] = image
     return [image for image in images if image is not None]
 
 
-def _draw_look(sprites: Sequence[Sprite]) -> list[QImage]:
+class Stopped(Exception):
+    """:func:`draw_sprites` was told to stop (its frame was cancelled)."""
+
+
+def _draw_look(sprites: Sequence[Sprite], stop: Callable[[], bool] | None) -> list[QImage]:
+    if stop is not None and stop():
+        raise Stopped
     halo = sprites[0].halo
     pad = halo.widthF() + 2
     ih = math.ceil(QFontMetricsF(sprites[0].font).height() + 2 * pad)
     widths = [math.ceil(s.advance + 2 * pad) for s in sprites]
     if len(sprites) > 1 and sum(widths) * ih > _SHEET_PIXELS:  # a few sheets, not a huge one
         half = len(sprites) // 2
-        return _draw_look(sprites[:half]) + _draw_look(sprites[half:])
+        return _draw_look(sprites[:half], stop) + _draw_look(sprites[half:], stop)
     shelf = max(max(widths), _SHELF)
     spots: list[tuple[int, int]] = []  # each sprite's top left in the sheet
     x = y = 0
@@ -212,7 +221,8 @@ class SpriteMaker:
                     new.setdefault(key, sprite)
             if self._stop.is_set():
                 return
-            self._made = dict(zip(new, draw_sprites(list(new.values())), strict=True))
+            self._made = dict(zip(new, draw_sprites(list(new.values()), self._stop.is_set),
+                                  strict=True))
         except BaseException as exc:  # (a cancelled placement): raised by finish()
             self._error = exc
 

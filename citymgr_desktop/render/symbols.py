@@ -1,7 +1,7 @@
-"""Symbols: how each layer and condition category is drawn, from ``core.symbology``.
+"""Symbols: how each layer and condition category is drawn, from ``core.model.symbology``.
 
 The same colours, sizes and marker shapes as the QGIS styles written into the GeoPackage
-(``core.qgis_symbols``), so the app, its PNG/PDF output and QGIS show the same map. Layers
+(``core.qgis.symbols``), so the app, its PNG/PDF output and QGIS show the same map. Layers
 outside the asset model get one default symbol per geometry kind. Also here: the legend
 entries of what a view actually shows, and a swatch painter for legends.
 """

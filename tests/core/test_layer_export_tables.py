@@ -89,3 +89,22 @@ def test_the_store_reads_the_rows_asked_by_fid(small_district):
     assert sorted(frame.index) == wanted
     assert sorted(frame["asset_uuid"]) == sorted(u for _, u in bad[:3])
     assert len(nothing) == 0 and "asset_uuid" in nothing.columns
+
+
+def test_a_cell_longer_than_a_spreadsheet_holds_is_cut_and_says_so(tmp_path):
+    """An order of thousands of assets lists their codes in one cell: beyond the 32,767
+    characters a cell holds, the text is cut with "…" (a longer one makes Excel call the
+    book damaged); a carriage return stays one, a lone surrogate is left out."""
+    from openpyxl import load_workbook
+
+    from citymgr_desktop.export.writers import CELL_CHARS, Sheet, write_xlsx
+
+    codes = ",".join(f"42010603040{i:05d}" for i in range(3000))  # 50,999 characters
+    rows = [[codes, "a\r\nb", "x\ud800y", 7]]
+    book = write_xlsx([Sheet("Orders", ["Assets", "Note", "Odd", "N"], rows, [20] * 4)],
+                      tmp_path / "long.xlsx", "t")
+    ws = load_workbook(book)["Orders"]
+    cut = ws["A2"].value
+    assert len(cut) == CELL_CHARS == 32_767 and cut.endswith("…")
+    assert cut[:-1] == codes[:CELL_CHARS - 1]
+    assert ws["B2"].value == "a\r\nb" and ws["C2"].value == "xy" and ws["D2"].value == 7

@@ -11,6 +11,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPen
 
@@ -99,9 +100,9 @@ def test_the_label_images_are_made_beside_the_features_and_stamp_the_same_pixels
     placers: list[str] = []
     draw, place = sprites.draw_sprites, lb.place_line_labels
 
-    def recorded(wanted):
+    def recorded(wanted, stop=None):
         makers.extend([threading.current_thread().name] * len(wanted))
-        return draw(wanted)
+        return draw(wanted, stop)
 
     def placed(*args):
         placers.append(threading.current_thread().name)
@@ -138,11 +139,11 @@ def test_a_cancelled_frame_leaves_its_label_images_behind(qapp, district, monkey
     started, made = threading.Event(), []
     draw = sprites.draw_sprites
 
-    def slow(wanted):
+    def slow(wanted, stop=None):
         started.set()
         time.sleep(0.05)
         made.append(len(wanted))
-        return draw(wanted)
+        return draw(wanted, stop)
 
     class Watched(sprites.SpriteMaker):
         def __init__(self, wanted):
@@ -200,3 +201,24 @@ def test_a_name_image_has_a_round_halo_the_pen_s_half_width_all_round(qapp):
     assert (alpha[far > r + 1.5] == 0).all()
     rim = (far > r - 0.5) & (far < r + 0.5)  # every way round, the halo fades out here
     assert 60 < alpha[rim].mean() < 170
+
+
+def test_making_the_images_stops_between_sheets_when_the_frame_is_cancelled(qapp):
+    """A print-sized frame's names fill several sheets; once its frame is cancelled the
+    next sheet is not drawn (the maker's thread ends, it does not finish the batch)."""
+    font = lb.label_font(300.0)
+    halo = QPen(QColor(255, 255, 255, 230), 2 * lb.HALO_MM * 300.0 / 25.4)
+    metrics = QFontMetricsF(font)
+    names = [f"中山路 {i}" for i in range(400)]  # more than one sheet's pixels
+    wanted = [sprites.Sprite(n, font, halo, (metrics.ascent() - metrics.descent()) / 2,
+                             metrics.horizontalAdvance(n)) for n in names]
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # cancelled after the first sheet
+
+    with pytest.raises(sprites.Stopped):
+        sprites.draw_sprites(wanted, stop)
+    assert len(asked) == 2
+    assert len(sprites.draw_sprites(wanted[:3], lambda: False)) == 3

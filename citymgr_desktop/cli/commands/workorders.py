@@ -5,6 +5,7 @@ GeoJSON, GeoPackage)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from citymgr_desktop.cli.commands import _calendar
@@ -90,11 +91,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     x = s.add_parser("extend", help="extend an open order's deadline (延期), with a reason",
                      description="Give an open order (not yet resolved) a later deadline "
                      "(处置时限): a date (--due) or a number of working days more (--days, "
-                     "counted by the file's working calendar from the current deadline, at "
-                     "the same time of day). The old and new deadline, the working days "
-                     "granted and the reason are written to the order's history. Exit 8 if "
-                     "the order is not open, the new deadline is not later than the current "
-                     "one or in the past, or the reason is empty.")
+                     "counted by the file's working calendar from the current deadline, or "
+                     "from now when the order is overdue, at the same time of day). The old "
+                     "and new deadline, the working days granted (from the same start) and "
+                     "the reason are written to the order's history. A new deadline in a year "
+                     "the working calendar does not cover is written with a warning naming "
+                     "the command that adds the year. Exit 8 if the order is not open, the "
+                     "new deadline is not later than the current one or in the past, or the "
+                     "reason is empty.")
     x.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
     x.add_argument("case", help="case number (or uuid)")
     when = x.add_mutually_exclusive_group(required=True)
@@ -102,8 +106,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="the new deadline, 'YYYY-MM-DD[ HH:MM]' in office time (a date "
                       "alone means 17:30 that day)")
     when.add_argument("--days", metavar="N", type=int,
-                      help="or: N working days (工作日) more than the current deadline, "
-                      "holidays and 调休 weekends as in the working calendar")
+                      help="or: N working days (工作日) more than the current deadline (from "
+                      "now when it has passed), holidays and 调休 weekends as in the working "
+                      "calendar")
     x.add_argument("--reason", required=True, help="why it needs more time (延期理由)")
     add_user(x, "who extends it (default: your login)", old=("--by",))
     add_json(x)
@@ -238,15 +243,28 @@ def run_move(args: argparse.Namespace) -> int:
 
 
 def run_extend(args: argparse.Namespace) -> int:
-    from citymgr_desktop.core.clock import format_local
+    from citymgr_desktop.core.clock import format_local, parse_iso
+    from citymgr_desktop.core.messages import render
     from citymgr_desktop.core.store import open_store
+    from citymgr_desktop.core.workorders import deadlines as dl
     from citymgr_desktop.core.workorders import orders as wo
-    from citymgr_desktop.core.workorders.extend import extend_order
+    from citymgr_desktop.core.workorders.extend import (
+        calendar_gap,
+        extend_order,
+        extension_start,
+        years_outside,
+    )
 
     with open_store(args.file) as store:
+        start = extension_start(wo.get_order(store, args.case))
         extend_order(store, args.case, args.due, acting_user(args.user, "citymgr"),
                      args.reason, days=args.days)
         row = wo.get_order(store, args.case)
+        due = parse_iso(row["deadline"]) or start
+        outside = years_outside(dl.calendar_years(store), start, due)
+    if outside:
+        print("citymgr: warning: " + render(calendar_gap(outside, args.file), cli_language()),
+              file=sys.stderr)
     if args.json:
         print_json({"case_no": row["case_no"], "deadline": row["deadline"],
                     "overdue": wo.is_overdue(row)})

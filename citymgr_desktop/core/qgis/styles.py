@@ -1,5 +1,5 @@
-"""QGIS layer styles of every table: the symbols of ``qgis_symbols`` plus the forms of
-``qgis_forms`` (aliases, drop-downs, ranges, dates, photos, defaults, constraints, the
+"""QGIS layer styles of every table: the symbols of ``symbols`` plus the forms of
+``forms`` (aliases, drop-downs, ranges, dates, photos, defaults, constraints, the
 designer layout), as QML documents in the GeoPackage's ``layer_styles`` table.
 
 The same XML elements go into the ``<maplayer>`` elements of the embedded QGIS project

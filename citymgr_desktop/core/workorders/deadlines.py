@@ -195,6 +195,15 @@ def calendar_source(store: Store) -> dict:
     return {"source": data.get("source", ""), "years": data.get("years", [])}
 
 
+def calendar_years(store: Store) -> set[int]:
+    """The years the file's calendar covers: those filled from the official calendar
+    (:func:`calendar_source`) and any year with a holiday or working weekend entered by hand.
+    Beyond them, holidays are not known and count as working days."""
+    calendar = calendar_of(store)
+    return (set(calendar_source(store)["years"])
+            | {d.year for d in calendar.holidays | calendar.workdays})
+
+
 def save_calendar(store: Store, holidays: frozenset[dt.date] | set[dt.date],
                   workdays: frozenset[dt.date] | set[dt.date]) -> WorkCalendar:
     """Store an edited calendar (a day cannot be both a holiday and a working weekend)."""

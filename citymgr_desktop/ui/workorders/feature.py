@@ -216,7 +216,7 @@ class WorkOrdersFeature(QObject):
             return plan_extend(store, cases[0], due, by, reason, pending=session.pending)
 
         dlg = WorkOrderExtendDialog(self.window, order, self.window.user_name(), plan,
-                                    dl.calendar_of(store))
+                                    dl.calendar_of(store), dl.calendar_years(store))
         if not dlg.exec():
             return
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -142,9 +142,21 @@ class WorkOrderListWidget(QWidget):
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
-        for r in range(self.table.rowCount()):
-            if self.table.item(r, 0).text() in selected:
-                self.table.selectRow(r)
+        self._select_rows([r for r in range(self.table.rowCount())
+                           if self.table.item(r, 0).text() in selected])
+
+    def _select_rows(self, rows: list[int]) -> None:
+        """Exactly ``rows`` selected, the first current (``QTableView.selectRow`` adds to
+        the selection or toggles it when Ctrl or Shift is held, and keeps only the last
+        row of several otherwise)."""
+        model, chosen = self.table.model(), QItemSelection()
+        last = self.table.columnCount() - 1
+        for r in rows:
+            chosen.select(model.index(r, 0), model.index(r, last))
+        flags = QItemSelectionModel.SelectionFlag
+        self.table.selectionModel().select(chosen, flags.ClearAndSelect | flags.Rows)
+        if rows:
+            self.table.selectionModel().setCurrentIndex(model.index(rows[0], 0), flags.NoUpdate)
 
     def selected_cases(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectedItems()})
@@ -153,6 +165,6 @@ class WorkOrderListWidget(QWidget):
     def select_case(self, case_no: str) -> None:
         for r in range(self.table.rowCount()):
             if self.table.item(r, 0).text() == case_no:
-                self.table.selectRow(r)
+                self._select_rows([r])
                 self.table.scrollToItem(self.table.item(r, 0))
                 return
