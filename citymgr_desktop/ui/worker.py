@@ -143,8 +143,9 @@ class Task(QObject):
         self.worker.progress.cancel()
 
     def wait(self, ms: int = 60_000) -> bool:
-        """Wait up to ``ms`` for the thread to end. Its event loop is told to quit here: the
-        worker's own ``finished → quit`` is queued to this (the UI) thread, which waits."""
+        """Wait up to ``ms`` for the thread to end. Its event loop is told to quit here too
+        (the worker's ``finished → quit`` does it when the run ends; a thread whose run had
+        not started ends after it)."""
         self.thread.quit()  # the worker's run goes on to its end; the loop after it does not
         return self.thread.wait(ms)
 
