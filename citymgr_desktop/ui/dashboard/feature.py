@@ -167,8 +167,8 @@ class DashboardFeature(QObject):
     def _drawn(self, _figures: object) -> None:
         if self._fit_when_drawn:  # and once more after the dock's new height is laid out
             self._fit_when_drawn = False
-            QTimer.singleShot(0, self._readable_height)
-            QTimer.singleShot(150, self._readable_height)
+            for ms in (0, 150, 500):  # the charts' layout settles over a few passes (later
+                QTimer.singleShot(ms, self._readable_height)  # on a busy machine)
 
     def _readable_height(self) -> None:
         """Tall enough for the top row of charts, the names under their bars included (a
