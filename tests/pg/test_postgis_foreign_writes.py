@@ -18,9 +18,9 @@ from citymgr_desktop.core.store.postgis.check import validate_database
 from tests.gpkg_checks import run_pyqgis
 
 QGIS_EDIT_SCRIPT = """
-host, port, db, user, uuid = sys.argv[1:6]
+host, port, db, user, uuid, password = (sys.argv[1:] + [""])[:6]
 uri = QgsDataSourceUri()
-uri.setConnection(host, port, db, user, "")
+uri.setConnection(host, port, db, user, password)
 uri.setDataSource("public", "litter_bin", "geom", "", "fid")
 layer = QgsVectorLayer(uri.uri(False), "litter_bin", "postgres")
 feature = next(layer.getFeatures(QgsFeatureRequest(QgsExpression(f"asset_uuid = '{uuid}'"))))
