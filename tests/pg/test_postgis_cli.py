@@ -225,8 +225,9 @@ def test_a_district_role_cannot_change_another_districts_asset(pg_cluster, publi
     # the database refuses it itself, whatever the client
     with psycopg.connect(as_li, password="pw-li") as conn:
         assert conn.execute("SELECT count(*) FROM litter_bin").fetchone()[0] > 0  # reads all
-        cur = conn.execute("UPDATE litter_bin SET remarks = 'sql' WHERE district = '积玉桥街道'")
-        assert cur.rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="积玉桥街道"):
+            conn.execute("UPDATE litter_bin SET remarks = 'sql' WHERE district = '积玉桥街道'")
+        conn.rollback()
         try:
             conn.execute("UPDATE litter_bin SET district = '积玉桥街道' WHERE district = "
                          "'粮道街道'")

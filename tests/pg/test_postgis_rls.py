@@ -1,17 +1,22 @@
 """Row-level security beyond the assets (``citymgr db grant``): a role granted one 街道 adds
 records, moves orders and attaches files only for that 街道's assets. The database itself
 refuses the rest (tested with plain SQL as that role), the command line says so in one line,
-and every row written records the database login that wrote it."""
+and every row written records the database login that wrote it. An UPDATE or DELETE of another
+街道's row is an error naming both 街道 (QGIS says the save failed), not a statement that
+matches nothing."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import urlparse
 
 import psycopg
 import pytest
 
+from tests.gpkg_checks import run_pyqgis
 from tests.pg.conftest import run_citymgr
+from tests.pg.test_postgis_foreign_writes import QGIS_EDIT_SCRIPT
 
 OWN, OTHER = "粮道街道", "积玉桥街道"
 ENV = {"PGPASSWORD": "pw-li"}
@@ -72,10 +77,11 @@ def test_records_of_another_districts_asset_are_refused_by_the_database(publishe
         record = conn.execute("SELECT record_uuid FROM maintenance_record WHERE asset_uuid = "
                               "%s LIMIT 1", (other,)).fetchone()
         if record:  # another 街道's history can be read, not changed or removed
-            assert conn.execute("UPDATE maintenance_record SET crew = 'x' WHERE record_uuid = "
-                                "%s", record).rowcount == 0
-            assert conn.execute("DELETE FROM maintenance_record WHERE record_uuid = %s",
-                                record).rowcount == 0
+            for sql in ("UPDATE maintenance_record SET crew = 'x' WHERE record_uuid = %s",
+                        "DELETE FROM maintenance_record WHERE record_uuid = %s"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege, match=OWN):
+                    conn.execute(sql, record)
+                conn.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nor one moved to it
             conn.execute("UPDATE maintenance_record SET asset_uuid = %s WHERE asset_uuid = %s",
                          (other, own))
@@ -106,8 +112,10 @@ def test_orders_of_another_districts_assets_are_refused_by_the_database(publishe
     assert moved.returncode == 0, moved.stderr
     assert json.loads(moved.stdout)["state"] == "cancelled"
     with psycopg.connect(as_li, password="pw-li") as conn:
-        assert conn.execute("UPDATE work_order SET title = 'x' WHERE "
-                            "work_order_uuid = %s", (other_wid,)).rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="work_order"):
+            conn.execute("UPDATE work_order SET title = 'x' WHERE work_order_uuid = %s",
+                         (other_wid,))
+        conn.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("INSERT INTO work_order_event (event_uuid, work_order_uuid, "
                           "from_state, to_state, at, by) VALUES (%s, %s, 'filed', 'cancelled', "
@@ -171,3 +179,36 @@ def test_a_read_only_grant_writes_nothing(pg_cluster, published):
                               "PGPASSWORD": "pw-zhao"})
     assert refused.returncode == 4, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+
+
+def test_a_plain_update_of_another_districts_asset_is_an_error_not_nothing(published, as_li):
+    """What QGIS sends for a layer edit: refused with the row's 街道 and the login's, so the
+    client says so instead of reporting a save that wrote nothing."""
+    with psycopg.connect(published) as conn:
+        other = _bin_of(conn, OTHER)
+        code, version = conn.execute("SELECT obj_code, version FROM litter_bin WHERE "
+                                     "asset_uuid = %s", (other,)).fetchone()
+    with psycopg.connect(as_li, password="pw-li") as conn:
+        for sql in ("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = %s",
+                    "DELETE FROM litter_bin WHERE asset_uuid = %s"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+                conn.execute(sql, (other,))
+            conn.rollback()
+            said = refused.value.diag.message_primary
+            assert code in said and OTHER in said and OWN in said and "只能修改" in said
+        own = _bin_of(conn, OWN)
+        assert conn.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = %s",
+                            (own,)).rowcount == 1
+    with psycopg.connect(published) as conn:
+        assert conn.execute("SELECT version FROM litter_bin WHERE asset_uuid = %s",
+                            (other,)).fetchone()[0] == version
+
+
+def test_a_qgis_layer_edit_of_another_districts_asset_is_not_reported_saved(published, as_li):
+    with psycopg.connect(published) as conn:
+        other = _bin_of(conn, OTHER)
+    parts = urlparse(as_li)
+    out = run_pyqgis(QGIS_EDIT_SCRIPT, parts.hostname, parts.port, parts.path.lstrip("/"),
+                     parts.username, other, "pw-li")
+    assert not out["committed"]
+    assert any(OWN in e and OTHER in e for e in out["errors"]), out["errors"]

@@ -10,7 +10,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
 from citymgr_desktop.core.store.postgis.store import PostgisStore
-from citymgr_desktop.core.store.postgis.upgrade import stale_domains
+from citymgr_desktop.core.store.postgis.upgrade import stale_domains, unversioned_tables
 from citymgr_desktop.core.store.problems import Problem
 
 
@@ -39,6 +39,11 @@ def validate_database(target: str, progress: Progress | None = None,
             problems.append(Problem("warning", "domain_" + name, msg(
                 "domain {domain} lacks codes of this version; they are added when the "
                 "database's owner next opens it for writing", domain=name)))
+        for name in sorted(unversioned_tables(db.conn)):  # made before the version trigger
+            problems.append(Problem("warning", name, msg(
+                "its version does not count edits made in QGIS or SQL, which a citymgr "
+                "save can then overwrite; the trigger is added when the database's owner "
+                "next opens it for writing")))
         prog.update(1, 3, msg("schema"))
         srid = db.srid
         for table in sc.ASSET_TABLES:

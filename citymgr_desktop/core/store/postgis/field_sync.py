@@ -214,8 +214,10 @@ def update_unchanged(conn: Any, deltas: Iterable[Delta], versions: Mapping[tuple
     """The updates of rows still at the version they went out at, sent as pipelined batches
     (one per table and set of columns; ``RETURNING`` says which landed) instead of one round
     trip each: the same statement as the store's save (``write.py``), so rows another user
-    changed, or row-level security hides, match nothing and stay for the caller's
-    field-by-field merge. Returns the (table, uuid) that landed."""
+    changed match nothing and stay for the caller's field-by-field merge, as does a batch
+    with a row of another sub-district (refused). Returns the (table, uuid) that landed."""
+    import psycopg
+
     from citymgr_desktop.core.clock import now_iso
     from citymgr_desktop.core.store.postgis.write import _prepare, _stamp
 
@@ -235,14 +237,18 @@ def update_unchanged(conn: Any, deltas: Iterable[Delta], versions: Mapping[tuple
         sql = (f"UPDATE {ident(name)} SET {sets}, {ident(VERSION_COLUMN)} = "
                f"{ident(VERSION_COLUMN)} + 1 WHERE {ident(table.key)} = %s AND "
                f"{ident(VERSION_COLUMN)} = %s RETURNING {ident(table.key)}")
-        with conn.cursor() as cur:
-            cur.executemany(sql, [[*(to_db(n, row[n]) for n in names), uuid, version]
-                                  for uuid, version, row in rows], returning=True)
-            done = []
-            while True:
-                done += [r[0] for r in cur.fetchall()]
-                if not cur.nextset():
-                    break
+        done = []
+        try:  # a row of another sub-district: its guard refuses (postgis/grant.py); the
+            # batch is undone and left to the caller's save, which names the row
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(sql, [[*(to_db(n, row[n]) for n in names), uuid, version]
+                                      for uuid, version, row in rows], returning=True)
+                while True:
+                    done += [r[0] for r in cur.fetchall()]
+                    if not cur.nextset():
+                        break
+        except psycopg.errors.InsufficientPrivilege:
+            continue
         landed.update((name, u) for u in done)
         if name == "road_segment" and done:
             from citymgr_desktop.core.store.write import pci_grade_case_sql

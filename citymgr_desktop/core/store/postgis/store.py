@@ -61,6 +61,7 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
         self._depth = 0
         self.absent: dict[str, frozenset[str]] = {}  # the schema is always this version's
         self.stale: frozenset[str] = frozenset()  # coded domains left older (postgis/upgrade)
+        self.unversioned: frozenset[str] = frozenset()  # tables without the version trigger
         self._meta_cache: dict[str, str] = {}
         self._is_project = False
         self._listener: Any = None
@@ -84,31 +85,41 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
 
     def _renew_domains(self) -> None:
         """Opened for writing: bring coded domains the database has from before they
-        gained codes up to the model, with its QGIS project (``postgis/upgrade.py``). A
-        login that is not the owner, or a table busy past the lock timeout, leaves them
-        as they are (``stale``) and the store opens all the same."""
+        gained codes up to the model, with its QGIS project, and give tables from before
+        the version trigger that trigger (``postgis/upgrade.py``). A login that is not the
+        owner, or a table busy past the lock timeout, leaves them as they are (``stale``,
+        ``unversioned``) and the store opens all the same."""
         import psycopg
 
-        from citymgr_desktop.core.store.postgis.upgrade import renew_domains, stale_domains
+        from citymgr_desktop.core.store.postgis import upgrade
 
         try:
             self._is_project = self.is_asset_project()
         except ReadOnlyError:
             return
-        self.stale = stale_domains(self.conn) if self._is_project else frozenset()
-        if not self.stale:
+        if not self._is_project:
             return
-        try:
-            with self.conn.transaction():
-                if renew_domains(self.conn, self.stale) and \
-                        "qgis_projects" in self._tables():
-                    from citymgr_desktop.core.store.postgis import qgis_project
+        self.stale = upgrade.stale_domains(self.conn)
+        self.unversioned = upgrade.unversioned_tables(self.conn)
+        if self.stale:
+            try:
+                with self.conn.transaction():
+                    if upgrade.renew_domains(self.conn, self.stale) and \
+                            "qgis_projects" in self._tables():
+                        from citymgr_desktop.core.store.postgis import qgis_project
 
-                    qgis_project.write_project(self.conn, self.target, self.srid,
-                                               qgis_project.extent_of(self.layers()))
-        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
-            return
-        self.stale = frozenset()
+                        qgis_project.write_project(self.conn, self.target, self.srid,
+                                                   qgis_project.extent_of(self.layers()))
+                self.stale = frozenset()
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+                pass
+        if self.unversioned:
+            try:
+                with self.conn.transaction():
+                    upgrade.add_version_triggers(self.conn, self.unversioned)
+                self.unversioned = frozenset()
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+                pass
 
     def reader(self) -> PostgisStore:
         """Another, read-only store on the same database with a connection of its own (a

@@ -2,7 +2,11 @@
 create_integrity_triggers``): a maintenance record or work-order link must name an existing
 asset of its class; an asset with history or work orders is retired, never deleted, and
 keeps its uuid. Plus what only a server can know: ``db_user``, the database login that last
-wrote each row (``current_user``), whatever the client put in ``updated_by``.
+wrote each row (``current_user``), whatever the client put in ``updated_by``; and a row's
+``version`` (with ``updated_at`` and ``updated_by``) moves on with every change, also one
+from a client that knows nothing of it (QGIS, psql): citymgr's optimistic save (``UPDATE …
+WHERE version = <read>``, ``postgis/write.py``) then sees that change and merges instead of
+writing over it.
 
 QGIS and any other client hit the same rules; they are PL/pgSQL trigger functions.
 """
@@ -25,6 +29,36 @@ def _asset_exists(row: str) -> str:
 def _referenced(row: str) -> str:
     return (f"EXISTS (SELECT 1 FROM maintenance_record WHERE asset_uuid = {row}.asset_uuid) "
             f"OR EXISTS (SELECT 1 FROM work_order_asset WHERE asset_uuid = {row}.asset_uuid)")
+
+
+# an UPDATE that left ``version`` as it was: the writer knows nothing of it. An update
+# that changes nothing but what the database derives (db_user, a road's pci_grade, set by
+# citymgr's own second statement of a save) is no new version; ``updated_at``/``updated_by``
+# (trigger argument 'stamped': the table has them) are set unless the writer set them, in
+# the app's form (UTC, milliseconds, Z) and to the database login
+VERSION_DDL = (
+    "CREATE OR REPLACE FUNCTION citymgr_version() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN IF to_jsonb(NEW) - 'db_user' - 'pci_grade' = to_jsonb(OLD) - 'db_user' - "
+    "'pci_grade' THEN RETURN NEW; END IF; NEW.version := OLD.version + 1; "
+    "IF TG_NARGS > 0 THEN "
+    "IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN NEW.updated_at := "
+    "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'); "
+    "END IF; IF NEW.updated_by IS NOT DISTINCT FROM OLD.updated_by THEN "
+    "NEW.updated_by := current_user; END IF; END IF; RETURN NEW; END $$")
+
+
+def version_trigger_name(table: sc.Table) -> str:
+    return table.name + "_version"
+
+
+def version_trigger(table: sc.Table) -> str:
+    """The trigger that counts ``table``'s updates by other clients (see ``VERSION_DDL``);
+    its WHEN keeps citymgr's own updates (``version = version + 1``) free of any call."""
+    stamped = {"updated_at", "updated_by"} <= set(table.field_names())
+    argument = "'stamped'" if stamped else ""
+    return (f"CREATE TRIGGER {ident(version_trigger_name(table))} BEFORE UPDATE ON "
+            f"{ident(table.name)} FOR EACH ROW WHEN (NEW.version IS NOT DISTINCT FROM "
+            f"OLD.version) EXECUTE FUNCTION citymgr_version({argument})")
 
 
 def trigger_ddl() -> list[str]:
@@ -61,4 +95,6 @@ def trigger_ddl() -> list[str]:
         out.append(f"CREATE TRIGGER {ident(t.name + '_db_user')} BEFORE INSERT OR UPDATE ON "
                    f"{ident(t.name)} FOR EACH ROW WHEN (NEW.{DB_USER_COLUMN} IS DISTINCT FROM "
                    "current_user) EXECUTE FUNCTION citymgr_db_user()")
+    out.append(VERSION_DDL)
+    out += [version_trigger(t) for t in sc.ALL_TABLES]
     return out

@@ -12,6 +12,11 @@ left for the next open and nothing is changed. Two sessions opening at once: the
 table's lock makes the second wait and then find nothing left to do. A login that is not the
 owner opens the database as before; a save of a new code then says who must open it
 (:func:`missing_code`, ``postgis/write.py``).
+
+The same open, with the same locks and timeout, gives a database made before it the trigger
+that counts other clients' updates in ``version`` (:func:`unversioned_tables`,
+``postgis/triggers.py``); until its owner opens it, ``citymgr validate`` warns that an edit
+in QGIS or SQL can be written over.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.postgis.connection import ident
 from citymgr_desktop.core.store.postgis.ddl import coded_check, literal
+from citymgr_desktop.core.store.postgis.triggers import (
+    VERSION_DDL,
+    version_trigger,
+    version_trigger_name,
+)
 
 LOCK_TIMEOUT = "2s"
 
@@ -82,6 +92,35 @@ def renew_domains(conn: Any, names: frozenset[str]) -> frozenset[str]:
         values = d.values() + [v for v in known if v not in d.values()]
         for table_name, column in _columns(d.name):
             _replace_check(conn, table_name, column, values)
+    return done
+
+
+def unversioned_tables(conn: Any) -> frozenset[str]:
+    """The model's tables (present in the database) without the trigger that counts other
+    clients' updates (one query)."""
+    rows = conn.execute(
+        "SELECT c.relname, EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND "
+        "g.tgname = c.relname || %s) FROM pg_class c JOIN pg_namespace n ON "
+        "n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' AND "
+        "c.relname = ANY(%s)", (version_trigger_name(sc.ALL_TABLES[0])[len(sc.ALL_TABLES[0].name):],
+                                 [t.name for t in sc.ALL_TABLES])).fetchall()
+    return frozenset(name for name, has in rows if not has)
+
+
+def add_version_triggers(conn: Any, names: frozenset[str]) -> frozenset[str]:
+    """Give the tables ``names`` their version trigger in the caller's transaction (the
+    table's lock, the lock timeout and the owner's right as :func:`renew_domains`); returns
+    those that still lacked it once locked."""
+    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    tables = [t for t in sc.ALL_TABLES if t.name in names]
+    for t in tables:
+        conn.execute(f"LOCK TABLE {ident(t.name)} IN SHARE ROW EXCLUSIVE MODE")
+    done = unversioned_tables(conn) & names  # another session may have done it meanwhile
+    if done:
+        conn.execute(VERSION_DDL)
+    for t in tables:
+        if t.name in done:
+            conn.execute(version_trigger(t))
     return done
 
 

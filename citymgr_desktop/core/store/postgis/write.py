@@ -259,6 +259,8 @@ def _try_update(conn: Any, table: sc.Table, uuid: str, values: dict[str, Any], v
         _refuse_older_code(conn, table, row, uuid, exc)
         raise ValidationError("cannot change {table} {uuid}: {reason}", table=table.name,
                               uuid=uuid, reason=exc.diag.message_primary or exc) from None
+    except psycopg.errors.InsufficientPrivilege:  # the row's guard trigger (postgis/grant.py)
+        raise _not_ours(conn, table, uuid) from None
     if cur.rowcount != 1:
         return False
     _derive(conn, table, uuid)
@@ -273,13 +275,20 @@ def _locked_row(conn: Any, table: sc.Table, uuid: str, names: list[str]) -> dict
 
 
 def _refuse_if_not_ours(conn: Any, table: sc.Table, uuid: str) -> None:
-    """A row we can read but not lock for update is one row-level security keeps from us."""
+    """A row we can read but not lock for update is one row-level security keeps from us
+    (a database granted by an older citymgr; a newer one raises: :func:`_not_ours`)."""
     sql = f"SELECT 1 FROM {ident(table.name)} WHERE {ident(table.key)} = %s"
     locked = conn.execute(sql + " FOR UPDATE", (uuid,)).fetchone()
     if locked is None and conn.execute(sql, (uuid,)).fetchone() is not None:
-        raise ReadOnlyError("{table} {uuid}: the database does not let {user} change it "
-                            "(row-level security: it belongs to another sub-district)",
-                            table=table.name, uuid=uuid, user=conn.info.user)
+        raise _not_ours(conn, table, uuid)
+
+
+def _not_ours(conn: Any, table: sc.Table, uuid: str) -> ReadOnlyError:
+    """A row of another sub-district: refused by the database's guard trigger, or (rules
+    granted by an older citymgr) an update that matched nothing."""
+    return ReadOnlyError("{table} {uuid}: the database does not let {user} change it "
+                         "(row-level security: it belongs to another sub-district)",
+                         table=table.name, uuid=uuid, user=conn.info.user)
 
 
 def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
@@ -306,6 +315,8 @@ def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
         raise ValidationError(
             "cannot delete from {table}: the asset has maintenance history or work orders; "
             "retire it instead", table=table.name) from None
+    except psycopg.errors.InsufficientPrivilege:
+        raise _not_ours(conn, table, d.uuid) from None
     if cur.rowcount == 1:
         return
     exists = conn.execute(f"SELECT 1 FROM {ident(table.name)} WHERE {ident(table.key)} = %s",
