@@ -136,9 +136,10 @@ def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: i
         raise ValidationError("cannot add {table} {uuid}: {reason}", table=table.name,
                               uuid=d.uuid, reason=exc.diag.message_primary or exc) from None
     except psycopg.errors.InsufficientPrivilege:
-        raise ReadOnlyError("{table} {uuid}: the database does not let {user} add it "
+        raise ReadOnlyError("{what}: the database does not let {user} add it "
                             "(row-level security: it belongs to another sub-district)",
-                            table=table.name, uuid=d.uuid, user=conn.info.user) from None
+                            what=_named(conn, table, d.uuid, row), user=conn.info.user
+                            ) from None
     _derive(conn, table, d.uuid)
 
 
@@ -277,9 +278,26 @@ def _refuse_if_not_ours(conn: Any, table: sc.Table, uuid: str) -> None:
     sql = f"SELECT 1 FROM {ident(table.name)} WHERE {ident(table.key)} = %s"
     locked = conn.execute(sql + " FOR UPDATE", (uuid,)).fetchone()
     if locked is None and conn.execute(sql, (uuid,)).fetchone() is not None:
-        raise ReadOnlyError("{table} {uuid}: the database does not let {user} change it "
+        raise ReadOnlyError("{what}: the database does not let {user} change it "
                             "(row-level security: it belongs to another sub-district)",
-                            table=table.name, uuid=uuid, user=conn.info.user)
+                            what=_named(conn, table, uuid), user=conn.info.user)
+
+
+def _named(conn: Any, table: sc.Table, uuid: str, row: Mapping[str, Any] | None = None
+           ) -> str:
+    """A row as a refusal names it: its table with the asset's object code and name or the
+    work order's case number, and its 街道 (``litter_bin 4201060304000003 紫阳二路002号
+    (粮道街道)``); the uuid only for a row that has none of them. ``row``: the values of a row
+    not in the database (an insert)."""
+    cols = [c for c in ("obj_code", "case_no", "name", "district") if c in table.field_names()]
+    if row is None and cols:
+        found = conn.execute(f"SELECT {', '.join(map(ident, cols))} FROM {ident(table.name)} "
+                             f"WHERE {ident(table.key)} = %s", (uuid,)).fetchone()
+        row = dict(zip(cols, found, strict=True)) if found else {}
+    row = row or {}
+    label = " ".join(str(row[c]) for c in ("obj_code", "case_no", "name") if row.get(c))
+    return f"{table.name} {label or uuid}" + (f" ({row['district']})" if row.get("district")
+                                              else "")
 
 
 def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
