@@ -24,8 +24,9 @@ def test_delete_of_another_districts_asset_is_refused_at_the_action(
 
     w = main_window
     dbname = published.rsplit("/", 1)[1]
-    pg_cluster.psql(dbname, "CREATE ROLE li_si LOGIN PASSWORD 'pw-li'")
-    grant(published, "li_si", "粮道街道")
+    role = "li_si_" + "_".join(dbname.rsplit("_", 2)[-2:])  # roles belong to the cluster: one per test
+    pg_cluster.psql(dbname, f"CREATE ROLE {role} LOGIN PASSWORD 'pw-li'")
+    grant(published, role, "粮道街道")
     made = run_citymgr("workorders", "create", published, "--layer", "litter_bin", "--where",
                        "district = '积玉桥街道'", "--priority", "normal", "--title", "巡查",
                        "--json")  # by the database's owner
@@ -34,7 +35,7 @@ def test_delete_of_another_districts_asset_is_refused_at_the_action(
     with answer(qtbot, "OK", title="Database password",
                 fill=lambda d: type_into(qtbot, d.findChild(QLineEdit), "pw-li")), \
             qtbot.waitSignal(w.mapLoaded, timeout=60_000):
-        assert w.open_file(pg_cluster.url(dbname, "li_si"))
+        assert w.open_file(pg_cluster.url(dbname, role))
     qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
     district = lambda u: w.edit_session.row("litter_bin", u)["district"]  # noqa: E731
     other, _x, _y = select_bin(qtbot, w, where=lambda u: district(u) != "粮道街道")

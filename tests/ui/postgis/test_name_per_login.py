@@ -21,10 +21,11 @@ def test_another_login_is_asked_its_own_name(qtbot, main_window, pg_cluster, pub
 
     w = main_window
     dbname = published.rsplit("/", 1)[1]
-    pg_cluster.psql(dbname, "CREATE ROLE wang_wu LOGIN PASSWORD 'pw-wang'")
-    grant(published, "wang_wu", "粮道街道")
+    role = "wang_wu_" + "_".join(dbname.rsplit("_", 2)[-2:])  # roles belong to the cluster: one per test
+    pg_cluster.psql(dbname, f"CREATE ROLE {role} LOGIN PASSWORD 'pw-wang'")
+    grant(published, role, "粮道街道")
     with qtbot.waitSignal(w.mapLoaded, timeout=60_000):
-        assert w.open_file(pg_cluster.url(dbname, "wang_wu", "pw-wang"))
+        assert w.open_file(pg_cluster.url(dbname, role, "pw-wang"))
     qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
     district = lambda u: w.edit_session.row("litter_bin", u)["district"]  # noqa: E731
     bins = w.map_data.layer("litter_bin")
@@ -40,11 +41,11 @@ def test_another_login_is_asked_its_own_name(qtbot, main_window, pg_cluster, pub
 
     with answer(qtbot, "OK", fill=fill, kind=QInputDialog, title="User Name"):
         press(qtbot, w, Qt.Key.Key_S, CTRL)
-    assert seen["offered"] == "wang_wu" and "wang_wu" in seen["text"]
+    assert seen["offered"] == role and role in seen["text"]
     qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=30_000)
     with psycopg.connect(published) as conn:
         assert conn.execute("SELECT updated_by, db_user FROM litter_bin WHERE asset_uuid = %s",
-                            (uuid,)).fetchone() == ("王五", "wang_wu")
-    assert QSettings().value("user/name_of_login/wang_wu") == "王五"
+                            (uuid,)).fetchone() == ("王五", role)
+    assert QSettings().value(f"user/name_of_login/{role}") == "王五"
     assert QSettings().value(f"user/name_of_login/{pg_cluster.superuser}") == superuser_named
     assert w.user_name(ask=False) == "王五"
