@@ -7,6 +7,8 @@ Cancel to ``Progress.cancel()`` and reports the result or the error back on the 
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +38,10 @@ class TaskWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            result = self._fn(*self._args, progress=self.progress, **self._kwargs)
+            with contextlib.ExitStack() as held:
+                for lock in _in_use_locks((*self._args, *self._kwargs.values())):
+                    held.enter_context(lock)
+                result = self._fn(*self._args, progress=self.progress, **self._kwargs)
         except BaseException as exc:  # reported to the UI thread, never swallowed
             if not isinstance(exc, CitymgrError):
                 exc.__dict__.setdefault("_citymgr_traceback", traceback.format_exc())
@@ -45,6 +50,20 @@ class TaskWorker(QObject):
             self.succeeded.emit(result)
         finally:
             self.finished.emit()
+
+
+_RLOCK = type(threading.RLock())
+
+
+def _in_use_locks(values: tuple[Any, ...]) -> list[Any]:
+    """The ``in_use`` locks of the stores among a task's arguments (a GeoPackage's: its one
+    connection is this task's while it runs; the UI thread's poll skips a tick meanwhile)."""
+    locks: list[Any] = []
+    for value in values:
+        lock = getattr(value, "in_use", None)
+        if isinstance(lock, _RLOCK) and all(lock is not k for k in locks):
+            locks.append(lock)
+    return locks
 
 
 class Task(QObject):
@@ -124,6 +143,10 @@ class Task(QObject):
         self.worker.progress.cancel()
 
     def wait(self, ms: int = 60_000) -> bool:
+        """Wait up to ``ms`` for the thread to end. Its event loop is told to quit here too
+        (the worker's ``finished → quit`` does it when the run ends; a thread whose run had
+        not started ends after it)."""
+        self.thread.quit()  # the worker's run goes on to its end; the loop after it does not
         return self.thread.wait(ms)
 
     def is_running(self) -> bool:

@@ -284,3 +284,22 @@ def test_a_viewing_window_knows_the_file_is_held_elsewhere_until_it_is_closed(di
         first.close()
         assert not held_elsewhere(b)
         EditSession(b).close()
+
+
+def test_asking_whether_the_file_is_held_elsewhere_reads_no_journal(district, monkeypatch):
+    """The file watch asks each second: the other window's journal (megabytes after a long
+    session) is not read, its lock alone answers."""
+    from citymgr_desktop.core.editing import journal as editing_journal
+
+    with Store.open(district) as a, Store.open(district) as b:
+        first = EditSession(a)
+        uuid = a.conn.execute("SELECT asset_uuid FROM litter_bin LIMIT 1").fetchone()[0]
+        first.set_value("litter_bin", uuid, "name", "held")  # the journal written
+
+        def unread(*_args, **_kwargs):
+            raise AssertionError("the journal was read")
+
+        monkeypatch.setattr(editing_journal, "read_journal", unread)
+        assert held_elsewhere(b)
+        first.close()
+        assert not held_elsewhere(b)

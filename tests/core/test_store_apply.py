@@ -148,6 +148,20 @@ def test_nested_sessions_commit_once(district):
         assert store.get_row("litter_bin", uid)["name"] != "inner"
 
 
+def test_the_store_says_it_is_writing_until_its_commit_has_ended(district):
+    """The file watch asks nothing while the store writes: its COMMIT (which waits for the
+    readers of other programs) is part of the write."""
+    with Store.open(district) as store:
+        uid = store.conn.execute("SELECT asset_uuid FROM litter_bin LIMIT 1").fetchone()[0]
+        seen: list[bool] = []
+        store.conn.set_trace_callback(
+            lambda sql: seen.append(store.writing) if sql == "COMMIT" else None)
+        store.apply([Delta("litter_bin", uid, {}, {"name": "committed"})])
+        store.conn.set_trace_callback(None)
+        assert seen == [True]
+        assert not store.writing
+
+
 def test_files_stay_valid_for_gdal_after_edits(district, tmp_path):
     from citymgr_desktop.core.store import create as project
     from tests.gpkg_checks import assert_valid_gpkg

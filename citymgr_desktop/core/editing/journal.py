@@ -175,6 +175,16 @@ class Journal:
             return "none", contents
         return "orphan", contents
 
+    @staticmethod
+    def is_live(gpkg_path: str | os.PathLike[str]) -> bool:
+        """Whether a running session holds the journal next to ``gpkg_path`` (its lock
+        only: nothing is read; cheap enough to ask each second)."""
+        try:
+            with journal_path(gpkg_path).open("rb") as fh:
+                return not _lock(fh)
+        except OSError:
+            return False
+
     def open(self, initial: tuple[Message, DeltaSet] | None = None) -> None:
         """Create the journal file and lock it, with a fresh header.
 

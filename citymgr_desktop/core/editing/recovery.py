@@ -134,14 +134,9 @@ def claim_journal(store: Any) -> tuple[Journal, JournalContents | None]:
 def held_elsewhere(store: Any) -> bool:
     """Whether another running window holds the journal slot of ``store``'s file (it opened
     the file first: this one views only). Ask it only of a store without an edit session of
-    its own. A database has a slot per window: never held elsewhere. A damaged journal no
-    window holds is free (opening the file says what is wrong with it)."""
-    if store.is_database:
-        return False
-    try:
-        return Journal.probe(store.path)[0] == "live"
-    except BadFileError:
-        return False
+    its own. A database has a slot per window: never held elsewhere. Only the journal's lock
+    is asked (the file watch asks each second; the journal may be large)."""
+    return not store.is_database and Journal.is_live(store.path)
 
 
 @dataclass(frozen=True)

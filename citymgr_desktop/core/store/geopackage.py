@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,10 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
         self.conn = conn
         self.read_only = read_only
         self._depth = 0
+        # Held by a worker thread while it uses ``conn`` (``ui/worker.run_task`` takes it for
+        # a store among a task's arguments): the UI thread asks ``acquire(blocking=False)``
+        # before a question of its own that may wait (the file watch's poll) and skips it.
+        self.in_use = threading.RLock()
         self._srs_cache: dict[int, CRS] = {}
         self.absent: Absent = {}  # model columns an older file lacks (read as empty)
         self.stale: frozenset[str] = frozenset()  # coded domains lacking the model's codes
@@ -176,15 +181,18 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
                 if not isinstance(exc, CitymgrError) and is_disk_full(exc, self.path):
                     raise disk_full_error(self.path, kept=False) from None
             raise
-        self._depth -= 1
-        if self._depth == 0:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._roll_back()
-                raise sqlite_error(self.path, exc, writing=True) from None
-            if self._whole:
-                integrity.remember_whole(self.path)
+        if self._depth > 1:
+            self._depth -= 1
+            return
+        try:  # ``writing`` until the commit has ended
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._roll_back()
+            raise sqlite_error(self.path, exc, writing=True) from None
+        finally:
+            self._depth -= 1
+        if self._whole:
+            integrity.remember_whole(self.path)
 
     def _roll_back(self) -> None:
         """Roll back what is pending; SQLite may already have (a full disk, an I/O error).

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 POLL_MS = 1000  # how often the file is asked whether another connection committed
+MAX_SKIPS = 30  # ticks in a row a write in progress (a journal beside the file) skips
+_HEADER = 28  # bytes of a rollback journal's header SQLite zeroes at a commit (PERSIST)
 
 
 class FileWatcher(QObject):
@@ -43,6 +45,7 @@ class FileWatcher(QObject):
         super().__init__(w)  # type: ignore[arg-type]  # the window is a QMainWindow
         self._w, self._store, self._viewing = w, store, viewing
         self._version = self._data_version()
+        self._skips = 0  # ticks skipped in a row for a write in progress
         self._edit_here: QPushButton | None = None  # offered once the other window closed
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -55,32 +58,48 @@ class FileWatcher(QObject):
             self._w.status_bar.removeWidget(self._edit_here)
             self._edit_here.deleteLater()
             self._edit_here = None
+        self.deleteLater()  # a window opens many files in its life
 
     def _data_version(self) -> int | None:
+        """The file's ``data_version``; None when a worker uses the store's connection now
+        (the question would wait for its statement, the window frozen: ``Store.in_use``) or
+        the file is mid-change or gone: asked again at the next tick."""
+        if not self._store.in_use.acquire(blocking=False):
+            return None
         try:
             return self._store.write_state()[0]
-        except Exception:  # the file mid-change or gone: asked again at the next tick
+        except Exception:
             log.debug("data_version of %s not read", self._store.path, exc_info=True)
             return None
+        finally:
+            self._store.in_use.release()
 
     def poll(self) -> None:
         """Ask the file now (each second, and when the map is drawn again on request). Not
         while this window writes (a save or a sync in a worker holds the store's connection:
-        the question would wait for it; its commit is not another's anyway), nor while
-        another program is in the middle of a write (the question would wait for its lock,
-        the window frozen meanwhile): the next tick asks."""
+        the question would wait for it; its commit is not another's anyway; nor while a
+        worker reads through it, ``Store.in_use``), nor while another program is in the
+        middle of a write (the question would wait for its lock, the window frozen
+        meanwhile; not more than ``MAX_SKIPS`` ticks in a row: a journal SQLite left behind
+        does not stop the following): the next tick asks."""
         if self._w.store is not self._store:
             self.stop()
             return
-        if self._store.writing or _being_written(self._store.path):
+        if self._store.writing:
             return
+        if _being_written(self._store.path) and self._skips < MAX_SKIPS:
+            self._skips += 1
+            return
+        self._skips = 0
         version = self._data_version()
         name = self._store.path.name
-        if version is not None and version != self._version:
+        if version is not None and self._version is None:  # the first answer: nothing said
+            self._version = version
+        elif version is not None and version != self._version:
             self._version = version
             read_all_again(self._w)
-            said = i18n.tr("%1 was saved in another window: reloaded") if self._viewing else \
-                i18n.tr("%1 was changed by another program: reloaded")
+            said = i18n.tr("%1 was changed in another window or program: reloaded") \
+                if self._viewing else i18n.tr("%1 was changed by another program: reloaded")
             self._w.status(said.replace("%1", name), 8000)
         if self._viewing and self._edit_here is None and not held_elsewhere(self._store):
             self._offer(name)
@@ -107,9 +126,12 @@ class FileWatcher(QObject):
             return
         extent, chosen, tool = w.canvas.extent(), w.selection.all(), w.canvas.tool
         current = w.selection.current_layer
+        opened: list[object] = []  # the store this open made (none: it failed)
 
-        def loaded(_data: object) -> None:
+        def loaded(_data: object) -> None:  # once: the next map loaded, whichever file's
             w.mapLoaded.disconnect(loaded)
+            if not opened or w.store is not opened[0]:  # its load failed, another file opened
+                return
             w.selection.replace_all(chosen)
             if current is not None:
                 w.selection.set_current_layer(current)
@@ -117,19 +139,22 @@ class FileWatcher(QObject):
 
         w.mapLoaded.connect(loaded)
         w.status_bar.clearMessage()  # the offer, taken
-        if not w.open_file(store.path, extent=extent):
+        if w.open_file(store.path, extent=extent):
+            opened.append(w.store)
+        else:
             w.mapLoaded.disconnect(loaded)
-
 
 def _being_written(path: Path) -> bool:
     """Whether a connection is in the middle of a write to ``path``: SQLite's rollback
-    journal beside it holds the pages being changed (it is deleted, or emptied, at the
-    commit; a file in WAL mode has none: its writers do not block a reader)."""
+    journal beside it has a header (its first 28 bytes; the magic itself is only written once
+    the journal is synced). At the commit the journal is deleted, emptied, or its header
+    zeroed (``journal_mode=PERSIST``: the file stays). A file in WAL mode has none: its
+    writers do not block a reader."""
     try:
-        return path.with_name(path.name + "-journal").stat().st_size > 0
+        with path.with_name(path.name + "-journal").open("rb") as fh:
+            return any(fh.read(_HEADER))
     except OSError:
         return False
-
 
 def follow_file(w: Window, store: Store, viewing: bool = False) -> FileWatcher:
     """Follow ``store``'s file for the window ``w``; ``viewing``: w views it while another

@@ -78,6 +78,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._menus: dict[str, QMenu] = {}
         self._docks: dict[str, QDockWidget] = {}
         self._load_task: Task | None = None
+        self._reloads: list[Task] = []  # the map read again (map_loading.py)
         self._box_map: MapData | None = None  # the first view's box, until the whole map is read
         self._first_view: Extent | None = None  # the view the open file is shown at first
         self._watcher: DatabaseWatcher | FileWatcher | None = None  # others' commits
@@ -315,9 +316,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
             self._watcher.stop()
             self._watcher = None
             self.status_bar.set_notice(None)
-        if self._load_task is not None:
-            self._load_task.cancel()
-            self._load_task = None
+        self._end_map_reads()
         self._box_map = self._first_view = None
         if self.store is None:
             return

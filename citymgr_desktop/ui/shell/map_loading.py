@@ -49,6 +49,7 @@ class MapLoadingMixin:
     _box_map: MapData | None
     _first_view: Extent | None
     _load_task: Task | None
+    _reloads: list[Task]
     canvas: MapCanvas
     layer_panel: LayerPanelWidget
     status_bar: MapStatusBar
@@ -128,8 +129,20 @@ class MapLoadingMixin:
                 self.status(self.tr("The map could not be read again: %1").replace(
                     "%1", str(exc)), 10000)
 
-        run_task(self, self.tr("Updating the map"), _reload, store.reader, self._file_map,
-                 tables, show_dialog=False, on_done=self._on_reloaded, on_error=failed)
+        self._reloads = [t for t in self._reloads if t.is_running()]
+        self._reloads.append(run_task(
+            self, self.tr("Updating the map"), _reload, store.reader, self._file_map, tables,
+            show_dialog=False, on_done=self._on_reloaded, on_error=failed))
+
+    def _end_map_reads(self) -> None:
+        """The map's reads under way cancelled and waited for (the file closed): a task's
+        thread still running when the window is destroyed with it aborts the process."""
+        tasks = [t for t in (self._load_task, *self._reloads) if t is not None]
+        self._load_task, self._reloads = None, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            task.wait()
 
     def _session_changed(self, event: EditEvent) -> None:
         """Pending edits are drawn as if saved; a save reads the file again instead."""

@@ -102,7 +102,7 @@ def test_the_viewing_window_follows_the_others_saves_and_edits_once_it_closes(
     qtbot.waitUntil(lambda: condition_drawn(second, uuid) == 4, timeout=10_000)
     qtbot.waitUntil(lambda: condition_in_table(second, uuid) == 4, timeout=10_000)
     assert second.status_bar.currentMessage() == \
-        f"{district.name} was saved in another window: reloaded"
+        f"{district.name} was changed in another window or program: reloaded"
     assert second.canvas.extent() == view
     assert second.selection.selected("litter_bin") == [uuid]
     assert second.edit_session is None
@@ -182,3 +182,24 @@ def test_a_window_killed_while_holding_the_slot_leaves_it_to_the_next(qtbot, win
     edit_and_save(qtbot, w, 3)
     w.close()
     assert not journal_path(district).exists()
+
+
+def test_edit_here_then_another_file_opened_keeps_the_views_selection_to_itself(
+        qtbot, window_in, district, tmp_path):
+    """"Edit in this window" clicked, then another file opened before the map was read
+    again: that file's map is not given the first file's selection and map tool."""
+    import shutil
+
+    other = shutil.copy(district, tmp_path / "other.gpkg")
+    first = window_in(None, district)
+    _said, second = open_refused(qtbot, window_in, district)
+    select_bin(qtbot, second, where=lambda u: True)
+    assert second.canvas.tool == "select"
+    first.close()
+    qtbot.waitUntil(lambda: edit_here_button(second) is not None, timeout=10_000)
+    qtbot.mouseClick(edit_here_button(second), Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(second.mapLoaded, timeout=30_000):
+        assert second.open_file(other)
+    assert second.store.path.name == "other.gpkg"
+    assert second.selection.selected("litter_bin") == []
+    assert second.canvas.tool != "select"
