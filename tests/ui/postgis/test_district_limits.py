@@ -32,10 +32,16 @@ def test_delete_of_another_districts_asset_is_refused_at_the_action(
                        "--json")  # by the database's owner
     assert made.returncode == 0, made.stderr
     case = json.loads(made.stdout)["case_no"]
-    with answer(qtbot, "OK", title="Database password",
-                fill=lambda d: type_into(qtbot, d.findChild(QLineEdit), "pw-li")), \
+    prompt = []
+
+    def type_password(dialog):
+        prompt.append(dialog.labelText())
+        type_into(qtbot, dialog.findChild(QLineEdit), "pw-li")
+
+    with answer(qtbot, "OK", title="Database password", fill=type_password), \
             qtbot.waitSignal(w.mapLoaded, timeout=60_000):
         assert w.open_file(pg_cluster.url(dbname, role))
+    assert prompt[0].startswith(f"Password for login {role} (")  # the login, not only where
     qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
     district = lambda u: w.edit_session.row("litter_bin", u)["district"]  # noqa: E731
     other, _x, _y = select_bin(qtbot, w, where=lambda u: district(u) != "粮道街道")
