@@ -154,7 +154,12 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
             finally:
                 self._depth -= 1
             return
-        self.conn.revive()  # a save retried after the connection was lost
+        try:
+            self.conn.revive()  # a save retried after the connection was lost
+        except DatabaseError as exc:  # the server still away: said as the first failure was
+            raise DatabaseError("{target}: cannot connect to the database; nothing was "
+                                "saved{server}", target=self.path,
+                                server=exc.args_.get("server", "")) from None
         self._depth = 1
         try:
             with self.conn.transaction():
