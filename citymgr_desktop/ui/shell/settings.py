@@ -100,8 +100,7 @@ def _clear(w: Window, menu: QMenu) -> None:
 
 
 def _login(w: Window) -> str | None:
-    store = w.store
-    return store.conn.info.user if store is not None and store.is_database else None
+    return w.store.login if w.store is not None else None
 
 
 def user_name_key(w: Window) -> str:

@@ -120,6 +120,12 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
         ``pg_terminate_backend``, a restart): the next read then works."""
         self.conn.check()
 
+    @property
+    def login(self) -> str:
+        """The database login this store is connected as (``updated_by`` is kept per login in
+        the app; row-level security grants are per login)."""
+        return str(self.conn.info.user)
+
     def journal_identity(self) -> str:
         """The database and login as the edit session's crash journal is keyed (the same for
         a URL and a ``service=`` naming it; never the password)."""
