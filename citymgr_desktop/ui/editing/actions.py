@@ -262,9 +262,12 @@ class EditingActions(QObject):
             self.window.selection.set_selection(layer, [uuid])
         return uuid
 
-    def ask_form(self, table: sc.Table, values: dict, new: bool) -> dict | None:
-        """The asset form; the checked values of what changed, or None when cancelled."""
+    def ask_form(self, table: sc.Table, values: dict, new: bool,
+                 reread: Callable[[], dict | None] | None = None) -> dict | None:
+        """The asset form (``reread``: follow others' saves); what changed, or None."""
         dlg = AssetFormDialog(self.window, table, values, new=new, lang=self.lang)
+        if reread is not None:
+            dlg.follow(self.window.dataChanged, reread)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return None
         if new:  # defaults the person kept count as chosen
@@ -299,7 +302,8 @@ class EditingActions(QObject):
                                 "sub-districts (街道) granted to you: the form shows this "
                                 "one's values only.")).exec()
             return
-        values = self.ask_form(sc.table(layer), row, new=False)
+        session = self.session
+        values = self.ask_form(sc.table(layer), row, False, lambda: session.row(layer, uuid))
         if values:
             self._run(self.tr("Asset form"), self.session.set_values, layer, uuid, values)
 
