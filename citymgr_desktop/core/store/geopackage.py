@@ -67,6 +67,7 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
     """
 
     is_database = False  # a file: the edit session keeps its journal beside it
+    login: str | None = None  # no database login
 
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool) -> None:
         self.path = path

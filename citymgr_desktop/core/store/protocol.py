@@ -32,6 +32,9 @@ class ProjectStore(Protocol):
     read_only: bool
     is_database: bool  # a shared database (no journal beside a file)
 
+    @property
+    def login(self) -> str | None: ...  # the database login it is connected as; None: a file
+
     def close(self) -> None: ...
     def __enter__(self) -> Any: ...
     def __exit__(self, *exc: object) -> None: ...

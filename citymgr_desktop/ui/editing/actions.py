@@ -24,7 +24,7 @@ from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidg
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.point_tools import AddPointTool, MovePointTool
 from citymgr_desktop.ui.editing.toolbar_icons import toolbar_icon
-from citymgr_desktop.ui.editing.write_guard import may_step, save_first
+from citymgr_desktop.ui.editing.write_guard import may_step, refuse_others, save_first
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import database_guarded, run_task, show_error
 
@@ -262,9 +262,12 @@ class EditingActions(QObject):
             self.window.selection.set_selection(layer, [uuid])
         return uuid
 
-    def ask_form(self, table: sc.Table, values: dict, new: bool) -> dict | None:
-        """The asset form; the checked values of what changed, or None when cancelled."""
+    def ask_form(self, table: sc.Table, values: dict, new: bool,
+                 reread: Callable[[], dict | None] | None = None) -> dict | None:
+        """The asset form (``reread``: follow others' saves); what changed, or None."""
         dlg = AssetFormDialog(self.window, table, values, new=new, lang=self.lang)
+        if reread is not None:
+            dlg.follow(self.window.dataChanged, reread)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return None
         if new:  # defaults the person kept count as chosen
@@ -299,14 +302,16 @@ class EditingActions(QObject):
                                 "sub-districts (街道) granted to you: the form shows this "
                                 "one's values only.")).exec()
             return
-        values = self.ask_form(sc.table(layer), row, new=False)
+        session = self.session
+        values = self.ask_form(sc.table(layer), row, False, lambda: session.row(layer, uuid))
         if values:
             self._run(self.tr("Asset form"), self.session.set_values, layer, uuid, values)
 
     def delete(self) -> None:
         layer = self.layer()
         uuids = self.selected(layer) if layer else []
-        if self.session is None or not layer or not uuids:
+        if self.session is None or not layer or not uuids or \
+                refuse_others(self.window, self.session, layer, uuids, self.tr("Delete assets")):
             return
         cmd = self._run(self.tr("Delete assets"), ec.delete_or_retire, self.session, layer,
                         uuids)

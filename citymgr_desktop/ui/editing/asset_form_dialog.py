@@ -7,6 +7,7 @@ with every editor locked and only a Close button (a read-only file).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSettings
@@ -100,6 +101,12 @@ class AssetFormDialog(QDialog):
             note.setObjectName("form_read_only")
             note.setWordWrap(True)
             layout.addWidget(note)
+        self.others = QLabel()  # another user's save while the form is open (follow())
+        self.others.setObjectName("form_others_saved")
+        self.others.setWordWrap(True)
+        self.others.setStyleSheet("color: #8a5a00;")
+        self.others.hide()
+        layout.addWidget(self.others)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -183,6 +190,37 @@ class AssetFormDialog(QDialog):
             return self.tr("%1: %2 is outside the allowed range %3").replace(
                 "%1", label).replace("%2", str(raw)).replace("%3", domain.describe(self.lang))
         return i18n.render(exc)
+
+    # -- others' saves while open -------------------------------------------------------------
+    def follow(self, changed: Any, reread: Callable[[], dict[str, Any] | None]) -> None:
+        """Follow the window's ``changed(tables)`` while open: when another user saved this
+        asset (trial 8: the form kept showing the old values), see :meth:`others_saved`."""
+        def on_change(tables: set[str]) -> None:
+            row = reread() if self.table.name in tables else None
+            if row is not None:
+                self.others_saved(row)
+
+        changed.connect(on_change)
+        self.finished.connect(lambda _r: changed.disconnect(on_change))
+
+    def others_saved(self, row: dict[str, Any]) -> None:
+        """The asset as saved now: the fields not changed here show its values; a note says
+        who changed which fields (fields changed here keep the person's value; the save
+        merges them as ever)."""
+        moved = []
+        for name, editor in self.editors.items():
+            if name not in row or editor.value() != self._shown.get(name):
+                continue  # changed here: kept
+            editor.set_value(row[name])
+            if editor.value() != self._shown[name]:
+                self._shown[name] = editor.value()
+                if not editor.field.system:
+                    moved.append(editor.field.label(self.lang))
+        if moved:
+            self.others.setText(self.tr("Changed by %1 since you opened this form: %2 (shown "
+                                        "now; your changes here are kept).").replace(
+                "%1", str(row.get("updated_by") or "?")).replace("%2", ("、" if self.lang.startswith("zh") else ", ").join(moved)))
+            self.others.show()
 
     def accept(self) -> None:
         problem = self.validate()

@@ -23,6 +23,7 @@ from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor
+from citymgr_desktop.ui.widgets.wheel_guard import guard_wheel
 
 
 class BulkEditDialog(QDialog):
@@ -34,6 +35,7 @@ class BulkEditDialog(QDialog):
         self.setWindowTitle(self.tr("Set a field on %1 assets").replace("%1", f"{count:,}"))
         self.field_box = QComboBox()
         self.field_box.setObjectName("bulk_field")
+        guard_wheel(self.field_box)  # the value editor guards itself (field_editors)
         for f in table.fields:
             if not f.system and f.name != "obj_code":
                 self.field_box.addItem(f"{f.label(lang)} ({f.name})", f.name)

@@ -28,6 +28,7 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.widgets.field_editors import show_read_only
 from citymgr_desktop.ui.widgets.prefilled_line_edit import PrefilledLineEdit
+from citymgr_desktop.ui.widgets.wheel_guard import guard_wheel_in
 
 SETTINGS_CREW = "history/last_crew"
 
@@ -100,6 +101,7 @@ class HistoryRecordDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        guard_wheel_in(self)  # the wheel changes the date, type, conditions, costs if focused
         self._original = rec
 
     def _name_conditions(self) -> None:

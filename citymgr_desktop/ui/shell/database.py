@@ -17,6 +17,7 @@ from citymgr_desktop.core.store.postgis.connection import (
 from citymgr_desktop.core.store.targets import (
     display_name,
     is_database_target,
+    login_of,
     without_password,
 )
 from citymgr_desktop.ui import i18n
@@ -52,8 +53,11 @@ def open_with_password(w: Window, target: str) -> ProjectStore | None:
         refused = True
     from citymgr_desktop.core.store.postgis import PostgisStore
 
+    login = login_of(target)  # named in the prompt: a service's name does not say it
     while True:
         name = display_name(target)
+        if login:
+            name = i18n.tr("login %1 (%2)").replace("%1", login).replace("%2", name)
         prompt = i18n.tr("The server refused the password for %1. Password:").replace(
             "%1", name) if refused else i18n.tr("Password for %1:").replace("%1", name)
         password, ok = QInputDialog.getText(w, i18n.tr("Database password"), prompt,

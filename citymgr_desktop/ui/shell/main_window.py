@@ -24,7 +24,6 @@ from citymgr_desktop.core.editing import EditSession, held_elsewhere
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store.targets import is_database_target
-from citymgr_desktop.core.user import login_name
 from citymgr_desktop.render import MapData, drawable_layers, layer_title
 from citymgr_desktop.render.view import Extent
 from citymgr_desktop.ui import i18n, icons
@@ -200,9 +199,10 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         return self._docks.get(object_name)
 
     def user_name(self, ask: bool = True) -> str:
-        """The editor's name: from the settings; the first time it is needed for an edit
-        (``ask``) the user is asked once, the OS login offered, and the answer kept."""
-        name = str(QSettings().value("user/name", "") or "").strip()
+        """The editor's name: from the settings (per database login on a database); the
+        first time it is needed for an edit (``ask``) the user is asked once, the database
+        or OS login offered, and the answer kept."""
+        name = str(QSettings().value(ws.user_name_key(self), "") or "").strip()
         if name:
             return name
         if ask and not self._asked_name:
@@ -212,7 +212,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
                 if self.edit_session is not None:
                     self.edit_session.user = name
                 return name
-        return login_name("user")
+        return ws.default_user_name(self)
 
     def status(self, message: str, ms: int = 4000) -> None:
         self.status_bar.showMessage(message, ms)

@@ -99,21 +99,42 @@ def _clear(w: Window, menu: QMenu) -> None:
     fill_recent(w, menu)
 
 
+def _login(w: Window) -> str | None:
+    return w.store.login if w.store is not None else None
+
+
+def user_name_key(w: Window) -> str:
+    """Where the name recorded with the edits (修改人) is kept: one per database login on a
+    database (engineers signing in with their own logins on one office PC are different
+    people: trial 8 recorded three logins' saves as one name), one for the files."""
+    login = _login(w)
+    return f"user/name_of_login/{login}" if login else "user/name"
+
+
+def default_user_name(w: Window) -> str:
+    """The name offered before one is given: the database login, else the OS login."""
+    from citymgr_desktop.core.user import login_name
+
+    return _login(w) or login_name("user")
+
+
 def ask_user_name(w: Window, first: bool = False) -> str:
     """Ask for the name recorded with the user's edits and keep it (Settings > User Name,
     or the first time an edit needs it); returns it ("" when cancelled)."""
-    from citymgr_desktop.core.user import login_name
-
     dialog = QInputDialog(w)
     dialog.setObjectName("userNameDialog")
     dialog.setWindowTitle(i18n.tr("User Name"))
-    dialog.setLabelText(i18n.tr("Your name is recorded with every edit you save (修改人). "
-                                "Name:") if first else i18n.tr("Name recorded with your edits:"))
-    dialog.setTextValue(w.user_name(ask=False) if not first else login_name(""))
+    text = i18n.tr("Your name is recorded with every edit you save (修改人). Name:") \
+        if first else i18n.tr("Name recorded with your edits:")
+    login = _login(w)
+    if login:
+        text = i18n.tr("Database login %1.").replace("%1", login) + " " + text
+    dialog.setLabelText(text)
+    dialog.setTextValue(w.user_name(ask=False))
     if dialog.exec() != QInputDialog.DialogCode.Accepted or not dialog.textValue().strip():
         return ""
     name = dialog.textValue().strip()
-    QSettings().setValue("user/name", name)
+    QSettings().setValue(user_name_key(w), name)
     if w.edit_session is not None:
         w.edit_session.user = name
     return name

@@ -1,6 +1,7 @@
 """Editors built from the model's fields and domains, shared by the asset form, the bulk-edit
 dialog and the attribute table: drop-downs for coded values with Chinese or English labels,
 spin boxes for ranges, date fields (ui/widgets/date_edit.py), line edits with the field's length limit.
+Drop-downs and spin boxes change by the wheel only when focused (ui/widgets/wheel_guard.py).
 
 Every editor is a :class:`FieldEditor` with ``value()`` / ``set_value()`` that speak the
 stored values (codes, ISO dates, numbers, ``None`` for empty).
@@ -26,6 +27,7 @@ from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.widgets.date_edit import DateEdit
+from citymgr_desktop.ui.widgets.wheel_guard import guard_wheel
 
 
 def code_label(code: dm.Code, lang: str) -> str:
@@ -126,6 +128,7 @@ class FieldEditor(QWidget):
             combo.addItem(self.tr("(empty)"), None)
         add_code_items(combo, domain, self.lang)
         combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        guard_wheel(combo)
         return combo
 
     def _spin(self, domain: dm.RangeDomain) -> QSpinBox | QDoubleSpinBox:
@@ -143,6 +146,7 @@ class FieldEditor(QWidget):
             spin.setSuffix(f" {domain.unit}")
         spin.setValue(spin.minimum())
         spin.valueChanged.connect(lambda _v: self.changed.emit())
+        guard_wheel(spin)
         return spin
 
     def _date(self) -> DateEdit:

@@ -11,6 +11,7 @@ from typing import Any
 import shapely
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
 
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.model.delta import DeltaSet
@@ -175,11 +176,29 @@ class WorkOrdersFeature(QObject):
         if len(cases) != 1 or store is None or self.window.edit_session is None:
             return
         order = wo.get_order(store, cases[0], self.pending)
+        if self._refused(order, self.tr("Move work order")):
+            return
         dlg = WorkOrderMoveDialog(self.window, order, self.window.user_name(),
                                   assignees(store, self.pending))
         if not dlg.exec():
             return
         self.move(cases[0], *dlg.result_values())
+
+    def _refused(self, order: dict[str, Any], title: str) -> bool:
+        """True, and a message naming the order and its 街道, for a saved order a 街道-limited
+        database login may not change (row-level security, as the asset form is read-only
+        for other 街道's assets): refused before it becomes an edit only the save refuses."""
+        store, session = self.window.store, self.window.edit_session
+        uuid = order["work_order_uuid"]
+        if store is None or session is None or not store.is_database or \
+                session.is_new("work_order", uuid) or store.may_change("work_order", uuid):
+            return False
+        QMessageBox.warning(self.window, title, self.tr(
+            "Work order %1 belongs to %2: the database lets you change only the work orders "
+            "of the sub-districts (街道) granted to you. Nothing was changed.").replace(
+            "%1", str(order["case_no"])).replace(
+            "%2", str(order.get("district") or self.tr("the district bureau"))))
+        return True
 
     def move(self, case: str, to: str, by: str, note: str | None,
              close: wo.CloseOptions | None = None, unit: str | None = None) -> bool:
@@ -210,6 +229,8 @@ class WorkOrdersFeature(QObject):
             check_open(order)  # said before asking anything
         except CitymgrError as exc:
             show_error(self.window, self.tr("Extend deadline"), exc)
+            return
+        if self._refused(order, self.tr("Extend deadline")):
             return
 
         def plan(due: Any, by: str, reason: str) -> DeltaSet:

@@ -20,3 +20,13 @@ def db_window(qtbot, main_window, published):  # noqa: F811
         assert main_window.open_file(published)
     qtbot.waitUntil(main_window.canvas.is_settled, timeout=30_000)
     return main_window
+
+
+@pytest.fixture(autouse=True)
+def superuser_named(user_named, pg_cluster):  # noqa: F811
+    """The name recorded with the edits of the cluster's own login (the one ``published``
+    and ``db_window`` use) is known: a database login's name is its own (settings.py)."""
+    from PySide6.QtCore import QSettings
+
+    QSettings().setValue(f"user/name_of_login/{pg_cluster.superuser}", user_named)
+    return user_named

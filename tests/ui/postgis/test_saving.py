@@ -57,6 +57,33 @@ def test_a_connection_lost_during_a_save_keeps_the_edits_for_a_retry(qtbot, db_w
     assert condition(url, uuid)[0] == 5
 
 
+def test_a_save_again_while_the_server_is_still_away_says_nothing_was_saved(
+        qtbot, db_window, pg_cluster):
+    """Trial 8: the second Ctrl+S while the server was down said only "cannot connect",
+    not that nothing was saved (the edits kept for the retry), as the first did."""
+    w = db_window
+    url = w.store.target
+    dbname = url.rsplit("/", 1)[1]
+    uuid, _version = edit_a_condition_1_bin(qtbot, w, 5)
+    pg_cluster.psql("postgres", f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS false")
+    try:
+        pg_cluster.psql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    f"WHERE datname = '{dbname}'")
+        said = []
+        for _attempt in range(2):
+            with answer(qtbot, "OK", fill=lambda box: said.append(box.text()),
+                        title="Save edits"):
+                press(qtbot, w, Qt.Key.Key_S, CTRL)
+        assert "nothing was saved" in said[0], said
+        assert "cannot connect to the database; nothing was saved" in said[1], said
+        assert w.edit_session.dirty
+    finally:
+        pg_cluster.psql("postgres", f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
+    press(qtbot, w, Qt.Key.Key_S, CTRL)  # the server back: the retry saves
+    qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=10_000)
+    assert condition(url, uuid)[0] == 5
+
+
 def test_the_lost_connection_dialog_in_chinese_shows_the_server_text_as_a_detail(
         qtbot, db_window):
     """In Chinese the sentence is Chinese and PostgreSQL's English comes after it, on its own

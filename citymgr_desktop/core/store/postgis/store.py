@@ -131,6 +131,12 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
         ``pg_terminate_backend``, a restart): the next read then works."""
         self.conn.check()
 
+    @property
+    def login(self) -> str:
+        """The database login this store is connected as (``updated_by`` is kept per login in
+        the app; row-level security grants are per login)."""
+        return str(self.conn.info.user)
+
     def journal_identity(self) -> str:
         """The database and login as the edit session's crash journal is keyed (the same for
         a URL and a ``service=`` naming it; never the password)."""
@@ -165,7 +171,12 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
             finally:
                 self._depth -= 1
             return
-        self.conn.revive()  # a save retried after the connection was lost
+        try:
+            self.conn.revive()  # a save retried after the connection was lost
+        except DatabaseError as exc:  # the server still away: said as the first failure was
+            raise DatabaseError("{target}: cannot connect to the database; nothing was "
+                                "saved{server}", target=self.path,
+                                server=exc.args_.get("server", "")) from None
         self._depth = 1
         try:
             with self.conn.transaction():

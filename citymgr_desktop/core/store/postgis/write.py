@@ -136,9 +136,10 @@ def _insert(conn: Any, table: sc.Table, d: Delta, user: str, stamp: str, srid: i
         raise ValidationError("cannot add {table} {uuid}: {reason}", table=table.name,
                               uuid=d.uuid, reason=exc.diag.message_primary or exc) from None
     except psycopg.errors.InsufficientPrivilege:
-        raise ReadOnlyError("{table} {uuid}: the database does not let {user} add it "
+        raise ReadOnlyError("{what}: the database does not let {user} add it "
                             "(row-level security: it belongs to another sub-district)",
-                            table=table.name, uuid=d.uuid, user=conn.info.user) from None
+                            what=_named(conn, table, d.uuid, row), user=conn.info.user
+                            ) from None
     _derive(conn, table, d.uuid)
 
 
@@ -251,10 +252,12 @@ def _try_update(conn: Any, table: sc.Table, uuid: str, values: dict[str, Any], v
     import psycopg
 
     try:
-        cur = conn.execute(
-            f"UPDATE {ident(table.name)} SET {sets}, {ident(VERSION_COLUMN)} = "
-            f"{ident(VERSION_COLUMN)} + 1 WHERE {ident(table.key)} = %s AND "
-            f"{ident(VERSION_COLUMN)} = %s", [*(to_db(n, row[n]) for n in names), uuid, version])
+        with conn.transaction():  # a savepoint: after a refusal the row can still be named
+            cur = conn.execute(
+                f"UPDATE {ident(table.name)} SET {sets}, {ident(VERSION_COLUMN)} = "
+                f"{ident(VERSION_COLUMN)} + 1 WHERE {ident(table.key)} = %s AND "
+                f"{ident(VERSION_COLUMN)} = %s",
+                [*(to_db(n, row[n]) for n in names), uuid, version])
     except psycopg.errors.CheckViolation as exc:
         _refuse_older_code(conn, table, row, uuid, exc)
         raise ValidationError("cannot change {table} {uuid}: {reason}", table=table.name,
@@ -284,11 +287,29 @@ def _refuse_if_not_ours(conn: Any, table: sc.Table, uuid: str) -> None:
 
 
 def _not_ours(conn: Any, table: sc.Table, uuid: str) -> ReadOnlyError:
-    """A row of another sub-district: refused by the database's guard trigger, or (rules
-    granted by an older citymgr) an update that matched nothing."""
-    return ReadOnlyError("{table} {uuid}: the database does not let {user} change it "
+    """A row of another sub-district: refused by the database's guard trigger (the caller's
+    savepoint undone, so the row can still be read and named), or (rules granted by an older
+    citymgr) an update that matched nothing."""
+    return ReadOnlyError("{what}: the database does not let {user} change it "
                          "(row-level security: it belongs to another sub-district)",
-                         table=table.name, uuid=uuid, user=conn.info.user)
+                         what=_named(conn, table, uuid), user=conn.info.user)
+
+
+def _named(conn: Any, table: sc.Table, uuid: str, row: Mapping[str, Any] | None = None
+           ) -> str:
+    """A row as a refusal names it: its table with the asset's object code and name or the
+    work order's case number, and its 街道 (``litter_bin 4201060304000003 紫阳二路002号
+    (粮道街道)``); the uuid only for a row that has none of them. ``row``: the values of a row
+    not in the database (an insert)."""
+    cols = [c for c in ("obj_code", "case_no", "name", "district") if c in table.field_names()]
+    if row is None and cols:
+        found = conn.execute(f"SELECT {', '.join(map(ident, cols))} FROM {ident(table.name)} "
+                             f"WHERE {ident(table.key)} = %s", (uuid,)).fetchone()
+        row = dict(zip(cols, found, strict=True)) if found else {}
+    row = row or {}
+    label = " ".join(str(row[c]) for c in ("obj_code", "case_no", "name") if row.get(c))
+    return f"{table.name} {label or uuid}" + (f" ({row['district']})" if row.get("district")
+                                              else "")
 
 
 def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
@@ -310,7 +331,8 @@ def _delete(conn: Any, table: sc.Table, d: Delta, version: int | None,
     import psycopg
 
     try:
-        cur = conn.execute(f"DELETE FROM {ident(table.name)} WHERE {where}", params)
+        with conn.transaction():  # a savepoint: after a refusal the row can still be named
+            cur = conn.execute(f"DELETE FROM {ident(table.name)} WHERE {where}", params)
     except psycopg.errors.IntegrityError:
         raise ValidationError(
             "cannot delete from {table}: the asset has maintenance history or work orders; "
