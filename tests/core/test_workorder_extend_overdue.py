@@ -62,7 +62,8 @@ def test_cli_extends_an_overdue_order_from_now(small_district):
         assert "Traceback" not in done.err
         expected = {calendar.shift_working_days(t, n).strftime("%Y-%m-%d %H:%M")
                     for t in (before, after)}
-        assert done.out.strip().split(": ", 1)[1] in expected, (n, done.out)
+        assert done.out.strip().split(": ", 1)[1] in {f"{t} office time (UTC+8)"
+                                                      for t in expected}, (n, done.out)
         assert f"(office time, {n} working day(s)): 等配件" in _note(f, wid)
         # overdue again for the next round
         case, wid = _overdue(f, 40)
@@ -87,7 +88,7 @@ def test_cli_warns_beyond_the_calendar_years(small_district):
     beyond = run(["workorders", "extend", f, case, "--days", "1", "--reason", "等配件"])
     assert beyond.rc == 0, beyond.err  # a warning, not a refusal: written
     # 2099-01-01 (New Year's Day) counted as a working day, and said so
-    assert beyond.out.strip().endswith("2099-01-01 17:30")
+    assert beyond.out.strip().endswith("2099-01-01 17:30 office time (UTC+8)")
     (line,) = beyond.err.splitlines()
     assert line.startswith("citymgr: warning: the working calendar does not cover 2099")
     assert f"citymgr workorders calendar {f} --seed 2099" in line
