@@ -4,23 +4,17 @@ English), the English lines as they always were (scripts read them). The CLI pro
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
+
+from tests.faults.support import run
 
 LATIN_WORD = re.compile(r"\b(?!x\b)[a-z]{3,}\b")  # English words (the file name aside)
 
 
 def citymgr(*args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("CITYMGR_LANG", "LC_ALL",
-                                                             "LC_MESSAGES", "LANG")}
-    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
-                         text=True, encoding="utf-8", timeout=300, env=env)
-    assert run.returncode == 0, run.stderr
-    return run.stdout
+    return run(args, timeout=300).ok()  # the one way the tests run the CLI
 
 
 def _words(text: str, path) -> list[str]:

@@ -13,10 +13,7 @@ Through the real window: the menu, the dialog's buttons, real key events, the re
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from citymgr_desktop.ui.sync.dialog import SyncDialog
 from tests.core.sync_support import checkout, dump, edit, row, uuids
+from tests.faults.support import run
 from tests.ui.driver import CTRL, LEFT, SHIFT, answer, button_of, menu_item, press, type_into
 
 FIELD_NAME = "现场改名"
@@ -33,12 +31,7 @@ FIELD_NAME = "现场改名"
 
 def citymgr(*args: str) -> str:
     """The CLI as a person runs it in a terminal next to the open window."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CITYMGR_LANG", "LC_ALL",
-                                                             "LC_MESSAGES", "LANG")}
-    run = subprocess.run([sys.executable, "-m", "citymgr_desktop", *args], capture_output=True,
-                         text=True, encoding="utf-8", timeout=300, env=env)
-    assert run.returncode == 0, run.stderr
-    return run.stdout
+    return run(args, timeout=300).ok()  # the one way the tests run the CLI
 
 
 @pytest.fixture
