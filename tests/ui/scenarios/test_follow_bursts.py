@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from tests.core.sync_support import uuids
 from tests.faults.support import environment
-from tests.ui.driver import settle
+from tests.ui.driver import press, settle
 from tests.ui.scenarios.test_outside_writes import citymgr
 from tests.ui.scenarios.test_two_windows_file import condition_drawn
 
@@ -124,5 +124,52 @@ def test_a_file_switched_to_wal_is_followed(qtbot, window_in, district, shots):
     reloads.count = 0
     wait_for(qtbot, commit_each(district, 4, burst, gap=0.4))
     qtbot.waitUntil(lambda: all(condition_drawn(w, u) == 4 for u in burst), timeout=WAIT)
+    qtbot.wait(2500)
+    assert reloads.count == 1
+
+
+HOLD = textwrap.dedent("""
+    import sys, time
+    from citymgr_desktop.core import gpkg
+    path, *bins = sys.argv[1:]
+    conn = gpkg.connect(path)
+    conn.execute("BEGIN IMMEDIATE")
+    print("writing", flush=True)
+    sys.stdin.read()  # until closed: a write transaction held open, as an editing QGIS
+    for uuid in bins:  # its save: one layer's commit after another
+        conn.execute("UPDATE litter_bin SET condition = 5 WHERE asset_uuid = ?", (uuid,))
+        conn.execute("COMMIT")
+        time.sleep(0.4)
+        conn.execute("BEGIN IMMEDIATE")
+    conn.execute("COMMIT")
+    conn.close()
+""")
+
+
+def test_a_wal_file_opened_as_such_is_followed_and_its_writer_never_waited_for(
+        qtbot, window_in, district):
+    """A file already in WAL mode when the window opens it; another program holds a write
+    open on it (as QGIS while its layers are edited): asking the file does not wait for it,
+    and its save, several commits, is shown once."""
+    wal(district)
+    w = window_in(None, district)
+    bins = uuids(district, "litter_bin", "condition = 1", limit=4)
+    reloads = Reloads(w)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(district), *bins],
+                            env=environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline() == "writing\n"
+        started = time.monotonic()
+        press(qtbot, w, Qt.Key.Key_F5)  # asks the file at once
+        qtbot.wait(1500)  # the ticks meanwhile
+        assert time.monotonic() - started < 2.5
+        assert reloads.count == 0 and condition_drawn(w, bins[0]) == 1
+    finally:
+        proc.stdin.close()  # the writer commits
+        ended = wait_for(qtbot, proc)
+    qtbot.waitUntil(lambda: reloads.count == 1, timeout=SHOWN)
+    assert time.monotonic() - ended < SHOWN / 1000
+    qtbot.waitUntil(lambda: all(condition_drawn(w, u) == 5 for u in bins), timeout=WAIT)
     qtbot.wait(2500)
     assert reloads.count == 1
