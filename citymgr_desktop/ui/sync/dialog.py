@@ -386,8 +386,7 @@ class SyncDialog(QDialog):
         title = self.tr("Redo %1") if redo else self.tr("Undo %1")
         fn, kwargs = (redo_sync, {}) if redo else (undo_sync, {"user": self.window.user_name()})
         self.task = run_task(self, title.replace("%1", run.sync_id), fn, self.store,
-                             run.sync_uuid, uses=self.store,
-                             on_done=lambda out: self._on_undone(out, run),
+                             run.sync_uuid, uses=self.store, on_done=lambda out: self._on_undone(out, run),
                              on_error=self._on_error, **kwargs)
         self._enable()
 
