@@ -270,7 +270,8 @@ class DashboardFeature(QObject):
                 "%1", month))
         elif pick.kind == "orders":
             ids = stats.order_members(store, state=v["state"],
-                                      period=reported_by(figs.period))
+                                      period=reported_by(figs.period),
+                                      as_of=figs.orders_as_of)
             self._select_orders(ids, title=self.tr("Work orders: %1").replace(
                 "%1", state_name(v["state"], lang)))
         elif pick.kind == "evaluation":
@@ -326,7 +327,7 @@ class DashboardFeature(QObject):
             return
         title = self.theme_actions[key].text().split(": ", 1)[-1]
         self.task = run_task(self.window, self.tr("Counting hot spots…"), _hotspot_grid,
-                             store.reader, key, show_dialog=False,
+                             store.reader, key, uses=None, show_dialog=False,
                              on_done=lambda grid: self.overlay.set_grid(
                                  grid if self.theme == key else self.overlay.grid, title))
 
@@ -350,7 +351,7 @@ class DashboardFeature(QObject):
         self.task = run_task(
             self.window, self.tr("Writing the monthly report…"), _write_report, store.reader,
             values["month"], values["path"], values["lang"], self.window.map_data,
-            self.window.user_name(),
+            self.window.user_name(), uses=None,
             on_done=lambda r: self.window.status(
                 self.tr("Wrote %1 (%2 pages)").replace("%1", str(r["out"]))
                 .replace("%2", str(r["pages"])), 8000),

@@ -199,7 +199,7 @@ class ImportSourcePage(QWizardPage):
             return True
         choose = self.tr("the X and Y fields, or WKT, of Table columns above")
         self.wiz.run(self.tr("Reading %1").replace("%1", Path(path).name), read_and_describe,
-                     lambda out: self._read(path, opts, out), path, opts, choose)
+                     lambda out: self._read(path, opts, out), path, opts, choose, uses=None)
         return False
 
     def _read(self, path: str, opts: SourceOptions, out: Any) -> None:
