@@ -297,6 +297,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
 
     def _on_selection(self, _layer: str) -> None:
         self.canvas.set_selection(self.selection.all())
+        si.selection_changed(self)
         self.status_bar.set_selection_count(self.selection.count(), {
             layer_title(name, i18n.label_language()): len(keys)
             for name, keys in self.selection.all().items()})
