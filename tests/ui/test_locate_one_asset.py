@@ -68,9 +68,9 @@ def test_citymgr_locate_finds_the_source_id_and_exits_10_on_nothing(delivered):
 
 
 def test_the_locate_box_finds_the_colleagues_id_and_shows_its_street(qtbot, window_in,
-                                                                    delivered):
+                                                                    delivered, shots):
     path, bins = delivered
-    w = window_in(None, path)
+    w = window_in("zh_CN", path, size=(1600, 1000))  # trial 9's window
     uuid, x, y = bins["HW-LD-0002"]
     box = w.findChild(QLineEdit, "locateBox")
     type_into(qtbot, box, "HW-LD-0002")
@@ -81,6 +81,7 @@ def test_the_locate_box_finds_the_colleagues_id_and_shows_its_street(qtbot, wind
     assert w.canvas.scale() == pytest.approx(CLOSEST_FEATURE_SCALE, rel=0.01)
     x0, y0, x1, y1 = w.canvas.extent()
     assert x0 < x < x1 and y0 < y < y1
+    shots("located-source-id", w)
 
 
 def test_a_table_row_zooms_to_its_bin_no_closer_than_1_to_1000(qtbot, small_window):
@@ -110,7 +111,7 @@ def test_a_table_row_zooms_to_its_bin_no_closer_than_1_to_1000(qtbot, small_wind
     settle(qtbot, w)
 
 
-def test_the_locate_ring_goes_when_other_bins_are_selected(qtbot, small_window):
+def test_the_locate_ring_goes_when_other_bins_are_selected(qtbot, small_window, shots):
     """Trial 10 (shots 33, 50): the ring stayed on bin 0007 after the table selected 23
     other bins. It goes when the selection moves on, and stays away when the data is drawn
     again; selecting the bin again from the identify panel brings it back."""
@@ -123,6 +124,8 @@ def test_the_locate_ring_goes_when_other_bins_are_selected(qtbot, small_window):
     type_into(qtbot, box, code7)
     qtbot.keyClick(box, Qt.Key.Key_Return)
     assert len(w.canvas.highlight) == 1  # the ring on the located bin
+    settle(qtbot, w)
+    shots("ring-located", w)
     w.selection.set_selection("litter_bin", codes[:2], add=True)  # Shift: it stays selected
     assert len(w.canvas.highlight) == 1
     feature = w.installed_features["editing"]
@@ -133,6 +136,8 @@ def test_the_locate_ring_goes_when_other_bins_are_selected(qtbot, small_window):
     view.selectRow(2)  # another bin chosen in the table
     qtbot.waitUntil(lambda: w.selection.all() == {"litter_bin": [codes[2]]}, timeout=5000)
     assert w.canvas.highlight == []
+    settle(qtbot, w)
+    shots("ring-gone", w)
     w.notify_data_changed({"litter_bin"})  # the map and the panel are drawn again
     settle(qtbot, w)
     assert w.canvas.highlight == []
