@@ -37,6 +37,7 @@ from citymgr_desktop.ui.shell import database as db
 from citymgr_desktop.ui.shell import features
 from citymgr_desktop.ui.shell import file_session as fs
 from citymgr_desktop.ui.shell import first_view as fv
+from citymgr_desktop.ui.shell import read_only
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
@@ -102,6 +103,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.setStatusBar(self.status_bar)
         self.actions_by_name = window_actions.build(self, self.recent_menu, self.panels_menu)
         self.actions_by_name["refresh"].triggered.connect(self._ask_the_file)
+        self.read_only_indicator = read_only.install(self)
         self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
         self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
         self.tools = self.canvas.tools
