@@ -29,7 +29,7 @@ def test_the_table_shows_updated_at_in_office_time_and_sorts_by_the_moment(
     table = window.installed_features["editing"].table
     press(qtbot, window, Qt.Key.Key_F6)
     pick(qtbot, table.layer_box, "litter_bin")
-    type_into(qtbot, table.filter, "obj_code in ('%s', '%s')" % tuple(codes))
+    type_into(qtbot, table.filter, f"obj_code in ('{codes[0]}', '{codes[1]}')")
     qtbot.keyClick(table.filter, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: table.model is not None and table.model.rowCount() == 2,
                     timeout=20_000)

@@ -34,10 +34,9 @@ from citymgr_desktop.ui.map.status_bar import MapStatusBar
 from citymgr_desktop.ui.selection import SelectionModel
 from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import database as db
-from citymgr_desktop.ui.shell import features
+from citymgr_desktop.ui.shell import features, read_only, start_page
 from citymgr_desktop.ui.shell import file_session as fs
 from citymgr_desktop.ui.shell import first_view as fv
-from citymgr_desktop.ui.shell import read_only
 from citymgr_desktop.ui.shell import select_identify as si
 from citymgr_desktop.ui.shell import settings as ws
 from citymgr_desktop.ui.shell.database_watch import DatabaseWatcher, watch_database
@@ -112,6 +111,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
             self.install_features()
         window_actions.finish(self, self.actions_by_name)
         self._restore_settings()
+        self.start_page = start_page.install(self, self.actions_by_name, self.recent_menu)
         self._update_title()
 
     # -- the contract (docs/ui-architecture.md) -------------------------------------------
