@@ -185,19 +185,25 @@ class WorkOrdersFeature(QObject):
         self.move(cases[0], *dlg.result_values())
 
     def _refused(self, order: dict[str, Any], title: str) -> bool:
-        """True, and a message naming the order and its 街道, for a saved order a 街道-limited
-        database login may not change (row-level security, as the asset form is read-only
+        """True, and a message naming the order and its 街道 (its assets'), for a saved order
+        a 街道-limited database login may not change (the database's rule: every asset of
+        the order in the login's 街道, ``Store.unchangeable``; as the asset form is read-only
         for other 街道's assets): refused before it becomes an edit only the save refuses."""
         store, session = self.window.store, self.window.edit_session
         uuid = order["work_order_uuid"]
         if store is None or session is None or not store.is_database or \
-                session.is_new("work_order", uuid) or store.may_change("work_order", uuid):
+                session.is_new("work_order", uuid) or not store.unchangeable("work_order", [uuid]):
             return False
+        districts: set[str] = set()  # an order is its assets' (the database's rule)
+        for cls, asset in wo.assets_of(store, uuid, session.pending):
+            row = store.get_rows(cls, [asset], ["district"]).get(asset) or {}
+            districts.add(str(row.get("district") or "?"))
+        where = "、".join(sorted(districts)) if districts else order.get("district")
         QMessageBox.warning(self.window, title, self.tr(
             "Work order %1 belongs to %2: the database lets you change only the work orders "
             "of the sub-districts (街道) granted to you. Nothing was changed.").replace(
             "%1", str(order["case_no"])).replace(
-            "%2", str(order.get("district") or self.tr("the district bureau"))))
+            "%2", str(where or self.tr("the district bureau"))))
         return True
 
     def move(self, case: str, to: str, by: str, note: str | None,
