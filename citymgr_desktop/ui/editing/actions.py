@@ -24,7 +24,8 @@ from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidg
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.point_tools import AddPointTool, MovePointTool
 from citymgr_desktop.ui.editing.toolbar_icons import toolbar_icon
-from citymgr_desktop.ui.editing.write_guard import may_step, refuse_others, save_first
+from citymgr_desktop.ui.editing.write_guard import may_step, save_first
+from citymgr_desktop.ui.shell.district_limits import refuse_others
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import database_guarded, run_task, show_error
 
@@ -311,8 +312,7 @@ class EditingActions(QObject):
         if self.session is None or not layer or not uuids or \
                 refuse_others(self.window, self.session, layer, uuids, self.tr("Delete assets")):
             return
-        cmd = self._run(self.tr("Delete assets"), ec.delete_or_retire, self.session, layer,
-                        uuids)
+        cmd = self._run(self.tr("Delete assets"), ec.delete_or_retire, self.session, layer, uuids)
         if cmd is None or not self.confirm_delete(self._label(cmd)):
             return
         self._run(self.tr("Delete assets"), self.session.push, cmd)

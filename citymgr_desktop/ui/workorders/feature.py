@@ -6,6 +6,7 @@ saved with Ctrl+S together with the asset edits, shown everywhere as if saved.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import shapely
@@ -14,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.workorders import deadlines as dl
 from citymgr_desktop.core.workorders import orders as wo
@@ -22,6 +24,7 @@ from citymgr_desktop.core.workorders.extend import check_open, plan_extend
 from citymgr_desktop.core.workorders.query import assignees, list_orders, load_report
 from citymgr_desktop.export.workorders.exporter import export_orders
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.district_limits import refuse_others
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
 from citymgr_desktop.ui.workorders.calendar_dialog import WorkCalendarDialog
@@ -147,16 +150,31 @@ class WorkOrdersFeature(QObject):
         store = self.window.store
         if store is None or self.window.edit_session is None:
             return None
-        dlg = WorkOrderDialog(self.window, store, self.window.selection.all(),
-                              self.window.current_layer(), self.pending)
+        chosen = self.window.selection.all()
+        if self._others_assets((c, u) for c, uuids in chosen.items() for u in uuids):
+            return None
+        dlg = WorkOrderDialog(self.window, store, chosen, self.window.current_layer(),
+                              self.pending)
         if not dlg.exec() or dlg.spec() is None:
             return dlg
         self.create(dlg.spec())
         return dlg
 
+    def _others_assets(self, assets: Iterable[tuple[str, str]]) -> bool:
+        """True, and the refusal naming them, when some of ``assets`` ((class, uuid)) are
+        saved assets of a 街道 this database login may not change: the database refuses
+        an order's links to them (``postgis/rules.py``)."""
+        session, by_class = self.window.edit_session, {}
+        for cls, uuid in assets:
+            if cls in sc.ASSET_TABLES_BY_NAME:
+                by_class.setdefault(cls, []).append(uuid)
+        return session is not None and any(
+            refuse_others(self.window, session, cls, uuids, self.tr("New work order"))
+            for cls, uuids in by_class.items())
+
     def create(self, spec: wo.OrderSpec) -> str | None:
         session = self.window.edit_session
-        if session is None:
+        if session is None or self._others_assets(spec.assets):
             return None
         try:
             deltas = wo.plan_create(self.window.store, spec, self.window.user_name(),

@@ -1,6 +1,7 @@
 """A 街道-limited login (``db grant``) is refused, at the action, a bulk edit (Set field on
-selected), a point move and a field calculation over another 街道's assets, and the move of a
-work order whose assets are not all in its 街道, in English and in Chinese: a message names
+selected), a new work order, a point move and a field calculation over another 街道's assets,
+and the move of a work order whose assets are not all in its 街道, in English and in Chinese:
+a message names
 the asset (or counts them and names the first few), no dialog asks for values first and
 nothing becomes a pending edit (these were refused only at Ctrl+S, after the work)."""
 
@@ -64,6 +65,10 @@ def test_bulk_edit_move_and_calculation_of_another_districts_assets_are_refused_
                    lambda: press(qtbot, w, Qt.Key.Key_B, CTRL | Qt.KeyboardModifier.ShiftModifier))
     assert f"{row['obj_code']} {row['name']}" in text and row["district"] in text
     assert NOTHING[lang] in text
+
+    text = refusal(qtbot, shots, f"new-order-refused-{lang}",  # its links would be refused
+                   lambda: press(qtbot, w, Qt.Key.Key_N, CTRL | Qt.KeyboardModifier.ShiftModifier))
+    assert f"{row['obj_code']} {row['name']}" in text and NOTHING[lang] in text
 
     press(qtbot, w, Qt.Key.Key_Comma, CTRL)  # Move point asset (Ctrl+,), then the bin
     text = refusal(qtbot, shots, f"move-refused-{lang}", lambda: click_map(qtbot, w, x, y))
