@@ -110,6 +110,11 @@ def _policies(conn: Any, table: str, rule: str) -> None:
         conn.execute(sql)
 
 
+def write_rules() -> dict[str, str]:
+    """The tables the rules cover (the assets' first), each with its rule (unformatted)."""
+    return _rules()
+
+
 def write_rule(table: str) -> str:
     """The SQL, over a row of ``table`` (an asset layer or one of ``_ROW_RULES``) in a query
     ``FROM table``, that is true when the current login may change it: the policies' own
