@@ -175,15 +175,21 @@ def renew_grants(conn: Any) -> bool:
     return True
 
 
-def missing_code(table: sc.Table, row: dict[str, Any], constraint: str | None
+def missing_code(conn: Any, table: sc.Table, row: dict[str, Any], constraint: str | None
                  ) -> tuple[str, Any] | None:
     """(field, value) when the CHECK ``constraint`` that refused ``row`` is a coded column's
-    (``<table>_<column>_check``, PostgreSQL's name, kept by :func:`renew_domains`) and the
+    (its column looked up in ``pg_constraint``, whatever the constraint's name) and the
     model has the value: the database's list is older (this login could not renew it)."""
-    for f in table.fields:
-        domain = f.get_domain()
-        value = row.get(f.name)
-        if constraint == f"{table.name}_{f.name}_check" and \
-                isinstance(domain, dm.CodedDomain) and value in domain.values():
-            return f.name, value
+    if constraint is None:
+        return None
+    found = conn.execute(
+        "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = "
+        "c.conrelid AND c.conkey = ARRAY[a.attnum] WHERE c.conrelid = %s::regclass AND "
+        "c.conname = %s AND c.contype = 'c'", (f"public.{ident(table.name)}", constraint)
+    ).fetchone()
+    field = next((f for f in table.fields if found and f.name == found[0]), None)
+    domain = field.get_domain() if field else None
+    if field is not None and isinstance(domain, dm.CodedDomain) and \
+            row.get(field.name) in domain.values():
+        return field.name, row.get(field.name)
     return None

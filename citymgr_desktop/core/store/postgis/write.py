@@ -201,7 +201,7 @@ def _refuse_older_code(conn: Any, table: sc.Table, row: dict[str, Any], uuid: st
     before the code; this login may not bring it up to date: ``postgis/upgrade.py``)."""
     from citymgr_desktop.core.store.postgis.upgrade import missing_code
 
-    found = missing_code(table, row, exc.diag.constraint_name)
+    found = missing_code(conn, table, row, exc.diag.constraint_name)
     if found is not None:
         raise ReadOnlyError("{table} {uuid}: the database was made before {field} had the "
                             "code {value}, and {user} may not add it; the database's owner "
