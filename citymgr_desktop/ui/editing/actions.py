@@ -358,7 +358,7 @@ class EditingActions(QObject):
             return
         self.task = run_task(self.window, title,
                              lambda progress: (lambda c: c.prepare() if c else None)(build()),
-                             on_done=push)
+                             uses=session.store, on_done=push)
 
     def field_calculator(self) -> None:
         layer = self.layer()
@@ -382,7 +382,7 @@ class EditingActions(QObject):
             self.window, self.tr("Field calculator"),
             lambda progress: (lambda c: c.prepare() if c else None)(
                 ec.calculate(session, layer, uuids, field, text)),
-            on_done=lambda cmd: cmd is not None and self._run(
+            uses=session.store, on_done=lambda cmd: cmd is not None and self._run(
                 self.tr("Field calculator"), session.push, cmd))
 
     def zoom_to(self, layer: str, uuids: list[str]) -> None:

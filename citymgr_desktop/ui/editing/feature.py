@@ -180,7 +180,7 @@ class EditingFeature(EditingActions):
             session.hold_events()
             self.task = run_task(self.window, self.tr("Saving edits"),
                                  lambda progress: session.save(progress, force=force),
-                                 on_done=lambda r: self._saved(r),
+                                 uses=session.store, on_done=lambda r: self._saved(r),
                                  on_error=lambda exc: self._save_failed(exc, force))
             return False
         try:

@@ -146,7 +146,7 @@ class LayerExportFeature(QObject):
         self.task = run_task(
             self.window, self.tr("Exporting %1…").replace("%1", sc.table(layer).label(
                 label_language())), export_in_worker, store, layer, str(values["path"]),
-            str(values["format"]), **options,
+            str(values["format"]), **options, uses=store,
             on_done=lambda s: self.window.status(
                 self.tr("Exported %1 asset(s) to %2").replace("%1", f"{s['features']:,}")
                 .replace("%2", str(s["out"])), 8000))
@@ -167,7 +167,8 @@ class LayerExportFeature(QObject):
                 dialog.set_counts({**dialog.counts, **counts})
 
         self.counting = run_task(self.window, self.tr("Export layer"), count_in_worker, store,
-                                 layer, pending, filtered, show_dialog=False, on_done=counted)
+                                 layer, pending, filtered, uses=store, show_dialog=False,
+                                 on_done=counted)
         accepted = dialog.exec()
         values = dialog.values()
         self.dialog = None

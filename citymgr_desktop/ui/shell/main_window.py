@@ -309,7 +309,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         program wrote it, not at the watcher's next tick (a command just run in a terminal
         is shown; the map, drawn again from memory meanwhile, follows once it is read)."""
         if isinstance(self._watcher, FileWatcher):
-            self._watcher.poll()
+            self._watcher.poll(at_once=True)
 
     def _close_store(self) -> None:
         if self._watcher is not None:

@@ -336,7 +336,7 @@ class WorkOrdersFeature(QObject):
             self.window, self.tr("Exporting work orders…"), export_orders, store,
             values["path"], values["format"], cases=cases, lang=values["lang"],
             with_map=values["map"], with_photos=bool(values.get("photos", False)),
-            pending=pending,
+            pending=pending, uses=store,
             on_done=lambda s: self.window.status(
                 self.tr("Exported %1 work order(s) to %2").replace("%1", str(s["orders"]))
                 .replace("%2", str(s["out"])), 8000))
