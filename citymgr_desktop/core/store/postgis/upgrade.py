@@ -11,7 +11,7 @@ middle of a save makes this one wait, at most ``LOCK_TIMEOUT``, after which the 
 left for the next open and nothing is changed. Two sessions opening at once: the lookup
 table's lock makes the second wait and then find nothing left to do. A login that is not the
 owner opens the database as before; a save of a new code then says who must open it
-(:func:`missing_code`, ``postgis/write.py``).
+(``postgis/write.py: missing_code``).
 
 The same open, with the same locks and timeout, gives a database made before it the trigger
 that counts other clients' updates in ``version`` and the one that derives a road's
@@ -173,23 +173,3 @@ def renew_grants(conn: Any) -> bool:
         rules.give_rights(conn, role, read_only=not writes)
     rules.install_rules(conn)
     return True
-
-
-def missing_code(conn: Any, table: sc.Table, row: dict[str, Any], constraint: str | None
-                 ) -> tuple[str, Any] | None:
-    """(field, value) when the CHECK ``constraint`` that refused ``row`` is a coded column's
-    (its column looked up in ``pg_constraint``, whatever the constraint's name) and the
-    model has the value: the database's list is older (this login could not renew it)."""
-    if constraint is None:
-        return None
-    found = conn.execute(
-        "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = "
-        "c.conrelid AND c.conkey = ARRAY[a.attnum] WHERE c.conrelid = %s::regclass AND "
-        "c.conname = %s AND c.contype = 'c'", (f"public.{ident(table.name)}", constraint)
-    ).fetchone()
-    field = next((f for f in table.fields if found and f.name == found[0]), None)
-    domain = field.get_domain() if field else None
-    if field is not None and isinstance(domain, dm.CodedDomain) and \
-            row.get(field.name) in domain.values():
-        return field.name, row.get(field.name)
-    return None
