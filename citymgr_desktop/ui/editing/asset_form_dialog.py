@@ -2,8 +2,8 @@
 condition, the class's own fields, other; system fields read-only), with editors built from
 the domains. OK validates every value with the core's rules and refuses invalid input with
 a message that names the field and the allowed values; a number typed outside its range
-is named as it is typed. ``read_only`` shows the same form with every editor locked and
-only a Close button (a read-only file).
+is named as it is typed. Esc asks before it drops typed changes. ``read_only`` shows the
+same form with every editor locked and only a Close button (a read-only file).
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QLabel,
+    QMessageBox,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -231,3 +233,22 @@ class AssetFormDialog(QDialog):
     def reject(self) -> None:
         QSettings().setValue("editing/form_geometry", self.saveGeometry())
         super().reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc with typed changes asks first (trial 10: a long form was dropped by one key);
+        with none it closes at once."""
+        if event.key() == Qt.Key.Key_Escape and not self.read_only and self.changed_values() \
+                and not self.discard_asked():
+            return
+        super().keyPressEvent(event)
+
+    def discard_asked(self) -> bool:
+        """Ask whether to drop the typed changes; True to drop them."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Discard changes?"),
+                          self.tr("Discard your changes to this asset?"), parent=self)
+        drop = box.addButton(self.tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is drop
