@@ -75,6 +75,7 @@ class EditingFeature(EditingActions):
         if self.session is not None:
             self.session.unsubscribe(self._session_changed)
         self.session = self.window.edit_session  # the window's one session
+        self._name_asked = False  # another file or login may want another name
         if self.session is not None:
             self.session.subscribe(self._session_changed)
         if self._stack is not None:
