@@ -69,6 +69,7 @@ class BulkEditDialog(QDialog):
         self.empty.toggled.connect(lambda on: (self.editor.setEnabled(not on),
                                                self._update_summary()))
         self._update_summary()
+        self.setMinimumWidth(420)  # the field's label and a message of the range in full
         self._value: Any = None
 
     def field(self) -> sc.Field:
