@@ -149,3 +149,33 @@ def test_the_locate_ring_goes_when_other_bins_are_selected(qtbot, small_window, 
     assert w.selection.all() == {"litter_bin": [codes[0]]}
     assert len(w.canvas.highlight) == 1
     settle(qtbot, w)
+
+
+def test_importing_one_bin_shows_it_with_its_street(qtbot, window_in, small_district,
+                                                    tmp_path):
+    """Trial 9: after the import wizard put in one bin, the map went to 1:38."""
+    from PySide6.QtWidgets import QWizard
+
+    from citymgr_desktop.ui.importing.wizard import ImportWizard
+    from tests.ui.test_import_wizard import _open, _to_page
+
+    with Store.open(small_district, read_only=True) as store:
+        crs = store.project_crs()
+        uuid = store.conn.execute("SELECT asset_uuid FROM litter_bin LIMIT 1").fetchone()[0]
+        p = store.get_row("litter_bin", uuid)["geom"]
+    source = tmp_path / "one_bin.gpkg"
+    gpd.GeoDataFrame({"BH": ["HW-LD-0009"], "MC": ["环卫9号"]},
+                     geometry=[shapely.Point(p.x + 30, p.y)], crs=crs).to_file(source)
+    w = window_in(None, small_district)
+    wiz = _open(w, qtbot, source)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_MAPPING)
+    assert wiz.mapping_page.target_combo.currentData() == "litter_bin"
+    _to_page(qtbot, wiz, ImportWizard.PAGE_VALUES)
+    _to_page(qtbot, wiz, ImportWizard.PAGE_REPORT)
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None, timeout=20_000)
+    wiz.button(QWizard.WizardButton.FinishButton).click()
+    qtbot.waitUntil(lambda: len(w.commands) == 1, timeout=20_000)
+    settle(qtbot, w)
+    assert w.canvas.scale() == pytest.approx(CLOSEST_FEATURE_SCALE, rel=0.01)
+    x0, y0, x1, y1 = w.canvas.extent()
+    assert x0 < p.x + 30 < x1 and y0 < p.y < y1
