@@ -1,0 +1,161 @@
+"""A big file's map loads without blocking the window (ui/shell/map_loading.py): its
+progress and Cancel are in the status bar (ui/map/load_progress.py), not a window-modal
+dialog. While it loads menus open, Ctrl+Q and File ▸ Quit close the window (the loader
+cancelled and waited for), Cancel and Esc stop it and the canvas says so (F5 reads it
+again), Save Map as Image refuses, and a save meanwhile is read again once it is loaded.
+
+Each test acts once a layer has been read, half a second after the file was opened: when a
+progress dialog that waits 400 ms shows itself, so that the old window-modal dialog would
+hold the keys and clicks.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.driver import CTRL, LEFT, menu_item, press
+
+pytestmark = pytest.mark.slow
+AFTER_A_DIALOG_WOULD_SHOW_MS = 500
+
+
+@pytest.fixture(scope="module")
+def big_master(tmp_path_factory):
+    """200k assets: a few seconds to load, time to use the window meanwhile."""
+    from citymgr_desktop.core import sample
+
+    path = tmp_path_factory.mktemp("big") / "big.gpkg"
+    sample.generate(path, features=200_000, seed=3)
+    return path
+
+
+@pytest.fixture
+def big(big_master, tmp_path):
+    path = tmp_path / "big.gpkg"
+    shutil.copyfile(big_master, path)
+    return path
+
+
+def _loading(qtbot, window_in, path, lang=None, size=(1200, 800)):
+    """A window that opened ``path`` and is reading its map (past a dialog's delay)."""
+    w = window_in(lang, size=size)
+    loaded: list[object] = []
+    w.mapLoaded.connect(loaded.append)
+    opened = time.monotonic()
+    assert w.open_file(path)
+    task = w._load_task
+    # a layer read (the progress a dialog shows itself at) and past a dialog's delay
+    qtbot.waitUntil(lambda: task.worker.progress.done >= 1 and time.monotonic() - opened
+                    > AFTER_A_DIALOG_WOULD_SHOW_MS / 1000, timeout=30_000)
+    qtbot.wait(50)  # that progress reached the window
+    assert w._load_task is task and not loaded, "the map loaded too soon for this test"
+    assert QApplication.activeModalWidget() is None
+    loading = w.status_bar.loading
+    assert loading.isVisible() and loading.cancel_button.isVisible()
+    assert w.width() == size[0]  # the status bar's widgets did not widen the window
+    return w, loaded
+
+
+def test_the_window_answers_while_the_map_loads_and_cancel_stops_it(qtbot, window_in, big,
+                                                                     shots):
+    w, loaded = _loading(qtbot, window_in, big)
+    loading = w.status_bar.loading
+    assert loading.label.text().startswith("Loading the map")
+    shots("loading", w)
+    # a menu opens (a modal dialog would have swallowed the click)
+    menu_item(qtbot, w, "view", "Zoom Full")
+    assert w._load_task is not None
+    task = w._load_task
+    qtbot.mouseClick(loading.cancel_button, LEFT)
+    qtbot.waitUntil(lambda: w._load_task is None, timeout=20_000)
+    assert not task.thread.isRunning()
+    assert not loaded and w.map_data is None and w.canvas.data is None
+    assert not loading.isVisible()
+    assert w.store is not None  # the file stays open; its map is not shown, and it says so
+    assert w.canvas.message == "Loading the map was cancelled. Press F5 to load it."
+    assert w.status_bar.currentMessage() == "Loading the map was cancelled"
+    shots("cancelled", w)
+    # F5 (View ▸ Refresh) reads it again
+    with qtbot.waitSignal(w.mapLoaded, timeout=60_000):
+        press(qtbot, w, Qt.Key.Key_F5)
+    assert w.map_data is not None and not loading.isVisible()
+    assert sum(w.map_data.layer(n).count for n in w.map_data.names()) >= 200_000
+
+
+def test_esc_stops_the_load_in_chinese(qtbot, window_in, big, shots):
+    w, loaded = _loading(qtbot, window_in, big, "zh_CN", size=(960, 640))  # the least
+    loading = w.status_bar.loading
+    assert loading.label.text().startswith("正在加载地图")
+    assert loading.cancel_button.text() == "取消"
+    shots("loading-zh", w)
+    press(qtbot, w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w._load_task is None, timeout=20_000)
+    assert not loaded and w.map_data is None
+    assert w.canvas.message == "地图加载已取消。按 F5 重新加载。"
+    shots("cancelled-zh", w)
+
+
+@pytest.mark.parametrize("how", ["ctrl+q", "menu"])
+def test_quit_while_the_map_loads_closes_the_window(qtbot, window_in, big, how):
+    w, loaded = _loading(qtbot, window_in, big)
+    task = w._load_task
+    if how == "ctrl+q":
+        press(qtbot, w, Qt.Key.Key_Q, CTRL)
+    else:
+        menu_item(qtbot, w, "file", "Quit")
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=20_000)
+    assert w.store is None and w._load_task is None
+    assert not task.thread.isRunning()  # cancelled and waited for: no thread outlives it
+    assert not loaded
+
+
+def test_save_map_as_image_waits_for_the_map(qtbot, window_in, big):
+    w, _loaded = _loading(qtbot, window_in, big)
+    menu_item(qtbot, w, "file", "Save Map as Image")  # no file dialog: it says why
+    assert w.status_bar.currentMessage() == "The map is not loaded yet"
+    with qtbot.waitSignal(w.mapLoaded, timeout=60_000):
+        pass
+
+
+def test_a_save_while_the_map_loads_is_read_again_once_loaded(qtbot, window_in, big):
+    with sqlite3.connect(big) as con:
+        uuid, condition = con.execute(
+            "SELECT asset_uuid, condition FROM litter_bin WHERE condition IS NOT NULL "
+            "ORDER BY fid LIMIT 1").fetchone()
+    new = 1 if int(condition) != 1 else 5
+    w, _loaded = _loading(qtbot, window_in, big)
+    w.edit_session.set_value("litter_bin", uuid, "condition", new)
+    press(qtbot, w, Qt.Key.Key_S, CTRL)  # Edit ▸ Save
+    qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=20_000)
+    qtbot.waitUntil(lambda: w._file_map is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: bool(w._reloads) and not any(t.is_running() for t in w._reloads),
+                    timeout=30_000)  # read again: the loader may have read it before
+    layer = w._file_map.layer("litter_bin")
+    assert int(layer.category[layer.indices_of([uuid])[0]]) == new
+
+
+def test_cancel_after_the_first_view_drops_its_box(qtbot, window_in, big):
+    """A file reopened at a small view draws that view's box first (first_view.py), then
+    reads the whole map with the same progress and Cancel: Cancel then leaves no box map
+    (it would pass for the whole map at other views) and says so."""
+    w = window_in(None, big)
+    w.canvas.setFocus()
+    for _ in range(4):  # 1/256 of the area: read first when reopened
+        qtbot.keyClick(w.canvas, Qt.Key.Key_Plus)
+    qtbot.waitUntil(w.canvas.is_settled, timeout=30_000)
+    assert w.close_file()
+    assert w.open_file(big)
+    qtbot.waitUntil(lambda: w.canvas.data is not None, timeout=30_000)  # the box drawn
+    assert w.map_data is None and w.status_bar.loading.isVisible()
+    qtbot.mouseClick(w.status_bar.loading.cancel_button, LEFT)
+    qtbot.waitUntil(lambda: w._load_task is None, timeout=20_000)
+    qtbot.wait(1500)  # the whole map's read, had it been started after the box, would run
+    assert w._load_task is None and w.map_data is None and w.canvas.data is None
+    assert w.canvas.message == "Loading the map was cancelled. Press F5 to load it."
+    assert not w.status_bar.loading.isVisible()
