@@ -21,6 +21,18 @@ two processes alternating ``--runs`` times, and the ratios ours/before are print
 ``--worker PATH [--whole-only]`` (internal; run_all.py's "1 % quick frame" row) prints one
 process's result as JSON, its last line ``{"seconds": median CPU per whole frame,
 "peak_mb": ...}``.
+
+``--gil`` asks whether the frame's NumPy work could run beside Qt's drawing in a second
+thread (PySide6 holds the GIL in every QPainter call). For the first size it draws the view
+with Qt's drawing calls made no-ops (what is left: gathers, device coordinates, the roads'
+line pixels and max filter, the fragments, the parks' paths) alone, then in a worker thread
+while the main thread turns a loop that lets go of the GIL at every turn (``time.sleep(0)``):
+the turns, at the loop's rate alone, are the worker's time without the GIL (an upper bound,
+and only with a free core: run it under ``chrt -f 10``). Then the roads' preparation in a
+worker beside the parks drawn for real on the main thread, each one's wall alone and side
+by side (what overlapping them in one frame would do):
+
+    chrt -f 10 python benchmarks/bench_quick_frame.py --sizes 1000000 --gil
 """
 
 from __future__ import annotations
@@ -92,6 +104,106 @@ def measure(path: str, frames: int, parts: tuple[str, ...] = PARTS) -> dict:
     return out
 
 
+class _NoDrawing:
+    """A painter whose drawing calls do nothing (everything else goes to ``painter``)."""
+
+    def __init__(self, painter) -> None:
+        self._painter = painter
+
+    def __getattr__(self, name: str):
+        if name.startswith("draw") or name == "fillRect":
+            return lambda *args, **kwargs: None
+        return getattr(self._painter, name)
+
+
+def gil_share(path: str, frames: int) -> None:
+    """Print the ``--gil`` tables (see the module's docstring)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import threading
+
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QGuiApplication, QPainter
+
+    app = QGuiApplication.instance() or QGuiApplication(["bench"])  # noqa: F841
+    from citymgr_desktop.core.store import Store
+    from citymgr_desktop.render import RenderOptions, render_frame
+    from citymgr_desktop.render.loader import load_map
+    from citymgr_desktop.render.renderer import draw_map, new_image
+
+    with Store.open(path, read_only=True) as store:
+        data = load_map(store)
+    view = central_view(data.extent())
+
+    def options(part: str) -> RenderOptions:
+        return RenderOptions(antialias=False, labels=False, quick=True,
+                             layers=None if part == "all" else [part])
+
+    def prepare(part: str) -> None:  # the frame without Qt's pixel work
+        image = new_image(W, H, 96.0)
+        painter = QPainter(image)
+        try:
+            draw_map(_NoDrawing(painter), data, view, QRectF(0, 0, W, H), options(part))
+        finally:
+            painter.end()
+
+    def draw(part: str) -> None:
+        render_frame(data, view, (W, H), options(part))
+
+    def wall(work, n: int = frames) -> float:
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    def turns_per_second() -> float:
+        n, end = 0, time.perf_counter() + 0.3
+        while time.perf_counter() < end:
+            n += 1
+            time.sleep(0)
+        return n / 0.3
+
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+          f"{os.getloadavg()[0]:.2f}, {sum(layer.count for layer in data.layers):,} features, switch interval "
+          f"{sys.getswitchinterval() * 1e3:g} ms; medians of {frames} frames\n")
+    print("| layers | preparation alone | in a worker | of it without the GIL (at most) |\n"
+          "|---|---|---|---|")
+    for part in PARTS:
+        alone = wall(lambda part=part: prepare(part))
+        rate = turns_per_second()
+        worker = threading.Thread(target=lambda part=part: [prepare(part) for _ in range(frames)])
+        turns, t0 = 0, time.perf_counter()
+        worker.start()
+        while worker.is_alive():
+            turns += 1
+            time.sleep(0)
+        beside = (time.perf_counter() - t0) / frames
+        free = turns / rate / frames
+        print(f"| {part} | {alone * 1e3:.1f} ms | {beside * 1e3:.1f} ms | {free * 1e3:.1f} ms "
+              f"({free / alone:.0%}) |")
+    print("\n| side by side | alone | beside the other |\n|---|---|---|")
+    prep_alone, draw_alone = wall(lambda: prepare("road_segment")), wall(
+        lambda: draw("green_space"))
+    stop = threading.Event()
+    prep_times: list[float] = []
+
+    def prepare_roads() -> None:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            prepare("road_segment")
+            prep_times.append(time.perf_counter() - t0)
+    worker = threading.Thread(target=prepare_roads)
+    worker.start()
+    draw_beside = wall(lambda: draw("green_space"))
+    stop.set()
+    worker.join()
+    print(f"| the roads' preparation, worker thread | {prep_alone * 1e3:.1f} ms | "
+          f"{statistics.median(prep_times) * 1e3:.1f} ms |")
+    print(f"| the parks drawn, main thread | {draw_alone * 1e3:.1f} ms | "
+          f"{draw_beside * 1e3:.1f} ms |")
+
+
 def run_process(path: Path, frames: int, checkout: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout), "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.run([sys.executable, __file__, "--worker", str(path), "--frames",
@@ -108,7 +220,14 @@ def main() -> None:
     p.add_argument("--before", type=Path, help="a checkout to compare with (e.g. main)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--whole-only", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--gil", action="store_true",
+                   help="how much of the frame's NumPy work runs without the GIL")
     args = p.parse_args()
+    if args.gil:
+        sys.path.insert(0, str(HERE))
+        from _data import sample_file
+        gil_share(str(sample_file(args.sizes[0])), args.frames)
+        return
     if args.worker:
         result = measure(args.worker, args.frames, ("all",) if args.whole_only else PARTS)
         print(json.dumps(result))

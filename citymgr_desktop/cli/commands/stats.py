@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="maintenance records and cost (--by month,layer,type)")
     what.add_argument("--orders", dest="figure", action="store_const", const="orders",
                       help="work orders reported in the period (--by state,source,assignee,"
-                      "layer,priority)")
+                      "layer,priority); a period that is over counts each in its state at "
+                      "the period's end")
     what.add_argument("--coverage", dest="figure", action="store_const", const="coverage",
                       help="assets inspected within their class's interval (--by "
                       "layer[,district])")

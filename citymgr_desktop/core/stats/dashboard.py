@@ -38,10 +38,16 @@ class DashboardFigures:
     orders_by_state: list[dict[str, Any]]
     evaluation: list[EvaluationRow]
     seconds: dict[str, float] = field(default_factory=dict)
+    # the moment ``orders_by_state`` is taken at: the period's end once it is over (None: now)
+    orders_as_of: str | None = None
 
     def condition_by(self, key: str) -> list[ConditionRow]:
         """The condition rows summed over the other key (``layer`` or ``district``)."""
         return merge_condition_rows(self.condition_by_layer_district, (key,))
+
+    def orders_on(self) -> dt.date | None:
+        """The (office) day whose end ``orders_by_state`` shows, None for now."""
+        return self.period.last if self.orders_as_of is not None else None
 
     def month_labels(self) -> list[str]:
         return month_range(self.months)
@@ -102,7 +108,8 @@ def dashboard_figures(store: Store, period: Period | None = None, *,
                       progress: Progress | None = None) -> DashboardFigures:
     """The dashboard's figures: the register at the period's end (now, for a period still
     running), the records of the twelve months up to the period's end, the orders reported
-    by its end in their state now, and the evaluation of ``period``.
+    by its end in their state at its end (now, for a period still running), and the
+    evaluation of ``period``.
 
     With ``second`` (another read-only store on the same file) the register is counted on it
     in a thread of its own while the rest runs here: SQLite lets go of the GIL while it
@@ -131,7 +138,7 @@ def dashboard_figures(store: Store, period: Period | None = None, *,
         if pool is not None:
             pool.shutdown(wait=True)
     assert cond is not None
-    return DashboardFigures(period, months, cond, *figs, s)
+    return DashboardFigures(period, months, cond, *figs, s, period.ended_utc(now))
 
 
 def _the_rest(store: Store, period: Period, months: Period, now: dt.datetime | None,
@@ -143,7 +150,7 @@ def _the_rest(store: Store, period: Period, months: Period, now: dt.datetime | N
         store, ("month", "layer"), period=months))
     prog.update(2, 4, msg("work orders"))
     states = _timed(s, "work orders by state", lambda: order_counts(
-        store, ("state",), period=reported_by(period)))
+        store, ("state",), period=reported_by(period), as_of=period.ended_utc(now)))
     prog.update(3, 4, msg("evaluation"))
     ev = _timed(s, "evaluation per assignee", lambda: evaluation(store, period, now=now))
     prog.update(4, 4, msg("done"))

@@ -41,18 +41,38 @@ DISPOSED_STATES = ("resolved", "checked", "closed")
 FIGURES = ("due", "on_time", "overdue", "closed", "rework")
 
 
+# An order's state at a moment: the last move before it (its events are its history; an
+# order without any before the moment, e.g. one older than the events, keeps its state now).
+_STATE_AT = ("COALESCE((SELECT e.to_state FROM work_order_event e WHERE e.work_order_uuid = "
+             "work_order.work_order_uuid AND e.at < ? ORDER BY e.at DESC LIMIT 1), "
+             "work_order.state)")
+
+
+def _column(key: str, as_of: str | None, params: list[Any]) -> str:
+    if key == "state" and as_of is not None:
+        params.append(as_of)
+        return _STATE_AT
+    return _COLUMNS[key]
+
+
 def order_counts(store: Store, by: Iterable[str] = ("state",), *,
-                 period: Period | None = None) -> list[dict[str, Any]]:
+                 period: Period | None = None, as_of: str | None = None
+                 ) -> list[dict[str, Any]]:
     """Orders grouped by ``by`` (any of state, source, assignee, layer, priority), with
-    ``orders`` = how many; ``period`` keeps the orders reported in it (all without)."""
+    ``orders`` = how many; ``period`` keeps the orders reported in it (all without);
+    ``as_of`` (stored UTC text) counts each order in its state at that moment, not now
+    (a past month's chart: :meth:`Period.ended_utc`)."""
     keys = check_keys(by, ORDER_KEYS)
-    where, params = _reported_in(period)
-    cols = [f"{_COLUMNS[k]} AS {k}" for k in keys]
+    params: list[Any] = []
+    cols = [f"{_column(k, as_of, params)} AS {k}" for k in keys]
+    where, more = _reported_in(period)
+    places = ", ".join(str(i) for i in range(1, len(keys) + 1))  # by position: PostgreSQL
+    # reads a bare name in GROUP BY as the table's column, not the state at ``as_of``
     sql = ("SELECT " + "".join(f"{c}, " for c in cols) + "count(*) FROM work_order"
            + (" WHERE " + " AND ".join(where) if where else "")
-           + (f" GROUP BY {', '.join(keys)} ORDER BY {', '.join(keys)}" if keys else ""))
+           + (f" GROUP BY {places} ORDER BY {places}" if keys else ""))
     return [{**dict(zip(keys, r[:-1], strict=True)), "orders": int(r[-1])}
-            for r in store.figure_rows(sql, params)]
+            for r in store.figure_rows(sql, [*params, *more])]
 
 
 def _reported_in(period: Period | None) -> tuple[list[str], list[Any]]:
@@ -69,13 +89,15 @@ def _reported_in(period: Period | None) -> tuple[list[str], list[Any]]:
 
 def order_members(store: Store, *, state: str | None = None, source: str | None = None,
                   assignee: str | None = None, layer: str | None = None,
-                  priority: int | None = None, period: Period | None = None) -> list[str]:
-    """The order uuids behind a figure of :func:`order_counts` (case-number order)."""
+                  priority: int | None = None, period: Period | None = None,
+                  as_of: str | None = None) -> list[str]:
+    """The order uuids behind a figure of :func:`order_counts` (case-number order; the same
+    ``as_of``)."""
     where, params = _reported_in(period)
     for key, value in (("state", state), ("source", source), ("assignee", assignee),
                        ("layer", layer), ("priority", priority)):
         if value is not None:
-            where.append(f"{_COLUMNS[key]} = ?")
+            where.append(f"{_column(key, as_of, params)} = ?")
             params.append(value)
     return [r[0] for r in store.figure_rows(
         "SELECT work_order_uuid FROM work_order"

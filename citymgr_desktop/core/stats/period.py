@@ -94,6 +94,12 @@ class Period:
         end = self.end_utc()
         return now_text if end is None or now_text < end else end
 
+    def ended_utc(self, now: dt.datetime | None = None) -> str | None:
+        """The period's end (as :meth:`end_utc`) when it is over by ``now``, else None: the
+        moment a past period's figures are taken at ("its state at the month's end")."""
+        end = self.end_utc()
+        return end if end is not None and end <= format_iso(now or utcnow()) else None
+
     def end_day(self, now: dt.datetime | None = None) -> dt.date:
         """The last day the period covers so far: its last day, or today if that is earlier
         (or the period is open)."""

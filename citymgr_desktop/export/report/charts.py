@@ -9,6 +9,7 @@ falls back glyph by glyph), so digits after Latin letters keep their Unicode in 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -312,11 +313,15 @@ def records_chart(fig: Figure, rows: Sequence[RecordRow], months: Sequence[str],
     return {line: pick, cost_line: pick}
 
 
-def orders_chart(fig: Figure, rows: Sequence[dict[str, Any]], lang: str) -> dict[Any, Pick]:
-    """Bars: work orders in each state, in the order of the loop. A bar picks its orders."""
+def orders_chart(fig: Figure, rows: Sequence[dict[str, Any]], lang: str,
+                 on: dt.date | None = None) -> dict[Any, Pick]:
+    """Bars: work orders in each state, in the order of the loop, now or at the end of the
+    day ``on`` (a past period: ``DashboardFigures.orders_on``). A bar picks its orders."""
     tr = translator(lang)
     ax = _reset(fig, "orders")
-    ax.set_title(tr("Work orders by state, now"), fontsize=10)
+    ax.set_title(tr("Work orders by state, now") if on is None else
+                 tr("Work orders by state at the end of {day}").format(day=on.isoformat()),
+                 fontsize=10)
     counts = {r["state"]: r["orders"] for r in rows}
     states = [s for s in STATE_ORDER if counts.get(s)] + sorted(
         s for s in counts if s not in STATE_ORDER and counts[s])

@@ -136,7 +136,8 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
         y = _heading(s, TOP, tr("Condition, maintenance and work orders"))
         _chart(s, lambda f: charts.condition_chart(f, dash.condition_by("layer"), "layer",
                                                    lang), X0, y, 92, 72)
-        _chart(s, lambda f: charts.orders_chart(f, dash.orders_by_state, lang),
+        _chart(s, lambda f: charts.orders_chart(f, dash.orders_by_state, lang,
+                                                dash.orders_on()),
                X0 + 94, y, 92, 72)
         y += 75
         _chart(s, lambda f: charts.condition_chart(f, dash.condition_by("district"),

@@ -116,7 +116,8 @@ def figure_table(store: Store, figure: str, by: Sequence[str] | None = None, *,
         cols = [*keys, "records", "labour_cost", "material_cost", "equipment_cost", "cost"]
         title = tr("Maintenance records and cost")
     elif figure == "orders":
-        data = stats.order_counts(store, keys, period=period)
+        data = stats.order_counts(store, keys, period=period,
+                                  as_of=period.ended_utc(now) if period else None)
         keys = [k for k in ("state", "source", "assignee", "layer", "priority") if k in keys]
         cols = [*keys, "orders"]
         title = tr("Work orders")

@@ -281,7 +281,8 @@ class DashboardWidget(QWidget):
         running = office_today(self.now or utcnow()).strftime("%Y-%m")
         self.records.show_chart(charts.records_chart, figs.records_by_month, months, lang,
                                 running if months and months[-1] == running else None)
-        self.orders.show_chart(charts.orders_chart, figs.orders_by_state, lang)
+        self.orders.show_chart(charts.orders_chart, figs.orders_by_state, lang,
+                               figs.orders_on())
         self.model.set_rows(figs.evaluation)
 
     def _show_empty(self) -> None:

@@ -253,7 +253,8 @@ class DashboardFeature(QObject):
                 "%1", month))
         elif pick.kind == "orders":
             ids = stats.order_members(store, state=v["state"],
-                                      period=reported_by(figs.period))
+                                      period=reported_by(figs.period),
+                                      as_of=figs.orders_as_of)
             self._select_orders(ids, title=self.tr("Work orders: %1").replace(
                 "%1", state_name(v["state"], lang)))
         elif pick.kind == "evaluation":

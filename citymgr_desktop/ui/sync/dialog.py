@@ -341,7 +341,8 @@ class SyncDialog(QDialog):
 
     def show_report(self, r: SyncReport) -> None:
         """Fill the summary with ``r`` (an applied sync or a preview)."""
-        self.say(self.summary.headline(r))
+        s = self.window.edit_session  # a preview says what unsaved edits it leaves out
+        self.say(self.summary.headline(r, len(s.pending) if s is not None and s.dirty else 0))
         self.summary.show_report(r, self.store)
 
     def apply_choices(self) -> None:

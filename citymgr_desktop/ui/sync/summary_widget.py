@@ -46,8 +46,9 @@ class SyncSummaryWidget(QWidget):
         lay.addWidget(QLabel(self.tr("Notes and conflicts:")))
         lay.addWidget(self.notes, 1)
 
-    def headline(self, r: SyncReport) -> str:
-        """One sentence: the sync, its outcome and its totals."""
+    def headline(self, r: SyncReport, unsaved: int = 0) -> str:
+        """One sentence: the sync, its outcome and its totals; a preview made while the
+        window has ``unsaved`` changes says they are not in it (it compares the saved file)."""
         status = self.tr({
             "applied": "Applied", "dry-run": "Preview: nothing was written",
             "already-synced": "Already synced: nothing was changed",
@@ -60,6 +61,11 @@ class SyncSummaryWidget(QWidget):
                      ("%4", t["update"]), ("%5", t["delete"]), ("%6", t["retire"]),
                      ("%7", t["conflict"]), ("%8", r.open_conflicts)):
             text = text.replace(k, str(v))
+        if r.status == "dry-run" and unsaved:
+            text += "\n" + self.tr(
+                "This preview compares the saved file: your %1 unsaved change(s) are not in "
+                "it. Save them first to see where they meet the field's changes.").replace(
+                "%1", f"{unsaved:,}")
         return text
 
     def show_report(self, r: SyncReport, store: Any = None) -> None:
