@@ -145,6 +145,28 @@ def sentences(parts: Iterable[str], lang: str = "en") -> str:
     return ("" if is_chinese(lang) else " ").join(p for p in parts if p)
 
 
+FULL_WIDTH_PUNCTUATION = "（）【】《》「」『』〔〕，。、；：！？"
+
+
+def words(*parts: object) -> str:
+    """Pieces of one line (each already in its language) joined by a space, but with none
+    beside full-width punctuation, which carries its own room: ``Moves (last 8)``,
+    ``流转记录（最近8条）``, ``处置时限（已超期）``, ``案件编号 202612070001``."""
+    out = ""
+    for part in (str(p) for p in parts if p is not None and str(p) != ""):
+        if out and out[-1] not in FULL_WIDTH_PUNCTUATION \
+                and part[0] not in FULL_WIDTH_PUNCTUATION:
+            out += " "
+        out += part
+    return out
+
+
+def bracketed(note: object, lang: str = "en") -> str:
+    """``note`` in the brackets of ``lang``: ``(3)`` in English, ``（3）`` in Chinese; put
+    after a text with :func:`words`."""
+    return f"（{note}）" if is_chinese(lang) else f"({note})"
+
+
 Text = str | Message  # what a label may be: a Message, or text already in the user's language
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QFontDatabase
 
+from citymgr_desktop.core.messages import msg
+
 CJK_FAMILIES = (
     "Microsoft YaHei", "微软雅黑", "Noto Sans CJK SC", "Source Han Sans SC", "思源黑体",
     "PingFang SC", "Hiragino Sans GB", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
@@ -79,7 +81,8 @@ def ensure_cjk_font() -> str | None:
     return fam
 
 
-MISSING_FONT_MESSAGE = (
+# a Message: the command line prints it in its language (the catalogue's errors.json)
+MISSING_FONT_MESSAGE = msg(
     "No Chinese font was found: Chinese names will show as boxes. Install one "
     "(Debian/Ubuntu: apt install fonts-noto-cjk; Windows and macOS include one) or set "
     "CITYMGR_CJK_FONT to a .ttf/.ttc/.otf file."

@@ -191,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if family is None:
         from citymgr_desktop.render import MISSING_FONT_MESSAGE
 
-        window.status(MISSING_FONT_MESSAGE, 30000)
+        # English in any language: without a Chinese font its Chinese would show as boxes
+        window.status(str(MISSING_FONT_MESSAGE), 30000)
     args.box = None
     if args.bbox:
         try:

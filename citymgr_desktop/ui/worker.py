@@ -26,24 +26,24 @@ from citymgr_desktop.ui.qt_threads import create_qt_types
 
 
 class TaskWorker(QObject):
-    """Runs ``fn(*args, progress=..., **kwargs)`` in a worker thread."""
+    """Runs ``fn(*args, progress=..., **kwargs)`` in a worker thread, holding ``lock`` (the
+    ``in_use`` of the store it uses, if any) meanwhile."""
 
     progressed = Signal(int, int, object)  # done, total, message (a core Message or text)
     succeeded = Signal(object)
     failed = Signal(object)  # the exception
     finished = Signal()
 
-    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict,
+                 lock: Any = None) -> None:
         super().__init__()
         self.progress = Progress(lambda d, t, m: self.progressed.emit(d, t, m))
-        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._fn, self._args, self._kwargs, self._lock = fn, args, kwargs, lock
 
     @Slot()
     def run(self) -> None:
         try:
-            with contextlib.ExitStack() as held:
-                for lock in _in_use_locks((*self._args, *self._kwargs.values())):
-                    held.enter_context(lock)
+            with self._lock or contextlib.nullcontext():
                 result = self._fn(*self._args, progress=self.progress, **self._kwargs)
         except BaseException as exc:  # reported to the UI thread, never swallowed
             if not isinstance(exc, CitymgrError):
@@ -58,15 +58,17 @@ class TaskWorker(QObject):
 _RLOCK = type(threading.RLock())
 
 
-def _in_use_locks(values: tuple[Any, ...]) -> list[Any]:
-    """The ``in_use`` locks of the stores among a task's arguments (a GeoPackage's: its one
-    connection is this task's while it runs; the UI thread's poll skips a tick meanwhile)."""
-    locks: list[Any] = []
+def in_use_lock(uses: Any, values: tuple[Any, ...]) -> Any:
+    """The lock a task holds while it runs: the ``in_use`` of ``uses``, the store whose own
+    connection it reads or writes (a GeoPackage's: the UI thread's file watch skips a tick
+    meanwhile rather than wait for its statement); None for a task that uses none (or a
+    database's, which has no such lock). A store among the task's ``values`` that ``uses``
+    does not name is a mistake of the caller, refused at once."""
     for value in values:
-        lock = getattr(value, "in_use", None)
-        if isinstance(lock, _RLOCK) and all(lock is not k for k in locks):
-            locks.append(lock)
-    return locks
+        if isinstance(getattr(value, "in_use", None), _RLOCK) and value is not uses:
+            raise TypeError(f"a task given the store {value!r} must name it: uses=store")
+    lock = getattr(uses, "in_use", None)
+    return lock if isinstance(lock, _RLOCK) else None
 
 
 class Task(QObject):
@@ -82,11 +84,14 @@ class Task(QObject):
     progressed = Signal(int, int, object)  # done, total, message: on the UI thread
 
     def __init__(self, parent: QWidget | None, title: str, fn: Callable[..., Any],
-                 args: tuple = (), kwargs: dict | None = None, show_dialog: bool = True) -> None:
+                 args: tuple = (), kwargs: dict | None = None, show_dialog: bool = True,
+                 uses: Any = None) -> None:
         super().__init__(parent)
         create_qt_types()  # a task may draw (export/): no PySide6 type created off this thread
+        kwargs = kwargs or {}
+        lock = in_use_lock(uses, (*args, *kwargs.values()))
         self.thread = QThread(self)
-        self.worker = TaskWorker(fn, args, kwargs or {})
+        self.worker = TaskWorker(fn, args, kwargs, lock)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         # direct: the thread ends even when the UI thread's event loop no longer runs (the
@@ -227,12 +232,16 @@ def error_text(exc: BaseException) -> str:
 
 
 def run_task(parent: QWidget | None, title: str, fn: Callable[..., Any], *args: Any,
-             on_done: Callable[[Any], None] | None = None,
+             uses: Any, on_done: Callable[[Any], None] | None = None,
              on_error: Callable[[BaseException], None] | None = None,
              show_dialog: bool = True, **kwargs: Any) -> Task:
     """Start ``fn`` in a worker thread; ``on_done(result)`` / ``on_error(exc)`` run on the UI
-    thread. Errors default to a message box (nothing for a cancel)."""
-    task = Task(parent, title, fn, args, kwargs, show_dialog)
+    thread. Errors default to a message box (nothing for a cancel). ``uses`` (always said):
+    the store whose own connection ``fn`` reads or writes, given as an argument or reached
+    through a closure (an edit session's, a print source's), else None (a task reading
+    through ``store.reader`` uses a connection of its own); its ``in_use`` is held while the
+    task runs (``in_use_lock``)."""
+    task = Task(parent, title, fn, args, kwargs, show_dialog, uses)
     if on_done is not None:
         task.done.connect(on_done)
     task.error.connect(on_error or (lambda exc: show_error(parent, title, exc)))

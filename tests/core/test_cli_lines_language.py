@@ -103,15 +103,15 @@ def test_import_list(small_district, tmp_path, lang):
     text = citymgr("import", small_district, table, "--list", "--as", "litter_bin", lang=lang)
     if lang == "en":
         assert text.startswith(
-            f"{table}: 1 layer(s)\n  bins                           Point\n\n"
-            "layer bins: Point, 2 feature(s), CRS (none), encoding UTF-8\n"
+            f"{table}: 1 layer(s)\n  bins                           points\n\n"
+            "layer bins: points, 2 feature(s), CRS (none), encoding UTF-8\n"
             "  note: geometry from X column x, Y column y\n"), text
         assert "  kind                     text     empty     0  e.g. '垃圾桶', '果皮箱'\n" in text
         assert "  note                     text     empty     2  (all empty)\n" in text
         assert "\nsuggested mapping -> litter_bin:\n" in text
     else:
-        assert text.startswith(f"{table}：图层 1 个\n"), text
-        assert "\n图层 bins：Point，要素 2 个，坐标系 无，编码 UTF-8\n" in text
+        assert text.startswith(f"{table}：图层 1 个\n  bins                           点\n"), text
+        assert "\n图层 bins：点，要素 2 个，坐标系 无，编码 UTF-8\n" in text
         assert "  kind                     文本   空值     0  例如 '垃圾桶'、'果皮箱'\n" in text
         assert "（全部为空）" in text and "\n建议的字段对应 -> litter_bin：\n" in text
         assert _words(text, table, "bins", "kind", "note", "litter_bin", "remarks") == [], text

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import sqlite3
 import subprocess
 
@@ -99,3 +100,25 @@ def test_cli_warns_beyond_the_calendar_years(small_district):
     assert run(["workorders", "calendar", f, "--seed", "2099"]).rc == 0
     again = run(["workorders", "extend", f, case, "--days", "1", "--reason", "等配件"])
     assert again.rc == 0 and again.err == "", again.err
+
+
+def test_cli_json_carries_the_warnings(small_district):
+    """``--json`` has ``warnings`` always: the calendar's gap as its English sentence (in any
+    --lang), ``[]`` when there is none."""
+    f = str(small_district)
+    with sqlite3.connect(f) as conn:
+        conn.execute("UPDATE citymgr_meta SET value=? WHERE key='work_calendar'",
+                     (calendar_text({dt.date(2098, 10, 1)}, set(), [2098], "test"),))
+    case, _wid = _order(f, "2098-12-30 17:30")
+    inside = run(["workorders", "extend", f, case, "--days", "1", "--reason", "等配件", "--json"])
+    assert inside.rc == 0 and json.loads(inside.out)["warnings"] == []
+    for lang in ("zh_CN", "en"):
+        beyond = run(["workorders", "extend", f, case, "--days", "1", "--reason", "等配件",
+                      "--json", "--lang", lang])
+        assert beyond.rc == 0, beyond.err
+        (warning,) = json.loads(beyond.out)["warnings"]
+        assert warning.startswith("the working calendar does not cover 2099: ")
+        assert warning.endswith(f"citymgr workorders calendar {f} --seed 2099")
+        assert len(beyond.err.splitlines()) == 1  # and the person's line on stderr, as before
+    helped = run(["workorders", "extend", "--help"]).out
+    assert '"warnings"' in helped

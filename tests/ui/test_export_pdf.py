@@ -96,7 +96,7 @@ def test_pdf_batch_searchable_and_paginated(orders, tmp_path):
     assert "核查人签字" in pages[-1] and "比例尺1:" in pages[1] and "CGCS2000" in pages[1]
     assert "test·20" in pages[0]  # digits after Latin letters stay searchable
     meta = PdfReader(str(out)).metadata
-    assert meta.title == "工单 (2)"
+    assert meta.title == "工单（2）"
 
 
 def test_map_extract_scale_is_round_and_true(orders):

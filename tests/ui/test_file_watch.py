@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 
+import pytest
 from PySide6.QtCore import Qt
 
 from citymgr_desktop.ui.worker import run_task
@@ -27,7 +28,7 @@ def test_asking_the_file_does_not_wait_for_a_worker_reading_through_the_store(
         started.set()
         return store.conn.execute(LONG_READ).fetchone()[0]
 
-    task = run_task(w, "Comparing", compare, store, show_dialog=False)
+    task = run_task(w, "Comparing", compare, store, uses=store, show_dialog=False)
     assert started.wait(10)
     time.sleep(0.3)  # the statement under way
     began = time.perf_counter()
@@ -37,6 +38,40 @@ def test_asking_the_file_does_not_wait_for_a_worker_reading_through_the_store(
     assert task.thread.isRunning(), "the read ended first: make LONG_READ longer"
     assert took < 0.5, f"the window waited {took:.1f} s for the worker's read"
     qtbot.waitUntil(lambda: not task.is_running(), timeout=60_000)
+
+
+def test_a_task_reaching_the_store_through_a_closure_names_it_and_is_not_waited_for(
+        qtbot, window_in, district):
+    """A task that reads through the store without having it among its arguments (a save,
+    the field calculator, a print reach it through the edit session or the print source)
+    holds its ``in_use`` too: ``run_task``'s ``uses``."""
+    w = window_in(None, district)
+    store, started = w.store, threading.Event()
+
+    def compare(progress):  # the store reached through the closure only
+        started.set()
+        return store.conn.execute(LONG_READ).fetchone()[0]
+
+    task = run_task(w, "Comparing", compare, uses=store, show_dialog=False)
+    assert started.wait(10)
+    time.sleep(0.3)
+    began = time.perf_counter()
+    press(qtbot, w, Qt.Key.Key_F5)
+    took = time.perf_counter() - began
+    assert task.thread.isRunning(), "the read ended first: make LONG_READ longer"
+    assert took < 0.5, f"the window waited {took:.1f} s for the worker's read"
+    qtbot.waitUntil(lambda: not task.is_running(), timeout=60_000)
+
+
+def test_a_store_given_to_a_task_that_does_not_name_it_is_refused(qtbot, window_in, district):
+    """The one rule, said once: a task names the store it uses (``uses``), never guessed from
+    its arguments; a store among them that it does not name is a mistake caught at once."""
+    w = window_in(None, district)
+    with pytest.raises(TypeError, match="uses=store"):
+        run_task(w, "Comparing", lambda store, progress: None, w.store, uses=None,
+                 show_dialog=False)
+    with pytest.raises(TypeError):
+        run_task(w, "Comparing", lambda progress: None, show_dialog=False)  # uses not said
 
 
 def test_a_journal_left_beside_the_file_does_not_stop_the_following(qtbot, window_in, district):

@@ -89,7 +89,9 @@ def test_trial5_through_the_import_wizard(qtbot, window_in, tmp_path, shots, lan
     layers = wiz.source_page.layer_combo
     qtbot.waitUntil(lambda: layers.count() == 2, timeout=10_000)
     texts = [layers.itemText(i) for i in range(2)]
-    assert texts == [f"台账  ({words['table']})", f"点位  ({words['points']})"], texts
+    brackets = "（{}）" if lang == "zh_CN" else " ({})"
+    assert texts == [f"台账{brackets.format(words['table'])}",
+                     f"点位{brackets.format(words['points'])}"], texts
     assert layers.currentData() == "点位"  # the sheet with coordinates comes first
     pick(qtbot, layers, "台账")
     shots("sheet-without-coordinates", wiz)

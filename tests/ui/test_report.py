@@ -50,7 +50,7 @@ def test_report_in_chinese_is_searchable(district, tmp_path, qapp):
     assert "⽂" not in everything and "⽇" not in everything  # no radicals for ideographs
     for row in figs.dashboard.evaluation:
         assert row.assignee in everything
-    assert f"超期工单({len(figs.overdue)})" in everything
+    assert f"超期工单（{len(figs.overdue)}）" in everything
     for order in figs.overdue:
         assert order["case_no"] in everything
     assert "制作2026-11-2020:00办公时间（UTC+8）·测试·" in text[0]  # the zone, as in the XLSX

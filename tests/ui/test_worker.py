@@ -44,7 +44,7 @@ def test_a_dialog_closed_by_its_tasks_answer_outlives_nothing(qtbot, qapp):
 
         fn, args = (_answer, (i,)) if i % 2 == 0 else (_refuse, ())
         with qtbot.waitSignal(dialog.destroyed, timeout=10_000):
-            holder["task"] = run_task(dialog, "t", fn, *args, on_done=answered,
+            holder["task"] = run_task(dialog, "t", fn, *args, uses=None, on_done=answered,
                                       on_error=failed, show_dialog=False)
     assert [s[:2] for s in seen] == [("done", i * 2) if i % 2 == 0 else
                                      ("error", CancelledError.__name__) for i in range(25)]
@@ -58,7 +58,8 @@ def test_a_task_is_running_until_its_answer_has_been_sent(qtbot, qapp):
 
     for value in range(1, 31):
         got: list[object] = []
-        task = run_task(None, "answer", _answer, value, on_done=got.append, show_dialog=False)
+        task = run_task(None, "answer", _answer, value, uses=None, on_done=got.append,
+                        show_dialog=False)
         while True:  # look between the events, as a waiting caller does
             running = task.is_running()
             assert running or got == [value * 2], "ended without its answer"

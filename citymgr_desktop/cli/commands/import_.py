@@ -199,20 +199,21 @@ FIELD_TYPES = {"text": "文本", "integer": "整数", "real": "小数", "date": 
 
 def list_source(args: argparse.Namespace, opts: SourceOptions) -> int:
     from citymgr_desktop.core.importing import run as importer
+    from citymgr_desktop.core.importing.geometry_names import geometry_type_name
     from citymgr_desktop.core.messages import Term, joined, msg, render
 
     lang = cli_language()
     layers = importer.list_layers(args.source)
     print(msg("{source}: {count} layer(s)", source=args.source, count=len(layers)).render(lang))
     for name, gtype in layers:
-        print(f"  {name:<30} {render(gtype or Term('no geometry', '无几何'), lang)}")
+        print(f"  {name:<30} {render(geometry_type_name(gtype), lang)}")
     info = importer.describe_layer(args.source, opts)
     count = (msg("{count} feature(s)", count=info.count) if info.count >= 0
              else msg("count unknown"))
     crs = Term("(none)", "无") if info.crs_name == "(none)" else info.crs_name
     encoding = msg(", encoding {encoding}", encoding=info.encoding) if info.encoding else ""
     print("\n" + msg("layer {name}: {geometry}, {count}, CRS {crs}{encoding}", name=info.name,
-                     geometry=info.geometry_type, count=count, crs=crs,
+                     geometry=geometry_type_name(info.geometry_type), count=count, crs=crs,
                      encoding=encoding).render(lang))
     for note in info.notes:
         print("  " + msg("note: {note}", note=note).render(lang))

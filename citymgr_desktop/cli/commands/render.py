@@ -212,7 +212,7 @@ def _render(args: argparse.Namespace) -> int:
 
             grid = hotspot_grid(store, args.theme.replace("-", "_"), size=args.cell)
     if not args.no_labels and ensure_cjk_font() is None:
-        print(f"citymgr: warning: {MISSING_FONT_MESSAGE}", file=sys.stderr)
+        print(f"citymgr: warning: {MISSING_FONT_MESSAGE.render(lang)}", file=sys.stderr)
     extent = bbox or data.extent()
     opts = RenderOptions(antialias=not args.no_antialias, labels=not args.no_labels,
                          dpi=args.dpi, lang=lang, backdrop=backdrop)

@@ -96,7 +96,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                      "and new deadline, the working days granted (from the same start) and "
                      "the reason are written to the order's history. A new deadline in a year "
                      "the working calendar does not cover is written with a warning naming "
-                     "the command that adds the year. Exit 8 if the order is not open, the "
+                     "the command that adds the year (on stderr; with --json also in the result's "
+                     "\"warnings\", a list of English sentences, empty when there is none). "
+                     "Exit 8 if the order is not open, the "
                      "new deadline is not later than the current one or in the past, or the "
                      "reason is empty.")
     x.add_argument("file", help="a GeoPackage, or a database (postgresql://… or service=NAME)")
@@ -262,12 +264,12 @@ def run_extend(args: argparse.Namespace) -> int:
         row = wo.get_order(store, args.case)
         due = parse_iso(row["deadline"]) or start
         outside = years_outside(dl.calendar_years(store), start, due)
-    if outside:
-        print("citymgr: warning: " + render(calendar_gap(outside, args.file), cli_language()),
-              file=sys.stderr)
-    if args.json:
+    warnings = [calendar_gap(outside, args.file)] if outside else []
+    for warning in warnings:
+        print("citymgr: warning: " + render(warning, cli_language()), file=sys.stderr)
+    if args.json:  # the warnings as English sentences, the same in every language
         print_json({"case_no": row["case_no"], "deadline": row["deadline"],
-                    "overdue": wo.is_overdue(row)})
+                    "overdue": wo.is_overdue(row), "warnings": [str(w) for w in warnings]})
     else:
         print(f"{row['case_no']}: {format_local_zoned(row['deadline'], cli_language())}")
     return 0

@@ -36,7 +36,7 @@ def connect(path: str, *, read_only: bool = False, timeout: float = 5.0) -> sqli
     ``isolation_level=None``: transactions are explicit (the store's ``session()``).
     ``check_same_thread=False``: long work runs in a worker thread while the UI waits; the
     store is used by one thread at a time (the UI blocks edits while a task runs; a task
-    given the store holds its ``in_use`` lock, which the UI thread's file watch only tries).
+    naming the store holds its ``in_use`` lock, which the UI thread's file watch only tries).
     """
     if read_only:
         conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=timeout,

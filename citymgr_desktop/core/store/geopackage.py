@@ -75,7 +75,7 @@ class Store(StoreDescription, StoreQueries, StoreOrderQueries, StoreDrawingReads
         self.read_only = read_only
         self._depth = 0
         # Held by a worker thread while it uses ``conn`` (``ui/worker.run_task`` takes it for
-        # a store among a task's arguments): the UI thread asks ``acquire(blocking=False)``
+        # the store a task names, ``uses=``): the UI thread asks ``acquire(blocking=False)``
         # before a question of its own that may wait (the file watch's poll) and skips it.
         self.in_use = threading.RLock()
         self._srs_cache: dict[int, CRS] = {}

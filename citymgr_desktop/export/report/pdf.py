@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QPainter
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
 from citymgr_desktop.core.clock import format_iso, format_local, format_local_zoned, utcnow
 from citymgr_desktop.core.errors import BadFileError
-from citymgr_desktop.core.messages import msg, sentences
+from citymgr_desktop.core.messages import bracketed, joined, msg, sentences, words
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.stats import MonthlyFigures, monthly_figures
 from citymgr_desktop.export import verify
@@ -184,8 +184,9 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
                                   ("poor_assets", tr("Assets in condition 4-5 per cell"))):
                 grid = figs.hotspots[kind]
                 total = totals[kind].format(n=f"{grid.total:,}")
-                s.text(X0, y, W, 6, f"{caption} ({grid.size:,.0f} m × {grid.size:,.0f} m; "
-                       f"{total})", 9.5, bold=True)
+                cell = f"{grid.size:,.0f} m × {grid.size:,.0f} m"
+                note = joined([cell, total], "; ", "；").render(lang)
+                s.text(X0, y, W, 6, words(caption, bracketed(note, lang)), 9.5, bold=True)
                 pad = grid.size * 0.6  # whole cells at the edges
                 extent = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
                 frame = s.rect(X0, y + 7, W - 32, 112)
@@ -204,8 +205,9 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
     chunks = [listed[i:i + ROWS_PER_PAGE] for i in range(0, len(listed), ROWS_PER_PAGE)]
     for k, chunk in enumerate(chunks or [[]]):
         def overdue_page(s: Sheet, chunk: list[dict[str, Any]] = chunk, k: int = k) -> None:
-            head = tr("Overdue work orders") + f" ({len(overdue)})"
-            y = _heading(s, TOP, head + (f" {tr('(continued)')}" if k else ""))
+            head = words(tr("Overdue work orders"), bracketed(len(overdue), lang),
+                         tr("(continued)") if k else None)
+            y = _heading(s, TOP, head)
             if not overdue:
                 s.text(X0, y, W, 8, tr("No work order is overdue."), 10)
                 return

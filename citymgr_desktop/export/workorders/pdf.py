@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor, QPainter
 from citymgr_desktop.core.atomic import Incomplete, atomic_path
 from citymgr_desktop.core.clock import format_local, to_local, utcnow
 from citymgr_desktop.core.errors import BadFileError
-from citymgr_desktop.core.messages import msg
+from citymgr_desktop.core.messages import bracketed, msg, words
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.workorders.notes import note_text
 from citymgr_desktop.core.workorders.orders import is_overdue
@@ -73,7 +73,7 @@ def _header(flow: Flow, rep: ReportOrder, lang: str, now: dt.datetime) -> None:
     flow.place(12, title)
     overdue = is_overdue(o, now)
     # the overdue mark rides on the small label line: the date fills the value line
-    deadline_label = t("Deadline") + (f" {t('(overdue)')}" if overdue else "")
+    deadline_label = words(t("Deadline"), t("(overdue)") if overdue else None)
     cells = [
         (t("Class"), coded("asset_class", o.get("asset_class"), lang) or t("mixed")),
         (t("Priority"), coded("work_order_priority", o.get("priority"), lang)),
@@ -111,7 +111,7 @@ def _continued(rep: ReportOrder, lang: str):
     t = T(lang)
 
     def hook(flow: Flow) -> None:
-        text = f"{t('Case No.')} {rep.case_no} · {rep.order['title']} {t('(continued)')}"
+        text = words(t("Case No."), rep.case_no, "·", rep.order["title"], t("(continued)"))
         flow.pages[-1].append(lambda s: (s.text(X0, TOP, W, 7, text, 10, bold=True,
                                                 wrap=False),
                                          s.line(X0, TOP + 7.5, X0 + W, TOP + 7.5, 0.4)))
@@ -134,7 +134,7 @@ def _assets_table(flow: Flow, rep: ReportOrder, lang: str) -> None:
                      "district": v.get("district"), "bgid": v.get("bgid"),
                      "cond": coded("condition_grade", v.get("condition"), lang),
                      "last": last})
-    table(flow, X0, cols, rows, title=f"{t('Assets')}（{len(rows)}）", shade=lambda i: i % 2 == 1)
+    table(flow, X0, cols, rows, title=words(t("Assets"), bracketed(len(rows), lang)), shade=lambda i: i % 2 == 1)
 
 
 def _history_table(flow: Flow, rep: ReportOrder, lang: str, keep: float = 0.0) -> None:
@@ -174,7 +174,7 @@ def _events_table(flow: Flow, rep: ReportOrder, lang: str, keep: float = 0.0) ->
              "by": e.get("by"), "note": note_text(e.get("note"), lang)} for e in events]
     title = t("Moves")
     if len(rep.events) > len(events):
-        title += " " + t("(last %1)").replace("%1", str(len(events)))
+        title = words(title, t("(last %1)").replace("%1", str(len(events))))
     if rows:
         table(flow, X0, cols, rows, size=7.5, title=title, keep_with_next=keep)
 
@@ -261,7 +261,7 @@ def export_pdf(orders: Sequence[ReportOrder], path: str | os.PathLike[str], *,
     stamp = to_local(now).strftime("%Y-%m-%d %H:%M")
     with atomic_path(path, verify=verify.pdf()) as tmp:
         writer = pdf_writer(tmp, "A4", "portrait",
-                            title=T(lang)("Work orders") + f" ({len(orders)})")
+                            title=words(T(lang)("Work orders"), bracketed(len(orders), lang)))
         painter = QPainter()
         if not painter.begin(writer):
             raise BadFileError("{path}: cannot write a PDF there", path=path)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage
 from citymgr_desktop.core import history
 from citymgr_desktop.core.clock import format_local
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.messages import bracketed, words
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.pdf_layout import Flow, Sheet
 from citymgr_desktop.export.workorders.pdf_text import T
@@ -74,7 +75,7 @@ def photo_block(flow: Flow, rep: ReportOrder, photos: PhotoSource, lang: str, x0
         flow.place(7, lambda s, y: s.text(x0, y + 1, width, 6, text, 9, color="#555555"))
         return
     flow.ensure(7 + IMAGE_H + CAPTION_H)
-    flow.place(7, lambda s, y: s.text(x0, y + 1, width, 6, f"{title}（{len(thumbs)}）", 10,
+    flow.place(7, lambda s, y: s.text(x0, y + 1, width, 6, words(title, bracketed(len(thumbs), lang)), 10,
                                       bold=True))
     for start in range(0, len(thumbs), PER_ROW):
         row = thumbs[start:start + PER_ROW]

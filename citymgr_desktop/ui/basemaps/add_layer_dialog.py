@@ -91,7 +91,7 @@ class AddLayerDialog(QDialog):
 
         self.ok_button.setEnabled(False)
         self.error.setText("")
-        self.task = run_task(self, self.tr("Checking the map layer"), check,
+        self.task = run_task(self, self.tr("Checking the map layer"), check, uses=None,
                              on_done=self._checked, on_error=self._refused)
 
     def _checked(self, layer: MapLayer) -> None:

@@ -119,7 +119,7 @@ class DashboardFeature(QObject):
         window.storeChanged.connect(self._store_changed)
         window.dataChanged.connect(self._data_changed)
         window.add_close_guard(self._before_close)
-        self._fit_when_drawn = False
+        self._fit_when_drawn = self._whole_when_drawn = False
         self._store_changed(window.store)
 
     @property
@@ -143,7 +143,10 @@ class DashboardFeature(QObject):
 
     def _visibility_changed(self, visible: bool) -> None:
         if visible and self._widget is None:
-            # after the window's first paint: the dock restored open at start-up
+            # after the window's first paint: the dock restored open at start-up (or its
+            # tab raised), at a height remembered from an earlier run: once drawn, the
+            # charts are made whole if it is too low for them (:meth:`_whole_charts`)
+            self._whole_when_drawn = True
             QTimer.singleShot(0, self._build_and_refresh)
             return
         self._refresh_if_visible()
@@ -165,10 +168,24 @@ class DashboardFeature(QObject):
         QTimer.singleShot(0, self._readable_height)  # once the dock is laid out
 
     def _drawn(self, _figures: object) -> None:
-        if self._fit_when_drawn:  # and once more after the dock's new height is laid out
-            self._fit_when_drawn = False
+        fit = self._readable_height if self._fit_when_drawn else \
+            self._whole_charts if self._whole_when_drawn else None
+        self._fit_when_drawn = self._whole_when_drawn = False
+        if fit is not None:  # and once more after the dock's new height is laid out
             for ms in (0, 150, 500):  # the charts' layout settles over a few passes (later
-                QTimer.singleShot(ms, self._readable_height)  # on a busy machine)
+                QTimer.singleShot(ms, fit)  # on a busy machine)
+
+    def _whole_charts(self) -> None:
+        """A remembered height lower than the charts need (a layout saved by an older
+        version: the charts scrolled) grows by what they lack, within 3/5 of the window; a
+        height that holds them is the person's and is kept."""
+        if not self.dock.isVisible():
+            return
+        short = self.widget.top_row_shortfall()
+        if short > 0:
+            wanted = min(self.dock.height() + short + self._group_tabs(),
+                         self.window.height() * 3 // 5)
+            self.window.resizeDocks([self.dock], [wanted], Qt.Orientation.Vertical)
 
     def _readable_height(self) -> None:
         """Tall enough for the top row of charts, the names under their bars included (a
@@ -310,7 +327,7 @@ class DashboardFeature(QObject):
             return
         title = self.theme_actions[key].text().split(": ", 1)[-1]
         self.task = run_task(self.window, self.tr("Counting hot spots…"), _hotspot_grid,
-                             store.reader, key, show_dialog=False,
+                             store.reader, key, uses=None, show_dialog=False,
                              on_done=lambda grid: self.overlay.set_grid(
                                  grid if self.theme == key else self.overlay.grid, title))
 
@@ -334,7 +351,7 @@ class DashboardFeature(QObject):
         self.task = run_task(
             self.window, self.tr("Writing the monthly report…"), _write_report, store.reader,
             values["month"], values["path"], values["lang"], self.window.map_data,
-            self.window.user_name(),
+            self.window.user_name(), uses=None,
             on_done=lambda r: self.window.status(
                 self.tr("Wrote %1 (%2 pages)").replace("%1", str(r["out"]))
                 .replace("%2", str(r["pages"])), 8000),

@@ -98,11 +98,13 @@ class LayerExportFeature(QObject):
     def _names(self, layer: str, selected: list[str], filtered: dict[str, Any] | None
                ) -> dict[str, str]:
         """File names per scope: the layer, then the 街道 when the assets share one, else
-        the scope (垃圾箱_徐家棚街道, 垃圾箱_所选)."""
+        the scope (垃圾箱-徐家棚街道, 垃圾箱-所选, litter-bins-selected): words joined by "-"
+        and lower case, no spaces, as the work orders' (workorders-12) and the monthly
+        report's (monthly-report-2026-11) names."""
         lang = label_language()
         base = sc.table(layer).label(lang)
-        names = {"all": base, "selected": f"{base}_{self.tr('selected')}",
-                 "filtered": f"{base}_{self.tr('filtered')}"}
+        names = {"all": base, "selected": f"{base}-{self.tr('selected')}",
+                 "filtered": f"{base}-{self.tr('filtered')}"}
         store = self.window.store
         if selected and store is not None and len(selected) <= 5000:
             session = self.window.edit_session
@@ -110,12 +112,12 @@ class LayerExportFeature(QObject):
                     else store.get_rows(layer, selected, fields=["district"]))
             districts = {r.get("district") for r in rows.values()}
             if len(districts) == 1 and None not in districts:
-                names["selected"] = f"{base}_{districts.pop()}"
+                names["selected"] = f"{base}-{districts.pop()}"
         text = getattr(filtered.get("where") if filtered else None, "text", "") or ""
         found = set(_DISTRICT.findall(str(text)))
         if len(found) == 1:
-            names["filtered"] = f"{base}_{found.pop()}"
-        return names
+            names["filtered"] = f"{base}-{found.pop()}"
+        return {scope: "-".join(name.split()).lower() for scope, name in names.items()}
 
     def export(self, layer: str | None = None, values: dict[str, Any] | None = None) -> None:
         """Export ``layer`` (the current one by default); ``values`` skip the dialog."""
@@ -146,7 +148,7 @@ class LayerExportFeature(QObject):
         self.task = run_task(
             self.window, self.tr("Exporting %1…").replace("%1", sc.table(layer).label(
                 label_language())), export_in_worker, store, layer, str(values["path"]),
-            str(values["format"]), **options,
+            str(values["format"]), **options, uses=store,
             on_done=lambda s: self.window.status(
                 self.tr("Exported %1 asset(s) to %2").replace("%1", f"{s['features']:,}")
                 .replace("%2", str(s["out"])), 8000))
@@ -167,7 +169,8 @@ class LayerExportFeature(QObject):
                 dialog.set_counts({**dialog.counts, **counts})
 
         self.counting = run_task(self.window, self.tr("Export layer"), count_in_worker, store,
-                                 layer, pending, filtered, show_dialog=False, on_done=counted)
+                                 layer, pending, filtered, uses=store, show_dialog=False,
+                                 on_done=counted)
         accepted = dialog.exec()
         values = dialog.values()
         self.dialog = None

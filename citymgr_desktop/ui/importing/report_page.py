@@ -103,7 +103,8 @@ class ImportReportPage(QWizardPage):
             self._show(state.dry_run, state.background)
             return
         self.wiz.run(self.tr("Checking the import"), dry_run_job, self._dry_run_done,
-                     self.wiz.store, state.path, state.mapping, state.options, state.data)
+                     self.wiz.store, state.path, state.mapping, state.options, state.data,
+                     uses=self.wiz.store)
 
     def _dry_run_done(self, out: tuple[ImportResult, Any]) -> None:
         self.wiz.state.dry_run, self.wiz.state.background = out
@@ -264,5 +265,6 @@ class ImportReportPage(QWizardPage):
         if state.dry_run is None:
             return False
         self.wiz.run(self.tr("Importing"), import_job, self.wiz.finish_with, self.wiz.store,
-                     state.path, state.mapping, state.options, state.data, self.wiz.user())
+                     state.path, state.mapping, state.options, state.data, self.wiz.user(),
+                     uses=self.wiz.store)
         return False

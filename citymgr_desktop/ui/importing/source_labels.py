@@ -4,32 +4,15 @@ interface language."""
 
 from __future__ import annotations
 
+from citymgr_desktop.core.importing.geometry_names import geometry_type_name
 from citymgr_desktop.core.model.crs_names import NamedCrs, chinese_name, crs_label
 from citymgr_desktop.ui import i18n
 
-# GDAL's geometry type names (pyogrio) → the English said; i18n.tr gives the Chinese
-GEOMETRY_TYPES = {
-    "Point": "points",
-    "MultiPoint": "multi-points",
-    "LineString": "lines",
-    "MultiLineString": "multi-lines",
-    "Polygon": "polygons",
-    "MultiPolygon": "multi-polygons",
-    "GeometryCollection": "geometry collections",
-    "Unknown": "mixed geometries",
-}
-
 
 def geometry_type_label(gtype: str | None) -> str:
-    """"points", "lines (3D)" …, or "no geometry"; a type GDAL names otherwise as it is."""
-    if not gtype:
-        return i18n.tr("no geometry")
-    base, _, dims = gtype.partition(" ")  # "Point Z", "LineString ZM"
-    base = base.removesuffix("25D")
-    if base not in GEOMETRY_TYPES:
-        return gtype
-    said = i18n.tr(GEOMETRY_TYPES[base])
-    return said + (i18n.tr(" (3D)") if dims.startswith("Z") or gtype.endswith("25D") else "")
+    """"points", "3D lines" …, or "no geometry" in the interface language: the words
+    ``citymgr import --list`` prints (``core/importing/geometry_names.py``)."""
+    return i18n.render(geometry_type_name(gtype))
 
 
 def crs_text(crs: NamedCrs | None) -> str:

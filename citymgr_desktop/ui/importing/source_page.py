@@ -31,6 +31,7 @@ from citymgr_desktop.core.importing.sources import (
     read_source,
 )
 from citymgr_desktop.core.importing.sources.table import CLI_COLUMNS, no_coordinates
+from citymgr_desktop.core.messages import bracketed, words
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.importing.source_labels import geometry_type_label
 from citymgr_desktop.ui.importing.state import ImportHost
@@ -146,7 +147,7 @@ class ImportSourcePage(QWizardPage):
         for name, gtype in layers:
             kind = (self.tr("a table without coordinate columns") if table and gtype is None
                     else geometry_type_label(gtype))
-            self.layer_combo.addItem(f"{name}  ({kind})", name)
+            self.layer_combo.addItem(words(name, bracketed(kind, i18n.language())), name)
         spatial = [i for i, (_, g) in enumerate(layers) if g is not None]
         if spatial:
             self.layer_combo.setCurrentIndex(spatial[0])
@@ -198,7 +199,7 @@ class ImportSourcePage(QWizardPage):
             return True
         choose = self.tr("the X and Y fields, or WKT, of Table columns above")
         self.wiz.run(self.tr("Reading %1").replace("%1", Path(path).name), read_and_describe,
-                     lambda out: self._read(path, opts, out), path, opts, choose)
+                     lambda out: self._read(path, opts, out), path, opts, choose, uses=None)
         return False
 
     def _read(self, path: str, opts: SourceOptions, out: Any) -> None:

@@ -67,8 +67,9 @@ class ImportWizard(QWizard):
         return self.task is not None and self.task.is_running()
 
     def run(self, title: str, fn: Callable[..., Any], on_done: Callable[[Any], None],
-            *args: Any, **kwargs: Any) -> Task:
-        """Run ``fn(*args, progress=..., **kwargs)`` in the worker; errors as one line."""
+            *args: Any, uses: Any, **kwargs: Any) -> Task:
+        """Run ``fn(*args, progress=..., **kwargs)`` in the worker; errors as one line.
+        ``uses``: the store it reads or writes through (``run_task``)."""
         self.setEnabled(False)
 
         def done(result: Any) -> None:
@@ -79,7 +80,8 @@ class ImportWizard(QWizard):
             self.setEnabled(True)
             show_error(self, title, exc)
 
-        self.task = run_task(self, title, fn, *args, on_done=done, on_error=failed, **kwargs)
+        self.task = run_task(self, title, fn, *args, uses=uses, on_done=done, on_error=failed,
+                             **kwargs)
         return self.task
 
     # -- finishing -----------------------------------------------------------------------------

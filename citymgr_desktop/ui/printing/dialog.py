@@ -161,7 +161,8 @@ class PrintDialog(QDialog):
             self._show_problem(i18n.render(exc))
 
         self._loading = run_task(self, self.tr("Loading map data"), MapSource, self.store,
-                                 self.options.visible_layers() or None, on_done=done, on_error=failed)
+                                 self.options.visible_layers() or None, uses=self.store,
+                                 on_done=done, on_error=failed)
 
     def update_preview(self) -> None:
         """Paint the first sheet at screen resolution (cheap once the data is loaded)."""
@@ -260,12 +261,12 @@ class PrintDialog(QDialog):
             from citymgr_desktop.export.print_map.atlas import export_atlas
 
             return run_task(self, self.tr("Printing atlas"), export_atlas, source, s, kind, path,
-                            district=self.options.atlas_district(),
+                            district=self.options.atlas_district(), uses=source.store,
                             on_done=lambda _r: self._done(path))
         from citymgr_desktop.export.print_map.layout import export_map
 
         return run_task(self, self.tr("Printing map"), export_map, source, s, path,
-                        on_done=lambda _r: self._done(path))
+                        uses=source.store, on_done=lambda _r: self._done(path))
 
     def print_to_printer(self) -> bool:
         """Print the sheet (or every atlas page) on a printer chosen in the system's print

@@ -1,13 +1,17 @@
 """The open GeoPackage followed for what other programs commit to it: another citymgr window
 that holds the file (this window views only: the other took the file's journal slot first,
 ``core/editing/recovery.claim_journal``), or, in the window that edits it, the command line
-(``citymgr edit``, ``sync``, ``sync-undo``, ``sync-resolve``), QGIS or a script. Each second
-a timer asks the file's ``PRAGMA data_version`` (``Store.write_state``), which changes with
-the commits of other connections only (this window's saves, syncs and undos all go through
-the store's own connection): such a commit reads everything again as ``database_watch``
-does for a database (``read_all_again``: the map, the legend, the table and the lists
-refresh; the view, the selection and this window's unsaved edits stay, and their save merges
-with the file as it is then, ``core/editing/saving``), and the status bar says so. A viewing
+(``citymgr edit``, ``sync``, ``sync-undo``, ``sync-resolve``), QGIS or a script. Four times a
+second a timer asks the file's ``PRAGMA data_version`` (``Store.write_state``), which changes
+with the commits of other connections only (this window's saves, syncs and undos all go
+through the store's own connection), in a rollback journal or a WAL file alike. Others'
+commits read everything again as ``database_watch`` does for a database (``read_all_again``:
+the map, the legend, the table and the lists refresh; the view, the selection and this
+window's unsaved edits stay, and their save merges with the file as it is then,
+``core/editing/saving``), and the status bar says so: once per burst, when the file has been
+still for ``QUIET_S`` (a program committing several times in a row is read once, after its
+last commit), or ``LATEST_S`` after the first commit not shown (a long writer is shown as it
+goes); F5 asks and reads at once. A viewing
 window is offered, once the other window has closed the file, to edit it here: the file
 opened again in this window at the same view with the same selection.
 """
@@ -15,6 +19,7 @@ opened again in this window at the same view with the same selection.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
     from citymgr_desktop.ui.shell.window import Window
 
 log = logging.getLogger(__name__)
-POLL_MS = 1000  # how often the file is asked whether another connection committed
-MAX_SKIPS = 30  # ticks in a row a write in progress (a journal beside the file) skips
+POLL_MS = 250  # how often the file is asked whether another connection committed
+QUIET_S = 0.75  # others' commits are read once the file has been still this long...
+LATEST_S = 5.0  # ...or at the latest this long after the first one not yet read
+MAX_SKIPS = 30_000 // POLL_MS  # ticks in a row a write in progress (a journal) skips: 30 s
 _HEADER = 28  # bytes of a rollback journal's header SQLite zeroes at a commit (PERSIST)
 
 
@@ -44,7 +51,9 @@ class FileWatcher(QObject):
     def __init__(self, w: Window, store: Store, viewing: bool = False) -> None:
         super().__init__(w)  # type: ignore[arg-type]  # the window is a QMainWindow
         self._w, self._store, self._viewing = w, store, viewing
-        self._version = self._data_version()
+        self._version = self._data_version()  # the version the window shows
+        self._seen: int | None = None  # a later version, not read yet (a burst under way)
+        self._first = self._still = 0.0  # when the first unread commit / the last was seen
         self._skips = 0  # ticks skipped in a row for a write in progress
         self._edit_here: QPushButton | None = None  # offered once the other window closed
         self._timer = QTimer(self)
@@ -74,35 +83,48 @@ class FileWatcher(QObject):
         finally:
             self._store.in_use.release()
 
-    def poll(self) -> None:
-        """Ask the file now (each second, and when the map is drawn again on request). Not
-        while this window writes (a save or a sync in a worker holds the store's connection:
-        the question would wait for it; its commit is not another's anyway; nor while a
-        worker reads through it, ``Store.in_use``), nor while another program is in the
-        middle of a write (the question would wait for its lock, the window frozen
-        meanwhile; not more than ``MAX_SKIPS`` ticks in a row: a journal SQLite left behind
-        does not stop the following): the next tick asks."""
+    def poll(self, at_once: bool = False) -> None:
+        """Ask the file now (each tick; ``at_once``: the user asked, F5, and a change is read
+        without waiting for the file to be still). Not while this window writes (a save or a
+        sync in a worker holds the store's connection: the question would wait for it; its
+        commit is not another's anyway; nor while a worker reads through it,
+        ``Store.in_use``), nor while another program is in the middle of a write (the
+        question would wait for its lock, the window frozen meanwhile; not more than
+        ``MAX_SKIPS`` ticks in a row: a journal SQLite left behind does not stop the
+        following): the next tick asks."""
         if self._w.store is not self._store:
             self.stop()
             return
         if self._store.writing:
             return
+        now = time.monotonic()
         if _being_written(self._store.path) and self._skips < MAX_SKIPS:
             self._skips += 1
+            self._still = now  # a burst's next commit under way: not still
             return
         self._skips = 0
         version = self._data_version()
-        name = self._store.path.name
         if version is not None and self._version is None:  # the first answer: nothing said
             self._version = version
         elif version is not None and version != self._version:
-            self._version = version
-            read_all_again(self._w)
-            said = i18n.tr("%1 was changed in another window or program: reloaded") \
-                if self._viewing else i18n.tr("%1 was changed by another program: reloaded")
-            self._w.status(said.replace("%1", name), 8000)
+            if self._seen is None:
+                self._first = now
+            if version != self._seen:
+                self._seen, self._still = version, now
+            if at_once or now - self._still >= QUIET_S or now - self._first >= LATEST_S:
+                self._read_again(version)
         if self._viewing and self._edit_here is None and not held_elsewhere(self._store):
-            self._offer(name)
+            self._offer(self._store.path.name)
+
+    def _read_again(self, version: int) -> None:
+        """Others' commits up to ``version`` read: every table again, said in the status
+        bar."""
+        self._version, self._seen = version, None
+        read_all_again(self._w)
+        said = i18n.tr("%1 was changed in another window or program: reloaded") \
+            if self._viewing else i18n.tr("%1 was changed by another program: reloaded")
+        self._w.status(said.replace("%1", self._store.path.name), 8000)
+        log.info("%s: others' commits read again (data_version %s)", self._store.path, version)
 
     def _offer(self, name: str) -> None:
         """The other window closed the file: a button in the status bar edits it here (a

@@ -34,7 +34,7 @@ from citymgr_desktop.ui.map.status_bar import MapStatusBar
 from citymgr_desktop.ui.selection import SelectionModel
 from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import database as db
-from citymgr_desktop.ui.shell import features
+from citymgr_desktop.ui.shell import features, read_only, start_page
 from citymgr_desktop.ui.shell import file_session as fs
 from citymgr_desktop.ui.shell import first_view as fv
 from citymgr_desktop.ui.shell import select_identify as si
@@ -105,6 +105,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.actions_by_name["refresh"].triggered.connect(self._ask_the_file)
         self.actions_by_name["refresh"].triggered.connect(self.load_map_again)
         self.status_bar.loading.cancelRequested.connect(self.cancel_map_load)
+        self.read_only_indicator = read_only.install(self)
         self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
         self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
         self.tools = self.canvas.tools
@@ -113,6 +114,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
             self.install_features()
         window_actions.finish(self, self.actions_by_name)
         self._restore_settings()
+        self.start_page = start_page.install(self, self.actions_by_name, self.recent_menu)
         self._update_title()
 
     # -- the contract (docs/ui-architecture.md) -------------------------------------------
@@ -312,7 +314,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         program wrote it, not at the watcher's next tick (a command just run in a terminal
         is shown; the map, drawn again from memory meanwhile, follows once it is read)."""
         if isinstance(self._watcher, FileWatcher):
-            self._watcher.poll()
+            self._watcher.poll(at_once=True)
 
     def _close_store(self) -> None:
         if self._watcher is not None:

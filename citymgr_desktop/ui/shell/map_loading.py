@@ -78,7 +78,7 @@ class MapLoadingMixin:
 
             self._load_task = run_task(
                 self, self.tr("Opening %1").replace("%1", db.store_name(store)), fv.load_box,
-                store.reader, self._first_view, show_dialog=False,
+                store.reader, self._first_view, uses=None, show_dialog=False,
                 on_done=lambda data: self._on_box_loaded(data, store), on_error=box_failed)
             self.status_bar.loading.start(self._load_task)
         else:
@@ -90,7 +90,7 @@ class MapLoadingMixin:
             return
         self._load_task = run_task(
             self, self.tr("Opening %1").replace("%1", db.store_name(store)), _load,
-            store.reader, on_done=self._on_loaded,
+            store.reader, uses=None, on_done=self._on_loaded,
             on_error=lambda exc: self._on_load_error(exc, store), show_dialog=False)
         self.status_bar.loading.start(self._load_task)
 
@@ -169,7 +169,7 @@ class MapLoadingMixin:
         self._reloads = [t for t in self._reloads if t.is_running()]
         self._reloads.append(run_task(
             self, self.tr("Updating the map"), _reload, store.reader, self._file_map, tables,
-            show_dialog=False, on_done=self._on_reloaded, on_error=failed))
+            uses=None, show_dialog=False, on_done=self._on_reloaded, on_error=failed))
 
     def _end_map_reads(self) -> None:
         """The map's reads under way cancelled and waited for (the file closed): a task's

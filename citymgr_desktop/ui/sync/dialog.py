@@ -299,7 +299,7 @@ class SyncDialog(QDialog):
             (sync_package, {"backup": self.backup.isChecked()})
         self.task = run_task(self, title.replace("%1", Path(path).name), fn,
                              self.store, path, prefer=self.prefer.currentData(),
-                             dry_run=dry_run, user=self.window.user_name(),
+                             dry_run=dry_run, user=self.window.user_name(), uses=self.store,
                              on_done=self._on_report, on_error=self._on_error, **extra)
         self._enable()
 
@@ -359,7 +359,7 @@ class SyncDialog(QDialog):
             return
         tables = {self.model.records[i].table for i in self.model.choices}
         self.task = run_task(self, self.tr("Resolving conflicts"), resolve_conflicts,
-                             self.store, chosen, user=self.window.user_name(),
+                             self.store, chosen, user=self.window.user_name(), uses=self.store,
                              on_done=lambda out: self._on_resolved(out, tables),
                              on_error=self._on_error)
         self._enable()
@@ -386,7 +386,7 @@ class SyncDialog(QDialog):
         title = self.tr("Redo %1") if redo else self.tr("Undo %1")
         fn, kwargs = (redo_sync, {}) if redo else (undo_sync, {"user": self.window.user_name()})
         self.task = run_task(self, title.replace("%1", run.sync_id), fn, self.store,
-                             run.sync_uuid, on_done=lambda out: self._on_undone(out, run),
+                             run.sync_uuid, uses=self.store, on_done=lambda out: self._on_undone(out, run),
                              on_error=self._on_error, **kwargs)
         self._enable()
 

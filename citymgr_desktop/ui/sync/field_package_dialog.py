@@ -174,7 +174,8 @@ class FieldPackageDialog(QDialog):
         self._save()
         self.message.setText("")
         self.task = run_task(self, self.tr("Writing %1").replace("%1", Path(out).name),
-                             create_package_of, self.store, out, on_done=self._done,
+                             create_package_of, self.store, out, uses=self.store,
+                             on_done=self._done,
                              on_error=self._error, **kwargs)
 
     def view_bbox(self) -> tuple[float, float, float, float]:
