@@ -215,8 +215,15 @@ def add_overwrite(p: argparse.ArgumentParser) -> None:
 
 
 def refuse_overwrite(path: str | os.PathLike[str] | None, overwrite: bool) -> None:
-    """An existing output file is replaced only with ``--overwrite`` (checked before work)."""
-    if path and os.path.exists(path) and not overwrite:
+    """An existing output file is replaced only with ``--overwrite``; what no output can be
+    (``-``, a device, a FIFO, a folder: ``core/atomic.output_target``) is refused whatever
+    the options. Checked before the command's work."""
+    if not path:
+        return
+    from citymgr_desktop.core.atomic import output_target
+
+    output_target(path)
+    if os.path.exists(path) and not overwrite:
         from citymgr_desktop.core.errors import BadFileError
 
         raise BadFileError("{path} already exists; give --overwrite to replace it", path=path)
