@@ -95,20 +95,50 @@ def write_csv(records: Sequence[Sequence[Any]], path: str | os.PathLike[str], *,
     """``records`` (the header row first) as CSV: UTF-8 with a byte-order mark, so Excel on
     a Chinese Windows reads the Chinese right (without it, it guesses GBK), CRLF line ends."""
     prog = ensure(progress)
+    times = [i for i, kind in date_columns(records[1:], len(records[0]) if records else 0)
+             .items() if kind is dt.datetime]  # a date's str() is the text already
     with atomic_path(path, verify=verify.csv_rows(len(records))) as tmp:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
             csv.writer(fh, dialect="excel").writerows(
-                [["" if v is None else cell_text(v) if isinstance(v, _DATES) else v
-                  for v in row] for row in records])
+                [["" if v is None else v for v in _times_as_text(row, times)]
+                 for row in records])
         prog.check()
     return Path(path)
+
+
+def date_columns(rows: Sequence[Sequence[Any]], width: int) -> dict[int, type]:
+    """The columns of dates or of times among ``width`` columns (the type of a column's
+    first value says: the rows' makers give a column one type) -> ``datetime.date`` or
+    ``datetime.datetime``."""
+    kinds: dict[int, type] = {}
+    for i in range(width):
+        first = next((row[i] for row in rows if i < len(row) and row[i] is not None), None)
+        kind = next((k for k in _DATES if isinstance(first, k)), None)
+        if kind is not None:
+            kinds[i] = kind
+    return kinds
+
+
+def _times_as_text(row: Sequence[Any], columns: list[int]) -> Sequence[Any]:
+    """``row`` with the times of ``columns`` as :func:`cell_text` (the row as it is when
+    there are none: the other cells are left to the csv module)."""
+    if not columns:
+        return row
+    out = list(row)
+    for i in columns:
+        value = out[i] if i < len(out) else None
+        if type(value) is dt.datetime:  # cell_text's, without a call per cell
+            out[i] = value.isoformat(" ", "minutes")
+        elif isinstance(value, dt.datetime):
+            out[i] = cell_text(value)
+    return out
 
 
 def cell_text(value: dt.date) -> str:
     """A date or time as the CSV (and an XLSX cell Excel cannot hold as a date) writes it:
     ``2026-10-01``, ``2026-10-01 17:00`` (to the minute, as the app shows times)."""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(" ", "minutes")  # naive: 2026-10-01 17:00
     return value.isoformat()
 
 
@@ -200,12 +230,7 @@ def _date_styles(ws: Any, sheet: Sheet) -> dict[type, int]:
     from openpyxl.utils import get_column_letter
 
     ids: dict[type, int] = {}
-    for i in range(len(sheet.headings)):
-        first = next((row[i] for row in sheet.rows if i < len(row) and row[i] is not None),
-                     None)
-        kind = next((k for k in _DATES if isinstance(first, k)), None)
-        if kind is None:
-            continue
+    for i, kind in date_columns(sheet.rows, len(sheet.headings)).items():
         column = ws.column_dimensions[get_column_letter(i + 1)]
         column.number_format = DATE_FORMATS[kind]
         ids[kind] = column.style_id
