@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing import ImportReport, ImportResult, run_import
 from citymgr_desktop.core.importing.area import SWAPPED_XY, swapped_note
@@ -250,9 +251,14 @@ class ImportReportPage(QWizardPage):
             return
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save report"), "import-report.json",
                                               self.tr("JSON (*.json)"))
-        if path:
-            Path(path).write_text(json.dumps(result.report.to_dict(), ensure_ascii=False,
-                                             indent=2, default=str), encoding="utf-8")
+        if not path:
+            return
+        try:  # the one writer: whole or not at all, through a link, never over a device
+            with atomic_path(path) as tmp:
+                tmp.write_text(json.dumps(result.report.to_dict(), ensure_ascii=False,
+                                          indent=2, default=str), encoding="utf-8")
+        except CitymgrError as exc:
+            show_error(self, self.tr("Save report"), exc)
 
     # -- importing -----------------------------------------------------------------------------
     def isComplete(self) -> bool:  # Qt override
