@@ -36,6 +36,7 @@ class LocateBox(QLineEdit):
         self.setMaximumWidth(260)
         self.returnPressed.connect(self.run)
         self.menu: QMenu | None = None
+        window.storeChanged.connect(lambda _store: self.clear())  # a search of the other file
 
     def run(self) -> list[Found]:
         w = self.window_
