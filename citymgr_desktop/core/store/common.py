@@ -35,11 +35,19 @@ def like_contains(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# the newest order (by case number: YYYYMMDD + serial) of each class that names a disposal unit
+_NEWEST_UNITS = ("SELECT o.asset_class, o.case_no, o.assignee FROM work_order o "
+                 "WHERE o.assignee IS NOT NULL AND o.assignee <> '' AND o.case_no = "
+                 "(SELECT max(i.case_no) FROM work_order i WHERE i.asset_class = o.asset_class"
+                 " AND i.assignee IS NOT NULL AND i.assignee <> '')")
+
+
 class StoreCommon:
     """A base of both store classes (see the module docstring); each store class provides
     the attributes and methods declared here."""
 
     path: Any
+    conn: Any  # sqlite3 or psycopg: the plain SQL below reads alike on both
     layers: Callable[..., list[LayerInfo]]  # include_internal=False: the project's tables
     # (table, uuids, columns=None) -> {uuid: row} of the rows found
     get_rows: Callable[..., dict[str, dict[str, Any]]]
@@ -58,6 +66,11 @@ class StoreCommon:
         if uuid not in rows:
             raise NotFoundError("{table} has no row {uuid}", table=table, uuid=uuid)
         return rows[uuid]
+
+    def newest_units(self) -> dict[str, tuple[str, str]]:
+        """{asset class: (case number, disposal unit)} of each class's newest work order
+        that names a unit."""
+        return {c: (n, a) for c, n, a in self.conn.execute(_NEWEST_UNITS)}
 
     def crs_facts(self, srs_id: int) -> CrsFacts:
         """Name, WKT, kind and unit of the CRS ``srs_id`` (those of ``crs_for_srs``),
