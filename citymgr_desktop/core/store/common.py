@@ -35,11 +35,12 @@ def like_contains(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-# the newest order (by case number: YYYYMMDD + serial) of each class that names a disposal unit
-_NEWEST_UNITS = ("SELECT o.asset_class, o.case_no, o.assignee FROM work_order o "
-                 "WHERE o.assignee IS NOT NULL AND o.assignee <> '' AND o.case_no = "
-                 "(SELECT max(i.case_no) FROM work_order i WHERE i.asset_class = o.asset_class"
-                 " AND i.assignee IS NOT NULL AND i.assignee <> '')")
+# the newest order (by case number: YYYYMMDD + serial) of each class that names a disposal
+# unit: one grouped pass and a join on the unique case number (not a subquery per row)
+_NEWEST_UNITS = ("SELECT o.asset_class, o.case_no, o.assignee FROM work_order o JOIN "
+                 "(SELECT asset_class, max(case_no) AS latest FROM work_order WHERE assignee "
+                 "IS NOT NULL AND assignee <> '' GROUP BY asset_class) m "
+                 "ON o.asset_class = m.asset_class AND o.case_no = m.latest")
 
 
 class StoreCommon:
