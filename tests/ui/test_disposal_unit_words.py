@@ -19,7 +19,7 @@ from tests.ui.pdf_reading import pdf_text
 LEFT = Qt.MouseButton.LeftButton
 
 
-def test_the_english_window_says_disposal_unit(window_in, small_district, qtbot):
+def test_the_english_window_says_disposal_unit(window_in, small_district, qtbot, shots):
     window = window_in("en", small_district)
     feat = window.installed_features["workorders"]
     table = feat.list.table
@@ -32,6 +32,7 @@ def test_the_english_window_says_disposal_unit(window_in, small_district, qtbot)
 
     def read(dlg: WorkOrderDialog) -> None:
         labels.extend(w.text() for w in dlg.findChildren(QLabel) if w.isVisible())
+        shots("new-order-bin-en", dlg)
         qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Cancel), LEFT)
 
     with answer(qtbot, fill=read, kind=WorkOrderDialog):
