@@ -60,6 +60,8 @@ def test_layers_open_in_qgis_with_default_style_and_forms(project_file: Path) ->
     for t in ("maintenance_record", "work_order"):
         assert report[t]["valid"] and report[t]["wkb"] == "NoGeometry"
         check_form(t, report[t])
+    # 处置单位 is the disposal unit in English too (the field stays ``assignee``), trial 9
+    assert report["work_order"]["aliases"]["assignee"] == "处置单位 Disposal unit"
     assert report["maintenance_record"]["count"] == 3
     assert report["maintenance_record"]["defaults"]["record_uuid"] == "uuid('WithoutBraces')"
 

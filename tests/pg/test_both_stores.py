@@ -12,7 +12,8 @@ import shapely
 from citymgr_desktop.core import history
 from citymgr_desktop.core.model.delta import Delta, DeltaSet
 from citymgr_desktop.core.store import open_store
-from citymgr_desktop.core.workorders.query import list_orders
+from citymgr_desktop.core.workorders import orders as wo
+from citymgr_desktop.core.workorders.query import list_orders, proposed_units
 
 
 @pytest.fixture(params=["geopackage", "postgis"])
@@ -88,6 +89,20 @@ def test_work_order_lists(project_store):
     assert {o["state"] for o in filed} <= {"filed"}
     assert [o["case_no"] for o in orders] == sorted((o["case_no"] for o in orders),
                                                     reverse=True)
+
+
+def test_a_new_order_is_proposed_its_class_unit(project_store):
+    """Each class's newest order naming a unit gives the unit proposed for the next one
+    (the sample's: each class's maintaining unit); an unsaved newer order counts."""
+    assert proposed_units(project_store) == {
+        "road_segment": "区市政设施养护中心", "bridge": "区桥梁管理所",
+        "green_space": "区园林绿化养护中心", "litter_bin": "区环境卫生管理站"}
+    bin_uuid = _first_bin(project_store)["asset_uuid"]
+    pending = wo.plan_create(project_store, wo.OrderSpec(
+        "箱体破损", 3, [("litter_bin", bin_uuid)], assignee="区环卫保洁一队"), "tester")
+    units = proposed_units(project_store, pending)
+    assert units["litter_bin"] == "区环卫保洁一队"
+    assert units["road_segment"] == "区市政设施养护中心"
 
 
 def test_an_order_its_events_and_assets_and_a_move_to_closed(project_store):

@@ -215,6 +215,6 @@ def test_every_chart_fits_its_cell_docked_at_the_default_size(window_in, distric
         legends = c.figure.legends + [a.get_legend() for a in c.figure.axes if a.get_legend()]
         assert legends or c is w.orders, c.objectName()  # the states are named under bars
     assert w.pages.tabText(1) == ("处置单位考评" if lang == "zh_CN" else
-                                  "Evaluation of the assignees")
+                                  "Evaluation of the disposal units")
     shots(f"dashboard-{lang}", window)
     feat._before_close()

@@ -72,7 +72,7 @@ def test_report_cli_english_and_refusals(district, tmp_path, capsys, qapp):
     assert "pages" in capsys.readouterr().out
     everything = "".join(pages_text(out))
     for words in ("Citymanagementassets:monthlyreport", "October2026", "On-timerate",
-                  "Evaluationoftheassignees", "Overdueworkorders"):
+                  "Evaluationofthedisposalunits", "Overdueworkorders"):
         assert words in everything, words
     assert "Hotspots" not in everything
     assert re.search(r"Made\d{4}-\d\d-\d\d\d\d:\d\dofficetime\(UTC\+8\)·", everything)

@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync-resolve": ("sync", "resolve open sync conflicts"),
     "sync-list": ("sync", "field packages, syncs and open conflicts"),
     "stats": ("stats", "figures: condition by class/街道/grid, records and cost, work orders, "
-              "the evaluation per assignee, inspection coverage"),
+              "the evaluation per disposal unit, inspection coverage"),
     "report": ("report", "the monthly report (月报) as a PDF"),
     "export": ("export", "export an asset layer to GeoJSON, GeoPackage, CSV or XLSX"),
     "publish": ("publish", "publish a project file into a PostGIS database (idempotent by uuid)"),

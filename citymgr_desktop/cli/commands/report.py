@@ -1,5 +1,5 @@
 """``citymgr report FILE --month 2026-11 --out report.pdf``: the monthly report (月报) — key
-figures against last month, charts, the evaluation of the assignees, the hot-spot maps and
+figures against last month, charts, the evaluation of the disposal units, the hot-spot maps and
 the overdue orders — in Chinese (default) or English."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="the monthly report (月报) as a PDF",
                        description="Write the monthly report of a project: cover and key "
                        "figures against the month before, charts, the evaluation per "
-                       "assignee (按期处置率, 结案率, 返工率), hot-spot maps, overdue orders. "
+                       "disposal unit (按期处置率, 结案率, 返工率), hot-spot maps, overdue orders. "
                        "A month that is over is counted as at its end (the register, the "
                        "orders reported by then), so its report does not change with later "
                        "syncs; the hot-spot maps are as at the time of making.")

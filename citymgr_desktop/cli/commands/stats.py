@@ -1,5 +1,5 @@
 """``citymgr stats FILE``: the figures the bureau steers by — assets and condition by class,
-街道 and grid; records and cost; work orders; the evaluation per assignee; inspection
+街道 and grid; records and cost; work orders; the evaluation per disposal unit; inspection
 coverage — as a table, JSON or an Excel workbook (definitions: docs/statistics.md)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ORDER = 70
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "stats", help="figures: condition by class/街道/grid, records and cost, work orders, "
-        "the evaluation per assignee, inspection coverage",
+        "the evaluation per disposal unit, inspection coverage",
         description="Statistics computed in the file or database (docs/statistics.md). Without a figure "
         "option: assets and condition grouped by --by (default layer,district). Periods are "
         "office-time days, --from and --to both included.")
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "or service=NAME)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--workorders", dest="figure", action="store_const", const="workorders",
-                      help="the 数字城管 evaluation per assignee: due, on time, overdue, "
+                      help="the 数字城管 evaluation per disposal unit (处置单位): due, on time, overdue, "
                       "rework, on-time/closure/rework rates")
     what.add_argument("--records", dest="figure", action="store_const", const="records",
                       help="maintenance records and cost (--by month,layer,type)")

@@ -55,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--priority", required=True, type=priority,
                    help="1 or urgent (特急), 2 or high (紧急), 3 or normal (一般), 4 or low (较缓)")
     c.add_argument("--title", required=True)
-    c.add_argument("--assignee", help="department or crew to dispatch to (处置单位)")
+    c.add_argument("--assignee", help="the disposal unit (处置单位): the department or crew to "
+                   "dispatch to")
     c.add_argument("--description")
     c.add_argument("--source", default="patrol",
                    help=f"case source (案件来源), one of: {SOURCES} (default patrol)")
@@ -120,7 +121,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = s.add_parser("list", help="list orders")
     ls.add_argument("file")
     add_list(ls, "--state", metavar="STATE", help=f"only these states: {STATES}")
-    ls.add_argument("--assignee")
+    ls.add_argument("--assignee", metavar="UNIT",
+                    help="only the orders of this disposal unit (处置单位)")
     ls.add_argument("--overdue", action="store_true", help="only orders past their deadline")
     add_json(ls)
     add_lang(ls)

@@ -149,7 +149,7 @@ WORK_ORDER = Table(
         Field("description", T.TEXT, "Description", "问题描述", max_length=2000),
         Field("district", T.TEXT, "Sub-district", "街道", max_length=50),
         Field("deadline", T.DATETIME, "Deadline", "处置时限"),
-        Field("assignee", T.TEXT, "Assignee", "处置单位", max_length=100),
+        Field("assignee", T.TEXT, "Disposal unit", "处置单位", max_length=100),
         Field("state", T.TEXT, "State", "状态", domain="work_order_state", required=True),
         Field("created_by", T.TEXT, "Created by", "创建人", max_length=50, system=True),
         Field("updated_at", T.DATETIME, "Updated at", "更新时间", system=True),

@@ -35,11 +35,20 @@ def like_contains(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# the newest order (by case number: YYYYMMDD + serial) of each class that names a disposal
+# unit: one grouped pass and a join on the unique case number (not a subquery per row)
+_NEWEST_UNITS = ("SELECT o.asset_class, o.case_no, o.assignee FROM work_order o JOIN "
+                 "(SELECT asset_class, max(case_no) AS latest FROM work_order WHERE assignee "
+                 "IS NOT NULL AND assignee <> '' GROUP BY asset_class) m "
+                 "ON o.asset_class = m.asset_class AND o.case_no = m.latest")
+
+
 class StoreCommon:
     """A base of both store classes (see the module docstring); each store class provides
     the attributes and methods declared here."""
 
     path: Any
+    conn: Any  # sqlite3 or psycopg: the plain SQL below reads alike on both
     layers: Callable[..., list[LayerInfo]]  # include_internal=False: the project's tables
     # (table, uuids, columns=None) -> {uuid: row} of the rows found
     get_rows: Callable[..., dict[str, dict[str, Any]]]
@@ -58,6 +67,11 @@ class StoreCommon:
         if uuid not in rows:
             raise NotFoundError("{table} has no row {uuid}", table=table, uuid=uuid)
         return rows[uuid]
+
+    def newest_units(self) -> dict[str, tuple[str, str]]:
+        """{asset class: (case number, disposal unit)} of each class's newest work order
+        that names a unit."""
+        return {c: (n, a) for c, n, a in self.conn.execute(_NEWEST_UNITS)}
 
     def crs_facts(self, srs_id: int) -> CrsFacts:
         """Name, WKT, kind and unit of the CRS ``srs_id`` (those of ``crs_for_srs``),

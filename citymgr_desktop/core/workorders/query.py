@@ -108,6 +108,22 @@ def assignees(store: Store, pending: DeltaSet | None = None) -> list[str]:
     return sorted(found)
 
 
+def proposed_units(store: Store, pending: DeltaSet | None = None) -> dict[str, str]:
+    """{asset class: the disposal unit (处置单位) of its newest order naming one}, unsaved
+    orders counted: what a new order of that class is proposed (the unit that handles the
+    class, the user's own last choice for it once they made one)."""
+    if not store.is_asset_project():
+        return {}
+    newest = dict(store.newest_units())
+    for d in pending_of(pending, "work_order"):
+        row = d.new or {}
+        cls, case, unit = row.get("asset_class"), str(row.get("case_no") or ""), \
+            str(row.get("assignee") or "").strip()
+        if cls and unit and case >= newest.get(cls, ("", ""))[0]:
+            newest[cls] = (case, unit)
+    return {cls: unit for cls, (_, unit) in newest.items()}
+
+
 def select_assets(store: Store, layer: str, where: str) -> list[str]:
     """Asset uuids of ``layer`` (not retired) matching the expression ``where``.
 

@@ -352,7 +352,7 @@ def evaluation_chart(fig: Figure, rows: Sequence[EvaluationRow], lang: str
     assignee's orders due in the period."""
     tr = translator(lang)
     ax = _reset(fig, "evaluation")
-    ax.set_title(tr("On-time and closure rate by assignee"), fontsize=10)
+    ax.set_title(tr("On-time and closure rate by disposal unit"), fontsize=10)
     rows = [r for r in rows if r.due]
     if not rows:
         _empty(ax, lang)

@@ -150,8 +150,8 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
     def evaluation_page(s: Sheet) -> None:
         from citymgr_desktop.core.stats import evaluation_total
 
-        y = _heading(s, TOP, tr("Evaluation of the assignees") + f" · {month_text}")
-        cols = [Column(tr("Assignee"), 44), Column(tr("Due"), 15, AR),
+        y = _heading(s, TOP, tr("Evaluation of the disposal units") + f" · {month_text}")
+        cols = [Column(tr("Disposal unit"), 44), Column(tr("Due"), 15, AR),
                 Column(tr("Closed on time"), 20, AR), Column(tr("Overdue"), 15, AR),
                 Column(tr("Closed"), 15, AR), Column(tr("Rework"), 15, AR),
                 Column(tr("On-time rate"), 21, AR), Column(tr("Closure rate"), 20, AR),
@@ -212,7 +212,7 @@ def build_pages(figs: MonthlyFigures, lang: str, data: MapData | None, *,
                 s.text(X0, y, W, 8, tr("No work order is overdue."), 10)
                 return
             cols = [Column(tr("Case No."), 26), Column(tr("Title"), 40),
-                    Column(tr("Class"), 18), Column(tr("Assignee"), 38),
+                    Column(tr("Class"), 18), Column(tr("Disposal unit"), 38),
                     Column(tr("State"), 16), Column(tr("Deadline"), 28),
                     Column(tr("Days over"), 20, AR)]
             cut = figs.month.cutoff_utc(made)

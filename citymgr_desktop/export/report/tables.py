@@ -33,7 +33,7 @@ HEADINGS = {
     "layer": "Class", "district": "Sub-district", "bgid": "Grid", "assets": "Assets",
     "condition_1": "1 Good", "condition_2": "2 Fair", "condition_3": "3 Mediocre",
     "condition_4": "4 Poor", "condition_5": "5 Critical", "not_assessed": "Not assessed",
-    "poor_share": "Share in condition 4-5", "assignee": "Assignee", "due": "Due",
+    "poor_share": "Share in condition 4-5", "assignee": "Disposal unit", "due": "Due",
     "on_time": "Closed on time", "overdue": "Overdue", "closed": "Closed",
     "rework": "Rework", "on_time_rate": "On-time rate", "closure_rate": "Closure rate",
     "rework_rate": "Rework rate", "month": "Month", "type": "Record type",
@@ -104,11 +104,11 @@ def figure_table(store: Store, figure: str, by: Sequence[str] | None = None, *,
         title = tr("Assets and condition")
     elif figure == "workorders":
         if keys != ["assignee"]:
-            raise ValidationError("--workorders: the evaluation is by assignee (--by assignee)")
+            raise ValidationError("--workorders: the evaluation is by disposal unit (--by assignee)")
         data = [r.as_dict() for r in stats.evaluation(store, period, now=now)]
         cols = ["assignee", "due", "on_time", "overdue", "closed", "rework", "on_time_rate",
                 "closure_rate", "rework_rate"]
-        title = tr("Evaluation of the assignees")
+        title = tr("Evaluation of the disposal units")
     elif figure == "records":
         recs = stats.record_table(store, keys, period=period)
         keys = [k for k in ("month", "layer", "type") if k in keys]

@@ -73,7 +73,7 @@ def district_name(district: str | None, lang: str) -> str:
 
 
 def assignee_name(assignee: str | None, lang: str) -> str:
-    return assignee if assignee else translator(lang)("(no assignee)")
+    return assignee if assignee else translator(lang)("(no disposal unit)")
 
 
 def percent(value: float | None) -> str:

@@ -80,7 +80,7 @@ def _header(flow: Flow, rep: ReportOrder, lang: str, now: dt.datetime) -> None:
         (deadline_label, format_local(o.get("deadline"))),
         (t("State"), coded("work_order_state", o.get("state"), lang)),
         (t("Source"), coded("work_order_source", o.get("source"), lang)),
-        (t("Assignee"), o.get("assignee") or ""),
+        (t("Disposal unit"), o.get("assignee") or ""),
         (t("Sub-district"), _district(rep, lang)),
         (t("Reported"), format_local(o.get("reported_at"))),
     ]

@@ -22,7 +22,7 @@ ZH = {
     "(overdue)": "（已超期）",
     "State": "状态",
     "Source": "案件来源",
-    "Assignee": "处置单位",
+    "Disposal unit": "处置单位",
     "Sub-district": "街道",
     "several": "多个街道",
     "not recorded": "未登记",

@@ -126,7 +126,7 @@ class DashboardWidget(QWidget):
         self.order_title.setWordWrap(True)
         self.order_list = QTableWidget(0, 5, objectName="dashboardOrders")
         self.order_list.setHorizontalHeaderLabels([
-            self.tr("Case No."), self.tr("Title"), self.tr("State"), self.tr("Assignee"),
+            self.tr("Case No."), self.tr("Title"), self.tr("State"), self.tr("Disposal unit"),
             self.tr("Deadline")])
         self.order_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.order_list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -152,7 +152,7 @@ class DashboardWidget(QWidget):
         self.pages = QTabWidget(objectName="dashboardPages")
         self.pages.setDocumentMode(True)
         self.pages.addTab(scroll, self.tr("Charts"))
-        self.pages.addTab(self.side, self.tr("Evaluation of the assignees"))
+        self.pages.addTab(self.side, self.tr("Evaluation of the disposal units"))
         self.pages.setCornerWidget(top_box, Qt.Corner.TopRightCorner)  # beside the tabs
         self.pages.setMinimumHeight(120)  # not the evaluation page's: the dock stays small
         layout = QVBoxLayout(self)

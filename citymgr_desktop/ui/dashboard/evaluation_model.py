@@ -21,7 +21,7 @@ class EvaluationModel(QAbstractTableModel):
         super().__init__(parent)
         self.lang = lang
         self.rows: list[EvaluationRow] = []
-        self.headings = [self.tr("Assignee"), self.tr("Due"), self.tr("Closed on time"),
+        self.headings = [self.tr("Disposal unit"), self.tr("Due"), self.tr("Closed on time"),
                          self.tr("Overdue"), self.tr("Closed"), self.tr("Rework"),
                          self.tr("On-time rate"), self.tr("Closure rate"),
                          self.tr("Rework rate")]

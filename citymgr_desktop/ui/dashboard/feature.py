@@ -284,7 +284,7 @@ class DashboardFeature(QObject):
         ids = stats.evaluation_members(store, figure, assignee=None if assignee == "*"
                                        else assignee, any_assignee=assignee == "*",
                                        period=figs.period, now=self.widget.now)
-        who = self.tr("all assignees") if assignee == "*" else \
+        who = self.tr("all disposal units") if assignee == "*" else \
             assignee_name(assignee, self.widget.lang)
         self._select_orders(ids, title=self.tr("%1: %2 (%3)").replace("%1", who).replace(
             "%2", self.widget.model.headings[1 + ("due", "on_time", "overdue", "closed",

@@ -33,6 +33,7 @@ from citymgr_desktop.export.print_map.layout import (
     render_image,
 )
 from citymgr_desktop.export.print_map.map_frame import MapSource
+from citymgr_desktop.export.print_map.text import translator
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.printing.options_widget import (  # noqa: F401 (AREA_* re-exported)
     AREA_ALL,
@@ -47,6 +48,17 @@ from citymgr_desktop.ui.worker import run_task, show_error
 FOLDER_KEY = "printing/folder"
 PART_OF_AREA = 0.98  # a single sheet showing less of its area says so
 PREVIEW_MAX_PX = 1600  # the preview is painted at the label's size, at most this
+NOT_IN_NAMES = str.maketrans({c: "-" for c in '/\\:*?"<>|'})  # not allowed in a file name
+
+
+def sheet_file_name(s: PrintSettings, suffix: str) -> str:
+    """The file name proposed for a sheet: its title when one was typed (kept as it is), else
+    the sheet's default title in its language with the 街道 it shows (维修图_粮道街道.pdf,
+    Maintenance map_粮道街道.pdf; 维修图.pdf for the whole district or the view)."""
+    name = s.title or translator(s.lang)("Maintenance map")
+    if not s.title and s.district:
+        name += "_" + s.district
+    return name.translate(NOT_IN_NAMES) + suffix
 
 
 class PrintDialog(QDialog):
@@ -241,7 +253,7 @@ class PrintDialog(QDialog):
             here = store.path.parent if store is not None and not store.is_database \
                 else Path.home()  # (a database has none: the home folder)
             folder = str(QSettings().value(FOLDER_KEY, str(here)))
-            name = (s.title or self.tr("Maintenance map")).replace("/", "-") + suffix
+            name = sheet_file_name(s, suffix)
             filt = self.tr("PDF (*.pdf)") if suffix == ".pdf" else self.tr("PNG image (*.png)")
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export map"),
                                                   str(Path(folder) / name), filt)

@@ -1,6 +1,8 @@
 """Dialog to create a work order from the map selection or from an expression ("all bins
 with condition 5 in one sub-district"), with the deadline its class and priority give (shown)
-or one of its own (a hotline case's), which must be after now."""
+or one of its own (a hotline case's), which must be after now. Each new order starts at the
+normal priority and is proposed the disposal unit of its class (that of the class's last
+order, said beside the field), never the previous order's."""
 
 from __future__ import annotations
 
@@ -35,11 +37,12 @@ from citymgr_desktop.core.store import select_assets
 from citymgr_desktop.core.workorders import notes
 from citymgr_desktop.core.workorders import orders as wo
 from citymgr_desktop.core.workorders.deadlines import check_due, compute_deadline, find_limit
-from citymgr_desktop.core.workorders.query import assignees
+from citymgr_desktop.core.workorders.query import assignees, proposed_units
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
 
 SETTINGS = "workorders/create"
+NORMAL_PRIORITY = 3  # 一般: every new order starts here (an urgent one is chosen, never carried)
 
 
 class WorkOrderDialog(QDialog):
@@ -63,8 +66,7 @@ class WorkOrderDialog(QDialog):
         self.priority = QComboBox()
         for c in dm.WORK_ORDER_PRIORITY.codes:
             self.priority.addItem(c.label(lang), c.value)
-        self.priority.setCurrentIndex(max(self.priority.findData(int(saved.get("priority", 3))),
-                                          0))
+        self.priority.setCurrentIndex(max(self.priority.findData(NORMAL_PRIORITY), 0))
         form.addRow(self.tr("Priority"), self.priority)
         self.source = QComboBox()
         for c in dm.WORK_ORDER_SOURCE.codes:
@@ -72,9 +74,15 @@ class WorkOrderDialog(QDialog):
         self.source.setCurrentIndex(max(self.source.findData(saved.get("source", "patrol")), 0))
         form.addRow(self.tr("Source"), self.source)
         self.assignee = QComboBox(editable=True)
+        self.assignee.setObjectName("orderUnit")
         self.assignee.addItems(["", *assignees(store, pending)])
-        self.assignee.setCurrentText(str(saved.get("assignee", "")))
-        form.addRow(self.tr("Assignee"), self.assignee)
+        self.units = proposed_units(store, pending)  # {class: its last order's unit}
+        self._proposed = ""  # the unit last proposed; the field follows the class until edited
+        self.unit_hint = QLabel()
+        self.unit_hint.setObjectName("orderUnitHint")
+        self.unit_hint.setStyleSheet("color: palette(mid)")
+        form.addRow(self.tr("Disposal unit"), self.assignee)
+        form.addRow("", self.unit_hint)
         self.description = QPlainTextEdit()
         self.description.setFixedHeight(70)
         self.description.setTabChangesFocus(True)  # Tab goes on to the next field
@@ -134,8 +142,12 @@ class WorkOrderDialog(QDialog):
         for sig in (self.priority.currentIndexChanged, self.layer.currentIndexChanged,
                     self.from_selection.toggled):
             sig.connect(self._update_deadline)
+        for sig in (self.layer.currentIndexChanged, self.from_selection.toggled):
+            sig.connect(self._propose_unit)
+        self.assignee.editTextChanged.connect(self._show_unit_hint)
         self._spec: wo.OrderSpec | None = None
         self._update_deadline()
+        self._propose_unit()
 
     def _assets(self) -> list[tuple[str, str]]:
         if self.from_selection.isChecked():
@@ -153,6 +165,28 @@ class WorkOrderDialog(QDialog):
         if self.from_selection.isChecked():
             return next(iter(self.selection)) if len(self.selection) == 1 else None
         return self.layer.currentData()
+
+    def _propose_unit(self) -> None:
+        """The unit of the class's last order in the field, unless one was typed or chosen."""
+        cls = self._asset_class()
+        unit = self.units.get(cls, "") if cls else ""
+        if self.assignee.currentText().strip() == self._proposed:
+            self.assignee.setCurrentText(unit)
+        self._proposed = unit
+        self._show_unit_hint()
+
+    def _show_unit_hint(self) -> None:
+        cls, unit = self._asset_class(), self.assignee.currentText().strip()
+        name = dm.ASSET_CLASS.label(cls, label_language()) if cls else ""
+        if cls is None and self.selection:
+            text = self.tr("Assets of several classes: no unit proposed")
+        elif unit and unit == self._proposed:
+            text = self.tr("%1: proposed from the class's last order").replace("%1", name)
+        elif not self._proposed and not unit:
+            text = self.tr("%1: no order names a unit yet").replace("%1", name)
+        else:
+            text = ""
+        self.unit_hint.setText(text)
 
     def _update_deadline(self) -> None:
         try:
@@ -218,7 +252,7 @@ class WorkOrderDialog(QDialog):
             assets=assets, description=self.description.toPlainText().strip() or None,
             source=self.source.currentData(), assignee=self.assignee.currentText().strip()
             or None, asset_class=self._asset_class(), note=how, deadline=due)
-        QSettings().setValue(SETTINGS, {"priority": self.priority.currentData(),
-                                        "source": self.source.currentData(),
-                                        "assignee": self.assignee.currentText().strip()})
+        # the source is remembered; the priority and the unit are not (they are the order's
+        # own: the unit comes from the class, the file's orders remember it)
+        QSettings().setValue(SETTINGS, {"source": self.source.currentData()})
         super().accept()

@@ -152,7 +152,7 @@ class WorkOrderDetailDialog(QDialog):
                 "%3", format_local(o.get("deadline"))).replace(
                 "%4", " <span style='color:#c0392b'>" + self.tr("(overdue)") + "</span>"
                 if overdue else "")
-            + "<br>" + self.tr("Assignee: %1 · Sub-district: %2 · Reported by %3").replace(
+            + "<br>" + self.tr("Disposal unit: %1 · Sub-district: %2 · Reported by %3").replace(
                 "%1", o.get("assignee") or "–").replace("%2", o.get("district") or "–").replace(
                 "%3", o.get("created_by") or "–")
             + (f"<br>{o['description']}" if o.get("description") else ""))

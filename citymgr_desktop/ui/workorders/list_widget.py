@@ -57,7 +57,7 @@ class WorkOrderListWidget(QWidget):
         self.table.setObjectName("workOrderTable")
         self.table.setHorizontalHeaderLabels([
             self.tr("Case No."), self.tr("State"), self.tr("Priority"), self.tr("Title"),
-            self.tr("Assignee"), self.tr("Deadline"), self.tr("Assets")])
+            self.tr("Disposal unit"), self.tr("Deadline"), self.tr("Assets")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
@@ -104,7 +104,7 @@ class WorkOrderListWidget(QWidget):
         current = self.assignee.currentData()
         self.assignee.blockSignals(True)
         self.assignee.clear()
-        self.assignee.addItem(self.tr("All assignees"), None)
+        self.assignee.addItem(self.tr("All disposal units"), None)
         if self.window.store is not None and self.window.is_project:
             for a in assignees(self.window.store, self.pending):
                 self.assignee.addItem(a, a)
