@@ -106,8 +106,6 @@ def test_a_new_order_is_proposed_its_class_unit(project_store):
 
 
 def test_an_order_its_events_and_assets_and_a_move_to_closed(project_store):
-    from citymgr_desktop.core.workorders import orders as wo
-
     store = project_store
     listed = next(o for o in list_orders(store, states=["resolved"]))
     order = wo.get_order(store, listed["case_no"])
