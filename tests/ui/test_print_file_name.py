@@ -1,5 +1,5 @@
 """The file name the print dialog proposes (trial 9): with a 街道 chosen it names it
-(维修图_粮道街道.pdf; Maintenance map_粮道街道.pdf for an English sheet), the whole district is
+(维修图-粮道街道.pdf; maintenance-map-粮道街道.pdf for an English sheet), the whole district is
 维修图.pdf, and a title the user typed is the name as typed. In the real window: Ctrl+P, the
 area and 街道 picked, "导出 PDF…" clicked and the file dialog's name field read."""
 
@@ -42,9 +42,9 @@ def test_the_proposed_pdf_name_says_the_subdistrict(chinese, window_in, small_di
     qtbot.waitUntil(lambda: dlg.preview_report is not None, timeout=30_000)  # drawn: the shot
     shots("print-subdistrict", dlg)
     assert _proposed_name(qtbot, dlg, lambda files: shots("save-as", files)) == \
-        "维修图_粮道街道.pdf"
+        "维修图-粮道街道.pdf"
     pick(qtbot, options.lang, "en")  # the sheet's language names it, as it titles it
-    assert _proposed_name(qtbot, dlg) == "Maintenance map_粮道街道.pdf"
+    assert _proposed_name(qtbot, dlg) == "maintenance-map-粮道街道.pdf"
     pick(qtbot, options.lang, "zh_CN")
     pick(qtbot, options.area, AREA_ALL)
     assert _proposed_name(qtbot, dlg) == "维修图.pdf"

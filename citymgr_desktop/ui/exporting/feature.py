@@ -19,6 +19,7 @@ from citymgr_desktop.export.layer_export import export_layer
 from citymgr_desktop.ui.exporting.layer_export_dialog import LayerExportDialog
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.shell.window import Window
+from citymgr_desktop.ui.widgets.export_file_dialog import file_stem
 from citymgr_desktop.ui.worker import run_task, show_error
 
 ORDER = 80  # after the editing feature: its attribute table gets the action
@@ -98,9 +99,7 @@ class LayerExportFeature(QObject):
     def _names(self, layer: str, selected: list[str], filtered: dict[str, Any] | None
                ) -> dict[str, str]:
         """File names per scope: the layer, then the 街道 when the assets share one, else
-        the scope (垃圾箱-徐家棚街道, 垃圾箱-所选, litter-bins-selected): words joined by "-"
-        and lower case, no spaces, as the work orders' (workorders-12) and the monthly
-        report's (monthly-report-2026-11) names."""
+        the scope (垃圾箱-徐家棚街道, 垃圾箱-所选, litter-bins-selected: ``file_stem``)."""
         lang = label_language()
         base = sc.table(layer).label(lang)
         names = {"all": base, "selected": f"{base}-{self.tr('selected')}",
@@ -117,7 +116,7 @@ class LayerExportFeature(QObject):
         found = set(_DISTRICT.findall(str(text)))
         if len(found) == 1:
             names["filtered"] = f"{base}-{found.pop()}"
-        return {scope: "-".join(name.split()).lower() for scope, name in names.items()}
+        return {scope: file_stem(name) for scope, name in names.items()}
 
     def export(self, layer: str | None = None, values: dict[str, Any] | None = None) -> None:
         """Export ``layer`` (the current one by default); ``values`` skip the dialog."""

@@ -43,22 +43,20 @@ from citymgr_desktop.ui.printing.options_widget import (  # noqa: F401 (AREA_* r
     PrintOptionsWidget,
 )
 from citymgr_desktop.ui.shell.window import Window
+from citymgr_desktop.ui.widgets.export_file_dialog import NOT_IN_NAMES, file_stem
 from citymgr_desktop.ui.worker import run_task, show_error
 
 FOLDER_KEY = "printing/folder"
 PART_OF_AREA = 0.98  # a single sheet showing less of its area says so
 PREVIEW_MAX_PX = 1600  # the preview is painted at the label's size, at most this
-NOT_IN_NAMES = str.maketrans({c: "-" for c in '/\\:*?"<>|'})  # not allowed in a file name
-
-
 def sheet_file_name(s: PrintSettings, suffix: str) -> str:
-    """The file name proposed for a sheet: its title when one was typed (kept as it is), else
-    the sheet's default title in its language with the 街道 it shows (维修图_粮道街道.pdf,
-    Maintenance map_粮道街道.pdf; 维修图.pdf for the whole district or the view)."""
-    name = s.title or translator(s.lang)("Maintenance map")
-    if not s.title and s.district:
-        name += "_" + s.district
-    return name.translate(NOT_IN_NAMES) + suffix
+    """The file name proposed for a sheet: its title when one was typed (kept as it is, but
+    for characters a file name cannot hold), else the sheet's default title in its language
+    with the 街道 it shows (``file_stem``: 维修图-粮道街道.pdf, maintenance-map-粮道街道.pdf;
+    维修图.pdf for the whole district or the view)."""
+    if s.title:
+        return s.title.translate(NOT_IN_NAMES) + suffix
+    return file_stem(translator(s.lang)("Maintenance map"), s.district or "") + suffix
 
 
 class PrintDialog(QDialog):

@@ -25,6 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 SCOPES = ("selected", "filtered", "all")
+NOT_IN_NAMES = str.maketrans({c: "-" for c in '/\\:*?"<>|'})  # not allowed in a file name
+
+
+def file_stem(*words: str) -> str:
+    """A proposed file name's stem: the words joined by "-", lower case, no spaces and no
+    character a file name cannot hold (垃圾箱-徐家棚街道, litter-bins-selected,
+    maintenance-map-粮道街道), as the work orders' (workorders-12) and the monthly report's
+    (monthly-report-2026-11) names."""
+    return "-".join(" ".join(w for w in words if w).split()).lower().translate(NOT_IN_NAMES)
 
 
 class ExportFileDialog(QDialog):
