@@ -1,0 +1,161 @@
+"""What a project remembers of its imports, in two small tables of its own file: the values
+each asset last came with (``citymgr_import_delivered``) and the mapping last used for each
+source (``citymgr_import_mapping``).
+
+A re-delivery is merged three ways (docs/import.md, *Identity*): the previous delivery (the
+base), this delivery and the asset as the project has it now, by the field sync's rule
+(:func:`model.delta.three_way`): a field the delivery did not change since its previous
+delivery keeps the project's value; a field only the delivery changed takes it; a field
+both changed keeps the project's value and is listed (unless the delivery is to win).
+
+Both tables are plain SQLite tables outside ``gpkg_contents`` (GDAL and QGIS do not list
+them; GDAL's ``validate_gpkg.py`` accepts the file). A PostGIS project keeps no memory: a
+re-delivery there updates what differs, as before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import shapely
+
+from citymgr_desktop.core import gpkg
+from citymgr_desktop.core.clock import now_iso
+from citymgr_desktop.core.model.delta import _value_from_json, _value_to_json, values_equal
+from citymgr_desktop.core.store import Store
+
+if TYPE_CHECKING:
+    from citymgr_desktop.core.importing.mapping import ImportMapping
+    from citymgr_desktop.core.importing.sources import SourceLayer, SourceOptions
+
+DELIVERED = "citymgr_import_delivered"
+MAPPINGS = "citymgr_import_mapping"
+GEOMETRY_TOLERANCE = 1e-6  # metres, as matching compares a geometry
+
+
+def _has(store: Store, table: str) -> bool:
+    if store.is_database:
+        return False
+    return store.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                              (table,)).fetchone() is not None
+
+
+def _create(store: Store) -> None:
+    store.conn.execute(f"CREATE TABLE IF NOT EXISTS {DELIVERED} (asset_uuid TEXT PRIMARY KEY "
+                       "NOT NULL, table_name TEXT NOT NULL, delivered TEXT NOT NULL, "
+                       "delivered_at TEXT)")
+    store.conn.execute(f"CREATE TABLE IF NOT EXISTS {MAPPINGS} (source TEXT PRIMARY KEY "
+                       "NOT NULL, mapping TEXT NOT NULL, saved_at TEXT)")
+
+
+def encode(values: dict[str, Any]) -> str:
+    """A delivery's values as the memory keeps them (geometries as WKB, dates as text)."""
+    return json.dumps({k: _value_to_json(v) for k, v in values.items() if v is not None},
+                      ensure_ascii=False, default=str, sort_keys=True)
+
+
+def decode(text: str) -> dict[str, Any]:
+    return {k: _value_from_json(v) for k, v in json.loads(text).items()}
+
+
+def same(_name: str, a: Any, b: Any) -> bool:
+    """Whether two values of a field are the same delivery value: geometries to 1 µm, dates
+    and their text alike (the memory keeps dates as text)."""
+    if isinstance(a, shapely.Geometry) and isinstance(b, shapely.Geometry):
+        return a.geom_type == b.geom_type and bool(
+            shapely.equals_exact(a, b, tolerance=GEOMETRY_TOLERANCE))
+    if a is not None and b is not None and type(a) is not type(b) and not (
+            isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        return str(a) == str(b)
+    return values_equal(a, b)
+
+
+def recall(store: Store, uuids: list[str]) -> dict[str, dict[str, Any]]:
+    """The values each of ``uuids`` last came with (assets without a memory are left out:
+    imported before the memory existed, or never imported)."""
+    if not uuids or not _has(store, DELIVERED):
+        return {}
+    rows = gpkg.select_in(store.conn, f"SELECT asset_uuid, delivered FROM {DELIVERED} "
+                          "WHERE asset_uuid IN ({marks})", uuids)
+    return {uid: decode(text) for uid, text in rows}
+
+
+def snapshot(store: Store, uuids: Iterable[str]) -> dict[str, str | None]:
+    """The memory rows of ``uuids`` as they are (None: none), to put back on undo."""
+    ids = list(uuids)
+    found: dict[str, str | None] = dict.fromkeys(ids)
+    if ids and _has(store, DELIVERED):
+        found.update(gpkg.select_in(store.conn, f"SELECT asset_uuid, delivered FROM "
+                                    f"{DELIVERED} WHERE asset_uuid IN ({{marks}})", ids))
+    return found
+
+
+def remember(store: Store, table: str, rows: Mapping[str, str | None]) -> None:
+    """Keep (or, for None, forget) the delivered values of assets: {asset_uuid: encoded}."""
+    if store.is_database or not rows:
+        return
+    _create(store)
+    at = now_iso()
+    store.conn.executemany(f"INSERT OR REPLACE INTO {DELIVERED} VALUES (?, ?, ?, ?)",
+                           [(u, table, t, at) for u, t in rows.items() if t is not None])
+    gone = [(u,) for u, t in rows.items() if t is None]
+    if gone:
+        store.conn.executemany(f"DELETE FROM {DELIVERED} WHERE asset_uuid = ?", gone)
+
+
+def source_key(path: str | Path, layer: str) -> str:
+    """How the memory names a source: its file name, and its layer where the layer is not
+    named after the file (as the ids of a source without an id field are prefixed)."""
+    name = Path(path).name
+    return name if layer in ("", Path(path).stem) else f"{name}/{layer}"
+
+
+def recall_mapping(store: Store, key: str) -> tuple[dict[str, Any], str] | None:
+    """The mapping (an import profile's dict) last used for the source ``key``, and when."""
+    if not _has(store, MAPPINGS):
+        return None
+    row = store.conn.execute(f"SELECT mapping, saved_at FROM {MAPPINGS} WHERE source = ?",
+                             (key,)).fetchone()
+    if row is None:
+        return None
+    try:
+        data = json.loads(row[0])
+    except ValueError:
+        return None
+    return (data, str(row[1] or "")) if isinstance(data, dict) else None
+
+
+def remember_mapping(store: Store, key: str, data: dict[str, Any]) -> None:
+    """Keep the mapping an import of the source ``key`` used (its profile's dict)."""
+    if store.is_database:
+        return
+    _create(store)
+    store.conn.execute(f"INSERT OR REPLACE INTO {MAPPINGS} VALUES (?, ?, ?)",
+                       (key, json.dumps(data, ensure_ascii=False, default=str),
+                        now_iso()))
+
+
+def remembered_mapping(store: Store, layer: SourceLayer, target: str | None = None
+                       ) -> tuple[ImportMapping, SourceOptions, str] | None:
+    """The mapping and source options the previous import of ``layer``'s source used (and
+    when), as the next import proposes them: fields the source no longer has are dropped;
+    None when there is none (or it was into another class than ``target``)."""
+    from citymgr_desktop.core.errors import CitymgrError
+    from citymgr_desktop.core.importing.profile import from_profile_dict
+
+    found = recall_mapping(store, source_key(layer.path, layer.name))
+    if found is None:
+        return None
+    try:
+        mapping, options = from_profile_dict(found[0])
+    except CitymgrError:  # a memory this version cannot read: suggest afresh
+        return None
+    if target is not None and mapping.table != target:
+        return None
+    names = set(layer.field_names())
+    mapping.fields = {k: v for k, v in mapping.fields.items() if v in names}
+    mapping.values = {k: v for k, v in mapping.values.items() if k in mapping.fields}
+    return mapping, options, found[1]
