@@ -201,12 +201,11 @@ def match(store: Store, prepared: Prepared, numbering: Numbering | None = None,
     deltas = _update_deltas(store, prepared, updates, outcomes, delivered, prefer_delivery)
     new = _new_assets(store, prepared, inserts, numbering)
     outcomes.extend((c.geom, "insert") for c in inserts)
-    if not store.is_database:  # a PostGIS project keeps no memory (memory.py)
-        values = [prepared.values(c) for c in inserts]
-        for uid, c, given in zip(new.uuids, inserts, values, strict=True):
-            given.pop("obj_code", None)
-            given[GEOM] = c.geom
-            delivered[uid] = memory.encode(given)
+    if inserts and not store.is_database:  # a PostGIS project keeps no memory (memory.py)
+        columns = {f: v for f, v in prepared.columns.items() if f != "obj_code"}
+        texts = memory.encode_columns(columns, [c.row for c in inserts],
+                                      [c.geom for c in inserts], GEOM)
+        delivered.update(zip(new.uuids, texts, strict=True))
     return ImportPlan(deltas, new, report, outcomes, delivered)
 
 
