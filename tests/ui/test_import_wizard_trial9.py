@@ -101,3 +101,42 @@ def test_trial9_redelivery_through_the_wizard(qtbot, window_in, tmp_path, shots,
     qtbot.waitUntil(lambda: not wiz.isVisible(), timeout=10_000)
     assert conditions(project) == {"HW-LD-0001": 1, "HW-LD-0002": 4, "HW-LD-0003": 2,
                                    "HW-LD-0005": 5, "HW-LD-0006": 1}
+
+
+def test_the_wizard_lets_the_delivery_win_where_both_changed(qtbot, window_in, tmp_path,
+                                                              shots):
+    project = src.new_project(tmp_path / "district.gpkg")
+    run(["import", project, trial9_bins(tmp_path / "a"), "--as", "litter_bin"]).ok()
+    with sqlite3.connect(project) as conn:
+        code = conn.execute("SELECT obj_code FROM litter_bin WHERE source_id = 'HW-LD-0001'"
+                            ).fetchone()[0]
+    run(["history", "add", project, "--asset", code, "--type", "inspection",
+         "--date", "2026-12-07", "--condition-after", "4"]).ok()
+    changed = trial9_bins(tmp_path / "b", ["危险", "良好", "良好", "一般", "特别差", "完好"])
+
+    window = window_in("en", project)
+    QSettings().setValue(source_page.SETTINGS_DIR, str(changed.parent))
+    menu_item(qtbot, window, "file", "Import data…")
+    qtbot.waitUntil(lambda: window.findChild(ImportWizard) is not None, timeout=10_000)
+    wiz = window.findChild(ImportWizard)
+    qtbot.waitExposed(wiz)
+    wiz.resize(1200, 760)
+    browse = next(b for b in wiz.source_page.findChildren(QPushButton) if b.text() == "Browse…")
+    with answer(qtbot, fill=choose_file(qtbot, changed), kind=QFileDialog):
+        qtbot.mouseClick(browse, LEFT)
+    qtbot.waitUntil(lambda: wiz.source_page.layer_combo.count() == 1, timeout=10_000)
+    for _ in range(3):
+        _next(qtbot, wiz)
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None and not wiz.busy(), timeout=30_000)
+    box = wiz.report_page.prefer_delivery
+    assert box.isVisible() and not box.isChecked()
+    assert "Changed both in the project and in the delivery" in \
+        wiz.report_page.text.toPlainText()
+    box.click()  # as a person ticks it: the check runs again, the delivery's values win
+    qtbot.waitUntil(lambda: wiz.state.dry_run is not None and not wiz.busy(), timeout=30_000)
+    assert wiz.state.dry_run.report.updated == 1 and box.isChecked()
+    shots("delivery-wins", wiz)
+    with qtbot.waitSignal(wiz.imported, timeout=30_000):
+        qtbot.mouseClick(wiz.button(QWizard.WizardButton.FinishButton), LEFT)
+    qtbot.waitUntil(lambda: not wiz.isVisible(), timeout=10_000)
+    assert conditions(project)["HW-LD-0001"] == 5

@@ -194,4 +194,6 @@ def remembered_mapping(store: Store, layer: SourceLayer, target: str | None = No
     names = set(layer.field_names())
     mapping.fields = {k: v for k, v in mapping.fields.items() if v in names}
     mapping.values = {k: v for k, v in mapping.values.items() if k in mapping.fields}
+    if not mapping.fields:  # none of its fields is left: the suggestions are better
+        return None
     return mapping, options, found[1]
