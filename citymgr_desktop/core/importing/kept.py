@@ -5,13 +5,11 @@ the delivery changed since the previous delivery (:mod:`memory` has the rule), w
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from citymgr_desktop.core.messages import msg, words
-
-if TYPE_CHECKING:
-    from citymgr_desktop.core.importing.report import ImportReport
 
 MAX_KEPT = 1000  # values the project kept, listed one by one (the counts go on)
 
@@ -52,19 +50,21 @@ def value_text(value: Any) -> str | None:
     return str(_plain(value))
 
 
-def kept_lines(r: ImportReport, lang: str, limit: int = 50) -> list[str]:
-    """What a re-delivery updated and kept, per field, and the list of kept values."""
+def kept_lines(updated: Counter[str], kept_edited: Counter[str], conflicts: Counter[str],
+               kept: list[KeptValue], lang: str, limit: int = 50) -> list[str]:
+    """What a re-delivery updated and kept, per field (the report's counts), and the list of
+    kept values, as ``citymgr import`` prints them."""
     lines: list[str] = []
-    for title, counts in ((msg("fields updated:"), r.fields_updated),
+    for title, counts in ((msg("fields updated:"), updated),
                           (msg("project's values kept (changed in the project since the "
                                "previous delivery, which has not changed them):"),
-                           r.kept_edited),
+                           kept_edited),
                           (msg("changed both in the project and in the delivery since the "
-                               "previous delivery:"), r.conflicts)):
+                               "previous delivery:"), conflicts)):
         if counts:
             lines.append("  " + words(title.render(lang), ", ".join(
                 f"{f} {n}" for f, n in counts.most_common())))
-    for k in r.kept[:limit]:
+    for k in kept[:limit]:
         taken = msg("project's value kept") if k.taken == "project" else \
             msg("delivery's value taken")
         lines.append("    " + msg("{code} (id {source_id}) {field}: project {project}, "
@@ -72,8 +72,8 @@ def kept_lines(r: ImportReport, lang: str, limit: int = 50) -> list[str]:
                                   code=k.obj_code, source_id=k.source_id, field=k.field,
                                   project=value_text(k.project), delivery=value_text(k.delivery),
                                   previous=value_text(k.previous), taken=taken).render(lang))
-    if len(r.kept) > limit or len(r.kept) < r.kept_edited.total() + r.conflicts.total():
-        more = r.kept_edited.total() + r.conflicts.total() - min(len(r.kept), limit)
+    if len(kept) > limit or len(kept) < kept_edited.total() + conflicts.total():
+        more = kept_edited.total() + conflicts.total() - min(len(kept), limit)
         lines.append("    " + msg("… and {more} more (--report lists up to {most})", more=more,
                                   most=MAX_KEPT).render(lang))
     return lines

@@ -296,7 +296,8 @@ class ImportReport:
             lines.append("  " + msg("mapping: as at the previous import of this source "
                                     "({when})", when=format_local_or_text(self.remembered)
                                     ).render(lang))
-        lines += kept_lines(self, lang)
+        lines += kept_lines(self.fields_updated, self.kept_edited, self.conflicts, self.kept,
+                            lang)
         if self.fields:
             lines.append("  " + msg("fields: {fields}", fields=", ".join(
                 f"{k} <- {v}" for k, v in self.fields.items())).render(lang))
