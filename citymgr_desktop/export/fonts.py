@@ -107,6 +107,11 @@ def _radical_table() -> dict[str, str]:
             table[f"{cp:04X}"] = f"{ord(target):04X}"
     for i in range(0, len(_RADICAL_PAIRS), 2):
         table[f"{ord(_RADICAL_PAIRS[i]):04X}"] = f"{ord(_RADICAL_PAIRS[i + 1]):04X}"
+    # ⼾ (KANGXI RADICAL DOOR): NFKC gives the traditional 戶, but a Simplified Chinese face
+    # (cjk_family's) shares the radical's glyph with 户, so "用户" was extracted as "用戶".
+    # Checked against Noto Sans/Serif CJK SC: the only Kangxi radical whose shared ideograph
+    # is not its NFKC form.
+    table["2F3E"] = "6237"
     return table
 
 

@@ -89,11 +89,34 @@ def test_citymgr_saves_count_once_and_a_no_change_update_not_at_all(published):
         assert db.get_row("road_segment", uuid)["version"] == now["version"]
 
 
+def _road(conn, uuid: str) -> tuple[float, str, int]:
+    return conn.execute("SELECT pci, pci_grade, version FROM road_segment WHERE asset_uuid "
+                        "= %s", (uuid,)).fetchone()
+
+
+def test_a_roads_grade_is_derived_by_the_database_whatever_the_client(published):
+    """``pci_grade`` follows ``pci`` and the road's class: a hand edit of the grade alone is
+    put back (no new version: nothing the person set is lost, the grade is never set by
+    hand), one of ``pci`` gets its grade and is a new version."""
+    with psycopg.connect(published) as conn:
+        uuid, pci, grade, version = conn.execute(
+            "SELECT asset_uuid, pci, pci_grade, version FROM road_segment WHERE pci >= 90 "
+            "LIMIT 1").fetchone()
+        assert grade == "excellent"
+        conn.execute("UPDATE road_segment SET pci_grade = 'poor' WHERE asset_uuid = %s",
+                     (uuid,))
+        assert _road(conn, uuid) == (pci, "excellent", version)
+        conn.execute("UPDATE road_segment SET pci = 10 WHERE asset_uuid = %s", (uuid,))
+        assert _road(conn, uuid) == (10, "poor", version + 1)
+
+
 def _drop_version_triggers(url: str) -> None:
     with psycopg.connect(url) as conn:
         for t in sc.ALL_TABLES:
             conn.execute(f'DROP TRIGGER "{t.name}_version" ON "{t.name}"')
         conn.execute("DROP FUNCTION citymgr_version()")
+        conn.execute("DROP TRIGGER road_segment_pci_grade ON road_segment")
+        conn.execute("UPDATE road_segment SET pci = 10 WHERE fid = 1")  # its grade left stale
 
 
 def test_an_older_database_gets_the_trigger_when_its_owner_opens_it(published, pg_cluster):
@@ -110,6 +133,12 @@ def test_an_older_database_gets_the_trigger_when_its_owner_opens_it(published, p
     assert any("version" in str(p.message) for p in validate_database(published))
     PostgisStore.open(published).close()
     assert not [p for p in validate_database(published) if "version" in str(p.message)]
+    with psycopg.connect(published) as conn:  # grades derived again, and from now on
+        assert conn.execute("SELECT pci_grade FROM road_segment WHERE fid = 1").fetchone() \
+            == ("poor",)
+        conn.execute("UPDATE road_segment SET pci = 95, road_class = 'secondary' WHERE fid = 1")
+        assert conn.execute("SELECT pci_grade FROM road_segment WHERE fid = 1").fetchone() \
+            == ("excellent",)
     out, rows = _edit_over_a_plain_update(published)
     assert rows["now"]["condition"] == 5 and len(out.conflicts) == 1
 

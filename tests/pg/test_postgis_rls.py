@@ -212,3 +212,50 @@ def test_a_qgis_layer_edit_of_another_districts_asset_is_not_reported_saved(publ
                      parts.username, other, "pw-li")
     assert not out["committed"]
     assert any(OWN in e and OTHER in e for e in out["errors"]), out["errors"]
+
+
+def _as_granted_before_the_guard(url: str) -> None:
+    """The rules an older citymgr's ``db grant`` left: update and delete policies that hide
+    another 街道's rows (an edit of one matches nothing), no guard triggers."""
+    from citymgr_desktop.core.store.postgis.rules import write_rule, write_rules
+
+    with psycopg.connect(url) as conn:
+        for table in write_rules():
+            rule = write_rule(table)
+            conn.execute(f'DROP TRIGGER "{table}_guard" ON "{table}"')
+            conn.execute(f'DROP POLICY citymgr_update ON "{table}"')
+            conn.execute(f'DROP POLICY citymgr_delete ON "{table}"')
+            conn.execute(f'CREATE POLICY citymgr_update ON "{table}" FOR UPDATE USING ({rule}) '
+                         f"WITH CHECK ({rule})")
+            conn.execute(f'CREATE POLICY citymgr_delete ON "{table}" FOR DELETE USING ({rule})')
+
+
+def test_an_older_grant_gets_the_guard_when_the_owner_opens_the_database(published, as_li):
+    """No ``db grant`` again: the owner's open puts the guard in (the grants are in the
+    database); until then ``validate`` names the command, and another login's open changes
+    nothing."""
+    from citymgr_desktop.core.store.postgis import PostgisStore
+    from citymgr_desktop.core.store.postgis.check import validate_database
+
+    _as_granted_before_the_guard(published)
+    with psycopg.connect(published) as conn:
+        other = _bin_of(conn, OTHER)
+    update = "UPDATE litter_bin SET condition = 5 WHERE asset_uuid = %s"
+    with psycopg.connect(as_li, password="pw-li") as conn:
+        assert conn.execute(update, (other,)).rowcount == 0  # nothing, and QGIS says saved
+
+    def warned() -> list[str]:
+        return [str(p.message) for p in validate_database(published)
+                if "citymgr db grant" in str(p.message)]
+
+    assert warned() and "--role ROLE --district 街道" in warned()[0]
+    PostgisStore.open(as_li, password="pw-li").close()  # not the owner: as before
+    assert warned()
+    PostgisStore.open(published).close()
+    assert not warned()
+    with psycopg.connect(as_li, password="pw-li") as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+            conn.execute(update, (other,))
+        assert OTHER in refused.value.diag.message_primary
+        conn.rollback()
+        assert conn.execute(update, (_bin_of(conn, OWN),)).rowcount == 1  # its own still

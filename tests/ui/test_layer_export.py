@@ -143,7 +143,7 @@ def test_layer_export_from_menu_context_menu_and_table(window_in, small_district
 
     with answer(qtbot, "确定", fill=fill_selected, kind=LayerExportDialog):
         qtbot.mouseClick(button, LEFT)
-    chosen_file = tmp_path / f"垃圾箱_{district}.csv"
+    chosen_file = tmp_path / f"垃圾箱-{district}.csv"
     assert seen["name"] == str(chosen_file)  # the folder remembered, the name suggested
     _wait_done(qtbot, feat, chosen_file)
     with open(chosen_file, encoding="utf-8-sig", newline="") as fh:
@@ -195,3 +195,28 @@ def test_the_dialog_opens_before_the_assets_are_counted(window_in, small_distric
     assert seen["chosen"] == "all"  # nothing selected, no filter: the one with assets
     assert counted_on_ui_thread and not any(counted_on_ui_thread)
     qtbot.waitUntil(lambda: not feat.counting.is_running(), timeout=20_000)
+
+
+def test_the_suggested_name_has_no_space_in_english(window_in, small_district, qtbot):
+    """Trial 10: "Litter bins_selected.csv". Words are joined by "-" in lower case, as the
+    work orders' export (workorders-12) and the monthly report (monthly-report-2026-11)."""
+    window = window_in("en", small_district)
+    bins = _bins(small_district, "1")
+    districts = {d for _u, d in bins}
+    assert len(districts) > 1  # bins of two 街道: the scope, not the 街道, names the file
+    two = [next(u for u, d in bins if d == name) for name in sorted(districts)[:2]]
+    window.selection.set_current_layer("litter_bin")
+    window.selection.set_selection("litter_bin", two)
+    seen: dict = {}
+
+    def fill(dialog):
+        _choose(qtbot, dialog.scope, "selected")
+        pick(qtbot, dialog.format, "csv")
+        seen["selected"] = dialog.path.text()
+        _choose(qtbot, dialog.scope, "all")
+        seen["all"] = dialog.path.text()
+
+    with answer(qtbot, "Cancel", fill=fill, kind=LayerExportDialog):
+        menu_item(qtbot, window, "layer", "Export layer")
+    assert seen["selected"].endswith("/litter-bins-selected.csv"), seen
+    assert seen["all"].endswith("/litter-bins.csv"), seen

@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Let an existing PostgreSQL role read the whole project and change only "
         "the assets of one sub-district (街道): row-level security, so the database itself "
         "refuses a change to another sub-district's asset. Run as the database's owner; "
-        "repeat for more sub-districts.",
+        "repeat for more sub-districts. A database granted by an older citymgr gets the "
+        "current rules when its owner next opens it for writing (no need to grant again).",
         epilog="example:\n  createuser --pwprompt li_si\n"
         "  citymgr db grant service=city --role li_si --district 粮道街道",
         formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -76,6 +76,25 @@ def is_writable(path: Path) -> bool:
             and bool(mode & 0o222))
 
 
+def why_read_only(path: Path) -> str:
+    """Why :func:`is_writable` says no, for the window to tell the user what to change:
+    ``"mount"`` (a read-only drive or mount: no permission helps), ``"file"`` (the file's
+    permissions or read-only mark), ``"folder"`` (its folder's: the recovery and sync files
+    live beside it); ``""`` when the file may be written."""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "mount"
+    except (OSError, AttributeError):  # no statvfs on Windows: the permissions tell
+        pass
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "file"
+    if not (os.access(path, os.W_OK) and mode & 0o222):
+        return "file"
+    return "" if os.access(path.parent, os.W_OK) else "folder"
+
+
 def sqlite_error(path: Path, exc: sqlite3.Error, *, writing: bool = False) -> CitymgrError:
     """An SQLite failure on ``path`` as one of our errors, with what to do. ``writing``: it
     happened inside a write transaction (which SQLite or the store rolled back)."""

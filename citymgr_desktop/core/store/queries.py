@@ -100,10 +100,10 @@ class StoreQueries(StoreCommon):
             self.conn, f"SELECT fid, {key} FROM {gpkg.quote_ident(layer)} "
             f"WHERE {key} IN ({{marks}})", uuids)}
 
-    def may_change(self, layer: str, uuid: str) -> bool:
-        """Whether this asset may be changed here: in a file, unless it is open read-only
-        (a database answers by its row-level security)."""
-        return not getattr(self, "read_only", False)
+    def unchangeable(self, layer: str, uuids: Iterable[str]) -> list[str]:
+        """Those of ``uuids`` that may not be changed here: in a file, none unless it is
+        open read-only (a database answers by its row-level security)."""
+        return list(uuids) if getattr(self, "read_only", False) else []
 
     def referenced_assets(self, uuids: Iterable[str]) -> set[str]:
         """Which of ``uuids`` a maintenance record or a work order points at."""

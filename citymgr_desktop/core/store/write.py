@@ -249,18 +249,20 @@ def _missing(conn: sqlite3.Connection, table: sc.Table, uuids: list[str]) -> lis
     return [u for u in uuids if u not in found]
 
 
-def pci_grade_case_sql() -> str:
-    """An SQL CASE that derives ``pci_grade`` from ``pci`` and ``road_class``."""
+def pci_grade_case_sql(row: str = "") -> str:
+    """An SQL CASE that derives ``pci_grade`` from ``pci`` and ``road_class`` (of the row
+    ``row``, e.g. ``NEW.`` in a PostgreSQL trigger)."""
+    pci, road_class = f"{row}pci", f"{row}road_class"
     parts = []
     for cls, (a, b, c) in dm._PCI_THRESHOLDS.items():
         parts.append(
-            f"WHEN road_class = '{cls}' THEN CASE WHEN pci >= {a} THEN 'excellent' "
-            f"WHEN pci >= {b} THEN 'good' WHEN pci >= {c} THEN 'fair' ELSE 'poor' END"
+            f"WHEN {road_class} = '{cls}' THEN CASE WHEN {pci} >= {a} THEN 'excellent' "
+            f"WHEN {pci} >= {b} THEN 'good' WHEN {pci} >= {c} THEN 'fair' ELSE 'poor' END"
         )
     a, b, c = dm._PCI_THRESHOLDS["secondary"]
-    default = (f"CASE WHEN pci >= {a} THEN 'excellent' WHEN pci >= {b} THEN 'good' "
-               f"WHEN pci >= {c} THEN 'fair' ELSE 'poor' END")
-    return f"CASE WHEN pci IS NULL THEN NULL {' '.join(parts)} ELSE {default} END"
+    default = (f"CASE WHEN {pci} >= {a} THEN 'excellent' WHEN {pci} >= {b} THEN 'good' "
+               f"WHEN {pci} >= {c} THEN 'fair' ELSE 'poor' END")
+    return f"CASE WHEN {pci} IS NULL THEN NULL {' '.join(parts)} ELSE {default} END"
 
 
 def _derive_pci_grade(conn: sqlite3.Connection, uuids: list[str]) -> None:

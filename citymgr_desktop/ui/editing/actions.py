@@ -24,7 +24,8 @@ from citymgr_desktop.ui.editing.attribute_table_widget import AttributeTableWidg
 from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.point_tools import AddPointTool, MovePointTool
 from citymgr_desktop.ui.editing.toolbar_icons import toolbar_icon
-from citymgr_desktop.ui.editing.write_guard import may_step, refuse_others, save_first
+from citymgr_desktop.ui.editing.write_guard import may_step, save_first
+from citymgr_desktop.ui.shell.district_limits import refuse_others
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import database_guarded, run_task, show_error
 
@@ -46,8 +47,10 @@ class EditingActions(QObject):
     show_table: Callable[..., None]
     update_title: Callable[[], None]
 
-    def _action(self, text: str, slot: Any, *keys: Any, checkable: bool = False) -> QAction:
+    def _action(self, text: str, slot: Any, *keys: Any, checkable: bool = False,
+                name: str = "") -> QAction:
         action = QAction(text, self.window)
+        action.setObjectName(name)
         if keys:
             action.setShortcuts([QKeySequence(k) for k in keys])
         action.setCheckable(checkable)
@@ -64,28 +67,24 @@ class EditingActions(QObject):
         self.save_action = self._action(self.tr("Save edits"), self.save, "Ctrl+S")
         self.discard_action = self._action(self.tr("Discard edits…"), self.discard)
         self.add_action = self._action(self.tr("Add point asset"), self.toggle_add, "Ctrl+.",
-                                       checkable=True)
-        self.add_action.setObjectName("action_add_point")
+                                       checkable=True, name="action_add_point")
         self.move_action = self._action(self.tr("Move point asset"), self.toggle_move, "Ctrl+,",
-                                        checkable=True)
-        self.move_action.setObjectName("action_move_point")
+                                        checkable=True, name="action_move_point")
         self.add_tool = AddPointTool(self._add_clicked)
         self.move_tool = MovePointTool(self._pick, self._move_to,
                                        lambda: w.canvas.view().units_per_pixel)
         w.tools.register(self.add_tool, self.add_action)
         w.tools.register(self.move_tool, self.move_action)
         self.delete_action = self._action(self.tr("Delete selected assets…"), self.delete,
-                                          "Del")
-        self.delete_action.setObjectName("action_delete_assets")
+                                          "Del", name="action_delete_assets")
         self.form_action = self._action(self.tr("Asset form…"), self.form_of_selection,
-                                        "Ctrl+E")
-        self.form_action.setObjectName("action_asset_form")
+                                        "Ctrl+E", name="action_asset_form")
         self.bulk_action = self._action(self.tr("Set field on selected…"), self.bulk_edit,
-                                        "Ctrl+Shift+B")
-        self.bulk_action.setObjectName("action_bulk_edit")
+                                        "Ctrl+Shift+B", name="action_bulk_edit")
         self.calc_action = self._action(self.tr("Field calculator…"), self.field_calculator,
-                                        "Ctrl+I")
-        self.table_action = self._action(self.tr("Attribute table"), self.show_table, "F6")
+                                        "Ctrl+I", name="action_field_calculator")
+        self.table_action = self._action(self.tr("Attribute table"), self.show_table, "F6",
+                                         name="action_attribute_table")
         menu = w.menu("edit")
         first = menu.actions()[0] if menu.actions() else None  # ours go on top
         for a in (self.undo_action, self.redo_action, None, self.save_action,
@@ -103,9 +102,7 @@ class EditingActions(QObject):
             action.setIcon(toolbar_icon(name))
         for action, name in ((self.undo_action, "action_undo"), (self.redo_action, "action_redo"),
                              (self.save_action, "action_save_edits"),
-                             (self.discard_action, "action_discard_edits"),
-                             (self.calc_action, "action_field_calculator"),
-                             (self.table_action, "action_attribute_table")):
+                             (self.discard_action, "action_discard_edits")):
             action.setObjectName(name)
         bar = w.toolbar()
         bar.addSeparator()
@@ -223,9 +220,11 @@ class EditingActions(QObject):
             self.window.status(self.tr("No asset here; click on the asset to move"))
             return None
         layer, uuid = hits[0]
-        self._moving = (layer, uuid)
         self.window.selection.replace_all({layer: [uuid]})
         self.window.selection.set_current_layer(layer)
+        if refuse_others(self.window, self.session, layer, [uuid], self.tr("Move point asset")):
+            return None
+        self._moving = (layer, uuid)
         self.window.status(self.tr("Now click its new position"))
         data = self.window.map_data
         if data is None:
@@ -295,7 +294,7 @@ class EditingActions(QObject):
                                 read_only=True).exec()
             return
         row = self.session.row(layer, uuid)
-        if not self.session.is_new(layer, uuid) and not store.may_change(layer, uuid):
+        if not self.session.is_new(layer, uuid) and store.unchangeable(layer, [uuid]):
             AssetFormDialog(self.window, sc.table(layer), row, lang=self.lang, read_only=True,
                             read_only_note=self.tr(
                                 "The database lets you change only the assets of the "
@@ -313,8 +312,7 @@ class EditingActions(QObject):
         if self.session is None or not layer or not uuids or \
                 refuse_others(self.window, self.session, layer, uuids, self.tr("Delete assets")):
             return
-        cmd = self._run(self.tr("Delete assets"), ec.delete_or_retire, self.session, layer,
-                        uuids)
+        cmd = self._run(self.tr("Delete assets"), ec.delete_or_retire, self.session, layer, uuids)
         if cmd is None or not self.confirm_delete(self._label(cmd)):
             return
         self._run(self.tr("Delete assets"), self.session.push, cmd)
@@ -329,7 +327,8 @@ class EditingActions(QObject):
     def bulk_edit(self) -> None:
         layer = self.layer()
         uuids = self.selected(layer) if layer else []
-        if self.session is None or not layer or not uuids:
+        if self.session is None or not layer or not uuids or \
+                refuse_others(self.window, self.session, layer, uuids, self.tr("Set field")):
             return
         dlg = BulkEditDialog(self.window, sc.table(layer), len(uuids), self.lang)
         if dlg.exec() == QDialog.DialogCode.Accepted:
@@ -369,6 +368,8 @@ class EditingActions(QObject):
         if not uuids:
             model = self.table.model if self.table.layer == layer else None
             uuids = self.session.select(layer, model.expression if model else None)
+        if refuse_others(self.window, self.session, layer, uuids, self.tr("Field calculator")):
+            return
         # imported when asked for: it brings pandas (0.7 s at start-up otherwise)
         from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
 

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from citymgr_desktop.core.clock import office_zone
 from citymgr_desktop.core.editing import EditEvent, EditSession
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.expression import Expression
@@ -208,7 +209,12 @@ class AttributeTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f.label(self.lang) if f else self.columns[section]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{f.zh} / {f.en} ({f.name})" if f else self.columns[section]
+            if f is None:
+                return self.columns[section]
+            tip = f"{f.zh} / {f.en} ({f.name})"
+            # times are shown in office time, as in Identify and the exports (display_value)
+            return f"{tip}\n{office_zone(self.lang)}" if f.type is sc.FieldType.DATETIME \
+                else tip
         return None
 
     def row_values(self, row: int) -> tuple | None:

@@ -65,25 +65,3 @@ def may_step(window: Window, command: object | None, redo: bool) -> bool:
     return window.may_write(window, i18n.tr(  # type: ignore[arg-type]
         "This step writes into the file itself. Save your edits first."),
         i18n.tr("Save and redo") if redo else i18n.tr("Save and undo"))
-
-
-def refuse_others(window: Window, session: EditSession, layer: str, uuids: list[str],
-                  title: str) -> bool:
-    """True (and a message naming the first such asset by code, name and 街道) when one of
-    ``uuids`` is a saved asset this login may not change (a 街道-limited database login:
-    row-level security): the action is refused before it becomes an edit that only the save
-    would refuse, as the asset form is read-only for them."""
-    store = window.store
-    if store is None or not store.is_database:
-        return False
-    for uuid in uuids:
-        if session.is_new(layer, uuid) or store.may_change(layer, uuid):
-            continue
-        row = session.row(layer, uuid)
-        asset = " ".join(str(row[k]) for k in ("obj_code", "name") if row.get(k))
-        QMessageBox.warning(window, title, i18n.tr(
-            "%1 belongs to %2: the database lets you change only the assets of the "
-            "sub-districts (街道) granted to you. Nothing was changed.")
-            .replace("%1", asset or uuid).replace("%2", str(row.get("district") or "?")))
-        return True
-    return False

@@ -98,11 +98,13 @@ class LayerExportFeature(QObject):
     def _names(self, layer: str, selected: list[str], filtered: dict[str, Any] | None
                ) -> dict[str, str]:
         """File names per scope: the layer, then the 街道 when the assets share one, else
-        the scope (垃圾箱_徐家棚街道, 垃圾箱_所选)."""
+        the scope (垃圾箱-徐家棚街道, 垃圾箱-所选, litter-bins-selected): words joined by "-"
+        and lower case, no spaces, as the work orders' (workorders-12) and the monthly
+        report's (monthly-report-2026-11) names."""
         lang = label_language()
         base = sc.table(layer).label(lang)
-        names = {"all": base, "selected": f"{base}_{self.tr('selected')}",
-                 "filtered": f"{base}_{self.tr('filtered')}"}
+        names = {"all": base, "selected": f"{base}-{self.tr('selected')}",
+                 "filtered": f"{base}-{self.tr('filtered')}"}
         store = self.window.store
         if selected and store is not None and len(selected) <= 5000:
             session = self.window.edit_session
@@ -110,12 +112,12 @@ class LayerExportFeature(QObject):
                     else store.get_rows(layer, selected, fields=["district"]))
             districts = {r.get("district") for r in rows.values()}
             if len(districts) == 1 and None not in districts:
-                names["selected"] = f"{base}_{districts.pop()}"
+                names["selected"] = f"{base}-{districts.pop()}"
         text = getattr(filtered.get("where") if filtered else None, "text", "") or ""
         found = set(_DISTRICT.findall(str(text)))
         if len(found) == 1:
-            names["filtered"] = f"{base}_{found.pop()}"
-        return names
+            names["filtered"] = f"{base}-{found.pop()}"
+        return {scope: "-".join(name.split()).lower() for scope, name in names.items()}
 
     def export(self, layer: str | None = None, values: dict[str, Any] | None = None) -> None:
         """Export ``layer`` (the current one by default); ``values`` skip the dialog."""

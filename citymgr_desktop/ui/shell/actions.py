@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from citymgr_desktop.ui.shell.window import Window
 
+FILE_ACTIONS = ("close", "export_image")  # enabled while a file is open
 MENU_KEYS = ("file", "edit", "view", "layer", "asset", "workorder", "tools", "settings", "help")
 
 
@@ -171,6 +172,10 @@ def build(w: Window, recent_menu: QMenu, panels_menu: QMenu) -> dict[str, QActio
     tb.addSeparator()
     tb.addWidget(locate_box)
     w.setProperty("locate_box", locate_box)
+    for key in FILE_ACTIONS:  # nothing to close or to draw without a file (trial 10)
+        acts[key].setEnabled(False)
+    w.storeChanged.connect(lambda store: [acts[key].setEnabled(store is not None)
+                                          for key in FILE_ACTIONS])
     return acts
 
 

@@ -34,7 +34,7 @@ from citymgr_desktop.ui.map.status_bar import MapStatusBar
 from citymgr_desktop.ui.selection import SelectionModel
 from citymgr_desktop.ui.shell import actions as window_actions
 from citymgr_desktop.ui.shell import database as db
-from citymgr_desktop.ui.shell import features
+from citymgr_desktop.ui.shell import features, read_only, start_page
 from citymgr_desktop.ui.shell import file_session as fs
 from citymgr_desktop.ui.shell import first_view as fv
 from citymgr_desktop.ui.shell import select_identify as si
@@ -102,6 +102,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.setStatusBar(self.status_bar)
         self.actions_by_name = window_actions.build(self, self.recent_menu, self.panels_menu)
         self.actions_by_name["refresh"].triggered.connect(self._ask_the_file)
+        self.read_only_indicator = read_only.install(self)
         self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
         self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
         self.tools = self.canvas.tools
@@ -110,6 +111,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
             self.install_features()
         window_actions.finish(self, self.actions_by_name)
         self._restore_settings()
+        self.start_page = start_page.install(self, self.actions_by_name, self.recent_menu)
         self._update_title()
 
     # -- the contract (docs/ui-architecture.md) -------------------------------------------

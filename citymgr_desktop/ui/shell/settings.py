@@ -6,6 +6,7 @@ layout need only Qt's ``QMainWindow``.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop import __version__
+from citymgr_desktop.core.clock import now_iso
 from citymgr_desktop.core.store.targets import is_database_target
 from citymgr_desktop.ui import i18n
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 MAX_RECENT = 10
 RECENT_KEY = "files/recent"
+OPENED_KEY = "files/recent_opened"  # JSON {path: when it was last opened, stored UTC text}
 
 
 def start_folder() -> str:
@@ -58,10 +61,23 @@ def recent_files() -> list[str]:
     return [str(v) for v in ([value] if isinstance(value, str) else value)]
 
 
+def recent_opened() -> dict[str, str]:
+    """When each recent file was last opened (stored UTC text; files opened before this was
+    kept have none)."""
+    try:
+        value = json.loads(str(QSettings().value(OPENED_KEY, "") or "{}"))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def add_recent(w: Window, menu: QMenu, path: str) -> None:
-    """Put ``path`` first in the recent files and in File > Open Recent (``menu``)."""
-    files = [p for p in recent_files() if p != path]
-    QSettings().setValue(RECENT_KEY, [path, *files][:MAX_RECENT])
+    """Put ``path`` first in the recent files and in File > Open Recent (``menu``), and
+    remember when it was opened (the start page shows it)."""
+    files = [path, *(p for p in recent_files() if p != path)][:MAX_RECENT]
+    QSettings().setValue(RECENT_KEY, files)
+    opened = {p: t for p, t in recent_opened().items() if p in files} | {path: now_iso()}
+    QSettings().setValue(OPENED_KEY, json.dumps(opened, ensure_ascii=False))
     fill_recent(w, menu)
 
 

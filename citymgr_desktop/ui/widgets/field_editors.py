@@ -62,9 +62,13 @@ def show_read_only(edit: QLineEdit, read_only: bool = True) -> None:
 
 
 def display_value(f: sc.Field, value: Any, lang: str) -> str:
-    """How a stored value reads in a table cell: labels for codes, trimmed numbers."""
+    """How a stored value reads in a table cell: labels for codes, trimmed numbers, times in
+    office time as Identify and the exports show them (the stored UTC text would put another
+    date on the same record)."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
+    if f.type is sc.FieldType.DATETIME and isinstance(value, str):
+        return format_local_or_text(value)
     domain = f.get_domain()
     if isinstance(domain, dm.CodedDomain):
         for code in domain.codes:

@@ -6,6 +6,7 @@ saved with Ctrl+S together with the asset edits, shown everywhere as if saved.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import shapely
@@ -14,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import DeltaSet
 from citymgr_desktop.core.workorders import deadlines as dl
 from citymgr_desktop.core.workorders import orders as wo
@@ -22,6 +24,7 @@ from citymgr_desktop.core.workorders.extend import check_open, plan_extend
 from citymgr_desktop.core.workorders.query import assignees, list_orders, load_report
 from citymgr_desktop.export.workorders.exporter import export_orders
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.shell.district_limits import refuse_others
 from citymgr_desktop.ui.shell.window import Window
 from citymgr_desktop.ui.worker import run_task, show_error
 from citymgr_desktop.ui.workorders.calendar_dialog import WorkCalendarDialog
@@ -147,16 +150,31 @@ class WorkOrdersFeature(QObject):
         store = self.window.store
         if store is None or self.window.edit_session is None:
             return None
-        dlg = WorkOrderDialog(self.window, store, self.window.selection.all(),
-                              self.window.current_layer(), self.pending)
+        chosen = self.window.selection.all()
+        if self._others_assets((c, u) for c, uuids in chosen.items() for u in uuids):
+            return None
+        dlg = WorkOrderDialog(self.window, store, chosen, self.window.current_layer(),
+                              self.pending)
         if not dlg.exec() or dlg.spec() is None:
             return dlg
         self.create(dlg.spec())
         return dlg
 
+    def _others_assets(self, assets: Iterable[tuple[str, str]]) -> bool:
+        """True, and the refusal naming them, when some of ``assets`` ((class, uuid)) are
+        saved assets of a 街道 this database login may not change: the database refuses
+        an order's links to them (``postgis/rules.py``)."""
+        session, by_class = self.window.edit_session, {}
+        for cls, uuid in assets:
+            if cls in sc.ASSET_TABLES_BY_NAME:
+                by_class.setdefault(cls, []).append(uuid)
+        return session is not None and any(
+            refuse_others(self.window, session, cls, uuids, self.tr("New work order"))
+            for cls, uuids in by_class.items())
+
     def create(self, spec: wo.OrderSpec) -> str | None:
         session = self.window.edit_session
-        if session is None:
+        if session is None or self._others_assets(spec.assets):
             return None
         try:
             deltas = wo.plan_create(self.window.store, spec, self.window.user_name(),
@@ -185,19 +203,25 @@ class WorkOrdersFeature(QObject):
         self.move(cases[0], *dlg.result_values())
 
     def _refused(self, order: dict[str, Any], title: str) -> bool:
-        """True, and a message naming the order and its 街道, for a saved order a 街道-limited
-        database login may not change (row-level security, as the asset form is read-only
+        """True, and a message naming the order and its 街道 (its assets'), for a saved order
+        a 街道-limited database login may not change (the database's rule: every asset of
+        the order in the login's 街道, ``Store.unchangeable``; as the asset form is read-only
         for other 街道's assets): refused before it becomes an edit only the save refuses."""
         store, session = self.window.store, self.window.edit_session
         uuid = order["work_order_uuid"]
         if store is None or session is None or not store.is_database or \
-                session.is_new("work_order", uuid) or store.may_change("work_order", uuid):
+                session.is_new("work_order", uuid) or not store.unchangeable("work_order", [uuid]):
             return False
+        districts: set[str] = set()  # an order is its assets' (the database's rule)
+        for cls, asset in wo.assets_of(store, uuid, session.pending):
+            row = store.get_rows(cls, [asset], ["district"]).get(asset) or {}
+            districts.add(str(row.get("district") or "?"))
+        where = "、".join(sorted(districts)) if districts else order.get("district")
         QMessageBox.warning(self.window, title, self.tr(
             "Work order %1 belongs to %2: the database lets you change only the work orders "
             "of the sub-districts (街道) granted to you. Nothing was changed.").replace(
             "%1", str(order["case_no"])).replace(
-            "%2", str(order.get("district") or self.tr("the district bureau"))))
+            "%2", str(where or self.tr("the district bureau"))))
         return True
 
     def move(self, case: str, to: str, by: str, note: str | None,

@@ -10,7 +10,11 @@ from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.progress import Progress, ensure
 from citymgr_desktop.core.store.postgis.ddl import VERSION_COLUMN, ident
 from citymgr_desktop.core.store.postgis.store import PostgisStore
-from citymgr_desktop.core.store.postgis.upgrade import stale_domains, unversioned_tables
+from citymgr_desktop.core.store.postgis.upgrade import (
+    stale_domains,
+    unguarded,
+    unversioned_tables,
+)
 from citymgr_desktop.core.store.problems import Problem
 
 
@@ -44,6 +48,14 @@ def validate_database(target: str, progress: Progress | None = None,
                 "its version does not count edits made in QGIS or SQL, which a citymgr "
                 "save can then overwrite; the trigger is added when the database's owner "
                 "next opens it for writing")))
+        if unguarded(db.conn):  # granted 街道 before the guard triggers
+            problems.append(Problem("warning", "citymgr_role_district", msg(
+                "its logins were granted sub-districts (街道) by an older citymgr: QGIS and "
+                "SQL edits of another sub-district's rows are not refused with a message "
+                "(they change nothing, and QGIS reports them saved); the rules are renewed "
+                "when the database's owner next opens it for writing, or by running "
+                "'citymgr db grant {target} --role ROLE --district 街道' again",
+                target=db.path)))
         prog.update(1, 3, msg("schema"))
         srid = db.srid
         for table in sc.ASSET_TABLES:

@@ -53,22 +53,40 @@ class PostgisQueries(StoreCommon):
             "ORDER BY (obj_code = %s) IS TRUE DESC, obj_code LIMIT %s",
             (text, prefix, like_contains(text), text, limit))]
 
-    def may_change(self, layer: str, uuid: str) -> bool:
-        """Whether this login may change the saved asset ``uuid`` (``db grant``'s row-level
-        security: a role granted 街道 changes only their assets; read-only grants none)."""
-        if getattr(self, "read_only", False):
+    def unchangeable(self, layer: str, uuids: Iterable[str]) -> list[str]:
+        """Those of the saved rows ``uuids`` of ``layer`` (an asset layer or
+        ``work_order``) this login may not change, in their order: a login granted 街道 by
+        ``db grant`` is asked the database's own rule in one query (``postgis/rules.py``: an
+        asset of its 街道; an order when every asset of it is, one without assets by its
+        own 街道), so what passes here passes the save; a login without grants by its UPDATE
+        right (a read-only store: all of them)."""
+        wanted = list(uuids)
+        if not wanted or getattr(self, "read_only", False):
+            return wanted
+        if not self._granted():
+            may = self.conn.execute("SELECT has_table_privilege(current_user, %s, 'UPDATE')",
+                                    (layer,)).fetchone()[0]
+            return [] if may else wanted
+        from citymgr_desktop.core.store.postgis.rules import write_rule
+
+        if self.conn.execute("SELECT to_regprocedure('citymgr_order_writable(text, text)')"
+                             ).fetchone()[0]:
+            rule = write_rule(layer)
+        else:  # granted by the first citymgr with grants (its rule: the row's own 街道)
+            rule = (f"EXISTS (SELECT 1 FROM citymgr_role_district g WHERE g.role = "
+                    f"current_user AND NOT g.read_only AND g.district = {ident(layer)}.district)")
+        key = ident(sc.table(layer).key)
+        refused = {r[0] for r in self.conn.execute(
+            f"SELECT {key} FROM {ident(layer)} WHERE {key} = ANY(%s) AND NOT "
+            f"COALESCE({rule}, false)", (wanted,))}
+        return [u for u in wanted if u in refused]
+
+    def _granted(self) -> bool:
+        """Whether ``db grant`` gave this login 街道 (a row in ``citymgr_role_district``)."""
+        if not self.conn.execute("SELECT to_regclass('citymgr_role_district')").fetchone()[0]:
             return False
-        if self.conn.execute("SELECT to_regclass('citymgr_role_district')").fetchone()[0]:
-            granted = self.conn.execute(
-                "SELECT district, read_only FROM citymgr_role_district WHERE role = "
-                "current_user").fetchall()
-            if granted:
-                row = self.conn.execute(f"SELECT district FROM {ident(layer)} WHERE "
-                                        f"{ident(sc.table(layer).key)} = %s",
-                                        (uuid,)).fetchone()
-                return row is not None and any(d == row[0] and not ro for d, ro in granted)
-        return bool(self.conn.execute("SELECT has_table_privilege(current_user, %s, 'UPDATE')",
-                                      (layer,)).fetchone()[0])
+        return self.conn.execute("SELECT EXISTS (SELECT 1 FROM citymgr_role_district WHERE "
+                                 "role = current_user)").fetchone()[0]
 
     def interrupt(self) -> None:
         """Cancel the query running on this store's connection, from any thread."""

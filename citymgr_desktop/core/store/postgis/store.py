@@ -10,7 +10,7 @@ the same shapes (rows by uuid with Shapely geometries, GeoDataFrames indexed by 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from citymgr_desktop.core.errors import (
@@ -62,6 +62,7 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
         self.absent: dict[str, frozenset[str]] = {}  # the schema is always this version's
         self.stale: frozenset[str] = frozenset()  # coded domains left older (postgis/upgrade)
         self.unversioned: frozenset[str] = frozenset()  # tables without the version trigger
+        self.unguarded = False  # granted 街道 before the guard triggers (postgis/upgrade)
         self._meta_cache: dict[str, str] = {}
         self._is_project = False
         self._listener: Any = None
@@ -85,12 +86,11 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
 
     def _renew_domains(self) -> None:
         """Opened for writing: bring coded domains the database has from before they
-        gained codes up to the model, with its QGIS project, and give tables from before
-        the version trigger that trigger (``postgis/upgrade.py``). A login that is not the
-        owner, or a table busy past the lock timeout, leaves them as they are (``stale``,
-        ``unversioned``) and the store opens all the same."""
-        import psycopg
-
+        gained codes up to the model, with its QGIS project, give tables from before the
+        version trigger that trigger, and a database granted 街道 before the guard triggers
+        this version's rules (``postgis/upgrade.py``). A login that is not the owner, or a
+        table busy past the lock timeout, leaves them as they are (``stale``,
+        ``unversioned``, ``unguarded``) and the store opens all the same."""
         from citymgr_desktop.core.store.postgis import upgrade
 
         try:
@@ -101,25 +101,35 @@ class PostgisStore(PostgisReads, PostgisQueries, PostgisFigures):
             return
         self.stale = upgrade.stale_domains(self.conn)
         self.unversioned = upgrade.unversioned_tables(self.conn)
-        if self.stale:
-            try:
-                with self.conn.transaction():
-                    if upgrade.renew_domains(self.conn, self.stale) and \
-                            "qgis_projects" in self._tables():
-                        from citymgr_desktop.core.store.postgis import qgis_project
+        self.unguarded = upgrade.unguarded(self.conn)
 
-                        qgis_project.write_project(self.conn, self.target, self.srid,
-                                                   qgis_project.extent_of(self.layers()))
-                self.stale = frozenset()
-            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
-                pass
-        if self.unversioned:
-            try:
-                with self.conn.transaction():
-                    upgrade.add_version_triggers(self.conn, self.unversioned)
-                self.unversioned = frozenset()
-            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
-                pass
+        def renew_stale() -> None:
+            if upgrade.renew_domains(self.conn, self.stale) and \
+                    "qgis_projects" in self._tables():
+                from citymgr_desktop.core.store.postgis import qgis_project
+
+                qgis_project.write_project(self.conn, self.target, self.srid,
+                                           qgis_project.extent_of(self.layers()))
+
+        if self.stale and self._upgrade(renew_stale):
+            self.stale = frozenset()
+        if self.unversioned and self._upgrade(
+                lambda: upgrade.add_version_triggers(self.conn, self.unversioned)):
+            self.unversioned = frozenset()
+        if self.unguarded and self._upgrade(lambda: upgrade.renew_grants(self.conn)):
+            self.unguarded = False
+
+    def _upgrade(self, step: Callable[[], object]) -> bool:
+        """``step`` in one transaction; False (nothing changed) when this login may not
+        (not the owner) or a table stayed busy past the lock timeout."""
+        import psycopg
+
+        try:
+            with self.conn.transaction():
+                step()
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.LockNotAvailable):
+            return False
+        return True
 
     def reader(self) -> PostgisStore:
         """Another, read-only store on the same database with a connection of its own (a

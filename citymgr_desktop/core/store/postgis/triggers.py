@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.store.postgis.connection import ident
+from citymgr_desktop.core.store.write import pci_grade_case_sql
 
 DB_USER_COLUMN = "db_user"
+PCI_GRADE_TRIGGER = "road_segment_pci_grade"
 LINK_TABLES = ("maintenance_record", "work_order_asset")
 
 
@@ -32,8 +34,9 @@ def _referenced(row: str) -> str:
 
 
 # an UPDATE that left ``version`` as it was: the writer knows nothing of it. An update
-# that changes nothing but what the database derives (db_user, a road's pci_grade, set by
-# citymgr's own second statement of a save) is no new version; ``updated_at``/``updated_by``
+# that changes nothing but what the database derives (db_user; a road's pci_grade, derived
+# by ``pci_grade_ddl``'s trigger before this one, and set again by citymgr's own second
+# statement of a save where a database lacks it) is no new version; ``updated_at``/``updated_by``
 # (trigger argument 'stamped': the table has them) are set unless the writer set them, in
 # the app's form (UTC, milliseconds, Z) and to the database login
 VERSION_DDL = (
@@ -59,6 +62,24 @@ def version_trigger(table: sc.Table) -> str:
     return (f"CREATE TRIGGER {ident(version_trigger_name(table))} BEFORE UPDATE ON "
             f"{ident(table.name)} FOR EACH ROW WHEN (NEW.version IS NOT DISTINCT FROM "
             f"OLD.version) EXECUTE FUNCTION citymgr_version({argument})")
+
+
+def pci_grade_ddl() -> list[str]:
+    """A road's ``pci_grade`` is derived from its ``pci`` and ``road_class`` (the model's
+    rule, as the GeoPackage store derives it): the database derives it on every insert and
+    update, whatever the client, so a QGIS or SQL edit of ``pci`` gets its grade, and one
+    of ``pci_grade`` alone is put back (nothing of the person's is lost: it was never theirs
+    to set, and it is no new version). The WHEN keeps rows that already have their grade (a
+    publish, citymgr's own saves) free of any call. Fires before ``…_version`` (triggers
+    fire by name)."""
+    case = pci_grade_case_sql("NEW.")
+    return [
+        "CREATE OR REPLACE FUNCTION citymgr_pci_grade() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN NEW.pci_grade := {case}; RETURN NEW; END $$",
+        f"DROP TRIGGER IF EXISTS {PCI_GRADE_TRIGGER} ON road_segment",
+        f"CREATE TRIGGER {PCI_GRADE_TRIGGER} BEFORE INSERT OR UPDATE ON road_segment FOR EACH "
+        f"ROW WHEN (NEW.pci_grade IS DISTINCT FROM ({case})) EXECUTE FUNCTION "
+        "citymgr_pci_grade()"]
 
 
 def trigger_ddl() -> list[str]:
@@ -97,4 +118,4 @@ def trigger_ddl() -> list[str]:
                    "current_user) EXECUTE FUNCTION citymgr_db_user()")
     out.append(VERSION_DDL)
     out += [version_trigger(t) for t in sc.ALL_TABLES]
-    return out
+    return out + pci_grade_ddl()

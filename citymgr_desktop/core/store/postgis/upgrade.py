@@ -11,12 +11,15 @@ middle of a save makes this one wait, at most ``LOCK_TIMEOUT``, after which the 
 left for the next open and nothing is changed. Two sessions opening at once: the lookup
 table's lock makes the second wait and then find nothing left to do. A login that is not the
 owner opens the database as before; a save of a new code then says who must open it
-(:func:`missing_code`, ``postgis/write.py``).
+(``postgis/write.py: missing_code``).
 
 The same open, with the same locks and timeout, gives a database made before it the trigger
-that counts other clients' updates in ``version`` (:func:`unversioned_tables`,
-``postgis/triggers.py``); until its owner opens it, ``citymgr validate`` warns that an edit
-in QGIS or SQL can be written over.
+that counts other clients' updates in ``version`` and the one that derives a road's
+``pci_grade`` (:func:`unversioned_tables`, ``postgis/triggers.py``); until its owner opens
+it, ``citymgr validate`` warns that an edit in QGIS or SQL can be written over. And a
+database whose logins were granted 街道 before the guard triggers gets this version's rules
+with every grant's rights again (:func:`renew_grants`), as if each ``db grant`` had been
+run again; until then ``citymgr validate`` warns and names that command.
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ from typing import Any
 
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.core.store.postgis import rules
 from citymgr_desktop.core.store.postgis.connection import ident
 from citymgr_desktop.core.store.postgis.ddl import coded_check, literal
+from citymgr_desktop.core.store.postgis.field_sync import ensure_sync_tables
 from citymgr_desktop.core.store.postgis.triggers import (
+    PCI_GRADE_TRIGGER,
     VERSION_DDL,
+    pci_grade_ddl,
     version_trigger,
     version_trigger_name,
 )
+from citymgr_desktop.core.store.write import pci_grade_case_sql
 
 LOCK_TIMEOUT = "2s"
 
@@ -97,20 +105,23 @@ def renew_domains(conn: Any, names: frozenset[str]) -> frozenset[str]:
 
 def unversioned_tables(conn: Any) -> frozenset[str]:
     """The model's tables (present in the database) without the trigger that counts other
-    clients' updates (one query)."""
+    clients' updates, and ``road_segment`` without the one that derives ``pci_grade``
+    (one query)."""
     rows = conn.execute(
         "SELECT c.relname, EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND "
-        "g.tgname = c.relname || %s) FROM pg_class c JOIN pg_namespace n ON "
-        "n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' AND "
-        "c.relname = ANY(%s)", (version_trigger_name(sc.ALL_TABLES[0])[len(sc.ALL_TABLES[0].name):],
-                                 [t.name for t in sc.ALL_TABLES])).fetchall()
+        "g.tgname = c.relname || '_version') AND (c.relname <> 'road_segment' OR EXISTS "
+        "(SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = %s)) FROM "
+        "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+        "'public' AND c.relkind = 'r' AND c.relname = ANY(%s)",
+        (PCI_GRADE_TRIGGER, [t.name for t in sc.ALL_TABLES])).fetchall()
     return frozenset(name for name, has in rows if not has)
 
 
 def add_version_triggers(conn: Any, names: frozenset[str]) -> frozenset[str]:
-    """Give the tables ``names`` their version trigger in the caller's transaction (the
+    """Give the tables ``names`` their version trigger (and ``road_segment`` the one that
+    derives ``pci_grade``, its grades derived again) in the caller's transaction (the
     table's lock, the lock timeout and the owner's right as :func:`renew_domains`); returns
-    those that still lacked it once locked."""
+    those that still lacked one once locked."""
     conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
     tables = [t for t in sc.ALL_TABLES if t.name in names]
     for t in tables:
@@ -120,19 +131,45 @@ def add_version_triggers(conn: Any, names: frozenset[str]) -> frozenset[str]:
         conn.execute(VERSION_DDL)
     for t in tables:
         if t.name in done:
+            conn.execute(f"DROP TRIGGER IF EXISTS {ident(version_trigger_name(t))} ON "
+                         f"{ident(t.name)}")
             conn.execute(version_trigger(t))
+    if "road_segment" in done:
+        for statement in pci_grade_ddl():
+            conn.execute(statement)
+        conn.execute(f"UPDATE road_segment SET pci_grade = {pci_grade_case_sql()} WHERE "
+                     f"pci_grade IS DISTINCT FROM ({pci_grade_case_sql()})")
     return done
 
 
-def missing_code(table: sc.Table, row: dict[str, Any], constraint: str | None
-                 ) -> tuple[str, Any] | None:
-    """(field, value) when the CHECK ``constraint`` that refused ``row`` is a coded column's
-    (``<table>_<column>_check``, PostgreSQL's name, kept by :func:`renew_domains`) and the
-    model has the value: the database's list is older (this login could not renew it)."""
-    for f in table.fields:
-        domain = f.get_domain()
-        value = row.get(f.name)
-        if constraint == f"{table.name}_{f.name}_check" and \
-                isinstance(domain, dm.CodedDomain) and value in domain.values():
-            return f.name, value
-    return None
+def unguarded(conn: Any) -> bool:
+    """Whether logins were granted 街道 (``db grant``) by a citymgr from before the guard
+    triggers (``postgis/rules.py``): grants exist and a table the rules cover lacks its
+    guard. Another 街道's row then is not refused with a message in QGIS or SQL (the edit
+    matches nothing, and QGIS reports it saved)."""
+    if not conn.execute("SELECT to_regclass('citymgr_role_district')").fetchone()[0]:
+        return False
+    return bool(conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM citymgr_role_district) AND EXISTS (SELECT 1 FROM "
+        "unnest(%s::text[]) t(name) WHERE NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE "
+        "g.tgrelid = to_regclass(quote_ident(t.name)) AND g.tgname = t.name || '_guard'))",
+        ([*rules.write_rules()],)).fetchone()[0])
+
+
+def renew_grants(conn: Any) -> bool:
+    """Put in this version's rules and give every granted login its rights again, as a
+    ``db grant`` of each grant would, in the caller's transaction (the owner's right; the
+    tables locked, at most ``LOCK_TIMEOUT``); False when another session did it meanwhile.
+    A login dropped from the server since is left out."""
+    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    for table in rules.write_rules():
+        conn.execute(f"LOCK TABLE {ident(table)} IN SHARE ROW EXCLUSIVE MODE")
+    if not unguarded(conn):
+        return False
+    ensure_sync_tables(conn)
+    for role, writes in conn.execute(
+            "SELECT g.role, bool_or(NOT g.read_only) FROM citymgr_role_district g JOIN "
+            "pg_roles r ON r.rolname = g.role GROUP BY g.role ORDER BY g.role").fetchall():
+        rules.give_rights(conn, role, read_only=not writes)
+    rules.install_rules(conn)
+    return True

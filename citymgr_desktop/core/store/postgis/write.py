@@ -25,6 +25,7 @@ from citymgr_desktop.core.errors import (
 )
 from citymgr_desktop.core.messages import Message, msg
 from citymgr_desktop.core.model import codes as objcode
+from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.model.delta import Delta, three_way, values_equal
 from citymgr_desktop.core.model.values import normalise
@@ -199,9 +200,7 @@ def _refuse_older_code(conn: Any, table: sc.Table, row: dict[str, Any], uuid: st
                        exc: Any) -> None:
     """A value the database refused because its code list is older than the model's (made
     before the code; this login may not bring it up to date: ``postgis/upgrade.py``)."""
-    from citymgr_desktop.core.store.postgis.upgrade import missing_code
-
-    found = missing_code(table, row, exc.diag.constraint_name)
+    found = missing_code(conn, table, row, exc.diag.constraint_name)
     if found is not None:
         raise ReadOnlyError("{table} {uuid}: the database was made before {field} had the "
                             "code {value}, and {user} may not add it; the database's owner "
@@ -209,6 +208,26 @@ def _refuse_older_code(conn: Any, table: sc.Table, row: dict[str, Any], uuid: st
                             "citymgr (the app, or any command that writes)",
                             table=table.name, uuid=uuid, field=found[0], value=found[1],
                             user=conn.info.user)
+
+
+def missing_code(conn: Any, table: sc.Table, row: dict[str, Any], constraint: str | None
+                 ) -> tuple[str, Any] | None:
+    """(field, value) when the CHECK ``constraint`` that refused ``row`` is a coded column's
+    (its column looked up in ``pg_constraint``, whatever the constraint's name) and the
+    model has the value: the database's list is older (this login could not renew it)."""
+    if constraint is None:
+        return None
+    found = conn.execute(
+        "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = "
+        "c.conrelid AND c.conkey = ARRAY[a.attnum] WHERE c.conrelid = %s::regclass AND "
+        "c.conname = %s AND c.contype = 'c'", (f"public.{ident(table.name)}", constraint)
+    ).fetchone()
+    field = next((f for f in table.fields if found and f.name == found[0]), None)
+    domain = field.get_domain() if field else None
+    if field is not None and isinstance(domain, dm.CodedDomain) and \
+            row.get(field.name) in domain.values():
+        return field.name, row.get(field.name)
+    return None
 
 
 def _next_serial(conn: Any, table: sc.Table, district_code: str) -> int:
