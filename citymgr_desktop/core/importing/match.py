@@ -221,23 +221,26 @@ def _update_deltas(store: Store, prepared: Prepared, updates: list[tuple[Candida
     fields = sorted(({k for v in values for k in v} | set().union(*missing)) - {"obj_code"})
     uids = [u for _, u in updates]
     current = store.get_rows(table.name, uids, [GEOM, "obj_code", *fields])
-    before = memory.recall(store, uids)
+    memo = not store.is_database  # a PostGIS project keeps no memory (memory.py)
+    before = memory.recall(store, uids) if memo else {}
+    texts = memory.encode_columns({f: v for f, v in prepared.columns.items() if f != "obj_code"},
+                                  [c.row for c, _ in updates], [c.geom for c, _ in updates],
+                                  GEOM) if memo else []
     kept: Counter[str] = Counter()
     out: list[Delta] = []
-    for (c, uid), given, gone in zip(updates, values, missing, strict=True):
+    for i, ((c, uid), given, gone) in enumerate(zip(updates, values, missing, strict=True)):
         row = current[uid]
         kept.update(f for f in gone if row.get(f) is not None)
         new = {k: v for k, v in given.items() if k != "obj_code"}
         new[GEOM] = c.geom
-        base = before.get(uid)
-        if base is None:  # no previous delivery known: what differs is updated
+        base_text = before.get(uid)
+        if base_text is None:  # no previous delivery known: what differs is updated
             changed = {k: v for k, v in new.items() if not _same(row.get(k), v)}
-        else:
+        else:  # the same delivery as the previous one (the usual re-import) is not decoded
+            base = new if texts[i] == base_text else memory.decode(base_text)
             changed = _merge(base, new, row, c, report, prefer_delivery)
-        if not store.is_database:
-            text = memory.encode(new)
-            if base is None or text != memory.encode(base):
-                delivered[uid] = text
+        if memo and texts[i] != base_text:
+            delivered[uid] = texts[i]
         if not changed:
             report.unchanged += 1
             outcomes.append((c.geom, "unchanged"))
@@ -256,10 +259,11 @@ def _merge(base: dict[str, Any], new: dict[str, Any], row: dict[str, Any], c: Ca
     """The fields an update writes: three ways (``memory``), the delivery's own changes
     since ``base`` (its previous delivery) merged into the project's ``row``; what the
     project keeps is counted and listed in the report."""
-    ours = {k: v for k, v in new.items() if not memory.same(k, base.get(k), v)}
+    ours = {} if base is new else {k: v for k, v in new.items()
+                                   if not memory.same(k, base.get(k), v)}
     take, conflicting = three_way(base, ours, row, memory.same)
     for k, v in new.items():
-        if k in ours or memory.same(k, row.get(k), v):
+        if k in ours or _same(row.get(k), v):
             continue  # the delivery changed it (merged above), or the project has it
         report.add_kept_value(KeptValue(row.get("obj_code"), c.source_id, k, base.get(k), v,
                                         row.get(k), "edited"))

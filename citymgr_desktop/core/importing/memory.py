@@ -109,14 +109,14 @@ def same(_name: str, a: Any, b: Any) -> bool:
     return values_equal(a, b)
 
 
-def recall(store: Store, uuids: list[str]) -> dict[str, dict[str, Any]]:
-    """The values each of ``uuids`` last came with (assets without a memory are left out:
-    imported before the memory existed, or never imported)."""
+def recall(store: Store, uuids: list[str]) -> dict[str, str]:
+    """The values each of ``uuids`` last came with, as kept (:func:`encode`; :func:`decode`
+    reads them): assets without a memory are left out (imported before the memory existed,
+    or never imported). Compared as text first: an unchanged delivery is not decoded."""
     if not uuids or not _has(store, DELIVERED):
         return {}
-    rows = gpkg.select_in(store.conn, f"SELECT asset_uuid, delivered FROM {DELIVERED} "
-                          "WHERE asset_uuid IN ({marks})", uuids)
-    return {uid: decode(text) for uid, text in rows}
+    return dict(gpkg.select_in(store.conn, f"SELECT asset_uuid, delivered FROM {DELIVERED} "
+                               "WHERE asset_uuid IN ({marks})", uuids))
 
 
 def snapshot(store: Store, uuids: Iterable[str]) -> dict[str, str | None]:
