@@ -134,3 +134,32 @@ def test_swapped_latitude_and_longitude_get_a_hint(tmp_path):
     assert any("B-2" in line and "经纬度可能颠倒" in line for line in lines), out
     assert not any("B-3" in line and "颠倒" in line for line in lines), out
     assert "第 2 个要素（编号 B-2）" in out, out
+
+
+def test_a_bin_moved_in_the_project_stays_where_it_was_moved(tmp_path):
+    from citymgr_desktop.core.model.delta import Delta
+    from citymgr_desktop.core.store import Store
+
+    project = src.new_project(tmp_path / "district.gpkg")
+    source = trial9_bins(tmp_path / "a")
+    run(["import", project, source, "--as", "litter_bin"]).ok()
+    with Store.open(project) as store:  # an engineer moves HW-LD-0001 by 3 m on the map
+        uid, = store.conn.execute("SELECT asset_uuid FROM litter_bin "
+                                  "WHERE source_id = 'HW-LD-0001'").fetchone()
+        old = store.get_rows("litter_bin", [uid], ["geom"])[uid]["geom"]
+        moved = shapely.Point(old.x + 3, old.y)
+        store.apply([Delta("litter_bin", uid, {"geom": old}, {"geom": moved})], "工程师")
+    out = run(["import", project, source, "--as", "litter_bin"]).ok()
+    assert "geom 1" in out, out  # kept, and said so
+    with Store.open(project, read_only=True) as store:
+        assert store.get_rows("litter_bin", [uid], ["geom"])[uid]["geom"].equals(moved)
+    # the colleague moves HW-LD-0002 in the next delivery: it lands, the moved one stays
+    df = gpd.read_file(source, encoding="GB18030")
+    df.loc[1, "geometry"] = shapely.Point(src.ll(1, 3))
+    again = tmp_path / "b" / "huanwei_bins.shp"
+    again.parent.mkdir()
+    df.to_file(again, encoding="GBK", engine="pyogrio")
+    out = run(["import", project, again, "--as", "litter_bin", "--json"]).ok()
+    assert json.loads(out)["fields_updated"] == {"geom": 1}, out
+    with Store.open(project, read_only=True) as store:
+        assert store.get_rows("litter_bin", [uid], ["geom"])[uid]["geom"].equals(moved)

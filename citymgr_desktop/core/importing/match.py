@@ -65,7 +65,7 @@ class ImportPlan:
     report: ImportReport
     # (geometry in the project CRS, "insert" / "update" / "unchanged"): the wizard's preview
     outcomes: list[tuple[Any, str]] = field(default_factory=list)
-    # what each matched or new asset came with this time ({asset_uuid: memory.encode(...)}):
+    # what each matched or new asset came with this time ({asset_uuid: memory's text}):
     # the base of the next delivery's merge, kept when the plan is applied
     delivered: dict[str, str] = field(default_factory=dict)
 
@@ -265,15 +265,21 @@ def _merge(base: dict[str, Any], new: dict[str, Any], row: dict[str, Any], c: Ca
     for k, v in new.items():
         if k in ours or _same(row.get(k), v):
             continue  # the delivery changed it (merged above), or the project has it
-        report.add_kept_value(KeptValue(row.get("obj_code"), c.source_id, k, base.get(k), v,
+        report.add_kept_value(KeptValue(row.get("obj_code"), c.source_id, k, _kept(base, k), v,
                                         row.get(k), "edited"))
     for k in conflicting:
         if prefer_delivery:
             take[k] = new[k]
-        report.add_kept_value(KeptValue(row.get("obj_code"), c.source_id, k, base.get(k),
+        report.add_kept_value(KeptValue(row.get("obj_code"), c.source_id, k, _kept(base, k),
                                         new[k], row.get(k), "both",
                                         "delivery" if prefer_delivery else "project"))
     return take
+
+
+def _kept(base: dict[str, Any], name: str) -> Any:
+    """The previous delivery's value as a list shows it (a geometry is kept as a digest)."""
+    value = base.get(name)
+    return "(geometry)" if name == GEOM and isinstance(value, str) else value
 
 
 def _new_assets(store: Store, prepared: Prepared, inserts: list[Candidate],

@@ -105,7 +105,7 @@ class ImportCommand:
         if not self._applied:
             with self.store.session():
                 self.store.apply(self.result.deltas, self.user)
-                memory.remember(self.store, self.result.table, self.result.memory_after)
+                memory.remember(self.store, self.result.memory_after)
         self._applied = True
         if self.on_change:
             self.on_change()
@@ -113,7 +113,7 @@ class ImportCommand:
     def undo(self) -> None:
         with self.store.session():
             self.store.apply(~self.result.deltas, self.user)
-            memory.remember(self.store, self.result.table, self.result.memory_before)
+            memory.remember(self.store, self.result.memory_before)
         self._applied = False
         if self.on_change:
             self.on_change()
@@ -186,7 +186,7 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
             if keep_deltas:  # the app's undo puts the memory back as it was
                 before.update(memory.snapshot(store, plan.delivered))
                 after.update(plan.delivered)
-            memory.remember(store, mapping.table, dict(plan.delivered))
+            memory.remember(store, plan.delivered)
         done += len(batch)
         if second is not None:
             prog.update(done, max(total, done), msg("importing"))
