@@ -43,8 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import", help="import a vector source (Shapefile, GeoJSON, GPKG, CSV, KML, ...)",
         description="Import a layer of any source GDAL reads (GeoPackage, Shapefile with .cpg/"
         ".prj, GeoJSON, FileGDB, KML, OpenStreetMap) or a CSV/XLSX table with X/Y or WKT "
-        "columns into one asset class. Fields and value words are matched automatically; a "
-        "second import of the same source updates the assets it made (by source_id).",
+        "columns into one asset class. Fields and value words are matched automatically, or "
+        "taken from the previous import of the same source (the project remembers them). A "
+        "second import of the same source updates the assets it made (by source_id), but only "
+        "where the delivery changed a value since its previous delivery: a value changed in "
+        "the project meanwhile stays, and the report lists it (--on-conflict).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  citymgr import city.gpkg roads.shp --as road_segment --dry-run\n"
