@@ -208,4 +208,5 @@ def remembered_mapping(store: Store, layer: SourceLayer, target: str | None = No
     mapping.values = {k: v for k, v in mapping.values.items() if k in mapping.fields}
     if not mapping.fields:  # none of its fields is left: the suggestions are better
         return None
+    mapping.on_conflict = "project"  # the delivery wins a conflict only when told each time
     return mapping, options, found[1]
