@@ -9,6 +9,11 @@ not report a full disk. The file is flushed to the disk before the rename, and t
 after it, so a crash leaves the old file or the new. A full disk (``ENOSPC``, ``EFBIG``,
 ``EDQUOT``, SQLite's ``SQLITE_FULL``) becomes one :class:`BadFileError` that says so.
 Temporary files left by a killed process are removed by the next write into the folder.
+An output that is a symbolic link is written through: the file it points to is replaced (its
+temporary file beside it) and the link stays, as a shell's ``>`` does. An output that exists
+and is not a regular file (a device such as ``/dev/stdout``, a FIFO, a socket, a folder), and
+``-`` (standard output: every output is a file), are refused before anything is written
+(:func:`output_target`).
 A target another program holds open (Excel, a PDF viewer: a sharing violation on Windows)
 fails at the rename; that is one :class:`BadFileError` naming the file, and the old file
 stays as it was.
@@ -23,6 +28,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -62,6 +68,43 @@ def check_file_name(target: Path) -> None:
                            "type a name before it", path=target, ending=name)
 
 
+def output_target(path: str | os.PathLike[str]) -> Path:
+    """The file a write to ``path`` replaces: ``path``, or the file a symbolic link there
+    points to (followed to its end: the link stays, its target gets the new content).
+    Refused with one :class:`BadFileError`, before anything is written: ``-`` (standard
+    output), something that exists and is not a regular file (a folder, a device such as
+    ``/dev/null`` or ``/dev/stdout``, a FIFO, a socket), a link that cannot be followed (a
+    loop) or that ends in an open file rather than a name in a folder (``/proc/…/fd/1``)."""
+    given = Path(path)
+    if os.fspath(path) == "-":
+        raise BadFileError("-: outputs are written to files, not to standard output; give a "
+                           "file name")
+    try:
+        found: os.stat_result | None = os.stat(given)  # follows links
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:  # a loop of links, a folder on the way that cannot be read
+        raise BadFileError("{path}: cannot be written ({reason})", path=given,
+                           reason=exc.strerror or exc) from None
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise BadFileError("{target} is a folder; give a file name", target=given)
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        raise BadFileError("{path} is not a regular file (a device, a pipe or a socket); "
+                           "nothing was written: give the name of a file", path=given)
+    if not given.is_symlink():
+        return given
+    target = Path(os.path.realpath(given))
+    if found is not None:
+        try:
+            same = os.path.samestat(os.stat(target), found)
+        except OSError:
+            same = False
+        if not same:
+            raise BadFileError("{path} is a link to an open file, not to a file in a folder; "
+                               "nothing was written: give the name of a file", path=given)
+    return target
+
+
 def part_path(target: Path) -> Path:
     """The temporary path :func:`atomic_path` writes ``target`` under."""
     return target.with_name(f".{target.stem}.part-{os.getpid()}{target.suffix}")
@@ -76,7 +119,9 @@ def final_name(name: str) -> str:
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], *, verify: Verifier | None = None,
                 durable: bool = True) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
+    """Yield a temporary path beside ``path``; rename it over ``path`` only on success
+    (``path`` a symbolic link: beside and over the file it points to; see
+    :func:`output_target` for what is refused).
 
     ``verify(tmp)`` runs on the finished temporary file and raises :class:`Incomplete` when
     it is not whole; the old file is then kept. A full disk anywhere in the write is reported
@@ -84,13 +129,11 @@ def atomic_path(path: str | os.PathLike[str], *, verify: Verifier | None = None,
     that may be lost in a power cut, never seen half-written: two flushes cost more than the
     small file's write).
     """
-    target = Path(path)
-    check_file_name(target)
+    check_file_name(Path(path))
+    target = output_target(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise BadFileError("folder {folder} does not exist", folder=folder)
-    if target.is_dir():
-        raise BadFileError("{target} is a folder; give a file name", target=target)
     if not os.access(folder, os.W_OK):
         raise BadFileError("folder {folder} is not writable", folder=folder)
     remove_stale_parts(folder)

@@ -135,7 +135,8 @@ def _whole_numbers(frame: gpd.GeoDataFrame, table: sc.Table) -> gpd.GeoDataFrame
 
 def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str | None
                 ) -> tuple[list[str], list[list[Any]]]:
-    """Headings and rows for CSV/XLSX: the fields, times in office time, then a location
+    """Headings and rows for CSV/XLSX: the fields (times as naive datetimes in office time,
+    dates as dates: the writers write them as text or Excel dates), then a location
     point of each asset in WGS 84 (the point, a line's middle, a point inside a polygon) a
     crew's phone can navigate to. Headings are the fields' labels in ``lang``, as the
     work-order tables have them (a time column's names the office zone); None (the stored codes): the schema's field names, as the
@@ -155,7 +156,9 @@ def _table_rows(frame: gpd.GeoDataFrame, table: sc.Table, lang: str | None
         if pd.api.types.is_datetime64_any_dtype(s):
             times.add(name)
             s = (s.dt.tz_localize("UTC") if s.dt.tz is None else s).dt.tz_convert(OFFICE_TZ)
-            s = s.dt.strftime("%Y-%m-%d %H:%M")
+            local = s.dt.tz_localize(None).dt.to_pydatetime()  # the writers' dates (naive)
+            columns.append([v if ok else None for v, ok in zip(local, s.notna(), strict=True)])
+            continue
         columns.append(s.astype(object).where(s.notna(), None).tolist())
     shapes = geom.to_numpy()
     lines = shapely.get_type_id(shapes) == 1

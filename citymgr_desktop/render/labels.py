@@ -107,13 +107,15 @@ class ViewLabels:
 
     def __init__(self, painter: QPainter, layers: Sequence[LayerData],
                  visible: Mapping[str, np.ndarray], view: MapView,
-                 check: Callable[[], None] | None = None) -> None:
+                 check: Callable[[], None] | None = None,
+                 blocking: Sequence[QRectF] = ()) -> None:
         self._plans: list[LabelPlan] = []
 
         def place() -> list[Sprite]:
             for layer in layers:
                 if layer.label_codes is not None and layer.name in visible:
-                    plan = place_line_labels(layer, visible[layer.name], view, check)
+                    plan = place_line_labels(layer, visible[layer.name], view, check,
+                                             blocking)
                     if plan is not None:
                         self._plans.append(plan)
             return [sprite for plan in self._plans for sprite in plan.sprites()]
@@ -137,8 +139,10 @@ class ViewLabels:
 
 
 def place_line_labels(layer: LayerData, idx: np.ndarray, view: MapView,
-                      check: Callable[[], None] | None = None) -> LabelPlan | None:
-    """Where the labels of features ``idx`` of a line layer go (None: no label).
+                      check: Callable[[], None] | None = None,
+                      blocking: Sequence[QRectF] = ()) -> LabelPlan | None:
+    """Where the labels of features ``idx`` of a line layer go (None: no label); none
+    overlaps a ``blocking`` rectangle (device units) or another label.
 
     Connected lines of the same name are merged first (like QGIS's "merge connected
     lines"), so a street made of many short segments gets one label where it has room.
@@ -169,6 +173,9 @@ def place_line_labels(layer: LayerData, idx: np.ndarray, view: MapView,
     plan = LabelPlan(font, halo, baseline)
     repeat = REPEAT_MM * ppmm
     grid: dict[tuple[int, int], list[QRectF]] = {}
+    for box in blocking:  # taken before the first label
+        for c in _cells(box):
+            grid.setdefault(c, []).append(box)
     seen: dict[int, list[tuple[float, float]]] = {}
     for i in keep:
         if len(plan.labels) >= MAX_LABELS:

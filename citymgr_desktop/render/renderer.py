@@ -74,6 +74,9 @@ class RenderOptions:
     # base map and reference layers under/over the assets (render/backdrop.py); a layer that
     # fails is left out and listed in backdrop.problems, the assets are drawn all the same
     backdrop: Backdrop | None = None
+    # painter rectangles no label is placed on: what is drawn over the map afterwards (a
+    # work-order extract's scale bar and north arrow), as QGIS's label blocking regions
+    label_blocking: Sequence[QRectF] = ()
 
 
 @dataclass
@@ -167,7 +170,8 @@ def draw_region(painter: QPainter, data: MapData, extent: Extent, rect: QRectF,
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         visible = {layer.name: layer.query(query_extent) for layer in layers}
         if opts.labels and result.scale <= opts.label_max_scale:  # placed meanwhile
-            labels = ViewLabels(painter, layers, visible, view, frame.check)
+            labels = ViewLabels(painter, layers, visible, view, frame.check,
+                                opts.label_blocking)
         for layer in layers:
             frame.check()
             idx = visible[layer.name]

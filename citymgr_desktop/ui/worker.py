@@ -3,6 +3,9 @@
 A core function takes ``progress: Progress``; :func:`run_task` runs it in a ``QThread``,
 shows a ``QProgressDialog`` fed by the Progress callback (through a queued signal), maps
 Cancel to ``Progress.cancel()`` and reports the result or the error back on the UI thread.
+A task without the dialog (``show_dialog=False``) sends its progress as ``Task.progressed``
+on the UI thread, for a display of the caller's own: the map's load shows it in the status
+bar (``ui/map/load_progress.py``), so that the window stays free while a big file is read.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ class Task(QObject):
 
     done = Signal(object)  # result
     error = Signal(object)  # exception (CancelledError when cancelled)
+    progressed = Signal(int, int, object)  # done, total, message: on the UI thread
 
     def __init__(self, parent: QWidget | None, title: str, fn: Callable[..., Any],
                  args: tuple = (), kwargs: dict | None = None, show_dialog: bool = True,
@@ -98,6 +102,7 @@ class Task(QObject):
         self.worker.succeeded.connect(self._keep_result)
         self.worker.failed.connect(self._keep_error)
         self.thread.finished.connect(self._report)
+        self.worker.progressed.connect(self._on_progress)  # queued: this object's thread
         self.dialog: QProgressDialog | None = None
         if show_dialog:
             dlg = QProgressDialog(title, self.tr("Cancel"), 0, 0, parent)
@@ -107,7 +112,6 @@ class Task(QObject):
             dlg.setAutoClose(False)
             dlg.setAutoReset(False)
             dlg.canceled.connect(self.cancel)
-            self.worker.progressed.connect(self._on_progress)
             self.thread.finished.connect(dlg.close)
             self.dialog = dlg
 
@@ -130,7 +134,9 @@ class Task(QObject):
         ok, value = outcome
         (self.done if ok else self.error).emit(value)
 
+    @Slot(int, int, object)
     def _on_progress(self, done: int, total: int, message: object) -> None:
+        self.progressed.emit(done, total, message)
         if self.dialog is None:
             return
         self.dialog.setMaximum(max(total, 0))

@@ -50,3 +50,26 @@ def test_cli_export_over_a_file_in_use_prints_one_line(small_district, tmp_path,
     assert err.count("\n") == 1 and err.startswith("citymgr: error: ") and "Traceback" not in err
     assert "open in another program" in err
     assert out.read_text(encoding="utf-8") == "old"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="Linux's /proc")
+def test_a_link_to_an_open_file_is_refused_not_followed_to_a_made_up_name(tmp_path):
+    """``/dev/stdout`` redirected to a file is a link to ``/proc/self/fd/1``, whose text names
+    the file (``… (deleted)`` once removed): the writer would make a new file of that name.
+    A link whose end is not the file it opens is refused, and nothing is written."""
+    gone = tmp_path / "gone.csv"
+    with open(gone, "w", encoding="utf-8") as held:
+        gone.unlink()
+        fd_link = f"/proc/self/fd/{held.fileno()}"
+        with pytest.raises(BadFileError) as err, atomic_path(fd_link) as tmp:
+            tmp.write_text("new", encoding="utf-8")
+    assert "link to an open file" in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dangling_link_is_written_through_to_its_new_target(tmp_path):
+    link = tmp_path / "out.csv"
+    link.symlink_to("made.csv")
+    with atomic_path(link) as tmp:
+        tmp.write_text("new", encoding="utf-8")
+    assert link.is_symlink() and (tmp_path / "made.csv").read_text(encoding="utf-8") == "new"

@@ -7,6 +7,7 @@ not the whole layer."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import sqlite3
 
 import pytest
@@ -56,8 +57,47 @@ def test_xlsx_reads_back_with_its_header_and_text_stays_text(small_district, tmp
     frame = pd.read_excel(book, dtype=str, keep_default_na=False)
     assert list(frame.columns) == records[0]
     assert len(frame) == len(records) - 1 == len(bad)
-    as_text = frame.drop(columns=[records[0][-2], records[0][-1]])
-    assert as_text.values.tolist() == [r[:-2] for r in records[1:]]
+    cells = [[_as_csv_text(c) for c in r[:-2]] for r in ws.iter_rows(min_row=2)]
+    assert cells == [r[:-2] for r in records[1:]]
+
+
+def _as_csv_text(cell) -> str:
+    """A cell as the CSV writes it: a date or time (an Excel date) as its text."""
+    value = cell.value
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M" if "hh" in cell.number_format else "%Y-%m-%d")
+    return "" if value is None else str(value)
+
+
+def test_xlsx_dates_and_times_are_excel_dates_in_office_time(small_district, tmp_path):
+    """Times (更新时间) are Excel dates in office time (UTC+8, as the heading says), dates
+    (建成日期) Excel dates at midnight: openpyxl reads them as datetimes, with Excel's date
+    formats, and Excel sorts and filters them as dates. The CSV keeps them as text."""
+    from openpyxl import load_workbook
+
+    with sqlite3.connect(small_district) as conn:
+        fid, uuid, installed, updated = conn.execute(
+            "SELECT fid, asset_uuid, install_date, updated_at FROM litter_bin WHERE "
+            "retired_at IS NULL AND install_date IS NOT NULL ORDER BY fid").fetchone()
+    utc = dt.datetime.fromisoformat(updated.replace("Z", "+00:00"))
+    office = utc.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+    book, table = tmp_path / "bins.xlsx", tmp_path / "bins.csv"
+    for out in (book, table):
+        assert run(["export", small_district, "--layer", "litter_bin", "--out", out,
+                    "--where", f"fid = {fid}"]).rc == 0
+    ws = load_workbook(book).active
+    head = [c.value for c in ws[1]]
+    updated_cell = ws.cell(2, head.index("更新时间（办公时间 UTC+8）") + 1)
+    installed_cell = ws.cell(2, head.index("建成日期") + 1)
+    assert ws.cell(2, 1).value == uuid
+    assert updated_cell.is_date and updated_cell.value == office.replace(microsecond=0)
+    assert updated_cell.number_format == "yyyy-mm-dd hh:mm"
+    assert installed_cell.is_date and installed_cell.number_format == "yyyy-mm-dd"
+    assert installed_cell.value == dt.datetime.fromisoformat(installed[:10])
+    with open(table, encoding="utf-8-sig", newline="") as fh:
+        row = dict(zip(*csv.reader(fh), strict=True))
+    assert row["更新时间（办公时间 UTC+8）"] == office.strftime("%Y-%m-%d %H:%M")
+    assert row["建成日期"] == installed[:10]
 
 
 def test_codes_give_the_field_names_as_headings(small_district, tmp_path):

@@ -27,6 +27,7 @@ ALLOWED = {
     "osm:",  # an example of a source-id prefix
     " mm)", " dpi",  # units
     "YYYY-MM-DD",  # the date format typed
+    "citymgr-desktop",  # the product's name, the same in every language (the start page)
 }
 
 

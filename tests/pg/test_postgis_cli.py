@@ -345,11 +345,20 @@ def test_locate_on_a_database_finds_what_it_finds_in_the_file(published, small_d
     with psycopg.connect(published) as conn:
         code, name = conn.execute("SELECT obj_code, name FROM litter_bin ORDER BY fid "
                                   "LIMIT 1").fetchone()
-    for text in (code, code[:12], name[:3], "100%_no"):
+    for text in (code, code[:12], name[:3]):
         db = run_citymgr("locate", published, text, "--json")
         gpkg = run_citymgr("locate", str(small_district), text, "--json")
         assert db.returncode == 0 and gpkg.returncode == 0, db.stderr + gpkg.stderr
         assert json.loads(db.stdout) == json.loads(gpkg.stdout), text
+    for nothing in (run_citymgr("locate", published, "100%_no"),
+                    run_citymgr("locate", str(small_district), "100%_no")):
+        assert nothing.returncode == 10 and "100%_no" in nothing.stderr  # not found
+    with psycopg.connect(published) as conn:  # a colleague's id, as an import keeps it
+        conn.execute("UPDATE litter_bin SET source_id = 'HW-LD-0002' WHERE obj_code = %s",
+                     (code,))
+    for text in ("HW-LD-0002", "hw-ld-000"):
+        found = json.loads(run_citymgr("locate", published, text, "--json").stdout)
+        assert [r["obj_code"] for r in found] == [code], text
     exact = json.loads(run_citymgr("locate", published, code, "--json").stdout)
     assert [r["obj_code"] for r in exact] == [code]
     shown = run_citymgr("locate", published, code)

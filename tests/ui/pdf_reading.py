@@ -136,9 +136,10 @@ def pdf_text(pdf: Path, page: int | None = None) -> str:
                           check=True).stdout
 
 
-def pdf_words(pdf: Path) -> list[tuple[str, float, float, float, float]]:
-    """Words with their boxes in page millimetres (pdftotext -bbox)."""
-    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+def pdf_words(pdf: Path, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """Words with their boxes in page millimetres (pdftotext -bbox), of ``page`` (from 1)."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf),
+                           "-"],
                           capture_output=True, text=True, check=True).stdout
     out = []
     for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '

@@ -5,7 +5,7 @@ with a message naming the field and the allowed values; bulk edit and field calc
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGroupBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLineEdit
 
 from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.model import schema as sc
@@ -15,6 +15,7 @@ from citymgr_desktop.ui.editing.bulk_edit_dialog import BulkEditDialog
 from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
 from citymgr_desktop.ui.widgets.date_edit import DateEdit
 from citymgr_desktop.ui.widgets.field_editors import create_editor, display_value
+from citymgr_desktop.ui.widgets.number_edit import NumberEdit
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_editors_follow_the_domains(qtbot):
     kinds = {name: type(create_editor(bins.field(name), "zh").inner)
              for name in ("bin_type", "condition", "capacity_l", "install_date", "name")}
     assert kinds["bin_type"] is QComboBox and kinds["condition"] is QComboBox
-    assert kinds["capacity_l"] is QSpinBox
+    assert kinds["capacity_l"] is NumberEdit
     assert kinds["name"] is QLineEdit
     date = create_editor(bins.field("install_date"), "zh")
     assert isinstance(date.date, DateEdit) and date.value() is None
@@ -39,12 +40,13 @@ def test_editors_follow_the_domains(qtbot):
     combo_en = create_editor(bins.field("bin_type"), "en").inner
     assert combo_en.itemText(2) == "Kitchen waste"
     cap = create_editor(bins.field("capacity_l"), "en")
-    assert (cap.inner.minimum(), cap.inner.maximum()) == (4, 1100)  # 4 shows as empty
+    assert (cap.inner.domain.minimum, cap.inner.domain.maximum) == (5, 1100)
     assert cap.value() is None
     cap.set_value(240)
     assert cap.value() == 240
     pci = create_editor(sc.ROAD_SEGMENT.field("pci"), "en")
-    assert isinstance(pci.inner, QDoubleSpinBox) and pci.inner.maximum() == 100
+    assert isinstance(pci.inner, NumberEdit) and not pci.inner.whole
+    assert pci.inner.domain.maximum == 100
     name = create_editor(bins.field("name"), "en")
     assert name.inner.maxLength() == 100
     for editor, value in ((date, "2024-05-01"), (combo_owner := create_editor(

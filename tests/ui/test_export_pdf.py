@@ -115,7 +115,7 @@ def test_map_extract_scale_is_round_and_true(orders):
                 assert minx <= bx0 and bx1 <= maxx and miny <= by0 and by1 <= maxy
             # the next smaller round scale would not fit them
             smaller = [s for s in wm.ROUND_SCALES if s < ex.scale]
-            if smaller and ex.scale > 500:
+            if smaller and ex.scale > wm.CLOSEST_SCALE:
                 import shapely
 
                 b = shapely.total_bounds([a.geometry for a in rep.assets])
@@ -134,7 +134,7 @@ def test_map_extract_scale_is_round_and_true(orders):
 
 
 def test_choose_scale_rounds_up():
-    assert wm.choose_scale((0, 0, 10, 10), 186, 80) == 500
+    assert wm.choose_scale((0, 0, 10, 10), 186, 80) == 1000  # one bin: 1:1,000 at the closest
     assert wm.choose_scale((0, 0, 140, 10), 186, 80) == 1000
     assert wm.choose_scale((0, 0, 3000, 500), 186, 80) == 25_000
     assert wm.scale_bar_length(1000, 35) == 20

@@ -121,9 +121,10 @@ def test_csv_is_the_case_list_of_the_xlsx_orders_sheet(setup, tmp_path):
     with Store.open(path, read_only=True) as store:
         codes = [store.get_row(a.asset_class, a.asset_uuid)["obj_code"] for a in reps[0].assets]
     assert first["资产部件编码"] == "、".join(codes)
-    sheet = [["" if v is None else str(v) for v in row]
+    sheet = [["" if v is None else v.strftime("%Y-%m-%d %H:%M")
+              if isinstance(v, dt.datetime) else str(v) for v in row]
              for row in load_workbook(book)["工单"].iter_rows(values_only=True)]
-    assert sheet[1:] == table[1:]  # the same rows function, the same cells
+    assert sheet[1:] == table[1:]  # the same rows function, the same cells (times: dates)
     assert sheet[0] == [h.removesuffix("（办公时间 UTC+8）") for h in head]  # XLSX: a comment
     # the order-asset rows as the XLSX's second sheet, on request, with 处置单位 too
     assert main(["workorders", "export", str(path), "--case", *cases, "--format", "csv",
@@ -248,7 +249,9 @@ def test_crew_files_carry_the_description_and_typed_dates(setup, tmp_path):
     head, first = list(wb["工单资产"].iter_rows(values_only=True))[:2]
     assert first[head.index("问题描述")] == "桶身开裂，需更换"
     deadline = wb["工单资产"].cell(1, head.index("处置时限") + 1)
-    assert first[head.index("处置时限")] == "2030-12-08 16:11"  # office time, as text
+    # an Excel date (sorted and filtered as one) in office time, as the CSV's text has it
+    assert first[head.index("处置时限")] == dt.datetime(2030, 12, 8, 16, 11)
+    assert wb["工单资产"].cell(2, head.index("处置时限") + 1).number_format == "yyyy-mm-dd hh:mm"
     assert deadline.comment is not None and deadline.comment.text == "办公时间（UTC+8）"
     orders = wb["工单"]
     codes = next(orders.iter_rows(values_only=True)).index("资产部件编码") + 1

@@ -83,3 +83,16 @@ def test_after_locating_the_keys_act_on_the_map_not_the_box(qtbot, small_window)
     qtbot.keyClick(box, Qt.Key.Key_Escape)
     assert not box.hasFocus() and w.canvas.hasFocus()
     qtbot.waitUntil(w.canvas.is_settled, timeout=20_000)
+
+
+def test_the_locate_box_is_emptied_when_another_file_opens(qtbot, small_window, district):
+    """The box kept the last file's search after another was opened (trial 10)."""
+    w = small_window
+    box = w.findChild(QLineEdit, "locateBox")
+    type_into(qtbot, box, "4201")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert box.text() == "4201"
+    with qtbot.waitSignal(w.mapLoaded, timeout=60_000):
+        assert w.open_file(district)
+    assert box.text() == ""
+    qtbot.waitUntil(w.canvas.is_settled, timeout=20_000)

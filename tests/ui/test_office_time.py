@@ -31,7 +31,7 @@ def test_a_new_record_is_dated_in_office_time(qtbot, late_evening):
 
     dlg = HistoryRecordDialog(None, asset_label="垃圾箱")
     qtbot.addWidget(dlg)
-    assert dlg.date.date().toString("yyyy-MM-dd") == "2026-12-07"
+    assert dlg.date.value() == "2026-12-07"
 
 
 def test_a_time_that_is_not_a_timestamp_is_shown_as_it_is():

@@ -139,11 +139,16 @@ def document_language() -> str:
     return _chosen_language or _environment_language() or "zh_CN"
 
 
-def add_lang(p: argparse.ArgumentParser, what: str = "messages") -> None:
+def add_lang(p: argparse.ArgumentParser, what: str = "messages", *,
+             document: str | None = None) -> None:
+    """``--lang``: the language of ``what`` (messages, and what is printed with them: the
+    default is :func:`cli_language`'s) and, for a command that writes a document, of
+    ``document`` (the default is :func:`document_language`'s: Chinese)."""
+    messages = f"{what} (default: CITYMGR_LANG, else the system locale)"
+    if document is not None:
+        messages += f" and of {document} (default: CITYMGR_LANG, else Chinese)"
     p.add_argument("--lang", type=language, metavar="en|zh_CN", default=None,
-                   help=f"language of {what} (zh and zh-CN are aliases of zh_CN; default: "
-                   "CITYMGR_LANG, else " + ("Chinese" if what != "messages" else
-                                            "the system locale") + ")")
+                   help=f"language of {messages}; zh and zh-CN are aliases of zh_CN")
 
 
 # -- who acted -----------------------------------------------------------------------------
@@ -215,8 +220,15 @@ def add_overwrite(p: argparse.ArgumentParser) -> None:
 
 
 def refuse_overwrite(path: str | os.PathLike[str] | None, overwrite: bool) -> None:
-    """An existing output file is replaced only with ``--overwrite`` (checked before work)."""
-    if path and os.path.exists(path) and not overwrite:
+    """An existing output file is replaced only with ``--overwrite``; what no output can be
+    (``-``, a device, a FIFO, a folder: ``core/atomic.output_target``) is refused whatever
+    the options. Checked before the command's work."""
+    if not path:
+        return
+    from citymgr_desktop.core.atomic import output_target
+
+    output_target(path)
+    if os.path.exists(path) and not overwrite:
         from citymgr_desktop.core.errors import BadFileError
 
         raise BadFileError("{path} already exists; give --overwrite to replace it", path=path)

@@ -21,16 +21,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export", help="export an asset layer to GeoJSON, GeoPackage, CSV or XLSX",
         description="Write the assets of one layer to a file: GeoJSON in WGS 84 (RFC 7946, "
         "one geometry type per file), GeoPackage in the project's CRS with a QGIS style, CSV "
-        "(UTF-8 with BOM, for Excel) or XLSX, both with a location point in WGS 84. Coded "
-        "values are written as words in the language of --lang (default Chinese) or, with "
-        "--codes, as the stored codes. Retired assets are left out unless --retired. The "
-        "file is written whole or not at all.")
+        "(UTF-8 with BOM, for Excel) or XLSX, both with a location point in WGS 84; XLSX "
+        "dates and times are Excel dates. Headings and coded values are written as words in "
+        "the language of --lang (default: CITYMGR_LANG, else Chinese, whatever the system "
+        "locale; the messages follow the locale) or, with --codes, as the field names and "
+        "stored codes. Retired assets are left out unless --retired. The file is written "
+        "whole or not at all; a link is written through, a device or pipe is refused.")
     p.add_argument("file", help="a project GeoPackage (.gpkg), or a database (postgresql://… "
                    "or service=NAME)")
     p.add_argument("--layer", required=True, metavar="LAYER",
                    help="the asset layer: " + ", ".join(LAYERS) + " (another: exit 10)")
     p.add_argument("--out", required=True, help="the file to write (.geojson, .gpkg, .csv, "
-                   ".xlsx)")
+                   ".xlsx; not - : no output goes to standard output)")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="the format (default: from the --out file's suffix)")
     p.add_argument("--where", metavar="EXPR", default=None,
@@ -43,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--retired", action="store_true", help="include retired assets")
     add_overwrite(p)
     add_json(p)
-    add_lang(p, "messages and of the exported words")
+    add_lang(p, document="the file: its headings and coded values")
     p.set_defaults(func=run)
 
 
@@ -77,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.core.store import open_store
     from citymgr_desktop.export.layer_export import export_layer
 
+    refuse_overwrite(args.out, args.overwrite)  # "-", a device: refused before the format
     fmt = output_format(args.out, args.format)
-    refuse_overwrite(args.out, args.overwrite)
     t0 = time.perf_counter()
     with open_store(args.file, read_only=True) as store:
         result = export_layer(store, args.layer, args.out, fmt, where=args.where,

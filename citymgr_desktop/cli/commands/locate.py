@@ -1,6 +1,7 @@
-"""``citymgr locate FILE|URL TEXT``: find assets by object code (obj_code, or its beginning) or by
-name, as the app's locate box does, and print their layer, uuid, code, name and
-街道 — the uuid or code other commands take (``history add --asset``)."""
+"""``citymgr locate FILE|URL TEXT``: find assets by object code (obj_code, or its beginning), by
+name or by source id (the id an imported file gave them), as the app's locate box does, and
+print their layer, uuid, code, name and 街道 — the uuid or code other commands take
+(``history add --asset``). Nothing found is "not found" (exit 10), as for ``--asset``."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ ORDER = 11
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("locate", help="find assets by code or name (prints uuid, code and 街道)",
+    p = sub.add_parser("locate", help="find assets by code, name or source id (prints uuid, "
+                       "code and 街道)",
                        description="Find assets by object code (all 16 digits or a "
-                       "beginning) or part of a name, and print each one's layer, uuid, "
-                       "code, name and 街道 (the uuid or code other commands take).")
+                       "beginning), part of a name or source id (the id an imported file "
+                       "gave them, or its beginning), and print each one's layer, uuid, "
+                       "code, name and 街道 (the uuid or code other commands take). Nothing "
+                       "found: exit 10.")
     p.add_argument("file", help="a GeoPackage (.gpkg), or a database (postgresql://… or "
                    "service=NAME)")
-    p.add_argument("text", help="an object code (or its beginning) or part of a name")
+    p.add_argument("text", help="an object code (or its beginning), part of a name or a "
+                   "source id (or its beginning)")
     p.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
     add_json(p)
     add_lang(p)
@@ -28,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from citymgr_desktop.cli.commands._table import print_table
     from citymgr_desktop.core.editing.locate import locate_assets
+    from citymgr_desktop.core.errors import NotFoundError
     from citymgr_desktop.core.messages import Term, msg
     from citymgr_desktop.core.model import schema as sc
     from citymgr_desktop.core.store import open_store
@@ -35,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     with open_store(args.file, read_only=True) as store:
         store.require_asset_project()
         rows = locate_assets(store, args.text, limit=args.limit)
+    if not rows:
+        raise NotFoundError("no asset matches {text!r} (an object code or its beginning, "
+                            "part of a name, a source id)", text=args.text.strip())
     if args.json:
         print_json(rows)
         return 0

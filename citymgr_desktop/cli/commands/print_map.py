@@ -81,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_backdrop_options(p)
     add_overwrite(p)
     add_json(p)
-    add_lang(p, "the sheet")
+    add_lang(p, document="the sheet")
     p.set_defaults(func=run)
 
 

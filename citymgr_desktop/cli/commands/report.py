@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="e.g. 2026-11")
     p.add_argument("--out", required=True, help="the PDF to write")
     add_overwrite(p)
-    add_lang(p, "the report")
+    add_lang(p, document="the report")
     add_user(p, "who made it, printed on the cover (default: your login)", old=("--author",))
     add_json(p)
     p.add_argument("--no-map", action="store_true", help="leave out the hot-spot maps")

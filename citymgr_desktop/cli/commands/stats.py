@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     p.add_argument("--xlsx", metavar="OUT.xlsx", help="also write an Excel workbook")
     add_overwrite(p)
-    add_lang(p, "headings and names in the table and workbook (JSON keys are English)")
+    add_lang(p, document="the table printed and the workbook, headings and names (JSON keys "
+             "are English)")
     p.set_defaults(func=run)
 
 

@@ -152,7 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="CSV: one row per order (default) or per order and asset")
     add_overwrite(e)
     add_json(e)
-    add_lang(e, "the export")
+    add_lang(e, document="the file written")
     e.set_defaults(func=run_export)
 
 

@@ -1,6 +1,7 @@
 """Find an asset or a sub-district by what a person types in the locate box: a component code
-(all 16 digits, or its beginning), part of a name, or a 街道 (sub-district) name. Unsaved
-edits count (a new bin is found by its name, a deleted one is not)."""
+(all 16 digits, or its beginning), part of a name, a source id (the id an imported file gave
+the asset, such as a colleague's ``HW-LD-0002``, or its beginning) or a 街道 (sub-district)
+name. Unsaved edits count (a new bin is found by its name, a deleted one is not)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ class Found:
 def locate(store: Store, text: str, view: SessionView | None = None,
            limit: int = 20) -> list[Found]:
     """Sub-districts first (exact, then containing ``text``), then assets whose code is or
-    starts with ``text`` and assets whose name contains it, at most ``limit`` in all."""
+    starts with ``text``, whose name contains it or whose source id is or starts with it, at
+    most ``limit`` in all. A text that is an asset's whole code or source id means that
+    asset (those alone are answered)."""
     text = text.strip()
     if not text:
         return []
@@ -36,30 +39,43 @@ def locate(store: Store, text: str, view: SessionView | None = None,
     for name in store.districts():
         if text == name or (len(text) >= 2 and text in name):
             out.append(Found("district", None, name, name))
-    digits = text.isdigit()
     pending = view.pending if view is not None else None
+    exact: list[Found] = []
     for t in sc.ASSET_TABLES:
         touched = {d.uuid for d in pending.for_table(t.name)} if pending else set()
         rows = store.find_assets(t.name, text, limit)
-        found = {u: (code, name) for u, code, name in rows if u not in touched}
+        found = {u: (code or "", name or "", source or "") for u, code, name, source in rows
+                 if u not in touched}
         if view is not None and touched:
-            now = view.rows(t.name, list(touched), ["obj_code", "name", "retired_at"])
+            now = view.rows(t.name, list(touched), ["obj_code", "name", "source_id",
+                                                    "retired_at"])
             for u, row in now.items():
-                code, name = row.get("obj_code") or "", row.get("name") or ""
-                if row.get("retired_at") is None and (
-                        code == text or (digits and code.startswith(text)) or text in name):
-                    found[u] = (code, name)
-        for u, (code, name) in found.items():
-            out.append(Found("asset", t.name, u, f"{code or ''} {name or ''}".strip()))
-    exact = [f for f in out if f.kind == "asset" and f.label.split(" ")[0] == text]
-    if exact:  # a full code names one asset: nothing else is meant
+                values = (row.get("obj_code") or "", row.get("name") or "",
+                          row.get("source_id") or "")
+                if row.get("retired_at") is None and _matches(text, *values):
+                    found[u] = values
+        for u, (code, name, source) in found.items():
+            label = f"{code} {name}".strip()
+            if source and source.lower().startswith(text.lower()):
+                label = f"{label} ({source})"  # why it was found: the id the user typed
+            f = Found("asset", t.name, u, label)
+            out.append(f)
+            if text in (code, source):
+                exact.append(f)
+    if exact:  # a whole code or source id names one asset: nothing else is meant
         return exact
     return out[:limit]
 
 
+def _matches(text: str, code: str, name: str, source: str) -> bool:
+    """The stores' ``find_assets`` question, asked of an asset's unsaved values."""
+    return (code == text or (text.isdigit() and code.startswith(text)) or text in name
+            or source.lower().startswith(text.lower()))
+
+
 def locate_assets(store: Store, text: str, limit: int = 20) -> list[dict[str, str | None]]:
-    """The asset whose uuid ``text`` is, else the assets ``locate`` finds for it (sub-districts
-    left out), each with its ``layer``,
+    """The asset whose uuid ``text`` is, else the assets ``locate`` finds for it (by code, name
+    or source id; sub-districts left out), each with its ``layer``,
     ``asset_uuid``, ``obj_code``, ``name`` and ``district`` (街道)."""
     text = text.strip()
     layer = store.asset_layer_of(text)  # a uuid: retired or not (its history)
@@ -77,7 +93,8 @@ def locate_assets(store: Store, text: str, limit: int = 20) -> list[dict[str, st
 
 def resolve_asset(store: Store, text: str) -> tuple[str, str]:
     """The ``(layer, asset_uuid)`` a person means by ``text``: an asset uuid, an object code
-    (all 16 digits, or a beginning only one asset has) or a name only one asset has.
+    (all 16 digits, or a beginning only one asset has), a source id or a name only one asset
+    has.
     Nothing found is a NotFoundError; several answers are a ValidationError naming a few."""
     found = locate_assets(store, text, limit=6)
     if not found:

@@ -142,14 +142,18 @@ class StoreQueries(StoreCommon):
                                   classes=", ".join(found))
         return found[0] if found else None
 
-    def find_assets(self, layer: str, text: str, limit: int) -> list[tuple[str, str, str]]:
-        """(uuid, code, name) of the assets in service of ``layer`` whose object code is
-        ``text`` or (digits) starts with it, or whose name contains it; the exact code first."""
+    def find_assets(self, layer: str, text: str, limit: int) -> list[tuple[str, str, str, str]]:
+        """(uuid, code, name, source id) of the assets in service of ``layer`` whose object
+        code is ``text`` or (digits) starts with it, whose name contains it, or whose source
+        id (the id an imported file gave it) is or starts with it; exact codes and source
+        ids first."""
+        prefix = like_contains(text)[1:]
         return [tuple(r) for r in self.conn.execute(
-            f"SELECT asset_uuid, obj_code, name FROM {gpkg.quote_ident(layer)} "
+            f"SELECT asset_uuid, obj_code, name, source_id FROM {gpkg.quote_ident(layer)} "
             "WHERE retired_at IS NULL AND (obj_code = ? OR (? AND obj_code LIKE ? || '%') "
-            "OR name LIKE ? ESCAPE '\\') ORDER BY obj_code = ? DESC, obj_code LIMIT ?",
-            (text, text.isdigit(), text, like_contains(text), text, limit))]
+            "OR name LIKE ? ESCAPE '\\' OR source_id LIKE ? ESCAPE '\\') "
+            "ORDER BY COALESCE(obj_code = ? OR source_id = ?, 0) DESC, obj_code LIMIT ?",
+            (text, text.isdigit(), text, like_contains(text), prefix, text, text, limit))]
 
     def records_of(self, asset_uuid: str, limit: int | None = None) -> list[dict[str, Any]]:
         """The asset's maintenance records, newest first (by date, then by creation)."""

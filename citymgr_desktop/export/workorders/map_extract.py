@@ -3,9 +3,11 @@ drawing it with the project's one renderer (``citymgr_desktop.render``), the ord
 highlighted, then numbered as in the asset table, with a scale bar, a north arrow and the
 scale written out.
 
-The scale is the smallest round denominator (1:200, 1:500, 1:1000, 1:2000, 1:2500, 1:5000, ...)
-at which every asset of the order fits the frame with a margin, so a crew can measure on the
-paper. The extract is centred on the assets.
+The scale is the smallest round denominator (1:1000, 1:2000, 1:2500, 1:5000, ...) at which
+every asset of the order fits the frame with a margin, so a crew can measure on the paper;
+1:1000 at the closest, so a single bin is shown with its streets and their names (at 1:500 it
+was a green space and a sliver of road). The extract is centred on the assets. No road name
+is placed under the scale bar or the north arrow (it was drawn over one).
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from citymgr_desktop.core.model.crs_names import crs_label
 from citymgr_desktop.core.workorders.query import ReportOrder
 from citymgr_desktop.export.workorders.pdf_text import T
 
-ROUND_SCALES = (200, 500, 1000, 2000, 2500, 5000, 10_000, 15_000, 20_000, 25_000, 50_000,
-                100_000, 250_000, 500_000)
+ROUND_SCALES = (1000, 2000, 2500, 5000, 10_000, 15_000, 20_000, 25_000, 50_000, 100_000,
+                250_000, 500_000)
 MARGIN = 0.12  # share of the frame left free around the assets on each side
-MIN_SPAN_M = 40.0  # a single bin is shown with its street, not at 1:1
+CLOSEST_SCALE = ROUND_SCALES[0]  # one bin: with the streets around it, not at 1:1
 MAX_NUMBERED = 80
 
 
@@ -52,10 +54,10 @@ def _anchor(geom: Any) -> tuple[float, float] | None:
 
 def choose_scale(bounds: tuple[float, float, float, float], frame_w_mm: float,
                  frame_h_mm: float) -> int:
-    """The smallest round scale at which ``bounds`` (metres) fits the frame with margins."""
+    """The smallest round scale at which ``bounds`` (metres) fits the frame with margins
+    (CLOSEST_SCALE at the closest)."""
     minx, miny, maxx, maxy = bounds
-    span_x = max(maxx - minx, MIN_SPAN_M)
-    span_y = max(maxy - miny, MIN_SPAN_M * frame_h_mm / frame_w_mm)
+    span_x, span_y = maxx - minx, maxy - miny
     usable = 1.0 - 2 * MARGIN
     need = max(span_x / (frame_w_mm * usable / 1000.0), span_y / (frame_h_mm * usable / 1000.0))
     for s in ROUND_SCALES:
@@ -125,15 +127,19 @@ def draw_extract(sheet: Any, maps: MapSource, rep: ReportOrder, ex: Extract, x: 
         sheet.text(x, y, w, h, t("Map not available: %1").replace("%1", t("no geometry")), 10,
                    align=Qt.AlignmentFlag.AlignCenter, valign=Qt.AlignmentFlag.AlignVCenter)
         return None
+    arrow_at, bar_at = (x + w - 9, y + 3), (x + 3, y + h - 8)
+    blocking = [sheet.rect(*_north_arrow_box(*arrow_at)),
+                sheet.rect(*_scale_bar_box(ex.scale, *bar_at))]
     p.save()
     p.setClipRect(frame)
     drawn = workorder_render.draw(maps.renderer, p, frame, ex.extent, sheet.dpi,
-                                  _highlight(rep), lang, backdrop=maps.backdrop)
+                                  _highlight(rep), lang, backdrop=maps.backdrop,
+                                  label_blocking=blocking)
     _numbers(sheet, ex, frame)
     p.restore()
     sheet.box(x, y, w, h, width=0.4, color=QColor("#000000"))
-    _north_arrow(sheet, x + w - 9, y + 3)
-    _scale_bar(sheet, ex.scale, x + 3, y + h - 8, lang)
+    _north_arrow(sheet, *arrow_at)
+    _scale_bar(sheet, ex.scale, *bar_at)
     crs = crs_label(maps.crs, lang, with_code=False)
     caption = (f"{t('Map extract')} · {t('Scale')} 1:{ex.scale:,} · {crs} · "
                f"{t('assets of this order highlighted and numbered as in the table')}")
@@ -205,6 +211,11 @@ def _numbers(sheet: Any, ex: Extract, frame: QRectF) -> None:
                    int(Qt.AlignmentFlag.AlignCenter), str(n))
 
 
+def _north_arrow_box(x: float, y: float) -> tuple[float, float, float, float]:
+    """The millimetres (x, y, w, h) the north arrow at (x, y) and its "N" take."""
+    return (x - 1, y, 8, 12.5)
+
+
 def _north_arrow(sheet: Any, x: float, y: float) -> None:
     p = sheet.painter
     path = QPainterPath()
@@ -219,10 +230,16 @@ def _north_arrow(sheet: Any, x: float, y: float) -> None:
     sheet.text(x - 1, y + 8.2, 8, 4, "N", 7, bold=True, align=Qt.AlignmentFlag.AlignHCenter)
 
 
-def _scale_bar(sheet: Any, scale: int, x: float, y: float, lang: str) -> None:
+def _scale_bar_box(scale: int, x: float, y: float) -> tuple[float, float, float, float]:
+    """The millimetres (x, y, w, h) the scale bar at (x, y) takes: its white box."""
+    bar_mm = scale_bar_length(scale, 35.0) * 1000.0 / scale
+    return (x - 1, y - 3.6, bar_mm + 20, 7.4)
+
+
+def _scale_bar(sheet: Any, scale: int, x: float, y: float) -> None:
     length_m = scale_bar_length(scale, 35.0)
     bar_mm = length_m * 1000.0 / scale
-    sheet.box(x - 1, y - 3.6, bar_mm + 20, 7.4, fill=QColor(255, 255, 255, 215), width=0)
+    sheet.box(*_scale_bar_box(scale, x, y), fill=QColor(255, 255, 255, 215), width=0)
     for k in range(4):
         fill = QColor("#000000") if k % 2 == 0 else QColor("#ffffff")
         sheet.box(x + k * bar_mm / 4, y, bar_mm / 4, 1.2, fill=fill, width=0.15,

@@ -5,6 +5,7 @@ code does not depend on the renderer's module layout. No drawing of features hap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QRectF
@@ -22,13 +23,16 @@ def open_renderer(store: Any, progress: Progress | None = None) -> Any:
 
 def draw(data: Any, painter: QPainter, frame: QRectF,
          extent: tuple[float, float, float, float], dpi: float,
-         highlight: dict[str, list[str]], lang: str = "zh", backdrop: Any = None) -> float:
+         highlight: dict[str, list[str]], lang: str = "zh", backdrop: Any = None,
+         label_blocking: Sequence[QRectF] = ()) -> float:
     """Draw ``extent`` into ``frame`` (painter units at ``dpi``) with ``highlight``
     (layer -> asset uuids) drawn as the selection, over ``backdrop`` (the project's base map
-    and reference layers, render/backdrop.py); returns the scale denominator drawn."""
+    and reference layers, render/backdrop.py), no road name on ``label_blocking`` (painter
+    rectangles drawn over the map afterwards); returns the scale denominator drawn."""
     from citymgr_desktop.render import RenderOptions, draw_map
 
     result = draw_map(painter, data, extent, frame,
              RenderOptions(selection=highlight, antialias=True, labels=True, dpi=dpi,
-                           lang="zh_CN" if lang.startswith("zh") else "en", backdrop=backdrop))
+                           lang="zh_CN" if lang.startswith("zh") else "en", backdrop=backdrop,
+                           label_blocking=tuple(label_blocking)))
     return float(result.scale)

@@ -1,6 +1,7 @@
 """Work orders as flat rows for the tabular and geographic exports (XLSX, CSV, GeoJSON,
 GeoPackage) and for the PDF's tables: column names, bilingual headers, coded values as the
-words a person reads, timestamps in office time. No Qt here.
+words a person reads, timestamps as naive datetimes in office time and dates as dates (the
+writers make them text in a CSV, Excel dates in an XLSX). No Qt here.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from citymgr_desktop.core.clock import format_local, utcnow
+from citymgr_desktop.core.clock import parse_iso, to_local, utcnow
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.workorders.orders import is_overdue
@@ -59,6 +60,28 @@ def header(column: str, lang: str = "zh") -> str:
         return column
 
 
+def office_time(value: Any) -> dt.datetime | str | None:
+    """A stored UTC timestamp as a naive time in office time (what the sheets show); a value
+    that is not a timestamp (a damaged or hand-edited file) as its text; None when empty."""
+    if value is None or value == "":
+        return None
+    try:
+        d = parse_iso(str(value))
+    except ValueError:
+        return str(value)
+    return None if d is None else to_local(d)
+
+
+def day(value: Any) -> dt.date | str | None:
+    """A stored date (``2026-10-01``) as a date; another text as it is; None when empty."""
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+
+
 def coded(domain: str | None, value: Any, lang: str = "zh") -> Any:
     if domain is None or value is None:
         return value
@@ -106,7 +129,7 @@ def order_row(report: ReportOrder, lang: str = "zh", *, raw: bool = False,
             if raw:
                 out[col] = v
             else:
-                out[col] = format_local(v) if stamp else coded(domain, v, lang)
+                out[col] = office_time(v) if stamp else coded(domain, v, lang)
     return out
 
 
@@ -134,7 +157,9 @@ def asset_row(o: dict[str, Any], a: ReportAsset, lang: str = "zh", *, raw: bool 
         if raw:
             out[col] = v
         elif col == "deadline":
-            out[col] = format_local(v)
+            out[col] = office_time(v)
+        elif col == "last_record_date":
+            out[col] = day(v)
         else:
             out[col] = coded(domain, v, lang)
     return out

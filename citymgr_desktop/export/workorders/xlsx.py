@@ -1,8 +1,9 @@
 """Work orders to an Excel workbook (openpyxl): one sheet of orders, one of order-asset rows.
 
 Headings follow the language (Chinese by default), coded values are written as the words a
-person reads, timestamps in office time; the header row is frozen, bold and filtered. The
-file is written under a temporary name and renamed, so a failed export leaves nothing.
+person reads, timestamps as Excel dates in office time (a comment on the heading says so);
+the header row is frozen, bold and filtered. The file is written under a temporary name and
+renamed, so a failed export leaves nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _zone_note(lang: str) -> str:
 
 
 def _sheet(title: str, columns: list[str], rows: list[dict], lang: str) -> Sheet:
-    zone = _zone_note(lang)  # the times are text in office time: say which zone
+    zone = _zone_note(lang)  # the times are dates in office time: say which zone
     return Sheet(title, [header(c, lang) for c in columns],
                  [[row.get(c) for c in columns] for row in rows],
                  [_WIDTHS.get(c, 12) for c in columns],

@@ -313,9 +313,8 @@ class DashboardFeature(QObject):
             boxes = [b for layer, ids in assets.items()
                      for _d, b in store.asset_boxes(layer, ids).values()]
             if boxes:
-                x0, y0, x1, y1 = shapely.total_bounds(shapely.box(*zip(*boxes, strict=True)))
-                pad = max(x1 - x0, y1 - y0, 50.0) * 0.15
-                self.window.canvas.zoom_to_bbox(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+                self.window.canvas.zoom_to_features(
+                    *shapely.total_bounds(shapely.box(*zip(*boxes, strict=True))))
 
     # -- map themes -----------------------------------------------------------------------------
     def set_theme(self, key: str | None) -> None:

@@ -395,6 +395,5 @@ class EditingActions(QObject):
         minx, miny, maxx, maxy = shapely.total_bounds(geoms)
         x0, y0 = self._to_layer(layer, minx, miny, inverse=True)
         x1, y1 = self._to_layer(layer, maxx, maxy, inverse=True)
-        pad = max(x1 - x0, y1 - y0, 40.0) * 0.15
-        self.window.canvas.zoom_to_bbox(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        self.window.canvas.zoom_to_features(x0, y0, x1, y1)
         self.window.identify_features([(layer, u) for u in uuids if u in rows])

@@ -1,8 +1,9 @@
 """The per-asset form: the fields of one asset in groups (identity, location, management,
 condition, the class's own fields, other; system fields read-only), with editors built from
 the domains. OK validates every value with the core's rules and refuses invalid input with
-a message that names the field and the allowed values. ``read_only`` shows the same form
-with every editor locked and only a Close button (a read-only file).
+a message that names the field and the allowed values; a number typed outside its range
+is named as it is typed. Esc asks before it drops typed changes. ``read_only`` shows the
+same form with every editor locked and only a Close button (a read-only file).
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QLabel,
+    QMessageBox,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -25,10 +28,8 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core import history
 from citymgr_desktop.core.editing.commands import to_value
 from citymgr_desktop.core.errors import ValidationError
-from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.ui import i18n
-from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor
+from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor, explain
 from citymgr_desktop.ui.widgets.photo_strip import PhotoStripWidget
 
 _GROUP_ORDER = ("identity", "location", "management", "condition")
@@ -56,6 +57,7 @@ class AssetFormDialog(QDialog):
         self.setObjectName("asset_form")
         self.editors: dict[str, FieldEditor] = {}
         self._shown: dict[str, Any] = {}
+        self._live_problem: str | None = None
 
         body = QWidget()
         column = QVBoxLayout(body)
@@ -71,6 +73,7 @@ class AssetFormDialog(QDialog):
                 editor.set_read_only(f.system or read_only)
                 self._shown[f.name] = editor.value()
                 self.editors[f.name] = editor
+                editor.changed.connect(self._show_problem)
                 label = QLabel(f.label(lang) + ("*" if f.required and not f.system else ""))
                 label.setToolTip(f.name)
                 label.setBuddy(editor)
@@ -172,24 +175,20 @@ class AssetFormDialog(QDialog):
                 checked[name] = to_value(self.table, f, raw, self.lang)
             except ValidationError as exc:
                 self.editors[name].setFocus()
-                return self.explain(f, raw, exc)
+                return explain(f, raw, exc, self.lang)
         self._values = checked
         return None
 
-    def explain(self, f: sc.Field, raw: Any, exc: ValidationError) -> str:
-        """The problem in the UI's language: the field, what was given, what is allowed."""
-        label = f"{f.label(self.lang)} ({f.name})"
-        domain = f.get_domain()
-        if f.max_length and isinstance(raw, str) and len(raw) > f.max_length:
-            return self.tr("%1: at most %2 characters are allowed, this has %3").replace(
-                "%1", label).replace("%2", str(f.max_length)).replace("%3", str(len(raw)))
-        if isinstance(domain, dm.CodedDomain) and raw is not None and not domain.contains(raw):
-            return self.tr("%1: “%2” is not allowed. Allowed values: %3").replace(
-                "%1", label).replace("%2", str(raw)).replace("%3", domain.describe(self.lang))
-        if isinstance(domain, dm.RangeDomain) and _is_number(raw) and not domain.contains(raw):
-            return self.tr("%1: %2 is outside the allowed range %3").replace(
-                "%1", label).replace("%2", str(raw)).replace("%3", domain.describe(self.lang))
-        return i18n.render(exc)
+    def _show_problem(self) -> None:
+        """A number outside its range is named as it is typed (and OK refuses it); the
+        message goes when every field is right again."""
+        problems = [p for e in self.editors.values() if (p := e.problem())]
+        if problems:
+            self.error.setText(problems[0])
+            self.error.show()
+        elif self.error.text() == self._live_problem:
+            self.error.hide()
+        self._live_problem = problems[0] if problems else None
 
     # -- others' saves while open -------------------------------------------------------------
     def follow(self, changed: Any, reread: Callable[[], dict[str, Any] | None]) -> None:
@@ -235,11 +234,21 @@ class AssetFormDialog(QDialog):
         QSettings().setValue("editing/form_geometry", self.saveGeometry())
         super().reject()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc with typed changes asks first (trial 10: a long form was dropped by one key);
+        with none it closes at once."""
+        if event.key() == Qt.Key.Key_Escape and not self.read_only and self.changed_values() \
+                and not self.discard_asked():
+            return
+        super().keyPressEvent(event)
 
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+    def discard_asked(self) -> bool:
+        """Ask whether to drop the typed changes; True to drop them."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Discard changes?"),
+                          self.tr("Discard your changes to this asset?"), parent=self)
+        drop = box.addButton(self.tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is drop

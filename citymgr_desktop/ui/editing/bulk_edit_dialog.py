@@ -1,6 +1,7 @@
 """Bulk edit: set one field to one value on every selected asset (e.g. the condition of 1,200
 selected bins) as a single undoable step. The value editor follows the chosen field's domain;
-"empty" clears the field."""
+"empty" clears the field. A number outside the field's range stays as typed, is named with
+the allowed range, and OK refuses it."""
 
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core.editing.commands import to_value
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.ui import i18n
-from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor
+from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor, explain
 from citymgr_desktop.ui.widgets.wheel_guard import guard_wheel
 
 
@@ -53,6 +53,7 @@ class BulkEditDialog(QDialog):
         self.form = QFormLayout()
         self.form.addRow(self.tr("Field"), self.field_box)
         self.editor: FieldEditor = create_editor(self.field(), lang, self)
+        self.editor.changed.connect(self._edited)
         self.form.addRow(self.tr("New value"), self.editor)
         self.form.addRow("", self.empty)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -68,6 +69,7 @@ class BulkEditDialog(QDialog):
         self.empty.toggled.connect(lambda on: (self.editor.setEnabled(not on),
                                                self._update_summary()))
         self._update_summary()
+        self.setMinimumWidth(420)  # the field's label and a message of the range in full
         self._value: Any = None
 
     def field(self) -> sc.Field:
@@ -79,7 +81,15 @@ class BulkEditDialog(QDialog):
         self.form.replaceWidget(old, self.editor)
         old.deleteLater()
         self.editor.setEnabled(not self.empty.isChecked())
-        self.editor.changed.connect(self._update_summary)
+        self.editor.changed.connect(self._edited)
+        self.error.hide()
+        self._update_summary()
+
+    def _edited(self) -> None:
+        """A number outside the range is named as it is typed; fixed, the message goes."""
+        problem = self.editor.problem()
+        self.error.setText(problem or "")
+        self.error.setVisible(bool(problem))
         self._update_summary()
 
     def _update_summary(self) -> None:
@@ -105,7 +115,7 @@ class BulkEditDialog(QDialog):
         try:
             self._value = to_value(self.table, f, raw, self.lang)
         except ValidationError as exc:
-            self.error.setText(i18n.render(exc))
+            self.error.setText(explain(f, raw, exc, self.lang))
             self.error.show()
             return
         QSettings().setValue(f"editing/bulk_field/{self.table.name}", f.name)

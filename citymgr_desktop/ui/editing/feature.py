@@ -46,6 +46,7 @@ class EditingFeature(EditingActions):
         self.session: EditSession | None = None
         self._stack: CommandStack | None = None
         self._title_busy = False
+        self._name_asked = False
         self.task: Task | None = None
         self._make_actions()
         self.table = AttributeTableWidget(window.selection, self.lang)
@@ -74,6 +75,7 @@ class EditingFeature(EditingActions):
         if self.session is not None:
             self.session.unsubscribe(self._session_changed)
         self.session = self.window.edit_session  # the window's one session
+        self._name_asked = False  # another file or login may want another name
         if self.session is not None:
             self.session.subscribe(self._session_changed)
         if self._stack is not None:
@@ -157,6 +159,15 @@ class EditingFeature(EditingActions):
 
     def _session_changed(self, event: EditEvent) -> None:
         self.update_actions()
+        if not (event.saved or event.reset) and self.session is not None and \
+                self.session.dirty and not self._name_asked:
+            # the name (修改人) is asked at the first change, as the guide says, not at the
+            # first save (trial 10); after the change is made, outside its command
+            self._name_asked = True
+            QTimer.singleShot(0, self, self._ask_name)
+
+    def _ask_name(self) -> None:
+        self.window.user_name()
 
     def _current_layer_changed(self, layer: str | None) -> None:
         if layer in sc.ASSET_TABLES_BY_NAME:
@@ -175,7 +186,7 @@ class EditingFeature(EditingActions):
         session = self.session
         if session is None or not session.dirty:
             return True
-        session.user = self.window.user_name()  # asked once, the first time it is needed
+        session.user = self.window.user_name()  # asked at the first change unless given
         if background and len(session.pending) > BIG_SAVE:
             session.hold_events()
             self.task = run_task(self.window, self.tr("Saving edits"),

@@ -1,12 +1,16 @@
 """Field calculator: set a field to an expression for each selected asset (or each asset the
 table shows), e.g. ``round(pci * 0.97, 1)`` or ``if(condition >= 4, '待修', null)``. Shows a
 live preview on the first assets and refuses an expression whose results break the field's
-domain before anything changes."""
+domain before anything changes, naming the field by its label and the value as written.
+The last field and expression of a layer come back together (never the expression alone:
+trial 10 found one OK from renaming assets); Enter or Ctrl+Enter in the expression is OK,
+Shift+Enter a new line."""
 
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,11 +26,11 @@ from PySide6.QtWidgets import (
 
 from citymgr_desktop.core.editing import EditSession
 from citymgr_desktop.core.editing.commands import calculate, editable_field
-from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.errors import CitymgrError, ValidationError
 from citymgr_desktop.core.expression import FUNCTIONS, Expression, Fields
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui import i18n
-from citymgr_desktop.ui.widgets.field_editors import display_value
+from citymgr_desktop.ui.widgets.field_editors import display_value, explain
 
 PREVIEW = 5
 
@@ -51,8 +55,12 @@ class FieldCalculatorDialog(QDialog):
         self.expression.setTabChangesFocus(True)  # Tab goes on to the next field
         self.expression.setPlaceholderText("round(pci * 0.97, 1)")
         self.expression.setMaximumHeight(90)
-        self.expression.setPlainText(str(QSettings().value(
-            f"editing/calc/{layer}", "") or ""))
+        self.expression.installEventFilter(self)
+        last_field = QSettings().value(f"editing/calc_field/{layer}")
+        if last_field is not None and self.target.findData(last_field) >= 0:
+            self.target.setCurrentIndex(self.target.findData(last_field))
+            self.expression.setPlainText(str(QSettings().value(
+                f"editing/calc/{layer}", "") or ""))
         self.field_list = QListWidget()
         for f in self.table.fields:
             self.field_list.addItem(f.name)
@@ -93,6 +101,16 @@ class FieldCalculatorDialog(QDialog):
         self.update_preview()
         self.resize(560, 520)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter / Ctrl+Enter in the expression press OK; Shift+Enter is a new line."""
+        if watched is self.expression and event.type() == QEvent.Type.KeyPress and \
+                isinstance(event, QKeyEvent) and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.accept()
+            return True
+        return super().eventFilter(watched, event)
+
     def _insert(self, text: str) -> None:
         self.expression.insertPlainText(text)
         self.expression.setFocus()
@@ -110,6 +128,7 @@ class FieldCalculatorDialog(QDialog):
         if not text:
             self.preview.setText("")
             return False
+        f: sc.Field | None = None
         try:
             f = editable_field(self.table, self.field_name())
             expr = Expression.compile(text, self.fields, want=None)
@@ -120,8 +139,9 @@ class FieldCalculatorDialog(QDialog):
             calculate(self.session, self.layer, sample, f.name, text)
         except CitymgrError as exc:
             self.preview.setText("")
-            self.error.setText(i18n.render(exc))
+            self.error.setText(self._refusal(f, exc))
             return False
+        assert f is not None
         lines = []
         for uuid, old, new in zip(frame.index, frame[f.name].tolist(), results, strict=True):
             new = None if pd.isna(new) else new  # NA -> empty
@@ -130,12 +150,29 @@ class FieldCalculatorDialog(QDialog):
         self.preview.setText("\n".join(lines))
         return True
 
+    def _refusal(self, f: sc.Field | None, exc: CitymgrError) -> str:
+        """The problem in one line; a value the field refuses with its label and as written
+        (``-5``), the way the forms say it, not the core's ``litter_bin.capacity_l`` /
+        ``-5.0``."""
+        args = exc.args_
+        first = args.get("first")
+        refused = first.args_ if isinstance(first, ValidationError) else args
+        if f is None or refused.get("field") != f.name or "allowed" not in refused:
+            return i18n.render(exc)
+        text = explain(f, refused.get("value"), exc, self.lang)
+        if isinstance(first, ValidationError) and args.get("total", 1) > 1:
+            text = self.tr("%1 of %2 results are not allowed; first: %3").replace(
+                "%1", f"{args.get('bad_count', 1):,}").replace(
+                "%2", f"{args.get('total', 1):,}").replace("%3", text)
+        return text
+
     def accept(self) -> None:
         if not self.update_preview():
             if not self.error.text():
                 self.error.setText(self.tr("Write an expression, e.g. round(pci * 0.97, 1)"))
             return
         QSettings().setValue(f"editing/calc/{self.layer}", self.text())
+        QSettings().setValue(f"editing/calc_field/{self.layer}", self.field_name())
         super().accept()
 
     def result_values(self) -> tuple[str, str]:

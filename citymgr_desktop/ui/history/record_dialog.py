@@ -1,16 +1,21 @@
 """Dialog to add or edit one maintenance record: date, type, crew, observation, work done,
-condition before/after, costs, and whether the asset's condition follows the record."""
+condition before/after, costs, and whether the asset's condition follows the record.
+
+From the keyboard (trial 10): the dialog starts on the date (the asset's name is shown, not a
+Tab stop), and the date is the app's one date field (ui/widgets/date_edit.py): one Tab stop,
+typed as a whole date (``2026-12-05``, ``2026/12/5``); Qt's QDateEdit moved by Tab through
+year, month and day and jumped on by itself, so "Tab, 12, Tab, 05" landed in other fields.
+A date that is not one is refused at OK by name."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -26,6 +31,7 @@ from citymgr_desktop.core.clock import office_today
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.widgets.date_edit import DateEdit
 from citymgr_desktop.ui.widgets.field_editors import show_read_only
 from citymgr_desktop.ui.widgets.prefilled_line_edit import PrefilledLineEdit
 from citymgr_desktop.ui.widgets.wheel_guard import guard_wheel_in
@@ -48,12 +54,10 @@ class HistoryRecordDialog(QDialog):
         if asset_label:
             asset = QLineEdit(asset_label)
             show_read_only(asset)
+            asset.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # selectable, not where typing goes
             form.addRow(self.tr("Asset"), asset)
-        self.date = QDateEdit(calendarPopup=True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
-        day = dt.date.fromisoformat(rec["record_date"]) if rec.get("record_date") else \
-            office_today()
-        self.date.setDate(QDate(day.year, day.month, day.day))
+        self.date = DateEdit()
+        self.date.set_value(rec.get("record_date") or office_today())
         form.addRow(self.tr("Date"), self.date)
         self.type = QComboBox()
         for c in dm.RECORD_TYPE.codes:
@@ -99,8 +103,15 @@ class HistoryRecordDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        self.error = QLabel()
+        self.error.setObjectName("record_error")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        self.error.hide()
         layout.addLayout(form)
+        layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self.date.line.setFocus()  # the first field that takes typing
         guard_wheel_in(self)  # the wheel changes the date, type, conditions, costs if focused
         self._original = rec
 
@@ -125,9 +136,8 @@ class HistoryRecordDialog(QDialog):
 
     def values(self) -> dict[str, Any]:
         """The record's values as entered (only editable fields)."""
-        d = self.date.date()
         out: dict[str, Any] = {
-            "record_date": dt.date(d.year(), d.month(), d.day()).isoformat(),
+            "record_date": self.date.value(),
             "record_type": self.type.currentData(),
             "crew": self.crew.text().strip() or None,
             "observation": self.observation.toPlainText().strip() or None,
@@ -140,6 +150,21 @@ class HistoryRecordDialog(QDialog):
         return out
 
     def accept(self) -> None:
+        day = self.date.value()
+        if day is None or len(day) != 10 or not _is_iso_date(day):
+            self.error.setText(self.tr("Date: “%1” is not a date; write it as YYYY-MM-DD "
+                                       "(e.g. 2026-12-05)").replace("%1", day or ""))
+            self.error.show()
+            self.date.line.setFocus()
+            return
         if self.crew.text().strip():
             QSettings().setValue(SETTINGS_CREW, self.crew.text().strip())
         super().accept()
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

@@ -165,7 +165,7 @@ def record(window: Window, result: ImportResult) -> None:
                                        on_change=lambda: window.notify_data_changed({table})))
     extent = result.extent()
     if extent is not None and result.report.inserted + result.report.updated:
-        window.canvas.zoom_to_bbox(*extent)
+        window.canvas.zoom_to_features(*extent)
     r = result.report
     name = sc.ASSET_TABLES_BY_NAME[table].label(label_language())
     window.status(tr("Imported into %1: %2 new, %3 updated, %4 unchanged, %5 skipped")

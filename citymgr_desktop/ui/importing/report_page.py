@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from citymgr_desktop.core.atomic import atomic_path
 from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing import ImportReport, ImportResult, run_import
@@ -316,9 +317,14 @@ class ImportReportPage(QWizardPage):
             return
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save report"), "import-report.json",
                                               self.tr("JSON (*.json)"))
-        if path:
-            Path(path).write_text(json.dumps(result.report.to_dict(), ensure_ascii=False,
-                                             indent=2, default=str), encoding="utf-8")
+        if not path:
+            return
+        try:  # the one writer: whole or not at all, through a link, never over a device
+            with atomic_path(path) as tmp:
+                tmp.write_text(json.dumps(result.report.to_dict(), ensure_ascii=False,
+                                          indent=2, default=str), encoding="utf-8")
+        except CitymgrError as exc:
+            show_error(self, self.tr("Save report"), exc)
 
     # -- importing -----------------------------------------------------------------------------
     def isComplete(self) -> bool:  # Qt override

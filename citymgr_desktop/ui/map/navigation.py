@@ -1,5 +1,5 @@
-"""Where the map canvas looks: its view and scale, zooms (to a box, by a factor, to a
-scale, to everything) and pans, and the zoom history (previous / next). A mixin of
+"""Where the map canvas looks: its view and scale, zooms (to a box, to features, by a factor,
+to a scale, to everything) and pans, and the zoom history (previous / next). A mixin of
 :class:`~citymgr_desktop.ui.map.canvas.MapCanvas`, kept apart as the input tools are
 (:mod:`citymgr_desktop.ui.map.tools`); the canvas provides ``data``, ``layers``,
 ``extent()`` and ``set_extent()``, which draws.
@@ -10,9 +10,14 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF
 
 from citymgr_desktop.render import MapView
-from citymgr_desktop.render.view import Extent
+from citymgr_desktop.render.view import INCH_M, Extent
 
 MIN_EXTENT = 5.0  # map units; smaller boxes are grown to this (points, tiny features)
+# zoom to features (the selection, a located asset, a table row, an import, an order's
+# assets): the features' box with this share of its size free on each side, but never
+# closer than 1:CLOSEST_FEATURE_SCALE: one bin came out at 1:91 and 1:38, a dot on white
+FEATURE_MARGIN = 0.15
+CLOSEST_FEATURE_SCALE = 1000.0
 HISTORY = 50  # views kept for "zoom previous"
 
 
@@ -25,6 +30,21 @@ class MapNavigationMixin:
         w, h = max(maxx - minx, MIN_EXTENT), max(maxy - miny, MIN_EXTENT)
         self._push_history()
         self.set_extent((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+
+    def zoom_to_features(self, minx: float, miny: float, maxx: float, maxy: float) -> None:
+        """Show features whose bounding box (map CRS) this is: the box with FEATURE_MARGIN
+        around it, at 1:CLOSEST_FEATURE_SCALE or farther out, so a point or a short
+        segment is shown with its street. (QGIS pads the box by 5 % and shows a lone point
+        at the current scale, or zoomed in until its nearest neighbour shows apart; from the
+        whole district that is 1:30,000, where the bin is one dot of thousands.)"""
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        unit = self.data.metres_per_unit(cy) if self.data is not None else 1.0
+        pixel = INCH_M / max(self.logicalDpiX(), 1) / unit  # map units a pixel spans at 1:1
+        half_w = max((maxx - minx) * (0.5 + FEATURE_MARGIN),
+                     CLOSEST_FEATURE_SCALE * max(self.width(), 1) * pixel / 2)
+        half_h = max((maxy - miny) * (0.5 + FEATURE_MARGIN),
+                     CLOSEST_FEATURE_SCALE * max(self.height(), 1) * pixel / 2)
+        self.zoom_to_bbox(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
     def full_extent(self) -> Extent:
         if self.data is None:

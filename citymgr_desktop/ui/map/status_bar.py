@@ -1,5 +1,6 @@
 """The status bar of the map: cursor position (map CRS and lon/lat), scale 1:N (editable),
-CRS name, selection count and a busy indicator while a frame is drawn; on the left the
+CRS name, selection count, a busy indicator while a frame is drawn and the map's load with
+its Cancel (``load_progress.py``) while the open file is read; on the left the
 window's messages, cut with "…" where they do not fit (the whole text in the tooltip), so a
 long one never runs into the selection count.
 """
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 from pyproj import CRS, Transformer
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStatusBar, QWidget
 
 from citymgr_desktop.core.messages import is_chinese
 from citymgr_desktop.core.model.crs_names import chinese_name
 from citymgr_desktop.ui import i18n
+from citymgr_desktop.ui.map.load_progress import MapLoadProgressWidget
+from citymgr_desktop.ui.widgets.elided_label import ElidedLabel
 
 CRS_WIDTH = 260  # pixels; the full name is in the tooltip
 SCALES = (500, 1000, 2000, 5000, 10000, 25000, 50000, 100000, 250000, 500000)
@@ -31,28 +33,6 @@ def parse_scale(text: str) -> float | None:
 
 
 MESSAGE_GAP = 12  # pixels between a message and the first permanent widget
-
-
-class ElidedLabel(QLabel):
-    """One line of text that takes the width it is given and ends in "…" when it does not
-    fit (a plain QLabel is cut off mid-word, or pushes its neighbours)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setContentsMargins(0, 0, MESSAGE_GAP, 0)
-
-    def shown_text(self) -> str:
-        """The text as drawn: elided to the width the label has."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                             self.contentsRect().width())
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().windowText().color())
-        painter.drawText(self.contentsRect(),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         self.shown_text())
 
 
 class MapStatusBar(QStatusBar):
@@ -79,6 +59,7 @@ class MapStatusBar(QStatusBar):
         self.notice.setObjectName("statusNotice")
         self.notice.setStyleSheet("color: #b45309; font-weight: bold")
         self.notice.setVisible(False)
+        self.loading = MapLoadProgressWidget(self)  # the open file's map being read
         self.selection = QLabel(self)
         self.coords = QLabel(self)
         self.coords.setMinimumWidth(190)
@@ -96,12 +77,13 @@ class MapStatusBar(QStatusBar):
         self.scale.activated.connect(lambda _i: self._scale_typed())
         self.crs = QLabel(self)
         self.message = ElidedLabel(self)
+        self.message.setContentsMargins(0, 0, MESSAGE_GAP, 0)
         self.message.setObjectName("statusMessage")
         self.addWidget(self.message, 1)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self.clearMessage)
-        for w in (self.notice, self.busy, self.selection, self.coords, self.lonlat, self.scale, self.crs):
+        for w in (self.notice, self.loading, self.busy, self.selection, self.coords, self.lonlat, self.scale, self.crs):
             self.addPermanentWidget(w)
         self.set_selection_count(0)
         self.set_crs(None)

@@ -1,8 +1,8 @@
-"""The locate box on the tool bar: type a component code, part of a name or a 街道 and press
-Enter; one answer is shown at once (the asset selected, zoomed to, outlined and shown in
-the identify panel; a sub-district framed) and the keys go back to the map (Escape too),
-several are offered in a list under the box. Window behaviour on the
-:class:`~citymgr_desktop.ui.shell.window.Window` contract."""
+"""The locate box on the tool bar: type a component code, part of a name, a source id (the id
+an imported file gave the asset) or a 街道 and press Enter; one answer is shown at once (the
+asset selected, zoomed to, outlined and shown in the identify panel; a sub-district framed)
+and the keys go back to the map (Escape too), several are offered in a list under the box.
+Window behaviour on the :class:`~citymgr_desktop.ui.shell.window.Window` contract."""
 
 from __future__ import annotations
 
@@ -31,10 +31,12 @@ class LocateBox(QLineEdit):
         self.setClearButtonEnabled(True)
         self.setPlaceholderText(i18n.tr("Locate: object code, name or sub-district"))
         self.setToolTip(i18n.tr("Type a component code (16 digits or its beginning), part of "
-                                "a name or a sub-district (街道) and press Enter"))
+                                "a name, a source id (an imported file's own id) or a "
+                                "sub-district (街道) and press Enter"))
         self.setMaximumWidth(260)
         self.returnPressed.connect(self.run)
         self.menu: QMenu | None = None
+        window.storeChanged.connect(lambda _store: self.clear())  # a search of the other file
 
     def run(self) -> list[Found]:
         w = self.window_

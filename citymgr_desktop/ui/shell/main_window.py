@@ -79,6 +79,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._docks: dict[str, QDockWidget] = {}
         self._load_task: Task | None = None
         self._reloads: list[Task] = []  # the map read again (map_loading.py)
+        self._changed_while_loading: set[str] = set()  # tables written while the map loads
         self._box_map: MapData | None = None  # the first view's box, until the whole map is read
         self._first_view: Extent | None = None  # the view the open file is shown at first
         self._watcher: DatabaseWatcher | FileWatcher | None = None  # others' commits
@@ -102,6 +103,8 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self.setStatusBar(self.status_bar)
         self.actions_by_name = window_actions.build(self, self.recent_menu, self.panels_menu)
         self.actions_by_name["refresh"].triggered.connect(self._ask_the_file)
+        self.actions_by_name["refresh"].triggered.connect(self.load_map_again)
+        self.status_bar.loading.cancelRequested.connect(self.cancel_map_load)
         self.read_only_indicator = read_only.install(self)
         self.add_dock(self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "layersDock")
         self.add_dock(self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea, "identifyDock")
@@ -299,6 +302,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
 
     def _on_selection(self, _layer: str) -> None:
         self.canvas.set_selection(self.selection.all())
+        si.selection_changed(self)
         self.status_bar.set_selection_count(self.selection.count(), {
             layer_title(name, i18n.label_language()): len(keys)
             for name, keys in self.selection.all().items()})

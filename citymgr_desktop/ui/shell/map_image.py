@@ -24,8 +24,9 @@ SCALE = 2  # pixels per screen pixel: crisp on paper and on high-DPI screens
 def export_map_image(window: Window) -> Path | None:
     """Ask for a file name and write the view there; returns the path written."""
     tr = i18n.tr
-    if window.map_data is None:
-        window.status(tr("Open a file first"))
+    if window.map_data is None:  # nothing open, or its map still loading (the status bar)
+        window.status(tr("The map is not loaded yet") if window.store is not None
+                      else tr("Open a file first"))
         return None
     start = str(QSettings().value("files/imageDir", str(Path.home())))
     name = (window.store.path.stem if window.store else "map") + ".png"

@@ -1,7 +1,9 @@
 """The map of the main window's open file: read in a worker (the first view's small box
-first, ``first_view.py``), drawn with the edit session's pending edits as if saved, read again
-after a save or another change (``notify_data_changed``). A base of ``MainWindow``: the
-methods use the window's members (``store``, ``canvas``, ``layer_panel``, ...).
+first, ``first_view.py``) with its progress and Cancel in the status bar, never a modal
+dialog (the window answers meanwhile: menus, Ctrl+Q, closing it); drawn with the edit
+session's pending edits as if saved, read again after a save or another change
+(``notify_data_changed``). A base of ``MainWindow``: the methods use the window's members
+(``store``, ``canvas``, ``layer_panel``, ...).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 
 from citymgr_desktop.core.editing import EditEvent
+from citymgr_desktop.core.errors import CancelledError
 from citymgr_desktop.core.store import LayerInfo, Store
 from citymgr_desktop.render import MapData, load_map
 from citymgr_desktop.render.view import Extent, fit_extent
@@ -50,6 +53,7 @@ class MapLoadingMixin:
     _first_view: Extent | None
     _load_task: Task | None
     _reloads: list[Task]
+    _changed_while_loading: set[str]
     canvas: MapCanvas
     layer_panel: LayerPanelWidget
     status_bar: MapStatusBar
@@ -63,28 +67,57 @@ class MapLoadingMixin:
             view = None
         self._first_view = fit_extent(view, max(self.canvas.width(), 1),
                                       max(self.canvas.height(), 1)) if view else None
+        self._changed_while_loading = set()
         if self._first_view is not None and fv.reads_box_first(self._first_view, infos):
+
+            def box_failed(exc: BaseException) -> None:  # the whole map says why, if it fails
+                if isinstance(exc, CancelledError):
+                    self._on_load_error(exc, store)
+                else:
+                    self._load_whole_map(store)
+
             self._load_task = run_task(
                 self, self.tr("Opening %1").replace("%1", db.store_name(store)), fv.load_box,
                 store.reader, self._first_view, uses=None, show_dialog=False,
-                on_done=lambda data: self._on_box_loaded(data, store),
-                on_error=lambda _exc: self._load_whole_map(store))
+                on_done=lambda data: self._on_box_loaded(data, store), on_error=box_failed)
+            self.status_bar.loading.start(self._load_task)
         else:
             self._load_whole_map(store)
 
     def _load_whole_map(self, store: Store) -> None:
-        """Read the whole map (with a progress dialog unless the first view is drawn)."""
+        """Read the whole map, its progress in the status bar."""
         if self.store is not store:
             return
         self._load_task = run_task(
             self, self.tr("Opening %1").replace("%1", db.store_name(store)), _load,
-            store.reader, uses=None, on_done=self._on_loaded, on_error=self._on_load_error,
-            show_dialog=self._box_map is None)
+            store.reader, uses=None, on_done=self._on_loaded,
+            on_error=lambda exc: self._on_load_error(exc, store), show_dialog=False)
+        self.status_bar.loading.start(self._load_task)
+
+    def cancel_map_load(self) -> None:
+        """The status bar's Cancel (or Esc): the map's load stops (the first view's box,
+        if drawn, goes with it); the canvas says so, and View ▸ Refresh (F5) reads it again."""
+        task, store = self._load_task, self.store
+        if task is None or store is None:
+            return
+        task.cancel()  # its error (a CancelledError) ends the load, once its thread ended
+        if not task.is_running():  # the first view's box read, the whole map not yet begun
+            self._on_load_error(None, store)
+
+    def load_map_again(self) -> None:
+        """View ▸ Refresh (F5) after a cancelled or failed load: read the map again."""
+        if self.store is not None and self._file_map is None and self._load_task is None:
+            self.canvas.message = self.tr("Loading the map…")
+            self.canvas.update()
+            self._load_whole_map(self.store)
 
     def _on_box_loaded(self, data: MapData, store: Store) -> None:
         """The first view's box is read: draw it, then read the whole map once that frame
         is on screen (so the two do not share the CPU)."""
         if self.store is not store or self._file_map is not None:
+            return
+        if self._load_task is not None and self._load_task.worker.progress.cancelled:
+            self._on_load_error(None, store)  # cancelled as it ended
             return
         self._box_map = data
         self.canvas.layers = self.layer_panel.visible_layers()
@@ -94,7 +127,7 @@ class MapLoadingMixin:
         started = [False]
 
         def whole(*_args) -> None:
-            if not started[0]:
+            if not started[0] and self._box_map is data:  # not cancelled meanwhile
                 started[0] = True
                 self.canvas.renderFinished.disconnect(whole)
                 self._load_whole_map(store)
@@ -106,7 +139,11 @@ class MapLoadingMixin:
         """Call after writing to the store: the map reloads those layers, panels refresh."""
         tables = set(tables)
         self.dataChanged.emit(tables)
-        if self.store is None or self._file_map is None:
+        if self.store is None:
+            return
+        if self._file_map is None:  # a layer may have been read before the write:
+            if self._load_task is not None:  # read again once the map is loaded
+                self._changed_while_loading |= tables
             return
         drawn = tables & set(self._file_map.names())
         if drawn:
@@ -139,6 +176,8 @@ class MapLoadingMixin:
         thread still running when the window is destroyed with it aborts the process."""
         tasks = [t for t in (self._load_task, *self._reloads) if t is not None]
         self._load_task, self._reloads = None, []
+        self._changed_while_loading = set()
+        self.status_bar.loading.finish()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -167,6 +206,7 @@ class MapLoadingMixin:
         self._load_task = None
         if self.store is None or str(data.path) != str(self.store.path):
             return
+        self.status_bar.loading.finish()
         self._file_map = data
         data = fs.drawn_with_pending(data, self.edit_session, self.store) or data
         self.map_data = data
@@ -178,15 +218,30 @@ class MapLoadingMixin:
             self.canvas.set_extent(self._first_view)
         self.status_bar.set_crs(data.crs)
         self.mapLoaded.emit(data)
+        changed, self._changed_while_loading = self._changed_while_loading, set()
+        if changed & set(data.names()):  # written while it was read (an import, a save)
+            self._reload(changed & set(data.names()))
 
-    def _on_load_error(self, exc: BaseException) -> None:
+    def _on_load_error(self, exc: BaseException | None, store: Store) -> None:
+        """The load failed or was cancelled (``exc`` a CancelledError; None: cancelled
+        between its tasks): no map (the first view's box alone would mislead); the canvas
+        says so, and F5 reads it again."""
+        if self.store is not store or self._file_map is not None:  # closed meanwhile
+            return
         self._load_task = None
-        if self._box_map is not None:  # the first view's box alone would mislead
+        self._changed_while_loading = set()
+        self.status_bar.loading.finish()
+        if self._box_map is not None:
             self._box_map = None
             self.canvas.set_data(None)
-        self.canvas.message = ""
+        cancelled = exc is None or isinstance(exc, CancelledError)
+        self.canvas.message = (self.tr("Loading the map was cancelled. Press F5 to load it.")
+                               if cancelled else "")
         self.canvas.update()
-        show_error(self, self.tr("Open"), exc)
+        if cancelled:
+            self.status(self.tr("Loading the map was cancelled"), 8000)
+        if exc is not None:
+            show_error(self, self.tr("Open"), exc)
 
     def _on_reloaded(self, data: MapData) -> None:
         """The file read again (a save, a sync, an import): the map, the legend counts and

@@ -1,7 +1,8 @@
 """What the map's select and identify tools do in the window: features under a click (top
 layer first), click selection (Shift adds, Ctrl toggles), rectangle selection in the current layer
 (as QGIS selects in the active layer; Shift adds, Ctrl removes), identify results with length/area (of a
-click, or of a feature located), zoom to the selection. Window behaviour on the :class:`~citymgr_desktop.ui.shell.window.Window`
+click, or of a feature located; its outline dropped when the selection moves on), zoom to
+the selection. Window behaviour on the :class:`~citymgr_desktop.ui.shell.window.Window`
 contract; the canvas only reports where the user clicked.
 """
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from citymgr_desktop.ui.shell.window import Window
 
 HIT_TOLERANCE_PX = 5
-SURROUNDINGS_M = 160.0  # the least a zoom to the selection shows (about 1:600 on a screen)
 
 
 def zoom_to_selection(w: Window) -> None:
@@ -34,14 +34,9 @@ def zoom_to_selection(w: Window) -> None:
     if not boxes:
         w.status(i18n.tr("Nothing is selected"))
         return
-    minx, miny = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    maxx, maxy = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    # a margin of 15 %, and at least a street's surroundings for a point or a short segment
-    # (a bin alone came out at 1:93, nothing around it to find it by)
-    half_w = max((maxx - minx) * 0.65, SURROUNDINGS_M / 2)
-    half_h = max((maxy - miny) * 0.65, SURROUNDINGS_M / 2)
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    w.canvas.zoom_to_bbox(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+    # a margin, and a bin alone with its street around it (canvas.zoom_to_features)
+    w.canvas.zoom_to_features(min(b[0] for b in boxes), min(b[1] for b in boxes),
+                              max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def hits_at(w: Window, x: float, y: float) -> list[tuple[str, str]]:
@@ -145,9 +140,29 @@ def refresh_identify(w: Window) -> None:
     user looked at stays current, its outline drawn where it is now."""
     panel = w.identify_panel
     if panel.hits:
+        outlined = bool(w.canvas.highlight)
         show_identified(w, [h for h in panel.hits
                             if w.map_data is not None and h[0] in w.map_data.names()],
                         panel.current_hit())
+        if not outlined:  # the user selected something else meanwhile: it stays off
+            w.canvas.set_highlight([])
+
+
+def selection_changed(w: Window) -> None:
+    """The identified feature's outline (the magenta ring a located asset gets) goes when
+    the selection changes to something without it: it stayed on the old bin while other
+    bins were selected. It comes back when that feature is selected again (a double-click
+    in the identify panel), or at the next identify. QGIS's locator only flashes the
+    feature it zooms to, and its identify highlight lasts while the results are shown; here
+    the identify panel keeps its values, and panning keeps the outline."""
+    hit = w.identify_panel.current_hit()
+    if hit is None:
+        return
+    if not w.selection.is_selected(*hit):
+        if w.canvas.highlight:
+            w.canvas.set_highlight([])
+    elif not w.canvas.highlight:
+        highlight(w, *hit)
 
 
 def highlight(w: Window, layer: str, key: str) -> None:

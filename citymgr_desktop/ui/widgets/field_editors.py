@@ -1,7 +1,9 @@
 """Editors built from the model's fields and domains, shared by the asset form, the bulk-edit
 dialog and the attribute table: drop-downs for coded values with Chinese or English labels,
-spin boxes for ranges, date fields (ui/widgets/date_edit.py), line edits with the field's length limit.
-Drop-downs and spin boxes change by the wheel only when focused (ui/widgets/wheel_guard.py).
+number fields for ranges that keep what is typed (ui/widgets/number_edit.py), date fields
+(ui/widgets/date_edit.py), line edits with the field's length limit. Drop-downs change by the
+wheel only when focused (ui/widgets/wheel_guard.py). :func:`explain` words a refused value
+the same way in every dialog (field label, the value as typed, what is allowed).
 
 Every editor is a :class:`FieldEditor` with ``value()`` / ``set_value()`` that speak the
 stored values (codes, ISO dates, numbers, ``None`` for empty).
@@ -15,18 +17,20 @@ from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QPalette, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
-    QSpinBox,
     QStyledItemDelegate,
     QWidget,
 )
 
 from citymgr_desktop.core.clock import format_local_or_text
+from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.widgets.date_edit import DateEdit
+from citymgr_desktop.ui.widgets.number_edit import NumberEdit
 from citymgr_desktop.ui.widgets.wheel_guard import guard_wheel
 
 
@@ -92,9 +96,12 @@ class FieldEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.inner = self._build()
         layout.addWidget(self.inner, 1)
+        domain = field.get_domain()
+        if isinstance(self.inner, NumberEdit) and isinstance(domain, dm.RangeDomain) and \
+                domain.unit:
+            layout.addWidget(QLabel(domain.unit))
         self.setFocusProxy(self.inner)
         tip = f"{field.zh} / {field.en} ({field.name})"
-        domain = field.get_domain()
         if domain is not None:
             tip += "\n" + domain.describe(lang)
         if field.max_length:
@@ -109,7 +116,9 @@ class FieldEditor(QWidget):
             return self._combo(domain)
         if isinstance(domain, dm.RangeDomain) and f.type in (sc.FieldType.INTEGER,
                                                              sc.FieldType.REAL):
-            return self._spin(domain)
+            number = NumberEdit(domain, f.type is sc.FieldType.INTEGER, self.lang)
+            number.textEdited.connect(lambda _t: self.changed.emit())
+            return number
         if f.type is sc.FieldType.DATE:
             return self._date()
         edit = QLineEdit()
@@ -135,24 +144,6 @@ class FieldEditor(QWidget):
         guard_wheel(combo)
         return combo
 
-    def _spin(self, domain: dm.RangeDomain) -> QSpinBox | QDoubleSpinBox:
-        lo, hi = domain.minimum, min(domain.maximum, 1e9)
-        spin: QSpinBox | QDoubleSpinBox
-        if self.field.type is sc.FieldType.INTEGER:
-            spin = QSpinBox()
-            spin.setRange(int(lo) - 1, int(hi))  # one below the minimum stands for "empty"
-        else:
-            spin = QDoubleSpinBox()
-            spin.setDecimals(1 if hi <= 100 else 2)
-            spin.setRange(lo - 1, hi)
-        spin.setSpecialValueText(" ")  # shown at the "empty" value
-        if domain.unit:
-            spin.setSuffix(f" {domain.unit}")
-        spin.setValue(spin.minimum())
-        spin.valueChanged.connect(lambda _v: self.changed.emit())
-        guard_wheel(spin)
-        return spin
-
     def _date(self) -> DateEdit:
         self.date = DateEdit()
         self.date.changed.connect(self.changed.emit)
@@ -164,8 +155,8 @@ class FieldEditor(QWidget):
         w = self.inner
         if isinstance(w, QComboBox):
             return w.currentData()
-        if isinstance(w, (QSpinBox, QDoubleSpinBox)):
-            return None if w.value() == w.minimum() else w.value()
+        if isinstance(w, NumberEdit):
+            return w.number()
         if isinstance(w, QLineEdit):
             text = w.text().strip()
             return text or None
@@ -180,9 +171,8 @@ class FieldEditor(QWidget):
                 w.addItem(str(value), value)
                 i = w.count() - 1
             w.setCurrentIndex(max(i, 0))
-        elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
-            w.setValue(w.minimum() if blank else float(value) if isinstance(w, QDoubleSpinBox)
-                       else int(value))
+        elif isinstance(w, NumberEdit):
+            w.set_number(None if blank else float(value))
         elif isinstance(w, QLineEdit) and self.field.system and \
                 self.field.type is sc.FieldType.DATETIME:  # kept by the app: read in office time
             w.setText("" if blank else format_local_or_text(value))
@@ -192,12 +182,50 @@ class FieldEditor(QWidget):
         else:
             self.date.set_value(None if blank else value)
 
+    def problem(self) -> str | None:
+        """What is wrong with what is shown, worded by :func:`explain` (a number outside its
+        range, or no number), or None; the dialogs show it as it is typed."""
+        w = self.inner
+        if isinstance(w, NumberEdit) and not w.in_range():
+            return explain(self.field, w.number(), None, self.lang)
+        return None
+
     def set_read_only(self, read_only: bool) -> None:
         w = self.inner
         if isinstance(w, QLineEdit):
             show_read_only(w, read_only)
         else:
             w.setEnabled(not read_only)
+
+
+def explain(f: sc.Field, raw: Any, exc: ValidationError | None, lang: str) -> str:
+    """A refused value in the UI's language: the field's label (its name after it), the
+    value as typed (-5, not -5.0), what is allowed; else the core's message ``exc``."""
+    label = f"{f.label(lang)} ({f.name})"
+    domain = f.get_domain()
+    shown = f"{raw:.10g}" if isinstance(raw, float) else str(raw)
+    if f.max_length and isinstance(raw, str) and len(raw) > f.max_length:
+        return i18n.tr("%1: at most %2 characters are allowed, this has %3").replace(
+            "%1", label).replace("%2", str(f.max_length)).replace("%3", str(len(raw)))
+    if isinstance(domain, dm.CodedDomain) and raw is not None and not domain.contains(raw):
+        return i18n.tr("%1: “%2” is not allowed. Allowed values: %3").replace(
+            "%1", label).replace("%2", shown).replace("%3", domain.describe(lang))
+    if isinstance(domain, dm.RangeDomain) and raw is not None:
+        if not _is_number(raw):
+            return i18n.tr("%1: “%2” is not a number. Allowed: %3").replace(
+                "%1", label).replace("%2", shown).replace("%3", domain.describe(lang))
+        if not domain.contains(float(raw)):
+            return i18n.tr("%1: %2 is outside the allowed range %3").replace(
+                "%1", label).replace("%2", shown).replace("%3", domain.describe(lang))
+    return i18n.render(exc) if exc is not None else ""
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def create_editor(field: sc.Field, lang: str = "en", parent: QWidget | None = None) -> FieldEditor:

@@ -300,9 +300,7 @@ class WorkOrdersFeature(QObject):
         for layer, ids in by_layer.items():
             self.window.selection.set_selection(layer, ids, add=True)
         if geoms:
-            minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-            pad = max(maxx - minx, maxy - miny, 50.0) * 0.15
-            self.window.canvas.zoom_to_bbox(minx - pad, miny - pad, maxx + pad, maxy + pad)
+            self.window.canvas.zoom_to_features(*shapely.total_bounds(geoms))
 
     def export(self, values: dict[str, Any] | None = None) -> None:
         store = self.window.store

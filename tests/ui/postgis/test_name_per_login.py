@@ -32,7 +32,6 @@ def test_another_login_is_asked_its_own_name(qtbot, main_window, pg_cluster, pub
     uuid = next(bins.key(i) for i in range(bins.count) if district(bins.key(i)) == "粮道街道")
     w.selection.set_selection("litter_bin", [uuid])
     condition = w.edit_session.row("litter_bin", uuid)["condition"]
-    set_condition_in_form(qtbot, w, 2 if condition != 2 else 3)
     seen = {}
 
     def fill(dialog):
@@ -40,7 +39,8 @@ def test_another_login_is_asked_its_own_name(qtbot, main_window, pg_cluster, pub
         type_into(qtbot, dialog.findChild(QLineEdit), "王五")
 
     with answer(qtbot, "OK", fill=fill, kind=QInputDialog, title="User Name"):
-        press(qtbot, w, Qt.Key.Key_S, CTRL)
+        set_condition_in_form(qtbot, w, 2 if condition != 2 else 3)  # asked at the change
+    press(qtbot, w, Qt.Key.Key_S, CTRL)
     assert seen["offered"] == role and role in seen["text"]
     qtbot.waitUntil(lambda: not w.edit_session.dirty, timeout=30_000)
     with psycopg.connect(published) as conn:

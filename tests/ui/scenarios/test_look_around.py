@@ -70,7 +70,7 @@ def test_locate_by_object_code_and_by_sub_district(qtbot, opened_window, shots):
     geom = values["geom"]
     ext = w.canvas.extent()
     assert ext[0] < geom.x < ext[2] and ext[1] < geom.y < ext[3] and ext[2] - ext[0] < 500
-    assert min(ext[2] - ext[0], ext[3] - ext[1]) >= 150  # its street around it, not 1:93
+    assert w.canvas.scale() >= 990  # its street around it (1:1,000 at the closest), not 1:93
     assert w.canvas.highlight
     settle(qtbot, w)
     shots("located-code", w)

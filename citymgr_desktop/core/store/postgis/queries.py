@@ -42,16 +42,18 @@ class PostgisQueries(StoreCommon):
                 for row in self.conn.execute(f"SELECT {cols} FROM {ident(layer)} WHERE fid = "
                                              "ANY(%s)", ([int(f) for f in fids],))}
 
-    def find_assets(self, layer: str, text: str, limit: int) -> list[tuple[str, str, str]]:
-        """(uuid, code, name) of the assets in service of ``layer`` whose object code is
-        ``text`` or (digits) starts with it, or whose name contains it; the exact code first
-        (the GeoPackage store's question, in PostgreSQL)."""
+    def find_assets(self, layer: str, text: str, limit: int) -> list[tuple[str, str, str, str]]:
+        """(uuid, code, name, source id) of the assets in service of ``layer`` whose object
+        code is ``text`` or (digits) starts with it, whose name contains it, or whose source
+        id is or starts with it; exact codes and source ids first (the GeoPackage store's
+        question, in PostgreSQL; ILIKE as SQLite's LIKE ignores the case of a source id)."""
         prefix = like_contains(text)[1:] if text.isdigit() else None
         return [tuple(r) for r in self.conn.execute(
-            f"SELECT asset_uuid, obj_code, name FROM {ident(layer)} WHERE retired_at IS NULL "
-            "AND (obj_code = %s OR obj_code LIKE %s ESCAPE '\\' OR name LIKE %s ESCAPE '\\') "
-            "ORDER BY (obj_code = %s) IS TRUE DESC, obj_code LIMIT %s",
-            (text, prefix, like_contains(text), text, limit))]
+            f"SELECT asset_uuid, obj_code, name, source_id FROM {ident(layer)} "
+            "WHERE retired_at IS NULL AND (obj_code = %s OR obj_code LIKE %s ESCAPE '\\' "
+            "OR name LIKE %s ESCAPE '\\' OR source_id ILIKE %s ESCAPE '\\') "
+            "ORDER BY (obj_code = %s OR source_id = %s) IS TRUE DESC, obj_code LIMIT %s",
+            (text, prefix, like_contains(text), like_contains(text)[1:], text, text, limit))]
 
     def unchangeable(self, layer: str, uuids: Iterable[str]) -> list[str]:
         """Those of the saved rows ``uuids`` of ``layer`` (an asset layer or
