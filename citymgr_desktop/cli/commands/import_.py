@@ -43,8 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import", help="import a vector source (Shapefile, GeoJSON, GPKG, CSV, KML, ...)",
         description="Import a layer of any source GDAL reads (GeoPackage, Shapefile with .cpg/"
         ".prj, GeoJSON, FileGDB, KML, OpenStreetMap) or a CSV/XLSX table with X/Y or WKT "
-        "columns into one asset class. Fields and value words are matched automatically; a "
-        "second import of the same source updates the assets it made (by source_id).",
+        "columns into one asset class. Fields and value words are matched automatically, or "
+        "taken from the previous import of the same source (the project remembers them). A "
+        "second import of the same source updates the assets it made (by source_id), but only "
+        "where the delivery changed a value since its previous delivery: a value changed in "
+        "the project meanwhile stays, and the report lists it (--on-conflict).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  citymgr import city.gpkg roads.shp --as road_segment --dry-run\n"
@@ -75,7 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--id-prefix", help="text put before every source id, e.g. 'osm:'")
     p.add_argument("--profile", help="load the mapping from a JSON/TOML profile")
     p.add_argument("--save-profile", help="save the mapping used to a JSON/TOML profile")
-    p.add_argument("--no-suggest", action="store_true", help="do not suggest a mapping")
+    p.add_argument("--no-suggest", action="store_true",
+                   help="do not suggest a mapping, nor take the one the previous import of "
+                   "this source used (the project remembers it)")
     p.add_argument("--where", help="attribute filter in OGR SQL, e.g. \"highway IS NOT NULL\"")
     p.add_argument("--source-crs", help="CRS of the source when it states none or a wrong one")
     p.add_argument("--accept-ballpark", action="store_true",
@@ -93,6 +98,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip invalid geometries instead of repairing them")
     p.add_argument("--no-to-point", action="store_true",
                    help="skip lines/areas for point classes instead of taking a point")
+    p.add_argument("--on-conflict", choices=["project", "delivery"],
+                   help="a field changed both in the project and in this delivery since the "
+                   "source's previous delivery: keep the project's value and list it "
+                   "(default) or take the delivery's. A field the delivery did not change "
+                   "keeps the project's value either way")
     p.add_argument("--on-unmatched", choices=["empty", "skip"],
                    help="a value word that matches no code: leave the field empty (default) "
                    "or skip the feature")
@@ -127,7 +137,9 @@ def source_options(args: argparse.Namespace, base: SourceOptions | None) -> Sour
 
 
 def build_mapping(args: argparse.Namespace, opts: SourceOptions,
-                  profile: ImportMapping | None) -> ImportMapping:
+                  profile: ImportMapping | None, store: Any = None) -> ImportMapping:
+    """The mapping: a profile's, else the one the previous import of the source used
+    (remembered in ``store``), else the suggestions; then the options adjust it."""
     from citymgr_desktop.core.errors import ValidationError
     from citymgr_desktop.core.importing import ImportMapping
     from citymgr_desktop.core.importing import run as importer
@@ -144,9 +156,15 @@ def build_mapping(args: argparse.Namespace, opts: SourceOptions,
         mapping = ImportMapping(target)
         mapping.target()
     else:
+        from citymgr_desktop.core.importing.memory import remembered_mapping
+
         ImportMapping(target).target()  # an unknown class is refused before reading
         layer = importer.describe_layer(args.source, opts)
-        mapping = importer.suggest_mapping(layer, target)
+        found = remembered_mapping(store, layer, target) if store is not None else None
+        if found is not None:
+            mapping, args.remembered = found[0], found[2]
+        else:
+            mapping = importer.suggest_mapping(layer, target)
     for item in args.map:
         src, dst = _pair(item, "--map")
         for k in [k for k, v in mapping.fields.items() if v == src]:
@@ -173,6 +191,8 @@ def build_mapping(args: argparse.Namespace, opts: SourceOptions,
         mapping.id_prefix = args.id_prefix
     if args.on_unmatched:
         mapping.on_unmatched = args.on_unmatched
+    if args.on_conflict:
+        mapping.on_conflict = args.on_conflict
     g = mapping.geometry
     mapping.geometry = GeometryOptions(args.multipart or g.multipart,
                                        g.repair and not args.no_repair,
@@ -281,12 +301,14 @@ def _import(args: argparse.Namespace) -> int:
         opts = source_options(args, popts)
         if args.list:
             return list_source(args, opts)
-        mapping = build_mapping(args, opts, profile)
         with open_store(args.file) as store:
+            args.remembered = ""
+            mapping = build_mapping(args, opts, profile, store)
             result = importer.run_import(store, args.source, mapping, opts,
                                          dry_run=args.dry_run, user=acting_user(args.user),
                                          progress=terminal_progress("import"),
                                          keep_deltas=False)
+            result.report.remembered = args.remembered
     except CitymgrError as exc:
         with contextlib.suppress(CitymgrError):  # the first error is the one to tell
             _write_report(args.report, {"source": args.source, "error": str(exc),

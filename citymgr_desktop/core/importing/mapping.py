@@ -94,6 +94,9 @@ class ImportMapping:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> {word: code}
     id_prefix: str = ""
     on_unmatched: str = "empty"  # "empty": leave the field empty; "skip": skip the feature
+    # a field changed both in the project and in the delivery since the previous delivery:
+    # "project" keeps the project's value (listed in the report), "delivery" takes the new one
+    on_conflict: str = "project"
     geometry: GeometryOptions = field(default_factory=GeometryOptions)
     accept_ballpark: bool = False
     transformation: int | None = None  # which of PROJ's candidates (1-based); None: the best
@@ -111,6 +114,9 @@ class ImportMapping:
         if self.on_unmatched not in ("empty", "skip"):
             raise ValidationError("on_unmatched must be 'empty' or 'skip', got {on_unmatched!r}",
                                   on_unmatched=self.on_unmatched)
+        if self.on_conflict not in ("project", "delivery"):
+            raise ValidationError("on_conflict must be 'project' or 'delivery', got "
+                                  "{on_conflict!r}", on_conflict=self.on_conflict)
         for where in (self.fields, self.constants, self.values):
             for f in where:
                 if f not in names:
@@ -139,6 +145,7 @@ class ImportMapping:
             "constants": dict(self.constants),
             "values": {k: dict(v) for k, v in self.values.items()},
             "id_prefix": self.id_prefix, "on_unmatched": self.on_unmatched,
+            "on_conflict": self.on_conflict,
             "geometry": {"multipart": self.geometry.multipart, "repair": self.geometry.repair,
                          "to_point": self.geometry.to_point},
             "accept_ballpark": self.accept_ballpark, **extra,
@@ -156,7 +163,8 @@ class ImportMapping:
                    values={k: {str(w): c for w, c in v.items()}
                            for k, v in data.get("values", {}).items()},
                    id_prefix=str(data.get("id_prefix", "")),
-                   on_unmatched=str(data.get("on_unmatched", "empty")), geometry=geom,
+                   on_unmatched=str(data.get("on_unmatched", "empty")),
+                   on_conflict=str(data.get("on_conflict", "project")), geometry=geom,
                    accept_ballpark=bool(data.get("accept_ballpark", False)),
                    transformation=(int(data["transformation"])
                                    if data.get("transformation") is not None else None))

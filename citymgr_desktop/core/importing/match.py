@@ -1,9 +1,11 @@
 """Match import candidates with the project's assets by ``source_id``: updates as deltas,
 new assets as columns (:class:`NewAssets`, a delta each only when asked).
 
-A candidate whose source id an asset already carries becomes an update of that asset (only
-the fields that changed; a value the source lacks never erases one the project has), an
-unchanged one is counted and left alone, and a new one is inserted with a fresh
+A candidate whose source id an asset already carries becomes an update of that asset: the
+fields this delivery changed since the asset's previous delivery, merged three ways with the
+project's values (:mod:`memory`; a value the source lacks never erases one the project has,
+and a value the project changed since stays), an unchanged one is counted and left alone,
+and a new one is inserted with a fresh
 ``asset_uuid`` and the next ``obj_code`` serial of its class (after the existing ones, and
 after any codes the source brings itself). Retired or ambiguous matches are skipped.
 """
@@ -19,12 +21,14 @@ import shapely
 from citymgr_desktop.core import gpkg
 from citymgr_desktop.core.clock import new_uuids
 from citymgr_desktop.core.errors import CitymgrError
+from citymgr_desktop.core.importing import memory
+from citymgr_desktop.core.importing.kept import KeptValue
 from citymgr_desktop.core.importing.prepare import Candidate, Prepared, counted_empty
 from citymgr_desktop.core.importing.report import Example, ImportReport
 from citymgr_desktop.core.messages import Text, msg
 from citymgr_desktop.core.model import codes as objcode
 from citymgr_desktop.core.model import schema as sc
-from citymgr_desktop.core.model.delta import Delta, values_equal
+from citymgr_desktop.core.model.delta import Delta, three_way, values_equal
 from citymgr_desktop.core.store import Store
 from citymgr_desktop.core.store.row_values import rows_as_deltas
 
@@ -61,6 +65,9 @@ class ImportPlan:
     report: ImportReport
     # (geometry in the project CRS, "insert" / "update" / "unchanged"): the wizard's preview
     outcomes: list[tuple[Any, str]] = field(default_factory=list)
+    # what each matched or new asset came with this time ({asset_uuid: memory's text}):
+    # the base of the next delivery's merge, kept when the plan is applied
+    delivered: dict[str, str] = field(default_factory=dict)
 
     @property
     def deltas(self) -> list[Delta]:
@@ -158,10 +165,12 @@ class Numbering:
                    for prefix, first, after in self.runs)
 
 
-def match(store: Store, prepared: Prepared, numbering: Numbering | None = None) -> ImportPlan:
+def match(store: Store, prepared: Prepared, numbering: Numbering | None = None,
+          prefer_delivery: bool = False) -> ImportPlan:
     """What applies ``prepared`` to ``store`` (read-only: nothing is written): the updates
     and the new assets; ``numbering`` carries what earlier batches of the same import
-    decided (the object codes)."""
+    decided (the object codes); ``prefer_delivery``: a field both the delivery and the
+    project changed since the previous delivery takes the delivery's value."""
     table, report = prepared.table, prepared.report
     cands = prepared.candidates
     ids = [c.source_id for c in cands if c.source_id is not None]
@@ -188,14 +197,21 @@ def match(store: Store, prepared: Prepared, numbering: Numbering | None = None) 
         else:
             inserts.append(c)
     outcomes: list[tuple[Any, str]] = []
-    deltas = _update_deltas(store, prepared, updates, outcomes)
+    delivered: dict[str, str] = {}
+    deltas = _update_deltas(store, prepared, updates, outcomes, delivered, prefer_delivery)
     new = _new_assets(store, prepared, inserts, numbering)
     outcomes.extend((c.geom, "insert") for c in inserts)
-    return ImportPlan(deltas, new, report, outcomes)
+    if inserts and not store.is_database:  # a PostGIS project keeps no memory (memory.py)
+        columns = {f: v for f, v in prepared.columns.items() if f != "obj_code"}
+        texts = memory.encode_columns(columns, [c.row for c in inserts],
+                                      [c.geom for c in inserts], GEOM)
+        delivered.update(zip(new.uuids, texts, strict=True))
+    return ImportPlan(deltas, new, report, outcomes, delivered)
 
 
 def _update_deltas(store: Store, prepared: Prepared, updates: list[tuple[Candidate, str]],
-                   outcomes: list[tuple[Any, str]]) -> list[Delta]:
+                   outcomes: list[tuple[Any, str]], delivered: dict[str, str],
+                   prefer_delivery: bool) -> list[Delta]:
     if not updates:
         return []
     table, report = prepared.table, prepared.report
@@ -203,15 +219,28 @@ def _update_deltas(store: Store, prepared: Prepared, updates: list[tuple[Candida
     counted = set(counted_empty(table))
     missing = [counted - v.keys() for v in values]  # counted as left empty by prepare
     fields = sorted(({k for v in values for k in v} | set().union(*missing)) - {"obj_code"})
-    current = store.get_rows(table.name, [u for _, u in updates], [GEOM, *fields])
+    uids = [u for _, u in updates]
+    current = store.get_rows(table.name, uids, [GEOM, "obj_code", *fields])
+    memo = not store.is_database  # a PostGIS project keeps no memory (memory.py)
+    before = memory.recall(store, uids) if memo else {}
+    texts = memory.encode_columns({f: v for f, v in prepared.columns.items() if f != "obj_code"},
+                                  [c.row for c, _ in updates], [c.geom for c, _ in updates],
+                                  GEOM) if memo else []
     kept: Counter[str] = Counter()
     out: list[Delta] = []
-    for (c, uid), given, gone in zip(updates, values, missing, strict=True):
+    for i, ((c, uid), given, gone) in enumerate(zip(updates, values, missing, strict=True)):
         row = current[uid]
         kept.update(f for f in gone if row.get(f) is not None)
         new = {k: v for k, v in given.items() if k != "obj_code"}
         new[GEOM] = c.geom
-        changed = {k: v for k, v in new.items() if not _same(row.get(k), v)}
+        base_text = before.get(uid)
+        if base_text is None:  # no previous delivery known: what differs is updated
+            changed = {k: v for k, v in new.items() if not _same(row.get(k), v)}
+        else:  # the same delivery as the previous one (the usual re-import) is not decoded
+            base = new if texts[i] == base_text else memory.decode(base_text)
+            changed = _merge(base, new, row, c, report, prefer_delivery)
+        if memo and texts[i] != base_text:
+            delivered[uid] = texts[i]
         if not changed:
             report.unchanged += 1
             outcomes.append((c.geom, "unchanged"))
@@ -219,9 +248,38 @@ def _update_deltas(store: Store, prepared: Prepared, updates: list[tuple[Candida
         out.append(Delta(table.name, uid, {k: row.get(k) for k in changed}, changed))
         outcomes.append((c.geom, "update"))
         report.updated += 1
+        report.fields_updated.update(changed.keys())
     for f, n in kept.items():
         report.add_kept(f, n)
     return out
+
+
+def _merge(base: dict[str, Any], new: dict[str, Any], row: dict[str, Any], c: Candidate,
+           report: ImportReport, prefer_delivery: bool) -> dict[str, Any]:
+    """The fields an update writes: three ways (``memory``), the delivery's own changes
+    since ``base`` (its previous delivery) merged into the project's ``row``; what the
+    project keeps is counted and listed in the report."""
+    ours = {} if base is new else {k: v for k, v in new.items()
+                                   if not memory.same(k, base.get(k), v)}
+    take, conflicting = three_way(base, ours, row, memory.same)
+    for k, v in new.items():
+        if k in ours or _same(row.get(k), v):
+            continue  # the delivery changed it (merged above), or the project has it
+        report.add_kept_value(KeptValue(row.get("obj_code"), c.source_id, k, _kept(base, k), v,
+                                        row.get(k), "edited"))
+    for k in conflicting:
+        if prefer_delivery:
+            take[k] = new[k]
+        report.add_kept_value(KeptValue(row.get("obj_code"), c.source_id, k, _kept(base, k),
+                                        new[k], row.get(k), "both",
+                                        "delivery" if prefer_delivery else "project"))
+    return take
+
+
+def _kept(base: dict[str, Any], name: str) -> Any:
+    """The previous delivery's value as a list shows it (a geometry is kept as a digest)."""
+    value = base.get(name)
+    return "(geometry)" if name == GEOM and isinstance(value, str) else value
 
 
 def _new_assets(store: Store, prepared: Prepared, inserts: list[Candidate],

@@ -33,6 +33,11 @@ from citymgr_desktop.core.model.values import normalise
 from citymgr_desktop.core.progress import Progress, ensure
 
 SKIP_OUTSIDE = msg("outside the project CRS's area of use")
+SWAPPED_LATLON = "latitude and longitude may be swapped: swapped, the point lies inside {area}"
+# drivers whose feature ids are the source's own (stored) FIDs; the others' are the rows
+# counted from 0, which the report shows counted from 1 (report.Example.render)
+OWN_FIDS = frozenset({"GPKG", "OpenFileGDB", "FileGDB", "SQLite", "PostgreSQL", "MSSQLSpatial",
+                      "OCI", "MySQL"})
 SKIP_DUPLICATE = msg("duplicate source id in the source (the first one is imported)")
 _AS_IT_IS = Conformed()  # a geometry that fits the layer as it is: one part, no notes
 
@@ -125,6 +130,7 @@ class Preparer:
                               if f not in mapping.fields})
         self.id_field = mapping.fields.get("source_id")
         self.fids_as = fid_prefix(first.layer.path, first.layer.name)
+        report.fid_rows = first.layer.driver not in OWN_FIDS
         if self.id_field is None:
             report.warnings.append(msg(
                 "no source id field is mapped: feature ids of this file are used ({prefix}N), "
@@ -164,6 +170,7 @@ class Preparer:
             refuse=not self.streamed, steps=self.tplan.steps)
         self.any_present |= bool(iarea.present(geoms).any())
         self.any_inside |= bool(inside.any())
+        swapped_inside = self._inside_swapped(geoms, inside)
         geoms = icrs.reproject(geoms, self.tplan)
         more = [n for n in data.layer.notes if n not in self.layer_notes]  # GDAL's, later on
         self.layer_notes.extend(more)
@@ -214,7 +221,10 @@ class Preparer:
                 report.skipped.add(problems[fid], Example(fid, sid))
                 continue
             if not inside_at[i]:
-                report.skipped.add(SKIP_OUTSIDE, Example(fid, sid, self.area_words))
+                swapped = i in swapped_inside
+                report.skipped.add(SKIP_OUTSIDE, Example(
+                    fid, sid, msg(SWAPPED_LATLON, area=self.area_words) if swapped
+                    else self.area_words))
                 continue
             res = _AS_IT_IS if simple[i] else conform(geoms[i], target, mapping.geometry,
                                                       self.label)
@@ -258,6 +268,21 @@ class Preparer:
         prepared = Prepared(table, candidates, report, conv.value_columns(outcomes, len(fids)))
         _count_empty(table, prepared, report)
         return prepared
+
+    def _inside_swapped(self, geoms: np.ndarray, inside: np.ndarray) -> set[int]:
+        """The points outside the area of use that lie inside with X and Y swapped (a
+        latitude written as the longitude): the report says so with the skip."""
+        out = np.flatnonzero(~np.asarray(inside) & iarea.present(geoms))
+        if not len(out) or not self.src_crs.is_geographic:
+            return set()
+        points = geoms[out]
+        points = points[shapely.get_type_id(points) == 0]  # points only
+        if not len(points):
+            return set()
+        at = out[shapely.get_type_id(geoms[out]) == 0]
+        s_inside, _ = iarea.area_mask(iarea.swap_xy(points), self.src_crs, self.project_crs,
+                                      self.tplan.steps)
+        return {int(i) for i in at[np.asarray(s_inside)]}
 
     def finish(self) -> None:
         """After the last batch of a streamed import: no feature inside is a refusal."""

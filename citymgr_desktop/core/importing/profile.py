@@ -37,7 +37,7 @@ def from_profile_dict(data: dict[str, Any]) -> tuple[ImportMapping, SourceOption
         raise ValidationError("the import profile names no target asset class ('target')")
     body = {k: v for k, v in data.items() if k not in (FORMAT_KEY, "source")}
     known = {"target", "fields", "constants", "values", "id_prefix", "on_unmatched",
-             "geometry", "accept_ballpark", "transformation"}
+             "on_conflict", "geometry", "accept_ballpark", "transformation"}
     unknown = set(body) - known
     if unknown:
         raise ValidationError("unknown key(s) in the import profile: {unknown}",

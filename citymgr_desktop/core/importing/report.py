@@ -15,7 +15,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.importing.crs import harmless_ballpark
+from citymgr_desktop.core.importing.kept import MAX_KEPT as kept_most
+from citymgr_desktop.core.importing.kept import KeptValue, kept_lines
 from citymgr_desktop.core.messages import Message, Text, is_chinese, msg, render
 from citymgr_desktop.core.store.neighbours import NEIGHBOUR_RADIUS
 
@@ -68,20 +71,28 @@ class Example:
     source_id: str | None
     detail: Text = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"fid": _plain(self.fid), "source_id": self.source_id,
-                "detail": str(self.detail)}
+    def to_dict(self, rows: bool = False) -> dict[str, Any]:
+        out = {"fid": _plain(self.fid), "source_id": self.source_id,
+               "detail": str(self.detail)}
+        if rows and isinstance(out["fid"], int):
+            out["row"] = out["fid"] + 1  # as a person counts the source's features
+        return out
 
-    def render(self, lang: str = "en") -> str:
-        """"feature 3 (id A-7): why", in ``lang``."""
-        args = {"fid": self.fid, "source_id": self.source_id, "detail": self.detail}
+    def render(self, lang: str = "en", rows: bool = False) -> str:
+        """"feature no. 4 (id A-7): why", in ``lang``. ``rows``: the source's feature ids
+        are its rows counted from 0 (a Shapefile's, a GeoJSON's, a table's), shown counted
+        from 1 as a person counts; else the source's own FID is shown as such."""
+        feature = (msg("feature no. {number}", number=self.fid + 1)
+                   if rows and isinstance(_plain(self.fid), int) else msg("feature FID {fid}",
+                                                                    fid=self.fid))
+        args = {"feature": feature, "source_id": self.source_id, "detail": self.detail}
         if self.source_id and self.detail:
-            return msg("feature {fid} (id {source_id}): {detail}", **args).render(lang)
+            return msg("{feature} (id {source_id}): {detail}", **args).render(lang)
         if self.source_id:
-            return msg("feature {fid} (id {source_id})", **args).render(lang)
+            return msg("{feature} (id {source_id})", **args).render(lang)
         if self.detail:
-            return msg("feature {fid}: {detail}", **args).render(lang)
-        return msg("feature {fid}", **args).render(lang)
+            return msg("{feature}: {detail}", **args).render(lang)
+        return feature.render(lang)
 
     def __str__(self) -> str:
         return self.render("en")
@@ -107,8 +118,9 @@ class Tally:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def to_dict(self) -> dict[str, Any]:
-        return {str(k): {"count": n, "examples": [e.to_dict() for e in self.examples.get(k, [])]}
+    def to_dict(self, rows: bool = False) -> dict[str, Any]:
+        return {str(k): {"count": n, "examples": [e.to_dict(rows)
+                                                  for e in self.examples.get(k, [])]}
                 for k, n in self.counts.most_common()}
 
     def __bool__(self) -> bool:
@@ -140,6 +152,13 @@ class ImportReport:
     obj_codes: tuple[str, str] | None = None  # first and last code assigned
     warnings: list[Text] = field(default_factory=list)
     unknown_districts: Counter[str] = field(default_factory=Counter)  # 街道 -> assets
+    fields_updated: Counter[str] = field(default_factory=Counter)  # field -> assets updated
+    kept_edited: Counter[str] = field(default_factory=Counter)  # field -> project's kept
+    conflicts: Counter[str] = field(default_factory=Counter)  # field -> both changed
+    kept: list[KeptValue] = field(default_factory=list)  # the first MAX_KEPT of both
+    remembered: str = ""  # when the mapping used was remembered from (empty: it was not)
+    # the source's feature ids are its rows from 0 (Example.render): shown from 1
+    fid_rows: bool = False
     district_mismatch: Counter[tuple[str, str]] = field(default_factory=Counter)  # (given, near)
 
     @property
@@ -176,6 +195,12 @@ class ImportReport:
         else:
             self.empty.pop(field_name, None)
 
+    def add_kept_value(self, kept: KeptValue) -> None:
+        """A re-delivered value the project did not take (or took over its own change)."""
+        (self.kept_edited if kept.why == "edited" else self.conflicts)[kept.field] += 1
+        if len(self.kept) < kept_most:
+            self.kept.append(kept)
+
     def add_unknown_district(self, name: str) -> None:
         self.unknown_districts[name] += 1
 
@@ -208,11 +233,11 @@ class ImportReport:
             "dry_run": self.dry_run, "applied": self.applied,
             "counts": {"read": self.read, "insert": self.inserted, "update": self.updated,
                        "unchanged": self.unchanged, "skip": self.skipped_count},
-            "skipped": self.skipped.to_dict(),
-            "geometry": self.geometry.to_dict(),
-            "notices": self.notices.to_dict(),
+            "skipped": self.skipped.to_dict(self.fid_rows),
+            "geometry": self.geometry.to_dict(self.fid_rows),
+            "notices": self.notices.to_dict(self.fid_rows),
             "unmatched_values": {f: dict(c.most_common()) for f, c in self.unmatched.items()},
-            "invalid_values": {f: t.to_dict() for f, t in self.invalid.items()},
+            "invalid_values": {f: t.to_dict(self.fid_rows) for f, t in self.invalid.items()},
             "left_empty": dict(self.empty),
             "filled_from_nearest": dict(self.filled),
             "fields": dict(self.fields),
@@ -222,6 +247,11 @@ class ImportReport:
             "unknown_districts": dict(self.unknown_districts.most_common()),
             "district_mismatch": [{"district": g, "nearest": n, "count": c}
                                   for (g, n), c in self.district_mismatch.most_common()],
+            "fields_updated": dict(self.fields_updated.most_common()),
+            "kept_project_values": dict(self.kept_edited.most_common()),
+            "both_changed": dict(self.conflicts.most_common()),
+            "kept": [k.to_dict() for k in self.kept],
+            "mapping_remembered_from": self.remembered or None,
         }
 
     def summary(self, lang: str = "en") -> str:
@@ -262,6 +292,12 @@ class ImportReport:
                 lines.append("      " + line.render(lang))
             lines.extend("    " + msg("note: {note}", note=n).render(lang)
                          for n in self.crs.get("notes", []))
+        if self.remembered:
+            lines.append("  " + msg("mapping: as at the previous import of this source "
+                                    "({when})", when=format_local_or_text(self.remembered)
+                                    ).render(lang))
+        lines += kept_lines(self.fields_updated, self.kept_edited, self.conflicts, self.kept,
+                            lang)
         if self.fields:
             lines.append("  " + msg("fields: {fields}", fields=", ".join(
                 f"{k} <- {v}" for k, v in self.fields.items())).render(lang))
@@ -271,8 +307,8 @@ class ImportReport:
                 lines.append("  " + title.render(lang))
                 for key, n in tally.counts.most_common():
                     lines.append(f"    {n:>7}  {render(key, lang)}")
-                    lines.extend("             " + msg("e.g. {example}", example=e).render(lang)
-                                 for e in tally.examples.get(key, []))
+                    lines.extend("             " + msg("e.g. {example}", example=e.render(
+                        lang, self.fid_rows)).render(lang) for e in tally.examples.get(key, []))
         if self.unmatched:
             lines.append("  " + msg("value words that matched no code (left empty unless "
                                     "mapped):").render(lang))
@@ -286,8 +322,8 @@ class ImportReport:
             for f, tally in self.invalid.items():
                 for key, n in tally.counts.most_common():
                     lines.append(f"    {f}: {n} × {render(key, lang)}")
-                    lines.extend("             " + msg("e.g. {example}", example=e).render(lang)
-                                 for e in tally.examples.get(key, [])[:2])
+                    lines.extend("             " + msg("e.g. {example}", example=e.render(
+                        lang, self.fid_rows)).render(lang) for e in tally.examples.get(key, [])[:2])
         if self.empty:
             lines.append("  " + msg("left empty (no source value, no constant):").render(lang))
             for f, n in self.empty.items():
@@ -301,3 +337,4 @@ class ImportReport:
         lines.extend("  " + msg("warning: {warning}",
         warning=w).render(lang) for w in self.warnings)
         return "\n".join(lines)
+

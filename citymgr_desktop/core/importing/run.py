@@ -24,11 +24,13 @@ import numpy as np
 import shapely
 
 from citymgr_desktop.core.errors import ReadOnlyError
+from citymgr_desktop.core.importing import memory
 from citymgr_desktop.core.importing import values as iv
 from citymgr_desktop.core.importing.location import fill_location, unknown_districts
 from citymgr_desktop.core.importing.mapping import ImportMapping, suggest_mapping
 from citymgr_desktop.core.importing.match import ImportPlan, Numbering, match
 from citymgr_desktop.core.importing.prepare import Preparer
+from citymgr_desktop.core.importing.profile import profile_dict
 from citymgr_desktop.core.importing.report import ImportReport
 from citymgr_desktop.core.importing.sources import (
     SourceData,
@@ -65,6 +67,9 @@ class ImportResult:
     report: ImportReport
     deltas: DeltaSet  # what was (or would be) applied; ``~deltas`` undoes it
     outcomes: list[tuple[Any, str]] = field(default_factory=list)  # (geometry, kind)
+    # the delivered values remembered before and after (memory.py), for undo and redo
+    memory_before: dict[str, str | None] = field(default_factory=dict)
+    memory_after: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def table(self) -> str:
@@ -98,13 +103,17 @@ class ImportCommand:
 
     def do(self) -> None:
         if not self._applied:
-            self.store.apply(self.result.deltas, self.user)
+            with self.store.session():
+                self.store.apply(self.result.deltas, self.user)
+                memory.remember(self.store, self.result.memory_after)
         self._applied = True
         if self.on_change:
             self.on_change()
 
     def undo(self) -> None:
-        self.store.apply(~self.result.deltas, self.user)
+        with self.store.session():
+            self.store.apply(~self.result.deltas, self.user)
+            memory.remember(self.store, self.result.memory_before)
         self._applied = False
         if self.on_change:
             self.on_change()
@@ -154,6 +163,9 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
                         streamed=second is not None)
     deltas: list[Delta] = []
     outcomes: list[tuple[Any, str]] = []
+    before: dict[str, str | None] = {}
+    after: dict[str, str | None] = {}
+    prefer_delivery = mapping.on_conflict == "delivery"
     numbering = Numbering()
     fid_at_most = store.last_fid(mapping.table)  # new assets' neighbours: the assets before
     known = frozenset(store.districts())  # the 街道 the project has: the known list
@@ -165,12 +177,16 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
         nonlocal done
         prog.check()
         plan = match(store, preparer.batch(batch, prog if second is None else None),
-                     numbering)
+                     numbering, prefer_delivery)
         fill_location(store, plan.new, report, fid_at_most, known)
         if known:  # into a project without 街道 every name is new, and accepted
             unknown_districts(plan.new, plan.updates, accepted, report)
         if not dry_run:
             _apply(store, plan, user, prog)
+            if keep_deltas:  # the app's undo puts the memory back as it was
+                before.update(memory.snapshot(store, plan.delivered))
+                after.update(plan.delivered)
+            memory.remember(store, plan.delivered)
         done += len(batch)
         if second is not None:
             prog.update(done, max(total, done), msg("importing"))
@@ -192,8 +208,10 @@ def run_import(store: Store, source: str | Path, mapping: ImportMapping,
     else:
         with store.session(), _spatial_index_at_end(store, mapping.table):
             every()
+            memory.remember_mapping(store, memory.source_key(source, data.layer.name),
+                                    profile_dict(mapping, opts))
         report.applied = True
-    return ImportResult(report, DeltaSet(deltas), outcomes)
+    return ImportResult(report, DeltaSet(deltas), outcomes, before, after)
 
 
 def _spatial_index_at_end(store: Store, table: str) -> AbstractContextManager[None]:

@@ -26,10 +26,11 @@ _NEGATIONS = ("不", "非", "未", "无", "not ", "non")
 SYNONYMS: dict[str, dict[Any, tuple[str, ...]]] = {
     "condition_grade": {
         1: ("good", "excellent", "very good", "new", "as new", "intact", "ok", "好", "完好",
-            "良好", "优", "优良", "优秀", "新", "全新", "正常", "一类", "1类", "i类", "ⅰ类", "a",
+            "优", "优良", "优秀", "新", "全新", "正常", "一类", "1类", "i类", "ⅰ类", "a",
             "a级"),
-        2: ("fair", "satisfactory", "minor damage", "较好", "良", "基本完好", "二类", "2类", "ii类",
-            "ⅱ类", "b", "b级"),
+        # 良好 is the second grade of 优/良/中/差 (and reads as 较好, not 完好)
+        2: ("fair", "satisfactory", "minor damage", "较好", "良", "良好", "基本完好", "二类",
+            "2类", "ii类", "ⅱ类", "b", "b级"),
         3: ("mediocre", "moderate", "average", "intermediate", "中", "中等", "一般", "较差",
             "三类", "3类", "iii类", "ⅲ类", "c", "c级"),
         4: ("poor", "bad", "damaged", "broken", "差", "坏", "损坏", "破损", "四类", "4类", "iv类",

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.importing.geometry import GeometryOptions
 from citymgr_desktop.core.importing.mapping import ImportMapping, editable_fields, suggest_mapping
 from citymgr_desktop.core.importing.run import distinct_values
@@ -118,7 +119,10 @@ class ImportMappingPage(QWizardPage):
         self.info_label.setText(self.tr("%1: %2 feature(s), %3, CRS %4").replace(
             "%1", info.name).replace("%2", str(info.count)).replace(
             "%3", geometry_type_label(info.geometry_type)).replace("%4", crs_text(info.crs))
-            + "".join(f"\n• {i18n.render(n)}" for n in info.notes))
+            + "".join(f"\n• {i18n.render(n)}" for n in info.notes)
+            + ("\n" + self.tr("Fields and value words as at the previous import of this "
+                              "source (%1); check them.").replace(
+                "%1", format_local_or_text(state.remembered)) if state.remembered else ""))
 
     def rebuild(self, suggest: bool = True, mapping: ImportMapping | None = None) -> None:
         state = self.wiz.state
@@ -210,6 +214,7 @@ class ImportMappingPage(QWizardPage):
                                            self.repair_box.isChecked(),
                                            self.point_box.isChecked())
         mapping.accept_ballpark = bool(old and old.accept_ballpark)
+        mapping.on_conflict = old.on_conflict if old else "project"
         return mapping
 
     def set_source(self, asset_field: str, source_field: str | None) -> None:

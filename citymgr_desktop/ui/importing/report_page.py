@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.atomic import atomic_path
+from citymgr_desktop.core.clock import format_local_or_text
 from citymgr_desktop.core.errors import CitymgrError
 from citymgr_desktop.core.importing import ImportReport, ImportResult, run_import
 from citymgr_desktop.core.importing.area import SWAPPED_XY, swapped_note
+from citymgr_desktop.core.importing.kept import value_text
 from citymgr_desktop.core.importing.profile import save_profile
 from citymgr_desktop.core.importing.report import transformation_text
 from citymgr_desktop.core.messages import Message
@@ -60,6 +63,40 @@ def import_job(store: Any, path: str, mapping: Any, options: Any, data: Any, use
     return run_import(store, path, mapping, options, data=data, user=user, progress=progress)
 
 
+def kept_html(r: ImportReport, label: Any, t: Any, limit: int = 200) -> list[str]:
+    """What a re-delivery updates and keeps, per field, and the list of values the project
+    keeps (or that both changed), as the report page shows them; ``t``: the page's tr."""
+    e = html.escape
+    out: list[str] = []
+    for title, counts in ((t("Fields updated"), r.fields_updated),
+                          (t("Project's values kept (changed in the project since the previous "
+                             "delivery, which has not changed them)"), r.kept_edited),
+                          (t("Changed both in the project and in the delivery since the "
+                             "previous delivery"), r.conflicts)):
+        if counts:
+            out.append(f"<h4>{e(title)}</h4><ul>")
+            out += [f"<li>{e(label(f))}: <b>{n:,}</b></li>" for f, n in counts.most_common()]
+            out.append("</ul>")
+    if r.kept:
+        heads = (t("Object code"), t("Source id"), t("Field"), t("Project"), t("Delivery"),
+                 t("Previous delivery"), t("Asset keeps"))
+        out.append("<table border='1' cellspacing='0' cellpadding='2'><tr>"
+                   + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>")
+        for k in r.kept[:limit]:
+            keeps = t("project") if k.taken == "project" else t("delivery")
+            cells = (k.obj_code, k.source_id, label(k.field), value_text(k.project),
+                     value_text(k.delivery), value_text(k.previous), keeps)
+            out.append("<tr>" + "".join(f"<td>{e(str(c) if c is not None else '')}</td>"
+                                        for c in cells) + "</tr>")
+        out.append("</table>")
+        listed = min(len(r.kept), limit)
+        total = r.kept_edited.total() + r.conflicts.total()
+        if total > listed:
+            more = t("… and %1 more: Save report… lists them")
+            out.append(f"<p>{e(more.replace('%1', f'{total - listed:,}'))}</p>")
+    return out
+
+
 class ImportReportPage(QWizardPage):
     """Show what will happen; import on Finish."""
 
@@ -86,9 +123,16 @@ class ImportReportPage(QWizardPage):
         self.transformation.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.transformation_label = QLabel(self.tr("Transformation:"))
         self.transformation.activated.connect(self._transformation_chosen)
+        # a field both the project and the delivery changed: the project's value unless this
+        self.prefer_delivery = QCheckBox(self.tr("Where both changed a value, take the "
+                                                 "delivery's"))
+        self.prefer_delivery.setObjectName("import_prefer_delivery")
+        self.prefer_delivery.setVisible(False)
+        self.prefer_delivery.toggled.connect(self._prefer_chosen)
         buttons = QHBoxLayout()
         buttons.addWidget(save_profile_btn)
         buttons.addWidget(save_report_btn)
+        buttons.addWidget(self.prefer_delivery)
         buttons.addStretch(1)
         buttons.addWidget(self.transformation_label)
         buttons.addWidget(self.transformation)
@@ -116,6 +160,21 @@ class ImportReportPage(QWizardPage):
         self.text.setHtml(self.report_html(result.report))
         self.preview.set_data(background, result.outcomes)
         self._fill_transformations(result.report.crs)
+        mapping = self.wiz.state.mapping
+        prefer = mapping is not None and mapping.on_conflict == "delivery"
+        self.prefer_delivery.blockSignals(True)
+        self.prefer_delivery.setChecked(prefer)
+        self.prefer_delivery.blockSignals(False)
+        self.prefer_delivery.setVisible(prefer or bool(result.report.conflicts))
+
+    def _prefer_chosen(self, checked: bool) -> None:
+        state = self.wiz.state
+        if state.mapping is None:
+            return
+        state.mapping.on_conflict = "delivery" if checked else "project"
+        state.dry_run = None
+        self.completeChanged.emit()
+        self.initializePage()
 
     def _fill_transformations(self, crs: dict[str, Any]) -> None:
         """One entry per candidate transformation, the one used selected; hidden if only one."""
@@ -168,6 +227,12 @@ class ImportReportPage(QWizardPage):
         out.append("</table>")
         # warnings first, where they are seen without scrolling (街道 not in the project, …)
         out += [f"<p style='color:#a15c00'>⚠ {e(i18n.render(w))}</p>" for w in r.warnings]
+        state = self.wiz.state
+        if state.remembered and state.profile is not None:
+            said = t("Fields and value words as at the previous import of this source (%1).")
+            when = format_local_or_text(state.remembered)
+            out.append(f"<p>{e(said.replace('%1', when))}</p>")
+        out += kept_html(r, label, t)
         if r.obj_codes:
             out.append(f"<p>{e(t('New object codes'))}: {r.obj_codes[0]} … {r.obj_codes[1]}</p>")
         for title, tally in ((t("Skipped"), r.skipped), (t("Geometry"), r.geometry),
@@ -175,7 +240,8 @@ class ImportReportPage(QWizardPage):
             if tally:
                 out.append(f"<h4>{e(title)}</h4><ul>")
                 for key, n in tally.counts.most_common():
-                    ex = "; ".join(i18n.render(x) for x in tally.examples.get(key, [])[:3])
+                    ex = "; ".join(x.render(i18n.language(), r.fid_rows)
+                                   for x in tally.examples.get(key, [])[:3])
                     out.append(f"<li><b>{n:,}</b> × {e(i18n.render(key))}<br><small>{e(ex)}"
                                "</small></li>")
                 out.append("</ul>")

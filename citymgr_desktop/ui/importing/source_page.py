@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from citymgr_desktop.core.errors import CitymgrError, ValidationError
+from citymgr_desktop.core.importing.memory import remembered_mapping
 from citymgr_desktop.core.importing.profile import load_profile
 from citymgr_desktop.core.importing.sources import (
     SourceOptions,
@@ -207,4 +208,10 @@ class ImportSourcePage(QWizardPage):
         state.path, state.options = path, opts
         state.data, state.info = out
         state.mapping = state.dry_run = None
+        if state.remembered:  # a mapping remembered for another source goes
+            state.profile, state.remembered = None, ""
+        if state.profile is None:  # the fields and words the previous import of it used
+            found = remembered_mapping(self.wiz.store, state.info)
+            if found is not None:
+                state.profile, state.remembered = found[0], found[2]
         self.wiz.next()

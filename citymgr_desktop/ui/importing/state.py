@@ -25,6 +25,9 @@ class ImportState:
     data: SourceData | None = None
     info: SourceLayer | None = None
     profile: ImportMapping | None = None  # loaded from a profile: replaces the suggestions
+    # when the mapping proposed was remembered from (the previous import of this source into
+    # this project; core/importing/memory.py); empty: suggested, or from a profile
+    remembered: str = ""
     mapping: ImportMapping | None = None
     dry_run: ImportResult | None = None
     background: Any = None  # render.data.MapData of the project, for the preview
