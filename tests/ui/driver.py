@@ -181,7 +181,9 @@ def pick(qtbot, combo, data=None, text: str | None = None) -> None:
     view = combo.view()
     qtbot.waitUntil(view.isVisible, timeout=5000)
     qtbot.keyClick(view, Qt.Key.Key_Home)
-    for _ in range(index):
+    model = combo.model()  # the keys pass over separators (items that are not enabled)
+    for _ in range(sum(bool(model.flags(model.index(i, combo.modelColumn()))
+                            & Qt.ItemFlag.ItemIsEnabled) for i in range(1, index + 1))):
         qtbot.keyClick(view, Qt.Key.Key_Down)
     qtbot.keyClick(view, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not view.isVisible(), timeout=5000)

@@ -307,6 +307,7 @@ def test_a_running_month_and_small_classes_read_truly(qtbot, dashboard):
                     widget.info.text(), timeout=30_000)
     ticks = [t.get_text() for t in widget.records.figure.axes[0].get_xticklabels()]
     assert widget.info.text().startswith("2026-10") and ticks[-1] == "26-10"
+    assert widget.orders.figure.axes[0].get_title() == "Work orders by state on 2026-10-31"
 
 
 def _in_view(dock) -> bool:

@@ -275,6 +275,9 @@ def records_chart(fig: Figure, rows: Sequence[RecordRow], months: Sequence[str],
         if r.month in count:
             count[r.month] += r.records
             cost[r.month] += r.cost
+    if not any(count.values()):  # as the other charts say it, not an empty 0-1 axis
+        _empty(ax, lang)
+        return {}
     x = list(range(len(months)))
     partial = bool(months) and running == months[-1]
     full = len(months) - 1 if partial else len(months)  # the months already over
@@ -315,12 +318,12 @@ def records_chart(fig: Figure, rows: Sequence[RecordRow], months: Sequence[str],
 
 def orders_chart(fig: Figure, rows: Sequence[dict[str, Any]], lang: str,
                  on: dt.date | None = None) -> dict[Any, Pick]:
-    """Bars: work orders in each state, in the order of the loop, now or at the end of the
-    day ``on`` (a past period: ``DashboardFigures.orders_on``). A bar picks its orders."""
+    """Bars: work orders in each state, in the order of the loop, now or on the day ``on``
+    (at its end: a past period, ``DashboardFigures.orders_on``). A bar picks its orders."""
     tr = translator(lang)
     ax = _reset(fig, "orders")
     ax.set_title(tr("Work orders by state, now") if on is None else
-                 tr("Work orders by state at the end of {day}").format(day=on.isoformat()),
+                 tr("Work orders by state on {day}").format(day=on.isoformat()),
                  fontsize=10)
     counts = {r["state"]: r["orders"] for r in rows}
     states = [s for s in STATE_ORDER if counts.get(s)] + sorted(

@@ -10,7 +10,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,13 +38,19 @@ from citymgr_desktop.export.report.text import assignee_name, state_name
 from citymgr_desktop.ui.dashboard.chart_canvas import ChartCanvas
 from citymgr_desktop.ui.dashboard.evaluation_model import EvaluationModel
 from citymgr_desktop.ui.dashboard.figures_thread import FiguresThread
+from citymgr_desktop.ui.dashboard.report_dialog import recent_months
+from citymgr_desktop.ui.widgets.elided_label import ElidedLabel
 
 CHART_WIDTH = 290  # pixels a chart needs across for its names and legend (one row of four)
 PERIODS = ("this_month", "last_month", "last_3_months", "this_year", "last_12_months", "all")
+PERIOD_KEY = "dashboard/period"  # the last choice (a key of PERIODS or a month, YYYY-MM)
 
 
 def period_for(key: str, today: dt.date) -> Period:
-    """The period a choice of the combo box means on ``today`` (office time)."""
+    """The period a choice of the combo box means on ``today`` (office time): a key of
+    ``PERIODS`` or one calendar month (``2026-10``, the months listed after them)."""
+    if key not in PERIODS and key is not None:
+        return Period.month(key)
     month = Period.month(today.strftime("%Y-%m"))
     if key == "this_month":
         return month
@@ -87,11 +93,21 @@ class DashboardWidget(QWidget):
                                        self.tr("Last 12 months"), self.tr("All time")),
                              strict=True):
             self.period.addItem(text, key)
-        self.period.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.period.insertSeparator(len(PERIODS))
+        for month in recent_months(office_today(now or utcnow())):  # as the monthly report's
+            self.period.addItem(month, month)
+        self.period.setMaxVisibleItems(len(PERIODS) + 13)
+        remembered = self.period.findData(QSettings().value(PERIOD_KEY, PERIODS[0]))
+        self.period.setCurrentIndex(max(remembered, 0))
+        self.period.currentIndexChanged.connect(self._period_chosen)
         self.refresh_button = QPushButton(self.tr("Refresh"), objectName="dashboardRefresh")
         self.refresh_button.clicked.connect(self.refresh)
-        self.info = QLabel(objectName="dashboardInfo")
+        self.info = ElidedLabel()
+        self.info.setObjectName("dashboardInfo")
         self.info.setStyleSheet("color: #555555")
+        # a width of its own, the text elided in it (whole in the tooltip): the corner's
+        # width stays the same, so the period list and Refresh do not move as it changes
+        self.info.setMinimumWidth(self.info.fontMetrics().averageCharWidth() * 44)
         top_box = QWidget(objectName="dashboardTop")
         top = QHBoxLayout(top_box)
         top.setContentsMargins(12, 0, 0, 2)
@@ -196,6 +212,14 @@ class DashboardWidget(QWidget):
     def current_period(self) -> Period:
         return period_for(self.period.currentData(), office_today(self.now or utcnow()))
 
+    def _say(self, text: str) -> None:
+        self.info.setText(text)
+        self.info.setToolTip(text)
+
+    def _period_chosen(self, _index: int) -> None:
+        QSettings().setValue(PERIOD_KEY, self.period.currentData())
+        self.refresh()
+
     def set_store(self, store: Any, period: Period | None = None) -> None:
         """Show the figures of ``store`` (None: nothing); ``period`` fixes the period (the
         combo box stays as it is; for the benchmark and tests)."""
@@ -212,13 +236,14 @@ class DashboardWidget(QWidget):
         """Compute the figures again in the worker thread (one at a time; a request while
         one runs is done right after it)."""
         if self.path is None:
+            self._show_empty()  # the orders chart's title follows the period
             return
         if self._thread is not None:
             self._again = True
             return
         self._started = time.perf_counter()
         period = getattr(self, "_fixed", None) or self.current_period()
-        self.info.setText(self.tr("Computing…"))
+        self._say(self.tr("Computing…"))
         self._thread = FiguresThread(self._open_reader, period, self.now)
         self._thread.done.connect(self._done)
         self._thread.failed.connect(self._failed)
@@ -241,7 +266,7 @@ class DashboardWidget(QWidget):
     def _failed(self, thread: FiguresThread, message: str) -> None:
         if thread is not self._thread:
             return
-        self.info.setText(self.tr("The figures could not be computed: %1").replace(
+        self._say(self.tr("The figures could not be computed: %1").replace(
             "%1", message))
         self._next()
 
@@ -263,7 +288,7 @@ class DashboardWidget(QWidget):
             "%2", f"{self.last_seconds:.1f}")
         if not any(r.due for r in figs.evaluation):
             text += " · " + self.tr("no work orders due in this period")
-        self.info.setText(text)
+        self._say(text)
         self._next()
         self.refreshed.emit(figs)
 
@@ -287,15 +312,20 @@ class DashboardWidget(QWidget):
 
     def _show_empty(self) -> None:
         """No figures: charts that show some are emptied (blank ones are left alone, so an
-        unused dashboard costs nothing when files are opened and closed)."""
-        for chart, fn, args in ((self.by_class, charts.condition_chart, ([], "layer")),
-                                (self.by_district, charts.condition_chart, ([], "district")),
-                                (self.records, charts.records_chart, ([], [])),
-                                (self.orders, charts.orders_chart, ([],))):
+        unused dashboard costs nothing when files are opened and closed). Each says "no
+        data", under the title it has for the chosen period."""
+        period = self.current_period()
+        on = period.last if period.ended_utc(self.now) is not None else None
+        lang = self.lang
+        for chart, fn, args in (
+                (self.by_class, charts.condition_chart, ([], "layer", lang)),
+                (self.by_district, charts.condition_chart, ([], "district", lang)),
+                (self.records, charts.records_chart, ([], [], lang)),
+                (self.orders, charts.orders_chart, ([], lang, on))):
             if chart.has_chart():
-                chart.show_chart(fn, *args, self.lang)
+                chart.show_chart(fn, *args)
         self.model.set_rows([])
-        self.info.setText(self.tr("No file is open.") if self.path is None else "")
+        self._say(self.tr("No file is open.") if self.path is None else "")
 
     def _table_clicked(self, index: QModelIndex) -> None:
         if not index.isValid():

@@ -139,8 +139,10 @@ def ask_user_name(w: Window, first: bool = False) -> str:
     or the first time an edit needs it); returns it ("" when cancelled)."""
     dialog = QInputDialog(w)
     dialog.setObjectName("userNameDialog")
-    dialog.setWindowTitle(i18n.tr("User Name"))
-    text = i18n.tr("Your name is recorded with every edit you save (修改人). Name:") \
+    dialog.setWindowTitle(i18n.tr("Your name"))
+    # the first time it comes with (an edit: right after) the user's first change: say why
+    text = i18n.tr("This is your first change. Your name is recorded with every edit you "
+                   "save (修改人), so others can see who changed what. Name:") \
         if first else i18n.tr("Name recorded with your edits:")
     login = _login(w)
     if login:

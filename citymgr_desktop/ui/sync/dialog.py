@@ -86,9 +86,9 @@ class SyncDialog(QDialog):
 
     # -- building ---------------------------------------------------------------------------
     def _build(self) -> None:
-        self.package = QLineEdit(placeholderText=self.tr(
+        self.package = QLineEdit(clearButtonEnabled=True, placeholderText=self.tr(
             "Field package (.gpkg) brought back from QField, Mergin Maps or QGIS"))
-        self.package.setClearButtonEnabled(True)
+        self.package.textChanged.connect(lambda _t: self._enable())
         browse = QPushButton(self.tr("&Browse…"))
         browse.clicked.connect(self.browse)
         row = QHBoxLayout()
@@ -247,9 +247,11 @@ class SyncDialog(QDialog):
 
     def _enable(self) -> None:
         idle = not self.busy() and not self.store.read_only
-        for w in (self.sync_button, self.apply_button, self.all_master, self.all_field):
-            w.setEnabled(idle)
-        self.preview_button.setEnabled(not self.busy())
+        given = bool(self.package.text().strip())  # Sync and Preview need a package
+        for w, on in ((self.sync_button, idle and given), (self.apply_button, idle),
+                      (self.all_master, idle), (self.all_field, idle),
+                      (self.preview_button, given and not self.busy())):
+            w.setEnabled(on)
         self._history_selection()
 
     def _history_selection(self, *_: Any) -> None:
@@ -318,10 +320,8 @@ class SyncDialog(QDialog):
             self.synced.emit(report)
         else:
             self.reload()
-        if report.status == "applied" and report.open_conflicts and not self.on_database:
-            self.tabs.setCurrentIndex(1)
-        else:
-            self.tabs.setCurrentIndex(0)
+        conflicts = report.status == "applied" and report.open_conflicts and not self.on_database
+        self.tabs.setCurrentIndex(1 if conflicts else 0)
 
     def _on_error(self, exc: BaseException) -> None:
         self.task = None

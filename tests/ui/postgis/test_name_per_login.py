@@ -38,7 +38,7 @@ def test_another_login_is_asked_its_own_name(qtbot, main_window, pg_cluster, pub
         seen["offered"], seen["text"] = dialog.textValue(), dialog.labelText()
         type_into(qtbot, dialog.findChild(QLineEdit), "王五")
 
-    with answer(qtbot, "OK", fill=fill, kind=QInputDialog, title="User Name"):
+    with answer(qtbot, "OK", fill=fill, kind=QInputDialog, title="Your name"):
         set_condition_in_form(qtbot, w, 2 if condition != 2 else 3)  # asked at the change
     press(qtbot, w, Qt.Key.Key_S, CTRL)
     assert seen["offered"] == role and role in seen["text"]

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QApplication,
+    QDialogButtonBox,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -127,24 +128,37 @@ def test_a_copy_of_the_project_says_where_its_unsaved_edits_are(qtbot, main_wind
     assert str(district) in told.text and "1 unsaved edit" in told.text
 
 
-def test_the_users_name_is_asked_at_the_first_change_and_kept(qtbot, opened_window):
+@pytest.mark.parametrize("lang, title, why", [("en", "Your name", "your first change"),
+                                               ("zh_CN", "修改人", "第一处修改")])
+def test_the_users_name_is_asked_at_the_first_change_and_kept(qtbot, window_in, district,
+                                                              lang, title, why):
     """As the guide says: at the first change (trial 10: an asset-form edit went through
-    without a word and the name was asked only at the save or a maintenance record)."""
-    w = opened_window
+    without a word and the name was asked only at the save or a maintenance record); the
+    prompt has a title and says why it comes after that change (trial 11)."""
+    w = window_in(lang, district)
     QSettings().remove("user/name")
     select_bin(qtbot, w)
+    seen = {}
 
     def fill(dialog):
+        seen["title"], seen["text"] = dialog.windowTitle(), dialog.labelText()
         type_into(qtbot, dialog.findChild(QLineEdit), "王工")
 
-    with answer(qtbot, "OK", fill=fill, kind=QInputDialog, title="User Name"):
-        set_condition_in_form(qtbot, w, 3)
+    def change(condition: int) -> None:  # in the asset form, its OK in either language
+        with answer(qtbot, QDialogButtonBox.StandardButton.Ok, fill=lambda form: pick(
+                qtbot, form.editors["condition"].inner, condition)):
+            press(qtbot, w, Qt.Key.Key_E, CTRL)
+
+    with answer(qtbot, QDialogButtonBox.StandardButton.Ok, fill=fill, kind=QInputDialog,
+                title=title):
+        change(3)
+    assert seen["title"] == title and why in seen["text"] and "修改人" in seen["text"]
     assert w.edit_session.user == "王工"
     press(qtbot, w, Qt.Key.Key_S, CTRL)  # saved without asking again
     (uuid,) = w.selection.selected("litter_bin")
     assert w.store.get_row("litter_bin", uuid)["updated_by"] == "王工"
     assert QSettings().value("user/name") == "王工"
-    set_condition_in_form(qtbot, w, 4)
+    change(4)
     press(qtbot, w, Qt.Key.Key_S, CTRL)  # not asked again
     assert w.store.get_row("litter_bin", uuid)["condition"] == 4
 
