@@ -20,7 +20,7 @@ from citymgr_desktop.ui.sync.conflict_model import CHOICE_COL, VALUE_COL
 from citymgr_desktop.ui.sync.dialog import SyncDialog
 from tests.core.sync_support import checkout, edit, row, uuids
 from tests.faults.support import run
-from tests.ui.driver import menu_item, type_into
+from tests.ui.driver import menu_item
 
 
 @pytest.fixture
@@ -398,20 +398,3 @@ def test_a_conflict_resolved_elsewhere_is_refused_naming_its_asset(qtbot, setup,
     text = dialog.message.text()
     assert conflict_id in text and f"{bin_a['obj_code']} {bin_a['name']}" in text, text
     assert row(window.store.path, "litter_bin", a)["condition"] == 5  # the field's, kept
-
-
-def test_sync_and_preview_wait_for_a_package_to_be_given(qtbot, setup):
-    """Trial 11: both were enabled with the package path still empty."""
-    window, pkg, _ = setup
-    d = SyncDialog(window)
-    d.show()
-    qtbot.waitExposed(d)
-    assert d.package.text() == ""
-    assert not d.sync_button.isEnabled() and not d.preview_button.isEnabled()
-    type_into(qtbot, d.package, str(pkg))
-    assert d.sync_button.isEnabled() and d.preview_button.isEnabled()
-    type_into(qtbot, d.package, "   ")
-    assert not d.sync_button.isEnabled() and not d.preview_button.isEnabled()
-    d.sync()  # as Ctrl+Return does: still refused with a word
-    assert not d.busy() and "first" in d.message.text()
-    d.close()
