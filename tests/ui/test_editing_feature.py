@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from citymgr_desktop.ui.editing import feature as editing_feature
 from tests.ui.driver import CTRL, answer, menu_item, pick, press
@@ -136,7 +136,7 @@ def test_field_calculator_from_the_menu(qtbot, win):
         dialog.expression.setFocus()
         qtbot.keyClicks(dialog.expression, "if(capacity_l < 240, 240, capacity_l)")
 
-    with answer(qtbot, "OK", fill=fill):
+    with answer(qtbot, QDialogButtonBox.StandardButton.Ok, fill=fill):  # "Update 172"
         menu_item(qtbot, win, "edit", "Field calculator")  # no selection: every bin
     qtbot.waitUntil(lambda: win.commands.can_undo(), timeout=10_000)
     assert win.commands.undo_label() == f"Calculate Capacity (L) of {len(small):,} litter bins"

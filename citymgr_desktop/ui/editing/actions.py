@@ -364,16 +364,17 @@ class EditingActions(QObject):
         layer = self.layer()
         if self.session is None or not layer:
             return
-        uuids = self.selected(layer)
-        if not uuids:
+        uuids, scope = self.selected(layer), "selected"
+        if not uuids:  # what the table shows (its filter) or the whole layer: the dialog says
             model = self.table.model if self.table.layer == layer else None
+            scope = "shown" if model is not None and model.expression else "all"
             uuids = self.session.select(layer, model.expression if model else None)
         if refuse_others(self.window, self.session, layer, uuids, self.tr("Field calculator")):
             return
         # imported when asked for: it brings pandas (0.7 s at start-up otherwise)
         from citymgr_desktop.ui.editing.field_calculator_dialog import FieldCalculatorDialog
 
-        dlg = FieldCalculatorDialog(self.window, self.session, layer, uuids, self.lang)
+        dlg = FieldCalculatorDialog(self.window, self.session, layer, uuids, self.lang, scope)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         field, text = dlg.result_values()

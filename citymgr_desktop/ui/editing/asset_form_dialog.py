@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
-    QMessageBox,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from citymgr_desktop.core import history
 from citymgr_desktop.core.editing.commands import to_value
 from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import schema as sc
+from citymgr_desktop.ui.widgets.discard_question import discard_asked
 from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor, explain
 from citymgr_desktop.ui.widgets.photo_strip import PhotoStripWidget
 
@@ -244,11 +244,4 @@ class AssetFormDialog(QDialog):
 
     def discard_asked(self) -> bool:
         """Ask whether to drop the typed changes; True to drop them."""
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Discard changes?"),
-                          self.tr("Discard your changes to this asset?"), parent=self)
-        drop = box.addButton(self.tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton(self.tr("Keep editing"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.exec()
-        return box.clickedButton() is drop
+        return discard_asked(self, self.tr("Discard your changes to this asset?"))

@@ -1,10 +1,15 @@
 """Field calculator: set a field to an expression for each selected asset (or each asset the
 table shows), e.g. ``round(pci * 0.97, 1)`` or ``if(condition >= 4, '待修', null)``. Shows a
-live preview on the first assets and refuses an expression whose results break the field's
-domain before anything changes, naming the field by its label and the value as written.
-The last field and expression of a layer come back together (never the expression alone:
-trial 10 found one OK from renaming assets); Enter or Ctrl+Enter in the expression is OK,
-Shift+Enter a new line."""
+live preview on the first assets (named by object code and name) and refuses an expression
+whose results break the field's domain before anything changes, naming the field by its
+label and the value as written. The last field and expression of a layer come back together
+(never the expression alone: trial 10 found one OK from renaming assets); Enter or
+Ctrl+Enter in the expression is OK, Shift+Enter a new line.
+
+The dialog says which assets it changes ("Applies to all 2,388 litter bins (nothing
+selected)", or the selected ones) and its OK button the count ("Update 2,388"). With
+nothing selected and the expression brought back from last time, Enter asks first (trial
+11: Ctrl+I, Enter re-ran the last formula on a whole layer); a click on OK does not."""
 
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,14 +40,27 @@ from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.widgets.field_editors import display_value, explain
 
 PREVIEW = 5
+SCOPES = ("selected", "shown", "all")  # the selection / what the table shows / the layer
+
+
+def example(f: sc.Field) -> str:
+    """An expression for the placeholder, on ``f`` itself (the layer has it)."""
+    if f.type is sc.FieldType.REAL:
+        return f"round({f.name} * 0.97, 1)"
+    if f.type is sc.FieldType.INTEGER:
+        return f"{f.name} + 1"
+    if f.type in (sc.FieldType.DATE, sc.FieldType.DATETIME):
+        return "now()"
+    return "'repair ' || obj_code"
 
 
 class FieldCalculatorDialog(QDialog):
     def __init__(self, parent: QWidget | None, session: EditSession, layer: str,
-                 uuids: list[str], lang: str = "en") -> None:
+                 uuids: list[str], lang: str = "en", scope: str = "selected") -> None:
         super().__init__(parent)
         self.setObjectName("field_calculator")
         self.session, self.layer, self.uuids, self.lang = session, layer, uuids, lang
+        self.scope, self.typed = scope, False  # typed: the expression edited in this opening
         self.table = sc.table(layer)
         self.fields = Fields.for_table(self.table)
         self.setWindowTitle(self.tr("Field calculator: %1 %2").replace(
@@ -53,7 +73,6 @@ class FieldCalculatorDialog(QDialog):
         self.expression = QPlainTextEdit()
         self.expression.setObjectName("calc_expression")
         self.expression.setTabChangesFocus(True)  # Tab goes on to the next field
-        self.expression.setPlaceholderText("round(pci * 0.97, 1)")
         self.expression.setMaximumHeight(90)
         self.expression.installEventFilter(self)
         last_field = QSettings().value(f"editing/calc_field/{layer}")
@@ -79,6 +98,11 @@ class FieldCalculatorDialog(QDialog):
         self.error.setObjectName("calc_error")
         self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(True)
+        self.scope_label = QLabel(self._scope_text())
+        self.scope_label.setObjectName("calc_scope")
+        self.scope_label.setWordWrap(True)
+        if scope != "selected":
+            self.scope_label.setStyleSheet("font-weight: bold;")
         lists = QHBoxLayout()
         lists.addWidget(self.field_list)
         lists.addWidget(self.function_list)
@@ -87,19 +111,36 @@ class FieldCalculatorDialog(QDialog):
         form.addRow(self.tr("Expression"), self.expression)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(self.tr("Update %1").replace("%1", f"{len(uuids):,}"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.scope_label)
         layout.addLayout(form)
         layout.addLayout(lists, 1)
         layout.addWidget(QLabel(self.tr("Preview (first assets):")))
         layout.addWidget(self.preview)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.expression.textChanged.connect(self.update_preview)
+        self.expression.textChanged.connect(self._typed)
         self.target.currentIndexChanged.connect(lambda _i: self.update_preview())
         self.update_preview()
         self.resize(560, 520)
+
+    def _scope_text(self) -> str:
+        n, what = f"{len(self.uuids):,}", self.table.label(self.lang)
+        if not self.lang.startswith("zh"):
+            what = what[:1].lower() + what[1:]
+        text = {"selected": self.tr("Applies to the %1 selected %2"),
+                "shown": self.tr("Applies to the %1 %2 the attribute table shows (nothing "
+                                 "selected)"),
+                "all": self.tr("Applies to all %1 %2 (nothing selected)")}[self.scope]
+        return text.replace("%1", n).replace("%2", what)
+
+    def _typed(self) -> None:
+        self.typed = True
+        self.update_preview()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Enter / Ctrl+Enter in the expression press OK; Shift+Enter is a new line."""
@@ -107,9 +148,38 @@ class FieldCalculatorDialog(QDialog):
                 isinstance(event, QKeyEvent) and \
                 event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
                 not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            self.accept()
+            self.enter()
             return True
         return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter outside the expression (the field list, a drop-down) as in it; on a
+        focused button it presses that button, as ever."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                not isinstance(self.focusWidget(), QPushButton):
+            self.enter()
+            return
+        super().keyPressEvent(event)
+
+    def enter(self) -> None:
+        """Enter is OK, except on assets nobody selected with an expression brought back
+        from last time: then it asks first (the OK button says the count; a click is
+        meant)."""
+        if self.scope == "selected" or self.typed or not self.update_preview():
+            self.accept()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(),
+                          self._scope_text(), parent=self)
+        box.setInformativeText(self.tr("Set %1 to “%2” (the expression of last time)?")
+                               .replace("%1", self.target.currentText())
+                               .replace("%2", self.text()))
+        go = box.addButton(self.ok_button.text(), QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton(self.tr("Back"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(back)
+        box.setEscapeButton(back)
+        box.exec()
+        if box.clickedButton() is go:
+            self.accept()
 
     def _insert(self, text: str) -> None:
         self.expression.insertPlainText(text)
@@ -125,6 +195,7 @@ class FieldCalculatorDialog(QDialog):
         """Evaluate on the first assets; shows the values or the one-line problem."""
         text = self.text()
         self.error.setText("")
+        self.expression.setPlaceholderText(self._example())
         if not text:
             self.preview.setText("")
             return False
@@ -133,7 +204,8 @@ class FieldCalculatorDialog(QDialog):
             f = editable_field(self.table, self.field_name())
             expr = Expression.compile(text, self.fields, want=None)
             sample = self.uuids[:PREVIEW]
-            frame = self.session.frame(self.layer, sample, sorted(expr.used_fields | {f.name}))
+            frame = self.session.frame(self.layer, sample, sorted(
+                expr.used_fields | {f.name} | (NAMES & {x.name for x in self.table.fields})))
             results = expr.evaluate(frame).tolist()
             # the same checks as the real run (type, domain), on the preview's assets
             calculate(self.session, self.layer, sample, f.name, text)
@@ -143,12 +215,18 @@ class FieldCalculatorDialog(QDialog):
             return False
         assert f is not None
         lines = []
-        for uuid, old, new in zip(frame.index, frame[f.name].tolist(), results, strict=True):
+        for (uuid, row), new in zip(frame.iterrows(), results, strict=True):
             new = None if pd.isna(new) else new  # NA -> empty
-            lines.append(f"{uuid[:8]}…  {display_value(f, old, self.lang) or '∅'}  →  "
-                         f"{display_value(f, new, self.lang) or '∅'}")
+            lines.append(f"{_asset(row, str(uuid))}  {display_value(f, row[f.name], self.lang) or '∅'}"
+                         f"  →  {display_value(f, new, self.lang) or '∅'}")
         self.preview.setText("\n".join(lines))
         return True
+
+    def _example(self) -> str:
+        try:
+            return example(self.table.field(self.field_name()))
+        except KeyError:
+            return ""
 
     def _refusal(self, f: sc.Field | None, exc: CitymgrError) -> str:
         """The problem in one line; a value the field refuses with its label and as written
@@ -169,7 +247,8 @@ class FieldCalculatorDialog(QDialog):
     def accept(self) -> None:
         if not self.update_preview():
             if not self.error.text():
-                self.error.setText(self.tr("Write an expression, e.g. round(pci * 0.97, 1)"))
+                self.error.setText(self.tr("Write an expression, e.g. %1").replace(
+                    "%1", self._example()))
             return
         QSettings().setValue(f"editing/calc/{self.layer}", self.text())
         QSettings().setValue(f"editing/calc_field/{self.layer}", self.field_name())
@@ -179,3 +258,13 @@ class FieldCalculatorDialog(QDialog):
         """(field, expression) chosen."""
         return self.field_name(), self.text()
 
+
+
+NAMES = {"obj_code", "name"}
+
+
+def _asset(row: pd.Series, uuid: str) -> str:
+    """A preview row's asset: its object code and name (the uuid's start without them)."""
+    parts = [str(row[k]) for k in ("obj_code", "name")
+             if k in row.index and not pd.isna(row[k]) and str(row[k]).strip()]
+    return " ".join(parts) if parts else f"{uuid[:8]}…"

@@ -5,7 +5,8 @@ From the keyboard (trial 10): the dialog starts on the date (the asset's name is
 Tab stop), and the date is the app's one date field (ui/widgets/date_edit.py): one Tab stop,
 typed as a whole date (``2026-12-05``, ``2026/12/5``); Qt's QDateEdit moved by Tab through
 year, month and day and jumped on by itself, so "Tab, 12, Tab, 05" landed in other fields.
-A date that is not one is refused at OK by name."""
+A date that is not one is refused at OK by name. Esc after typing asks before it drops the
+record, as the asset form does (trial 11)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +34,7 @@ from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.i18n import label_language
 from citymgr_desktop.ui.widgets.date_edit import DateEdit
+from citymgr_desktop.ui.widgets.discard_question import discard_asked
 from citymgr_desktop.ui.widgets.field_editors import show_read_only
 from citymgr_desktop.ui.widgets.prefilled_line_edit import PrefilledLineEdit
 from citymgr_desktop.ui.widgets.wheel_guard import guard_wheel_in
@@ -114,6 +117,7 @@ class HistoryRecordDialog(QDialog):
         self.date.line.setFocus()  # the first field that takes typing
         guard_wheel_in(self)  # the wheel changes the date, type, conditions, costs if focused
         self._original = rec
+        self._shown = self.values()  # what Esc compares with before it asks
 
     def _name_conditions(self) -> None:
         """An inspection records the condition it found (``condition_after``) against the one
@@ -160,6 +164,16 @@ class HistoryRecordDialog(QDialog):
         if self.crew.text().strip():
             QSettings().setValue(SETTINGS_CREW, self.crew.text().strip())
         super().accept()
+
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc after typing asks first (the asset form's question); with nothing typed it
+        closes at once."""
+        if event.key() == Qt.Key.Key_Escape and self.values() != self._shown and \
+                not discard_asked(self, self.tr("Discard your changes to this maintenance "
+                                                "record?")):
+            return
+        super().keyPressEvent(event)
 
 
 def _is_iso_date(text: str) -> bool:

@@ -1,7 +1,9 @@
 """The table model of open sync conflicts: layer, asset, field, what happened, the ancestor,
 master and field values, and the person's choice per row (ancestor / master / field / edit,
 with the edited value). ``ChoiceDelegate`` offers only the choices that make sense for the
-row (in the model's module: it is the model's editor, not a widget of its own)."""
+row (in the model's module: it is the model's editor, not a widget of its own). An edited
+value the field does not allow stays marked, with the asset form's words (``explain``) as
+its tooltip, and the dialog names it before it writes anything (trial 11)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Q
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QWidget
 
+from citymgr_desktop.core.editing.commands import to_value
+from citymgr_desktop.core.errors import ValidationError
 from citymgr_desktop.core.model import domains as dm
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.core.sync.names import conflict_names
@@ -18,12 +22,14 @@ from citymgr_desktop.core.sync.resolve import ConflictRecord, Resolution, curren
 from citymgr_desktop.core.sync.values import GEOM, display
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.i18n import label_language
+from citymgr_desktop.ui.widgets.field_editors import explain
 
 COLUMNS = ("layer", "asset", "field", "kind", "ancestor", "master", "field_value", "choice",
            "value")
 CHOICE_COL, VALUE_COL = COLUMNS.index("choice"), COLUMNS.index("value")
 _SIDE_COL = {"ancestor": 4, "master": 5, "field": 6, "edit": VALUE_COL}
 _CHOSEN = QColor(214, 240, 214)
+_REFUSED = QColor(250, 214, 214)
 
 
 def tr(text: str) -> str:
@@ -155,7 +161,11 @@ class SyncConflictModel(QAbstractTableModel):
         c = self.records[i]
         if role == Qt.ItemDataRole.BackgroundRole:
             chosen = self.choices.get(i)
+            if col == VALUE_COL and self.problem(i):
+                return QBrush(_REFUSED)
             return QBrush(_CHOSEN) if chosen and _SIDE_COL.get(chosen) == col else None
+        if role == Qt.ItemDataRole.ToolTipRole and col == VALUE_COL and self.problem(i):
+            return self.problem(i)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                         Qt.ItemDataRole.EditRole):
             return None
@@ -223,6 +233,24 @@ class SyncConflictModel(QAbstractTableModel):
             self.dataChanged.emit(index, index)
             return True
         return False
+
+    def problem(self, i: int) -> str | None:
+        """What is wrong with row ``i``'s edited value, in the asset form's words (field
+        label, the value as typed, what is allowed), or None."""
+        c = self.records[i]
+        f = self.field_of(self.index(i, VALUE_COL))
+        if self.choices.get(i) != "edit" or f is None:
+            return None
+        try:
+            to_value(sc.table(c.table), f, self.values.get(i), label_language())
+        except ValidationError as exc:
+            return explain(f, self.values.get(i), exc, label_language())
+        return None
+
+    def first_problem(self) -> str | None:
+        """Why the first edited value that the field refuses is refused (its cell is
+        marked), or None."""
+        return next((p for i in sorted(self.choices) if (p := self.problem(i))), None)
 
     # -- for the dialog ---------------------------------------------------------------------
     def choose_all(self, choice: str) -> int:

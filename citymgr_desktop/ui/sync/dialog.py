@@ -349,9 +349,9 @@ class SyncDialog(QDialog):
         chosen = self.model.resolutions()
         if self.busy():
             return
-        if not chosen:
-            self.say(self.tr("Choose ancestor, master, field or edit for at least one "
-                             "conflict."), error=True)
+        if not chosen or (refused := self.model.first_problem()):  # the asset form's words
+            self.say(refused if chosen else self.tr("Choose ancestor, master, field or edit "
+                                                    "for at least one conflict."), error=True)
             return
         if not self.window.may_write(self, self.tr(
                 "Applying the choices writes them into this file. Save your edits first."),

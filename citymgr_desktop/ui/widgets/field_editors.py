@@ -214,6 +214,9 @@ def explain(f: sc.Field, raw: Any, exc: ValidationError | None, lang: str) -> st
         if not _is_number(raw):
             return i18n.tr("%1: “%2” is not a number. Allowed: %3").replace(
                 "%1", label).replace("%2", shown).replace("%3", domain.describe(lang))
+        if f.type is sc.FieldType.INTEGER and not float(raw).is_integer():
+            return i18n.tr("%1: %2 must be a whole number. Allowed: %3").replace(
+                "%1", label).replace("%2", shown).replace("%3", domain.describe(lang))
         if not domain.contains(float(raw)):
             return i18n.tr("%1: %2 is outside the allowed range %3").replace(
                 "%1", label).replace("%2", shown).replace("%3", domain.describe(lang))

@@ -5,7 +5,9 @@ of at most 1,100 became ``200`` and ``-5`` became ``5``, and the wrong value was
 without a word (trial 10). This editor is a line edit instead: digits (a minus, a decimal
 point for a real number) are typed as they are, a value outside the range stays shown,
 marked, with the allowed range as its tooltip, and is what ``value()`` gives, so the
-dialog's check refuses it by name. Up and Down step by one inside the range, as a spin box
+dialog's check refuses it by name. A whole-number field takes a decimal point too, so that
+``12.5`` stays ``12.5``, marked as no whole number (trial 11: the "." was dropped and 125,
+inside the range, was saved). Up and Down step by one inside the range, as a spin box
 does; empty means empty.
 """
 
@@ -27,21 +29,25 @@ class NumberEdit(QLineEdit):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.domain, self.whole, self.lang = domain, whole, lang
-        pattern = r"-?\d*" if whole else r"-?\d*([.,]\d*)?"
+        pattern = r"-?\d*([.,]\d*)?"  # a "." in a whole number is kept and marked
         self.setValidator(QRegularExpressionValidator(QRegularExpression(pattern), self))
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.textChanged.connect(lambda _t: self._mark())
 
     def number(self) -> int | float | str | None:
         """The number typed (None when empty; the text itself when it is no number yet,
-        e.g. a lone minus), whether or not it is in the range."""
+        e.g. a lone minus, or no whole number where one is wanted, e.g. ``12.5``), whether
+        or not it is in the range."""
         text = self.text().strip().replace(",", ".")
         if not text:
             return None
         try:
-            return int(text) if self.whole else float(text)
+            value = float(text)
         except ValueError:
             return self.text().strip()
+        if not self.whole:
+            return value
+        return int(value) if value.is_integer() else self.text().strip()
 
     def set_number(self, value: float | None) -> None:
         if value is None:

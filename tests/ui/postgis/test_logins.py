@@ -60,6 +60,7 @@ def test_a_district_role_is_asked_its_password_and_sees_other_districts_read_onl
     pg_cluster.psql(dbname, "CREATE ROLE li_si LOGIN PASSWORD 'pw-li'")
     grant(published, "li_si", "粮道街道")
     as_li = pg_cluster.url(dbname, "li_si")  # no password: libpq has none, the app asks
+    QSettings().setValue("user/name_of_login/li_si", "李四")  # her 修改人: not asked at the edit
 
     def type_password(dialog):
         type_into(qtbot, dialog.findChild(QLineEdit), "pw-li")
