@@ -79,7 +79,7 @@ class MainWindow(MapLoadingMixin, QMainWindow):
         self._docks: dict[str, QDockWidget] = {}
         self._load_task: Task | None = None
         self._reloads: list[Task] = []  # the map read again (map_loading.py)
-        self._changed_while_loading: set[str] = set()  # tables written while the map loads
+        self._changed_while_loading: set[str] = set()  # tables written while the map is read
         self._box_map: MapData | None = None  # the first view's box, until the whole map is read
         self._first_view: Extent | None = None  # the view the open file is shown at first
         self._watcher: DatabaseWatcher | FileWatcher | None = None  # others' commits

@@ -150,10 +150,16 @@ class MapLoadingMixin:
             self._reload(drawn)
 
     def _reload(self, tables: set[str], attempt: int = 0) -> None:
-        """Read these layers again in a worker. The file may be mid-write by another task
+        """Read these layers again in a worker, one read at a time: each starts from the map
+        the last one left, so none undoes another's layers; tables changed meanwhile are
+        read once it ends (``_reload_changed``). The file may be mid-write by another task
         of ours (a sync's resolution while the map reloads after the sync): GDAL then fails
         to read it, so it is tried again a little later, and only said in the status bar."""
         if self.store is None or self._file_map is None:
+            return
+        self._reloads = [t for t in self._reloads if t.is_running()]
+        if self._reloads:
+            self._changed_while_loading |= tables
             return
         store = self.store
 
@@ -165,8 +171,8 @@ class MapLoadingMixin:
             else:
                 self.status(self.tr("The map could not be read again: %1").replace(
                     "%1", str(exc)), 10000)
+                self._reload_changed()
 
-        self._reloads = [t for t in self._reloads if t.is_running()]
         self._reloads.append(run_task(
             self, self.tr("Updating the map"), _reload, store.reader, self._file_map, tables,
             uses=None, show_dialog=False, on_done=self._on_reloaded, on_error=failed))
@@ -218,9 +224,7 @@ class MapLoadingMixin:
             self.canvas.set_extent(self._first_view)
         self.status_bar.set_crs(data.crs)
         self.mapLoaded.emit(data)
-        changed, self._changed_while_loading = self._changed_while_loading, set()
-        if changed & set(data.names()):  # written while it was read (an import, a save)
-            self._reload(changed & set(data.names()))
+        self._reload_changed()  # written while it was read (an import, a save)
 
     def _on_load_error(self, exc: BaseException | None, store: Store) -> None:
         """The load failed or was cancelled (``exc`` a CancelledError; None: cancelled
@@ -250,6 +254,13 @@ class MapLoadingMixin:
             self._file_map = data
             self._show_map(fs.drawn_with_pending(data, self.edit_session, self.store))
             si.refresh_identify(self)
+            self._reload_changed()
+
+    def _reload_changed(self) -> None:
+        """The tables changed while the map was read: read again now."""
+        changed, self._changed_while_loading = self._changed_while_loading, set()
+        if self._file_map is not None and changed & set(self._file_map.names()):
+            self._reload(changed & set(self._file_map.names()))
 
 
 __all__ = ["MapLoadingMixin"]
