@@ -12,7 +12,7 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("new", "create an empty project file"),
     "info": ("info", "describe a GeoPackage: layers, counts, CRS, extent, domains"),
-    "locate": ("locate", "find assets by code or name (prints uuid, code and 街道)"),
+    "locate": ("locate", "find assets by code, name or source id (prints uuid, code and 街道)"),
     "validate": ("validate", "check a project file (exit 0 when valid)"),
     "sample": ("sample", "generate a synthetic sample district"),
     "edit": ("edit", "set fields of the assets an expression selects (one transaction)"),
