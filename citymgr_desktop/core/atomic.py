@@ -145,6 +145,9 @@ def atomic_path(path: str | os.PathLike[str], *, verify: Verifier | None = None,
         yield tmp
         if verify is not None:
             verify(tmp)
+        if existed:  # a file made private (0600) stays private when written again
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         if durable:
             _fsync(tmp, required=True)
         _replace(tmp, target)

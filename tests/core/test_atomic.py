@@ -73,3 +73,22 @@ def test_a_dangling_link_is_written_through_to_its_new_target(tmp_path):
     with atomic_path(link) as tmp:
         tmp.write_text("new", encoding="utf-8")
     assert link.is_symlink() and (tmp_path / "made.csv").read_text(encoding="utf-8") == "new"
+
+
+def test_a_private_file_written_again_stays_private(small_district, tmp_path):
+    """Review: the new file took the umask's 0644 over a target made 0600, so a file someone
+    had made private became readable to all. Written again (directly and through a link),
+    the target keeps its permission bits."""
+    from tests.faults.support import run
+
+    out = tmp_path / "bins.csv"
+    link = tmp_path / "link.csv"
+    link.symlink_to(out.name)
+    args = ["export", small_district, "--layer", "litter_bin", "--format", "csv", "--overwrite"]
+    assert run([*args, "--out", out]).rc == 0
+    out.chmod(0o600)
+    for target in (out, link):
+        res = run([*args, "--out", target])
+        assert res.rc == 0, res.err
+        assert (out.stat().st_mode & 0o777) == 0o600
+    assert link.is_symlink()

@@ -170,3 +170,26 @@ def test_shift_enter_is_a_new_line_in_the_expression(qtbot, small_window):
     with answer(qtbot, fill=fill):
         press(qtbot, w, Qt.Key.Key_I, CTRL)
     assert seen["text"] == ("'a'\n", True)
+
+
+def test_a_comma_is_a_thousands_separator_never_a_decimal_point(qtbot, window_in,
+                                                                   small_district):
+    """Review: ``1,250`` typed into a bridge's length became 1.25 m, inside the range, and
+    was saved. A comma groups thousands (1,250 = 1250); elsewhere it is no number, refused."""
+    w = window_in("en", small_district)
+    uuid = w.edit_session.select("bridge", "length_m IS NOT NULL")[0]
+    w.selection.set_selection("bridge", [uuid])
+    seen: dict[str, object] = {}
+
+    def fill(form):
+        edit = form.editors["length_m"].inner
+        _retype(qtbot, edit, "1,25")
+        qtbot.keyClick(edit, Qt.Key.Key_Return)  # refused: no number
+        seen["1,25"] = (edit.text(), form.isVisible(), "border" in edit.styleSheet())
+        _retype(qtbot, edit, "1,250")
+        qtbot.keyClick(edit, Qt.Key.Key_Return)  # 1250 m: OK closes
+
+    with answer(qtbot, fill=fill):
+        press(qtbot, w, Qt.Key.Key_E, CTRL)
+    assert seen["1,25"] == ("1,25", True, True)
+    assert w.edit_session.row("bridge", uuid)["length_m"] == 1250

@@ -8,10 +8,15 @@ marked, with the allowed range as its tooltip, and is what ``value()`` gives, so
 dialog's check refuses it by name. A whole-number field takes a decimal point too, so that
 ``12.5`` stays ``12.5``, marked as no whole number (trial 11: the "." was dropped and 125,
 inside the range, was saved). Up and Down step by one inside the range, as a spin box
-does; empty means empty.
+does; empty means empty. A comma is a thousands separator, as Chinese and English write
+numbers: ``1,250`` is 1,250 (grouped by threes); a comma anywhere else leaves the text no
+number, marked and refused — never read as a decimal point (``1,250`` became 1.25, inside a
+bridge length's range, and was saved: a review found it).
 """
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 from citymgr_desktop.core.model import domains as dm
 
 _INVALID = "QLineEdit { border: 1px solid #c0392b; }"
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?")  # 1,250 and 12,345.5: thousands
 
 
 class NumberEdit(QLineEdit):
@@ -29,7 +35,7 @@ class NumberEdit(QLineEdit):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.domain, self.whole, self.lang = domain, whole, lang
-        pattern = r"-?\d*([.,]\d*)?"  # a "." in a whole number is kept and marked
+        pattern = r"-?[\d,]*(\.\d*)?"  # a "." in a whole number is kept and marked
         self.setValidator(QRegularExpressionValidator(QRegularExpression(pattern), self))
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.textChanged.connect(lambda _t: self._mark())
@@ -38,9 +44,13 @@ class NumberEdit(QLineEdit):
         """The number typed (None when empty; the text itself when it is no number yet,
         e.g. a lone minus, or no whole number where one is wanted, e.g. ``12.5``), whether
         or not it is in the range."""
-        text = self.text().strip().replace(",", ".")
+        text = self.text().strip()
         if not text:
             return None
+        if "," in text:
+            if not _GROUPED.fullmatch(text):
+                return text  # no number: marked, refused by name
+            text = text.replace(",", "")
         try:
             value = float(text)
         except ValueError:
