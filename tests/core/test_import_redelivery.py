@@ -163,3 +163,20 @@ def test_a_bin_moved_in_the_project_stays_where_it_was_moved(tmp_path):
     assert json.loads(out)["fields_updated"] == {"geom": 1}, out
     with Store.open(project, read_only=True) as store:
         assert store.get_rows("litter_bin", [uid], ["geom"])[uid]["geom"].equals(moved)
+
+
+def test_a_value_the_delivery_left_empty_is_not_remembered_as_empty(tmp_path):
+    # delivery 2 leaves HW-LD-0001's condition empty and sends a word no condition has for
+    # HW-LD-0002: the project keeps 1 and 2, and so does the memory (not an empty value),
+    # so delivery 3's 3 for both is the delivery's change alone and lands, not a conflict
+    project = src.new_project(tmp_path / "district.gpkg")
+    run(["import", project, trial9_bins(tmp_path / "a"), "--as", "litter_bin"]).ok()
+    run(["import", project, trial9_bins(tmp_path / "b", ["", "不知道", *CONDITIONS[2:]]),
+         "--as", "litter_bin"]).ok()
+    assert conditions(project)["HW-LD-0001"] == 1 and conditions(project)["HW-LD-0002"] == 2
+    out = run(["import", project, trial9_bins(tmp_path / "c", ["一般", "一般",
+                                                               *CONDITIONS[2:]]),
+               "--as", "litter_bin", "--json"]).ok()
+    data = json.loads(out)
+    assert conditions(project)["HW-LD-0001"] == 3 and conditions(project)["HW-LD-0002"] == 3
+    assert data["fields_updated"] == {"condition": 2} and data["kept"] == [], out

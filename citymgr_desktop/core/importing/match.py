@@ -239,6 +239,8 @@ def _update_deltas(store: Store, prepared: Prepared, updates: list[tuple[Candida
         else:  # the same delivery as the previous one (the usual re-import) is not decoded
             base = new if texts[i] == base_text else memory.decode(base_text)
             changed = _merge(base, new, row, c, report, prefer_delivery)
+            if base is not new:  # what it gave before, where it gives nothing now
+                texts[i] = memory.carry(texts[i], base, new)
         if memo and texts[i] != base_text:
             delivered[uid] = texts[i]
         if not changed:

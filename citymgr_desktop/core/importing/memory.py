@@ -135,6 +135,19 @@ def _json_value(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False, default=str)
 
 
+def carry(text: str, base: Mapping[str, Any], given: Mapping[str, Any]) -> str:
+    """``text`` (this delivery, :func:`encode_columns`) with the values of ``base`` (the
+    previous delivery, decoded) for the fields ``given`` (this delivery's values) has no
+    value for -- left empty, invalid or not mapped, so the project kept its own: the memory
+    holds the last value a delivery gave, not an empty one that would be a change next time."""
+    old = {k: v for k, v in base.items() if given.get(k) is None}
+    if not old:
+        return text
+    values = {**decode(text), **old}
+    return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _json_value(values[k])
+                          for k in sorted(values)) + "}"
+
+
 def decode(text: str) -> dict[str, Any]:
     """The values :func:`encode_columns` kept (a geometry as its digest)."""
     data = json.loads(text)
