@@ -47,12 +47,17 @@ def start_folder() -> str:
     return str(documents if documents.is_dir() else Path.home())
 
 
+def remember_folder(path: str) -> None:
+    """The folder of a file the user chose: where the next file dialog starts."""
+    QSettings().setValue("files/lastDir", str(Path(path).parent))
+
+
 def open_dialog(w: Window) -> None:
     start = start_folder()
     path, _ = QFileDialog.getOpenFileName(w, i18n.tr("Open GeoPackage"), start,
                                           i18n.tr("GeoPackage (*.gpkg);;All files (*)"))
     if path:
-        QSettings().setValue("files/lastDir", str(Path(path).parent))
+        remember_folder(path)
         w.open_file(path)
 
 

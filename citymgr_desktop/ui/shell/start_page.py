@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +43,11 @@ SAMPLE_FEATURES = 4000  # as sample_data/district.gpkg: about 3 s to make
 def missing(path: str) -> bool:
     """A recent file that is no longer there (a database is asked only when opened)."""
     return not is_database_target(path) and not Path(path).exists()
+
+
+def gone_text(path: str) -> str:
+    return i18n.tr("%1 is no longer there (moved, renamed, or on a drive that is not "
+                   "connected)").replace("%1", path)
 
 
 class StartPage(QWidget):
@@ -160,8 +165,7 @@ class StartPage(QWidget):
             item.setToolTip(1, path)
             if missing(path):
                 item.setText(0, tr("%1 (missing)").replace("%1", item.text(0)))
-                gone = tr("%1 is no longer there (moved, renamed, or on a drive that is not "
-                          "connected)").replace("%1", path)
+                gone = gone_text(path)
                 for column in range(3):
                     item.setForeground(column, QBrush(QColor("#8a8a8a")))
                     item.setToolTip(column, gone)
@@ -188,8 +192,7 @@ class StartPage(QWidget):
         if self._w.store is not None:  # the second event of a double-click: opened already
             return
         if missing(path):
-            self._w.status(i18n.tr("%1 is no longer there (moved, renamed, or on a drive that "
-                                   "is not connected)").replace("%1", path), 10000)
+            self._w.status(gone_text(path), 10000)
             return
         self._w.open_file(path)
 
@@ -207,7 +210,7 @@ def make_sample(w: Window) -> None:
         return
     if not path.lower().endswith(".gpkg"):
         path += ".gpkg"
-    QSettings().setValue("files/lastDir", str(Path(path).parent))
+    ws.remember_folder(path)
     run_task(w, i18n.tr("Making the sample district…"), sample.generate, path,  # type: ignore[arg-type]
              SAMPLE_FEATURES, uses=None, on_done=lambda made: w.open_file(made))
 
