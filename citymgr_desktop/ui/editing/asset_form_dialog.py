@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from citymgr_desktop.core import history
 from citymgr_desktop.core.editing.commands import to_value
 from citymgr_desktop.core.errors import ValidationError
+from citymgr_desktop.core.messages import joined
 from citymgr_desktop.core.model import schema as sc
 from citymgr_desktop.ui.widgets.discard_question import discard_asked
 from citymgr_desktop.ui.widgets.field_editors import FieldEditor, create_editor, explain
@@ -218,7 +219,7 @@ class AssetFormDialog(QDialog):
         if moved:
             self.others.setText(self.tr("Changed by %1 since you opened this form: %2 (shown "
                                         "now; your changes here are kept).").replace(
-                "%1", str(row.get("updated_by") or "?")).replace("%2", ("、" if self.lang.startswith("zh") else ", ").join(moved)))
+                "%1", str(row.get("updated_by") or "?")).replace("%2", joined(moved).render(self.lang)))
             self.others.show()
 
     def accept(self) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QSizePolicy, QToolButton, QWidget
 
-from citymgr_desktop.core.messages import is_chinese
+from citymgr_desktop.core.messages import joined
 from citymgr_desktop.render import layer_title
 from citymgr_desktop.ui import i18n
 from citymgr_desktop.ui.widgets.elided_label import ElidedLabel
@@ -86,8 +86,7 @@ class MapLoadProgressWidget(QWidget):
         self.bar.setRange(0, max(total, 0))
         self.bar.setValue(min(done, total) if total > 0 else 0)
         lang = i18n.label_language()
-        titles = ("、" if is_chinese(lang) else ", ").join(
-            layer_title(name, lang) for name in self._reading)
+        titles = joined(layer_title(name, lang) for name in self._reading).render(lang)
         self._show_text(self.tr("Loading the map: %1").replace("%1", titles) if titles
                         else self.tr("Loading the map…"))
 
