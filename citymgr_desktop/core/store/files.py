@@ -67,13 +67,9 @@ def check_file(path: Path, *, field_copy: bool = False) -> None:
 
 
 def is_writable(path: Path) -> bool:
-    """Whether we may write ``path``: permission, and not marked read-only (even for root)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-            and bool(mode & 0o222))
+    """Whether we may write ``path``: permission, and not marked read-only (even for root),
+    in a writable folder on a writable drive (:func:`why_read_only` says which fails)."""
+    return not why_read_only(path)
 
 
 def why_read_only(path: Path) -> str:
