@@ -127,9 +127,7 @@ def _times_as_text(row: Sequence[Any], columns: list[int]) -> Sequence[Any]:
     out = list(row)
     for i in columns:
         value = out[i] if i < len(out) else None
-        if type(value) is dt.datetime:  # cell_text's, without a call per cell
-            out[i] = value.isoformat(" ", "minutes")
-        elif isinstance(value, dt.datetime):
+        if isinstance(value, dt.datetime):
             out[i] = cell_text(value)
     return out
 
